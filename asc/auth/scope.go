@@ -1,0 +1,34 @@
+package auth
+
+import (
+	"slices"
+	"strings"
+)
+
+// longLivedResources lists the top-level resources whose GET requests Apple accepts tokens
+// living longer than 20 minutes for. Until the list is confirmed it is empty, so every
+// lifetime over MaxLifetime is refused.
+var longLivedResources = []string{}
+
+func longLivedResourceNames() []string { return slices.Clone(longLivedResources) }
+
+// LongLivedScope reports whether scope qualifies for a token living longer than MaxLifetime:
+// it must be non-empty and name only GET requests on resources Apple allows it for.
+func LongLivedScope(scope []string) bool {
+	if len(scope) == 0 {
+		return false
+	}
+	for _, s := range scope {
+		method, target, ok := strings.Cut(s, " ")
+		if !ok || method != "GET" {
+			return false
+		}
+		path, _, _ := strings.Cut(target, "?")
+		if !slices.ContainsFunc(longLivedResources, func(r string) bool {
+			return path == r || strings.HasPrefix(path, r+"/")
+		}) {
+			return false
+		}
+	}
+	return true
+}

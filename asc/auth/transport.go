@@ -1,0 +1,85 @@
+package auth
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+)
+
+// maxDrain bounds how much of a refused response is read before retrying, so that the
+// connection can be reused without reading an arbitrarily large body.
+const maxDrain = 64 << 10
+
+// Transport is an http.RoundTripper that authorizes each request with a bearer token from
+// Source. When the server answers 401 it invalidates the token (if Source is an Invalidator)
+// and retries once with a fresh token, because Apple may revoke a token before it expires.
+// It retries only when the request body can be sent again (no body, or GetBody set) and
+// never more than once.
+type Transport struct {
+	Source TokenSource
+	// Base carries the requests; nil means http.DefaultTransport.
+	Base http.RoundTripper
+}
+
+func (t *Transport) base() http.RoundTripper {
+	if t.Base != nil {
+		return t.Base
+	}
+	return http.DefaultTransport
+}
+
+// RoundTrip implements http.RoundTripper. It never modifies req; it sends a clone.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if t.Source == nil {
+		closeBody(req)
+		return nil, errors.New("auth transport has no token source: set Transport.Source")
+	}
+	ctx := req.Context()
+	tok, err := t.Source.Token(ctx)
+	if err != nil {
+		closeBody(req)
+		return nil, fmt.Errorf("authorize %s %s: %w", req.Method, req.URL.Redacted(), err)
+	}
+	first := req.Clone(ctx)
+	first.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := t.base().RoundTrip(first)
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+		return resp, err
+	}
+
+	inv, ok := t.Source.(Invalidator)
+	if !ok || !replayable(req) {
+		return resp, nil
+	}
+	inv.Invalidate(tok)
+	fresh, err := t.Source.Token(ctx)
+	if err != nil || fresh == tok {
+		// Nothing better to send: let the caller see Apple's answer.
+		return resp, nil
+	}
+	second := req.Clone(ctx)
+	if req.Body != nil && req.Body != http.NoBody {
+		body, err := req.GetBody()
+		if err != nil {
+			return resp, nil
+		}
+		second.Body = body
+	}
+	second.Header.Set("Authorization", "Bearer "+fresh)
+	_, _ = io.CopyN(io.Discard, resp.Body, maxDrain)
+	_ = resp.Body.Close()
+	return t.base().RoundTrip(second)
+}
+
+// replayable reports whether req's body can be sent a second time.
+func replayable(req *http.Request) bool {
+	return req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+}
+
+// closeBody honours the RoundTripper rule that the request body is closed even on error.
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		_ = req.Body.Close()
+	}
+}
