@@ -1,0 +1,453 @@
+package asc
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/ascend-tools/ascend/asc/auth"
+)
+
+// DefaultBaseURL is App Store Connect's API root.
+const DefaultBaseURL = "https://api.appstoreconnect.apple.com/"
+
+// DefaultUserAgent is sent when no WithUserAgent option is given. Release builds of the CLI
+// replace it with their version.
+const DefaultUserAgent = "ascend/dev"
+
+// Client talks to App Store Connect (or anything that speaks its API, such as the sandbox).
+// It is safe for concurrent use. The typed services (client.Apps, ...) hang off the embedded
+// services struct; Do, DoRaw, All and Pages reach any endpoint.
+type Client struct {
+	services
+
+	baseURL   *url.URL
+	http      *http.Client
+	userAgent string
+	retry     RetryPolicy
+	budget    *RateBudget
+
+	// now and sleep are the clock; tests replace them to prove retries without waiting.
+	now   func() time.Time
+	sleep func(ctx context.Context, d time.Duration) error
+	// jitter returns a uniformly random duration in [0, d]; tests make it deterministic.
+	jitter func(d time.Duration) time.Duration
+}
+
+// service is the shared state of every typed service: services are named types over it, so
+// a Client carries one pointer per service and nothing more.
+type service struct {
+	client *Client
+}
+
+// Option configures a Client. Options check their input and report a misuse from NewClient.
+type Option func(*clientConfig) error
+
+type clientConfig struct {
+	baseURL   *url.URL
+	http      *http.Client
+	userAgent string
+	source    auth.TokenSource
+	retry     RetryPolicy
+	budget    *RateBudget
+}
+
+// WithBaseURL points the client at another API root, such as the sandbox or the gateway. It
+// must be an absolute http or https URL; a path prefix is kept ("http://host/asc/").
+func WithBaseURL(raw string) Option {
+	return func(c *clientConfig) error {
+		u, err := url.Parse(raw)
+		if err != nil {
+			return fmt.Errorf("base url %q is not a valid URL: %w", raw, err)
+		}
+		if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+			return fmt.Errorf("base url %q must be an absolute http or https URL, like %s", raw, DefaultBaseURL)
+		}
+		if u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("base url %q must not have a query or fragment", raw)
+		}
+		if !strings.HasSuffix(u.Path, "/") {
+			u.Path += "/"
+			if u.RawPath != "" {
+				u.RawPath += "/"
+			}
+		}
+		c.baseURL = u
+		return nil
+	}
+}
+
+// WithHTTPClient sets the HTTP client whose transport carries the requests. The client is
+// copied, never modified: authentication wraps a copy's transport.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *clientConfig) error {
+		if hc == nil {
+			return errors.New("http client is nil; pass a client or leave the option out")
+		}
+		c.http = hc
+		return nil
+	}
+}
+
+// WithUserAgent sets the User-Agent header.
+func WithUserAgent(ua string) Option {
+	return func(c *clientConfig) error {
+		if strings.TrimSpace(ua) == "" || strings.ContainsAny(ua, "\r\n") {
+			return errors.New("user agent must be one non-empty line")
+		}
+		c.userAgent = ua
+		return nil
+	}
+}
+
+// WithTokenSource signs every request with tokens from src. Without a token source (or key)
+// the client sends no Authorization header, which suits the gateway's own clients.
+func WithTokenSource(src auth.TokenSource) Option {
+	return func(c *clientConfig) error {
+		if src == nil {
+			return errors.New("token source is nil; pass a source or leave the option out")
+		}
+		c.source = src
+		return nil
+	}
+}
+
+// WithKey signs requests with k through a cached token source: one token is reused until
+// shortly before it expires, and re-signed when the server refuses it.
+func WithKey(k *auth.Key) Option {
+	return func(c *clientConfig) error {
+		if k == nil {
+			return errors.New("api key is nil; load one with auth.LoadKeyFile or auth.NewKey")
+		}
+		c.source = auth.NewTokenSource(k, auth.TokenOptions{})
+		return nil
+	}
+}
+
+// WithRetryPolicy replaces the default retry policy. RetryPolicy{MaxAttempts: 1} disables
+// retries.
+func WithRetryPolicy(p RetryPolicy) Option {
+	return func(c *clientConfig) error {
+		if err := p.validate(); err != nil {
+			return err
+		}
+		c.retry = p.withDefaults()
+		return nil
+	}
+}
+
+// WithRateBudget shares b with this client. Give every client that uses one API key the same
+// budget.
+func WithRateBudget(b *RateBudget) Option {
+	return func(c *clientConfig) error {
+		if b == nil {
+			return errors.New("rate budget is nil; create one with asc.NewRateBudget")
+		}
+		c.budget = b
+		return nil
+	}
+}
+
+// NewClient builds a client. Without options it talks to Apple, unauthenticated, with the
+// default retry policy and no rate budget.
+func NewClient(opts ...Option) (*Client, error) {
+	cfg := clientConfig{userAgent: DefaultUserAgent, retry: DefaultRetryPolicy()}
+	if err := WithBaseURL(DefaultBaseURL)(&cfg); err != nil {
+		return nil, err
+	}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&cfg); err != nil {
+			return nil, fmt.Errorf("configure app store connect client: %w", err)
+		}
+	}
+	hc := &http.Client{}
+	if cfg.http != nil {
+		copied := *cfg.http
+		hc = &copied
+	}
+	if cfg.source != nil {
+		base := hc.Transport
+		if base == nil {
+			base = http.DefaultTransport
+		}
+		hc.Transport = &auth.Transport{Source: cfg.source, Base: base}
+	}
+	c := &Client{
+		baseURL:   cfg.baseURL,
+		http:      hc,
+		userAgent: cfg.userAgent,
+		retry:     cfg.retry,
+		budget:    cfg.budget,
+		now:       time.Now,
+		sleep:     sleepContext,
+		jitter:    randomJitter,
+	}
+	c.services.init(c)
+	return c, nil
+}
+
+// BaseURL returns a copy of the API root, always ending in "/".
+func (c *Client) BaseURL() *url.URL {
+	u := *c.baseURL
+	return &u
+}
+
+// RateBudget returns the budget the client shares, or nil.
+func (c *Client) RateBudget() *RateBudget { return c.budget }
+
+// Response is an answer from App Store Connect. For Do the body has been read and closed;
+// what the client parsed from it is here.
+type Response struct {
+	*http.Response
+	// Rate is the answer's X-Rate-Limit.
+	Rate RateLimit
+	// NextURL is links.next of a list document: the next page, or "" on the last.
+	NextURL string
+}
+
+// resolve turns a path relative to the base URL ("/v1/apps", "v1/apps?limit=2") or an
+// absolute URL on the base URL's scheme and host (a links.next) into the request URL, adding
+// query. Anything on another host is refused before a request is made: a link from a
+// response must never carry the key's token elsewhere.
+func (c *Client) resolve(path string, query url.Values) (*url.URL, error) {
+	ref, err := url.Parse(path)
+	if err != nil {
+		return nil, fmt.Errorf("request path %q is not a valid URL: %w", path, err)
+	}
+	var u *url.URL
+	if ref.IsAbs() || ref.Host != "" {
+		if !strings.EqualFold(ref.Scheme, c.baseURL.Scheme) || !strings.EqualFold(ref.Host, c.baseURL.Host) {
+			return nil, fmt.Errorf("refusing to request %s://%s%s: it is not on the client's API host %s; only links on %s://%s are followed",
+				ref.Scheme, ref.Host, ref.Path, c.baseURL.Host, c.baseURL.Scheme, c.baseURL.Host)
+		}
+		u = ref
+		u.User = nil
+	} else {
+		u = c.BaseURL()
+		u.Path = strings.TrimSuffix(u.Path, "/") + "/" + strings.TrimPrefix(ref.Path, "/")
+		u.RawPath = ""
+		u.RawQuery = ref.RawQuery
+	}
+	if len(query) > 0 {
+		q := u.Query()
+		for k, vs := range query {
+			q[k] = vs
+		}
+		u.RawQuery = encodeQuery(q)
+	}
+	return u, nil
+}
+
+// encodeQuery is url.Values.Encode but leaves the brackets and commas of Apple's parameter
+// names and arrays readable ("filter[bundleId]=a,b"); servers decode both forms alike.
+func encodeQuery(q url.Values) string {
+	s := q.Encode()
+	return strings.NewReplacer("%5B", "[", "%5D", "]", "%2C", ",").Replace(s)
+}
+
+// encodeBody turns Do's body argument into bytes that every attempt can replay.
+func encodeBody(body any) ([]byte, error) {
+	switch b := body.(type) {
+	case nil:
+		return nil, nil
+	case []byte:
+		return b, nil
+	case json.RawMessage:
+		return b, nil
+	case string:
+		return []byte(b), nil
+	case io.Reader:
+		data, err := io.ReadAll(b)
+		if err != nil {
+			return nil, fmt.Errorf("read request body: %w", err)
+		}
+		return data, nil
+	}
+	data, err := json.Marshal(body)
+	if err != nil {
+		return nil, fmt.Errorf("encode request body as JSON: %w", err)
+	}
+	return data, nil
+}
+
+// Do sends one request and decodes the JSON answer into out (a pointer, or nil to discard it).
+// path is relative to the base URL ("/v1/apps") or an absolute URL on the same host (a
+// links.next). body is nil, an io.Reader, []byte or a value encoded as JSON. Non-2xx answers
+// return *ErrorResponse, or *RateLimitError for 429, together with the Response.
+//
+// Idempotent requests (GET, HEAD, PUT, PATCH, DELETE) are retried on 429, 500, 502, 503, 504
+// and broken connections, per the client's RetryPolicy. POST never is: whether a POST took
+// effect is for the caller to find out before sending it again.
+func (c *Client) Do(ctx context.Context, method, path string, query url.Values, body, out any) (*Response, error) {
+	httpResp, resp, err := c.send(ctx, method, path, query, body)
+	if err != nil {
+		return resp, err
+	}
+	defer httpResp.Body.Close()
+	data, err := io.ReadAll(httpResp.Body)
+	httpResp.Body = http.NoBody
+	if err != nil {
+		return resp, fmt.Errorf("%s %s: read response: %w", method, pathOf(httpResp.Request.URL.Path), err)
+	}
+	if out != nil && len(bytes.TrimSpace(data)) > 0 {
+		if err := json.Unmarshal(data, out); err != nil {
+			return resp, fmt.Errorf("%s %s: decode response: %w", method, httpResp.Request.URL.Path, err)
+		}
+	}
+	resp.NextURL = nextLinkOf(out, data)
+	return resp, nil
+}
+
+// DoRaw is Do for answers that are not JSON documents (gzip reports, CSV, metrics). On
+// success the caller reads and closes the body; on failure it is already closed.
+func (c *Client) DoRaw(ctx context.Context, method, path string, query url.Values, body any) (io.ReadCloser, *Response, error) {
+	httpResp, resp, err := c.send(ctx, method, path, query, body)
+	if err != nil {
+		return nil, resp, err
+	}
+	return httpResp.Body, resp, nil
+}
+
+// send runs the attempt loop shared by Do and DoRaw. On success the body is open; on failure
+// it has been consumed and closed, and the error is typed.
+func (c *Client) send(ctx context.Context, method, path string, query url.Values, body any) (*http.Response, *Response, error) {
+	method = strings.ToUpper(method)
+	u, err := c.resolve(path, query)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s %s: %w", method, pathOf(path), err)
+	}
+	payload, err := encodeBody(body)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s %s: %w", method, u.Path, err)
+	}
+	idempotent := isIdempotent(method)
+	policy := c.retry
+	var resp *Response
+	for attempt := 1; ; attempt++ {
+		if c.budget != nil {
+			if err := c.budget.Wait(ctx); err != nil {
+				return nil, resp, fmt.Errorf("%s %s: waiting for the rate budget: %w", method, u.Path, err)
+			}
+		}
+		req, err := c.newRequest(ctx, method, u, payload)
+		if err != nil {
+			return nil, resp, err
+		}
+		httpResp, err := c.http.Do(req)
+		if err != nil {
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return nil, resp, fmt.Errorf("%s %s: %w", method, u.Path, ctxErr)
+			}
+			if idempotent && attempt < policy.MaxAttempts && isRetryableNetError(err) {
+				if err := c.sleep(ctx, c.backoff(policy, attempt)); err != nil {
+					return nil, resp, fmt.Errorf("%s %s: %w", method, u.Path, err)
+				}
+				continue
+			}
+			return nil, resp, fmt.Errorf("%s %s: %w", method, u.Path, unwrapURLError(err))
+		}
+		rl, _ := ParseRateLimit(httpResp.Header.Get("X-Rate-Limit"))
+		resp = &Response{Response: httpResp, Rate: rl}
+		retryAfter := parseRetryAfter(httpResp.Header.Get("Retry-After"), c.now())
+		if c.budget != nil {
+			c.budget.Observe(rl, httpResp.StatusCode, retryAfter)
+		}
+		if httpResp.StatusCode >= 200 && httpResp.StatusCode < 300 {
+			return httpResp, resp, nil
+		}
+		errBody, _ := io.ReadAll(io.LimitReader(httpResp.Body, maxErrorBody))
+		httpResp.Body.Close()
+		httpResp.Body = http.NoBody
+		apiErr := newErrorResponse(method, u.Redacted(), httpResp, errBody, c.now())
+		if !idempotent || attempt >= policy.MaxAttempts || !isRetryableStatus(httpResp.StatusCode) {
+			return nil, resp, apiErr
+		}
+		delay := c.backoff(policy, attempt)
+		if retryAfter > 0 {
+			if retryAfter > policy.MaxDelay {
+				// The server asks for a longer pause than this call may spend; hand the
+				// decision back to the caller with the hint in the error.
+				return nil, resp, apiErr
+			}
+			delay = retryAfter
+		}
+		if err := c.sleep(ctx, delay); err != nil {
+			return nil, resp, fmt.Errorf("%w (gave up waiting to retry: %w)", apiErr, err)
+		}
+	}
+}
+
+// newRequest builds one attempt. The body is a fresh reader over the buffered payload, and
+// GetBody lets the auth transport replay it after re-signing on a 401.
+func (c *Client) newRequest(ctx context.Context, method string, u *url.URL, payload []byte) (*http.Request, error) {
+	var rd io.Reader
+	if payload != nil {
+		rd = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: build request: %w", method, u.Path, err)
+	}
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	return req, nil
+}
+
+// unwrapURLError drops net/http's url.Error wrapper, whose message repeats the method and
+// the full URL that our own prefix already names.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// nextLinker is implemented by list documents, so Do can report the next page without
+// decoding the body a second time.
+type nextLinker interface{ nextLink() string }
+
+var pagedLinksType = reflect.TypeFor[PagedDocumentLinks]()
+
+// nextLinkOf finds links.next of a decoded list: through nextLinker, through a Links field of
+// type PagedDocumentLinks (generated *Response types), or, for other targets, by a light
+// decode of the raw body when it mentions "next" at all.
+func nextLinkOf(out any, data []byte) string {
+	if nl, ok := out.(nextLinker); ok {
+		return nl.nextLink()
+	}
+	if out != nil {
+		v := reflect.ValueOf(out)
+		if v.Kind() == reflect.Pointer && !v.IsNil() && v.Elem().Kind() == reflect.Struct {
+			if f := v.Elem().FieldByName("Links"); f.IsValid() && f.Type() == pagedLinksType {
+				return f.Interface().(PagedDocumentLinks).Next
+			}
+		}
+	}
+	if !bytes.Contains(data, []byte(`"next"`)) {
+		return ""
+	}
+	var doc struct {
+		Links struct {
+			Next string `json:"next"`
+		} `json:"links"`
+	}
+	if json.Unmarshal(data, &doc) != nil {
+		return ""
+	}
+	return doc.Links.Next
+}

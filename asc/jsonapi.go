@@ -1,0 +1,171 @@
+package asc
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// ResourceIdentifier names one resource: the linkage inside a relationship and the target of
+// relationship requests.
+type ResourceIdentifier struct {
+	Type string `json:"type"`
+	ID   string `json:"id"`
+}
+
+// Resource is a resource object whose attributes are not decoded yet. Included resources
+// arrive in this form because one document may mix many types; decode Attributes into the
+// matching typed attributes struct once Type is known.
+type Resource struct {
+	Type          string                  `json:"type"`
+	ID            string                  `json:"id"`
+	Attributes    json.RawMessage         `json:"attributes,omitempty"`
+	Relationships map[string]Relationship `json:"relationships,omitempty"`
+	Links         *ResourceLinks          `json:"links,omitempty"`
+}
+
+// DecodeAttributes decodes the resource's attributes into v, a pointer to a typed attributes
+// struct. A resource without attributes leaves v unchanged.
+func (r *Resource) DecodeAttributes(v any) error {
+	if len(r.Attributes) == 0 || bytes.Equal(r.Attributes, []byte("null")) {
+		return nil
+	}
+	if err := json.Unmarshal(r.Attributes, v); err != nil {
+		return fmt.Errorf("decode attributes of %s %s: %w", r.Type, r.ID, err)
+	}
+	return nil
+}
+
+// ResourceLinks holds a resource's own URL.
+type ResourceLinks struct {
+	Self string `json:"self,omitempty"`
+}
+
+// RelationshipLinks holds the URLs of a relationship: its linkage (self) and the related
+// resources themselves (related).
+type RelationshipLinks struct {
+	Self    string `json:"self,omitempty"`
+	Related string `json:"related,omitempty"`
+}
+
+// Relationship is one entry of a resource's relationships object. Meta carries paging
+// information for to-many linkage when Apple includes it.
+type Relationship struct {
+	Data  RelationshipData   `json:"data,omitzero"`
+	Links *RelationshipLinks `json:"links,omitempty"`
+	Meta  json.RawMessage    `json:"meta,omitempty"`
+}
+
+// RelationshipData is a relationship's linkage, which JSON:API allows in three shapes: null
+// (an empty to-one), one identifier (to-one) or an array (to-many). Present records that the
+// member was sent at all, so "absent" (not requested) differs from "null" (empty). It encodes
+// back to the shape it was decoded from.
+type RelationshipData struct {
+	One     *ResourceIdentifier
+	Many    []ResourceIdentifier
+	IsMany  bool
+	Present bool
+}
+
+// ToOne returns linkage for a to-one relationship, as request bodies need.
+func ToOne(typ, id string) RelationshipData {
+	return RelationshipData{One: &ResourceIdentifier{Type: typ, ID: id}, Present: true}
+}
+
+// ToMany returns linkage for a to-many relationship.
+func ToMany(ids ...ResourceIdentifier) RelationshipData {
+	return RelationshipData{Many: ids, IsMany: true, Present: true}
+}
+
+// IsZero reports whether the linkage is absent, so that `omitzero` leaves it out of a body.
+func (d RelationshipData) IsZero() bool {
+	return !d.Present && !d.IsMany && d.One == nil && d.Many == nil
+}
+
+// IDs returns the identifiers of the linkage whatever its shape: none, one or many.
+func (d RelationshipData) IDs() []ResourceIdentifier {
+	switch {
+	case d.IsMany:
+		return d.Many
+	case d.One != nil:
+		return []ResourceIdentifier{*d.One}
+	}
+	return nil
+}
+
+// UnmarshalJSON decodes null, an object or an array.
+func (d *RelationshipData) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	*d = RelationshipData{Present: true}
+	switch {
+	case bytes.Equal(b, []byte("null")):
+		return nil
+	case len(b) > 0 && b[0] == '[':
+		d.IsMany = true
+		d.Many = []ResourceIdentifier{}
+		return json.Unmarshal(b, &d.Many)
+	case len(b) > 0 && b[0] == '{':
+		d.One = new(ResourceIdentifier)
+		return json.Unmarshal(b, d.One)
+	}
+	return fmt.Errorf("decode relationship data: want null, an object or an array, got %.40s", b)
+}
+
+// MarshalJSON encodes the shape the linkage has: an array for to-many (empty, not null, when
+// there are no items), an object for a set to-one and null otherwise.
+func (d RelationshipData) MarshalJSON() ([]byte, error) {
+	switch {
+	case d.IsMany || d.Many != nil:
+		if d.Many == nil {
+			return []byte("[]"), nil
+		}
+		return json.Marshal(d.Many)
+	case d.One != nil:
+		return json.Marshal(d.One)
+	}
+	return []byte("null"), nil
+}
+
+// DocumentLinks are the links of a single-resource document.
+type DocumentLinks struct {
+	Self string `json:"self,omitempty"`
+}
+
+// PagedDocumentLinks are the links of a list document. Next, when set, is the URL of the
+// following page with the cursor already in it; Apple sends null on the last page.
+type PagedDocumentLinks struct {
+	Self  string `json:"self,omitempty"`
+	First string `json:"first,omitempty"`
+	Next  string `json:"next,omitempty"`
+}
+
+// PagingInformation is a list document's meta member.
+type PagingInformation struct {
+	Paging Paging `json:"paging"`
+}
+
+// Paging reports the total number of items (when Apple knows it) and the page size.
+type Paging struct {
+	Total      int    `json:"total,omitempty"`
+	Limit      int    `json:"limit"`
+	NextCursor string `json:"nextCursor,omitempty"`
+}
+
+// Document is a single-resource document. T is the primary data type, for example App or
+// Resource.
+type Document[T any] struct {
+	Data     T             `json:"data"`
+	Included []Resource    `json:"included,omitempty"`
+	Links    DocumentLinks `json:"links"`
+}
+
+// ListDocument is one page of a list endpoint.
+type ListDocument[T any] struct {
+	Data     []T                `json:"data"`
+	Included []Resource         `json:"included,omitempty"`
+	Links    PagedDocumentLinks `json:"links"`
+	Meta     *PagingInformation `json:"meta,omitempty"`
+}
+
+// nextLink lets Do find the next page of a decoded list without decoding the body twice.
+func (d *ListDocument[T]) nextLink() string { return d.Links.Next }
