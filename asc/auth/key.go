@@ -201,7 +201,7 @@ func parsePrivateKey(src string, data []byte) (*ecdsa.PrivateKey, error) {
 		var block *pem.Block
 		block, rest = pem.Decode(rest)
 		if block == nil {
-			return nil, keyErrorf("%s is not a PEM private key: expected the text of the AuthKey_<KEYID>.p8 file from App Store Connect, starting with -----BEGIN PRIVATE KEY-----", src)
+			return nil, keyErrorf("%s is not a PEM private key: expected the text of the AuthKey_<KEYID>.p8 file from App Store Connect, whose first line reads BEGIN PRIVATE KEY", src)
 		}
 		switch block.Type {
 		case "EC PARAMETERS":

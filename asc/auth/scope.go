@@ -5,9 +5,12 @@ import (
 	"strings"
 )
 
-// longLivedResources lists the top-level resources whose GET requests Apple accepts tokens
-// living longer than 20 minutes for. Until the list is confirmed it is empty, so every
-// lifetime over MaxLifetime is refused.
+// longLivedResources lists the path prefixes whose GET requests Apple accepts tokens living
+// longer than 20 minutes for (up to six months). Apple's page "Generating Tokens for API
+// Requests" names them, but the list could not be confirmed from Apple's documentation when
+// this package was written, and a wrong entry would make tokens Apple refuses. The list is
+// therefore empty: every lifetime over MaxLifetime is refused until the entries are verified
+// and added here (paths such as "/v1/salesReports").
 var longLivedResources = []string{}
 
 func longLivedResourceNames() []string { return slices.Clone(longLivedResources) }

@@ -69,6 +69,8 @@ func (o TokenOptions) validate() error {
 		return nil
 	case life > MaxScopedLifetime:
 		return fmt.Errorf("token lifetime %s is over the longest Apple allows (six months): use at most %s", life, MaxLifetime)
+	case len(longLivedResources) == 0:
+		return fmt.Errorf("token lifetime %s is over Apple's 20-minute limit: use at most %s (ascend does not sign long-lived tokens yet)", life, MaxLifetime)
 	case len(o.Scope) == 0:
 		return fmt.Errorf("token lifetime %s is over Apple's 20-minute limit: use at most %s, or scope the token to GET requests on resources that allow long-lived tokens", life, MaxLifetime)
 	case !LongLivedScope(o.Scope):
