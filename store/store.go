@@ -1,0 +1,158 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
+)
+
+// Errors returned by DB methods; compare with errors.Is.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrExists   = errors.New("already exists")
+)
+
+// Dialect names the SQL backend behind a DB.
+type Dialect string
+
+// The supported backends.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is the gateway's persistent state, on SQLite or PostgreSQL. It is safe for concurrent use.
+type DB struct {
+	sql     *sql.DB
+	dialect Dialect
+}
+
+// IsPostgres reports whether a --db value names a PostgreSQL database rather than a SQLite file.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open opens the database named by dsn, a postgres:// URL or a SQLite file path (created with
+// its folder when missing), and brings its schema up to date.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	var (
+		db  *sql.DB
+		d   Dialect
+		err error
+	)
+	if IsPostgres(dsn) {
+		d = Postgres
+		db, err = sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres database: %w", err)
+		}
+		db.SetMaxOpenConns(20)
+		db.SetMaxIdleConns(10)
+	} else {
+		d = SQLite
+		if dsn == "" {
+			return nil, errors.New("open database: no path given")
+		}
+		if dir := filepath.Dir(dsn); dir != "" {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, fmt.Errorf("create database folder: %w", err)
+			}
+		}
+		// WAL lets readers run beside the one writer; synchronous=FULL makes every committed
+		// event survive a crash of the machine, not only of the process; _txlock=immediate
+		// takes the write lock at BEGIN so two transactions never deadlock upgrading it.
+		q := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate"
+		db, err = sql.Open("sqlite", "file:"+dsn+q)
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite database %s: %w", dsn, err)
+		}
+		db.SetMaxOpenConns(8)
+		db.SetMaxIdleConns(8)
+	}
+	s := &DB{sql: db, dialect: d}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *DB) Close() error { return s.sql.Close() }
+
+// Dialect tells which backend this is.
+func (s *DB) Dialect() Dialect { return s.dialect }
+
+// Ping checks that the database answers, for readiness probes.
+func (s *DB) Ping(ctx context.Context) error { return s.sql.PingContext(ctx) }
+
+// q rewrites a statement written with ? placeholders for the backend.
+func (s *DB) q(query string) string {
+	if s.dialect != Postgres {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	return b.String()
+}
+
+func (s *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return s.sql.ExecContext(ctx, s.q(query), args...)
+}
+
+func (s *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return s.sql.QueryContext(ctx, s.q(query), args...)
+}
+
+// millis stores a time as Unix milliseconds; the zero time is stored as 0.
+func millis(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMillis(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
+// isUniqueViolation recognises a duplicate key from either driver without importing their
+// error types.
+func isUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	m := err.Error()
+	return strings.Contains(m, "UNIQUE constraint failed") || strings.Contains(m, "SQLSTATE 23505") ||
+		strings.Contains(m, "duplicate key value")
+}
+
+func joinList(v []string) string { return strings.Join(v, ",") }
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
