@@ -290,19 +290,13 @@ func encodeBody(body any) ([]byte, error) {
 // and broken connections, per the client's RetryPolicy. POST never is: whether a POST took
 // effect is for the caller to find out before sending it again.
 func (c *Client) Do(ctx context.Context, method, path string, query url.Values, body, out any) (*Response, error) {
-	httpResp, resp, err := c.send(ctx, method, path, query, body)
+	_, resp, data, err := c.send(ctx, method, path, query, body, true)
 	if err != nil {
 		return resp, err
 	}
-	defer httpResp.Body.Close()
-	data, err := io.ReadAll(httpResp.Body)
-	httpResp.Body = http.NoBody
-	if err != nil {
-		return resp, fmt.Errorf("%s %s: read response: %w", method, pathOf(httpResp.Request.URL.Path), err)
-	}
 	if out != nil && len(bytes.TrimSpace(data)) > 0 {
 		if err := json.Unmarshal(data, out); err != nil {
-			return resp, fmt.Errorf("%s %s: decode response: %w", method, httpResp.Request.URL.Path, err)
+			return resp, fmt.Errorf("%s %s: decode response: %w", resp.Request.Method, resp.Request.URL.Path, err)
 		}
 	}
 	resp.NextURL = nextLinkOf(out, data)
@@ -312,50 +306,53 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 // DoRaw is Do for answers that are not JSON documents (gzip reports, CSV, metrics). On
 // success the caller reads and closes the body; on failure it is already closed.
 func (c *Client) DoRaw(ctx context.Context, method, path string, query url.Values, body any) (io.ReadCloser, *Response, error) {
-	httpResp, resp, err := c.send(ctx, method, path, query, body)
+	httpResp, resp, _, err := c.send(ctx, method, path, query, body, false)
 	if err != nil {
 		return nil, resp, err
 	}
 	return httpResp.Body, resp, nil
 }
 
-// send runs the attempt loop shared by Do and DoRaw. On success the body is open; on failure
-// it has been consumed and closed, and the error is typed.
-func (c *Client) send(ctx context.Context, method, path string, query url.Values, body any) (*http.Response, *Response, error) {
+// send runs the attempt loop shared by Do and DoRaw. With readBody, a successful body is read
+// inside the loop, so a connection cut mid-body is retried like one cut before the headers,
+// and returned closed; otherwise it is left open for the caller. On failure the body has
+// been consumed and closed, and the error is typed.
+func (c *Client) send(ctx context.Context, method, path string, query url.Values, body any, readBody bool) (*http.Response, *Response, []byte, error) {
 	method = strings.ToUpper(method)
 	u, err := c.resolve(path, query)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s %s: %w", method, pathOf(path), err)
+		return nil, nil, nil, fmt.Errorf("%s %s: %w", method, pathOf(path), err)
 	}
 	payload, err := encodeBody(body)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s %s: %w", method, u.Path, err)
+		return nil, nil, nil, fmt.Errorf("%s %s: %w", method, u.Path, err)
 	}
 	idempotent := isIdempotent(method)
 	policy := c.retry
 	var resp *Response
 	for attempt := 1; ; attempt++ {
+		canRetry := idempotent && attempt < policy.MaxAttempts
 		if c.budget != nil {
 			if err := c.budget.Wait(ctx); err != nil {
-				return nil, resp, fmt.Errorf("%s %s: waiting for the rate budget: %w", method, u.Path, err)
+				return nil, resp, nil, fmt.Errorf("%s %s: waiting for the rate budget: %w", method, u.Path, err)
 			}
 		}
 		req, err := c.newRequest(ctx, method, u, payload)
 		if err != nil {
-			return nil, resp, err
+			return nil, resp, nil, err
 		}
 		httpResp, err := c.http.Do(req)
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
-				return nil, resp, fmt.Errorf("%s %s: %w", method, u.Path, ctxErr)
+				return nil, resp, nil, fmt.Errorf("%s %s: %w", method, u.Path, ctxErr)
 			}
-			if idempotent && attempt < policy.MaxAttempts && isRetryableNetError(err) {
+			if canRetry && isRetryableNetError(err) {
 				if err := c.sleep(ctx, c.backoff(policy, attempt)); err != nil {
-					return nil, resp, fmt.Errorf("%s %s: %w", method, u.Path, err)
+					return nil, resp, nil, fmt.Errorf("%s %s: %w", method, u.Path, err)
 				}
 				continue
 			}
-			return nil, resp, fmt.Errorf("%s %s: %w", method, u.Path, unwrapURLError(err))
+			return nil, resp, nil, fmt.Errorf("%s %s: %w", method, u.Path, unwrapURLError(err))
 		}
 		rl, _ := ParseRateLimit(httpResp.Header.Get("X-Rate-Limit"))
 		resp = &Response{Response: httpResp, Rate: rl}
@@ -364,26 +361,44 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 			c.budget.Observe(rl, httpResp.StatusCode, retryAfter)
 		}
 		if httpResp.StatusCode >= 200 && httpResp.StatusCode < 300 {
-			return httpResp, resp, nil
+			if !readBody {
+				return httpResp, resp, nil, nil
+			}
+			data, err := io.ReadAll(httpResp.Body)
+			httpResp.Body.Close()
+			httpResp.Body = http.NoBody
+			if err == nil {
+				return httpResp, resp, data, nil
+			}
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return nil, resp, nil, fmt.Errorf("%s %s: read response: %w", method, u.Path, ctxErr)
+			}
+			if canRetry && isRetryableNetError(err) {
+				if err := c.sleep(ctx, c.backoff(policy, attempt)); err != nil {
+					return nil, resp, nil, fmt.Errorf("%s %s: %w", method, u.Path, err)
+				}
+				continue
+			}
+			return nil, resp, nil, fmt.Errorf("%s %s: read response: %w", method, u.Path, err)
 		}
 		errBody, _ := io.ReadAll(io.LimitReader(httpResp.Body, maxErrorBody))
 		httpResp.Body.Close()
 		httpResp.Body = http.NoBody
 		apiErr := newErrorResponse(method, u.Redacted(), httpResp, errBody, c.now())
-		if !idempotent || attempt >= policy.MaxAttempts || !isRetryableStatus(httpResp.StatusCode) {
-			return nil, resp, apiErr
+		if !canRetry || !isRetryableStatus(httpResp.StatusCode) {
+			return nil, resp, nil, apiErr
 		}
 		delay := c.backoff(policy, attempt)
 		if retryAfter > 0 {
 			if retryAfter > policy.MaxDelay {
 				// The server asks for a longer pause than this call may spend; hand the
 				// decision back to the caller with the hint in the error.
-				return nil, resp, apiErr
+				return nil, resp, nil, apiErr
 			}
 			delay = retryAfter
 		}
 		if err := c.sleep(ctx, delay); err != nil {
-			return nil, resp, fmt.Errorf("%w (gave up waiting to retry: %w)", apiErr, err)
+			return nil, resp, nil, fmt.Errorf("%w (gave up waiting to retry: %w)", apiErr, err)
 		}
 	}
 }

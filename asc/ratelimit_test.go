@@ -1,0 +1,247 @@
+package asc
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestParseRateLimit(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		header string
+		want   RateLimit
+	}{
+		{"user-hour-lim:3600;user-hour-rem:3599;", RateLimit{3600, 3599, true}},
+		{"user-hour-lim:3600;user-hour-rem:0", RateLimit{3600, 0, true}},
+		{" user-hour-rem : 12 ; user-hour-lim : 500 ;", RateLimit{500, 12, true}},
+		{"user-hour-lim:3600;", RateLimit{Limit: 3600}},
+		{"user-hour-lim:x;user-hour-rem:1;", RateLimit{Remaining: 1}},
+		{"user-hour-lim:3600;user-hour-rem:-1;", RateLimit{Limit: 3600}},
+		{"", RateLimit{}},
+		{"garbage", RateLimit{}},
+		{"other:1;user-hour-lim:10;user-hour-rem:9;user-minute-lim:5;", RateLimit{10, 9, true}},
+	}
+	for _, tt := range tests {
+		got, ok := ParseRateLimit(tt.header)
+		if got != tt.want || ok != tt.want.Known {
+			t.Errorf("ParseRateLimit(%q) = %+v, %v; want %+v", tt.header, got, ok, tt.want)
+		}
+	}
+}
+
+// fakeClock is a clock whose sleeps advance it, so pacing can be asserted in virtual time.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// newTestBudget returns a budget on a fake clock; its sleeps are recorded and move the clock.
+func newTestBudget() (*RateBudget, *fakeClock, *sleeper) {
+	clock := &fakeClock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+	sl := &sleeper{}
+	b := NewRateBudget()
+	b.now = clock.now
+	b.sleep = func(ctx context.Context, d time.Duration) error {
+		if err := sl.sleep(ctx, d); err != nil {
+			return err
+		}
+		clock.advance(d)
+		return nil
+	}
+	return b, clock, sl
+}
+
+func TestRateBudgetDoesNotSlowWhilePlentyRemains(t *testing.T) {
+	t.Parallel()
+	b, _, sl := newTestBudget()
+	for range 5 { // unknown budget: nobody waits
+		if err := b.Wait(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.Observe(RateLimit{Limit: 3600, Remaining: 3000, Known: true}, http.StatusOK, 0)
+	for range 100 {
+		if err := b.Wait(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := sl.got(); len(got) != 0 {
+		t.Errorf("slept %v with plenty of budget", got)
+	}
+	if snap := b.Snapshot(); snap.Remaining != 2900 || snap.Interval != 0 {
+		t.Errorf("snapshot = %+v, want 2900 remaining (reserved locally) and no pacing", snap)
+	}
+}
+
+func TestRateBudgetPacesWhenLow(t *testing.T) {
+	t.Parallel()
+	b, clock, sl := newTestBudget()
+	b.Observe(RateLimit{Limit: 3600, Remaining: 100, Known: true}, http.StatusOK, 0)
+	start := clock.now()
+	for range 4 {
+		if err := b.Wait(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// What remains is spread over the hour: about 36 s apart, a little more as the local
+	// reservation lowers the count. The first caller goes at once.
+	got := sl.got()
+	want := []time.Duration{time.Hour / 100, time.Hour / 99, time.Hour / 98}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("pacing delays (-want +got):\n%s", diff)
+	}
+	if elapsed := clock.now().Sub(start); elapsed != want[0]+want[1]+want[2] {
+		t.Errorf("virtual time spent = %s", elapsed)
+	}
+	if snap := b.Snapshot(); snap.Interval == 0 || snap.Remaining != 96 {
+		t.Errorf("snapshot = %+v, want pacing and 96 remaining", snap)
+	}
+	// A fresh answer with plenty left lifts the pacing at once.
+	b.Observe(RateLimit{Limit: 3600, Remaining: 3500, Known: true}, http.StatusOK, 0)
+	if err := b.Wait(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(sl.got()); n != 3 {
+		t.Errorf("slept again after the budget recovered: %v", sl.got())
+	}
+}
+
+func TestRateBudgetSpentStillProbes(t *testing.T) {
+	t.Parallel()
+	b, _, sl := newTestBudget()
+	b.Observe(RateLimit{Limit: 3600, Remaining: 0, Known: true}, http.StatusOK, 0)
+	for range 2 {
+		if err := b.Wait(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if diff := cmp.Diff([]time.Duration{time.Hour}, sl.got()); diff != "" {
+		t.Errorf("delays (-want +got):\n%s", diff)
+	}
+}
+
+func TestRateBudgetHoldsEveryoneAfter429(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		retryAfter []time.Duration // one 429 per entry
+		want       time.Duration
+	}{
+		{"retry-after", []time.Duration{5 * time.Second}, 5 * time.Second},
+		{"no hint: base hold", []time.Duration{0}, time.Second},
+		{"no hint twice: doubled", []time.Duration{0, 0}, 2 * time.Second},
+		{"no hint many times: capped", slices.Repeat([]time.Duration{0}, 20), time.Minute},
+		{"longer hint wins", []time.Duration{10 * time.Second, 0}, 10 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b, clock, sl := newTestBudget()
+			for _, ra := range tt.retryAfter {
+				b.Observe(RateLimit{Limit: 3600, Remaining: 3000, Known: true}, http.StatusTooManyRequests, ra)
+			}
+			snap := b.Snapshot()
+			if want := clock.now().Add(tt.want); !snap.PausedUntil.Equal(want) {
+				t.Errorf("PausedUntil = %s, want %s", snap.PausedUntil, want)
+			}
+			var wg sync.WaitGroup
+			for range 3 {
+				wg.Go(func() {
+					if err := b.Wait(t.Context()); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+			got := sl.got()
+			if len(got) == 0 || got[0] != tt.want {
+				t.Errorf("first hold = %v, want %s", got, tt.want)
+			}
+			if !b.Snapshot().PausedUntil.IsZero() {
+				t.Errorf("pause still reported after it passed")
+			}
+		})
+	}
+}
+
+func TestRateBudgetSuccessResetsHoldBackoff(t *testing.T) {
+	t.Parallel()
+	b, clock, _ := newTestBudget()
+	b.Observe(RateLimit{}, http.StatusTooManyRequests, 0)
+	b.Observe(RateLimit{}, http.StatusTooManyRequests, 0)
+	clock.advance(time.Hour)
+	b.Observe(RateLimit{}, http.StatusOK, 0)
+	b.Observe(RateLimit{}, http.StatusTooManyRequests, 0)
+	if got := b.Snapshot().PausedUntil.Sub(clock.now()); got != time.Second {
+		t.Errorf("hold after a success = %s, want the base 1s", got)
+	}
+}
+
+func TestRateBudgetWaitHonoursContext(t *testing.T) {
+	t.Parallel()
+	b := NewRateBudget() // real sleep: the context must cut it short
+	b.Observe(RateLimit{}, http.StatusTooManyRequests, time.Hour)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := b.Wait(ctx); err != context.Canceled {
+		t.Errorf("Wait = %v, want context.Canceled", err)
+	}
+}
+
+// TestRateBudgetConcurrentCallersAreSpaced proves under -race that concurrent callers each
+// get their own slot: the clock never moves, so each caller's delay is its distance from
+// the first slot, and all must differ.
+func TestRateBudgetConcurrentCallersAreSpaced(t *testing.T) {
+	t.Parallel()
+	clock := &fakeClock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+	sl := &sleeper{}
+	b := NewRateBudget()
+	b.now = clock.now
+	b.sleep = sl.sleep
+	b.Observe(RateLimit{Limit: 1000, Remaining: 50, Known: true}, http.StatusOK, 0)
+	const n = 20
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			if err := b.Wait(t.Context()); err != nil {
+				t.Error(err)
+			}
+			_ = b.Snapshot()
+		})
+	}
+	wg.Wait()
+	got := sl.got()
+	if len(got) != n-1 {
+		t.Fatalf("%d callers slept, want %d (all but the first)", len(got), n-1)
+	}
+	slices.Sort(got)
+	for i := 1; i < len(got); i++ {
+		if got[i] <= got[i-1] {
+			t.Fatalf("two callers share a slot: %v", got)
+		}
+	}
+	if got[0] != time.Hour/50 {
+		t.Errorf("first spacing = %s, want %s", got[0], time.Hour/50)
+	}
+	if snap := b.Snapshot(); snap.Remaining != 50-n {
+		t.Errorf("remaining = %d, want %d", snap.Remaining, 50-n)
+	}
+}
