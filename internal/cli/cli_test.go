@@ -1,0 +1,309 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ascend-tools/ascend/asc"
+	"github.com/ascend-tools/ascend/asc/auth"
+)
+
+func TestExitCode(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		err  error
+		want int
+	}{
+		{"nil", nil, ExitOK},
+		{"plain", errors.New("boom"), ExitError},
+		{"usage", UsageErrorf("bad flag"), ExitUsage},
+		{"wrapped usage", fmt.Errorf("ctx: %w", UsageErrorf("bad")), ExitUsage},
+		{"auth", AuthErrorf("no key"), ExitAuth},
+		{"pending", PendingErrorf("still processing"), ExitPending},
+		{"key error", fmt.Errorf("load: %w", &auth.KeyError{Reason: "bad key"}), ExitAuth},
+		{"401", &asc.ErrorResponse{Method: "GET", URL: "/v1/apps", StatusCode: 401}, ExitAuth},
+		{"404", &asc.ErrorResponse{Method: "GET", URL: "/v1/apps/1", StatusCode: 404}, ExitError},
+		{"429", &asc.RateLimitError{ErrorResponse: asc.ErrorResponse{StatusCode: 429}}, ExitError},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := ExitCode(tt.err); got != tt.want {
+				t.Errorf("ExitCode(%v) = %d, want %d", tt.err, got, tt.want)
+			}
+		})
+	}
+}
+
+func testFactory(t *testing.T, tty bool, env map[string]string) (*Factory, *bytes.Buffer, *bytes.Buffer) {
+	t.Helper()
+	io, _, out, errOut := TestIO()
+	io.SetTTY(tty)
+	if env == nil {
+		env = map[string]string{}
+	}
+	if _, ok := env["ASCEND_CONFIG_DIR"]; !ok {
+		env["ASCEND_CONFIG_DIR"] = t.TempDir()
+	}
+	if _, ok := env["ASCEND_CACHE_DIR"]; !ok {
+		env["ASCEND_CACHE_DIR"] = t.TempDir()
+	}
+	return NewFactory(io, func(k string) string { return env[k] }), out, errOut
+}
+
+func TestTable(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		tty  bool
+		want string
+	}{
+		{true, "ID  NAME\n1   Alpha Beta\n22  x\n"},
+		{false, "1\tAlpha Beta\n22\tx\n"},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint("tty=", tt.tty), func(t *testing.T) {
+			t.Parallel()
+			f, out, _ := testFactory(t, tt.tty, nil)
+			tb := f.NewTable("ID", "NAME")
+			tb.AddRow("1", "Alpha\tBeta")
+			tb.AddRow("22", "x")
+			if err := tb.Render(); err != nil {
+				t.Fatal(err)
+			}
+			if out.String() != tt.want {
+				t.Errorf("table:\n%q\nwant\n%q", out.String(), tt.want)
+			}
+		})
+	}
+}
+
+func TestWriteJSON(t *testing.T) {
+	t.Parallel()
+	doc := []map[string]any{{"id": "1", "attributes": map[string]any{"bundleId": "com.a", "n": 2}}, {"id": "2", "attributes": map[string]any{"bundleId": "com.b", "n": 3}}}
+	tests := []struct {
+		name     string
+		tty      bool
+		json     bool
+		jq       string
+		want     string
+		wantCode int
+	}{
+		{"compact in a pipe", false, true, "", `[{"attributes":{"bundleId":"com.a","n":2},"id":"1"},{"attributes":{"bundleId":"com.b","n":3},"id":"2"}]` + "\n", 0},
+		{"strings raw", false, false, ".[].attributes.bundleId", "com.a\ncom.b\n", 0},
+		{"numbers", false, false, "[.[].attributes.n]", "[2,3]\n", 0},
+		{"pretty object on a terminal", true, false, ".[0].attributes", "{\n  \"bundleId\": \"com.a\",\n  \"n\": 2\n}\n", 0},
+		{"bad expression", false, false, ".[", "", ExitUsage},
+		{"runtime error", false, false, ".[0] | keys | .foo", "", ExitError},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f, out, _ := testFactory(t, tt.tty, nil)
+			f.Flags.JSON, f.Flags.JQ = tt.json, tt.jq
+			if !f.JSONRequested() {
+				t.Fatal("JSONRequested() = false")
+			}
+			err := f.WriteJSON(doc)
+			if got := ExitCode(err); got != tt.wantCode {
+				t.Fatalf("exit code %d (%v), want %d", got, err, tt.wantCode)
+			}
+			if tt.wantCode == 0 && out.String() != tt.want {
+				t.Errorf("output %q, want %q", out.String(), tt.want)
+			}
+		})
+	}
+}
+
+func TestConfigSavedPrivately(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "nested", "ascend")
+	f, _, _ := testFactory(t, false, map[string]string{"ASCEND_CONFIG_DIR": dir})
+	cfg, err := f.LoadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Profiles) != 0 {
+		t.Fatalf("fresh config has profiles: %v", cfg.Profiles)
+	}
+	cfg.Profiles["ci"] = Profile{KeyID: "K1", PrivateKeyPath: "/keys/AuthKey_K1.p8"}
+	path, err := f.SaveConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[string]os.FileMode{path: 0o600, dir: 0o700} {
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != want {
+			t.Errorf("%s mode %v, want %v", p, st.Mode().Perm(), want)
+		}
+	}
+	again, err := f.LoadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := again.Profiles["ci"]; got.KeyID != "K1" || got.PrivateKeyPath != "/keys/AuthKey_K1.p8" {
+		t.Errorf("reloaded profile %+v", got)
+	}
+}
+
+// writeKey writes a generated key as AuthKey_<id>.p8 in dir and returns its path and PEM.
+func writeKey(t *testing.T, dir, id string) (string, []byte) {
+	t.Helper()
+	_, pemBytes, err := auth.GenerateKey(id, "issuer-"+id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "AuthKey_"+id+".p8")
+	if err := os.WriteFile(path, pemBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path, pemBytes
+}
+
+func TestCredentialOrder(t *testing.T) {
+	t.Parallel()
+	keys := t.TempDir()
+	flagPath, _ := writeKey(t, keys, "FLAGKEY")
+	envPath, _ := writeKey(t, keys, "ENVKEY")
+	_, pemText := writeKey(t, keys, "PEMKEY")
+	jsonKeyPath, jsonPEM := writeKey(t, keys, "JSONKEY")
+	_ = jsonKeyPath
+	profPath, _ := writeKey(t, keys, "PROFKEY")
+	jsonFile := filepath.Join(keys, "key.json")
+	data, _ := json.Marshal(map[string]string{"key_id": "JSONKEY", "issuer_id": "iss", "key": string(jsonPEM), "base_url": "http://127.0.0.1:9/"})
+	if err := os.WriteFile(jsonFile, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	configDir := t.TempDir()
+	f0, _, _ := testFactory(t, false, map[string]string{"ASCEND_CONFIG_DIR": configDir})
+	if _, err := f0.SaveConfig(&Config{Profiles: map[string]Profile{
+		"default": {KeyID: "PROFKEY", IssuerID: "iss", PrivateKeyPath: profPath},
+		"other":   {KeyID: "PROFKEY", PrivateKeyPath: profPath, BaseURL: "http://127.0.0.1:8/"},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name       string
+		flags      GlobalFlags
+		env        map[string]string
+		wantKey    string
+		wantSource string
+		wantBase   string
+		wantCode   int
+	}{
+		{"flags beat env", GlobalFlags{KeyID: "FLAGKEY", IssuerID: "i", PrivateKeyPath: flagPath}, map[string]string{"ASC_KEY_ID": "ENVKEY", "ASC_PRIVATE_KEY_PATH": envPath, "ASC_API_KEY_JSON": jsonFile}, "FLAGKEY", "flags", asc.DefaultBaseURL, 0},
+		{"env path beats json", GlobalFlags{}, map[string]string{"ASC_KEY_ID": "ENVKEY", "ASC_ISSUER_ID": "i", "ASC_PRIVATE_KEY_PATH": envPath, "ASC_API_KEY_JSON": jsonFile}, "ENVKEY", "environment", asc.DefaultBaseURL, 0},
+		{"env PEM text", GlobalFlags{}, map[string]string{"ASC_KEY_ID": "PEMKEY", "ASC_PRIVATE_KEY": string(pemText)}, "PEMKEY", "environment", asc.DefaultBaseURL, 0},
+		{"json flag beats profile, base_url used", GlobalFlags{APIKeyJSON: jsonFile}, nil, "JSONKEY", "api-key JSON " + jsonFile, "http://127.0.0.1:9/", 0},
+		{"json env", GlobalFlags{}, map[string]string{"ASC_API_KEY_JSON": jsonFile}, "JSONKEY", "api-key JSON " + jsonFile, "http://127.0.0.1:9/", 0},
+		{"base-url flag beats json base_url", GlobalFlags{APIKeyJSON: jsonFile, BaseURL: "http://127.0.0.1:7/"}, map[string]string{"ASC_BASE_URL": "http://127.0.0.1:6/"}, "JSONKEY", "api-key JSON " + jsonFile, "http://127.0.0.1:7/", 0},
+		{"env base url beats json base_url", GlobalFlags{APIKeyJSON: jsonFile}, map[string]string{"ASC_BASE_URL": "http://127.0.0.1:6/"}, "JSONKEY", "api-key JSON " + jsonFile, "http://127.0.0.1:6/", 0},
+		{"default profile last", GlobalFlags{}, nil, "PROFKEY", "profile default", asc.DefaultBaseURL, 0},
+		{"named profile", GlobalFlags{Profile: "other"}, nil, "PROFKEY", "profile other", "http://127.0.0.1:8/", 0},
+		{"unknown profile", GlobalFlags{Profile: "nope"}, nil, "", "", "", ExitAuth},
+		{"key id without path", GlobalFlags{KeyID: "X"}, nil, "", "", "", ExitAuth},
+		{"env key id without key", GlobalFlags{}, map[string]string{"ASC_KEY_ID": "X"}, "", "", "", ExitAuth},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			env := map[string]string{"ASCEND_CONFIG_DIR": configDir}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			f, _, _ := testFactory(t, false, env)
+			f.Flags = tt.flags
+			creds, err := f.Credentials(t.Context())
+			if code := ExitCode(err); code != tt.wantCode {
+				t.Fatalf("exit code %d (%v), want %d", code, err, tt.wantCode)
+			}
+			if tt.wantCode != 0 {
+				return
+			}
+			if creds.Key.ID != tt.wantKey || creds.Source != tt.wantSource || creds.BaseURL != tt.wantBase {
+				t.Errorf("got key %s from %q at %s; want %s from %q at %s", creds.Key.ID, creds.Source, creds.BaseURL, tt.wantKey, tt.wantSource, tt.wantBase)
+			}
+		})
+	}
+}
+
+func TestNoCredentials(t *testing.T) {
+	t.Parallel()
+	f, _, _ := testFactory(t, false, nil)
+	_, err := f.Credentials(t.Context())
+	if ExitCode(err) != ExitAuth {
+		t.Fatalf("exit code %d, want %d (%v)", ExitCode(err), ExitAuth, err)
+	}
+	for _, way := range []string{"--key-id", "ASC_KEY_ID", "ASC_PRIVATE_KEY", "--api-key-json", "ASC_API_KEY_JSON", "ascend auth login"} {
+		if !strings.Contains(err.Error(), way) {
+			t.Errorf("message %q does not name %s", err, way)
+		}
+	}
+}
+
+func TestVerboseRedactsAuthorization(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Rate-Limit", "user-hour-lim:3600;user-hour-rem:3599;")
+		w.Write([]byte(`{"data":[]}`))
+	}))
+	t.Cleanup(srv.Close)
+	f, _, errOut := testFactory(t, false, nil)
+	f.Flags.Verbose = true
+	req, _ := http.NewRequestWithContext(t.Context(), "GET", srv.URL+"/v1/apps?limit=1", nil)
+	const secret = "eyJhbGciOiJFUzI1NiJ9.secret.token"
+	req.Header.Set("Authorization", "Bearer "+secret)
+	resp, err := f.HTTPClient().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	log := errOut.String()
+	if strings.Contains(log, secret) || strings.Contains(log, "secret.token") {
+		t.Fatalf("verbose log leaks the token: %q", log)
+	}
+	for _, want := range []string{"GET", "/v1/apps?limit=1", "200", "user-hour-rem:3599", "[redacted]"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("verbose log %q lacks %q", log, want)
+		}
+	}
+}
+
+func TestConfirmDestructive(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		tty      bool
+		yes      bool
+		answer   string
+		wantCode int
+	}{
+		{"yes flag", false, true, "", 0},
+		{"pipe without yes", false, false, "", ExitUsage},
+		{"terminal says y", true, false, "y\n", 0},
+		{"terminal says no", true, false, "n\n", ExitError},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f, _, _ := testFactory(t, tt.tty, nil)
+			f.IO.In = strings.NewReader(tt.answer)
+			err := f.ConfirmDestructive(tt.yes, "delete app 1")
+			if got := ExitCode(err); got != tt.wantCode {
+				t.Errorf("exit code %d (%v), want %d", got, err, tt.wantCode)
+			}
+		})
+	}
+}

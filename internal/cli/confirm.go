@@ -1,0 +1,33 @@
+package cli
+
+import (
+	"bufio"
+	"fmt"
+	"strings"
+)
+
+// ConfirmDestructive guards a destructive action. With yes (the command's --yes flag) it
+// proceeds. Otherwise, when stdin and stderr are terminals, it asks "what? [y/N]" on stderr;
+// when nobody can answer it refuses with a usage error that names --yes.
+func (f *Factory) ConfirmDestructive(yes bool, what string) error {
+	if yes {
+		return nil
+	}
+	if !f.IO.InTTY || !f.IO.ErrTTY {
+		return UsageErrorf("refusing to %s without confirmation: stdin is not a terminal; pass --yes to proceed", what)
+	}
+	fmt.Fprintf(f.IO.ErrOut, "? %s? [y/N] ", upperFirst(what))
+	line, _ := bufio.NewReader(f.IO.In).ReadString('\n')
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return nil
+	}
+	return fmt.Errorf("cancelled: did not %s", what)
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
