@@ -1,0 +1,371 @@
+// Package api implements `ascend api`: a signed passthrough to any App Store Connect
+// endpoint, checked against Apple's spec before it is sent.
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ascend-tools/ascend/asc"
+	"github.com/ascend-tools/ascend/internal/cli"
+	"github.com/ascend-tools/ascend/internal/cmd/api/operations"
+	"github.com/ascend-tools/ascend/internal/spec"
+)
+
+// Options are the command's flags and dependencies.
+type Options struct {
+	F              *cli.Factory
+	Method         string
+	MethodSet      bool
+	Path           string
+	RawFields      []string
+	TypedFields    []string
+	Input          string
+	Paginate       bool
+	IncludeHeaders bool
+	NoValidate     bool
+	Yes            bool
+}
+
+// NewCmd returns `ascend api`.
+func NewCmd(f *cli.Factory) *cobra.Command {
+	return NewCmdWith(f, nil)
+}
+
+// NewCmdWith is NewCmd whose run function tests may replace.
+func NewCmdWith(f *cli.Factory, runF func(*cobra.Command, *Options) error) *cobra.Command {
+	opts := &Options{F: f}
+	cmd := &cobra.Command{
+		Use:   "api <path>",
+		Short: "Make a signed request to any App Store Connect endpoint",
+		Long: `Send a signed request to an App Store Connect path ("/v1/apps") and print the JSON answer,
+indented on a terminal. --jq filters it.
+
+-f key=value adds a string field, -F key=value a typed one (true, false, null, numbers,
+@file for a file's contents). On GET fields become query parameters (repeat a key, or use
+commas, for arrays); on other methods they build the JSON body, nesting keys written as
+data[attributes][name]. --input sends a file (or - for stdin) as the body instead.
+
+Before sending, the request is checked against Apple's OpenAPI spec: the path must exist for
+the method, every query parameter must be declared, enum values allowed and limits within
+their maximum. A mistake exits 2 naming what is allowed; --no-validate skips the check.
+'ascend api operations' lists every operation.`,
+		Example: `  ascend api /v1/apps -f 'filter[bundleId]=com.example.app'
+  ascend api /v1/apps --paginate -f limit=200 --jq '.data[].attributes.name'
+  ascend api -X PATCH /v1/appInfoLocalizations/ID -f data[type]=appInfoLocalizations -f data[id]=ID -f data[attributes][subtitle]=Hi
+  ascend api -X DELETE /v1/appInfoLocalizations/ID --yes`,
+		Args: cli.ExactArgs(1, "ascend api <path> [flags]"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Path = args[0]
+			opts.MethodSet = cmd.Flags().Changed("method")
+			if runF != nil {
+				return runF(cmd, opts)
+			}
+			return run(cmd, opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&opts.Method, "method", "X", http.MethodGet, "HTTP `method`")
+	fl.StringArrayVarP(&opts.RawFields, "raw-field", "f", nil, "add a string `key=value` (query on GET, JSON body otherwise)")
+	fl.StringArrayVarP(&opts.TypedFields, "field", "F", nil, "add a typed `key=value` (true/false/null/numbers/@file)")
+	fl.StringVar(&opts.Input, "input", "", "send the `file`'s contents as the body (- for stdin)")
+	fl.BoolVar(&opts.Paginate, "paginate", false, "follow links.next and merge every page's data into one document")
+	fl.BoolVarP(&opts.IncludeHeaders, "include-headers", "i", false, "print the HTTP status and headers before the body")
+	fl.BoolVar(&opts.NoValidate, "no-validate", false, "send without checking the request against Apple's spec")
+	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask before a DELETE")
+	cmd.AddCommand(operations.NewCmd(f, nil))
+	return cmd
+}
+
+// request is what will be sent.
+type request struct {
+	method string
+	path   string // without query
+	query  url.Values
+	body   []byte // nil: no body
+}
+
+// buildRequest turns the options into a request and checks it against the spec.
+func buildRequest(opts *Options, stdin io.Reader) (*request, error) {
+	method := strings.ToUpper(strings.TrimSpace(opts.Method))
+	switch method {
+	case http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete, http.MethodPut, http.MethodHead:
+	default:
+		return nil, cli.UsageErrorf("-X %q is not a method App Store Connect uses: use GET, POST, PATCH or DELETE", opts.Method)
+	}
+	raw := strings.TrimSpace(opts.Path)
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, cli.UsageErrorf("path %q is not a valid URL path: %v", raw, err)
+	}
+	if u.IsAbs() || u.Host != "" {
+		return nil, cli.UsageErrorf("path %q must be a path like /v1/apps, not a full URL: --base-url sets the host", raw)
+	}
+	p := u.Path
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	q := u.Query()
+	rawFields, err := parseFields(opts.RawFields, false)
+	if err != nil {
+		return nil, err
+	}
+	typedFields, err := parseFields(opts.TypedFields, true)
+	if err != nil {
+		return nil, err
+	}
+	fields := append(rawFields, typedFields...)
+	req := &request{method: method, path: p, query: q}
+
+	if opts.Input != "" {
+		var data []byte
+		if opts.Input == "-" {
+			data, err = io.ReadAll(stdin)
+		} else {
+			data, err = os.ReadFile(opts.Input)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read --input %s: %v", opts.Input, err)
+		}
+		req.body = data
+	}
+	if method == http.MethodGet || method == http.MethodHead || opts.Input != "" {
+		for _, fl := range fields {
+			v := fl.value
+			if q.Has(fl.key) {
+				q.Set(fl.key, q.Get(fl.key)+","+v)
+			} else {
+				q.Set(fl.key, v)
+			}
+		}
+	} else if len(fields) > 0 {
+		req.body, err = buildBody(fields)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if opts.Paginate && method != http.MethodGet {
+		return nil, cli.UsageErrorf("--paginate works only with GET requests")
+	}
+	if !opts.NoValidate {
+		if err := validate(req, opts.Paginate); err != nil {
+			return nil, err
+		}
+	}
+	return req, nil
+}
+
+// validate checks the request against Apple's spec, the way Apple would refuse it.
+func validate(req *request, paginate bool) error {
+	method := req.method
+	if method == http.MethodHead {
+		method = http.MethodGet
+	}
+	op, _, ok := spec.Find(method, req.path)
+	if !ok {
+		if methods := spec.Methods(req.path); len(methods) > 0 {
+			return cli.UsageErrorf("%s is not allowed on %s: use %s (or --no-validate)", req.method, req.path, strings.Join(methods, ", "))
+		}
+		if s := spec.Suggest(method, req.path); s != "" {
+			return cli.UsageErrorf("unknown path %s: did you mean %s? ('ascend api operations --search WORD' lists paths)", req.path, s)
+		}
+		return cli.UsageErrorf("unknown path %s: no App Store Connect operation matches; 'ascend api operations' lists them all", req.path)
+	}
+	if problems := spec.ValidateQuery(op, req.query); len(problems) > 0 {
+		msgs := make([]string, 0, len(problems))
+		for _, p := range problems {
+			msg := p.Detail
+			if p.Code == spec.CodeIllegal || strings.HasSuffix(p.Detail, "is not a valid filter type") {
+				if near := nearestParam(op, p.Parameter); near != "" {
+					msg += fmt.Sprintf(" (did you mean '%s'?)", near)
+				}
+			}
+			msgs = append(msgs, msg)
+		}
+		return cli.UsageErrorf("invalid request %s %s (%s): %s", req.method, req.path, op.ID, strings.Join(msgs, "; "))
+	}
+	if paginate {
+		if _, hasLimit := op.Param("limit"); !hasLimit {
+			return cli.UsageErrorf("--paginate: %s %s (%s) does not return pages", req.method, req.path, op.ID)
+		}
+	}
+	return nil
+}
+
+// nearestParam suggests the declared parameter closest to name, or "".
+func nearestParam(op *spec.Operation, name string) string {
+	best, bestD := "", 0
+	for _, p := range op.Params {
+		d := levenshtein(strings.ToLower(name), strings.ToLower(p.Name))
+		if best == "" || d < bestD {
+			best, bestD = p.Name, d
+		}
+	}
+	if best == "" || bestD > max(2, len(name)/3) {
+		return ""
+	}
+	return best
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+func run(cmd *cobra.Command, opts *Options) error {
+	f := opts.F
+	req, err := buildRequest(opts, f.IO.In)
+	if err != nil {
+		return err
+	}
+	if f.Flags.JQ != "" {
+		if _, err := cli.CompileJQ(f.Flags.JQ); err != nil {
+			return err
+		}
+	}
+	if req.method == http.MethodDelete {
+		if err := f.ConfirmDestructive(opts.Yes, "send DELETE "+req.path); err != nil {
+			return err
+		}
+	}
+	ctx := cmd.Context()
+	client, err := f.Client(ctx)
+	if err != nil {
+		return err
+	}
+	if opts.Paginate {
+		return paginate(cmd, opts, client, req)
+	}
+	var body any
+	if req.body != nil {
+		body = req.body
+	}
+	rc, resp, err := client.DoRaw(ctx, req.method, req.path, req.query, body)
+	if err != nil {
+		return requestError(req, err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		return fmt.Errorf("%s %s: read the answer: %v", req.method, req.path, err)
+	}
+	if opts.IncludeHeaders {
+		writeHeaders(f.IO.Out, resp.Response)
+	}
+	if len(data) == 0 {
+		return nil
+	}
+	if isJSON(resp.Header.Get("Content-Type"), data) {
+		return f.WriteRawJSON(data)
+	}
+	if f.Flags.JQ != "" {
+		return cli.UsageErrorf("--jq needs a JSON answer, but %s %s returned %s", req.method, req.path, resp.Header.Get("Content-Type"))
+	}
+	_, err = f.IO.Out.Write(data)
+	return err
+}
+
+// requestError keeps Apple's answer (and its exit code) and names the request.
+func requestError(req *request, err error) error {
+	var apiErr *asc.ErrorResponse
+	if errors.As(err, &apiErr) {
+		return err
+	}
+	return fmt.Errorf("%s %s: %w", req.method, req.path, err)
+}
+
+func isJSON(contentType string, data []byte) bool {
+	if strings.Contains(contentType, "json") {
+		return true
+	}
+	t := bytes.TrimSpace(data)
+	return contentType == "" && len(t) > 0 && (t[0] == '{' || t[0] == '[') && json.Valid(t)
+}
+
+func writeHeaders(w io.Writer, resp *http.Response) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s\n", resp.Proto, resp.Status)
+	names := make([]string, 0, len(resp.Header))
+	for k := range resp.Header {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		for _, v := range resp.Header[k] {
+			fmt.Fprintf(&b, "%s: %s\n", k, v)
+		}
+	}
+	b.WriteString("\n")
+	_, _ = io.WriteString(w, b.String())
+}
+
+// merged is the document --paginate prints: every page's data (and included) in one.
+type merged struct {
+	Data     []json.RawMessage `json:"data"`
+	Included []json.RawMessage `json:"included,omitempty"`
+	Meta     *mergedMeta       `json:"meta,omitempty"`
+}
+
+type mergedMeta struct {
+	Paging struct {
+		Total int `json:"total"`
+	} `json:"paging"`
+}
+
+func paginate(cmd *cobra.Command, opts *Options, client *asc.Client, req *request) error {
+	f := opts.F
+	out := merged{Data: []json.RawMessage{}}
+	seen := map[string]bool{}
+	first := true
+	for page, err := range asc.Pages(cmd.Context(), client, req.path, req.query) {
+		if err != nil {
+			return requestError(req, err)
+		}
+		if first && opts.IncludeHeaders {
+			// Pages hides the responses; say which request the document answers instead.
+			fmt.Fprintf(f.IO.Out, "GET %s (all pages)\n\n", req.path)
+		}
+		first = false
+		out.Data = append(out.Data, page.Data...)
+		for _, inc := range page.Included {
+			key := inc.Type + "/" + inc.ID
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			raw, err := json.Marshal(inc)
+			if err != nil {
+				return err
+			}
+			out.Included = append(out.Included, raw)
+		}
+	}
+	out.Meta = &mergedMeta{}
+	out.Meta.Paging.Total = len(out.Data)
+	return f.WriteJSON(out)
+}

@@ -1,0 +1,90 @@
+// Package login implements `ascend auth login`: validate a key and save it as a profile.
+package login
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ascend-tools/ascend/asc/auth"
+	"github.com/ascend-tools/ascend/internal/cli"
+)
+
+// Options are the command's flags and dependencies. The key flags are the global ones
+// (--key-id, --issuer-id, --private-key-path, --base-url, --profile).
+type Options struct {
+	F *cli.Factory
+}
+
+// NewCmd returns `ascend auth login`; runF replaces the run function in tests.
+func NewCmd(f *cli.Factory, runF func(*cobra.Command, *Options) error) *cobra.Command {
+	opts := &Options{F: f}
+	return &cobra.Command{
+		Use:   "login",
+		Short: "Validate an API key and save it as a profile",
+		Long: `Validate an App Store Connect API key and save it as a named profile in
+<config dir>/ascend/config.json (readable by you only). The profile stores the path of the
+.p8 file, never the key itself. Without --profile it saves "default", which every command
+uses when no other credentials are given; --profile NAME selects another on later commands.`,
+		Example: `  ascend auth login --key-id ABC123 --issuer-id 57246542-96fe-1a63-e053-0824d011072a --private-key-path ~/keys/AuthKey_ABC123.p8
+  ascend auth login --profile personal --private-key-path ~/keys/AuthKey_XYZ789.p8`,
+		Args: cli.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd, opts)
+			}
+			return run(cmd, opts)
+		},
+	}
+}
+
+func run(_ *cobra.Command, opts *Options) error {
+	f := opts.F
+	fl := f.Flags
+	if fl.PrivateKeyPath == "" {
+		return cli.UsageErrorf("auth login needs --private-key-path, the AuthKey_<KEYID>.p8 file from App Store Connect (and --key-id unless the file has that name)")
+	}
+	if f.SandboxRequested() {
+		return cli.UsageErrorf("auth login saves a real key; it cannot be combined with --sandbox")
+	}
+	path, err := filepath.Abs(fl.PrivateKeyPath)
+	if err != nil {
+		return fmt.Errorf("resolve --private-key-path: %v", err)
+	}
+	key, err := auth.LoadKeyFile(path, fl.KeyID, fl.IssuerID)
+	if err != nil {
+		return fmt.Errorf("auth login: %w", err)
+	}
+	if _, err := key.Sign(auth.TokenOptions{}); err != nil {
+		return &cli.AuthError{Msg: fmt.Sprintf("auth login: cannot sign with %s", key), Err: err}
+	}
+	name := fl.Profile
+	if name == "" {
+		name = cli.DefaultProfile
+	}
+	cfg, err := f.LoadConfig()
+	if err != nil {
+		return err
+	}
+	cfg.Profiles[name] = cli.Profile{
+		KeyID:          key.ID,
+		IssuerID:       key.IssuerID,
+		PrivateKeyPath: path,
+		BaseURL:        fl.BaseURL,
+	}
+	saved, err := f.SaveConfig(cfg)
+	if err != nil {
+		return err
+	}
+	kind := "team"
+	if key.Individual() {
+		kind = "individual"
+	}
+	fmt.Fprintf(f.IO.ErrOut, "saved profile %q (key %s, %s) in %s; test it with 'ascend auth check", name, key.ID, kind, saved)
+	if name != cli.DefaultProfile {
+		fmt.Fprintf(f.IO.ErrOut, " --profile %s", name)
+	}
+	fmt.Fprintln(f.IO.ErrOut, "'")
+	return nil
+}

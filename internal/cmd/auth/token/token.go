@@ -1,0 +1,77 @@
+// Package token implements `ascend auth token`: print one signed JWT.
+package token
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ascend-tools/ascend/asc/auth"
+	"github.com/ascend-tools/ascend/internal/cli"
+)
+
+// Options are the command's flags and dependencies.
+type Options struct {
+	F        *cli.Factory
+	Scope    []string
+	Lifetime time.Duration
+}
+
+// NewCmd returns `ascend auth token`; runF replaces the run function in tests.
+func NewCmd(f *cli.Factory, runF func(*cobra.Command, *Options) error) *cobra.Command {
+	opts := &Options{F: f}
+	cmd := &cobra.Command{
+		Use:   "token",
+		Short: "Print a signed App Store Connect token",
+		Long: `Print a signed JSON Web Token for the configured key, on one line and nothing else,
+for tools that need a bearer token (curl -H "Authorization: Bearer $(ascend auth token)").
+Tokens live at most 20 minutes; --scope limits one to the listed requests.`,
+		Example: `  ascend auth token
+  ascend auth token --scope "GET /v1/apps" --lifetime 10m`,
+		Args: cli.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd, opts)
+			}
+			return run(cmd, opts)
+		},
+	}
+	cmd.Flags().StringArrayVar(&opts.Scope, "scope", nil, "limit the token to `\"METHOD /path[?query]\"` (repeatable)")
+	cmd.Flags().DurationVar(&opts.Lifetime, "lifetime", auth.DefaultLifetime, "how long the token is valid (at most 20m)")
+	return cmd
+}
+
+func run(cmd *cobra.Command, opts *Options) error {
+	if err := checkOptions(opts); err != nil {
+		return err
+	}
+	creds, err := opts.F.Credentials(cmd.Context())
+	if err != nil {
+		return err
+	}
+	tok, err := creds.Key.Sign(auth.TokenOptions{Lifetime: opts.Lifetime, Scope: opts.Scope})
+	if err != nil {
+		return fmt.Errorf("sign a token with %s: %v", creds.Key, err)
+	}
+	_, err = fmt.Fprintln(opts.F.IO.Out, tok)
+	return err
+}
+
+// checkOptions refuses, before any key is read, what Apple would refuse.
+func checkOptions(opts *Options) error {
+	for _, s := range opts.Scope {
+		method, path, ok := strings.Cut(s, " ")
+		if !ok || method == "" || method != strings.ToUpper(method) || !strings.HasPrefix(path, "/") {
+			return cli.UsageErrorf("--scope %q is malformed: write it as \"METHOD /path\", for example \"GET /v1/apps\"", s)
+		}
+	}
+	switch {
+	case opts.Lifetime < time.Second:
+		return cli.UsageErrorf("--lifetime %s is too short: use at least 1s (default %s)", opts.Lifetime, auth.DefaultLifetime)
+	case opts.Lifetime > auth.MaxLifetime && !auth.LongLivedScope(opts.Scope):
+		return cli.UsageErrorf("--lifetime %s is over Apple's 20-minute limit: use at most %s", opts.Lifetime, auth.MaxLifetime)
+	}
+	return nil
+}
