@@ -1,0 +1,190 @@
+package metadata
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ascend-tools/ascend/asc"
+)
+
+// ApplyOptions tune a push.
+type ApplyOptions struct {
+	// Concurrency bounds the writes in flight; the client's rate budget paces them further.
+	// Zero means 8.
+	Concurrency int
+	// OnWrite, when set, is called after each write succeeds (from several goroutines).
+	OnWrite func(w *Op)
+}
+
+// Result counts what a push did.
+type Result struct {
+	Writes   int // successful writes
+	Requests int // every request sent, reads for reconciliation included
+}
+
+// maxCreateAttempts bounds how often a create is tried after reading back found nothing.
+const maxCreateAttempts = 3
+
+// Apply sends the plan's writes, several at a time. A failed create is never simply sent
+// again: the resource is read back first and updated if the failed attempt did create it.
+// Every write is attempted; the errors of those that failed are returned together.
+func Apply(ctx context.Context, c *asc.Client, p *Plan, opts ApplyOptions) (Result, error) {
+	if len(p.Problems) > 0 {
+		return Result{}, &ValidationError{Dir: "the plan", Problems: p.Problems}
+	}
+	n := opts.Concurrency
+	if n <= 0 {
+		n = 8
+	}
+	var (
+		writes, requests atomic.Int64
+		mu               sync.Mutex
+		errs             []error
+		wg               sync.WaitGroup
+		sem              = make(chan struct{}, n)
+	)
+	for _, w := range p.Writes {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			reqs, err := applyWrite(ctx, c, w)
+			requests.Add(int64(reqs))
+			if err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("%s: %w", w.Describe(), err))
+				mu.Unlock()
+				return
+			}
+			writes.Add(1)
+			if opts.OnWrite != nil {
+				opts.OnWrite(w)
+			}
+		}()
+	}
+	wg.Wait()
+	return Result{Writes: int(writes.Load()), Requests: int(requests.Load())}, errors.Join(errs...)
+}
+
+type body struct {
+	Data bodyData `json:"data"`
+}
+
+type bodyData struct {
+	Type          string                      `json:"type"`
+	ID            string                      `json:"id,omitempty"`
+	Attributes    map[string]any              `json:"attributes,omitempty"`
+	Relationships map[string]asc.Relationship `json:"relationships,omitempty"`
+}
+
+func applyWrite(ctx context.Context, c *asc.Client, w *Op) (int, error) {
+	b := body{Data: bodyData{Type: w.Type, ID: w.ID, Attributes: w.Attributes, Relationships: w.Relationships}}
+	if w.Method != http.MethodPost {
+		// PATCH is idempotent; the client retries it on its own.
+		_, err := c.Do(ctx, w.Method, w.Path, nil, b, nil)
+		return 1, err
+	}
+	reqs := 0
+	for attempt := 1; ; attempt++ {
+		var created asc.Document[asc.Resource]
+		reqs++
+		resp, err := c.Do(ctx, http.MethodPost, w.Path, nil, b, &created)
+		if err == nil {
+			w.ID = created.Data.ID
+			return reqs, nil
+		}
+		if !mayHaveTakenEffect(err) || attempt >= maxCreateAttempts || ctx.Err() != nil {
+			return reqs, err
+		}
+		waitAfter(ctx, resp, err, attempt)
+		// Read back before creating again: the failed attempt may have created it.
+		id, n, ferr := findCreated(ctx, c, w)
+		reqs += n
+		if ferr != nil {
+			return reqs, errors.Join(err, ferr)
+		}
+		if id == "" {
+			continue
+		}
+		w.ID = id
+		attrs := map[string]any{}
+		for k, v := range w.Attributes {
+			if k != "locale" {
+				attrs[k] = v
+			}
+		}
+		reqs++
+		patch := body{Data: bodyData{Type: w.Type, ID: id, Attributes: attrs}}
+		_, err = c.Do(ctx, http.MethodPatch, "/v1/"+w.Type+"/"+id, nil, patch, nil)
+		return reqs, err
+	}
+}
+
+// mayHaveTakenEffect says whether a failed POST may have created the resource (or was refused
+// before doing anything but can be sent again): broken connections, 5xx, 409 and 429.
+func mayHaveTakenEffect(err error) bool {
+	var rl *asc.RateLimitError
+	if errors.As(err, &rl) {
+		return true
+	}
+	var er *asc.ErrorResponse
+	if errors.As(err, &er) {
+		return er.StatusCode >= 500 || er.StatusCode == http.StatusConflict
+	}
+	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}
+
+func waitAfter(ctx context.Context, resp *asc.Response, err error, attempt int) {
+	d := time.Duration(attempt) * 500 * time.Millisecond
+	var rl *asc.RateLimitError
+	if errors.As(err, &rl) && rl.RetryAfter > 0 && rl.RetryAfter < time.Minute {
+		d = rl.RetryAfter
+	}
+	_ = resp
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+func findCreated(ctx context.Context, c *asc.Client, w *Op) (string, int, error) {
+	if w.find == nil {
+		return "", 0, nil
+	}
+	path, q := w.find()
+	if q == nil {
+		// A to-one related read: the resource or null.
+		var doc struct {
+			Data *asc.Resource `json:"data"`
+		}
+		if _, err := c.Do(ctx, http.MethodGet, path, nil, nil, &doc); err != nil {
+			var er *asc.ErrorResponse
+			if errors.As(err, &er) && er.StatusCode == http.StatusNotFound {
+				return "", 1, nil
+			}
+			return "", 1, fmt.Errorf("read back after a failed create: %w", err)
+		}
+		if doc.Data == nil {
+			return "", 1, nil
+		}
+		return doc.Data.ID, 1, nil
+	}
+	var doc asc.ListDocument[asc.Resource]
+	if _, err := c.Do(ctx, http.MethodGet, path, q, nil, &doc); err != nil {
+		return "", 1, fmt.Errorf("read back after a failed create: %w", err)
+	}
+	for _, r := range doc.Data {
+		if w.Locale == "" || attrString(r, "locale") == w.Locale {
+			return r.ID, 1, nil
+		}
+	}
+	return "", 1, nil
+}

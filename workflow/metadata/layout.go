@@ -1,0 +1,350 @@
+package metadata
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/mail"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// Values maps a layout file name (without ".txt") to its content. A missing key means the
+// file is absent, so ascend leaves that field alone; an empty string clears it.
+type Values map[string]string
+
+// Metadata is the content of a deliver metadata folder.
+type Metadata struct {
+	Locales map[string]Values // metadata/<locale>/, without default/
+	Default Values            // metadata/default/
+	App     Values            // metadata/*.txt
+	Review  Values            // metadata/review_information/*.txt
+}
+
+// New returns empty metadata, ready to fill.
+func New() *Metadata {
+	return &Metadata{Locales: map[string]Values{}, Default: Values{}, App: Values{}, Review: Values{}}
+}
+
+// LocaleNames returns the locales that have a folder, sorted.
+func (m *Metadata) LocaleNames() []string {
+	names := make([]string, 0, len(m.Locales))
+	for l := range m.Locales {
+		names = append(names, l)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Effective returns the values that apply to locale: its own files, completed by default/.
+func (m *Metadata) Effective(locale string) Values {
+	v := Values{}
+	for k, s := range m.Default {
+		v[k] = s
+	}
+	for k, s := range m.Locales[locale] {
+		v[k] = s
+	}
+	return v
+}
+
+// Problem is one thing wrong with a layout, located by its path relative to the folder.
+type Problem struct {
+	Path    string
+	Message string
+}
+
+func (p Problem) String() string {
+	if p.Path == "" {
+		return p.Message
+	}
+	return p.Path + ": " + p.Message
+}
+
+// ValidationError lists every problem found before anything was written.
+type ValidationError struct {
+	Dir      string
+	Problems []Problem
+}
+
+func (e *ValidationError) Error() string {
+	lines := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		lines[i] = p.String()
+	}
+	noun := "problems"
+	if len(e.Problems) == 1 {
+		noun = "problem"
+	}
+	return fmt.Sprintf("%s has %d %s, nothing was written; fix them and run again: %s",
+		e.Dir, len(e.Problems), noun, strings.Join(lines, "; "))
+}
+
+// Load reads the folder and validates it; any problem is returned as a *ValidationError that
+// lists all of them.
+func Load(dir string) (*Metadata, error) {
+	m, problems, err := Read(dir)
+	if err != nil {
+		return nil, err
+	}
+	problems = append(problems, Validate(m)...)
+	if len(problems) > 0 {
+		return nil, &ValidationError{Dir: dir, Problems: problems}
+	}
+	return m, nil
+}
+
+// Read reads a deliver metadata folder. Layout problems (unknown folders or files, text that
+// is not UTF-8) are returned, not failed on, so that a caller can report all of them at once.
+func Read(dir string) (*Metadata, []Problem, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, fmt.Errorf("read metadata folder %s: it does not exist; pass the deliver metadata folder with --dir", dir)
+		}
+		return nil, nil, fmt.Errorf("read metadata folder %s: %w", dir, err)
+	}
+	m := New()
+	var problems []Problem
+	for _, e := range entries {
+		name := e.Name()
+		switch {
+		case ignoredEntries[name]:
+		case e.IsDir() && name == "review_information":
+			problems = append(problems, readValues(dir, name, ReviewFields, m.Review)...)
+		case e.IsDir() && name == DefaultLocale:
+			problems = append(problems, readValues(dir, name, LocaleFields, m.Default)...)
+		case e.IsDir() && IsLocale(name):
+			v := Values{}
+			problems = append(problems, readValues(dir, name, LocaleFields, v)...)
+			m.Locales[name] = v
+		case e.IsDir():
+			problems = append(problems, Problem{name, "unknown locale; use one of Apple's locale codes (" + nearLocale(name) + ") or default"})
+		default:
+			if p := readFile(dir, "", name, AppFields, m.App); p != nil {
+				problems = append(problems, *p)
+			}
+		}
+	}
+	return m, problems, nil
+}
+
+func readValues(dir, sub string, specs []FieldSpec, into Values) []Problem {
+	entries, err := os.ReadDir(filepath.Join(dir, sub))
+	if err != nil {
+		return []Problem{{sub, err.Error()}}
+	}
+	var problems []Problem
+	for _, e := range entries {
+		if ignoredEntries[e.Name()] {
+			continue
+		}
+		if e.IsDir() {
+			problems = append(problems, Problem{sub + "/" + e.Name(), "unexpected folder"})
+			continue
+		}
+		if p := readFile(dir, sub, e.Name(), specs, into); p != nil {
+			problems = append(problems, *p)
+		}
+	}
+	return problems
+}
+
+func readFile(dir, sub, name string, specs []FieldSpec, into Values) *Problem {
+	rel := name
+	if sub != "" {
+		rel = sub + "/" + name
+	}
+	field, ok := strings.CutSuffix(name, ".txt")
+	if !ok {
+		return &Problem{rel, "unknown file; metadata files end in .txt"}
+	}
+	if _, known := specFor(specs, field); !known {
+		return &Problem{rel, "unknown file; expected one of " + fileList(specs)}
+	}
+	b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
+	if err != nil {
+		return &Problem{rel, err.Error()}
+	}
+	if !utf8.Valid(b) {
+		return &Problem{rel, "not UTF-8 text; save it as UTF-8"}
+	}
+	into[field] = normalize(string(b))
+	return nil
+}
+
+// normalize makes file content and Apple's values comparable: Windows line endings become
+// "\n" and surrounding white space goes, as deliver does.
+func normalize(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return strings.TrimSpace(s)
+}
+
+func fileList(specs []FieldSpec) string {
+	names := make([]string, len(specs))
+	for i, s := range specs {
+		names[i] = s.File + ".txt"
+	}
+	return strings.Join(names, ", ")
+}
+
+// nearLocale suggests the Apple locale closest to a folder name ("de" -> "de-DE").
+func nearLocale(name string) string {
+	lower := strings.ToLower(strings.ReplaceAll(name, "_", "-"))
+	for _, l := range Locales {
+		if strings.ToLower(l) == lower {
+			return "did you mean " + l
+		}
+	}
+	lang, _, _ := strings.Cut(lower, "-")
+	var near []string
+	for _, l := range Locales {
+		if ll, _, _ := strings.Cut(strings.ToLower(l), "-"); ll == lang {
+			near = append(near, l)
+		}
+	}
+	if len(near) > 0 {
+		return "did you mean " + strings.Join(near, " or ")
+	}
+	return "en-US, de-DE, ja, ..."
+}
+
+// Validate checks every value against Apple's limits and syntax.
+func Validate(m *Metadata) []Problem {
+	var problems []Problem
+	check := func(rel string, specs []FieldSpec, v Values) {
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			spec, ok := specFor(specs, k)
+			if !ok {
+				problems = append(problems, Problem{rel + k + ".txt", "unknown field"})
+				continue
+			}
+			if msg := checkValue(spec, v[k]); msg != "" {
+				problems = append(problems, Problem{rel + k + ".txt", msg})
+			}
+		}
+	}
+	check("", AppFields, m.App)
+	check("review_information/", ReviewFields, m.Review)
+	check(DefaultLocale+"/", LocaleFields, m.Default)
+	for _, l := range m.LocaleNames() {
+		if !IsLocale(l) {
+			problems = append(problems, Problem{l, "unknown locale; " + nearLocale(l)})
+			continue
+		}
+		check(l+"/", LocaleFields, m.Locales[l])
+	}
+	return problems
+}
+
+func checkValue(spec FieldSpec, s string) string {
+	if spec.MaxChars > 0 {
+		if n := utf8.RuneCountInString(s); n > spec.MaxChars {
+			return fmt.Sprintf("%d characters, Apple allows at most %d", n, spec.MaxChars)
+		}
+	}
+	if spec.MaxBytes > 0 && len(s) > spec.MaxBytes {
+		return fmt.Sprintf("%d bytes, Apple allows at most %d bytes", len(s), spec.MaxBytes)
+	}
+	if s == "" {
+		return ""
+	}
+	switch spec.Kind {
+	case URL:
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.ContainsAny(s, " \n\t") {
+			return fmt.Sprintf("%q is not an http or https URL", s)
+		}
+	case Email:
+		if a, err := mail.ParseAddress(s); err != nil || a.Address != s {
+			return fmt.Sprintf("%q is not an email address", s)
+		}
+	case Category:
+		for _, r := range s {
+			if (r < 'A' || r > 'Z') && r != '_' && (r < '0' || r > '9') {
+				return fmt.Sprintf("%q is not an App Store category id such as GAMES or PRODUCTIVITY", s)
+			}
+		}
+	default:
+		if strings.ContainsRune(s, 0) {
+			return "contains a NUL character"
+		}
+	}
+	return ""
+}
+
+// Write writes m into dir in deliver's layout. A file whose content already equals the value
+// is left untouched, and a locale value that equals the one in dir's default/ folder is not
+// written into the locale's folder, so pulling into a deliver folder changes only what differs.
+// It returns the paths it wrote, relative to dir.
+func Write(dir string, m *Metadata) ([]string, error) {
+	existing := New()
+	if _, err := os.Stat(dir); err == nil {
+		existing, _, err = Read(dir)
+		if err != nil {
+			return nil, err
+		}
+	}
+	var written []string
+	put := func(rel, value string) error {
+		path := filepath.Join(dir, filepath.FromSlash(rel))
+		if b, err := os.ReadFile(path); err == nil && normalize(string(b)) == value {
+			return nil
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		if err := os.WriteFile(path, []byte(value), 0o644); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		written = append(written, rel)
+		return nil
+	}
+	putAll := func(prefix string, specs []FieldSpec, v Values, skip func(field, value string) bool) error {
+		for _, spec := range specs {
+			value, ok := v[spec.File]
+			if !ok || (skip != nil && skip(spec.File, value)) {
+				continue
+			}
+			if err := put(prefix+spec.File+".txt", value); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := putAll("", AppFields, m.App, nil); err != nil {
+		return written, err
+	}
+	if len(m.Review) > 0 {
+		if err := putAll("review_information/", ReviewFields, m.Review, nil); err != nil {
+			return written, err
+		}
+	}
+	if err := putAll(DefaultLocale+"/", LocaleFields, m.Default, nil); err != nil {
+		return written, err
+	}
+	for _, l := range m.LocaleNames() {
+		own := existing.Locales[l]
+		skip := func(field, value string) bool {
+			_, hasOwn := own[field]
+			d, hasDefault := existing.Default[field]
+			return !hasOwn && hasDefault && d == value
+		}
+		if err := os.MkdirAll(filepath.Join(dir, l), 0o755); err != nil {
+			return written, fmt.Errorf("write %s: %w", filepath.Join(dir, l), err)
+		}
+		if err := putAll(l+"/", LocaleFields, m.Locales[l], skip); err != nil {
+			return written, err
+		}
+	}
+	return written, nil
+}

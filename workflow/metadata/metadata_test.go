@@ -1,0 +1,295 @@
+package metadata_test
+
+import (
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/ascend-tools/ascend/asc"
+	"github.com/ascend-tools/ascend/workflow/internal/fakeasc"
+	"github.com/ascend-tools/ascend/workflow/metadata"
+	"github.com/google/go-cmp/cmp"
+)
+
+const deliverDir = "testdata/deliver/metadata"
+
+// seed creates an app whose version 2.0 is being prepared, with en-US and de-DE already
+// localized (with some values that differ from the folder) and a live 1.0.
+func seed(t *testing.T) (*fakeasc.Server, *asc.Client) {
+	fake, c, _ := seedVersion(t)
+	return fake, c
+}
+
+func seedVersion(t *testing.T) (*fakeasc.Server, *asc.Client, string) {
+	t.Helper()
+	fake := fakeasc.New()
+	t.Cleanup(fake.Close)
+	app := fake.Add("apps", map[string]any{"bundleId": "com.example.notes"}, nil)
+	live := fake.Add("appStoreVersions", map[string]any{"platform": "IOS", "versionString": "1.0", "appVersionState": "READY_FOR_DISTRIBUTION", "copyright": "2025 Ascend"}, map[string]string{"app": app.ID})
+	fake.Add("appStoreVersionLocalizations", map[string]any{"locale": "en-US", "description": "Old", "promotionalText": "Old promo"}, map[string]string{"appStoreVersion": live.ID})
+	v := fake.Add("appStoreVersions", map[string]any{"platform": "IOS", "versionString": "2.0", "appVersionState": "PREPARE_FOR_SUBMISSION", "copyright": "2025 Ascend"}, map[string]string{"app": app.ID})
+	fake.Add("appStoreVersionLocalizations", map[string]any{"locale": "en-US", "description": "Old description", "keywords": "notes"}, map[string]string{"appStoreVersion": v.ID})
+	fake.Add("appStoreVersionLocalizations", map[string]any{"locale": "de-DE", "description": "Ascend Notizen hält deine Notizen auf iPhone, iPad und Mac synchron."}, map[string]string{"appStoreVersion": v.ID})
+	fake.Add("appInfos", map[string]any{"state": "READY_FOR_DISTRIBUTION"}, map[string]string{"app": app.ID})
+	info := fake.Add("appInfos", map[string]any{"state": "PREPARE_FOR_SUBMISSION"}, map[string]string{"app": app.ID})
+	fake.Add("appInfoLocalizations", map[string]any{"locale": "en-US", "name": "Ascend Notes", "subtitle": "Old subtitle"}, map[string]string{"appInfo": info.ID})
+	c, err := asc.NewClient(asc.WithBaseURL(fake.URL), asc.WithRetryPolicy(asc.RetryPolicy{MaxAttempts: 4, BaseDelay: 1, MaxDelay: 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fake, c, v.ID
+}
+
+func copyDir(t *testing.T, src string) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), "metadata")
+	if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+func TestLoadDeliverLayout(t *testing.T) {
+	t.Parallel()
+	m, err := metadata.Load(deliverDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := m.LocaleNames(), []string{"de-DE", "en-US", "fr-FR", "ja"}; !slices.Equal(got, want) {
+		t.Errorf("locales = %v, want %v", got, want)
+	}
+	tests := []struct{ locale, field, want string }{
+		{"en-US", "name", "Ascend Notes"},
+		{"de-DE", "description", "Ascend Notizen hält deine Notizen auf iPhone, iPad und Mac synchron."}, // CRLF and trailing newline go
+		{"ja", "privacy_url", "https://example.com/privacy"},                                             // from default/
+		{"de-DE", "release_notes", "Fehlerbehebungen und Verbesserungen."},                               // own file beats default/
+		{"fr-FR", "release_notes", "Bug fixes and performance improvements."},
+	}
+	for _, tt := range tests {
+		if got := m.Effective(tt.locale)[tt.field]; got != tt.want {
+			t.Errorf("%s/%s = %q, want %q", tt.locale, tt.field, got, tt.want)
+		}
+	}
+	if m.Review["notes"] != "Log in with the demo account.\nThe sync screen is under Settings > Sync." {
+		t.Errorf("review notes = %q", m.Review["notes"])
+	}
+	if m.App["primary_first_sub_category"] != "" || m.App["primary_category"] != "PRODUCTIVITY" {
+		t.Errorf("app values = %v", m.App)
+	}
+}
+
+func TestValidationListsEveryProblem(t *testing.T) {
+	t.Parallel()
+	dir := copyDir(t, deliverDir)
+	write := func(rel, content string) {
+		p := filepath.Join(dir, rel)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("en-US/name.txt", strings.Repeat("n", 31))
+	write("en-US/subtitle.txt", strings.Repeat("ü", 30)) // 30 characters is fine
+	write("de-DE/keywords.txt", strings.Repeat("ü", 51)) // 102 bytes
+	write("ja/description.txt", strings.Repeat("x", 4001))
+	write("fr-FR/promotional_text.txt", strings.Repeat("p", 171))
+	write("fr-FR/release_notes.txt", strings.Repeat("r", 4001))
+	write("default/support_url.txt", "example.com/support")
+	write("review_information/email_address.txt", "not an address")
+	write("en-US/title.txt", "x")
+	write("english/name.txt", "x")
+	write("de/name.txt", "x")
+	write("en-US/name.rtf", "x")
+
+	_, err := metadata.Load(dir)
+	var ve *metadata.ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("Load = %v, want a *ValidationError", err)
+	}
+	var paths []string
+	for _, p := range ve.Problems {
+		paths = append(paths, p.Path)
+	}
+	slices.Sort(paths)
+	want := []string{"de", "de-DE/keywords.txt", "default/support_url.txt", "en-US/name.rtf", "en-US/name.txt",
+		"en-US/title.txt", "english", "fr-FR/promotional_text.txt", "fr-FR/release_notes.txt",
+		"ja/description.txt", "review_information/email_address.txt"}
+	if diff := cmp.Diff(want, paths); diff != "" {
+		t.Errorf("problem paths (-want +got):\n%s\n%v", diff, err)
+	}
+	if !strings.Contains(err.Error(), "did you mean de-DE") {
+		t.Errorf("error does not suggest de-DE: %v", err)
+	}
+}
+
+func TestPushRoundTrip(t *testing.T) {
+	t.Parallel()
+	fake, c := seed(t)
+	ctx := t.Context()
+	target := metadata.Target{App: "com.example.notes"}
+
+	p, res, err := metadata.Push(ctx, c, target, deliverDir, metadata.ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Writes != len(p.Writes) || res.Writes == 0 {
+		t.Fatalf("writes = %d, plan has %d", res.Writes, len(p.Writes))
+	}
+	// Creates: fr-FR and ja version localizations, de-DE, fr-FR and ja app info
+	// localizations, the review detail; updates: en-US (both), de-DE version loc, version
+	// copyright, app info categories.
+	counts := fake.Counts()
+	if counts["POST"] != 6 || counts["PATCH"] != 5 || counts["DELETE"] != 0 {
+		t.Errorf("writes by method = %v, want 6 POST and 5 PATCH", counts)
+	}
+
+	// A second push changes nothing.
+	before := fake.Writes()
+	p2, _, err := metadata.Push(ctx, c, target, deliverDir, metadata.ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p2.Writes) != 0 || fake.Writes() != before {
+		t.Errorf("second push wrote %d requests: %v", fake.Writes()-before, p2.Changes)
+	}
+
+	// Pull into an empty folder: every effective value comes back.
+	out := filepath.Join(t.TempDir(), "pulled")
+	if _, _, err := metadata.Pull(ctx, c, target, out); err != nil {
+		t.Fatal(err)
+	}
+	local, _ := metadata.Load(deliverDir)
+	pulled, err := metadata.Load(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range local.LocaleNames() {
+		want, got := local.Effective(l), pulled.Effective(l)
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("pulled %s/%s = %q, want %q", l, k, got[k], v)
+			}
+		}
+	}
+	if diff := cmp.Diff(local.Review, pulled.Review); diff != "" {
+		t.Errorf("review information (-want +got):\n%s", diff)
+	}
+
+	// Pull into the deliver folder itself: no file changes.
+	dir := copyDir(t, deliverDir)
+	_, written, err := metadata.Pull(ctx, c, target, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Fields the folder does not have are added, but no existing file is rewritten.
+	for _, w := range written {
+		if _, err := os.Stat(filepath.Join(deliverDir, w)); err == nil {
+			t.Errorf("pull rewrote %s, which already held the same value", w)
+		}
+	}
+}
+
+func TestPushInvalidFolderWritesNothing(t *testing.T) {
+	t.Parallel()
+	fake, c := seed(t)
+	dir := copyDir(t, deliverDir)
+	os.WriteFile(filepath.Join(dir, "en-US", "name.txt"), []byte(strings.Repeat("n", 40)), 0o644)
+	_, _, err := metadata.Push(t.Context(), c, metadata.Target{App: "com.example.notes"}, dir, metadata.ApplyOptions{})
+	var ve *metadata.ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("Push = %v, want a validation error", err)
+	}
+	if n := len(fake.Routes()); n != 0 {
+		t.Errorf("an invalid folder sent %d requests: %v", n, fake.Routes())
+	}
+}
+
+func TestEditLiveOnlyPromotionalText(t *testing.T) {
+	t.Parallel()
+	fake, c := seed(t)
+	dir := filepath.Join(t.TempDir(), "m")
+	os.MkdirAll(filepath.Join(dir, "en-US"), 0o755)
+	os.WriteFile(filepath.Join(dir, "en-US", "promotional_text.txt"), []byte("Fresh promo"), 0o644)
+	os.WriteFile(filepath.Join(dir, "en-US", "description.txt"), []byte("New description"), 0o644)
+	p, _, err := metadata.Push(t.Context(), c, metadata.Target{App: "com.example.notes", Live: true}, dir, metadata.ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Writes) != 1 || len(p.Pending()) != 1 || p.Pending()[0].Field != "promotional_text" {
+		t.Fatalf("plan = %v", p.Changes)
+	}
+	var skipped int
+	for _, ch := range p.Changes {
+		if ch.Skipped != "" {
+			skipped++
+		}
+	}
+	if skipped != 1 {
+		t.Errorf("skipped = %d, want the description", skipped)
+	}
+	if c := fake.Counts(); c["PATCH"] != 1 || c["POST"] != 0 {
+		t.Errorf("writes = %v", c)
+	}
+}
+
+// TestPushConvergesUnderFaults fails every create after it took effect, and some updates
+// before: a second run converges, without duplicate localizations.
+func TestPushConvergesUnderFaults(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		fault fakeasc.Fault
+	}{
+		{"500 after create", fakeasc.FailAfter},
+		{"dropped connection after create", fakeasc.DropAfter},
+		{"500 before create", fakeasc.FailBefore},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			fake, c, versionID := seedVersion(t)
+			var n atomic.Int64
+			fake.Fault = func(r *http.Request) fakeasc.Fault {
+				if r.Method == http.MethodPost && n.Add(1)%2 == 1 {
+					return tt.fault
+				}
+				return fakeasc.None
+			}
+			target := metadata.Target{App: "com.example.notes"}
+			_, _, err := metadata.Push(t.Context(), c, target, deliverDir, metadata.ApplyOptions{})
+			if err != nil {
+				t.Logf("first push: %v", err)
+			}
+			fake.Fault = nil
+			if _, _, err := metadata.Push(t.Context(), c, target, deliverDir, metadata.ApplyOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			before := fake.Writes()
+			p, _, err := metadata.Push(t.Context(), c, target, deliverDir, metadata.ApplyOptions{})
+			if err != nil || len(p.Writes) != 0 || fake.Writes() != before {
+				t.Fatalf("third push: err %v, writes %v", err, p.Changes)
+			}
+			locales := map[string]int{}
+			for _, id := range fake.All("appStoreVersionLocalizations") {
+				r := fake.Get("appStoreVersionLocalizations", id)
+				if r.Rels["appStoreVersion"][0] != versionID {
+					continue
+				}
+				locales[r.Attrs["locale"].(string)]++
+			}
+			for l, n := range locales {
+				if n != 1 {
+					t.Errorf("%d localizations for %s", n, l)
+				}
+			}
+			if len(locales) != 4 {
+				t.Errorf("locales = %v", locales)
+			}
+		})
+	}
+}
