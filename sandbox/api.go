@@ -1,0 +1,173 @@
+package sandbox
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// apiRequest is one authenticated, routed and query-checked API call.
+type apiRequest struct {
+	r      *http.Request
+	op     *Operation
+	params map[string]string
+	query  url.Values
+	cursor string
+	base   string
+	body   []byte
+}
+
+// handle serves an operation from the store. The path template decides the shape:
+// /v1/{type} (list, create), /v1/{type}/{id} (read, update, delete), /v1/{type}/{id}/{rel}
+// (related resources) and /v1/{type}/{id}/relationships/{rel} (linkage).
+func (s *Server) handle(req *apiRequest) (int, any, *httpError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.runDueLocked()
+	segs := strings.Split(strings.Trim(req.op.Path, "/"), "/")
+	base := "/" + segs[0] + "/" + segs[1]
+	typ := s.mdl.typeAt(base)
+	write := req.r.Method != http.MethodGet
+	status, doc, err := s.dispatch(req, segs, typ)
+	if write && err == nil {
+		s.flushLocked()
+	}
+	return status, doc, err
+}
+
+func (s *Server) dispatch(req *apiRequest, segs []string, typ string) (int, any, *httpError) {
+	method := req.r.Method
+	switch {
+	case len(segs) == 2:
+		switch method {
+		case http.MethodGet:
+			return s.listCollection(req, typ)
+		case http.MethodPost:
+			return s.create(req, typ)
+		}
+	case len(segs) == 3 && segs[2] == "{id}":
+		rec := s.st.get(typ, req.params["id"])
+		if rec == nil {
+			return 0, nil, notFound(typ, req.params["id"])
+		}
+		switch method {
+		case http.MethodGet:
+			return s.read(req, rec)
+		case http.MethodPatch:
+			return s.update(req, rec)
+		case http.MethodDelete:
+			return s.deleteRecord(req, rec)
+		}
+	case len(segs) == 4 && segs[2] == "{id}":
+		owner := s.st.get(typ, req.params["id"])
+		if owner == nil {
+			return 0, nil, notFound(typ, req.params["id"])
+		}
+		if method == http.MethodGet {
+			return s.listRelated(req, owner, segs[3])
+		}
+	case len(segs) == 5 && segs[2] == "{id}" && segs[3] == "relationships":
+		owner := s.st.get(typ, req.params["id"])
+		if owner == nil {
+			return 0, nil, notFound(typ, req.params["id"])
+		}
+		return s.relationship(req, owner, segs[4])
+	}
+	return s.fallback(req)
+}
+
+// fallback answers operations that do not map onto the resource store (reports, metrics,
+// nested analytics paths): an empty page for lists, 404 for single reads, and a plain
+// acceptance for writes, so every catalogued operation has an answer of the right shape.
+func (s *Server) fallback(req *apiRequest) (int, any, *httpError) {
+	if req.op.ResponseSchema == "" {
+		return req.op.SuccessStatus, nil, nil
+	}
+	itemType, list, ok := specResponseItemType(req.op.ResponseSchema)
+	if ok && list {
+		lo := parseListOptions(req.query)
+		rd := s.newRenderer(req.base, lo)
+		_, links, meta, herr := s.page(req, nil)
+		if herr != nil {
+			return 0, nil, herr
+		}
+		return http.StatusOK, rd.document([]any{}, links, meta), nil
+	}
+	if !ok {
+		itemType = "resource"
+	}
+	return 0, nil, notFound(itemType, req.params["id"])
+}
+
+func (s *Server) listCollection(req *apiRequest, typ string) (int, any, *httpError) {
+	return s.listDoc(req, s.st.all(typ))
+}
+
+// listDoc filters, sorts and pages records into a list document.
+func (s *Server) listDoc(req *apiRequest, items []*record) (int, any, *httpError) {
+	items = s.filterRecords(items, req.query)
+	items = sortRecords(items, req.query.Get("sort"))
+	pageItems, links, meta, herr := s.page(req, items)
+	if herr != nil {
+		return 0, nil, herr
+	}
+	rd := s.newRenderer(req.base, parseListOptions(req.query))
+	data := make([]any, 0, len(pageItems))
+	for _, r := range pageItems {
+		data = append(data, rd.primary(r))
+	}
+	return http.StatusOK, rd.document(data, links, meta), nil
+}
+
+func (s *Server) read(req *apiRequest, rec *record) (int, any, *httpError) {
+	rd := s.newRenderer(req.base, parseListOptions(req.query))
+	return http.StatusOK, rd.document(rd.primary(rec), map[string]any{"self": req.base + req.r.URL.RequestURI()}, nil), nil
+}
+
+// listRelated answers /v1/{type}/{id}/{rel}: the related resources, to-many as a page,
+// to-one as a single document.
+func (s *Server) listRelated(req *apiRequest, owner *record, rel string) (int, any, *httpError) {
+	itemType, list, ok := specResponseItemType(req.op.ResponseSchema)
+	if !ok {
+		return s.fallback(req)
+	}
+	var items []*record
+	if r, isRel := s.mdl.relation(owner.Type, rel); isRel && r.Type == itemType {
+		items = s.st.related(owner, rel)
+	} else {
+		items = s.pointingAt(itemType, owner)
+	}
+	if list {
+		return s.listDoc(req, items)
+	}
+	self := map[string]any{"self": req.base + req.r.URL.RequestURI()}
+	if len(items) == 0 {
+		return http.StatusOK, map[string]any{"data": nil, "links": self}, nil
+	}
+	rd := s.newRenderer(req.base, parseListOptions(req.query))
+	return http.StatusOK, rd.document(rd.primary(items[0]), self, nil), nil
+}
+
+// pointingAt finds resources of a type that relate to owner through any relationship, for
+// related paths whose relationship the model does not declare on the owner's side.
+func (s *Server) pointingAt(typ string, owner *record) []*record {
+	var out []*record
+	for _, r := range s.st.all(typ) {
+		for name, ids := range r.Rels {
+			if s.mdl.target(typ, name) == owner.Type && containsID(ids, owner.ID) {
+				out = append(out, r)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func containsID(ids []string, id string) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}

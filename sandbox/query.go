@@ -1,0 +1,332 @@
+package sandbox
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+const (
+	defaultPageLimit    = 50 // a list without limit answers this many
+	defaultIncludeLimit = 10 // to-many relationships in include, as Apple's meta.paging shows
+)
+
+// listOptions are the parsed query parameters that shape a list or a read.
+type listOptions struct {
+	include  []string
+	incLimit map[string]int
+	fields   map[string][]string // type -> names; absent: all
+}
+
+func parseListOptions(q url.Values) listOptions {
+	lo := listOptions{incLimit: map[string]int{}, fields: map[string][]string{}}
+	if v := q.Get("include"); v != "" {
+		lo.include = splitList(v)
+	}
+	for name, vals := range q {
+		if inner, ok := bracket(name, "limit"); ok && len(vals) > 0 {
+			if n, err := strconv.Atoi(vals[0]); err == nil {
+				lo.incLimit[inner] = n
+			}
+		}
+		if inner, ok := bracket(name, "fields"); ok && len(vals) > 0 {
+			lo.fields[inner] = splitList(vals[0])
+		}
+	}
+	return lo
+}
+
+// bracket splits "filter[app]" into "app" when the prefix matches.
+func bracket(name, prefix string) (string, bool) {
+	if !strings.HasPrefix(name, prefix+"[") || !strings.HasSuffix(name, "]") {
+		return "", false
+	}
+	return name[len(prefix)+1 : len(name)-1], true
+}
+
+func splitList(v string) []string {
+	var out []string
+	for p := range strings.SplitSeq(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// filterRecords keeps the records that match every filter[...] and exists[...] parameter.
+// Filters name an attribute, a relationship (its ids), "id", or a dotted path through a
+// relationship ("appStoreVersions.appStoreState"); values are comma-separated alternatives.
+func (s *Server) filterRecords(items []*record, q url.Values) []*record {
+	type cond struct {
+		path   []string
+		values []string
+		exists *bool
+	}
+	var conds []cond
+	for name, vals := range q {
+		if len(vals) == 0 {
+			continue
+		}
+		if inner, ok := bracket(name, "filter"); ok {
+			conds = append(conds, cond{path: strings.Split(inner, "."), values: splitList(vals[0])})
+		}
+		if inner, ok := bracket(name, "exists"); ok {
+			b := vals[0] == "true"
+			conds = append(conds, cond{path: strings.Split(inner, "."), exists: &b})
+		}
+	}
+	if len(conds) == 0 {
+		return items
+	}
+	out := make([]*record, 0, len(items))
+	for _, r := range items {
+		ok := true
+		for _, c := range conds {
+			if c.exists != nil {
+				if (len(r.Rels[c.path[0]]) > 0) != *c.exists {
+					ok = false
+				}
+			} else if !s.matchPath(r, c.path, c.values) {
+				ok = false
+			}
+			if !ok {
+				break
+			}
+		}
+		if ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (s *Server) matchPath(r *record, path []string, values []string) bool {
+	name := path[0]
+	if len(path) == 1 {
+		if name == "id" {
+			return slices.Contains(values, r.ID)
+		}
+		if v, ok := r.Attrs[name]; ok {
+			return matchValue(v, values)
+		}
+		if ids, ok := r.Rels[name]; ok {
+			for _, id := range ids {
+				if slices.Contains(values, id) {
+					return true
+				}
+			}
+			return false
+		}
+		if _, isRel := s.mdl.relation(r.Type, name); isRel {
+			return false
+		}
+		if rt := s.mdl.resource(r.Type); rt != nil {
+			if _, isAttr := rt.Attributes[name]; isAttr {
+				return false // attribute unset: matches no value
+			}
+		}
+		return true // a filter the store cannot evaluate narrows nothing
+	}
+	for _, rel := range s.st.related(r, name) {
+		if s.matchPath(rel, path[1:], values) {
+			return true
+		}
+	}
+	return false
+}
+
+func matchValue(v any, values []string) bool {
+	switch v := v.(type) {
+	case []any:
+		for _, x := range v {
+			if matchValue(x, values) {
+				return true
+			}
+		}
+		return false
+	case nil:
+		return false
+	default:
+		return slices.Contains(values, scalarString(v))
+	}
+}
+
+func scalarString(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case bool:
+		return strconv.FormatBool(v)
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case int:
+		return strconv.Itoa(v)
+	case int64:
+		return strconv.FormatInt(v, 10)
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+// sortRecords orders by the sort parameter ("name,-version"); ties keep creation order.
+func sortRecords(items []*record, sortParam string) []*record {
+	keys := splitList(sortParam)
+	if len(keys) == 0 {
+		return items
+	}
+	out := slices.Clone(items)
+	slices.SortStableFunc(out, func(a, b *record) int {
+		for _, k := range keys {
+			desc := strings.HasPrefix(k, "-")
+			k = strings.TrimPrefix(k, "-")
+			c := compareValues(a.Attrs[k], b.Attrs[k])
+			if k == "id" {
+				c = cmp.Compare(a.ID, b.ID)
+			}
+			if desc {
+				c = -c
+			}
+			if c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
+	return out
+}
+
+func compareValues(a, b any) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return -1
+	case b == nil:
+		return 1
+	}
+	af, aok := a.(float64)
+	bf, bok := b.(float64)
+	if aok && bok {
+		return cmp.Compare(af, bf)
+	}
+	as, bs := scalarString(a), scalarString(b)
+	// Version strings ("1.10" after "1.9") compare by their numeric parts.
+	if c, ok := compareVersions(as, bs); ok {
+		return c
+	}
+	return cmp.Compare(as, bs)
+}
+
+func compareVersions(a, b string) (int, bool) {
+	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
+	if len(pa) < 2 && len(pb) < 2 {
+		return 0, false
+	}
+	for i := range max(len(pa), len(pb)) {
+		var x, y int
+		var err error
+		if i < len(pa) {
+			if x, err = strconv.Atoi(pa[i]); err != nil {
+				return 0, false
+			}
+		}
+		if i < len(pb) {
+			if y, err = strconv.Atoi(pb[i]); err != nil {
+				return 0, false
+			}
+		}
+		if c := cmp.Compare(x, y); c != 0 {
+			return c, true
+		}
+	}
+	return 0, true
+}
+
+// Cursors look like Apple's ("Ag.GYoEMQ"): an offset and a check, opaque to clients. The
+// check binds the cursor to the list it came from, so a cursor pasted onto another list is
+// refused rather than silently skipping items.
+func encodeCursor(offset int, scope string) string {
+	b := binary.AppendUvarint(nil, uint64(offset))
+	sum := sha256.Sum256(fmt.Appendf(nil, "%d|%s", offset, scope))
+	return base64.RawURLEncoding.EncodeToString(b) + "." + base64.RawURLEncoding.EncodeToString(sum[:4])
+}
+
+func decodeCursor(c, scope string) (int, bool) {
+	head, check, ok := strings.Cut(c, ".")
+	if !ok {
+		return 0, false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(head)
+	if err != nil {
+		return 0, false
+	}
+	off, n := binary.Uvarint(b)
+	if n <= 0 || off > 1<<31 {
+		return 0, false
+	}
+	if encodeCursor(int(off), scope) != head+"."+check {
+		return 0, false
+	}
+	return int(off), true
+}
+
+func badCursor() *httpError {
+	return errResp(http.StatusBadRequest, newError(http.StatusBadRequest, "PARAMETER_ERROR.INVALID", titleParameter,
+		"The cursor is not valid for this request; follow links.next from the previous page.").parameter("cursor"))
+}
+
+// page cuts one page out of a list and builds the links and paging meta Apple sends.
+func (s *Server) page(req *apiRequest, items []*record) ([]*record, map[string]any, map[string]any, *httpError) {
+	limit := defaultPageLimit
+	if v := req.query.Get("limit"); v != "" {
+		limit, _ = strconv.Atoi(v)
+	}
+	if m := maxLimit(req.op); m > 0 && limit > m {
+		limit = m
+	}
+	limit = max(limit, 1)
+	scope := req.r.URL.Path
+	offset := 0
+	if req.cursor != "" {
+		off, ok := decodeCursor(req.cursor, scope)
+		if !ok {
+			return nil, nil, nil, badCursor()
+		}
+		offset = off
+	}
+	total := len(items)
+	end := min(offset+limit, total)
+	var pageItems []*record
+	if offset < total {
+		pageItems = items[offset:end]
+	}
+	links := map[string]any{"self": req.base + req.r.URL.RequestURI()}
+	paging := map[string]any{"total": total, "limit": limit}
+	if end < total {
+		next := encodeCursor(end, scope)
+		q := url.Values(maps.Clone(req.query))
+		q.Set("cursor", next)
+		q.Set("limit", strconv.Itoa(limit))
+		links["next"] = req.base + req.r.URL.Path + "?" + q.Encode()
+		paging["nextCursor"] = next
+	}
+	return pageItems, links, map[string]any{"paging": paging}, nil
+}
+
+func maxLimit(op *Operation) int {
+	for _, p := range op.Params {
+		if p.Name == "limit" {
+			return p.Maximum
+		}
+	}
+	return 0
+}

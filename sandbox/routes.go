@@ -1,0 +1,215 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// routes builds the sandbox's handler: admin endpoints under /sandbox/ (never under /v1),
+// presigned upload parts, and everything else answered from the operation catalog.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /sandbox/stats", s.handleStats)
+	mux.HandleFunc("POST /sandbox/reset", s.handleReset)
+	mux.HandleFunc("GET /sandbox/faults", s.handleGetFaults)
+	mux.HandleFunc("POST /sandbox/faults", s.handleSetFaults)
+	mux.Handle("/sandbox/upload/", s.counted("/sandbox/upload/{token}/{part}", http.HandlerFunc(s.handleUploadPart)))
+	mux.Handle("/", http.HandlerFunc(s.serveAPI))
+	return mux
+}
+
+// statusRecorder remembers the status a handler wrote, for the request counts.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// counted wraps a handler with faults and request counting under a fixed route name.
+func (s *Server) counted(route string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w}
+		defer func() { s.stats.record(r.Method, route, rec.status) }()
+		if s.injectFault(rec, r) {
+			return
+		}
+		h.ServeHTTP(rec, r)
+	})
+}
+
+// injectFault applies latency and random failures; it reports whether it answered.
+func (s *Server) injectFault(w http.ResponseWriter, r *http.Request) bool {
+	f := s.currentFaults()
+	if !strings.HasPrefix(r.URL.Path, "/sandbox/upload/") {
+		sleep(r.Context(), f.delay())
+	}
+	roll := rand.Float64()
+	switch {
+	case roll < f.DropRate:
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				_ = conn.Close()
+				if rec, ok := w.(*statusRecorder); ok {
+					rec.status = 0
+				}
+				return true
+			}
+		}
+		// Without hijacking (HTTP/2, a recorder) the closest thing is aborting the handler.
+		panic(http.ErrAbortHandler)
+	case roll < f.DropRate+f.Rate500:
+		writeErrors(w, http.StatusInternalServerError, newError(http.StatusInternalServerError,
+			"UNEXPECTED_ERROR", "An unexpected error occurred.", "An unexpected error occurred on the server side. If this issue continues, contact us at https://developer.apple.com/contact/."))
+		return true
+	case roll < f.DropRate+f.Rate500+f.Rate503:
+		w.Header().Set("Retry-After", "1")
+		writeErrors(w, http.StatusServiceUnavailable, newError(http.StatusServiceUnavailable,
+			"SERVICE_UNAVAILABLE", "The service is temporarily unavailable.", "The server is currently unable to handle the request. Try again later."))
+		return true
+	}
+	return false
+}
+
+func (s *Server) handleStats(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.Stats())
+}
+
+// handleReset restores the seed and zeroes the counts and rate budgets; the key is kept, so
+// clients stay authenticated across a reset.
+func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) {
+	if err := s.Reset(); err != nil {
+		writeErrors(w, http.StatusInternalServerError, newError(500, "UNEXPECTED_ERROR", "Reset failed", err.Error()))
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) handleGetFaults(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.currentFaults())
+}
+
+func (s *Server) handleSetFaults(w http.ResponseWriter, r *http.Request) {
+	var j faultsJSON
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<16))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&j); err != nil {
+		writeErrors(w, http.StatusBadRequest, newError(400, "PARAMETER_ERROR.INVALID", "Invalid faults",
+			"Send a JSON object with latency_ms, jitter_ms, rate_500, rate_503, drop_rate, upload_part_delay_ms: "+err.Error()))
+		return
+	}
+	s.mu.Lock()
+	s.faults.apply(j)
+	f := s.faults
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, f)
+}
+
+// serveAPI answers an App Store Connect API request: token, rate budget, route, query,
+// role, then the operation itself, in the order Apple checks them.
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
+	path := r.URL.Path
+	if len(path) > 1 {
+		path = strings.TrimRight(path, "/")
+	}
+	op, params, found := specFind(r.Method, path)
+	route := "(unknown)"
+	if found {
+		route = op.Path
+	}
+	rec := &statusRecorder{ResponseWriter: w}
+	defer func() { s.stats.record(r.Method, route, rec.status) }()
+	w = rec
+
+	if s.injectFault(w, r) {
+		return
+	}
+	key, err := s.verifyToken(r)
+	if err != nil {
+		s.log.Debug("sandbox: token refused", "reason", err.Error(), "path", path)
+		w.Header().Set("X-Rate-Limit", s.peekRate(""))
+		writeErrors(w, http.StatusUnauthorized, newError(http.StatusUnauthorized, "NOT_AUTHORIZED", titleNotAuthorized, detailNotAuthorized))
+		return
+	}
+	dec := s.admit(key.id)
+	w.Header().Set("X-Rate-Limit", dec.header)
+	if dec.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((dec.retryAfter+999_999_999)/1_000_000_000)))
+		writeErrors(w, http.StatusTooManyRequests, newError(http.StatusTooManyRequests, "RATE_LIMIT_EXCEEDED", titleRateLimit,
+			"We've received too many requests for this API. Please wait and try again or slow down your request rate."))
+		return
+	}
+	if !found {
+		methods := specMethods(path)
+		if len(methods) == 0 {
+			writeHTTPError(w, pathNotFound())
+			return
+		}
+		w.Header().Set("Allow", strings.Join(methods, ", "))
+		writeErrors(w, http.StatusMethodNotAllowed, newError(http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED",
+			"The request method is not allowed", "The resource at '"+path+"' does not allow '"+r.Method+"'. Allowed methods are: "+strings.Join(methods, ", ")))
+		return
+	}
+	q := r.URL.Query()
+	cursor := q.Get("cursor")
+	q.Del("cursor")
+	if probs := specValidateQuery(op, q); len(probs) > 0 {
+		errs := make([]apiError, 0, len(probs))
+		for _, p := range probs {
+			errs = append(errs, newError(http.StatusBadRequest, p.Code, titleParameter, p.Detail).parameter(p.Parameter))
+		}
+		writeErrors(w, http.StatusBadRequest, errs...)
+		return
+	}
+	if key.readOnly && r.Method != http.MethodGet {
+		writeErrors(w, http.StatusForbidden, newError(http.StatusForbidden, "FORBIDDEN_ERROR", titleForbidden,
+			"The API key in use does not allow this request"))
+		return
+	}
+	req := &apiRequest{r: r, op: op, params: params, query: q, cursor: cursor, base: baseURL(r)}
+	if r.Method == http.MethodPost || r.Method == http.MethodPatch || r.Method == http.MethodDelete {
+		body, err := io.ReadAll(io.LimitReader(r.Body, 8<<20))
+		if err != nil {
+			writeErrors(w, http.StatusBadRequest, newError(400, "ENTITY_UNPROCESSABLE", "The request entity could not be read", err.Error()))
+			return
+		}
+		req.body = body
+	}
+	status, doc, herr := s.handle(req)
+	if herr != nil {
+		writeHTTPError(w, herr)
+		return
+	}
+	if doc == nil {
+		w.WriteHeader(status)
+		return
+	}
+	writeJSON(w, status, doc)
+}
+
+// baseURL is the scheme and host links in answers point at: the host the client used.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}

@@ -1,0 +1,180 @@
+package sandbox
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// timer is a state change due at a point of the sandbox clock: an asset finishing
+// processing, a review moving on. Timers live in the state, so they survive restarts.
+type timer struct {
+	At     time.Time `json:"at"`
+	Type   string    `json:"type"`
+	ID     string    `json:"id"`
+	Action string    `json:"action"`
+}
+
+// schedule adds a timer d after the current state clock. Callers hold s.mu.
+func (s *Server) schedule(d time.Duration, r *record, action string) {
+	t := timer{At: s.stateNow().Add(d), Type: r.Type, ID: r.ID, Action: action}
+	i, _ := slices.BinarySearchFunc(s.timers, t, func(a, b timer) int { return a.At.Compare(b.At) })
+	s.timers = slices.Insert(s.timers, i, t)
+	s.stateDirty = true
+}
+
+// runDueLocked fires every timer whose time has come, in order. It runs before each API
+// request and on a ticker, so state machines move with the clock whether or not anyone asks.
+func (s *Server) runDueLocked() {
+	now := s.stateNow()
+	fired := false
+	for len(s.timers) > 0 && !s.timers[0].At.After(now) {
+		t := s.timers[0]
+		s.timers = s.timers[1:]
+		fired = true
+		if r := s.st.get(t.Type, t.ID); r != nil {
+			s.fire(r, t.Action)
+			s.markDirty(r)
+		}
+	}
+	if fired {
+		s.stateDirty = true
+		if err := s.flushLocked(); err != nil {
+			s.log.Error("sandbox: save state", "err", err)
+		}
+	}
+}
+
+func (s *Server) runDue() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.runDueLocked()
+}
+
+// tick drives timers in real time until Close.
+func (s *Server) tick() {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-t.C:
+			s.runDue()
+		}
+	}
+}
+
+func (s *Server) markDirty(r *record) {
+	if s.persist == nil {
+		return
+	}
+	if s.dirty == nil {
+		s.dirty = map[*record]bool{}
+	}
+	s.dirty[r] = true
+}
+
+// removeLocked deletes a record and everything it owns, remembering them for the state file.
+func (s *Server) removeLocked(r *record) {
+	before := map[string]map[string]bool{}
+	if s.persist != nil {
+		for typ, t := range s.st.tables {
+			ids := make(map[string]bool, len(t.byID))
+			for id := range t.byID {
+				ids[id] = true
+			}
+			before[typ] = ids
+		}
+	}
+	// Related records lose their back-references; they must be saved again.
+	for rel := range r.Rels {
+		for _, other := range s.st.related(r, rel) {
+			s.markDirty(other)
+		}
+	}
+	s.st.remove(r)
+	if s.persist == nil {
+		return
+	}
+	for typ, ids := range before {
+		for id := range ids {
+			if s.st.get(typ, id) == nil {
+				s.removed = append(s.removed, [2]string{typ, id})
+			}
+		}
+	}
+}
+
+// flushLocked writes pending changes to the state file, if there is one.
+func (s *Server) flushLocked() error {
+	if s.persist == nil || (len(s.dirty) == 0 && len(s.removed) == 0 && !s.stateDirty) {
+		return nil
+	}
+	changed := make([]*record, 0, len(s.dirty))
+	for r := range s.dirty {
+		if s.st.get(r.Type, r.ID) == r {
+			changed = append(changed, r)
+		}
+	}
+	err := s.persist.write(s.st, changed, s.removed, s.persistedState(), false)
+	s.dirty, s.removed, s.stateDirty = nil, nil, false
+	return err
+}
+
+func (s *Server) persistedState() persistedState {
+	return persistedState{Seq: s.st.seq, Timers: s.timers, Seed: s.opts.Seed}
+}
+
+// saveAllLocked rewrites the whole state file (after seeding or a reset).
+func (s *Server) saveAllLocked() error {
+	if s.persist == nil {
+		return nil
+	}
+	var all []*record
+	for _, t := range s.st.tables {
+		all = append(all, t.list...)
+	}
+	s.dirty, s.removed, s.stateDirty = nil, nil, false
+	return s.persist.write(s.st, all, nil, s.persistedState(), true)
+}
+
+// loadOrSeed fills the store from the state file or, when there is none, from the seed.
+func (s *Server) loadOrSeed() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.persist != nil {
+		st := newStore(s.mdl)
+		ps, ok, err := s.persist.load(st)
+		if err != nil {
+			return err
+		}
+		if ok {
+			s.st = st
+			s.timers = ps.Timers
+			return nil
+		}
+	}
+	s.st = newStore(s.mdl)
+	s.timers = nil
+	if err := s.seed(); err != nil {
+		return fmt.Errorf("sandbox: seed %q: %w", s.opts.Seed, err)
+	}
+	return s.saveAllLocked()
+}
+
+// Reset restores the seed data, zeroes the request counts and rate budgets, and keeps the key.
+func (s *Server) Reset() error {
+	s.mu.Lock()
+	s.st = newStore(s.mdl)
+	s.timers = nil
+	s.offset = 0
+	s.limits = map[string]*keyLimit{}
+	err := s.seed()
+	if err == nil {
+		err = s.saveAllLocked()
+	}
+	s.mu.Unlock()
+	s.stats.reset()
+	return err
+}

@@ -1,0 +1,455 @@
+package sandbox
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"math"
+	"net/http"
+	"net/mail"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Titles of Apple's entity errors (409), by code.
+var entityTitles = map[string]string{
+	"ENTITY_ERROR":                       "The provided entity is invalid",
+	"ENTITY_ERROR.ATTRIBUTE.INVALID":     "The provided entity includes an attribute with an invalid value",
+	"ENTITY_ERROR.ATTRIBUTE.REQUIRED":    "The provided entity is missing a required attribute",
+	"ENTITY_ERROR.ATTRIBUTE.UNKNOWN":     "The provided entity includes an unknown attribute",
+	"ENTITY_ERROR.RELATIONSHIP.INVALID":  "The provided entity includes a relationship with an invalid value",
+	"ENTITY_ERROR.RELATIONSHIP.REQUIRED": "The provided entity is missing a required relationship",
+	"ENTITY_ERROR.RELATIONSHIP.UNKNOWN":  "The provided entity includes an unknown relationship",
+}
+
+func entityError(code, detail, pointer string) apiError {
+	title := entityTitles[code]
+	if title == "" {
+		title = entityTitles["ENTITY_ERROR"]
+	}
+	return newError(http.StatusConflict, code, title, detail).pointer(pointer)
+}
+
+func unprocessable(detail string) *httpError {
+	return errResp(http.StatusUnprocessableEntity, newError(http.StatusUnprocessableEntity, "ENTITY_UNPROCESSABLE",
+		"The request entity is not a valid request document object", detail))
+}
+
+// identifier is a JSON:API resource identifier {type, id}.
+type identifier struct {
+	Type string `json:"type"`
+	ID   string `json:"id"`
+}
+
+// linkage is a relationship's data: null, one identifier or a list.
+type linkage struct {
+	present bool
+	many    bool
+	ids     []identifier
+}
+
+func parseLinkage(raw json.RawMessage) (linkage, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return linkage{}, fmt.Errorf("missing data")
+	}
+	l := linkage{present: true}
+	switch raw[0] {
+	case 'n':
+		return l, nil
+	case '[':
+		l.many = true
+		if err := json.Unmarshal(raw, &l.ids); err != nil {
+			return l, err
+		}
+	default:
+		var one identifier
+		if err := json.Unmarshal(raw, &one); err != nil {
+			return l, err
+		}
+		l.ids = []identifier{one}
+	}
+	for _, id := range l.ids {
+		if id.Type == "" || id.ID == "" {
+			return l, fmt.Errorf("identifier without type or id")
+		}
+	}
+	return l, nil
+}
+
+// resourceDoc is the data member of a create or update request.
+type resourceDoc struct {
+	Type  string
+	ID    string
+	Attrs map[string]any
+	Rels  map[string]linkage
+}
+
+func parseResourceDoc(body []byte) (*resourceDoc, *httpError) {
+	var top struct {
+		Data *struct {
+			Type          string                     `json:"type"`
+			ID            string                     `json:"id"`
+			Attributes    map[string]any             `json:"attributes"`
+			Relationships map[string]json.RawMessage `json:"relationships"`
+		} `json:"data"`
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, unprocessable("The request body is empty; send a JSON document with a data member.")
+	}
+	if err := json.Unmarshal(body, &top); err != nil {
+		return nil, unprocessable("Unexpected or invalid value: " + err.Error())
+	}
+	if top.Data == nil {
+		return nil, unprocessable("The request document has no 'data' member.")
+	}
+	doc := &resourceDoc{Type: top.Data.Type, ID: top.Data.ID, Attrs: top.Data.Attributes, Rels: map[string]linkage{}}
+	for name, raw := range top.Data.Relationships {
+		var wrap struct {
+			Data json.RawMessage `json:"data"`
+		}
+		if err := json.Unmarshal(raw, &wrap); err != nil {
+			return nil, unprocessable(fmt.Sprintf("Unexpected or invalid value at 'data.relationships.%s'.", name))
+		}
+		l, err := parseLinkage(wrap.Data)
+		if err != nil {
+			return nil, unprocessable(fmt.Sprintf("Unexpected or invalid value at 'data.relationships.%s.data': %v", name, err))
+		}
+		doc.Rels[name] = l
+	}
+	return doc, nil
+}
+
+// checkDoc validates a request resource against the operation's body schema and the store:
+// unknown or ill-typed attributes, missing required ones, relationships of the wrong type,
+// and related ids that do not exist (404). It returns every problem at once, as Apple does.
+func (s *Server) checkDoc(doc *resourceDoc, body *Body, typ string, create bool) *httpError {
+	var errs []apiError
+	wantType := typ
+	if body != nil && body.Type != "" {
+		wantType = body.Type
+	}
+	if doc.Type != wantType {
+		errs = append(errs, entityError("ENTITY_ERROR", fmt.Sprintf("The resource type '%s' is not valid here; expected '%s'.", doc.Type, wantType), "/data/type"))
+		return errResp(http.StatusConflict, errs...)
+	}
+	if body == nil {
+		return nil
+	}
+	for _, name := range slices.Sorted(maps.Keys(doc.Attrs)) {
+		f, known := body.Attributes[name]
+		if !known {
+			errs = append(errs, entityError("ENTITY_ERROR.ATTRIBUTE.UNKNOWN", fmt.Sprintf("'%s' is not a valid attribute of '%s' for this request.", name, wantType), "/data/attributes/"+name))
+			continue
+		}
+		if why := checkField(f, doc.Attrs[name]); why != "" {
+			errs = append(errs, entityError("ENTITY_ERROR.ATTRIBUTE.INVALID", fmt.Sprintf("The value of '%s' is invalid: %s.", name, why), "/data/attributes/"+name))
+		}
+	}
+	if create {
+		for _, name := range body.RequiredAttributes {
+			if v, ok := doc.Attrs[name]; !ok || v == nil {
+				errs = append(errs, entityError("ENTITY_ERROR.ATTRIBUTE.REQUIRED", fmt.Sprintf("You must provide a value for the attribute '%s' with this request", name), "/data/attributes/"+name))
+			}
+		}
+		for _, name := range body.RequiredRelationships {
+			if l, ok := doc.Rels[name]; !ok || len(l.ids) == 0 {
+				errs = append(errs, entityError("ENTITY_ERROR.RELATIONSHIP.REQUIRED", fmt.Sprintf("You must provide a value for the relationship '%s' with this request", name), "/data/relationships/"+name))
+			}
+		}
+	}
+	var missing []apiError
+	for _, name := range slices.Sorted(maps.Keys(doc.Rels)) {
+		rel, known := body.Relationships[name]
+		ptr := "/data/relationships/" + name
+		if !known {
+			errs = append(errs, entityError("ENTITY_ERROR.RELATIONSHIP.UNKNOWN", fmt.Sprintf("'%s' is not a valid relationship of '%s' for this request.", name, wantType), ptr))
+			continue
+		}
+		l := doc.Rels[name]
+		if l.many != rel.ToMany && len(l.ids) > 0 {
+			errs = append(errs, entityError("ENTITY_ERROR.RELATIONSHIP.INVALID", fmt.Sprintf("The relationship '%s' takes %s.", name, map[bool]string{true: "a list of resource identifiers", false: "one resource identifier"}[rel.ToMany]), ptr))
+			continue
+		}
+		for _, id := range l.ids {
+			if rel.Type != "" && id.Type != rel.Type {
+				errs = append(errs, entityError("ENTITY_ERROR.RELATIONSHIP.INVALID", fmt.Sprintf("The relationship '%s' must refer to '%s', not '%s'.", name, rel.Type, id.Type), ptr))
+				continue
+			}
+			if s.st.get(id.Type, id.ID) == nil {
+				missing = append(missing, newError(http.StatusNotFound, "NOT_FOUND", titleNotFound,
+					fmt.Sprintf("There is no resource of type '%s' with id '%s'", id.Type, id.ID)).pointer(ptr))
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return errResp(http.StatusConflict, errs...)
+	}
+	if len(missing) > 0 {
+		return errResp(http.StatusNotFound, missing...)
+	}
+	return nil
+}
+
+// checkField says what is wrong with a value for a schema field, or "" when it fits.
+// null is accepted: Apple treats it as "unset".
+func checkField(f *Field, v any) string {
+	if v == nil || f == nil {
+		return ""
+	}
+	switch f.Type {
+	case "string":
+		sv, ok := v.(string)
+		if !ok {
+			return "expected a string"
+		}
+		if len(f.Enum) > 0 && !slices.Contains(f.Enum, sv) {
+			return fmt.Sprintf("'%s' is not one of %s", sv, strings.Join(f.Enum, ", "))
+		}
+		switch f.Format {
+		case "date-time":
+			if _, err := time.Parse(time.RFC3339, sv); err != nil {
+				if _, err2 := time.Parse("2006-01-02T15:04:05.000-0700", sv); err2 != nil {
+					return "expected an RFC 3339 date-time"
+				}
+			}
+		case "date":
+			if _, err := time.Parse(time.DateOnly, sv); err != nil {
+				return "expected a date (YYYY-MM-DD)"
+			}
+		case "uri":
+			if u, err := url.Parse(sv); err != nil || u.Scheme == "" {
+				return "expected an absolute URL"
+			}
+		case "email":
+			if _, err := mail.ParseAddress(sv); err != nil {
+				return "expected an email address"
+			}
+		}
+	case "integer":
+		n, ok := v.(float64)
+		if !ok || n != math.Trunc(n) {
+			return "expected an integer"
+		}
+	case "number":
+		if _, ok := v.(float64); !ok {
+			return "expected a number"
+		}
+	case "boolean":
+		if _, ok := v.(bool); !ok {
+			return "expected true or false"
+		}
+	case "array":
+		arr, ok := v.([]any)
+		if !ok {
+			return "expected an array"
+		}
+		for i, x := range arr {
+			if why := checkField(f.Items, x); why != "" {
+				return fmt.Sprintf("item %d: %s", i, why)
+			}
+		}
+	case "object":
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return "expected an object"
+		}
+		for _, req := range f.Required {
+			if _, ok := obj[req]; !ok {
+				return fmt.Sprintf("'%s' is required", req)
+			}
+		}
+		for k, x := range obj {
+			if pf, ok := f.Properties[k]; ok {
+				if why := checkField(pf, x); why != "" {
+					return k + ": " + why
+				}
+			}
+		}
+	}
+	return ""
+}
+
+func (s *Server) requestBody(op *Operation) *Body {
+	if op.RequestSchema == "" {
+		return nil
+	}
+	b, _ := specRequestBody(op.RequestSchema)
+	return b
+}
+
+// create answers POST /v1/{type}.
+func (s *Server) create(req *apiRequest, typ string) (int, any, *httpError) {
+	doc, herr := parseResourceDoc(req.body)
+	if herr != nil {
+		return 0, nil, herr
+	}
+	body := s.requestBody(req.op)
+	if herr := s.checkDoc(doc, body, typ, true); herr != nil {
+		return 0, nil, herr
+	}
+	if herr := s.beforeCreate(doc); herr != nil {
+		return 0, nil, herr
+	}
+	attrs := map[string]any{}
+	for k, v := range doc.Attrs {
+		if v != nil {
+			attrs[k] = v
+		}
+	}
+	rec := s.st.insert(doc.Type, "", attrs)
+	for _, name := range slices.Sorted(maps.Keys(doc.Rels)) {
+		for _, id := range doc.Rels[name].ids {
+			if tgt := s.st.get(id.Type, id.ID); tgt != nil {
+				s.st.link(rec, name, tgt)
+			}
+		}
+	}
+	if herr := s.afterCreate(req, rec); herr != nil {
+		s.st.remove(rec)
+		return 0, nil, herr
+	}
+	s.markDirty(rec)
+	rd := s.newRenderer(req.base, listOptions{})
+	self := req.base + s.mdl.selfPath(rec.Type, rec.ID)
+	return http.StatusCreated, rd.document(rd.primary(rec), map[string]any{"self": self}, nil), nil
+}
+
+// update answers PATCH /v1/{type}/{id}: attributes present are set (null clears), and
+// relationships present are replaced.
+func (s *Server) update(req *apiRequest, rec *record) (int, any, *httpError) {
+	doc, herr := parseResourceDoc(req.body)
+	if herr != nil {
+		return 0, nil, herr
+	}
+	body := s.requestBody(req.op)
+	if herr := s.checkDoc(doc, body, rec.Type, false); herr != nil {
+		return 0, nil, herr
+	}
+	if doc.ID != rec.ID {
+		return 0, nil, conflict("ENTITY_ERROR.ATTRIBUTE.INVALID", entityTitles["ENTITY_ERROR.ATTRIBUTE.INVALID"],
+			fmt.Sprintf("The resource id '%s' in the body does not match the id '%s' in the path.", doc.ID, rec.ID), "/data/id")
+	}
+	old := rec.clone()
+	if herr := s.beforeUpdate(rec, doc); herr != nil {
+		return 0, nil, herr
+	}
+	for k, v := range doc.Attrs {
+		if v == nil {
+			delete(rec.Attrs, k)
+		} else {
+			rec.Attrs[k] = v
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(doc.Rels)) {
+		s.replaceRel(rec, name, doc.Rels[name])
+	}
+	if herr := s.afterUpdate(req, rec, old, doc); herr != nil {
+		return 0, nil, herr
+	}
+	s.markDirty(rec)
+	rd := s.newRenderer(req.base, parseListOptions(req.query))
+	return http.StatusOK, rd.document(rd.primary(rec), map[string]any{"self": req.base + req.r.URL.RequestURI()}, nil), nil
+}
+
+func (s *Server) replaceRel(rec *record, name string, l linkage) {
+	for _, old := range s.st.related(rec, name) {
+		s.st.unlink(rec, name, old)
+		s.markDirty(old)
+	}
+	delete(rec.Rels, name)
+	for _, id := range l.ids {
+		if tgt := s.st.get(id.Type, id.ID); tgt != nil {
+			s.st.link(rec, name, tgt)
+			s.markDirty(tgt)
+		}
+	}
+}
+
+func (s *Server) deleteRecord(req *apiRequest, rec *record) (int, any, *httpError) {
+	if herr := s.beforeDelete(rec); herr != nil {
+		return 0, nil, herr
+	}
+	s.removeLocked(rec)
+	return req.op.SuccessStatus, nil, nil
+}
+
+// relationship answers /v1/{type}/{id}/relationships/{rel}: GET linkage, PATCH replace,
+// POST add, DELETE remove.
+func (s *Server) relationship(req *apiRequest, owner *record, rel string) (int, any, *httpError) {
+	r, ok := s.mdl.relation(owner.Type, rel)
+	if req.r.Method == http.MethodGet {
+		var items []*record
+		if ok {
+			items = s.st.related(owner, rel)
+		} else if itemType, _, ok2 := specResponseItemType(req.op.ResponseSchema); ok2 {
+			items = s.pointingAt(itemType, owner)
+		}
+		if ok && !r.ToMany {
+			doc := map[string]any{"data": nil, "links": map[string]any{"self": req.base + req.r.URL.RequestURI(), "related": req.base + s.mdl.selfPath(owner.Type, owner.ID) + "/" + rel}}
+			if len(items) > 0 {
+				doc["data"] = map[string]any{"type": items[0].Type, "id": items[0].ID}
+			}
+			return http.StatusOK, doc, nil
+		}
+		pageItems, links, meta, herr := s.page(req, items)
+		if herr != nil {
+			return 0, nil, herr
+		}
+		data := make([]any, 0, len(pageItems))
+		for _, it := range pageItems {
+			data = append(data, map[string]any{"type": it.Type, "id": it.ID})
+		}
+		return http.StatusOK, map[string]any{"data": data, "links": links, "meta": meta}, nil
+	}
+	if !ok {
+		return s.fallback(req)
+	}
+	var top struct {
+		Data json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(req.body, &top); err != nil {
+		return 0, nil, unprocessable("Unexpected or invalid value: " + err.Error())
+	}
+	l, err := parseLinkage(top.Data)
+	if err != nil {
+		return 0, nil, unprocessable("Unexpected or invalid value at 'data': " + err.Error())
+	}
+	var targets []*record
+	for _, id := range l.ids {
+		if id.Type != r.Type {
+			return 0, nil, conflict("ENTITY_ERROR.RELATIONSHIP.INVALID", entityTitles["ENTITY_ERROR.RELATIONSHIP.INVALID"],
+				fmt.Sprintf("The relationship '%s' must refer to '%s', not '%s'.", rel, r.Type, id.Type), "/data")
+		}
+		tgt := s.st.get(id.Type, id.ID)
+		if tgt == nil {
+			e := notFound(id.Type, id.ID)
+			e.errs[0] = e.errs[0].pointer("/data")
+			return 0, nil, e
+		}
+		targets = append(targets, tgt)
+	}
+	switch req.r.Method {
+	case http.MethodPatch:
+		if r.ToMany && !l.many && len(l.ids) > 0 {
+			return 0, nil, conflict("ENTITY_ERROR.RELATIONSHIP.INVALID", entityTitles["ENTITY_ERROR.RELATIONSHIP.INVALID"], "A to-many relationship takes a list.", "/data")
+		}
+		s.replaceRel(owner, rel, l)
+	case http.MethodPost:
+		for _, t := range targets {
+			s.st.link(owner, rel, t)
+			s.markDirty(t)
+		}
+	case http.MethodDelete:
+		for _, t := range targets {
+			s.st.unlink(owner, rel, t)
+			s.markDirty(t)
+		}
+	}
+	s.markDirty(owner)
+	s.afterRelationshipChange(owner, rel)
+	return req.op.SuccessStatus, nil, nil
+}
