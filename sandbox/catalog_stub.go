@@ -63,7 +63,7 @@ var str = &Field{Type: "string"}
 var stubResources = map[string]*ResourceType{
 	"apps": {Type: "apps", Schema: "App", Attributes: map[string]*Field{
 		"name": str, "bundleId": str, "sku": str, "primaryLocale": str,
-		"isOrEverWasMadeForKids": {Type: "boolean"},
+		"isOrEverWasMadeForKids":   {Type: "boolean"},
 		"contentRightsDeclaration": {Type: "string", Enum: []string{"DOES_NOT_USE_THIRD_PARTY_CONTENT", "USES_THIRD_PARTY_CONTENT"}},
 	}, Relationships: map[string]Relation{"appInfos": {ToMany: true, Type: "appInfos"}}},
 	"appInfos": {Type: "appInfos", Schema: "AppInfo", Attributes: map[string]*Field{

@@ -99,7 +99,7 @@ func (r *response) errorCode() string {
 }
 
 func (r *response) data() map[string]any { d, _ := r.doc["data"].(map[string]any); return d }
-func (r *response) list() []any         { d, _ := r.doc["data"].([]any); return d }
+func (r *response) list() []any          { d, _ := r.doc["data"].([]any); return d }
 
 func (c *testClient) do(method, path string, body any) *response {
 	c.t.Helper()

@@ -90,13 +90,13 @@ type Server struct {
 	removed [][2]string
 	// stateDirty marks changes outside records (timers, the id sequence) to be saved.
 	stateDirty bool
-	keys    map[string]*trustedKey
-	offset  time.Duration // added by Advance
-	faults  Faults
-	stats   stats
-	limits  map[string]*keyLimit
-	mdl     *model
-	persist *persister
+	keys       map[string]*trustedKey
+	offset     time.Duration // added by Advance
+	faults     Faults
+	stats      stats
+	limits     map[string]*keyLimit
+	mdl        *model
+	persist    *persister
 
 	handler  http.Handler
 	closeOne sync.Once

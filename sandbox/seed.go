@@ -35,7 +35,7 @@ var demoLocales = []struct{ code, name, subtitle string }{
 
 type demoApp struct {
 	name, bundleID, sku string
-	locales            int
+	locales             int
 }
 
 var demoApps = []demoApp{
