@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"strings"
 )
@@ -43,6 +44,13 @@ func (f APIKeyFile) Format(s fmt.State, verb rune) {
 		return
 	}
 	_, _ = s.Write([]byte(f.String()))
+}
+
+// LogValue keeps log/slog, whose JSON handler would otherwise marshal every field, from
+// recording the key text.
+func (f APIKeyFile) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("key_id", f.KeyID), slog.String("issuer_id", f.IssuerID),
+		slog.Bool("in_house", f.InHouse), slog.String("base_url", f.BaseURL))
 }
 
 // ParseAPIKeyJSON parses fastlane's api-key JSON and the key it holds. The returned

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -149,7 +150,10 @@ func TestAPIKeyFileNeverPrintsKey(t *testing.T) {
 	t.Parallel()
 	good := testPEM(t)
 	f := APIKeyFile{KeyID: "K1", IssuerID: "i", Key: string(good)}
-	for _, out := range []string{fmt.Sprint(f), fmt.Sprintf("%+v", f), fmt.Sprintf("%#v", &f), fmt.Sprintf("%s", f)} {
+	var logged bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logged, nil)).Info("credentials", "file", f, "ptr", &f)
+	slog.New(slog.NewTextHandler(&logged, nil)).Info("credentials", "file", f)
+	for _, out := range []string{fmt.Sprint(f), fmt.Sprintf("%+v", f), fmt.Sprintf("%#v", &f), fmt.Sprintf("%s", f), logged.String()} {
 		assertNoKeyMaterial(t, out, good)
 		if !strings.Contains(out, "K1") {
 			t.Errorf("output %q lacks the key id", out)
