@@ -235,8 +235,13 @@ func (c *Client) resolve(path string, query url.Values) (*url.URL, error) {
 		u.User = nil
 	} else {
 		u = c.BaseURL()
+		escapedBase := strings.TrimSuffix(u.EscapedPath(), "/")
 		u.Path = strings.TrimSuffix(u.Path, "/") + "/" + strings.TrimPrefix(ref.Path, "/")
 		u.RawPath = ""
+		if ref.RawPath != "" || escapedBase != strings.TrimSuffix(c.baseURL.Path, "/") {
+			// Keep escapes such as an id's %2F, which Path alone would lose.
+			u.RawPath = escapedBase + "/" + strings.TrimPrefix(ref.EscapedPath(), "/")
+		}
 		u.RawQuery = ref.RawQuery
 	}
 	if len(query) > 0 {
