@@ -112,7 +112,9 @@ func TestAllRefusesForeignNextLinks(t *testing.T) {
 		next func(srv *testServer) string
 	}{
 		{"other host", func(*testServer) string { return foreign.URL + basePath + "/v1/apps?cursor=2" }},
-		{"other scheme", func(srv *testServer) string { return strings.Replace(srv.link("/v1/apps?cursor=2"), "http://", "https://", 1) }},
+		{"other scheme", func(srv *testServer) string {
+			return strings.Replace(srv.link("/v1/apps?cursor=2"), "http://", "https://", 1)
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
