@@ -8,8 +8,10 @@
 //
 // [Key.Sign] makes one ES256 token by Apple's rules: team keys carry the issuer id in iss,
 // individual keys carry sub "user" instead, the audience is "appstoreconnect-v1", and a token
-// lives at most 20 minutes unless its scope names only GET requests on the few resources Apple
-// allows longer-lived tokens for. Signing uses only the standard library.
+// lives 15 minutes by default and never more than 20. Apple also accepts longer-lived tokens
+// scoped to GET requests on a few resources; [LongLivedScope] is the hook for them, but until
+// that list is verified against Apple's documentation every lifetime over 20 minutes is
+// refused. Signing uses only the standard library.
 //
 // Most callers want [NewTokenSource] and [Transport]: the source keeps one token and signs a
 // new one shortly before it expires, no matter how many goroutines ask at once, and the
