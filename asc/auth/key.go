@@ -45,7 +45,6 @@ func (secretKey) GoString() string              { return "[redacted]" }
 func (secretKey) Format(f fmt.State, verb rune) { _, _ = f.Write([]byte("[redacted]")) }
 func (secretKey) LogValue() slog.Value          { return slog.StringValue("[redacted]") }
 func (secretKey) MarshalText() ([]byte, error)  { return []byte("[redacted]"), nil }
-func (s secretKey) private() *ecdsa.PrivateKey  { return s.k }
 
 // Individual reports whether k is an individual key, whose tokens carry sub "user" and no
 // issuer.
@@ -197,16 +196,14 @@ func parsePrivateKey(src string, data []byte) (*ecdsa.PrivateKey, error) {
 		data = bytes.ReplaceAll(data, []byte(`\n`), []byte("\n"))
 	}
 	rest := data
+	other := "" // the first block that is not a private key, for the message
 	for {
 		var block *pem.Block
 		block, rest = pem.Decode(rest)
 		if block == nil {
-			return nil, keyErrorf("%s is not a PEM private key: expected the text of the AuthKey_<KEYID>.p8 file from App Store Connect, whose first line reads BEGIN PRIVATE KEY", src)
+			break
 		}
 		switch block.Type {
-		case "EC PARAMETERS":
-			// openssl ecparam -genkey writes the curve name before the key; skip it.
-			continue
 		case "PRIVATE KEY":
 			return parsePKCS8(src, block.Bytes)
 		case "EC PRIVATE KEY":
@@ -215,16 +212,20 @@ func parsePrivateKey(src string, data []byte) (*ecdsa.PrivateKey, error) {
 			return nil, keyErrorf("%s is encrypted with a passphrase: decrypt it with openssl pkey -in ENCRYPTED.p8 -out AuthKey_<KEYID>.p8 (it asks for the passphrase) and keep the result private", src)
 		case "RSA PRIVATE KEY":
 			return nil, keyErrorf("%s is an RSA key, but App Store Connect keys are EC P-256: generate an API key in App Store Connect (Users and Access > Integrations) and use its .p8 file", src)
-		case "PUBLIC KEY", "EC PUBLIC KEY", "RSA PUBLIC KEY", "CERTIFICATE":
-			return nil, keyErrorf("%s holds a %s, not a private key: use the AuthKey_<KEYID>.p8 file downloaded from App Store Connect", src, strings.ToLower(block.Type))
-		default:
-			if strings.Contains(block.Type, "PRIVATE KEY") {
-				return nil, keyErrorf("%s is a %q block, not a PKCS#8 \"PRIVATE KEY\": use the AuthKey_<KEYID>.p8 file downloaded from App Store Connect", src, block.Type)
-			}
-			// Other blocks may precede the key (for example a certificate bundle); keep looking.
-			continue
+		}
+		if strings.Contains(block.Type, "PRIVATE KEY") {
+			return nil, keyErrorf("%s is a %q block, not a PKCS#8 \"PRIVATE KEY\": use the AuthKey_<KEYID>.p8 file downloaded from App Store Connect", src, block.Type)
+		}
+		// Other blocks (the curve name openssl ecparam writes, a certificate in a bundle)
+		// may precede the key; keep looking.
+		if other == "" && block.Type != "EC PARAMETERS" {
+			other = strings.ToLower(block.Type)
 		}
 	}
+	if other != "" {
+		return nil, keyErrorf("%s holds a %s, not a private key: use the AuthKey_<KEYID>.p8 file downloaded from App Store Connect", src, other)
+	}
+	return nil, keyErrorf("%s is not a PEM private key: expected the text of the AuthKey_<KEYID>.p8 file from App Store Connect, whose first line reads BEGIN PRIVATE KEY", src)
 }
 
 func parsePKCS8(src string, der []byte) (*ecdsa.PrivateKey, error) {

@@ -119,6 +119,7 @@ func TestNewKeyErrors(t *testing.T) {
 		{"Ed25519", "K1", pemOf(t, "PRIVATE KEY", pkcs8Of(t, edKey)), "is an Ed25519 key"},
 		{"encrypted", "K1", pemOf(t, "ENCRYPTED PRIVATE KEY", cipher), "is encrypted with a passphrase"},
 		{"public key", "K1", pemOf(t, "PUBLIC KEY", pub), "holds a public key"},
+		{"certificate only", "K1", pemOf(t, "CERTIFICATE", cipher), "holds a certificate"},
 		{"damaged PKCS#8", "K1", pemOf(t, "PRIVATE KEY", cipher), "is damaged"},
 		{"other private key label", "K1", pemOf(t, "OPENSSH PRIVATE KEY", cipher), `"OPENSSH PRIVATE KEY" block`},
 	}
@@ -166,6 +167,7 @@ func TestNewKeyAccepts(t *testing.T) {
 		{"CRLF line ends", "iss", crlf, false},
 		{"surrounding whitespace", "iss", append(append([]byte("\n  "), good...), "\n\n"...), false},
 		{"EC PARAMETERS block first", "iss", ecParams, false},
+		{"certificate before the key", "iss", append(pemOf(t, "CERTIFICATE", []byte{1, 2, 3}), good...), false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
