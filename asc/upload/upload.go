@@ -1,0 +1,505 @@
+// Package upload implements App Store Connect's asset upload protocol, shared by screenshots,
+// previews, in-app purchase images and every other asset resource:
+//
+//  1. reserve: POST the asset with fileName, fileSize and its parent relationship; the answer
+//     lists uploadOperations, the parts to send;
+//  2. send each part to its presigned URL with its requestHeaders and no token, in parallel
+//     and in any order;
+//  3. commit: PATCH the asset with uploaded: true and the MD5 of the file as
+//     sourceFileChecksum;
+//  4. await: poll assetDeliveryState until COMPLETE or FAILED, with backoff.
+//
+// A reservation is never created blindly twice: after a failed reserve the caller's Find reads
+// back whether it was created, and a reservation left AWAITING_UPLOAD by an interrupted run can
+// be passed as Reuse.
+package upload
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ascend-tools/ascend/asc"
+)
+
+// Asset delivery states (AppMediaAssetState.state).
+const (
+	AwaitingUpload = "AWAITING_UPLOAD"
+	UploadComplete = "UPLOAD_COMPLETE"
+	Complete       = "COMPLETE"
+	Failed         = "FAILED"
+)
+
+// Header is one request header a part must carry.
+type Header struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// Operation is one part to send: the bytes [Offset, Offset+Length) of the file.
+type Operation struct {
+	Method         string   `json:"method"`
+	URL            string   `json:"url"`
+	Offset         int64    `json:"offset"`
+	Length         int64    `json:"length"`
+	RequestHeaders []Header `json:"requestHeaders,omitempty"`
+}
+
+// StateError is one error or warning of asset processing.
+type StateError struct {
+	Code        string `json:"code"`
+	Description string `json:"description"`
+}
+
+// DeliveryState is an asset's assetDeliveryState.
+type DeliveryState struct {
+	State    string       `json:"state"`
+	Errors   []StateError `json:"errors,omitempty"`
+	Warnings []StateError `json:"warnings,omitempty"`
+}
+
+// Attributes are the upload-related attributes every asset resource shares.
+type Attributes struct {
+	FileName           string         `json:"fileName,omitempty"`
+	FileSize           int64          `json:"fileSize,omitempty"`
+	SourceFileChecksum string         `json:"sourceFileChecksum,omitempty"`
+	UploadOperations   []Operation    `json:"uploadOperations,omitempty"`
+	AssetDeliveryState *DeliveryState `json:"assetDeliveryState,omitempty"`
+}
+
+// Asset is an asset resource as far as the protocol is concerned.
+type Asset struct {
+	Type       string
+	ID         string
+	Attributes Attributes
+}
+
+// State returns the asset's delivery state, "" when unknown.
+func (a *Asset) State() string {
+	if a == nil || a.Attributes.AssetDeliveryState == nil {
+		return ""
+	}
+	return a.Attributes.AssetDeliveryState.State
+}
+
+// FromResource decodes an asset from a JSON:API resource (a list item or an included one).
+func FromResource(r asc.Resource) (*Asset, error) {
+	a := &Asset{Type: r.Type, ID: r.ID}
+	if err := r.DecodeAttributes(&a.Attributes); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// FailedError reports an asset whose processing ended FAILED.
+type FailedError struct {
+	Type, ID, FileName string
+	Errors             []StateError
+}
+
+func (e *FailedError) Error() string {
+	var parts []string
+	for _, se := range e.Errors {
+		parts = append(parts, strings.TrimSpace(se.Code+" "+se.Description))
+	}
+	detail := strings.Join(parts, "; ")
+	if detail == "" {
+		detail = "no reason given"
+	}
+	return fmt.Sprintf("App Store Connect could not process %s (%s %s): %s; check the file and upload it again", e.FileName, e.Type, e.ID, detail)
+}
+
+// PendingError reports an asset still processing when the wait ended.
+type PendingError struct {
+	Type, ID, FileName, State string
+}
+
+func (e *PendingError) Error() string {
+	return fmt.Sprintf("%s (%s %s) is still %s; run again later to check it", e.FileName, e.Type, e.ID, e.State)
+}
+
+// Options tune an Uploader. Zero values take the defaults.
+type Options struct {
+	// PartConcurrency bounds the parts in flight across every upload of this Uploader
+	// (default 8). Parts go to presigned storage URLs, not the API, so they do not count
+	// against the API rate limit.
+	PartConcurrency int
+	// PartAttempts bounds the attempts of one part (default 4).
+	PartAttempts int
+	// PollInitial is the wait before the first poll (default 1s); it grows by half each time
+	// up to PollMax (default 10s) until PollTimeout (default 10m).
+	PollInitial, PollMax, PollTimeout time.Duration
+}
+
+// Uploader runs the protocol. It is safe for concurrent use.
+type Uploader struct {
+	api   *asc.Client
+	http  *http.Client
+	opts  Options
+	parts chan struct{}
+	// sleep waits between polls and part retries; tests replace it.
+	sleep func(ctx context.Context, d time.Duration) error
+}
+
+// New returns an Uploader that calls the API through api and sends parts with httpClient,
+// which must not add App Store Connect's token (nil: a plain client).
+func New(api *asc.Client, httpClient *http.Client, opts Options) *Uploader {
+	if httpClient == nil {
+		httpClient = &http.Client{Timeout: 5 * time.Minute}
+	}
+	if opts.PartConcurrency <= 0 {
+		opts.PartConcurrency = 8
+	}
+	if opts.PartAttempts <= 0 {
+		opts.PartAttempts = 4
+	}
+	if opts.PollInitial <= 0 {
+		opts.PollInitial = time.Second
+	}
+	if opts.PollMax <= 0 {
+		opts.PollMax = 10 * time.Second
+	}
+	if opts.PollTimeout <= 0 {
+		opts.PollTimeout = 10 * time.Minute
+	}
+	return &Uploader{api: api, http: httpClient, opts: opts, parts: make(chan struct{}, opts.PartConcurrency), sleep: sleepContext}
+}
+
+// Options returns the options in effect.
+func (u *Uploader) Options() Options { return u.opts }
+
+// File is the content to upload.
+type File struct {
+	Name    string
+	Content io.ReaderAt
+	Size    int64
+	// MD5 is the hex MD5 of the content; computed when empty.
+	MD5 string
+}
+
+// Checksum returns the file's MD5 in hex, computing it once.
+func (f *File) Checksum() (string, error) {
+	if f.MD5 != "" {
+		return f.MD5, nil
+	}
+	h := md5.New()
+	if _, err := io.Copy(h, io.NewSectionReader(f.Content, 0, f.Size)); err != nil {
+		return "", fmt.Errorf("read %s: %w", f.Name, err)
+	}
+	f.MD5 = hex.EncodeToString(h.Sum(nil))
+	return f.MD5, nil
+}
+
+// Request describes one asset to upload.
+type Request struct {
+	// Type is the asset resource type and its collection path: "appScreenshots".
+	Type string
+	// Relationship names the parent relationship ("appScreenshotSet") and Parent the parent.
+	Relationship string
+	Parent       asc.ResourceIdentifier
+	File         File
+	// Reuse is a reservation of the same file (same name and size) left AWAITING_UPLOAD by an
+	// interrupted run; its parts are sent instead of reserving again.
+	Reuse *Asset
+	// Find reads back, after a reserve that failed in a way that may have taken effect, an
+	// AWAITING_UPLOAD asset of the parent with this file's name and size (nil if none).
+	Find func(ctx context.Context) (*Asset, error)
+	// NoWait returns after the commit, without awaiting processing.
+	NoWait bool
+}
+
+// Step names the protocol steps reported through Progress.
+type Step string
+
+const (
+	StepReserve Step = "reserve"
+	StepPart    Step = "part"
+	StepCommit  Step = "commit"
+	StepDone    Step = "done"
+)
+
+// Upload runs the whole protocol for one asset and returns it in its final state. A FAILED
+// asset returns a *FailedError along with the asset, so the caller can delete and retry it.
+func (u *Uploader) Upload(ctx context.Context, req Request) (*Asset, error) {
+	sum, err := req.File.Checksum()
+	if err != nil {
+		return nil, err
+	}
+	asset := req.Reuse
+	if asset == nil || asset.State() != AwaitingUpload || len(asset.Attributes.UploadOperations) == 0 {
+		asset, err = u.Reserve(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := u.SendParts(ctx, asset, req.File); err != nil {
+		return asset, err
+	}
+	if err := u.Commit(ctx, asset, sum); err != nil {
+		return asset, err
+	}
+	if req.NoWait {
+		return asset, nil
+	}
+	return u.Await(ctx, asset)
+}
+
+type body struct {
+	Data bodyData `json:"data"`
+}
+
+type bodyData struct {
+	Type          string                      `json:"type"`
+	ID            string                      `json:"id,omitempty"`
+	Attributes    map[string]any              `json:"attributes,omitempty"`
+	Relationships map[string]asc.Relationship `json:"relationships,omitempty"`
+}
+
+// maxReserveAttempts bounds reserve attempts when read-backs keep finding nothing.
+const maxReserveAttempts = 3
+
+// Reserve creates the asset. A failure that may have taken effect (broken connection, 5xx,
+// 409, 429) is followed by req.Find before trying again, so at most one reservation exists.
+func (u *Uploader) Reserve(ctx context.Context, req Request) (*Asset, error) {
+	b := body{Data: bodyData{Type: req.Type,
+		Attributes:    map[string]any{"fileName": req.File.Name, "fileSize": req.File.Size},
+		Relationships: map[string]asc.Relationship{req.Relationship: {Data: asc.ToOne(req.Parent.Type, req.Parent.ID)}}}}
+	for attempt := 1; ; attempt++ {
+		var doc asc.Document[asc.Resource]
+		_, err := u.api.Do(ctx, http.MethodPost, "/v1/"+req.Type, nil, b, &doc)
+		if err == nil {
+			return FromResource(doc.Data)
+		}
+		if !mayHaveTakenEffect(err) || attempt >= maxReserveAttempts || ctx.Err() != nil {
+			return nil, fmt.Errorf("reserve upload of %s: %w", req.File.Name, err)
+		}
+		if err := u.sleep(ctx, retryDelay(err, attempt)); err != nil {
+			return nil, err
+		}
+		if req.Find != nil {
+			found, ferr := req.Find(ctx)
+			if ferr != nil {
+				return nil, fmt.Errorf("reserve upload of %s: %w; reading back failed too: %v", req.File.Name, err, ferr)
+			}
+			if found != nil {
+				return found, nil
+			}
+		}
+	}
+}
+
+func retryDelay(err error, attempt int) time.Duration {
+	var rl *asc.RateLimitError
+	if errors.As(err, &rl) && rl.RetryAfter > 0 && rl.RetryAfter < time.Minute {
+		return rl.RetryAfter
+	}
+	return time.Duration(attempt) * 300 * time.Millisecond
+}
+
+func mayHaveTakenEffect(err error) bool {
+	var rl *asc.RateLimitError
+	if errors.As(err, &rl) {
+		return true
+	}
+	var er *asc.ErrorResponse
+	if errors.As(err, &er) {
+		return er.StatusCode >= 500 || er.StatusCode == http.StatusConflict
+	}
+	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}
+
+// SendParts sends every upload operation of the asset in parallel, bounded by the Uploader's
+// part concurrency. Parts carry their requestHeaders and never the API token.
+func (u *Uploader) SendParts(ctx context.Context, a *Asset, f File) error {
+	ops := a.Attributes.UploadOperations
+	if len(ops) == 0 {
+		return fmt.Errorf("upload %s: App Store Connect returned no upload operations for %s %s; delete it and run again", f.Name, a.Type, a.ID)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	for i, op := range ops {
+		if op.Offset < 0 || op.Length < 0 || op.Offset+op.Length > f.Size {
+			return fmt.Errorf("upload %s: part %d asks for bytes %d-%d of a %d-byte file; delete the reservation and run again", f.Name, i, op.Offset, op.Offset+op.Length, f.Size)
+		}
+		select {
+		case u.parts <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
+			mu.Lock()
+			defer mu.Unlock()
+			if firstErr != nil {
+				return firstErr
+			}
+			return ctx.Err()
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-u.parts }()
+			if err := u.sendPart(ctx, op, f); err != nil {
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = fmt.Errorf("upload part %d of %s: %w", i+1, f.Name, err)
+					cancel()
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return firstErr
+}
+
+func (u *Uploader) sendPart(ctx context.Context, op Operation, f File) error {
+	method := op.Method
+	if method == "" {
+		method = http.MethodPut
+	}
+	target, err := url.Parse(op.URL)
+	if err != nil || (target.Scheme != "https" && target.Scheme != "http") {
+		return fmt.Errorf("upload URL %q is not an http(s) URL", op.URL)
+	}
+	var last error
+	for attempt := 1; attempt <= u.opts.PartAttempts; attempt++ {
+		if attempt > 1 {
+			if err := u.sleep(ctx, time.Duration(attempt-1)*200*time.Millisecond); err != nil {
+				return err
+			}
+		}
+		req, err := http.NewRequestWithContext(ctx, method, op.URL, io.NewSectionReader(f.Content, op.Offset, op.Length))
+		if err != nil {
+			return err
+		}
+		req.ContentLength = op.Length
+		for _, h := range op.RequestHeaders {
+			req.Header.Set(h.Name, h.Value)
+		}
+		resp, err := u.http.Do(req)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			last = err
+			continue
+		}
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
+		switch {
+		case resp.StatusCode < 300:
+			return nil
+		case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout:
+			last = fmt.Errorf("%s %s: %s", method, target.Host, resp.Status)
+		default:
+			return fmt.Errorf("%s %s: %s", method, target.Host, resp.Status)
+		}
+	}
+	return last
+}
+
+// Commit marks the upload finished with the file's MD5. If the commit fails, the asset is
+// read back: an asset no longer AWAITING_UPLOAD was committed by the failed attempt.
+func (u *Uploader) Commit(ctx context.Context, a *Asset, md5hex string) error {
+	b := body{Data: bodyData{Type: a.Type, ID: a.ID, Attributes: map[string]any{"uploaded": true, "sourceFileChecksum": md5hex}}}
+	var doc asc.Document[asc.Resource]
+	_, err := u.api.Do(ctx, http.MethodPatch, "/v1/"+a.Type+"/"+url.PathEscape(a.ID), nil, b, &doc)
+	if err == nil {
+		if got, derr := FromResource(doc.Data); derr == nil && got.ID != "" {
+			*a = *got
+		}
+		return nil
+	}
+	if ctx.Err() != nil {
+		return err
+	}
+	got, gerr := u.Get(ctx, a.Type, a.ID)
+	if gerr == nil && got.State() != "" && got.State() != AwaitingUpload {
+		*a = *got
+		return nil
+	}
+	return fmt.Errorf("commit upload of %s: %w", a.Attributes.FileName, err)
+}
+
+// Get reads an asset's upload attributes.
+func (u *Uploader) Get(ctx context.Context, typ, id string) (*Asset, error) {
+	var doc asc.Document[asc.Resource]
+	q := url.Values{"fields[" + typ + "]": {"fileName,fileSize,sourceFileChecksum,assetDeliveryState"}}
+	if _, err := u.api.Do(ctx, http.MethodGet, "/v1/"+typ+"/"+url.PathEscape(id), q, nil, &doc); err != nil {
+		return nil, err
+	}
+	return FromResource(doc.Data)
+}
+
+// Await polls the asset with growing intervals until processing ends. COMPLETE returns the
+// asset; FAILED returns it with a *FailedError; running out of time returns a *PendingError.
+func (u *Uploader) Await(ctx context.Context, a *Asset) (*Asset, error) {
+	deadline := time.Now().Add(u.opts.PollTimeout)
+	wait := u.opts.PollInitial
+	name := a.Attributes.FileName
+	for {
+		switch a.State() {
+		case Complete:
+			return a, nil
+		case Failed:
+			return a, &FailedError{Type: a.Type, ID: a.ID, FileName: name, Errors: a.Attributes.AssetDeliveryState.Errors}
+		}
+		if time.Now().Add(wait).After(deadline) {
+			return a, &PendingError{Type: a.Type, ID: a.ID, FileName: name, State: a.State()}
+		}
+		if err := u.sleep(ctx, wait); err != nil {
+			return a, err
+		}
+		wait = NextWait(wait, u.opts.PollMax)
+		got, err := u.Get(ctx, a.Type, a.ID)
+		if err != nil {
+			return a, fmt.Errorf("check processing of %s: %w", name, err)
+		}
+		if got.Attributes.FileName == "" {
+			got.Attributes.FileName = name
+		}
+		a = got
+	}
+}
+
+// NextWait grows a poll interval by half, up to max.
+func NextWait(d, max time.Duration) time.Duration {
+	d += d / 2
+	if d > max {
+		return max
+	}
+	return d
+}
+
+// Delete removes an asset (a FAILED one before uploading it again, or one no longer wanted).
+// An asset already gone counts as deleted.
+func (u *Uploader) Delete(ctx context.Context, typ, id string) error {
+	_, err := u.api.Do(ctx, http.MethodDelete, "/v1/"+typ+"/"+url.PathEscape(id), nil, nil, nil)
+	var er *asc.ErrorResponse
+	if errors.As(err, &er) && er.StatusCode == http.StatusNotFound {
+		return nil
+	}
+	return err
+}
+
+func sleepContext(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
