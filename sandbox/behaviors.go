@@ -14,7 +14,7 @@ import (
 func (s *Server) parentRelation(doc *resourceDoc) (string, identifier, bool) {
 	for name, l := range doc.Rels {
 		if !l.many && len(l.ids) == 1 {
-			if _, ok := s.mdl.inverse(doc.Type, name); ok {
+			if len(s.mdl.inverse(doc.Type, name)) > 0 {
 				return name, l.ids[0], true
 			}
 		}

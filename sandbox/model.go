@@ -8,13 +8,14 @@ import (
 
 // model answers questions about the resource graph from the operation catalog: which type a
 // path segment holds, where a type's canonical URL is, and which relationship is the inverse
-// of which. Answers are computed once and cached, since the catalog never changes at run time.
+// of which. Answers are computed once, since the catalog never changes at run time.
 type model struct {
-	once      sync.Once
-	homes     map[string]string // type -> instance path template, "/v1/apps/{id}"
-	segTypes  map[string]string // "/v1/apps" -> "apps"
-	inverses  sync.Map          // "type.rel" -> string ("" when none)
-	linkCache sync.Map          // "type.rel" -> relLinks
+	once     sync.Once
+	homes    map[string]string              // type -> instance path template, "/v1/apps/{id}"
+	segTypes map[string]string              // "/v1/apps" -> "apps"
+	rels     map[string]map[string]Relation // type -> relationship -> target, response and request models merged
+	inverses map[string][]string            // "type.rel" -> relationships on the target pointing back
+	links    sync.Map                       // "type.rel" -> relLinks
 }
 
 type relLinks struct{ self, related bool }
@@ -23,32 +24,89 @@ func (m *model) init() {
 	m.once.Do(func() {
 		m.homes = map[string]string{}
 		m.segTypes = map[string]string{}
+		m.rels = map[string]map[string]Relation{}
+		addRels := func(typ string, rels map[string]Relation) {
+			if typ == "" {
+				return
+			}
+			if m.rels[typ] == nil {
+				m.rels[typ] = map[string]Relation{}
+			}
+			for name, r := range rels {
+				if _, dup := m.rels[typ][name]; !dup && r.Type != "" {
+					m.rels[typ][name] = r
+				}
+			}
+		}
 		for _, op := range specOperations() {
 			segs := strings.Split(strings.Trim(op.Path, "/"), "/")
 			typ := ""
 			if op.ResponseSchema != "" {
 				typ, _, _ = specResponseItemType(op.ResponseSchema)
 			}
-			if typ == "" && op.RequestSchema != "" {
+			if rt, ok := specResource(typ); ok {
+				addRels(typ, rt.Relationships)
+			}
+			if op.RequestSchema != "" {
 				if b, ok := specRequestBody(op.RequestSchema); ok {
-					typ = b.Type
+					// A create or update body names relationships the response model may leave
+					// out (a localization's parent), which the graph needs for inverses.
+					if len(segs) <= 3 {
+						addRels(b.Type, b.Relationships)
+						if typ == "" {
+							typ = b.Type
+						}
+					}
 				}
 			}
 			switch {
 			case len(segs) == 2 && typ != "":
-				m.segTypes["/"+segs[0]+"/"+segs[1]] = typ
+				if _, dup := m.segTypes["/"+segs[0]+"/"+segs[1]]; !dup {
+					m.segTypes["/"+segs[0]+"/"+segs[1]] = typ
+				}
 			case len(segs) == 3 && segs[2] == "{id}" && typ != "":
 				base := "/" + segs[0] + "/" + segs[1]
 				m.segTypes[base] = typ
 				if op.Method == "GET" {
-					if _, dup := m.homes[typ]; !dup || strings.HasPrefix(m.homes[typ], "/v1/") && segs[0] != "v1" {
-						// Prefer the newest version's path as the canonical URL (v2 in-app purchases).
+					if old, dup := m.homes[typ]; !dup || (strings.HasPrefix(old, "/v1/") && segs[0] != "v1") {
+						// The newest version's path is the canonical URL (v2 in-app purchases).
 						m.homes[typ] = op.Path
 					}
 				}
 			}
 		}
+		m.inverses = map[string][]string{}
+		for typ, rels := range m.rels {
+			for name, r := range rels {
+				m.inverses[typ+"."+name] = m.findInverse(typ, r.Type)
+			}
+		}
 	})
+}
+
+// findInverse lists the relationships of tgt that point back at typ. With one candidate it
+// is the inverse; with several, those named after typ (its plural, its singular, or a "V2"
+// variant such as apps.inAppPurchasesV2 beside apps.inAppPurchases) are.
+func (m *model) findInverse(typ, tgt string) []string {
+	var cands []string
+	for name, back := range m.rels[tgt] {
+		if back.Type == typ {
+			cands = append(cands, name)
+		}
+	}
+	slices.Sort(cands)
+	if len(cands) <= 1 {
+		return cands
+	}
+	singular := strings.TrimSuffix(typ, "s")
+	var named []string
+	for _, c := range cands {
+		base := strings.TrimSuffix(c, "V2")
+		if base == typ || base == singular {
+			named = append(named, c)
+		}
+	}
+	return named
 }
 
 // typeAt returns the resource type stored under a collection path such as "/v1/apps".
@@ -70,6 +128,7 @@ func (m *model) selfPath(typ, id string) string {
 	return "/v1/" + typ + "/" + id
 }
 
+// resource is the response model of a type (what answers show), or nil.
 func (m *model) resource(typ string) *ResourceType {
 	if rt, ok := specResource(typ); ok {
 		return rt
@@ -78,11 +137,8 @@ func (m *model) resource(typ string) *ResourceType {
 }
 
 func (m *model) relation(typ, rel string) (Relation, bool) {
-	rt := m.resource(typ)
-	if rt == nil {
-		return Relation{}, false
-	}
-	r, ok := rt.Relationships[rel]
+	m.init()
+	r, ok := m.rels[typ][rel]
 	return r, ok
 }
 
@@ -96,62 +152,23 @@ func (m *model) target(typ, rel string) string {
 	return r.Type
 }
 
-// inverse finds the relationship on the target type that points back: appInfos.app for
-// apps.appInfos. When the target has several relationships back to the type, the one named
-// after the type (singular for to-one, plural for to-many) wins; otherwise there is none.
-func (m *model) inverse(typ, rel string) (string, bool) {
-	key := typ + "." + rel
-	if v, ok := m.inverses.Load(key); ok {
-		s := v.(string)
-		return s, s != ""
-	}
-	inv := m.findInverse(typ, rel)
-	m.inverses.Store(key, inv)
-	return inv, inv != ""
+// inverse returns the relationships on the target that mirror typ.rel.
+func (m *model) inverse(typ, rel string) []string {
+	m.init()
+	return m.inverses[typ+"."+rel]
 }
 
-func (m *model) findInverse(typ, rel string) string {
-	r, ok := m.relation(typ, rel)
-	if !ok || r.Type == "" {
-		return ""
-	}
-	tgt := m.resource(r.Type)
-	if tgt == nil {
-		return ""
-	}
-	var cands []string
-	for name, back := range tgt.Relationships {
-		if back.Type == typ {
-			cands = append(cands, name)
-		}
-	}
-	slices.Sort(cands)
-	switch len(cands) {
-	case 0:
-		return ""
-	case 1:
-		return cands[0]
-	}
-	singular := strings.TrimSuffix(typ, "s")
-	for _, c := range cands {
-		if c == typ || c == singular {
-			return c
-		}
-	}
-	return ""
-}
-
-// links reports whether a relationship has a relationship endpoint and a related endpoint,
-// which decides the links Apple puts on it.
-func (m *model) links(typ, rel string) relLinks {
+// linksFor reports whether a relationship has a relationship endpoint and a related
+// endpoint, which decides the links Apple puts on it.
+func (m *model) linksFor(typ, rel string) relLinks {
 	key := typ + "." + rel
-	if v, ok := m.linkCache.Load(key); ok {
+	if v, ok := m.links.Load(key); ok {
 		return v.(relLinks)
 	}
 	base := m.selfPath(typ, "x")
 	var l relLinks
 	_, _, l.self = specFind("GET", base+"/relationships/"+rel)
 	_, _, l.related = specFind("GET", base+"/"+rel)
-	m.linkCache.Store(key, l)
+	m.links.Store(key, l)
 	return l
 }

@@ -57,7 +57,7 @@ func (rd *renderer) resource(r *record, include []string) map[string]any {
 			continue
 		}
 		obj := map[string]any{}
-		l := m.links(r.Type, name)
+		l := m.linksFor(r.Type, name)
 		if l.self || l.related {
 			links := map[string]any{}
 			if l.self {

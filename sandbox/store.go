@@ -138,7 +138,7 @@ func (st *store) insert(typ, id string, attrs map[string]any) *record {
 // /v1/apps/{id}/appInfos and /v1/appInfos/{id}/app agree whichever side was written.
 func (st *store) link(a *record, rel string, b *record) {
 	st.linkOne(a, rel, b.ID)
-	if inv, ok := st.model.inverse(a.Type, rel); ok {
+	for _, inv := range st.model.inverse(a.Type, rel) {
 		st.linkOne(b, inv, a.ID)
 	}
 }
@@ -152,8 +152,8 @@ func (st *store) linkOne(a *record, rel, id string) {
 	}
 	if old := a.one(rel); old != "" && old != id {
 		// Moving a to-one relationship drops a from the old target's inverse list.
-		if inv, ok := st.model.inverse(a.Type, rel); ok {
-			if tgt := st.get(st.model.target(a.Type, rel), old); tgt != nil {
+		if tgt := st.get(st.model.target(a.Type, rel), old); tgt != nil {
+			for _, inv := range st.model.inverse(a.Type, rel) {
 				tgt.Rels[inv] = slices.DeleteFunc(tgt.Rels[inv], func(x string) bool { return x == a.ID })
 			}
 		}
@@ -163,7 +163,7 @@ func (st *store) linkOne(a *record, rel, id string) {
 
 func (st *store) unlink(a *record, rel string, b *record) {
 	a.Rels[rel] = slices.DeleteFunc(a.Rels[rel], func(x string) bool { return x == b.ID })
-	if inv, ok := st.model.inverse(a.Type, rel); ok {
+	for _, inv := range st.model.inverse(a.Type, rel) {
 		b.Rels[inv] = slices.DeleteFunc(b.Rels[inv], func(x string) bool { return x == a.ID })
 	}
 }
@@ -193,8 +193,8 @@ func (st *store) remove(r *record) {
 	for _, rel := range slices.Sorted(maps.Keys(r.Rels)) {
 		ids := r.Rels[rel]
 		tgtType := st.model.target(r.Type, rel)
-		inv, hasInv := st.model.inverse(r.Type, rel)
-		owned := hasInv && st.model.toMany(r.Type, rel) && !st.model.toMany(tgtType, inv)
+		invs := st.model.inverse(r.Type, rel)
+		owned := len(invs) > 0 && st.model.toMany(r.Type, rel) && !st.model.toMany(tgtType, invs[0])
 		for _, id := range slices.Clone(ids) {
 			tgt := st.get(tgtType, id)
 			if tgt == nil {
@@ -204,7 +204,7 @@ func (st *store) remove(r *record) {
 				st.remove(tgt)
 				continue
 			}
-			if hasInv {
+			for _, inv := range invs {
 				tgt.Rels[inv] = slices.DeleteFunc(tgt.Rels[inv], func(x string) bool { return x == r.ID })
 			}
 		}
