@@ -1,0 +1,147 @@
+// Package root builds ascend's command tree and runs it: the one place where errors are
+// printed and turned into exit codes.
+package root
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ascend-tools/ascend/internal/cli"
+	apicmd "github.com/ascend-tools/ascend/internal/cmd/api"
+	appscmd "github.com/ascend-tools/ascend/internal/cmd/apps"
+	authcmd "github.com/ascend-tools/ascend/internal/cmd/auth"
+	sandboxcmd "github.com/ascend-tools/ascend/internal/cmd/sandbox"
+	"github.com/ascend-tools/ascend/sandbox"
+)
+
+// commands lists the top-level commands. To add one, write `func NewCmd(f *cli.Factory)
+// *cobra.Command` in its package under internal/cmd and add one line here.
+func commands(f *cli.Factory) []*cobra.Command {
+	return []*cobra.Command{
+		appscmd.NewCmd(f),
+		apicmd.NewCmd(f),
+		authcmd.NewCmd(f),
+		sandboxcmd.NewCmd(f),
+	}
+}
+
+// Version is the binary's version; release builds set it with -ldflags -X.
+var Version = "dev"
+
+// New builds the command tree over f, binding the global flags to f.Flags.
+func New(f *cli.Factory) *cobra.Command {
+	if f.StartSandbox == nil {
+		f.StartSandbox = startSandbox
+	}
+	cmd := &cobra.Command{
+		Use:   "ascend <command> <subcommand> [flags]",
+		Short: "Automate Apple's App Store Connect",
+		Long: `ascend automates Apple's App Store Connect: apps, metadata, screenshots and more,
+with a signed 'api' passthrough for everything else.
+
+Credentials, first found wins: --key-id/--issuer-id/--private-key-path; the environment
+(ASC_KEY_ID, ASC_ISSUER_ID, ASC_PRIVATE_KEY_PATH or ASC_PRIVATE_KEY); --api-key-json FILE
+(or ASC_API_KEY_JSON); a profile saved by 'ascend auth login'. --sandbox uses a local
+emulator with demo data instead.`,
+		Example: `  ascend --sandbox apps list
+  ascend apps get com.example.app --json
+  ascend api /v1/apps -f 'filter[platform]=IOS' --paginate --jq '.data[].id'`,
+		Version:       f.Version,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	cmd.SetIn(f.IO.In)
+	cmd.SetOut(f.IO.Out)
+	cmd.SetErr(f.IO.ErrOut)
+	cmd.SetFlagErrorFunc(cli.FlagError)
+	cmd.CompletionOptions.HiddenDefaultCmd = true
+
+	pf := cmd.PersistentFlags()
+	pf.StringVar(&f.Flags.BaseURL, "base-url", "", "API root URL (env ASC_BASE_URL; default Apple's production API)")
+	pf.BoolVar(&f.Flags.Sandbox, "sandbox", false, "use the embedded sandbox with demo data (env ASCEND_SANDBOX=1)")
+	pf.BoolVar(&f.Flags.JSON, "json", false, "print Apple's JSON resources instead of a table")
+	pf.StringVar(&f.Flags.JQ, "jq", "", "filter JSON output with a jq `expression`")
+	pf.BoolVarP(&f.Flags.Verbose, "verbose", "v", false, "log each request to stderr (Authorization redacted)")
+	pf.StringVar(&f.Flags.Profile, "profile", "", "use the saved credentials profile `NAME` (default \"default\")")
+	pf.StringVar(&f.Flags.KeyID, "key-id", "", "API key id (env ASC_KEY_ID)")
+	pf.StringVar(&f.Flags.IssuerID, "issuer-id", "", "issuer id of a team key; omit for an individual key (env ASC_ISSUER_ID)")
+	pf.StringVar(&f.Flags.PrivateKeyPath, "private-key-path", "", "path of the .p8 key `file` (env ASC_PRIVATE_KEY_PATH, or the PEM in ASC_PRIVATE_KEY)")
+	pf.StringVar(&f.Flags.APIKeyJSON, "api-key-json", "", "fastlane-style api-key JSON `file` (env ASC_API_KEY_JSON)")
+
+	cmd.AddCommand(commands(f)...)
+	requireSubcommands(cmd)
+	return cmd
+}
+
+// startSandbox runs the emulator for --sandbox: demo data, state and key kept at statePath.
+func startSandbox(statePath string) (cli.EmbeddedSandbox, error) {
+	sb, err := sandbox.New(sandbox.Options{StatePath: statePath})
+	if err != nil {
+		return nil, err
+	}
+	return sb, nil
+}
+
+// requireSubcommands makes every command that only groups others print its help when called
+// bare and refuse an unknown subcommand with a usage error (cobra would print help and exit 0).
+func requireSubcommands(cmd *cobra.Command) {
+	for _, c := range cmd.Commands() {
+		requireSubcommands(c)
+	}
+	if cmd.HasSubCommands() && cmd.Run == nil && cmd.RunE == nil {
+		cmd.Args = func(c *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return cli.UsageErrorf("unknown command %q for %q; see '%s --help'", args[0], c.CommandPath(), c.CommandPath())
+			}
+			return nil
+		}
+		cmd.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+	}
+}
+
+// Run executes args against a fresh tree over f and returns the command's error, with
+// cobra's own argument errors turned into usage errors. It closes f when done.
+func Run(ctx context.Context, f *cli.Factory, args []string) (err error) {
+	defer func() {
+		if cerr := f.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
+	cmd := New(f)
+	cmd.SetArgs(args)
+	err = cmd.ExecuteContext(ctx)
+	if err != nil && strings.HasPrefix(err.Error(), "unknown command ") {
+		var usage *cli.UsageError
+		if !errors.As(err, &usage) {
+			err = cli.UsageErrorf("%s; see 'ascend --help'", err.Error())
+		}
+	}
+	return err
+}
+
+// Main runs the binary: system streams, signal handling, one line on stderr for an error, and
+// the exit code from cli.ExitCode.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	io := cli.System()
+	f := cli.NewFactory(io, os.Getenv)
+	f.Version = Version
+	err := Run(ctx, f, os.Args[1:])
+	if err != nil {
+		fmt.Fprintln(io.ErrOut, errorLine(err))
+	}
+	return cli.ExitCode(err)
+}
+
+// errorLine flattens an error to one line.
+func errorLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}

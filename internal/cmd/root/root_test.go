@@ -1,0 +1,560 @@
+package root
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/ascend-tools/ascend/asc/auth"
+	"github.com/ascend-tools/ascend/internal/cli"
+	sandboxcmd "github.com/ascend-tools/ascend/internal/cmd/sandbox"
+	"github.com/ascend-tools/ascend/sandbox"
+)
+
+// env is a test's environment: config and cache dirs in temp dirs, never the user's.
+type env map[string]string
+
+func newEnv(t *testing.T) env {
+	t.Helper()
+	return env{"ASCEND_CONFIG_DIR": t.TempDir(), "ASCEND_CACHE_DIR": t.TempDir()}
+}
+
+func (e env) with(kv ...string) env {
+	out := env{}
+	for k, v := range e {
+		out[k] = v
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out[kv[i]] = kv[i+1]
+	}
+	return out
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+	err            error
+}
+
+// runCLI runs one ascend invocation in-process, as a terminal or as a pipe.
+func runCLI(t *testing.T, tty bool, e env, stdin string, args ...string) result {
+	t.Helper()
+	io, in, out, errOut := cli.TestIO()
+	io.SetTTY(tty)
+	in.WriteString(stdin)
+	f := cli.NewFactory(io, func(k string) string { return e[k] })
+	err := Run(t.Context(), f, args)
+	return result{stdout: out.String(), stderr: errOut.String(), code: cli.ExitCode(err), err: err}
+}
+
+func (r result) check(t *testing.T, wantCode int) {
+	t.Helper()
+	if r.code != wantCode {
+		t.Fatalf("exit code %d, want %d; err: %v\nstdout: %s\nstderr: %s", r.code, wantCode, r.err, r.stdout, r.stderr)
+	}
+}
+
+// startTestSandbox runs a demo sandbox for one test and returns an env pointing at it through
+// an api-key JSON file, the way a user would.
+func startTestSandbox(t *testing.T) (env, *sandbox.Server) {
+	t.Helper()
+	sb, err := sandbox.New(sandbox.Options{BurstLimit: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb.Close() })
+	dir := t.TempDir()
+	if err := sb.WriteCredentials(dir); err != nil {
+		t.Fatal(err)
+	}
+	return newEnv(t).with("ASC_API_KEY_JSON", filepath.Join(dir, "credentials.json")), sb
+}
+
+var demoBundleIDs = []string{"com.example.daybreak", "com.example.ledger", "com.example.trailhead", "com.example.quiethours"}
+
+func TestHelpAndUsage(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args     []string
+		wantCode int
+		wantOut  string
+		wantErr  string
+	}{
+		{[]string{"--help"}, 0, "apps", ""},
+		{[]string{"apps", "--help"}, 0, "list", ""},
+		{[]string{"apps"}, 0, "list", ""},
+		{[]string{"api", "--help"}, 0, "--paginate", ""},
+		{[]string{"bogus"}, cli.ExitUsage, "", "unknown command"},
+		{[]string{"apps", "bogus"}, cli.ExitUsage, "", "unknown command \"bogus\""},
+		{[]string{"apps", "list", "--bogus"}, cli.ExitUsage, "", "unknown flag: --bogus"},
+		{[]string{"apps", "get"}, cli.ExitUsage, "", "missing argument"},
+		{[]string{"apps", "list", "--limit", "0"}, cli.ExitUsage, "", "--limit 0"},
+		{[]string{"apps", "list", "--platform", "android"}, cli.ExitUsage, "", "IOS"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			t.Parallel()
+			r := runCLI(t, false, newEnv(t), "", tt.args...)
+			r.check(t, tt.wantCode)
+			if !strings.Contains(r.stdout, tt.wantOut) {
+				t.Errorf("stdout lacks %q:\n%s", tt.wantOut, r.stdout)
+			}
+			if tt.wantErr != "" && (r.err == nil || !strings.Contains(r.err.Error(), tt.wantErr)) {
+				t.Errorf("error %v lacks %q", r.err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestNoCredentials(t *testing.T) {
+	t.Parallel()
+	r := runCLI(t, false, newEnv(t), "", "apps", "list")
+	r.check(t, cli.ExitAuth)
+	for _, way := range []string{"--key-id", "ASC_KEY_ID", "--api-key-json", "ascend auth login"} {
+		if !strings.Contains(r.err.Error(), way) {
+			t.Errorf("error %q does not name %s", r.err, way)
+		}
+	}
+}
+
+func TestAppsList(t *testing.T) {
+	t.Parallel()
+	e, _ := startTestSandbox(t)
+	for _, tty := range []bool{true, false} {
+		r := runCLI(t, tty, e, "", "apps", "list")
+		r.check(t, 0)
+		lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+		if tty {
+			if !strings.HasPrefix(lines[0], "ID ") || !strings.Contains(lines[0], "PRIMARY LOCALE") {
+				t.Errorf("terminal table header %q", lines[0])
+			}
+			lines = lines[1:]
+		}
+		if len(lines) != len(demoBundleIDs) {
+			t.Fatalf("tty=%v: %d rows, want %d:\n%s", tty, len(lines), len(demoBundleIDs), r.stdout)
+		}
+		for _, l := range lines {
+			if tty == strings.Contains(l, "\t") {
+				t.Errorf("tty=%v: row %q (tabs only in a pipe)", tty, l)
+			}
+		}
+		if !tty {
+			cols := strings.Split(lines[0], "\t")
+			if len(cols) != 5 || cols[4] != "en-US" {
+				t.Errorf("pipe row %q: want 5 tab-separated columns ending in en-US", lines[0])
+			}
+		}
+	}
+}
+
+func TestAppsListFilterAndJQ(t *testing.T) {
+	t.Parallel()
+	e, _ := startTestSandbox(t)
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"apps", "list", "--json", "--jq", ".[].attributes.bundleId"}, strings.Join(demoBundleIDs, "\n") + "\n"},
+		{[]string{"apps", "list", "--jq", ".[].attributes.bundleId", "--limit", "1", "--all"}, strings.Join(demoBundleIDs, "\n") + "\n"},
+		{[]string{"apps", "list", "--bundle-id", "com.example.ledger", "--jq", ".[].attributes.name"}, "Pocket Ledger\n"},
+		{[]string{"apps", "list", "--limit", "2", "--jq", "length"}, "2\n"},
+	}
+	for _, tt := range tests {
+		r := runCLI(t, false, e, "", tt.args...)
+		r.check(t, 0)
+		if r.stdout != tt.want {
+			t.Errorf("%v: stdout %q, want %q", tt.args, r.stdout, tt.want)
+		}
+	}
+	r := runCLI(t, false, e, "", "apps", "list", "--json")
+	r.check(t, 0)
+	var items []struct {
+		Type, ID   string
+		Attributes map[string]any
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &items); err != nil {
+		t.Fatalf("--json output is not an array of resources: %v\n%s", err, r.stdout)
+	}
+	if len(items) != 4 || items[0].Type != "apps" || items[0].ID == "" {
+		t.Errorf("--json items: %+v", items)
+	}
+}
+
+func TestSandboxFlagWalksEveryPage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := runCLI(t, false, e, "", "--sandbox", "--verbose", "apps", "list", "--limit", "1", "--all")
+	r.check(t, 0)
+	if rows := strings.Count(r.stdout, "\n"); rows != len(demoBundleIDs) {
+		t.Errorf("%d rows, want %d:\n%s", rows, len(demoBundleIDs), r.stdout)
+	}
+	if gets := strings.Count(r.stderr, "* GET "); gets < len(demoBundleIDs) {
+		t.Errorf("%d requests logged, want one per page (%d):\n%s", gets, len(demoBundleIDs), r.stderr)
+	}
+	if strings.Contains(r.stderr, "eyJ") {
+		t.Errorf("--verbose printed a token:\n%s", r.stderr)
+	}
+	if !strings.Contains(r.stderr, "user-hour-rem") {
+		t.Errorf("--verbose lacks the rate limit:\n%s", r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(e["ASCEND_CACHE_DIR"], "sandbox", "state.sqlite")); err != nil {
+		t.Errorf("sandbox state not kept in the cache dir: %v", err)
+	}
+}
+
+func TestSandboxFlagKeepsState(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t).with("ASCEND_SANDBOX", "1")
+	r := runCLI(t, false, e, "", "apps", "get", "com.example.ledger", "--jq", ".id")
+	r.check(t, 0)
+	id := strings.TrimSpace(r.stdout)
+	r = runCLI(t, false, e, "", "api", "-X", "PATCH", "/v1/apps/"+id,
+		"-f", "data[type]=apps", "-f", "data[id]="+id, "-f", "data[attributes][primaryLocale]=de-DE")
+	r.check(t, 0)
+	r = runCLI(t, false, e, "", "apps", "get", id, "--jq", ".attributes.primaryLocale")
+	r.check(t, 0)
+	if r.stdout != "de-DE\n" {
+		t.Errorf("the next command does not see the change: %q", r.stdout)
+	}
+}
+
+func TestAppsGet(t *testing.T) {
+	t.Parallel()
+	e, _ := startTestSandbox(t)
+	r := runCLI(t, false, e, "", "apps", "get", "com.example.trailhead", "--json")
+	r.check(t, 0)
+	var app struct {
+		ID         string
+		Attributes struct{ BundleID string }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &app); err != nil || app.Attributes.BundleID != "com.example.trailhead" {
+		t.Fatalf("--json is not the app object (%v): %s", err, r.stdout)
+	}
+	for _, tty := range []bool{true, false} {
+		r = runCLI(t, tty, e, "", "apps", "get", app.ID)
+		r.check(t, 0)
+		if !strings.Contains(r.stdout, "Trailhead Maps") || tty != strings.Contains(r.stdout, "BUNDLE ID") {
+			t.Errorf("tty=%v: %q", tty, r.stdout)
+		}
+	}
+	tests := []struct{ arg, want string }{
+		{"999999999", "app 999999999 not found"},
+		{"com.example.nope", "no app with bundle id com.example.nope"},
+	}
+	for _, tt := range tests {
+		r := runCLI(t, false, e, "", "apps", "get", tt.arg)
+		r.check(t, cli.ExitError)
+		if !strings.Contains(r.err.Error(), tt.want) {
+			t.Errorf("error %q lacks %q", r.err, tt.want)
+		}
+	}
+}
+
+// keyFiles writes a generated team key as AuthKey_<id>.p8 and returns its path and key.
+func keyFile(t *testing.T, dir, id, issuer string) (string, *auth.Key) {
+	t.Helper()
+	k, pemBytes, err := auth.GenerateKey(id, issuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "AuthKey_"+id+".p8")
+	if err := os.WriteFile(p, pemBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p, k
+}
+
+func TestAuthToken(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path, key := keyFile(t, dir, "TOKKEY1", "69a6de70-03db-47e3-e053-5b8c7c11a4d1")
+	e := newEnv(t)
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantLife time.Duration
+		scope    []string
+	}{
+		{"default", nil, 0, 15 * time.Minute, nil},
+		{"scoped 10m", []string{"--scope", "GET /v1/apps", "--lifetime", "10m"}, 0, 10 * time.Minute, []string{"GET /v1/apps"}},
+		{"21 minutes refused", []string{"--lifetime", "21m"}, cli.ExitUsage, 0, nil},
+		{"malformed scope", []string{"--scope", "apps"}, cli.ExitUsage, 0, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			args := append([]string{"auth", "token", "--private-key-path", path, "--issuer-id", key.IssuerID}, tt.args...)
+			r := runCLI(t, false, e, "", args...)
+			r.check(t, tt.wantCode)
+			if tt.wantCode != 0 {
+				if r.stdout != "" {
+					t.Errorf("stdout on failure: %q", r.stdout)
+				}
+				return
+			}
+			if strings.Count(r.stdout, "\n") != 1 {
+				t.Fatalf("want one line, got %q", r.stdout)
+			}
+			claims := jwt.MapClaims{}
+			tok, err := jwt.NewParser(jwt.WithValidMethods([]string{"ES256"}), jwt.WithAudience("appstoreconnect-v1")).
+				ParseWithClaims(strings.TrimSpace(r.stdout), claims, func(*jwt.Token) (any, error) { return key.PublicKey(), nil })
+			if err != nil {
+				t.Fatalf("token does not verify: %v", err)
+			}
+			if tok.Header["kid"] != "TOKKEY1" || claims["iss"] != key.IssuerID {
+				t.Errorf("header %v claims %v", tok.Header, claims)
+			}
+			iat, _ := claims.GetIssuedAt()
+			exp, _ := claims.GetExpirationTime()
+			if got := exp.Sub(iat.Time); got != tt.wantLife {
+				t.Errorf("lifetime %s, want %s", got, tt.wantLife)
+			}
+			if tt.scope != nil {
+				if s, _ := claims["scope"].([]any); len(s) != 1 || s[0] != tt.scope[0] {
+					t.Errorf("scope %v, want %v", claims["scope"], tt.scope)
+				}
+			}
+		})
+	}
+}
+
+func TestAuthLogin(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path, _ := keyFile(t, dir, "LOGIN1", "issuer-1")
+	other, _ := keyFile(t, dir, "LOGIN2", "")
+	e := newEnv(t)
+	r := runCLI(t, false, e, "", "auth", "login", "--private-key-path", path, "--issuer-id", "issuer-1")
+	r.check(t, 0)
+	r = runCLI(t, false, e, "", "auth", "login", "--profile", "solo", "--private-key-path", other, "--base-url", "http://127.0.0.1:1/")
+	r.check(t, 0)
+	cfgPath := filepath.Join(e["ASCEND_CONFIG_DIR"], "config.json")
+	st, err := os.Stat(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("config mode %v, want 0600", st.Mode().Perm())
+	}
+	data, _ := os.ReadFile(cfgPath)
+	keyPEM, _ := os.ReadFile(path)
+	body := strings.Split(strings.TrimSpace(string(keyPEM)), "\n")[1]
+	if strings.Contains(string(data), "PRIVATE KEY") || strings.Contains(string(data), body[:20]) {
+		t.Fatalf("config holds key material")
+	}
+	if !strings.Contains(string(data), path) {
+		t.Errorf("config does not name the key path:\n%s", data)
+	}
+	for _, tt := range []struct {
+		args []string
+		kid  string
+	}{{nil, "LOGIN1"}, {[]string{"--profile", "solo"}, "LOGIN2"}} {
+		r = runCLI(t, false, e, "", append([]string{"auth", "token"}, tt.args...)...)
+		r.check(t, 0)
+		tok, _, err := jwt.NewParser().ParseUnverified(strings.TrimSpace(r.stdout), jwt.MapClaims{})
+		if err != nil || tok.Header["kid"] != tt.kid {
+			t.Errorf("%v: token kid %v (%v), want %s", tt.args, tok.Header["kid"], err, tt.kid)
+		}
+		if tt.kid == "LOGIN2" && tok.Claims.(jwt.MapClaims)["sub"] != "user" {
+			t.Errorf("individual key token claims %v", tok.Claims)
+		}
+	}
+	r = runCLI(t, false, e, "", "auth", "login", "--private-key-path", filepath.Join(dir, "missing.p8"), "--key-id", "X")
+	r.check(t, cli.ExitAuth)
+}
+
+func TestBadKeys(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	p384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	der384, _ := x509.MarshalPKCS8PrivateKey(p384)
+	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	derRSA, _ := x509.MarshalPKCS8PrivateKey(rsaKey)
+	good, _ := keyFile(t, dir, "GOOD1", "iss")
+	goodPEM, _ := os.ReadFile(good)
+	tests := []struct {
+		name string
+		args []string
+		env  []string
+	}{
+		{"missing file", []string{"--key-id", "K", "--private-key-path", filepath.Join(dir, "nope.p8")}, nil},
+		{"directory", []string{"--key-id", "K", "--private-key-path", dir}, nil},
+		{"not PEM", []string{"--key-id", "K", "--private-key-path", write("garbage.p8", []byte("hello"))}, nil},
+		{"P-384", []string{"--key-id", "K", "--private-key-path", write("p384.p8", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der384}))}, nil},
+		{"RSA", []string{"--key-id", "K", "--private-key-path", write("rsa.p8", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: derRSA}))}, nil},
+		{"no key id", []string{"--private-key-path", write("key.p8", goodPEM)}, nil},
+		{"env PEM garbage", nil, []string{"ASC_KEY_ID", "K", "ASC_PRIVATE_KEY", "not a key"}},
+		{"json malformed", []string{"--api-key-json", write("bad.json", []byte(`{"key_id": `))}, nil},
+		{"json without key", []string{"--api-key-json", write("nokey.json", []byte(`{"key_id":"K","issuer_id":"i"}`))}, nil},
+	}
+	messages := map[string]string{}
+	var mu sync.Mutex
+	t.Run("cases", func(t *testing.T) {
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				t.Parallel()
+				r := runCLI(t, false, newEnv(t).with(tt.env...), "", append([]string{"auth", "token"}, tt.args...)...)
+				r.check(t, cli.ExitAuth)
+				msg := r.err.Error()
+				if strings.Contains(msg, "MIG") || strings.Contains(msg, "PRIVATE KEY-----") {
+					t.Errorf("message shows key material: %s", msg)
+				}
+				mu.Lock()
+				messages[tt.name] = msg
+				mu.Unlock()
+			})
+		}
+	})
+	seen := map[string]string{}
+	for name, msg := range messages {
+		if prev, dup := seen[msg]; dup {
+			t.Errorf("%s and %s share one message: %s", prev, name, msg)
+		}
+		seen[msg] = name
+	}
+}
+
+func TestAPI(t *testing.T) {
+	t.Parallel()
+	e, _ := startTestSandbox(t)
+	tests := []struct {
+		name     string
+		tty      bool
+		args     []string
+		wantCode int
+		want     []string
+	}{
+		{"paginate merges pages", false, []string{"api", "/v1/apps", "-f", "limit=1", "--paginate", "--jq", ".data | length"}, 0, []string{"4\n"}},
+		{"pretty on a terminal", true, []string{"api", "/v1/apps?limit=1"}, 0, []string{"{\n  \"data\": ["}},
+		{"compact in a pipe", false, []string{"api", "/v1/apps?limit=1"}, 0, []string{`{"data":[{`}},
+		{"include headers", false, []string{"api", "-i", "/v1/apps?limit=1"}, 0, []string{"200 OK", "X-Rate-Limit: "}},
+		{"filter as field", false, []string{"api", "/v1/apps", "-f", "filter[bundleId]=com.example.quiethours", "--jq", ".data[].attributes.sku"}, 0, []string{"QUIET001\n"}},
+		{"enum error names allowed values", false, []string{"api", "/v1/apps", "-f", "sort=size"}, cli.ExitUsage, []string{"bundleId", "-name"}},
+		{"limit error", false, []string{"api", "/v1/apps", "-f", "limit=201"}, cli.ExitUsage, []string{"at most 200"}},
+		{"unknown path", false, []string{"api", "/v1/aps"}, cli.ExitUsage, []string{"did you mean /v1/apps"}},
+		{"delete needs --yes in a pipe", false, []string{"api", "-X", "DELETE", "/v1/appInfoLocalizations/x"}, cli.ExitUsage, []string{"--yes"}},
+		{"apple's 404", false, []string{"api", "/v1/apps/424242"}, cli.ExitError, []string{"404"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := runCLI(t, tt.tty, e, "", tt.args...)
+			r.check(t, tt.wantCode)
+			got := r.stdout
+			if r.err != nil {
+				got = r.err.Error()
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("output %q lacks %q", got, w)
+				}
+			}
+		})
+	}
+}
+
+func TestAPIOperations(t *testing.T) {
+	t.Parallel()
+	r := runCLI(t, false, newEnv(t), "", "api", "operations", "--search", "appInfoLocalizations")
+	r.check(t, 0)
+	if !strings.Contains(r.stdout, "GET\t/v1/appInfoLocalizations/{id}\tappInfoLocalizations_getInstance") {
+		t.Errorf("operations lack the localization GET:\n%s", r.stdout)
+	}
+	r = runCLI(t, false, newEnv(t), "", "api", "operations", "--json", "--jq", "length")
+	r.check(t, 0)
+	if strings.TrimSpace(r.stdout) != "1263" {
+		t.Errorf("operation count %q, want 1263", r.stdout)
+	}
+}
+
+func TestAuthCheck(t *testing.T) {
+	t.Parallel()
+	e, sb := startTestSandbox(t)
+	r := runCLI(t, false, e, "", "auth", "check")
+	r.check(t, 0)
+	for _, w := range []string{sb.Key().ID, "team", sb.URL(), "requests left this hour"} {
+		if !strings.Contains(r.stdout, w) {
+			t.Errorf("auth check output lacks %q:\n%s", w, r.stdout)
+		}
+	}
+
+	refuse := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		w.Write([]byte(`{"errors":[{"status":"401","code":"NOT_AUTHORIZED","title":"Authentication credentials are missing or invalid.","detail":"Provide a properly configured and signed bearer token."}]}`))
+	}))
+	t.Cleanup(refuse.Close)
+	r = runCLI(t, false, e, "", "auth", "check", "--base-url", refuse.URL)
+	r.check(t, cli.ExitAuth)
+	if !strings.Contains(r.err.Error(), "NOT_AUTHORIZED") || !strings.Contains(r.err.Error(), "refused") {
+		t.Errorf("401 message: %v", r.err)
+	}
+	refuse.Close()
+	r = runCLI(t, false, e, "", "auth", "check", "--base-url", refuse.URL)
+	r.check(t, cli.ExitError)
+	if !strings.Contains(r.err.Error(), "request") {
+		t.Errorf("network failure message: %v", r.err)
+	}
+	r = runCLI(t, false, newEnv(t), "", "auth", "check", "--private-key-path", "/nonexistent/AuthKey_X.p8")
+	r.check(t, cli.ExitAuth)
+	if !strings.Contains(r.err.Error(), "load key") {
+		t.Errorf("load failure message: %v", r.err)
+	}
+}
+
+func TestSandboxCommand(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	io, _, out, _ := cli.TestIO()
+	f := cli.NewFactory(io, func(string) string { return "" })
+	started := make(chan *sandbox.Server, 1)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	cmd := sandboxcmd.NewCmdWith(f, func(s *sandbox.Server) { started <- s })
+	cmd.SetArgs([]string{"--write-credentials", dir, "--seed", "empty"})
+	done := make(chan error, 1)
+	go func() { done <- cmd.ExecuteContext(ctx) }()
+	select {
+	case <-started:
+	case err := <-done:
+		t.Fatalf("sandbox command ended early: %v", err)
+	}
+	creds := filepath.Join(dir, "credentials.json")
+	r := runCLI(t, false, newEnv(t), "", "--api-key-json", creds, "apps", "list", "--json")
+	r.check(t, 0)
+	if strings.TrimSpace(r.stdout) != "[]" {
+		t.Errorf("empty sandbox lists %q", r.stdout)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("sandbox command: %v", err)
+	}
+	if !strings.Contains(out.String(), "ascend --api-key-json "+creds+" apps list") {
+		t.Errorf("sandbox output does not say how to use it:\n%s", out.String())
+	}
+	r = runCLI(t, false, newEnv(t), "", "sandbox", "--addr", "0.0.0.0:0")
+	r.check(t, cli.ExitUsage)
+}
