@@ -566,3 +566,47 @@ func TestDoWithRateBudget(t *testing.T) {
 		t.Errorf("snapshot = %+v, want the last answer's 3600/3598", snap)
 	}
 }
+
+// TestClientConcurrentUse shares one client and one budget between goroutines while the
+// server fails the first attempt of every tenth app; -race checks the shared state, and every call must succeed.
+func TestClientConcurrentUse(t *testing.T) {
+	t.Parallel()
+	srv := newTestServer(t)
+	var calls counter
+	var attempted sync.Map
+	srv.mux.HandleFunc("GET /v1/apps/{id}", func(w http.ResponseWriter, r *http.Request) {
+		n := calls.inc()
+		w.Header().Set("X-Rate-Limit", fmt.Sprintf("user-hour-lim:100000;user-hour-rem:%d;", 100000-n))
+		if _, seen := attempted.LoadOrStore(r.PathValue("id"), true); !seen && strings.HasSuffix(r.PathValue("id"), "0") {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		writeJSON(t, w, http.StatusOK, map[string]any{"data": map[string]any{"type": "apps", "id": r.PathValue("id")}, "links": map[string]any{"self": "s"}})
+	})
+	budget, _, _ := newTestBudget()
+	c, _ := newTestClient(t, srv, WithRateBudget(budget))
+	const workers, each = 8, 20
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := range each {
+				id := fmt.Sprintf("%d-%d", w, i)
+				app, _, err := c.Apps.Get(t.Context(), id, nil)
+				if err != nil {
+					t.Errorf("Get %s: %v", id, err)
+					return
+				}
+				if app.Data.ID != id {
+					t.Errorf("Get %s returned %s", id, app.Data.ID)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if got, want := calls.get(), workers*each+workers*2; got != want {
+		t.Errorf("server saw %d calls, want %d (one retry per failed first attempt)", got, want)
+	}
+	if snap := budget.Snapshot(); !snap.Known || snap.Limit != 100000 {
+		t.Errorf("budget = %+v", snap)
+	}
+}
