@@ -1,0 +1,57 @@
+// Package connector is the ascend connector gateway behind `ascend serve`: it holds App Store
+// Connect keys and signs every request itself, so low-code flows (Power Automate, n8n,
+// Zapier) and internal tools use scoped client keys instead of pasting JSON Web Tokens that
+// die within 20 minutes.
+//
+// # Routes
+//
+//   - /v1/..., /v2/..., /v3/...: passthrough to the key's profile upstream (Apple by default)
+//     with the JWT added; query and body untouched; links in answers rewritten to the
+//     gateway's public URL so clients paginate through it. Only the configured upstream host
+//     is contacted, redirects are not followed, and presigned upload URLs in answers are left
+//     as they are (the gateway does not proxy asset uploads). ?flatten=true turns JSON:API
+//     documents into flat objects: {value: [...], nextLink, total} for lists.
+//   - /connector/v1/...: curated actions for designers (list and get apps, app infos and their
+//     localizations, versions and their localizations, builds; update localizations; submit a
+//     version for review), answering flat objects.
+//   - POST /connector/webhooks/apple/{profile}: Apple's webhook events, verified against the
+//     X-Apple-SIGNATURE HMAC in constant time.
+//   - POST /connector/subscriptions, DELETE /connector/subscriptions/{id}: webhook triggers,
+//     registered the way Power Automate registers them (201 with a Location to DELETE).
+//   - GET /connector/status (the key's profile and its shared rate budget),
+//     GET /connector/openapi.json (OpenAPI 3.1), GET /healthz, /readyz, /metrics.
+//
+// # Client keys
+//
+// A key ("asck_<id>_<secret>") is granted one profile and read or write access. Clients send
+// it in X-API-Key or as Authorization: Bearer. Only the SHA-256 of the 256-bit secret is
+// stored, and it is compared in constant time. Missing, unknown, revoked and expired keys get
+// 401; a read key attempting anything but GET or HEAD gets 403. Errors take Apple's
+// ErrorResponse shape. Every write (allowed or refused) is audited with time, key name,
+// profile, method, path, status, duration and request id.
+//
+// # Rate budget
+//
+// All clients of a profile share one asc.RateBudget per App Store Connect key, fed by each
+// answer's X-Rate-Limit: requests are paced when little remains, and everyone is held after
+// a 429 (clients get 429 with Retry-After at once when the hold is longer than 20 seconds).
+//
+// # Webhook delivery semantics
+//
+// An event is stored, with one pending delivery per matching subscription, in one transaction
+// before Apple gets its 200; a gateway killed at any moment therefore loses no accepted event
+// (Apple retries the ones it got no 2xx for, and those are recognised by id and stored once).
+// Deliveries are claimed under a lease (FOR UPDATE SKIP LOCKED on PostgreSQL), POSTed to the
+// subscriber's callbackUrl and retried with exponential backoff and jitter until a 2xx
+// answer or until they expire (24 hours by default); a 410 answer removes the subscription.
+// A claimant that dies mid-delivery lets its lease lapse and another instance, or the same
+// one restarted, delivers again. Delivery is therefore at least once, in no guaranteed
+// order: every notification carries the event's id (also in the X-Ascend-Event-Id header),
+// identical across retries and instances, for subscribers to deduplicate.
+//
+// # Export
+//
+// [Swagger] and [APIProperties] write a Power Platform custom connector (Swagger 2.0 with an
+// API key security definition, x-ms-* extensions and a webhook trigger); [OpenAPI] writes the
+// OpenAPI 3.1 description that GET /connector/openapi.json serves.
+package connector

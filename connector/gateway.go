@@ -1,0 +1,185 @@
+package connector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ascend-tools/ascend/asc"
+	"github.com/ascend-tools/ascend/asc/auth"
+	"github.com/ascend-tools/ascend/store"
+)
+
+// Gateway is the connector gateway: an http.Handler plus the webhook delivery worker.
+type Gateway struct {
+	cfg      Config
+	db       *store.DB
+	log      *slog.Logger
+	profiles map[string]*profileRuntime
+	names    []string
+	metrics  *metrics
+	handler  http.Handler
+	now      func() time.Time
+	owner    string // this instance's name in delivery leases
+
+	wake     chan struct{}
+	stop     chan struct{}
+	stopOnce sync.Once
+	done     chan struct{}
+}
+
+// profileRuntime is what the gateway keeps per profile: an upstream client that signs every
+// request, and the rate budget of the profile's key.
+type profileRuntime struct {
+	Profile
+	base     *url.URL
+	baseStr  string
+	client   *http.Client
+	budget   *asc.RateBudget
+	tokens   *auth.CachedTokenSource
+	upstream string
+}
+
+// New builds a gateway over a validated configuration and starts its delivery worker; Close
+// stops it.
+func New(cfg Config) (*Gateway, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg.Delivery.defaults()
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 8 << 20
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	base := cfg.UpstreamTransport
+	if base == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConns = 512
+		t.MaxIdleConnsPerHost = 256
+		t.ResponseHeaderTimeout = 90 * time.Second
+		base = t
+	}
+	g := &Gateway{
+		cfg: cfg, db: cfg.DB, log: cfg.Logger, now: cfg.Now,
+		profiles: map[string]*profileRuntime{},
+		metrics:  newMetrics(),
+		owner:    store.NewID(),
+		wake:     make(chan struct{}, 1),
+		stop:     make(chan struct{}),
+		done:     make(chan struct{}),
+	}
+	// One budget and one token cache per API key: profiles that share a key share them,
+	// because Apple counts the hourly limit per key.
+	type shared struct {
+		budget *asc.RateBudget
+		tokens *auth.CachedTokenSource
+	}
+	byKey := map[string]shared{}
+	for _, p := range cfg.Profiles {
+		up := upstreamOf(p)
+		u, err := url.Parse(up)
+		if err != nil {
+			return nil, fmt.Errorf("profile %q: upstream: %w", p.Name, err)
+		}
+		sk := p.Key.ID + "|" + p.Key.IssuerID + "|" + u.Host
+		s, ok := byKey[sk]
+		if !ok {
+			s = shared{budget: asc.NewRateBudget(), tokens: auth.NewTokenSource(p.Key, auth.TokenOptions{})}
+			byKey[sk] = s
+		}
+		g.profiles[p.Name] = &profileRuntime{
+			Profile: p, base: u, baseStr: up, upstream: u.Host,
+			budget: s.budget, tokens: s.tokens,
+			client: &http.Client{
+				Transport: &auth.Transport{Source: s.tokens, Base: base},
+				// Never follow redirects: a redirect could lead away from the configured
+				// upstream host, and the client should see Apple's answer as it is.
+				CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+			},
+		}
+		g.names = append(g.names, p.Name)
+	}
+	g.handler = g.routes()
+	if cfg.DisableDelivery {
+		close(g.done)
+	} else {
+		go g.deliveryLoop()
+	}
+	return g, nil
+}
+
+// Handler is the gateway's HTTP handler.
+func (g *Gateway) Handler() http.Handler { return g.handler }
+
+// ServeHTTP makes the Gateway an http.Handler.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.handler.ServeHTTP(w, r) }
+
+// Close stops the delivery worker, letting attempts in flight finish (bounded by
+// Delivery.ShutdownWait); claimed deliveries not yet attempted are released for others.
+func (g *Gateway) Close() error {
+	g.stopOnce.Do(func() { close(g.stop) })
+	<-g.done
+	return nil
+}
+
+// Serve serves on ln until ctx ends, then shuts down gracefully: the listener closes, requests
+// in flight finish (up to 30 seconds), and the delivery worker flushes.
+func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           g.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      150 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		g.Close()
+		return err
+	case <-ctx.Done():
+	}
+	g.log.Info("shutting down", "reason", context.Cause(ctx))
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	g.Close()
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	return nil
+}
+
+// publicBase is the gateway's base URL as clients see it.
+func (g *Gateway) publicBase(r *http.Request) string {
+	if g.cfg.PublicURL != "" {
+		return strings.TrimSuffix(g.cfg.PublicURL, "/")
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// profile returns the runtime of a named profile.
+func (g *Gateway) profile(name string) (*profileRuntime, bool) {
+	p, ok := g.profiles[name]
+	return p, ok
+}

@@ -1,0 +1,113 @@
+package connector
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/ascend-tools/ascend/store"
+)
+
+// keyPrefix marks gateway client keys so that secret scanners and people recognise them.
+const keyPrefix = "asck"
+
+// NewClientKey makes a client key for a profile: the secret to hand to the client once, and
+// the record to store, which holds only the SHA-256 of the secret part. A zero ttl never
+// expires.
+func NewClientKey(name, profile string, access store.Access, ttl time.Duration, now time.Time) (secret string, rec store.ClientKey, err error) {
+	if name == "" || profile == "" {
+		return "", rec, errors.New("a client key needs a name and a profile")
+	}
+	if access != store.Read && access != store.Write {
+		return "", rec, fmt.Errorf("access %q is not read or write", access)
+	}
+	var id [8]byte
+	var sec [32]byte // 256 bits
+	if _, err := rand.Read(id[:]); err != nil {
+		return "", rec, err
+	}
+	if _, err := rand.Read(sec[:]); err != nil {
+		return "", rec, err
+	}
+	secretPart := base64.RawURLEncoding.EncodeToString(sec[:])
+	rec = store.ClientKey{
+		ID: hex.EncodeToString(id[:]), Name: name, Profile: profile, Access: access,
+		Hash: hashSecret(secretPart), CreatedAt: now.UTC().Truncate(time.Millisecond),
+	}
+	if ttl > 0 {
+		rec.ExpiresAt = rec.CreatedAt.Add(ttl)
+	}
+	return keyPrefix + "_" + rec.ID + "_" + secretPart, rec, nil
+}
+
+func hashSecret(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// splitKey parses "asck_<id>_<secret>". The secret is base64url and may itself hold "_".
+func splitKey(key string) (id, secret string, ok bool) {
+	parts := strings.SplitN(key, "_", 3)
+	if len(parts) != 3 || parts[0] != keyPrefix || len(parts[1]) != 16 || parts[2] == "" {
+		return "", "", false
+	}
+	return parts[1], parts[2], true
+}
+
+// presentedKey reads the client key from X-API-Key or Authorization: Bearer.
+func presentedKey(r *http.Request) string {
+	if k := strings.TrimSpace(r.Header.Get("X-API-Key")); k != "" {
+		return k
+	}
+	if a := r.Header.Get("Authorization"); len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
+		return strings.TrimSpace(a[7:])
+	}
+	return ""
+}
+
+// errKey is why a key was refused; the message is safe to show the client and never
+// repeats the key.
+type errKey struct{ detail string }
+
+func (e *errKey) Error() string { return e.detail }
+
+// authenticate finds and checks the presented key. The row is found by the key's public id
+// and the secret's hash compared in constant time, so response timing tells nothing about
+// the secret.
+func (g *Gateway) authenticate(ctx context.Context, r *http.Request) (*store.ClientKey, error) {
+	raw := presentedKey(r)
+	if raw == "" {
+		return nil, &errKey{"send your gateway client key in the X-API-Key header or as Authorization: Bearer"}
+	}
+	id, secret, ok := splitKey(raw)
+	if !ok {
+		return nil, &errKey{"the client key is malformed: use the key printed by 'ascend connector keys create'"}
+	}
+	k, err := g.db.ClientKeyByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		// Compare anyway so an unknown id costs the same as a wrong secret.
+		subtle.ConstantTimeCompare([]byte(hashSecret(secret)), []byte(hashSecret("")))
+		return nil, &errKey{"the client key is not known to this gateway"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if subtle.ConstantTimeCompare([]byte(hashSecret(secret)), []byte(k.Hash)) != 1 {
+		return nil, &errKey{"the client key is not known to this gateway"}
+	}
+	if !k.RevokedAt.IsZero() {
+		return nil, &errKey{"the client key was revoked: ask for a new one"}
+	}
+	if !k.ExpiresAt.IsZero() && !g.now().Before(k.ExpiresAt) {
+		return nil, &errKey{"the client key has expired: ask for a new one"}
+	}
+	return k, nil
+}

@@ -1,0 +1,238 @@
+package connector
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ascend-tools/ascend/asc"
+	"github.com/ascend-tools/ascend/store"
+)
+
+// maxUpstreamJSON caps how much of a JSON answer the gateway buffers to rewrite its links.
+const maxUpstreamJSON = 64 << 20
+
+// holdLimit is the longest the gateway makes a client wait for the rate budget; past it the
+// client gets 429 with Retry-After at once, since low-code platforms time out long requests.
+const holdLimit = 20 * time.Second
+
+// forwardedRequestHeaders are the only client headers sent upstream: never the client's
+// Authorization or X-API-Key, nor cookies or forwarding headers.
+var forwardedRequestHeaders = []string{"Accept", "Accept-Language", "Content-Type", "If-None-Match", "If-Modified-Since"}
+
+// droppedResponseHeaders are not copied back to the client: hop-by-hop headers, lengths the
+// gateway recomputes, and cookies.
+var droppedResponseHeaders = map[string]bool{
+	"Connection": true, "Keep-Alive": true, "Proxy-Authenticate": true, "Te": true, "Trailer": true,
+	"Transfer-Encoding": true, "Upgrade": true, "Content-Length": true, "Content-Encoding": true, "Set-Cookie": true,
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// upstreamError is a failure to get an answer from the upstream.
+type upstreamError struct{ err error }
+
+func (e *upstreamError) Error() string { return "upstream: " + e.err.Error() }
+func (e *upstreamError) Unwrap() error { return e.err }
+
+// rateHeldError says the key's budget is held after a 429 for longer than a client should wait.
+type rateHeldError struct{ until time.Time }
+
+func (e *rateHeldError) Error() string {
+	return "rate limit hold until " + e.until.Format(time.RFC3339)
+}
+
+// send makes one signed request to the profile's upstream, under its rate budget. path is an
+// escaped absolute path ("/v1/apps"); rawQuery is sent as is. The URL is always built from the
+// profile's configured base, so no request can reach another host.
+func (g *Gateway) send(ctx context.Context, p *profileRuntime, method, path, rawQuery string, body []byte, hdr http.Header) (*http.Response, error) {
+	if !strings.HasPrefix(path, "/") {
+		path = "/" + path
+	}
+	target := p.baseStr + path
+	if rawQuery != "" {
+		target += "?" + rawQuery
+	}
+	u, err := url.Parse(target)
+	if err != nil || u.Host != p.base.Host || u.Scheme != p.base.Scheme {
+		return nil, fmt.Errorf("path %q does not form an upstream URL", path)
+	}
+	if snap := p.budget.Snapshot(); snap.PausedUntil.Sub(g.now()) > holdLimit {
+		return nil, &rateHeldError{snap.PausedUntil}
+	}
+	if err := p.budget.Wait(ctx); err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.ContentLength = int64(len(body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	}
+	for _, h := range forwardedRequestHeaders {
+		if v := hdr.Values(h); len(v) > 0 {
+			req.Header[h] = v
+		}
+	}
+	req.Header.Set("User-Agent", "ascend-gateway")
+	start := time.Now()
+	resp, err := p.client.Do(req)
+	if err != nil {
+		g.metrics.upstream(p.Name, 0, time.Since(start))
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, &upstreamError{err}
+	}
+	g.metrics.upstream(p.Name, resp.StatusCode, time.Since(start))
+	rl, _ := asc.ParseRateLimit(resp.Header.Get("X-Rate-Limit"))
+	p.budget.Observe(rl, resp.StatusCode, retryAfter(resp.Header.Get("Retry-After"), g.now()))
+	return resp, nil
+}
+
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(v); err == nil && s > 0 {
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// writeSendError answers a client whose request could not be sent or answered.
+func (g *Gateway) writeSendError(w http.ResponseWriter, r *http.Request, err error) {
+	var held *rateHeldError
+	var up *upstreamError
+	switch {
+	case errors.As(err, &held):
+		secs := int(time.Until(held.until).Seconds()) + 1
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		writeError(w, r, http.StatusTooManyRequests, "RATE_LIMIT_EXCEEDED", "The API key's rate limit was exceeded",
+			"App Store Connect asked this key's clients to back off; retry after "+strconv.Itoa(secs)+" seconds")
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		// The client went away or the server is shutting down; nobody reads an answer.
+		writeError(w, r, http.StatusServiceUnavailable, "UNAVAILABLE", "Request cancelled", "the request was cancelled before App Store Connect answered")
+	case errors.As(err, &up):
+		g.logger(r.Context()).Warn("upstream request failed", "error", err)
+		writeError(w, r, http.StatusBadGateway, "UPSTREAM_UNAVAILABLE", "App Store Connect did not answer",
+			"the gateway could not reach App Store Connect; retry later")
+	default:
+		g.logger(r.Context()).Error("request failed", "error", err)
+		writeError(w, r, http.StatusBadGateway, "UPSTREAM_ERROR", "Request failed", "the gateway could not forward the request; the log has the cause under this request id")
+	}
+}
+
+// handleProxy forwards /v1/..., /v2/... and /v3/... to the key's profile upstream with the
+// JWT added; query and body go untouched (only the gateway's own flatten=true is removed),
+// and links in JSON answers point back at the gateway.
+func (g *Gateway) handleProxy(w http.ResponseWriter, r *http.Request, k *store.ClientKey, p *profileRuntime) {
+	rawQuery, flat := takeFlatten(r.URL.RawQuery)
+	var body []byte
+	if r.Body != nil && r.Method != http.MethodGet && r.Method != http.MethodHead {
+		var err error
+		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, g.cfg.MaxBodyBytes))
+		if err != nil {
+			writeError(w, r, http.StatusRequestEntityTooLarge, "ENTITY_ERROR.TOO_LARGE", "Request body too large",
+				"the request body exceeds "+strconv.FormatInt(g.cfg.MaxBodyBytes, 10)+" bytes")
+			return
+		}
+	}
+	resp, err := g.send(r.Context(), p, r.Method, r.URL.EscapedPath(), rawQuery, body, r.Header)
+	if err != nil {
+		g.writeSendError(w, r, err)
+		return
+	}
+	defer resp.Body.Close()
+	g.relay(w, r, p, resp, flat)
+}
+
+// relay copies an upstream answer to the client, rewriting links in JSON and flattening it
+// when asked.
+func (g *Gateway) relay(w http.ResponseWriter, r *http.Request, p *profileRuntime, resp *http.Response, flat bool) {
+	public := g.publicBase(r)
+	for name, vals := range resp.Header {
+		if droppedResponseHeaders[name] {
+			continue
+		}
+		w.Header()[name] = vals
+	}
+	if loc := resp.Header.Get("Location"); loc != "" {
+		w.Header().Set("Location", rewriteLink(loc, p.baseStr, public))
+	}
+	if !strings.Contains(resp.Header.Get("Content-Type"), "json") || r.Method == http.MethodHead {
+		w.WriteHeader(resp.StatusCode)
+		io.Copy(w, resp.Body)
+		return
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamJSON+1))
+	if err != nil || len(data) > maxUpstreamJSON {
+		g.writeSendError(w, r, &upstreamError{fmt.Errorf("read answer: %v (%d bytes)", err, len(data))})
+		return
+	}
+	data = rewriteLinks(data, p.baseStr, public)
+	if flat && resp.StatusCode/100 == 2 && len(data) > 0 {
+		if f, err := flattenDocument(data); err == nil {
+			data = f
+		}
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	w.WriteHeader(resp.StatusCode)
+	w.Write(data)
+}
+
+// rewriteLinks points every JSON string that starts with the upstream base at the gateway
+// instead. Such strings are Apple's links (self, related, next, first); attribute values do
+// not start with the API's own base URL.
+func rewriteLinks(data []byte, upstream, public string) []byte {
+	if upstream == public {
+		return data
+	}
+	old := []byte(`"` + upstream + `/`)
+	if !bytes.Contains(data, old) {
+		return data
+	}
+	return bytes.ReplaceAll(data, old, []byte(`"`+public+`/`))
+}
+
+func rewriteLink(link, upstream, public string) string {
+	if strings.HasPrefix(link, upstream+"/") {
+		return public + strings.TrimPrefix(link, upstream)
+	}
+	return link
+}
+
+// takeFlatten removes the gateway's flatten parameter from a raw query, leaving every other
+// parameter byte for byte as the client sent it.
+func takeFlatten(raw string) (string, bool) {
+	if !strings.Contains(raw, "flatten") {
+		return raw, false
+	}
+	var kept []string
+	flat := false
+	for _, part := range strings.Split(raw, "&") {
+		name, value, _ := strings.Cut(part, "=")
+		if name == "flatten" {
+			flat = value == "true" || value == "1"
+			continue
+		}
+		kept = append(kept, part)
+	}
+	return strings.Join(kept, "&"), flat
+}

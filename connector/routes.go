@@ -1,0 +1,172 @@
+package connector
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/ascend-tools/ascend/store"
+)
+
+// routes lists every endpoint of the gateway.
+func (g *Gateway) routes() http.Handler {
+	mux := http.NewServeMux()
+	// Operations.
+	mux.HandleFunc("GET /healthz", g.handleHealth)
+	mux.HandleFunc("GET /readyz", g.handleReady)
+	mux.HandleFunc("GET /metrics", g.handleMetrics)
+	mux.HandleFunc("GET /connector/openapi.json", g.handleOpenAPI)
+
+	// Passthrough to App Store Connect: a read key may only read.
+	for _, v := range []string{"/v1/", "/v2/", "/v3/"} {
+		mux.Handle(v, g.authed(writeIfUnsafe, g.handleProxy))
+	}
+
+	mux.Handle("GET /connector/status", g.authed(never, g.handleStatus))
+
+	// Webhook triggers: Apple's events in, subscribers registered like Power Automate's
+	// webhook triggers. Subscribing needs any valid key: it only reads events.
+	mux.HandleFunc("POST /connector/webhooks/apple/{profile}", g.handleAppleWebhook)
+	mux.Handle("POST /connector/subscriptions", g.authed(never, g.handleSubscribe))
+	mux.Handle("GET /connector/subscriptions", g.authed(never, g.handleListSubscriptions))
+	mux.Handle("DELETE /connector/subscriptions/{id}", g.authed(never, g.handleUnsubscribe))
+
+	// Curated actions for low-code designers.
+	for _, a := range curatedActions {
+		need := never
+		if a.Write {
+			need = always
+		}
+		mux.Handle(a.Method+" "+a.Pattern, g.authed(need, g.curated(a)))
+	}
+
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, http.StatusNotFound, "NOT_FOUND", "The specified resource does not exist",
+			"the gateway serves /v1/..., /v2/..., /v3/... and /connector/...; see /connector/openapi.json")
+	})
+	return g.observe(mux)
+}
+
+type accessRule func(*http.Request) bool
+
+func writeIfUnsafe(r *http.Request) bool { return !safeMethod(r.Method) }
+func never(*http.Request) bool           { return false }
+func always(*http.Request) bool          { return true }
+
+type authedHandler func(w http.ResponseWriter, r *http.Request, k *store.ClientKey, p *profileRuntime)
+
+// authed admits requests carrying a valid client key (401 otherwise), refuses writes by read
+// keys (403), and records every write — allowed or refused — in the audit log.
+func (g *Gateway) authed(needsWrite accessRule, h authedHandler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		k, err := g.authenticate(r.Context(), r)
+		if err != nil {
+			var ke *errKey
+			if errors.As(err, &ke) {
+				writeError(w, r, http.StatusUnauthorized, "NOT_AUTHORIZED", "Authentication credentials are missing or invalid", ke.detail)
+				return
+			}
+			g.logger(r.Context()).Error("check client key", "error", err)
+			writeError(w, r, http.StatusServiceUnavailable, "UNAVAILABLE", "The gateway cannot check keys", "the gateway's database did not answer; retry later")
+			return
+		}
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		if !safeMethod(r.Method) {
+			defer func() { g.audit(r, k, sw.status, time.Since(start)) }()
+		}
+		p, ok := g.profile(k.Profile)
+		if !ok {
+			writeError(sw, r, http.StatusForbidden, "FORBIDDEN_ERROR", "The profile is not served",
+				"this key belongs to profile "+k.Profile+", which this gateway does not serve")
+			return
+		}
+		if needsWrite(r) && k.Access != store.Write {
+			writeError(sw, r, http.StatusForbidden, "FORBIDDEN_ERROR", "This key may only read",
+				"key "+k.Name+" has read access; "+r.Method+" needs a key created with --access write")
+			return
+		}
+		g.logger(r.Context()).Debug("authorized", "key", k.Name, "profile", k.Profile)
+		h(sw, r, k, p)
+	})
+}
+
+// audit stores one write. It runs after the answer is complete and outlives a client that
+// hung up, so a write that reached Apple is never missing from the log.
+func (g *Gateway) audit(r *http.Request, k *store.ClientKey, status int, d time.Duration) {
+	if status == 0 {
+		status = http.StatusOK
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
+	defer cancel()
+	err := g.db.AddAudit(ctx, store.AuditEntry{
+		ID: store.NewID(), Time: g.now().UTC(), KeyName: k.Name, Profile: k.Profile,
+		Method: r.Method, Path: r.URL.Path, Status: status, Duration: d, RequestID: requestID(r.Context()),
+	})
+	if err != nil {
+		g.metrics.audit("error")
+		g.logger(r.Context()).Error("audit write failed", "error", err, "key", k.Name, "method", r.Method, "path", r.URL.Path, "status", status)
+		return
+	}
+	g.metrics.audit("ok")
+}
+
+func (g *Gateway) handleHealth(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// handleReady reports whether the database answers; a load balancer sends traffic only then.
+func (g *Gateway) handleReady(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := g.db.Ping(ctx); err != nil {
+		g.logger(ctx).Warn("not ready", "error", err)
+		writeError(w, r, http.StatusServiceUnavailable, "UNAVAILABLE", "Not ready", "the gateway's database does not answer")
+		return
+	}
+	select {
+	case <-g.stop:
+		writeError(w, r, http.StatusServiceUnavailable, "UNAVAILABLE", "Shutting down", "the gateway is shutting down")
+		return
+	default:
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// Status is the answer of GET /connector/status.
+type Status struct {
+	Profile    string         `json:"profile"`
+	Key        string         `json:"key"`
+	Access     string         `json:"access"`
+	RateLimit  RateStatus     `json:"rateLimit"`
+	Deliveries map[string]int `json:"deliveries"`
+}
+
+// RateStatus is a profile's shared rate budget.
+type RateStatus struct {
+	Known       bool       `json:"known"`
+	Limit       int        `json:"limit"`
+	Remaining   int        `json:"remaining"`
+	ObservedAt  *time.Time `json:"observedAt,omitempty"`
+	PausedUntil *time.Time `json:"pausedUntil,omitempty"`
+	IntervalMS  int64      `json:"intervalMs"`
+}
+
+func (g *Gateway) handleStatus(w http.ResponseWriter, r *http.Request, k *store.ClientKey, p *profileRuntime) {
+	s := p.budget.Snapshot()
+	rs := RateStatus{Known: s.Known, Limit: s.Limit, Remaining: s.Remaining, IntervalMS: s.Interval.Milliseconds()}
+	if !s.ObservedAt.IsZero() {
+		t := s.ObservedAt.UTC()
+		rs.ObservedAt = &t
+	}
+	if s.PausedUntil.After(g.now()) {
+		t := s.PausedUntil.UTC()
+		rs.PausedUntil = &t
+	}
+	counts, err := g.db.DeliveryCounts(r.Context())
+	if err != nil {
+		g.logger(r.Context()).Warn("count deliveries", "error", err)
+	}
+	writeJSON(w, http.StatusOK, Status{Profile: p.Name, Key: k.Name, Access: string(k.Access), RateLimit: rs, Deliveries: counts})
+}
