@@ -110,9 +110,8 @@ func TestAppsGetAndAppInfos(t *testing.T) {
 	if ids := app.Data.Relationships.AppInfos.Data.IDs(); len(ids) != 1 || ids[0].ID != "i1" {
 		t.Errorf("appInfos linkage = %v", ids)
 	}
-	var info AppInfoAttributes
-	if err := app.Included[0].DecodeAttributes(&info); err != nil || info.State != "READY_FOR_DISTRIBUTION" {
-		t.Errorf("included app info = %+v (%v)", info, err)
+	if info, ok := app.Included[0].(*AppInfo); !ok || info.Attributes == nil || info.Attributes.State != AppInfoAttributesStateReadyForDistribution {
+		t.Errorf("included app info = %#v", app.Included[0])
 	}
 
 	var states []string
@@ -120,7 +119,7 @@ func TestAppsGetAndAppInfos(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		states = append(states, ai.Attributes.State)
+		states = append(states, string(ai.Attributes.State))
 		if ai.ID == "i2" {
 			if pc := ai.Relationships.PrimaryCategory; pc == nil || !pc.Data.Present || pc.Data.One != nil {
 				t.Errorf("null primaryCategory = %+v", pc)

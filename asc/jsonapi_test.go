@@ -310,14 +310,12 @@ func TestAppFixtures(t *testing.T) {
 		if versions == nil || !versions.Data.IsMany || len(versions.Data.Many) != 1 || versions.Data.Many[0].Type != "appStoreVersions" {
 			t.Errorf("appStoreVersions linkage = %+v", versions)
 		}
-		if len(doc.Included) != 2 || doc.Included[0].Type != "appStoreVersions" {
+		if len(doc.Included) != 2 || doc.Included[0].ResourceType() != "appStoreVersions" {
 			t.Fatalf("included = %d resources", len(doc.Included))
 		}
-		var attrs struct {
-			CreatedDate Time `json:"createdDate"`
-		}
-		if err := doc.Included[0].DecodeAttributes(&attrs); err != nil {
-			t.Errorf("included attributes: %v", err)
+		// Included resources decode into their generated types.
+		if v, ok := doc.Included[0].(*AppStoreVersion); !ok || v.Attributes == nil || v.Attributes.CreatedDate == nil {
+			t.Errorf("included[0] = %#v, want *AppStoreVersion with createdDate", doc.Included[0])
 		}
 	})
 	t.Run("codemagic bare app with nulls", func(t *testing.T) {

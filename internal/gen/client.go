@@ -1,4 +1,472 @@
 package main
 
-// generateClient writes the typed client into dir. It is filled in by the client generator.
-func generateClient(doc *Document, ops []*Op, dir string) error { return nil }
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// method is one generated method of a service.
+type method struct {
+	op      *Op
+	service string // Go field on Client: "Apps"
+	name    string // "ListAppInfos"
+	options string // options type or ""
+	out     string // response type, "" for no content
+	raw     bool   // non-JSON answer: io.ReadCloser
+	item    string // list item type when the operation pages
+}
+
+// methodName applies ARCHITECTURE.md's naming rules to an operationId.
+func methodName(id string) (service, name string, err error) {
+	parts := strings.Split(id, "_")
+	service = goName(parts[0])
+	switch len(parts) {
+	case 2:
+		switch parts[1] {
+		case "getCollection":
+			return service, "List", nil
+		case "getInstance":
+			return service, "Get", nil
+		case "createInstance":
+			return service, "Create", nil
+		case "updateInstance":
+			return service, "Update", nil
+		case "deleteInstance":
+			return service, "Delete", nil
+		}
+	case 3:
+		rel := goName(parts[1])
+		switch parts[2] {
+		case "getToManyRelated":
+			return service, "List" + rel, nil
+		case "getToOneRelated":
+			return service, "Get" + rel, nil
+		case "getToManyRelationship":
+			return service, "List" + rel + "IDs", nil
+		case "getToOneRelationship":
+			return service, "Get" + rel + "ID", nil
+		case "replaceToManyRelationship", "replaceToOneRelationship", "updateToOneRelationship":
+			return service, "Replace" + rel, nil
+		case "createToManyRelationship":
+			return service, "Add" + rel, nil
+		case "deleteToManyRelationship":
+			return service, "Remove" + rel, nil
+		case "getMetrics":
+			return service, "Get" + rel + "Metrics", nil
+		}
+	}
+	return "", "", fmt.Errorf("operationId %s: no naming rule", id)
+}
+
+// docURL is the operation's page in Apple's documentation, whose slugs are the method and
+// the path, lower-cased, with "/" as "-" and {id} as _id_.
+func docURL(op *Op) string {
+	slug := strings.ToLower(op.Method) + strings.ReplaceAll(strings.ReplaceAll(op.Path, "{", "_"), "}", "_")
+	slug = strings.ToLower(strings.ReplaceAll(slug, "/", "-"))
+	return "https://developer.apple.com/documentation/appstoreconnectapi/" + slug
+}
+
+func generateClient(doc *Document, ops []*Op, dir string) error {
+	g := newTypeGen(doc)
+	prepareBodies(doc, ops)
+	// Every resource gets a type, even one no response names directly, so included unions
+	// and users can rely on it.
+	for _, name := range slices.Sorted(mapKeys(g.resources)) {
+		g.named(name)
+	}
+	var methods []*method
+	seen := map[string]string{}
+	for _, op := range ops {
+		service, name, err := methodName(op.ID)
+		if err != nil {
+			return err
+		}
+		if prev, dup := seen[service+"."+name]; dup {
+			return fmt.Errorf("%s and %s both map to %s.%s", prev, op.ID, service, name)
+		}
+		seen[service+"."+name] = op.ID
+		m := &method{op: op, service: service, name: name}
+		if op.RequestSchema != "" {
+			g.named(op.RequestSchema)
+		}
+		switch {
+		case op.ResponseSchema == "":
+		case op.MediaType != "application/json":
+			m.raw = true
+		default:
+			m.out = g.named(op.ResponseSchema)
+			if item, ok := g.listItem[op.ResponseSchema]; ok && op.Method == "GET" {
+				if s := doc.Components.Schemas.Values[op.ResponseSchema]; s != nil {
+					if _, hasLinks := s.Properties.Get("links"); hasLinks {
+						m.item = item
+					}
+				}
+			}
+		}
+		if len(op.Query) > 0 {
+			m.options = service + name + "Options"
+		}
+		methods = append(methods, m)
+	}
+
+	files := map[string][]byte{}
+	// Types, filed by first letter so no file grows past what an editor opens comfortably.
+	for _, group := range letterGroups {
+		src := g.source(func(n string) bool { return strings.ContainsRune(group, rune(strings.ToUpper(n)[0])) })
+		if len(src) > 0 {
+			files["types_"+strings.ToLower(group[:1])+"_gen.go"] = fileSource(src, "encoding/json")
+		}
+	}
+	// Services, one file per letter group as well.
+	byService := map[string][]*method{}
+	for _, m := range methods {
+		byService[m.service] = append(byService[m.service], m)
+	}
+	services := slices.Sorted(mapKeys(byService))
+	for _, group := range letterGroups {
+		var b strings.Builder
+		for _, svc := range services {
+			if !strings.ContainsRune(group, rune(svc[0])) {
+				continue
+			}
+			writeService(&b, svc, byService[svc])
+		}
+		if b.Len() > 0 {
+			files["services_"+strings.ToLower(group[:1])+"_gen.go"] = fileSource([]byte(b.String()), "context", "io", "iter", "net/http")
+		}
+	}
+	files["services_gen.go"] = fileSource(servicesStruct(services), "context", "encoding/json", "fmt", "net/url")
+	files["operations_gen_test.go"] = operationTable(methods)
+
+	// Remove generated files that this run no longer produces (a letter group emptied).
+	old, _ := filepath.Glob(filepath.Join(dir, "*_gen.go"))
+	for _, f := range old {
+		if _, keep := files[filepath.Base(f)]; !keep {
+			if err := os.Remove(f); err != nil {
+				return err
+			}
+		}
+	}
+	for _, name := range slices.Sorted(mapKeys(files)) {
+		if err := writeGo(filepath.Join(dir, name), files[name]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// letterGroups split the generated files by the first letter of each name.
+var letterGroups = []string{"A", "B", "CD", "EFGH", "IJKLM", "NOPQR", "ST", "UVWXYZ", "abcdefghijklmnopqrstuvwxyz"}
+
+func mapKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// fileSource wraps declarations in a file with the generated header; goimports-like pruning
+// is done by referencing each import once.
+func fileSource(body []byte, imports ...string) []byte {
+	var b strings.Builder
+	b.WriteString(generatedHeader)
+	b.WriteString("\npackage asc\n\n")
+	var used []string
+	for _, imp := range imports {
+		base := imp[strings.LastIndex(imp, "/")+1:]
+		if strings.Contains(string(body), base+".") {
+			used = append(used, imp)
+		}
+	}
+	if len(used) > 0 {
+		b.WriteString("import (\n")
+		for _, imp := range used {
+			fmt.Fprintf(&b, "\t%q\n", imp)
+		}
+		b.WriteString(")\n\n")
+	}
+	b.Write(body)
+	return []byte(b.String())
+}
+
+func writeService(b *strings.Builder, svc string, ms []*method) {
+	fmt.Fprintf(b, "// %sService reaches the %s operations of the App Store Connect API.\ntype %sService service\n\n", svc, lowerFirst(svc), svc)
+	for _, m := range ms {
+		writeOptions(b, m)
+		writeMethod(b, svc, m)
+	}
+}
+
+func writeOptions(b *strings.Builder, m *method) {
+	if m.options == "" {
+		return
+	}
+	fmt.Fprintf(b, "// %s are the query parameters of %s %s.\ntype %s struct {\n", m.options, m.op.Method, m.op.Path, m.options)
+	seen := map[string]bool{}
+	for _, p := range m.op.Query {
+		typ, array, _, _ := paramInfo(p)
+		field := goName(p.Name)
+		for seen[field] {
+			field += "X"
+		}
+		seen[field] = true
+		var t string
+		switch {
+		case array:
+			t = "[]string"
+		case typ == "boolean":
+			t = "*bool"
+		case typ == "integer":
+			t = "int"
+		case typ == "number":
+			t = "float64"
+		default:
+			t = "string"
+		}
+		if p.Required {
+			fmt.Fprintf(b, "\t// %s is required.\n", field)
+		}
+		fmt.Fprintf(b, "\t%s %s `query:\"%s\"`\n", field, t, p.Name)
+	}
+	b.WriteString("}\n\n")
+}
+
+func writeMethod(b *strings.Builder, svc string, m *method) {
+	op := m.op
+	path := fmt.Sprintf("%q", op.Path)
+	var args []string
+	args = append(args, "ctx context.Context")
+	if len(op.PathParams) > 0 {
+		format := op.Path
+		var ids []string
+		for _, p := range op.PathParams {
+			format = strings.ReplaceAll(format, "{"+p+"}", "%s")
+			args = append(args, paramVar(p)+" string")
+			ids = append(ids, paramVar(p))
+		}
+		path = fmt.Sprintf("resourcePath(%q, %s)", format, strings.Join(ids, ", "))
+	}
+	bodyArg := "nil"
+	if op.RequestSchema != "" {
+		args = append(args, "body *"+op.RequestSchema)
+		bodyArg = "body"
+	}
+	query := "nil"
+	if m.options != "" {
+		args = append(args, "opts *"+m.options)
+		query = "encodeOptions(opts)"
+	}
+	verb := "http.Method" + strings.ToUpper(op.Method[:1]) + strings.ToLower(op.Method[1:])
+
+	var results string
+	switch {
+	case m.raw:
+		results = "(io.ReadCloser, *Response, error)"
+	case m.out == "":
+		results = "(*Response, error)"
+	default:
+		results = fmt.Sprintf("(*%s, *Response, error)", m.out)
+	}
+	fmt.Fprintf(b, "// %s sends %s %s (%s).\n", m.name, op.Method, op.Path, op.ID)
+	if m.raw {
+		fmt.Fprintf(b, "// The answer is %s; the caller reads and closes it.\n", op.MediaType)
+	}
+	if m.item != "" {
+		fmt.Fprintf(b, "// It returns one page; %sIter walks every page.\n", m.name)
+	}
+	fmt.Fprintf(b, "//\n// Apple's documentation: %s\n", docURL(op))
+	if op.Deprecated {
+		b.WriteString("//\n// Deprecated: Apple marks this operation deprecated.\n")
+	}
+	fmt.Fprintf(b, "func (s *%sService) %s(%s) %s {\n", svc, m.name, strings.Join(args, ", "), results)
+	if op.RequestSchema != "" {
+		writeBodyDefaults(b, m)
+	}
+	switch {
+	case m.raw:
+		fmt.Fprintf(b, "\treturn s.client.DoRaw(ctx, %s, %s, %s, %s)\n", verb, path, query, bodyArg)
+	case m.out == "":
+		fmt.Fprintf(b, "\treturn s.client.Do(ctx, %s, %s, %s, %s, nil)\n", verb, path, query, bodyArg)
+	default:
+		fmt.Fprintf(b, "\treturn doJSON[%s](ctx, s.client, %s, %s, %s, %s)\n", m.out, verb, path, query, bodyArg)
+	}
+	b.WriteString("}\n\n")
+	if m.item != "" {
+		iterArgs := slices.Clone(args)
+		fmt.Fprintf(b, "// %sIter yields every item of %s, requesting the next page only as the loop asks.\n", m.name, m.name)
+		if op.Deprecated {
+			b.WriteString("//\n// Deprecated: Apple marks this operation deprecated.\n")
+		}
+		fmt.Fprintf(b, "func (s *%sService) %sIter(%s) iter.Seq2[%s, error] {\n", svc, m.name, strings.Join(iterArgs, ", "), m.item)
+		fmt.Fprintf(b, "\treturn All[%s](ctx, s.client, %s, %s)\n}\n\n", m.item, path, query)
+	}
+}
+
+// writeBodyDefaults fills the resource type (and, for updates, the id) of a request body when
+// the caller left them empty, without modifying the caller's value.
+func writeBodyDefaults(b *strings.Builder, m *method) {
+	// Known only through the catalog's body model; the generator keeps its own copy.
+	info := bodyInfo[m.op.RequestSchema]
+	if info.typ == "" {
+		return
+	}
+	cond := "body.Data.Type == \"\""
+	if info.hasID && len(m.op.PathParams) > 0 {
+		cond += " || body.Data.ID == \"\""
+	}
+	if strings.Contains(cond, "||") {
+		cond = "(" + cond + ")"
+	}
+	fmt.Fprintf(b, "\tif body != nil && %s {\n\t\tcp := *body\n", cond)
+	fmt.Fprintf(b, "\t\tif cp.Data.Type == \"\" {\n\t\t\tcp.Data.Type = %q\n\t\t}\n", info.typ)
+	if info.hasID && len(m.op.PathParams) > 0 {
+		fmt.Fprintf(b, "\t\tif cp.Data.ID == \"\" {\n\t\t\tcp.Data.ID = %s\n\t\t}\n", paramVar(m.op.PathParams[0]))
+	}
+	b.WriteString("\t\tbody = &cp\n\t}\n")
+}
+
+// bodyInfo is filled by prepareBodies: request schemas whose data is an object with a type.
+var bodyInfo = map[string]struct {
+	typ   string
+	hasID bool
+}{}
+
+func prepareBodies(doc *Document, ops []*Op) {
+	for _, op := range ops {
+		if op.RequestSchema == "" {
+			continue
+		}
+		s := doc.Components.Schemas.Values[op.RequestSchema]
+		data, ok := s.Properties.Get("data")
+		if !ok || data.Ref != "" || data.Type == "array" || isIdentifier(data) {
+			continue
+		}
+		t, ok := data.Properties.Get("type")
+		if !ok || len(t.Enum) != 1 {
+			continue
+		}
+		_, hasID := data.Properties.Get("id")
+		bodyInfo[op.RequestSchema] = struct {
+			typ   string
+			hasID bool
+		}{t.Enum[0], hasID}
+	}
+}
+
+func servicesStruct(services []string) []byte {
+	var b strings.Builder
+	b.WriteString("// services holds one typed service per resource of the API. It is embedded in Client so\n// calls read client.Apps.List(ctx, opts).\ntype services struct {\n")
+	for _, s := range services {
+		fmt.Fprintf(&b, "\t%s *%sService\n", s, s)
+	}
+	b.WriteString("}\n\n// init points every service at c. NewClient calls it once.\nfunc (s *services) init(c *Client) {\n\tbase := &service{client: c}\n")
+	for _, s := range services {
+		fmt.Fprintf(&b, "\ts.%s = (*%sService)(base)\n", s, s)
+	}
+	b.WriteString("}\n\n")
+	b.WriteString(jsonapiHelpers)
+	return []byte(b.String())
+}
+
+// operationTable is a test file mapping every operationId to its method, which the coverage
+// test checks against the catalog and, by reflection, against the services.
+func operationTable(methods []*method) []byte {
+	var b strings.Builder
+	b.WriteString(generatedHeader)
+	b.WriteString("\npackage asc\n\n// operationMethods maps every operationId of the spec to its generated method.\nvar operationMethods = map[string]string{\n")
+	for _, m := range methods {
+		fmt.Fprintf(&b, "\t%q: %q,\n", m.op.ID, m.service+"."+m.name)
+	}
+	b.WriteString("}\n\n// listIterators names the iterator of every paged operation.\nvar listIterators = map[string]string{\n")
+	for _, m := range methods {
+		if m.item != "" {
+			fmt.Fprintf(&b, "\t%q: %q,\n", m.op.ID, m.service+"."+m.name+"Iter")
+		}
+	}
+	b.WriteString("}\n")
+	return []byte(b.String())
+}
+
+// jsonapiHelpers is the fixed part of the generated client: the included-resource union and
+// the one-line JSON call every method uses.
+const jsonapiHelpers = `// doJSON sends one request and decodes a JSON answer into a new T.
+func doJSON[T any](ctx context.Context, c *Client, method, path string, query url.Values, body any) (*T, *Response, error) {
+	out := new(T)
+	resp, err := c.Do(ctx, method, path, query, body, out)
+	if err != nil {
+		return nil, resp, err
+	}
+	return out, resp, nil
+}
+
+// IncludedResource is one resource of a document's included member. Its dynamic type is the
+// generated resource type the spec lists for that response (*App, *AppInfo, ...), or
+// *UnknownResource for a type the spec does not list; switch on it with a type switch.
+type IncludedResource interface {
+	ResourceType() string
+	ResourceID() string
+}
+
+// UnknownResource keeps an included resource of a type the response's schema does not list,
+// undecoded, so that nothing Apple sends is lost.
+type UnknownResource struct {
+	Resource
+}
+
+// ResourceType returns the resource's JSON:API type.
+func (r *UnknownResource) ResourceType() string { return r.Type }
+
+// ResourceID returns the resource's id.
+func (r *UnknownResource) ResourceID() string { return r.ID }
+
+// includedDecoder maps a JSON:API type to a new value of the Go type that decodes it.
+type includedDecoder interface {
+	decode(typ string) IncludedResource
+}
+
+// Included is a response's included member: a union over the resource types the spec lists
+// for that response, each decoded into its generated type by its "type" member.
+type Included[D includedDecoder] []IncludedResource
+
+// UnmarshalJSON decodes each item by its type; null decodes as empty.
+func (l *Included[D]) UnmarshalJSON(b []byte) error {
+	var raws []json.RawMessage
+	if err := json.Unmarshal(b, &raws); err != nil {
+		return fmt.Errorf("decode included: %w", err)
+	}
+	var d D
+	out := make(Included[D], 0, len(raws))
+	for _, raw := range raws {
+		var head struct {
+			Type string ` + "`json:\"type\"`" + `
+		}
+		if err := json.Unmarshal(raw, &head); err != nil {
+			return fmt.Errorf("decode included: %w", err)
+		}
+		v := d.decode(head.Type)
+		if v == nil {
+			v = new(UnknownResource)
+		}
+		if err := json.Unmarshal(raw, v); err != nil {
+			return fmt.Errorf("decode included %s: %w", head.Type, err)
+		}
+		out = append(out, v)
+	}
+	*l = out
+	return nil
+}
+`
+
+// paramVar names a path parameter's Go argument: id stays id.
+func paramVar(p string) string {
+	if p == "id" {
+		return "id"
+	}
+	return lowerFirst(goName(p))
+}

@@ -165,3 +165,5 @@ func (p PathItem) Ops() map[string]*OpSpec {
 	}
 	return m
 }
+
+func jsonUnmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
