@@ -270,6 +270,8 @@ func (f *Factory) Client(ctx context.Context) (*asc.Client, error) {
 		asc.WithKey(creds.Key),
 		asc.WithHTTPClient(f.HTTPClient()),
 		asc.WithUserAgent("ascend/"+f.Version),
+		// One budget for everything this invocation sends with the key (DESIGN.md).
+		asc.WithRateBudget(asc.NewRateBudget()),
 	)
 	if err != nil {
 		return nil, UsageErrorf("create the API client: %v", err)

@@ -456,6 +456,7 @@ func TestAPI(t *testing.T) {
 		{"limit error", false, []string{"api", "/v1/apps", "-f", "limit=201"}, cli.ExitUsage, []string{"at most 200"}},
 		{"unknown path", false, []string{"api", "/v1/aps"}, cli.ExitUsage, []string{"did you mean /v1/apps"}},
 		{"delete needs --yes in a pipe", false, []string{"api", "-X", "DELETE", "/v1/appInfoLocalizations/x"}, cli.ExitUsage, []string{"--yes"}},
+		{"bad jq refused first", false, []string{"api", "/v1/apps", "--jq", ".["}, cli.ExitUsage, []string{"invalid --jq"}},
 		{"apple's 404", false, []string{"api", "/v1/apps/424242"}, cli.ExitError, []string{"404"}},
 	}
 	for _, tt := range tests {
@@ -474,6 +475,31 @@ func TestAPI(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestAPIWrites(t *testing.T) {
+	t.Parallel()
+	e, _ := startTestSandbox(t)
+	r := runCLI(t, false, e, "", "api", "/v1/apps", "-f", "filter[bundleId]=com.example.quiethours", "-f", "include=appInfos", "--jq", ".included[0].id")
+	r.check(t, 0)
+	infoID := strings.TrimSpace(r.stdout)
+	if infoID == "" {
+		t.Fatal("no appInfo included")
+	}
+	body := `{"data":{"type":"appInfoLocalizations","attributes":{"locale":"de-DE","name":"Stille Stunden"},` +
+		`"relationships":{"appInfo":{"data":{"type":"appInfos","id":"` + infoID + `"}}}}}`
+	r = runCLI(t, false, e, body, "api", "-X", "POST", "/v1/appInfoLocalizations", "--input", "-", "--jq", ".data.id")
+	r.check(t, 0)
+	locID := strings.TrimSpace(r.stdout)
+	r = runCLI(t, false, e, "", "api", "-X", "DELETE", "/v1/appInfoLocalizations/"+locID)
+	r.check(t, cli.ExitUsage)
+	r = runCLI(t, false, e, "", "api", "-X", "DELETE", "/v1/appInfoLocalizations/"+locID, "--yes")
+	r.check(t, 0)
+	if r.stdout != "" {
+		t.Errorf("DELETE printed %q", r.stdout)
+	}
+	r = runCLI(t, false, e, "", "api", "/v1/appInfoLocalizations/"+locID)
+	r.check(t, cli.ExitError)
 }
 
 func TestAPIOperations(t *testing.T) {

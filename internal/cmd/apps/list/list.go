@@ -119,6 +119,9 @@ func run(cmd *cobra.Command, opts *Options) error {
 	if err := shared.Render(f, items, true); err != nil {
 		return err
 	}
+	if len(items) == 0 && f.IO.ErrTTY && !f.JSONRequested() {
+		fmt.Fprintln(f.IO.ErrOut, "no apps match")
+	}
 	if more && f.IO.ErrTTY && !f.JSONRequested() {
 		fmt.Fprintf(f.IO.ErrOut, "showing the first %d apps; pass --all for every page\n", len(items))
 	}
