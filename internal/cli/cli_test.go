@@ -28,6 +28,7 @@ func TestExitCode(t *testing.T) {
 		{"usage", UsageErrorf("bad flag"), ExitUsage},
 		{"wrapped usage", fmt.Errorf("ctx: %w", UsageErrorf("bad")), ExitUsage},
 		{"auth", AuthErrorf("no key"), ExitAuth},
+		{"auth wrapping", AuthErrorf("profile: %w", errors.New("gone")), ExitAuth},
 		{"pending", PendingErrorf("still processing"), ExitPending},
 		{"key error", fmt.Errorf("load: %w", &auth.KeyError{Reason: "bad key"}), ExitAuth},
 		{"401", &asc.ErrorResponse{Method: "GET", URL: "/v1/apps", StatusCode: 401}, ExitAuth},
@@ -41,6 +42,24 @@ func TestExitCode(t *testing.T) {
 				t.Errorf("ExitCode(%v) = %d, want %d", tt.err, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestAuthErrorMessage(t *testing.T) {
+	t.Parallel()
+	cause := errors.New("gone")
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{AuthErrorf("load %s: %w", "x", cause), "load x: gone"},
+		{&AuthError{Msg: "check failed", Err: cause}, "check failed: gone"},
+		{&AuthError{Err: cause}, "gone"},
+	}
+	for _, tt := range tests {
+		if tt.err.Error() != tt.want || !errors.Is(tt.err, cause) {
+			t.Errorf("%q (is cause: %v), want %q", tt.err.Error(), errors.Is(tt.err, cause), tt.want)
+		}
 	}
 }
 

@@ -29,28 +29,37 @@ func UsageErrorf(format string, a ...any) error {
 }
 
 // AuthError is a failure to authenticate: no credentials, an unusable key, a refused token.
-// It exits 4.
+// It exits 4. Error reads "Msg: Err" (or either alone).
 type AuthError struct {
 	Msg string
 	Err error
+
+	wrapped error // a %w operand of AuthErrorf, already part of Msg
 }
 
 func (e *AuthError) Error() string {
-	if e.Err == nil {
+	switch {
+	case e.Err == nil:
 		return e.Msg
-	}
-	if e.Msg == "" {
+	case e.Msg == "":
 		return e.Err.Error()
 	}
 	return e.Msg + ": " + e.Err.Error()
 }
 
-func (e *AuthError) Unwrap() error { return e.Err }
+// Unwrap exposes the cause to errors.Is and errors.As.
+func (e *AuthError) Unwrap() error {
+	if e.Err != nil {
+		return e.Err
+	}
+	return e.wrapped
+}
 
-// AuthErrorf returns an *AuthError with a formatted message; a %w verb is kept for errors.Is.
+// AuthErrorf returns an *AuthError with a formatted message; a %w operand stays reachable
+// with errors.Is and errors.As.
 func AuthErrorf(format string, a ...any) error {
 	err := fmt.Errorf(format, a...)
-	return &AuthError{Msg: err.Error(), Err: errors.Unwrap(err)}
+	return &AuthError{Msg: err.Error(), wrapped: errors.Unwrap(err)}
 }
 
 // PendingError reports that a wait ended before the thing waited for happened. It exits 8.
