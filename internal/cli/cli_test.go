@@ -119,6 +119,7 @@ func TestWriteJSON(t *testing.T) {
 		{"compact in a pipe", false, true, "", `[{"attributes":{"bundleId":"com.a","n":2},"id":"1"},{"attributes":{"bundleId":"com.b","n":3},"id":"2"}]` + "\n", 0},
 		{"strings raw", false, false, ".[].attributes.bundleId", "com.a\ncom.b\n", 0},
 		{"numbers", false, false, "[.[].attributes.n]", "[2,3]\n", 0},
+		{"arithmetic on numbers", false, false, "[.[].attributes.n] | add", "5\n", 0},
 		{"pretty object on a terminal", true, false, ".[0].attributes", "{\n  \"bundleId\": \"com.a\",\n  \"n\": 2\n}\n", 0},
 		{"bad expression", false, false, ".[", "", ExitUsage},
 		{"runtime error", false, false, ".[0] | keys | .foo", "", ExitError},
@@ -139,6 +140,18 @@ func TestWriteJSON(t *testing.T) {
 				t.Errorf("output %q, want %q", out.String(), tt.want)
 			}
 		})
+	}
+}
+
+func TestJQKeepsLargeIntegers(t *testing.T) {
+	t.Parallel()
+	f, out, _ := testFactory(t, false, nil)
+	f.Flags.JQ = ".meta.paging.total, .data"
+	if err := f.WriteRawJSON([]byte(`{"data":[],"meta":{"paging":{"total":9007199254740993}}}`)); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "9007199254740993\n[]\n" {
+		t.Errorf("output %q", out.String())
 	}
 }
 

@@ -76,8 +76,11 @@ func writeJQ(w io.Writer, raw []byte, expr string, pretty bool) error {
 	if err != nil {
 		return err
 	}
+	// Numbers stay json.Number so that large integers pass through exactly.
 	var input any
-	if err := json.Unmarshal(raw, &input); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&input); err != nil {
 		return fmt.Errorf("--jq: the output is not JSON: %v", err)
 	}
 	var out bytes.Buffer
