@@ -194,6 +194,13 @@ func validate(req *request, paginate bool) error {
 		}
 		return cli.UsageErrorf("invalid request %s %s (%s): %s", req.method, req.path, op.ID, strings.Join(msgs, "; "))
 	}
+	if req.method == http.MethodPost || req.method == http.MethodPatch || req.method == http.MethodDelete {
+		if req.body != nil || op.RequestSchema != "" {
+			if problems := validateBody(op, req.body); len(problems) > 0 {
+				return cli.UsageErrorf("invalid body for %s %s (%s): %s", req.method, req.path, op.ID, strings.Join(problems, "; "))
+			}
+		}
+	}
 	if paginate {
 		if _, hasLimit := op.Param("limit"); !hasLimit {
 			return cli.UsageErrorf("--paginate: %s %s (%s) does not return pages", req.method, req.path, op.ID)
