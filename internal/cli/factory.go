@@ -232,7 +232,7 @@ func (f *Factory) startSandbox(ctx context.Context) (*Credentials, error) {
 	}
 	sb, err := f.StartSandbox(state)
 	if err != nil {
-		return nil, fmt.Errorf("start the embedded sandbox (state %s): %v", state, err)
+		return nil, fmt.Errorf("start the embedded sandbox: %v; if its state file %s is damaged, remove it to start afresh", err, state)
 	}
 	f.sb = sb
 	return &Credentials{Key: sb.Key(), BaseURL: sb.URL(), Source: "sandbox"}, nil
