@@ -227,7 +227,7 @@ func (c *Client) resolve(path string, query url.Values) (*url.URL, error) {
 	}
 	var u *url.URL
 	if ref.IsAbs() || ref.Host != "" {
-		if !strings.EqualFold(ref.Scheme, c.baseURL.Scheme) || !strings.EqualFold(ref.Host, c.baseURL.Host) {
+		if !sameOrigin(ref, c.baseURL) {
 			return nil, fmt.Errorf("refusing to request %s://%s%s: it is not on the client's API host %s; only links on %s://%s are followed",
 				ref.Scheme, ref.Host, ref.Path, c.baseURL.Host, c.baseURL.Scheme, c.baseURL.Host)
 		}
@@ -252,6 +252,21 @@ func (c *Client) resolve(path string, query url.Values) (*url.URL, error) {
 		u.RawQuery = encodeQuery(q)
 	}
 	return u, nil
+}
+
+// sameOrigin reports whether a and b share scheme, host and port, counting an omitted port
+// as the scheme's default (a links.next may spell out :443).
+func sameOrigin(a, b *url.URL) bool {
+	port := func(u *url.URL) string {
+		if p := u.Port(); p != "" {
+			return p
+		}
+		if strings.EqualFold(u.Scheme, "https") {
+			return "443"
+		}
+		return "80"
+	}
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
 }
 
 // encodeQuery is url.Values.Encode but leaves the brackets and commas of Apple's parameter

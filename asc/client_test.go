@@ -100,6 +100,28 @@ func TestBackoffIsCappedExponential(t *testing.T) {
 	}
 }
 
+func TestSameOrigin(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"https://api.appstoreconnect.apple.com/v1/apps", "https://api.appstoreconnect.apple.com/", true},
+		{"https://api.appstoreconnect.apple.com:443/v1/apps", "https://API.appstoreconnect.apple.com/", true},
+		{"http://127.0.0.1:80/x", "http://127.0.0.1/", true},
+		{"https://api.appstoreconnect.apple.com:8443/", "https://api.appstoreconnect.apple.com/", false},
+		{"http://api.appstoreconnect.apple.com/", "https://api.appstoreconnect.apple.com/", false},
+		{"https://api.appstoreconnect.apple.com.evil.test/", "https://api.appstoreconnect.apple.com/", false},
+	}
+	for _, tt := range tests {
+		a, _ := url.Parse(tt.a)
+		b, _ := url.Parse(tt.b)
+		if got := sameOrigin(a, b); got != tt.want {
+			t.Errorf("sameOrigin(%s, %s) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
+
 func TestResolve(t *testing.T) {
 	t.Parallel()
 	c, err := NewClient(WithBaseURL("http://127.0.0.1:9/prefix/"))
@@ -119,6 +141,7 @@ func TestResolve(t *testing.T) {
 		{path: "http://127.0.0.1:9/prefix/v1/apps?cursor=AB", want: "http://127.0.0.1:9/prefix/v1/apps?cursor=AB"},
 		{path: "http://user:secret@127.0.0.1:9/prefix/v1/apps", want: "http://127.0.0.1:9/prefix/v1/apps"},
 		{path: "https://127.0.0.1:9/prefix/v1/apps", wantErr: "not on the client's API host"},
+		{path: "http://127.0.0.1:10/prefix/v1/apps", wantErr: "not on the client's API host"},
 		{path: "http://127.0.0.2:9/v1/apps", wantErr: "not on the client's API host"},
 		{path: "//evil.test/v1/apps", wantErr: "not on the client's API host"},
 	}
