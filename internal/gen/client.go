@@ -139,7 +139,7 @@ func generateClient(doc *Document, ops []*Op, dir string) error {
 		}
 	}
 	files["services_gen.go"] = fileSource(servicesStruct(services), "context", "encoding/json", "fmt", "net/url")
-	files["operations_gen_test.go"] = operationTable(methods)
+	files["operations_gen_test.go"] = operationTable(methods, g)
 
 	// Remove generated files that this run no longer produces (a letter group emptied).
 	old, _ := filepath.Glob(filepath.Join(dir, "*_gen.go"))
@@ -376,7 +376,7 @@ func servicesStruct(services []string) []byte {
 
 // operationTable is a test file mapping every operationId to its method, which the coverage
 // test checks against the catalog and, by reflection, against the services.
-func operationTable(methods []*method) []byte {
+func operationTable(methods []*method, g *typeGen) []byte {
 	var b strings.Builder
 	b.WriteString(generatedHeader)
 	b.WriteString("\npackage asc\n\n// operationMethods maps every operationId of the spec to its generated method.\nvar operationMethods = map[string]string{\n")
@@ -388,6 +388,22 @@ func operationTable(methods []*method) []byte {
 		if m.item != "" {
 			fmt.Fprintf(&b, "\t%q: %q,\n", m.op.ID, m.service+"."+m.name+"Iter")
 		}
+	}
+	b.WriteString("}\n\n")
+	// schemaTypes lets tests decode a document by its spec schema name: every resource and
+	// every JSON response.
+	names := map[string]bool{}
+	for n := range g.resources {
+		names[n] = true
+	}
+	for _, m := range methods {
+		if m.out != "" {
+			names[m.out] = true
+		}
+	}
+	b.WriteString("// schemaTypes makes a new value of the generated type of a spec schema.\nvar schemaTypes = map[string]func() any{\n")
+	for _, n := range slices.Sorted(mapKeys(names)) {
+		fmt.Fprintf(&b, "\t%q: func() any { return new(%s) },\n", n, n)
 	}
 	b.WriteString("}\n")
 	return []byte(b.String())
