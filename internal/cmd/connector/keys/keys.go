@@ -1,0 +1,200 @@
+// Package keys implements `ascend connector keys create|list|revoke`.
+package keys
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ascend-tools/ascend/connector"
+	"github.com/ascend-tools/ascend/internal/cli"
+	"github.com/ascend-tools/ascend/internal/cmd/connector/dbflag"
+	"github.com/ascend-tools/ascend/store"
+)
+
+// NewCmd returns `ascend connector keys`.
+func NewCmd(f *cli.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "keys <command>",
+		Short: "Create, list and revoke gateway client keys",
+		Args:  cli.NoArgs,
+	}
+	cmd.AddCommand(newCreate(f), newList(f), newRevoke(f))
+	return cmd
+}
+
+// ParseTTL reads a lifetime: Go durations ("36h") or days ("90d"); "" or "0" never expire.
+func ParseTTL(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || s == "0" || s == "never" {
+		return 0, nil
+	}
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(d)
+		if err != nil || n <= 0 {
+			return 0, fmt.Errorf("%q is not a number of days", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%q is not a duration such as 90d or 36h", s)
+	}
+	return d, nil
+}
+
+func newCreate(f *cli.Factory) *cobra.Command {
+	var db, name, access, expires string
+	cmd := &cobra.Command{
+		Use:   "create --name NAME --access read|write [--expires 90d]",
+		Short: "Create a client key and print it once",
+		Long: `Create a client key for one gateway profile (--profile, default "default"). The key is
+printed once: alone on stdout when stdout is not a terminal, so it can be piped into a secret
+store. Only its SHA-256 hash is kept. Read keys may only send GET and HEAD requests.`,
+		Example: `  ascend connector keys create --name nightly-flow --access read --expires 90d
+  ascend connector keys create --name release-bot --access write --profile prod | vault kv put secret/asc-gw key=-`,
+		Args: cli.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if name == "" {
+				return cli.UsageErrorf("--name is required: name the flow or tool that will use the key")
+			}
+			acc := store.Access(strings.ToLower(access))
+			if acc != store.Read && acc != store.Write {
+				return cli.UsageErrorf("--access %q is not read or write", access)
+			}
+			ttl, err := ParseTTL(expires)
+			if err != nil {
+				return cli.UsageErrorf("--expires: %v", err)
+			}
+			profile := dbflag.ProfileName(f)
+			secret, rec, err := connector.NewClientKey(name, profile, acc, ttl, time.Now())
+			if err != nil {
+				return cli.UsageErrorf("%v", err)
+			}
+			d, err := dbflag.Open(cmd.Context(), f, db)
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			if err := d.CreateClientKey(cmd.Context(), rec); err != nil {
+				if errors.Is(err, store.ErrExists) {
+					return fmt.Errorf("a key named %q already exists: choose another --name or revoke it first", name)
+				}
+				return fmt.Errorf("create key: %w", err)
+			}
+			if !f.IO.OutTTY {
+				fmt.Fprintln(f.IO.Out, secret)
+				return nil
+			}
+			fmt.Fprintln(f.IO.Out, secret)
+			exp := "never expires"
+			if !rec.ExpiresAt.IsZero() {
+				exp = "expires " + f.FormatTime(rec.ExpiresAt)
+			}
+			fmt.Fprintf(f.IO.ErrOut, "created %s key %q for profile %q (%s); it is shown only this once\n", acc, name, profile, exp)
+			return nil
+		},
+	}
+	dbflag.Add(cmd, &db)
+	cmd.Flags().StringVar(&name, "name", "", "unique `name` of the client (shown in the audit log)")
+	cmd.Flags().StringVar(&access, "access", "read", "read or write")
+	cmd.Flags().StringVar(&expires, "expires", "", "lifetime such as 90d or 36h (default: never)")
+	return cmd
+}
+
+type keyJSON struct {
+	Name      string     `json:"name"`
+	Profile   string     `json:"profile"`
+	Access    string     `json:"access"`
+	CreatedAt time.Time  `json:"createdAt"`
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	RevokedAt *time.Time `json:"revokedAt,omitempty"`
+	State     string     `json:"state"`
+}
+
+func newList(f *cli.Factory) *cobra.Command {
+	var db string
+	cmd := &cobra.Command{
+		Use:     "list",
+		Short:   "List client keys (names and state, never the keys)",
+		Aliases: []string{"ls"},
+		Args:    cli.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			d, err := dbflag.Open(cmd.Context(), f, db)
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			ks, err := d.ClientKeys(cmd.Context())
+			if err != nil {
+				return fmt.Errorf("list keys: %w", err)
+			}
+			now := time.Now()
+			out := make([]keyJSON, 0, len(ks))
+			for _, k := range ks {
+				j := keyJSON{Name: k.Name, Profile: k.Profile, Access: string(k.Access), CreatedAt: k.CreatedAt, State: "active"}
+				if !k.ExpiresAt.IsZero() {
+					t := k.ExpiresAt
+					j.ExpiresAt = &t
+					if !now.Before(t) {
+						j.State = "expired"
+					}
+				}
+				if !k.RevokedAt.IsZero() {
+					t := k.RevokedAt
+					j.RevokedAt, j.State = &t, "revoked"
+				}
+				out = append(out, j)
+			}
+			if f.JSONRequested() {
+				return f.WriteJSON(out)
+			}
+			tb := f.NewTable("NAME", "PROFILE", "ACCESS", "STATE", "CREATED", "EXPIRES")
+			for _, j := range out {
+				exp := "never"
+				if j.ExpiresAt != nil {
+					exp = f.FormatTime(*j.ExpiresAt)
+				}
+				tb.AddRow(j.Name, j.Profile, j.Access, j.State, f.FormatTime(j.CreatedAt), exp)
+			}
+			if tb.Len() == 0 && f.IO.ErrTTY {
+				fmt.Fprintln(f.IO.ErrOut, "no client keys yet; create one with 'ascend connector keys create'")
+			}
+			return tb.Render()
+		},
+	}
+	dbflag.Add(cmd, &db)
+	return cmd
+}
+
+func newRevoke(f *cli.Factory) *cobra.Command {
+	var db string
+	cmd := &cobra.Command{
+		Use:   "revoke NAME",
+		Short: "Revoke a client key at once",
+		Args:  cli.ExactArgs(1, "revoke NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			d, err := dbflag.Open(cmd.Context(), f, db)
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			if err := d.RevokeClientKey(cmd.Context(), args[0], time.Now()); err != nil {
+				if errors.Is(err, store.ErrNotFound) {
+					return fmt.Errorf("no active key named %q: see 'ascend connector keys list'", args[0])
+				}
+				return fmt.Errorf("revoke key: %w", err)
+			}
+			if f.IO.ErrTTY {
+				fmt.Fprintf(f.IO.ErrOut, "revoked key %q\n", args[0])
+			}
+			return nil
+		},
+	}
+	dbflag.Add(cmd, &db)
+	return cmd
+}
