@@ -17,7 +17,9 @@ import (
 	apicmd "github.com/ascend-tools/ascend/internal/cmd/api"
 	appscmd "github.com/ascend-tools/ascend/internal/cmd/apps"
 	authcmd "github.com/ascend-tools/ascend/internal/cmd/auth"
+	connectorcmd "github.com/ascend-tools/ascend/internal/cmd/connector"
 	sandboxcmd "github.com/ascend-tools/ascend/internal/cmd/sandbox"
+	servecmd "github.com/ascend-tools/ascend/internal/cmd/serve"
 	"github.com/ascend-tools/ascend/sandbox"
 )
 
@@ -29,6 +31,8 @@ func commands(f *cli.Factory) []*cobra.Command {
 		apicmd.NewCmd(f),
 		authcmd.NewCmd(f),
 		sandboxcmd.NewCmd(f),
+		servecmd.NewCmd(f),
+		connectorcmd.NewCmd(f),
 	}
 }
 
