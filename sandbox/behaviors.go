@@ -3,54 +3,405 @@ package sandbox
 import (
 	"fmt"
 	"net/http"
+	"slices"
+	"time"
 )
 
 // Behaviours are the rules of particular resource types that no schema states: uniqueness,
-// defaults set by the server, and the state machines that workflows wait on. The generic
-// store calls these hooks around every write.
+// defaults the server sets, limits, and the state machines that workflows wait on. The
+// generic store calls these hooks around every write; all run with s.mu held.
 
-// parentRelation is the to-one relationship that owns a resource, used for uniqueness
-// ("one localization per locale under the same parent").
-func (s *Server) parentRelation(doc *resourceDoc) (string, identifier, bool) {
-	for name, l := range doc.Rels {
-		if !l.many && len(l.ids) == 1 {
-			if len(s.mdl.inverse(doc.Type, name)) > 0 {
-				return name, l.ids[0], true
-			}
+func stateError(detail string) *httpError {
+	return conflict("STATE_ERROR.ENTITY_STATE_INVALID", "The request cannot be fulfilled because of the state of another resource.", detail, "")
+}
+
+func duplicate(detail, pointer string) *httpError {
+	return conflict("ENTITY_ERROR.ATTRIBUTE.INVALID.DUPLICATE", "The provided entity includes an attribute with a value that has already been used", detail, pointer)
+}
+
+// editableVersionStates are the App Store version states whose metadata can change.
+var editableVersionStates = []string{"PREPARE_FOR_SUBMISSION", "DEVELOPER_REJECTED", "REJECTED", "METADATA_REJECTED", "INVALID_BINARY", "READY_FOR_REVIEW"}
+
+func versionEditable(v *record) bool {
+	return v == nil || slices.Contains(editableVersionStates, v.str("appVersionState"))
+}
+
+// versionOf finds the App Store version a resource belongs to (a version localization, a
+// screenshot set, a screenshot), or nil.
+func (s *Server) versionOf(typ string, rels map[string]linkage) *record {
+	first := func(l linkage) string {
+		if len(l.ids) > 0 {
+			return l.ids[0].ID
+		}
+		return ""
+	}
+	switch typ {
+	case "appStoreVersionLocalizations":
+		return s.st.get("appStoreVersions", first(rels["appStoreVersion"]))
+	case "appScreenshotSets", "appPreviewSets":
+		if loc := s.st.get("appStoreVersionLocalizations", first(rels["appStoreVersionLocalization"])); loc != nil {
+			return s.st.get("appStoreVersions", loc.one("appStoreVersion"))
+		}
+	case "appScreenshots":
+		if set := s.st.get("appScreenshotSets", first(rels["appScreenshotSet"])); set != nil {
+			return s.versionOf("appScreenshotSets", relsOf(set))
+		}
+	case "appPreviews":
+		if set := s.st.get("appPreviewSets", first(rels["appPreviewSet"])); set != nil {
+			return s.versionOf("appPreviewSets", relsOf(set))
 		}
 	}
-	return "", identifier{}, false
+	return nil
+}
+
+// relsOf turns a stored record's relationships into request-shaped linkage.
+func relsOf(r *record) map[string]linkage {
+	out := map[string]linkage{}
+	for name, ids := range r.Rels {
+		l := linkage{present: true}
+		for _, id := range ids {
+			l.ids = append(l.ids, identifier{ID: id})
+		}
+		out[name] = l
+	}
+	return out
+}
+
+func (doc *resourceDoc) relID(name string) string {
+	if l, ok := doc.Rels[name]; ok && len(l.ids) > 0 {
+		return l.ids[0].ID
+	}
+	return ""
+}
+
+// siblings returns the stored resources of doc's type under the same parent relationship.
+func (s *Server) siblings(typ, rel, parentID string) []*record {
+	var out []*record
+	for _, r := range s.st.all(typ) {
+		if r.one(rel) == parentID {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // beforeCreate refuses a create that would break a rule of the type.
 func (s *Server) beforeCreate(doc *resourceDoc) *httpError {
+	if v := s.versionOf(doc.Type, doc.Rels); v != nil && !versionEditable(v) {
+		return stateError(fmt.Sprintf("The App Store version %s is %s; its metadata can only change while it is being prepared. Create a new version.", v.str("versionString"), v.str("appVersionState")))
+	}
 	if locale, ok := doc.Attrs["locale"].(string); ok {
-		if rel, parent, ok := s.parentRelation(doc); ok {
-			for _, r := range s.st.all(doc.Type) {
-				if r.str("locale") == locale && r.one(rel) == parent.ID {
-					return conflict("ENTITY_ERROR.ATTRIBUTE.INVALID.DUPLICATE", "The provided entity includes an attribute with a value that has already been used",
-						fmt.Sprintf("A %s resource for locale '%s' already exists under %s '%s'.", doc.Type, locale, parent.Type, parent.ID), "/data/attributes/locale")
+		for name, l := range doc.Rels {
+			if l.many || len(l.ids) != 1 || len(s.mdl.inverse(doc.Type, name)) == 0 {
+				continue
+			}
+			for _, r := range s.siblings(doc.Type, name, l.ids[0].ID) {
+				if r.str("locale") == locale {
+					return duplicate(fmt.Sprintf("A %s resource for locale '%s' already exists under %s '%s'.", doc.Type, locale, l.ids[0].Type, l.ids[0].ID), "/data/attributes/locale")
 				}
+			}
+		}
+	}
+	switch doc.Type {
+	case "appScreenshotSets", "appPreviewSets":
+		attr, parentRel := "screenshotDisplayType", "appStoreVersionLocalization"
+		if doc.Type == "appPreviewSets" {
+			attr = "previewType"
+		}
+		for name := range doc.Rels {
+			parentRel = name
+		}
+		want, _ := doc.Attrs[attr].(string)
+		for _, r := range s.siblings(doc.Type, parentRel, doc.relID(parentRel)) {
+			if r.str(attr) == want {
+				return duplicate(fmt.Sprintf("A %s with %s %s already exists for this localization.", doc.Type, attr, want), "/data/attributes/"+attr)
+			}
+		}
+	case "appScreenshots", "appPreviews":
+		rel, limit := "appScreenshotSet", 10
+		if doc.Type == "appPreviews" {
+			rel, limit = "appPreviewSet", 3
+		}
+		if n := len(s.siblings(doc.Type, rel, doc.relID(rel))); n >= limit {
+			return conflict("ENTITY_ERROR.RELATIONSHIP.INVALID", entityTitles["ENTITY_ERROR.RELATIONSHIP.INVALID"],
+				fmt.Sprintf("The set already holds %d %s, the most it can hold; delete one first.", n, doc.Type), "/data/relationships/"+rel)
+		}
+	case "appStoreVersions":
+		platform, _ := doc.Attrs["platform"].(string)
+		vs, _ := doc.Attrs["versionString"].(string)
+		for _, r := range s.siblings(doc.Type, "app", doc.relID("app")) {
+			if r.str("platform") == platform && r.str("versionString") == vs {
+				return duplicate(fmt.Sprintf("Version %s already exists for %s.", vs, platform), "/data/attributes/versionString")
+			}
+			if r.str("platform") == platform && versionEditable(r) && r.str("appVersionState") != "READY_FOR_REVIEW" {
+				return stateError(fmt.Sprintf("You cannot create a new version of the app while version %s (%s) is in progress.", r.str("versionString"), r.str("appVersionState")))
+			}
+		}
+	case "reviewSubmissions":
+		platform, _ := doc.Attrs["platform"].(string)
+		if platform == "" {
+			platform = "IOS"
+		}
+		for _, r := range s.siblings(doc.Type, "app", doc.relID("app")) {
+			if r.str("platform") == platform && slices.Contains([]string{"READY_FOR_REVIEW", "WAITING_FOR_REVIEW", "IN_REVIEW", "UNRESOLVED_ISSUES", "CANCELING"}, r.str("state")) {
+				return stateError(fmt.Sprintf("The app already has an open review submission %s (%s) for %s; add items to it.", r.ID, r.str("state"), platform))
+			}
+		}
+	case "reviewSubmissionItems":
+		sub := s.st.get("reviewSubmissions", doc.relID("reviewSubmission"))
+		if sub != nil && !slices.Contains([]string{"READY_FOR_REVIEW", "UNRESOLVED_ISSUES"}, sub.str("state")) {
+			return stateError(fmt.Sprintf("Items cannot be added to a review submission that is %s.", sub.str("state")))
+		}
+		if vid := doc.relID("appStoreVersion"); vid != "" {
+			for _, it := range s.siblings(doc.Type, "reviewSubmission", doc.relID("reviewSubmission")) {
+				if it.one("appStoreVersion") == vid {
+					return duplicate("This App Store version is already an item of the submission.", "/data/relationships/appStoreVersion")
+				}
+			}
+		}
+	case "betaTesters":
+		email, _ := doc.Attrs["email"].(string)
+		for _, r := range s.st.all(doc.Type) {
+			if r.str("email") == email {
+				return duplicate(fmt.Sprintf("A beta tester with email %s already exists.", email), "/data/attributes/email")
+			}
+		}
+	case "inAppPurchases", "subscriptions", "bundleIds":
+		key := "productId"
+		if doc.Type == "bundleIds" {
+			key = "identifier"
+		}
+		want, _ := doc.Attrs[key].(string)
+		for _, t := range []string{"inAppPurchases", "subscriptions", "bundleIds"} {
+			for _, r := range s.st.all(t) {
+				if t == doc.Type || (t != "bundleIds" && doc.Type != "bundleIds") {
+					if r.str(key) == want && want != "" {
+						return duplicate(fmt.Sprintf("The %s '%s' is already used.", key, want), "/data/attributes/"+key)
+					}
+				}
+			}
+		}
+	case "betaAppReviewSubmissions":
+		b := s.st.get("builds", doc.relID("build"))
+		if b != nil && b.str("processingState") != "VALID" {
+			return stateError(fmt.Sprintf("Build %s is %s; only a VALID build can be submitted for beta review.", b.str("version"), b.str("processingState")))
+		}
+		for _, r := range s.siblings(doc.Type, "build", doc.relID("build")) {
+			if r.str("betaReviewState") != "REJECTED" {
+				return stateError("This build has already been submitted for beta review.")
 			}
 		}
 	}
 	return nil
 }
 
-// afterCreate sets server-side defaults on a new resource.
-func (s *Server) afterCreate(req *apiRequest, r *record) *httpError { return nil }
-
-func (s *Server) beforeUpdate(r *record, doc *resourceDoc) *httpError { return nil }
-
-func (s *Server) afterUpdate(req *apiRequest, r, old *record, doc *resourceDoc) *httpError {
+// afterCreate sets what the server fills in on a new resource and starts its machinery.
+func (s *Server) afterCreate(req *apiRequest, r *record) *httpError {
+	now := s.stateNow().UTC().Format(time.RFC3339)
+	if rt := s.mdl.resource(r.Type); rt != nil {
+		if f, ok := rt.Attributes["createdDate"]; ok && f.Format == "date-time" {
+			r.Attrs["createdDate"] = now
+		}
+	}
+	if s.isAsset(r.Type) {
+		if herr := s.reserveUpload(req, r); herr != nil {
+			return herr
+		}
+	}
+	setDefault := func(k string, v any) {
+		if _, ok := r.Attrs[k]; !ok {
+			r.Attrs[k] = v
+		}
+	}
+	switch r.Type {
+	case "appStoreVersions":
+		r.Attrs["appVersionState"] = "PREPARE_FOR_SUBMISSION"
+		r.Attrs["appStoreState"] = "PREPARE_FOR_SUBMISSION"
+		setDefault("releaseType", "AFTER_APPROVAL")
+		setDefault("reviewType", "APP_STORE")
+		setDefault("downloadable", true)
+	case "reviewSubmissions":
+		setDefault("platform", "IOS")
+		r.Attrs["state"] = "READY_FOR_REVIEW"
+	case "reviewSubmissionItems":
+		r.Attrs["state"] = "READY_FOR_REVIEW"
+	case "betaTesters":
+		setDefault("inviteType", "EMAIL")
+		r.Attrs["state"] = "INVITED"
+	case "betaGroups":
+		setDefault("isInternalGroup", false)
+		setDefault("hasAccessToAllBuilds", false)
+		setDefault("publicLinkEnabled", false)
+		setDefault("feedbackEnabled", true)
+	case "inAppPurchases", "subscriptions":
+		r.Attrs["state"] = "MISSING_METADATA"
+	case "buildUploads":
+		r.Attrs["state"] = map[string]any{"state": "AWAITING_UPLOAD", "errors": []any{}, "warnings": []any{}, "infos": []any{}}
+	case "betaAppReviewSubmissions":
+		r.Attrs["betaReviewState"] = "WAITING_FOR_REVIEW"
+		r.Attrs["submittedDate"] = now
+		if b := s.st.get("builds", r.one("build")); b != nil {
+			s.setExternalBuildState(b, "WAITING_FOR_BETA_REVIEW")
+		}
+		s.schedule(s.opts.ReviewDelay, r, "beta.start")
+	case "webhooks":
+		r.Hidden = map[string]any{"secret": r.Attrs["secret"]}
+		delete(r.Attrs, "secret")
+	case "webhookPings":
+		if wh := s.st.get("webhooks", r.one("webhook")); wh != nil {
+			s.deliver(wh, s.eventBody("webhookPingCreated", nil, map[string]any{}))
+		}
+	case "webhookDeliveries":
+		tmpl := s.st.get("webhookDeliveries", r.one("template"))
+		if tmpl == nil {
+			return notFound("webhookDeliveries", r.one("template"))
+		}
+		wh := s.st.get("webhooks", stringOf(tmpl.Hidden["webhook"]))
+		if wh == nil {
+			return notFound("webhooks", stringOf(tmpl.Hidden["webhook"]))
+		}
+		s.deliverInto(r, wh, []byte(stringOf(tmpl.Hidden["payload"])), true)
+	case "appStoreVersionReleaseRequests":
+		if v := s.st.get("appStoreVersions", r.one("appStoreVersion")); v != nil {
+			if v.str("appVersionState") != "PENDING_DEVELOPER_RELEASE" {
+				return stateError(fmt.Sprintf("Version %s is %s; only a version pending developer release can be released.", v.str("versionString"), v.str("appVersionState")))
+			}
+			s.goLive(v)
+		}
+	case "customerReviewResponses":
+		r.Attrs["state"] = "PUBLISHED"
+		r.Attrs["lastModifiedDate"] = now
+	}
 	return nil
 }
 
-func (s *Server) beforeDelete(r *record) *httpError { return nil }
+func stringOf(v any) string { s, _ := v.(string); return s }
+
+// beforeUpdate refuses updates the resource's state does not allow.
+func (s *Server) beforeUpdate(r *record, doc *resourceDoc) *httpError {
+	if s.isAsset(r.Type) {
+		if up, _ := doc.Attrs["uploaded"].(bool); up && assetState(r) != "AWAITING_UPLOAD" {
+			return stateError(fmt.Sprintf("The asset is %s; it was already committed.", assetState(r)))
+		}
+	}
+	switch r.Type {
+	case "appStoreVersions", "appStoreVersionLocalizations":
+		v := r
+		if r.Type == "appStoreVersionLocalizations" {
+			v = s.st.get("appStoreVersions", r.one("appStoreVersion"))
+		}
+		onlyPromo := len(doc.Rels) == 0
+		for k := range doc.Attrs {
+			if k != "promotionalText" {
+				onlyPromo = false
+			}
+		}
+		if !versionEditable(v) && !onlyPromo {
+			return stateError(fmt.Sprintf("The App Store version %s is %s; only promotionalText can change now.", v.str("versionString"), v.str("appVersionState")))
+		}
+	case "reviewSubmissions":
+		if sub, _ := doc.Attrs["submitted"].(bool); sub {
+			if !slices.Contains([]string{"READY_FOR_REVIEW", "UNRESOLVED_ISSUES"}, r.str("state")) {
+				return stateError(fmt.Sprintf("The review submission is %s and cannot be submitted.", r.str("state")))
+			}
+			if len(s.siblings("reviewSubmissionItems", "reviewSubmission", r.ID)) == 0 {
+				return stateError("The review submission has no items; add an App Store version to it first.")
+			}
+		}
+		if c, _ := doc.Attrs["canceled"].(bool); c && !slices.Contains([]string{"WAITING_FOR_REVIEW", "IN_REVIEW", "UNRESOLVED_ISSUES"}, r.str("state")) {
+			return stateError(fmt.Sprintf("The review submission is %s and cannot be canceled.", r.str("state")))
+		}
+	}
+	return nil
+}
+
+// afterUpdate runs what an update sets in motion: commits, submissions, cancellations.
+func (s *Server) afterUpdate(req *apiRequest, r, old *record, doc *resourceDoc) *httpError {
+	if s.isAsset(r.Type) {
+		if up, _ := doc.Attrs["uploaded"].(bool); up {
+			s.commitUpload(r, doc)
+		}
+		delete(r.Attrs, "uploaded")
+	}
+	switch r.Type {
+	case "reviewSubmissions":
+		if sub, _ := doc.Attrs["submitted"].(bool); sub {
+			s.submitForReview(r)
+		}
+		if c, _ := doc.Attrs["canceled"].(bool); c {
+			r.Attrs["state"] = "CANCELING"
+			s.schedule(s.opts.ReviewDelay/4, r, "review.cancel")
+		}
+		delete(r.Attrs, "submitted")
+		delete(r.Attrs, "canceled")
+	case "webhooks":
+		if sec, ok := r.Attrs["secret"]; ok {
+			r.Hidden = map[string]any{"secret": sec}
+			delete(r.Attrs, "secret")
+		}
+	}
+	return nil
+}
+
+func (s *Server) beforeDelete(r *record) *httpError {
+	if v := s.versionOf(r.Type, relsOf(r)); v != nil && !versionEditable(v) {
+		return stateError(fmt.Sprintf("The App Store version %s is %s; its metadata cannot be deleted now.", v.str("versionString"), v.str("appVersionState")))
+	}
+	if r.Type == "appStoreVersions" && !versionEditable(r) {
+		return stateError(fmt.Sprintf("Version %s is %s and cannot be deleted.", r.str("versionString"), r.str("appVersionState")))
+	}
+	if token, ok := r.Hidden["upload"].(string); ok {
+		delete(s.uploads, token)
+	}
+	return nil
+}
+
+// checkRelationshipChange guards relationship writes: an owned list (a set's screenshots)
+// can be reordered but not emptied or filled with others' children through PATCH.
+func (s *Server) checkRelationshipChange(owner *record, rel, method string, targets []*record) *httpError {
+	if method != http.MethodPatch || !s.mdl.toMany(owner.Type, rel) {
+		return nil
+	}
+	invs := s.mdl.inverse(owner.Type, rel)
+	if len(invs) == 0 || s.mdl.toMany(s.mdl.target(owner.Type, rel), invs[0]) {
+		return nil
+	}
+	have := slices.Clone(owner.Rels[rel])
+	var want []string
+	for _, t := range targets {
+		want = append(want, t.ID)
+	}
+	slices.Sort(have)
+	slices.Sort(want)
+	if !slices.Equal(have, want) {
+		return conflict("ENTITY_ERROR.RELATIONSHIP.INVALID", entityTitles["ENTITY_ERROR.RELATIONSHIP.INVALID"],
+			fmt.Sprintf("Send every one of the %d %s of this resource, in the new order.", len(have), rel), "/data")
+	}
+	return nil
+}
 
 func (s *Server) afterRelationshipChange(owner *record, rel string) {}
 
 // fire applies a timer's action to its resource.
-func (s *Server) fire(r *record, action string) {}
-
-var _ = http.StatusOK
+func (s *Server) fire(r *record, action string) {
+	switch action {
+	case "asset.process":
+		s.processAsset(r)
+	case "review.start":
+		s.reviewStart(r)
+	case "review.finish":
+		s.reviewFinish(r)
+	case "review.cancel":
+		s.reviewCancel(r)
+	case "build.valid":
+		s.buildValid(r)
+	case "beta.start":
+		s.betaReviewStep(r, "IN_REVIEW", "IN_BETA_REVIEW", "beta.finish")
+	case "beta.finish":
+		if s.opts.RejectReviews {
+			s.betaReviewStep(r, "REJECTED", "BETA_REJECTED", "")
+		} else {
+			s.betaReviewStep(r, "APPROVED", "BETA_APPROVED", "")
+		}
+	}
+}

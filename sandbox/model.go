@@ -158,6 +158,16 @@ func (m *model) inverse(typ, rel string) []string {
 	return m.inverses[typ+"."+rel]
 }
 
+// inverseTo is inverse for a link whose target type is known, which also covers
+// relationships the model does not declare on typ (a customer review's app).
+func (m *model) inverseTo(typ, rel, tgtType string) []string {
+	m.init()
+	if _, ok := m.rels[typ][rel]; ok {
+		return m.inverses[typ+"."+rel]
+	}
+	return m.findInverse(typ, tgtType)
+}
+
 // linksFor reports whether a relationship has a relationship endpoint and a related
 // endpoint, which decides the links Apple puts on it.
 func (m *model) linksFor(typ, rel string) relLinks {

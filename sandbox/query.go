@@ -129,6 +129,23 @@ func (s *Server) matchPath(r *record, path []string, values []string) bool {
 		if _, isRel := s.mdl.relation(r.Type, name); isRel {
 			return false
 		}
+		if attr, op, ok := rangeFilter(name); ok && len(values) > 0 {
+			v, has := r.Attrs[attr]
+			if !has || v == nil {
+				return false
+			}
+			c := compareValues(v, values[0])
+			switch op {
+			case "GreaterThanOrEqualTo":
+				return c >= 0
+			case "GreaterThan":
+				return c > 0
+			case "LessThanOrEqualTo":
+				return c <= 0
+			default:
+				return c < 0
+			}
+		}
 		if rt := s.mdl.resource(r.Type); rt != nil {
 			if _, isAttr := rt.Attributes[name]; isAttr {
 				return false // attribute unset: matches no value
@@ -329,4 +346,15 @@ func maxLimit(op *Operation) int {
 		}
 	}
 	return 0
+}
+
+// rangeFilter splits Apple's range filters ("createdDateGreaterThanOrEqualTo") into the
+// attribute and the comparison.
+func rangeFilter(name string) (attr, op string, ok bool) {
+	for _, op := range []string{"GreaterThanOrEqualTo", "LessThanOrEqualTo", "GreaterThan", "LessThan"} {
+		if a, found := strings.CutSuffix(name, op); found && a != "" {
+			return a, op, true
+		}
+	}
+	return "", "", false
 }

@@ -32,18 +32,27 @@ func (rd *renderer) primary(r *record) map[string]any {
 
 func (rd *renderer) resource(r *record, include []string) map[string]any {
 	m := rd.s.mdl
+	rt := m.resource(r.Type)
 	attrs := map[string]any{}
 	for k, v := range r.Attrs {
-		if v != nil && rd.allowed(r.Type, k) {
-			attrs[k] = v
+		if v == nil || !rd.allowed(r.Type, k) {
+			continue
 		}
+		// Only what the response model has is shown: write-only attributes (a webhook's
+		// secret, an asset's "uploaded") never come back, as with Apple.
+		if rt != nil {
+			if _, ok := rt.Attributes[k]; !ok {
+				continue
+			}
+		}
+		attrs[k] = v
 	}
 	self := rd.base + m.selfPath(r.Type, r.ID)
 	out := map[string]any{"type": r.Type, "id": r.ID, "attributes": attrs, "links": map[string]any{"self": self}}
 
 	rels := map[string]any{}
 	names := map[string]bool{}
-	if rt := m.resource(r.Type); rt != nil {
+	if rt != nil {
 		for name := range rt.Relationships {
 			names[name] = true
 		}

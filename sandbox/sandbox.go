@@ -59,6 +59,10 @@ type Options struct {
 	// RejectReviews makes submitted reviews end UNRESOLVED_ISSUES instead of COMPLETE.
 	RejectReviews bool
 
+	// AllowExternalWebhooks lets webhooks deliver to non-loopback URLs; off, so that tests and
+	// demos never reach beyond this machine.
+	AllowExternalWebhooks bool
+
 	// ReadOnlyKey also creates a second trusted key whose writes are refused with 403.
 	ReadOnlyKey bool
 	// IndividualKey makes the main key an individual key (sub "user", no issuer).
@@ -86,6 +90,8 @@ type Server struct {
 	mu      sync.Mutex // guards everything below
 	st      *store
 	timers  []timer
+	uploads map[string]*pendingUpload // token -> parts received
+	outbox  chan delivery             // webhook POSTs for the delivery worker
 	dirty   map[*record]bool
 	removed [][2]string
 	// stateDirty marks changes outside records (timers, the id sequence) to be saved.
@@ -131,6 +137,7 @@ func New(opts Options) (*Server, error) {
 		}
 	}()
 	go s.tick()
+	go s.deliveryWorker()
 	return s, nil
 }
 
@@ -167,13 +174,15 @@ func newServer(opts Options) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{
-		opts:   opts,
-		log:    log,
-		keys:   map[string]*trustedKey{},
-		limits: map[string]*keyLimit{},
-		faults: opts.Faults,
-		mdl:    &model{},
-		done:   make(chan struct{}),
+		opts:    opts,
+		log:     log,
+		keys:    map[string]*trustedKey{},
+		limits:  map[string]*keyLimit{},
+		uploads: map[string]*pendingUpload{},
+		outbox:  make(chan delivery, 1024),
+		faults:  opts.Faults,
+		mdl:     &model{},
+		done:    make(chan struct{}),
 	}
 	s.stats.reset()
 	if opts.StatePath != "" {

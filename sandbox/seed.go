@@ -1,6 +1,9 @@
 package sandbox
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // seeder builds seed data through the store, so seeded resources get the same links and
 // inverse relationships as ones created through the API.
@@ -17,32 +20,64 @@ func (sd seeder) add(typ string, attrs map[string]any, rels ...any) *record {
 	return r
 }
 
-// demoLocales are the locales the demo apps are localized in.
-var demoLocales = []struct{ code, name, subtitle string }{
-	{"en-US", "%s", "Plan your day, beautifully"},
-	{"de-DE", "%s", "Plane deinen Tag"},
-	{"fr-FR", "%s", "Planifiez votre journée"},
-	{"es-ES", "%s", "Planifica tu día"},
-	{"it", "%s", "Pianifica la tua giornata"},
-	{"ja", "%s", "一日の計画を立てよう"},
-	{"ko", "%s", "하루를 계획하세요"},
-	{"pt-BR", "%s", "Planeje seu dia"},
-	{"zh-Hans", "%s", "规划你的一天"},
-	{"nl-NL", "%s", "Plan je dag"},
-	{"sv", "%s", "Planera din dag"},
-	{"en-GB", "%s", "Plan your day, brilliantly"},
+// seedEpoch is "now" for the demo data, so dates are the same on every start.
+var seedEpoch = time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC)
+
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// demoLocales are the locales the demo apps are localized in, with a subtitle each.
+var demoLocales = []struct{ code, subtitle, promo string }{
+	{"en-US", "Plan your day, beautifully", "New: focus timers that follow you across devices."},
+	{"de-DE", "Plane deinen Tag", "Neu: Fokus-Timer auf all deinen Geräten."},
+	{"fr-FR", "Planifiez votre journée", "Nouveau : des minuteurs de concentration partout."},
+	{"es-ES", "Planifica tu día", "Novedad: temporizadores de enfoque en todos tus dispositivos."},
+	{"it", "Pianifica la tua giornata", "Novità: timer di concentrazione su tutti i dispositivi."},
+	{"ja", "一日の計画を立てよう", "新機能：すべてのデバイスで使える集中タイマー。"},
+	{"ko", "하루를 계획하세요", "새 기능: 모든 기기에서 집중 타이머."},
+	{"pt-BR", "Planeje seu dia", "Novo: timers de foco em todos os seus dispositivos."},
+	{"zh-Hans", "规划你的一天", "新功能：跨设备专注计时器。"},
+	{"nl-NL", "Plan je dag", "Nieuw: focustimers op al je apparaten."},
+	{"sv", "Planera din dag", "Nytt: fokustimers på alla dina enheter."},
+	{"en-GB", "Plan your day, brilliantly", "New: focus timers that follow you across devices."},
 }
 
+// demoApp describes one demo app; the first one is the rich one (500 builds, commerce).
 type demoApp struct {
 	name, bundleID, sku string
 	locales             int
+	versions            []demoVersion
+	builds              int
+	trains              []string
+}
+
+type demoVersion struct {
+	version, state, platform, releaseType string
+	screenshots                           bool
 }
 
 var demoApps = []demoApp{
-	{"Daybreak Planner", "com.example.daybreak", "DAYBREAK001", 12},
-	{"Pocket Ledger", "com.example.ledger", "LEDGER001", 6},
-	{"Trailhead Maps", "com.example.trailhead", "TRAILHEAD001", 5},
-	{"Quiet Hours", "com.example.quiethours", "QUIET001", 1},
+	{name: "Daybreak Planner", bundleID: "com.example.daybreak", sku: "DAYBREAK001", locales: 12,
+		versions: []demoVersion{
+			{"2.2.0", "REPLACED_WITH_NEW_VERSION", "IOS", "AFTER_APPROVAL", false},
+			{"2.3.0", "READY_FOR_DISTRIBUTION", "IOS", "AFTER_APPROVAL", true},
+			{"2.4.0", "PREPARE_FOR_SUBMISSION", "IOS", "MANUAL", true},
+		},
+		builds: 500, trains: []string{"2.0.0", "2.1.0", "2.2.0", "2.3.0", "2.4.0"}},
+	{name: "Pocket Ledger", bundleID: "com.example.ledger", sku: "LEDGER001", locales: 6,
+		versions: []demoVersion{
+			{"1.7.0", "READY_FOR_DISTRIBUTION", "IOS", "AFTER_APPROVAL", true},
+			{"1.8.0", "WAITING_FOR_REVIEW", "IOS", "AFTER_APPROVAL", true},
+		},
+		builds: 24, trains: []string{"1.7.0", "1.8.0"}},
+	{name: "Trailhead Maps", bundleID: "com.example.trailhead", sku: "TRAILHEAD001", locales: 5,
+		versions: []demoVersion{
+			{"3.0.0", "REJECTED", "IOS", "AFTER_APPROVAL", true},
+			{"3.0.0", "PREPARE_FOR_SUBMISSION", "MAC_OS", "MANUAL", false},
+		},
+		builds: 12, trains: []string{"3.0.0"}},
+	{name: "Quiet Hours", bundleID: "com.example.quiethours", sku: "QUIET001", locales: 1,
+		versions: []demoVersion{{"1.0.0", "PREPARE_FOR_SUBMISSION", "IOS", "MANUAL", false}},
+		builds:   3, trains: []string{"1.0.0"}},
 }
 
 // seed fills an empty store according to Options.Seed. Everything derives from fixed
@@ -53,20 +88,202 @@ func (s *Server) seed() error {
 		return nil
 	case "demo":
 		sd := seeder{s}
-		for _, a := range demoApps {
-			app := sd.add("apps", map[string]any{
-				"name": a.name, "bundleId": a.bundleID, "sku": a.sku, "primaryLocale": "en-US",
-				"isOrEverWasMadeForKids": false, "contentRightsDeclaration": "DOES_NOT_USE_THIRD_PARTY_CONTENT",
-			})
-			info := sd.add("appInfos", map[string]any{"state": "READY_FOR_DISTRIBUTION", "appStoreState": "READY_FOR_SALE"}, "app", app)
-			for _, l := range demoLocales[:a.locales] {
-				sd.add("appInfoLocalizations", map[string]any{
-					"locale": l.code, "name": fmt.Sprintf(l.name, a.name), "subtitle": l.subtitle,
-					"privacyPolicyUrl": "https://example.com/" + a.sku + "/privacy",
-				}, "appInfo", info)
-			}
+		for i, a := range demoApps {
+			sd.seedApp(i, a)
 		}
 		return nil
 	}
 	return fmt.Errorf("unknown seed %q", s.opts.Seed)
+}
+
+func (sd seeder) seedApp(n int, a demoApp) {
+	app := sd.add("apps", map[string]any{
+		"name": a.name, "bundleId": a.bundleID, "sku": a.sku, "primaryLocale": "en-US",
+		"isOrEverWasMadeForKids": false, "contentRightsDeclaration": "DOES_NOT_USE_THIRD_PARTY_CONTENT",
+		"streamlinedPurchasingEnabled": true,
+	})
+	sd.add("bundleIds", map[string]any{"identifier": a.bundleID, "name": a.name, "platform": "IOS", "seedId": "A1B2C3D4E5"}, "app", app)
+	locales := demoLocales[:a.locales]
+	live := false
+	for _, v := range a.versions {
+		if v.state == "READY_FOR_DISTRIBUTION" {
+			live = true
+		}
+	}
+	infoStates := []string{"PREPARE_FOR_SUBMISSION"}
+	if live {
+		infoStates = []string{"READY_FOR_DISTRIBUTION", "PREPARE_FOR_SUBMISSION"}
+	}
+	for _, st := range infoStates {
+		info := sd.add("appInfos", map[string]any{"state": st, "appStoreState": appStoreStateFor(st), "appStoreAgeRating": "FOUR_PLUS"}, "app", app)
+		sd.add("ageRatingDeclarations", map[string]any{"violenceCartoonOrFantasy": "NONE", "gambling": false, "unrestrictedWebAccess": false}, "appInfo", info)
+		for _, l := range locales {
+			sd.add("appInfoLocalizations", map[string]any{
+				"locale": l.code, "name": a.name, "subtitle": l.subtitle,
+				"privacyPolicyUrl": "https://example.com/" + a.sku + "/privacy",
+			}, "appInfo", info)
+		}
+	}
+
+	// TestFlight: trains, builds, beta details.
+	trains := map[string]*record{}
+	for _, t := range a.trains {
+		trains[t] = sd.add("preReleaseVersions", map[string]any{"version": t, "platform": "IOS"}, "app", app)
+	}
+	var builds []*record
+	for i := 1; i <= a.builds; i++ {
+		train := a.trains[(i-1)*len(a.trains)/a.builds]
+		uploaded := seedEpoch.Add(-time.Duration(a.builds-i) * 12 * time.Hour)
+		expired := seedEpoch.Sub(uploaded) > 90*24*time.Hour
+		b := sd.add("builds", map[string]any{
+			"version": fmt.Sprint(i), "uploadedDate": stamp(uploaded), "expirationDate": stamp(uploaded.Add(90 * 24 * time.Hour)),
+			"expired": expired, "minOsVersion": "17.0", "processingState": "VALID", "buildAudienceType": "APP_STORE_ELIGIBLE",
+			"usesNonExemptEncryption": false,
+		}, "app", app, "preReleaseVersion", trains[train])
+		external := "READY_FOR_BETA_SUBMISSION"
+		internal := "IN_BETA_TESTING"
+		if expired {
+			external, internal = "EXPIRED", "EXPIRED"
+		} else if i%5 == 0 {
+			external = "BETA_APPROVED"
+		}
+		d := sd.add("buildBetaDetails", map[string]any{"autoNotifyEnabled": true, "internalBuildState": internal, "externalBuildState": external})
+		sd.s.st.link(b, "buildBetaDetail", d)
+		builds = append(builds, b)
+	}
+
+	// Beta groups and testers.
+	internal := sd.add("betaGroups", map[string]any{"name": "Internal Testers", "isInternalGroup": true, "hasAccessToAllBuilds": true,
+		"publicLinkEnabled": false, "feedbackEnabled": true, "createdDate": stamp(seedEpoch.Add(-400 * 24 * time.Hour))}, "app", app)
+	public := sd.add("betaGroups", map[string]any{"name": "Public Beta", "isInternalGroup": false, "hasAccessToAllBuilds": false,
+		"publicLinkEnabled": true, "publicLinkId": fmt.Sprintf("pUbL1nk%d", n), "publicLink": fmt.Sprintf("https://testflight.apple.com/join/pUbL1nk%d", n),
+		"publicLinkLimitEnabled": true, "publicLinkLimit": 1000, "feedbackEnabled": true, "createdDate": stamp(seedEpoch.Add(-200 * 24 * time.Hour))}, "app", app)
+	partners := sd.add("betaGroups", map[string]any{"name": "Design Partners", "isInternalGroup": false, "hasAccessToAllBuilds": false,
+		"publicLinkEnabled": false, "feedbackEnabled": true, "createdDate": stamp(seedEpoch.Add(-100 * 24 * time.Hour))}, "app", app)
+	for i, b := range builds {
+		if i >= len(builds)-10 {
+			sd.s.st.link(public, "builds", b)
+		}
+		if i >= len(builds)-3 {
+			sd.s.st.link(partners, "builds", b)
+		}
+	}
+	firstNames := []string{"Ada", "Grace", "Alan", "Katherine", "Linus", "Margaret", "Dennis", "Barbara", "Ken", "Radia", "Tim", "Frances", "Guido", "Hedy", "Edsger"}
+	lastNames := []string{"Lovelace", "Hopper", "Turing", "Johnson", "Torvalds", "Hamilton", "Ritchie", "Liskov", "Thompson", "Perlman", "Berners-Lee", "Allen", "van Rossum", "Lamarr", "Dijkstra"}
+	testers := 15
+	if n > 0 {
+		testers = 4
+	}
+	for i := range testers {
+		state := []string{"INSTALLED", "ACCEPTED", "INVITED"}[i%3]
+		t := sd.add("betaTesters", map[string]any{
+			"firstName": firstNames[i], "lastName": lastNames[i], "email": fmt.Sprintf("%s.%d@example.com", lowerASCII(firstNames[i]), n),
+			"inviteType": "EMAIL", "state": state,
+		}, "apps", app)
+		group := []*record{internal, public, partners}[i%3]
+		sd.s.st.link(t, "betaGroups", group)
+	}
+	sd.add("betaAppLocalizations", map[string]any{"locale": "en-US", "description": "Help us test " + a.name + ".", "feedbackEmail": "beta@example.com",
+		"marketingUrl": "https://example.com/" + a.sku, "privacyPolicyUrl": "https://example.com/" + a.sku + "/privacy"}, "app", app)
+	sd.add("betaAppReviewDetails", map[string]any{"contactFirstName": "Sam", "contactLastName": "Reviewer", "contactEmail": "review@example.com",
+		"contactPhone": "+1 555 0100", "demoAccountRequired": false}, "app", app)
+
+	// App Store versions with localizations and screenshots.
+	for vi, v := range a.versions {
+		created := seedEpoch.Add(-time.Duration(len(a.versions)-vi) * 30 * 24 * time.Hour)
+		ver := sd.add("appStoreVersions", map[string]any{
+			"platform": v.platform, "versionString": v.version, "appVersionState": v.state, "appStoreState": appStoreStateFor(v.state),
+			"copyright": "2026 Example Labs", "releaseType": v.releaseType, "reviewType": "APP_STORE", "downloadable": true,
+			"createdDate": stamp(created), "usesIdfa": false,
+		}, "app", app)
+		if v.state != "PREPARE_FOR_SUBMISSION" && len(builds) > 0 {
+			sd.s.st.link(ver, "build", builds[min(len(builds)-1, (vi+1)*len(builds)/len(a.versions)-1)])
+		}
+		sd.add("appStoreReviewDetails", map[string]any{"contactFirstName": "Sam", "contactLastName": "Reviewer", "contactEmail": "review@example.com",
+			"contactPhone": "+1 555 0100", "demoAccountRequired": false, "notes": "No login needed."}, "appStoreVersion", ver)
+		for li, l := range locales {
+			loc := sd.add("appStoreVersionLocalizations", map[string]any{
+				"locale": l.code, "description": fmt.Sprintf("%s helps you plan every day. (%s)", a.name, l.code),
+				"keywords": "planner,calendar,focus,habits", "promotionalText": l.promo,
+				"marketingUrl": "https://example.com/" + a.sku, "supportUrl": "https://example.com/" + a.sku + "/support",
+				"whatsNew": "Bug fixes and performance improvements.",
+			}, "appStoreVersion", ver)
+			if !v.screenshots {
+				continue
+			}
+			for _, set := range []struct {
+				displayType string
+				w, h, count int
+			}{{"APP_IPHONE_67", 1290, 2796, 3}, {"APP_IPAD_PRO_3GEN_129", 2048, 2732, 2}} {
+				ss := sd.add("appScreenshotSets", map[string]any{"screenshotDisplayType": set.displayType}, "appStoreVersionLocalization", loc)
+				for k := range set.count {
+					name := fmt.Sprintf("%s_%s_%d.png", l.code, set.displayType, k+1)
+					sd.add("appScreenshots", map[string]any{
+						"fileSize": 480000 + 1000*k + li, "fileName": name,
+						"sourceFileChecksum": fmt.Sprintf("%032x", (n+1)*1000003+vi*10007+li*101+k),
+						"assetToken":         "SandboxSource/demo/" + name, "assetType": "SCREENSHOT",
+						"imageAsset":         map[string]any{"templateUrl": "https://example.com/demo-assets/" + name + "/{w}x{h}bb.{f}", "width": set.w, "height": set.h},
+						"assetDeliveryState": map[string]any{"state": "COMPLETE", "errors": []any{}, "warnings": []any{}},
+					}, "appScreenshotSet", ss)
+				}
+			}
+		}
+		switch v.state {
+		case "READY_FOR_DISTRIBUTION", "WAITING_FOR_REVIEW", "REJECTED":
+			state := map[string]string{"READY_FOR_DISTRIBUTION": "COMPLETE", "WAITING_FOR_REVIEW": "WAITING_FOR_REVIEW", "REJECTED": "UNRESOLVED_ISSUES"}[v.state]
+			itemState := map[string]string{"COMPLETE": "APPROVED", "WAITING_FOR_REVIEW": "READY_FOR_REVIEW", "UNRESOLVED_ISSUES": "REJECTED"}[state]
+			sub := sd.add("reviewSubmissions", map[string]any{"platform": v.platform, "state": state, "submittedDate": stamp(created.Add(48 * time.Hour))}, "app", app)
+			sd.add("reviewSubmissionItems", map[string]any{"state": itemState}, "reviewSubmission", sub, "appStoreVersion", ver)
+		}
+	}
+	if n != 0 {
+		return
+	}
+
+	// Commerce and reviews for the first app.
+	for i, iap := range []struct{ name, product, kind string }{
+		{"100 Focus Coins", "com.example.daybreak.coins100", "CONSUMABLE"},
+		{"Daybreak Pro Unlock", "com.example.daybreak.pro", "NON_CONSUMABLE"},
+		{"Season Pass 2026", "com.example.daybreak.season2026", "NON_RENEWING_SUBSCRIPTION"},
+	} {
+		state := []string{"APPROVED", "APPROVED", "READY_TO_SUBMIT"}[i]
+		p := sd.add("inAppPurchases", map[string]any{"name": iap.name, "productId": iap.product, "inAppPurchaseType": iap.kind,
+			"state": state, "familySharable": false, "contentHosting": false, "reviewNote": "Unlocks content."}, "app", app)
+		for _, l := range locales[:3] {
+			sd.add("inAppPurchaseLocalizations", map[string]any{"locale": l.code, "name": iap.name, "description": iap.name + " (" + l.code + ")"}, "inAppPurchaseV2", p)
+		}
+	}
+	group := sd.add("subscriptionGroups", map[string]any{"referenceName": "Daybreak Plus"}, "app", app)
+	for _, l := range locales[:3] {
+		sd.add("subscriptionGroupLocalizations", map[string]any{"locale": l.code, "name": "Daybreak Plus", "customAppName": "Daybreak"}, "subscriptionGroup", group)
+	}
+	for i, sub := range []struct{ name, product, period string }{
+		{"Daybreak Plus Monthly", "com.example.daybreak.plus.monthly", "ONE_MONTH"},
+		{"Daybreak Plus Yearly", "com.example.daybreak.plus.yearly", "ONE_YEAR"},
+	} {
+		sr := sd.add("subscriptions", map[string]any{"name": sub.name, "productId": sub.product, "subscriptionPeriod": sub.period,
+			"groupLevel": i + 1, "state": "APPROVED", "familySharable": true, "reviewNote": "Auto-renewing."}, "group", group)
+		for _, l := range locales[:3] {
+			sd.add("subscriptionLocalizations", map[string]any{"locale": l.code, "name": sub.name, "description": sub.name + " (" + l.code + ")"}, "subscription", sr)
+		}
+	}
+	territories := []string{"USA", "GBR", "DEU", "FRA", "JPN", "CAN", "AUS", "BRA", "ESP", "ITA"}
+	titles := []string{"Love it", "Useful every day", "Needs dark mode", "Crashes on launch", "Best planner", "Solid", "Too many prompts", "Great update"}
+	for i := range 30 {
+		sd.add("customerReviews", map[string]any{
+			"rating": 5 - i%5, "title": titles[i%len(titles)], "body": fmt.Sprintf("Review %d: %s.", i+1, titles[i%len(titles)]),
+			"reviewerNickname": fmt.Sprintf("planner%03d", i+1), "createdDate": stamp(seedEpoch.Add(-time.Duration(i) * 36 * time.Hour)),
+			"territory": territories[i%len(territories)],
+		}, "app", app)
+	}
+}
+
+func lowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 32
+		}
+	}
+	return string(b)
 }

@@ -138,7 +138,7 @@ func (st *store) insert(typ, id string, attrs map[string]any) *record {
 // /v1/apps/{id}/appInfos and /v1/appInfos/{id}/app agree whichever side was written.
 func (st *store) link(a *record, rel string, b *record) {
 	st.linkOne(a, rel, b.ID)
-	for _, inv := range st.model.inverse(a.Type, rel) {
+	for _, inv := range st.model.inverseTo(a.Type, rel, b.Type) {
 		st.linkOne(b, inv, a.ID)
 	}
 }
@@ -163,7 +163,7 @@ func (st *store) linkOne(a *record, rel, id string) {
 
 func (st *store) unlink(a *record, rel string, b *record) {
 	a.Rels[rel] = slices.DeleteFunc(a.Rels[rel], func(x string) bool { return x == b.ID })
-	for _, inv := range st.model.inverse(a.Type, rel) {
+	for _, inv := range st.model.inverseTo(a.Type, rel, b.Type) {
 		b.Rels[inv] = slices.DeleteFunc(b.Rels[inv], func(x string) bool { return x == a.ID })
 	}
 }

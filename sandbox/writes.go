@@ -432,6 +432,9 @@ func (s *Server) relationship(req *apiRequest, owner *record, rel string) (int, 
 		}
 		targets = append(targets, tgt)
 	}
+	if herr := s.checkRelationshipChange(owner, rel, req.r.Method, targets); herr != nil {
+		return 0, nil, herr
+	}
 	switch req.r.Method {
 	case http.MethodPatch:
 		if r.ToMany && !l.many && len(l.ids) > 0 {
