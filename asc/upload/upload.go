@@ -137,6 +137,15 @@ type Options struct {
 	// PollInitial is the wait before the first poll (default 1s); it grows by half each time
 	// up to PollMax (default 10s) until PollTimeout (default 10m).
 	PollInitial, PollMax, PollTimeout time.Duration
+	// Limiter, when set, bounds the API requests (not the parts) in flight; a sync shares one
+	// between its own reads and every upload so that together they stay under the rate limit.
+	Limiter Limiter
+}
+
+// Limiter admits API requests. Acquire blocks until one may be sent; Release follows each.
+type Limiter interface {
+	Acquire(ctx context.Context) error
+	Release()
 }
 
 // Uploader runs the protocol. It is safe for concurrent use.
@@ -274,7 +283,7 @@ func (u *Uploader) Reserve(ctx context.Context, req Request) (*Asset, error) {
 		Relationships: map[string]asc.Relationship{req.Relationship: {Data: asc.ToOne(req.Parent.Type, req.Parent.ID)}}}}
 	for attempt := 1; ; attempt++ {
 		var doc asc.Document[asc.Resource]
-		_, err := u.api.Do(ctx, http.MethodPost, "/v1/"+req.Type, nil, b, &doc)
+		_, err := u.do(ctx, http.MethodPost, "/v1/"+req.Type, nil, b, &doc)
 		if err == nil {
 			return FromResource(doc.Data)
 		}
@@ -414,7 +423,7 @@ func (u *Uploader) sendPart(ctx context.Context, op Operation, f File) error {
 func (u *Uploader) Commit(ctx context.Context, a *Asset, md5hex string) error {
 	b := body{Data: bodyData{Type: a.Type, ID: a.ID, Attributes: map[string]any{"uploaded": true, "sourceFileChecksum": md5hex}}}
 	var doc asc.Document[asc.Resource]
-	_, err := u.api.Do(ctx, http.MethodPatch, "/v1/"+a.Type+"/"+url.PathEscape(a.ID), nil, b, &doc)
+	_, err := u.do(ctx, http.MethodPatch, "/v1/"+a.Type+"/"+url.PathEscape(a.ID), nil, b, &doc)
 	if err == nil {
 		if got, derr := FromResource(doc.Data); derr == nil && got.ID != "" {
 			*a = *got
@@ -436,7 +445,7 @@ func (u *Uploader) Commit(ctx context.Context, a *Asset, md5hex string) error {
 func (u *Uploader) Get(ctx context.Context, typ, id string) (*Asset, error) {
 	var doc asc.Document[asc.Resource]
 	q := url.Values{"fields[" + typ + "]": {"fileName,fileSize,sourceFileChecksum,assetDeliveryState"}}
-	if _, err := u.api.Do(ctx, http.MethodGet, "/v1/"+typ+"/"+url.PathEscape(id), q, nil, &doc); err != nil {
+	if _, err := u.do(ctx, http.MethodGet, "/v1/"+typ+"/"+url.PathEscape(id), q, nil, &doc); err != nil {
 		return nil, err
 	}
 	return FromResource(doc.Data)
@@ -485,12 +494,27 @@ func NextWait(d, max time.Duration) time.Duration {
 // Delete removes an asset (a FAILED one before uploading it again, or one no longer wanted).
 // An asset already gone counts as deleted.
 func (u *Uploader) Delete(ctx context.Context, typ, id string) error {
-	_, err := u.api.Do(ctx, http.MethodDelete, "/v1/"+typ+"/"+url.PathEscape(id), nil, nil, nil)
+	_, err := u.do(ctx, http.MethodDelete, "/v1/"+typ+"/"+url.PathEscape(id), nil, nil, nil)
 	var er *asc.ErrorResponse
 	if errors.As(err, &er) && er.StatusCode == http.StatusNotFound {
 		return nil
 	}
 	return err
+}
+
+// Do sends one API request through the Uploader's Limiter.
+func (u *Uploader) Do(ctx context.Context, method, path string, query url.Values, body, out any) (*asc.Response, error) {
+	return u.do(ctx, method, path, query, body, out)
+}
+
+func (u *Uploader) do(ctx context.Context, method, path string, query url.Values, body, out any) (*asc.Response, error) {
+	if u.opts.Limiter != nil {
+		if err := u.opts.Limiter.Acquire(ctx); err != nil {
+			return nil, err
+		}
+		defer u.opts.Limiter.Release()
+	}
+	return u.api.Do(ctx, method, path, query, body, out)
 }
 
 func sleepContext(ctx context.Context, d time.Duration) error {

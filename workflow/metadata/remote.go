@@ -367,3 +367,28 @@ func attrString(r asc.Resource, name string) string {
 	}
 	return ""
 }
+
+// Location identifies a version and its localizations, for work that needs only their ids
+// (screenshots).
+type Location struct {
+	AppID, VersionID, VersionString, VersionState string
+	// Localizations maps a locale to its appStoreVersionLocalizations id.
+	Localizations map[string]string
+	Requests      int
+}
+
+// Locate finds the target's version and its localizations: one request, plus one to resolve a
+// bundle id.
+func Locate(ctx context.Context, c *asc.Client, t Target) (*Location, error) {
+	appID, n, err := ResolveApp(ctx, c, t.App)
+	if err != nil {
+		return nil, err
+	}
+	st := &State{AppID: appID, Metadata: New(), VersionLocalizations: map[string]string{}}
+	reqs, err := fetchVersion(ctx, c, t, st)
+	if err != nil {
+		return nil, err
+	}
+	return &Location{AppID: appID, VersionID: st.VersionID, VersionString: st.VersionString, VersionState: st.VersionState,
+		Localizations: st.VersionLocalizations, Requests: n + reqs}, nil
+}

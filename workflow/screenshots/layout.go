@@ -1,0 +1,278 @@
+package screenshots
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/jpeg" // decode JPEG headers for the pixel size
+	_ "image/png"  // decode PNG headers for the pixel size
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/ascend-tools/ascend/workflow/metadata"
+)
+
+// Shot is one screenshot file.
+type Shot struct {
+	Path        string // on disk
+	Rel         string // relative to the screenshots folder, with slashes
+	Name        string // file name, sent to App Store Connect
+	Size        int64
+	MD5         string // hex
+	Width       int
+	Height      int
+	DisplayType string
+}
+
+// Layout is a screenshots folder: per locale, per display type, the shots in upload order.
+type Layout struct {
+	Dir     string
+	Locales map[string]map[string][]Shot
+	// Default holds screenshots/default/, used for every locale without its own folder.
+	Default map[string][]Shot
+}
+
+// LocaleNames returns the locales with a folder, sorted.
+func (l *Layout) LocaleNames() []string {
+	var names []string
+	for n := range l.Locales {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// For returns the sets that apply to locale: its own folder, else default/.
+func (l *Layout) For(locale string) (map[string][]Shot, bool) {
+	if sets, ok := l.Locales[locale]; ok {
+		return sets, true
+	}
+	if l.Default != nil {
+		return l.Default, true
+	}
+	return nil, false
+}
+
+// Count returns the number of shots in the folder, default/ counted once.
+func (l *Layout) Count() int {
+	n := 0
+	for _, sets := range l.Locales {
+		for _, shots := range sets {
+			n += len(shots)
+		}
+	}
+	for _, shots := range l.Default {
+		n += len(shots)
+	}
+	return n
+}
+
+// frameitFiles are what fastlane frameit keeps next to screenshots; they are not uploaded.
+var frameitExt = []string{".strings", ".json"}
+
+// Load scans dir and returns a *metadata.ValidationError listing every problem: unknown locale
+// folders, files that are not screenshots, images whose size fits no display type, and sets
+// with more than ten screenshots.
+func Load(dir string) (*Layout, error) {
+	l, problems, err := Scan(dir)
+	if err != nil {
+		return nil, err
+	}
+	if len(problems) > 0 {
+		return nil, &metadata.ValidationError{Dir: dir, Problems: problems}
+	}
+	return l, nil
+}
+
+// Scan reads the folder: pixel sizes, MD5s and order. Problems are collected, not failed on.
+func Scan(dir string) (*Layout, []metadata.Problem, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, fmt.Errorf("read screenshots folder %s: it does not exist; pass deliver's screenshots folder with --dir", dir)
+		}
+		return nil, nil, fmt.Errorf("read screenshots folder %s: %w", dir, err)
+	}
+	l := &Layout{Dir: dir, Locales: map[string]map[string][]Shot{}}
+	var problems []metadata.Problem
+	for _, e := range entries {
+		name := e.Name()
+		if !e.IsDir() || name == "fonts" {
+			continue // Framefile.json, backgrounds and fonts belong to frameit
+		}
+		if name != metadata.DefaultLocale && !metadata.IsLocale(name) {
+			problems = append(problems, metadata.Problem{Path: name, Message: "unknown locale; use one of Apple's locale codes such as en-US, de-DE, ja, or default"})
+			continue
+		}
+		sets, ps := scanLocale(dir, name)
+		problems = append(problems, ps...)
+		if name == metadata.DefaultLocale {
+			l.Default = sets
+		} else {
+			l.Locales[name] = sets
+		}
+	}
+	return l, problems, nil
+}
+
+func scanLocale(dir, locale string) (map[string][]Shot, []metadata.Problem) {
+	sets := map[string][]Shot{}
+	var problems []metadata.Problem
+	scanFolder := func(sub string, iMessage bool) {
+		rel := locale
+		if sub != "" {
+			rel += "/" + sub
+		}
+		entries, err := os.ReadDir(filepath.Join(dir, filepath.FromSlash(rel)))
+		if err != nil {
+			problems = append(problems, metadata.Problem{Path: rel, Message: err.Error()})
+			return
+		}
+		names := map[string]bool{}
+		for _, e := range entries {
+			names[e.Name()] = true
+		}
+		for _, e := range entries {
+			name := e.Name()
+			if e.IsDir() {
+				if !iMessage && name == "iMessage" {
+					continue
+				}
+				problems = append(problems, metadata.Problem{Path: rel + "/" + name, Message: "unexpected folder"})
+				continue
+			}
+			ext := strings.ToLower(filepath.Ext(name))
+			if name == ".DS_Store" || slices.Contains(frameitExt, ext) {
+				continue
+			}
+			if ext != ".png" && ext != ".jpg" && ext != ".jpeg" {
+				problems = append(problems, metadata.Problem{Path: rel + "/" + name, Message: "not a screenshot; App Store screenshots are .png, .jpg or .jpeg"})
+				continue
+			}
+			// deliver uploads the framed version of a screenshot when frameit made one.
+			base := strings.TrimSuffix(name, filepath.Ext(name))
+			if names[base+"_framed"+filepath.Ext(name)] {
+				continue
+			}
+			shot, msg := readShot(dir, rel+"/"+name, iMessage)
+			if msg != "" {
+				problems = append(problems, metadata.Problem{Path: rel + "/" + name, Message: msg})
+				continue
+			}
+			sets[shot.DisplayType] = append(sets[shot.DisplayType], shot)
+		}
+	}
+	scanFolder("", false)
+	if st, err := os.Stat(filepath.Join(dir, locale, "iMessage")); err == nil && st.IsDir() {
+		scanFolder("iMessage", true)
+	}
+	types := make([]string, 0, len(sets))
+	for t := range sets {
+		types = append(types, t)
+	}
+	slices.Sort(types)
+	for _, t := range types {
+		shots := sets[t]
+		slices.SortFunc(shots, func(a, b Shot) int { return NaturalCompare(a.Name, b.Name) })
+		if len(shots) > MaxPerSet {
+			problems = append(problems, metadata.Problem{Path: locale,
+				Message: fmt.Sprintf("%d screenshots for %s, Apple accepts at most %d per display type; remove %d", len(shots), t, MaxPerSet, len(shots)-MaxPerSet)})
+		}
+	}
+	return sets, problems
+}
+
+func readShot(dir, rel string, iMessage bool) (Shot, string) {
+	path := filepath.Join(dir, filepath.FromSlash(rel))
+	f, err := os.Open(path)
+	if err != nil {
+		return Shot{}, err.Error()
+	}
+	defer f.Close()
+	cfg, _, err := image.DecodeConfig(f)
+	if err != nil {
+		return Shot{}, "not a readable PNG or JPEG image: " + err.Error()
+	}
+	name := filepath.Base(path)
+	typ, ok := DisplayType(cfg.Width, cfg.Height, name, iMessage)
+	if !ok {
+		where := "App Store"
+		if iMessage {
+			where = "iMessage"
+		}
+		return Shot{}, fmt.Sprintf("%dx%d pixels fits no %s display type; use one of Apple's screenshot sizes, %s", cfg.Width, cfg.Height, where, sizeHint())
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return Shot{}, err.Error()
+	}
+	h := md5.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return Shot{}, err.Error()
+	}
+	return Shot{Path: path, Rel: rel, Name: name, Size: n, MD5: hex.EncodeToString(h.Sum(nil)),
+		Width: cfg.Width, Height: cfg.Height, DisplayType: typ}, ""
+}
+
+// NaturalCompare orders file names as people do: digit runs by value ("2.png" before
+// "10.png"), letters without regard to case, ties broken by the plain byte order.
+func NaturalCompare(a, b string) int {
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		ca, cb := a[i], b[j]
+		if isDigit(ca) && isDigit(cb) {
+			si := i
+			for i < len(a) && isDigit(a[i]) {
+				i++
+			}
+			sj := j
+			for j < len(b) && isDigit(b[j]) {
+				j++
+			}
+			na := strings.TrimLeft(a[si:i], "0")
+			nb := strings.TrimLeft(b[sj:j], "0")
+			if len(na) != len(nb) {
+				return cmpInt(len(na), len(nb))
+			}
+			if c := strings.Compare(na, nb); c != 0 {
+				return c
+			}
+			continue
+		}
+		la, lb := lower(ca), lower(cb)
+		if la != lb {
+			return cmpInt(int(la), int(lb))
+		}
+		i++
+		j++
+	}
+	if c := cmpInt(len(a)-i, len(b)-j); c != 0 {
+		return c
+	}
+	return strings.Compare(a, b)
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func lower(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+func cmpInt(a, b int) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

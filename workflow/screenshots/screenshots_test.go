@@ -1,0 +1,417 @@
+package screenshots_test
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ascend-tools/ascend/asc"
+	"github.com/ascend-tools/ascend/workflow/internal/fakeasc"
+	"github.com/ascend-tools/ascend/workflow/metadata"
+	"github.com/ascend-tools/ascend/workflow/screenshots"
+)
+
+// writePNG writes a w x h PNG whose content depends on seed, so different seeds differ in MD5.
+func writePNG(t testing.TB, path string, w, h int, seed int) {
+	t.Helper()
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.Set(x, y, color.NRGBA{uint8(seed), uint8(x * seed), uint8(y + seed), 255})
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDisplayType(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		w, h     int
+		name     string
+		iMessage bool
+		want     string
+	}{
+		{1320, 2868, "1.png", false, "APP_IPHONE_67"},
+		{2868, 1320, "1.png", false, "APP_IPHONE_67"},
+		{1242, 2688, "1.png", false, "APP_IPHONE_65"},
+		{1242, 2208, "1.png", false, "APP_IPHONE_55"},
+		{2048, 2732, "1.png", false, "APP_IPAD_PRO_129"},
+		{2048, 2732, "iPad Pro (12.9-inch) (3rd generation)-01.png", false, "APP_IPAD_PRO_3GEN_129"},
+		{2064, 2752, "1.png", false, "APP_IPAD_PRO_3GEN_129"},
+		{2880, 1800, "1.png", false, "APP_DESKTOP"},
+		{368, 448, "1.png", false, "APP_WATCH_SERIES_4"},
+		{1242, 2688, "1.png", true, "IMESSAGE_APP_IPHONE_65"},
+		{1000, 1000, "1.png", false, ""},
+		{368, 448, "1.png", true, ""},
+	}
+	for _, tt := range tests {
+		got, ok := screenshots.DisplayType(tt.w, tt.h, tt.name, tt.iMessage)
+		if got != tt.want || ok != (tt.want != "") {
+			t.Errorf("DisplayType(%d, %d, %q, %v) = %q, %v; want %q", tt.w, tt.h, tt.name, tt.iMessage, got, ok, tt.want)
+		}
+	}
+}
+
+func TestNaturalOrder(t *testing.T) {
+	t.Parallel()
+	names := []string{"10_home.png", "2_home.png", "1_home.png", "Screen 1.png", "screen 02.png", "a.png", "B.png"}
+	slices.SortFunc(names, screenshots.NaturalCompare)
+	want := []string{"1_home.png", "2_home.png", "10_home.png", "a.png", "B.png", "Screen 1.png", "screen 02.png"}
+	if !slices.Equal(names, want) {
+		t.Errorf("order = %q, want %q", names, want)
+	}
+}
+
+func TestScanProblems(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writePNG(t, filepath.Join(dir, "en-US", "1.png"), 368, 448, 1)
+	writePNG(t, filepath.Join(dir, "en-US", "odd.png"), 500, 500, 2)
+	os.WriteFile(filepath.Join(dir, "en-US", "notes.txt"), []byte("x"), 0o644)
+	os.WriteFile(filepath.Join(dir, "en-US", "title.strings"), []byte("x"), 0o644) // frameit's, ignored
+	for i := range 11 {
+		writePNG(t, filepath.Join(dir, "de-DE", fmt.Sprintf("%d.png", i)), 368, 448, i+10)
+	}
+	writePNG(t, filepath.Join(dir, "english", "1.png"), 368, 448, 3)
+	os.WriteFile(filepath.Join(dir, "Framefile.json"), []byte("{}"), 0o644)
+
+	_, err := screenshots.Load(dir)
+	var ve *metadata.ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("Load = %v, want a validation error", err)
+	}
+	var paths []string
+	for _, p := range ve.Problems {
+		paths = append(paths, p.Path)
+	}
+	slices.Sort(paths)
+	want := []string{"de-DE", "en-US/notes.txt", "en-US/odd.png", "english"}
+	if !slices.Equal(paths, want) {
+		t.Errorf("problems at %q, want %q (%v)", paths, want, err)
+	}
+}
+
+type env struct {
+	fake    *fakeasc.Server
+	c       *asc.Client
+	version string
+	locs    map[string]string
+	dir     string
+}
+
+// newEnv seeds an app whose version 2.0 has the given locales, and an empty screenshots dir.
+func newEnv(t *testing.T, locales ...string) *env {
+	t.Helper()
+	fake := fakeasc.New()
+	t.Cleanup(fake.Close)
+	fake.PartSize = 20_000
+	app := fake.Add("apps", map[string]any{"bundleId": "com.example.shots"}, nil)
+	v := fake.Add("appStoreVersions", map[string]any{"platform": "IOS", "versionString": "2.0", "appVersionState": "PREPARE_FOR_SUBMISSION"}, map[string]string{"app": app.ID})
+	e := &env{fake: fake, version: v.ID, locs: map[string]string{}, dir: t.TempDir()}
+	for _, l := range locales {
+		e.locs[l] = fake.Add("appStoreVersionLocalizations", map[string]any{"locale": l}, map[string]string{"appStoreVersion": v.ID}).ID
+	}
+	c, err := asc.NewClient(asc.WithBaseURL(fake.URL), asc.WithRateBudget(asc.NewRateBudget()),
+		asc.WithRetryPolicy(asc.RetryPolicy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.c = c
+	return e
+}
+
+var fastPoll = screenshots.Options{PollInitial: 5 * time.Millisecond, PollMax: 20 * time.Millisecond, PollTimeout: 10 * time.Second}
+
+func (e *env) sync(t *testing.T) (*screenshots.Plan, screenshots.Result, error) {
+	t.Helper()
+	l, err := screenshots.Load(e.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return screenshots.Sync(t.Context(), e.c, metadata.Target{App: "com.example.shots"}, l, fastPoll)
+}
+
+// remote returns, per locale and display type, the file names in the set's order, with their
+// states; it fails on duplicates.
+func (e *env) remote(t *testing.T) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for locale, id := range e.locs {
+		loc := e.fake.Get("appStoreVersionLocalizations", id)
+		for _, setID := range loc.Rels["appScreenshotSets"] {
+			set := e.fake.Get("appScreenshotSets", setID)
+			key := locale + " " + set.Attrs["screenshotDisplayType"].(string)
+			for _, shotID := range set.Rels["appScreenshots"] {
+				shot := e.fake.Get("appScreenshots", shotID)
+				st := shot.Attrs["assetDeliveryState"].(map[string]any)["state"].(string)
+				name := shot.Attrs["fileName"].(string)
+				if st != "COMPLETE" {
+					name += " " + st
+				}
+				out[key] = append(out[key], name)
+			}
+		}
+	}
+	return out
+}
+
+func (e *env) local(t *testing.T) map[string][]string {
+	t.Helper()
+	l, err := screenshots.Load(e.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]string{}
+	for _, locale := range l.LocaleNames() {
+		for typ, shots := range l.Locales[locale] {
+			for _, s := range shots {
+				out[locale+" "+typ] = append(out[locale+" "+typ], s.Name)
+			}
+		}
+	}
+	return out
+}
+
+func equalMaps(a, b map[string][]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if !slices.Equal(v, b[k]) {
+			return false
+		}
+	}
+	return true
+}
+
+func TestSyncFromEmptyThenIdempotent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "en-US", "de-DE", "ja")
+	seed := 1
+	for _, l := range []string{"en-US", "de-DE", "ja"} {
+		for i := 1; i <= 3; i++ {
+			writePNG(t, filepath.Join(e.dir, l, fmt.Sprintf("%d_shot.png", i)), 368, 448, seed)
+			seed++
+		}
+		writePNG(t, filepath.Join(e.dir, l, "10_shot.png"), 368, 448, seed) // natural order: last
+		seed++
+		writePNG(t, filepath.Join(e.dir, l, "ipad.png"), 1668, 2224, seed)
+		seed++
+	}
+	_, res, err := e.sync(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Uploaded != 15 || res.SetsCreated != 6 || res.Reordered != 0 {
+		t.Errorf("result = %+v, want 15 uploads into 6 new sets, no reorder", res)
+	}
+	if got, want := e.remote(t), e.local(t); !equalMaps(got, want) {
+		t.Errorf("remote = %v\nwant %v", got, want)
+	}
+	if e.fake.AuthOnUp != 0 {
+		t.Errorf("%d upload parts carried an Authorization header", e.fake.AuthOnUp)
+	}
+
+	before := e.fake.Writes()
+	plan, res2, err := e.sync(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.fake.Writes() != before || res2.Uploaded != 0 || res2.Kept != 15 {
+		t.Errorf("second sync wrote %d requests (result %+v)", e.fake.Writes()-before, res2)
+	}
+	// Reads of a re-run: the version, and one list per locale.
+	if plan.Requests != 1+1+3 {
+		t.Errorf("planning reads = %d, want 5", plan.Requests)
+	}
+}
+
+func TestSyncChangesDeletesReorders(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "en-US", "fr-FR")
+	for i := 1; i <= 4; i++ {
+		writePNG(t, filepath.Join(e.dir, "en-US", fmt.Sprintf("%d.png", i)), 368, 448, i)
+		writePNG(t, filepath.Join(e.dir, "fr-FR", fmt.Sprintf("%d.png", i)), 368, 448, 10+i)
+	}
+	writePNG(t, filepath.Join(e.dir, "fr-FR", "ipad.png"), 1668, 2224, 50)
+	if _, _, err := e.sync(t); err != nil {
+		t.Fatal(err)
+	}
+	// en-US: change 2.png, remove 3.png, swap the order of 1 and 4 by renaming.
+	writePNG(t, filepath.Join(e.dir, "en-US", "2.png"), 368, 448, 99)
+	os.Remove(filepath.Join(e.dir, "en-US", "3.png"))
+	os.Rename(filepath.Join(e.dir, "en-US", "1.png"), filepath.Join(e.dir, "en-US", "9.png"))
+	// fr-FR: the iPad screenshots go away entirely.
+	os.Remove(filepath.Join(e.dir, "fr-FR", "ipad.png"))
+
+	before := e.fake.Counts()
+	_, res, err := e.sync(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := e.fake.Counts()
+	if res.Uploaded != 1 || res.Deleted != 3 || res.SetsDeleted != 1 || res.Reordered != 1 {
+		t.Errorf("result = %+v, want 1 upload, 3 deletions (one with its set), 1 reorder", res)
+	}
+	if got := after["POST"] - before["POST"]; got != 1 {
+		t.Errorf("POSTs = %d, want 1", got)
+	}
+	// The renamed file was not uploaded again: 9.png matches the old 1.png by MD5, so
+	// App Store Connect still calls it 1.png, now in last place.
+	want := e.local(t)
+	want["en-US APP_WATCH_SERIES_4"] = []string{"2.png", "4.png", "1.png"}
+	if got := e.remote(t); !equalMaps(got, want) {
+		t.Errorf("remote = %v\nwant %v", got, want)
+	}
+}
+
+func TestSyncRetriesFailedProcessing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "en-US")
+	e.fake.FailProcessing = func(name string, attempt int) bool { return name == "2.png" && attempt == 1 }
+	for i := 1; i <= 3; i++ {
+		writePNG(t, filepath.Join(e.dir, "en-US", fmt.Sprintf("%d.png", i)), 368, 448, i)
+	}
+	_, res, err := e.sync(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Retried != 1 || res.Reordered != 1 {
+		t.Errorf("result = %+v, want one retry and a reorder", res)
+	}
+	if got, want := e.remote(t), e.local(t); !equalMaps(got, want) {
+		t.Errorf("remote = %v\nwant %v", got, want)
+	}
+}
+
+func TestSyncValidationWritesNothing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "en-US")
+	writePNG(t, filepath.Join(e.dir, "en-US", "1.png"), 368, 448, 1)
+	writePNG(t, filepath.Join(e.dir, "pt-BR", "1.png"), 368, 448, 2) // no such localization
+	l, err := screenshots.Load(e.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = screenshots.Sync(t.Context(), e.c, metadata.Target{App: "com.example.shots"}, l, fastPoll)
+	var ve *metadata.ValidationError
+	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "pt-BR") {
+		t.Fatalf("err = %v, want a validation error naming pt-BR", err)
+	}
+	if e.fake.Writes() != 0 {
+		t.Errorf("writes = %d, want none", e.fake.Writes())
+	}
+}
+
+// TestSyncConvergesUnderFaults injects failures (before and after the change, and dropped
+// connections) into a share of every kind of request. Runs end with an error or not; after
+// the faults stop, one more run converges, the next writes nothing, and there are no
+// duplicates.
+func TestSyncConvergesUnderFaults(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		fault fakeasc.Fault
+		every int64
+	}{
+		{"500 before", fakeasc.FailBefore, 3},
+		{"500 after", fakeasc.FailAfter, 4},
+		{"dropped after", fakeasc.DropAfter, 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, "en-US", "de-DE")
+			for _, l := range []string{"en-US", "de-DE"} {
+				for i := 1; i <= 4; i++ {
+					writePNG(t, filepath.Join(e.dir, l, fmt.Sprintf("%d.png", i)), 368, 448, i+len(l)*10)
+				}
+			}
+			var n atomic.Int64
+			e.fake.Fault = func(r *http.Request) fakeasc.Fault {
+				if r.Method != http.MethodGet && n.Add(1)%tt.every == 0 {
+					return tt.fault
+				}
+				return fakeasc.None
+			}
+			var lastErr error
+			for range 3 {
+				if _, _, lastErr = e.sync(t); lastErr == nil {
+					break
+				}
+			}
+			t.Logf("last run under faults: %v", lastErr)
+			e.fake.Fault = nil
+			if _, _, err := e.sync(t); err != nil {
+				t.Fatal(err)
+			}
+			before := e.fake.Writes()
+			if _, _, err := e.sync(t); err != nil {
+				t.Fatal(err)
+			}
+			if e.fake.Writes() != before {
+				t.Errorf("a run after convergence wrote %d requests", e.fake.Writes()-before)
+			}
+			if got, want := e.remote(t), e.local(t); !equalMaps(got, want) {
+				t.Errorf("remote = %v\nwant %v", got, want)
+			}
+			// No orphans: every stored screenshot belongs to a set's list.
+			if got := len(e.fake.All("appScreenshots")); got != 8 {
+				t.Errorf("%d screenshots stored, want 8", got)
+			}
+		})
+	}
+}
+
+// TestResumeReusesReservation: a run killed after reserving leaves AWAITING_UPLOAD
+// screenshots; the next run sends their parts instead of reserving again.
+func TestResumeReusesReservation(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "en-US")
+	for i := 1; i <= 2; i++ {
+		writePNG(t, filepath.Join(e.dir, "en-US", fmt.Sprintf("%d.png", i)), 368, 448, i)
+	}
+	// Simulate the killed run: the set and one reservation exist.
+	st, _ := os.Stat(filepath.Join(e.dir, "en-US", "1.png"))
+	set := e.fake.Add("appScreenshotSets", map[string]any{"screenshotDisplayType": "APP_WATCH_SERIES_4"}, map[string]string{"appStoreVersionLocalization": e.locs["en-US"]})
+	reserve := fmt.Sprintf(`{"data":{"type":"appScreenshots","attributes":{"fileName":"1.png","fileSize":%d},"relationships":{"appScreenshotSet":{"data":{"type":"appScreenshotSets","id":"%s"}}}}}`, st.Size(), set.ID)
+	resp, err := http.Post(e.fake.URL+"/v1/appScreenshots", "application/json", strings.NewReader(reserve))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	before := e.fake.Counts()["POST"]
+	_, res, err := e.sync(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e.fake.Counts()["POST"] - before; got != 1 {
+		t.Errorf("POSTs = %d, want 1 (only 2.png reserved)", got)
+	}
+	if res.Uploaded != 2 || len(e.fake.All("appScreenshots")) != 2 {
+		t.Errorf("result %+v, %d screenshots stored", res, len(e.fake.All("appScreenshots")))
+	}
+	if got, want := e.remote(t), e.local(t); !equalMaps(got, want) {
+		t.Errorf("remote = %v\nwant %v", got, want)
+	}
+}

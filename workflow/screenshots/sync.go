@@ -1,0 +1,794 @@
+package screenshots
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/ascend-tools/ascend/asc"
+	"github.com/ascend-tools/ascend/asc/upload"
+	"github.com/ascend-tools/ascend/workflow/internal/pace"
+	"github.com/ascend-tools/ascend/workflow/metadata"
+)
+
+// Options tune a sync. Zero values take the defaults.
+type Options struct {
+	// HTTPClient sends the upload parts to their presigned URLs; it must not add the API
+	// token (nil: a plain client).
+	HTTPClient *http.Client
+	// Concurrency is the most API requests in flight (default 8); it halves on rate-limit
+	// holds and grows back slowly.
+	Concurrency int
+	// PartConcurrency is the most upload parts in flight (default 16).
+	PartConcurrency int
+	// PollInitial, PollMax and PollTimeout tune the wait for processing (see upload.Options).
+	PollInitial, PollMax, PollTimeout time.Duration
+	// MaxRetries is how often a screenshot whose processing FAILED is deleted and uploaded
+	// again (default 2).
+	MaxRetries int
+	// DryRun plans without writing.
+	DryRun bool
+	// Progress, when set, receives events from several goroutines.
+	Progress func(Event)
+}
+
+// EventKind says what happened.
+type EventKind string
+
+const (
+	EventPlanned   EventKind = "planned"   // Total is the number of steps for the locale
+	EventUploaded  EventKind = "uploaded"  // a file was sent and committed
+	EventProcessed EventKind = "processed" // App Store Connect finished processing it
+	EventDeleted   EventKind = "deleted"
+	EventReordered EventKind = "reordered"
+	EventRetry     EventKind = "retry" // processing failed; deleting and uploading again
+	EventFailed    EventKind = "failed"
+)
+
+// Event reports progress for one locale.
+type Event struct {
+	Locale      string
+	DisplayType string
+	Kind        EventKind
+	File        string
+	Total       int
+	Err         error
+}
+
+// remoteShot is a screenshot App Store Connect has.
+type remoteShot struct {
+	asset *upload.Asset
+}
+
+func (r remoteShot) id() string    { return r.asset.ID }
+func (r remoteShot) state() string { return r.asset.State() }
+
+type remoteSet struct {
+	ID          string
+	DisplayType string
+	Shots       []remoteShot // in the set's order
+}
+
+// SetPlan is the work for one screenshot set.
+type SetPlan struct {
+	Locale         string
+	LocalizationID string
+	DisplayType    string
+	SetID          string // "" when the set must be created
+	Local          []Shot
+	// Match[i] is the remote screenshot kept for Local[i], or nil when it must be uploaded;
+	// Reuse[i] is a reservation of the same file left AWAITING_UPLOAD by an interrupted run.
+	Match     []*remoteShot
+	Reuse     []*remoteShot
+	Delete    []remoteShot
+	DeleteSet bool // the folder has no screenshots of this display type
+	order     []string
+	pending   []remoteShot // kept screenshots still processing
+}
+
+// Uploads returns the files to send.
+func (p *SetPlan) Uploads() []Shot {
+	var out []Shot
+	for i, m := range p.Match {
+		if m == nil {
+			out = append(out, p.Local[i])
+		}
+	}
+	return out
+}
+
+// Plan is the work of a sync.
+type Plan struct {
+	Location *metadata.Location
+	Sets     []*SetPlan
+	Problems []metadata.Problem
+	Requests int // reads made to plan
+}
+
+// Totals counts the planned uploads, deletions and whole sets to delete.
+func (p *Plan) Totals() (uploads, deletes, setDeletes int) {
+	for _, s := range p.Sets {
+		uploads += len(s.Uploads())
+		deletes += len(s.Delete)
+		if s.DeleteSet {
+			setDeletes++
+		}
+	}
+	return
+}
+
+// Result counts what a sync did.
+type Result struct {
+	Uploaded, Deleted, SetsCreated, SetsDeleted, Reordered, Retried, Kept int
+}
+
+type syncer struct {
+	c       *asc.Client
+	up      *upload.Uploader
+	opts    Options
+	mu      sync.Mutex
+	res     Result
+	limiter upload.Limiter
+}
+
+func newSyncer(c *asc.Client, opts Options) *syncer {
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 8
+	}
+	if opts.PartConcurrency <= 0 {
+		opts.PartConcurrency = 16
+	}
+	if opts.MaxRetries <= 0 {
+		opts.MaxRetries = 2
+	}
+	lim := pace.New(c.RateBudget(), opts.Concurrency, opts.Concurrency)
+	up := upload.New(c, opts.HTTPClient, upload.Options{PartConcurrency: opts.PartConcurrency,
+		PollInitial: opts.PollInitial, PollMax: opts.PollMax, PollTimeout: opts.PollTimeout, Limiter: lim})
+	return &syncer{c: c, up: up, opts: opts, limiter: lim}
+}
+
+func (s *syncer) emit(e Event) {
+	if s.opts.Progress != nil {
+		s.opts.Progress(e)
+	}
+}
+
+// Prepare validates the folder, reads what App Store Connect has for every locale concerned
+// and plans the sync. It writes nothing; a problem returns a *metadata.ValidationError before
+// any write.
+func Prepare(ctx context.Context, c *asc.Client, t metadata.Target, l *Layout, opts Options) (*Plan, error) {
+	return newSyncer(c, opts).prepare(ctx, t, l)
+}
+
+func (s *syncer) prepare(ctx context.Context, t metadata.Target, l *Layout) (*Plan, error) {
+	loc, err := metadata.Locate(ctx, s.c, t)
+	if err != nil {
+		return nil, err
+	}
+	p := &Plan{Location: loc, Requests: loc.Requests}
+	locales := l.LocaleNames()
+	if l.Default != nil {
+		for locale := range loc.Localizations {
+			if _, own := l.Locales[locale]; !own {
+				locales = append(locales, locale)
+			}
+		}
+		slices.Sort(locales)
+	}
+	for _, locale := range locales {
+		if _, ok := loc.Localizations[locale]; !ok {
+			p.Problems = append(p.Problems, metadata.Problem{Path: locale,
+				Message: fmt.Sprintf("version %s has no %s localization; add it first (ascend metadata push) or remove the folder", loc.VersionString, locale)})
+		}
+	}
+	if len(p.Problems) > 0 {
+		return p, &metadata.ValidationError{Dir: l.Dir, Problems: p.Problems}
+	}
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	for _, locale := range locales {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sets, err := s.readSets(ctx, loc.Localizations[locale])
+			mu.Lock()
+			defer mu.Unlock()
+			p.Requests++
+			if err != nil {
+				errs = append(errs, fmt.Errorf("read %s screenshot sets: %w", locale, err))
+				return
+			}
+			local, _ := l.For(locale)
+			p.Sets = append(p.Sets, planLocale(locale, loc.Localizations[locale], local, sets)...)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(p.Sets, func(a, b *SetPlan) int {
+		if a.Locale != b.Locale {
+			return NaturalCompare(a.Locale, b.Locale)
+		}
+		return NaturalCompare(a.DisplayType, b.DisplayType)
+	})
+	return p, nil
+}
+
+var shotFields = "fileName,fileSize,sourceFileChecksum,assetDeliveryState,uploadOperations"
+
+// readSets lists a localization's screenshot sets with their screenshots in one request.
+func (s *syncer) readSets(ctx context.Context, localizationID string) ([]remoteSet, error) {
+	q := url.Values{
+		"include":                   {"appScreenshots"},
+		"limit":                     {"50"},
+		"limit[appScreenshots]":     {"50"},
+		"fields[appScreenshotSets]": {"screenshotDisplayType,appScreenshots"},
+		"fields[appScreenshots]":    {shotFields},
+	}
+	var doc asc.ListDocument[asc.Resource]
+	if _, err := s.up.Do(ctx, http.MethodGet, "/v1/appStoreVersionLocalizations/"+url.PathEscape(localizationID)+"/appScreenshotSets", q, nil, &doc); err != nil {
+		return nil, err
+	}
+	shots := map[string]*upload.Asset{}
+	for _, r := range doc.Included {
+		if r.Type != "appScreenshots" {
+			continue
+		}
+		a, err := upload.FromResource(r)
+		if err != nil {
+			return nil, err
+		}
+		shots[a.ID] = a
+	}
+	var sets []remoteSet
+	for _, r := range doc.Data {
+		var attrs struct {
+			ScreenshotDisplayType string `json:"screenshotDisplayType"`
+		}
+		if err := r.DecodeAttributes(&attrs); err != nil {
+			return nil, err
+		}
+		set := remoteSet{ID: r.ID, DisplayType: attrs.ScreenshotDisplayType}
+		rel := r.Relationships["appScreenshots"]
+		ids := rel.Data.IDs()
+		complete := rel.Data.Present
+		for _, id := range ids {
+			a, ok := shots[id.ID]
+			if !ok {
+				complete = false
+				break
+			}
+			set.Shots = append(set.Shots, remoteShot{asset: a})
+		}
+		if !complete || len(ids) >= 50 {
+			// The included linkage was missing or capped: list the set's screenshots.
+			list, err := s.listShots(ctx, r.ID)
+			if err != nil {
+				return nil, err
+			}
+			set.Shots = list
+		}
+		sets = append(sets, set)
+	}
+	return sets, nil
+}
+
+func (s *syncer) listShots(ctx context.Context, setID string) ([]remoteShot, error) {
+	var doc asc.ListDocument[asc.Resource]
+	q := url.Values{"limit": {"200"}, "fields[appScreenshots]": {shotFields}}
+	if _, err := s.up.Do(ctx, http.MethodGet, "/v1/appScreenshotSets/"+url.PathEscape(setID)+"/appScreenshots", q, nil, &doc); err != nil {
+		return nil, err
+	}
+	var out []remoteShot
+	for _, r := range doc.Data {
+		a, err := upload.FromResource(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, remoteShot{asset: a})
+	}
+	return out, nil
+}
+
+// planLocale matches the folder's sets with App Store Connect's by MD5.
+func planLocale(locale, localizationID string, local map[string][]Shot, remote []remoteSet) []*SetPlan {
+	var plans []*SetPlan
+	byType := map[string]*remoteSet{}
+	for i := range remote {
+		byType[remote[i].DisplayType] = &remote[i]
+	}
+	for typ, shots := range local {
+		p := &SetPlan{Locale: locale, LocalizationID: localizationID, DisplayType: typ, Local: shots,
+			Match: make([]*remoteShot, len(shots)), Reuse: make([]*remoteShot, len(shots))}
+		rs := byType[typ]
+		used := map[string]bool{}
+		if rs != nil {
+			p.SetID = rs.ID
+			for i, shot := range shots {
+				for j := range rs.Shots {
+					r := &rs.Shots[j]
+					st := r.state()
+					if !used[r.id()] && r.asset.Attributes.SourceFileChecksum == shot.MD5 && (st == upload.Complete || st == upload.UploadComplete) {
+						used[r.id()] = true
+						p.Match[i] = r
+						if st == upload.UploadComplete {
+							p.pending = append(p.pending, *r)
+						}
+						break
+					}
+				}
+			}
+			for i, shot := range shots {
+				if p.Match[i] != nil {
+					continue
+				}
+				for j := range rs.Shots {
+					r := &rs.Shots[j]
+					a := r.asset.Attributes
+					if !used[r.id()] && r.state() == upload.AwaitingUpload && a.FileName == shot.Name && a.FileSize == shot.Size && len(a.UploadOperations) > 0 {
+						used[r.id()] = true
+						p.Reuse[i] = r
+						break
+					}
+				}
+			}
+			for _, r := range rs.Shots {
+				if !used[r.id()] {
+					p.Delete = append(p.Delete, r)
+				}
+				p.order = append(p.order, r.id())
+			}
+		}
+		plans = append(plans, p)
+	}
+	for _, rs := range remote {
+		if _, ok := local[rs.DisplayType]; !ok {
+			plans = append(plans, &SetPlan{Locale: locale, LocalizationID: localizationID, DisplayType: rs.DisplayType,
+				SetID: rs.ID, DeleteSet: true, Delete: rs.Shots})
+		}
+	}
+	return plans
+}
+
+// Changed reports whether the set needs any write (reordering is decided while syncing).
+func (p *SetPlan) Changed() bool {
+	return p.SetID == "" || p.DeleteSet || len(p.Delete) > 0 || len(p.Uploads()) > 0 || !p.inOrder()
+}
+
+// inOrder reports whether the kept screenshots already stand in the folder's order.
+func (p *SetPlan) inOrder() bool {
+	var want []string
+	for _, m := range p.Match {
+		if m == nil {
+			return true // uploads change the order anyway; decided after them
+		}
+		want = append(want, m.id())
+	}
+	return slices.Equal(want, p.order)
+}
+
+// Sync makes App Store Connect's screenshots match the folder: it validates, plans, deletes
+// what the folder no longer has, uploads what App Store Connect lacks (sets in parallel, parts
+// in parallel), reorders, and waits for processing by polling only the sets it changed. A
+// second run after success writes nothing.
+func Sync(ctx context.Context, c *asc.Client, t metadata.Target, l *Layout, opts Options) (*Plan, Result, error) {
+	s := newSyncer(c, opts)
+	p, err := s.prepare(ctx, t, l)
+	if err != nil || opts.DryRun {
+		return p, Result{}, err
+	}
+	err = s.apply(ctx, p)
+	return p, s.res, err
+}
+
+// Apply carries out a plan made by Prepare.
+func Apply(ctx context.Context, c *asc.Client, p *Plan, opts Options) (Result, error) {
+	s := newSyncer(c, opts)
+	err := s.apply(ctx, p)
+	return s.res, err
+}
+
+func (s *syncer) apply(ctx context.Context, p *Plan) error {
+	perLocale := map[string]int{}
+	for _, sp := range p.Sets {
+		perLocale[sp.Locale] += len(sp.Uploads()) + len(sp.Delete)
+	}
+	for locale, n := range perLocale {
+		s.emit(Event{Locale: locale, Kind: EventPlanned, Total: n})
+	}
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	for _, sp := range p.Sets {
+		if !sp.Changed() && len(sp.pending) == 0 {
+			s.count(func(r *Result) { r.Kept += len(sp.Local) })
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.syncSet(ctx, sp); err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("%s %s: %w", sp.Locale, sp.DisplayType, err))
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (s *syncer) count(f func(*Result)) {
+	s.mu.Lock()
+	f(&s.res)
+	s.mu.Unlock()
+}
+
+// syncSet does one set's work: delete, create the set, upload in order, await, retry
+// failures, reorder.
+func (s *syncer) syncSet(ctx context.Context, sp *SetPlan) error {
+	if sp.DeleteSet {
+		if err := s.deleteSet(ctx, sp.SetID); err != nil {
+			return err
+		}
+		s.count(func(r *Result) { r.SetsDeleted++; r.Deleted += len(sp.Delete) })
+		for _, d := range sp.Delete {
+			s.emit(Event{Locale: sp.Locale, DisplayType: sp.DisplayType, Kind: EventDeleted, File: d.asset.Attributes.FileName})
+		}
+		return nil
+	}
+	// Deletions first: a set holds at most ten screenshots.
+	if err := s.parallel(ctx, len(sp.Delete), func(i int) error {
+		d := sp.Delete[i]
+		if err := s.up.Delete(ctx, "appScreenshots", d.id()); err != nil {
+			return fmt.Errorf("delete %s: %w", d.asset.Attributes.FileName, err)
+		}
+		s.count(func(r *Result) { r.Deleted++ })
+		s.emit(Event{Locale: sp.Locale, DisplayType: sp.DisplayType, Kind: EventDeleted, File: d.asset.Attributes.FileName})
+		return nil
+	}); err != nil {
+		return err
+	}
+	order := slices.DeleteFunc(slices.Clone(sp.order), func(id string) bool {
+		return slices.ContainsFunc(sp.Delete, func(d remoteShot) bool { return d.id() == id })
+	})
+	if sp.SetID == "" {
+		id, err := s.createSet(ctx, sp)
+		if err != nil {
+			return err
+		}
+		sp.SetID = id
+		s.count(func(r *Result) { r.SetsCreated++ })
+	}
+	s.count(func(r *Result) { r.Kept += len(sp.Local) - len(sp.Uploads()) })
+
+	// Reserve in the folder's order, one after the other, so the set's order comes out right;
+	// each file's parts and commit proceed in parallel with the next reservations.
+	ids := make([]string, len(sp.Local))
+	for i, m := range sp.Match {
+		if m != nil {
+			ids[i] = m.id()
+		}
+	}
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		errs    []error
+		pending = slices.Clone(sp.pending)
+	)
+	for i, shot := range sp.Local {
+		if sp.Match[i] != nil {
+			continue
+		}
+		var reuse *upload.Asset
+		if sp.Reuse[i] != nil {
+			reuse = sp.Reuse[i].asset
+		}
+		a, err := s.reserve(ctx, sp.SetID, shot, reuse)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		ids[i] = a.ID
+		if !slices.Contains(order, a.ID) {
+			order = append(order, a.ID)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.sendAndCommit(ctx, a, shot); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+				return
+			}
+			mu.Lock()
+			pending = append(pending, remoteShot{asset: a})
+			mu.Unlock()
+			s.count(func(r *Result) { r.Uploaded++ })
+			s.emit(Event{Locale: sp.Locale, DisplayType: sp.DisplayType, Kind: EventUploaded, File: shot.Name})
+		}()
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	if err := s.await(ctx, sp, pending, ids, &order); err != nil {
+		return err
+	}
+	if !slices.Equal(order, ids) {
+		if err := s.reorder(ctx, sp.SetID, ids); err != nil {
+			return err
+		}
+		s.count(func(r *Result) { r.Reordered++ })
+		s.emit(Event{Locale: sp.Locale, DisplayType: sp.DisplayType, Kind: EventReordered})
+	}
+	return nil
+}
+
+func (s *syncer) parallel(ctx context.Context, n int, f func(i int) error) error {
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(i); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func fileOf(shot Shot) (upload.File, error) {
+	data, err := os.ReadFile(shot.Path)
+	if err != nil {
+		return upload.File{}, fmt.Errorf("read %s: %w", shot.Rel, err)
+	}
+	return upload.File{Name: shot.Name, Content: bytes.NewReader(data), Size: int64(len(data)), MD5: shot.MD5}, nil
+}
+
+func (s *syncer) request(setID string, shot Shot, f upload.File, reuse *upload.Asset) upload.Request {
+	return upload.Request{Type: "appScreenshots", Relationship: "appScreenshotSet",
+		Parent: asc.ResourceIdentifier{Type: "appScreenshotSets", ID: setID}, File: f, Reuse: reuse,
+		Find: func(ctx context.Context) (*upload.Asset, error) {
+			shots, err := s.listShots(ctx, setID)
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range shots {
+				a := r.asset.Attributes
+				if r.state() == upload.AwaitingUpload && a.FileName == shot.Name && a.FileSize == shot.Size {
+					return r.asset, nil
+				}
+			}
+			return nil, nil
+		}}
+}
+
+func (s *syncer) reserve(ctx context.Context, setID string, shot Shot, reuse *upload.Asset) (*upload.Asset, error) {
+	if reuse != nil {
+		return reuse, nil
+	}
+	f := upload.File{Name: shot.Name, Size: shot.Size, MD5: shot.MD5}
+	a, err := s.up.Reserve(ctx, s.request(setID, shot, f, nil))
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func (s *syncer) sendAndCommit(ctx context.Context, a *upload.Asset, shot Shot) error {
+	f, err := fileOf(shot)
+	if err != nil {
+		return err
+	}
+	if f.MD5 != shot.MD5 {
+		return fmt.Errorf("%s changed during the sync; run again", shot.Rel)
+	}
+	if err := s.up.SendParts(ctx, a, f); err != nil {
+		return err
+	}
+	if err := s.up.Commit(ctx, a, shot.MD5); err != nil {
+		return err
+	}
+	if a.Attributes.FileName == "" {
+		a.Attributes.FileName = shot.Name
+	}
+	return nil
+}
+
+// await polls the set's pending screenshots until each is COMPLETE. With several pending, one
+// list of the set covers them all; with one, the screenshot itself is read. A FAILED one is
+// deleted and uploaded again, up to MaxRetries times.
+func (s *syncer) await(ctx context.Context, sp *SetPlan, pending []remoteShot, ids []string, order *[]string) error {
+	opts := s.up.Options()
+	deadline := time.Now().Add(opts.PollTimeout)
+	wait := opts.PollInitial
+	retries := map[string]int{}
+	for len(pending) > 0 {
+		// Screenshots already reported COMPLETE need no poll.
+		pending = slices.DeleteFunc(pending, func(r remoteShot) bool {
+			if r.state() == upload.Complete {
+				s.emit(Event{Locale: sp.Locale, DisplayType: sp.DisplayType, Kind: EventProcessed, File: r.asset.Attributes.FileName})
+				return true
+			}
+			return false
+		})
+		if len(pending) == 0 {
+			break
+		}
+		if time.Now().Add(wait).After(deadline) {
+			return &upload.PendingError{Type: "appScreenshots", ID: pending[0].id(), FileName: pending[0].asset.Attributes.FileName, State: pending[0].state()}
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return err
+		}
+		wait = upload.NextWait(wait, opts.PollMax)
+		states := map[string]*upload.Asset{}
+		if len(pending) == 1 {
+			a, err := s.up.Get(ctx, "appScreenshots", pending[0].id())
+			if err != nil {
+				return fmt.Errorf("check processing: %w", err)
+			}
+			states[a.ID] = a
+		} else {
+			list, err := s.listShots(ctx, sp.SetID)
+			if err != nil {
+				return fmt.Errorf("check processing: %w", err)
+			}
+			for _, r := range list {
+				states[r.id()] = r.asset
+			}
+		}
+		var next []remoteShot
+		for _, r := range pending {
+			a, ok := states[r.id()]
+			if !ok {
+				return fmt.Errorf("%s disappeared while processing; run again", r.asset.Attributes.FileName)
+			}
+			name := r.asset.Attributes.FileName
+			if a.Attributes.FileName == "" {
+				a.Attributes.FileName = name
+			}
+			switch a.State() {
+			case upload.Complete:
+				next = append(next, remoteShot{asset: a}) // reported at the top of the loop
+			case upload.Failed:
+				i := slices.Index(ids, r.id())
+				if i < 0 || retries[name] >= s.opts.MaxRetries {
+					fe := &upload.FailedError{Type: "appScreenshots", ID: a.ID, FileName: name}
+					if st := a.Attributes.AssetDeliveryState; st != nil {
+						fe.Errors = st.Errors
+					}
+					s.emit(Event{Locale: sp.Locale, DisplayType: sp.DisplayType, Kind: EventFailed, File: name, Err: fe})
+					return fe
+				}
+				retries[name]++
+				s.emit(Event{Locale: sp.Locale, DisplayType: sp.DisplayType, Kind: EventRetry, File: name})
+				if err := s.up.Delete(ctx, "appScreenshots", a.ID); err != nil {
+					return fmt.Errorf("delete failed %s: %w", name, err)
+				}
+				*order = slices.DeleteFunc(*order, func(id string) bool { return id == a.ID })
+				shot := sp.Local[i]
+				na, err := s.reserve(ctx, sp.SetID, shot, nil)
+				if err != nil {
+					return err
+				}
+				if err := s.sendAndCommit(ctx, na, shot); err != nil {
+					return err
+				}
+				ids[i] = na.ID
+				*order = append(*order, na.ID)
+				s.count(func(r *Result) { r.Retried++ })
+				next = append(next, remoteShot{asset: na})
+				wait = opts.PollInitial
+			default:
+				next = append(next, remoteShot{asset: a})
+			}
+		}
+		pending = next
+	}
+	return nil
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// createSet creates the set; after a failure that may have taken effect it reads back the
+// localization's sets of that display type before trying again.
+func (s *syncer) createSet(ctx context.Context, sp *SetPlan) (string, error) {
+	b := map[string]any{"data": map[string]any{
+		"type":       "appScreenshotSets",
+		"attributes": map[string]any{"screenshotDisplayType": sp.DisplayType},
+		"relationships": map[string]any{"appStoreVersionLocalization": map[string]any{
+			"data": map[string]any{"type": "appStoreVersionLocalizations", "id": sp.LocalizationID}}},
+	}}
+	for attempt := 1; ; attempt++ {
+		var doc asc.Document[asc.Resource]
+		_, err := s.up.Do(ctx, http.MethodPost, "/v1/appScreenshotSets", nil, b, &doc)
+		if err == nil {
+			return doc.Data.ID, nil
+		}
+		if !retryableCreate(err) || attempt >= 3 || ctx.Err() != nil {
+			return "", fmt.Errorf("create the screenshot set: %w", err)
+		}
+		if err := sleep(ctx, time.Duration(attempt)*300*time.Millisecond); err != nil {
+			return "", err
+		}
+		sets, rerr := s.readSets(ctx, sp.LocalizationID)
+		if rerr != nil {
+			return "", fmt.Errorf("create the screenshot set: %w; reading back failed too: %v", err, rerr)
+		}
+		for _, set := range sets {
+			if set.DisplayType == sp.DisplayType {
+				return set.ID, nil
+			}
+		}
+	}
+}
+
+func retryableCreate(err error) bool {
+	var rl *asc.RateLimitError
+	if errors.As(err, &rl) {
+		return true
+	}
+	var er *asc.ErrorResponse
+	if errors.As(err, &er) {
+		return er.StatusCode >= 500 || er.StatusCode == http.StatusConflict
+	}
+	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}
+
+func (s *syncer) deleteSet(ctx context.Context, id string) error {
+	_, err := s.up.Do(ctx, http.MethodDelete, "/v1/appScreenshotSets/"+url.PathEscape(id), nil, nil, nil)
+	var er *asc.ErrorResponse
+	if errors.As(err, &er) && er.StatusCode == http.StatusNotFound {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("delete the screenshot set: %w", err)
+	}
+	return nil
+}
+
+func (s *syncer) reorder(ctx context.Context, setID string, ids []string) error {
+	data := make([]asc.ResourceIdentifier, len(ids))
+	for i, id := range ids {
+		data[i] = asc.ResourceIdentifier{Type: "appScreenshots", ID: id}
+	}
+	_, err := s.up.Do(ctx, http.MethodPatch, "/v1/appScreenshotSets/"+url.PathEscape(setID)+"/relationships/appScreenshots", nil,
+		map[string]any{"data": data}, nil)
+	if err != nil {
+		return fmt.Errorf("reorder the screenshots: %w", err)
+	}
+	return nil
+}
