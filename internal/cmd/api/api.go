@@ -344,35 +344,62 @@ type mergedMeta struct {
 	} `json:"paging"`
 }
 
+// maxPages bounds a --paginate walk against a server that links pages in a cycle.
+const maxPages = 10_000
+
+// page is the part of a list document --paginate reads.
+type page struct {
+	Data     []json.RawMessage `json:"data"`
+	Included []json.RawMessage `json:"included"`
+	Links    struct {
+		Next string `json:"next"`
+	} `json:"links"`
+}
+
 func paginate(cmd *cobra.Command, opts *Options, client *asc.Client, req *request) error {
 	f := opts.F
 	out := merged{Data: []json.RawMessage{}}
 	seen := map[string]bool{}
-	first := true
-	for page, err := range asc.Pages(cmd.Context(), client, req.path, req.query) {
+	var headers strings.Builder // each page's status and headers, printed before the document
+	next, query := req.path, req.query
+	for range maxPages {
+		rc, resp, err := client.DoRaw(cmd.Context(), http.MethodGet, next, query, nil)
 		if err != nil {
 			return requestError(req, err)
 		}
-		if first && opts.IncludeHeaders {
-			// Pages hides the responses; say which request the document answers instead.
-			fmt.Fprintf(f.IO.Out, "GET %s (all pages)\n\n", req.path)
+		data, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			return fmt.Errorf("GET %s: read the answer: %v", req.path, err)
 		}
-		first = false
-		out.Data = append(out.Data, page.Data...)
-		for _, inc := range page.Included {
-			key := inc.Type + "/" + inc.ID
+		if opts.IncludeHeaders {
+			writeHeaders(&headers, resp.Response)
+		}
+		var p page
+		if err := json.Unmarshal(data, &p); err != nil {
+			return fmt.Errorf("--paginate: GET %s did not answer with a list document: %v", req.path, err)
+		}
+		out.Data = append(out.Data, p.Data...)
+		for _, inc := range p.Included {
+			var id asc.ResourceIdentifier
+			_ = json.Unmarshal(inc, &id)
+			key := id.Type + "/" + id.ID
 			if seen[key] {
 				continue
 			}
 			seen[key] = true
-			raw, err := json.Marshal(inc)
-			if err != nil {
+			out.Included = append(out.Included, inc)
+		}
+		if p.Links.Next == "" || p.Links.Next == next {
+			out.Meta = &mergedMeta{}
+			out.Meta.Paging.Total = len(out.Data)
+			if _, err := io.WriteString(f.IO.Out, headers.String()); err != nil {
 				return err
 			}
-			out.Included = append(out.Included, raw)
+			return f.WriteJSON(out)
 		}
+		// links.next carries every parameter plus the cursor.
+		next, query = p.Links.Next, nil
 	}
-	out.Meta = &mergedMeta{}
-	out.Meta.Paging.Total = len(out.Data)
-	return f.WriteJSON(out)
+	return fmt.Errorf("--paginate: GET %s: stopped after %d pages", req.path, maxPages)
 }

@@ -448,6 +448,7 @@ func TestAPI(t *testing.T) {
 		want     []string
 	}{
 		{"paginate merges pages", false, []string{"api", "/v1/apps", "-f", "limit=1", "--paginate", "--jq", ".data | length"}, 0, []string{"4\n"}},
+		{"paginate with headers of each page", false, []string{"api", "/v1/apps", "-f", "limit=2", "--paginate", "-i"}, 0, []string{"200 OK", "X-Rate-Limit: user-hour-lim:3600", `"total":4`}},
 		{"pretty on a terminal", true, []string{"api", "/v1/apps?limit=1"}, 0, []string{"{\n  \"data\": ["}},
 		{"compact in a pipe", false, []string{"api", "/v1/apps?limit=1"}, 0, []string{`{"data":[{`}},
 		{"include headers", false, []string{"api", "-i", "/v1/apps?limit=1"}, 0, []string{"200 OK", "X-Rate-Limit: "}},
