@@ -78,9 +78,12 @@ func operations(tags []string) ([]op, error) {
 	}
 	ops = append(ops, triggerOps()...)
 
+	// A catalog operation is skipped when its id or its method and path are already taken:
+	// the seed's operations keep GET /v1/apps and GET /v1/apps/{id}.
 	seen := map[string]bool{}
 	for _, o := range ops {
 		seen[o.ID] = true
+		seen[o.Method+" "+o.Path] = true
 	}
 	known := map[string]bool{}
 	for _, c := range spec.Operations() {
@@ -100,10 +103,10 @@ func operations(tags []string) ([]op, error) {
 			continue
 		}
 		o := fromCatalog(c)
-		if seen[o.ID] {
+		if seen[o.ID] || seen[o.Method+" "+o.Path] {
 			continue
 		}
-		seen[o.ID] = true
+		seen[o.ID], seen[o.Method+" "+o.Path] = true, true
 		ops = append(ops, o)
 	}
 	return ops, nil
