@@ -375,6 +375,13 @@ func TestAuthLogin(t *testing.T) {
 			t.Errorf("individual key token claims %v", tok.Claims)
 		}
 	}
+	r = runCLI(t, false, e, "", "auth", "status", "--profile", "solo")
+	r.check(t, 0)
+	for _, w := range []string{"using key LOGIN2 (individual) from profile solo", "solo (in use)", "default", other} {
+		if !strings.Contains(r.stdout, w) {
+			t.Errorf("auth status lacks %q:\n%s", w, r.stdout)
+		}
+	}
 	r = runCLI(t, false, e, "", "auth", "login", "--private-key-path", filepath.Join(dir, "missing.p8"), "--key-id", "X")
 	r.check(t, cli.ExitAuth)
 }

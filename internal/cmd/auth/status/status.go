@@ -1,0 +1,97 @@
+// Package status implements `ascend auth status`: which credentials a command would use, and
+// the saved profiles, without calling the API.
+package status
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ascend-tools/ascend/internal/cli"
+)
+
+// Options are the command's flags and dependencies.
+type Options struct {
+	F *cli.Factory
+}
+
+// Profile is one row of the --json output.
+type Profile struct {
+	Name           string `json:"name"`
+	KeyID          string `json:"keyId"`
+	KeyType        string `json:"keyType"`
+	PrivateKeyPath string `json:"privateKeyPath"`
+	BaseURL        string `json:"baseUrl,omitempty"`
+}
+
+// Status is the --json output.
+type Status struct {
+	KeyID    string    `json:"keyId"`
+	KeyType  string    `json:"keyType"`
+	Source   string    `json:"source"`
+	BaseURL  string    `json:"baseUrl"`
+	Profiles []Profile `json:"profiles"`
+}
+
+// NewCmd returns `ascend auth status`; runF replaces the run function in tests.
+func NewCmd(f *cli.Factory, runF func(*cobra.Command, *Options) error) *cobra.Command {
+	opts := &Options{F: f}
+	return &cobra.Command{
+		Use:   "status",
+		Short: "Show which credentials are in use and the saved profiles",
+		Long: `Show the key a command would use, where it comes from (flags, environment, api-key JSON,
+profile) and its base URL, then the profiles saved by 'ascend auth login'. Nothing is sent
+to the API; 'ascend auth check' does that.`,
+		Example: `  ascend auth status
+  ascend auth status --profile ci --json`,
+		Args: cli.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd, opts)
+			}
+			return run(cmd, opts)
+		},
+	}
+}
+
+func keyType(issuer string) string {
+	if issuer == "" {
+		return "individual"
+	}
+	return "team"
+}
+
+func run(cmd *cobra.Command, opts *Options) error {
+	f := opts.F
+	cfg, err := f.LoadConfig()
+	if err != nil {
+		return err
+	}
+	creds, err := f.Credentials(cmd.Context())
+	if err != nil {
+		return err
+	}
+	st := Status{KeyID: creds.Key.ID, KeyType: keyType(creds.Key.IssuerID), Source: creds.Source, BaseURL: creds.BaseURL, Profiles: []Profile{}}
+	for _, name := range cfg.ProfileNames() {
+		p := cfg.Profiles[name]
+		st.Profiles = append(st.Profiles, Profile{Name: name, KeyID: p.KeyID, KeyType: keyType(p.IssuerID), PrivateKeyPath: p.PrivateKeyPath, BaseURL: p.BaseURL})
+	}
+	if f.JSONRequested() {
+		return f.WriteJSON(st)
+	}
+	fmt.Fprintf(f.IO.Out, "using key %s (%s) from %s, base URL %s\n", st.KeyID, st.KeyType, st.Source, st.BaseURL)
+	if len(st.Profiles) == 0 {
+		fmt.Fprintln(f.IO.Out, "no saved profiles; save one with 'ascend auth login'")
+		return nil
+	}
+	fmt.Fprintln(f.IO.Out)
+	t := f.NewTable("PROFILE", "KEY ID", "TYPE", "KEY FILE", "BASE URL")
+	for _, p := range st.Profiles {
+		name := p.Name
+		if "profile "+p.Name == st.Source {
+			name += " (in use)"
+		}
+		t.AddRow(name, p.KeyID, p.KeyType, p.PrivateKeyPath, p.BaseURL)
+	}
+	return t.Render()
+}
