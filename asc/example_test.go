@@ -2,6 +2,7 @@ package asc_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"net/http"
@@ -57,4 +58,32 @@ func Example() {
 	// Output:
 	// 1 Daybreak Planner com.example.daybreak
 	// 2 Pocket Ledger com.example.ledger
+}
+
+// Failed calls return Apple's error objects; a 429 is also a *RateLimitError carrying the
+// server's Retry-After.
+func ExampleErrorResponse() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, `{"errors":[{"status":"404","code":"NOT_FOUND","title":"The specified resource does not exist",
+			"detail":"There is no resource of type 'apps' with id '42'"}]}`)
+	}))
+	defer srv.Close()
+	client, err := asc.NewClient(asc.WithBaseURL(srv.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, _, err = client.Apps.Get(context.Background(), "42", nil)
+	var apiErr *asc.ErrorResponse
+	if errors.As(err, &apiErr) {
+		fmt.Println(apiErr.StatusCode, apiErr.Errors[0].Code, apiErr.HasCode("NOT_FOUND"))
+	}
+	var rateErr *asc.RateLimitError
+	fmt.Println(errors.As(err, &rateErr))
+	fmt.Println(err)
+	// Output:
+	// 404 NOT_FOUND true
+	// false
+	// GET /v1/apps/42: 404 NOT_FOUND: There is no resource of type 'apps' with id '42'
 }
