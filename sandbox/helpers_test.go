@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -167,4 +168,83 @@ func (r *response) must(t testing.TB, status int) *response {
 func attr(res map[string]any, name string) any {
 	a, _ := res["attributes"].(map[string]any)
 	return a[name]
+}
+
+// fakeClock is a clock tests move by hand, for token times and state machines alike.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newFakeClock() *fakeClock { return &fakeClock{t: time.Unix(1_800_000_000, 0)} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// newClockedServer starts a sandbox on a fake clock shared with its client.
+func newClockedServer(t testing.TB, opts Options) (*Server, *testClient, *fakeClock) {
+	t.Helper()
+	clk := newFakeClock()
+	opts.Now = clk.Now
+	s, c := newTestServer(t, opts)
+	c.now = clk.Now
+	return s, c, clk
+}
+
+// step moves the fake clock and runs the timers that came due.
+func step(s *Server, clk *fakeClock, d time.Duration) {
+	clk.add(d)
+	s.runDue()
+}
+
+// resource builds a JSON:API create or update body.
+func resource(typ, id string, attrs map[string]any, rels map[string]any) map[string]any {
+	d := map[string]any{"type": typ}
+	if id != "" {
+		d["id"] = id
+	}
+	if attrs != nil {
+		d["attributes"] = attrs
+	}
+	if rels != nil {
+		r := map[string]any{}
+		for k, v := range rels {
+			switch v := v.(type) {
+			case [2]string:
+				r[k] = map[string]any{"data": map[string]any{"type": v[0], "id": v[1]}}
+			case [][2]string:
+				var l []any
+				for _, x := range v {
+					l = append(l, map[string]any{"type": x[0], "id": x[1]})
+				}
+				r[k] = map[string]any{"data": l}
+			}
+		}
+		d["relationships"] = r
+	}
+	return map[string]any{"data": d}
+}
+
+func id(res map[string]any) string { return res["id"].(string) }
+
+// findOne returns the first item of a list answer whose attribute has the value.
+func findOne(t testing.TB, c *testClient, path, attrName string, value any) map[string]any {
+	t.Helper()
+	for _, it := range c.do("GET", path, nil).must(t, 200).list() {
+		m := it.(map[string]any)
+		if attr(m, attrName) == value {
+			return m
+		}
+	}
+	t.Fatalf("%s has no item with %s = %v", path, attrName, value)
+	return nil
 }
