@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/asc/auth"
@@ -337,5 +338,25 @@ func TestConfirmDestructive(t *testing.T) {
 				t.Errorf("exit code %d (%v), want %d", got, err, tt.wantCode)
 			}
 		})
+	}
+}
+
+func TestFormatTime(t *testing.T) {
+	t.Parallel()
+	ts := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	tests := []struct {
+		tty  bool
+		in   time.Time
+		want string
+	}{
+		{false, ts, "2026-03-04T05:06:07Z"},
+		{true, ts, ts.Local().Format("2006-01-02 15:04")},
+		{false, time.Time{}, ""},
+	}
+	for _, tt := range tests {
+		f, _, _ := testFactory(t, tt.tty, nil)
+		if got := f.FormatTime(tt.in); got != tt.want {
+			t.Errorf("tty=%v FormatTime(%v) = %q, want %q", tt.tty, tt.in, got, tt.want)
+		}
 	}
 }
