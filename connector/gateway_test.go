@@ -395,3 +395,46 @@ func TestRequestSizeLimit(t *testing.T) {
 		t.Errorf("big body: %d %s", a.status, a.body)
 	}
 }
+
+// TestRateLimitBacksEveryoneOff: after Apple's 429 every client of the key is held; a hold
+// longer than a client should wait is answered 429 with Retry-After without calling Apple.
+func TestRateLimitBacksEveryoneOff(t *testing.T) {
+	t.Parallel()
+	sb, err := sandbox.New(sandbox.Options{BurstLimit: 2, BurstRate: 0.01, HourlyLimit: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb.Close() })
+	e := newEnv(t, "sqlite", func(c *connector.Config) {
+		c.Profiles = []connector.Profile{{Name: "default", Key: sb.Key(), Upstream: sb.URL()}}
+	})
+	for i, want := range []int{200, 200, 429} {
+		if a := e.do(t, "GET", "/v1/apps?limit=1", e.readKey, nil); a.status != want {
+			t.Fatalf("request %d: %d, want %d: %s", i+1, a.status, want, a.body)
+		}
+	}
+	upstreamCalls := func() string {
+		m := e.do(t, "GET", "/metrics", "", nil)
+		for _, line := range strings.Split(string(m.body), "\n") {
+			if strings.HasPrefix(line, "ascend_gateway_upstream_requests_total") && strings.Contains(line, `code="429"`) {
+				return line
+			}
+		}
+		return ""
+	}
+	before := upstreamCalls()
+	for _, key := range []string{e.readKey, e.writeKey} {
+		a := e.do(t, "GET", "/v1/apps?limit=1", key, nil)
+		if a.status != 429 || errorCode(t, a) != "RATE_LIMIT_EXCEEDED" || a.header.Get("Retry-After") == "" {
+			t.Fatalf("held request: %d Retry-After %q %s", a.status, a.header.Get("Retry-After"), a.body)
+		}
+	}
+	if after := upstreamCalls(); after != before {
+		t.Errorf("held requests reached the upstream: %q -> %q", before, after)
+	}
+	var s connector.Status
+	json.Unmarshal(e.do(t, "GET", "/connector/status", e.readKey, nil).body, &s)
+	if s.RateLimit.PausedUntil == nil || !s.RateLimit.PausedUntil.After(time.Now().Add(20*time.Second)) {
+		t.Errorf("status does not show the hold: %+v", s.RateLimit)
+	}
+}

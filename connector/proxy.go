@@ -66,10 +66,23 @@ func (g *Gateway) send(ctx context.Context, p *profileRuntime, method, path, raw
 	if err != nil || u.Host != p.base.Host || u.Scheme != p.base.Scheme {
 		return nil, fmt.Errorf("path %q does not form an upstream URL", path)
 	}
-	if snap := p.budget.Snapshot(); snap.PausedUntil.Sub(g.now()) > holdLimit {
+	// Clients share the key's budget: after a 429 everyone is held, and when little of the
+	// hour remains requests are spaced out. A wait longer than a client should sit through is
+	// answered with 429 and Retry-After at once instead.
+	snap := p.budget.Snapshot()
+	if snap.PausedUntil.Sub(g.now()) > holdLimit {
 		return nil, &rateHeldError{snap.PausedUntil}
 	}
-	if err := p.budget.Wait(ctx); err != nil {
+	if snap.Interval > holdLimit {
+		return nil, &rateHeldError{g.now().Add(snap.Interval)}
+	}
+	wctx, cancel := context.WithTimeout(ctx, holdLimit)
+	err = p.budget.Wait(wctx)
+	cancel()
+	if err != nil {
+		if ctx.Err() == nil {
+			return nil, &rateHeldError{g.now().Add(holdLimit)}
+		}
 		return nil, err
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
@@ -122,7 +135,7 @@ func (g *Gateway) writeSendError(w http.ResponseWriter, r *http.Request, err err
 	var up *upstreamError
 	switch {
 	case errors.As(err, &held):
-		secs := int(time.Until(held.until).Seconds()) + 1
+		secs := int(held.until.Sub(g.now()).Seconds()) + 1
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		writeError(w, r, http.StatusTooManyRequests, "RATE_LIMIT_EXCEEDED", "The API key's rate limit was exceeded",
 			"App Store Connect asked this key's clients to back off; retry after "+strconv.Itoa(secs)+" seconds")
