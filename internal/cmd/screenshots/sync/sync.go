@@ -1,0 +1,211 @@
+// Package sync implements `ascend screenshots sync`.
+package sync
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	gosync "sync"
+
+	"github.com/spf13/cobra"
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
+
+	"github.com/ascend-tools/ascend/asc/upload"
+	"github.com/ascend-tools/ascend/internal/cli"
+	"github.com/ascend-tools/ascend/internal/cmd/metadata/shared"
+	"github.com/ascend-tools/ascend/workflow/screenshots"
+)
+
+// Options are the command's flags and dependencies.
+type Options struct {
+	F           *cli.Factory
+	Target      shared.TargetFlags
+	Dir         string
+	DryRun      bool
+	Yes         bool
+	Concurrency int
+}
+
+// NewCmd returns `ascend screenshots sync`; runF replaces the run function in tests.
+func NewCmd(f *cli.Factory, runF func(*cobra.Command, *Options) error) *cobra.Command {
+	opts := &Options{F: f}
+	cmd := &cobra.Command{
+		Use:   "sync",
+		Short: "Make App Store Connect's screenshots match a deliver screenshots folder",
+		Long: `Read screenshots/<locale>/*.png|jpg|jpeg (and <locale>/iMessage/), take each file's
+display type from its pixel size and the order from a natural sort of the file names, then
+make App Store Connect match: files are compared by MD5 with what is there, so only new or
+changed files are uploaded; screenshots the folder no longer has are deleted (a display type
+the folder lacks entirely loses its set); the order is fixed with one request per set.
+
+Uploads run in parallel (parts too) within the key's rate budget; processing is awaited by
+polling only the sets that changed, with backoff. A screenshot whose processing fails is
+deleted and uploaded again, twice at most. An interrupted run can simply be started again:
+reservations it left are reused, nothing is duplicated. Deletions need --yes when nobody
+can answer the confirmation.`,
+		Example: `  ascend screenshots sync --app com.example.app --dir fastlane/screenshots --dry-run
+  ascend screenshots sync --app com.example.app --dir fastlane/screenshots --yes`,
+		Args: cli.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd, opts)
+			}
+			return run(cmd, opts)
+		},
+	}
+	opts.Target.Add(cmd, false)
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Dir, "dir", "fastlane/screenshots", "the deliver screenshots `folder`")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "show what would change and write nothing")
+	fl.BoolVarP(&opts.Yes, "yes", "y", false, "delete screenshots the folder no longer has without asking")
+	fl.IntVar(&opts.Concurrency, "concurrency", 8, "most API requests in flight `n` (halves on rate limiting)")
+	return cmd
+}
+
+func run(cmd *cobra.Command, opts *Options) error {
+	f := opts.F
+	t, err := opts.Target.Target(f, opts.Dir)
+	if err != nil {
+		return err
+	}
+	if opts.Concurrency < 1 || opts.Concurrency > 64 {
+		return cli.UsageErrorf("--concurrency %d is out of range: use 1 to 64", opts.Concurrency)
+	}
+	// Validate the folder before credentials or requests.
+	layout, err := screenshots.Load(opts.Dir)
+	if err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+	c, err := f.Client(ctx)
+	if err != nil {
+		return err
+	}
+	so := screenshots.Options{HTTPClient: f.HTTPClient(), Concurrency: opts.Concurrency}
+	p, err := screenshots.Prepare(ctx, c, t, layout, so)
+	if err != nil {
+		return err
+	}
+	uploads, deletes, setDeletes := p.Totals()
+	if !f.JSONRequested() || opts.DryRun {
+		renderPlan(f, p)
+	}
+	if opts.DryRun {
+		fmt.Fprintf(f.IO.ErrOut, "dry run: would upload %d screenshots and delete %d (%d whole sets) for version %s\n", uploads, deletes, setDeletes, p.Location.VersionString)
+		return nil
+	}
+	if deletes > 0 {
+		if err := f.ConfirmDestructive(opts.Yes, fmt.Sprintf("delete %d screenshots the folder no longer has", deletes)); err != nil {
+			return err
+		}
+	}
+	progress, wait := newProgress(f, p)
+	so.Progress = progress
+	res, err := screenshots.Apply(ctx, c, p, so)
+	wait()
+	if f.JSONRequested() {
+		if jerr := f.WriteJSON(res); jerr != nil {
+			return jerr
+		}
+	} else {
+		fmt.Fprintf(f.IO.ErrOut, "version %s: %d uploaded, %d kept, %d deleted, %d sets created, %d sets deleted, %d reordered, %d retried after failed processing\n",
+			p.Location.VersionString, res.Uploaded, res.Kept, res.Deleted, res.SetsCreated, res.SetsDeleted, res.Reordered, res.Retried)
+	}
+	if err != nil {
+		var pending *upload.PendingError
+		if errors.As(err, &pending) {
+			return cli.PendingErrorf("screenshots uploaded but still processing: %v", err)
+		}
+		return fmt.Errorf("sync screenshots (run it again to finish; nothing is duplicated): %w", err)
+	}
+	return nil
+}
+
+func renderPlan(f *cli.Factory, p *screenshots.Plan) {
+	t := f.NewTable("LOCALE", "DISPLAY TYPE", "KEEP", "UPLOAD", "DELETE", "NOTE")
+	for _, s := range p.Sets {
+		if !s.Changed() {
+			continue
+		}
+		note := ""
+		switch {
+		case s.DeleteSet:
+			note = "set deleted: the folder has none"
+		case s.SetID == "":
+			note = "new set"
+		}
+		up := len(s.Uploads())
+		t.AddRow(s.Locale, s.DisplayType, fmt.Sprint(len(s.Local)-up), fmt.Sprint(up), fmt.Sprint(len(s.Delete)), note)
+	}
+	if t.Len() > 0 {
+		t.Render()
+	} else if !f.JSONRequested() {
+		fmt.Fprintln(f.IO.ErrOut, "screenshots already match the folder")
+	}
+}
+
+// newProgress shows one bar per locale on a terminal and plain lines otherwise.
+func newProgress(f *cli.Factory, p *screenshots.Plan) (func(screenshots.Event), func()) {
+	if !f.IO.ErrTTY {
+		var mu gosync.Mutex
+		return func(e screenshots.Event) {
+			mu.Lock()
+			defer mu.Unlock()
+			plainLine(f.IO.ErrOut, e)
+		}, func() {}
+	}
+	totals := map[string]int64{}
+	for _, s := range p.Sets {
+		totals[s.Locale] += int64(len(s.Uploads()) + len(s.Delete))
+	}
+	var locales []string
+	for l, n := range totals {
+		if n > 0 {
+			locales = append(locales, l)
+		}
+	}
+	sort.Strings(locales)
+	prog := mpb.New(mpb.WithOutput(f.IO.ErrOut), mpb.WithWidth(32))
+	bars := map[string]*mpb.Bar{}
+	for _, l := range locales {
+		bars[l] = prog.AddBar(totals[l],
+			mpb.PrependDecorators(decor.Name(l, decor.WC{W: 8, C: decor.DindentRight})),
+			mpb.AppendDecorators(decor.CountersNoUnit("%d/%d"), decor.Name(" "), decor.OnComplete(decor.Name(""), "done")))
+	}
+	var mu gosync.Mutex
+	return func(e screenshots.Event) {
+			mu.Lock()
+			defer mu.Unlock()
+			b := bars[e.Locale]
+			switch e.Kind {
+			case screenshots.EventUploaded, screenshots.EventDeleted:
+				if b != nil {
+					b.Increment()
+				}
+			case screenshots.EventFailed, screenshots.EventRetry:
+				prog.Write([]byte(fmt.Sprintf("%s %s: %s %s\n", e.Locale, e.DisplayType, e.Kind, e.File)))
+			}
+		}, func() {
+			for _, b := range bars {
+				if !b.Completed() {
+					b.Abort(false)
+				}
+			}
+			prog.Wait()
+		}
+}
+
+func plainLine(w io.Writer, e screenshots.Event) {
+	switch e.Kind {
+	case screenshots.EventPlanned:
+		fmt.Fprintf(w, "%s: %d changes\n", e.Locale, e.Total)
+	case screenshots.EventReordered:
+		fmt.Fprintf(w, "%s %s: reordered\n", e.Locale, e.DisplayType)
+	case screenshots.EventFailed:
+		fmt.Fprintf(w, "%s %s: %s failed: %v\n", e.Locale, e.DisplayType, e.File, e.Err)
+	default:
+		fmt.Fprintf(w, "%s %s: %s %s\n", e.Locale, e.DisplayType, e.Kind, e.File)
+	}
+}
