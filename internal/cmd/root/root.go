@@ -18,7 +18,9 @@ import (
 	appscmd "github.com/ascend-tools/ascend/internal/cmd/apps"
 	authcmd "github.com/ascend-tools/ascend/internal/cmd/auth"
 	connectorcmd "github.com/ascend-tools/ascend/internal/cmd/connector"
+	metadatacmd "github.com/ascend-tools/ascend/internal/cmd/metadata"
 	sandboxcmd "github.com/ascend-tools/ascend/internal/cmd/sandbox"
+	screenshotscmd "github.com/ascend-tools/ascend/internal/cmd/screenshots"
 	servecmd "github.com/ascend-tools/ascend/internal/cmd/serve"
 	"github.com/ascend-tools/ascend/sandbox"
 )
@@ -33,6 +35,8 @@ func commands(f *cli.Factory) []*cobra.Command {
 		sandboxcmd.NewCmd(f),
 		servecmd.NewCmd(f),
 		connectorcmd.NewCmd(f),
+		metadatacmd.NewCmd(f),
+		screenshotscmd.NewCmd(f),
 	}
 }
 
