@@ -450,3 +450,235 @@ func newValidatingClient(t testing.TB, s *Server) *http.Client {
 		t: t, base: http.DefaultTransport, src: auth.NewTokenSource(s.Key(), auth.TokenOptions{}),
 	}}
 }
+
+// seenResources remembers one resource of each type met in answers, keyed by the collection
+// path of its canonical URL ("/v1/apps"), so the sweep can read each type's related paths.
+type seenResources map[string]string // "/v1/apps" -> id
+
+func (sr seenResources) collect(doc map[string]any) {
+	var items []any
+	switch d := doc["data"].(type) {
+	case []any:
+		items = append(items, d...)
+	case map[string]any:
+		items = append(items, d)
+	}
+	if inc, ok := doc["included"].([]any); ok {
+		items = append(items, inc...)
+	}
+	for _, it := range items {
+		m, _ := it.(map[string]any)
+		id, _ := m["id"].(string)
+		links, _ := m["links"].(map[string]any)
+		self, _ := links["self"].(string)
+		u, err := url.Parse(self)
+		if id == "" || err != nil || !strings.HasSuffix(u.Path, "/"+id) {
+			continue
+		}
+		base := strings.TrimSuffix(u.Path, "/"+id)
+		if _, dup := sr[base]; !dup {
+			sr[base] = id
+		}
+	}
+}
+
+// TestFidelityWorkload drives a broad workload through the sandbox and holds every answer to
+// the spec's schema for its operation and status (the checking happens in testClient.do):
+// paged and shaped lists, reads with every include the spec allows, related lists and
+// linkage, a localization's create, update and delete, the error answers clients meet (400,
+// 401, 404, 405, 409), then a sweep over every collection the spec lists without required
+// parameters and every GET under each resource type the demo data holds.
+func TestFidelityWorkload(t *testing.T) {
+	requireSpecValidator(t)
+	_, c := newTestServer(t, Options{HourlyLimit: -1})
+	ft := trackFidelity(t)
+	seen := seenResources{}
+	get := func(path string, status int) *response {
+		t.Helper()
+		r := c.do("GET", path, nil).must(t, status)
+		if r.header.Get("X-Rate-Limit") == "" {
+			t.Errorf("GET %s: no X-Rate-Limit header", path)
+		}
+		if r.doc != nil {
+			seen.collect(r.doc)
+		}
+		return r
+	}
+
+	// Apps a page at a time, following links.next to the end.
+	var ids []string
+	next := "/v1/apps?limit=1&sort=name&fields[apps]=name,bundleId,sku,primaryLocale"
+	for pages := 0; next != ""; pages++ {
+		if pages > 50 {
+			t.Fatal("links.next never ends")
+		}
+		r := get(next, 200)
+		for _, a := range r.list() {
+			ids = append(ids, a.(map[string]any)["id"].(string))
+		}
+		links, _ := r.doc["links"].(map[string]any)
+		next, _ = links["next"].(string)
+	}
+	if len(ids) < 2 {
+		t.Fatalf("the demo seed has %d apps; the workload needs at least 2", len(ids))
+	}
+	appID := ids[0]
+	get("/v1/apps?limit=2&sort=-bundleId&include=appInfos,appStoreVersions,builds&limit[appStoreVersions]=2&limit[builds]=3"+
+		"&fields[apps]=name,bundleId,appInfos,appStoreVersions,builds&fields[appInfos]=state,appStoreState&fields[builds]=version,uploadedDate", 200)
+	get("/v1/apps?filter[bundleId]=com.example.ledger,com.example.daybreak&exists[gameCenterEnabledVersions]=false", 200)
+
+	// One app with everything the spec lets a read include, then its related lists.
+	get("/v1/apps/"+appID+"?include="+strings.Join(includeEnum(t, "GET", "/v1/apps/{id}"), ","), 200)
+	infos := get("/v1/apps/"+appID+"/appInfos", 200).list()
+	if len(infos) == 0 {
+		t.Fatalf("demo app %s has no appInfos", appID)
+	}
+	infoID := infos[0].(map[string]any)["id"].(string)
+	get("/v1/apps/"+appID+"/relationships/appInfos", 200)
+	get("/v1/appInfos/"+infoID+"?include=app,appInfoLocalizations&limit[appInfoLocalizations]=2", 200)
+	for next := "/v1/appInfos/" + infoID + "/appInfoLocalizations?limit=2"; next != ""; {
+		r := get(next, 200)
+		links, _ := r.doc["links"].(map[string]any)
+		next, _ = links["next"].(string)
+	}
+
+	// A localization's life: create, read, update, delete, gone.
+	loc := c.do("POST", "/v1/appInfoLocalizations", map[string]any{"data": map[string]any{
+		"type":          "appInfoLocalizations",
+		"attributes":    map[string]any{"locale": "pt-PT", "name": "Fidelity", "subtitle": "Checked against the spec"},
+		"relationships": map[string]any{"appInfo": map[string]any{"data": map[string]any{"type": "appInfos", "id": infoID}}},
+	}}).must(t, 201).data()
+	locID, _ := loc["id"].(string)
+	get("/v1/appInfoLocalizations/"+locID+"?include=appInfo", 200)
+	c.do("PATCH", "/v1/appInfoLocalizations/"+locID, map[string]any{"data": map[string]any{
+		"type": "appInfoLocalizations", "id": locID, "attributes": map[string]any{"subtitle": "Patched", "privacyPolicyText": nil},
+	}}).must(t, 200)
+	c.do("DELETE", "/v1/appInfoLocalizations/"+locID, nil).must(t, 204)
+	get("/v1/appInfoLocalizations/"+locID, 404)
+
+	// Errors, each of which must be an ErrorResponse.
+	get("/v1/apps/0000000000", 404)
+	get("/v1/apps/"+appID+"/appInfos?limit=201", 400)
+	get("/v1/apps?fields[apps]=notAField", 400)
+	get("/v1/apps?filter[notAFilter]=1", 400)
+	get("/v1/apps?sort=notASortKey", 400)
+	get("/v1/apps?include=notARelationship", 400)
+	get("/v1/apps?cursor=not-a-cursor", 400)
+	get("/v1/notAResourceType", 404)
+	c.do("DELETE", "/v1/apps", nil).must(t, 405)
+	c.do("POST", "/v1/appInfoLocalizations", map[string]any{"data": map[string]any{
+		"type": "appInfoLocalizations", "attributes": map[string]any{"name": "No locale"},
+		"relationships": map[string]any{"appInfo": map[string]any{"data": map[string]any{"type": "appInfos", "id": infoID}}},
+	}}).must(t, 409)
+	c.do("POST", "/v1/appInfoLocalizations", map[string]any{"data": map[string]any{
+		"type": "appInfoLocalizations", "attributes": map[string]any{"locale": "en-US", "name": "Twice"},
+		"relationships": map[string]any{"appInfo": map[string]any{"data": map[string]any{"type": "appInfos", "id": infoID}}},
+	}}).must(t, 409)
+	c.do("POST", "/v1/appInfoLocalizations", `{"data": {"type": "apps"}}`).must(t, 409)
+	c.do("PATCH", "/v1/apps/"+appID, map[string]any{"data": map[string]any{"type": "apps", "id": "another", "attributes": map[string]any{}}}).must(t, 409)
+	c.doToken("GET", "/v1/apps", nil, "").must(t, 401)
+	c.doToken("GET", "/v1/apps", nil, "not.a.token").must(t, 401)
+
+	// Every collection the spec lists without required parameters.
+	for _, op := range specOperations() {
+		if op.Method != "GET" || strings.Contains(op.Path, "{") || op.MediaType != "application/json" || hasRequired(op) {
+			continue
+		}
+		path := op.Path
+		if _, ok := op.Param("limit"); ok {
+			path += "?limit=3"
+		}
+		r := c.do("GET", path, nil)
+		if r.status != 200 {
+			t.Errorf("GET %s: status %d, want 200: %s", path, r.status, r.body)
+		} else if r.doc != nil {
+			seen.collect(r.doc)
+		}
+	}
+
+	// Every GET under each resource type met so far, on one resource of that type.
+	swept := 0
+	for _, op := range specOperations() {
+		if op.Method != "GET" || op.MediaType != "application/json" {
+			continue
+		}
+		base, rest, ok := strings.Cut(op.Path, "/{id}")
+		if !ok || strings.Contains(rest, "{") {
+			continue
+		}
+		id, ok := seen[base]
+		if !ok {
+			continue
+		}
+		q := url.Values{}
+		if !fillRequired(op, q) {
+			continue
+		}
+		if rest == "" {
+			if p, ok := op.Param("include"); ok {
+				q.Set("include", strings.Join(p.Enum, ","))
+			}
+		}
+		path := base + "/" + id + rest
+		if len(q) > 0 {
+			path += "?" + q.Encode()
+		}
+		r := c.do("GET", path, nil)
+		swept++
+		if r.status != 200 && r.status != 404 {
+			t.Errorf("GET %s: status %d, want 200 (or 404 for an empty to-one): %s", path, r.status, r.body)
+		}
+	}
+
+	// The workload must really have been checked, across the statuses it aimed at.
+	for _, st := range []int{200, 201, 204, 400, 401, 404, 405, 409} {
+		if ft.count(st) == 0 {
+			t.Errorf("no %d answer was checked against the spec", st)
+		}
+	}
+	ft.mu.Lock()
+	defer ft.mu.Unlock()
+	if len(seen) < 5 || swept < 50 {
+		t.Errorf("the sweep met %d resource types and read %d related paths; the demo seed should offer more", len(seen), swept)
+	}
+	t.Logf("checked %d answers against the spec (%d schemas; statuses %v); swept %d GET operations over %d resource types",
+		ft.checked, len(ft.schemas), ft.byStatus, swept, len(seen))
+}
+
+// includeEnum is the include values the spec allows on an operation.
+func includeEnum(t *testing.T, method, path string) []string {
+	t.Helper()
+	op, _, ok := specFind(method, path)
+	if !ok {
+		t.Fatalf("%s %s is not in the catalog", method, path)
+	}
+	p, ok := op.Param("include")
+	if !ok || len(p.Enum) == 0 {
+		t.Fatalf("%s %s has no include parameter", method, path)
+	}
+	return p.Enum
+}
+
+func hasRequired(op Operation) bool {
+	for _, p := range op.Params {
+		if p.Required {
+			return true
+		}
+	}
+	return false
+}
+
+// fillRequired gives each required parameter its first allowed value; it reports false when
+// a required parameter has no enum to take one from.
+func fillRequired(op Operation, q url.Values) bool {
+	for _, p := range op.Params {
+		if !p.Required {
+			continue
+		}
+		if len(p.Enum) == 0 {
+			return false
+		}
+		q.Set(p.Name, p.Enum[0])
+	}
+	return true
+}

@@ -1,0 +1,278 @@
+package sandbox
+
+import (
+	"crypto/hmac"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+)
+
+// webhookReceiver is a loopback endpoint that records the events it receives and whether
+// their signatures verify with the secret.
+type webhookReceiver struct {
+	*httptest.Server
+	mu     sync.Mutex
+	events []receivedEvent
+}
+
+type receivedEvent struct {
+	typ, oldValue, newValue string
+	signed                  bool
+}
+
+func newWebhookReceiver(t *testing.T, secret string) *webhookReceiver {
+	wr := &webhookReceiver{}
+	wr.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var ev struct {
+			Data struct {
+				Type       string `json:"type"`
+				Attributes struct {
+					OldValue string `json:"oldValue"`
+					NewValue string `json:"newValue"`
+				} `json:"attributes"`
+			} `json:"data"`
+		}
+		_ = json.Unmarshal(body, &ev)
+		signed := hmac.Equal([]byte(r.Header.Get("X-Apple-SIGNATURE")), []byte(Sign(secret, body)))
+		wr.mu.Lock()
+		wr.events = append(wr.events, receivedEvent{ev.Data.Type, ev.Data.Attributes.OldValue, ev.Data.Attributes.NewValue, signed})
+		wr.mu.Unlock()
+	}))
+	t.Cleanup(wr.Close)
+	return wr
+}
+
+// waitDeliveries polls the webhook's deliveries until n have left PENDING (bounded).
+func waitDeliveries(t *testing.T, c *testClient, webhookID string, n int) []any {
+	t.Helper()
+	var list []any
+	for range 200 {
+		list = c.do("GET", "/v1/webhooks/"+webhookID+"/deliveries?limit=200", nil).must(t, 200).list()
+		done := 0
+		for _, d := range list {
+			if attr(d.(map[string]any), "deliveryState") != "PENDING" {
+				done++
+			}
+		}
+		if done >= n {
+			return list
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("webhook deliveries did not finish: %v", list)
+	return nil
+}
+
+func TestReviewSubmissionStateMachine(t *testing.T) {
+	t.Parallel()
+	for _, reject := range []bool{false, true} {
+		t.Run("reject="+strconv.FormatBool(reject), func(t *testing.T) {
+			t.Parallel()
+			s, c, clk := newClockedServer(t, Options{ReviewDelay: time.Hour, RejectReviews: reject})
+			appID, versionID, locID := editableLocalization(t, c)
+			wr := newWebhookReceiver(t, "s3cret")
+			wh := c.do("POST", "/v1/webhooks", resource("webhooks", "", map[string]any{
+				"name": "states", "url": wr.URL + "/hook", "secret": "s3cret", "enabled": true,
+				"eventTypes": []string{"APP_STORE_VERSION_APP_VERSION_STATE_UPDATED"},
+			}, map[string]any{"app": [2]string{"apps", appID}})).must(t, 201).data()
+			if attr(wh, "secret") != nil {
+				t.Fatal("the webhook secret is shown back")
+			}
+
+			// The demo app already has a finished submission; a new one starts READY_FOR_REVIEW.
+			sub := c.do("POST", "/v1/reviewSubmissions", resource("reviewSubmissions", "", map[string]any{"platform": "IOS"},
+				map[string]any{"app": [2]string{"apps", appID}})).must(t, 201).data()
+			if attr(sub, "state") != "READY_FOR_REVIEW" {
+				t.Fatalf("new submission %v", attr(sub, "state"))
+			}
+			c.do("POST", "/v1/reviewSubmissions", resource("reviewSubmissions", "", map[string]any{"platform": "IOS"},
+				map[string]any{"app": [2]string{"apps", appID}})).must(t, 409)
+			submit := resource("reviewSubmissions", id(sub), map[string]any{"submitted": true}, nil)
+			if r := c.do("PATCH", "/v1/reviewSubmissions/"+id(sub), submit).must(t, 409); r.errorCode() != "STATE_ERROR.ENTITY_STATE_INVALID" {
+				t.Fatalf("empty submission: %s", r.body)
+			}
+			c.do("POST", "/v1/reviewSubmissionItems", resource("reviewSubmissionItems", "", nil, map[string]any{
+				"reviewSubmission": [2]string{"reviewSubmissions", id(sub)}, "appStoreVersion": [2]string{"appStoreVersions", versionID}})).must(t, 201)
+			got := c.do("PATCH", "/v1/reviewSubmissions/"+id(sub), submit).must(t, 200).data()
+			if attr(got, "state") != "WAITING_FOR_REVIEW" || attr(got, "submittedDate") == nil {
+				t.Fatalf("after submit: %v", got["attributes"])
+			}
+			versionState := func() string {
+				return attr(c.do("GET", "/v1/appStoreVersions/"+versionID, nil).must(t, 200).data(), "appVersionState").(string)
+			}
+			if vs := versionState(); vs != "WAITING_FOR_REVIEW" {
+				t.Fatalf("version is %s", vs)
+			}
+			// While in review, metadata is frozen except promotional text.
+			c.do("PATCH", "/v1/appStoreVersionLocalizations/"+locID, resource("appStoreVersionLocalizations", locID, map[string]any{"description": "new"}, nil)).must(t, 409)
+			c.do("PATCH", "/v1/appStoreVersionLocalizations/"+locID, resource("appStoreVersionLocalizations", locID, map[string]any{"promotionalText": "new"}, nil)).must(t, 200)
+
+			step(s, clk, time.Hour)
+			if st := attr(c.do("GET", "/v1/reviewSubmissions/"+id(sub), nil).must(t, 200).data(), "state"); st != "IN_REVIEW" {
+				t.Fatalf("after one delay: %v", st)
+			}
+			step(s, clk, time.Hour)
+			final := attr(c.do("GET", "/v1/reviewSubmissions/"+id(sub), nil).must(t, 200).data(), "state")
+			want := []string{"WAITING_FOR_REVIEW", "IN_REVIEW"}
+			if reject {
+				if final != "UNRESOLVED_ISSUES" || versionState() != "REJECTED" {
+					t.Fatalf("rejected review: %v, version %s", final, versionState())
+				}
+				want = append(want, "REJECTED")
+			} else {
+				// The demo version releases manually: approved, it waits for the developer.
+				if final != "COMPLETE" || versionState() != "PENDING_DEVELOPER_RELEASE" {
+					t.Fatalf("approved review: %v, version %s", final, versionState())
+				}
+				c.do("POST", "/v1/appStoreVersionReleaseRequests", resource("appStoreVersionReleaseRequests", "", nil,
+					map[string]any{"appStoreVersion": [2]string{"appStoreVersions", versionID}})).must(t, 201)
+				if vs := versionState(); vs != "READY_FOR_DISTRIBUTION" {
+					t.Fatalf("released version is %s", vs)
+				}
+				old := findOne(t, c, "/v1/apps/"+appID+"/appStoreVersions", "versionString", "2.3.0")
+				if attr(old, "appVersionState") != "REPLACED_WITH_NEW_VERSION" {
+					t.Fatalf("previous live version is %v", attr(old, "appVersionState"))
+				}
+				want = append(want, "PENDING_DEVELOPER_RELEASE", "READY_FOR_DISTRIBUTION")
+			}
+			// One event for this version's each step (the replaced version adds one more).
+			waitDeliveries(t, c, id(wh), len(want))
+			wr.mu.Lock()
+			defer wr.mu.Unlock()
+			var states []string
+			for _, ev := range wr.events {
+				if !ev.signed {
+					t.Errorf("event %+v: X-Apple-SIGNATURE does not verify", ev)
+				}
+				if ev.typ != "appStoreVersionAppVersionStateUpdated" {
+					t.Errorf("event type %q", ev.typ)
+				}
+				if ev.newValue != "REPLACED_WITH_NEW_VERSION" {
+					states = append(states, ev.newValue)
+				}
+			}
+			if len(states) != len(want) {
+				t.Fatalf("events %v, want %v", states, want)
+			}
+			for i := range want {
+				if states[i] != want[i] {
+					t.Fatalf("events %v, want %v", states, want)
+				}
+			}
+		})
+	}
+}
+
+func TestBuildUploadAndBetaReview(t *testing.T) {
+	t.Parallel()
+	s, c, clk := newClockedServer(t, Options{PartSize: 1 << 10, ProcessingDelay: time.Minute, BuildProcessingDelay: 10 * time.Minute, ReviewDelay: time.Hour})
+	app := findOne(t, c, "/v1/apps", "bundleId", "com.example.ledger")
+	wr := newWebhookReceiver(t, "k")
+	wh := c.do("POST", "/v1/webhooks", resource("webhooks", "", map[string]any{
+		"name": "builds", "url": wr.URL, "secret": "k", "enabled": true,
+		"eventTypes": []string{"BUILD_UPLOAD_STATE_UPDATED", "BUILD_BETA_DETAIL_EXTERNAL_BUILD_STATE_UPDATED"},
+	}, map[string]any{"app": [2]string{"apps", id(app)}})).must(t, 201).data()
+
+	up := c.do("POST", "/v1/buildUploads", resource("buildUploads", "", map[string]any{
+		"cfBundleShortVersionString": "1.9.0", "cfBundleVersion": "900", "platform": "IOS",
+	}, map[string]any{"app": [2]string{"apps", id(app)}})).must(t, 201).data()
+	ipa := make([]byte, 5000)
+	for i := range ipa {
+		ipa[i] = byte(i * 7)
+	}
+	file := c.do("POST", "/v1/buildUploadFiles", resource("buildUploadFiles", "", map[string]any{
+		"fileName": "Ledger.ipa", "fileSize": len(ipa), "uti": "com.apple.ipa", "assetType": "ASSET",
+	}, map[string]any{"buildUpload": [2]string{"buildUploads", id(up)}})).must(t, 201).data()
+	ops := attr(file, "uploadOperations").([]any)
+	if len(ops) != 5 || ops[4].(map[string]any)["partNumber"] != 5.0 {
+		t.Fatalf("delivery operations %v", ops)
+	}
+	sendParts(t, ops, ipa, -1)
+	c.do("PATCH", "/v1/buildUploadFiles/"+id(file), resource("buildUploadFiles", id(file), map[string]any{
+		"uploaded": true, "sourceFileChecksums": map[string]any{"file": map[string]any{"hash": md5hex(ipa), "algorithm": "MD5"}},
+	}, nil)).must(t, 200)
+	step(s, clk, time.Minute)
+	upNow := c.do("GET", "/v1/buildUploads/"+id(up)+"?include=build", nil).must(t, 200)
+	if st := attr(upNow.data(), "state").(map[string]any)["state"]; st != "PROCESSING" {
+		t.Fatalf("build upload is %v", st)
+	}
+	inc, _ := upNow.doc["included"].([]any)
+	if len(inc) != 1 || attr(inc[0].(map[string]any), "processingState") != "PROCESSING" || attr(inc[0].(map[string]any), "version") != "900" {
+		t.Fatalf("included build %v", inc)
+	}
+	buildID := id(inc[0].(map[string]any))
+	// A build still processing cannot go to beta review.
+	betaSub := resource("betaAppReviewSubmissions", "", nil, map[string]any{"build": [2]string{"builds", buildID}})
+	c.do("POST", "/v1/betaAppReviewSubmissions", betaSub).must(t, 409)
+	step(s, clk, 10*time.Minute)
+	if st := attr(c.do("GET", "/v1/builds/"+buildID, nil).must(t, 200).data(), "processingState"); st != "VALID" {
+		t.Fatalf("build is %v", st)
+	}
+	if pre := c.do("GET", "/v1/builds/"+buildID+"/preReleaseVersion", nil).must(t, 200).data(); attr(pre, "version") != "1.9.0" {
+		t.Fatalf("pre-release version %v", pre)
+	}
+	sub := c.do("POST", "/v1/betaAppReviewSubmissions", betaSub).must(t, 201).data()
+	c.do("POST", "/v1/betaAppReviewSubmissions", betaSub).must(t, 409)
+	step(s, clk, time.Hour)
+	step(s, clk, time.Hour)
+	if st := attr(c.do("GET", "/v1/betaAppReviewSubmissions/"+id(sub), nil).must(t, 200).data(), "betaReviewState"); st != "APPROVED" {
+		t.Fatalf("beta review %v", st)
+	}
+	detail := c.do("GET", "/v1/builds/"+buildID+"/buildBetaDetail", nil).must(t, 200).data()
+	if attr(detail, "externalBuildState") != "BETA_APPROVED" {
+		t.Fatalf("external build state %v", attr(detail, "externalBuildState"))
+	}
+	// AWAITING_UPLOAD->PROCESSING, PROCESSING->COMPLETE, then external: PROCESSING->READY_FOR_BETA_SUBMISSION,
+	// ->WAITING_FOR_BETA_REVIEW, ->IN_BETA_REVIEW, ->BETA_APPROVED.
+	waitDeliveries(t, c, id(wh), 6)
+
+	// Redeliver the first delivery and ping the webhook.
+	first := c.do("GET", "/v1/webhooks/"+id(wh)+"/deliveries?limit=1", nil).must(t, 200).list()[0].(map[string]any)
+	c.do("POST", "/v1/webhookDeliveries", resource("webhookDeliveries", "", nil, map[string]any{"template": [2]string{"webhookDeliveries", id(first)}})).must(t, 201)
+	c.do("POST", "/v1/webhookPings", resource("webhookPings", "", nil, map[string]any{"webhook": [2]string{"webhooks", id(wh)}})).must(t, 201)
+	list := waitDeliveries(t, c, id(wh), 8)
+	redeliveries := 0
+	for _, d := range list {
+		m := d.(map[string]any)
+		if attr(m, "deliveryState") != "SUCCEEDED" {
+			t.Errorf("delivery %v", m["attributes"])
+		}
+		if attr(m, "redelivery") == true {
+			redeliveries++
+		}
+	}
+	if redeliveries != 1 {
+		t.Errorf("%d redeliveries, want 1", redeliveries)
+	}
+	wr.mu.Lock()
+	defer wr.mu.Unlock()
+	if n := len(wr.events); n != 8 {
+		t.Errorf("receiver got %d events, want 8: %+v", n, wr.events)
+	}
+}
+
+func TestWebhooksStayOnLoopback(t *testing.T) {
+	t.Parallel()
+	s, _ := newTestServer(t, Options{Seed: "empty"})
+	for _, tc := range []struct {
+		url string
+		ok  bool
+	}{
+		{"http://127.0.0.1:9/x", true},
+		{"http://localhost:9/x", true},
+		{"http://[::1]:9/x", true},
+		{"https://example.com/hook", false},
+		{"http://10.0.0.1/hook", false},
+		{"ftp://127.0.0.1/x", false},
+	} {
+		if err := s.deliverable(tc.url); (err == nil) != tc.ok {
+			t.Errorf("%s: deliverable = %v", tc.url, err)
+		}
+	}
+}
