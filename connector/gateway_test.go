@@ -2,8 +2,10 @@ package connector_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -436,5 +438,55 @@ func TestRateLimitBacksEveryoneOff(t *testing.T) {
 	json.Unmarshal(e.do(t, "GET", "/connector/status", e.readKey, nil).body, &s)
 	if s.RateLimit.PausedUntil == nil || !s.RateLimit.PausedUntil.After(time.Now().Add(20*time.Second)) {
 		t.Errorf("status does not show the hold: %+v", s.RateLimit)
+	}
+}
+
+// TestGracefulShutdown: a request in flight when the server is told to stop still gets its
+// answer, and Serve returns cleanly.
+func TestGracefulShutdown(t *testing.T) {
+	t.Parallel()
+	sb, err := sandbox.New(sandbox.Options{Faults: sandbox.Faults{Latency: 300 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb.Close() })
+	db := storetest.Open(t, "sqlite")
+	gw, err := connector.New(connector.Config{Profiles: []connector.Profile{{Name: "default", Key: sb.Key(), Upstream: sb.URL()}}, DB: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, rec, _ := connector.NewClientKey("k", "default", store.Read, 0, time.Now())
+	db.CreateClientKey(t.Context(), rec)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	served := make(chan error, 1)
+	go func() { served <- gw.Serve(ctx, ln) }()
+
+	result := make(chan int, 1)
+	go func() {
+		req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+"/v1/apps", nil)
+		req.Header.Set("X-API-Key", secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			result <- 0
+			return
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		result <- resp.StatusCode
+	}()
+	time.Sleep(100 * time.Millisecond) // the request is now waiting on the slow upstream
+	cancel()
+	if got := <-result; got != 200 {
+		t.Errorf("in-flight request got %d, want 200", got)
+	}
+	if err := <-served; err != nil {
+		t.Errorf("Serve: %v", err)
+	}
+	if _, err := http.Get("http://" + ln.Addr().String() + "/healthz"); err == nil {
+		t.Error("the gateway still accepts connections after shutdown")
 	}
 }
