@@ -245,6 +245,7 @@ func TestCredentialOrder(t *testing.T) {
 		{"env base url beats json base_url", GlobalFlags{APIKeyJSON: jsonFile}, map[string]string{"ASC_BASE_URL": "http://127.0.0.1:6/"}, "JSONKEY", "api-key JSON " + jsonFile, "http://127.0.0.1:6/", 0},
 		{"default profile last", GlobalFlags{}, nil, "PROFKEY", "profile default", asc.DefaultBaseURL, 0},
 		{"named profile", GlobalFlags{Profile: "other"}, nil, "PROFKEY", "profile other", "http://127.0.0.1:8/", 0},
+		{"env beats a named profile, with a warning", GlobalFlags{Profile: "other"}, map[string]string{"ASC_KEY_ID": "ENVKEY", "ASC_PRIVATE_KEY_PATH": envPath}, "ENVKEY", "environment", asc.DefaultBaseURL, 0},
 		{"unknown profile", GlobalFlags{Profile: "nope"}, nil, "", "", "", ExitAuth},
 		{"key id without path", GlobalFlags{KeyID: "X"}, nil, "", "", "", ExitAuth},
 		{"env key id without key", GlobalFlags{}, map[string]string{"ASC_KEY_ID": "X"}, "", "", "", ExitAuth},
@@ -256,9 +257,12 @@ func TestCredentialOrder(t *testing.T) {
 			for k, v := range tt.env {
 				env[k] = v
 			}
-			f, _, _ := testFactory(t, false, env)
+			f, _, errOut := testFactory(t, false, env)
 			f.Flags = tt.flags
 			creds, err := f.Credentials(t.Context())
+			if warned := strings.Contains(errOut.String(), "--profile"); warned != (tt.flags.Profile != "" && err == nil && creds.Source != "profile "+tt.flags.Profile) {
+				t.Errorf("profile warning %v: %q", warned, errOut.String())
+			}
 			if code := ExitCode(err); code != tt.wantCode {
 				t.Fatalf("exit code %d (%v), want %d", code, err, tt.wantCode)
 			}

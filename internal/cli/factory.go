@@ -104,6 +104,9 @@ func (f *Factory) Credentials(ctx context.Context) (*Credentials, error) {
 	defer f.mu.Unlock()
 	if f.creds == nil && f.credsErr == nil {
 		f.creds, f.credsErr = f.resolveCredentials(ctx)
+		if f.credsErr == nil && f.Flags.Profile != "" && f.creds.Source != "profile "+f.Flags.Profile {
+			fmt.Fprintf(f.IO.ErrOut, "warning: --profile %s is ignored: credentials from %s come first\n", f.Flags.Profile, f.creds.Source)
+		}
 		if f.credsErr == nil && f.Flags.Verbose {
 			fmt.Fprintf(f.IO.ErrOut, "* using %s from %s, base URL %s\n", f.creds.Key, f.creds.Source, f.creds.BaseURL)
 		}
