@@ -124,14 +124,31 @@ func Run(ctx context.Context, f *cli.Factory, args []string) (err error) {
 	}()
 	cmd := New(f)
 	cmd.SetArgs(args)
-	err = cmd.ExecuteContext(ctx)
-	if err != nil && strings.HasPrefix(err.Error(), "unknown command ") {
-		var usage *cli.UsageError
-		if !errors.As(err, &usage) {
-			err = cli.UsageErrorf("%s; see 'ascend --help'", err.Error())
+	c, err := cmd.ExecuteContextC(ctx)
+	if err != nil && isCobraUsageError(err) {
+		path := "ascend"
+		if c != nil {
+			path = c.CommandPath()
 		}
+		err = cli.UsageErrorf("%s; see '%s --help'", err.Error(), path)
 	}
 	return err
+}
+
+// isCobraUsageError recognises the errors cobra itself returns for a mistaken invocation
+// (its flag errors already go through cli.FlagError), which it does not type.
+func isCobraUsageError(err error) bool {
+	var usage *cli.UsageError
+	if errors.As(err, &usage) {
+		return false
+	}
+	msg := err.Error()
+	for _, prefix := range []string{"unknown command ", "required flag(s) ", "if any flags in the group ", "at least one of the flags in the group ", "invalid argument "} {
+		if strings.HasPrefix(msg, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // Main runs the binary: system streams, signal handling, one line on stderr for an error, and

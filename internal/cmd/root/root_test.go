@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/spf13/cobra"
 
 	"github.com/ascend-tools/ascend/asc/auth"
 	"github.com/ascend-tools/ascend/internal/cli"
@@ -591,4 +592,43 @@ func TestSandboxCommand(t *testing.T) {
 	}
 	r = runCLI(t, false, newEnv(t), "", "sandbox", "--addr", "0.0.0.0:0")
 	r.check(t, cli.ExitUsage)
+}
+
+// TestCobraMistakesAreUsageErrors covers what cobra checks for commands other packages add:
+// required flags and flag groups exit 2 like every other usage mistake.
+func TestCobraMistakesAreUsageErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		setup func(*cobra.Command)
+		args  []string
+	}{
+		{"required flag", func(c *cobra.Command) { c.Flags().String("x", "", ""); c.MarkFlagRequired("x") }, nil},
+		{"exclusive flags", func(c *cobra.Command) {
+			c.Flags().Bool("a", false, "")
+			c.Flags().Bool("b", false, "")
+			c.MarkFlagsMutuallyExclusive("a", "b")
+		}, []string{"--a", "--b"}},
+		{"one required", func(c *cobra.Command) {
+			c.Flags().Bool("a", false, "")
+			c.Flags().Bool("b", false, "")
+			c.MarkFlagsOneRequired("a", "b")
+		}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			io, _, _, _ := cli.TestIO()
+			f := cli.NewFactory(io, func(string) string { return "" })
+			root := New(f)
+			sub := &cobra.Command{Use: "probe", RunE: func(*cobra.Command, []string) error { return nil }}
+			tt.setup(sub)
+			root.AddCommand(sub)
+			root.SetArgs(append([]string{"probe"}, tt.args...))
+			_, err := root.ExecuteContextC(t.Context())
+			if !isCobraUsageError(err) {
+				t.Fatalf("%v is not recognised as a usage error", err)
+			}
+		})
+	}
 }
