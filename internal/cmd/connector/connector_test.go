@@ -1,0 +1,207 @@
+package connector_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ascend-tools/ascend/internal/cli"
+	"github.com/ascend-tools/ascend/internal/cmd/root"
+	servecmd "github.com/ascend-tools/ascend/internal/cmd/serve"
+	"github.com/ascend-tools/ascend/sandbox"
+)
+
+type result struct {
+	stdout, stderr string
+	code           int
+	err            error
+}
+
+// runCLI runs one ascend invocation in-process as a pipe (or a terminal), with env as the
+// whole environment.
+func runCLI(t *testing.T, tty bool, env map[string]string, args ...string) result {
+	t.Helper()
+	ios, _, out, errOut := cli.TestIO()
+	ios.SetTTY(tty)
+	f := cli.NewFactory(ios, func(k string) string { return env[k] })
+	err := root.Run(t.Context(), f, args)
+	return result{out.String(), errOut.String(), cli.ExitCode(err), err}
+}
+
+func (r result) want(t *testing.T, code int) result {
+	t.Helper()
+	if r.code != code {
+		t.Fatalf("exit code %d, want %d; err: %v\nstdout: %s\nstderr: %s", r.code, code, r.err, r.stdout, r.stderr)
+	}
+	return r
+}
+
+func get(t *testing.T, method, url, key string, body string) int {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, _ := http.NewRequestWithContext(t.Context(), method, url, rd)
+	req.Header.Set("X-API-Key", key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestGatewayLifecycle drives the commands a gateway administrator uses, in order, against
+// a sandbox: create keys, serve, use a key, register a webhook, read the audit, revoke,
+// export.
+func TestGatewayLifecycle(t *testing.T) {
+	t.Parallel()
+	sb, err := sandbox.New(sandbox.Options{BurstLimit: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb.Close() })
+	creds := t.TempDir()
+	if err := sb.WriteCredentials(creds); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	env := map[string]string{
+		"ASCEND_CONFIG_DIR": dir, "ASCEND_CACHE_DIR": t.TempDir(),
+		"ASC_API_KEY_JSON":  filepath.Join(creds, "credentials.json"),
+		"ASCEND_GATEWAY_DB": filepath.Join(dir, "gw.sqlite"),
+	}
+
+	r := runCLI(t, false, env, "connector", "keys", "create", "--name", "flow", "--access", "write", "--expires", "90d").want(t, 0)
+	key := strings.TrimSpace(r.stdout)
+	if !strings.HasPrefix(key, "asck_") || strings.Contains(key, "\n") || r.stderr != "" {
+		t.Fatalf("key not printed alone on stdout: %q (stderr %q)", r.stdout, r.stderr)
+	}
+	runCLI(t, false, env, "connector", "keys", "create", "--name", "reader").want(t, 0)
+	r = runCLI(t, false, env, "connector", "keys", "create", "--name", "flow").want(t, 1)
+	if !strings.Contains(r.err.Error(), "already exists") {
+		t.Errorf("duplicate name: %v", r.err)
+	}
+	runCLI(t, false, env, "connector", "keys", "create", "--name", "x", "--access", "admin").want(t, 2)
+	runCLI(t, false, env, "connector", "keys", "create", "--name", "x", "--expires", "soon").want(t, 2)
+	r = runCLI(t, false, env, "connector", "keys", "list", "--json").want(t, 0)
+	var keys []map[string]any
+	if json.Unmarshal([]byte(r.stdout), &keys); len(keys) != 2 || strings.Contains(r.stdout, "asck_") || strings.Contains(r.stdout, key[20:]) {
+		t.Fatalf("keys list: %s", r.stdout)
+	}
+
+	// Serve with the credentials found the usual way, as profile "default".
+	ios, _, _, _ := cli.TestIO()
+	f := cli.NewFactory(ios, func(k string) string { return env[k] })
+	ctx, cancel := context.WithCancel(t.Context())
+	addrs := make(chan string, 1)
+	serve := servecmd.NewCmdWith(f, func(a string) { addrs <- a })
+	serve.SetArgs([]string{"--addr", "127.0.0.1:0", "--log-level", "warn"})
+	served := make(chan error, 1)
+	go func() { served <- serve.ExecuteContext(ctx) }()
+	var base string
+	select {
+	case a := <-addrs:
+		base = "http://" + a
+	case err := <-served:
+		t.Fatalf("serve failed: %v", err)
+	}
+	if code := get(t, "GET", base+"/v1/apps", key, ""); code != 200 {
+		t.Fatalf("GET through the served gateway: %d", code)
+	}
+	if code := get(t, "GET", base+"/v1/apps", "asck_0000000000000000_nope", ""); code != 401 {
+		t.Errorf("unknown key: %d", code)
+	}
+
+	// A webhook at the sandbox pointing at the gateway.
+	var apps struct {
+		Data []struct{ ID string } `json:"data"`
+	}
+	r = runCLI(t, false, env, "api", "/v1/apps").want(t, 0)
+	json.Unmarshal([]byte(r.stdout), &apps)
+	if len(apps.Data) == 0 {
+		t.Fatalf("no apps: %s", r.stdout)
+	}
+	runCLI(t, false, env, "connector", "webhooks", "register", "--app", apps.Data[0].ID, "--events", "nope", "--public-url", base).want(t, 2)
+	r = runCLI(t, false, env, "connector", "webhooks", "register", "--app", apps.Data[0].ID, "--events", "BUILD_UPLOAD_STATE_UPDATED", "--public-url", base).want(t, 0)
+	hookID := strings.TrimSpace(r.stdout)
+	r = runCLI(t, false, env, "connector", "webhooks", "list", "--json").want(t, 0)
+	if !strings.Contains(r.stdout, hookID) || !strings.Contains(r.stdout, base+"/connector/webhooks/apple/default") || strings.Contains(r.stdout, "secret") {
+		t.Errorf("webhooks list: %s", r.stdout)
+	}
+	// The sandbox's ping reaches the gateway and is accepted: the stored secret verifies it.
+	ping := `{"data":{"type":"webhookPings","relationships":{"webhook":{"data":{"type":"webhooks","id":"` + hookID + `"}}}}}`
+	if code := get(t, "POST", base+"/v1/webhookPings", key, ping); code != 201 {
+		t.Fatalf("ping: %d", code)
+	}
+
+	r = runCLI(t, false, env, "connector", "audit", "--json", "--since", "1h").want(t, 0)
+	var audit []map[string]any
+	json.Unmarshal([]byte(r.stdout), &audit)
+	if len(audit) != 1 || audit[0]["key"] != "flow" || audit[0]["path"] != "/v1/webhookPings" || audit[0]["status"].(float64) != 201 {
+		t.Errorf("audit: %s", r.stdout)
+	}
+	runCLI(t, false, env, "connector", "audit", "--since", "yesterday-ish").want(t, 2)
+	r = runCLI(t, false, env, "connector", "audit").want(t, 0)
+	if !strings.Contains(r.stdout, "/v1/webhookPings") {
+		t.Errorf("audit table: %s", r.stdout)
+	}
+
+	runCLI(t, false, env, "connector", "keys", "revoke", "flow").want(t, 0)
+	runCLI(t, false, env, "connector", "keys", "revoke", "flow").want(t, 1)
+	if code := get(t, "GET", base+"/v1/apps", key, ""); code != 401 {
+		t.Errorf("revoked key: %d, want 401", code)
+	}
+
+	out := filepath.Join(t.TempDir(), "connector")
+	runCLI(t, false, env, "connector", "export", "--host", "asc-gw.example.com", "--tags", "Builds", "--out", out).want(t, 0)
+	runCLI(t, false, env, "connector", "export", "--host", "asc-gw.example.com", "--tags", "Nope", "--out", out).want(t, 2)
+	for _, name := range []string{"apiDefinition.swagger.json", "apiProperties.json"} {
+		b, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil || !json.Valid(b) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+
+	runCLI(t, false, env, "connector", "webhooks", "remove", hookID).want(t, 0)
+	r = runCLI(t, false, env, "connector", "webhooks", "list", "--json").want(t, 0)
+	if strings.Contains(r.stdout, hookID) {
+		t.Errorf("webhook still listed: %s", r.stdout)
+	}
+
+	cancel()
+	if err := <-served; err != nil {
+		t.Errorf("serve returned %v after the stop", err)
+	}
+}
+
+func TestServeUsageErrors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	env := map[string]string{"ASCEND_CONFIG_DIR": dir, "ASCEND_CACHE_DIR": dir, "ASCEND_GATEWAY_DB": filepath.Join(dir, "gw.sqlite")}
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte(`{"profiles": {"p": {}}}`), 0o600)
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"no credentials", []string{"serve", "--addr", "127.0.0.1:0"}, 4},
+		{"bad log level", []string{"serve", "--log-level", "loud"}, 2},
+		{"bad public url", []string{"serve", "--public-url", "gw.example.com"}, 2},
+		{"profile without key", []string{"serve", "--config", bad}, 2},
+		{"export without host", []string{"connector", "export", "--out", dir}, 2},
+	} {
+		if r := runCLI(t, false, env, tc.args...); r.code != tc.code {
+			t.Errorf("%s: exit %d, want %d (%v)", tc.name, r.code, tc.code, r.err)
+		}
+	}
+}
