@@ -1,0 +1,213 @@
+package screenshots_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/ascend-tools/ascend/asc"
+	"github.com/ascend-tools/ascend/asc/upload"
+	"github.com/ascend-tools/ascend/sandbox"
+	"github.com/ascend-tools/ascend/workflow/metadata"
+	"github.com/ascend-tools/ascend/workflow/screenshots"
+)
+
+const demoApp = "com.example.daybreak"
+
+func newSandbox(t *testing.T) (*sandbox.Server, *asc.Client) {
+	t.Helper()
+	sb, err := sandbox.New(sandbox.Options{ProcessingDelay: 30 * time.Millisecond, PartSize: 64 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb.Close() })
+	c, err := asc.NewClient(asc.WithBaseURL(sb.URL()), asc.WithKey(sb.Key()), asc.WithRateBudget(asc.NewRateBudget()),
+		asc.WithRetryPolicy(asc.RetryPolicy{MaxAttempts: 5, BaseDelay: 5 * time.Millisecond, MaxDelay: 50 * time.Millisecond}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sb, c
+}
+
+// sandboxStats reads GET /sandbox/stats.
+func sandboxStats(t *testing.T, sb *sandbox.Server) map[string]int {
+	t.Helper()
+	resp, err := http.Get(sb.URL() + "/sandbox/stats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st struct {
+		ByMethod map[string]int `json:"by_method"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	return st.ByMethod
+}
+
+func writes(m map[string]int) int { return m["POST"] + m["PATCH"] + m["DELETE"] + m["PUT"] }
+
+// remoteSets reads what the sandbox has: per "locale TYPE", the file names in order, with the
+// state appended when not COMPLETE.
+func remoteSets(t *testing.T, c *asc.Client, locales []string) map[string][]string {
+	t.Helper()
+	loc, err := metadata.Locate(t.Context(), c, metadata.Target{App: demoApp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]string{}
+	for _, l := range locales {
+		var doc asc.ListDocument[asc.Resource]
+		q := url.Values{"include": {"appScreenshots"}, "limit[appScreenshots]": {"50"}}
+		if _, err := c.Do(t.Context(), "GET", "/v1/appStoreVersionLocalizations/"+loc.Localizations[l]+"/appScreenshotSets", q, nil, &doc); err != nil {
+			t.Fatal(err)
+		}
+		shots := map[string]*upload.Asset{}
+		for _, r := range doc.Included {
+			a, _ := upload.FromResource(r)
+			shots[a.ID] = a
+		}
+		for _, set := range doc.Data {
+			var attrs struct{ ScreenshotDisplayType string }
+			set.DecodeAttributes(&attrs)
+			key := l + " " + attrs.ScreenshotDisplayType
+			for _, id := range set.Relationships["appScreenshots"].Data.IDs() {
+				a := shots[id.ID]
+				name := a.Attributes.FileName
+				if a.State() != upload.Complete {
+					name += " " + a.State()
+				}
+				out[key] = append(out[key], name)
+			}
+			if _, ok := out[key]; !ok {
+				out[key] = nil
+			}
+		}
+	}
+	return out
+}
+
+func localSets(t *testing.T, dir string) map[string][]string {
+	t.Helper()
+	l, err := screenshots.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]string{}
+	for _, locale := range l.LocaleNames() {
+		for typ, shots := range l.Locales[locale] {
+			for _, s := range shots {
+				out[locale+" "+typ] = append(out[locale+" "+typ], s.Name)
+			}
+		}
+	}
+	return out
+}
+
+func syncDir(t *testing.T, c *asc.Client, dir string) (screenshots.Result, error) {
+	t.Helper()
+	l, err := screenshots.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := screenshots.Options{PollInitial: 20 * time.Millisecond, PollMax: 100 * time.Millisecond, PollTimeout: 20 * time.Second}
+	_, res, err := screenshots.Sync(t.Context(), c, metadata.Target{App: demoApp}, l, opts)
+	return res, err
+}
+
+// TestSandboxSyncConverges runs against the sandbox: from the demo state to the folder, a
+// re-run that writes nothing, a change of one file, and then the same with 500s, 503s,
+// dropped connections and latency injected.
+func TestSandboxSyncConverges(t *testing.T) {
+	t.Parallel()
+	sb, c := newSandbox(t)
+	dir := t.TempDir()
+	locales := []string{"en-US", "de-DE", "ja"}
+	seed := 1
+	for _, l := range locales {
+		for i := 1; i <= 4; i++ {
+			writePNG(t, filepath.Join(dir, l, fmt.Sprintf("shot_%d.png", i)), 368, 448, seed)
+			seed++
+		}
+		writePNG(t, filepath.Join(dir, l, "shot_10.png"), 1242, 2208, seed)
+		seed++
+	}
+	if _, err := syncDir(t, c, dir); err != nil {
+		t.Fatal(err)
+	}
+	got, want := remoteSets(t, c, locales), localSets(t, dir)
+	if !equalMaps(got, want) {
+		t.Fatalf("after the first sync remote = %v\nwant %v", got, want)
+	}
+
+	before := sandboxStats(t, sb)
+	res, err := syncDir(t, c, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := sandboxStats(t, sb)
+	if w := writes(after) - writes(before); w != 0 || res.Uploaded != 0 {
+		t.Errorf("re-run: %d writes (%v -> %v)", w, before, after)
+	}
+	if gets := after["GET"] - before["GET"]; gets != 1+1+len(locales) {
+		t.Errorf("re-run: %d reads, want %d (app, version, one per locale)", gets, 2+len(locales))
+	}
+
+	// Change two files and remove one, with faults on.
+	writePNG(t, filepath.Join(dir, "ja", "shot_2.png"), 368, 448, 500)
+	writePNG(t, filepath.Join(dir, "de-DE", "shot_3.png"), 368, 448, 501)
+	writePNG(t, filepath.Join(dir, "en-US", "shot_5.png"), 368, 448, 502)
+	sb.SetFaults(sandbox.Faults{Rate500: 0.08, Rate503: 0.05, DropRate: 0.05, Latency: 2 * time.Millisecond, Jitter: 5 * time.Millisecond})
+	var lastErr error
+	for range 4 {
+		if _, lastErr = syncDir(t, c, dir); lastErr == nil {
+			break
+		}
+	}
+	t.Logf("last run with faults: %v", lastErr)
+	sb.SetFaults(sandbox.Faults{})
+	if _, err := syncDir(t, c, dir); err != nil {
+		t.Fatal(err)
+	}
+	before = sandboxStats(t, sb)
+	if _, err := syncDir(t, c, dir); err != nil {
+		t.Fatal(err)
+	}
+	if w := writes(sandboxStats(t, sb)) - writes(before); w != 0 {
+		t.Errorf("run after convergence wrote %d requests", w)
+	}
+	got, want = remoteSets(t, c, locales), localSets(t, dir)
+	if !equalMaps(got, want) {
+		t.Errorf("after faults remote = %v\nwant %v", got, want)
+	}
+	for k, names := range got {
+		if len(slices.Compact(slices.Sorted(slices.Values(names)))) != len(names) {
+			t.Errorf("%s has duplicates: %v", k, names)
+		}
+	}
+}
+
+// TestSandboxProblemsWriteNothing: a folder for a locale the version lacks fails after the
+// reads, before any write.
+func TestSandboxProblemsWriteNothing(t *testing.T) {
+	t.Parallel()
+	sb, c := newSandbox(t)
+	dir := t.TempDir()
+	writePNG(t, filepath.Join(dir, "en-US", "1.png"), 368, 448, 1)
+	writePNG(t, filepath.Join(dir, "ar-SA", "1.png"), 368, 448, 2)
+	_, err := syncDir(t, c, dir)
+	var ve *metadata.ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("err = %v, want a validation error for ar-SA", err)
+	}
+	if st := sandboxStats(t, sb); writes(st) != 0 || st["GET"] == 0 {
+		t.Errorf("stats = %v, want reads only", st)
+	}
+}
