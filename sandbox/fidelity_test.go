@@ -726,3 +726,67 @@ func fillRequired(op Operation, q url.Values) bool {
 	}
 	return true
 }
+
+// TestFidelityValidatorCatches shows the check is not vacuous: crafted answers with the
+// mistakes an emulator makes are caught, and the shapes Apple really sends (nulls, empty
+// to-one data, 503 errors) pass.
+func TestFidelityValidatorCatches(t *testing.T) {
+	v := requireSpecValidator(t)
+	jsonCT := http.Header{"Content-Type": {"application/json"}}
+	errBody := func(status, code string) string {
+		return `{"errors":[{"id":"x","status":"` + status + `","code":"` + code + `","title":"t","detail":"d"}]}`
+	}
+	for _, tc := range []struct {
+		name, method, url string
+		status            int
+		header            http.Header
+		body              string
+		want              string // a problem containing this; "" for none
+	}{
+		{"attribute type", "GET", "/v1/apps", 200, jsonCT,
+			`{"data":[{"type":"apps","id":"1","attributes":{"name":5}}],"links":{"self":"x"}}`, "/data/0/attributes/name"},
+		{"enum", "GET", "/v1/apps?limit=1", 200, jsonCT,
+			`{"data":[{"type":"apps","id":"1","attributes":{"contentRightsDeclaration":"MAYBE"}}],"links":{"self":"x"}}`, "/data/0/attributes/contentRightsDeclaration"},
+		{"resource type", "GET", "/v1/apps", 200, jsonCT,
+			`{"data":[{"type":"app","id":"1"}],"links":{"self":"x"}}`, "/data/0/type"},
+		{"links required", "GET", "/v1/apps", 200, jsonCT, `{"data":[]}`, "links"},
+		{"date-time", "GET", "/v1/builds", 200, jsonCT,
+			`{"data":[{"type":"builds","id":"1","attributes":{"uploadedDate":"yesterday"}}],"links":{"self":"x"}}`, "/data/0/attributes/uploadedDate"},
+		{"included type", "GET", "/v1/apps/1", 200, jsonCT,
+			`{"data":{"type":"apps","id":"1"},"included":[{"type":"bogus","id":"2"}],"links":{"self":"x"}}`, `type "bogus" is not one the spec allows`},
+		{"included attribute", "GET", "/v1/apps/1", 200, jsonCT,
+			`{"data":{"type":"apps","id":"1"},"included":[{"type":"appInfos","id":"2","attributes":{"state":"NOPE"}}],"links":{"self":"x"}}`, "/included/0/attributes/state"},
+		{"null list", "GET", "/v1/apps", 200, jsonCT, `{"data":null,"links":{"self":"x"}}`, "null in a list document"},
+		{"undeclared success status", "GET", "/v1/apps", 203, jsonCT, `{"data":[],"links":{"self":"x"}}`, "not among the statuses"},
+		{"success on unknown path", "GET", "/v1/notAThing", 200, jsonCT, `{}`, "does not have"},
+		{"content type", "GET", "/v1/apps", 200, http.Header{"Content-Type": {"text/plain"}}, `{"data":[],"links":{"self":"x"}}`, "text/plain"},
+		{"error without code", "GET", "/v1/apps/1", 404, jsonCT, `{"errors":[{"status":"404","title":"t","detail":"d"}]}`, "code"},
+		{"error status", "GET", "/v1/apps/1", 404, jsonCT, errBody("400", "NOT_FOUND"), `"400" on a 404 answer`},
+		{"error shape", "GET", "/v1/apps/1", 500, jsonCT, `{"error":"boom"}`, "errors"},
+
+		{"null attribute", "GET", "/v1/apps", 200, jsonCT,
+			`{"data":[{"type":"apps","id":"1","attributes":{"name":null},"relationships":{"appInfos":{"data":null}}}],"links":{"self":"x","next":null}}`, ""},
+		{"empty to-one", "GET", "/v1/apps/1/appPriceSchedule", 200, jsonCT, `{"data":null,"links":{"self":"x"}}`, ""},
+		{"created", "POST", "/v1/appInfoLocalizations", 201, jsonCT,
+			`{"data":{"type":"appInfoLocalizations","id":"1","attributes":{"locale":"pt-PT"}},"links":{"self":"x"}}`, ""},
+		{"deleted", "DELETE", "/v1/appInfoLocalizations/1", 204, http.Header{}, ``, ""},
+		{"undeclared error status", "GET", "/v1/apps", 503, jsonCT, errBody("503", "SERVICE_UNAVAILABLE"), ""},
+		{"unknown path", "GET", "/v1/notAThing", 404, jsonCT, errBody("404", "NOT_FOUND"), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			vd := v.check(t.Context(), exchange{method: tc.method, url: tc.url, status: tc.status, header: tc.header, body: []byte(tc.body)})
+			if vd.schema == "" {
+				t.Fatalf("%s %s was not checked", tc.method, tc.url)
+			}
+			switch {
+			case tc.want == "" && len(vd.problems) > 0:
+				t.Errorf("valid answer rejected (%s): %q", vd.schema, vd.problems)
+			case tc.want != "" && !slices.ContainsFunc(vd.problems, func(p string) bool { return strings.Contains(p, tc.want) }):
+				t.Errorf("problems %q (%s) do not mention %q", vd.problems, vd.schema, tc.want)
+			}
+		})
+	}
+	if vd := v.check(t.Context(), exchange{method: "GET", url: "/sandbox/stats", status: 200, header: jsonCT, body: []byte(`{}`)}); vd.schema != "" {
+		t.Errorf("the sandbox's admin endpoint was held to %s; it is not Apple's API", vd.schema)
+	}
+}

@@ -236,6 +236,12 @@ func compareValues(a, b any) int {
 		return cmp.Compare(af, bf)
 	}
 	as, bs := scalarString(a), scalarString(b)
+	// Build numbers ("9" before "10") compare as numbers.
+	if x, err := strconv.ParseFloat(as, 64); err == nil {
+		if y, err := strconv.ParseFloat(bs, 64); err == nil {
+			return cmp.Compare(x, y)
+		}
+	}
 	// Version strings ("1.10" after "1.9") compare by their numeric parts.
 	if c, ok := compareVersions(as, bs); ok {
 		return c

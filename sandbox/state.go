@@ -166,11 +166,15 @@ func (s *Server) loadOrSeed() error {
 // Reset restores the seed data, zeroes the request counts and rate budgets, and keeps the key.
 func (s *Server) Reset() error {
 	s.mu.Lock()
+	oldSeq := s.st.seq
 	s.st = newStore(s.mdl)
 	s.timers = nil
 	s.offset = 0
 	s.limits = map[string]*keyLimit{}
+	s.uploads = map[string]*pendingUpload{}
 	err := s.seed()
+	// Ids made after a reset never repeat ones handed out before it.
+	s.st.seq = max(s.st.seq, oldSeq)
 	if err == nil {
 		err = s.saveAllLocked()
 	}
