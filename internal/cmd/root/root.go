@@ -85,6 +85,10 @@ emulator with demo data instead.`,
 
 	cmd.AddCommand(commands(f)...)
 	requireSubcommands(cmd)
+	// A group is runnable only to refuse unknown subcommands; its usage shows one line.
+	cmd.SetUsageTemplate(strings.Replace(cmd.UsageTemplate(),
+		"{{if .HasAvailableSubCommands}}\n  {{.CommandPath}} [command]{{end}}",
+		"{{if and .HasAvailableSubCommands (not (index .Annotations \"ascend-group\"))}}\n  {{.CommandPath}} [command]{{end}}", 1))
 	return cmd
 }
 
@@ -111,6 +115,10 @@ func requireSubcommands(cmd *cobra.Command) {
 			return nil
 		}
 		cmd.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+		if cmd.Annotations == nil {
+			cmd.Annotations = map[string]string{}
+		}
+		cmd.Annotations["ascend-group"] = "true"
 	}
 }
 

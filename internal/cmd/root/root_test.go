@@ -122,6 +122,15 @@ func TestHelpAndUsage(t *testing.T) {
 	}
 }
 
+func TestGroupUsageHasOneLine(t *testing.T) {
+	t.Parallel()
+	r := runCLI(t, false, newEnv(t), "", "apps", "--help")
+	r.check(t, 0)
+	if !strings.Contains(r.stdout, "ascend apps <command>") || strings.Contains(r.stdout, "ascend apps [command]") {
+		t.Errorf("group usage:\n%s", r.stdout)
+	}
+}
+
 func TestNoCredentials(t *testing.T) {
 	t.Parallel()
 	r := runCLI(t, false, newEnv(t), "", "apps", "list")
