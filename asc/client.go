@@ -353,6 +353,11 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 	for attempt := 1; ; attempt++ {
 		canRetry := idempotent && attempt < policy.MaxAttempts
 		if c.budget != nil {
+			if held := c.budget.heldFor(); held > policy.MaxDelay {
+				// Another request hit a 429 and the server asked for a longer pause than this
+				// call may wait: say so now rather than block silently.
+				return nil, resp, nil, heldError(method, u, held)
+			}
 			if err := c.budget.Wait(ctx); err != nil {
 				return nil, resp, nil, fmt.Errorf("%s %s: waiting for the rate budget: %w", method, u.Path, err)
 			}

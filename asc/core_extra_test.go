@@ -178,3 +178,33 @@ func TestTimeStrings(t *testing.T) {
 		t.Errorf("null attributes: %v", err)
 	}
 }
+
+// TestDoFailsFastWhileHeld: after a 429 whose Retry-After exceeds the retry policy, further
+// calls on the same budget fail at once with a *RateLimitError instead of blocking.
+func TestDoFailsFastWhileHeld(t *testing.T) {
+	t.Parallel()
+	srv := newTestServer(t)
+	var calls counter
+	srv.mux.HandleFunc("/v1/apps", func(w http.ResponseWriter, r *http.Request) {
+		calls.inc()
+		w.Header().Set("Retry-After", "600")
+		writeJSON(t, w, http.StatusTooManyRequests, appError("429", "RATE_LIMIT_EXCEEDED", "slow down"))
+	})
+	budget, _, budgetSleeps := newTestBudget()
+	c, sl := newTestClient(t, srv, WithRateBudget(budget))
+	_, err := c.Do(t.Context(), http.MethodGet, "/v1/apps", nil, nil, nil)
+	var rle *RateLimitError
+	if !errors.As(err, &rle) || rle.RetryAfter != 10*time.Minute {
+		t.Fatalf("first call: %v", err)
+	}
+	_, err = c.Do(t.Context(), http.MethodGet, "/v1/apps", nil, nil, nil)
+	if !errors.As(err, &rle) || rle.RetryAfter != 10*time.Minute || !strings.Contains(err.Error(), "not sent") {
+		t.Fatalf("second call: %v", err)
+	}
+	if calls.get() != 1 {
+		t.Errorf("server saw %d calls, want 1", calls.get())
+	}
+	if len(sl.got())+len(budgetSleeps.got()) != 0 {
+		t.Errorf("slept %v / %v", sl.got(), budgetSleeps.got())
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -167,6 +168,21 @@ func newErrorResponse(method, redactedURL string, resp *http.Response, body []by
 		}
 	}
 	return &er
+}
+
+// heldError is the error for a request not sent because the key's rate budget is held after
+// a 429 for longer than the retry policy allows to wait.
+func heldError(method string, u *url.URL, held time.Duration) error {
+	held = held.Round(time.Second)
+	return &RateLimitError{
+		ErrorResponse: ErrorResponse{Method: method, URL: u.Redacted(), StatusCode: http.StatusTooManyRequests, Errors: []APIError{{
+			Status: "429",
+			Code:   "RATE_LIMIT_EXCEEDED",
+			Title:  "The API key's rate limit was exceeded",
+			Detail: "not sent: App Store Connect answered 429 to this API key and asked its clients to pause",
+		}}},
+		RetryAfter: held,
+	}
 }
 
 // syntheticCode maps a bare status to the code Apple uses for it, so that code matching on

@@ -209,6 +209,13 @@ func (b *RateBudget) Observe(rl RateLimit, status int, retryAfter time.Duration)
 	}
 }
 
+// heldFor is how much longer the 429 hold lasts; zero when none is in force.
+func (b *RateBudget) heldFor() time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return max(b.pausedUntil.Sub(b.now()), 0)
+}
+
 // Snapshot returns the budget's current state.
 func (b *RateBudget) Snapshot() RateBudgetSnapshot {
 	b.mu.Lock()
