@@ -98,8 +98,12 @@ func Fetch(ctx context.Context, c *asc.Client, t Target) (*State, error) {
 	go func() { defer wg.Done(); infoReq, infoErr = fetchAppInfo(ctx, c, t, info) }()
 	wg.Wait()
 	st.Requests += verReqs + infoReq
-	if err := errors.Join(verErr, infoErr); err != nil {
-		return nil, err
+	// Both fail alike when the app is wrong; one message is enough.
+	if verErr != nil {
+		return nil, verErr
+	}
+	if infoErr != nil {
+		return nil, infoErr
 	}
 	st.AppInfoID = info.AppInfoID
 	st.InfoLocalizations = info.InfoLocalizations

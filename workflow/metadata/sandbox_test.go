@@ -1,0 +1,171 @@
+package metadata_test
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ascend-tools/ascend/asc"
+	"github.com/ascend-tools/ascend/sandbox"
+	"github.com/ascend-tools/ascend/workflow/metadata"
+)
+
+const demoApp = "com.example.daybreak"
+
+func newSandbox(t *testing.T) (*sandbox.Server, *asc.Client) {
+	t.Helper()
+	sb, err := sandbox.New(sandbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb.Close() })
+	c, err := asc.NewClient(asc.WithBaseURL(sb.URL()), asc.WithKey(sb.Key()), asc.WithRateBudget(asc.NewRateBudget()),
+		asc.WithRetryPolicy(asc.RetryPolicy{MaxAttempts: 5, BaseDelay: 5 * time.Millisecond, MaxDelay: 50 * time.Millisecond}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sb, c
+}
+
+func sandboxStats(t *testing.T, sb *sandbox.Server) map[string]int {
+	t.Helper()
+	resp, err := http.Get(sb.URL() + "/sandbox/stats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st struct {
+		ByMethod map[string]int `json:"by_method"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	return st.ByMethod
+}
+
+func writeCount(m map[string]int) int { return m["POST"] + m["PATCH"] + m["DELETE"] }
+
+// sandboxDeliverDir is the deliver folder without its category files: the sandbox's demo data
+// has no appCategories resources (the in-memory fake covers categories).
+func sandboxDeliverDir(t *testing.T) string {
+	t.Helper()
+	dir := copyDir(t, deliverDir)
+	for _, f := range []string{"primary_category.txt", "secondary_category.txt"} {
+		if err := os.Remove(filepath.Join(dir, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestSandboxDeliverRoundTrip pushes the deliver folder to the sandbox's demo app, checks that
+// a second push writes nothing and that pulling into the folder rewrites no file.
+func TestSandboxDeliverRoundTrip(t *testing.T) {
+	t.Parallel()
+	sb, c := newSandbox(t)
+	src := sandboxDeliverDir(t)
+	target := metadata.Target{App: demoApp}
+	if _, _, err := metadata.Push(t.Context(), c, target, src, metadata.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	before := sandboxStats(t, sb)
+	p, _, err := metadata.Push(t.Context(), c, target, src, metadata.ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := sandboxStats(t, sb)
+	if w := writeCount(after) - writeCount(before); w != 0 || len(p.Writes) != 0 {
+		t.Errorf("second push: %d writes, plan %v", w, p.Changes)
+	}
+	// Reads: the app by bundle id, then the version and the app info in parallel.
+	if r := after["GET"] - before["GET"]; r != 3 {
+		t.Errorf("second push made %d reads, want 3", r)
+	}
+
+	dir := copyDir(t, src)
+	_, written, err := metadata.Pull(t.Context(), c, target, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range written {
+		if _, err := os.Stat(filepath.Join(src, w)); err == nil {
+			t.Errorf("pull rewrote %s, which already held the same value", w)
+		}
+	}
+	pulled, err := metadata.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	local, _ := metadata.Load(src)
+	for _, l := range local.LocaleNames() {
+		for k, v := range local.Effective(l) {
+			if got := pulled.Effective(l)[k]; got != v {
+				t.Errorf("%s/%s = %q after the round trip, want %q", l, k, got, v)
+			}
+		}
+	}
+}
+
+func TestSandboxInvalidFolderTouchesNothing(t *testing.T) {
+	t.Parallel()
+	sb, c := newSandbox(t)
+	dir := copyDir(t, deliverDir)
+	os.WriteFile(filepath.Join(dir, "ja", "keywords.txt"), []byte(strings.Repeat("キーワード,", 10)), 0o644)
+	os.WriteFile(filepath.Join(dir, "en-US", "support_url.txt"), []byte("not a url"), 0o644)
+	_, _, err := metadata.Push(t.Context(), c, metadata.Target{App: demoApp}, dir, metadata.ApplyOptions{})
+	var ve *metadata.ValidationError
+	if !errors.As(err, &ve) || len(ve.Problems) != 2 {
+		t.Fatalf("err = %v, want two problems", err)
+	}
+	if st := sandboxStats(t, sb); len(st) != 0 {
+		t.Errorf("the sandbox saw requests: %v", st)
+	}
+}
+
+// TestSandboxPushUnderFaults pushes with 500s, 503s and dropped connections injected until a
+// push succeeds; then nothing is left to write and no locale is duplicated.
+func TestSandboxPushUnderFaults(t *testing.T) {
+	t.Parallel()
+	sb, c := newSandbox(t)
+	sb.SetFaults(sandbox.Faults{Rate500: 0.15, Rate503: 0.1, DropRate: 0.1})
+	target := metadata.Target{App: demoApp}
+	src := sandboxDeliverDir(t)
+	var err error
+	for range 6 {
+		if _, _, err = metadata.Push(t.Context(), c, target, src, metadata.ApplyOptions{}); err == nil {
+			break
+		}
+	}
+	sb.SetFaults(sandbox.Faults{})
+	if err != nil {
+		if _, _, err := metadata.Push(t.Context(), c, target, src, metadata.ApplyOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := metadata.Fetch(t.Context(), c, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	local, _ := metadata.Load(src)
+	if p := metadata.NewPlan(local, st, false); len(p.Writes) != 0 {
+		t.Errorf("still to write after convergence: %v", p.Changes)
+	}
+	var doc asc.ListDocument[asc.Resource]
+	if _, err := c.Do(t.Context(), "GET", "/v1/appStoreVersions/"+st.VersionID+"/appStoreVersionLocalizations", nil, nil, &doc); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, r := range doc.Data {
+		var a struct{ Locale string }
+		r.DecodeAttributes(&a)
+		if seen[a.Locale] {
+			t.Errorf("duplicate localization %s", a.Locale)
+		}
+		seen[a.Locale] = true
+	}
+}
