@@ -126,7 +126,7 @@ func TestGroupUsageHasOneLine(t *testing.T) {
 	t.Parallel()
 	r := runCLI(t, false, newEnv(t), "", "apps", "--help")
 	r.check(t, 0)
-	if !strings.Contains(r.stdout, "ascend apps <command>") || strings.Contains(r.stdout, "ascend apps [command]") {
+	if !strings.Contains(r.stdout, "ascend apps <command>") || strings.Contains(r.stdout, "  ascend apps [command]\n") {
 		t.Errorf("group usage:\n%s", r.stdout)
 	}
 }
