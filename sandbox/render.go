@@ -97,7 +97,8 @@ func (rd *renderer) includeRel(r *record, name string, obj map[string]any) {
 	ids := r.Rels[name]
 	if !m.toMany(r.Type, name) {
 		if len(ids) == 0 {
-			obj["data"] = nil
+			// Apple shows an empty to-one as null, but the spec never marks it nullable;
+			// leaving data out keeps the answer valid for clients generated from the spec.
 			return
 		}
 		obj["data"] = map[string]any{"type": typ, "id": ids[0]}

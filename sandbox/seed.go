@@ -1,7 +1,9 @@
 package sandbox
 
 import (
+	"crypto/sha256"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -101,8 +103,14 @@ func (sd seeder) seedApp(n int, a demoApp) {
 		"name": a.name, "bundleId": a.bundleID, "sku": a.sku, "primaryLocale": "en-US",
 		"isOrEverWasMadeForKids": false, "contentRightsDeclaration": "DOES_NOT_USE_THIRD_PARTY_CONTENT",
 		"streamlinedPurchasingEnabled": true,
+		"subscriptionStatusUrl":        "https://example.com/" + a.sku + "/asn", "subscriptionStatusUrlVersion": "V2",
+		"subscriptionStatusUrlForSandbox": "https://example.com/" + a.sku + "/asn-sandbox", "subscriptionStatusUrlVersionForSandbox": "V2",
 	})
-	sd.add("bundleIds", map[string]any{"identifier": a.bundleID, "name": a.name, "platform": "IOS", "seedId": "A1B2C3D4E5"}, "app", app)
+	bundle := sd.add("bundleIds", map[string]any{"identifier": a.bundleID, "name": a.name, "platform": "IOS", "seedId": "A1B2C3D4E5"}, "app", app)
+	sd.add("bundleIdCapabilities", map[string]any{"capabilityType": "PUSH_NOTIFICATIONS", "settings": []any{}}, "bundleId", bundle)
+	sd.add("profiles", map[string]any{"name": a.name + " App Store", "platform": "IOS", "profileType": "IOS_APP_STORE", "profileState": "ACTIVE",
+		"profileContent": "U0FOREJPWC1QUk9GSUxF", "uuid": formatUUIDString(fmt.Sprintf("profile/%d", n)),
+		"createdDate": stamp(seedEpoch.Add(-60 * 24 * time.Hour)), "expirationDate": stamp(seedEpoch.Add(305 * 24 * time.Hour))}, "bundleId", bundle)
 	locales := demoLocales[:a.locales]
 	live := false
 	for _, v := range a.versions {
@@ -138,7 +146,8 @@ func (sd seeder) seedApp(n int, a demoApp) {
 		b := sd.add("builds", map[string]any{
 			"version": fmt.Sprint(i), "uploadedDate": stamp(uploaded), "expirationDate": stamp(uploaded.Add(90 * 24 * time.Hour)),
 			"expired": expired, "minOsVersion": "17.0", "processingState": "VALID", "buildAudienceType": "APP_STORE_ELIGIBLE",
-			"usesNonExemptEncryption": false,
+			"usesNonExemptEncryption": false, "computedMinMacOsVersion": "14.0", "computedMinVisionOsVersion": "1.0",
+			"iconAssetToken": map[string]any{"templateUrl": "https://example.com/demo-assets/" + a.sku + "/icon/{w}x{h}bb.{f}", "width": 1024, "height": 1024},
 		}, "app", app, "preReleaseVersion", trains[train])
 		external := "READY_FOR_BETA_SUBMISSION"
 		internal := "IN_BETA_TESTING"
@@ -149,6 +158,16 @@ func (sd seeder) seedApp(n int, a demoApp) {
 		}
 		d := sd.add("buildBetaDetails", map[string]any{"autoNotifyEnabled": true, "internalBuildState": internal, "externalBuildState": external})
 		sd.s.st.link(b, "buildBetaDetail", d)
+		if external == "BETA_APPROVED" {
+			sd.add("betaAppReviewSubmissions", map[string]any{"betaReviewState": "APPROVED", "submittedDate": stamp(uploaded.Add(time.Hour))}, "build", b)
+		}
+		if i > a.builds-3 {
+			sd.add("betaBuildLocalizations", map[string]any{"locale": "en-US", "whatsNew": fmt.Sprintf("Build %d: try the new focus timer.", i)}, "build", b)
+			up := sd.add("buildUploads", map[string]any{"cfBundleShortVersionString": train, "cfBundleVersion": fmt.Sprint(i), "platform": "IOS",
+				"createdDate": stamp(uploaded.Add(-10 * time.Minute)), "uploadedDate": stamp(uploaded),
+				"state": map[string]any{"state": "COMPLETE", "errors": []any{}, "warnings": []any{}, "infos": []any{}}}, "app", app)
+			sd.s.st.link(up, "build", b)
+		}
 		builds = append(builds, b)
 	}
 
@@ -178,7 +197,7 @@ func (sd seeder) seedApp(n int, a demoApp) {
 		state := []string{"INSTALLED", "ACCEPTED", "INVITED"}[i%3]
 		t := sd.add("betaTesters", map[string]any{
 			"firstName": firstNames[i], "lastName": lastNames[i], "email": fmt.Sprintf("%s.%d@example.com", lowerASCII(firstNames[i]), n),
-			"inviteType": "EMAIL", "state": state,
+			"inviteType": "EMAIL", "state": state, "appDevices": []any{},
 		}, "apps", app)
 		group := []*record{internal, public, partners}[i%3]
 		sd.s.st.link(t, "betaGroups", group)
@@ -186,7 +205,8 @@ func (sd seeder) seedApp(n int, a demoApp) {
 	sd.add("betaAppLocalizations", map[string]any{"locale": "en-US", "description": "Help us test " + a.name + ".", "feedbackEmail": "beta@example.com",
 		"marketingUrl": "https://example.com/" + a.sku, "privacyPolicyUrl": "https://example.com/" + a.sku + "/privacy"}, "app", app)
 	sd.add("betaAppReviewDetails", map[string]any{"contactFirstName": "Sam", "contactLastName": "Reviewer", "contactEmail": "review@example.com",
-		"contactPhone": "+1 555 0100", "demoAccountRequired": false}, "app", app)
+		"contactPhone": "+1 555 0100", "demoAccountRequired": true, "demoAccountName": "tester@example.com", "demoAccountPassword": "demo-password",
+		"notes": "Sign in with the demo account."}, "app", app)
 
 	// App Store versions with localizations and screenshots.
 	for vi, v := range a.versions {
@@ -198,6 +218,10 @@ func (sd seeder) seedApp(n int, a demoApp) {
 		}, "app", app)
 		if v.state != "PREPARE_FOR_SUBMISSION" && len(builds) > 0 {
 			sd.s.st.link(ver, "build", builds[min(len(builds)-1, (vi+1)*len(builds)/len(a.versions)-1)])
+		}
+		if v.state == "READY_FOR_DISTRIBUTION" {
+			sd.add("appStoreVersionPhasedReleases", map[string]any{"phasedReleaseState": "COMPLETE", "currentDayNumber": 7,
+				"startDate": stamp(created.Add(72 * time.Hour)), "totalPauseDuration": 0}, "appStoreVersion", ver)
 		}
 		sd.add("appStoreReviewDetails", map[string]any{"contactFirstName": "Sam", "contactLastName": "Reviewer", "contactEmail": "review@example.com",
 			"contactPhone": "+1 555 0100", "demoAccountRequired": false, "notes": "No login needed."}, "appStoreVersion", ver)
@@ -239,6 +263,17 @@ func (sd seeder) seedApp(n int, a demoApp) {
 	if n != 0 {
 		return
 	}
+
+	// Devices and a distribution certificate for the team.
+	for i, dev := range []struct{ name, class, model string }{
+		{"Ada's iPhone", "IPHONE", "iPhone 16 Pro"}, {"QA iPad", "IPAD", "iPad Pro 13-inch (M4)"}, {"Test iPhone SE", "IPHONE", "iPhone SE (3rd generation)"},
+	} {
+		sd.add("devices", map[string]any{"name": dev.name, "platform": "IOS", "udid": fmt.Sprintf("00008110-%016X", 0xA11CE0+i),
+			"deviceClass": dev.class, "status": "ENABLED", "model": dev.model, "addedDate": stamp(seedEpoch.Add(-time.Duration(30*(i+1)) * 24 * time.Hour))})
+	}
+	sd.add("certificates", map[string]any{"name": "iOS Distribution: Example Labs", "displayName": "Example Labs", "certificateType": "IOS_DISTRIBUTION",
+		"platform": "IOS", "serialNumber": "5A1D3B0C9E8F7A61", "expirationDate": stamp(seedEpoch.Add(300 * 24 * time.Hour)),
+		"certificateContent": "U0FOREJPWC1DRVJUSUZJQ0FURQ==", "activated": true})
 
 	// Commerce and reviews for the first app.
 	for i, iap := range []struct{ name, product, kind string }{
@@ -286,4 +321,12 @@ func lowerASCII(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// formatUUIDString makes a stable UUID-shaped string from a name.
+func formatUUIDString(name string) string {
+	sum := sha256.Sum256([]byte(name))
+	var b [16]byte
+	copy(b[:], sum[:16])
+	return strings.ToUpper(formatUUID(b))
 }
