@@ -641,3 +641,25 @@ func TestCobraMistakesAreUsageErrors(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkAppsList measures one in-process `apps list` against a running sandbox: flag
+// parsing, credential loading, signing, the request and the table.
+func BenchmarkAppsList(b *testing.B) {
+	sb, err := sandbox.New(sandbox.Options{BurstLimit: -1, HourlyLimit: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sb.Close()
+	dir := b.TempDir()
+	if err := sb.WriteCredentials(dir); err != nil {
+		b.Fatal(err)
+	}
+	e := env{"ASCEND_CONFIG_DIR": b.TempDir(), "ASCEND_CACHE_DIR": b.TempDir(), "ASC_API_KEY_JSON": filepath.Join(dir, "credentials.json")}
+	for b.Loop() {
+		io, _, _, _ := cli.TestIO()
+		f := cli.NewFactory(io, func(k string) string { return e[k] })
+		if err := Run(b.Context(), f, []string{"apps", "list"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
