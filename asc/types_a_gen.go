@@ -2,6 +2,10 @@
 
 package asc
 
+import (
+	"encoding/json"
+)
+
 // AccessibilityDeclaration is a resource of type "accessibilityDeclarations" (schema AccessibilityDeclaration).
 type AccessibilityDeclaration struct {
 	Type       string                              `json:"type"`
@@ -6369,7 +6373,7 @@ type AppsBetaTesterUsagesV1MetricResponseDimensions struct {
 // AppsBetaTesterUsagesV1MetricResponseDimensionsBetaTesters is part of AppsBetaTesterUsagesV1MetricResponseDimensions.
 type AppsBetaTesterUsagesV1MetricResponseDimensionsBetaTesters struct {
 	Links *AppsBetaTesterUsagesV1MetricResponseDimensionsBetaTestersLinks `json:"links,omitempty"`
-	Data  string                                                          `json:"data,omitempty"`
+	Data  json.RawMessage                                                 `json:"data,omitempty"`
 }
 
 // AppsBetaTesterUsagesV1MetricResponseDimensionsBetaTestersLinks is part of AppsBetaTesterUsagesV1MetricResponseDimensionsBetaTesters.

@@ -1770,7 +1770,7 @@ type BetaTesterUsagesV1MetricResponseDimensions struct {
 // BetaTesterUsagesV1MetricResponseDimensionsApps is part of BetaTesterUsagesV1MetricResponseDimensions.
 type BetaTesterUsagesV1MetricResponseDimensionsApps struct {
 	Links *BetaTesterUsagesV1MetricResponseDimensionsAppsLinks `json:"links,omitempty"`
-	Data  string                                               `json:"data,omitempty"`
+	Data  json.RawMessage                                      `json:"data,omitempty"`
 }
 
 // BetaTesterUsagesV1MetricResponseDimensionsAppsLinks is part of BetaTesterUsagesV1MetricResponseDimensionsApps.

@@ -2,6 +2,10 @@
 
 package asc
 
+import (
+	"encoding/json"
+)
+
 // EndAppAvailabilityPreOrder is a resource of type "endAppAvailabilityPreOrders" (schema EndAppAvailabilityPreOrder).
 type EndAppAvailabilityPreOrder struct {
 	Type  string         `json:"type"`
@@ -4371,7 +4375,7 @@ type GameCenterMatchmakingBooleanRuleResultsV1MetricResponseDimensions struct {
 // GameCenterMatchmakingBooleanRuleResultsV1MetricResponseDimensionsGameCenterMatchmakingQueue is part of GameCenterMatchmakingBooleanRuleResultsV1MetricResponseDimensions.
 type GameCenterMatchmakingBooleanRuleResultsV1MetricResponseDimensionsGameCenterMatchmakingQueue struct {
 	Links *GameCenterMatchmakingBooleanRuleResultsV1MetricResponseDimensionsGameCenterMatchmakingQueueLinks `json:"links,omitempty"`
-	Data  string                                                                                            `json:"data,omitempty"`
+	Data  json.RawMessage                                                                                   `json:"data,omitempty"`
 }
 
 // GameCenterMatchmakingBooleanRuleResultsV1MetricResponseDimensionsGameCenterMatchmakingQueueLinks is part of GameCenterMatchmakingBooleanRuleResultsV1MetricResponseDimensionsGameCenterMatchmakingQueue.
@@ -4383,7 +4387,7 @@ type GameCenterMatchmakingBooleanRuleResultsV1MetricResponseDimensionsGameCenter
 // GameCenterMatchmakingBooleanRuleResultsV1MetricResponseDimensionsResult is part of GameCenterMatchmakingBooleanRuleResultsV1MetricResponseDimensions.
 type GameCenterMatchmakingBooleanRuleResultsV1MetricResponseDimensionsResult struct {
 	Links *GameCenterMatchmakingBooleanRuleResultsV1MetricResponseDimensionsResultLinks `json:"links,omitempty"`
-	Data  string                                                                        `json:"data,omitempty"`
+	Data  json.RawMessage                                                               `json:"data,omitempty"`
 }
 
 // GameCenterMatchmakingBooleanRuleResultsV1MetricResponseDimensionsResultLinks is part of GameCenterMatchmakingBooleanRuleResultsV1MetricResponseDimensionsResult.
@@ -4437,7 +4441,7 @@ type GameCenterMatchmakingNumberRuleResultsV1MetricResponseDimensions struct {
 // GameCenterMatchmakingNumberRuleResultsV1MetricResponseDimensionsGameCenterMatchmakingQueue is part of GameCenterMatchmakingNumberRuleResultsV1MetricResponseDimensions.
 type GameCenterMatchmakingNumberRuleResultsV1MetricResponseDimensionsGameCenterMatchmakingQueue struct {
 	Links *GameCenterMatchmakingNumberRuleResultsV1MetricResponseDimensionsGameCenterMatchmakingQueueLinks `json:"links,omitempty"`
-	Data  string                                                                                           `json:"data,omitempty"`
+	Data  json.RawMessage                                                                                  `json:"data,omitempty"`
 }
 
 // GameCenterMatchmakingNumberRuleResultsV1MetricResponseDimensionsGameCenterMatchmakingQueueLinks is part of GameCenterMatchmakingNumberRuleResultsV1MetricResponseDimensionsGameCenterMatchmakingQueue.
@@ -4546,7 +4550,7 @@ type GameCenterMatchmakingQueueRequestsV1MetricResponseDimensions struct {
 // GameCenterMatchmakingQueueRequestsV1MetricResponseDimensionsGameCenterDetail is part of GameCenterMatchmakingQueueRequestsV1MetricResponseDimensions.
 type GameCenterMatchmakingQueueRequestsV1MetricResponseDimensionsGameCenterDetail struct {
 	Links *GameCenterMatchmakingQueueRequestsV1MetricResponseDimensionsGameCenterDetailLinks `json:"links,omitempty"`
-	Data  string                                                                             `json:"data,omitempty"`
+	Data  json.RawMessage                                                                    `json:"data,omitempty"`
 }
 
 // GameCenterMatchmakingQueueRequestsV1MetricResponseDimensionsGameCenterDetailLinks is part of GameCenterMatchmakingQueueRequestsV1MetricResponseDimensionsGameCenterDetail.
@@ -4764,7 +4768,7 @@ type GameCenterMatchmakingRuleErrorsV1MetricResponseDimensions struct {
 // GameCenterMatchmakingRuleErrorsV1MetricResponseDimensionsGameCenterMatchmakingQueue is part of GameCenterMatchmakingRuleErrorsV1MetricResponseDimensions.
 type GameCenterMatchmakingRuleErrorsV1MetricResponseDimensionsGameCenterMatchmakingQueue struct {
 	Links *GameCenterMatchmakingRuleErrorsV1MetricResponseDimensionsGameCenterMatchmakingQueueLinks `json:"links,omitempty"`
-	Data  string                                                                                    `json:"data,omitempty"`
+	Data  json.RawMessage                                                                           `json:"data,omitempty"`
 }
 
 // GameCenterMatchmakingRuleErrorsV1MetricResponseDimensionsGameCenterMatchmakingQueueLinks is part of GameCenterMatchmakingRuleErrorsV1MetricResponseDimensionsGameCenterMatchmakingQueue.

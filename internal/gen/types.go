@@ -233,6 +233,10 @@ func (g *typeGen) structType(name, prefix string, s *Schema, request bool) {
 			g.decls[dn] = &decl{name: dn, src: "// placeholder"}
 			g.structType(dn, name, p, request)
 			t = dn
+		case k == "data" && p.Ref == "" && p.Type == "string" && len(p.Enum) == 0:
+			// Spec error: metrics dimensions declare data as a string, but Apple sends a
+			// {type, id} linkage (its own documentation example does). Keep it raw.
+			t = "json.RawMessage"
 		default:
 			t = g.fieldType(p, childPrefix, k, request)
 		}
