@@ -7,6 +7,7 @@ import (
 	"github.com/ascend-tools/ascend/internal/cli"
 	"github.com/ascend-tools/ascend/internal/cmd/auth/check"
 	"github.com/ascend-tools/ascend/internal/cmd/auth/login"
+	"github.com/ascend-tools/ascend/internal/cmd/auth/logout"
 	"github.com/ascend-tools/ascend/internal/cmd/auth/status"
 	"github.com/ascend-tools/ascend/internal/cmd/auth/token"
 )
@@ -17,6 +18,6 @@ func NewCmd(f *cli.Factory) *cobra.Command {
 		Use:   "auth <command>",
 		Short: "Check, save and use App Store Connect API keys",
 	}
-	cmd.AddCommand(token.NewCmd(f, nil), check.NewCmd(f, nil), login.NewCmd(f, nil), status.NewCmd(f, nil))
+	cmd.AddCommand(token.NewCmd(f, nil), check.NewCmd(f, nil), login.NewCmd(f, nil), logout.NewCmd(f, nil), status.NewCmd(f, nil))
 	return cmd
 }
