@@ -1,0 +1,147 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/ascend-tools/ascend/internal/testutil"
+)
+
+func TestGoName(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"bundleId", "BundleID"},
+		{"filter[bundleId]", "FilterBundleID"},
+		{"fields[apps]", "FieldsApps"},
+		{"limit[appInfos]", "LimitAppInfos"},
+		{"exists[gameCenterEnabledVersions]", "ExistsGameCenterEnabledVersions"},
+		{"filter[appStoreVersions.appStoreState]", "FilterAppStoreVersionsAppStoreState"},
+		{"privacyPolicyUrl", "PrivacyPolicyURL"},
+		{"sku", "SKU"},
+		{"inAppPurchasesV2", "InAppPurchasesV2"},
+		{"ciProduct", "CiProduct"},
+		{"bundleIds", "BundleIDs"},
+		{"appPricePointsV3", "AppPricePointsV3"},
+		{"include", "Include"},
+		{"sort", "Sort"},
+	}
+	for _, tt := range tests {
+		if got := goName(tt.in); got != tt.want {
+			t.Errorf("goName(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestEnumConstName(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"READY_FOR_SALE", "ReadyForSale"},
+		{"MAC_OS", "MacOS"},
+		{"IOS", "IOS"},
+		{"TV_OS", "TVOS"},
+		{"V1", "V1"},
+		{"en-US", "EnUs"},
+		{"", "Empty"},
+	}
+	for _, tt := range tests {
+		if got := enumConstName(tt.in); got != tt.want {
+			t.Errorf("enumConstName(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestMethodName(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ id, service, method string }{
+		{"apps_getCollection", "Apps", "List"},
+		{"apps_getInstance", "Apps", "Get"},
+		{"appInfoLocalizations_createInstance", "AppInfoLocalizations", "Create"},
+		{"appInfoLocalizations_updateInstance", "AppInfoLocalizations", "Update"},
+		{"appInfoLocalizations_deleteInstance", "AppInfoLocalizations", "Delete"},
+		{"apps_appInfos_getToManyRelated", "Apps", "ListAppInfos"},
+		{"appInfos_app_getToOneRelated", "AppInfos", "GetApp"},
+		{"apps_appInfos_getToManyRelationship", "Apps", "ListAppInfosIDs"},
+		{"appInfos_app_getToOneRelationship", "AppInfos", "GetAppID"},
+		{"betaGroups_betaTesters_createToManyRelationship", "BetaGroups", "AddBetaTesters"},
+		{"betaGroups_betaTesters_deleteToManyRelationship", "BetaGroups", "RemoveBetaTesters"},
+		{"appScreenshotSets_appScreenshots_replaceToManyRelationship", "AppScreenshotSets", "ReplaceAppScreenshots"},
+		{"appStoreVersions_build_updateToOneRelationship", "AppStoreVersions", "ReplaceBuild"},
+		{"apps_betaTesterUsages_getMetrics", "Apps", "GetBetaTesterUsagesMetrics"},
+		{"appPricePointsV3_getInstance", "AppPricePointsV3", "Get"},
+	}
+	for _, tt := range tests {
+		svc, m, err := methodName(tt.id)
+		if err != nil || svc != tt.service || m != tt.method {
+			t.Errorf("methodName(%q) = %s.%s, %v; want %s.%s", tt.id, svc, m, err, tt.service, tt.method)
+		}
+	}
+	if _, _, err := methodName("apps_somethingNew"); err == nil {
+		t.Error("an unknown operation kind must fail generation, not guess a name")
+	}
+}
+
+func TestDocURL(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ method, path, want string }{
+		{"GET", "/v1/apps", "https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps"},
+		{"GET", "/v1/apps/{id}/appInfos", "https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-appinfos"},
+		{"PATCH", "/v1/appInfoLocalizations/{id}", "https://developer.apple.com/documentation/appstoreconnectapi/patch-v1-appinfolocalizations-_id_"},
+	}
+	for _, tt := range tests {
+		if got := docURL(&Op{Method: tt.method, Path: tt.path}); got != tt.want {
+			t.Errorf("docURL(%s %s) = %s, want %s", tt.method, tt.path, got, tt.want)
+		}
+	}
+}
+
+// TestGenerationIsDeterministic runs the generator twice into fresh folders and compares
+// every file byte for byte, and compares the result with the committed files, so go
+// generate never produces a diff by itself.
+func TestGenerationIsDeterministic(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates the whole client twice")
+	}
+	t.Parallel()
+	specPath := testutil.SpecPath(t)
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dirs [2]string
+	for i := range dirs {
+		dirs[i] = t.TempDir()
+		cat := filepath.Join(dirs[i], "spec")
+		cli := filepath.Join(dirs[i], "asc")
+		for _, d := range []string{cat, cli} {
+			if err := os.Mkdir(d, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := run([]string{"-spec", specPath, "-catalog", cat, "-client", cli}); err != nil {
+			t.Fatalf("run %d: %v", i, err)
+		}
+	}
+	for _, sub := range []string{"spec", "asc"} {
+		files, _ := filepath.Glob(filepath.Join(dirs[0], sub, "*.go"))
+		if len(files) == 0 {
+			t.Fatalf("no files generated into %s", sub)
+		}
+		for _, f := range files {
+			a, _ := os.ReadFile(f)
+			b, err := os.ReadFile(filepath.Join(dirs[1], sub, filepath.Base(f)))
+			if err != nil || !bytes.Equal(a, b) {
+				t.Errorf("%s/%s differs between two runs", sub, filepath.Base(f))
+			}
+			committedDir := map[string]string{"spec": "internal/spec", "asc": "asc"}[sub]
+			c, err := os.ReadFile(filepath.Join(root, committedDir, filepath.Base(f)))
+			if err != nil || !bytes.Equal(a, c) {
+				t.Errorf("%s/%s differs from the committed file: run go generate ./internal/gen", committedDir, filepath.Base(f))
+			}
+			if !bytes.HasPrefix(a, []byte(generatedHeader)) {
+				t.Errorf("%s lacks the generated-code header", f)
+			}
+		}
+	}
+}
