@@ -490,3 +490,18 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Error("the gateway still accepts connections after shutdown")
 	}
 }
+
+func TestMethodNotAllowed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "sqlite", nil)
+	for _, tc := range []struct{ method, path string }{
+		{"DELETE", "/connector/v1/apps"},
+		{"POST", "/connector/status"},
+		{"GET", "/connector/webhooks/apple/default"},
+	} {
+		a := e.do(t, tc.method, tc.path, e.writeKey, nil)
+		if a.status != 405 || errorCode(t, a) != "METHOD_NOT_ALLOWED" || a.header.Get("Allow") == "" {
+			t.Errorf("%s %s: %d Allow %q %s", tc.method, tc.path, a.status, a.header.Get("Allow"), a.body)
+		}
+	}
+}

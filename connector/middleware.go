@@ -16,7 +16,12 @@ type ctxKey int
 const (
 	ctxRequestID ctxKey = iota
 	ctxLogger
+	ctxInfo
 )
+
+// requestInfo is filled in by handlers for the request's log line: which client key (by
+// name, never the key itself) and profile it used.
+type requestInfo struct{ key, profile string }
 
 func requestID(ctx context.Context) string {
 	id, _ := ctx.Value(ctxRequestID).(string)
@@ -75,7 +80,8 @@ func (g *Gateway) observe(next http.Handler) http.Handler {
 			id = newRequestID()
 		}
 		log := g.log.With("request_id", id)
-		ctx := context.WithValue(context.WithValue(r.Context(), ctxRequestID, id), ctxLogger, log)
+		info := &requestInfo{}
+		ctx := context.WithValue(context.WithValue(context.WithValue(r.Context(), ctxRequestID, id), ctxLogger, log), ctxInfo, info)
 		r = r.WithContext(ctx)
 		w.Header().Set("X-Request-Id", id)
 		sw := &statusWriter{ResponseWriter: w}
@@ -100,8 +106,12 @@ func (g *Gateway) observe(next http.Handler) http.Handler {
 			g.metrics.request(route, sw.status, d)
 			// The query is left out: it can carry filters with personal data. Keys and tokens
 			// are in headers, which are never logged.
-			log.Info("request", "method", r.Method, "path", r.URL.Path, "route", route, "status", sw.status,
-				"bytes", sw.bytes, "duration_ms", float64(d.Microseconds())/1000)
+			attrs := []any{"method", r.Method, "path", r.URL.Path, "route", route, "status", sw.status,
+				"bytes", sw.bytes, "duration_ms", float64(d.Microseconds()) / 1000}
+			if info.key != "" {
+				attrs = append(attrs, "key", info.key, "profile", info.profile)
+			}
+			log.Info("request", attrs...)
 		}()
 		next.ServeHTTP(sw, r)
 	})

@@ -100,7 +100,7 @@ func TestVersionMetadataAndBuilds(t *testing.T) {
 	}
 
 	out := logs.String()
-	if !strings.Contains(out, `"request_id"`) || !strings.Contains(out, `"msg":"request"`) {
+	if !strings.Contains(out, `"request_id"`) || !strings.Contains(out, `"msg":"request"`) || !strings.Contains(out, `"key":"writer"`) {
 		t.Errorf("logs lack request lines with ids:\n%.1000s", out)
 	}
 	for _, secret := range []string{e.readKey, e.writeKey, "asck_", "eyJ", "Bearer"} {

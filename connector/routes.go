@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/ascend-tools/ascend/store"
@@ -39,6 +40,28 @@ func (g *Gateway) routes() http.Handler {
 			need = always
 		}
 		mux.Handle(a.Method+" "+a.Pattern, g.authed(need, g.curated(a)))
+	}
+
+	// Other methods on the gateway's own paths get 405 in Apple's error shape rather than the
+	// mux's plain-text answer.
+	own := map[string][]string{}
+	add := func(method, pattern string) { own[pattern] = append(own[pattern], method) }
+	add("GET", "/connector/status")
+	add("POST", "/connector/webhooks/apple/{profile}")
+	add("POST", "/connector/subscriptions")
+	add("GET", "/connector/subscriptions")
+	add("DELETE", "/connector/subscriptions/{id}")
+	add("GET", "/connector/openapi.json")
+	for _, a := range curatedActions {
+		add(a.Method, a.Pattern)
+	}
+	for pattern, methods := range own {
+		allow := strings.Join(methods, ", ")
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", allow)
+			writeError(w, r, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "The request method is not allowed",
+				r.Method+" is not allowed on "+r.URL.Path+"; use "+allow)
+		})
 	}
 
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -87,7 +110,9 @@ func (g *Gateway) authed(needsWrite accessRule, h authedHandler) http.Handler {
 				"key "+k.Name+" has read access; "+r.Method+" needs a key created with --access write")
 			return
 		}
-		g.logger(r.Context()).Debug("authorized", "key", k.Name, "profile", k.Profile)
+		if info, ok := r.Context().Value(ctxInfo).(*requestInfo); ok {
+			info.key, info.profile = k.Name, k.Profile
+		}
 		h(sw, r, k, p)
 	})
 }
