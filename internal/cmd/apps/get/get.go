@@ -71,10 +71,14 @@ func run(cmd *cobra.Command, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	fields := url.Values{}
+	if !f.JSONRequested() {
+		fields.Set("fields[apps]", shared.TableFields)
+	}
 	var item json.RawMessage
 	if IsAppID(opts.Arg) {
 		var doc asc.Document[json.RawMessage]
-		_, err := client.Do(ctx, http.MethodGet, "/v1/apps/"+opts.Arg, nil, nil, &doc)
+		_, err := client.Do(ctx, http.MethodGet, "/v1/apps/"+opts.Arg, fields, nil, &doc)
 		var apiErr *asc.ErrorResponse
 		if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound {
 			return fmt.Errorf("app %s not found: check the id with 'ascend apps list'", opts.Arg)
@@ -86,6 +90,9 @@ func run(cmd *cobra.Command, opts *Options) error {
 	} else {
 		var doc asc.ListDocument[json.RawMessage]
 		q := url.Values{"filter[bundleId]": {opts.Arg}, "limit": {"2"}}
+		if v := fields.Get("fields[apps]"); v != "" {
+			q.Set("fields[apps]", v)
+		}
 		if _, err := client.Do(ctx, http.MethodGet, "/v1/apps", q, nil, &doc); err != nil {
 			return fmt.Errorf("find app with bundle id %s: %w", opts.Arg, err)
 		}

@@ -99,6 +99,9 @@ func run(cmd *cobra.Command, opts *Options) error {
 			return err
 		}
 	}
+	if !f.JSONRequested() {
+		q.Set("fields[apps]", shared.TableFields)
+	}
 	ctx := cmd.Context()
 	client, err := f.Client(ctx)
 	if err != nil {

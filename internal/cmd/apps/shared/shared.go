@@ -9,6 +9,9 @@ import (
 	"github.com/ascend-tools/ascend/internal/cli"
 )
 
+// TableFields is the fields[apps] a table needs; asking for only these keeps answers small.
+const TableFields = "name,bundleId,sku,primaryLocale"
+
 // Headers are the columns of every apps table.
 var Headers = []string{"ID", "NAME", "BUNDLE ID", "SKU", "PRIMARY LOCALE"}
 
