@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -28,7 +29,7 @@ import (
 // against a loopback server that checks each request with kin-openapi's validator against
 // Apple's spec: path, method, query (enums, maxima, comma-separated arrays) and body. It also
 // checks that the body the method sent equals the one the test built, so no request type
-// drops or renames a field.
+// drops or renames a field, and that internal/spec.ValidateQuery accepts every query.
 func TestRequestsMatchSpec(t *testing.T) {
 	t.Parallel()
 	loader := openapi3.NewLoader()
@@ -60,6 +61,10 @@ func TestRequestsMatchSpec(t *testing.T) {
 				Request: r, PathParams: params, Route: route,
 				Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, MultiError: true},
 			})
+			// The catalog's own validation (used by the sandbox and the CLI) must agree.
+			if probs := spec.ValidateQuery(op, r.URL.Query()); len(probs) > 0 {
+				s.err = errors.Join(s.err, fmt.Errorf("spec.ValidateQuery: %+v", probs))
+			}
 		}
 		mu.Lock()
 		got[r.Method+" "+path] = s
