@@ -164,12 +164,17 @@ func isCobraUsageError(err error) bool {
 func Main() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	io := cli.System()
-	f := cli.NewFactory(io, os.Getenv)
+	f := cli.NewFactory(cli.System(), os.Getenv)
 	f.Version = Version
-	err := Run(ctx, f, os.Args[1:])
+	return Execute(ctx, f, os.Args[1:])
+}
+
+// Execute runs args over f like the binary does and returns the exit code, having printed
+// any error as one line on f's stderr.
+func Execute(ctx context.Context, f *cli.Factory, args []string) int {
+	err := Run(ctx, f, args)
 	if err != nil {
-		fmt.Fprintln(io.ErrOut, errorLine(err))
+		fmt.Fprintln(f.IO.ErrOut, errorLine(err))
 	}
 	return cli.ExitCode(err)
 }

@@ -131,6 +131,44 @@ func TestGroupUsageHasOneLine(t *testing.T) {
 	}
 }
 
+// TestExecuteErrorLine checks what the binary prints on failure: one line on stderr, nothing
+// on stdout, and the exit code.
+func TestExecuteErrorLine(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args     []string
+		wantCode int
+		wantErr  string
+	}{
+		{[]string{"apps", "list"}, cli.ExitAuth, "no App Store Connect credentials found"},
+		{[]string{"apps", "list", "--limit", "x"}, cli.ExitUsage, "invalid argument"},
+		{[]string{"auth", "token", "--lifetime", "21m", "--sandbox"}, cli.ExitUsage, "20-minute"},
+		{[]string{"--sandbox", "apps", "get", "com.example.none"}, cli.ExitError, "no app with bundle id com.example.none"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			t.Parallel()
+			io, _, out, errOut := cli.TestIO()
+			e := newEnv(t)
+			f := cli.NewFactory(io, func(k string) string { return e[k] })
+			code := Execute(t.Context(), f, tt.args)
+			if code != tt.wantCode {
+				t.Errorf("exit code %d, want %d; stderr %q", code, tt.wantCode, errOut.String())
+			}
+			if out.Len() != 0 {
+				t.Errorf("stdout on failure: %q", out.String())
+			}
+			msg := errOut.String()
+			if strings.Count(msg, "\n") != 1 || !strings.Contains(msg, tt.wantErr) {
+				t.Errorf("stderr %q: want one line containing %q", msg, tt.wantErr)
+			}
+			if msg != strings.ToLower(msg[:1])+msg[1:] {
+				t.Errorf("stderr %q does not start in lower case", msg)
+			}
+		})
+	}
+}
+
 func TestNoCredentials(t *testing.T) {
 	t.Parallel()
 	r := runCLI(t, false, newEnv(t), "", "apps", "list")
