@@ -1,0 +1,169 @@
+package asc_test
+
+import (
+	"errors"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ascend-tools/ascend/asc"
+	"github.com/ascend-tools/ascend/sandbox"
+)
+
+// These tests run the client against the in-process sandbox: real JWTs checked by the
+// emulator, Apple's documents and error shapes, and injected faults.
+
+func newSandboxClient(t *testing.T, opts sandbox.Options, extra ...asc.Option) (*sandbox.Server, *asc.Client) {
+	t.Helper()
+	sb, err := sandbox.New(opts)
+	if err != nil {
+		t.Fatalf("start sandbox: %v", err)
+	}
+	t.Cleanup(func() { _ = sb.Close() })
+	c, err := asc.NewClient(append([]asc.Option{asc.WithBaseURL(sb.URL()), asc.WithKey(sb.Key())}, extra...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sb, c
+}
+
+func TestSandboxAppInfoLocalizationRoundTrip(t *testing.T) {
+	t.Parallel()
+	_, c := newSandboxClient(t, sandbox.Options{})
+	ctx := t.Context()
+	var app asc.App
+	for a, err := range c.Apps.ListIter(ctx, &asc.AppsListOptions{FilterBundleID: []string{"com.example.quiethours"}}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		app = a
+	}
+	if app.ID == "" {
+		t.Fatal("demo app com.example.quiethours not found")
+	}
+	infos, resp, err := c.Apps.ListAppInfos(ctx, app.ID, nil)
+	if err != nil || len(infos.Data) == 0 {
+		t.Fatalf("ListAppInfos: %v", err)
+	}
+	if !resp.Rate.Known {
+		t.Errorf("the sandbox's X-Rate-Limit was not parsed")
+	}
+	info := infos.Data[0].ID
+	created, _, err := c.AppInfoLocalizations.Create(ctx, &asc.AppInfoLocalizationCreateRequest{Data: asc.AppInfoLocalizationCreateRequestData{
+		Attributes:    asc.AppInfoLocalizationCreateRequestAttributes{Locale: "fr-FR", Name: "Heures calmes"},
+		Relationships: asc.AppInfoLocalizationCreateRequestRelationships{AppInfo: asc.Relationship{Data: asc.ToOne("appInfos", info)}},
+	}})
+	if err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	id := created.Data.ID
+	if _, _, err := c.AppInfoLocalizations.Update(ctx, id, &asc.AppInfoLocalizationUpdateRequest{Data: asc.AppInfoLocalizationUpdateRequestData{
+		Attributes: &asc.AppInfoLocalizationUpdateRequestAttributes{Subtitle: asc.Ptr("Planifiez en silence")},
+	}}); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	got, _, err := c.AppInfoLocalizations.Get(ctx, id, nil)
+	if err != nil || got.Data.Attributes == nil || got.Data.Attributes.Subtitle != "Planifiez en silence" {
+		t.Fatalf("Get after Update = %+v, %v", got, err)
+	}
+	if _, err := c.AppInfoLocalizations.Delete(ctx, id); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	_, _, err = c.AppInfoLocalizations.Get(ctx, id, nil)
+	var er *asc.ErrorResponse
+	if !errors.As(err, &er) || er.StatusCode != http.StatusNotFound || !er.HasCode("NOT_FOUND") {
+		t.Errorf("Get after Delete = %v, want a 404 NOT_FOUND", err)
+	}
+}
+
+// TestSandboxRetriesThroughFaults: with 5xx answers and dropped connections injected, every
+// read still succeeds through the client's retries, and no write is ever sent twice.
+func TestSandboxRetriesThroughFaults(t *testing.T) {
+	t.Parallel()
+	sb, c := newSandboxClient(t, sandbox.Options{BurstLimit: -1, HourlyLimit: -1},
+		asc.WithRetryPolicy(asc.RetryPolicy{MaxAttempts: 25, BaseDelay: time.Millisecond, MaxDelay: 4 * time.Millisecond}))
+	// No 503s here: the sandbox sends them with Retry-After: 1, which this tiny policy hands
+	// back to the caller by design (see TestDoRetries).
+	sb.SetFaults(sandbox.Faults{Rate500: 0.2, DropRate: 0.15})
+	ctx := t.Context()
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := range 15 {
+				n := 0
+				for _, err := range c.Apps.ListIter(ctx, &asc.AppsListOptions{Limit: 2}) {
+					if err != nil {
+						t.Errorf("worker %d read %d: %v", w, i, err)
+						return
+					}
+					n++
+				}
+				if n != 4 {
+					t.Errorf("worker %d read %d: listed %d apps, want 4", w, i, n)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	stats := sb.Stats()
+	if stats.ByStatus["500"] == 0 {
+		t.Errorf("no faults were injected (stats %v); the test proves nothing", stats.ByStatus)
+	}
+
+	// Writes under faults: each Create is sent exactly once, whatever the answer.
+	infos, _, err := c.Apps.ListAppInfos(ctx, firstAppID(t, c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := sb.Stats().ByMethod["POST"]
+	const posts = 20
+	for i := range posts {
+		_, _, _ = c.AppInfoLocalizations.Create(ctx, &asc.AppInfoLocalizationCreateRequest{Data: asc.AppInfoLocalizationCreateRequestData{
+			Attributes:    asc.AppInfoLocalizationCreateRequestAttributes{Locale: []string{"ca", "hr", "cs", "da"}[i%4], Name: "x"},
+			Relationships: asc.AppInfoLocalizationCreateRequestRelationships{AppInfo: asc.Relationship{Data: asc.ToOne("appInfos", infos.Data[0].ID)}},
+		}})
+	}
+	if got := sb.Stats().ByMethod["POST"] - before; got > posts {
+		t.Errorf("the sandbox saw %d POSTs for %d Create calls: a write was retried", got, posts)
+	}
+}
+
+func firstAppID(t *testing.T, c *asc.Client) string {
+	t.Helper()
+	for a, err := range c.Apps.ListIter(t.Context(), nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.ID
+	}
+	t.Fatal("no apps in the sandbox")
+	return ""
+}
+
+// TestSandboxBurstLimitWithBudget: the sandbox answers 429 with Retry-After once a burst is
+// spent; a shared budget holds every goroutine and all calls complete.
+func TestSandboxBurstLimitWithBudget(t *testing.T) {
+	t.Parallel()
+	budget := asc.NewRateBudget()
+	sb, c := newSandboxClient(t, sandbox.Options{BurstLimit: 10, BurstRate: 20},
+		asc.WithRateBudget(budget), asc.WithRetryPolicy(asc.RetryPolicy{MaxAttempts: 10, BaseDelay: time.Millisecond, MaxDelay: 2 * time.Second}))
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 6 {
+				if _, _, err := c.Apps.List(t.Context(), &asc.AppsListOptions{Limit: 1}); err != nil {
+					t.Errorf("List: %v", err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if n := sb.Stats().ByStatus["429"]; n == 0 {
+		t.Errorf("the burst limit was never hit; the test proves nothing")
+	}
+	if snap := budget.Snapshot(); !snap.Known || snap.Limit != 3600 {
+		t.Errorf("budget snapshot = %+v, want the sandbox's 3600 limit", snap)
+	}
+}
