@@ -303,7 +303,9 @@ func encodeBody(body any) ([]byte, error) {
 
 // Do sends one request and decodes the JSON answer into out (a pointer, or nil to discard it).
 // path is relative to the base URL ("/v1/apps") or an absolute URL on the same host (a
-// links.next). body is nil, an io.Reader, []byte or a value encoded as JSON. Non-2xx answers
+// links.next). body is nil, an io.Reader, []byte, a string or json.RawMessage (all sent as
+// they are) or any other value, encoded as JSON; it is buffered once so that retries and
+// the auth transport's re-signing replay it. Non-2xx answers
 // return *ErrorResponse, or *RateLimitError for 429, together with the Response.
 //
 // Idempotent requests (GET, HEAD, PUT, PATCH, DELETE) are retried on 429, 500, 502, 503, 504
