@@ -1,0 +1,163 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/ascend-tools/ascend/internal/spec"
+)
+
+// validateBody checks a JSON:API request body against the operation's request model: the
+// resource type, the id when required, attribute and relationship names, enum values and
+// JSON types, and what a create must carry. It returns one message per problem.
+func validateBody(op *spec.Operation, body []byte) []string {
+	if op.RequestSchema == "" {
+		return nil
+	}
+	model, ok := spec.RequestBody(op.RequestSchema)
+	if !ok {
+		return nil
+	}
+	if len(body) == 0 {
+		return []string{fmt.Sprintf("%s needs a %s body: build it with -f data[type]=%s -f data[attributes][NAME]=VALUE or pass --input FILE", op.ID, op.RequestSchema, model.Type)}
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return []string{fmt.Sprintf("the body is not a JSON object: %v", err)}
+	}
+	data, ok := doc["data"]
+	if !ok {
+		return []string{fmt.Sprintf("the body has no \"data\"; %s expects {\"data\": {\"type\": %q, ...}}", op.RequestSchema, model.Type)}
+	}
+	trimmed := strings.TrimSpace(string(data))
+	if strings.HasPrefix(trimmed, "[") {
+		var items []map[string]json.RawMessage
+		if err := json.Unmarshal(data, &items); err != nil {
+			return []string{fmt.Sprintf("data is not an array of resource identifiers: %v", err)}
+		}
+		var problems []string
+		for i, it := range items {
+			problems = append(problems, checkType(fmt.Sprintf("data[%d]", i), it, model.Type)...)
+		}
+		return problems
+	}
+	if trimmed == "null" {
+		return nil
+	}
+	var res map[string]json.RawMessage
+	if err := json.Unmarshal(data, &res); err != nil {
+		return []string{fmt.Sprintf("data is not a JSON object: %v", err)}
+	}
+	problems := checkType("data", res, model.Type)
+	if model.IDRequired {
+		if _, ok := res["id"]; !ok {
+			problems = append(problems, "data.id is required: set it to the id in the path")
+		}
+	}
+	if len(model.Attributes) == 0 && len(model.Relationships) == 0 {
+		return problems
+	}
+	var attrs map[string]json.RawMessage
+	if raw, ok := res["attributes"]; ok {
+		if err := json.Unmarshal(raw, &attrs); err != nil {
+			problems = append(problems, "data.attributes is not a JSON object")
+		}
+	}
+	for _, name := range sortedNames(attrs) {
+		field, ok := model.Attributes[name]
+		if !ok {
+			problems = append(problems, fmt.Sprintf("'%s' is not an attribute of %s; allowed: %s", name, model.Type, strings.Join(sortedNames(model.Attributes), ", ")))
+			continue
+		}
+		if p := checkField(name, field, attrs[name]); p != "" {
+			problems = append(problems, p)
+		}
+	}
+	for _, name := range model.RequiredAttributes {
+		if _, ok := attrs[name]; !ok {
+			problems = append(problems, fmt.Sprintf("data.attributes.%s is required by %s", name, op.RequestSchema))
+		}
+	}
+	var rels map[string]json.RawMessage
+	if raw, ok := res["relationships"]; ok {
+		if err := json.Unmarshal(raw, &rels); err != nil {
+			problems = append(problems, "data.relationships is not a JSON object")
+		}
+	}
+	for _, name := range sortedNames(rels) {
+		if _, ok := model.Relationships[name]; !ok {
+			allowed := strings.Join(sortedNames(model.Relationships), ", ")
+			if allowed == "" {
+				allowed = "none"
+			}
+			problems = append(problems, fmt.Sprintf("'%s' is not a relationship %s accepts; allowed: %s", name, op.RequestSchema, allowed))
+		}
+	}
+	for _, name := range model.RequiredRelationships {
+		if _, ok := rels[name]; !ok {
+			problems = append(problems, fmt.Sprintf("data.relationships.%s is required by %s", name, op.RequestSchema))
+		}
+	}
+	return problems
+}
+
+func checkType(where string, res map[string]json.RawMessage, want string) []string {
+	if want == "" {
+		return nil
+	}
+	raw, ok := res["type"]
+	if !ok {
+		return []string{fmt.Sprintf("%s.type is required: set it to %q", where, want)}
+	}
+	var got string
+	if json.Unmarshal(raw, &got) != nil || got != want {
+		return []string{fmt.Sprintf("%s.type is %s; it must be %q", where, strings.TrimSpace(string(raw)), want)}
+	}
+	return nil
+}
+
+// checkField compares one attribute value with its model; null always passes (it unsets).
+func checkField(name string, f *spec.Field, raw json.RawMessage) string {
+	var v any
+	if json.Unmarshal(raw, &v) != nil || v == nil || f == nil {
+		return ""
+	}
+	kind := jsonKind(v)
+	want := f.Type
+	if want == "integer" {
+		want = "number"
+	}
+	if want != "" && kind != want {
+		return fmt.Sprintf("attribute '%s' must be a %s, got a %s (-F sends true, false, null and numbers typed)", name, f.Type, kind)
+	}
+	if s, ok := v.(string); ok && len(f.Enum) > 0 && !slices.Contains(f.Enum, s) {
+		return fmt.Sprintf("'%s' is not a valid value for attribute '%s'; allowed values: %s", s, name, strings.Join(f.Enum, ", "))
+	}
+	return ""
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case string:
+		return "string"
+	case float64:
+		return "number"
+	case bool:
+		return "boolean"
+	case []any:
+		return "array"
+	}
+	return "object"
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
