@@ -177,7 +177,9 @@ func (m *model) linksFor(typ, rel string) relLinks {
 	}
 	base := m.selfPath(typ, "x")
 	var l relLinks
-	_, _, l.self = specFind("GET", base+"/relationships/"+rel)
+	// Apple links a relationship endpoint that only takes writes too (an app's betaTesters,
+	// which has just DELETE): real answers carry links.self for it.
+	l.self = len(specMethods(base+"/relationships/"+rel)) > 0
 	_, _, l.related = specFind("GET", base+"/"+rel)
 	m.links.Store(key, l)
 	return l
