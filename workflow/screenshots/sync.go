@@ -136,6 +136,64 @@ type syncer struct {
 	mu      sync.Mutex
 	res     Result
 	limiter upload.Limiter
+	// processing is the shortest time from commit to COMPLETE seen so far (0: none yet). Later
+	// sets wait about that long before their first poll, so most need a single check.
+	processing time.Duration
+	// Until the first estimate exists, one set (the probe) polls with backoff while the others
+	// wait for ready, which closes when the probe has an estimate or gives up.
+	probing   bool
+	ready     chan struct{}
+	readyOnce sync.Once
+}
+
+// observeProcessing records that an asset committed at committed was seen COMPLETE now.
+func (s *syncer) observeProcessing(committed time.Time) {
+	if committed.IsZero() {
+		return
+	}
+	d := time.Since(committed)
+	s.mu.Lock()
+	if s.processing == 0 || d < s.processing {
+		s.processing = d
+	}
+	s.mu.Unlock()
+	s.readyOnce.Do(func() { close(s.ready) })
+}
+
+// waitForEstimate makes every set but one wait for the first processing estimate. It
+// returns whether the caller is the probe, which must call probeDone when its wait ends.
+func (s *syncer) waitForEstimate(ctx context.Context, deadline time.Time) (probe bool) {
+	s.mu.Lock()
+	known := s.processing != 0
+	probe = !known && !s.probing
+	if probe {
+		s.probing = true
+	}
+	s.mu.Unlock()
+	if known || probe {
+		return probe
+	}
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case <-s.ready:
+	case <-ctx.Done():
+	case <-t.C:
+	}
+	return false
+}
+
+func (s *syncer) probeDone() { s.readyOnce.Do(func() { close(s.ready) }) }
+
+// firstWait is the wait before a set's first poll, its last commit having been at last.
+func (s *syncer) firstWait(last time.Time, initial time.Duration) time.Duration {
+	s.mu.Lock()
+	est := s.processing
+	s.mu.Unlock()
+	if est == 0 || last.IsZero() {
+		return initial
+	}
+	return max(est-time.Since(last), 10*time.Millisecond)
 }
 
 func newSyncer(c *asc.Client, opts Options) *syncer {
@@ -151,7 +209,7 @@ func newSyncer(c *asc.Client, opts Options) *syncer {
 	lim := pace.New(c.RateBudget(), opts.Concurrency, opts.Concurrency)
 	up := upload.New(c, opts.HTTPClient, upload.Options{PartConcurrency: opts.PartConcurrency,
 		PollInitial: opts.PollInitial, PollMax: opts.PollMax, PollTimeout: opts.PollTimeout, Limiter: lim})
-	return &syncer{c: c, up: up, opts: opts, limiter: lim}
+	return &syncer{c: c, up: up, opts: opts, limiter: lim, ready: make(chan struct{})}
 }
 
 func (s *syncer) emit(e Event) {
@@ -484,10 +542,11 @@ func (s *syncer) syncSet(ctx context.Context, sp *SetPlan) error {
 		}
 	}
 	var (
-		wg      sync.WaitGroup
-		mu      sync.Mutex
-		errs    []error
-		pending = slices.Clone(sp.pending)
+		wg        sync.WaitGroup
+		mu        sync.Mutex
+		errs      []error
+		pending   = slices.Clone(sp.pending)
+		committed = map[string]time.Time{}
 	)
 	for i, shot := range sp.Local {
 		if sp.Match[i] != nil {
@@ -517,6 +576,7 @@ func (s *syncer) syncSet(ctx context.Context, sp *SetPlan) error {
 			}
 			mu.Lock()
 			pending = append(pending, remoteShot{asset: a})
+			committed[a.ID] = time.Now()
 			mu.Unlock()
 			s.count(func(r *Result) { r.Uploaded++ })
 			s.emit(Event{Locale: sp.Locale, DisplayType: sp.DisplayType, Kind: EventUploaded, File: shot.Name})
@@ -526,7 +586,7 @@ func (s *syncer) syncSet(ctx context.Context, sp *SetPlan) error {
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
-	if err := s.await(ctx, sp, pending, ids, &order); err != nil {
+	if err := s.await(ctx, sp, pending, ids, &order, committed); err != nil {
 		return err
 	}
 	if !slices.Equal(order, ids) {
@@ -621,10 +681,21 @@ func (s *syncer) sendAndCommit(ctx context.Context, a *upload.Asset, shot Shot) 
 // await polls the set's pending screenshots until each is COMPLETE. With several pending, one
 // list of the set covers them all; with one, the screenshot itself is read. A FAILED one is
 // deleted and uploaded again, up to MaxRetries times.
-func (s *syncer) await(ctx context.Context, sp *SetPlan, pending []remoteShot, ids []string, order *[]string) error {
+func (s *syncer) await(ctx context.Context, sp *SetPlan, pending []remoteShot, ids []string, order *[]string, committed map[string]time.Time) error {
 	opts := s.up.Options()
 	deadline := time.Now().Add(opts.PollTimeout)
-	wait := opts.PollInitial
+	var last time.Time
+	for _, t := range committed {
+		if t.After(last) {
+			last = t
+		}
+	}
+	if len(pending) > 0 {
+		if s.waitForEstimate(ctx, deadline) {
+			defer s.probeDone()
+		}
+	}
+	wait := s.firstWait(last, opts.PollInitial)
 	retries := map[string]int{}
 	for len(pending) > 0 {
 		// Screenshots already reported COMPLETE need no poll.
@@ -673,6 +744,7 @@ func (s *syncer) await(ctx context.Context, sp *SetPlan, pending []remoteShot, i
 			}
 			switch a.State() {
 			case upload.Complete:
+				s.observeProcessing(committed[a.ID])
 				next = append(next, remoteShot{asset: a}) // reported at the top of the loop
 			case upload.Failed:
 				i := slices.Index(ids, r.id())
@@ -699,10 +771,11 @@ func (s *syncer) await(ctx context.Context, sp *SetPlan, pending []remoteShot, i
 					return err
 				}
 				ids[i] = na.ID
+				committed[na.ID] = time.Now()
 				*order = append(*order, na.ID)
 				s.count(func(r *Result) { r.Retried++ })
 				next = append(next, remoteShot{asset: na})
-				wait = opts.PollInitial
+				wait = s.firstWait(time.Now(), opts.PollInitial)
 			default:
 				next = append(next, remoteShot{asset: a})
 			}
