@@ -61,7 +61,7 @@ var platforms = []string{"IOS", "MAC_OS", "TV_OS", "VISION_OS"}
 var curatedActions = []curatedAction{
 	{
 		ID: "ListApps", Method: "GET", Pattern: "/connector/v1/apps",
-		Summary: "List apps", Description: "Lists the apps of the App Store Connect account, as flat objects.",
+		Summary: "Find apps", Description: "Finds the apps of the App Store Connect account, by bundle ID or name, as flat objects.",
 		Query: []param{
 			{Name: "bundleId", Apple: "filter[bundleId]", Type: "string", Summary: "Bundle ID", Description: "Only the app with this bundle identifier, such as com.example.app."},
 			{Name: "name", Apple: "filter[name]", Type: "string", Summary: "App name", Description: "Only apps with this name."},
@@ -155,7 +155,7 @@ var curatedActions = []curatedAction{
 	},
 	{
 		ID: "ListBuilds", Method: "GET", Pattern: "/connector/v1/apps/{appId}/builds",
-		Summary: "List builds", Description: "Lists the builds uploaded for an app, newest first.",
+		Summary: "List builds of an app", Description: "Lists the builds uploaded for an app, newest first.",
 		PathParams: []param{pathParam("appId", "App ID", "The App Store Connect id of the app.")},
 		Query: []param{
 			{Name: "version", Apple: "filter[version]", Type: "string", Summary: "Build number", Description: "Only builds with this build number (CFBundleVersion)."},

@@ -109,6 +109,25 @@ func operations(tags []string) ([]op, error) {
 		seen[o.ID], seen[o.Method+" "+o.Path] = true, true
 		ops = append(ops, o)
 	}
+	// Designers pick operations by summary, so summaries must be unique (ignoring case): a
+	// later duplicate names its path.
+	summaries := map[string]bool{}
+	for i := range ops {
+		sum := fitSummary(ops[i].Summary, maxSummary)
+		if summaries[strings.ToLower(sum)] {
+			withPath := sum + " (" + ops[i].Method + " " + ops[i].Path + ")"
+			if len(withPath) <= maxSummary && !summaries[strings.ToLower(withPath)] {
+				sum = withPath
+			} else {
+				for n := 2; summaries[strings.ToLower(sum)] && n < 1000; n++ {
+					suffix := fmt.Sprintf(" (%d)", n)
+					sum = fitSummary(ops[i].Summary, maxSummary-len(suffix)) + suffix
+				}
+			}
+		}
+		ops[i].Summary = sum
+		summaries[strings.ToLower(sum)] = true
+	}
 	return ops, nil
 }
 
@@ -155,6 +174,28 @@ func fromCatalog(c spec.Operation) op {
 		o.Status = 200
 	}
 	return o
+}
+
+// maxSummary is Power Platform's limit on operation summaries.
+const maxSummary = 80
+
+// fitSummary shortens a summary to n characters: first by dropping its " of ..." owner
+// clause, then at a word boundary.
+func fitSummary(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	if i := strings.LastIndex(s, " of "); i > 0 && i <= n {
+		s = s[:i]
+	}
+	for len(s) > n {
+		i := strings.LastIndexByte(s[:n], ' ')
+		if i <= 0 {
+			return s[:n]
+		}
+		s = s[:i]
+	}
+	return s
 }
 
 // sanitizeID keeps operation ids to letters, digits and underscores.

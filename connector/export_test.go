@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/ascend-tools/ascend/connector"
+	"github.com/ascend-tools/ascend/internal/spec"
 	"github.com/ascend-tools/ascend/internal/testutil"
 )
 
@@ -89,6 +90,7 @@ func checkPowerPlatformRules(t *testing.T, raw []byte) (doc swaggerDoc, ops map[
 		}
 	}
 	ops = map[string]swaggerOp{}
+	summaries := map[string]string{}
 	triggers := 0
 	for path, item := range doc.Paths {
 		declared := map[string]bool{}
@@ -112,6 +114,10 @@ func checkPowerPlatformRules(t *testing.T, raw []byte) (doc swaggerDoc, ops map[
 				bad("%s: operationId %q is not unique", where, o.OperationID)
 			}
 			ops[o.OperationID] = o
+			if prev, dup := summaries[strings.ToLower(o.Summary)]; dup {
+				bad("%s: summary %q is also %s's", where, o.Summary, prev)
+			}
+			summaries[strings.ToLower(o.Summary)] = where
 			if o.Summary == "" || len(o.Summary) > 80 || strings.HasSuffix(o.Summary, ".") {
 				bad("%s: summary %q must be 1-80 characters without a final period", where, o.Summary)
 			}
@@ -208,6 +214,18 @@ func checkPowerPlatformRules(t *testing.T, raw []byte) (doc swaggerDoc, ops map[
 	return doc, ops, problems
 }
 
+func allTags() []string {
+	seen := map[string]bool{}
+	var tags []string
+	for _, o := range spec.Operations() {
+		if !seen[o.Tag] {
+			seen[o.Tag] = true
+			tags = append(tags, o.Tag)
+		}
+	}
+	return tags
+}
+
 func TestExportFollowsPowerPlatformRules(t *testing.T) {
 	t.Parallel()
 	seedDir := filepath.Join(testutil.SharedDir(t), "seed")
@@ -225,7 +243,8 @@ func TestExportFollowsPowerPlatformRules(t *testing.T) {
 		min  int
 	}{
 		{"default", nil, 14},
-		{"with tags", []string{"Apps", "AppInfos", "AppStoreVersions", "Builds"}, 150},
+		{"with tags", []string{"Apps", "AppInfos", "AppStoreVersions", "Builds", "ReviewSubmissions", "BetaGroups"}, 150},
+		{"every tag", allTags(), 1000},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -303,7 +322,7 @@ func TestExportPassesSwaggerParser(t *testing.T) {
 	}
 	out := t.TempDir()
 	var files []string
-	for i, tags := range [][]string{nil, {"Apps", "AppInfos", "AppStoreVersions", "Builds", "ReviewSubmissions"}} {
+	for i, tags := range [][]string{nil, {"Apps", "AppInfos", "AppStoreVersions", "Builds", "ReviewSubmissions"}, allTags()} {
 		raw, err := connector.Swagger(connector.ExportOptions{Host: "asc-gw.example.com", Tags: tags})
 		if err != nil {
 			t.Fatal(err)
