@@ -42,6 +42,7 @@ type DeliveryOptions struct {
 	Timeout      time.Duration // one callback attempt (default 15s)
 	Concurrency  int           // deliveries attempted at once (default 8)
 	ShutdownWait time.Duration // how long Close waits for attempts in flight (default 10s)
+	Retention    time.Duration // keep finished deliveries and their events this long (default 7 days, at least TTL)
 }
 
 func (o *DeliveryOptions) defaults() {
@@ -57,6 +58,10 @@ func (o *DeliveryOptions) defaults() {
 	set(&o.MaxBackoff, 5*time.Minute)
 	set(&o.Timeout, 15*time.Second)
 	set(&o.ShutdownWait, 10*time.Second)
+	set(&o.Retention, 7*24*time.Hour)
+	if o.Retention < o.TTL {
+		o.Retention = o.TTL
+	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = 8
 	}

@@ -318,10 +318,22 @@ func (g *Gateway) deliveryLoop() {
 	var wg sync.WaitGroup
 	ticker := time.NewTicker(opts.Poll)
 	defer ticker.Stop()
+	// Finished deliveries and their events are kept a week (past any Apple retry), then pruned.
+	prune := time.NewTicker(10 * time.Minute)
+	defer prune.Stop()
 	for running := true; running; {
 		select {
 		case <-g.stop:
 			running = false
+			continue
+		case <-prune.C:
+			ctx, cancel := context.WithTimeout(attemptCtx, time.Minute)
+			if n, err := g.db.PruneEvents(ctx, g.now().Add(-opts.Retention)); err != nil {
+				g.log.Warn("prune delivered events", "error", err)
+			} else if n > 0 {
+				g.log.Info("pruned delivered events", "rows", n)
+			}
+			cancel()
 			continue
 		case <-ticker.C:
 		case <-g.wake:

@@ -218,3 +218,20 @@ func (s *DB) DeliveriesOf(ctx context.Context, eventID string) ([]DeliveryState,
 	}
 	return out, rows.Err()
 }
+
+// PruneEvents deletes finished deliveries (delivered, expired, dropped) that ended before
+// `before`, and events received before it that have no delivery left. An event younger than
+// that stays, so Apple's retries of it are still recognised as duplicates.
+func (s *DB) PruneEvents(ctx context.Context, before time.Time) (int64, error) {
+	res, err := s.exec(ctx, `DELETE FROM deliveries WHERE state <> 'pending' AND done_at < ?`, millis(before))
+	if err != nil {
+		return 0, fmt.Errorf("prune deliveries: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	res, err = s.exec(ctx, `DELETE FROM events WHERE received_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id)`, millis(before))
+	if err != nil {
+		return n, fmt.Errorf("prune events: %w", err)
+	}
+	m, _ := res.RowsAffected()
+	return n + m, nil
+}

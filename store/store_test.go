@@ -254,3 +254,38 @@ func TestWebhooksAndSubscriptions(t *testing.T) {
 		}
 	})
 }
+
+func TestPruneEvents(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, backend string) {
+		db := storetest.Open(t, backend)
+		ctx := t.Context()
+		old := time.UnixMilli(1_600_000_000_000).UTC()
+		now := old.Add(30 * 24 * time.Hour)
+		db.CreateSubscription(ctx, store.Subscription{ID: "s", Profile: "p", KeyName: "k", CallbackURL: "http://127.0.0.1:1/", CreatedAt: old})
+		for _, id := range []string{"done", "pending"} {
+			if _, _, err := db.AcceptEvent(ctx, store.Event{ID: id, Profile: "p", Type: "t", Payload: []byte("{}"), ReceivedAt: old}, 365*24*time.Hour); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ds, _ := db.ClaimDeliveries(ctx, "o", old, time.Minute, 10)
+		for _, d := range ds {
+			if d.Event.ID == "done" {
+				db.Delivered(ctx, d.ID, "o", old)
+			} else {
+				db.Release(ctx, d.ID, "o")
+			}
+		}
+		n, err := db.PruneEvents(ctx, now.Add(-7*24*time.Hour))
+		if err != nil || n != 2 {
+			t.Fatalf("pruned %d rows, %v; want the done delivery and its event", n, err)
+		}
+		if st, _ := db.DeliveriesOf(ctx, "pending"); len(st) != 1 {
+			t.Errorf("a pending delivery was pruned")
+		}
+		// The pending event's id is still known: Apple retrying it is a duplicate.
+		if _, dup, _ := db.AcceptEvent(ctx, store.Event{ID: "pending", Profile: "p", Type: "t", Payload: []byte("{}"), ReceivedAt: now}, time.Hour); !dup {
+			t.Errorf("pending event forgotten")
+		}
+	})
+}
