@@ -2,7 +2,11 @@ package asc
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
+
+	"github.com/ascend-tools/ascend/internal/testutil"
 )
 
 // TestIncludedUnion checks that included resources decode into the generated type the spec
@@ -119,4 +123,31 @@ func TestMetricsDimensionLinkage(t *testing.T) {
 	if v := doc.Data[0].DataPoints[0].Values; v.CrashCount == nil || *v.CrashCount != 0 || *v.SessionCount != 3 {
 		t.Errorf("values = %+v", v)
 	}
+}
+
+// BenchmarkDecodeAppsResponse compares decoding a real list with included resources into the
+// generated types with decoding it into the untyped core document.
+func BenchmarkDecodeAppsResponse(b *testing.B) {
+	raw, err := os.ReadFile(filepath.Join(testutil.SharedDir(b), "fixtures", "responses", "fastlane__apps.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("typed", func(b *testing.B) {
+		b.SetBytes(int64(len(raw)))
+		for b.Loop() {
+			var doc AppsResponse
+			if err := json.Unmarshal(raw, &doc); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("untyped", func(b *testing.B) {
+		b.SetBytes(int64(len(raw)))
+		for b.Loop() {
+			var doc ListDocument[Resource]
+			if err := json.Unmarshal(raw, &doc); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
