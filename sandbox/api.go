@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -112,7 +113,7 @@ func (s *Server) listDoc(req *apiRequest, items []*record) (int, any, *httpError
 		return 0, nil, herr
 	}
 	rd := s.newRenderer(req.base, parseListOptions(req.query))
-	data := make([]any, 0, len(pageItems))
+	data := make([]json.RawMessage, 0, len(pageItems))
 	for _, r := range pageItems {
 		data = append(data, rd.primary(r))
 	}

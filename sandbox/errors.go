@@ -78,6 +78,12 @@ func conflict(code, title, detail, pointer string) *httpError {
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
+	if raw, ok := v.(rawJSON); ok {
+		w.Header().Set("Content-Length", strconv.Itoa(len(raw)+1))
+		w.WriteHeader(status)
+		_, _ = w.Write(append(raw, '\n'))
+		return
+	}
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)

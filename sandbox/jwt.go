@@ -37,7 +37,16 @@ func (s *Server) verifyToken(r *http.Request) (*trustedKey, error) {
 	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
 		return nil, errors.New("missing bearer token")
 	}
-	parts := strings.Split(strings.TrimSpace(tok), ".")
+	tok = strings.TrimSpace(tok)
+	if v, ok := s.tokenCache.Load(tok); ok {
+		// A token already verified: its signature and claims cannot have changed, but time
+		// has moved, and the scope depends on the request.
+		vt := v.(verifiedToken)
+		if key := s.lookupKey(vt.kid); key != nil && vt.exp.After(s.now()) && (vt.scope == nil || scopeAllows(vt.scope, r)) {
+			return key, nil
+		}
+	}
+	parts := strings.Split(tok, ".")
 	if len(parts) != 3 {
 		return nil, errors.New("token is not a JWS compact serialization")
 	}
@@ -112,7 +121,26 @@ func (s *Server) verifyToken(r *http.Request) (*trustedKey, error) {
 	if claims.Scope != nil && !scopeAllows(claims.Scope, r) {
 		return nil, errors.New("scope does not cover this request")
 	}
+	s.rememberToken(tok, verifiedToken{kid: key.id, exp: exp, scope: claims.Scope})
 	return key, nil
+}
+
+// verifiedToken is what the cache keeps of a token that passed every check, so a client
+// reusing its token (as it should) costs one ECDSA verification, not one per request.
+type verifiedToken struct {
+	kid   string
+	exp   time.Time
+	scope []string
+}
+
+const tokenCacheMax = 4096
+
+func (s *Server) rememberToken(tok string, vt verifiedToken) {
+	if s.tokenCount.Add(1) > tokenCacheMax {
+		s.tokenCache.Clear()
+		s.tokenCount.Store(1)
+	}
+	s.tokenCache.Store(tok, vt)
 }
 
 func decodeSegment(seg string, v any) error {

@@ -1,9 +1,18 @@
 package sandbox
 
 import (
+	"bytes"
+	"encoding/json"
 	"maps"
 	"slices"
+	"strconv"
+	"sync"
 )
+
+// rawJSON is an answer already encoded; writeJSON sends it as is. Documents are built as
+// bytes rather than maps because a 200-item page of builds has thousands of relationship
+// objects, and sorting map keys for each was most of the sandbox's time.
+type rawJSON []byte
 
 // renderer turns records into JSON:API resource objects for one answer, collecting the
 // included resources as it goes.
@@ -11,7 +20,7 @@ type renderer struct {
 	s        *Server
 	base     string
 	lo       listOptions
-	included []map[string]any
+	included [][]byte
 	seen     map[string]bool
 }
 
@@ -25,15 +34,56 @@ func (rd *renderer) allowed(typ, name string) bool {
 }
 
 // primary renders a record of the answer's data and adds what its include asks for.
-func (rd *renderer) primary(r *record) map[string]any {
+func (rd *renderer) primary(r *record) json.RawMessage {
 	rd.seen[r.Type+"/"+r.ID] = true
 	return rd.resource(r, rd.lo.include)
 }
 
-func (rd *renderer) resource(r *record, include []string) map[string]any {
+// relNames lists a type's relationships in name order (cached per type).
+var relNameCache sync.Map
+
+func (m *model) relNames(typ string) []string {
+	if v, ok := relNameCache.Load(typ); ok {
+		return v.([]string)
+	}
+	var names []string
+	if rt := m.resource(typ); rt != nil {
+		names = slices.Sorted(maps.Keys(rt.Relationships))
+	}
+	relNameCache.Store(typ, names)
+	return names
+}
+
+func marshalNoEscape(v any) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	return bytes.TrimRight(buf.Bytes(), "\n")
+}
+
+// appendJSONString appends s as a JSON string.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c < 0x20:
+			b = append(b, `\u00`...)
+			b = append(b, "0123456789abcdef"[c>>4], "0123456789abcdef"[c&0xf])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
+}
+
+func (rd *renderer) resource(r *record, include []string) json.RawMessage {
 	m := rd.s.mdl
 	rt := m.resource(r.Type)
-	attrs := map[string]any{}
+	attrs := make(map[string]any, len(r.Attrs))
 	for k, v := range r.Attrs {
 		if v == nil || !rd.allowed(r.Type, k) {
 			continue
@@ -48,74 +98,113 @@ func (rd *renderer) resource(r *record, include []string) map[string]any {
 		attrs[k] = v
 	}
 	self := rd.base + m.selfPath(r.Type, r.ID)
-	out := map[string]any{"type": r.Type, "id": r.ID, "attributes": attrs, "links": map[string]any{"self": self}}
+	b := make([]byte, 0, 512)
+	b = append(b, `{"type":`...)
+	b = appendJSONString(b, r.Type)
+	b = append(b, `,"id":`...)
+	b = appendJSONString(b, r.ID)
+	b = append(b, `,"attributes":`...)
+	b = append(b, marshalNoEscape(attrs)...)
 
-	rels := map[string]any{}
-	names := map[string]bool{}
-	if rt != nil {
-		for name := range rt.Relationships {
-			names[name] = true
-		}
-	} else {
-		for name := range r.Rels {
-			names[name] = true
-		}
+	names := m.relNames(r.Type)
+	if rt == nil {
+		names = slices.Sorted(maps.Keys(r.Rels))
 	}
-	for _, name := range slices.Sorted(maps.Keys(names)) {
+	first := true
+	for _, name := range names {
 		if !rd.allowed(r.Type, name) {
 			continue
 		}
-		obj := map[string]any{}
 		l := m.linksFor(r.Type, name)
+		inc := slices.Contains(include, name)
+		if !l.self && !l.related && !inc {
+			continue
+		}
+		if first {
+			b = append(b, `,"relationships":{`...)
+			first = false
+		} else {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, name)
+		b = append(b, ":{"...)
+		inner := false
 		if l.self || l.related {
-			links := map[string]any{}
+			b = append(b, `"links":{`...)
 			if l.self {
-				links["self"] = self + "/relationships/" + name
+				b = append(b, `"self":`...)
+				b = appendJSONString(b, self+"/relationships/"+name)
 			}
 			if l.related {
-				links["related"] = self + "/" + name
+				if l.self {
+					b = append(b, ',')
+				}
+				b = append(b, `"related":`...)
+				b = appendJSONString(b, self+"/"+name)
 			}
-			obj["links"] = links
+			b = append(b, '}')
+			inner = true
 		}
-		if slices.Contains(include, name) {
-			rd.includeRel(r, name, obj)
+		if inc {
+			b = rd.appendLinkage(b, r, name, inner)
 		}
-		if len(obj) > 0 {
-			rels[name] = obj
-		}
+		b = append(b, '}')
 	}
-	if len(rels) > 0 {
-		out["relationships"] = rels
+	if !first {
+		b = append(b, '}')
 	}
-	return out
+	b = append(b, `,"links":{"self":`...)
+	b = appendJSONString(b, self)
+	b = append(b, "}}"...)
+	return b
 }
 
-// includeRel puts the relationship's linkage in obj and the related resources in included.
-func (rd *renderer) includeRel(r *record, name string, obj map[string]any) {
+// appendLinkage writes the relationship's data (and paging for to-many) and puts the
+// related resources in included. An empty to-one has no data: Apple shows null, but the
+// spec never marks it nullable, and clients generated from the spec would reject it.
+func (rd *renderer) appendLinkage(b []byte, r *record, name string, comma bool) []byte {
 	m := rd.s.mdl
 	typ := m.target(r.Type, name)
 	ids := r.Rels[name]
 	if !m.toMany(r.Type, name) {
 		if len(ids) == 0 {
-			// Apple shows an empty to-one as null, but the spec never marks it nullable;
-			// leaving data out keeps the answer valid for clients generated from the spec.
-			return
+			return b
 		}
-		obj["data"] = map[string]any{"type": typ, "id": ids[0]}
+		if comma {
+			b = append(b, ',')
+		}
+		b = append(b, `"data":{"type":`...)
+		b = appendJSONString(b, typ)
+		b = append(b, `,"id":`...)
+		b = appendJSONString(b, ids[0])
+		b = append(b, '}')
 		rd.addIncluded(typ, ids[0])
-		return
+		return b
 	}
 	limit := defaultIncludeLimit
 	if n, ok := rd.lo.incLimit[name]; ok {
 		limit = n
 	}
-	data := []any{}
-	for _, id := range ids[:min(limit, len(ids))] {
-		data = append(data, map[string]any{"type": typ, "id": id})
+	if comma {
+		b = append(b, ',')
+	}
+	b = append(b, `"data":[`...)
+	for i, id := range ids[:min(limit, len(ids))] {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"type":`...)
+		b = appendJSONString(b, typ)
+		b = append(b, `,"id":`...)
+		b = appendJSONString(b, id)
+		b = append(b, '}')
 		rd.addIncluded(typ, id)
 	}
-	obj["data"] = data
-	obj["meta"] = map[string]any{"paging": map[string]any{"total": len(ids), "limit": limit}}
+	b = append(b, `],"meta":{"paging":{"total":`...)
+	b = strconv.AppendInt(b, int64(len(ids)), 10)
+	b = append(b, `,"limit":`...)
+	b = strconv.AppendInt(b, int64(limit), 10)
+	return append(b, "}}"...)
 }
 
 func (rd *renderer) addIncluded(typ, id string) {
@@ -129,14 +218,41 @@ func (rd *renderer) addIncluded(typ, id string) {
 	}
 }
 
-// document wraps data (one resource, a list or linkage) with included, links and meta.
-func (rd *renderer) document(data any, links, meta map[string]any) map[string]any {
-	doc := map[string]any{"data": data, "links": links}
+// document wraps data (one rendered resource, a list of them, or nil) with included, links
+// and meta into the answer's bytes.
+func (rd *renderer) document(data any, links, meta map[string]any) rawJSON {
+	b := make([]byte, 0, 4096)
+	b = append(b, `{"data":`...)
+	switch d := data.(type) {
+	case json.RawMessage:
+		b = append(b, d...)
+	case []json.RawMessage:
+		b = append(b, '[')
+		for i, x := range d {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, x...)
+		}
+		b = append(b, ']')
+	default:
+		b = append(b, marshalNoEscape(d)...)
+	}
 	if len(rd.included) > 0 {
-		doc["included"] = rd.included
+		b = append(b, `,"included":[`...)
+		for i, x := range rd.included {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, x...)
+		}
+		b = append(b, ']')
 	}
+	b = append(b, `,"links":`...)
+	b = append(b, marshalNoEscape(links)...)
 	if meta != nil {
-		doc["meta"] = meta
+		b = append(b, `,"meta":`...)
+		b = append(b, marshalNoEscape(meta)...)
 	}
-	return doc
+	return append(b, '}')
 }

@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ascend-tools/ascend/asc/auth"
@@ -103,6 +104,9 @@ type Server struct {
 	limits     map[string]*keyLimit
 	mdl        *model
 	persist    *persister
+
+	tokenCache sync.Map // token -> verifiedToken
+	tokenCount atomic.Int64
 
 	handler  http.Handler
 	closeOne sync.Once
