@@ -184,6 +184,10 @@ func (g *Gateway) relay(w http.ResponseWriter, r *http.Request, p *profileRuntim
 		if droppedResponseHeaders[name] {
 			continue
 		}
+		if name == "X-Request-Id" {
+			// The gateway's own request id stays; Apple's is kept under another name.
+			name = "X-Upstream-Request-Id"
+		}
 		w.Header()[name] = vals
 	}
 	if loc := resp.Header.Get("Location"); loc != "" {
