@@ -173,6 +173,12 @@ func newServer(opts Options) (*Server, error) {
 	if opts.ReviewDelay == 0 {
 		opts.ReviewDelay = 10 * time.Second
 	}
+	if opts.Faults.Latency == 0 {
+		opts.Faults.Latency = opts.Latency
+	}
+	if opts.Faults.Jitter == 0 {
+		opts.Faults.Jitter = opts.LatencyJitter
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
