@@ -1,0 +1,185 @@
+package metadata_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/png"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ascend-tools/ascend/internal/cli"
+	"github.com/ascend-tools/ascend/internal/cmd/root"
+	"github.com/ascend-tools/ascend/sandbox"
+)
+
+type result struct {
+	stdout, stderr string
+	code           int
+	err            error
+}
+
+type harness struct {
+	sb  *sandbox.Server
+	env map[string]string
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	sb, err := sandbox.New(sandbox.Options{ProcessingDelay: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb.Close() })
+	k := sb.Key()
+	return &harness{sb: sb, env: map[string]string{
+		"ASCEND_CONFIG_DIR": t.TempDir(), "ASCEND_CACHE_DIR": t.TempDir(),
+		"ASC_BASE_URL": sb.URL(), "ASC_KEY_ID": k.ID, "ASC_ISSUER_ID": k.IssuerID, "ASC_PRIVATE_KEY": string(sb.KeyPEM()),
+	}}
+}
+
+func (h *harness) run(t *testing.T, tty bool, args ...string) result {
+	t.Helper()
+	io, _, out, errOut := cli.TestIO()
+	io.SetTTY(tty)
+	f := cli.NewFactory(io, func(k string) string { return h.env[k] })
+	err := root.Run(t.Context(), f, args)
+	return result{stdout: out.String(), stderr: errOut.String(), code: cli.ExitCode(err), err: err}
+}
+
+func (r result) want(t *testing.T, code int) result {
+	t.Helper()
+	if r.code != code {
+		t.Fatalf("exit %d, want %d: %v\nstdout: %s\nstderr: %s", r.code, code, r.err, r.stdout, r.stderr)
+	}
+	return r
+}
+
+func (h *harness) writes(t *testing.T) int {
+	t.Helper()
+	resp, err := http.Get(h.sb.URL() + "/sandbox/stats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st struct {
+		ByMethod map[string]int `json:"by_method"`
+	}
+	json.NewDecoder(resp.Body).Decode(&st)
+	return st.ByMethod["POST"] + st.ByMethod["PATCH"] + st.ByMethod["DELETE"] + st.ByMethod["PUT"]
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	os.MkdirAll(filepath.Dir(path), 0o755)
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMetadataCommands(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	dir := filepath.Join(t.TempDir(), "fastlane", "metadata")
+	app := "com.example.daybreak"
+
+	// pull, as a pipe: the written paths on stdout.
+	r := h.run(t, false, "metadata", "pull", "--app", app, "--dir", dir).want(t, 0)
+	if !strings.Contains(r.stdout, "en-US/description.txt") {
+		t.Fatalf("pull printed %q", r.stdout)
+	}
+	// The app comes from fastlane's Appfile when --app is absent.
+	writeFile(t, filepath.Join(filepath.Dir(dir), "Appfile"), "app_identifier(\"com.example.daybreak\")\napple_id \"a@b.c\"\n")
+	h.run(t, false, "metadata", "diff", "--dir", dir).want(t, 0)
+
+	writeFile(t, filepath.Join(dir, "de-DE", "subtitle.txt"), "Neuer Untertitel")
+	writeFile(t, filepath.Join(dir, "en-US", "promotional_text.txt"), "Fresh promo")
+
+	r = h.run(t, false, "metadata", "diff", "--dir", dir, "--json").want(t, 0)
+	var changes []struct{ Locale, Field, Path, Current, Folder string }
+	if err := json.Unmarshal([]byte(r.stdout), &changes); err != nil || len(changes) != 2 {
+		t.Fatalf("diff --json = %s (%v)", r.stdout, err)
+	}
+
+	before := h.writes(t)
+	h.run(t, false, "metadata", "push", "--dir", dir, "--dry-run").want(t, 0)
+	// A pipe cannot confirm: usage error naming --yes, nothing written.
+	r = h.run(t, false, "metadata", "push", "--dir", dir).want(t, 2)
+	if !strings.Contains(r.err.Error(), "--yes") {
+		t.Errorf("error does not mention --yes: %v", r.err)
+	}
+	if h.writes(t) != before {
+		t.Fatal("dry run or unconfirmed push wrote")
+	}
+	r = h.run(t, true, "metadata", "push", "--dir", dir, "--yes").want(t, 0)
+	if got := h.writes(t) - before; got != 2 {
+		t.Errorf("push wrote %d requests, want 2", got)
+	}
+	r = h.run(t, false, "metadata", "push", "--dir", dir, "--yes").want(t, 0)
+	if !strings.Contains(r.stderr, "nothing to push") {
+		t.Errorf("second push said %q", r.stderr)
+	}
+
+	// Invalid folder: every problem, exit 1, nothing written.
+	writeFile(t, filepath.Join(dir, "en-US", "name.txt"), strings.Repeat("x", 31))
+	writeFile(t, filepath.Join(dir, "en-US", "support_url.txt"), "nope")
+	before = h.writes(t)
+	r = h.run(t, false, "metadata", "push", "--dir", dir, "--yes").want(t, 1)
+	if !strings.Contains(r.err.Error(), "2 problems") || h.writes(t) != before {
+		t.Errorf("invalid push: %v, %d writes", r.err, h.writes(t)-before)
+	}
+}
+
+func writePNG(t *testing.T, path string, w, h, seed int) {
+	t.Helper()
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i*seed + seed)
+	}
+	os.MkdirAll(filepath.Dir(path), 0o755)
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	png.Encode(f, img)
+}
+
+func TestScreenshotsSyncCommand(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	dir := t.TempDir()
+	for _, l := range []string{"en-US", "de-DE"} {
+		for i := 1; i <= 3; i++ {
+			writePNG(t, filepath.Join(dir, l, fmt.Sprintf("%d.png", i)), 368, 448, i+len(l))
+		}
+	}
+	args := []string{"screenshots", "sync", "--app", "com.example.daybreak", "--dir", dir}
+	// The demo version has screenshots the folder lacks: deleting needs --yes on a pipe.
+	h.run(t, false, args...).want(t, 2)
+	r := h.run(t, false, append(args, "--yes")...).want(t, 0)
+	if !strings.Contains(r.stderr, "en-US APP_WATCH_SERIES_4: uploaded 1.png") {
+		t.Errorf("plain progress missing: %s", r.stderr)
+	}
+	before := h.writes(t)
+	r = h.run(t, true, append(args, "--yes")...).want(t, 0)
+	if h.writes(t) != before || !strings.Contains(r.stderr, "0 uploaded, 6 kept") {
+		t.Errorf("re-run wrote %d: %s", h.writes(t)-before, r.stderr)
+	}
+	writePNG(t, filepath.Join(dir, "en-US", "2.png"), 368, 448, 77)
+	r = h.run(t, true, append(args, "--yes")...).want(t, 0)
+	if !strings.Contains(r.stderr, "1 uploaded") {
+		t.Errorf("after a change: %s", r.stderr)
+	}
+	// A screenshot of no known size fails validation before any request.
+	writePNG(t, filepath.Join(dir, "en-US", "odd.png"), 300, 300, 1)
+	before = h.writes(t)
+	r = h.run(t, false, append(args, "--yes")...).want(t, 1)
+	if !strings.Contains(r.err.Error(), "300x300") || h.writes(t) != before {
+		t.Errorf("invalid folder: %v", r.err)
+	}
+}
