@@ -1188,5 +1188,5 @@ type DiagnosticSignaturesListLogsOptions struct {
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-diagnosticsignatures-_id_-logs
 func (s *DiagnosticSignaturesService) ListLogs(ctx context.Context, id string, opts *DiagnosticSignaturesListLogsOptions) (io.ReadCloser, *Response, error) {
-	return s.client.DoRaw(ctx, http.MethodGet, resourcePath("/v1/diagnosticSignatures/%s/logs", id), encodeOptions(opts), nil)
+	return s.client.DoRaw(withAccept(ctx, "application/vnd.apple.diagnostic-logs+json"), http.MethodGet, resourcePath("/v1/diagnosticSignatures/%s/logs", id), encodeOptions(opts), nil)
 }

@@ -140,7 +140,7 @@ type FinanceReportsListOptions struct {
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-financereports
 func (s *FinanceReportsService) List(ctx context.Context, opts *FinanceReportsListOptions) (io.ReadCloser, *Response, error) {
-	return s.client.DoRaw(ctx, http.MethodGet, "/v1/financeReports", encodeOptions(opts), nil)
+	return s.client.DoRaw(withAccept(ctx, "application/a-gzip"), http.MethodGet, "/v1/financeReports", encodeOptions(opts), nil)
 }
 
 // GameCenterAchievementImagesService reaches the gameCenterAchievementImages operations of the App Store Connect API.

@@ -441,6 +441,24 @@ func (s *services) init(c *Client) {
 	s.WinBackOffers = (*WinBackOffersService)(base)
 }
 
+// acceptKey carries the media type a non-JSON operation asks for. Apple refuses
+// "Accept: application/json" on those (salesReports answers "Allowed: application/a-gzip"), so
+// the client's request builder sends this value as Accept when the context holds one.
+type acceptKey struct{}
+
+// withAccept asks for mediaType instead of JSON.
+func withAccept(ctx context.Context, mediaType string) context.Context {
+	return context.WithValue(ctx, acceptKey{}, mediaType)
+}
+
+// acceptOf returns the media type a request should accept: the one withAccept set, else JSON.
+func acceptOf(ctx context.Context) string {
+	if mt, ok := ctx.Value(acceptKey{}).(string); ok && mt != "" {
+		return mt
+	}
+	return "application/json"
+}
+
 // doJSON sends one request and decodes a JSON answer into a new T.
 func doJSON[T any](ctx context.Context, c *Client, method, path string, query url.Values, body any) (*T, *Response, error) {
 	out := new(T)

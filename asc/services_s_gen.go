@@ -31,7 +31,7 @@ type SalesReportsListOptions struct {
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-salesreports
 func (s *SalesReportsService) List(ctx context.Context, opts *SalesReportsListOptions) (io.ReadCloser, *Response, error) {
-	return s.client.DoRaw(ctx, http.MethodGet, "/v1/salesReports", encodeOptions(opts), nil)
+	return s.client.DoRaw(withAccept(ctx, "application/a-gzip"), http.MethodGet, "/v1/salesReports", encodeOptions(opts), nil)
 }
 
 // SandboxTestersClearPurchaseHistoryRequestV2Service reaches the sandboxTestersClearPurchaseHistoryRequestV2 operations of the App Store Connect API.
@@ -1250,7 +1250,7 @@ func (s *SubscriptionOfferCodeOneTimeUseCodesService) Update(ctx context.Context
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptionoffercodeonetimeusecodes-_id_-values
 func (s *SubscriptionOfferCodeOneTimeUseCodesService) GetValues(ctx context.Context, id string) (io.ReadCloser, *Response, error) {
-	return s.client.DoRaw(ctx, http.MethodGet, resourcePath("/v1/subscriptionOfferCodeOneTimeUseCodes/%s/values", id), nil, nil)
+	return s.client.DoRaw(withAccept(ctx, "text/csv"), http.MethodGet, resourcePath("/v1/subscriptionOfferCodeOneTimeUseCodes/%s/values", id), nil, nil)
 }
 
 // SubscriptionOfferCodesService reaches the subscriptionOfferCodes operations of the App Store Connect API.

@@ -290,7 +290,7 @@ func writeMethod(b *strings.Builder, svc string, m *method) {
 	}
 	switch {
 	case m.raw:
-		fmt.Fprintf(b, "\treturn s.client.DoRaw(ctx, %s, %s, %s, %s)\n", verb, path, query, bodyArg)
+		fmt.Fprintf(b, "\treturn s.client.DoRaw(withAccept(ctx, %q), %s, %s, %s, %s)\n", op.MediaType, verb, path, query, bodyArg)
 	case m.out == "":
 		fmt.Fprintf(b, "\treturn s.client.Do(ctx, %s, %s, %s, %s, nil)\n", verb, path, query, bodyArg)
 	default:
@@ -411,7 +411,25 @@ func operationTable(methods []*method, g *typeGen) []byte {
 
 // jsonapiHelpers is the fixed part of the generated client: the included-resource union and
 // the one-line JSON call every method uses.
-const jsonapiHelpers = `// doJSON sends one request and decodes a JSON answer into a new T.
+const jsonapiHelpers = `// acceptKey carries the media type a non-JSON operation asks for. Apple refuses
+// "Accept: application/json" on those (salesReports answers "Allowed: application/a-gzip"), so
+// the client's request builder sends this value as Accept when the context holds one.
+type acceptKey struct{}
+
+// withAccept asks for mediaType instead of JSON.
+func withAccept(ctx context.Context, mediaType string) context.Context {
+	return context.WithValue(ctx, acceptKey{}, mediaType)
+}
+
+// acceptOf returns the media type a request should accept: the one withAccept set, else JSON.
+func acceptOf(ctx context.Context) string {
+	if mt, ok := ctx.Value(acceptKey{}).(string); ok && mt != "" {
+		return mt
+	}
+	return "application/json"
+}
+
+// doJSON sends one request and decodes a JSON answer into a new T.
 func doJSON[T any](ctx context.Context, c *Client, method, path string, query url.Values, body any) (*T, *Response, error) {
 	out := new(T)
 	resp, err := c.Do(ctx, method, path, query, body, out)
