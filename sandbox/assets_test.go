@@ -1,0 +1,72 @@
+package sandbox
+
+import (
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/ascend-tools/ascend/internal/spec"
+)
+
+// TestEveryAssetKindUploads runs the upload protocol for each kind of asset other than
+// screenshots: the same reserve, parts, commit and processing, whatever the parent.
+func TestEveryAssetKindUploads(t *testing.T) {
+	t.Parallel()
+	s, c, clk := newClockedServer(t, Options{PartSize: 2048, ProcessingDelay: time.Minute})
+	appID, versionID, locID := editableLocalization(t, c)
+	iap := c.do("GET", "/v1/apps/"+appID+"/inAppPurchasesV2", nil).must(t, 200).list()[0].(map[string]any)
+	group := c.do("GET", "/v1/apps/"+appID+"/subscriptionGroups", nil).must(t, 200).list()[0].(map[string]any)
+	sub := c.do("GET", "/v1/subscriptionGroups/"+id(group)+"/subscriptions", nil).must(t, 200).list()[0].(map[string]any)
+	detail := c.do("GET", "/v1/appStoreVersions/"+versionID+"/appStoreReviewDetail", nil).must(t, 200).data()
+	previewSet := c.do("POST", "/v1/appPreviewSets", resource("appPreviewSets", "", map[string]any{"previewType": "IPHONE_67"},
+		map[string]any{"appStoreVersionLocalization": [2]string{"appStoreVersionLocalizations", locID}})).must(t, 201).data()
+	img := pngOf(t, 1024, 1024)
+	video := make([]byte, 7000)
+	for i := range video {
+		video[i] = byte(i)
+	}
+	tests := []struct {
+		path, typ, rel, relType, parent string
+		data                            []byte
+		image                           bool
+	}{
+		{"/v1/inAppPurchaseImages", "inAppPurchaseImages", "inAppPurchase", "inAppPurchases", id(iap), img, true},
+		{"/v1/subscriptionImages", "subscriptionImages", "subscription", "subscriptions", id(sub), img, true},
+		{"/v1/inAppPurchaseAppStoreReviewScreenshots", "inAppPurchaseAppStoreReviewScreenshots", "inAppPurchaseV2", "inAppPurchases", id(iap), img, true},
+		{"/v1/subscriptionAppStoreReviewScreenshots", "subscriptionAppStoreReviewScreenshots", "subscription", "subscriptions", id(sub), img, true},
+		{"/v1/appStoreReviewAttachments", "appStoreReviewAttachments", "appStoreReviewDetail", "appStoreReviewDetails", id(detail), video, false},
+		{"/v1/appPreviews", "appPreviews", "appPreviewSet", "appPreviewSets", id(previewSet), video, false},
+	}
+	for _, tc := range tests {
+		created := c.do("POST", tc.path, resource(tc.typ, "", map[string]any{"fileName": "asset.png", "fileSize": len(tc.data)},
+			map[string]any{tc.rel: [2]string{tc.relType, tc.parent}})).must(t, 201).data()
+		ops, _ := attr(created, "uploadOperations").([]any)
+		if len(ops) != (len(tc.data)+2047)/2048 {
+			t.Fatalf("%s: %d upload operations for %d bytes", tc.typ, len(ops), len(tc.data))
+		}
+		sendParts(t, ops, tc.data, -1)
+		self := created["links"].(map[string]any)["self"].(string)
+		commit := map[string]any{"uploaded": true}
+		// Some commits (v1 in-app purchase images) take no checksum in Apple's schema.
+		u, _ := url.Parse(self)
+		op, _, _ := spec.Find("PATCH", u.Path)
+		if body, ok := spec.RequestBody(op.RequestSchema); ok {
+			if _, ok := body.Attributes["sourceFileChecksum"]; ok {
+				commit["sourceFileChecksum"] = md5hex(tc.data)
+			}
+		}
+		c.do("PATCH", self, resource(tc.typ, id(created), commit, nil)).must(t, 200)
+		step(s, clk, time.Minute)
+		done := c.do("GET", self, nil).must(t, 200).data()
+		stateKey := "assetDeliveryState"
+		if tc.typ == "appPreviews" {
+			stateKey = "videoDeliveryState"
+		}
+		if st := attr(done, stateKey).(map[string]any)["state"]; st != "COMPLETE" {
+			t.Errorf("%s: %s is %v", tc.typ, stateKey, st)
+		}
+		if ia, _ := attr(done, "imageAsset").(map[string]any); tc.image && (ia == nil || ia["width"] != 1024.0) {
+			t.Errorf("%s: imageAsset %v", tc.typ, ia)
+		}
+	}
+}
