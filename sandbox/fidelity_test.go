@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -1098,4 +1099,62 @@ func TestFidelityFixtureFields(t *testing.T) {
 		}
 	}
 	t.Logf("compared %d resource types with the captures: %v; not in the demo data: %v", len(compared), compared, notSeeded)
+}
+
+// errorCapture stands in for a test, to see what a check reports without failing.
+type errorCapture struct {
+	testing.TB
+	mu   sync.Mutex
+	errs []string
+}
+
+func (e *errorCapture) Helper() {}
+func (e *errorCapture) Errorf(format string, args ...any) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.errs = append(e.errs, fmt.Sprintf(format, args...))
+}
+
+// TestFidelityValidatingClient checks the helper other tests use: it signs requests with the
+// sandbox's key, checks every answer it carries, and reports an answer that breaks the spec.
+func TestFidelityValidatingClient(t *testing.T) {
+	requireSpecValidator(t)
+	s, _ := newTestServer(t, Options{})
+	ft := trackFidelity(t)
+	hc := newValidatingClient(t, s)
+	for path, want := range map[string]int{"/v1/apps?limit=2": 200, "/v1/apps/0000000000": 404} {
+		resp, err := hc.Get(s.URL() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		if resp.StatusCode != want || len(body) == 0 {
+			t.Errorf("GET %s: %d with %d bytes, want %d with a body", path, resp.StatusCode, len(body), want)
+		}
+	}
+	if ft.count(200) != 1 || ft.count(404) != 1 {
+		t.Errorf("checked answers by status %v, want one 200 and one 404", ft.byStatus)
+	}
+
+	// A server that breaks the spec (here a loopback stand-in, not the sandbox) is reported.
+	bad := http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"data":[{"type":"apps","id":"1","attributes":{"name":5}}],"links":{"self":"x"}}`)
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = bad.Serve(ln) }()
+	t.Cleanup(func() { _ = bad.Close() })
+	capture := &errorCapture{TB: t}
+	resp, err := newValidatingClient(capture, s).Get("http://" + ln.Addr().String() + "/v1/apps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if !slices.ContainsFunc(capture.errs, func(e string) bool { return strings.Contains(e, "/data/0/attributes/name") }) {
+		t.Errorf("a wrongly typed attribute went unreported: %q", capture.errs)
+	}
 }
