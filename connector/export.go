@@ -456,6 +456,8 @@ func triggerOps() []op {
 				"x-ms-notification-url": true, "x-ms-visibility": "internal"},
 			"eventTypes": map[string]any{"type": "array", "items": map[string]any{"type": "string", "enum": eventTypes()},
 				"description": "The event types that start the flow; all when empty.", "x-ms-summary": "Event types"},
+			"secret": map[string]any{"type": "string", "description": "Optional, at least 16 characters: each notification is then signed in X-Ascend-Signature (hmacsha256=<hex>).",
+				"x-ms-summary": "Signing secret", "x-ms-visibility": "advanced"},
 		}},
 		BodyDescription:     "The subscription.",
 		ResponseDescription: "Subscribed; the Location header names the subscription to delete",

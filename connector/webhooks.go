@@ -29,6 +29,10 @@ const maxWebhookBody = 1 << 20
 // SignatureHeader is the header Apple signs webhook events in.
 const SignatureHeader = "X-Apple-SIGNATURE"
 
+// DeliverySignatureHeader signs a notification to a subscriber that gave a secret, the way
+// Apple signs its events: "hmacsha256=" and the hex HMAC-SHA256 of the body.
+const DeliverySignatureHeader = "X-Ascend-Signature"
+
 // Sign computes the X-Apple-SIGNATURE value of a body, as Apple does: "hmacsha256=" and the
 // hex HMAC-SHA256 of the raw body under the webhook's secret.
 func Sign(secret string, body []byte) string {
@@ -222,6 +226,7 @@ func (g *Gateway) handleSubscribe(w http.ResponseWriter, r *http.Request, k *sto
 	var in struct {
 		CallbackURL string          `json:"callbackUrl"`
 		EventTypes  json.RawMessage `json:"eventTypes"`
+		Secret      string          `json:"secret"`
 	}
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&in); err != nil {
 		writeError(w, r, http.StatusBadRequest, "PARAMETER_ERROR.INVALID", "Invalid subscription", "send a JSON object {\"callbackUrl\": ..., \"eventTypes\": [...]}")
@@ -237,7 +242,12 @@ func (g *Gateway) handleSubscribe(w http.ResponseWriter, r *http.Request, k *sto
 		writeError(w, r, http.StatusBadRequest, "PARAMETER_ERROR.INVALID", "Invalid eventTypes", err.Error())
 		return
 	}
-	sub := store.Subscription{ID: store.NewID(), Profile: p.Name, KeyName: k.Name, CallbackURL: in.CallbackURL, EventTypes: types, CreatedAt: g.now().UTC().Truncate(time.Millisecond)}
+	if in.Secret != "" && len(in.Secret) < 16 {
+		writeError(w, r, http.StatusBadRequest, "PARAMETER_ERROR.INVALID", "Secret too short", "a signing secret needs at least 16 characters")
+		return
+	}
+	sub := store.Subscription{ID: store.NewID(), Profile: p.Name, KeyName: k.Name, CallbackURL: in.CallbackURL, EventTypes: types,
+		Secret: in.Secret, CreatedAt: g.now().UTC().Truncate(time.Millisecond)}
 	if err := g.db.CreateSubscription(r.Context(), sub); err != nil {
 		g.logger(r.Context()).Error("store subscription", "error", err)
 		writeError(w, r, http.StatusServiceUnavailable, "UNAVAILABLE", "Subscription not stored", "the gateway's database did not answer; retry")
@@ -403,6 +413,9 @@ func (g *Gateway) attempt(ctx context.Context, client *http.Client, d store.Deli
 		req.Header.Set("X-Ascend-Event-Id", d.Event.ID)
 		req.Header.Set("X-Ascend-Event-Type", d.Event.Type)
 		req.Header.Set("X-Ascend-Delivery-Attempt", strconv.Itoa(d.Attempts+1))
+		if d.Secret != "" {
+			req.Header.Set(DeliverySignatureHeader, Sign(d.Secret, body))
+		}
 		var resp *http.Response
 		resp, err = client.Do(req)
 		if err == nil {

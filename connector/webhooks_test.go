@@ -22,6 +22,7 @@ type subscriber struct {
 	mu     sync.Mutex
 	got    []connector.Notification
 	script []int
+	secret string // when set, notifications must carry its signature
 }
 
 func newSubscriber(t *testing.T, script ...int) *subscriber {
@@ -29,6 +30,12 @@ func newSubscriber(t *testing.T, script ...int) *subscriber {
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var n connector.Notification
 		b, _ := io.ReadAll(r.Body)
+		s.mu.Lock()
+		secret := s.secret
+		s.mu.Unlock()
+		if secret != "" && r.Header.Get(connector.DeliverySignatureHeader) != connector.Sign(secret, b) {
+			t.Errorf("notification not signed with the subscription's secret")
+		}
 		if err := json.Unmarshal(b, &n); err != nil {
 			t.Errorf("subscriber got a non-JSON notification: %s", b)
 		}
@@ -106,12 +113,22 @@ func TestWebhookTriggers(t *testing.T) {
 			if a.status != 201 || !strings.HasPrefix(a.header.Get("Location"), e.srv.URL+"/connector/subscriptions/") {
 				t.Fatalf("subscribe: %d Location %q %s", a.status, a.header.Get("Location"), a.body)
 			}
-			b := e.do(t, "POST", "/connector/subscriptions", e.readKey, map[string]any{"callbackUrl": builds.srv.URL, "eventTypes": []string{"BUILD_UPLOAD_STATE_UPDATED"}})
+			const buildsSecret = "builds-subscriber-secret"
+			builds.mu.Lock()
+			builds.secret = buildsSecret
+			builds.mu.Unlock()
+			b := e.do(t, "POST", "/connector/subscriptions", e.readKey, map[string]any{"callbackUrl": builds.srv.URL, "eventTypes": []string{"BUILD_UPLOAD_STATE_UPDATED"}, "secret": buildsSecret})
 			if b.status != 201 {
 				t.Fatalf("subscribe with types: %d %s", b.status, b.body)
 			}
 			if bad := e.do(t, "POST", "/connector/subscriptions", e.readKey, map[string]any{"callbackUrl": "ftp://x"}); bad.status != 400 {
 				t.Errorf("bad callbackUrl: %d", bad.status)
+			}
+			if bad := e.do(t, "POST", "/connector/subscriptions", e.readKey, map[string]any{"callbackUrl": all.srv.URL, "secret": "short"}); bad.status != 400 {
+				t.Errorf("short secret: %d", bad.status)
+			}
+			if bad := e.do(t, "POST", "/connector/subscriptions", e.readKey, map[string]any{"callbackUrl": all.srv.URL, "eventTypes": []string{"no such!"}}); bad.status != 400 {
+				t.Errorf("bad event type: %d", bad.status)
 			}
 
 			for _, tc := range []struct {

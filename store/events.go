@@ -22,6 +22,7 @@ type Delivery struct {
 	ID             string
 	SubscriptionID string
 	CallbackURL    string
+	Secret         string // the subscription's signing secret, "" for none
 	Attempts       int
 	ExpiresAt      time.Time
 	Event          Event
@@ -68,8 +69,8 @@ func (s *DB) AcceptEvent(ctx context.Context, ev Event, ttl time.Duration) (deli
 		if !sub.Matches(ev.Type) {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO deliveries (id, event_id, subscription_id, callback_url, state, attempts, next_at, expires_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)`),
-			NewID(), ev.ID, sub.ID, sub.CallbackURL, millis(ev.ReceivedAt), millis(ev.ReceivedAt.Add(ttl))); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO deliveries (id, event_id, subscription_id, callback_url, secret, state, attempts, next_at, expires_at) VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?)`),
+			NewID(), ev.ID, sub.ID, sub.CallbackURL, sub.Secret, millis(ev.ReceivedAt), millis(ev.ReceivedAt.Add(ttl))); err != nil {
 			return 0, false, fmt.Errorf("accept event: %w", err)
 		}
 		deliveries++
@@ -90,7 +91,7 @@ func (s *DB) ClaimDeliveries(ctx context.Context, owner string, now time.Time, l
 	}
 	rows, err := s.query(ctx, `UPDATE deliveries SET lease_owner = ?, lease_until = ?
 WHERE id IN (SELECT id FROM deliveries WHERE state = 'pending' AND next_at <= ? AND lease_until <= ? ORDER BY next_at LIMIT ?`+lock+`)
-RETURNING id, event_id, subscription_id, callback_url, attempts, expires_at`,
+RETURNING id, event_id, subscription_id, callback_url, secret, attempts, expires_at`,
 		owner, millis(now.Add(lease)), millis(now), millis(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
@@ -99,7 +100,7 @@ RETURNING id, event_id, subscription_id, callback_url, attempts, expires_at`,
 	for rows.Next() {
 		var d Delivery
 		var expires int64
-		if err := rows.Scan(&d.ID, &d.Event.ID, &d.SubscriptionID, &d.CallbackURL, &d.Attempts, &expires); err != nil {
+		if err := rows.Scan(&d.ID, &d.Event.ID, &d.SubscriptionID, &d.CallbackURL, &d.Secret, &d.Attempts, &expires); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("claim deliveries: %w", err)
 		}

@@ -77,12 +77,19 @@ CREATE TABLE deliveries (
 CREATE INDEX deliveries_due ON deliveries (state, next_at);
 CREATE INDEX deliveries_event ON deliveries (event_id);
 `,
+	2: `
+ALTER TABLE subscriptions ADD COLUMN secret TEXT NOT NULL DEFAULT '';
+ALTER TABLE deliveries ADD COLUMN secret TEXT NOT NULL DEFAULT '';
+`,
 }
 
 // migrate brings the schema up to date. On PostgreSQL a transaction-scoped advisory lock
 // keeps instances that start together from applying the same migration twice; on SQLite the
 // immediate transaction does the same.
-func (s *DB) migrate(ctx context.Context) error {
+func (s *DB) migrate(ctx context.Context) error { return s.migrateTo(ctx, len(migrations)-1) }
+
+// migrateTo applies the migrations up to version target.
+func (s *DB) migrateTo(ctx context.Context, target int) error {
 	tx, err := s.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("migrate database: %w", err)
@@ -103,7 +110,7 @@ func (s *DB) migrate(ctx context.Context) error {
 	if current > len(migrations)-1 {
 		return fmt.Errorf("database schema version %d is newer than this ascend knows (%d): upgrade ascend", current, len(migrations)-1)
 	}
-	for v := current + 1; v < len(migrations); v++ {
+	for v := current + 1; v <= target; v++ {
 		for _, stmt := range splitStatements(migrations[v]) {
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
 				return fmt.Errorf("migrate database to version %d: %w", v, err)

@@ -216,7 +216,10 @@ type Subscription struct {
 	KeyName     string
 	CallbackURL string
 	EventTypes  []string
-	CreatedAt   time.Time
+	// Secret, when set, signs each notification (X-Ascend-Signature), for subscribers that
+	// cannot rely on a secret callback URL as Power Automate does.
+	Secret    string
+	CreatedAt time.Time
 }
 
 // Matches reports whether an event type is wanted.
@@ -234,8 +237,8 @@ func (sub Subscription) Matches(eventType string) bool {
 
 // CreateSubscription stores a subscription.
 func (s *DB) CreateSubscription(ctx context.Context, sub Subscription) error {
-	_, err := s.exec(ctx, `INSERT INTO subscriptions (id, profile, key_name, callback_url, event_types, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		sub.ID, sub.Profile, sub.KeyName, sub.CallbackURL, joinList(sub.EventTypes), millis(sub.CreatedAt))
+	_, err := s.exec(ctx, `INSERT INTO subscriptions (id, profile, key_name, callback_url, event_types, secret, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		sub.ID, sub.Profile, sub.KeyName, sub.CallbackURL, joinList(sub.EventTypes), sub.Secret, millis(sub.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("store subscription: %w", err)
 	}
@@ -273,7 +276,7 @@ type querier interface {
 }
 
 func (s *DB) subscriptions(ctx context.Context, q querier, profile string) ([]Subscription, error) {
-	rows, err := q.QueryContext(ctx, s.q(`SELECT id, profile, key_name, callback_url, event_types, created_at FROM subscriptions WHERE profile = ? OR ? = '' ORDER BY created_at, id`), profile, profile)
+	rows, err := q.QueryContext(ctx, s.q(`SELECT id, profile, key_name, callback_url, event_types, secret, created_at FROM subscriptions WHERE profile = ? OR ? = '' ORDER BY created_at, id`), profile, profile)
 	if err != nil {
 		return nil, fmt.Errorf("list subscriptions: %w", err)
 	}
@@ -283,7 +286,7 @@ func (s *DB) subscriptions(ctx context.Context, q querier, profile string) ([]Su
 		var sub Subscription
 		var types string
 		var created int64
-		if err := rows.Scan(&sub.ID, &sub.Profile, &sub.KeyName, &sub.CallbackURL, &types, &created); err != nil {
+		if err := rows.Scan(&sub.ID, &sub.Profile, &sub.KeyName, &sub.CallbackURL, &types, &sub.Secret, &created); err != nil {
 			return nil, fmt.Errorf("list subscriptions: %w", err)
 		}
 		sub.EventTypes, sub.CreatedAt = splitList(types), fromMillis(created)

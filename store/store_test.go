@@ -32,8 +32,8 @@ func TestMigrationsAreIdempotent(t *testing.T) {
 			}
 			v, err := db.SchemaVersion(t.Context())
 			db.Close()
-			if err != nil || v != 1 {
-				t.Fatalf("open #%d: schema version %d, %v; want 1", i, v, err)
+			if err != nil || v != 2 {
+				t.Fatalf("open #%d: schema version %d, %v; want 2", i, v, err)
 			}
 		}
 	})
@@ -242,9 +242,12 @@ func TestWebhooksAndSubscriptions(t *testing.T) {
 		if err := db.DeleteWebhook(ctx, "wh1"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("delete twice: %v", err)
 		}
-		sub := store.Subscription{ID: "s1", Profile: "p", KeyName: "k", CallbackURL: "http://127.0.0.1:1/", CreatedAt: now}
+		sub := store.Subscription{ID: "s1", Profile: "p", KeyName: "k", CallbackURL: "http://127.0.0.1:1/", Secret: "sub-secret", CreatedAt: now}
 		if err := db.CreateSubscription(ctx, sub); err != nil {
 			t.Fatal(err)
+		}
+		if subs, _ := db.Subscriptions(ctx, "p"); len(subs) != 1 || subs[0].Secret != "sub-secret" {
+			t.Errorf("subscription secret not kept: %+v", subs)
 		}
 		if err := db.DeleteSubscription(ctx, "q", "s1", now); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("delete from another profile: %v", err)

@@ -1,0 +1,39 @@
+package store
+
+import (
+	"database/sql"
+	"path/filepath"
+	"testing"
+)
+
+// TestUpgradeKeepsData opens a database at schema version 1 with a subscription in it, then
+// reopens it with every migration: the subscription survives and gains an empty secret.
+func TestUpgradeKeepsData(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "old.sqlite")
+	raw, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := &DB{sql: raw, dialect: SQLite}
+	if err := old.migrateTo(t.Context(), 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`INSERT INTO subscriptions (id, profile, key_name, callback_url, event_types, created_at) VALUES ('s', 'p', 'k', 'http://127.0.0.1:1/', '', 1)`); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+
+	db, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if v, _ := db.SchemaVersion(t.Context()); v != len(migrations)-1 {
+		t.Errorf("schema version %d after upgrade, want %d", v, len(migrations)-1)
+	}
+	subs, err := db.Subscriptions(t.Context(), "p")
+	if err != nil || len(subs) != 1 || subs[0].Secret != "" {
+		t.Errorf("after upgrade: %+v, %v", subs, err)
+	}
+}
