@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"reflect"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ascend-tools/ascend/asc/auth"
@@ -40,6 +41,10 @@ type Client struct {
 	sleep func(ctx context.Context, d time.Duration) error
 	// jitter returns a uniformly random duration in [0, d]; tests make it deterministic.
 	jitter func(d time.Duration) time.Duration
+
+	// bodies recycles response buffers between calls: a list page is megabytes, and
+	// json.Unmarshal copies out everything it keeps, so the buffer is free once Do returns.
+	bodies sync.Pool
 }
 
 // service is the shared state of every typed service: services are named types over it, so
@@ -312,10 +317,12 @@ func encodeBody(body any) ([]byte, error) {
 // and broken connections, per the client's RetryPolicy. POST never is: whether a POST took
 // effect is for the caller to find out before sending it again.
 func (c *Client) Do(ctx context.Context, method, path string, query url.Values, body, out any) (*Response, error) {
-	_, resp, data, err := c.send(ctx, method, path, query, body, true)
+	_, resp, buf, err := c.send(ctx, method, path, query, body, true)
 	if err != nil {
 		return resp, err
 	}
+	defer c.putBuffer(buf)
+	data := buf.Bytes()
 	if out != nil && len(bytes.TrimSpace(data)) > 0 {
 		if err := json.Unmarshal(data, out); err != nil {
 			return resp, fmt.Errorf("%s %s: decode response: %w", resp.Request.Method, resp.Request.URL.Path, err)
@@ -339,7 +346,7 @@ func (c *Client) DoRaw(ctx context.Context, method, path string, query url.Value
 // inside the loop, so a connection cut mid-body is retried like one cut before the headers,
 // and returned closed; otherwise it is left open for the caller. On failure the body has
 // been consumed and closed, and the error is typed.
-func (c *Client) send(ctx context.Context, method, path string, query url.Values, body any, readBody bool) (*http.Response, *Response, []byte, error) {
+func (c *Client) send(ctx context.Context, method, path string, query url.Values, body any, readBody bool) (*http.Response, *Response, *bytes.Buffer, error) {
 	method = strings.ToUpper(method)
 	u, err := c.resolve(path, query)
 	if err != nil {
@@ -391,12 +398,14 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 			if !readBody {
 				return httpResp, resp, nil, nil
 			}
-			data, err := io.ReadAll(httpResp.Body)
+			buf := c.getBuffer(httpResp.ContentLength)
+			_, err := buf.ReadFrom(httpResp.Body)
 			httpResp.Body.Close()
 			httpResp.Body = http.NoBody
 			if err == nil {
-				return httpResp, resp, data, nil
+				return httpResp, resp, buf, nil
 			}
+			c.putBuffer(buf)
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return nil, resp, nil, fmt.Errorf("%s %s: read response: %w", method, u.Path, ctxErr)
 			}
@@ -427,6 +436,34 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 		if err := c.sleep(ctx, delay); err != nil {
 			return nil, resp, nil, fmt.Errorf("%w (gave up waiting to retry: %w)", apiErr, err)
 		}
+	}
+}
+
+// maxPrealloc bounds the buffer reserved up front from a Content-Length, so that a lying
+// header cannot make the client reserve gigabytes before reading a byte; maxPooled bounds
+// the buffers kept for reuse, so one huge answer is not held for the client's lifetime.
+const (
+	maxPrealloc = 64 << 20
+	maxPooled   = 8 << 20
+)
+
+// getBuffer returns an empty buffer, recycled when possible, with room for length bytes
+// when the server announced them.
+func (c *Client) getBuffer(length int64) *bytes.Buffer {
+	buf, _ := c.bodies.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
+	buf.Reset()
+	if length > 0 && length <= maxPrealloc {
+		buf.Grow(int(length) + bytes.MinRead)
+	}
+	return buf
+}
+
+func (c *Client) putBuffer(buf *bytes.Buffer) {
+	if buf != nil && buf.Cap() <= maxPooled {
+		c.bodies.Put(buf)
 	}
 }
 

@@ -208,3 +208,33 @@ func TestDoFailsFastWhileHeld(t *testing.T) {
 		t.Errorf("slept %v / %v", sl.got(), budgetSleeps.got())
 	}
 }
+
+// TestDoResultsOutliveRecycledBuffers: response buffers are reused between calls, so a
+// decoded result must not alias one. A later call must leave earlier results intact.
+func TestDoResultsOutliveRecycledBuffers(t *testing.T) {
+	t.Parallel()
+	srv := newTestServer(t)
+	srv.mux.HandleFunc("GET /v1/things/{id}", func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		writeJSON(t, w, http.StatusOK, map[string]any{"data": map[string]any{"type": "things", "id": id, "attributes": map[string]any{"v": strings.Repeat(id, 100)}}})
+	})
+	c, _ := newTestClient(t, srv)
+	var first Document[json.RawMessage]
+	var firstRes Document[Resource]
+	if _, err := c.Do(t.Context(), http.MethodGet, "/v1/things/a", nil, nil, &first); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Do(t.Context(), http.MethodGet, "/v1/things/a", nil, nil, &firstRes); err != nil {
+		t.Fatal(err)
+	}
+	keep, keepAttrs := string(first.Data), string(firstRes.Data.Attributes)
+	for range 5 {
+		var other Document[json.RawMessage]
+		if _, err := c.Do(t.Context(), http.MethodGet, "/v1/things/b", nil, nil, &other); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if string(first.Data) != keep || string(firstRes.Data.Attributes) != keepAttrs || !strings.Contains(keep, "aaaa") {
+		t.Errorf("an earlier result changed after later calls: %.60s", first.Data)
+	}
+}
