@@ -47,7 +47,9 @@
 // A claimant that dies mid-delivery lets its lease lapse and another instance, or the same
 // one restarted, delivers again. Delivery is therefore at least once, in no guaranteed
 // order: every notification carries the event's id (also in the X-Ascend-Event-Id header),
-// identical across retries and instances, for subscribers to deduplicate.
+// identical across retries and instances, for subscribers to deduplicate. A subscription
+// made with a "secret" gets each notification signed in X-Ascend-Signature
+// (hmacsha256=<hex>), for receivers whose callback URL is not itself a secret.
 //
 // # Export
 //
