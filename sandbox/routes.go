@@ -65,14 +65,9 @@ func (s *Server) injectFault(w http.ResponseWriter, r *http.Request) bool {
 	roll := rand.Float64()
 	switch {
 	case roll < f.DropRate:
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				_ = conn.Close()
-				if rec, ok := w.(*statusRecorder); ok {
-					rec.status = 0
-				}
-				return true
-			}
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			_ = conn.Close()
+			return true
 		}
 		// Without hijacking (HTTP/2, a recorder) the closest thing is aborting the handler.
 		panic(http.ErrAbortHandler)

@@ -25,7 +25,11 @@ func (st *stats) record(method, route string, status int) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.byMethod[method]++
-	st.byStatus[strconv.Itoa(status)]++
+	code := strconv.Itoa(status)
+	if status == 0 {
+		code = "dropped" // the connection was closed without an answer (a fault)
+	}
+	st.byStatus[code]++
 	st.byRoute[method+" "+route]++
 }
 
