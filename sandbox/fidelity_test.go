@@ -500,14 +500,21 @@ func newValidatingClient(t testing.TB, s *Server) *http.Client {
 
 // seenResources remembers a few resources of each type met in answers, keyed by the
 // collection path of their canonical URL ("/v1/apps"), so a crawl can read each type's
-// related paths.
-type seenResources map[string][]string // "/v1/apps" -> ids
+// related paths, and by type, so writes can point relationships at them.
+type seenResources struct {
+	byBase map[string][]string // "/v1/apps" -> ids
+	byType map[string][]string // "apps" -> ids
+}
+
+func newSeenResources() *seenResources {
+	return &seenResources{byBase: map[string][]string{}, byType: map[string][]string{}}
+}
 
 // seenPerType bounds the ids kept per type; a crawl tries a few of them spread over the
 // list, since neighbours (the localizations of one version) tend to be alike.
 const seenPerType = 60
 
-func (sr seenResources) collect(doc map[string]any) {
+func (sr *seenResources) collect(doc map[string]any) {
 	var items []any
 	switch d := doc["data"].(type) {
 	case []any:
@@ -521,15 +528,19 @@ func (sr seenResources) collect(doc map[string]any) {
 	for _, it := range items {
 		m, _ := it.(map[string]any)
 		id, _ := m["id"].(string)
+		typ, _ := m["type"].(string)
 		links, _ := m["links"].(map[string]any)
 		self, _ := links["self"].(string)
 		u, err := url.Parse(self)
-		if id == "" || err != nil || !strings.HasSuffix(u.Path, "/"+id) {
+		if id == "" || typ == "" || err != nil || !strings.HasSuffix(u.Path, "/"+id) {
 			continue
 		}
 		base := strings.TrimSuffix(u.Path, "/"+id)
-		if len(sr[base]) < seenPerType && !slices.Contains(sr[base], id) {
-			sr[base] = append(sr[base], id)
+		if len(sr.byBase[base]) < seenPerType && !slices.Contains(sr.byBase[base], id) {
+			sr.byBase[base] = append(sr.byBase[base], id)
+		}
+		if len(sr.byType[typ]) < seenPerType && !slices.Contains(sr.byType[typ], id) {
+			sr.byType[typ] = append(sr.byType[typ], id)
 		}
 	}
 }
@@ -544,7 +555,7 @@ func TestFidelityWorkload(t *testing.T) {
 	requireSpecValidator(t)
 	_, c := newTestServer(t, Options{HourlyLimit: -1})
 	ft := trackFidelity(t)
-	seen := seenResources{}
+	seen := newSeenResources()
 	get := func(path string, status int) *response {
 		t.Helper()
 		r := c.do("GET", path, nil).must(t, status)
@@ -631,8 +642,11 @@ func TestFidelityWorkload(t *testing.T) {
 	c.doToken("GET", "/v1/apps", nil, "").must(t, 401)
 	c.doToken("GET", "/v1/apps", nil, "not.a.token").must(t, 401)
 
-	// Every collection, and every GET under each resource type the demo data holds.
+	// Every collection, and every GET under each resource type the demo data holds; then a
+	// create for every type the spec lets clients create, and an update and a delete of what
+	// was created.
 	swept := crawl(t, c, seen, nil)
+	writeSweep(t, c, seen)
 
 	// The workload must really have been checked, across the statuses it aimed at.
 	for _, st := range []int{200, 201, 204, 400, 401, 404, 405, 409} {
@@ -642,11 +656,11 @@ func TestFidelityWorkload(t *testing.T) {
 	}
 	ft.mu.Lock()
 	defer ft.mu.Unlock()
-	if len(seen) < 5 || swept < 50 {
-		t.Errorf("the sweep met %d resource types and read %d related paths; the demo seed should offer more", len(seen), swept)
+	if len(seen.byType) < 5 || swept < 50 {
+		t.Errorf("the sweep met %d resource types and read %d related paths; the demo seed should offer more", len(seen.byType), swept)
 	}
 	t.Logf("checked %d answers against the spec (%d schemas; statuses %v); swept %d GET operations over %d resource types",
-		ft.checked, len(ft.schemas), ft.byStatus, swept, len(seen))
+		ft.checked, len(ft.schemas), ft.byStatus, swept, len(seen.byType))
 }
 
 // crawl reads every collection the spec lists without required parameters, then every GET
@@ -654,7 +668,7 @@ func TestFidelityWorkload(t *testing.T) {
 // spec allows); what those answers hold brings more types, so it repeats until it finds no
 // more. visit, when set, sees each answer with a body. It returns how many GETs it made
 // under resource types.
-func crawl(t *testing.T, c *testClient, seen seenResources, visit func(path string, r *response)) int {
+func crawl(t *testing.T, c *testClient, seen *seenResources, visit func(path string, r *response)) int {
 	t.Helper()
 	read := func(path string) *response {
 		r := c.do("GET", path, nil)
@@ -681,7 +695,7 @@ func crawl(t *testing.T, c *testClient, seen seenResources, visit func(path stri
 	swept := 0
 	done := map[string]bool{}
 	for pass := 0; pass < 5; pass++ {
-		before := len(seen)
+		before := len(seen.byType)
 		for _, op := range specOperations() {
 			if op.Method != "GET" || op.MediaType != "application/json" || done[op.ID] {
 				continue
@@ -690,7 +704,7 @@ func crawl(t *testing.T, c *testClient, seen seenResources, visit func(path stri
 			if !ok || strings.Contains(rest, "{") {
 				continue
 			}
-			ids := seen[base]
+			ids := seen.byBase[base]
 			if len(ids) == 0 {
 				continue
 			}
@@ -719,11 +733,125 @@ func crawl(t *testing.T, c *testClient, seen seenResources, visit func(path stri
 				}
 			}
 		}
-		if len(seen) == before {
+		if len(seen.byType) == before {
 			break
 		}
 	}
 	return swept
+}
+
+// writeSweep POSTs a create for every create operation in the spec, with the required
+// attributes filled from the request model and the required relationships pointing at demo
+// resources; then PATCHes (with no changes) and DELETEs what it created, where the spec has
+// those operations. Whatever the sandbox answers, 201 or an error, is checked against the
+// spec by testClient.do; a 5xx fails here.
+func writeSweep(t *testing.T, c *testClient, seen *seenResources) {
+	t.Helper()
+	type made struct{ base, typ, id string }
+	var created []made
+	counts := map[int]int{}
+	for _, op := range specOperations() {
+		segs := strings.Split(strings.Trim(op.Path, "/"), "/")
+		if op.Method != "POST" || len(segs) != 2 || op.RequestSchema == "" {
+			continue
+		}
+		b, ok := specRequestBody(op.RequestSchema)
+		if !ok || b.Type == "" {
+			continue
+		}
+		attrs := map[string]any{}
+		for _, name := range b.RequiredAttributes {
+			attrs[name] = sampleValue(b.Attributes[name])
+		}
+		rels := map[string]any{}
+		for _, name := range b.RequiredRelationships {
+			rel := b.Relationships[name]
+			ids := seen.byType[rel.Type]
+			if len(ids) == 0 {
+				continue // the sandbox answers the missing relationship with a 409, checked all the same
+			}
+			ref := map[string]any{"type": rel.Type, "id": ids[len(ids)-1]}
+			if rel.ToMany {
+				rels[name] = map[string]any{"data": []any{ref}}
+			} else {
+				rels[name] = map[string]any{"data": ref}
+			}
+		}
+		data := map[string]any{"type": b.Type, "attributes": attrs}
+		if len(rels) > 0 {
+			data["relationships"] = rels
+		}
+		r := c.do("POST", op.Path, map[string]any{"data": data})
+		counts[r.status]++
+		if r.status >= 500 {
+			t.Errorf("POST %s: %d %s", op.Path, r.status, r.body)
+		}
+		if d := r.data(); r.status == 201 && d != nil {
+			id, _ := d["id"].(string)
+			typ, _ := d["type"].(string)
+			created = append(created, made{"/" + segs[0] + "/" + segs[1], typ, id})
+		}
+	}
+	for _, m := range created {
+		path := m.base + "/" + m.id
+		if _, _, ok := specFind("PATCH", path); ok {
+			r := c.do("PATCH", path, map[string]any{"data": map[string]any{"type": m.typ, "id": m.id, "attributes": map[string]any{}}})
+			counts[r.status]++
+			if r.status >= 500 {
+				t.Errorf("PATCH %s: %d %s", path, r.status, r.body)
+			}
+		}
+		if _, _, ok := specFind("DELETE", path); ok {
+			r := c.do("DELETE", path, nil)
+			counts[r.status]++
+			if r.status >= 500 {
+				t.Errorf("DELETE %s: %d %s", path, r.status, r.body)
+			}
+		}
+	}
+	if counts[201] < 10 {
+		t.Errorf("only %d creates succeeded (answers by status: %v); the sweep is not reaching the sandbox's store", counts[201], counts)
+	}
+	t.Logf("write sweep: %d resources created; answers by status %v", len(created), counts)
+}
+
+// sampleValue is a plausible value for a request attribute of the given model. URLs point
+// at a closed loopback port, so nothing the sandbox might call leaves the machine.
+func sampleValue(f *Field) any {
+	if f == nil {
+		return "Fidelity"
+	}
+	if len(f.Enum) > 0 {
+		return f.Enum[0]
+	}
+	switch f.Type {
+	case "integer", "number":
+		return 1
+	case "boolean":
+		return false
+	case "array":
+		if f.Items != nil {
+			return []any{sampleValue(f.Items)}
+		}
+		return []any{}
+	case "object":
+		m := map[string]any{}
+		for _, name := range f.Required {
+			m[name] = sampleValue(f.Properties[name])
+		}
+		return m
+	}
+	switch f.Format {
+	case "date-time":
+		return "2027-01-15T12:00:00Z"
+	case "date":
+		return "2027-01-15"
+	case "uri", "url":
+		return "http://127.0.0.1:9/fidelity"
+	case "email":
+		return "fidelity@example.com"
+	}
+	return "Fidelity"
 }
 
 // editableScreenshotSet finds a screenshot set of a version being prepared, the only kind
@@ -1002,7 +1130,7 @@ func TestFidelityFixtureFields(t *testing.T) {
 
 	_, c := newTestServer(t, Options{HourlyLimit: -1})
 	got := fieldSets{}
-	seen := seenResources{}
+	seen := newSeenResources()
 	crawl(t, c, seen, func(path string, r *response) { got.addDoc(r.doc, path) })
 
 	// Some captures are answers to writes: an asset reservation (uploadOperations exist only
@@ -1015,15 +1143,15 @@ func TestFidelityFixtureFields(t *testing.T) {
 		}
 		return r.status == 201
 	}
-	if set := editableScreenshotSet(t, c, seen["/v1/apps"]); set == "" {
+	if set := editableScreenshotSet(t, c, seen.byType["apps"]); set == "" {
 		t.Error("no demo app has a version being prepared with a screenshot set")
 	} else if !created("/v1/appScreenshots", map[string]any{"type": "appScreenshots",
 		"attributes":    map[string]any{"fileName": "fidelity.png", "fileSize": 1 << 20},
 		"relationships": map[string]any{"appScreenshotSet": map[string]any{"data": map[string]any{"type": "appScreenshotSets", "id": set}}}}) {
 		t.Error("the sandbox refused to reserve a screenshot")
 	}
-	if apps := seen["/v1/apps"]; len(apps) > 0 && !created("/v1/webhooks", map[string]any{"type": "webhooks",
-		"attributes": map[string]any{"name": "Fidelity", "url": "https://example.com/hook", "secret": "fidelity-secret",
+	if apps := seen.byType["apps"]; len(apps) > 0 && !created("/v1/webhooks", map[string]any{"type": "webhooks",
+		"attributes": map[string]any{"name": "Fidelity", "url": "http://127.0.0.1:9/fidelity-hook", "secret": "fidelity-secret",
 			"enabled": true, "eventTypes": []string{"APP_STORE_VERSION_APP_VERSION_STATE_UPDATED"}},
 		"relationships": map[string]any{"app": map[string]any{"data": map[string]any{"type": "apps", "id": apps[0]}}}}) {
 		t.Error("the sandbox refused to create a webhook")
