@@ -140,3 +140,34 @@ func TestQueries(t *testing.T) {
 		}
 	})
 }
+
+func TestInlineIncludedCreate(t *testing.T) {
+	t.Parallel()
+	_, c := newTestServer(t, Options{})
+	app := findOne(t, c, "/v1/apps", "bundleId", "com.example.daybreak")
+	points := c.do("GET", "/v1/apps/"+id(app)+"/appPricePoints?filter[territory]=USA", nil).must(t, 200).list()
+	if len(points) != 5 {
+		t.Fatalf("%d USA price points", len(points))
+	}
+	body := map[string]any{
+		"data": map[string]any{"type": "appPriceSchedules", "relationships": map[string]any{
+			"app":           map[string]any{"data": map[string]any{"type": "apps", "id": id(app)}},
+			"baseTerritory": map[string]any{"data": map[string]any{"type": "territories", "id": "USA"}},
+			"manualPrices":  map[string]any{"data": []any{map[string]any{"type": "appPrices", "id": "${price-0}"}}},
+		}},
+		"included": []any{
+			map[string]any{"type": "appPrices", "id": "${price-0}", "attributes": map[string]any{"startDate": nil},
+				"relationships": map[string]any{"appPricePoint": map[string]any{"data": map[string]any{"type": "appPricePoints", "id": id(points[2].(map[string]any))}}}},
+			map[string]any{"type": "territories", "id": "USA"},
+		},
+	}
+	sched := c.do("POST", "/v1/appPriceSchedules", body).must(t, 201).data()
+	prices := c.do("GET", "/v1/appPriceSchedules/"+id(sched)+"/manualPrices?include=appPricePoint", nil).must(t, 200)
+	if len(prices.list()) != 1 || strings.HasPrefix(id(prices.list()[0].(map[string]any)), "${") {
+		t.Fatalf("manual prices %s", prices.body)
+	}
+	// An included resource pointing at nothing fails the whole create, leaving nothing behind.
+	bad := body["included"].([]any)[0].(map[string]any)
+	bad["relationships"] = map[string]any{"appPricePoint": map[string]any{"data": map[string]any{"type": "appPricePoints", "id": "nope"}}}
+	c.do("POST", "/v1/appPriceSchedules", body).must(t, 404)
+}

@@ -2,7 +2,9 @@ package sandbox
 
 import (
 	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -12,7 +14,12 @@ import (
 type seeder struct{ s *Server }
 
 func (sd seeder) add(typ string, attrs map[string]any, rels ...any) *record {
-	r := sd.s.st.insert(typ, "", attrs)
+	return sd.addID(typ, "", attrs, rels...)
+}
+
+// addID is add with a fixed id, for resources whose ids mean something (territory codes).
+func (sd seeder) addID(typ, id string, attrs map[string]any, rels ...any) *record {
+	r := sd.s.st.insert(typ, id, attrs)
 	for i := 0; i+1 < len(rels); i += 2 {
 		name := rels[i].(string)
 		if tgt, ok := rels[i+1].(*record); ok && tgt != nil {
@@ -90,6 +97,7 @@ func (s *Server) seed() error {
 		return nil
 	case "demo":
 		sd := seeder{s}
+		sd.seedTerritories()
 		for i, a := range demoApps {
 			sd.seedApp(i, a)
 		}
@@ -275,6 +283,18 @@ func (sd seeder) seedApp(n int, a demoApp) {
 		"platform": "IOS", "serialNumber": "5A1D3B0C9E8F7A61", "expirationDate": stamp(seedEpoch.Add(300 * 24 * time.Hour)),
 		"certificateContent": "U0FOREJPWC1DRVJUSUZJQ0FURQ==", "activated": true})
 
+	// Price points in a few territories, with ids shaped like Apple's (base64 of a small JSON).
+	for _, t := range demoTerritories[:4] {
+		for tier, usd := range []float64{0.99, 1.99, 2.99, 4.99, 9.99} {
+			price := usd * t.rate
+			id := base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, `{"s":"%s","t":"%s","p":"%d"}`, app.ID, t.code, 10001+tier))
+			sd.addID("appPricePoints", id, map[string]any{
+				"customerPrice": strconv.FormatFloat(price, 'f', t.decimals, 64),
+				"proceeds":      strconv.FormatFloat(price*0.7, 'f', t.decimals, 64),
+			}, "app", app, "territory", sd.s.st.get("territories", t.code))
+		}
+	}
+
 	// Commerce and reviews for the first app.
 	for i, iap := range []struct{ name, product, kind string }{
 		{"100 Focus Coins", "com.example.daybreak.coins100", "CONSUMABLE"},
@@ -310,6 +330,23 @@ func (sd seeder) seedApp(n int, a demoApp) {
 			"reviewerNickname": fmt.Sprintf("planner%03d", i+1), "createdDate": stamp(seedEpoch.Add(-time.Duration(i) * 36 * time.Hour)),
 			"territory": territories[i%len(territories)],
 		}, "app", app)
+	}
+}
+
+// demoTerritories are the storefronts the demo knows, with a rough rate from USD.
+var demoTerritories = []struct {
+	code, currency string
+	rate           float64
+	decimals       int
+}{
+	{"USA", "USD", 1, 2}, {"GBR", "GBP", 0.8, 2}, {"DEU", "EUR", 0.92, 2}, {"JPN", "JPY", 150, 0},
+	{"FRA", "EUR", 0.92, 2}, {"CAN", "CAD", 1.35, 2}, {"AUS", "AUD", 1.5, 2}, {"BRA", "BRL", 5, 2},
+	{"ESP", "EUR", 0.92, 2}, {"ITA", "EUR", 0.92, 2},
+}
+
+func (sd seeder) seedTerritories() {
+	for _, t := range demoTerritories {
+		sd.addID("territories", t.code, map[string]any{"currency": t.currency})
 	}
 }
 

@@ -287,12 +287,26 @@ func (s *Server) create(req *apiRequest, typ string) (int, any, *httpError) {
 	if herr != nil {
 		return 0, nil, herr
 	}
+	inline, herr := s.createIncluded(req.body, doc)
+	if herr != nil {
+		return 0, nil, herr
+	}
+	undo := func() {
+		for _, r := range inline {
+			s.st.remove(r)
+		}
+	}
 	body := s.requestBody(req.op)
 	if herr := s.checkDoc(doc, body, typ, true); herr != nil {
+		undo()
 		return 0, nil, herr
 	}
 	if herr := s.beforeCreate(doc); herr != nil {
+		undo()
 		return 0, nil, herr
+	}
+	for _, r := range inline {
+		s.markDirty(r)
 	}
 	attrs := map[string]any{}
 	for k, v := range doc.Attrs {
@@ -353,6 +367,74 @@ func (s *Server) update(req *apiRequest, rec *record) (int, any, *httpError) {
 	s.markDirty(rec)
 	rd := s.newRenderer(req.base, parseListOptions(req.query))
 	return http.StatusOK, rd.document(rd.primary(rec), map[string]any{"self": req.base + req.r.URL.RequestURI()}, nil), nil
+}
+
+// createIncluded makes the resources a create request carries inline in "included" (a price
+// schedule's prices, an offer's prices), each with a local id such as "${price-1}", and
+// points the primary resource's relationships at the ids they get. An included resource whose
+// id already exists (a territory "USA") is a reference, not a new resource.
+func (s *Server) createIncluded(body []byte, doc *resourceDoc) ([]*record, *httpError) {
+	var top struct {
+		Included []json.RawMessage `json:"included"`
+	}
+	if err := json.Unmarshal(body, &top); err != nil || len(top.Included) == 0 {
+		return nil, nil
+	}
+	var made []*record
+	local := map[identifier]string{}
+	var docs []*resourceDoc
+	for i, raw := range top.Included {
+		d, herr := parseResourceDoc(append(append([]byte(`{"data":`), raw...), '}'))
+		if herr != nil {
+			return nil, herr
+		}
+		if d.Type == "" || d.ID == "" {
+			return nil, conflict("ENTITY_ERROR", entityTitles["ENTITY_ERROR"], "Every included resource needs a type and a (local) id.", fmt.Sprintf("/included/%d", i))
+		}
+		key := identifier{Type: d.Type, ID: d.ID}
+		if s.st.get(d.Type, d.ID) != nil {
+			local[key] = d.ID
+			continue
+		}
+		attrs := map[string]any{}
+		for k, v := range d.Attrs {
+			if v != nil {
+				attrs[k] = v
+			}
+		}
+		r := s.st.insert(d.Type, "", attrs)
+		made = append(made, r)
+		local[key] = r.ID
+		docs = append(docs, d)
+	}
+	resolve := func(l linkage) linkage {
+		for i, id := range l.ids {
+			if real, ok := local[id]; ok {
+				l.ids[i].ID = real
+			}
+		}
+		return l
+	}
+	for i, d := range docs {
+		for name, l := range d.Rels {
+			for _, id := range resolve(l).ids {
+				tgt := s.st.get(id.Type, id.ID)
+				if tgt == nil {
+					for _, r := range made {
+						s.st.remove(r)
+					}
+					e := notFound(id.Type, id.ID)
+					e.errs[0] = e.errs[0].pointer(fmt.Sprintf("/included/%d/relationships/%s", i, name))
+					return nil, e
+				}
+				s.st.link(made[i], name, tgt)
+			}
+		}
+	}
+	for name, l := range doc.Rels {
+		doc.Rels[name] = resolve(l)
+	}
+	return made, nil
 }
 
 func (s *Server) replaceRel(rec *record, name string, l linkage) {
