@@ -246,7 +246,16 @@ func syncShotsPlan(ctx context.Context, c *asc.Client, t metadata.Target, dir st
 	if err != nil {
 		return screenshots.Result{}, nil, err
 	}
-	p, res, err := screenshots.Sync(ctx, c, t, l, screenshots.Options{Concurrency: concurrency})
+	t0 := time.Now()
+	p, err := screenshots.Prepare(ctx, c, t, l, screenshots.Options{Concurrency: concurrency})
+	if err != nil {
+		return screenshots.Result{}, p, err
+	}
+	prepared := time.Since(t0)
+	res, err := screenshots.Apply(ctx, c, p, screenshots.Options{Concurrency: concurrency})
+	if os.Getenv("BENCH_DEBUG") != "" {
+		fmt.Fprintf(os.Stderr, "prepare %v, apply %v, budget %+v\n", prepared, time.Since(t0)-prepared, c.RateBudget().Snapshot())
+	}
 	return res, p, err
 }
 
