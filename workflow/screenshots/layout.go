@@ -12,8 +12,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/ascend-tools/ascend/workflow/metadata"
 )
@@ -101,6 +103,7 @@ func Scan(dir string) (*Layout, []metadata.Problem, error) {
 	}
 	l := &Layout{Dir: dir, Locales: map[string]map[string][]Shot{}}
 	var problems []metadata.Problem
+	var folders []string
 	for _, e := range entries {
 		name := e.Name()
 		if !e.IsDir() || name == "fonts" {
@@ -110,12 +113,33 @@ func Scan(dir string) (*Layout, []metadata.Problem, error) {
 			problems = append(problems, metadata.Problem{Path: name, Message: "unknown locale; use one of Apple's locale codes such as en-US, de-DE, ja, or default"})
 			continue
 		}
-		sets, ps := scanLocale(dir, name)
-		problems = append(problems, ps...)
+		folders = append(folders, name)
+	}
+	// Hashing hundreds of megabytes is the slow part: one folder per CPU at a time.
+	type scanned struct {
+		sets     map[string][]Shot
+		problems []metadata.Problem
+	}
+	results := make([]scanned, len(folders))
+	sem := make(chan struct{}, runtime.NumCPU())
+	var wg sync.WaitGroup
+	for i, name := range folders {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			sets, ps := scanLocale(dir, name)
+			results[i] = scanned{sets, ps}
+		}()
+	}
+	wg.Wait()
+	for i, name := range folders {
+		problems = append(problems, results[i].problems...)
 		if name == metadata.DefaultLocale {
-			l.Default = sets
+			l.Default = results[i].sets
 		} else {
-			l.Locales[name] = sets
+			l.Locales[name] = results[i].sets
 		}
 	}
 	return l, problems, nil
