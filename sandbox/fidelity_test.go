@@ -92,6 +92,16 @@ func sharedSpecValidator(path string) (*specValidator, error) {
 	return fidelitySpec.v, fidelitySpec.err
 }
 
+// TestMain loads the spec before any test runs, when it is present, so the seconds that takes
+// never fall in the middle of a test whose timing matters (a state machine on the wall
+// clock, a short-lived token). A load error is reported by the first check.
+func TestMain(m *testing.M) {
+	if path, ok := specPathQuiet(); ok {
+		_, _ = sharedSpecValidator(path)
+	}
+	os.Exit(m.Run())
+}
+
 // requireSpecValidator is for the fidelity tests themselves: they skip (or fail under CI)
 // without the spec, with the reason printed.
 func requireSpecValidator(t testing.TB) *specValidator {
