@@ -48,6 +48,8 @@ type exportParam struct {
 	Required, Array, Notification                    bool
 	Enum                                             []string
 	Maximum                                          int
+	// Dynamic fills a designer's dropdown from another operation (x-ms-dynamic-values).
+	Dynamic map[string]any
 }
 
 // Seed operation ids: flows built on the seed connector keep working after the import.
@@ -161,6 +163,10 @@ func fromCatalog(c spec.Operation) op {
 		}
 		o.Params = append(o.Params, exportParam{Name: p.Name, In: "query", Type: p.Type, Array: p.Array, Required: p.Required,
 			Enum: p.Enum, Maximum: p.Maximum, Summary: sum, Description: desc, Visibility: vis})
+	}
+	if c.Method == http.MethodGet && c.MediaType == "application/json" {
+		o.Params = append(o.Params, exportParam{Name: "flatten", In: "query", Type: "boolean", Visibility: "advanced",
+			Summary: "Flatten", Description: "Answer flat objects (id, type, attributes, related ids) instead of Apple's JSON:API document; lists become {value, nextLink}."})
 	}
 	if c.RequestSchema != "" {
 		o.Body = map[string]any{"type": "object", "description": "An App Store Connect " + c.RequestSchema + " document."}
@@ -418,7 +424,12 @@ func toExportParam(p param) exportParam {
 	if p.Advanced {
 		vis = "advanced"
 	}
-	return exportParam{Name: p.Name, In: p.In, Type: p.Type, Summary: p.Summary, Description: p.Description, Required: p.Required, Enum: p.Enum, Visibility: vis}
+	ep := exportParam{Name: p.Name, In: p.In, Type: p.Type, Summary: p.Summary, Description: p.Description, Required: p.Required, Enum: p.Enum, Visibility: vis}
+	if p.Name == "appId" {
+		// Designers pick the app by name from a dropdown filled by Find apps.
+		ep.Dynamic = map[string]any{"operationId": "ListApps", "value-collection": "value", "value-path": "id", "value-title": "name"}
+	}
+	return ep
 }
 
 // eventTypes are Apple's webhook event types plus the test ping.
@@ -595,6 +606,9 @@ func swaggerParam(p exportParam) map[string]any {
 	}
 	if p.Visibility != "" {
 		m["x-ms-visibility"] = p.Visibility
+	}
+	if p.Dynamic != nil {
+		m["x-ms-dynamic-values"] = p.Dynamic
 	}
 	return m
 }

@@ -211,6 +211,16 @@ func checkPowerPlatformRules(t *testing.T, raw []byte) (doc swaggerDoc, ops map[
 	if triggers != 1 {
 		bad("want one webhook trigger, have %d", triggers)
 	}
+	// Dropdowns must name an operation of the connector.
+	for id, o := range ops {
+		for _, p := range o.Parameters {
+			if dv, ok := p["x-ms-dynamic-values"].(map[string]any); ok {
+				if _, exists := ops[dv["operationId"].(string)]; !exists {
+					bad("%s: parameter %v takes values from unknown operation %v", id, p["name"], dv["operationId"])
+				}
+			}
+		}
+	}
 	return doc, ops, problems
 }
 
