@@ -69,8 +69,9 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 const (
 	defaultLowWater     = 0.10 // pace once less than this share of the hourly limit remains
 	defaultWindow       = time.Hour
-	defaultHoldBase     = time.Second      // first hold after a 429 without Retry-After
-	defaultHoldMax      = 60 * time.Second // cap of the growing hold
+	defaultHoldBase     = time.Second            // first hold after a 429 without Retry-After
+	defaultHoldMax      = 60 * time.Second       // cap of the growing hold
+	defaultRelease      = 100 * time.Millisecond // spacing of callers just after a hold
 	rateBudgetMinRemain = 1
 )
 
@@ -81,19 +82,23 @@ const (
 //
 // While plenty remains it never delays anyone. Below a low-water mark (10% of the limit) it
 // spreads what remains evenly over the rest of the hour, one caller at a time. After a 429 it
-// holds every caller until Retry-After, or a growing backoff when the server gave none.
+// holds every caller until Retry-After, or a growing backoff when the server gave none, and
+// then lets the held callers go one every 100 ms for as long again, so they do not trip
+// Apple's unpublished burst limit together.
 type RateBudget struct {
 	mu          sync.Mutex
 	rate        RateLimit
 	observedAt  time.Time
 	pausedUntil time.Time
 	nextSlot    time.Time
-	strikes     int // consecutive 429s, for the hold backoff
+	recoverTill time.Time // after a hold, callers are released one by one until then
+	strikes     int       // consecutive 429s, for the hold backoff
 
 	lowWater float64
 	window   time.Duration
 	holdBase time.Duration
 	holdMax  time.Duration
+	release  time.Duration
 	now      func() time.Time
 	sleep    func(ctx context.Context, d time.Duration) error
 }
@@ -116,6 +121,7 @@ func NewRateBudget() *RateBudget {
 		window:   defaultWindow,
 		holdBase: defaultHoldBase,
 		holdMax:  defaultHoldMax,
+		release:  defaultRelease,
 		now:      time.Now,
 		sleep:    sleepContext,
 	}
@@ -142,6 +148,9 @@ func (b *RateBudget) Wait(ctx context.Context) error {
 			continue
 		}
 		interval := b.intervalLocked()
+		if now.Before(b.recoverTill) {
+			interval = max(interval, b.release)
+		}
 		if interval == 0 {
 			if b.rate.Known && b.rate.Remaining > 0 {
 				b.rate.Remaining--
@@ -206,6 +215,12 @@ func (b *RateBudget) Observe(rl RateLimit, status int, retryAfter time.Duration)
 	}
 	if until := now.Add(hold); until.After(b.pausedUntil) {
 		b.pausedUntil = until
+		// Everyone held wakes at the same moment; releasing them all at once would spend
+		// Apple's burst allowance again. For as long again as the hold, they go one by one.
+		b.recoverTill = until.Add(hold)
+		if b.nextSlot.Before(until) {
+			b.nextSlot = until
+		}
 	}
 }
 

@@ -245,3 +245,27 @@ func TestRateBudgetConcurrentCallersAreSpaced(t *testing.T) {
 		t.Errorf("remaining = %d, want %d", snap.Remaining, 50-n)
 	}
 }
+
+// TestRateBudgetReleasesHeldCallersOneByOne: after a hold, callers are spaced for as long
+// again as the hold, then go freely.
+func TestRateBudgetReleasesHeldCallersOneByOne(t *testing.T) {
+	t.Parallel()
+	b, clock, sl := newTestBudget()
+	b.Observe(RateLimit{Limit: 3600, Remaining: 3000, Known: true}, http.StatusTooManyRequests, 5*time.Second)
+	for range 3 {
+		if err := b.Wait(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []time.Duration{5 * time.Second, defaultRelease, defaultRelease}
+	if diff := cmp.Diff(want, sl.got()); diff != "" {
+		t.Errorf("delays (-want +got):\n%s", diff)
+	}
+	clock.advance(5 * time.Second) // past the recovery window
+	if err := b.Wait(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(sl.got()); n != 3 {
+		t.Errorf("slept after recovery: %v", sl.got())
+	}
+}
