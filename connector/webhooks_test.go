@@ -236,3 +236,32 @@ func TestEventTypeNormalisation(t *testing.T) {
 		}
 	}
 }
+
+// TestCloseFlushesDeliveries: Close waits for a delivery in flight and records it.
+func TestCloseFlushesDeliveries(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "sqlite", nil)
+	const secret = "flush-secret-value"
+	e.db.PutWebhook(t.Context(), store.Webhook{ID: "wh", Profile: "default", AppID: "1", URL: "x", Secret: secret, CreatedAt: time.Now()})
+	started := make(chan struct{}, 1)
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		started <- struct{}{}
+		time.Sleep(300 * time.Millisecond)
+	}))
+	t.Cleanup(slow.Close)
+	e.do(t, "POST", "/connector/subscriptions", e.readKey, map[string]any{"callbackUrl": slow.URL})
+	if a := e.postEvent(t, "default", secret, buildEvent); a.status != 200 {
+		t.Fatalf("event: %d", a.status)
+	}
+	select {
+	case <-started:
+	case <-time.After(30 * time.Second):
+		t.Fatal("delivery never started")
+	}
+	e.gw.Close()
+	st, err := e.db.DeliveriesOf(t.Context(), "default/evt-42")
+	if err != nil || len(st) != 1 || st[0].State != store.StateDelivered {
+		t.Errorf("after Close: %+v, %v; want delivered", st, err)
+	}
+}
