@@ -325,3 +325,27 @@ func BenchmarkLoad(b *testing.B) {
 		loadCatalog()
 	}
 }
+
+// TestRelationshipTargetsAreResources checks the resource graph the sandbox walks: every
+// relationship points at a known resource type, except the five whose related endpoint
+// answers a non-JSON document (metrics, logs, CSV code values).
+func TestRelationshipTargetsAreResources(t *testing.T) {
+	t.Parallel()
+	untyped := map[string]bool{
+		"apps.perfPowerMetrics": true, "builds.perfPowerMetrics": true, "diagnosticSignatures.logs": true,
+		"subscriptionOfferCodeOneTimeUseCodes.values": true, "inAppPurchaseOfferCodeOneTimeUseCodes.values": true,
+	}
+	for typ, r := range load().res {
+		for name, rel := range r.Relationships {
+			key := typ + "." + name
+			switch {
+			case rel.Type == "" && !untyped[key]:
+				t.Errorf("%s has no target type", key)
+			case rel.Type != "":
+				if _, ok := Resource(rel.Type); !ok {
+					t.Errorf("%s points at unknown type %s", key, rel.Type)
+				}
+			}
+		}
+	}
+}
