@@ -629,28 +629,41 @@ func TestFidelityWorkload(t *testing.T) {
 	c.do("DELETE", "/v1/appInfoLocalizations/"+locID, nil).must(t, 204)
 	get("/v1/appInfoLocalizations/"+locID, 404)
 
-	// Errors, each of which must be an ErrorResponse.
+	// Errors, each of which must be an ErrorResponse. Parameter errors name the parameter and
+	// entity errors point into the body (source.parameter, source.pointer), as Apple's do.
 	get("/v1/apps/0000000000", 404)
-	get("/v1/apps/"+appID+"/appInfos?limit=201", 400)
-	get("/v1/apps?fields[apps]=notAField", 400)
-	get("/v1/apps?filter[notAFilter]=1", 400)
-	get("/v1/apps?sort=notASortKey", 400)
-	get("/v1/apps?include=notARelationship", 400)
-	get("/v1/apps?cursor=not-a-cursor", 400)
+	for param, path := range map[string]string{
+		"limit":              "/v1/apps/" + appID + "/appInfos?limit=201",
+		"fields[apps]":       "/v1/apps?fields[apps]=notAField",
+		"filter[notAFilter]": "/v1/apps?filter[notAFilter]=1",
+		"sort":               "/v1/apps?sort=notASortKey",
+		"include":            "/v1/apps?include=notARelationship",
+		"cursor":             "/v1/apps?cursor=not-a-cursor",
+	} {
+		if got := firstErrorSource(get(path, 400), "parameter"); got != param {
+			t.Errorf("GET %s: source.parameter %q, want %q", path, got, param)
+		}
+	}
 	get("/v1/notAResourceType", 404)
 	c.do("DELETE", "/v1/apps", nil).must(t, 405)
-	c.do("POST", "/v1/appInfoLocalizations", map[string]any{"data": map[string]any{
+	r := c.do("POST", "/v1/appInfoLocalizations", map[string]any{"data": map[string]any{
 		"type": "appInfoLocalizations", "attributes": map[string]any{"name": "No locale"},
 		"relationships": map[string]any{"appInfo": map[string]any{"data": map[string]any{"type": "appInfos", "id": infoID}}},
 	}}).must(t, 409)
+	if got := firstErrorSource(r, "pointer"); got != "/data/attributes/locale" {
+		t.Errorf("missing locale: source.pointer %q, want /data/attributes/locale", got)
+	}
 	c.do("POST", "/v1/appInfoLocalizations", map[string]any{"data": map[string]any{
 		"type": "appInfoLocalizations", "attributes": map[string]any{"locale": "en-US", "name": "Twice"},
 		"relationships": map[string]any{"appInfo": map[string]any{"data": map[string]any{"type": "appInfos", "id": infoID}}},
 	}}).must(t, 409)
 	c.do("POST", "/v1/appInfoLocalizations", `{"data": {"type": "apps"}}`).must(t, 409)
 	c.do("PATCH", "/v1/apps/"+appID, map[string]any{"data": map[string]any{"type": "apps", "id": "another", "attributes": map[string]any{}}}).must(t, 409)
-	c.doToken("GET", "/v1/apps", nil, "").must(t, 401)
-	c.doToken("GET", "/v1/apps", nil, "not.a.token").must(t, 401)
+	for _, tok := range []string{"", "not.a.token"} {
+		if code := c.doToken("GET", "/v1/apps", nil, tok).must(t, 401).errorCode(); code != "NOT_AUTHORIZED" {
+			t.Errorf("401 code %q, want NOT_AUTHORIZED", code)
+		}
+	}
 
 	// Every collection, and every GET under each resource type the demo data holds; then a
 	// create for every type the spec lets clients create, and an update and a delete of what
@@ -671,6 +684,17 @@ func TestFidelityWorkload(t *testing.T) {
 	}
 	t.Logf("checked %d answers against the spec (%d schemas; statuses %v); swept %d GET operations over %d resource types",
 		ft.checked, len(ft.schemas), ft.byStatus, swept, len(seen.byType))
+}
+
+// firstErrorSource is the first error's source.parameter or source.pointer.
+func firstErrorSource(r *response, kind string) string {
+	errs, _ := r.doc["errors"].([]any)
+	if len(errs) == 0 {
+		return ""
+	}
+	src, _ := errs[0].(map[string]any)["source"].(map[string]any)
+	v, _ := src[kind].(string)
+	return v
 }
 
 // crawl reads every collection the spec lists without required parameters, then every GET
