@@ -299,6 +299,11 @@ func (s *Server) beforeUpdate(r *record, doc *resourceDoc) *httpError {
 		if !versionEditable(v) && !onlyPromo {
 			return stateError(fmt.Sprintf("The App Store version %s is %s; only promotionalText can change now.", v.str("versionString"), v.str("appVersionState")))
 		}
+		if l, ok := doc.Rels["build"]; ok && r.Type == "appStoreVersions" && len(l.ids) == 1 {
+			if herr := s.checkVersionBuild(r, s.st.get("builds", l.ids[0].ID), "/data/relationships/build"); herr != nil {
+				return herr
+			}
+		}
 	case "reviewSubmissions":
 		if sub, _ := doc.Attrs["submitted"].(bool); sub {
 			if !slices.Contains([]string{"READY_FOR_REVIEW", "UNRESOLVED_ISSUES"}, r.str("state")) {
@@ -306,6 +311,11 @@ func (s *Server) beforeUpdate(r *record, doc *resourceDoc) *httpError {
 			}
 			if len(s.siblings("reviewSubmissionItems", "reviewSubmission", r.ID)) == 0 {
 				return stateError("The review submission has no items; add an App Store version to it first.")
+			}
+			for _, v := range s.submissionVersions(r) {
+				if v.one("build") == "" {
+					return stateError(fmt.Sprintf("Version %s has no build; select a build for it before submitting.", v.str("versionString")))
+				}
 			}
 		}
 		if c, _ := doc.Attrs["canceled"].(bool); c && !slices.Contains([]string{"WAITING_FOR_REVIEW", "IN_REVIEW", "UNRESOLVED_ISSUES"}, r.str("state")) {
@@ -356,9 +366,36 @@ func (s *Server) beforeDelete(r *record) *httpError {
 	return nil
 }
 
+// checkVersionBuild is Apple's rule for the build of an App Store version: a VALID build
+// of the same app.
+func (s *Server) checkVersionBuild(v, b *record, pointer string) *httpError {
+	if b == nil {
+		return nil
+	}
+	if b.one("app") != v.one("app") {
+		return conflict("ENTITY_ERROR.RELATIONSHIP.INVALID", entityTitles["ENTITY_ERROR.RELATIONSHIP.INVALID"],
+			fmt.Sprintf("Build %s belongs to another app.", b.str("version")), pointer)
+	}
+	if b.str("processingState") != "VALID" {
+		return conflict("ENTITY_ERROR.RELATIONSHIP.INVALID", entityTitles["ENTITY_ERROR.RELATIONSHIP.INVALID"],
+			fmt.Sprintf("Build %s is %s; only a VALID build can be selected for a version.", b.str("version"), b.str("processingState")), pointer)
+	}
+	return nil
+}
+
 // checkRelationshipChange guards relationship writes: an owned list (a set's screenshots)
 // can be reordered but not emptied or filled with others' children through PATCH.
 func (s *Server) checkRelationshipChange(owner *record, rel, method string, targets []*record) *httpError {
+	if owner.Type == "appStoreVersions" && rel == "build" {
+		if !versionEditable(owner) {
+			return stateError(fmt.Sprintf("Version %s is %s; its build cannot change now.", owner.str("versionString"), owner.str("appVersionState")))
+		}
+		for _, b := range targets {
+			if herr := s.checkVersionBuild(owner, b, "/data"); herr != nil {
+				return herr
+			}
+		}
+	}
 	if method != http.MethodPatch || !s.mdl.toMany(owner.Type, rel) {
 		return nil
 	}

@@ -276,3 +276,37 @@ func TestWebhooksStayOnLoopback(t *testing.T) {
 		}
 	}
 }
+
+func TestVersionBuildRules(t *testing.T) {
+	t.Parallel()
+	_, c := newTestServer(t, Options{})
+	appID, versionID, _ := editableLocalization(t, c)
+	other := findOne(t, c, "/v1/apps", "bundleId", "com.example.ledger")
+	foreign := c.do("GET", "/v1/builds?filter[app]="+id(other)+"&limit=1", nil).must(t, 200).list()[0].(map[string]any)
+	own := c.do("GET", "/v1/builds?filter[app]="+appID+"&filter[version]=450", nil).must(t, 200).list()[0].(map[string]any)
+	set := func(b map[string]any) *response {
+		return c.do("PATCH", "/v1/appStoreVersions/"+versionID+"/relationships/build", map[string]any{"data": map[string]any{"type": "builds", "id": id(b)}})
+	}
+	if r := set(foreign).must(t, 409); r.errorCode() != "ENTITY_ERROR.RELATIONSHIP.INVALID" {
+		t.Fatalf("foreign build: %s", r.body)
+	}
+	set(own).must(t, 204)
+	got := c.do("GET", "/v1/appStoreVersions/"+versionID+"/relationships/build", nil).must(t, 200).data()
+	if id(got) != id(own) {
+		t.Fatalf("build is %v", got)
+	}
+	// The build's side shows the version (inverse to-one).
+	if v := c.do("GET", "/v1/builds/"+id(own)+"/appStoreVersion", nil).must(t, 200).data(); id(v) != versionID {
+		t.Fatalf("build's version %v", v)
+	}
+	// A version without a build cannot be submitted.
+	c.do("PATCH", "/v1/appStoreVersions/"+versionID+"/relationships/build", map[string]any{"data": nil}).must(t, 204)
+	sub := c.do("POST", "/v1/reviewSubmissions", resource("reviewSubmissions", "", map[string]any{"platform": "IOS"},
+		map[string]any{"app": [2]string{"apps", appID}})).must(t, 201).data()
+	c.do("POST", "/v1/reviewSubmissionItems", resource("reviewSubmissionItems", "", nil, map[string]any{
+		"reviewSubmission": [2]string{"reviewSubmissions", id(sub)}, "appStoreVersion": [2]string{"appStoreVersions", versionID}})).must(t, 201)
+	r := c.do("PATCH", "/v1/reviewSubmissions/"+id(sub), resource("reviewSubmissions", id(sub), map[string]any{"submitted": true}, nil)).must(t, 409)
+	if r.errorCode() != "STATE_ERROR.ENTITY_STATE_INVALID" {
+		t.Fatalf("submit without build: %s", r.body)
+	}
+}

@@ -224,7 +224,8 @@ func (sd seeder) seedApp(n int, a demoApp) {
 			"copyright": "2026 Example Labs", "releaseType": v.releaseType, "reviewType": "APP_STORE", "downloadable": true,
 			"createdDate": stamp(created), "usesIdfa": false,
 		}, "app", app)
-		if v.state != "PREPARE_FOR_SUBMISSION" && len(builds) > 0 {
+		// Every iOS version has a build, the one in preparation the newest (as after an upload).
+		if v.platform == "IOS" && len(builds) > 0 {
 			sd.s.st.link(ver, "build", builds[min(len(builds)-1, (vi+1)*len(builds)/len(a.versions)-1)])
 		}
 		if v.state == "READY_FOR_DISTRIBUTION" {
