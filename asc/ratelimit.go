@@ -2,6 +2,7 @@ package asc
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -111,6 +112,22 @@ type RateBudgetSnapshot struct {
 	ObservedAt  time.Time
 	PausedUntil time.Time     // zero unless a 429 hold is in force
 	Interval    time.Duration // spacing currently imposed between requests; zero when unpaced
+}
+
+// LogValue renders the snapshot as a group for log/slog, so verbose logs and status pages
+// show the budget the same way.
+func (s RateBudgetSnapshot) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Bool("known", s.Known)}
+	if s.Known {
+		attrs = append(attrs, slog.Int("limit", s.Limit), slog.Int("remaining", s.Remaining))
+	}
+	if s.Interval > 0 {
+		attrs = append(attrs, slog.Duration("interval", s.Interval))
+	}
+	if !s.PausedUntil.IsZero() {
+		attrs = append(attrs, slog.Time("paused_until", s.PausedUntil))
+	}
+	return slog.GroupValue(attrs...)
 }
 
 // NewRateBudget returns a budget that knows nothing yet; the first answer's X-Rate-Limit

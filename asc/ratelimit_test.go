@@ -2,8 +2,10 @@ package asc
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -267,5 +269,24 @@ func TestRateBudgetReleasesHeldCallersOneByOne(t *testing.T) {
 	}
 	if n := len(sl.got()); n != 3 {
 		t.Errorf("slept after recovery: %v", sl.got())
+	}
+}
+
+func TestRateBudgetSnapshotLogValue(t *testing.T) {
+	t.Parallel()
+	b, clock, _ := newTestBudget()
+	b.Observe(RateLimit{Limit: 3600, Remaining: 10, Known: true}, http.StatusTooManyRequests, time.Minute)
+	var buf strings.Builder
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey {
+			return slog.Attr{}
+		}
+		return a
+	}}))
+	logger.Info("budget", "rate", b.Snapshot())
+	want := "level=INFO msg=budget rate.known=true rate.limit=3600 rate.remaining=10 rate.interval=6m0s rate.paused_until=" +
+		clock.now().Add(time.Minute).Format("2006-01-02T15:04:05.000Z07:00") + "\n"
+	if buf.String() != want {
+		t.Errorf("log line\n got %q\nwant %q", buf.String(), want)
 	}
 }
