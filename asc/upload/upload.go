@@ -73,6 +73,9 @@ type Attributes struct {
 	SourceFileChecksum string         `json:"sourceFileChecksum,omitempty"`
 	UploadOperations   []Operation    `json:"uploadOperations,omitempty"`
 	AssetDeliveryState *DeliveryState `json:"assetDeliveryState,omitempty"`
+	// VideoDeliveryState is the state of videos (app previews), which adds PROCESSING; where
+	// present it supersedes assetDeliveryState.
+	VideoDeliveryState *DeliveryState `json:"videoDeliveryState,omitempty"`
 }
 
 // Asset is an asset resource as far as the protocol is concerned.
@@ -82,12 +85,24 @@ type Asset struct {
 	Attributes Attributes
 }
 
-// State returns the asset's delivery state, "" when unknown.
+// State returns the asset's delivery state (the video's for previews), "" when unknown.
 func (a *Asset) State() string {
-	if a == nil || a.Attributes.AssetDeliveryState == nil {
-		return ""
+	if d := a.Delivery(); d != nil {
+		return d.State
 	}
-	return a.Attributes.AssetDeliveryState.State
+	return ""
+}
+
+// Delivery returns the delivery state that decides the asset's progress: videoDeliveryState
+// when present, else assetDeliveryState.
+func (a *Asset) Delivery() *DeliveryState {
+	if a == nil {
+		return nil
+	}
+	if v := a.Attributes.VideoDeliveryState; v != nil && v.State != "" {
+		return v
+	}
+	return a.Attributes.AssetDeliveryState
 }
 
 // FromResource decodes an asset from a JSON:API resource (a list item or an included one).
@@ -444,7 +459,11 @@ func (u *Uploader) Commit(ctx context.Context, a *Asset, md5hex string) error {
 // Get reads an asset's upload attributes.
 func (u *Uploader) Get(ctx context.Context, typ, id string) (*Asset, error) {
 	var doc asc.Document[asc.Resource]
-	q := url.Values{"fields[" + typ + "]": {"fileName,fileSize,sourceFileChecksum,assetDeliveryState"}}
+	fields := "fileName,fileSize,sourceFileChecksum,assetDeliveryState"
+	if typ == "appPreviews" {
+		fields += ",videoDeliveryState"
+	}
+	q := url.Values{"fields[" + typ + "]": {fields}}
 	if _, err := u.do(ctx, http.MethodGet, "/v1/"+typ+"/"+url.PathEscape(id), q, nil, &doc); err != nil {
 		return nil, err
 	}
@@ -462,7 +481,7 @@ func (u *Uploader) Await(ctx context.Context, a *Asset) (*Asset, error) {
 		case Complete:
 			return a, nil
 		case Failed:
-			return a, &FailedError{Type: a.Type, ID: a.ID, FileName: name, Errors: a.Attributes.AssetDeliveryState.Errors}
+			return a, &FailedError{Type: a.Type, ID: a.ID, FileName: name, Errors: a.Delivery().Errors}
 		}
 		if time.Now().Add(wait).After(deadline) {
 			return a, &PendingError{Type: a.Type, ID: a.ID, FileName: name, State: a.State()}

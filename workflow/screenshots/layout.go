@@ -34,10 +34,19 @@ type Shot struct {
 
 // Layout is a screenshots folder: per locale, per display type, the shots in upload order.
 type Layout struct {
+	// Kind is Screenshots (nil means Screenshots too) or Previews.
+	Kind    *Kind
 	Dir     string
 	Locales map[string]map[string][]Shot
 	// Default holds screenshots/default/, used for every locale without its own folder.
 	Default map[string][]Shot
+}
+
+func (l *Layout) kind() *Kind {
+	if l.Kind == nil {
+		return Screenshots
+	}
+	return l.Kind
 }
 
 // LocaleNames returns the locales with a folder, sorted.
@@ -299,4 +308,103 @@ func cmpInt(a, b int) int {
 		return 1
 	}
 	return 0
+}
+
+// MaxPreviewsPerSet is how many app previews Apple accepts per preview type and locale.
+const MaxPreviewsPerSet = 3
+
+// PreviewTypes are Apple's app preview types (PreviewType); previews/<locale>/<type>/ holds
+// each type's videos, since video sizes do not tell the types apart.
+var PreviewTypes = []string{"IPHONE_67", "IPHONE_61", "IPHONE_65", "IPHONE_58", "IPHONE_55", "IPHONE_47", "IPHONE_40", "IPHONE_35",
+	"IPAD_PRO_3GEN_129", "IPAD_PRO_3GEN_11", "IPAD_PRO_129", "IPAD_105", "IPAD_97", "DESKTOP", "APPLE_TV", "APPLE_VISION_PRO"}
+
+// LoadPreviews scans an app previews folder, previews/<locale>/<PREVIEW_TYPE>/*.mp4|mov|m4v
+// (default/ as for screenshots), and returns every problem as a *metadata.ValidationError.
+func LoadPreviews(dir string) (*Layout, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("read previews folder %s: it does not exist; pass the previews folder with --previews", dir)
+		}
+		return nil, fmt.Errorf("read previews folder %s: %w", dir, err)
+	}
+	l := &Layout{Kind: Previews, Dir: dir, Locales: map[string]map[string][]Shot{}}
+	var problems []metadata.Problem
+	for _, e := range entries {
+		locale := e.Name()
+		if !e.IsDir() {
+			continue
+		}
+		if locale != metadata.DefaultLocale && !metadata.IsLocale(locale) {
+			problems = append(problems, metadata.Problem{Path: locale, Message: "unknown locale; use one of Apple's locale codes such as en-US, de-DE, ja, or default"})
+			continue
+		}
+		sets := map[string][]Shot{}
+		types, err := os.ReadDir(filepath.Join(dir, locale))
+		if err != nil {
+			problems = append(problems, metadata.Problem{Path: locale, Message: err.Error()})
+			continue
+		}
+		for _, te := range types {
+			typ := te.Name()
+			rel := locale + "/" + typ
+			if te.Name() == ".DS_Store" {
+				continue
+			}
+			if !te.IsDir() || !slices.Contains(PreviewTypes, typ) {
+				problems = append(problems, metadata.Problem{Path: rel, Message: "expected a folder named after a preview type: " + strings.Join(PreviewTypes, ", ")})
+				continue
+			}
+			files, err := os.ReadDir(filepath.Join(dir, locale, typ))
+			if err != nil {
+				problems = append(problems, metadata.Problem{Path: rel, Message: err.Error()})
+				continue
+			}
+			for _, f := range files {
+				name := f.Name()
+				ext := strings.ToLower(filepath.Ext(name))
+				if name == ".DS_Store" {
+					continue
+				}
+				if f.IsDir() || (ext != ".mp4" && ext != ".mov" && ext != ".m4v") {
+					problems = append(problems, metadata.Problem{Path: rel + "/" + name, Message: "not an app preview; previews are .mp4, .mov or .m4v"})
+					continue
+				}
+				shot, err := hashFile(filepath.Join(dir, locale, typ, name))
+				if err != nil {
+					problems = append(problems, metadata.Problem{Path: rel + "/" + name, Message: err.Error()})
+					continue
+				}
+				shot.Rel, shot.DisplayType = rel+"/"+name, typ
+				sets[typ] = append(sets[typ], shot)
+			}
+			slices.SortFunc(sets[typ], func(a, b Shot) int { return NaturalCompare(a.Name, b.Name) })
+			if n := len(sets[typ]); n > MaxPreviewsPerSet {
+				problems = append(problems, metadata.Problem{Path: rel, Message: fmt.Sprintf("%d previews, Apple accepts at most %d per preview type; remove %d", n, MaxPreviewsPerSet, n-MaxPreviewsPerSet)})
+			}
+		}
+		if locale == metadata.DefaultLocale {
+			l.Default = sets
+		} else {
+			l.Locales[locale] = sets
+		}
+	}
+	if len(problems) > 0 {
+		return nil, &metadata.ValidationError{Dir: dir, Problems: problems}
+	}
+	return l, nil
+}
+
+func hashFile(path string) (Shot, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Shot{}, err
+	}
+	defer f.Close()
+	h := md5.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return Shot{}, err
+	}
+	return Shot{Path: path, Name: filepath.Base(path), Size: n, MD5: hex.EncodeToString(h.Sum(nil))}, nil
 }

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -209,5 +211,47 @@ func TestSandboxProblemsWriteNothing(t *testing.T) {
 	}
 	if st := sandboxStats(t, sb); writes(st) != 0 || st["GET"] == 0 {
 		t.Errorf("stats = %v, want reads only", st)
+	}
+}
+
+func TestSandboxPreviewsSync(t *testing.T) {
+	t.Parallel()
+	sb, c := newSandbox(t)
+	dir := t.TempDir()
+	for i, l := range []string{"en-US", "de-DE"} {
+		for n := 1; n <= 2; n++ {
+			p := filepath.Join(dir, l, "IPHONE_67", fmt.Sprintf("%d_preview.mp4", n))
+			os.MkdirAll(filepath.Dir(p), 0o755)
+			os.WriteFile(p, []byte(strings.Repeat(fmt.Sprintf("ftyp video %d %d ", i, n), 5000)), 0o644)
+		}
+	}
+	sync := func() (screenshots.Result, error) {
+		l, err := screenshots.LoadPreviews(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, res, err := screenshots.Sync(t.Context(), c, metadata.Target{App: demoApp}, l,
+			screenshots.Options{PollInitial: 20 * time.Millisecond, PollMax: 100 * time.Millisecond, PollTimeout: 20 * time.Second})
+		return res, err
+	}
+	res, err := sync()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Uploaded != 4 {
+		t.Errorf("uploaded %d previews, want 4", res.Uploaded)
+	}
+	before := sandboxStats(t, sb)
+	if res, err = sync(); err != nil || res.Uploaded != 0 || writes(sandboxStats(t, sb)) != writes(before) {
+		t.Errorf("re-run: %+v, %v, %d writes", res, err, writes(sandboxStats(t, sb))-writes(before))
+	}
+	// Four previews in one type is one too many.
+	os.WriteFile(filepath.Join(dir, "en-US", "IPHONE_67", "3.mp4"), []byte("a"), 0o644)
+	os.WriteFile(filepath.Join(dir, "en-US", "IPHONE_67", "4.mp4"), []byte("b"), 0o644)
+	os.MkdirAll(filepath.Join(dir, "en-US", "IPHONE_99"), 0o755)
+	_, err = screenshots.LoadPreviews(dir)
+	var ve *metadata.ValidationError
+	if !errors.As(err, &ve) || len(ve.Problems) != 2 {
+		t.Errorf("LoadPreviews = %v, want 2 problems", err)
 	}
 }

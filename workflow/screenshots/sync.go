@@ -62,6 +62,27 @@ type Event struct {
 	Err         error
 }
 
+// Kind names the resources of one media type: screenshots or app previews.
+type Kind struct {
+	Noun      string // "screenshot", "preview"
+	SetType   string // appScreenshotSets
+	SetAttr   string // screenshotDisplayType
+	AssetType string // appScreenshots, also the set's to-many relationship
+	AssetRel  string // appScreenshotSet, the asset's relationship to its set
+	MaxPerSet int
+	fields    string
+}
+
+// Screenshots and Previews are the two kinds a sync handles.
+var (
+	Screenshots = &Kind{Noun: "screenshot", SetType: "appScreenshotSets", SetAttr: "screenshotDisplayType",
+		AssetType: "appScreenshots", AssetRel: "appScreenshotSet", MaxPerSet: MaxPerSet,
+		fields: "fileName,fileSize,sourceFileChecksum,assetDeliveryState,uploadOperations"}
+	Previews = &Kind{Noun: "preview", SetType: "appPreviewSets", SetAttr: "previewType",
+		AssetType: "appPreviews", AssetRel: "appPreviewSet", MaxPerSet: MaxPreviewsPerSet,
+		fields: "fileName,fileSize,sourceFileChecksum,assetDeliveryState,videoDeliveryState,uploadOperations"}
+)
+
 // remoteShot is a screenshot App Store Connect has.
 type remoteShot struct {
 	asset *upload.Asset
@@ -106,6 +127,7 @@ func (p *SetPlan) Uploads() []Shot {
 
 // Plan is the work of a sync.
 type Plan struct {
+	Kind     *Kind
 	Location *metadata.Location
 	Sets     []*SetPlan
 	Problems []metadata.Problem
@@ -130,6 +152,7 @@ type Result struct {
 }
 
 type syncer struct {
+	kind    *Kind
 	c       *asc.Client
 	up      *upload.Uploader
 	opts    Options
@@ -209,7 +232,7 @@ func newSyncer(c *asc.Client, opts Options) *syncer {
 	lim := pace.New(c.RateBudget(), opts.Concurrency, opts.Concurrency)
 	up := upload.New(c, opts.HTTPClient, upload.Options{PartConcurrency: opts.PartConcurrency,
 		PollInitial: opts.PollInitial, PollMax: opts.PollMax, PollTimeout: opts.PollTimeout, Limiter: lim})
-	return &syncer{c: c, up: up, opts: opts, limiter: lim, ready: make(chan struct{})}
+	return &syncer{kind: Screenshots, c: c, up: up, opts: opts, limiter: lim, ready: make(chan struct{})}
 }
 
 func (s *syncer) emit(e Event) {
@@ -226,11 +249,12 @@ func Prepare(ctx context.Context, c *asc.Client, t metadata.Target, l *Layout, o
 }
 
 func (s *syncer) prepare(ctx context.Context, t metadata.Target, l *Layout) (*Plan, error) {
+	s.kind = l.kind()
 	loc, err := metadata.Locate(ctx, s.c, t)
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{Location: loc, Requests: loc.Requests}
+	p := &Plan{Location: loc, Requests: loc.Requests, Kind: s.kind}
 	locales := l.LocaleNames()
 	if l.Default != nil {
 		for locale := range loc.Localizations {
@@ -283,24 +307,23 @@ func (s *syncer) prepare(ctx context.Context, t metadata.Target, l *Layout) (*Pl
 	return p, nil
 }
 
-var shotFields = "fileName,fileSize,sourceFileChecksum,assetDeliveryState,uploadOperations"
-
 // readSets lists a localization's screenshot sets with their screenshots in one request.
 func (s *syncer) readSets(ctx context.Context, localizationID string) ([]remoteSet, error) {
+	k := s.kind
 	q := url.Values{
-		"include":                   {"appScreenshots"},
-		"limit":                     {"50"},
-		"limit[appScreenshots]":     {"50"},
-		"fields[appScreenshotSets]": {"screenshotDisplayType,appScreenshots"},
-		"fields[appScreenshots]":    {shotFields},
+		"include":                     {k.AssetType},
+		"limit":                       {"50"},
+		"limit[" + k.AssetType + "]":  {"50"},
+		"fields[" + k.SetType + "]":   {k.SetAttr + "," + k.AssetType},
+		"fields[" + k.AssetType + "]": {k.fields},
 	}
 	var doc asc.ListDocument[asc.Resource]
-	if _, err := s.up.Do(ctx, http.MethodGet, "/v1/appStoreVersionLocalizations/"+url.PathEscape(localizationID)+"/appScreenshotSets", q, nil, &doc); err != nil {
+	if _, err := s.up.Do(ctx, http.MethodGet, "/v1/appStoreVersionLocalizations/"+url.PathEscape(localizationID)+"/"+k.SetType, q, nil, &doc); err != nil {
 		return nil, err
 	}
 	shots := map[string]*upload.Asset{}
 	for _, r := range doc.Included {
-		if r.Type != "appScreenshots" {
+		if r.Type != k.AssetType {
 			continue
 		}
 		a, err := upload.FromResource(r)
@@ -311,14 +334,13 @@ func (s *syncer) readSets(ctx context.Context, localizationID string) ([]remoteS
 	}
 	var sets []remoteSet
 	for _, r := range doc.Data {
-		var attrs struct {
-			ScreenshotDisplayType string `json:"screenshotDisplayType"`
-		}
+		var attrs map[string]any
 		if err := r.DecodeAttributes(&attrs); err != nil {
 			return nil, err
 		}
-		set := remoteSet{ID: r.ID, DisplayType: attrs.ScreenshotDisplayType}
-		rel := r.Relationships["appScreenshots"]
+		typ, _ := attrs[k.SetAttr].(string)
+		set := remoteSet{ID: r.ID, DisplayType: typ}
+		rel := r.Relationships[k.AssetType]
 		ids := rel.Data.IDs()
 		complete := rel.Data.Present
 		for _, id := range ids {
@@ -344,8 +366,9 @@ func (s *syncer) readSets(ctx context.Context, localizationID string) ([]remoteS
 
 func (s *syncer) listShots(ctx context.Context, setID string) ([]remoteShot, error) {
 	var doc asc.ListDocument[asc.Resource]
-	q := url.Values{"limit": {"200"}, "fields[appScreenshots]": {shotFields}}
-	if _, err := s.up.Do(ctx, http.MethodGet, "/v1/appScreenshotSets/"+url.PathEscape(setID)+"/appScreenshots", q, nil, &doc); err != nil {
+	k := s.kind
+	q := url.Values{"limit": {"200"}, "fields[" + k.AssetType + "]": {k.fields}}
+	if _, err := s.up.Do(ctx, http.MethodGet, "/v1/"+k.SetType+"/"+url.PathEscape(setID)+"/"+k.AssetType, q, nil, &doc); err != nil {
 		return nil, err
 	}
 	var out []remoteShot
@@ -453,6 +476,9 @@ func Sync(ctx context.Context, c *asc.Client, t metadata.Target, l *Layout, opts
 // Apply carries out a plan made by Prepare.
 func Apply(ctx context.Context, c *asc.Client, p *Plan, opts Options) (Result, error) {
 	s := newSyncer(c, opts)
+	if p.Kind != nil {
+		s.kind = p.Kind
+	}
 	err := s.apply(ctx, p)
 	return s.res, err
 }
@@ -511,7 +537,7 @@ func (s *syncer) syncSet(ctx context.Context, sp *SetPlan) error {
 	// Deletions first: a set holds at most ten screenshots.
 	if err := s.parallel(ctx, len(sp.Delete), func(i int) error {
 		d := sp.Delete[i]
-		if err := s.up.Delete(ctx, "appScreenshots", d.id()); err != nil {
+		if err := s.up.Delete(ctx, s.kind.AssetType, d.id()); err != nil {
 			return fmt.Errorf("delete %s: %w", d.asset.Attributes.FileName, err)
 		}
 		s.count(func(r *Result) { r.Deleted++ })
@@ -629,8 +655,8 @@ func fileOf(shot Shot) (upload.File, error) {
 }
 
 func (s *syncer) request(setID string, shot Shot, f upload.File, reuse *upload.Asset) upload.Request {
-	return upload.Request{Type: "appScreenshots", Relationship: "appScreenshotSet",
-		Parent: asc.ResourceIdentifier{Type: "appScreenshotSets", ID: setID}, File: f, Reuse: reuse,
+	return upload.Request{Type: s.kind.AssetType, Relationship: s.kind.AssetRel,
+		Parent: asc.ResourceIdentifier{Type: s.kind.SetType, ID: setID}, File: f, Reuse: reuse,
 		Find: func(ctx context.Context) (*upload.Asset, error) {
 			shots, err := s.listShots(ctx, setID)
 			if err != nil {
@@ -710,7 +736,7 @@ func (s *syncer) await(ctx context.Context, sp *SetPlan, pending []remoteShot, i
 			break
 		}
 		if time.Now().Add(wait).After(deadline) {
-			return &upload.PendingError{Type: "appScreenshots", ID: pending[0].id(), FileName: pending[0].asset.Attributes.FileName, State: pending[0].state()}
+			return &upload.PendingError{Type: s.kind.AssetType, ID: pending[0].id(), FileName: pending[0].asset.Attributes.FileName, State: pending[0].state()}
 		}
 		if err := sleep(ctx, wait); err != nil {
 			return err
@@ -718,7 +744,7 @@ func (s *syncer) await(ctx context.Context, sp *SetPlan, pending []remoteShot, i
 		wait = upload.NextWait(wait, opts.PollMax)
 		states := map[string]*upload.Asset{}
 		if len(pending) == 1 {
-			a, err := s.up.Get(ctx, "appScreenshots", pending[0].id())
+			a, err := s.up.Get(ctx, s.kind.AssetType, pending[0].id())
 			if err != nil {
 				return fmt.Errorf("check processing: %w", err)
 			}
@@ -749,8 +775,8 @@ func (s *syncer) await(ctx context.Context, sp *SetPlan, pending []remoteShot, i
 			case upload.Failed:
 				i := slices.Index(ids, r.id())
 				if i < 0 || retries[name] >= s.opts.MaxRetries {
-					fe := &upload.FailedError{Type: "appScreenshots", ID: a.ID, FileName: name}
-					if st := a.Attributes.AssetDeliveryState; st != nil {
+					fe := &upload.FailedError{Type: s.kind.AssetType, ID: a.ID, FileName: name}
+					if st := a.Delivery(); st != nil {
 						fe.Errors = st.Errors
 					}
 					s.emit(Event{Locale: sp.Locale, DisplayType: sp.DisplayType, Kind: EventFailed, File: name, Err: fe})
@@ -758,7 +784,7 @@ func (s *syncer) await(ctx context.Context, sp *SetPlan, pending []remoteShot, i
 				}
 				retries[name]++
 				s.emit(Event{Locale: sp.Locale, DisplayType: sp.DisplayType, Kind: EventRetry, File: name})
-				if err := s.up.Delete(ctx, "appScreenshots", a.ID); err != nil {
+				if err := s.up.Delete(ctx, s.kind.AssetType, a.ID); err != nil {
 					return fmt.Errorf("delete failed %s: %w", name, err)
 				}
 				*order = slices.DeleteFunc(*order, func(id string) bool { return id == a.ID })
@@ -800,14 +826,14 @@ func sleep(ctx context.Context, d time.Duration) error {
 // localization's sets of that display type before trying again.
 func (s *syncer) createSet(ctx context.Context, sp *SetPlan) (string, error) {
 	b := map[string]any{"data": map[string]any{
-		"type":       "appScreenshotSets",
-		"attributes": map[string]any{"screenshotDisplayType": sp.DisplayType},
+		"type":       s.kind.SetType,
+		"attributes": map[string]any{s.kind.SetAttr: sp.DisplayType},
 		"relationships": map[string]any{"appStoreVersionLocalization": map[string]any{
 			"data": map[string]any{"type": "appStoreVersionLocalizations", "id": sp.LocalizationID}}},
 	}}
 	for attempt := 1; ; attempt++ {
 		var doc asc.Document[asc.Resource]
-		_, err := s.up.Do(ctx, http.MethodPost, "/v1/appScreenshotSets", nil, b, &doc)
+		_, err := s.up.Do(ctx, http.MethodPost, "/v1/"+s.kind.SetType, nil, b, &doc)
 		if err == nil {
 			return doc.Data.ID, nil
 		}
@@ -842,7 +868,7 @@ func retryableCreate(err error) bool {
 }
 
 func (s *syncer) deleteSet(ctx context.Context, id string) error {
-	_, err := s.up.Do(ctx, http.MethodDelete, "/v1/appScreenshotSets/"+url.PathEscape(id), nil, nil, nil)
+	_, err := s.up.Do(ctx, http.MethodDelete, "/v1/"+s.kind.SetType+"/"+url.PathEscape(id), nil, nil, nil)
 	var er *asc.ErrorResponse
 	if errors.As(err, &er) && er.StatusCode == http.StatusNotFound {
 		return nil
@@ -856,9 +882,9 @@ func (s *syncer) deleteSet(ctx context.Context, id string) error {
 func (s *syncer) reorder(ctx context.Context, setID string, ids []string) error {
 	data := make([]asc.ResourceIdentifier, len(ids))
 	for i, id := range ids {
-		data[i] = asc.ResourceIdentifier{Type: "appScreenshots", ID: id}
+		data[i] = asc.ResourceIdentifier{Type: s.kind.AssetType, ID: id}
 	}
-	_, err := s.up.Do(ctx, http.MethodPatch, "/v1/appScreenshotSets/"+url.PathEscape(setID)+"/relationships/appScreenshots", nil,
+	_, err := s.up.Do(ctx, http.MethodPatch, "/v1/"+s.kind.SetType+"/"+url.PathEscape(setID)+"/relationships/"+s.kind.AssetType, nil,
 		map[string]any{"data": data}, nil)
 	if err != nil {
 		return fmt.Errorf("reorder the screenshots: %w", err)

@@ -175,6 +175,17 @@ func TestScreenshotsSyncCommand(t *testing.T) {
 	if !strings.Contains(r.stderr, "1 uploaded") {
 		t.Errorf("after a change: %s", r.stderr)
 	}
+	// Previews ride along with --previews.
+	pdir := t.TempDir()
+	writeFile(t, filepath.Join(pdir, "en-US", "IPHONE_67", "1.mp4"), strings.Repeat("video", 1000))
+	r = h.run(t, false, append(args, "--previews", pdir, "--dry-run")...).want(t, 0)
+	if !strings.Contains(r.stderr, "would upload 1 previews") {
+		t.Errorf("previews dry run: %s", r.stderr)
+	}
+	r = h.run(t, false, append(args, "--previews", pdir, "--yes")...).want(t, 0)
+	if !strings.Contains(r.stderr, "previews of version 2.4.0: 1 uploaded") {
+		t.Errorf("previews sync: %s", r.stderr)
+	}
 	// A screenshot of no known size fails validation before any request.
 	writePNG(t, filepath.Join(dir, "en-US", "odd.png"), 300, 300, 1)
 	before = h.writes(t)

@@ -23,6 +23,7 @@ type Options struct {
 	F           *cli.Factory
 	Target      shared.TargetFlags
 	Dir         string
+	Previews    string
 	DryRun      bool
 	Yes         bool
 	Concurrency int
@@ -46,7 +47,8 @@ deleted and uploaded again, twice at most. An interrupted run can simply be star
 reservations it left are reused, nothing is duplicated. Deletions need --yes when nobody
 can answer the confirmation.`,
 		Example: `  ascend screenshots sync --app com.example.app --dir fastlane/screenshots --dry-run
-  ascend screenshots sync --app com.example.app --dir fastlane/screenshots --yes`,
+  ascend screenshots sync --app com.example.app --dir fastlane/screenshots --yes
+  ascend screenshots sync --app com.example.app --dir fastlane/screenshots --previews fastlane/previews --yes`,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
@@ -58,6 +60,7 @@ can answer the confirmation.`,
 	opts.Target.Add(cmd, false)
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Dir, "dir", "fastlane/screenshots", "the deliver screenshots `folder`")
+	fl.StringVar(&opts.Previews, "previews", "", "also sync app previews from `folder`/<locale>/<PREVIEW_TYPE>/*.mp4|mov|m4v")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "show what would change and write nothing")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "delete screenshots the folder no longer has without asking")
 	fl.IntVar(&opts.Concurrency, "concurrency", 8, "most API requests in flight `n` (halves on rate limiting)")
@@ -73,10 +76,19 @@ func run(cmd *cobra.Command, opts *Options) error {
 	if opts.Concurrency < 1 || opts.Concurrency > 64 {
 		return cli.UsageErrorf("--concurrency %d is out of range: use 1 to 64", opts.Concurrency)
 	}
-	// Validate the folder before credentials or requests.
+	// Validate the folders before credentials or requests.
+	layouts := []*screenshots.Layout{}
 	layout, err := screenshots.Load(opts.Dir)
 	if err != nil {
 		return err
+	}
+	layouts = append(layouts, layout)
+	if opts.Previews != "" {
+		previews, err := screenshots.LoadPreviews(opts.Previews)
+		if err != nil {
+			return err
+		}
+		layouts = append(layouts, previews)
 	}
 	ctx := cmd.Context()
 	c, err := f.Client(ctx)
@@ -84,41 +96,59 @@ func run(cmd *cobra.Command, opts *Options) error {
 		return err
 	}
 	so := screenshots.Options{HTTPClient: f.HTTPClient(), Concurrency: opts.Concurrency}
-	p, err := screenshots.Prepare(ctx, c, t, layout, so)
-	if err != nil {
-		return err
-	}
-	uploads, deletes, setDeletes := p.Totals()
-	if !f.JSONRequested() || opts.DryRun {
-		renderPlan(f, p)
+	var plans []*screenshots.Plan
+	deletes := 0
+	for _, l := range layouts {
+		p, err := screenshots.Prepare(ctx, c, t, l, so)
+		if err != nil {
+			return err
+		}
+		plans = append(plans, p)
+		uploads, dels, setDeletes := p.Totals()
+		deletes += dels
+		if !f.JSONRequested() || opts.DryRun {
+			renderPlan(f, p)
+		}
+		if opts.DryRun {
+			fmt.Fprintf(f.IO.ErrOut, "dry run: would upload %d %ss and delete %d (%d whole sets) for version %s\n",
+				uploads, p.Kind.Noun, dels, setDeletes, p.Location.VersionString)
+		}
 	}
 	if opts.DryRun {
-		fmt.Fprintf(f.IO.ErrOut, "dry run: would upload %d screenshots and delete %d (%d whole sets) for version %s\n", uploads, deletes, setDeletes, p.Location.VersionString)
 		return nil
 	}
 	if deletes > 0 {
-		if err := f.ConfirmDestructive(opts.Yes, fmt.Sprintf("delete %d screenshots the folder no longer has", deletes)); err != nil {
+		if err := f.ConfirmDestructive(opts.Yes, fmt.Sprintf("delete %d screenshots or previews the folders no longer have", deletes)); err != nil {
 			return err
 		}
 	}
-	progress, wait := newProgress(f, p)
-	so.Progress = progress
-	res, err := screenshots.Apply(ctx, c, p, so)
-	wait()
-	if f.JSONRequested() {
-		if jerr := f.WriteJSON(res); jerr != nil {
-			return jerr
+	results := map[string]screenshots.Result{}
+	var errs []error
+	for _, p := range plans {
+		progress, wait := newProgress(f, p)
+		so.Progress = progress
+		res, err := screenshots.Apply(ctx, c, p, so)
+		wait()
+		results[p.Kind.Noun+"s"] = res
+		if !f.JSONRequested() {
+			fmt.Fprintf(f.IO.ErrOut, "%ss of version %s: %d uploaded, %d kept, %d deleted, %d sets created, %d sets deleted, %d reordered, %d retried after failed processing\n",
+				p.Kind.Noun, p.Location.VersionString, res.Uploaded, res.Kept, res.Deleted, res.SetsCreated, res.SetsDeleted, res.Reordered, res.Retried)
 		}
-	} else {
-		fmt.Fprintf(f.IO.ErrOut, "version %s: %d uploaded, %d kept, %d deleted, %d sets created, %d sets deleted, %d reordered, %d retried after failed processing\n",
-			p.Location.VersionString, res.Uploaded, res.Kept, res.Deleted, res.SetsCreated, res.SetsDeleted, res.Reordered, res.Retried)
+		if err != nil {
+			errs = append(errs, err)
+		}
 	}
-	if err != nil {
+	if f.JSONRequested() {
+		if err := f.WriteJSON(results); err != nil {
+			return err
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
 		var pending *upload.PendingError
 		if errors.As(err, &pending) {
-			return cli.PendingErrorf("screenshots uploaded but still processing: %v", err)
+			return cli.PendingErrorf("uploaded but still processing: %v", err)
 		}
-		return fmt.Errorf("sync screenshots (run it again to finish; nothing is duplicated): %w", err)
+		return fmt.Errorf("sync (run it again to finish; nothing is duplicated): %w", err)
 	}
 	return nil
 }
