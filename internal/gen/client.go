@@ -141,10 +141,11 @@ func generateClient(doc *Document, ops []*Op, dir string) error {
 	files["services_gen.go"] = fileSource(servicesStruct(services), "context", "encoding/json", "fmt", "net/url")
 	files["operations_gen_test.go"] = operationTable(methods, g)
 
-	// Remove generated files that this run no longer produces (a letter group emptied).
+	// Remove generated files that this run no longer produces (a letter group emptied); a
+	// file without the generated header is someone's hand-written code and stays.
 	old, _ := filepath.Glob(filepath.Join(dir, "*_gen.go"))
 	for _, f := range old {
-		if _, keep := files[filepath.Base(f)]; !keep {
+		if _, keep := files[filepath.Base(f)]; !keep && isGenerated(f) {
 			if err := os.Remove(f); err != nil {
 				return err
 			}
@@ -503,4 +504,10 @@ func paramVar(p string) string {
 		return "id"
 	}
 	return lowerFirst(goName(p))
+}
+
+// isGenerated reports whether the file starts with this generator's header.
+func isGenerated(path string) bool {
+	data, err := os.ReadFile(path)
+	return err == nil && strings.HasPrefix(string(data), generatedHeader)
 }
