@@ -1,6 +1,7 @@
 package screenshots_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -253,5 +255,64 @@ func TestSandboxPreviewsSync(t *testing.T) {
 	var ve *metadata.ValidationError
 	if !errors.As(err, &ve) || len(ve.Problems) != 2 {
 		t.Errorf("LoadPreviews = %v, want 2 problems", err)
+	}
+}
+
+// TestSandboxKilledRunConverges cancels a sync in the middle of its uploads, like a killed
+// process, then runs it again: the second run finishes the job, reusing reservations the first
+// left AWAITING_UPLOAD, with no duplicate or orphan screenshots.
+func TestSandboxKilledRunConverges(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		killAfter int // uploaded events before the kill
+	}{
+		{"killed after the first upload", 1},
+		{"killed half way", 6},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sb, c := newSandbox(t)
+			sb.SetFaults(sandbox.Faults{Latency: 3 * time.Millisecond, UploadPartDelay: 5 * time.Millisecond})
+			dir := t.TempDir()
+			locales := []string{"en-US", "fr-FR"}
+			for li, l := range locales {
+				for i := 1; i <= 6; i++ {
+					writePNG(t, filepath.Join(dir, l, fmt.Sprintf("%d.png", i)), 368, 448, li*10+i)
+				}
+			}
+			l, err := screenshots.Load(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			var uploaded atomic.Int64
+			opts := screenshots.Options{PollInitial: 20 * time.Millisecond, PollMax: 100 * time.Millisecond, PollTimeout: 20 * time.Second,
+				Progress: func(e screenshots.Event) {
+					if e.Kind == screenshots.EventUploaded && uploaded.Add(1) == int64(tt.killAfter) {
+						cancel()
+					}
+				}}
+			_, _, err = screenshots.Sync(ctx, c, metadata.Target{App: demoApp}, l, opts)
+			if err == nil {
+				t.Fatal("the killed run reported success")
+			}
+			opts.Progress = nil
+			if _, _, err := screenshots.Sync(t.Context(), c, metadata.Target{App: demoApp}, l, opts); err != nil {
+				t.Fatal(err)
+			}
+			before := sandboxStats(t, sb)
+			if _, _, err := screenshots.Sync(t.Context(), c, metadata.Target{App: demoApp}, l, opts); err != nil {
+				t.Fatal(err)
+			}
+			if w := writes(sandboxStats(t, sb)) - writes(before); w != 0 {
+				t.Errorf("run after convergence wrote %d requests", w)
+			}
+			if got, want := remoteSets(t, c, locales), localSets(t, dir); !equalMaps(got, want) {
+				t.Errorf("remote = %v\nwant %v", got, want)
+			}
+		})
 	}
 }
