@@ -249,7 +249,7 @@ func (s *Server) afterCreate(req *apiRequest, r *record) *httpError {
 		delete(r.Attrs, "secret")
 	case "webhookPings":
 		if wh := s.st.get("webhooks", r.one("webhook")); wh != nil {
-			s.deliver(wh, s.eventBody("webhookPingCreated", nil, map[string]any{}))
+			s.deliver(wh, s.newEvent("", "webhookPingCreated", nil, nil))
 		}
 	case "webhookDeliveries":
 		tmpl := s.st.get("webhookDeliveries", r.one("template"))
@@ -260,7 +260,11 @@ func (s *Server) afterCreate(req *apiRequest, r *record) *httpError {
 		if wh == nil {
 			return notFound("webhooks", stringOf(tmpl.Hidden["webhook"]))
 		}
-		s.deliverInto(r, wh, []byte(stringOf(tmpl.Hidden["payload"])), true)
+		ev := s.st.get("webhookEvents", tmpl.one("event"))
+		if ev == nil {
+			return notFound("webhookEvents", tmpl.one("event"))
+		}
+		s.deliverInto(r, wh, ev, true)
 	case "appStoreVersionReleaseRequests":
 		if v := s.st.get("appStoreVersions", r.one("appStoreVersion")); v != nil {
 			if v.str("appVersionState") != "PENDING_DEVELOPER_RELEASE" {

@@ -250,6 +250,20 @@ func TestBuildUploadAndBetaReview(t *testing.T) {
 	if redeliveries != 1 {
 		t.Errorf("%d redeliveries, want 1", redeliveries)
 	}
+	// Each delivery points at the event it carried.
+	withEvents := c.do("GET", "/v1/webhooks/"+id(wh)+"/deliveries?include=event&limit=200", nil).must(t, 200)
+	events, _ := withEvents.doc["included"].([]any)
+	pings := 0
+	for _, e := range events {
+		if attr(e.(map[string]any), "ping") == true {
+			pings++
+		} else if attr(e.(map[string]any), "eventType") == nil || attr(e.(map[string]any), "payload") == nil {
+			t.Errorf("event %v", e)
+		}
+	}
+	if len(events) != 7 || pings != 1 {
+		t.Errorf("%d distinct events (%d pings), want 7 (1)", len(events), pings)
+	}
 	wr.mu.Lock()
 	defer wr.mu.Unlock()
 	if n := len(wr.events); n != 8 {

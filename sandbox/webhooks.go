@@ -32,12 +32,20 @@ type delivery struct {
 
 // eventBody builds an event notification the way App Store Connect sends them: a JSON:API
 // document whose data names the event type and points at the changed resource.
-func (s *Server) eventBody(eventType string, instance *record, attrs map[string]any) []byte {
-	a := map[string]any{"timestamp": s.stateNow().UTC().Format(time.RFC3339)}
+//
+// The event is also kept as a webhookEvents resource (eventType, payload, ping), which the
+// deliveries point at, so GET /v1/webhooks/{id}/deliveries?include=event shows what was sent.
+func (s *Server) newEvent(eventType, payloadType string, instance *record, attrs map[string]any) *record {
+	now := s.stateNow().UTC().Format(time.RFC3339)
+	ev := s.st.insert("webhookEvents", "", map[string]any{"createdDate": now, "ping": eventType == ""})
+	if eventType != "" {
+		ev.Attrs["eventType"] = eventType
+	}
+	a := map[string]any{"timestamp": now}
 	for k, v := range attrs {
 		a[k] = v
 	}
-	data := map[string]any{"type": eventType, "id": newUUID(), "version": 1, "attributes": a}
+	data := map[string]any{"type": payloadType, "id": ev.ID, "version": 1, "attributes": a}
 	if instance != nil {
 		data["relationships"] = map[string]any{"instance": map[string]any{
 			"data":  map[string]any{"type": instance.Type, "id": instance.ID},
@@ -45,7 +53,9 @@ func (s *Server) eventBody(eventType string, instance *record, attrs map[string]
 		}}
 	}
 	b, _ := json.Marshal(map[string]any{"data": data})
-	return b
+	ev.Attrs["payload"] = string(b)
+	s.markDirty(ev)
+	return ev
 }
 
 // emit sends an event to every enabled webhook of the app that subscribed to its type.
@@ -53,7 +63,7 @@ func (s *Server) emit(appID, eventType, payloadType string, instance *record, at
 	if appID == "" {
 		return
 	}
-	var body []byte
+	var ev *record
 	for _, wh := range s.st.all("webhooks") {
 		if wh.one("app") != appID {
 			continue
@@ -65,28 +75,30 @@ func (s *Server) emit(appID, eventType, payloadType string, instance *record, at
 		if !slices.Contains(types, any(eventType)) {
 			continue
 		}
-		if body == nil {
-			body = s.eventBody(payloadType, instance, attrs)
+		if ev == nil {
+			ev = s.newEvent(eventType, payloadType, instance, attrs)
 		}
-		s.deliver(wh, body)
+		s.deliver(wh, ev)
 	}
 }
 
-func (s *Server) deliver(wh *record, body []byte) *record {
+func (s *Server) deliver(wh, ev *record) *record {
 	r := s.st.insert("webhookDeliveries", "", map[string]any{})
-	s.deliverInto(r, wh, body, false)
+	s.deliverInto(r, wh, ev, false)
 	return r
 }
 
-// deliverInto records a delivery in r and queues the POST.
-func (s *Server) deliverInto(r *record, wh *record, body []byte, redelivery bool) {
+// deliverInto records a delivery of an event in r and queues the POST.
+func (s *Server) deliverInto(r *record, wh, ev *record, redelivery bool) {
+	body := []byte(ev.str("payload"))
+	r.Rels["event"] = []string{ev.ID}
 	now := s.stateNow().UTC().Format(time.RFC3339)
 	target := wh.str("url")
 	r.Attrs["createdDate"] = now
 	r.Attrs["deliveryState"] = "PENDING"
 	r.Attrs["redelivery"] = redelivery
 	r.Attrs["request"] = map[string]any{"url": target}
-	r.Hidden = map[string]any{"payload": string(body), "webhook": wh.ID}
+	r.Hidden = map[string]any{"webhook": wh.ID}
 	if !slices.Contains(wh.Rels["deliveries"], r.ID) {
 		wh.Rels["deliveries"] = append(wh.Rels["deliveries"], r.ID)
 	}
