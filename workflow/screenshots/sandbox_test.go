@@ -313,6 +313,27 @@ func TestSandboxKilledRunConverges(t *testing.T) {
 			if got, want := remoteSets(t, c, locales), localSets(t, dir); !equalMaps(got, want) {
 				t.Errorf("remote = %v\nwant %v", got, want)
 			}
+			// Every file was reserved exactly once over both runs: the second run sent the
+			// parts of the first run's reservations instead of reserving again.
+			if n := routeCount(t, sb, "POST /v1/appScreenshots"); n != 12 {
+				t.Errorf("%d reservations for 12 files", n)
+			}
 		})
 	}
+}
+
+func routeCount(t *testing.T, sb *sandbox.Server, route string) int {
+	t.Helper()
+	resp, err := http.Get(sb.URL() + "/sandbox/stats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st struct {
+		ByRoute map[string]int `json:"by_route"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	return st.ByRoute[route]
 }
