@@ -290,3 +290,20 @@ func TestRateBudgetSnapshotLogValue(t *testing.T) {
 		t.Errorf("log line\n got %q\nwant %q", buf.String(), want)
 	}
 }
+
+// BenchmarkRateBudgetWait measures the cost the budget adds to every request while plenty
+// remains (the common case), with all goroutines sharing one budget.
+func BenchmarkRateBudgetWait(b *testing.B) {
+	budget := NewRateBudget()
+	budget.Observe(RateLimit{Limit: 1 << 30, Remaining: 1 << 30, Known: true}, http.StatusOK, 0)
+	ctx := b.Context()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := budget.Wait(ctx); err != nil {
+				b.Error(err)
+				return
+			}
+			budget.Observe(RateLimit{Limit: 1 << 30, Remaining: 1 << 29, Known: true}, http.StatusOK, 0)
+		}
+	})
+}
