@@ -1,9 +1,3 @@
-// Package sandbox is a faithful, stateful App Store Connect emulator that runs on loopback.
-//
-// Every test, benchmark and first run of ascend talks to it, because no machine of ours may
-// reach Apple. It checks tokens as Apple does, serves the operations of Apple's spec from a
-// generic resource store, answers queries (filter, sort, include, fields, cursor pages) and
-// errors in Apple's shapes, counts a per-key rate budget, and can inject latency and faults.
 package sandbox
 
 import (

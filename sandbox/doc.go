@@ -1,0 +1,56 @@
+// Package sandbox is a faithful, stateful App Store Connect emulator that runs on loopback.
+//
+// Every test, benchmark and first run of ascend talks to it, because no machine of ours may
+// reach Apple. The aim is that code which works against the sandbox works against Apple:
+//
+//   - Tokens are checked as Apple checks them, by verification code of its own (not the
+//     signing side's): ES256 over r||s by a trusted key, a known kid, aud
+//     "appstoreconnect-v1" (string or one-element array), exp in the future and at most 20
+//     minutes after iat (from now when iat is absent), iss for team keys or sub "user" for
+//     individual keys, and scope when present. Any failure is 401 NOT_AUTHORIZED.
+//   - Every operation of Apple's spec (internal/spec) is routed: unknown paths are 404,
+//     known paths with another method 405. A generic store keeps resources by type and id;
+//     the path template decides the shape: /v1/{type} (list, create), /v1/{type}/{id} (read,
+//     update, delete), /v1/{type}/{id}/{rel} (related), /v1/{type}/{id}/relationships/{rel}
+//     (linkage: GET, PATCH replace, POST add, DELETE remove). Inverse relationships are
+//     inferred from the resource model, so both sides of a link agree.
+//   - Queries are checked with spec.ValidateQuery (400 PARAMETER_ERROR.* with
+//     source.parameter) and answered: filter[...] on attributes, relationships, ids and
+//     dotted paths, sort with "-", limit, opaque cursors in links.next, meta.paging, include
+//     with limit[rel], fields[type].
+//   - Writes are checked against the request schema (409 ENTITY_ERROR.* with source.pointer,
+//     404 for unknown related ids, 422 for unreadable documents), against uniqueness (a
+//     second localization of a locale), against state (STATE_ERROR.ENTITY_STATE_INVALID when
+//     a version in review is edited), and against the key's role (403 for a read-only key).
+//     Resources a create request carries in "included" are created with it.
+//   - Assets (screenshots, previews, images, review attachments, build upload files) answer
+//     their create with uploadOperations whose URLs are /sandbox/upload/{token}/{part} (no
+//     token, like Apple's presigned URLs); lengths are checked, the MD5 (or
+//     sourceFileChecksums) on commit, images decoded and screenshots held to their display
+//     type's sizes; assetDeliveryState goes UPLOAD_COMPLETE, then COMPLETE or FAILED.
+//   - State machines run on the sandbox clock (Options.Now, Server.Advance): review
+//     submissions (WAITING_FOR_REVIEW, IN_REVIEW, COMPLETE or UNRESOLVED_ISSUES) with their
+//     versions' states and release, build uploads and build processing (PROCESSING, VALID),
+//     and beta app review.
+//   - Webhooks registered with POST /v1/webhooks receive the matching events, signed with
+//     X-Apple-SIGNATURE: hmacsha256=<hex HMAC-SHA256 of the body> (see Sign), recorded as
+//     webhookDeliveries; pings and redeliveries work. Delivery is to loopback only unless
+//     Options.AllowExternalWebhooks.
+//   - Every answer carries X-Rate-Limit: user-hour-lim:N;user-hour-rem:M; per key, with a
+//     burst limit on top; past either, 429 RATE_LIMIT_EXCEEDED with Retry-After.
+//
+// Admin endpoints live under /sandbox/, never /v1: GET /sandbox/stats (request counts by
+// method, status and spec route), GET and POST /sandbox/faults (JSON: latency_ms, jitter_ms,
+// rate_500, rate_503, drop_rate, upload_part_delay_ms) and POST /sandbox/reset (the seed
+// again; the key stays).
+//
+// The "demo" seed is deterministic: four apps with versions in several states, twelve
+// locales of metadata, screenshot sets with screenshots, an app with 500 builds, beta groups
+// and testers, in-app purchases, subscriptions, price points, customer reviews, devices,
+// certificates and profiles. "empty" has nothing. With Options.StatePath the state and the
+// key live in a SQLite file and survive restarts.
+//
+// Known divergence: Apple shows an empty to-one relationship as "data": null, which its own
+// spec cannot describe; the sandbox leaves data out inside resources, and answers
+// {"data": null} only for GET of an empty to-one related resource.
+package sandbox
