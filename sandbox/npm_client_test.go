@@ -26,12 +26,17 @@ type npmClientResult struct {
 		Name     string `json:"name"`
 		BundleID string `json:"bundleId"`
 	} `json:"apps"`
+	Included     int    `json:"included"`
 	AppInfo      string `json:"appInfo"`
 	Localization struct {
 		ID     string `json:"id"`
 		Locale string `json:"locale"`
 		Name   string `json:"name"`
 	} `json:"localization"`
+	NotFound struct {
+		Status int    `json:"status"`
+		Code   string `json:"code"`
+	} `json:"notFound"`
 	SchemaIssues []string `json:"schemaIssues"`
 	Error        string   `json:"error"`
 }
@@ -64,8 +69,8 @@ func TestNPMClient(t *testing.T) {
 				env = append(env, "ASC_BEARER_TOKEN="+tok)
 			}
 			res := runNPMClient(t, node, env)
-			t.Logf("npm client read %d apps in %d pages and created localization %s (%s) on appInfo %s",
-				len(res.Apps), res.Pages, res.Localization.ID, res.Localization.Locale, res.AppInfo)
+			t.Logf("npm client read %d apps in %d pages, %d included resources, and created localization %s (%s) on appInfo %s",
+				len(res.Apps), res.Pages, res.Included, res.Localization.ID, res.Localization.Locale, res.AppInfo)
 
 			if len(res.SchemaIssues) > 0 {
 				t.Errorf("the SDK's own zod schemas reject the sandbox's answers:\n%s", strings.Join(res.SchemaIssues, "\n"))
@@ -90,6 +95,13 @@ func TestNPMClient(t *testing.T) {
 			limit := map[string]int{"1": 1, "2": 2}[tc.limit]
 			if wantPages := (len(want) + limit - 1) / limit; res.Pages != wantPages {
 				t.Errorf("npm client read %d pages of %d, want %d", res.Pages, limit, wantPages)
+			}
+
+			if res.Included == 0 {
+				t.Error("the npm client got nothing in included for an app with include=appInfos,appStoreVersions")
+			}
+			if res.NotFound.Status != 404 || res.NotFound.Code != "NOT_FOUND" {
+				t.Errorf("unknown app through the npm client: %+v, want 404 NOT_FOUND", res.NotFound)
 			}
 
 			// The localization exists afterwards, linked to the app info the client chose.

@@ -10,15 +10,19 @@
 //   ASC_LOCALE         locale of the app info localization to create (default "pt-PT")
 //
 // It prints one JSON document on stdout:
-//   {pages, apps: [{id, name, bundleId}], appInfo, localization: {id, locale, name},
+//   {pages, apps: [{id, name, bundleId}], included: N, appInfo,
+//    localization: {id, locale, name}, notFound: {status, code},
 //    schemaIssues: ["<operation>: <path>: <message>"]}
 // and exits 1 with {"error": ...} when a call fails. Tokens and keys are never printed.
 import {
   createClient,
   appsGetCollection,
+  appsGetInstance,
   appsAppInfosGetToManyRelated,
   appInfoLocalizationsCreateInstance,
   zAppsGetCollectionResponse,
+  zAppsGetInstanceResponse,
+  zErrorResponse,
   zAppsAppInfosGetToManyRelatedResponse,
   zAppInfoLocalizationsCreateInstanceResponse,
 } from "appstore-connect-sdk";
@@ -133,6 +137,22 @@ if (apps.length === 0) {
   fail("appsGetCollection: no apps");
 }
 
+// One app with its app infos and versions included, checked with the SDK's schema, which
+// knows every resource type an app's include may bring.
+const one = await call("appsGetInstance", appsGetInstance, {
+  path: { id: apps[0].id },
+  query: { include: ["appInfos", "appStoreVersions"], "limit[appStoreVersions]": 2 },
+});
+check("appsGetInstance", zAppsGetInstanceResponse, one);
+const included = Array.isArray(one.included) ? one.included.length : 0;
+
+// An unknown app: the SDK hands back Apple's ErrorResponse.
+const missing = await appsGetInstance({ client, path: { id: "0000000000" } });
+const notFound = { status: missing.response?.status, code: missing.error?.errors?.[0]?.code };
+if (missing.error !== undefined) {
+  check("appsGetInstance (404)", zErrorResponse, missing.error);
+}
+
 const infos = await call("appsAppInfosGetToManyRelated", appsAppInfosGetToManyRelated, {
   path: { id: apps[0].id },
 });
@@ -157,12 +177,14 @@ process.stdout.write(
   JSON.stringify({
     pages,
     apps,
+    included,
     appInfo,
     localization: {
       id: created.data?.id,
       locale: created.data?.attributes?.locale,
       name: created.data?.attributes?.name,
     },
+    notFound,
     schemaIssues,
   }) + "\n",
 );
