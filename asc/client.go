@@ -181,6 +181,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		copied := *cfg.http
 		hc = &copied
 	}
+	hc.CheckRedirect = sameOriginRedirects(cfg.baseURL, hc.CheckRedirect)
 	if cfg.source != nil {
 		base := hc.Transport
 		if base == nil {
@@ -272,6 +273,25 @@ func sameOrigin(a, b *url.URL) bool {
 		return "80"
 	}
 	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
+}
+
+// sameOriginRedirects refuses to follow a redirect off the API's origin before next (the
+// caller's own policy, or net/http's default of ten hops) has a say. The auth transport signs
+// every request it carries, redirected ones included, so following a redirect elsewhere
+// would hand the key's token to another host.
+func sameOriginRedirects(base *url.URL, next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		if !sameOrigin(req.URL, base) {
+			return fmt.Errorf("refusing to follow a redirect to %s://%s: it is not on the API host %s", req.URL.Scheme, req.URL.Host, base.Host)
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
 }
 
 // encodeQuery is url.Values.Encode but leaves the brackets and commas of Apple's parameter
@@ -481,7 +501,7 @@ func (c *Client) newRequest(ctx context.Context, method string, u *url.URL, payl
 	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Accept", acceptOf(ctx))
 	req.Header.Set("User-Agent", c.userAgent)
 	return req, nil
 }
