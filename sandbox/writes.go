@@ -329,7 +329,11 @@ func (s *Server) create(req *apiRequest, typ string) (int, any, *httpError) {
 	s.markDirty(rec)
 	rd := s.newRenderer(req.base, listOptions{})
 	self := req.base + s.mdl.selfPath(rec.Type, rec.ID)
-	return http.StatusCreated, rd.document(rd.primary(rec), map[string]any{"self": self}, nil), nil
+	status := req.op.SuccessStatus
+	if status == 0 {
+		status = http.StatusCreated
+	}
+	return status, rd.document(rd.primary(rec), map[string]any{"self": self}, nil), nil
 }
 
 // update answers PATCH /v1/{type}/{id}: attributes present are set (null clears), and
@@ -521,6 +525,9 @@ func (s *Server) relationship(req *apiRequest, owner *record, rel string) (int, 
 	case http.MethodPatch:
 		if r.ToMany && !l.many && len(l.ids) > 0 {
 			return 0, nil, conflict("ENTITY_ERROR.RELATIONSHIP.INVALID", entityTitles["ENTITY_ERROR.RELATIONSHIP.INVALID"], "A to-many relationship takes a list.", "/data")
+		}
+		if !r.ToMany && l.many {
+			return 0, nil, conflict("ENTITY_ERROR.RELATIONSHIP.INVALID", entityTitles["ENTITY_ERROR.RELATIONSHIP.INVALID"], "A to-one relationship takes one resource identifier or null.", "/data")
 		}
 		s.replaceRel(owner, rel, l)
 	case http.MethodPost:
