@@ -47,7 +47,7 @@ type specValidator struct {
 }
 
 // The spec is 7 MB and takes seconds to load (much longer under -race), so one test binary
-// loads it once, whichever test asks first.
+// loads it once (TestMain asks first).
 var fidelitySpec struct {
 	once sync.Once
 	v    *specValidator
@@ -559,8 +559,9 @@ func (sr *seenResources) collect(doc map[string]any) {
 // the spec's schema for its operation and status (the checking happens in testClient.do):
 // paged and shaped lists, reads with every include the spec allows, related lists and
 // linkage, a localization's create, update and delete, the error answers clients meet (400,
-// 401, 404, 405, 409), then a sweep over every collection the spec lists without required
-// parameters and every GET under each resource type the demo data holds.
+// 401, 404, 405, 409), then a crawl of every collection the spec lists without required
+// parameters and every GET under each resource type the demo data holds, and a write sweep
+// over every create operation.
 func TestFidelityWorkload(t *testing.T) {
 	requireSpecValidator(t)
 	_, c := newTestServer(t, Options{HourlyLimit: -1})
@@ -698,8 +699,8 @@ func firstErrorSource(r *response, kind string) string {
 }
 
 // crawl reads every collection the spec lists without required parameters, then every GET
-// under each resource type met so far (on one resource of that type, with every include the
-// spec allows); what those answers hold brings more types, so it repeats until it finds no
+// under each resource type met so far (on up to three resources of that type, until one has
+// something there, with every include the spec allows); what those answers hold brings more types, so it repeats until it finds no
 // more. visit, when set, sees each answer with a body. It returns how many GETs it made
 // under resource types.
 func crawl(t *testing.T, c *testClient, seen *seenResources, visit func(path string, r *response)) int {
