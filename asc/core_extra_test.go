@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -236,5 +237,39 @@ func TestDoResultsOutliveRecycledBuffers(t *testing.T) {
 	}
 	if string(first.Data) != keep || string(firstRes.Data.Attributes) != keepAttrs || !strings.Contains(keep, "aaaa") {
 		t.Errorf("an earlier result changed after later calls: %.60s", first.Data)
+	}
+}
+
+// TestRedirectsStayOnTheAPIHost: a redirect to another host is refused before any request
+// (and so any token) goes there; one on the same host is followed.
+func TestRedirectsStayOnTheAPIHost(t *testing.T) {
+	t.Parallel()
+	var foreignCalls counter
+	foreign := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { foreignCalls.inc() }))
+	t.Cleanup(foreign.Close)
+	srv := newTestServer(t)
+	srv.mux.HandleFunc("/v1/away", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, foreign.URL+"/v1/apps", http.StatusFound)
+	})
+	srv.mux.HandleFunc("/v1/moved", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, basePath+"/v1/here", http.StatusMovedPermanently)
+	})
+	srv.mux.HandleFunc("/v1/here", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "" {
+			t.Errorf("same-host redirect lost its authorization")
+		}
+		writeJSON(t, w, http.StatusOK, map[string]any{"data": map[string]any{"type": "apps", "id": "9"}})
+	})
+	c, _ := newTestClient(t, srv, WithTokenSource(staticSource("not-a-real-token")))
+	_, err := c.Do(t.Context(), http.MethodGet, "/v1/away", nil, nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "refusing to follow a redirect") {
+		t.Errorf("error = %v, want a refused redirect", err)
+	}
+	if foreignCalls.get() != 0 {
+		t.Errorf("the foreign host received %d requests", foreignCalls.get())
+	}
+	var doc Document[Resource]
+	if _, err := c.Do(t.Context(), http.MethodGet, "/v1/moved", nil, nil, &doc); err != nil || doc.Data.ID != "9" {
+		t.Errorf("same-host redirect: %v, %+v", err, doc.Data)
 	}
 }
