@@ -3,6 +3,7 @@ package sandbox
 import (
 	"encoding/json"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -131,7 +132,11 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		route = op.Path
 	}
 	rec := &statusRecorder{ResponseWriter: w}
-	defer func() { s.stats.record(r.Method, route, rec.status) }()
+	defer func() {
+		s.stats.record(r.Method, route, rec.status)
+		s.log.LogAttrs(r.Context(), slog.LevelDebug, "sandbox request",
+			slog.String("method", r.Method), slog.String("path", path), slog.String("route", route), slog.Int("status", rec.status))
+	}()
 	w = rec
 
 	if s.injectFault(w, r) {
