@@ -707,6 +707,9 @@ func crawl(t *testing.T, c *testClient, seen *seenResources, visit func(path str
 	t.Helper()
 	read := func(path string) *response {
 		r := c.do("GET", path, nil)
+		if r.header.Get("X-Rate-Limit") == "" {
+			t.Errorf("GET %s: no X-Rate-Limit header; Apple sends it on every answer", path)
+		}
 		if r.status == 200 && r.doc != nil {
 			seen.collect(r.doc)
 			if visit != nil {
