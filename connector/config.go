@@ -87,6 +87,9 @@ type Config struct {
 	// delivery timeout.
 	CallbackClient *http.Client
 	Delivery       DeliveryOptions
+	// UploadHosts, when set, are the hosts of presigned upload URLs the gateway forwards asset
+	// upload parts to (see uploads.go); empty: upload URLs are left pointing at Apple.
+	UploadHosts []string
 	// DisableDelivery leaves delivery to other instances (or tests): events are still
 	// accepted and stored.
 	DisableDelivery bool

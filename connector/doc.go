@@ -9,7 +9,9 @@
 //     with the JWT added; query and body untouched; links in answers rewritten to the
 //     gateway's public URL so clients paginate through it. Only the configured upstream host
 //     is contacted, redirects are not followed, and presigned upload URLs in answers are left
-//     as they are (the gateway does not proxy asset uploads). ?flatten=true turns JSON:API
+//     as they are unless Config.UploadHosts (serve --upload-host) names their hosts: then they
+//     point at /connector/uploads/{token} and the gateway forwards the parts (write keys
+//     only, listed hosts only, no JWT). ?flatten=true turns JSON:API
 //     documents into flat objects: {value: [...], nextLink, total} for lists.
 //   - /connector/v1/...: curated actions for designers (list and get apps, app infos and their
 //     localizations, versions and their localizations, builds; update localizations; submit a

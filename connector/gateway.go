@@ -28,6 +28,8 @@ type Gateway struct {
 	handler  http.Handler
 	now      func() time.Time
 	owner    string // this instance's name in delivery leases
+	// uploadClient forwards upload parts: no JWT (the URLs are presigned), no redirects.
+	uploadClient *http.Client
 
 	wake     chan struct{}
 	stop     chan struct{}
@@ -111,6 +113,7 @@ func New(cfg Config) (*Gateway, error) {
 		}
 		g.names = append(g.names, p.Name)
 	}
+	g.uploadClient = &http.Client{Transport: base, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	g.handler = g.routes()
 	if cfg.DisableDelivery {
 		close(g.done)

@@ -204,6 +204,9 @@ func (g *Gateway) relay(w http.ResponseWriter, r *http.Request, p *profileRuntim
 		return
 	}
 	data = rewriteLinks(data, p.baseStr, public)
+	if len(g.cfg.UploadHosts) > 0 && resp.StatusCode/100 == 2 && bytes.Contains(data, []byte(`"uploadOperations"`)) {
+		data = g.rewriteUploads(data, public)
+	}
 	if flat && resp.StatusCode/100 == 2 && len(data) > 0 {
 		if f, err := flattenDocument(data); err == nil {
 			data = f
@@ -214,23 +217,30 @@ func (g *Gateway) relay(w http.ResponseWriter, r *http.Request, p *profileRuntim
 	w.Write(data)
 }
 
-// rewriteLinks points every JSON string that starts with the upstream base at the gateway
-// instead. Such strings are Apple's links (self, related, next, first); attribute values do
-// not start with the API's own base URL.
+// rewriteLinks points every JSON string that starts with the upstream's API root
+// (upstream/v1/, /v2/, /v3/) at the gateway instead. Such strings are Apple's links (self,
+// related, next, first); attribute values do not start with the API's own URLs, and other
+// URLs on the same host (the sandbox's upload parts) are left alone.
 func rewriteLinks(data []byte, upstream, public string) []byte {
 	if upstream == public {
 		return data
 	}
-	old := []byte(`"` + upstream + `/`)
-	if !bytes.Contains(data, old) {
-		return data
+	for _, v := range apiVersions {
+		old := []byte(`"` + upstream + v)
+		if bytes.Contains(data, old) {
+			data = bytes.ReplaceAll(data, old, []byte(`"`+public+v))
+		}
 	}
-	return bytes.ReplaceAll(data, old, []byte(`"`+public+`/`))
+	return data
 }
 
+var apiVersions = []string{"/v1/", "/v2/", "/v3/"}
+
 func rewriteLink(link, upstream, public string) string {
-	if strings.HasPrefix(link, upstream+"/") {
-		return public + strings.TrimPrefix(link, upstream)
+	for _, v := range apiVersions {
+		if strings.HasPrefix(link, upstream+v) {
+			return public + strings.TrimPrefix(link, upstream)
+		}
 	}
 	return link
 }

@@ -25,6 +25,9 @@ func (g *Gateway) routes() http.Handler {
 	}
 
 	mux.Handle("GET /connector/status", g.authed(never, g.handleStatus))
+	// Asset upload parts, forwarded only to configured upload hosts; they write, so a write
+	// key is needed.
+	mux.Handle("/connector/uploads/{token}", g.authed(always, g.handleUpload))
 
 	// Webhook triggers: Apple's events in, subscribers registered like Power Automate's
 	// webhook triggers. Subscribing needs any valid key: it only reads events.

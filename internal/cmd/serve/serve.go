@@ -32,6 +32,8 @@ type Options struct {
 	PublicURL string
 	LogFormat string
 	LogLevel  string
+	// UploadHosts are the presigned upload hosts the gateway may forward asset parts to.
+	UploadHosts []string
 
 	// Listening, when set, is called with the bound address once the gateway serves (tests).
 	Listening func(addr string)
@@ -74,6 +76,7 @@ requests in flight finish and webhook deliveries flush.`,
 	fl.StringVar(&opts.Config, "config", "", "JSON `file` naming several profiles")
 	fl.StringVar(&opts.Upstream, "upstream", "", "App Store Connect API root `URL` (default Apple's; the sandbox's with --sandbox)")
 	fl.StringVar(&opts.PublicURL, "public-url", "", "the `URL` clients reach the gateway at, for links and webhook locations (default: from each request's Host)")
+	fl.StringSliceVar(&opts.UploadHosts, "upload-host", nil, "forward asset upload parts to these presigned-URL `hosts` through the gateway (default: clients upload to Apple directly)")
 	fl.StringVar(&opts.LogFormat, "log-format", "json", "log format on stderr: json or text")
 	fl.StringVar(&opts.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	return cmd
@@ -209,7 +212,7 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	defer db.Close()
-	cfg := connector.Config{Profiles: profiles, DB: db, PublicURL: publicURL, Logger: logger}
+	cfg := connector.Config{Profiles: profiles, DB: db, PublicURL: publicURL, Logger: logger, UploadHosts: opts.UploadHosts}
 	if err := cfg.Validate(); err != nil {
 		return cli.UsageErrorf("%v", err)
 	}
