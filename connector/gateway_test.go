@@ -445,13 +445,20 @@ func TestRateLimitBacksEveryoneOff(t *testing.T) {
 // answer, and Serve returns cleanly.
 func TestGracefulShutdown(t *testing.T) {
 	t.Parallel()
-	sb, err := sandbox.New(sandbox.Options{Faults: sandbox.Faults{Latency: 300 * time.Millisecond}})
+	sb, err := sandbox.New(sandbox.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sb.Close() })
 	db := storetest.Open(t, "sqlite")
-	gw, err := connector.New(connector.Config{Profiles: []connector.Profile{{Name: "default", Key: sb.Key(), Upstream: sb.URL()}}, DB: db})
+	// The upstream transport says when the request has reached it, then takes its time.
+	arrived := make(chan struct{}, 1)
+	slow := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		arrived <- struct{}{}
+		time.Sleep(300 * time.Millisecond)
+		return http.DefaultTransport.RoundTrip(r)
+	})
+	gw, err := connector.New(connector.Config{Profiles: []connector.Profile{{Name: "default", Key: sb.Key(), Upstream: sb.URL()}}, DB: db, UpstreamTransport: slow})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -478,7 +485,11 @@ func TestGracefulShutdown(t *testing.T) {
 		resp.Body.Close()
 		result <- resp.StatusCode
 	}()
-	time.Sleep(100 * time.Millisecond) // the request is now waiting on the slow upstream
+	select {
+	case <-arrived:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the request never reached the upstream")
+	}
 	cancel()
 	if got := <-result; got != 200 {
 		t.Errorf("in-flight request got %d, want 200", got)
@@ -490,6 +501,10 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Error("the gateway still accepts connections after shutdown")
 	}
 }
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func TestMethodNotAllowed(t *testing.T) {
 	t.Parallel()

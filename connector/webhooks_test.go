@@ -63,10 +63,10 @@ func (s *subscriber) received() []connector.Notification {
 	return append([]connector.Notification(nil), s.got...)
 }
 
-// waitFor polls cond every 10 ms, at most 1,000 times.
+// waitFor polls cond every 10 ms, at most 3,000 times.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for range 1000 {
+	for range 3000 {
 		if cond() {
 			return
 		}
