@@ -584,7 +584,12 @@ func (s *syncer) syncSet(ctx context.Context, sp *SetPlan) error {
 		}
 		a, err := s.reserve(ctx, sp.SetID, shot, reuse)
 		if err != nil {
+			mu.Lock()
 			errs = append(errs, err)
+			mu.Unlock()
+			if ctx.Err() != nil {
+				break
+			}
 			continue
 		}
 		ids[i] = a.ID
