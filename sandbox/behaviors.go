@@ -26,6 +26,34 @@ func versionEditable(v *record) bool {
 	return v == nil || slices.Contains(editableVersionStates, v.str("appVersionState"))
 }
 
+// editableInfoStates are the app info states whose localizations and categories can change;
+// the live app info (READY_FOR_DISTRIBUTION) and one in review cannot.
+var editableInfoStates = []string{"PREPARE_FOR_SUBMISSION", "DEVELOPER_REJECTED", "REJECTED", "READY_FOR_REVIEW"}
+
+func infoEditable(info *record) bool {
+	return info == nil || slices.Contains(editableInfoStates, info.str("state"))
+}
+
+// infoOf finds the app info a write touches (an app info, or a localization of one).
+func (s *Server) infoOf(typ string, rels map[string]linkage, r *record) *record {
+	switch typ {
+	case "appInfos":
+		return r
+	case "appInfoLocalizations":
+		if r != nil {
+			return s.st.get("appInfos", r.one("appInfo"))
+		}
+		if l, ok := rels["appInfo"]; ok && len(l.ids) > 0 {
+			return s.st.get("appInfos", l.ids[0].ID)
+		}
+	}
+	return nil
+}
+
+func infoLocked(info *record) *httpError {
+	return stateError(fmt.Sprintf("The app info is %s; only the app info being prepared with a new version can change.", info.str("state")))
+}
+
 // versionOf finds the App Store version a resource belongs to (a version localization, a
 // screenshot set, a screenshot), or nil.
 func (s *Server) versionOf(typ string, rels map[string]linkage) *record {
@@ -89,6 +117,9 @@ func (s *Server) siblings(typ, rel, parentID string) []*record {
 func (s *Server) beforeCreate(doc *resourceDoc) *httpError {
 	if v := s.versionOf(doc.Type, doc.Rels); v != nil && !versionEditable(v) {
 		return stateError(fmt.Sprintf("The App Store version %s is %s; its metadata can only change while it is being prepared. Create a new version.", v.str("versionString"), v.str("appVersionState")))
+	}
+	if info := s.infoOf(doc.Type, doc.Rels, nil); info != nil && !infoEditable(info) {
+		return infoLocked(info)
 	}
 	if locale, ok := doc.Attrs["locale"].(string); ok {
 		for name, l := range doc.Rels {
@@ -288,6 +319,9 @@ func (s *Server) beforeUpdate(r *record, doc *resourceDoc) *httpError {
 			return stateError(fmt.Sprintf("The asset is %s; it was already committed.", assetState(r)))
 		}
 	}
+	if info := s.infoOf(r.Type, nil, r); info != nil && !infoEditable(info) {
+		return infoLocked(info)
+	}
 	switch r.Type {
 	case "appStoreVersions", "appStoreVersionLocalizations":
 		v := r
@@ -358,6 +392,9 @@ func (s *Server) afterUpdate(req *apiRequest, r, old *record, doc *resourceDoc) 
 }
 
 func (s *Server) beforeDelete(r *record) *httpError {
+	if info := s.infoOf(r.Type, nil, r); info != nil && !infoEditable(info) {
+		return infoLocked(info)
+	}
 	if v := s.versionOf(r.Type, relsOf(r)); v != nil && !versionEditable(v) {
 		return stateError(fmt.Sprintf("The App Store version %s is %s; its metadata cannot be deleted now.", v.str("versionString"), v.str("appVersionState")))
 	}

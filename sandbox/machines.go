@@ -29,8 +29,49 @@ func (s *Server) setVersionState(v *record, state string) {
 	v.Attrs["appVersionState"] = state
 	v.Attrs["appStoreState"] = appStoreStateFor(state)
 	s.markDirty(v)
+	s.followVersion(v, state)
 	s.emit(v.one("app"), "APP_STORE_VERSION_APP_VERSION_STATE_UPDATED", "appStoreVersionAppVersionStateUpdated", v,
 		map[string]any{"oldValue": old, "newValue": state})
+}
+
+// infoStateFor is the app info state that goes with a version state in review and release.
+var infoStateFor = map[string]string{
+	"WAITING_FOR_REVIEW": "WAITING_FOR_REVIEW", "IN_REVIEW": "IN_REVIEW", "REJECTED": "REJECTED",
+	"DEVELOPER_REJECTED": "DEVELOPER_REJECTED", "PENDING_DEVELOPER_RELEASE": "PENDING_RELEASE",
+	"PENDING_APPLE_RELEASE": "PENDING_RELEASE", "READY_FOR_DISTRIBUTION": "READY_FOR_DISTRIBUTION",
+}
+
+// followVersion moves the app info being prepared along with its version: into review,
+// back, and live, where it replaces the previous live app info.
+func (s *Server) followVersion(v *record, state string) {
+	next, ok := infoStateFor[state]
+	if !ok {
+		return
+	}
+	var prepared, live *record
+	for _, info := range s.siblings("appInfos", "app", v.one("app")) {
+		switch info.str("state") {
+		case "READY_FOR_DISTRIBUTION":
+			live = info
+		case "REPLACED_WITH_NEW_INFO":
+		default:
+			prepared = info
+		}
+	}
+	if prepared == nil {
+		return
+	}
+	prepared.Attrs["state"] = next
+	prepared.Attrs["appStoreState"] = map[string]string{"PENDING_RELEASE": "PENDING_DEVELOPER_RELEASE", "READY_FOR_DISTRIBUTION": "READY_FOR_SALE"}[next]
+	if prepared.Attrs["appStoreState"] == "" {
+		prepared.Attrs["appStoreState"] = next
+	}
+	s.markDirty(prepared)
+	if next == "READY_FOR_DISTRIBUTION" && live != nil {
+		live.Attrs["state"] = "REPLACED_WITH_NEW_INFO"
+		live.Attrs["appStoreState"] = "REPLACED_WITH_NEW_VERSION"
+		s.markDirty(live)
+	}
 }
 
 func (s *Server) submissionVersions(sub *record) []*record {

@@ -324,3 +324,41 @@ func TestVersionBuildRules(t *testing.T) {
 		t.Fatalf("submit without build: %s", r.body)
 	}
 }
+
+func TestLiveAppInfoIsReadOnly(t *testing.T) {
+	t.Parallel()
+	s, c, clk := newClockedServer(t, Options{ReviewDelay: time.Hour})
+	appID, versionID, _ := editableLocalization(t, c)
+	infos := c.do("GET", "/v1/apps/"+appID+"/appInfos", nil).must(t, 200).list()
+	if len(infos) != 2 || attr(infos[0].(map[string]any), "state") != "PREPARE_FOR_SUBMISSION" || attr(infos[1].(map[string]any), "state") != "READY_FOR_DISTRIBUTION" {
+		t.Fatalf("app infos %v", infos)
+	}
+	prepared, live := id(infos[0].(map[string]any)), id(infos[1].(map[string]any))
+	liveLoc := findOne(t, c, "/v1/appInfos/"+live+"/appInfoLocalizations", "locale", "en-US")
+	c.do("PATCH", "/v1/appInfoLocalizations/"+id(liveLoc), resource("appInfoLocalizations", id(liveLoc), map[string]any{"subtitle": "x"}, nil)).must(t, 409)
+	c.do("POST", "/v1/appInfoLocalizations", resource("appInfoLocalizations", "", map[string]any{"locale": "pl", "name": "x"},
+		map[string]any{"appInfo": [2]string{"appInfos", live}})).must(t, 409)
+	c.do("DELETE", "/v1/appInfoLocalizations/"+id(liveLoc), nil).must(t, 409)
+	prepLoc := findOne(t, c, "/v1/appInfos/"+prepared+"/appInfoLocalizations", "locale", "en-US")
+	c.do("PATCH", "/v1/appInfoLocalizations/"+id(prepLoc), resource("appInfoLocalizations", id(prepLoc), map[string]any{"subtitle": "New subtitle"}, nil)).must(t, 200)
+
+	// Through review and release the prepared app info follows its version and goes live.
+	sub := c.do("POST", "/v1/reviewSubmissions", resource("reviewSubmissions", "", nil, map[string]any{"app": [2]string{"apps", appID}})).must(t, 201).data()
+	c.do("POST", "/v1/reviewSubmissionItems", resource("reviewSubmissionItems", "", nil, map[string]any{
+		"reviewSubmission": [2]string{"reviewSubmissions", id(sub)}, "appStoreVersion": [2]string{"appStoreVersions", versionID}})).must(t, 201)
+	c.do("PATCH", "/v1/reviewSubmissions/"+id(sub), resource("reviewSubmissions", id(sub), map[string]any{"submitted": true}, nil)).must(t, 200)
+	infoState := func(infoID string) any {
+		return attr(c.do("GET", "/v1/appInfos/"+infoID, nil).must(t, 200).data(), "state")
+	}
+	if st := infoState(prepared); st != "WAITING_FOR_REVIEW" {
+		t.Fatalf("prepared app info in review: %v", st)
+	}
+	c.do("PATCH", "/v1/appInfoLocalizations/"+id(prepLoc), resource("appInfoLocalizations", id(prepLoc), map[string]any{"subtitle": "y"}, nil)).must(t, 409)
+	step(s, clk, time.Hour)
+	step(s, clk, time.Hour)
+	c.do("POST", "/v1/appStoreVersionReleaseRequests", resource("appStoreVersionReleaseRequests", "", nil,
+		map[string]any{"appStoreVersion": [2]string{"appStoreVersions", versionID}})).must(t, 201)
+	if a, b := infoState(prepared), infoState(live); a != "READY_FOR_DISTRIBUTION" || b != "REPLACED_WITH_NEW_INFO" {
+		t.Fatalf("after release: prepared %v, old live %v", a, b)
+	}
+}

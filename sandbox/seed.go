@@ -126,9 +126,11 @@ func (sd seeder) seedApp(n int, a demoApp) {
 			live = true
 		}
 	}
+	// A live app has two app infos: the one being prepared (listed first) and the live one,
+	// which cannot change.
 	infoStates := []string{"PREPARE_FOR_SUBMISSION"}
 	if live {
-		infoStates = []string{"READY_FOR_DISTRIBUTION", "PREPARE_FOR_SUBMISSION"}
+		infoStates = []string{"PREPARE_FOR_SUBMISSION", "READY_FOR_DISTRIBUTION"}
 	}
 	for _, st := range infoStates {
 		info := sd.add("appInfos", map[string]any{"state": st, "appStoreState": appStoreStateFor(st), "appStoreAgeRating": "FOUR_PLUS"}, "app", app)
