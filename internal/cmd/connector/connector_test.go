@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ascend-tools/ascend/internal/cli"
 	"github.com/ascend-tools/ascend/internal/cmd/root"
@@ -203,5 +205,63 @@ func TestServeUsageErrors(t *testing.T) {
 		if r := runCLI(t, false, env, tc.args...); r.code != tc.code {
 			t.Errorf("%s: exit %d, want %d (%v)", tc.name, r.code, tc.code, r.err)
 		}
+	}
+}
+
+// TestServeSandbox runs `ascend --sandbox serve` as a user would for a demo: the embedded
+// sandbox is the upstream and a key made with `connector keys create` reads its demo apps.
+func TestServeSandbox(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	env := map[string]string{"ASCEND_CONFIG_DIR": dir, "ASCEND_CACHE_DIR": t.TempDir(), "ASCEND_GATEWAY_DB": filepath.Join(dir, "gw.sqlite")}
+	key := strings.TrimSpace(runCLI(t, false, env, "connector", "keys", "create", "--name", "demo").want(t, 0).stdout)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		ios, _, _, _ := cli.TestIO()
+		f := cli.NewFactory(ios, func(k string) string { return env[k] })
+		done <- root.Run(ctx, f, []string{"--sandbox", "serve", "--addr", addr, "--log-level", "error"})
+	}()
+	base := "http://" + addr
+	up := false
+	for range 3000 {
+		if resp, err := http.Get(base + "/healthz"); err == nil {
+			resp.Body.Close()
+			up = true
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve stopped: %v", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if !up {
+		t.Fatal("the gateway did not come up")
+	}
+	req, _ := http.NewRequestWithContext(t.Context(), "GET", base+"/connector/v1/apps", nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list struct {
+		Value []map[string]any `json:"value"`
+	}
+	json.NewDecoder(resp.Body).Decode(&list)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || len(list.Value) == 0 {
+		t.Errorf("demo apps through the gateway: %d, %d apps", resp.StatusCode, len(list.Value))
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("serve returned %v after the stop", err)
 	}
 }
