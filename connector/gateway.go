@@ -41,12 +41,10 @@ type Gateway struct {
 // request, and the rate budget of the profile's key.
 type profileRuntime struct {
 	Profile
-	base     *url.URL
-	baseStr  string
-	client   *http.Client
-	budget   *asc.RateBudget
-	tokens   *auth.CachedTokenSource
-	upstream string
+	base    *url.URL
+	baseStr string // base without a trailing slash, for building URLs and rewriting links
+	client  *http.Client
+	budget  *asc.RateBudget
 }
 
 // New builds a gateway over a validated configuration and starts its delivery worker; Close
@@ -102,8 +100,7 @@ func New(cfg Config) (*Gateway, error) {
 			byKey[sk] = s
 		}
 		g.profiles[p.Name] = &profileRuntime{
-			Profile: p, base: u, baseStr: up, upstream: u.Host,
-			budget: s.budget, tokens: s.tokens,
+			Profile: p, base: u, baseStr: up, budget: s.budget,
 			client: &http.Client{
 				Transport: &auth.Transport{Source: s.tokens, Base: base},
 				// Never follow redirects: a redirect could lead away from the configured
