@@ -378,7 +378,14 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 	}
 	idempotent := isIdempotent(method)
 	policy := c.retry
-	var resp *Response
+	var resp *Response // the last answer received, returned with any error
+	var lastErr error  // why the previous attempt failed, kept when a retry cannot go ahead
+	gaveUp := func(err error) error {
+		if lastErr == nil {
+			return fmt.Errorf("%s %s: %w", method, u.Path, err)
+		}
+		return fmt.Errorf("%w (gave up retrying: %w)", lastErr, err)
+	}
 	for attempt := 1; ; attempt++ {
 		canRetry := idempotent && attempt < policy.MaxAttempts
 		if c.budget != nil {
@@ -388,7 +395,7 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 				return nil, resp, nil, heldError(method, u, held)
 			}
 			if err := c.budget.Wait(ctx); err != nil {
-				return nil, resp, nil, fmt.Errorf("%s %s: waiting for the rate budget: %w", method, u.Path, err)
+				return nil, resp, nil, gaveUp(fmt.Errorf("waiting for the rate budget: %w", err))
 			}
 		}
 		req, err := c.newRequest(ctx, method, u, payload)
@@ -398,15 +405,17 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 		httpResp, err := c.http.Do(req)
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
-				return nil, resp, nil, fmt.Errorf("%s %s: %w", method, u.Path, ctxErr)
+				return nil, resp, nil, gaveUp(ctxErr)
 			}
+			netErr := fmt.Errorf("%s %s: %w", method, u.Path, unwrapURLError(err))
 			if canRetry && isRetryableNetError(err) {
+				lastErr = netErr
 				if err := c.sleep(ctx, c.backoff(policy, attempt)); err != nil {
-					return nil, resp, nil, fmt.Errorf("%s %s: %w", method, u.Path, err)
+					return nil, resp, nil, gaveUp(err)
 				}
 				continue
 			}
-			return nil, resp, nil, fmt.Errorf("%s %s: %w", method, u.Path, unwrapURLError(err))
+			return nil, resp, nil, netErr
 		}
 		rl, _ := ParseRateLimit(httpResp.Header.Get("X-Rate-Limit"))
 		resp = &Response{Response: httpResp, Rate: rl}
@@ -427,15 +436,17 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 			}
 			c.putBuffer(buf)
 			if ctxErr := ctx.Err(); ctxErr != nil {
-				return nil, resp, nil, fmt.Errorf("%s %s: read response: %w", method, u.Path, ctxErr)
+				return nil, resp, nil, gaveUp(ctxErr)
 			}
+			readErr := fmt.Errorf("%s %s: read response: %w", method, u.Path, err)
 			if canRetry && isRetryableNetError(err) {
+				lastErr = readErr
 				if err := c.sleep(ctx, c.backoff(policy, attempt)); err != nil {
-					return nil, resp, nil, fmt.Errorf("%s %s: %w", method, u.Path, err)
+					return nil, resp, nil, gaveUp(err)
 				}
 				continue
 			}
-			return nil, resp, nil, fmt.Errorf("%s %s: read response: %w", method, u.Path, err)
+			return nil, resp, nil, readErr
 		}
 		errBody, _ := io.ReadAll(io.LimitReader(httpResp.Body, maxErrorBody))
 		httpResp.Body.Close()
@@ -453,8 +464,9 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 			}
 			delay = retryAfter
 		}
+		lastErr = apiErr
 		if err := c.sleep(ctx, delay); err != nil {
-			return nil, resp, nil, fmt.Errorf("%w (gave up waiting to retry: %w)", apiErr, err)
+			return nil, resp, nil, gaveUp(err)
 		}
 	}
 }

@@ -273,3 +273,23 @@ func TestRedirectsStayOnTheAPIHost(t *testing.T) {
 		t.Errorf("same-host redirect: %v, %+v", err, doc.Data)
 	}
 }
+
+// TestGivingUpKeepsTheCause: when the caller's context ends while a retry waits, the error
+// still says what went wrong before.
+func TestGivingUpKeepsTheCause(t *testing.T) {
+	t.Parallel()
+	srv := newTestServer(t)
+	srv.mux.HandleFunc("/v1/reset", func(w http.ResponseWriter, r *http.Request) { hijackAndClose(t, w, "") })
+	hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	c, sl := newTestClient(t, srv, WithHTTPClient(hc))
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	sl.hook = func(int) { cancel() }
+	_, err := c.Do(ctx, http.MethodGet, "/v1/reset", nil, nil, nil)
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "gave up retrying") || !strings.Contains(err.Error(), "EOF") {
+		t.Errorf("error = %v, want the connection failure and the cancellation", err)
+	}
+	if c.RateBudget() != nil {
+		t.Errorf("a client without WithRateBudget reports a budget")
+	}
+}
