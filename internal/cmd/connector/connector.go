@@ -10,6 +10,7 @@ import (
 	"github.com/ascend-tools/ascend/internal/cmd/connector/audit"
 	"github.com/ascend-tools/ascend/internal/cmd/connector/export"
 	"github.com/ascend-tools/ascend/internal/cmd/connector/keys"
+	"github.com/ascend-tools/ascend/internal/cmd/connector/subscriptions"
 	"github.com/ascend-tools/ascend/internal/cmd/connector/webhooks"
 )
 
@@ -17,7 +18,7 @@ import (
 func NewCmd(f *cli.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "connector <command>",
-		Short: "Manage the connector gateway: client keys, audit, webhooks, export",
+		Short: "Manage the connector gateway: client keys, audit, webhooks, subscriptions, export",
 		Long: `Manage what 'ascend serve' serves: client keys for flows and tools, the audit log of
 writes, webhooks at Apple that feed the gateway's triggers, and the Power Platform connector
 definition. Every subcommand takes --db (a SQLite file or a postgres:// URL) like
@@ -27,6 +28,6 @@ definition. Every subcommand takes --db (a SQLite file or a postgres:// URL) lik
   ascend connector export --host asc-gw.example.com --out ./connector`,
 		Args: cli.NoArgs,
 	}
-	cmd.AddCommand(keys.NewCmd(f), audit.NewCmd(f), webhooks.NewCmd(f), export.NewCmd(f))
+	cmd.AddCommand(keys.NewCmd(f), audit.NewCmd(f), webhooks.NewCmd(f), subscriptions.NewCmd(f), export.NewCmd(f))
 	return cmd
 }

@@ -87,7 +87,7 @@ func TestGatewayLifecycle(t *testing.T) {
 	if !strings.HasPrefix(key, "asck_") || strings.Contains(key, "\n") || r.stderr != "" {
 		t.Fatalf("key not printed alone on stdout: %q (stderr %q)", r.stdout, r.stderr)
 	}
-	runCLI(t, false, env, "connector", "keys", "create", "--name", "reader").want(t, 0)
+	readKey := strings.TrimSpace(runCLI(t, false, env, "connector", "keys", "create", "--name", "reader").want(t, 0).stdout)
 	r = runCLI(t, false, env, "connector", "keys", "create", "--name", "flow").want(t, 1)
 	if !strings.Contains(r.err.Error(), "already exists") {
 		t.Errorf("duplicate name: %v", r.err)
@@ -172,6 +172,20 @@ func TestGatewayLifecycle(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
+
+	// A subscription made through the gateway shows up for the operator without its secret
+	// query, and can be removed.
+	subBody := `{"callbackUrl": "http://127.0.0.1:9/flow?sig=topsecret"}`
+	if code := get(t, "POST", base+"/connector/subscriptions", readKey, subBody); code != 201 {
+		t.Fatalf("subscribe: %d", code)
+	}
+	r = runCLI(t, false, env, "connector", "subscriptions", "list", "--json").want(t, 0)
+	var subs []map[string]any
+	if json.Unmarshal([]byte(r.stdout), &subs); len(subs) != 1 || strings.Contains(r.stdout, "topsecret") {
+		t.Fatalf("subscriptions list: %s", r.stdout)
+	}
+	runCLI(t, false, env, "connector", "subscriptions", "remove", subs[0]["id"].(string)).want(t, 0)
+	runCLI(t, false, env, "connector", "subscriptions", "remove", subs[0]["id"].(string)).want(t, 1)
 
 	runCLI(t, false, env, "connector", "webhooks", "remove", hookID).want(t, 0)
 	r = runCLI(t, false, env, "connector", "webhooks", "list", "--json").want(t, 0)
