@@ -22,6 +22,9 @@ func duplicate(detail, pointer string) *httpError {
 // editableVersionStates are the App Store version states whose metadata can change.
 var editableVersionStates = []string{"PREPARE_FOR_SUBMISSION", "DEVELOPER_REJECTED", "REJECTED", "METADATA_REJECTED", "INVALID_BINARY", "READY_FOR_REVIEW"}
 
+// settledVersionStates are the states of versions that no longer block a new version.
+var settledVersionStates = []string{"READY_FOR_DISTRIBUTION", "REPLACED_WITH_NEW_VERSION", "REMOVED_FROM_SALE", "DEVELOPER_REMOVED_FROM_SALE", "ACCEPTED"}
+
 func versionEditable(v *record) bool {
 	return v == nil || slices.Contains(editableVersionStates, v.str("appVersionState"))
 }
@@ -164,8 +167,8 @@ func (s *Server) beforeCreate(doc *resourceDoc) *httpError {
 			if r.str("platform") == platform && r.str("versionString") == vs {
 				return duplicate(fmt.Sprintf("Version %s already exists for %s.", vs, platform), "/data/attributes/versionString")
 			}
-			if r.str("platform") == platform && versionEditable(r) && r.str("appVersionState") != "READY_FOR_REVIEW" {
-				return stateError(fmt.Sprintf("You cannot create a new version of the app while version %s (%s) is in progress.", r.str("versionString"), r.str("appVersionState")))
+			if r.str("platform") == platform && !slices.Contains(settledVersionStates, r.str("appVersionState")) {
+				return stateError(fmt.Sprintf("You cannot create a new version of the app while version %s is %s.", r.str("versionString"), r.str("appVersionState")))
 			}
 		}
 	case "reviewSubmissions":
@@ -251,6 +254,7 @@ func (s *Server) afterCreate(req *apiRequest, r *record) *httpError {
 		setDefault("releaseType", "AFTER_APPROVAL")
 		setDefault("reviewType", "APP_STORE")
 		setDefault("downloadable", true)
+		s.carryOver(r)
 	case "reviewSubmissions":
 		setDefault("platform", "IOS")
 		r.Attrs["state"] = "READY_FOR_REVIEW"
@@ -308,6 +312,81 @@ func (s *Server) afterCreate(req *apiRequest, r *record) *httpError {
 		r.Attrs["lastModifiedDate"] = now
 	}
 	return nil
+}
+
+// carryOver does what App Store Connect does for a new version: it copies the metadata,
+// screenshot sets and screenshots of the previous version of the platform (what's new is
+// left empty), or starts with the app's primary locale; and it opens an app info to prepare
+// when the app has only its live one.
+func (s *Server) carryOver(v *record) {
+	app := s.st.get("apps", v.one("app"))
+	if app == nil {
+		return
+	}
+	var prev *record
+	for _, o := range s.siblings("appStoreVersions", "app", app.ID) {
+		if o != v && o.str("platform") == v.str("platform") && (prev == nil || o.Seq > prev.Seq) {
+			prev = o
+		}
+	}
+	copyAttrs := func(r *record, skip ...string) map[string]any {
+		out := map[string]any{}
+		for k, val := range r.Attrs {
+			if !slices.Contains(skip, k) {
+				out[k] = cloneValue(val)
+			}
+		}
+		return out
+	}
+	if prev == nil {
+		loc := s.st.insert("appStoreVersionLocalizations", "", map[string]any{"locale": app.str("primaryLocale")})
+		s.st.link(loc, "appStoreVersion", v)
+		s.markDirty(loc)
+	} else {
+		for _, old := range s.st.related(prev, "appStoreVersionLocalizations") {
+			loc := s.st.insert("appStoreVersionLocalizations", "", copyAttrs(old, "whatsNew"))
+			s.st.link(loc, "appStoreVersion", v)
+			s.markDirty(loc)
+			for _, oldSet := range s.st.related(old, "appScreenshotSets") {
+				set := s.st.insert("appScreenshotSets", "", copyAttrs(oldSet))
+				s.st.link(set, "appStoreVersionLocalization", loc)
+				s.markDirty(set)
+				for _, shot := range s.st.related(oldSet, "appScreenshots") {
+					if assetState(shot) != "COMPLETE" {
+						continue
+					}
+					c := s.st.insert("appScreenshots", "", copyAttrs(shot))
+					s.st.link(c, "appScreenshotSet", set)
+					s.markDirty(c)
+				}
+			}
+		}
+	}
+	var prepared, live *record
+	for _, info := range s.siblings("appInfos", "app", app.ID) {
+		switch {
+		case infoEditable(info):
+			prepared = info
+		case info.str("state") == "READY_FOR_DISTRIBUTION":
+			live = info
+		}
+	}
+	if prepared == nil && live != nil {
+		info := s.st.insert("appInfos", "", copyAttrs(live))
+		info.Attrs["state"], info.Attrs["appStoreState"] = "PREPARE_FOR_SUBMISSION", "PREPARE_FOR_SUBMISSION"
+		s.st.link(info, "app", app)
+		for name, ids := range live.Rels {
+			if name != "app" && name != "appInfoLocalizations" && !s.mdl.toMany("appInfos", name) && len(ids) == 1 {
+				info.Rels[name] = []string{ids[0]} // categories and age rating carry over
+			}
+		}
+		for _, old := range s.st.related(live, "appInfoLocalizations") {
+			loc := s.st.insert("appInfoLocalizations", "", copyAttrs(old))
+			s.st.link(loc, "appInfo", info)
+			s.markDirty(loc)
+		}
+		s.markDirty(info)
+	}
 }
 
 func stringOf(v any) string { s, _ := v.(string); return s }

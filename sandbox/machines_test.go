@@ -362,3 +362,34 @@ func TestLiveAppInfoIsReadOnly(t *testing.T) {
 		t.Fatalf("after release: prepared %v, old live %v", a, b)
 	}
 }
+
+func TestNewVersionCarriesOverMetadata(t *testing.T) {
+	t.Parallel()
+	_, c := newTestServer(t, Options{})
+	appID, versionID, _ := editableLocalization(t, c)
+	newVersion := resource("appStoreVersions", "", map[string]any{"platform": "IOS", "versionString": "2.5.0"}, map[string]any{"app": [2]string{"apps", appID}})
+	// While 2.4.0 is being prepared there is no room for another version.
+	if r := c.do("POST", "/v1/appStoreVersions", newVersion).must(t, 409); r.errorCode() != "STATE_ERROR.ENTITY_STATE_INVALID" {
+		t.Fatalf("second version: %s", r.body)
+	}
+	c.do("DELETE", "/v1/appStoreVersions/"+versionID, nil).must(t, 204)
+	c.do("GET", "/v1/appStoreVersions/"+versionID+"/appStoreVersionLocalizations", nil).must(t, 404)
+	v := c.do("POST", "/v1/appStoreVersions", newVersion).must(t, 201).data()
+	if attr(v, "appVersionState") != "PREPARE_FOR_SUBMISSION" || attr(v, "releaseType") != "AFTER_APPROVAL" {
+		t.Fatalf("new version %v", v["attributes"])
+	}
+	c.do("POST", "/v1/appStoreVersions", resource("appStoreVersions", "", map[string]any{"platform": "IOS", "versionString": "2.3.0"},
+		map[string]any{"app": [2]string{"apps", appID}})).must(t, 409)
+	locs := c.do("GET", "/v1/appStoreVersions/"+id(v)+"/appStoreVersionLocalizations?limit=50", nil).must(t, 200).list()
+	if len(locs) != 12 {
+		t.Fatalf("%d localizations carried over, want 12", len(locs))
+	}
+	en := findOne(t, c, "/v1/appStoreVersions/"+id(v)+"/appStoreVersionLocalizations?limit=50", "locale", "en-US")
+	if attr(en, "description") == nil || attr(en, "whatsNew") != nil {
+		t.Fatalf("carried-over localization %v", en["attributes"])
+	}
+	sets := c.do("GET", "/v1/appStoreVersionLocalizations/"+id(en)+"/appScreenshotSets?include=appScreenshots", nil).must(t, 200)
+	if len(sets.list()) != 2 || len(sets.doc["included"].([]any)) != 5 {
+		t.Fatalf("carried-over screenshots: %d sets, %d screenshots", len(sets.list()), len(sets.doc["included"].([]any)))
+	}
+}
