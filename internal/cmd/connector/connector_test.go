@@ -3,6 +3,7 @@ package connector_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/ascend-tools/ascend/store/storetest"
 	"io"
 	"net"
 	"net/http"
@@ -278,4 +279,25 @@ func TestServeSandbox(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("serve returned %v after the stop", err)
 	}
+}
+
+// TestCommandsOnPostgres: --db takes a postgres:// URL and the commands work the same.
+func TestCommandsOnPostgres(t *testing.T) {
+	t.Parallel()
+	dsn := storetest.DSN(t, "postgres")
+	env := map[string]string{"ASCEND_CONFIG_DIR": t.TempDir(), "ASCEND_CACHE_DIR": t.TempDir()}
+	key := runCLI(t, false, env, "connector", "keys", "create", "--db", dsn, "--name", "pg-flow", "--access", "write").want(t, 0).stdout
+	if !strings.HasPrefix(key, "asck_") {
+		t.Fatalf("key: %q", key)
+	}
+	r := runCLI(t, false, env, "connector", "keys", "list", "--db", dsn).want(t, 0)
+	if !strings.Contains(r.stdout, "pg-flow\tdefault\twrite\tactive") {
+		t.Errorf("keys list: %q", r.stdout)
+	}
+	runCLI(t, false, env, "connector", "keys", "revoke", "--db", dsn, "pg-flow").want(t, 0)
+	r = runCLI(t, false, env, "connector", "keys", "list", "--db", dsn, "--json").want(t, 0)
+	if !strings.Contains(r.stdout, `"revoked"`) {
+		t.Errorf("after revoke: %s", r.stdout)
+	}
+	runCLI(t, false, env, "connector", "audit", "--db", dsn).want(t, 0)
 }
