@@ -3,7 +3,6 @@ package connector_test
 import (
 	"context"
 	"encoding/json"
-	"github.com/ascend-tools/ascend/store/storetest"
 	"io"
 	"net"
 	"net/http"
@@ -17,6 +16,7 @@ import (
 	"github.com/ascend-tools/ascend/internal/cmd/root"
 	servecmd "github.com/ascend-tools/ascend/internal/cmd/serve"
 	"github.com/ascend-tools/ascend/sandbox"
+	"github.com/ascend-tools/ascend/store/storetest"
 )
 
 type result struct {
