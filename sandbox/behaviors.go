@@ -307,6 +307,12 @@ func (s *Server) afterCreate(req *apiRequest, r *record) *httpError {
 			}
 			s.goLive(v)
 		}
+	case "appStoreVersionPhasedReleases":
+		setDefault("phasedReleaseState", "INACTIVE")
+		r.Attrs["totalPauseDuration"] = 0
+		if v := s.st.get("appStoreVersions", r.one("appStoreVersion")); v != nil && v.str("appVersionState") == "READY_FOR_DISTRIBUTION" {
+			s.startPhasedRelease(r)
+		}
 	case "customerReviewResponses":
 		r.Attrs["state"] = "PUBLISHED"
 		r.Attrs["lastModifiedDate"] = now
@@ -552,6 +558,8 @@ func (s *Server) fire(r *record, action string) {
 		s.reviewCancel(r)
 	case "build.valid":
 		s.buildValid(r)
+	case "phased.day":
+		s.phasedReleaseDay(r)
 	case "beta.start":
 		s.betaReviewStep(r, "IN_REVIEW", "IN_BETA_REVIEW", "beta.finish")
 	case "beta.finish":

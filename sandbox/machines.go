@@ -163,6 +163,46 @@ func (s *Server) goLive(v *record) {
 		}
 	}
 	s.setVersionState(v, "READY_FOR_DISTRIBUTION")
+	if pr := s.st.get("appStoreVersionPhasedReleases", v.one("appStoreVersionPhasedRelease")); pr != nil && pr.str("phasedReleaseState") == "INACTIVE" {
+		s.startPhasedRelease(pr)
+	}
+}
+
+// A phased release reaches more users each day over seven days, then completes; a paused
+// one waits (its pause counting in totalPauseDuration) until it is active again.
+func (s *Server) startPhasedRelease(pr *record) {
+	pr.Attrs["phasedReleaseState"] = "ACTIVE"
+	pr.Attrs["startDate"] = s.stateNow().UTC().Format(time.RFC3339)
+	pr.Attrs["currentDayNumber"] = 1
+	s.markDirty(pr)
+	s.schedule(24*time.Hour, pr, "phased.day")
+}
+
+func (s *Server) phasedReleaseDay(pr *record) {
+	switch pr.str("phasedReleaseState") {
+	case "ACTIVE":
+		day := hiddenOrAttrInt(pr, "currentDayNumber") + 1
+		if day > 7 {
+			pr.Attrs["phasedReleaseState"] = "COMPLETE"
+			return
+		}
+		pr.Attrs["currentDayNumber"] = day
+	case "PAUSED":
+		pr.Attrs["totalPauseDuration"] = hiddenOrAttrInt(pr, "totalPauseDuration") + 1
+	default:
+		return
+	}
+	s.schedule(24*time.Hour, pr, "phased.day")
+}
+
+func hiddenOrAttrInt(r *record, key string) int {
+	switch v := r.Attrs[key].(type) {
+	case int:
+		return v
+	case float64:
+		return int(v)
+	}
+	return 0
 }
 
 // setExternalBuildState moves a build's external TestFlight state and tells the webhooks.

@@ -393,3 +393,40 @@ func TestNewVersionCarriesOverMetadata(t *testing.T) {
 		t.Fatalf("carried-over screenshots: %d sets, %d screenshots", len(sets.list()), len(sets.doc["included"].([]any)))
 	}
 }
+
+func TestPhasedRelease(t *testing.T) {
+	t.Parallel()
+	s, c, clk := newClockedServer(t, Options{ReviewDelay: time.Minute})
+	appID, versionID, _ := editableLocalization(t, c)
+	pr := c.do("POST", "/v1/appStoreVersionPhasedReleases", resource("appStoreVersionPhasedReleases", "", nil,
+		map[string]any{"appStoreVersion": [2]string{"appStoreVersions", versionID}})).must(t, 201).data()
+	if attr(pr, "phasedReleaseState") != "INACTIVE" {
+		t.Fatalf("new phased release %v", pr["attributes"])
+	}
+	c.do("PATCH", "/v1/appStoreVersions/"+versionID, resource("appStoreVersions", versionID, map[string]any{"releaseType": "AFTER_APPROVAL"}, nil)).must(t, 200)
+	sub := c.do("POST", "/v1/reviewSubmissions", resource("reviewSubmissions", "", nil, map[string]any{"app": [2]string{"apps", appID}})).must(t, 201).data()
+	c.do("POST", "/v1/reviewSubmissionItems", resource("reviewSubmissionItems", "", nil, map[string]any{
+		"reviewSubmission": [2]string{"reviewSubmissions", id(sub)}, "appStoreVersion": [2]string{"appStoreVersions", versionID}})).must(t, 201)
+	c.do("PATCH", "/v1/reviewSubmissions/"+id(sub), resource("reviewSubmissions", id(sub), map[string]any{"submitted": true}, nil)).must(t, 200)
+	step(s, clk, time.Minute)
+	step(s, clk, time.Minute)
+	phase := func() map[string]any {
+		return c.do("GET", "/v1/appStoreVersions/"+versionID+"/appStoreVersionPhasedRelease", nil).must(t, 200).data()
+	}
+	if p := phase(); attr(p, "phasedReleaseState") != "ACTIVE" || attr(p, "currentDayNumber") != 1.0 {
+		t.Fatalf("phased release after approval: %v", p["attributes"])
+	}
+	step(s, clk, 24*time.Hour)
+	c.do("PATCH", "/v1/appStoreVersionPhasedReleases/"+id(pr), resource("appStoreVersionPhasedReleases", id(pr), map[string]any{"phasedReleaseState": "PAUSED"}, nil)).must(t, 200)
+	step(s, clk, 24*time.Hour)
+	if p := phase(); attr(p, "currentDayNumber") != 2.0 || attr(p, "totalPauseDuration") != 1.0 {
+		t.Fatalf("paused phased release: %v", p["attributes"])
+	}
+	c.do("PATCH", "/v1/appStoreVersionPhasedReleases/"+id(pr), resource("appStoreVersionPhasedReleases", id(pr), map[string]any{"phasedReleaseState": "ACTIVE"}, nil)).must(t, 200)
+	for range 6 {
+		step(s, clk, 24*time.Hour)
+	}
+	if p := phase(); attr(p, "phasedReleaseState") != "COMPLETE" {
+		t.Fatalf("phased release after a week: %v", p["attributes"])
+	}
+}
