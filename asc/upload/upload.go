@@ -287,9 +287,6 @@ type bodyData struct {
 	Relationships map[string]asc.Relationship `json:"relationships,omitempty"`
 }
 
-// maxReserveAttempts bounds reserve attempts when read-backs keep finding nothing.
-const maxReserveAttempts = 3
-
 // Reserve creates the asset. A failure that may have taken effect (broken connection, 5xx,
 // 409, 429) is followed by req.Find before trying again, so at most one reservation exists.
 func (u *Uploader) Reserve(ctx context.Context, req Request) (*Asset, error) {
@@ -302,13 +299,14 @@ func (u *Uploader) Reserve(ctx context.Context, req Request) (*Asset, error) {
 		if err == nil {
 			return FromResource(doc.Data)
 		}
-		if !mayHaveTakenEffect(err) || attempt >= maxReserveAttempts || ctx.Err() != nil {
+		kind := ClassifyCreate(err)
+		if kind == CreateFinal || attempt >= MaxCreateAttempts || ctx.Err() != nil {
 			return nil, fmt.Errorf("reserve upload of %s: %w", req.File.Name, err)
 		}
-		if err := u.sleep(ctx, retryDelay(err, attempt)); err != nil {
+		if err := u.sleep(ctx, RetryDelay(err, attempt)); err != nil {
 			return nil, err
 		}
-		if req.Find != nil {
+		if kind == CreateReconcile && req.Find != nil {
 			found, ferr := req.Find(ctx)
 			if ferr != nil {
 				return nil, fmt.Errorf("reserve upload of %s: %w; reading back failed too: %v", req.File.Name, err, ferr)
@@ -320,7 +318,41 @@ func (u *Uploader) Reserve(ctx context.Context, req Request) (*Asset, error) {
 	}
 }
 
-func retryDelay(err error, attempt int) time.Duration {
+// CreateFailure says what a failed POST (a create) means for the next step.
+type CreateFailure int
+
+const (
+	// CreateFinal: the create was refused for good (400, 403, 404, 422...) or cancelled.
+	CreateFinal CreateFailure = iota
+	// CreateRetry: refused before taking effect (429): send it again after RetryDelay.
+	CreateRetry
+	// CreateReconcile: it may have taken effect (broken connection, 5xx, 409): read back before
+	// sending it again.
+	CreateReconcile
+)
+
+// ClassifyCreate classifies the error of a failed POST.
+func ClassifyCreate(err error) CreateFailure {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return CreateFinal
+	}
+	var rl *asc.RateLimitError
+	if errors.As(err, &rl) {
+		return CreateRetry
+	}
+	var er *asc.ErrorResponse
+	if errors.As(err, &er) {
+		if er.StatusCode >= 500 || er.StatusCode == http.StatusConflict {
+			return CreateReconcile
+		}
+		return CreateFinal
+	}
+	return CreateReconcile
+}
+
+// RetryDelay is the wait before the next attempt of a failed create: the server's
+// Retry-After for a 429, else a delay growing with the attempt.
+func RetryDelay(err error, attempt int) time.Duration {
 	var rl *asc.RateLimitError
 	if errors.As(err, &rl) && rl.RetryAfter > 0 && rl.RetryAfter < time.Minute {
 		return rl.RetryAfter
@@ -328,17 +360,9 @@ func retryDelay(err error, attempt int) time.Duration {
 	return time.Duration(attempt) * 300 * time.Millisecond
 }
 
-func mayHaveTakenEffect(err error) bool {
-	var rl *asc.RateLimitError
-	if errors.As(err, &rl) {
-		return true
-	}
-	var er *asc.ErrorResponse
-	if errors.As(err, &er) {
-		return er.StatusCode >= 500 || er.StatusCode == http.StatusConflict
-	}
-	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
-}
+// MaxCreateAttempts bounds the attempts of one create: those after a read-back found nothing
+// and those refused with 429 alike.
+const MaxCreateAttempts = 6
 
 // SendParts sends every upload operation of the asset in parallel, bounded by the Uploader's
 // part concurrency. Parts carry their requestHeaders and never the API token.

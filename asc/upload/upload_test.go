@@ -427,3 +427,28 @@ func TestNextWaitGrowsToMax(t *testing.T) {
 		}
 	}
 }
+
+func TestClassifyCreate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		err  error
+		want CreateFailure
+	}{
+		{"429 took no effect", &asc.RateLimitError{ErrorResponse: asc.ErrorResponse{StatusCode: 429}}, CreateRetry},
+		{"500 may have", &asc.ErrorResponse{StatusCode: 500}, CreateReconcile},
+		{"409 may be a duplicate", &asc.ErrorResponse{StatusCode: 409}, CreateReconcile},
+		{"broken connection may have", fmt.Errorf("POST /v1/appScreenshots: %w", io.ErrUnexpectedEOF), CreateReconcile},
+		{"422 is final", &asc.ErrorResponse{StatusCode: 422}, CreateFinal},
+		{"403 is final", &asc.ErrorResponse{StatusCode: 403}, CreateFinal},
+		{"cancelled is final", fmt.Errorf("x: %w", context.Canceled), CreateFinal},
+	}
+	for _, tt := range tests {
+		if got := ClassifyCreate(tt.err); got != tt.want {
+			t.Errorf("%s: ClassifyCreate = %d, want %d", tt.name, got, tt.want)
+		}
+	}
+	if d := RetryDelay(&asc.RateLimitError{RetryAfter: 2 * time.Second}, 1); d != 2*time.Second {
+		t.Errorf("RetryDelay honours Retry-After: got %v", d)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ascend-tools/ascend/asc"
+	"github.com/ascend-tools/ascend/asc/upload"
 )
 
 // ApplyOptions tune a push.
@@ -26,9 +27,6 @@ type Result struct {
 	Writes   int // successful writes
 	Requests int // every request sent, reads for reconciliation included
 }
-
-// maxCreateAttempts bounds how often a create is tried after reading back found nothing.
-const maxCreateAttempts = 3
 
 // Apply sends the plan's writes, several at a time. A failed create is never simply sent
 // again: the resource is read back first and updated if the failed attempt did create it.
@@ -94,15 +92,19 @@ func applyWrite(ctx context.Context, c *asc.Client, w *Op) (int, error) {
 	for attempt := 1; ; attempt++ {
 		var created asc.Document[asc.Resource]
 		reqs++
-		resp, err := c.Do(ctx, http.MethodPost, w.Path, nil, b, &created)
+		_, err := c.Do(ctx, http.MethodPost, w.Path, nil, b, &created)
 		if err == nil {
 			w.ID = created.Data.ID
 			return reqs, nil
 		}
-		if !mayHaveTakenEffect(err) || attempt >= maxCreateAttempts || ctx.Err() != nil {
+		kind := upload.ClassifyCreate(err)
+		if kind == upload.CreateFinal || attempt >= upload.MaxCreateAttempts || ctx.Err() != nil {
 			return reqs, err
 		}
-		waitAfter(ctx, resp, err, attempt)
+		sleep(ctx, upload.RetryDelay(err, attempt))
+		if kind == upload.CreateRetry {
+			continue // a 429 took no effect
+		}
 		// Read back before creating again: the failed attempt may have created it.
 		id, n, ferr := findCreated(ctx, c, w)
 		reqs += n
@@ -126,27 +128,7 @@ func applyWrite(ctx context.Context, c *asc.Client, w *Op) (int, error) {
 	}
 }
 
-// mayHaveTakenEffect says whether a failed POST may have created the resource (or was refused
-// before doing anything but can be sent again): broken connections, 5xx, 409 and 429.
-func mayHaveTakenEffect(err error) bool {
-	var rl *asc.RateLimitError
-	if errors.As(err, &rl) {
-		return true
-	}
-	var er *asc.ErrorResponse
-	if errors.As(err, &er) {
-		return er.StatusCode >= 500 || er.StatusCode == http.StatusConflict
-	}
-	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
-}
-
-func waitAfter(ctx context.Context, resp *asc.Response, err error, attempt int) {
-	d := time.Duration(attempt) * 500 * time.Millisecond
-	var rl *asc.RateLimitError
-	if errors.As(err, &rl) && rl.RetryAfter > 0 && rl.RetryAfter < time.Minute {
-		d = rl.RetryAfter
-	}
-	_ = resp
+func sleep(ctx context.Context, d time.Duration) {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -842,11 +842,15 @@ func (s *syncer) createSet(ctx context.Context, sp *SetPlan) (string, error) {
 		if err == nil {
 			return doc.Data.ID, nil
 		}
-		if !retryableCreate(err) || attempt >= 3 || ctx.Err() != nil {
-			return "", fmt.Errorf("create the screenshot set: %w", err)
+		kind := upload.ClassifyCreate(err)
+		if kind == upload.CreateFinal || attempt >= upload.MaxCreateAttempts || ctx.Err() != nil {
+			return "", fmt.Errorf("create the %s set: %w", s.kind.Noun, err)
 		}
-		if err := sleep(ctx, time.Duration(attempt)*300*time.Millisecond); err != nil {
+		if err := sleep(ctx, upload.RetryDelay(err, attempt)); err != nil {
 			return "", err
+		}
+		if kind == upload.CreateRetry {
+			continue // a 429 took no effect
 		}
 		sets, rerr := s.readSets(ctx, sp.LocalizationID)
 		if rerr != nil {
@@ -858,18 +862,6 @@ func (s *syncer) createSet(ctx context.Context, sp *SetPlan) (string, error) {
 			}
 		}
 	}
-}
-
-func retryableCreate(err error) bool {
-	var rl *asc.RateLimitError
-	if errors.As(err, &rl) {
-		return true
-	}
-	var er *asc.ErrorResponse
-	if errors.As(err, &er) {
-		return er.StatusCode >= 500 || er.StatusCode == http.StatusConflict
-	}
-	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }
 
 func (s *syncer) deleteSet(ctx context.Context, id string) error {
