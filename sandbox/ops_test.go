@@ -231,3 +231,45 @@ func TestFixedAddress(t *testing.T) {
 		t.Fatal("unknown seed accepted")
 	}
 }
+
+// TestTimersAndUploadsAcrossRestarts: a review in progress keeps going after a restart; an
+// upload in progress does not (its parts lived in memory, like an expired presigned URL).
+func TestTimersAndUploadsAcrossRestarts(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "sandbox.db")
+	clk := newFakeClock()
+	opts := Options{StatePath: path, BurstLimit: -1, Now: clk.Now, ReviewDelay: time.Hour}
+	s1, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c1 := clientFor(t, s1, s1.KeyPEM(), s1.Key().ID, s1.Key().IssuerID)
+	c1.now = clk.Now
+	appID, versionID, locID := editableLocalization(t, c1)
+	sub := c1.do("POST", "/v1/reviewSubmissions", resource("reviewSubmissions", "", nil, map[string]any{"app": [2]string{"apps", appID}})).must(t, 201).data()
+	c1.do("POST", "/v1/reviewSubmissionItems", resource("reviewSubmissionItems", "", nil, map[string]any{
+		"reviewSubmission": [2]string{"reviewSubmissions", id(sub)}, "appStoreVersion": [2]string{"appStoreVersions", versionID}})).must(t, 201)
+	set := findOne(t, c1, "/v1/appStoreVersionLocalizations/"+locID+"/appScreenshotSets", "screenshotDisplayType", "APP_IPHONE_67")
+	shot := c1.do("POST", "/v1/appScreenshots", resource("appScreenshots", "", map[string]any{"fileName": "a.png", "fileSize": 100},
+		map[string]any{"appScreenshotSet": [2]string{"appScreenshotSets", id(set)}})).must(t, 201).data()
+	c1.do("PATCH", "/v1/reviewSubmissions/"+id(sub), resource("reviewSubmissions", id(sub), map[string]any{"submitted": true}, nil)).must(t, 200)
+	if err := s1.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	clk.add(2 * time.Hour)
+	s2, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s2.Close() })
+	c2 := clientFor(t, s2, s2.KeyPEM(), s2.Key().ID, s2.Key().IssuerID)
+	c2.now = clk.Now
+	if st := attr(c2.do("GET", "/v1/reviewSubmissions/"+id(sub), nil).must(t, 200).data(), "state"); st != "COMPLETE" {
+		t.Fatalf("review after restart and two hours: %v", st)
+	}
+	committed := c2.do("PATCH", "/v1/appScreenshots/"+id(shot), resource("appScreenshots", id(shot), map[string]any{"uploaded": true, "sourceFileChecksum": strings.Repeat("0", 32)}, nil)).must(t, 200).data()
+	if st, errs := deliveryState(committed); st != "FAILED" || len(errs) == 0 {
+		t.Fatalf("upload reserved before the restart: %s %v", st, errs)
+	}
+}

@@ -85,6 +85,7 @@ type Server struct {
 	mu      sync.Mutex // guards everything below
 	st      *store
 	timers  []timer
+	firing  time.Time                 // the due time of the timer being fired, while it fires
 	uploads map[string]*pendingUpload // token -> parts received
 	outbox  chan delivery             // webhook POSTs for the delivery worker
 	dirty   map[*record]bool

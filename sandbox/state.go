@@ -15,9 +15,15 @@ type timer struct {
 	Action string    `json:"action"`
 }
 
-// schedule adds a timer d after the current state clock. Callers hold s.mu.
+// schedule adds a timer d after the current state clock, or, while a timer fires, after
+// that timer's time: a clock moved two steps at once (or a restart after a long pause)
+// then runs both steps, as the real service would have. Callers hold s.mu.
 func (s *Server) schedule(d time.Duration, r *record, action string) {
-	t := timer{At: s.stateNow().Add(d), Type: r.Type, ID: r.ID, Action: action}
+	base := s.stateNow()
+	if !s.firing.IsZero() {
+		base = s.firing
+	}
+	t := timer{At: base.Add(d), Type: r.Type, ID: r.ID, Action: action}
 	i, _ := slices.BinarySearchFunc(s.timers, t, func(a, b timer) int { return a.At.Compare(b.At) })
 	s.timers = slices.Insert(s.timers, i, t)
 	s.stateDirty = true
@@ -33,7 +39,9 @@ func (s *Server) runDueLocked() {
 		s.timers = s.timers[1:]
 		fired = true
 		if r := s.st.get(t.Type, t.ID); r != nil {
+			s.firing = t.At
 			s.fire(r, t.Action)
+			s.firing = time.Time{}
 			s.markDirty(r)
 		}
 	}
