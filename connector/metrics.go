@@ -39,6 +39,9 @@ func newMetrics() *metrics {
 	}
 }
 
+// labelEscaper escapes label values as the text format requires.
+var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+
 func labels(kv ...string) string {
 	var b strings.Builder
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -47,7 +50,11 @@ func labels(kv ...string) string {
 		}
 		b.WriteString(kv[i])
 		b.WriteString(`="`)
-		b.WriteString(strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(kv[i+1]))
+		if strings.ContainsAny(kv[i+1], "\\\"\n") {
+			b.WriteString(labelEscaper.Replace(kv[i+1]))
+		} else {
+			b.WriteString(kv[i+1])
+		}
 		b.WriteByte('"')
 	}
 	return b.String()

@@ -225,13 +225,33 @@ func rewriteLinks(data []byte, upstream, public string) []byte {
 	if upstream == public {
 		return data
 	}
-	for _, v := range apiVersions {
-		old := []byte(`"` + upstream + v)
-		if bytes.Contains(data, old) {
-			data = bytes.ReplaceAll(data, old, []byte(`"`+public+v))
-		}
+	// One pass: find each string that starts with the upstream, keep it when an API root
+	// follows, copy everything else as it is.
+	prefix := []byte(`"` + upstream)
+	i := bytes.Index(data, prefix)
+	if i < 0 {
+		return data
 	}
-	return data
+	var out bytes.Buffer
+	out.Grow(len(data) + 16*(len(public)-len(upstream)+1))
+	for i >= 0 {
+		rest := data[i+len(prefix):]
+		out.Write(data[:i+1]) // up to and including the opening quote
+		if isAPIPath(rest) {
+			out.WriteString(public)
+		} else {
+			out.WriteString(upstream)
+		}
+		data = rest
+		i = bytes.Index(data, prefix)
+	}
+	out.Write(data)
+	return out.Bytes()
+}
+
+// isAPIPath reports whether b starts with an API root: "/v1/", "/v2/" or "/v3/".
+func isAPIPath(b []byte) bool {
+	return len(b) >= 4 && b[0] == '/' && b[1] == 'v' && b[2] >= '1' && b[2] <= '3' && b[3] == '/'
 }
 
 var apiVersions = []string{"/v1/", "/v2/", "/v3/"}
