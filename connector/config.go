@@ -87,6 +87,9 @@ type Config struct {
 	// delivery timeout.
 	CallbackClient *http.Client
 	Delivery       DeliveryOptions
+	// KeyCacheTTL, when positive, keeps client key records in memory that long instead of
+	// reading the database on every request; a revoked key is then refused within the TTL.
+	KeyCacheTTL time.Duration
 	// UploadHosts, when set, are the hosts of presigned upload URLs the gateway forwards asset
 	// upload parts to (see uploads.go); empty: upload URLs are left pointing at Apple.
 	UploadHosts []string

@@ -28,6 +28,7 @@ type Gateway struct {
 	handler  http.Handler
 	now      func() time.Time
 	owner    string // this instance's name in delivery leases
+	keys     *keyCache
 	// uploadClient forwards upload parts: no JWT (the URLs are presigned), no redirects.
 	uploadClient *http.Client
 
@@ -76,6 +77,7 @@ func New(cfg Config) (*Gateway, error) {
 		profiles: map[string]*profileRuntime{},
 		metrics:  newMetrics(),
 		owner:    store.NewID(),
+		keys:     &keyCache{ttl: cfg.KeyCacheTTL, m: map[string]cachedKey{}},
 		wake:     make(chan struct{}, 1),
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),

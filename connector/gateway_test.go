@@ -143,6 +143,9 @@ func TestAuthentication(t *testing.T) {
 				t.Fatal(err)
 			}
 			tampered := e.readKey[:len(e.readKey)-2] + "xx"
+			if tampered == e.readKey {
+				tampered = e.readKey[:len(e.readKey)-2] + "yy"
+			}
 			time.Sleep(5 * time.Millisecond) // let the 1 ms key expire
 			tests := []struct {
 				name, method, path, key string
@@ -519,4 +522,27 @@ func TestMethodNotAllowed(t *testing.T) {
 			t.Errorf("%s %s: %d Allow %q %s", tc.method, tc.path, a.status, a.header.Get("Allow"), a.body)
 		}
 	}
+}
+
+// TestKeyCache: with a key cache a revoked key still works until the TTL has passed, then
+// gets 401; a wrong secret is refused even when the record is cached.
+func TestKeyCache(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "sqlite", func(c *connector.Config) { c.KeyCacheTTL = 200 * time.Millisecond })
+	if a := e.do(t, "GET", "/connector/status", e.readKey, nil); a.status != 200 {
+		t.Fatalf("status: %d", a.status)
+	}
+	wrong := e.readKey[:len(e.readKey)-1] + "A"
+	if wrong == e.readKey {
+		wrong = e.readKey[:len(e.readKey)-1] + "B"
+	}
+	if a := e.do(t, "GET", "/connector/status", wrong, nil); a.status != 401 {
+		t.Errorf("wrong secret with a cached record: %d", a.status)
+	}
+	if err := e.db.RevokeClientKey(t.Context(), "reader", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the revocation to reach the cache", func() bool {
+		return e.do(t, "GET", "/connector/status", e.readKey, nil).status == 401
+	})
 }

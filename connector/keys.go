@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ascend-tools/ascend/store"
@@ -91,7 +92,7 @@ func (g *Gateway) authenticate(ctx context.Context, r *http.Request) (*store.Cli
 	if !ok {
 		return nil, &errKey{"the client key is malformed: use the key printed by 'ascend connector keys create'"}
 	}
-	k, err := g.db.ClientKeyByID(ctx, id)
+	k, err := g.keys.get(ctx, g, id)
 	if errors.Is(err, store.ErrNotFound) {
 		// Compare anyway so an unknown id costs the same as a wrong secret.
 		subtle.ConstantTimeCompare([]byte(hashSecret(secret)), []byte(hashSecret("")))
@@ -109,5 +110,47 @@ func (g *Gateway) authenticate(ctx context.Context, r *http.Request) (*store.Cli
 	if !k.ExpiresAt.IsZero() && !g.now().Before(k.ExpiresAt) {
 		return nil, &errKey{"the client key has expired: ask for a new one"}
 	}
+	return k, nil
+}
+
+// keyCache keeps recently read key records for Config.KeyCacheTTL, so a busy gateway does not
+// read the database on every request. A revocation then takes up to the TTL to reach every
+// instance; with a zero TTL (the default) every request reads the database.
+type keyCache struct {
+	ttl time.Duration
+	mu  sync.Mutex
+	m   map[string]cachedKey
+}
+
+type cachedKey struct {
+	k  store.ClientKey
+	at time.Time
+}
+
+// maxCachedKeys bounds the cache; past it the cache starts over.
+const maxCachedKeys = 10000
+
+func (c *keyCache) get(ctx context.Context, g *Gateway, id string) (*store.ClientKey, error) {
+	if c.ttl <= 0 {
+		return g.db.ClientKeyByID(ctx, id)
+	}
+	now := time.Now()
+	c.mu.Lock()
+	if e, ok := c.m[id]; ok && now.Sub(e.at) < c.ttl {
+		c.mu.Unlock()
+		k := e.k
+		return &k, nil
+	}
+	c.mu.Unlock()
+	k, err := g.db.ClientKeyByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if len(c.m) >= maxCachedKeys {
+		c.m = map[string]cachedKey{}
+	}
+	c.m[id] = cachedKey{*k, now}
+	c.mu.Unlock()
 	return k, nil
 }

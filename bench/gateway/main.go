@@ -34,6 +34,7 @@ func main() {
 	dbURL := flag.String("db", "", "gateway database (default: a SQLite file in a temp dir)")
 	path := flag.String("path", "/v1/apps?limit=1", "request path")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	keyCache := flag.Duration("key-cache", 0, "the gateway's client key cache TTL (0: read the store on every request)")
 	flag.Parse()
 	if *profile != "" {
 		f, err := os.Create(*profile)
@@ -43,7 +44,7 @@ func main() {
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*n1, *n200, *dbURL, *path); err != nil {
+	if err := run(*n1, *n200, *dbURL, *path, *keyCache); err != nil {
 		log.Print(err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
@@ -57,7 +58,7 @@ type stats struct {
 	errors   int64
 }
 
-func run(n1, n200 int, dsn, path string) error {
+func run(n1, n200 int, dsn, path string, keyCache time.Duration) error {
 	ctx := context.Background()
 	sb, err := sandbox.New(sandbox.Options{BurstLimit: -1, HourlyLimit: -1})
 	if err != nil {
@@ -77,7 +78,7 @@ func run(n1, n200 int, dsn, path string) error {
 		return err
 	}
 	defer db.Close()
-	gw, err := connector.New(connector.Config{Profiles: []connector.Profile{{Name: "default", Key: sb.Key(), Upstream: sb.URL()}}, DB: db})
+	gw, err := connector.New(connector.Config{Profiles: []connector.Profile{{Name: "default", Key: sb.Key(), Upstream: sb.URL()}}, DB: db, KeyCacheTTL: keyCache})
 	if err != nil {
 		return err
 	}
@@ -103,7 +104,7 @@ func run(n1, n200 int, dsn, path string) error {
 	direct := &http.Client{Transport: &auth.Transport{Source: auth.NewTokenSource(sb.Key(), auth.TokenOptions{}), Base: base}}
 	viaGW := &http.Client{Transport: base}
 
-	fmt.Printf("gateway overhead: GET %s, sandbox and gateway on loopback in this process, store %s\n\n", path, db.Dialect())
+	fmt.Printf("gateway overhead: GET %s, sandbox and gateway on loopback in this process, store %s, key cache %s\n\n", path, db.Dialect(), keyCache)
 	fmt.Printf("%-8s %-8s %9s %10s %10s %10s %7s\n", "clients", "path", "requests", "p50", "p99", "req/s", "errors")
 	for _, c := range []struct{ clients, n int }{{1, n1}, {200, n200}} {
 		d := measure(direct, sb.URL()+path, "", c.clients, c.n)
