@@ -98,7 +98,7 @@ func (rd *renderer) resource(r *record, include []string) json.RawMessage {
 		attrs[k] = v
 	}
 	self := rd.base + m.selfPath(r.Type, r.ID)
-	b := make([]byte, 0, 512)
+	b := make([]byte, 0, 256+len(m.relNames(r.Type))*(2*len(self)+64))
 	b = append(b, `{"type":`...)
 	b = appendJSONString(b, r.Type)
 	b = append(b, `,"id":`...)
@@ -221,7 +221,19 @@ func (rd *renderer) addIncluded(typ, id string) {
 // document wraps data (one rendered resource, a list of them, or nil) with included, links
 // and meta into the answer's bytes.
 func (rd *renderer) document(data any, links, meta map[string]any) rawJSON {
-	b := make([]byte, 0, 4096)
+	size := 512
+	switch d := data.(type) {
+	case json.RawMessage:
+		size += len(d)
+	case []json.RawMessage:
+		for _, x := range d {
+			size += len(x) + 1
+		}
+	}
+	for _, x := range rd.included {
+		size += len(x) + 1
+	}
+	b := make([]byte, 0, size)
 	b = append(b, `{"data":`...)
 	switch d := data.(type) {
 	case json.RawMessage:
