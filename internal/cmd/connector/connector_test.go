@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -39,10 +40,15 @@ func runCLI(t *testing.T, tty bool, env map[string]string, args ...string) resul
 func (r result) want(t *testing.T, code int) result {
 	t.Helper()
 	if r.code != code {
-		t.Fatalf("exit code %d, want %d; err: %v\nstdout: %s\nstderr: %s", r.code, code, r.err, r.stdout, r.stderr)
+		t.Fatalf("exit code %d, want %d; err: %v\nstdout: %s\nstderr: %s", r.code, code, r.err, redact(r.stdout), redact(r.stderr))
 	}
 	return r
 }
+
+var clientKeyRE = regexp.MustCompile(`asck_[A-Za-z0-9_-]+`)
+
+// redact hides client keys in test output.
+func redact(s string) string { return clientKeyRE.ReplaceAllString(s, "asck_[redacted]") }
 
 func get(t *testing.T, method, url, key string, body string) int {
 	t.Helper()
@@ -86,7 +92,7 @@ func TestGatewayLifecycle(t *testing.T) {
 	r := runCLI(t, false, env, "connector", "keys", "create", "--name", "flow", "--access", "write", "--expires", "90d").want(t, 0)
 	key := strings.TrimSpace(r.stdout)
 	if !strings.HasPrefix(key, "asck_") || strings.Contains(key, "\n") || r.stderr != "" {
-		t.Fatalf("key not printed alone on stdout: %q (stderr %q)", r.stdout, r.stderr)
+		t.Fatalf("key not printed alone on stdout: %q (stderr %q)", redact(r.stdout), redact(r.stderr))
 	}
 	readKey := strings.TrimSpace(runCLI(t, false, env, "connector", "keys", "create", "--name", "reader").want(t, 0).stdout)
 	r = runCLI(t, false, env, "connector", "keys", "create", "--name", "flow").want(t, 1)
@@ -98,7 +104,7 @@ func TestGatewayLifecycle(t *testing.T) {
 	r = runCLI(t, false, env, "connector", "keys", "list", "--json").want(t, 0)
 	var keys []map[string]any
 	if json.Unmarshal([]byte(r.stdout), &keys); len(keys) != 2 || strings.Contains(r.stdout, "asck_") || strings.Contains(r.stdout, key[20:]) {
-		t.Fatalf("keys list: %s", r.stdout)
+		t.Fatalf("keys list: %s", redact(r.stdout))
 	}
 
 	// Serve with the credentials found the usual way, as profile "default".
@@ -137,7 +143,9 @@ func TestGatewayLifecycle(t *testing.T) {
 	r = runCLI(t, false, env, "connector", "webhooks", "register", "--app", apps.Data[0].ID, "--events", "BUILD_UPLOAD_STATE_UPDATED", "--public-url", base).want(t, 0)
 	hookID := strings.TrimSpace(r.stdout)
 	r = runCLI(t, false, env, "connector", "webhooks", "list", "--json").want(t, 0)
-	if !strings.Contains(r.stdout, hookID) || !strings.Contains(r.stdout, base+"/connector/webhooks/apple/default") || strings.Contains(r.stdout, "secret") {
+	if strings.Contains(r.stdout, "secret") {
+		t.Error("webhooks list shows the webhook's secret")
+	} else if !strings.Contains(r.stdout, hookID) || !strings.Contains(r.stdout, base+"/connector/webhooks/apple/default") {
 		t.Errorf("webhooks list: %s", r.stdout)
 	}
 	// The sandbox's ping reaches the gateway and is accepted: the stored secret verifies it.
@@ -288,7 +296,7 @@ func TestCommandsOnPostgres(t *testing.T) {
 	env := map[string]string{"ASCEND_CONFIG_DIR": t.TempDir(), "ASCEND_CACHE_DIR": t.TempDir()}
 	key := runCLI(t, false, env, "connector", "keys", "create", "--db", dsn, "--name", "pg-flow", "--access", "write").want(t, 0).stdout
 	if !strings.HasPrefix(key, "asck_") {
-		t.Fatalf("key: %q", key)
+		t.Fatalf("key: %q", redact(key))
 	}
 	r := runCLI(t, false, env, "connector", "keys", "list", "--db", dsn).want(t, 0)
 	if !strings.Contains(r.stdout, "pg-flow\tdefault\twrite\tactive") {
