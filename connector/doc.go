@@ -30,7 +30,9 @@
 // stored, and it is compared in constant time. Missing, unknown, revoked and expired keys get
 // 401; a read key attempting anything but GET or HEAD gets 403. Errors take Apple's
 // ErrorResponse shape. Every write (allowed or refused) is audited with time, key name,
-// profile, method, path, status, duration and request id.
+// profile, method, path, status, duration and request id. Key records are read from the
+// database on every request unless Config.KeyCacheTTL (serve --key-cache) lets an instance
+// keep them briefly, in which case a revocation takes effect within that TTL.
 //
 // # Rate budget
 //
