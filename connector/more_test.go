@@ -197,3 +197,55 @@ func TestInstancesShareDeliveriesOnPostgres(t *testing.T) {
 		}
 	}
 }
+
+// TestProfilesAreSeparate: each key reaches only its own profile's account, and each
+// profile has its own rate budget.
+func TestProfilesAreSeparate(t *testing.T) {
+	t.Parallel()
+	demo, err := sandbox.New(sandbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { demo.Close() })
+	empty, err := sandbox.New(sandbox.Options{Seed: "empty"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { empty.Close() })
+	e := newEnv(t, "sqlite", func(c *connector.Config) {
+		c.Profiles = []connector.Profile{
+			{Name: "default", Key: demo.Key(), Upstream: demo.URL()},
+			{Name: "agency", Key: empty.Key(), Upstream: empty.URL()},
+		}
+	})
+	secret, rec, _ := connector.NewClientKey("agency-flow", "agency", store.Read, 0, time.Now())
+	e.db.CreateClientKey(t.Context(), rec)
+	orphan, rec2, _ := connector.NewClientKey("orphan", "gone", store.Write, 0, time.Now())
+	e.db.CreateClientKey(t.Context(), rec2)
+
+	count := func(key string) int {
+		var doc struct {
+			Data []any `json:"data"`
+		}
+		a := e.do(t, "GET", "/v1/apps", key, nil)
+		if a.status != 200 {
+			t.Fatalf("list apps: %d %s", a.status, a.body)
+		}
+		json.Unmarshal(a.body, &doc)
+		return len(doc.Data)
+	}
+	if n := count(e.readKey); n != 4 {
+		t.Errorf("default profile sees %d apps, want the 4 demo apps", n)
+	}
+	if n := count(secret); n != 0 {
+		t.Errorf("agency profile sees %d apps, want none", n)
+	}
+	if a := e.do(t, "GET", "/v1/apps", orphan, nil); a.status != 403 {
+		t.Errorf("key of a profile not served: %d", a.status)
+	}
+	var s connector.Status
+	json.Unmarshal(e.do(t, "GET", "/connector/status", secret, nil).body, &s)
+	if s.Profile != "agency" || s.RateLimit.Remaining != s.RateLimit.Limit-1 {
+		t.Errorf("agency budget: %+v (one request made with its key)", s)
+	}
+}
