@@ -337,3 +337,57 @@ func routeCount(t *testing.T, sb *sandbox.Server, route string) int {
 	}
 	return st.ByRoute[route]
 }
+
+// TestSandboxDeliverScreenshots syncs a screenshots folder laid out as fastlane deliver and
+// snapshot leave it: device names in file names, frameit's Framefile.json and title.strings,
+// framed variants next to the raw ones, an iMessage folder. The images are generated here at
+// the exact pixel sizes.
+func TestSandboxDeliverScreenshots(t *testing.T) {
+	t.Parallel()
+	_, c := newSandbox(t)
+	dir := filepath.Join(t.TempDir(), "screenshots")
+	if err := os.CopyFS(dir, os.DirFS("../metadata/testdata/deliver/screenshots")); err != nil {
+		t.Fatal(err)
+	}
+	seed := 1
+	shot := func(rel string, w, h int) {
+		writePNG(t, filepath.Join(dir, rel), w, h, seed)
+		seed++
+	}
+	for _, l := range []string{"en-US", "de-DE", "ja"} {
+		shot(l+"/iPhone 15 Pro Max-01_home.png", 1290, 2796)
+		shot(l+"/iPhone 15 Pro Max-02_sync.png", 1290, 2796)
+		shot(l+"/iPhone 15 Pro Max-10_settings.png", 1290, 2796)
+		shot(l+"/iPhone 8 Plus-01_home.png", 1242, 2208)
+		shot(l+"/iPad Pro (12.9-inch) (3rd generation)-01_home.png", 2048, 2732)
+	}
+	// frameit's output: the framed file is uploaded instead of the raw one.
+	shot("en-US/iPhone 8 Plus-01_home_framed.png", 1242, 2208)
+	shot("en-US/iMessage/iPhone 15 Pro Max-01_sticker.png", 1290, 2796)
+
+	l, err := screenshots.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	en := l.Locales["en-US"]
+	var names []string
+	for _, s := range en["APP_IPHONE_67"] {
+		names = append(names, s.Name)
+	}
+	if want := []string{"iPhone 15 Pro Max-01_home.png", "iPhone 15 Pro Max-02_sync.png", "iPhone 15 Pro Max-10_settings.png"}; !slices.Equal(names, want) {
+		t.Errorf("APP_IPHONE_67 order = %q, want %q", names, want)
+	}
+	if got := en["APP_IPHONE_55"]; len(got) != 1 || got[0].Name != "iPhone 8 Plus-01_home_framed.png" {
+		t.Errorf("APP_IPHONE_55 = %v, want the framed file only", got)
+	}
+	if len(en["APP_IPAD_PRO_3GEN_129"]) != 1 || len(en["IMESSAGE_APP_IPHONE_67"]) != 1 {
+		t.Errorf("en-US sets = %v", en)
+	}
+	if _, err := syncDir(t, c, dir); err != nil {
+		t.Fatal(err)
+	}
+	locales := []string{"en-US", "de-DE", "ja"}
+	if got, want := remoteSets(t, c, locales), localSets(t, dir); !equalMaps(got, want) {
+		t.Errorf("remote = %v\nwant %v", got, want)
+	}
+}
