@@ -78,7 +78,7 @@ func (m *model) init() {
 		m.inverses = map[string][]string{}
 		for typ, rels := range m.rels {
 			for name, r := range rels {
-				m.inverses[typ+"."+name] = m.findInverse(typ, r.Type)
+				m.inverses[typ+"."+name] = m.findInverse(typ, name, r.Type)
 			}
 		}
 	})
@@ -87,10 +87,11 @@ func (m *model) init() {
 // findInverse lists the relationships of tgt that point back at typ. With one candidate it
 // is the inverse; with several, those named after typ (its plural, its singular, or a "V2"
 // variant such as apps.inAppPurchasesV2 beside apps.inAppPurchases) are.
-func (m *model) findInverse(typ, tgt string) []string {
+func (m *model) findInverse(typ, rel, tgt string) []string {
 	var cands []string
 	for name, back := range m.rels[tgt] {
-		if back.Type == typ {
+		// A relationship to the same type (a category's parent) is not its own inverse.
+		if back.Type == typ && !(tgt == typ && name == rel) {
 			cands = append(cands, name)
 		}
 	}
@@ -165,7 +166,7 @@ func (m *model) inverseTo(typ, rel, tgtType string) []string {
 	if _, ok := m.rels[typ][rel]; ok {
 		return m.inverses[typ+"."+rel]
 	}
-	return m.findInverse(typ, tgtType)
+	return m.findInverse(typ, rel, tgtType)
 }
 
 // linksFor reports whether a relationship has a relationship endpoint and a related

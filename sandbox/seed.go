@@ -98,6 +98,7 @@ func (s *Server) seed() error {
 	case "demo":
 		sd := seeder{s}
 		sd.seedTerritories()
+		sd.seedCategories()
 		for i, a := range demoApps {
 			sd.seedApp(i, a)
 		}
@@ -133,7 +134,9 @@ func (sd seeder) seedApp(n int, a demoApp) {
 		infoStates = []string{"PREPARE_FOR_SUBMISSION", "READY_FOR_DISTRIBUTION"}
 	}
 	for _, st := range infoStates {
-		info := sd.add("appInfos", map[string]any{"state": st, "appStoreState": appStoreStateFor(st), "appStoreAgeRating": "FOUR_PLUS"}, "app", app)
+		info := sd.add("appInfos", map[string]any{"state": st, "appStoreState": appStoreStateFor(st), "appStoreAgeRating": "FOUR_PLUS"}, "app", app,
+			"primaryCategory", sd.s.st.get("appCategories", []string{"PRODUCTIVITY", "FINANCE", "NAVIGATION", "LIFESTYLE"}[n%4]),
+			"secondaryCategory", sd.s.st.get("appCategories", "UTILITIES"))
 		sd.add("ageRatingDeclarations", map[string]any{"violenceCartoonOrFantasy": "NONE", "gambling": false, "unrestrictedWebAccess": false}, "appInfo", info)
 		for _, l := range locales {
 			sd.add("appInfoLocalizations", map[string]any{
@@ -345,6 +348,33 @@ var demoTerritories = []struct {
 	{"USA", "USD", 1, 2}, {"GBR", "GBP", 0.8, 2}, {"DEU", "EUR", 0.92, 2}, {"JPN", "JPY", 150, 0},
 	{"FRA", "EUR", 0.92, 2}, {"CAN", "CAD", 1.35, 2}, {"AUS", "AUD", 1.5, 2}, {"BRA", "BRL", 5, 2},
 	{"ESP", "EUR", 0.92, 2}, {"ITA", "EUR", 0.92, 2},
+}
+
+// appCategories are App Store categories with their ids as Apple spells them; games and
+// stickers have subcategories.
+var appCategories = []string{"BOOKS", "BUSINESS", "DEVELOPER_TOOLS", "EDUCATION", "ENTERTAINMENT", "FINANCE",
+	"FOOD_AND_DRINK", "GAMES", "GRAPHICS_AND_DESIGN", "HEALTH_AND_FITNESS", "LIFESTYLE", "MAGAZINES_AND_NEWSPAPERS",
+	"MEDICAL", "MUSIC", "NAVIGATION", "NEWS", "PHOTO_AND_VIDEO", "PRODUCTIVITY", "REFERENCE", "SHOPPING",
+	"SOCIAL_NETWORKING", "SPORTS", "STICKERS", "TRAVEL", "UTILITIES", "WEATHER"}
+
+var appSubcategories = map[string][]string{
+	"GAMES": {"GAMES_ACTION", "GAMES_ADVENTURE", "GAMES_BOARD", "GAMES_CARD", "GAMES_CASINO", "GAMES_CASUAL", "GAMES_FAMILY",
+		"GAMES_MUSIC", "GAMES_PUZZLE", "GAMES_RACING", "GAMES_ROLE_PLAYING", "GAMES_SIMULATION", "GAMES_SPORTS",
+		"GAMES_STRATEGY", "GAMES_TRIVIA", "GAMES_WORD"},
+	"STICKERS": {"STICKERS_ANIMALS", "STICKERS_ART", "STICKERS_BIRTHDAYS", "STICKERS_CELEBRITIES", "STICKERS_CHARACTERS",
+		"STICKERS_EATING_AND_DRINKING", "STICKERS_EMOJI_AND_EXPRESSIONS", "STICKERS_FASHION", "STICKERS_GAMING",
+		"STICKERS_KIDS_AND_FAMILY", "STICKERS_MOVIES_AND_TV", "STICKERS_MUSIC", "STICKERS_PEOPLE", "STICKERS_PLACES_AND_OBJECTS",
+		"STICKERS_SPORTS_AND_ACTIVITIES"},
+}
+
+func (sd seeder) seedCategories() {
+	platforms := []any{"IOS", "MAC_OS", "TV_OS", "VISION_OS"}
+	for _, c := range appCategories {
+		parent := sd.addID("appCategories", c, map[string]any{"platforms": platforms})
+		for _, sub := range appSubcategories[c] {
+			sd.addID("appCategories", sub, map[string]any{"platforms": platforms}, "parent", parent)
+		}
+	}
 }
 
 func (sd seeder) seedTerritories() {
