@@ -41,8 +41,9 @@
 //
 // Admin endpoints live under /sandbox/, never /v1: GET /sandbox/stats (request counts by
 // method, status and spec route), GET and POST /sandbox/faults (JSON: latency_ms, jitter_ms,
-// rate_500, rate_503, drop_rate, upload_part_delay_ms) and POST /sandbox/reset (the seed
-// again; the key stays).
+// rate_500, rate_503, drop_rate, upload_part_delay_ms), POST /sandbox/reset (the seed again;
+// the key and the faults stay) and POST /sandbox/feedback ({"app", "kind": "screenshot" or
+// "crash", "comment"}: a tester's TestFlight feedback, with its BETA_FEEDBACK_* event).
 //
 // The "demo" seed is deterministic: four apps with versions in several states, twelve
 // locales of metadata, screenshot sets with screenshots, an app with 500 builds, beta groups

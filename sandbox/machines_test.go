@@ -430,3 +430,33 @@ func TestPhasedRelease(t *testing.T) {
 		t.Fatalf("phased release after a week: %v", p["attributes"])
 	}
 }
+
+func TestTesterFeedbackEvents(t *testing.T) {
+	t.Parallel()
+	s, c := newTestServer(t, Options{})
+	app := findOne(t, c, "/v1/apps", "bundleId", "com.example.daybreak")
+	if n := len(c.do("GET", "/v1/apps/"+id(app)+"/betaFeedbackScreenshotSubmissions", nil).must(t, 200).list()); n != 3 {
+		t.Fatalf("%d demo screenshot feedbacks", n)
+	}
+	wr := newWebhookReceiver(t, "fb")
+	wh := c.do("POST", "/v1/webhooks", resource("webhooks", "", map[string]any{"name": "fb", "url": wr.URL, "secret": "fb", "enabled": true,
+		"eventTypes": []string{"BETA_FEEDBACK_CRASH_SUBMISSION_CREATED"}}, map[string]any{"app": [2]string{"apps", id(app)}})).must(t, 201).data()
+	for _, kind := range []string{"screenshot", "crash"} {
+		resp := postJSON(t, s.URL()+"/sandbox/feedback", map[string]any{"app": id(app), "kind": kind})
+		resp.Body.Close()
+		if resp.StatusCode != 201 {
+			t.Fatalf("feedback %s: %s", kind, resp.Status)
+		}
+	}
+	crashes := c.do("GET", "/v1/apps/"+id(app)+"/betaFeedbackCrashSubmissions?include=build,tester", nil).must(t, 200)
+	if len(crashes.list()) != 3 || len(crashes.doc["included"].([]any)) < 2 {
+		t.Fatalf("crash feedbacks %s", crashes.body)
+	}
+	// Only the crash matches the webhook's event types.
+	waitDeliveries(t, c, id(wh), 1)
+	wr.mu.Lock()
+	defer wr.mu.Unlock()
+	if len(wr.events) != 1 || wr.events[0].typ != "betaFeedbackCrashSubmissionCreated" || !wr.events[0].signed {
+		t.Fatalf("events %+v", wr.events)
+	}
+}

@@ -18,6 +18,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /sandbox/reset", s.handleReset)
 	mux.HandleFunc("GET /sandbox/faults", s.handleGetFaults)
 	mux.HandleFunc("POST /sandbox/faults", s.handleSetFaults)
+	mux.HandleFunc("POST /sandbox/feedback", s.handleFeedback)
 	mux.Handle("/sandbox/upload/", s.counted("/sandbox/upload/{token}/{part}", http.HandlerFunc(s.handleUploadPart)))
 	mux.Handle("/", http.HandlerFunc(s.serveAPI))
 	return mux

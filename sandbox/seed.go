@@ -301,6 +301,12 @@ func (sd seeder) seedApp(n int, a demoApp) {
 		}
 	}
 
+	// TestFlight feedback from testers.
+	for i, kind := range []string{"screenshot", "screenshot", "crash", "screenshot", "crash"} {
+		fb, _ := sd.s.addFeedback(feedbackRequest{App: app.ID, Kind: kind, Comment: fmt.Sprintf("Feedback %d from the demo testers.", i+1)})
+		fb.Attrs["createdDate"] = stamp(seedEpoch.Add(-time.Duration(i) * 20 * time.Hour))
+	}
+
 	// Commerce and reviews for the first app.
 	for i, iap := range []struct{ name, product, kind string }{
 		{"100 Focus Coins", "com.example.daybreak.coins100", "CONSUMABLE"},
