@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"slices"
-	"strconv"
 	"time"
 )
 
@@ -326,4 +325,3 @@ func (s *Server) buildValid(b *record) {
 	}
 }
 
-var _ = strconv.Itoa
