@@ -255,7 +255,6 @@ func (s *Server) commitUpload(r *record, doc *resourceDoc) {
 	}
 	s.setAssetState(r, state)
 	s.schedule(s.opts.ProcessingDelay, r, "asset.process")
-	s.afterAssetCommitted(r)
 }
 
 // verifyChecksum compares the committed checksum with the bytes received.

@@ -543,8 +543,6 @@ func (s *Server) checkRelationshipChange(owner *record, rel, method string, targ
 	return nil
 }
 
-func (s *Server) afterRelationshipChange(owner *record, rel string) {}
-
 // fire applies a timer's action to its resource.
 func (s *Server) fire(r *record, action string) {
 	switch action {

@@ -233,9 +233,6 @@ func (s *Server) betaReviewStep(sub *record, reviewState, buildState, next strin
 	}
 }
 
-// afterAssetCommitted: a build upload's files, once all committed, start build processing.
-func (s *Server) afterAssetCommitted(r *record) {}
-
 // afterAssetProcessed: when every file of a build upload is COMPLETE, the build appears
 // (PROCESSING) and turns VALID after BuildProcessingDelay.
 func (s *Server) afterAssetProcessed(r *record) {

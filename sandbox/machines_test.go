@@ -1,12 +1,14 @@
 package sandbox
 
 import (
+	"context"
 	"crypto/hmac"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -459,4 +461,75 @@ func TestTesterFeedbackEvents(t *testing.T) {
 	if len(wr.events) != 1 || wr.events[0].typ != "betaFeedbackCrashSubmissionCreated" || !wr.events[0].signed {
 		t.Fatalf("events %+v", wr.events)
 	}
+}
+
+// TestCancelReviewWithAdvance drives the clock with Server.Advance, which moves state
+// machines without touching token times, and cancels a submission in review.
+func TestCancelReviewWithAdvance(t *testing.T) {
+	t.Parallel()
+	s, c := newTestServer(t, Options{ReviewDelay: time.Hour})
+	appID, versionID, _ := editableLocalization(t, c)
+	sub := c.do("POST", "/v1/reviewSubmissions", resource("reviewSubmissions", "", nil, map[string]any{"app": [2]string{"apps", appID}})).must(t, 201).data()
+	c.do("PATCH", "/v1/reviewSubmissions/"+id(sub), resource("reviewSubmissions", id(sub), map[string]any{"canceled": true}, nil)).must(t, 409)
+	c.do("POST", "/v1/reviewSubmissionItems", resource("reviewSubmissionItems", "", nil, map[string]any{
+		"reviewSubmission": [2]string{"reviewSubmissions", id(sub)}, "appStoreVersion": [2]string{"appStoreVersions", versionID}})).must(t, 201)
+	c.do("PATCH", "/v1/reviewSubmissions/"+id(sub), resource("reviewSubmissions", id(sub), map[string]any{"submitted": true}, nil)).must(t, 200)
+	s.Advance(time.Hour)
+	state := func() any { return attr(c.do("GET", "/v1/reviewSubmissions/"+id(sub), nil).must(t, 200).data(), "state") }
+	if st := state(); st != "IN_REVIEW" {
+		t.Fatalf("after an hour: %v", st)
+	}
+	if st := attr(c.do("PATCH", "/v1/reviewSubmissions/"+id(sub), resource("reviewSubmissions", id(sub), map[string]any{"canceled": true}, nil)).must(t, 200).data(), "state"); st != "CANCELING" {
+		t.Fatalf("canceling: %v", st)
+	}
+	s.Advance(time.Hour)
+	if st := state(); st != "READY_FOR_REVIEW" {
+		t.Fatalf("after canceling: %v", st)
+	}
+	if vs := attr(c.do("GET", "/v1/appStoreVersions/"+versionID, nil).must(t, 200).data(), "appVersionState"); vs != "DEVELOPER_REJECTED" {
+		t.Fatalf("version after canceling: %v", vs)
+	}
+	// The version is editable again, and the submission can go once more.
+	c.do("PATCH", "/v1/reviewSubmissions/"+id(sub), resource("reviewSubmissions", id(sub), map[string]any{"submitted": true}, nil)).must(t, 200)
+}
+
+// TestHandlerAndRangeFilters serves the sandbox through Handler on a server of the test's
+// own, and filters deliveries by date range.
+func TestHandlerAndRangeFilters(t *testing.T) {
+	t.Parallel()
+	s, _, clk := newClockedServer(t, Options{})
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	c := clientFor(t, s, s.KeyPEM(), s.Key().ID, s.Key().IssuerID)
+	c.now = clk.Now
+	app := findOne(t, c, ts.URL+"/v1/apps", "bundleId", "com.example.quiethours")
+	if self := app["links"].(map[string]any)["self"].(string); !strings.HasPrefix(self, ts.URL) {
+		t.Fatalf("links point at %s, not the serving host %s", self, ts.URL)
+	}
+	wh := c.do("POST", ts.URL+"/v1/webhooks", resource("webhooks", "", map[string]any{"name": "w", "url": "http://127.0.0.1:9/none", "secret": "x",
+		"enabled": true, "eventTypes": []string{"BUILD_UPLOAD_STATE_UPDATED"}}, map[string]any{"app": [2]string{"apps", id(app)}})).must(t, 201).data()
+	ping := resource("webhookPings", "", nil, map[string]any{"webhook": [2]string{"webhooks", id(wh)}})
+	c.do("POST", ts.URL+"/v1/webhookPings", ping).must(t, 201)
+	clk.add(48 * time.Hour)
+	middle := clk.Now().UTC().Format(time.RFC3339)
+	clk.add(48 * time.Hour)
+	c.do("POST", ts.URL+"/v1/webhookPings", ping).must(t, 201)
+	waitDeliveries(t, c, id(wh), 2)
+	for _, tc := range []struct {
+		filter string
+		want   int
+	}{
+		{"filter[createdDateGreaterThanOrEqualTo]=" + middle, 1},
+		{"filter[createdDateLessThan]=" + middle, 1},
+		{"filter[deliveryState]=FAILED", 2},
+		{"filter[deliveryState]=SUCCEEDED", 0},
+	} {
+		got := c.do("GET", ts.URL+"/v1/webhooks/"+id(wh)+"/deliveries?"+tc.filter, nil).must(t, 200).list()
+		if len(got) != tc.want {
+			t.Errorf("%s: %d deliveries, want %d", tc.filter, len(got), tc.want)
+		}
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	s.Wait(ctx) // returns once the context is done
 }

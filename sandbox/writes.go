@@ -542,6 +542,5 @@ func (s *Server) relationship(req *apiRequest, owner *record, rel string) (int, 
 		}
 	}
 	s.markDirty(owner)
-	s.afterRelationshipChange(owner, rel)
 	return req.op.SuccessStatus, nil, nil
 }
