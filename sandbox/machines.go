@@ -321,4 +321,3 @@ func (s *Server) buildValid(b *record) {
 		s.setBuildUploadState(up, "COMPLETE")
 	}
 }
-

@@ -475,7 +475,9 @@ func TestCancelReviewWithAdvance(t *testing.T) {
 		"reviewSubmission": [2]string{"reviewSubmissions", id(sub)}, "appStoreVersion": [2]string{"appStoreVersions", versionID}})).must(t, 201)
 	c.do("PATCH", "/v1/reviewSubmissions/"+id(sub), resource("reviewSubmissions", id(sub), map[string]any{"submitted": true}, nil)).must(t, 200)
 	s.Advance(time.Hour)
-	state := func() any { return attr(c.do("GET", "/v1/reviewSubmissions/"+id(sub), nil).must(t, 200).data(), "state") }
+	state := func() any {
+		return attr(c.do("GET", "/v1/reviewSubmissions/"+id(sub), nil).must(t, 200).data(), "state")
+	}
 	if st := state(); st != "IN_REVIEW" {
 		t.Fatalf("after an hour: %v", st)
 	}
