@@ -63,6 +63,11 @@ func ParseAPIKeyJSON(data []byte) (*Key, *APIKeyFile, error) {
 func LoadAPIKeyJSON(path string) (*Key, *APIKeyFile, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
+		// The message names the path, which must not repeat a key given in its place.
+		if strings.HasPrefix(strings.TrimSpace(path), "{") || secretShape(path) != "" {
+			return nil, nil, &KeyError{Err: err, Reason: "the api-key JSON path given is the JSON itself (or a key), not a path: " +
+				"write the JSON to a file readable only by you and pass that file's path with --api-key-json or ASC_API_KEY_JSON"}
+		}
 		reason := fmt.Sprintf("api-key JSON %s cannot be read: check that the path names a readable file", path)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):

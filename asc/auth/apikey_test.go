@@ -220,3 +220,21 @@ func FuzzNewKey(f *testing.F) {
 		}
 	})
 }
+
+// TestLoadAPIKeyJSONGivenTheContent covers ASC_API_KEY_JSON holding the JSON document (as CI
+// secrets often do) rather than its path: the error must not echo the document's key.
+func TestLoadAPIKeyJSONGivenTheContent(t *testing.T) {
+	t.Parallel()
+	doc := string(apiKeyJSON(t, map[string]any{"key_id": "K1", "issuer_id": "i", "key": string(testPEM(t))}))
+	_, _, err := LoadAPIKeyJSON(doc)
+	var ke *KeyError
+	if !errors.As(err, &ke) {
+		t.Fatalf("error %v is not a *KeyError", err)
+	}
+	if strings.Contains(err.Error(), "PRIVATE KEY") || strings.Contains(err.Error(), "key_id") {
+		t.Errorf("message repeats the document: %q", err)
+	}
+	if !strings.Contains(err.Error(), "is the JSON itself") {
+		t.Errorf("message %q should say the path holds the JSON itself", err)
+	}
+}

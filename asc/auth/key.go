@@ -133,6 +133,15 @@ func LoadKeyFile(path, id, issuerID string) (*Key, error) {
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
+		// The message names the path; when the "path" is really the key (or looks like it),
+		// naming it would print the secret.
+		switch kind := secretShape(path); {
+		case kind == "pem":
+			return nil, &KeyError{Err: err, Reason: "the key file path given is the key itself (PEM text), not a path: " +
+				"pass the path of the AuthKey_<KEYID>.p8 file, or put the PEM text in ASC_PRIVATE_KEY"}
+		case kind == "encoded":
+			path = "(name not shown: it looks like key material, not a file path)"
+		}
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			return nil, &KeyError{Err: err, Reason: fmt.Sprintf(
@@ -150,6 +159,22 @@ func LoadKeyFile(path, id, issuerID string) (*Key, error) {
 		}
 	}
 	return newKey("key file "+path, id, issuerID, data)
+}
+
+// secretShape tells whether s, given as a file path, looks like key material instead: "pem"
+// for PEM text (whole, or with its newlines escaped), "encoded" for a long run of base64 with
+// no file extension (a key's body pasted without its PEM lines), "" for a plausible path.
+func secretShape(s string) string {
+	if strings.Contains(s, "-----") || strings.Contains(s, "PRIVATE KEY") ||
+		strings.ContainsAny(s, "\r\n") || strings.Contains(s, `\n`) {
+		return "pem"
+	}
+	if len(s) >= 40 && !strings.Contains(s, ".") && !strings.ContainsFunc(s, func(r rune) bool {
+		return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '+' || r == '/' || r == '=')
+	}) {
+		return "encoded"
+	}
+	return ""
 }
 
 // keyIDFromFileName returns KEYID for a path ending in AuthKey_KEYID.p8, or "".

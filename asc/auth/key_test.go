@@ -386,3 +386,32 @@ func TestOpenSSLInterop(t *testing.T) {
 		t.Fatalf("key decrypted as advised: %v", err)
 	}
 }
+
+// TestLoadKeyFileGivenTheKeyItself covers a common mix-up: the text of the .p8 file passed
+// where its path belongs (--private-key-path "$(cat AuthKey.p8)", or a CI secret stored in
+// ASC_PRIVATE_KEY_PATH). The error must say what happened without echoing the key.
+func TestLoadKeyFileGivenTheKeyItself(t *testing.T) {
+	t.Parallel()
+	pemText := string(testPEM(t))
+	body := strings.Split(strings.TrimSpace(pemText), "\n")[1] // a line of key material
+	for name, path := range map[string]string{
+		"pem text":          pemText,
+		"escaped newlines":  strings.ReplaceAll(pemText, "\n", `\n`),
+		"base64 body alone": body,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			_, err := LoadKeyFile(path, "K1", "")
+			var ke *KeyError
+			if !errors.As(err, &ke) {
+				t.Fatalf("error %v is not a *KeyError", err)
+			}
+			if strings.Contains(err.Error(), body) || strings.Contains(err.Error(), "BEGIN") {
+				t.Errorf("message repeats the key: %q", err)
+			}
+			if name != "base64 body alone" && !strings.Contains(err.Error(), "is the key itself") {
+				t.Errorf("message %q should say the path holds the key itself", err)
+			}
+		})
+	}
+}
