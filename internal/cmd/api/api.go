@@ -5,7 +5,6 @@ package api
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -274,7 +273,8 @@ func run(cmd *cobra.Command, opts *Options) error {
 	}
 	rc, resp, err := client.DoRaw(ctx, req.method, req.path, req.query, body)
 	if err != nil {
-		return requestError(req, err)
+		// The client's errors already name the request ("GET /v1/apps: ...").
+		return err
 	}
 	defer rc.Close()
 	data, err := io.ReadAll(rc)
@@ -295,15 +295,6 @@ func run(cmd *cobra.Command, opts *Options) error {
 	}
 	_, err = f.IO.Out.Write(data)
 	return err
-}
-
-// requestError keeps Apple's answer (and its exit code) and names the request.
-func requestError(req *request, err error) error {
-	var apiErr *asc.ErrorResponse
-	if errors.As(err, &apiErr) {
-		return err
-	}
-	return fmt.Errorf("%s %s: %w", req.method, req.path, err)
 }
 
 func isJSON(contentType string, data []byte) bool {
@@ -365,7 +356,7 @@ func paginate(cmd *cobra.Command, opts *Options, client *asc.Client, req *reques
 	for range maxPages {
 		rc, resp, err := client.DoRaw(cmd.Context(), http.MethodGet, next, query, nil)
 		if err != nil {
-			return requestError(req, err)
+			return err
 		}
 		data, err := io.ReadAll(rc)
 		rc.Close()

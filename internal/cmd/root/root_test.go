@@ -707,3 +707,22 @@ func BenchmarkAppsList(b *testing.B) {
 		}
 	}
 }
+
+// TestAPINetworkErrorNamesTheRequestOnce checks the message when the server cannot be
+// reached: the request is named once, not once by the client and again by the command.
+func TestAPINetworkErrorNamesTheRequestOnce(t *testing.T) {
+	t.Parallel()
+	e, _ := startTestSandbox(t)
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close()
+	for _, args := range [][]string{
+		{"api", "/v1/apps", "--base-url", down.URL},
+		{"api", "/v1/apps", "--paginate", "--base-url", down.URL},
+	} {
+		r := runCLI(t, false, e, "", args...)
+		r.check(t, cli.ExitError)
+		if got := strings.Count(r.err.Error(), "GET /v1/apps"); got != 1 {
+			t.Errorf("%v: error %q names the request %d times, want once", args, r.err, got)
+		}
+	}
+}
