@@ -726,3 +726,28 @@ func TestAPINetworkErrorNamesTheRequestOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestAuthLoginRefusesBadInputBeforeSaving checks that login refuses what would break every
+// later command, and leaves the config as it was.
+func TestAuthLoginRefusesBadInputBeforeSaving(t *testing.T) {
+	t.Parallel()
+	path, _ := keyFile(t, t.TempDir(), "LOGIN3", "issuer-3")
+	e := newEnv(t)
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--base-url", "ftp://example.com"}, "--base-url"},
+		{[]string{"--base-url", "api.example.com"}, "--base-url"},
+		{[]string{"--profile", "my ci"}, "profile name"},
+	} {
+		r := runCLI(t, false, e, "", append([]string{"auth", "login", "--private-key-path", path}, tt.args...)...)
+		r.check(t, cli.ExitUsage)
+		if !strings.Contains(r.err.Error(), tt.want) {
+			t.Errorf("%v: error %q lacks %q", tt.args, r.err, tt.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(e["ASCEND_CONFIG_DIR"], "config.json")); !os.IsNotExist(err) {
+		t.Errorf("a refused login wrote the config (stat: %v)", err)
+	}
+}

@@ -4,9 +4,12 @@ package login
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
+	"unicode"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/asc/auth"
 	"github.com/ascend-tools/ascend/internal/cli"
 )
@@ -48,6 +51,19 @@ func run(_ *cobra.Command, opts *Options) error {
 	if f.SandboxRequested() {
 		return cli.UsageErrorf("auth login saves a real key; it cannot be combined with --sandbox")
 	}
+	name := fl.Profile
+	if name == "" {
+		name = cli.DefaultProfile
+	}
+	// Refuse, before anything is saved, what would make every later command fail.
+	if strings.ContainsFunc(name, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
+		return cli.UsageErrorf("profile name %q contains spaces or control characters: use a single word such as ci or personal", name)
+	}
+	if fl.BaseURL != "" {
+		if _, err := asc.NewClient(asc.WithBaseURL(fl.BaseURL)); err != nil {
+			return cli.UsageErrorf("--base-url %q is not an API root: use an absolute http or https URL, like %s", fl.BaseURL, asc.DefaultBaseURL)
+		}
+	}
 	path, err := filepath.Abs(fl.PrivateKeyPath)
 	if err != nil {
 		return fmt.Errorf("resolve --private-key-path: %v", err)
@@ -58,10 +74,6 @@ func run(_ *cobra.Command, opts *Options) error {
 	}
 	if _, err := key.Sign(auth.TokenOptions{}); err != nil {
 		return &cli.AuthError{Msg: fmt.Sprintf("auth login: cannot sign with %s", key), Err: err}
-	}
-	name := fl.Profile
-	if name == "" {
-		name = cli.DefaultProfile
 	}
 	cfg, err := f.LoadConfig()
 	if err != nil {
