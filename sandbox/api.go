@@ -38,6 +38,9 @@ func (s *Server) handle(req *apiRequest) (int, any, *httpError) {
 
 func (s *Server) dispatch(req *apiRequest, segs []string, typ string) (int, any, *httpError) {
 	method := req.r.Method
+	if req.op.MediaType != "" && req.op.MediaType != "application/json" {
+		return s.report(req, segs, typ)
+	}
 	switch {
 	case len(segs) == 2:
 		switch method {

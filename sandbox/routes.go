@@ -203,6 +203,13 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(status)
 		return
 	}
+	if raw, ok := doc.(rawBody); ok {
+		w.Header().Set("Content-Type", raw.contentType)
+		w.Header().Set("Content-Length", strconv.Itoa(len(raw.data)))
+		w.WriteHeader(status)
+		_, _ = w.Write(raw.data)
+		return
+	}
 	writeJSON(w, status, doc)
 }
 
