@@ -751,3 +751,30 @@ func TestAuthLoginRefusesBadInputBeforeSaving(t *testing.T) {
 		t.Errorf("a refused login wrote the config (stat: %v)", err)
 	}
 }
+
+// TestAppsGetTakesTheExactBundleID checks that apps get picks the app whose bundle id is the
+// one asked for, even when the server's filter also returns others (Apple's filter is not
+// documented as exact), and refuses when none matches exactly.
+func TestAppsGetTakesTheExactBundleID(t *testing.T) {
+	t.Parallel()
+	keyPath, _ := keyFile(t, t.TempDir(), "EXACT1", "issuer-1")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		app := func(id, bundle string) string {
+			return `{"type":"apps","id":"` + id + `","attributes":{"name":"` + bundle + `","bundleId":"` + bundle + `","sku":"S","primaryLocale":"en-US"}}`
+		}
+		w.Write([]byte(`{"data":[` + app("1", "com.example.app.widget") + `,` + app("2", "com.example.app") + `],"links":{"self":"x"}}`))
+	}))
+	t.Cleanup(srv.Close)
+	e := newEnv(t).with("ASC_PRIVATE_KEY_PATH", keyPath, "ASC_ISSUER_ID", "issuer-1", "ASC_BASE_URL", srv.URL)
+	r := runCLI(t, false, e, "", "apps", "get", "com.example.app", "--jq", ".id")
+	r.check(t, 0)
+	if strings.TrimSpace(r.stdout) != "2" {
+		t.Errorf("apps get com.example.app chose app %q, want 2", r.stdout)
+	}
+	r = runCLI(t, false, e, "", "apps", "get", "com.example")
+	r.check(t, cli.ExitError)
+	if !strings.Contains(r.err.Error(), "no app with bundle id com.example") {
+		t.Errorf("error %v", r.err)
+	}
+}

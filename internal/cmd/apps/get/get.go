@@ -89,17 +89,34 @@ func run(cmd *cobra.Command, opts *Options) error {
 		item = doc.Data
 	} else {
 		var doc asc.ListDocument[json.RawMessage]
-		q := url.Values{"filter[bundleId]": {opts.Arg}, "limit": {"2"}}
+		// Apple does not document filter[bundleId] as an exact match, so ask for a full page
+		// and keep only the app whose bundle id is the one asked for.
+		q := url.Values{"filter[bundleId]": {opts.Arg}, "limit": {"200"}}
 		if v := fields.Get("fields[apps]"); v != "" {
 			q.Set("fields[apps]", v)
 		}
 		if _, err := client.Do(ctx, http.MethodGet, "/v1/apps", q, nil, &doc); err != nil {
 			return fmt.Errorf("find app with bundle id %s: %w", opts.Arg, err)
 		}
-		if len(doc.Data) == 0 {
+		item = withBundleID(doc.Data, opts.Arg)
+		if item == nil {
 			return fmt.Errorf("no app with bundle id %s: check it with 'ascend apps list'", opts.Arg)
 		}
-		item = doc.Data[0]
 	}
 	return shared.Render(f, []json.RawMessage{item}, false)
+}
+
+// withBundleID returns the app among items whose bundle id is exactly bundleID, or nil.
+func withBundleID(items []json.RawMessage, bundleID string) json.RawMessage {
+	for _, raw := range items {
+		var app struct {
+			Attributes struct {
+				BundleID string `json:"bundleId"`
+			} `json:"attributes"`
+		}
+		if json.Unmarshal(raw, &app) == nil && app.Attributes.BundleID == bundleID {
+			return raw
+		}
+	}
+	return nil
 }
