@@ -5,10 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -228,6 +230,7 @@ func TestDoRetries(t *testing.T) {
 		wantCalls  int
 		wantDelays []time.Duration
 		wantErr    bool
+		wantIs     error // when set, the error must match it with errors.Is
 	}{
 		{
 			name:   "429 with Retry-After seconds then 200",
@@ -267,6 +270,25 @@ func TestDoRetries(t *testing.T) {
 			},
 			wantCalls:  2,
 			wantDelays: []time.Duration{DefaultBaseDelay},
+		},
+		{
+			name:   "connection reset (RST) before the answer",
+			method: http.MethodGet,
+			first: func(w http.ResponseWriter, r *http.Request) {
+				hijackAndReset(t, w)
+			},
+			wantCalls:  2,
+			wantDelays: []time.Duration{DefaultBaseDelay},
+		},
+		{
+			name:   "POST not retried after an RST",
+			method: http.MethodPost,
+			first: func(w http.ResponseWriter, r *http.Request) {
+				hijackAndReset(t, w)
+			},
+			wantCalls: 1,
+			wantErr:   true,
+			wantIs:    syscall.ECONNRESET,
 		},
 		{
 			name:   "connection cut inside the body",
@@ -344,6 +366,9 @@ func TestDoRetries(t *testing.T) {
 			if tt.wantErr != (err != nil) {
 				t.Fatalf("Do error = %v, want error: %v", err, tt.wantErr)
 			}
+			if tt.wantIs != nil && !errors.Is(err, tt.wantIs) {
+				t.Errorf("Do error = %v, want one matching %v", err, tt.wantIs)
+			}
 			if !tt.wantErr && out.Data.ID != "ok" {
 				t.Errorf("decoded id = %q, want ok", out.Data.ID)
 			}
@@ -372,6 +397,24 @@ func hijackAndClose(t *testing.T, w http.ResponseWriter, raw string) {
 	if raw != "" {
 		_, _ = buf.WriteString(raw)
 		_ = buf.Flush()
+	}
+	_ = conn.Close()
+}
+
+// hijackAndReset takes over the connection and aborts it with a TCP RST (linger 0), which the
+// client sees as ECONNRESET rather than an orderly close.
+func hijackAndReset(t *testing.T, w http.ResponseWriter) {
+	t.Helper()
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		t.Fatal("response writer cannot hijack")
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		t.Fatalf("hijack: %v", err)
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
 	}
 	_ = conn.Close()
 }
