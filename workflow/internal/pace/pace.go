@@ -109,7 +109,13 @@ func (a *Adaptive) Release() {
 	a.inFlight--
 	if a.budget != nil {
 		now := a.now()
-		if p := a.budget.Snapshot().PausedUntil; !p.IsZero() && p.After(a.lastPause) {
+		p := a.budget.Snapshot().PausedUntil
+		switch {
+		case !p.IsZero() && p.After(a.lastPause) && now.Before(a.lastPause):
+			// Another 429 of the requests that were in flight when the hold began: the same
+			// event, already reacted to.
+			a.lastPause = p
+		case !p.IsZero() && p.After(a.lastPause):
 			// A new 429 hold: the server says we are going too fast.
 			a.lastPause = p
 			if span := now.Sub(a.spanStart).Seconds(); span > 0.2 && a.spanCount > 1 {
@@ -118,7 +124,7 @@ func (a *Adaptive) Release() {
 			a.spanStart, a.spanCount = now, 0
 			a.limit = max(float64(a.min), a.limit/2)
 			a.lastGrowth = now
-		} else {
+		default:
 			a.limit = min(float64(a.max), a.limit+1/a.limit)
 			if a.rate > 0 && now.Sub(a.lastGrowth) >= time.Second {
 				a.rate *= 1.02

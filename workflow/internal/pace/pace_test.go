@@ -92,3 +92,20 @@ func TestConcurrentUseStaysWithinBound(t *testing.T) {
 		t.Errorf("most in flight = %d, want 1..3", most)
 	}
 }
+
+func TestConcurrent429sAreOneEvent(t *testing.T) {
+	t.Parallel()
+	b := asc.NewRateBudget()
+	a := New(b, 8, 8)
+	for range 3 {
+		a.Acquire(t.Context())
+	}
+	// Three requests in flight all come back 429, each extending the hold a little.
+	for i := range 3 {
+		b.Observe(asc.RateLimit{}, 429, time.Second+time.Duration(i)*time.Millisecond)
+		a.Release()
+	}
+	if got := a.Limit(); got != 4 {
+		t.Errorf("limit after one burst of 429s = %d, want 4 (halved once)", got)
+	}
+}
