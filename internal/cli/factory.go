@@ -204,6 +204,12 @@ func (f *Factory) findKey() (*Credentials, error) {
 			}
 			return nil, AuthErrorf("profile %q not found (%s); save it with 'ascend auth login --profile %s'", name, known, name)
 		}
+		if names := cfg.ProfileNames(); len(names) > 0 {
+			// Profiles exist but none is the default: say how to pick one rather than
+			// telling the user to save what they already saved.
+			return nil, AuthErrorf("no App Store Connect credentials found: no %q profile is saved; select one with --profile %s (saved: %s), or pass a key with --private-key-path",
+				DefaultProfile, names[0], strings.Join(names, ", "))
+		}
 		return nil, &AuthError{Msg: NoCredentialsError}
 	}
 	key, err := auth.LoadKeyFile(p.PrivateKeyPath, p.KeyID, p.IssuerID)

@@ -778,3 +778,23 @@ func TestAppsGetTakesTheExactBundleID(t *testing.T) {
 		t.Errorf("error %v", r.err)
 	}
 }
+
+// TestOnlyNamedProfilesSaved covers a user who saved only a named profile: commands say how
+// to select it, and auth status still lists it while reporting that none is in use.
+func TestOnlyNamedProfilesSaved(t *testing.T) {
+	t.Parallel()
+	path, _ := keyFile(t, t.TempDir(), "NAMED1", "issuer-1")
+	e := newEnv(t)
+	runCLI(t, false, e, "", "auth", "login", "--profile", "ci", "--private-key-path", path).check(t, 0)
+
+	r := runCLI(t, false, e, "", "apps", "list")
+	r.check(t, cli.ExitAuth)
+	if !strings.Contains(r.err.Error(), "--profile ci") {
+		t.Errorf("error %q should say how to use the saved profile", r.err)
+	}
+	r = runCLI(t, false, e, "", "auth", "status")
+	r.check(t, cli.ExitAuth)
+	if !strings.Contains(r.stdout, "ci\tNAMED1") {
+		t.Errorf("auth status should still list the saved profiles; stdout:\n%s", r.stdout)
+	}
+}

@@ -67,15 +67,22 @@ func run(cmd *cobra.Command, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	creds, err := f.Credentials(cmd.Context())
-	if err != nil {
-		return err
-	}
-	st := Status{KeyID: creds.Key.ID, KeyType: keyType(creds.Key.IssuerID), Source: creds.Source, BaseURL: creds.BaseURL, Profiles: []Profile{}}
+	st := Status{Profiles: []Profile{}}
 	for _, name := range cfg.ProfileNames() {
 		p := cfg.Profiles[name]
 		st.Profiles = append(st.Profiles, Profile{Name: name, KeyID: p.KeyID, KeyType: keyType(p.IssuerID), PrivateKeyPath: p.PrivateKeyPath, BaseURL: p.BaseURL})
 	}
+	creds, err := f.Credentials(cmd.Context())
+	if err != nil {
+		// Still show what is saved (the data on stdout), then fail with why nothing is in use.
+		if len(st.Profiles) > 0 && !f.JSONRequested() {
+			if rerr := profileTable(f, st, ""); rerr != nil {
+				return rerr
+			}
+		}
+		return err
+	}
+	st.KeyID, st.KeyType, st.Source, st.BaseURL = creds.Key.ID, keyType(creds.Key.IssuerID), creds.Source, creds.BaseURL
 	if f.JSONRequested() {
 		return f.WriteJSON(st)
 	}
@@ -85,10 +92,15 @@ func run(cmd *cobra.Command, opts *Options) error {
 		return nil
 	}
 	fmt.Fprintln(f.IO.Out)
+	return profileTable(f, st, st.Source)
+}
+
+// profileTable prints the saved profiles, marking the one named by source ("profile NAME").
+func profileTable(f *cli.Factory, st Status, source string) error {
 	t := f.NewTable("PROFILE", "KEY ID", "TYPE", "KEY FILE", "BASE URL")
 	for _, p := range st.Profiles {
 		name := p.Name
-		if "profile "+p.Name == st.Source {
+		if "profile "+p.Name == source {
 			name += " (in use)"
 		}
 		t.AddRow(name, p.KeyID, p.KeyType, p.PrivateKeyPath, p.BaseURL)
