@@ -58,3 +58,35 @@ func FuzzWrites(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTokens feeds arbitrary Authorization headers to the token check: every one is either
+// accepted (only a real signature can be) or refused with 401 NOT_AUTHORIZED, never a panic.
+func FuzzTokens(f *testing.F) {
+	s, c := newTestServer(f, Options{Seed: "empty"})
+	h := s.Handler()
+	good := c.token()
+	f.Add("Bearer " + good)
+	f.Add("Bearer " + good[:len(good)-2])
+	f.Add("Bearer a.b.c")
+	f.Add("Bearer eyJhbGciOiJFUzI1NiJ9.e30.AAAA")
+	f.Add("bearer  " + good)
+	f.Add("Basic dXNlcjpwYXNz")
+	f.Fuzz(func(t *testing.T, header string) {
+		req := httptest.NewRequest("GET", "http://sandbox.test/v1/apps", nil)
+		req.Header.Set("Authorization", header)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		switch rec.Code {
+		case 200:
+			if !strings.Contains(header, good) {
+				t.Fatalf("accepted a token the sandbox never signed: %q", header)
+			}
+		case 401:
+			if !strings.Contains(rec.Body.String(), `"NOT_AUTHORIZED"`) {
+				t.Fatalf("401 without NOT_AUTHORIZED: %s", rec.Body)
+			}
+		default:
+			t.Fatalf("%q: %d %s", header, rec.Code, rec.Body)
+		}
+	})
+}
