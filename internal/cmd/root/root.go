@@ -130,6 +130,13 @@ func Run(ctx context.Context, f *cli.Factory, args []string) (err error) {
 			err = cerr
 		}
 	}()
+	// A bug in a command ends it like any failure: one line and exit 1, never a stack trace
+	// (DESIGN.md), and the embedded sandbox is still closed by the defer above.
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error: %v; please report it with the command you ran", r)
+		}
+	}()
 	cmd := New(f)
 	cmd.SetArgs(args)
 	c, err := cmd.ExecuteContextC(ctx)

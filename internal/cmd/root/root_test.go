@@ -798,3 +798,24 @@ func TestOnlyNamedProfilesSaved(t *testing.T) {
 		t.Errorf("auth status should still list the saved profiles; stdout:\n%s", r.stdout)
 	}
 }
+
+// TestExecuteTurnsAPanicIntoOneLine checks that a bug inside a command ends the process like
+// any other failure: one line on stderr, exit 1, no stack trace.
+func TestExecuteTurnsAPanicIntoOneLine(t *testing.T) {
+	t.Parallel()
+	io, _, out, errOut := cli.TestIO()
+	e := newEnv(t)
+	f := cli.NewFactory(io, func(k string) string { return e[k] })
+	f.StartSandbox = func(string) (cli.EmbeddedSandbox, error) { panic("boom") }
+	code := Execute(t.Context(), f, []string{"--sandbox", "apps", "list"})
+	if code != cli.ExitError {
+		t.Errorf("exit code %d, want %d", code, cli.ExitError)
+	}
+	msg := errOut.String()
+	if strings.Count(msg, "\n") != 1 || !strings.Contains(msg, "internal error") || !strings.Contains(msg, "boom") || strings.Contains(msg, "goroutine") {
+		t.Errorf("stderr %q: want one line naming the internal error", msg)
+	}
+	if out.Len() != 0 {
+		t.Errorf("stdout %q", out.String())
+	}
+}
