@@ -42,8 +42,10 @@
 // Admin endpoints live under /sandbox/, never /v1: GET /sandbox/stats (request counts by
 // method, status and spec route), GET and POST /sandbox/faults (JSON: latency_ms, jitter_ms,
 // rate_500, rate_503, drop_rate, upload_part_delay_ms), POST /sandbox/reset (the seed again;
-// the key and the faults stay) and POST /sandbox/feedback ({"app", "kind": "screenshot" or
-// "crash", "comment"}: a tester's TestFlight feedback, with its BETA_FEEDBACK_* event).
+// the key and the faults stay), POST /sandbox/feedback ({"app", "kind": "screenshot" or
+// "crash", "comment"}: a tester's TestFlight feedback, with its BETA_FEEDBACK_* event) and
+// GET and POST /sandbox/clock ({"advance_ms": n}: move the state-machine clock, as
+// Server.Advance does, for scripts driving a sandbox in another process).
 //
 // The "demo" seed is deterministic: four apps with versions in several states, twelve
 // locales of metadata, screenshot sets with screenshots, an app with 500 builds, beta groups

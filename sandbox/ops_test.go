@@ -273,3 +273,35 @@ func TestTimersAndUploadsAcrossRestarts(t *testing.T) {
 		t.Fatalf("upload reserved before the restart: %s %v", st, errs)
 	}
 }
+
+func TestClockEndpoint(t *testing.T) {
+	t.Parallel()
+	s, c := newTestServer(t, Options{ReviewDelay: time.Hour})
+	appID, versionID, _ := editableLocalization(t, c)
+	sub := c.do("POST", "/v1/reviewSubmissions", resource("reviewSubmissions", "", nil, map[string]any{"app": [2]string{"apps", appID}})).must(t, 201).data()
+	c.do("POST", "/v1/reviewSubmissionItems", resource("reviewSubmissionItems", "", nil, map[string]any{
+		"reviewSubmission": [2]string{"reviewSubmissions", id(sub)}, "appStoreVersion": [2]string{"appStoreVersions", versionID}})).must(t, 201)
+	c.do("PATCH", "/v1/reviewSubmissions/"+id(sub), resource("reviewSubmissions", id(sub), map[string]any{"submitted": true}, nil)).must(t, 200)
+	var clock struct {
+		OffsetMS float64 `json:"offset_ms"`
+		Pending  int     `json:"pending"`
+	}
+	getJSON(t, s.URL()+"/sandbox/clock", &clock)
+	if clock.Pending != 1 || clock.OffsetMS != 0 {
+		t.Fatalf("clock before %+v", clock)
+	}
+	resp := postJSON(t, s.URL()+"/sandbox/clock", map[string]any{"advance_ms": 2 * 3600 * 1000})
+	json.NewDecoder(resp.Body).Decode(&clock)
+	resp.Body.Close()
+	if clock.OffsetMS != 7200000 || clock.Pending != 0 {
+		t.Fatalf("clock after %+v", clock)
+	}
+	if st := attr(c.do("GET", "/v1/reviewSubmissions/"+id(sub), nil).must(t, 200).data(), "state"); st != "COMPLETE" {
+		t.Fatalf("review after two hours: %v", st)
+	}
+	resp = postJSON(t, s.URL()+"/sandbox/clock", map[string]any{"advance_ms": -1})
+	resp.Body.Close()
+	if resp.StatusCode != 400 {
+		t.Fatalf("negative advance: %s", resp.Status)
+	}
+}

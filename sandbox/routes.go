@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // routes builds the sandbox's handler: admin endpoints under /sandbox/ (never under /v1),
@@ -19,6 +20,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /sandbox/faults", s.handleGetFaults)
 	mux.HandleFunc("POST /sandbox/faults", s.handleSetFaults)
 	mux.HandleFunc("POST /sandbox/feedback", s.handleFeedback)
+	mux.HandleFunc("GET /sandbox/clock", s.handleClock)
+	mux.HandleFunc("POST /sandbox/clock", s.handleClock)
 	mux.Handle("/sandbox/upload/", s.counted("/sandbox/upload/{token}/{part}", http.HandlerFunc(s.handleUploadPart)))
 	mux.Handle("/", http.HandlerFunc(s.serveAPI))
 	return mux
@@ -98,6 +101,34 @@ func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// handleClock shows the state-machine clock and, on POST {"advance_ms": n}, moves it, so a
+// script driving an out-of-process sandbox can skip a review's wait as Server.Advance does.
+func (s *Server) handleClock(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost {
+		var body struct {
+			AdvanceMS float64 `json:"advance_ms"`
+		}
+		dec := json.NewDecoder(io.LimitReader(r.Body, 1<<12))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&body); err != nil || body.AdvanceMS < 0 {
+			writeErrors(w, http.StatusBadRequest, newError(400, "PARAMETER_ERROR.INVALID", "Invalid clock change",
+				`Send {"advance_ms": n} with n >= 0.`))
+			return
+		}
+		s.Advance(time.Duration(body.AdvanceMS * float64(time.Millisecond)))
+	}
+	s.mu.Lock()
+	now, offset, pending := s.stateNow(), s.offset, len(s.timers)
+	var next any
+	if pending > 0 {
+		next = s.timers[0].At.UTC().Format(time.RFC3339Nano)
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{
+		"now": now.UTC().Format(time.RFC3339Nano), "offset_ms": offset.Milliseconds(), "pending": pending, "next": next,
+	})
 }
 
 func (s *Server) handleGetFaults(w http.ResponseWriter, r *http.Request) {
