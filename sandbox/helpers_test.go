@@ -127,7 +127,7 @@ func (c *testClient) doToken(method, path string, body any, tok string) *respons
 	if strings.HasPrefix(path, "/") {
 		target = c.s.URL() + path
 	}
-	req, err := http.NewRequest(method, target, rd)
+	req, err := http.NewRequestWithContext(c.t.Context(), method, target, rd)
 	if err != nil {
 		c.t.Fatal(err)
 	}

@@ -98,7 +98,7 @@ func TestFaultInjection(t *testing.T) {
 		t.Fatal("503 without Retry-After")
 	}
 	set(map[string]any{"rate_503": 0, "drop_rate": 1})
-	req, _ := http.NewRequest("GET", s.URL()+"/v1/apps", nil)
+	req, _ := http.NewRequestWithContext(t.Context(), "GET", s.URL()+"/v1/apps", nil)
 	req.Header.Set("Authorization", "Bearer "+c.token())
 	resp, err := http.DefaultClient.Do(req)
 	if err == nil {

@@ -54,7 +54,7 @@ func sendParts(t *testing.T, ops []any, data []byte, skip int) {
 		op := ops[i].(map[string]any)
 		wg.Go(func() {
 			off, n := int(op["offset"].(float64)), int(op["length"].(float64))
-			req, _ := http.NewRequest(op["method"].(string), op["url"].(string), bytes.NewReader(data[off:off+n]))
+			req, _ := http.NewRequestWithContext(t.Context(), op["method"].(string), op["url"].(string), bytes.NewReader(data[off:off+n]))
 			for _, h := range op["requestHeaders"].([]any) {
 				hm := h.(map[string]any)
 				req.Header.Set(hm["name"].(string), hm["value"].(string))
@@ -182,7 +182,7 @@ func TestUploadPartChecks(t *testing.T) {
 		{"unknown upload", "PUT", c.s.URL() + "/sandbox/upload/nope/0", make([]byte, 1000), 404},
 		{"right part", "PUT", url, make([]byte, 1000), 200},
 	} {
-		req, _ := http.NewRequest(tc.method, tc.url, bytes.NewReader(tc.body))
+		req, _ := http.NewRequestWithContext(t.Context(), tc.method, tc.url, bytes.NewReader(tc.body))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
