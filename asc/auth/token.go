@@ -53,6 +53,10 @@ func (o TokenOptions) lifetime() time.Duration {
 	return o.Lifetime
 }
 
+// Validate applies Apple's rules on scope entries and lifetimes, the checks Sign makes before
+// signing, so that a caller (a CLI flag parser) can refuse bad options before loading a key.
+func (o TokenOptions) Validate() error { return o.validate() }
+
 // validate applies Apple's lifetime rules before anything is signed, so that a token Apple
 // would refuse is never made.
 func (o TokenOptions) validate() error {

@@ -819,3 +819,22 @@ func TestExecuteTurnsAPanicIntoOneLine(t *testing.T) {
 		t.Errorf("stdout %q", out.String())
 	}
 }
+
+// TestAuthTokenRefusesBadOptionsBeforeTheKey checks that every token option Apple would refuse
+// is a usage error found before credentials are looked for.
+func TestAuthTokenRefusesBadOptionsBeforeTheKey(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"--scope", "GET /v1/apps extra"},
+		{"--scope", "get /v1/apps"},
+		{"--scope", "GET v1/apps"},
+		{"--lifetime", "21m"},
+		{"--lifetime", "0s"},
+	} {
+		r := runCLI(t, false, newEnv(t), "", append([]string{"auth", "token"}, args...)...)
+		r.check(t, cli.ExitUsage)
+		if strings.Contains(r.err.Error(), "credentials") {
+			t.Errorf("%v: looked for credentials before refusing: %v", args, r.err)
+		}
+	}
+}

@@ -3,7 +3,6 @@ package token
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -61,17 +60,12 @@ func run(cmd *cobra.Command, opts *Options) error {
 
 // checkOptions refuses, before any key is read, what Apple would refuse.
 func checkOptions(opts *Options) error {
-	for _, s := range opts.Scope {
-		method, path, ok := strings.Cut(s, " ")
-		if !ok || method == "" || method != strings.ToUpper(method) || !strings.HasPrefix(path, "/") {
-			return cli.UsageErrorf("--scope %q is malformed: write it as \"METHOD /path\", for example \"GET /v1/apps\"", s)
-		}
-	}
-	switch {
-	case opts.Lifetime < time.Second:
+	// Zero means "the default" to the library, but on the command line it is a mistake.
+	if opts.Lifetime <= 0 {
 		return cli.UsageErrorf("--lifetime %s is too short: use at least 1s (default %s)", opts.Lifetime, auth.DefaultLifetime)
-	case opts.Lifetime > auth.MaxLifetime && !auth.LongLivedScope(opts.Scope):
-		return cli.UsageErrorf("--lifetime %s is over Apple's 20-minute limit: use at most %s", opts.Lifetime, auth.MaxLifetime)
+	}
+	if err := (auth.TokenOptions{Lifetime: opts.Lifetime, Scope: opts.Scope}).Validate(); err != nil {
+		return cli.UsageErrorf("%v", err)
 	}
 	return nil
 }
