@@ -645,6 +645,13 @@ func TestSandboxCommand(t *testing.T) {
 	}
 	r = runCLI(t, false, newEnv(t), "", "sandbox", "--addr", "0.0.0.0:0")
 	r.check(t, cli.ExitUsage)
+	for _, flag := range []string{"--latency", "--jitter", "--processing-delay", "--review-delay"} {
+		r = runCLI(t, false, newEnv(t), "", "sandbox", flag, "-5s")
+		r.check(t, cli.ExitUsage)
+		if !strings.Contains(r.err.Error(), flag) {
+			t.Errorf("%s -5s: error %q does not name the flag", flag, r.err)
+		}
+	}
 }
 
 // TestCobraMistakesAreUsageErrors covers what cobra checks for commands other packages add:

@@ -106,6 +106,14 @@ func run(cmd *cobra.Command, opts *Options) error {
 	default:
 		return cli.UsageErrorf("--seed %q is not a seed: use demo or empty", opts.Seed)
 	}
+	for _, d := range []struct {
+		flag  string
+		value time.Duration
+	}{{"--latency", opts.Latency}, {"--jitter", opts.Jitter}, {"--processing-delay", opts.ProcessingDelay}, {"--review-delay", opts.ReviewDelay}} {
+		if d.value < 0 {
+			return cli.UsageErrorf("%s %s is negative: use a duration of zero or more, like 50ms", d.flag, d.value)
+		}
+	}
 	if opts.ErrorRate < 0 || opts.ErrorRate > 1 {
 		return cli.UsageErrorf("--error-rate %v is out of range: use a share between 0 and 1", opts.ErrorRate)
 	}
