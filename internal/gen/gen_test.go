@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ascend-tools/ascend/internal/testutil"
@@ -143,5 +144,15 @@ func TestGenerationIsDeterministic(t *testing.T) {
 				t.Errorf("%s lacks the generated-code header", f)
 			}
 		}
+	}
+}
+
+// TestMissingSpecSaysWhereToPointIt checks the message of a fresh clone without ../shared.
+func TestMissingSpecSaysWhereToPointIt(t *testing.T) {
+	t.Parallel()
+	missing := filepath.Join(t.TempDir(), "app-store-connect-openapi.json")
+	err := run([]string{"-spec", missing, "-catalog", t.TempDir(), "-client", t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), missing) || !strings.Contains(err.Error(), "ASCEND_SPEC") {
+		t.Errorf("error %v should name the missing spec and ASCEND_SPEC", err)
 	}
 }

@@ -41,6 +41,9 @@ func run(args []string) error {
 	if *specPath == "" {
 		return errors.Join(errors.New("no spec: pass -spec or set ASCEND_SPEC"), rootErr)
 	}
+	if _, err := os.Stat(*specPath); errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("the spec %s does not exist: put the project's shared folder beside the repository, or point ASCEND_SPEC (or -spec) at app-store-connect-openapi.json", *specPath)
+	}
 	doc, err := LoadDocument(*specPath)
 	if err != nil {
 		return err
