@@ -165,6 +165,9 @@ func (f *Factory) findKey() (*Credentials, error) {
 			if id == "" {
 				return nil, AuthErrorf("ASC_PRIVATE_KEY is set but ASC_KEY_ID is not: set ASC_KEY_ID to the key's id")
 			}
+			if looksLikeKeyPath(pem) {
+				return nil, AuthErrorf("ASC_PRIVATE_KEY holds a file path, not the key's PEM text: set ASC_PRIVATE_KEY_PATH=%s instead", strings.TrimSpace(pem))
+			}
 			key, err = auth.NewKey(id, issuer, []byte(pem))
 		default:
 			return nil, AuthErrorf("ASC_KEY_ID is set but neither ASC_PRIVATE_KEY_PATH nor ASC_PRIVATE_KEY is: set one to the .p8 key")
@@ -217,6 +220,20 @@ func (f *Factory) findKey() (*Credentials, error) {
 		return nil, fmt.Errorf("load key of profile %q: %w", name, err)
 	}
 	return &Credentials{Key: key, BaseURL: p.BaseURL, Source: "profile " + name}, nil
+}
+
+// looksLikeKeyPath reports whether s, found where PEM text belongs, is rather the path of a
+// key file: no PEM armour, one line, and either a .p8 name or an existing file.
+func looksLikeKeyPath(s string) bool {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.Contains(s, "-----") || strings.ContainsAny(s, "\r\n") {
+		return false
+	}
+	if strings.HasSuffix(s, ".p8") {
+		return true
+	}
+	st, err := os.Stat(s)
+	return err == nil && st.Mode().IsRegular()
 }
 
 // SandboxStatePath is where the embedded sandbox keeps its state.

@@ -845,3 +845,15 @@ func TestAuthTokenRefusesBadOptionsBeforeTheKey(t *testing.T) {
 		}
 	}
 }
+
+// TestPrivateKeyEnvHoldingAPath covers the reverse mix-up: a path in ASC_PRIVATE_KEY, which
+// should hold the PEM text. The error points at ASC_PRIVATE_KEY_PATH.
+func TestPrivateKeyEnvHoldingAPath(t *testing.T) {
+	t.Parallel()
+	path, _ := keyFile(t, t.TempDir(), "ENVPATH1", "issuer-1")
+	r := runCLI(t, false, newEnv(t).with("ASC_KEY_ID", "ENVPATH1", "ASC_PRIVATE_KEY", path), "", "apps", "list")
+	r.check(t, cli.ExitAuth)
+	if !strings.Contains(r.err.Error(), "ASC_PRIVATE_KEY_PATH") {
+		t.Errorf("error %q should point at ASC_PRIVATE_KEY_PATH", r.err)
+	}
+}
