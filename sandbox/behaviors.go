@@ -105,8 +105,20 @@ func (doc *resourceDoc) relID(name string) string {
 	return ""
 }
 
-// siblings returns the stored resources of doc's type under the same parent relationship.
+// siblings returns the stored resources of a type under the same parent: through the
+// parent's inverse list when the model has one (no scan of the whole type), else by a scan.
 func (s *Server) siblings(typ, rel, parentID string) []*record {
+	if tgt := s.mdl.target(typ, rel); tgt != "" {
+		for _, inv := range s.mdl.inverse(typ, rel) {
+			if s.mdl.target(tgt, inv) != typ {
+				continue
+			}
+			if p := s.st.get(tgt, parentID); p != nil {
+				return s.st.related(p, inv)
+			}
+			return nil
+		}
+	}
 	var out []*record
 	for _, r := range s.st.all(typ) {
 		if r.one(rel) == parentID {

@@ -80,7 +80,8 @@ func BenchmarkListBuilds(b *testing.B) {
 }
 
 // BenchmarkCreateThenRead is POST /v1/appInfoLocalizations followed by GET of the new
-// resource; each op is both requests.
+// resource; each op is both requests, plus a DELETE so the app info keeps a realistic
+// number of localizations (the duplicate-locale check looks at the siblings).
 func BenchmarkCreateThenRead(b *testing.B) {
 	s, c, hc := benchServer(b)
 	tok := c.token()
@@ -117,6 +118,16 @@ func BenchmarkCreateThenRead(b *testing.B) {
 				b.Fatal(err)
 			}
 			benchGet(b, hc, created.Data.Links.Self, tok)
+			del, _ := http.NewRequest("DELETE", created.Data.Links.Self, nil)
+			del.Header.Set("Authorization", "Bearer "+tok)
+			dresp, err := hc.Do(del)
+			if err != nil {
+				b.Fatal(err)
+			}
+			dresp.Body.Close()
+			if dresp.StatusCode != 204 {
+				b.Fatalf("delete: %s", dresp.Status)
+			}
 		}
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "cycles/s")
