@@ -12,6 +12,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -292,6 +293,11 @@ func run(cmd *cobra.Command, opts *Options) error {
 	}
 	if f.Flags.JQ != "" {
 		return cli.UsageErrorf("--jq needs a JSON answer, but %s %s returned %s", req.method, req.path, resp.Header.Get("Content-Type"))
+	}
+	if f.IO.OutTTY && !utf8.Valid(data) {
+		// A gzip report or an image would garble the terminal; curl refuses the same way.
+		return fmt.Errorf("%s %s returned %d bytes of binary data (%s): redirect the output to a file, e.g. > report.gz",
+			req.method, req.path, len(data), resp.Header.Get("Content-Type"))
 	}
 	_, err = f.IO.Out.Write(data)
 	return err

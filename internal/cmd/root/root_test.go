@@ -857,3 +857,22 @@ func TestPrivateKeyEnvHoldingAPath(t *testing.T) {
 		t.Errorf("error %q should point at ASC_PRIVATE_KEY_PATH", r.err)
 	}
 }
+
+// TestAPIBinaryAnswer checks a gzip report: written as is into a pipe, refused on a terminal
+// (where it would garble the screen) with advice to redirect.
+func TestAPIBinaryAnswer(t *testing.T) {
+	t.Parallel()
+	e, _ := startTestSandbox(t)
+	args := []string{"api", "/v1/salesReports", "-f", "filter[frequency]=DAILY", "-f", "filter[reportSubType]=SUMMARY",
+		"-f", "filter[reportType]=SALES", "-f", "filter[vendorNumber]=1"}
+	r := runCLI(t, false, e, "", args...)
+	r.check(t, 0)
+	if !strings.HasPrefix(r.stdout, "\x1f\x8b") {
+		t.Fatalf("pipe output is not the gzip report: %q", r.stdout[:min(len(r.stdout), 20)])
+	}
+	r = runCLI(t, true, e, "", args...)
+	r.check(t, cli.ExitError)
+	if r.stdout != "" || !strings.Contains(r.err.Error(), "redirect") {
+		t.Errorf("terminal: stdout %q, error %v", r.stdout, r.err)
+	}
+}
