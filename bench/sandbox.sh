@@ -7,3 +7,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 go test -run '^$' -bench . -benchmem -benchtime="${1:-2s}" ./sandbox
+go run ./bench/sandboxmem
