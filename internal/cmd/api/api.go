@@ -356,8 +356,9 @@ type page struct {
 func paginate(cmd *cobra.Command, opts *Options, client *asc.Client, req *request) error {
 	f := opts.F
 	out := merged{Data: []json.RawMessage{}}
-	seen := map[string]bool{}
-	var headers strings.Builder // each page's status and headers, printed before the document
+	seen := map[string]bool{}    // included resources already kept
+	visited := map[string]bool{} // links.next already followed
+	var headers strings.Builder  // each page's status and headers, printed before the document
 	next, query := req.path, req.query
 	for range maxPages {
 		rc, resp, err := client.DoRaw(cmd.Context(), http.MethodGet, next, query, nil)
@@ -387,7 +388,7 @@ func paginate(cmd *cobra.Command, opts *Options, client *asc.Client, req *reques
 			seen[key] = true
 			out.Included = append(out.Included, inc)
 		}
-		if p.Links.Next == "" || p.Links.Next == next {
+		if p.Links.Next == "" {
 			out.Meta = &mergedMeta{}
 			out.Meta.Paging.Total = len(out.Data)
 			if _, err := io.WriteString(f.IO.Out, headers.String()); err != nil {
@@ -395,6 +396,10 @@ func paginate(cmd *cobra.Command, opts *Options, client *asc.Client, req *reques
 			}
 			return f.WriteJSON(out)
 		}
+		if visited[p.Links.Next] {
+			return fmt.Errorf("--paginate: GET %s: links.next repeats an earlier page; stopping to avoid a loop", req.path)
+		}
+		visited[p.Links.Next] = true
 		// links.next carries every parameter plus the cursor.
 		next, query = p.Links.Next, nil
 	}

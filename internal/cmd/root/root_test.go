@@ -876,3 +876,36 @@ func TestAPIBinaryAnswer(t *testing.T) {
 		t.Errorf("terminal: stdout %q, error %v", r.stdout, r.err)
 	}
 }
+
+// TestAPIPaginateStopsOnALinkCycle checks that --paginate stops when links.next leads back
+// to a page it already read, instead of requesting pages until its cap.
+func TestAPIPaginateStopsOnALinkCycle(t *testing.T) {
+	t.Parallel()
+	keyPath, _ := keyFile(t, t.TempDir(), "CYCLE1", "issuer-1")
+	var mu sync.Mutex
+	calls := 0
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		mu.Unlock()
+		next := srv.URL + "/v1/apps?cursor=B&limit=1"
+		if r.URL.Query().Get("cursor") == "B" {
+			next = srv.URL + "/v1/apps?cursor=A&limit=1"
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"data":[{"type":"apps","id":"1"}],"links":{"self":"x","next":"` + next + `"}}`))
+	}))
+	t.Cleanup(srv.Close)
+	e := newEnv(t).with("ASC_PRIVATE_KEY_PATH", keyPath, "ASC_ISSUER_ID", "issuer-1", "ASC_BASE_URL", srv.URL)
+	r := runCLI(t, false, e, "", "api", "/v1/apps", "-f", "limit=1", "--paginate")
+	r.check(t, cli.ExitError)
+	mu.Lock()
+	defer mu.Unlock()
+	if calls > 4 {
+		t.Errorf("--paginate sent %d requests around a two-page cycle", calls)
+	}
+	if !strings.Contains(r.err.Error(), "repeats") {
+		t.Errorf("error %v should say the link repeats", r.err)
+	}
+}
