@@ -227,6 +227,14 @@ func (s *Server) beforeCreate(doc *resourceDoc) *httpError {
 				}
 			}
 		}
+	case "inAppPurchaseSubmissions", "subscriptionSubmissions":
+		rel, typ := "inAppPurchaseV2", "inAppPurchases"
+		if doc.Type == "subscriptionSubmissions" {
+			rel, typ = "subscription", "subscriptions"
+		}
+		if p := s.st.get(typ, doc.relID(rel)); p != nil && p.str("state") != "READY_TO_SUBMIT" && p.str("state") != "DEVELOPER_ACTION_NEEDED" && p.str("state") != "REJECTED" {
+			return stateError(fmt.Sprintf("%s %s is %s; only a product that is ready to submit can be submitted.", typ, p.str("productId"), p.str("state")))
+		}
 	case "betaAppReviewSubmissions":
 		b := s.st.get("builds", doc.relID("build"))
 		if b != nil && b.str("processingState") != "VALID" {
@@ -318,6 +326,26 @@ func (s *Server) afterCreate(req *apiRequest, r *record) *httpError {
 				return stateError(fmt.Sprintf("Version %s is %s; only a version pending developer release can be released.", v.str("versionString"), v.str("appVersionState")))
 			}
 			s.goLive(v)
+		}
+	case "inAppPurchaseSubmissions", "subscriptionSubmissions":
+		rel, typ := "inAppPurchaseV2", "inAppPurchases"
+		if r.Type == "subscriptionSubmissions" {
+			rel, typ = "subscription", "subscriptions"
+		}
+		if p := s.st.get(typ, r.one(rel)); p != nil {
+			p.Attrs["state"] = "WAITING_FOR_REVIEW"
+			s.markDirty(p)
+			s.schedule(s.opts.ReviewDelay, p, "product.review")
+		}
+	case "inAppPurchaseLocalizations", "subscriptionLocalizations":
+		// A product with a localization has its metadata (the sandbox does not ask for a
+		// price or review screenshot) and becomes ready to submit.
+		for _, rel := range []string{"inAppPurchaseV2", "subscription"} {
+			typ := map[string]string{"inAppPurchaseV2": "inAppPurchases", "subscription": "subscriptions"}[rel]
+			if p := s.st.get(typ, r.one(rel)); p != nil && p.str("state") == "MISSING_METADATA" {
+				p.Attrs["state"] = "READY_TO_SUBMIT"
+				s.markDirty(p)
+			}
 		}
 	case "appStoreVersionPhasedReleases":
 		setDefault("phasedReleaseState", "INACTIVE")
@@ -570,6 +598,19 @@ func (s *Server) fire(r *record, action string) {
 		s.buildValid(r)
 	case "phased.day":
 		s.phasedReleaseDay(r)
+	case "product.review":
+		// In-app purchases and subscriptions: WAITING_FOR_REVIEW -> IN_REVIEW -> APPROVED
+		// (or REJECTED with Options.RejectReviews).
+		switch r.str("state") {
+		case "WAITING_FOR_REVIEW":
+			r.Attrs["state"] = "IN_REVIEW"
+			s.schedule(s.opts.ReviewDelay, r, "product.review")
+		case "IN_REVIEW":
+			r.Attrs["state"] = "APPROVED"
+			if s.opts.RejectReviews {
+				r.Attrs["state"] = "REJECTED"
+			}
+		}
 	case "beta.start":
 		s.betaReviewStep(r, "IN_REVIEW", "IN_BETA_REVIEW", "beta.finish")
 	case "beta.finish":

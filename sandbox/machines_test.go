@@ -535,3 +535,35 @@ func TestHandlerAndRangeFilters(t *testing.T) {
 	cancel()
 	s.Wait(ctx) // returns once the context is done
 }
+
+func TestInAppPurchaseReview(t *testing.T) {
+	t.Parallel()
+	s, c := newTestServer(t, Options{ReviewDelay: time.Hour})
+	app := findOne(t, c, "/v1/apps", "bundleId", "com.example.ledger")
+	iap := c.do("POST", "/v2/inAppPurchases", resource("inAppPurchases", "", map[string]any{
+		"name": "Ledger Pro", "productId": "com.example.ledger.pro", "inAppPurchaseType": "NON_CONSUMABLE",
+	}, map[string]any{"app": [2]string{"apps", id(app)}})).must(t, 201).data()
+	if attr(iap, "state") != "MISSING_METADATA" {
+		t.Fatalf("new IAP %v", iap["attributes"])
+	}
+	submit := resource("inAppPurchaseSubmissions", "", nil, map[string]any{"inAppPurchaseV2": [2]string{"inAppPurchases", id(iap)}})
+	c.do("POST", "/v1/inAppPurchaseSubmissions", submit).must(t, 409)
+	c.do("POST", "/v1/inAppPurchaseLocalizations", resource("inAppPurchaseLocalizations", "", map[string]any{"locale": "en-US", "name": "Ledger Pro", "description": "All features."},
+		map[string]any{"inAppPurchaseV2": [2]string{"inAppPurchases", id(iap)}})).must(t, 201)
+	state := func() any { return attr(c.do("GET", "/v2/inAppPurchases/"+id(iap), nil).must(t, 200).data(), "state") }
+	if st := state(); st != "READY_TO_SUBMIT" {
+		t.Fatalf("with a localization: %v", st)
+	}
+	c.do("POST", "/v1/inAppPurchaseSubmissions", submit).must(t, 201)
+	if st := state(); st != "WAITING_FOR_REVIEW" {
+		t.Fatalf("submitted: %v", st)
+	}
+	s.Advance(2 * time.Hour)
+	if st := state(); st != "APPROVED" {
+		t.Fatalf("after review: %v", st)
+	}
+	// The product id is taken now, across in-app purchases and subscriptions.
+	c.do("POST", "/v2/inAppPurchases", resource("inAppPurchases", "", map[string]any{
+		"name": "Again", "productId": "com.example.ledger.pro", "inAppPurchaseType": "CONSUMABLE",
+	}, map[string]any{"app": [2]string{"apps", id(app)}})).must(t, 409)
+}
