@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -184,13 +185,14 @@ func run(latency time.Duration, nLocales, nShots, size, concurrency int) error {
 	rows = append(rows, row{name: "screenshot sync again (nothing changed)", wall: time.Since(t0), api: d.api, tooMany: d.tooMany, parts: d.parts,
 		bound: plan.Requests, ideal: rateWall(plan.Requests, latency), note: fmt.Sprintf("%d writes", d.writes)})
 
-	fmt.Printf("sandbox latency %v, default rate limits (burst 100, %.0f requests/s sustained, 3600/hour), API concurrency up to %d\n\n",
+	fmt.Printf("sandbox latency %v, default rate limits (burst 100, %.0f requests/s sustained, 3600/hour), API concurrency up to %d\n",
 		latency, burstRate, concurrency)
+	fmt.Printf("load average at the end: %s (%d CPUs; the machine is shared, so wall times vary)\n\n", loadAverage(), runtime.NumCPU())
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "scenario\twall\tAPI requests\t429s\tupload parts\tlower bound\tover bound\tideal wall\tnote")
+	fmt.Fprintln(tw, "scenario\twall\tAPI requests\t429s\tupload parts\tlower bound\tover bound\tideal wall\tAPI req/s\tnote")
 	for _, r := range rows {
 		over := float64(r.api-r.bound) / float64(r.bound) * 100
-		fmt.Fprintf(tw, "%s\t%.2fs\t%d\t%d\t%d\t%d\t%+.1f%%\t%.2fs\t%s\n", r.name, r.wall.Seconds(), r.api, r.tooMany, r.parts, r.bound, over, r.ideal.Seconds(), r.note)
+		fmt.Fprintf(tw, "%s\t%.2fs\t%d\t%d\t%d\t%d\t%+.1f%%\t%.2fs\t%.1f\t%s\n", r.name, r.wall.Seconds(), r.api, r.tooMany, r.parts, r.bound, over, r.ideal.Seconds(), float64(r.api)/r.wall.Seconds(), r.note)
 	}
 	tw.Flush()
 	fmt.Println(`
@@ -229,6 +231,18 @@ func shotBound(p *screenshots.Plan, res screenshots.Result) int {
 		}
 	}
 	return p.Requests + res.SetsCreated + deletes + 2*res.Uploaded + res.Reordered + setsWithUploads
+}
+
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func refill() {
