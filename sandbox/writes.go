@@ -385,15 +385,21 @@ func (s *Server) createIncluded(body []byte, doc *resourceDoc) ([]*record, *http
 		return nil, nil
 	}
 	var made []*record
+	fail := func(e *httpError) ([]*record, *httpError) {
+		for _, r := range made {
+			s.st.remove(r)
+		}
+		return nil, e
+	}
 	local := map[identifier]string{}
 	var docs []*resourceDoc
 	for i, raw := range top.Included {
 		d, herr := parseResourceDoc(append(append([]byte(`{"data":`), raw...), '}'))
 		if herr != nil {
-			return nil, herr
+			return fail(herr)
 		}
 		if d.Type == "" || d.ID == "" {
-			return nil, conflict("ENTITY_ERROR", entityTitles["ENTITY_ERROR"], "Every included resource needs a type and a (local) id.", fmt.Sprintf("/included/%d", i))
+			return fail(conflict("ENTITY_ERROR", entityTitles["ENTITY_ERROR"], "Every included resource needs a type and a (local) id.", fmt.Sprintf("/included/%d", i)))
 		}
 		key := identifier{Type: d.Type, ID: d.ID}
 		if s.st.get(d.Type, d.ID) != nil {
@@ -424,12 +430,9 @@ func (s *Server) createIncluded(body []byte, doc *resourceDoc) ([]*record, *http
 			for _, id := range resolve(l).ids {
 				tgt := s.st.get(id.Type, id.ID)
 				if tgt == nil {
-					for _, r := range made {
-						s.st.remove(r)
-					}
 					e := notFound(id.Type, id.ID)
 					e.errs[0] = e.errs[0].pointer(fmt.Sprintf("/included/%d/relationships/%s", i, name))
-					return nil, e
+					return fail(e)
 				}
 				s.st.link(made[i], name, tgt)
 			}
