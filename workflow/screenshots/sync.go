@@ -88,8 +88,11 @@ type remoteShot struct {
 	asset *upload.Asset
 }
 
-func (r remoteShot) id() string    { return r.asset.ID }
-func (r remoteShot) state() string { return r.asset.State() }
+func (r remoteShot) id() string { return r.asset.ID }
+
+// FileName is the name App Store Connect has for the file.
+func (r remoteShot) FileName() string { return r.asset.Attributes.FileName }
+func (r remoteShot) state() string    { return r.asset.State() }
 
 type remoteSet struct {
 	ID          string

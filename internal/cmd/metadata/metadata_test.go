@@ -159,6 +159,16 @@ func TestScreenshotsSyncCommand(t *testing.T) {
 		}
 	}
 	args := []string{"screenshots", "sync", "--app", "com.example.daybreak", "--dir", dir}
+	// The plan, as JSON.
+	r0 := h.run(t, false, append(args, "--dry-run", "--json")...).want(t, 0)
+	var plan []struct {
+		Locale, DisplayType string
+		Upload, Delete      []string
+		DeleteSet, NewSet   bool
+	}
+	if err := json.Unmarshal([]byte(r0.stdout), &plan); err != nil || len(plan) == 0 {
+		t.Fatalf("dry run --json: %v\n%s", err, r0.stdout)
+	}
 	// The demo version has screenshots the folder lacks: deleting needs --yes on a pipe.
 	h.run(t, false, args...).want(t, 2)
 	r := h.run(t, false, append(args, "--yes")...).want(t, 0)
@@ -174,6 +184,10 @@ func TestScreenshotsSyncCommand(t *testing.T) {
 	r = h.run(t, true, append(args, "--yes")...).want(t, 0)
 	if !strings.Contains(r.stderr, "1 uploaded") {
 		t.Errorf("after a change: %s", r.stderr)
+	}
+	// A terminal gets a progress bar per locale: one upload and one deletion in en-US.
+	if !strings.Contains(r.stderr, "2/2 done") {
+		t.Errorf("no progress bar on a terminal:\n%s", r.stderr)
 	}
 	// Previews ride along with --previews.
 	pdir := t.TempDir()

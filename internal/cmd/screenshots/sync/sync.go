@@ -153,7 +153,39 @@ func run(cmd *cobra.Command, opts *Options) error {
 	return nil
 }
 
+// SetJSON is one set of a plan as --json prints it.
+type SetJSON struct {
+	Kind        string   `json:"kind"`
+	Locale      string   `json:"locale"`
+	DisplayType string   `json:"displayType"`
+	NewSet      bool     `json:"newSet,omitempty"`
+	DeleteSet   bool     `json:"deleteSet,omitempty"`
+	Keep        int      `json:"keep"`
+	Upload      []string `json:"upload"`
+	Delete      []string `json:"delete"`
+}
+
 func renderPlan(f *cli.Factory, p *screenshots.Plan) {
+	if f.JSONRequested() {
+		out := []SetJSON{}
+		for _, s := range p.Sets {
+			if !s.Changed() {
+				continue
+			}
+			j := SetJSON{Kind: p.Kind.Noun, Locale: s.Locale, DisplayType: s.DisplayType, NewSet: s.SetID == "", DeleteSet: s.DeleteSet,
+				Upload: []string{}, Delete: []string{}}
+			for _, u := range s.Uploads() {
+				j.Upload = append(j.Upload, u.Rel)
+			}
+			for _, d := range s.Delete {
+				j.Delete = append(j.Delete, d.FileName())
+			}
+			j.Keep = len(s.Local) - len(j.Upload)
+			out = append(out, j)
+		}
+		f.WriteJSON(out)
+		return
+	}
 	t := f.NewTable("LOCALE", "DISPLAY TYPE", "KEEP", "UPLOAD", "DELETE", "NOTE")
 	for _, s := range p.Sets {
 		if !s.Changed() {
@@ -197,7 +229,7 @@ func newProgress(f *cli.Factory, p *screenshots.Plan) (func(screenshots.Event), 
 		}
 	}
 	sort.Strings(locales)
-	prog := mpb.New(mpb.WithOutput(f.IO.ErrOut), mpb.WithWidth(32))
+	prog := mpb.New(mpb.WithOutput(f.IO.ErrOut), mpb.WithWidth(32), mpb.WithAutoRefresh())
 	bars := map[string]*mpb.Bar{}
 	for _, l := range locales {
 		bars[l] = prog.AddBar(totals[l],
