@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"html"
 	"image"
 	_ "image/jpeg" // screenshots come as JPEG
 	_ "image/png"  // or PNG
@@ -148,6 +149,12 @@ func (s *Server) handleUploadPart(w http.ResponseWriter, r *http.Request) {
 	if d := s.currentFaults().UploadPartDelay; d > 0 {
 		sleep(r.Context(), d)
 	}
+	// Apple's part URLs are presigned: a second credential is refused, and the headers the
+	// operation lists are part of the signature, as with any S3-style presigned PUT.
+	if r.Header.Get("Authorization") != "" {
+		storageError(w, http.StatusBadRequest, "InvalidArgument", "Only one auth mechanism allowed; the URL is presigned, so send no Authorization header.")
+		return
+	}
 	s.mu.Lock()
 	u := s.uploads[token]
 	var want uploadPart
@@ -157,6 +164,11 @@ func (s *Server) handleUploadPart(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	if u == nil || part < 0 || part >= len(u.parts) {
 		http.Error(w, "no such upload part: it expired, was committed, or the URL is wrong", http.StatusNotFound)
+		return
+	}
+	if ct := r.Header.Get("Content-Type"); ct != u.contentType {
+		storageError(w, http.StatusForbidden, "SignatureDoesNotMatch",
+			fmt.Sprintf("The request signature does not match: send the operation's requestHeaders (Content-Type %q, not %q).", u.contentType, ct))
 		return
 	}
 	if r.ContentLength >= 0 && r.ContentLength != want.length {
@@ -180,6 +192,13 @@ func (s *Server) handleUploadPart(w http.ResponseWriter, r *http.Request) {
 	sum := md5.Sum(body)
 	w.Header().Set("ETag", `"`+hex.EncodeToString(sum[:])+`"`)
 	w.WriteHeader(http.StatusOK)
+}
+
+// storageError answers an upload part the way object storage does: an XML error document.
+func storageError(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Content-Type", "application/xml")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code><Message>%s</Message></Error>\n", code, html.EscapeString(message))
 }
 
 // assetStateKey is the attribute holding an asset's state object.

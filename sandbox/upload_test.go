@@ -170,19 +170,26 @@ func TestUploadPartChecks(t *testing.T) {
 		t.Fatalf("operations %v", ops)
 	}
 	url := ops[0].(map[string]any)["url"].(string)
+	png := map[string]string{"Content-Type": "image/png"}
 	for _, tc := range []struct {
 		name, method, url string
+		header            map[string]string
 		body              []byte
 		status            int
 	}{
-		{"short part", "PUT", url, make([]byte, 999), 400},
-		{"long part", "PUT", url, make([]byte, 1001), 400},
-		{"wrong method", "POST", url, make([]byte, 1000), 405},
-		{"unknown part", "PUT", strings.TrimSuffix(url, "/0") + "/9", make([]byte, 1000), 404},
-		{"unknown upload", "PUT", c.s.URL() + "/sandbox/upload/nope/0", make([]byte, 1000), 404},
-		{"right part", "PUT", url, make([]byte, 1000), 200},
+		{"short part", "PUT", url, png, make([]byte, 999), 400},
+		{"long part", "PUT", url, png, make([]byte, 1001), 400},
+		{"wrong method", "POST", url, png, make([]byte, 1000), 405},
+		{"unknown part", "PUT", strings.TrimSuffix(url, "/0") + "/9", png, make([]byte, 1000), 404},
+		{"unknown upload", "PUT", c.s.URL() + "/sandbox/upload/nope/0", png, make([]byte, 1000), 404},
+		{"without the operation's headers", "PUT", url, nil, make([]byte, 1000), 403},
+		{"with a token as well", "PUT", url, map[string]string{"Content-Type": "image/png", "Authorization": "Bearer " + c.token()}, make([]byte, 1000), 400},
+		{"right part", "PUT", url, png, make([]byte, 1000), 200},
 	} {
 		req, _ := http.NewRequestWithContext(t.Context(), tc.method, tc.url, bytes.NewReader(tc.body))
+		for k, v := range tc.header {
+			req.Header.Set(k, v)
+		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
