@@ -413,3 +413,24 @@ func TestResumeReusesReservation(t *testing.T) {
 		t.Errorf("remote = %v\nwant %v", got, want)
 	}
 }
+
+// TestDefaultFolder: screenshots/default/ applies to every locale of the version that has no
+// folder of its own.
+func TestDefaultFolder(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "en-US", "de-DE", "fr-FR")
+	writePNG(t, filepath.Join(e.dir, "default", "1.png"), 368, 448, 1)
+	writePNG(t, filepath.Join(e.dir, "default", "2.png"), 368, 448, 2)
+	writePNG(t, filepath.Join(e.dir, "en-US", "1.png"), 368, 448, 3)
+	if _, _, err := e.sync(t); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{
+		"en-US APP_WATCH_SERIES_4": {"1.png"},
+		"de-DE APP_WATCH_SERIES_4": {"1.png", "2.png"},
+		"fr-FR APP_WATCH_SERIES_4": {"1.png", "2.png"},
+	}
+	if got := e.remote(t); !equalMaps(got, want) {
+		t.Errorf("remote = %v, want %v", got, want)
+	}
+}
