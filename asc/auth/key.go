@@ -59,14 +59,19 @@ func (k *Key) PublicKey() *ecdsa.PublicKey {
 	return &k.priv.k.PublicKey
 }
 
+// Kind is "individual" for an individual key and "team" otherwise, the word App Store Connect
+// uses for each.
+func (k Key) Kind() string {
+	if k.Individual() {
+		return "individual"
+	}
+	return "team"
+}
+
 // String describes k by id and kind, for example "key ABC123 (team)"; it never includes key
 // material.
 func (k Key) String() string {
-	kind := "team"
-	if k.Individual() {
-		kind = "individual"
-	}
-	return fmt.Sprintf("key %s (%s)", k.ID, kind)
+	return fmt.Sprintf("key %s (%s)", k.ID, k.Kind())
 }
 
 // GoString keeps %#v as safe as %v: it shows the public fields only.
@@ -89,11 +94,7 @@ func (k Key) Format(f fmt.State, verb rune) {
 
 // LogValue lets log/slog record a Key as its ids only.
 func (k Key) LogValue() slog.Value {
-	kind := "team"
-	if k.Individual() {
-		kind = "individual"
-	}
-	attrs := []slog.Attr{slog.String("id", k.ID), slog.String("kind", kind)}
+	attrs := []slog.Attr{slog.String("id", k.ID), slog.String("kind", k.Kind())}
 	if k.IssuerID != "" {
 		attrs = append(attrs, slog.String("issuer_id", k.IssuerID))
 	}

@@ -415,3 +415,16 @@ func TestLoadKeyFileGivenTheKeyItself(t *testing.T) {
 		})
 	}
 }
+
+func TestKeyKind(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ issuer, want string }{{"57246542-96fe-1a63-e053-0824d011072a", "team"}, {"", "individual"}} {
+		k, _, err := GenerateKey("K1", tc.issuer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k.Kind() != tc.want || k.String() != "key K1 ("+tc.want+")" {
+			t.Errorf("issuer %q: Kind %q, String %q; want %s", tc.issuer, k.Kind(), k, tc.want)
+		}
+	}
+}

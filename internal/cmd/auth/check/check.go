@@ -89,16 +89,12 @@ func run(cmd *cobra.Command, opts *Options) error {
 		return fmt.Errorf("auth check: Apple's answer was an error: %w", err)
 	}
 	res := Result{
-		KeyID:   creds.Key.ID,
-		KeyType: "team",
-		Source:  creds.Source,
-		BaseURL: creds.BaseURL,
-		Status:  resp.StatusCode,
-	}
-	if creds.Key.Individual() {
-		res.KeyType = "individual"
-	} else {
-		res.IssuerID = creds.Key.IssuerID
+		KeyID:    creds.Key.ID,
+		KeyType:  creds.Key.Kind(),
+		IssuerID: creds.Key.IssuerID,
+		Source:   creds.Source,
+		BaseURL:  creds.BaseURL,
+		Status:   resp.StatusCode,
 	}
 	if resp.Rate.Known {
 		res.RateLimit = &RateLimit{Limit: resp.Rate.Limit, Remaining: resp.Rate.Remaining}

@@ -89,11 +89,7 @@ func run(_ *cobra.Command, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	kind := "team"
-	if key.Individual() {
-		kind = "individual"
-	}
-	fmt.Fprintf(f.IO.ErrOut, "saved profile %q (key %s, %s) in %s; test it with 'ascend auth check", name, key.ID, kind, saved)
+	fmt.Fprintf(f.IO.ErrOut, "saved profile %q (key %s, %s) in %s; test it with 'ascend auth check", name, key.ID, key.Kind(), saved)
 	if name != cli.DefaultProfile {
 		fmt.Fprintf(f.IO.ErrOut, " --profile %s", name)
 	}

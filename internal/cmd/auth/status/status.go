@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ascend-tools/ascend/asc/auth"
 	"github.com/ascend-tools/ascend/internal/cli"
 )
 
@@ -54,12 +55,8 @@ to the API; 'ascend auth check' does that.`,
 	}
 }
 
-func keyType(issuer string) string {
-	if issuer == "" {
-		return "individual"
-	}
-	return "team"
-}
+// keyType is the kind of a saved profile's key, read from its issuer id like auth.Key.Kind.
+func keyType(issuer string) string { return (auth.Key{IssuerID: issuer}).Kind() }
 
 func run(cmd *cobra.Command, opts *Options) error {
 	f := opts.F
@@ -82,7 +79,7 @@ func run(cmd *cobra.Command, opts *Options) error {
 		}
 		return err
 	}
-	st.KeyID, st.KeyType, st.Source, st.BaseURL = creds.Key.ID, keyType(creds.Key.IssuerID), creds.Source, creds.BaseURL
+	st.KeyID, st.KeyType, st.Source, st.BaseURL = creds.Key.ID, creds.Key.Kind(), creds.Source, creds.BaseURL
 	if f.JSONRequested() {
 		return f.WriteJSON(st)
 	}
