@@ -42,8 +42,8 @@ type Options struct {
 	BurstLimit int
 	BurstRate  float64
 
-	// PartSize is the size of each upload part offered in uploadOperations (default 5 MiB... of
-	// Apple's usual order; small values make tests exercise many parts).
+	// PartSize is the size of each upload part offered in uploadOperations (default 5 MiB,
+	// the order of Apple's parts; small values make tests exercise many parts).
 	PartSize int
 	// ProcessingDelay is how long an uploaded asset stays UPLOAD_COMPLETE before COMPLETE.
 	ProcessingDelay time.Duration
