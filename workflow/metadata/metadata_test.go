@@ -1,6 +1,7 @@
 package metadata_test
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"os"
@@ -291,5 +292,34 @@ func TestPushConvergesUnderFaults(t *testing.T) {
 				t.Errorf("locales = %v", locales)
 			}
 		})
+	}
+}
+
+// TestKilledPushConverges stops a push after a few writes, like a killed process; the next
+// push finishes the job and the one after writes nothing.
+func TestKilledPushConverges(t *testing.T) {
+	t.Parallel()
+	fake, c := seed(t)
+	target := metadata.Target{App: "com.example.notes"}
+	ctx, cancel := context.WithCancel(t.Context())
+	var n atomic.Int64
+	_, _, err := metadata.Push(ctx, c, target, deliverDir, metadata.ApplyOptions{Concurrency: 1, OnWrite: func(*metadata.Op) {
+		if n.Add(1) == 3 {
+			cancel()
+		}
+	}})
+	if err == nil {
+		t.Fatal("the killed push reported success")
+	}
+	if _, _, err := metadata.Push(t.Context(), c, target, deliverDir, metadata.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	before := fake.Writes()
+	p, _, err := metadata.Push(t.Context(), c, target, deliverDir, metadata.ApplyOptions{})
+	if err != nil || len(p.Writes) != 0 || fake.Writes() != before {
+		t.Errorf("push after convergence: %v, %d writes", err, fake.Writes()-before)
+	}
+	if got := len(fake.All("appInfoLocalizations")); got != 4 {
+		t.Errorf("%d app info localizations, want 4 (no duplicates)", got)
 	}
 }
