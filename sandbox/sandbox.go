@@ -45,12 +45,14 @@ type Options struct {
 	// PartSize is the size of each upload part offered in uploadOperations (default 5 MiB,
 	// the order of Apple's parts; small values make tests exercise many parts).
 	PartSize int
-	// ProcessingDelay is how long an uploaded asset stays UPLOAD_COMPLETE before COMPLETE.
-	ProcessingDelay time.Duration
-	// BuildProcessingDelay is how long a build stays PROCESSING before VALID.
+	// ProcessingDelay is how long an uploaded asset stays UPLOAD_COMPLETE before COMPLETE
+	// (default 2s). BuildProcessingDelay is how long a build stays PROCESSING before VALID
+	// (default 10s). ReviewDelay is each step of App Review, WAITING_FOR_REVIEW -> IN_REVIEW
+	// -> COMPLETE (default 10s). A negative value means no delay: the step happens at the
+	// next request or clock tick.
+	ProcessingDelay      time.Duration
 	BuildProcessingDelay time.Duration
-	// ReviewDelay is each step of App Review: WAITING_FOR_REVIEW -> IN_REVIEW -> COMPLETE.
-	ReviewDelay time.Duration
+	ReviewDelay          time.Duration
 	// RejectReviews makes submitted reviews end UNRESOLVED_ISSUES instead of COMPLETE.
 	RejectReviews bool
 
@@ -167,6 +169,10 @@ func newServer(opts Options) (*Server, error) {
 	}
 	if opts.ReviewDelay == 0 {
 		opts.ReviewDelay = 10 * time.Second
+	}
+	// A negative delay means none: the step happens at the next request or clock tick.
+	for _, d := range []*time.Duration{&opts.ProcessingDelay, &opts.BuildProcessingDelay, &opts.ReviewDelay} {
+		*d = max(*d, 0)
 	}
 	if opts.Faults.Latency == 0 {
 		opts.Faults.Latency = opts.Latency

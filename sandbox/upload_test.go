@@ -253,3 +253,19 @@ func linkageBody(ids [][2]string) map[string]any {
 	}
 	return map[string]any{"data": l}
 }
+
+func TestNegativeDelayMeansImmediate(t *testing.T) {
+	t.Parallel()
+	_, c := newTestServer(t, Options{ProcessingDelay: -1, PartSize: 1 << 20})
+	_, _, locID := editableLocalization(t, c)
+	set := findOne(t, c, "/v1/appStoreVersionLocalizations/"+locID+"/appScreenshotSets", "screenshotDisplayType", "APP_IPAD_PRO_3GEN_129")
+	c.do("DELETE", "/v1/appScreenshots/"+ids(c.do("GET", "/v1/appScreenshotSets/"+id(set)+"/appScreenshots", nil).must(t, 200).list())[0], nil).must(t, 204)
+	img := pngOf(t, 2064, 2752)
+	shot := c.do("POST", "/v1/appScreenshots", resource("appScreenshots", "", map[string]any{"fileName": "ipad.png", "fileSize": len(img)},
+		map[string]any{"appScreenshotSet": [2]string{"appScreenshotSets", id(set)}})).must(t, 201).data()
+	sendParts(t, attr(shot, "uploadOperations").([]any), img, -1)
+	c.do("PATCH", "/v1/appScreenshots/"+id(shot), resource("appScreenshots", id(shot), map[string]any{"uploaded": true, "sourceFileChecksum": md5hex(img)}, nil)).must(t, 200)
+	if st, errs := deliveryState(c.do("GET", "/v1/appScreenshots/"+id(shot), nil).must(t, 200).data()); st != "COMPLETE" {
+		t.Fatalf("next read after commit: %s %v", st, errs)
+	}
+}
