@@ -26,7 +26,7 @@ type TargetFlags struct {
 // Add binds the flags to cmd.
 func (t *TargetFlags) Add(cmd *cobra.Command, live bool) {
 	fl := cmd.Flags()
-	fl.StringVar(&t.App, "app", "", "the app's `id or bundle id` (default: app_identifier from fastlane's Appfile, or $ASCEND_APP)")
+	fl.StringVar(&t.App, "app", "", "the app's `ID` or bundle id (default: app_identifier in fastlane's Appfile, or $ASCEND_APP)")
 	fl.StringVar(&t.Platform, "platform", "IOS", "`platform` of the version: IOS, MAC_OS, TV_OS or VISION_OS")
 	fl.StringVar(&t.Version, "version", "", "version `string` (default: the version being prepared)")
 	if live {

@@ -63,7 +63,7 @@ can answer the confirmation.`,
 	fl.StringVar(&opts.Previews, "previews", "", "also sync app previews from `folder`/<locale>/<PREVIEW_TYPE>/*.mp4|mov|m4v")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "show what would change and write nothing")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "delete screenshots the folder no longer has without asking")
-	fl.IntVar(&opts.Concurrency, "concurrency", 8, "most API requests in flight `n` (halves on rate limiting)")
+	fl.IntVar(&opts.Concurrency, "concurrency", 8, "at most `n` API requests in flight (fewer once rate limited)")
 	return cmd
 }
 
