@@ -364,3 +364,28 @@ func TestFormatTime(t *testing.T) {
 		}
 	}
 }
+
+// TestVerboseRedactsPresignedURLs checks an upload part's presigned URL, which carries its
+// credential in the query (Apple's read Signature=...&AWSAccessKeyId=...): --verbose logs the
+// request without those values.
+func TestVerboseRedactsPresignedURLs(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(srv.Close)
+	f, _, errOut := testFactory(t, false, nil)
+	f.Flags.Verbose = true
+	const sig, keyID = "nL9SQyAh4l1tEwoWQhiflX270Zs%3D", "MKIA4IEXBU1OGIOUHE96"
+	req, _ := http.NewRequestWithContext(t.Context(), "PUT", srv.URL+"/assets/part?uploadId=5ae7a610&Signature="+sig+"&AWSAccessKeyId="+keyID+"&partNumber=1", strings.NewReader("x"))
+	resp, err := f.HTTPClient().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	log := errOut.String()
+	if strings.Contains(log, "nL9SQyAh4l1tEwoWQhiflX270Zs") || strings.Contains(log, keyID) {
+		t.Fatalf("verbose log leaks the presigned URL's credential: %q", log)
+	}
+	if !strings.Contains(log, "PUT") || !strings.Contains(log, "/assets/part") {
+		t.Errorf("verbose log %q does not name the request", log)
+	}
+}
