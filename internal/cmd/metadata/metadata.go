@@ -8,6 +8,7 @@ import (
 	"github.com/ascend-tools/ascend/internal/cmd/metadata/diff"
 	"github.com/ascend-tools/ascend/internal/cmd/metadata/pull"
 	"github.com/ascend-tools/ascend/internal/cmd/metadata/push"
+	"github.com/ascend-tools/ascend/internal/cmd/metadata/validate"
 )
 
 // NewCmd returns `ascend metadata`.
@@ -20,8 +21,9 @@ metadata/<locale>/{name,subtitle,description,keywords,...}.txt, default/ for val
 by every locale, copyright.txt, the category files and review_information/.
 
 pull writes what App Store Connect has; diff shows field-level changes; push validates
-the folder against Apple's limits and writes only what changed.`,
+the folder against Apple's limits and writes only what changed; validate checks the folders
+offline.`,
 	}
-	cmd.AddCommand(pull.NewCmd(f, nil), diff.NewCmd(f, nil), push.NewCmd(f, nil))
+	cmd.AddCommand(pull.NewCmd(f, nil), diff.NewCmd(f, nil), push.NewCmd(f, nil), validate.NewCmd(f, nil))
 	return cmd
 }

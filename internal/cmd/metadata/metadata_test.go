@@ -208,3 +208,23 @@ func TestScreenshotsSyncCommand(t *testing.T) {
 		t.Errorf("invalid folder: %v", r.err)
 	}
 }
+
+func TestValidateOffline(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"ASCEND_CONFIG_DIR": t.TempDir(), "ASCEND_CACHE_DIR": t.TempDir()}
+	h := &harness{env: env} // no credentials: validate needs none
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "en-US", "name.txt"), "Fine")
+	shots := t.TempDir()
+	writePNG(t, filepath.Join(shots, "en-US", "1.png"), 368, 448, 1)
+	r := h.run(t, false, "metadata", "validate", "--dir", dir, "--screenshots", shots).want(t, 0)
+	if !strings.Contains(r.stderr, "no problems") {
+		t.Errorf("stderr = %q", r.stderr)
+	}
+	writeFile(t, filepath.Join(dir, "en-US", "keywords.txt"), strings.Repeat("k", 101))
+	writePNG(t, filepath.Join(shots, "en-US", "2.png"), 100, 100, 2)
+	r = h.run(t, false, "metadata", "validate", "--dir", dir, "--screenshots", shots).want(t, 1)
+	if lines := strings.Split(strings.TrimSpace(r.stdout), "\n"); len(lines) != 2 {
+		t.Errorf("problems printed: %q", r.stdout)
+	}
+}
