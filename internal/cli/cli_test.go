@@ -389,3 +389,21 @@ func TestVerboseRedactsPresignedURLs(t *testing.T) {
 		t.Errorf("verbose log %q does not name the request", log)
 	}
 }
+
+// TestTableAlignsWideCharacters checks that a terminal table pads by display width, so that
+// app names in Japanese, Chinese or Korean (two columns per character) keep the columns aligned.
+func TestTableAlignsWideCharacters(t *testing.T) {
+	t.Parallel()
+	f, out, _ := testFactory(t, true, nil)
+	tb := f.NewTable("NAME", "SKU")
+	tb.AddRow("日本語アプリ", "JP1")
+	tb.AddRow("Ledger", "L1")
+	tb.AddRow("Café", "C1")
+	if err := tb.Render(); err != nil {
+		t.Fatal(err)
+	}
+	want := "NAME          SKU\n日本語アプリ  JP1\nLedger        L1\nCafé          C1\n"
+	if out.String() != want {
+		t.Errorf("table:\n%s\nwant\n%s", out.String(), want)
+	}
+}

@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/itchyny/gojq"
+	"github.com/mattn/go-runewidth"
 )
 
 // JSONRequested reports whether the user asked for JSON output (--json or --jq).
@@ -160,14 +160,35 @@ func (t *Table) Render() error {
 		_, err := io.WriteString(t.out, b.String())
 		return err
 	}
-	tw := tabwriter.NewWriter(t.out, 0, 4, 2, ' ', 0)
+	lines := t.rows
 	if len(t.headers) > 0 {
-		fmt.Fprintln(tw, strings.Join(t.headers, "\t"))
+		lines = append([][]string{t.headers}, t.rows...)
 	}
-	for _, r := range t.rows {
-		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	// Pad by display width, not bytes or runes (text/tabwriter counts runes), so that
+	// East Asian app names, two columns a character, keep the columns aligned. Ambiguous
+	// characters count as one column whatever the locale, as most terminals draw them.
+	width := (&runewidth.Condition{EastAsianWidth: false}).StringWidth
+	var widths []int
+	for _, r := range lines {
+		for i, cell := range r {
+			if i == len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], width(cell))
+		}
 	}
-	return tw.Flush()
+	var b strings.Builder
+	for _, r := range lines {
+		for i, cell := range r {
+			b.WriteString(cell)
+			if i < len(r)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-width(cell)+2))
+			}
+		}
+		b.WriteByte('\n')
+	}
+	_, err := io.WriteString(t.out, b.String())
+	return err
 }
 
 // FormatTime renders a timestamp for a table: RFC 3339 in a pipe, a shorter local form on a
