@@ -120,7 +120,19 @@ func run(cmd *cobra.Command, opts *Options) error {
 		fmt.Fprintf(f.IO.ErrOut, "cannot push: %s\n", pr)
 	}
 	if !f.JSONRequested() {
-		fmt.Fprintf(f.IO.ErrOut, "%d fields differ from version %s; push would send %d requests\n", len(p.Changes), st.VersionString, len(p.Writes))
+		verb := "differ"
+		if len(p.Changes) == 1 {
+			verb = "differs"
+		}
+		fmt.Fprintf(f.IO.ErrOut, "%s %s from version %s; push would send %s\n", Plural(len(p.Changes), "field"), verb, st.VersionString, Plural(len(p.Writes), "request"))
 	}
 	return nil
+}
+
+// Plural renders "1 change", "2 changes".
+func Plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

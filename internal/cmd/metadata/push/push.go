@@ -90,10 +90,10 @@ func run(cmd *cobra.Command, opts *Options) error {
 		}
 	}
 	if opts.DryRun {
-		fmt.Fprintf(f.IO.ErrOut, "dry run: %d changes in %d requests would be pushed to version %s\n", len(pending), len(p.Writes), st.VersionString)
+		fmt.Fprintf(f.IO.ErrOut, "dry run: %s in %s would be pushed to version %s\n", diff.Plural(len(pending), "change"), diff.Plural(len(p.Writes), "request"), st.VersionString)
 		return nil
 	}
-	if err := f.ConfirmDestructive(opts.Yes, fmt.Sprintf("push %d changes to version %s of app %s", len(pending), st.VersionString, st.AppID)); err != nil {
+	if err := f.ConfirmDestructive(opts.Yes, fmt.Sprintf("push %s to version %s of app %s", diff.Plural(len(pending), "change"), st.VersionString, st.AppID)); err != nil {
 		return err
 	}
 	res, err := metadata.Apply(ctx, c, p, metadata.ApplyOptions{})
@@ -106,7 +106,7 @@ func run(cmd *cobra.Command, opts *Options) error {
 		return fmt.Errorf("push metadata (%d of %d writes done; run push again to finish): %w", res.Writes, len(p.Writes), err)
 	}
 	if !f.JSONRequested() {
-		fmt.Fprintf(f.IO.ErrOut, "pushed %d changes to version %s: %d writes, %d requests in all\n", len(pending), st.VersionString, res.Writes, res.Requests+st.Requests)
+		fmt.Fprintf(f.IO.ErrOut, "pushed %s to version %s: %s, %s in all\n", diff.Plural(len(pending), "change"), st.VersionString, diff.Plural(res.Writes, "write"), diff.Plural(res.Requests+st.Requests, "request"))
 	}
 	return nil
 }
