@@ -434,3 +434,31 @@ func TestDefaultFolder(t *testing.T) {
 		t.Errorf("remote = %v, want %v", got, want)
 	}
 }
+
+// TestExpiredReservationReplaced: a reservation left by an interrupted run whose upload URLs
+// no longer work is deleted and replaced, not retried for ever.
+func TestExpiredReservationReplaced(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "en-US")
+	writePNG(t, filepath.Join(e.dir, "en-US", "1.png"), 368, 448, 1)
+	st, _ := os.Stat(filepath.Join(e.dir, "en-US", "1.png"))
+	set := e.fake.Add("appScreenshotSets", map[string]any{"screenshotDisplayType": "APP_WATCH_SERIES_4"}, map[string]string{"appStoreVersionLocalization": e.locs["en-US"]})
+	reserve := fmt.Sprintf(`{"data":{"type":"appScreenshots","attributes":{"fileName":"1.png","fileSize":%d},"relationships":{"appScreenshotSet":{"data":{"type":"appScreenshotSets","id":"%s"}}}}}`, st.Size(), set.ID)
+	resp, err := http.Post(e.fake.URL+"/v1/appScreenshots", "application/json", strings.NewReader(reserve))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	old := e.fake.All("appScreenshots")[0]
+	e.fake.Expire("appScreenshots", old)
+	if _, _, err := e.sync(t); err != nil {
+		t.Fatal(err)
+	}
+	ids := e.fake.All("appScreenshots")
+	if len(ids) != 1 || ids[0] == old {
+		t.Errorf("screenshots = %v, want one new reservation replacing %s", ids, old)
+	}
+	if got, want := e.remote(t), e.local(t); !equalMaps(got, want) {
+		t.Errorf("remote = %v\nwant %v", got, want)
+	}
+}

@@ -595,14 +595,34 @@ func (s *syncer) syncSet(ctx context.Context, sp *SetPlan) error {
 			}
 			continue
 		}
+		mu.Lock()
 		ids[i] = a.ID
 		if !slices.Contains(order, a.ID) {
 			order = append(order, a.ID)
 		}
+		mu.Unlock()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := s.sendAndCommit(ctx, a, shot); err != nil {
+			err := s.sendAndCommit(ctx, a, shot)
+			if err != nil && reuse != nil && ctx.Err() == nil {
+				// An earlier run's reservation may have expired: replace it, once.
+				var na *upload.Asset
+				if err = s.up.Delete(ctx, s.kind.AssetType, a.ID); err == nil {
+					if na, err = s.reserve(ctx, sp.SetID, shot, nil); err == nil {
+						err = s.sendAndCommit(ctx, na, shot)
+					}
+				}
+				if na != nil {
+					mu.Lock()
+					order = slices.DeleteFunc(order, func(id string) bool { return id == a.ID })
+					order = append(order, na.ID)
+					ids[i] = na.ID
+					mu.Unlock()
+					a = na
+				}
+			}
+			if err != nil {
 				mu.Lock()
 				errs = append(errs, err)
 				mu.Unlock()

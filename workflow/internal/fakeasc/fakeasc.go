@@ -648,3 +648,20 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, parts []string) 
 	res.parts[n] = data
 	w.WriteHeader(200)
 }
+
+// Expire makes an asset reservation's upload URLs answer 404, like presigned URLs that have
+// expired.
+func (s *Server) Expire(typ, id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.store[typ][id]
+	if r == nil {
+		return
+	}
+	ops, _ := r.Attrs["uploadOperations"].([]any)
+	for _, op := range ops {
+		if m, ok := op.(map[string]any); ok {
+			m["url"] = s.URL + "/upload/expired-" + id + "/0"
+		}
+	}
+}
