@@ -22,16 +22,23 @@ type apiRequest struct {
 // /v1/{type} (list, create), /v1/{type}/{id} (read, update, delete), /v1/{type}/{id}/{rel}
 // (related resources) and /v1/{type}/{id}/relationships/{rel} (linkage).
 func (s *Server) handle(req *apiRequest) (int, any, *httpError) {
+	segs := strings.Split(strings.Trim(req.op.Path, "/"), "/")
+	typ := s.mdl.typeAt("/" + segs[0] + "/" + segs[1])
+	if req.r.Method == http.MethodGet {
+		// Reads change nothing, so they share the lock and run in parallel.
+		s.runDueIfNeeded()
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		return s.dispatch(req, segs, typ)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.runDueLocked()
-	segs := strings.Split(strings.Trim(req.op.Path, "/"), "/")
-	base := "/" + segs[0] + "/" + segs[1]
-	typ := s.mdl.typeAt(base)
-	write := req.r.Method != http.MethodGet
 	status, doc, err := s.dispatch(req, segs, typ)
-	if write && err == nil {
-		s.flushLocked()
+	if err == nil {
+		if ferr := s.flushLocked(); ferr != nil {
+			s.log.Error("sandbox: save state", "err", ferr)
+		}
 	}
 	return status, doc, err
 }

@@ -71,8 +71,8 @@ func (s *Server) SetFaults(f Faults) {
 }
 
 func (s *Server) currentFaults() Faults {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	return s.faults
 }
 

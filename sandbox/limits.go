@@ -56,8 +56,8 @@ type rateDecision struct {
 // admit counts a request for a key and decides whether it may proceed. Refused requests are
 // not counted, as Apple does not charge a 429 against the budget.
 func (s *Server) admit(kid string) rateDecision {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.limMu.Lock()
+	defer s.limMu.Unlock()
 	now := s.now()
 	l := s.limits[kid]
 	if l == nil {
@@ -90,8 +90,8 @@ func (s *Server) admit(kid string) rateDecision {
 
 // peekRate renders the header for a key without counting a request (for 401 answers).
 func (s *Server) peekRate(kid string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.limMu.Lock()
+	defer s.limMu.Unlock()
 	limit := s.opts.HourlyLimit
 	if limit < 0 {
 		limit = math.MaxInt32

@@ -119,13 +119,13 @@ func (s *Server) handleClock(w http.ResponseWriter, r *http.Request) {
 		}
 		s.Advance(time.Duration(body.AdvanceMS * float64(time.Millisecond)))
 	}
-	s.mu.Lock()
+	s.mu.RLock()
 	now, offset, pending := s.stateNow(), s.offset, len(s.timers)
 	var next any
 	if pending > 0 {
 		next = s.timers[0].At.UTC().Format(time.RFC3339Nano)
 	}
-	s.mu.Unlock()
+	s.mu.RUnlock()
 	writeJSON(w, http.StatusOK, map[string]any{
 		"now": now.UTC().Format(time.RFC3339Nano), "offset_ms": offset.Milliseconds(), "pending": pending, "next": next,
 	})

@@ -84,7 +84,8 @@ type Server struct {
 	roKey  *auth.Key
 	roPEM  []byte
 
-	mu      sync.Mutex // guards everything below
+	// mu guards everything below: reads (GET) share it, writes and timers hold it alone.
+	mu      sync.RWMutex
 	st      *store
 	timers  []timer
 	firing  time.Time                 // the due time of the timer being fired, while it fires
@@ -98,6 +99,7 @@ type Server struct {
 	offset     time.Duration // added by Advance
 	faults     Faults
 	stats      stats
+	limMu      sync.Mutex // guards limits, apart from mu so counting never waits on a render
 	limits     map[string]*keyLimit
 	mdl        *model
 	persist    *persister
@@ -274,8 +276,8 @@ func newKeyID() string {
 }
 
 func (s *Server) lookupKey(kid string) *trustedKey {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	return s.keys[kid]
 }
 

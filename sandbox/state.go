@@ -53,6 +53,17 @@ func (s *Server) runDueLocked() {
 	}
 }
 
+// runDueIfNeeded runs timers only when one has come due, so reads take the exclusive
+// lock only when something has to change.
+func (s *Server) runDueIfNeeded() {
+	s.mu.RLock()
+	due := len(s.timers) > 0 && !s.timers[0].At.After(s.stateNow())
+	s.mu.RUnlock()
+	if due {
+		s.runDue()
+	}
+}
+
 func (s *Server) runDue() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -178,7 +189,9 @@ func (s *Server) Reset() error {
 	s.st = newStore(s.mdl)
 	s.timers = nil
 	s.offset = 0
+	s.limMu.Lock()
 	s.limits = map[string]*keyLimit{}
+	s.limMu.Unlock()
 	s.uploads = map[string]*pendingUpload{}
 	err := s.seed()
 	// Ids made after a reset never repeat ones handed out before it.
