@@ -63,6 +63,8 @@ func TestBuildRequest(t *testing.T) {
 		{name: "typed boolean passes", opts: Options{Method: "PATCH", Path: "/v1/apps/1",
 			RawFields: []string{"data[type]=apps", "data[id]=1"}, TypedFields: []string{"data[attributes][streamlinedPurchasingEnabled]=true"}},
 			wantBody: `{"data":{"attributes":{"streamlinedPurchasingEnabled":true},"id":"1","type":"apps"}}`},
+		{name: "body where the operation takes none", opts: Options{Method: "DELETE", Path: "/v1/appInfoLocalizations/abc", RawFields: []string{"a=b"}},
+			wantCode: cli.ExitUsage, wantMsg: []string{"takes no body"}},
 		{name: "malformed field", opts: Options{Method: "POST", Path: "/v1/appInfoLocalizations", RawFields: []string{"novalue"}}, wantCode: cli.ExitUsage, wantMsg: []string{"key=value"}},
 	}
 	for _, tt := range tests {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -15,6 +16,11 @@ import (
 // JSON types, and what a create must carry. It returns one message per problem.
 func validateBody(op *spec.Operation, body []byte) []string {
 	if op.RequestSchema == "" {
+		if len(bytes.TrimSpace(body)) > 0 {
+			// Apple's spec declares no body here; sending one is a mistake (often fields
+			// meant as query parameters), not something to leave for the server to ignore.
+			return []string{fmt.Sprintf("%s takes no body: drop the -f/-F fields and --input (or pass --no-validate)", op.ID)}
+		}
 		return nil
 	}
 	model, ok := spec.RequestBody(op.RequestSchema)
