@@ -146,6 +146,23 @@ func (sd seeder) seedApp(n int, a demoApp) {
 		}
 	}
 
+	// Availability in the demo storefronts (a released app is available; one never released
+	// is set to go on sale with its first version).
+	avail := sd.add("appAvailabilities", map[string]any{"availableInNewTerritories": true}, "app", app)
+	sd.s.st.link(app, "appAvailabilityV2", avail)
+	for _, t := range demoTerritories {
+		status := "AVAILABLE"
+		attrs := map[string]any{"available": true, "preOrderEnabled": false}
+		if !live {
+			status = "AVAILABLE_FOR_SALE_UNRELEASED_APP"
+		} else {
+			attrs["releaseDate"] = seedEpoch.Add(-400 * 24 * time.Hour).Format(time.DateOnly)
+		}
+		attrs["contentStatuses"] = []any{status}
+		ta := sd.add("territoryAvailabilities", attrs, "territory", sd.s.st.get("territories", t.code))
+		sd.s.st.link(avail, "territoryAvailabilities", ta)
+	}
+
 	// TestFlight: trains, builds, beta details.
 	trains := map[string]*record{}
 	for _, t := range a.trains {
