@@ -11,6 +11,7 @@ import (
 
 	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/asc/upload"
+	"github.com/ascend-tools/ascend/workflow/internal/pace"
 )
 
 // ApplyOptions tune a push.
@@ -44,15 +45,21 @@ func Apply(ctx context.Context, c *asc.Client, p *Plan, opts ApplyOptions) (Resu
 		mu               sync.Mutex
 		errs             []error
 		wg               sync.WaitGroup
-		sem              = make(chan struct{}, n)
+		// The bound adapts to the rate limit, like the screenshot sync's.
+		lim = pace.New(c.RateBudget(), n, n)
 	)
 	for _, w := range p.Writes {
 		wg.Add(1)
-		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
-			defer func() { <-sem }()
+			if err := lim.Acquire(ctx); err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("%s: %w", w.Describe(), err))
+				mu.Unlock()
+				return
+			}
 			reqs, err := applyWrite(ctx, c, w)
+			lim.Release()
 			requests.Add(int64(reqs))
 			if err != nil {
 				mu.Lock()
