@@ -42,7 +42,7 @@ func (s *Server) verifyToken(r *http.Request) (*trustedKey, error) {
 		// A token already verified: its signature and claims cannot have changed, but time
 		// has moved, and the scope depends on the request.
 		vt := v.(verifiedToken)
-		if key := s.lookupKey(vt.kid); key != nil && vt.exp.After(s.now()) && (vt.scope == nil || scopeAllows(vt.scope, r)) {
+		if key := s.lookupKey(vt.kid); key != nil && key.pub == vt.pub && vt.exp.After(s.now()) && (vt.scope == nil || scopeAllows(vt.scope, r)) {
 			return key, nil
 		}
 	}
@@ -121,7 +121,7 @@ func (s *Server) verifyToken(r *http.Request) (*trustedKey, error) {
 	if claims.Scope != nil && !scopeAllows(claims.Scope, r) {
 		return nil, errors.New("scope does not cover this request")
 	}
-	s.rememberToken(tok, verifiedToken{kid: key.id, exp: exp, scope: claims.Scope})
+	s.rememberToken(tok, verifiedToken{kid: key.id, pub: key.pub, exp: exp, scope: claims.Scope})
 	return key, nil
 }
 
@@ -129,6 +129,7 @@ func (s *Server) verifyToken(r *http.Request) (*trustedKey, error) {
 // reusing its token (as it should) costs one ECDSA verification, not one per request.
 type verifiedToken struct {
 	kid   string
+	pub   *ecdsa.PublicKey // the key that verified it; a key replaced under the same id does not inherit it
 	exp   time.Time
 	scope []string
 }
