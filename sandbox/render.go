@@ -6,7 +6,6 @@ import (
 	"maps"
 	"slices"
 	"strconv"
-	"sync"
 )
 
 // rawJSON is an answer already encoded; writeJSON sends it as is. Documents are built as
@@ -40,17 +39,15 @@ func (rd *renderer) primary(r *record) json.RawMessage {
 }
 
 // relNames lists a type's relationships in name order (cached per type).
-var relNameCache sync.Map
-
 func (m *model) relNames(typ string) []string {
-	if v, ok := relNameCache.Load(typ); ok {
+	if v, ok := m.relNameCache.Load(typ); ok {
 		return v.([]string)
 	}
 	var names []string
 	if rt := m.resource(typ); rt != nil {
 		names = slices.Sorted(maps.Keys(rt.Relationships))
 	}
-	relNameCache.Store(typ, names)
+	m.relNameCache.Store(typ, names)
 	return names
 }
 
