@@ -136,8 +136,9 @@ func Suggest(method, path string) string {
 			best, bestCost, bestTmpl = op.Path, cost, tmpl
 		}
 	}
-	// More than half the segments wrong is a different request, not a typo.
-	if bestCost > float64(max(len(segs), len(bestTmpl)))/2 {
+	// Half the segments wrong or more is a different request, not a typo. Counting against the
+	// shorter path keeps a template's free {id} from making an unrelated short path "close".
+	if bestCost >= float64(min(len(segs), len(bestTmpl)))/2 {
 		return ""
 	}
 	if len(bestTmpl) == len(segs) {
@@ -155,8 +156,9 @@ func Suggest(method, path string) string {
 func isParam(seg string) bool { return strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") }
 
 // segmentDistance is the Levenshtein distance between two segment lists, where substituting
-// one segment for another costs its normalised character distance (0 for equal, 1 for
-// unrelated) and a template parameter matches any non-empty segment for free.
+// one segment for another costs its normalised character distance (0 for equal) when that is
+// at most one half, and 2 (as much as a deletion plus an insertion) for a segment that is
+// mostly different; a template parameter matches any non-empty segment for free.
 func segmentDistance(a, tmpl []string) float64 {
 	prev := make([]float64, len(tmpl)+1)
 	cur := make([]float64, len(tmpl)+1)
@@ -173,6 +175,10 @@ func segmentDistance(a, tmpl []string) float64 {
 				}
 			} else if a[i-1] != t {
 				sub = charDistance(a[i-1], t)
+				if sub > 0.5 {
+					// Mostly different letters: another word, not a misspelling of this one.
+					sub = 2
+				}
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+sub)
 		}

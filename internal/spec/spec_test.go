@@ -200,6 +200,13 @@ func TestSuggest(t *testing.T) {
 		{"GET", "/v1/betaTester", "/v1/betaTesters"},
 		{"PATCH", "/v1/appInfoLocalisations/7", "/v1/appInfoLocalizations/7"},
 		{"GET", "/totally/unrelated/thing/here/x/y", ""},
+		// A segment that shares almost nothing with any path is not a typo of one.
+		{"GET", "/v1/zzzzzzzz", ""},
+		{"GET", "/v2/foo", ""},
+		{"GET", "/v1", ""},
+		{"GET", "/v1/appss", "/v1/apps"},
+		{"GET", "/v2/apps", "/v1/apps"},
+		{"GET", "/v1/apps/1/builds/2", "/v1/apps/{id}/builds"},
 	}
 	for _, tt := range tests {
 		if got := Suggest(tt.method, tt.path); got != tt.want {
