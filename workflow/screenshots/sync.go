@@ -155,13 +155,12 @@ type Result struct {
 }
 
 type syncer struct {
-	kind    *Kind
-	c       *asc.Client
-	up      *upload.Uploader
-	opts    Options
-	mu      sync.Mutex
-	res     Result
-	limiter upload.Limiter
+	kind *Kind
+	c    *asc.Client
+	up   *upload.Uploader
+	opts Options
+	mu   sync.Mutex
+	res  Result
 	// processing is the shortest time from commit to COMPLETE seen so far (0: none yet). Later
 	// sets wait about that long before their first poll, so most need a single check.
 	processing time.Duration
@@ -235,7 +234,7 @@ func newSyncer(c *asc.Client, opts Options) *syncer {
 	lim := pace.New(c.RateBudget(), opts.Concurrency, opts.Concurrency)
 	up := upload.New(c, opts.HTTPClient, upload.Options{PartConcurrency: opts.PartConcurrency,
 		PollInitial: opts.PollInitial, PollMax: opts.PollMax, PollTimeout: opts.PollTimeout, Limiter: lim})
-	return &syncer{kind: Screenshots, c: c, up: up, opts: opts, limiter: lim, ready: make(chan struct{})}
+	return &syncer{kind: Screenshots, c: c, up: up, opts: opts, ready: make(chan struct{})}
 }
 
 func (s *syncer) emit(e Event) {
