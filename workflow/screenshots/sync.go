@@ -289,7 +289,7 @@ func (s *syncer) prepare(ctx context.Context, t metadata.Target, l *Layout) (*Pl
 			defer mu.Unlock()
 			p.Requests++
 			if err != nil {
-				errs = append(errs, fmt.Errorf("read %s screenshot sets: %w", locale, err))
+				errs = append(errs, fmt.Errorf("read the %s %s sets: %w", locale, s.kind.Noun, err))
 				return
 			}
 			local, _ := l.For(locale)
