@@ -32,27 +32,26 @@ const DefaultProfile = "default"
 
 // ConfigDir is where config.json lives: $ASCEND_CONFIG_DIR, else <user config dir>/ascend.
 func (f *Factory) ConfigDir() (string, error) {
-	if d := f.getenv("ASCEND_CONFIG_DIR"); d != "" {
-		return d, nil
-	}
-	base, err := os.UserConfigDir()
-	if err != nil {
-		return "", fmt.Errorf("find the config dir: %v; set ASCEND_CONFIG_DIR", err)
-	}
-	return filepath.Join(base, "ascend"), nil
+	return f.userDir("ASCEND_CONFIG_DIR", os.UserConfigDir, "config")
 }
 
 // CacheDir is where the embedded sandbox keeps its state: $ASCEND_CACHE_DIR, else
 // <user cache dir>/ascend.
 func (f *Factory) CacheDir() (string, error) {
-	if d := f.getenv("ASCEND_CACHE_DIR"); d != "" {
+	return f.userDir("ASCEND_CACHE_DIR", os.UserCacheDir, "cache")
+}
+
+// userDir is the directory named by the environment variable env, else ascend's folder in
+// the user's directory of that kind.
+func (f *Factory) userDir(env string, base func() (string, error), kind string) (string, error) {
+	if d := f.getenv(env); d != "" {
 		return d, nil
 	}
-	base, err := os.UserCacheDir()
+	dir, err := base()
 	if err != nil {
-		return "", fmt.Errorf("find the cache dir: %v; set ASCEND_CACHE_DIR", err)
+		return "", fmt.Errorf("find the %s dir: %v; set %s", kind, err, env)
 	}
-	return filepath.Join(base, "ascend"), nil
+	return filepath.Join(dir, "ascend"), nil
 }
 
 // LoadConfig reads config.json; a missing file is an empty config.
