@@ -128,6 +128,18 @@ func (s *Server) siblings(typ, rel, parentID string) []*record {
 	return out
 }
 
+// singletons are resources a parent has at most one of (a version's review details), by the
+// relationship to that parent. Creating a second is a conflict; resources that replace the
+// previous one when created (price schedules, availability) are not listed.
+var singletons = map[string]string{
+	"appStoreReviewDetails":                  "appStoreVersion",
+	"appStoreVersionPhasedReleases":          "appStoreVersion",
+	"appStoreVersionSubmissions":             "appStoreVersion",
+	"routingAppCoverages":                    "appStoreVersion",
+	"inAppPurchaseAppStoreReviewScreenshots": "inAppPurchaseV2",
+	"subscriptionAppStoreReviewScreenshots":  "subscription",
+}
+
 // beforeCreate refuses a create that would break a rule of the type.
 func (s *Server) beforeCreate(doc *resourceDoc) *httpError {
 	if v := s.versionOf(doc.Type, doc.Rels); v != nil && !versionEditable(v) {
@@ -145,6 +157,14 @@ func (s *Server) beforeCreate(doc *resourceDoc) *httpError {
 				if r.str("locale") == locale {
 					return duplicate(fmt.Sprintf("A %s resource for locale '%s' already exists under %s '%s'.", doc.Type, locale, l.ids[0].Type, l.ids[0].ID), "/data/attributes/locale")
 				}
+			}
+		}
+	}
+	if rel, ok := singletons[doc.Type]; ok {
+		if l, has := doc.Rels[rel]; has && len(l.ids) == 1 {
+			if len(s.siblings(doc.Type, rel, l.ids[0].ID)) > 0 {
+				return conflict("ENTITY_ERROR.RELATIONSHIP.INVALID", entityTitles["ENTITY_ERROR.RELATIONSHIP.INVALID"],
+					fmt.Sprintf("%s '%s' already has its %s; update that one instead.", l.ids[0].Type, l.ids[0].ID, doc.Type), "/data/relationships/"+rel)
 			}
 		}
 	}
@@ -383,6 +403,13 @@ func (s *Server) carryOver(v *record) {
 			}
 		}
 		return out
+	}
+	if prev != nil {
+		if old := s.st.get("appStoreReviewDetails", prev.one("appStoreReviewDetail")); old != nil {
+			d := s.st.insert("appStoreReviewDetails", "", copyAttrs(old))
+			s.st.link(d, "appStoreVersion", v)
+			s.markDirty(d)
+		}
 	}
 	if prev == nil {
 		loc := s.st.insert("appStoreVersionLocalizations", "", map[string]any{"locale": app.str("primaryLocale")})

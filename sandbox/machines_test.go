@@ -390,6 +390,13 @@ func TestNewVersionCarriesOverMetadata(t *testing.T) {
 	if attr(en, "description") == nil || attr(en, "whatsNew") != nil {
 		t.Fatalf("carried-over localization %v", en["attributes"])
 	}
+	detail := c.do("GET", "/v1/appStoreVersions/"+id(v)+"/appStoreReviewDetail", nil).must(t, 200).data()
+	if attr(detail, "contactEmail") != "review@example.com" {
+		t.Fatalf("review details not carried over: %v", detail)
+	}
+	// A version has one set of review details: a second is a conflict.
+	c.do("POST", "/v1/appStoreReviewDetails", resource("appStoreReviewDetails", "", map[string]any{"contactEmail": "x@example.com"},
+		map[string]any{"appStoreVersion": [2]string{"appStoreVersions", id(v)}})).must(t, 409)
 	sets := c.do("GET", "/v1/appStoreVersionLocalizations/"+id(en)+"/appScreenshotSets?include=appScreenshots", nil).must(t, 200)
 	if len(sets.list()) != 2 || len(sets.doc["included"].([]any)) != 5 {
 		t.Fatalf("carried-over screenshots: %d sets, %d screenshots", len(sets.list()), len(sets.doc["included"].([]any)))
