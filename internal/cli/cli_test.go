@@ -407,3 +407,28 @@ func TestTableAlignsWideCharacters(t *testing.T) {
 		t.Errorf("table:\n%s\nwant\n%s", out.String(), want)
 	}
 }
+
+func TestUserDirs(t *testing.T) {
+	t.Parallel()
+	f, _, _ := testFactory(t, false, map[string]string{"ASCEND_CONFIG_DIR": "/cfg/here", "ASCEND_CACHE_DIR": "/cache/here"})
+	if d, err := f.ConfigDir(); err != nil || d != "/cfg/here" {
+		t.Errorf("ConfigDir = %q, %v; want the environment's", d, err)
+	}
+	if d, err := f.CacheDir(); err != nil || d != "/cache/here" {
+		t.Errorf("CacheDir = %q, %v; want the environment's", d, err)
+	}
+	// Without the variables: ascend's folder in the user's directories.
+	f, _, _ = testFactory(t, false, map[string]string{"ASCEND_CONFIG_DIR": "", "ASCEND_CACHE_DIR": ""})
+	for name, get := range map[string]func() (string, error){"config": f.ConfigDir, "cache": f.CacheDir} {
+		d, err := get()
+		if err != nil {
+			if !strings.Contains(err.Error(), "set ASCEND_"+strings.ToUpper(name)+"_DIR") {
+				t.Errorf("%s dir error %q does not name the variable", name, err)
+			}
+			continue
+		}
+		if filepath.Base(d) != "ascend" {
+			t.Errorf("%s dir = %q, want a folder named ascend", name, d)
+		}
+	}
+}
