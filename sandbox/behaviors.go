@@ -534,6 +534,15 @@ func (s *Server) afterUpdate(req *apiRequest, r, old *record, doc *resourceDoc) 
 		}
 		delete(r.Attrs, "submitted")
 		delete(r.Attrs, "canceled")
+	case "builds":
+		// Expiring a build ends its TestFlight life on both tracks.
+		if exp, _ := doc.Attrs["expired"].(bool); exp {
+			if d := s.st.get("buildBetaDetails", r.one("buildBetaDetail")); d != nil {
+				d.Attrs["internalBuildState"] = "EXPIRED"
+				s.markDirty(d)
+			}
+			s.setExternalBuildState(r, "EXPIRED")
+		}
 	case "webhooks":
 		if sec, ok := r.Attrs["secret"]; ok {
 			r.Hidden = map[string]any{"secret": sec}

@@ -171,3 +171,18 @@ func TestInlineIncludedCreate(t *testing.T) {
 	bad["relationships"] = map[string]any{"appPricePoint": map[string]any{"data": map[string]any{"type": "appPricePoints", "id": "nope"}}}
 	c.do("POST", "/v1/appPriceSchedules", body).must(t, 404)
 }
+
+func TestExpireBuild(t *testing.T) {
+	t.Parallel()
+	_, c := newTestServer(t, Options{})
+	app := findOne(t, c, "/v1/apps", "bundleId", "com.example.ledger")
+	b := c.do("GET", "/v1/builds?filter[app]="+id(app)+"&filter[expired]=false&limit=1", nil).must(t, 200).list()[0].(map[string]any)
+	c.do("PATCH", "/v1/builds/"+id(b), resource("builds", id(b), map[string]any{"expired": true}, nil)).must(t, 200)
+	d := c.do("GET", "/v1/builds/"+id(b)+"/buildBetaDetail", nil).must(t, 200).data()
+	if attr(d, "internalBuildState") != "EXPIRED" || attr(d, "externalBuildState") != "EXPIRED" {
+		t.Fatalf("beta detail of an expired build: %v", d["attributes"])
+	}
+	if n := len(c.do("GET", "/v1/builds?filter[app]="+id(app)+"&filter[expired]=true&limit=200", nil).must(t, 200).list()); n != 1 {
+		t.Fatalf("%d expired builds", n)
+	}
+}
