@@ -337,6 +337,13 @@ func encodeBody(body any) ([]byte, error) {
 // and broken connections, per the client's RetryPolicy. POST never is: whether a POST took
 // effect is for the caller to find out before sending it again.
 func (c *Client) Do(ctx context.Context, method, path string, query url.Values, body, out any) (*Response, error) {
+	if out != nil {
+		// Checked before sending: a target json.Unmarshal cannot fill would otherwise fail
+		// only after the request (perhaps a POST) took effect.
+		if v := reflect.ValueOf(out); v.Kind() != reflect.Pointer || v.IsNil() {
+			return nil, fmt.Errorf("%s %s: out must be a non-nil pointer or nil, not %T", strings.ToUpper(method), pathOf(path), out)
+		}
+	}
 	_, resp, buf, err := c.send(ctx, method, path, query, body, true)
 	if err != nil {
 		return resp, err

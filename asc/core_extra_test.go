@@ -97,6 +97,15 @@ func TestDoRejectsBadInputBeforeSending(t *testing.T) {
 			t.Errorf("%s: error = %v, want %q", tt.name, err, tt.wantErr)
 		}
 	}
+	// A decode target that cannot be filled would fail only after a POST took effect.
+	var doc Document[Resource]
+	var nilDoc *Document[Resource]
+	for _, out := range []any{doc, nilDoc} {
+		_, err := c.Do(t.Context(), http.MethodPost, "/v1/apps", nil, []byte(`{}`), out)
+		if err == nil || !strings.Contains(err.Error(), "non-nil pointer") {
+			t.Errorf("out %T: error = %v, want a non-nil pointer error", out, err)
+		}
+	}
 	if calls.get() != 0 {
 		t.Errorf("%d requests were sent", calls.get())
 	}
