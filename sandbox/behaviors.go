@@ -128,6 +128,40 @@ func (s *Server) siblings(typ, rel, parentID string) []*record {
 	return out
 }
 
+// reviewable checks that a version has what App Review needs, answering as Apple does: 409
+// STATE_ERROR.ENTITY_STATE_INVALID with each missing piece under meta.associatedErrors,
+// keyed by the path of the resource that lacks it.
+func (s *Server) reviewable(v *record) *httpError {
+	associated := map[string]any{}
+	add := func(path string, e apiError) {
+		list, _ := associated[path].([]apiError)
+		associated[path] = append(list, e)
+	}
+	vpath := s.mdl.selfPath(v.Type, v.ID)
+	if v.one("build") == "" {
+		add(vpath, entityError("ENTITY_ERROR.RELATIONSHIP.REQUIRED", "You must provide a value for the relationship 'build' with this request", "/data/relationships/build"))
+	}
+	if v.one("appStoreReviewDetail") == "" {
+		add(vpath, entityError("ENTITY_ERROR.RELATIONSHIP.REQUIRED", "You must provide a value for the relationship 'appStoreReviewDetail' with this request", "/data/relationships/appStoreReviewDetail"))
+	}
+	for _, loc := range s.st.related(v, "appStoreVersionLocalizations") {
+		for _, attr := range []string{"description", "keywords", "supportUrl"} {
+			if loc.str(attr) == "" {
+				add(s.mdl.selfPath(loc.Type, loc.ID), entityError("ENTITY_ERROR.ATTRIBUTE.REQUIRED",
+					fmt.Sprintf("You must provide a value for the attribute '%s' with this request", attr), "/data/attributes/"+attr))
+			}
+		}
+	}
+	if len(associated) == 0 {
+		return nil
+	}
+	e := newError(http.StatusConflict, "STATE_ERROR.ENTITY_STATE_INVALID",
+		fmt.Sprintf("appStoreVersions with id '%s' is not in valid state.", v.ID),
+		"This resource cannot be reviewed, please check associated errors to see why.")
+	e.Meta = map[string]any{"associatedErrors": associated}
+	return errResp(http.StatusConflict, e)
+}
+
 // singletons are resources a parent has at most one of (a version's review details), by the
 // relationship to that parent. Creating a second is a conflict; resources that replace the
 // previous one when created (price schedules, availability) are not listed.
@@ -217,6 +251,11 @@ func (s *Server) beforeCreate(doc *resourceDoc) *httpError {
 		sub := s.st.get("reviewSubmissions", doc.relID("reviewSubmission"))
 		if sub != nil && !slices.Contains([]string{"READY_FOR_REVIEW", "UNRESOLVED_ISSUES"}, sub.str("state")) {
 			return stateError(fmt.Sprintf("Items cannot be added to a review submission that is %s.", sub.str("state")))
+		}
+		if v := s.st.get("appStoreVersions", doc.relID("appStoreVersion")); v != nil {
+			if herr := s.reviewable(v); herr != nil {
+				return herr
+			}
 		}
 		if vid := doc.relID("appStoreVersion"); vid != "" {
 			for _, it := range s.siblings(doc.Type, "reviewSubmission", doc.relID("reviewSubmission")) {
@@ -503,8 +542,8 @@ func (s *Server) beforeUpdate(r *record, doc *resourceDoc) *httpError {
 				return stateError("The review submission has no items; add an App Store version to it first.")
 			}
 			for _, v := range s.submissionVersions(r) {
-				if v.one("build") == "" {
-					return stateError(fmt.Sprintf("Version %s has no build; select a build for it before submitting.", v.str("versionString")))
+				if herr := s.reviewable(v); herr != nil {
+					return herr
 				}
 			}
 		}

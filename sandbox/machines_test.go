@@ -315,15 +315,46 @@ func TestVersionBuildRules(t *testing.T) {
 	if v := c.do("GET", "/v1/builds/"+id(own)+"/appStoreVersion", nil).must(t, 200).data(); id(v) != versionID {
 		t.Fatalf("build's version %v", v)
 	}
-	// A version without a build cannot be submitted.
+	// A version without a build cannot go to App Review.
 	c.do("PATCH", "/v1/appStoreVersions/"+versionID+"/relationships/build", map[string]any{"data": nil}).must(t, 204)
 	sub := c.do("POST", "/v1/reviewSubmissions", resource("reviewSubmissions", "", map[string]any{"platform": "IOS"},
 		map[string]any{"app": [2]string{"apps", appID}})).must(t, 201).data()
-	c.do("POST", "/v1/reviewSubmissionItems", resource("reviewSubmissionItems", "", nil, map[string]any{
-		"reviewSubmission": [2]string{"reviewSubmissions", id(sub)}, "appStoreVersion": [2]string{"appStoreVersions", versionID}})).must(t, 201)
-	r := c.do("PATCH", "/v1/reviewSubmissions/"+id(sub), resource("reviewSubmissions", id(sub), map[string]any{"submitted": true}, nil)).must(t, 409)
-	if r.errorCode() != "STATE_ERROR.ENTITY_STATE_INVALID" {
-		t.Fatalf("submit without build: %s", r.body)
+	r := c.do("POST", "/v1/reviewSubmissionItems", resource("reviewSubmissionItems", "", nil, map[string]any{
+		"reviewSubmission": [2]string{"reviewSubmissions", id(sub)}, "appStoreVersion": [2]string{"appStoreVersions", versionID}})).must(t, 409)
+	if r.errorCode() != "STATE_ERROR.ENTITY_STATE_INVALID" || !strings.Contains(string(r.body), "/data/relationships/build") {
+		t.Fatalf("a version without a build as a review item: %s", r.body)
+	}
+}
+
+// TestIncompleteVersionCannotBeReviewed: the missing pieces come back as Apple lists them,
+// under meta.associatedErrors keyed by the resource that lacks them.
+func TestIncompleteVersionCannotBeReviewed(t *testing.T) {
+	t.Parallel()
+	_, c := newTestServer(t, Options{})
+	appID, versionID, locID := editableLocalization(t, c)
+	c.do("PATCH", "/v1/appStoreVersionLocalizations/"+locID, resource("appStoreVersionLocalizations", locID,
+		map[string]any{"description": nil, "keywords": nil}, nil)).must(t, 200)
+	sub := c.do("POST", "/v1/reviewSubmissions", resource("reviewSubmissions", "", nil, map[string]any{"app": [2]string{"apps", appID}})).must(t, 201).data()
+	r := c.do("POST", "/v1/reviewSubmissionItems", resource("reviewSubmissionItems", "", nil, map[string]any{
+		"reviewSubmission": [2]string{"reviewSubmissions", id(sub)}, "appStoreVersion": [2]string{"appStoreVersions", versionID}})).must(t, 409)
+	var doc struct {
+		Errors []struct {
+			Code string `json:"code"`
+			Meta struct {
+				AssociatedErrors map[string][]apiError `json:"associatedErrors"`
+			} `json:"meta"`
+		} `json:"errors"`
+	}
+	if err := json.Unmarshal(r.body, &doc); err != nil || len(doc.Errors) != 1 || doc.Errors[0].Code != "STATE_ERROR.ENTITY_STATE_INVALID" {
+		t.Fatalf("answer %s", r.body)
+	}
+	missing := doc.Errors[0].Meta.AssociatedErrors["/v1/appStoreVersionLocalizations/"+locID]
+	var pointers []string
+	for _, e := range missing {
+		pointers = append(pointers, e.Source.Pointer)
+	}
+	if strings.Join(pointers, ",") != "/data/attributes/description,/data/attributes/keywords" {
+		t.Fatalf("associated errors %+v", doc.Errors[0].Meta.AssociatedErrors)
 	}
 }
 
