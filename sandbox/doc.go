@@ -29,9 +29,12 @@
 //     sourceFileChecksums) on commit, images decoded and screenshots held to their display
 //     type's sizes; assetDeliveryState goes UPLOAD_COMPLETE, then COMPLETE or FAILED.
 //   - State machines run on the sandbox clock (Options.Now, Server.Advance): review
-//     submissions (WAITING_FOR_REVIEW, IN_REVIEW, COMPLETE or UNRESOLVED_ISSUES) with their
-//     versions' states and release, build uploads and build processing (PROCESSING, VALID),
-//     and beta app review.
+//     submissions (WAITING_FOR_REVIEW, IN_REVIEW, COMPLETE or UNRESOLVED_ISSUES, canceling)
+//     with their versions' and app infos' states, release and phased release; a version
+//     must be reviewable (a VALID build, review details, description, keywords, support URL;
+//     else 409 with meta.associatedErrors). Also build uploads and build processing
+//     (PROCESSING, VALID), beta app review, and in-app purchase and subscription review. A
+//     new version carries over the previous one's metadata and screenshots.
 //   - Webhooks registered with POST /v1/webhooks receive the matching events, signed with
 //     X-Apple-SIGNATURE: hmacsha256=<hex HMAC-SHA256 of the body> (see Sign), recorded as
 //     webhookDeliveries; pings and redeliveries work. Delivery is to loopback only unless
