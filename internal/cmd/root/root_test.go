@@ -645,7 +645,7 @@ func TestSandboxCommand(t *testing.T) {
 	}
 	r = runCLI(t, false, newEnv(t), "", "sandbox", "--addr", "0.0.0.0:0")
 	r.check(t, cli.ExitUsage)
-	for _, flag := range []string{"--latency", "--jitter", "--processing-delay", "--review-delay"} {
+	for _, flag := range []string{"--latency", "--jitter"} {
 		r = runCLI(t, false, newEnv(t), "", "sandbox", flag, "-5s")
 		r.check(t, cli.ExitUsage)
 		if !strings.Contains(r.err.Error(), flag) {

@@ -73,8 +73,8 @@ For a throwaway sandbox inside one command, use the global --sandbox flag instea
 	fl.Float64Var(&opts.ErrorRate, "error-rate", 0, "answer this share (0-1) of requests with 500")
 	fl.IntVar(&opts.HourlyLimit, "hourly-limit", 0, "requests per key and hour reported in X-Rate-Limit (default 3600, negative: unlimited)")
 	fl.IntVar(&opts.BurstLimit, "burst-limit", 0, "requests in a quick burst before 429 (default 100, negative: off)")
-	fl.DurationVar(&opts.ProcessingDelay, "processing-delay", 0, "how long uploaded assets stay UPLOAD_COMPLETE")
-	fl.DurationVar(&opts.ReviewDelay, "review-delay", 0, "how long each App Review step takes")
+	fl.DurationVar(&opts.ProcessingDelay, "processing-delay", 0, "how long uploaded assets stay UPLOAD_COMPLETE (default 2s, negative: none)")
+	fl.DurationVar(&opts.ReviewDelay, "review-delay", 0, "how long each App Review step takes (default 10s, negative: none)")
 	fl.BoolVar(&opts.RejectReviews, "reject-reviews", false, "end submitted reviews with UNRESOLVED_ISSUES")
 	fl.BoolVar(&opts.ReadOnlyKey, "read-only-key", false, "also trust a second key whose writes get 403")
 	fl.BoolVar(&opts.IndividualKey, "individual-key", false, "make the trusted key an individual key (no issuer id)")
@@ -109,7 +109,7 @@ func run(cmd *cobra.Command, opts *Options) error {
 	for _, d := range []struct {
 		flag  string
 		value time.Duration
-	}{{"--latency", opts.Latency}, {"--jitter", opts.Jitter}, {"--processing-delay", opts.ProcessingDelay}, {"--review-delay", opts.ReviewDelay}} {
+	}{{"--latency", opts.Latency}, {"--jitter", opts.Jitter}} {
 		if d.value < 0 {
 			return cli.UsageErrorf("%s %s is negative: use a duration of zero or more, like 50ms", d.flag, d.value)
 		}
