@@ -323,3 +323,19 @@ func TestKilledPushConverges(t *testing.T) {
 		t.Errorf("%d app info localizations, want 4 (no duplicates)", got)
 	}
 }
+
+func TestPushToLockedVersion(t *testing.T) {
+	t.Parallel()
+	fake, c := seed(t)
+	dir := filepath.Join(t.TempDir(), "m")
+	os.MkdirAll(filepath.Join(dir, "en-US"), 0o755)
+	os.WriteFile(filepath.Join(dir, "en-US", "description.txt"), []byte("New"), 0o644)
+	_, _, err := metadata.Push(t.Context(), c, metadata.Target{App: "com.example.notes", Version: "1.0"}, dir, metadata.ApplyOptions{})
+	var ve *metadata.ValidationError
+	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "READY_FOR_DISTRIBUTION") {
+		t.Fatalf("err = %v, want a problem naming the state", err)
+	}
+	if fake.Writes() != 0 {
+		t.Errorf("%d writes", fake.Writes())
+	}
+}

@@ -2,6 +2,9 @@ package metadata
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/ascend-tools/ascend/asc"
 )
@@ -29,6 +32,9 @@ func Prepare(ctx context.Context, c *asc.Client, t Target, dir string) (*Plan, *
 		return nil, nil, err
 	}
 	p := NewPlan(local, st, t.Live)
+	if msg := EditableProblem(st.VersionString, st.VersionState, t.Live); msg != "" && len(p.Writes) > 0 {
+		p.Problems = append(p.Problems, Problem{Message: msg})
+	}
 	if len(p.Problems) > 0 {
 		return p, st, &ValidationError{Dir: dir, Problems: p.Problems}
 	}
@@ -45,4 +51,14 @@ func Push(ctx context.Context, c *asc.Client, t Target, dir string, opts ApplyOp
 	res, err := Apply(ctx, c, p, opts)
 	res.Requests += st.Requests
 	return p, res, err
+}
+
+// EditableProblem explains why a version in state cannot take changes, or returns "". A live
+// version takes only the promotional text, which NewPlan already limits itself to.
+func EditableProblem(version, state string, live bool) string {
+	if live || state == "" || slices.Contains(editableStates, state) {
+		return ""
+	}
+	return fmt.Sprintf("version %s is %s and Apple accepts changes only while it is %s; pick another --version, or --edit-live for the promotional text",
+		version, state, strings.Join(editableStates, ", "))
 }

@@ -462,3 +462,28 @@ func TestExpiredReservationReplaced(t *testing.T) {
 		t.Errorf("remote = %v\nwant %v", got, want)
 	}
 }
+
+// TestVersionNotEditable: a version waiting for review takes no screenshot changes; the sync
+// says so before writing, and a sync with nothing to change still succeeds.
+func TestVersionNotEditable(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "en-US")
+	writePNG(t, filepath.Join(e.dir, "en-US", "1.png"), 368, 448, 1)
+	if _, _, err := e.sync(t); err != nil {
+		t.Fatal(err)
+	}
+	e.fake.Set("appStoreVersions", e.version, "appVersionState", "WAITING_FOR_REVIEW")
+	l, _ := screenshots.Load(e.dir)
+	target := metadata.Target{App: "com.example.shots", Version: "2.0"}
+	if _, _, err := screenshots.Sync(t.Context(), e.c, target, l, fastPoll); err != nil {
+		t.Fatalf("a sync with nothing to change failed: %v", err)
+	}
+	writePNG(t, filepath.Join(e.dir, "en-US", "2.png"), 368, 448, 2)
+	before := e.fake.Writes()
+	l, _ = screenshots.Load(e.dir)
+	_, _, err := screenshots.Sync(t.Context(), e.c, target, l, fastPoll)
+	var ve *metadata.ValidationError
+	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "WAITING_FOR_REVIEW") || e.fake.Writes() != before {
+		t.Errorf("err = %v, writes %d", err, e.fake.Writes()-before)
+	}
+}

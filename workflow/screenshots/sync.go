@@ -306,6 +306,12 @@ func (s *syncer) prepare(ctx context.Context, t metadata.Target, l *Layout) (*Pl
 		}
 		return NaturalCompare(a.DisplayType, b.DisplayType)
 	})
+	if slices.ContainsFunc(p.Sets, (*SetPlan).Changed) {
+		if msg := metadata.EditableProblem(loc.VersionString, loc.VersionState, false); msg != "" {
+			p.Problems = append(p.Problems, metadata.Problem{Message: msg})
+			return p, &metadata.ValidationError{Dir: l.Dir, Problems: p.Problems}
+		}
+	}
 	return p, nil
 }
 

@@ -665,3 +665,12 @@ func (s *Server) Expire(typ, id string) {
 		}
 	}
 }
+
+// Set changes one attribute of a stored resource.
+func (s *Server) Set(typ, id, attr string, value any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r := s.store[typ][id]; r != nil {
+		r.Attrs[attr] = value
+	}
+}
