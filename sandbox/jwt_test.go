@@ -114,11 +114,10 @@ func TestIndividualKeyAndAuthPackageTokens(t *testing.T) {
 
 	// Tokens from the project's own signer are accepted, team and individual alike.
 	for _, issuer := range []string{"", "57246542-96fe-1a63-e053-0824d011072a"} {
-		k, pemBytes, err := auth.GenerateKey("TESTKEY"+map[bool]string{true: "IND", false: "TEAM"}[issuer == ""], issuer)
+		k, _, err := auth.GenerateKey("TESTKEY"+map[bool]string{true: "IND", false: "TEAM"}[issuer == ""], issuer)
 		if err != nil {
 			t.Fatal(err)
 		}
-		_ = pemBytes
 		s.TrustKey(k, false)
 		signed, err := k.Sign(auth.TokenOptions{})
 		if err != nil {

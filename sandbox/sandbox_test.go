@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestListAppsFollowsCursorPages(t *testing.T) {
@@ -252,7 +251,6 @@ func TestDemoSeedIsDeterministic(t *testing.T) {
 	if n := len(e.do("GET", "/v1/apps", nil).must(t, 200).list()); n != 0 {
 		t.Fatalf("empty seed has %d apps", n)
 	}
-	_ = time.Now
 }
 
 func ids(l []any) []string {
