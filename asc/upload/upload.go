@@ -418,7 +418,8 @@ func (u *Uploader) sendPart(ctx context.Context, op Operation, f File) error {
 	}
 	target, err := url.Parse(op.URL)
 	if err != nil || (target.Scheme != "https" && target.Scheme != "http") {
-		return fmt.Errorf("upload URL %q is not an http(s) URL", op.URL)
+		// The URL is presigned: its query holds credentials, so it is never quoted.
+		return fmt.Errorf("upload operation has no usable http(s) URL")
 	}
 	var last error
 	for attempt := 1; attempt <= u.opts.PartAttempts; attempt++ {
@@ -429,7 +430,7 @@ func (u *Uploader) sendPart(ctx context.Context, op Operation, f File) error {
 		}
 		req, err := http.NewRequestWithContext(ctx, method, op.URL, io.NewSectionReader(f.Content, op.Offset, op.Length))
 		if err != nil {
-			return err
+			return fmt.Errorf("%s %s: build request", method, target.Host)
 		}
 		req.ContentLength = op.Length
 		for _, h := range op.RequestHeaders {
@@ -440,7 +441,13 @@ func (u *Uploader) sendPart(ctx context.Context, op Operation, f File) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			last = err
+			// net/http's *url.Error quotes the whole presigned URL, credentials included:
+			// keep only its cause and name the host.
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err
+			}
+			last = fmt.Errorf("%s %s: %w", method, target.Host, err)
 			continue
 		}
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))

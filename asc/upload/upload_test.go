@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -450,5 +451,34 @@ func TestClassifyCreate(t *testing.T) {
 	}
 	if d := RetryDelay(&asc.RateLimitError{RetryAfter: 2 * time.Second}, 1); d != 2*time.Second {
 		t.Errorf("RetryDelay honours Retry-After: got %v", d)
+	}
+}
+
+// TestPartErrorsHideThePresignedURL makes a part fail at the connection level, where net/http
+// quotes the whole URL, and checks that the error names the host but none of the presigned
+// query's credentials.
+func TestPartErrorsHideThePresignedURL(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there any more: every attempt is refused
+	u := New(nil, &http.Client{}, Options{PartAttempts: 2})
+	u.sleep = func(context.Context, time.Duration) error { return nil }
+	f := testFile("secret.png", 10)
+	op := Operation{Method: http.MethodPut, URL: "http://" + addr + "/bucket/part?X-Amz-Signature=SECRETSIG&AWSAccessKeyId=AKIDSECRET", Length: 10}
+	err = u.sendPart(t.Context(), op, f)
+	if err == nil {
+		t.Fatal("a part sent to a closed port succeeded")
+	}
+	for _, secret := range []string{"SECRETSIG", "AKIDSECRET", "X-Amz-Signature"} {
+		if strings.Contains(err.Error(), secret) {
+			t.Fatalf("part error reveals the presigned URL: %v", err)
+		}
+	}
+	if !strings.Contains(err.Error(), addr) {
+		t.Fatalf("part error %q does not name the host %s", err, addr)
 	}
 }
