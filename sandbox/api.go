@@ -97,7 +97,7 @@ func (s *Server) fallback(req *apiRequest) (int, any, *httpError) {
 	itemType, list, ok := specResponseItemType(req.op.ResponseSchema)
 	if ok && list {
 		lo := parseListOptions(req.query)
-		rd := s.newRenderer(req.base, lo)
+		rd := s.newRenderer(req, lo)
 		_, links, meta, herr := s.page(req, nil)
 		if herr != nil {
 			return 0, nil, herr
@@ -122,7 +122,7 @@ func (s *Server) listDoc(req *apiRequest, items []*record) (int, any, *httpError
 	if herr != nil {
 		return 0, nil, herr
 	}
-	rd := s.newRenderer(req.base, parseListOptions(req.query))
+	rd := s.newRenderer(req, parseListOptions(req.query))
 	data := make([]json.RawMessage, 0, len(pageItems))
 	for _, r := range pageItems {
 		data = append(data, rd.primary(r))
@@ -131,7 +131,7 @@ func (s *Server) listDoc(req *apiRequest, items []*record) (int, any, *httpError
 }
 
 func (s *Server) read(req *apiRequest, rec *record) (int, any, *httpError) {
-	rd := s.newRenderer(req.base, parseListOptions(req.query))
+	rd := s.newRenderer(req, parseListOptions(req.query))
 	return http.StatusOK, rd.document(rd.primary(rec), map[string]any{"self": req.base + req.r.URL.RequestURI()}, nil), nil
 }
 
@@ -155,7 +155,7 @@ func (s *Server) listRelated(req *apiRequest, owner *record, rel string) (int, a
 	if len(items) == 0 {
 		return http.StatusOK, map[string]any{"data": nil, "links": self}, nil
 	}
-	rd := s.newRenderer(req.base, parseListOptions(req.query))
+	rd := s.newRenderer(req, parseListOptions(req.query))
 	return http.StatusOK, rd.document(rd.primary(items[0]), self, nil), nil
 }
 

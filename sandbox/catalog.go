@@ -22,8 +22,9 @@ func specOperations() []Operation { return spec.Operations() }
 func specFind(method, path string) (*Operation, map[string]string, bool) {
 	return spec.Find(method, path)
 }
-func specMethods(path string) []string                        { return spec.Methods(path) }
-func specResource(typ string) (*ResourceType, bool)           { return spec.Resource(typ) }
-func specRequestBody(schema string) (*Body, bool)             { return spec.RequestBody(schema) }
-func specResponseItemType(schema string) (string, bool, bool) { return spec.ResponseItemType(schema) }
-func specValidateQuery(op *Operation, q url.Values) []Problem { return spec.ValidateQuery(op, q) }
+func specMethods(path string) []string                         { return spec.Methods(path) }
+func specResource(typ string) (*ResourceType, bool)            { return spec.Resource(typ) }
+func specResourceBySchema(schema string) (*ResourceType, bool) { return spec.ResourceBySchema(schema) }
+func specRequestBody(schema string) (*Body, bool)              { return spec.RequestBody(schema) }
+func specResponseItemType(schema string) (string, bool, bool)  { return spec.ResponseItemType(schema) }
+func specValidateQuery(op *Operation, q url.Values) []Problem  { return spec.ValidateQuery(op, q) }

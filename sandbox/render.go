@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // rawJSON is an answer already encoded; writeJSON sends it as is. Documents are built as
@@ -21,10 +22,38 @@ type renderer struct {
 	lo       listOptions
 	included [][]byte
 	seen     map[string]bool
+	// dataSchema is the resource schema the operation's answer declares for its data, when
+	// it is a deprecated v1 sibling of the type's model (GET /v1/inAppPurchases/{id}
+	// declares InAppPurchase, not InAppPurchaseV2); nil otherwise.
+	dataSchema *ResourceType
 }
 
-func (s *Server) newRenderer(base string, lo listOptions) *renderer {
-	return &renderer{s: s, base: base, lo: lo, seen: map[string]bool{}}
+func (s *Server) newRenderer(req *apiRequest, lo listOptions) *renderer {
+	rd := &renderer{s: s, base: req.base, lo: lo, seen: map[string]bool{}}
+	if req.op != nil {
+		rd.dataSchema = v1Sibling(req.op.ResponseSchema)
+	}
+	return rd
+}
+
+// v1Sibling returns the deprecated v1 schema a response schema declares for its data where
+// the type's model is the V2 one ("InAppPurchaseResponse" -> InAppPurchase), else nil.
+func v1Sibling(responseSchema string) *ResourceType {
+	if responseSchema == "" || strings.Contains(responseSchema, "V2") {
+		return nil
+	}
+	typ, _, ok := specResponseItemType(responseSchema)
+	if !ok {
+		return nil
+	}
+	rt, ok := specResource(typ)
+	if !ok || !strings.HasSuffix(rt.Schema, "V2") {
+		return nil
+	}
+	if v1, ok := specResourceBySchema(strings.TrimSuffix(rt.Schema, "V2")); ok && v1.Type == typ {
+		return v1
+	}
+	return nil
 }
 
 func (rd *renderer) allowed(typ, name string) bool {
@@ -35,7 +64,7 @@ func (rd *renderer) allowed(typ, name string) bool {
 // primary renders a record of the answer's data and adds what its include asks for.
 func (rd *renderer) primary(r *record) json.RawMessage {
 	rd.seen[r.Type+"/"+r.ID] = true
-	return rd.resource(r, rd.lo.include)
+	return rd.render(r, rd.lo.include, rd.dataSchema)
 }
 
 // relNames lists a type's relationships in name order (cached per type).
@@ -78,9 +107,30 @@ func appendJSONString(b []byte, s string) []byte {
 }
 
 func (rd *renderer) resource(r *record, include []string) json.RawMessage {
+	return rd.render(r, include, nil)
+}
+
+// render writes one resource object. Like Apple, it shows every attribute the declared
+// schema has (within fields[type], when given), those the record lacks as null; declared
+// is that schema, or the type's model when nil.
+func (rd *renderer) render(r *record, include []string, declared *ResourceType) json.RawMessage {
 	m := rd.s.mdl
 	rt := m.resource(r.Type)
-	attrs := make(map[string]any, len(r.Attrs))
+	if declared == nil {
+		declared = rt
+	}
+	n := len(r.Attrs)
+	if declared != nil {
+		n = max(n, len(declared.Attributes))
+	}
+	attrs := make(map[string]any, n)
+	if declared != nil {
+		for k := range declared.Attributes {
+			if rd.allowed(r.Type, k) {
+				attrs[k] = nil
+			}
+		}
+	}
 	for k, v := range r.Attrs {
 		if v == nil || !rd.allowed(r.Type, k) {
 			continue
@@ -157,18 +207,18 @@ func (rd *renderer) resource(r *record, include []string) json.RawMessage {
 }
 
 // appendLinkage writes the relationship's data (and paging for to-many) and puts the
-// related resources in included. An empty to-one has no data: Apple shows null, but the
-// spec never marks it nullable, and clients generated from the spec would reject it.
+// related resources in included. An empty to-one is "data": null, as Apple sends it,
+// although the spec never marks it nullable; an empty to-many is "data": [].
 func (rd *renderer) appendLinkage(b []byte, r *record, name string, comma bool) []byte {
 	m := rd.s.mdl
 	typ := m.target(r.Type, name)
 	ids := r.Rels[name]
 	if !m.toMany(r.Type, name) {
-		if len(ids) == 0 {
-			return b
-		}
 		if comma {
 			b = append(b, ',')
+		}
+		if len(ids) == 0 {
+			return append(b, `"data":null`...)
 		}
 		b = append(b, `"data":{"type":`...)
 		b = appendJSONString(b, typ)

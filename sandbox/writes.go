@@ -327,7 +327,7 @@ func (s *Server) create(req *apiRequest, typ string) (int, any, *httpError) {
 		return 0, nil, herr
 	}
 	s.markDirty(rec)
-	rd := s.newRenderer(req.base, listOptions{})
+	rd := s.newRenderer(req, listOptions{})
 	self := req.base + s.mdl.selfPath(rec.Type, rec.ID)
 	status := req.op.SuccessStatus
 	if status == 0 {
@@ -369,7 +369,7 @@ func (s *Server) update(req *apiRequest, rec *record) (int, any, *httpError) {
 		return 0, nil, herr
 	}
 	s.markDirty(rec)
-	rd := s.newRenderer(req.base, parseListOptions(req.query))
+	rd := s.newRenderer(req, parseListOptions(req.query))
 	return http.StatusOK, rd.document(rd.primary(rec), map[string]any{"self": req.base + req.r.URL.RequestURI()}, nil), nil
 }
 
