@@ -83,6 +83,9 @@ type persistedState struct {
 	Seq    int64   `json:"seq"`
 	Timers []timer `json:"timers"`
 	Seed   string  `json:"seed"`
+	// OffsetMS is how far Advance has moved the state machines' clock, so that timers
+	// scheduled on that clock keep their meaning after a restart.
+	OffsetMS int64 `json:"offset_ms,omitempty"`
 }
 
 // load reads the stored resources into st; ok is false when the file holds no state yet.

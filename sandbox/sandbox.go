@@ -310,11 +310,16 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // Advance moves the sandbox's clock for state machines (processing, review) forward by d,
 // without touching token checks, so a test can skip a review's wait without expiring its token.
+// The moved clock is part of the state and survives a restart with StatePath.
 func (s *Server) Advance(d time.Duration) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.offset += d
-	s.mu.Unlock()
-	s.runDue()
+	s.stateDirty = true
+	s.runDueLocked()
+	if err := s.flushLocked(); err != nil {
+		s.log.Error("sandbox: save state", "err", err)
+	}
 }
 
 // now is the wall clock used for tokens and rate limits.

@@ -94,18 +94,9 @@ func (s *Server) markDirty(r *record) {
 	s.dirty[r] = true
 }
 
-// removeLocked deletes a record and everything it owns, remembering them for the state file.
+// removeLocked deletes a record and everything it owns; the store tells storeChanged of
+// each record removed or detached, for the state file.
 func (s *Server) removeLocked(r *record) {
-	before := map[string]map[string]bool{}
-	if s.persist != nil {
-		for typ, t := range s.st.tables {
-			ids := make(map[string]bool, len(t.byID))
-			for id := range t.byID {
-				ids[id] = true
-			}
-			before[typ] = ids
-		}
-	}
 	// Related records lose their back-references; they must be saved again.
 	for rel := range r.Rels {
 		for _, other := range s.st.related(r, rel) {
@@ -113,16 +104,27 @@ func (s *Server) removeLocked(r *record) {
 		}
 	}
 	s.st.remove(r)
+}
+
+// storeChanged is the store's change hook: records added, linked, unlinked or removed are
+// saved (or deleted) at the next flush, whichever code path changed them.
+func (s *Server) storeChanged(r *record, removed bool) {
 	if s.persist == nil {
 		return
 	}
-	for typ, ids := range before {
-		for id := range ids {
-			if s.st.get(typ, id) == nil {
-				s.removed = append(s.removed, [2]string{typ, id})
-			}
-		}
+	if !removed {
+		s.markDirty(r)
+		return
 	}
+	delete(s.dirty, r)
+	s.removed = append(s.removed, [2]string{r.Type, r.ID})
+}
+
+// newStore makes an empty store whose changes reach the state file.
+func (s *Server) newStore() *store {
+	st := newStore(s.mdl)
+	st.changed = s.storeChanged
+	return st
 }
 
 // flushLocked writes pending changes to the state file, if there is one.
@@ -136,13 +138,14 @@ func (s *Server) flushLocked() error {
 			changed = append(changed, r)
 		}
 	}
-	err := s.persist.write(s.st, changed, s.removed, s.persistedState(), false)
+	removed := slices.DeleteFunc(s.removed, func(k [2]string) bool { return s.st.get(k[0], k[1]) != nil })
+	err := s.persist.write(s.st, changed, removed, s.persistedState(), false)
 	s.dirty, s.removed, s.stateDirty = nil, nil, false
 	return err
 }
 
 func (s *Server) persistedState() persistedState {
-	return persistedState{Seq: s.st.seq, Timers: s.timers, Seed: s.opts.Seed}
+	return persistedState{Seq: s.st.seq, Timers: s.timers, Seed: s.opts.Seed, OffsetMS: s.offset.Milliseconds()}
 }
 
 // saveAllLocked rewrites the whole state file (after seeding or a reset).
@@ -163,7 +166,7 @@ func (s *Server) loadOrSeed() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.persist != nil {
-		st := newStore(s.mdl)
+		st := s.newStore()
 		ps, ok, err := s.persist.load(st)
 		if err != nil {
 			return err
@@ -171,10 +174,11 @@ func (s *Server) loadOrSeed() error {
 		if ok {
 			s.st = st
 			s.timers = ps.Timers
+			s.offset = time.Duration(ps.OffsetMS) * time.Millisecond
 			return nil
 		}
 	}
-	s.st = newStore(s.mdl)
+	s.st = s.newStore()
 	s.timers = nil
 	if err := s.seed(); err != nil {
 		return fmt.Errorf("sandbox: seed %q: %w", s.opts.Seed, err)
@@ -186,7 +190,7 @@ func (s *Server) loadOrSeed() error {
 func (s *Server) Reset() error {
 	s.mu.Lock()
 	oldSeq := s.st.seq
-	s.st = newStore(s.mdl)
+	s.st = s.newStore()
 	s.timers = nil
 	s.offset = 0
 	s.limMu.Lock()

@@ -77,6 +77,16 @@ type store struct {
 	tables map[string]*table
 	seq    int64
 	model  *model
+	// changed, when set, is told of every record the store adds, changes through a
+	// relationship (either side of a link) or removes, so that the state file can follow
+	// every change without each caller remembering which records a link touched.
+	changed func(r *record, removed bool)
+}
+
+func (st *store) touch(r *record) {
+	if st.changed != nil {
+		st.changed(r, false)
+	}
 }
 
 func newStore(m *model) *store { return &store{tables: map[string]*table{}, model: m} }
@@ -131,6 +141,7 @@ func (st *store) insert(typ, id string, attrs map[string]any) *record {
 	t := st.table(typ)
 	t.byID[id] = r
 	t.list = append(t.list, r)
+	st.touch(r)
 	return r
 }
 
@@ -144,6 +155,7 @@ func (st *store) link(a *record, rel string, b *record) {
 }
 
 func (st *store) linkOne(a *record, rel, id string) {
+	st.touch(a)
 	if st.model.toMany(a.Type, rel) {
 		if !slices.Contains(a.Rels[rel], id) {
 			a.Rels[rel] = append(a.Rels[rel], id)
@@ -156,6 +168,7 @@ func (st *store) linkOne(a *record, rel, id string) {
 			for _, inv := range st.model.inverse(a.Type, rel) {
 				tgt.Rels[inv] = slices.DeleteFunc(tgt.Rels[inv], func(x string) bool { return x == a.ID })
 			}
+			st.touch(tgt)
 		}
 	}
 	a.Rels[rel] = []string{id}
@@ -166,6 +179,8 @@ func (st *store) unlink(a *record, rel string, b *record) {
 	for _, inv := range st.model.inverseTo(a.Type, rel, b.Type) {
 		b.Rels[inv] = slices.DeleteFunc(b.Rels[inv], func(x string) bool { return x == a.ID })
 	}
+	st.touch(a)
+	st.touch(b)
 }
 
 // related returns the resources a's relationship rel points at, in order.
@@ -190,6 +205,9 @@ func (st *store) remove(r *record) {
 	}
 	delete(t.byID, r.ID)
 	t.list = slices.DeleteFunc(t.list, func(x *record) bool { return x == r })
+	if st.changed != nil {
+		st.changed(r, true)
+	}
 	for _, rel := range slices.Sorted(maps.Keys(r.Rels)) {
 		ids := r.Rels[rel]
 		tgtType := st.model.target(r.Type, rel)
@@ -207,6 +225,7 @@ func (st *store) remove(r *record) {
 			for _, inv := range invs {
 				tgt.Rels[inv] = slices.DeleteFunc(tgt.Rels[inv], func(x string) bool { return x == r.ID })
 			}
+			st.touch(tgt)
 		}
 	}
 }
