@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -66,6 +67,13 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			if err := os.MkdirAll(dir, 0o700); err != nil {
 				return nil, fmt.Errorf("create database folder: %w", err)
 			}
+		}
+		// The file holds webhook secrets and subscribers' callback URLs: create it readable by
+		// its owner only. SQLite gives its journal files the database file's mode.
+		if f, err := os.OpenFile(dsn, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+			f.Close()
+		} else if !errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("create sqlite database %s: %w", dsn, err)
 		}
 		// WAL lets readers run beside the one writer; synchronous=FULL makes every committed
 		// event survive a crash of the machine, not only of the process; _txlock=immediate
