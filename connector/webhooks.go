@@ -458,13 +458,16 @@ func (g *Gateway) attempt(ctx context.Context, client *http.Client, d store.Deli
 	default:
 		failure = "status " + strconv.Itoa(status)
 	}
-	next := now.Add(backoff(d.Attempts, opts.MinBackoff, opts.MaxBackoff))
+	// The backoff counts from the attempt's end: a subscriber that took the whole timeout
+	// to fail is not retried at once.
+	end := g.now()
+	next := end.Add(backoff(d.Attempts, opts.MinBackoff, opts.MaxBackoff))
 	final := ""
 	if !next.Before(d.ExpiresAt) {
 		final = store.StateExpired
 	}
 	g.metrics.delivery("failed")
-	if err := g.db.Failed(c, d.ID, g.owner, now, next, failure, final); err != nil {
+	if err := g.db.Failed(c, d.ID, g.owner, end, next, failure, final); err != nil {
 		log.Warn("record failed delivery", "error", err)
 	}
 	log.Warn("delivery failed", "reason", failure, "retry_at", next, "given_up", final != "")

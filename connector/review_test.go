@@ -1,0 +1,72 @@
+package connector_test
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ascend-tools/ascend/connector"
+	"github.com/ascend-tools/ascend/store"
+)
+
+// fakeClock is a clock tests move by hand.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// TestRetryBackoffCountsFromTheAttemptsEnd: a subscriber that answers slowly (here an hour,
+// on the fake clock) is retried a backoff after its answer, not a backoff after the attempt
+// began, which would make the retry due at once.
+func TestRetryBackoffCountsFromTheAttemptsEnd(t *testing.T) {
+	t.Parallel()
+	clock := &fakeClock{t: time.Now()}
+	e := newEnv(t, "sqlite", func(c *connector.Config) {
+		c.Now = clock.Now
+		// The worker looks for due deliveries only when an event arrives.
+		c.Delivery = connector.DeliveryOptions{Poll: time.Hour, MinBackoff: time.Minute, MaxBackoff: time.Hour, Timeout: 2 * time.Second, TTL: 48 * time.Hour}
+		c.CallbackClient = &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			clock.Advance(time.Hour)
+			return &http.Response{StatusCode: 500, Body: io.NopCloser(strings.NewReader("")), Header: http.Header{}, Request: r}, nil
+		})}
+	})
+	const secret = "slow-subscriber-secret"
+	e.db.PutWebhook(t.Context(), store.Webhook{ID: "wh", Profile: "default", AppID: "1", URL: "x", Secret: secret, CreatedAt: time.Now()})
+	if a := e.do(t, "POST", "/connector/subscriptions", e.writeKey, map[string]any{"callbackUrl": "https://flows.example.com/hook"}); a.status != 201 {
+		t.Fatalf("subscribe: %d %s", a.status, a.body)
+	}
+	if a := e.postEvent(t, "default", secret, pingEvent); a.status != 200 {
+		t.Fatalf("event: %d %s", a.status, a.body)
+	}
+	waitFor(t, "the failed attempt to be recorded", func() bool {
+		st, _ := e.db.DeliveriesOf(t.Context(), "default/ping-1")
+		return len(st) == 1 && st[0].Attempts == 1
+	})
+	due, err := e.db.ClaimDeliveries(t.Context(), "probe", clock.Now(), time.Minute, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(due) != 0 {
+		t.Errorf("right after a slow failed attempt the delivery is due again (%d due); want it a backoff later", len(due))
+	}
+	clock.Advance(2 * time.Minute)
+	due, err = e.db.ClaimDeliveries(t.Context(), "probe", clock.Now(), time.Minute, 10)
+	if err != nil || len(due) != 1 {
+		t.Errorf("a backoff later: %d due, %v; want 1", len(due), err)
+	}
+}
