@@ -20,6 +20,9 @@
 //     X-Apple-SIGNATURE HMAC in constant time.
 //   - POST /connector/subscriptions, DELETE /connector/subscriptions/{id}: webhook triggers,
 //     registered the way Power Automate registers them (201 with a Location to DELETE).
+//     Only the key that subscribed, or a write key, may remove a subscription, and
+//     GET /connector/subscriptions shows other keys' callback URLs without their query,
+//     which carries the subscriber's credentials.
 //   - GET /connector/status (the key's profile and its shared rate budget),
 //     GET /connector/openapi.json (OpenAPI 3.1), GET /healthz, /readyz, /metrics.
 //

@@ -70,3 +70,37 @@ func TestRetryBackoffCountsFromTheAttemptsEnd(t *testing.T) {
 		t.Errorf("a backoff later: %d due, %v; want 1", len(due), err)
 	}
 }
+
+// TestSubscriptionsOfOtherClients: a subscriber's callback URL carries its credentials (Power
+// Automate's sig= token), so other clients of the profile see it without its query, and only
+// the key that subscribed (or a write key) may remove a subscription.
+func TestSubscriptionsOfOtherClients(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "sqlite", nil)
+	other := e.key(t, "other-flow", store.Read, 0)
+	const callback = "https://flows.example.com/workflows/abc/triggers/manual/run?api-version=1&sig=SASTOKEN"
+	a := e.do(t, "POST", "/connector/subscriptions", e.readKey, map[string]any{"callbackUrl": callback})
+	if a.status != 201 {
+		t.Fatalf("subscribe: %d %s", a.status, a.body)
+	}
+	if !strings.Contains(string(a.body), "SASTOKEN") {
+		t.Errorf("the subscriber's own answer lost its callback URL: %s", a.body)
+	}
+	if l := e.do(t, "GET", "/connector/subscriptions", e.readKey, nil); l.status != 200 || !strings.Contains(string(l.body), "SASTOKEN") {
+		t.Errorf("the subscribing key's list: %d %s; want its full callback URL", l.status, l.body)
+	}
+	l := e.do(t, "GET", "/connector/subscriptions", other, nil)
+	if l.status != 200 || strings.Contains(string(l.body), "SASTOKEN") || !strings.Contains(string(l.body), "flows.example.com/workflows/abc/triggers/manual/run") {
+		t.Errorf("another key's list: %d %s; want the subscription without its query", l.status, l.body)
+	}
+	loc := a.header.Get("Location")
+	if d := e.do(t, "DELETE", loc, other, nil); d.status != 404 || errorCode(t, d) != "NOT_FOUND" {
+		t.Errorf("another read key removing the subscription: %d %s; want 404", d.status, d.body)
+	}
+	if subs, _ := e.db.Subscriptions(t.Context(), "default"); len(subs) != 1 {
+		t.Fatalf("subscriptions after a refused removal: %d", len(subs))
+	}
+	if d := e.do(t, "DELETE", loc, e.writeKey, nil); d.status != 204 {
+		t.Errorf("a write key removing the subscription: %d %s; want 204", d.status, d.body)
+	}
+}

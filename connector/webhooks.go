@@ -274,13 +274,45 @@ func (g *Gateway) handleListSubscriptions(w http.ResponseWriter, r *http.Request
 	}
 	out := make([]Subscription, 0, len(subs))
 	for _, s := range subs {
+		if s.KeyName != k.Name {
+			// Another client's callback URL carries its credentials (Power Automate's sig=
+			// token): show where it points, not how to call it.
+			s.CallbackURL = redactURL(s.CallbackURL)
+		}
 		out = append(out, toSubscription(s))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"value": out})
 }
 
+// redactURL drops a URL's user information, query and fragment.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unreadable URL)"
+	}
+	redacted := u.User != nil || u.RawQuery != "" || u.Fragment != ""
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
+	if redacted {
+		return u.String() + "?…"
+	}
+	return u.String()
+}
+
+// handleUnsubscribe removes a subscription made by the same key, or by any key when it has
+// write access; other keys get 404, as if it did not exist, so that one flow cannot turn off
+// another's trigger.
 func (g *Gateway) handleUnsubscribe(w http.ResponseWriter, r *http.Request, k *store.ClientKey, p *profileRuntime) {
-	err := g.db.DeleteSubscription(r.Context(), p.Name, r.PathValue("id"), g.now())
+	id := r.PathValue("id")
+	subs, err := g.db.Subscriptions(r.Context(), p.Name)
+	if err == nil {
+		err = store.ErrNotFound
+		for _, s := range subs {
+			if s.ID == id && (s.KeyName == k.Name || k.Access == store.Write) {
+				err = g.db.DeleteSubscription(r.Context(), p.Name, id, g.now())
+				break
+			}
+		}
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		writeError(w, r, http.StatusNotFound, "NOT_FOUND", "No such subscription", "no subscription of profile "+p.Name+" has that id")
 		return
