@@ -11,6 +11,10 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/ascend-tools/ascend/workflow/internal/folder"
 )
 
 // Values maps a layout file name (without ".txt") to its content. A missing key means the
@@ -112,17 +116,18 @@ func Read(dir string) (*Metadata, []Problem, error) {
 	var problems []Problem
 	for _, e := range entries {
 		name := e.Name()
+		isDir := folder.IsDir(dir, e)
 		switch {
-		case ignoredEntries[name]:
-		case e.IsDir() && name == "review_information":
+		case ignoredEntries[name] || folder.Hidden(name):
+		case isDir && name == "review_information":
 			problems = append(problems, readValues(dir, name, ReviewFields, m.Review)...)
-		case e.IsDir() && name == DefaultLocale:
+		case isDir && name == DefaultLocale:
 			problems = append(problems, readValues(dir, name, LocaleFields, m.Default)...)
-		case e.IsDir() && IsLocale(name):
+		case isDir && IsLocale(name):
 			v := Values{}
 			problems = append(problems, readValues(dir, name, LocaleFields, v)...)
 			m.Locales[name] = v
-		case e.IsDir():
+		case isDir:
 			problems = append(problems, Problem{name, "unknown locale; use one of Apple's locale codes (" + nearLocale(name) + ") or default"})
 		default:
 			if p := readFile(dir, "", name, AppFields, m.App); p != nil {
@@ -140,10 +145,10 @@ func readValues(dir, sub string, specs []FieldSpec, into Values) []Problem {
 	}
 	var problems []Problem
 	for _, e := range entries {
-		if ignoredEntries[e.Name()] {
+		if ignoredEntries[e.Name()] || folder.Hidden(e.Name()) {
 			continue
 		}
-		if e.IsDir() {
+		if folder.IsDir(filepath.Join(dir, sub), e) {
 			problems = append(problems, Problem{sub + "/" + e.Name(), "unexpected folder"})
 			continue
 		}
@@ -177,10 +182,16 @@ func readFile(dir, sub, name string, specs []FieldSpec, into Values) *Problem {
 	return nil
 }
 
-// normalize makes file content and Apple's values comparable: Windows line endings become
-// "\n" and surrounding white space goes, as deliver does.
+// normalize makes file content and Apple's values comparable, so that text that differs only
+// in how an editor saved it is no change: a byte order mark goes, Windows and old Mac line
+// endings become "\n", accents are composed (Unicode NFC, as macOS input often decomposes
+// them; Apple counts the composed characters), and surrounding white space goes, as deliver
+// strips it.
 func normalize(s string) string {
+	s = strings.TrimPrefix(s, "\ufeff")
 	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	s = norm.NFC.String(s)
 	return strings.TrimSpace(s)
 }
 
@@ -285,6 +296,8 @@ func checkValue(spec FieldSpec, s string) string {
 // Write writes m into dir in deliver's layout. A file whose content already equals the value
 // is left untouched, and a locale value that equals the one in dir's default/ folder is not
 // written into the locale's folder, so pulling into a deliver folder changes only what differs.
+// A folder that is a symbolic link (en-GB -> en-US) is never written through: that would
+// overwrite the other locale's files; a diff then shows where the two differ.
 // It returns the paths it wrote, relative to dir.
 func Write(dir string, m *Metadata) ([]string, error) {
 	existing := New()
@@ -296,6 +309,9 @@ func Write(dir string, m *Metadata) ([]string, error) {
 	}
 	var written []string
 	put := func(rel, value string) error {
+		if sub, _, ok := strings.Cut(rel, "/"); ok && folder.IsLink(filepath.Join(dir, sub)) {
+			return nil
+		}
 		path := filepath.Join(dir, filepath.FromSlash(rel))
 		if b, err := os.ReadFile(path); err == nil && normalize(string(b)) == value {
 			return nil

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ascend-tools/ascend/workflow/internal/folder"
 	"github.com/ascend-tools/ascend/workflow/metadata"
 )
 
@@ -115,7 +116,7 @@ func Scan(dir string) (*Layout, []metadata.Problem, error) {
 	var folders []string
 	for _, e := range entries {
 		name := e.Name()
-		if !e.IsDir() || name == "fonts" {
+		if !folder.IsDir(dir, e) || name == "fonts" || folder.Hidden(name) {
 			continue // Framefile.json, backgrounds and fonts belong to frameit
 		}
 		if name != metadata.DefaultLocale && !metadata.IsLocale(name) {
@@ -173,7 +174,10 @@ func scanLocale(dir, locale string) (map[string][]Shot, []metadata.Problem) {
 		}
 		for _, e := range entries {
 			name := e.Name()
-			if e.IsDir() {
+			if folder.Hidden(name) {
+				continue // .DS_Store, .gitkeep, macOS's ._ files: deliver's glob skips them too
+			}
+			if folder.IsDir(filepath.Join(dir, filepath.FromSlash(rel)), e) {
 				if !iMessage && name == "iMessage" {
 					continue
 				}
@@ -181,7 +185,7 @@ func scanLocale(dir, locale string) (map[string][]Shot, []metadata.Problem) {
 				continue
 			}
 			ext := strings.ToLower(filepath.Ext(name))
-			if name == ".DS_Store" || slices.Contains(frameitExt, ext) {
+			if slices.Contains(frameitExt, ext) {
 				continue
 			}
 			if ext != ".png" && ext != ".jpg" && ext != ".jpeg" {
@@ -332,7 +336,7 @@ func LoadPreviews(dir string) (*Layout, error) {
 	var problems []metadata.Problem
 	for _, e := range entries {
 		locale := e.Name()
-		if !e.IsDir() {
+		if !folder.IsDir(dir, e) || folder.Hidden(locale) {
 			continue
 		}
 		if locale != metadata.DefaultLocale && !metadata.IsLocale(locale) {
@@ -348,10 +352,10 @@ func LoadPreviews(dir string) (*Layout, error) {
 		for _, te := range types {
 			typ := te.Name()
 			rel := locale + "/" + typ
-			if te.Name() == ".DS_Store" {
+			if folder.Hidden(typ) {
 				continue
 			}
-			if !te.IsDir() || !slices.Contains(PreviewTypes, typ) {
+			if !folder.IsDir(filepath.Join(dir, locale), te) || !slices.Contains(PreviewTypes, typ) {
 				problems = append(problems, metadata.Problem{Path: rel, Message: "expected a folder named after a preview type: " + strings.Join(PreviewTypes, ", ")})
 				continue
 			}
@@ -363,10 +367,10 @@ func LoadPreviews(dir string) (*Layout, error) {
 			for _, f := range files {
 				name := f.Name()
 				ext := strings.ToLower(filepath.Ext(name))
-				if name == ".DS_Store" {
+				if folder.Hidden(name) {
 					continue
 				}
-				if f.IsDir() || (ext != ".mp4" && ext != ".mov" && ext != ".m4v") {
+				if folder.IsDir(filepath.Join(dir, locale, typ), f) || (ext != ".mp4" && ext != ".mov" && ext != ".m4v") {
 					problems = append(problems, metadata.Problem{Path: rel + "/" + name, Message: "not an app preview; previews are .mp4, .mov or .m4v"})
 					continue
 				}

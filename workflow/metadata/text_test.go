@@ -1,0 +1,115 @@
+package metadata_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ascend-tools/ascend/workflow/metadata"
+)
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Editors save the same text in several byte forms: with a byte order mark, Windows or old
+// Mac line endings, a trailing newline, or decomposed accents (macOS input). None of these is a
+// change: the plan against App Store Connect's value must be empty.
+func TestEquivalentTextIsNoChange(t *testing.T) {
+	t.Parallel()
+	_, c := seed(t)
+	dir := t.TempDir()
+	// The seed has en-US subtitle "Old subtitle", description "Old description",
+	// keywords "notes", and de-DE description with a composed "ä".
+	writeFile(t, filepath.Join(dir, "en-US", "subtitle.txt"), "\ufeffOld subtitle\r\n")
+	writeFile(t, filepath.Join(dir, "en-US", "description.txt"), "Old description\r")
+	writeFile(t, filepath.Join(dir, "en-US", "keywords.txt"), "notes\n\n")
+	writeFile(t, filepath.Join(dir, "de-DE", "description.txt"),
+		"Ascend Notizen ha\u0308lt deine Notizen auf iPhone, iPad und Mac synchron.\n")
+	p, _, err := metadata.Prepare(t.Context(), c, metadata.Target{App: "com.example.notes"}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Changes) != 0 || len(p.Writes) != 0 {
+		t.Errorf("equivalent text planned %d writes: %v", len(p.Writes), p.Changes)
+	}
+}
+
+// Apple counts characters: a name of 30 accented letters is within the limit whether the
+// file holds them composed or decomposed (60 code points), and nothing sent keeps a BOM.
+func TestCharactersCountedComposed(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "en-US", "name.txt"), strings.Repeat("e\u0301", 30)+"\n")
+	writeFile(t, filepath.Join(dir, "en-US", "subtitle.txt"), "\ufeffPlan your week")
+	m, err := metadata.Load(dir)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if got, want := m.Locales["en-US"]["name"], strings.Repeat("\u00e9", 30); got != want {
+		t.Errorf("name = %q, want the composed form %q", got, want)
+	}
+	if got := m.Locales["en-US"]["subtitle"]; got != "Plan your week" {
+		t.Errorf("subtitle = %q, want it without the byte order mark", got)
+	}
+}
+
+// fastlane reads only the files it knows and, like any shell glob, skips hidden ones, so a
+// deliver folder with .gitkeep or macOS's ._ files reads cleanly.
+func TestHiddenFilesIgnored(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "en-US", "name.txt"), "Notes")
+	writeFile(t, filepath.Join(dir, "en-US", ".gitkeep"), "")
+	writeFile(t, filepath.Join(dir, "en-US", "._name.txt"), "\x00\x05\x16\x07")
+	writeFile(t, filepath.Join(dir, ".gitkeep"), "")
+	writeFile(t, filepath.Join(dir, "review_information", ".gitkeep"), "")
+	if err := os.MkdirAll(filepath.Join(dir, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	m, err := metadata.Load(dir)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if m.Locales["en-US"]["name"] != "Notes" || len(m.Locales) != 1 {
+		t.Errorf("locales = %v", m.Locales)
+	}
+}
+
+// A locale folder that is a symbolic link to another (en-GB -> en-US, a common way to share
+// texts) is read as that locale; pull never writes through the link, so the other locale's
+// files keep their values.
+func TestSymlinkedLocaleFolder(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "en-US", "name.txt"), "Notes")
+	if err := os.Symlink("en-US", filepath.Join(dir, "en-GB")); err != nil {
+		t.Skipf("no symbolic links here: %v", err)
+	}
+	m, err := metadata.Load(dir)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if got := m.Locales["en-GB"]["name"]; got != "Notes" {
+		t.Errorf("en-GB name = %q, want the linked folder's %q", got, "Notes")
+	}
+
+	remote := metadata.New()
+	remote.Locales["en-US"] = metadata.Values{"name": "Notes"}
+	remote.Locales["en-GB"] = metadata.Values{"name": "Notes UK"}
+	written, err := metadata.Write(dir, remote)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "en-US", "name.txt"))
+	if string(b) != "Notes" {
+		t.Errorf("en-US/name.txt = %q after a pull, written %v; the en-GB link was written through", b, written)
+	}
+}
