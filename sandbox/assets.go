@@ -147,7 +147,7 @@ func (s *Server) handleUploadPart(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if d := s.currentFaults().UploadPartDelay; d > 0 {
-		sleep(r.Context(), d)
+		s.pause(r.Context(), d)
 	}
 	// Apple's part URLs are presigned: a second credential is refused, and the headers the
 	// operation lists are part of the signature, as with any S3-style presigned PUT.

@@ -96,3 +96,13 @@ func (f Faults) delay() time.Duration {
 	}
 	return d
 }
+
+// latency is the wait before an API answer: Options.Latency (plus up to LatencyJitter),
+// then the current faults' latency on top.
+func (s *Server) latency(f Faults) time.Duration {
+	d := s.opts.Latency + f.delay()
+	if s.opts.LatencyJitter > 0 {
+		d += rand.N(s.opts.LatencyJitter)
+	}
+	return d
+}

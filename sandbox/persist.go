@@ -59,9 +59,10 @@ func (p *persister) meta(k string) (string, bool, error) {
 	return v, err == nil, err
 }
 
-// loadKey returns the stored key, or nil PEM when there is none yet.
-func (p *persister) loadKey(defaultIssuer string) (id, issuer string, pemBytes []byte, err error) {
-	v, ok, err := p.meta("key")
+// loadKey returns the stored key under name ("key", or "readOnlyKey"), or nil PEM when
+// there is none yet.
+func (p *persister) loadKey(name, defaultIssuer string) (id, issuer string, pemBytes []byte, err error) {
+	v, ok, err := p.meta(name)
 	if err != nil || !ok {
 		return "", defaultIssuer, nil, err
 	}
@@ -72,9 +73,9 @@ func (p *persister) loadKey(defaultIssuer string) (id, issuer string, pemBytes [
 	return k.ID, k.Issuer, []byte(k.PEM), nil
 }
 
-func (p *persister) saveKey(id, issuer string, pemBytes []byte) error {
+func (p *persister) saveKey(name, id, issuer string, pemBytes []byte) error {
 	b, _ := json.Marshal(struct{ ID, Issuer, PEM string }{id, issuer, string(pemBytes)})
-	_, err := p.db.Exec(`INSERT OR REPLACE INTO meta (k, v) VALUES ('key', ?)`, string(b))
+	_, err := p.db.Exec(`INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)`, name, string(b))
 	return err
 }
 

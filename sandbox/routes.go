@@ -24,7 +24,24 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /sandbox/clock", s.handleClock)
 	mux.Handle("/sandbox/upload/", s.counted("/sandbox/upload/{token}/{part}", http.HandlerFunc(s.handleUploadPart)))
 	mux.Handle("/", http.HandlerFunc(s.serveAPI))
-	return mux
+	return s.logged(mux)
+}
+
+// logged writes Options.Logger's debug line for the requests serveAPI does not log itself:
+// admin endpoints and upload parts.
+func (s *Server) logged(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/sandbox/") {
+			h.ServeHTTP(w, r)
+			return
+		}
+		rec := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			s.log.LogAttrs(r.Context(), slog.LevelDebug, "sandbox request",
+				slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", rec.status))
+		}()
+		h.ServeHTTP(rec, r)
+	})
 }
 
 // statusRecorder remembers the status a handler wrote, for the request counts.
@@ -65,7 +82,7 @@ func (s *Server) counted(route string, h http.Handler) http.Handler {
 func (s *Server) injectFault(w http.ResponseWriter, r *http.Request) bool {
 	f := s.currentFaults()
 	if !strings.HasPrefix(r.URL.Path, "/sandbox/upload/") {
-		sleep(r.Context(), f.delay())
+		s.pause(r.Context(), s.latency(f))
 	}
 	roll := rand.Float64()
 	switch {

@@ -30,6 +30,8 @@ type Options struct {
 	Addr string
 
 	// Latency is added before every API answer; LatencyJitter adds up to that much more at random.
+	// It is the network's delay, fixed for the sandbox's life: faults set later (SetFaults,
+	// POST /sandbox/faults) add their own latency on top of it and never remove it.
 	Latency       time.Duration
 	LatencyJitter time.Duration
 	// Faults start as given; POST /sandbox/faults changes them at run time.
@@ -38,7 +40,8 @@ type Options struct {
 	// HourlyLimit is the per-key budget reported in X-Rate-Limit (default 3600; negative: unlimited).
 	HourlyLimit int
 	// BurstLimit is how many requests a key may make in a quick burst before 429s (default 100;
-	// negative disables it, as benchmarks do). BurstRate is its refill per second (default 25).
+	// negative disables it, as benchmarks do). BurstRate is its refill per second (default 25,
+	// also taken for zero or a negative rate, which would drain the burst instead).
 	BurstLimit int
 	BurstRate  float64
 
@@ -60,9 +63,11 @@ type Options struct {
 	// demos never reach beyond this machine.
 	AllowExternalWebhooks bool
 
-	// ReadOnlyKey also creates a second trusted key whose writes are refused with 403.
+	// ReadOnlyKey also creates a second trusted key whose writes are refused with 403; with
+	// StatePath it is kept across restarts, as the main key is.
 	ReadOnlyKey bool
-	// IndividualKey makes the main key an individual key (sub "user", no issuer).
+	// IndividualKey makes the main key an individual key (sub "user", no issuer). With
+	// StatePath, a stored key of the other kind is replaced by a new one of this kind.
 	IndividualKey bool
 
 	// Now is the clock (default time.Now). Tests pass a fake clock to drive expiry and
@@ -107,6 +112,8 @@ type Server struct {
 	tokenCache sync.Map // token -> verifiedToken
 	tokenCount atomic.Int64
 
+	// pause waits before an answer (sleep; tests record the delays instead).
+	pause    func(ctx context.Context, d time.Duration)
 	handler  http.Handler
 	closeOne sync.Once
 	done     chan struct{}
@@ -157,7 +164,7 @@ func newServer(opts Options) (*Server, error) {
 	if opts.BurstLimit == 0 {
 		opts.BurstLimit = 100
 	}
-	if opts.BurstRate == 0 {
+	if opts.BurstRate <= 0 {
 		opts.BurstRate = 25
 	}
 	if opts.PartSize <= 0 {
@@ -176,12 +183,7 @@ func newServer(opts Options) (*Server, error) {
 	for _, d := range []*time.Duration{&opts.ProcessingDelay, &opts.BuildProcessingDelay, &opts.ReviewDelay} {
 		*d = max(*d, 0)
 	}
-	if opts.Faults.Latency == 0 {
-		opts.Faults.Latency = opts.Latency
-	}
-	if opts.Faults.Jitter == 0 {
-		opts.Faults.Jitter = opts.LatencyJitter
-	}
+	opts.Latency, opts.LatencyJitter = max(opts.Latency, 0), max(opts.LatencyJitter, 0)
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -196,6 +198,7 @@ func newServer(opts Options) (*Server, error) {
 		faults:  opts.Faults,
 		mdl:     &model{},
 		done:    make(chan struct{}),
+		pause:   sleep,
 	}
 	s.stats.reset()
 	if opts.StatePath != "" {
@@ -227,9 +230,15 @@ func (s *Server) setupKeys() error {
 	var pemBytes []byte
 	if s.persist != nil {
 		var err error
-		id, issuer, pemBytes, err = s.persist.loadKey(issuer)
+		var storedIssuer string
+		id, storedIssuer, pemBytes, err = s.persist.loadKey("key", issuer)
 		if err != nil {
 			return err
+		}
+		if (storedIssuer == "") == s.opts.IndividualKey {
+			issuer = storedIssuer
+		} else {
+			pemBytes = nil // the stored key is of the other kind: make one of the kind asked for
 		}
 	}
 	if pemBytes == nil {
@@ -240,7 +249,7 @@ func (s *Server) setupKeys() error {
 		}
 		s.key, pemBytes = k, p
 		if s.persist != nil {
-			if err := s.persist.saveKey(id, issuer, pemBytes); err != nil {
+			if err := s.persist.saveKey("key", id, issuer, pemBytes); err != nil {
 				return err
 			}
 		}
@@ -254,14 +263,42 @@ func (s *Server) setupKeys() error {
 	s.keyPEM = pemBytes
 	s.keys[s.key.ID] = &trustedKey{id: s.key.ID, issuerID: s.key.IssuerID, pub: s.key.PublicKey()}
 	if s.opts.ReadOnlyKey {
-		k, p, err := auth.GenerateKey(newKeyID(), s.key.IssuerID)
+		k, p, err := s.readOnlyKey()
 		if err != nil {
-			return fmt.Errorf("sandbox: generate read-only key: %w", err)
+			return err
 		}
 		s.roKey, s.roPEM = k, p
 		s.keys[k.ID] = &trustedKey{id: k.ID, issuerID: k.IssuerID, pub: k.PublicKey(), readOnly: true}
 	}
 	return nil
+}
+
+// readOnlyKey loads the read-only key from the state file, when it holds one with the main
+// key's issuer, or makes one (and saves it there), so that it too survives restarts.
+func (s *Server) readOnlyKey() (*auth.Key, []byte, error) {
+	if s.persist != nil {
+		id, issuer, p, err := s.persist.loadKey("readOnlyKey", s.key.IssuerID)
+		if err != nil {
+			return nil, nil, err
+		}
+		if p != nil && issuer == s.key.IssuerID {
+			k, err := auth.NewKey(id, issuer, p)
+			if err != nil {
+				return nil, nil, fmt.Errorf("sandbox: stored read-only key in %s: %w", s.opts.StatePath, err)
+			}
+			return k, p, nil
+		}
+	}
+	k, p, err := auth.GenerateKey(newKeyID(), s.key.IssuerID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sandbox: generate read-only key: %w", err)
+	}
+	if s.persist != nil {
+		if err := s.persist.saveKey("readOnlyKey", k.ID, k.IssuerID, p); err != nil {
+			return nil, nil, err
+		}
+	}
+	return k, p, nil
 }
 
 // newKeyID makes a 10-character key id like the ones App Store Connect shows.
