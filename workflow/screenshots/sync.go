@@ -1,10 +1,12 @@
 package screenshots
 
 import (
-	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -679,12 +681,26 @@ func (s *syncer) parallel(ctx context.Context, n int, f func(i int) error) error
 	return errors.Join(errs...)
 }
 
-func fileOf(shot Shot) (upload.File, error) {
-	data, err := os.ReadFile(shot.Path)
+// openShot opens the file for its upload and checks that it still is what the scan saw: its
+// parts are read from disk as they are sent (previews run to hundreds of megabytes, and many
+// upload at once), and a file rewritten since the scan must not go out under the scanned
+// checksum. The caller closes the file.
+func openShot(shot Shot) (upload.File, *os.File, error) {
+	f, err := os.Open(shot.Path)
 	if err != nil {
-		return upload.File{}, fmt.Errorf("read %s: %w", shot.Rel, err)
+		return upload.File{}, nil, fmt.Errorf("read %s: %w", shot.Rel, err)
 	}
-	return upload.File{Name: shot.Name, Content: bytes.NewReader(data), Size: int64(len(data)), MD5: shot.MD5}, nil
+	h := md5.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		f.Close()
+		return upload.File{}, nil, fmt.Errorf("read %s: %w", shot.Rel, err)
+	}
+	if n != shot.Size || hex.EncodeToString(h.Sum(nil)) != shot.MD5 {
+		f.Close()
+		return upload.File{}, nil, fmt.Errorf("%s changed during the sync; run again", shot.Rel)
+	}
+	return upload.File{Name: shot.Name, Content: f, Size: n, MD5: shot.MD5}, f, nil
 }
 
 func (s *syncer) request(setID string, shot Shot, f upload.File, reuse *upload.Asset) upload.Request {
@@ -718,13 +734,11 @@ func (s *syncer) reserve(ctx context.Context, setID string, shot Shot, reuse *up
 }
 
 func (s *syncer) sendAndCommit(ctx context.Context, a *upload.Asset, shot Shot) error {
-	f, err := fileOf(shot)
+	f, file, err := openShot(shot)
 	if err != nil {
 		return err
 	}
-	if f.MD5 != shot.MD5 {
-		return fmt.Errorf("%s changed during the sync; run again", shot.Rel)
-	}
+	defer file.Close()
 	if err := s.up.SendParts(ctx, a, f); err != nil {
 		return err
 	}
