@@ -56,7 +56,9 @@
 // certificates and profiles. "empty" has nothing. With Options.StatePath the state and the
 // key live in a SQLite file and survive restarts.
 //
-// Known divergence: Apple shows an empty to-one relationship as "data": null, which its own
-// spec cannot describe; the sandbox leaves data out inside resources, and answers
-// {"data": null} only for GET of an empty to-one related resource.
+// Nulls, as Apple sends them although its spec marks almost nothing nullable: every
+// resource object carries each attribute its schema declares (within fields[type] when
+// given), the unset ones as null; an empty to-one relationship whose data an include shows
+// is "data": null (an empty to-many is []); GET of an empty to-one related resource answers
+// {"data": null}. A missing links.next is left out, as in Apple's captures.
 package sandbox
