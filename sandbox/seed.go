@@ -373,8 +373,9 @@ var demoTerritories = []struct {
 	{"ESP", "EUR", 0.92, 2}, {"ITA", "EUR", 0.92, 2},
 }
 
-// appCategories are App Store categories with their ids as Apple spells them; games and
-// stickers have subcategories.
+// appCategories are App Store categories with their ids as Apple spells them, as Apple's
+// "List app categories" example lists them: 26 top-level categories, with subcategories for
+// games and stickers (57 in all). Kids is no category but an age band (kidsAgeBand).
 var appCategories = []string{"BOOKS", "BUSINESS", "DEVELOPER_TOOLS", "EDUCATION", "ENTERTAINMENT", "FINANCE",
 	"FOOD_AND_DRINK", "GAMES", "GRAPHICS_AND_DESIGN", "HEALTH_AND_FITNESS", "LIFESTYLE", "MAGAZINES_AND_NEWSPAPERS",
 	"MEDICAL", "MUSIC", "NAVIGATION", "NEWS", "PHOTO_AND_VIDEO", "PRODUCTIVITY", "REFERENCE", "SHOPPING",
@@ -384,25 +385,51 @@ var appSubcategories = map[string][]string{
 	"GAMES": {"GAMES_ACTION", "GAMES_ADVENTURE", "GAMES_BOARD", "GAMES_CARD", "GAMES_CASINO", "GAMES_CASUAL", "GAMES_FAMILY",
 		"GAMES_MUSIC", "GAMES_PUZZLE", "GAMES_RACING", "GAMES_ROLE_PLAYING", "GAMES_SIMULATION", "GAMES_SPORTS",
 		"GAMES_STRATEGY", "GAMES_TRIVIA", "GAMES_WORD"},
-	"STICKERS": {"STICKERS_ANIMALS", "STICKERS_ART", "STICKERS_BIRTHDAYS", "STICKERS_CELEBRITIES", "STICKERS_CHARACTERS",
+	"STICKERS": {"STICKERS_ANIMALS", "STICKERS_ART", "STICKERS_CELEBRATIONS", "STICKERS_CELEBRITIES", "STICKERS_CHARACTERS",
 		"STICKERS_EATING_AND_DRINKING", "STICKERS_EMOJI_AND_EXPRESSIONS", "STICKERS_FASHION", "STICKERS_GAMING",
 		"STICKERS_KIDS_AND_FAMILY", "STICKERS_MOVIES_AND_TV", "STICKERS_MUSIC", "STICKERS_PEOPLE", "STICKERS_PLACES_AND_OBJECTS",
 		"STICKERS_SPORTS_AND_ACTIVITIES"},
 }
 
+// categoryPlatforms are the platforms a category applies to: stickers (iMessage) are iOS
+// only; the rest apply to every platform with an App Store (Apple's example predates
+// visionOS, whose App Store uses the same categories).
+func categoryPlatforms(id string) []any {
+	if strings.HasPrefix(id, "STICKERS") {
+		return []any{"IOS"}
+	}
+	return []any{"IOS", "MAC_OS", "TV_OS", "VISION_OS"}
+}
+
+// seedCategories adds the categories the store lacks, with their parents, so it both seeds
+// and tops up a state file saved before the sandbox knew them.
 func (sd seeder) seedCategories() {
-	platforms := []any{"IOS", "MAC_OS", "TV_OS", "VISION_OS"}
 	for _, c := range appCategories {
-		parent := sd.addID("appCategories", c, map[string]any{"platforms": platforms})
+		parent := sd.s.st.get("appCategories", c)
+		if parent == nil {
+			parent = sd.addID("appCategories", c, map[string]any{"platforms": categoryPlatforms(c)})
+		}
 		for _, sub := range appSubcategories[c] {
-			sd.addID("appCategories", sub, map[string]any{"platforms": platforms}, "parent", parent)
+			if sd.s.st.get("appCategories", sub) == nil {
+				sd.addID("appCategories", sub, map[string]any{"platforms": categoryPlatforms(sub)}, "parent", parent)
+			}
 		}
 	}
 }
 
+// seedReference tops up a demo state file with Apple's reference data (territories and
+// categories) that a sandbox of an earlier version did not seed into it.
+func (sd seeder) seedReference() {
+	sd.seedTerritories()
+	sd.seedCategories()
+}
+
+// seedTerritories adds the demo territories the store lacks.
 func (sd seeder) seedTerritories() {
 	for _, t := range demoTerritories {
-		sd.addID("territories", t.code, map[string]any{"currency": t.currency})
+		if sd.s.st.get("territories", t.code) == nil {
+			sd.addID("territories", t.code, map[string]any{"currency": t.currency})
+		}
 	}
 }
 

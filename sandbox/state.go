@@ -175,7 +175,11 @@ func (s *Server) loadOrSeed() error {
 			s.st = st
 			s.timers = ps.Timers
 			s.offset = time.Duration(ps.OffsetMS) * time.Millisecond
-			return nil
+			if ps.Seed == "demo" {
+				// Reference data the sandbox learned since the file was made.
+				seeder{s}.seedReference()
+			}
+			return s.flushLocked()
 		}
 	}
 	s.st = s.newStore()
