@@ -31,6 +31,9 @@ func seedVersion(t *testing.T) (*fakeasc.Server, *asc.Client, string) {
 	fake := fakeasc.New()
 	t.Cleanup(fake.Close)
 	app := fake.Add("apps", map[string]any{"bundleId": "com.example.notes"}, nil)
+	for _, id := range []string{"GAMES", "GAMES_PUZZLE", "PRODUCTIVITY", "UTILITIES"} {
+		fake.AddID("appCategories", id, map[string]any{"platforms": []string{"IOS"}})
+	}
 	live := fake.Add("appStoreVersions", map[string]any{"platform": "IOS", "versionString": "1.0", "appVersionState": "READY_FOR_DISTRIBUTION", "copyright": "2025 Ascend"}, map[string]string{"app": app.ID})
 	fake.Add("appStoreVersionLocalizations", map[string]any{"locale": "en-US", "description": "Old", "promotionalText": "Old promo"}, map[string]string{"appStoreVersion": live.ID})
 	v := fake.Add("appStoreVersions", map[string]any{"platform": "IOS", "versionString": "2.0", "appVersionState": "PREPARE_FOR_SUBMISSION", "copyright": "2025 Ascend"}, map[string]string{"app": app.ID})

@@ -3,6 +3,7 @@ package metadata
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -32,6 +33,12 @@ func Prepare(ctx context.Context, c *asc.Client, t Target, dir string) (*Plan, *
 		return nil, nil, err
 	}
 	p := NewPlan(local, st, t.Live)
+	problems, n, err := checkCategories(ctx, c, p)
+	st.Requests += n
+	if err != nil {
+		return nil, nil, err
+	}
+	p.Problems = append(p.Problems, problems...)
 	if msg := EditableProblem(st.VersionString, st.VersionState, t.Live); msg != "" && len(p.Writes) > 0 {
 		p.Problems = append(p.Problems, Problem{Message: msg})
 	}
@@ -61,4 +68,59 @@ func EditableProblem(version, state string, live bool) string {
 	}
 	return fmt.Sprintf("version %s is %s and Apple accepts changes only while it is %s; pick another --version, or --edit-live for the promotional text",
 		version, state, strings.Join(editableStates, ", "))
+}
+
+// checkCategories checks the category ids the plan would set against App Store Connect's list
+// (one read, made only when a category changes): a mistyped id would otherwise fail its PATCH
+// after the other writes of the push had gone through.
+func checkCategories(ctx context.Context, c *asc.Client, p *Plan) ([]Problem, int, error) {
+	var changed []Change
+	for _, ch := range p.Changes {
+		if ch.Scope == AppInfoCategory && ch.Skipped == "" && ch.New != "" {
+			changed = append(changed, ch)
+		}
+	}
+	if len(changed) == 0 {
+		return nil, 0, nil
+	}
+	known := map[string]bool{}
+	q := url.Values{"limit": {"200"}, "fields[appCategories]": {"platforms"}}
+	for r, err := range asc.All[asc.Resource](ctx, c, "/v1/appCategories", q) {
+		if err != nil {
+			return nil, 1, fmt.Errorf("read App Store Connect's categories to check the category files: %w", err)
+		}
+		known[r.ID] = true
+	}
+	reqs := 1 + len(known)/200
+	var problems []Problem
+	for _, ch := range changed {
+		if !known[ch.New] {
+			problems = append(problems, Problem{ch.Path(), fmt.Sprintf("%q is not an App Store category id; use one such as %s", ch.New, nearCategory(ch.New, known))})
+		}
+	}
+	return problems, reqs, nil
+}
+
+// nearCategory suggests known ids that share the value's first word ("GAMEZ" -> GAMES...).
+func nearCategory(value string, known map[string]bool) string {
+	first, _, _ := strings.Cut(value, "_")
+	var ids, near []string
+	for id := range known {
+		ids = append(ids, id)
+		if len(first) >= 3 && strings.HasPrefix(id, first[:3]) {
+			near = append(near, id)
+		}
+	}
+	slices.Sort(ids)
+	slices.Sort(near)
+	if len(near) == 0 {
+		near = ids
+	}
+	if len(near) == 0 {
+		return "those App Store Connect lists (it listed none)"
+	}
+	if len(near) > 4 {
+		near = near[:4]
+	}
+	return strings.Join(near, ", ")
 }

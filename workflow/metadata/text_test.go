@@ -1,6 +1,7 @@
 package metadata_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -111,5 +112,26 @@ func TestSymlinkedLocaleFolder(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(dir, "en-US", "name.txt"))
 	if string(b) != "Notes" {
 		t.Errorf("en-US/name.txt = %q after a pull, written %v; the en-GB link was written through", b, written)
+	}
+}
+
+// A mistyped category id is a problem found before any write, with the other problems: App
+// Store Connect would refuse its PATCH only after the push's other writes had gone through.
+func TestUnknownCategoryWritesNothing(t *testing.T) {
+	t.Parallel()
+	fake, c := seed(t)
+	dir := copyDir(t, deliverDir)
+	writeFile(t, filepath.Join(dir, "primary_category.txt"), "GAMEZ\n")
+	writeFile(t, filepath.Join(dir, "secondary_category.txt"), "GAMES_PUZZLE\n")
+	_, _, err := metadata.Push(t.Context(), c, metadata.Target{App: "com.example.notes"}, dir, metadata.ApplyOptions{})
+	var ve *metadata.ValidationError
+	if !errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].Path != "primary_category.txt" {
+		t.Fatalf("push = %v, want one problem for primary_category.txt", err)
+	}
+	if !strings.Contains(err.Error(), "GAMES") {
+		t.Errorf("error suggests no category: %v", err)
+	}
+	if n := fake.Writes(); n != 0 {
+		t.Errorf("%d writes before the category was found wrong", n)
 	}
 }

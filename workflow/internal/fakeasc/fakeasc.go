@@ -141,6 +141,23 @@ func (s *Server) addLocked(typ string, attrs map[string]any, rels map[string]str
 	return r
 }
 
+// AddID adds a resource whose id is given, as Apple's fixed resources have (appCategories
+// "PRODUCTIVITY"); it is listed by GET /v1/<typ> like the others.
+func (s *Server) AddID(typ, id string, attrs map[string]any) *Res {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := &Res{Type: typ, ID: id, Attrs: map[string]any{}, Rels: map[string][]string{}}
+	for k, v := range attrs {
+		r.Attrs[k] = v
+	}
+	if s.store[typ] == nil {
+		s.store[typ] = map[string]*Res{}
+	}
+	s.store[typ][id] = r
+	s.created[typ] = append(s.created[typ], id)
+	return r
+}
+
 // Get returns a copy of a resource's attributes and relationships, or nil.
 func (s *Server) Get(typ, id string) *Res {
 	s.mu.Lock()
