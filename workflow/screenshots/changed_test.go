@@ -1,10 +1,16 @@
 package screenshots_test
 
 import (
+	"fmt"
+	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/ascend-tools/ascend/workflow/internal/fakeasc"
 	"github.com/ascend-tools/ascend/workflow/metadata"
 	"github.com/ascend-tools/ascend/workflow/screenshots"
 )
@@ -28,5 +34,61 @@ func TestFileChangedAfterScan(t *testing.T) {
 	}
 	if n := e.fake.Routes()["PATCH /v1/appScreenshots/{id}"]; n != 0 {
 		t.Errorf("%d commits for a file that changed after the scan", n)
+	}
+}
+
+// openInDir counts this process's open files under dir (Linux's /proc), or -1.
+func openInDir(dir string) int {
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return -1
+	}
+	n := 0
+	for _, fd := range fds {
+		if target, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name())); err == nil && strings.HasPrefix(target, dir) {
+			n++
+		}
+	}
+	return n
+}
+
+// Files are opened for upload no faster than their parts can go out: a sync of hundreds of
+// files must not hold hundreds open (macOS allows 256 by default).
+func TestOpenFilesBounded(t *testing.T) {
+	t.Parallel()
+	if openInDir(os.TempDir()) < 0 {
+		t.Skip("no /proc/self/fd to count open files")
+	}
+	e := newEnv(t, "en-US", "de-DE", "fr-FR")
+	seed := 1
+	for _, l := range []string{"en-US", "de-DE", "fr-FR"} {
+		for i := range 10 {
+			writePNG(t, filepath.Join(e.dir, l, fmt.Sprintf("%d.png", i)), 368, 448, seed)
+			seed++
+		}
+	}
+	dir, err := filepath.EvalSymlinks(e.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var most atomic.Int64
+	e.fake.Latency = 5 * time.Millisecond
+	e.fake.Fault = func(r *http.Request) fakeasc.Fault {
+		if n := int64(openInDir(dir)); n > most.Load() {
+			most.Store(n)
+		}
+		return fakeasc.None
+	}
+	l, err := screenshots.Load(e.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := fastPoll
+	opts.PartConcurrency = 2
+	if _, res, err := screenshots.Sync(t.Context(), e.c, metadata.Target{App: "com.example.shots"}, l, opts); err != nil || res.Uploaded != 30 {
+		t.Fatalf("sync: %+v, %v", res, err)
+	}
+	if n := most.Load(); n > 2 {
+		t.Errorf("%d screenshot files open at once, want at most PartConcurrency (2)", n)
 	}
 }

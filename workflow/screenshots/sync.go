@@ -171,6 +171,9 @@ type syncer struct {
 	probing   bool
 	ready     chan struct{}
 	readyOnce sync.Once
+	// files bounds the files open for upload at once: parts are bounded anyway, and hundreds
+	// of open files would exceed a small descriptor limit (macOS defaults to 256).
+	files chan struct{}
 }
 
 // observeProcessing records that an asset committed at committed was seen COMPLETE now.
@@ -236,7 +239,7 @@ func newSyncer(c *asc.Client, opts Options) *syncer {
 	lim := pace.New(c.RateBudget(), opts.Concurrency, opts.Concurrency)
 	up := upload.New(c, opts.HTTPClient, upload.Options{PartConcurrency: opts.PartConcurrency,
 		PollInitial: opts.PollInitial, PollMax: opts.PollMax, PollTimeout: opts.PollTimeout, Limiter: lim})
-	return &syncer{kind: Screenshots, c: c, up: up, opts: opts, ready: make(chan struct{})}
+	return &syncer{kind: Screenshots, c: c, up: up, opts: opts, ready: make(chan struct{}), files: make(chan struct{}, opts.PartConcurrency)}
 }
 
 func (s *syncer) emit(e Event) {
@@ -734,6 +737,12 @@ func (s *syncer) reserve(ctx context.Context, setID string, shot Shot, reuse *up
 }
 
 func (s *syncer) sendAndCommit(ctx context.Context, a *upload.Asset, shot Shot) error {
+	select {
+	case s.files <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.files }()
 	f, file, err := openShot(shot)
 	if err != nil {
 		return err
