@@ -102,7 +102,25 @@ func Load(dir string) (*Layout, error) {
 	return l, nil
 }
 
+// rootSkipped are folders of the screenshots root that hold no locale: frameit's fonts,
+// supply's Android screenshots, and metadata folders when both layouts share a root.
+var rootSkipped = map[string]bool{"fonts": true, "android": true, "review_information": true,
+	"trade_representative_contact_information": true}
+
+// expandable are deliver's special folders of the screenshots root, which hold locale folders
+// of their own: iMessage/<locale>/ for iMessage screenshots, appleTV/<locale>/ for Apple TV.
+var expandable = map[string]bool{"iMessage": true, "appleTV": true}
+
+// folderJob is one folder of screenshots: its path relative to the root, the locale it
+// belongs to, and whether it holds iMessage screenshots.
+type folderJob struct {
+	rel, locale string
+	iMessage    bool
+}
+
 // Scan reads the folder: pixel sizes, MD5s and order. Problems are collected, not failed on.
+// A locale's screenshots come from <locale>/, and from deliver's iMessage/<locale>/ and
+// appleTV/<locale>/ (and <locale>/iMessage/) when those exist.
 func Scan(dir string) (*Layout, []metadata.Problem, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -113,102 +131,96 @@ func Scan(dir string) (*Layout, []metadata.Problem, error) {
 	}
 	l := &Layout{Dir: dir, Locales: map[string]map[string][]Shot{}}
 	var problems []metadata.Problem
-	var folders []string
+	var jobs []folderJob
+	isLocale := func(name string) bool { return name == metadata.DefaultLocale || metadata.IsLocale(name) }
+	unknown := func(rel string) metadata.Problem {
+		return metadata.Problem{Path: rel, Message: "unknown locale; use one of Apple's locale codes such as en-US, de-DE, ja, or default"}
+	}
 	for _, e := range entries {
 		name := e.Name()
-		if !folder.IsDir(dir, e) || name == "fonts" || folder.Hidden(name) {
-			continue // Framefile.json, backgrounds and fonts belong to frameit
+		if !folder.IsDir(dir, e) || rootSkipped[name] || folder.Hidden(name) {
+			continue // Framefile.json and backgrounds belong to frameit
 		}
-		if name != metadata.DefaultLocale && !metadata.IsLocale(name) {
-			problems = append(problems, metadata.Problem{Path: name, Message: "unknown locale; use one of Apple's locale codes such as en-US, de-DE, ja, or default"})
+		if expandable[name] {
+			subs, err := os.ReadDir(filepath.Join(dir, name))
+			if err != nil {
+				problems = append(problems, metadata.Problem{Path: name, Message: err.Error()})
+				continue
+			}
+			for _, se := range subs {
+				locale := se.Name()
+				if !folder.IsDir(filepath.Join(dir, name), se) || folder.Hidden(locale) {
+					continue
+				}
+				if !isLocale(locale) {
+					problems = append(problems, unknown(name+"/"+locale))
+					continue
+				}
+				jobs = append(jobs, folderJob{name + "/" + locale, locale, name == "iMessage"})
+			}
 			continue
 		}
-		folders = append(folders, name)
+		if !isLocale(name) {
+			problems = append(problems, unknown(name))
+			continue
+		}
+		jobs = append(jobs, folderJob{name, name, false})
+		if st, err := os.Stat(filepath.Join(dir, name, "iMessage")); err == nil && st.IsDir() {
+			jobs = append(jobs, folderJob{name + "/iMessage", name, true})
+		}
 	}
 	// Hashing hundreds of megabytes is the slow part: one folder per CPU at a time.
 	type scanned struct {
 		sets     map[string][]Shot
 		problems []metadata.Problem
 	}
-	results := make([]scanned, len(folders))
+	results := make([]scanned, len(jobs))
 	sem := make(chan struct{}, runtime.NumCPU())
 	var wg sync.WaitGroup
-	for i, name := range folders {
+	for i, job := range jobs {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			sets, ps := scanLocale(dir, name)
+			sets, ps := scanFolder(dir, job)
 			results[i] = scanned{sets, ps}
 		}()
 	}
 	wg.Wait()
-	for i, name := range folders {
+	merged := map[string]map[string][]Shot{}
+	for i, job := range jobs {
 		problems = append(problems, results[i].problems...)
-		if name == metadata.DefaultLocale {
-			l.Default = results[i].sets
+		into := merged[job.locale]
+		if into == nil {
+			into = map[string][]Shot{}
+			merged[job.locale] = into
+		}
+		for typ, shots := range results[i].sets {
+			into[typ] = append(into[typ], shots...)
+		}
+	}
+	locales := make([]string, 0, len(merged))
+	for locale := range merged {
+		locales = append(locales, locale)
+	}
+	slices.Sort(locales)
+	for _, locale := range locales {
+		sets := merged[locale]
+		problems = append(problems, orderSets(locale, sets)...)
+		if locale == metadata.DefaultLocale {
+			l.Default = sets
 		} else {
-			l.Locales[name] = results[i].sets
+			l.Locales[locale] = sets
 		}
 	}
 	return l, problems, nil
 }
 
-func scanLocale(dir, locale string) (map[string][]Shot, []metadata.Problem) {
-	sets := map[string][]Shot{}
+// orderSets sorts each set by a natural sort of the file names and reports sets over Apple's
+// limit.
+func orderSets(locale string, sets map[string][]Shot) []metadata.Problem {
 	var problems []metadata.Problem
-	scanFolder := func(sub string, iMessage bool) {
-		rel := locale
-		if sub != "" {
-			rel += "/" + sub
-		}
-		entries, err := os.ReadDir(filepath.Join(dir, filepath.FromSlash(rel)))
-		if err != nil {
-			problems = append(problems, metadata.Problem{Path: rel, Message: err.Error()})
-			return
-		}
-		names := map[string]bool{}
-		for _, e := range entries {
-			names[e.Name()] = true
-		}
-		for _, e := range entries {
-			name := e.Name()
-			if folder.Hidden(name) {
-				continue // .DS_Store, .gitkeep, macOS's ._ files: deliver's glob skips them too
-			}
-			if folder.IsDir(filepath.Join(dir, filepath.FromSlash(rel)), e) {
-				if !iMessage && name == "iMessage" {
-					continue
-				}
-				problems = append(problems, metadata.Problem{Path: rel + "/" + name, Message: "unexpected folder"})
-				continue
-			}
-			ext := strings.ToLower(filepath.Ext(name))
-			if slices.Contains(frameitExt, ext) {
-				continue
-			}
-			if ext != ".png" && ext != ".jpg" && ext != ".jpeg" {
-				problems = append(problems, metadata.Problem{Path: rel + "/" + name, Message: "not a screenshot; App Store screenshots are .png, .jpg or .jpeg"})
-				continue
-			}
-			// deliver uploads the framed version of a screenshot when frameit made one.
-			base := strings.TrimSuffix(name, filepath.Ext(name))
-			if names[base+"_framed"+filepath.Ext(name)] {
-				continue
-			}
-			shot, msg := readShot(dir, rel+"/"+name, iMessage)
-			if msg != "" {
-				problems = append(problems, metadata.Problem{Path: rel + "/" + name, Message: msg})
-				continue
-			}
-			sets[shot.DisplayType] = append(sets[shot.DisplayType], shot)
-		}
-	}
-	scanFolder("", false)
-	if st, err := os.Stat(filepath.Join(dir, locale, "iMessage")); err == nil && st.IsDir() {
-		scanFolder("iMessage", true)
-	}
 	types := make([]string, 0, len(sets))
 	for t := range sets {
 		types = append(types, t)
@@ -221,6 +233,54 @@ func scanLocale(dir, locale string) (map[string][]Shot, []metadata.Problem) {
 			problems = append(problems, metadata.Problem{Path: locale,
 				Message: fmt.Sprintf("%d screenshots for %s, Apple accepts at most %d per display type; remove %d", len(shots), t, MaxPerSet, len(shots)-MaxPerSet)})
 		}
+	}
+	return problems
+}
+
+// scanFolder reads one folder's screenshots into sets by display type.
+func scanFolder(dir string, job folderJob) (map[string][]Shot, []metadata.Problem) {
+	sets := map[string][]Shot{}
+	var problems []metadata.Problem
+	rel := job.rel
+	entries, err := os.ReadDir(filepath.Join(dir, filepath.FromSlash(rel)))
+	if err != nil {
+		return nil, []metadata.Problem{{Path: rel, Message: err.Error()}}
+	}
+	names := map[string]bool{}
+	for _, e := range entries {
+		names[e.Name()] = true
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if folder.Hidden(name) {
+			continue // .DS_Store, .gitkeep, macOS's ._ files: deliver's glob skips them too
+		}
+		if folder.IsDir(filepath.Join(dir, filepath.FromSlash(rel)), e) {
+			if !job.iMessage && name == "iMessage" {
+				continue // a folder job of its own
+			}
+			problems = append(problems, metadata.Problem{Path: rel + "/" + name, Message: "unexpected folder"})
+			continue
+		}
+		ext := strings.ToLower(filepath.Ext(name))
+		if slices.Contains(frameitExt, ext) {
+			continue
+		}
+		if ext != ".png" && ext != ".jpg" && ext != ".jpeg" {
+			problems = append(problems, metadata.Problem{Path: rel + "/" + name, Message: "not a screenshot; App Store screenshots are .png, .jpg or .jpeg"})
+			continue
+		}
+		// deliver uploads the framed version of a screenshot when frameit made one.
+		base := strings.TrimSuffix(name, filepath.Ext(name))
+		if names[base+"_framed"+filepath.Ext(name)] {
+			continue
+		}
+		shot, msg := readShot(dir, rel+"/"+name, job.iMessage)
+		if msg != "" {
+			problems = append(problems, metadata.Problem{Path: rel + "/" + name, Message: msg})
+			continue
+		}
+		sets[shot.DisplayType] = append(sets[shot.DisplayType], shot)
 	}
 	return sets, problems
 }

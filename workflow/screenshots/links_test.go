@@ -3,6 +3,7 @@ package screenshots_test
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/ascend-tools/ascend/workflow/screenshots"
@@ -53,6 +54,42 @@ func TestHiddenFilesAndLinkedLocales(t *testing.T) {
 	for _, locale := range []string{"en-US", "de-DE"} {
 		if n := len(pl.Locales[locale]["IPHONE_67"]); n != 1 {
 			t.Errorf("previews %s has %d, want 1", locale, n)
+		}
+	}
+}
+
+// deliver keeps iMessage and Apple TV screenshots in special folders of the root that hold
+// locale folders of their own (iMessage/en-US/, appleTV/en-US/), and skips supply's android/
+// and frameit's fonts/: a deliver folder reads as it is.
+func TestDeliverSpecialFolders(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writePNG(t, filepath.Join(dir, "en-US", "1.png"), 1242, 2688, 1)
+	writePNG(t, filepath.Join(dir, "iMessage", "en-US", "1.png"), 1242, 2688, 2)
+	writePNG(t, filepath.Join(dir, "iMessage", "de-DE", "1.png"), 1242, 2688, 3)
+	writePNG(t, filepath.Join(dir, "appleTV", "en-US", "1.png"), 1920, 1080, 4)
+	writePNG(t, filepath.Join(dir, "android", "phone", "1.png"), 10, 10, 5)
+	if err := os.MkdirAll(filepath.Join(dir, "fonts"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	l, err := screenshots.Load(dir)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	want := map[string][]string{
+		"en-US": {"APP_APPLE_TV", "APP_IPHONE_65", "IMESSAGE_APP_IPHONE_65"},
+		"de-DE": {"IMESSAGE_APP_IPHONE_65"},
+	}
+	for locale, types := range want {
+		var got []string
+		for typ, shots := range l.Locales[locale] {
+			if len(shots) == 1 {
+				got = append(got, typ)
+			}
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, types) {
+			t.Errorf("%s sets = %v, want %v", locale, got, types)
 		}
 	}
 }

@@ -35,8 +35,8 @@ func NewCmd(f *cli.Factory, runF func(*cobra.Command, *Options) error) *cobra.Co
 	cmd := &cobra.Command{
 		Use:   "sync",
 		Short: "Make App Store Connect's screenshots match a deliver screenshots folder",
-		Long: `Read screenshots/<locale>/*.png|jpg|jpeg (and <locale>/iMessage/), take each file's
-display type from its pixel size and the order from a natural sort of the file names, then
+		Long: `Read screenshots/<locale>/*.png|jpg|jpeg (and deliver's iMessage/<locale>/ and
+appleTV/<locale>/; hidden files are skipped), take each file's display type from its pixel size and the order from a natural sort of the file names, then
 make App Store Connect match: files are compared by MD5 with what is there, so only new or
 changed files are uploaded; screenshots the folder no longer has are deleted (a display type
 the folder lacks entirely loses its set); the order is fixed with one request per set.
