@@ -319,7 +319,11 @@ func Write(dir string, m *Metadata) ([]string, error) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return fmt.Errorf("write %s: %w", path, err)
 		}
-		if err := os.WriteFile(path, []byte(value), 0o644); err != nil {
+		content := value
+		if content != "" {
+			content += "\n" // as deliver's download_metadata writes, and editors save
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 			return fmt.Errorf("write %s: %w", path, err)
 		}
 		written = append(written, rel)

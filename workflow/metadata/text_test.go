@@ -135,3 +135,24 @@ func TestUnknownCategoryWritesNothing(t *testing.T) {
 		t.Errorf("%d writes before the category was found wrong", n)
 	}
 }
+
+// Files are written as deliver's download_metadata writes them, ending in a newline, so that
+// switching between the tools changes no file's bytes beyond its value.
+func TestWriteEndsFilesWithNewline(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "en-US", "name.txt"), "Old\n")
+	m := metadata.New()
+	m.Locales["en-US"] = metadata.Values{"name": "Notes", "subtitle": "Plan your week", "marketing_url": ""}
+	m.App["copyright"] = "2026 Example"
+	if _, err := metadata.Write(dir, m); err != nil {
+		t.Fatal(err)
+	}
+	for rel, want := range map[string]string{"en-US/name.txt": "Notes\n", "en-US/subtitle.txt": "Plan your week\n",
+		"en-US/marketing_url.txt": "", "copyright.txt": "2026 Example\n"} {
+		b, err := os.ReadFile(filepath.Join(dir, rel))
+		if err != nil || string(b) != want {
+			t.Errorf("%s = %q (%v), want %q", rel, b, err, want)
+		}
+	}
+}
