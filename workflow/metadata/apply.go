@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,6 +46,7 @@ func Apply(ctx context.Context, c *asc.Client, p *Plan, opts ApplyOptions) (Resu
 		writes, requests atomic.Int64
 		mu               sync.Mutex
 		errs             []error
+		written          []*Op
 		wg               sync.WaitGroup
 		// The bound adapts to the rate limit, like the screenshot sync's.
 		lim = pace.New(c.RateBudget(), n, n)
@@ -54,7 +57,7 @@ func Apply(ctx context.Context, c *asc.Client, p *Plan, opts ApplyOptions) (Resu
 			defer wg.Done()
 			if err := lim.Acquire(ctx); err != nil {
 				mu.Lock()
-				errs = append(errs, fmt.Errorf("%s: %w", w.Describe(), err))
+				errs = append(errs, fmt.Errorf("%s (%s): %w", w.Describe(), w.Files(), err))
 				mu.Unlock()
 				return
 			}
@@ -63,10 +66,13 @@ func Apply(ctx context.Context, c *asc.Client, p *Plan, opts ApplyOptions) (Resu
 			requests.Add(int64(reqs))
 			if err != nil {
 				mu.Lock()
-				errs = append(errs, fmt.Errorf("%s: %w", w.Describe(), err))
+				errs = append(errs, fmt.Errorf("%s (%s): %w", w.Describe(), w.Files(), err))
 				mu.Unlock()
 				return
 			}
+			mu.Lock()
+			written = append(written, w)
+			mu.Unlock()
 			writes.Add(1)
 			if opts.OnWrite != nil {
 				opts.OnWrite(w)
@@ -74,8 +80,41 @@ func Apply(ctx context.Context, c *asc.Client, p *Plan, opts ApplyOptions) (Resu
 		}()
 	}
 	wg.Wait()
-	return Result{Writes: int(writes.Load()), Requests: int(requests.Load())}, errors.Join(errs...)
+	res := Result{Writes: int(writes.Load()), Requests: int(requests.Load())}
+	if len(errs) == 0 {
+		return res, nil
+	}
+	slices.SortFunc(written, func(a, b *Op) int { return strings.Compare(a.Files(), b.Files()) })
+	return res, &PartialError{Total: len(p.Writes), Written: written, Failed: errs}
 }
+
+// PartialError is a push that did not finish: it says which files App Store Connect took and
+// which it did not, so that nobody has to guess; pushing again sends only what is missing.
+type PartialError struct {
+	Total   int
+	Written []*Op
+	Failed  []error // one per failed write, naming it and its files
+}
+
+func (e *PartialError) Error() string {
+	done := "none"
+	if len(e.Written) > 0 {
+		files := make([]string, len(e.Written))
+		for i, w := range e.Written {
+			files[i] = w.Files()
+		}
+		done = strings.Join(files, ", ")
+	}
+	failed := make([]string, len(e.Failed))
+	for i, err := range e.Failed {
+		failed[i] = err.Error()
+	}
+	return fmt.Sprintf("%d of %d writes done; written: %s; not written: %s",
+		len(e.Written), e.Total, done, strings.Join(failed, "; "))
+}
+
+// Unwrap gives errors.As the failures' causes (an *asc.ErrorResponse, a context error...).
+func (e *PartialError) Unwrap() []error { return e.Failed }
 
 type body struct {
 	Data bodyData `json:"data"`

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/ascend-tools/ascend/asc"
 )
@@ -56,6 +57,18 @@ func (w Op) Describe() string {
 		s += " " + w.Locale
 	}
 	return s
+}
+
+// Files lists the files whose changes the write carries, for messages.
+func (w Op) Files() string {
+	paths := make([]string, len(w.Changes))
+	for i, c := range w.Changes {
+		paths[i] = c.Path()
+	}
+	if len(paths) == 0 {
+		return w.Describe()
+	}
+	return strings.Join(paths, ", ")
 }
 
 // Plan is the outcome of comparing a folder with App Store Connect.

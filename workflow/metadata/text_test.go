@@ -2,11 +2,14 @@ package metadata_test
 
 import (
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/ascend-tools/ascend/asc"
+	"github.com/ascend-tools/ascend/workflow/internal/fakeasc"
 	"github.com/ascend-tools/ascend/workflow/metadata"
 )
 
@@ -154,5 +157,36 @@ func TestWriteEndsFilesWithNewline(t *testing.T) {
 		if err != nil || string(b) != want {
 			t.Errorf("%s = %q (%v), want %q", rel, b, err, want)
 		}
+	}
+}
+
+// A push that fails part way says which files App Store Connect took and which it did not,
+// and still lets callers find Apple's error.
+func TestPartialPushSaysWhatWasWritten(t *testing.T) {
+	t.Parallel()
+	fake, c := seed(t)
+	fake.Fault = func(r *http.Request) fakeasc.Fault {
+		if r.Method == http.MethodPatch && strings.HasPrefix(r.URL.Path, "/v1/appStoreVersionLocalizations/") {
+			return fakeasc.FailBefore
+		}
+		return fakeasc.None
+	}
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "en-US", "subtitle.txt"), "New subtitle\n")
+	writeFile(t, filepath.Join(dir, "en-US", "description.txt"), "New description\n")
+	_, res, err := metadata.Push(t.Context(), c, metadata.Target{App: "com.example.notes"}, dir, metadata.ApplyOptions{})
+	var pe *metadata.PartialError
+	if !errors.As(err, &pe) || res.Writes != 1 {
+		t.Fatalf("push = %v (%d writes), want a *PartialError after 1 write", err, res.Writes)
+	}
+	msg := err.Error()
+	for _, want := range []string{"1 of 2 writes done", "written: en-US/subtitle.txt;", "not written: update appStoreVersionLocalizations en-US (en-US/description.txt)"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error lacks %q: %s", want, msg)
+		}
+	}
+	var er *asc.ErrorResponse
+	if !errors.As(err, &er) || er.StatusCode != http.StatusInternalServerError {
+		t.Errorf("errors.As finds no 500 *asc.ErrorResponse in %v", err)
 	}
 }

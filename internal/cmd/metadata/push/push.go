@@ -103,7 +103,7 @@ func run(cmd *cobra.Command, opts *Options) error {
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("push metadata (%d of %d writes done; run push again to finish): %w", res.Writes, len(p.Writes), err)
+		return fmt.Errorf("push metadata stopped part way (run push again to finish): %w", err)
 	}
 	if !f.JSONRequested() {
 		fmt.Fprintf(f.IO.ErrOut, "pushed %s to version %s: %s, %s in all\n", diff.Plural(len(pending), "change"), st.VersionString, diff.Plural(res.Writes, "write"), diff.Plural(res.Requests+st.Requests, "request"))
