@@ -78,9 +78,11 @@ var ReviewFields = []FieldSpec{
 }
 
 // ignoredEntries are parts of deliver's layout that ascend does not manage (icons, the retired
-// trade representative contact); they are accepted so that a deliver folder reads cleanly.
+// trade representative contact, the App Clip default experience's subtitle per locale and
+// action at the top); they are accepted so that a deliver folder reads cleanly.
 var ignoredEntries = map[string]bool{
 	"trade_representative_contact_information": true,
+	"app_clip_default_experience_subtitle.txt": true, "app_clip_default_experience_action.txt": true,
 	"app_icon.png": true, "app_icon.jpg": true, "app_icon.jpeg": true,
 	"watch_icon.png": true, "watch_icon.jpg": true, "watch_icon.jpeg": true,
 	".DS_Store": true,

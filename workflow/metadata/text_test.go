@@ -190,3 +190,16 @@ func TestPartialPushSaysWhatWasWritten(t *testing.T) {
 		t.Errorf("errors.As finds no 500 *asc.ErrorResponse in %v", err)
 	}
 }
+
+// deliver's App Clip files (a subtitle per locale, the action at the top) are part of its
+// layout: ascend leaves them alone instead of refusing the folder.
+func TestAppClipFilesAccepted(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "en-US", "name.txt"), "Notes\n")
+	writeFile(t, filepath.Join(dir, "en-US", "app_clip_default_experience_subtitle.txt"), "Try it\n")
+	writeFile(t, filepath.Join(dir, "app_clip_default_experience_action.txt"), "OPEN\n")
+	if _, err := metadata.Load(dir); err != nil {
+		t.Errorf("Load: %v", err)
+	}
+}
