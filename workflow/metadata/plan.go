@@ -270,9 +270,29 @@ func nullable(s string) any {
 	return s
 }
 
+// Secret reports a change whose values are a credential (the demo account's password):
+// plans, diffs and errors say that it changes, never what to.
+func (c Change) Secret() bool { return c.Scope == ReviewDetail && c.Field == "demo_password" }
+
+// Shown returns the old and new values as they may be displayed: a secret's as "(hidden)"
+// ("" stays "", so clearing it still shows).
+func (c Change) Shown() (was, now string) {
+	if !c.Secret() {
+		return c.Old, c.New
+	}
+	hide := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return "(hidden)"
+	}
+	return hide(c.Old), hide(c.New)
+}
+
 // String renders a change for a terminal: "de-DE/name.txt: "Old" -> "New"".
 func (c Change) String() string {
-	s := fmt.Sprintf("%s: %s -> %s", c.Path(), quoteShort(c.Old), quoteShort(c.New))
+	was, now := c.Shown()
+	s := fmt.Sprintf("%s: %s -> %s", c.Path(), quoteShort(was), quoteShort(now))
 	if c.Skipped != "" {
 		s += " (skipped: " + c.Skipped + ")"
 	}

@@ -228,3 +228,34 @@ func TestValidateOffline(t *testing.T) {
 		t.Errorf("problems printed: %q", r.stdout)
 	}
 }
+
+// The demo account's password is a credential: diff and push show that it changes, never its
+// value, in tables and JSON alike.
+func TestDemoPasswordNeverShown(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	dir := filepath.Join(t.TempDir(), "metadata")
+	app := "com.example.daybreak"
+	h.run(t, false, "metadata", "pull", "--app", app, "--dir", dir).want(t, 0)
+	writeFile(t, filepath.Join(dir, "review_information", "demo_user.txt"), "demo@example.com\n")
+	writeFile(t, filepath.Join(dir, "review_information", "demo_password.txt"), "0ld-Pa55word\n")
+	h.run(t, false, "metadata", "push", "--app", app, "--dir", dir, "--yes").want(t, 0)
+	old := "0ld-Pa55word"
+	writeFile(t, filepath.Join(dir, "review_information", "demo_password.txt"), "s3cret-Pa55word\n")
+	for _, args := range [][]string{
+		{"metadata", "diff", "--app", app, "--dir", dir},
+		{"metadata", "diff", "--app", app, "--dir", dir, "--json"},
+		{"metadata", "push", "--app", app, "--dir", dir, "--dry-run"},
+	} {
+		for _, tty := range []bool{false, true} {
+			r := h.run(t, tty, args...).want(t, 0)
+			out := r.stdout + r.stderr
+			if strings.Contains(out, "s3cret-Pa55word") || strings.Contains(out, old) {
+				t.Errorf("%v (terminal %v) shows the demo password:\n%s", args, tty, out)
+			}
+			if !strings.Contains(out, "demo_password") {
+				t.Errorf("%v (terminal %v) does not list the demo password change:\n%s", args, tty, out)
+			}
+		}
+	}
+}

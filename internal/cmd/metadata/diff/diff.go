@@ -67,7 +67,8 @@ func Render(f *cli.Factory, changes []metadata.Change) error {
 	if f.JSONRequested() {
 		out := []ChangeJSON{}
 		for _, c := range changes {
-			out = append(out, ChangeJSON{Locale: c.Locale, Field: c.Field, Path: c.Path(), Current: c.Old, Folder: c.New, Skipped: c.Skipped, Resource: scopeNames[c.Scope]})
+			was, now := c.Shown()
+			out = append(out, ChangeJSON{Locale: c.Locale, Field: c.Field, Path: c.Path(), Current: was, Folder: now, Skipped: c.Skipped, Resource: scopeNames[c.Scope]})
 		}
 		return f.WriteJSON(out)
 	}
@@ -77,7 +78,8 @@ func Render(f *cli.Factory, changes []metadata.Change) error {
 		if locale == "" {
 			locale = "-"
 		}
-		t.AddRow(locale, c.Field, short(c.Old), short(c.New), c.Skipped)
+		was, now := c.Shown()
+		t.AddRow(locale, c.Field, short(was), short(now), c.Skipped)
 	}
 	return t.Render()
 }
