@@ -38,6 +38,30 @@ func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }
 
+// badPathError refuses a path that could resolve outside the API roots upstream.
+type badPathError struct{}
+
+func (*badPathError) Error() string { return "path with dot segments or encoded slashes" }
+
+// apiPath reports whether an escaped path stays under /v1/, /v2/ or /v3/ however the upstream
+// resolves it: no "." or ".." segment, encoded or not, and no encoded slash or backslash
+// that a server might decode into a separator.
+func apiPath(escaped string) bool {
+	if !isAPIPath([]byte(escaped)) || strings.ContainsRune(escaped, '\\') {
+		return false
+	}
+	lower := strings.ToLower(escaped)
+	if strings.Contains(lower, "%2f") || strings.Contains(lower, "%5c") {
+		return false
+	}
+	for _, seg := range strings.Split(escaped, "/") {
+		if s, err := url.PathUnescape(seg); err != nil || s == "." || s == ".." {
+			return false
+		}
+	}
+	return true
+}
+
 // upstreamError is a failure to get an answer from the upstream.
 type upstreamError struct{ err error }
 
@@ -61,6 +85,9 @@ func (g *Gateway) send(ctx context.Context, p *profileRuntime, method, path, raw
 	target := p.baseStr + path
 	if rawQuery != "" {
 		target += "?" + rawQuery
+	}
+	if !apiPath(path) {
+		return nil, &badPathError{}
 	}
 	u, err := url.Parse(target)
 	if err != nil || u.Host != p.base.Host || u.Scheme != p.base.Scheme {
@@ -133,7 +160,11 @@ func retryAfter(v string, now time.Time) time.Duration {
 func (g *Gateway) writeSendError(w http.ResponseWriter, r *http.Request, err error) {
 	var held *rateHeldError
 	var up *upstreamError
+	var bad *badPathError
 	switch {
+	case errors.As(err, &bad):
+		writeError(w, r, http.StatusNotFound, "NOT_FOUND", "The specified resource does not exist",
+			"the path holds a '.' or '..' segment or an encoded slash, which no App Store Connect resource has")
 	case errors.As(err, &held):
 		secs := int(held.until.Sub(g.now()).Seconds()) + 1
 		w.Header().Set("Retry-After", strconv.Itoa(secs))

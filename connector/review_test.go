@@ -104,3 +104,42 @@ func TestSubscriptionsOfOtherClients(t *testing.T) {
 		t.Errorf("a write key removing the subscription: %d %s; want 204", d.status, d.body)
 	}
 }
+
+// TestDotSegmentsNeverReachTheUpstream: a path that an upstream could resolve outside the API
+// roots (dot segments, encoded or not, and encoded slashes) is refused before anything is
+// sent, on the passthrough and in curated actions alike.
+func TestDotSegmentsNeverReachTheUpstream(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var sent []string
+	e := newEnv(t, "sqlite", func(c *connector.Config) {
+		c.UpstreamTransport = roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			mu.Lock()
+			sent = append(sent, r.URL.EscapedPath())
+			mu.Unlock()
+			return http.DefaultTransport.RoundTrip(r)
+		})
+	})
+	for _, path := range []string{
+		"/v1/%2e%2e/sandbox/stats",
+		"/v1/apps/%2E%2E/%2E%2E/sandbox/reset",
+		"/v1/apps%2F..%2F..%2Fsandbox%2Fstats",
+		"/v1/apps/%2e/x",
+		"/v1/apps/..%5Csandbox",
+		"/connector/v1/apps/%2E%2E",
+		"/connector/v1/apps/%2E%2E%2F%2E%2E%2Fsandbox/versions",
+	} {
+		a := e.do(t, "GET", path, e.readKey, nil)
+		if a.status != 404 || errorCode(t, a) != "NOT_FOUND" {
+			t.Errorf("GET %s: %d %s; want 404 NOT_FOUND", path, a.status, a.body)
+		}
+	}
+	mu.Lock()
+	if len(sent) != 0 {
+		t.Errorf("the upstream was sent %q", sent)
+	}
+	mu.Unlock()
+	if a := e.do(t, "GET", "/v1/apps?limit=1", e.readKey, nil); a.status != 200 {
+		t.Errorf("an ordinary path: %d %s", a.status, a.body)
+	}
+}
