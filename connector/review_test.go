@@ -3,6 +3,7 @@ package connector_test
 import (
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -141,5 +142,46 @@ func TestDotSegmentsNeverReachTheUpstream(t *testing.T) {
 	mu.Unlock()
 	if a := e.do(t, "GET", "/v1/apps?limit=1", e.readKey, nil); a.status != 200 {
 		t.Errorf("an ordinary path: %d %s", a.status, a.body)
+	}
+}
+
+// TestDeliveriesDoNotFollowRedirects: a callback that redirects does not lead the gateway to
+// another address (an internal service, say) with the notification and its signature; the
+// attempt counts as failed and is retried.
+func TestDeliveriesDoNotFollowRedirects(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	reached := 0
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		reached++
+		mu.Unlock()
+	}))
+	t.Cleanup(target.Close)
+	redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target.URL+"/internal", http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(redirector.Close)
+	e := newEnv(t, "sqlite", nil)
+	const secret = "redirect-test-secret"
+	e.db.PutWebhook(t.Context(), store.Webhook{ID: "wh", Profile: "default", AppID: "1", URL: "x", Secret: secret, CreatedAt: time.Now()})
+	if a := e.do(t, "POST", "/connector/subscriptions", e.readKey, map[string]any{"callbackUrl": redirector.URL + "/hook"}); a.status != 201 {
+		t.Fatalf("subscribe: %d %s", a.status, a.body)
+	}
+	if a := e.postEvent(t, "default", secret, pingEvent); a.status != 200 {
+		t.Fatalf("event: %d %s", a.status, a.body)
+	}
+	var st []store.DeliveryState
+	waitFor(t, "an attempt", func() bool {
+		st, _ = e.db.DeliveriesOf(t.Context(), "default/ping-1")
+		return len(st) == 1 && st[0].Attempts >= 1
+	})
+	if st[0].State != store.StatePending || st[0].LastError != "status 307" {
+		t.Errorf("delivery after redirects: %+v; want pending with last error status 307", st[0])
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if reached != 0 {
+		t.Errorf("the redirect target was reached %d times", reached)
 	}
 }

@@ -352,7 +352,9 @@ func (g *Gateway) deliveryLoop() {
 	opts := g.cfg.Delivery
 	client := g.cfg.CallbackClient
 	if client == nil {
-		client = &http.Client{Timeout: opts.Timeout}
+		// Redirects are not followed: a callback URL must not lead the gateway, with a
+		// signed notification, to an address the subscriber did not register.
+		client = &http.Client{Timeout: opts.Timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	attemptCtx, cancelAttempts := context.WithCancel(context.Background())
 	defer cancelAttempts()
