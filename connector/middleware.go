@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"regexp"
 	"runtime/debug"
+	"strings"
 	"time"
 )
 
@@ -34,6 +35,19 @@ func (g *Gateway) logger(ctx context.Context) *slog.Logger {
 		return l
 	}
 	return g.log
+}
+
+// uploadPrefix starts the paths whose last segment is an upload token: a presigned part URL,
+// whose query is a credential.
+const uploadPrefix = "/connector/uploads/"
+
+// loggedPath is a request's path as logs and the audit keep it: an upload token is replaced
+// by "{token}".
+func loggedPath(r *http.Request) string {
+	if strings.HasPrefix(r.URL.Path, uploadPrefix) {
+		return uploadPrefix + "{token}"
+	}
+	return r.URL.Path
 }
 
 var safeRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
@@ -106,7 +120,7 @@ func (g *Gateway) observe(next http.Handler) http.Handler {
 			g.metrics.request(route, sw.status, d)
 			// The query is left out: it can carry filters with personal data. Keys and tokens
 			// are in headers, which are never logged.
-			attrs := []any{"method", r.Method, "path", r.URL.Path, "route", route, "status", sw.status,
+			attrs := []any{"method", r.Method, "path", loggedPath(r), "route", route, "status", sw.status,
 				"bytes", sw.bytes, "duration_ms", float64(d.Microseconds()) / 1000}
 			if info.key != "" {
 				attrs = append(attrs, "key", info.key, "profile", info.profile)

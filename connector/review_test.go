@@ -1,7 +1,9 @@
 package connector_test
 
 import (
+	"encoding/base64"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -183,5 +185,33 @@ func TestDeliveriesDoNotFollowRedirects(t *testing.T) {
 	defer mu.Unlock()
 	if reached != 0 {
 		t.Errorf("the redirect target was reached %d times", reached)
+	}
+}
+
+// TestUploadTokensStayOutOfLogsAndAudit: an upload path's token is the presigned part URL,
+// whose query is a credential; neither the request log nor the audit log keeps it.
+func TestUploadTokensStayOutOfLogsAndAudit(t *testing.T) {
+	t.Parallel()
+	logs := &syncBuffer{}
+	e := newEnv(t, "sqlite", func(c *connector.Config) {
+		c.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		c.UploadHosts = []string{"uploads.example.com"}
+	})
+	presigned := "https://elsewhere.example.com/part?X-Amz-Signature=PRESIGNEDSECRET"
+	token := base64.RawURLEncoding.EncodeToString([]byte(presigned))
+	if a := e.do(t, "PUT", "/connector/uploads/"+token, e.writeKey, map[string]any{}); a.status != 403 {
+		t.Errorf("upload to a host not configured: %d %s", a.status, a.body)
+	}
+	entries, err := e.db.Audit(t.Context(), time.Time{}, 100)
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("audit: %+v, %v; want the refused upload", entries, err)
+	}
+	if entries[0].Path != "/connector/uploads/{token}" {
+		t.Errorf("audited path %q; want /connector/uploads/{token}", entries[0].Path)
+	}
+	if l := logs.String(); strings.Contains(l, token) || strings.Contains(l, "PRESIGNEDSECRET") {
+		t.Errorf("the log holds the upload token: %s", l)
+	} else if !strings.Contains(l, `"/connector/uploads/{token}"`) {
+		t.Errorf("no request line for the upload in the log: %s", l)
 	}
 }

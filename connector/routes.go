@@ -130,11 +130,11 @@ func (g *Gateway) audit(r *http.Request, k *store.ClientKey, status int, d time.
 	defer cancel()
 	err := g.db.AddAudit(ctx, store.AuditEntry{
 		ID: store.NewID(), Time: g.now().UTC(), KeyName: k.Name, Profile: k.Profile,
-		Method: r.Method, Path: r.URL.Path, Status: status, Duration: d, RequestID: requestID(r.Context()),
+		Method: r.Method, Path: loggedPath(r), Status: status, Duration: d, RequestID: requestID(r.Context()),
 	})
 	if err != nil {
 		g.metrics.audit("error")
-		g.logger(r.Context()).Error("audit write failed", "error", err, "key", k.Name, "method", r.Method, "path", r.URL.Path, "status", status)
+		g.logger(r.Context()).Error("audit write failed", "error", err, "key", k.Name, "method", r.Method, "path", loggedPath(r), "status", status)
 		return
 	}
 	g.metrics.audit("ok")
