@@ -215,3 +215,58 @@ func TestUploadTokensStayOutOfLogsAndAudit(t *testing.T) {
 		t.Errorf("no request line for the upload in the log: %s", l)
 	}
 }
+
+// TestUpstreamSeesOnlyTheGatewaysCredentials: the upstream gets the gateway's JWT, never the
+// client's key or other client headers, and a redirect it answers with is handed to the client
+// rather than followed with the JWT.
+func TestUpstreamSeesOnlyTheGatewaysCredentials(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	reachedElsewhere := 0
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		reachedElsewhere++
+		mu.Unlock()
+	}))
+	t.Cleanup(elsewhere.Close)
+	var got http.Header
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = r.Header.Clone()
+		mu.Unlock()
+		http.Redirect(w, r, elsewhere.URL+"/steal", http.StatusFound)
+	}))
+	t.Cleanup(upstream.Close)
+	e := newEnv(t, "sqlite", func(c *connector.Config) { c.Profiles[0].Upstream = upstream.URL })
+	req, _ := http.NewRequestWithContext(t.Context(), "GET", e.srv.URL+"/v1/apps", nil)
+	req.Header.Set("Authorization", "Bearer "+e.readKey)
+	req.Header.Set("X-API-Key", e.readKey)
+	req.Header.Set("Cookie", "session=abc")
+	req.Header.Set("X-Forwarded-For", "10.0.0.1")
+	req.Header.Set("X-HTTP-Method-Override", "DELETE")
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != elsewhere.URL+"/steal" {
+		t.Errorf("client got %d Location %q; want Apple's redirect as it was", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if reachedElsewhere != 0 {
+		t.Errorf("the gateway followed the upstream's redirect to another host")
+	}
+	if got == nil {
+		t.Fatal("the upstream got no request")
+	}
+	if a := got.Get("Authorization"); !strings.HasPrefix(a, "Bearer ey") || strings.Contains(a, e.readKey) {
+		t.Errorf("upstream Authorization is not the gateway's JWT")
+	}
+	for _, h := range []string{"X-Api-Key", "Cookie", "X-Forwarded-For", "X-Http-Method-Override"} {
+		if got.Get(h) != "" {
+			t.Errorf("client header %s reached the upstream", h)
+		}
+	}
+}
