@@ -63,7 +63,7 @@ Refused writes (a read key trying to write) are listed with status 403.`,
 			if limit < 0 {
 				return cli.UsageErrorf("--limit %d is negative", limit)
 			}
-			d, err := dbflag.Open(cmd.Context(), f, db)
+			d, err := dbflag.OpenExisting(cmd.Context(), f, db)
 			if err != nil {
 				return err
 			}

@@ -4,7 +4,9 @@ package dbflag
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -56,6 +58,22 @@ func Open(ctx context.Context, f *cli.Factory, flag string) (*store.DB, error) {
 		return nil, fmt.Errorf("open gateway database %s: %w; check --db", where, err)
 	}
 	return db, nil
+}
+
+// OpenExisting opens the gateway database for commands that only read or remove records: a
+// SQLite file that does not exist is an error (a mistyped --db would otherwise answer from a
+// new, empty database), and nothing is created.
+func OpenExisting(ctx context.Context, f *cli.Factory, flag string) (*store.DB, error) {
+	dsn, err := Resolve(f, flag)
+	if err != nil {
+		return nil, err
+	}
+	if !store.IsPostgres(dsn) {
+		if _, err := os.Stat(dsn); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("no gateway database at %s: check --db (or %s); 'ascend serve' and 'ascend connector keys create' create it", dsn, EnvVar)
+		}
+	}
+	return Open(ctx, f, flag)
 }
 
 // ProfileName is the gateway profile a command works on: the global --profile, else "default".

@@ -124,7 +124,7 @@ func newList(f *cli.Factory) *cobra.Command {
 		Aliases: []string{"ls"},
 		Args:    cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			d, err := dbflag.Open(cmd.Context(), f, db)
+			d, err := dbflag.OpenExisting(cmd.Context(), f, db)
 			if err != nil {
 				return err
 			}
@@ -178,7 +178,7 @@ func newRevoke(f *cli.Factory) *cobra.Command {
 		Short: "Revoke a client key at once",
 		Args:  cli.ExactArgs(1, "revoke NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			d, err := dbflag.Open(cmd.Context(), f, db)
+			d, err := dbflag.OpenExisting(cmd.Context(), f, db)
 			if err != nil {
 				return err
 			}

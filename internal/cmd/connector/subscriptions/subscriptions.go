@@ -49,7 +49,7 @@ func newList(f *cli.Factory) *cobra.Command {
 		Aliases: []string{"ls"},
 		Args:    cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			d, err := dbflag.Open(cmd.Context(), f, db)
+			d, err := dbflag.OpenExisting(cmd.Context(), f, db)
 			if err != nil {
 				return err
 			}
@@ -100,7 +100,7 @@ func newRemove(f *cli.Factory) *cobra.Command {
 		Short: "Remove a subscription and drop its pending deliveries",
 		Args:  cli.ExactArgs(1, "remove ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			d, err := dbflag.Open(cmd.Context(), f, db)
+			d, err := dbflag.OpenExisting(cmd.Context(), f, db)
 			if err != nil {
 				return err
 			}

@@ -145,7 +145,7 @@ func newList(f *cli.Factory) *cobra.Command {
 		Aliases: []string{"ls"},
 		Args:    cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			d, err := dbflag.Open(cmd.Context(), f, db)
+			d, err := dbflag.OpenExisting(cmd.Context(), f, db)
 			if err != nil {
 				return err
 			}
@@ -189,7 +189,7 @@ func newRemove(f *cli.Factory) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			id := args[0]
-			d, err := dbflag.Open(ctx, f, db)
+			d, err := dbflag.OpenExisting(ctx, f, db)
 			if err != nil {
 				return err
 			}
