@@ -548,7 +548,7 @@ func Swagger(opts ExportOptions) ([]byte, error) {
 		"swagger": "2.0",
 		"info": map[string]any{
 			"title":       "ascend App Store Connect",
-			"description": "Automate App Store Connect through an ascend gateway: the gateway signs every request with your team's API key, so flows use a scoped client key that never expires mid-run instead of pasting a JSON Web Token.",
+			"description": "Automate App Store Connect through an ascend gateway: the gateway signs every request with your team's App Store Connect key, so flows use a scoped client key that never expires mid-run instead of pasting a JSON Web Token.",
 			"version":     "1.0",
 			"contact":     map[string]any{"name": "ascend", "url": "https://github.com/ascend-tools/ascend"},
 		},

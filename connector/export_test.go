@@ -69,6 +69,13 @@ func checkPowerPlatformRules(t *testing.T, raw []byte) (doc swaggerDoc, ops map[
 	if desc, _ := doc.Info["description"].(string); len(desc) < 30 || len(desc) > 500 {
 		bad("info.description must be 30-500 characters, is %d", len(desc))
 	}
+	// Microsoft's string guidance: the connector's title and description may not use the
+	// word API.
+	for _, f := range []string{"title", "description"} {
+		if v, _ := doc.Info[f].(string); regexp.MustCompile(`\bAPI\b`).MatchString(v) {
+			bad("info.%s uses the word API: %q", f, v)
+		}
+	}
 	keyDefs := 0
 	for name, sd := range doc.SecurityDefinitions {
 		if sd.Type == "apiKey" && sd.In == "header" && sd.Name != "" {
