@@ -225,6 +225,9 @@ func (g *Gateway) updateBody(w http.ResponseWriter, r *http.Request, typ, id str
 	if err == nil {
 		err = json.Unmarshal(raw, &attrs)
 	}
+	if err != nil && writeTooLarge(w, r, err) {
+		return nil, err
+	}
 	if err != nil || attrs == nil {
 		writeError(w, r, http.StatusBadRequest, "PARAMETER_ERROR.INVALID", "Invalid body", "send a JSON object of the fields to change, such as {\"description\": \"...\"}")
 		if err == nil {
@@ -274,7 +277,11 @@ func (g *Gateway) handleSubmitForReview(w http.ResponseWriter, r *http.Request, 
 		Platform          string `json:"platform"`
 		Submit            *bool  `json:"submit"`
 	}
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&in); err != nil || in.AppID == "" || in.AppStoreVersionID == "" || in.Platform == "" {
+	err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&in)
+	if err != nil && writeTooLarge(w, r, err) {
+		return
+	}
+	if err != nil || in.AppID == "" || in.AppStoreVersionID == "" || in.Platform == "" {
 		writeError(w, r, http.StatusBadRequest, "PARAMETER_ERROR.REQUIRED", "Missing fields", "send {\"appId\", \"appStoreVersionId\", \"platform\"} and optionally \"submit\": false")
 		return
 	}

@@ -2,6 +2,7 @@ package connector
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 )
@@ -39,4 +40,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(v)
+}
+
+// writeTooLarge answers a body over its cap with 413 and reports true; any other error is
+// left to the caller.
+func writeTooLarge(w http.ResponseWriter, r *http.Request, err error) bool {
+	var mb *http.MaxBytesError
+	if !errors.As(err, &mb) {
+		return false
+	}
+	writeError(w, r, http.StatusRequestEntityTooLarge, "ENTITY_ERROR.TOO_LARGE", "Request body too large",
+		"the request body exceeds "+strconv.FormatInt(mb.Limit, 10)+" bytes")
+	return true
 }

@@ -270,3 +270,26 @@ func TestUpstreamSeesOnlyTheGatewaysCredentials(t *testing.T) {
 		}
 	}
 }
+
+// TestOversizedBodiesGet413: every body the gateway reads is capped, and going over the cap
+// is answered 413 in Apple's error shape, not taken for a malformed body.
+func TestOversizedBodiesGet413(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "sqlite", func(c *connector.Config) { c.MaxBodyBytes = 1 << 10 })
+	for _, tc := range []struct {
+		method, path string
+		size         int
+	}{
+		{"POST", "/v1/apps", 128 << 10},
+		{"POST", "/connector/subscriptions", 128 << 10},
+		{"PATCH", "/connector/v1/appInfoLocalizations/x", 128 << 10},
+		{"POST", "/connector/v1/reviewSubmissions", 128 << 10},
+		{"POST", "/connector/webhooks/apple/default", 2 << 20},
+	} {
+		big := strings.Repeat("a", tc.size)
+		a := e.do(t, tc.method, tc.path, e.writeKey, map[string]any{"data": big})
+		if a.status != 413 || errorCode(t, a) != "ENTITY_ERROR.TOO_LARGE" {
+			t.Errorf("%s %s with %d KiB: %d %s; want 413", tc.method, tc.path, len(big)>>10, a.status, a.body)
+		}
+	}
+}

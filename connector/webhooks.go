@@ -229,6 +229,9 @@ func (g *Gateway) handleSubscribe(w http.ResponseWriter, r *http.Request, k *sto
 		Secret      string          `json:"secret"`
 	}
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&in); err != nil {
+		if writeTooLarge(w, r, err) {
+			return
+		}
 		writeError(w, r, http.StatusBadRequest, "PARAMETER_ERROR.INVALID", "Invalid subscription", "send a JSON object {\"callbackUrl\": ..., \"eventTypes\": [...]}")
 		return
 	}
