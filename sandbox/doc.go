@@ -53,8 +53,12 @@
 // The "demo" seed is deterministic: four apps with versions in several states, twelve
 // locales of metadata, screenshot sets with screenshots, an app with 500 builds, beta groups
 // and testers, in-app purchases, subscriptions, price points, customer reviews, devices,
-// certificates and profiles. "empty" has nothing. With Options.StatePath the state and the
-// key live in a SQLite file and survive restarts.
+// certificates and profiles, with Apple's territories and app categories. "empty" has
+// nothing. With Options.StatePath the state (every resource and both sides of every link,
+// pending timers and the Advance offset) and the keys live in a SQLite file and survive
+// restarts: an asset left processing completes by the clock after the restart, while an
+// upload whose parts had not all arrived must be reserved again. A demo state file from an
+// earlier sandbox gets the reference data (territories, categories) it lacks.
 //
 // Nulls, as Apple sends them although its spec marks almost nothing nullable: every
 // resource object carries each attribute its schema declares (within fields[type] when
