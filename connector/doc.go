@@ -22,7 +22,8 @@
 //     registered the way Power Automate registers them (201 with a Location to DELETE).
 //     Only the key that subscribed, or a write key, may remove a subscription, and
 //     GET /connector/subscriptions shows other keys' callback URLs without their query,
-//     which carries the subscriber's credentials.
+//     which carries the subscriber's credentials. Deliveries never go to link-local,
+//     unspecified or multicast addresses (cloud metadata services), nor follow redirects.
 //   - GET /connector/status (the key's profile and its shared rate budget),
 //     GET /connector/openapi.json (OpenAPI 3.1), GET /healthz, /readyz, /metrics.
 //

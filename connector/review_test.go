@@ -293,3 +293,18 @@ func TestOversizedBodiesGet413(t *testing.T) {
 		}
 	}
 }
+
+// TestCallbacksNeverReachLinkLocalAddresses: a client key may not aim the gateway's webhook
+// deliveries at link-local addresses, where cloud metadata services answer.
+func TestCallbacksNeverReachLinkLocalAddresses(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "sqlite", nil)
+	for _, cb := range []string{"http://169.254.169.254/latest/meta-data", "http://[fe80::1]/x", "http://0.0.0.0:80/x", "http://[::]/x"} {
+		if a := e.do(t, "POST", "/connector/subscriptions", e.readKey, map[string]any{"callbackUrl": cb}); a.status != 400 || errorCode(t, a) != "PARAMETER_ERROR.INVALID" {
+			t.Errorf("subscribe %s: %d %s; want 400", cb, a.status, a.body)
+		}
+	}
+	if a := e.do(t, "POST", "/connector/subscriptions", e.readKey, map[string]any{"callbackUrl": "http://10.1.2.3/n8n"}); a.status != 201 {
+		t.Errorf("a private-network subscriber (an internal n8n): %d %s; want 201", a.status, a.body)
+	}
+}

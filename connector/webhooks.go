@@ -11,12 +11,15 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 	"unicode"
 
@@ -240,6 +243,10 @@ func (g *Gateway) handleSubscribe(w http.ResponseWriter, r *http.Request, k *sto
 		writeError(w, r, http.StatusBadRequest, "PARAMETER_ERROR.INVALID", "Invalid callbackUrl", "callbackUrl must be an absolute http or https URL")
 		return
 	}
+	if ip, err := netip.ParseAddr(strings.Trim(u.Hostname(), "[]")); err == nil && blockedCallbackIP(ip) {
+		writeError(w, r, http.StatusBadRequest, "PARAMETER_ERROR.INVALID", "Invalid callbackUrl", "callbackUrl may not point at a link-local or unspecified address")
+		return
+	}
 	types, err := parseEventTypes(in.EventTypes)
 	if err != nil {
 		writeError(w, r, http.StatusBadRequest, "PARAMETER_ERROR.INVALID", "Invalid eventTypes", err.Error())
@@ -357,7 +364,9 @@ func (g *Gateway) deliveryLoop() {
 	if client == nil {
 		// Redirects are not followed: a callback URL must not lead the gateway, with a
 		// signed notification, to an address the subscriber did not register.
-		client = &http.Client{Timeout: opts.Timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.DialContext = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: refuseLinkLocal}).DialContext
+		client = &http.Client{Transport: t, Timeout: opts.Timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	attemptCtx, cancelAttempts := context.WithCancel(context.Background())
 	defer cancelAttempts()
@@ -508,6 +517,31 @@ func (g *Gateway) attempt(ctx context.Context, client *http.Client, d store.Deli
 		log.Warn("record failed delivery", "error", err)
 	}
 	log.Warn("delivery failed", "reason", failure, "retry_at", next, "given_up", final != "")
+}
+
+// blockedCallbackIP reports whether deliveries may not go to ip: link-local addresses (where
+// cloud metadata services answer), unspecified and multicast ones. Loopback and private
+// networks stay allowed, for internal tools such as a self-hosted n8n.
+func blockedCallbackIP(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	return ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsUnspecified() || ip.IsMulticast()
+}
+
+// refuseLinkLocal is the delivery dialer's Control: it checks the address actually dialled,
+// so a callback host name that resolves to a refused address is caught too.
+func refuseLinkLocal(network, address string, _ syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return err
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return fmt.Errorf("callback address %q is not an IP address", host)
+	}
+	if blockedCallbackIP(ip) {
+		return fmt.Errorf("callback address %s is not allowed: link-local, unspecified and multicast addresses are refused", ip)
+	}
+	return nil
 }
 
 // errorClass describes a transport failure without the URL, which holds the subscriber's
