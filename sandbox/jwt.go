@@ -97,6 +97,11 @@ func (s *Server) verifyToken(r *http.Request) (*trustedKey, error) {
 	if !exp.After(now) {
 		return nil, errors.New("token expired")
 	}
+	// Apple: "Tokens that expire more than 20 minutes into the future are not valid", whatever
+	// iat says, so an iat within the tolerated skew cannot stretch a token past that.
+	if exp.Sub(now) > maxTokenLifetime {
+		return nil, errors.New("token expires more than 20 minutes from now")
+	}
 	start := now
 	if claims.Iat != nil {
 		start = time.Unix(int64(*claims.Iat), 0)

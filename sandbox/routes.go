@@ -2,10 +2,12 @@ package sandbox
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +42,7 @@ func (s *Server) logged(h http.Handler) http.Handler {
 			s.log.LogAttrs(r.Context(), slog.LevelDebug, "sandbox request",
 				slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", rec.status))
 		}()
+		defer s.recoverPanic(rec, r)
 		h.ServeHTTP(rec, r)
 	})
 }
@@ -71,11 +74,34 @@ func (s *Server) counted(route string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() { s.stats.record(r.Method, route, rec.status) }()
+		defer s.recoverPanic(rec, r)
 		if s.injectFault(rec, r) {
 			return
 		}
 		h.ServeHTTP(rec, r)
 	})
+}
+
+// recoverPanic turns a panic in a handler into Apple's 500 ErrorResponse (UNEXPECTED_ERROR),
+// logged with its stack, so a sandbox bug shows as an answer a client can parse instead of a
+// dropped connection. It is deferred directly, so recover sees the handler's panic. A drop
+// fault's http.ErrAbortHandler is passed on, and a panic after the status was sent can only
+// abort the connection.
+func (s *Server) recoverPanic(w *statusRecorder, r *http.Request) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	if v == http.ErrAbortHandler {
+		panic(v)
+	}
+	s.log.Error("sandbox: panic serving a request", "method", r.Method, "path", r.URL.Path,
+		"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+	if w.status != 0 {
+		panic(http.ErrAbortHandler)
+	}
+	writeErrors(w, http.StatusInternalServerError, newError(http.StatusInternalServerError,
+		"UNEXPECTED_ERROR", "An unexpected error occurred.", "An unexpected error occurred on the server side. If this issue continues, contact us at https://developer.apple.com/contact/."))
 }
 
 // injectFault applies latency and random failures; it reports whether it answered.
@@ -168,6 +194,9 @@ func (s *Server) handleSetFaults(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, f)
 }
 
+// maxRequestBody is the largest API request body the sandbox reads (uploads go to part URLs).
+const maxRequestBody = 8 << 20
+
 // serveAPI answers an App Store Connect API request: token, rate budget, route, query,
 // role, then the operation itself, in the order Apple checks them.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
@@ -187,6 +216,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 			slog.String("method", r.Method), slog.String("path", path), slog.String("route", route), slog.Int("status", rec.status))
 	}()
 	w = rec
+	defer s.recoverPanic(rec, r)
 
 	if s.injectFault(w, r) {
 		return
@@ -235,9 +265,17 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	req := &apiRequest{r: r, op: op, params: params, query: q, cursor: cursor, base: baseURL(r)}
 	if r.Method == http.MethodPost || r.Method == http.MethodPatch || r.Method == http.MethodDelete {
-		body, err := io.ReadAll(io.LimitReader(r.Body, 8<<20))
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
 		if err != nil {
 			writeErrors(w, http.StatusBadRequest, newError(400, "ENTITY_UNPROCESSABLE", "The request entity could not be read", err.Error()))
+			return
+		}
+		if len(body) > maxRequestBody {
+			// Refused whole: a document cut at the limit would be judged on what is left of it
+			// (an "empty" body, a JSON syntax error) rather than on its size.
+			writeErrors(w, http.StatusUnprocessableEntity, newError(http.StatusUnprocessableEntity, "ENTITY_UNPROCESSABLE",
+				"The request entity is not a valid request document object",
+				fmt.Sprintf("The request body is larger than %d bytes.", maxRequestBody)))
 			return
 		}
 		req.body = body
