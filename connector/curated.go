@@ -3,6 +3,7 @@ package connector
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -255,9 +256,12 @@ func (g *Gateway) call(r *http.Request, p *profileRuntime, method, path string, 
 		return 0, nil, err
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamJSON))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamJSON+1))
 	if err != nil {
 		return 0, nil, &upstreamError{err}
+	}
+	if len(data) > maxUpstreamJSON {
+		return 0, nil, &upstreamError{fmt.Errorf("answer over %d bytes", maxUpstreamJSON)}
 	}
 	return resp.StatusCode, rewriteLinks(data, p.baseStr, g.publicBase(r)), nil
 }

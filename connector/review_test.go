@@ -308,3 +308,34 @@ func TestCallbacksNeverReachLinkLocalAddresses(t *testing.T) {
 		t.Errorf("a private-network subscriber (an internal n8n): %d %s; want 201", a.status, a.body)
 	}
 }
+
+// TestHugeUpstreamAnswerIsNotCutShort: an answer over the gateway's buffering cap in a
+// composite action is an error (502), never a 201 with the answer cut off mid-document.
+func TestHugeUpstreamAnswerIsNotCutShort(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("sends 64 MiB over loopback")
+	}
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		switch r.Method {
+		case "POST":
+			w.WriteHeader(201)
+			io.WriteString(w, `{"data":{"type":"reviewSubmissions","id":"rs-1","attributes":{}}}`)
+		default:
+			io.WriteString(w, `{"data":{"type":"reviewSubmissions","id":"rs-1","attributes":{"pad":"`)
+			chunk := strings.Repeat("a", 1<<20)
+			for range 65 {
+				io.WriteString(w, chunk)
+			}
+			io.WriteString(w, `"}}}`)
+		}
+	}))
+	t.Cleanup(upstream.Close)
+	e := newEnv(t, "sqlite", func(c *connector.Config) { c.Profiles[0].Upstream = upstream.URL })
+	a := e.do(t, "POST", "/connector/v1/reviewSubmissions", e.writeKey, map[string]any{"appId": "1", "appStoreVersionId": "2", "platform": "IOS"})
+	if a.status != http.StatusBadGateway {
+		t.Errorf("submit with a 65 MiB answer: %d (%d bytes); want 502", a.status, len(a.body))
+	}
+}
