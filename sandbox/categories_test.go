@@ -70,7 +70,7 @@ func TestAppCategories(t *testing.T) {
 	}
 	setCategories(t, c, quietHoursInfo(t, c), "GAMES", "GAMES_PUZZLE")
 	c.do("PATCH", "/v1/appInfos/"+quietHoursInfo(t, c), resource("appInfos", quietHoursInfo(t, c), nil, map[string]any{
-		"primaryCategory": [2]string{"appCategories", "KIDS"}})).must(t, 404)
+		"primaryCategory": [2]string{"appCategories", "KIDS"}})).must(t, 409)
 }
 
 // TestCategoriesToppedUpInOldState: a demo state file saved before the sandbox seeded

@@ -19,9 +19,10 @@
 //     dotted paths, sort with "-", limit, opaque cursors in links.next, meta.paging, include
 //     with limit[rel], fields[type].
 //   - Writes are checked against the request schema (409 ENTITY_ERROR.* with source.pointer,
-//     404 for unknown related ids, 422 for unreadable documents), against uniqueness (a
-//     second localization of a locale), against state (STATE_ERROR.ENTITY_STATE_INVALID when
-//     a version in review is edited), and against the key's role (403 for a read-only key).
+//     an unknown related id too, as ENTITY_ERROR.RELATIONSHIP.INVALID; 422 for unreadable
+//     documents), against uniqueness (a second localization of a locale), against state
+//     (STATE_ERROR.ENTITY_STATE_INVALID when a version in review is edited), and against the
+//     key's role (403 for a read-only key).
 //     Resources a create request carries in "included" are created with it.
 //   - Assets (screenshots, previews, images, review attachments, build upload files) answer
 //     their create with uploadOperations whose URLs are /sandbox/upload/{token}/{part} (no

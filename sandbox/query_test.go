@@ -169,7 +169,9 @@ func TestInlineIncludedCreate(t *testing.T) {
 	// An included resource pointing at nothing fails the whole create, leaving nothing behind.
 	bad := body["included"].([]any)[0].(map[string]any)
 	bad["relationships"] = map[string]any{"appPricePoint": map[string]any{"data": map[string]any{"type": "appPricePoints", "id": "nope"}}}
-	c.do("POST", "/v1/appPriceSchedules", body).must(t, 404)
+	if r := c.do("POST", "/v1/appPriceSchedules", body).must(t, 409); r.errorCode() != "ENTITY_ERROR.RELATIONSHIP.INVALID" {
+		t.Fatalf("included resource pointing at nothing: %s", r.body)
+	}
 }
 
 func TestExpireBuild(t *testing.T) {

@@ -159,7 +159,7 @@ func TestInvalidWrites(t *testing.T) {
 			409, "ENTITY_ERROR.RELATIONSHIP.INVALID", "/data/relationships/appInfo"},
 		{"unknown related id", map[string]any{"data": map[string]any{"type": "appInfoLocalizations", "attributes": map[string]any{"locale": "pl", "name": "x"},
 			"relationships": map[string]any{"appInfo": map[string]any{"data": map[string]any{"type": "appInfos", "id": "no-such-info"}}}}},
-			404, "NOT_FOUND", "/data/relationships/appInfo"},
+			409, "ENTITY_ERROR.RELATIONSHIP.INVALID", "/data/relationships/appInfo"},
 		{"wrong type", map[string]any{"data": map[string]any{"type": "apps", "attributes": map[string]any{"locale": "pl", "name": "x"}, "relationships": rel}},
 			409, "ENTITY_ERROR", "/data/type"},
 		{"not JSON", "{", 422, "ENTITY_UNPROCESSABLE", ""},

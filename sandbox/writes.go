@@ -125,7 +125,8 @@ func parseResourceDoc(body []byte) (*resourceDoc, *httpError) {
 
 // checkDoc validates a request resource against the operation's body schema and the store:
 // unknown or ill-typed attributes, missing required ones, relationships of the wrong type,
-// and related ids that do not exist (404). It returns every problem at once, as Apple does.
+// and related ids that do not exist (409, as Apple answers them). It returns every problem at
+// once, as Apple does.
 func (s *Server) checkDoc(doc *resourceDoc, body *Body, typ string, create bool) *httpError {
 	var errs []apiError
 	wantType := typ
@@ -161,7 +162,6 @@ func (s *Server) checkDoc(doc *resourceDoc, body *Body, typ string, create bool)
 			}
 		}
 	}
-	var missing []apiError
 	for _, name := range slices.Sorted(maps.Keys(doc.Rels)) {
 		rel, known := body.Relationships[name]
 		ptr := "/data/relationships/" + name
@@ -180,18 +180,22 @@ func (s *Server) checkDoc(doc *resourceDoc, body *Body, typ string, create bool)
 				continue
 			}
 			if s.st.get(id.Type, id.ID) == nil {
-				missing = append(missing, newError(http.StatusNotFound, "NOT_FOUND", titleNotFound,
-					fmt.Sprintf("There is no resource of type '%s' with id '%s'", id.Type, id.ID)).pointer(ptr))
+				errs = append(errs, unknownRelatedID(id.ID, ptr))
 			}
 		}
 	}
 	if len(errs) > 0 {
 		return errResp(http.StatusConflict, errs...)
 	}
-	if len(missing) > 0 {
-		return errResp(http.StatusNotFound, missing...)
-	}
 	return nil
+}
+
+// unknownRelatedID is Apple's answer to a request document naming a related resource that
+// does not exist: 409 ENTITY_ERROR.RELATIONSHIP.INVALID, "'<id>' is not a valid ID for this
+// relationship.", pointing at the relationship (as captured from App Store Connect for an app
+// info's primaryCategory and for creates; the spec lists no 404 for a create at all).
+func unknownRelatedID(id, pointer string) apiError {
+	return entityError("ENTITY_ERROR.RELATIONSHIP.INVALID", fmt.Sprintf("'%s' is not a valid ID for this relationship.", id), pointer)
 }
 
 // checkField says what is wrong with a value for a schema field, or "" when it fits.
@@ -430,9 +434,7 @@ func (s *Server) createIncluded(body []byte, doc *resourceDoc) ([]*record, *http
 			for _, id := range resolve(l).ids {
 				tgt := s.st.get(id.Type, id.ID)
 				if tgt == nil {
-					e := notFound(id.Type, id.ID)
-					e.errs[0] = e.errs[0].pointer(fmt.Sprintf("/included/%d/relationships/%s", i, name))
-					return fail(e)
+					return fail(errResp(http.StatusConflict, unknownRelatedID(id.ID, fmt.Sprintf("/included/%d/relationships/%s", i, name))))
 				}
 				s.st.link(made[i], name, tgt)
 			}
