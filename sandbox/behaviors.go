@@ -229,13 +229,27 @@ func (s *Server) beforeCreate(doc *resourceDoc) *httpError {
 	case "appStoreVersions":
 		platform, _ := doc.Attrs["platform"].(string)
 		vs, _ := doc.Attrs["versionString"].(string)
+		// Apple answers a version that cannot be made now (another is in progress) with its
+		// relationship error first and, when the version string is taken too, the duplicate
+		// after it, as captured from App Store Connect (and matched by clients such as fastlane).
+		var inProgress, taken bool
 		for _, r := range s.siblings(doc.Type, "app", doc.relID("app")) {
-			if r.str("platform") == platform && r.str("versionString") == vs {
-				return duplicate(fmt.Sprintf("Version %s already exists for %s.", vs, platform), "/data/attributes/versionString")
+			if r.str("platform") != platform {
+				continue
 			}
-			if r.str("platform") == platform && !slices.Contains(settledVersionStates, r.str("appVersionState")) {
-				return stateError(fmt.Sprintf("You cannot create a new version of the app while version %s is %s.", r.str("versionString"), r.str("appVersionState")))
-			}
+			taken = taken || r.str("versionString") == vs
+			inProgress = inProgress || !slices.Contains(settledVersionStates, r.str("appVersionState"))
+		}
+		var errs []apiError
+		if inProgress {
+			errs = append(errs, entityError("ENTITY_ERROR.RELATIONSHIP.INVALID",
+				"You cannot create a new version of the App in the current state.", "/data/relationships/app"))
+		}
+		if taken {
+			errs = append(errs, duplicate(fmt.Sprintf("Version %s already exists for %s.", vs, platform), "/data/attributes/versionString").errs...)
+		}
+		if len(errs) > 0 {
+			return errResp(http.StatusConflict, errs...)
 		}
 	case "reviewSubmissions":
 		platform, _ := doc.Attrs["platform"].(string)

@@ -402,8 +402,18 @@ func TestNewVersionCarriesOverMetadata(t *testing.T) {
 	appID, versionID, _ := editableLocalization(t, c)
 	newVersion := resource("appStoreVersions", "", map[string]any{"platform": "IOS", "versionString": "2.5.0"}, map[string]any{"app": [2]string{"apps", appID}})
 	// While 2.4.0 is being prepared there is no room for another version.
-	if r := c.do("POST", "/v1/appStoreVersions", newVersion).must(t, 409); r.errorCode() != "STATE_ERROR.ENTITY_STATE_INVALID" {
+	// Apple's answer, as captured: a relationship error on the app with this exact detail.
+	if r := c.do("POST", "/v1/appStoreVersions", newVersion).must(t, 409); r.errorCode() != "ENTITY_ERROR.RELATIONSHIP.INVALID" ||
+		!strings.Contains(string(r.body), `"detail":"You cannot create a new version of the App in the current state."`) ||
+		!strings.Contains(string(r.body), `"pointer":"/data/relationships/app"`) {
 		t.Fatalf("second version: %s", r.body)
+	}
+	// The version string of the version in progress: both errors, the relationship one first.
+	r := c.do("POST", "/v1/appStoreVersions", resource("appStoreVersions", "", map[string]any{"platform": "IOS", "versionString": "2.4.0"},
+		map[string]any{"app": [2]string{"apps", appID}})).must(t, 409)
+	if errs, _ := r.doc["errors"].([]any); len(errs) != 2 || r.errorCode() != "ENTITY_ERROR.RELATIONSHIP.INVALID" ||
+		errs[1].(map[string]any)["code"] != "ENTITY_ERROR.ATTRIBUTE.INVALID.DUPLICATE" {
+		t.Fatalf("second version with the version string in progress: %s", r.body)
 	}
 	c.do("DELETE", "/v1/appStoreVersions/"+versionID, nil).must(t, 204)
 	c.do("GET", "/v1/appStoreVersions/"+versionID+"/appStoreVersionLocalizations", nil).must(t, 404)
