@@ -189,7 +189,8 @@ func (s *Server) beforeCreate(doc *resourceDoc) *httpError {
 			}
 			for _, r := range s.siblings(doc.Type, name, l.ids[0].ID) {
 				if r.str("locale") == locale {
-					return duplicate(fmt.Sprintf("A %s resource for locale '%s' already exists under %s '%s'.", doc.Type, locale, l.ids[0].Type, l.ids[0].ID), "/data/attributes/locale")
+					// Apple's detail, as captured from App Store Connect.
+					return duplicate(fmt.Sprintf("Entity with locale: '%s' already exists. Try updating.", locale), "/data/attributes/locale")
 				}
 			}
 		}

@@ -172,3 +172,18 @@ func TestConcurrentWritesToOneResource(t *testing.T) {
 		t.Fatalf("copyright after concurrent PATCHes is %q", got)
 	}
 }
+
+// A second localization of a locale is Apple's duplicate, with Apple's detail.
+func TestDuplicateLocaleAnswersAsApple(t *testing.T) {
+	_, c := newTestServer(t, Options{})
+	app := findOne(t, c, "/v1/apps", "bundleId", "com.example.quiethours")
+	info := c.do("GET", "/v1/apps/"+id(app)+"/appInfos", nil).must(t, 200).list()[0].(map[string]any)
+	loc := c.do("GET", "/v1/appInfos/"+id(info)+"/appInfoLocalizations?limit=1", nil).must(t, 200).list()[0].(map[string]any)
+	locale, _ := attr(loc, "locale").(string)
+	r := c.do("POST", "/v1/appInfoLocalizations", resource("appInfoLocalizations", "", map[string]any{"locale": locale, "name": "Again"},
+		map[string]any{"appInfo": [2]string{"appInfos", id(info)}})).must(t, 409)
+	want := fmt.Sprintf(`"detail":"Entity with locale: '%s' already exists. Try updating."`, locale)
+	if r.errorCode() != "ENTITY_ERROR.ATTRIBUTE.INVALID.DUPLICATE" || !strings.Contains(string(r.body), want) {
+		t.Fatalf("duplicate %s localization: %s", locale, r.body)
+	}
+}
