@@ -248,8 +248,13 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	cursor := q.Get("cursor")
-	q.Del("cursor")
+	// The cursor of links.next belongs to paged operations (every list in the spec takes
+	// limit); on any other it is an unknown parameter, refused as such by the validation.
+	cursor := ""
+	if paged(op) {
+		cursor = q.Get("cursor")
+		q.Del("cursor")
+	}
 	if probs := specValidateQuery(op, q); len(probs) > 0 {
 		errs := make([]apiError, 0, len(probs))
 		for _, p := range probs {
@@ -297,6 +302,16 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, status, doc)
+}
+
+// paged reports whether an operation answers pages, which the spec marks with a limit.
+func paged(op *Operation) bool {
+	for _, p := range op.Params {
+		if p.Name == "limit" {
+			return true
+		}
+	}
+	return false
 }
 
 // baseURL is the scheme and host links in answers point at: the host the client used.

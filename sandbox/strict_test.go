@@ -187,3 +187,21 @@ func TestDuplicateLocaleAnswersAsApple(t *testing.T) {
 		t.Fatalf("duplicate %s localization: %s", locale, r.body)
 	}
 }
+
+// A cursor is refused where there are no pages (a single resource, a write), as any other
+// parameter the operation does not take; on a list it is still checked as a cursor.
+func TestCursorOnlyOnPagedOperations(t *testing.T) {
+	_, c := newTestServer(t, Options{})
+	app := c.do("GET", "/v1/apps?limit=1", nil).must(t, 200).list()[0].(map[string]any)
+	for _, path := range []string{"/v1/apps/" + id(app) + "?cursor=AQ.1soPoQ", "/v1/apps/" + id(app) + "/appPriceSchedule?cursor=x"} {
+		r := c.do("GET", path, nil).must(t, 400)
+		if r.errorCode() != "PARAMETER_ERROR.ILLEGAL" || !strings.Contains(string(r.body), `"parameter":"cursor"`) {
+			t.Errorf("GET %s: %s, want PARAMETER_ERROR.ILLEGAL on cursor", path, r.body)
+		}
+	}
+	if r := c.do("GET", "/v1/apps?cursor=AQ.zzzz", nil).must(t, 400); r.errorCode() != "PARAMETER_ERROR.INVALID" {
+		t.Errorf("tampered cursor on a list: %s", r.body)
+	}
+	next := c.do("GET", "/v1/apps?limit=1", nil).must(t, 200).doc["links"].(map[string]any)["next"].(string)
+	c.do("GET", next, nil).must(t, 200)
+}
