@@ -166,6 +166,15 @@ func TestInlineIncludedCreate(t *testing.T) {
 	if len(prices.list()) != 1 || strings.HasPrefix(id(prices.list()[0].(map[string]any)), "${") {
 		t.Fatalf("manual prices %s", prices.body)
 	}
+	// A resource to create with an id that is not a local "${...}" id is refused, as Apple does.
+	plain := body["included"].([]any)[0].(map[string]any)
+	plain["id"] = "price-0"
+	body["data"].(map[string]any)["relationships"].(map[string]any)["manualPrices"] = map[string]any{"data": []any{map[string]any{"type": "appPrices", "id": "price-0"}}}
+	if r := c.do("POST", "/v1/appPriceSchedules", body).must(t, 409); r.errorCode() != "ENTITY_ERROR.INCLUDED.INVALID_ID" || !strings.Contains(string(r.body), `"pointer":"/included/0/id"`) {
+		t.Fatalf("included resource with a plain id: %s", r.body)
+	}
+	plain["id"] = "${price-0}"
+	body["data"].(map[string]any)["relationships"].(map[string]any)["manualPrices"] = map[string]any{"data": []any{map[string]any{"type": "appPrices", "id": "${price-0}"}}}
 	// An included resource pointing at nothing fails the whole create, leaving nothing behind.
 	bad := body["included"].([]any)[0].(map[string]any)
 	bad["relationships"] = map[string]any{"appPricePoint": map[string]any{"data": map[string]any{"type": "appPricePoints", "id": "nope"}}}

@@ -410,6 +410,12 @@ func (s *Server) createIncluded(body []byte, doc *resourceDoc) ([]*record, *http
 			local[key] = d.ID
 			continue
 		}
+		// A resource to create needs a local id "${...}"; App Store Connect refuses any other
+		// (captured: "The provided included entity id 'EN' has invalid format").
+		if !strings.HasPrefix(d.ID, "${") || !strings.HasSuffix(d.ID, "}") || len(d.ID) < 4 {
+			return fail(errResp(http.StatusConflict, newError(http.StatusConflict, "ENTITY_ERROR.INCLUDED.INVALID_ID",
+				"The provided entity id is invalid", fmt.Sprintf("The provided included entity id '%s' has invalid format", d.ID)).pointer(fmt.Sprintf("/included/%d/id", i))))
+		}
 		attrs := map[string]any{}
 		for k, v := range d.Attrs {
 			if v != nil {
