@@ -174,6 +174,12 @@ func TestInlineIncludedCreate(t *testing.T) {
 		t.Fatalf("included resource with a plain id: %s", r.body)
 	}
 	plain["id"] = "${price-0}"
+	// Its attributes are held to the inline-create schema.
+	plain["attributes"] = map[string]any{"startDate": nil, "colour": "red"}
+	if r := c.do("POST", "/v1/appPriceSchedules", body).must(t, 409); r.errorCode() != "ENTITY_ERROR.ATTRIBUTE.UNKNOWN" || !strings.Contains(string(r.body), `"pointer":"/included/0/attributes/colour"`) {
+		t.Fatalf("included resource with an unknown attribute: %s", r.body)
+	}
+	plain["attributes"] = map[string]any{"startDate": nil}
 	body["data"].(map[string]any)["relationships"].(map[string]any)["manualPrices"] = map[string]any{"data": []any{map[string]any{"type": "appPrices", "id": "${price-0}"}}}
 	// An included resource pointing at nothing fails the whole create, leaving nothing behind.
 	bad := body["included"].([]any)[0].(map[string]any)

@@ -416,6 +416,9 @@ func (s *Server) createIncluded(body []byte, doc *resourceDoc) ([]*record, *http
 			return fail(errResp(http.StatusConflict, newError(http.StatusConflict, "ENTITY_ERROR.INCLUDED.INVALID_ID",
 				"The provided entity id is invalid", fmt.Sprintf("The provided included entity id '%s' has invalid format", d.ID)).pointer(fmt.Sprintf("/included/%d/id", i))))
 		}
+		if errs := checkInline(d, i); len(errs) > 0 {
+			return fail(errResp(http.StatusConflict, errs...))
+		}
 		attrs := map[string]any{}
 		for k, v := range d.Attrs {
 			if v != nil {
@@ -450,6 +453,37 @@ func (s *Server) createIncluded(body []byte, doc *resourceDoc) ([]*record, *http
 		doc.Rels[name] = resolve(l)
 	}
 	return made, nil
+}
+
+// checkInline holds an included resource to create to its inline-create schema (unknown or
+// ill-typed attributes, unknown relationships), as the primary resource is held to the
+// request's; a type the spec gives no inline-create schema is not checked.
+func checkInline(d *resourceDoc, i int) []apiError {
+	rt, ok := specResource(d.Type)
+	if !ok {
+		return nil
+	}
+	in, ok := specResourceBySchema(rt.Schema + "InlineCreate")
+	if !ok {
+		return nil
+	}
+	var errs []apiError
+	base := fmt.Sprintf("/included/%d", i)
+	for _, name := range slices.Sorted(maps.Keys(d.Attrs)) {
+		f, known := in.Attributes[name]
+		switch {
+		case !known:
+			errs = append(errs, entityError("ENTITY_ERROR.ATTRIBUTE.UNKNOWN", fmt.Sprintf("'%s' is not a valid attribute of '%s' for this request.", name, d.Type), base+"/attributes/"+name))
+		case checkField(f, d.Attrs[name]) != "":
+			errs = append(errs, entityError("ENTITY_ERROR.ATTRIBUTE.INVALID", fmt.Sprintf("The value of '%s' is invalid: %s.", name, checkField(f, d.Attrs[name])), base+"/attributes/"+name))
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(d.Rels)) {
+		if _, known := in.Relationships[name]; !known {
+			errs = append(errs, entityError("ENTITY_ERROR.RELATIONSHIP.UNKNOWN", fmt.Sprintf("'%s' is not a valid relationship of '%s' for this request.", name, d.Type), base+"/relationships/"+name))
+		}
+	}
+	return errs
 }
 
 func (s *Server) replaceRel(rec *record, name string, l linkage) {
