@@ -192,26 +192,13 @@ func fetchVersion(ctx context.Context, c *asc.Client, t Target, st *State) (int,
 
 	included := indexIncluded(doc.Included)
 	locRel := version.Relationships["appStoreVersionLocalizations"]
-	ids := locRel.Data.IDs()
-	if len(ids) >= 50 || relTotal(locRel) > len(ids) || (!locRel.Data.Present && len(doc.Included) == 0) {
-		// Apple caps included linkage at limit[...]; read the rest from the list endpoint.
-		ids = nil
-		lq := url.Values{"limit": {"200"}, "fields[appStoreVersionLocalizations]": {strings.Join(versionLocalizationFields, ",")}}
-		lpath := "/v1/appStoreVersions/" + url.PathEscape(version.ID) + "/appStoreVersionLocalizations"
-		for r, err := range asc.All[asc.Resource](ctx, c, lpath, lq) {
-			if err != nil {
-				return reqs + 1, fmt.Errorf("read the version's localizations: %w", err)
-			}
-			included[key(r.Type, r.ID)] = r
-			ids = append(ids, asc.ResourceIdentifier{Type: r.Type, ID: r.ID})
-		}
-		reqs += 1 + len(ids)/200
+	locs, n, err := localizations(ctx, c, locRel, !locRel.Data.Present && len(doc.Included) == 0, included,
+		"/v1/appStoreVersions/"+url.PathEscape(version.ID)+"/appStoreVersionLocalizations", "appStoreVersionLocalizations", versionLocalizationFields)
+	reqs += n
+	if err != nil {
+		return reqs, fmt.Errorf("read the version's localizations: %w", err)
 	}
-	for _, id := range ids {
-		r, ok := included[key("appStoreVersionLocalizations", id.ID)]
-		if !ok {
-			continue
-		}
+	for _, r := range locs {
 		locale := attrString(r, "locale")
 		st.VersionLocalizations[locale] = r.ID
 		v := st.Metadata.Locales[locale]
@@ -276,25 +263,13 @@ func fetchAppInfo(ctx context.Context, c *asc.Client, t Target, st *State) (int,
 	}
 	included := indexIncluded(doc.Included)
 	locRel := info.Relationships["appInfoLocalizations"]
-	ids := locRel.Data.IDs()
-	if len(ids) >= 50 || relTotal(locRel) > len(ids) || !locRel.Data.Present {
-		ids = nil
-		lq := url.Values{"limit": {"200"}, "fields[appInfoLocalizations]": {strings.Join(infoLocalizationFields, ",")}}
-		lpath := "/v1/appInfos/" + url.PathEscape(info.ID) + "/appInfoLocalizations"
-		for r, err := range asc.All[asc.Resource](ctx, c, lpath, lq) {
-			if err != nil {
-				return reqs + 1, fmt.Errorf("read the app info's localizations: %w", err)
-			}
-			included[key(r.Type, r.ID)] = r
-			ids = append(ids, asc.ResourceIdentifier{Type: r.Type, ID: r.ID})
-		}
-		reqs += 1 + len(ids)/200
+	locs, n, err := localizations(ctx, c, locRel, !locRel.Data.Present, included,
+		"/v1/appInfos/"+url.PathEscape(info.ID)+"/appInfoLocalizations", "appInfoLocalizations", infoLocalizationFields)
+	reqs += n
+	if err != nil {
+		return reqs, fmt.Errorf("read the app info's localizations: %w", err)
 	}
-	for _, id := range ids {
-		r, ok := included[key("appInfoLocalizations", id.ID)]
-		if !ok {
-			continue
-		}
+	for _, r := range locs {
 		locale := attrString(r, "locale")
 		st.InfoLocalizations[locale] = r.ID
 		v := st.Metadata.Locales[locale]
@@ -322,6 +297,34 @@ func specForAttribute(list []FieldSpec, attr string) (FieldSpec, bool) {
 		}
 	}
 	return FieldSpec{}, false
+}
+
+// localizations returns a parent's localizations of type typ from the answer's included
+// resources, or, when the answer could not carry them all (Apple caps included linkage at
+// limit[...], and some answers omit the linkage: unlinked), reads them from the parent's list
+// endpoint at listPath. It returns the requests it made.
+func localizations(ctx context.Context, c *asc.Client, rel asc.Relationship, unlinked bool, included map[string]asc.Resource,
+	listPath, typ string, fields []string) ([]asc.Resource, int, error) {
+	ids := rel.Data.IDs()
+	if len(ids) < 50 && relTotal(rel) <= len(ids) && !unlinked {
+		locs := make([]asc.Resource, 0, len(ids))
+		for _, id := range ids {
+			if r, ok := included[key(typ, id.ID)]; ok {
+				locs = append(locs, r)
+			}
+		}
+		return locs, 0, nil
+	}
+	var locs []asc.Resource
+	q := url.Values{"limit": {"200"}, "fields[" + typ + "]": {strings.Join(fields, ",")}}
+	for r, err := range asc.All[asc.Resource](ctx, c, listPath, q) {
+		if err != nil {
+			return nil, 1, err
+		}
+		included[key(r.Type, r.ID)] = r
+		locs = append(locs, r)
+	}
+	return locs, 1 + len(locs)/200, nil
 }
 
 func key(typ, id string) string { return typ + "/" + id }
