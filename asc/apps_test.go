@@ -115,7 +115,7 @@ func TestAppsGetAndAppInfos(t *testing.T) {
 	}
 
 	var states []string
-	for ai, err := range c.Apps.ListAppInfosIter(t.Context(), "123", &AppsListAppInfosOptions{Limit: 50}) {
+	for ai, err := range c.Apps.ListInfosIter(t.Context(), "123", &AppsListInfosOptions{Limit: 50}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -129,9 +129,9 @@ func TestAppsGetAndAppInfos(t *testing.T) {
 	if diff := cmp.Diff([]string{"READY_FOR_DISTRIBUTION", "PREPARE_FOR_SUBMISSION"}, states); diff != "" {
 		t.Errorf("states (-want +got):\n%s", diff)
 	}
-	infos, _, err := c.Apps.ListAppInfos(t.Context(), "123", &AppsListAppInfosOptions{Limit: 50})
+	infos, _, err := c.Apps.ListInfos(t.Context(), "123", &AppsListInfosOptions{Limit: 50})
 	if err != nil || len(infos.Data) != 2 {
-		t.Errorf("ListAppInfos = %v, %v", infos, err)
+		t.Errorf("ListInfos = %v, %v", infos, err)
 	}
 	one, _, err := c.AppInfos.Get(t.Context(), "i1", &AppInfosGetOptions{Include: []string{"appInfoLocalizations"}, LimitAppInfoLocalizations: 50})
 	if err != nil || one.Data.ID != "i1" {
@@ -182,12 +182,12 @@ func TestAppInfoLocalizationsCRUD(t *testing.T) {
 	c, _ := newTestClient(t, srv)
 	ctx := t.Context()
 
-	page, _, err := c.AppInfos.ListAppInfoLocalizations(ctx, "i1", &AppInfosListAppInfoLocalizationsOptions{FilterLocale: []string{"en-US", "fr-FR"}})
+	page, _, err := c.AppInfos.ListLocalizations(ctx, "i1", &AppInfosListLocalizationsOptions{FilterLocale: []string{"en-US", "fr-FR"}})
 	if err != nil || len(page.Data) != 2 {
 		t.Fatalf("ListAppInfoLocalizations = %v, %v", page, err)
 	}
 	var locales []string
-	for l, err := range c.AppInfos.ListAppInfoLocalizationsIter(ctx, "i1", &AppInfosListAppInfoLocalizationsOptions{FilterLocale: []string{"en-US", "fr-FR"}}) {
+	for l, err := range c.AppInfos.ListLocalizationsIter(ctx, "i1", &AppInfosListLocalizationsOptions{FilterLocale: []string{"en-US", "fr-FR"}}) {
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -42,9 +42,9 @@ func TestSandboxAppInfoLocalizationRoundTrip(t *testing.T) {
 	if app.ID == "" {
 		t.Fatal("demo app com.example.quiethours not found")
 	}
-	infos, resp, err := c.Apps.ListAppInfos(ctx, app.ID, nil)
+	infos, resp, err := c.Apps.ListInfos(ctx, app.ID, nil)
 	if err != nil || len(infos.Data) == 0 {
-		t.Fatalf("ListAppInfos: %v", err)
+		t.Fatalf("ListInfos: %v", err)
 	}
 	if !resp.Rate.Known {
 		t.Errorf("the sandbox's X-Rate-Limit was not parsed")
@@ -112,7 +112,7 @@ func TestSandboxRetriesThroughFaults(t *testing.T) {
 	}
 
 	// Writes under faults: each Create is sent exactly once, whatever the answer.
-	infos, _, err := c.Apps.ListAppInfos(ctx, firstAppID(t, c), nil)
+	infos, _, err := c.Apps.ListInfos(ctx, firstAppID(t, c), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -299,39 +299,39 @@ func (s *AlternativeDistributionPackageVersionsService) ListDeltasIter(ctx conte
 	return All[AlternativeDistributionPackageDelta](ctx, s.client, resourcePath("/v1/alternativeDistributionPackageVersions/%s/deltas", id), encodeOptions(opts))
 }
 
-// AlternativeDistributionPackageVersionsListDeltasIDsOptions are the query parameters of GET /v1/alternativeDistributionPackageVersions/{id}/relationships/deltas.
-type AlternativeDistributionPackageVersionsListDeltasIDsOptions struct {
+// AlternativeDistributionPackageVersionsListDeltaIDsOptions are the query parameters of GET /v1/alternativeDistributionPackageVersions/{id}/relationships/deltas.
+type AlternativeDistributionPackageVersionsListDeltaIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListDeltasIDs sends GET /v1/alternativeDistributionPackageVersions/{id}/relationships/deltas (alternativeDistributionPackageVersions_deltas_getToManyRelationship).
-// It returns one page; ListDeltasIDsIter walks every page.
+// ListDeltaIDs sends GET /v1/alternativeDistributionPackageVersions/{id}/relationships/deltas (alternativeDistributionPackageVersions_deltas_getToManyRelationship).
+// It returns one page; ListDeltaIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-alternativedistributionpackageversions-_id_-relationships-deltas
-func (s *AlternativeDistributionPackageVersionsService) ListDeltasIDs(ctx context.Context, id string, opts *AlternativeDistributionPackageVersionsListDeltasIDsOptions) (*AlternativeDistributionPackageVersionDeltasLinkagesResponse, *Response, error) {
+func (s *AlternativeDistributionPackageVersionsService) ListDeltaIDs(ctx context.Context, id string, opts *AlternativeDistributionPackageVersionsListDeltaIDsOptions) (*AlternativeDistributionPackageVersionDeltasLinkagesResponse, *Response, error) {
 	return doJSON[AlternativeDistributionPackageVersionDeltasLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/alternativeDistributionPackageVersions/%s/relationships/deltas", id), encodeOptions(opts), nil)
 }
 
-// ListDeltasIDsIter yields every item of ListDeltasIDs, requesting the next page only as the loop asks.
-func (s *AlternativeDistributionPackageVersionsService) ListDeltasIDsIter(ctx context.Context, id string, opts *AlternativeDistributionPackageVersionsListDeltasIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListDeltaIDsIter yields every item of ListDeltaIDs, requesting the next page only as the loop asks.
+func (s *AlternativeDistributionPackageVersionsService) ListDeltaIDsIter(ctx context.Context, id string, opts *AlternativeDistributionPackageVersionsListDeltaIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/alternativeDistributionPackageVersions/%s/relationships/deltas", id), encodeOptions(opts))
 }
 
-// AlternativeDistributionPackageVersionsListVariantsIDsOptions are the query parameters of GET /v1/alternativeDistributionPackageVersions/{id}/relationships/variants.
-type AlternativeDistributionPackageVersionsListVariantsIDsOptions struct {
+// AlternativeDistributionPackageVersionsListVariantIDsOptions are the query parameters of GET /v1/alternativeDistributionPackageVersions/{id}/relationships/variants.
+type AlternativeDistributionPackageVersionsListVariantIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListVariantsIDs sends GET /v1/alternativeDistributionPackageVersions/{id}/relationships/variants (alternativeDistributionPackageVersions_variants_getToManyRelationship).
-// It returns one page; ListVariantsIDsIter walks every page.
+// ListVariantIDs sends GET /v1/alternativeDistributionPackageVersions/{id}/relationships/variants (alternativeDistributionPackageVersions_variants_getToManyRelationship).
+// It returns one page; ListVariantIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-alternativedistributionpackageversions-_id_-relationships-variants
-func (s *AlternativeDistributionPackageVersionsService) ListVariantsIDs(ctx context.Context, id string, opts *AlternativeDistributionPackageVersionsListVariantsIDsOptions) (*AlternativeDistributionPackageVersionVariantsLinkagesResponse, *Response, error) {
+func (s *AlternativeDistributionPackageVersionsService) ListVariantIDs(ctx context.Context, id string, opts *AlternativeDistributionPackageVersionsListVariantIDsOptions) (*AlternativeDistributionPackageVersionVariantsLinkagesResponse, *Response, error) {
 	return doJSON[AlternativeDistributionPackageVersionVariantsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/alternativeDistributionPackageVersions/%s/relationships/variants", id), encodeOptions(opts), nil)
 }
 
-// ListVariantsIDsIter yields every item of ListVariantsIDs, requesting the next page only as the loop asks.
-func (s *AlternativeDistributionPackageVersionsService) ListVariantsIDsIter(ctx context.Context, id string, opts *AlternativeDistributionPackageVersionsListVariantsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListVariantIDsIter yields every item of ListVariantIDs, requesting the next page only as the loop asks.
+func (s *AlternativeDistributionPackageVersionsService) ListVariantIDsIter(ctx context.Context, id string, opts *AlternativeDistributionPackageVersionsListVariantIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/alternativeDistributionPackageVersions/%s/relationships/variants", id), encodeOptions(opts))
 }
 
@@ -386,21 +386,21 @@ func (s *AlternativeDistributionPackagesService) Get(ctx context.Context, id str
 	return doJSON[AlternativeDistributionPackageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/alternativeDistributionPackages/%s", id), encodeOptions(opts), nil)
 }
 
-// AlternativeDistributionPackagesListVersionsIDsOptions are the query parameters of GET /v1/alternativeDistributionPackages/{id}/relationships/versions.
-type AlternativeDistributionPackagesListVersionsIDsOptions struct {
+// AlternativeDistributionPackagesListVersionIDsOptions are the query parameters of GET /v1/alternativeDistributionPackages/{id}/relationships/versions.
+type AlternativeDistributionPackagesListVersionIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListVersionsIDs sends GET /v1/alternativeDistributionPackages/{id}/relationships/versions (alternativeDistributionPackages_versions_getToManyRelationship).
-// It returns one page; ListVersionsIDsIter walks every page.
+// ListVersionIDs sends GET /v1/alternativeDistributionPackages/{id}/relationships/versions (alternativeDistributionPackages_versions_getToManyRelationship).
+// It returns one page; ListVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-alternativedistributionpackages-_id_-relationships-versions
-func (s *AlternativeDistributionPackagesService) ListVersionsIDs(ctx context.Context, id string, opts *AlternativeDistributionPackagesListVersionsIDsOptions) (*AlternativeDistributionPackageVersionsLinkagesResponse, *Response, error) {
+func (s *AlternativeDistributionPackagesService) ListVersionIDs(ctx context.Context, id string, opts *AlternativeDistributionPackagesListVersionIDsOptions) (*AlternativeDistributionPackageVersionsLinkagesResponse, *Response, error) {
 	return doJSON[AlternativeDistributionPackageVersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/alternativeDistributionPackages/%s/relationships/versions", id), encodeOptions(opts), nil)
 }
 
-// ListVersionsIDsIter yields every item of ListVersionsIDs, requesting the next page only as the loop asks.
-func (s *AlternativeDistributionPackagesService) ListVersionsIDsIter(ctx context.Context, id string, opts *AlternativeDistributionPackagesListVersionsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListVersionIDsIter yields every item of ListVersionIDs, requesting the next page only as the loop asks.
+func (s *AlternativeDistributionPackagesService) ListVersionIDsIter(ctx context.Context, id string, opts *AlternativeDistributionPackagesListVersionIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/alternativeDistributionPackages/%s/relationships/versions", id), encodeOptions(opts))
 }
 
@@ -445,21 +445,21 @@ func (s *AnalyticsReportInstancesService) Get(ctx context.Context, id string, op
 	return doJSON[AnalyticsReportInstanceResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/analyticsReportInstances/%s", id), encodeOptions(opts), nil)
 }
 
-// AnalyticsReportInstancesListSegmentsIDsOptions are the query parameters of GET /v1/analyticsReportInstances/{id}/relationships/segments.
-type AnalyticsReportInstancesListSegmentsIDsOptions struct {
+// AnalyticsReportInstancesListSegmentIDsOptions are the query parameters of GET /v1/analyticsReportInstances/{id}/relationships/segments.
+type AnalyticsReportInstancesListSegmentIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListSegmentsIDs sends GET /v1/analyticsReportInstances/{id}/relationships/segments (analyticsReportInstances_segments_getToManyRelationship).
-// It returns one page; ListSegmentsIDsIter walks every page.
+// ListSegmentIDs sends GET /v1/analyticsReportInstances/{id}/relationships/segments (analyticsReportInstances_segments_getToManyRelationship).
+// It returns one page; ListSegmentIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-analyticsreportinstances-_id_-relationships-segments
-func (s *AnalyticsReportInstancesService) ListSegmentsIDs(ctx context.Context, id string, opts *AnalyticsReportInstancesListSegmentsIDsOptions) (*AnalyticsReportInstanceSegmentsLinkagesResponse, *Response, error) {
+func (s *AnalyticsReportInstancesService) ListSegmentIDs(ctx context.Context, id string, opts *AnalyticsReportInstancesListSegmentIDsOptions) (*AnalyticsReportInstanceSegmentsLinkagesResponse, *Response, error) {
 	return doJSON[AnalyticsReportInstanceSegmentsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/analyticsReportInstances/%s/relationships/segments", id), encodeOptions(opts), nil)
 }
 
-// ListSegmentsIDsIter yields every item of ListSegmentsIDs, requesting the next page only as the loop asks.
-func (s *AnalyticsReportInstancesService) ListSegmentsIDsIter(ctx context.Context, id string, opts *AnalyticsReportInstancesListSegmentsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListSegmentIDsIter yields every item of ListSegmentIDs, requesting the next page only as the loop asks.
+func (s *AnalyticsReportInstancesService) ListSegmentIDsIter(ctx context.Context, id string, opts *AnalyticsReportInstancesListSegmentIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/analyticsReportInstances/%s/relationships/segments", id), encodeOptions(opts))
 }
 
@@ -521,21 +521,21 @@ func (s *AnalyticsReportRequestsService) Get(ctx context.Context, id string, opt
 	return doJSON[AnalyticsReportRequestResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/analyticsReportRequests/%s", id), encodeOptions(opts), nil)
 }
 
-// AnalyticsReportRequestsListReportsIDsOptions are the query parameters of GET /v1/analyticsReportRequests/{id}/relationships/reports.
-type AnalyticsReportRequestsListReportsIDsOptions struct {
+// AnalyticsReportRequestsListReportIDsOptions are the query parameters of GET /v1/analyticsReportRequests/{id}/relationships/reports.
+type AnalyticsReportRequestsListReportIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListReportsIDs sends GET /v1/analyticsReportRequests/{id}/relationships/reports (analyticsReportRequests_reports_getToManyRelationship).
-// It returns one page; ListReportsIDsIter walks every page.
+// ListReportIDs sends GET /v1/analyticsReportRequests/{id}/relationships/reports (analyticsReportRequests_reports_getToManyRelationship).
+// It returns one page; ListReportIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-analyticsreportrequests-_id_-relationships-reports
-func (s *AnalyticsReportRequestsService) ListReportsIDs(ctx context.Context, id string, opts *AnalyticsReportRequestsListReportsIDsOptions) (*AnalyticsReportRequestReportsLinkagesResponse, *Response, error) {
+func (s *AnalyticsReportRequestsService) ListReportIDs(ctx context.Context, id string, opts *AnalyticsReportRequestsListReportIDsOptions) (*AnalyticsReportRequestReportsLinkagesResponse, *Response, error) {
 	return doJSON[AnalyticsReportRequestReportsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/analyticsReportRequests/%s/relationships/reports", id), encodeOptions(opts), nil)
 }
 
-// ListReportsIDsIter yields every item of ListReportsIDs, requesting the next page only as the loop asks.
-func (s *AnalyticsReportRequestsService) ListReportsIDsIter(ctx context.Context, id string, opts *AnalyticsReportRequestsListReportsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListReportIDsIter yields every item of ListReportIDs, requesting the next page only as the loop asks.
+func (s *AnalyticsReportRequestsService) ListReportIDsIter(ctx context.Context, id string, opts *AnalyticsReportRequestsListReportIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/analyticsReportRequests/%s/relationships/reports", id), encodeOptions(opts))
 }
 
@@ -611,21 +611,21 @@ func (s *AnalyticsReportsService) ListInstancesIter(ctx context.Context, id stri
 	return All[AnalyticsReportInstance](ctx, s.client, resourcePath("/v1/analyticsReports/%s/instances", id), encodeOptions(opts))
 }
 
-// AnalyticsReportsListInstancesIDsOptions are the query parameters of GET /v1/analyticsReports/{id}/relationships/instances.
-type AnalyticsReportsListInstancesIDsOptions struct {
+// AnalyticsReportsListInstanceIDsOptions are the query parameters of GET /v1/analyticsReports/{id}/relationships/instances.
+type AnalyticsReportsListInstanceIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListInstancesIDs sends GET /v1/analyticsReports/{id}/relationships/instances (analyticsReports_instances_getToManyRelationship).
-// It returns one page; ListInstancesIDsIter walks every page.
+// ListInstanceIDs sends GET /v1/analyticsReports/{id}/relationships/instances (analyticsReports_instances_getToManyRelationship).
+// It returns one page; ListInstanceIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-analyticsreports-_id_-relationships-instances
-func (s *AnalyticsReportsService) ListInstancesIDs(ctx context.Context, id string, opts *AnalyticsReportsListInstancesIDsOptions) (*AnalyticsReportInstancesLinkagesResponse, *Response, error) {
+func (s *AnalyticsReportsService) ListInstanceIDs(ctx context.Context, id string, opts *AnalyticsReportsListInstanceIDsOptions) (*AnalyticsReportInstancesLinkagesResponse, *Response, error) {
 	return doJSON[AnalyticsReportInstancesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/analyticsReports/%s/relationships/instances", id), encodeOptions(opts), nil)
 }
 
-// ListInstancesIDsIter yields every item of ListInstancesIDs, requesting the next page only as the loop asks.
-func (s *AnalyticsReportsService) ListInstancesIDsIter(ctx context.Context, id string, opts *AnalyticsReportsListInstancesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListInstanceIDsIter yields every item of ListInstanceIDs, requesting the next page only as the loop asks.
+func (s *AnalyticsReportsService) ListInstanceIDsIter(ctx context.Context, id string, opts *AnalyticsReportsListInstanceIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/analyticsReports/%s/relationships/instances", id), encodeOptions(opts))
 }
 
@@ -714,21 +714,21 @@ func (s *AppAvailabilitiesV2Service) Get(ctx context.Context, id string, opts *A
 	return doJSON[AppAvailabilityV2Response](ctx, s.client, http.MethodGet, resourcePath("/v2/appAvailabilities/%s", id), encodeOptions(opts), nil)
 }
 
-// AppAvailabilitiesV2ListTerritoryAvailabilitiesIDsOptions are the query parameters of GET /v2/appAvailabilities/{id}/relationships/territoryAvailabilities.
-type AppAvailabilitiesV2ListTerritoryAvailabilitiesIDsOptions struct {
+// AppAvailabilitiesV2ListTerritoryAvailabilityIDsOptions are the query parameters of GET /v2/appAvailabilities/{id}/relationships/territoryAvailabilities.
+type AppAvailabilitiesV2ListTerritoryAvailabilityIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListTerritoryAvailabilitiesIDs sends GET /v2/appAvailabilities/{id}/relationships/territoryAvailabilities (appAvailabilitiesV2_territoryAvailabilities_getToManyRelationship).
-// It returns one page; ListTerritoryAvailabilitiesIDsIter walks every page.
+// ListTerritoryAvailabilityIDs sends GET /v2/appAvailabilities/{id}/relationships/territoryAvailabilities (appAvailabilitiesV2_territoryAvailabilities_getToManyRelationship).
+// It returns one page; ListTerritoryAvailabilityIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-appavailabilities-_id_-relationships-territoryavailabilities
-func (s *AppAvailabilitiesV2Service) ListTerritoryAvailabilitiesIDs(ctx context.Context, id string, opts *AppAvailabilitiesV2ListTerritoryAvailabilitiesIDsOptions) (*AppAvailabilityV2TerritoryAvailabilitiesLinkagesResponse, *Response, error) {
+func (s *AppAvailabilitiesV2Service) ListTerritoryAvailabilityIDs(ctx context.Context, id string, opts *AppAvailabilitiesV2ListTerritoryAvailabilityIDsOptions) (*AppAvailabilityV2TerritoryAvailabilitiesLinkagesResponse, *Response, error) {
 	return doJSON[AppAvailabilityV2TerritoryAvailabilitiesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/appAvailabilities/%s/relationships/territoryAvailabilities", id), encodeOptions(opts), nil)
 }
 
-// ListTerritoryAvailabilitiesIDsIter yields every item of ListTerritoryAvailabilitiesIDs, requesting the next page only as the loop asks.
-func (s *AppAvailabilitiesV2Service) ListTerritoryAvailabilitiesIDsIter(ctx context.Context, id string, opts *AppAvailabilitiesV2ListTerritoryAvailabilitiesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListTerritoryAvailabilityIDsIter yields every item of ListTerritoryAvailabilityIDs, requesting the next page only as the loop asks.
+func (s *AppAvailabilitiesV2Service) ListTerritoryAvailabilityIDsIter(ctx context.Context, id string, opts *AppAvailabilitiesV2ListTerritoryAvailabilityIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v2/appAvailabilities/%s/relationships/territoryAvailabilities", id), encodeOptions(opts))
 }
 
@@ -812,21 +812,21 @@ func (s *AppCategoriesService) GetParentID(ctx context.Context, id string) (*App
 	return doJSON[AppCategoryParentLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appCategories/%s/relationships/parent", id), nil, nil)
 }
 
-// AppCategoriesListSubcategoriesIDsOptions are the query parameters of GET /v1/appCategories/{id}/relationships/subcategories.
-type AppCategoriesListSubcategoriesIDsOptions struct {
+// AppCategoriesListSubcategoryIDsOptions are the query parameters of GET /v1/appCategories/{id}/relationships/subcategories.
+type AppCategoriesListSubcategoryIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListSubcategoriesIDs sends GET /v1/appCategories/{id}/relationships/subcategories (appCategories_subcategories_getToManyRelationship).
-// It returns one page; ListSubcategoriesIDsIter walks every page.
+// ListSubcategoryIDs sends GET /v1/appCategories/{id}/relationships/subcategories (appCategories_subcategories_getToManyRelationship).
+// It returns one page; ListSubcategoryIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appcategories-_id_-relationships-subcategories
-func (s *AppCategoriesService) ListSubcategoriesIDs(ctx context.Context, id string, opts *AppCategoriesListSubcategoriesIDsOptions) (*AppCategorySubcategoriesLinkagesResponse, *Response, error) {
+func (s *AppCategoriesService) ListSubcategoryIDs(ctx context.Context, id string, opts *AppCategoriesListSubcategoryIDsOptions) (*AppCategorySubcategoriesLinkagesResponse, *Response, error) {
 	return doJSON[AppCategorySubcategoriesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appCategories/%s/relationships/subcategories", id), encodeOptions(opts), nil)
 }
 
-// ListSubcategoriesIDsIter yields every item of ListSubcategoriesIDs, requesting the next page only as the loop asks.
-func (s *AppCategoriesService) ListSubcategoriesIDsIter(ctx context.Context, id string, opts *AppCategoriesListSubcategoriesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListSubcategoryIDsIter yields every item of ListSubcategoryIDs, requesting the next page only as the loop asks.
+func (s *AppCategoriesService) ListSubcategoryIDsIter(ctx context.Context, id string, opts *AppCategoriesListSubcategoryIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/appCategories/%s/relationships/subcategories", id), encodeOptions(opts))
 }
 
@@ -1050,24 +1050,24 @@ func (s *AppClipDefaultExperienceLocalizationsService) Update(ctx context.Contex
 	return doJSON[AppClipDefaultExperienceLocalizationResponse](ctx, s.client, http.MethodPatch, resourcePath("/v1/appClipDefaultExperienceLocalizations/%s", id), nil, body)
 }
 
-// AppClipDefaultExperienceLocalizationsGetAppClipHeaderImageOptions are the query parameters of GET /v1/appClipDefaultExperienceLocalizations/{id}/appClipHeaderImage.
-type AppClipDefaultExperienceLocalizationsGetAppClipHeaderImageOptions struct {
+// AppClipDefaultExperienceLocalizationsGetHeaderImageOptions are the query parameters of GET /v1/appClipDefaultExperienceLocalizations/{id}/appClipHeaderImage.
+type AppClipDefaultExperienceLocalizationsGetHeaderImageOptions struct {
 	FieldsAppClipHeaderImages                   []string `query:"fields[appClipHeaderImages]"`
 	FieldsAppClipDefaultExperienceLocalizations []string `query:"fields[appClipDefaultExperienceLocalizations]"`
 	Include                                     []string `query:"include"`
 }
 
-// GetAppClipHeaderImage sends GET /v1/appClipDefaultExperienceLocalizations/{id}/appClipHeaderImage (appClipDefaultExperienceLocalizations_appClipHeaderImage_getToOneRelated).
+// GetHeaderImage sends GET /v1/appClipDefaultExperienceLocalizations/{id}/appClipHeaderImage (appClipDefaultExperienceLocalizations_appClipHeaderImage_getToOneRelated).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appclipdefaultexperiencelocalizations-_id_-appclipheaderimage
-func (s *AppClipDefaultExperienceLocalizationsService) GetAppClipHeaderImage(ctx context.Context, id string, opts *AppClipDefaultExperienceLocalizationsGetAppClipHeaderImageOptions) (*AppClipHeaderImageResponse, *Response, error) {
+func (s *AppClipDefaultExperienceLocalizationsService) GetHeaderImage(ctx context.Context, id string, opts *AppClipDefaultExperienceLocalizationsGetHeaderImageOptions) (*AppClipHeaderImageResponse, *Response, error) {
 	return doJSON[AppClipHeaderImageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appClipDefaultExperienceLocalizations/%s/appClipHeaderImage", id), encodeOptions(opts), nil)
 }
 
-// GetAppClipHeaderImageID sends GET /v1/appClipDefaultExperienceLocalizations/{id}/relationships/appClipHeaderImage (appClipDefaultExperienceLocalizations_appClipHeaderImage_getToOneRelationship).
+// GetHeaderImageID sends GET /v1/appClipDefaultExperienceLocalizations/{id}/relationships/appClipHeaderImage (appClipDefaultExperienceLocalizations_appClipHeaderImage_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appclipdefaultexperiencelocalizations-_id_-relationships-appclipheaderimage
-func (s *AppClipDefaultExperienceLocalizationsService) GetAppClipHeaderImageID(ctx context.Context, id string) (*AppClipDefaultExperienceLocalizationAppClipHeaderImageLinkageResponse, *Response, error) {
+func (s *AppClipDefaultExperienceLocalizationsService) GetHeaderImageID(ctx context.Context, id string) (*AppClipDefaultExperienceLocalizationAppClipHeaderImageLinkageResponse, *Response, error) {
 	return doJSON[AppClipDefaultExperienceLocalizationAppClipHeaderImageLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appClipDefaultExperienceLocalizations/%s/relationships/appClipHeaderImage", id), nil, nil)
 }
 
@@ -1130,22 +1130,22 @@ func (s *AppClipDefaultExperiencesService) Update(ctx context.Context, id string
 	return doJSON[AppClipDefaultExperienceResponse](ctx, s.client, http.MethodPatch, resourcePath("/v1/appClipDefaultExperiences/%s", id), nil, body)
 }
 
-// AppClipDefaultExperiencesGetAppClipAppStoreReviewDetailOptions are the query parameters of GET /v1/appClipDefaultExperiences/{id}/appClipAppStoreReviewDetail.
-type AppClipDefaultExperiencesGetAppClipAppStoreReviewDetailOptions struct {
+// AppClipDefaultExperiencesGetAppStoreReviewDetailOptions are the query parameters of GET /v1/appClipDefaultExperiences/{id}/appClipAppStoreReviewDetail.
+type AppClipDefaultExperiencesGetAppStoreReviewDetailOptions struct {
 	FieldsAppClipAppStoreReviewDetails []string `query:"fields[appClipAppStoreReviewDetails]"`
 	FieldsAppClipDefaultExperiences    []string `query:"fields[appClipDefaultExperiences]"`
 	Include                            []string `query:"include"`
 }
 
-// GetAppClipAppStoreReviewDetail sends GET /v1/appClipDefaultExperiences/{id}/appClipAppStoreReviewDetail (appClipDefaultExperiences_appClipAppStoreReviewDetail_getToOneRelated).
+// GetAppStoreReviewDetail sends GET /v1/appClipDefaultExperiences/{id}/appClipAppStoreReviewDetail (appClipDefaultExperiences_appClipAppStoreReviewDetail_getToOneRelated).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appclipdefaultexperiences-_id_-appclipappstorereviewdetail
-func (s *AppClipDefaultExperiencesService) GetAppClipAppStoreReviewDetail(ctx context.Context, id string, opts *AppClipDefaultExperiencesGetAppClipAppStoreReviewDetailOptions) (*AppClipAppStoreReviewDetailResponse, *Response, error) {
+func (s *AppClipDefaultExperiencesService) GetAppStoreReviewDetail(ctx context.Context, id string, opts *AppClipDefaultExperiencesGetAppStoreReviewDetailOptions) (*AppClipAppStoreReviewDetailResponse, *Response, error) {
 	return doJSON[AppClipAppStoreReviewDetailResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appClipDefaultExperiences/%s/appClipAppStoreReviewDetail", id), encodeOptions(opts), nil)
 }
 
-// AppClipDefaultExperiencesListAppClipDefaultExperienceLocalizationsOptions are the query parameters of GET /v1/appClipDefaultExperiences/{id}/appClipDefaultExperienceLocalizations.
-type AppClipDefaultExperiencesListAppClipDefaultExperienceLocalizationsOptions struct {
+// AppClipDefaultExperiencesListLocalizationsOptions are the query parameters of GET /v1/appClipDefaultExperiences/{id}/appClipDefaultExperienceLocalizations.
+type AppClipDefaultExperiencesListLocalizationsOptions struct {
 	FilterLocale                                []string `query:"filter[locale]"`
 	FieldsAppClipDefaultExperienceLocalizations []string `query:"fields[appClipDefaultExperienceLocalizations]"`
 	FieldsAppClipDefaultExperiences             []string `query:"fields[appClipDefaultExperiences]"`
@@ -1154,41 +1154,41 @@ type AppClipDefaultExperiencesListAppClipDefaultExperienceLocalizationsOptions s
 	Include                                     []string `query:"include"`
 }
 
-// ListAppClipDefaultExperienceLocalizations sends GET /v1/appClipDefaultExperiences/{id}/appClipDefaultExperienceLocalizations (appClipDefaultExperiences_appClipDefaultExperienceLocalizations_getToManyRelated).
-// It returns one page; ListAppClipDefaultExperienceLocalizationsIter walks every page.
+// ListLocalizations sends GET /v1/appClipDefaultExperiences/{id}/appClipDefaultExperienceLocalizations (appClipDefaultExperiences_appClipDefaultExperienceLocalizations_getToManyRelated).
+// It returns one page; ListLocalizationsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appclipdefaultexperiences-_id_-appclipdefaultexperiencelocalizations
-func (s *AppClipDefaultExperiencesService) ListAppClipDefaultExperienceLocalizations(ctx context.Context, id string, opts *AppClipDefaultExperiencesListAppClipDefaultExperienceLocalizationsOptions) (*AppClipDefaultExperienceLocalizationsResponse, *Response, error) {
+func (s *AppClipDefaultExperiencesService) ListLocalizations(ctx context.Context, id string, opts *AppClipDefaultExperiencesListLocalizationsOptions) (*AppClipDefaultExperienceLocalizationsResponse, *Response, error) {
 	return doJSON[AppClipDefaultExperienceLocalizationsResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appClipDefaultExperiences/%s/appClipDefaultExperienceLocalizations", id), encodeOptions(opts), nil)
 }
 
-// ListAppClipDefaultExperienceLocalizationsIter yields every item of ListAppClipDefaultExperienceLocalizations, requesting the next page only as the loop asks.
-func (s *AppClipDefaultExperiencesService) ListAppClipDefaultExperienceLocalizationsIter(ctx context.Context, id string, opts *AppClipDefaultExperiencesListAppClipDefaultExperienceLocalizationsOptions) iter.Seq2[AppClipDefaultExperienceLocalization, error] {
+// ListLocalizationsIter yields every item of ListLocalizations, requesting the next page only as the loop asks.
+func (s *AppClipDefaultExperiencesService) ListLocalizationsIter(ctx context.Context, id string, opts *AppClipDefaultExperiencesListLocalizationsOptions) iter.Seq2[AppClipDefaultExperienceLocalization, error] {
 	return All[AppClipDefaultExperienceLocalization](ctx, s.client, resourcePath("/v1/appClipDefaultExperiences/%s/appClipDefaultExperienceLocalizations", id), encodeOptions(opts))
 }
 
-// GetAppClipAppStoreReviewDetailID sends GET /v1/appClipDefaultExperiences/{id}/relationships/appClipAppStoreReviewDetail (appClipDefaultExperiences_appClipAppStoreReviewDetail_getToOneRelationship).
+// GetAppStoreReviewDetailID sends GET /v1/appClipDefaultExperiences/{id}/relationships/appClipAppStoreReviewDetail (appClipDefaultExperiences_appClipAppStoreReviewDetail_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appclipdefaultexperiences-_id_-relationships-appclipappstorereviewdetail
-func (s *AppClipDefaultExperiencesService) GetAppClipAppStoreReviewDetailID(ctx context.Context, id string) (*AppClipDefaultExperienceAppClipAppStoreReviewDetailLinkageResponse, *Response, error) {
+func (s *AppClipDefaultExperiencesService) GetAppStoreReviewDetailID(ctx context.Context, id string) (*AppClipDefaultExperienceAppClipAppStoreReviewDetailLinkageResponse, *Response, error) {
 	return doJSON[AppClipDefaultExperienceAppClipAppStoreReviewDetailLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appClipDefaultExperiences/%s/relationships/appClipAppStoreReviewDetail", id), nil, nil)
 }
 
-// AppClipDefaultExperiencesListAppClipDefaultExperienceLocalizationsIDsOptions are the query parameters of GET /v1/appClipDefaultExperiences/{id}/relationships/appClipDefaultExperienceLocalizations.
-type AppClipDefaultExperiencesListAppClipDefaultExperienceLocalizationsIDsOptions struct {
+// AppClipDefaultExperiencesListLocalizationIDsOptions are the query parameters of GET /v1/appClipDefaultExperiences/{id}/relationships/appClipDefaultExperienceLocalizations.
+type AppClipDefaultExperiencesListLocalizationIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAppClipDefaultExperienceLocalizationsIDs sends GET /v1/appClipDefaultExperiences/{id}/relationships/appClipDefaultExperienceLocalizations (appClipDefaultExperiences_appClipDefaultExperienceLocalizations_getToManyRelationship).
-// It returns one page; ListAppClipDefaultExperienceLocalizationsIDsIter walks every page.
+// ListLocalizationIDs sends GET /v1/appClipDefaultExperiences/{id}/relationships/appClipDefaultExperienceLocalizations (appClipDefaultExperiences_appClipDefaultExperienceLocalizations_getToManyRelationship).
+// It returns one page; ListLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appclipdefaultexperiences-_id_-relationships-appclipdefaultexperiencelocalizations
-func (s *AppClipDefaultExperiencesService) ListAppClipDefaultExperienceLocalizationsIDs(ctx context.Context, id string, opts *AppClipDefaultExperiencesListAppClipDefaultExperienceLocalizationsIDsOptions) (*AppClipDefaultExperienceAppClipDefaultExperienceLocalizationsLinkagesResponse, *Response, error) {
+func (s *AppClipDefaultExperiencesService) ListLocalizationIDs(ctx context.Context, id string, opts *AppClipDefaultExperiencesListLocalizationIDsOptions) (*AppClipDefaultExperienceAppClipDefaultExperienceLocalizationsLinkagesResponse, *Response, error) {
 	return doJSON[AppClipDefaultExperienceAppClipDefaultExperienceLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appClipDefaultExperiences/%s/relationships/appClipDefaultExperienceLocalizations", id), encodeOptions(opts), nil)
 }
 
-// ListAppClipDefaultExperienceLocalizationsIDsIter yields every item of ListAppClipDefaultExperienceLocalizationsIDs, requesting the next page only as the loop asks.
-func (s *AppClipDefaultExperiencesService) ListAppClipDefaultExperienceLocalizationsIDsIter(ctx context.Context, id string, opts *AppClipDefaultExperiencesListAppClipDefaultExperienceLocalizationsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
+func (s *AppClipDefaultExperiencesService) ListLocalizationIDsIter(ctx context.Context, id string, opts *AppClipDefaultExperiencesListLocalizationIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/appClipDefaultExperiences/%s/relationships/appClipDefaultExperienceLocalizations", id), encodeOptions(opts))
 }
 
@@ -1307,8 +1307,8 @@ func (s *AppClipsService) Get(ctx context.Context, id string, opts *AppClipsGetO
 	return doJSON[AppClipResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appClips/%s", id), encodeOptions(opts), nil)
 }
 
-// AppClipsListAppClipAdvancedExperiencesOptions are the query parameters of GET /v1/appClips/{id}/appClipAdvancedExperiences.
-type AppClipsListAppClipAdvancedExperiencesOptions struct {
+// AppClipsListAdvancedExperiencesOptions are the query parameters of GET /v1/appClips/{id}/appClipAdvancedExperiences.
+type AppClipsListAdvancedExperiencesOptions struct {
 	FilterStatus                                 []string `query:"filter[status]"`
 	FilterPlaceStatus                            []string `query:"filter[placeStatus]"`
 	FilterAction                                 []string `query:"filter[action]"`
@@ -1321,21 +1321,21 @@ type AppClipsListAppClipAdvancedExperiencesOptions struct {
 	LimitLocalizations                           int      `query:"limit[localizations]"`
 }
 
-// ListAppClipAdvancedExperiences sends GET /v1/appClips/{id}/appClipAdvancedExperiences (appClips_appClipAdvancedExperiences_getToManyRelated).
-// It returns one page; ListAppClipAdvancedExperiencesIter walks every page.
+// ListAdvancedExperiences sends GET /v1/appClips/{id}/appClipAdvancedExperiences (appClips_appClipAdvancedExperiences_getToManyRelated).
+// It returns one page; ListAdvancedExperiencesIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appclips-_id_-appclipadvancedexperiences
-func (s *AppClipsService) ListAppClipAdvancedExperiences(ctx context.Context, id string, opts *AppClipsListAppClipAdvancedExperiencesOptions) (*AppClipAdvancedExperiencesResponse, *Response, error) {
+func (s *AppClipsService) ListAdvancedExperiences(ctx context.Context, id string, opts *AppClipsListAdvancedExperiencesOptions) (*AppClipAdvancedExperiencesResponse, *Response, error) {
 	return doJSON[AppClipAdvancedExperiencesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appClips/%s/appClipAdvancedExperiences", id), encodeOptions(opts), nil)
 }
 
-// ListAppClipAdvancedExperiencesIter yields every item of ListAppClipAdvancedExperiences, requesting the next page only as the loop asks.
-func (s *AppClipsService) ListAppClipAdvancedExperiencesIter(ctx context.Context, id string, opts *AppClipsListAppClipAdvancedExperiencesOptions) iter.Seq2[AppClipAdvancedExperience, error] {
+// ListAdvancedExperiencesIter yields every item of ListAdvancedExperiences, requesting the next page only as the loop asks.
+func (s *AppClipsService) ListAdvancedExperiencesIter(ctx context.Context, id string, opts *AppClipsListAdvancedExperiencesOptions) iter.Seq2[AppClipAdvancedExperience, error] {
 	return All[AppClipAdvancedExperience](ctx, s.client, resourcePath("/v1/appClips/%s/appClipAdvancedExperiences", id), encodeOptions(opts))
 }
 
-// AppClipsListAppClipDefaultExperiencesOptions are the query parameters of GET /v1/appClips/{id}/appClipDefaultExperiences.
-type AppClipsListAppClipDefaultExperiencesOptions struct {
+// AppClipsListDefaultExperiencesOptions are the query parameters of GET /v1/appClips/{id}/appClipDefaultExperiences.
+type AppClipsListDefaultExperiencesOptions struct {
 	ExistsReleaseWithAppStoreVersion            *bool    `query:"exists[releaseWithAppStoreVersion]"`
 	FieldsAppClipDefaultExperiences             []string `query:"fields[appClipDefaultExperiences]"`
 	FieldsAppClips                              []string `query:"fields[appClips]"`
@@ -1347,52 +1347,52 @@ type AppClipsListAppClipDefaultExperiencesOptions struct {
 	LimitAppClipDefaultExperienceLocalizations  int      `query:"limit[appClipDefaultExperienceLocalizations]"`
 }
 
-// ListAppClipDefaultExperiences sends GET /v1/appClips/{id}/appClipDefaultExperiences (appClips_appClipDefaultExperiences_getToManyRelated).
-// It returns one page; ListAppClipDefaultExperiencesIter walks every page.
+// ListDefaultExperiences sends GET /v1/appClips/{id}/appClipDefaultExperiences (appClips_appClipDefaultExperiences_getToManyRelated).
+// It returns one page; ListDefaultExperiencesIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appclips-_id_-appclipdefaultexperiences
-func (s *AppClipsService) ListAppClipDefaultExperiences(ctx context.Context, id string, opts *AppClipsListAppClipDefaultExperiencesOptions) (*AppClipDefaultExperiencesResponse, *Response, error) {
+func (s *AppClipsService) ListDefaultExperiences(ctx context.Context, id string, opts *AppClipsListDefaultExperiencesOptions) (*AppClipDefaultExperiencesResponse, *Response, error) {
 	return doJSON[AppClipDefaultExperiencesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appClips/%s/appClipDefaultExperiences", id), encodeOptions(opts), nil)
 }
 
-// ListAppClipDefaultExperiencesIter yields every item of ListAppClipDefaultExperiences, requesting the next page only as the loop asks.
-func (s *AppClipsService) ListAppClipDefaultExperiencesIter(ctx context.Context, id string, opts *AppClipsListAppClipDefaultExperiencesOptions) iter.Seq2[AppClipDefaultExperience, error] {
+// ListDefaultExperiencesIter yields every item of ListDefaultExperiences, requesting the next page only as the loop asks.
+func (s *AppClipsService) ListDefaultExperiencesIter(ctx context.Context, id string, opts *AppClipsListDefaultExperiencesOptions) iter.Seq2[AppClipDefaultExperience, error] {
 	return All[AppClipDefaultExperience](ctx, s.client, resourcePath("/v1/appClips/%s/appClipDefaultExperiences", id), encodeOptions(opts))
 }
 
-// AppClipsListAppClipAdvancedExperiencesIDsOptions are the query parameters of GET /v1/appClips/{id}/relationships/appClipAdvancedExperiences.
-type AppClipsListAppClipAdvancedExperiencesIDsOptions struct {
+// AppClipsListAdvancedExperienceIDsOptions are the query parameters of GET /v1/appClips/{id}/relationships/appClipAdvancedExperiences.
+type AppClipsListAdvancedExperienceIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAppClipAdvancedExperiencesIDs sends GET /v1/appClips/{id}/relationships/appClipAdvancedExperiences (appClips_appClipAdvancedExperiences_getToManyRelationship).
-// It returns one page; ListAppClipAdvancedExperiencesIDsIter walks every page.
+// ListAdvancedExperienceIDs sends GET /v1/appClips/{id}/relationships/appClipAdvancedExperiences (appClips_appClipAdvancedExperiences_getToManyRelationship).
+// It returns one page; ListAdvancedExperienceIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appclips-_id_-relationships-appclipadvancedexperiences
-func (s *AppClipsService) ListAppClipAdvancedExperiencesIDs(ctx context.Context, id string, opts *AppClipsListAppClipAdvancedExperiencesIDsOptions) (*AppClipAppClipAdvancedExperiencesLinkagesResponse, *Response, error) {
+func (s *AppClipsService) ListAdvancedExperienceIDs(ctx context.Context, id string, opts *AppClipsListAdvancedExperienceIDsOptions) (*AppClipAppClipAdvancedExperiencesLinkagesResponse, *Response, error) {
 	return doJSON[AppClipAppClipAdvancedExperiencesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appClips/%s/relationships/appClipAdvancedExperiences", id), encodeOptions(opts), nil)
 }
 
-// ListAppClipAdvancedExperiencesIDsIter yields every item of ListAppClipAdvancedExperiencesIDs, requesting the next page only as the loop asks.
-func (s *AppClipsService) ListAppClipAdvancedExperiencesIDsIter(ctx context.Context, id string, opts *AppClipsListAppClipAdvancedExperiencesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListAdvancedExperienceIDsIter yields every item of ListAdvancedExperienceIDs, requesting the next page only as the loop asks.
+func (s *AppClipsService) ListAdvancedExperienceIDsIter(ctx context.Context, id string, opts *AppClipsListAdvancedExperienceIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/appClips/%s/relationships/appClipAdvancedExperiences", id), encodeOptions(opts))
 }
 
-// AppClipsListAppClipDefaultExperiencesIDsOptions are the query parameters of GET /v1/appClips/{id}/relationships/appClipDefaultExperiences.
-type AppClipsListAppClipDefaultExperiencesIDsOptions struct {
+// AppClipsListDefaultExperienceIDsOptions are the query parameters of GET /v1/appClips/{id}/relationships/appClipDefaultExperiences.
+type AppClipsListDefaultExperienceIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAppClipDefaultExperiencesIDs sends GET /v1/appClips/{id}/relationships/appClipDefaultExperiences (appClips_appClipDefaultExperiences_getToManyRelationship).
-// It returns one page; ListAppClipDefaultExperiencesIDsIter walks every page.
+// ListDefaultExperienceIDs sends GET /v1/appClips/{id}/relationships/appClipDefaultExperiences (appClips_appClipDefaultExperiences_getToManyRelationship).
+// It returns one page; ListDefaultExperienceIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appclips-_id_-relationships-appclipdefaultexperiences
-func (s *AppClipsService) ListAppClipDefaultExperiencesIDs(ctx context.Context, id string, opts *AppClipsListAppClipDefaultExperiencesIDsOptions) (*AppClipAppClipDefaultExperiencesLinkagesResponse, *Response, error) {
+func (s *AppClipsService) ListDefaultExperienceIDs(ctx context.Context, id string, opts *AppClipsListDefaultExperienceIDsOptions) (*AppClipAppClipDefaultExperiencesLinkagesResponse, *Response, error) {
 	return doJSON[AppClipAppClipDefaultExperiencesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appClips/%s/relationships/appClipDefaultExperiences", id), encodeOptions(opts), nil)
 }
 
-// ListAppClipDefaultExperiencesIDsIter yields every item of ListAppClipDefaultExperiencesIDs, requesting the next page only as the loop asks.
-func (s *AppClipsService) ListAppClipDefaultExperiencesIDsIter(ctx context.Context, id string, opts *AppClipsListAppClipDefaultExperiencesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListDefaultExperienceIDsIter yields every item of ListDefaultExperienceIDs, requesting the next page only as the loop asks.
+func (s *AppClipsService) ListDefaultExperienceIDsIter(ctx context.Context, id string, opts *AppClipsListDefaultExperienceIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/appClips/%s/relationships/appClipDefaultExperiences", id), encodeOptions(opts))
 }
 
@@ -1512,39 +1512,39 @@ func (s *AppCustomProductPageLocalizationsService) ListAppScreenshotSetsIter(ctx
 	return All[AppScreenshotSet](ctx, s.client, resourcePath("/v1/appCustomProductPageLocalizations/%s/appScreenshotSets", id), encodeOptions(opts))
 }
 
-// AppCustomProductPageLocalizationsListAppPreviewSetsIDsOptions are the query parameters of GET /v1/appCustomProductPageLocalizations/{id}/relationships/appPreviewSets.
-type AppCustomProductPageLocalizationsListAppPreviewSetsIDsOptions struct {
+// AppCustomProductPageLocalizationsListAppPreviewSetIDsOptions are the query parameters of GET /v1/appCustomProductPageLocalizations/{id}/relationships/appPreviewSets.
+type AppCustomProductPageLocalizationsListAppPreviewSetIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAppPreviewSetsIDs sends GET /v1/appCustomProductPageLocalizations/{id}/relationships/appPreviewSets (appCustomProductPageLocalizations_appPreviewSets_getToManyRelationship).
-// It returns one page; ListAppPreviewSetsIDsIter walks every page.
+// ListAppPreviewSetIDs sends GET /v1/appCustomProductPageLocalizations/{id}/relationships/appPreviewSets (appCustomProductPageLocalizations_appPreviewSets_getToManyRelationship).
+// It returns one page; ListAppPreviewSetIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appcustomproductpagelocalizations-_id_-relationships-apppreviewsets
-func (s *AppCustomProductPageLocalizationsService) ListAppPreviewSetsIDs(ctx context.Context, id string, opts *AppCustomProductPageLocalizationsListAppPreviewSetsIDsOptions) (*AppCustomProductPageLocalizationAppPreviewSetsLinkagesResponse, *Response, error) {
+func (s *AppCustomProductPageLocalizationsService) ListAppPreviewSetIDs(ctx context.Context, id string, opts *AppCustomProductPageLocalizationsListAppPreviewSetIDsOptions) (*AppCustomProductPageLocalizationAppPreviewSetsLinkagesResponse, *Response, error) {
 	return doJSON[AppCustomProductPageLocalizationAppPreviewSetsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appCustomProductPageLocalizations/%s/relationships/appPreviewSets", id), encodeOptions(opts), nil)
 }
 
-// ListAppPreviewSetsIDsIter yields every item of ListAppPreviewSetsIDs, requesting the next page only as the loop asks.
-func (s *AppCustomProductPageLocalizationsService) ListAppPreviewSetsIDsIter(ctx context.Context, id string, opts *AppCustomProductPageLocalizationsListAppPreviewSetsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListAppPreviewSetIDsIter yields every item of ListAppPreviewSetIDs, requesting the next page only as the loop asks.
+func (s *AppCustomProductPageLocalizationsService) ListAppPreviewSetIDsIter(ctx context.Context, id string, opts *AppCustomProductPageLocalizationsListAppPreviewSetIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/appCustomProductPageLocalizations/%s/relationships/appPreviewSets", id), encodeOptions(opts))
 }
 
-// AppCustomProductPageLocalizationsListAppScreenshotSetsIDsOptions are the query parameters of GET /v1/appCustomProductPageLocalizations/{id}/relationships/appScreenshotSets.
-type AppCustomProductPageLocalizationsListAppScreenshotSetsIDsOptions struct {
+// AppCustomProductPageLocalizationsListAppScreenshotSetIDsOptions are the query parameters of GET /v1/appCustomProductPageLocalizations/{id}/relationships/appScreenshotSets.
+type AppCustomProductPageLocalizationsListAppScreenshotSetIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAppScreenshotSetsIDs sends GET /v1/appCustomProductPageLocalizations/{id}/relationships/appScreenshotSets (appCustomProductPageLocalizations_appScreenshotSets_getToManyRelationship).
-// It returns one page; ListAppScreenshotSetsIDsIter walks every page.
+// ListAppScreenshotSetIDs sends GET /v1/appCustomProductPageLocalizations/{id}/relationships/appScreenshotSets (appCustomProductPageLocalizations_appScreenshotSets_getToManyRelationship).
+// It returns one page; ListAppScreenshotSetIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appcustomproductpagelocalizations-_id_-relationships-appscreenshotsets
-func (s *AppCustomProductPageLocalizationsService) ListAppScreenshotSetsIDs(ctx context.Context, id string, opts *AppCustomProductPageLocalizationsListAppScreenshotSetsIDsOptions) (*AppCustomProductPageLocalizationAppScreenshotSetsLinkagesResponse, *Response, error) {
+func (s *AppCustomProductPageLocalizationsService) ListAppScreenshotSetIDs(ctx context.Context, id string, opts *AppCustomProductPageLocalizationsListAppScreenshotSetIDsOptions) (*AppCustomProductPageLocalizationAppScreenshotSetsLinkagesResponse, *Response, error) {
 	return doJSON[AppCustomProductPageLocalizationAppScreenshotSetsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appCustomProductPageLocalizations/%s/relationships/appScreenshotSets", id), encodeOptions(opts), nil)
 }
 
-// ListAppScreenshotSetsIDsIter yields every item of ListAppScreenshotSetsIDs, requesting the next page only as the loop asks.
-func (s *AppCustomProductPageLocalizationsService) ListAppScreenshotSetsIDsIter(ctx context.Context, id string, opts *AppCustomProductPageLocalizationsListAppScreenshotSetsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListAppScreenshotSetIDsIter yields every item of ListAppScreenshotSetIDs, requesting the next page only as the loop asks.
+func (s *AppCustomProductPageLocalizationsService) ListAppScreenshotSetIDsIter(ctx context.Context, id string, opts *AppCustomProductPageLocalizationsListAppScreenshotSetIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/appCustomProductPageLocalizations/%s/relationships/appScreenshotSets", id), encodeOptions(opts))
 }
 
@@ -1555,21 +1555,21 @@ func (s *AppCustomProductPageLocalizationsService) RemoveSearchKeywords(ctx cont
 	return s.client.Do(ctx, http.MethodDelete, resourcePath("/v1/appCustomProductPageLocalizations/%s/relationships/searchKeywords", id), nil, body, nil)
 }
 
-// AppCustomProductPageLocalizationsListSearchKeywordsIDsOptions are the query parameters of GET /v1/appCustomProductPageLocalizations/{id}/relationships/searchKeywords.
-type AppCustomProductPageLocalizationsListSearchKeywordsIDsOptions struct {
+// AppCustomProductPageLocalizationsListSearchKeywordIDsOptions are the query parameters of GET /v1/appCustomProductPageLocalizations/{id}/relationships/searchKeywords.
+type AppCustomProductPageLocalizationsListSearchKeywordIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListSearchKeywordsIDs sends GET /v1/appCustomProductPageLocalizations/{id}/relationships/searchKeywords (appCustomProductPageLocalizations_searchKeywords_getToManyRelationship).
-// It returns one page; ListSearchKeywordsIDsIter walks every page.
+// ListSearchKeywordIDs sends GET /v1/appCustomProductPageLocalizations/{id}/relationships/searchKeywords (appCustomProductPageLocalizations_searchKeywords_getToManyRelationship).
+// It returns one page; ListSearchKeywordIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appcustomproductpagelocalizations-_id_-relationships-searchkeywords
-func (s *AppCustomProductPageLocalizationsService) ListSearchKeywordsIDs(ctx context.Context, id string, opts *AppCustomProductPageLocalizationsListSearchKeywordsIDsOptions) (*AppCustomProductPageLocalizationSearchKeywordsLinkagesResponse, *Response, error) {
+func (s *AppCustomProductPageLocalizationsService) ListSearchKeywordIDs(ctx context.Context, id string, opts *AppCustomProductPageLocalizationsListSearchKeywordIDsOptions) (*AppCustomProductPageLocalizationSearchKeywordsLinkagesResponse, *Response, error) {
 	return doJSON[AppCustomProductPageLocalizationSearchKeywordsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appCustomProductPageLocalizations/%s/relationships/searchKeywords", id), encodeOptions(opts), nil)
 }
 
-// ListSearchKeywordsIDsIter yields every item of ListSearchKeywordsIDs, requesting the next page only as the loop asks.
-func (s *AppCustomProductPageLocalizationsService) ListSearchKeywordsIDsIter(ctx context.Context, id string, opts *AppCustomProductPageLocalizationsListSearchKeywordsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListSearchKeywordIDsIter yields every item of ListSearchKeywordIDs, requesting the next page only as the loop asks.
+func (s *AppCustomProductPageLocalizationsService) ListSearchKeywordIDsIter(ctx context.Context, id string, opts *AppCustomProductPageLocalizationsListSearchKeywordIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/appCustomProductPageLocalizations/%s/relationships/searchKeywords", id), encodeOptions(opts))
 }
 
@@ -1679,21 +1679,21 @@ func (s *AppCustomProductPageVersionsService) ListAppCustomProductPageLocalizati
 	return All[AppCustomProductPageLocalization](ctx, s.client, resourcePath("/v1/appCustomProductPageVersions/%s/appCustomProductPageLocalizations", id), encodeOptions(opts))
 }
 
-// AppCustomProductPageVersionsListAppCustomProductPageLocalizationsIDsOptions are the query parameters of GET /v1/appCustomProductPageVersions/{id}/relationships/appCustomProductPageLocalizations.
-type AppCustomProductPageVersionsListAppCustomProductPageLocalizationsIDsOptions struct {
+// AppCustomProductPageVersionsListAppCustomProductPageLocalizationIDsOptions are the query parameters of GET /v1/appCustomProductPageVersions/{id}/relationships/appCustomProductPageLocalizations.
+type AppCustomProductPageVersionsListAppCustomProductPageLocalizationIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAppCustomProductPageLocalizationsIDs sends GET /v1/appCustomProductPageVersions/{id}/relationships/appCustomProductPageLocalizations (appCustomProductPageVersions_appCustomProductPageLocalizations_getToManyRelationship).
-// It returns one page; ListAppCustomProductPageLocalizationsIDsIter walks every page.
+// ListAppCustomProductPageLocalizationIDs sends GET /v1/appCustomProductPageVersions/{id}/relationships/appCustomProductPageLocalizations (appCustomProductPageVersions_appCustomProductPageLocalizations_getToManyRelationship).
+// It returns one page; ListAppCustomProductPageLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appcustomproductpageversions-_id_-relationships-appcustomproductpagelocalizations
-func (s *AppCustomProductPageVersionsService) ListAppCustomProductPageLocalizationsIDs(ctx context.Context, id string, opts *AppCustomProductPageVersionsListAppCustomProductPageLocalizationsIDsOptions) (*AppCustomProductPageVersionAppCustomProductPageLocalizationsLinkagesResponse, *Response, error) {
+func (s *AppCustomProductPageVersionsService) ListAppCustomProductPageLocalizationIDs(ctx context.Context, id string, opts *AppCustomProductPageVersionsListAppCustomProductPageLocalizationIDsOptions) (*AppCustomProductPageVersionAppCustomProductPageLocalizationsLinkagesResponse, *Response, error) {
 	return doJSON[AppCustomProductPageVersionAppCustomProductPageLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appCustomProductPageVersions/%s/relationships/appCustomProductPageLocalizations", id), encodeOptions(opts), nil)
 }
 
-// ListAppCustomProductPageLocalizationsIDsIter yields every item of ListAppCustomProductPageLocalizationsIDs, requesting the next page only as the loop asks.
-func (s *AppCustomProductPageVersionsService) ListAppCustomProductPageLocalizationsIDsIter(ctx context.Context, id string, opts *AppCustomProductPageVersionsListAppCustomProductPageLocalizationsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListAppCustomProductPageLocalizationIDsIter yields every item of ListAppCustomProductPageLocalizationIDs, requesting the next page only as the loop asks.
+func (s *AppCustomProductPageVersionsService) ListAppCustomProductPageLocalizationIDsIter(ctx context.Context, id string, opts *AppCustomProductPageVersionsListAppCustomProductPageLocalizationIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/appCustomProductPageVersions/%s/relationships/appCustomProductPageLocalizations", id), encodeOptions(opts))
 }
 
@@ -1754,8 +1754,8 @@ func (s *AppCustomProductPagesService) Update(ctx context.Context, id string, bo
 	return doJSON[AppCustomProductPageResponse](ctx, s.client, http.MethodPatch, resourcePath("/v1/appCustomProductPages/%s", id), nil, body)
 }
 
-// AppCustomProductPagesListAppCustomProductPageVersionsOptions are the query parameters of GET /v1/appCustomProductPages/{id}/appCustomProductPageVersions.
-type AppCustomProductPagesListAppCustomProductPageVersionsOptions struct {
+// AppCustomProductPagesListVersionsOptions are the query parameters of GET /v1/appCustomProductPages/{id}/appCustomProductPageVersions.
+type AppCustomProductPagesListVersionsOptions struct {
 	FilterState                             []string `query:"filter[state]"`
 	FieldsAppCustomProductPageVersions      []string `query:"fields[appCustomProductPageVersions]"`
 	FieldsAppCustomProductPages             []string `query:"fields[appCustomProductPages]"`
@@ -1765,34 +1765,34 @@ type AppCustomProductPagesListAppCustomProductPageVersionsOptions struct {
 	LimitAppCustomProductPageLocalizations  int      `query:"limit[appCustomProductPageLocalizations]"`
 }
 
-// ListAppCustomProductPageVersions sends GET /v1/appCustomProductPages/{id}/appCustomProductPageVersions (appCustomProductPages_appCustomProductPageVersions_getToManyRelated).
-// It returns one page; ListAppCustomProductPageVersionsIter walks every page.
+// ListVersions sends GET /v1/appCustomProductPages/{id}/appCustomProductPageVersions (appCustomProductPages_appCustomProductPageVersions_getToManyRelated).
+// It returns one page; ListVersionsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appcustomproductpages-_id_-appcustomproductpageversions
-func (s *AppCustomProductPagesService) ListAppCustomProductPageVersions(ctx context.Context, id string, opts *AppCustomProductPagesListAppCustomProductPageVersionsOptions) (*AppCustomProductPageVersionsResponse, *Response, error) {
+func (s *AppCustomProductPagesService) ListVersions(ctx context.Context, id string, opts *AppCustomProductPagesListVersionsOptions) (*AppCustomProductPageVersionsResponse, *Response, error) {
 	return doJSON[AppCustomProductPageVersionsResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appCustomProductPages/%s/appCustomProductPageVersions", id), encodeOptions(opts), nil)
 }
 
-// ListAppCustomProductPageVersionsIter yields every item of ListAppCustomProductPageVersions, requesting the next page only as the loop asks.
-func (s *AppCustomProductPagesService) ListAppCustomProductPageVersionsIter(ctx context.Context, id string, opts *AppCustomProductPagesListAppCustomProductPageVersionsOptions) iter.Seq2[AppCustomProductPageVersion, error] {
+// ListVersionsIter yields every item of ListVersions, requesting the next page only as the loop asks.
+func (s *AppCustomProductPagesService) ListVersionsIter(ctx context.Context, id string, opts *AppCustomProductPagesListVersionsOptions) iter.Seq2[AppCustomProductPageVersion, error] {
 	return All[AppCustomProductPageVersion](ctx, s.client, resourcePath("/v1/appCustomProductPages/%s/appCustomProductPageVersions", id), encodeOptions(opts))
 }
 
-// AppCustomProductPagesListAppCustomProductPageVersionsIDsOptions are the query parameters of GET /v1/appCustomProductPages/{id}/relationships/appCustomProductPageVersions.
-type AppCustomProductPagesListAppCustomProductPageVersionsIDsOptions struct {
+// AppCustomProductPagesListVersionIDsOptions are the query parameters of GET /v1/appCustomProductPages/{id}/relationships/appCustomProductPageVersions.
+type AppCustomProductPagesListVersionIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAppCustomProductPageVersionsIDs sends GET /v1/appCustomProductPages/{id}/relationships/appCustomProductPageVersions (appCustomProductPages_appCustomProductPageVersions_getToManyRelationship).
-// It returns one page; ListAppCustomProductPageVersionsIDsIter walks every page.
+// ListVersionIDs sends GET /v1/appCustomProductPages/{id}/relationships/appCustomProductPageVersions (appCustomProductPages_appCustomProductPageVersions_getToManyRelationship).
+// It returns one page; ListVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appcustomproductpages-_id_-relationships-appcustomproductpageversions
-func (s *AppCustomProductPagesService) ListAppCustomProductPageVersionsIDs(ctx context.Context, id string, opts *AppCustomProductPagesListAppCustomProductPageVersionsIDsOptions) (*AppCustomProductPageAppCustomProductPageVersionsLinkagesResponse, *Response, error) {
+func (s *AppCustomProductPagesService) ListVersionIDs(ctx context.Context, id string, opts *AppCustomProductPagesListVersionIDsOptions) (*AppCustomProductPageAppCustomProductPageVersionsLinkagesResponse, *Response, error) {
 	return doJSON[AppCustomProductPageAppCustomProductPageVersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appCustomProductPages/%s/relationships/appCustomProductPageVersions", id), encodeOptions(opts), nil)
 }
 
-// ListAppCustomProductPageVersionsIDsIter yields every item of ListAppCustomProductPageVersionsIDs, requesting the next page only as the loop asks.
-func (s *AppCustomProductPagesService) ListAppCustomProductPageVersionsIDsIter(ctx context.Context, id string, opts *AppCustomProductPagesListAppCustomProductPageVersionsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListVersionIDsIter yields every item of ListVersionIDs, requesting the next page only as the loop asks.
+func (s *AppCustomProductPagesService) ListVersionIDsIter(ctx context.Context, id string, opts *AppCustomProductPagesListVersionIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/appCustomProductPages/%s/relationships/appCustomProductPageVersions", id), encodeOptions(opts))
 }
 
@@ -1917,15 +1917,15 @@ func (s *AppEncryptionDeclarationsService) GetApp(ctx context.Context, id string
 	return doJSON[AppWithoutIncludesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appEncryptionDeclarations/%s/app", id), encodeOptions(opts), nil)
 }
 
-// AppEncryptionDeclarationsGetAppEncryptionDeclarationDocumentOptions are the query parameters of GET /v1/appEncryptionDeclarations/{id}/appEncryptionDeclarationDocument.
-type AppEncryptionDeclarationsGetAppEncryptionDeclarationDocumentOptions struct {
+// AppEncryptionDeclarationsGetDocumentOptions are the query parameters of GET /v1/appEncryptionDeclarations/{id}/appEncryptionDeclarationDocument.
+type AppEncryptionDeclarationsGetDocumentOptions struct {
 	FieldsAppEncryptionDeclarationDocuments []string `query:"fields[appEncryptionDeclarationDocuments]"`
 }
 
-// GetAppEncryptionDeclarationDocument sends GET /v1/appEncryptionDeclarations/{id}/appEncryptionDeclarationDocument (appEncryptionDeclarations_appEncryptionDeclarationDocument_getToOneRelated).
+// GetDocument sends GET /v1/appEncryptionDeclarations/{id}/appEncryptionDeclarationDocument (appEncryptionDeclarations_appEncryptionDeclarationDocument_getToOneRelated).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appencryptiondeclarations-_id_-appencryptiondeclarationdocument
-func (s *AppEncryptionDeclarationsService) GetAppEncryptionDeclarationDocument(ctx context.Context, id string, opts *AppEncryptionDeclarationsGetAppEncryptionDeclarationDocumentOptions) (*AppEncryptionDeclarationDocumentResponse, *Response, error) {
+func (s *AppEncryptionDeclarationsService) GetDocument(ctx context.Context, id string, opts *AppEncryptionDeclarationsGetDocumentOptions) (*AppEncryptionDeclarationDocumentResponse, *Response, error) {
 	return doJSON[AppEncryptionDeclarationDocumentResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appEncryptionDeclarations/%s/appEncryptionDeclarationDocument", id), encodeOptions(opts), nil)
 }
 
@@ -1938,10 +1938,10 @@ func (s *AppEncryptionDeclarationsService) GetAppID(ctx context.Context, id stri
 	return doJSON[AppEncryptionDeclarationAppLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appEncryptionDeclarations/%s/relationships/app", id), nil, nil)
 }
 
-// GetAppEncryptionDeclarationDocumentID sends GET /v1/appEncryptionDeclarations/{id}/relationships/appEncryptionDeclarationDocument (appEncryptionDeclarations_appEncryptionDeclarationDocument_getToOneRelationship).
+// GetDocumentID sends GET /v1/appEncryptionDeclarations/{id}/relationships/appEncryptionDeclarationDocument (appEncryptionDeclarations_appEncryptionDeclarationDocument_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appencryptiondeclarations-_id_-relationships-appencryptiondeclarationdocument
-func (s *AppEncryptionDeclarationsService) GetAppEncryptionDeclarationDocumentID(ctx context.Context, id string) (*AppEncryptionDeclarationAppEncryptionDeclarationDocumentLinkageResponse, *Response, error) {
+func (s *AppEncryptionDeclarationsService) GetDocumentID(ctx context.Context, id string) (*AppEncryptionDeclarationAppEncryptionDeclarationDocumentLinkageResponse, *Response, error) {
 	return doJSON[AppEncryptionDeclarationAppEncryptionDeclarationDocumentLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appEncryptionDeclarations/%s/relationships/appEncryptionDeclarationDocument", id), nil, nil)
 }
 
@@ -2055,39 +2055,39 @@ func (s *AppEventLocalizationsService) ListAppEventVideoClipsIter(ctx context.Co
 	return All[AppEventVideoClip](ctx, s.client, resourcePath("/v1/appEventLocalizations/%s/appEventVideoClips", id), encodeOptions(opts))
 }
 
-// AppEventLocalizationsListAppEventScreenshotsIDsOptions are the query parameters of GET /v1/appEventLocalizations/{id}/relationships/appEventScreenshots.
-type AppEventLocalizationsListAppEventScreenshotsIDsOptions struct {
+// AppEventLocalizationsListAppEventScreenshotIDsOptions are the query parameters of GET /v1/appEventLocalizations/{id}/relationships/appEventScreenshots.
+type AppEventLocalizationsListAppEventScreenshotIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAppEventScreenshotsIDs sends GET /v1/appEventLocalizations/{id}/relationships/appEventScreenshots (appEventLocalizations_appEventScreenshots_getToManyRelationship).
-// It returns one page; ListAppEventScreenshotsIDsIter walks every page.
+// ListAppEventScreenshotIDs sends GET /v1/appEventLocalizations/{id}/relationships/appEventScreenshots (appEventLocalizations_appEventScreenshots_getToManyRelationship).
+// It returns one page; ListAppEventScreenshotIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appeventlocalizations-_id_-relationships-appeventscreenshots
-func (s *AppEventLocalizationsService) ListAppEventScreenshotsIDs(ctx context.Context, id string, opts *AppEventLocalizationsListAppEventScreenshotsIDsOptions) (*AppEventLocalizationAppEventScreenshotsLinkagesResponse, *Response, error) {
+func (s *AppEventLocalizationsService) ListAppEventScreenshotIDs(ctx context.Context, id string, opts *AppEventLocalizationsListAppEventScreenshotIDsOptions) (*AppEventLocalizationAppEventScreenshotsLinkagesResponse, *Response, error) {
 	return doJSON[AppEventLocalizationAppEventScreenshotsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appEventLocalizations/%s/relationships/appEventScreenshots", id), encodeOptions(opts), nil)
 }
 
-// ListAppEventScreenshotsIDsIter yields every item of ListAppEventScreenshotsIDs, requesting the next page only as the loop asks.
-func (s *AppEventLocalizationsService) ListAppEventScreenshotsIDsIter(ctx context.Context, id string, opts *AppEventLocalizationsListAppEventScreenshotsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListAppEventScreenshotIDsIter yields every item of ListAppEventScreenshotIDs, requesting the next page only as the loop asks.
+func (s *AppEventLocalizationsService) ListAppEventScreenshotIDsIter(ctx context.Context, id string, opts *AppEventLocalizationsListAppEventScreenshotIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/appEventLocalizations/%s/relationships/appEventScreenshots", id), encodeOptions(opts))
 }
 
-// AppEventLocalizationsListAppEventVideoClipsIDsOptions are the query parameters of GET /v1/appEventLocalizations/{id}/relationships/appEventVideoClips.
-type AppEventLocalizationsListAppEventVideoClipsIDsOptions struct {
+// AppEventLocalizationsListAppEventVideoClipIDsOptions are the query parameters of GET /v1/appEventLocalizations/{id}/relationships/appEventVideoClips.
+type AppEventLocalizationsListAppEventVideoClipIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAppEventVideoClipsIDs sends GET /v1/appEventLocalizations/{id}/relationships/appEventVideoClips (appEventLocalizations_appEventVideoClips_getToManyRelationship).
-// It returns one page; ListAppEventVideoClipsIDsIter walks every page.
+// ListAppEventVideoClipIDs sends GET /v1/appEventLocalizations/{id}/relationships/appEventVideoClips (appEventLocalizations_appEventVideoClips_getToManyRelationship).
+// It returns one page; ListAppEventVideoClipIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appeventlocalizations-_id_-relationships-appeventvideoclips
-func (s *AppEventLocalizationsService) ListAppEventVideoClipsIDs(ctx context.Context, id string, opts *AppEventLocalizationsListAppEventVideoClipsIDsOptions) (*AppEventLocalizationAppEventVideoClipsLinkagesResponse, *Response, error) {
+func (s *AppEventLocalizationsService) ListAppEventVideoClipIDs(ctx context.Context, id string, opts *AppEventLocalizationsListAppEventVideoClipIDsOptions) (*AppEventLocalizationAppEventVideoClipsLinkagesResponse, *Response, error) {
 	return doJSON[AppEventLocalizationAppEventVideoClipsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appEventLocalizations/%s/relationships/appEventVideoClips", id), encodeOptions(opts), nil)
 }
 
-// ListAppEventVideoClipsIDsIter yields every item of ListAppEventVideoClipsIDs, requesting the next page only as the loop asks.
-func (s *AppEventLocalizationsService) ListAppEventVideoClipsIDsIter(ctx context.Context, id string, opts *AppEventLocalizationsListAppEventVideoClipsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListAppEventVideoClipIDsIter yields every item of ListAppEventVideoClipIDs, requesting the next page only as the loop asks.
+func (s *AppEventLocalizationsService) ListAppEventVideoClipIDsIter(ctx context.Context, id string, opts *AppEventLocalizationsListAppEventVideoClipIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/appEventLocalizations/%s/relationships/appEventVideoClips", id), encodeOptions(opts))
 }
 
@@ -2282,21 +2282,21 @@ func (s *AppEventsService) ListLocalizationsIter(ctx context.Context, id string,
 	return All[AppEventLocalization](ctx, s.client, resourcePath("/v1/appEvents/%s/localizations", id), encodeOptions(opts))
 }
 
-// AppEventsListLocalizationsIDsOptions are the query parameters of GET /v1/appEvents/{id}/relationships/localizations.
-type AppEventsListLocalizationsIDsOptions struct {
+// AppEventsListLocalizationIDsOptions are the query parameters of GET /v1/appEvents/{id}/relationships/localizations.
+type AppEventsListLocalizationIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListLocalizationsIDs sends GET /v1/appEvents/{id}/relationships/localizations (appEvents_localizations_getToManyRelationship).
-// It returns one page; ListLocalizationsIDsIter walks every page.
+// ListLocalizationIDs sends GET /v1/appEvents/{id}/relationships/localizations (appEvents_localizations_getToManyRelationship).
+// It returns one page; ListLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appevents-_id_-relationships-localizations
-func (s *AppEventsService) ListLocalizationsIDs(ctx context.Context, id string, opts *AppEventsListLocalizationsIDsOptions) (*AppEventLocalizationsLinkagesResponse, *Response, error) {
+func (s *AppEventsService) ListLocalizationIDs(ctx context.Context, id string, opts *AppEventsListLocalizationIDsOptions) (*AppEventLocalizationsLinkagesResponse, *Response, error) {
 	return doJSON[AppEventLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appEvents/%s/relationships/localizations", id), encodeOptions(opts), nil)
 }
 
-// ListLocalizationsIDsIter yields every item of ListLocalizationsIDs, requesting the next page only as the loop asks.
-func (s *AppEventsService) ListLocalizationsIDsIter(ctx context.Context, id string, opts *AppEventsListLocalizationsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
+func (s *AppEventsService) ListLocalizationIDsIter(ctx context.Context, id string, opts *AppEventsListLocalizationIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/appEvents/%s/relationships/localizations", id), encodeOptions(opts))
 }
 
@@ -2405,8 +2405,8 @@ func (s *AppInfosService) GetAgeRatingDeclaration(ctx context.Context, id string
 	return doJSON[AgeRatingDeclarationResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appInfos/%s/ageRatingDeclaration", id), encodeOptions(opts), nil)
 }
 
-// AppInfosListAppInfoLocalizationsOptions are the query parameters of GET /v1/appInfos/{id}/appInfoLocalizations.
-type AppInfosListAppInfoLocalizationsOptions struct {
+// AppInfosListLocalizationsOptions are the query parameters of GET /v1/appInfos/{id}/appInfoLocalizations.
+type AppInfosListLocalizationsOptions struct {
 	FilterLocale               []string `query:"filter[locale]"`
 	FieldsAppInfoLocalizations []string `query:"fields[appInfoLocalizations]"`
 	FieldsAppInfos             []string `query:"fields[appInfos]"`
@@ -2414,16 +2414,16 @@ type AppInfosListAppInfoLocalizationsOptions struct {
 	Include                    []string `query:"include"`
 }
 
-// ListAppInfoLocalizations sends GET /v1/appInfos/{id}/appInfoLocalizations (appInfos_appInfoLocalizations_getToManyRelated).
-// It returns one page; ListAppInfoLocalizationsIter walks every page.
+// ListLocalizations sends GET /v1/appInfos/{id}/appInfoLocalizations (appInfos_appInfoLocalizations_getToManyRelated).
+// It returns one page; ListLocalizationsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appinfos-_id_-appinfolocalizations
-func (s *AppInfosService) ListAppInfoLocalizations(ctx context.Context, id string, opts *AppInfosListAppInfoLocalizationsOptions) (*AppInfoLocalizationsResponse, *Response, error) {
+func (s *AppInfosService) ListLocalizations(ctx context.Context, id string, opts *AppInfosListLocalizationsOptions) (*AppInfoLocalizationsResponse, *Response, error) {
 	return doJSON[AppInfoLocalizationsResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appInfos/%s/appInfoLocalizations", id), encodeOptions(opts), nil)
 }
 
-// ListAppInfoLocalizationsIter yields every item of ListAppInfoLocalizations, requesting the next page only as the loop asks.
-func (s *AppInfosService) ListAppInfoLocalizationsIter(ctx context.Context, id string, opts *AppInfosListAppInfoLocalizationsOptions) iter.Seq2[AppInfoLocalization, error] {
+// ListLocalizationsIter yields every item of ListLocalizations, requesting the next page only as the loop asks.
+func (s *AppInfosService) ListLocalizationsIter(ctx context.Context, id string, opts *AppInfosListLocalizationsOptions) iter.Seq2[AppInfoLocalization, error] {
 	return All[AppInfoLocalization](ctx, s.client, resourcePath("/v1/appInfos/%s/appInfoLocalizations", id), encodeOptions(opts))
 }
 
@@ -2476,21 +2476,21 @@ func (s *AppInfosService) GetAgeRatingDeclarationID(ctx context.Context, id stri
 	return doJSON[AppInfoAgeRatingDeclarationLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appInfos/%s/relationships/ageRatingDeclaration", id), nil, nil)
 }
 
-// AppInfosListAppInfoLocalizationsIDsOptions are the query parameters of GET /v1/appInfos/{id}/relationships/appInfoLocalizations.
-type AppInfosListAppInfoLocalizationsIDsOptions struct {
+// AppInfosListLocalizationIDsOptions are the query parameters of GET /v1/appInfos/{id}/relationships/appInfoLocalizations.
+type AppInfosListLocalizationIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAppInfoLocalizationsIDs sends GET /v1/appInfos/{id}/relationships/appInfoLocalizations (appInfos_appInfoLocalizations_getToManyRelationship).
-// It returns one page; ListAppInfoLocalizationsIDsIter walks every page.
+// ListLocalizationIDs sends GET /v1/appInfos/{id}/relationships/appInfoLocalizations (appInfos_appInfoLocalizations_getToManyRelationship).
+// It returns one page; ListLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appinfos-_id_-relationships-appinfolocalizations
-func (s *AppInfosService) ListAppInfoLocalizationsIDs(ctx context.Context, id string, opts *AppInfosListAppInfoLocalizationsIDsOptions) (*AppInfoAppInfoLocalizationsLinkagesResponse, *Response, error) {
+func (s *AppInfosService) ListLocalizationIDs(ctx context.Context, id string, opts *AppInfosListLocalizationIDsOptions) (*AppInfoAppInfoLocalizationsLinkagesResponse, *Response, error) {
 	return doJSON[AppInfoAppInfoLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appInfos/%s/relationships/appInfoLocalizations", id), encodeOptions(opts), nil)
 }
 
-// ListAppInfoLocalizationsIDsIter yields every item of ListAppInfoLocalizationsIDs, requesting the next page only as the loop asks.
-func (s *AppInfosService) ListAppInfoLocalizationsIDsIter(ctx context.Context, id string, opts *AppInfosListAppInfoLocalizationsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
+func (s *AppInfosService) ListLocalizationIDsIter(ctx context.Context, id string, opts *AppInfosListLocalizationIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/appInfos/%s/relationships/appInfoLocalizations", id), encodeOptions(opts))
 }
 
@@ -2536,21 +2536,21 @@ func (s *AppInfosService) GetSecondarySubcategoryTwoID(ctx context.Context, id s
 	return doJSON[AppInfoSecondarySubcategoryTwoLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appInfos/%s/relationships/secondarySubcategoryTwo", id), nil, nil)
 }
 
-// AppInfosListTerritoryAgeRatingsIDsOptions are the query parameters of GET /v1/appInfos/{id}/relationships/territoryAgeRatings.
-type AppInfosListTerritoryAgeRatingsIDsOptions struct {
+// AppInfosListTerritoryAgeRatingIDsOptions are the query parameters of GET /v1/appInfos/{id}/relationships/territoryAgeRatings.
+type AppInfosListTerritoryAgeRatingIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListTerritoryAgeRatingsIDs sends GET /v1/appInfos/{id}/relationships/territoryAgeRatings (appInfos_territoryAgeRatings_getToManyRelationship).
-// It returns one page; ListTerritoryAgeRatingsIDsIter walks every page.
+// ListTerritoryAgeRatingIDs sends GET /v1/appInfos/{id}/relationships/territoryAgeRatings (appInfos_territoryAgeRatings_getToManyRelationship).
+// It returns one page; ListTerritoryAgeRatingIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appinfos-_id_-relationships-territoryageratings
-func (s *AppInfosService) ListTerritoryAgeRatingsIDs(ctx context.Context, id string, opts *AppInfosListTerritoryAgeRatingsIDsOptions) (*AppInfoTerritoryAgeRatingsLinkagesResponse, *Response, error) {
+func (s *AppInfosService) ListTerritoryAgeRatingIDs(ctx context.Context, id string, opts *AppInfosListTerritoryAgeRatingIDsOptions) (*AppInfoTerritoryAgeRatingsLinkagesResponse, *Response, error) {
 	return doJSON[AppInfoTerritoryAgeRatingsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appInfos/%s/relationships/territoryAgeRatings", id), encodeOptions(opts), nil)
 }
 
-// ListTerritoryAgeRatingsIDsIter yields every item of ListTerritoryAgeRatingsIDs, requesting the next page only as the loop asks.
-func (s *AppInfosService) ListTerritoryAgeRatingsIDsIter(ctx context.Context, id string, opts *AppInfosListTerritoryAgeRatingsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListTerritoryAgeRatingIDsIter yields every item of ListTerritoryAgeRatingIDs, requesting the next page only as the loop asks.
+func (s *AppInfosService) ListTerritoryAgeRatingIDsIter(ctx context.Context, id string, opts *AppInfosListTerritoryAgeRatingIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/appInfos/%s/relationships/territoryAgeRatings", id), encodeOptions(opts))
 }
 
@@ -2680,21 +2680,21 @@ func (s *AppPreviewSetsService) ListAppPreviewsIter(ctx context.Context, id stri
 	return All[AppPreview](ctx, s.client, resourcePath("/v1/appPreviewSets/%s/appPreviews", id), encodeOptions(opts))
 }
 
-// AppPreviewSetsListAppPreviewsIDsOptions are the query parameters of GET /v1/appPreviewSets/{id}/relationships/appPreviews.
-type AppPreviewSetsListAppPreviewsIDsOptions struct {
+// AppPreviewSetsListAppPreviewIDsOptions are the query parameters of GET /v1/appPreviewSets/{id}/relationships/appPreviews.
+type AppPreviewSetsListAppPreviewIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAppPreviewsIDs sends GET /v1/appPreviewSets/{id}/relationships/appPreviews (appPreviewSets_appPreviews_getToManyRelationship).
-// It returns one page; ListAppPreviewsIDsIter walks every page.
+// ListAppPreviewIDs sends GET /v1/appPreviewSets/{id}/relationships/appPreviews (appPreviewSets_appPreviews_getToManyRelationship).
+// It returns one page; ListAppPreviewIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apppreviewsets-_id_-relationships-apppreviews
-func (s *AppPreviewSetsService) ListAppPreviewsIDs(ctx context.Context, id string, opts *AppPreviewSetsListAppPreviewsIDsOptions) (*AppPreviewSetAppPreviewsLinkagesResponse, *Response, error) {
+func (s *AppPreviewSetsService) ListAppPreviewIDs(ctx context.Context, id string, opts *AppPreviewSetsListAppPreviewIDsOptions) (*AppPreviewSetAppPreviewsLinkagesResponse, *Response, error) {
 	return doJSON[AppPreviewSetAppPreviewsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appPreviewSets/%s/relationships/appPreviews", id), encodeOptions(opts), nil)
 }
 
-// ListAppPreviewsIDsIter yields every item of ListAppPreviewsIDs, requesting the next page only as the loop asks.
-func (s *AppPreviewSetsService) ListAppPreviewsIDsIter(ctx context.Context, id string, opts *AppPreviewSetsListAppPreviewsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListAppPreviewIDsIter yields every item of ListAppPreviewIDs, requesting the next page only as the loop asks.
+func (s *AppPreviewSetsService) ListAppPreviewIDsIter(ctx context.Context, id string, opts *AppPreviewSetsListAppPreviewIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/appPreviewSets/%s/relationships/appPreviews", id), encodeOptions(opts))
 }
 
@@ -2801,21 +2801,21 @@ func (s *AppPricePointsV3Service) ListEqualizationsIter(ctx context.Context, id 
 	return All[AppPricePointV3](ctx, s.client, resourcePath("/v3/appPricePoints/%s/equalizations", id), encodeOptions(opts))
 }
 
-// AppPricePointsV3ListEqualizationsIDsOptions are the query parameters of GET /v3/appPricePoints/{id}/relationships/equalizations.
-type AppPricePointsV3ListEqualizationsIDsOptions struct {
+// AppPricePointsV3ListEqualizationIDsOptions are the query parameters of GET /v3/appPricePoints/{id}/relationships/equalizations.
+type AppPricePointsV3ListEqualizationIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListEqualizationsIDs sends GET /v3/appPricePoints/{id}/relationships/equalizations (appPricePointsV3_equalizations_getToManyRelationship).
-// It returns one page; ListEqualizationsIDsIter walks every page.
+// ListEqualizationIDs sends GET /v3/appPricePoints/{id}/relationships/equalizations (appPricePointsV3_equalizations_getToManyRelationship).
+// It returns one page; ListEqualizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v3-apppricepoints-_id_-relationships-equalizations
-func (s *AppPricePointsV3Service) ListEqualizationsIDs(ctx context.Context, id string, opts *AppPricePointsV3ListEqualizationsIDsOptions) (*AppPricePointV3EqualizationsLinkagesResponse, *Response, error) {
+func (s *AppPricePointsV3Service) ListEqualizationIDs(ctx context.Context, id string, opts *AppPricePointsV3ListEqualizationIDsOptions) (*AppPricePointV3EqualizationsLinkagesResponse, *Response, error) {
 	return doJSON[AppPricePointV3EqualizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v3/appPricePoints/%s/relationships/equalizations", id), encodeOptions(opts), nil)
 }
 
-// ListEqualizationsIDsIter yields every item of ListEqualizationsIDs, requesting the next page only as the loop asks.
-func (s *AppPricePointsV3Service) ListEqualizationsIDsIter(ctx context.Context, id string, opts *AppPricePointsV3ListEqualizationsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListEqualizationIDsIter yields every item of ListEqualizationIDs, requesting the next page only as the loop asks.
+func (s *AppPricePointsV3Service) ListEqualizationIDsIter(ctx context.Context, id string, opts *AppPricePointsV3ListEqualizationIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v3/appPricePoints/%s/relationships/equalizations", id), encodeOptions(opts))
 }
 
@@ -2916,21 +2916,21 @@ func (s *AppPriceSchedulesService) ListManualPricesIter(ctx context.Context, id 
 	return All[AppPriceV2](ctx, s.client, resourcePath("/v1/appPriceSchedules/%s/manualPrices", id), encodeOptions(opts))
 }
 
-// AppPriceSchedulesListAutomaticPricesIDsOptions are the query parameters of GET /v1/appPriceSchedules/{id}/relationships/automaticPrices.
-type AppPriceSchedulesListAutomaticPricesIDsOptions struct {
+// AppPriceSchedulesListAutomaticPriceIDsOptions are the query parameters of GET /v1/appPriceSchedules/{id}/relationships/automaticPrices.
+type AppPriceSchedulesListAutomaticPriceIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAutomaticPricesIDs sends GET /v1/appPriceSchedules/{id}/relationships/automaticPrices (appPriceSchedules_automaticPrices_getToManyRelationship).
-// It returns one page; ListAutomaticPricesIDsIter walks every page.
+// ListAutomaticPriceIDs sends GET /v1/appPriceSchedules/{id}/relationships/automaticPrices (appPriceSchedules_automaticPrices_getToManyRelationship).
+// It returns one page; ListAutomaticPriceIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apppriceschedules-_id_-relationships-automaticprices
-func (s *AppPriceSchedulesService) ListAutomaticPricesIDs(ctx context.Context, id string, opts *AppPriceSchedulesListAutomaticPricesIDsOptions) (*AppPriceScheduleAutomaticPricesLinkagesResponse, *Response, error) {
+func (s *AppPriceSchedulesService) ListAutomaticPriceIDs(ctx context.Context, id string, opts *AppPriceSchedulesListAutomaticPriceIDsOptions) (*AppPriceScheduleAutomaticPricesLinkagesResponse, *Response, error) {
 	return doJSON[AppPriceScheduleAutomaticPricesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appPriceSchedules/%s/relationships/automaticPrices", id), encodeOptions(opts), nil)
 }
 
-// ListAutomaticPricesIDsIter yields every item of ListAutomaticPricesIDs, requesting the next page only as the loop asks.
-func (s *AppPriceSchedulesService) ListAutomaticPricesIDsIter(ctx context.Context, id string, opts *AppPriceSchedulesListAutomaticPricesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListAutomaticPriceIDsIter yields every item of ListAutomaticPriceIDs, requesting the next page only as the loop asks.
+func (s *AppPriceSchedulesService) ListAutomaticPriceIDsIter(ctx context.Context, id string, opts *AppPriceSchedulesListAutomaticPriceIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/appPriceSchedules/%s/relationships/automaticPrices", id), encodeOptions(opts))
 }
 
@@ -2941,21 +2941,21 @@ func (s *AppPriceSchedulesService) GetBaseTerritoryID(ctx context.Context, id st
 	return doJSON[AppPriceScheduleBaseTerritoryLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appPriceSchedules/%s/relationships/baseTerritory", id), nil, nil)
 }
 
-// AppPriceSchedulesListManualPricesIDsOptions are the query parameters of GET /v1/appPriceSchedules/{id}/relationships/manualPrices.
-type AppPriceSchedulesListManualPricesIDsOptions struct {
+// AppPriceSchedulesListManualPriceIDsOptions are the query parameters of GET /v1/appPriceSchedules/{id}/relationships/manualPrices.
+type AppPriceSchedulesListManualPriceIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListManualPricesIDs sends GET /v1/appPriceSchedules/{id}/relationships/manualPrices (appPriceSchedules_manualPrices_getToManyRelationship).
-// It returns one page; ListManualPricesIDsIter walks every page.
+// ListManualPriceIDs sends GET /v1/appPriceSchedules/{id}/relationships/manualPrices (appPriceSchedules_manualPrices_getToManyRelationship).
+// It returns one page; ListManualPriceIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apppriceschedules-_id_-relationships-manualprices
-func (s *AppPriceSchedulesService) ListManualPricesIDs(ctx context.Context, id string, opts *AppPriceSchedulesListManualPricesIDsOptions) (*AppPriceScheduleManualPricesLinkagesResponse, *Response, error) {
+func (s *AppPriceSchedulesService) ListManualPriceIDs(ctx context.Context, id string, opts *AppPriceSchedulesListManualPriceIDsOptions) (*AppPriceScheduleManualPricesLinkagesResponse, *Response, error) {
 	return doJSON[AppPriceScheduleManualPricesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appPriceSchedules/%s/relationships/manualPrices", id), encodeOptions(opts), nil)
 }
 
-// ListManualPricesIDsIter yields every item of ListManualPricesIDs, requesting the next page only as the loop asks.
-func (s *AppPriceSchedulesService) ListManualPricesIDsIter(ctx context.Context, id string, opts *AppPriceSchedulesListManualPricesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListManualPriceIDsIter yields every item of ListManualPriceIDs, requesting the next page only as the loop asks.
+func (s *AppPriceSchedulesService) ListManualPriceIDsIter(ctx context.Context, id string, opts *AppPriceSchedulesListManualPriceIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/appPriceSchedules/%s/relationships/manualPrices", id), encodeOptions(opts))
 }
 
@@ -3022,21 +3022,21 @@ func (s *AppScreenshotSetsService) ListAppScreenshotsIter(ctx context.Context, i
 	return All[AppScreenshot](ctx, s.client, resourcePath("/v1/appScreenshotSets/%s/appScreenshots", id), encodeOptions(opts))
 }
 
-// AppScreenshotSetsListAppScreenshotsIDsOptions are the query parameters of GET /v1/appScreenshotSets/{id}/relationships/appScreenshots.
-type AppScreenshotSetsListAppScreenshotsIDsOptions struct {
+// AppScreenshotSetsListAppScreenshotIDsOptions are the query parameters of GET /v1/appScreenshotSets/{id}/relationships/appScreenshots.
+type AppScreenshotSetsListAppScreenshotIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAppScreenshotsIDs sends GET /v1/appScreenshotSets/{id}/relationships/appScreenshots (appScreenshotSets_appScreenshots_getToManyRelationship).
-// It returns one page; ListAppScreenshotsIDsIter walks every page.
+// ListAppScreenshotIDs sends GET /v1/appScreenshotSets/{id}/relationships/appScreenshots (appScreenshotSets_appScreenshots_getToManyRelationship).
+// It returns one page; ListAppScreenshotIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appscreenshotsets-_id_-relationships-appscreenshots
-func (s *AppScreenshotSetsService) ListAppScreenshotsIDs(ctx context.Context, id string, opts *AppScreenshotSetsListAppScreenshotsIDsOptions) (*AppScreenshotSetAppScreenshotsLinkagesResponse, *Response, error) {
+func (s *AppScreenshotSetsService) ListAppScreenshotIDs(ctx context.Context, id string, opts *AppScreenshotSetsListAppScreenshotIDsOptions) (*AppScreenshotSetAppScreenshotsLinkagesResponse, *Response, error) {
 	return doJSON[AppScreenshotSetAppScreenshotsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appScreenshotSets/%s/relationships/appScreenshots", id), encodeOptions(opts), nil)
 }
 
-// ListAppScreenshotsIDsIter yields every item of ListAppScreenshotsIDs, requesting the next page only as the loop asks.
-func (s *AppScreenshotSetsService) ListAppScreenshotsIDsIter(ctx context.Context, id string, opts *AppScreenshotSetsListAppScreenshotsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListAppScreenshotIDsIter yields every item of ListAppScreenshotIDs, requesting the next page only as the loop asks.
+func (s *AppScreenshotSetsService) ListAppScreenshotIDsIter(ctx context.Context, id string, opts *AppScreenshotSetsListAppScreenshotIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/appScreenshotSets/%s/relationships/appScreenshots", id), encodeOptions(opts))
 }
 
@@ -3207,42 +3207,42 @@ func (s *AppStoreReviewDetailsService) Update(ctx context.Context, id string, bo
 	return doJSON[AppStoreReviewDetailResponse](ctx, s.client, http.MethodPatch, resourcePath("/v1/appStoreReviewDetails/%s", id), nil, body)
 }
 
-// AppStoreReviewDetailsListAppStoreReviewAttachmentsOptions are the query parameters of GET /v1/appStoreReviewDetails/{id}/appStoreReviewAttachments.
-type AppStoreReviewDetailsListAppStoreReviewAttachmentsOptions struct {
+// AppStoreReviewDetailsListReviewAttachmentsOptions are the query parameters of GET /v1/appStoreReviewDetails/{id}/appStoreReviewAttachments.
+type AppStoreReviewDetailsListReviewAttachmentsOptions struct {
 	FieldsAppStoreReviewAttachments []string `query:"fields[appStoreReviewAttachments]"`
 	FieldsAppStoreReviewDetails     []string `query:"fields[appStoreReviewDetails]"`
 	Limit                           int      `query:"limit"`
 	Include                         []string `query:"include"`
 }
 
-// ListAppStoreReviewAttachments sends GET /v1/appStoreReviewDetails/{id}/appStoreReviewAttachments (appStoreReviewDetails_appStoreReviewAttachments_getToManyRelated).
-// It returns one page; ListAppStoreReviewAttachmentsIter walks every page.
+// ListReviewAttachments sends GET /v1/appStoreReviewDetails/{id}/appStoreReviewAttachments (appStoreReviewDetails_appStoreReviewAttachments_getToManyRelated).
+// It returns one page; ListReviewAttachmentsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstorereviewdetails-_id_-appstorereviewattachments
-func (s *AppStoreReviewDetailsService) ListAppStoreReviewAttachments(ctx context.Context, id string, opts *AppStoreReviewDetailsListAppStoreReviewAttachmentsOptions) (*AppStoreReviewAttachmentsResponse, *Response, error) {
+func (s *AppStoreReviewDetailsService) ListReviewAttachments(ctx context.Context, id string, opts *AppStoreReviewDetailsListReviewAttachmentsOptions) (*AppStoreReviewAttachmentsResponse, *Response, error) {
 	return doJSON[AppStoreReviewAttachmentsResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreReviewDetails/%s/appStoreReviewAttachments", id), encodeOptions(opts), nil)
 }
 
-// ListAppStoreReviewAttachmentsIter yields every item of ListAppStoreReviewAttachments, requesting the next page only as the loop asks.
-func (s *AppStoreReviewDetailsService) ListAppStoreReviewAttachmentsIter(ctx context.Context, id string, opts *AppStoreReviewDetailsListAppStoreReviewAttachmentsOptions) iter.Seq2[AppStoreReviewAttachment, error] {
+// ListReviewAttachmentsIter yields every item of ListReviewAttachments, requesting the next page only as the loop asks.
+func (s *AppStoreReviewDetailsService) ListReviewAttachmentsIter(ctx context.Context, id string, opts *AppStoreReviewDetailsListReviewAttachmentsOptions) iter.Seq2[AppStoreReviewAttachment, error] {
 	return All[AppStoreReviewAttachment](ctx, s.client, resourcePath("/v1/appStoreReviewDetails/%s/appStoreReviewAttachments", id), encodeOptions(opts))
 }
 
-// AppStoreReviewDetailsListAppStoreReviewAttachmentsIDsOptions are the query parameters of GET /v1/appStoreReviewDetails/{id}/relationships/appStoreReviewAttachments.
-type AppStoreReviewDetailsListAppStoreReviewAttachmentsIDsOptions struct {
+// AppStoreReviewDetailsListReviewAttachmentIDsOptions are the query parameters of GET /v1/appStoreReviewDetails/{id}/relationships/appStoreReviewAttachments.
+type AppStoreReviewDetailsListReviewAttachmentIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAppStoreReviewAttachmentsIDs sends GET /v1/appStoreReviewDetails/{id}/relationships/appStoreReviewAttachments (appStoreReviewDetails_appStoreReviewAttachments_getToManyRelationship).
-// It returns one page; ListAppStoreReviewAttachmentsIDsIter walks every page.
+// ListReviewAttachmentIDs sends GET /v1/appStoreReviewDetails/{id}/relationships/appStoreReviewAttachments (appStoreReviewDetails_appStoreReviewAttachments_getToManyRelationship).
+// It returns one page; ListReviewAttachmentIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstorereviewdetails-_id_-relationships-appstorereviewattachments
-func (s *AppStoreReviewDetailsService) ListAppStoreReviewAttachmentsIDs(ctx context.Context, id string, opts *AppStoreReviewDetailsListAppStoreReviewAttachmentsIDsOptions) (*AppStoreReviewDetailAppStoreReviewAttachmentsLinkagesResponse, *Response, error) {
+func (s *AppStoreReviewDetailsService) ListReviewAttachmentIDs(ctx context.Context, id string, opts *AppStoreReviewDetailsListReviewAttachmentIDsOptions) (*AppStoreReviewDetailAppStoreReviewAttachmentsLinkagesResponse, *Response, error) {
 	return doJSON[AppStoreReviewDetailAppStoreReviewAttachmentsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreReviewDetails/%s/relationships/appStoreReviewAttachments", id), encodeOptions(opts), nil)
 }
 
-// ListAppStoreReviewAttachmentsIDsIter yields every item of ListAppStoreReviewAttachmentsIDs, requesting the next page only as the loop asks.
-func (s *AppStoreReviewDetailsService) ListAppStoreReviewAttachmentsIDsIter(ctx context.Context, id string, opts *AppStoreReviewDetailsListAppStoreReviewAttachmentsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListReviewAttachmentIDsIter yields every item of ListReviewAttachmentIDs, requesting the next page only as the loop asks.
+func (s *AppStoreReviewDetailsService) ListReviewAttachmentIDsIter(ctx context.Context, id string, opts *AppStoreReviewDetailsListReviewAttachmentIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/appStoreReviewDetails/%s/relationships/appStoreReviewAttachments", id), encodeOptions(opts))
 }
 
@@ -3344,39 +3344,39 @@ func (s *AppStoreVersionExperimentTreatmentLocalizationsService) ListAppScreensh
 	return All[AppScreenshotSet](ctx, s.client, resourcePath("/v1/appStoreVersionExperimentTreatmentLocalizations/%s/appScreenshotSets", id), encodeOptions(opts))
 }
 
-// AppStoreVersionExperimentTreatmentLocalizationsListAppPreviewSetsIDsOptions are the query parameters of GET /v1/appStoreVersionExperimentTreatmentLocalizations/{id}/relationships/appPreviewSets.
-type AppStoreVersionExperimentTreatmentLocalizationsListAppPreviewSetsIDsOptions struct {
+// AppStoreVersionExperimentTreatmentLocalizationsListAppPreviewSetIDsOptions are the query parameters of GET /v1/appStoreVersionExperimentTreatmentLocalizations/{id}/relationships/appPreviewSets.
+type AppStoreVersionExperimentTreatmentLocalizationsListAppPreviewSetIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAppPreviewSetsIDs sends GET /v1/appStoreVersionExperimentTreatmentLocalizations/{id}/relationships/appPreviewSets (appStoreVersionExperimentTreatmentLocalizations_appPreviewSets_getToManyRelationship).
-// It returns one page; ListAppPreviewSetsIDsIter walks every page.
+// ListAppPreviewSetIDs sends GET /v1/appStoreVersionExperimentTreatmentLocalizations/{id}/relationships/appPreviewSets (appStoreVersionExperimentTreatmentLocalizations_appPreviewSets_getToManyRelationship).
+// It returns one page; ListAppPreviewSetIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversionexperimenttreatmentlocalizations-_id_-relationships-apppreviewsets
-func (s *AppStoreVersionExperimentTreatmentLocalizationsService) ListAppPreviewSetsIDs(ctx context.Context, id string, opts *AppStoreVersionExperimentTreatmentLocalizationsListAppPreviewSetsIDsOptions) (*AppStoreVersionExperimentTreatmentLocalizationAppPreviewSetsLinkagesResponse, *Response, error) {
+func (s *AppStoreVersionExperimentTreatmentLocalizationsService) ListAppPreviewSetIDs(ctx context.Context, id string, opts *AppStoreVersionExperimentTreatmentLocalizationsListAppPreviewSetIDsOptions) (*AppStoreVersionExperimentTreatmentLocalizationAppPreviewSetsLinkagesResponse, *Response, error) {
 	return doJSON[AppStoreVersionExperimentTreatmentLocalizationAppPreviewSetsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersionExperimentTreatmentLocalizations/%s/relationships/appPreviewSets", id), encodeOptions(opts), nil)
 }
 
-// ListAppPreviewSetsIDsIter yields every item of ListAppPreviewSetsIDs, requesting the next page only as the loop asks.
-func (s *AppStoreVersionExperimentTreatmentLocalizationsService) ListAppPreviewSetsIDsIter(ctx context.Context, id string, opts *AppStoreVersionExperimentTreatmentLocalizationsListAppPreviewSetsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListAppPreviewSetIDsIter yields every item of ListAppPreviewSetIDs, requesting the next page only as the loop asks.
+func (s *AppStoreVersionExperimentTreatmentLocalizationsService) ListAppPreviewSetIDsIter(ctx context.Context, id string, opts *AppStoreVersionExperimentTreatmentLocalizationsListAppPreviewSetIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/appStoreVersionExperimentTreatmentLocalizations/%s/relationships/appPreviewSets", id), encodeOptions(opts))
 }
 
-// AppStoreVersionExperimentTreatmentLocalizationsListAppScreenshotSetsIDsOptions are the query parameters of GET /v1/appStoreVersionExperimentTreatmentLocalizations/{id}/relationships/appScreenshotSets.
-type AppStoreVersionExperimentTreatmentLocalizationsListAppScreenshotSetsIDsOptions struct {
+// AppStoreVersionExperimentTreatmentLocalizationsListAppScreenshotSetIDsOptions are the query parameters of GET /v1/appStoreVersionExperimentTreatmentLocalizations/{id}/relationships/appScreenshotSets.
+type AppStoreVersionExperimentTreatmentLocalizationsListAppScreenshotSetIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAppScreenshotSetsIDs sends GET /v1/appStoreVersionExperimentTreatmentLocalizations/{id}/relationships/appScreenshotSets (appStoreVersionExperimentTreatmentLocalizations_appScreenshotSets_getToManyRelationship).
-// It returns one page; ListAppScreenshotSetsIDsIter walks every page.
+// ListAppScreenshotSetIDs sends GET /v1/appStoreVersionExperimentTreatmentLocalizations/{id}/relationships/appScreenshotSets (appStoreVersionExperimentTreatmentLocalizations_appScreenshotSets_getToManyRelationship).
+// It returns one page; ListAppScreenshotSetIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversionexperimenttreatmentlocalizations-_id_-relationships-appscreenshotsets
-func (s *AppStoreVersionExperimentTreatmentLocalizationsService) ListAppScreenshotSetsIDs(ctx context.Context, id string, opts *AppStoreVersionExperimentTreatmentLocalizationsListAppScreenshotSetsIDsOptions) (*AppStoreVersionExperimentTreatmentLocalizationAppScreenshotSetsLinkagesResponse, *Response, error) {
+func (s *AppStoreVersionExperimentTreatmentLocalizationsService) ListAppScreenshotSetIDs(ctx context.Context, id string, opts *AppStoreVersionExperimentTreatmentLocalizationsListAppScreenshotSetIDsOptions) (*AppStoreVersionExperimentTreatmentLocalizationAppScreenshotSetsLinkagesResponse, *Response, error) {
 	return doJSON[AppStoreVersionExperimentTreatmentLocalizationAppScreenshotSetsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersionExperimentTreatmentLocalizations/%s/relationships/appScreenshotSets", id), encodeOptions(opts), nil)
 }
 
-// ListAppScreenshotSetsIDsIter yields every item of ListAppScreenshotSetsIDs, requesting the next page only as the loop asks.
-func (s *AppStoreVersionExperimentTreatmentLocalizationsService) ListAppScreenshotSetsIDsIter(ctx context.Context, id string, opts *AppStoreVersionExperimentTreatmentLocalizationsListAppScreenshotSetsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListAppScreenshotSetIDsIter yields every item of ListAppScreenshotSetIDs, requesting the next page only as the loop asks.
+func (s *AppStoreVersionExperimentTreatmentLocalizationsService) ListAppScreenshotSetIDsIter(ctx context.Context, id string, opts *AppStoreVersionExperimentTreatmentLocalizationsListAppScreenshotSetIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/appStoreVersionExperimentTreatmentLocalizations/%s/relationships/appScreenshotSets", id), encodeOptions(opts))
 }
 
@@ -3437,8 +3437,8 @@ func (s *AppStoreVersionExperimentTreatmentsService) Update(ctx context.Context,
 	return doJSON[AppStoreVersionExperimentTreatmentResponse](ctx, s.client, http.MethodPatch, resourcePath("/v1/appStoreVersionExperimentTreatments/%s", id), nil, body)
 }
 
-// AppStoreVersionExperimentTreatmentsListAppStoreVersionExperimentTreatmentLocalizationsOptions are the query parameters of GET /v1/appStoreVersionExperimentTreatments/{id}/appStoreVersionExperimentTreatmentLocalizations.
-type AppStoreVersionExperimentTreatmentsListAppStoreVersionExperimentTreatmentLocalizationsOptions struct {
+// AppStoreVersionExperimentTreatmentsListLocalizationsOptions are the query parameters of GET /v1/appStoreVersionExperimentTreatments/{id}/appStoreVersionExperimentTreatmentLocalizations.
+type AppStoreVersionExperimentTreatmentsListLocalizationsOptions struct {
 	FilterLocale                                          []string `query:"filter[locale]"`
 	FieldsAppStoreVersionExperimentTreatmentLocalizations []string `query:"fields[appStoreVersionExperimentTreatmentLocalizations]"`
 	FieldsAppStoreVersionExperimentTreatments             []string `query:"fields[appStoreVersionExperimentTreatments]"`
@@ -3450,34 +3450,34 @@ type AppStoreVersionExperimentTreatmentsListAppStoreVersionExperimentTreatmentLo
 	LimitAppPreviewSets                                   int      `query:"limit[appPreviewSets]"`
 }
 
-// ListAppStoreVersionExperimentTreatmentLocalizations sends GET /v1/appStoreVersionExperimentTreatments/{id}/appStoreVersionExperimentTreatmentLocalizations (appStoreVersionExperimentTreatments_appStoreVersionExperimentTreatmentLocalizations_getToManyRelated).
-// It returns one page; ListAppStoreVersionExperimentTreatmentLocalizationsIter walks every page.
+// ListLocalizations sends GET /v1/appStoreVersionExperimentTreatments/{id}/appStoreVersionExperimentTreatmentLocalizations (appStoreVersionExperimentTreatments_appStoreVersionExperimentTreatmentLocalizations_getToManyRelated).
+// It returns one page; ListLocalizationsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversionexperimenttreatments-_id_-appstoreversionexperimenttreatmentlocalizations
-func (s *AppStoreVersionExperimentTreatmentsService) ListAppStoreVersionExperimentTreatmentLocalizations(ctx context.Context, id string, opts *AppStoreVersionExperimentTreatmentsListAppStoreVersionExperimentTreatmentLocalizationsOptions) (*AppStoreVersionExperimentTreatmentLocalizationsResponse, *Response, error) {
+func (s *AppStoreVersionExperimentTreatmentsService) ListLocalizations(ctx context.Context, id string, opts *AppStoreVersionExperimentTreatmentsListLocalizationsOptions) (*AppStoreVersionExperimentTreatmentLocalizationsResponse, *Response, error) {
 	return doJSON[AppStoreVersionExperimentTreatmentLocalizationsResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersionExperimentTreatments/%s/appStoreVersionExperimentTreatmentLocalizations", id), encodeOptions(opts), nil)
 }
 
-// ListAppStoreVersionExperimentTreatmentLocalizationsIter yields every item of ListAppStoreVersionExperimentTreatmentLocalizations, requesting the next page only as the loop asks.
-func (s *AppStoreVersionExperimentTreatmentsService) ListAppStoreVersionExperimentTreatmentLocalizationsIter(ctx context.Context, id string, opts *AppStoreVersionExperimentTreatmentsListAppStoreVersionExperimentTreatmentLocalizationsOptions) iter.Seq2[AppStoreVersionExperimentTreatmentLocalization, error] {
+// ListLocalizationsIter yields every item of ListLocalizations, requesting the next page only as the loop asks.
+func (s *AppStoreVersionExperimentTreatmentsService) ListLocalizationsIter(ctx context.Context, id string, opts *AppStoreVersionExperimentTreatmentsListLocalizationsOptions) iter.Seq2[AppStoreVersionExperimentTreatmentLocalization, error] {
 	return All[AppStoreVersionExperimentTreatmentLocalization](ctx, s.client, resourcePath("/v1/appStoreVersionExperimentTreatments/%s/appStoreVersionExperimentTreatmentLocalizations", id), encodeOptions(opts))
 }
 
-// AppStoreVersionExperimentTreatmentsListAppStoreVersionExperimentTreatmentLocalizationsIDsOptions are the query parameters of GET /v1/appStoreVersionExperimentTreatments/{id}/relationships/appStoreVersionExperimentTreatmentLocalizations.
-type AppStoreVersionExperimentTreatmentsListAppStoreVersionExperimentTreatmentLocalizationsIDsOptions struct {
+// AppStoreVersionExperimentTreatmentsListLocalizationIDsOptions are the query parameters of GET /v1/appStoreVersionExperimentTreatments/{id}/relationships/appStoreVersionExperimentTreatmentLocalizations.
+type AppStoreVersionExperimentTreatmentsListLocalizationIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAppStoreVersionExperimentTreatmentLocalizationsIDs sends GET /v1/appStoreVersionExperimentTreatments/{id}/relationships/appStoreVersionExperimentTreatmentLocalizations (appStoreVersionExperimentTreatments_appStoreVersionExperimentTreatmentLocalizations_getToManyRelationship).
-// It returns one page; ListAppStoreVersionExperimentTreatmentLocalizationsIDsIter walks every page.
+// ListLocalizationIDs sends GET /v1/appStoreVersionExperimentTreatments/{id}/relationships/appStoreVersionExperimentTreatmentLocalizations (appStoreVersionExperimentTreatments_appStoreVersionExperimentTreatmentLocalizations_getToManyRelationship).
+// It returns one page; ListLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversionexperimenttreatments-_id_-relationships-appstoreversionexperimenttreatmentlocalizations
-func (s *AppStoreVersionExperimentTreatmentsService) ListAppStoreVersionExperimentTreatmentLocalizationsIDs(ctx context.Context, id string, opts *AppStoreVersionExperimentTreatmentsListAppStoreVersionExperimentTreatmentLocalizationsIDsOptions) (*AppStoreVersionExperimentTreatmentAppStoreVersionExperimentTreatmentLocalizationsLinkagesResponse, *Response, error) {
+func (s *AppStoreVersionExperimentTreatmentsService) ListLocalizationIDs(ctx context.Context, id string, opts *AppStoreVersionExperimentTreatmentsListLocalizationIDsOptions) (*AppStoreVersionExperimentTreatmentAppStoreVersionExperimentTreatmentLocalizationsLinkagesResponse, *Response, error) {
 	return doJSON[AppStoreVersionExperimentTreatmentAppStoreVersionExperimentTreatmentLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersionExperimentTreatments/%s/relationships/appStoreVersionExperimentTreatmentLocalizations", id), encodeOptions(opts), nil)
 }
 
-// ListAppStoreVersionExperimentTreatmentLocalizationsIDsIter yields every item of ListAppStoreVersionExperimentTreatmentLocalizationsIDs, requesting the next page only as the loop asks.
-func (s *AppStoreVersionExperimentTreatmentsService) ListAppStoreVersionExperimentTreatmentLocalizationsIDsIter(ctx context.Context, id string, opts *AppStoreVersionExperimentTreatmentsListAppStoreVersionExperimentTreatmentLocalizationsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
+func (s *AppStoreVersionExperimentTreatmentsService) ListLocalizationIDsIter(ctx context.Context, id string, opts *AppStoreVersionExperimentTreatmentsListLocalizationIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/appStoreVersionExperimentTreatments/%s/relationships/appStoreVersionExperimentTreatmentLocalizations", id), encodeOptions(opts))
 }
 
@@ -3546,8 +3546,8 @@ func (s *AppStoreVersionExperimentsService) Update(ctx context.Context, id strin
 	return doJSON[AppStoreVersionExperimentResponse](ctx, s.client, http.MethodPatch, resourcePath("/v1/appStoreVersionExperiments/%s", id), nil, body)
 }
 
-// AppStoreVersionExperimentsListAppStoreVersionExperimentTreatmentsOptions are the query parameters of GET /v1/appStoreVersionExperiments/{id}/appStoreVersionExperimentTreatments.
-type AppStoreVersionExperimentsListAppStoreVersionExperimentTreatmentsOptions struct {
+// AppStoreVersionExperimentsListTreatmentsOptions are the query parameters of GET /v1/appStoreVersionExperiments/{id}/appStoreVersionExperimentTreatments.
+type AppStoreVersionExperimentsListTreatmentsOptions struct {
 	FieldsAppStoreVersionExperimentTreatments             []string `query:"fields[appStoreVersionExperimentTreatments]"`
 	FieldsAppStoreVersionExperiments                      []string `query:"fields[appStoreVersionExperiments]"`
 	FieldsAppStoreVersionExperimentTreatmentLocalizations []string `query:"fields[appStoreVersionExperimentTreatmentLocalizations]"`
@@ -3556,42 +3556,42 @@ type AppStoreVersionExperimentsListAppStoreVersionExperimentTreatmentsOptions st
 	LimitAppStoreVersionExperimentTreatmentLocalizations  int      `query:"limit[appStoreVersionExperimentTreatmentLocalizations]"`
 }
 
-// ListAppStoreVersionExperimentTreatments sends GET /v1/appStoreVersionExperiments/{id}/appStoreVersionExperimentTreatments (appStoreVersionExperiments_appStoreVersionExperimentTreatments_getToManyRelated).
-// It returns one page; ListAppStoreVersionExperimentTreatmentsIter walks every page.
+// ListTreatments sends GET /v1/appStoreVersionExperiments/{id}/appStoreVersionExperimentTreatments (appStoreVersionExperiments_appStoreVersionExperimentTreatments_getToManyRelated).
+// It returns one page; ListTreatmentsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversionexperiments-_id_-appstoreversionexperimenttreatments
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *AppStoreVersionExperimentsService) ListAppStoreVersionExperimentTreatments(ctx context.Context, id string, opts *AppStoreVersionExperimentsListAppStoreVersionExperimentTreatmentsOptions) (*AppStoreVersionExperimentTreatmentsResponse, *Response, error) {
+func (s *AppStoreVersionExperimentsService) ListTreatments(ctx context.Context, id string, opts *AppStoreVersionExperimentsListTreatmentsOptions) (*AppStoreVersionExperimentTreatmentsResponse, *Response, error) {
 	return doJSON[AppStoreVersionExperimentTreatmentsResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersionExperiments/%s/appStoreVersionExperimentTreatments", id), encodeOptions(opts), nil)
 }
 
-// ListAppStoreVersionExperimentTreatmentsIter yields every item of ListAppStoreVersionExperimentTreatments, requesting the next page only as the loop asks.
+// ListTreatmentsIter yields every item of ListTreatments, requesting the next page only as the loop asks.
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *AppStoreVersionExperimentsService) ListAppStoreVersionExperimentTreatmentsIter(ctx context.Context, id string, opts *AppStoreVersionExperimentsListAppStoreVersionExperimentTreatmentsOptions) iter.Seq2[AppStoreVersionExperimentTreatment, error] {
+func (s *AppStoreVersionExperimentsService) ListTreatmentsIter(ctx context.Context, id string, opts *AppStoreVersionExperimentsListTreatmentsOptions) iter.Seq2[AppStoreVersionExperimentTreatment, error] {
 	return All[AppStoreVersionExperimentTreatment](ctx, s.client, resourcePath("/v1/appStoreVersionExperiments/%s/appStoreVersionExperimentTreatments", id), encodeOptions(opts))
 }
 
-// AppStoreVersionExperimentsListAppStoreVersionExperimentTreatmentsIDsOptions are the query parameters of GET /v1/appStoreVersionExperiments/{id}/relationships/appStoreVersionExperimentTreatments.
-type AppStoreVersionExperimentsListAppStoreVersionExperimentTreatmentsIDsOptions struct {
+// AppStoreVersionExperimentsListTreatmentIDsOptions are the query parameters of GET /v1/appStoreVersionExperiments/{id}/relationships/appStoreVersionExperimentTreatments.
+type AppStoreVersionExperimentsListTreatmentIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAppStoreVersionExperimentTreatmentsIDs sends GET /v1/appStoreVersionExperiments/{id}/relationships/appStoreVersionExperimentTreatments (appStoreVersionExperiments_appStoreVersionExperimentTreatments_getToManyRelationship).
-// It returns one page; ListAppStoreVersionExperimentTreatmentsIDsIter walks every page.
+// ListTreatmentIDs sends GET /v1/appStoreVersionExperiments/{id}/relationships/appStoreVersionExperimentTreatments (appStoreVersionExperiments_appStoreVersionExperimentTreatments_getToManyRelationship).
+// It returns one page; ListTreatmentIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversionexperiments-_id_-relationships-appstoreversionexperimenttreatments
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *AppStoreVersionExperimentsService) ListAppStoreVersionExperimentTreatmentsIDs(ctx context.Context, id string, opts *AppStoreVersionExperimentsListAppStoreVersionExperimentTreatmentsIDsOptions) (*AppStoreVersionExperimentAppStoreVersionExperimentTreatmentsLinkagesResponse, *Response, error) {
+func (s *AppStoreVersionExperimentsService) ListTreatmentIDs(ctx context.Context, id string, opts *AppStoreVersionExperimentsListTreatmentIDsOptions) (*AppStoreVersionExperimentAppStoreVersionExperimentTreatmentsLinkagesResponse, *Response, error) {
 	return doJSON[AppStoreVersionExperimentAppStoreVersionExperimentTreatmentsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersionExperiments/%s/relationships/appStoreVersionExperimentTreatments", id), encodeOptions(opts), nil)
 }
 
-// ListAppStoreVersionExperimentTreatmentsIDsIter yields every item of ListAppStoreVersionExperimentTreatmentsIDs, requesting the next page only as the loop asks.
+// ListTreatmentIDsIter yields every item of ListTreatmentIDs, requesting the next page only as the loop asks.
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *AppStoreVersionExperimentsService) ListAppStoreVersionExperimentTreatmentsIDsIter(ctx context.Context, id string, opts *AppStoreVersionExperimentsListAppStoreVersionExperimentTreatmentsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+func (s *AppStoreVersionExperimentsService) ListTreatmentIDsIter(ctx context.Context, id string, opts *AppStoreVersionExperimentsListTreatmentIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/appStoreVersionExperiments/%s/relationships/appStoreVersionExperimentTreatments", id), encodeOptions(opts))
 }
 
@@ -3654,8 +3654,8 @@ func (s *AppStoreVersionExperimentsV2Service) Update(ctx context.Context, id str
 	return doJSON[AppStoreVersionExperimentV2Response](ctx, s.client, http.MethodPatch, resourcePath("/v2/appStoreVersionExperiments/%s", id), nil, body)
 }
 
-// AppStoreVersionExperimentsV2ListAppStoreVersionExperimentTreatmentsOptions are the query parameters of GET /v2/appStoreVersionExperiments/{id}/appStoreVersionExperimentTreatments.
-type AppStoreVersionExperimentsV2ListAppStoreVersionExperimentTreatmentsOptions struct {
+// AppStoreVersionExperimentsV2ListTreatmentsOptions are the query parameters of GET /v2/appStoreVersionExperiments/{id}/appStoreVersionExperimentTreatments.
+type AppStoreVersionExperimentsV2ListTreatmentsOptions struct {
 	FieldsAppStoreVersionExperimentTreatments             []string `query:"fields[appStoreVersionExperimentTreatments]"`
 	FieldsAppStoreVersionExperiments                      []string `query:"fields[appStoreVersionExperiments]"`
 	FieldsAppStoreVersionExperimentTreatmentLocalizations []string `query:"fields[appStoreVersionExperimentTreatmentLocalizations]"`
@@ -3664,34 +3664,34 @@ type AppStoreVersionExperimentsV2ListAppStoreVersionExperimentTreatmentsOptions 
 	LimitAppStoreVersionExperimentTreatmentLocalizations  int      `query:"limit[appStoreVersionExperimentTreatmentLocalizations]"`
 }
 
-// ListAppStoreVersionExperimentTreatments sends GET /v2/appStoreVersionExperiments/{id}/appStoreVersionExperimentTreatments (appStoreVersionExperimentsV2_appStoreVersionExperimentTreatments_getToManyRelated).
-// It returns one page; ListAppStoreVersionExperimentTreatmentsIter walks every page.
+// ListTreatments sends GET /v2/appStoreVersionExperiments/{id}/appStoreVersionExperimentTreatments (appStoreVersionExperimentsV2_appStoreVersionExperimentTreatments_getToManyRelated).
+// It returns one page; ListTreatmentsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-appstoreversionexperiments-_id_-appstoreversionexperimenttreatments
-func (s *AppStoreVersionExperimentsV2Service) ListAppStoreVersionExperimentTreatments(ctx context.Context, id string, opts *AppStoreVersionExperimentsV2ListAppStoreVersionExperimentTreatmentsOptions) (*AppStoreVersionExperimentTreatmentsResponse, *Response, error) {
+func (s *AppStoreVersionExperimentsV2Service) ListTreatments(ctx context.Context, id string, opts *AppStoreVersionExperimentsV2ListTreatmentsOptions) (*AppStoreVersionExperimentTreatmentsResponse, *Response, error) {
 	return doJSON[AppStoreVersionExperimentTreatmentsResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/appStoreVersionExperiments/%s/appStoreVersionExperimentTreatments", id), encodeOptions(opts), nil)
 }
 
-// ListAppStoreVersionExperimentTreatmentsIter yields every item of ListAppStoreVersionExperimentTreatments, requesting the next page only as the loop asks.
-func (s *AppStoreVersionExperimentsV2Service) ListAppStoreVersionExperimentTreatmentsIter(ctx context.Context, id string, opts *AppStoreVersionExperimentsV2ListAppStoreVersionExperimentTreatmentsOptions) iter.Seq2[AppStoreVersionExperimentTreatment, error] {
+// ListTreatmentsIter yields every item of ListTreatments, requesting the next page only as the loop asks.
+func (s *AppStoreVersionExperimentsV2Service) ListTreatmentsIter(ctx context.Context, id string, opts *AppStoreVersionExperimentsV2ListTreatmentsOptions) iter.Seq2[AppStoreVersionExperimentTreatment, error] {
 	return All[AppStoreVersionExperimentTreatment](ctx, s.client, resourcePath("/v2/appStoreVersionExperiments/%s/appStoreVersionExperimentTreatments", id), encodeOptions(opts))
 }
 
-// AppStoreVersionExperimentsV2ListAppStoreVersionExperimentTreatmentsIDsOptions are the query parameters of GET /v2/appStoreVersionExperiments/{id}/relationships/appStoreVersionExperimentTreatments.
-type AppStoreVersionExperimentsV2ListAppStoreVersionExperimentTreatmentsIDsOptions struct {
+// AppStoreVersionExperimentsV2ListTreatmentIDsOptions are the query parameters of GET /v2/appStoreVersionExperiments/{id}/relationships/appStoreVersionExperimentTreatments.
+type AppStoreVersionExperimentsV2ListTreatmentIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAppStoreVersionExperimentTreatmentsIDs sends GET /v2/appStoreVersionExperiments/{id}/relationships/appStoreVersionExperimentTreatments (appStoreVersionExperimentsV2_appStoreVersionExperimentTreatments_getToManyRelationship).
-// It returns one page; ListAppStoreVersionExperimentTreatmentsIDsIter walks every page.
+// ListTreatmentIDs sends GET /v2/appStoreVersionExperiments/{id}/relationships/appStoreVersionExperimentTreatments (appStoreVersionExperimentsV2_appStoreVersionExperimentTreatments_getToManyRelationship).
+// It returns one page; ListTreatmentIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-appstoreversionexperiments-_id_-relationships-appstoreversionexperimenttreatments
-func (s *AppStoreVersionExperimentsV2Service) ListAppStoreVersionExperimentTreatmentsIDs(ctx context.Context, id string, opts *AppStoreVersionExperimentsV2ListAppStoreVersionExperimentTreatmentsIDsOptions) (*AppStoreVersionExperimentV2AppStoreVersionExperimentTreatmentsLinkagesResponse, *Response, error) {
+func (s *AppStoreVersionExperimentsV2Service) ListTreatmentIDs(ctx context.Context, id string, opts *AppStoreVersionExperimentsV2ListTreatmentIDsOptions) (*AppStoreVersionExperimentV2AppStoreVersionExperimentTreatmentsLinkagesResponse, *Response, error) {
 	return doJSON[AppStoreVersionExperimentV2AppStoreVersionExperimentTreatmentsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/appStoreVersionExperiments/%s/relationships/appStoreVersionExperimentTreatments", id), encodeOptions(opts), nil)
 }
 
-// ListAppStoreVersionExperimentTreatmentsIDsIter yields every item of ListAppStoreVersionExperimentTreatmentsIDs, requesting the next page only as the loop asks.
-func (s *AppStoreVersionExperimentsV2Service) ListAppStoreVersionExperimentTreatmentsIDsIter(ctx context.Context, id string, opts *AppStoreVersionExperimentsV2ListAppStoreVersionExperimentTreatmentsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListTreatmentIDsIter yields every item of ListTreatmentIDs, requesting the next page only as the loop asks.
+func (s *AppStoreVersionExperimentsV2Service) ListTreatmentIDsIter(ctx context.Context, id string, opts *AppStoreVersionExperimentsV2ListTreatmentIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v2/appStoreVersionExperiments/%s/relationships/appStoreVersionExperimentTreatments", id), encodeOptions(opts))
 }
 
@@ -3811,39 +3811,39 @@ func (s *AppStoreVersionLocalizationsService) ListAppScreenshotSetsIter(ctx cont
 	return All[AppScreenshotSet](ctx, s.client, resourcePath("/v1/appStoreVersionLocalizations/%s/appScreenshotSets", id), encodeOptions(opts))
 }
 
-// AppStoreVersionLocalizationsListAppPreviewSetsIDsOptions are the query parameters of GET /v1/appStoreVersionLocalizations/{id}/relationships/appPreviewSets.
-type AppStoreVersionLocalizationsListAppPreviewSetsIDsOptions struct {
+// AppStoreVersionLocalizationsListAppPreviewSetIDsOptions are the query parameters of GET /v1/appStoreVersionLocalizations/{id}/relationships/appPreviewSets.
+type AppStoreVersionLocalizationsListAppPreviewSetIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAppPreviewSetsIDs sends GET /v1/appStoreVersionLocalizations/{id}/relationships/appPreviewSets (appStoreVersionLocalizations_appPreviewSets_getToManyRelationship).
-// It returns one page; ListAppPreviewSetsIDsIter walks every page.
+// ListAppPreviewSetIDs sends GET /v1/appStoreVersionLocalizations/{id}/relationships/appPreviewSets (appStoreVersionLocalizations_appPreviewSets_getToManyRelationship).
+// It returns one page; ListAppPreviewSetIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversionlocalizations-_id_-relationships-apppreviewsets
-func (s *AppStoreVersionLocalizationsService) ListAppPreviewSetsIDs(ctx context.Context, id string, opts *AppStoreVersionLocalizationsListAppPreviewSetsIDsOptions) (*AppStoreVersionLocalizationAppPreviewSetsLinkagesResponse, *Response, error) {
+func (s *AppStoreVersionLocalizationsService) ListAppPreviewSetIDs(ctx context.Context, id string, opts *AppStoreVersionLocalizationsListAppPreviewSetIDsOptions) (*AppStoreVersionLocalizationAppPreviewSetsLinkagesResponse, *Response, error) {
 	return doJSON[AppStoreVersionLocalizationAppPreviewSetsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersionLocalizations/%s/relationships/appPreviewSets", id), encodeOptions(opts), nil)
 }
 
-// ListAppPreviewSetsIDsIter yields every item of ListAppPreviewSetsIDs, requesting the next page only as the loop asks.
-func (s *AppStoreVersionLocalizationsService) ListAppPreviewSetsIDsIter(ctx context.Context, id string, opts *AppStoreVersionLocalizationsListAppPreviewSetsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListAppPreviewSetIDsIter yields every item of ListAppPreviewSetIDs, requesting the next page only as the loop asks.
+func (s *AppStoreVersionLocalizationsService) ListAppPreviewSetIDsIter(ctx context.Context, id string, opts *AppStoreVersionLocalizationsListAppPreviewSetIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/appStoreVersionLocalizations/%s/relationships/appPreviewSets", id), encodeOptions(opts))
 }
 
-// AppStoreVersionLocalizationsListAppScreenshotSetsIDsOptions are the query parameters of GET /v1/appStoreVersionLocalizations/{id}/relationships/appScreenshotSets.
-type AppStoreVersionLocalizationsListAppScreenshotSetsIDsOptions struct {
+// AppStoreVersionLocalizationsListAppScreenshotSetIDsOptions are the query parameters of GET /v1/appStoreVersionLocalizations/{id}/relationships/appScreenshotSets.
+type AppStoreVersionLocalizationsListAppScreenshotSetIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAppScreenshotSetsIDs sends GET /v1/appStoreVersionLocalizations/{id}/relationships/appScreenshotSets (appStoreVersionLocalizations_appScreenshotSets_getToManyRelationship).
-// It returns one page; ListAppScreenshotSetsIDsIter walks every page.
+// ListAppScreenshotSetIDs sends GET /v1/appStoreVersionLocalizations/{id}/relationships/appScreenshotSets (appStoreVersionLocalizations_appScreenshotSets_getToManyRelationship).
+// It returns one page; ListAppScreenshotSetIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversionlocalizations-_id_-relationships-appscreenshotsets
-func (s *AppStoreVersionLocalizationsService) ListAppScreenshotSetsIDs(ctx context.Context, id string, opts *AppStoreVersionLocalizationsListAppScreenshotSetsIDsOptions) (*AppStoreVersionLocalizationAppScreenshotSetsLinkagesResponse, *Response, error) {
+func (s *AppStoreVersionLocalizationsService) ListAppScreenshotSetIDs(ctx context.Context, id string, opts *AppStoreVersionLocalizationsListAppScreenshotSetIDsOptions) (*AppStoreVersionLocalizationAppScreenshotSetsLinkagesResponse, *Response, error) {
 	return doJSON[AppStoreVersionLocalizationAppScreenshotSetsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersionLocalizations/%s/relationships/appScreenshotSets", id), encodeOptions(opts), nil)
 }
 
-// ListAppScreenshotSetsIDsIter yields every item of ListAppScreenshotSetsIDs, requesting the next page only as the loop asks.
-func (s *AppStoreVersionLocalizationsService) ListAppScreenshotSetsIDsIter(ctx context.Context, id string, opts *AppStoreVersionLocalizationsListAppScreenshotSetsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListAppScreenshotSetIDsIter yields every item of ListAppScreenshotSetIDs, requesting the next page only as the loop asks.
+func (s *AppStoreVersionLocalizationsService) ListAppScreenshotSetIDsIter(ctx context.Context, id string, opts *AppStoreVersionLocalizationsListAppScreenshotSetIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/appStoreVersionLocalizations/%s/relationships/appScreenshotSets", id), encodeOptions(opts))
 }
 
@@ -3854,21 +3854,21 @@ func (s *AppStoreVersionLocalizationsService) RemoveSearchKeywords(ctx context.C
 	return s.client.Do(ctx, http.MethodDelete, resourcePath("/v1/appStoreVersionLocalizations/%s/relationships/searchKeywords", id), nil, body, nil)
 }
 
-// AppStoreVersionLocalizationsListSearchKeywordsIDsOptions are the query parameters of GET /v1/appStoreVersionLocalizations/{id}/relationships/searchKeywords.
-type AppStoreVersionLocalizationsListSearchKeywordsIDsOptions struct {
+// AppStoreVersionLocalizationsListSearchKeywordIDsOptions are the query parameters of GET /v1/appStoreVersionLocalizations/{id}/relationships/searchKeywords.
+type AppStoreVersionLocalizationsListSearchKeywordIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListSearchKeywordsIDs sends GET /v1/appStoreVersionLocalizations/{id}/relationships/searchKeywords (appStoreVersionLocalizations_searchKeywords_getToManyRelationship).
-// It returns one page; ListSearchKeywordsIDsIter walks every page.
+// ListSearchKeywordIDs sends GET /v1/appStoreVersionLocalizations/{id}/relationships/searchKeywords (appStoreVersionLocalizations_searchKeywords_getToManyRelationship).
+// It returns one page; ListSearchKeywordIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversionlocalizations-_id_-relationships-searchkeywords
-func (s *AppStoreVersionLocalizationsService) ListSearchKeywordsIDs(ctx context.Context, id string, opts *AppStoreVersionLocalizationsListSearchKeywordsIDsOptions) (*AppStoreVersionLocalizationSearchKeywordsLinkagesResponse, *Response, error) {
+func (s *AppStoreVersionLocalizationsService) ListSearchKeywordIDs(ctx context.Context, id string, opts *AppStoreVersionLocalizationsListSearchKeywordIDsOptions) (*AppStoreVersionLocalizationSearchKeywordsLinkagesResponse, *Response, error) {
 	return doJSON[AppStoreVersionLocalizationSearchKeywordsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersionLocalizations/%s/relationships/searchKeywords", id), encodeOptions(opts), nil)
 }
 
-// ListSearchKeywordsIDsIter yields every item of ListSearchKeywordsIDs, requesting the next page only as the loop asks.
-func (s *AppStoreVersionLocalizationsService) ListSearchKeywordsIDsIter(ctx context.Context, id string, opts *AppStoreVersionLocalizationsListSearchKeywordsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListSearchKeywordIDsIter yields every item of ListSearchKeywordIDs, requesting the next page only as the loop asks.
+func (s *AppStoreVersionLocalizationsService) ListSearchKeywordIDsIter(ctx context.Context, id string, opts *AppStoreVersionLocalizationsListSearchKeywordIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/appStoreVersionLocalizations/%s/relationships/searchKeywords", id), encodeOptions(opts))
 }
 
@@ -4088,8 +4088,8 @@ func (s *AppStoreVersionsService) GetAppClipDefaultExperience(ctx context.Contex
 	return doJSON[AppClipDefaultExperienceResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/appClipDefaultExperience", id), encodeOptions(opts), nil)
 }
 
-// AppStoreVersionsGetAppStoreReviewDetailOptions are the query parameters of GET /v1/appStoreVersions/{id}/appStoreReviewDetail.
-type AppStoreVersionsGetAppStoreReviewDetailOptions struct {
+// AppStoreVersionsGetReviewDetailOptions are the query parameters of GET /v1/appStoreVersions/{id}/appStoreReviewDetail.
+type AppStoreVersionsGetReviewDetailOptions struct {
 	FieldsAppStoreReviewDetails     []string `query:"fields[appStoreReviewDetails]"`
 	FieldsAppStoreVersions          []string `query:"fields[appStoreVersions]"`
 	FieldsAppStoreReviewAttachments []string `query:"fields[appStoreReviewAttachments]"`
@@ -4097,15 +4097,15 @@ type AppStoreVersionsGetAppStoreReviewDetailOptions struct {
 	LimitAppStoreReviewAttachments  int      `query:"limit[appStoreReviewAttachments]"`
 }
 
-// GetAppStoreReviewDetail sends GET /v1/appStoreVersions/{id}/appStoreReviewDetail (appStoreVersions_appStoreReviewDetail_getToOneRelated).
+// GetReviewDetail sends GET /v1/appStoreVersions/{id}/appStoreReviewDetail (appStoreVersions_appStoreReviewDetail_getToOneRelated).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversions-_id_-appstorereviewdetail
-func (s *AppStoreVersionsService) GetAppStoreReviewDetail(ctx context.Context, id string, opts *AppStoreVersionsGetAppStoreReviewDetailOptions) (*AppStoreReviewDetailResponse, *Response, error) {
+func (s *AppStoreVersionsService) GetReviewDetail(ctx context.Context, id string, opts *AppStoreVersionsGetReviewDetailOptions) (*AppStoreReviewDetailResponse, *Response, error) {
 	return doJSON[AppStoreReviewDetailResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/appStoreReviewDetail", id), encodeOptions(opts), nil)
 }
 
-// AppStoreVersionsListAppStoreVersionExperimentsOptions are the query parameters of GET /v1/appStoreVersions/{id}/appStoreVersionExperiments.
-type AppStoreVersionsListAppStoreVersionExperimentsOptions struct {
+// AppStoreVersionsListExperimentsOptions are the query parameters of GET /v1/appStoreVersions/{id}/appStoreVersionExperiments.
+type AppStoreVersionsListExperimentsOptions struct {
 	FilterState                               []string `query:"filter[state]"`
 	FieldsAppStoreVersionExperiments          []string `query:"fields[appStoreVersionExperiments]"`
 	FieldsAppStoreVersions                    []string `query:"fields[appStoreVersions]"`
@@ -4115,25 +4115,25 @@ type AppStoreVersionsListAppStoreVersionExperimentsOptions struct {
 	LimitAppStoreVersionExperimentTreatments  int      `query:"limit[appStoreVersionExperimentTreatments]"`
 }
 
-// ListAppStoreVersionExperiments sends GET /v1/appStoreVersions/{id}/appStoreVersionExperiments (appStoreVersions_appStoreVersionExperiments_getToManyRelated).
-// It returns one page; ListAppStoreVersionExperimentsIter walks every page.
+// ListExperiments sends GET /v1/appStoreVersions/{id}/appStoreVersionExperiments (appStoreVersions_appStoreVersionExperiments_getToManyRelated).
+// It returns one page; ListExperimentsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversions-_id_-appstoreversionexperiments
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *AppStoreVersionsService) ListAppStoreVersionExperiments(ctx context.Context, id string, opts *AppStoreVersionsListAppStoreVersionExperimentsOptions) (*AppStoreVersionExperimentsResponse, *Response, error) {
+func (s *AppStoreVersionsService) ListExperiments(ctx context.Context, id string, opts *AppStoreVersionsListExperimentsOptions) (*AppStoreVersionExperimentsResponse, *Response, error) {
 	return doJSON[AppStoreVersionExperimentsResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/appStoreVersionExperiments", id), encodeOptions(opts), nil)
 }
 
-// ListAppStoreVersionExperimentsIter yields every item of ListAppStoreVersionExperiments, requesting the next page only as the loop asks.
+// ListExperimentsIter yields every item of ListExperiments, requesting the next page only as the loop asks.
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *AppStoreVersionsService) ListAppStoreVersionExperimentsIter(ctx context.Context, id string, opts *AppStoreVersionsListAppStoreVersionExperimentsOptions) iter.Seq2[AppStoreVersionExperiment, error] {
+func (s *AppStoreVersionsService) ListExperimentsIter(ctx context.Context, id string, opts *AppStoreVersionsListExperimentsOptions) iter.Seq2[AppStoreVersionExperiment, error] {
 	return All[AppStoreVersionExperiment](ctx, s.client, resourcePath("/v1/appStoreVersions/%s/appStoreVersionExperiments", id), encodeOptions(opts))
 }
 
-// AppStoreVersionsListAppStoreVersionExperimentsV2Options are the query parameters of GET /v1/appStoreVersions/{id}/appStoreVersionExperimentsV2.
-type AppStoreVersionsListAppStoreVersionExperimentsV2Options struct {
+// AppStoreVersionsListExperimentsV2Options are the query parameters of GET /v1/appStoreVersions/{id}/appStoreVersionExperimentsV2.
+type AppStoreVersionsListExperimentsV2Options struct {
 	FilterState                               []string `query:"filter[state]"`
 	FieldsAppStoreVersionExperiments          []string `query:"fields[appStoreVersionExperiments]"`
 	FieldsApps                                []string `query:"fields[apps]"`
@@ -4145,21 +4145,21 @@ type AppStoreVersionsListAppStoreVersionExperimentsV2Options struct {
 	LimitAppStoreVersionExperimentTreatments  int      `query:"limit[appStoreVersionExperimentTreatments]"`
 }
 
-// ListAppStoreVersionExperimentsV2 sends GET /v1/appStoreVersions/{id}/appStoreVersionExperimentsV2 (appStoreVersions_appStoreVersionExperimentsV2_getToManyRelated).
-// It returns one page; ListAppStoreVersionExperimentsV2Iter walks every page.
+// ListExperimentsV2 sends GET /v1/appStoreVersions/{id}/appStoreVersionExperimentsV2 (appStoreVersions_appStoreVersionExperimentsV2_getToManyRelated).
+// It returns one page; ListExperimentsV2Iter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversions-_id_-appstoreversionexperimentsv2
-func (s *AppStoreVersionsService) ListAppStoreVersionExperimentsV2(ctx context.Context, id string, opts *AppStoreVersionsListAppStoreVersionExperimentsV2Options) (*AppStoreVersionExperimentsV2Response, *Response, error) {
+func (s *AppStoreVersionsService) ListExperimentsV2(ctx context.Context, id string, opts *AppStoreVersionsListExperimentsV2Options) (*AppStoreVersionExperimentsV2Response, *Response, error) {
 	return doJSON[AppStoreVersionExperimentsV2Response](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/appStoreVersionExperimentsV2", id), encodeOptions(opts), nil)
 }
 
-// ListAppStoreVersionExperimentsV2Iter yields every item of ListAppStoreVersionExperimentsV2, requesting the next page only as the loop asks.
-func (s *AppStoreVersionsService) ListAppStoreVersionExperimentsV2Iter(ctx context.Context, id string, opts *AppStoreVersionsListAppStoreVersionExperimentsV2Options) iter.Seq2[AppStoreVersionExperimentV2, error] {
+// ListExperimentsV2Iter yields every item of ListExperimentsV2, requesting the next page only as the loop asks.
+func (s *AppStoreVersionsService) ListExperimentsV2Iter(ctx context.Context, id string, opts *AppStoreVersionsListExperimentsV2Options) iter.Seq2[AppStoreVersionExperimentV2, error] {
 	return All[AppStoreVersionExperimentV2](ctx, s.client, resourcePath("/v1/appStoreVersions/%s/appStoreVersionExperimentsV2", id), encodeOptions(opts))
 }
 
-// AppStoreVersionsListAppStoreVersionLocalizationsOptions are the query parameters of GET /v1/appStoreVersions/{id}/appStoreVersionLocalizations.
-type AppStoreVersionsListAppStoreVersionLocalizationsOptions struct {
+// AppStoreVersionsListLocalizationsOptions are the query parameters of GET /v1/appStoreVersions/{id}/appStoreVersionLocalizations.
+type AppStoreVersionsListLocalizationsOptions struct {
 	FilterLocale                       []string `query:"filter[locale]"`
 	FieldsAppStoreVersionLocalizations []string `query:"fields[appStoreVersionLocalizations]"`
 	FieldsAppStoreVersions             []string `query:"fields[appStoreVersions]"`
@@ -4173,44 +4173,44 @@ type AppStoreVersionsListAppStoreVersionLocalizationsOptions struct {
 	LimitSearchKeywords                int      `query:"limit[searchKeywords]"`
 }
 
-// ListAppStoreVersionLocalizations sends GET /v1/appStoreVersions/{id}/appStoreVersionLocalizations (appStoreVersions_appStoreVersionLocalizations_getToManyRelated).
-// It returns one page; ListAppStoreVersionLocalizationsIter walks every page.
+// ListLocalizations sends GET /v1/appStoreVersions/{id}/appStoreVersionLocalizations (appStoreVersions_appStoreVersionLocalizations_getToManyRelated).
+// It returns one page; ListLocalizationsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversions-_id_-appstoreversionlocalizations
-func (s *AppStoreVersionsService) ListAppStoreVersionLocalizations(ctx context.Context, id string, opts *AppStoreVersionsListAppStoreVersionLocalizationsOptions) (*AppStoreVersionLocalizationsResponse, *Response, error) {
+func (s *AppStoreVersionsService) ListLocalizations(ctx context.Context, id string, opts *AppStoreVersionsListLocalizationsOptions) (*AppStoreVersionLocalizationsResponse, *Response, error) {
 	return doJSON[AppStoreVersionLocalizationsResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/appStoreVersionLocalizations", id), encodeOptions(opts), nil)
 }
 
-// ListAppStoreVersionLocalizationsIter yields every item of ListAppStoreVersionLocalizations, requesting the next page only as the loop asks.
-func (s *AppStoreVersionsService) ListAppStoreVersionLocalizationsIter(ctx context.Context, id string, opts *AppStoreVersionsListAppStoreVersionLocalizationsOptions) iter.Seq2[AppStoreVersionLocalization, error] {
+// ListLocalizationsIter yields every item of ListLocalizations, requesting the next page only as the loop asks.
+func (s *AppStoreVersionsService) ListLocalizationsIter(ctx context.Context, id string, opts *AppStoreVersionsListLocalizationsOptions) iter.Seq2[AppStoreVersionLocalization, error] {
 	return All[AppStoreVersionLocalization](ctx, s.client, resourcePath("/v1/appStoreVersions/%s/appStoreVersionLocalizations", id), encodeOptions(opts))
 }
 
-// AppStoreVersionsGetAppStoreVersionPhasedReleaseOptions are the query parameters of GET /v1/appStoreVersions/{id}/appStoreVersionPhasedRelease.
-type AppStoreVersionsGetAppStoreVersionPhasedReleaseOptions struct {
+// AppStoreVersionsGetPhasedReleaseOptions are the query parameters of GET /v1/appStoreVersions/{id}/appStoreVersionPhasedRelease.
+type AppStoreVersionsGetPhasedReleaseOptions struct {
 	FieldsAppStoreVersionPhasedReleases []string `query:"fields[appStoreVersionPhasedReleases]"`
 }
 
-// GetAppStoreVersionPhasedRelease sends GET /v1/appStoreVersions/{id}/appStoreVersionPhasedRelease (appStoreVersions_appStoreVersionPhasedRelease_getToOneRelated).
+// GetPhasedRelease sends GET /v1/appStoreVersions/{id}/appStoreVersionPhasedRelease (appStoreVersions_appStoreVersionPhasedRelease_getToOneRelated).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversions-_id_-appstoreversionphasedrelease
-func (s *AppStoreVersionsService) GetAppStoreVersionPhasedRelease(ctx context.Context, id string, opts *AppStoreVersionsGetAppStoreVersionPhasedReleaseOptions) (*AppStoreVersionPhasedReleaseWithoutIncludesResponse, *Response, error) {
+func (s *AppStoreVersionsService) GetPhasedRelease(ctx context.Context, id string, opts *AppStoreVersionsGetPhasedReleaseOptions) (*AppStoreVersionPhasedReleaseWithoutIncludesResponse, *Response, error) {
 	return doJSON[AppStoreVersionPhasedReleaseWithoutIncludesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/appStoreVersionPhasedRelease", id), encodeOptions(opts), nil)
 }
 
-// AppStoreVersionsGetAppStoreVersionSubmissionOptions are the query parameters of GET /v1/appStoreVersions/{id}/appStoreVersionSubmission.
-type AppStoreVersionsGetAppStoreVersionSubmissionOptions struct {
+// AppStoreVersionsGetSubmissionOptions are the query parameters of GET /v1/appStoreVersions/{id}/appStoreVersionSubmission.
+type AppStoreVersionsGetSubmissionOptions struct {
 	FieldsAppStoreVersionSubmissions []string `query:"fields[appStoreVersionSubmissions]"`
 	FieldsAppStoreVersions           []string `query:"fields[appStoreVersions]"`
 	Include                          []string `query:"include"`
 }
 
-// GetAppStoreVersionSubmission sends GET /v1/appStoreVersions/{id}/appStoreVersionSubmission (appStoreVersions_appStoreVersionSubmission_getToOneRelated).
+// GetSubmission sends GET /v1/appStoreVersions/{id}/appStoreVersionSubmission (appStoreVersions_appStoreVersionSubmission_getToOneRelated).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversions-_id_-appstoreversionsubmission
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *AppStoreVersionsService) GetAppStoreVersionSubmission(ctx context.Context, id string, opts *AppStoreVersionsGetAppStoreVersionSubmissionOptions) (*AppStoreVersionSubmissionResponse, *Response, error) {
+func (s *AppStoreVersionsService) GetSubmission(ctx context.Context, id string, opts *AppStoreVersionsGetSubmissionOptions) (*AppStoreVersionSubmissionResponse, *Response, error) {
 	return doJSON[AppStoreVersionSubmissionResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/appStoreVersionSubmission", id), encodeOptions(opts), nil)
 }
 
@@ -4289,84 +4289,84 @@ func (s *AppStoreVersionsService) ReplaceAppClipDefaultExperience(ctx context.Co
 	return s.client.Do(ctx, http.MethodPatch, resourcePath("/v1/appStoreVersions/%s/relationships/appClipDefaultExperience", id), nil, body, nil)
 }
 
-// GetAppStoreReviewDetailID sends GET /v1/appStoreVersions/{id}/relationships/appStoreReviewDetail (appStoreVersions_appStoreReviewDetail_getToOneRelationship).
+// GetReviewDetailID sends GET /v1/appStoreVersions/{id}/relationships/appStoreReviewDetail (appStoreVersions_appStoreReviewDetail_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversions-_id_-relationships-appstorereviewdetail
-func (s *AppStoreVersionsService) GetAppStoreReviewDetailID(ctx context.Context, id string) (*AppStoreVersionAppStoreReviewDetailLinkageResponse, *Response, error) {
+func (s *AppStoreVersionsService) GetReviewDetailID(ctx context.Context, id string) (*AppStoreVersionAppStoreReviewDetailLinkageResponse, *Response, error) {
 	return doJSON[AppStoreVersionAppStoreReviewDetailLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/relationships/appStoreReviewDetail", id), nil, nil)
 }
 
-// AppStoreVersionsListAppStoreVersionExperimentsIDsOptions are the query parameters of GET /v1/appStoreVersions/{id}/relationships/appStoreVersionExperiments.
-type AppStoreVersionsListAppStoreVersionExperimentsIDsOptions struct {
+// AppStoreVersionsListExperimentIDsOptions are the query parameters of GET /v1/appStoreVersions/{id}/relationships/appStoreVersionExperiments.
+type AppStoreVersionsListExperimentIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAppStoreVersionExperimentsIDs sends GET /v1/appStoreVersions/{id}/relationships/appStoreVersionExperiments (appStoreVersions_appStoreVersionExperiments_getToManyRelationship).
-// It returns one page; ListAppStoreVersionExperimentsIDsIter walks every page.
+// ListExperimentIDs sends GET /v1/appStoreVersions/{id}/relationships/appStoreVersionExperiments (appStoreVersions_appStoreVersionExperiments_getToManyRelationship).
+// It returns one page; ListExperimentIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversions-_id_-relationships-appstoreversionexperiments
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *AppStoreVersionsService) ListAppStoreVersionExperimentsIDs(ctx context.Context, id string, opts *AppStoreVersionsListAppStoreVersionExperimentsIDsOptions) (*AppStoreVersionAppStoreVersionExperimentsLinkagesResponse, *Response, error) {
+func (s *AppStoreVersionsService) ListExperimentIDs(ctx context.Context, id string, opts *AppStoreVersionsListExperimentIDsOptions) (*AppStoreVersionAppStoreVersionExperimentsLinkagesResponse, *Response, error) {
 	return doJSON[AppStoreVersionAppStoreVersionExperimentsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/relationships/appStoreVersionExperiments", id), encodeOptions(opts), nil)
 }
 
-// ListAppStoreVersionExperimentsIDsIter yields every item of ListAppStoreVersionExperimentsIDs, requesting the next page only as the loop asks.
+// ListExperimentIDsIter yields every item of ListExperimentIDs, requesting the next page only as the loop asks.
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *AppStoreVersionsService) ListAppStoreVersionExperimentsIDsIter(ctx context.Context, id string, opts *AppStoreVersionsListAppStoreVersionExperimentsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+func (s *AppStoreVersionsService) ListExperimentIDsIter(ctx context.Context, id string, opts *AppStoreVersionsListExperimentIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/appStoreVersions/%s/relationships/appStoreVersionExperiments", id), encodeOptions(opts))
 }
 
-// AppStoreVersionsListAppStoreVersionExperimentsV2IDsOptions are the query parameters of GET /v1/appStoreVersions/{id}/relationships/appStoreVersionExperimentsV2.
-type AppStoreVersionsListAppStoreVersionExperimentsV2IDsOptions struct {
+// AppStoreVersionsListExperimentV2IDsOptions are the query parameters of GET /v1/appStoreVersions/{id}/relationships/appStoreVersionExperimentsV2.
+type AppStoreVersionsListExperimentV2IDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAppStoreVersionExperimentsV2IDs sends GET /v1/appStoreVersions/{id}/relationships/appStoreVersionExperimentsV2 (appStoreVersions_appStoreVersionExperimentsV2_getToManyRelationship).
-// It returns one page; ListAppStoreVersionExperimentsV2IDsIter walks every page.
+// ListExperimentV2IDs sends GET /v1/appStoreVersions/{id}/relationships/appStoreVersionExperimentsV2 (appStoreVersions_appStoreVersionExperimentsV2_getToManyRelationship).
+// It returns one page; ListExperimentV2IDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversions-_id_-relationships-appstoreversionexperimentsv2
-func (s *AppStoreVersionsService) ListAppStoreVersionExperimentsV2IDs(ctx context.Context, id string, opts *AppStoreVersionsListAppStoreVersionExperimentsV2IDsOptions) (*AppStoreVersionAppStoreVersionExperimentsV2LinkagesResponse, *Response, error) {
+func (s *AppStoreVersionsService) ListExperimentV2IDs(ctx context.Context, id string, opts *AppStoreVersionsListExperimentV2IDsOptions) (*AppStoreVersionAppStoreVersionExperimentsV2LinkagesResponse, *Response, error) {
 	return doJSON[AppStoreVersionAppStoreVersionExperimentsV2LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/relationships/appStoreVersionExperimentsV2", id), encodeOptions(opts), nil)
 }
 
-// ListAppStoreVersionExperimentsV2IDsIter yields every item of ListAppStoreVersionExperimentsV2IDs, requesting the next page only as the loop asks.
-func (s *AppStoreVersionsService) ListAppStoreVersionExperimentsV2IDsIter(ctx context.Context, id string, opts *AppStoreVersionsListAppStoreVersionExperimentsV2IDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListExperimentV2IDsIter yields every item of ListExperimentV2IDs, requesting the next page only as the loop asks.
+func (s *AppStoreVersionsService) ListExperimentV2IDsIter(ctx context.Context, id string, opts *AppStoreVersionsListExperimentV2IDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/appStoreVersions/%s/relationships/appStoreVersionExperimentsV2", id), encodeOptions(opts))
 }
 
-// AppStoreVersionsListAppStoreVersionLocalizationsIDsOptions are the query parameters of GET /v1/appStoreVersions/{id}/relationships/appStoreVersionLocalizations.
-type AppStoreVersionsListAppStoreVersionLocalizationsIDsOptions struct {
+// AppStoreVersionsListLocalizationIDsOptions are the query parameters of GET /v1/appStoreVersions/{id}/relationships/appStoreVersionLocalizations.
+type AppStoreVersionsListLocalizationIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAppStoreVersionLocalizationsIDs sends GET /v1/appStoreVersions/{id}/relationships/appStoreVersionLocalizations (appStoreVersions_appStoreVersionLocalizations_getToManyRelationship).
-// It returns one page; ListAppStoreVersionLocalizationsIDsIter walks every page.
+// ListLocalizationIDs sends GET /v1/appStoreVersions/{id}/relationships/appStoreVersionLocalizations (appStoreVersions_appStoreVersionLocalizations_getToManyRelationship).
+// It returns one page; ListLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversions-_id_-relationships-appstoreversionlocalizations
-func (s *AppStoreVersionsService) ListAppStoreVersionLocalizationsIDs(ctx context.Context, id string, opts *AppStoreVersionsListAppStoreVersionLocalizationsIDsOptions) (*AppStoreVersionAppStoreVersionLocalizationsLinkagesResponse, *Response, error) {
+func (s *AppStoreVersionsService) ListLocalizationIDs(ctx context.Context, id string, opts *AppStoreVersionsListLocalizationIDsOptions) (*AppStoreVersionAppStoreVersionLocalizationsLinkagesResponse, *Response, error) {
 	return doJSON[AppStoreVersionAppStoreVersionLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/relationships/appStoreVersionLocalizations", id), encodeOptions(opts), nil)
 }
 
-// ListAppStoreVersionLocalizationsIDsIter yields every item of ListAppStoreVersionLocalizationsIDs, requesting the next page only as the loop asks.
-func (s *AppStoreVersionsService) ListAppStoreVersionLocalizationsIDsIter(ctx context.Context, id string, opts *AppStoreVersionsListAppStoreVersionLocalizationsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
+func (s *AppStoreVersionsService) ListLocalizationIDsIter(ctx context.Context, id string, opts *AppStoreVersionsListLocalizationIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/appStoreVersions/%s/relationships/appStoreVersionLocalizations", id), encodeOptions(opts))
 }
 
-// GetAppStoreVersionPhasedReleaseID sends GET /v1/appStoreVersions/{id}/relationships/appStoreVersionPhasedRelease (appStoreVersions_appStoreVersionPhasedRelease_getToOneRelationship).
+// GetPhasedReleaseID sends GET /v1/appStoreVersions/{id}/relationships/appStoreVersionPhasedRelease (appStoreVersions_appStoreVersionPhasedRelease_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversions-_id_-relationships-appstoreversionphasedrelease
-func (s *AppStoreVersionsService) GetAppStoreVersionPhasedReleaseID(ctx context.Context, id string) (*AppStoreVersionAppStoreVersionPhasedReleaseLinkageResponse, *Response, error) {
+func (s *AppStoreVersionsService) GetPhasedReleaseID(ctx context.Context, id string) (*AppStoreVersionAppStoreVersionPhasedReleaseLinkageResponse, *Response, error) {
 	return doJSON[AppStoreVersionAppStoreVersionPhasedReleaseLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/relationships/appStoreVersionPhasedRelease", id), nil, nil)
 }
 
-// GetAppStoreVersionSubmissionID sends GET /v1/appStoreVersions/{id}/relationships/appStoreVersionSubmission (appStoreVersions_appStoreVersionSubmission_getToOneRelationship).
+// GetSubmissionID sends GET /v1/appStoreVersions/{id}/relationships/appStoreVersionSubmission (appStoreVersions_appStoreVersionSubmission_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversions-_id_-relationships-appstoreversionsubmission
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *AppStoreVersionsService) GetAppStoreVersionSubmissionID(ctx context.Context, id string) (*AppStoreVersionAppStoreVersionSubmissionLinkageResponse, *Response, error) {
+func (s *AppStoreVersionsService) GetSubmissionID(ctx context.Context, id string) (*AppStoreVersionAppStoreVersionSubmissionLinkageResponse, *Response, error) {
 	return doJSON[AppStoreVersionAppStoreVersionSubmissionLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/relationships/appStoreVersionSubmission", id), nil, nil)
 }
 
@@ -4384,21 +4384,21 @@ func (s *AppStoreVersionsService) ReplaceBuild(ctx context.Context, id string, b
 	return s.client.Do(ctx, http.MethodPatch, resourcePath("/v1/appStoreVersions/%s/relationships/build", id), nil, body, nil)
 }
 
-// AppStoreVersionsListCustomerReviewsIDsOptions are the query parameters of GET /v1/appStoreVersions/{id}/relationships/customerReviews.
-type AppStoreVersionsListCustomerReviewsIDsOptions struct {
+// AppStoreVersionsListCustomerReviewIDsOptions are the query parameters of GET /v1/appStoreVersions/{id}/relationships/customerReviews.
+type AppStoreVersionsListCustomerReviewIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListCustomerReviewsIDs sends GET /v1/appStoreVersions/{id}/relationships/customerReviews (appStoreVersions_customerReviews_getToManyRelationship).
-// It returns one page; ListCustomerReviewsIDsIter walks every page.
+// ListCustomerReviewIDs sends GET /v1/appStoreVersions/{id}/relationships/customerReviews (appStoreVersions_customerReviews_getToManyRelationship).
+// It returns one page; ListCustomerReviewIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversions-_id_-relationships-customerreviews
-func (s *AppStoreVersionsService) ListCustomerReviewsIDs(ctx context.Context, id string, opts *AppStoreVersionsListCustomerReviewsIDsOptions) (*AppStoreVersionCustomerReviewsLinkagesResponse, *Response, error) {
+func (s *AppStoreVersionsService) ListCustomerReviewIDs(ctx context.Context, id string, opts *AppStoreVersionsListCustomerReviewIDsOptions) (*AppStoreVersionCustomerReviewsLinkagesResponse, *Response, error) {
 	return doJSON[AppStoreVersionCustomerReviewsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/relationships/customerReviews", id), encodeOptions(opts), nil)
 }
 
-// ListCustomerReviewsIDsIter yields every item of ListCustomerReviewsIDs, requesting the next page only as the loop asks.
-func (s *AppStoreVersionsService) ListCustomerReviewsIDsIter(ctx context.Context, id string, opts *AppStoreVersionsListCustomerReviewsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListCustomerReviewIDsIter yields every item of ListCustomerReviewIDs, requesting the next page only as the loop asks.
+func (s *AppStoreVersionsService) ListCustomerReviewIDsIter(ctx context.Context, id string, opts *AppStoreVersionsListCustomerReviewIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/appStoreVersions/%s/relationships/customerReviews", id), encodeOptions(opts))
 }
 
@@ -4450,21 +4450,21 @@ func (s *AppTagsService) Update(ctx context.Context, id string, body *AppTagUpda
 	return doJSON[AppTagResponse](ctx, s.client, http.MethodPatch, resourcePath("/v1/appTags/%s", id), nil, body)
 }
 
-// AppTagsListTerritoriesIDsOptions are the query parameters of GET /v1/appTags/{id}/relationships/territories.
-type AppTagsListTerritoriesIDsOptions struct {
+// AppTagsListTerritoryIDsOptions are the query parameters of GET /v1/appTags/{id}/relationships/territories.
+type AppTagsListTerritoryIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListTerritoriesIDs sends GET /v1/appTags/{id}/relationships/territories (appTags_territories_getToManyRelationship).
-// It returns one page; ListTerritoriesIDsIter walks every page.
+// ListTerritoryIDs sends GET /v1/appTags/{id}/relationships/territories (appTags_territories_getToManyRelationship).
+// It returns one page; ListTerritoryIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apptags-_id_-relationships-territories
-func (s *AppTagsService) ListTerritoriesIDs(ctx context.Context, id string, opts *AppTagsListTerritoriesIDsOptions) (*AppTagTerritoriesLinkagesResponse, *Response, error) {
+func (s *AppTagsService) ListTerritoryIDs(ctx context.Context, id string, opts *AppTagsListTerritoryIDsOptions) (*AppTagTerritoriesLinkagesResponse, *Response, error) {
 	return doJSON[AppTagTerritoriesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appTags/%s/relationships/territories", id), encodeOptions(opts), nil)
 }
 
-// ListTerritoriesIDsIter yields every item of ListTerritoriesIDs, requesting the next page only as the loop asks.
-func (s *AppTagsService) ListTerritoriesIDsIter(ctx context.Context, id string, opts *AppTagsListTerritoriesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListTerritoryIDsIter yields every item of ListTerritoryIDs, requesting the next page only as the loop asks.
+func (s *AppTagsService) ListTerritoryIDsIter(ctx context.Context, id string, opts *AppTagsListTerritoryIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/appTags/%s/relationships/territories", id), encodeOptions(opts))
 }
 
@@ -4711,18 +4711,18 @@ func (s *AppsService) ListAndroidToIosAppMappingDetailsIter(ctx context.Context,
 	return All[AndroidToIosAppMappingDetail](ctx, s.client, resourcePath("/v1/apps/%s/androidToIosAppMappingDetails", id), encodeOptions(opts))
 }
 
-// AppsGetAppAvailabilityV2Options are the query parameters of GET /v1/apps/{id}/appAvailabilityV2.
-type AppsGetAppAvailabilityV2Options struct {
+// AppsGetAvailabilityV2Options are the query parameters of GET /v1/apps/{id}/appAvailabilityV2.
+type AppsGetAvailabilityV2Options struct {
 	FieldsAppAvailabilities       []string `query:"fields[appAvailabilities]"`
 	FieldsTerritoryAvailabilities []string `query:"fields[territoryAvailabilities]"`
 	Include                       []string `query:"include"`
 	LimitTerritoryAvailabilities  int      `query:"limit[territoryAvailabilities]"`
 }
 
-// GetAppAvailabilityV2 sends GET /v1/apps/{id}/appAvailabilityV2 (apps_appAvailabilityV2_getToOneRelated).
+// GetAvailabilityV2 sends GET /v1/apps/{id}/appAvailabilityV2 (apps_appAvailabilityV2_getToOneRelated).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-appavailabilityv2
-func (s *AppsService) GetAppAvailabilityV2(ctx context.Context, id string, opts *AppsGetAppAvailabilityV2Options) (*AppAvailabilityV2Response, *Response, error) {
+func (s *AppsService) GetAvailabilityV2(ctx context.Context, id string, opts *AppsGetAvailabilityV2Options) (*AppAvailabilityV2Response, *Response, error) {
 	return doJSON[AppAvailabilityV2Response](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/appAvailabilityV2", id), encodeOptions(opts), nil)
 }
 
@@ -4750,8 +4750,8 @@ func (s *AppsService) ListAppClipsIter(ctx context.Context, id string, opts *App
 	return All[AppClip](ctx, s.client, resourcePath("/v1/apps/%s/appClips", id), encodeOptions(opts))
 }
 
-// AppsListAppCustomProductPagesOptions are the query parameters of GET /v1/apps/{id}/appCustomProductPages.
-type AppsListAppCustomProductPagesOptions struct {
+// AppsListCustomProductPagesOptions are the query parameters of GET /v1/apps/{id}/appCustomProductPages.
+type AppsListCustomProductPagesOptions struct {
 	FilterVisible                      []string `query:"filter[visible]"`
 	FieldsAppCustomProductPages        []string `query:"fields[appCustomProductPages]"`
 	FieldsApps                         []string `query:"fields[apps]"`
@@ -4761,21 +4761,21 @@ type AppsListAppCustomProductPagesOptions struct {
 	LimitAppCustomProductPageVersions  int      `query:"limit[appCustomProductPageVersions]"`
 }
 
-// ListAppCustomProductPages sends GET /v1/apps/{id}/appCustomProductPages (apps_appCustomProductPages_getToManyRelated).
-// It returns one page; ListAppCustomProductPagesIter walks every page.
+// ListCustomProductPages sends GET /v1/apps/{id}/appCustomProductPages (apps_appCustomProductPages_getToManyRelated).
+// It returns one page; ListCustomProductPagesIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-appcustomproductpages
-func (s *AppsService) ListAppCustomProductPages(ctx context.Context, id string, opts *AppsListAppCustomProductPagesOptions) (*AppCustomProductPagesResponse, *Response, error) {
+func (s *AppsService) ListCustomProductPages(ctx context.Context, id string, opts *AppsListCustomProductPagesOptions) (*AppCustomProductPagesResponse, *Response, error) {
 	return doJSON[AppCustomProductPagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/appCustomProductPages", id), encodeOptions(opts), nil)
 }
 
-// ListAppCustomProductPagesIter yields every item of ListAppCustomProductPages, requesting the next page only as the loop asks.
-func (s *AppsService) ListAppCustomProductPagesIter(ctx context.Context, id string, opts *AppsListAppCustomProductPagesOptions) iter.Seq2[AppCustomProductPage, error] {
+// ListCustomProductPagesIter yields every item of ListCustomProductPages, requesting the next page only as the loop asks.
+func (s *AppsService) ListCustomProductPagesIter(ctx context.Context, id string, opts *AppsListCustomProductPagesOptions) iter.Seq2[AppCustomProductPage, error] {
 	return All[AppCustomProductPage](ctx, s.client, resourcePath("/v1/apps/%s/appCustomProductPages", id), encodeOptions(opts))
 }
 
-// AppsListAppEncryptionDeclarationsOptions are the query parameters of GET /v1/apps/{id}/appEncryptionDeclarations.
-type AppsListAppEncryptionDeclarationsOptions struct {
+// AppsListEncryptionDeclarationsOptions are the query parameters of GET /v1/apps/{id}/appEncryptionDeclarations.
+type AppsListEncryptionDeclarationsOptions struct {
 	FilterPlatform                          []string `query:"filter[platform]"`
 	FilterBuilds                            []string `query:"filter[builds]"`
 	FieldsAppEncryptionDeclarations         []string `query:"fields[appEncryptionDeclarations]"`
@@ -4787,21 +4787,21 @@ type AppsListAppEncryptionDeclarationsOptions struct {
 	LimitBuilds                             int      `query:"limit[builds]"`
 }
 
-// ListAppEncryptionDeclarations sends GET /v1/apps/{id}/appEncryptionDeclarations (apps_appEncryptionDeclarations_getToManyRelated).
-// It returns one page; ListAppEncryptionDeclarationsIter walks every page.
+// ListEncryptionDeclarations sends GET /v1/apps/{id}/appEncryptionDeclarations (apps_appEncryptionDeclarations_getToManyRelated).
+// It returns one page; ListEncryptionDeclarationsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-appencryptiondeclarations
-func (s *AppsService) ListAppEncryptionDeclarations(ctx context.Context, id string, opts *AppsListAppEncryptionDeclarationsOptions) (*AppEncryptionDeclarationsResponse, *Response, error) {
+func (s *AppsService) ListEncryptionDeclarations(ctx context.Context, id string, opts *AppsListEncryptionDeclarationsOptions) (*AppEncryptionDeclarationsResponse, *Response, error) {
 	return doJSON[AppEncryptionDeclarationsResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/appEncryptionDeclarations", id), encodeOptions(opts), nil)
 }
 
-// ListAppEncryptionDeclarationsIter yields every item of ListAppEncryptionDeclarations, requesting the next page only as the loop asks.
-func (s *AppsService) ListAppEncryptionDeclarationsIter(ctx context.Context, id string, opts *AppsListAppEncryptionDeclarationsOptions) iter.Seq2[AppEncryptionDeclaration, error] {
+// ListEncryptionDeclarationsIter yields every item of ListEncryptionDeclarations, requesting the next page only as the loop asks.
+func (s *AppsService) ListEncryptionDeclarationsIter(ctx context.Context, id string, opts *AppsListEncryptionDeclarationsOptions) iter.Seq2[AppEncryptionDeclaration, error] {
 	return All[AppEncryptionDeclaration](ctx, s.client, resourcePath("/v1/apps/%s/appEncryptionDeclarations", id), encodeOptions(opts))
 }
 
-// AppsListAppEventsOptions are the query parameters of GET /v1/apps/{id}/appEvents.
-type AppsListAppEventsOptions struct {
+// AppsListEventsOptions are the query parameters of GET /v1/apps/{id}/appEvents.
+type AppsListEventsOptions struct {
 	FilterEventState            []string `query:"filter[eventState]"`
 	FilterID                    []string `query:"filter[id]"`
 	FieldsAppEvents             []string `query:"fields[appEvents]"`
@@ -4811,21 +4811,21 @@ type AppsListAppEventsOptions struct {
 	LimitLocalizations          int      `query:"limit[localizations]"`
 }
 
-// ListAppEvents sends GET /v1/apps/{id}/appEvents (apps_appEvents_getToManyRelated).
-// It returns one page; ListAppEventsIter walks every page.
+// ListEvents sends GET /v1/apps/{id}/appEvents (apps_appEvents_getToManyRelated).
+// It returns one page; ListEventsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-appevents
-func (s *AppsService) ListAppEvents(ctx context.Context, id string, opts *AppsListAppEventsOptions) (*AppEventsResponse, *Response, error) {
+func (s *AppsService) ListEvents(ctx context.Context, id string, opts *AppsListEventsOptions) (*AppEventsResponse, *Response, error) {
 	return doJSON[AppEventsResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/appEvents", id), encodeOptions(opts), nil)
 }
 
-// ListAppEventsIter yields every item of ListAppEvents, requesting the next page only as the loop asks.
-func (s *AppsService) ListAppEventsIter(ctx context.Context, id string, opts *AppsListAppEventsOptions) iter.Seq2[AppEvent, error] {
+// ListEventsIter yields every item of ListEvents, requesting the next page only as the loop asks.
+func (s *AppsService) ListEventsIter(ctx context.Context, id string, opts *AppsListEventsOptions) iter.Seq2[AppEvent, error] {
 	return All[AppEvent](ctx, s.client, resourcePath("/v1/apps/%s/appEvents", id), encodeOptions(opts))
 }
 
-// AppsListAppInfosOptions are the query parameters of GET /v1/apps/{id}/appInfos.
-type AppsListAppInfosOptions struct {
+// AppsListInfosOptions are the query parameters of GET /v1/apps/{id}/appInfos.
+type AppsListInfosOptions struct {
 	FieldsAppInfos              []string `query:"fields[appInfos]"`
 	FieldsApps                  []string `query:"fields[apps]"`
 	FieldsAgeRatingDeclarations []string `query:"fields[ageRatingDeclarations]"`
@@ -4836,21 +4836,21 @@ type AppsListAppInfosOptions struct {
 	LimitAppInfoLocalizations   int      `query:"limit[appInfoLocalizations]"`
 }
 
-// ListAppInfos sends GET /v1/apps/{id}/appInfos (apps_appInfos_getToManyRelated).
-// It returns one page; ListAppInfosIter walks every page.
+// ListInfos sends GET /v1/apps/{id}/appInfos (apps_appInfos_getToManyRelated).
+// It returns one page; ListInfosIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-appinfos
-func (s *AppsService) ListAppInfos(ctx context.Context, id string, opts *AppsListAppInfosOptions) (*AppInfosResponse, *Response, error) {
+func (s *AppsService) ListInfos(ctx context.Context, id string, opts *AppsListInfosOptions) (*AppInfosResponse, *Response, error) {
 	return doJSON[AppInfosResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/appInfos", id), encodeOptions(opts), nil)
 }
 
-// ListAppInfosIter yields every item of ListAppInfos, requesting the next page only as the loop asks.
-func (s *AppsService) ListAppInfosIter(ctx context.Context, id string, opts *AppsListAppInfosOptions) iter.Seq2[AppInfo, error] {
+// ListInfosIter yields every item of ListInfos, requesting the next page only as the loop asks.
+func (s *AppsService) ListInfosIter(ctx context.Context, id string, opts *AppsListInfosOptions) iter.Seq2[AppInfo, error] {
 	return All[AppInfo](ctx, s.client, resourcePath("/v1/apps/%s/appInfos", id), encodeOptions(opts))
 }
 
-// AppsListAppPricePointsOptions are the query parameters of GET /v1/apps/{id}/appPricePoints.
-type AppsListAppPricePointsOptions struct {
+// AppsListPricePointsOptions are the query parameters of GET /v1/apps/{id}/appPricePoints.
+type AppsListPricePointsOptions struct {
 	FilterTerritory      []string `query:"filter[territory]"`
 	FieldsAppPricePoints []string `query:"fields[appPricePoints]"`
 	FieldsApps           []string `query:"fields[apps]"`
@@ -4859,21 +4859,21 @@ type AppsListAppPricePointsOptions struct {
 	Include              []string `query:"include"`
 }
 
-// ListAppPricePoints sends GET /v1/apps/{id}/appPricePoints (apps_appPricePoints_getToManyRelated).
-// It returns one page; ListAppPricePointsIter walks every page.
+// ListPricePoints sends GET /v1/apps/{id}/appPricePoints (apps_appPricePoints_getToManyRelated).
+// It returns one page; ListPricePointsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-apppricepoints
-func (s *AppsService) ListAppPricePoints(ctx context.Context, id string, opts *AppsListAppPricePointsOptions) (*AppPricePointsV3Response, *Response, error) {
+func (s *AppsService) ListPricePoints(ctx context.Context, id string, opts *AppsListPricePointsOptions) (*AppPricePointsV3Response, *Response, error) {
 	return doJSON[AppPricePointsV3Response](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/appPricePoints", id), encodeOptions(opts), nil)
 }
 
-// ListAppPricePointsIter yields every item of ListAppPricePoints, requesting the next page only as the loop asks.
-func (s *AppsService) ListAppPricePointsIter(ctx context.Context, id string, opts *AppsListAppPricePointsOptions) iter.Seq2[AppPricePointV3, error] {
+// ListPricePointsIter yields every item of ListPricePoints, requesting the next page only as the loop asks.
+func (s *AppsService) ListPricePointsIter(ctx context.Context, id string, opts *AppsListPricePointsOptions) iter.Seq2[AppPricePointV3, error] {
 	return All[AppPricePointV3](ctx, s.client, resourcePath("/v1/apps/%s/appPricePoints", id), encodeOptions(opts))
 }
 
-// AppsGetAppPriceScheduleOptions are the query parameters of GET /v1/apps/{id}/appPriceSchedule.
-type AppsGetAppPriceScheduleOptions struct {
+// AppsGetPriceScheduleOptions are the query parameters of GET /v1/apps/{id}/appPriceSchedule.
+type AppsGetPriceScheduleOptions struct {
 	FieldsAppPriceSchedules []string `query:"fields[appPriceSchedules]"`
 	FieldsApps              []string `query:"fields[apps]"`
 	FieldsTerritories       []string `query:"fields[territories]"`
@@ -4883,10 +4883,10 @@ type AppsGetAppPriceScheduleOptions struct {
 	LimitAutomaticPrices    int      `query:"limit[automaticPrices]"`
 }
 
-// GetAppPriceSchedule sends GET /v1/apps/{id}/appPriceSchedule (apps_appPriceSchedule_getToOneRelated).
+// GetPriceSchedule sends GET /v1/apps/{id}/appPriceSchedule (apps_appPriceSchedule_getToOneRelated).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-apppriceschedule
-func (s *AppsService) GetAppPriceSchedule(ctx context.Context, id string, opts *AppsGetAppPriceScheduleOptions) (*AppPriceScheduleResponse, *Response, error) {
+func (s *AppsService) GetPriceSchedule(ctx context.Context, id string, opts *AppsGetPriceScheduleOptions) (*AppPriceScheduleResponse, *Response, error) {
 	return doJSON[AppPriceScheduleResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/appPriceSchedule", id), encodeOptions(opts), nil)
 }
 
@@ -4955,8 +4955,8 @@ func (s *AppsService) ListAppStoreVersionsIter(ctx context.Context, id string, o
 	return All[AppStoreVersion](ctx, s.client, resourcePath("/v1/apps/%s/appStoreVersions", id), encodeOptions(opts))
 }
 
-// AppsListAppTagsOptions are the query parameters of GET /v1/apps/{id}/appTags.
-type AppsListAppTagsOptions struct {
+// AppsListTagsOptions are the query parameters of GET /v1/apps/{id}/appTags.
+type AppsListTagsOptions struct {
 	FilterVisibleInAppStore []string `query:"filter[visibleInAppStore]"`
 	Sort                    []string `query:"sort"`
 	FieldsAppTags           []string `query:"fields[appTags]"`
@@ -4966,16 +4966,16 @@ type AppsListAppTagsOptions struct {
 	LimitTerritories        int      `query:"limit[territories]"`
 }
 
-// ListAppTags sends GET /v1/apps/{id}/appTags (apps_appTags_getToManyRelated).
-// It returns one page; ListAppTagsIter walks every page.
+// ListTags sends GET /v1/apps/{id}/appTags (apps_appTags_getToManyRelated).
+// It returns one page; ListTagsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-apptags
-func (s *AppsService) ListAppTags(ctx context.Context, id string, opts *AppsListAppTagsOptions) (*AppTagsResponse, *Response, error) {
+func (s *AppsService) ListTags(ctx context.Context, id string, opts *AppsListTagsOptions) (*AppTagsResponse, *Response, error) {
 	return doJSON[AppTagsResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/appTags", id), encodeOptions(opts), nil)
 }
 
-// ListAppTagsIter yields every item of ListAppTags, requesting the next page only as the loop asks.
-func (s *AppsService) ListAppTagsIter(ctx context.Context, id string, opts *AppsListAppTagsOptions) iter.Seq2[AppTag, error] {
+// ListTagsIter yields every item of ListTags, requesting the next page only as the loop asks.
+func (s *AppsService) ListTagsIter(ctx context.Context, id string, opts *AppsListTagsOptions) iter.Seq2[AppTag, error] {
 	return All[AppTag](ctx, s.client, resourcePath("/v1/apps/%s/appTags", id), encodeOptions(opts))
 }
 
@@ -5482,21 +5482,21 @@ func (s *AppsService) ListPromotedPurchasesIter(ctx context.Context, id string, 
 	return All[PromotedPurchase](ctx, s.client, resourcePath("/v1/apps/%s/promotedPurchases", id), encodeOptions(opts))
 }
 
-// AppsListAccessibilityDeclarationsIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/accessibilityDeclarations.
-type AppsListAccessibilityDeclarationsIDsOptions struct {
+// AppsListAccessibilityDeclarationIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/accessibilityDeclarations.
+type AppsListAccessibilityDeclarationIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAccessibilityDeclarationsIDs sends GET /v1/apps/{id}/relationships/accessibilityDeclarations (apps_accessibilityDeclarations_getToManyRelationship).
-// It returns one page; ListAccessibilityDeclarationsIDsIter walks every page.
+// ListAccessibilityDeclarationIDs sends GET /v1/apps/{id}/relationships/accessibilityDeclarations (apps_accessibilityDeclarations_getToManyRelationship).
+// It returns one page; ListAccessibilityDeclarationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-accessibilitydeclarations
-func (s *AppsService) ListAccessibilityDeclarationsIDs(ctx context.Context, id string, opts *AppsListAccessibilityDeclarationsIDsOptions) (*AppAccessibilityDeclarationsLinkagesResponse, *Response, error) {
+func (s *AppsService) ListAccessibilityDeclarationIDs(ctx context.Context, id string, opts *AppsListAccessibilityDeclarationIDsOptions) (*AppAccessibilityDeclarationsLinkagesResponse, *Response, error) {
 	return doJSON[AppAccessibilityDeclarationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/accessibilityDeclarations", id), encodeOptions(opts), nil)
 }
 
-// ListAccessibilityDeclarationsIDsIter yields every item of ListAccessibilityDeclarationsIDs, requesting the next page only as the loop asks.
-func (s *AppsService) ListAccessibilityDeclarationsIDsIter(ctx context.Context, id string, opts *AppsListAccessibilityDeclarationsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListAccessibilityDeclarationIDsIter yields every item of ListAccessibilityDeclarationIDs, requesting the next page only as the loop asks.
+func (s *AppsService) ListAccessibilityDeclarationIDsIter(ctx context.Context, id string, opts *AppsListAccessibilityDeclarationIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/apps/%s/relationships/accessibilityDeclarations", id), encodeOptions(opts))
 }
 
@@ -5507,251 +5507,251 @@ func (s *AppsService) GetAlternativeDistributionKeyID(ctx context.Context, id st
 	return doJSON[AppAlternativeDistributionKeyLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/alternativeDistributionKey", id), nil, nil)
 }
 
-// AppsListAnalyticsReportRequestsIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/analyticsReportRequests.
-type AppsListAnalyticsReportRequestsIDsOptions struct {
+// AppsListAnalyticsReportRequestIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/analyticsReportRequests.
+type AppsListAnalyticsReportRequestIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAnalyticsReportRequestsIDs sends GET /v1/apps/{id}/relationships/analyticsReportRequests (apps_analyticsReportRequests_getToManyRelationship).
-// It returns one page; ListAnalyticsReportRequestsIDsIter walks every page.
+// ListAnalyticsReportRequestIDs sends GET /v1/apps/{id}/relationships/analyticsReportRequests (apps_analyticsReportRequests_getToManyRelationship).
+// It returns one page; ListAnalyticsReportRequestIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-analyticsreportrequests
-func (s *AppsService) ListAnalyticsReportRequestsIDs(ctx context.Context, id string, opts *AppsListAnalyticsReportRequestsIDsOptions) (*AppAnalyticsReportRequestsLinkagesResponse, *Response, error) {
+func (s *AppsService) ListAnalyticsReportRequestIDs(ctx context.Context, id string, opts *AppsListAnalyticsReportRequestIDsOptions) (*AppAnalyticsReportRequestsLinkagesResponse, *Response, error) {
 	return doJSON[AppAnalyticsReportRequestsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/analyticsReportRequests", id), encodeOptions(opts), nil)
 }
 
-// ListAnalyticsReportRequestsIDsIter yields every item of ListAnalyticsReportRequestsIDs, requesting the next page only as the loop asks.
-func (s *AppsService) ListAnalyticsReportRequestsIDsIter(ctx context.Context, id string, opts *AppsListAnalyticsReportRequestsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListAnalyticsReportRequestIDsIter yields every item of ListAnalyticsReportRequestIDs, requesting the next page only as the loop asks.
+func (s *AppsService) ListAnalyticsReportRequestIDsIter(ctx context.Context, id string, opts *AppsListAnalyticsReportRequestIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/apps/%s/relationships/analyticsReportRequests", id), encodeOptions(opts))
 }
 
-// AppsListAndroidToIosAppMappingDetailsIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/androidToIosAppMappingDetails.
-type AppsListAndroidToIosAppMappingDetailsIDsOptions struct {
+// AppsListAndroidToIosAppMappingDetailIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/androidToIosAppMappingDetails.
+type AppsListAndroidToIosAppMappingDetailIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAndroidToIosAppMappingDetailsIDs sends GET /v1/apps/{id}/relationships/androidToIosAppMappingDetails (apps_androidToIosAppMappingDetails_getToManyRelationship).
-// It returns one page; ListAndroidToIosAppMappingDetailsIDsIter walks every page.
+// ListAndroidToIosAppMappingDetailIDs sends GET /v1/apps/{id}/relationships/androidToIosAppMappingDetails (apps_androidToIosAppMappingDetails_getToManyRelationship).
+// It returns one page; ListAndroidToIosAppMappingDetailIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-androidtoiosappmappingdetails
-func (s *AppsService) ListAndroidToIosAppMappingDetailsIDs(ctx context.Context, id string, opts *AppsListAndroidToIosAppMappingDetailsIDsOptions) (*AppAndroidToIosAppMappingDetailsLinkagesResponse, *Response, error) {
+func (s *AppsService) ListAndroidToIosAppMappingDetailIDs(ctx context.Context, id string, opts *AppsListAndroidToIosAppMappingDetailIDsOptions) (*AppAndroidToIosAppMappingDetailsLinkagesResponse, *Response, error) {
 	return doJSON[AppAndroidToIosAppMappingDetailsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/androidToIosAppMappingDetails", id), encodeOptions(opts), nil)
 }
 
-// ListAndroidToIosAppMappingDetailsIDsIter yields every item of ListAndroidToIosAppMappingDetailsIDs, requesting the next page only as the loop asks.
-func (s *AppsService) ListAndroidToIosAppMappingDetailsIDsIter(ctx context.Context, id string, opts *AppsListAndroidToIosAppMappingDetailsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListAndroidToIosAppMappingDetailIDsIter yields every item of ListAndroidToIosAppMappingDetailIDs, requesting the next page only as the loop asks.
+func (s *AppsService) ListAndroidToIosAppMappingDetailIDsIter(ctx context.Context, id string, opts *AppsListAndroidToIosAppMappingDetailIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/apps/%s/relationships/androidToIosAppMappingDetails", id), encodeOptions(opts))
 }
 
-// GetAppAvailabilityV2ID sends GET /v1/apps/{id}/relationships/appAvailabilityV2 (apps_appAvailabilityV2_getToOneRelationship).
+// GetAvailabilityV2ID sends GET /v1/apps/{id}/relationships/appAvailabilityV2 (apps_appAvailabilityV2_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-appavailabilityv2
-func (s *AppsService) GetAppAvailabilityV2ID(ctx context.Context, id string) (*AppAppAvailabilityV2LinkageResponse, *Response, error) {
+func (s *AppsService) GetAvailabilityV2ID(ctx context.Context, id string) (*AppAppAvailabilityV2LinkageResponse, *Response, error) {
 	return doJSON[AppAppAvailabilityV2LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/appAvailabilityV2", id), nil, nil)
 }
 
-// AppsListAppClipsIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/appClips.
-type AppsListAppClipsIDsOptions struct {
+// AppsListAppClipIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/appClips.
+type AppsListAppClipIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAppClipsIDs sends GET /v1/apps/{id}/relationships/appClips (apps_appClips_getToManyRelationship).
-// It returns one page; ListAppClipsIDsIter walks every page.
+// ListAppClipIDs sends GET /v1/apps/{id}/relationships/appClips (apps_appClips_getToManyRelationship).
+// It returns one page; ListAppClipIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-appclips
-func (s *AppsService) ListAppClipsIDs(ctx context.Context, id string, opts *AppsListAppClipsIDsOptions) (*AppAppClipsLinkagesResponse, *Response, error) {
+func (s *AppsService) ListAppClipIDs(ctx context.Context, id string, opts *AppsListAppClipIDsOptions) (*AppAppClipsLinkagesResponse, *Response, error) {
 	return doJSON[AppAppClipsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/appClips", id), encodeOptions(opts), nil)
 }
 
-// ListAppClipsIDsIter yields every item of ListAppClipsIDs, requesting the next page only as the loop asks.
-func (s *AppsService) ListAppClipsIDsIter(ctx context.Context, id string, opts *AppsListAppClipsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListAppClipIDsIter yields every item of ListAppClipIDs, requesting the next page only as the loop asks.
+func (s *AppsService) ListAppClipIDsIter(ctx context.Context, id string, opts *AppsListAppClipIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/apps/%s/relationships/appClips", id), encodeOptions(opts))
 }
 
-// AppsListAppCustomProductPagesIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/appCustomProductPages.
-type AppsListAppCustomProductPagesIDsOptions struct {
+// AppsListCustomProductPageIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/appCustomProductPages.
+type AppsListCustomProductPageIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAppCustomProductPagesIDs sends GET /v1/apps/{id}/relationships/appCustomProductPages (apps_appCustomProductPages_getToManyRelationship).
-// It returns one page; ListAppCustomProductPagesIDsIter walks every page.
+// ListCustomProductPageIDs sends GET /v1/apps/{id}/relationships/appCustomProductPages (apps_appCustomProductPages_getToManyRelationship).
+// It returns one page; ListCustomProductPageIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-appcustomproductpages
-func (s *AppsService) ListAppCustomProductPagesIDs(ctx context.Context, id string, opts *AppsListAppCustomProductPagesIDsOptions) (*AppAppCustomProductPagesLinkagesResponse, *Response, error) {
+func (s *AppsService) ListCustomProductPageIDs(ctx context.Context, id string, opts *AppsListCustomProductPageIDsOptions) (*AppAppCustomProductPagesLinkagesResponse, *Response, error) {
 	return doJSON[AppAppCustomProductPagesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/appCustomProductPages", id), encodeOptions(opts), nil)
 }
 
-// ListAppCustomProductPagesIDsIter yields every item of ListAppCustomProductPagesIDs, requesting the next page only as the loop asks.
-func (s *AppsService) ListAppCustomProductPagesIDsIter(ctx context.Context, id string, opts *AppsListAppCustomProductPagesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListCustomProductPageIDsIter yields every item of ListCustomProductPageIDs, requesting the next page only as the loop asks.
+func (s *AppsService) ListCustomProductPageIDsIter(ctx context.Context, id string, opts *AppsListCustomProductPageIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/apps/%s/relationships/appCustomProductPages", id), encodeOptions(opts))
 }
 
-// AppsListAppEncryptionDeclarationsIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/appEncryptionDeclarations.
-type AppsListAppEncryptionDeclarationsIDsOptions struct {
+// AppsListEncryptionDeclarationIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/appEncryptionDeclarations.
+type AppsListEncryptionDeclarationIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAppEncryptionDeclarationsIDs sends GET /v1/apps/{id}/relationships/appEncryptionDeclarations (apps_appEncryptionDeclarations_getToManyRelationship).
-// It returns one page; ListAppEncryptionDeclarationsIDsIter walks every page.
+// ListEncryptionDeclarationIDs sends GET /v1/apps/{id}/relationships/appEncryptionDeclarations (apps_appEncryptionDeclarations_getToManyRelationship).
+// It returns one page; ListEncryptionDeclarationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-appencryptiondeclarations
-func (s *AppsService) ListAppEncryptionDeclarationsIDs(ctx context.Context, id string, opts *AppsListAppEncryptionDeclarationsIDsOptions) (*AppAppEncryptionDeclarationsLinkagesResponse, *Response, error) {
+func (s *AppsService) ListEncryptionDeclarationIDs(ctx context.Context, id string, opts *AppsListEncryptionDeclarationIDsOptions) (*AppAppEncryptionDeclarationsLinkagesResponse, *Response, error) {
 	return doJSON[AppAppEncryptionDeclarationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/appEncryptionDeclarations", id), encodeOptions(opts), nil)
 }
 
-// ListAppEncryptionDeclarationsIDsIter yields every item of ListAppEncryptionDeclarationsIDs, requesting the next page only as the loop asks.
-func (s *AppsService) ListAppEncryptionDeclarationsIDsIter(ctx context.Context, id string, opts *AppsListAppEncryptionDeclarationsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListEncryptionDeclarationIDsIter yields every item of ListEncryptionDeclarationIDs, requesting the next page only as the loop asks.
+func (s *AppsService) ListEncryptionDeclarationIDsIter(ctx context.Context, id string, opts *AppsListEncryptionDeclarationIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/apps/%s/relationships/appEncryptionDeclarations", id), encodeOptions(opts))
 }
 
-// AppsListAppEventsIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/appEvents.
-type AppsListAppEventsIDsOptions struct {
+// AppsListEventIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/appEvents.
+type AppsListEventIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAppEventsIDs sends GET /v1/apps/{id}/relationships/appEvents (apps_appEvents_getToManyRelationship).
-// It returns one page; ListAppEventsIDsIter walks every page.
+// ListEventIDs sends GET /v1/apps/{id}/relationships/appEvents (apps_appEvents_getToManyRelationship).
+// It returns one page; ListEventIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-appevents
-func (s *AppsService) ListAppEventsIDs(ctx context.Context, id string, opts *AppsListAppEventsIDsOptions) (*AppAppEventsLinkagesResponse, *Response, error) {
+func (s *AppsService) ListEventIDs(ctx context.Context, id string, opts *AppsListEventIDsOptions) (*AppAppEventsLinkagesResponse, *Response, error) {
 	return doJSON[AppAppEventsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/appEvents", id), encodeOptions(opts), nil)
 }
 
-// ListAppEventsIDsIter yields every item of ListAppEventsIDs, requesting the next page only as the loop asks.
-func (s *AppsService) ListAppEventsIDsIter(ctx context.Context, id string, opts *AppsListAppEventsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListEventIDsIter yields every item of ListEventIDs, requesting the next page only as the loop asks.
+func (s *AppsService) ListEventIDsIter(ctx context.Context, id string, opts *AppsListEventIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/apps/%s/relationships/appEvents", id), encodeOptions(opts))
 }
 
-// AppsListAppInfosIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/appInfos.
-type AppsListAppInfosIDsOptions struct {
+// AppsListInfoIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/appInfos.
+type AppsListInfoIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAppInfosIDs sends GET /v1/apps/{id}/relationships/appInfos (apps_appInfos_getToManyRelationship).
-// It returns one page; ListAppInfosIDsIter walks every page.
+// ListInfoIDs sends GET /v1/apps/{id}/relationships/appInfos (apps_appInfos_getToManyRelationship).
+// It returns one page; ListInfoIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-appinfos
-func (s *AppsService) ListAppInfosIDs(ctx context.Context, id string, opts *AppsListAppInfosIDsOptions) (*AppAppInfosLinkagesResponse, *Response, error) {
+func (s *AppsService) ListInfoIDs(ctx context.Context, id string, opts *AppsListInfoIDsOptions) (*AppAppInfosLinkagesResponse, *Response, error) {
 	return doJSON[AppAppInfosLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/appInfos", id), encodeOptions(opts), nil)
 }
 
-// ListAppInfosIDsIter yields every item of ListAppInfosIDs, requesting the next page only as the loop asks.
-func (s *AppsService) ListAppInfosIDsIter(ctx context.Context, id string, opts *AppsListAppInfosIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListInfoIDsIter yields every item of ListInfoIDs, requesting the next page only as the loop asks.
+func (s *AppsService) ListInfoIDsIter(ctx context.Context, id string, opts *AppsListInfoIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/apps/%s/relationships/appInfos", id), encodeOptions(opts))
 }
 
-// AppsListAppPricePointsIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/appPricePoints.
-type AppsListAppPricePointsIDsOptions struct {
+// AppsListPricePointIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/appPricePoints.
+type AppsListPricePointIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAppPricePointsIDs sends GET /v1/apps/{id}/relationships/appPricePoints (apps_appPricePoints_getToManyRelationship).
-// It returns one page; ListAppPricePointsIDsIter walks every page.
+// ListPricePointIDs sends GET /v1/apps/{id}/relationships/appPricePoints (apps_appPricePoints_getToManyRelationship).
+// It returns one page; ListPricePointIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-apppricepoints
-func (s *AppsService) ListAppPricePointsIDs(ctx context.Context, id string, opts *AppsListAppPricePointsIDsOptions) (*AppAppPricePointsLinkagesResponse, *Response, error) {
+func (s *AppsService) ListPricePointIDs(ctx context.Context, id string, opts *AppsListPricePointIDsOptions) (*AppAppPricePointsLinkagesResponse, *Response, error) {
 	return doJSON[AppAppPricePointsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/appPricePoints", id), encodeOptions(opts), nil)
 }
 
-// ListAppPricePointsIDsIter yields every item of ListAppPricePointsIDs, requesting the next page only as the loop asks.
-func (s *AppsService) ListAppPricePointsIDsIter(ctx context.Context, id string, opts *AppsListAppPricePointsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListPricePointIDsIter yields every item of ListPricePointIDs, requesting the next page only as the loop asks.
+func (s *AppsService) ListPricePointIDsIter(ctx context.Context, id string, opts *AppsListPricePointIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/apps/%s/relationships/appPricePoints", id), encodeOptions(opts))
 }
 
-// GetAppPriceScheduleID sends GET /v1/apps/{id}/relationships/appPriceSchedule (apps_appPriceSchedule_getToOneRelationship).
+// GetPriceScheduleID sends GET /v1/apps/{id}/relationships/appPriceSchedule (apps_appPriceSchedule_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-apppriceschedule
-func (s *AppsService) GetAppPriceScheduleID(ctx context.Context, id string) (*AppAppPriceScheduleLinkageResponse, *Response, error) {
+func (s *AppsService) GetPriceScheduleID(ctx context.Context, id string) (*AppAppPriceScheduleLinkageResponse, *Response, error) {
 	return doJSON[AppAppPriceScheduleLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/appPriceSchedule", id), nil, nil)
 }
 
-// AppsListAppStoreVersionExperimentsV2IDsOptions are the query parameters of GET /v1/apps/{id}/relationships/appStoreVersionExperimentsV2.
-type AppsListAppStoreVersionExperimentsV2IDsOptions struct {
+// AppsListAppStoreVersionExperimentV2IDsOptions are the query parameters of GET /v1/apps/{id}/relationships/appStoreVersionExperimentsV2.
+type AppsListAppStoreVersionExperimentV2IDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAppStoreVersionExperimentsV2IDs sends GET /v1/apps/{id}/relationships/appStoreVersionExperimentsV2 (apps_appStoreVersionExperimentsV2_getToManyRelationship).
-// It returns one page; ListAppStoreVersionExperimentsV2IDsIter walks every page.
+// ListAppStoreVersionExperimentV2IDs sends GET /v1/apps/{id}/relationships/appStoreVersionExperimentsV2 (apps_appStoreVersionExperimentsV2_getToManyRelationship).
+// It returns one page; ListAppStoreVersionExperimentV2IDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-appstoreversionexperimentsv2
-func (s *AppsService) ListAppStoreVersionExperimentsV2IDs(ctx context.Context, id string, opts *AppsListAppStoreVersionExperimentsV2IDsOptions) (*AppAppStoreVersionExperimentsV2LinkagesResponse, *Response, error) {
+func (s *AppsService) ListAppStoreVersionExperimentV2IDs(ctx context.Context, id string, opts *AppsListAppStoreVersionExperimentV2IDsOptions) (*AppAppStoreVersionExperimentsV2LinkagesResponse, *Response, error) {
 	return doJSON[AppAppStoreVersionExperimentsV2LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/appStoreVersionExperimentsV2", id), encodeOptions(opts), nil)
 }
 
-// ListAppStoreVersionExperimentsV2IDsIter yields every item of ListAppStoreVersionExperimentsV2IDs, requesting the next page only as the loop asks.
-func (s *AppsService) ListAppStoreVersionExperimentsV2IDsIter(ctx context.Context, id string, opts *AppsListAppStoreVersionExperimentsV2IDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListAppStoreVersionExperimentV2IDsIter yields every item of ListAppStoreVersionExperimentV2IDs, requesting the next page only as the loop asks.
+func (s *AppsService) ListAppStoreVersionExperimentV2IDsIter(ctx context.Context, id string, opts *AppsListAppStoreVersionExperimentV2IDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/apps/%s/relationships/appStoreVersionExperimentsV2", id), encodeOptions(opts))
 }
 
-// AppsListAppStoreVersionsIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/appStoreVersions.
-type AppsListAppStoreVersionsIDsOptions struct {
+// AppsListAppStoreVersionIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/appStoreVersions.
+type AppsListAppStoreVersionIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAppStoreVersionsIDs sends GET /v1/apps/{id}/relationships/appStoreVersions (apps_appStoreVersions_getToManyRelationship).
-// It returns one page; ListAppStoreVersionsIDsIter walks every page.
+// ListAppStoreVersionIDs sends GET /v1/apps/{id}/relationships/appStoreVersions (apps_appStoreVersions_getToManyRelationship).
+// It returns one page; ListAppStoreVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-appstoreversions
-func (s *AppsService) ListAppStoreVersionsIDs(ctx context.Context, id string, opts *AppsListAppStoreVersionsIDsOptions) (*AppAppStoreVersionsLinkagesResponse, *Response, error) {
+func (s *AppsService) ListAppStoreVersionIDs(ctx context.Context, id string, opts *AppsListAppStoreVersionIDsOptions) (*AppAppStoreVersionsLinkagesResponse, *Response, error) {
 	return doJSON[AppAppStoreVersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/appStoreVersions", id), encodeOptions(opts), nil)
 }
 
-// ListAppStoreVersionsIDsIter yields every item of ListAppStoreVersionsIDs, requesting the next page only as the loop asks.
-func (s *AppsService) ListAppStoreVersionsIDsIter(ctx context.Context, id string, opts *AppsListAppStoreVersionsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListAppStoreVersionIDsIter yields every item of ListAppStoreVersionIDs, requesting the next page only as the loop asks.
+func (s *AppsService) ListAppStoreVersionIDsIter(ctx context.Context, id string, opts *AppsListAppStoreVersionIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/apps/%s/relationships/appStoreVersions", id), encodeOptions(opts))
 }
 
-// AppsListAppTagsIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/appTags.
-type AppsListAppTagsIDsOptions struct {
+// AppsListTagIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/appTags.
+type AppsListTagIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAppTagsIDs sends GET /v1/apps/{id}/relationships/appTags (apps_appTags_getToManyRelationship).
-// It returns one page; ListAppTagsIDsIter walks every page.
+// ListTagIDs sends GET /v1/apps/{id}/relationships/appTags (apps_appTags_getToManyRelationship).
+// It returns one page; ListTagIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-apptags
-func (s *AppsService) ListAppTagsIDs(ctx context.Context, id string, opts *AppsListAppTagsIDsOptions) (*AppAppTagsLinkagesResponse, *Response, error) {
+func (s *AppsService) ListTagIDs(ctx context.Context, id string, opts *AppsListTagIDsOptions) (*AppAppTagsLinkagesResponse, *Response, error) {
 	return doJSON[AppAppTagsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/appTags", id), encodeOptions(opts), nil)
 }
 
-// ListAppTagsIDsIter yields every item of ListAppTagsIDs, requesting the next page only as the loop asks.
-func (s *AppsService) ListAppTagsIDsIter(ctx context.Context, id string, opts *AppsListAppTagsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListTagIDsIter yields every item of ListTagIDs, requesting the next page only as the loop asks.
+func (s *AppsService) ListTagIDsIter(ctx context.Context, id string, opts *AppsListTagIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/apps/%s/relationships/appTags", id), encodeOptions(opts))
 }
 
-// AppsListBackgroundAssetsIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/backgroundAssets.
-type AppsListBackgroundAssetsIDsOptions struct {
+// AppsListBackgroundAssetIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/backgroundAssets.
+type AppsListBackgroundAssetIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListBackgroundAssetsIDs sends GET /v1/apps/{id}/relationships/backgroundAssets (apps_backgroundAssets_getToManyRelationship).
-// It returns one page; ListBackgroundAssetsIDsIter walks every page.
+// ListBackgroundAssetIDs sends GET /v1/apps/{id}/relationships/backgroundAssets (apps_backgroundAssets_getToManyRelationship).
+// It returns one page; ListBackgroundAssetIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-backgroundassets
-func (s *AppsService) ListBackgroundAssetsIDs(ctx context.Context, id string, opts *AppsListBackgroundAssetsIDsOptions) (*AppBackgroundAssetsLinkagesResponse, *Response, error) {
+func (s *AppsService) ListBackgroundAssetIDs(ctx context.Context, id string, opts *AppsListBackgroundAssetIDsOptions) (*AppBackgroundAssetsLinkagesResponse, *Response, error) {
 	return doJSON[AppBackgroundAssetsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/backgroundAssets", id), encodeOptions(opts), nil)
 }
 
-// ListBackgroundAssetsIDsIter yields every item of ListBackgroundAssetsIDs, requesting the next page only as the loop asks.
-func (s *AppsService) ListBackgroundAssetsIDsIter(ctx context.Context, id string, opts *AppsListBackgroundAssetsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListBackgroundAssetIDsIter yields every item of ListBackgroundAssetIDs, requesting the next page only as the loop asks.
+func (s *AppsService) ListBackgroundAssetIDsIter(ctx context.Context, id string, opts *AppsListBackgroundAssetIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/apps/%s/relationships/backgroundAssets", id), encodeOptions(opts))
 }
 
-// AppsListBetaAppLocalizationsIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/betaAppLocalizations.
-type AppsListBetaAppLocalizationsIDsOptions struct {
+// AppsListBetaAppLocalizationIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/betaAppLocalizations.
+type AppsListBetaAppLocalizationIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListBetaAppLocalizationsIDs sends GET /v1/apps/{id}/relationships/betaAppLocalizations (apps_betaAppLocalizations_getToManyRelationship).
-// It returns one page; ListBetaAppLocalizationsIDsIter walks every page.
+// ListBetaAppLocalizationIDs sends GET /v1/apps/{id}/relationships/betaAppLocalizations (apps_betaAppLocalizations_getToManyRelationship).
+// It returns one page; ListBetaAppLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-betaapplocalizations
-func (s *AppsService) ListBetaAppLocalizationsIDs(ctx context.Context, id string, opts *AppsListBetaAppLocalizationsIDsOptions) (*AppBetaAppLocalizationsLinkagesResponse, *Response, error) {
+func (s *AppsService) ListBetaAppLocalizationIDs(ctx context.Context, id string, opts *AppsListBetaAppLocalizationIDsOptions) (*AppBetaAppLocalizationsLinkagesResponse, *Response, error) {
 	return doJSON[AppBetaAppLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/betaAppLocalizations", id), encodeOptions(opts), nil)
 }
 
-// ListBetaAppLocalizationsIDsIter yields every item of ListBetaAppLocalizationsIDs, requesting the next page only as the loop asks.
-func (s *AppsService) ListBetaAppLocalizationsIDsIter(ctx context.Context, id string, opts *AppsListBetaAppLocalizationsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListBetaAppLocalizationIDsIter yields every item of ListBetaAppLocalizationIDs, requesting the next page only as the loop asks.
+func (s *AppsService) ListBetaAppLocalizationIDsIter(ctx context.Context, id string, opts *AppsListBetaAppLocalizationIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/apps/%s/relationships/betaAppLocalizations", id), encodeOptions(opts))
 }
 
@@ -5762,57 +5762,57 @@ func (s *AppsService) GetBetaAppReviewDetailID(ctx context.Context, id string) (
 	return doJSON[AppBetaAppReviewDetailLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/betaAppReviewDetail", id), nil, nil)
 }
 
-// AppsListBetaFeedbackCrashSubmissionsIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/betaFeedbackCrashSubmissions.
-type AppsListBetaFeedbackCrashSubmissionsIDsOptions struct {
+// AppsListBetaFeedbackCrashSubmissionIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/betaFeedbackCrashSubmissions.
+type AppsListBetaFeedbackCrashSubmissionIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListBetaFeedbackCrashSubmissionsIDs sends GET /v1/apps/{id}/relationships/betaFeedbackCrashSubmissions (apps_betaFeedbackCrashSubmissions_getToManyRelationship).
-// It returns one page; ListBetaFeedbackCrashSubmissionsIDsIter walks every page.
+// ListBetaFeedbackCrashSubmissionIDs sends GET /v1/apps/{id}/relationships/betaFeedbackCrashSubmissions (apps_betaFeedbackCrashSubmissions_getToManyRelationship).
+// It returns one page; ListBetaFeedbackCrashSubmissionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-betafeedbackcrashsubmissions
-func (s *AppsService) ListBetaFeedbackCrashSubmissionsIDs(ctx context.Context, id string, opts *AppsListBetaFeedbackCrashSubmissionsIDsOptions) (*AppBetaFeedbackCrashSubmissionsLinkagesResponse, *Response, error) {
+func (s *AppsService) ListBetaFeedbackCrashSubmissionIDs(ctx context.Context, id string, opts *AppsListBetaFeedbackCrashSubmissionIDsOptions) (*AppBetaFeedbackCrashSubmissionsLinkagesResponse, *Response, error) {
 	return doJSON[AppBetaFeedbackCrashSubmissionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/betaFeedbackCrashSubmissions", id), encodeOptions(opts), nil)
 }
 
-// ListBetaFeedbackCrashSubmissionsIDsIter yields every item of ListBetaFeedbackCrashSubmissionsIDs, requesting the next page only as the loop asks.
-func (s *AppsService) ListBetaFeedbackCrashSubmissionsIDsIter(ctx context.Context, id string, opts *AppsListBetaFeedbackCrashSubmissionsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListBetaFeedbackCrashSubmissionIDsIter yields every item of ListBetaFeedbackCrashSubmissionIDs, requesting the next page only as the loop asks.
+func (s *AppsService) ListBetaFeedbackCrashSubmissionIDsIter(ctx context.Context, id string, opts *AppsListBetaFeedbackCrashSubmissionIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/apps/%s/relationships/betaFeedbackCrashSubmissions", id), encodeOptions(opts))
 }
 
-// AppsListBetaFeedbackScreenshotSubmissionsIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/betaFeedbackScreenshotSubmissions.
-type AppsListBetaFeedbackScreenshotSubmissionsIDsOptions struct {
+// AppsListBetaFeedbackScreenshotSubmissionIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/betaFeedbackScreenshotSubmissions.
+type AppsListBetaFeedbackScreenshotSubmissionIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListBetaFeedbackScreenshotSubmissionsIDs sends GET /v1/apps/{id}/relationships/betaFeedbackScreenshotSubmissions (apps_betaFeedbackScreenshotSubmissions_getToManyRelationship).
-// It returns one page; ListBetaFeedbackScreenshotSubmissionsIDsIter walks every page.
+// ListBetaFeedbackScreenshotSubmissionIDs sends GET /v1/apps/{id}/relationships/betaFeedbackScreenshotSubmissions (apps_betaFeedbackScreenshotSubmissions_getToManyRelationship).
+// It returns one page; ListBetaFeedbackScreenshotSubmissionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-betafeedbackscreenshotsubmissions
-func (s *AppsService) ListBetaFeedbackScreenshotSubmissionsIDs(ctx context.Context, id string, opts *AppsListBetaFeedbackScreenshotSubmissionsIDsOptions) (*AppBetaFeedbackScreenshotSubmissionsLinkagesResponse, *Response, error) {
+func (s *AppsService) ListBetaFeedbackScreenshotSubmissionIDs(ctx context.Context, id string, opts *AppsListBetaFeedbackScreenshotSubmissionIDsOptions) (*AppBetaFeedbackScreenshotSubmissionsLinkagesResponse, *Response, error) {
 	return doJSON[AppBetaFeedbackScreenshotSubmissionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/betaFeedbackScreenshotSubmissions", id), encodeOptions(opts), nil)
 }
 
-// ListBetaFeedbackScreenshotSubmissionsIDsIter yields every item of ListBetaFeedbackScreenshotSubmissionsIDs, requesting the next page only as the loop asks.
-func (s *AppsService) ListBetaFeedbackScreenshotSubmissionsIDsIter(ctx context.Context, id string, opts *AppsListBetaFeedbackScreenshotSubmissionsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListBetaFeedbackScreenshotSubmissionIDsIter yields every item of ListBetaFeedbackScreenshotSubmissionIDs, requesting the next page only as the loop asks.
+func (s *AppsService) ListBetaFeedbackScreenshotSubmissionIDsIter(ctx context.Context, id string, opts *AppsListBetaFeedbackScreenshotSubmissionIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/apps/%s/relationships/betaFeedbackScreenshotSubmissions", id), encodeOptions(opts))
 }
 
-// AppsListBetaGroupsIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/betaGroups.
-type AppsListBetaGroupsIDsOptions struct {
+// AppsListBetaGroupIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/betaGroups.
+type AppsListBetaGroupIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListBetaGroupsIDs sends GET /v1/apps/{id}/relationships/betaGroups (apps_betaGroups_getToManyRelationship).
-// It returns one page; ListBetaGroupsIDsIter walks every page.
+// ListBetaGroupIDs sends GET /v1/apps/{id}/relationships/betaGroups (apps_betaGroups_getToManyRelationship).
+// It returns one page; ListBetaGroupIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-betagroups
-func (s *AppsService) ListBetaGroupsIDs(ctx context.Context, id string, opts *AppsListBetaGroupsIDsOptions) (*AppBetaGroupsLinkagesResponse, *Response, error) {
+func (s *AppsService) ListBetaGroupIDs(ctx context.Context, id string, opts *AppsListBetaGroupIDsOptions) (*AppBetaGroupsLinkagesResponse, *Response, error) {
 	return doJSON[AppBetaGroupsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/betaGroups", id), encodeOptions(opts), nil)
 }
 
-// ListBetaGroupsIDsIter yields every item of ListBetaGroupsIDs, requesting the next page only as the loop asks.
-func (s *AppsService) ListBetaGroupsIDsIter(ctx context.Context, id string, opts *AppsListBetaGroupsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListBetaGroupIDsIter yields every item of ListBetaGroupIDs, requesting the next page only as the loop asks.
+func (s *AppsService) ListBetaGroupIDsIter(ctx context.Context, id string, opts *AppsListBetaGroupIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/apps/%s/relationships/betaGroups", id), encodeOptions(opts))
 }
 
@@ -5830,39 +5830,39 @@ func (s *AppsService) RemoveBetaTesters(ctx context.Context, id string, body *Ap
 	return s.client.Do(ctx, http.MethodDelete, resourcePath("/v1/apps/%s/relationships/betaTesters", id), nil, body, nil)
 }
 
-// AppsListBuildUploadsIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/buildUploads.
-type AppsListBuildUploadsIDsOptions struct {
+// AppsListBuildUploadIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/buildUploads.
+type AppsListBuildUploadIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListBuildUploadsIDs sends GET /v1/apps/{id}/relationships/buildUploads (apps_buildUploads_getToManyRelationship).
-// It returns one page; ListBuildUploadsIDsIter walks every page.
+// ListBuildUploadIDs sends GET /v1/apps/{id}/relationships/buildUploads (apps_buildUploads_getToManyRelationship).
+// It returns one page; ListBuildUploadIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-builduploads
-func (s *AppsService) ListBuildUploadsIDs(ctx context.Context, id string, opts *AppsListBuildUploadsIDsOptions) (*AppBuildUploadsLinkagesResponse, *Response, error) {
+func (s *AppsService) ListBuildUploadIDs(ctx context.Context, id string, opts *AppsListBuildUploadIDsOptions) (*AppBuildUploadsLinkagesResponse, *Response, error) {
 	return doJSON[AppBuildUploadsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/buildUploads", id), encodeOptions(opts), nil)
 }
 
-// ListBuildUploadsIDsIter yields every item of ListBuildUploadsIDs, requesting the next page only as the loop asks.
-func (s *AppsService) ListBuildUploadsIDsIter(ctx context.Context, id string, opts *AppsListBuildUploadsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListBuildUploadIDsIter yields every item of ListBuildUploadIDs, requesting the next page only as the loop asks.
+func (s *AppsService) ListBuildUploadIDsIter(ctx context.Context, id string, opts *AppsListBuildUploadIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/apps/%s/relationships/buildUploads", id), encodeOptions(opts))
 }
 
-// AppsListBuildsIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/builds.
-type AppsListBuildsIDsOptions struct {
+// AppsListBuildIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/builds.
+type AppsListBuildIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListBuildsIDs sends GET /v1/apps/{id}/relationships/builds (apps_builds_getToManyRelationship).
-// It returns one page; ListBuildsIDsIter walks every page.
+// ListBuildIDs sends GET /v1/apps/{id}/relationships/builds (apps_builds_getToManyRelationship).
+// It returns one page; ListBuildIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-builds
-func (s *AppsService) ListBuildsIDs(ctx context.Context, id string, opts *AppsListBuildsIDsOptions) (*AppBuildsLinkagesResponse, *Response, error) {
+func (s *AppsService) ListBuildIDs(ctx context.Context, id string, opts *AppsListBuildIDsOptions) (*AppBuildsLinkagesResponse, *Response, error) {
 	return doJSON[AppBuildsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/builds", id), encodeOptions(opts), nil)
 }
 
-// ListBuildsIDsIter yields every item of ListBuildsIDs, requesting the next page only as the loop asks.
-func (s *AppsService) ListBuildsIDsIter(ctx context.Context, id string, opts *AppsListBuildsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListBuildIDsIter yields every item of ListBuildIDs, requesting the next page only as the loop asks.
+func (s *AppsService) ListBuildIDsIter(ctx context.Context, id string, opts *AppsListBuildIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/apps/%s/relationships/builds", id), encodeOptions(opts))
 }
 
@@ -5873,21 +5873,21 @@ func (s *AppsService) GetCiProductID(ctx context.Context, id string) (*AppCiProd
 	return doJSON[AppCiProductLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/ciProduct", id), nil, nil)
 }
 
-// AppsListCustomerReviewsIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/customerReviews.
-type AppsListCustomerReviewsIDsOptions struct {
+// AppsListCustomerReviewIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/customerReviews.
+type AppsListCustomerReviewIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListCustomerReviewsIDs sends GET /v1/apps/{id}/relationships/customerReviews (apps_customerReviews_getToManyRelationship).
-// It returns one page; ListCustomerReviewsIDsIter walks every page.
+// ListCustomerReviewIDs sends GET /v1/apps/{id}/relationships/customerReviews (apps_customerReviews_getToManyRelationship).
+// It returns one page; ListCustomerReviewIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-customerreviews
-func (s *AppsService) ListCustomerReviewsIDs(ctx context.Context, id string, opts *AppsListCustomerReviewsIDsOptions) (*AppCustomerReviewsLinkagesResponse, *Response, error) {
+func (s *AppsService) ListCustomerReviewIDs(ctx context.Context, id string, opts *AppsListCustomerReviewIDsOptions) (*AppCustomerReviewsLinkagesResponse, *Response, error) {
 	return doJSON[AppCustomerReviewsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/customerReviews", id), encodeOptions(opts), nil)
 }
 
-// ListCustomerReviewsIDsIter yields every item of ListCustomerReviewsIDs, requesting the next page only as the loop asks.
-func (s *AppsService) ListCustomerReviewsIDsIter(ctx context.Context, id string, opts *AppsListCustomerReviewsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListCustomerReviewIDsIter yields every item of ListCustomerReviewIDs, requesting the next page only as the loop asks.
+func (s *AppsService) ListCustomerReviewIDsIter(ctx context.Context, id string, opts *AppsListCustomerReviewIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/apps/%s/relationships/customerReviews", id), encodeOptions(opts))
 }
 
@@ -5905,65 +5905,65 @@ func (s *AppsService) GetGameCenterDetailID(ctx context.Context, id string) (*Ap
 	return doJSON[AppGameCenterDetailLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/gameCenterDetail", id), nil, nil)
 }
 
-// AppsListGameCenterEnabledVersionsIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/gameCenterEnabledVersions.
-type AppsListGameCenterEnabledVersionsIDsOptions struct {
+// AppsListGameCenterEnabledVersionIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/gameCenterEnabledVersions.
+type AppsListGameCenterEnabledVersionIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListGameCenterEnabledVersionsIDs sends GET /v1/apps/{id}/relationships/gameCenterEnabledVersions (apps_gameCenterEnabledVersions_getToManyRelationship).
-// It returns one page; ListGameCenterEnabledVersionsIDsIter walks every page.
+// ListGameCenterEnabledVersionIDs sends GET /v1/apps/{id}/relationships/gameCenterEnabledVersions (apps_gameCenterEnabledVersions_getToManyRelationship).
+// It returns one page; ListGameCenterEnabledVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-gamecenterenabledversions
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *AppsService) ListGameCenterEnabledVersionsIDs(ctx context.Context, id string, opts *AppsListGameCenterEnabledVersionsIDsOptions) (*AppGameCenterEnabledVersionsLinkagesResponse, *Response, error) {
+func (s *AppsService) ListGameCenterEnabledVersionIDs(ctx context.Context, id string, opts *AppsListGameCenterEnabledVersionIDsOptions) (*AppGameCenterEnabledVersionsLinkagesResponse, *Response, error) {
 	return doJSON[AppGameCenterEnabledVersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/gameCenterEnabledVersions", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterEnabledVersionsIDsIter yields every item of ListGameCenterEnabledVersionsIDs, requesting the next page only as the loop asks.
+// ListGameCenterEnabledVersionIDsIter yields every item of ListGameCenterEnabledVersionIDs, requesting the next page only as the loop asks.
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *AppsService) ListGameCenterEnabledVersionsIDsIter(ctx context.Context, id string, opts *AppsListGameCenterEnabledVersionsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+func (s *AppsService) ListGameCenterEnabledVersionIDsIter(ctx context.Context, id string, opts *AppsListGameCenterEnabledVersionIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/apps/%s/relationships/gameCenterEnabledVersions", id), encodeOptions(opts))
 }
 
-// AppsListInAppPurchasesIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/inAppPurchases.
-type AppsListInAppPurchasesIDsOptions struct {
+// AppsListInAppPurchaseIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/inAppPurchases.
+type AppsListInAppPurchaseIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListInAppPurchasesIDs sends GET /v1/apps/{id}/relationships/inAppPurchases (apps_inAppPurchases_getToManyRelationship).
-// It returns one page; ListInAppPurchasesIDsIter walks every page.
+// ListInAppPurchaseIDs sends GET /v1/apps/{id}/relationships/inAppPurchases (apps_inAppPurchases_getToManyRelationship).
+// It returns one page; ListInAppPurchaseIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-inapppurchases
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *AppsService) ListInAppPurchasesIDs(ctx context.Context, id string, opts *AppsListInAppPurchasesIDsOptions) (*AppInAppPurchasesLinkagesResponse, *Response, error) {
+func (s *AppsService) ListInAppPurchaseIDs(ctx context.Context, id string, opts *AppsListInAppPurchaseIDsOptions) (*AppInAppPurchasesLinkagesResponse, *Response, error) {
 	return doJSON[AppInAppPurchasesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/inAppPurchases", id), encodeOptions(opts), nil)
 }
 
-// ListInAppPurchasesIDsIter yields every item of ListInAppPurchasesIDs, requesting the next page only as the loop asks.
+// ListInAppPurchaseIDsIter yields every item of ListInAppPurchaseIDs, requesting the next page only as the loop asks.
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *AppsService) ListInAppPurchasesIDsIter(ctx context.Context, id string, opts *AppsListInAppPurchasesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+func (s *AppsService) ListInAppPurchaseIDsIter(ctx context.Context, id string, opts *AppsListInAppPurchaseIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/apps/%s/relationships/inAppPurchases", id), encodeOptions(opts))
 }
 
-// AppsListInAppPurchasesV2IDsOptions are the query parameters of GET /v1/apps/{id}/relationships/inAppPurchasesV2.
-type AppsListInAppPurchasesV2IDsOptions struct {
+// AppsListInAppPurchaseV2IDsOptions are the query parameters of GET /v1/apps/{id}/relationships/inAppPurchasesV2.
+type AppsListInAppPurchaseV2IDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListInAppPurchasesV2IDs sends GET /v1/apps/{id}/relationships/inAppPurchasesV2 (apps_inAppPurchasesV2_getToManyRelationship).
-// It returns one page; ListInAppPurchasesV2IDsIter walks every page.
+// ListInAppPurchaseV2IDs sends GET /v1/apps/{id}/relationships/inAppPurchasesV2 (apps_inAppPurchasesV2_getToManyRelationship).
+// It returns one page; ListInAppPurchaseV2IDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-inapppurchasesv2
-func (s *AppsService) ListInAppPurchasesV2IDs(ctx context.Context, id string, opts *AppsListInAppPurchasesV2IDsOptions) (*AppInAppPurchasesV2LinkagesResponse, *Response, error) {
+func (s *AppsService) ListInAppPurchaseV2IDs(ctx context.Context, id string, opts *AppsListInAppPurchaseV2IDsOptions) (*AppInAppPurchasesV2LinkagesResponse, *Response, error) {
 	return doJSON[AppInAppPurchasesV2LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/inAppPurchasesV2", id), encodeOptions(opts), nil)
 }
 
-// ListInAppPurchasesV2IDsIter yields every item of ListInAppPurchasesV2IDs, requesting the next page only as the loop asks.
-func (s *AppsService) ListInAppPurchasesV2IDsIter(ctx context.Context, id string, opts *AppsListInAppPurchasesV2IDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListInAppPurchaseV2IDsIter yields every item of ListInAppPurchaseV2IDs, requesting the next page only as the loop asks.
+func (s *AppsService) ListInAppPurchaseV2IDsIter(ctx context.Context, id string, opts *AppsListInAppPurchaseV2IDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/apps/%s/relationships/inAppPurchasesV2", id), encodeOptions(opts))
 }
 
@@ -5974,39 +5974,39 @@ func (s *AppsService) GetMarketplaceSearchDetailID(ctx context.Context, id strin
 	return doJSON[AppMarketplaceSearchDetailLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/marketplaceSearchDetail", id), nil, nil)
 }
 
-// AppsListPreReleaseVersionsIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/preReleaseVersions.
-type AppsListPreReleaseVersionsIDsOptions struct {
+// AppsListPreReleaseVersionIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/preReleaseVersions.
+type AppsListPreReleaseVersionIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListPreReleaseVersionsIDs sends GET /v1/apps/{id}/relationships/preReleaseVersions (apps_preReleaseVersions_getToManyRelationship).
-// It returns one page; ListPreReleaseVersionsIDsIter walks every page.
+// ListPreReleaseVersionIDs sends GET /v1/apps/{id}/relationships/preReleaseVersions (apps_preReleaseVersions_getToManyRelationship).
+// It returns one page; ListPreReleaseVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-prereleaseversions
-func (s *AppsService) ListPreReleaseVersionsIDs(ctx context.Context, id string, opts *AppsListPreReleaseVersionsIDsOptions) (*AppPreReleaseVersionsLinkagesResponse, *Response, error) {
+func (s *AppsService) ListPreReleaseVersionIDs(ctx context.Context, id string, opts *AppsListPreReleaseVersionIDsOptions) (*AppPreReleaseVersionsLinkagesResponse, *Response, error) {
 	return doJSON[AppPreReleaseVersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/preReleaseVersions", id), encodeOptions(opts), nil)
 }
 
-// ListPreReleaseVersionsIDsIter yields every item of ListPreReleaseVersionsIDs, requesting the next page only as the loop asks.
-func (s *AppsService) ListPreReleaseVersionsIDsIter(ctx context.Context, id string, opts *AppsListPreReleaseVersionsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListPreReleaseVersionIDsIter yields every item of ListPreReleaseVersionIDs, requesting the next page only as the loop asks.
+func (s *AppsService) ListPreReleaseVersionIDsIter(ctx context.Context, id string, opts *AppsListPreReleaseVersionIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/apps/%s/relationships/preReleaseVersions", id), encodeOptions(opts))
 }
 
-// AppsListPromotedPurchasesIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/promotedPurchases.
-type AppsListPromotedPurchasesIDsOptions struct {
+// AppsListPromotedPurchaseIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/promotedPurchases.
+type AppsListPromotedPurchaseIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListPromotedPurchasesIDs sends GET /v1/apps/{id}/relationships/promotedPurchases (apps_promotedPurchases_getToManyRelationship).
-// It returns one page; ListPromotedPurchasesIDsIter walks every page.
+// ListPromotedPurchaseIDs sends GET /v1/apps/{id}/relationships/promotedPurchases (apps_promotedPurchases_getToManyRelationship).
+// It returns one page; ListPromotedPurchaseIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-promotedpurchases
-func (s *AppsService) ListPromotedPurchasesIDs(ctx context.Context, id string, opts *AppsListPromotedPurchasesIDsOptions) (*AppPromotedPurchasesLinkagesResponse, *Response, error) {
+func (s *AppsService) ListPromotedPurchaseIDs(ctx context.Context, id string, opts *AppsListPromotedPurchaseIDsOptions) (*AppPromotedPurchasesLinkagesResponse, *Response, error) {
 	return doJSON[AppPromotedPurchasesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/promotedPurchases", id), encodeOptions(opts), nil)
 }
 
-// ListPromotedPurchasesIDsIter yields every item of ListPromotedPurchasesIDs, requesting the next page only as the loop asks.
-func (s *AppsService) ListPromotedPurchasesIDsIter(ctx context.Context, id string, opts *AppsListPromotedPurchasesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListPromotedPurchaseIDsIter yields every item of ListPromotedPurchaseIDs, requesting the next page only as the loop asks.
+func (s *AppsService) ListPromotedPurchaseIDsIter(ctx context.Context, id string, opts *AppsListPromotedPurchaseIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/apps/%s/relationships/promotedPurchases", id), encodeOptions(opts))
 }
 
@@ -6017,39 +6017,39 @@ func (s *AppsService) ReplacePromotedPurchases(ctx context.Context, id string, b
 	return s.client.Do(ctx, http.MethodPatch, resourcePath("/v1/apps/%s/relationships/promotedPurchases", id), nil, body, nil)
 }
 
-// AppsListReviewSubmissionsIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/reviewSubmissions.
-type AppsListReviewSubmissionsIDsOptions struct {
+// AppsListReviewSubmissionIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/reviewSubmissions.
+type AppsListReviewSubmissionIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListReviewSubmissionsIDs sends GET /v1/apps/{id}/relationships/reviewSubmissions (apps_reviewSubmissions_getToManyRelationship).
-// It returns one page; ListReviewSubmissionsIDsIter walks every page.
+// ListReviewSubmissionIDs sends GET /v1/apps/{id}/relationships/reviewSubmissions (apps_reviewSubmissions_getToManyRelationship).
+// It returns one page; ListReviewSubmissionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-reviewsubmissions
-func (s *AppsService) ListReviewSubmissionsIDs(ctx context.Context, id string, opts *AppsListReviewSubmissionsIDsOptions) (*AppReviewSubmissionsLinkagesResponse, *Response, error) {
+func (s *AppsService) ListReviewSubmissionIDs(ctx context.Context, id string, opts *AppsListReviewSubmissionIDsOptions) (*AppReviewSubmissionsLinkagesResponse, *Response, error) {
 	return doJSON[AppReviewSubmissionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/reviewSubmissions", id), encodeOptions(opts), nil)
 }
 
-// ListReviewSubmissionsIDsIter yields every item of ListReviewSubmissionsIDs, requesting the next page only as the loop asks.
-func (s *AppsService) ListReviewSubmissionsIDsIter(ctx context.Context, id string, opts *AppsListReviewSubmissionsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListReviewSubmissionIDsIter yields every item of ListReviewSubmissionIDs, requesting the next page only as the loop asks.
+func (s *AppsService) ListReviewSubmissionIDsIter(ctx context.Context, id string, opts *AppsListReviewSubmissionIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/apps/%s/relationships/reviewSubmissions", id), encodeOptions(opts))
 }
 
-// AppsListSearchKeywordsIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/searchKeywords.
-type AppsListSearchKeywordsIDsOptions struct {
+// AppsListSearchKeywordIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/searchKeywords.
+type AppsListSearchKeywordIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListSearchKeywordsIDs sends GET /v1/apps/{id}/relationships/searchKeywords (apps_searchKeywords_getToManyRelationship).
-// It returns one page; ListSearchKeywordsIDsIter walks every page.
+// ListSearchKeywordIDs sends GET /v1/apps/{id}/relationships/searchKeywords (apps_searchKeywords_getToManyRelationship).
+// It returns one page; ListSearchKeywordIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-searchkeywords
-func (s *AppsService) ListSearchKeywordsIDs(ctx context.Context, id string, opts *AppsListSearchKeywordsIDsOptions) (*AppSearchKeywordsLinkagesResponse, *Response, error) {
+func (s *AppsService) ListSearchKeywordIDs(ctx context.Context, id string, opts *AppsListSearchKeywordIDsOptions) (*AppSearchKeywordsLinkagesResponse, *Response, error) {
 	return doJSON[AppSearchKeywordsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/searchKeywords", id), encodeOptions(opts), nil)
 }
 
-// ListSearchKeywordsIDsIter yields every item of ListSearchKeywordsIDs, requesting the next page only as the loop asks.
-func (s *AppsService) ListSearchKeywordsIDsIter(ctx context.Context, id string, opts *AppsListSearchKeywordsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListSearchKeywordIDsIter yields every item of ListSearchKeywordIDs, requesting the next page only as the loop asks.
+func (s *AppsService) ListSearchKeywordIDsIter(ctx context.Context, id string, opts *AppsListSearchKeywordIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/apps/%s/relationships/searchKeywords", id), encodeOptions(opts))
 }
 
@@ -6060,39 +6060,39 @@ func (s *AppsService) GetSubscriptionGracePeriodID(ctx context.Context, id strin
 	return doJSON[AppSubscriptionGracePeriodLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/subscriptionGracePeriod", id), nil, nil)
 }
 
-// AppsListSubscriptionGroupsIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/subscriptionGroups.
-type AppsListSubscriptionGroupsIDsOptions struct {
+// AppsListSubscriptionGroupIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/subscriptionGroups.
+type AppsListSubscriptionGroupIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListSubscriptionGroupsIDs sends GET /v1/apps/{id}/relationships/subscriptionGroups (apps_subscriptionGroups_getToManyRelationship).
-// It returns one page; ListSubscriptionGroupsIDsIter walks every page.
+// ListSubscriptionGroupIDs sends GET /v1/apps/{id}/relationships/subscriptionGroups (apps_subscriptionGroups_getToManyRelationship).
+// It returns one page; ListSubscriptionGroupIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-subscriptiongroups
-func (s *AppsService) ListSubscriptionGroupsIDs(ctx context.Context, id string, opts *AppsListSubscriptionGroupsIDsOptions) (*AppSubscriptionGroupsLinkagesResponse, *Response, error) {
+func (s *AppsService) ListSubscriptionGroupIDs(ctx context.Context, id string, opts *AppsListSubscriptionGroupIDsOptions) (*AppSubscriptionGroupsLinkagesResponse, *Response, error) {
 	return doJSON[AppSubscriptionGroupsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/subscriptionGroups", id), encodeOptions(opts), nil)
 }
 
-// ListSubscriptionGroupsIDsIter yields every item of ListSubscriptionGroupsIDs, requesting the next page only as the loop asks.
-func (s *AppsService) ListSubscriptionGroupsIDsIter(ctx context.Context, id string, opts *AppsListSubscriptionGroupsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListSubscriptionGroupIDsIter yields every item of ListSubscriptionGroupIDs, requesting the next page only as the loop asks.
+func (s *AppsService) ListSubscriptionGroupIDsIter(ctx context.Context, id string, opts *AppsListSubscriptionGroupIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/apps/%s/relationships/subscriptionGroups", id), encodeOptions(opts))
 }
 
-// AppsListWebhooksIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/webhooks.
-type AppsListWebhooksIDsOptions struct {
+// AppsListWebhookIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/webhooks.
+type AppsListWebhookIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListWebhooksIDs sends GET /v1/apps/{id}/relationships/webhooks (apps_webhooks_getToManyRelationship).
-// It returns one page; ListWebhooksIDsIter walks every page.
+// ListWebhookIDs sends GET /v1/apps/{id}/relationships/webhooks (apps_webhooks_getToManyRelationship).
+// It returns one page; ListWebhookIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-webhooks
-func (s *AppsService) ListWebhooksIDs(ctx context.Context, id string, opts *AppsListWebhooksIDsOptions) (*AppWebhooksLinkagesResponse, *Response, error) {
+func (s *AppsService) ListWebhookIDs(ctx context.Context, id string, opts *AppsListWebhookIDsOptions) (*AppWebhooksLinkagesResponse, *Response, error) {
 	return doJSON[AppWebhooksLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/webhooks", id), encodeOptions(opts), nil)
 }
 
-// ListWebhooksIDsIter yields every item of ListWebhooksIDs, requesting the next page only as the loop asks.
-func (s *AppsService) ListWebhooksIDsIter(ctx context.Context, id string, opts *AppsListWebhooksIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListWebhookIDsIter yields every item of ListWebhookIDs, requesting the next page only as the loop asks.
+func (s *AppsService) ListWebhookIDsIter(ctx context.Context, id string, opts *AppsListWebhookIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/apps/%s/relationships/webhooks", id), encodeOptions(opts))
 }
 

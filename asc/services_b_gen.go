@@ -160,21 +160,21 @@ func (s *BackgroundAssetVersionsService) ListBackgroundAssetUploadFilesIter(ctx 
 	return All[BackgroundAssetUploadFile](ctx, s.client, resourcePath("/v1/backgroundAssetVersions/%s/backgroundAssetUploadFiles", id), encodeOptions(opts))
 }
 
-// BackgroundAssetVersionsListBackgroundAssetUploadFilesIDsOptions are the query parameters of GET /v1/backgroundAssetVersions/{id}/relationships/backgroundAssetUploadFiles.
-type BackgroundAssetVersionsListBackgroundAssetUploadFilesIDsOptions struct {
+// BackgroundAssetVersionsListBackgroundAssetUploadFileIDsOptions are the query parameters of GET /v1/backgroundAssetVersions/{id}/relationships/backgroundAssetUploadFiles.
+type BackgroundAssetVersionsListBackgroundAssetUploadFileIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListBackgroundAssetUploadFilesIDs sends GET /v1/backgroundAssetVersions/{id}/relationships/backgroundAssetUploadFiles (backgroundAssetVersions_backgroundAssetUploadFiles_getToManyRelationship).
-// It returns one page; ListBackgroundAssetUploadFilesIDsIter walks every page.
+// ListBackgroundAssetUploadFileIDs sends GET /v1/backgroundAssetVersions/{id}/relationships/backgroundAssetUploadFiles (backgroundAssetVersions_backgroundAssetUploadFiles_getToManyRelationship).
+// It returns one page; ListBackgroundAssetUploadFileIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-backgroundassetversions-_id_-relationships-backgroundassetuploadfiles
-func (s *BackgroundAssetVersionsService) ListBackgroundAssetUploadFilesIDs(ctx context.Context, id string, opts *BackgroundAssetVersionsListBackgroundAssetUploadFilesIDsOptions) (*BackgroundAssetVersionBackgroundAssetUploadFilesLinkagesResponse, *Response, error) {
+func (s *BackgroundAssetVersionsService) ListBackgroundAssetUploadFileIDs(ctx context.Context, id string, opts *BackgroundAssetVersionsListBackgroundAssetUploadFileIDsOptions) (*BackgroundAssetVersionBackgroundAssetUploadFilesLinkagesResponse, *Response, error) {
 	return doJSON[BackgroundAssetVersionBackgroundAssetUploadFilesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/backgroundAssetVersions/%s/relationships/backgroundAssetUploadFiles", id), encodeOptions(opts), nil)
 }
 
-// ListBackgroundAssetUploadFilesIDsIter yields every item of ListBackgroundAssetUploadFilesIDs, requesting the next page only as the loop asks.
-func (s *BackgroundAssetVersionsService) ListBackgroundAssetUploadFilesIDsIter(ctx context.Context, id string, opts *BackgroundAssetVersionsListBackgroundAssetUploadFilesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListBackgroundAssetUploadFileIDsIter yields every item of ListBackgroundAssetUploadFileIDs, requesting the next page only as the loop asks.
+func (s *BackgroundAssetVersionsService) ListBackgroundAssetUploadFileIDsIter(ctx context.Context, id string, opts *BackgroundAssetVersionsListBackgroundAssetUploadFileIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/backgroundAssetVersions/%s/relationships/backgroundAssetUploadFiles", id), encodeOptions(opts))
 }
 
@@ -227,21 +227,21 @@ func (s *BackgroundAssetsService) Update(ctx context.Context, id string, body *B
 	return doJSON[BackgroundAssetResponse](ctx, s.client, http.MethodPatch, resourcePath("/v1/backgroundAssets/%s", id), nil, body)
 }
 
-// BackgroundAssetsListVersionsIDsOptions are the query parameters of GET /v1/backgroundAssets/{id}/relationships/versions.
-type BackgroundAssetsListVersionsIDsOptions struct {
+// BackgroundAssetsListVersionIDsOptions are the query parameters of GET /v1/backgroundAssets/{id}/relationships/versions.
+type BackgroundAssetsListVersionIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListVersionsIDs sends GET /v1/backgroundAssets/{id}/relationships/versions (backgroundAssets_versions_getToManyRelationship).
-// It returns one page; ListVersionsIDsIter walks every page.
+// ListVersionIDs sends GET /v1/backgroundAssets/{id}/relationships/versions (backgroundAssets_versions_getToManyRelationship).
+// It returns one page; ListVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-backgroundassets-_id_-relationships-versions
-func (s *BackgroundAssetsService) ListVersionsIDs(ctx context.Context, id string, opts *BackgroundAssetsListVersionsIDsOptions) (*BackgroundAssetVersionsLinkagesResponse, *Response, error) {
+func (s *BackgroundAssetsService) ListVersionIDs(ctx context.Context, id string, opts *BackgroundAssetsListVersionIDsOptions) (*BackgroundAssetVersionsLinkagesResponse, *Response, error) {
 	return doJSON[BackgroundAssetVersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/backgroundAssets/%s/relationships/versions", id), encodeOptions(opts), nil)
 }
 
-// ListVersionsIDsIter yields every item of ListVersionsIDs, requesting the next page only as the loop asks.
-func (s *BackgroundAssetsService) ListVersionsIDsIter(ctx context.Context, id string, opts *BackgroundAssetsListVersionsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListVersionIDsIter yields every item of ListVersionIDs, requesting the next page only as the loop asks.
+func (s *BackgroundAssetsService) ListVersionIDsIter(ctx context.Context, id string, opts *BackgroundAssetsListVersionIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/backgroundAssets/%s/relationships/versions", id), encodeOptions(opts))
 }
 
@@ -1039,21 +1039,21 @@ func (s *BetaGroupsService) RemoveBetaTesters(ctx context.Context, id string, bo
 	return s.client.Do(ctx, http.MethodDelete, resourcePath("/v1/betaGroups/%s/relationships/betaTesters", id), nil, body, nil)
 }
 
-// BetaGroupsListBetaTestersIDsOptions are the query parameters of GET /v1/betaGroups/{id}/relationships/betaTesters.
-type BetaGroupsListBetaTestersIDsOptions struct {
+// BetaGroupsListBetaTesterIDsOptions are the query parameters of GET /v1/betaGroups/{id}/relationships/betaTesters.
+type BetaGroupsListBetaTesterIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListBetaTestersIDs sends GET /v1/betaGroups/{id}/relationships/betaTesters (betaGroups_betaTesters_getToManyRelationship).
-// It returns one page; ListBetaTestersIDsIter walks every page.
+// ListBetaTesterIDs sends GET /v1/betaGroups/{id}/relationships/betaTesters (betaGroups_betaTesters_getToManyRelationship).
+// It returns one page; ListBetaTesterIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-betagroups-_id_-relationships-betatesters
-func (s *BetaGroupsService) ListBetaTestersIDs(ctx context.Context, id string, opts *BetaGroupsListBetaTestersIDsOptions) (*BetaGroupBetaTestersLinkagesResponse, *Response, error) {
+func (s *BetaGroupsService) ListBetaTesterIDs(ctx context.Context, id string, opts *BetaGroupsListBetaTesterIDsOptions) (*BetaGroupBetaTestersLinkagesResponse, *Response, error) {
 	return doJSON[BetaGroupBetaTestersLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/betaGroups/%s/relationships/betaTesters", id), encodeOptions(opts), nil)
 }
 
-// ListBetaTestersIDsIter yields every item of ListBetaTestersIDs, requesting the next page only as the loop asks.
-func (s *BetaGroupsService) ListBetaTestersIDsIter(ctx context.Context, id string, opts *BetaGroupsListBetaTestersIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListBetaTesterIDsIter yields every item of ListBetaTesterIDs, requesting the next page only as the loop asks.
+func (s *BetaGroupsService) ListBetaTesterIDsIter(ctx context.Context, id string, opts *BetaGroupsListBetaTesterIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/betaGroups/%s/relationships/betaTesters", id), encodeOptions(opts))
 }
 
@@ -1071,21 +1071,21 @@ func (s *BetaGroupsService) RemoveBuilds(ctx context.Context, id string, body *B
 	return s.client.Do(ctx, http.MethodDelete, resourcePath("/v1/betaGroups/%s/relationships/builds", id), nil, body, nil)
 }
 
-// BetaGroupsListBuildsIDsOptions are the query parameters of GET /v1/betaGroups/{id}/relationships/builds.
-type BetaGroupsListBuildsIDsOptions struct {
+// BetaGroupsListBuildIDsOptions are the query parameters of GET /v1/betaGroups/{id}/relationships/builds.
+type BetaGroupsListBuildIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListBuildsIDs sends GET /v1/betaGroups/{id}/relationships/builds (betaGroups_builds_getToManyRelationship).
-// It returns one page; ListBuildsIDsIter walks every page.
+// ListBuildIDs sends GET /v1/betaGroups/{id}/relationships/builds (betaGroups_builds_getToManyRelationship).
+// It returns one page; ListBuildIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-betagroups-_id_-relationships-builds
-func (s *BetaGroupsService) ListBuildsIDs(ctx context.Context, id string, opts *BetaGroupsListBuildsIDsOptions) (*BetaGroupBuildsLinkagesResponse, *Response, error) {
+func (s *BetaGroupsService) ListBuildIDs(ctx context.Context, id string, opts *BetaGroupsListBuildIDsOptions) (*BetaGroupBuildsLinkagesResponse, *Response, error) {
 	return doJSON[BetaGroupBuildsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/betaGroups/%s/relationships/builds", id), encodeOptions(opts), nil)
 }
 
-// ListBuildsIDsIter yields every item of ListBuildsIDs, requesting the next page only as the loop asks.
-func (s *BetaGroupsService) ListBuildsIDsIter(ctx context.Context, id string, opts *BetaGroupsListBuildsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListBuildIDsIter yields every item of ListBuildIDs, requesting the next page only as the loop asks.
+func (s *BetaGroupsService) ListBuildIDsIter(ctx context.Context, id string, opts *BetaGroupsListBuildIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/betaGroups/%s/relationships/builds", id), encodeOptions(opts))
 }
 
@@ -1386,24 +1386,24 @@ func (s *BetaTestersService) ListBuildsIter(ctx context.Context, id string, opts
 	return All[Build](ctx, s.client, resourcePath("/v1/betaTesters/%s/builds", id), encodeOptions(opts))
 }
 
-// BetaTestersGetBetaTesterUsagesMetricsOptions are the query parameters of GET /v1/betaTesters/{id}/metrics/betaTesterUsages.
-type BetaTestersGetBetaTesterUsagesMetricsOptions struct {
+// BetaTestersGetUsagesMetricsOptions are the query parameters of GET /v1/betaTesters/{id}/metrics/betaTesterUsages.
+type BetaTestersGetUsagesMetricsOptions struct {
 	Period string `query:"period"`
 	// FilterApps is required.
 	FilterApps string `query:"filter[apps]"`
 	Limit      int    `query:"limit"`
 }
 
-// GetBetaTesterUsagesMetrics sends GET /v1/betaTesters/{id}/metrics/betaTesterUsages (betaTesters_betaTesterUsages_getMetrics).
-// It returns one page; GetBetaTesterUsagesMetricsIter walks every page.
+// GetUsagesMetrics sends GET /v1/betaTesters/{id}/metrics/betaTesterUsages (betaTesters_betaTesterUsages_getMetrics).
+// It returns one page; GetUsagesMetricsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-betatesters-_id_-metrics-betatesterusages
-func (s *BetaTestersService) GetBetaTesterUsagesMetrics(ctx context.Context, id string, opts *BetaTestersGetBetaTesterUsagesMetricsOptions) (*BetaTesterUsagesV1MetricResponse, *Response, error) {
+func (s *BetaTestersService) GetUsagesMetrics(ctx context.Context, id string, opts *BetaTestersGetUsagesMetricsOptions) (*BetaTesterUsagesV1MetricResponse, *Response, error) {
 	return doJSON[BetaTesterUsagesV1MetricResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/betaTesters/%s/metrics/betaTesterUsages", id), encodeOptions(opts), nil)
 }
 
-// GetBetaTesterUsagesMetricsIter yields every item of GetBetaTesterUsagesMetrics, requesting the next page only as the loop asks.
-func (s *BetaTestersService) GetBetaTesterUsagesMetricsIter(ctx context.Context, id string, opts *BetaTestersGetBetaTesterUsagesMetricsOptions) iter.Seq2[BetaTesterUsagesV1MetricResponseData, error] {
+// GetUsagesMetricsIter yields every item of GetUsagesMetrics, requesting the next page only as the loop asks.
+func (s *BetaTestersService) GetUsagesMetricsIter(ctx context.Context, id string, opts *BetaTestersGetUsagesMetricsOptions) iter.Seq2[BetaTesterUsagesV1MetricResponseData, error] {
 	return All[BetaTesterUsagesV1MetricResponseData](ctx, s.client, resourcePath("/v1/betaTesters/%s/metrics/betaTesterUsages", id), encodeOptions(opts))
 }
 
@@ -1414,21 +1414,21 @@ func (s *BetaTestersService) RemoveApps(ctx context.Context, id string, body *Be
 	return s.client.Do(ctx, http.MethodDelete, resourcePath("/v1/betaTesters/%s/relationships/apps", id), nil, body, nil)
 }
 
-// BetaTestersListAppsIDsOptions are the query parameters of GET /v1/betaTesters/{id}/relationships/apps.
-type BetaTestersListAppsIDsOptions struct {
+// BetaTestersListAppIDsOptions are the query parameters of GET /v1/betaTesters/{id}/relationships/apps.
+type BetaTestersListAppIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAppsIDs sends GET /v1/betaTesters/{id}/relationships/apps (betaTesters_apps_getToManyRelationship).
-// It returns one page; ListAppsIDsIter walks every page.
+// ListAppIDs sends GET /v1/betaTesters/{id}/relationships/apps (betaTesters_apps_getToManyRelationship).
+// It returns one page; ListAppIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-betatesters-_id_-relationships-apps
-func (s *BetaTestersService) ListAppsIDs(ctx context.Context, id string, opts *BetaTestersListAppsIDsOptions) (*BetaTesterAppsLinkagesResponse, *Response, error) {
+func (s *BetaTestersService) ListAppIDs(ctx context.Context, id string, opts *BetaTestersListAppIDsOptions) (*BetaTesterAppsLinkagesResponse, *Response, error) {
 	return doJSON[BetaTesterAppsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/betaTesters/%s/relationships/apps", id), encodeOptions(opts), nil)
 }
 
-// ListAppsIDsIter yields every item of ListAppsIDs, requesting the next page only as the loop asks.
-func (s *BetaTestersService) ListAppsIDsIter(ctx context.Context, id string, opts *BetaTestersListAppsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListAppIDsIter yields every item of ListAppIDs, requesting the next page only as the loop asks.
+func (s *BetaTestersService) ListAppIDsIter(ctx context.Context, id string, opts *BetaTestersListAppIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/betaTesters/%s/relationships/apps", id), encodeOptions(opts))
 }
 
@@ -1439,21 +1439,21 @@ func (s *BetaTestersService) RemoveBetaGroups(ctx context.Context, id string, bo
 	return s.client.Do(ctx, http.MethodDelete, resourcePath("/v1/betaTesters/%s/relationships/betaGroups", id), nil, body, nil)
 }
 
-// BetaTestersListBetaGroupsIDsOptions are the query parameters of GET /v1/betaTesters/{id}/relationships/betaGroups.
-type BetaTestersListBetaGroupsIDsOptions struct {
+// BetaTestersListBetaGroupIDsOptions are the query parameters of GET /v1/betaTesters/{id}/relationships/betaGroups.
+type BetaTestersListBetaGroupIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListBetaGroupsIDs sends GET /v1/betaTesters/{id}/relationships/betaGroups (betaTesters_betaGroups_getToManyRelationship).
-// It returns one page; ListBetaGroupsIDsIter walks every page.
+// ListBetaGroupIDs sends GET /v1/betaTesters/{id}/relationships/betaGroups (betaTesters_betaGroups_getToManyRelationship).
+// It returns one page; ListBetaGroupIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-betatesters-_id_-relationships-betagroups
-func (s *BetaTestersService) ListBetaGroupsIDs(ctx context.Context, id string, opts *BetaTestersListBetaGroupsIDsOptions) (*BetaTesterBetaGroupsLinkagesResponse, *Response, error) {
+func (s *BetaTestersService) ListBetaGroupIDs(ctx context.Context, id string, opts *BetaTestersListBetaGroupIDsOptions) (*BetaTesterBetaGroupsLinkagesResponse, *Response, error) {
 	return doJSON[BetaTesterBetaGroupsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/betaTesters/%s/relationships/betaGroups", id), encodeOptions(opts), nil)
 }
 
-// ListBetaGroupsIDsIter yields every item of ListBetaGroupsIDs, requesting the next page only as the loop asks.
-func (s *BetaTestersService) ListBetaGroupsIDsIter(ctx context.Context, id string, opts *BetaTestersListBetaGroupsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListBetaGroupIDsIter yields every item of ListBetaGroupIDs, requesting the next page only as the loop asks.
+func (s *BetaTestersService) ListBetaGroupIDsIter(ctx context.Context, id string, opts *BetaTestersListBetaGroupIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/betaTesters/%s/relationships/betaGroups", id), encodeOptions(opts))
 }
 
@@ -1471,21 +1471,21 @@ func (s *BetaTestersService) RemoveBuilds(ctx context.Context, id string, body *
 	return s.client.Do(ctx, http.MethodDelete, resourcePath("/v1/betaTesters/%s/relationships/builds", id), nil, body, nil)
 }
 
-// BetaTestersListBuildsIDsOptions are the query parameters of GET /v1/betaTesters/{id}/relationships/builds.
-type BetaTestersListBuildsIDsOptions struct {
+// BetaTestersListBuildIDsOptions are the query parameters of GET /v1/betaTesters/{id}/relationships/builds.
+type BetaTestersListBuildIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListBuildsIDs sends GET /v1/betaTesters/{id}/relationships/builds (betaTesters_builds_getToManyRelationship).
-// It returns one page; ListBuildsIDsIter walks every page.
+// ListBuildIDs sends GET /v1/betaTesters/{id}/relationships/builds (betaTesters_builds_getToManyRelationship).
+// It returns one page; ListBuildIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-betatesters-_id_-relationships-builds
-func (s *BetaTestersService) ListBuildsIDs(ctx context.Context, id string, opts *BetaTestersListBuildsIDsOptions) (*BetaTesterBuildsLinkagesResponse, *Response, error) {
+func (s *BetaTestersService) ListBuildIDs(ctx context.Context, id string, opts *BetaTestersListBuildIDsOptions) (*BetaTesterBuildsLinkagesResponse, *Response, error) {
 	return doJSON[BetaTesterBuildsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/betaTesters/%s/relationships/builds", id), encodeOptions(opts), nil)
 }
 
-// ListBuildsIDsIter yields every item of ListBuildsIDs, requesting the next page only as the loop asks.
-func (s *BetaTestersService) ListBuildsIDsIter(ctx context.Context, id string, opts *BetaTestersListBuildsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListBuildIDsIter yields every item of ListBuildIDs, requesting the next page only as the loop asks.
+func (s *BetaTestersService) ListBuildIDsIter(ctx context.Context, id string, opts *BetaTestersListBuildIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/betaTesters/%s/relationships/builds", id), encodeOptions(opts))
 }
 
@@ -1656,22 +1656,22 @@ func (s *BuildBundlesService) ListBetaAppClipInvocationsIter(ctx context.Context
 	return All[BetaAppClipInvocation](ctx, s.client, resourcePath("/v1/buildBundles/%s/betaAppClipInvocations", id), encodeOptions(opts))
 }
 
-// BuildBundlesListBuildBundleFileSizesOptions are the query parameters of GET /v1/buildBundles/{id}/buildBundleFileSizes.
-type BuildBundlesListBuildBundleFileSizesOptions struct {
+// BuildBundlesListFileSizesOptions are the query parameters of GET /v1/buildBundles/{id}/buildBundleFileSizes.
+type BuildBundlesListFileSizesOptions struct {
 	FieldsBuildBundleFileSizes []string `query:"fields[buildBundleFileSizes]"`
 	Limit                      int      `query:"limit"`
 }
 
-// ListBuildBundleFileSizes sends GET /v1/buildBundles/{id}/buildBundleFileSizes (buildBundles_buildBundleFileSizes_getToManyRelated).
-// It returns one page; ListBuildBundleFileSizesIter walks every page.
+// ListFileSizes sends GET /v1/buildBundles/{id}/buildBundleFileSizes (buildBundles_buildBundleFileSizes_getToManyRelated).
+// It returns one page; ListFileSizesIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-buildbundles-_id_-buildbundlefilesizes
-func (s *BuildBundlesService) ListBuildBundleFileSizes(ctx context.Context, id string, opts *BuildBundlesListBuildBundleFileSizesOptions) (*BuildBundleFileSizesResponse, *Response, error) {
+func (s *BuildBundlesService) ListFileSizes(ctx context.Context, id string, opts *BuildBundlesListFileSizesOptions) (*BuildBundleFileSizesResponse, *Response, error) {
 	return doJSON[BuildBundleFileSizesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/buildBundles/%s/buildBundleFileSizes", id), encodeOptions(opts), nil)
 }
 
-// ListBuildBundleFileSizesIter yields every item of ListBuildBundleFileSizes, requesting the next page only as the loop asks.
-func (s *BuildBundlesService) ListBuildBundleFileSizesIter(ctx context.Context, id string, opts *BuildBundlesListBuildBundleFileSizesOptions) iter.Seq2[BuildBundleFileSize, error] {
+// ListFileSizesIter yields every item of ListFileSizes, requesting the next page only as the loop asks.
+func (s *BuildBundlesService) ListFileSizesIter(ctx context.Context, id string, opts *BuildBundlesListFileSizesOptions) iter.Seq2[BuildBundleFileSize, error] {
 	return All[BuildBundleFileSize](ctx, s.client, resourcePath("/v1/buildBundles/%s/buildBundleFileSizes", id), encodeOptions(opts))
 }
 
@@ -1689,39 +1689,39 @@ func (s *BuildBundlesService) GetAppClipDomainDebugStatusID(ctx context.Context,
 	return doJSON[BuildBundleAppClipDomainDebugStatusLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/buildBundles/%s/relationships/appClipDomainDebugStatus", id), nil, nil)
 }
 
-// BuildBundlesListBetaAppClipInvocationsIDsOptions are the query parameters of GET /v1/buildBundles/{id}/relationships/betaAppClipInvocations.
-type BuildBundlesListBetaAppClipInvocationsIDsOptions struct {
+// BuildBundlesListBetaAppClipInvocationIDsOptions are the query parameters of GET /v1/buildBundles/{id}/relationships/betaAppClipInvocations.
+type BuildBundlesListBetaAppClipInvocationIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListBetaAppClipInvocationsIDs sends GET /v1/buildBundles/{id}/relationships/betaAppClipInvocations (buildBundles_betaAppClipInvocations_getToManyRelationship).
-// It returns one page; ListBetaAppClipInvocationsIDsIter walks every page.
+// ListBetaAppClipInvocationIDs sends GET /v1/buildBundles/{id}/relationships/betaAppClipInvocations (buildBundles_betaAppClipInvocations_getToManyRelationship).
+// It returns one page; ListBetaAppClipInvocationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-buildbundles-_id_-relationships-betaappclipinvocations
-func (s *BuildBundlesService) ListBetaAppClipInvocationsIDs(ctx context.Context, id string, opts *BuildBundlesListBetaAppClipInvocationsIDsOptions) (*BuildBundleBetaAppClipInvocationsLinkagesResponse, *Response, error) {
+func (s *BuildBundlesService) ListBetaAppClipInvocationIDs(ctx context.Context, id string, opts *BuildBundlesListBetaAppClipInvocationIDsOptions) (*BuildBundleBetaAppClipInvocationsLinkagesResponse, *Response, error) {
 	return doJSON[BuildBundleBetaAppClipInvocationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/buildBundles/%s/relationships/betaAppClipInvocations", id), encodeOptions(opts), nil)
 }
 
-// ListBetaAppClipInvocationsIDsIter yields every item of ListBetaAppClipInvocationsIDs, requesting the next page only as the loop asks.
-func (s *BuildBundlesService) ListBetaAppClipInvocationsIDsIter(ctx context.Context, id string, opts *BuildBundlesListBetaAppClipInvocationsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListBetaAppClipInvocationIDsIter yields every item of ListBetaAppClipInvocationIDs, requesting the next page only as the loop asks.
+func (s *BuildBundlesService) ListBetaAppClipInvocationIDsIter(ctx context.Context, id string, opts *BuildBundlesListBetaAppClipInvocationIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/buildBundles/%s/relationships/betaAppClipInvocations", id), encodeOptions(opts))
 }
 
-// BuildBundlesListBuildBundleFileSizesIDsOptions are the query parameters of GET /v1/buildBundles/{id}/relationships/buildBundleFileSizes.
-type BuildBundlesListBuildBundleFileSizesIDsOptions struct {
+// BuildBundlesListFileSizeIDsOptions are the query parameters of GET /v1/buildBundles/{id}/relationships/buildBundleFileSizes.
+type BuildBundlesListFileSizeIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListBuildBundleFileSizesIDs sends GET /v1/buildBundles/{id}/relationships/buildBundleFileSizes (buildBundles_buildBundleFileSizes_getToManyRelationship).
-// It returns one page; ListBuildBundleFileSizesIDsIter walks every page.
+// ListFileSizeIDs sends GET /v1/buildBundles/{id}/relationships/buildBundleFileSizes (buildBundles_buildBundleFileSizes_getToManyRelationship).
+// It returns one page; ListFileSizeIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-buildbundles-_id_-relationships-buildbundlefilesizes
-func (s *BuildBundlesService) ListBuildBundleFileSizesIDs(ctx context.Context, id string, opts *BuildBundlesListBuildBundleFileSizesIDsOptions) (*BuildBundleBuildBundleFileSizesLinkagesResponse, *Response, error) {
+func (s *BuildBundlesService) ListFileSizeIDs(ctx context.Context, id string, opts *BuildBundlesListFileSizeIDsOptions) (*BuildBundleBuildBundleFileSizesLinkagesResponse, *Response, error) {
 	return doJSON[BuildBundleBuildBundleFileSizesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/buildBundles/%s/relationships/buildBundleFileSizes", id), encodeOptions(opts), nil)
 }
 
-// ListBuildBundleFileSizesIDsIter yields every item of ListBuildBundleFileSizesIDs, requesting the next page only as the loop asks.
-func (s *BuildBundlesService) ListBuildBundleFileSizesIDsIter(ctx context.Context, id string, opts *BuildBundlesListBuildBundleFileSizesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListFileSizeIDsIter yields every item of ListFileSizeIDs, requesting the next page only as the loop asks.
+func (s *BuildBundlesService) ListFileSizeIDsIter(ctx context.Context, id string, opts *BuildBundlesListFileSizeIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/buildBundles/%s/relationships/buildBundleFileSizes", id), encodeOptions(opts))
 }
 
@@ -1810,40 +1810,40 @@ func (s *BuildUploadsService) Get(ctx context.Context, id string, opts *BuildUpl
 	return doJSON[BuildUploadResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/buildUploads/%s", id), encodeOptions(opts), nil)
 }
 
-// BuildUploadsListBuildUploadFilesOptions are the query parameters of GET /v1/buildUploads/{id}/buildUploadFiles.
-type BuildUploadsListBuildUploadFilesOptions struct {
+// BuildUploadsListFilesOptions are the query parameters of GET /v1/buildUploads/{id}/buildUploadFiles.
+type BuildUploadsListFilesOptions struct {
 	FieldsBuildUploadFiles []string `query:"fields[buildUploadFiles]"`
 	Limit                  int      `query:"limit"`
 }
 
-// ListBuildUploadFiles sends GET /v1/buildUploads/{id}/buildUploadFiles (buildUploads_buildUploadFiles_getToManyRelated).
-// It returns one page; ListBuildUploadFilesIter walks every page.
+// ListFiles sends GET /v1/buildUploads/{id}/buildUploadFiles (buildUploads_buildUploadFiles_getToManyRelated).
+// It returns one page; ListFilesIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-builduploads-_id_-builduploadfiles
-func (s *BuildUploadsService) ListBuildUploadFiles(ctx context.Context, id string, opts *BuildUploadsListBuildUploadFilesOptions) (*BuildUploadFilesResponse, *Response, error) {
+func (s *BuildUploadsService) ListFiles(ctx context.Context, id string, opts *BuildUploadsListFilesOptions) (*BuildUploadFilesResponse, *Response, error) {
 	return doJSON[BuildUploadFilesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/buildUploads/%s/buildUploadFiles", id), encodeOptions(opts), nil)
 }
 
-// ListBuildUploadFilesIter yields every item of ListBuildUploadFiles, requesting the next page only as the loop asks.
-func (s *BuildUploadsService) ListBuildUploadFilesIter(ctx context.Context, id string, opts *BuildUploadsListBuildUploadFilesOptions) iter.Seq2[BuildUploadFile, error] {
+// ListFilesIter yields every item of ListFiles, requesting the next page only as the loop asks.
+func (s *BuildUploadsService) ListFilesIter(ctx context.Context, id string, opts *BuildUploadsListFilesOptions) iter.Seq2[BuildUploadFile, error] {
 	return All[BuildUploadFile](ctx, s.client, resourcePath("/v1/buildUploads/%s/buildUploadFiles", id), encodeOptions(opts))
 }
 
-// BuildUploadsListBuildUploadFilesIDsOptions are the query parameters of GET /v1/buildUploads/{id}/relationships/buildUploadFiles.
-type BuildUploadsListBuildUploadFilesIDsOptions struct {
+// BuildUploadsListFileIDsOptions are the query parameters of GET /v1/buildUploads/{id}/relationships/buildUploadFiles.
+type BuildUploadsListFileIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListBuildUploadFilesIDs sends GET /v1/buildUploads/{id}/relationships/buildUploadFiles (buildUploads_buildUploadFiles_getToManyRelationship).
-// It returns one page; ListBuildUploadFilesIDsIter walks every page.
+// ListFileIDs sends GET /v1/buildUploads/{id}/relationships/buildUploadFiles (buildUploads_buildUploadFiles_getToManyRelationship).
+// It returns one page; ListFileIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-builduploads-_id_-relationships-builduploadfiles
-func (s *BuildUploadsService) ListBuildUploadFilesIDs(ctx context.Context, id string, opts *BuildUploadsListBuildUploadFilesIDsOptions) (*BuildUploadBuildUploadFilesLinkagesResponse, *Response, error) {
+func (s *BuildUploadsService) ListFileIDs(ctx context.Context, id string, opts *BuildUploadsListFileIDsOptions) (*BuildUploadBuildUploadFilesLinkagesResponse, *Response, error) {
 	return doJSON[BuildUploadBuildUploadFilesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/buildUploads/%s/relationships/buildUploadFiles", id), encodeOptions(opts), nil)
 }
 
-// ListBuildUploadFilesIDsIter yields every item of ListBuildUploadFilesIDs, requesting the next page only as the loop asks.
-func (s *BuildUploadsService) ListBuildUploadFilesIDsIter(ctx context.Context, id string, opts *BuildUploadsListBuildUploadFilesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListFileIDsIter yields every item of ListFileIDs, requesting the next page only as the loop asks.
+func (s *BuildUploadsService) ListFileIDsIter(ctx context.Context, id string, opts *BuildUploadsListFileIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/buildUploads/%s/relationships/buildUploadFiles", id), encodeOptions(opts))
 }
 
@@ -2031,17 +2031,17 @@ func (s *BuildsService) ListBetaBuildLocalizationsIter(ctx context.Context, id s
 	return All[BetaBuildLocalization](ctx, s.client, resourcePath("/v1/builds/%s/betaBuildLocalizations", id), encodeOptions(opts))
 }
 
-// BuildsGetBuildBetaDetailOptions are the query parameters of GET /v1/builds/{id}/buildBetaDetail.
-type BuildsGetBuildBetaDetailOptions struct {
+// BuildsGetBetaDetailOptions are the query parameters of GET /v1/builds/{id}/buildBetaDetail.
+type BuildsGetBetaDetailOptions struct {
 	FieldsBuildBetaDetails []string `query:"fields[buildBetaDetails]"`
 	FieldsBuilds           []string `query:"fields[builds]"`
 	Include                []string `query:"include"`
 }
 
-// GetBuildBetaDetail sends GET /v1/builds/{id}/buildBetaDetail (builds_buildBetaDetail_getToOneRelated).
+// GetBetaDetail sends GET /v1/builds/{id}/buildBetaDetail (builds_buildBetaDetail_getToOneRelated).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-builds-_id_-buildbetadetail
-func (s *BuildsService) GetBuildBetaDetail(ctx context.Context, id string, opts *BuildsGetBuildBetaDetailOptions) (*BuildBetaDetailResponse, *Response, error) {
+func (s *BuildsService) GetBetaDetail(ctx context.Context, id string, opts *BuildsGetBetaDetailOptions) (*BuildBetaDetailResponse, *Response, error) {
 	return doJSON[BuildBetaDetailResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/builds/%s/buildBetaDetail", id), encodeOptions(opts), nil)
 }
 
@@ -2183,21 +2183,21 @@ func (s *BuildsService) GetBetaAppReviewSubmissionID(ctx context.Context, id str
 	return doJSON[BuildBetaAppReviewSubmissionLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/builds/%s/relationships/betaAppReviewSubmission", id), nil, nil)
 }
 
-// BuildsListBetaBuildLocalizationsIDsOptions are the query parameters of GET /v1/builds/{id}/relationships/betaBuildLocalizations.
-type BuildsListBetaBuildLocalizationsIDsOptions struct {
+// BuildsListBetaBuildLocalizationIDsOptions are the query parameters of GET /v1/builds/{id}/relationships/betaBuildLocalizations.
+type BuildsListBetaBuildLocalizationIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListBetaBuildLocalizationsIDs sends GET /v1/builds/{id}/relationships/betaBuildLocalizations (builds_betaBuildLocalizations_getToManyRelationship).
-// It returns one page; ListBetaBuildLocalizationsIDsIter walks every page.
+// ListBetaBuildLocalizationIDs sends GET /v1/builds/{id}/relationships/betaBuildLocalizations (builds_betaBuildLocalizations_getToManyRelationship).
+// It returns one page; ListBetaBuildLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-builds-_id_-relationships-betabuildlocalizations
-func (s *BuildsService) ListBetaBuildLocalizationsIDs(ctx context.Context, id string, opts *BuildsListBetaBuildLocalizationsIDsOptions) (*BuildBetaBuildLocalizationsLinkagesResponse, *Response, error) {
+func (s *BuildsService) ListBetaBuildLocalizationIDs(ctx context.Context, id string, opts *BuildsListBetaBuildLocalizationIDsOptions) (*BuildBetaBuildLocalizationsLinkagesResponse, *Response, error) {
 	return doJSON[BuildBetaBuildLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/builds/%s/relationships/betaBuildLocalizations", id), encodeOptions(opts), nil)
 }
 
-// ListBetaBuildLocalizationsIDsIter yields every item of ListBetaBuildLocalizationsIDs, requesting the next page only as the loop asks.
-func (s *BuildsService) ListBetaBuildLocalizationsIDsIter(ctx context.Context, id string, opts *BuildsListBetaBuildLocalizationsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListBetaBuildLocalizationIDsIter yields every item of ListBetaBuildLocalizationIDs, requesting the next page only as the loop asks.
+func (s *BuildsService) ListBetaBuildLocalizationIDsIter(ctx context.Context, id string, opts *BuildsListBetaBuildLocalizationIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/builds/%s/relationships/betaBuildLocalizations", id), encodeOptions(opts))
 }
 
@@ -2215,46 +2215,46 @@ func (s *BuildsService) AddBetaGroups(ctx context.Context, id string, body *Buil
 	return s.client.Do(ctx, http.MethodPost, resourcePath("/v1/builds/%s/relationships/betaGroups", id), nil, body, nil)
 }
 
-// GetBuildBetaDetailID sends GET /v1/builds/{id}/relationships/buildBetaDetail (builds_buildBetaDetail_getToOneRelationship).
+// GetBetaDetailID sends GET /v1/builds/{id}/relationships/buildBetaDetail (builds_buildBetaDetail_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-builds-_id_-relationships-buildbetadetail
-func (s *BuildsService) GetBuildBetaDetailID(ctx context.Context, id string) (*BuildBuildBetaDetailLinkageResponse, *Response, error) {
+func (s *BuildsService) GetBetaDetailID(ctx context.Context, id string) (*BuildBuildBetaDetailLinkageResponse, *Response, error) {
 	return doJSON[BuildBuildBetaDetailLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/builds/%s/relationships/buildBetaDetail", id), nil, nil)
 }
 
-// BuildsListDiagnosticSignaturesIDsOptions are the query parameters of GET /v1/builds/{id}/relationships/diagnosticSignatures.
-type BuildsListDiagnosticSignaturesIDsOptions struct {
+// BuildsListDiagnosticSignatureIDsOptions are the query parameters of GET /v1/builds/{id}/relationships/diagnosticSignatures.
+type BuildsListDiagnosticSignatureIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListDiagnosticSignaturesIDs sends GET /v1/builds/{id}/relationships/diagnosticSignatures (builds_diagnosticSignatures_getToManyRelationship).
-// It returns one page; ListDiagnosticSignaturesIDsIter walks every page.
+// ListDiagnosticSignatureIDs sends GET /v1/builds/{id}/relationships/diagnosticSignatures (builds_diagnosticSignatures_getToManyRelationship).
+// It returns one page; ListDiagnosticSignatureIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-builds-_id_-relationships-diagnosticsignatures
-func (s *BuildsService) ListDiagnosticSignaturesIDs(ctx context.Context, id string, opts *BuildsListDiagnosticSignaturesIDsOptions) (*BuildDiagnosticSignaturesLinkagesResponse, *Response, error) {
+func (s *BuildsService) ListDiagnosticSignatureIDs(ctx context.Context, id string, opts *BuildsListDiagnosticSignatureIDsOptions) (*BuildDiagnosticSignaturesLinkagesResponse, *Response, error) {
 	return doJSON[BuildDiagnosticSignaturesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/builds/%s/relationships/diagnosticSignatures", id), encodeOptions(opts), nil)
 }
 
-// ListDiagnosticSignaturesIDsIter yields every item of ListDiagnosticSignaturesIDs, requesting the next page only as the loop asks.
-func (s *BuildsService) ListDiagnosticSignaturesIDsIter(ctx context.Context, id string, opts *BuildsListDiagnosticSignaturesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListDiagnosticSignatureIDsIter yields every item of ListDiagnosticSignatureIDs, requesting the next page only as the loop asks.
+func (s *BuildsService) ListDiagnosticSignatureIDsIter(ctx context.Context, id string, opts *BuildsListDiagnosticSignatureIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/builds/%s/relationships/diagnosticSignatures", id), encodeOptions(opts))
 }
 
-// BuildsListIconsIDsOptions are the query parameters of GET /v1/builds/{id}/relationships/icons.
-type BuildsListIconsIDsOptions struct {
+// BuildsListIconIDsOptions are the query parameters of GET /v1/builds/{id}/relationships/icons.
+type BuildsListIconIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListIconsIDs sends GET /v1/builds/{id}/relationships/icons (builds_icons_getToManyRelationship).
-// It returns one page; ListIconsIDsIter walks every page.
+// ListIconIDs sends GET /v1/builds/{id}/relationships/icons (builds_icons_getToManyRelationship).
+// It returns one page; ListIconIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-builds-_id_-relationships-icons
-func (s *BuildsService) ListIconsIDs(ctx context.Context, id string, opts *BuildsListIconsIDsOptions) (*BuildIconsLinkagesResponse, *Response, error) {
+func (s *BuildsService) ListIconIDs(ctx context.Context, id string, opts *BuildsListIconIDsOptions) (*BuildIconsLinkagesResponse, *Response, error) {
 	return doJSON[BuildIconsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/builds/%s/relationships/icons", id), encodeOptions(opts), nil)
 }
 
-// ListIconsIDsIter yields every item of ListIconsIDs, requesting the next page only as the loop asks.
-func (s *BuildsService) ListIconsIDsIter(ctx context.Context, id string, opts *BuildsListIconsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListIconIDsIter yields every item of ListIconIDs, requesting the next page only as the loop asks.
+func (s *BuildsService) ListIconIDsIter(ctx context.Context, id string, opts *BuildsListIconIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/builds/%s/relationships/icons", id), encodeOptions(opts))
 }
 
@@ -2265,21 +2265,21 @@ func (s *BuildsService) RemoveIndividualTesters(ctx context.Context, id string, 
 	return s.client.Do(ctx, http.MethodDelete, resourcePath("/v1/builds/%s/relationships/individualTesters", id), nil, body, nil)
 }
 
-// BuildsListIndividualTestersIDsOptions are the query parameters of GET /v1/builds/{id}/relationships/individualTesters.
-type BuildsListIndividualTestersIDsOptions struct {
+// BuildsListIndividualTesterIDsOptions are the query parameters of GET /v1/builds/{id}/relationships/individualTesters.
+type BuildsListIndividualTesterIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListIndividualTestersIDs sends GET /v1/builds/{id}/relationships/individualTesters (builds_individualTesters_getToManyRelationship).
-// It returns one page; ListIndividualTestersIDsIter walks every page.
+// ListIndividualTesterIDs sends GET /v1/builds/{id}/relationships/individualTesters (builds_individualTesters_getToManyRelationship).
+// It returns one page; ListIndividualTesterIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-builds-_id_-relationships-individualtesters
-func (s *BuildsService) ListIndividualTestersIDs(ctx context.Context, id string, opts *BuildsListIndividualTestersIDsOptions) (*BuildIndividualTestersLinkagesResponse, *Response, error) {
+func (s *BuildsService) ListIndividualTesterIDs(ctx context.Context, id string, opts *BuildsListIndividualTesterIDsOptions) (*BuildIndividualTestersLinkagesResponse, *Response, error) {
 	return doJSON[BuildIndividualTestersLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/builds/%s/relationships/individualTesters", id), encodeOptions(opts), nil)
 }
 
-// ListIndividualTestersIDsIter yields every item of ListIndividualTestersIDs, requesting the next page only as the loop asks.
-func (s *BuildsService) ListIndividualTestersIDsIter(ctx context.Context, id string, opts *BuildsListIndividualTestersIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListIndividualTesterIDsIter yields every item of ListIndividualTesterIDs, requesting the next page only as the loop asks.
+func (s *BuildsService) ListIndividualTesterIDsIter(ctx context.Context, id string, opts *BuildsListIndividualTesterIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/builds/%s/relationships/individualTesters", id), encodeOptions(opts))
 }
 
@@ -2440,22 +2440,22 @@ func (s *BundleIDsService) GetApp(ctx context.Context, id string, opts *BundleID
 	return doJSON[AppWithoutIncludesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/bundleIds/%s/app", id), encodeOptions(opts), nil)
 }
 
-// BundleIDsListBundleIDCapabilitiesOptions are the query parameters of GET /v1/bundleIds/{id}/bundleIdCapabilities.
-type BundleIDsListBundleIDCapabilitiesOptions struct {
+// BundleIDsListCapabilitiesOptions are the query parameters of GET /v1/bundleIds/{id}/bundleIdCapabilities.
+type BundleIDsListCapabilitiesOptions struct {
 	FieldsBundleIDCapabilities []string `query:"fields[bundleIdCapabilities]"`
 	Limit                      int      `query:"limit"`
 }
 
-// ListBundleIDCapabilities sends GET /v1/bundleIds/{id}/bundleIdCapabilities (bundleIds_bundleIdCapabilities_getToManyRelated).
-// It returns one page; ListBundleIDCapabilitiesIter walks every page.
+// ListCapabilities sends GET /v1/bundleIds/{id}/bundleIdCapabilities (bundleIds_bundleIdCapabilities_getToManyRelated).
+// It returns one page; ListCapabilitiesIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-bundleids-_id_-bundleidcapabilities
-func (s *BundleIDsService) ListBundleIDCapabilities(ctx context.Context, id string, opts *BundleIDsListBundleIDCapabilitiesOptions) (*BundleIdCapabilitiesWithoutIncludesResponse, *Response, error) {
+func (s *BundleIDsService) ListCapabilities(ctx context.Context, id string, opts *BundleIDsListCapabilitiesOptions) (*BundleIdCapabilitiesWithoutIncludesResponse, *Response, error) {
 	return doJSON[BundleIdCapabilitiesWithoutIncludesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/bundleIds/%s/bundleIdCapabilities", id), encodeOptions(opts), nil)
 }
 
-// ListBundleIDCapabilitiesIter yields every item of ListBundleIDCapabilities, requesting the next page only as the loop asks.
-func (s *BundleIDsService) ListBundleIDCapabilitiesIter(ctx context.Context, id string, opts *BundleIDsListBundleIDCapabilitiesOptions) iter.Seq2[BundleIdCapability, error] {
+// ListCapabilitiesIter yields every item of ListCapabilities, requesting the next page only as the loop asks.
+func (s *BundleIDsService) ListCapabilitiesIter(ctx context.Context, id string, opts *BundleIDsListCapabilitiesOptions) iter.Seq2[BundleIdCapability, error] {
 	return All[BundleIdCapability](ctx, s.client, resourcePath("/v1/bundleIds/%s/bundleIdCapabilities", id), encodeOptions(opts))
 }
 
@@ -2485,38 +2485,38 @@ func (s *BundleIDsService) GetAppID(ctx context.Context, id string) (*BundleIdAp
 	return doJSON[BundleIdAppLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/bundleIds/%s/relationships/app", id), nil, nil)
 }
 
-// BundleIDsListBundleIDCapabilitiesIDsOptions are the query parameters of GET /v1/bundleIds/{id}/relationships/bundleIdCapabilities.
-type BundleIDsListBundleIDCapabilitiesIDsOptions struct {
+// BundleIDsListCapabilityIDsOptions are the query parameters of GET /v1/bundleIds/{id}/relationships/bundleIdCapabilities.
+type BundleIDsListCapabilityIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListBundleIDCapabilitiesIDs sends GET /v1/bundleIds/{id}/relationships/bundleIdCapabilities (bundleIds_bundleIdCapabilities_getToManyRelationship).
-// It returns one page; ListBundleIDCapabilitiesIDsIter walks every page.
+// ListCapabilityIDs sends GET /v1/bundleIds/{id}/relationships/bundleIdCapabilities (bundleIds_bundleIdCapabilities_getToManyRelationship).
+// It returns one page; ListCapabilityIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-bundleids-_id_-relationships-bundleidcapabilities
-func (s *BundleIDsService) ListBundleIDCapabilitiesIDs(ctx context.Context, id string, opts *BundleIDsListBundleIDCapabilitiesIDsOptions) (*BundleIdBundleIdCapabilitiesLinkagesResponse, *Response, error) {
+func (s *BundleIDsService) ListCapabilityIDs(ctx context.Context, id string, opts *BundleIDsListCapabilityIDsOptions) (*BundleIdBundleIdCapabilitiesLinkagesResponse, *Response, error) {
 	return doJSON[BundleIdBundleIdCapabilitiesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/bundleIds/%s/relationships/bundleIdCapabilities", id), encodeOptions(opts), nil)
 }
 
-// ListBundleIDCapabilitiesIDsIter yields every item of ListBundleIDCapabilitiesIDs, requesting the next page only as the loop asks.
-func (s *BundleIDsService) ListBundleIDCapabilitiesIDsIter(ctx context.Context, id string, opts *BundleIDsListBundleIDCapabilitiesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListCapabilityIDsIter yields every item of ListCapabilityIDs, requesting the next page only as the loop asks.
+func (s *BundleIDsService) ListCapabilityIDsIter(ctx context.Context, id string, opts *BundleIDsListCapabilityIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/bundleIds/%s/relationships/bundleIdCapabilities", id), encodeOptions(opts))
 }
 
-// BundleIDsListProfilesIDsOptions are the query parameters of GET /v1/bundleIds/{id}/relationships/profiles.
-type BundleIDsListProfilesIDsOptions struct {
+// BundleIDsListProfileIDsOptions are the query parameters of GET /v1/bundleIds/{id}/relationships/profiles.
+type BundleIDsListProfileIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListProfilesIDs sends GET /v1/bundleIds/{id}/relationships/profiles (bundleIds_profiles_getToManyRelationship).
-// It returns one page; ListProfilesIDsIter walks every page.
+// ListProfileIDs sends GET /v1/bundleIds/{id}/relationships/profiles (bundleIds_profiles_getToManyRelationship).
+// It returns one page; ListProfileIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-bundleids-_id_-relationships-profiles
-func (s *BundleIDsService) ListProfilesIDs(ctx context.Context, id string, opts *BundleIDsListProfilesIDsOptions) (*BundleIdProfilesLinkagesResponse, *Response, error) {
+func (s *BundleIDsService) ListProfileIDs(ctx context.Context, id string, opts *BundleIDsListProfileIDsOptions) (*BundleIdProfilesLinkagesResponse, *Response, error) {
 	return doJSON[BundleIdProfilesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/bundleIds/%s/relationships/profiles", id), encodeOptions(opts), nil)
 }
 
-// ListProfilesIDsIter yields every item of ListProfilesIDs, requesting the next page only as the loop asks.
-func (s *BundleIDsService) ListProfilesIDsIter(ctx context.Context, id string, opts *BundleIDsListProfilesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListProfileIDsIter yields every item of ListProfileIDs, requesting the next page only as the loop asks.
+func (s *BundleIDsService) ListProfileIDsIter(ctx context.Context, id string, opts *BundleIDsListProfileIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/bundleIds/%s/relationships/profiles", id), encodeOptions(opts))
 }

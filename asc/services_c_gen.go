@@ -201,21 +201,21 @@ func (s *CiBuildActionsService) ListIssuesIter(ctx context.Context, id string, o
 	return All[CiIssue](ctx, s.client, resourcePath("/v1/ciBuildActions/%s/issues", id), encodeOptions(opts))
 }
 
-// CiBuildActionsListArtifactsIDsOptions are the query parameters of GET /v1/ciBuildActions/{id}/relationships/artifacts.
-type CiBuildActionsListArtifactsIDsOptions struct {
+// CiBuildActionsListArtifactIDsOptions are the query parameters of GET /v1/ciBuildActions/{id}/relationships/artifacts.
+type CiBuildActionsListArtifactIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListArtifactsIDs sends GET /v1/ciBuildActions/{id}/relationships/artifacts (ciBuildActions_artifacts_getToManyRelationship).
-// It returns one page; ListArtifactsIDsIter walks every page.
+// ListArtifactIDs sends GET /v1/ciBuildActions/{id}/relationships/artifacts (ciBuildActions_artifacts_getToManyRelationship).
+// It returns one page; ListArtifactIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-cibuildactions-_id_-relationships-artifacts
-func (s *CiBuildActionsService) ListArtifactsIDs(ctx context.Context, id string, opts *CiBuildActionsListArtifactsIDsOptions) (*CiBuildActionArtifactsLinkagesResponse, *Response, error) {
+func (s *CiBuildActionsService) ListArtifactIDs(ctx context.Context, id string, opts *CiBuildActionsListArtifactIDsOptions) (*CiBuildActionArtifactsLinkagesResponse, *Response, error) {
 	return doJSON[CiBuildActionArtifactsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciBuildActions/%s/relationships/artifacts", id), encodeOptions(opts), nil)
 }
 
-// ListArtifactsIDsIter yields every item of ListArtifactsIDs, requesting the next page only as the loop asks.
-func (s *CiBuildActionsService) ListArtifactsIDsIter(ctx context.Context, id string, opts *CiBuildActionsListArtifactsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListArtifactIDsIter yields every item of ListArtifactIDs, requesting the next page only as the loop asks.
+func (s *CiBuildActionsService) ListArtifactIDsIter(ctx context.Context, id string, opts *CiBuildActionsListArtifactIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/ciBuildActions/%s/relationships/artifacts", id), encodeOptions(opts))
 }
 
@@ -226,39 +226,39 @@ func (s *CiBuildActionsService) GetBuildRunID(ctx context.Context, id string) (*
 	return doJSON[CiBuildActionBuildRunLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciBuildActions/%s/relationships/buildRun", id), nil, nil)
 }
 
-// CiBuildActionsListIssuesIDsOptions are the query parameters of GET /v1/ciBuildActions/{id}/relationships/issues.
-type CiBuildActionsListIssuesIDsOptions struct {
+// CiBuildActionsListIssueIDsOptions are the query parameters of GET /v1/ciBuildActions/{id}/relationships/issues.
+type CiBuildActionsListIssueIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListIssuesIDs sends GET /v1/ciBuildActions/{id}/relationships/issues (ciBuildActions_issues_getToManyRelationship).
-// It returns one page; ListIssuesIDsIter walks every page.
+// ListIssueIDs sends GET /v1/ciBuildActions/{id}/relationships/issues (ciBuildActions_issues_getToManyRelationship).
+// It returns one page; ListIssueIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-cibuildactions-_id_-relationships-issues
-func (s *CiBuildActionsService) ListIssuesIDs(ctx context.Context, id string, opts *CiBuildActionsListIssuesIDsOptions) (*CiBuildActionIssuesLinkagesResponse, *Response, error) {
+func (s *CiBuildActionsService) ListIssueIDs(ctx context.Context, id string, opts *CiBuildActionsListIssueIDsOptions) (*CiBuildActionIssuesLinkagesResponse, *Response, error) {
 	return doJSON[CiBuildActionIssuesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciBuildActions/%s/relationships/issues", id), encodeOptions(opts), nil)
 }
 
-// ListIssuesIDsIter yields every item of ListIssuesIDs, requesting the next page only as the loop asks.
-func (s *CiBuildActionsService) ListIssuesIDsIter(ctx context.Context, id string, opts *CiBuildActionsListIssuesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListIssueIDsIter yields every item of ListIssueIDs, requesting the next page only as the loop asks.
+func (s *CiBuildActionsService) ListIssueIDsIter(ctx context.Context, id string, opts *CiBuildActionsListIssueIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/ciBuildActions/%s/relationships/issues", id), encodeOptions(opts))
 }
 
-// CiBuildActionsListTestResultsIDsOptions are the query parameters of GET /v1/ciBuildActions/{id}/relationships/testResults.
-type CiBuildActionsListTestResultsIDsOptions struct {
+// CiBuildActionsListTestResultIDsOptions are the query parameters of GET /v1/ciBuildActions/{id}/relationships/testResults.
+type CiBuildActionsListTestResultIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListTestResultsIDs sends GET /v1/ciBuildActions/{id}/relationships/testResults (ciBuildActions_testResults_getToManyRelationship).
-// It returns one page; ListTestResultsIDsIter walks every page.
+// ListTestResultIDs sends GET /v1/ciBuildActions/{id}/relationships/testResults (ciBuildActions_testResults_getToManyRelationship).
+// It returns one page; ListTestResultIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-cibuildactions-_id_-relationships-testresults
-func (s *CiBuildActionsService) ListTestResultsIDs(ctx context.Context, id string, opts *CiBuildActionsListTestResultsIDsOptions) (*CiBuildActionTestResultsLinkagesResponse, *Response, error) {
+func (s *CiBuildActionsService) ListTestResultIDs(ctx context.Context, id string, opts *CiBuildActionsListTestResultIDsOptions) (*CiBuildActionTestResultsLinkagesResponse, *Response, error) {
 	return doJSON[CiBuildActionTestResultsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciBuildActions/%s/relationships/testResults", id), encodeOptions(opts), nil)
 }
 
-// ListTestResultsIDsIter yields every item of ListTestResultsIDs, requesting the next page only as the loop asks.
-func (s *CiBuildActionsService) ListTestResultsIDsIter(ctx context.Context, id string, opts *CiBuildActionsListTestResultsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListTestResultIDsIter yields every item of ListTestResultIDs, requesting the next page only as the loop asks.
+func (s *CiBuildActionsService) ListTestResultIDsIter(ctx context.Context, id string, opts *CiBuildActionsListTestResultIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/ciBuildActions/%s/relationships/testResults", id), encodeOptions(opts))
 }
 
@@ -390,39 +390,39 @@ func (s *CiBuildRunsService) ListBuildsIter(ctx context.Context, id string, opts
 	return All[Build](ctx, s.client, resourcePath("/v1/ciBuildRuns/%s/builds", id), encodeOptions(opts))
 }
 
-// CiBuildRunsListActionsIDsOptions are the query parameters of GET /v1/ciBuildRuns/{id}/relationships/actions.
-type CiBuildRunsListActionsIDsOptions struct {
+// CiBuildRunsListActionIDsOptions are the query parameters of GET /v1/ciBuildRuns/{id}/relationships/actions.
+type CiBuildRunsListActionIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListActionsIDs sends GET /v1/ciBuildRuns/{id}/relationships/actions (ciBuildRuns_actions_getToManyRelationship).
-// It returns one page; ListActionsIDsIter walks every page.
+// ListActionIDs sends GET /v1/ciBuildRuns/{id}/relationships/actions (ciBuildRuns_actions_getToManyRelationship).
+// It returns one page; ListActionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-cibuildruns-_id_-relationships-actions
-func (s *CiBuildRunsService) ListActionsIDs(ctx context.Context, id string, opts *CiBuildRunsListActionsIDsOptions) (*CiBuildRunActionsLinkagesResponse, *Response, error) {
+func (s *CiBuildRunsService) ListActionIDs(ctx context.Context, id string, opts *CiBuildRunsListActionIDsOptions) (*CiBuildRunActionsLinkagesResponse, *Response, error) {
 	return doJSON[CiBuildRunActionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciBuildRuns/%s/relationships/actions", id), encodeOptions(opts), nil)
 }
 
-// ListActionsIDsIter yields every item of ListActionsIDs, requesting the next page only as the loop asks.
-func (s *CiBuildRunsService) ListActionsIDsIter(ctx context.Context, id string, opts *CiBuildRunsListActionsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListActionIDsIter yields every item of ListActionIDs, requesting the next page only as the loop asks.
+func (s *CiBuildRunsService) ListActionIDsIter(ctx context.Context, id string, opts *CiBuildRunsListActionIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/ciBuildRuns/%s/relationships/actions", id), encodeOptions(opts))
 }
 
-// CiBuildRunsListBuildsIDsOptions are the query parameters of GET /v1/ciBuildRuns/{id}/relationships/builds.
-type CiBuildRunsListBuildsIDsOptions struct {
+// CiBuildRunsListBuildIDsOptions are the query parameters of GET /v1/ciBuildRuns/{id}/relationships/builds.
+type CiBuildRunsListBuildIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListBuildsIDs sends GET /v1/ciBuildRuns/{id}/relationships/builds (ciBuildRuns_builds_getToManyRelationship).
-// It returns one page; ListBuildsIDsIter walks every page.
+// ListBuildIDs sends GET /v1/ciBuildRuns/{id}/relationships/builds (ciBuildRuns_builds_getToManyRelationship).
+// It returns one page; ListBuildIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-cibuildruns-_id_-relationships-builds
-func (s *CiBuildRunsService) ListBuildsIDs(ctx context.Context, id string, opts *CiBuildRunsListBuildsIDsOptions) (*CiBuildRunBuildsLinkagesResponse, *Response, error) {
+func (s *CiBuildRunsService) ListBuildIDs(ctx context.Context, id string, opts *CiBuildRunsListBuildIDsOptions) (*CiBuildRunBuildsLinkagesResponse, *Response, error) {
 	return doJSON[CiBuildRunBuildsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciBuildRuns/%s/relationships/builds", id), encodeOptions(opts), nil)
 }
 
-// ListBuildsIDsIter yields every item of ListBuildsIDs, requesting the next page only as the loop asks.
-func (s *CiBuildRunsService) ListBuildsIDsIter(ctx context.Context, id string, opts *CiBuildRunsListBuildsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListBuildIDsIter yields every item of ListBuildIDs, requesting the next page only as the loop asks.
+func (s *CiBuildRunsService) ListBuildIDsIter(ctx context.Context, id string, opts *CiBuildRunsListBuildIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/ciBuildRuns/%s/relationships/builds", id), encodeOptions(opts))
 }
 
@@ -481,21 +481,21 @@ func (s *CiMacOsVersionsService) Get(ctx context.Context, id string, opts *CiMac
 	return doJSON[CiMacOsVersionResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciMacOsVersions/%s", id), encodeOptions(opts), nil)
 }
 
-// CiMacOsVersionsListXcodeVersionsIDsOptions are the query parameters of GET /v1/ciMacOsVersions/{id}/relationships/xcodeVersions.
-type CiMacOsVersionsListXcodeVersionsIDsOptions struct {
+// CiMacOsVersionsListXcodeVersionIDsOptions are the query parameters of GET /v1/ciMacOsVersions/{id}/relationships/xcodeVersions.
+type CiMacOsVersionsListXcodeVersionIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListXcodeVersionsIDs sends GET /v1/ciMacOsVersions/{id}/relationships/xcodeVersions (ciMacOsVersions_xcodeVersions_getToManyRelationship).
-// It returns one page; ListXcodeVersionsIDsIter walks every page.
+// ListXcodeVersionIDs sends GET /v1/ciMacOsVersions/{id}/relationships/xcodeVersions (ciMacOsVersions_xcodeVersions_getToManyRelationship).
+// It returns one page; ListXcodeVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-cimacosversions-_id_-relationships-xcodeversions
-func (s *CiMacOsVersionsService) ListXcodeVersionsIDs(ctx context.Context, id string, opts *CiMacOsVersionsListXcodeVersionsIDsOptions) (*CiMacOsVersionXcodeVersionsLinkagesResponse, *Response, error) {
+func (s *CiMacOsVersionsService) ListXcodeVersionIDs(ctx context.Context, id string, opts *CiMacOsVersionsListXcodeVersionIDsOptions) (*CiMacOsVersionXcodeVersionsLinkagesResponse, *Response, error) {
 	return doJSON[CiMacOsVersionXcodeVersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciMacOsVersions/%s/relationships/xcodeVersions", id), encodeOptions(opts), nil)
 }
 
-// ListXcodeVersionsIDsIter yields every item of ListXcodeVersionsIDs, requesting the next page only as the loop asks.
-func (s *CiMacOsVersionsService) ListXcodeVersionsIDsIter(ctx context.Context, id string, opts *CiMacOsVersionsListXcodeVersionsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListXcodeVersionIDsIter yields every item of ListXcodeVersionIDs, requesting the next page only as the loop asks.
+func (s *CiMacOsVersionsService) ListXcodeVersionIDsIter(ctx context.Context, id string, opts *CiMacOsVersionsListXcodeVersionIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/ciMacOsVersions/%s/relationships/xcodeVersions", id), encodeOptions(opts))
 }
 
@@ -703,21 +703,21 @@ func (s *CiProductsService) ListPrimaryRepositoriesIter(ctx context.Context, id 
 	return All[ScmRepository](ctx, s.client, resourcePath("/v1/ciProducts/%s/primaryRepositories", id), encodeOptions(opts))
 }
 
-// CiProductsListAdditionalRepositoriesIDsOptions are the query parameters of GET /v1/ciProducts/{id}/relationships/additionalRepositories.
-type CiProductsListAdditionalRepositoriesIDsOptions struct {
+// CiProductsListAdditionalRepositoryIDsOptions are the query parameters of GET /v1/ciProducts/{id}/relationships/additionalRepositories.
+type CiProductsListAdditionalRepositoryIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAdditionalRepositoriesIDs sends GET /v1/ciProducts/{id}/relationships/additionalRepositories (ciProducts_additionalRepositories_getToManyRelationship).
-// It returns one page; ListAdditionalRepositoriesIDsIter walks every page.
+// ListAdditionalRepositoryIDs sends GET /v1/ciProducts/{id}/relationships/additionalRepositories (ciProducts_additionalRepositories_getToManyRelationship).
+// It returns one page; ListAdditionalRepositoryIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-ciproducts-_id_-relationships-additionalrepositories
-func (s *CiProductsService) ListAdditionalRepositoriesIDs(ctx context.Context, id string, opts *CiProductsListAdditionalRepositoriesIDsOptions) (*CiProductAdditionalRepositoriesLinkagesResponse, *Response, error) {
+func (s *CiProductsService) ListAdditionalRepositoryIDs(ctx context.Context, id string, opts *CiProductsListAdditionalRepositoryIDsOptions) (*CiProductAdditionalRepositoriesLinkagesResponse, *Response, error) {
 	return doJSON[CiProductAdditionalRepositoriesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciProducts/%s/relationships/additionalRepositories", id), encodeOptions(opts), nil)
 }
 
-// ListAdditionalRepositoriesIDsIter yields every item of ListAdditionalRepositoriesIDs, requesting the next page only as the loop asks.
-func (s *CiProductsService) ListAdditionalRepositoriesIDsIter(ctx context.Context, id string, opts *CiProductsListAdditionalRepositoriesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListAdditionalRepositoryIDsIter yields every item of ListAdditionalRepositoryIDs, requesting the next page only as the loop asks.
+func (s *CiProductsService) ListAdditionalRepositoryIDsIter(ctx context.Context, id string, opts *CiProductsListAdditionalRepositoryIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/ciProducts/%s/relationships/additionalRepositories", id), encodeOptions(opts))
 }
 
@@ -728,57 +728,57 @@ func (s *CiProductsService) GetAppID(ctx context.Context, id string) (*CiProduct
 	return doJSON[CiProductAppLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciProducts/%s/relationships/app", id), nil, nil)
 }
 
-// CiProductsListBuildRunsIDsOptions are the query parameters of GET /v1/ciProducts/{id}/relationships/buildRuns.
-type CiProductsListBuildRunsIDsOptions struct {
+// CiProductsListBuildRunIDsOptions are the query parameters of GET /v1/ciProducts/{id}/relationships/buildRuns.
+type CiProductsListBuildRunIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListBuildRunsIDs sends GET /v1/ciProducts/{id}/relationships/buildRuns (ciProducts_buildRuns_getToManyRelationship).
-// It returns one page; ListBuildRunsIDsIter walks every page.
+// ListBuildRunIDs sends GET /v1/ciProducts/{id}/relationships/buildRuns (ciProducts_buildRuns_getToManyRelationship).
+// It returns one page; ListBuildRunIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-ciproducts-_id_-relationships-buildruns
-func (s *CiProductsService) ListBuildRunsIDs(ctx context.Context, id string, opts *CiProductsListBuildRunsIDsOptions) (*CiProductBuildRunsLinkagesResponse, *Response, error) {
+func (s *CiProductsService) ListBuildRunIDs(ctx context.Context, id string, opts *CiProductsListBuildRunIDsOptions) (*CiProductBuildRunsLinkagesResponse, *Response, error) {
 	return doJSON[CiProductBuildRunsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciProducts/%s/relationships/buildRuns", id), encodeOptions(opts), nil)
 }
 
-// ListBuildRunsIDsIter yields every item of ListBuildRunsIDs, requesting the next page only as the loop asks.
-func (s *CiProductsService) ListBuildRunsIDsIter(ctx context.Context, id string, opts *CiProductsListBuildRunsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListBuildRunIDsIter yields every item of ListBuildRunIDs, requesting the next page only as the loop asks.
+func (s *CiProductsService) ListBuildRunIDsIter(ctx context.Context, id string, opts *CiProductsListBuildRunIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/ciProducts/%s/relationships/buildRuns", id), encodeOptions(opts))
 }
 
-// CiProductsListPrimaryRepositoriesIDsOptions are the query parameters of GET /v1/ciProducts/{id}/relationships/primaryRepositories.
-type CiProductsListPrimaryRepositoriesIDsOptions struct {
+// CiProductsListPrimaryRepositoryIDsOptions are the query parameters of GET /v1/ciProducts/{id}/relationships/primaryRepositories.
+type CiProductsListPrimaryRepositoryIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListPrimaryRepositoriesIDs sends GET /v1/ciProducts/{id}/relationships/primaryRepositories (ciProducts_primaryRepositories_getToManyRelationship).
-// It returns one page; ListPrimaryRepositoriesIDsIter walks every page.
+// ListPrimaryRepositoryIDs sends GET /v1/ciProducts/{id}/relationships/primaryRepositories (ciProducts_primaryRepositories_getToManyRelationship).
+// It returns one page; ListPrimaryRepositoryIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-ciproducts-_id_-relationships-primaryrepositories
-func (s *CiProductsService) ListPrimaryRepositoriesIDs(ctx context.Context, id string, opts *CiProductsListPrimaryRepositoriesIDsOptions) (*CiProductPrimaryRepositoriesLinkagesResponse, *Response, error) {
+func (s *CiProductsService) ListPrimaryRepositoryIDs(ctx context.Context, id string, opts *CiProductsListPrimaryRepositoryIDsOptions) (*CiProductPrimaryRepositoriesLinkagesResponse, *Response, error) {
 	return doJSON[CiProductPrimaryRepositoriesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciProducts/%s/relationships/primaryRepositories", id), encodeOptions(opts), nil)
 }
 
-// ListPrimaryRepositoriesIDsIter yields every item of ListPrimaryRepositoriesIDs, requesting the next page only as the loop asks.
-func (s *CiProductsService) ListPrimaryRepositoriesIDsIter(ctx context.Context, id string, opts *CiProductsListPrimaryRepositoriesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListPrimaryRepositoryIDsIter yields every item of ListPrimaryRepositoryIDs, requesting the next page only as the loop asks.
+func (s *CiProductsService) ListPrimaryRepositoryIDsIter(ctx context.Context, id string, opts *CiProductsListPrimaryRepositoryIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/ciProducts/%s/relationships/primaryRepositories", id), encodeOptions(opts))
 }
 
-// CiProductsListWorkflowsIDsOptions are the query parameters of GET /v1/ciProducts/{id}/relationships/workflows.
-type CiProductsListWorkflowsIDsOptions struct {
+// CiProductsListWorkflowIDsOptions are the query parameters of GET /v1/ciProducts/{id}/relationships/workflows.
+type CiProductsListWorkflowIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListWorkflowsIDs sends GET /v1/ciProducts/{id}/relationships/workflows (ciProducts_workflows_getToManyRelationship).
-// It returns one page; ListWorkflowsIDsIter walks every page.
+// ListWorkflowIDs sends GET /v1/ciProducts/{id}/relationships/workflows (ciProducts_workflows_getToManyRelationship).
+// It returns one page; ListWorkflowIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-ciproducts-_id_-relationships-workflows
-func (s *CiProductsService) ListWorkflowsIDs(ctx context.Context, id string, opts *CiProductsListWorkflowsIDsOptions) (*CiProductWorkflowsLinkagesResponse, *Response, error) {
+func (s *CiProductsService) ListWorkflowIDs(ctx context.Context, id string, opts *CiProductsListWorkflowIDsOptions) (*CiProductWorkflowsLinkagesResponse, *Response, error) {
 	return doJSON[CiProductWorkflowsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciProducts/%s/relationships/workflows", id), encodeOptions(opts), nil)
 }
 
-// ListWorkflowsIDsIter yields every item of ListWorkflowsIDs, requesting the next page only as the loop asks.
-func (s *CiProductsService) ListWorkflowsIDsIter(ctx context.Context, id string, opts *CiProductsListWorkflowsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListWorkflowIDsIter yields every item of ListWorkflowIDs, requesting the next page only as the loop asks.
+func (s *CiProductsService) ListWorkflowIDsIter(ctx context.Context, id string, opts *CiProductsListWorkflowIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/ciProducts/%s/relationships/workflows", id), encodeOptions(opts))
 }
 
@@ -907,21 +907,21 @@ func (s *CiWorkflowsService) ListBuildRunsIter(ctx context.Context, id string, o
 	return All[CiBuildRun](ctx, s.client, resourcePath("/v1/ciWorkflows/%s/buildRuns", id), encodeOptions(opts))
 }
 
-// CiWorkflowsListBuildRunsIDsOptions are the query parameters of GET /v1/ciWorkflows/{id}/relationships/buildRuns.
-type CiWorkflowsListBuildRunsIDsOptions struct {
+// CiWorkflowsListBuildRunIDsOptions are the query parameters of GET /v1/ciWorkflows/{id}/relationships/buildRuns.
+type CiWorkflowsListBuildRunIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListBuildRunsIDs sends GET /v1/ciWorkflows/{id}/relationships/buildRuns (ciWorkflows_buildRuns_getToManyRelationship).
-// It returns one page; ListBuildRunsIDsIter walks every page.
+// ListBuildRunIDs sends GET /v1/ciWorkflows/{id}/relationships/buildRuns (ciWorkflows_buildRuns_getToManyRelationship).
+// It returns one page; ListBuildRunIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-ciworkflows-_id_-relationships-buildruns
-func (s *CiWorkflowsService) ListBuildRunsIDs(ctx context.Context, id string, opts *CiWorkflowsListBuildRunsIDsOptions) (*CiWorkflowBuildRunsLinkagesResponse, *Response, error) {
+func (s *CiWorkflowsService) ListBuildRunIDs(ctx context.Context, id string, opts *CiWorkflowsListBuildRunIDsOptions) (*CiWorkflowBuildRunsLinkagesResponse, *Response, error) {
 	return doJSON[CiWorkflowBuildRunsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciWorkflows/%s/relationships/buildRuns", id), encodeOptions(opts), nil)
 }
 
-// ListBuildRunsIDsIter yields every item of ListBuildRunsIDs, requesting the next page only as the loop asks.
-func (s *CiWorkflowsService) ListBuildRunsIDsIter(ctx context.Context, id string, opts *CiWorkflowsListBuildRunsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListBuildRunIDsIter yields every item of ListBuildRunIDs, requesting the next page only as the loop asks.
+func (s *CiWorkflowsService) ListBuildRunIDsIter(ctx context.Context, id string, opts *CiWorkflowsListBuildRunIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/ciWorkflows/%s/relationships/buildRuns", id), encodeOptions(opts))
 }
 
@@ -1009,21 +1009,21 @@ func (s *CiXcodeVersionsService) ListMacOsVersionsIter(ctx context.Context, id s
 	return All[CiMacOsVersion](ctx, s.client, resourcePath("/v1/ciXcodeVersions/%s/macOsVersions", id), encodeOptions(opts))
 }
 
-// CiXcodeVersionsListMacOsVersionsIDsOptions are the query parameters of GET /v1/ciXcodeVersions/{id}/relationships/macOsVersions.
-type CiXcodeVersionsListMacOsVersionsIDsOptions struct {
+// CiXcodeVersionsListMacOsVersionIDsOptions are the query parameters of GET /v1/ciXcodeVersions/{id}/relationships/macOsVersions.
+type CiXcodeVersionsListMacOsVersionIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListMacOsVersionsIDs sends GET /v1/ciXcodeVersions/{id}/relationships/macOsVersions (ciXcodeVersions_macOsVersions_getToManyRelationship).
-// It returns one page; ListMacOsVersionsIDsIter walks every page.
+// ListMacOsVersionIDs sends GET /v1/ciXcodeVersions/{id}/relationships/macOsVersions (ciXcodeVersions_macOsVersions_getToManyRelationship).
+// It returns one page; ListMacOsVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-cixcodeversions-_id_-relationships-macosversions
-func (s *CiXcodeVersionsService) ListMacOsVersionsIDs(ctx context.Context, id string, opts *CiXcodeVersionsListMacOsVersionsIDsOptions) (*CiXcodeVersionMacOsVersionsLinkagesResponse, *Response, error) {
+func (s *CiXcodeVersionsService) ListMacOsVersionIDs(ctx context.Context, id string, opts *CiXcodeVersionsListMacOsVersionIDsOptions) (*CiXcodeVersionMacOsVersionsLinkagesResponse, *Response, error) {
 	return doJSON[CiXcodeVersionMacOsVersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciXcodeVersions/%s/relationships/macOsVersions", id), encodeOptions(opts), nil)
 }
 
-// ListMacOsVersionsIDsIter yields every item of ListMacOsVersionsIDs, requesting the next page only as the loop asks.
-func (s *CiXcodeVersionsService) ListMacOsVersionsIDsIter(ctx context.Context, id string, opts *CiXcodeVersionsListMacOsVersionsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListMacOsVersionIDsIter yields every item of ListMacOsVersionIDs, requesting the next page only as the loop asks.
+func (s *CiXcodeVersionsService) ListMacOsVersionIDsIter(ctx context.Context, id string, opts *CiXcodeVersionsListMacOsVersionIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/ciXcodeVersions/%s/relationships/macOsVersions", id), encodeOptions(opts))
 }
 

@@ -83,21 +83,21 @@ func (s *EndUserLicenseAgreementsService) Update(ctx context.Context, id string,
 	return doJSON[EndUserLicenseAgreementResponse](ctx, s.client, http.MethodPatch, resourcePath("/v1/endUserLicenseAgreements/%s", id), nil, body)
 }
 
-// EndUserLicenseAgreementsListTerritoriesIDsOptions are the query parameters of GET /v1/endUserLicenseAgreements/{id}/relationships/territories.
-type EndUserLicenseAgreementsListTerritoriesIDsOptions struct {
+// EndUserLicenseAgreementsListTerritoryIDsOptions are the query parameters of GET /v1/endUserLicenseAgreements/{id}/relationships/territories.
+type EndUserLicenseAgreementsListTerritoryIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListTerritoriesIDs sends GET /v1/endUserLicenseAgreements/{id}/relationships/territories (endUserLicenseAgreements_territories_getToManyRelationship).
-// It returns one page; ListTerritoriesIDsIter walks every page.
+// ListTerritoryIDs sends GET /v1/endUserLicenseAgreements/{id}/relationships/territories (endUserLicenseAgreements_territories_getToManyRelationship).
+// It returns one page; ListTerritoryIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-enduserlicenseagreements-_id_-relationships-territories
-func (s *EndUserLicenseAgreementsService) ListTerritoriesIDs(ctx context.Context, id string, opts *EndUserLicenseAgreementsListTerritoriesIDsOptions) (*EndUserLicenseAgreementTerritoriesLinkagesResponse, *Response, error) {
+func (s *EndUserLicenseAgreementsService) ListTerritoryIDs(ctx context.Context, id string, opts *EndUserLicenseAgreementsListTerritoryIDsOptions) (*EndUserLicenseAgreementTerritoriesLinkagesResponse, *Response, error) {
 	return doJSON[EndUserLicenseAgreementTerritoriesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/endUserLicenseAgreements/%s/relationships/territories", id), encodeOptions(opts), nil)
 }
 
-// ListTerritoriesIDsIter yields every item of ListTerritoriesIDs, requesting the next page only as the loop asks.
-func (s *EndUserLicenseAgreementsService) ListTerritoriesIDsIter(ctx context.Context, id string, opts *EndUserLicenseAgreementsListTerritoriesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListTerritoryIDsIter yields every item of ListTerritoryIDs, requesting the next page only as the loop asks.
+func (s *EndUserLicenseAgreementsService) ListTerritoryIDsIter(ctx context.Context, id string, opts *EndUserLicenseAgreementsListTerritoryIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/endUserLicenseAgreements/%s/relationships/territories", id), encodeOptions(opts))
 }
 
@@ -325,8 +325,8 @@ func (s *GameCenterAchievementLocalizationsService) Update(ctx context.Context, 
 	return doJSON[GameCenterAchievementLocalizationResponse](ctx, s.client, http.MethodPatch, resourcePath("/v1/gameCenterAchievementLocalizations/%s", id), nil, body)
 }
 
-// GameCenterAchievementLocalizationsGetGameCenterAchievementOptions are the query parameters of GET /v1/gameCenterAchievementLocalizations/{id}/gameCenterAchievement.
-type GameCenterAchievementLocalizationsGetGameCenterAchievementOptions struct {
+// GameCenterAchievementLocalizationsGetAchievementOptions are the query parameters of GET /v1/gameCenterAchievementLocalizations/{id}/gameCenterAchievement.
+type GameCenterAchievementLocalizationsGetAchievementOptions struct {
 	FieldsGameCenterAchievements             []string `query:"fields[gameCenterAchievements]"`
 	FieldsGameCenterDetails                  []string `query:"fields[gameCenterDetails]"`
 	FieldsGameCenterGroups                   []string `query:"fields[gameCenterGroups]"`
@@ -338,46 +338,46 @@ type GameCenterAchievementLocalizationsGetGameCenterAchievementOptions struct {
 	LimitReleases                            int      `query:"limit[releases]"`
 }
 
-// GetGameCenterAchievement sends GET /v1/gameCenterAchievementLocalizations/{id}/gameCenterAchievement (gameCenterAchievementLocalizations_gameCenterAchievement_getToOneRelated).
+// GetAchievement sends GET /v1/gameCenterAchievementLocalizations/{id}/gameCenterAchievement (gameCenterAchievementLocalizations_gameCenterAchievement_getToOneRelated).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterachievementlocalizations-_id_-gamecenterachievement
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterAchievementLocalizationsService) GetGameCenterAchievement(ctx context.Context, id string, opts *GameCenterAchievementLocalizationsGetGameCenterAchievementOptions) (*GameCenterAchievementResponse, *Response, error) {
+func (s *GameCenterAchievementLocalizationsService) GetAchievement(ctx context.Context, id string, opts *GameCenterAchievementLocalizationsGetAchievementOptions) (*GameCenterAchievementResponse, *Response, error) {
 	return doJSON[GameCenterAchievementResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterAchievementLocalizations/%s/gameCenterAchievement", id), encodeOptions(opts), nil)
 }
 
-// GameCenterAchievementLocalizationsGetGameCenterAchievementImageOptions are the query parameters of GET /v1/gameCenterAchievementLocalizations/{id}/gameCenterAchievementImage.
-type GameCenterAchievementLocalizationsGetGameCenterAchievementImageOptions struct {
+// GameCenterAchievementLocalizationsGetAchievementImageOptions are the query parameters of GET /v1/gameCenterAchievementLocalizations/{id}/gameCenterAchievementImage.
+type GameCenterAchievementLocalizationsGetAchievementImageOptions struct {
 	FieldsGameCenterAchievementImages        []string `query:"fields[gameCenterAchievementImages]"`
 	FieldsGameCenterAchievementLocalizations []string `query:"fields[gameCenterAchievementLocalizations]"`
 	Include                                  []string `query:"include"`
 }
 
-// GetGameCenterAchievementImage sends GET /v1/gameCenterAchievementLocalizations/{id}/gameCenterAchievementImage (gameCenterAchievementLocalizations_gameCenterAchievementImage_getToOneRelated).
+// GetAchievementImage sends GET /v1/gameCenterAchievementLocalizations/{id}/gameCenterAchievementImage (gameCenterAchievementLocalizations_gameCenterAchievementImage_getToOneRelated).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterachievementlocalizations-_id_-gamecenterachievementimage
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterAchievementLocalizationsService) GetGameCenterAchievementImage(ctx context.Context, id string, opts *GameCenterAchievementLocalizationsGetGameCenterAchievementImageOptions) (*GameCenterAchievementImageResponse, *Response, error) {
+func (s *GameCenterAchievementLocalizationsService) GetAchievementImage(ctx context.Context, id string, opts *GameCenterAchievementLocalizationsGetAchievementImageOptions) (*GameCenterAchievementImageResponse, *Response, error) {
 	return doJSON[GameCenterAchievementImageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterAchievementLocalizations/%s/gameCenterAchievementImage", id), encodeOptions(opts), nil)
 }
 
-// GetGameCenterAchievementID sends GET /v1/gameCenterAchievementLocalizations/{id}/relationships/gameCenterAchievement (gameCenterAchievementLocalizations_gameCenterAchievement_getToOneRelationship).
+// GetAchievementID sends GET /v1/gameCenterAchievementLocalizations/{id}/relationships/gameCenterAchievement (gameCenterAchievementLocalizations_gameCenterAchievement_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterachievementlocalizations-_id_-relationships-gamecenterachievement
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterAchievementLocalizationsService) GetGameCenterAchievementID(ctx context.Context, id string) (*GameCenterAchievementLocalizationGameCenterAchievementLinkageResponse, *Response, error) {
+func (s *GameCenterAchievementLocalizationsService) GetAchievementID(ctx context.Context, id string) (*GameCenterAchievementLocalizationGameCenterAchievementLinkageResponse, *Response, error) {
 	return doJSON[GameCenterAchievementLocalizationGameCenterAchievementLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterAchievementLocalizations/%s/relationships/gameCenterAchievement", id), nil, nil)
 }
 
-// GetGameCenterAchievementImageID sends GET /v1/gameCenterAchievementLocalizations/{id}/relationships/gameCenterAchievementImage (gameCenterAchievementLocalizations_gameCenterAchievementImage_getToOneRelationship).
+// GetAchievementImageID sends GET /v1/gameCenterAchievementLocalizations/{id}/relationships/gameCenterAchievementImage (gameCenterAchievementLocalizations_gameCenterAchievementImage_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterachievementlocalizations-_id_-relationships-gamecenterachievementimage
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterAchievementLocalizationsService) GetGameCenterAchievementImageID(ctx context.Context, id string) (*GameCenterAchievementLocalizationGameCenterAchievementImageLinkageResponse, *Response, error) {
+func (s *GameCenterAchievementLocalizationsService) GetAchievementImageID(ctx context.Context, id string) (*GameCenterAchievementLocalizationGameCenterAchievementImageLinkageResponse, *Response, error) {
 	return doJSON[GameCenterAchievementLocalizationGameCenterAchievementImageLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterAchievementLocalizations/%s/relationships/gameCenterAchievementImage", id), nil, nil)
 }
 
@@ -558,21 +558,21 @@ func (s *GameCenterAchievementVersionsV2Service) ListLocalizationsIter(ctx conte
 	return All[GameCenterAchievementLocalizationV2](ctx, s.client, resourcePath("/v2/gameCenterAchievementVersions/%s/localizations", id), encodeOptions(opts))
 }
 
-// GameCenterAchievementVersionsV2ListLocalizationsIDsOptions are the query parameters of GET /v2/gameCenterAchievementVersions/{id}/relationships/localizations.
-type GameCenterAchievementVersionsV2ListLocalizationsIDsOptions struct {
+// GameCenterAchievementVersionsV2ListLocalizationIDsOptions are the query parameters of GET /v2/gameCenterAchievementVersions/{id}/relationships/localizations.
+type GameCenterAchievementVersionsV2ListLocalizationIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListLocalizationsIDs sends GET /v2/gameCenterAchievementVersions/{id}/relationships/localizations (gameCenterAchievementVersionsV2_localizations_getToManyRelationship).
-// It returns one page; ListLocalizationsIDsIter walks every page.
+// ListLocalizationIDs sends GET /v2/gameCenterAchievementVersions/{id}/relationships/localizations (gameCenterAchievementVersionsV2_localizations_getToManyRelationship).
+// It returns one page; ListLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-gamecenterachievementversions-_id_-relationships-localizations
-func (s *GameCenterAchievementVersionsV2Service) ListLocalizationsIDs(ctx context.Context, id string, opts *GameCenterAchievementVersionsV2ListLocalizationsIDsOptions) (*GameCenterAchievementVersionV2LocalizationsLinkagesResponse, *Response, error) {
+func (s *GameCenterAchievementVersionsV2Service) ListLocalizationIDs(ctx context.Context, id string, opts *GameCenterAchievementVersionsV2ListLocalizationIDsOptions) (*GameCenterAchievementVersionV2LocalizationsLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterAchievementVersionV2LocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/gameCenterAchievementVersions/%s/relationships/localizations", id), encodeOptions(opts), nil)
 }
 
-// ListLocalizationsIDsIter yields every item of ListLocalizationsIDs, requesting the next page only as the loop asks.
-func (s *GameCenterAchievementVersionsV2Service) ListLocalizationsIDsIter(ctx context.Context, id string, opts *GameCenterAchievementVersionsV2ListLocalizationsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
+func (s *GameCenterAchievementVersionsV2Service) ListLocalizationIDsIter(ctx context.Context, id string, opts *GameCenterAchievementVersionsV2ListLocalizationIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v2/gameCenterAchievementVersions/%s/relationships/localizations", id), encodeOptions(opts))
 }
 
@@ -720,47 +720,47 @@ func (s *GameCenterAchievementsService) ReplaceGroupAchievement(ctx context.Cont
 	return s.client.Do(ctx, http.MethodPatch, resourcePath("/v1/gameCenterAchievements/%s/relationships/groupAchievement", id), nil, body, nil)
 }
 
-// GameCenterAchievementsListLocalizationsIDsOptions are the query parameters of GET /v1/gameCenterAchievements/{id}/relationships/localizations.
-type GameCenterAchievementsListLocalizationsIDsOptions struct {
+// GameCenterAchievementsListLocalizationIDsOptions are the query parameters of GET /v1/gameCenterAchievements/{id}/relationships/localizations.
+type GameCenterAchievementsListLocalizationIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListLocalizationsIDs sends GET /v1/gameCenterAchievements/{id}/relationships/localizations (gameCenterAchievements_localizations_getToManyRelationship).
-// It returns one page; ListLocalizationsIDsIter walks every page.
+// ListLocalizationIDs sends GET /v1/gameCenterAchievements/{id}/relationships/localizations (gameCenterAchievements_localizations_getToManyRelationship).
+// It returns one page; ListLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterachievements-_id_-relationships-localizations
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterAchievementsService) ListLocalizationsIDs(ctx context.Context, id string, opts *GameCenterAchievementsListLocalizationsIDsOptions) (*GameCenterAchievementLocalizationsLinkagesResponse, *Response, error) {
+func (s *GameCenterAchievementsService) ListLocalizationIDs(ctx context.Context, id string, opts *GameCenterAchievementsListLocalizationIDsOptions) (*GameCenterAchievementLocalizationsLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterAchievementLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterAchievements/%s/relationships/localizations", id), encodeOptions(opts), nil)
 }
 
-// ListLocalizationsIDsIter yields every item of ListLocalizationsIDs, requesting the next page only as the loop asks.
+// ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterAchievementsService) ListLocalizationsIDsIter(ctx context.Context, id string, opts *GameCenterAchievementsListLocalizationsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+func (s *GameCenterAchievementsService) ListLocalizationIDsIter(ctx context.Context, id string, opts *GameCenterAchievementsListLocalizationIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterAchievements/%s/relationships/localizations", id), encodeOptions(opts))
 }
 
-// GameCenterAchievementsListReleasesIDsOptions are the query parameters of GET /v1/gameCenterAchievements/{id}/relationships/releases.
-type GameCenterAchievementsListReleasesIDsOptions struct {
+// GameCenterAchievementsListReleaseIDsOptions are the query parameters of GET /v1/gameCenterAchievements/{id}/relationships/releases.
+type GameCenterAchievementsListReleaseIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListReleasesIDs sends GET /v1/gameCenterAchievements/{id}/relationships/releases (gameCenterAchievements_releases_getToManyRelationship).
-// It returns one page; ListReleasesIDsIter walks every page.
+// ListReleaseIDs sends GET /v1/gameCenterAchievements/{id}/relationships/releases (gameCenterAchievements_releases_getToManyRelationship).
+// It returns one page; ListReleaseIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterachievements-_id_-relationships-releases
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterAchievementsService) ListReleasesIDs(ctx context.Context, id string, opts *GameCenterAchievementsListReleasesIDsOptions) (*GameCenterAchievementReleasesLinkagesResponse, *Response, error) {
+func (s *GameCenterAchievementsService) ListReleaseIDs(ctx context.Context, id string, opts *GameCenterAchievementsListReleaseIDsOptions) (*GameCenterAchievementReleasesLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterAchievementReleasesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterAchievements/%s/relationships/releases", id), encodeOptions(opts), nil)
 }
 
-// ListReleasesIDsIter yields every item of ListReleasesIDs, requesting the next page only as the loop asks.
+// ListReleaseIDsIter yields every item of ListReleaseIDs, requesting the next page only as the loop asks.
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterAchievementsService) ListReleasesIDsIter(ctx context.Context, id string, opts *GameCenterAchievementsListReleasesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+func (s *GameCenterAchievementsService) ListReleaseIDsIter(ctx context.Context, id string, opts *GameCenterAchievementsListReleaseIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterAchievements/%s/relationships/releases", id), encodeOptions(opts))
 }
 
@@ -858,21 +858,21 @@ func (s *GameCenterAchievementsV2Service) ReplaceActivity(ctx context.Context, i
 	return s.client.Do(ctx, http.MethodPatch, resourcePath("/v2/gameCenterAchievements/%s/relationships/activity", id), nil, body, nil)
 }
 
-// GameCenterAchievementsV2ListVersionsIDsOptions are the query parameters of GET /v2/gameCenterAchievements/{id}/relationships/versions.
-type GameCenterAchievementsV2ListVersionsIDsOptions struct {
+// GameCenterAchievementsV2ListVersionIDsOptions are the query parameters of GET /v2/gameCenterAchievements/{id}/relationships/versions.
+type GameCenterAchievementsV2ListVersionIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListVersionsIDs sends GET /v2/gameCenterAchievements/{id}/relationships/versions (gameCenterAchievementsV2_versions_getToManyRelationship).
-// It returns one page; ListVersionsIDsIter walks every page.
+// ListVersionIDs sends GET /v2/gameCenterAchievements/{id}/relationships/versions (gameCenterAchievementsV2_versions_getToManyRelationship).
+// It returns one page; ListVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-gamecenterachievements-_id_-relationships-versions
-func (s *GameCenterAchievementsV2Service) ListVersionsIDs(ctx context.Context, id string, opts *GameCenterAchievementsV2ListVersionsIDsOptions) (*GameCenterAchievementV2VersionsLinkagesResponse, *Response, error) {
+func (s *GameCenterAchievementsV2Service) ListVersionIDs(ctx context.Context, id string, opts *GameCenterAchievementsV2ListVersionIDsOptions) (*GameCenterAchievementV2VersionsLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterAchievementV2VersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/gameCenterAchievements/%s/relationships/versions", id), encodeOptions(opts), nil)
 }
 
-// ListVersionsIDsIter yields every item of ListVersionsIDs, requesting the next page only as the loop asks.
-func (s *GameCenterAchievementsV2Service) ListVersionsIDsIter(ctx context.Context, id string, opts *GameCenterAchievementsV2ListVersionsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListVersionIDsIter yields every item of ListVersionIDs, requesting the next page only as the loop asks.
+func (s *GameCenterAchievementsV2Service) ListVersionIDsIter(ctx context.Context, id string, opts *GameCenterAchievementsV2ListVersionIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v2/gameCenterAchievements/%s/relationships/versions", id), encodeOptions(opts))
 }
 
@@ -1027,21 +1027,21 @@ func (s *GameCenterActivitiesService) AddLeaderboardsV2(ctx context.Context, id 
 	return s.client.Do(ctx, http.MethodPost, resourcePath("/v1/gameCenterActivities/%s/relationships/leaderboardsV2", id), nil, body, nil)
 }
 
-// GameCenterActivitiesListVersionsIDsOptions are the query parameters of GET /v1/gameCenterActivities/{id}/relationships/versions.
-type GameCenterActivitiesListVersionsIDsOptions struct {
+// GameCenterActivitiesListVersionIDsOptions are the query parameters of GET /v1/gameCenterActivities/{id}/relationships/versions.
+type GameCenterActivitiesListVersionIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListVersionsIDs sends GET /v1/gameCenterActivities/{id}/relationships/versions (gameCenterActivities_versions_getToManyRelationship).
-// It returns one page; ListVersionsIDsIter walks every page.
+// ListVersionIDs sends GET /v1/gameCenterActivities/{id}/relationships/versions (gameCenterActivities_versions_getToManyRelationship).
+// It returns one page; ListVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenteractivities-_id_-relationships-versions
-func (s *GameCenterActivitiesService) ListVersionsIDs(ctx context.Context, id string, opts *GameCenterActivitiesListVersionsIDsOptions) (*GameCenterActivityVersionsLinkagesResponse, *Response, error) {
+func (s *GameCenterActivitiesService) ListVersionIDs(ctx context.Context, id string, opts *GameCenterActivitiesListVersionIDsOptions) (*GameCenterActivityVersionsLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterActivityVersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterActivities/%s/relationships/versions", id), encodeOptions(opts), nil)
 }
 
-// ListVersionsIDsIter yields every item of ListVersionsIDs, requesting the next page only as the loop asks.
-func (s *GameCenterActivitiesService) ListVersionsIDsIter(ctx context.Context, id string, opts *GameCenterActivitiesListVersionsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListVersionIDsIter yields every item of ListVersionIDs, requesting the next page only as the loop asks.
+func (s *GameCenterActivitiesService) ListVersionIDsIter(ctx context.Context, id string, opts *GameCenterActivitiesListVersionIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterActivities/%s/relationships/versions", id), encodeOptions(opts))
 }
 
@@ -1337,21 +1337,21 @@ func (s *GameCenterActivityVersionsService) GetDefaultImageID(ctx context.Contex
 	return doJSON[GameCenterActivityVersionDefaultImageLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterActivityVersions/%s/relationships/defaultImage", id), nil, nil)
 }
 
-// GameCenterActivityVersionsListLocalizationsIDsOptions are the query parameters of GET /v1/gameCenterActivityVersions/{id}/relationships/localizations.
-type GameCenterActivityVersionsListLocalizationsIDsOptions struct {
+// GameCenterActivityVersionsListLocalizationIDsOptions are the query parameters of GET /v1/gameCenterActivityVersions/{id}/relationships/localizations.
+type GameCenterActivityVersionsListLocalizationIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListLocalizationsIDs sends GET /v1/gameCenterActivityVersions/{id}/relationships/localizations (gameCenterActivityVersions_localizations_getToManyRelationship).
-// It returns one page; ListLocalizationsIDsIter walks every page.
+// ListLocalizationIDs sends GET /v1/gameCenterActivityVersions/{id}/relationships/localizations (gameCenterActivityVersions_localizations_getToManyRelationship).
+// It returns one page; ListLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenteractivityversions-_id_-relationships-localizations
-func (s *GameCenterActivityVersionsService) ListLocalizationsIDs(ctx context.Context, id string, opts *GameCenterActivityVersionsListLocalizationsIDsOptions) (*GameCenterActivityVersionLocalizationsLinkagesResponse, *Response, error) {
+func (s *GameCenterActivityVersionsService) ListLocalizationIDs(ctx context.Context, id string, opts *GameCenterActivityVersionsListLocalizationIDsOptions) (*GameCenterActivityVersionLocalizationsLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterActivityVersionLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterActivityVersions/%s/relationships/localizations", id), encodeOptions(opts), nil)
 }
 
-// ListLocalizationsIDsIter yields every item of ListLocalizationsIDs, requesting the next page only as the loop asks.
-func (s *GameCenterActivityVersionsService) ListLocalizationsIDsIter(ctx context.Context, id string, opts *GameCenterActivityVersionsListLocalizationsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
+func (s *GameCenterActivityVersionsService) ListLocalizationIDsIter(ctx context.Context, id string, opts *GameCenterActivityVersionsListLocalizationIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterActivityVersions/%s/relationships/localizations", id), encodeOptions(opts))
 }
 
@@ -1468,21 +1468,21 @@ func (s *GameCenterAppVersionsService) RemoveCompatibilityVersions(ctx context.C
 	return s.client.Do(ctx, http.MethodDelete, resourcePath("/v1/gameCenterAppVersions/%s/relationships/compatibilityVersions", id), nil, body, nil)
 }
 
-// GameCenterAppVersionsListCompatibilityVersionsIDsOptions are the query parameters of GET /v1/gameCenterAppVersions/{id}/relationships/compatibilityVersions.
-type GameCenterAppVersionsListCompatibilityVersionsIDsOptions struct {
+// GameCenterAppVersionsListCompatibilityVersionIDsOptions are the query parameters of GET /v1/gameCenterAppVersions/{id}/relationships/compatibilityVersions.
+type GameCenterAppVersionsListCompatibilityVersionIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListCompatibilityVersionsIDs sends GET /v1/gameCenterAppVersions/{id}/relationships/compatibilityVersions (gameCenterAppVersions_compatibilityVersions_getToManyRelationship).
-// It returns one page; ListCompatibilityVersionsIDsIter walks every page.
+// ListCompatibilityVersionIDs sends GET /v1/gameCenterAppVersions/{id}/relationships/compatibilityVersions (gameCenterAppVersions_compatibilityVersions_getToManyRelationship).
+// It returns one page; ListCompatibilityVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterappversions-_id_-relationships-compatibilityversions
-func (s *GameCenterAppVersionsService) ListCompatibilityVersionsIDs(ctx context.Context, id string, opts *GameCenterAppVersionsListCompatibilityVersionsIDsOptions) (*GameCenterAppVersionCompatibilityVersionsLinkagesResponse, *Response, error) {
+func (s *GameCenterAppVersionsService) ListCompatibilityVersionIDs(ctx context.Context, id string, opts *GameCenterAppVersionsListCompatibilityVersionIDsOptions) (*GameCenterAppVersionCompatibilityVersionsLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterAppVersionCompatibilityVersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterAppVersions/%s/relationships/compatibilityVersions", id), encodeOptions(opts), nil)
 }
 
-// ListCompatibilityVersionsIDsIter yields every item of ListCompatibilityVersionsIDs, requesting the next page only as the loop asks.
-func (s *GameCenterAppVersionsService) ListCompatibilityVersionsIDsIter(ctx context.Context, id string, opts *GameCenterAppVersionsListCompatibilityVersionsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListCompatibilityVersionIDsIter yields every item of ListCompatibilityVersionIDs, requesting the next page only as the loop asks.
+func (s *GameCenterAppVersionsService) ListCompatibilityVersionIDsIter(ctx context.Context, id string, opts *GameCenterAppVersionsListCompatibilityVersionIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterAppVersions/%s/relationships/compatibilityVersions", id), encodeOptions(opts))
 }
 
@@ -1742,21 +1742,21 @@ func (s *GameCenterChallengeVersionsService) GetDefaultImageID(ctx context.Conte
 	return doJSON[GameCenterChallengeVersionDefaultImageLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterChallengeVersions/%s/relationships/defaultImage", id), nil, nil)
 }
 
-// GameCenterChallengeVersionsListLocalizationsIDsOptions are the query parameters of GET /v1/gameCenterChallengeVersions/{id}/relationships/localizations.
-type GameCenterChallengeVersionsListLocalizationsIDsOptions struct {
+// GameCenterChallengeVersionsListLocalizationIDsOptions are the query parameters of GET /v1/gameCenterChallengeVersions/{id}/relationships/localizations.
+type GameCenterChallengeVersionsListLocalizationIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListLocalizationsIDs sends GET /v1/gameCenterChallengeVersions/{id}/relationships/localizations (gameCenterChallengeVersions_localizations_getToManyRelationship).
-// It returns one page; ListLocalizationsIDsIter walks every page.
+// ListLocalizationIDs sends GET /v1/gameCenterChallengeVersions/{id}/relationships/localizations (gameCenterChallengeVersions_localizations_getToManyRelationship).
+// It returns one page; ListLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterchallengeversions-_id_-relationships-localizations
-func (s *GameCenterChallengeVersionsService) ListLocalizationsIDs(ctx context.Context, id string, opts *GameCenterChallengeVersionsListLocalizationsIDsOptions) (*GameCenterChallengeVersionLocalizationsLinkagesResponse, *Response, error) {
+func (s *GameCenterChallengeVersionsService) ListLocalizationIDs(ctx context.Context, id string, opts *GameCenterChallengeVersionsListLocalizationIDsOptions) (*GameCenterChallengeVersionLocalizationsLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterChallengeVersionLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterChallengeVersions/%s/relationships/localizations", id), encodeOptions(opts), nil)
 }
 
-// ListLocalizationsIDsIter yields every item of ListLocalizationsIDs, requesting the next page only as the loop asks.
-func (s *GameCenterChallengeVersionsService) ListLocalizationsIDsIter(ctx context.Context, id string, opts *GameCenterChallengeVersionsListLocalizationsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
+func (s *GameCenterChallengeVersionsService) ListLocalizationIDsIter(ctx context.Context, id string, opts *GameCenterChallengeVersionsListLocalizationIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterChallengeVersions/%s/relationships/localizations", id), encodeOptions(opts))
 }
 
@@ -1835,21 +1835,21 @@ func (s *GameCenterChallengesService) ReplaceLeaderboardV2(ctx context.Context, 
 	return s.client.Do(ctx, http.MethodPatch, resourcePath("/v1/gameCenterChallenges/%s/relationships/leaderboardV2", id), nil, body, nil)
 }
 
-// GameCenterChallengesListVersionsIDsOptions are the query parameters of GET /v1/gameCenterChallenges/{id}/relationships/versions.
-type GameCenterChallengesListVersionsIDsOptions struct {
+// GameCenterChallengesListVersionIDsOptions are the query parameters of GET /v1/gameCenterChallenges/{id}/relationships/versions.
+type GameCenterChallengesListVersionIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListVersionsIDs sends GET /v1/gameCenterChallenges/{id}/relationships/versions (gameCenterChallenges_versions_getToManyRelationship).
-// It returns one page; ListVersionsIDsIter walks every page.
+// ListVersionIDs sends GET /v1/gameCenterChallenges/{id}/relationships/versions (gameCenterChallenges_versions_getToManyRelationship).
+// It returns one page; ListVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterchallenges-_id_-relationships-versions
-func (s *GameCenterChallengesService) ListVersionsIDs(ctx context.Context, id string, opts *GameCenterChallengesListVersionsIDsOptions) (*GameCenterChallengeVersionsLinkagesResponse, *Response, error) {
+func (s *GameCenterChallengesService) ListVersionIDs(ctx context.Context, id string, opts *GameCenterChallengesListVersionIDsOptions) (*GameCenterChallengeVersionsLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterChallengeVersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterChallenges/%s/relationships/versions", id), encodeOptions(opts), nil)
 }
 
-// ListVersionsIDsIter yields every item of ListVersionsIDs, requesting the next page only as the loop asks.
-func (s *GameCenterChallengesService) ListVersionsIDsIter(ctx context.Context, id string, opts *GameCenterChallengesListVersionsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListVersionIDsIter yields every item of ListVersionIDs, requesting the next page only as the loop asks.
+func (s *GameCenterChallengesService) ListVersionIDsIter(ctx context.Context, id string, opts *GameCenterChallengesListVersionIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterChallenges/%s/relationships/versions", id), encodeOptions(opts))
 }
 
@@ -2033,8 +2033,8 @@ func (s *GameCenterDetailsService) ListChallengeReleasesIter(ctx context.Context
 	return All[GameCenterChallengeVersionRelease](ctx, s.client, resourcePath("/v1/gameCenterDetails/%s/challengeReleases", id), encodeOptions(opts))
 }
 
-// GameCenterDetailsListGameCenterAchievementsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/gameCenterAchievements.
-type GameCenterDetailsListGameCenterAchievementsOptions struct {
+// GameCenterDetailsListAchievementsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/gameCenterAchievements.
+type GameCenterDetailsListAchievementsOptions struct {
 	FilterReferenceName                      []string `query:"filter[referenceName]"`
 	FilterArchived                           []string `query:"filter[archived]"`
 	FilterID                                 []string `query:"filter[id]"`
@@ -2050,25 +2050,25 @@ type GameCenterDetailsListGameCenterAchievementsOptions struct {
 	LimitReleases                            int      `query:"limit[releases]"`
 }
 
-// ListGameCenterAchievements sends GET /v1/gameCenterDetails/{id}/gameCenterAchievements (gameCenterDetails_gameCenterAchievements_getToManyRelated).
-// It returns one page; ListGameCenterAchievementsIter walks every page.
+// ListAchievements sends GET /v1/gameCenterDetails/{id}/gameCenterAchievements (gameCenterDetails_gameCenterAchievements_getToManyRelated).
+// It returns one page; ListAchievementsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-gamecenterachievements
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterDetailsService) ListGameCenterAchievements(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterAchievementsOptions) (*GameCenterAchievementsResponse, *Response, error) {
+func (s *GameCenterDetailsService) ListAchievements(ctx context.Context, id string, opts *GameCenterDetailsListAchievementsOptions) (*GameCenterAchievementsResponse, *Response, error) {
 	return doJSON[GameCenterAchievementsResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/gameCenterAchievements", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterAchievementsIter yields every item of ListGameCenterAchievements, requesting the next page only as the loop asks.
+// ListAchievementsIter yields every item of ListAchievements, requesting the next page only as the loop asks.
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterDetailsService) ListGameCenterAchievementsIter(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterAchievementsOptions) iter.Seq2[GameCenterAchievement, error] {
+func (s *GameCenterDetailsService) ListAchievementsIter(ctx context.Context, id string, opts *GameCenterDetailsListAchievementsOptions) iter.Seq2[GameCenterAchievement, error] {
 	return All[GameCenterAchievement](ctx, s.client, resourcePath("/v1/gameCenterDetails/%s/gameCenterAchievements", id), encodeOptions(opts))
 }
 
-// GameCenterDetailsListGameCenterAchievementsV2Options are the query parameters of GET /v1/gameCenterDetails/{id}/gameCenterAchievementsV2.
-type GameCenterDetailsListGameCenterAchievementsV2Options struct {
+// GameCenterDetailsListAchievementsV2Options are the query parameters of GET /v1/gameCenterDetails/{id}/gameCenterAchievementsV2.
+type GameCenterDetailsListAchievementsV2Options struct {
 	FilterReferenceName                 []string `query:"filter[referenceName]"`
 	FilterArchived                      []string `query:"filter[archived]"`
 	FilterID                            []string `query:"filter[id]"`
@@ -2082,21 +2082,21 @@ type GameCenterDetailsListGameCenterAchievementsV2Options struct {
 	LimitVersions                       int      `query:"limit[versions]"`
 }
 
-// ListGameCenterAchievementsV2 sends GET /v1/gameCenterDetails/{id}/gameCenterAchievementsV2 (gameCenterDetails_gameCenterAchievementsV2_getToManyRelated).
-// It returns one page; ListGameCenterAchievementsV2Iter walks every page.
+// ListAchievementsV2 sends GET /v1/gameCenterDetails/{id}/gameCenterAchievementsV2 (gameCenterDetails_gameCenterAchievementsV2_getToManyRelated).
+// It returns one page; ListAchievementsV2Iter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-gamecenterachievementsv2
-func (s *GameCenterDetailsService) ListGameCenterAchievementsV2(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterAchievementsV2Options) (*GameCenterAchievementsV2Response, *Response, error) {
+func (s *GameCenterDetailsService) ListAchievementsV2(ctx context.Context, id string, opts *GameCenterDetailsListAchievementsV2Options) (*GameCenterAchievementsV2Response, *Response, error) {
 	return doJSON[GameCenterAchievementsV2Response](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/gameCenterAchievementsV2", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterAchievementsV2Iter yields every item of ListGameCenterAchievementsV2, requesting the next page only as the loop asks.
-func (s *GameCenterDetailsService) ListGameCenterAchievementsV2Iter(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterAchievementsV2Options) iter.Seq2[GameCenterAchievementV2, error] {
+// ListAchievementsV2Iter yields every item of ListAchievementsV2, requesting the next page only as the loop asks.
+func (s *GameCenterDetailsService) ListAchievementsV2Iter(ctx context.Context, id string, opts *GameCenterDetailsListAchievementsV2Options) iter.Seq2[GameCenterAchievementV2, error] {
 	return All[GameCenterAchievementV2](ctx, s.client, resourcePath("/v1/gameCenterDetails/%s/gameCenterAchievementsV2", id), encodeOptions(opts))
 }
 
-// GameCenterDetailsListGameCenterActivitiesOptions are the query parameters of GET /v1/gameCenterDetails/{id}/gameCenterActivities.
-type GameCenterDetailsListGameCenterActivitiesOptions struct {
+// GameCenterDetailsListActivitiesOptions are the query parameters of GET /v1/gameCenterDetails/{id}/gameCenterActivities.
+type GameCenterDetailsListActivitiesOptions struct {
 	FieldsGameCenterActivities       []string `query:"fields[gameCenterActivities]"`
 	FieldsGameCenterDetails          []string `query:"fields[gameCenterDetails]"`
 	FieldsGameCenterGroups           []string `query:"fields[gameCenterGroups]"`
@@ -2112,21 +2112,21 @@ type GameCenterDetailsListGameCenterActivitiesOptions struct {
 	LimitVersions                    int      `query:"limit[versions]"`
 }
 
-// ListGameCenterActivities sends GET /v1/gameCenterDetails/{id}/gameCenterActivities (gameCenterDetails_gameCenterActivities_getToManyRelated).
-// It returns one page; ListGameCenterActivitiesIter walks every page.
+// ListActivities sends GET /v1/gameCenterDetails/{id}/gameCenterActivities (gameCenterDetails_gameCenterActivities_getToManyRelated).
+// It returns one page; ListActivitiesIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-gamecenteractivities
-func (s *GameCenterDetailsService) ListGameCenterActivities(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterActivitiesOptions) (*GameCenterActivitiesResponse, *Response, error) {
+func (s *GameCenterDetailsService) ListActivities(ctx context.Context, id string, opts *GameCenterDetailsListActivitiesOptions) (*GameCenterActivitiesResponse, *Response, error) {
 	return doJSON[GameCenterActivitiesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/gameCenterActivities", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterActivitiesIter yields every item of ListGameCenterActivities, requesting the next page only as the loop asks.
-func (s *GameCenterDetailsService) ListGameCenterActivitiesIter(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterActivitiesOptions) iter.Seq2[GameCenterActivity, error] {
+// ListActivitiesIter yields every item of ListActivities, requesting the next page only as the loop asks.
+func (s *GameCenterDetailsService) ListActivitiesIter(ctx context.Context, id string, opts *GameCenterDetailsListActivitiesOptions) iter.Seq2[GameCenterActivity, error] {
 	return All[GameCenterActivity](ctx, s.client, resourcePath("/v1/gameCenterDetails/%s/gameCenterActivities", id), encodeOptions(opts))
 }
 
-// GameCenterDetailsListGameCenterAppVersionsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/gameCenterAppVersions.
-type GameCenterDetailsListGameCenterAppVersionsOptions struct {
+// GameCenterDetailsListAppVersionsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/gameCenterAppVersions.
+type GameCenterDetailsListAppVersionsOptions struct {
 	FilterEnabled               []string `query:"filter[enabled]"`
 	FieldsGameCenterAppVersions []string `query:"fields[gameCenterAppVersions]"`
 	FieldsAppStoreVersions      []string `query:"fields[appStoreVersions]"`
@@ -2135,21 +2135,21 @@ type GameCenterDetailsListGameCenterAppVersionsOptions struct {
 	LimitCompatibilityVersions  int      `query:"limit[compatibilityVersions]"`
 }
 
-// ListGameCenterAppVersions sends GET /v1/gameCenterDetails/{id}/gameCenterAppVersions (gameCenterDetails_gameCenterAppVersions_getToManyRelated).
-// It returns one page; ListGameCenterAppVersionsIter walks every page.
+// ListAppVersions sends GET /v1/gameCenterDetails/{id}/gameCenterAppVersions (gameCenterDetails_gameCenterAppVersions_getToManyRelated).
+// It returns one page; ListAppVersionsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-gamecenterappversions
-func (s *GameCenterDetailsService) ListGameCenterAppVersions(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterAppVersionsOptions) (*GameCenterAppVersionsResponse, *Response, error) {
+func (s *GameCenterDetailsService) ListAppVersions(ctx context.Context, id string, opts *GameCenterDetailsListAppVersionsOptions) (*GameCenterAppVersionsResponse, *Response, error) {
 	return doJSON[GameCenterAppVersionsResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/gameCenterAppVersions", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterAppVersionsIter yields every item of ListGameCenterAppVersions, requesting the next page only as the loop asks.
-func (s *GameCenterDetailsService) ListGameCenterAppVersionsIter(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterAppVersionsOptions) iter.Seq2[GameCenterAppVersion, error] {
+// ListAppVersionsIter yields every item of ListAppVersions, requesting the next page only as the loop asks.
+func (s *GameCenterDetailsService) ListAppVersionsIter(ctx context.Context, id string, opts *GameCenterDetailsListAppVersionsOptions) iter.Seq2[GameCenterAppVersion, error] {
 	return All[GameCenterAppVersion](ctx, s.client, resourcePath("/v1/gameCenterDetails/%s/gameCenterAppVersions", id), encodeOptions(opts))
 }
 
-// GameCenterDetailsListGameCenterChallengesOptions are the query parameters of GET /v1/gameCenterDetails/{id}/gameCenterChallenges.
-type GameCenterDetailsListGameCenterChallengesOptions struct {
+// GameCenterDetailsListChallengesOptions are the query parameters of GET /v1/gameCenterDetails/{id}/gameCenterChallenges.
+type GameCenterDetailsListChallengesOptions struct {
 	FilterReferenceName               []string `query:"filter[referenceName]"`
 	FilterArchived                    []string `query:"filter[archived]"`
 	FilterID                          []string `query:"filter[id]"`
@@ -2163,21 +2163,21 @@ type GameCenterDetailsListGameCenterChallengesOptions struct {
 	LimitVersions                     int      `query:"limit[versions]"`
 }
 
-// ListGameCenterChallenges sends GET /v1/gameCenterDetails/{id}/gameCenterChallenges (gameCenterDetails_gameCenterChallenges_getToManyRelated).
-// It returns one page; ListGameCenterChallengesIter walks every page.
+// ListChallenges sends GET /v1/gameCenterDetails/{id}/gameCenterChallenges (gameCenterDetails_gameCenterChallenges_getToManyRelated).
+// It returns one page; ListChallengesIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-gamecenterchallenges
-func (s *GameCenterDetailsService) ListGameCenterChallenges(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterChallengesOptions) (*GameCenterChallengesResponse, *Response, error) {
+func (s *GameCenterDetailsService) ListChallenges(ctx context.Context, id string, opts *GameCenterDetailsListChallengesOptions) (*GameCenterChallengesResponse, *Response, error) {
 	return doJSON[GameCenterChallengesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/gameCenterChallenges", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterChallengesIter yields every item of ListGameCenterChallenges, requesting the next page only as the loop asks.
-func (s *GameCenterDetailsService) ListGameCenterChallengesIter(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterChallengesOptions) iter.Seq2[GameCenterChallenge, error] {
+// ListChallengesIter yields every item of ListChallenges, requesting the next page only as the loop asks.
+func (s *GameCenterDetailsService) ListChallengesIter(ctx context.Context, id string, opts *GameCenterDetailsListChallengesOptions) iter.Seq2[GameCenterChallenge, error] {
 	return All[GameCenterChallenge](ctx, s.client, resourcePath("/v1/gameCenterDetails/%s/gameCenterChallenges", id), encodeOptions(opts))
 }
 
-// GameCenterDetailsGetGameCenterGroupOptions are the query parameters of GET /v1/gameCenterDetails/{id}/gameCenterGroup.
-type GameCenterDetailsGetGameCenterGroupOptions struct {
+// GameCenterDetailsGetGroupOptions are the query parameters of GET /v1/gameCenterDetails/{id}/gameCenterGroup.
+type GameCenterDetailsGetGroupOptions struct {
 	FieldsGameCenterGroups           []string `query:"fields[gameCenterGroups]"`
 	FieldsGameCenterDetails          []string `query:"fields[gameCenterDetails]"`
 	FieldsGameCenterLeaderboards     []string `query:"fields[gameCenterLeaderboards]"`
@@ -2197,15 +2197,15 @@ type GameCenterDetailsGetGameCenterGroupOptions struct {
 	LimitGameCenterChallenges        int      `query:"limit[gameCenterChallenges]"`
 }
 
-// GetGameCenterGroup sends GET /v1/gameCenterDetails/{id}/gameCenterGroup (gameCenterDetails_gameCenterGroup_getToOneRelated).
+// GetGroup sends GET /v1/gameCenterDetails/{id}/gameCenterGroup (gameCenterDetails_gameCenterGroup_getToOneRelated).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-gamecentergroup
-func (s *GameCenterDetailsService) GetGameCenterGroup(ctx context.Context, id string, opts *GameCenterDetailsGetGameCenterGroupOptions) (*GameCenterGroupResponse, *Response, error) {
+func (s *GameCenterDetailsService) GetGroup(ctx context.Context, id string, opts *GameCenterDetailsGetGroupOptions) (*GameCenterGroupResponse, *Response, error) {
 	return doJSON[GameCenterGroupResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/gameCenterGroup", id), encodeOptions(opts), nil)
 }
 
-// GameCenterDetailsListGameCenterLeaderboardSetsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/gameCenterLeaderboardSets.
-type GameCenterDetailsListGameCenterLeaderboardSetsOptions struct {
+// GameCenterDetailsListLeaderboardSetsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/gameCenterLeaderboardSets.
+type GameCenterDetailsListLeaderboardSetsOptions struct {
 	FilterReferenceName                         []string `query:"filter[referenceName]"`
 	FilterID                                    []string `query:"filter[id]"`
 	FieldsGameCenterLeaderboardSets             []string `query:"fields[gameCenterLeaderboardSets]"`
@@ -2221,25 +2221,25 @@ type GameCenterDetailsListGameCenterLeaderboardSetsOptions struct {
 	LimitReleases                               int      `query:"limit[releases]"`
 }
 
-// ListGameCenterLeaderboardSets sends GET /v1/gameCenterDetails/{id}/gameCenterLeaderboardSets (gameCenterDetails_gameCenterLeaderboardSets_getToManyRelated).
-// It returns one page; ListGameCenterLeaderboardSetsIter walks every page.
+// ListLeaderboardSets sends GET /v1/gameCenterDetails/{id}/gameCenterLeaderboardSets (gameCenterDetails_gameCenterLeaderboardSets_getToManyRelated).
+// It returns one page; ListLeaderboardSetsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-gamecenterleaderboardsets
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterDetailsService) ListGameCenterLeaderboardSets(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterLeaderboardSetsOptions) (*GameCenterLeaderboardSetsResponse, *Response, error) {
+func (s *GameCenterDetailsService) ListLeaderboardSets(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardSetsOptions) (*GameCenterLeaderboardSetsResponse, *Response, error) {
 	return doJSON[GameCenterLeaderboardSetsResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/gameCenterLeaderboardSets", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterLeaderboardSetsIter yields every item of ListGameCenterLeaderboardSets, requesting the next page only as the loop asks.
+// ListLeaderboardSetsIter yields every item of ListLeaderboardSets, requesting the next page only as the loop asks.
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterDetailsService) ListGameCenterLeaderboardSetsIter(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterLeaderboardSetsOptions) iter.Seq2[GameCenterLeaderboardSet, error] {
+func (s *GameCenterDetailsService) ListLeaderboardSetsIter(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardSetsOptions) iter.Seq2[GameCenterLeaderboardSet, error] {
 	return All[GameCenterLeaderboardSet](ctx, s.client, resourcePath("/v1/gameCenterDetails/%s/gameCenterLeaderboardSets", id), encodeOptions(opts))
 }
 
-// GameCenterDetailsListGameCenterLeaderboardSetsV2Options are the query parameters of GET /v1/gameCenterDetails/{id}/gameCenterLeaderboardSetsV2.
-type GameCenterDetailsListGameCenterLeaderboardSetsV2Options struct {
+// GameCenterDetailsListLeaderboardSetsV2Options are the query parameters of GET /v1/gameCenterDetails/{id}/gameCenterLeaderboardSetsV2.
+type GameCenterDetailsListLeaderboardSetsV2Options struct {
 	FilterReferenceName                    []string `query:"filter[referenceName]"`
 	FilterID                               []string `query:"filter[id]"`
 	FieldsGameCenterLeaderboardSets        []string `query:"fields[gameCenterLeaderboardSets]"`
@@ -2253,21 +2253,21 @@ type GameCenterDetailsListGameCenterLeaderboardSetsV2Options struct {
 	LimitVersions                          int      `query:"limit[versions]"`
 }
 
-// ListGameCenterLeaderboardSetsV2 sends GET /v1/gameCenterDetails/{id}/gameCenterLeaderboardSetsV2 (gameCenterDetails_gameCenterLeaderboardSetsV2_getToManyRelated).
-// It returns one page; ListGameCenterLeaderboardSetsV2Iter walks every page.
+// ListLeaderboardSetsV2 sends GET /v1/gameCenterDetails/{id}/gameCenterLeaderboardSetsV2 (gameCenterDetails_gameCenterLeaderboardSetsV2_getToManyRelated).
+// It returns one page; ListLeaderboardSetsV2Iter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-gamecenterleaderboardsetsv2
-func (s *GameCenterDetailsService) ListGameCenterLeaderboardSetsV2(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterLeaderboardSetsV2Options) (*GameCenterLeaderboardSetsV2Response, *Response, error) {
+func (s *GameCenterDetailsService) ListLeaderboardSetsV2(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardSetsV2Options) (*GameCenterLeaderboardSetsV2Response, *Response, error) {
 	return doJSON[GameCenterLeaderboardSetsV2Response](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/gameCenterLeaderboardSetsV2", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterLeaderboardSetsV2Iter yields every item of ListGameCenterLeaderboardSetsV2, requesting the next page only as the loop asks.
-func (s *GameCenterDetailsService) ListGameCenterLeaderboardSetsV2Iter(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterLeaderboardSetsV2Options) iter.Seq2[GameCenterLeaderboardSetV2, error] {
+// ListLeaderboardSetsV2Iter yields every item of ListLeaderboardSetsV2, requesting the next page only as the loop asks.
+func (s *GameCenterDetailsService) ListLeaderboardSetsV2Iter(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardSetsV2Options) iter.Seq2[GameCenterLeaderboardSetV2, error] {
 	return All[GameCenterLeaderboardSetV2](ctx, s.client, resourcePath("/v1/gameCenterDetails/%s/gameCenterLeaderboardSetsV2", id), encodeOptions(opts))
 }
 
-// GameCenterDetailsListGameCenterLeaderboardsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/gameCenterLeaderboards.
-type GameCenterDetailsListGameCenterLeaderboardsOptions struct {
+// GameCenterDetailsListLeaderboardsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/gameCenterLeaderboards.
+type GameCenterDetailsListLeaderboardsOptions struct {
 	FilterReferenceName                      []string `query:"filter[referenceName]"`
 	FilterArchived                           []string `query:"filter[archived]"`
 	FilterID                                 []string `query:"filter[id]"`
@@ -2286,25 +2286,25 @@ type GameCenterDetailsListGameCenterLeaderboardsOptions struct {
 	LimitReleases                            int      `query:"limit[releases]"`
 }
 
-// ListGameCenterLeaderboards sends GET /v1/gameCenterDetails/{id}/gameCenterLeaderboards (gameCenterDetails_gameCenterLeaderboards_getToManyRelated).
-// It returns one page; ListGameCenterLeaderboardsIter walks every page.
+// ListLeaderboards sends GET /v1/gameCenterDetails/{id}/gameCenterLeaderboards (gameCenterDetails_gameCenterLeaderboards_getToManyRelated).
+// It returns one page; ListLeaderboardsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-gamecenterleaderboards
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterDetailsService) ListGameCenterLeaderboards(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterLeaderboardsOptions) (*GameCenterLeaderboardsResponse, *Response, error) {
+func (s *GameCenterDetailsService) ListLeaderboards(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardsOptions) (*GameCenterLeaderboardsResponse, *Response, error) {
 	return doJSON[GameCenterLeaderboardsResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/gameCenterLeaderboards", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterLeaderboardsIter yields every item of ListGameCenterLeaderboards, requesting the next page only as the loop asks.
+// ListLeaderboardsIter yields every item of ListLeaderboards, requesting the next page only as the loop asks.
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterDetailsService) ListGameCenterLeaderboardsIter(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterLeaderboardsOptions) iter.Seq2[GameCenterLeaderboard, error] {
+func (s *GameCenterDetailsService) ListLeaderboardsIter(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardsOptions) iter.Seq2[GameCenterLeaderboard, error] {
 	return All[GameCenterLeaderboard](ctx, s.client, resourcePath("/v1/gameCenterDetails/%s/gameCenterLeaderboards", id), encodeOptions(opts))
 }
 
-// GameCenterDetailsListGameCenterLeaderboardsV2Options are the query parameters of GET /v1/gameCenterDetails/{id}/gameCenterLeaderboardsV2.
-type GameCenterDetailsListGameCenterLeaderboardsV2Options struct {
+// GameCenterDetailsListLeaderboardsV2Options are the query parameters of GET /v1/gameCenterDetails/{id}/gameCenterLeaderboardsV2.
+type GameCenterDetailsListLeaderboardsV2Options struct {
 	FilterReferenceName                 []string `query:"filter[referenceName]"`
 	FilterArchived                      []string `query:"filter[archived]"`
 	FilterID                            []string `query:"filter[id]"`
@@ -2321,16 +2321,16 @@ type GameCenterDetailsListGameCenterLeaderboardsV2Options struct {
 	LimitVersions                       int      `query:"limit[versions]"`
 }
 
-// ListGameCenterLeaderboardsV2 sends GET /v1/gameCenterDetails/{id}/gameCenterLeaderboardsV2 (gameCenterDetails_gameCenterLeaderboardsV2_getToManyRelated).
-// It returns one page; ListGameCenterLeaderboardsV2Iter walks every page.
+// ListLeaderboardsV2 sends GET /v1/gameCenterDetails/{id}/gameCenterLeaderboardsV2 (gameCenterDetails_gameCenterLeaderboardsV2_getToManyRelated).
+// It returns one page; ListLeaderboardsV2Iter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-gamecenterleaderboardsv2
-func (s *GameCenterDetailsService) ListGameCenterLeaderboardsV2(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterLeaderboardsV2Options) (*GameCenterLeaderboardsV2Response, *Response, error) {
+func (s *GameCenterDetailsService) ListLeaderboardsV2(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardsV2Options) (*GameCenterLeaderboardsV2Response, *Response, error) {
 	return doJSON[GameCenterLeaderboardsV2Response](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/gameCenterLeaderboardsV2", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterLeaderboardsV2Iter yields every item of ListGameCenterLeaderboardsV2, requesting the next page only as the loop asks.
-func (s *GameCenterDetailsService) ListGameCenterLeaderboardsV2Iter(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterLeaderboardsV2Options) iter.Seq2[GameCenterLeaderboardV2, error] {
+// ListLeaderboardsV2Iter yields every item of ListLeaderboardsV2, requesting the next page only as the loop asks.
+func (s *GameCenterDetailsService) ListLeaderboardsV2Iter(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardsV2Options) iter.Seq2[GameCenterLeaderboardV2, error] {
 	return All[GameCenterLeaderboardV2](ctx, s.client, resourcePath("/v1/gameCenterDetails/%s/gameCenterLeaderboardsV2", id), encodeOptions(opts))
 }
 
@@ -2436,69 +2436,69 @@ func (s *GameCenterDetailsService) GetRuleBasedMatchmakingRequestsMetricsIter(ct
 	return All[GameCenterMatchmakingAppRequestsV1MetricResponseData](ctx, s.client, resourcePath("/v1/gameCenterDetails/%s/metrics/ruleBasedMatchmakingRequests", id), encodeOptions(opts))
 }
 
-// GameCenterDetailsListAchievementReleasesIDsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/relationships/achievementReleases.
-type GameCenterDetailsListAchievementReleasesIDsOptions struct {
+// GameCenterDetailsListAchievementReleaseIDsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/relationships/achievementReleases.
+type GameCenterDetailsListAchievementReleaseIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAchievementReleasesIDs sends GET /v1/gameCenterDetails/{id}/relationships/achievementReleases (gameCenterDetails_achievementReleases_getToManyRelationship).
-// It returns one page; ListAchievementReleasesIDsIter walks every page.
+// ListAchievementReleaseIDs sends GET /v1/gameCenterDetails/{id}/relationships/achievementReleases (gameCenterDetails_achievementReleases_getToManyRelationship).
+// It returns one page; ListAchievementReleaseIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-relationships-achievementreleases
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterDetailsService) ListAchievementReleasesIDs(ctx context.Context, id string, opts *GameCenterDetailsListAchievementReleasesIDsOptions) (*GameCenterDetailAchievementReleasesLinkagesResponse, *Response, error) {
+func (s *GameCenterDetailsService) ListAchievementReleaseIDs(ctx context.Context, id string, opts *GameCenterDetailsListAchievementReleaseIDsOptions) (*GameCenterDetailAchievementReleasesLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterDetailAchievementReleasesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/achievementReleases", id), encodeOptions(opts), nil)
 }
 
-// ListAchievementReleasesIDsIter yields every item of ListAchievementReleasesIDs, requesting the next page only as the loop asks.
+// ListAchievementReleaseIDsIter yields every item of ListAchievementReleaseIDs, requesting the next page only as the loop asks.
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterDetailsService) ListAchievementReleasesIDsIter(ctx context.Context, id string, opts *GameCenterDetailsListAchievementReleasesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+func (s *GameCenterDetailsService) ListAchievementReleaseIDsIter(ctx context.Context, id string, opts *GameCenterDetailsListAchievementReleaseIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterDetails/%s/relationships/achievementReleases", id), encodeOptions(opts))
 }
 
-// GameCenterDetailsListActivityReleasesIDsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/relationships/activityReleases.
-type GameCenterDetailsListActivityReleasesIDsOptions struct {
+// GameCenterDetailsListActivityReleaseIDsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/relationships/activityReleases.
+type GameCenterDetailsListActivityReleaseIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListActivityReleasesIDs sends GET /v1/gameCenterDetails/{id}/relationships/activityReleases (gameCenterDetails_activityReleases_getToManyRelationship).
-// It returns one page; ListActivityReleasesIDsIter walks every page.
+// ListActivityReleaseIDs sends GET /v1/gameCenterDetails/{id}/relationships/activityReleases (gameCenterDetails_activityReleases_getToManyRelationship).
+// It returns one page; ListActivityReleaseIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-relationships-activityreleases
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterDetailsService) ListActivityReleasesIDs(ctx context.Context, id string, opts *GameCenterDetailsListActivityReleasesIDsOptions) (*GameCenterDetailActivityReleasesLinkagesResponse, *Response, error) {
+func (s *GameCenterDetailsService) ListActivityReleaseIDs(ctx context.Context, id string, opts *GameCenterDetailsListActivityReleaseIDsOptions) (*GameCenterDetailActivityReleasesLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterDetailActivityReleasesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/activityReleases", id), encodeOptions(opts), nil)
 }
 
-// ListActivityReleasesIDsIter yields every item of ListActivityReleasesIDs, requesting the next page only as the loop asks.
+// ListActivityReleaseIDsIter yields every item of ListActivityReleaseIDs, requesting the next page only as the loop asks.
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterDetailsService) ListActivityReleasesIDsIter(ctx context.Context, id string, opts *GameCenterDetailsListActivityReleasesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+func (s *GameCenterDetailsService) ListActivityReleaseIDsIter(ctx context.Context, id string, opts *GameCenterDetailsListActivityReleaseIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterDetails/%s/relationships/activityReleases", id), encodeOptions(opts))
 }
 
-// GameCenterDetailsListChallengeReleasesIDsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/relationships/challengeReleases.
-type GameCenterDetailsListChallengeReleasesIDsOptions struct {
+// GameCenterDetailsListChallengeReleaseIDsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/relationships/challengeReleases.
+type GameCenterDetailsListChallengeReleaseIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListChallengeReleasesIDs sends GET /v1/gameCenterDetails/{id}/relationships/challengeReleases (gameCenterDetails_challengeReleases_getToManyRelationship).
-// It returns one page; ListChallengeReleasesIDsIter walks every page.
+// ListChallengeReleaseIDs sends GET /v1/gameCenterDetails/{id}/relationships/challengeReleases (gameCenterDetails_challengeReleases_getToManyRelationship).
+// It returns one page; ListChallengeReleaseIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-relationships-challengereleases
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterDetailsService) ListChallengeReleasesIDs(ctx context.Context, id string, opts *GameCenterDetailsListChallengeReleasesIDsOptions) (*GameCenterDetailChallengeReleasesLinkagesResponse, *Response, error) {
+func (s *GameCenterDetailsService) ListChallengeReleaseIDs(ctx context.Context, id string, opts *GameCenterDetailsListChallengeReleaseIDsOptions) (*GameCenterDetailChallengeReleasesLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterDetailChallengeReleasesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/challengeReleases", id), encodeOptions(opts), nil)
 }
 
-// ListChallengeReleasesIDsIter yields every item of ListChallengeReleasesIDs, requesting the next page only as the loop asks.
+// ListChallengeReleaseIDsIter yields every item of ListChallengeReleaseIDs, requesting the next page only as the loop asks.
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterDetailsService) ListChallengeReleasesIDsIter(ctx context.Context, id string, opts *GameCenterDetailsListChallengeReleasesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+func (s *GameCenterDetailsService) ListChallengeReleaseIDsIter(ctx context.Context, id string, opts *GameCenterDetailsListChallengeReleaseIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterDetails/%s/relationships/challengeReleases", id), encodeOptions(opts))
 }
 
@@ -2509,276 +2509,276 @@ func (s *GameCenterDetailsService) ReplaceChallengesMinimumPlatformVersions(ctx 
 	return s.client.Do(ctx, http.MethodPatch, resourcePath("/v1/gameCenterDetails/%s/relationships/challengesMinimumPlatformVersions", id), nil, body, nil)
 }
 
-// GameCenterDetailsListGameCenterAchievementsIDsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/relationships/gameCenterAchievements.
-type GameCenterDetailsListGameCenterAchievementsIDsOptions struct {
+// GameCenterDetailsListAchievementIDsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/relationships/gameCenterAchievements.
+type GameCenterDetailsListAchievementIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListGameCenterAchievementsIDs sends GET /v1/gameCenterDetails/{id}/relationships/gameCenterAchievements (gameCenterDetails_gameCenterAchievements_getToManyRelationship).
-// It returns one page; ListGameCenterAchievementsIDsIter walks every page.
+// ListAchievementIDs sends GET /v1/gameCenterDetails/{id}/relationships/gameCenterAchievements (gameCenterDetails_gameCenterAchievements_getToManyRelationship).
+// It returns one page; ListAchievementIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-relationships-gamecenterachievements
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterDetailsService) ListGameCenterAchievementsIDs(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterAchievementsIDsOptions) (*GameCenterDetailGameCenterAchievementsLinkagesResponse, *Response, error) {
+func (s *GameCenterDetailsService) ListAchievementIDs(ctx context.Context, id string, opts *GameCenterDetailsListAchievementIDsOptions) (*GameCenterDetailGameCenterAchievementsLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterDetailGameCenterAchievementsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterAchievements", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterAchievementsIDsIter yields every item of ListGameCenterAchievementsIDs, requesting the next page only as the loop asks.
+// ListAchievementIDsIter yields every item of ListAchievementIDs, requesting the next page only as the loop asks.
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterDetailsService) ListGameCenterAchievementsIDsIter(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterAchievementsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+func (s *GameCenterDetailsService) ListAchievementIDsIter(ctx context.Context, id string, opts *GameCenterDetailsListAchievementIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterAchievements", id), encodeOptions(opts))
 }
 
-// ReplaceGameCenterAchievements sends PATCH /v1/gameCenterDetails/{id}/relationships/gameCenterAchievements (gameCenterDetails_gameCenterAchievements_replaceToManyRelationship).
+// ReplaceAchievements sends PATCH /v1/gameCenterDetails/{id}/relationships/gameCenterAchievements (gameCenterDetails_gameCenterAchievements_replaceToManyRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/patch-v1-gamecenterdetails-_id_-relationships-gamecenterachievements
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterDetailsService) ReplaceGameCenterAchievements(ctx context.Context, id string, body *GameCenterDetailGameCenterAchievementsLinkagesRequest) (*Response, error) {
+func (s *GameCenterDetailsService) ReplaceAchievements(ctx context.Context, id string, body *GameCenterDetailGameCenterAchievementsLinkagesRequest) (*Response, error) {
 	return s.client.Do(ctx, http.MethodPatch, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterAchievements", id), nil, body, nil)
 }
 
-// GameCenterDetailsListGameCenterAchievementsV2IDsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/relationships/gameCenterAchievementsV2.
-type GameCenterDetailsListGameCenterAchievementsV2IDsOptions struct {
+// GameCenterDetailsListAchievementV2IDsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/relationships/gameCenterAchievementsV2.
+type GameCenterDetailsListAchievementV2IDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListGameCenterAchievementsV2IDs sends GET /v1/gameCenterDetails/{id}/relationships/gameCenterAchievementsV2 (gameCenterDetails_gameCenterAchievementsV2_getToManyRelationship).
-// It returns one page; ListGameCenterAchievementsV2IDsIter walks every page.
+// ListAchievementV2IDs sends GET /v1/gameCenterDetails/{id}/relationships/gameCenterAchievementsV2 (gameCenterDetails_gameCenterAchievementsV2_getToManyRelationship).
+// It returns one page; ListAchievementV2IDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-relationships-gamecenterachievementsv2
-func (s *GameCenterDetailsService) ListGameCenterAchievementsV2IDs(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterAchievementsV2IDsOptions) (*GameCenterDetailGameCenterAchievementsV2LinkagesResponse, *Response, error) {
+func (s *GameCenterDetailsService) ListAchievementV2IDs(ctx context.Context, id string, opts *GameCenterDetailsListAchievementV2IDsOptions) (*GameCenterDetailGameCenterAchievementsV2LinkagesResponse, *Response, error) {
 	return doJSON[GameCenterDetailGameCenterAchievementsV2LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterAchievementsV2", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterAchievementsV2IDsIter yields every item of ListGameCenterAchievementsV2IDs, requesting the next page only as the loop asks.
-func (s *GameCenterDetailsService) ListGameCenterAchievementsV2IDsIter(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterAchievementsV2IDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListAchievementV2IDsIter yields every item of ListAchievementV2IDs, requesting the next page only as the loop asks.
+func (s *GameCenterDetailsService) ListAchievementV2IDsIter(ctx context.Context, id string, opts *GameCenterDetailsListAchievementV2IDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterAchievementsV2", id), encodeOptions(opts))
 }
 
-// ReplaceGameCenterAchievementsV2 sends PATCH /v1/gameCenterDetails/{id}/relationships/gameCenterAchievementsV2 (gameCenterDetails_gameCenterAchievementsV2_replaceToManyRelationship).
+// ReplaceAchievementsV2 sends PATCH /v1/gameCenterDetails/{id}/relationships/gameCenterAchievementsV2 (gameCenterDetails_gameCenterAchievementsV2_replaceToManyRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/patch-v1-gamecenterdetails-_id_-relationships-gamecenterachievementsv2
-func (s *GameCenterDetailsService) ReplaceGameCenterAchievementsV2(ctx context.Context, id string, body *GameCenterDetailGameCenterAchievementsV2LinkagesRequest) (*Response, error) {
+func (s *GameCenterDetailsService) ReplaceAchievementsV2(ctx context.Context, id string, body *GameCenterDetailGameCenterAchievementsV2LinkagesRequest) (*Response, error) {
 	return s.client.Do(ctx, http.MethodPatch, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterAchievementsV2", id), nil, body, nil)
 }
 
-// GameCenterDetailsListGameCenterActivitiesIDsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/relationships/gameCenterActivities.
-type GameCenterDetailsListGameCenterActivitiesIDsOptions struct {
+// GameCenterDetailsListActivityIDsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/relationships/gameCenterActivities.
+type GameCenterDetailsListActivityIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListGameCenterActivitiesIDs sends GET /v1/gameCenterDetails/{id}/relationships/gameCenterActivities (gameCenterDetails_gameCenterActivities_getToManyRelationship).
-// It returns one page; ListGameCenterActivitiesIDsIter walks every page.
+// ListActivityIDs sends GET /v1/gameCenterDetails/{id}/relationships/gameCenterActivities (gameCenterDetails_gameCenterActivities_getToManyRelationship).
+// It returns one page; ListActivityIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-relationships-gamecenteractivities
-func (s *GameCenterDetailsService) ListGameCenterActivitiesIDs(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterActivitiesIDsOptions) (*GameCenterDetailGameCenterActivitiesLinkagesResponse, *Response, error) {
+func (s *GameCenterDetailsService) ListActivityIDs(ctx context.Context, id string, opts *GameCenterDetailsListActivityIDsOptions) (*GameCenterDetailGameCenterActivitiesLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterDetailGameCenterActivitiesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterActivities", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterActivitiesIDsIter yields every item of ListGameCenterActivitiesIDs, requesting the next page only as the loop asks.
-func (s *GameCenterDetailsService) ListGameCenterActivitiesIDsIter(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterActivitiesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListActivityIDsIter yields every item of ListActivityIDs, requesting the next page only as the loop asks.
+func (s *GameCenterDetailsService) ListActivityIDsIter(ctx context.Context, id string, opts *GameCenterDetailsListActivityIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterActivities", id), encodeOptions(opts))
 }
 
-// GameCenterDetailsListGameCenterAppVersionsIDsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/relationships/gameCenterAppVersions.
-type GameCenterDetailsListGameCenterAppVersionsIDsOptions struct {
+// GameCenterDetailsListAppVersionIDsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/relationships/gameCenterAppVersions.
+type GameCenterDetailsListAppVersionIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListGameCenterAppVersionsIDs sends GET /v1/gameCenterDetails/{id}/relationships/gameCenterAppVersions (gameCenterDetails_gameCenterAppVersions_getToManyRelationship).
-// It returns one page; ListGameCenterAppVersionsIDsIter walks every page.
+// ListAppVersionIDs sends GET /v1/gameCenterDetails/{id}/relationships/gameCenterAppVersions (gameCenterDetails_gameCenterAppVersions_getToManyRelationship).
+// It returns one page; ListAppVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-relationships-gamecenterappversions
-func (s *GameCenterDetailsService) ListGameCenterAppVersionsIDs(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterAppVersionsIDsOptions) (*GameCenterDetailGameCenterAppVersionsLinkagesResponse, *Response, error) {
+func (s *GameCenterDetailsService) ListAppVersionIDs(ctx context.Context, id string, opts *GameCenterDetailsListAppVersionIDsOptions) (*GameCenterDetailGameCenterAppVersionsLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterDetailGameCenterAppVersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterAppVersions", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterAppVersionsIDsIter yields every item of ListGameCenterAppVersionsIDs, requesting the next page only as the loop asks.
-func (s *GameCenterDetailsService) ListGameCenterAppVersionsIDsIter(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterAppVersionsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListAppVersionIDsIter yields every item of ListAppVersionIDs, requesting the next page only as the loop asks.
+func (s *GameCenterDetailsService) ListAppVersionIDsIter(ctx context.Context, id string, opts *GameCenterDetailsListAppVersionIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterAppVersions", id), encodeOptions(opts))
 }
 
-// GameCenterDetailsListGameCenterChallengesIDsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/relationships/gameCenterChallenges.
-type GameCenterDetailsListGameCenterChallengesIDsOptions struct {
+// GameCenterDetailsListChallengeIDsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/relationships/gameCenterChallenges.
+type GameCenterDetailsListChallengeIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListGameCenterChallengesIDs sends GET /v1/gameCenterDetails/{id}/relationships/gameCenterChallenges (gameCenterDetails_gameCenterChallenges_getToManyRelationship).
-// It returns one page; ListGameCenterChallengesIDsIter walks every page.
+// ListChallengeIDs sends GET /v1/gameCenterDetails/{id}/relationships/gameCenterChallenges (gameCenterDetails_gameCenterChallenges_getToManyRelationship).
+// It returns one page; ListChallengeIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-relationships-gamecenterchallenges
-func (s *GameCenterDetailsService) ListGameCenterChallengesIDs(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterChallengesIDsOptions) (*GameCenterDetailGameCenterChallengesLinkagesResponse, *Response, error) {
+func (s *GameCenterDetailsService) ListChallengeIDs(ctx context.Context, id string, opts *GameCenterDetailsListChallengeIDsOptions) (*GameCenterDetailGameCenterChallengesLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterDetailGameCenterChallengesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterChallenges", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterChallengesIDsIter yields every item of ListGameCenterChallengesIDs, requesting the next page only as the loop asks.
-func (s *GameCenterDetailsService) ListGameCenterChallengesIDsIter(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterChallengesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListChallengeIDsIter yields every item of ListChallengeIDs, requesting the next page only as the loop asks.
+func (s *GameCenterDetailsService) ListChallengeIDsIter(ctx context.Context, id string, opts *GameCenterDetailsListChallengeIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterChallenges", id), encodeOptions(opts))
 }
 
-// GetGameCenterGroupID sends GET /v1/gameCenterDetails/{id}/relationships/gameCenterGroup (gameCenterDetails_gameCenterGroup_getToOneRelationship).
+// GetGroupID sends GET /v1/gameCenterDetails/{id}/relationships/gameCenterGroup (gameCenterDetails_gameCenterGroup_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-relationships-gamecentergroup
-func (s *GameCenterDetailsService) GetGameCenterGroupID(ctx context.Context, id string) (*GameCenterDetailGameCenterGroupLinkageResponse, *Response, error) {
+func (s *GameCenterDetailsService) GetGroupID(ctx context.Context, id string) (*GameCenterDetailGameCenterGroupLinkageResponse, *Response, error) {
 	return doJSON[GameCenterDetailGameCenterGroupLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterGroup", id), nil, nil)
 }
 
-// GameCenterDetailsListGameCenterLeaderboardSetsIDsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/relationships/gameCenterLeaderboardSets.
-type GameCenterDetailsListGameCenterLeaderboardSetsIDsOptions struct {
+// GameCenterDetailsListLeaderboardSetIDsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/relationships/gameCenterLeaderboardSets.
+type GameCenterDetailsListLeaderboardSetIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListGameCenterLeaderboardSetsIDs sends GET /v1/gameCenterDetails/{id}/relationships/gameCenterLeaderboardSets (gameCenterDetails_gameCenterLeaderboardSets_getToManyRelationship).
-// It returns one page; ListGameCenterLeaderboardSetsIDsIter walks every page.
+// ListLeaderboardSetIDs sends GET /v1/gameCenterDetails/{id}/relationships/gameCenterLeaderboardSets (gameCenterDetails_gameCenterLeaderboardSets_getToManyRelationship).
+// It returns one page; ListLeaderboardSetIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-relationships-gamecenterleaderboardsets
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterDetailsService) ListGameCenterLeaderboardSetsIDs(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterLeaderboardSetsIDsOptions) (*GameCenterDetailGameCenterLeaderboardSetsLinkagesResponse, *Response, error) {
+func (s *GameCenterDetailsService) ListLeaderboardSetIDs(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardSetIDsOptions) (*GameCenterDetailGameCenterLeaderboardSetsLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterDetailGameCenterLeaderboardSetsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterLeaderboardSets", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterLeaderboardSetsIDsIter yields every item of ListGameCenterLeaderboardSetsIDs, requesting the next page only as the loop asks.
+// ListLeaderboardSetIDsIter yields every item of ListLeaderboardSetIDs, requesting the next page only as the loop asks.
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterDetailsService) ListGameCenterLeaderboardSetsIDsIter(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterLeaderboardSetsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+func (s *GameCenterDetailsService) ListLeaderboardSetIDsIter(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardSetIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterLeaderboardSets", id), encodeOptions(opts))
 }
 
-// ReplaceGameCenterLeaderboardSets sends PATCH /v1/gameCenterDetails/{id}/relationships/gameCenterLeaderboardSets (gameCenterDetails_gameCenterLeaderboardSets_replaceToManyRelationship).
+// ReplaceLeaderboardSets sends PATCH /v1/gameCenterDetails/{id}/relationships/gameCenterLeaderboardSets (gameCenterDetails_gameCenterLeaderboardSets_replaceToManyRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/patch-v1-gamecenterdetails-_id_-relationships-gamecenterleaderboardsets
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterDetailsService) ReplaceGameCenterLeaderboardSets(ctx context.Context, id string, body *GameCenterDetailGameCenterLeaderboardSetsLinkagesRequest) (*Response, error) {
+func (s *GameCenterDetailsService) ReplaceLeaderboardSets(ctx context.Context, id string, body *GameCenterDetailGameCenterLeaderboardSetsLinkagesRequest) (*Response, error) {
 	return s.client.Do(ctx, http.MethodPatch, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterLeaderboardSets", id), nil, body, nil)
 }
 
-// GameCenterDetailsListGameCenterLeaderboardSetsV2IDsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/relationships/gameCenterLeaderboardSetsV2.
-type GameCenterDetailsListGameCenterLeaderboardSetsV2IDsOptions struct {
+// GameCenterDetailsListLeaderboardSetV2IDsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/relationships/gameCenterLeaderboardSetsV2.
+type GameCenterDetailsListLeaderboardSetV2IDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListGameCenterLeaderboardSetsV2IDs sends GET /v1/gameCenterDetails/{id}/relationships/gameCenterLeaderboardSetsV2 (gameCenterDetails_gameCenterLeaderboardSetsV2_getToManyRelationship).
-// It returns one page; ListGameCenterLeaderboardSetsV2IDsIter walks every page.
+// ListLeaderboardSetV2IDs sends GET /v1/gameCenterDetails/{id}/relationships/gameCenterLeaderboardSetsV2 (gameCenterDetails_gameCenterLeaderboardSetsV2_getToManyRelationship).
+// It returns one page; ListLeaderboardSetV2IDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-relationships-gamecenterleaderboardsetsv2
-func (s *GameCenterDetailsService) ListGameCenterLeaderboardSetsV2IDs(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterLeaderboardSetsV2IDsOptions) (*GameCenterDetailGameCenterLeaderboardSetsV2LinkagesResponse, *Response, error) {
+func (s *GameCenterDetailsService) ListLeaderboardSetV2IDs(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardSetV2IDsOptions) (*GameCenterDetailGameCenterLeaderboardSetsV2LinkagesResponse, *Response, error) {
 	return doJSON[GameCenterDetailGameCenterLeaderboardSetsV2LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterLeaderboardSetsV2", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterLeaderboardSetsV2IDsIter yields every item of ListGameCenterLeaderboardSetsV2IDs, requesting the next page only as the loop asks.
-func (s *GameCenterDetailsService) ListGameCenterLeaderboardSetsV2IDsIter(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterLeaderboardSetsV2IDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListLeaderboardSetV2IDsIter yields every item of ListLeaderboardSetV2IDs, requesting the next page only as the loop asks.
+func (s *GameCenterDetailsService) ListLeaderboardSetV2IDsIter(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardSetV2IDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterLeaderboardSetsV2", id), encodeOptions(opts))
 }
 
-// ReplaceGameCenterLeaderboardSetsV2 sends PATCH /v1/gameCenterDetails/{id}/relationships/gameCenterLeaderboardSetsV2 (gameCenterDetails_gameCenterLeaderboardSetsV2_replaceToManyRelationship).
+// ReplaceLeaderboardSetsV2 sends PATCH /v1/gameCenterDetails/{id}/relationships/gameCenterLeaderboardSetsV2 (gameCenterDetails_gameCenterLeaderboardSetsV2_replaceToManyRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/patch-v1-gamecenterdetails-_id_-relationships-gamecenterleaderboardsetsv2
-func (s *GameCenterDetailsService) ReplaceGameCenterLeaderboardSetsV2(ctx context.Context, id string, body *GameCenterDetailGameCenterLeaderboardSetsV2LinkagesRequest) (*Response, error) {
+func (s *GameCenterDetailsService) ReplaceLeaderboardSetsV2(ctx context.Context, id string, body *GameCenterDetailGameCenterLeaderboardSetsV2LinkagesRequest) (*Response, error) {
 	return s.client.Do(ctx, http.MethodPatch, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterLeaderboardSetsV2", id), nil, body, nil)
 }
 
-// GameCenterDetailsListGameCenterLeaderboardsIDsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/relationships/gameCenterLeaderboards.
-type GameCenterDetailsListGameCenterLeaderboardsIDsOptions struct {
+// GameCenterDetailsListLeaderboardIDsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/relationships/gameCenterLeaderboards.
+type GameCenterDetailsListLeaderboardIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListGameCenterLeaderboardsIDs sends GET /v1/gameCenterDetails/{id}/relationships/gameCenterLeaderboards (gameCenterDetails_gameCenterLeaderboards_getToManyRelationship).
-// It returns one page; ListGameCenterLeaderboardsIDsIter walks every page.
+// ListLeaderboardIDs sends GET /v1/gameCenterDetails/{id}/relationships/gameCenterLeaderboards (gameCenterDetails_gameCenterLeaderboards_getToManyRelationship).
+// It returns one page; ListLeaderboardIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-relationships-gamecenterleaderboards
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterDetailsService) ListGameCenterLeaderboardsIDs(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterLeaderboardsIDsOptions) (*GameCenterDetailGameCenterLeaderboardsLinkagesResponse, *Response, error) {
+func (s *GameCenterDetailsService) ListLeaderboardIDs(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardIDsOptions) (*GameCenterDetailGameCenterLeaderboardsLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterDetailGameCenterLeaderboardsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterLeaderboards", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterLeaderboardsIDsIter yields every item of ListGameCenterLeaderboardsIDs, requesting the next page only as the loop asks.
+// ListLeaderboardIDsIter yields every item of ListLeaderboardIDs, requesting the next page only as the loop asks.
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterDetailsService) ListGameCenterLeaderboardsIDsIter(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterLeaderboardsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+func (s *GameCenterDetailsService) ListLeaderboardIDsIter(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterLeaderboards", id), encodeOptions(opts))
 }
 
-// ReplaceGameCenterLeaderboards sends PATCH /v1/gameCenterDetails/{id}/relationships/gameCenterLeaderboards (gameCenterDetails_gameCenterLeaderboards_replaceToManyRelationship).
+// ReplaceLeaderboards sends PATCH /v1/gameCenterDetails/{id}/relationships/gameCenterLeaderboards (gameCenterDetails_gameCenterLeaderboards_replaceToManyRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/patch-v1-gamecenterdetails-_id_-relationships-gamecenterleaderboards
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterDetailsService) ReplaceGameCenterLeaderboards(ctx context.Context, id string, body *GameCenterDetailGameCenterLeaderboardsLinkagesRequest) (*Response, error) {
+func (s *GameCenterDetailsService) ReplaceLeaderboards(ctx context.Context, id string, body *GameCenterDetailGameCenterLeaderboardsLinkagesRequest) (*Response, error) {
 	return s.client.Do(ctx, http.MethodPatch, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterLeaderboards", id), nil, body, nil)
 }
 
-// GameCenterDetailsListGameCenterLeaderboardsV2IDsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/relationships/gameCenterLeaderboardsV2.
-type GameCenterDetailsListGameCenterLeaderboardsV2IDsOptions struct {
+// GameCenterDetailsListLeaderboardV2IDsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/relationships/gameCenterLeaderboardsV2.
+type GameCenterDetailsListLeaderboardV2IDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListGameCenterLeaderboardsV2IDs sends GET /v1/gameCenterDetails/{id}/relationships/gameCenterLeaderboardsV2 (gameCenterDetails_gameCenterLeaderboardsV2_getToManyRelationship).
-// It returns one page; ListGameCenterLeaderboardsV2IDsIter walks every page.
+// ListLeaderboardV2IDs sends GET /v1/gameCenterDetails/{id}/relationships/gameCenterLeaderboardsV2 (gameCenterDetails_gameCenterLeaderboardsV2_getToManyRelationship).
+// It returns one page; ListLeaderboardV2IDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-relationships-gamecenterleaderboardsv2
-func (s *GameCenterDetailsService) ListGameCenterLeaderboardsV2IDs(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterLeaderboardsV2IDsOptions) (*GameCenterDetailGameCenterLeaderboardsV2LinkagesResponse, *Response, error) {
+func (s *GameCenterDetailsService) ListLeaderboardV2IDs(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardV2IDsOptions) (*GameCenterDetailGameCenterLeaderboardsV2LinkagesResponse, *Response, error) {
 	return doJSON[GameCenterDetailGameCenterLeaderboardsV2LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterLeaderboardsV2", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterLeaderboardsV2IDsIter yields every item of ListGameCenterLeaderboardsV2IDs, requesting the next page only as the loop asks.
-func (s *GameCenterDetailsService) ListGameCenterLeaderboardsV2IDsIter(ctx context.Context, id string, opts *GameCenterDetailsListGameCenterLeaderboardsV2IDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListLeaderboardV2IDsIter yields every item of ListLeaderboardV2IDs, requesting the next page only as the loop asks.
+func (s *GameCenterDetailsService) ListLeaderboardV2IDsIter(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardV2IDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterLeaderboardsV2", id), encodeOptions(opts))
 }
 
-// ReplaceGameCenterLeaderboardsV2 sends PATCH /v1/gameCenterDetails/{id}/relationships/gameCenterLeaderboardsV2 (gameCenterDetails_gameCenterLeaderboardsV2_replaceToManyRelationship).
+// ReplaceLeaderboardsV2 sends PATCH /v1/gameCenterDetails/{id}/relationships/gameCenterLeaderboardsV2 (gameCenterDetails_gameCenterLeaderboardsV2_replaceToManyRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/patch-v1-gamecenterdetails-_id_-relationships-gamecenterleaderboardsv2
-func (s *GameCenterDetailsService) ReplaceGameCenterLeaderboardsV2(ctx context.Context, id string, body *GameCenterDetailGameCenterLeaderboardsV2LinkagesRequest) (*Response, error) {
+func (s *GameCenterDetailsService) ReplaceLeaderboardsV2(ctx context.Context, id string, body *GameCenterDetailGameCenterLeaderboardsV2LinkagesRequest) (*Response, error) {
 	return s.client.Do(ctx, http.MethodPatch, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterLeaderboardsV2", id), nil, body, nil)
 }
 
-// GameCenterDetailsListLeaderboardReleasesIDsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/relationships/leaderboardReleases.
-type GameCenterDetailsListLeaderboardReleasesIDsOptions struct {
+// GameCenterDetailsListLeaderboardReleaseIDsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/relationships/leaderboardReleases.
+type GameCenterDetailsListLeaderboardReleaseIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListLeaderboardReleasesIDs sends GET /v1/gameCenterDetails/{id}/relationships/leaderboardReleases (gameCenterDetails_leaderboardReleases_getToManyRelationship).
-// It returns one page; ListLeaderboardReleasesIDsIter walks every page.
+// ListLeaderboardReleaseIDs sends GET /v1/gameCenterDetails/{id}/relationships/leaderboardReleases (gameCenterDetails_leaderboardReleases_getToManyRelationship).
+// It returns one page; ListLeaderboardReleaseIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-relationships-leaderboardreleases
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterDetailsService) ListLeaderboardReleasesIDs(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardReleasesIDsOptions) (*GameCenterDetailLeaderboardReleasesLinkagesResponse, *Response, error) {
+func (s *GameCenterDetailsService) ListLeaderboardReleaseIDs(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardReleaseIDsOptions) (*GameCenterDetailLeaderboardReleasesLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterDetailLeaderboardReleasesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/leaderboardReleases", id), encodeOptions(opts), nil)
 }
 
-// ListLeaderboardReleasesIDsIter yields every item of ListLeaderboardReleasesIDs, requesting the next page only as the loop asks.
+// ListLeaderboardReleaseIDsIter yields every item of ListLeaderboardReleaseIDs, requesting the next page only as the loop asks.
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterDetailsService) ListLeaderboardReleasesIDsIter(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardReleasesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+func (s *GameCenterDetailsService) ListLeaderboardReleaseIDsIter(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardReleaseIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterDetails/%s/relationships/leaderboardReleases", id), encodeOptions(opts))
 }
 
-// GameCenterDetailsListLeaderboardSetReleasesIDsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/relationships/leaderboardSetReleases.
-type GameCenterDetailsListLeaderboardSetReleasesIDsOptions struct {
+// GameCenterDetailsListLeaderboardSetReleaseIDsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/relationships/leaderboardSetReleases.
+type GameCenterDetailsListLeaderboardSetReleaseIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListLeaderboardSetReleasesIDs sends GET /v1/gameCenterDetails/{id}/relationships/leaderboardSetReleases (gameCenterDetails_leaderboardSetReleases_getToManyRelationship).
-// It returns one page; ListLeaderboardSetReleasesIDsIter walks every page.
+// ListLeaderboardSetReleaseIDs sends GET /v1/gameCenterDetails/{id}/relationships/leaderboardSetReleases (gameCenterDetails_leaderboardSetReleases_getToManyRelationship).
+// It returns one page; ListLeaderboardSetReleaseIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-relationships-leaderboardsetreleases
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterDetailsService) ListLeaderboardSetReleasesIDs(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardSetReleasesIDsOptions) (*GameCenterDetailLeaderboardSetReleasesLinkagesResponse, *Response, error) {
+func (s *GameCenterDetailsService) ListLeaderboardSetReleaseIDs(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardSetReleaseIDsOptions) (*GameCenterDetailLeaderboardSetReleasesLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterDetailLeaderboardSetReleasesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/leaderboardSetReleases", id), encodeOptions(opts), nil)
 }
 
-// ListLeaderboardSetReleasesIDsIter yields every item of ListLeaderboardSetReleasesIDs, requesting the next page only as the loop asks.
+// ListLeaderboardSetReleaseIDsIter yields every item of ListLeaderboardSetReleaseIDs, requesting the next page only as the loop asks.
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterDetailsService) ListLeaderboardSetReleasesIDsIter(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardSetReleasesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+func (s *GameCenterDetailsService) ListLeaderboardSetReleaseIDsIter(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardSetReleaseIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterDetails/%s/relationships/leaderboardSetReleases", id), encodeOptions(opts))
 }
 
@@ -2825,25 +2825,25 @@ func (s *GameCenterEnabledVersionsService) RemoveCompatibleVersions(ctx context.
 	return s.client.Do(ctx, http.MethodDelete, resourcePath("/v1/gameCenterEnabledVersions/%s/relationships/compatibleVersions", id), nil, body, nil)
 }
 
-// GameCenterEnabledVersionsListCompatibleVersionsIDsOptions are the query parameters of GET /v1/gameCenterEnabledVersions/{id}/relationships/compatibleVersions.
-type GameCenterEnabledVersionsListCompatibleVersionsIDsOptions struct {
+// GameCenterEnabledVersionsListCompatibleVersionIDsOptions are the query parameters of GET /v1/gameCenterEnabledVersions/{id}/relationships/compatibleVersions.
+type GameCenterEnabledVersionsListCompatibleVersionIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListCompatibleVersionsIDs sends GET /v1/gameCenterEnabledVersions/{id}/relationships/compatibleVersions (gameCenterEnabledVersions_compatibleVersions_getToManyRelationship).
-// It returns one page; ListCompatibleVersionsIDsIter walks every page.
+// ListCompatibleVersionIDs sends GET /v1/gameCenterEnabledVersions/{id}/relationships/compatibleVersions (gameCenterEnabledVersions_compatibleVersions_getToManyRelationship).
+// It returns one page; ListCompatibleVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterenabledversions-_id_-relationships-compatibleversions
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterEnabledVersionsService) ListCompatibleVersionsIDs(ctx context.Context, id string, opts *GameCenterEnabledVersionsListCompatibleVersionsIDsOptions) (*GameCenterEnabledVersionCompatibleVersionsLinkagesResponse, *Response, error) {
+func (s *GameCenterEnabledVersionsService) ListCompatibleVersionIDs(ctx context.Context, id string, opts *GameCenterEnabledVersionsListCompatibleVersionIDsOptions) (*GameCenterEnabledVersionCompatibleVersionsLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterEnabledVersionCompatibleVersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterEnabledVersions/%s/relationships/compatibleVersions", id), encodeOptions(opts), nil)
 }
 
-// ListCompatibleVersionsIDsIter yields every item of ListCompatibleVersionsIDs, requesting the next page only as the loop asks.
+// ListCompatibleVersionIDsIter yields every item of ListCompatibleVersionIDs, requesting the next page only as the loop asks.
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterEnabledVersionsService) ListCompatibleVersionsIDsIter(ctx context.Context, id string, opts *GameCenterEnabledVersionsListCompatibleVersionsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+func (s *GameCenterEnabledVersionsService) ListCompatibleVersionIDsIter(ctx context.Context, id string, opts *GameCenterEnabledVersionsListCompatibleVersionIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterEnabledVersions/%s/relationships/compatibleVersions", id), encodeOptions(opts))
 }
 
@@ -2970,8 +2970,8 @@ func (s *GameCenterGroupsService) Update(ctx context.Context, id string, body *G
 	return doJSON[GameCenterGroupResponse](ctx, s.client, http.MethodPatch, resourcePath("/v1/gameCenterGroups/%s", id), nil, body)
 }
 
-// GameCenterGroupsListGameCenterAchievementsOptions are the query parameters of GET /v1/gameCenterGroups/{id}/gameCenterAchievements.
-type GameCenterGroupsListGameCenterAchievementsOptions struct {
+// GameCenterGroupsListAchievementsOptions are the query parameters of GET /v1/gameCenterGroups/{id}/gameCenterAchievements.
+type GameCenterGroupsListAchievementsOptions struct {
 	FilterReferenceName                      []string `query:"filter[referenceName]"`
 	FilterArchived                           []string `query:"filter[archived]"`
 	FilterID                                 []string `query:"filter[id]"`
@@ -2987,25 +2987,25 @@ type GameCenterGroupsListGameCenterAchievementsOptions struct {
 	LimitReleases                            int      `query:"limit[releases]"`
 }
 
-// ListGameCenterAchievements sends GET /v1/gameCenterGroups/{id}/gameCenterAchievements (gameCenterGroups_gameCenterAchievements_getToManyRelated).
-// It returns one page; ListGameCenterAchievementsIter walks every page.
+// ListAchievements sends GET /v1/gameCenterGroups/{id}/gameCenterAchievements (gameCenterGroups_gameCenterAchievements_getToManyRelated).
+// It returns one page; ListAchievementsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecentergroups-_id_-gamecenterachievements
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterGroupsService) ListGameCenterAchievements(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterAchievementsOptions) (*GameCenterAchievementsResponse, *Response, error) {
+func (s *GameCenterGroupsService) ListAchievements(ctx context.Context, id string, opts *GameCenterGroupsListAchievementsOptions) (*GameCenterAchievementsResponse, *Response, error) {
 	return doJSON[GameCenterAchievementsResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/gameCenterAchievements", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterAchievementsIter yields every item of ListGameCenterAchievements, requesting the next page only as the loop asks.
+// ListAchievementsIter yields every item of ListAchievements, requesting the next page only as the loop asks.
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterGroupsService) ListGameCenterAchievementsIter(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterAchievementsOptions) iter.Seq2[GameCenterAchievement, error] {
+func (s *GameCenterGroupsService) ListAchievementsIter(ctx context.Context, id string, opts *GameCenterGroupsListAchievementsOptions) iter.Seq2[GameCenterAchievement, error] {
 	return All[GameCenterAchievement](ctx, s.client, resourcePath("/v1/gameCenterGroups/%s/gameCenterAchievements", id), encodeOptions(opts))
 }
 
-// GameCenterGroupsListGameCenterAchievementsV2Options are the query parameters of GET /v1/gameCenterGroups/{id}/gameCenterAchievementsV2.
-type GameCenterGroupsListGameCenterAchievementsV2Options struct {
+// GameCenterGroupsListAchievementsV2Options are the query parameters of GET /v1/gameCenterGroups/{id}/gameCenterAchievementsV2.
+type GameCenterGroupsListAchievementsV2Options struct {
 	FilterReferenceName                 []string `query:"filter[referenceName]"`
 	FilterArchived                      []string `query:"filter[archived]"`
 	FilterID                            []string `query:"filter[id]"`
@@ -3019,21 +3019,21 @@ type GameCenterGroupsListGameCenterAchievementsV2Options struct {
 	LimitVersions                       int      `query:"limit[versions]"`
 }
 
-// ListGameCenterAchievementsV2 sends GET /v1/gameCenterGroups/{id}/gameCenterAchievementsV2 (gameCenterGroups_gameCenterAchievementsV2_getToManyRelated).
-// It returns one page; ListGameCenterAchievementsV2Iter walks every page.
+// ListAchievementsV2 sends GET /v1/gameCenterGroups/{id}/gameCenterAchievementsV2 (gameCenterGroups_gameCenterAchievementsV2_getToManyRelated).
+// It returns one page; ListAchievementsV2Iter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecentergroups-_id_-gamecenterachievementsv2
-func (s *GameCenterGroupsService) ListGameCenterAchievementsV2(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterAchievementsV2Options) (*GameCenterAchievementsV2Response, *Response, error) {
+func (s *GameCenterGroupsService) ListAchievementsV2(ctx context.Context, id string, opts *GameCenterGroupsListAchievementsV2Options) (*GameCenterAchievementsV2Response, *Response, error) {
 	return doJSON[GameCenterAchievementsV2Response](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/gameCenterAchievementsV2", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterAchievementsV2Iter yields every item of ListGameCenterAchievementsV2, requesting the next page only as the loop asks.
-func (s *GameCenterGroupsService) ListGameCenterAchievementsV2Iter(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterAchievementsV2Options) iter.Seq2[GameCenterAchievementV2, error] {
+// ListAchievementsV2Iter yields every item of ListAchievementsV2, requesting the next page only as the loop asks.
+func (s *GameCenterGroupsService) ListAchievementsV2Iter(ctx context.Context, id string, opts *GameCenterGroupsListAchievementsV2Options) iter.Seq2[GameCenterAchievementV2, error] {
 	return All[GameCenterAchievementV2](ctx, s.client, resourcePath("/v1/gameCenterGroups/%s/gameCenterAchievementsV2", id), encodeOptions(opts))
 }
 
-// GameCenterGroupsListGameCenterActivitiesOptions are the query parameters of GET /v1/gameCenterGroups/{id}/gameCenterActivities.
-type GameCenterGroupsListGameCenterActivitiesOptions struct {
+// GameCenterGroupsListActivitiesOptions are the query parameters of GET /v1/gameCenterGroups/{id}/gameCenterActivities.
+type GameCenterGroupsListActivitiesOptions struct {
 	FieldsGameCenterActivities       []string `query:"fields[gameCenterActivities]"`
 	FieldsGameCenterDetails          []string `query:"fields[gameCenterDetails]"`
 	FieldsGameCenterGroups           []string `query:"fields[gameCenterGroups]"`
@@ -3049,21 +3049,21 @@ type GameCenterGroupsListGameCenterActivitiesOptions struct {
 	LimitVersions                    int      `query:"limit[versions]"`
 }
 
-// ListGameCenterActivities sends GET /v1/gameCenterGroups/{id}/gameCenterActivities (gameCenterGroups_gameCenterActivities_getToManyRelated).
-// It returns one page; ListGameCenterActivitiesIter walks every page.
+// ListActivities sends GET /v1/gameCenterGroups/{id}/gameCenterActivities (gameCenterGroups_gameCenterActivities_getToManyRelated).
+// It returns one page; ListActivitiesIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecentergroups-_id_-gamecenteractivities
-func (s *GameCenterGroupsService) ListGameCenterActivities(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterActivitiesOptions) (*GameCenterActivitiesResponse, *Response, error) {
+func (s *GameCenterGroupsService) ListActivities(ctx context.Context, id string, opts *GameCenterGroupsListActivitiesOptions) (*GameCenterActivitiesResponse, *Response, error) {
 	return doJSON[GameCenterActivitiesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/gameCenterActivities", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterActivitiesIter yields every item of ListGameCenterActivities, requesting the next page only as the loop asks.
-func (s *GameCenterGroupsService) ListGameCenterActivitiesIter(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterActivitiesOptions) iter.Seq2[GameCenterActivity, error] {
+// ListActivitiesIter yields every item of ListActivities, requesting the next page only as the loop asks.
+func (s *GameCenterGroupsService) ListActivitiesIter(ctx context.Context, id string, opts *GameCenterGroupsListActivitiesOptions) iter.Seq2[GameCenterActivity, error] {
 	return All[GameCenterActivity](ctx, s.client, resourcePath("/v1/gameCenterGroups/%s/gameCenterActivities", id), encodeOptions(opts))
 }
 
-// GameCenterGroupsListGameCenterChallengesOptions are the query parameters of GET /v1/gameCenterGroups/{id}/gameCenterChallenges.
-type GameCenterGroupsListGameCenterChallengesOptions struct {
+// GameCenterGroupsListChallengesOptions are the query parameters of GET /v1/gameCenterGroups/{id}/gameCenterChallenges.
+type GameCenterGroupsListChallengesOptions struct {
 	FilterReferenceName               []string `query:"filter[referenceName]"`
 	FilterArchived                    []string `query:"filter[archived]"`
 	FilterID                          []string `query:"filter[id]"`
@@ -3077,21 +3077,21 @@ type GameCenterGroupsListGameCenterChallengesOptions struct {
 	LimitVersions                     int      `query:"limit[versions]"`
 }
 
-// ListGameCenterChallenges sends GET /v1/gameCenterGroups/{id}/gameCenterChallenges (gameCenterGroups_gameCenterChallenges_getToManyRelated).
-// It returns one page; ListGameCenterChallengesIter walks every page.
+// ListChallenges sends GET /v1/gameCenterGroups/{id}/gameCenterChallenges (gameCenterGroups_gameCenterChallenges_getToManyRelated).
+// It returns one page; ListChallengesIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecentergroups-_id_-gamecenterchallenges
-func (s *GameCenterGroupsService) ListGameCenterChallenges(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterChallengesOptions) (*GameCenterChallengesResponse, *Response, error) {
+func (s *GameCenterGroupsService) ListChallenges(ctx context.Context, id string, opts *GameCenterGroupsListChallengesOptions) (*GameCenterChallengesResponse, *Response, error) {
 	return doJSON[GameCenterChallengesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/gameCenterChallenges", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterChallengesIter yields every item of ListGameCenterChallenges, requesting the next page only as the loop asks.
-func (s *GameCenterGroupsService) ListGameCenterChallengesIter(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterChallengesOptions) iter.Seq2[GameCenterChallenge, error] {
+// ListChallengesIter yields every item of ListChallenges, requesting the next page only as the loop asks.
+func (s *GameCenterGroupsService) ListChallengesIter(ctx context.Context, id string, opts *GameCenterGroupsListChallengesOptions) iter.Seq2[GameCenterChallenge, error] {
 	return All[GameCenterChallenge](ctx, s.client, resourcePath("/v1/gameCenterGroups/%s/gameCenterChallenges", id), encodeOptions(opts))
 }
 
-// GameCenterGroupsListGameCenterDetailsOptions are the query parameters of GET /v1/gameCenterGroups/{id}/gameCenterDetails.
-type GameCenterGroupsListGameCenterDetailsOptions struct {
+// GameCenterGroupsListDetailsOptions are the query parameters of GET /v1/gameCenterGroups/{id}/gameCenterDetails.
+type GameCenterGroupsListDetailsOptions struct {
 	FilterGameCenterAppVersionsEnabled       []string `query:"filter[gameCenterAppVersions.enabled]"`
 	FieldsGameCenterDetails                  []string `query:"fields[gameCenterDetails]"`
 	FieldsApps                               []string `query:"fields[apps]"`
@@ -3127,21 +3127,21 @@ type GameCenterGroupsListGameCenterDetailsOptions struct {
 	LimitChallengesMinimumPlatformVersions   int      `query:"limit[challengesMinimumPlatformVersions]"`
 }
 
-// ListGameCenterDetails sends GET /v1/gameCenterGroups/{id}/gameCenterDetails (gameCenterGroups_gameCenterDetails_getToManyRelated).
-// It returns one page; ListGameCenterDetailsIter walks every page.
+// ListDetails sends GET /v1/gameCenterGroups/{id}/gameCenterDetails (gameCenterGroups_gameCenterDetails_getToManyRelated).
+// It returns one page; ListDetailsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecentergroups-_id_-gamecenterdetails
-func (s *GameCenterGroupsService) ListGameCenterDetails(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterDetailsOptions) (*GameCenterDetailsResponse, *Response, error) {
+func (s *GameCenterGroupsService) ListDetails(ctx context.Context, id string, opts *GameCenterGroupsListDetailsOptions) (*GameCenterDetailsResponse, *Response, error) {
 	return doJSON[GameCenterDetailsResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/gameCenterDetails", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterDetailsIter yields every item of ListGameCenterDetails, requesting the next page only as the loop asks.
-func (s *GameCenterGroupsService) ListGameCenterDetailsIter(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterDetailsOptions) iter.Seq2[GameCenterDetail, error] {
+// ListDetailsIter yields every item of ListDetails, requesting the next page only as the loop asks.
+func (s *GameCenterGroupsService) ListDetailsIter(ctx context.Context, id string, opts *GameCenterGroupsListDetailsOptions) iter.Seq2[GameCenterDetail, error] {
 	return All[GameCenterDetail](ctx, s.client, resourcePath("/v1/gameCenterGroups/%s/gameCenterDetails", id), encodeOptions(opts))
 }
 
-// GameCenterGroupsListGameCenterLeaderboardSetsOptions are the query parameters of GET /v1/gameCenterGroups/{id}/gameCenterLeaderboardSets.
-type GameCenterGroupsListGameCenterLeaderboardSetsOptions struct {
+// GameCenterGroupsListLeaderboardSetsOptions are the query parameters of GET /v1/gameCenterGroups/{id}/gameCenterLeaderboardSets.
+type GameCenterGroupsListLeaderboardSetsOptions struct {
 	FilterReferenceName                         []string `query:"filter[referenceName]"`
 	FilterID                                    []string `query:"filter[id]"`
 	FieldsGameCenterLeaderboardSets             []string `query:"fields[gameCenterLeaderboardSets]"`
@@ -3157,25 +3157,25 @@ type GameCenterGroupsListGameCenterLeaderboardSetsOptions struct {
 	LimitReleases                               int      `query:"limit[releases]"`
 }
 
-// ListGameCenterLeaderboardSets sends GET /v1/gameCenterGroups/{id}/gameCenterLeaderboardSets (gameCenterGroups_gameCenterLeaderboardSets_getToManyRelated).
-// It returns one page; ListGameCenterLeaderboardSetsIter walks every page.
+// ListLeaderboardSets sends GET /v1/gameCenterGroups/{id}/gameCenterLeaderboardSets (gameCenterGroups_gameCenterLeaderboardSets_getToManyRelated).
+// It returns one page; ListLeaderboardSetsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecentergroups-_id_-gamecenterleaderboardsets
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterGroupsService) ListGameCenterLeaderboardSets(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterLeaderboardSetsOptions) (*GameCenterLeaderboardSetsResponse, *Response, error) {
+func (s *GameCenterGroupsService) ListLeaderboardSets(ctx context.Context, id string, opts *GameCenterGroupsListLeaderboardSetsOptions) (*GameCenterLeaderboardSetsResponse, *Response, error) {
 	return doJSON[GameCenterLeaderboardSetsResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/gameCenterLeaderboardSets", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterLeaderboardSetsIter yields every item of ListGameCenterLeaderboardSets, requesting the next page only as the loop asks.
+// ListLeaderboardSetsIter yields every item of ListLeaderboardSets, requesting the next page only as the loop asks.
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterGroupsService) ListGameCenterLeaderboardSetsIter(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterLeaderboardSetsOptions) iter.Seq2[GameCenterLeaderboardSet, error] {
+func (s *GameCenterGroupsService) ListLeaderboardSetsIter(ctx context.Context, id string, opts *GameCenterGroupsListLeaderboardSetsOptions) iter.Seq2[GameCenterLeaderboardSet, error] {
 	return All[GameCenterLeaderboardSet](ctx, s.client, resourcePath("/v1/gameCenterGroups/%s/gameCenterLeaderboardSets", id), encodeOptions(opts))
 }
 
-// GameCenterGroupsListGameCenterLeaderboardSetsV2Options are the query parameters of GET /v1/gameCenterGroups/{id}/gameCenterLeaderboardSetsV2.
-type GameCenterGroupsListGameCenterLeaderboardSetsV2Options struct {
+// GameCenterGroupsListLeaderboardSetsV2Options are the query parameters of GET /v1/gameCenterGroups/{id}/gameCenterLeaderboardSetsV2.
+type GameCenterGroupsListLeaderboardSetsV2Options struct {
 	FilterReferenceName                    []string `query:"filter[referenceName]"`
 	FilterID                               []string `query:"filter[id]"`
 	FieldsGameCenterLeaderboardSets        []string `query:"fields[gameCenterLeaderboardSets]"`
@@ -3189,21 +3189,21 @@ type GameCenterGroupsListGameCenterLeaderboardSetsV2Options struct {
 	LimitVersions                          int      `query:"limit[versions]"`
 }
 
-// ListGameCenterLeaderboardSetsV2 sends GET /v1/gameCenterGroups/{id}/gameCenterLeaderboardSetsV2 (gameCenterGroups_gameCenterLeaderboardSetsV2_getToManyRelated).
-// It returns one page; ListGameCenterLeaderboardSetsV2Iter walks every page.
+// ListLeaderboardSetsV2 sends GET /v1/gameCenterGroups/{id}/gameCenterLeaderboardSetsV2 (gameCenterGroups_gameCenterLeaderboardSetsV2_getToManyRelated).
+// It returns one page; ListLeaderboardSetsV2Iter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecentergroups-_id_-gamecenterleaderboardsetsv2
-func (s *GameCenterGroupsService) ListGameCenterLeaderboardSetsV2(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterLeaderboardSetsV2Options) (*GameCenterLeaderboardSetsV2Response, *Response, error) {
+func (s *GameCenterGroupsService) ListLeaderboardSetsV2(ctx context.Context, id string, opts *GameCenterGroupsListLeaderboardSetsV2Options) (*GameCenterLeaderboardSetsV2Response, *Response, error) {
 	return doJSON[GameCenterLeaderboardSetsV2Response](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/gameCenterLeaderboardSetsV2", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterLeaderboardSetsV2Iter yields every item of ListGameCenterLeaderboardSetsV2, requesting the next page only as the loop asks.
-func (s *GameCenterGroupsService) ListGameCenterLeaderboardSetsV2Iter(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterLeaderboardSetsV2Options) iter.Seq2[GameCenterLeaderboardSetV2, error] {
+// ListLeaderboardSetsV2Iter yields every item of ListLeaderboardSetsV2, requesting the next page only as the loop asks.
+func (s *GameCenterGroupsService) ListLeaderboardSetsV2Iter(ctx context.Context, id string, opts *GameCenterGroupsListLeaderboardSetsV2Options) iter.Seq2[GameCenterLeaderboardSetV2, error] {
 	return All[GameCenterLeaderboardSetV2](ctx, s.client, resourcePath("/v1/gameCenterGroups/%s/gameCenterLeaderboardSetsV2", id), encodeOptions(opts))
 }
 
-// GameCenterGroupsListGameCenterLeaderboardsOptions are the query parameters of GET /v1/gameCenterGroups/{id}/gameCenterLeaderboards.
-type GameCenterGroupsListGameCenterLeaderboardsOptions struct {
+// GameCenterGroupsListLeaderboardsOptions are the query parameters of GET /v1/gameCenterGroups/{id}/gameCenterLeaderboards.
+type GameCenterGroupsListLeaderboardsOptions struct {
 	FilterReferenceName                      []string `query:"filter[referenceName]"`
 	FilterArchived                           []string `query:"filter[archived]"`
 	FilterID                                 []string `query:"filter[id]"`
@@ -3222,25 +3222,25 @@ type GameCenterGroupsListGameCenterLeaderboardsOptions struct {
 	LimitReleases                            int      `query:"limit[releases]"`
 }
 
-// ListGameCenterLeaderboards sends GET /v1/gameCenterGroups/{id}/gameCenterLeaderboards (gameCenterGroups_gameCenterLeaderboards_getToManyRelated).
-// It returns one page; ListGameCenterLeaderboardsIter walks every page.
+// ListLeaderboards sends GET /v1/gameCenterGroups/{id}/gameCenterLeaderboards (gameCenterGroups_gameCenterLeaderboards_getToManyRelated).
+// It returns one page; ListLeaderboardsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecentergroups-_id_-gamecenterleaderboards
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterGroupsService) ListGameCenterLeaderboards(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterLeaderboardsOptions) (*GameCenterLeaderboardsResponse, *Response, error) {
+func (s *GameCenterGroupsService) ListLeaderboards(ctx context.Context, id string, opts *GameCenterGroupsListLeaderboardsOptions) (*GameCenterLeaderboardsResponse, *Response, error) {
 	return doJSON[GameCenterLeaderboardsResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/gameCenterLeaderboards", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterLeaderboardsIter yields every item of ListGameCenterLeaderboards, requesting the next page only as the loop asks.
+// ListLeaderboardsIter yields every item of ListLeaderboards, requesting the next page only as the loop asks.
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterGroupsService) ListGameCenterLeaderboardsIter(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterLeaderboardsOptions) iter.Seq2[GameCenterLeaderboard, error] {
+func (s *GameCenterGroupsService) ListLeaderboardsIter(ctx context.Context, id string, opts *GameCenterGroupsListLeaderboardsOptions) iter.Seq2[GameCenterLeaderboard, error] {
 	return All[GameCenterLeaderboard](ctx, s.client, resourcePath("/v1/gameCenterGroups/%s/gameCenterLeaderboards", id), encodeOptions(opts))
 }
 
-// GameCenterGroupsListGameCenterLeaderboardsV2Options are the query parameters of GET /v1/gameCenterGroups/{id}/gameCenterLeaderboardsV2.
-type GameCenterGroupsListGameCenterLeaderboardsV2Options struct {
+// GameCenterGroupsListLeaderboardsV2Options are the query parameters of GET /v1/gameCenterGroups/{id}/gameCenterLeaderboardsV2.
+type GameCenterGroupsListLeaderboardsV2Options struct {
 	FilterReferenceName                 []string `query:"filter[referenceName]"`
 	FilterArchived                      []string `query:"filter[archived]"`
 	FilterID                            []string `query:"filter[id]"`
@@ -3257,238 +3257,238 @@ type GameCenterGroupsListGameCenterLeaderboardsV2Options struct {
 	LimitVersions                       int      `query:"limit[versions]"`
 }
 
-// ListGameCenterLeaderboardsV2 sends GET /v1/gameCenterGroups/{id}/gameCenterLeaderboardsV2 (gameCenterGroups_gameCenterLeaderboardsV2_getToManyRelated).
-// It returns one page; ListGameCenterLeaderboardsV2Iter walks every page.
+// ListLeaderboardsV2 sends GET /v1/gameCenterGroups/{id}/gameCenterLeaderboardsV2 (gameCenterGroups_gameCenterLeaderboardsV2_getToManyRelated).
+// It returns one page; ListLeaderboardsV2Iter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecentergroups-_id_-gamecenterleaderboardsv2
-func (s *GameCenterGroupsService) ListGameCenterLeaderboardsV2(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterLeaderboardsV2Options) (*GameCenterLeaderboardsV2Response, *Response, error) {
+func (s *GameCenterGroupsService) ListLeaderboardsV2(ctx context.Context, id string, opts *GameCenterGroupsListLeaderboardsV2Options) (*GameCenterLeaderboardsV2Response, *Response, error) {
 	return doJSON[GameCenterLeaderboardsV2Response](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/gameCenterLeaderboardsV2", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterLeaderboardsV2Iter yields every item of ListGameCenterLeaderboardsV2, requesting the next page only as the loop asks.
-func (s *GameCenterGroupsService) ListGameCenterLeaderboardsV2Iter(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterLeaderboardsV2Options) iter.Seq2[GameCenterLeaderboardV2, error] {
+// ListLeaderboardsV2Iter yields every item of ListLeaderboardsV2, requesting the next page only as the loop asks.
+func (s *GameCenterGroupsService) ListLeaderboardsV2Iter(ctx context.Context, id string, opts *GameCenterGroupsListLeaderboardsV2Options) iter.Seq2[GameCenterLeaderboardV2, error] {
 	return All[GameCenterLeaderboardV2](ctx, s.client, resourcePath("/v1/gameCenterGroups/%s/gameCenterLeaderboardsV2", id), encodeOptions(opts))
 }
 
-// GameCenterGroupsListGameCenterAchievementsIDsOptions are the query parameters of GET /v1/gameCenterGroups/{id}/relationships/gameCenterAchievements.
-type GameCenterGroupsListGameCenterAchievementsIDsOptions struct {
+// GameCenterGroupsListAchievementIDsOptions are the query parameters of GET /v1/gameCenterGroups/{id}/relationships/gameCenterAchievements.
+type GameCenterGroupsListAchievementIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListGameCenterAchievementsIDs sends GET /v1/gameCenterGroups/{id}/relationships/gameCenterAchievements (gameCenterGroups_gameCenterAchievements_getToManyRelationship).
-// It returns one page; ListGameCenterAchievementsIDsIter walks every page.
+// ListAchievementIDs sends GET /v1/gameCenterGroups/{id}/relationships/gameCenterAchievements (gameCenterGroups_gameCenterAchievements_getToManyRelationship).
+// It returns one page; ListAchievementIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecentergroups-_id_-relationships-gamecenterachievements
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterGroupsService) ListGameCenterAchievementsIDs(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterAchievementsIDsOptions) (*GameCenterGroupGameCenterAchievementsLinkagesResponse, *Response, error) {
+func (s *GameCenterGroupsService) ListAchievementIDs(ctx context.Context, id string, opts *GameCenterGroupsListAchievementIDsOptions) (*GameCenterGroupGameCenterAchievementsLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterGroupGameCenterAchievementsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterAchievements", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterAchievementsIDsIter yields every item of ListGameCenterAchievementsIDs, requesting the next page only as the loop asks.
+// ListAchievementIDsIter yields every item of ListAchievementIDs, requesting the next page only as the loop asks.
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterGroupsService) ListGameCenterAchievementsIDsIter(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterAchievementsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+func (s *GameCenterGroupsService) ListAchievementIDsIter(ctx context.Context, id string, opts *GameCenterGroupsListAchievementIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterAchievements", id), encodeOptions(opts))
 }
 
-// ReplaceGameCenterAchievements sends PATCH /v1/gameCenterGroups/{id}/relationships/gameCenterAchievements (gameCenterGroups_gameCenterAchievements_replaceToManyRelationship).
+// ReplaceAchievements sends PATCH /v1/gameCenterGroups/{id}/relationships/gameCenterAchievements (gameCenterGroups_gameCenterAchievements_replaceToManyRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/patch-v1-gamecentergroups-_id_-relationships-gamecenterachievements
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterGroupsService) ReplaceGameCenterAchievements(ctx context.Context, id string, body *GameCenterGroupGameCenterAchievementsLinkagesRequest) (*Response, error) {
+func (s *GameCenterGroupsService) ReplaceAchievements(ctx context.Context, id string, body *GameCenterGroupGameCenterAchievementsLinkagesRequest) (*Response, error) {
 	return s.client.Do(ctx, http.MethodPatch, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterAchievements", id), nil, body, nil)
 }
 
-// GameCenterGroupsListGameCenterAchievementsV2IDsOptions are the query parameters of GET /v1/gameCenterGroups/{id}/relationships/gameCenterAchievementsV2.
-type GameCenterGroupsListGameCenterAchievementsV2IDsOptions struct {
+// GameCenterGroupsListAchievementV2IDsOptions are the query parameters of GET /v1/gameCenterGroups/{id}/relationships/gameCenterAchievementsV2.
+type GameCenterGroupsListAchievementV2IDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListGameCenterAchievementsV2IDs sends GET /v1/gameCenterGroups/{id}/relationships/gameCenterAchievementsV2 (gameCenterGroups_gameCenterAchievementsV2_getToManyRelationship).
-// It returns one page; ListGameCenterAchievementsV2IDsIter walks every page.
+// ListAchievementV2IDs sends GET /v1/gameCenterGroups/{id}/relationships/gameCenterAchievementsV2 (gameCenterGroups_gameCenterAchievementsV2_getToManyRelationship).
+// It returns one page; ListAchievementV2IDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecentergroups-_id_-relationships-gamecenterachievementsv2
-func (s *GameCenterGroupsService) ListGameCenterAchievementsV2IDs(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterAchievementsV2IDsOptions) (*GameCenterGroupGameCenterAchievementsV2LinkagesResponse, *Response, error) {
+func (s *GameCenterGroupsService) ListAchievementV2IDs(ctx context.Context, id string, opts *GameCenterGroupsListAchievementV2IDsOptions) (*GameCenterGroupGameCenterAchievementsV2LinkagesResponse, *Response, error) {
 	return doJSON[GameCenterGroupGameCenterAchievementsV2LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterAchievementsV2", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterAchievementsV2IDsIter yields every item of ListGameCenterAchievementsV2IDs, requesting the next page only as the loop asks.
-func (s *GameCenterGroupsService) ListGameCenterAchievementsV2IDsIter(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterAchievementsV2IDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListAchievementV2IDsIter yields every item of ListAchievementV2IDs, requesting the next page only as the loop asks.
+func (s *GameCenterGroupsService) ListAchievementV2IDsIter(ctx context.Context, id string, opts *GameCenterGroupsListAchievementV2IDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterAchievementsV2", id), encodeOptions(opts))
 }
 
-// ReplaceGameCenterAchievementsV2 sends PATCH /v1/gameCenterGroups/{id}/relationships/gameCenterAchievementsV2 (gameCenterGroups_gameCenterAchievementsV2_replaceToManyRelationship).
+// ReplaceAchievementsV2 sends PATCH /v1/gameCenterGroups/{id}/relationships/gameCenterAchievementsV2 (gameCenterGroups_gameCenterAchievementsV2_replaceToManyRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/patch-v1-gamecentergroups-_id_-relationships-gamecenterachievementsv2
-func (s *GameCenterGroupsService) ReplaceGameCenterAchievementsV2(ctx context.Context, id string, body *GameCenterGroupGameCenterAchievementsV2LinkagesRequest) (*Response, error) {
+func (s *GameCenterGroupsService) ReplaceAchievementsV2(ctx context.Context, id string, body *GameCenterGroupGameCenterAchievementsV2LinkagesRequest) (*Response, error) {
 	return s.client.Do(ctx, http.MethodPatch, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterAchievementsV2", id), nil, body, nil)
 }
 
-// GameCenterGroupsListGameCenterActivitiesIDsOptions are the query parameters of GET /v1/gameCenterGroups/{id}/relationships/gameCenterActivities.
-type GameCenterGroupsListGameCenterActivitiesIDsOptions struct {
+// GameCenterGroupsListActivityIDsOptions are the query parameters of GET /v1/gameCenterGroups/{id}/relationships/gameCenterActivities.
+type GameCenterGroupsListActivityIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListGameCenterActivitiesIDs sends GET /v1/gameCenterGroups/{id}/relationships/gameCenterActivities (gameCenterGroups_gameCenterActivities_getToManyRelationship).
-// It returns one page; ListGameCenterActivitiesIDsIter walks every page.
+// ListActivityIDs sends GET /v1/gameCenterGroups/{id}/relationships/gameCenterActivities (gameCenterGroups_gameCenterActivities_getToManyRelationship).
+// It returns one page; ListActivityIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecentergroups-_id_-relationships-gamecenteractivities
-func (s *GameCenterGroupsService) ListGameCenterActivitiesIDs(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterActivitiesIDsOptions) (*GameCenterGroupGameCenterActivitiesLinkagesResponse, *Response, error) {
+func (s *GameCenterGroupsService) ListActivityIDs(ctx context.Context, id string, opts *GameCenterGroupsListActivityIDsOptions) (*GameCenterGroupGameCenterActivitiesLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterGroupGameCenterActivitiesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterActivities", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterActivitiesIDsIter yields every item of ListGameCenterActivitiesIDs, requesting the next page only as the loop asks.
-func (s *GameCenterGroupsService) ListGameCenterActivitiesIDsIter(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterActivitiesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListActivityIDsIter yields every item of ListActivityIDs, requesting the next page only as the loop asks.
+func (s *GameCenterGroupsService) ListActivityIDsIter(ctx context.Context, id string, opts *GameCenterGroupsListActivityIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterActivities", id), encodeOptions(opts))
 }
 
-// GameCenterGroupsListGameCenterChallengesIDsOptions are the query parameters of GET /v1/gameCenterGroups/{id}/relationships/gameCenterChallenges.
-type GameCenterGroupsListGameCenterChallengesIDsOptions struct {
+// GameCenterGroupsListChallengeIDsOptions are the query parameters of GET /v1/gameCenterGroups/{id}/relationships/gameCenterChallenges.
+type GameCenterGroupsListChallengeIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListGameCenterChallengesIDs sends GET /v1/gameCenterGroups/{id}/relationships/gameCenterChallenges (gameCenterGroups_gameCenterChallenges_getToManyRelationship).
-// It returns one page; ListGameCenterChallengesIDsIter walks every page.
+// ListChallengeIDs sends GET /v1/gameCenterGroups/{id}/relationships/gameCenterChallenges (gameCenterGroups_gameCenterChallenges_getToManyRelationship).
+// It returns one page; ListChallengeIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecentergroups-_id_-relationships-gamecenterchallenges
-func (s *GameCenterGroupsService) ListGameCenterChallengesIDs(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterChallengesIDsOptions) (*GameCenterGroupGameCenterChallengesLinkagesResponse, *Response, error) {
+func (s *GameCenterGroupsService) ListChallengeIDs(ctx context.Context, id string, opts *GameCenterGroupsListChallengeIDsOptions) (*GameCenterGroupGameCenterChallengesLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterGroupGameCenterChallengesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterChallenges", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterChallengesIDsIter yields every item of ListGameCenterChallengesIDs, requesting the next page only as the loop asks.
-func (s *GameCenterGroupsService) ListGameCenterChallengesIDsIter(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterChallengesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListChallengeIDsIter yields every item of ListChallengeIDs, requesting the next page only as the loop asks.
+func (s *GameCenterGroupsService) ListChallengeIDsIter(ctx context.Context, id string, opts *GameCenterGroupsListChallengeIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterChallenges", id), encodeOptions(opts))
 }
 
-// GameCenterGroupsListGameCenterDetailsIDsOptions are the query parameters of GET /v1/gameCenterGroups/{id}/relationships/gameCenterDetails.
-type GameCenterGroupsListGameCenterDetailsIDsOptions struct {
+// GameCenterGroupsListDetailIDsOptions are the query parameters of GET /v1/gameCenterGroups/{id}/relationships/gameCenterDetails.
+type GameCenterGroupsListDetailIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListGameCenterDetailsIDs sends GET /v1/gameCenterGroups/{id}/relationships/gameCenterDetails (gameCenterGroups_gameCenterDetails_getToManyRelationship).
-// It returns one page; ListGameCenterDetailsIDsIter walks every page.
+// ListDetailIDs sends GET /v1/gameCenterGroups/{id}/relationships/gameCenterDetails (gameCenterGroups_gameCenterDetails_getToManyRelationship).
+// It returns one page; ListDetailIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecentergroups-_id_-relationships-gamecenterdetails
-func (s *GameCenterGroupsService) ListGameCenterDetailsIDs(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterDetailsIDsOptions) (*GameCenterGroupGameCenterDetailsLinkagesResponse, *Response, error) {
+func (s *GameCenterGroupsService) ListDetailIDs(ctx context.Context, id string, opts *GameCenterGroupsListDetailIDsOptions) (*GameCenterGroupGameCenterDetailsLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterGroupGameCenterDetailsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterDetails", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterDetailsIDsIter yields every item of ListGameCenterDetailsIDs, requesting the next page only as the loop asks.
-func (s *GameCenterGroupsService) ListGameCenterDetailsIDsIter(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterDetailsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListDetailIDsIter yields every item of ListDetailIDs, requesting the next page only as the loop asks.
+func (s *GameCenterGroupsService) ListDetailIDsIter(ctx context.Context, id string, opts *GameCenterGroupsListDetailIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterDetails", id), encodeOptions(opts))
 }
 
-// GameCenterGroupsListGameCenterLeaderboardSetsIDsOptions are the query parameters of GET /v1/gameCenterGroups/{id}/relationships/gameCenterLeaderboardSets.
-type GameCenterGroupsListGameCenterLeaderboardSetsIDsOptions struct {
+// GameCenterGroupsListLeaderboardSetIDsOptions are the query parameters of GET /v1/gameCenterGroups/{id}/relationships/gameCenterLeaderboardSets.
+type GameCenterGroupsListLeaderboardSetIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListGameCenterLeaderboardSetsIDs sends GET /v1/gameCenterGroups/{id}/relationships/gameCenterLeaderboardSets (gameCenterGroups_gameCenterLeaderboardSets_getToManyRelationship).
-// It returns one page; ListGameCenterLeaderboardSetsIDsIter walks every page.
+// ListLeaderboardSetIDs sends GET /v1/gameCenterGroups/{id}/relationships/gameCenterLeaderboardSets (gameCenterGroups_gameCenterLeaderboardSets_getToManyRelationship).
+// It returns one page; ListLeaderboardSetIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecentergroups-_id_-relationships-gamecenterleaderboardsets
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterGroupsService) ListGameCenterLeaderboardSetsIDs(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterLeaderboardSetsIDsOptions) (*GameCenterGroupGameCenterLeaderboardSetsLinkagesResponse, *Response, error) {
+func (s *GameCenterGroupsService) ListLeaderboardSetIDs(ctx context.Context, id string, opts *GameCenterGroupsListLeaderboardSetIDsOptions) (*GameCenterGroupGameCenterLeaderboardSetsLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterGroupGameCenterLeaderboardSetsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterLeaderboardSets", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterLeaderboardSetsIDsIter yields every item of ListGameCenterLeaderboardSetsIDs, requesting the next page only as the loop asks.
+// ListLeaderboardSetIDsIter yields every item of ListLeaderboardSetIDs, requesting the next page only as the loop asks.
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterGroupsService) ListGameCenterLeaderboardSetsIDsIter(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterLeaderboardSetsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+func (s *GameCenterGroupsService) ListLeaderboardSetIDsIter(ctx context.Context, id string, opts *GameCenterGroupsListLeaderboardSetIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterLeaderboardSets", id), encodeOptions(opts))
 }
 
-// ReplaceGameCenterLeaderboardSets sends PATCH /v1/gameCenterGroups/{id}/relationships/gameCenterLeaderboardSets (gameCenterGroups_gameCenterLeaderboardSets_replaceToManyRelationship).
+// ReplaceLeaderboardSets sends PATCH /v1/gameCenterGroups/{id}/relationships/gameCenterLeaderboardSets (gameCenterGroups_gameCenterLeaderboardSets_replaceToManyRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/patch-v1-gamecentergroups-_id_-relationships-gamecenterleaderboardsets
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterGroupsService) ReplaceGameCenterLeaderboardSets(ctx context.Context, id string, body *GameCenterGroupGameCenterLeaderboardSetsLinkagesRequest) (*Response, error) {
+func (s *GameCenterGroupsService) ReplaceLeaderboardSets(ctx context.Context, id string, body *GameCenterGroupGameCenterLeaderboardSetsLinkagesRequest) (*Response, error) {
 	return s.client.Do(ctx, http.MethodPatch, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterLeaderboardSets", id), nil, body, nil)
 }
 
-// GameCenterGroupsListGameCenterLeaderboardSetsV2IDsOptions are the query parameters of GET /v1/gameCenterGroups/{id}/relationships/gameCenterLeaderboardSetsV2.
-type GameCenterGroupsListGameCenterLeaderboardSetsV2IDsOptions struct {
+// GameCenterGroupsListLeaderboardSetV2IDsOptions are the query parameters of GET /v1/gameCenterGroups/{id}/relationships/gameCenterLeaderboardSetsV2.
+type GameCenterGroupsListLeaderboardSetV2IDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListGameCenterLeaderboardSetsV2IDs sends GET /v1/gameCenterGroups/{id}/relationships/gameCenterLeaderboardSetsV2 (gameCenterGroups_gameCenterLeaderboardSetsV2_getToManyRelationship).
-// It returns one page; ListGameCenterLeaderboardSetsV2IDsIter walks every page.
+// ListLeaderboardSetV2IDs sends GET /v1/gameCenterGroups/{id}/relationships/gameCenterLeaderboardSetsV2 (gameCenterGroups_gameCenterLeaderboardSetsV2_getToManyRelationship).
+// It returns one page; ListLeaderboardSetV2IDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecentergroups-_id_-relationships-gamecenterleaderboardsetsv2
-func (s *GameCenterGroupsService) ListGameCenterLeaderboardSetsV2IDs(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterLeaderboardSetsV2IDsOptions) (*GameCenterGroupGameCenterLeaderboardSetsV2LinkagesResponse, *Response, error) {
+func (s *GameCenterGroupsService) ListLeaderboardSetV2IDs(ctx context.Context, id string, opts *GameCenterGroupsListLeaderboardSetV2IDsOptions) (*GameCenterGroupGameCenterLeaderboardSetsV2LinkagesResponse, *Response, error) {
 	return doJSON[GameCenterGroupGameCenterLeaderboardSetsV2LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterLeaderboardSetsV2", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterLeaderboardSetsV2IDsIter yields every item of ListGameCenterLeaderboardSetsV2IDs, requesting the next page only as the loop asks.
-func (s *GameCenterGroupsService) ListGameCenterLeaderboardSetsV2IDsIter(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterLeaderboardSetsV2IDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListLeaderboardSetV2IDsIter yields every item of ListLeaderboardSetV2IDs, requesting the next page only as the loop asks.
+func (s *GameCenterGroupsService) ListLeaderboardSetV2IDsIter(ctx context.Context, id string, opts *GameCenterGroupsListLeaderboardSetV2IDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterLeaderboardSetsV2", id), encodeOptions(opts))
 }
 
-// ReplaceGameCenterLeaderboardSetsV2 sends PATCH /v1/gameCenterGroups/{id}/relationships/gameCenterLeaderboardSetsV2 (gameCenterGroups_gameCenterLeaderboardSetsV2_replaceToManyRelationship).
+// ReplaceLeaderboardSetsV2 sends PATCH /v1/gameCenterGroups/{id}/relationships/gameCenterLeaderboardSetsV2 (gameCenterGroups_gameCenterLeaderboardSetsV2_replaceToManyRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/patch-v1-gamecentergroups-_id_-relationships-gamecenterleaderboardsetsv2
-func (s *GameCenterGroupsService) ReplaceGameCenterLeaderboardSetsV2(ctx context.Context, id string, body *GameCenterGroupGameCenterLeaderboardSetsV2LinkagesRequest) (*Response, error) {
+func (s *GameCenterGroupsService) ReplaceLeaderboardSetsV2(ctx context.Context, id string, body *GameCenterGroupGameCenterLeaderboardSetsV2LinkagesRequest) (*Response, error) {
 	return s.client.Do(ctx, http.MethodPatch, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterLeaderboardSetsV2", id), nil, body, nil)
 }
 
-// GameCenterGroupsListGameCenterLeaderboardsIDsOptions are the query parameters of GET /v1/gameCenterGroups/{id}/relationships/gameCenterLeaderboards.
-type GameCenterGroupsListGameCenterLeaderboardsIDsOptions struct {
+// GameCenterGroupsListLeaderboardIDsOptions are the query parameters of GET /v1/gameCenterGroups/{id}/relationships/gameCenterLeaderboards.
+type GameCenterGroupsListLeaderboardIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListGameCenterLeaderboardsIDs sends GET /v1/gameCenterGroups/{id}/relationships/gameCenterLeaderboards (gameCenterGroups_gameCenterLeaderboards_getToManyRelationship).
-// It returns one page; ListGameCenterLeaderboardsIDsIter walks every page.
+// ListLeaderboardIDs sends GET /v1/gameCenterGroups/{id}/relationships/gameCenterLeaderboards (gameCenterGroups_gameCenterLeaderboards_getToManyRelationship).
+// It returns one page; ListLeaderboardIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecentergroups-_id_-relationships-gamecenterleaderboards
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterGroupsService) ListGameCenterLeaderboardsIDs(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterLeaderboardsIDsOptions) (*GameCenterGroupGameCenterLeaderboardsLinkagesResponse, *Response, error) {
+func (s *GameCenterGroupsService) ListLeaderboardIDs(ctx context.Context, id string, opts *GameCenterGroupsListLeaderboardIDsOptions) (*GameCenterGroupGameCenterLeaderboardsLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterGroupGameCenterLeaderboardsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterLeaderboards", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterLeaderboardsIDsIter yields every item of ListGameCenterLeaderboardsIDs, requesting the next page only as the loop asks.
+// ListLeaderboardIDsIter yields every item of ListLeaderboardIDs, requesting the next page only as the loop asks.
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterGroupsService) ListGameCenterLeaderboardsIDsIter(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterLeaderboardsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+func (s *GameCenterGroupsService) ListLeaderboardIDsIter(ctx context.Context, id string, opts *GameCenterGroupsListLeaderboardIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterLeaderboards", id), encodeOptions(opts))
 }
 
-// ReplaceGameCenterLeaderboards sends PATCH /v1/gameCenterGroups/{id}/relationships/gameCenterLeaderboards (gameCenterGroups_gameCenterLeaderboards_replaceToManyRelationship).
+// ReplaceLeaderboards sends PATCH /v1/gameCenterGroups/{id}/relationships/gameCenterLeaderboards (gameCenterGroups_gameCenterLeaderboards_replaceToManyRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/patch-v1-gamecentergroups-_id_-relationships-gamecenterleaderboards
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterGroupsService) ReplaceGameCenterLeaderboards(ctx context.Context, id string, body *GameCenterGroupGameCenterLeaderboardsLinkagesRequest) (*Response, error) {
+func (s *GameCenterGroupsService) ReplaceLeaderboards(ctx context.Context, id string, body *GameCenterGroupGameCenterLeaderboardsLinkagesRequest) (*Response, error) {
 	return s.client.Do(ctx, http.MethodPatch, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterLeaderboards", id), nil, body, nil)
 }
 
-// GameCenterGroupsListGameCenterLeaderboardsV2IDsOptions are the query parameters of GET /v1/gameCenterGroups/{id}/relationships/gameCenterLeaderboardsV2.
-type GameCenterGroupsListGameCenterLeaderboardsV2IDsOptions struct {
+// GameCenterGroupsListLeaderboardV2IDsOptions are the query parameters of GET /v1/gameCenterGroups/{id}/relationships/gameCenterLeaderboardsV2.
+type GameCenterGroupsListLeaderboardV2IDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListGameCenterLeaderboardsV2IDs sends GET /v1/gameCenterGroups/{id}/relationships/gameCenterLeaderboardsV2 (gameCenterGroups_gameCenterLeaderboardsV2_getToManyRelationship).
-// It returns one page; ListGameCenterLeaderboardsV2IDsIter walks every page.
+// ListLeaderboardV2IDs sends GET /v1/gameCenterGroups/{id}/relationships/gameCenterLeaderboardsV2 (gameCenterGroups_gameCenterLeaderboardsV2_getToManyRelationship).
+// It returns one page; ListLeaderboardV2IDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecentergroups-_id_-relationships-gamecenterleaderboardsv2
-func (s *GameCenterGroupsService) ListGameCenterLeaderboardsV2IDs(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterLeaderboardsV2IDsOptions) (*GameCenterGroupGameCenterLeaderboardsV2LinkagesResponse, *Response, error) {
+func (s *GameCenterGroupsService) ListLeaderboardV2IDs(ctx context.Context, id string, opts *GameCenterGroupsListLeaderboardV2IDsOptions) (*GameCenterGroupGameCenterLeaderboardsV2LinkagesResponse, *Response, error) {
 	return doJSON[GameCenterGroupGameCenterLeaderboardsV2LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterLeaderboardsV2", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterLeaderboardsV2IDsIter yields every item of ListGameCenterLeaderboardsV2IDs, requesting the next page only as the loop asks.
-func (s *GameCenterGroupsService) ListGameCenterLeaderboardsV2IDsIter(ctx context.Context, id string, opts *GameCenterGroupsListGameCenterLeaderboardsV2IDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListLeaderboardV2IDsIter yields every item of ListLeaderboardV2IDs, requesting the next page only as the loop asks.
+func (s *GameCenterGroupsService) ListLeaderboardV2IDsIter(ctx context.Context, id string, opts *GameCenterGroupsListLeaderboardV2IDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterLeaderboardsV2", id), encodeOptions(opts))
 }
 
-// ReplaceGameCenterLeaderboardsV2 sends PATCH /v1/gameCenterGroups/{id}/relationships/gameCenterLeaderboardsV2 (gameCenterGroups_gameCenterLeaderboardsV2_replaceToManyRelationship).
+// ReplaceLeaderboardsV2 sends PATCH /v1/gameCenterGroups/{id}/relationships/gameCenterLeaderboardsV2 (gameCenterGroups_gameCenterLeaderboardsV2_replaceToManyRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/patch-v1-gamecentergroups-_id_-relationships-gamecenterleaderboardsv2
-func (s *GameCenterGroupsService) ReplaceGameCenterLeaderboardsV2(ctx context.Context, id string, body *GameCenterGroupGameCenterLeaderboardsV2LinkagesRequest) (*Response, error) {
+func (s *GameCenterGroupsService) ReplaceLeaderboardsV2(ctx context.Context, id string, body *GameCenterGroupGameCenterLeaderboardsV2LinkagesRequest) (*Response, error) {
 	return s.client.Do(ctx, http.MethodPatch, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterLeaderboardsV2", id), nil, body, nil)
 }
 
@@ -3691,28 +3691,28 @@ func (s *GameCenterLeaderboardLocalizationsService) Update(ctx context.Context, 
 	return doJSON[GameCenterLeaderboardLocalizationResponse](ctx, s.client, http.MethodPatch, resourcePath("/v1/gameCenterLeaderboardLocalizations/%s", id), nil, body)
 }
 
-// GameCenterLeaderboardLocalizationsGetGameCenterLeaderboardImageOptions are the query parameters of GET /v1/gameCenterLeaderboardLocalizations/{id}/gameCenterLeaderboardImage.
-type GameCenterLeaderboardLocalizationsGetGameCenterLeaderboardImageOptions struct {
+// GameCenterLeaderboardLocalizationsGetLeaderboardImageOptions are the query parameters of GET /v1/gameCenterLeaderboardLocalizations/{id}/gameCenterLeaderboardImage.
+type GameCenterLeaderboardLocalizationsGetLeaderboardImageOptions struct {
 	FieldsGameCenterLeaderboardImages        []string `query:"fields[gameCenterLeaderboardImages]"`
 	FieldsGameCenterLeaderboardLocalizations []string `query:"fields[gameCenterLeaderboardLocalizations]"`
 	Include                                  []string `query:"include"`
 }
 
-// GetGameCenterLeaderboardImage sends GET /v1/gameCenterLeaderboardLocalizations/{id}/gameCenterLeaderboardImage (gameCenterLeaderboardLocalizations_gameCenterLeaderboardImage_getToOneRelated).
+// GetLeaderboardImage sends GET /v1/gameCenterLeaderboardLocalizations/{id}/gameCenterLeaderboardImage (gameCenterLeaderboardLocalizations_gameCenterLeaderboardImage_getToOneRelated).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterleaderboardlocalizations-_id_-gamecenterleaderboardimage
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterLeaderboardLocalizationsService) GetGameCenterLeaderboardImage(ctx context.Context, id string, opts *GameCenterLeaderboardLocalizationsGetGameCenterLeaderboardImageOptions) (*GameCenterLeaderboardImageResponse, *Response, error) {
+func (s *GameCenterLeaderboardLocalizationsService) GetLeaderboardImage(ctx context.Context, id string, opts *GameCenterLeaderboardLocalizationsGetLeaderboardImageOptions) (*GameCenterLeaderboardImageResponse, *Response, error) {
 	return doJSON[GameCenterLeaderboardImageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboardLocalizations/%s/gameCenterLeaderboardImage", id), encodeOptions(opts), nil)
 }
 
-// GetGameCenterLeaderboardImageID sends GET /v1/gameCenterLeaderboardLocalizations/{id}/relationships/gameCenterLeaderboardImage (gameCenterLeaderboardLocalizations_gameCenterLeaderboardImage_getToOneRelationship).
+// GetLeaderboardImageID sends GET /v1/gameCenterLeaderboardLocalizations/{id}/relationships/gameCenterLeaderboardImage (gameCenterLeaderboardLocalizations_gameCenterLeaderboardImage_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterleaderboardlocalizations-_id_-relationships-gamecenterleaderboardimage
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterLeaderboardLocalizationsService) GetGameCenterLeaderboardImageID(ctx context.Context, id string) (*GameCenterLeaderboardLocalizationGameCenterLeaderboardImageLinkageResponse, *Response, error) {
+func (s *GameCenterLeaderboardLocalizationsService) GetLeaderboardImageID(ctx context.Context, id string) (*GameCenterLeaderboardLocalizationGameCenterLeaderboardImageLinkageResponse, *Response, error) {
 	return doJSON[GameCenterLeaderboardLocalizationGameCenterLeaderboardImageLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboardLocalizations/%s/relationships/gameCenterLeaderboardImage", id), nil, nil)
 }
 
@@ -4020,28 +4020,28 @@ func (s *GameCenterLeaderboardSetLocalizationsService) Update(ctx context.Contex
 	return doJSON[GameCenterLeaderboardSetLocalizationResponse](ctx, s.client, http.MethodPatch, resourcePath("/v1/gameCenterLeaderboardSetLocalizations/%s", id), nil, body)
 }
 
-// GameCenterLeaderboardSetLocalizationsGetGameCenterLeaderboardSetImageOptions are the query parameters of GET /v1/gameCenterLeaderboardSetLocalizations/{id}/gameCenterLeaderboardSetImage.
-type GameCenterLeaderboardSetLocalizationsGetGameCenterLeaderboardSetImageOptions struct {
+// GameCenterLeaderboardSetLocalizationsGetLeaderboardSetImageOptions are the query parameters of GET /v1/gameCenterLeaderboardSetLocalizations/{id}/gameCenterLeaderboardSetImage.
+type GameCenterLeaderboardSetLocalizationsGetLeaderboardSetImageOptions struct {
 	FieldsGameCenterLeaderboardSetImages        []string `query:"fields[gameCenterLeaderboardSetImages]"`
 	FieldsGameCenterLeaderboardSetLocalizations []string `query:"fields[gameCenterLeaderboardSetLocalizations]"`
 	Include                                     []string `query:"include"`
 }
 
-// GetGameCenterLeaderboardSetImage sends GET /v1/gameCenterLeaderboardSetLocalizations/{id}/gameCenterLeaderboardSetImage (gameCenterLeaderboardSetLocalizations_gameCenterLeaderboardSetImage_getToOneRelated).
+// GetLeaderboardSetImage sends GET /v1/gameCenterLeaderboardSetLocalizations/{id}/gameCenterLeaderboardSetImage (gameCenterLeaderboardSetLocalizations_gameCenterLeaderboardSetImage_getToOneRelated).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterleaderboardsetlocalizations-_id_-gamecenterleaderboardsetimage
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterLeaderboardSetLocalizationsService) GetGameCenterLeaderboardSetImage(ctx context.Context, id string, opts *GameCenterLeaderboardSetLocalizationsGetGameCenterLeaderboardSetImageOptions) (*GameCenterLeaderboardSetImageResponse, *Response, error) {
+func (s *GameCenterLeaderboardSetLocalizationsService) GetLeaderboardSetImage(ctx context.Context, id string, opts *GameCenterLeaderboardSetLocalizationsGetLeaderboardSetImageOptions) (*GameCenterLeaderboardSetImageResponse, *Response, error) {
 	return doJSON[GameCenterLeaderboardSetImageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboardSetLocalizations/%s/gameCenterLeaderboardSetImage", id), encodeOptions(opts), nil)
 }
 
-// GetGameCenterLeaderboardSetImageID sends GET /v1/gameCenterLeaderboardSetLocalizations/{id}/relationships/gameCenterLeaderboardSetImage (gameCenterLeaderboardSetLocalizations_gameCenterLeaderboardSetImage_getToOneRelationship).
+// GetLeaderboardSetImageID sends GET /v1/gameCenterLeaderboardSetLocalizations/{id}/relationships/gameCenterLeaderboardSetImage (gameCenterLeaderboardSetLocalizations_gameCenterLeaderboardSetImage_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterleaderboardsetlocalizations-_id_-relationships-gamecenterleaderboardsetimage
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterLeaderboardSetLocalizationsService) GetGameCenterLeaderboardSetImageID(ctx context.Context, id string) (*GameCenterLeaderboardSetLocalizationGameCenterLeaderboardSetImageLinkageResponse, *Response, error) {
+func (s *GameCenterLeaderboardSetLocalizationsService) GetLeaderboardSetImageID(ctx context.Context, id string) (*GameCenterLeaderboardSetLocalizationGameCenterLeaderboardSetImageLinkageResponse, *Response, error) {
 	return doJSON[GameCenterLeaderboardSetLocalizationGameCenterLeaderboardSetImageLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboardSetLocalizations/%s/relationships/gameCenterLeaderboardSetImage", id), nil, nil)
 }
 
@@ -4189,8 +4189,8 @@ func (s *GameCenterLeaderboardSetMemberLocalizationsService) Update(ctx context.
 	return doJSON[GameCenterLeaderboardSetMemberLocalizationResponse](ctx, s.client, http.MethodPatch, resourcePath("/v1/gameCenterLeaderboardSetMemberLocalizations/%s", id), nil, body)
 }
 
-// GameCenterLeaderboardSetMemberLocalizationsGetGameCenterLeaderboardOptions are the query parameters of GET /v1/gameCenterLeaderboardSetMemberLocalizations/{id}/gameCenterLeaderboard.
-type GameCenterLeaderboardSetMemberLocalizationsGetGameCenterLeaderboardOptions struct {
+// GameCenterLeaderboardSetMemberLocalizationsGetLeaderboardOptions are the query parameters of GET /v1/gameCenterLeaderboardSetMemberLocalizations/{id}/gameCenterLeaderboard.
+type GameCenterLeaderboardSetMemberLocalizationsGetLeaderboardOptions struct {
 	FieldsGameCenterLeaderboards             []string `query:"fields[gameCenterLeaderboards]"`
 	FieldsGameCenterDetails                  []string `query:"fields[gameCenterDetails]"`
 	FieldsGameCenterGroups                   []string `query:"fields[gameCenterGroups]"`
@@ -4205,17 +4205,17 @@ type GameCenterLeaderboardSetMemberLocalizationsGetGameCenterLeaderboardOptions 
 	LimitReleases                            int      `query:"limit[releases]"`
 }
 
-// GetGameCenterLeaderboard sends GET /v1/gameCenterLeaderboardSetMemberLocalizations/{id}/gameCenterLeaderboard (gameCenterLeaderboardSetMemberLocalizations_gameCenterLeaderboard_getToOneRelated).
+// GetLeaderboard sends GET /v1/gameCenterLeaderboardSetMemberLocalizations/{id}/gameCenterLeaderboard (gameCenterLeaderboardSetMemberLocalizations_gameCenterLeaderboard_getToOneRelated).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterleaderboardsetmemberlocalizations-_id_-gamecenterleaderboard
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterLeaderboardSetMemberLocalizationsService) GetGameCenterLeaderboard(ctx context.Context, id string, opts *GameCenterLeaderboardSetMemberLocalizationsGetGameCenterLeaderboardOptions) (*GameCenterLeaderboardResponse, *Response, error) {
+func (s *GameCenterLeaderboardSetMemberLocalizationsService) GetLeaderboard(ctx context.Context, id string, opts *GameCenterLeaderboardSetMemberLocalizationsGetLeaderboardOptions) (*GameCenterLeaderboardResponse, *Response, error) {
 	return doJSON[GameCenterLeaderboardResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboardSetMemberLocalizations/%s/gameCenterLeaderboard", id), encodeOptions(opts), nil)
 }
 
-// GameCenterLeaderboardSetMemberLocalizationsGetGameCenterLeaderboardSetOptions are the query parameters of GET /v1/gameCenterLeaderboardSetMemberLocalizations/{id}/gameCenterLeaderboardSet.
-type GameCenterLeaderboardSetMemberLocalizationsGetGameCenterLeaderboardSetOptions struct {
+// GameCenterLeaderboardSetMemberLocalizationsGetLeaderboardSetOptions are the query parameters of GET /v1/gameCenterLeaderboardSetMemberLocalizations/{id}/gameCenterLeaderboardSet.
+type GameCenterLeaderboardSetMemberLocalizationsGetLeaderboardSetOptions struct {
 	FieldsGameCenterLeaderboardSets             []string `query:"fields[gameCenterLeaderboardSets]"`
 	FieldsGameCenterDetails                     []string `query:"fields[gameCenterDetails]"`
 	FieldsGameCenterGroups                      []string `query:"fields[gameCenterGroups]"`
@@ -4228,30 +4228,30 @@ type GameCenterLeaderboardSetMemberLocalizationsGetGameCenterLeaderboardSetOptio
 	LimitReleases                               int      `query:"limit[releases]"`
 }
 
-// GetGameCenterLeaderboardSet sends GET /v1/gameCenterLeaderboardSetMemberLocalizations/{id}/gameCenterLeaderboardSet (gameCenterLeaderboardSetMemberLocalizations_gameCenterLeaderboardSet_getToOneRelated).
+// GetLeaderboardSet sends GET /v1/gameCenterLeaderboardSetMemberLocalizations/{id}/gameCenterLeaderboardSet (gameCenterLeaderboardSetMemberLocalizations_gameCenterLeaderboardSet_getToOneRelated).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterleaderboardsetmemberlocalizations-_id_-gamecenterleaderboardset
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterLeaderboardSetMemberLocalizationsService) GetGameCenterLeaderboardSet(ctx context.Context, id string, opts *GameCenterLeaderboardSetMemberLocalizationsGetGameCenterLeaderboardSetOptions) (*GameCenterLeaderboardSetResponse, *Response, error) {
+func (s *GameCenterLeaderboardSetMemberLocalizationsService) GetLeaderboardSet(ctx context.Context, id string, opts *GameCenterLeaderboardSetMemberLocalizationsGetLeaderboardSetOptions) (*GameCenterLeaderboardSetResponse, *Response, error) {
 	return doJSON[GameCenterLeaderboardSetResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboardSetMemberLocalizations/%s/gameCenterLeaderboardSet", id), encodeOptions(opts), nil)
 }
 
-// GetGameCenterLeaderboardID sends GET /v1/gameCenterLeaderboardSetMemberLocalizations/{id}/relationships/gameCenterLeaderboard (gameCenterLeaderboardSetMemberLocalizations_gameCenterLeaderboard_getToOneRelationship).
+// GetLeaderboardID sends GET /v1/gameCenterLeaderboardSetMemberLocalizations/{id}/relationships/gameCenterLeaderboard (gameCenterLeaderboardSetMemberLocalizations_gameCenterLeaderboard_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterleaderboardsetmemberlocalizations-_id_-relationships-gamecenterleaderboard
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterLeaderboardSetMemberLocalizationsService) GetGameCenterLeaderboardID(ctx context.Context, id string) (*GameCenterLeaderboardSetMemberLocalizationGameCenterLeaderboardLinkageResponse, *Response, error) {
+func (s *GameCenterLeaderboardSetMemberLocalizationsService) GetLeaderboardID(ctx context.Context, id string) (*GameCenterLeaderboardSetMemberLocalizationGameCenterLeaderboardLinkageResponse, *Response, error) {
 	return doJSON[GameCenterLeaderboardSetMemberLocalizationGameCenterLeaderboardLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboardSetMemberLocalizations/%s/relationships/gameCenterLeaderboard", id), nil, nil)
 }
 
-// GetGameCenterLeaderboardSetID sends GET /v1/gameCenterLeaderboardSetMemberLocalizations/{id}/relationships/gameCenterLeaderboardSet (gameCenterLeaderboardSetMemberLocalizations_gameCenterLeaderboardSet_getToOneRelationship).
+// GetLeaderboardSetID sends GET /v1/gameCenterLeaderboardSetMemberLocalizations/{id}/relationships/gameCenterLeaderboardSet (gameCenterLeaderboardSetMemberLocalizations_gameCenterLeaderboardSet_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterleaderboardsetmemberlocalizations-_id_-relationships-gamecenterleaderboardset
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterLeaderboardSetMemberLocalizationsService) GetGameCenterLeaderboardSetID(ctx context.Context, id string) (*GameCenterLeaderboardSetMemberLocalizationGameCenterLeaderboardSetLinkageResponse, *Response, error) {
+func (s *GameCenterLeaderboardSetMemberLocalizationsService) GetLeaderboardSetID(ctx context.Context, id string) (*GameCenterLeaderboardSetMemberLocalizationGameCenterLeaderboardSetLinkageResponse, *Response, error) {
 	return doJSON[GameCenterLeaderboardSetMemberLocalizationGameCenterLeaderboardSetLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboardSetMemberLocalizations/%s/relationships/gameCenterLeaderboardSet", id), nil, nil)
 }
 
@@ -4355,21 +4355,21 @@ func (s *GameCenterLeaderboardSetVersionsV2Service) ListLocalizationsIter(ctx co
 	return All[GameCenterLeaderboardSetLocalizationV2](ctx, s.client, resourcePath("/v2/gameCenterLeaderboardSetVersions/%s/localizations", id), encodeOptions(opts))
 }
 
-// GameCenterLeaderboardSetVersionsV2ListLocalizationsIDsOptions are the query parameters of GET /v2/gameCenterLeaderboardSetVersions/{id}/relationships/localizations.
-type GameCenterLeaderboardSetVersionsV2ListLocalizationsIDsOptions struct {
+// GameCenterLeaderboardSetVersionsV2ListLocalizationIDsOptions are the query parameters of GET /v2/gameCenterLeaderboardSetVersions/{id}/relationships/localizations.
+type GameCenterLeaderboardSetVersionsV2ListLocalizationIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListLocalizationsIDs sends GET /v2/gameCenterLeaderboardSetVersions/{id}/relationships/localizations (gameCenterLeaderboardSetVersionsV2_localizations_getToManyRelationship).
-// It returns one page; ListLocalizationsIDsIter walks every page.
+// ListLocalizationIDs sends GET /v2/gameCenterLeaderboardSetVersions/{id}/relationships/localizations (gameCenterLeaderboardSetVersionsV2_localizations_getToManyRelationship).
+// It returns one page; ListLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-gamecenterleaderboardsetversions-_id_-relationships-localizations
-func (s *GameCenterLeaderboardSetVersionsV2Service) ListLocalizationsIDs(ctx context.Context, id string, opts *GameCenterLeaderboardSetVersionsV2ListLocalizationsIDsOptions) (*GameCenterLeaderboardSetVersionV2LocalizationsLinkagesResponse, *Response, error) {
+func (s *GameCenterLeaderboardSetVersionsV2Service) ListLocalizationIDs(ctx context.Context, id string, opts *GameCenterLeaderboardSetVersionsV2ListLocalizationIDsOptions) (*GameCenterLeaderboardSetVersionV2LocalizationsLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterLeaderboardSetVersionV2LocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/gameCenterLeaderboardSetVersions/%s/relationships/localizations", id), encodeOptions(opts), nil)
 }
 
-// ListLocalizationsIDsIter yields every item of ListLocalizationsIDs, requesting the next page only as the loop asks.
-func (s *GameCenterLeaderboardSetVersionsV2Service) ListLocalizationsIDsIter(ctx context.Context, id string, opts *GameCenterLeaderboardSetVersionsV2ListLocalizationsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
+func (s *GameCenterLeaderboardSetVersionsV2Service) ListLocalizationIDsIter(ctx context.Context, id string, opts *GameCenterLeaderboardSetVersionsV2ListLocalizationIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v2/gameCenterLeaderboardSetVersions/%s/relationships/localizations", id), encodeOptions(opts))
 }
 
@@ -4443,8 +4443,8 @@ func (s *GameCenterLeaderboardSetsService) Update(ctx context.Context, id string
 	return doJSON[GameCenterLeaderboardSetResponse](ctx, s.client, http.MethodPatch, resourcePath("/v1/gameCenterLeaderboardSets/%s", id), nil, body)
 }
 
-// GameCenterLeaderboardSetsListGameCenterLeaderboardsOptions are the query parameters of GET /v1/gameCenterLeaderboardSets/{id}/gameCenterLeaderboards.
-type GameCenterLeaderboardSetsListGameCenterLeaderboardsOptions struct {
+// GameCenterLeaderboardSetsListLeaderboardsOptions are the query parameters of GET /v1/gameCenterLeaderboardSets/{id}/gameCenterLeaderboards.
+type GameCenterLeaderboardSetsListLeaderboardsOptions struct {
 	FilterReferenceName                      []string `query:"filter[referenceName]"`
 	FilterArchived                           []string `query:"filter[archived]"`
 	FilterID                                 []string `query:"filter[id]"`
@@ -4463,20 +4463,20 @@ type GameCenterLeaderboardSetsListGameCenterLeaderboardsOptions struct {
 	LimitReleases                            int      `query:"limit[releases]"`
 }
 
-// ListGameCenterLeaderboards sends GET /v1/gameCenterLeaderboardSets/{id}/gameCenterLeaderboards (gameCenterLeaderboardSets_gameCenterLeaderboards_getToManyRelated).
-// It returns one page; ListGameCenterLeaderboardsIter walks every page.
+// ListLeaderboards sends GET /v1/gameCenterLeaderboardSets/{id}/gameCenterLeaderboards (gameCenterLeaderboardSets_gameCenterLeaderboards_getToManyRelated).
+// It returns one page; ListLeaderboardsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterleaderboardsets-_id_-gamecenterleaderboards
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterLeaderboardSetsService) ListGameCenterLeaderboards(ctx context.Context, id string, opts *GameCenterLeaderboardSetsListGameCenterLeaderboardsOptions) (*GameCenterLeaderboardsResponse, *Response, error) {
+func (s *GameCenterLeaderboardSetsService) ListLeaderboards(ctx context.Context, id string, opts *GameCenterLeaderboardSetsListLeaderboardsOptions) (*GameCenterLeaderboardsResponse, *Response, error) {
 	return doJSON[GameCenterLeaderboardsResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboardSets/%s/gameCenterLeaderboards", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterLeaderboardsIter yields every item of ListGameCenterLeaderboards, requesting the next page only as the loop asks.
+// ListLeaderboardsIter yields every item of ListLeaderboards, requesting the next page only as the loop asks.
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterLeaderboardSetsService) ListGameCenterLeaderboardsIter(ctx context.Context, id string, opts *GameCenterLeaderboardSetsListGameCenterLeaderboardsOptions) iter.Seq2[GameCenterLeaderboard, error] {
+func (s *GameCenterLeaderboardSetsService) ListLeaderboardsIter(ctx context.Context, id string, opts *GameCenterLeaderboardSetsListLeaderboardsOptions) iter.Seq2[GameCenterLeaderboard, error] {
 	return All[GameCenterLeaderboard](ctx, s.client, resourcePath("/v1/gameCenterLeaderboardSets/%s/gameCenterLeaderboards", id), encodeOptions(opts))
 }
 
@@ -4529,52 +4529,52 @@ func (s *GameCenterLeaderboardSetsService) ListLocalizationsIter(ctx context.Con
 	return All[GameCenterLeaderboardSetLocalization](ctx, s.client, resourcePath("/v1/gameCenterLeaderboardSets/%s/localizations", id), encodeOptions(opts))
 }
 
-// RemoveGameCenterLeaderboards sends DELETE /v1/gameCenterLeaderboardSets/{id}/relationships/gameCenterLeaderboards (gameCenterLeaderboardSets_gameCenterLeaderboards_deleteToManyRelationship).
+// RemoveLeaderboards sends DELETE /v1/gameCenterLeaderboardSets/{id}/relationships/gameCenterLeaderboards (gameCenterLeaderboardSets_gameCenterLeaderboards_deleteToManyRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/delete-v1-gamecenterleaderboardsets-_id_-relationships-gamecenterleaderboards
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterLeaderboardSetsService) RemoveGameCenterLeaderboards(ctx context.Context, id string, body *GameCenterLeaderboardSetGameCenterLeaderboardsLinkagesRequest) (*Response, error) {
+func (s *GameCenterLeaderboardSetsService) RemoveLeaderboards(ctx context.Context, id string, body *GameCenterLeaderboardSetGameCenterLeaderboardsLinkagesRequest) (*Response, error) {
 	return s.client.Do(ctx, http.MethodDelete, resourcePath("/v1/gameCenterLeaderboardSets/%s/relationships/gameCenterLeaderboards", id), nil, body, nil)
 }
 
-// GameCenterLeaderboardSetsListGameCenterLeaderboardsIDsOptions are the query parameters of GET /v1/gameCenterLeaderboardSets/{id}/relationships/gameCenterLeaderboards.
-type GameCenterLeaderboardSetsListGameCenterLeaderboardsIDsOptions struct {
+// GameCenterLeaderboardSetsListLeaderboardIDsOptions are the query parameters of GET /v1/gameCenterLeaderboardSets/{id}/relationships/gameCenterLeaderboards.
+type GameCenterLeaderboardSetsListLeaderboardIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListGameCenterLeaderboardsIDs sends GET /v1/gameCenterLeaderboardSets/{id}/relationships/gameCenterLeaderboards (gameCenterLeaderboardSets_gameCenterLeaderboards_getToManyRelationship).
-// It returns one page; ListGameCenterLeaderboardsIDsIter walks every page.
+// ListLeaderboardIDs sends GET /v1/gameCenterLeaderboardSets/{id}/relationships/gameCenterLeaderboards (gameCenterLeaderboardSets_gameCenterLeaderboards_getToManyRelationship).
+// It returns one page; ListLeaderboardIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterleaderboardsets-_id_-relationships-gamecenterleaderboards
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterLeaderboardSetsService) ListGameCenterLeaderboardsIDs(ctx context.Context, id string, opts *GameCenterLeaderboardSetsListGameCenterLeaderboardsIDsOptions) (*GameCenterLeaderboardSetGameCenterLeaderboardsLinkagesResponse, *Response, error) {
+func (s *GameCenterLeaderboardSetsService) ListLeaderboardIDs(ctx context.Context, id string, opts *GameCenterLeaderboardSetsListLeaderboardIDsOptions) (*GameCenterLeaderboardSetGameCenterLeaderboardsLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterLeaderboardSetGameCenterLeaderboardsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboardSets/%s/relationships/gameCenterLeaderboards", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterLeaderboardsIDsIter yields every item of ListGameCenterLeaderboardsIDs, requesting the next page only as the loop asks.
+// ListLeaderboardIDsIter yields every item of ListLeaderboardIDs, requesting the next page only as the loop asks.
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterLeaderboardSetsService) ListGameCenterLeaderboardsIDsIter(ctx context.Context, id string, opts *GameCenterLeaderboardSetsListGameCenterLeaderboardsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+func (s *GameCenterLeaderboardSetsService) ListLeaderboardIDsIter(ctx context.Context, id string, opts *GameCenterLeaderboardSetsListLeaderboardIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterLeaderboardSets/%s/relationships/gameCenterLeaderboards", id), encodeOptions(opts))
 }
 
-// ReplaceGameCenterLeaderboards sends PATCH /v1/gameCenterLeaderboardSets/{id}/relationships/gameCenterLeaderboards (gameCenterLeaderboardSets_gameCenterLeaderboards_replaceToManyRelationship).
+// ReplaceLeaderboards sends PATCH /v1/gameCenterLeaderboardSets/{id}/relationships/gameCenterLeaderboards (gameCenterLeaderboardSets_gameCenterLeaderboards_replaceToManyRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/patch-v1-gamecenterleaderboardsets-_id_-relationships-gamecenterleaderboards
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterLeaderboardSetsService) ReplaceGameCenterLeaderboards(ctx context.Context, id string, body *GameCenterLeaderboardSetGameCenterLeaderboardsLinkagesRequest) (*Response, error) {
+func (s *GameCenterLeaderboardSetsService) ReplaceLeaderboards(ctx context.Context, id string, body *GameCenterLeaderboardSetGameCenterLeaderboardsLinkagesRequest) (*Response, error) {
 	return s.client.Do(ctx, http.MethodPatch, resourcePath("/v1/gameCenterLeaderboardSets/%s/relationships/gameCenterLeaderboards", id), nil, body, nil)
 }
 
-// AddGameCenterLeaderboards sends POST /v1/gameCenterLeaderboardSets/{id}/relationships/gameCenterLeaderboards (gameCenterLeaderboardSets_gameCenterLeaderboards_createToManyRelationship).
+// AddLeaderboards sends POST /v1/gameCenterLeaderboardSets/{id}/relationships/gameCenterLeaderboards (gameCenterLeaderboardSets_gameCenterLeaderboards_createToManyRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/post-v1-gamecenterleaderboardsets-_id_-relationships-gamecenterleaderboards
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterLeaderboardSetsService) AddGameCenterLeaderboards(ctx context.Context, id string, body *GameCenterLeaderboardSetGameCenterLeaderboardsLinkagesRequest) (*Response, error) {
+func (s *GameCenterLeaderboardSetsService) AddLeaderboards(ctx context.Context, id string, body *GameCenterLeaderboardSetGameCenterLeaderboardsLinkagesRequest) (*Response, error) {
 	return s.client.Do(ctx, http.MethodPost, resourcePath("/v1/gameCenterLeaderboardSets/%s/relationships/gameCenterLeaderboards", id), nil, body, nil)
 }
 
@@ -4596,47 +4596,47 @@ func (s *GameCenterLeaderboardSetsService) ReplaceGroupLeaderboardSet(ctx contex
 	return s.client.Do(ctx, http.MethodPatch, resourcePath("/v1/gameCenterLeaderboardSets/%s/relationships/groupLeaderboardSet", id), nil, body, nil)
 }
 
-// GameCenterLeaderboardSetsListLocalizationsIDsOptions are the query parameters of GET /v1/gameCenterLeaderboardSets/{id}/relationships/localizations.
-type GameCenterLeaderboardSetsListLocalizationsIDsOptions struct {
+// GameCenterLeaderboardSetsListLocalizationIDsOptions are the query parameters of GET /v1/gameCenterLeaderboardSets/{id}/relationships/localizations.
+type GameCenterLeaderboardSetsListLocalizationIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListLocalizationsIDs sends GET /v1/gameCenterLeaderboardSets/{id}/relationships/localizations (gameCenterLeaderboardSets_localizations_getToManyRelationship).
-// It returns one page; ListLocalizationsIDsIter walks every page.
+// ListLocalizationIDs sends GET /v1/gameCenterLeaderboardSets/{id}/relationships/localizations (gameCenterLeaderboardSets_localizations_getToManyRelationship).
+// It returns one page; ListLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterleaderboardsets-_id_-relationships-localizations
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterLeaderboardSetsService) ListLocalizationsIDs(ctx context.Context, id string, opts *GameCenterLeaderboardSetsListLocalizationsIDsOptions) (*GameCenterLeaderboardSetLocalizationsLinkagesResponse, *Response, error) {
+func (s *GameCenterLeaderboardSetsService) ListLocalizationIDs(ctx context.Context, id string, opts *GameCenterLeaderboardSetsListLocalizationIDsOptions) (*GameCenterLeaderboardSetLocalizationsLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterLeaderboardSetLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboardSets/%s/relationships/localizations", id), encodeOptions(opts), nil)
 }
 
-// ListLocalizationsIDsIter yields every item of ListLocalizationsIDs, requesting the next page only as the loop asks.
+// ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterLeaderboardSetsService) ListLocalizationsIDsIter(ctx context.Context, id string, opts *GameCenterLeaderboardSetsListLocalizationsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+func (s *GameCenterLeaderboardSetsService) ListLocalizationIDsIter(ctx context.Context, id string, opts *GameCenterLeaderboardSetsListLocalizationIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterLeaderboardSets/%s/relationships/localizations", id), encodeOptions(opts))
 }
 
-// GameCenterLeaderboardSetsListReleasesIDsOptions are the query parameters of GET /v1/gameCenterLeaderboardSets/{id}/relationships/releases.
-type GameCenterLeaderboardSetsListReleasesIDsOptions struct {
+// GameCenterLeaderboardSetsListReleaseIDsOptions are the query parameters of GET /v1/gameCenterLeaderboardSets/{id}/relationships/releases.
+type GameCenterLeaderboardSetsListReleaseIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListReleasesIDs sends GET /v1/gameCenterLeaderboardSets/{id}/relationships/releases (gameCenterLeaderboardSets_releases_getToManyRelationship).
-// It returns one page; ListReleasesIDsIter walks every page.
+// ListReleaseIDs sends GET /v1/gameCenterLeaderboardSets/{id}/relationships/releases (gameCenterLeaderboardSets_releases_getToManyRelationship).
+// It returns one page; ListReleaseIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterleaderboardsets-_id_-relationships-releases
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterLeaderboardSetsService) ListReleasesIDs(ctx context.Context, id string, opts *GameCenterLeaderboardSetsListReleasesIDsOptions) (*GameCenterLeaderboardSetReleasesLinkagesResponse, *Response, error) {
+func (s *GameCenterLeaderboardSetsService) ListReleaseIDs(ctx context.Context, id string, opts *GameCenterLeaderboardSetsListReleaseIDsOptions) (*GameCenterLeaderboardSetReleasesLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterLeaderboardSetReleasesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboardSets/%s/relationships/releases", id), encodeOptions(opts), nil)
 }
 
-// ListReleasesIDsIter yields every item of ListReleasesIDs, requesting the next page only as the loop asks.
+// ListReleaseIDsIter yields every item of ListReleaseIDs, requesting the next page only as the loop asks.
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterLeaderboardSetsService) ListReleasesIDsIter(ctx context.Context, id string, opts *GameCenterLeaderboardSetsListReleasesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+func (s *GameCenterLeaderboardSetsService) ListReleaseIDsIter(ctx context.Context, id string, opts *GameCenterLeaderboardSetsListReleaseIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterLeaderboardSets/%s/relationships/releases", id), encodeOptions(opts))
 }
 
@@ -4728,8 +4728,8 @@ func (s *GameCenterLeaderboardSetsV2Service) Update(ctx context.Context, id stri
 	return doJSON[GameCenterLeaderboardSetV2Response](ctx, s.client, http.MethodPatch, resourcePath("/v2/gameCenterLeaderboardSets/%s", id), nil, body)
 }
 
-// GameCenterLeaderboardSetsV2ListGameCenterLeaderboardsOptions are the query parameters of GET /v2/gameCenterLeaderboardSets/{id}/gameCenterLeaderboards.
-type GameCenterLeaderboardSetsV2ListGameCenterLeaderboardsOptions struct {
+// GameCenterLeaderboardSetsV2ListLeaderboardsOptions are the query parameters of GET /v2/gameCenterLeaderboardSets/{id}/gameCenterLeaderboards.
+type GameCenterLeaderboardSetsV2ListLeaderboardsOptions struct {
 	FilterReferenceName                 []string `query:"filter[referenceName]"`
 	FilterArchived                      []string `query:"filter[archived]"`
 	FilterID                            []string `query:"filter[id]"`
@@ -4746,73 +4746,73 @@ type GameCenterLeaderboardSetsV2ListGameCenterLeaderboardsOptions struct {
 	LimitVersions                       int      `query:"limit[versions]"`
 }
 
-// ListGameCenterLeaderboards sends GET /v2/gameCenterLeaderboardSets/{id}/gameCenterLeaderboards (gameCenterLeaderboardSetsV2_gameCenterLeaderboards_getToManyRelated).
-// It returns one page; ListGameCenterLeaderboardsIter walks every page.
+// ListLeaderboards sends GET /v2/gameCenterLeaderboardSets/{id}/gameCenterLeaderboards (gameCenterLeaderboardSetsV2_gameCenterLeaderboards_getToManyRelated).
+// It returns one page; ListLeaderboardsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-gamecenterleaderboardsets-_id_-gamecenterleaderboards
-func (s *GameCenterLeaderboardSetsV2Service) ListGameCenterLeaderboards(ctx context.Context, id string, opts *GameCenterLeaderboardSetsV2ListGameCenterLeaderboardsOptions) (*GameCenterLeaderboardsV2Response, *Response, error) {
+func (s *GameCenterLeaderboardSetsV2Service) ListLeaderboards(ctx context.Context, id string, opts *GameCenterLeaderboardSetsV2ListLeaderboardsOptions) (*GameCenterLeaderboardsV2Response, *Response, error) {
 	return doJSON[GameCenterLeaderboardsV2Response](ctx, s.client, http.MethodGet, resourcePath("/v2/gameCenterLeaderboardSets/%s/gameCenterLeaderboards", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterLeaderboardsIter yields every item of ListGameCenterLeaderboards, requesting the next page only as the loop asks.
-func (s *GameCenterLeaderboardSetsV2Service) ListGameCenterLeaderboardsIter(ctx context.Context, id string, opts *GameCenterLeaderboardSetsV2ListGameCenterLeaderboardsOptions) iter.Seq2[GameCenterLeaderboardV2, error] {
+// ListLeaderboardsIter yields every item of ListLeaderboards, requesting the next page only as the loop asks.
+func (s *GameCenterLeaderboardSetsV2Service) ListLeaderboardsIter(ctx context.Context, id string, opts *GameCenterLeaderboardSetsV2ListLeaderboardsOptions) iter.Seq2[GameCenterLeaderboardV2, error] {
 	return All[GameCenterLeaderboardV2](ctx, s.client, resourcePath("/v2/gameCenterLeaderboardSets/%s/gameCenterLeaderboards", id), encodeOptions(opts))
 }
 
-// RemoveGameCenterLeaderboards sends DELETE /v2/gameCenterLeaderboardSets/{id}/relationships/gameCenterLeaderboards (gameCenterLeaderboardSetsV2_gameCenterLeaderboards_deleteToManyRelationship).
+// RemoveLeaderboards sends DELETE /v2/gameCenterLeaderboardSets/{id}/relationships/gameCenterLeaderboards (gameCenterLeaderboardSetsV2_gameCenterLeaderboards_deleteToManyRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/delete-v2-gamecenterleaderboardsets-_id_-relationships-gamecenterleaderboards
-func (s *GameCenterLeaderboardSetsV2Service) RemoveGameCenterLeaderboards(ctx context.Context, id string, body *GameCenterLeaderboardSetV2GameCenterLeaderboardsLinkagesRequest) (*Response, error) {
+func (s *GameCenterLeaderboardSetsV2Service) RemoveLeaderboards(ctx context.Context, id string, body *GameCenterLeaderboardSetV2GameCenterLeaderboardsLinkagesRequest) (*Response, error) {
 	return s.client.Do(ctx, http.MethodDelete, resourcePath("/v2/gameCenterLeaderboardSets/%s/relationships/gameCenterLeaderboards", id), nil, body, nil)
 }
 
-// GameCenterLeaderboardSetsV2ListGameCenterLeaderboardsIDsOptions are the query parameters of GET /v2/gameCenterLeaderboardSets/{id}/relationships/gameCenterLeaderboards.
-type GameCenterLeaderboardSetsV2ListGameCenterLeaderboardsIDsOptions struct {
+// GameCenterLeaderboardSetsV2ListLeaderboardIDsOptions are the query parameters of GET /v2/gameCenterLeaderboardSets/{id}/relationships/gameCenterLeaderboards.
+type GameCenterLeaderboardSetsV2ListLeaderboardIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListGameCenterLeaderboardsIDs sends GET /v2/gameCenterLeaderboardSets/{id}/relationships/gameCenterLeaderboards (gameCenterLeaderboardSetsV2_gameCenterLeaderboards_getToManyRelationship).
-// It returns one page; ListGameCenterLeaderboardsIDsIter walks every page.
+// ListLeaderboardIDs sends GET /v2/gameCenterLeaderboardSets/{id}/relationships/gameCenterLeaderboards (gameCenterLeaderboardSetsV2_gameCenterLeaderboards_getToManyRelationship).
+// It returns one page; ListLeaderboardIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-gamecenterleaderboardsets-_id_-relationships-gamecenterleaderboards
-func (s *GameCenterLeaderboardSetsV2Service) ListGameCenterLeaderboardsIDs(ctx context.Context, id string, opts *GameCenterLeaderboardSetsV2ListGameCenterLeaderboardsIDsOptions) (*GameCenterLeaderboardSetV2GameCenterLeaderboardsLinkagesResponse, *Response, error) {
+func (s *GameCenterLeaderboardSetsV2Service) ListLeaderboardIDs(ctx context.Context, id string, opts *GameCenterLeaderboardSetsV2ListLeaderboardIDsOptions) (*GameCenterLeaderboardSetV2GameCenterLeaderboardsLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterLeaderboardSetV2GameCenterLeaderboardsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/gameCenterLeaderboardSets/%s/relationships/gameCenterLeaderboards", id), encodeOptions(opts), nil)
 }
 
-// ListGameCenterLeaderboardsIDsIter yields every item of ListGameCenterLeaderboardsIDs, requesting the next page only as the loop asks.
-func (s *GameCenterLeaderboardSetsV2Service) ListGameCenterLeaderboardsIDsIter(ctx context.Context, id string, opts *GameCenterLeaderboardSetsV2ListGameCenterLeaderboardsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListLeaderboardIDsIter yields every item of ListLeaderboardIDs, requesting the next page only as the loop asks.
+func (s *GameCenterLeaderboardSetsV2Service) ListLeaderboardIDsIter(ctx context.Context, id string, opts *GameCenterLeaderboardSetsV2ListLeaderboardIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v2/gameCenterLeaderboardSets/%s/relationships/gameCenterLeaderboards", id), encodeOptions(opts))
 }
 
-// ReplaceGameCenterLeaderboards sends PATCH /v2/gameCenterLeaderboardSets/{id}/relationships/gameCenterLeaderboards (gameCenterLeaderboardSetsV2_gameCenterLeaderboards_replaceToManyRelationship).
+// ReplaceLeaderboards sends PATCH /v2/gameCenterLeaderboardSets/{id}/relationships/gameCenterLeaderboards (gameCenterLeaderboardSetsV2_gameCenterLeaderboards_replaceToManyRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/patch-v2-gamecenterleaderboardsets-_id_-relationships-gamecenterleaderboards
-func (s *GameCenterLeaderboardSetsV2Service) ReplaceGameCenterLeaderboards(ctx context.Context, id string, body *GameCenterLeaderboardSetV2GameCenterLeaderboardsLinkagesRequest) (*Response, error) {
+func (s *GameCenterLeaderboardSetsV2Service) ReplaceLeaderboards(ctx context.Context, id string, body *GameCenterLeaderboardSetV2GameCenterLeaderboardsLinkagesRequest) (*Response, error) {
 	return s.client.Do(ctx, http.MethodPatch, resourcePath("/v2/gameCenterLeaderboardSets/%s/relationships/gameCenterLeaderboards", id), nil, body, nil)
 }
 
-// AddGameCenterLeaderboards sends POST /v2/gameCenterLeaderboardSets/{id}/relationships/gameCenterLeaderboards (gameCenterLeaderboardSetsV2_gameCenterLeaderboards_createToManyRelationship).
+// AddLeaderboards sends POST /v2/gameCenterLeaderboardSets/{id}/relationships/gameCenterLeaderboards (gameCenterLeaderboardSetsV2_gameCenterLeaderboards_createToManyRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/post-v2-gamecenterleaderboardsets-_id_-relationships-gamecenterleaderboards
-func (s *GameCenterLeaderboardSetsV2Service) AddGameCenterLeaderboards(ctx context.Context, id string, body *GameCenterLeaderboardSetV2GameCenterLeaderboardsLinkagesRequest) (*Response, error) {
+func (s *GameCenterLeaderboardSetsV2Service) AddLeaderboards(ctx context.Context, id string, body *GameCenterLeaderboardSetV2GameCenterLeaderboardsLinkagesRequest) (*Response, error) {
 	return s.client.Do(ctx, http.MethodPost, resourcePath("/v2/gameCenterLeaderboardSets/%s/relationships/gameCenterLeaderboards", id), nil, body, nil)
 }
 
-// GameCenterLeaderboardSetsV2ListVersionsIDsOptions are the query parameters of GET /v2/gameCenterLeaderboardSets/{id}/relationships/versions.
-type GameCenterLeaderboardSetsV2ListVersionsIDsOptions struct {
+// GameCenterLeaderboardSetsV2ListVersionIDsOptions are the query parameters of GET /v2/gameCenterLeaderboardSets/{id}/relationships/versions.
+type GameCenterLeaderboardSetsV2ListVersionIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListVersionsIDs sends GET /v2/gameCenterLeaderboardSets/{id}/relationships/versions (gameCenterLeaderboardSetsV2_versions_getToManyRelationship).
-// It returns one page; ListVersionsIDsIter walks every page.
+// ListVersionIDs sends GET /v2/gameCenterLeaderboardSets/{id}/relationships/versions (gameCenterLeaderboardSetsV2_versions_getToManyRelationship).
+// It returns one page; ListVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-gamecenterleaderboardsets-_id_-relationships-versions
-func (s *GameCenterLeaderboardSetsV2Service) ListVersionsIDs(ctx context.Context, id string, opts *GameCenterLeaderboardSetsV2ListVersionsIDsOptions) (*GameCenterLeaderboardSetV2VersionsLinkagesResponse, *Response, error) {
+func (s *GameCenterLeaderboardSetsV2Service) ListVersionIDs(ctx context.Context, id string, opts *GameCenterLeaderboardSetsV2ListVersionIDsOptions) (*GameCenterLeaderboardSetV2VersionsLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterLeaderboardSetV2VersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/gameCenterLeaderboardSets/%s/relationships/versions", id), encodeOptions(opts), nil)
 }
 
-// ListVersionsIDsIter yields every item of ListVersionsIDs, requesting the next page only as the loop asks.
-func (s *GameCenterLeaderboardSetsV2Service) ListVersionsIDsIter(ctx context.Context, id string, opts *GameCenterLeaderboardSetsV2ListVersionsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListVersionIDsIter yields every item of ListVersionIDs, requesting the next page only as the loop asks.
+func (s *GameCenterLeaderboardSetsV2Service) ListVersionIDsIter(ctx context.Context, id string, opts *GameCenterLeaderboardSetsV2ListVersionIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v2/gameCenterLeaderboardSets/%s/relationships/versions", id), encodeOptions(opts))
 }
 
@@ -4894,21 +4894,21 @@ func (s *GameCenterLeaderboardVersionsV2Service) ListLocalizationsIter(ctx conte
 	return All[GameCenterLeaderboardLocalizationV2](ctx, s.client, resourcePath("/v2/gameCenterLeaderboardVersions/%s/localizations", id), encodeOptions(opts))
 }
 
-// GameCenterLeaderboardVersionsV2ListLocalizationsIDsOptions are the query parameters of GET /v2/gameCenterLeaderboardVersions/{id}/relationships/localizations.
-type GameCenterLeaderboardVersionsV2ListLocalizationsIDsOptions struct {
+// GameCenterLeaderboardVersionsV2ListLocalizationIDsOptions are the query parameters of GET /v2/gameCenterLeaderboardVersions/{id}/relationships/localizations.
+type GameCenterLeaderboardVersionsV2ListLocalizationIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListLocalizationsIDs sends GET /v2/gameCenterLeaderboardVersions/{id}/relationships/localizations (gameCenterLeaderboardVersionsV2_localizations_getToManyRelationship).
-// It returns one page; ListLocalizationsIDsIter walks every page.
+// ListLocalizationIDs sends GET /v2/gameCenterLeaderboardVersions/{id}/relationships/localizations (gameCenterLeaderboardVersionsV2_localizations_getToManyRelationship).
+// It returns one page; ListLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-gamecenterleaderboardversions-_id_-relationships-localizations
-func (s *GameCenterLeaderboardVersionsV2Service) ListLocalizationsIDs(ctx context.Context, id string, opts *GameCenterLeaderboardVersionsV2ListLocalizationsIDsOptions) (*GameCenterLeaderboardVersionV2LocalizationsLinkagesResponse, *Response, error) {
+func (s *GameCenterLeaderboardVersionsV2Service) ListLocalizationIDs(ctx context.Context, id string, opts *GameCenterLeaderboardVersionsV2ListLocalizationIDsOptions) (*GameCenterLeaderboardVersionV2LocalizationsLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterLeaderboardVersionV2LocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/gameCenterLeaderboardVersions/%s/relationships/localizations", id), encodeOptions(opts), nil)
 }
 
-// ListLocalizationsIDsIter yields every item of ListLocalizationsIDs, requesting the next page only as the loop asks.
-func (s *GameCenterLeaderboardVersionsV2Service) ListLocalizationsIDsIter(ctx context.Context, id string, opts *GameCenterLeaderboardVersionsV2ListLocalizationsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
+func (s *GameCenterLeaderboardVersionsV2Service) ListLocalizationIDsIter(ctx context.Context, id string, opts *GameCenterLeaderboardVersionsV2ListLocalizationIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v2/gameCenterLeaderboardVersions/%s/relationships/localizations", id), encodeOptions(opts))
 }
 
@@ -5071,47 +5071,47 @@ func (s *GameCenterLeaderboardsService) ReplaceGroupLeaderboard(ctx context.Cont
 	return s.client.Do(ctx, http.MethodPatch, resourcePath("/v1/gameCenterLeaderboards/%s/relationships/groupLeaderboard", id), nil, body, nil)
 }
 
-// GameCenterLeaderboardsListLocalizationsIDsOptions are the query parameters of GET /v1/gameCenterLeaderboards/{id}/relationships/localizations.
-type GameCenterLeaderboardsListLocalizationsIDsOptions struct {
+// GameCenterLeaderboardsListLocalizationIDsOptions are the query parameters of GET /v1/gameCenterLeaderboards/{id}/relationships/localizations.
+type GameCenterLeaderboardsListLocalizationIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListLocalizationsIDs sends GET /v1/gameCenterLeaderboards/{id}/relationships/localizations (gameCenterLeaderboards_localizations_getToManyRelationship).
-// It returns one page; ListLocalizationsIDsIter walks every page.
+// ListLocalizationIDs sends GET /v1/gameCenterLeaderboards/{id}/relationships/localizations (gameCenterLeaderboards_localizations_getToManyRelationship).
+// It returns one page; ListLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterleaderboards-_id_-relationships-localizations
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterLeaderboardsService) ListLocalizationsIDs(ctx context.Context, id string, opts *GameCenterLeaderboardsListLocalizationsIDsOptions) (*GameCenterLeaderboardLocalizationsLinkagesResponse, *Response, error) {
+func (s *GameCenterLeaderboardsService) ListLocalizationIDs(ctx context.Context, id string, opts *GameCenterLeaderboardsListLocalizationIDsOptions) (*GameCenterLeaderboardLocalizationsLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterLeaderboardLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboards/%s/relationships/localizations", id), encodeOptions(opts), nil)
 }
 
-// ListLocalizationsIDsIter yields every item of ListLocalizationsIDs, requesting the next page only as the loop asks.
+// ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterLeaderboardsService) ListLocalizationsIDsIter(ctx context.Context, id string, opts *GameCenterLeaderboardsListLocalizationsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+func (s *GameCenterLeaderboardsService) ListLocalizationIDsIter(ctx context.Context, id string, opts *GameCenterLeaderboardsListLocalizationIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterLeaderboards/%s/relationships/localizations", id), encodeOptions(opts))
 }
 
-// GameCenterLeaderboardsListReleasesIDsOptions are the query parameters of GET /v1/gameCenterLeaderboards/{id}/relationships/releases.
-type GameCenterLeaderboardsListReleasesIDsOptions struct {
+// GameCenterLeaderboardsListReleaseIDsOptions are the query parameters of GET /v1/gameCenterLeaderboards/{id}/relationships/releases.
+type GameCenterLeaderboardsListReleaseIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListReleasesIDs sends GET /v1/gameCenterLeaderboards/{id}/relationships/releases (gameCenterLeaderboards_releases_getToManyRelationship).
-// It returns one page; ListReleasesIDsIter walks every page.
+// ListReleaseIDs sends GET /v1/gameCenterLeaderboards/{id}/relationships/releases (gameCenterLeaderboards_releases_getToManyRelationship).
+// It returns one page; ListReleaseIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterleaderboards-_id_-relationships-releases
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterLeaderboardsService) ListReleasesIDs(ctx context.Context, id string, opts *GameCenterLeaderboardsListReleasesIDsOptions) (*GameCenterLeaderboardReleasesLinkagesResponse, *Response, error) {
+func (s *GameCenterLeaderboardsService) ListReleaseIDs(ctx context.Context, id string, opts *GameCenterLeaderboardsListReleaseIDsOptions) (*GameCenterLeaderboardReleasesLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterLeaderboardReleasesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboards/%s/relationships/releases", id), encodeOptions(opts), nil)
 }
 
-// ListReleasesIDsIter yields every item of ListReleasesIDs, requesting the next page only as the loop asks.
+// ListReleaseIDsIter yields every item of ListReleaseIDs, requesting the next page only as the loop asks.
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterLeaderboardsService) ListReleasesIDsIter(ctx context.Context, id string, opts *GameCenterLeaderboardsListReleasesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+func (s *GameCenterLeaderboardsService) ListReleaseIDsIter(ctx context.Context, id string, opts *GameCenterLeaderboardsListReleaseIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterLeaderboards/%s/relationships/releases", id), encodeOptions(opts))
 }
 
@@ -5219,21 +5219,21 @@ func (s *GameCenterLeaderboardsV2Service) ReplaceChallenge(ctx context.Context, 
 	return s.client.Do(ctx, http.MethodPatch, resourcePath("/v2/gameCenterLeaderboards/%s/relationships/challenge", id), nil, body, nil)
 }
 
-// GameCenterLeaderboardsV2ListVersionsIDsOptions are the query parameters of GET /v2/gameCenterLeaderboards/{id}/relationships/versions.
-type GameCenterLeaderboardsV2ListVersionsIDsOptions struct {
+// GameCenterLeaderboardsV2ListVersionIDsOptions are the query parameters of GET /v2/gameCenterLeaderboards/{id}/relationships/versions.
+type GameCenterLeaderboardsV2ListVersionIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListVersionsIDs sends GET /v2/gameCenterLeaderboards/{id}/relationships/versions (gameCenterLeaderboardsV2_versions_getToManyRelationship).
-// It returns one page; ListVersionsIDsIter walks every page.
+// ListVersionIDs sends GET /v2/gameCenterLeaderboards/{id}/relationships/versions (gameCenterLeaderboardsV2_versions_getToManyRelationship).
+// It returns one page; ListVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-gamecenterleaderboards-_id_-relationships-versions
-func (s *GameCenterLeaderboardsV2Service) ListVersionsIDs(ctx context.Context, id string, opts *GameCenterLeaderboardsV2ListVersionsIDsOptions) (*GameCenterLeaderboardV2VersionsLinkagesResponse, *Response, error) {
+func (s *GameCenterLeaderboardsV2Service) ListVersionIDs(ctx context.Context, id string, opts *GameCenterLeaderboardsV2ListVersionIDsOptions) (*GameCenterLeaderboardV2VersionsLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterLeaderboardV2VersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/gameCenterLeaderboards/%s/relationships/versions", id), encodeOptions(opts), nil)
 }
 
-// ListVersionsIDsIter yields every item of ListVersionsIDs, requesting the next page only as the loop asks.
-func (s *GameCenterLeaderboardsV2Service) ListVersionsIDsIter(ctx context.Context, id string, opts *GameCenterLeaderboardsV2ListVersionsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListVersionIDsIter yields every item of ListVersionIDs, requesting the next page only as the loop asks.
+func (s *GameCenterLeaderboardsV2Service) ListVersionIDsIter(ctx context.Context, id string, opts *GameCenterLeaderboardsV2ListVersionIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v2/gameCenterLeaderboards/%s/relationships/versions", id), encodeOptions(opts))
 }
 
@@ -5571,57 +5571,57 @@ func (s *GameCenterMatchmakingRuleSetsService) ListMatchmakingQueuesIter(ctx con
 	return All[GameCenterMatchmakingQueue](ctx, s.client, resourcePath("/v1/gameCenterMatchmakingRuleSets/%s/matchmakingQueues", id), encodeOptions(opts))
 }
 
-// GameCenterMatchmakingRuleSetsListMatchmakingQueuesIDsOptions are the query parameters of GET /v1/gameCenterMatchmakingRuleSets/{id}/relationships/matchmakingQueues.
-type GameCenterMatchmakingRuleSetsListMatchmakingQueuesIDsOptions struct {
+// GameCenterMatchmakingRuleSetsListMatchmakingQueueIDsOptions are the query parameters of GET /v1/gameCenterMatchmakingRuleSets/{id}/relationships/matchmakingQueues.
+type GameCenterMatchmakingRuleSetsListMatchmakingQueueIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListMatchmakingQueuesIDs sends GET /v1/gameCenterMatchmakingRuleSets/{id}/relationships/matchmakingQueues (gameCenterMatchmakingRuleSets_matchmakingQueues_getToManyRelationship).
-// It returns one page; ListMatchmakingQueuesIDsIter walks every page.
+// ListMatchmakingQueueIDs sends GET /v1/gameCenterMatchmakingRuleSets/{id}/relationships/matchmakingQueues (gameCenterMatchmakingRuleSets_matchmakingQueues_getToManyRelationship).
+// It returns one page; ListMatchmakingQueueIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecentermatchmakingrulesets-_id_-relationships-matchmakingqueues
-func (s *GameCenterMatchmakingRuleSetsService) ListMatchmakingQueuesIDs(ctx context.Context, id string, opts *GameCenterMatchmakingRuleSetsListMatchmakingQueuesIDsOptions) (*GameCenterMatchmakingRuleSetMatchmakingQueuesLinkagesResponse, *Response, error) {
+func (s *GameCenterMatchmakingRuleSetsService) ListMatchmakingQueueIDs(ctx context.Context, id string, opts *GameCenterMatchmakingRuleSetsListMatchmakingQueueIDsOptions) (*GameCenterMatchmakingRuleSetMatchmakingQueuesLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterMatchmakingRuleSetMatchmakingQueuesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterMatchmakingRuleSets/%s/relationships/matchmakingQueues", id), encodeOptions(opts), nil)
 }
 
-// ListMatchmakingQueuesIDsIter yields every item of ListMatchmakingQueuesIDs, requesting the next page only as the loop asks.
-func (s *GameCenterMatchmakingRuleSetsService) ListMatchmakingQueuesIDsIter(ctx context.Context, id string, opts *GameCenterMatchmakingRuleSetsListMatchmakingQueuesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListMatchmakingQueueIDsIter yields every item of ListMatchmakingQueueIDs, requesting the next page only as the loop asks.
+func (s *GameCenterMatchmakingRuleSetsService) ListMatchmakingQueueIDsIter(ctx context.Context, id string, opts *GameCenterMatchmakingRuleSetsListMatchmakingQueueIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterMatchmakingRuleSets/%s/relationships/matchmakingQueues", id), encodeOptions(opts))
 }
 
-// GameCenterMatchmakingRuleSetsListRulesIDsOptions are the query parameters of GET /v1/gameCenterMatchmakingRuleSets/{id}/relationships/rules.
-type GameCenterMatchmakingRuleSetsListRulesIDsOptions struct {
+// GameCenterMatchmakingRuleSetsListRuleIDsOptions are the query parameters of GET /v1/gameCenterMatchmakingRuleSets/{id}/relationships/rules.
+type GameCenterMatchmakingRuleSetsListRuleIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListRulesIDs sends GET /v1/gameCenterMatchmakingRuleSets/{id}/relationships/rules (gameCenterMatchmakingRuleSets_rules_getToManyRelationship).
-// It returns one page; ListRulesIDsIter walks every page.
+// ListRuleIDs sends GET /v1/gameCenterMatchmakingRuleSets/{id}/relationships/rules (gameCenterMatchmakingRuleSets_rules_getToManyRelationship).
+// It returns one page; ListRuleIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecentermatchmakingrulesets-_id_-relationships-rules
-func (s *GameCenterMatchmakingRuleSetsService) ListRulesIDs(ctx context.Context, id string, opts *GameCenterMatchmakingRuleSetsListRulesIDsOptions) (*GameCenterMatchmakingRuleSetRulesLinkagesResponse, *Response, error) {
+func (s *GameCenterMatchmakingRuleSetsService) ListRuleIDs(ctx context.Context, id string, opts *GameCenterMatchmakingRuleSetsListRuleIDsOptions) (*GameCenterMatchmakingRuleSetRulesLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterMatchmakingRuleSetRulesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterMatchmakingRuleSets/%s/relationships/rules", id), encodeOptions(opts), nil)
 }
 
-// ListRulesIDsIter yields every item of ListRulesIDs, requesting the next page only as the loop asks.
-func (s *GameCenterMatchmakingRuleSetsService) ListRulesIDsIter(ctx context.Context, id string, opts *GameCenterMatchmakingRuleSetsListRulesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListRuleIDsIter yields every item of ListRuleIDs, requesting the next page only as the loop asks.
+func (s *GameCenterMatchmakingRuleSetsService) ListRuleIDsIter(ctx context.Context, id string, opts *GameCenterMatchmakingRuleSetsListRuleIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterMatchmakingRuleSets/%s/relationships/rules", id), encodeOptions(opts))
 }
 
-// GameCenterMatchmakingRuleSetsListTeamsIDsOptions are the query parameters of GET /v1/gameCenterMatchmakingRuleSets/{id}/relationships/teams.
-type GameCenterMatchmakingRuleSetsListTeamsIDsOptions struct {
+// GameCenterMatchmakingRuleSetsListTeamIDsOptions are the query parameters of GET /v1/gameCenterMatchmakingRuleSets/{id}/relationships/teams.
+type GameCenterMatchmakingRuleSetsListTeamIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListTeamsIDs sends GET /v1/gameCenterMatchmakingRuleSets/{id}/relationships/teams (gameCenterMatchmakingRuleSets_teams_getToManyRelationship).
-// It returns one page; ListTeamsIDsIter walks every page.
+// ListTeamIDs sends GET /v1/gameCenterMatchmakingRuleSets/{id}/relationships/teams (gameCenterMatchmakingRuleSets_teams_getToManyRelationship).
+// It returns one page; ListTeamIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecentermatchmakingrulesets-_id_-relationships-teams
-func (s *GameCenterMatchmakingRuleSetsService) ListTeamsIDs(ctx context.Context, id string, opts *GameCenterMatchmakingRuleSetsListTeamsIDsOptions) (*GameCenterMatchmakingRuleSetTeamsLinkagesResponse, *Response, error) {
+func (s *GameCenterMatchmakingRuleSetsService) ListTeamIDs(ctx context.Context, id string, opts *GameCenterMatchmakingRuleSetsListTeamIDsOptions) (*GameCenterMatchmakingRuleSetTeamsLinkagesResponse, *Response, error) {
 	return doJSON[GameCenterMatchmakingRuleSetTeamsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterMatchmakingRuleSets/%s/relationships/teams", id), encodeOptions(opts), nil)
 }
 
-// ListTeamsIDsIter yields every item of ListTeamsIDs, requesting the next page only as the loop asks.
-func (s *GameCenterMatchmakingRuleSetsService) ListTeamsIDsIter(ctx context.Context, id string, opts *GameCenterMatchmakingRuleSetsListTeamsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListTeamIDsIter yields every item of ListTeamIDs, requesting the next page only as the loop asks.
+func (s *GameCenterMatchmakingRuleSetsService) ListTeamIDsIter(ctx context.Context, id string, opts *GameCenterMatchmakingRuleSetsListTeamIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/gameCenterMatchmakingRuleSets/%s/relationships/teams", id), encodeOptions(opts))
 }
 

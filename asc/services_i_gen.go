@@ -115,21 +115,21 @@ func (s *InAppPurchaseAvailabilitiesService) ListAvailableTerritoriesIter(ctx co
 	return All[Territory](ctx, s.client, resourcePath("/v1/inAppPurchaseAvailabilities/%s/availableTerritories", id), encodeOptions(opts))
 }
 
-// InAppPurchaseAvailabilitiesListAvailableTerritoriesIDsOptions are the query parameters of GET /v1/inAppPurchaseAvailabilities/{id}/relationships/availableTerritories.
-type InAppPurchaseAvailabilitiesListAvailableTerritoriesIDsOptions struct {
+// InAppPurchaseAvailabilitiesListAvailableTerritoryIDsOptions are the query parameters of GET /v1/inAppPurchaseAvailabilities/{id}/relationships/availableTerritories.
+type InAppPurchaseAvailabilitiesListAvailableTerritoryIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAvailableTerritoriesIDs sends GET /v1/inAppPurchaseAvailabilities/{id}/relationships/availableTerritories (inAppPurchaseAvailabilities_availableTerritories_getToManyRelationship).
-// It returns one page; ListAvailableTerritoriesIDsIter walks every page.
+// ListAvailableTerritoryIDs sends GET /v1/inAppPurchaseAvailabilities/{id}/relationships/availableTerritories (inAppPurchaseAvailabilities_availableTerritories_getToManyRelationship).
+// It returns one page; ListAvailableTerritoryIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-inapppurchaseavailabilities-_id_-relationships-availableterritories
-func (s *InAppPurchaseAvailabilitiesService) ListAvailableTerritoriesIDs(ctx context.Context, id string, opts *InAppPurchaseAvailabilitiesListAvailableTerritoriesIDsOptions) (*InAppPurchaseAvailabilityAvailableTerritoriesLinkagesResponse, *Response, error) {
+func (s *InAppPurchaseAvailabilitiesService) ListAvailableTerritoryIDs(ctx context.Context, id string, opts *InAppPurchaseAvailabilitiesListAvailableTerritoryIDsOptions) (*InAppPurchaseAvailabilityAvailableTerritoriesLinkagesResponse, *Response, error) {
 	return doJSON[InAppPurchaseAvailabilityAvailableTerritoriesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/inAppPurchaseAvailabilities/%s/relationships/availableTerritories", id), encodeOptions(opts), nil)
 }
 
-// ListAvailableTerritoriesIDsIter yields every item of ListAvailableTerritoriesIDs, requesting the next page only as the loop asks.
-func (s *InAppPurchaseAvailabilitiesService) ListAvailableTerritoriesIDsIter(ctx context.Context, id string, opts *InAppPurchaseAvailabilitiesListAvailableTerritoriesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListAvailableTerritoryIDsIter yields every item of ListAvailableTerritoryIDs, requesting the next page only as the loop asks.
+func (s *InAppPurchaseAvailabilitiesService) ListAvailableTerritoryIDsIter(ctx context.Context, id string, opts *InAppPurchaseAvailabilitiesListAvailableTerritoryIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/inAppPurchaseAvailabilities/%s/relationships/availableTerritories", id), encodeOptions(opts))
 }
 
@@ -590,57 +590,57 @@ func (s *InAppPurchaseOfferCodesService) ListPricesIter(ctx context.Context, id 
 	return All[InAppPurchaseOfferPrice](ctx, s.client, resourcePath("/v1/inAppPurchaseOfferCodes/%s/prices", id), encodeOptions(opts))
 }
 
-// InAppPurchaseOfferCodesListCustomCodesIDsOptions are the query parameters of GET /v1/inAppPurchaseOfferCodes/{id}/relationships/customCodes.
-type InAppPurchaseOfferCodesListCustomCodesIDsOptions struct {
+// InAppPurchaseOfferCodesListCustomCodeIDsOptions are the query parameters of GET /v1/inAppPurchaseOfferCodes/{id}/relationships/customCodes.
+type InAppPurchaseOfferCodesListCustomCodeIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListCustomCodesIDs sends GET /v1/inAppPurchaseOfferCodes/{id}/relationships/customCodes (inAppPurchaseOfferCodes_customCodes_getToManyRelationship).
-// It returns one page; ListCustomCodesIDsIter walks every page.
+// ListCustomCodeIDs sends GET /v1/inAppPurchaseOfferCodes/{id}/relationships/customCodes (inAppPurchaseOfferCodes_customCodes_getToManyRelationship).
+// It returns one page; ListCustomCodeIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-inapppurchaseoffercodes-_id_-relationships-customcodes
-func (s *InAppPurchaseOfferCodesService) ListCustomCodesIDs(ctx context.Context, id string, opts *InAppPurchaseOfferCodesListCustomCodesIDsOptions) (*InAppPurchaseOfferCodeCustomCodesLinkagesResponse, *Response, error) {
+func (s *InAppPurchaseOfferCodesService) ListCustomCodeIDs(ctx context.Context, id string, opts *InAppPurchaseOfferCodesListCustomCodeIDsOptions) (*InAppPurchaseOfferCodeCustomCodesLinkagesResponse, *Response, error) {
 	return doJSON[InAppPurchaseOfferCodeCustomCodesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/inAppPurchaseOfferCodes/%s/relationships/customCodes", id), encodeOptions(opts), nil)
 }
 
-// ListCustomCodesIDsIter yields every item of ListCustomCodesIDs, requesting the next page only as the loop asks.
-func (s *InAppPurchaseOfferCodesService) ListCustomCodesIDsIter(ctx context.Context, id string, opts *InAppPurchaseOfferCodesListCustomCodesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListCustomCodeIDsIter yields every item of ListCustomCodeIDs, requesting the next page only as the loop asks.
+func (s *InAppPurchaseOfferCodesService) ListCustomCodeIDsIter(ctx context.Context, id string, opts *InAppPurchaseOfferCodesListCustomCodeIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/inAppPurchaseOfferCodes/%s/relationships/customCodes", id), encodeOptions(opts))
 }
 
-// InAppPurchaseOfferCodesListOneTimeUseCodesIDsOptions are the query parameters of GET /v1/inAppPurchaseOfferCodes/{id}/relationships/oneTimeUseCodes.
-type InAppPurchaseOfferCodesListOneTimeUseCodesIDsOptions struct {
+// InAppPurchaseOfferCodesListOneTimeUseCodeIDsOptions are the query parameters of GET /v1/inAppPurchaseOfferCodes/{id}/relationships/oneTimeUseCodes.
+type InAppPurchaseOfferCodesListOneTimeUseCodeIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListOneTimeUseCodesIDs sends GET /v1/inAppPurchaseOfferCodes/{id}/relationships/oneTimeUseCodes (inAppPurchaseOfferCodes_oneTimeUseCodes_getToManyRelationship).
-// It returns one page; ListOneTimeUseCodesIDsIter walks every page.
+// ListOneTimeUseCodeIDs sends GET /v1/inAppPurchaseOfferCodes/{id}/relationships/oneTimeUseCodes (inAppPurchaseOfferCodes_oneTimeUseCodes_getToManyRelationship).
+// It returns one page; ListOneTimeUseCodeIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-inapppurchaseoffercodes-_id_-relationships-onetimeusecodes
-func (s *InAppPurchaseOfferCodesService) ListOneTimeUseCodesIDs(ctx context.Context, id string, opts *InAppPurchaseOfferCodesListOneTimeUseCodesIDsOptions) (*InAppPurchaseOfferCodeOneTimeUseCodesLinkagesResponse, *Response, error) {
+func (s *InAppPurchaseOfferCodesService) ListOneTimeUseCodeIDs(ctx context.Context, id string, opts *InAppPurchaseOfferCodesListOneTimeUseCodeIDsOptions) (*InAppPurchaseOfferCodeOneTimeUseCodesLinkagesResponse, *Response, error) {
 	return doJSON[InAppPurchaseOfferCodeOneTimeUseCodesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/inAppPurchaseOfferCodes/%s/relationships/oneTimeUseCodes", id), encodeOptions(opts), nil)
 }
 
-// ListOneTimeUseCodesIDsIter yields every item of ListOneTimeUseCodesIDs, requesting the next page only as the loop asks.
-func (s *InAppPurchaseOfferCodesService) ListOneTimeUseCodesIDsIter(ctx context.Context, id string, opts *InAppPurchaseOfferCodesListOneTimeUseCodesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListOneTimeUseCodeIDsIter yields every item of ListOneTimeUseCodeIDs, requesting the next page only as the loop asks.
+func (s *InAppPurchaseOfferCodesService) ListOneTimeUseCodeIDsIter(ctx context.Context, id string, opts *InAppPurchaseOfferCodesListOneTimeUseCodeIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/inAppPurchaseOfferCodes/%s/relationships/oneTimeUseCodes", id), encodeOptions(opts))
 }
 
-// InAppPurchaseOfferCodesListPricesIDsOptions are the query parameters of GET /v1/inAppPurchaseOfferCodes/{id}/relationships/prices.
-type InAppPurchaseOfferCodesListPricesIDsOptions struct {
+// InAppPurchaseOfferCodesListPriceIDsOptions are the query parameters of GET /v1/inAppPurchaseOfferCodes/{id}/relationships/prices.
+type InAppPurchaseOfferCodesListPriceIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListPricesIDs sends GET /v1/inAppPurchaseOfferCodes/{id}/relationships/prices (inAppPurchaseOfferCodes_prices_getToManyRelationship).
-// It returns one page; ListPricesIDsIter walks every page.
+// ListPriceIDs sends GET /v1/inAppPurchaseOfferCodes/{id}/relationships/prices (inAppPurchaseOfferCodes_prices_getToManyRelationship).
+// It returns one page; ListPriceIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-inapppurchaseoffercodes-_id_-relationships-prices
-func (s *InAppPurchaseOfferCodesService) ListPricesIDs(ctx context.Context, id string, opts *InAppPurchaseOfferCodesListPricesIDsOptions) (*InAppPurchaseOfferCodePricesLinkagesResponse, *Response, error) {
+func (s *InAppPurchaseOfferCodesService) ListPriceIDs(ctx context.Context, id string, opts *InAppPurchaseOfferCodesListPriceIDsOptions) (*InAppPurchaseOfferCodePricesLinkagesResponse, *Response, error) {
 	return doJSON[InAppPurchaseOfferCodePricesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/inAppPurchaseOfferCodes/%s/relationships/prices", id), encodeOptions(opts), nil)
 }
 
-// ListPricesIDsIter yields every item of ListPricesIDs, requesting the next page only as the loop asks.
-func (s *InAppPurchaseOfferCodesService) ListPricesIDsIter(ctx context.Context, id string, opts *InAppPurchaseOfferCodesListPricesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListPriceIDsIter yields every item of ListPriceIDs, requesting the next page only as the loop asks.
+func (s *InAppPurchaseOfferCodesService) ListPriceIDsIter(ctx context.Context, id string, opts *InAppPurchaseOfferCodesListPriceIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/inAppPurchaseOfferCodes/%s/relationships/prices", id), encodeOptions(opts))
 }
 
@@ -670,21 +670,21 @@ func (s *InAppPurchasePricePointsService) ListEqualizationsIter(ctx context.Cont
 	return All[InAppPurchasePricePoint](ctx, s.client, resourcePath("/v1/inAppPurchasePricePoints/%s/equalizations", id), encodeOptions(opts))
 }
 
-// InAppPurchasePricePointsListEqualizationsIDsOptions are the query parameters of GET /v1/inAppPurchasePricePoints/{id}/relationships/equalizations.
-type InAppPurchasePricePointsListEqualizationsIDsOptions struct {
+// InAppPurchasePricePointsListEqualizationIDsOptions are the query parameters of GET /v1/inAppPurchasePricePoints/{id}/relationships/equalizations.
+type InAppPurchasePricePointsListEqualizationIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListEqualizationsIDs sends GET /v1/inAppPurchasePricePoints/{id}/relationships/equalizations (inAppPurchasePricePoints_equalizations_getToManyRelationship).
-// It returns one page; ListEqualizationsIDsIter walks every page.
+// ListEqualizationIDs sends GET /v1/inAppPurchasePricePoints/{id}/relationships/equalizations (inAppPurchasePricePoints_equalizations_getToManyRelationship).
+// It returns one page; ListEqualizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-inapppurchasepricepoints-_id_-relationships-equalizations
-func (s *InAppPurchasePricePointsService) ListEqualizationsIDs(ctx context.Context, id string, opts *InAppPurchasePricePointsListEqualizationsIDsOptions) (*InAppPurchasePricePointEqualizationsLinkagesResponse, *Response, error) {
+func (s *InAppPurchasePricePointsService) ListEqualizationIDs(ctx context.Context, id string, opts *InAppPurchasePricePointsListEqualizationIDsOptions) (*InAppPurchasePricePointEqualizationsLinkagesResponse, *Response, error) {
 	return doJSON[InAppPurchasePricePointEqualizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/inAppPurchasePricePoints/%s/relationships/equalizations", id), encodeOptions(opts), nil)
 }
 
-// ListEqualizationsIDsIter yields every item of ListEqualizationsIDs, requesting the next page only as the loop asks.
-func (s *InAppPurchasePricePointsService) ListEqualizationsIDsIter(ctx context.Context, id string, opts *InAppPurchasePricePointsListEqualizationsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListEqualizationIDsIter yields every item of ListEqualizationIDs, requesting the next page only as the loop asks.
+func (s *InAppPurchasePricePointsService) ListEqualizationIDsIter(ctx context.Context, id string, opts *InAppPurchasePricePointsListEqualizationIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/inAppPurchasePricePoints/%s/relationships/equalizations", id), encodeOptions(opts))
 }
 
@@ -780,21 +780,21 @@ func (s *InAppPurchasePriceSchedulesService) ListManualPricesIter(ctx context.Co
 	return All[InAppPurchasePrice](ctx, s.client, resourcePath("/v1/inAppPurchasePriceSchedules/%s/manualPrices", id), encodeOptions(opts))
 }
 
-// InAppPurchasePriceSchedulesListAutomaticPricesIDsOptions are the query parameters of GET /v1/inAppPurchasePriceSchedules/{id}/relationships/automaticPrices.
-type InAppPurchasePriceSchedulesListAutomaticPricesIDsOptions struct {
+// InAppPurchasePriceSchedulesListAutomaticPriceIDsOptions are the query parameters of GET /v1/inAppPurchasePriceSchedules/{id}/relationships/automaticPrices.
+type InAppPurchasePriceSchedulesListAutomaticPriceIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAutomaticPricesIDs sends GET /v1/inAppPurchasePriceSchedules/{id}/relationships/automaticPrices (inAppPurchasePriceSchedules_automaticPrices_getToManyRelationship).
-// It returns one page; ListAutomaticPricesIDsIter walks every page.
+// ListAutomaticPriceIDs sends GET /v1/inAppPurchasePriceSchedules/{id}/relationships/automaticPrices (inAppPurchasePriceSchedules_automaticPrices_getToManyRelationship).
+// It returns one page; ListAutomaticPriceIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-inapppurchasepriceschedules-_id_-relationships-automaticprices
-func (s *InAppPurchasePriceSchedulesService) ListAutomaticPricesIDs(ctx context.Context, id string, opts *InAppPurchasePriceSchedulesListAutomaticPricesIDsOptions) (*InAppPurchasePriceScheduleAutomaticPricesLinkagesResponse, *Response, error) {
+func (s *InAppPurchasePriceSchedulesService) ListAutomaticPriceIDs(ctx context.Context, id string, opts *InAppPurchasePriceSchedulesListAutomaticPriceIDsOptions) (*InAppPurchasePriceScheduleAutomaticPricesLinkagesResponse, *Response, error) {
 	return doJSON[InAppPurchasePriceScheduleAutomaticPricesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/inAppPurchasePriceSchedules/%s/relationships/automaticPrices", id), encodeOptions(opts), nil)
 }
 
-// ListAutomaticPricesIDsIter yields every item of ListAutomaticPricesIDs, requesting the next page only as the loop asks.
-func (s *InAppPurchasePriceSchedulesService) ListAutomaticPricesIDsIter(ctx context.Context, id string, opts *InAppPurchasePriceSchedulesListAutomaticPricesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListAutomaticPriceIDsIter yields every item of ListAutomaticPriceIDs, requesting the next page only as the loop asks.
+func (s *InAppPurchasePriceSchedulesService) ListAutomaticPriceIDsIter(ctx context.Context, id string, opts *InAppPurchasePriceSchedulesListAutomaticPriceIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/inAppPurchasePriceSchedules/%s/relationships/automaticPrices", id), encodeOptions(opts))
 }
 
@@ -805,21 +805,21 @@ func (s *InAppPurchasePriceSchedulesService) GetBaseTerritoryID(ctx context.Cont
 	return doJSON[InAppPurchasePriceScheduleBaseTerritoryLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/inAppPurchasePriceSchedules/%s/relationships/baseTerritory", id), nil, nil)
 }
 
-// InAppPurchasePriceSchedulesListManualPricesIDsOptions are the query parameters of GET /v1/inAppPurchasePriceSchedules/{id}/relationships/manualPrices.
-type InAppPurchasePriceSchedulesListManualPricesIDsOptions struct {
+// InAppPurchasePriceSchedulesListManualPriceIDsOptions are the query parameters of GET /v1/inAppPurchasePriceSchedules/{id}/relationships/manualPrices.
+type InAppPurchasePriceSchedulesListManualPriceIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListManualPricesIDs sends GET /v1/inAppPurchasePriceSchedules/{id}/relationships/manualPrices (inAppPurchasePriceSchedules_manualPrices_getToManyRelationship).
-// It returns one page; ListManualPricesIDsIter walks every page.
+// ListManualPriceIDs sends GET /v1/inAppPurchasePriceSchedules/{id}/relationships/manualPrices (inAppPurchasePriceSchedules_manualPrices_getToManyRelationship).
+// It returns one page; ListManualPriceIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-inapppurchasepriceschedules-_id_-relationships-manualprices
-func (s *InAppPurchasePriceSchedulesService) ListManualPricesIDs(ctx context.Context, id string, opts *InAppPurchasePriceSchedulesListManualPricesIDsOptions) (*InAppPurchasePriceScheduleManualPricesLinkagesResponse, *Response, error) {
+func (s *InAppPurchasePriceSchedulesService) ListManualPriceIDs(ctx context.Context, id string, opts *InAppPurchasePriceSchedulesListManualPriceIDsOptions) (*InAppPurchasePriceScheduleManualPricesLinkagesResponse, *Response, error) {
 	return doJSON[InAppPurchasePriceScheduleManualPricesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/inAppPurchasePriceSchedules/%s/relationships/manualPrices", id), encodeOptions(opts), nil)
 }
 
-// ListManualPricesIDsIter yields every item of ListManualPricesIDs, requesting the next page only as the loop asks.
-func (s *InAppPurchasePriceSchedulesService) ListManualPricesIDsIter(ctx context.Context, id string, opts *InAppPurchasePriceSchedulesListManualPricesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListManualPriceIDsIter yields every item of ListManualPriceIDs, requesting the next page only as the loop asks.
+func (s *InAppPurchasePriceSchedulesService) ListManualPriceIDsIter(ctx context.Context, id string, opts *InAppPurchasePriceSchedulesListManualPriceIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/inAppPurchasePriceSchedules/%s/relationships/manualPrices", id), encodeOptions(opts))
 }
 
@@ -934,39 +934,39 @@ func (s *InAppPurchaseVersionsService) GetImageID(ctx context.Context, id string
 	return doJSON[InAppPurchaseVersionImageLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/inAppPurchaseVersions/%s/relationships/image", id), nil, nil)
 }
 
-// InAppPurchaseVersionsListImagesIDsOptions are the query parameters of GET /v1/inAppPurchaseVersions/{id}/relationships/images.
-type InAppPurchaseVersionsListImagesIDsOptions struct {
+// InAppPurchaseVersionsListImageIDsOptions are the query parameters of GET /v1/inAppPurchaseVersions/{id}/relationships/images.
+type InAppPurchaseVersionsListImageIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListImagesIDs sends GET /v1/inAppPurchaseVersions/{id}/relationships/images (inAppPurchaseVersions_images_getToManyRelationship).
-// It returns one page; ListImagesIDsIter walks every page.
+// ListImageIDs sends GET /v1/inAppPurchaseVersions/{id}/relationships/images (inAppPurchaseVersions_images_getToManyRelationship).
+// It returns one page; ListImageIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-inapppurchaseversions-_id_-relationships-images
-func (s *InAppPurchaseVersionsService) ListImagesIDs(ctx context.Context, id string, opts *InAppPurchaseVersionsListImagesIDsOptions) (*InAppPurchaseVersionImagesLinkagesResponse, *Response, error) {
+func (s *InAppPurchaseVersionsService) ListImageIDs(ctx context.Context, id string, opts *InAppPurchaseVersionsListImageIDsOptions) (*InAppPurchaseVersionImagesLinkagesResponse, *Response, error) {
 	return doJSON[InAppPurchaseVersionImagesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/inAppPurchaseVersions/%s/relationships/images", id), encodeOptions(opts), nil)
 }
 
-// ListImagesIDsIter yields every item of ListImagesIDs, requesting the next page only as the loop asks.
-func (s *InAppPurchaseVersionsService) ListImagesIDsIter(ctx context.Context, id string, opts *InAppPurchaseVersionsListImagesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListImageIDsIter yields every item of ListImageIDs, requesting the next page only as the loop asks.
+func (s *InAppPurchaseVersionsService) ListImageIDsIter(ctx context.Context, id string, opts *InAppPurchaseVersionsListImageIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/inAppPurchaseVersions/%s/relationships/images", id), encodeOptions(opts))
 }
 
-// InAppPurchaseVersionsListLocalizationsIDsOptions are the query parameters of GET /v1/inAppPurchaseVersions/{id}/relationships/localizations.
-type InAppPurchaseVersionsListLocalizationsIDsOptions struct {
+// InAppPurchaseVersionsListLocalizationIDsOptions are the query parameters of GET /v1/inAppPurchaseVersions/{id}/relationships/localizations.
+type InAppPurchaseVersionsListLocalizationIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListLocalizationsIDs sends GET /v1/inAppPurchaseVersions/{id}/relationships/localizations (inAppPurchaseVersions_localizations_getToManyRelationship).
-// It returns one page; ListLocalizationsIDsIter walks every page.
+// ListLocalizationIDs sends GET /v1/inAppPurchaseVersions/{id}/relationships/localizations (inAppPurchaseVersions_localizations_getToManyRelationship).
+// It returns one page; ListLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-inapppurchaseversions-_id_-relationships-localizations
-func (s *InAppPurchaseVersionsService) ListLocalizationsIDs(ctx context.Context, id string, opts *InAppPurchaseVersionsListLocalizationsIDsOptions) (*InAppPurchaseVersionLocalizationsLinkagesResponse, *Response, error) {
+func (s *InAppPurchaseVersionsService) ListLocalizationIDs(ctx context.Context, id string, opts *InAppPurchaseVersionsListLocalizationIDsOptions) (*InAppPurchaseVersionLocalizationsLinkagesResponse, *Response, error) {
 	return doJSON[InAppPurchaseVersionLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/inAppPurchaseVersions/%s/relationships/localizations", id), encodeOptions(opts), nil)
 }
 
-// ListLocalizationsIDsIter yields every item of ListLocalizationsIDs, requesting the next page only as the loop asks.
-func (s *InAppPurchaseVersionsService) ListLocalizationsIDsIter(ctx context.Context, id string, opts *InAppPurchaseVersionsListLocalizationsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
+func (s *InAppPurchaseVersionsService) ListLocalizationIDsIter(ctx context.Context, id string, opts *InAppPurchaseVersionsListLocalizationIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/inAppPurchaseVersions/%s/relationships/localizations", id), encodeOptions(opts))
 }
 
@@ -1125,39 +1125,39 @@ func (s *InAppPurchasesV2Service) ListImagesIter(ctx context.Context, id string,
 	return All[InAppPurchaseImage](ctx, s.client, resourcePath("/v2/inAppPurchases/%s/images", id), encodeOptions(opts))
 }
 
-// InAppPurchasesV2GetInAppPurchaseAvailabilityOptions are the query parameters of GET /v2/inAppPurchases/{id}/inAppPurchaseAvailability.
-type InAppPurchasesV2GetInAppPurchaseAvailabilityOptions struct {
+// InAppPurchasesV2GetAvailabilityOptions are the query parameters of GET /v2/inAppPurchases/{id}/inAppPurchaseAvailability.
+type InAppPurchasesV2GetAvailabilityOptions struct {
 	FieldsInAppPurchaseAvailabilities []string `query:"fields[inAppPurchaseAvailabilities]"`
 	FieldsTerritories                 []string `query:"fields[territories]"`
 	Include                           []string `query:"include"`
 	LimitAvailableTerritories         int      `query:"limit[availableTerritories]"`
 }
 
-// GetInAppPurchaseAvailability sends GET /v2/inAppPurchases/{id}/inAppPurchaseAvailability (inAppPurchasesV2_inAppPurchaseAvailability_getToOneRelated).
+// GetAvailability sends GET /v2/inAppPurchases/{id}/inAppPurchaseAvailability (inAppPurchasesV2_inAppPurchaseAvailability_getToOneRelated).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-inapppurchases-_id_-inapppurchaseavailability
-func (s *InAppPurchasesV2Service) GetInAppPurchaseAvailability(ctx context.Context, id string, opts *InAppPurchasesV2GetInAppPurchaseAvailabilityOptions) (*InAppPurchaseAvailabilityResponse, *Response, error) {
+func (s *InAppPurchasesV2Service) GetAvailability(ctx context.Context, id string, opts *InAppPurchasesV2GetAvailabilityOptions) (*InAppPurchaseAvailabilityResponse, *Response, error) {
 	return doJSON[InAppPurchaseAvailabilityResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/inAppPurchases/%s/inAppPurchaseAvailability", id), encodeOptions(opts), nil)
 }
 
-// InAppPurchasesV2ListInAppPurchaseLocalizationsOptions are the query parameters of GET /v2/inAppPurchases/{id}/inAppPurchaseLocalizations.
-type InAppPurchasesV2ListInAppPurchaseLocalizationsOptions struct {
+// InAppPurchasesV2ListLocalizationsOptions are the query parameters of GET /v2/inAppPurchases/{id}/inAppPurchaseLocalizations.
+type InAppPurchasesV2ListLocalizationsOptions struct {
 	FieldsInAppPurchaseLocalizations []string `query:"fields[inAppPurchaseLocalizations]"`
 	FieldsInAppPurchases             []string `query:"fields[inAppPurchases]"`
 	Limit                            int      `query:"limit"`
 	Include                          []string `query:"include"`
 }
 
-// ListInAppPurchaseLocalizations sends GET /v2/inAppPurchases/{id}/inAppPurchaseLocalizations (inAppPurchasesV2_inAppPurchaseLocalizations_getToManyRelated).
-// It returns one page; ListInAppPurchaseLocalizationsIter walks every page.
+// ListLocalizations sends GET /v2/inAppPurchases/{id}/inAppPurchaseLocalizations (inAppPurchasesV2_inAppPurchaseLocalizations_getToManyRelated).
+// It returns one page; ListLocalizationsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-inapppurchases-_id_-inapppurchaselocalizations
-func (s *InAppPurchasesV2Service) ListInAppPurchaseLocalizations(ctx context.Context, id string, opts *InAppPurchasesV2ListInAppPurchaseLocalizationsOptions) (*InAppPurchaseLocalizationsResponse, *Response, error) {
+func (s *InAppPurchasesV2Service) ListLocalizations(ctx context.Context, id string, opts *InAppPurchasesV2ListLocalizationsOptions) (*InAppPurchaseLocalizationsResponse, *Response, error) {
 	return doJSON[InAppPurchaseLocalizationsResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/inAppPurchases/%s/inAppPurchaseLocalizations", id), encodeOptions(opts), nil)
 }
 
-// ListInAppPurchaseLocalizationsIter yields every item of ListInAppPurchaseLocalizations, requesting the next page only as the loop asks.
-func (s *InAppPurchasesV2Service) ListInAppPurchaseLocalizationsIter(ctx context.Context, id string, opts *InAppPurchasesV2ListInAppPurchaseLocalizationsOptions) iter.Seq2[InAppPurchaseLocalization, error] {
+// ListLocalizationsIter yields every item of ListLocalizations, requesting the next page only as the loop asks.
+func (s *InAppPurchasesV2Service) ListLocalizationsIter(ctx context.Context, id string, opts *InAppPurchasesV2ListLocalizationsOptions) iter.Seq2[InAppPurchaseLocalization, error] {
 	return All[InAppPurchaseLocalization](ctx, s.client, resourcePath("/v2/inAppPurchases/%s/inAppPurchaseLocalizations", id), encodeOptions(opts))
 }
 
@@ -1246,82 +1246,82 @@ func (s *InAppPurchasesV2Service) GetIapPriceScheduleID(ctx context.Context, id 
 	return doJSON[InAppPurchaseV2IapPriceScheduleLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/inAppPurchases/%s/relationships/iapPriceSchedule", id), nil, nil)
 }
 
-// InAppPurchasesV2ListImagesIDsOptions are the query parameters of GET /v2/inAppPurchases/{id}/relationships/images.
-type InAppPurchasesV2ListImagesIDsOptions struct {
+// InAppPurchasesV2ListImageIDsOptions are the query parameters of GET /v2/inAppPurchases/{id}/relationships/images.
+type InAppPurchasesV2ListImageIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListImagesIDs sends GET /v2/inAppPurchases/{id}/relationships/images (inAppPurchasesV2_images_getToManyRelationship).
-// It returns one page; ListImagesIDsIter walks every page.
+// ListImageIDs sends GET /v2/inAppPurchases/{id}/relationships/images (inAppPurchasesV2_images_getToManyRelationship).
+// It returns one page; ListImageIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-inapppurchases-_id_-relationships-images
-func (s *InAppPurchasesV2Service) ListImagesIDs(ctx context.Context, id string, opts *InAppPurchasesV2ListImagesIDsOptions) (*InAppPurchaseV2ImagesLinkagesResponse, *Response, error) {
+func (s *InAppPurchasesV2Service) ListImageIDs(ctx context.Context, id string, opts *InAppPurchasesV2ListImageIDsOptions) (*InAppPurchaseV2ImagesLinkagesResponse, *Response, error) {
 	return doJSON[InAppPurchaseV2ImagesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/inAppPurchases/%s/relationships/images", id), encodeOptions(opts), nil)
 }
 
-// ListImagesIDsIter yields every item of ListImagesIDs, requesting the next page only as the loop asks.
-func (s *InAppPurchasesV2Service) ListImagesIDsIter(ctx context.Context, id string, opts *InAppPurchasesV2ListImagesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListImageIDsIter yields every item of ListImageIDs, requesting the next page only as the loop asks.
+func (s *InAppPurchasesV2Service) ListImageIDsIter(ctx context.Context, id string, opts *InAppPurchasesV2ListImageIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v2/inAppPurchases/%s/relationships/images", id), encodeOptions(opts))
 }
 
-// GetInAppPurchaseAvailabilityID sends GET /v2/inAppPurchases/{id}/relationships/inAppPurchaseAvailability (inAppPurchasesV2_inAppPurchaseAvailability_getToOneRelationship).
+// GetAvailabilityID sends GET /v2/inAppPurchases/{id}/relationships/inAppPurchaseAvailability (inAppPurchasesV2_inAppPurchaseAvailability_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-inapppurchases-_id_-relationships-inapppurchaseavailability
-func (s *InAppPurchasesV2Service) GetInAppPurchaseAvailabilityID(ctx context.Context, id string) (*InAppPurchaseV2InAppPurchaseAvailabilityLinkageResponse, *Response, error) {
+func (s *InAppPurchasesV2Service) GetAvailabilityID(ctx context.Context, id string) (*InAppPurchaseV2InAppPurchaseAvailabilityLinkageResponse, *Response, error) {
 	return doJSON[InAppPurchaseV2InAppPurchaseAvailabilityLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/inAppPurchases/%s/relationships/inAppPurchaseAvailability", id), nil, nil)
 }
 
-// InAppPurchasesV2ListInAppPurchaseLocalizationsIDsOptions are the query parameters of GET /v2/inAppPurchases/{id}/relationships/inAppPurchaseLocalizations.
-type InAppPurchasesV2ListInAppPurchaseLocalizationsIDsOptions struct {
+// InAppPurchasesV2ListLocalizationIDsOptions are the query parameters of GET /v2/inAppPurchases/{id}/relationships/inAppPurchaseLocalizations.
+type InAppPurchasesV2ListLocalizationIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListInAppPurchaseLocalizationsIDs sends GET /v2/inAppPurchases/{id}/relationships/inAppPurchaseLocalizations (inAppPurchasesV2_inAppPurchaseLocalizations_getToManyRelationship).
-// It returns one page; ListInAppPurchaseLocalizationsIDsIter walks every page.
+// ListLocalizationIDs sends GET /v2/inAppPurchases/{id}/relationships/inAppPurchaseLocalizations (inAppPurchasesV2_inAppPurchaseLocalizations_getToManyRelationship).
+// It returns one page; ListLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-inapppurchases-_id_-relationships-inapppurchaselocalizations
-func (s *InAppPurchasesV2Service) ListInAppPurchaseLocalizationsIDs(ctx context.Context, id string, opts *InAppPurchasesV2ListInAppPurchaseLocalizationsIDsOptions) (*InAppPurchaseV2InAppPurchaseLocalizationsLinkagesResponse, *Response, error) {
+func (s *InAppPurchasesV2Service) ListLocalizationIDs(ctx context.Context, id string, opts *InAppPurchasesV2ListLocalizationIDsOptions) (*InAppPurchaseV2InAppPurchaseLocalizationsLinkagesResponse, *Response, error) {
 	return doJSON[InAppPurchaseV2InAppPurchaseLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/inAppPurchases/%s/relationships/inAppPurchaseLocalizations", id), encodeOptions(opts), nil)
 }
 
-// ListInAppPurchaseLocalizationsIDsIter yields every item of ListInAppPurchaseLocalizationsIDs, requesting the next page only as the loop asks.
-func (s *InAppPurchasesV2Service) ListInAppPurchaseLocalizationsIDsIter(ctx context.Context, id string, opts *InAppPurchasesV2ListInAppPurchaseLocalizationsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
+func (s *InAppPurchasesV2Service) ListLocalizationIDsIter(ctx context.Context, id string, opts *InAppPurchasesV2ListLocalizationIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v2/inAppPurchases/%s/relationships/inAppPurchaseLocalizations", id), encodeOptions(opts))
 }
 
-// InAppPurchasesV2ListOfferCodesIDsOptions are the query parameters of GET /v2/inAppPurchases/{id}/relationships/offerCodes.
-type InAppPurchasesV2ListOfferCodesIDsOptions struct {
+// InAppPurchasesV2ListOfferCodeIDsOptions are the query parameters of GET /v2/inAppPurchases/{id}/relationships/offerCodes.
+type InAppPurchasesV2ListOfferCodeIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListOfferCodesIDs sends GET /v2/inAppPurchases/{id}/relationships/offerCodes (inAppPurchasesV2_offerCodes_getToManyRelationship).
-// It returns one page; ListOfferCodesIDsIter walks every page.
+// ListOfferCodeIDs sends GET /v2/inAppPurchases/{id}/relationships/offerCodes (inAppPurchasesV2_offerCodes_getToManyRelationship).
+// It returns one page; ListOfferCodeIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-inapppurchases-_id_-relationships-offercodes
-func (s *InAppPurchasesV2Service) ListOfferCodesIDs(ctx context.Context, id string, opts *InAppPurchasesV2ListOfferCodesIDsOptions) (*InAppPurchaseV2OfferCodesLinkagesResponse, *Response, error) {
+func (s *InAppPurchasesV2Service) ListOfferCodeIDs(ctx context.Context, id string, opts *InAppPurchasesV2ListOfferCodeIDsOptions) (*InAppPurchaseV2OfferCodesLinkagesResponse, *Response, error) {
 	return doJSON[InAppPurchaseV2OfferCodesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/inAppPurchases/%s/relationships/offerCodes", id), encodeOptions(opts), nil)
 }
 
-// ListOfferCodesIDsIter yields every item of ListOfferCodesIDs, requesting the next page only as the loop asks.
-func (s *InAppPurchasesV2Service) ListOfferCodesIDsIter(ctx context.Context, id string, opts *InAppPurchasesV2ListOfferCodesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListOfferCodeIDsIter yields every item of ListOfferCodeIDs, requesting the next page only as the loop asks.
+func (s *InAppPurchasesV2Service) ListOfferCodeIDsIter(ctx context.Context, id string, opts *InAppPurchasesV2ListOfferCodeIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v2/inAppPurchases/%s/relationships/offerCodes", id), encodeOptions(opts))
 }
 
-// InAppPurchasesV2ListPricePointsIDsOptions are the query parameters of GET /v2/inAppPurchases/{id}/relationships/pricePoints.
-type InAppPurchasesV2ListPricePointsIDsOptions struct {
+// InAppPurchasesV2ListPricePointIDsOptions are the query parameters of GET /v2/inAppPurchases/{id}/relationships/pricePoints.
+type InAppPurchasesV2ListPricePointIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListPricePointsIDs sends GET /v2/inAppPurchases/{id}/relationships/pricePoints (inAppPurchasesV2_pricePoints_getToManyRelationship).
-// It returns one page; ListPricePointsIDsIter walks every page.
+// ListPricePointIDs sends GET /v2/inAppPurchases/{id}/relationships/pricePoints (inAppPurchasesV2_pricePoints_getToManyRelationship).
+// It returns one page; ListPricePointIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-inapppurchases-_id_-relationships-pricepoints
-func (s *InAppPurchasesV2Service) ListPricePointsIDs(ctx context.Context, id string, opts *InAppPurchasesV2ListPricePointsIDsOptions) (*InAppPurchaseV2PricePointsLinkagesResponse, *Response, error) {
+func (s *InAppPurchasesV2Service) ListPricePointIDs(ctx context.Context, id string, opts *InAppPurchasesV2ListPricePointIDsOptions) (*InAppPurchaseV2PricePointsLinkagesResponse, *Response, error) {
 	return doJSON[InAppPurchaseV2PricePointsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/inAppPurchases/%s/relationships/pricePoints", id), encodeOptions(opts), nil)
 }
 
-// ListPricePointsIDsIter yields every item of ListPricePointsIDs, requesting the next page only as the loop asks.
-func (s *InAppPurchasesV2Service) ListPricePointsIDsIter(ctx context.Context, id string, opts *InAppPurchasesV2ListPricePointsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListPricePointIDsIter yields every item of ListPricePointIDs, requesting the next page only as the loop asks.
+func (s *InAppPurchasesV2Service) ListPricePointIDsIter(ctx context.Context, id string, opts *InAppPurchasesV2ListPricePointIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v2/inAppPurchases/%s/relationships/pricePoints", id), encodeOptions(opts))
 }
 
@@ -1332,21 +1332,21 @@ func (s *InAppPurchasesV2Service) GetPromotedPurchaseID(ctx context.Context, id 
 	return doJSON[InAppPurchaseV2PromotedPurchaseLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/inAppPurchases/%s/relationships/promotedPurchase", id), nil, nil)
 }
 
-// InAppPurchasesV2ListVersionsIDsOptions are the query parameters of GET /v2/inAppPurchases/{id}/relationships/versions.
-type InAppPurchasesV2ListVersionsIDsOptions struct {
+// InAppPurchasesV2ListVersionIDsOptions are the query parameters of GET /v2/inAppPurchases/{id}/relationships/versions.
+type InAppPurchasesV2ListVersionIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListVersionsIDs sends GET /v2/inAppPurchases/{id}/relationships/versions (inAppPurchasesV2_versions_getToManyRelationship).
-// It returns one page; ListVersionsIDsIter walks every page.
+// ListVersionIDs sends GET /v2/inAppPurchases/{id}/relationships/versions (inAppPurchasesV2_versions_getToManyRelationship).
+// It returns one page; ListVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-inapppurchases-_id_-relationships-versions
-func (s *InAppPurchasesV2Service) ListVersionsIDs(ctx context.Context, id string, opts *InAppPurchasesV2ListVersionsIDsOptions) (*InAppPurchaseV2VersionsLinkagesResponse, *Response, error) {
+func (s *InAppPurchasesV2Service) ListVersionIDs(ctx context.Context, id string, opts *InAppPurchasesV2ListVersionIDsOptions) (*InAppPurchaseV2VersionsLinkagesResponse, *Response, error) {
 	return doJSON[InAppPurchaseV2VersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/inAppPurchases/%s/relationships/versions", id), encodeOptions(opts), nil)
 }
 
-// ListVersionsIDsIter yields every item of ListVersionsIDs, requesting the next page only as the loop asks.
-func (s *InAppPurchasesV2Service) ListVersionsIDsIter(ctx context.Context, id string, opts *InAppPurchasesV2ListVersionsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListVersionIDsIter yields every item of ListVersionIDs, requesting the next page only as the loop asks.
+func (s *InAppPurchasesV2Service) ListVersionIDsIter(ctx context.Context, id string, opts *InAppPurchasesV2ListVersionIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v2/inAppPurchases/%s/relationships/versions", id), encodeOptions(opts))
 }
 
@@ -1594,20 +1594,20 @@ func (s *MerchantIDsService) ListCertificatesIter(ctx context.Context, id string
 	return All[Certificate](ctx, s.client, resourcePath("/v1/merchantIds/%s/certificates", id), encodeOptions(opts))
 }
 
-// MerchantIDsListCertificatesIDsOptions are the query parameters of GET /v1/merchantIds/{id}/relationships/certificates.
-type MerchantIDsListCertificatesIDsOptions struct {
+// MerchantIDsListCertificateIDsOptions are the query parameters of GET /v1/merchantIds/{id}/relationships/certificates.
+type MerchantIDsListCertificateIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListCertificatesIDs sends GET /v1/merchantIds/{id}/relationships/certificates (merchantIds_certificates_getToManyRelationship).
-// It returns one page; ListCertificatesIDsIter walks every page.
+// ListCertificateIDs sends GET /v1/merchantIds/{id}/relationships/certificates (merchantIds_certificates_getToManyRelationship).
+// It returns one page; ListCertificateIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-merchantids-_id_-relationships-certificates
-func (s *MerchantIDsService) ListCertificatesIDs(ctx context.Context, id string, opts *MerchantIDsListCertificatesIDsOptions) (*MerchantIdCertificatesLinkagesResponse, *Response, error) {
+func (s *MerchantIDsService) ListCertificateIDs(ctx context.Context, id string, opts *MerchantIDsListCertificateIDsOptions) (*MerchantIdCertificatesLinkagesResponse, *Response, error) {
 	return doJSON[MerchantIdCertificatesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/merchantIds/%s/relationships/certificates", id), encodeOptions(opts), nil)
 }
 
-// ListCertificatesIDsIter yields every item of ListCertificatesIDs, requesting the next page only as the loop asks.
-func (s *MerchantIDsService) ListCertificatesIDsIter(ctx context.Context, id string, opts *MerchantIDsListCertificatesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListCertificateIDsIter yields every item of ListCertificateIDs, requesting the next page only as the loop asks.
+func (s *MerchantIDsService) ListCertificateIDsIter(ctx context.Context, id string, opts *MerchantIDsListCertificateIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/merchantIds/%s/relationships/certificates", id), encodeOptions(opts))
 }

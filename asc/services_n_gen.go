@@ -210,21 +210,21 @@ func (s *PassTypeIDsService) ListCertificatesIter(ctx context.Context, id string
 	return All[Certificate](ctx, s.client, resourcePath("/v1/passTypeIds/%s/certificates", id), encodeOptions(opts))
 }
 
-// PassTypeIDsListCertificatesIDsOptions are the query parameters of GET /v1/passTypeIds/{id}/relationships/certificates.
-type PassTypeIDsListCertificatesIDsOptions struct {
+// PassTypeIDsListCertificateIDsOptions are the query parameters of GET /v1/passTypeIds/{id}/relationships/certificates.
+type PassTypeIDsListCertificateIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListCertificatesIDs sends GET /v1/passTypeIds/{id}/relationships/certificates (passTypeIds_certificates_getToManyRelationship).
-// It returns one page; ListCertificatesIDsIter walks every page.
+// ListCertificateIDs sends GET /v1/passTypeIds/{id}/relationships/certificates (passTypeIds_certificates_getToManyRelationship).
+// It returns one page; ListCertificateIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-passtypeids-_id_-relationships-certificates
-func (s *PassTypeIDsService) ListCertificatesIDs(ctx context.Context, id string, opts *PassTypeIDsListCertificatesIDsOptions) (*PassTypeIdCertificatesLinkagesResponse, *Response, error) {
+func (s *PassTypeIDsService) ListCertificateIDs(ctx context.Context, id string, opts *PassTypeIDsListCertificateIDsOptions) (*PassTypeIdCertificatesLinkagesResponse, *Response, error) {
 	return doJSON[PassTypeIdCertificatesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/passTypeIds/%s/relationships/certificates", id), encodeOptions(opts), nil)
 }
 
-// ListCertificatesIDsIter yields every item of ListCertificatesIDs, requesting the next page only as the loop asks.
-func (s *PassTypeIDsService) ListCertificatesIDsIter(ctx context.Context, id string, opts *PassTypeIDsListCertificatesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListCertificateIDsIter yields every item of ListCertificateIDs, requesting the next page only as the loop asks.
+func (s *PassTypeIDsService) ListCertificateIDsIter(ctx context.Context, id string, opts *PassTypeIDsListCertificateIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/passTypeIds/%s/relationships/certificates", id), encodeOptions(opts))
 }
 
@@ -317,21 +317,21 @@ func (s *PreReleaseVersionsService) GetAppID(ctx context.Context, id string) (*P
 	return doJSON[PrereleaseVersionAppLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/preReleaseVersions/%s/relationships/app", id), nil, nil)
 }
 
-// PreReleaseVersionsListBuildsIDsOptions are the query parameters of GET /v1/preReleaseVersions/{id}/relationships/builds.
-type PreReleaseVersionsListBuildsIDsOptions struct {
+// PreReleaseVersionsListBuildIDsOptions are the query parameters of GET /v1/preReleaseVersions/{id}/relationships/builds.
+type PreReleaseVersionsListBuildIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListBuildsIDs sends GET /v1/preReleaseVersions/{id}/relationships/builds (preReleaseVersions_builds_getToManyRelationship).
-// It returns one page; ListBuildsIDsIter walks every page.
+// ListBuildIDs sends GET /v1/preReleaseVersions/{id}/relationships/builds (preReleaseVersions_builds_getToManyRelationship).
+// It returns one page; ListBuildIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-prereleaseversions-_id_-relationships-builds
-func (s *PreReleaseVersionsService) ListBuildsIDs(ctx context.Context, id string, opts *PreReleaseVersionsListBuildsIDsOptions) (*PrereleaseVersionBuildsLinkagesResponse, *Response, error) {
+func (s *PreReleaseVersionsService) ListBuildIDs(ctx context.Context, id string, opts *PreReleaseVersionsListBuildIDsOptions) (*PrereleaseVersionBuildsLinkagesResponse, *Response, error) {
 	return doJSON[PrereleaseVersionBuildsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/preReleaseVersions/%s/relationships/builds", id), encodeOptions(opts), nil)
 }
 
-// ListBuildsIDsIter yields every item of ListBuildsIDs, requesting the next page only as the loop asks.
-func (s *PreReleaseVersionsService) ListBuildsIDsIter(ctx context.Context, id string, opts *PreReleaseVersionsListBuildsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListBuildIDsIter yields every item of ListBuildIDs, requesting the next page only as the loop asks.
+func (s *PreReleaseVersionsService) ListBuildIDsIter(ctx context.Context, id string, opts *PreReleaseVersionsListBuildIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/preReleaseVersions/%s/relationships/builds", id), encodeOptions(opts))
 }
 
@@ -464,39 +464,39 @@ func (s *ProfilesService) GetBundleIDID(ctx context.Context, id string) (*Profil
 	return doJSON[ProfileBundleIdLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/profiles/%s/relationships/bundleId", id), nil, nil)
 }
 
-// ProfilesListCertificatesIDsOptions are the query parameters of GET /v1/profiles/{id}/relationships/certificates.
-type ProfilesListCertificatesIDsOptions struct {
+// ProfilesListCertificateIDsOptions are the query parameters of GET /v1/profiles/{id}/relationships/certificates.
+type ProfilesListCertificateIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListCertificatesIDs sends GET /v1/profiles/{id}/relationships/certificates (profiles_certificates_getToManyRelationship).
-// It returns one page; ListCertificatesIDsIter walks every page.
+// ListCertificateIDs sends GET /v1/profiles/{id}/relationships/certificates (profiles_certificates_getToManyRelationship).
+// It returns one page; ListCertificateIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-profiles-_id_-relationships-certificates
-func (s *ProfilesService) ListCertificatesIDs(ctx context.Context, id string, opts *ProfilesListCertificatesIDsOptions) (*ProfileCertificatesLinkagesResponse, *Response, error) {
+func (s *ProfilesService) ListCertificateIDs(ctx context.Context, id string, opts *ProfilesListCertificateIDsOptions) (*ProfileCertificatesLinkagesResponse, *Response, error) {
 	return doJSON[ProfileCertificatesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/profiles/%s/relationships/certificates", id), encodeOptions(opts), nil)
 }
 
-// ListCertificatesIDsIter yields every item of ListCertificatesIDs, requesting the next page only as the loop asks.
-func (s *ProfilesService) ListCertificatesIDsIter(ctx context.Context, id string, opts *ProfilesListCertificatesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListCertificateIDsIter yields every item of ListCertificateIDs, requesting the next page only as the loop asks.
+func (s *ProfilesService) ListCertificateIDsIter(ctx context.Context, id string, opts *ProfilesListCertificateIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/profiles/%s/relationships/certificates", id), encodeOptions(opts))
 }
 
-// ProfilesListDevicesIDsOptions are the query parameters of GET /v1/profiles/{id}/relationships/devices.
-type ProfilesListDevicesIDsOptions struct {
+// ProfilesListDeviceIDsOptions are the query parameters of GET /v1/profiles/{id}/relationships/devices.
+type ProfilesListDeviceIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListDevicesIDs sends GET /v1/profiles/{id}/relationships/devices (profiles_devices_getToManyRelationship).
-// It returns one page; ListDevicesIDsIter walks every page.
+// ListDeviceIDs sends GET /v1/profiles/{id}/relationships/devices (profiles_devices_getToManyRelationship).
+// It returns one page; ListDeviceIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-profiles-_id_-relationships-devices
-func (s *ProfilesService) ListDevicesIDs(ctx context.Context, id string, opts *ProfilesListDevicesIDsOptions) (*ProfileDevicesLinkagesResponse, *Response, error) {
+func (s *ProfilesService) ListDeviceIDs(ctx context.Context, id string, opts *ProfilesListDeviceIDsOptions) (*ProfileDevicesLinkagesResponse, *Response, error) {
 	return doJSON[ProfileDevicesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/profiles/%s/relationships/devices", id), encodeOptions(opts), nil)
 }
 
-// ListDevicesIDsIter yields every item of ListDevicesIDs, requesting the next page only as the loop asks.
-func (s *ProfilesService) ListDevicesIDsIter(ctx context.Context, id string, opts *ProfilesListDevicesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListDeviceIDsIter yields every item of ListDeviceIDs, requesting the next page only as the loop asks.
+func (s *ProfilesService) ListDeviceIDsIter(ctx context.Context, id string, opts *ProfilesListDeviceIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/profiles/%s/relationships/devices", id), encodeOptions(opts))
 }
 
@@ -711,21 +711,21 @@ func (s *ReviewSubmissionsService) ListItemsIter(ctx context.Context, id string,
 	return All[ReviewSubmissionItem](ctx, s.client, resourcePath("/v1/reviewSubmissions/%s/items", id), encodeOptions(opts))
 }
 
-// ReviewSubmissionsListItemsIDsOptions are the query parameters of GET /v1/reviewSubmissions/{id}/relationships/items.
-type ReviewSubmissionsListItemsIDsOptions struct {
+// ReviewSubmissionsListItemIDsOptions are the query parameters of GET /v1/reviewSubmissions/{id}/relationships/items.
+type ReviewSubmissionsListItemIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListItemsIDs sends GET /v1/reviewSubmissions/{id}/relationships/items (reviewSubmissions_items_getToManyRelationship).
-// It returns one page; ListItemsIDsIter walks every page.
+// ListItemIDs sends GET /v1/reviewSubmissions/{id}/relationships/items (reviewSubmissions_items_getToManyRelationship).
+// It returns one page; ListItemIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-reviewsubmissions-_id_-relationships-items
-func (s *ReviewSubmissionsService) ListItemsIDs(ctx context.Context, id string, opts *ReviewSubmissionsListItemsIDsOptions) (*ReviewSubmissionItemsLinkagesResponse, *Response, error) {
+func (s *ReviewSubmissionsService) ListItemIDs(ctx context.Context, id string, opts *ReviewSubmissionsListItemIDsOptions) (*ReviewSubmissionItemsLinkagesResponse, *Response, error) {
 	return doJSON[ReviewSubmissionItemsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/reviewSubmissions/%s/relationships/items", id), encodeOptions(opts), nil)
 }
 
-// ListItemsIDsIter yields every item of ListItemsIDs, requesting the next page only as the loop asks.
-func (s *ReviewSubmissionsService) ListItemsIDsIter(ctx context.Context, id string, opts *ReviewSubmissionsListItemsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListItemIDsIter yields every item of ListItemIDs, requesting the next page only as the loop asks.
+func (s *ReviewSubmissionsService) ListItemIDsIter(ctx context.Context, id string, opts *ReviewSubmissionsListItemIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/reviewSubmissions/%s/relationships/items", id), encodeOptions(opts))
 }
 

@@ -141,21 +141,21 @@ func (s *ScmProvidersService) Get(ctx context.Context, id string, opts *ScmProvi
 	return doJSON[ScmProviderResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/scmProviders/%s", id), encodeOptions(opts), nil)
 }
 
-// ScmProvidersListRepositoriesIDsOptions are the query parameters of GET /v1/scmProviders/{id}/relationships/repositories.
-type ScmProvidersListRepositoriesIDsOptions struct {
+// ScmProvidersListRepositoryIDsOptions are the query parameters of GET /v1/scmProviders/{id}/relationships/repositories.
+type ScmProvidersListRepositoryIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListRepositoriesIDs sends GET /v1/scmProviders/{id}/relationships/repositories (scmProviders_repositories_getToManyRelationship).
-// It returns one page; ListRepositoriesIDsIter walks every page.
+// ListRepositoryIDs sends GET /v1/scmProviders/{id}/relationships/repositories (scmProviders_repositories_getToManyRelationship).
+// It returns one page; ListRepositoryIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-scmproviders-_id_-relationships-repositories
-func (s *ScmProvidersService) ListRepositoriesIDs(ctx context.Context, id string, opts *ScmProvidersListRepositoriesIDsOptions) (*ScmProviderRepositoriesLinkagesResponse, *Response, error) {
+func (s *ScmProvidersService) ListRepositoryIDs(ctx context.Context, id string, opts *ScmProvidersListRepositoryIDsOptions) (*ScmProviderRepositoriesLinkagesResponse, *Response, error) {
 	return doJSON[ScmProviderRepositoriesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/scmProviders/%s/relationships/repositories", id), encodeOptions(opts), nil)
 }
 
-// ListRepositoriesIDsIter yields every item of ListRepositoriesIDs, requesting the next page only as the loop asks.
-func (s *ScmProvidersService) ListRepositoriesIDsIter(ctx context.Context, id string, opts *ScmProvidersListRepositoriesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListRepositoryIDsIter yields every item of ListRepositoryIDs, requesting the next page only as the loop asks.
+func (s *ScmProvidersService) ListRepositoryIDsIter(ctx context.Context, id string, opts *ScmProvidersListRepositoryIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/scmProviders/%s/relationships/repositories", id), encodeOptions(opts))
 }
 
@@ -282,39 +282,39 @@ func (s *ScmRepositoriesService) ListPullRequestsIter(ctx context.Context, id st
 	return All[ScmPullRequest](ctx, s.client, resourcePath("/v1/scmRepositories/%s/pullRequests", id), encodeOptions(opts))
 }
 
-// ScmRepositoriesListGitReferencesIDsOptions are the query parameters of GET /v1/scmRepositories/{id}/relationships/gitReferences.
-type ScmRepositoriesListGitReferencesIDsOptions struct {
+// ScmRepositoriesListGitReferenceIDsOptions are the query parameters of GET /v1/scmRepositories/{id}/relationships/gitReferences.
+type ScmRepositoriesListGitReferenceIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListGitReferencesIDs sends GET /v1/scmRepositories/{id}/relationships/gitReferences (scmRepositories_gitReferences_getToManyRelationship).
-// It returns one page; ListGitReferencesIDsIter walks every page.
+// ListGitReferenceIDs sends GET /v1/scmRepositories/{id}/relationships/gitReferences (scmRepositories_gitReferences_getToManyRelationship).
+// It returns one page; ListGitReferenceIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-scmrepositories-_id_-relationships-gitreferences
-func (s *ScmRepositoriesService) ListGitReferencesIDs(ctx context.Context, id string, opts *ScmRepositoriesListGitReferencesIDsOptions) (*ScmRepositoryGitReferencesLinkagesResponse, *Response, error) {
+func (s *ScmRepositoriesService) ListGitReferenceIDs(ctx context.Context, id string, opts *ScmRepositoriesListGitReferenceIDsOptions) (*ScmRepositoryGitReferencesLinkagesResponse, *Response, error) {
 	return doJSON[ScmRepositoryGitReferencesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/scmRepositories/%s/relationships/gitReferences", id), encodeOptions(opts), nil)
 }
 
-// ListGitReferencesIDsIter yields every item of ListGitReferencesIDs, requesting the next page only as the loop asks.
-func (s *ScmRepositoriesService) ListGitReferencesIDsIter(ctx context.Context, id string, opts *ScmRepositoriesListGitReferencesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListGitReferenceIDsIter yields every item of ListGitReferenceIDs, requesting the next page only as the loop asks.
+func (s *ScmRepositoriesService) ListGitReferenceIDsIter(ctx context.Context, id string, opts *ScmRepositoriesListGitReferenceIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/scmRepositories/%s/relationships/gitReferences", id), encodeOptions(opts))
 }
 
-// ScmRepositoriesListPullRequestsIDsOptions are the query parameters of GET /v1/scmRepositories/{id}/relationships/pullRequests.
-type ScmRepositoriesListPullRequestsIDsOptions struct {
+// ScmRepositoriesListPullRequestIDsOptions are the query parameters of GET /v1/scmRepositories/{id}/relationships/pullRequests.
+type ScmRepositoriesListPullRequestIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListPullRequestsIDs sends GET /v1/scmRepositories/{id}/relationships/pullRequests (scmRepositories_pullRequests_getToManyRelationship).
-// It returns one page; ListPullRequestsIDsIter walks every page.
+// ListPullRequestIDs sends GET /v1/scmRepositories/{id}/relationships/pullRequests (scmRepositories_pullRequests_getToManyRelationship).
+// It returns one page; ListPullRequestIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-scmrepositories-_id_-relationships-pullrequests
-func (s *ScmRepositoriesService) ListPullRequestsIDs(ctx context.Context, id string, opts *ScmRepositoriesListPullRequestsIDsOptions) (*ScmRepositoryPullRequestsLinkagesResponse, *Response, error) {
+func (s *ScmRepositoriesService) ListPullRequestIDs(ctx context.Context, id string, opts *ScmRepositoriesListPullRequestIDsOptions) (*ScmRepositoryPullRequestsLinkagesResponse, *Response, error) {
 	return doJSON[ScmRepositoryPullRequestsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/scmRepositories/%s/relationships/pullRequests", id), encodeOptions(opts), nil)
 }
 
-// ListPullRequestsIDsIter yields every item of ListPullRequestsIDs, requesting the next page only as the loop asks.
-func (s *ScmRepositoriesService) ListPullRequestsIDsIter(ctx context.Context, id string, opts *ScmRepositoriesListPullRequestsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListPullRequestIDsIter yields every item of ListPullRequestIDs, requesting the next page only as the loop asks.
+func (s *ScmRepositoriesService) ListPullRequestIDsIter(ctx context.Context, id string, opts *ScmRepositoriesListPullRequestIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/scmRepositories/%s/relationships/pullRequests", id), encodeOptions(opts))
 }
 
@@ -432,25 +432,25 @@ func (s *SubscriptionAvailabilitiesService) ListAvailableTerritoriesIter(ctx con
 	return All[Territory](ctx, s.client, resourcePath("/v1/subscriptionAvailabilities/%s/availableTerritories", id), encodeOptions(opts))
 }
 
-// SubscriptionAvailabilitiesListAvailableTerritoriesIDsOptions are the query parameters of GET /v1/subscriptionAvailabilities/{id}/relationships/availableTerritories.
-type SubscriptionAvailabilitiesListAvailableTerritoriesIDsOptions struct {
+// SubscriptionAvailabilitiesListAvailableTerritoryIDsOptions are the query parameters of GET /v1/subscriptionAvailabilities/{id}/relationships/availableTerritories.
+type SubscriptionAvailabilitiesListAvailableTerritoryIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAvailableTerritoriesIDs sends GET /v1/subscriptionAvailabilities/{id}/relationships/availableTerritories (subscriptionAvailabilities_availableTerritories_getToManyRelationship).
-// It returns one page; ListAvailableTerritoriesIDsIter walks every page.
+// ListAvailableTerritoryIDs sends GET /v1/subscriptionAvailabilities/{id}/relationships/availableTerritories (subscriptionAvailabilities_availableTerritories_getToManyRelationship).
+// It returns one page; ListAvailableTerritoryIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptionavailabilities-_id_-relationships-availableterritories
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *SubscriptionAvailabilitiesService) ListAvailableTerritoriesIDs(ctx context.Context, id string, opts *SubscriptionAvailabilitiesListAvailableTerritoriesIDsOptions) (*SubscriptionAvailabilityAvailableTerritoriesLinkagesResponse, *Response, error) {
+func (s *SubscriptionAvailabilitiesService) ListAvailableTerritoryIDs(ctx context.Context, id string, opts *SubscriptionAvailabilitiesListAvailableTerritoryIDsOptions) (*SubscriptionAvailabilityAvailableTerritoriesLinkagesResponse, *Response, error) {
 	return doJSON[SubscriptionAvailabilityAvailableTerritoriesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionAvailabilities/%s/relationships/availableTerritories", id), encodeOptions(opts), nil)
 }
 
-// ListAvailableTerritoriesIDsIter yields every item of ListAvailableTerritoriesIDs, requesting the next page only as the loop asks.
+// ListAvailableTerritoryIDsIter yields every item of ListAvailableTerritoryIDs, requesting the next page only as the loop asks.
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *SubscriptionAvailabilitiesService) ListAvailableTerritoriesIDsIter(ctx context.Context, id string, opts *SubscriptionAvailabilitiesListAvailableTerritoriesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+func (s *SubscriptionAvailabilitiesService) ListAvailableTerritoryIDsIter(ctx context.Context, id string, opts *SubscriptionAvailabilitiesListAvailableTerritoryIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/subscriptionAvailabilities/%s/relationships/availableTerritories", id), encodeOptions(opts))
 }
 
@@ -667,21 +667,21 @@ func (s *SubscriptionGroupVersionsService) ListLocalizationsIter(ctx context.Con
 	return All[SubscriptionGroupLocalizationV2](ctx, s.client, resourcePath("/v1/subscriptionGroupVersions/%s/localizations", id), encodeOptions(opts))
 }
 
-// SubscriptionGroupVersionsListLocalizationsIDsOptions are the query parameters of GET /v1/subscriptionGroupVersions/{id}/relationships/localizations.
-type SubscriptionGroupVersionsListLocalizationsIDsOptions struct {
+// SubscriptionGroupVersionsListLocalizationIDsOptions are the query parameters of GET /v1/subscriptionGroupVersions/{id}/relationships/localizations.
+type SubscriptionGroupVersionsListLocalizationIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListLocalizationsIDs sends GET /v1/subscriptionGroupVersions/{id}/relationships/localizations (subscriptionGroupVersions_localizations_getToManyRelationship).
-// It returns one page; ListLocalizationsIDsIter walks every page.
+// ListLocalizationIDs sends GET /v1/subscriptionGroupVersions/{id}/relationships/localizations (subscriptionGroupVersions_localizations_getToManyRelationship).
+// It returns one page; ListLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptiongroupversions-_id_-relationships-localizations
-func (s *SubscriptionGroupVersionsService) ListLocalizationsIDs(ctx context.Context, id string, opts *SubscriptionGroupVersionsListLocalizationsIDsOptions) (*SubscriptionGroupVersionLocalizationsLinkagesResponse, *Response, error) {
+func (s *SubscriptionGroupVersionsService) ListLocalizationIDs(ctx context.Context, id string, opts *SubscriptionGroupVersionsListLocalizationIDsOptions) (*SubscriptionGroupVersionLocalizationsLinkagesResponse, *Response, error) {
 	return doJSON[SubscriptionGroupVersionLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionGroupVersions/%s/relationships/localizations", id), encodeOptions(opts), nil)
 }
 
-// ListLocalizationsIDsIter yields every item of ListLocalizationsIDs, requesting the next page only as the loop asks.
-func (s *SubscriptionGroupVersionsService) ListLocalizationsIDsIter(ctx context.Context, id string, opts *SubscriptionGroupVersionsListLocalizationsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
+func (s *SubscriptionGroupVersionsService) ListLocalizationIDsIter(ctx context.Context, id string, opts *SubscriptionGroupVersionsListLocalizationIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/subscriptionGroupVersions/%s/relationships/localizations", id), encodeOptions(opts))
 }
 
@@ -745,78 +745,78 @@ func (s *SubscriptionGroupsService) Update(ctx context.Context, id string, body 
 	return doJSON[SubscriptionGroupResponse](ctx, s.client, http.MethodPatch, resourcePath("/v1/subscriptionGroups/%s", id), nil, body)
 }
 
-// SubscriptionGroupsListSubscriptionGroupLocalizationsIDsOptions are the query parameters of GET /v1/subscriptionGroups/{id}/relationships/subscriptionGroupLocalizations.
-type SubscriptionGroupsListSubscriptionGroupLocalizationsIDsOptions struct {
+// SubscriptionGroupsListLocalizationIDsOptions are the query parameters of GET /v1/subscriptionGroups/{id}/relationships/subscriptionGroupLocalizations.
+type SubscriptionGroupsListLocalizationIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListSubscriptionGroupLocalizationsIDs sends GET /v1/subscriptionGroups/{id}/relationships/subscriptionGroupLocalizations (subscriptionGroups_subscriptionGroupLocalizations_getToManyRelationship).
-// It returns one page; ListSubscriptionGroupLocalizationsIDsIter walks every page.
+// ListLocalizationIDs sends GET /v1/subscriptionGroups/{id}/relationships/subscriptionGroupLocalizations (subscriptionGroups_subscriptionGroupLocalizations_getToManyRelationship).
+// It returns one page; ListLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptiongroups-_id_-relationships-subscriptiongrouplocalizations
-func (s *SubscriptionGroupsService) ListSubscriptionGroupLocalizationsIDs(ctx context.Context, id string, opts *SubscriptionGroupsListSubscriptionGroupLocalizationsIDsOptions) (*SubscriptionGroupSubscriptionGroupLocalizationsLinkagesResponse, *Response, error) {
+func (s *SubscriptionGroupsService) ListLocalizationIDs(ctx context.Context, id string, opts *SubscriptionGroupsListLocalizationIDsOptions) (*SubscriptionGroupSubscriptionGroupLocalizationsLinkagesResponse, *Response, error) {
 	return doJSON[SubscriptionGroupSubscriptionGroupLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionGroups/%s/relationships/subscriptionGroupLocalizations", id), encodeOptions(opts), nil)
 }
 
-// ListSubscriptionGroupLocalizationsIDsIter yields every item of ListSubscriptionGroupLocalizationsIDs, requesting the next page only as the loop asks.
-func (s *SubscriptionGroupsService) ListSubscriptionGroupLocalizationsIDsIter(ctx context.Context, id string, opts *SubscriptionGroupsListSubscriptionGroupLocalizationsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
+func (s *SubscriptionGroupsService) ListLocalizationIDsIter(ctx context.Context, id string, opts *SubscriptionGroupsListLocalizationIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/subscriptionGroups/%s/relationships/subscriptionGroupLocalizations", id), encodeOptions(opts))
 }
 
-// SubscriptionGroupsListSubscriptionsIDsOptions are the query parameters of GET /v1/subscriptionGroups/{id}/relationships/subscriptions.
-type SubscriptionGroupsListSubscriptionsIDsOptions struct {
+// SubscriptionGroupsListSubscriptionIDsOptions are the query parameters of GET /v1/subscriptionGroups/{id}/relationships/subscriptions.
+type SubscriptionGroupsListSubscriptionIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListSubscriptionsIDs sends GET /v1/subscriptionGroups/{id}/relationships/subscriptions (subscriptionGroups_subscriptions_getToManyRelationship).
-// It returns one page; ListSubscriptionsIDsIter walks every page.
+// ListSubscriptionIDs sends GET /v1/subscriptionGroups/{id}/relationships/subscriptions (subscriptionGroups_subscriptions_getToManyRelationship).
+// It returns one page; ListSubscriptionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptiongroups-_id_-relationships-subscriptions
-func (s *SubscriptionGroupsService) ListSubscriptionsIDs(ctx context.Context, id string, opts *SubscriptionGroupsListSubscriptionsIDsOptions) (*SubscriptionGroupSubscriptionsLinkagesResponse, *Response, error) {
+func (s *SubscriptionGroupsService) ListSubscriptionIDs(ctx context.Context, id string, opts *SubscriptionGroupsListSubscriptionIDsOptions) (*SubscriptionGroupSubscriptionsLinkagesResponse, *Response, error) {
 	return doJSON[SubscriptionGroupSubscriptionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionGroups/%s/relationships/subscriptions", id), encodeOptions(opts), nil)
 }
 
-// ListSubscriptionsIDsIter yields every item of ListSubscriptionsIDs, requesting the next page only as the loop asks.
-func (s *SubscriptionGroupsService) ListSubscriptionsIDsIter(ctx context.Context, id string, opts *SubscriptionGroupsListSubscriptionsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListSubscriptionIDsIter yields every item of ListSubscriptionIDs, requesting the next page only as the loop asks.
+func (s *SubscriptionGroupsService) ListSubscriptionIDsIter(ctx context.Context, id string, opts *SubscriptionGroupsListSubscriptionIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/subscriptionGroups/%s/relationships/subscriptions", id), encodeOptions(opts))
 }
 
-// SubscriptionGroupsListVersionsIDsOptions are the query parameters of GET /v1/subscriptionGroups/{id}/relationships/versions.
-type SubscriptionGroupsListVersionsIDsOptions struct {
+// SubscriptionGroupsListVersionIDsOptions are the query parameters of GET /v1/subscriptionGroups/{id}/relationships/versions.
+type SubscriptionGroupsListVersionIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListVersionsIDs sends GET /v1/subscriptionGroups/{id}/relationships/versions (subscriptionGroups_versions_getToManyRelationship).
-// It returns one page; ListVersionsIDsIter walks every page.
+// ListVersionIDs sends GET /v1/subscriptionGroups/{id}/relationships/versions (subscriptionGroups_versions_getToManyRelationship).
+// It returns one page; ListVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptiongroups-_id_-relationships-versions
-func (s *SubscriptionGroupsService) ListVersionsIDs(ctx context.Context, id string, opts *SubscriptionGroupsListVersionsIDsOptions) (*SubscriptionGroupVersionsLinkagesResponse, *Response, error) {
+func (s *SubscriptionGroupsService) ListVersionIDs(ctx context.Context, id string, opts *SubscriptionGroupsListVersionIDsOptions) (*SubscriptionGroupVersionsLinkagesResponse, *Response, error) {
 	return doJSON[SubscriptionGroupVersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionGroups/%s/relationships/versions", id), encodeOptions(opts), nil)
 }
 
-// ListVersionsIDsIter yields every item of ListVersionsIDs, requesting the next page only as the loop asks.
-func (s *SubscriptionGroupsService) ListVersionsIDsIter(ctx context.Context, id string, opts *SubscriptionGroupsListVersionsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListVersionIDsIter yields every item of ListVersionIDs, requesting the next page only as the loop asks.
+func (s *SubscriptionGroupsService) ListVersionIDsIter(ctx context.Context, id string, opts *SubscriptionGroupsListVersionIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/subscriptionGroups/%s/relationships/versions", id), encodeOptions(opts))
 }
 
-// SubscriptionGroupsListSubscriptionGroupLocalizationsOptions are the query parameters of GET /v1/subscriptionGroups/{id}/subscriptionGroupLocalizations.
-type SubscriptionGroupsListSubscriptionGroupLocalizationsOptions struct {
+// SubscriptionGroupsListLocalizationsOptions are the query parameters of GET /v1/subscriptionGroups/{id}/subscriptionGroupLocalizations.
+type SubscriptionGroupsListLocalizationsOptions struct {
 	FieldsSubscriptionGroupLocalizations []string `query:"fields[subscriptionGroupLocalizations]"`
 	FieldsSubscriptionGroups             []string `query:"fields[subscriptionGroups]"`
 	Limit                                int      `query:"limit"`
 	Include                              []string `query:"include"`
 }
 
-// ListSubscriptionGroupLocalizations sends GET /v1/subscriptionGroups/{id}/subscriptionGroupLocalizations (subscriptionGroups_subscriptionGroupLocalizations_getToManyRelated).
-// It returns one page; ListSubscriptionGroupLocalizationsIter walks every page.
+// ListLocalizations sends GET /v1/subscriptionGroups/{id}/subscriptionGroupLocalizations (subscriptionGroups_subscriptionGroupLocalizations_getToManyRelated).
+// It returns one page; ListLocalizationsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptiongroups-_id_-subscriptiongrouplocalizations
-func (s *SubscriptionGroupsService) ListSubscriptionGroupLocalizations(ctx context.Context, id string, opts *SubscriptionGroupsListSubscriptionGroupLocalizationsOptions) (*SubscriptionGroupLocalizationsResponse, *Response, error) {
+func (s *SubscriptionGroupsService) ListLocalizations(ctx context.Context, id string, opts *SubscriptionGroupsListLocalizationsOptions) (*SubscriptionGroupLocalizationsResponse, *Response, error) {
 	return doJSON[SubscriptionGroupLocalizationsResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionGroups/%s/subscriptionGroupLocalizations", id), encodeOptions(opts), nil)
 }
 
-// ListSubscriptionGroupLocalizationsIter yields every item of ListSubscriptionGroupLocalizations, requesting the next page only as the loop asks.
-func (s *SubscriptionGroupsService) ListSubscriptionGroupLocalizationsIter(ctx context.Context, id string, opts *SubscriptionGroupsListSubscriptionGroupLocalizationsOptions) iter.Seq2[SubscriptionGroupLocalization, error] {
+// ListLocalizationsIter yields every item of ListLocalizations, requesting the next page only as the loop asks.
+func (s *SubscriptionGroupsService) ListLocalizationsIter(ctx context.Context, id string, opts *SubscriptionGroupsListLocalizationsOptions) iter.Seq2[SubscriptionGroupLocalization, error] {
 	return All[SubscriptionGroupLocalization](ctx, s.client, resourcePath("/v1/subscriptionGroups/%s/subscriptionGroupLocalizations", id), encodeOptions(opts))
 }
 
@@ -1372,57 +1372,57 @@ func (s *SubscriptionOfferCodesService) ListPricesIter(ctx context.Context, id s
 	return All[SubscriptionOfferCodePrice](ctx, s.client, resourcePath("/v1/subscriptionOfferCodes/%s/prices", id), encodeOptions(opts))
 }
 
-// SubscriptionOfferCodesListCustomCodesIDsOptions are the query parameters of GET /v1/subscriptionOfferCodes/{id}/relationships/customCodes.
-type SubscriptionOfferCodesListCustomCodesIDsOptions struct {
+// SubscriptionOfferCodesListCustomCodeIDsOptions are the query parameters of GET /v1/subscriptionOfferCodes/{id}/relationships/customCodes.
+type SubscriptionOfferCodesListCustomCodeIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListCustomCodesIDs sends GET /v1/subscriptionOfferCodes/{id}/relationships/customCodes (subscriptionOfferCodes_customCodes_getToManyRelationship).
-// It returns one page; ListCustomCodesIDsIter walks every page.
+// ListCustomCodeIDs sends GET /v1/subscriptionOfferCodes/{id}/relationships/customCodes (subscriptionOfferCodes_customCodes_getToManyRelationship).
+// It returns one page; ListCustomCodeIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptionoffercodes-_id_-relationships-customcodes
-func (s *SubscriptionOfferCodesService) ListCustomCodesIDs(ctx context.Context, id string, opts *SubscriptionOfferCodesListCustomCodesIDsOptions) (*SubscriptionOfferCodeCustomCodesLinkagesResponse, *Response, error) {
+func (s *SubscriptionOfferCodesService) ListCustomCodeIDs(ctx context.Context, id string, opts *SubscriptionOfferCodesListCustomCodeIDsOptions) (*SubscriptionOfferCodeCustomCodesLinkagesResponse, *Response, error) {
 	return doJSON[SubscriptionOfferCodeCustomCodesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionOfferCodes/%s/relationships/customCodes", id), encodeOptions(opts), nil)
 }
 
-// ListCustomCodesIDsIter yields every item of ListCustomCodesIDs, requesting the next page only as the loop asks.
-func (s *SubscriptionOfferCodesService) ListCustomCodesIDsIter(ctx context.Context, id string, opts *SubscriptionOfferCodesListCustomCodesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListCustomCodeIDsIter yields every item of ListCustomCodeIDs, requesting the next page only as the loop asks.
+func (s *SubscriptionOfferCodesService) ListCustomCodeIDsIter(ctx context.Context, id string, opts *SubscriptionOfferCodesListCustomCodeIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/subscriptionOfferCodes/%s/relationships/customCodes", id), encodeOptions(opts))
 }
 
-// SubscriptionOfferCodesListOneTimeUseCodesIDsOptions are the query parameters of GET /v1/subscriptionOfferCodes/{id}/relationships/oneTimeUseCodes.
-type SubscriptionOfferCodesListOneTimeUseCodesIDsOptions struct {
+// SubscriptionOfferCodesListOneTimeUseCodeIDsOptions are the query parameters of GET /v1/subscriptionOfferCodes/{id}/relationships/oneTimeUseCodes.
+type SubscriptionOfferCodesListOneTimeUseCodeIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListOneTimeUseCodesIDs sends GET /v1/subscriptionOfferCodes/{id}/relationships/oneTimeUseCodes (subscriptionOfferCodes_oneTimeUseCodes_getToManyRelationship).
-// It returns one page; ListOneTimeUseCodesIDsIter walks every page.
+// ListOneTimeUseCodeIDs sends GET /v1/subscriptionOfferCodes/{id}/relationships/oneTimeUseCodes (subscriptionOfferCodes_oneTimeUseCodes_getToManyRelationship).
+// It returns one page; ListOneTimeUseCodeIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptionoffercodes-_id_-relationships-onetimeusecodes
-func (s *SubscriptionOfferCodesService) ListOneTimeUseCodesIDs(ctx context.Context, id string, opts *SubscriptionOfferCodesListOneTimeUseCodesIDsOptions) (*SubscriptionOfferCodeOneTimeUseCodesLinkagesResponse, *Response, error) {
+func (s *SubscriptionOfferCodesService) ListOneTimeUseCodeIDs(ctx context.Context, id string, opts *SubscriptionOfferCodesListOneTimeUseCodeIDsOptions) (*SubscriptionOfferCodeOneTimeUseCodesLinkagesResponse, *Response, error) {
 	return doJSON[SubscriptionOfferCodeOneTimeUseCodesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionOfferCodes/%s/relationships/oneTimeUseCodes", id), encodeOptions(opts), nil)
 }
 
-// ListOneTimeUseCodesIDsIter yields every item of ListOneTimeUseCodesIDs, requesting the next page only as the loop asks.
-func (s *SubscriptionOfferCodesService) ListOneTimeUseCodesIDsIter(ctx context.Context, id string, opts *SubscriptionOfferCodesListOneTimeUseCodesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListOneTimeUseCodeIDsIter yields every item of ListOneTimeUseCodeIDs, requesting the next page only as the loop asks.
+func (s *SubscriptionOfferCodesService) ListOneTimeUseCodeIDsIter(ctx context.Context, id string, opts *SubscriptionOfferCodesListOneTimeUseCodeIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/subscriptionOfferCodes/%s/relationships/oneTimeUseCodes", id), encodeOptions(opts))
 }
 
-// SubscriptionOfferCodesListPricesIDsOptions are the query parameters of GET /v1/subscriptionOfferCodes/{id}/relationships/prices.
-type SubscriptionOfferCodesListPricesIDsOptions struct {
+// SubscriptionOfferCodesListPriceIDsOptions are the query parameters of GET /v1/subscriptionOfferCodes/{id}/relationships/prices.
+type SubscriptionOfferCodesListPriceIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListPricesIDs sends GET /v1/subscriptionOfferCodes/{id}/relationships/prices (subscriptionOfferCodes_prices_getToManyRelationship).
-// It returns one page; ListPricesIDsIter walks every page.
+// ListPriceIDs sends GET /v1/subscriptionOfferCodes/{id}/relationships/prices (subscriptionOfferCodes_prices_getToManyRelationship).
+// It returns one page; ListPriceIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptionoffercodes-_id_-relationships-prices
-func (s *SubscriptionOfferCodesService) ListPricesIDs(ctx context.Context, id string, opts *SubscriptionOfferCodesListPricesIDsOptions) (*SubscriptionOfferCodePricesLinkagesResponse, *Response, error) {
+func (s *SubscriptionOfferCodesService) ListPriceIDs(ctx context.Context, id string, opts *SubscriptionOfferCodesListPriceIDsOptions) (*SubscriptionOfferCodePricesLinkagesResponse, *Response, error) {
 	return doJSON[SubscriptionOfferCodePricesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionOfferCodes/%s/relationships/prices", id), encodeOptions(opts), nil)
 }
 
-// ListPricesIDsIter yields every item of ListPricesIDs, requesting the next page only as the loop asks.
-func (s *SubscriptionOfferCodesService) ListPricesIDsIter(ctx context.Context, id string, opts *SubscriptionOfferCodesListPricesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListPriceIDsIter yields every item of ListPriceIDs, requesting the next page only as the loop asks.
+func (s *SubscriptionOfferCodesService) ListPriceIDsIter(ctx context.Context, id string, opts *SubscriptionOfferCodesListPriceIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/subscriptionOfferCodes/%s/relationships/prices", id), encodeOptions(opts))
 }
 
@@ -1494,21 +1494,21 @@ func (s *SubscriptionPlanAvailabilitiesService) ListAvailableTerritoriesIter(ctx
 	return All[Territory](ctx, s.client, resourcePath("/v1/subscriptionPlanAvailabilities/%s/availableTerritories", id), encodeOptions(opts))
 }
 
-// SubscriptionPlanAvailabilitiesListAvailableTerritoriesIDsOptions are the query parameters of GET /v1/subscriptionPlanAvailabilities/{id}/relationships/availableTerritories.
-type SubscriptionPlanAvailabilitiesListAvailableTerritoriesIDsOptions struct {
+// SubscriptionPlanAvailabilitiesListAvailableTerritoryIDsOptions are the query parameters of GET /v1/subscriptionPlanAvailabilities/{id}/relationships/availableTerritories.
+type SubscriptionPlanAvailabilitiesListAvailableTerritoryIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListAvailableTerritoriesIDs sends GET /v1/subscriptionPlanAvailabilities/{id}/relationships/availableTerritories (subscriptionPlanAvailabilities_availableTerritories_getToManyRelationship).
-// It returns one page; ListAvailableTerritoriesIDsIter walks every page.
+// ListAvailableTerritoryIDs sends GET /v1/subscriptionPlanAvailabilities/{id}/relationships/availableTerritories (subscriptionPlanAvailabilities_availableTerritories_getToManyRelationship).
+// It returns one page; ListAvailableTerritoryIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptionplanavailabilities-_id_-relationships-availableterritories
-func (s *SubscriptionPlanAvailabilitiesService) ListAvailableTerritoriesIDs(ctx context.Context, id string, opts *SubscriptionPlanAvailabilitiesListAvailableTerritoriesIDsOptions) (*SubscriptionPlanAvailabilityAvailableTerritoriesLinkagesResponse, *Response, error) {
+func (s *SubscriptionPlanAvailabilitiesService) ListAvailableTerritoryIDs(ctx context.Context, id string, opts *SubscriptionPlanAvailabilitiesListAvailableTerritoryIDsOptions) (*SubscriptionPlanAvailabilityAvailableTerritoriesLinkagesResponse, *Response, error) {
 	return doJSON[SubscriptionPlanAvailabilityAvailableTerritoriesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionPlanAvailabilities/%s/relationships/availableTerritories", id), encodeOptions(opts), nil)
 }
 
-// ListAvailableTerritoriesIDsIter yields every item of ListAvailableTerritoriesIDs, requesting the next page only as the loop asks.
-func (s *SubscriptionPlanAvailabilitiesService) ListAvailableTerritoriesIDsIter(ctx context.Context, id string, opts *SubscriptionPlanAvailabilitiesListAvailableTerritoriesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListAvailableTerritoryIDsIter yields every item of ListAvailableTerritoryIDs, requesting the next page only as the loop asks.
+func (s *SubscriptionPlanAvailabilitiesService) ListAvailableTerritoryIDsIter(ctx context.Context, id string, opts *SubscriptionPlanAvailabilitiesListAvailableTerritoryIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/subscriptionPlanAvailabilities/%s/relationships/availableTerritories", id), encodeOptions(opts))
 }
 
@@ -1586,21 +1586,21 @@ func (s *SubscriptionPricePointsService) ListEqualizationsIter(ctx context.Conte
 	return All[SubscriptionPricePoint](ctx, s.client, resourcePath("/v1/subscriptionPricePoints/%s/equalizations", id), encodeOptions(opts))
 }
 
-// SubscriptionPricePointsListEqualizationsIDsOptions are the query parameters of GET /v1/subscriptionPricePoints/{id}/relationships/equalizations.
-type SubscriptionPricePointsListEqualizationsIDsOptions struct {
+// SubscriptionPricePointsListEqualizationIDsOptions are the query parameters of GET /v1/subscriptionPricePoints/{id}/relationships/equalizations.
+type SubscriptionPricePointsListEqualizationIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListEqualizationsIDs sends GET /v1/subscriptionPricePoints/{id}/relationships/equalizations (subscriptionPricePoints_equalizations_getToManyRelationship).
-// It returns one page; ListEqualizationsIDsIter walks every page.
+// ListEqualizationIDs sends GET /v1/subscriptionPricePoints/{id}/relationships/equalizations (subscriptionPricePoints_equalizations_getToManyRelationship).
+// It returns one page; ListEqualizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptionpricepoints-_id_-relationships-equalizations
-func (s *SubscriptionPricePointsService) ListEqualizationsIDs(ctx context.Context, id string, opts *SubscriptionPricePointsListEqualizationsIDsOptions) (*SubscriptionPricePointEqualizationsLinkagesResponse, *Response, error) {
+func (s *SubscriptionPricePointsService) ListEqualizationIDs(ctx context.Context, id string, opts *SubscriptionPricePointsListEqualizationIDsOptions) (*SubscriptionPricePointEqualizationsLinkagesResponse, *Response, error) {
 	return doJSON[SubscriptionPricePointEqualizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionPricePoints/%s/relationships/equalizations", id), encodeOptions(opts), nil)
 }
 
-// ListEqualizationsIDsIter yields every item of ListEqualizationsIDs, requesting the next page only as the loop asks.
-func (s *SubscriptionPricePointsService) ListEqualizationsIDsIter(ctx context.Context, id string, opts *SubscriptionPricePointsListEqualizationsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListEqualizationIDsIter yields every item of ListEqualizationIDs, requesting the next page only as the loop asks.
+func (s *SubscriptionPricePointsService) ListEqualizationIDsIter(ctx context.Context, id string, opts *SubscriptionPricePointsListEqualizationIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/subscriptionPricePoints/%s/relationships/equalizations", id), encodeOptions(opts))
 }
 
@@ -1708,21 +1708,21 @@ func (s *SubscriptionPromotionalOffersService) ListPricesIter(ctx context.Contex
 	return All[SubscriptionPromotionalOfferPrice](ctx, s.client, resourcePath("/v1/subscriptionPromotionalOffers/%s/prices", id), encodeOptions(opts))
 }
 
-// SubscriptionPromotionalOffersListPricesIDsOptions are the query parameters of GET /v1/subscriptionPromotionalOffers/{id}/relationships/prices.
-type SubscriptionPromotionalOffersListPricesIDsOptions struct {
+// SubscriptionPromotionalOffersListPriceIDsOptions are the query parameters of GET /v1/subscriptionPromotionalOffers/{id}/relationships/prices.
+type SubscriptionPromotionalOffersListPriceIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListPricesIDs sends GET /v1/subscriptionPromotionalOffers/{id}/relationships/prices (subscriptionPromotionalOffers_prices_getToManyRelationship).
-// It returns one page; ListPricesIDsIter walks every page.
+// ListPriceIDs sends GET /v1/subscriptionPromotionalOffers/{id}/relationships/prices (subscriptionPromotionalOffers_prices_getToManyRelationship).
+// It returns one page; ListPriceIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptionpromotionaloffers-_id_-relationships-prices
-func (s *SubscriptionPromotionalOffersService) ListPricesIDs(ctx context.Context, id string, opts *SubscriptionPromotionalOffersListPricesIDsOptions) (*SubscriptionPromotionalOfferPricesLinkagesResponse, *Response, error) {
+func (s *SubscriptionPromotionalOffersService) ListPriceIDs(ctx context.Context, id string, opts *SubscriptionPromotionalOffersListPriceIDsOptions) (*SubscriptionPromotionalOfferPricesLinkagesResponse, *Response, error) {
 	return doJSON[SubscriptionPromotionalOfferPricesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionPromotionalOffers/%s/relationships/prices", id), encodeOptions(opts), nil)
 }
 
-// ListPricesIDsIter yields every item of ListPricesIDs, requesting the next page only as the loop asks.
-func (s *SubscriptionPromotionalOffersService) ListPricesIDsIter(ctx context.Context, id string, opts *SubscriptionPromotionalOffersListPricesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListPriceIDsIter yields every item of ListPriceIDs, requesting the next page only as the loop asks.
+func (s *SubscriptionPromotionalOffersService) ListPriceIDsIter(ctx context.Context, id string, opts *SubscriptionPromotionalOffersListPriceIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/subscriptionPromotionalOffers/%s/relationships/prices", id), encodeOptions(opts))
 }
 
@@ -1837,39 +1837,39 @@ func (s *SubscriptionVersionsService) GetImageID(ctx context.Context, id string)
 	return doJSON[SubscriptionVersionImageLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionVersions/%s/relationships/image", id), nil, nil)
 }
 
-// SubscriptionVersionsListImagesIDsOptions are the query parameters of GET /v1/subscriptionVersions/{id}/relationships/images.
-type SubscriptionVersionsListImagesIDsOptions struct {
+// SubscriptionVersionsListImageIDsOptions are the query parameters of GET /v1/subscriptionVersions/{id}/relationships/images.
+type SubscriptionVersionsListImageIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListImagesIDs sends GET /v1/subscriptionVersions/{id}/relationships/images (subscriptionVersions_images_getToManyRelationship).
-// It returns one page; ListImagesIDsIter walks every page.
+// ListImageIDs sends GET /v1/subscriptionVersions/{id}/relationships/images (subscriptionVersions_images_getToManyRelationship).
+// It returns one page; ListImageIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptionversions-_id_-relationships-images
-func (s *SubscriptionVersionsService) ListImagesIDs(ctx context.Context, id string, opts *SubscriptionVersionsListImagesIDsOptions) (*SubscriptionVersionImagesLinkagesResponse, *Response, error) {
+func (s *SubscriptionVersionsService) ListImageIDs(ctx context.Context, id string, opts *SubscriptionVersionsListImageIDsOptions) (*SubscriptionVersionImagesLinkagesResponse, *Response, error) {
 	return doJSON[SubscriptionVersionImagesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionVersions/%s/relationships/images", id), encodeOptions(opts), nil)
 }
 
-// ListImagesIDsIter yields every item of ListImagesIDs, requesting the next page only as the loop asks.
-func (s *SubscriptionVersionsService) ListImagesIDsIter(ctx context.Context, id string, opts *SubscriptionVersionsListImagesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListImageIDsIter yields every item of ListImageIDs, requesting the next page only as the loop asks.
+func (s *SubscriptionVersionsService) ListImageIDsIter(ctx context.Context, id string, opts *SubscriptionVersionsListImageIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/subscriptionVersions/%s/relationships/images", id), encodeOptions(opts))
 }
 
-// SubscriptionVersionsListLocalizationsIDsOptions are the query parameters of GET /v1/subscriptionVersions/{id}/relationships/localizations.
-type SubscriptionVersionsListLocalizationsIDsOptions struct {
+// SubscriptionVersionsListLocalizationIDsOptions are the query parameters of GET /v1/subscriptionVersions/{id}/relationships/localizations.
+type SubscriptionVersionsListLocalizationIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListLocalizationsIDs sends GET /v1/subscriptionVersions/{id}/relationships/localizations (subscriptionVersions_localizations_getToManyRelationship).
-// It returns one page; ListLocalizationsIDsIter walks every page.
+// ListLocalizationIDs sends GET /v1/subscriptionVersions/{id}/relationships/localizations (subscriptionVersions_localizations_getToManyRelationship).
+// It returns one page; ListLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptionversions-_id_-relationships-localizations
-func (s *SubscriptionVersionsService) ListLocalizationsIDs(ctx context.Context, id string, opts *SubscriptionVersionsListLocalizationsIDsOptions) (*SubscriptionVersionLocalizationsLinkagesResponse, *Response, error) {
+func (s *SubscriptionVersionsService) ListLocalizationIDs(ctx context.Context, id string, opts *SubscriptionVersionsListLocalizationIDsOptions) (*SubscriptionVersionLocalizationsLinkagesResponse, *Response, error) {
 	return doJSON[SubscriptionVersionLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionVersions/%s/relationships/localizations", id), encodeOptions(opts), nil)
 }
 
-// ListLocalizationsIDsIter yields every item of ListLocalizationsIDs, requesting the next page only as the loop asks.
-func (s *SubscriptionVersionsService) ListLocalizationsIDsIter(ctx context.Context, id string, opts *SubscriptionVersionsListLocalizationsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
+func (s *SubscriptionVersionsService) ListLocalizationIDsIter(ctx context.Context, id string, opts *SubscriptionVersionsListLocalizationIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/subscriptionVersions/%s/relationships/localizations", id), encodeOptions(opts))
 }
 
@@ -2153,21 +2153,21 @@ func (s *SubscriptionsService) GetAppStoreReviewScreenshotID(ctx context.Context
 	return doJSON[SubscriptionAppStoreReviewScreenshotLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/appStoreReviewScreenshot", id), nil, nil)
 }
 
-// SubscriptionsListImagesIDsOptions are the query parameters of GET /v1/subscriptions/{id}/relationships/images.
-type SubscriptionsListImagesIDsOptions struct {
+// SubscriptionsListImageIDsOptions are the query parameters of GET /v1/subscriptions/{id}/relationships/images.
+type SubscriptionsListImageIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListImagesIDs sends GET /v1/subscriptions/{id}/relationships/images (subscriptions_images_getToManyRelationship).
-// It returns one page; ListImagesIDsIter walks every page.
+// ListImageIDs sends GET /v1/subscriptions/{id}/relationships/images (subscriptions_images_getToManyRelationship).
+// It returns one page; ListImageIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptions-_id_-relationships-images
-func (s *SubscriptionsService) ListImagesIDs(ctx context.Context, id string, opts *SubscriptionsListImagesIDsOptions) (*SubscriptionImagesLinkagesResponse, *Response, error) {
+func (s *SubscriptionsService) ListImageIDs(ctx context.Context, id string, opts *SubscriptionsListImageIDsOptions) (*SubscriptionImagesLinkagesResponse, *Response, error) {
 	return doJSON[SubscriptionImagesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/images", id), encodeOptions(opts), nil)
 }
 
-// ListImagesIDsIter yields every item of ListImagesIDs, requesting the next page only as the loop asks.
-func (s *SubscriptionsService) ListImagesIDsIter(ctx context.Context, id string, opts *SubscriptionsListImagesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListImageIDsIter yields every item of ListImageIDs, requesting the next page only as the loop asks.
+func (s *SubscriptionsService) ListImageIDsIter(ctx context.Context, id string, opts *SubscriptionsListImageIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/subscriptions/%s/relationships/images", id), encodeOptions(opts))
 }
 
@@ -2178,75 +2178,75 @@ func (s *SubscriptionsService) RemoveIntroductoryOffers(ctx context.Context, id 
 	return s.client.Do(ctx, http.MethodDelete, resourcePath("/v1/subscriptions/%s/relationships/introductoryOffers", id), nil, body, nil)
 }
 
-// SubscriptionsListIntroductoryOffersIDsOptions are the query parameters of GET /v1/subscriptions/{id}/relationships/introductoryOffers.
-type SubscriptionsListIntroductoryOffersIDsOptions struct {
+// SubscriptionsListIntroductoryOfferIDsOptions are the query parameters of GET /v1/subscriptions/{id}/relationships/introductoryOffers.
+type SubscriptionsListIntroductoryOfferIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListIntroductoryOffersIDs sends GET /v1/subscriptions/{id}/relationships/introductoryOffers (subscriptions_introductoryOffers_getToManyRelationship).
-// It returns one page; ListIntroductoryOffersIDsIter walks every page.
+// ListIntroductoryOfferIDs sends GET /v1/subscriptions/{id}/relationships/introductoryOffers (subscriptions_introductoryOffers_getToManyRelationship).
+// It returns one page; ListIntroductoryOfferIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptions-_id_-relationships-introductoryoffers
-func (s *SubscriptionsService) ListIntroductoryOffersIDs(ctx context.Context, id string, opts *SubscriptionsListIntroductoryOffersIDsOptions) (*SubscriptionIntroductoryOffersLinkagesResponse, *Response, error) {
+func (s *SubscriptionsService) ListIntroductoryOfferIDs(ctx context.Context, id string, opts *SubscriptionsListIntroductoryOfferIDsOptions) (*SubscriptionIntroductoryOffersLinkagesResponse, *Response, error) {
 	return doJSON[SubscriptionIntroductoryOffersLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/introductoryOffers", id), encodeOptions(opts), nil)
 }
 
-// ListIntroductoryOffersIDsIter yields every item of ListIntroductoryOffersIDs, requesting the next page only as the loop asks.
-func (s *SubscriptionsService) ListIntroductoryOffersIDsIter(ctx context.Context, id string, opts *SubscriptionsListIntroductoryOffersIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListIntroductoryOfferIDsIter yields every item of ListIntroductoryOfferIDs, requesting the next page only as the loop asks.
+func (s *SubscriptionsService) ListIntroductoryOfferIDsIter(ctx context.Context, id string, opts *SubscriptionsListIntroductoryOfferIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/subscriptions/%s/relationships/introductoryOffers", id), encodeOptions(opts))
 }
 
-// SubscriptionsListOfferCodesIDsOptions are the query parameters of GET /v1/subscriptions/{id}/relationships/offerCodes.
-type SubscriptionsListOfferCodesIDsOptions struct {
+// SubscriptionsListOfferCodeIDsOptions are the query parameters of GET /v1/subscriptions/{id}/relationships/offerCodes.
+type SubscriptionsListOfferCodeIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListOfferCodesIDs sends GET /v1/subscriptions/{id}/relationships/offerCodes (subscriptions_offerCodes_getToManyRelationship).
-// It returns one page; ListOfferCodesIDsIter walks every page.
+// ListOfferCodeIDs sends GET /v1/subscriptions/{id}/relationships/offerCodes (subscriptions_offerCodes_getToManyRelationship).
+// It returns one page; ListOfferCodeIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptions-_id_-relationships-offercodes
-func (s *SubscriptionsService) ListOfferCodesIDs(ctx context.Context, id string, opts *SubscriptionsListOfferCodesIDsOptions) (*SubscriptionOfferCodesLinkagesResponse, *Response, error) {
+func (s *SubscriptionsService) ListOfferCodeIDs(ctx context.Context, id string, opts *SubscriptionsListOfferCodeIDsOptions) (*SubscriptionOfferCodesLinkagesResponse, *Response, error) {
 	return doJSON[SubscriptionOfferCodesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/offerCodes", id), encodeOptions(opts), nil)
 }
 
-// ListOfferCodesIDsIter yields every item of ListOfferCodesIDs, requesting the next page only as the loop asks.
-func (s *SubscriptionsService) ListOfferCodesIDsIter(ctx context.Context, id string, opts *SubscriptionsListOfferCodesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListOfferCodeIDsIter yields every item of ListOfferCodeIDs, requesting the next page only as the loop asks.
+func (s *SubscriptionsService) ListOfferCodeIDsIter(ctx context.Context, id string, opts *SubscriptionsListOfferCodeIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/subscriptions/%s/relationships/offerCodes", id), encodeOptions(opts))
 }
 
-// SubscriptionsListPlanAvailabilitiesIDsOptions are the query parameters of GET /v1/subscriptions/{id}/relationships/planAvailabilities.
-type SubscriptionsListPlanAvailabilitiesIDsOptions struct {
+// SubscriptionsListPlanAvailabilityIDsOptions are the query parameters of GET /v1/subscriptions/{id}/relationships/planAvailabilities.
+type SubscriptionsListPlanAvailabilityIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListPlanAvailabilitiesIDs sends GET /v1/subscriptions/{id}/relationships/planAvailabilities (subscriptions_planAvailabilities_getToManyRelationship).
-// It returns one page; ListPlanAvailabilitiesIDsIter walks every page.
+// ListPlanAvailabilityIDs sends GET /v1/subscriptions/{id}/relationships/planAvailabilities (subscriptions_planAvailabilities_getToManyRelationship).
+// It returns one page; ListPlanAvailabilityIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptions-_id_-relationships-planavailabilities
-func (s *SubscriptionsService) ListPlanAvailabilitiesIDs(ctx context.Context, id string, opts *SubscriptionsListPlanAvailabilitiesIDsOptions) (*SubscriptionPlanAvailabilitiesLinkagesResponse, *Response, error) {
+func (s *SubscriptionsService) ListPlanAvailabilityIDs(ctx context.Context, id string, opts *SubscriptionsListPlanAvailabilityIDsOptions) (*SubscriptionPlanAvailabilitiesLinkagesResponse, *Response, error) {
 	return doJSON[SubscriptionPlanAvailabilitiesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/planAvailabilities", id), encodeOptions(opts), nil)
 }
 
-// ListPlanAvailabilitiesIDsIter yields every item of ListPlanAvailabilitiesIDs, requesting the next page only as the loop asks.
-func (s *SubscriptionsService) ListPlanAvailabilitiesIDsIter(ctx context.Context, id string, opts *SubscriptionsListPlanAvailabilitiesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListPlanAvailabilityIDsIter yields every item of ListPlanAvailabilityIDs, requesting the next page only as the loop asks.
+func (s *SubscriptionsService) ListPlanAvailabilityIDsIter(ctx context.Context, id string, opts *SubscriptionsListPlanAvailabilityIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/subscriptions/%s/relationships/planAvailabilities", id), encodeOptions(opts))
 }
 
-// SubscriptionsListPricePointsIDsOptions are the query parameters of GET /v1/subscriptions/{id}/relationships/pricePoints.
-type SubscriptionsListPricePointsIDsOptions struct {
+// SubscriptionsListPricePointIDsOptions are the query parameters of GET /v1/subscriptions/{id}/relationships/pricePoints.
+type SubscriptionsListPricePointIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListPricePointsIDs sends GET /v1/subscriptions/{id}/relationships/pricePoints (subscriptions_pricePoints_getToManyRelationship).
-// It returns one page; ListPricePointsIDsIter walks every page.
+// ListPricePointIDs sends GET /v1/subscriptions/{id}/relationships/pricePoints (subscriptions_pricePoints_getToManyRelationship).
+// It returns one page; ListPricePointIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptions-_id_-relationships-pricepoints
-func (s *SubscriptionsService) ListPricePointsIDs(ctx context.Context, id string, opts *SubscriptionsListPricePointsIDsOptions) (*SubscriptionPricePointsLinkagesResponse, *Response, error) {
+func (s *SubscriptionsService) ListPricePointIDs(ctx context.Context, id string, opts *SubscriptionsListPricePointIDsOptions) (*SubscriptionPricePointsLinkagesResponse, *Response, error) {
 	return doJSON[SubscriptionPricePointsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/pricePoints", id), encodeOptions(opts), nil)
 }
 
-// ListPricePointsIDsIter yields every item of ListPricePointsIDs, requesting the next page only as the loop asks.
-func (s *SubscriptionsService) ListPricePointsIDsIter(ctx context.Context, id string, opts *SubscriptionsListPricePointsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListPricePointIDsIter yields every item of ListPricePointIDs, requesting the next page only as the loop asks.
+func (s *SubscriptionsService) ListPricePointIDsIter(ctx context.Context, id string, opts *SubscriptionsListPricePointIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/subscriptions/%s/relationships/pricePoints", id), encodeOptions(opts))
 }
 
@@ -2257,21 +2257,21 @@ func (s *SubscriptionsService) RemovePrices(ctx context.Context, id string, body
 	return s.client.Do(ctx, http.MethodDelete, resourcePath("/v1/subscriptions/%s/relationships/prices", id), nil, body, nil)
 }
 
-// SubscriptionsListPricesIDsOptions are the query parameters of GET /v1/subscriptions/{id}/relationships/prices.
-type SubscriptionsListPricesIDsOptions struct {
+// SubscriptionsListPriceIDsOptions are the query parameters of GET /v1/subscriptions/{id}/relationships/prices.
+type SubscriptionsListPriceIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListPricesIDs sends GET /v1/subscriptions/{id}/relationships/prices (subscriptions_prices_getToManyRelationship).
-// It returns one page; ListPricesIDsIter walks every page.
+// ListPriceIDs sends GET /v1/subscriptions/{id}/relationships/prices (subscriptions_prices_getToManyRelationship).
+// It returns one page; ListPriceIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptions-_id_-relationships-prices
-func (s *SubscriptionsService) ListPricesIDs(ctx context.Context, id string, opts *SubscriptionsListPricesIDsOptions) (*SubscriptionPricesLinkagesResponse, *Response, error) {
+func (s *SubscriptionsService) ListPriceIDs(ctx context.Context, id string, opts *SubscriptionsListPriceIDsOptions) (*SubscriptionPricesLinkagesResponse, *Response, error) {
 	return doJSON[SubscriptionPricesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/prices", id), encodeOptions(opts), nil)
 }
 
-// ListPricesIDsIter yields every item of ListPricesIDs, requesting the next page only as the loop asks.
-func (s *SubscriptionsService) ListPricesIDsIter(ctx context.Context, id string, opts *SubscriptionsListPricesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListPriceIDsIter yields every item of ListPriceIDs, requesting the next page only as the loop asks.
+func (s *SubscriptionsService) ListPriceIDsIter(ctx context.Context, id string, opts *SubscriptionsListPriceIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/subscriptions/%s/relationships/prices", id), encodeOptions(opts))
 }
 
@@ -2282,122 +2282,122 @@ func (s *SubscriptionsService) GetPromotedPurchaseID(ctx context.Context, id str
 	return doJSON[SubscriptionPromotedPurchaseLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/promotedPurchase", id), nil, nil)
 }
 
-// SubscriptionsListPromotionalOffersIDsOptions are the query parameters of GET /v1/subscriptions/{id}/relationships/promotionalOffers.
-type SubscriptionsListPromotionalOffersIDsOptions struct {
+// SubscriptionsListPromotionalOfferIDsOptions are the query parameters of GET /v1/subscriptions/{id}/relationships/promotionalOffers.
+type SubscriptionsListPromotionalOfferIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListPromotionalOffersIDs sends GET /v1/subscriptions/{id}/relationships/promotionalOffers (subscriptions_promotionalOffers_getToManyRelationship).
-// It returns one page; ListPromotionalOffersIDsIter walks every page.
+// ListPromotionalOfferIDs sends GET /v1/subscriptions/{id}/relationships/promotionalOffers (subscriptions_promotionalOffers_getToManyRelationship).
+// It returns one page; ListPromotionalOfferIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptions-_id_-relationships-promotionaloffers
-func (s *SubscriptionsService) ListPromotionalOffersIDs(ctx context.Context, id string, opts *SubscriptionsListPromotionalOffersIDsOptions) (*SubscriptionPromotionalOffersLinkagesResponse, *Response, error) {
+func (s *SubscriptionsService) ListPromotionalOfferIDs(ctx context.Context, id string, opts *SubscriptionsListPromotionalOfferIDsOptions) (*SubscriptionPromotionalOffersLinkagesResponse, *Response, error) {
 	return doJSON[SubscriptionPromotionalOffersLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/promotionalOffers", id), encodeOptions(opts), nil)
 }
 
-// ListPromotionalOffersIDsIter yields every item of ListPromotionalOffersIDs, requesting the next page only as the loop asks.
-func (s *SubscriptionsService) ListPromotionalOffersIDsIter(ctx context.Context, id string, opts *SubscriptionsListPromotionalOffersIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListPromotionalOfferIDsIter yields every item of ListPromotionalOfferIDs, requesting the next page only as the loop asks.
+func (s *SubscriptionsService) ListPromotionalOfferIDsIter(ctx context.Context, id string, opts *SubscriptionsListPromotionalOfferIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/subscriptions/%s/relationships/promotionalOffers", id), encodeOptions(opts))
 }
 
-// GetSubscriptionAvailabilityID sends GET /v1/subscriptions/{id}/relationships/subscriptionAvailability (subscriptions_subscriptionAvailability_getToOneRelationship).
+// GetAvailabilityID sends GET /v1/subscriptions/{id}/relationships/subscriptionAvailability (subscriptions_subscriptionAvailability_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptions-_id_-relationships-subscriptionavailability
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *SubscriptionsService) GetSubscriptionAvailabilityID(ctx context.Context, id string) (*SubscriptionSubscriptionAvailabilityLinkageResponse, *Response, error) {
+func (s *SubscriptionsService) GetAvailabilityID(ctx context.Context, id string) (*SubscriptionSubscriptionAvailabilityLinkageResponse, *Response, error) {
 	return doJSON[SubscriptionSubscriptionAvailabilityLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/subscriptionAvailability", id), nil, nil)
 }
 
-// SubscriptionsListSubscriptionLocalizationsIDsOptions are the query parameters of GET /v1/subscriptions/{id}/relationships/subscriptionLocalizations.
-type SubscriptionsListSubscriptionLocalizationsIDsOptions struct {
+// SubscriptionsListLocalizationIDsOptions are the query parameters of GET /v1/subscriptions/{id}/relationships/subscriptionLocalizations.
+type SubscriptionsListLocalizationIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListSubscriptionLocalizationsIDs sends GET /v1/subscriptions/{id}/relationships/subscriptionLocalizations (subscriptions_subscriptionLocalizations_getToManyRelationship).
-// It returns one page; ListSubscriptionLocalizationsIDsIter walks every page.
+// ListLocalizationIDs sends GET /v1/subscriptions/{id}/relationships/subscriptionLocalizations (subscriptions_subscriptionLocalizations_getToManyRelationship).
+// It returns one page; ListLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptions-_id_-relationships-subscriptionlocalizations
-func (s *SubscriptionsService) ListSubscriptionLocalizationsIDs(ctx context.Context, id string, opts *SubscriptionsListSubscriptionLocalizationsIDsOptions) (*SubscriptionSubscriptionLocalizationsLinkagesResponse, *Response, error) {
+func (s *SubscriptionsService) ListLocalizationIDs(ctx context.Context, id string, opts *SubscriptionsListLocalizationIDsOptions) (*SubscriptionSubscriptionLocalizationsLinkagesResponse, *Response, error) {
 	return doJSON[SubscriptionSubscriptionLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/subscriptionLocalizations", id), encodeOptions(opts), nil)
 }
 
-// ListSubscriptionLocalizationsIDsIter yields every item of ListSubscriptionLocalizationsIDs, requesting the next page only as the loop asks.
-func (s *SubscriptionsService) ListSubscriptionLocalizationsIDsIter(ctx context.Context, id string, opts *SubscriptionsListSubscriptionLocalizationsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
+func (s *SubscriptionsService) ListLocalizationIDsIter(ctx context.Context, id string, opts *SubscriptionsListLocalizationIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/subscriptions/%s/relationships/subscriptionLocalizations", id), encodeOptions(opts))
 }
 
-// SubscriptionsListVersionsIDsOptions are the query parameters of GET /v1/subscriptions/{id}/relationships/versions.
-type SubscriptionsListVersionsIDsOptions struct {
+// SubscriptionsListVersionIDsOptions are the query parameters of GET /v1/subscriptions/{id}/relationships/versions.
+type SubscriptionsListVersionIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListVersionsIDs sends GET /v1/subscriptions/{id}/relationships/versions (subscriptions_versions_getToManyRelationship).
-// It returns one page; ListVersionsIDsIter walks every page.
+// ListVersionIDs sends GET /v1/subscriptions/{id}/relationships/versions (subscriptions_versions_getToManyRelationship).
+// It returns one page; ListVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptions-_id_-relationships-versions
-func (s *SubscriptionsService) ListVersionsIDs(ctx context.Context, id string, opts *SubscriptionsListVersionsIDsOptions) (*SubscriptionVersionsLinkagesResponse, *Response, error) {
+func (s *SubscriptionsService) ListVersionIDs(ctx context.Context, id string, opts *SubscriptionsListVersionIDsOptions) (*SubscriptionVersionsLinkagesResponse, *Response, error) {
 	return doJSON[SubscriptionVersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/versions", id), encodeOptions(opts), nil)
 }
 
-// ListVersionsIDsIter yields every item of ListVersionsIDs, requesting the next page only as the loop asks.
-func (s *SubscriptionsService) ListVersionsIDsIter(ctx context.Context, id string, opts *SubscriptionsListVersionsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListVersionIDsIter yields every item of ListVersionIDs, requesting the next page only as the loop asks.
+func (s *SubscriptionsService) ListVersionIDsIter(ctx context.Context, id string, opts *SubscriptionsListVersionIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/subscriptions/%s/relationships/versions", id), encodeOptions(opts))
 }
 
-// SubscriptionsListWinBackOffersIDsOptions are the query parameters of GET /v1/subscriptions/{id}/relationships/winBackOffers.
-type SubscriptionsListWinBackOffersIDsOptions struct {
+// SubscriptionsListWinBackOfferIDsOptions are the query parameters of GET /v1/subscriptions/{id}/relationships/winBackOffers.
+type SubscriptionsListWinBackOfferIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListWinBackOffersIDs sends GET /v1/subscriptions/{id}/relationships/winBackOffers (subscriptions_winBackOffers_getToManyRelationship).
-// It returns one page; ListWinBackOffersIDsIter walks every page.
+// ListWinBackOfferIDs sends GET /v1/subscriptions/{id}/relationships/winBackOffers (subscriptions_winBackOffers_getToManyRelationship).
+// It returns one page; ListWinBackOfferIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptions-_id_-relationships-winbackoffers
-func (s *SubscriptionsService) ListWinBackOffersIDs(ctx context.Context, id string, opts *SubscriptionsListWinBackOffersIDsOptions) (*SubscriptionWinBackOffersLinkagesResponse, *Response, error) {
+func (s *SubscriptionsService) ListWinBackOfferIDs(ctx context.Context, id string, opts *SubscriptionsListWinBackOfferIDsOptions) (*SubscriptionWinBackOffersLinkagesResponse, *Response, error) {
 	return doJSON[SubscriptionWinBackOffersLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/winBackOffers", id), encodeOptions(opts), nil)
 }
 
-// ListWinBackOffersIDsIter yields every item of ListWinBackOffersIDs, requesting the next page only as the loop asks.
-func (s *SubscriptionsService) ListWinBackOffersIDsIter(ctx context.Context, id string, opts *SubscriptionsListWinBackOffersIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListWinBackOfferIDsIter yields every item of ListWinBackOfferIDs, requesting the next page only as the loop asks.
+func (s *SubscriptionsService) ListWinBackOfferIDsIter(ctx context.Context, id string, opts *SubscriptionsListWinBackOfferIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/subscriptions/%s/relationships/winBackOffers", id), encodeOptions(opts))
 }
 
-// SubscriptionsGetSubscriptionAvailabilityOptions are the query parameters of GET /v1/subscriptions/{id}/subscriptionAvailability.
-type SubscriptionsGetSubscriptionAvailabilityOptions struct {
+// SubscriptionsGetAvailabilityOptions are the query parameters of GET /v1/subscriptions/{id}/subscriptionAvailability.
+type SubscriptionsGetAvailabilityOptions struct {
 	FieldsSubscriptionAvailabilities []string `query:"fields[subscriptionAvailabilities]"`
 	FieldsTerritories                []string `query:"fields[territories]"`
 	Include                          []string `query:"include"`
 	LimitAvailableTerritories        int      `query:"limit[availableTerritories]"`
 }
 
-// GetSubscriptionAvailability sends GET /v1/subscriptions/{id}/subscriptionAvailability (subscriptions_subscriptionAvailability_getToOneRelated).
+// GetAvailability sends GET /v1/subscriptions/{id}/subscriptionAvailability (subscriptions_subscriptionAvailability_getToOneRelated).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptions-_id_-subscriptionavailability
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *SubscriptionsService) GetSubscriptionAvailability(ctx context.Context, id string, opts *SubscriptionsGetSubscriptionAvailabilityOptions) (*SubscriptionAvailabilityResponse, *Response, error) {
+func (s *SubscriptionsService) GetAvailability(ctx context.Context, id string, opts *SubscriptionsGetAvailabilityOptions) (*SubscriptionAvailabilityResponse, *Response, error) {
 	return doJSON[SubscriptionAvailabilityResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/subscriptionAvailability", id), encodeOptions(opts), nil)
 }
 
-// SubscriptionsListSubscriptionLocalizationsOptions are the query parameters of GET /v1/subscriptions/{id}/subscriptionLocalizations.
-type SubscriptionsListSubscriptionLocalizationsOptions struct {
+// SubscriptionsListLocalizationsOptions are the query parameters of GET /v1/subscriptions/{id}/subscriptionLocalizations.
+type SubscriptionsListLocalizationsOptions struct {
 	FieldsSubscriptionLocalizations []string `query:"fields[subscriptionLocalizations]"`
 	FieldsSubscriptions             []string `query:"fields[subscriptions]"`
 	Limit                           int      `query:"limit"`
 	Include                         []string `query:"include"`
 }
 
-// ListSubscriptionLocalizations sends GET /v1/subscriptions/{id}/subscriptionLocalizations (subscriptions_subscriptionLocalizations_getToManyRelated).
-// It returns one page; ListSubscriptionLocalizationsIter walks every page.
+// ListLocalizations sends GET /v1/subscriptions/{id}/subscriptionLocalizations (subscriptions_subscriptionLocalizations_getToManyRelated).
+// It returns one page; ListLocalizationsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptions-_id_-subscriptionlocalizations
-func (s *SubscriptionsService) ListSubscriptionLocalizations(ctx context.Context, id string, opts *SubscriptionsListSubscriptionLocalizationsOptions) (*SubscriptionLocalizationsResponse, *Response, error) {
+func (s *SubscriptionsService) ListLocalizations(ctx context.Context, id string, opts *SubscriptionsListLocalizationsOptions) (*SubscriptionLocalizationsResponse, *Response, error) {
 	return doJSON[SubscriptionLocalizationsResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/subscriptionLocalizations", id), encodeOptions(opts), nil)
 }
 
-// ListSubscriptionLocalizationsIter yields every item of ListSubscriptionLocalizations, requesting the next page only as the loop asks.
-func (s *SubscriptionsService) ListSubscriptionLocalizationsIter(ctx context.Context, id string, opts *SubscriptionsListSubscriptionLocalizationsOptions) iter.Seq2[SubscriptionLocalization, error] {
+// ListLocalizationsIter yields every item of ListLocalizations, requesting the next page only as the loop asks.
+func (s *SubscriptionsService) ListLocalizationsIter(ctx context.Context, id string, opts *SubscriptionsListLocalizationsOptions) iter.Seq2[SubscriptionLocalization, error] {
 	return All[SubscriptionLocalization](ctx, s.client, resourcePath("/v1/subscriptions/%s/subscriptionLocalizations", id), encodeOptions(opts))
 }
 

@@ -73,21 +73,21 @@ func (s *UserInvitationsService) Get(ctx context.Context, id string, opts *UserI
 	return doJSON[UserInvitationResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/userInvitations/%s", id), encodeOptions(opts), nil)
 }
 
-// UserInvitationsListVisibleAppsIDsOptions are the query parameters of GET /v1/userInvitations/{id}/relationships/visibleApps.
-type UserInvitationsListVisibleAppsIDsOptions struct {
+// UserInvitationsListVisibleAppIDsOptions are the query parameters of GET /v1/userInvitations/{id}/relationships/visibleApps.
+type UserInvitationsListVisibleAppIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListVisibleAppsIDs sends GET /v1/userInvitations/{id}/relationships/visibleApps (userInvitations_visibleApps_getToManyRelationship).
-// It returns one page; ListVisibleAppsIDsIter walks every page.
+// ListVisibleAppIDs sends GET /v1/userInvitations/{id}/relationships/visibleApps (userInvitations_visibleApps_getToManyRelationship).
+// It returns one page; ListVisibleAppIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-userinvitations-_id_-relationships-visibleapps
-func (s *UserInvitationsService) ListVisibleAppsIDs(ctx context.Context, id string, opts *UserInvitationsListVisibleAppsIDsOptions) (*UserInvitationVisibleAppsLinkagesResponse, *Response, error) {
+func (s *UserInvitationsService) ListVisibleAppIDs(ctx context.Context, id string, opts *UserInvitationsListVisibleAppIDsOptions) (*UserInvitationVisibleAppsLinkagesResponse, *Response, error) {
 	return doJSON[UserInvitationVisibleAppsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/userInvitations/%s/relationships/visibleApps", id), encodeOptions(opts), nil)
 }
 
-// ListVisibleAppsIDsIter yields every item of ListVisibleAppsIDs, requesting the next page only as the loop asks.
-func (s *UserInvitationsService) ListVisibleAppsIDsIter(ctx context.Context, id string, opts *UserInvitationsListVisibleAppsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListVisibleAppIDsIter yields every item of ListVisibleAppIDs, requesting the next page only as the loop asks.
+func (s *UserInvitationsService) ListVisibleAppIDsIter(ctx context.Context, id string, opts *UserInvitationsListVisibleAppIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/userInvitations/%s/relationships/visibleApps", id), encodeOptions(opts))
 }
 
@@ -185,21 +185,21 @@ func (s *UsersService) RemoveVisibleApps(ctx context.Context, id string, body *U
 	return s.client.Do(ctx, http.MethodDelete, resourcePath("/v1/users/%s/relationships/visibleApps", id), nil, body, nil)
 }
 
-// UsersListVisibleAppsIDsOptions are the query parameters of GET /v1/users/{id}/relationships/visibleApps.
-type UsersListVisibleAppsIDsOptions struct {
+// UsersListVisibleAppIDsOptions are the query parameters of GET /v1/users/{id}/relationships/visibleApps.
+type UsersListVisibleAppIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListVisibleAppsIDs sends GET /v1/users/{id}/relationships/visibleApps (users_visibleApps_getToManyRelationship).
-// It returns one page; ListVisibleAppsIDsIter walks every page.
+// ListVisibleAppIDs sends GET /v1/users/{id}/relationships/visibleApps (users_visibleApps_getToManyRelationship).
+// It returns one page; ListVisibleAppIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-users-_id_-relationships-visibleapps
-func (s *UsersService) ListVisibleAppsIDs(ctx context.Context, id string, opts *UsersListVisibleAppsIDsOptions) (*UserVisibleAppsLinkagesResponse, *Response, error) {
+func (s *UsersService) ListVisibleAppIDs(ctx context.Context, id string, opts *UsersListVisibleAppIDsOptions) (*UserVisibleAppsLinkagesResponse, *Response, error) {
 	return doJSON[UserVisibleAppsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/users/%s/relationships/visibleApps", id), encodeOptions(opts), nil)
 }
 
-// ListVisibleAppsIDsIter yields every item of ListVisibleAppsIDs, requesting the next page only as the loop asks.
-func (s *UsersService) ListVisibleAppsIDsIter(ctx context.Context, id string, opts *UsersListVisibleAppsIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListVisibleAppIDsIter yields every item of ListVisibleAppIDs, requesting the next page only as the loop asks.
+func (s *UsersService) ListVisibleAppIDsIter(ctx context.Context, id string, opts *UsersListVisibleAppIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/users/%s/relationships/visibleApps", id), encodeOptions(opts))
 }
 
@@ -349,21 +349,21 @@ func (s *WebhooksService) ListDeliveriesIter(ctx context.Context, id string, opt
 	return All[WebhookDelivery](ctx, s.client, resourcePath("/v1/webhooks/%s/deliveries", id), encodeOptions(opts))
 }
 
-// WebhooksListDeliveriesIDsOptions are the query parameters of GET /v1/webhooks/{id}/relationships/deliveries.
-type WebhooksListDeliveriesIDsOptions struct {
+// WebhooksListDeliveryIDsOptions are the query parameters of GET /v1/webhooks/{id}/relationships/deliveries.
+type WebhooksListDeliveryIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListDeliveriesIDs sends GET /v1/webhooks/{id}/relationships/deliveries (webhooks_deliveries_getToManyRelationship).
-// It returns one page; ListDeliveriesIDsIter walks every page.
+// ListDeliveryIDs sends GET /v1/webhooks/{id}/relationships/deliveries (webhooks_deliveries_getToManyRelationship).
+// It returns one page; ListDeliveryIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-webhooks-_id_-relationships-deliveries
-func (s *WebhooksService) ListDeliveriesIDs(ctx context.Context, id string, opts *WebhooksListDeliveriesIDsOptions) (*WebhookDeliveriesLinkagesResponse, *Response, error) {
+func (s *WebhooksService) ListDeliveryIDs(ctx context.Context, id string, opts *WebhooksListDeliveryIDsOptions) (*WebhookDeliveriesLinkagesResponse, *Response, error) {
 	return doJSON[WebhookDeliveriesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/webhooks/%s/relationships/deliveries", id), encodeOptions(opts), nil)
 }
 
-// ListDeliveriesIDsIter yields every item of ListDeliveriesIDs, requesting the next page only as the loop asks.
-func (s *WebhooksService) ListDeliveriesIDsIter(ctx context.Context, id string, opts *WebhooksListDeliveriesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListDeliveryIDsIter yields every item of ListDeliveryIDs, requesting the next page only as the loop asks.
+func (s *WebhooksService) ListDeliveryIDsIter(ctx context.Context, id string, opts *WebhooksListDeliveryIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/webhooks/%s/relationships/deliveries", id), encodeOptions(opts))
 }
 
@@ -446,20 +446,20 @@ func (s *WinBackOffersService) ListPricesIter(ctx context.Context, id string, op
 	return All[WinBackOfferPrice](ctx, s.client, resourcePath("/v1/winBackOffers/%s/prices", id), encodeOptions(opts))
 }
 
-// WinBackOffersListPricesIDsOptions are the query parameters of GET /v1/winBackOffers/{id}/relationships/prices.
-type WinBackOffersListPricesIDsOptions struct {
+// WinBackOffersListPriceIDsOptions are the query parameters of GET /v1/winBackOffers/{id}/relationships/prices.
+type WinBackOffersListPriceIDsOptions struct {
 	Limit int `query:"limit"`
 }
 
-// ListPricesIDs sends GET /v1/winBackOffers/{id}/relationships/prices (winBackOffers_prices_getToManyRelationship).
-// It returns one page; ListPricesIDsIter walks every page.
+// ListPriceIDs sends GET /v1/winBackOffers/{id}/relationships/prices (winBackOffers_prices_getToManyRelationship).
+// It returns one page; ListPriceIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-winbackoffers-_id_-relationships-prices
-func (s *WinBackOffersService) ListPricesIDs(ctx context.Context, id string, opts *WinBackOffersListPricesIDsOptions) (*WinBackOfferPricesLinkagesResponse, *Response, error) {
+func (s *WinBackOffersService) ListPriceIDs(ctx context.Context, id string, opts *WinBackOffersListPriceIDsOptions) (*WinBackOfferPricesLinkagesResponse, *Response, error) {
 	return doJSON[WinBackOfferPricesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/winBackOffers/%s/relationships/prices", id), encodeOptions(opts), nil)
 }
 
-// ListPricesIDsIter yields every item of ListPricesIDs, requesting the next page only as the loop asks.
-func (s *WinBackOffersService) ListPricesIDsIter(ctx context.Context, id string, opts *WinBackOffersListPricesIDsOptions) iter.Seq2[ResourceIdentifier, error] {
+// ListPriceIDsIter yields every item of ListPriceIDs, requesting the next page only as the loop asks.
+func (s *WinBackOffersService) ListPriceIDsIter(ctx context.Context, id string, opts *WinBackOffersListPriceIDsOptions) iter.Seq2[ResourceIdentifier, error] {
 	return All[ResourceIdentifier](ctx, s.client, resourcePath("/v1/winBackOffers/%s/relationships/prices", id), encodeOptions(opts))
 }

@@ -12,53 +12,11 @@ import (
 type method struct {
 	op      *Op
 	service string // Go field on Client: "Apps"
-	name    string // "ListAppInfos"
+	name    string // "ListInfos"
 	options string // options type or ""
 	out     string // response type, "" for no content
 	raw     bool   // non-JSON answer: io.ReadCloser
 	item    string // list item type when the operation pages
-}
-
-// methodName applies ARCHITECTURE.md's naming rules to an operationId.
-func methodName(id string) (service, name string, err error) {
-	parts := strings.Split(id, "_")
-	service = goName(parts[0])
-	switch len(parts) {
-	case 2:
-		switch parts[1] {
-		case "getCollection":
-			return service, "List", nil
-		case "getInstance":
-			return service, "Get", nil
-		case "createInstance":
-			return service, "Create", nil
-		case "updateInstance":
-			return service, "Update", nil
-		case "deleteInstance":
-			return service, "Delete", nil
-		}
-	case 3:
-		rel := goName(parts[1])
-		switch parts[2] {
-		case "getToManyRelated":
-			return service, "List" + rel, nil
-		case "getToOneRelated":
-			return service, "Get" + rel, nil
-		case "getToManyRelationship":
-			return service, "List" + rel + "IDs", nil
-		case "getToOneRelationship":
-			return service, "Get" + rel + "ID", nil
-		case "replaceToManyRelationship", "replaceToOneRelationship", "updateToOneRelationship":
-			return service, "Replace" + rel, nil
-		case "createToManyRelationship":
-			return service, "Add" + rel, nil
-		case "deleteToManyRelationship":
-			return service, "Remove" + rel, nil
-		case "getMetrics":
-			return service, "Get" + rel + "Metrics", nil
-		}
-	}
-	return "", "", fmt.Errorf("operationId %s: no naming rule", id)
 }
 
 // docURL is the operation's page in Apple's documentation, whose slugs are the method and
@@ -78,16 +36,12 @@ func generateClient(doc *Document, ops []*Op, dir string) error {
 		g.named(name)
 	}
 	var methods []*method
-	seen := map[string]string{}
+	parsed, names, err := methodNames(ops, resourceName)
+	if err != nil {
+		return err
+	}
 	for _, op := range ops {
-		service, name, err := methodName(op.ID)
-		if err != nil {
-			return err
-		}
-		if prev, dup := seen[service+"."+name]; dup {
-			return fmt.Errorf("%s and %s both map to %s.%s", prev, op.ID, service, name)
-		}
-		seen[service+"."+name] = op.ID
+		service, name := parsed[op].service, names[op]
 		m := &method{op: op, service: service, name: name}
 		if op.RequestSchema != "" {
 			g.named(op.RequestSchema)

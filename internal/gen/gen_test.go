@@ -61,25 +61,91 @@ func TestMethodName(t *testing.T) {
 		{"appInfoLocalizations_createInstance", "AppInfoLocalizations", "Create"},
 		{"appInfoLocalizations_updateInstance", "AppInfoLocalizations", "Update"},
 		{"appInfoLocalizations_deleteInstance", "AppInfoLocalizations", "Delete"},
-		{"apps_appInfos_getToManyRelated", "Apps", "ListAppInfos"},
+		{"apps_appInfos_getToManyRelated", "Apps", "ListInfos"},
 		{"appInfos_app_getToOneRelated", "AppInfos", "GetApp"},
-		{"apps_appInfos_getToManyRelationship", "Apps", "ListAppInfosIDs"},
+		{"apps_appInfos_getToManyRelationship", "Apps", "ListInfoIDs"},
 		{"appInfos_app_getToOneRelationship", "AppInfos", "GetAppID"},
 		{"betaGroups_betaTesters_createToManyRelationship", "BetaGroups", "AddBetaTesters"},
 		{"betaGroups_betaTesters_deleteToManyRelationship", "BetaGroups", "RemoveBetaTesters"},
+		{"betaGroups_betaTesters_getToManyRelationship", "BetaGroups", "ListBetaTesterIDs"},
 		{"appScreenshotSets_appScreenshots_replaceToManyRelationship", "AppScreenshotSets", "ReplaceAppScreenshots"},
 		{"appStoreVersions_build_updateToOneRelationship", "AppStoreVersions", "ReplaceBuild"},
 		{"apps_betaTesterUsages_getMetrics", "Apps", "GetBetaTesterUsagesMetrics"},
 		{"appPricePointsV3_getInstance", "AppPricePointsV3", "Get"},
+		// The service's resource name is dropped from the relationship...
+		{"appStoreVersions_appStoreVersionLocalizations_getToManyRelated", "AppStoreVersions", "ListLocalizations"},
+		{"appStoreVersions_appStoreVersionLocalizations_getToManyRelationship", "AppStoreVersions", "ListLocalizationIDs"},
+		{"appStoreVersionExperimentTreatments_appStoreVersionExperimentTreatmentLocalizations_getToManyRelationship", "AppStoreVersionExperimentTreatments", "ListLocalizationIDs"},
+		{"inAppPurchasesV2_inAppPurchaseLocalizations_getToManyRelated", "InAppPurchasesV2", "ListLocalizations"},
+		{"bundleIds_bundleIdCapabilities_getToManyRelated", "BundleIDs", "ListCapabilities"},
+		{"appStoreVersionExperimentsV2_appStoreVersionExperimentTreatments_getToManyRelationship", "AppStoreVersionExperimentsV2", "ListTreatmentIDs"},
+		// ... and so is a product name both begin with...
+		{"appStoreVersions_appStoreReviewDetail_getToOneRelated", "AppStoreVersions", "GetReviewDetail"},
+		{"gameCenterGroups_gameCenterLeaderboards_getToManyRelated", "GameCenterGroups", "ListLeaderboards"},
+		{"appStoreVersionLocalizations_appStoreVersion_getToOneRelated", "AppStoreVersionLocalizations", "GetVersion"},
+		// ... but never a product name itself, nor the whole name.
+		{"apps_appStoreVersions_getToManyRelated", "Apps", "ListAppStoreVersions"},
+		{"apps_appClips_getToManyRelated", "Apps", "ListAppClips"},
+		{"appStoreVersionExperiments_appStoreVersionExperiment_getToOneRelated", "AppStoreVersionExperiments", "GetAppStoreVersionExperiment"},
+		{"appStoreVersionPhasedReleases_getInstance", "AppStoreVersionPhasedReleases", "Get"},
 	}
-	for _, tt := range tests {
-		svc, m, err := methodName(tt.id)
-		if err != nil || svc != tt.service || m != tt.method {
-			t.Errorf("methodName(%q) = %s.%s, %v; want %s.%s", tt.id, svc, m, err, tt.service, tt.method)
+	ops := make([]*Op, len(tests))
+	for i, tt := range tests {
+		ops[i] = &Op{ID: tt.id}
+	}
+	parsed, names, err := methodNames(ops, resourceName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tt := range tests {
+		if svc, m := parsed[ops[i]].service, names[ops[i]]; svc != tt.service || m != tt.method {
+			t.Errorf("%s -> %s.%s; want %s.%s", tt.id, svc, m, tt.service, tt.method)
 		}
 	}
-	if _, _, err := methodName("apps_somethingNew"); err == nil {
+	if _, err := parseOpName("apps_somethingNew"); err == nil {
 		t.Error("an unknown operation kind must fail generation, not guess a name")
+	}
+}
+
+// TestMethodNameCollision checks that two relationships whose short names meet keep their
+// full names, whatever their order in the spec, and that a short name never takes an
+// iterator's name.
+func TestMethodNameCollision(t *testing.T) {
+	t.Parallel()
+	for _, order := range [][]string{
+		{"apps_appTags_getToManyRelated", "apps_tags_getToManyRelated"},
+		{"apps_tags_getToManyRelated", "apps_appTags_getToManyRelated"},
+	} {
+		ops := []*Op{{ID: order[0]}, {ID: order[1]}}
+		_, names, err := methodNames(ops, resourceName)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{ops[0].ID: names[ops[0]], ops[1].ID: names[ops[1]]}
+		if got["apps_appTags_getToManyRelated"] != "ListAppTags" || got["apps_tags_getToManyRelated"] != "ListTags" {
+			t.Errorf("order %v: %v; want the full name ListAppTags beside ListTags", order, got)
+		}
+	}
+	ops := []*Op{{ID: "apps_appX_getToManyRelated"}, {ID: "apps_xIter_getToManyRelated"}}
+	_, names, err := methodNames(ops, resourceName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if names[ops[0]] != "ListAppX" {
+		t.Errorf("the short name ListX would give an iterator ListXIter beside the method ListXIter; got %s", names[ops[0]])
+	}
+}
+
+func TestSingular(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"Localizations": "Localization", "Territories": "Territory", "ExperimentsV2": "ExperimentV2",
+		"Releases": "Release", "InAppPurchases": "InAppPurchase", "BetaRecruitmentCriteria": "BetaRecruitmentCriteria",
+		"Status": "Status", "BundleIDs": "BundleID",
+	} {
+		if got := singular(in); got != want {
+			t.Errorf("singular(%s) = %s, want %s", in, got, want)
+		}
 	}
 }
 
