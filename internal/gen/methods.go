@@ -19,49 +19,41 @@ type opName struct {
 // full is the method name with the relationship spelled in full.
 func (n opName) full() string { return n.verb + n.rel + n.suffix }
 
+// resourceKinds and relationshipKinds map an operationId's kind to its verb and suffix.
+var (
+	resourceKinds = map[string][2]string{
+		"getCollection": {"List"}, "getInstance": {"Get"}, "createInstance": {"Create"},
+		"updateInstance": {"Update"}, "deleteInstance": {"Delete"},
+	}
+	relationshipKinds = map[string][2]string{
+		"getToManyRelated": {"List"}, "getToOneRelated": {"Get"},
+		"getToManyRelationship": {"List", "IDs"}, "getToOneRelationship": {"Get", "ID"},
+		"replaceToManyRelationship": {"Replace"}, "replaceToOneRelationship": {"Replace"},
+		"updateToOneRelationship": {"Replace"}, "createToManyRelationship": {"Add"},
+		"deleteToManyRelationship": {"Remove"}, "getMetrics": {"Get", "Metrics"},
+	}
+)
+
 // parseOpName applies ARCHITECTURE.md's naming rules to an operationId, without dropping the
 // service's name from the relationship (methodNames does that).
 func parseOpName(id string) (opName, error) {
 	parts := strings.Split(id, "_")
 	n := opName{service: goName(parts[0])}
+	var kind [2]string
 	switch len(parts) {
 	case 2:
-		switch parts[1] {
-		case "getCollection":
-			n.verb = "List"
-		case "getInstance":
-			n.verb = "Get"
-		case "createInstance":
-			n.verb = "Create"
-		case "updateInstance":
-			n.verb = "Update"
-		case "deleteInstance":
-			n.verb = "Delete"
-		}
+		kind = resourceKinds[parts[1]]
 	case 3:
+		kind = relationshipKinds[parts[2]]
 		n.rel = goName(parts[1])
-		switch parts[2] {
-		case "getToManyRelated":
-			n.verb = "List"
-		case "getToOneRelated":
-			n.verb = "Get"
-		case "getToManyRelationship":
-			// The ids of a to-many relationship: ListLocalizationIDs, not ListLocalizationsIDs.
-			n.verb, n.rel, n.suffix = "List", singular(n.rel), "IDs"
-		case "getToOneRelationship":
-			n.verb, n.suffix = "Get", "ID"
-		case "replaceToManyRelationship", "replaceToOneRelationship", "updateToOneRelationship":
-			n.verb = "Replace"
-		case "createToManyRelationship":
-			n.verb = "Add"
-		case "deleteToManyRelationship":
-			n.verb = "Remove"
-		case "getMetrics":
-			n.verb, n.suffix = "Get", "Metrics"
-		}
 	}
+	n.verb, n.suffix = kind[0], kind[1]
 	if n.verb == "" {
 		return opName{}, fmt.Errorf("operationId %s: no naming rule", id)
+	}
+	if n.suffix == "IDs" {
+		// The ids of a to-many relationship: ListLocalizationIDs, not ListLocalizationsIDs.
+		n.rel = singular(n.rel)
 	}
 	return n, nil
 }
