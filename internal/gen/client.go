@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -67,35 +68,37 @@ func generateClient(doc *Document, ops []*Op, dir string) error {
 	}
 
 	files := map[string][]byte{}
-	// Types, filed by first letter so no file grows past what an editor opens comfortably.
-	for _, group := range letterGroups {
-		src := g.source(func(n string) bool { return strings.ContainsRune(group, rune(strings.ToUpper(n)[0])) })
-		if len(src) > 0 {
-			files["types_"+strings.ToLower(group[:1])+"_gen.go"] = fileSource(src, "encoding/json")
-		}
-	}
-	// Services, one file per letter group as well.
+	// One file per resource family: its service, options and methods, then its types.
 	byService := map[string][]*method{}
 	for _, m := range methods {
 		byService[m.service] = append(byService[m.service], m)
 	}
 	services := slices.Sorted(mapKeys(byService))
-	for _, group := range letterGroups {
-		var b strings.Builder
-		for _, svc := range services {
-			if !strings.ContainsRune(group, rune(svc[0])) {
-				continue
-			}
-			writeService(&b, svc, byService[svc])
+	fam := newFamilies(g.resources, services)
+	bodies := map[string]*strings.Builder{}
+	body := func(file string) *strings.Builder {
+		if bodies[file] == nil {
+			bodies[file] = &strings.Builder{}
 		}
-		if b.Len() > 0 {
-			files["services_"+strings.ToLower(group[:1])+"_gen.go"] = fileSource([]byte(b.String()), "context", "io", "iter", "net/http")
-		}
+		return bodies[file]
+	}
+	for _, svc := range services {
+		writeService(body(fam.file(svc)), svc, byService[svc])
+	}
+	declFile := map[string]string{}
+	for n := range g.decls {
+		declFile[n] = fam.file(n)
+	}
+	for _, file := range slices.Compact(slices.Sorted(maps.Values(declFile))) {
+		body(file).Write(g.source(func(n string) bool { return declFile[n] == file }))
+	}
+	for file, b := range bodies {
+		files[file] = fileSource([]byte(b.String()), "context", "encoding/json", "io", "iter", "net/http")
 	}
 	files["services_gen.go"] = fileSource(servicesStruct(services), "context", "encoding/json", "fmt", "net/url")
 	files["operations_gen_test.go"] = operationTable(methods, g)
 
-	// Remove generated files that this run no longer produces (a letter group emptied); a
+	// Remove generated files that this run no longer produces (a family emptied); a
 	// file without the generated header is someone's hand-written code and stays.
 	old, _ := filepath.Glob(filepath.Join(dir, "*_gen.go"))
 	for _, f := range old {
@@ -112,9 +115,6 @@ func generateClient(doc *Document, ops []*Op, dir string) error {
 	}
 	return nil
 }
-
-// letterGroups split the generated files by the first letter of each name.
-var letterGroups = []string{"A", "B", "CD", "EFGH", "IJKLM", "NOPQR", "ST", "UVWXYZ", "abcdefghijklmnopqrstuvwxyz"}
 
 func mapKeys[V any](m map[string]V) func(func(string) bool) {
 	return func(yield func(string) bool) {

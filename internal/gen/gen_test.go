@@ -222,3 +222,34 @@ func TestMissingSpecSaysWhereToPointIt(t *testing.T) {
 		t.Errorf("error %v should name the missing spec and ASCEND_SPEC", err)
 	}
 }
+
+// TestFamilies checks that a declaration is filed with the resource its name starts with,
+// the longest such name winning, and that names of no family go to the shared file.
+func TestFamilies(t *testing.T) {
+	t.Parallel()
+	resources := map[string]string{
+		"AppStoreVersion": "appStoreVersions", "AppStoreVersionLocalization": "appStoreVersionLocalizations",
+		"BundleId": "bundleIds", "InAppPurchaseV2": "inAppPurchases", "App": "apps",
+	}
+	f := newFamilies(resources, []string{"AppStoreVersions", "AppStoreVersionLocalizations", "BundleIDs", "InAppPurchasesV2", "Apps", "SalesReports"})
+	for decl, want := range map[string]string{
+		"AppStoreVersion":                                             "appstoreversions_gen.go",
+		"AppStoreVersionsListLocalizationsOptions":                    "appstoreversions_gen.go",
+		"AppStoreVersionLocalizationsResponse":                        "appstoreversionlocalizations_gen.go",
+		"AppStoreVersionAppStoreVersionLocalizationsLinkagesResponse": "appstoreversions_gen.go",
+		"BundleIdsResponse":                                           "bundleids_gen.go",
+		"BundleIDsListOptions":                                        "bundleids_gen.go",
+		"InAppPurchaseV2Attributes":                                   "inapppurchases_gen.go",
+		"InAppPurchasesV2Service":                                     "inapppurchases_gen.go",
+		"appsResponseIncluded":                                        "apps_gen.go",
+		"AppleThing":                                                  sharedFile, // "App" + lower case: not the apps family
+		"Platform":                                                    sharedFile,
+		"SalesReportsListOptions":                                     "salesreports_gen.go",
+		"CiActionType":                                                "ci_gen.go",
+		"BetaTesterUsagesV1MetricResponse":                            metricsFile,
+	} {
+		if got := f.file(decl); got != want {
+			t.Errorf("%s filed in %s, want %s", decl, got, want)
+		}
+	}
+}

@@ -186,9 +186,5 @@ func methodNames(ops []*Op, singularOf func(service string) string) (map[*Op]opN
 // resourceName is a service's singular resource name without a version suffix:
 // AppStoreVersions -> AppStoreVersion, InAppPurchasesV2 -> InAppPurchase, BundleIDs -> BundleID.
 func resourceName(service string) string {
-	stem := strings.TrimRightFunc(service, unicode.IsDigit)
-	if len(stem) < len(service) && strings.HasSuffix(stem, "V") {
-		service = stem[:len(stem)-1]
-	}
-	return singular(service)
+	return singular(stripVersion(service))
 }

@@ -16,7 +16,7 @@ var coreTypes = map[string]string{
 	"RelationshipLinks":  "RelationshipLinks",
 }
 
-// decl is one generated top-level declaration, filed by its name's first letter.
+// decl is one generated top-level declaration, filed with its resource family (files.go).
 type decl struct {
 	name string
 	src  string
