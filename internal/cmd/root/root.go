@@ -19,6 +19,7 @@ import (
 	authcmd "github.com/ascend-tools/ascend/internal/cmd/auth"
 	connectorcmd "github.com/ascend-tools/ascend/internal/cmd/connector"
 	metadatacmd "github.com/ascend-tools/ascend/internal/cmd/metadata"
+	productscmd "github.com/ascend-tools/ascend/internal/cmd/products"
 	sandboxcmd "github.com/ascend-tools/ascend/internal/cmd/sandbox"
 	screenshotscmd "github.com/ascend-tools/ascend/internal/cmd/screenshots"
 	servecmd "github.com/ascend-tools/ascend/internal/cmd/serve"
@@ -37,6 +38,7 @@ func commands(f *cli.Factory) []*cobra.Command {
 		connectorcmd.NewCmd(f),
 		metadatacmd.NewCmd(f),
 		screenshotscmd.NewCmd(f),
+		productscmd.NewCmd(f),
 	}
 }
 
