@@ -2,14 +2,19 @@ package connector
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
-	"fmt"
+	"errors"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
+	"strings"
 
+	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/store"
+	"github.com/ascend-tools/ascend/workflow/localization"
+	"github.com/ascend-tools/ascend/workflow/lookup"
+	"github.com/ascend-tools/ascend/workflow/review"
 )
 
 // param describes a parameter of a curated action, for the router and the exported
@@ -17,7 +22,6 @@ import (
 type param struct {
 	Name        string // as the client sends it
 	In          string // path or query, set when exported
-	Apple       string // the App Store Connect query parameter it becomes ("" for path params)
 	Type        string // string, integer, boolean
 	Summary     string
 	Description string
@@ -26,8 +30,9 @@ type param struct {
 	Advanced    bool // x-ms-visibility: advanced
 }
 
-// curatedAction is one action under /connector/v1/: a friendly, flat face over one or more
-// App Store Connect requests.
+// curatedAction is one action under /connector/v1/: a friendly, flat face over one workflow
+// call. Run reads the HTTP request through its actionInput, makes the call on the profile's
+// typed client, and returns what to answer; the gateway flattens it.
 type curatedAction struct {
 	ID          string // operationId in the exported connector
 	Method      string
@@ -37,25 +42,21 @@ type curatedAction struct {
 	Write       bool
 	PathParams  []param
 	Query       []param
-	// Upstream builds the App Store Connect path from the path parameters.
-	Upstream func(r *http.Request) string
-	// ResourceType is the JSON:API type the action returns (for the exported schema), and
-	// for updates the type sent.
+	// ResourceType is the JSON:API type the action returns, for the exported schema.
 	ResourceType string
 	List         bool
-	// BodyFields lists the attributes an update accepts (exported as the body schema).
+	// BodyFields lists the fields the action's JSON body takes (exported as its schema).
 	BodyFields []param
-	// Handle replaces the generic one-request behaviour (review submission).
-	Handle func(g *Gateway, w http.ResponseWriter, r *http.Request, p *profileRuntime)
+	// Status is the success status; zero is 200.
+	Status int
+	Run    func(ctx context.Context, c *asc.Client, in *actionInput) (actionResult, error)
 }
 
 func pathParam(name, summary, desc string) param {
 	return param{Name: name, Type: "string", Summary: summary, Description: desc, Required: true}
 }
 
-var limitParam = param{Name: "limit", Apple: "limit", Type: "integer", Summary: "Page size", Description: "How many items to return per page, at most 200. The next page is in nextLink.", Advanced: true}
-
-func esc(r *http.Request, name string) string { return url.PathEscape(r.PathValue(name)) }
+var limitParam = param{Name: "limit", Type: "integer", Summary: "Page size", Description: "How many items to return per page, at most 200. The next page is in nextLink.", Advanced: true}
 
 var platforms = []string{"IOS", "MAC_OS", "TV_OS", "VISION_OS"}
 
@@ -64,45 +65,52 @@ var curatedActions = []curatedAction{
 		ID: "ListApps", Method: "GET", Pattern: "/connector/v1/apps",
 		Summary: "Find apps", Description: "Finds the apps of the App Store Connect account, by bundle ID or name, as flat objects.",
 		Query: []param{
-			{Name: "bundleId", Apple: "filter[bundleId]", Type: "string", Summary: "Bundle ID", Description: "Only the app with this bundle identifier, such as com.example.app."},
-			{Name: "name", Apple: "filter[name]", Type: "string", Summary: "App name", Description: "Only apps with this name."},
+			{Name: "bundleId", Type: "string", Summary: "Bundle ID", Description: "Only the app with this bundle identifier, such as com.example.app."},
+			{Name: "name", Type: "string", Summary: "App name", Description: "Only apps with this name."},
 			limitParam,
 		},
-		Upstream:     func(r *http.Request) string { return "/v1/apps" },
 		ResourceType: "apps", List: true,
+		Run: func(ctx context.Context, c *asc.Client, in *actionInput) (actionResult, error) {
+			return pageResult(lookup.Apps(ctx, c, lookup.AppFilter{BundleID: in.query("bundleId"), Name: in.query("name"), Limit: in.limit()}))
+		},
 	},
 	{
 		ID: "GetApp", Method: "GET", Pattern: "/connector/v1/apps/{appId}",
 		Summary: "Get an app", Description: "Gets one app by its App Store Connect id, as a flat object.",
 		PathParams:   []param{pathParam("appId", "App ID", "The App Store Connect id of the app (a number such as 1234567890).")},
-		Upstream:     func(r *http.Request) string { return "/v1/apps/" + esc(r, "appId") },
 		ResourceType: "apps",
+		Run: func(ctx context.Context, c *asc.Client, in *actionInput) (actionResult, error) {
+			return oneResult(lookup.App(ctx, c, in.path("appId")))
+		},
 	},
 	{
 		ID: "ListAppInfos", Method: "GET", Pattern: "/connector/v1/apps/{appId}/appInfos",
 		Summary: "List app infos", Description: "Lists the app info records of an app: the live one and, while a version is being prepared, the editable one.",
 		PathParams:   []param{pathParam("appId", "App ID", "The App Store Connect id of the app.")},
 		Query:        []param{limitParam},
-		Upstream:     func(r *http.Request) string { return "/v1/apps/" + esc(r, "appId") + "/appInfos" },
 		ResourceType: "appInfos", List: true,
+		Run: func(ctx context.Context, c *asc.Client, in *actionInput) (actionResult, error) {
+			return pageResult(lookup.AppInfos(ctx, c, in.path("appId"), in.limit()))
+		},
 	},
 	{
 		ID: "ListAppInfoLocalizations", Method: "GET", Pattern: "/connector/v1/appInfos/{appInfoId}/localizations",
 		Summary: "List app info localizations", Description: "Lists the localized app information (name, subtitle, privacy URLs) of an app info record.",
 		PathParams: []param{pathParam("appInfoId", "App info ID", "The id of the app info record, from List app infos.")},
 		Query: []param{
-			{Name: "locale", Apple: "filter[locale]", Type: "string", Summary: "Locale", Description: "Only this locale, such as en-US."},
+			{Name: "locale", Type: "string", Summary: "Locale", Description: "Only this locale, such as en-US."},
 			limitParam,
 		},
-		Upstream:     func(r *http.Request) string { return "/v1/appInfos/" + esc(r, "appInfoId") + "/appInfoLocalizations" },
 		ResourceType: "appInfoLocalizations", List: true,
+		Run: func(ctx context.Context, c *asc.Client, in *actionInput) (actionResult, error) {
+			return pageResult(lookup.AppInfoLocalizations(ctx, c, in.path("appInfoId"), lookup.LocaleFilter{Locale: in.query("locale"), Limit: in.limit()}))
+		},
 	},
 	{
 		ID: "UpdateAppInfoLocalization", Method: "PATCH", Pattern: "/connector/v1/appInfoLocalizations/{localizationId}",
 		Summary: "Update an app info localization", Description: "Changes the localized name, subtitle or privacy URLs of an app info localization. Only the fields sent change.",
 		Write:      true,
 		PathParams: []param{pathParam("localizationId", "Localization ID", "The id of the app info localization, from List app info localizations.")},
-		Upstream:   func(r *http.Request) string { return "/v1/appInfoLocalizations/" + esc(r, "localizationId") },
 		BodyFields: []param{
 			{Name: "name", Type: "string", Summary: "Name", Description: "The app's name in this locale."},
 			{Name: "subtitle", Type: "string", Summary: "Subtitle", Description: "The app's subtitle in this locale."},
@@ -111,39 +119,49 @@ var curatedActions = []curatedAction{
 			{Name: "privacyPolicyText", Type: "string", Summary: "Privacy policy text", Description: "The privacy policy text (tvOS).", Advanced: true},
 		},
 		ResourceType: "appInfoLocalizations",
+		Run: func(ctx context.Context, c *asc.Client, in *actionInput) (actionResult, error) {
+			var fields asc.AppInfoLocalizationUpdateRequestAttributes
+			if err := in.fields(&fields); err != nil {
+				return actionResult{}, err
+			}
+			return oneResult(localization.UpdateAppInfo(ctx, c, in.path("localizationId"), fields))
+		},
 	},
 	{
 		ID: "ListAppStoreVersions", Method: "GET", Pattern: "/connector/v1/apps/{appId}/versions",
 		Summary: "List App Store versions", Description: "Lists the App Store versions of an app, newest first.",
 		PathParams: []param{pathParam("appId", "App ID", "The App Store Connect id of the app.")},
 		Query: []param{
-			{Name: "platform", Apple: "filter[platform]", Type: "string", Summary: "Platform", Description: "Only versions for this platform.", Enum: platforms},
-			{Name: "versionString", Apple: "filter[versionString]", Type: "string", Summary: "Version", Description: "Only this version string, such as 1.2.0."},
-			{Name: "state", Apple: "filter[appVersionState]", Type: "string", Summary: "State", Description: "Only versions in this state, such as PREPARE_FOR_SUBMISSION.", Advanced: true},
+			{Name: "platform", Type: "string", Summary: "Platform", Description: "Only versions for this platform.", Enum: platforms},
+			{Name: "versionString", Type: "string", Summary: "Version", Description: "Only this version string, such as 1.2.0."},
+			{Name: "state", Type: "string", Summary: "State", Description: "Only versions in this state, such as PREPARE_FOR_SUBMISSION.", Advanced: true},
 			limitParam,
 		},
-		Upstream:     func(r *http.Request) string { return "/v1/apps/" + esc(r, "appId") + "/appStoreVersions" },
 		ResourceType: "appStoreVersions", List: true,
+		Run: func(ctx context.Context, c *asc.Client, in *actionInput) (actionResult, error) {
+			return pageResult(lookup.Versions(ctx, c, in.path("appId"), lookup.VersionFilter{
+				Platform: in.query("platform"), VersionString: in.query("versionString"), State: in.query("state"), Limit: in.limit(),
+			}))
+		},
 	},
 	{
 		ID: "ListVersionLocalizations", Method: "GET", Pattern: "/connector/v1/versions/{versionId}/localizations",
 		Summary: "List version localizations", Description: "Lists the localized metadata (description, keywords, what's new, URLs) of an App Store version.",
 		PathParams: []param{pathParam("versionId", "Version ID", "The id of the App Store version, from List App Store versions.")},
 		Query: []param{
-			{Name: "locale", Apple: "filter[locale]", Type: "string", Summary: "Locale", Description: "Only this locale, such as en-US."},
+			{Name: "locale", Type: "string", Summary: "Locale", Description: "Only this locale, such as en-US."},
 			limitParam,
 		},
-		Upstream: func(r *http.Request) string {
-			return "/v1/appStoreVersions/" + esc(r, "versionId") + "/appStoreVersionLocalizations"
-		},
 		ResourceType: "appStoreVersionLocalizations", List: true,
+		Run: func(ctx context.Context, c *asc.Client, in *actionInput) (actionResult, error) {
+			return pageResult(lookup.VersionLocalizations(ctx, c, in.path("versionId"), lookup.LocaleFilter{Locale: in.query("locale"), Limit: in.limit()}))
+		},
 	},
 	{
 		ID: "UpdateVersionLocalization", Method: "PATCH", Pattern: "/connector/v1/versionLocalizations/{localizationId}",
 		Summary: "Update a version localization", Description: "Changes the localized description, keywords, what's new text or URLs of an App Store version. Only the fields sent change.",
 		Write:      true,
 		PathParams: []param{pathParam("localizationId", "Localization ID", "The id of the version localization, from List version localizations.")},
-		Upstream:   func(r *http.Request) string { return "/v1/appStoreVersionLocalizations/" + esc(r, "localizationId") },
 		BodyFields: []param{
 			{Name: "description", Type: "string", Summary: "Description", Description: "The app's description in this locale."},
 			{Name: "keywords", Type: "string", Summary: "Keywords", Description: "Comma-separated search keywords."},
@@ -153,23 +171,32 @@ var curatedActions = []curatedAction{
 			{Name: "supportUrl", Type: "string", Summary: "Support URL", Description: "The app's support page.", Advanced: true},
 		},
 		ResourceType: "appStoreVersionLocalizations",
+		Run: func(ctx context.Context, c *asc.Client, in *actionInput) (actionResult, error) {
+			var fields asc.AppStoreVersionLocalizationUpdateRequestAttributes
+			if err := in.fields(&fields); err != nil {
+				return actionResult{}, err
+			}
+			return oneResult(localization.UpdateVersion(ctx, c, in.path("localizationId"), fields))
+		},
 	},
 	{
 		ID: "ListBuilds", Method: "GET", Pattern: "/connector/v1/apps/{appId}/builds",
 		Summary: "List builds of an app", Description: "Lists the builds uploaded for an app, newest first.",
 		PathParams: []param{pathParam("appId", "App ID", "The App Store Connect id of the app.")},
 		Query: []param{
-			{Name: "version", Apple: "filter[version]", Type: "string", Summary: "Build number", Description: "Only builds with this build number (CFBundleVersion)."},
-			{Name: "processingState", Apple: "filter[processingState]", Type: "string", Summary: "Processing state", Description: "Only builds in this processing state.", Enum: []string{"PROCESSING", "FAILED", "INVALID", "VALID"}, Advanced: true},
+			{Name: "version", Type: "string", Summary: "Build number", Description: "Only builds with this build number (CFBundleVersion)."},
+			{Name: "processingState", Type: "string", Summary: "Processing state", Description: "Only builds in this processing state.", Enum: []string{"PROCESSING", "FAILED", "INVALID", "VALID"}, Advanced: true},
 			limitParam,
 		},
-		Upstream:     func(r *http.Request) string { return "/v1/builds" },
 		ResourceType: "builds", List: true,
+		Run: func(ctx context.Context, c *asc.Client, in *actionInput) (actionResult, error) {
+			return pageResult(lookup.Builds(ctx, c, in.path("appId"), lookup.BuildFilter{Version: in.query("version"), ProcessingState: in.query("processingState"), Limit: in.limit()}))
+		},
 	},
 	{
 		ID: "SubmitForReview", Method: "POST", Pattern: "/connector/v1/reviewSubmissions",
-		Summary: "Submit a version for review", Description: "Creates a review submission for an app, adds an App Store version to it and, unless submit is false, submits it to App Review.",
-		Write: true,
+		Summary: "Submit a version for review", Description: "Adds an App Store version to the app's open review submission (created when there is none) and, unless submit is false, submits it to App Review. Safe to retry: it never creates a second submission or item.",
+		Write: true, Status: http.StatusCreated,
 		BodyFields: []param{
 			{Name: "appId", Type: "string", Summary: "App ID", Description: "The App Store Connect id of the app.", Required: true},
 			{Name: "appStoreVersionId", Type: "string", Summary: "Version ID", Description: "The id of the App Store version to submit.", Required: true},
@@ -177,183 +204,257 @@ var curatedActions = []curatedAction{
 			{Name: "submit", Type: "boolean", Summary: "Submit now", Description: "Submit to App Review at once (default true); false leaves the submission ready to submit.", Advanced: true},
 		},
 		ResourceType: "reviewSubmissions",
-		Handle:       (*Gateway).handleSubmitForReview,
+		Run: func(ctx context.Context, c *asc.Client, in *actionInput) (actionResult, error) {
+			var body struct {
+				AppID             string `json:"appId"`
+				AppStoreVersionID string `json:"appStoreVersionId"`
+				Platform          string `json:"platform"`
+				Submit            *bool  `json:"submit"`
+			}
+			err := in.json(&body)
+			if err == nil && (body.AppID == "" || body.AppStoreVersionID == "" || body.Platform == "") {
+				err = errors.New("missing fields")
+			}
+			if err != nil {
+				return actionResult{}, badInput(err, "PARAMETER_ERROR.REQUIRED", "Missing fields", "send {\"appId\", \"appStoreVersionId\", \"platform\"} and optionally \"submit\": false")
+			}
+			res, err := review.Submit(ctx, c, review.Request{
+				App: body.AppID, Version: body.AppStoreVersionID, Platform: asc.Platform(body.Platform), Submit: body.Submit == nil || *body.Submit,
+			})
+			if err != nil {
+				return actionResult{}, err
+			}
+			return oneResult(&res.Submission, nil)
+		},
 	},
+}
+
+// actionInput is a curated action's view of its HTTP request: path values, query parameters
+// and the JSON body (read once, capped).
+type actionInput struct {
+	r    *http.Request
+	w    http.ResponseWriter
+	max  int64
+	body []byte
+	read bool
+	err  error
+}
+
+func (in *actionInput) path(name string) string  { return in.r.PathValue(name) }
+func (in *actionInput) query(name string) string { return in.r.URL.Query().Get(name) }
+
+// limit is the page size asked for, zero when absent (curated checks integers first).
+func (in *actionInput) limit() int {
+	n, _ := strconv.Atoi(in.query("limit"))
+	return n
+}
+
+// checkQuery refuses integer parameters that are not positive numbers before any request.
+func checkQuery(a curatedAction, r *http.Request) error {
+	for _, p := range a.Query {
+		if v := r.URL.Query().Get(p.Name); p.Type == "integer" && v != "" {
+			if n, err := strconv.Atoi(v); err != nil || n < 1 {
+				return badInput(err, "PARAMETER_ERROR.INVALID", "Invalid "+p.Name, p.Name+" must be a positive whole number, not "+strconv.Quote(v))
+			}
+		}
+	}
+	return nil
+}
+
+// raw reads the body once, under the gateway's cap.
+func (in *actionInput) raw() ([]byte, error) {
+	if !in.read {
+		in.read = true
+		in.body, in.err = io.ReadAll(http.MaxBytesReader(in.w, in.r.Body, in.max))
+	}
+	return in.body, in.err
+}
+
+// json decodes the body into v; trailing data after the JSON value is refused.
+func (in *actionInput) json(v any) error {
+	b, err := in.raw()
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, v)
+}
+
+// fields decodes a flat object of attributes into a typed update, ignoring "id" and "type"
+// (which flat answers carry) and refusing any field the update does not have.
+func (in *actionInput) fields(v any) error {
+	var m map[string]json.RawMessage
+	err := in.json(&m)
+	if err == nil && m == nil {
+		err = errors.New("not an object")
+	}
+	if err != nil {
+		return badInput(err, "PARAMETER_ERROR.INVALID", "Invalid body", "send a JSON object of the fields to change, such as {\"description\": \"...\"}")
+	}
+	delete(m, "id")
+	delete(m, "type")
+	b, err := json.Marshal(m)
+	if err == nil {
+		err = strictUnmarshal(b, v)
+	}
+	if err != nil {
+		return badInput(err, "PARAMETER_ERROR.INVALID", "Invalid field", err.Error())
+	}
+	return nil
+}
+
+// inputError is a request the gateway refuses before any workflow call: 400 with Apple's
+// error shape (or 413 when the underlying error is an oversized body).
+type inputError struct {
+	err                 error
+	code, title, detail string
+}
+
+func (e *inputError) Error() string { return e.detail }
+func (e *inputError) Unwrap() error { return e.err }
+
+func badInput(err error, code, title, detail string) error {
+	return &inputError{err: err, code: code, title: title, detail: detail}
+}
+
+// actionResult is what a curated action answers: one resource, or a page of them.
+type actionResult struct {
+	one   any // a typed resource
+	items any // a slice of typed resources
+	list  bool
+	next  string
+	total *int
+}
+
+func pageResult[T any](p *lookup.Page[T], err error) (actionResult, error) {
+	if err != nil {
+		return actionResult{}, err
+	}
+	return actionResult{items: p.Items, list: true, next: p.Next, total: p.Total}, nil
+}
+
+func oneResult[T any](v *T, err error) (actionResult, error) {
+	if err != nil {
+		return actionResult{}, err
+	}
+	return actionResult{one: v}, nil
 }
 
 // curated serves one curated action with a flat answer.
 func (g *Gateway) curated(a curatedAction) authedHandler {
+	status := a.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
 	return func(w http.ResponseWriter, r *http.Request, k *store.ClientKey, p *profileRuntime) {
-		if a.Handle != nil {
-			a.Handle(g, w, r, p)
-			return
-		}
-		q := url.Values{}
-		for _, prm := range a.Query {
-			if v := r.URL.Query().Get(prm.Name); v != "" {
-				q.Set(prm.Apple, v)
-			}
-		}
-		if a.ID == "ListBuilds" {
-			q.Set("filter[app]", r.PathValue("appId"))
-			q.Set("sort", "-uploadedDate")
-		}
-		var body []byte
-		if a.Method == http.MethodPatch {
-			var err error
-			body, err = g.updateBody(w, r, a.ResourceType, r.PathValue("localizationId"))
-			if err != nil {
-				return
-			}
-		}
-		resp, err := g.send(r.Context(), p, a.Method, a.Upstream(r), q.Encode(), body, jsonHeaders)
-		if err != nil {
-			g.writeSendError(w, r, err)
-			return
-		}
-		defer resp.Body.Close()
-		g.relay(w, r, p, resp, true)
-	}
-}
-
-var jsonHeaders = http.Header{"Content-Type": {"application/json"}, "Accept": {"application/json"}}
-
-// updateBody wraps the flat fields a designer sends into Apple's update document. On error it
-// has already answered the client.
-func (g *Gateway) updateBody(w http.ResponseWriter, r *http.Request, typ, id string) ([]byte, error) {
-	var attrs map[string]json.RawMessage
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, g.cfg.MaxBodyBytes))
-	if err == nil {
-		err = json.Unmarshal(raw, &attrs)
-	}
-	if err != nil && writeTooLarge(w, r, err) {
-		return nil, err
-	}
-	if err != nil || attrs == nil {
-		writeError(w, r, http.StatusBadRequest, "PARAMETER_ERROR.INVALID", "Invalid body", "send a JSON object of the fields to change, such as {\"description\": \"...\"}")
+		in := &actionInput{r: r, w: w, max: g.cfg.MaxBodyBytes}
+		err := checkQuery(a, r)
+		var res actionResult
 		if err == nil {
-			err = io.ErrUnexpectedEOF
+			res, err = a.Run(r.Context(), p.api, in)
 		}
-		return nil, err
-	}
-	delete(attrs, "id")
-	delete(attrs, "type")
-	return marshal(map[string]any{"data": map[string]any{"type": typ, "id": id, "attributes": attrs}})
-}
-
-// call makes one upstream request for a composite action and returns the answer with links
-// rewritten.
-func (g *Gateway) call(r *http.Request, p *profileRuntime, method, path string, doc any) (int, []byte, error) {
-	var body []byte
-	if doc != nil {
-		var err error
-		if body, err = marshal(doc); err != nil {
-			return 0, nil, err
-		}
-	}
-	resp, err := g.send(r.Context(), p, method, path, "", body, jsonHeaders)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamJSON+1))
-	if err != nil {
-		return 0, nil, &upstreamError{err}
-	}
-	if len(data) > maxUpstreamJSON {
-		return 0, nil, &upstreamError{fmt.Errorf("answer over %d bytes", maxUpstreamJSON)}
-	}
-	return resp.StatusCode, rewriteLinks(data, p.baseStr, g.publicBase(r)), nil
-}
-
-func ref(typ, id string) map[string]any {
-	return map[string]any{"data": map[string]any{"type": typ, "id": id}}
-}
-
-// handleSubmitForReview creates a review submission, adds the version as its item, and
-// submits it: three requests, answered with the submission as a flat object. When a step
-// fails the client gets Apple's error for it, and the X-Ascend-Review-Submission-Id header
-// names a submission already created, so a retry can reuse it instead of creating another.
-func (g *Gateway) handleSubmitForReview(w http.ResponseWriter, r *http.Request, p *profileRuntime) {
-	var in struct {
-		AppID             string `json:"appId"`
-		AppStoreVersionID string `json:"appStoreVersionId"`
-		Platform          string `json:"platform"`
-		Submit            *bool  `json:"submit"`
-	}
-	err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&in)
-	if err != nil && writeTooLarge(w, r, err) {
-		return
-	}
-	if err != nil || in.AppID == "" || in.AppStoreVersionID == "" || in.Platform == "" {
-		writeError(w, r, http.StatusBadRequest, "PARAMETER_ERROR.REQUIRED", "Missing fields", "send {\"appId\", \"appStoreVersionId\", \"platform\"} and optionally \"submit\": false")
-		return
-	}
-	fail := func(status int, data []byte, err error) {
 		if err != nil {
-			g.writeSendError(w, r, err)
+			g.writeActionError(w, r, err)
+			return
+		}
+		data, err := g.flatAnswer(r, p, res)
+		if err != nil {
+			g.writeSendError(w, r, &upstreamError{err})
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 		w.WriteHeader(status)
 		w.Write(data)
 	}
-	status, data, err := g.call(r, p, http.MethodPost, "/v1/reviewSubmissions", map[string]any{"data": map[string]any{
-		"type": "reviewSubmissions", "attributes": map[string]any{"platform": in.Platform},
-		"relationships": map[string]any{"app": ref("apps", in.AppID)},
-	}})
-	if err != nil || status/100 != 2 {
-		fail(status, data, err)
-		return
-	}
-	var created struct {
-		Data struct {
-			ID string `json:"id"`
-		} `json:"data"`
-	}
-	if json.Unmarshal(data, &created) != nil || created.Data.ID == "" {
-		g.writeSendError(w, r, &upstreamError{errorString("review submission created without an id")})
-		return
-	}
-	id := created.Data.ID
-	w.Header().Set("X-Ascend-Review-Submission-Id", id)
-	status, data, err = g.call(r, p, http.MethodPost, "/v1/reviewSubmissionItems", map[string]any{"data": map[string]any{
-		"type": "reviewSubmissionItems",
-		"relationships": map[string]any{
-			"reviewSubmission": ref("reviewSubmissions", id),
-			"appStoreVersion":  ref("appStoreVersions", in.AppStoreVersionID),
-		},
-	}})
-	if err != nil || status/100 != 2 {
-		fail(status, data, err)
-		return
-	}
-	final := data
-	if in.Submit == nil || *in.Submit {
-		status, data, err = g.call(r, p, http.MethodPatch, "/v1/reviewSubmissions/"+url.PathEscape(id), map[string]any{"data": map[string]any{
-			"type": "reviewSubmissions", "id": id, "attributes": map[string]any{"submitted": true},
-		}})
-		if err != nil || status/100 != 2 {
-			fail(status, data, err)
-			return
-		}
-		final = data
-	} else {
-		_, final, err = g.call(r, p, http.MethodGet, "/v1/reviewSubmissions/"+url.PathEscape(id), nil)
-		if err != nil {
-			g.writeSendError(w, r, err)
-			return
-		}
-	}
-	if f, err := flattenDocument(final); err == nil {
-		final = f
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(final)))
-	w.WriteHeader(http.StatusCreated)
-	w.Write(bytes.TrimRight(final, " "))
 }
 
-type errorString string
+// flatAnswer encodes a result in the flat shape designers bind: one object, or {value,
+// nextLink, total} with the next link pointing at the gateway's flattened passthrough.
+func (g *Gateway) flatAnswer(r *http.Request, p *profileRuntime, res actionResult) ([]byte, error) {
+	if !res.list {
+		var one resource
+		if err := remarshal(res.one, &one); err != nil {
+			return nil, err
+		}
+		return marshal(flatResource(one))
+	}
+	var items []resource
+	if err := remarshal(res.items, &items); err != nil {
+		return nil, err
+	}
+	fl := flatList{Value: make([]map[string]any, 0, len(items)), Total: res.total}
+	for _, it := range items {
+		fl.Value = append(fl.Value, flatResource(it))
+	}
+	if res.next != "" {
+		fl.NextLink = withFlatten(rewriteLink(res.next, p.baseStr, g.publicBase(r)))
+	}
+	return marshal(fl)
+}
 
-func (e errorString) Error() string { return string(e) }
+// strictUnmarshal decodes data into v, refusing fields v does not have.
+func strictUnmarshal(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return errors.New(strings.TrimPrefix(err.Error(), "json: "))
+	}
+	return nil
+}
+
+// remarshal turns a typed value into another shape through its JSON encoding.
+func remarshal(from, to any) error {
+	b, err := json.Marshal(from)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, to)
+}
+
+// writeActionError answers a curated action that failed: the client's own mistakes as 400,
+// App Store Connect's refusals with Apple's status and errors, and the rest as the
+// passthrough answers them.
+func (g *Gateway) writeActionError(w http.ResponseWriter, r *http.Request, err error) {
+	var in *inputError
+	var api *asc.ErrorResponse
+	var rl *asc.RateLimitError
+	var busy *review.BusyError
+	var partial *review.Error
+	if errors.As(err, &partial) {
+		// A retry continues with this submission; the header says which it is.
+		w.Header().Set("X-Ascend-Review-Submission-Id", partial.SubmissionID)
+	}
+	switch {
+	case writeTooLarge(w, r, err):
+	case errors.As(err, &in):
+		writeError(w, r, http.StatusBadRequest, in.code, in.title, in.detail)
+	case errors.Is(err, localization.ErrNothingToChange):
+		writeError(w, r, http.StatusBadRequest, "PARAMETER_ERROR.INVALID", "Nothing to change", "send at least one field to change")
+	case errors.As(err, &busy):
+		writeError(w, r, http.StatusConflict, "STATE_ERROR", "Another review submission is in progress", busy.Error())
+	case errors.As(err, &rl):
+		if rl.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(rl.RetryAfter.Seconds())))
+		}
+		writeAppleErrors(w, r, &rl.ErrorResponse)
+	case errors.As(err, &api) && api.StatusCode >= 400:
+		writeAppleErrors(w, r, api)
+	default:
+		g.writeSendError(w, r, err)
+	}
+}
+
+// writeAppleErrors relays App Store Connect's error answer: its status and its errors.
+func writeAppleErrors(w http.ResponseWriter, r *http.Request, e *asc.ErrorResponse) {
+	if len(e.Errors) == 0 {
+		writeError(w, r, e.StatusCode, "UPSTREAM_ERROR", http.StatusText(e.StatusCode), "App Store Connect answered "+strconv.Itoa(e.StatusCode)+" without an error document")
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(e.StatusCode)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(struct {
+		Errors []asc.APIError `json:"errors"`
+	}{e.Errors})
+}

@@ -39,12 +39,15 @@ type Gateway struct {
 }
 
 // profileRuntime is what the gateway keeps per profile: an upstream client that signs every
-// request, and the rate budget of the profile's key.
+// request, the typed client the curated actions run workflows on (over the same transport),
+// and the rate budget of the profile's key.
 type profileRuntime struct {
 	Profile
 	base    *url.URL
 	baseStr string // base without a trailing slash, for building URLs and rewriting links
+	prefix  string // the base's escaped path without a trailing slash ("" for a host root)
 	client  *http.Client
+	api     *asc.Client
 	budget  *asc.RateBudget
 }
 
@@ -101,18 +104,23 @@ func New(cfg Config) (*Gateway, error) {
 			s = shared{budget: asc.NewRateBudget(), tokens: auth.NewTokenSource(p.Key, auth.TokenOptions{})}
 			byKey[sk] = s
 		}
-		g.profiles[p.Name] = &profileRuntime{
-			Profile: p, base: u, baseStr: up, budget: s.budget,
-			client: &http.Client{
-				Transport: &auth.Transport{Source: s.tokens, Base: base},
-				// Never follow redirects: a redirect could lead away from the configured
-				// upstream host, and the client should see Apple's answer as it is.
-				CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-			},
+		rt := &profileRuntime{Profile: p, base: u, baseStr: up, prefix: strings.TrimSuffix(u.EscapedPath(), "/"), budget: s.budget}
+		tr := &upstreamTransport{g: g, p: rt, signed: &auth.Transport{Source: s.tokens, Base: base}}
+		// Never follow redirects: a redirect could lead away from the configured upstream
+		// host, and the client should see Apple's answer as it is.
+		rt.client = &http.Client{Transport: tr, CheckRedirect: noRedirects}
+		// The typed client makes one attempt per call, like the passthrough: the workflows
+		// reconcile their own writes, and a client that wants a retry sends again.
+		rt.api, err = asc.NewClient(asc.WithBaseURL(up+"/"), asc.WithUserAgent("ascend-gateway"),
+			asc.WithHTTPClient(&http.Client{Transport: cappedTransport{tr}, CheckRedirect: noRedirects}),
+			asc.WithRetryPolicy(asc.RetryPolicy{MaxAttempts: 1}))
+		if err != nil {
+			return nil, fmt.Errorf("profile %q: %w", p.Name, err)
 		}
+		g.profiles[p.Name] = rt
 		g.names = append(g.names, p.Name)
 	}
-	g.uploadClient = &http.Client{Transport: base, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	g.uploadClient = &http.Client{Transport: base, CheckRedirect: noRedirects}
 	g.handler = g.routes()
 	if cfg.DisableDelivery {
 		close(g.done)
@@ -121,6 +129,8 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	return g, nil
 }
+
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // Handler is the gateway's HTTP handler.
 func (g *Gateway) Handler() http.Handler { return g.handler }

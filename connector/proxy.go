@@ -75,8 +75,8 @@ func (e *rateHeldError) Error() string {
 	return "rate limit hold until " + e.until.Format(time.RFC3339)
 }
 
-// send makes one signed request to the profile's upstream, under its rate budget. path is an
-// escaped absolute path ("/v1/apps"); rawQuery is sent as is. The URL is always built from the
+// send makes one signed request to the profile's upstream for the passthrough. path is an
+// escaped absolute path such as /v1/apps; rawQuery is sent as is. The URL is always built from the
 // profile's configured base, so no request can reach another host.
 func (g *Gateway) send(ctx context.Context, p *profileRuntime, method, path, rawQuery string, body []byte, hdr http.Header) (*http.Response, error) {
 	if !strings.HasPrefix(path, "/") {
@@ -93,25 +93,6 @@ func (g *Gateway) send(ctx context.Context, p *profileRuntime, method, path, raw
 	if err != nil || u.Host != p.base.Host || u.Scheme != p.base.Scheme {
 		return nil, fmt.Errorf("path %q does not form an upstream URL", path)
 	}
-	// Clients share the key's budget: after a 429 everyone is held, and when little of the
-	// hour remains requests are spaced out. A wait longer than a client should sit through is
-	// answered with 429 and Retry-After at once instead.
-	snap := p.budget.Snapshot()
-	if snap.PausedUntil.Sub(g.now()) > holdLimit {
-		return nil, &rateHeldError{snap.PausedUntil}
-	}
-	if snap.Interval > holdLimit {
-		return nil, &rateHeldError{g.now().Add(snap.Interval)}
-	}
-	wctx, cancel := context.WithTimeout(ctx, holdLimit)
-	err = p.budget.Wait(wctx)
-	cancel()
-	if err != nil {
-		if ctx.Err() == nil {
-			return nil, &rateHeldError{g.now().Add(holdLimit)}
-		}
-		return nil, err
-	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
 	if err != nil {
 		return nil, err
@@ -127,20 +108,116 @@ func (g *Gateway) send(ctx context.Context, p *profileRuntime, method, path, raw
 		}
 	}
 	req.Header.Set("User-Agent", "ascend-gateway")
-	start := time.Now()
 	resp, err := p.client.Do(req)
 	if err != nil {
-		g.metrics.upstream(p.Name, 0, time.Since(start))
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		return nil, &upstreamError{err}
+	}
+	return resp, nil
+}
+
+// upstreamTransport is the one way requests reach a profile's upstream, for the passthrough
+// and for the typed client the curated actions use alike: the path must stay under the API
+// roots of the configured base, the shared rate budget admits the request, the JWT is added,
+// and the answer feeds the budget and the metrics.
+type upstreamTransport struct {
+	g      *Gateway
+	p      *profileRuntime
+	signed http.RoundTripper // adds the profile key's JWT
+}
+
+func (t *upstreamTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	g, p := t.g, t.p
+	rest, ok := strings.CutPrefix(req.URL.EscapedPath(), p.prefix)
+	if !ok || !apiPath(rest) || req.URL.Host != p.base.Host || req.URL.Scheme != p.base.Scheme {
+		closeBody(req)
+		return nil, &badPathError{}
+	}
+	if err := g.admit(req.Context(), p); err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	start := time.Now()
+	resp, err := t.signed.RoundTrip(req)
+	if err != nil {
+		g.metrics.upstream(p.Name, 0, time.Since(start))
+		return nil, err
 	}
 	g.metrics.upstream(p.Name, resp.StatusCode, time.Since(start))
 	rl, _ := asc.ParseRateLimit(resp.Header.Get("X-Rate-Limit"))
 	p.budget.Observe(rl, resp.StatusCode, retryAfter(resp.Header.Get("Retry-After"), g.now()))
 	return resp, nil
 }
+
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}
+
+// admit waits for the profile's shared rate budget. Clients share the key's budget: after a
+// 429 everyone is held, and when little of the hour remains requests are spaced out. A wait
+// longer than a client should sit through is answered with 429 and Retry-After at once
+// instead.
+func (g *Gateway) admit(ctx context.Context, p *profileRuntime) error {
+	snap := p.budget.Snapshot()
+	if snap.PausedUntil.Sub(g.now()) > holdLimit {
+		return &rateHeldError{snap.PausedUntil}
+	}
+	if snap.Interval > holdLimit {
+		return &rateHeldError{g.now().Add(snap.Interval)}
+	}
+	wctx, cancel := context.WithTimeout(ctx, holdLimit)
+	err := p.budget.Wait(wctx)
+	cancel()
+	if err != nil {
+		if ctx.Err() == nil {
+			return &rateHeldError{g.now().Add(holdLimit)}
+		}
+		return err
+	}
+	return nil
+}
+
+// cappedTransport refuses answers over maxUpstreamJSON for the typed client, which buffers
+// whole answers: reading past the cap fails, so a huge answer is an error, never a document
+// cut short.
+type cappedTransport struct{ next http.RoundTripper }
+
+func (t cappedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(req)
+	if err == nil {
+		resp.Body = &cappedBody{rc: resp.Body, left: maxUpstreamJSON}
+	}
+	return resp, err
+}
+
+type cappedBody struct {
+	rc   io.ReadCloser
+	left int64
+}
+
+var errAnswerTooLarge = fmt.Errorf("answer over %d bytes", maxUpstreamJSON)
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		var one [1]byte
+		if n, _ := b.rc.Read(one[:]); n > 0 {
+			return 0, errAnswerTooLarge
+		}
+		return b.rc.Read(p)
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.rc.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+func (b *cappedBody) Close() error { return b.rc.Close() }
 
 func retryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)

@@ -170,7 +170,15 @@ func (g *Gateway) handleAppleWebhook(w http.ResponseWriter, r *http.Request) {
 	g.metrics.event(name, result)
 	g.logger(ctx).Info("webhook event", "profile", name, "event_id", ev.ID, "event_type", ev.Type, "deliveries", n, "duplicate", dup)
 	g.kick()
-	writeJSON(w, http.StatusOK, map[string]any{"id": ev.ID, "eventType": ev.Type, "deliveries": n, "duplicate": dup})
+	writeJSON(w, http.StatusOK, acceptedEvent{ID: ev.ID, EventType: ev.Type, Deliveries: n, Duplicate: dup})
+}
+
+// acceptedEvent is the answer to Apple for a stored event.
+type acceptedEvent struct {
+	ID         string `json:"id"`
+	EventType  string `json:"eventType"`
+	Deliveries int    `json:"deliveries"`
+	Duplicate  bool   `json:"duplicate"`
 }
 
 // kick wakes the delivery worker without blocking.
@@ -291,7 +299,9 @@ func (g *Gateway) handleListSubscriptions(w http.ResponseWriter, r *http.Request
 		}
 		out = append(out, toSubscription(s))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"value": out})
+	writeJSON(w, http.StatusOK, struct {
+		Value []Subscription `json:"value"`
+	}{out})
 }
 
 // redactURL drops a URL's user information, query and fragment.

@@ -7,18 +7,18 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/connector"
 	"github.com/ascend-tools/ascend/internal/cli"
 	"github.com/ascend-tools/ascend/internal/cmd/connector/dbflag"
 	"github.com/ascend-tools/ascend/store"
+	"github.com/ascend-tools/ascend/workflow/webhooks"
 )
 
 // NewCmd returns `ascend connector webhooks`.
@@ -32,28 +32,19 @@ func NewCmd(f *cli.Factory) *cobra.Command {
 	return cmd
 }
 
-// AllEvents are Apple's webhook event types (API 4.x).
-var AllEvents = []string{
-	"ALTERNATIVE_DISTRIBUTION_PACKAGE_AVAILABLE_UPDATED", "ALTERNATIVE_DISTRIBUTION_PACKAGE_VERSION_CREATED",
-	"ALTERNATIVE_DISTRIBUTION_TERRITORY_AVAILABILITY_UPDATED", "APP_STORE_VERSION_APP_VERSION_STATE_UPDATED",
-	"BACKGROUND_ASSET_VERSION_APP_STORE_RELEASE_STATE_UPDATED", "BACKGROUND_ASSET_VERSION_EXTERNAL_BETA_RELEASE_STATE_UPDATED",
-	"BACKGROUND_ASSET_VERSION_INTERNAL_BETA_RELEASE_CREATED", "BACKGROUND_ASSET_VERSION_STATE_UPDATED",
-	"BETA_FEEDBACK_CRASH_SUBMISSION_CREATED", "BETA_FEEDBACK_SCREENSHOT_SUBMISSION_CREATED",
-	"BUILD_BETA_DETAIL_EXTERNAL_BUILD_STATE_UPDATED", "BUILD_UPLOAD_STATE_UPDATED",
-}
-
 func newRegister(f *cli.Factory) *cobra.Command {
 	var db, app, publicURL, name string
 	var events []string
 	cmd := &cobra.Command{
 		Use:   "register --app ID --public-url URL [--events TYPE,...]",
 		Short: "Create a webhook at Apple that sends an app's events to the gateway",
-		Long: `Create a webhook at Apple (POST /v1/webhooks) for one app, pointing at the gateway's
-receiving URL for the profile (--profile, default "default"):
+		Long: `Create a webhook at Apple for one app, pointing at the gateway's receiving URL for the
+profile (--profile, default "default"):
   PUBLIC_URL/connector/webhooks/apple/PROFILE
 with a random secret that the gateway stores and verifies every event's X-Apple-SIGNATURE
-with. Without --events every event type is registered. Uses the usual credentials (or
---sandbox).`,
+with. When the app already has a webhook for that URL it gets the new secret instead of a
+second webhook being made, so registering again is safe. Without --events every event
+type is registered. Uses the usual credentials (or --sandbox).`,
 		Example: `  ascend connector webhooks register --app 1234567890 --public-url https://asc-gw.example.com
   ascend connector webhooks register --app 1234567890 --events BUILD_UPLOAD_STATE_UPDATED --public-url https://asc-gw.example.com`,
 		Args: cli.NoArgs,
@@ -66,17 +57,14 @@ with. Without --events every event type is registered. Uses the usual credential
 			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 				return cli.UsageErrorf("--public-url %q must be the gateway's http(s) URL as Apple reaches it", publicURL)
 			}
-			types := AllEvents
+			all := webhooks.EventTypes()
+			types := all
 			if len(events) > 0 {
 				types = nil
 				for _, e := range events {
 					t := connector.NormalizeEventType(strings.TrimSpace(e))
-					known := false
-					for _, k := range AllEvents {
-						known = known || k == t
-					}
-					if !known {
-						return cli.UsageErrorf("--events: %q is not an event type; use one of %s", e, strings.Join(AllEvents, ", "))
+					if !slices.Contains(all, t) {
+						return cli.UsageErrorf("--events: %q is not an event type; use one of %s", e, strings.Join(all, ", "))
 					}
 					types = append(types, t)
 				}
@@ -98,33 +86,19 @@ with. Without --events every event type is registered. Uses the usual credential
 			if err != nil {
 				return err
 			}
-			body := map[string]any{"data": map[string]any{
-				"type": "webhooks",
-				"attributes": map[string]any{
-					"name": name, "url": target, "secret": secret, "eventTypes": types, "enabled": true,
-				},
-				"relationships": map[string]any{"app": map[string]any{"data": map[string]any{"type": "apps", "id": app}}},
-			}}
-			var created struct {
-				Data struct {
-					ID string `json:"id"`
-				} `json:"data"`
+			created, err := webhooks.Register(ctx, client, webhooks.Registration{App: app, URL: target, Name: name, Secret: secret, EventTypes: types})
+			if err != nil {
+				return fmt.Errorf("register webhook at Apple: %w", err)
 			}
-			if _, err := client.Do(ctx, http.MethodPost, "/v1/webhooks", nil, body, &created); err != nil {
-				return fmt.Errorf("create webhook at Apple: %w", err)
-			}
-			if created.Data.ID == "" {
-				return errors.New("create webhook at Apple: the answer has no webhook id; check 'ascend api /v1/apps/" + app + "/webhooks'")
-			}
-			if err := d.PutWebhook(ctx, store.Webhook{ID: created.Data.ID, Profile: profile, AppID: app, URL: target, Secret: secret, EventTypes: types, CreatedAt: time.Now()}); err != nil {
-				return fmt.Errorf("webhook %s was created at Apple but not stored: %w; remove it with 'ascend api -X DELETE /v1/webhooks/%s' and register again", created.Data.ID, err, created.Data.ID)
+			if err := d.PutWebhook(ctx, store.Webhook{ID: created.ID, Profile: profile, AppID: app, URL: target, Secret: secret, EventTypes: types, CreatedAt: time.Now()}); err != nil {
+				return fmt.Errorf("webhook %s is registered at Apple but its secret was not stored: %w; run this command again", created.ID, err)
 			}
 			if f.JSONRequested() {
-				return f.WriteJSON(map[string]any{"id": created.Data.ID, "profile": profile, "appId": app, "url": target, "eventTypes": types})
+				return f.WriteJSON(registered{ID: created.ID, Profile: profile, AppID: app, URL: target, EventTypes: types})
 			}
-			fmt.Fprintln(f.IO.Out, created.Data.ID)
+			fmt.Fprintln(f.IO.Out, created.ID)
 			if f.IO.ErrTTY {
-				fmt.Fprintf(f.IO.ErrOut, "registered webhook %s for app %s: Apple sends %d event types to %s\n", created.Data.ID, app, len(types), target)
+				fmt.Fprintf(f.IO.ErrOut, "registered webhook %s for app %s: Apple sends %d event types to %s\n", created.ID, app, len(types), target)
 			}
 			return nil
 		},
@@ -135,6 +109,15 @@ with. Without --events every event type is registered. Uses the usual credential
 	cmd.Flags().StringSliceVar(&events, "events", nil, "event `types` to receive (default: all)")
 	cmd.Flags().StringVar(&name, "name", "", "the webhook's name at Apple")
 	return cmd
+}
+
+// registered is the --json answer of register.
+type registered struct {
+	ID         string   `json:"id"`
+	Profile    string   `json:"profile"`
+	AppID      string   `json:"appId"`
+	URL        string   `json:"url"`
+	EventTypes []string `json:"eventTypes"`
 }
 
 func newList(f *cli.Factory) *cobra.Command {
@@ -198,11 +181,8 @@ func newRemove(f *cli.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if _, err := client.Do(ctx, http.MethodDelete, "/v1/webhooks/"+url.PathEscape(id), nil, nil, nil); err != nil {
-				var er *asc.ErrorResponse
-				if !errors.As(err, &er) || er.StatusCode != http.StatusNotFound {
-					return fmt.Errorf("delete webhook %s at Apple: %w", id, err)
-				}
+			if err := webhooks.Remove(ctx, client, id); err != nil {
+				return fmt.Errorf("delete webhook %s at Apple: %w", id, err)
 			}
 			if err := d.DeleteWebhook(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {
 				return fmt.Errorf("forget webhook %s: %w", id, err)
