@@ -74,7 +74,7 @@ func AppInfos(ctx context.Context, c *asc.Client, appID string, limit int) (*Pag
 	if appID == "" {
 		return nil, errNoID
 	}
-	resp, _, err := c.Apps.ListAppInfos(ctx, appID, &asc.AppsListAppInfosOptions{Limit: limit})
+	resp, _, err := c.Apps.ListInfos(ctx, appID, &asc.AppsListInfosOptions{Limit: limit})
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +93,7 @@ func AppInfoLocalizations(ctx context.Context, c *asc.Client, appInfoID string, 
 	if appInfoID == "" {
 		return nil, errNoID
 	}
-	resp, _, err := c.AppInfos.ListAppInfoLocalizations(ctx, appInfoID, &asc.AppInfosListAppInfoLocalizationsOptions{FilterLocale: list(f.Locale), Limit: f.Limit})
+	resp, _, err := c.AppInfos.ListLocalizations(ctx, appInfoID, &asc.AppInfosListLocalizationsOptions{FilterLocale: list(f.Locale), Limit: f.Limit})
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ func VersionLocalizations(ctx context.Context, c *asc.Client, versionID string, 
 	if versionID == "" {
 		return nil, errNoID
 	}
-	resp, _, err := c.AppStoreVersions.ListAppStoreVersionLocalizations(ctx, versionID, &asc.AppStoreVersionsListAppStoreVersionLocalizationsOptions{FilterLocale: list(f.Locale), Limit: f.Limit})
+	resp, _, err := c.AppStoreVersions.ListLocalizations(ctx, versionID, &asc.AppStoreVersionsListLocalizationsOptions{FilterLocale: list(f.Locale), Limit: f.Limit})
 	if err != nil {
 		return nil, err
 	}
