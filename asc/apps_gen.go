@@ -960,7 +960,7 @@ type AppsListPerfPowerMetricsOptions struct {
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-perfpowermetrics
 func (s *AppsService) ListPerfPowerMetrics(ctx context.Context, id string, opts *AppsListPerfPowerMetricsOptions) (io.ReadCloser, *Response, error) {
-	return s.client.DoRaw(withAccept(ctx, "application/vnd.apple.xcode-metrics+json"), http.MethodGet, resourcePath("/v1/apps/%s/perfPowerMetrics", id), encodeOptions(opts), nil)
+	return s.client.DoRaw(ctx, http.MethodGet, resourcePath("/v1/apps/%s/perfPowerMetrics", id), encodeOptions(opts), nil, "application/vnd.apple.xcode-metrics+json")
 }
 
 // AppsListPreReleaseVersionsOptions are the query parameters of GET /v1/apps/{id}/preReleaseVersions.

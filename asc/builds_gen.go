@@ -295,7 +295,7 @@ type BuildsListPerfPowerMetricsOptions struct {
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-builds-_id_-perfpowermetrics
 func (s *BuildsService) ListPerfPowerMetrics(ctx context.Context, id string, opts *BuildsListPerfPowerMetricsOptions) (io.ReadCloser, *Response, error) {
-	return s.client.DoRaw(withAccept(ctx, "application/vnd.apple.xcode-metrics+json"), http.MethodGet, resourcePath("/v1/builds/%s/perfPowerMetrics", id), encodeOptions(opts), nil)
+	return s.client.DoRaw(ctx, http.MethodGet, resourcePath("/v1/builds/%s/perfPowerMetrics", id), encodeOptions(opts), nil, "application/vnd.apple.xcode-metrics+json")
 }
 
 // BuildsGetPreReleaseVersionOptions are the query parameters of GET /v1/builds/{id}/preReleaseVersion.

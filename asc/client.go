@@ -199,8 +199,21 @@ func NewClient(opts ...Option) (*Client, error) {
 		sleep:     sleepContext,
 		jitter:    randomJitter,
 	}
-	c.services.init(c)
+	c.bindServices()
 	return c, nil
+}
+
+// bindServices points every typed service at c. The services struct is generated (one
+// *XService field per service, every XService a named type over service); binding it by
+// reflection keeps this file independent of what the generator emits: one shared *service,
+// converted to each field's type, set once per client.
+func (c *Client) bindServices() {
+	base := reflect.ValueOf(&service{client: c})
+	v := reflect.ValueOf(&c.services).Elem()
+	for i := range v.NumField() {
+		f := v.Field(i)
+		f.Set(base.Convert(f.Type()))
+	}
 }
 
 // BaseURL returns a copy of the API root, always ending in "/".
@@ -344,7 +357,7 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 			return nil, fmt.Errorf("%s %s: out must be a non-nil pointer or nil, not %T", strings.ToUpper(method), pathOf(path), out)
 		}
 	}
-	_, resp, buf, err := c.send(ctx, method, path, query, body, true)
+	_, resp, buf, err := c.send(ctx, method, path, query, body, "", true)
 	if err != nil {
 		return resp, err
 	}
@@ -359,21 +372,36 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 	return resp, nil
 }
 
-// DoRaw is Do for answers that are not JSON documents (gzip reports, CSV, metrics). On
-// success the caller reads and closes the body; on failure it is already closed.
-func (c *Client) DoRaw(ctx context.Context, method, path string, query url.Values, body any) (io.ReadCloser, *Response, error) {
-	httpResp, resp, _, err := c.send(ctx, method, path, query, body, false)
+// doJSON sends one request and decodes a JSON answer into a new T; the typed services'
+// methods are one call of it.
+func doJSON[T any](ctx context.Context, c *Client, method, path string, query url.Values, body any) (*T, *Response, error) {
+	out := new(T)
+	resp, err := c.Do(ctx, method, path, query, body, out)
+	if err != nil {
+		return nil, resp, err
+	}
+	return out, resp, nil
+}
+
+// DoRaw is Do for answers that are not JSON documents (gzip reports, CSV, metrics). accept
+// is the media type sent as Accept ("application/a-gzip", "text/csv"); "" asks for JSON.
+// Apple refuses "Accept: application/json" on such operations (salesReports answers
+// "Allowed: application/a-gzip"), so pass the operation's media type. On success the caller
+// reads and closes the body; on failure it is already closed.
+func (c *Client) DoRaw(ctx context.Context, method, path string, query url.Values, body any, accept string) (io.ReadCloser, *Response, error) {
+	httpResp, resp, _, err := c.send(ctx, method, path, query, body, accept, false)
 	if err != nil {
 		return nil, resp, err
 	}
 	return httpResp.Body, resp, nil
 }
 
-// send runs the attempt loop shared by Do and DoRaw. With readBody, a successful body is read
+// send runs the attempt loop shared by Do and DoRaw; accept is the Accept media type, ""
+// for JSON. With readBody, a successful body is read
 // inside the loop, so a connection cut mid-body is retried like one cut before the headers,
 // and returned closed; otherwise it is left open for the caller. On failure the body has
 // been consumed and closed, and the error is typed.
-func (c *Client) send(ctx context.Context, method, path string, query url.Values, body any, readBody bool) (*http.Response, *Response, *bytes.Buffer, error) {
+func (c *Client) send(ctx context.Context, method, path string, query url.Values, body any, accept string, readBody bool) (*http.Response, *Response, *bytes.Buffer, error) {
 	method = strings.ToUpper(method)
 	u, err := c.resolve(path, query)
 	if err != nil {
@@ -405,7 +433,7 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 				return nil, resp, nil, gaveUp(fmt.Errorf("waiting for the rate budget: %w", err))
 			}
 		}
-		req, err := c.newRequest(ctx, method, u, payload)
+		req, err := c.newRequest(ctx, method, u, payload, accept)
 		if err != nil {
 			return nil, resp, nil, err
 		}
@@ -508,7 +536,7 @@ func (c *Client) putBuffer(buf *bytes.Buffer) {
 
 // newRequest builds one attempt. The body is a fresh reader over the buffered payload, and
 // GetBody lets the auth transport replay it after re-signing on a 401.
-func (c *Client) newRequest(ctx context.Context, method string, u *url.URL, payload []byte) (*http.Request, error) {
+func (c *Client) newRequest(ctx context.Context, method string, u *url.URL, payload []byte, accept string) (*http.Request, error) {
 	var rd io.Reader
 	if payload != nil {
 		rd = bytes.NewReader(payload)
@@ -520,7 +548,10 @@ func (c *Client) newRequest(ctx context.Context, method string, u *url.URL, payl
 	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	req.Header.Set("Accept", acceptOf(ctx))
+	if accept == "" {
+		accept = "application/json"
+	}
+	req.Header.Set("Accept", accept)
 	req.Header.Set("User-Agent", c.userAgent)
 	return req, nil
 }

@@ -577,11 +577,16 @@ func TestDoRawStreamsBody(t *testing.T) {
 	t.Parallel()
 	srv := newTestServer(t)
 	srv.mux.HandleFunc("GET /v1/salesReports", func(w http.ResponseWriter, r *http.Request) {
+		if got := r.Header.Get("Accept"); got != "application/a-gzip" {
+			// Apple's answer to any other Accept on this operation.
+			writeJSON(t, w, http.StatusNotAcceptable, appError("406", "NOT_ACCEPTABLE", "Allowed: application/a-gzip; got "+got))
+			return
+		}
 		w.Header().Set("Content-Type", "application/a-gzip")
 		fmt.Fprint(w, "line1\nline2\n")
 	})
 	c, _ := newTestClient(t, srv)
-	rc, resp, err := c.DoRaw(t.Context(), http.MethodGet, "/v1/salesReports", url.Values{"filter[frequency]": {"DAILY"}}, nil)
+	rc, resp, err := c.DoRaw(t.Context(), http.MethodGet, "/v1/salesReports", url.Values{"filter[frequency]": {"DAILY"}}, nil, "application/a-gzip")
 	if err != nil {
 		t.Fatalf("DoRaw: %v", err)
 	}

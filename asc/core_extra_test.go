@@ -122,7 +122,7 @@ func TestDoRawError(t *testing.T) {
 		writeJSON(t, w, http.StatusBadRequest, appError("400", "PARAMETER_ERROR.REQUIRED", "filter[vendorNumber] is required"))
 	})
 	c, _ := newTestClient(t, srv)
-	rc, resp, err := c.DoRaw(t.Context(), http.MethodGet, "/v1/salesReports", nil, nil)
+	rc, resp, err := c.DoRaw(t.Context(), http.MethodGet, "/v1/salesReports", nil, nil, "application/a-gzip")
 	var er *ErrorResponse
 	if rc != nil || !errors.As(err, &er) || !er.HasCode("PARAMETER_ERROR") || resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("DoRaw = %v, %v, %v", rc, resp, err)

@@ -21,7 +21,7 @@ type DiagnosticSignaturesListLogsOptions struct {
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-diagnosticsignatures-_id_-logs
 func (s *DiagnosticSignaturesService) ListLogs(ctx context.Context, id string, opts *DiagnosticSignaturesListLogsOptions) (io.ReadCloser, *Response, error) {
-	return s.client.DoRaw(withAccept(ctx, "application/vnd.apple.diagnostic-logs+json"), http.MethodGet, resourcePath("/v1/diagnosticSignatures/%s/logs", id), encodeOptions(opts), nil)
+	return s.client.DoRaw(ctx, http.MethodGet, resourcePath("/v1/diagnosticSignatures/%s/logs", id), encodeOptions(opts), nil, "application/vnd.apple.diagnostic-logs+json")
 }
 
 // DiagnosticSignature is a resource of type "diagnosticSignatures" (schema DiagnosticSignature).

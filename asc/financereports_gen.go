@@ -28,5 +28,5 @@ type FinanceReportsListOptions struct {
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-financereports
 func (s *FinanceReportsService) List(ctx context.Context, opts *FinanceReportsListOptions) (io.ReadCloser, *Response, error) {
-	return s.client.DoRaw(withAccept(ctx, "application/a-gzip"), http.MethodGet, "/v1/financeReports", encodeOptions(opts), nil)
+	return s.client.DoRaw(ctx, http.MethodGet, "/v1/financeReports", encodeOptions(opts), nil, "application/a-gzip")
 }

@@ -61,7 +61,7 @@ func (s *InAppPurchaseOfferCodeOneTimeUseCodesService) Update(ctx context.Contex
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-inapppurchaseoffercodeonetimeusecodes-_id_-values
 func (s *InAppPurchaseOfferCodeOneTimeUseCodesService) GetValues(ctx context.Context, id string) (io.ReadCloser, *Response, error) {
-	return s.client.DoRaw(withAccept(ctx, "text/csv"), http.MethodGet, resourcePath("/v1/inAppPurchaseOfferCodeOneTimeUseCodes/%s/values", id), nil, nil)
+	return s.client.DoRaw(ctx, http.MethodGet, resourcePath("/v1/inAppPurchaseOfferCodeOneTimeUseCodes/%s/values", id), nil, nil, "text/csv")
 }
 
 // InAppPurchaseOfferCodeOneTimeUseCode is a resource of type "inAppPurchaseOfferCodeOneTimeUseCodes" (schema InAppPurchaseOfferCodeOneTimeUseCode).

@@ -169,3 +169,61 @@ type ListDocument[T any] struct {
 
 // nextLink lets Do find the next page of a decoded list without decoding the body twice.
 func (d *ListDocument[T]) nextLink() string { return d.Links.Next }
+
+// IncludedResource is one resource of a document's included member. Its dynamic type is the
+// generated resource type the spec lists for that response (*App, *AppInfo, ...), or
+// *UnknownResource for a type the spec does not list; switch on it with a type switch.
+type IncludedResource interface {
+	ResourceType() string
+	ResourceID() string
+}
+
+// UnknownResource keeps an included resource of a type the response's schema does not list,
+// undecoded, so that nothing Apple sends is lost.
+type UnknownResource struct {
+	Resource
+}
+
+// ResourceType returns the resource's JSON:API type.
+func (r *UnknownResource) ResourceType() string { return r.Type }
+
+// ResourceID returns the resource's id.
+func (r *UnknownResource) ResourceID() string { return r.ID }
+
+// includedDecoder maps a JSON:API type to a new value of the Go type that decodes it; the
+// generator declares one per distinct set of included types.
+type includedDecoder interface {
+	decode(typ string) IncludedResource
+}
+
+// Included is a response's included member: a union over the resource types the spec lists
+// for that response, each decoded into its generated type by its "type" member.
+type Included[D includedDecoder] []IncludedResource
+
+// UnmarshalJSON decodes each item by its type; null decodes as empty.
+func (l *Included[D]) UnmarshalJSON(b []byte) error {
+	var raws []json.RawMessage
+	if err := json.Unmarshal(b, &raws); err != nil {
+		return fmt.Errorf("decode included: %w", err)
+	}
+	var d D
+	out := make(Included[D], 0, len(raws))
+	for _, raw := range raws {
+		var head struct {
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(raw, &head); err != nil {
+			return fmt.Errorf("decode included: %w", err)
+		}
+		v := d.decode(head.Type)
+		if v == nil {
+			v = new(UnknownResource)
+		}
+		if err := json.Unmarshal(raw, v); err != nil {
+			return fmt.Errorf("decode included %s: %w", head.Type, err)
+		}
+		out = append(out, v)
+	}
+	*l = out
+	return nil
+}

@@ -30,5 +30,5 @@ type SalesReportsListOptions struct {
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-salesreports
 func (s *SalesReportsService) List(ctx context.Context, opts *SalesReportsListOptions) (io.ReadCloser, *Response, error) {
-	return s.client.DoRaw(withAccept(ctx, "application/a-gzip"), http.MethodGet, "/v1/salesReports", encodeOptions(opts), nil)
+	return s.client.DoRaw(ctx, http.MethodGet, "/v1/salesReports", encodeOptions(opts), nil, "application/a-gzip")
 }

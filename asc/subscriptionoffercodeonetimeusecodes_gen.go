@@ -61,7 +61,7 @@ func (s *SubscriptionOfferCodeOneTimeUseCodesService) Update(ctx context.Context
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptionoffercodeonetimeusecodes-_id_-values
 func (s *SubscriptionOfferCodeOneTimeUseCodesService) GetValues(ctx context.Context, id string) (io.ReadCloser, *Response, error) {
-	return s.client.DoRaw(withAccept(ctx, "text/csv"), http.MethodGet, resourcePath("/v1/subscriptionOfferCodeOneTimeUseCodes/%s/values", id), nil, nil)
+	return s.client.DoRaw(ctx, http.MethodGet, resourcePath("/v1/subscriptionOfferCodeOneTimeUseCodes/%s/values", id), nil, nil, "text/csv")
 }
 
 // SubscriptionOfferCodeOneTimeUseCode is a resource of type "subscriptionOfferCodeOneTimeUseCodes" (schema SubscriptionOfferCodeOneTimeUseCode).

@@ -95,7 +95,7 @@ func generateClient(doc *Document, ops []*Op, dir string) error {
 	for file, b := range bodies {
 		files[file] = fileSource([]byte(b.String()), "context", "encoding/json", "io", "iter", "net/http")
 	}
-	files["services_gen.go"] = fileSource(servicesStruct(services), "context", "encoding/json", "fmt", "net/url")
+	files["services_gen.go"] = fileSource(servicesStruct(services))
 	files["operations_gen_test.go"] = operationTable(methods, g)
 
 	// Remove generated files that this run no longer produces (a family emptied); a
@@ -245,7 +245,7 @@ func writeMethod(b *strings.Builder, svc string, m *method) {
 	}
 	switch {
 	case m.raw:
-		fmt.Fprintf(b, "\treturn s.client.DoRaw(withAccept(ctx, %q), %s, %s, %s, %s)\n", op.MediaType, verb, path, query, bodyArg)
+		fmt.Fprintf(b, "\treturn s.client.DoRaw(ctx, %s, %s, %s, %s, %q)\n", verb, path, query, bodyArg, op.MediaType)
 	case m.out == "":
 		fmt.Fprintf(b, "\treturn s.client.Do(ctx, %s, %s, %s, %s, nil)\n", verb, path, query, bodyArg)
 	default:
@@ -316,16 +316,11 @@ func prepareBodies(doc *Document, ops []*Op) {
 
 func servicesStruct(services []string) []byte {
 	var b strings.Builder
-	b.WriteString("// services holds one typed service per resource of the API. It is embedded in Client so\n// calls read client.Apps.List(ctx, opts).\ntype services struct {\n")
+	b.WriteString("// services holds one typed service per resource of the API. It is embedded in Client so\n// calls read client.Apps.List(ctx, opts); NewClient points every field at the client.\ntype services struct {\n")
 	for _, s := range services {
 		fmt.Fprintf(&b, "\t%s *%sService\n", s, s)
 	}
-	b.WriteString("}\n\n// init points every service at c. NewClient calls it once.\nfunc (s *services) init(c *Client) {\n\tbase := &service{client: c}\n")
-	for _, s := range services {
-		fmt.Fprintf(&b, "\ts.%s = (*%sService)(base)\n", s, s)
-	}
-	b.WriteString("}\n\n")
-	b.WriteString(jsonapiHelpers)
+	b.WriteString("}\n")
 	return []byte(b.String())
 }
 
@@ -363,94 +358,6 @@ func operationTable(methods []*method, g *typeGen) []byte {
 	b.WriteString("}\n")
 	return []byte(b.String())
 }
-
-// jsonapiHelpers is the fixed part of the generated client: the included-resource union and
-// the one-line JSON call every method uses.
-const jsonapiHelpers = `// acceptKey carries the media type a non-JSON operation asks for. Apple refuses
-// "Accept: application/json" on those (salesReports answers "Allowed: application/a-gzip"), so
-// the client's request builder sends this value as Accept when the context holds one.
-type acceptKey struct{}
-
-// withAccept asks for mediaType instead of JSON.
-func withAccept(ctx context.Context, mediaType string) context.Context {
-	return context.WithValue(ctx, acceptKey{}, mediaType)
-}
-
-// acceptOf returns the media type a request should accept: the one withAccept set, else JSON.
-func acceptOf(ctx context.Context) string {
-	if mt, ok := ctx.Value(acceptKey{}).(string); ok && mt != "" {
-		return mt
-	}
-	return "application/json"
-}
-
-// doJSON sends one request and decodes a JSON answer into a new T.
-func doJSON[T any](ctx context.Context, c *Client, method, path string, query url.Values, body any) (*T, *Response, error) {
-	out := new(T)
-	resp, err := c.Do(ctx, method, path, query, body, out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return out, resp, nil
-}
-
-// IncludedResource is one resource of a document's included member. Its dynamic type is the
-// generated resource type the spec lists for that response (*App, *AppInfo, ...), or
-// *UnknownResource for a type the spec does not list; switch on it with a type switch.
-type IncludedResource interface {
-	ResourceType() string
-	ResourceID() string
-}
-
-// UnknownResource keeps an included resource of a type the response's schema does not list,
-// undecoded, so that nothing Apple sends is lost.
-type UnknownResource struct {
-	Resource
-}
-
-// ResourceType returns the resource's JSON:API type.
-func (r *UnknownResource) ResourceType() string { return r.Type }
-
-// ResourceID returns the resource's id.
-func (r *UnknownResource) ResourceID() string { return r.ID }
-
-// includedDecoder maps a JSON:API type to a new value of the Go type that decodes it.
-type includedDecoder interface {
-	decode(typ string) IncludedResource
-}
-
-// Included is a response's included member: a union over the resource types the spec lists
-// for that response, each decoded into its generated type by its "type" member.
-type Included[D includedDecoder] []IncludedResource
-
-// UnmarshalJSON decodes each item by its type; null decodes as empty.
-func (l *Included[D]) UnmarshalJSON(b []byte) error {
-	var raws []json.RawMessage
-	if err := json.Unmarshal(b, &raws); err != nil {
-		return fmt.Errorf("decode included: %w", err)
-	}
-	var d D
-	out := make(Included[D], 0, len(raws))
-	for _, raw := range raws {
-		var head struct {
-			Type string ` + "`json:\"type\"`" + `
-		}
-		if err := json.Unmarshal(raw, &head); err != nil {
-			return fmt.Errorf("decode included: %w", err)
-		}
-		v := d.decode(head.Type)
-		if v == nil {
-			v = new(UnknownResource)
-		}
-		if err := json.Unmarshal(raw, v); err != nil {
-			return fmt.Errorf("decode included %s: %w", head.Type, err)
-		}
-		out = append(out, v)
-	}
-	*l = out
-	return nil
-}
-`
 
 // paramVar names a path parameter's Go argument: id stays id.
 func paramVar(p string) string {

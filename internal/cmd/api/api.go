@@ -272,7 +272,7 @@ func run(cmd *cobra.Command, opts *Options) error {
 	if req.body != nil {
 		body = req.body
 	}
-	rc, resp, err := client.DoRaw(ctx, req.method, req.path, req.query, body)
+	rc, resp, err := client.DoRaw(ctx, req.method, req.path, req.query, body, "")
 	if err != nil {
 		// The client's errors already name the request ("GET /v1/apps: ...").
 		return err
@@ -361,7 +361,7 @@ func paginate(cmd *cobra.Command, opts *Options, client *asc.Client, req *reques
 	var headers strings.Builder  // each page's status and headers, printed before the document
 	next, query := req.path, req.query
 	for range maxPages {
-		rc, resp, err := client.DoRaw(cmd.Context(), http.MethodGet, next, query, nil)
+		rc, resp, err := client.DoRaw(cmd.Context(), http.MethodGet, next, query, nil, "")
 		if err != nil {
 			return err
 		}
