@@ -231,33 +231,32 @@ func assetState(r *record) string {
 	return s
 }
 
-// commitUpload handles PATCH {uploaded: true}: every part must have arrived and the
-// checksum must match the bytes; then processing starts.
-func (s *Server) commitUpload(r *record, doc *resourceDoc) {
+// assembleUpload handles PATCH {uploaded: true} before the commit event: it drops the
+// upload's bookkeeping, puts the parts together and notes in Hidden["uploadProblem"] why
+// the asset must fail (expired, a part missing, a checksum that does not match), or the
+// image's size for processing.
+func (s *Server) assembleUpload(r *record) {
 	token, _ := r.Hidden["upload"].(string)
 	u := s.uploads[token]
 	delete(s.uploads, token)
 	delete(r.Attrs, "uploaded")
-	r.Attrs["uploadOperations"] = nil
 	delete(r.Attrs, "uploadOperations")
 	if u == nil {
-		if assetState(r) == "AWAITING_UPLOAD" {
-			s.setAssetState(r, "FAILED", map[string]any{"code": "UPLOAD_EXPIRED", "description": "The upload was not found; reserve the asset again."})
-		}
+		r.Hidden["uploadProblem"] = map[string]any{"code": "UPLOAD_EXPIRED", "description": "The upload was not found; reserve the asset again."}
 		return
 	}
 	var buf bytes.Buffer
 	for i, p := range u.data {
 		if p == nil {
-			s.setAssetState(r, "FAILED", map[string]any{"code": "UPLOAD_INCOMPLETE",
-				"description": fmt.Sprintf("Part %d of %d (offset %d, %d bytes) was never uploaded.", i+1, len(u.parts), u.parts[i].offset, u.parts[i].length)})
+			r.Hidden["uploadProblem"] = map[string]any{"code": "UPLOAD_INCOMPLETE",
+				"description": fmt.Sprintf("Part %d of %d (offset %d, %d bytes) was never uploaded.", i+1, len(u.parts), u.parts[i].offset, u.parts[i].length)}
 			return
 		}
 		buf.Write(p)
 	}
 	data := buf.Bytes()
 	if why := verifyChecksum(r, data); why != "" {
-		s.setAssetState(r, "FAILED", map[string]any{"code": "CHECKSUM_MISMATCH", "description": why})
+		r.Hidden["uploadProblem"] = map[string]any{"code": "CHECKSUM_MISMATCH", "description": why}
 		return
 	}
 	if s.isImageAsset(r.Type) {
@@ -268,12 +267,6 @@ func (s *Server) commitUpload(r *record, doc *resourceDoc) {
 			r.Hidden["width"], r.Hidden["height"], r.Hidden["format"] = cfg.Width, cfg.Height, format
 		}
 	}
-	state := "UPLOAD_COMPLETE"
-	if r.Type == "appPreviews" {
-		state = "PROCESSING"
-	}
-	s.setAssetState(r, state)
-	s.schedule(s.opts.ProcessingDelay, r, "asset.process")
 }
 
 // verifyChecksum compares the committed checksum with the bytes received.
@@ -303,42 +296,44 @@ func verifyChecksum(r *record, data []byte) string {
 	return ""
 }
 
-// processAsset finishes processing: images must decode and, for screenshots, fit the set's
-// display type; then the asset is COMPLETE with its imageAsset.
-func (s *Server) processAsset(r *record) {
-	if st := assetState(r); st != "UPLOAD_COMPLETE" && st != "PROCESSING" {
-		return
+// imageProblem is why a processed image asset fails: it does not decode, or a screenshot
+// does not fit its set's display type; nil when it is fine.
+func (s *Server) imageProblem(r *record) map[string]any {
+	if !s.isImageAsset(r.Type) {
+		return nil
 	}
+	if why, _ := r.Hidden["imageError"].(string); why != "" {
+		return map[string]any{"code": "IMAGE_TOOL_FAILURE", "description": why}
+	}
+	if r.Type != "appScreenshots" {
+		return nil
+	}
+	set := s.st.get("appScreenshotSets", r.one("appScreenshotSet"))
+	if set == nil {
+		return nil
+	}
+	w, h := hiddenInt(r, "width"), hiddenInt(r, "height")
+	if dt := set.str("screenshotDisplayType"); !screenshotFits(dt, w, h) {
+		return map[string]any{"code": "IMAGE_INCORRECT_DIMENSIONS",
+			"description": fmt.Sprintf("The image is %dx%d pixels, which is not a size accepted for %s (%s).", w, h, dt, acceptedSizes(dt))}
+	}
+	return nil
+}
+
+// publishAsset gives a processed asset what clients fetch it by: an image's templateUrl and
+// size, a preview's video URL.
+func (s *Server) publishAsset(r *record) {
+	base, _ := r.Hidden["base"].(string)
+	token, _ := r.Hidden["upload"].(string)
 	if s.isImageAsset(r.Type) {
-		if why, _ := r.Hidden["imageError"].(string); why != "" {
-			s.setAssetState(r, "FAILED", map[string]any{"code": "IMAGE_TOOL_FAILURE", "description": why})
-			return
-		}
-		w, h := hiddenInt(r, "width"), hiddenInt(r, "height")
-		if r.Type == "appScreenshots" {
-			if set := s.st.get("appScreenshotSets", r.one("appScreenshotSet")); set != nil {
-				dt := set.str("screenshotDisplayType")
-				if !screenshotFits(dt, w, h) {
-					s.setAssetState(r, "FAILED", map[string]any{"code": "IMAGE_INCORRECT_DIMENSIONS",
-						"description": fmt.Sprintf("The image is %dx%d pixels, which is not a size accepted for %s (%s).", w, h, dt, acceptedSizes(dt))})
-					return
-				}
-			}
-		}
-		base, _ := r.Hidden["base"].(string)
-		token, _ := r.Hidden["upload"].(string)
 		r.Attrs["imageAsset"] = map[string]any{
 			"templateUrl": base + "/sandbox/assets/" + token + "/{w}x{h}bb.{f}",
-			"width":       w, "height": h,
+			"width":       hiddenInt(r, "width"), "height": hiddenInt(r, "height"),
 		}
 	}
 	if r.Type == "appPreviews" {
-		base, _ := r.Hidden["base"].(string)
-		token, _ := r.Hidden["upload"].(string)
 		r.Attrs["videoUrl"] = base + "/sandbox/assets/" + token + "/video.m3u8"
 	}
-	s.setAssetState(r, "COMPLETE")
-	s.afterAssetProcessed(r)
 }
 
 // Screenshot sizes App Store Connect accepts per display type (portrait width x height;
@@ -409,12 +404,4 @@ func ScreenshotSizes(displayType string) [][2]int { return screenshotSizes[displ
 
 // hiddenInt reads a number from a record's hidden state, which holds ints when fresh and
 // float64s after a round trip through the state file.
-func hiddenInt(r *record, key string) int {
-	switch v := r.Hidden[key].(type) {
-	case int:
-		return v
-	case float64:
-		return int(v)
-	}
-	return 0
-}
+func hiddenInt(r *record, key string) int { return intOf(r.Hidden[key]) }

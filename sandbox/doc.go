@@ -44,6 +44,44 @@
 //   - Every answer carries X-Rate-Limit: user-hour-lim:N;user-hour-rem:M; per key, with a
 //     burst limit on top; past either, 429 RATE_LIMIT_EXCEEDED with Retry-After.
 //
+// # Behaviour: families
+//
+// The engine above is generic; what App Store Connect does beyond its schemas lives in
+// families, one file each (family_versions.go, family_builds.go, family_assets.go,
+// family_screenshots.go, family_inapppurchases.go, family_reviewsubmissions.go, ...). To add
+// the behaviour of a resource family, write one file, family_<name>.go, holding:
+//
+//	func init() {
+//		register(&family{
+//			name: "gamecenter",
+//			hooks: []hooks{{types: []string{"gameCenterLeaderboards"}, beforeCreate: ..., afterCreate: ...}},
+//			machines: []*machine{leaderboardMachine},
+//			seed: seedGameCenter, seedAfter: []string{"builds"},
+//		})
+//	}
+//
+//	var leaderboardMachine = &machine{
+//		types: []string{"gameCenterLeaderboards"}, attr: "state",
+//		rows: []transition{
+//			{from: "*", on: "create", to: "PREPARE_FOR_SUBMISSION"},
+//			{from: "PREPARE_FOR_SUBMISSION", on: "submit", to: "WAITING_FOR_REVIEW", then: "finish", after: reviewDelay},
+//			{from: "WAITING_FOR_REVIEW", on: "finish", when: rejecting, to: "REJECTED"},
+//			{from: "WAITING_FOR_REVIEW", on: "finish", to: "LIVE", do: announce},
+//		},
+//	}
+//
+// Hooks (all optional, per listed type or per type a match function accepts): lock (refuse
+// any write in the owner's state; runs first), onePer (at most one per parent),
+// before/after create, update and delete, beforeLink (relationship writes) and entered (a
+// machine moved the resource into a state). Hook functions return *httpError to refuse,
+// and two families may not give the same hook to the same type. A machine is a table read
+// top to bottom: the first row whose from state ("A|B", "*" any), event and guard match
+// moves the resource to its to state, runs its effect, and has a timer send its then event
+// after its delay on the sandbox clock. The engine sends "create" to every resource created
+// through the API; hooks and effects send the rest (s.send(r, "submit")), and s.can(r, event)
+// asks the table whether a request may proceed. The seed function adds the family's demo
+// data for each demo app (d.n == 0 is the app that also holds the team's data).
+//
 // Admin endpoints live under /sandbox/, never /v1: GET /sandbox/stats (request counts by
 // method, status and spec route), GET and POST /sandbox/faults (JSON: latency_ms, jitter_ms,
 // rate_500, rate_503, drop_rate, upload_part_delay_ms), POST /sandbox/reset (the seed again;

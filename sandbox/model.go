@@ -17,6 +17,7 @@ type model struct {
 	inverses     map[string][]string            // "type.rel" -> relationships on the target pointing back
 	links        sync.Map                       // "type.rel" -> relLinks
 	relNameCache sync.Map                       // type -> sorted relationship names
+	behaviours   sync.Map                       // type -> *behaviour (registry.go)
 }
 
 type relLinks struct{ self, related bool }

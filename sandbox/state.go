@@ -6,13 +6,14 @@ import (
 	"time"
 )
 
-// timer is a state change due at a point of the sandbox clock: an asset finishing
-// processing, a review moving on. Timers live in the state, so they survive restarts.
+// timer is an event due at a point of the sandbox clock for a resource's machine: an asset
+// finishing processing, a review moving on (the "then" and "after" of a transition).
+// Timers live in the state, so they survive restarts.
 type timer struct {
 	At     time.Time `json:"at"`
 	Type   string    `json:"type"`
 	ID     string    `json:"id"`
-	Action string    `json:"action"`
+	Action string    `json:"action"` // the event
 }
 
 // schedule adds a timer d after the current state clock, or, while a timer fires, after
@@ -27,6 +28,29 @@ func (s *Server) schedule(d time.Duration, r *record, action string) {
 	i, _ := slices.BinarySearchFunc(s.timers, t, func(a, b timer) int { return a.At.Compare(b.At) })
 	s.timers = slices.Insert(s.timers, i, t)
 	s.stateDirty = true
+}
+
+// legacyTimers are the actions timers had before the families' machines named their
+// events; a state file saved then still holds them.
+var legacyTimers = map[string]string{
+	"asset.process": "processed", "build.valid": "processed", "phased.day": "day",
+	"review.start": "start", "review.finish": "finish", "review.cancel": "canceled",
+	"beta.start": "start", "beta.finish": "finish",
+}
+
+// renameLegacyTimers gives timers loaded from an older state file their events' names. The
+// one timer of an in-app purchase's review was sent twice: it starts or finishes the review.
+func (s *Server) renameLegacyTimers() {
+	for i, t := range s.timers {
+		if ev, ok := legacyTimers[t.Action]; ok {
+			s.timers[i].Action = ev
+		} else if t.Action == "product.review" {
+			s.timers[i].Action = "start"
+			if r := s.st.get(t.Type, t.ID); r != nil && r.str("state") == "IN_REVIEW" {
+				s.timers[i].Action = "finish"
+			}
+		}
+	}
 }
 
 // runDueLocked fires every timer whose time has come, in order. It runs before each API
@@ -174,6 +198,7 @@ func (s *Server) loadOrSeed() error {
 		if ok {
 			s.st = st
 			s.timers = ps.Timers
+			s.renameLegacyTimers()
 			s.offset = time.Duration(ps.OffsetMS) * time.Millisecond
 			if ps.Seed == "demo" {
 				// Reference data the sandbox learned since the file was made.

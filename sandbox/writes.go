@@ -505,6 +505,7 @@ func (s *Server) deleteRecord(req *apiRequest, rec *record) (int, any, *httpErro
 		return 0, nil, herr
 	}
 	s.removeLocked(rec)
+	s.afterDelete(rec)
 	return req.op.SuccessStatus, nil, nil
 }
 

@@ -1,0 +1,119 @@
+package sandbox
+
+import "fmt"
+
+// In-app purchases and subscriptions: product ids are unique across both; a product starts
+// MISSING_METADATA, is READY_TO_SUBMIT once localized (the sandbox asks for no price or
+// review screenshot), and a submission takes it through review to APPROVED (REJECTED with
+// Options.RejectReviews).
+
+func init() {
+	register(&family{
+		name: "inapppurchases",
+		hooks: []hooks{
+			{types: []string{"inAppPurchases", "subscriptions"}, beforeCreate: uniqueProductID},
+			{types: []string{"inAppPurchaseSubmissions", "subscriptionSubmissions"}, beforeCreate: productSubmittable, afterCreate: submitProduct},
+			{types: []string{"inAppPurchaseLocalizations", "subscriptionLocalizations"}, afterCreate: productLocalized},
+			{types: []string{"inAppPurchaseAppStoreReviewScreenshots"}, onePer: "inAppPurchaseV2"},
+			{types: []string{"subscriptionAppStoreReviewScreenshots"}, onePer: "subscription"},
+		},
+		machines: []*machine{productMachine},
+		seed:     seedInAppPurchases,
+	})
+}
+
+// productMachine: the state of an in-app purchase or a subscription.
+var productMachine = &machine{
+	types: []string{"inAppPurchases", "subscriptions"}, attr: "state",
+	rows: []transition{
+		{from: "*", on: "create", to: "MISSING_METADATA"},
+		{from: "MISSING_METADATA", on: "localized", to: "READY_TO_SUBMIT"},
+		{from: "READY_TO_SUBMIT|DEVELOPER_ACTION_NEEDED|REJECTED", on: "submit", to: "WAITING_FOR_REVIEW", then: "start", after: reviewDelay},
+		{from: "WAITING_FOR_REVIEW", on: "start", to: "IN_REVIEW", then: "finish", after: reviewDelay},
+		{from: "IN_REVIEW", on: "finish", when: rejecting, to: "REJECTED"},
+		{from: "IN_REVIEW", on: "finish", to: "APPROVED"},
+	},
+}
+
+// productOf is the in-app purchase or subscription a submission or localization is of.
+func (s *Server) productOf(r *record) *record {
+	if p := s.st.get("inAppPurchases", r.one("inAppPurchaseV2")); p != nil {
+		return p
+	}
+	return s.st.get("subscriptions", r.one("subscription"))
+}
+
+func uniqueProductID(s *Server, doc *resourceDoc) *httpError {
+	want, _ := doc.Attrs["productId"].(string)
+	if want == "" {
+		return nil
+	}
+	for _, t := range []string{"inAppPurchases", "subscriptions"} {
+		for _, r := range s.st.all(t) {
+			if r.str("productId") == want {
+				return duplicate(fmt.Sprintf("The productId '%s' is already used.", want), "/data/attributes/productId")
+			}
+		}
+	}
+	return nil
+}
+
+func productSubmittable(s *Server, doc *resourceDoc) *httpError {
+	typ, id := "inAppPurchases", doc.relID("inAppPurchaseV2")
+	if doc.Type == "subscriptionSubmissions" {
+		typ, id = "subscriptions", doc.relID("subscription")
+	}
+	if p := s.st.get(typ, id); p != nil && !s.can(p, "submit") {
+		return stateError(fmt.Sprintf("%s %s is %s; only a product that is ready to submit can be submitted.", typ, p.str("productId"), p.str("state")))
+	}
+	return nil
+}
+
+func submitProduct(s *Server, _ *apiRequest, r *record) *httpError {
+	if p := s.productOf(r); p != nil {
+		s.send(p, "submit")
+	}
+	return nil
+}
+
+func productLocalized(s *Server, _ *apiRequest, r *record) *httpError {
+	if p := s.productOf(r); p != nil {
+		s.send(p, "localized")
+	}
+	return nil
+}
+
+// seedInAppPurchases: the first demo app sells coins, a pro unlock and a season pass, and
+// has a subscription group of a monthly and a yearly plan, each localized in three locales.
+func seedInAppPurchases(sd seeder, d *demo) {
+	if d.n != 0 {
+		return
+	}
+	app, locales := d.app, d.locales
+	for i, iap := range []struct{ name, product, kind string }{
+		{"100 Focus Coins", "com.example.daybreak.coins100", "CONSUMABLE"},
+		{"Daybreak Pro Unlock", "com.example.daybreak.pro", "NON_CONSUMABLE"},
+		{"Season Pass 2026", "com.example.daybreak.season2026", "NON_RENEWING_SUBSCRIPTION"},
+	} {
+		state := []string{"APPROVED", "APPROVED", "READY_TO_SUBMIT"}[i]
+		p := sd.add("inAppPurchases", map[string]any{"name": iap.name, "productId": iap.product, "inAppPurchaseType": iap.kind,
+			"state": state, "familySharable": false, "contentHosting": false, "reviewNote": "Unlocks content."}, "app", app)
+		for _, l := range locales[:3] {
+			sd.add("inAppPurchaseLocalizations", map[string]any{"locale": l.code, "name": iap.name, "description": iap.name + " (" + l.code + ")"}, "inAppPurchaseV2", p)
+		}
+	}
+	group := sd.add("subscriptionGroups", map[string]any{"referenceName": "Daybreak Plus"}, "app", app)
+	for _, l := range locales[:3] {
+		sd.add("subscriptionGroupLocalizations", map[string]any{"locale": l.code, "name": "Daybreak Plus", "customAppName": "Daybreak"}, "subscriptionGroup", group)
+	}
+	for i, sub := range []struct{ name, product, period string }{
+		{"Daybreak Plus Monthly", "com.example.daybreak.plus.monthly", "ONE_MONTH"},
+		{"Daybreak Plus Yearly", "com.example.daybreak.plus.yearly", "ONE_YEAR"},
+	} {
+		sr := sd.add("subscriptions", map[string]any{"name": sub.name, "productId": sub.product, "subscriptionPeriod": sub.period,
+			"groupLevel": i + 1, "state": "APPROVED", "familySharable": true, "reviewNote": "Auto-renewing."}, "group", group)
+		for _, l := range locales[:3] {
+			sd.add("subscriptionLocalizations", map[string]any{"locale": l.code, "name": sub.name, "description": sub.name + " (" + l.code + ")"}, "subscription", sr)
+		}
+	}
+}
