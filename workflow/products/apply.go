@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"net/http"
 	"slices"
 	"strings"
@@ -306,15 +307,8 @@ var iapLocalizationWriter = localizationWriter{
 			}
 			return resp.Data.ID, nil
 		}, func() (string, error) {
-			for l, err := range a.c.InAppPurchasesV2.ListLocalizationsIter(ctx, parent, &asc.InAppPurchasesV2ListLocalizationsOptions{Limit: 200}) {
-				if err != nil {
-					return "", err
-				}
-				if l.Attributes != nil && l.Attributes.Locale == locale {
-					return l.ID, nil
-				}
-			}
-			return "", nil
+			return findLocale(a.c.InAppPurchasesV2.ListLocalizationsIter(ctx, parent, &asc.InAppPurchasesV2ListLocalizationsOptions{Limit: 200}), locale,
+				func(l asc.InAppPurchaseLocalization) (string, string) { return attrLocale(l.Attributes), l.ID })
 		})
 	},
 	update: func(ctx context.Context, a *applier, id string, name, description, _ *string) error {
@@ -337,15 +331,8 @@ var subLocalizationWriter = localizationWriter{
 			}
 			return resp.Data.ID, nil
 		}, func() (string, error) {
-			for l, err := range a.c.Subscriptions.ListLocalizationsIter(ctx, parent, &asc.SubscriptionsListLocalizationsOptions{Limit: 200}) {
-				if err != nil {
-					return "", err
-				}
-				if l.Attributes != nil && l.Attributes.Locale == locale {
-					return l.ID, nil
-				}
-			}
-			return "", nil
+			return findLocale(a.c.Subscriptions.ListLocalizationsIter(ctx, parent, &asc.SubscriptionsListLocalizationsOptions{Limit: 200}), locale,
+				func(l asc.SubscriptionLocalization) (string, string) { return attrLocale(l.Attributes), l.ID })
 		})
 	},
 	update: func(ctx context.Context, a *applier, id string, name, description, _ *string) error {
@@ -368,15 +355,8 @@ var groupLocalizationWriter = localizationWriter{
 			}
 			return resp.Data.ID, nil
 		}, func() (string, error) {
-			for l, err := range a.c.SubscriptionGroups.ListLocalizationsIter(ctx, parent, &asc.SubscriptionGroupsListLocalizationsOptions{Limit: 200}) {
-				if err != nil {
-					return "", err
-				}
-				if l.Attributes != nil && l.Attributes.Locale == locale {
-					return l.ID, nil
-				}
-			}
-			return "", nil
+			return findLocale(a.c.SubscriptionGroups.ListLocalizationsIter(ctx, parent, &asc.SubscriptionGroupsListLocalizationsOptions{Limit: 200}), locale,
+				func(l asc.SubscriptionGroupLocalization) (string, string) { return attrLocale(l.Attributes), l.ID })
 		})
 	},
 	update: func(ctx context.Context, a *applier, id string, name, _, custom *string) error {
@@ -547,4 +527,38 @@ func (a *applier) patchPrices(ctx context.Context, subID string, targets []price
 			Prices: &asc.Relationship{Data: asc.ToMany(refs...)}}},
 		Included: included})
 	return err
+}
+
+// findLocale finds the localization of a locale in a parent's list, for read-back.
+func findLocale[T any](seq iter.Seq2[T, error], locale string, key func(T) (locale, id string)) (string, error) {
+	for l, err := range seq {
+		if err != nil {
+			return "", err
+		}
+		if loc, id := key(l); loc == locale {
+			return id, nil
+		}
+	}
+	return "", nil
+}
+
+// attrLocale reads the locale of a localization's attributes (nil when Apple sent none).
+func attrLocale[A interface {
+	*asc.InAppPurchaseLocalizationAttributes | *asc.SubscriptionLocalizationAttributes | *asc.SubscriptionGroupLocalizationAttributes
+}](a A) string {
+	switch v := any(a).(type) {
+	case *asc.InAppPurchaseLocalizationAttributes:
+		if v != nil {
+			return v.Locale
+		}
+	case *asc.SubscriptionLocalizationAttributes:
+		if v != nil {
+			return v.Locale
+		}
+	case *asc.SubscriptionGroupLocalizationAttributes:
+		if v != nil {
+			return v.Locale
+		}
+	}
+	return ""
 }

@@ -27,7 +27,7 @@ checks the file against Apple's rules (offline, or with --app also its prices ag
 Apple's price points); push writes only what changed, in the order Apple requires; schema
 prints the file's JSON Schema for editors.`,
 	}
-	cmd.AddCommand(newValidateCmd(f), newSchemaCmd(f))
+	cmd.AddCommand(newPullCmd(f), newDiffCmd(f), newValidateCmd(f), newPushCmd(f), newSchemaCmd(f))
 	return cmd
 }
 
@@ -77,7 +77,7 @@ screenshots. Every problem is listed; the exit code is 1 when there is any.`,
 
 func runValidate(opts *validateOptions) error {
 	f := opts.f
-	_, err := products.Load(opts.file, products.ValidateOptions{Dir: filepath.Dir(opts.file)})
+	_, err := products.Load(opts.file, products.ValidateOptions{Dir: dirOf(opts.file)})
 	var ve *products.ValidationError
 	if err != nil && !errors.As(err, &ve) {
 		return err
@@ -115,3 +115,5 @@ func plural(n int, noun string) string {
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
 }
+
+func dirOf(file string) string { return filepath.Dir(file) }

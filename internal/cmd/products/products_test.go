@@ -9,6 +9,7 @@ import (
 
 	"github.com/ascend-tools/ascend/internal/cli"
 	"github.com/ascend-tools/ascend/internal/cmd/root"
+	"github.com/ascend-tools/ascend/sandbox"
 )
 
 type result struct {
@@ -71,4 +72,46 @@ func TestValidateListsProblemsWithoutCredentials(t *testing.T) {
 		t.Fatal(r.stderr)
 	}
 	run(t, offline(t), "products", "validate", "--file", filepath.Join(dir, "missing.json")).want(t, 1)
+}
+
+func sandboxEnv(t *testing.T) map[string]string {
+	t.Helper()
+	sb, err := sandbox.New(sandbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb.Close() })
+	k := sb.Key()
+	return map[string]string{
+		"ASCEND_CONFIG_DIR": t.TempDir(), "ASCEND_CACHE_DIR": t.TempDir(),
+		"ASC_BASE_URL": sb.URL(), "ASC_KEY_ID": k.ID, "ASC_ISSUER_ID": k.IssuerID, "ASC_PRIVATE_KEY": string(sb.KeyPEM()),
+	}
+}
+
+func TestPullDiffPush(t *testing.T) {
+	env := sandboxEnv(t)
+	file := filepath.Join(t.TempDir(), "products.json")
+	r := run(t, env, "products", "pull", "--app", "com.example.daybreak", "--file", file).want(t, 0)
+	if !strings.Contains(r.stderr, "wrote "+file+": 3 in-app purchases, 2 subscriptions") {
+		t.Fatal(r.stderr)
+	}
+	r = run(t, env, "products", "diff", "--app", "com.example.daybreak", "--file", file).want(t, 0)
+	if !strings.Contains(r.stderr, "App Store Connect matches the file") {
+		t.Fatal(r.stderr)
+	}
+	b, _ := os.ReadFile(file)
+	os.WriteFile(file, []byte(strings.Replace(string(b), `"100 Focus Coins (de-DE)"`, `"Hundert Fokusmünzen"`, 1)), 0o644)
+	r = run(t, env, "products", "diff", "--app", "com.example.daybreak", "--file", file).want(t, 0)
+	if !strings.Contains(r.stdout, "com.example.daybreak.coins100\tlocalizations[de-DE].description\t100 Focus Coins (de-DE)\tHundert Fokusmünzen") {
+		t.Fatal(r.stdout)
+	}
+	run(t, env, "products", "push", "--app", "com.example.daybreak", "--file", file).want(t, 2) // a pipe needs --yes
+	r = run(t, env, "products", "push", "--app", "com.example.daybreak", "--file", file, "--yes").want(t, 0)
+	if !strings.Contains(r.stderr, "pushed 1 change: 1 write") {
+		t.Fatal(r.stderr)
+	}
+	r = run(t, env, "products", "push", "--app", "com.example.daybreak", "--file", file, "--yes").want(t, 0)
+	if !strings.Contains(r.stderr, "App Store Connect matches the file") {
+		t.Fatal(r.stderr)
+	}
 }

@@ -1,0 +1,223 @@
+package products
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ascend-tools/ascend/internal/cli"
+	"github.com/ascend-tools/ascend/workflow/products"
+)
+
+// appFlag is the --app every command that talks to App Store Connect takes.
+type appFlag struct{ app string }
+
+func (a *appFlag) add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&a.app, "app", "", "the app's `ID` or bundle id (default: $ASCEND_APP)")
+}
+
+func (a *appFlag) resolve(ctx context.Context, f *cli.Factory) (string, error) {
+	app := a.app
+	if app == "" && f.Getenv != nil {
+		app = f.Getenv("ASCEND_APP")
+	}
+	if app == "" {
+		return "", cli.UsageErrorf("no app given: pass --app with the app's id or bundle id")
+	}
+	c, err := f.Client(ctx)
+	if err != nil {
+		return "", err
+	}
+	id, _, err := products.ResolveApp(ctx, c, app)
+	return id, err
+}
+
+func newPullCmd(f *cli.Factory) *cobra.Command {
+	var app appFlag
+	var file string
+	cmd := &cobra.Command{
+		Use:   "pull",
+		Short: "Write the catalog file from App Store Connect",
+		Long: `Read the app's in-app purchases, subscription groups and subscriptions, with their
+localizations, availability and prices, and write them to the catalog file. A file that
+already matches is not touched; its "$schema" and each subscription's base territory are kept.`,
+		Example: `  ascend products pull --app com.example.app --file products.json`,
+		Args:    cli.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			id, err := app.resolve(ctx, f)
+			if err != nil {
+				return err
+			}
+			c, _ := f.Client(ctx)
+			res, err := products.Pull(ctx, c, id, file)
+			if err != nil {
+				return err
+			}
+			if f.JSONRequested() {
+				return f.WriteJSON(res.Catalog)
+			}
+			verb := "wrote"
+			if !res.Wrote {
+				verb = "already up to date:"
+			}
+			fmt.Fprintf(f.IO.ErrOut, "%s %s: %s, %s (%s)\n", verb, file,
+				plural(len(res.Catalog.InAppPurchases), "in-app purchase"), plural(len(res.Catalog.Subscriptions()), "subscription"), plural(res.Requests, "request"))
+			return nil
+		},
+	}
+	app.add(cmd)
+	fileFlag(cmd, &file)
+	return cmd
+}
+
+// renderChanges prints a plan's changes as a table, or JSON.
+func renderChanges(f *cli.Factory, changes []products.Change) error {
+	if f.JSONRequested() {
+		out := []map[string]string{}
+		for _, c := range changes {
+			out = append(out, map[string]string{"product": c.Product, "field": c.Field, "current": c.Old, "file": c.New})
+		}
+		return f.WriteJSON(out)
+	}
+	t := f.NewTable("PRODUCT", "FIELD", "APP STORE CONNECT", "FILE")
+	for _, c := range changes {
+		t.AddRow(c.Product, c.Field, short(c.Old), short(c.New))
+	}
+	return t.Render()
+}
+
+func short(s string) string {
+	s = strings.ReplaceAll(s, "\n", "⏎")
+	if r := []rune(s); len(r) > 48 {
+		return string(r[:47]) + "…"
+	}
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+func newDiffCmd(f *cli.Factory) *cobra.Command {
+	var app appFlag
+	var file string
+	cmd := &cobra.Command{
+		Use:   "diff",
+		Short: "Show how the catalog file differs from App Store Connect, field by field",
+		Long: `Validate the catalog file, read the app's products and list every field that differs,
+with App Store Connect's value and the file's; prices are checked against Apple's price
+points. Nothing is written; the exit code is 0 with or without differences.`,
+		Example: `  ascend products diff --app com.example.app --file products.json`,
+		Args:    cli.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			id, err := app.resolve(ctx, f)
+			if err != nil {
+				return err
+			}
+			c, _ := f.Client(ctx)
+			p, _, _, err := products.Prepare(ctx, c, id, file)
+			if err != nil {
+				return err
+			}
+			if err := renderChanges(f, p.Changes); err != nil {
+				return err
+			}
+			return reportPlan(f, p)
+		},
+	}
+	app.add(cmd)
+	fileFlag(cmd, &file)
+	return cmd
+}
+
+// reportPlan prints a plan's problems and left-alone products on stderr; problems fail.
+func reportPlan(f *cli.Factory, p *products.Plan) error {
+	if len(p.Unmanaged) > 0 {
+		fmt.Fprintf(f.IO.ErrOut, "left alone (on App Store Connect, not in the file): %s\n", strings.Join(p.Unmanaged, ", "))
+	}
+	if len(p.Problems) > 0 {
+		return &products.ValidationError{Dir: "the plan", Problems: p.Problems}
+	}
+	if len(p.Changes) == 0 && !f.JSONRequested() {
+		fmt.Fprintln(f.IO.ErrOut, "App Store Connect matches the file")
+	}
+	return nil
+}
+
+func newPushCmd(f *cli.Factory) *cobra.Command {
+	var app appFlag
+	var file string
+	var dryRun, yes bool
+	cmd := &cobra.Command{
+		Use:   "push",
+		Short: "Make App Store Connect's products match the catalog file",
+		Long: `Validate the catalog file (every problem is listed, nothing is written), read the app's
+products, resolve prices to Apple's price points, then write only what changed, in the
+order Apple requires (a product before its localizations, availability and prices; a group
+before its subscriptions), several writes at a time. A failed create is read back before it
+is sent again, so a push that stopped part way converges when run again; a second push
+after a successful one sends no writes.`,
+		Example: `  ascend products push --app com.example.app --file products.json --dry-run
+  ascend products push --app com.example.app --file products.json --yes`,
+		Args: cli.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			// Validate before credentials or requests: a bad file costs nothing.
+			if _, err := products.Load(file, products.ValidateOptions{Dir: dirOf(file)}); err != nil {
+				return err
+			}
+			id, err := app.resolve(ctx, f)
+			if err != nil {
+				return err
+			}
+			c, _ := f.Client(ctx)
+			p, st, res, err := products.Prepare(ctx, c, id, file)
+			if err != nil {
+				return err
+			}
+			if !f.JSONRequested() || dryRun {
+				if err := renderChanges(f, p.Changes); err != nil {
+					return err
+				}
+			}
+			if err := reportPlan(f, p); err != nil {
+				return err
+			}
+			if len(p.Ops) == 0 {
+				if f.JSONRequested() {
+					return f.WriteJSON(map[string]any{"writes": 0, "requests": st.Requests + p.Requests})
+				}
+				return nil
+			}
+			if dryRun {
+				fmt.Fprintf(f.IO.ErrOut, "dry run: %s in %s would be pushed\n", plural(len(p.Changes), "change"), plural(len(p.Ops), "write"))
+				return nil
+			}
+			if err := f.ConfirmDestructive(yes, fmt.Sprintf("push %s in %s to app %s", plural(len(p.Changes), "change"), plural(len(p.Ops), "write"), id)); err != nil {
+				return err
+			}
+			r, err := products.Apply(ctx, c, id, p, res, products.ApplyOptions{})
+			total := r.Requests + st.Requests + p.Requests
+			if f.JSONRequested() {
+				if jerr := f.WriteJSON(map[string]any{"writes": r.Ops, "requests": total}); jerr != nil {
+					return jerr
+				}
+			}
+			if err != nil {
+				return fmt.Errorf("push stopped part way (run push again to finish): %w", err)
+			}
+			if !f.JSONRequested() {
+				fmt.Fprintf(f.IO.ErrOut, "pushed %s: %s, %s in all\n", plural(len(p.Changes), "change"), plural(r.Ops, "write"), plural(total, "request"))
+			}
+			return nil
+		},
+	}
+	app.add(cmd)
+	fileFlag(cmd, &file)
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "show what would change and write nothing")
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "push without asking")
+	return cmd
+}
