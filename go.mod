@@ -15,6 +15,7 @@ require (
 	github.com/vbauerster/mpb/v8 v8.16.2
 	golang.org/x/term v0.48.0
 	golang.org/x/text v0.41.0
+	howett.net/plist v1.0.1
 	modernc.org/sqlite v1.62.0
 )
 

@@ -1,0 +1,168 @@
+// Package archive reads what App Store Connect needs to know about a build before it is
+// uploaded: the bundle id, the version (CFBundleShortVersionString), the build number
+// (CFBundleVersion) and the platform, from an iOS, tvOS or visionOS .ipa (a zip with
+// Payload/<Name>.app/Info.plist, binary or XML) or a macOS .pkg (a flat xar package whose
+// PackageInfo names the app bundle and its versions).
+//
+// Reading touches only the archive's directory and the few small files it needs, so a
+// multi-gigabyte archive is checked in milliseconds and with little memory.
+package archive
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ascend-tools/ascend/asc"
+)
+
+// Kind is the kind of archive.
+type Kind string
+
+const (
+	// IPA is an iOS, tvOS or visionOS app archive (a zip).
+	IPA Kind = "ipa"
+	// Package is a macOS installer package (a flat xar archive).
+	Package Kind = "pkg"
+)
+
+// Info is what an archive says about the build inside.
+type Info struct {
+	Path    string
+	Kind    Kind
+	Size    int64
+	ModTime time.Time
+	// BundleID is CFBundleIdentifier; Version is CFBundleShortVersionString and BuildNumber
+	// CFBundleVersion, the two App Store Connect keys a build by.
+	BundleID, Version, BuildNumber string
+	Platform                       asc.Platform
+	// Name is the app bundle's directory name ("Daybreak.app"); MinimumOSVersion is
+	// MinimumOSVersion (or LSMinimumSystemVersion for macOS) when the archive states it.
+	Name, MinimumOSVersion string
+}
+
+// UTI is the uniform type identifier App Store Connect expects for the file: an .ipa and a
+// macOS .pkg differ, and sending the wrong one fails processing.
+func (i *Info) UTI() asc.BuildUploadFileCreateRequestAttributesUti {
+	if i.Kind == Package {
+		return asc.BuildUploadFileCreateRequestAttributesUtiComApplePkg
+	}
+	return asc.BuildUploadFileCreateRequestAttributesUtiComAppleIpa
+}
+
+// FileName is the name the file is uploaded under.
+func (i *Info) FileName() string { return filepath.Base(i.Path) }
+
+// Error explains why a file is not an archive App Store Connect would take.
+type Error struct {
+	Path   string
+	Reason string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s is not a valid build archive: %s", e.Path, e.Reason)
+}
+
+func invalid(path, format string, a ...any) error {
+	return &Error{Path: path, Reason: fmt.Sprintf(format, a...)}
+}
+
+var (
+	zipMagic = []byte("PK\x03\x04")
+	xarMagic = []byte("xar!")
+)
+
+// Read opens an archive and returns what it says about its build. The kind comes from the
+// content, and must agree with the file's extension when it has .ipa or .pkg.
+func Read(path string) (*Info, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%s does not exist", path)
+		}
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if st.IsDir() {
+		return nil, invalid(path, "it is a directory; pass the .ipa or .pkg file (an .xcarchive must be exported first)")
+	}
+	var magic [4]byte
+	if _, err := io.ReadFull(f, magic[:]); err != nil {
+		return nil, invalid(path, "it is too short to be an .ipa or a .pkg")
+	}
+	info := &Info{Path: path, Size: st.Size(), ModTime: st.ModTime()}
+	ext := strings.ToLower(filepath.Ext(path))
+	switch {
+	case bytes.Equal(magic[:], zipMagic):
+		if ext == ".pkg" {
+			return nil, invalid(path, "it is a zip archive, but a .pkg must be a flat installer package (productbuild makes one)")
+		}
+		info.Kind = IPA
+		err = readIPA(f, st.Size(), info)
+	case bytes.Equal(magic[:], xarMagic):
+		if ext == ".ipa" {
+			return nil, invalid(path, "it is an installer package, but an .ipa must be a zip archive")
+		}
+		info.Kind = Package
+		err = readPackage(f, st.Size(), info)
+	default:
+		return nil, invalid(path, "it is neither an .ipa (zip) nor a flat .pkg (xar)")
+	}
+	if err != nil {
+		var ae *Error
+		if errors.As(err, &ae) {
+			return nil, err
+		}
+		return nil, invalid(path, "%v", err)
+	}
+	if err := info.validate(); err != nil {
+		return nil, err
+	}
+	return info, nil
+}
+
+func (i *Info) validate() error {
+	switch {
+	case i.BundleID == "":
+		return invalid(i.Path, "its Info.plist has no CFBundleIdentifier")
+	case i.Version == "":
+		return invalid(i.Path, "its Info.plist has no CFBundleShortVersionString")
+	case i.BuildNumber == "":
+		return invalid(i.Path, "its Info.plist has no CFBundleVersion")
+	}
+	if !validVersion(i.Version) {
+		return invalid(i.Path, "CFBundleShortVersionString %q must be one to three period-separated integers, such as 1.4.2", i.Version)
+	}
+	if !validVersion(i.BuildNumber) {
+		return invalid(i.Path, "CFBundleVersion %q must be one to three period-separated integers, such as 42 or 1.4.2.", i.BuildNumber)
+	}
+	return nil
+}
+
+// validVersion is Apple's rule for CFBundleShortVersionString and CFBundleVersion of an App
+// Store build: one to three period-separated non-negative integers.
+func validVersion(v string) bool {
+	parts := strings.Split(v, ".")
+	if len(parts) > 3 {
+		return false
+	}
+	for _, p := range parts {
+		if p == "" || strings.Trim(p, "0123456789") != "" {
+			return false
+		}
+		if _, err := strconv.ParseUint(p, 10, 32); err != nil {
+			return false
+		}
+	}
+	return true
+}
