@@ -136,11 +136,11 @@ func TestReadRefusals(t *testing.T) {
 		path("badversion.ipa"): `CFBundleShortVersionString "1.0 beta"`,
 		path("badbuild.ipa"):   `CFBundleVersion "1.2.3.4"`,
 		path("badbuild.pkg"):   `CFBundleVersion "x7"`,
-		writeZip("nopayload.ipa", map[string][]byte{"Info.plist": plist(archivetest.App{})}):                                           "no Payload/<Name>.app/Info.plist",
-		writeZip("deep.ipa", map[string][]byte{"Payload/A.app/Frameworks/X.framework/Info.plist": plist(archivetest.App{})}):            "no Payload/<Name>.app/Info.plist",
-		writeZip("two.ipa", map[string][]byte{"Payload/A.app/Info.plist": plist(archivetest.App{}), "Payload/B.app/Info.plist": nil}):    "holds 2 apps",
-		writeZip("garbage.ipa", map[string][]byte{"Payload/A.app/Info.plist": []byte("\x00\x01 not a plist")}):                         "not a property list",
-		writeZip("nobundle.ipa", map[string][]byte{"Payload/A.app/Info.plist": plist(archivetest.App{Plist: map[string]any{"X": "y"}})}): "no CFBundleIdentifier",
+		writeZip("nopayload.ipa", map[string][]byte{"Info.plist": plist(archivetest.App{})}):                                                                                         "no Payload/<Name>.app/Info.plist",
+		writeZip("deep.ipa", map[string][]byte{"Payload/A.app/Frameworks/X.framework/Info.plist": plist(archivetest.App{})}):                                                         "no Payload/<Name>.app/Info.plist",
+		writeZip("two.ipa", map[string][]byte{"Payload/A.app/Info.plist": plist(archivetest.App{}), "Payload/B.app/Info.plist": nil}):                                                "holds 2 apps",
+		writeZip("garbage.ipa", map[string][]byte{"Payload/A.app/Info.plist": []byte("\x00\x01 not a plist")}):                                                                       "not a property list",
+		writeZip("nobundle.ipa", map[string][]byte{"Payload/A.app/Info.plist": plist(archivetest.App{Plist: map[string]any{"X": "y"}})}):                                             "no CFBundleIdentifier",
 		writeZip("noversion.ipa", map[string][]byte{"Payload/A.app/Info.plist": plist(archivetest.App{Plist: map[string]any{"CFBundleIdentifier": "a.b", "CFBundleVersion": "1"}})}): "no CFBundleShortVersionString",
 	}
 	for p, want := range cases {
