@@ -15,6 +15,7 @@
 package upload
 
 import (
+	"bufio"
 	"context"
 	"crypto/md5"
 	"encoding/hex"
@@ -51,6 +52,38 @@ type Operation struct {
 	Offset         int64    `json:"offset"`
 	Length         int64    `json:"length"`
 	RequestHeaders []Header `json:"requestHeaders,omitempty"`
+	// PartNumber and Expiration come with delivery files (build uploads): the part's number
+	// and when its presigned URL stops working.
+	PartNumber int64     `json:"partNumber,omitempty"`
+	Expiration *asc.Time `json:"expiration,omitempty"`
+}
+
+// Expired reports whether the part's presigned URL has expired (or will within margin) at now.
+func (op Operation) Expired(now time.Time, margin time.Duration) bool {
+	return op.Expiration != nil && !op.Expiration.IsZero() && !now.Add(margin).Before(op.Expiration.Time)
+}
+
+// DeliveryOperations converts the typed upload operations of a delivery file (a
+// buildUploadFiles resource) to the protocol's.
+func DeliveryOperations(ops []asc.DeliveryFileUploadOperation) []Operation {
+	out := make([]Operation, 0, len(ops))
+	for _, op := range ops {
+		o := Operation{Method: op.Method, URL: op.URL, Expiration: op.Expiration}
+		if op.Offset != nil {
+			o.Offset = *op.Offset
+		}
+		if op.Length != nil {
+			o.Length = *op.Length
+		}
+		if op.PartNumber != nil {
+			o.PartNumber = *op.PartNumber
+		}
+		for _, h := range op.RequestHeaders {
+			o.RequestHeaders = append(o.RequestHeaders, Header{Name: h.Name, Value: h.Value})
+		}
+		out = append(out, o)
+	}
+	return out
 }
 
 // StateError is one error or warning of asset processing.
@@ -364,12 +397,35 @@ func RetryDelay(err error, attempt int) time.Duration {
 // and those refused with 429 alike.
 const MaxCreateAttempts = 6
 
+// PartsOptions tune SendPartsWith. Every callback may be called from several goroutines.
+type PartsOptions struct {
+	// Done reports the parts an earlier run already sent; they are not sent again.
+	Done func(i int) bool
+	// OnPart is called once part i has been accepted.
+	OnPart func(i int)
+	// OnBytes receives the bytes sent as they go (a negative count when a failed attempt
+	// is rewound before it is sent again), for progress display.
+	OnBytes func(n int64)
+}
+
 // SendParts sends every upload operation of the asset in parallel, bounded by the Uploader's
 // part concurrency. Parts carry their requestHeaders and never the API token.
 func (u *Uploader) SendParts(ctx context.Context, a *Asset, f File) error {
+	return u.SendPartsWith(ctx, a, f, PartsOptions{})
+}
+
+// SendPartsWith is SendParts with resumption and progress. Parts are streamed from f.Content
+// (an *os.File, typically) through a fixed buffer each, so memory stays bounded by the part
+// concurrency whatever the file's size.
+func (u *Uploader) SendPartsWith(ctx context.Context, a *Asset, f File, po PartsOptions) error {
 	ops := a.Attributes.UploadOperations
 	if len(ops) == 0 {
 		return fmt.Errorf("upload %s: App Store Connect returned no upload operations for %s %s; delete it and run again", f.Name, a.Type, a.ID)
+	}
+	for i, op := range ops {
+		if op.Offset < 0 || op.Length < 0 || op.Offset+op.Length > f.Size {
+			return fmt.Errorf("upload %s: part %d asks for bytes %d-%d of a %d-byte file; delete the reservation and run again", f.Name, i, op.Offset, op.Offset+op.Length, f.Size)
+		}
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -379,8 +435,8 @@ func (u *Uploader) SendParts(ctx context.Context, a *Asset, f File) error {
 		firstErr error
 	)
 	for i, op := range ops {
-		if op.Offset < 0 || op.Length < 0 || op.Offset+op.Length > f.Size {
-			return fmt.Errorf("upload %s: part %d asks for bytes %d-%d of a %d-byte file; delete the reservation and run again", f.Name, i, op.Offset, op.Offset+op.Length, f.Size)
+		if po.Done != nil && po.Done(i) {
+			continue
 		}
 		select {
 		case u.parts <- struct{}{}:
@@ -397,13 +453,17 @@ func (u *Uploader) SendParts(ctx context.Context, a *Asset, f File) error {
 		go func() {
 			defer wg.Done()
 			defer func() { <-u.parts }()
-			if err := u.sendPart(ctx, op, f); err != nil {
+			if err := u.sendPart(ctx, op, f, po.OnBytes); err != nil {
 				mu.Lock()
 				if firstErr == nil {
 					firstErr = fmt.Errorf("upload part %d of %s: %w", i+1, f.Name, err)
 					cancel()
 				}
 				mu.Unlock()
+				return
+			}
+			if po.OnPart != nil {
+				po.OnPart(i)
 			}
 		}()
 	}
@@ -411,7 +471,52 @@ func (u *Uploader) SendParts(ctx context.Context, a *Asset, f File) error {
 	return firstErr
 }
 
-func (u *Uploader) sendPart(ctx context.Context, op Operation, f File) error {
+// partBuffer is the read size of a part's body: net/http would otherwise copy it to the
+// connection 4 KiB at a time, which costs most of the throughput of a large upload.
+const partBuffer = 256 << 10
+
+// partBody streams a part from the file through one buffer and counts what goes out.
+type partBody struct {
+	r       *bufio.Reader
+	sent    int64
+	onBytes func(int64)
+}
+
+func (b *partBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	b.count(n)
+	return n, err
+}
+
+// WriteTo hands the transport whole buffers, so each becomes one write to the connection.
+func (b *partBody) WriteTo(w io.Writer) (int64, error) {
+	return b.r.WriteTo(writerFunc(func(p []byte) (int, error) {
+		n, err := w.Write(p)
+		b.count(n)
+		return n, err
+	}))
+}
+
+func (b *partBody) count(n int) {
+	if n > 0 && b.onBytes != nil {
+		b.sent += int64(n)
+		b.onBytes(int64(n))
+	}
+}
+
+// rewind takes back, for progress, what a failed attempt counted.
+func (b *partBody) rewind() {
+	if b.sent != 0 && b.onBytes != nil {
+		b.onBytes(-b.sent)
+		b.sent = 0
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+func (u *Uploader) sendPart(ctx context.Context, op Operation, f File, onBytes func(int64)) error {
 	method := op.Method
 	if method == "" {
 		method = http.MethodPut
@@ -428,16 +533,22 @@ func (u *Uploader) sendPart(ctx context.Context, op Operation, f File) error {
 				return err
 			}
 		}
-		req, err := http.NewRequestWithContext(ctx, method, op.URL, io.NewSectionReader(f.Content, op.Offset, op.Length))
+		size := min(int64(partBuffer), max(op.Length, 16))
+		body := &partBody{r: bufio.NewReaderSize(io.NewSectionReader(f.Content, op.Offset, op.Length), int(size)), onBytes: onBytes}
+		req, err := http.NewRequestWithContext(ctx, method, op.URL, body)
 		if err != nil {
 			return fmt.Errorf("%s %s: build request", method, target.Host)
 		}
 		req.ContentLength = op.Length
+		if op.Length == 0 {
+			req.Body = http.NoBody
+		}
 		for _, h := range op.RequestHeaders {
 			req.Header.Set(h.Name, h.Value)
 		}
 		resp, err := u.http.Do(req)
 		if err != nil {
+			body.rewind()
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -456,8 +567,10 @@ func (u *Uploader) sendPart(ctx context.Context, op Operation, f File) error {
 		case resp.StatusCode < 300:
 			return nil
 		case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout:
+			body.rewind()
 			last = fmt.Errorf("%s %s: %s", method, target.Host, resp.Status)
 		default:
+			body.rewind()
 			return fmt.Errorf("%s %s: %s", method, target.Host, resp.Status)
 		}
 	}

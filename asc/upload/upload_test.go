@@ -469,7 +469,7 @@ func TestPartErrorsHideThePresignedURL(t *testing.T) {
 	u.sleep = func(context.Context, time.Duration) error { return nil }
 	f := testFile("secret.png", 10)
 	op := Operation{Method: http.MethodPut, URL: "http://" + addr + "/bucket/part?X-Amz-Signature=SECRETSIG&AWSAccessKeyId=AKIDSECRET", Length: 10}
-	err = u.sendPart(t.Context(), op, f)
+	err = u.sendPart(t.Context(), op, f, nil)
 	if err == nil {
 		t.Fatal("a part sent to a closed port succeeded")
 	}
@@ -480,5 +480,77 @@ func TestPartErrorsHideThePresignedURL(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), addr) {
 		t.Fatalf("part error %q does not name the host %s", err, addr)
+	}
+}
+
+// TestSendPartsWithResumesAndCounts sends only the parts not done yet, reports each accepted
+// part once, and counts every byte sent exactly once despite a failed attempt.
+func TestSendPartsWithResumesAndCounts(t *testing.T) {
+	t.Parallel()
+	data := bytes.Repeat([]byte("0123456789"), 1000) // 10,000 bytes, 10 parts of 1,000
+	var (
+		mu       sync.Mutex
+		received = map[string][]byte{}
+		tries    = map[string]int{}
+	)
+	storage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		tries[r.URL.Path]++
+		if r.URL.Path == "/p/4" && tries[r.URL.Path] == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		received[r.URL.Path] = b
+	}))
+	t.Cleanup(storage.Close)
+	a := &Asset{Type: "buildUploadFiles", ID: "f1"}
+	for i := range 10 {
+		a.Attributes.UploadOperations = append(a.Attributes.UploadOperations,
+			Operation{Method: http.MethodPut, URL: fmt.Sprintf("%s/p/%d", storage.URL, i), Offset: int64(i * 1000), Length: 1000})
+	}
+	u := New(nil, storage.Client(), Options{PartConcurrency: 3})
+	u.sleep = func(context.Context, time.Duration) error { return nil }
+	var (
+		bytesSent int64
+		parts     []int
+	)
+	err := u.SendPartsWith(t.Context(), a, File{Name: "App.ipa", Content: bytes.NewReader(data), Size: int64(len(data))}, PartsOptions{
+		Done:    func(i int) bool { return i < 3 },
+		OnPart:  func(i int) { mu.Lock(); parts = append(parts, i); mu.Unlock() },
+		OnBytes: func(n int64) { mu.Lock(); bytesSent += n; mu.Unlock() },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(received) != 7 || len(parts) != 7 {
+		t.Fatalf("received %d parts, reported %d; want the 7 not done", len(received), len(parts))
+	}
+	for i := range 10 {
+		got, ok := received[fmt.Sprintf("/p/%d", i)]
+		if i < 3 && ok {
+			t.Errorf("part %d was done already but sent again", i)
+		}
+		if i >= 3 && !bytes.Equal(got, data[i*1000:(i+1)*1000]) {
+			t.Errorf("part %d arrived with the wrong bytes", i)
+		}
+	}
+	if bytesSent != 7000 {
+		t.Errorf("progress counted %d bytes, want 7000 (a failed attempt rewound)", bytesSent)
+	}
+}
+
+func TestDeliveryOperationsAndExpiry(t *testing.T) {
+	t.Parallel()
+	exp := asc.Time{Time: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)}
+	ops := DeliveryOperations([]asc.DeliveryFileUploadOperation{{Method: "PUT", URL: "https://s/p", Offset: asc.Ptr[int64](5), Length: asc.Ptr[int64](7),
+		PartNumber: asc.Ptr[int64](2), Expiration: &exp, RequestHeaders: []asc.HttpHeader{{Name: "Content-Type", Value: "application/octet-stream"}}}})
+	want := Operation{Method: "PUT", URL: "https://s/p", Offset: 5, Length: 7, PartNumber: 2, Expiration: &exp, RequestHeaders: []Header{{"Content-Type", "application/octet-stream"}}}
+	if len(ops) != 1 || fmt.Sprint(ops[0]) != fmt.Sprint(want) {
+		t.Fatalf("got %+v, want %+v", ops, want)
+	}
+	if ops[0].Expired(exp.Add(-time.Hour), time.Minute) || !ops[0].Expired(exp.Add(-time.Second), time.Minute) {
+		t.Error("Expired does not honour the margin")
 	}
 }
