@@ -501,7 +501,7 @@ func (u *uploader) send(ctx context.Context, plan *uploadPlan) error {
 		warnOnce  sync.Once
 	)
 	partsDone.Store(int64(done))
-	uploader := upload.New(nil, u.opts.HTTPClient, upload.Options{PartConcurrency: u.opts.PartConcurrency})
+	uploader := upload.New(nil, partClient(u.opts.HTTPClient, u.opts.PartConcurrency), upload.Options{PartConcurrency: u.opts.PartConcurrency})
 	err = uploader.SendPartsWith(ctx, asset, sendFile, upload.PartsOptions{
 		Done: j.done,
 		OnPart: func(i int) {
@@ -530,6 +530,21 @@ func (u *uploader) send(ctx context.Context, plan *uploadPlan) error {
 	j.remove()
 	u.emit(Event{Kind: EventCommitted, UploadID: up.ID, Parts: parts, PartsDone: parts, Bytes: u.file.Size, Total: u.file.Size})
 	return nil
+}
+
+// partClient keeps a connection per part in flight: the default transport keeps two, so
+// the others would be closed and opened again for every part.
+func partClient(hc *http.Client, concurrency int) *http.Client {
+	if hc != nil && hc.Transport != nil && hc.Transport != http.DefaultTransport {
+		return hc
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = concurrency
+	out := &http.Client{Transport: t}
+	if hc != nil {
+		out.Timeout, out.CheckRedirect, out.Jar = hc.Timeout, hc.CheckRedirect, hc.Jar
+	}
+	return out
 }
 
 func expired(f *asc.BuildUploadFile) bool {

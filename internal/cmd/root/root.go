@@ -17,6 +17,7 @@ import (
 	apicmd "github.com/ascend-tools/ascend/internal/cmd/api"
 	appscmd "github.com/ascend-tools/ascend/internal/cmd/apps"
 	authcmd "github.com/ascend-tools/ascend/internal/cmd/auth"
+	buildscmd "github.com/ascend-tools/ascend/internal/cmd/builds"
 	connectorcmd "github.com/ascend-tools/ascend/internal/cmd/connector"
 	metadatacmd "github.com/ascend-tools/ascend/internal/cmd/metadata"
 	productscmd "github.com/ascend-tools/ascend/internal/cmd/products"
@@ -39,6 +40,7 @@ func commands(f *cli.Factory) []*cobra.Command {
 		metadatacmd.NewCmd(f),
 		screenshotscmd.NewCmd(f),
 		productscmd.NewCmd(f),
+		buildscmd.NewCmd(f),
 	}
 }
 
