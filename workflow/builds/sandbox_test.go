@@ -327,8 +327,13 @@ func TestUploadAgainAfterCommit(t *testing.T) {
 	if !again.AlreadyUploaded || again.UploadID != first.UploadID || again.BuildState != "VALID" {
 		t.Errorf("second run: already %v, upload %s (first %s), build %s", again.AlreadyUploaded, again.UploadID, first.UploadID, again.BuildState)
 	}
+	// Once the build exists, a third run recognises it as this upload's too.
+	third, err := builds.Upload(t.Context(), c, path, builds.UploadOptions{})
+	if err != nil || !third.AlreadyUploaded {
+		t.Fatalf("third run after the build is VALID: %v", err)
+	}
 	if w := sandboxStats(t, sb).writes(); w != writes {
-		t.Errorf("the second run wrote %d times", w-writes)
+		t.Errorf("the later runs wrote %d times", w-writes)
 	}
 	// A different file with the same build number is refused.
 	otherPath := writeIPA(t, archivetest.App{BundleID: demoApp, Version: "2.4.0", Build: "503", Size: 100 << 10, Seed: 9})
@@ -364,7 +369,7 @@ func TestUploadWithFaults(t *testing.T) {
 	if len(ups) != 1 {
 		t.Fatalf("%d build uploads of build 504", len(ups))
 	}
-	files, _, err := c.BuildUploads.ListBuildUploadFiles(t.Context(), ups[0].ID, nil)
+	files, _, err := c.BuildUploads.ListFiles(t.Context(), ups[0].ID, nil)
 	if err != nil || len(files.Data) != 1 {
 		t.Fatalf("%d files, %v", len(files.Data), err)
 	}

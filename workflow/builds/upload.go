@@ -254,7 +254,8 @@ func (u *uploader) check(ctx context.Context) (*uploadPlan, error) {
 		builds, _, buildErr = u.c.Builds.List(ctx, &asc.BuildsListOptions{
 			FilterApp: []string{u.app.ID}, FilterVersion: []string{info.BuildNumber},
 			FilterPreReleaseVersionVersion: []string{info.Version}, FilterPreReleaseVersionPlatform: []string{string(info.Platform)},
-			FieldsBuilds: []string{"version", "processingState", "uploadedDate", "expired"}, Limit: 50})
+			FieldsBuilds: []string{"version", "processingState", "uploadedDate", "expired", "buildUpload"},
+			Include: []string{"buildUpload"}, FieldsBuildUploads: []string{"state"}, Limit: 50})
 	}()
 	go func() {
 		defer wg.Done()
@@ -268,7 +269,6 @@ func (u *uploader) check(ctx context.Context) (*uploadPlan, error) {
 		return nil, fmt.Errorf("check build uploads of app %s: %w", u.app.ID, upErr)
 	}
 	plan := &uploadPlan{}
-	ours := map[string]bool{} // builds made by an earlier upload of this file
 	for i := range uploads.Data {
 		up := &uploads.Data[i]
 		state := asc.BuildUploadState(uploadState(up))
@@ -308,13 +308,13 @@ func (u *uploader) check(ctx context.Context) (*uploadPlan, error) {
 				return nil, u.duplicate(fmt.Sprintf("build upload %s (%s)", up.ID, state))
 			}
 			plan.committed, plan.fileID = up, file.ID
-			if b := relID(up.Relationships, "build"); b != "" {
-				ours[b] = true
-			}
 		}
 	}
 	for _, b := range builds.Data {
-		if ours[b.ID] {
+		// A build made by the earlier upload of this very file is no duplicate. Each build
+		// names its upload, so this holds however the two reads interleave with processing.
+		if plan.committed != nil && b.Relationships != nil && b.Relationships.BuildUpload != nil &&
+			b.Relationships.BuildUpload.Data.One != nil && b.Relationships.BuildUpload.Data.One.ID == plan.committed.ID {
 			continue
 		}
 		state := ""
@@ -365,7 +365,7 @@ func (u *uploader) listUploads(ctx context.Context) (*asc.BuildUploadsResponse, 
 // when it has none yet.
 func (u *uploader) assetFile(ctx context.Context, uploadID string) (*asc.BuildUploadFile, error) {
 	u.n.add()
-	doc, _, err := u.c.BuildUploads.ListBuildUploadFiles(ctx, uploadID, &asc.BuildUploadsListBuildUploadFilesOptions{FieldsBuildUploadFiles: fileFields, Limit: 50})
+	doc, _, err := u.c.BuildUploads.ListFiles(ctx, uploadID, &asc.BuildUploadsListFilesOptions{FieldsBuildUploadFiles: fileFields, Limit: 50})
 	if err != nil {
 		return nil, fmt.Errorf("read the files of build upload %s: %w", uploadID, err)
 	}
