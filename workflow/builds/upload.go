@@ -255,7 +255,7 @@ func (u *uploader) check(ctx context.Context) (*uploadPlan, error) {
 			FilterApp: []string{u.app.ID}, FilterVersion: []string{info.BuildNumber},
 			FilterPreReleaseVersionVersion: []string{info.Version}, FilterPreReleaseVersionPlatform: []string{string(info.Platform)},
 			FieldsBuilds: []string{"version", "processingState", "uploadedDate", "expired", "buildUpload"},
-			Include: []string{"buildUpload"}, FieldsBuildUploads: []string{"state"}, Limit: 50})
+			Include:      []string{"buildUpload"}, FieldsBuildUploads: []string{"state"}, Limit: 50})
 	}()
 	go func() {
 		defer wg.Done()
