@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ascend-tools/ascend/apple"
 )
 
 // An asset is any resource whose model has uploadOperations: screenshots, previews, in-app
@@ -336,71 +338,18 @@ func (s *Server) publishAsset(r *record) {
 	}
 }
 
-// Screenshot sizes App Store Connect accepts per display type (portrait width x height;
-// landscape is the same pair swapped), from Apple's "Screenshot specifications". The 6.9"
-// and 6.7" iPhones share APP_IPHONE_67, and the 13" and 12.9" iPads APP_IPAD_PRO_3GEN_129.
-var screenshotSizes = map[string][][2]int{
-	"APP_IPHONE_67":                  {{1320, 2868}, {1290, 2796}, {1260, 2736}},
-	"APP_IPHONE_65":                  {{1242, 2688}, {1284, 2778}},
-	"APP_IPHONE_61":                  {{1179, 2556}, {1206, 2622}, {1170, 2532}},
-	"APP_IPHONE_58":                  {{1125, 2436}, {1170, 2532}, {1080, 2340}},
-	"APP_IPHONE_55":                  {{1242, 2208}},
-	"APP_IPHONE_47":                  {{750, 1334}},
-	"APP_IPHONE_40":                  {{640, 1096}, {640, 1136}},
-	"APP_IPHONE_35":                  {{640, 920}, {640, 960}},
-	"APP_IPAD_PRO_3GEN_129":          {{2064, 2752}, {2048, 2732}},
-	"APP_IPAD_PRO_129":               {{2048, 2732}},
-	"APP_IPAD_PRO_3GEN_11":           {{1488, 2266}, {1668, 2420}, {1668, 2388}, {1640, 2360}},
-	"APP_IPAD_105":                   {{1668, 2224}},
-	"APP_IPAD_97":                    {{1536, 2048}, {768, 1024}, {1536, 2008}, {768, 1004}},
-	"APP_DESKTOP":                    {{800, 1280}, {900, 1440}, {1600, 2560}, {1800, 2880}},
-	"APP_APPLE_TV":                   {{1080, 1920}, {2160, 3840}},
-	"APP_APPLE_VISION_PRO":           {{2160, 3840}},
-	"APP_WATCH_ULTRA":                {{410, 502}, {422, 514}},
-	"APP_WATCH_SERIES_10":            {{416, 496}, {374, 446}},
-	"APP_WATCH_SERIES_7":             {{396, 484}, {352, 430}},
-	"APP_WATCH_SERIES_4":             {{368, 448}, {324, 394}},
-	"APP_WATCH_SERIES_3":             {{312, 390}, {272, 340}},
-	"IMESSAGE_APP_IPHONE_67":         {{1320, 2868}, {1290, 2796}, {1260, 2736}},
-	"IMESSAGE_APP_IPHONE_65":         {{1242, 2688}, {1284, 2778}},
-	"IMESSAGE_APP_IPHONE_61":         {{1179, 2556}, {1206, 2622}, {1170, 2532}},
-	"IMESSAGE_APP_IPHONE_58":         {{1125, 2436}, {1170, 2532}, {1080, 2340}},
-	"IMESSAGE_APP_IPHONE_55":         {{1242, 2208}},
-	"IMESSAGE_APP_IPHONE_47":         {{750, 1334}},
-	"IMESSAGE_APP_IPHONE_40":         {{640, 1096}, {640, 1136}},
-	"IMESSAGE_APP_IPAD_PRO_3GEN_129": {{2064, 2752}, {2048, 2732}},
-	"IMESSAGE_APP_IPAD_PRO_3GEN_11":  {{1488, 2266}, {1668, 2420}, {1668, 2388}, {1640, 2360}},
-	"IMESSAGE_APP_IPAD_PRO_129":      {{2048, 2732}},
-	"IMESSAGE_APP_IPAD_105":          {{1668, 2224}},
-	"IMESSAGE_APP_IPAD_97":           {{1536, 2048}, {768, 1024}},
-}
-
-// screenshotFits reports whether w x h (either orientation) is accepted for a display type.
-// A display type the table does not know accepts any size rather than failing good uploads.
+// screenshotFits reports whether w x h is accepted for a display type (apple's table of
+// Apple's screenshot sizes). A display type the table does not know accepts any size rather
+// than failing good uploads.
 func screenshotFits(displayType string, w, h int) bool {
-	sizes, ok := screenshotSizes[displayType]
-	if !ok {
-		return true
-	}
-	for _, sz := range sizes {
-		if (w == sz[0] && h == sz[1]) || (w == sz[1] && h == sz[0]) {
-			return true
-		}
-	}
-	return false
+	d, ok := apple.LookupDisplayType(displayType)
+	return !ok || d.Accepts(w, h)
 }
 
 func acceptedSizes(displayType string) string {
-	var out []string
-	for _, sz := range screenshotSizes[displayType] {
-		out = append(out, fmt.Sprintf("%dx%d", sz[0], sz[1]))
-	}
-	return strings.Join(out, ", ") + " or the same sizes in landscape"
+	d, _ := apple.LookupDisplayType(displayType)
+	return d.SizeList()
 }
-
-// ScreenshotSizes returns the pixel sizes (portrait) the sandbox accepts for a screenshot
-// display type, so tests can make images that fit.
-func ScreenshotSizes(displayType string) [][2]int { return screenshotSizes[displayType] }
 
 // hiddenInt reads a number from a record's hidden state, which holds ints when fresh and
 // float64s after a round trip through the state file.

@@ -2,7 +2,8 @@ package sandbox
 
 import (
 	"fmt"
-	"slices"
+
+	"github.com/ascend-tools/ascend/apple"
 )
 
 // App infos: a live app has two, the live one (READY_FOR_DISTRIBUTION), which cannot change,
@@ -20,12 +21,11 @@ func init() {
 	})
 }
 
-// editableInfoStates are the app info states whose localizations and categories can change;
-// the live app info (READY_FOR_DISTRIBUTION) and one in review cannot.
-var editableInfoStates = []string{"PREPARE_FOR_SUBMISSION", "DEVELOPER_REJECTED", "REJECTED", "READY_FOR_REVIEW"}
-
+// infoEditable reports whether an app info's localizations and categories can change
+// (apple's table of states); the live app info (READY_FOR_DISTRIBUTION) and one in review
+// cannot.
 func infoEditable(info *record) bool {
-	return info == nil || slices.Contains(editableInfoStates, info.str("state"))
+	return info == nil || apple.IsEditable(info.str("state"))
 }
 
 // appInfoLock refuses writes to an app info, or a localization of one, that cannot change.

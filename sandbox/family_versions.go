@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/ascend-tools/ascend/apple"
 )
 
 // App Store versions: their metadata (localizations, review details, screenshot and preview
@@ -128,14 +130,12 @@ func (s *Server) setVersionState(v *record, state string) {
 		map[string]any{"oldValue": old, "newValue": state})
 }
 
-// editableVersionStates are the App Store version states whose metadata can change.
-var editableVersionStates = []string{"PREPARE_FOR_SUBMISSION", "DEVELOPER_REJECTED", "REJECTED", "METADATA_REJECTED", "INVALID_BINARY", "READY_FOR_REVIEW"}
-
 // settledVersionStates are the states of versions that no longer block a new version.
 var settledVersionStates = []string{"READY_FOR_DISTRIBUTION", "REPLACED_WITH_NEW_VERSION", "REMOVED_FROM_SALE", "DEVELOPER_REMOVED_FROM_SALE", "ACCEPTED"}
 
+// versionEditable reports whether a version's metadata can change (apple's table of states).
 func versionEditable(v *record) bool {
-	return v == nil || slices.Contains(editableVersionStates, v.str("appVersionState"))
+	return v == nil || apple.IsEditable(v.str("appVersionState"))
 }
 
 // versionOf finds the App Store version a resource belongs to (a version localization, a

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/ascend-tools/ascend/apple"
 )
 
 // seeder builds seed data through the store, so seeded resources get the same links and
@@ -179,7 +181,11 @@ func categoryPlatforms(id string) []any {
 	if strings.HasPrefix(id, "STICKERS") {
 		return []any{"IOS"}
 	}
-	return []any{"IOS", "MAC_OS", "TV_OS", "VISION_OS"}
+	var all []any
+	for _, p := range apple.Platforms() {
+		all = append(all, p)
+	}
+	return all
 }
 
 // seedCategories adds the categories the store lacks, with their parents, so it both seeds
