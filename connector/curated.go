@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/store"
 	"github.com/ascend-tools/ascend/workflow/localization"
@@ -57,8 +58,6 @@ func pathParam(name, summary, desc string) param {
 }
 
 var limitParam = param{Name: "limit", Type: "integer", Summary: "Page size", Description: "How many items to return per page, at most 200. The next page is in nextLink.", Advanced: true}
-
-var platforms = []string{"IOS", "MAC_OS", "TV_OS", "VISION_OS"}
 
 var curatedActions = []curatedAction{
 	{
@@ -132,7 +131,7 @@ var curatedActions = []curatedAction{
 		Summary: "List App Store versions", Description: "Lists the App Store versions of an app, newest first.",
 		PathParams: []param{pathParam("appId", "App ID", "The App Store Connect id of the app.")},
 		Query: []param{
-			{Name: "platform", Type: "string", Summary: "Platform", Description: "Only versions for this platform.", Enum: platforms},
+			{Name: "platform", Type: "string", Summary: "Platform", Description: "Only versions for this platform.", Enum: apple.Platforms()},
 			{Name: "versionString", Type: "string", Summary: "Version", Description: "Only this version string, such as 1.2.0."},
 			{Name: "state", Type: "string", Summary: "State", Description: "Only versions in this state, such as PREPARE_FOR_SUBMISSION.", Advanced: true},
 			limitParam,
@@ -200,7 +199,7 @@ var curatedActions = []curatedAction{
 		BodyFields: []param{
 			{Name: "appId", Type: "string", Summary: "App ID", Description: "The App Store Connect id of the app.", Required: true},
 			{Name: "appStoreVersionId", Type: "string", Summary: "Version ID", Description: "The id of the App Store version to submit.", Required: true},
-			{Name: "platform", Type: "string", Summary: "Platform", Description: "The platform of the version.", Enum: platforms, Required: true},
+			{Name: "platform", Type: "string", Summary: "Platform", Description: "The platform of the version.", Enum: apple.Platforms(), Required: true},
 			{Name: "submit", Type: "boolean", Summary: "Submit now", Description: "Submit to App Review at once (default true); false leaves the submission ready to submit.", Advanced: true},
 		},
 		ResourceType: "reviewSubmissions",

@@ -25,6 +25,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/sandbox"
 	"github.com/ascend-tools/ascend/workflow/metadata"
@@ -74,8 +75,8 @@ func run(latency time.Duration, nLocales, nShots, size, concurrency int) error {
 		return err
 	}
 	defer os.RemoveAll(work)
-	if nLocales > len(metadata.Locales) {
-		return fmt.Errorf("at most %d locales", len(metadata.Locales))
+	if nLocales > len(apple.Locales()) {
+		return fmt.Errorf("at most %d locales", len(apple.Locales()))
 	}
 	locales := pickLocales(nLocales)
 	target := metadata.Target{App: app}
@@ -322,7 +323,7 @@ func pickLocales(n int) []string {
 	for _, l := range order {
 		seen[l] = true
 	}
-	for _, l := range metadata.Locales {
+	for _, l := range apple.Locales() {
 		if !seen[l] {
 			order = append(order, l)
 			seen[l] = true

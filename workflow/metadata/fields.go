@@ -3,6 +3,8 @@
 // Apple's limits, diff it with what App Store Connect has, and push only what changed.
 package metadata
 
+import "github.com/ascend-tools/ascend/apple"
+
 // Scope says which App Store Connect resource holds a field.
 type Scope int
 
@@ -36,23 +38,22 @@ type FieldSpec struct {
 	Scope     Scope
 	Attribute string
 	Kind      Kind
-	MaxChars  int  // Apple counts characters; 0: no limit
-	MaxBytes  int  // keywords are limited in bytes; 0: no limit
+	MaxChars  int  // in characters as Apple counts them (apple.Length); 0: no limit
 	Live      bool // Apple lets you change it on a version that is already live
 }
 
 // LocaleFields are the per-locale files of metadata/<locale>/.
 var LocaleFields = []FieldSpec{
-	{File: "name", Scope: AppInfoLocalization, Attribute: "name", MaxChars: 30},
-	{File: "subtitle", Scope: AppInfoLocalization, Attribute: "subtitle", MaxChars: 30},
+	{File: "name", Scope: AppInfoLocalization, Attribute: "name", MaxChars: apple.MaxNameLength},
+	{File: "subtitle", Scope: AppInfoLocalization, Attribute: "subtitle", MaxChars: apple.MaxSubtitleLength},
 	{File: "privacy_url", Scope: AppInfoLocalization, Attribute: "privacyPolicyUrl", Kind: URL},
 	{File: "apple_tv_privacy_policy", Scope: AppInfoLocalization, Attribute: "privacyPolicyText"},
-	{File: "description", Scope: VersionLocalization, Attribute: "description", MaxChars: 4000},
-	{File: "keywords", Scope: VersionLocalization, Attribute: "keywords", MaxBytes: 100},
-	{File: "release_notes", Scope: VersionLocalization, Attribute: "whatsNew", MaxChars: 4000},
+	{File: "description", Scope: VersionLocalization, Attribute: "description", MaxChars: apple.MaxDescriptionLength},
+	{File: "keywords", Scope: VersionLocalization, Attribute: "keywords", MaxChars: apple.MaxKeywordsLength},
+	{File: "release_notes", Scope: VersionLocalization, Attribute: "whatsNew", MaxChars: apple.MaxReleaseNotesLength},
 	{File: "support_url", Scope: VersionLocalization, Attribute: "supportUrl", Kind: URL},
 	{File: "marketing_url", Scope: VersionLocalization, Attribute: "marketingUrl", Kind: URL},
-	{File: "promotional_text", Scope: VersionLocalization, Attribute: "promotionalText", MaxChars: 170, Live: true},
+	{File: "promotional_text", Scope: VersionLocalization, Attribute: "promotionalText", MaxChars: apple.MaxPromotionalTextLength, Live: true},
 }
 
 // AppFields are the top-level files of metadata/.
@@ -74,7 +75,7 @@ var ReviewFields = []FieldSpec{
 	{File: "email_address", Scope: ReviewDetail, Attribute: "contactEmail", Kind: Email},
 	{File: "demo_user", Scope: ReviewDetail, Attribute: "demoAccountName"},
 	{File: "demo_password", Scope: ReviewDetail, Attribute: "demoAccountPassword"},
-	{File: "notes", Scope: ReviewDetail, Attribute: "notes", MaxChars: 4000},
+	{File: "notes", Scope: ReviewDetail, Attribute: "notes", MaxChars: apple.MaxReviewNotesLength},
 }
 
 // ignoredEntries are parts of deliver's layout that ascend does not manage (icons, the retired
@@ -95,25 +96,6 @@ func specFor(list []FieldSpec, file string) (FieldSpec, bool) {
 		}
 	}
 	return FieldSpec{}, false
-}
-
-// Locales are the App Store localizations Apple accepts, by their short codes.
-var Locales = []string{
-	"ar-SA", "bn-BD", "ca", "cs", "da", "de-DE", "el", "en-AU", "en-CA", "en-GB", "en-US",
-	"es-ES", "es-MX", "fi", "fr-CA", "fr-FR", "gu-IN", "he", "hi", "hr", "hu", "id", "it", "ja",
-	"kn-IN", "ko", "ml-IN", "mr-IN", "ms", "nl-NL", "no", "or-IN", "pa-IN", "pl", "pt-BR",
-	"pt-PT", "ro", "ru", "sk", "sl-SI", "sv", "ta-IN", "te-IN", "th", "tr", "uk", "ur-PK", "vi",
-	"zh-Hans", "zh-Hant",
-}
-
-// IsLocale reports whether Apple accepts locale as an App Store localization.
-func IsLocale(locale string) bool {
-	for _, l := range Locales {
-		if l == locale {
-			return true
-		}
-	}
-	return false
 }
 
 // DefaultLocale is deliver's fallback folder: its files apply to every locale that lacks them.

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/workflow/internal/folder"
 )
 
@@ -123,7 +124,7 @@ func Read(dir string) (*Metadata, []Problem, error) {
 			problems = append(problems, readValues(dir, name, ReviewFields, m.Review)...)
 		case isDir && name == DefaultLocale:
 			problems = append(problems, readValues(dir, name, LocaleFields, m.Default)...)
-		case isDir && IsLocale(name):
+		case isDir && apple.IsLocale(name):
 			v := Values{}
 			problems = append(problems, readValues(dir, name, LocaleFields, v)...)
 			m.Locales[name] = v
@@ -206,14 +207,15 @@ func fileList(specs []FieldSpec) string {
 // nearLocale suggests the Apple locale closest to a folder name ("de" -> "de-DE").
 func nearLocale(name string) string {
 	lower := strings.ToLower(strings.ReplaceAll(name, "_", "-"))
-	for _, l := range Locales {
+	locales := apple.Locales()
+	for _, l := range locales {
 		if strings.ToLower(l) == lower {
 			return "did you mean " + l
 		}
 	}
 	lang, _, _ := strings.Cut(lower, "-")
 	var near []string
-	for _, l := range Locales {
+	for _, l := range locales {
 		if ll, _, _ := strings.Cut(strings.ToLower(l), "-"); ll == lang {
 			near = append(near, l)
 		}
@@ -248,7 +250,7 @@ func Validate(m *Metadata) []Problem {
 	check("review_information/", ReviewFields, m.Review)
 	check(DefaultLocale+"/", LocaleFields, m.Default)
 	for _, l := range m.LocaleNames() {
-		if !IsLocale(l) {
+		if !apple.IsLocale(l) {
 			problems = append(problems, Problem{l, "unknown locale; " + nearLocale(l)})
 			continue
 		}
@@ -258,13 +260,9 @@ func Validate(m *Metadata) []Problem {
 }
 
 func checkValue(spec FieldSpec, s string) string {
-	if spec.MaxChars > 0 {
-		if n := utf8.RuneCountInString(s); n > spec.MaxChars {
-			return fmt.Sprintf("%d characters, Apple allows at most %d", n, spec.MaxChars)
-		}
-	}
-	if spec.MaxBytes > 0 && len(s) > spec.MaxBytes {
-		return fmt.Sprintf("%d bytes, Apple allows at most %d bytes", len(s), spec.MaxBytes)
+	// s is normalized (NFC), as apple.Length needs.
+	if n := apple.Length(s); spec.MaxChars > 0 && n > spec.MaxChars {
+		return fmt.Sprintf("%d characters, Apple allows at most %d", n, spec.MaxChars)
 	}
 	if s == "" {
 		return ""

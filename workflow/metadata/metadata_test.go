@@ -98,8 +98,9 @@ func TestValidationListsEveryProblem(t *testing.T) {
 		}
 	}
 	write("en-US/name.txt", strings.Repeat("n", 31))
-	write("en-US/subtitle.txt", strings.Repeat("ü", 30)) // 30 characters is fine
-	write("de-DE/keywords.txt", strings.Repeat("ü", 51)) // 102 bytes
+	write("en-US/subtitle.txt", strings.Repeat("ü", 30))  // 30 characters is fine
+	write("de-DE/keywords.txt", strings.Repeat("ü", 101)) // Apple counts characters: 101 is too many
+	write("fr-FR/keywords.txt", strings.Repeat("é", 100)) // 200 bytes, 100 characters: fine
 	write("ja/description.txt", strings.Repeat("x", 4001))
 	write("fr-FR/promotional_text.txt", strings.Repeat("p", 171))
 	write("fr-FR/release_notes.txt", strings.Repeat("r", 4001))

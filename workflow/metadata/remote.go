@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 
+	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/asc"
 )
 
@@ -40,12 +40,6 @@ type State struct {
 	// Requests counts the reads made to build the state.
 	Requests int
 }
-
-// editableStates are the version states in which Apple accepts metadata changes.
-var editableStates = []string{"PREPARE_FOR_SUBMISSION", "DEVELOPER_REJECTED", "REJECTED", "METADATA_REJECTED", "INVALID_BINARY"}
-
-// liveStates are the states of a version that is on the App Store.
-var liveStates = []string{"READY_FOR_DISTRIBUTION", "READY_FOR_SALE"}
 
 var (
 	versionLocalizationFields = []string{"locale", "description", "keywords", "whatsNew", "supportUrl", "marketingUrl", "promotionalText"}
@@ -139,9 +133,9 @@ func fetchVersion(ctx context.Context, c *asc.Client, t Target, st *State) (int,
 		"fields[appStoreVersionLocalizations]": {strings.Join(versionLocalizationFields, ",")},
 		"fields[appStoreReviewDetails]":        {strings.Join(reviewDetailFields, ",")},
 	}
-	states := editableStates
+	states := apple.StatesIn(apple.Editable)
 	if t.Live {
-		states = liveStates[:1]
+		states = []string{apple.LiveVersionState}
 	}
 	if t.Version != "" {
 		q.Set("filter[versionString]", t.Version)
@@ -168,9 +162,9 @@ func fetchVersion(ctx context.Context, c *asc.Client, t Target, st *State) (int,
 		switch {
 		case t.Version != "" && attrString(*r, "versionString") != t.Version:
 			continue
-		case t.Version == "" && t.Live && !slices.Contains(liveStates, state):
+		case t.Version == "" && t.Live && !apple.IsLive(state):
 			continue
-		case t.Version == "" && !t.Live && !slices.Contains(editableStates, state):
+		case t.Version == "" && !t.Live && !apple.IsEditable(state):
 			continue
 		}
 		version = r
@@ -248,7 +242,7 @@ func fetchAppInfo(ctx context.Context, c *asc.Client, t Target, st *State) (int,
 		if state == "" {
 			state = attrString(*r, "appStoreState")
 		}
-		live := slices.Contains(liveStates, state)
+		live := apple.IsLive(state)
 		if live == t.Live {
 			info = r
 			break

@@ -115,7 +115,7 @@ func TestSandboxInvalidFolderTouchesNothing(t *testing.T) {
 	t.Parallel()
 	sb, c := newSandbox(t)
 	dir := copyDir(t, deliverDir)
-	os.WriteFile(filepath.Join(dir, "ja", "keywords.txt"), []byte(strings.Repeat("キーワード,", 10)), 0o644)
+	os.WriteFile(filepath.Join(dir, "ja", "keywords.txt"), []byte(strings.Repeat("キーワード,", 17)), 0o644) // 102 characters
 	os.WriteFile(filepath.Join(dir, "en-US", "support_url.txt"), []byte("not a url"), 0o644)
 	_, _, err := metadata.Push(t.Context(), c, metadata.Target{App: demoApp}, dir, metadata.ApplyOptions{})
 	var ve *metadata.ValidationError
@@ -124,6 +124,31 @@ func TestSandboxInvalidFolderTouchesNothing(t *testing.T) {
 	}
 	if st := sandboxStats(t, sb); len(st) != 0 {
 		t.Errorf("the sandbox saw requests: %v", st)
+	}
+}
+
+// TestSandboxKeywordsCountedAsApple pushes deliver keyword files that are within Apple's 100
+// characters but over 100 bytes (Arabic 168 bytes, Japanese 112, French 105), as Apple
+// accepts them, and reads them back unchanged.
+func TestSandboxKeywordsCountedAsApple(t *testing.T) {
+	t.Parallel()
+	_, c := newSandbox(t)
+	const dir = "testdata/keywords"
+	if _, res, err := metadata.Push(t.Context(), c, metadata.Target{App: demoApp}, dir, metadata.ApplyOptions{}); err != nil || res.Writes != 3 {
+		t.Fatalf("push: %d writes, %v; want 3 and no error", res.Writes, err)
+	}
+	st, err := metadata.Fetch(t.Context(), c, metadata.Target{App: demoApp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, locale := range []string{"ar-SA", "ja", "fr-FR"} {
+		b, err := os.ReadFile(filepath.Join(dir, locale, "keywords.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want, got := strings.TrimSpace(string(b)), st.Metadata.Locales[locale]["keywords"]; got != want || len(want) <= 100 {
+			t.Errorf("%s keywords = %q, want %q (%d bytes)", locale, got, want, len(want))
+		}
 	}
 }
 

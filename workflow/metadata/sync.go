@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/asc"
 )
 
@@ -63,11 +64,11 @@ func Push(ctx context.Context, c *asc.Client, t Target, dir string, opts ApplyOp
 // EditableProblem explains why a version in state cannot take changes, or returns "". A live
 // version takes only the promotional text, which NewPlan already limits itself to.
 func EditableProblem(version, state string, live bool) string {
-	if live || state == "" || slices.Contains(editableStates, state) {
+	if live || state == "" || apple.IsEditable(state) {
 		return ""
 	}
 	return fmt.Sprintf("version %s is %s and Apple accepts changes only while it is %s; pick another --version, or --edit-live for the promotional text",
-		version, state, strings.Join(editableStates, ", "))
+		version, state, strings.Join(apple.StatesIn(apple.Editable), ", "))
 }
 
 // checkCategories checks the category ids the plan would set against App Store Connect's list

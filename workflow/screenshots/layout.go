@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/workflow/internal/folder"
 	"github.com/ascend-tools/ascend/workflow/metadata"
 )
@@ -132,7 +133,7 @@ func Scan(dir string) (*Layout, []metadata.Problem, error) {
 	l := &Layout{Dir: dir, Locales: map[string]map[string][]Shot{}}
 	var problems []metadata.Problem
 	var jobs []folderJob
-	isLocale := func(name string) bool { return name == metadata.DefaultLocale || metadata.IsLocale(name) }
+	isLocale := func(name string) bool { return name == metadata.DefaultLocale || apple.IsLocale(name) }
 	unknown := func(rel string) metadata.Problem {
 		return metadata.Problem{Path: rel, Message: "unknown locale; use one of Apple's locale codes such as en-US, de-DE, ja, or default"}
 	}
@@ -229,9 +230,9 @@ func orderSets(locale string, sets map[string][]Shot) []metadata.Problem {
 	for _, t := range types {
 		shots := sets[t]
 		slices.SortFunc(shots, func(a, b Shot) int { return NaturalCompare(a.Name, b.Name) })
-		if len(shots) > MaxPerSet {
+		if len(shots) > apple.MaxScreenshotsPerSet {
 			problems = append(problems, metadata.Problem{Path: locale,
-				Message: fmt.Sprintf("%d screenshots for %s, Apple accepts at most %d per display type; remove %d", len(shots), t, MaxPerSet, len(shots)-MaxPerSet)})
+				Message: fmt.Sprintf("%d screenshots for %s, Apple accepts at most %d per display type; remove %d", len(shots), t, apple.MaxScreenshotsPerSet, len(shots)-apple.MaxScreenshotsPerSet)})
 		}
 	}
 	return problems
@@ -297,13 +298,15 @@ func readShot(dir, rel string, iMessage bool) (Shot, string) {
 		return Shot{}, "not a readable PNG or JPEG image: " + err.Error()
 	}
 	name := filepath.Base(path)
-	typ, ok := DisplayType(cfg.Width, cfg.Height, name, iMessage)
+	typ, ok := apple.ChooseDisplayType(cfg.Width, cfg.Height, name, iMessage)
 	if !ok {
 		where := "App Store"
 		if iMessage {
 			where = "iMessage"
 		}
-		return Shot{}, fmt.Sprintf("%dx%d pixels fits no %s display type; use one of Apple's screenshot sizes, %s", cfg.Width, cfg.Height, where, sizeHint())
+		near, _ := apple.NearestDisplayType(cfg.Width, cfg.Height, iMessage)
+		return Shot{}, fmt.Sprintf("%dx%d pixels fits no %s display type; the nearest, %s (%s), takes %s",
+			cfg.Width, cfg.Height, where, near.Name, near.Device, near.SizeList())
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return Shot{}, err.Error()
@@ -374,14 +377,6 @@ func cmpInt(a, b int) int {
 	return 0
 }
 
-// MaxPreviewsPerSet is how many app previews Apple accepts per preview type and locale.
-const MaxPreviewsPerSet = 3
-
-// PreviewTypes are Apple's app preview types (PreviewType); previews/<locale>/<type>/ holds
-// each type's videos, since video sizes do not tell the types apart.
-var PreviewTypes = []string{"IPHONE_67", "IPHONE_61", "IPHONE_65", "IPHONE_58", "IPHONE_55", "IPHONE_47", "IPHONE_40", "IPHONE_35",
-	"IPAD_PRO_3GEN_129", "IPAD_PRO_3GEN_11", "IPAD_PRO_129", "IPAD_105", "IPAD_97", "DESKTOP", "APPLE_TV", "APPLE_VISION_PRO"}
-
 // LoadPreviews scans an app previews folder, previews/<locale>/<PREVIEW_TYPE>/*.mp4|mov|m4v
 // (default/ as for screenshots), and returns every problem as a *metadata.ValidationError.
 func LoadPreviews(dir string) (*Layout, error) {
@@ -399,7 +394,7 @@ func LoadPreviews(dir string) (*Layout, error) {
 		if !folder.IsDir(dir, e) || folder.Hidden(locale) {
 			continue
 		}
-		if locale != metadata.DefaultLocale && !metadata.IsLocale(locale) {
+		if locale != metadata.DefaultLocale && !apple.IsLocale(locale) {
 			problems = append(problems, metadata.Problem{Path: locale, Message: "unknown locale; use one of Apple's locale codes such as en-US, de-DE, ja, or default"})
 			continue
 		}
@@ -415,8 +410,8 @@ func LoadPreviews(dir string) (*Layout, error) {
 			if folder.Hidden(typ) {
 				continue
 			}
-			if !folder.IsDir(filepath.Join(dir, locale), te) || !slices.Contains(PreviewTypes, typ) {
-				problems = append(problems, metadata.Problem{Path: rel, Message: "expected a folder named after a preview type: " + strings.Join(PreviewTypes, ", ")})
+			if !folder.IsDir(filepath.Join(dir, locale), te) || !apple.IsPreviewType(typ) {
+				problems = append(problems, metadata.Problem{Path: rel, Message: "expected a folder named after a preview type: " + strings.Join(apple.PreviewTypes(), ", ")})
 				continue
 			}
 			files, err := os.ReadDir(filepath.Join(dir, locale, typ))
@@ -443,8 +438,8 @@ func LoadPreviews(dir string) (*Layout, error) {
 				sets[typ] = append(sets[typ], shot)
 			}
 			slices.SortFunc(sets[typ], func(a, b Shot) int { return NaturalCompare(a.Name, b.Name) })
-			if n := len(sets[typ]); n > MaxPreviewsPerSet {
-				problems = append(problems, metadata.Problem{Path: rel, Message: fmt.Sprintf("%d previews, Apple accepts at most %d per preview type; remove %d", n, MaxPreviewsPerSet, n-MaxPreviewsPerSet)})
+			if n := len(sets[typ]); n > apple.MaxPreviewsPerSet {
+				problems = append(problems, metadata.Problem{Path: rel, Message: fmt.Sprintf("%d previews, Apple accepts at most %d per preview type; remove %d", n, apple.MaxPreviewsPerSet, n-apple.MaxPreviewsPerSet)})
 			}
 		}
 		if locale == metadata.DefaultLocale {

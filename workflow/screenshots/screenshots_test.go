@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/workflow/internal/fakeasc"
 	"github.com/ascend-tools/ascend/workflow/metadata"
@@ -41,31 +43,65 @@ func writePNG(t testing.TB, path string, w, h int, seed int) {
 	}
 }
 
-func TestDisplayType(t *testing.T) {
+// TestScanFilesDisplayTypesAsDeliver checks that a folder's images are filed under the
+// display type deliver would choose (apple.ChooseDisplayType), the iMessage folder's under
+// the iMessage variants, and that a size Apple does not accept is refused before any request
+// with the nearest type named: the sandbox, like App Store Connect, fails a 1620x2160 image
+// in an APP_IPAD_105 set, so the sync must not file it there.
+func TestScanFilesDisplayTypesAsDeliver(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		w, h     int
-		name     string
-		iMessage bool
-		want     string
-	}{
-		{1320, 2868, "1.png", false, "APP_IPHONE_67"},
-		{2868, 1320, "1.png", false, "APP_IPHONE_67"},
-		{1242, 2688, "1.png", false, "APP_IPHONE_65"},
-		{1242, 2208, "1.png", false, "APP_IPHONE_55"},
-		{2048, 2732, "1.png", false, "APP_IPAD_PRO_129"},
-		{2048, 2732, "iPad Pro (12.9-inch) (3rd generation)-01.png", false, "APP_IPAD_PRO_3GEN_129"},
-		{2064, 2752, "1.png", false, "APP_IPAD_PRO_3GEN_129"},
-		{2880, 1800, "1.png", false, "APP_DESKTOP"},
-		{368, 448, "1.png", false, "APP_WATCH_SERIES_4"},
-		{1242, 2688, "1.png", true, "IMESSAGE_APP_IPHONE_65"},
-		{1000, 1000, "1.png", false, ""},
-		{368, 448, "1.png", true, ""},
+	dir := t.TempDir()
+	writePNG(t, filepath.Join(dir, "en-US", "1.png"), 1320, 2868, 1)
+	writePNG(t, filepath.Join(dir, "en-US", "2.png"), 2868, 1320, 2)
+	writePNG(t, filepath.Join(dir, "en-US", "ipad.png"), 2048, 2732, 3)
+	writePNG(t, filepath.Join(dir, "en-US", "iPad Pro (12.9-inch) (2nd generation)-1.png"), 2048, 2732, 4)
+	writePNG(t, filepath.Join(dir, "en-US", "tv.png"), 3840, 2160, 5)
+	writePNG(t, filepath.Join(dir, "en-US", "vision_1.png"), 3840, 2160, 6)
+	writePNG(t, filepath.Join(dir, "en-US", "watch.png"), 368, 448, 7)
+	writePNG(t, filepath.Join(dir, "iMessage", "en-US", "1.png"), 1242, 2688, 8)
+	l, err := screenshots.Load(dir)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		got, ok := screenshots.DisplayType(tt.w, tt.h, tt.name, tt.iMessage)
-		if got != tt.want || ok != (tt.want != "") {
-			t.Errorf("DisplayType(%d, %d, %q, %v) = %q, %v; want %q", tt.w, tt.h, tt.name, tt.iMessage, got, ok, tt.want)
+	got := map[string][]string{}
+	for typ, shots := range l.Locales["en-US"] {
+		for _, s := range shots {
+			got[typ] = append(got[typ], s.Name)
+		}
+	}
+	want := map[string][]string{
+		"APP_IPHONE_67":          {"1.png", "2.png"},
+		"APP_IPAD_PRO_3GEN_129":  {"ipad.png"},
+		"APP_IPAD_PRO_129":       {"iPad Pro (12.9-inch) (2nd generation)-1.png"},
+		"APP_APPLE_TV":           {"tv.png"},
+		"APP_APPLE_VISION_PRO":   {"vision_1.png"},
+		"APP_WATCH_SERIES_4":     {"watch.png"},
+		"IMESSAGE_APP_IPHONE_65": {"1.png"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("display types (-want +got):\n%s", diff)
+	}
+
+	bad := t.TempDir()
+	writePNG(t, filepath.Join(bad, "en-US", "ipad.png"), 1620, 2160, 1)
+	writePNG(t, filepath.Join(bad, "iMessage", "en-US", "watch.png"), 368, 448, 2)
+	_, err = screenshots.Load(bad)
+	var ve *metadata.ValidationError
+	if !errors.As(err, &ve) || len(ve.Problems) != 2 {
+		t.Fatalf("Load = %v, want two problems", err)
+	}
+	for _, p := range ve.Problems {
+		switch p.Path {
+		case "en-US/ipad.png":
+			if !strings.Contains(p.Message, "1620x2160 pixels fits no App Store display type") || !strings.Contains(p.Message, "APP_IPAD_105 (10.5-inch iPad), takes 1668x2224") {
+				t.Errorf("problem %q does not name the nearest type and its sizes", p)
+			}
+		case "iMessage/en-US/watch.png":
+			if !strings.Contains(p.Message, "fits no iMessage display type") {
+				t.Errorf("problem %q", p)
+			}
+		default:
+			t.Errorf("unexpected problem %q", p)
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/asc/upload"
 	"github.com/ascend-tools/ascend/workflow/internal/pace"
@@ -78,10 +79,10 @@ type Kind struct {
 // Screenshots and Previews are the two kinds a sync handles.
 var (
 	Screenshots = &Kind{Noun: "screenshot", SetType: "appScreenshotSets", SetAttr: "screenshotDisplayType",
-		AssetType: "appScreenshots", AssetRel: "appScreenshotSet", MaxPerSet: MaxPerSet,
+		AssetType: "appScreenshots", AssetRel: "appScreenshotSet", MaxPerSet: apple.MaxScreenshotsPerSet,
 		fields: "fileName,fileSize,sourceFileChecksum,assetDeliveryState,uploadOperations"}
 	Previews = &Kind{Noun: "preview", SetType: "appPreviewSets", SetAttr: "previewType",
-		AssetType: "appPreviews", AssetRel: "appPreviewSet", MaxPerSet: MaxPreviewsPerSet,
+		AssetType: "appPreviews", AssetRel: "appPreviewSet", MaxPerSet: apple.MaxPreviewsPerSet,
 		fields: "fileName,fileSize,sourceFileChecksum,assetDeliveryState,videoDeliveryState,uploadOperations"}
 )
 

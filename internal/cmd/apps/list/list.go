@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/internal/cli"
 	"github.com/ascend-tools/ascend/internal/cmd/apps/shared"
@@ -18,8 +18,6 @@ import (
 
 // MaxLimit is the largest page Apple serves for apps.
 const MaxLimit = 200
-
-var platforms = []string{"IOS", "MAC_OS", "TV_OS", "VISION_OS"}
 
 // Options are the command's flags and dependencies.
 type Options struct {
@@ -56,7 +54,7 @@ func NewCmd(f *cli.Factory, runF func(*cobra.Command, *Options) error) *cobra.Co
 	fl.StringSliceVar(&opts.BundleID, "bundle-id", nil, "only apps with these bundle `ids`")
 	fl.StringSliceVar(&opts.Name, "name", nil, "only apps with these `names`")
 	fl.StringSliceVar(&opts.SKU, "sku", nil, "only apps with these `SKUs`")
-	fl.StringSliceVar(&opts.Platform, "platform", nil, "only apps with a version on `platform`: "+strings.Join(platforms, ", "))
+	fl.StringSliceVar(&opts.Platform, "platform", nil, "only apps with a version on `platform`: "+strings.Join(apple.Platforms(), ", "))
 	fl.IntVarP(&opts.Limit, "limit", "L", MaxLimit, "apps per page (1-200)")
 	fl.BoolVar(&opts.All, "all", false, "follow every page")
 	return cmd
@@ -79,8 +77,8 @@ func Query(opts *Options) (url.Values, error) {
 	var plats []string
 	for _, p := range opts.Platform {
 		up := strings.ToUpper(strings.TrimSpace(p))
-		if !slices.Contains(platforms, up) {
-			return nil, cli.UsageErrorf("--platform %q is not a platform: use one of %s", p, strings.Join(platforms, ", "))
+		if !apple.IsPlatform(up) {
+			return nil, cli.UsageErrorf("--platform %q is not a platform: use one of %s", p, strings.Join(apple.Platforms(), ", "))
 		}
 		plats = append(plats, up)
 	}

@@ -6,11 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/internal/cli"
 	"github.com/ascend-tools/ascend/workflow/metadata"
 )
@@ -27,22 +27,20 @@ type TargetFlags struct {
 func (t *TargetFlags) Add(cmd *cobra.Command, live bool) {
 	fl := cmd.Flags()
 	fl.StringVar(&t.App, "app", "", "the app's `ID` or bundle id (default: app_identifier in fastlane's Appfile, or $ASCEND_APP)")
-	fl.StringVar(&t.Platform, "platform", "IOS", "`platform` of the version: IOS, MAC_OS, TV_OS or VISION_OS")
+	fl.StringVar(&t.Platform, "platform", apple.DefaultPlatform, "`platform` of the version: "+strings.Join(apple.Platforms(), ", "))
 	fl.StringVar(&t.Version, "version", "", "version `string` (default: the version being prepared)")
 	if live {
 		fl.BoolVar(&t.Live, "edit-live", false, "work on the live version, where Apple lets you change only the promotional text")
 	}
 }
 
-var platforms = []string{"IOS", "MAC_OS", "TV_OS", "VISION_OS"}
-
 // Target checks the flags and returns the workflow target. dir is the folder the command
 // works on; an Appfile next to it (fastlane/Appfile for fastlane/metadata) names the app when
 // --app is not given.
 func (t *TargetFlags) Target(f *cli.Factory, dir string) (metadata.Target, error) {
 	p := strings.ToUpper(t.Platform)
-	if !slices.Contains(platforms, p) {
-		return metadata.Target{}, cli.UsageErrorf("--platform %q is not a platform: use one of %s", t.Platform, strings.Join(platforms, ", "))
+	if !apple.IsPlatform(p) {
+		return metadata.Target{}, cli.UsageErrorf("--platform %q is not a platform: use one of %s", t.Platform, strings.Join(apple.Platforms(), ", "))
 	}
 	if t.Live && t.Version != "" {
 		return metadata.Target{}, cli.UsageErrorf("--edit-live and --version both choose the version: pass one of them")
