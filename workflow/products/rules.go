@@ -4,8 +4,8 @@ import (
 	"regexp"
 	"slices"
 
+	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/internal/spec"
-	"github.com/ascend-tools/ascend/workflow/metadata"
 )
 
 // Apple's limits for product text, counted in characters as App Store Connect counts them
@@ -172,8 +172,7 @@ var rules = map[string]rule{
 	"WinBackOffer.price":           {doc: "The offer's price (not for FREE_TRIAL)."},
 }
 
-// locales are Apple's App Store locale codes.
-// TODO(apple): read them from the apple package when it lands.
-func isLocale(s string) bool { return metadata.IsLocale(s) }
+// Apple's App Store locale codes come from package apple.
+func isLocale(s string) bool { return apple.IsLocale(s) }
 
-func localeList() []string { return slices.Clone(metadata.Locales) }
+func localeList() []string { return apple.Locales() }
