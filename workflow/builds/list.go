@@ -247,14 +247,22 @@ func Expire(ctx context.Context, c *asc.Client, o ExpireOptions) (*ExpireResult,
 	if o.DryRun {
 		return res, nil
 	}
-	for i, b := range res.Expired {
-		if _, err := ExpireOne(ctx, c, b.ID); err != nil {
-			total := len(res.Expired)
-			res.Expired = res.Expired[:i]
-			return res, fmt.Errorf("expired %d of %d builds, then: %w (run it again to finish)", i, total, err)
+	return ApplyExpire(ctx, c, res)
+}
+
+// ApplyExpire expires the builds of a plan (an Expire dry run), one PATCH each, and returns
+// those done; after a failure it names how many were expired, and a re-run finishes.
+func ApplyExpire(ctx context.Context, c *asc.Client, plan *ExpireResult) (*ExpireResult, error) {
+	done := &ExpireResult{Expired: []Build{}, Kept: plan.Kept}
+	for _, b := range plan.Expired {
+		got, err := ExpireOne(ctx, c, b.ID)
+		if err != nil {
+			return done, fmt.Errorf("expired %d of %d builds, then: %w (run it again to finish)", len(done.Expired), len(plan.Expired), err)
 		}
+		b.Build = *got
+		done.Expired = append(done.Expired, b)
 	}
-	return res, nil
+	return done, nil
 }
 
 // ExpireOne expires one build (a build already expired is left alone).

@@ -125,3 +125,69 @@ func TestUploadRefusalsWriteNothing(t *testing.T) {
 		t.Errorf("%d writes", w)
 	}
 }
+
+func TestListGetExpireUpdate(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, sandbox.Options{})
+	r := h.Run(t, false, "builds", "list", "--app", "com.example.quiethours").Want(t, 0)
+	lines := strings.Split(strings.TrimSpace(r.Stdout), "\n")
+	if len(lines) != 3 || !strings.Contains(lines[0], "\t1.0.0\t3\tIOS\tVALID\t") {
+		t.Fatalf("list:\n%s", r.Stdout)
+	}
+	r = h.Run(t, true, "builds", "list", "--app", "com.example.daybreak", "--version", "2.4.0", "--limit", "2").Want(t, 0)
+	if !strings.HasPrefix(r.Stdout, "ID") || strings.Count(r.Stdout, "\n") != 3 {
+		t.Errorf("terminal list:\n%s", r.Stdout)
+	}
+	r = h.Run(t, false, "builds", "get", "--app", "com.example.quiethours", "--version", "1.0.0", "--build-number", "2", "--json").Want(t, 0)
+	var b struct {
+		ID         string `json:"id"`
+		Type       string `json:"type"`
+		Attributes struct {
+			Version string `json:"version"`
+		} `json:"attributes"`
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &b); err != nil || b.Type != "builds" || b.Attributes.Version != "2" {
+		t.Fatalf("get --json: %v %s", err, r.Stdout)
+	}
+	r = h.Run(t, false, "builds", "expire", "--app", "com.example.quiethours", "--keep", "1").Want(t, 2)
+	if !strings.Contains(r.Err.Error(), "--yes") {
+		t.Errorf("expire without --yes in a pipe: %v", r.Err)
+	}
+	h.Run(t, false, "builds", "expire", "--app", "com.example.quiethours", "--keep", "1", "--dry-run").Want(t, 0)
+	if w := h.Writes(t); w != 0 {
+		t.Fatalf("%d writes before confirming", w)
+	}
+	r = h.Run(t, false, "builds", "expire", "--app", "com.example.quiethours", "--keep", "1", "--yes").Want(t, 0)
+	if strings.Count(r.Stdout, "\tyes\t") != 2 || !strings.Contains(r.Stderr, "expired 2 builds, kept 1") {
+		t.Errorf("expire:\n%s\n%s", r.Stdout, r.Stderr)
+	}
+	r = h.Run(t, false, "builds", "update", b.ID, "--uses-non-exempt-encryption=false").Want(t, 0)
+	if !strings.Contains(r.Stderr, "already has this export compliance") {
+		t.Errorf("update of a build already exempt: %s", r.Stderr)
+	}
+	r = h.Run(t, false, "builds", "update", b.ID, "--uses-non-exempt-encryption=true").Want(t, 0)
+	if !strings.Contains(r.Stderr, "set usesNonExemptEncryption") || !strings.Contains(r.Stdout, "non-exempt") {
+		t.Errorf("update:\n%s\n%s", r.Stdout, r.Stderr)
+	}
+	for _, bad := range [][]string{
+		{"builds", "update", b.ID, "--uses-non-exempt-encryption=maybe"},
+		{"builds", "update", b.ID},
+		{"builds", "list"},
+		{"builds", "get", b.ID, "--app", "x"},
+		{"builds", "expire", "--app", "com.example.quiethours", "--older-than", "soon"},
+		{"builds", "list", "--app", "com.example.quiethours", "--platform", "WATCH"},
+	} {
+		h.Run(t, false, bad...).Want(t, 2)
+	}
+}
+
+func TestWaitCommand(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, sandbox.Options{BuildProcessingDelay: 150 * time.Millisecond})
+	h.Run(t, false, "builds", "upload", ipa(t, "605", 10<<10)).Want(t, 0)
+	r := h.Run(t, false, "builds", "wait", "--app", "com.example.daybreak", "--version", "2.4.0", "--build-number", "605", "--poll", "20ms").Want(t, 0)
+	if !strings.Contains(r.Stdout, "\tVALID\t") || !strings.Contains(r.Stderr, "build ") {
+		t.Errorf("wait:\n%s\n%s", r.Stdout, r.Stderr)
+	}
+	h.Run(t, false, "builds", "wait", "--app", "com.example.daybreak", "--build-number", "605").Want(t, 2)
+}
