@@ -12,6 +12,7 @@ import (
 
 	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/sandbox"
+	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
 )
 
 // BenchmarkListApps measures listing apps end to end: signing (cached token), the HTTP round
@@ -23,12 +24,8 @@ import (
 //     ~45 relationship links Apple sends, to measure the decoding cost of a full page.
 func BenchmarkListApps(b *testing.B) {
 	b.Run("sandbox", func(b *testing.B) {
-		sb, err := sandbox.New(sandbox.Options{HourlyLimit: -1, BurstLimit: -1})
-		if err != nil {
-			b.Fatalf("start sandbox: %v", err)
-		}
-		b.Cleanup(func() { _ = sb.Close() })
-		client, err := asc.NewClient(asc.WithBaseURL(sb.URL()), asc.WithKey(sb.Key()))
+		sb := sandboxtest.Start(b, sandbox.Options{HourlyLimit: -1, BurstLimit: -1})
+		client, err := asc.NewClient(asc.WithBaseURL(sb.URL()), asc.WithKey(sb.Key())) // no budget: the sandbox's speed, unpaced
 		if err != nil {
 			b.Fatal(err)
 		}

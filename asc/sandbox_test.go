@@ -9,28 +9,15 @@ import (
 
 	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/sandbox"
+	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
 )
 
 // These tests run the client against the in-process sandbox: real JWTs checked by the
 // emulator, Apple's documents and error shapes, and injected faults.
 
-func newSandboxClient(t *testing.T, opts sandbox.Options, extra ...asc.Option) (*sandbox.Server, *asc.Client) {
-	t.Helper()
-	sb, err := sandbox.New(opts)
-	if err != nil {
-		t.Fatalf("start sandbox: %v", err)
-	}
-	t.Cleanup(func() { _ = sb.Close() })
-	c, err := asc.NewClient(append([]asc.Option{asc.WithBaseURL(sb.URL()), asc.WithKey(sb.Key())}, extra...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sb, c
-}
-
 func TestSandboxAppInfoLocalizationRoundTrip(t *testing.T) {
 	t.Parallel()
-	_, c := newSandboxClient(t, sandbox.Options{})
+	c := sandboxtest.Start(t, sandbox.Options{}).Client()
 	ctx := t.Context()
 	var app asc.App
 	for a, err := range c.Apps.ListIter(ctx, &asc.AppsListOptions{FilterBundleID: []string{"com.example.quiethours"}}) {
@@ -81,8 +68,8 @@ func TestSandboxAppInfoLocalizationRoundTrip(t *testing.T) {
 // read still succeeds through the client's retries, and no write is ever sent twice.
 func TestSandboxRetriesThroughFaults(t *testing.T) {
 	t.Parallel()
-	sb, c := newSandboxClient(t, sandbox.Options{BurstLimit: -1, HourlyLimit: -1},
-		asc.WithRetryPolicy(asc.RetryPolicy{MaxAttempts: 25, BaseDelay: time.Millisecond, MaxDelay: 4 * time.Millisecond}))
+	sb := sandboxtest.Start(t, sandbox.Options{BurstLimit: -1, HourlyLimit: -1})
+	c := sb.Client(asc.WithRetryPolicy(asc.RetryPolicy{MaxAttempts: 25, BaseDelay: time.Millisecond, MaxDelay: 4 * time.Millisecond}))
 	// No 503s here: the sandbox sends them with Retry-After: 1, which this tiny policy hands
 	// back to the caller by design (see TestDoRetries).
 	sb.SetFaults(sandbox.Faults{Rate500: 0.2, DropRate: 0.15})
@@ -146,8 +133,8 @@ func firstAppID(t *testing.T, c *asc.Client) string {
 func TestSandboxBurstLimitWithBudget(t *testing.T) {
 	t.Parallel()
 	budget := asc.NewRateBudget()
-	sb, c := newSandboxClient(t, sandbox.Options{BurstLimit: 10, BurstRate: 20},
-		asc.WithRateBudget(budget), asc.WithRetryPolicy(asc.RetryPolicy{MaxAttempts: 10, BaseDelay: time.Millisecond, MaxDelay: 2 * time.Second}))
+	sb := sandboxtest.Start(t, sandbox.Options{BurstLimit: 10, BurstRate: 20})
+	c := sb.Client(asc.WithRateBudget(budget), asc.WithRetryPolicy(asc.RetryPolicy{MaxAttempts: 10, BaseDelay: time.Millisecond, MaxDelay: 2 * time.Second}))
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {

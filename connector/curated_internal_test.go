@@ -11,6 +11,7 @@ import (
 
 	"github.com/ascend-tools/ascend/internal/spec"
 	"github.com/ascend-tools/ascend/sandbox"
+	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
 	"github.com/ascend-tools/ascend/store"
 	"github.com/ascend-tools/ascend/store/storetest"
 )
@@ -34,11 +35,7 @@ func (t *recordingTransport) RoundTrip(r *http.Request) (*http.Response, error) 
 // parameters).
 func TestCuratedActionsMatchTheSpec(t *testing.T) {
 	t.Parallel()
-	sb, err := sandbox.New(sandbox.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
+	sb := sandboxtest.Start(t, sandbox.Options{})
 	rec := &recordingTransport{next: http.DefaultTransport}
 	db := storetest.Open(t, "sqlite")
 	g, err := New(Config{Profiles: []Profile{{Name: "default", Key: sb.Key(), Upstream: sb.URL()}}, DB: db, UpstreamTransport: rec, DisableDelivery: true})

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ascend-tools/ascend/connector"
 	"github.com/ascend-tools/ascend/sandbox"
+	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
 	"github.com/ascend-tools/ascend/store"
 	"github.com/ascend-tools/ascend/store/storetest"
 )
@@ -23,18 +24,14 @@ type env struct {
 	gw       *connector.Gateway
 	srv      *httptest.Server
 	db       *store.DB
-	sb       *sandbox.Server
+	sb       *sandboxtest.Sandbox
 	readKey  string
 	writeKey string
 }
 
 func newEnv(t *testing.T, backend string, mod func(*connector.Config)) *env {
 	t.Helper()
-	sb, err := sandbox.New(sandbox.Options{})
-	if err != nil {
-		t.Fatalf("start sandbox: %v", err)
-	}
-	t.Cleanup(func() { sb.Close() })
+	sb := sandboxtest.Start(t, sandbox.Options{})
 	db := storetest.Open(t, backend)
 	cfg := connector.Config{
 		Profiles: []connector.Profile{{Name: "default", Key: sb.Key(), Upstream: sb.URL()}},
@@ -405,11 +402,7 @@ func TestRequestSizeLimit(t *testing.T) {
 // longer than a client should wait is answered 429 with Retry-After without calling Apple.
 func TestRateLimitBacksEveryoneOff(t *testing.T) {
 	t.Parallel()
-	sb, err := sandbox.New(sandbox.Options{BurstLimit: 2, BurstRate: 0.01, HourlyLimit: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
+	sb := sandboxtest.Start(t, sandbox.Options{BurstLimit: 2, BurstRate: 0.01, HourlyLimit: -1})
 	e := newEnv(t, "sqlite", func(c *connector.Config) {
 		c.Profiles = []connector.Profile{{Name: "default", Key: sb.Key(), Upstream: sb.URL()}}
 	})
@@ -448,11 +441,7 @@ func TestRateLimitBacksEveryoneOff(t *testing.T) {
 // answer, and Serve returns cleanly.
 func TestGracefulShutdown(t *testing.T) {
 	t.Parallel()
-	sb, err := sandbox.New(sandbox.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
+	sb := sandboxtest.Start(t, sandbox.Options{})
 	db := storetest.Open(t, "sqlite")
 	// The upstream transport says when the request has reached it, then takes its time.
 	arrived := make(chan struct{}, 1)

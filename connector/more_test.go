@@ -13,6 +13,7 @@ import (
 
 	"github.com/ascend-tools/ascend/connector"
 	"github.com/ascend-tools/ascend/sandbox"
+	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
 	"github.com/ascend-tools/ascend/store"
 	"github.com/ascend-tools/ascend/store/storetest"
 )
@@ -144,11 +145,7 @@ func TestFlattenShapes(t *testing.T) {
 func TestInstancesShareDeliveriesOnPostgres(t *testing.T) {
 	t.Parallel()
 	dsn := storetest.DSN(t, "postgres")
-	sb, err := sandbox.New(sandbox.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
+	sb := sandboxtest.Start(t, sandbox.Options{})
 	var urls []string
 	var db *store.DB
 	for range 2 {
@@ -202,16 +199,8 @@ func TestInstancesShareDeliveriesOnPostgres(t *testing.T) {
 // profile has its own rate budget.
 func TestProfilesAreSeparate(t *testing.T) {
 	t.Parallel()
-	demo, err := sandbox.New(sandbox.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { demo.Close() })
-	empty, err := sandbox.New(sandbox.Options{Seed: "empty"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { empty.Close() })
+	demo := sandboxtest.Start(t, sandbox.Options{})
+	empty := sandboxtest.Start(t, sandbox.Options{Seed: "empty"})
 	e := newEnv(t, "sqlite", func(c *connector.Config) {
 		c.Profiles = []connector.Profile{
 			{Name: "default", Key: demo.Key(), Upstream: demo.URL()},

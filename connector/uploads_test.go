@@ -12,6 +12,7 @@ import (
 
 	"github.com/ascend-tools/ascend/connector"
 	"github.com/ascend-tools/ascend/sandbox"
+	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
 )
 
 type uploadOp struct {
@@ -76,11 +77,7 @@ func reserveScreenshot(t *testing.T, e *env, displayType string, size int) (id s
 // gateway (write keys only) and the asset completes; without it, upload URLs are left alone.
 func TestUploadsThroughGateway(t *testing.T) {
 	t.Parallel()
-	sb, err := sandbox.New(sandbox.Options{PartSize: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
+	sb := sandboxtest.Start(t, sandbox.Options{PartSize: 1000})
 	sbURL, _ := url.Parse(sb.URL())
 	e := newEnv(t, "sqlite", func(c *connector.Config) {
 		c.Profiles = []connector.Profile{{Name: "default", Key: sb.Key(), Upstream: sb.URL()}}

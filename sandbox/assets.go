@@ -261,6 +261,9 @@ func (s *Server) assembleUpload(r *record) {
 		r.Hidden["uploadProblem"] = map[string]any{"code": "CHECKSUM_MISMATCH", "description": why}
 		return
 	}
+	if s.processingFault(r.str("fileName")) {
+		r.Hidden["processingFault"] = true
+	}
 	if s.isImageAsset(r.Type) {
 		cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 		if err != nil {

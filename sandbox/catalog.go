@@ -28,3 +28,5 @@ func specResourceBySchema(schema string) (*ResourceType, bool) { return spec.Res
 func specRequestBody(schema string) (*Body, bool)              { return spec.RequestBody(schema) }
 func specResponseItemType(schema string) (string, bool, bool)  { return spec.ResponseItemType(schema) }
 func specValidateQuery(op *Operation, q url.Values) []Problem  { return spec.ValidateQuery(op, q) }
+func specSuggest(method, path string) string                   { return spec.Suggest(method, path) }
+func specByID(id string) (*Operation, bool)                    { return spec.ByID(id) }

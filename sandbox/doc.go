@@ -82,9 +82,16 @@
 // asks the table whether a request may proceed. The seed function adds the family's demo
 // data for each demo app (d.n == 0 is the app that also holds the team's data).
 //
+// Faults are random (rates of 500s, 503s and dropped connections, latency) or deterministic
+// rules (FaultRule): match a method and a spec route or operation id, act before the request
+// is handled or after its write took effect, answer a status with Apple's error body, drop
+// the connection or delay, for the next n matching requests or every n-th; a processing rule
+// makes committed assets end FAILED. Tests use them through sandbox/sandboxtest.
+//
 // Admin endpoints live under /sandbox/, never /v1: GET /sandbox/stats (request counts by
-// method, status and spec route), GET and POST /sandbox/faults (JSON: latency_ms, jitter_ms,
-// rate_500, rate_503, drop_rate, upload_part_delay_ms), POST /sandbox/reset (the seed again;
+// method, status and spec route, and the most in flight at once by route), GET and POST
+// /sandbox/faults (JSON: latency_ms, jitter_ms, rate_500, rate_503, drop_rate,
+// upload_part_delay_ms, rules), POST /sandbox/reset (the seed again;
 // the key and the faults stay), POST /sandbox/feedback ({"app", "kind": "screenshot" or
 // "crash", "comment"}: a tester's TestFlight feedback, with its BETA_FEEDBACK_* event) and
 // GET and POST /sandbox/clock ({"advance_ms": n}: move the state-machine clock, as

@@ -30,6 +30,7 @@ var assetMachine = &machine{
 		{from: "AWAITING_UPLOAD", on: "commit", when: has(uploadProblem), to: "FAILED", do: failWith(uploadProblem)},
 		{from: "AWAITING_UPLOAD", on: "commit", when: isPreview, to: "PROCESSING", then: "processed", after: processingDelay},
 		{from: "AWAITING_UPLOAD", on: "commit", to: "UPLOAD_COMPLETE", then: "processed", after: processingDelay},
+		{from: "UPLOAD_COMPLETE|PROCESSING", on: "processed", when: has(injectedFailure), to: "FAILED", do: failWith(injectedFailure)},
 		{from: "UPLOAD_COMPLETE|PROCESSING", on: "processed", when: has(imageProblem), to: "FAILED", do: failWith(imageProblem)},
 		{from: "UPLOAD_COMPLETE|PROCESSING", on: "processed", to: "COMPLETE", do: (*Server).publishAsset},
 	},
@@ -41,6 +42,14 @@ func uploadProblem(s *Server, r *record) map[string]any {
 }
 
 func imageProblem(s *Server, r *record) map[string]any { return s.imageProblem(r) }
+
+// injectedFailure is the failure a processing fault rule gave the asset at its commit.
+func injectedFailure(_ *Server, r *record) map[string]any {
+	if on, _ := r.Hidden["processingFault"].(bool); !on {
+		return nil
+	}
+	return map[string]any{"code": "IMAGE_TOOL_FAILURE", "description": "The asset could not be processed; upload it again."}
+}
 
 func isPreview(_ *Server, r *record) bool { return r.Type == "appPreviews" }
 

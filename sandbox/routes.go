@@ -73,12 +73,14 @@ func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter 
 func (s *Server) counted(route string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w}
+		s.stats.enter(r.Method, route)
 		defer func() { s.stats.record(r.Method, route, rec.status) }()
 		defer s.recoverPanic(rec, r)
-		if s.injectFault(rec, r) {
-			return
-		}
-		h.ServeHTTP(rec, r)
+		s.withRule(rec, r, s.takeRule(r.Method, route, ""), func(w http.ResponseWriter) {
+			if !s.injectFault(w, r) {
+				h.ServeHTTP(w, r)
+			}
+		})
 	})
 }
 
@@ -100,8 +102,7 @@ func (s *Server) recoverPanic(w *statusRecorder, r *http.Request) {
 	if w.status != 0 {
 		panic(http.ErrAbortHandler)
 	}
-	writeErrors(w, http.StatusInternalServerError, newError(http.StatusInternalServerError,
-		"UNEXPECTED_ERROR", "An unexpected error occurred.", "An unexpected error occurred on the server side. If this issue continues, contact us at https://developer.apple.com/contact/."))
+	writeErrors(w, http.StatusInternalServerError, unexpectedError())
 }
 
 // injectFault applies latency and random failures; it reports whether it answered.
@@ -113,20 +114,14 @@ func (s *Server) injectFault(w http.ResponseWriter, r *http.Request) bool {
 	roll := rand.Float64()
 	switch {
 	case roll < f.DropRate:
-		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
-			_ = conn.Close()
-			return true
-		}
-		// Without hijacking (HTTP/2, a recorder) the closest thing is aborting the handler.
-		panic(http.ErrAbortHandler)
+		dropConnection(w)
+		return true
 	case roll < f.DropRate+f.Rate500:
-		writeErrors(w, http.StatusInternalServerError, newError(http.StatusInternalServerError,
-			"UNEXPECTED_ERROR", "An unexpected error occurred.", "An unexpected error occurred on the server side. If this issue continues, contact us at https://developer.apple.com/contact/."))
+		writeErrors(w, http.StatusInternalServerError, unexpectedError())
 		return true
 	case roll < f.DropRate+f.Rate500+f.Rate503:
 		w.Header().Set("Retry-After", "1")
-		writeErrors(w, http.StatusServiceUnavailable, newError(http.StatusServiceUnavailable,
-			"SERVICE_UNAVAILABLE", "The service is temporarily unavailable.", "The server is currently unable to handle the request. Try again later."))
+		writeErrors(w, http.StatusServiceUnavailable, appleError(http.StatusServiceUnavailable))
 		return true
 	}
 	return false
@@ -175,7 +170,24 @@ func (s *Server) handleClock(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleGetFaults(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, s.currentFaults())
+	s.writeFaults(w)
+}
+
+// writeFaults answers the faults in force, each rule with how often it matched and acted.
+func (s *Server) writeFaults(w http.ResponseWriter) {
+	f := s.currentFaults()
+	raw, _ := json.Marshal(f)
+	var doc map[string]any
+	_ = json.Unmarshal(raw, &doc)
+	counts := s.ruleCounts()
+	if rules, ok := doc["rules"].([]any); ok {
+		for i, r := range rules {
+			if m, ok := r.(map[string]any); ok && i < len(counts) {
+				m["matched"], m["acted"] = counts[i][0], counts[i][1]
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, doc)
 }
 
 func (s *Server) handleSetFaults(w http.ResponseWriter, r *http.Request) {
@@ -184,14 +196,24 @@ func (s *Server) handleSetFaults(w http.ResponseWriter, r *http.Request) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&j); err != nil {
 		writeErrors(w, http.StatusBadRequest, newError(400, "PARAMETER_ERROR.INVALID", "Invalid faults",
-			"Send a JSON object with latency_ms, jitter_ms, rate_500, rate_503, drop_rate, upload_part_delay_ms: "+err.Error()))
+			"Send a JSON object with latency_ms, jitter_ms, rate_500, rate_503, drop_rate, upload_part_delay_ms, rules: "+err.Error()))
 		return
+	}
+	var rules []FaultRule
+	if j.Rules != nil {
+		rules = j.rules()
+		if err := checkRules(rules); err != nil {
+			writeErrors(w, http.StatusBadRequest, newError(400, "PARAMETER_ERROR.INVALID", "Invalid faults", strings.TrimPrefix(err.Error(), "sandbox: ")))
+			return
+		}
 	}
 	s.mu.Lock()
 	s.faults.apply(j)
-	f := s.faults
+	if j.Rules != nil {
+		s.setRulesLocked(rules)
+	}
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, f)
+	s.writeFaults(w)
 }
 
 // maxRequestBody is the largest API request body the sandbox reads (uploads go to part URLs).
@@ -210,14 +232,24 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		route = op.Path
 	}
 	rec := &statusRecorder{ResponseWriter: w}
+	s.stats.enter(r.Method, route)
 	defer func() {
 		s.stats.record(r.Method, route, rec.status)
 		s.log.LogAttrs(r.Context(), slog.LevelDebug, "sandbox request",
 			slog.String("method", r.Method), slog.String("path", path), slog.String("route", route), slog.Int("status", rec.status))
 	}()
-	w = rec
 	defer s.recoverPanic(rec, r)
+	opID := ""
+	if found {
+		opID = op.ID
+	}
+	s.withRule(rec, r, s.takeRule(r.Method, route, opID), func(w http.ResponseWriter) {
+		s.answerAPI(w, r, path, op, params, found)
+	})
+}
 
+// answerAPI is serveAPI's answer once the deterministic faults have let the request through.
+func (s *Server) answerAPI(w http.ResponseWriter, r *http.Request, path string, op *Operation, params map[string]string, found bool) {
 	if s.injectFault(w, r) {
 		return
 	}

@@ -103,6 +103,8 @@ type Server struct {
 	keys       map[string]*trustedKey
 	offset     time.Duration // added by Advance
 	faults     Faults
+	ruleMu     sync.Mutex // guards rules, apart from mu so matching never waits on a write
+	rules      []*ruleState
 	stats      stats
 	limMu      sync.Mutex // guards limits, apart from mu so counting never waits on a render
 	limits     map[string]*keyLimit
@@ -184,6 +186,9 @@ func newServer(opts Options) (*Server, error) {
 		*d = max(*d, 0)
 	}
 	opts.Latency, opts.LatencyJitter = max(opts.Latency, 0), max(opts.LatencyJitter, 0)
+	if err := checkRules(opts.Faults.Rules); err != nil {
+		return nil, err
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -201,6 +206,7 @@ func newServer(opts Options) (*Server, error) {
 		pause:   sleep,
 	}
 	s.stats.reset()
+	s.setRulesLocked(opts.Faults.Rules)
 	if opts.StatePath != "" {
 		p, err := openPersister(opts.StatePath)
 		if err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/ascend-tools/ascend/internal/cmd/root"
 	servecmd "github.com/ascend-tools/ascend/internal/cmd/serve"
 	"github.com/ascend-tools/ascend/sandbox"
+	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
 	"github.com/ascend-tools/ascend/store/storetest"
 )
 
@@ -73,11 +74,7 @@ func get(t *testing.T, method, url, key string, body string) int {
 // export.
 func TestGatewayLifecycle(t *testing.T) {
 	t.Parallel()
-	sb, err := sandbox.New(sandbox.Options{BurstLimit: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
+	sb := sandboxtest.Start(t, sandbox.Options{BurstLimit: -1})
 	creds := t.TempDir()
 	if err := sb.WriteCredentials(creds); err != nil {
 		t.Fatal(err)

@@ -3,9 +3,6 @@ package metadata_test
 import (
 	"encoding/json"
 	"fmt"
-	"image"
-	"image/png"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +12,7 @@ import (
 	"github.com/ascend-tools/ascend/internal/cli"
 	"github.com/ascend-tools/ascend/internal/cmd/root"
 	"github.com/ascend-tools/ascend/sandbox"
+	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
 )
 
 type result struct {
@@ -24,17 +22,13 @@ type result struct {
 }
 
 type harness struct {
-	sb  *sandbox.Server
+	sb  *sandboxtest.Sandbox
 	env map[string]string
 }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	sb, err := sandbox.New(sandbox.Options{ProcessingDelay: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
+	sb := sandboxtest.Start(t, sandbox.Options{ProcessingDelay: 20 * time.Millisecond})
 	k := sb.Key()
 	return &harness{sb: sb, env: map[string]string{
 		"ASCEND_CONFIG_DIR": t.TempDir(), "ASCEND_CACHE_DIR": t.TempDir(),
@@ -59,19 +53,7 @@ func (r result) want(t *testing.T, code int) result {
 	return r
 }
 
-func (h *harness) writes(t *testing.T) int {
-	t.Helper()
-	resp, err := http.Get(h.sb.URL() + "/sandbox/stats")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var st struct {
-		ByMethod map[string]int `json:"by_method"`
-	}
-	json.NewDecoder(resp.Body).Decode(&st)
-	return st.ByMethod["POST"] + st.ByMethod["PATCH"] + st.ByMethod["DELETE"] + st.ByMethod["PUT"]
-}
+func (h *harness) writes(t *testing.T) int { return h.sb.Writes() }
 
 func writeFile(t *testing.T, path, content string) {
 	t.Helper()
@@ -134,28 +116,13 @@ func TestMetadataCommands(t *testing.T) {
 	}
 }
 
-func writePNG(t *testing.T, path string, w, h, seed int) {
-	t.Helper()
-	img := image.NewGray(image.Rect(0, 0, w, h))
-	for i := range img.Pix {
-		img.Pix[i] = uint8(i*seed + seed)
-	}
-	os.MkdirAll(filepath.Dir(path), 0o755)
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	png.Encode(f, img)
-}
-
 func TestScreenshotsSyncCommand(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	dir := t.TempDir()
 	for _, l := range []string{"en-US", "de-DE"} {
 		for i := 1; i <= 3; i++ {
-			writePNG(t, filepath.Join(dir, l, fmt.Sprintf("%d.png", i)), 368, 448, i+len(l))
+			sandboxtest.WritePNG(t, filepath.Join(dir, l, fmt.Sprintf("%d.png", i)), 368, 448, i+len(l))
 		}
 	}
 	args := []string{"screenshots", "sync", "--app", "com.example.daybreak", "--dir", dir}
@@ -180,7 +147,7 @@ func TestScreenshotsSyncCommand(t *testing.T) {
 	if h.writes(t) != before || !strings.Contains(r.stderr, "0 uploaded, 6 kept") {
 		t.Errorf("re-run wrote %d: %s", h.writes(t)-before, r.stderr)
 	}
-	writePNG(t, filepath.Join(dir, "en-US", "2.png"), 368, 448, 77)
+	sandboxtest.WritePNG(t, filepath.Join(dir, "en-US", "2.png"), 368, 448, 77)
 	r = h.run(t, true, append(args, "--yes")...).want(t, 0)
 	if !strings.Contains(r.stderr, "1 uploaded") {
 		t.Errorf("after a change: %s", r.stderr)
@@ -201,7 +168,7 @@ func TestScreenshotsSyncCommand(t *testing.T) {
 		t.Errorf("previews sync: %s", r.stderr)
 	}
 	// A screenshot of no known size fails validation before any request.
-	writePNG(t, filepath.Join(dir, "en-US", "odd.png"), 300, 300, 1)
+	sandboxtest.WritePNG(t, filepath.Join(dir, "en-US", "odd.png"), 300, 300, 1)
 	before = h.writes(t)
 	r = h.run(t, false, append(args, "--yes")...).want(t, 1)
 	if !strings.Contains(r.err.Error(), "300x300") || h.writes(t) != before {
@@ -216,13 +183,13 @@ func TestValidateOffline(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "en-US", "name.txt"), "Fine")
 	shots := t.TempDir()
-	writePNG(t, filepath.Join(shots, "en-US", "1.png"), 368, 448, 1)
+	sandboxtest.WritePNG(t, filepath.Join(shots, "en-US", "1.png"), 368, 448, 1)
 	r := h.run(t, false, "metadata", "validate", "--dir", dir, "--screenshots", shots).want(t, 0)
 	if !strings.Contains(r.stderr, "no problems") {
 		t.Errorf("stderr = %q", r.stderr)
 	}
 	writeFile(t, filepath.Join(dir, "en-US", "keywords.txt"), strings.Repeat("k", 101))
-	writePNG(t, filepath.Join(shots, "en-US", "2.png"), 100, 100, 2)
+	sandboxtest.WritePNG(t, filepath.Join(shots, "en-US", "2.png"), 100, 100, 2)
 	r = h.run(t, false, "metadata", "validate", "--dir", dir, "--screenshots", shots).want(t, 1)
 	if lines := strings.Split(strings.TrimSpace(r.stdout), "\n"); len(lines) != 2 {
 		t.Errorf("problems printed: %q", r.stdout)

@@ -25,6 +25,7 @@ import (
 	"github.com/ascend-tools/ascend/internal/cli"
 	sandboxcmd "github.com/ascend-tools/ascend/internal/cmd/sandbox"
 	"github.com/ascend-tools/ascend/sandbox"
+	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
 )
 
 // env is a test's environment: config and cache dirs in temp dirs, never the user's.
@@ -74,16 +75,8 @@ func (r result) check(t *testing.T, wantCode int) {
 // an api-key JSON file, the way a user would.
 func startTestSandbox(t *testing.T) (env, *sandbox.Server) {
 	t.Helper()
-	sb, err := sandbox.New(sandbox.Options{BurstLimit: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
-	dir := t.TempDir()
-	if err := sb.WriteCredentials(dir); err != nil {
-		t.Fatal(err)
-	}
-	return newEnv(t).with("ASC_API_KEY_JSON", filepath.Join(dir, "credentials.json")), sb
+	sb := sandboxtest.Start(t, sandbox.Options{})
+	return newEnv(t).with("ASC_API_KEY_JSON", sb.Credentials()), sb.Server
 }
 
 var demoBundleIDs = []string{"com.example.daybreak", "com.example.ledger", "com.example.trailhead", "com.example.quiethours"}

@@ -8,18 +8,15 @@ import (
 
 	servecmd "github.com/ascend-tools/ascend/internal/cmd/serve"
 	"github.com/ascend-tools/ascend/sandbox"
+	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
 )
 
 func TestLoadConfigFile(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	var sbs []*sandbox.Server
+	var sbs []*sandboxtest.Sandbox
 	for _, name := range []string{"a", "b"} {
-		sb, err := sandbox.New(sandbox.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { sb.Close() })
+		sb := sandboxtest.Start(t, sandbox.Options{})
 		if err := sb.WriteCredentials(filepath.Join(dir, name)); err != nil {
 			t.Fatal(err)
 		}
