@@ -42,7 +42,11 @@ type DeliveryOptions struct {
 	Timeout      time.Duration // one callback attempt (default 15s)
 	Concurrency  int           // deliveries attempted at once (default 8)
 	ShutdownWait time.Duration // how long Close waits for attempts in flight (default 10s)
-	Retention    time.Duration // keep finished deliveries and their events this long (default 7 days, at least TTL)
+	// Proxy is an HTTP proxy URL for deliveries. Empty: none; the environment's HTTP_PROXY
+	// and HTTPS_PROXY are never used for deliveries, since the address guard would then see
+	// only the proxy's address.
+	Proxy     string
+	Retention time.Duration // keep finished deliveries and their events this long (default 7 days, at least TTL)
 }
 
 func (o *DeliveryOptions) defaults() {
@@ -81,6 +85,12 @@ type Config struct {
 	Logger    *slog.Logger
 	// MaxBodyBytes caps request bodies (default 8 MiB; webhook bodies 1 MiB).
 	MaxBodyBytes int64
+	// UpstreamTimeout bounds one exchange with the upstream, from sending the request to
+	// the last byte of the answer, rate-budget wait included (default 2 minutes).
+	UpstreamTimeout time.Duration
+	// BodyReadTimeout bounds reading a client's request body (default 30 seconds); a body
+	// that takes longer is answered 408.
+	BodyReadTimeout time.Duration
 	// UpstreamTransport carries requests to the upstream; nil: a tuned http.Transport.
 	UpstreamTransport http.RoundTripper
 	// CallbackClient delivers webhook events to subscribers; nil: a plain client with the
@@ -127,6 +137,11 @@ func (c *Config) Validate() error {
 			if u, err := url.Parse(p.Upstream); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 				errs = append(errs, fmt.Errorf("profile %q: upstream %q is not an http(s) URL", p.Name, p.Upstream))
 			}
+		}
+	}
+	if c.Delivery.Proxy != "" {
+		if u, err := url.Parse(c.Delivery.Proxy); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("delivery proxy %q is not an http(s) URL", c.Delivery.Proxy))
 		}
 	}
 	if c.PublicURL != "" {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -231,6 +230,7 @@ var curatedActions = []curatedAction{
 // actionInput is a curated action's view of its HTTP request: path values, query parameters
 // and the JSON body (read once, capped).
 type actionInput struct {
+	g    *Gateway
 	r    *http.Request
 	w    http.ResponseWriter
 	max  int64
@@ -264,7 +264,7 @@ func checkQuery(a curatedAction, r *http.Request) error {
 func (in *actionInput) raw() ([]byte, error) {
 	if !in.read {
 		in.read = true
-		in.body, in.err = io.ReadAll(http.MaxBytesReader(in.w, in.r.Body, in.max))
+		in.body, in.err = in.g.readBody(in.w, in.r, in.max)
 	}
 	return in.body, in.err
 }
@@ -345,11 +345,15 @@ func (g *Gateway) curated(a curatedAction) authedHandler {
 		status = http.StatusOK
 	}
 	return func(w http.ResponseWriter, r *http.Request, k *store.ClientKey, p *profileRuntime) {
-		in := &actionInput{r: r, w: w, max: g.cfg.MaxBodyBytes}
+		in := &actionInput{g: g, r: r, w: w, max: g.cfg.MaxBodyBytes}
 		err := checkQuery(a, r)
 		var res actionResult
 		if err == nil {
-			res, err = a.Run(r.Context(), p.api, in)
+			// The whole exchange with App Store Connect is bounded, however many requests
+			// the workflow makes and however slowly an answer trickles in.
+			ctx, cancel := context.WithTimeout(r.Context(), g.cfg.UpstreamTimeout)
+			res, err = a.Run(ctx, p.api, in)
+			cancel()
 		}
 		if err != nil {
 			g.writeActionError(w, r, err)
@@ -424,7 +428,7 @@ func (g *Gateway) writeActionError(w http.ResponseWriter, r *http.Request, err e
 		w.Header().Set("X-Ascend-Review-Submission-Id", partial.SubmissionID)
 	}
 	switch {
-	case writeTooLarge(w, r, err):
+	case writeBodyError(w, r, err):
 	case errors.As(err, &in):
 		writeError(w, r, http.StatusBadRequest, in.code, in.title, in.detail)
 	case errors.Is(err, localization.ErrNothingToChange):

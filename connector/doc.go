@@ -21,9 +21,13 @@
 //   - POST /connector/subscriptions, DELETE /connector/subscriptions/{id}: webhook triggers,
 //     registered the way Power Automate registers them (201 with a Location to DELETE).
 //     Only the key that subscribed, or a write key, may remove a subscription, and
-//     GET /connector/subscriptions shows other keys' callback URLs without their query,
-//     which carries the subscriber's credentials. Deliveries never go to link-local,
-//     unspecified or multicast addresses (cloud metadata services), nor follow redirects.
+//     GET /connector/subscriptions shows other keys' callback URLs as their host only (the
+//     path and query are the credential of a Power Automate, n8n or Zapier hook).
+//     Deliveries never go to cloud metadata services nor follow redirects, and use no proxy
+//     from the environment: see callbacks.go for the refused addresses and names (link-local
+//     169.254.0.0/16 and fe80::/10; fd00:ec2::/32, fd20:ce::254, 100.100.100.200,
+//     168.63.129.16, 192.0.0.192; metadata.google.internal, metadata.goog, metadata,
+//     instance-data; unspecified, multicast and IPv6 forms embedding a refused address).
 //   - GET /connector/status (the key's profile and its shared rate budget),
 //     GET /connector/openapi.json (OpenAPI 3.1), GET /healthz, /readyz, /metrics.
 //
@@ -33,7 +37,8 @@
 // it in X-API-Key or as Authorization: Bearer. Only the SHA-256 of the 256-bit secret is
 // stored, and it is compared in constant time. Missing, unknown, revoked and expired keys get
 // 401; a read key attempting anything but GET or HEAD gets 403. Errors take Apple's
-// ErrorResponse shape. Every write (allowed or refused) is audited with time, key name,
+// ErrorResponse shape. Every method but GET and HEAD is a write, OPTIONS included. Every
+// write (allowed or refused) is audited with time, key name,
 // profile, method, path, status, duration and request id. Key records are read from the
 // database on every request unless Config.KeyCacheTTL (serve --key-cache) lets an instance
 // keep them briefly, in which case a revocation takes effect within that TTL.
@@ -43,6 +48,9 @@
 // All clients of a profile share one asc.RateBudget per App Store Connect key, fed by each
 // answer's X-Rate-Limit: requests are paced when little remains, and everyone is held after
 // a 429 (clients get 429 with Retry-After at once when the hold is longer than 20 seconds).
+// One exchange with the upstream, to the answer's last byte, is bounded by
+// Config.UpstreamTimeout (504 after it); a request body that is cut short is 400, one that
+// stalls past Config.BodyReadTimeout 408, one over the cap 413, each audited as answered.
 //
 // # Webhook delivery semantics
 //

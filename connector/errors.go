@@ -3,8 +3,12 @@ package connector
 import (
 	"encoding/json"
 	"errors"
+	"io"
+	"net"
 	"net/http"
+	"os"
 	"strconv"
+	"time"
 )
 
 // apiError is one entry of Apple's ErrorResponse, the shape every error of the gateway takes
@@ -42,14 +46,54 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
-// writeTooLarge answers a body over its cap with 413 and reports true; any other error is
-// left to the caller.
-func writeTooLarge(w http.ResponseWriter, r *http.Request, err error) bool {
+// readBody reads a request body under a size cap and the gateway's body time limit. A
+// failure is returned as a *bodyError that writeBodyError answers: 413 for a body over the
+// cap, 408 for one that took too long, 400 for one cut short or otherwise unreadable.
+func (g *Gateway) readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	rc := http.NewResponseController(w)
+	// Not every ResponseWriter supports deadlines (httptest recorders); the server's own
+	// ReadTimeout still bounds those.
+	_ = rc.SetReadDeadline(time.Now().Add(g.cfg.BodyReadTimeout))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err == nil {
+		_ = rc.SetReadDeadline(time.Time{})
+		return body, nil
+	}
+	// The rest of a body that failed is not worth reading: the connection closes after the
+	// answer (and the deadline stays, so the server does not wait for the rest first).
+	w.Header().Set("Connection", "close")
 	var mb *http.MaxBytesError
-	if !errors.As(err, &mb) {
+	var ne net.Error
+	switch {
+	case errors.As(err, &mb):
+		return nil, &bodyError{http.StatusRequestEntityTooLarge, "ENTITY_ERROR.TOO_LARGE", "Request body too large",
+			"the request body exceeds " + strconv.FormatInt(mb.Limit, 10) + " bytes"}
+	case errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
+		return nil, &bodyError{http.StatusRequestTimeout, "REQUEST_TIMEOUT", "Request body too slow",
+			"the request body did not arrive within " + g.cfg.BodyReadTimeout.String() + "; send it again"}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return nil, &bodyError{http.StatusBadRequest, "PARAMETER_ERROR.INVALID", "Request body cut short",
+			"the request body ended before its Content-Length; send it again"}
+	}
+	return nil, &bodyError{http.StatusBadRequest, "PARAMETER_ERROR.INVALID", "Request body unreadable",
+		"the request body could not be read; send it again"}
+}
+
+// bodyError is a request body the gateway could not read.
+type bodyError struct {
+	status              int
+	code, title, detail string
+}
+
+func (e *bodyError) Error() string { return e.detail }
+
+// writeBodyError answers a body that could not be read and reports true; any other error is
+// left to the caller.
+func writeBodyError(w http.ResponseWriter, r *http.Request, err error) bool {
+	var be *bodyError
+	if !errors.As(err, &be) {
 		return false
 	}
-	writeError(w, r, http.StatusRequestEntityTooLarge, "ENTITY_ERROR.TOO_LARGE", "Request body too large",
-		"the request body exceeds "+strconv.FormatInt(mb.Limit, 10)+" bytes")
+	writeError(w, r, be.status, be.code, be.title, be.detail)
 	return true
 }

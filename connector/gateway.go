@@ -31,6 +31,8 @@ type Gateway struct {
 	keys     *keyCache
 	// uploadClient forwards upload parts: no JWT (the URLs are presigned), no redirects.
 	uploadClient *http.Client
+	// callbacks delivers webhook events to subscribers (see callbacks.go).
+	callbacks *http.Client
 
 	wake     chan struct{}
 	stop     chan struct{}
@@ -66,6 +68,12 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.UpstreamTimeout <= 0 {
+		cfg.UpstreamTimeout = 2 * time.Minute
+	}
+	if cfg.BodyReadTimeout <= 0 {
+		cfg.BodyReadTimeout = 30 * time.Second
 	}
 	base := cfg.UpstreamTransport
 	if base == nil {
@@ -121,6 +129,10 @@ func New(cfg Config) (*Gateway, error) {
 		g.names = append(g.names, p.Name)
 	}
 	g.uploadClient = &http.Client{Transport: base, CheckRedirect: noRedirects}
+	var err error
+	if g.callbacks, err = g.deliveryClient(); err != nil {
+		return nil, err
+	}
 	g.handler = g.routes()
 	if cfg.DisableDelivery {
 		close(g.done)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"path"
 	"regexp"
 	"runtime/debug"
 	"strings"
@@ -42,10 +43,16 @@ func (g *Gateway) logger(ctx context.Context) *slog.Logger {
 const uploadPrefix = "/connector/uploads/"
 
 // loggedPath is a request's path as logs and the audit keep it: an upload token is replaced
-// by "{token}".
+// by "{token}". The path is compared as the router cleans it (doubled slashes and dot
+// segments resolved), so no spelling of an upload path that the router redirects to the
+// real one keeps the token in the log.
 func loggedPath(r *http.Request) string {
-	if strings.HasPrefix(r.URL.Path, uploadPrefix) {
-		return uploadPrefix + "{token}"
+	if lower := strings.ToLower(r.URL.Path); strings.Contains(lower, "uploads") {
+		// Lower case too: the router would 404 /Connector/Uploads/..., but the token in it
+		// is still a credential.
+		if strings.HasPrefix(path.Clean("/"+lower)+"/", uploadPrefix) {
+			return uploadPrefix + "{token}"
+		}
 	}
 	return r.URL.Path
 }

@@ -34,8 +34,11 @@ var droppedResponseHeaders = map[string]bool{
 	"Transfer-Encoding": true, "Upgrade": true, "Content-Length": true, "Content-Encoding": true, "Set-Cookie": true,
 }
 
+// safeMethod: only GET and HEAD read. Anything else, OPTIONS included (it may carry a body
+// and is signed like any request), is a write: a read key may not send it, and it is
+// audited.
 func safeMethod(m string) bool {
-	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+	return m == http.MethodGet || m == http.MethodHead
 }
 
 // badPathError refuses a path that could resolve outside the API roots upstream.
@@ -112,6 +115,11 @@ func (g *Gateway) send(ctx context.Context, p *profileRuntime, method, path, raw
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
+		}
+		// Not the url.Error: its URL holds the query, which the logs leave out.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
 		}
 		return nil, &upstreamError{err}
 	}
@@ -247,6 +255,9 @@ func (g *Gateway) writeSendError(w http.ResponseWriter, r *http.Request, err err
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		writeError(w, r, http.StatusTooManyRequests, "RATE_LIMIT_EXCEEDED", "The API key's rate limit was exceeded",
 			"App Store Connect asked this key's clients to back off; retry after "+strconv.Itoa(secs)+" seconds")
+	case errors.Is(err, context.DeadlineExceeded) && r.Context().Err() == nil:
+		writeError(w, r, http.StatusGatewayTimeout, "UPSTREAM_TIMEOUT", "App Store Connect did not answer in time",
+			"the exchange with App Store Connect took longer than "+g.cfg.UpstreamTimeout.String()+"; retry later")
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		// The client went away or the server is shutting down; nobody reads an answer.
 		writeError(w, r, http.StatusServiceUnavailable, "UNAVAILABLE", "Request cancelled", "the request was cancelled before App Store Connect answered")
@@ -268,14 +279,16 @@ func (g *Gateway) handleProxy(w http.ResponseWriter, r *http.Request, k *store.C
 	var body []byte
 	if r.Body != nil && r.Method != http.MethodGet && r.Method != http.MethodHead {
 		var err error
-		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, g.cfg.MaxBodyBytes))
-		if err != nil {
-			writeError(w, r, http.StatusRequestEntityTooLarge, "ENTITY_ERROR.TOO_LARGE", "Request body too large",
-				"the request body exceeds "+strconv.FormatInt(g.cfg.MaxBodyBytes, 10)+" bytes")
+		if body, err = g.readBody(w, r, g.cfg.MaxBodyBytes); err != nil {
+			writeBodyError(w, r, err)
 			return
 		}
 	}
-	resp, err := g.send(r.Context(), p, r.Method, r.URL.EscapedPath(), rawQuery, body, r.Header)
+	// The whole exchange is bounded, from the request to the answer's last byte, so an
+	// upstream that stalls mid-body does not hold the client.
+	ctx, cancel := context.WithTimeout(r.Context(), g.cfg.UpstreamTimeout)
+	defer cancel()
+	resp, err := g.send(ctx, p, r.Method, r.URL.EscapedPath(), rawQuery, body, r.Header)
 	if err != nil {
 		g.writeSendError(w, r, err)
 		return
@@ -303,12 +316,19 @@ func (g *Gateway) relay(w http.ResponseWriter, r *http.Request, p *profileRuntim
 	}
 	if !strings.Contains(resp.Header.Get("Content-Type"), "json") || r.Method == http.MethodHead {
 		w.WriteHeader(resp.StatusCode)
-		io.Copy(w, resp.Body)
+		if _, err := io.Copy(w, resp.Body); err != nil && resp.Request != nil && resp.Request.Context().Err() != nil {
+			// Cut off mid-stream: the status is sent, so only breaking the connection tells
+			// the client the answer is incomplete.
+			panic(http.ErrAbortHandler)
+		}
 		return
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamJSON+1))
 	if err != nil || len(data) > maxUpstreamJSON {
-		g.writeSendError(w, r, &upstreamError{fmt.Errorf("read answer: %v (%d bytes)", err, len(data))})
+		if err != nil && resp.Request != nil && errors.Is(resp.Request.Context().Err(), context.DeadlineExceeded) {
+			err = context.DeadlineExceeded
+		}
+		g.writeSendError(w, r, &upstreamError{fmt.Errorf("read answer: %w (%d bytes)", err, len(data))})
 		return
 	}
 	data = rewriteLinks(data, p.baseStr, public)

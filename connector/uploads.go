@@ -3,6 +3,7 @@ package connector
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -121,7 +122,8 @@ func (g *Gateway) handleUpload(w http.ResponseWriter, r *http.Request, k *store.
 	resp, err := g.uploadClient.Do(req)
 	if err != nil {
 		g.metrics.upstream(p.Name+"/upload", 0, time.Since(start))
-		g.writeSendError(w, r, &upstreamError{err})
+		// The error names the presigned URL, whose query is a credential: keep only the cause.
+		g.writeSendError(w, r, &upstreamError{errors.New(errorClass(err))})
 		return
 	}
 	defer resp.Body.Close()

@@ -11,15 +11,12 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 	"unicode"
 
@@ -136,10 +133,10 @@ func (g *Gateway) handleAppleWebhook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusNotFound, "NOT_FOUND", "Unknown profile", "this gateway serves no profile named "+name)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
+	body, err := g.readBody(w, r, maxWebhookBody)
 	if err != nil {
-		g.metrics.event(name, "too_large")
-		writeError(w, r, http.StatusRequestEntityTooLarge, "ENTITY_ERROR.TOO_LARGE", "Event too large", "webhook events are limited to 1 MiB")
+		g.metrics.event(name, "unreadable")
+		writeBodyError(w, r, err)
 		return
 	}
 	hooks, err := g.db.Webhooks(ctx, name)
@@ -239,20 +236,19 @@ func (g *Gateway) handleSubscribe(w http.ResponseWriter, r *http.Request, k *sto
 		EventTypes  json.RawMessage `json:"eventTypes"`
 		Secret      string          `json:"secret"`
 	}
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&in); err != nil {
-		if writeTooLarge(w, r, err) {
+	raw, err := g.readBody(w, r, 64<<10)
+	if err == nil {
+		err = json.Unmarshal(raw, &in)
+	}
+	if err != nil {
+		if writeBodyError(w, r, err) {
 			return
 		}
 		writeError(w, r, http.StatusBadRequest, "PARAMETER_ERROR.INVALID", "Invalid subscription", "send a JSON object {\"callbackUrl\": ..., \"eventTypes\": [...]}")
 		return
 	}
-	u, err := url.Parse(in.CallbackURL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		writeError(w, r, http.StatusBadRequest, "PARAMETER_ERROR.INVALID", "Invalid callbackUrl", "callbackUrl must be an absolute http or https URL")
-		return
-	}
-	if ip, err := netip.ParseAddr(strings.Trim(u.Hostname(), "[]")); err == nil && blockedCallbackIP(ip) {
-		writeError(w, r, http.StatusBadRequest, "PARAMETER_ERROR.INVALID", "Invalid callbackUrl", "callbackUrl may not point at a link-local or unspecified address")
+	if _, err := checkCallbackURL(in.CallbackURL); err != nil {
+		writeError(w, r, http.StatusBadRequest, "PARAMETER_ERROR.INVALID", "Invalid callbackUrl", err.Error())
 		return
 	}
 	types, err := parseEventTypes(in.EventTypes)
@@ -293,9 +289,9 @@ func (g *Gateway) handleListSubscriptions(w http.ResponseWriter, r *http.Request
 	out := make([]Subscription, 0, len(subs))
 	for _, s := range subs {
 		if s.KeyName != k.Name {
-			// Another client's callback URL carries its credentials (Power Automate's sig=
-			// token): show where it points, not how to call it.
-			s.CallbackURL = redactURL(s.CallbackURL)
+			// Another client's callback URL is its credential (Power Automate's sig= token,
+			// the path of an n8n or Zapier hook): show which host it points at, no more.
+			s.CallbackURL = callbackOrigin(s.CallbackURL)
 		}
 		out = append(out, toSubscription(s))
 	}
@@ -304,18 +300,14 @@ func (g *Gateway) handleListSubscriptions(w http.ResponseWriter, r *http.Request
 	}{out})
 }
 
-// redactURL drops a URL's user information, query and fragment.
-func redactURL(raw string) string {
+// callbackOrigin is a callback URL reduced to its scheme and host: for many platforms the
+// path and query are the credential that lets anyone trigger the flow.
+func callbackOrigin(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil {
+	if err != nil || u.Host == "" {
 		return "(unreadable URL)"
 	}
-	redacted := u.User != nil || u.RawQuery != "" || u.Fragment != ""
-	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
-	if redacted {
-		return u.String() + "?…"
-	}
-	return u.String()
+	return u.Scheme + "://" + u.Host + "/…"
 }
 
 // handleUnsubscribe removes a subscription made by the same key, or by any key when it has
@@ -370,14 +362,7 @@ func notificationOf(ev store.Event) Notification {
 func (g *Gateway) deliveryLoop() {
 	defer close(g.done)
 	opts := g.cfg.Delivery
-	client := g.cfg.CallbackClient
-	if client == nil {
-		// Redirects are not followed: a callback URL must not lead the gateway, with a
-		// signed notification, to an address the subscriber did not register.
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.DialContext = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: refuseLinkLocal}).DialContext
-		client = &http.Client{Transport: t, Timeout: opts.Timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	}
+	client := g.callbacks
 	attemptCtx, cancelAttempts := context.WithCancel(context.Background())
 	defer cancelAttempts()
 	slots := make(chan struct{}, opts.Concurrency)
@@ -462,6 +447,9 @@ func (g *Gateway) attempt(ctx context.Context, client *http.Client, d store.Deli
 	actx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, http.MethodPost, d.CallbackURL, bytes.NewReader(body))
+	if err == nil {
+		err = g.checkDelivery(actx, d.CallbackURL)
+	}
 	status, failure := 0, ""
 	if err == nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -527,31 +515,6 @@ func (g *Gateway) attempt(ctx context.Context, client *http.Client, d store.Deli
 		log.Warn("record failed delivery", "error", err)
 	}
 	log.Warn("delivery failed", "reason", failure, "retry_at", next, "given_up", final != "")
-}
-
-// blockedCallbackIP reports whether deliveries may not go to ip: link-local addresses (where
-// cloud metadata services answer), unspecified and multicast ones. Loopback and private
-// networks stay allowed, for internal tools such as a self-hosted n8n.
-func blockedCallbackIP(ip netip.Addr) bool {
-	ip = ip.Unmap()
-	return ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsUnspecified() || ip.IsMulticast()
-}
-
-// refuseLinkLocal is the delivery dialer's Control: it checks the address actually dialled,
-// so a callback host name that resolves to a refused address is caught too.
-func refuseLinkLocal(network, address string, _ syscall.RawConn) error {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
-		return err
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return fmt.Errorf("callback address %q is not an IP address", host)
-	}
-	if blockedCallbackIP(ip) {
-		return fmt.Errorf("callback address %s is not allowed: link-local, unspecified and multicast addresses are refused", ip)
-	}
-	return nil
 }
 
 // errorClass describes a transport failure without the URL, which holds the subscriber's

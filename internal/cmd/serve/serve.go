@@ -36,6 +36,8 @@ type Options struct {
 	// UploadHosts are the presigned upload hosts the gateway may forward asset parts to.
 	UploadHosts []string
 	KeyCache    time.Duration
+	// DeliveryProxy is an HTTP proxy for webhook deliveries; the environment's is never used.
+	DeliveryProxy string
 
 	// Listening, when set, is called with the bound address once the gateway serves (tests).
 	Listening func(addr string)
@@ -80,6 +82,7 @@ requests in flight finish and webhook deliveries flush.`,
 	fl.StringVar(&opts.PublicURL, "public-url", "", "the `URL` clients reach the gateway at, for links and webhook locations (default: from each request's Host)")
 	fl.StringSliceVar(&opts.UploadHosts, "upload-host", nil, "forward asset upload parts to these presigned-URL `hosts` through the gateway (default: clients upload to Apple directly)")
 	fl.DurationVar(&opts.KeyCache, "key-cache", 0, "keep client key records in memory this `long` (a revoked key is refused within it; default 0: read the database on every request)")
+	fl.StringVar(&opts.DeliveryProxy, "delivery-proxy", "", "send webhook deliveries through this HTTP proxy `URL` (HTTP_PROXY and HTTPS_PROXY are never used for them)")
 	fl.StringVar(&opts.LogFormat, "log-format", "json", "log format on stderr: json or text")
 	fl.StringVar(&opts.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	return cmd
@@ -215,7 +218,8 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	defer db.Close()
-	cfg := connector.Config{Profiles: profiles, DB: db, PublicURL: publicURL, Logger: logger, UploadHosts: opts.UploadHosts, KeyCacheTTL: opts.KeyCache}
+	cfg := connector.Config{Profiles: profiles, DB: db, PublicURL: publicURL, Logger: logger, UploadHosts: opts.UploadHosts, KeyCacheTTL: opts.KeyCache,
+		Delivery: connector.DeliveryOptions{Proxy: opts.DeliveryProxy}}
 	if err := cfg.Validate(); err != nil {
 		return cli.UsageErrorf("%v", err)
 	}

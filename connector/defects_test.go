@@ -1,0 +1,255 @@
+package connector_test
+
+import (
+	"bufio"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ascend-tools/ascend/connector"
+	"github.com/ascend-tools/ascend/store"
+)
+
+// TestCallbacksRefuseMetadataAddresses: cloud metadata services outside link-local, and
+// link-local names spelled with a trailing dot, are refused as callbacks (defects 2 and 3).
+func TestCallbacksRefuseMetadataAddresses(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "sqlite", nil)
+	for _, cb := range []string{
+		"http://169.254.169.254./latest/meta-data",
+		"http://169.254.169.254../latest/meta-data",
+		"http://[fd00:ec2::254]/latest/meta-data",
+		"http://[fd00:ec2::23]/v1/credentials",
+		"http://100.100.100.200/latest/meta-data",
+		"http://[fd20:ce::254]/computeMetadata/v1/",
+		"http://168.63.129.16/machine",
+		"http://192.0.0.192/opc/v1/instance/",
+		"http://metadata.google.internal/computeMetadata/v1/",
+		"http://METADATA.google.internal./computeMetadata/v1/",
+		"http://metadata.goog/computeMetadata/v1/",
+		"http://[::ffff:169.254.169.254]/x",
+		"http://[64:ff9b::a9fe:a9fe]/x",
+	} {
+		if a := e.do(t, "POST", "/connector/subscriptions", e.readKey, map[string]any{"callbackUrl": cb}); a.status != 400 || errorCode(t, a) != "PARAMETER_ERROR.INVALID" {
+			t.Errorf("subscribe %s: %d %s; want 400", cb, a.status, a.body)
+		}
+	}
+}
+
+// TestOtherKeysSeeOnlyTheCallbackHost: for n8n and Zapier the callback's path is the
+// credential, so another key of the profile sees where a subscription points, not its path
+// (defect 4).
+func TestOtherKeysSeeOnlyTheCallbackHost(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "sqlite", nil)
+	other := e.key(t, "other-flow", store.Read, 0)
+	for _, cb := range []string{
+		"https://hooks.zapier.com/hooks/catch/123456/abcdefSECRET1/",
+		"https://n8n.example.com/webhook/0b6f3c1e-SECRET2-4b9e",
+		"https://user:SECRET3@flows.example.com/x?sig=SECRET4",
+	} {
+		if a := e.do(t, "POST", "/connector/subscriptions", e.readKey, map[string]any{"callbackUrl": cb}); a.status != 201 {
+			t.Fatalf("subscribe %s: %d %s", cb, a.status, a.body)
+		}
+	}
+	own := e.do(t, "GET", "/connector/subscriptions", e.readKey, nil)
+	for _, s := range []string{"SECRET1", "SECRET2", "SECRET4"} {
+		if !strings.Contains(string(own.body), s) {
+			t.Errorf("the subscribing key's own list lost %s: %s", s, own.body)
+		}
+	}
+	l := e.do(t, "GET", "/connector/subscriptions", other, nil)
+	for _, s := range []string{"SECRET", "/hooks/", "/webhook/", "abcdef"} {
+		if strings.Contains(string(l.body), s) {
+			t.Errorf("another key's list shows %q: %s", s, l.body)
+		}
+	}
+	for _, h := range []string{"https://hooks.zapier.com", "https://n8n.example.com", "https://flows.example.com"} {
+		if !strings.Contains(string(l.body), h) {
+			t.Errorf("another key's list lacks the host %s: %s", h, l.body)
+		}
+	}
+}
+
+// TestOptionsIsAWrite: anything but GET or HEAD is a write, OPTIONS included: a read key is
+// refused (and audited), and a write key's OPTIONS is audited (defect 5).
+func TestOptionsIsAWrite(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	upstreamMethods := []string{}
+	e := newEnv(t, "sqlite", func(c *connector.Config) {
+		c.UpstreamTransport = roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			mu.Lock()
+			upstreamMethods = append(upstreamMethods, r.Method)
+			mu.Unlock()
+			return http.DefaultTransport.RoundTrip(r)
+		})
+	})
+	a := e.do(t, "OPTIONS", "/v1/apps", e.readKey, map[string]any{"data": "x"})
+	if a.status != 403 || errorCode(t, a) != "FORBIDDEN_ERROR" {
+		t.Errorf("read key OPTIONS: %d %s; want 403", a.status, a.body)
+	}
+	mu.Lock()
+	if len(upstreamMethods) != 0 {
+		t.Errorf("the read key's OPTIONS reached the upstream: %v", upstreamMethods)
+	}
+	mu.Unlock()
+	e.do(t, "OPTIONS", "/v1/apps", e.writeKey, nil)
+	entries, err := e.db.Audit(t.Context(), time.Time{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, en := range entries {
+		if en.Method == "OPTIONS" {
+			got[en.KeyName] = en.Status
+		}
+	}
+	if got["reader"] != 403 || got["writer"] == 0 {
+		t.Errorf("audited OPTIONS: %v; want the reader's 403 and the writer's request", got)
+	}
+}
+
+// TestStalledUpstreamBodyIsBounded: an upstream that sends its headers and then stalls
+// mid-body does not hold the client: the whole exchange is bounded (defect 6).
+func TestStalledUpstreamBodyIsBounded(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ct := "application/json"
+		if strings.Contains(r.URL.Path, "salesReports") {
+			ct = "application/a-gzip"
+		}
+		w.Header().Set("Content-Type", ct)
+		w.WriteHeader(200)
+		io.WriteString(w, `{"data":[`)
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(upstream.Close)
+	e := newEnv(t, "sqlite", func(c *connector.Config) {
+		c.Profiles[0].Upstream = upstream.URL
+		c.UpstreamTimeout = 300 * time.Millisecond
+	})
+	// Cleanups run last first: the stalled handlers are released before the servers close.
+	t.Cleanup(func() { close(release) })
+	for _, path := range []string{"/v1/apps", "/v1/salesReports", "/connector/v1/apps"} {
+		done := make(chan answer, 1)
+		go func() {
+			req, _ := http.NewRequest("GET", e.srv.URL+path, nil)
+			req.Header.Set("X-API-Key", e.readKey)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				done <- answer{}
+				return
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			done <- answer{status: resp.StatusCode, body: b}
+		}()
+		select {
+		case a := <-done:
+			if path != "/v1/salesReports" && a.status != http.StatusGatewayTimeout {
+				t.Errorf("GET %s with a stalled body: %d %s; want 504", path, a.status, a.body)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("GET %s: the gateway still holds the request after 30 s", path)
+		}
+	}
+}
+
+// rawRequest writes a request by hand, so a test can send a body that is cut short or slow,
+// and returns the status line's code.
+func rawRequest(t *testing.T, addr, head string, body string, closeWrite bool) int {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	io.WriteString(conn, head+body)
+	if closeWrite {
+		conn.(*net.TCPConn).CloseWrite()
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("read answer: %v", err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestBodyReadErrorsAreNotTooLarge: a body cut short is 400 and a body that stalls 408, not
+// 413 "exceeds 8388608 bytes", and the audit log says so (defect 7).
+func TestBodyReadErrorsAreNotTooLarge(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "sqlite", func(c *connector.Config) { c.BodyReadTimeout = 300 * time.Millisecond })
+	addr := strings.TrimPrefix(e.srv.URL, "http://")
+	for _, path := range []string{"/v1/apps", "/connector/subscriptions", "/connector/v1/reviewSubmissions"} {
+		head := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: gw\r\nX-API-Key: %s\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n", path, e.writeKey)
+		if got := rawRequest(t, addr, head, `{"data":`, true); got != 400 {
+			t.Errorf("POST %s with a body cut short: %d; want 400", path, got)
+		}
+		if got := rawRequest(t, addr, head, `{"data":`, false); got != 408 {
+			t.Errorf("POST %s with a body that stalls: %d; want 408", path, got)
+		}
+	}
+	entries, err := e.db.Audit(t.Context(), time.Time{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := map[int]int{}
+	for _, en := range entries {
+		codes[en.Status]++
+	}
+	if codes[400] != 3 || codes[408] != 3 || codes[413] != 0 {
+		t.Errorf("audited statuses %v; want three 400s and three 408s", codes)
+	}
+}
+
+// TestUploadTokenNeverLoggedUnderOtherSpellings: paths that clean to an upload path
+// (doubled slashes, dot segments) keep the token out of the logs and the audit (defect 8).
+func TestUploadTokenNeverLoggedUnderOtherSpellings(t *testing.T) {
+	t.Parallel()
+	logs := &syncBuffer{}
+	e := newEnv(t, "sqlite", func(c *connector.Config) {
+		c.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		c.UploadHosts = []string{"uploads.example.com"}
+	})
+	token := base64.RawURLEncoding.EncodeToString([]byte("https://uploads.example.com/part?X-Amz-Signature=PRESIGNEDSECRET"))
+	addr := strings.TrimPrefix(e.srv.URL, "http://")
+	for _, path := range []string{
+		"//connector/uploads/" + token,
+		"/connector//uploads/" + token,
+		"/connector/./uploads/" + token,
+		"/connector/x/../uploads/" + token,
+		"/connector/uploads//" + token,
+		"/connector/%75ploads/" + token,
+		"/connector/uploads/" + token + "/",
+		"/connector/uploads/" + token + "/x",
+	} {
+		head := fmt.Sprintf("PUT %s HTTP/1.1\r\nHost: gw\r\nX-API-Key: %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", path, e.writeKey)
+		rawRequest(t, addr, head, "", false)
+	}
+	if l := logs.String(); strings.Contains(l, token) || strings.Contains(l, "PRESIGNEDSECRET") {
+		t.Errorf("the log holds the upload token:\n%s", l)
+	}
+	entries, _ := e.db.Audit(t.Context(), time.Time{}, 0)
+	for _, en := range entries {
+		if strings.Contains(en.Path, token) {
+			t.Errorf("the audit holds the upload token: %+v", en)
+		}
+	}
+}
