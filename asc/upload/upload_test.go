@@ -3,9 +3,6 @@ package upload
 import (
 	"bytes"
 	"context"
-	"crypto/md5"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,254 +15,123 @@ import (
 	"time"
 
 	"github.com/ascend-tools/ascend/asc"
+	"github.com/ascend-tools/ascend/sandbox"
+	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
 )
 
-type staticToken string
+// These tests run the uploader against the sandbox: its presigned part URLs, MD5 check on
+// commit and processing, with fault rules placing failures exactly.
 
-func (s staticToken) Token(context.Context) (string, error) { return string(s), nil }
+// partRoute is the sandbox's route of presigned upload parts, for fault rules and counts.
+const partRoute = "/sandbox/upload/{token}/{part}"
 
-// assetServer is a minimal App Store Connect for one asset type: reserve, presigned parts,
-// commit with MD5 check and a processing state that turns after a number of polls.
-type assetServer struct {
-	*httptest.Server
-	t *testing.T
-
-	mu          sync.Mutex
-	partSize    int
-	assets      map[string]*fakeAsset
-	seq         int
-	posts       int
-	apiNoAuth   int // API requests without a token
-	partsAuthed int // part requests with a token
-	inFlight    int
-	maxInFlight int
-	failPost    func(n int) string // "", "before", "after"
-	failPart    func(id string, part, attempt int) int
-	pollsToDone int
-	process     func(name string) string // final state: COMPLETE or FAILED
+// env is a sandbox with a fresh 6.5-inch iPhone screenshot set of the demo app's version in
+// preparation, and an uploader for it.
+type env struct {
+	sb  *sandboxtest.Sandbox
+	u   *Uploader
+	set string
 }
 
-type fakeAsset struct {
-	id, name    string
-	size        int
-	parts       map[int][]byte
-	partTries   map[int]int
-	state       string
-	checksum    string
-	pollsLeft   int
-	errorsOnEnd []StateError
-}
+// shot is a PNG of a size the set accepts; variants differ in their bytes, not their size.
+func shot(t *testing.T, variant int) []byte { return sandboxtest.PNG(t, 1242, 2688, variant) }
 
-func newAssetServer(t *testing.T) *assetServer {
-	s := &assetServer{t: t, partSize: 1000, assets: map[string]*fakeAsset{}, pollsToDone: 2,
-		process: func(string) string { return Complete }}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.Close)
-	return s
-}
-
-func (s *assetServer) serve(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(r.URL.Path, "/part/") {
-		s.part(w, r)
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if r.Header.Get("Authorization") != "Bearer test-token" {
-		s.apiNoAuth++
-	}
-	id := strings.TrimPrefix(r.URL.Path, "/v1/appScreenshots/")
-	switch {
-	case r.Method == http.MethodPost && r.URL.Path == "/v1/appScreenshots":
-		s.posts++
-		mode := ""
-		if s.failPost != nil {
-			mode = s.failPost(s.posts)
-		}
-		if mode == "before" {
-			http.Error(w, `{"errors":[{"status":"500","code":"X","title":"t","detail":"injected"}]}`, 500)
-			return
-		}
-		var b struct {
-			Data struct {
-				Attributes struct {
-					FileName string
-					FileSize int
-				}
-			}
-		}
-		json.NewDecoder(r.Body).Decode(&b)
-		s.seq++
-		a := &fakeAsset{id: fmt.Sprint(s.seq), name: b.Data.Attributes.FileName, size: b.Data.Attributes.FileSize,
-			parts: map[int][]byte{}, partTries: map[int]int{}, state: AwaitingUpload}
-		s.assets[a.id] = a
-		if mode == "after" {
-			http.Error(w, `{"errors":[{"status":"500","code":"X","title":"t","detail":"injected"}]}`, 500)
-			return
-		}
-		s.write(w, 201, a)
-	case r.Method == http.MethodPatch:
-		a := s.assets[id]
-		var b struct {
-			Data struct {
-				Attributes struct {
-					Uploaded           bool
-					SourceFileChecksum string
-				}
-			}
-		}
-		json.NewDecoder(r.Body).Decode(&b)
-		var all []byte
-		for i := 0; len(all) < a.size; i++ {
-			all = append(all, a.parts[i]...)
-			if _, ok := a.parts[i]; !ok {
-				http.Error(w, `{"errors":[{"status":"409","code":"X","title":"t","detail":"part missing"}]}`, 409)
-				return
-			}
-		}
-		sum := md5.Sum(all)
-		a.checksum = b.Data.Attributes.SourceFileChecksum
-		a.state = UploadComplete
-		a.pollsLeft = s.pollsToDone
-		if hex.EncodeToString(sum[:]) != a.checksum {
-			a.errorsOnEnd = []StateError{{Code: "CHECKSUM", Description: "checksum mismatch"}}
-		}
-		s.write(w, 200, a)
-	case r.Method == http.MethodGet:
-		a := s.assets[id]
-		if a == nil {
-			http.Error(w, `{"errors":[{"status":"404","code":"NOT_FOUND","title":"t","detail":"gone"}]}`, 404)
-			return
-		}
-		if a.state == UploadComplete {
-			a.pollsLeft--
-			if a.pollsLeft <= 0 {
-				a.state = s.process(a.name)
-				if a.errorsOnEnd != nil {
-					a.state = Failed
-				}
-			}
-		}
-		s.write(w, 200, a)
-	case r.Method == http.MethodDelete:
-		delete(s.assets, id)
-		w.WriteHeader(204)
-	}
-}
-
-func (s *assetServer) write(w http.ResponseWriter, status int, a *fakeAsset) {
-	attrs := Attributes{FileName: a.name, FileSize: int64(a.size), SourceFileChecksum: a.checksum,
-		AssetDeliveryState: &DeliveryState{State: a.state, Errors: a.errorsOnEnd}}
-	if a.state == AwaitingUpload {
-		for off, i := 0, 0; off < a.size; off, i = off+s.partSize, i+1 {
-			attrs.UploadOperations = append(attrs.UploadOperations, Operation{Method: "PUT",
-				URL: fmt.Sprintf("%s/part/%s/%d", s.URL, a.id, i), Offset: int64(off), Length: int64(min(s.partSize, a.size-off)),
-				RequestHeaders: []Header{{Name: "Content-Type", Value: "image/png"}, {Name: "X-Part", Value: fmt.Sprint(i)}}})
-		}
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(map[string]any{"data": map[string]any{"type": "appScreenshots", "id": a.id, "attributes": attrs}})
-}
-
-func (s *assetServer) part(w http.ResponseWriter, r *http.Request) {
-	var n int
-	id, ns, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/part/"), "/")
-	fmt.Sscan(ns, &n)
-	s.mu.Lock()
-	if r.Header.Get("Authorization") != "" {
-		s.partsAuthed++
-	}
-	a := s.assets[id]
-	a.partTries[n]++
-	tries := a.partTries[n]
-	s.inFlight++
-	s.maxInFlight = max(s.maxInFlight, s.inFlight)
-	s.mu.Unlock()
-	defer func() { s.mu.Lock(); s.inFlight--; s.mu.Unlock() }()
-	time.Sleep(5 * time.Millisecond) // let parts overlap
-	if s.failPart != nil {
-		if code := s.failPart(id, n, tries); code != 0 {
-			w.WriteHeader(code)
-			return
-		}
-	}
-	if r.Header.Get("X-Part") != fmt.Sprint(n) || r.Header.Get("Content-Type") != "image/png" {
-		w.WriteHeader(400)
-		return
-	}
-	data, _ := io.ReadAll(r.Body)
-	s.mu.Lock()
-	a.parts[n] = data
-	s.mu.Unlock()
-	w.WriteHeader(200)
-}
-
-func newUploader(t *testing.T, s *assetServer, opts Options) *Uploader {
+// newEnv starts the sandbox with upload parts of partSize bytes (and each part held 5 ms, so
+// parts sent in parallel overlap), and finds or makes the screenshot set.
+func newEnv(t *testing.T, partSize int, sbOpts sandbox.Options, opts Options) *env {
 	t.Helper()
-	c, err := asc.NewClient(asc.WithBaseURL(s.URL), asc.WithTokenSource(staticToken("test-token")),
-		asc.WithRetryPolicy(asc.RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond}))
-	if err != nil {
+	sbOpts.PartSize = partSize
+	sbOpts.Faults.UploadPartDelay = 5 * time.Millisecond
+	if sbOpts.ProcessingDelay == 0 {
+		sbOpts.ProcessingDelay = -1 // processed at the next request
+	}
+	sb := sandboxtest.Start(t, sbOpts)
+	c := sb.Client(asc.WithRetryPolicy(asc.RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond}))
+	ctx := t.Context()
+	var doc asc.ListDocument[asc.Resource]
+	get := func(path string, q map[string][]string) asc.Resource {
+		t.Helper()
+		if _, err := c.Do(ctx, "GET", path, q, nil, &doc); err != nil || len(doc.Data) == 0 {
+			t.Fatalf("GET %s: %v (%d found)", path, err, len(doc.Data))
+		}
+		return doc.Data[0]
+	}
+	app := get("/v1/apps", map[string][]string{"filter[bundleId]": {"com.example.daybreak"}})
+	v := get("/v1/apps/"+app.ID+"/appStoreVersions", map[string][]string{"filter[appStoreState]": {"PREPARE_FOR_SUBMISSION"}})
+	loc := get("/v1/appStoreVersions/"+v.ID+"/appStoreVersionLocalizations", map[string][]string{"filter[locale]": {"en-US"}})
+	var set asc.Document[asc.Resource]
+	body := map[string]any{"data": map[string]any{"type": "appScreenshotSets", "attributes": map[string]any{"screenshotDisplayType": "APP_IPHONE_65"},
+		"relationships": map[string]any{"appStoreVersionLocalization": map[string]any{"data": map[string]any{"type": "appStoreVersionLocalizations", "id": loc.ID}}}}}
+	if _, err := c.Do(ctx, "POST", "/v1/appScreenshotSets", nil, body, &set); err != nil {
 		t.Fatal(err)
 	}
-	u := New(c, s.Client(), opts)
+	u := New(c, &http.Client{}, opts)
 	u.sleep = func(ctx context.Context, d time.Duration) error { return ctx.Err() }
-	return u
+	return &env{sb: sb, u: u, set: set.Data.ID}
 }
 
-func testFile(name string, size int) File {
-	data := make([]byte, size)
-	for i := range data {
-		data[i] = byte(i * 7)
-	}
-	return File{Name: name, Content: bytes.NewReader(data), Size: int64(size)}
-}
-
-func request(f File) Request {
+func (e *env) request(name string, data []byte) Request {
 	return Request{Type: "appScreenshots", Relationship: "appScreenshotSet",
-		Parent: asc.ResourceIdentifier{Type: "appScreenshotSets", ID: "set1"}, File: f}
+		Parent: asc.ResourceIdentifier{Type: "appScreenshotSets", ID: e.set}, File: File{Name: name, Content: strings.NewReader(string(data)), Size: int64(len(data))}}
+}
+
+// screenshots lists the set's screenshots through the API, as a caller reads them back.
+func (e *env) screenshots(ctx context.Context) ([]*Asset, error) {
+	var doc asc.ListDocument[asc.Resource]
+	if _, err := e.u.api.Do(ctx, "GET", "/v1/appScreenshotSets/"+e.set+"/appScreenshots", nil, nil, &doc); err != nil {
+		return nil, err
+	}
+	var out []*Asset
+	for _, r := range doc.Data {
+		a, err := FromResource(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
 }
 
 func TestUploadProtocol(t *testing.T) {
 	t.Parallel()
+	data := shot(t, 1)
+	size := len(data)
 	tests := []struct {
 		name      string
-		size      int
+		parts     int
 		partConc  int
 		wantParts int
 	}{
-		{"one part", 600, 4, 1},
-		{"many parts in parallel", 9500, 4, 10},
-		{"parts one at a time", 3000, 1, 3},
+		{"one part", 1, 4, 1},
+		{"many parts in parallel", 10, 4, 10},
+		{"parts one at a time", 3, 1, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s := newAssetServer(t)
-			u := newUploader(t, s, Options{PartConcurrency: tt.partConc})
-			a, err := u.Upload(t.Context(), request(testFile("a.png", tt.size)))
+			e := newEnv(t, (size+tt.parts-1)/tt.parts, sandbox.Options{}, Options{PartConcurrency: tt.partConc})
+			a, err := e.u.Upload(t.Context(), e.request("a.png", data))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if a.State() != Complete {
 				t.Errorf("state = %s, want COMPLETE", a.State())
 			}
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			if got := len(s.assets[a.ID].parts); got != tt.wantParts {
+			st := e.sb.Stats()
+			if got := st.ByRoute["PUT "+partRoute]; got != tt.wantParts {
 				t.Errorf("parts received = %d, want %d", got, tt.wantParts)
 			}
-			if s.partsAuthed != 0 {
-				t.Errorf("%d part requests carried the API token", s.partsAuthed)
+			// A part carrying the API token is refused (400) by the presigned URL; an API
+			// request without one gets 401.
+			if st.ByStatus["400"] != 0 || st.ByStatus["401"] != 0 {
+				t.Errorf("refused requests: %v (a part with the API token, or an API request without)", st.ByStatus)
 			}
-			if s.apiNoAuth != 0 {
-				t.Errorf("%d API requests had no token", s.apiNoAuth)
+			inFlight := st.MaxInFlight["PUT "+partRoute]
+			if inFlight > tt.partConc {
+				t.Errorf("max parts in flight = %d, limit %d", inFlight, tt.partConc)
 			}
-			if s.maxInFlight > tt.partConc {
-				t.Errorf("max parts in flight = %d, limit %d", s.maxInFlight, tt.partConc)
-			}
-			if tt.partConc > 1 && tt.wantParts > 1 && s.maxInFlight < 2 {
-				t.Errorf("parts were not sent in parallel (max in flight %d)", s.maxInFlight)
+			if tt.partConc > 1 && tt.wantParts > 1 && inFlight < 2 {
+				t.Errorf("parts were not sent in parallel (max in flight %d)", inFlight)
 			}
 		})
 	}
@@ -275,51 +141,38 @@ func TestReserveReconciles(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name      string
-		mode      string
+		after     bool
 		wantPosts int
 	}{
-		{"failure after the create is found by reading back", "after", 1},
-		{"failure before the create is sent again", "before", 2},
+		{"failure after the create is found by reading back", true, 1},
+		{"failure before the create is sent again", false, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s := newAssetServer(t)
-			s.failPost = func(n int) string {
-				if n == 1 {
-					return tt.mode
-				}
-				return ""
-			}
-			u := newUploader(t, s, Options{})
-			req := request(testFile("b.png", 2500))
+			e := newEnv(t, 5000, sandbox.Options{}, Options{})
+			e.sb.Fail(sandbox.FaultRule{Method: "POST", Route: "/v1/appScreenshots", After: tt.after, Status: 500, Times: 1})
+			data := shot(t, 2)
+			req := e.request("b.png", data)
 			req.Find = func(ctx context.Context) (*Asset, error) {
-				s.mu.Lock()
-				var id string
-				for _, a := range s.assets {
-					if a.name == "b.png" && a.size == 2500 && a.state == AwaitingUpload {
-						id = a.id
+				all, err := e.screenshots(ctx)
+				for _, a := range all {
+					if a.Attributes.FileName == "b.png" && a.Attributes.FileSize == int64(len(data)) && a.State() == AwaitingUpload {
+						return a, err
 					}
 				}
-				s.mu.Unlock()
-				if id == "" {
-					return nil, nil
-				}
-				// Read it like a caller would, through the API, to get its operations.
-				var doc asc.Document[asc.Resource]
-				if _, err := u.api.Do(ctx, "GET", "/v1/appScreenshots/"+id, nil, nil, &doc); err != nil {
-					return nil, err
-				}
-				return FromResource(doc.Data)
+				return nil, err
 			}
-			a, err := u.Upload(t.Context(), req)
+			a, err := e.u.Upload(t.Context(), req)
 			if err != nil {
 				t.Fatal(err)
 			}
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			if len(s.assets) != 1 || s.posts != tt.wantPosts || a.State() != Complete {
-				t.Errorf("assets = %d, posts = %d, state %s; want 1 asset, %d posts, COMPLETE", len(s.assets), s.posts, a.State(), tt.wantPosts)
+			all, err := e.screenshots(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if posts := e.sb.Count("POST /v1/appScreenshots"); len(all) != 1 || posts != tt.wantPosts || a.State() != Complete {
+				t.Errorf("assets = %d, posts = %d, state %s; want 1 asset, %d posts, COMPLETE", len(all), posts, a.State(), tt.wantPosts)
 			}
 		})
 	}
@@ -327,52 +180,44 @@ func TestReserveReconciles(t *testing.T) {
 
 func TestReuseReservation(t *testing.T) {
 	t.Parallel()
-	s := newAssetServer(t)
-	u := newUploader(t, s, Options{})
-	f := testFile("c.png", 2100)
-	first, err := u.Reserve(t.Context(), request(f))
+	e := newEnv(t, 5000, sandbox.Options{}, Options{})
+	data := shot(t, 3)
+	first, err := e.u.Reserve(t.Context(), e.request("c.png", data))
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := request(testFile("c.png", 2100))
+	req := e.request("c.png", data)
 	req.Reuse = first
-	a, err := u.Upload(t.Context(), req)
+	a, err := e.u.Upload(t.Context(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.ID != first.ID || s.posts != 1 {
-		t.Errorf("upload reserved again: id %s (reused %s), posts %d", a.ID, first.ID, s.posts)
+	if posts := e.sb.Count("POST /v1/appScreenshots"); a.ID != first.ID || posts != 1 {
+		t.Errorf("upload reserved again: id %s (reused %s), posts %d", a.ID, first.ID, posts)
 	}
 }
 
 func TestPartRetriesAndFailures(t *testing.T) {
 	t.Parallel()
+	data := shot(t, 4)
+	size := len(data)
 	tests := []struct {
-		name    string
-		fail    func(id string, part, attempt int) int
-		wantErr string
+		name     string
+		rule     sandbox.FaultRule
+		partConc int
+		wantErr  string
 	}{
-		{"503 then success", func(_ string, part, attempt int) int {
-			if part == 1 && attempt == 1 {
-				return 503
-			}
-			return 0
-		}, ""},
-		{"403 is final", func(_ string, part, _ int) int {
-			if part == 2 {
-				return 403
-			}
-			return 0
-		}, "upload part 3 of d.png"},
-		{"503 forever gives up", func(string, int, int) int { return 503 }, "503"},
+		{"503 then success", sandbox.FaultRule{Method: "PUT", Route: partRoute, Status: 503, Times: 1}, 0, ""},
+		// One part at a time, so the third part request is the third part.
+		{"403 is final", sandbox.FaultRule{Method: "PUT", Route: partRoute, Status: 403, Every: 3, Times: 1}, 1, "upload part 3 of d.png"},
+		{"503 forever gives up", sandbox.FaultRule{Method: "PUT", Route: partRoute, Status: 503}, 0, "503"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s := newAssetServer(t)
-			s.failPart = tt.fail
-			u := newUploader(t, s, Options{})
-			_, err := u.Upload(t.Context(), request(testFile("d.png", 4000)))
+			e := newEnv(t, (size+3)/4, sandbox.Options{}, Options{PartConcurrency: tt.partConc})
+			e.sb.Fail(tt.rule)
+			_, err := e.u.Upload(t.Context(), e.request("d.png", data))
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatal(err)
@@ -390,10 +235,9 @@ func TestAwaitOutcomes(t *testing.T) {
 	t.Parallel()
 	t.Run("failed processing", func(t *testing.T) {
 		t.Parallel()
-		s := newAssetServer(t)
-		s.process = func(string) string { return Failed }
-		u := newUploader(t, s, Options{})
-		a, err := u.Upload(t.Context(), request(testFile("e.png", 1500)))
+		e := newEnv(t, 5000, sandbox.Options{}, Options{})
+		e.sb.Fail(sandbox.FaultRule{Processing: true})
+		a, err := e.u.Upload(t.Context(), e.request("e.png", shot(t, 5)))
 		var fe *FailedError
 		if !errors.As(err, &fe) || a == nil || fe.ID != a.ID {
 			t.Fatalf("err = %v, want a FailedError for the asset", err)
@@ -401,11 +245,9 @@ func TestAwaitOutcomes(t *testing.T) {
 	})
 	t.Run("still processing at the deadline", func(t *testing.T) {
 		t.Parallel()
-		s := newAssetServer(t)
-		s.pollsToDone = 1 << 30
-		u := newUploader(t, s, Options{PollInitial: time.Millisecond, PollMax: time.Millisecond, PollTimeout: 30 * time.Millisecond})
-		u.sleep = sleepContext
-		_, err := u.Upload(t.Context(), request(testFile("f.png", 1500)))
+		e := newEnv(t, 5000, sandbox.Options{ProcessingDelay: time.Hour}, Options{PollInitial: time.Millisecond, PollMax: time.Millisecond, PollTimeout: 30 * time.Millisecond})
+		e.u.sleep = sleepContext
+		_, err := e.u.Upload(t.Context(), e.request("f.png", shot(t, 6)))
 		var pe *PendingError
 		if !errors.As(err, &pe) || pe.State != UploadComplete {
 			t.Fatalf("err = %v, want a PendingError in UPLOAD_COMPLETE", err)
@@ -467,7 +309,7 @@ func TestPartErrorsHideThePresignedURL(t *testing.T) {
 	ln.Close() // nothing listens there any more: every attempt is refused
 	u := New(nil, &http.Client{}, Options{PartAttempts: 2})
 	u.sleep = func(context.Context, time.Duration) error { return nil }
-	f := testFile("secret.png", 10)
+	f := File{Name: "secret.png", Content: strings.NewReader("0123456789"), Size: 10}
 	op := Operation{Method: http.MethodPut, URL: "http://" + addr + "/bucket/part?X-Amz-Signature=SECRETSIG&AWSAccessKeyId=AKIDSECRET", Length: 10}
 	err = u.sendPart(t.Context(), op, f, nil)
 	if err == nil {
