@@ -108,6 +108,9 @@ type Config struct {
 	DisableDelivery bool
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
+	// MCP, when set, is served at /mcp to requests with a valid client key; it reads the
+	// key's Caller with CallerFrom (ascend serve mounts the MCP server here).
+	MCP http.Handler
 }
 
 var profileName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)

@@ -36,6 +36,11 @@ func (g *Gateway) routes() http.Handler {
 	mux.Handle("GET /connector/subscriptions", g.authed(never, g.handleListSubscriptions))
 	mux.Handle("DELETE /connector/subscriptions/{id}", g.authed(never, g.handleUnsubscribe))
 
+	// The Model Context Protocol for AI agents (mcp.NewHTTPHandler, mounted by ascend serve).
+	if g.cfg.MCP != nil {
+		mux.Handle("/mcp", g.handleMCP(g.cfg.MCP))
+	}
+
 	// Curated actions for low-code designers.
 	for _, a := range curatedActions {
 		need := never
@@ -86,15 +91,8 @@ type authedHandler func(w http.ResponseWriter, r *http.Request, k *store.ClientK
 // keys (403), and records every write — allowed or refused — in the audit log.
 func (g *Gateway) authed(needsWrite accessRule, h authedHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		k, err := g.authenticate(r.Context(), r)
-		if err != nil {
-			var ke *errKey
-			if errors.As(err, &ke) {
-				writeError(w, r, http.StatusUnauthorized, "NOT_AUTHORIZED", "Authentication credentials are missing or invalid", ke.detail)
-				return
-			}
-			g.logger(r.Context()).Error("check client key", "error", err)
-			writeError(w, r, http.StatusServiceUnavailable, "UNAVAILABLE", "The gateway cannot check keys", "the gateway's database did not answer; retry later")
+		k, ok := g.checkKey(w, r)
+		if !ok {
 			return
 		}
 		start := time.Now()
@@ -120,21 +118,42 @@ func (g *Gateway) authed(needsWrite accessRule, h authedHandler) http.Handler {
 	})
 }
 
+// checkKey authenticates the request's client key, answering 401 (or 503 when keys cannot be
+// checked) when it does not pass.
+func (g *Gateway) checkKey(w http.ResponseWriter, r *http.Request) (*store.ClientKey, bool) {
+	k, err := g.authenticate(r.Context(), r)
+	if err == nil {
+		return k, true
+	}
+	var ke *errKey
+	if errors.As(err, &ke) {
+		writeError(w, r, http.StatusUnauthorized, "NOT_AUTHORIZED", "Authentication credentials are missing or invalid", ke.detail)
+		return nil, false
+	}
+	g.logger(r.Context()).Error("check client key", "error", err)
+	writeError(w, r, http.StatusServiceUnavailable, "UNAVAILABLE", "The gateway cannot check keys", "the gateway's database did not answer; retry later")
+	return nil, false
+}
+
 // audit stores one write. It runs after the answer is complete and outlives a client that
 // hung up, so a write that reached Apple is never missing from the log.
 func (g *Gateway) audit(r *http.Request, k *store.ClientKey, status int, d time.Duration) {
 	if status == 0 {
 		status = http.StatusOK
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
+	g.addAudit(r.Context(), k, r.Method, loggedPath(r), status, d, requestID(r.Context()))
+}
+
+func (g *Gateway) addAudit(ctx context.Context, k *store.ClientKey, method, path string, status int, d time.Duration, reqID string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	err := g.db.AddAudit(ctx, store.AuditEntry{
 		ID: store.NewID(), Time: g.now().UTC(), KeyName: k.Name, Profile: k.Profile,
-		Method: r.Method, Path: loggedPath(r), Status: status, Duration: d, RequestID: requestID(r.Context()),
+		Method: method, Path: path, Status: status, Duration: d, RequestID: reqID,
 	})
 	if err != nil {
 		g.metrics.audit("error")
-		g.logger(r.Context()).Error("audit write failed", "error", err, "key", k.Name, "method", r.Method, "path", loggedPath(r), "status", status)
+		g.logger(ctx).Error("audit write failed", "error", err, "key", k.Name, "method", method, "path", path, "status", status)
 		return
 	}
 	g.metrics.audit("ok")

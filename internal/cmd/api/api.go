@@ -5,6 +5,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ascend-tools/ascend/asc"
+	"github.com/ascend-tools/ascend/internal/apicall"
 	"github.com/ascend-tools/ascend/internal/cli"
 	"github.com/ascend-tools/ascend/internal/cmd/api/operations"
 	"github.com/ascend-tools/ascend/internal/spec"
@@ -165,41 +167,30 @@ func buildRequest(opts *Options, stdin io.Reader) (*request, error) {
 	return req, nil
 }
 
-// validate checks the request against Apple's spec, the way Apple would refuse it.
+// validate checks the request against Apple's spec, the way Apple would refuse it, with the
+// code `ascend mcp` uses too (internal/apicall); only the advice is the command line's.
 func validate(req *request, paginate bool) error {
-	method := req.method
-	if method == http.MethodHead {
-		method = http.MethodGet
-	}
-	op, _, ok := spec.Find(method, req.path)
-	if !ok {
-		if methods := spec.Methods(req.path); len(methods) > 0 {
-			return cli.UsageErrorf("%s is not allowed on %s: use %s (or --no-validate)", req.method, req.path, strings.Join(methods, ", "))
+	op, err := apicall.Resolve(req.method, req.path)
+	if err != nil {
+		var unknown *apicall.UnknownPathError
+		if !errors.As(err, &unknown) {
+			return err
 		}
-		if s := spec.Suggest(method, req.path); s != "" {
-			return cli.UsageErrorf("unknown path %s: did you mean %s? ('ascend api operations --search WORD' lists paths)", req.path, s)
+		switch {
+		case len(unknown.Allowed) > 0:
+			return cli.UsageErrorf("%s is not allowed on %s: use %s (or --no-validate)", req.method, req.path, strings.Join(unknown.Allowed, ", "))
+		case unknown.Suggestion != "":
+			return cli.UsageErrorf("unknown path %s: did you mean %s? ('ascend api operations --search WORD' lists paths)", req.path, unknown.Suggestion)
 		}
 		return cli.UsageErrorf("unknown path %s: no App Store Connect operation matches; 'ascend api operations' lists them all", req.path)
 	}
-	if problems := spec.ValidateQuery(op, req.query); len(problems) > 0 {
-		msgs := make([]string, 0, len(problems))
-		for _, p := range problems {
-			msg := p.Detail
-			if p.Code == spec.CodeIllegal || strings.HasSuffix(p.Detail, "is not a valid filter type") {
-				if near := nearestParam(op, p.Parameter); near != "" {
-					msg += fmt.Sprintf(" (did you mean '%s'?)", near)
-				}
-			}
-			msgs = append(msgs, msg)
-		}
-		return cli.UsageErrorf("invalid request %s %s (%s): %s", req.method, req.path, op.ID, strings.Join(msgs, "; "))
+	err = apicall.Check(op, &apicall.Request{Method: req.method, Path: req.path, Query: req.query, Body: req.body})
+	var invalid *apicall.Error
+	if errors.As(err, &invalid) {
+		return cli.UsageErrorf("%s", invalid.Format(func(p apicall.Problem) string { return advice(op, p) }))
 	}
-	if req.method == http.MethodPost || req.method == http.MethodPatch || req.method == http.MethodDelete {
-		if req.body != nil || op.RequestSchema != "" {
-			if problems := validateBody(op, req.body); len(problems) > 0 {
-				return cli.UsageErrorf("invalid body for %s %s (%s): %s", req.method, req.path, op.ID, strings.Join(problems, "; "))
-			}
-		}
+	if err != nil {
+		return err
 	}
 	if paginate {
 		if _, hasLimit := op.Param("limit"); !hasLimit {
@@ -209,39 +200,21 @@ func validate(req *request, paginate bool) error {
 	return nil
 }
 
-// nearestParam suggests the declared parameter closest to name, or "".
-func nearestParam(op *spec.Operation, name string) string {
-	best, bestD := "", 0
-	for _, p := range op.Params {
-		d := levenshtein(strings.ToLower(name), strings.ToLower(p.Name))
-		if best == "" || d < bestD {
-			best, bestD = p.Name, d
+// advice tells how to fix a problem with this command's flags.
+func advice(op *spec.Operation, p apicall.Problem) string {
+	switch p.Kind {
+	case apicall.KindNoBody:
+		return ": drop the -f/-F fields and --input (or pass --no-validate)"
+	case apicall.KindNeedsBody:
+		typ := "TYPE"
+		if model, ok := spec.RequestBody(op.RequestSchema); ok && model.Type != "" {
+			typ = model.Type
 		}
+		return fmt.Sprintf(": build it with -f data[type]=%s -f data[attributes][NAME]=VALUE or pass --input FILE", typ)
+	case apicall.KindType:
+		return " (-F sends true, false, null and numbers typed)"
 	}
-	if best == "" || bestD > max(2, len(name)/3) {
-		return ""
-	}
-	return best
-}
-
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return ""
 }
 
 func run(cmd *cobra.Command, opts *Options) error {
@@ -268,11 +241,7 @@ func run(cmd *cobra.Command, opts *Options) error {
 	if opts.Paginate {
 		return paginate(cmd, opts, client, req)
 	}
-	var body any
-	if req.body != nil {
-		body = req.body
-	}
-	rc, resp, err := client.DoRaw(ctx, req.method, req.path, req.query, body, "")
+	rc, resp, err := apicall.Send(ctx, client, &apicall.Request{Method: req.method, Path: req.path, Query: req.query, Body: req.body})
 	if err != nil {
 		// The client's errors already name the request ("GET /v1/apps: ...").
 		return err
@@ -361,7 +330,7 @@ func paginate(cmd *cobra.Command, opts *Options, client *asc.Client, req *reques
 	var headers strings.Builder  // each page's status and headers, printed before the document
 	next, query := req.path, req.query
 	for range maxPages {
-		rc, resp, err := client.DoRaw(cmd.Context(), http.MethodGet, next, query, nil, "")
+		rc, resp, err := apicall.Send(cmd.Context(), client, &apicall.Request{Method: http.MethodGet, Path: next, Query: query})
 		if err != nil {
 			return err
 		}

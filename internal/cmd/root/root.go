@@ -19,6 +19,7 @@ import (
 	authcmd "github.com/ascend-tools/ascend/internal/cmd/auth"
 	buildscmd "github.com/ascend-tools/ascend/internal/cmd/builds"
 	connectorcmd "github.com/ascend-tools/ascend/internal/cmd/connector"
+	mcpcmd "github.com/ascend-tools/ascend/internal/cmd/mcp"
 	metadatacmd "github.com/ascend-tools/ascend/internal/cmd/metadata"
 	productscmd "github.com/ascend-tools/ascend/internal/cmd/products"
 	sandboxcmd "github.com/ascend-tools/ascend/internal/cmd/sandbox"
@@ -41,6 +42,7 @@ func commands(f *cli.Factory) []*cobra.Command {
 		screenshotscmd.NewCmd(f),
 		productscmd.NewCmd(f),
 		buildscmd.NewCmd(f),
+		mcpcmd.NewCmd(f),
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/ascend-tools/ascend/connector"
 	"github.com/ascend-tools/ascend/internal/cli"
 	"github.com/ascend-tools/ascend/internal/cmd/connector/dbflag"
+	"github.com/ascend-tools/ascend/mcp"
 )
 
 // Options are the command's flags and dependencies.
@@ -54,8 +55,9 @@ func NewCmdWith(f *cli.Factory, listening func(string)) *cobra.Command {
 		Short: "Serve the connector gateway for low-code flows and tools",
 		Long: `Serve the connector gateway: it holds App Store Connect keys and signs every request
 itself, so flows use scoped client keys ('ascend connector keys create') instead of pasted
-JSON Web Tokens. Writes are audited, Apple's webhooks become triggers, and
-GET /connector/openapi.json describes the API.
+JSON Web Tokens. Writes are audited, Apple's webhooks become triggers,
+GET /connector/openapi.json describes the API, and /mcp serves the Model Context Protocol
+(streamable HTTP) to AI agents with the same keys: a read key gets only the read tools.
 
 Without --config the credentials found the usual way (flags, environment, --api-key-json,
 a saved profile, or --sandbox) are served as the profile "default". With --config FILE, a
@@ -219,7 +221,7 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	defer db.Close()
 	cfg := connector.Config{Profiles: profiles, DB: db, PublicURL: publicURL, Logger: logger, UploadHosts: opts.UploadHosts, KeyCacheTTL: opts.KeyCache,
-		Delivery: connector.DeliveryOptions{Proxy: opts.DeliveryProxy}}
+		Delivery: connector.DeliveryOptions{Proxy: opts.DeliveryProxy}, MCP: mcp.GatewayHandler(f.Version, logger)}
 	if err := cfg.Validate(); err != nil {
 		return cli.UsageErrorf("%v", err)
 	}
