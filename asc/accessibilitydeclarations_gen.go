@@ -77,27 +77,18 @@ func (r *AccessibilityDeclaration) ResourceID() string { return r.ID }
 
 // AccessibilityDeclarationAttributes is part of AccessibilityDeclaration.
 type AccessibilityDeclarationAttributes struct {
-	DeviceFamily                           DeviceFamily                            `json:"deviceFamily,omitempty"`
-	State                                  AccessibilityDeclarationAttributesState `json:"state,omitempty"`
-	SupportsAudioDescriptions              *bool                                   `json:"supportsAudioDescriptions,omitempty"`
-	SupportsCaptions                       *bool                                   `json:"supportsCaptions,omitempty"`
-	SupportsDarkInterface                  *bool                                   `json:"supportsDarkInterface,omitempty"`
-	SupportsDifferentiateWithoutColorAlone *bool                                   `json:"supportsDifferentiateWithoutColorAlone,omitempty"`
-	SupportsLargerText                     *bool                                   `json:"supportsLargerText,omitempty"`
-	SupportsReducedMotion                  *bool                                   `json:"supportsReducedMotion,omitempty"`
-	SupportsSufficientContrast             *bool                                   `json:"supportsSufficientContrast,omitempty"`
-	SupportsVoiceControl                   *bool                                   `json:"supportsVoiceControl,omitempty"`
-	SupportsVoiceover                      *bool                                   `json:"supportsVoiceover,omitempty"`
+	DeviceFamily                           DeviceFamily                  `json:"deviceFamily,omitempty"`
+	State                                  AccessibilityDeclarationState `json:"state,omitempty"`
+	SupportsAudioDescriptions              *bool                         `json:"supportsAudioDescriptions,omitempty"`
+	SupportsCaptions                       *bool                         `json:"supportsCaptions,omitempty"`
+	SupportsDarkInterface                  *bool                         `json:"supportsDarkInterface,omitempty"`
+	SupportsDifferentiateWithoutColorAlone *bool                         `json:"supportsDifferentiateWithoutColorAlone,omitempty"`
+	SupportsLargerText                     *bool                         `json:"supportsLargerText,omitempty"`
+	SupportsReducedMotion                  *bool                         `json:"supportsReducedMotion,omitempty"`
+	SupportsSufficientContrast             *bool                         `json:"supportsSufficientContrast,omitempty"`
+	SupportsVoiceControl                   *bool                         `json:"supportsVoiceControl,omitempty"`
+	SupportsVoiceover                      *bool                         `json:"supportsVoiceover,omitempty"`
 }
-
-// AccessibilityDeclarationAttributesState lists the values of AccessibilityDeclarationAttributes's state.
-type AccessibilityDeclarationAttributesState string
-
-const (
-	AccessibilityDeclarationAttributesStateDraft     AccessibilityDeclarationAttributesState = "DRAFT"
-	AccessibilityDeclarationAttributesStatePublished AccessibilityDeclarationAttributesState = "PUBLISHED"
-	AccessibilityDeclarationAttributesStateReplaced  AccessibilityDeclarationAttributesState = "REPLACED"
-)
 
 // AccessibilityDeclarationCreateRequest is the spec's schema AccessibilityDeclarationCreateRequest.
 type AccessibilityDeclarationCreateRequest struct {
@@ -135,6 +126,15 @@ type AccessibilityDeclarationResponse struct {
 	Data  AccessibilityDeclaration `json:"data"`
 	Links DocumentLinks            `json:"links"`
 }
+
+// AccessibilityDeclarationState lists the values of AccessibilityDeclarationAttributes.State.
+type AccessibilityDeclarationState string
+
+const (
+	AccessibilityDeclarationStateDraft     AccessibilityDeclarationState = "DRAFT"
+	AccessibilityDeclarationStatePublished AccessibilityDeclarationState = "PUBLISHED"
+	AccessibilityDeclarationStateReplaced  AccessibilityDeclarationState = "REPLACED"
+)
 
 // AccessibilityDeclarationUpdateRequest is the spec's schema AccessibilityDeclarationUpdateRequest.
 type AccessibilityDeclarationUpdateRequest struct {

@@ -61,28 +61,28 @@ func (r *Actor) ResourceID() string { return r.ID }
 
 // ActorAttributes is part of Actor.
 type ActorAttributes struct {
-	ActorType     ActorAttributesActorType `json:"actorType,omitempty"`
-	UserFirstName string                   `json:"userFirstName,omitempty"`
-	UserLastName  string                   `json:"userLastName,omitempty"`
-	UserEmail     string                   `json:"userEmail,omitempty"`
-	APIKeyID      string                   `json:"apiKeyId,omitempty"`
+	ActorType     ActorType `json:"actorType,omitempty"`
+	UserFirstName string    `json:"userFirstName,omitempty"`
+	UserLastName  string    `json:"userLastName,omitempty"`
+	UserEmail     string    `json:"userEmail,omitempty"`
+	APIKeyID      string    `json:"apiKeyId,omitempty"`
 }
-
-// ActorAttributesActorType lists the values of ActorAttributes's actorType.
-type ActorAttributesActorType string
-
-const (
-	ActorAttributesActorTypeUser       ActorAttributesActorType = "USER"
-	ActorAttributesActorTypeAPIKey     ActorAttributesActorType = "API_KEY"
-	ActorAttributesActorTypeXcodeCloud ActorAttributesActorType = "XCODE_CLOUD"
-	ActorAttributesActorTypeApple      ActorAttributesActorType = "APPLE"
-)
 
 // ActorResponse is the spec's schema ActorResponse.
 type ActorResponse struct {
 	Data  Actor         `json:"data"`
 	Links DocumentLinks `json:"links"`
 }
+
+// ActorType lists the values of ActorAttributes.ActorType.
+type ActorType string
+
+const (
+	ActorTypeUser       ActorType = "USER"
+	ActorTypeAPIKey     ActorType = "API_KEY"
+	ActorTypeXcodeCloud ActorType = "XCODE_CLOUD"
+	ActorTypeApple      ActorType = "APPLE"
+)
 
 // ActorsResponse is the spec's schema ActorsResponse.
 type ActorsResponse struct {

@@ -42,214 +42,159 @@ func (r *AgeRatingDeclaration) ResourceType() string { return r.Type }
 // ResourceID returns the resource's id.
 func (r *AgeRatingDeclaration) ResourceID() string { return r.ID }
 
+// AgeRatingDeclarationAgeRatingOverride lists the values of AgeRatingDeclarationAttributes.AgeRatingOverride and AgeRatingDeclarationUpdateRequestAttributes.AgeRatingOverride.
+type AgeRatingDeclarationAgeRatingOverride string
+
+const (
+	AgeRatingDeclarationAgeRatingOverrideNone          AgeRatingDeclarationAgeRatingOverride = "NONE"
+	AgeRatingDeclarationAgeRatingOverrideNinePlus      AgeRatingDeclarationAgeRatingOverride = "NINE_PLUS"
+	AgeRatingDeclarationAgeRatingOverrideThirteenPlus  AgeRatingDeclarationAgeRatingOverride = "THIRTEEN_PLUS"
+	AgeRatingDeclarationAgeRatingOverrideSixteenPlus   AgeRatingDeclarationAgeRatingOverride = "SIXTEEN_PLUS"
+	AgeRatingDeclarationAgeRatingOverrideSeventeenPlus AgeRatingDeclarationAgeRatingOverride = "SEVENTEEN_PLUS"
+	AgeRatingDeclarationAgeRatingOverrideUnrated       AgeRatingDeclarationAgeRatingOverride = "UNRATED"
+)
+
+// AgeRatingDeclarationAgeRatingOverrideV2 lists the values of AgeRatingDeclarationAttributes.AgeRatingOverrideV2 and AgeRatingDeclarationUpdateRequestAttributes.AgeRatingOverrideV2.
+type AgeRatingDeclarationAgeRatingOverrideV2 string
+
+const (
+	AgeRatingDeclarationAgeRatingOverrideV2None         AgeRatingDeclarationAgeRatingOverrideV2 = "NONE"
+	AgeRatingDeclarationAgeRatingOverrideV2NinePlus     AgeRatingDeclarationAgeRatingOverrideV2 = "NINE_PLUS"
+	AgeRatingDeclarationAgeRatingOverrideV2ThirteenPlus AgeRatingDeclarationAgeRatingOverrideV2 = "THIRTEEN_PLUS"
+	AgeRatingDeclarationAgeRatingOverrideV2SixteenPlus  AgeRatingDeclarationAgeRatingOverrideV2 = "SIXTEEN_PLUS"
+	AgeRatingDeclarationAgeRatingOverrideV2EighteenPlus AgeRatingDeclarationAgeRatingOverrideV2 = "EIGHTEEN_PLUS"
+	AgeRatingDeclarationAgeRatingOverrideV2Unrated      AgeRatingDeclarationAgeRatingOverrideV2 = "UNRATED"
+)
+
+// AgeRatingDeclarationAlcoholTobaccoOrDrugUseOrReferences lists the values of AgeRatingDeclarationAttributes.AlcoholTobaccoOrDrugUseOrReferences and AgeRatingDeclarationUpdateRequestAttributes.AlcoholTobaccoOrDrugUseOrReferences.
+type AgeRatingDeclarationAlcoholTobaccoOrDrugUseOrReferences string
+
+const (
+	AgeRatingDeclarationAlcoholTobaccoOrDrugUseOrReferencesNone              AgeRatingDeclarationAlcoholTobaccoOrDrugUseOrReferences = "NONE"
+	AgeRatingDeclarationAlcoholTobaccoOrDrugUseOrReferencesInfrequentOrMild  AgeRatingDeclarationAlcoholTobaccoOrDrugUseOrReferences = "INFREQUENT_OR_MILD"
+	AgeRatingDeclarationAlcoholTobaccoOrDrugUseOrReferencesFrequentOrIntense AgeRatingDeclarationAlcoholTobaccoOrDrugUseOrReferences = "FREQUENT_OR_INTENSE"
+	AgeRatingDeclarationAlcoholTobaccoOrDrugUseOrReferencesInfrequent        AgeRatingDeclarationAlcoholTobaccoOrDrugUseOrReferences = "INFREQUENT"
+	AgeRatingDeclarationAlcoholTobaccoOrDrugUseOrReferencesFrequent          AgeRatingDeclarationAlcoholTobaccoOrDrugUseOrReferences = "FREQUENT"
+)
+
 // AgeRatingDeclarationAttributes is part of AgeRatingDeclaration.
 type AgeRatingDeclarationAttributes struct {
-	Advertising                                 *bool                                                                     `json:"advertising,omitempty"`
-	AlcoholTobaccoOrDrugUseOrReferences         AgeRatingDeclarationAttributesAlcoholTobaccoOrDrugUseOrReferences         `json:"alcoholTobaccoOrDrugUseOrReferences,omitempty"`
-	Contests                                    AgeRatingDeclarationAttributesContests                                    `json:"contests,omitempty"`
-	Gambling                                    *bool                                                                     `json:"gambling,omitempty"`
-	GamblingSimulated                           AgeRatingDeclarationAttributesGamblingSimulated                           `json:"gamblingSimulated,omitempty"`
-	GunsOrOtherWeapons                          AgeRatingDeclarationAttributesGunsOrOtherWeapons                          `json:"gunsOrOtherWeapons,omitempty"`
-	HealthOrWellnessTopics                      *bool                                                                     `json:"healthOrWellnessTopics,omitempty"`
-	KidsAgeBand                                 KidsAgeBand                                                               `json:"kidsAgeBand,omitempty"`
-	LootBox                                     *bool                                                                     `json:"lootBox,omitempty"`
-	MedicalOrTreatmentInformation               AgeRatingDeclarationAttributesMedicalOrTreatmentInformation               `json:"medicalOrTreatmentInformation,omitempty"`
-	MessagingAndChat                            *bool                                                                     `json:"messagingAndChat,omitempty"`
-	ParentalControls                            *bool                                                                     `json:"parentalControls,omitempty"`
-	ProfanityOrCrudeHumor                       AgeRatingDeclarationAttributesProfanityOrCrudeHumor                       `json:"profanityOrCrudeHumor,omitempty"`
-	AgeAssurance                                *bool                                                                     `json:"ageAssurance,omitempty"`
-	SexualContentGraphicAndNudity               AgeRatingDeclarationAttributesSexualContentGraphicAndNudity               `json:"sexualContentGraphicAndNudity,omitempty"`
-	SexualContentOrNudity                       AgeRatingDeclarationAttributesSexualContentOrNudity                       `json:"sexualContentOrNudity,omitempty"`
-	SocialMedia                                 *bool                                                                     `json:"socialMedia,omitempty"`
-	SocialMediaAgeRestricted                    *bool                                                                     `json:"socialMediaAgeRestricted,omitempty"`
-	HorrorOrFearThemes                          AgeRatingDeclarationAttributesHorrorOrFearThemes                          `json:"horrorOrFearThemes,omitempty"`
-	MatureOrSuggestiveThemes                    AgeRatingDeclarationAttributesMatureOrSuggestiveThemes                    `json:"matureOrSuggestiveThemes,omitempty"`
-	UnrestrictedWebAccess                       *bool                                                                     `json:"unrestrictedWebAccess,omitempty"`
-	UserGeneratedContent                        *bool                                                                     `json:"userGeneratedContent,omitempty"`
-	ViolenceCartoonOrFantasy                    AgeRatingDeclarationAttributesViolenceCartoonOrFantasy                    `json:"violenceCartoonOrFantasy,omitempty"`
-	ViolenceRealisticProlongedGraphicOrSadistic AgeRatingDeclarationAttributesViolenceRealisticProlongedGraphicOrSadistic `json:"violenceRealisticProlongedGraphicOrSadistic,omitempty"`
-	ViolenceRealistic                           AgeRatingDeclarationAttributesViolenceRealistic                           `json:"violenceRealistic,omitempty"`
+	Advertising                                 *bool                                                           `json:"advertising,omitempty"`
+	AlcoholTobaccoOrDrugUseOrReferences         AgeRatingDeclarationAlcoholTobaccoOrDrugUseOrReferences         `json:"alcoholTobaccoOrDrugUseOrReferences,omitempty"`
+	Contests                                    AgeRatingDeclarationContests                                    `json:"contests,omitempty"`
+	Gambling                                    *bool                                                           `json:"gambling,omitempty"`
+	GamblingSimulated                           AgeRatingDeclarationGamblingSimulated                           `json:"gamblingSimulated,omitempty"`
+	GunsOrOtherWeapons                          AgeRatingDeclarationGunsOrOtherWeapons                          `json:"gunsOrOtherWeapons,omitempty"`
+	HealthOrWellnessTopics                      *bool                                                           `json:"healthOrWellnessTopics,omitempty"`
+	KidsAgeBand                                 KidsAgeBand                                                     `json:"kidsAgeBand,omitempty"`
+	LootBox                                     *bool                                                           `json:"lootBox,omitempty"`
+	MedicalOrTreatmentInformation               AgeRatingDeclarationMedicalOrTreatmentInformation               `json:"medicalOrTreatmentInformation,omitempty"`
+	MessagingAndChat                            *bool                                                           `json:"messagingAndChat,omitempty"`
+	ParentalControls                            *bool                                                           `json:"parentalControls,omitempty"`
+	ProfanityOrCrudeHumor                       AgeRatingDeclarationProfanityOrCrudeHumor                       `json:"profanityOrCrudeHumor,omitempty"`
+	AgeAssurance                                *bool                                                           `json:"ageAssurance,omitempty"`
+	SexualContentGraphicAndNudity               AgeRatingDeclarationSexualContentGraphicAndNudity               `json:"sexualContentGraphicAndNudity,omitempty"`
+	SexualContentOrNudity                       AgeRatingDeclarationSexualContentOrNudity                       `json:"sexualContentOrNudity,omitempty"`
+	SocialMedia                                 *bool                                                           `json:"socialMedia,omitempty"`
+	SocialMediaAgeRestricted                    *bool                                                           `json:"socialMediaAgeRestricted,omitempty"`
+	HorrorOrFearThemes                          AgeRatingDeclarationHorrorOrFearThemes                          `json:"horrorOrFearThemes,omitempty"`
+	MatureOrSuggestiveThemes                    AgeRatingDeclarationMatureOrSuggestiveThemes                    `json:"matureOrSuggestiveThemes,omitempty"`
+	UnrestrictedWebAccess                       *bool                                                           `json:"unrestrictedWebAccess,omitempty"`
+	UserGeneratedContent                        *bool                                                           `json:"userGeneratedContent,omitempty"`
+	ViolenceCartoonOrFantasy                    AgeRatingDeclarationViolenceCartoonOrFantasy                    `json:"violenceCartoonOrFantasy,omitempty"`
+	ViolenceRealisticProlongedGraphicOrSadistic AgeRatingDeclarationViolenceRealisticProlongedGraphicOrSadistic `json:"violenceRealisticProlongedGraphicOrSadistic,omitempty"`
+	ViolenceRealistic                           AgeRatingDeclarationViolenceRealistic                           `json:"violenceRealistic,omitempty"`
 	// Deprecated: Apple marks ageRatingOverride deprecated.
-	AgeRatingOverride         AgeRatingDeclarationAttributesAgeRatingOverride      `json:"ageRatingOverride,omitempty"`
-	AgeRatingOverrideV2       AgeRatingDeclarationAttributesAgeRatingOverrideV2    `json:"ageRatingOverrideV2,omitempty"`
-	KoreaAgeRatingOverride    AgeRatingDeclarationAttributesKoreaAgeRatingOverride `json:"koreaAgeRatingOverride,omitempty"`
-	DeveloperAgeRatingInfoURL string                                               `json:"developerAgeRatingInfoUrl,omitempty"`
+	AgeRatingOverride         AgeRatingDeclarationAgeRatingOverride      `json:"ageRatingOverride,omitempty"`
+	AgeRatingOverrideV2       AgeRatingDeclarationAgeRatingOverrideV2    `json:"ageRatingOverrideV2,omitempty"`
+	KoreaAgeRatingOverride    AgeRatingDeclarationKoreaAgeRatingOverride `json:"koreaAgeRatingOverride,omitempty"`
+	DeveloperAgeRatingInfoURL string                                     `json:"developerAgeRatingInfoUrl,omitempty"`
 }
 
-// AgeRatingDeclarationAttributesAgeRatingOverride lists the values of AgeRatingDeclarationAttributes's ageRatingOverride.
-type AgeRatingDeclarationAttributesAgeRatingOverride string
+// AgeRatingDeclarationContests lists the values of AgeRatingDeclarationAttributes.Contests and AgeRatingDeclarationUpdateRequestAttributes.Contests.
+type AgeRatingDeclarationContests string
 
 const (
-	AgeRatingDeclarationAttributesAgeRatingOverrideNone          AgeRatingDeclarationAttributesAgeRatingOverride = "NONE"
-	AgeRatingDeclarationAttributesAgeRatingOverrideNinePlus      AgeRatingDeclarationAttributesAgeRatingOverride = "NINE_PLUS"
-	AgeRatingDeclarationAttributesAgeRatingOverrideThirteenPlus  AgeRatingDeclarationAttributesAgeRatingOverride = "THIRTEEN_PLUS"
-	AgeRatingDeclarationAttributesAgeRatingOverrideSixteenPlus   AgeRatingDeclarationAttributesAgeRatingOverride = "SIXTEEN_PLUS"
-	AgeRatingDeclarationAttributesAgeRatingOverrideSeventeenPlus AgeRatingDeclarationAttributesAgeRatingOverride = "SEVENTEEN_PLUS"
-	AgeRatingDeclarationAttributesAgeRatingOverrideUnrated       AgeRatingDeclarationAttributesAgeRatingOverride = "UNRATED"
+	AgeRatingDeclarationContestsNone              AgeRatingDeclarationContests = "NONE"
+	AgeRatingDeclarationContestsInfrequentOrMild  AgeRatingDeclarationContests = "INFREQUENT_OR_MILD"
+	AgeRatingDeclarationContestsFrequentOrIntense AgeRatingDeclarationContests = "FREQUENT_OR_INTENSE"
+	AgeRatingDeclarationContestsInfrequent        AgeRatingDeclarationContests = "INFREQUENT"
+	AgeRatingDeclarationContestsFrequent          AgeRatingDeclarationContests = "FREQUENT"
 )
 
-// AgeRatingDeclarationAttributesAgeRatingOverrideV2 lists the values of AgeRatingDeclarationAttributes's ageRatingOverrideV2.
-type AgeRatingDeclarationAttributesAgeRatingOverrideV2 string
+// AgeRatingDeclarationGamblingSimulated lists the values of AgeRatingDeclarationAttributes.GamblingSimulated and AgeRatingDeclarationUpdateRequestAttributes.GamblingSimulated.
+type AgeRatingDeclarationGamblingSimulated string
 
 const (
-	AgeRatingDeclarationAttributesAgeRatingOverrideV2None         AgeRatingDeclarationAttributesAgeRatingOverrideV2 = "NONE"
-	AgeRatingDeclarationAttributesAgeRatingOverrideV2NinePlus     AgeRatingDeclarationAttributesAgeRatingOverrideV2 = "NINE_PLUS"
-	AgeRatingDeclarationAttributesAgeRatingOverrideV2ThirteenPlus AgeRatingDeclarationAttributesAgeRatingOverrideV2 = "THIRTEEN_PLUS"
-	AgeRatingDeclarationAttributesAgeRatingOverrideV2SixteenPlus  AgeRatingDeclarationAttributesAgeRatingOverrideV2 = "SIXTEEN_PLUS"
-	AgeRatingDeclarationAttributesAgeRatingOverrideV2EighteenPlus AgeRatingDeclarationAttributesAgeRatingOverrideV2 = "EIGHTEEN_PLUS"
-	AgeRatingDeclarationAttributesAgeRatingOverrideV2Unrated      AgeRatingDeclarationAttributesAgeRatingOverrideV2 = "UNRATED"
+	AgeRatingDeclarationGamblingSimulatedNone              AgeRatingDeclarationGamblingSimulated = "NONE"
+	AgeRatingDeclarationGamblingSimulatedInfrequentOrMild  AgeRatingDeclarationGamblingSimulated = "INFREQUENT_OR_MILD"
+	AgeRatingDeclarationGamblingSimulatedFrequentOrIntense AgeRatingDeclarationGamblingSimulated = "FREQUENT_OR_INTENSE"
+	AgeRatingDeclarationGamblingSimulatedInfrequent        AgeRatingDeclarationGamblingSimulated = "INFREQUENT"
+	AgeRatingDeclarationGamblingSimulatedFrequent          AgeRatingDeclarationGamblingSimulated = "FREQUENT"
 )
 
-// AgeRatingDeclarationAttributesAlcoholTobaccoOrDrugUseOrReferences lists the values of AgeRatingDeclarationAttributes's alcoholTobaccoOrDrugUseOrReferences.
-type AgeRatingDeclarationAttributesAlcoholTobaccoOrDrugUseOrReferences string
+// AgeRatingDeclarationGunsOrOtherWeapons lists the values of AgeRatingDeclarationAttributes.GunsOrOtherWeapons and AgeRatingDeclarationUpdateRequestAttributes.GunsOrOtherWeapons.
+type AgeRatingDeclarationGunsOrOtherWeapons string
 
 const (
-	AgeRatingDeclarationAttributesAlcoholTobaccoOrDrugUseOrReferencesNone              AgeRatingDeclarationAttributesAlcoholTobaccoOrDrugUseOrReferences = "NONE"
-	AgeRatingDeclarationAttributesAlcoholTobaccoOrDrugUseOrReferencesInfrequentOrMild  AgeRatingDeclarationAttributesAlcoholTobaccoOrDrugUseOrReferences = "INFREQUENT_OR_MILD"
-	AgeRatingDeclarationAttributesAlcoholTobaccoOrDrugUseOrReferencesFrequentOrIntense AgeRatingDeclarationAttributesAlcoholTobaccoOrDrugUseOrReferences = "FREQUENT_OR_INTENSE"
-	AgeRatingDeclarationAttributesAlcoholTobaccoOrDrugUseOrReferencesInfrequent        AgeRatingDeclarationAttributesAlcoholTobaccoOrDrugUseOrReferences = "INFREQUENT"
-	AgeRatingDeclarationAttributesAlcoholTobaccoOrDrugUseOrReferencesFrequent          AgeRatingDeclarationAttributesAlcoholTobaccoOrDrugUseOrReferences = "FREQUENT"
+	AgeRatingDeclarationGunsOrOtherWeaponsNone              AgeRatingDeclarationGunsOrOtherWeapons = "NONE"
+	AgeRatingDeclarationGunsOrOtherWeaponsInfrequentOrMild  AgeRatingDeclarationGunsOrOtherWeapons = "INFREQUENT_OR_MILD"
+	AgeRatingDeclarationGunsOrOtherWeaponsFrequentOrIntense AgeRatingDeclarationGunsOrOtherWeapons = "FREQUENT_OR_INTENSE"
+	AgeRatingDeclarationGunsOrOtherWeaponsInfrequent        AgeRatingDeclarationGunsOrOtherWeapons = "INFREQUENT"
+	AgeRatingDeclarationGunsOrOtherWeaponsFrequent          AgeRatingDeclarationGunsOrOtherWeapons = "FREQUENT"
 )
 
-// AgeRatingDeclarationAttributesContests lists the values of AgeRatingDeclarationAttributes's contests.
-type AgeRatingDeclarationAttributesContests string
+// AgeRatingDeclarationHorrorOrFearThemes lists the values of AgeRatingDeclarationAttributes.HorrorOrFearThemes and AgeRatingDeclarationUpdateRequestAttributes.HorrorOrFearThemes.
+type AgeRatingDeclarationHorrorOrFearThemes string
 
 const (
-	AgeRatingDeclarationAttributesContestsNone              AgeRatingDeclarationAttributesContests = "NONE"
-	AgeRatingDeclarationAttributesContestsInfrequentOrMild  AgeRatingDeclarationAttributesContests = "INFREQUENT_OR_MILD"
-	AgeRatingDeclarationAttributesContestsFrequentOrIntense AgeRatingDeclarationAttributesContests = "FREQUENT_OR_INTENSE"
-	AgeRatingDeclarationAttributesContestsInfrequent        AgeRatingDeclarationAttributesContests = "INFREQUENT"
-	AgeRatingDeclarationAttributesContestsFrequent          AgeRatingDeclarationAttributesContests = "FREQUENT"
+	AgeRatingDeclarationHorrorOrFearThemesNone              AgeRatingDeclarationHorrorOrFearThemes = "NONE"
+	AgeRatingDeclarationHorrorOrFearThemesInfrequentOrMild  AgeRatingDeclarationHorrorOrFearThemes = "INFREQUENT_OR_MILD"
+	AgeRatingDeclarationHorrorOrFearThemesFrequentOrIntense AgeRatingDeclarationHorrorOrFearThemes = "FREQUENT_OR_INTENSE"
+	AgeRatingDeclarationHorrorOrFearThemesInfrequent        AgeRatingDeclarationHorrorOrFearThemes = "INFREQUENT"
+	AgeRatingDeclarationHorrorOrFearThemesFrequent          AgeRatingDeclarationHorrorOrFearThemes = "FREQUENT"
 )
 
-// AgeRatingDeclarationAttributesGamblingSimulated lists the values of AgeRatingDeclarationAttributes's gamblingSimulated.
-type AgeRatingDeclarationAttributesGamblingSimulated string
+// AgeRatingDeclarationKoreaAgeRatingOverride lists the values of AgeRatingDeclarationAttributes.KoreaAgeRatingOverride and AgeRatingDeclarationUpdateRequestAttributes.KoreaAgeRatingOverride.
+type AgeRatingDeclarationKoreaAgeRatingOverride string
 
 const (
-	AgeRatingDeclarationAttributesGamblingSimulatedNone              AgeRatingDeclarationAttributesGamblingSimulated = "NONE"
-	AgeRatingDeclarationAttributesGamblingSimulatedInfrequentOrMild  AgeRatingDeclarationAttributesGamblingSimulated = "INFREQUENT_OR_MILD"
-	AgeRatingDeclarationAttributesGamblingSimulatedFrequentOrIntense AgeRatingDeclarationAttributesGamblingSimulated = "FREQUENT_OR_INTENSE"
-	AgeRatingDeclarationAttributesGamblingSimulatedInfrequent        AgeRatingDeclarationAttributesGamblingSimulated = "INFREQUENT"
-	AgeRatingDeclarationAttributesGamblingSimulatedFrequent          AgeRatingDeclarationAttributesGamblingSimulated = "FREQUENT"
+	AgeRatingDeclarationKoreaAgeRatingOverrideNone         AgeRatingDeclarationKoreaAgeRatingOverride = "NONE"
+	AgeRatingDeclarationKoreaAgeRatingOverrideFifteenPlus  AgeRatingDeclarationKoreaAgeRatingOverride = "FIFTEEN_PLUS"
+	AgeRatingDeclarationKoreaAgeRatingOverrideNineteenPlus AgeRatingDeclarationKoreaAgeRatingOverride = "NINETEEN_PLUS"
 )
 
-// AgeRatingDeclarationAttributesGunsOrOtherWeapons lists the values of AgeRatingDeclarationAttributes's gunsOrOtherWeapons.
-type AgeRatingDeclarationAttributesGunsOrOtherWeapons string
+// AgeRatingDeclarationMatureOrSuggestiveThemes lists the values of AgeRatingDeclarationAttributes.MatureOrSuggestiveThemes and AgeRatingDeclarationUpdateRequestAttributes.MatureOrSuggestiveThemes.
+type AgeRatingDeclarationMatureOrSuggestiveThemes string
 
 const (
-	AgeRatingDeclarationAttributesGunsOrOtherWeaponsNone              AgeRatingDeclarationAttributesGunsOrOtherWeapons = "NONE"
-	AgeRatingDeclarationAttributesGunsOrOtherWeaponsInfrequentOrMild  AgeRatingDeclarationAttributesGunsOrOtherWeapons = "INFREQUENT_OR_MILD"
-	AgeRatingDeclarationAttributesGunsOrOtherWeaponsFrequentOrIntense AgeRatingDeclarationAttributesGunsOrOtherWeapons = "FREQUENT_OR_INTENSE"
-	AgeRatingDeclarationAttributesGunsOrOtherWeaponsInfrequent        AgeRatingDeclarationAttributesGunsOrOtherWeapons = "INFREQUENT"
-	AgeRatingDeclarationAttributesGunsOrOtherWeaponsFrequent          AgeRatingDeclarationAttributesGunsOrOtherWeapons = "FREQUENT"
+	AgeRatingDeclarationMatureOrSuggestiveThemesNone              AgeRatingDeclarationMatureOrSuggestiveThemes = "NONE"
+	AgeRatingDeclarationMatureOrSuggestiveThemesInfrequentOrMild  AgeRatingDeclarationMatureOrSuggestiveThemes = "INFREQUENT_OR_MILD"
+	AgeRatingDeclarationMatureOrSuggestiveThemesFrequentOrIntense AgeRatingDeclarationMatureOrSuggestiveThemes = "FREQUENT_OR_INTENSE"
+	AgeRatingDeclarationMatureOrSuggestiveThemesInfrequent        AgeRatingDeclarationMatureOrSuggestiveThemes = "INFREQUENT"
+	AgeRatingDeclarationMatureOrSuggestiveThemesFrequent          AgeRatingDeclarationMatureOrSuggestiveThemes = "FREQUENT"
 )
 
-// AgeRatingDeclarationAttributesHorrorOrFearThemes lists the values of AgeRatingDeclarationAttributes's horrorOrFearThemes.
-type AgeRatingDeclarationAttributesHorrorOrFearThemes string
+// AgeRatingDeclarationMedicalOrTreatmentInformation lists the values of AgeRatingDeclarationAttributes.MedicalOrTreatmentInformation and AgeRatingDeclarationUpdateRequestAttributes.MedicalOrTreatmentInformation.
+type AgeRatingDeclarationMedicalOrTreatmentInformation string
 
 const (
-	AgeRatingDeclarationAttributesHorrorOrFearThemesNone              AgeRatingDeclarationAttributesHorrorOrFearThemes = "NONE"
-	AgeRatingDeclarationAttributesHorrorOrFearThemesInfrequentOrMild  AgeRatingDeclarationAttributesHorrorOrFearThemes = "INFREQUENT_OR_MILD"
-	AgeRatingDeclarationAttributesHorrorOrFearThemesFrequentOrIntense AgeRatingDeclarationAttributesHorrorOrFearThemes = "FREQUENT_OR_INTENSE"
-	AgeRatingDeclarationAttributesHorrorOrFearThemesInfrequent        AgeRatingDeclarationAttributesHorrorOrFearThemes = "INFREQUENT"
-	AgeRatingDeclarationAttributesHorrorOrFearThemesFrequent          AgeRatingDeclarationAttributesHorrorOrFearThemes = "FREQUENT"
+	AgeRatingDeclarationMedicalOrTreatmentInformationNone              AgeRatingDeclarationMedicalOrTreatmentInformation = "NONE"
+	AgeRatingDeclarationMedicalOrTreatmentInformationInfrequentOrMild  AgeRatingDeclarationMedicalOrTreatmentInformation = "INFREQUENT_OR_MILD"
+	AgeRatingDeclarationMedicalOrTreatmentInformationFrequentOrIntense AgeRatingDeclarationMedicalOrTreatmentInformation = "FREQUENT_OR_INTENSE"
+	AgeRatingDeclarationMedicalOrTreatmentInformationInfrequent        AgeRatingDeclarationMedicalOrTreatmentInformation = "INFREQUENT"
+	AgeRatingDeclarationMedicalOrTreatmentInformationFrequent          AgeRatingDeclarationMedicalOrTreatmentInformation = "FREQUENT"
 )
 
-// AgeRatingDeclarationAttributesKoreaAgeRatingOverride lists the values of AgeRatingDeclarationAttributes's koreaAgeRatingOverride.
-type AgeRatingDeclarationAttributesKoreaAgeRatingOverride string
+// AgeRatingDeclarationProfanityOrCrudeHumor lists the values of AgeRatingDeclarationAttributes.ProfanityOrCrudeHumor and AgeRatingDeclarationUpdateRequestAttributes.ProfanityOrCrudeHumor.
+type AgeRatingDeclarationProfanityOrCrudeHumor string
 
 const (
-	AgeRatingDeclarationAttributesKoreaAgeRatingOverrideNone         AgeRatingDeclarationAttributesKoreaAgeRatingOverride = "NONE"
-	AgeRatingDeclarationAttributesKoreaAgeRatingOverrideFifteenPlus  AgeRatingDeclarationAttributesKoreaAgeRatingOverride = "FIFTEEN_PLUS"
-	AgeRatingDeclarationAttributesKoreaAgeRatingOverrideNineteenPlus AgeRatingDeclarationAttributesKoreaAgeRatingOverride = "NINETEEN_PLUS"
-)
-
-// AgeRatingDeclarationAttributesMatureOrSuggestiveThemes lists the values of AgeRatingDeclarationAttributes's matureOrSuggestiveThemes.
-type AgeRatingDeclarationAttributesMatureOrSuggestiveThemes string
-
-const (
-	AgeRatingDeclarationAttributesMatureOrSuggestiveThemesNone              AgeRatingDeclarationAttributesMatureOrSuggestiveThemes = "NONE"
-	AgeRatingDeclarationAttributesMatureOrSuggestiveThemesInfrequentOrMild  AgeRatingDeclarationAttributesMatureOrSuggestiveThemes = "INFREQUENT_OR_MILD"
-	AgeRatingDeclarationAttributesMatureOrSuggestiveThemesFrequentOrIntense AgeRatingDeclarationAttributesMatureOrSuggestiveThemes = "FREQUENT_OR_INTENSE"
-	AgeRatingDeclarationAttributesMatureOrSuggestiveThemesInfrequent        AgeRatingDeclarationAttributesMatureOrSuggestiveThemes = "INFREQUENT"
-	AgeRatingDeclarationAttributesMatureOrSuggestiveThemesFrequent          AgeRatingDeclarationAttributesMatureOrSuggestiveThemes = "FREQUENT"
-)
-
-// AgeRatingDeclarationAttributesMedicalOrTreatmentInformation lists the values of AgeRatingDeclarationAttributes's medicalOrTreatmentInformation.
-type AgeRatingDeclarationAttributesMedicalOrTreatmentInformation string
-
-const (
-	AgeRatingDeclarationAttributesMedicalOrTreatmentInformationNone              AgeRatingDeclarationAttributesMedicalOrTreatmentInformation = "NONE"
-	AgeRatingDeclarationAttributesMedicalOrTreatmentInformationInfrequentOrMild  AgeRatingDeclarationAttributesMedicalOrTreatmentInformation = "INFREQUENT_OR_MILD"
-	AgeRatingDeclarationAttributesMedicalOrTreatmentInformationFrequentOrIntense AgeRatingDeclarationAttributesMedicalOrTreatmentInformation = "FREQUENT_OR_INTENSE"
-	AgeRatingDeclarationAttributesMedicalOrTreatmentInformationInfrequent        AgeRatingDeclarationAttributesMedicalOrTreatmentInformation = "INFREQUENT"
-	AgeRatingDeclarationAttributesMedicalOrTreatmentInformationFrequent          AgeRatingDeclarationAttributesMedicalOrTreatmentInformation = "FREQUENT"
-)
-
-// AgeRatingDeclarationAttributesProfanityOrCrudeHumor lists the values of AgeRatingDeclarationAttributes's profanityOrCrudeHumor.
-type AgeRatingDeclarationAttributesProfanityOrCrudeHumor string
-
-const (
-	AgeRatingDeclarationAttributesProfanityOrCrudeHumorNone              AgeRatingDeclarationAttributesProfanityOrCrudeHumor = "NONE"
-	AgeRatingDeclarationAttributesProfanityOrCrudeHumorInfrequentOrMild  AgeRatingDeclarationAttributesProfanityOrCrudeHumor = "INFREQUENT_OR_MILD"
-	AgeRatingDeclarationAttributesProfanityOrCrudeHumorFrequentOrIntense AgeRatingDeclarationAttributesProfanityOrCrudeHumor = "FREQUENT_OR_INTENSE"
-	AgeRatingDeclarationAttributesProfanityOrCrudeHumorInfrequent        AgeRatingDeclarationAttributesProfanityOrCrudeHumor = "INFREQUENT"
-	AgeRatingDeclarationAttributesProfanityOrCrudeHumorFrequent          AgeRatingDeclarationAttributesProfanityOrCrudeHumor = "FREQUENT"
-)
-
-// AgeRatingDeclarationAttributesSexualContentGraphicAndNudity lists the values of AgeRatingDeclarationAttributes's sexualContentGraphicAndNudity.
-type AgeRatingDeclarationAttributesSexualContentGraphicAndNudity string
-
-const (
-	AgeRatingDeclarationAttributesSexualContentGraphicAndNudityNone              AgeRatingDeclarationAttributesSexualContentGraphicAndNudity = "NONE"
-	AgeRatingDeclarationAttributesSexualContentGraphicAndNudityInfrequentOrMild  AgeRatingDeclarationAttributesSexualContentGraphicAndNudity = "INFREQUENT_OR_MILD"
-	AgeRatingDeclarationAttributesSexualContentGraphicAndNudityFrequentOrIntense AgeRatingDeclarationAttributesSexualContentGraphicAndNudity = "FREQUENT_OR_INTENSE"
-	AgeRatingDeclarationAttributesSexualContentGraphicAndNudityInfrequent        AgeRatingDeclarationAttributesSexualContentGraphicAndNudity = "INFREQUENT"
-	AgeRatingDeclarationAttributesSexualContentGraphicAndNudityFrequent          AgeRatingDeclarationAttributesSexualContentGraphicAndNudity = "FREQUENT"
-)
-
-// AgeRatingDeclarationAttributesSexualContentOrNudity lists the values of AgeRatingDeclarationAttributes's sexualContentOrNudity.
-type AgeRatingDeclarationAttributesSexualContentOrNudity string
-
-const (
-	AgeRatingDeclarationAttributesSexualContentOrNudityNone              AgeRatingDeclarationAttributesSexualContentOrNudity = "NONE"
-	AgeRatingDeclarationAttributesSexualContentOrNudityInfrequentOrMild  AgeRatingDeclarationAttributesSexualContentOrNudity = "INFREQUENT_OR_MILD"
-	AgeRatingDeclarationAttributesSexualContentOrNudityFrequentOrIntense AgeRatingDeclarationAttributesSexualContentOrNudity = "FREQUENT_OR_INTENSE"
-	AgeRatingDeclarationAttributesSexualContentOrNudityInfrequent        AgeRatingDeclarationAttributesSexualContentOrNudity = "INFREQUENT"
-	AgeRatingDeclarationAttributesSexualContentOrNudityFrequent          AgeRatingDeclarationAttributesSexualContentOrNudity = "FREQUENT"
-)
-
-// AgeRatingDeclarationAttributesViolenceCartoonOrFantasy lists the values of AgeRatingDeclarationAttributes's violenceCartoonOrFantasy.
-type AgeRatingDeclarationAttributesViolenceCartoonOrFantasy string
-
-const (
-	AgeRatingDeclarationAttributesViolenceCartoonOrFantasyNone              AgeRatingDeclarationAttributesViolenceCartoonOrFantasy = "NONE"
-	AgeRatingDeclarationAttributesViolenceCartoonOrFantasyInfrequentOrMild  AgeRatingDeclarationAttributesViolenceCartoonOrFantasy = "INFREQUENT_OR_MILD"
-	AgeRatingDeclarationAttributesViolenceCartoonOrFantasyFrequentOrIntense AgeRatingDeclarationAttributesViolenceCartoonOrFantasy = "FREQUENT_OR_INTENSE"
-	AgeRatingDeclarationAttributesViolenceCartoonOrFantasyInfrequent        AgeRatingDeclarationAttributesViolenceCartoonOrFantasy = "INFREQUENT"
-	AgeRatingDeclarationAttributesViolenceCartoonOrFantasyFrequent          AgeRatingDeclarationAttributesViolenceCartoonOrFantasy = "FREQUENT"
-)
-
-// AgeRatingDeclarationAttributesViolenceRealistic lists the values of AgeRatingDeclarationAttributes's violenceRealistic.
-type AgeRatingDeclarationAttributesViolenceRealistic string
-
-const (
-	AgeRatingDeclarationAttributesViolenceRealisticNone              AgeRatingDeclarationAttributesViolenceRealistic = "NONE"
-	AgeRatingDeclarationAttributesViolenceRealisticInfrequentOrMild  AgeRatingDeclarationAttributesViolenceRealistic = "INFREQUENT_OR_MILD"
-	AgeRatingDeclarationAttributesViolenceRealisticFrequentOrIntense AgeRatingDeclarationAttributesViolenceRealistic = "FREQUENT_OR_INTENSE"
-	AgeRatingDeclarationAttributesViolenceRealisticInfrequent        AgeRatingDeclarationAttributesViolenceRealistic = "INFREQUENT"
-	AgeRatingDeclarationAttributesViolenceRealisticFrequent          AgeRatingDeclarationAttributesViolenceRealistic = "FREQUENT"
-)
-
-// AgeRatingDeclarationAttributesViolenceRealisticProlongedGraphicOrSadistic lists the values of AgeRatingDeclarationAttributes's violenceRealisticProlongedGraphicOrSadistic.
-type AgeRatingDeclarationAttributesViolenceRealisticProlongedGraphicOrSadistic string
-
-const (
-	AgeRatingDeclarationAttributesViolenceRealisticProlongedGraphicOrSadisticNone              AgeRatingDeclarationAttributesViolenceRealisticProlongedGraphicOrSadistic = "NONE"
-	AgeRatingDeclarationAttributesViolenceRealisticProlongedGraphicOrSadisticInfrequentOrMild  AgeRatingDeclarationAttributesViolenceRealisticProlongedGraphicOrSadistic = "INFREQUENT_OR_MILD"
-	AgeRatingDeclarationAttributesViolenceRealisticProlongedGraphicOrSadisticFrequentOrIntense AgeRatingDeclarationAttributesViolenceRealisticProlongedGraphicOrSadistic = "FREQUENT_OR_INTENSE"
-	AgeRatingDeclarationAttributesViolenceRealisticProlongedGraphicOrSadisticInfrequent        AgeRatingDeclarationAttributesViolenceRealisticProlongedGraphicOrSadistic = "INFREQUENT"
-	AgeRatingDeclarationAttributesViolenceRealisticProlongedGraphicOrSadisticFrequent          AgeRatingDeclarationAttributesViolenceRealisticProlongedGraphicOrSadistic = "FREQUENT"
+	AgeRatingDeclarationProfanityOrCrudeHumorNone              AgeRatingDeclarationProfanityOrCrudeHumor = "NONE"
+	AgeRatingDeclarationProfanityOrCrudeHumorInfrequentOrMild  AgeRatingDeclarationProfanityOrCrudeHumor = "INFREQUENT_OR_MILD"
+	AgeRatingDeclarationProfanityOrCrudeHumorFrequentOrIntense AgeRatingDeclarationProfanityOrCrudeHumor = "FREQUENT_OR_INTENSE"
+	AgeRatingDeclarationProfanityOrCrudeHumorInfrequent        AgeRatingDeclarationProfanityOrCrudeHumor = "INFREQUENT"
+	AgeRatingDeclarationProfanityOrCrudeHumorFrequent          AgeRatingDeclarationProfanityOrCrudeHumor = "FREQUENT"
 )
 
 // AgeRatingDeclarationResponse is the spec's schema AgeRatingDeclarationResponse.
@@ -258,6 +203,28 @@ type AgeRatingDeclarationResponse struct {
 	Links DocumentLinks        `json:"links"`
 }
 
+// AgeRatingDeclarationSexualContentGraphicAndNudity lists the values of AgeRatingDeclarationAttributes.SexualContentGraphicAndNudity and AgeRatingDeclarationUpdateRequestAttributes.SexualContentGraphicAndNudity.
+type AgeRatingDeclarationSexualContentGraphicAndNudity string
+
+const (
+	AgeRatingDeclarationSexualContentGraphicAndNudityNone              AgeRatingDeclarationSexualContentGraphicAndNudity = "NONE"
+	AgeRatingDeclarationSexualContentGraphicAndNudityInfrequentOrMild  AgeRatingDeclarationSexualContentGraphicAndNudity = "INFREQUENT_OR_MILD"
+	AgeRatingDeclarationSexualContentGraphicAndNudityFrequentOrIntense AgeRatingDeclarationSexualContentGraphicAndNudity = "FREQUENT_OR_INTENSE"
+	AgeRatingDeclarationSexualContentGraphicAndNudityInfrequent        AgeRatingDeclarationSexualContentGraphicAndNudity = "INFREQUENT"
+	AgeRatingDeclarationSexualContentGraphicAndNudityFrequent          AgeRatingDeclarationSexualContentGraphicAndNudity = "FREQUENT"
+)
+
+// AgeRatingDeclarationSexualContentOrNudity lists the values of AgeRatingDeclarationAttributes.SexualContentOrNudity and AgeRatingDeclarationUpdateRequestAttributes.SexualContentOrNudity.
+type AgeRatingDeclarationSexualContentOrNudity string
+
+const (
+	AgeRatingDeclarationSexualContentOrNudityNone              AgeRatingDeclarationSexualContentOrNudity = "NONE"
+	AgeRatingDeclarationSexualContentOrNudityInfrequentOrMild  AgeRatingDeclarationSexualContentOrNudity = "INFREQUENT_OR_MILD"
+	AgeRatingDeclarationSexualContentOrNudityFrequentOrIntense AgeRatingDeclarationSexualContentOrNudity = "FREQUENT_OR_INTENSE"
+	AgeRatingDeclarationSexualContentOrNudityInfrequent        AgeRatingDeclarationSexualContentOrNudity = "INFREQUENT"
+	AgeRatingDeclarationSexualContentOrNudityFrequent          AgeRatingDeclarationSexualContentOrNudity = "FREQUENT"
+)
+
 // AgeRatingDeclarationUpdateRequest is the spec's schema AgeRatingDeclarationUpdateRequest.
 type AgeRatingDeclarationUpdateRequest struct {
 	Data AgeRatingDeclarationUpdateRequestData `json:"data"`
@@ -265,213 +232,37 @@ type AgeRatingDeclarationUpdateRequest struct {
 
 // AgeRatingDeclarationUpdateRequestAttributes is part of AgeRatingDeclarationUpdateRequest.
 type AgeRatingDeclarationUpdateRequestAttributes struct {
-	Advertising                                 *bool                                                                                   `json:"advertising,omitempty"`
-	AlcoholTobaccoOrDrugUseOrReferences         *AgeRatingDeclarationUpdateRequestAttributesAlcoholTobaccoOrDrugUseOrReferences         `json:"alcoholTobaccoOrDrugUseOrReferences,omitempty"`
-	Contests                                    *AgeRatingDeclarationUpdateRequestAttributesContests                                    `json:"contests,omitempty"`
-	Gambling                                    *bool                                                                                   `json:"gambling,omitempty"`
-	GamblingSimulated                           *AgeRatingDeclarationUpdateRequestAttributesGamblingSimulated                           `json:"gamblingSimulated,omitempty"`
-	GunsOrOtherWeapons                          *AgeRatingDeclarationUpdateRequestAttributesGunsOrOtherWeapons                          `json:"gunsOrOtherWeapons,omitempty"`
-	HealthOrWellnessTopics                      *bool                                                                                   `json:"healthOrWellnessTopics,omitempty"`
-	KidsAgeBand                                 *KidsAgeBand                                                                            `json:"kidsAgeBand,omitempty"`
-	LootBox                                     *bool                                                                                   `json:"lootBox,omitempty"`
-	MedicalOrTreatmentInformation               *AgeRatingDeclarationUpdateRequestAttributesMedicalOrTreatmentInformation               `json:"medicalOrTreatmentInformation,omitempty"`
-	MessagingAndChat                            *bool                                                                                   `json:"messagingAndChat,omitempty"`
-	ParentalControls                            *bool                                                                                   `json:"parentalControls,omitempty"`
-	ProfanityOrCrudeHumor                       *AgeRatingDeclarationUpdateRequestAttributesProfanityOrCrudeHumor                       `json:"profanityOrCrudeHumor,omitempty"`
-	AgeAssurance                                *bool                                                                                   `json:"ageAssurance,omitempty"`
-	SexualContentGraphicAndNudity               *AgeRatingDeclarationUpdateRequestAttributesSexualContentGraphicAndNudity               `json:"sexualContentGraphicAndNudity,omitempty"`
-	SexualContentOrNudity                       *AgeRatingDeclarationUpdateRequestAttributesSexualContentOrNudity                       `json:"sexualContentOrNudity,omitempty"`
-	SocialMedia                                 *bool                                                                                   `json:"socialMedia,omitempty"`
-	SocialMediaAgeRestricted                    *bool                                                                                   `json:"socialMediaAgeRestricted,omitempty"`
-	HorrorOrFearThemes                          *AgeRatingDeclarationUpdateRequestAttributesHorrorOrFearThemes                          `json:"horrorOrFearThemes,omitempty"`
-	MatureOrSuggestiveThemes                    *AgeRatingDeclarationUpdateRequestAttributesMatureOrSuggestiveThemes                    `json:"matureOrSuggestiveThemes,omitempty"`
-	UnrestrictedWebAccess                       *bool                                                                                   `json:"unrestrictedWebAccess,omitempty"`
-	UserGeneratedContent                        *bool                                                                                   `json:"userGeneratedContent,omitempty"`
-	ViolenceCartoonOrFantasy                    *AgeRatingDeclarationUpdateRequestAttributesViolenceCartoonOrFantasy                    `json:"violenceCartoonOrFantasy,omitempty"`
-	ViolenceRealisticProlongedGraphicOrSadistic *AgeRatingDeclarationUpdateRequestAttributesViolenceRealisticProlongedGraphicOrSadistic `json:"violenceRealisticProlongedGraphicOrSadistic,omitempty"`
-	ViolenceRealistic                           *AgeRatingDeclarationUpdateRequestAttributesViolenceRealistic                           `json:"violenceRealistic,omitempty"`
+	Advertising                                 *bool                                                            `json:"advertising,omitempty"`
+	AlcoholTobaccoOrDrugUseOrReferences         *AgeRatingDeclarationAlcoholTobaccoOrDrugUseOrReferences         `json:"alcoholTobaccoOrDrugUseOrReferences,omitempty"`
+	Contests                                    *AgeRatingDeclarationContests                                    `json:"contests,omitempty"`
+	Gambling                                    *bool                                                            `json:"gambling,omitempty"`
+	GamblingSimulated                           *AgeRatingDeclarationGamblingSimulated                           `json:"gamblingSimulated,omitempty"`
+	GunsOrOtherWeapons                          *AgeRatingDeclarationGunsOrOtherWeapons                          `json:"gunsOrOtherWeapons,omitempty"`
+	HealthOrWellnessTopics                      *bool                                                            `json:"healthOrWellnessTopics,omitempty"`
+	KidsAgeBand                                 *KidsAgeBand                                                     `json:"kidsAgeBand,omitempty"`
+	LootBox                                     *bool                                                            `json:"lootBox,omitempty"`
+	MedicalOrTreatmentInformation               *AgeRatingDeclarationMedicalOrTreatmentInformation               `json:"medicalOrTreatmentInformation,omitempty"`
+	MessagingAndChat                            *bool                                                            `json:"messagingAndChat,omitempty"`
+	ParentalControls                            *bool                                                            `json:"parentalControls,omitempty"`
+	ProfanityOrCrudeHumor                       *AgeRatingDeclarationProfanityOrCrudeHumor                       `json:"profanityOrCrudeHumor,omitempty"`
+	AgeAssurance                                *bool                                                            `json:"ageAssurance,omitempty"`
+	SexualContentGraphicAndNudity               *AgeRatingDeclarationSexualContentGraphicAndNudity               `json:"sexualContentGraphicAndNudity,omitempty"`
+	SexualContentOrNudity                       *AgeRatingDeclarationSexualContentOrNudity                       `json:"sexualContentOrNudity,omitempty"`
+	SocialMedia                                 *bool                                                            `json:"socialMedia,omitempty"`
+	SocialMediaAgeRestricted                    *bool                                                            `json:"socialMediaAgeRestricted,omitempty"`
+	HorrorOrFearThemes                          *AgeRatingDeclarationHorrorOrFearThemes                          `json:"horrorOrFearThemes,omitempty"`
+	MatureOrSuggestiveThemes                    *AgeRatingDeclarationMatureOrSuggestiveThemes                    `json:"matureOrSuggestiveThemes,omitempty"`
+	UnrestrictedWebAccess                       *bool                                                            `json:"unrestrictedWebAccess,omitempty"`
+	UserGeneratedContent                        *bool                                                            `json:"userGeneratedContent,omitempty"`
+	ViolenceCartoonOrFantasy                    *AgeRatingDeclarationViolenceCartoonOrFantasy                    `json:"violenceCartoonOrFantasy,omitempty"`
+	ViolenceRealisticProlongedGraphicOrSadistic *AgeRatingDeclarationViolenceRealisticProlongedGraphicOrSadistic `json:"violenceRealisticProlongedGraphicOrSadistic,omitempty"`
+	ViolenceRealistic                           *AgeRatingDeclarationViolenceRealistic                           `json:"violenceRealistic,omitempty"`
 	// Deprecated: Apple marks ageRatingOverride deprecated.
-	AgeRatingOverride         *AgeRatingDeclarationUpdateRequestAttributesAgeRatingOverride      `json:"ageRatingOverride,omitempty"`
-	AgeRatingOverrideV2       *AgeRatingDeclarationUpdateRequestAttributesAgeRatingOverrideV2    `json:"ageRatingOverrideV2,omitempty"`
-	KoreaAgeRatingOverride    *AgeRatingDeclarationUpdateRequestAttributesKoreaAgeRatingOverride `json:"koreaAgeRatingOverride,omitempty"`
-	DeveloperAgeRatingInfoURL *string                                                            `json:"developerAgeRatingInfoUrl,omitempty"`
+	AgeRatingOverride         *AgeRatingDeclarationAgeRatingOverride      `json:"ageRatingOverride,omitempty"`
+	AgeRatingOverrideV2       *AgeRatingDeclarationAgeRatingOverrideV2    `json:"ageRatingOverrideV2,omitempty"`
+	KoreaAgeRatingOverride    *AgeRatingDeclarationKoreaAgeRatingOverride `json:"koreaAgeRatingOverride,omitempty"`
+	DeveloperAgeRatingInfoURL *string                                     `json:"developerAgeRatingInfoUrl,omitempty"`
 }
-
-// AgeRatingDeclarationUpdateRequestAttributesAgeRatingOverride lists the values of AgeRatingDeclarationUpdateRequestAttributes's ageRatingOverride.
-type AgeRatingDeclarationUpdateRequestAttributesAgeRatingOverride string
-
-const (
-	AgeRatingDeclarationUpdateRequestAttributesAgeRatingOverrideNone          AgeRatingDeclarationUpdateRequestAttributesAgeRatingOverride = "NONE"
-	AgeRatingDeclarationUpdateRequestAttributesAgeRatingOverrideNinePlus      AgeRatingDeclarationUpdateRequestAttributesAgeRatingOverride = "NINE_PLUS"
-	AgeRatingDeclarationUpdateRequestAttributesAgeRatingOverrideThirteenPlus  AgeRatingDeclarationUpdateRequestAttributesAgeRatingOverride = "THIRTEEN_PLUS"
-	AgeRatingDeclarationUpdateRequestAttributesAgeRatingOverrideSixteenPlus   AgeRatingDeclarationUpdateRequestAttributesAgeRatingOverride = "SIXTEEN_PLUS"
-	AgeRatingDeclarationUpdateRequestAttributesAgeRatingOverrideSeventeenPlus AgeRatingDeclarationUpdateRequestAttributesAgeRatingOverride = "SEVENTEEN_PLUS"
-	AgeRatingDeclarationUpdateRequestAttributesAgeRatingOverrideUnrated       AgeRatingDeclarationUpdateRequestAttributesAgeRatingOverride = "UNRATED"
-)
-
-// AgeRatingDeclarationUpdateRequestAttributesAgeRatingOverrideV2 lists the values of AgeRatingDeclarationUpdateRequestAttributes's ageRatingOverrideV2.
-type AgeRatingDeclarationUpdateRequestAttributesAgeRatingOverrideV2 string
-
-const (
-	AgeRatingDeclarationUpdateRequestAttributesAgeRatingOverrideV2None         AgeRatingDeclarationUpdateRequestAttributesAgeRatingOverrideV2 = "NONE"
-	AgeRatingDeclarationUpdateRequestAttributesAgeRatingOverrideV2NinePlus     AgeRatingDeclarationUpdateRequestAttributesAgeRatingOverrideV2 = "NINE_PLUS"
-	AgeRatingDeclarationUpdateRequestAttributesAgeRatingOverrideV2ThirteenPlus AgeRatingDeclarationUpdateRequestAttributesAgeRatingOverrideV2 = "THIRTEEN_PLUS"
-	AgeRatingDeclarationUpdateRequestAttributesAgeRatingOverrideV2SixteenPlus  AgeRatingDeclarationUpdateRequestAttributesAgeRatingOverrideV2 = "SIXTEEN_PLUS"
-	AgeRatingDeclarationUpdateRequestAttributesAgeRatingOverrideV2EighteenPlus AgeRatingDeclarationUpdateRequestAttributesAgeRatingOverrideV2 = "EIGHTEEN_PLUS"
-	AgeRatingDeclarationUpdateRequestAttributesAgeRatingOverrideV2Unrated      AgeRatingDeclarationUpdateRequestAttributesAgeRatingOverrideV2 = "UNRATED"
-)
-
-// AgeRatingDeclarationUpdateRequestAttributesAlcoholTobaccoOrDrugUseOrReferences lists the values of AgeRatingDeclarationUpdateRequestAttributes's alcoholTobaccoOrDrugUseOrReferences.
-type AgeRatingDeclarationUpdateRequestAttributesAlcoholTobaccoOrDrugUseOrReferences string
-
-const (
-	AgeRatingDeclarationUpdateRequestAttributesAlcoholTobaccoOrDrugUseOrReferencesNone              AgeRatingDeclarationUpdateRequestAttributesAlcoholTobaccoOrDrugUseOrReferences = "NONE"
-	AgeRatingDeclarationUpdateRequestAttributesAlcoholTobaccoOrDrugUseOrReferencesInfrequentOrMild  AgeRatingDeclarationUpdateRequestAttributesAlcoholTobaccoOrDrugUseOrReferences = "INFREQUENT_OR_MILD"
-	AgeRatingDeclarationUpdateRequestAttributesAlcoholTobaccoOrDrugUseOrReferencesFrequentOrIntense AgeRatingDeclarationUpdateRequestAttributesAlcoholTobaccoOrDrugUseOrReferences = "FREQUENT_OR_INTENSE"
-	AgeRatingDeclarationUpdateRequestAttributesAlcoholTobaccoOrDrugUseOrReferencesInfrequent        AgeRatingDeclarationUpdateRequestAttributesAlcoholTobaccoOrDrugUseOrReferences = "INFREQUENT"
-	AgeRatingDeclarationUpdateRequestAttributesAlcoholTobaccoOrDrugUseOrReferencesFrequent          AgeRatingDeclarationUpdateRequestAttributesAlcoholTobaccoOrDrugUseOrReferences = "FREQUENT"
-)
-
-// AgeRatingDeclarationUpdateRequestAttributesContests lists the values of AgeRatingDeclarationUpdateRequestAttributes's contests.
-type AgeRatingDeclarationUpdateRequestAttributesContests string
-
-const (
-	AgeRatingDeclarationUpdateRequestAttributesContestsNone              AgeRatingDeclarationUpdateRequestAttributesContests = "NONE"
-	AgeRatingDeclarationUpdateRequestAttributesContestsInfrequentOrMild  AgeRatingDeclarationUpdateRequestAttributesContests = "INFREQUENT_OR_MILD"
-	AgeRatingDeclarationUpdateRequestAttributesContestsFrequentOrIntense AgeRatingDeclarationUpdateRequestAttributesContests = "FREQUENT_OR_INTENSE"
-	AgeRatingDeclarationUpdateRequestAttributesContestsInfrequent        AgeRatingDeclarationUpdateRequestAttributesContests = "INFREQUENT"
-	AgeRatingDeclarationUpdateRequestAttributesContestsFrequent          AgeRatingDeclarationUpdateRequestAttributesContests = "FREQUENT"
-)
-
-// AgeRatingDeclarationUpdateRequestAttributesGamblingSimulated lists the values of AgeRatingDeclarationUpdateRequestAttributes's gamblingSimulated.
-type AgeRatingDeclarationUpdateRequestAttributesGamblingSimulated string
-
-const (
-	AgeRatingDeclarationUpdateRequestAttributesGamblingSimulatedNone              AgeRatingDeclarationUpdateRequestAttributesGamblingSimulated = "NONE"
-	AgeRatingDeclarationUpdateRequestAttributesGamblingSimulatedInfrequentOrMild  AgeRatingDeclarationUpdateRequestAttributesGamblingSimulated = "INFREQUENT_OR_MILD"
-	AgeRatingDeclarationUpdateRequestAttributesGamblingSimulatedFrequentOrIntense AgeRatingDeclarationUpdateRequestAttributesGamblingSimulated = "FREQUENT_OR_INTENSE"
-	AgeRatingDeclarationUpdateRequestAttributesGamblingSimulatedInfrequent        AgeRatingDeclarationUpdateRequestAttributesGamblingSimulated = "INFREQUENT"
-	AgeRatingDeclarationUpdateRequestAttributesGamblingSimulatedFrequent          AgeRatingDeclarationUpdateRequestAttributesGamblingSimulated = "FREQUENT"
-)
-
-// AgeRatingDeclarationUpdateRequestAttributesGunsOrOtherWeapons lists the values of AgeRatingDeclarationUpdateRequestAttributes's gunsOrOtherWeapons.
-type AgeRatingDeclarationUpdateRequestAttributesGunsOrOtherWeapons string
-
-const (
-	AgeRatingDeclarationUpdateRequestAttributesGunsOrOtherWeaponsNone              AgeRatingDeclarationUpdateRequestAttributesGunsOrOtherWeapons = "NONE"
-	AgeRatingDeclarationUpdateRequestAttributesGunsOrOtherWeaponsInfrequentOrMild  AgeRatingDeclarationUpdateRequestAttributesGunsOrOtherWeapons = "INFREQUENT_OR_MILD"
-	AgeRatingDeclarationUpdateRequestAttributesGunsOrOtherWeaponsFrequentOrIntense AgeRatingDeclarationUpdateRequestAttributesGunsOrOtherWeapons = "FREQUENT_OR_INTENSE"
-	AgeRatingDeclarationUpdateRequestAttributesGunsOrOtherWeaponsInfrequent        AgeRatingDeclarationUpdateRequestAttributesGunsOrOtherWeapons = "INFREQUENT"
-	AgeRatingDeclarationUpdateRequestAttributesGunsOrOtherWeaponsFrequent          AgeRatingDeclarationUpdateRequestAttributesGunsOrOtherWeapons = "FREQUENT"
-)
-
-// AgeRatingDeclarationUpdateRequestAttributesHorrorOrFearThemes lists the values of AgeRatingDeclarationUpdateRequestAttributes's horrorOrFearThemes.
-type AgeRatingDeclarationUpdateRequestAttributesHorrorOrFearThemes string
-
-const (
-	AgeRatingDeclarationUpdateRequestAttributesHorrorOrFearThemesNone              AgeRatingDeclarationUpdateRequestAttributesHorrorOrFearThemes = "NONE"
-	AgeRatingDeclarationUpdateRequestAttributesHorrorOrFearThemesInfrequentOrMild  AgeRatingDeclarationUpdateRequestAttributesHorrorOrFearThemes = "INFREQUENT_OR_MILD"
-	AgeRatingDeclarationUpdateRequestAttributesHorrorOrFearThemesFrequentOrIntense AgeRatingDeclarationUpdateRequestAttributesHorrorOrFearThemes = "FREQUENT_OR_INTENSE"
-	AgeRatingDeclarationUpdateRequestAttributesHorrorOrFearThemesInfrequent        AgeRatingDeclarationUpdateRequestAttributesHorrorOrFearThemes = "INFREQUENT"
-	AgeRatingDeclarationUpdateRequestAttributesHorrorOrFearThemesFrequent          AgeRatingDeclarationUpdateRequestAttributesHorrorOrFearThemes = "FREQUENT"
-)
-
-// AgeRatingDeclarationUpdateRequestAttributesKoreaAgeRatingOverride lists the values of AgeRatingDeclarationUpdateRequestAttributes's koreaAgeRatingOverride.
-type AgeRatingDeclarationUpdateRequestAttributesKoreaAgeRatingOverride string
-
-const (
-	AgeRatingDeclarationUpdateRequestAttributesKoreaAgeRatingOverrideNone         AgeRatingDeclarationUpdateRequestAttributesKoreaAgeRatingOverride = "NONE"
-	AgeRatingDeclarationUpdateRequestAttributesKoreaAgeRatingOverrideFifteenPlus  AgeRatingDeclarationUpdateRequestAttributesKoreaAgeRatingOverride = "FIFTEEN_PLUS"
-	AgeRatingDeclarationUpdateRequestAttributesKoreaAgeRatingOverrideNineteenPlus AgeRatingDeclarationUpdateRequestAttributesKoreaAgeRatingOverride = "NINETEEN_PLUS"
-)
-
-// AgeRatingDeclarationUpdateRequestAttributesMatureOrSuggestiveThemes lists the values of AgeRatingDeclarationUpdateRequestAttributes's matureOrSuggestiveThemes.
-type AgeRatingDeclarationUpdateRequestAttributesMatureOrSuggestiveThemes string
-
-const (
-	AgeRatingDeclarationUpdateRequestAttributesMatureOrSuggestiveThemesNone              AgeRatingDeclarationUpdateRequestAttributesMatureOrSuggestiveThemes = "NONE"
-	AgeRatingDeclarationUpdateRequestAttributesMatureOrSuggestiveThemesInfrequentOrMild  AgeRatingDeclarationUpdateRequestAttributesMatureOrSuggestiveThemes = "INFREQUENT_OR_MILD"
-	AgeRatingDeclarationUpdateRequestAttributesMatureOrSuggestiveThemesFrequentOrIntense AgeRatingDeclarationUpdateRequestAttributesMatureOrSuggestiveThemes = "FREQUENT_OR_INTENSE"
-	AgeRatingDeclarationUpdateRequestAttributesMatureOrSuggestiveThemesInfrequent        AgeRatingDeclarationUpdateRequestAttributesMatureOrSuggestiveThemes = "INFREQUENT"
-	AgeRatingDeclarationUpdateRequestAttributesMatureOrSuggestiveThemesFrequent          AgeRatingDeclarationUpdateRequestAttributesMatureOrSuggestiveThemes = "FREQUENT"
-)
-
-// AgeRatingDeclarationUpdateRequestAttributesMedicalOrTreatmentInformation lists the values of AgeRatingDeclarationUpdateRequestAttributes's medicalOrTreatmentInformation.
-type AgeRatingDeclarationUpdateRequestAttributesMedicalOrTreatmentInformation string
-
-const (
-	AgeRatingDeclarationUpdateRequestAttributesMedicalOrTreatmentInformationNone              AgeRatingDeclarationUpdateRequestAttributesMedicalOrTreatmentInformation = "NONE"
-	AgeRatingDeclarationUpdateRequestAttributesMedicalOrTreatmentInformationInfrequentOrMild  AgeRatingDeclarationUpdateRequestAttributesMedicalOrTreatmentInformation = "INFREQUENT_OR_MILD"
-	AgeRatingDeclarationUpdateRequestAttributesMedicalOrTreatmentInformationFrequentOrIntense AgeRatingDeclarationUpdateRequestAttributesMedicalOrTreatmentInformation = "FREQUENT_OR_INTENSE"
-	AgeRatingDeclarationUpdateRequestAttributesMedicalOrTreatmentInformationInfrequent        AgeRatingDeclarationUpdateRequestAttributesMedicalOrTreatmentInformation = "INFREQUENT"
-	AgeRatingDeclarationUpdateRequestAttributesMedicalOrTreatmentInformationFrequent          AgeRatingDeclarationUpdateRequestAttributesMedicalOrTreatmentInformation = "FREQUENT"
-)
-
-// AgeRatingDeclarationUpdateRequestAttributesProfanityOrCrudeHumor lists the values of AgeRatingDeclarationUpdateRequestAttributes's profanityOrCrudeHumor.
-type AgeRatingDeclarationUpdateRequestAttributesProfanityOrCrudeHumor string
-
-const (
-	AgeRatingDeclarationUpdateRequestAttributesProfanityOrCrudeHumorNone              AgeRatingDeclarationUpdateRequestAttributesProfanityOrCrudeHumor = "NONE"
-	AgeRatingDeclarationUpdateRequestAttributesProfanityOrCrudeHumorInfrequentOrMild  AgeRatingDeclarationUpdateRequestAttributesProfanityOrCrudeHumor = "INFREQUENT_OR_MILD"
-	AgeRatingDeclarationUpdateRequestAttributesProfanityOrCrudeHumorFrequentOrIntense AgeRatingDeclarationUpdateRequestAttributesProfanityOrCrudeHumor = "FREQUENT_OR_INTENSE"
-	AgeRatingDeclarationUpdateRequestAttributesProfanityOrCrudeHumorInfrequent        AgeRatingDeclarationUpdateRequestAttributesProfanityOrCrudeHumor = "INFREQUENT"
-	AgeRatingDeclarationUpdateRequestAttributesProfanityOrCrudeHumorFrequent          AgeRatingDeclarationUpdateRequestAttributesProfanityOrCrudeHumor = "FREQUENT"
-)
-
-// AgeRatingDeclarationUpdateRequestAttributesSexualContentGraphicAndNudity lists the values of AgeRatingDeclarationUpdateRequestAttributes's sexualContentGraphicAndNudity.
-type AgeRatingDeclarationUpdateRequestAttributesSexualContentGraphicAndNudity string
-
-const (
-	AgeRatingDeclarationUpdateRequestAttributesSexualContentGraphicAndNudityNone              AgeRatingDeclarationUpdateRequestAttributesSexualContentGraphicAndNudity = "NONE"
-	AgeRatingDeclarationUpdateRequestAttributesSexualContentGraphicAndNudityInfrequentOrMild  AgeRatingDeclarationUpdateRequestAttributesSexualContentGraphicAndNudity = "INFREQUENT_OR_MILD"
-	AgeRatingDeclarationUpdateRequestAttributesSexualContentGraphicAndNudityFrequentOrIntense AgeRatingDeclarationUpdateRequestAttributesSexualContentGraphicAndNudity = "FREQUENT_OR_INTENSE"
-	AgeRatingDeclarationUpdateRequestAttributesSexualContentGraphicAndNudityInfrequent        AgeRatingDeclarationUpdateRequestAttributesSexualContentGraphicAndNudity = "INFREQUENT"
-	AgeRatingDeclarationUpdateRequestAttributesSexualContentGraphicAndNudityFrequent          AgeRatingDeclarationUpdateRequestAttributesSexualContentGraphicAndNudity = "FREQUENT"
-)
-
-// AgeRatingDeclarationUpdateRequestAttributesSexualContentOrNudity lists the values of AgeRatingDeclarationUpdateRequestAttributes's sexualContentOrNudity.
-type AgeRatingDeclarationUpdateRequestAttributesSexualContentOrNudity string
-
-const (
-	AgeRatingDeclarationUpdateRequestAttributesSexualContentOrNudityNone              AgeRatingDeclarationUpdateRequestAttributesSexualContentOrNudity = "NONE"
-	AgeRatingDeclarationUpdateRequestAttributesSexualContentOrNudityInfrequentOrMild  AgeRatingDeclarationUpdateRequestAttributesSexualContentOrNudity = "INFREQUENT_OR_MILD"
-	AgeRatingDeclarationUpdateRequestAttributesSexualContentOrNudityFrequentOrIntense AgeRatingDeclarationUpdateRequestAttributesSexualContentOrNudity = "FREQUENT_OR_INTENSE"
-	AgeRatingDeclarationUpdateRequestAttributesSexualContentOrNudityInfrequent        AgeRatingDeclarationUpdateRequestAttributesSexualContentOrNudity = "INFREQUENT"
-	AgeRatingDeclarationUpdateRequestAttributesSexualContentOrNudityFrequent          AgeRatingDeclarationUpdateRequestAttributesSexualContentOrNudity = "FREQUENT"
-)
-
-// AgeRatingDeclarationUpdateRequestAttributesViolenceCartoonOrFantasy lists the values of AgeRatingDeclarationUpdateRequestAttributes's violenceCartoonOrFantasy.
-type AgeRatingDeclarationUpdateRequestAttributesViolenceCartoonOrFantasy string
-
-const (
-	AgeRatingDeclarationUpdateRequestAttributesViolenceCartoonOrFantasyNone              AgeRatingDeclarationUpdateRequestAttributesViolenceCartoonOrFantasy = "NONE"
-	AgeRatingDeclarationUpdateRequestAttributesViolenceCartoonOrFantasyInfrequentOrMild  AgeRatingDeclarationUpdateRequestAttributesViolenceCartoonOrFantasy = "INFREQUENT_OR_MILD"
-	AgeRatingDeclarationUpdateRequestAttributesViolenceCartoonOrFantasyFrequentOrIntense AgeRatingDeclarationUpdateRequestAttributesViolenceCartoonOrFantasy = "FREQUENT_OR_INTENSE"
-	AgeRatingDeclarationUpdateRequestAttributesViolenceCartoonOrFantasyInfrequent        AgeRatingDeclarationUpdateRequestAttributesViolenceCartoonOrFantasy = "INFREQUENT"
-	AgeRatingDeclarationUpdateRequestAttributesViolenceCartoonOrFantasyFrequent          AgeRatingDeclarationUpdateRequestAttributesViolenceCartoonOrFantasy = "FREQUENT"
-)
-
-// AgeRatingDeclarationUpdateRequestAttributesViolenceRealistic lists the values of AgeRatingDeclarationUpdateRequestAttributes's violenceRealistic.
-type AgeRatingDeclarationUpdateRequestAttributesViolenceRealistic string
-
-const (
-	AgeRatingDeclarationUpdateRequestAttributesViolenceRealisticNone              AgeRatingDeclarationUpdateRequestAttributesViolenceRealistic = "NONE"
-	AgeRatingDeclarationUpdateRequestAttributesViolenceRealisticInfrequentOrMild  AgeRatingDeclarationUpdateRequestAttributesViolenceRealistic = "INFREQUENT_OR_MILD"
-	AgeRatingDeclarationUpdateRequestAttributesViolenceRealisticFrequentOrIntense AgeRatingDeclarationUpdateRequestAttributesViolenceRealistic = "FREQUENT_OR_INTENSE"
-	AgeRatingDeclarationUpdateRequestAttributesViolenceRealisticInfrequent        AgeRatingDeclarationUpdateRequestAttributesViolenceRealistic = "INFREQUENT"
-	AgeRatingDeclarationUpdateRequestAttributesViolenceRealisticFrequent          AgeRatingDeclarationUpdateRequestAttributesViolenceRealistic = "FREQUENT"
-)
-
-// AgeRatingDeclarationUpdateRequestAttributesViolenceRealisticProlongedGraphicOrSadistic lists the values of AgeRatingDeclarationUpdateRequestAttributes's violenceRealisticProlongedGraphicOrSadistic.
-type AgeRatingDeclarationUpdateRequestAttributesViolenceRealisticProlongedGraphicOrSadistic string
-
-const (
-	AgeRatingDeclarationUpdateRequestAttributesViolenceRealisticProlongedGraphicOrSadisticNone              AgeRatingDeclarationUpdateRequestAttributesViolenceRealisticProlongedGraphicOrSadistic = "NONE"
-	AgeRatingDeclarationUpdateRequestAttributesViolenceRealisticProlongedGraphicOrSadisticInfrequentOrMild  AgeRatingDeclarationUpdateRequestAttributesViolenceRealisticProlongedGraphicOrSadistic = "INFREQUENT_OR_MILD"
-	AgeRatingDeclarationUpdateRequestAttributesViolenceRealisticProlongedGraphicOrSadisticFrequentOrIntense AgeRatingDeclarationUpdateRequestAttributesViolenceRealisticProlongedGraphicOrSadistic = "FREQUENT_OR_INTENSE"
-	AgeRatingDeclarationUpdateRequestAttributesViolenceRealisticProlongedGraphicOrSadisticInfrequent        AgeRatingDeclarationUpdateRequestAttributesViolenceRealisticProlongedGraphicOrSadistic = "INFREQUENT"
-	AgeRatingDeclarationUpdateRequestAttributesViolenceRealisticProlongedGraphicOrSadisticFrequent          AgeRatingDeclarationUpdateRequestAttributesViolenceRealisticProlongedGraphicOrSadistic = "FREQUENT"
-)
 
 // AgeRatingDeclarationUpdateRequestData is part of AgeRatingDeclarationUpdateRequest.
 type AgeRatingDeclarationUpdateRequestData struct {
@@ -479,3 +270,36 @@ type AgeRatingDeclarationUpdateRequestData struct {
 	ID         string                                       `json:"id"`
 	Attributes *AgeRatingDeclarationUpdateRequestAttributes `json:"attributes,omitempty"`
 }
+
+// AgeRatingDeclarationViolenceCartoonOrFantasy lists the values of AgeRatingDeclarationAttributes.ViolenceCartoonOrFantasy and AgeRatingDeclarationUpdateRequestAttributes.ViolenceCartoonOrFantasy.
+type AgeRatingDeclarationViolenceCartoonOrFantasy string
+
+const (
+	AgeRatingDeclarationViolenceCartoonOrFantasyNone              AgeRatingDeclarationViolenceCartoonOrFantasy = "NONE"
+	AgeRatingDeclarationViolenceCartoonOrFantasyInfrequentOrMild  AgeRatingDeclarationViolenceCartoonOrFantasy = "INFREQUENT_OR_MILD"
+	AgeRatingDeclarationViolenceCartoonOrFantasyFrequentOrIntense AgeRatingDeclarationViolenceCartoonOrFantasy = "FREQUENT_OR_INTENSE"
+	AgeRatingDeclarationViolenceCartoonOrFantasyInfrequent        AgeRatingDeclarationViolenceCartoonOrFantasy = "INFREQUENT"
+	AgeRatingDeclarationViolenceCartoonOrFantasyFrequent          AgeRatingDeclarationViolenceCartoonOrFantasy = "FREQUENT"
+)
+
+// AgeRatingDeclarationViolenceRealistic lists the values of AgeRatingDeclarationAttributes.ViolenceRealistic and AgeRatingDeclarationUpdateRequestAttributes.ViolenceRealistic.
+type AgeRatingDeclarationViolenceRealistic string
+
+const (
+	AgeRatingDeclarationViolenceRealisticNone              AgeRatingDeclarationViolenceRealistic = "NONE"
+	AgeRatingDeclarationViolenceRealisticInfrequentOrMild  AgeRatingDeclarationViolenceRealistic = "INFREQUENT_OR_MILD"
+	AgeRatingDeclarationViolenceRealisticFrequentOrIntense AgeRatingDeclarationViolenceRealistic = "FREQUENT_OR_INTENSE"
+	AgeRatingDeclarationViolenceRealisticInfrequent        AgeRatingDeclarationViolenceRealistic = "INFREQUENT"
+	AgeRatingDeclarationViolenceRealisticFrequent          AgeRatingDeclarationViolenceRealistic = "FREQUENT"
+)
+
+// AgeRatingDeclarationViolenceRealisticProlongedGraphicOrSadistic lists the values of AgeRatingDeclarationAttributes.ViolenceRealisticProlongedGraphicOrSadistic and AgeRatingDeclarationUpdateRequestAttributes.ViolenceRealisticProlongedGraphicOrSadistic.
+type AgeRatingDeclarationViolenceRealisticProlongedGraphicOrSadistic string
+
+const (
+	AgeRatingDeclarationViolenceRealisticProlongedGraphicOrSadisticNone              AgeRatingDeclarationViolenceRealisticProlongedGraphicOrSadistic = "NONE"
+	AgeRatingDeclarationViolenceRealisticProlongedGraphicOrSadisticInfrequentOrMild  AgeRatingDeclarationViolenceRealisticProlongedGraphicOrSadistic = "INFREQUENT_OR_MILD"
+	AgeRatingDeclarationViolenceRealisticProlongedGraphicOrSadisticFrequentOrIntense AgeRatingDeclarationViolenceRealisticProlongedGraphicOrSadistic = "FREQUENT_OR_INTENSE"
+	AgeRatingDeclarationViolenceRealisticProlongedGraphicOrSadisticInfrequent        AgeRatingDeclarationViolenceRealisticProlongedGraphicOrSadistic = "INFREQUENT"
+	AgeRatingDeclarationViolenceRealisticProlongedGraphicOrSadisticFrequent          AgeRatingDeclarationViolenceRealisticProlongedGraphicOrSadistic = "FREQUENT"
+)

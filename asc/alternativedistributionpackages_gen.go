@@ -49,8 +49,8 @@ type AlternativeDistributionPackagesListVersionIDsOptions struct {
 // It returns one page; ListVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-alternativedistributionpackages-_id_-relationships-versions
-func (s *AlternativeDistributionPackagesService) ListVersionIDs(ctx context.Context, id string, opts *AlternativeDistributionPackagesListVersionIDsOptions) (*AlternativeDistributionPackageVersionsLinkagesResponse, *Response, error) {
-	return doJSON[AlternativeDistributionPackageVersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/alternativeDistributionPackages/%s/relationships/versions", id), encodeOptions(opts), nil)
+func (s *AlternativeDistributionPackagesService) ListVersionIDs(ctx context.Context, id string, opts *AlternativeDistributionPackagesListVersionIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/alternativeDistributionPackages/%s/relationships/versions", id), encodeOptions(opts), nil)
 }
 
 // ListVersionIDsIter yields every item of ListVersionIDs, requesting the next page only as the loop asks.
@@ -60,15 +60,15 @@ func (s *AlternativeDistributionPackagesService) ListVersionIDsIter(ctx context.
 
 // AlternativeDistributionPackagesListVersionsOptions are the query parameters of GET /v1/alternativeDistributionPackages/{id}/versions.
 type AlternativeDistributionPackagesListVersionsOptions struct {
-	FilterState                                  []string `query:"filter[state]"`
-	FieldsAlternativeDistributionPackageVersions []string `query:"fields[alternativeDistributionPackageVersions]"`
-	FieldsAlternativeDistributionPackageVariants []string `query:"fields[alternativeDistributionPackageVariants]"`
-	FieldsAlternativeDistributionPackageDeltas   []string `query:"fields[alternativeDistributionPackageDeltas]"`
-	FieldsAlternativeDistributionPackages        []string `query:"fields[alternativeDistributionPackages]"`
-	Limit                                        int      `query:"limit"`
-	Include                                      []string `query:"include"`
-	LimitVariants                                int      `query:"limit[variants]"`
-	LimitDeltas                                  int      `query:"limit[deltas]"`
+	FilterState                                  []AlternativeDistributionPackageVersionState `query:"filter[state]"`
+	FieldsAlternativeDistributionPackageVersions []string                                     `query:"fields[alternativeDistributionPackageVersions]"`
+	FieldsAlternativeDistributionPackageVariants []string                                     `query:"fields[alternativeDistributionPackageVariants]"`
+	FieldsAlternativeDistributionPackageDeltas   []string                                     `query:"fields[alternativeDistributionPackageDeltas]"`
+	FieldsAlternativeDistributionPackages        []string                                     `query:"fields[alternativeDistributionPackages]"`
+	Limit                                        int                                          `query:"limit"`
+	Include                                      []string                                     `query:"include"`
+	LimitVariants                                int                                          `query:"limit[variants]"`
+	LimitDeltas                                  int                                          `query:"limit[deltas]"`
 }
 
 // ListVersions sends GET /v1/alternativeDistributionPackages/{id}/versions (alternativeDistributionPackages_versions_getToManyRelated).

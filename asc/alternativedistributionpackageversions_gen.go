@@ -57,8 +57,8 @@ type AlternativeDistributionPackageVersionsListDeltaIDsOptions struct {
 // It returns one page; ListDeltaIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-alternativedistributionpackageversions-_id_-relationships-deltas
-func (s *AlternativeDistributionPackageVersionsService) ListDeltaIDs(ctx context.Context, id string, opts *AlternativeDistributionPackageVersionsListDeltaIDsOptions) (*AlternativeDistributionPackageVersionDeltasLinkagesResponse, *Response, error) {
-	return doJSON[AlternativeDistributionPackageVersionDeltasLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/alternativeDistributionPackageVersions/%s/relationships/deltas", id), encodeOptions(opts), nil)
+func (s *AlternativeDistributionPackageVersionsService) ListDeltaIDs(ctx context.Context, id string, opts *AlternativeDistributionPackageVersionsListDeltaIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/alternativeDistributionPackageVersions/%s/relationships/deltas", id), encodeOptions(opts), nil)
 }
 
 // ListDeltaIDsIter yields every item of ListDeltaIDs, requesting the next page only as the loop asks.
@@ -75,8 +75,8 @@ type AlternativeDistributionPackageVersionsListVariantIDsOptions struct {
 // It returns one page; ListVariantIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-alternativedistributionpackageversions-_id_-relationships-variants
-func (s *AlternativeDistributionPackageVersionsService) ListVariantIDs(ctx context.Context, id string, opts *AlternativeDistributionPackageVersionsListVariantIDsOptions) (*AlternativeDistributionPackageVersionVariantsLinkagesResponse, *Response, error) {
-	return doJSON[AlternativeDistributionPackageVersionVariantsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/alternativeDistributionPackageVersions/%s/relationships/variants", id), encodeOptions(opts), nil)
+func (s *AlternativeDistributionPackageVersionsService) ListVariantIDs(ctx context.Context, id string, opts *AlternativeDistributionPackageVersionsListVariantIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/alternativeDistributionPackageVersions/%s/relationships/variants", id), encodeOptions(opts), nil)
 }
 
 // ListVariantIDsIter yields every item of ListVariantIDs, requesting the next page only as the loop asks.
@@ -121,26 +121,11 @@ func (r *AlternativeDistributionPackageVersion) ResourceID() string { return r.I
 
 // AlternativeDistributionPackageVersionAttributes is part of AlternativeDistributionPackageVersion.
 type AlternativeDistributionPackageVersionAttributes struct {
-	URL               string                                               `json:"url,omitempty"`
-	URLExpirationDate *Time                                                `json:"urlExpirationDate,omitempty"`
-	Version           string                                               `json:"version,omitempty"`
-	FileChecksum      string                                               `json:"fileChecksum,omitempty"`
-	State             AlternativeDistributionPackageVersionAttributesState `json:"state,omitempty"`
-}
-
-// AlternativeDistributionPackageVersionAttributesState lists the values of AlternativeDistributionPackageVersionAttributes's state.
-type AlternativeDistributionPackageVersionAttributesState string
-
-const (
-	AlternativeDistributionPackageVersionAttributesStateCompleted AlternativeDistributionPackageVersionAttributesState = "COMPLETED"
-	AlternativeDistributionPackageVersionAttributesStateReplaced  AlternativeDistributionPackageVersionAttributesState = "REPLACED"
-)
-
-// AlternativeDistributionPackageVersionDeltasLinkagesResponse is the spec's schema AlternativeDistributionPackageVersionDeltasLinkagesResponse.
-type AlternativeDistributionPackageVersionDeltasLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
+	URL               string                                     `json:"url,omitempty"`
+	URLExpirationDate *Time                                      `json:"urlExpirationDate,omitempty"`
+	Version           string                                     `json:"version,omitempty"`
+	FileChecksum      string                                     `json:"fileChecksum,omitempty"`
+	State             AlternativeDistributionPackageVersionState `json:"state,omitempty"`
 }
 
 // AlternativeDistributionPackageVersionRelationships are the resource's relationships. Each is nil when Apple did not send it;
@@ -158,19 +143,13 @@ type AlternativeDistributionPackageVersionResponse struct {
 	Links    DocumentLinks                                                   `json:"links"`
 }
 
-// AlternativeDistributionPackageVersionVariantsLinkagesResponse is the spec's schema AlternativeDistributionPackageVersionVariantsLinkagesResponse.
-type AlternativeDistributionPackageVersionVariantsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
+// AlternativeDistributionPackageVersionState lists the values of AlternativeDistributionPackageVersionAttributes.State.
+type AlternativeDistributionPackageVersionState string
 
-// AlternativeDistributionPackageVersionsLinkagesResponse is the spec's schema AlternativeDistributionPackageVersionsLinkagesResponse.
-type AlternativeDistributionPackageVersionsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
+const (
+	AlternativeDistributionPackageVersionStateCompleted AlternativeDistributionPackageVersionState = "COMPLETED"
+	AlternativeDistributionPackageVersionStateReplaced  AlternativeDistributionPackageVersionState = "REPLACED"
+)
 
 // AlternativeDistributionPackageVersionsResponse is the spec's schema AlternativeDistributionPackageVersionsResponse.
 type AlternativeDistributionPackageVersionsResponse struct {

@@ -32,8 +32,8 @@ type AnalyticsReportInstancesListSegmentIDsOptions struct {
 // It returns one page; ListSegmentIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-analyticsreportinstances-_id_-relationships-segments
-func (s *AnalyticsReportInstancesService) ListSegmentIDs(ctx context.Context, id string, opts *AnalyticsReportInstancesListSegmentIDsOptions) (*AnalyticsReportInstanceSegmentsLinkagesResponse, *Response, error) {
-	return doJSON[AnalyticsReportInstanceSegmentsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/analyticsReportInstances/%s/relationships/segments", id), encodeOptions(opts), nil)
+func (s *AnalyticsReportInstancesService) ListSegmentIDs(ctx context.Context, id string, opts *AnalyticsReportInstancesListSegmentIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/analyticsReportInstances/%s/relationships/segments", id), encodeOptions(opts), nil)
 }
 
 // ListSegmentIDsIter yields every item of ListSegmentIDs, requesting the next page only as the loop asks.
@@ -78,17 +78,17 @@ func (r *AnalyticsReportInstance) ResourceID() string { return r.ID }
 
 // AnalyticsReportInstanceAttributes is part of AnalyticsReportInstance.
 type AnalyticsReportInstanceAttributes struct {
-	Granularity    AnalyticsReportInstanceAttributesGranularity `json:"granularity,omitempty"`
-	ProcessingDate *Date                                        `json:"processingDate,omitempty"`
+	Granularity    AnalyticsReportInstanceGranularity `json:"granularity,omitempty"`
+	ProcessingDate *Date                              `json:"processingDate,omitempty"`
 }
 
-// AnalyticsReportInstanceAttributesGranularity lists the values of AnalyticsReportInstanceAttributes's granularity.
-type AnalyticsReportInstanceAttributesGranularity string
+// AnalyticsReportInstanceGranularity lists the values of AnalyticsReportInstanceAttributes.Granularity.
+type AnalyticsReportInstanceGranularity string
 
 const (
-	AnalyticsReportInstanceAttributesGranularityDaily   AnalyticsReportInstanceAttributesGranularity = "DAILY"
-	AnalyticsReportInstanceAttributesGranularityWeekly  AnalyticsReportInstanceAttributesGranularity = "WEEKLY"
-	AnalyticsReportInstanceAttributesGranularityMonthly AnalyticsReportInstanceAttributesGranularity = "MONTHLY"
+	AnalyticsReportInstanceGranularityDaily   AnalyticsReportInstanceGranularity = "DAILY"
+	AnalyticsReportInstanceGranularityWeekly  AnalyticsReportInstanceGranularity = "WEEKLY"
+	AnalyticsReportInstanceGranularityMonthly AnalyticsReportInstanceGranularity = "MONTHLY"
 )
 
 // AnalyticsReportInstanceRelationships are the resource's relationships. Each is nil when Apple did not send it;
@@ -101,20 +101,6 @@ type AnalyticsReportInstanceRelationships struct {
 type AnalyticsReportInstanceResponse struct {
 	Data  AnalyticsReportInstance `json:"data"`
 	Links DocumentLinks           `json:"links"`
-}
-
-// AnalyticsReportInstanceSegmentsLinkagesResponse is the spec's schema AnalyticsReportInstanceSegmentsLinkagesResponse.
-type AnalyticsReportInstanceSegmentsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// AnalyticsReportInstancesLinkagesResponse is the spec's schema AnalyticsReportInstancesLinkagesResponse.
-type AnalyticsReportInstancesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // AnalyticsReportInstancesResponse is the spec's schema AnalyticsReportInstancesResponse.

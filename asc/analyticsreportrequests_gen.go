@@ -56,8 +56,8 @@ type AnalyticsReportRequestsListReportIDsOptions struct {
 // It returns one page; ListReportIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-analyticsreportrequests-_id_-relationships-reports
-func (s *AnalyticsReportRequestsService) ListReportIDs(ctx context.Context, id string, opts *AnalyticsReportRequestsListReportIDsOptions) (*AnalyticsReportRequestReportsLinkagesResponse, *Response, error) {
-	return doJSON[AnalyticsReportRequestReportsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/analyticsReportRequests/%s/relationships/reports", id), encodeOptions(opts), nil)
+func (s *AnalyticsReportRequestsService) ListReportIDs(ctx context.Context, id string, opts *AnalyticsReportRequestsListReportIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/analyticsReportRequests/%s/relationships/reports", id), encodeOptions(opts), nil)
 }
 
 // ListReportIDsIter yields every item of ListReportIDs, requesting the next page only as the loop asks.
@@ -67,10 +67,10 @@ func (s *AnalyticsReportRequestsService) ListReportIDsIter(ctx context.Context, 
 
 // AnalyticsReportRequestsListReportsOptions are the query parameters of GET /v1/analyticsReportRequests/{id}/reports.
 type AnalyticsReportRequestsListReportsOptions struct {
-	FilterName             []string `query:"filter[name]"`
-	FilterCategory         []string `query:"filter[category]"`
-	FieldsAnalyticsReports []string `query:"fields[analyticsReports]"`
-	Limit                  int      `query:"limit"`
+	FilterName             []string                  `query:"filter[name]"`
+	FilterCategory         []AnalyticsReportCategory `query:"filter[category]"`
+	FieldsAnalyticsReports []string                  `query:"fields[analyticsReports]"`
+	Limit                  int                       `query:"limit"`
 }
 
 // ListReports sends GET /v1/analyticsReportRequests/{id}/reports (analyticsReportRequests_reports_getToManyRelated).
@@ -102,19 +102,19 @@ func (r *AnalyticsReportRequest) ResourceType() string { return r.Type }
 // ResourceID returns the resource's id.
 func (r *AnalyticsReportRequest) ResourceID() string { return r.ID }
 
-// AnalyticsReportRequestAttributes is part of AnalyticsReportRequest.
-type AnalyticsReportRequestAttributes struct {
-	AccessType             *AnalyticsReportRequestAttributesAccessType `json:"accessType,omitempty"`
-	StoppedDueToInactivity *bool                                       `json:"stoppedDueToInactivity,omitempty"`
-}
-
-// AnalyticsReportRequestAttributesAccessType lists the values of AnalyticsReportRequestAttributes's accessType.
-type AnalyticsReportRequestAttributesAccessType string
+// AnalyticsReportRequestAccessType lists the values of AnalyticsReportRequestAttributes.AccessType and AnalyticsReportRequestCreateRequestAttributes.AccessType.
+type AnalyticsReportRequestAccessType string
 
 const (
-	AnalyticsReportRequestAttributesAccessTypeOneTimeSnapshot AnalyticsReportRequestAttributesAccessType = "ONE_TIME_SNAPSHOT"
-	AnalyticsReportRequestAttributesAccessTypeOngoing         AnalyticsReportRequestAttributesAccessType = "ONGOING"
+	AnalyticsReportRequestAccessTypeOneTimeSnapshot AnalyticsReportRequestAccessType = "ONE_TIME_SNAPSHOT"
+	AnalyticsReportRequestAccessTypeOngoing         AnalyticsReportRequestAccessType = "ONGOING"
 )
+
+// AnalyticsReportRequestAttributes is part of AnalyticsReportRequest.
+type AnalyticsReportRequestAttributes struct {
+	AccessType             *AnalyticsReportRequestAccessType `json:"accessType,omitempty"`
+	StoppedDueToInactivity *bool                             `json:"stoppedDueToInactivity,omitempty"`
+}
 
 // AnalyticsReportRequestCreateRequest is the spec's schema AnalyticsReportRequestCreateRequest.
 type AnalyticsReportRequestCreateRequest struct {
@@ -123,16 +123,8 @@ type AnalyticsReportRequestCreateRequest struct {
 
 // AnalyticsReportRequestCreateRequestAttributes is part of AnalyticsReportRequestCreateRequest.
 type AnalyticsReportRequestCreateRequestAttributes struct {
-	AccessType AnalyticsReportRequestCreateRequestAttributesAccessType `json:"accessType"`
+	AccessType AnalyticsReportRequestAccessType `json:"accessType"`
 }
-
-// AnalyticsReportRequestCreateRequestAttributesAccessType lists the values of AnalyticsReportRequestCreateRequestAttributes's accessType.
-type AnalyticsReportRequestCreateRequestAttributesAccessType string
-
-const (
-	AnalyticsReportRequestCreateRequestAttributesAccessTypeOneTimeSnapshot AnalyticsReportRequestCreateRequestAttributesAccessType = "ONE_TIME_SNAPSHOT"
-	AnalyticsReportRequestCreateRequestAttributesAccessTypeOngoing         AnalyticsReportRequestCreateRequestAttributesAccessType = "ONGOING"
-)
 
 // AnalyticsReportRequestCreateRequestData is part of AnalyticsReportRequestCreateRequest.
 type AnalyticsReportRequestCreateRequestData struct {
@@ -149,13 +141,6 @@ type AnalyticsReportRequestCreateRequestRelationships struct {
 // AnalyticsReportRequestRelationships links the resource to others; build each with ToOne or ToMany.
 type AnalyticsReportRequestRelationships struct {
 	Reports *Relationship `json:"reports,omitempty"`
-}
-
-// AnalyticsReportRequestReportsLinkagesResponse is the spec's schema AnalyticsReportRequestReportsLinkagesResponse.
-type AnalyticsReportRequestReportsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // AnalyticsReportRequestResponse is the spec's schema AnalyticsReportRequestResponse.

@@ -25,10 +25,10 @@ func (s *AnalyticsReportsService) Get(ctx context.Context, id string, opts *Anal
 
 // AnalyticsReportsListInstancesOptions are the query parameters of GET /v1/analyticsReports/{id}/instances.
 type AnalyticsReportsListInstancesOptions struct {
-	FilterGranularity              []string `query:"filter[granularity]"`
-	FilterProcessingDate           []string `query:"filter[processingDate]"`
-	FieldsAnalyticsReportInstances []string `query:"fields[analyticsReportInstances]"`
-	Limit                          int      `query:"limit"`
+	FilterGranularity              []AnalyticsReportInstanceGranularity `query:"filter[granularity]"`
+	FilterProcessingDate           []string                             `query:"filter[processingDate]"`
+	FieldsAnalyticsReportInstances []string                             `query:"fields[analyticsReportInstances]"`
+	Limit                          int                                  `query:"limit"`
 }
 
 // ListInstances sends GET /v1/analyticsReports/{id}/instances (analyticsReports_instances_getToManyRelated).
@@ -53,8 +53,8 @@ type AnalyticsReportsListInstanceIDsOptions struct {
 // It returns one page; ListInstanceIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-analyticsreports-_id_-relationships-instances
-func (s *AnalyticsReportsService) ListInstanceIDs(ctx context.Context, id string, opts *AnalyticsReportsListInstanceIDsOptions) (*AnalyticsReportInstancesLinkagesResponse, *Response, error) {
-	return doJSON[AnalyticsReportInstancesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/analyticsReports/%s/relationships/instances", id), encodeOptions(opts), nil)
+func (s *AnalyticsReportsService) ListInstanceIDs(ctx context.Context, id string, opts *AnalyticsReportsListInstanceIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/analyticsReports/%s/relationships/instances", id), encodeOptions(opts), nil)
 }
 
 // ListInstanceIDsIter yields every item of ListInstanceIDs, requesting the next page only as the loop asks.
@@ -80,19 +80,19 @@ func (r *AnalyticsReport) ResourceID() string { return r.ID }
 
 // AnalyticsReportAttributes is part of AnalyticsReport.
 type AnalyticsReportAttributes struct {
-	Name     string                            `json:"name,omitempty"`
-	Category AnalyticsReportAttributesCategory `json:"category,omitempty"`
+	Name     string                  `json:"name,omitempty"`
+	Category AnalyticsReportCategory `json:"category,omitempty"`
 }
 
-// AnalyticsReportAttributesCategory lists the values of AnalyticsReportAttributes's category.
-type AnalyticsReportAttributesCategory string
+// AnalyticsReportCategory lists the values of AnalyticsReportAttributes.Category.
+type AnalyticsReportCategory string
 
 const (
-	AnalyticsReportAttributesCategoryAppUsage           AnalyticsReportAttributesCategory = "APP_USAGE"
-	AnalyticsReportAttributesCategoryAppStoreEngagement AnalyticsReportAttributesCategory = "APP_STORE_ENGAGEMENT"
-	AnalyticsReportAttributesCategoryCommerce           AnalyticsReportAttributesCategory = "COMMERCE"
-	AnalyticsReportAttributesCategoryFrameworkUsage     AnalyticsReportAttributesCategory = "FRAMEWORK_USAGE"
-	AnalyticsReportAttributesCategoryPerformance        AnalyticsReportAttributesCategory = "PERFORMANCE"
+	AnalyticsReportCategoryAppUsage           AnalyticsReportCategory = "APP_USAGE"
+	AnalyticsReportCategoryAppStoreEngagement AnalyticsReportCategory = "APP_STORE_ENGAGEMENT"
+	AnalyticsReportCategoryCommerce           AnalyticsReportCategory = "COMMERCE"
+	AnalyticsReportCategoryFrameworkUsage     AnalyticsReportCategory = "FRAMEWORK_USAGE"
+	AnalyticsReportCategoryPerformance        AnalyticsReportCategory = "PERFORMANCE"
 )
 
 // AnalyticsReportRelationships are the resource's relationships. Each is nil when Apple did not send it;

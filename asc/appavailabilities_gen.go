@@ -49,8 +49,8 @@ type AppAvailabilitiesV2ListTerritoryAvailabilityIDsOptions struct {
 // It returns one page; ListTerritoryAvailabilityIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-appavailabilities-_id_-relationships-territoryavailabilities
-func (s *AppAvailabilitiesV2Service) ListTerritoryAvailabilityIDs(ctx context.Context, id string, opts *AppAvailabilitiesV2ListTerritoryAvailabilityIDsOptions) (*AppAvailabilityV2TerritoryAvailabilitiesLinkagesResponse, *Response, error) {
-	return doJSON[AppAvailabilityV2TerritoryAvailabilitiesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/appAvailabilities/%s/relationships/territoryAvailabilities", id), encodeOptions(opts), nil)
+func (s *AppAvailabilitiesV2Service) ListTerritoryAvailabilityIDs(ctx context.Context, id string, opts *AppAvailabilitiesV2ListTerritoryAvailabilityIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/appAvailabilities/%s/relationships/territoryAvailabilities", id), encodeOptions(opts), nil)
 }
 
 // ListTerritoryAvailabilityIDsIter yields every item of ListTerritoryAvailabilityIDs, requesting the next page only as the loop asks.
@@ -135,11 +135,4 @@ type AppAvailabilityV2Response struct {
 	Data     AppAvailabilityV2       `json:"data"`
 	Included []TerritoryAvailability `json:"included,omitempty"`
 	Links    DocumentLinks           `json:"links"`
-}
-
-// AppAvailabilityV2TerritoryAvailabilitiesLinkagesResponse is the spec's schema AppAvailabilityV2TerritoryAvailabilitiesLinkagesResponse.
-type AppAvailabilityV2TerritoryAvailabilitiesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }

@@ -13,12 +13,12 @@ type AppCategoriesService service
 
 // AppCategoriesListOptions are the query parameters of GET /v1/appCategories.
 type AppCategoriesListOptions struct {
-	FilterPlatforms     []string `query:"filter[platforms]"`
-	ExistsParent        *bool    `query:"exists[parent]"`
-	FieldsAppCategories []string `query:"fields[appCategories]"`
-	Limit               int      `query:"limit"`
-	Include             []string `query:"include"`
-	LimitSubcategories  int      `query:"limit[subcategories]"`
+	FilterPlatforms     []Platform `query:"filter[platforms]"`
+	ExistsParent        *bool      `query:"exists[parent]"`
+	FieldsAppCategories []string   `query:"fields[appCategories]"`
+	Limit               int        `query:"limit"`
+	Include             []string   `query:"include"`
+	LimitSubcategories  int        `query:"limit[subcategories]"`
 }
 
 // List sends GET /v1/appCategories (appCategories_getCollection).
@@ -63,8 +63,8 @@ func (s *AppCategoriesService) GetParent(ctx context.Context, id string, opts *A
 // GetParentID sends GET /v1/appCategories/{id}/relationships/parent (appCategories_parent_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appcategories-_id_-relationships-parent
-func (s *AppCategoriesService) GetParentID(ctx context.Context, id string) (*AppCategoryParentLinkageResponse, *Response, error) {
-	return doJSON[AppCategoryParentLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appCategories/%s/relationships/parent", id), nil, nil)
+func (s *AppCategoriesService) GetParentID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appCategories/%s/relationships/parent", id), nil, nil)
 }
 
 // AppCategoriesListSubcategoryIDsOptions are the query parameters of GET /v1/appCategories/{id}/relationships/subcategories.
@@ -76,8 +76,8 @@ type AppCategoriesListSubcategoryIDsOptions struct {
 // It returns one page; ListSubcategoryIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appcategories-_id_-relationships-subcategories
-func (s *AppCategoriesService) ListSubcategoryIDs(ctx context.Context, id string, opts *AppCategoriesListSubcategoryIDsOptions) (*AppCategorySubcategoriesLinkagesResponse, *Response, error) {
-	return doJSON[AppCategorySubcategoriesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appCategories/%s/relationships/subcategories", id), encodeOptions(opts), nil)
+func (s *AppCategoriesService) ListSubcategoryIDs(ctx context.Context, id string, opts *AppCategoriesListSubcategoryIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appCategories/%s/relationships/subcategories", id), encodeOptions(opts), nil)
 }
 
 // ListSubcategoryIDsIter yields every item of ListSubcategoryIDs, requesting the next page only as the loop asks.
@@ -140,12 +140,6 @@ type AppCategoryAttributes struct {
 	Platforms []Platform `json:"platforms,omitempty"`
 }
 
-// AppCategoryParentLinkageResponse is the spec's schema AppCategoryParentLinkageResponse.
-type AppCategoryParentLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
 // AppCategoryRelationships are the resource's relationships. Each is nil when Apple did not send it;
 // its Data is set only for relationships named in Include.
 type AppCategoryRelationships struct {
@@ -158,13 +152,6 @@ type AppCategoryResponse struct {
 	Data     AppCategory   `json:"data"`
 	Included []AppCategory `json:"included,omitempty"`
 	Links    DocumentLinks `json:"links"`
-}
-
-// AppCategorySubcategoriesLinkagesResponse is the spec's schema AppCategorySubcategoriesLinkagesResponse.
-type AppCategorySubcategoriesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // AppCategoryWithoutIncludesResponse is the spec's schema AppCategoryWithoutIncludesResponse.

@@ -76,49 +76,16 @@ func (r *AppClipAdvancedExperience) ResourceID() string { return r.ID }
 
 // AppClipAdvancedExperienceAttributes is part of AppClipAdvancedExperience.
 type AppClipAdvancedExperienceAttributes struct {
-	Link             string                                              `json:"link,omitempty"`
-	Version          *int                                                `json:"version,omitempty"`
-	Status           AppClipAdvancedExperienceAttributesStatus           `json:"status,omitempty"`
-	Action           AppClipAction                                       `json:"action,omitempty"`
-	IsPoweredBy      *bool                                               `json:"isPoweredBy,omitempty"`
-	Place            *AppClipAdvancedExperienceAttributesPlace           `json:"place,omitempty"`
-	PlaceStatus      AppClipAdvancedExperienceAttributesPlaceStatus      `json:"placeStatus,omitempty"`
-	BusinessCategory AppClipAdvancedExperienceAttributesBusinessCategory `json:"businessCategory,omitempty"`
-	DefaultLanguage  AppClipAdvancedExperienceLanguage                   `json:"defaultLanguage,omitempty"`
+	Link             string                                    `json:"link,omitempty"`
+	Version          *int                                      `json:"version,omitempty"`
+	Status           AppClipAdvancedExperienceStatus           `json:"status,omitempty"`
+	Action           AppClipAction                             `json:"action,omitempty"`
+	IsPoweredBy      *bool                                     `json:"isPoweredBy,omitempty"`
+	Place            *AppClipAdvancedExperienceAttributesPlace `json:"place,omitempty"`
+	PlaceStatus      AppClipAdvancedExperiencePlaceStatus      `json:"placeStatus,omitempty"`
+	BusinessCategory AppClipAdvancedExperienceBusinessCategory `json:"businessCategory,omitempty"`
+	DefaultLanguage  AppClipAdvancedExperienceLanguage         `json:"defaultLanguage,omitempty"`
 }
-
-// AppClipAdvancedExperienceAttributesBusinessCategory lists the values of AppClipAdvancedExperienceAttributes's businessCategory.
-type AppClipAdvancedExperienceAttributesBusinessCategory string
-
-const (
-	AppClipAdvancedExperienceAttributesBusinessCategoryAutomotive           AppClipAdvancedExperienceAttributesBusinessCategory = "AUTOMOTIVE"
-	AppClipAdvancedExperienceAttributesBusinessCategoryBeauty               AppClipAdvancedExperienceAttributesBusinessCategory = "BEAUTY"
-	AppClipAdvancedExperienceAttributesBusinessCategoryBikes                AppClipAdvancedExperienceAttributesBusinessCategory = "BIKES"
-	AppClipAdvancedExperienceAttributesBusinessCategoryBooks                AppClipAdvancedExperienceAttributesBusinessCategory = "BOOKS"
-	AppClipAdvancedExperienceAttributesBusinessCategoryCasino               AppClipAdvancedExperienceAttributesBusinessCategory = "CASINO"
-	AppClipAdvancedExperienceAttributesBusinessCategoryEducation            AppClipAdvancedExperienceAttributesBusinessCategory = "EDUCATION"
-	AppClipAdvancedExperienceAttributesBusinessCategoryEducationJapan       AppClipAdvancedExperienceAttributesBusinessCategory = "EDUCATION_JAPAN"
-	AppClipAdvancedExperienceAttributesBusinessCategoryEntertainment        AppClipAdvancedExperienceAttributesBusinessCategory = "ENTERTAINMENT"
-	AppClipAdvancedExperienceAttributesBusinessCategoryEvCharger            AppClipAdvancedExperienceAttributesBusinessCategory = "EV_CHARGER"
-	AppClipAdvancedExperienceAttributesBusinessCategoryFinancialUsd         AppClipAdvancedExperienceAttributesBusinessCategory = "FINANCIAL_USD"
-	AppClipAdvancedExperienceAttributesBusinessCategoryFinancialCny         AppClipAdvancedExperienceAttributesBusinessCategory = "FINANCIAL_CNY"
-	AppClipAdvancedExperienceAttributesBusinessCategoryFinancialGbp         AppClipAdvancedExperienceAttributesBusinessCategory = "FINANCIAL_GBP"
-	AppClipAdvancedExperienceAttributesBusinessCategoryFinancialJpy         AppClipAdvancedExperienceAttributesBusinessCategory = "FINANCIAL_JPY"
-	AppClipAdvancedExperienceAttributesBusinessCategoryFinancialEur         AppClipAdvancedExperienceAttributesBusinessCategory = "FINANCIAL_EUR"
-	AppClipAdvancedExperienceAttributesBusinessCategoryFitness              AppClipAdvancedExperienceAttributesBusinessCategory = "FITNESS"
-	AppClipAdvancedExperienceAttributesBusinessCategoryFoodAndDrink         AppClipAdvancedExperienceAttributesBusinessCategory = "FOOD_AND_DRINK"
-	AppClipAdvancedExperienceAttributesBusinessCategoryGas                  AppClipAdvancedExperienceAttributesBusinessCategory = "GAS"
-	AppClipAdvancedExperienceAttributesBusinessCategoryGrocery              AppClipAdvancedExperienceAttributesBusinessCategory = "GROCERY"
-	AppClipAdvancedExperienceAttributesBusinessCategoryHealthAndMedical     AppClipAdvancedExperienceAttributesBusinessCategory = "HEALTH_AND_MEDICAL"
-	AppClipAdvancedExperienceAttributesBusinessCategoryHotelAndTravel       AppClipAdvancedExperienceAttributesBusinessCategory = "HOTEL_AND_TRAVEL"
-	AppClipAdvancedExperienceAttributesBusinessCategoryMusic                AppClipAdvancedExperienceAttributesBusinessCategory = "MUSIC"
-	AppClipAdvancedExperienceAttributesBusinessCategoryParking              AppClipAdvancedExperienceAttributesBusinessCategory = "PARKING"
-	AppClipAdvancedExperienceAttributesBusinessCategoryPetServices          AppClipAdvancedExperienceAttributesBusinessCategory = "PET_SERVICES"
-	AppClipAdvancedExperienceAttributesBusinessCategoryProfessionalServices AppClipAdvancedExperienceAttributesBusinessCategory = "PROFESSIONAL_SERVICES"
-	AppClipAdvancedExperienceAttributesBusinessCategoryShopping             AppClipAdvancedExperienceAttributesBusinessCategory = "SHOPPING"
-	AppClipAdvancedExperienceAttributesBusinessCategoryTicketing            AppClipAdvancedExperienceAttributesBusinessCategory = "TICKETING"
-	AppClipAdvancedExperienceAttributesBusinessCategoryTransit              AppClipAdvancedExperienceAttributesBusinessCategory = "TRANSIT"
-)
 
 // AppClipAdvancedExperienceAttributesPlace is part of AppClipAdvancedExperienceAttributes.
 type AppClipAdvancedExperienceAttributesPlace struct {
@@ -126,8 +93,8 @@ type AppClipAdvancedExperienceAttributesPlace struct {
 	Names        []string                                              `json:"names,omitempty"`
 	MainAddress  *AppClipAdvancedExperienceAttributesPlaceMainAddress  `json:"mainAddress,omitempty"`
 	DisplayPoint *AppClipAdvancedExperienceAttributesPlaceDisplayPoint `json:"displayPoint,omitempty"`
-	MapAction    AppClipAdvancedExperienceAttributesPlaceMapAction     `json:"mapAction,omitempty"`
-	Relationship AppClipAdvancedExperienceAttributesPlaceRelationship  `json:"relationship,omitempty"`
+	MapAction    AppClipAdvancedExperiencePlaceMapAction               `json:"mapAction,omitempty"`
+	Relationship AppClipAdvancedExperiencePlaceRelationship            `json:"relationship,omitempty"`
 	PhoneNumber  *AppClipAdvancedExperienceAttributesPlacePhoneNumber  `json:"phoneNumber,omitempty"`
 	HomePage     string                                                `json:"homePage,omitempty"`
 	Categories   []string                                              `json:"categories,omitempty"`
@@ -136,7 +103,7 @@ type AppClipAdvancedExperienceAttributesPlace struct {
 // AppClipAdvancedExperienceAttributesPlaceDisplayPoint is part of AppClipAdvancedExperienceAttributesPlace.
 type AppClipAdvancedExperienceAttributesPlaceDisplayPoint struct {
 	Coordinates *AppClipAdvancedExperienceAttributesPlaceDisplayPointCoordinates `json:"coordinates,omitempty"`
-	Source      AppClipAdvancedExperienceAttributesPlaceDisplayPointSource       `json:"source,omitempty"`
+	Source      AppClipAdvancedExperiencePlaceDisplayPointSource                 `json:"source,omitempty"`
 }
 
 // AppClipAdvancedExperienceAttributesPlaceDisplayPointCoordinates is part of AppClipAdvancedExperienceAttributesPlaceDisplayPoint.
@@ -144,14 +111,6 @@ type AppClipAdvancedExperienceAttributesPlaceDisplayPointCoordinates struct {
 	Latitude  *float64 `json:"latitude,omitempty"`
 	Longitude *float64 `json:"longitude,omitempty"`
 }
-
-// AppClipAdvancedExperienceAttributesPlaceDisplayPointSource lists the values of AppClipAdvancedExperienceAttributesPlaceDisplayPoint's source.
-type AppClipAdvancedExperienceAttributesPlaceDisplayPointSource string
-
-const (
-	AppClipAdvancedExperienceAttributesPlaceDisplayPointSourceCalculated     AppClipAdvancedExperienceAttributesPlaceDisplayPointSource = "CALCULATED"
-	AppClipAdvancedExperienceAttributesPlaceDisplayPointSourceManuallyPlaced AppClipAdvancedExperienceAttributesPlaceDisplayPointSource = "MANUALLY_PLACED"
-)
 
 // AppClipAdvancedExperienceAttributesPlaceMainAddress is part of AppClipAdvancedExperienceAttributesPlace.
 type AppClipAdvancedExperienceAttributesPlaceMainAddress struct {
@@ -170,95 +129,44 @@ type AppClipAdvancedExperienceAttributesPlaceMainAddressStructuredAddress struct
 	CountryCode   string   `json:"countryCode,omitempty"`
 }
 
-// AppClipAdvancedExperienceAttributesPlaceMapAction lists the values of AppClipAdvancedExperienceAttributesPlace's mapAction.
-type AppClipAdvancedExperienceAttributesPlaceMapAction string
-
-const (
-	AppClipAdvancedExperienceAttributesPlaceMapActionBuyTickets              AppClipAdvancedExperienceAttributesPlaceMapAction = "BUY_TICKETS"
-	AppClipAdvancedExperienceAttributesPlaceMapActionViewAvailability        AppClipAdvancedExperienceAttributesPlaceMapAction = "VIEW_AVAILABILITY"
-	AppClipAdvancedExperienceAttributesPlaceMapActionViewPricing             AppClipAdvancedExperienceAttributesPlaceMapAction = "VIEW_PRICING"
-	AppClipAdvancedExperienceAttributesPlaceMapActionHotelBookRoom           AppClipAdvancedExperienceAttributesPlaceMapAction = "HOTEL_BOOK_ROOM"
-	AppClipAdvancedExperienceAttributesPlaceMapActionParkingReserveParking   AppClipAdvancedExperienceAttributesPlaceMapAction = "PARKING_RESERVE_PARKING"
-	AppClipAdvancedExperienceAttributesPlaceMapActionRestaurantJoinWaitlist  AppClipAdvancedExperienceAttributesPlaceMapAction = "RESTAURANT_JOIN_WAITLIST"
-	AppClipAdvancedExperienceAttributesPlaceMapActionRestaurantOrderDelivery AppClipAdvancedExperienceAttributesPlaceMapAction = "RESTAURANT_ORDER_DELIVERY"
-	AppClipAdvancedExperienceAttributesPlaceMapActionRestaurantOrderFood     AppClipAdvancedExperienceAttributesPlaceMapAction = "RESTAURANT_ORDER_FOOD"
-	AppClipAdvancedExperienceAttributesPlaceMapActionRestaurantOrderTakeout  AppClipAdvancedExperienceAttributesPlaceMapAction = "RESTAURANT_ORDER_TAKEOUT"
-	AppClipAdvancedExperienceAttributesPlaceMapActionRestaurantReservation   AppClipAdvancedExperienceAttributesPlaceMapAction = "RESTAURANT_RESERVATION"
-	AppClipAdvancedExperienceAttributesPlaceMapActionScheduleAppointment     AppClipAdvancedExperienceAttributesPlaceMapAction = "SCHEDULE_APPOINTMENT"
-	AppClipAdvancedExperienceAttributesPlaceMapActionRestaurantViewMenu      AppClipAdvancedExperienceAttributesPlaceMapAction = "RESTAURANT_VIEW_MENU"
-	AppClipAdvancedExperienceAttributesPlaceMapActionTheaterNowPlaying       AppClipAdvancedExperienceAttributesPlaceMapAction = "THEATER_NOW_PLAYING"
-	AppClipAdvancedExperienceAttributesPlaceMapActionAirlineBookTravel       AppClipAdvancedExperienceAttributesPlaceMapAction = "AIRLINE_BOOK_TRAVEL"
-	AppClipAdvancedExperienceAttributesPlaceMapActionAirlineCheckIn          AppClipAdvancedExperienceAttributesPlaceMapAction = "AIRLINE_CHECK_IN"
-	AppClipAdvancedExperienceAttributesPlaceMapActionAirlineFlightStatus     AppClipAdvancedExperienceAttributesPlaceMapAction = "AIRLINE_FLIGHT_STATUS"
-	AppClipAdvancedExperienceAttributesPlaceMapActionApply                   AppClipAdvancedExperienceAttributesPlaceMapAction = "APPLY"
-	AppClipAdvancedExperienceAttributesPlaceMapActionBook                    AppClipAdvancedExperienceAttributesPlaceMapAction = "BOOK"
-	AppClipAdvancedExperienceAttributesPlaceMapActionBookActivities          AppClipAdvancedExperienceAttributesPlaceMapAction = "BOOK_ACTIVITIES"
-	AppClipAdvancedExperienceAttributesPlaceMapActionBookRides               AppClipAdvancedExperienceAttributesPlaceMapAction = "BOOK_RIDES"
-	AppClipAdvancedExperienceAttributesPlaceMapActionBookTeetimes            AppClipAdvancedExperienceAttributesPlaceMapAction = "BOOK_TEETIMES"
-	AppClipAdvancedExperienceAttributesPlaceMapActionBookTours               AppClipAdvancedExperienceAttributesPlaceMapAction = "BOOK_TOURS"
-	AppClipAdvancedExperienceAttributesPlaceMapActionCareers                 AppClipAdvancedExperienceAttributesPlaceMapAction = "CAREERS"
-	AppClipAdvancedExperienceAttributesPlaceMapActionChargeEv                AppClipAdvancedExperienceAttributesPlaceMapAction = "CHARGE_EV"
-	AppClipAdvancedExperienceAttributesPlaceMapActionCoupons                 AppClipAdvancedExperienceAttributesPlaceMapAction = "COUPONS"
-	AppClipAdvancedExperienceAttributesPlaceMapActionDonate                  AppClipAdvancedExperienceAttributesPlaceMapAction = "DONATE"
-	AppClipAdvancedExperienceAttributesPlaceMapActionEvents                  AppClipAdvancedExperienceAttributesPlaceMapAction = "EVENTS"
-	AppClipAdvancedExperienceAttributesPlaceMapActionEventsShows             AppClipAdvancedExperienceAttributesPlaceMapAction = "EVENTS_SHOWS"
-	AppClipAdvancedExperienceAttributesPlaceMapActionEventsSports            AppClipAdvancedExperienceAttributesPlaceMapAction = "EVENTS_SPORTS"
-	AppClipAdvancedExperienceAttributesPlaceMapActionGiftCard                AppClipAdvancedExperienceAttributesPlaceMapAction = "GIFT_CARD"
-	AppClipAdvancedExperienceAttributesPlaceMapActionHotelAmenities          AppClipAdvancedExperienceAttributesPlaceMapAction = "HOTEL_AMENITIES"
-	AppClipAdvancedExperienceAttributesPlaceMapActionJoin                    AppClipAdvancedExperienceAttributesPlaceMapAction = "JOIN"
-	AppClipAdvancedExperienceAttributesPlaceMapActionParkingAvailable        AppClipAdvancedExperienceAttributesPlaceMapAction = "PARKING_AVAILABLE"
-	AppClipAdvancedExperienceAttributesPlaceMapActionRestaurantPickup        AppClipAdvancedExperienceAttributesPlaceMapAction = "RESTAURANT_PICKUP"
-	AppClipAdvancedExperienceAttributesPlaceMapActionRetailServiceQuote      AppClipAdvancedExperienceAttributesPlaceMapAction = "RETAIL_SERVICE_QUOTE"
-	AppClipAdvancedExperienceAttributesPlaceMapActionRetailStoreDelivery     AppClipAdvancedExperienceAttributesPlaceMapAction = "RETAIL_STORE_DELIVERY"
-	AppClipAdvancedExperienceAttributesPlaceMapActionRetailStorePickup       AppClipAdvancedExperienceAttributesPlaceMapAction = "RETAIL_STORE_PICKUP"
-	AppClipAdvancedExperienceAttributesPlaceMapActionRetailStoreShop         AppClipAdvancedExperienceAttributesPlaceMapAction = "RETAIL_STORE_SHOP"
-	AppClipAdvancedExperienceAttributesPlaceMapActionServices                AppClipAdvancedExperienceAttributesPlaceMapAction = "SERVICES"
-	AppClipAdvancedExperienceAttributesPlaceMapActionSupport                 AppClipAdvancedExperienceAttributesPlaceMapAction = "SUPPORT"
-	AppClipAdvancedExperienceAttributesPlaceMapActionPayToPark               AppClipAdvancedExperienceAttributesPlaceMapAction = "PAY_TO_PARK"
-)
-
 // AppClipAdvancedExperienceAttributesPlacePhoneNumber is part of AppClipAdvancedExperienceAttributesPlace.
 type AppClipAdvancedExperienceAttributesPlacePhoneNumber struct {
-	Number string                                                  `json:"number,omitempty"`
-	Type   AppClipAdvancedExperienceAttributesPlacePhoneNumberType `json:"type,omitempty"`
-	Intent string                                                  `json:"intent,omitempty"`
+	Number string                                        `json:"number,omitempty"`
+	Type   AppClipAdvancedExperiencePlacePhoneNumberType `json:"type,omitempty"`
+	Intent string                                        `json:"intent,omitempty"`
 }
 
-// AppClipAdvancedExperienceAttributesPlacePhoneNumberType lists the values of AppClipAdvancedExperienceAttributesPlacePhoneNumber's type.
-type AppClipAdvancedExperienceAttributesPlacePhoneNumberType string
+// AppClipAdvancedExperienceBusinessCategory lists the values of AppClipAdvancedExperienceAttributes.BusinessCategory, AppClipAdvancedExperienceCreateRequestAttributes.BusinessCategory and AppClipAdvancedExperienceUpdateRequestAttributes.BusinessCategory.
+type AppClipAdvancedExperienceBusinessCategory string
 
 const (
-	AppClipAdvancedExperienceAttributesPlacePhoneNumberTypeFax      AppClipAdvancedExperienceAttributesPlacePhoneNumberType = "FAX"
-	AppClipAdvancedExperienceAttributesPlacePhoneNumberTypeLandline AppClipAdvancedExperienceAttributesPlacePhoneNumberType = "LANDLINE"
-	AppClipAdvancedExperienceAttributesPlacePhoneNumberTypeMobile   AppClipAdvancedExperienceAttributesPlacePhoneNumberType = "MOBILE"
-	AppClipAdvancedExperienceAttributesPlacePhoneNumberTypeTollfree AppClipAdvancedExperienceAttributesPlacePhoneNumberType = "TOLLFREE"
-)
-
-// AppClipAdvancedExperienceAttributesPlaceRelationship lists the values of AppClipAdvancedExperienceAttributesPlace's relationship.
-type AppClipAdvancedExperienceAttributesPlaceRelationship string
-
-const (
-	AppClipAdvancedExperienceAttributesPlaceRelationshipOwner      AppClipAdvancedExperienceAttributesPlaceRelationship = "OWNER"
-	AppClipAdvancedExperienceAttributesPlaceRelationshipAuthorized AppClipAdvancedExperienceAttributesPlaceRelationship = "AUTHORIZED"
-	AppClipAdvancedExperienceAttributesPlaceRelationshipOther      AppClipAdvancedExperienceAttributesPlaceRelationship = "OTHER"
-)
-
-// AppClipAdvancedExperienceAttributesPlaceStatus lists the values of AppClipAdvancedExperienceAttributes's placeStatus.
-type AppClipAdvancedExperienceAttributesPlaceStatus string
-
-const (
-	AppClipAdvancedExperienceAttributesPlaceStatusPending AppClipAdvancedExperienceAttributesPlaceStatus = "PENDING"
-	AppClipAdvancedExperienceAttributesPlaceStatusMatched AppClipAdvancedExperienceAttributesPlaceStatus = "MATCHED"
-	AppClipAdvancedExperienceAttributesPlaceStatusNoMatch AppClipAdvancedExperienceAttributesPlaceStatus = "NO_MATCH"
-)
-
-// AppClipAdvancedExperienceAttributesStatus lists the values of AppClipAdvancedExperienceAttributes's status.
-type AppClipAdvancedExperienceAttributesStatus string
-
-const (
-	AppClipAdvancedExperienceAttributesStatusReceived              AppClipAdvancedExperienceAttributesStatus = "RECEIVED"
-	AppClipAdvancedExperienceAttributesStatusDeactivated           AppClipAdvancedExperienceAttributesStatus = "DEACTIVATED"
-	AppClipAdvancedExperienceAttributesStatusAppTransferInProgress AppClipAdvancedExperienceAttributesStatus = "APP_TRANSFER_IN_PROGRESS"
+	AppClipAdvancedExperienceBusinessCategoryAutomotive           AppClipAdvancedExperienceBusinessCategory = "AUTOMOTIVE"
+	AppClipAdvancedExperienceBusinessCategoryBeauty               AppClipAdvancedExperienceBusinessCategory = "BEAUTY"
+	AppClipAdvancedExperienceBusinessCategoryBikes                AppClipAdvancedExperienceBusinessCategory = "BIKES"
+	AppClipAdvancedExperienceBusinessCategoryBooks                AppClipAdvancedExperienceBusinessCategory = "BOOKS"
+	AppClipAdvancedExperienceBusinessCategoryCasino               AppClipAdvancedExperienceBusinessCategory = "CASINO"
+	AppClipAdvancedExperienceBusinessCategoryEducation            AppClipAdvancedExperienceBusinessCategory = "EDUCATION"
+	AppClipAdvancedExperienceBusinessCategoryEducationJapan       AppClipAdvancedExperienceBusinessCategory = "EDUCATION_JAPAN"
+	AppClipAdvancedExperienceBusinessCategoryEntertainment        AppClipAdvancedExperienceBusinessCategory = "ENTERTAINMENT"
+	AppClipAdvancedExperienceBusinessCategoryEvCharger            AppClipAdvancedExperienceBusinessCategory = "EV_CHARGER"
+	AppClipAdvancedExperienceBusinessCategoryFinancialUsd         AppClipAdvancedExperienceBusinessCategory = "FINANCIAL_USD"
+	AppClipAdvancedExperienceBusinessCategoryFinancialCny         AppClipAdvancedExperienceBusinessCategory = "FINANCIAL_CNY"
+	AppClipAdvancedExperienceBusinessCategoryFinancialGbp         AppClipAdvancedExperienceBusinessCategory = "FINANCIAL_GBP"
+	AppClipAdvancedExperienceBusinessCategoryFinancialJpy         AppClipAdvancedExperienceBusinessCategory = "FINANCIAL_JPY"
+	AppClipAdvancedExperienceBusinessCategoryFinancialEur         AppClipAdvancedExperienceBusinessCategory = "FINANCIAL_EUR"
+	AppClipAdvancedExperienceBusinessCategoryFitness              AppClipAdvancedExperienceBusinessCategory = "FITNESS"
+	AppClipAdvancedExperienceBusinessCategoryFoodAndDrink         AppClipAdvancedExperienceBusinessCategory = "FOOD_AND_DRINK"
+	AppClipAdvancedExperienceBusinessCategoryGas                  AppClipAdvancedExperienceBusinessCategory = "GAS"
+	AppClipAdvancedExperienceBusinessCategoryGrocery              AppClipAdvancedExperienceBusinessCategory = "GROCERY"
+	AppClipAdvancedExperienceBusinessCategoryHealthAndMedical     AppClipAdvancedExperienceBusinessCategory = "HEALTH_AND_MEDICAL"
+	AppClipAdvancedExperienceBusinessCategoryHotelAndTravel       AppClipAdvancedExperienceBusinessCategory = "HOTEL_AND_TRAVEL"
+	AppClipAdvancedExperienceBusinessCategoryMusic                AppClipAdvancedExperienceBusinessCategory = "MUSIC"
+	AppClipAdvancedExperienceBusinessCategoryParking              AppClipAdvancedExperienceBusinessCategory = "PARKING"
+	AppClipAdvancedExperienceBusinessCategoryPetServices          AppClipAdvancedExperienceBusinessCategory = "PET_SERVICES"
+	AppClipAdvancedExperienceBusinessCategoryProfessionalServices AppClipAdvancedExperienceBusinessCategory = "PROFESSIONAL_SERVICES"
+	AppClipAdvancedExperienceBusinessCategoryShopping             AppClipAdvancedExperienceBusinessCategory = "SHOPPING"
+	AppClipAdvancedExperienceBusinessCategoryTicketing            AppClipAdvancedExperienceBusinessCategory = "TICKETING"
+	AppClipAdvancedExperienceBusinessCategoryTransit              AppClipAdvancedExperienceBusinessCategory = "TRANSIT"
 )
 
 // AppClipAdvancedExperienceCreateRequest is the spec's schema AppClipAdvancedExperienceCreateRequest.
@@ -269,46 +177,13 @@ type AppClipAdvancedExperienceCreateRequest struct {
 
 // AppClipAdvancedExperienceCreateRequestAttributes is part of AppClipAdvancedExperienceCreateRequest.
 type AppClipAdvancedExperienceCreateRequestAttributes struct {
-	Link             string                                                            `json:"link"`
-	Action           *AppClipAction                                                    `json:"action,omitempty"`
-	IsPoweredBy      bool                                                              `json:"isPoweredBy"`
-	Place            *AppClipAdvancedExperienceCreateRequestAttributesPlace            `json:"place,omitempty"`
-	BusinessCategory *AppClipAdvancedExperienceCreateRequestAttributesBusinessCategory `json:"businessCategory,omitempty"`
-	DefaultLanguage  AppClipAdvancedExperienceLanguage                                 `json:"defaultLanguage"`
+	Link             string                                                 `json:"link"`
+	Action           *AppClipAction                                         `json:"action,omitempty"`
+	IsPoweredBy      bool                                                   `json:"isPoweredBy"`
+	Place            *AppClipAdvancedExperienceCreateRequestAttributesPlace `json:"place,omitempty"`
+	BusinessCategory *AppClipAdvancedExperienceBusinessCategory             `json:"businessCategory,omitempty"`
+	DefaultLanguage  AppClipAdvancedExperienceLanguage                      `json:"defaultLanguage"`
 }
-
-// AppClipAdvancedExperienceCreateRequestAttributesBusinessCategory lists the values of AppClipAdvancedExperienceCreateRequestAttributes's businessCategory.
-type AppClipAdvancedExperienceCreateRequestAttributesBusinessCategory string
-
-const (
-	AppClipAdvancedExperienceCreateRequestAttributesBusinessCategoryAutomotive           AppClipAdvancedExperienceCreateRequestAttributesBusinessCategory = "AUTOMOTIVE"
-	AppClipAdvancedExperienceCreateRequestAttributesBusinessCategoryBeauty               AppClipAdvancedExperienceCreateRequestAttributesBusinessCategory = "BEAUTY"
-	AppClipAdvancedExperienceCreateRequestAttributesBusinessCategoryBikes                AppClipAdvancedExperienceCreateRequestAttributesBusinessCategory = "BIKES"
-	AppClipAdvancedExperienceCreateRequestAttributesBusinessCategoryBooks                AppClipAdvancedExperienceCreateRequestAttributesBusinessCategory = "BOOKS"
-	AppClipAdvancedExperienceCreateRequestAttributesBusinessCategoryCasino               AppClipAdvancedExperienceCreateRequestAttributesBusinessCategory = "CASINO"
-	AppClipAdvancedExperienceCreateRequestAttributesBusinessCategoryEducation            AppClipAdvancedExperienceCreateRequestAttributesBusinessCategory = "EDUCATION"
-	AppClipAdvancedExperienceCreateRequestAttributesBusinessCategoryEducationJapan       AppClipAdvancedExperienceCreateRequestAttributesBusinessCategory = "EDUCATION_JAPAN"
-	AppClipAdvancedExperienceCreateRequestAttributesBusinessCategoryEntertainment        AppClipAdvancedExperienceCreateRequestAttributesBusinessCategory = "ENTERTAINMENT"
-	AppClipAdvancedExperienceCreateRequestAttributesBusinessCategoryEvCharger            AppClipAdvancedExperienceCreateRequestAttributesBusinessCategory = "EV_CHARGER"
-	AppClipAdvancedExperienceCreateRequestAttributesBusinessCategoryFinancialUsd         AppClipAdvancedExperienceCreateRequestAttributesBusinessCategory = "FINANCIAL_USD"
-	AppClipAdvancedExperienceCreateRequestAttributesBusinessCategoryFinancialCny         AppClipAdvancedExperienceCreateRequestAttributesBusinessCategory = "FINANCIAL_CNY"
-	AppClipAdvancedExperienceCreateRequestAttributesBusinessCategoryFinancialGbp         AppClipAdvancedExperienceCreateRequestAttributesBusinessCategory = "FINANCIAL_GBP"
-	AppClipAdvancedExperienceCreateRequestAttributesBusinessCategoryFinancialJpy         AppClipAdvancedExperienceCreateRequestAttributesBusinessCategory = "FINANCIAL_JPY"
-	AppClipAdvancedExperienceCreateRequestAttributesBusinessCategoryFinancialEur         AppClipAdvancedExperienceCreateRequestAttributesBusinessCategory = "FINANCIAL_EUR"
-	AppClipAdvancedExperienceCreateRequestAttributesBusinessCategoryFitness              AppClipAdvancedExperienceCreateRequestAttributesBusinessCategory = "FITNESS"
-	AppClipAdvancedExperienceCreateRequestAttributesBusinessCategoryFoodAndDrink         AppClipAdvancedExperienceCreateRequestAttributesBusinessCategory = "FOOD_AND_DRINK"
-	AppClipAdvancedExperienceCreateRequestAttributesBusinessCategoryGas                  AppClipAdvancedExperienceCreateRequestAttributesBusinessCategory = "GAS"
-	AppClipAdvancedExperienceCreateRequestAttributesBusinessCategoryGrocery              AppClipAdvancedExperienceCreateRequestAttributesBusinessCategory = "GROCERY"
-	AppClipAdvancedExperienceCreateRequestAttributesBusinessCategoryHealthAndMedical     AppClipAdvancedExperienceCreateRequestAttributesBusinessCategory = "HEALTH_AND_MEDICAL"
-	AppClipAdvancedExperienceCreateRequestAttributesBusinessCategoryHotelAndTravel       AppClipAdvancedExperienceCreateRequestAttributesBusinessCategory = "HOTEL_AND_TRAVEL"
-	AppClipAdvancedExperienceCreateRequestAttributesBusinessCategoryMusic                AppClipAdvancedExperienceCreateRequestAttributesBusinessCategory = "MUSIC"
-	AppClipAdvancedExperienceCreateRequestAttributesBusinessCategoryParking              AppClipAdvancedExperienceCreateRequestAttributesBusinessCategory = "PARKING"
-	AppClipAdvancedExperienceCreateRequestAttributesBusinessCategoryPetServices          AppClipAdvancedExperienceCreateRequestAttributesBusinessCategory = "PET_SERVICES"
-	AppClipAdvancedExperienceCreateRequestAttributesBusinessCategoryProfessionalServices AppClipAdvancedExperienceCreateRequestAttributesBusinessCategory = "PROFESSIONAL_SERVICES"
-	AppClipAdvancedExperienceCreateRequestAttributesBusinessCategoryShopping             AppClipAdvancedExperienceCreateRequestAttributesBusinessCategory = "SHOPPING"
-	AppClipAdvancedExperienceCreateRequestAttributesBusinessCategoryTicketing            AppClipAdvancedExperienceCreateRequestAttributesBusinessCategory = "TICKETING"
-	AppClipAdvancedExperienceCreateRequestAttributesBusinessCategoryTransit              AppClipAdvancedExperienceCreateRequestAttributesBusinessCategory = "TRANSIT"
-)
 
 // AppClipAdvancedExperienceCreateRequestAttributesPlace is part of AppClipAdvancedExperienceCreateRequestAttributes.
 type AppClipAdvancedExperienceCreateRequestAttributesPlace struct {
@@ -316,8 +191,8 @@ type AppClipAdvancedExperienceCreateRequestAttributesPlace struct {
 	Names        []string                                                           `json:"names,omitempty"`
 	MainAddress  *AppClipAdvancedExperienceCreateRequestAttributesPlaceMainAddress  `json:"mainAddress,omitempty"`
 	DisplayPoint *AppClipAdvancedExperienceCreateRequestAttributesPlaceDisplayPoint `json:"displayPoint,omitempty"`
-	MapAction    *AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction    `json:"mapAction,omitempty"`
-	Relationship *AppClipAdvancedExperienceCreateRequestAttributesPlaceRelationship `json:"relationship,omitempty"`
+	MapAction    *AppClipAdvancedExperiencePlaceMapAction                           `json:"mapAction,omitempty"`
+	Relationship *AppClipAdvancedExperiencePlaceRelationship                        `json:"relationship,omitempty"`
 	PhoneNumber  *AppClipAdvancedExperienceCreateRequestAttributesPlacePhoneNumber  `json:"phoneNumber,omitempty"`
 	HomePage     *string                                                            `json:"homePage,omitempty"`
 	Categories   []string                                                           `json:"categories,omitempty"`
@@ -326,7 +201,7 @@ type AppClipAdvancedExperienceCreateRequestAttributesPlace struct {
 // AppClipAdvancedExperienceCreateRequestAttributesPlaceDisplayPoint is part of AppClipAdvancedExperienceCreateRequestAttributesPlace.
 type AppClipAdvancedExperienceCreateRequestAttributesPlaceDisplayPoint struct {
 	Coordinates *AppClipAdvancedExperienceCreateRequestAttributesPlaceDisplayPointCoordinates `json:"coordinates,omitempty"`
-	Source      *AppClipAdvancedExperienceCreateRequestAttributesPlaceDisplayPointSource      `json:"source,omitempty"`
+	Source      *AppClipAdvancedExperiencePlaceDisplayPointSource                             `json:"source,omitempty"`
 }
 
 // AppClipAdvancedExperienceCreateRequestAttributesPlaceDisplayPointCoordinates is part of AppClipAdvancedExperienceCreateRequestAttributesPlaceDisplayPoint.
@@ -334,14 +209,6 @@ type AppClipAdvancedExperienceCreateRequestAttributesPlaceDisplayPointCoordinate
 	Latitude  *float64 `json:"latitude,omitempty"`
 	Longitude *float64 `json:"longitude,omitempty"`
 }
-
-// AppClipAdvancedExperienceCreateRequestAttributesPlaceDisplayPointSource lists the values of AppClipAdvancedExperienceCreateRequestAttributesPlaceDisplayPoint's source.
-type AppClipAdvancedExperienceCreateRequestAttributesPlaceDisplayPointSource string
-
-const (
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceDisplayPointSourceCalculated     AppClipAdvancedExperienceCreateRequestAttributesPlaceDisplayPointSource = "CALCULATED"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceDisplayPointSourceManuallyPlaced AppClipAdvancedExperienceCreateRequestAttributesPlaceDisplayPointSource = "MANUALLY_PLACED"
-)
 
 // AppClipAdvancedExperienceCreateRequestAttributesPlaceMainAddress is part of AppClipAdvancedExperienceCreateRequestAttributesPlace.
 type AppClipAdvancedExperienceCreateRequestAttributesPlaceMainAddress struct {
@@ -360,78 +227,12 @@ type AppClipAdvancedExperienceCreateRequestAttributesPlaceMainAddressStructuredA
 	CountryCode   *string  `json:"countryCode,omitempty"`
 }
 
-// AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction lists the values of AppClipAdvancedExperienceCreateRequestAttributesPlace's mapAction.
-type AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction string
-
-const (
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionBuyTickets              AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "BUY_TICKETS"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionViewAvailability        AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "VIEW_AVAILABILITY"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionViewPricing             AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "VIEW_PRICING"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionHotelBookRoom           AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "HOTEL_BOOK_ROOM"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionParkingReserveParking   AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "PARKING_RESERVE_PARKING"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionRestaurantJoinWaitlist  AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "RESTAURANT_JOIN_WAITLIST"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionRestaurantOrderDelivery AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "RESTAURANT_ORDER_DELIVERY"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionRestaurantOrderFood     AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "RESTAURANT_ORDER_FOOD"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionRestaurantOrderTakeout  AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "RESTAURANT_ORDER_TAKEOUT"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionRestaurantReservation   AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "RESTAURANT_RESERVATION"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionScheduleAppointment     AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "SCHEDULE_APPOINTMENT"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionRestaurantViewMenu      AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "RESTAURANT_VIEW_MENU"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionTheaterNowPlaying       AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "THEATER_NOW_PLAYING"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionAirlineBookTravel       AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "AIRLINE_BOOK_TRAVEL"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionAirlineCheckIn          AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "AIRLINE_CHECK_IN"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionAirlineFlightStatus     AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "AIRLINE_FLIGHT_STATUS"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionApply                   AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "APPLY"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionBook                    AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "BOOK"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionBookActivities          AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "BOOK_ACTIVITIES"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionBookRides               AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "BOOK_RIDES"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionBookTeetimes            AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "BOOK_TEETIMES"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionBookTours               AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "BOOK_TOURS"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionCareers                 AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "CAREERS"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionChargeEv                AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "CHARGE_EV"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionCoupons                 AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "COUPONS"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionDonate                  AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "DONATE"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionEvents                  AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "EVENTS"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionEventsShows             AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "EVENTS_SHOWS"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionEventsSports            AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "EVENTS_SPORTS"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionGiftCard                AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "GIFT_CARD"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionHotelAmenities          AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "HOTEL_AMENITIES"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionJoin                    AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "JOIN"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionParkingAvailable        AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "PARKING_AVAILABLE"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionRestaurantPickup        AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "RESTAURANT_PICKUP"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionRetailServiceQuote      AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "RETAIL_SERVICE_QUOTE"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionRetailStoreDelivery     AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "RETAIL_STORE_DELIVERY"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionRetailStorePickup       AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "RETAIL_STORE_PICKUP"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionRetailStoreShop         AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "RETAIL_STORE_SHOP"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionServices                AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "SERVICES"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionSupport                 AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "SUPPORT"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceMapActionPayToPark               AppClipAdvancedExperienceCreateRequestAttributesPlaceMapAction = "PAY_TO_PARK"
-)
-
 // AppClipAdvancedExperienceCreateRequestAttributesPlacePhoneNumber is part of AppClipAdvancedExperienceCreateRequestAttributesPlace.
 type AppClipAdvancedExperienceCreateRequestAttributesPlacePhoneNumber struct {
-	Number *string                                                               `json:"number,omitempty"`
-	Type   *AppClipAdvancedExperienceCreateRequestAttributesPlacePhoneNumberType `json:"type,omitempty"`
-	Intent *string                                                               `json:"intent,omitempty"`
+	Number *string                                        `json:"number,omitempty"`
+	Type   *AppClipAdvancedExperiencePlacePhoneNumberType `json:"type,omitempty"`
+	Intent *string                                        `json:"intent,omitempty"`
 }
-
-// AppClipAdvancedExperienceCreateRequestAttributesPlacePhoneNumberType lists the values of AppClipAdvancedExperienceCreateRequestAttributesPlacePhoneNumber's type.
-type AppClipAdvancedExperienceCreateRequestAttributesPlacePhoneNumberType string
-
-const (
-	AppClipAdvancedExperienceCreateRequestAttributesPlacePhoneNumberTypeFax      AppClipAdvancedExperienceCreateRequestAttributesPlacePhoneNumberType = "FAX"
-	AppClipAdvancedExperienceCreateRequestAttributesPlacePhoneNumberTypeLandline AppClipAdvancedExperienceCreateRequestAttributesPlacePhoneNumberType = "LANDLINE"
-	AppClipAdvancedExperienceCreateRequestAttributesPlacePhoneNumberTypeMobile   AppClipAdvancedExperienceCreateRequestAttributesPlacePhoneNumberType = "MOBILE"
-	AppClipAdvancedExperienceCreateRequestAttributesPlacePhoneNumberTypeTollfree AppClipAdvancedExperienceCreateRequestAttributesPlacePhoneNumberType = "TOLLFREE"
-)
-
-// AppClipAdvancedExperienceCreateRequestAttributesPlaceRelationship lists the values of AppClipAdvancedExperienceCreateRequestAttributesPlace's relationship.
-type AppClipAdvancedExperienceCreateRequestAttributesPlaceRelationship string
-
-const (
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceRelationshipOwner      AppClipAdvancedExperienceCreateRequestAttributesPlaceRelationship = "OWNER"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceRelationshipAuthorized AppClipAdvancedExperienceCreateRequestAttributesPlaceRelationship = "AUTHORIZED"
-	AppClipAdvancedExperienceCreateRequestAttributesPlaceRelationshipOther      AppClipAdvancedExperienceCreateRequestAttributesPlaceRelationship = "OTHER"
-)
 
 // AppClipAdvancedExperienceCreateRequestData is part of AppClipAdvancedExperienceCreateRequest.
 type AppClipAdvancedExperienceCreateRequestData struct {
@@ -485,6 +286,89 @@ const (
 	AppClipAdvancedExperienceLanguageZh AppClipAdvancedExperienceLanguage = "ZH"
 )
 
+// AppClipAdvancedExperiencePlaceDisplayPointSource lists the values of AppClipAdvancedExperienceAttributesPlaceDisplayPoint.Source, AppClipAdvancedExperienceCreateRequestAttributesPlaceDisplayPoint.Source and AppClipAdvancedExperienceUpdateRequestAttributesPlaceDisplayPoint.Source.
+type AppClipAdvancedExperiencePlaceDisplayPointSource string
+
+const (
+	AppClipAdvancedExperiencePlaceDisplayPointSourceCalculated     AppClipAdvancedExperiencePlaceDisplayPointSource = "CALCULATED"
+	AppClipAdvancedExperiencePlaceDisplayPointSourceManuallyPlaced AppClipAdvancedExperiencePlaceDisplayPointSource = "MANUALLY_PLACED"
+)
+
+// AppClipAdvancedExperiencePlaceMapAction lists the values of AppClipAdvancedExperienceAttributesPlace.MapAction, AppClipAdvancedExperienceCreateRequestAttributesPlace.MapAction and AppClipAdvancedExperienceUpdateRequestAttributesPlace.MapAction.
+type AppClipAdvancedExperiencePlaceMapAction string
+
+const (
+	AppClipAdvancedExperiencePlaceMapActionBuyTickets              AppClipAdvancedExperiencePlaceMapAction = "BUY_TICKETS"
+	AppClipAdvancedExperiencePlaceMapActionViewAvailability        AppClipAdvancedExperiencePlaceMapAction = "VIEW_AVAILABILITY"
+	AppClipAdvancedExperiencePlaceMapActionViewPricing             AppClipAdvancedExperiencePlaceMapAction = "VIEW_PRICING"
+	AppClipAdvancedExperiencePlaceMapActionHotelBookRoom           AppClipAdvancedExperiencePlaceMapAction = "HOTEL_BOOK_ROOM"
+	AppClipAdvancedExperiencePlaceMapActionParkingReserveParking   AppClipAdvancedExperiencePlaceMapAction = "PARKING_RESERVE_PARKING"
+	AppClipAdvancedExperiencePlaceMapActionRestaurantJoinWaitlist  AppClipAdvancedExperiencePlaceMapAction = "RESTAURANT_JOIN_WAITLIST"
+	AppClipAdvancedExperiencePlaceMapActionRestaurantOrderDelivery AppClipAdvancedExperiencePlaceMapAction = "RESTAURANT_ORDER_DELIVERY"
+	AppClipAdvancedExperiencePlaceMapActionRestaurantOrderFood     AppClipAdvancedExperiencePlaceMapAction = "RESTAURANT_ORDER_FOOD"
+	AppClipAdvancedExperiencePlaceMapActionRestaurantOrderTakeout  AppClipAdvancedExperiencePlaceMapAction = "RESTAURANT_ORDER_TAKEOUT"
+	AppClipAdvancedExperiencePlaceMapActionRestaurantReservation   AppClipAdvancedExperiencePlaceMapAction = "RESTAURANT_RESERVATION"
+	AppClipAdvancedExperiencePlaceMapActionScheduleAppointment     AppClipAdvancedExperiencePlaceMapAction = "SCHEDULE_APPOINTMENT"
+	AppClipAdvancedExperiencePlaceMapActionRestaurantViewMenu      AppClipAdvancedExperiencePlaceMapAction = "RESTAURANT_VIEW_MENU"
+	AppClipAdvancedExperiencePlaceMapActionTheaterNowPlaying       AppClipAdvancedExperiencePlaceMapAction = "THEATER_NOW_PLAYING"
+	AppClipAdvancedExperiencePlaceMapActionAirlineBookTravel       AppClipAdvancedExperiencePlaceMapAction = "AIRLINE_BOOK_TRAVEL"
+	AppClipAdvancedExperiencePlaceMapActionAirlineCheckIn          AppClipAdvancedExperiencePlaceMapAction = "AIRLINE_CHECK_IN"
+	AppClipAdvancedExperiencePlaceMapActionAirlineFlightStatus     AppClipAdvancedExperiencePlaceMapAction = "AIRLINE_FLIGHT_STATUS"
+	AppClipAdvancedExperiencePlaceMapActionApply                   AppClipAdvancedExperiencePlaceMapAction = "APPLY"
+	AppClipAdvancedExperiencePlaceMapActionBook                    AppClipAdvancedExperiencePlaceMapAction = "BOOK"
+	AppClipAdvancedExperiencePlaceMapActionBookActivities          AppClipAdvancedExperiencePlaceMapAction = "BOOK_ACTIVITIES"
+	AppClipAdvancedExperiencePlaceMapActionBookRides               AppClipAdvancedExperiencePlaceMapAction = "BOOK_RIDES"
+	AppClipAdvancedExperiencePlaceMapActionBookTeetimes            AppClipAdvancedExperiencePlaceMapAction = "BOOK_TEETIMES"
+	AppClipAdvancedExperiencePlaceMapActionBookTours               AppClipAdvancedExperiencePlaceMapAction = "BOOK_TOURS"
+	AppClipAdvancedExperiencePlaceMapActionCareers                 AppClipAdvancedExperiencePlaceMapAction = "CAREERS"
+	AppClipAdvancedExperiencePlaceMapActionChargeEv                AppClipAdvancedExperiencePlaceMapAction = "CHARGE_EV"
+	AppClipAdvancedExperiencePlaceMapActionCoupons                 AppClipAdvancedExperiencePlaceMapAction = "COUPONS"
+	AppClipAdvancedExperiencePlaceMapActionDonate                  AppClipAdvancedExperiencePlaceMapAction = "DONATE"
+	AppClipAdvancedExperiencePlaceMapActionEvents                  AppClipAdvancedExperiencePlaceMapAction = "EVENTS"
+	AppClipAdvancedExperiencePlaceMapActionEventsShows             AppClipAdvancedExperiencePlaceMapAction = "EVENTS_SHOWS"
+	AppClipAdvancedExperiencePlaceMapActionEventsSports            AppClipAdvancedExperiencePlaceMapAction = "EVENTS_SPORTS"
+	AppClipAdvancedExperiencePlaceMapActionGiftCard                AppClipAdvancedExperiencePlaceMapAction = "GIFT_CARD"
+	AppClipAdvancedExperiencePlaceMapActionHotelAmenities          AppClipAdvancedExperiencePlaceMapAction = "HOTEL_AMENITIES"
+	AppClipAdvancedExperiencePlaceMapActionJoin                    AppClipAdvancedExperiencePlaceMapAction = "JOIN"
+	AppClipAdvancedExperiencePlaceMapActionParkingAvailable        AppClipAdvancedExperiencePlaceMapAction = "PARKING_AVAILABLE"
+	AppClipAdvancedExperiencePlaceMapActionRestaurantPickup        AppClipAdvancedExperiencePlaceMapAction = "RESTAURANT_PICKUP"
+	AppClipAdvancedExperiencePlaceMapActionRetailServiceQuote      AppClipAdvancedExperiencePlaceMapAction = "RETAIL_SERVICE_QUOTE"
+	AppClipAdvancedExperiencePlaceMapActionRetailStoreDelivery     AppClipAdvancedExperiencePlaceMapAction = "RETAIL_STORE_DELIVERY"
+	AppClipAdvancedExperiencePlaceMapActionRetailStorePickup       AppClipAdvancedExperiencePlaceMapAction = "RETAIL_STORE_PICKUP"
+	AppClipAdvancedExperiencePlaceMapActionRetailStoreShop         AppClipAdvancedExperiencePlaceMapAction = "RETAIL_STORE_SHOP"
+	AppClipAdvancedExperiencePlaceMapActionServices                AppClipAdvancedExperiencePlaceMapAction = "SERVICES"
+	AppClipAdvancedExperiencePlaceMapActionSupport                 AppClipAdvancedExperiencePlaceMapAction = "SUPPORT"
+	AppClipAdvancedExperiencePlaceMapActionPayToPark               AppClipAdvancedExperiencePlaceMapAction = "PAY_TO_PARK"
+)
+
+// AppClipAdvancedExperiencePlacePhoneNumberType lists the values of AppClipAdvancedExperienceAttributesPlacePhoneNumber.Type, AppClipAdvancedExperienceCreateRequestAttributesPlacePhoneNumber.Type and AppClipAdvancedExperienceUpdateRequestAttributesPlacePhoneNumber.Type.
+type AppClipAdvancedExperiencePlacePhoneNumberType string
+
+const (
+	AppClipAdvancedExperiencePlacePhoneNumberTypeFax      AppClipAdvancedExperiencePlacePhoneNumberType = "FAX"
+	AppClipAdvancedExperiencePlacePhoneNumberTypeLandline AppClipAdvancedExperiencePlacePhoneNumberType = "LANDLINE"
+	AppClipAdvancedExperiencePlacePhoneNumberTypeMobile   AppClipAdvancedExperiencePlacePhoneNumberType = "MOBILE"
+	AppClipAdvancedExperiencePlacePhoneNumberTypeTollfree AppClipAdvancedExperiencePlacePhoneNumberType = "TOLLFREE"
+)
+
+// AppClipAdvancedExperiencePlaceRelationship lists the values of AppClipAdvancedExperienceAttributesPlace.Relationship, AppClipAdvancedExperienceCreateRequestAttributesPlace.Relationship and AppClipAdvancedExperienceUpdateRequestAttributesPlace.Relationship.
+type AppClipAdvancedExperiencePlaceRelationship string
+
+const (
+	AppClipAdvancedExperiencePlaceRelationshipOwner      AppClipAdvancedExperiencePlaceRelationship = "OWNER"
+	AppClipAdvancedExperiencePlaceRelationshipAuthorized AppClipAdvancedExperiencePlaceRelationship = "AUTHORIZED"
+	AppClipAdvancedExperiencePlaceRelationshipOther      AppClipAdvancedExperiencePlaceRelationship = "OTHER"
+)
+
+// AppClipAdvancedExperiencePlaceStatus lists the values of AppClipAdvancedExperienceAttributes.PlaceStatus.
+type AppClipAdvancedExperiencePlaceStatus string
+
+const (
+	AppClipAdvancedExperiencePlaceStatusPending AppClipAdvancedExperiencePlaceStatus = "PENDING"
+	AppClipAdvancedExperiencePlaceStatusMatched AppClipAdvancedExperiencePlaceStatus = "MATCHED"
+	AppClipAdvancedExperiencePlaceStatusNoMatch AppClipAdvancedExperiencePlaceStatus = "NO_MATCH"
+)
+
 // AppClipAdvancedExperienceRelationships are the resource's relationships. Each is nil when Apple did not send it;
 // its Data is set only for relationships named in Include.
 type AppClipAdvancedExperienceRelationships struct {
@@ -500,6 +384,15 @@ type AppClipAdvancedExperienceResponse struct {
 	Links    DocumentLinks                                       `json:"links"`
 }
 
+// AppClipAdvancedExperienceStatus lists the values of AppClipAdvancedExperienceAttributes.Status.
+type AppClipAdvancedExperienceStatus string
+
+const (
+	AppClipAdvancedExperienceStatusReceived              AppClipAdvancedExperienceStatus = "RECEIVED"
+	AppClipAdvancedExperienceStatusDeactivated           AppClipAdvancedExperienceStatus = "DEACTIVATED"
+	AppClipAdvancedExperienceStatusAppTransferInProgress AppClipAdvancedExperienceStatus = "APP_TRANSFER_IN_PROGRESS"
+)
+
 // AppClipAdvancedExperienceUpdateRequest is the spec's schema AppClipAdvancedExperienceUpdateRequest.
 type AppClipAdvancedExperienceUpdateRequest struct {
 	Data     AppClipAdvancedExperienceUpdateRequestData          `json:"data"`
@@ -508,46 +401,13 @@ type AppClipAdvancedExperienceUpdateRequest struct {
 
 // AppClipAdvancedExperienceUpdateRequestAttributes is part of AppClipAdvancedExperienceUpdateRequest.
 type AppClipAdvancedExperienceUpdateRequestAttributes struct {
-	Action           *AppClipAction                                                    `json:"action,omitempty"`
-	IsPoweredBy      *bool                                                             `json:"isPoweredBy,omitempty"`
-	Place            *AppClipAdvancedExperienceUpdateRequestAttributesPlace            `json:"place,omitempty"`
-	BusinessCategory *AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategory `json:"businessCategory,omitempty"`
-	DefaultLanguage  *AppClipAdvancedExperienceLanguage                                `json:"defaultLanguage,omitempty"`
-	Removed          *bool                                                             `json:"removed,omitempty"`
+	Action           *AppClipAction                                         `json:"action,omitempty"`
+	IsPoweredBy      *bool                                                  `json:"isPoweredBy,omitempty"`
+	Place            *AppClipAdvancedExperienceUpdateRequestAttributesPlace `json:"place,omitempty"`
+	BusinessCategory *AppClipAdvancedExperienceBusinessCategory             `json:"businessCategory,omitempty"`
+	DefaultLanguage  *AppClipAdvancedExperienceLanguage                     `json:"defaultLanguage,omitempty"`
+	Removed          *bool                                                  `json:"removed,omitempty"`
 }
-
-// AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategory lists the values of AppClipAdvancedExperienceUpdateRequestAttributes's businessCategory.
-type AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategory string
-
-const (
-	AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategoryAutomotive           AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategory = "AUTOMOTIVE"
-	AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategoryBeauty               AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategory = "BEAUTY"
-	AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategoryBikes                AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategory = "BIKES"
-	AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategoryBooks                AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategory = "BOOKS"
-	AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategoryCasino               AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategory = "CASINO"
-	AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategoryEducation            AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategory = "EDUCATION"
-	AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategoryEducationJapan       AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategory = "EDUCATION_JAPAN"
-	AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategoryEntertainment        AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategory = "ENTERTAINMENT"
-	AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategoryEvCharger            AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategory = "EV_CHARGER"
-	AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategoryFinancialUsd         AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategory = "FINANCIAL_USD"
-	AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategoryFinancialCny         AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategory = "FINANCIAL_CNY"
-	AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategoryFinancialGbp         AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategory = "FINANCIAL_GBP"
-	AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategoryFinancialJpy         AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategory = "FINANCIAL_JPY"
-	AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategoryFinancialEur         AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategory = "FINANCIAL_EUR"
-	AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategoryFitness              AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategory = "FITNESS"
-	AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategoryFoodAndDrink         AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategory = "FOOD_AND_DRINK"
-	AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategoryGas                  AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategory = "GAS"
-	AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategoryGrocery              AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategory = "GROCERY"
-	AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategoryHealthAndMedical     AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategory = "HEALTH_AND_MEDICAL"
-	AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategoryHotelAndTravel       AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategory = "HOTEL_AND_TRAVEL"
-	AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategoryMusic                AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategory = "MUSIC"
-	AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategoryParking              AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategory = "PARKING"
-	AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategoryPetServices          AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategory = "PET_SERVICES"
-	AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategoryProfessionalServices AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategory = "PROFESSIONAL_SERVICES"
-	AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategoryShopping             AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategory = "SHOPPING"
-	AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategoryTicketing            AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategory = "TICKETING"
-	AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategoryTransit              AppClipAdvancedExperienceUpdateRequestAttributesBusinessCategory = "TRANSIT"
-)
 
 // AppClipAdvancedExperienceUpdateRequestAttributesPlace is part of AppClipAdvancedExperienceUpdateRequestAttributes.
 type AppClipAdvancedExperienceUpdateRequestAttributesPlace struct {
@@ -555,8 +415,8 @@ type AppClipAdvancedExperienceUpdateRequestAttributesPlace struct {
 	Names        []string                                                           `json:"names,omitempty"`
 	MainAddress  *AppClipAdvancedExperienceUpdateRequestAttributesPlaceMainAddress  `json:"mainAddress,omitempty"`
 	DisplayPoint *AppClipAdvancedExperienceUpdateRequestAttributesPlaceDisplayPoint `json:"displayPoint,omitempty"`
-	MapAction    *AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction    `json:"mapAction,omitempty"`
-	Relationship *AppClipAdvancedExperienceUpdateRequestAttributesPlaceRelationship `json:"relationship,omitempty"`
+	MapAction    *AppClipAdvancedExperiencePlaceMapAction                           `json:"mapAction,omitempty"`
+	Relationship *AppClipAdvancedExperiencePlaceRelationship                        `json:"relationship,omitempty"`
 	PhoneNumber  *AppClipAdvancedExperienceUpdateRequestAttributesPlacePhoneNumber  `json:"phoneNumber,omitempty"`
 	HomePage     *string                                                            `json:"homePage,omitempty"`
 	Categories   []string                                                           `json:"categories,omitempty"`
@@ -565,7 +425,7 @@ type AppClipAdvancedExperienceUpdateRequestAttributesPlace struct {
 // AppClipAdvancedExperienceUpdateRequestAttributesPlaceDisplayPoint is part of AppClipAdvancedExperienceUpdateRequestAttributesPlace.
 type AppClipAdvancedExperienceUpdateRequestAttributesPlaceDisplayPoint struct {
 	Coordinates *AppClipAdvancedExperienceUpdateRequestAttributesPlaceDisplayPointCoordinates `json:"coordinates,omitempty"`
-	Source      *AppClipAdvancedExperienceUpdateRequestAttributesPlaceDisplayPointSource      `json:"source,omitempty"`
+	Source      *AppClipAdvancedExperiencePlaceDisplayPointSource                             `json:"source,omitempty"`
 }
 
 // AppClipAdvancedExperienceUpdateRequestAttributesPlaceDisplayPointCoordinates is part of AppClipAdvancedExperienceUpdateRequestAttributesPlaceDisplayPoint.
@@ -573,14 +433,6 @@ type AppClipAdvancedExperienceUpdateRequestAttributesPlaceDisplayPointCoordinate
 	Latitude  *float64 `json:"latitude,omitempty"`
 	Longitude *float64 `json:"longitude,omitempty"`
 }
-
-// AppClipAdvancedExperienceUpdateRequestAttributesPlaceDisplayPointSource lists the values of AppClipAdvancedExperienceUpdateRequestAttributesPlaceDisplayPoint's source.
-type AppClipAdvancedExperienceUpdateRequestAttributesPlaceDisplayPointSource string
-
-const (
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceDisplayPointSourceCalculated     AppClipAdvancedExperienceUpdateRequestAttributesPlaceDisplayPointSource = "CALCULATED"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceDisplayPointSourceManuallyPlaced AppClipAdvancedExperienceUpdateRequestAttributesPlaceDisplayPointSource = "MANUALLY_PLACED"
-)
 
 // AppClipAdvancedExperienceUpdateRequestAttributesPlaceMainAddress is part of AppClipAdvancedExperienceUpdateRequestAttributesPlace.
 type AppClipAdvancedExperienceUpdateRequestAttributesPlaceMainAddress struct {
@@ -599,78 +451,12 @@ type AppClipAdvancedExperienceUpdateRequestAttributesPlaceMainAddressStructuredA
 	CountryCode   *string  `json:"countryCode,omitempty"`
 }
 
-// AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction lists the values of AppClipAdvancedExperienceUpdateRequestAttributesPlace's mapAction.
-type AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction string
-
-const (
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionBuyTickets              AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "BUY_TICKETS"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionViewAvailability        AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "VIEW_AVAILABILITY"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionViewPricing             AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "VIEW_PRICING"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionHotelBookRoom           AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "HOTEL_BOOK_ROOM"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionParkingReserveParking   AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "PARKING_RESERVE_PARKING"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionRestaurantJoinWaitlist  AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "RESTAURANT_JOIN_WAITLIST"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionRestaurantOrderDelivery AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "RESTAURANT_ORDER_DELIVERY"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionRestaurantOrderFood     AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "RESTAURANT_ORDER_FOOD"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionRestaurantOrderTakeout  AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "RESTAURANT_ORDER_TAKEOUT"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionRestaurantReservation   AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "RESTAURANT_RESERVATION"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionScheduleAppointment     AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "SCHEDULE_APPOINTMENT"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionRestaurantViewMenu      AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "RESTAURANT_VIEW_MENU"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionTheaterNowPlaying       AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "THEATER_NOW_PLAYING"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionAirlineBookTravel       AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "AIRLINE_BOOK_TRAVEL"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionAirlineCheckIn          AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "AIRLINE_CHECK_IN"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionAirlineFlightStatus     AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "AIRLINE_FLIGHT_STATUS"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionApply                   AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "APPLY"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionBook                    AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "BOOK"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionBookActivities          AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "BOOK_ACTIVITIES"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionBookRides               AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "BOOK_RIDES"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionBookTeetimes            AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "BOOK_TEETIMES"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionBookTours               AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "BOOK_TOURS"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionCareers                 AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "CAREERS"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionChargeEv                AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "CHARGE_EV"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionCoupons                 AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "COUPONS"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionDonate                  AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "DONATE"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionEvents                  AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "EVENTS"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionEventsShows             AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "EVENTS_SHOWS"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionEventsSports            AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "EVENTS_SPORTS"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionGiftCard                AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "GIFT_CARD"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionHotelAmenities          AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "HOTEL_AMENITIES"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionJoin                    AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "JOIN"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionParkingAvailable        AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "PARKING_AVAILABLE"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionRestaurantPickup        AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "RESTAURANT_PICKUP"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionRetailServiceQuote      AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "RETAIL_SERVICE_QUOTE"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionRetailStoreDelivery     AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "RETAIL_STORE_DELIVERY"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionRetailStorePickup       AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "RETAIL_STORE_PICKUP"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionRetailStoreShop         AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "RETAIL_STORE_SHOP"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionServices                AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "SERVICES"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionSupport                 AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "SUPPORT"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapActionPayToPark               AppClipAdvancedExperienceUpdateRequestAttributesPlaceMapAction = "PAY_TO_PARK"
-)
-
 // AppClipAdvancedExperienceUpdateRequestAttributesPlacePhoneNumber is part of AppClipAdvancedExperienceUpdateRequestAttributesPlace.
 type AppClipAdvancedExperienceUpdateRequestAttributesPlacePhoneNumber struct {
-	Number *string                                                               `json:"number,omitempty"`
-	Type   *AppClipAdvancedExperienceUpdateRequestAttributesPlacePhoneNumberType `json:"type,omitempty"`
-	Intent *string                                                               `json:"intent,omitempty"`
+	Number *string                                        `json:"number,omitempty"`
+	Type   *AppClipAdvancedExperiencePlacePhoneNumberType `json:"type,omitempty"`
+	Intent *string                                        `json:"intent,omitempty"`
 }
-
-// AppClipAdvancedExperienceUpdateRequestAttributesPlacePhoneNumberType lists the values of AppClipAdvancedExperienceUpdateRequestAttributesPlacePhoneNumber's type.
-type AppClipAdvancedExperienceUpdateRequestAttributesPlacePhoneNumberType string
-
-const (
-	AppClipAdvancedExperienceUpdateRequestAttributesPlacePhoneNumberTypeFax      AppClipAdvancedExperienceUpdateRequestAttributesPlacePhoneNumberType = "FAX"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlacePhoneNumberTypeLandline AppClipAdvancedExperienceUpdateRequestAttributesPlacePhoneNumberType = "LANDLINE"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlacePhoneNumberTypeMobile   AppClipAdvancedExperienceUpdateRequestAttributesPlacePhoneNumberType = "MOBILE"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlacePhoneNumberTypeTollfree AppClipAdvancedExperienceUpdateRequestAttributesPlacePhoneNumberType = "TOLLFREE"
-)
-
-// AppClipAdvancedExperienceUpdateRequestAttributesPlaceRelationship lists the values of AppClipAdvancedExperienceUpdateRequestAttributesPlace's relationship.
-type AppClipAdvancedExperienceUpdateRequestAttributesPlaceRelationship string
-
-const (
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceRelationshipOwner      AppClipAdvancedExperienceUpdateRequestAttributesPlaceRelationship = "OWNER"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceRelationshipAuthorized AppClipAdvancedExperienceUpdateRequestAttributesPlaceRelationship = "AUTHORIZED"
-	AppClipAdvancedExperienceUpdateRequestAttributesPlaceRelationshipOther      AppClipAdvancedExperienceUpdateRequestAttributesPlaceRelationship = "OTHER"
-)
 
 // AppClipAdvancedExperienceUpdateRequestData is part of AppClipAdvancedExperienceUpdateRequest.
 type AppClipAdvancedExperienceUpdateRequestData struct {

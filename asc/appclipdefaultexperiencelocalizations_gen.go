@@ -80,8 +80,8 @@ func (s *AppClipDefaultExperienceLocalizationsService) GetHeaderImage(ctx contex
 // GetHeaderImageID sends GET /v1/appClipDefaultExperienceLocalizations/{id}/relationships/appClipHeaderImage (appClipDefaultExperienceLocalizations_appClipHeaderImage_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appclipdefaultexperiencelocalizations-_id_-relationships-appclipheaderimage
-func (s *AppClipDefaultExperienceLocalizationsService) GetHeaderImageID(ctx context.Context, id string) (*AppClipDefaultExperienceLocalizationAppClipHeaderImageLinkageResponse, *Response, error) {
-	return doJSON[AppClipDefaultExperienceLocalizationAppClipHeaderImageLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appClipDefaultExperienceLocalizations/%s/relationships/appClipHeaderImage", id), nil, nil)
+func (s *AppClipDefaultExperienceLocalizationsService) GetHeaderImageID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appClipDefaultExperienceLocalizations/%s/relationships/appClipHeaderImage", id), nil, nil)
 }
 
 // AppClipDefaultExperienceLocalization is a resource of type "appClipDefaultExperienceLocalizations" (schema AppClipDefaultExperienceLocalization).
@@ -99,12 +99,6 @@ func (r *AppClipDefaultExperienceLocalization) ResourceType() string { return r.
 
 // ResourceID returns the resource's id.
 func (r *AppClipDefaultExperienceLocalization) ResourceID() string { return r.ID }
-
-// AppClipDefaultExperienceLocalizationAppClipHeaderImageLinkageResponse is the spec's schema AppClipDefaultExperienceLocalizationAppClipHeaderImageLinkageResponse.
-type AppClipDefaultExperienceLocalizationAppClipHeaderImageLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
 
 // AppClipDefaultExperienceLocalizationAttributes is part of AppClipDefaultExperienceLocalization.
 type AppClipDefaultExperienceLocalizationAttributes struct {

@@ -107,8 +107,8 @@ func (s *AppClipDefaultExperiencesService) ListLocalizationsIter(ctx context.Con
 // GetAppStoreReviewDetailID sends GET /v1/appClipDefaultExperiences/{id}/relationships/appClipAppStoreReviewDetail (appClipDefaultExperiences_appClipAppStoreReviewDetail_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appclipdefaultexperiences-_id_-relationships-appclipappstorereviewdetail
-func (s *AppClipDefaultExperiencesService) GetAppStoreReviewDetailID(ctx context.Context, id string) (*AppClipDefaultExperienceAppClipAppStoreReviewDetailLinkageResponse, *Response, error) {
-	return doJSON[AppClipDefaultExperienceAppClipAppStoreReviewDetailLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appClipDefaultExperiences/%s/relationships/appClipAppStoreReviewDetail", id), nil, nil)
+func (s *AppClipDefaultExperiencesService) GetAppStoreReviewDetailID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appClipDefaultExperiences/%s/relationships/appClipAppStoreReviewDetail", id), nil, nil)
 }
 
 // AppClipDefaultExperiencesListLocalizationIDsOptions are the query parameters of GET /v1/appClipDefaultExperiences/{id}/relationships/appClipDefaultExperienceLocalizations.
@@ -120,8 +120,8 @@ type AppClipDefaultExperiencesListLocalizationIDsOptions struct {
 // It returns one page; ListLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appclipdefaultexperiences-_id_-relationships-appclipdefaultexperiencelocalizations
-func (s *AppClipDefaultExperiencesService) ListLocalizationIDs(ctx context.Context, id string, opts *AppClipDefaultExperiencesListLocalizationIDsOptions) (*AppClipDefaultExperienceAppClipDefaultExperienceLocalizationsLinkagesResponse, *Response, error) {
-	return doJSON[AppClipDefaultExperienceAppClipDefaultExperienceLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appClipDefaultExperiences/%s/relationships/appClipDefaultExperienceLocalizations", id), encodeOptions(opts), nil)
+func (s *AppClipDefaultExperiencesService) ListLocalizationIDs(ctx context.Context, id string, opts *AppClipDefaultExperiencesListLocalizationIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appClipDefaultExperiences/%s/relationships/appClipDefaultExperienceLocalizations", id), encodeOptions(opts), nil)
 }
 
 // ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
@@ -132,8 +132,8 @@ func (s *AppClipDefaultExperiencesService) ListLocalizationIDsIter(ctx context.C
 // GetReleaseWithAppStoreVersionID sends GET /v1/appClipDefaultExperiences/{id}/relationships/releaseWithAppStoreVersion (appClipDefaultExperiences_releaseWithAppStoreVersion_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appclipdefaultexperiences-_id_-relationships-releasewithappstoreversion
-func (s *AppClipDefaultExperiencesService) GetReleaseWithAppStoreVersionID(ctx context.Context, id string) (*AppClipDefaultExperienceReleaseWithAppStoreVersionLinkageResponse, *Response, error) {
-	return doJSON[AppClipDefaultExperienceReleaseWithAppStoreVersionLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appClipDefaultExperiences/%s/relationships/releaseWithAppStoreVersion", id), nil, nil)
+func (s *AppClipDefaultExperiencesService) GetReleaseWithAppStoreVersionID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appClipDefaultExperiences/%s/relationships/releaseWithAppStoreVersion", id), nil, nil)
 }
 
 // ReplaceReleaseWithAppStoreVersion sends PATCH /v1/appClipDefaultExperiences/{id}/relationships/releaseWithAppStoreVersion (appClipDefaultExperiences_releaseWithAppStoreVersion_updateToOneRelationship).
@@ -186,19 +186,6 @@ func (r *AppClipDefaultExperience) ResourceType() string { return r.Type }
 // ResourceID returns the resource's id.
 func (r *AppClipDefaultExperience) ResourceID() string { return r.ID }
 
-// AppClipDefaultExperienceAppClipAppStoreReviewDetailLinkageResponse is the spec's schema AppClipDefaultExperienceAppClipAppStoreReviewDetailLinkageResponse.
-type AppClipDefaultExperienceAppClipAppStoreReviewDetailLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
-// AppClipDefaultExperienceAppClipDefaultExperienceLocalizationsLinkagesResponse is the spec's schema AppClipDefaultExperienceAppClipDefaultExperienceLocalizationsLinkagesResponse.
-type AppClipDefaultExperienceAppClipDefaultExperienceLocalizationsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // AppClipDefaultExperienceAttributes is part of AppClipDefaultExperience.
 type AppClipDefaultExperienceAttributes struct {
 	Action AppClipAction `json:"action,omitempty"`
@@ -240,12 +227,6 @@ type AppClipDefaultExperienceRelationships struct {
 // AppClipDefaultExperienceReleaseWithAppStoreVersionLinkageRequest is the spec's schema AppClipDefaultExperienceReleaseWithAppStoreVersionLinkageRequest.
 type AppClipDefaultExperienceReleaseWithAppStoreVersionLinkageRequest struct {
 	Data ResourceIdentifier `json:"data"`
-}
-
-// AppClipDefaultExperienceReleaseWithAppStoreVersionLinkageResponse is the spec's schema AppClipDefaultExperienceReleaseWithAppStoreVersionLinkageResponse.
-type AppClipDefaultExperienceReleaseWithAppStoreVersionLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
 }
 
 // AppClipDefaultExperienceResponse is the spec's schema AppClipDefaultExperienceResponse.

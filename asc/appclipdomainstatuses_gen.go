@@ -25,34 +25,34 @@ type AppClipDomainStatusAttributes struct {
 
 // AppClipDomainStatusAttributesDomains is part of AppClipDomainStatusAttributes.
 type AppClipDomainStatusAttributesDomains struct {
-	Domain          string                                        `json:"domain,omitempty"`
-	IsValid         *bool                                         `json:"isValid,omitempty"`
-	LastUpdatedDate *Time                                         `json:"lastUpdatedDate,omitempty"`
-	ErrorCode       AppClipDomainStatusAttributesDomainsErrorCode `json:"errorCode,omitempty"`
+	Domain          string                              `json:"domain,omitempty"`
+	IsValid         *bool                               `json:"isValid,omitempty"`
+	LastUpdatedDate *Time                               `json:"lastUpdatedDate,omitempty"`
+	ErrorCode       AppClipDomainStatusDomainsErrorCode `json:"errorCode,omitempty"`
 }
 
-// AppClipDomainStatusAttributesDomainsErrorCode lists the values of AppClipDomainStatusAttributesDomains's errorCode.
-type AppClipDomainStatusAttributesDomainsErrorCode string
+// AppClipDomainStatusDomainsErrorCode lists the values of AppClipDomainStatusAttributesDomains.ErrorCode.
+type AppClipDomainStatusDomainsErrorCode string
 
 const (
-	AppClipDomainStatusAttributesDomainsErrorCodeBadHTTPResponse                    AppClipDomainStatusAttributesDomainsErrorCode = "BAD_HTTP_RESPONSE"
-	AppClipDomainStatusAttributesDomainsErrorCodeBadJSONContent                     AppClipDomainStatusAttributesDomainsErrorCode = "BAD_JSON_CONTENT"
-	AppClipDomainStatusAttributesDomainsErrorCodeBadPkcs7Signature                  AppClipDomainStatusAttributesDomainsErrorCode = "BAD_PKCS7_SIGNATURE"
-	AppClipDomainStatusAttributesDomainsErrorCodeCannotReachAasaFile                AppClipDomainStatusAttributesDomainsErrorCode = "CANNOT_REACH_AASA_FILE"
-	AppClipDomainStatusAttributesDomainsErrorCodeCrossSiteRedirectsForbidden        AppClipDomainStatusAttributesDomainsErrorCode = "CROSS_SITE_REDIRECTS_FORBIDDEN"
-	AppClipDomainStatusAttributesDomainsErrorCodeDnsError                           AppClipDomainStatusAttributesDomainsErrorCode = "DNS_ERROR"
-	AppClipDomainStatusAttributesDomainsErrorCodeInsecureRedirectsForbidden         AppClipDomainStatusAttributesDomainsErrorCode = "INSECURE_REDIRECTS_FORBIDDEN"
-	AppClipDomainStatusAttributesDomainsErrorCodeInvalidEntitlementMissingSection   AppClipDomainStatusAttributesDomainsErrorCode = "INVALID_ENTITLEMENT_MISSING_SECTION"
-	AppClipDomainStatusAttributesDomainsErrorCodeInvalidEntitlementSyntaxError      AppClipDomainStatusAttributesDomainsErrorCode = "INVALID_ENTITLEMENT_SYNTAX_ERROR"
-	AppClipDomainStatusAttributesDomainsErrorCodeInvalidEntitlementUnhandledSection AppClipDomainStatusAttributesDomainsErrorCode = "INVALID_ENTITLEMENT_UNHANDLED_SECTION"
-	AppClipDomainStatusAttributesDomainsErrorCodeInvalidEntitlementUnknownID        AppClipDomainStatusAttributesDomainsErrorCode = "INVALID_ENTITLEMENT_UNKNOWN_ID"
-	AppClipDomainStatusAttributesDomainsErrorCodeNetworkError                       AppClipDomainStatusAttributesDomainsErrorCode = "NETWORK_ERROR"
-	AppClipDomainStatusAttributesDomainsErrorCodeNetworkErrorTemporary              AppClipDomainStatusAttributesDomainsErrorCode = "NETWORK_ERROR_TEMPORARY"
-	AppClipDomainStatusAttributesDomainsErrorCodeOtherError                         AppClipDomainStatusAttributesDomainsErrorCode = "OTHER_ERROR"
-	AppClipDomainStatusAttributesDomainsErrorCodeTimeout                            AppClipDomainStatusAttributesDomainsErrorCode = "TIMEOUT"
-	AppClipDomainStatusAttributesDomainsErrorCodeTlsError                           AppClipDomainStatusAttributesDomainsErrorCode = "TLS_ERROR"
-	AppClipDomainStatusAttributesDomainsErrorCodeTooManyRedirects                   AppClipDomainStatusAttributesDomainsErrorCode = "TOO_MANY_REDIRECTS"
-	AppClipDomainStatusAttributesDomainsErrorCodeUnexpectedError                    AppClipDomainStatusAttributesDomainsErrorCode = "UNEXPECTED_ERROR"
+	AppClipDomainStatusDomainsErrorCodeBadHTTPResponse                    AppClipDomainStatusDomainsErrorCode = "BAD_HTTP_RESPONSE"
+	AppClipDomainStatusDomainsErrorCodeBadJSONContent                     AppClipDomainStatusDomainsErrorCode = "BAD_JSON_CONTENT"
+	AppClipDomainStatusDomainsErrorCodeBadPkcs7Signature                  AppClipDomainStatusDomainsErrorCode = "BAD_PKCS7_SIGNATURE"
+	AppClipDomainStatusDomainsErrorCodeCannotReachAasaFile                AppClipDomainStatusDomainsErrorCode = "CANNOT_REACH_AASA_FILE"
+	AppClipDomainStatusDomainsErrorCodeCrossSiteRedirectsForbidden        AppClipDomainStatusDomainsErrorCode = "CROSS_SITE_REDIRECTS_FORBIDDEN"
+	AppClipDomainStatusDomainsErrorCodeDnsError                           AppClipDomainStatusDomainsErrorCode = "DNS_ERROR"
+	AppClipDomainStatusDomainsErrorCodeInsecureRedirectsForbidden         AppClipDomainStatusDomainsErrorCode = "INSECURE_REDIRECTS_FORBIDDEN"
+	AppClipDomainStatusDomainsErrorCodeInvalidEntitlementMissingSection   AppClipDomainStatusDomainsErrorCode = "INVALID_ENTITLEMENT_MISSING_SECTION"
+	AppClipDomainStatusDomainsErrorCodeInvalidEntitlementSyntaxError      AppClipDomainStatusDomainsErrorCode = "INVALID_ENTITLEMENT_SYNTAX_ERROR"
+	AppClipDomainStatusDomainsErrorCodeInvalidEntitlementUnhandledSection AppClipDomainStatusDomainsErrorCode = "INVALID_ENTITLEMENT_UNHANDLED_SECTION"
+	AppClipDomainStatusDomainsErrorCodeInvalidEntitlementUnknownID        AppClipDomainStatusDomainsErrorCode = "INVALID_ENTITLEMENT_UNKNOWN_ID"
+	AppClipDomainStatusDomainsErrorCodeNetworkError                       AppClipDomainStatusDomainsErrorCode = "NETWORK_ERROR"
+	AppClipDomainStatusDomainsErrorCodeNetworkErrorTemporary              AppClipDomainStatusDomainsErrorCode = "NETWORK_ERROR_TEMPORARY"
+	AppClipDomainStatusDomainsErrorCodeOtherError                         AppClipDomainStatusDomainsErrorCode = "OTHER_ERROR"
+	AppClipDomainStatusDomainsErrorCodeTimeout                            AppClipDomainStatusDomainsErrorCode = "TIMEOUT"
+	AppClipDomainStatusDomainsErrorCodeTlsError                           AppClipDomainStatusDomainsErrorCode = "TLS_ERROR"
+	AppClipDomainStatusDomainsErrorCodeTooManyRedirects                   AppClipDomainStatusDomainsErrorCode = "TOO_MANY_REDIRECTS"
+	AppClipDomainStatusDomainsErrorCodeUnexpectedError                    AppClipDomainStatusDomainsErrorCode = "UNEXPECTED_ERROR"
 )
 
 // AppClipDomainStatusResponse is the spec's schema AppClipDomainStatusResponse.

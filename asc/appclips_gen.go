@@ -29,16 +29,16 @@ func (s *AppClipsService) Get(ctx context.Context, id string, opts *AppClipsGetO
 
 // AppClipsListAdvancedExperiencesOptions are the query parameters of GET /v1/appClips/{id}/appClipAdvancedExperiences.
 type AppClipsListAdvancedExperiencesOptions struct {
-	FilterStatus                                 []string `query:"filter[status]"`
-	FilterPlaceStatus                            []string `query:"filter[placeStatus]"`
-	FilterAction                                 []string `query:"filter[action]"`
-	FieldsAppClipAdvancedExperiences             []string `query:"fields[appClipAdvancedExperiences]"`
-	FieldsAppClips                               []string `query:"fields[appClips]"`
-	FieldsAppClipAdvancedExperienceImages        []string `query:"fields[appClipAdvancedExperienceImages]"`
-	FieldsAppClipAdvancedExperienceLocalizations []string `query:"fields[appClipAdvancedExperienceLocalizations]"`
-	Limit                                        int      `query:"limit"`
-	Include                                      []string `query:"include"`
-	LimitLocalizations                           int      `query:"limit[localizations]"`
+	FilterStatus                                 []AppClipAdvancedExperienceStatus      `query:"filter[status]"`
+	FilterPlaceStatus                            []AppClipAdvancedExperiencePlaceStatus `query:"filter[placeStatus]"`
+	FilterAction                                 []AppClipAction                        `query:"filter[action]"`
+	FieldsAppClipAdvancedExperiences             []string                               `query:"fields[appClipAdvancedExperiences]"`
+	FieldsAppClips                               []string                               `query:"fields[appClips]"`
+	FieldsAppClipAdvancedExperienceImages        []string                               `query:"fields[appClipAdvancedExperienceImages]"`
+	FieldsAppClipAdvancedExperienceLocalizations []string                               `query:"fields[appClipAdvancedExperienceLocalizations]"`
+	Limit                                        int                                    `query:"limit"`
+	Include                                      []string                               `query:"include"`
+	LimitLocalizations                           int                                    `query:"limit[localizations]"`
 }
 
 // ListAdvancedExperiences sends GET /v1/appClips/{id}/appClipAdvancedExperiences (appClips_appClipAdvancedExperiences_getToManyRelated).
@@ -89,8 +89,8 @@ type AppClipsListAdvancedExperienceIDsOptions struct {
 // It returns one page; ListAdvancedExperienceIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appclips-_id_-relationships-appclipadvancedexperiences
-func (s *AppClipsService) ListAdvancedExperienceIDs(ctx context.Context, id string, opts *AppClipsListAdvancedExperienceIDsOptions) (*AppClipAppClipAdvancedExperiencesLinkagesResponse, *Response, error) {
-	return doJSON[AppClipAppClipAdvancedExperiencesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appClips/%s/relationships/appClipAdvancedExperiences", id), encodeOptions(opts), nil)
+func (s *AppClipsService) ListAdvancedExperienceIDs(ctx context.Context, id string, opts *AppClipsListAdvancedExperienceIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appClips/%s/relationships/appClipAdvancedExperiences", id), encodeOptions(opts), nil)
 }
 
 // ListAdvancedExperienceIDsIter yields every item of ListAdvancedExperienceIDs, requesting the next page only as the loop asks.
@@ -107,8 +107,8 @@ type AppClipsListDefaultExperienceIDsOptions struct {
 // It returns one page; ListDefaultExperienceIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appclips-_id_-relationships-appclipdefaultexperiences
-func (s *AppClipsService) ListDefaultExperienceIDs(ctx context.Context, id string, opts *AppClipsListDefaultExperienceIDsOptions) (*AppClipAppClipDefaultExperiencesLinkagesResponse, *Response, error) {
-	return doJSON[AppClipAppClipDefaultExperiencesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appClips/%s/relationships/appClipDefaultExperiences", id), encodeOptions(opts), nil)
+func (s *AppClipsService) ListDefaultExperienceIDs(ctx context.Context, id string, opts *AppClipsListDefaultExperienceIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appClips/%s/relationships/appClipDefaultExperiences", id), encodeOptions(opts), nil)
 }
 
 // ListDefaultExperienceIDsIter yields every item of ListDefaultExperienceIDs, requesting the next page only as the loop asks.
@@ -140,20 +140,6 @@ const (
 	AppClipActionView AppClipAction = "VIEW"
 	AppClipActionPlay AppClipAction = "PLAY"
 )
-
-// AppClipAppClipAdvancedExperiencesLinkagesResponse is the spec's schema AppClipAppClipAdvancedExperiencesLinkagesResponse.
-type AppClipAppClipAdvancedExperiencesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// AppClipAppClipDefaultExperiencesLinkagesResponse is the spec's schema AppClipAppClipDefaultExperiencesLinkagesResponse.
-type AppClipAppClipDefaultExperiencesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
 
 // AppClipAttributes is part of AppClip.
 type AppClipAttributes struct {

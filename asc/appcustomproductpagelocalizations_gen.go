@@ -70,17 +70,17 @@ func (s *AppCustomProductPageLocalizationsService) Update(ctx context.Context, i
 
 // AppCustomProductPageLocalizationsListAppPreviewSetsOptions are the query parameters of GET /v1/appCustomProductPageLocalizations/{id}/appPreviewSets.
 type AppCustomProductPageLocalizationsListAppPreviewSetsOptions struct {
-	FilterPreviewType                                     []string `query:"filter[previewType]"`
-	FilterAppStoreVersionLocalization                     []string `query:"filter[appStoreVersionLocalization]"`
-	FilterAppStoreVersionExperimentTreatmentLocalization  []string `query:"filter[appStoreVersionExperimentTreatmentLocalization]"`
-	FieldsAppPreviewSets                                  []string `query:"fields[appPreviewSets]"`
-	FieldsAppStoreVersionLocalizations                    []string `query:"fields[appStoreVersionLocalizations]"`
-	FieldsAppCustomProductPageLocalizations               []string `query:"fields[appCustomProductPageLocalizations]"`
-	FieldsAppStoreVersionExperimentTreatmentLocalizations []string `query:"fields[appStoreVersionExperimentTreatmentLocalizations]"`
-	FieldsAppPreviews                                     []string `query:"fields[appPreviews]"`
-	Limit                                                 int      `query:"limit"`
-	Include                                               []string `query:"include"`
-	LimitAppPreviews                                      int      `query:"limit[appPreviews]"`
+	FilterPreviewType                                     []PreviewType `query:"filter[previewType]"`
+	FilterAppStoreVersionLocalization                     []string      `query:"filter[appStoreVersionLocalization]"`
+	FilterAppStoreVersionExperimentTreatmentLocalization  []string      `query:"filter[appStoreVersionExperimentTreatmentLocalization]"`
+	FieldsAppPreviewSets                                  []string      `query:"fields[appPreviewSets]"`
+	FieldsAppStoreVersionLocalizations                    []string      `query:"fields[appStoreVersionLocalizations]"`
+	FieldsAppCustomProductPageLocalizations               []string      `query:"fields[appCustomProductPageLocalizations]"`
+	FieldsAppStoreVersionExperimentTreatmentLocalizations []string      `query:"fields[appStoreVersionExperimentTreatmentLocalizations]"`
+	FieldsAppPreviews                                     []string      `query:"fields[appPreviews]"`
+	Limit                                                 int           `query:"limit"`
+	Include                                               []string      `query:"include"`
+	LimitAppPreviews                                      int           `query:"limit[appPreviews]"`
 }
 
 // ListAppPreviewSets sends GET /v1/appCustomProductPageLocalizations/{id}/appPreviewSets (appCustomProductPageLocalizations_appPreviewSets_getToManyRelated).
@@ -98,17 +98,17 @@ func (s *AppCustomProductPageLocalizationsService) ListAppPreviewSetsIter(ctx co
 
 // AppCustomProductPageLocalizationsListAppScreenshotSetsOptions are the query parameters of GET /v1/appCustomProductPageLocalizations/{id}/appScreenshotSets.
 type AppCustomProductPageLocalizationsListAppScreenshotSetsOptions struct {
-	FilterScreenshotDisplayType                           []string `query:"filter[screenshotDisplayType]"`
-	FilterAppStoreVersionLocalization                     []string `query:"filter[appStoreVersionLocalization]"`
-	FilterAppStoreVersionExperimentTreatmentLocalization  []string `query:"filter[appStoreVersionExperimentTreatmentLocalization]"`
-	FieldsAppScreenshotSets                               []string `query:"fields[appScreenshotSets]"`
-	FieldsAppStoreVersionLocalizations                    []string `query:"fields[appStoreVersionLocalizations]"`
-	FieldsAppCustomProductPageLocalizations               []string `query:"fields[appCustomProductPageLocalizations]"`
-	FieldsAppStoreVersionExperimentTreatmentLocalizations []string `query:"fields[appStoreVersionExperimentTreatmentLocalizations]"`
-	FieldsAppScreenshots                                  []string `query:"fields[appScreenshots]"`
-	Limit                                                 int      `query:"limit"`
-	Include                                               []string `query:"include"`
-	LimitAppScreenshots                                   int      `query:"limit[appScreenshots]"`
+	FilterScreenshotDisplayType                           []ScreenshotDisplayType `query:"filter[screenshotDisplayType]"`
+	FilterAppStoreVersionLocalization                     []string                `query:"filter[appStoreVersionLocalization]"`
+	FilterAppStoreVersionExperimentTreatmentLocalization  []string                `query:"filter[appStoreVersionExperimentTreatmentLocalization]"`
+	FieldsAppScreenshotSets                               []string                `query:"fields[appScreenshotSets]"`
+	FieldsAppStoreVersionLocalizations                    []string                `query:"fields[appStoreVersionLocalizations]"`
+	FieldsAppCustomProductPageLocalizations               []string                `query:"fields[appCustomProductPageLocalizations]"`
+	FieldsAppStoreVersionExperimentTreatmentLocalizations []string                `query:"fields[appStoreVersionExperimentTreatmentLocalizations]"`
+	FieldsAppScreenshots                                  []string                `query:"fields[appScreenshots]"`
+	Limit                                                 int                     `query:"limit"`
+	Include                                               []string                `query:"include"`
+	LimitAppScreenshots                                   int                     `query:"limit[appScreenshots]"`
 }
 
 // ListAppScreenshotSets sends GET /v1/appCustomProductPageLocalizations/{id}/appScreenshotSets (appCustomProductPageLocalizations_appScreenshotSets_getToManyRelated).
@@ -133,8 +133,8 @@ type AppCustomProductPageLocalizationsListAppPreviewSetIDsOptions struct {
 // It returns one page; ListAppPreviewSetIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appcustomproductpagelocalizations-_id_-relationships-apppreviewsets
-func (s *AppCustomProductPageLocalizationsService) ListAppPreviewSetIDs(ctx context.Context, id string, opts *AppCustomProductPageLocalizationsListAppPreviewSetIDsOptions) (*AppCustomProductPageLocalizationAppPreviewSetsLinkagesResponse, *Response, error) {
-	return doJSON[AppCustomProductPageLocalizationAppPreviewSetsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appCustomProductPageLocalizations/%s/relationships/appPreviewSets", id), encodeOptions(opts), nil)
+func (s *AppCustomProductPageLocalizationsService) ListAppPreviewSetIDs(ctx context.Context, id string, opts *AppCustomProductPageLocalizationsListAppPreviewSetIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appCustomProductPageLocalizations/%s/relationships/appPreviewSets", id), encodeOptions(opts), nil)
 }
 
 // ListAppPreviewSetIDsIter yields every item of ListAppPreviewSetIDs, requesting the next page only as the loop asks.
@@ -151,8 +151,8 @@ type AppCustomProductPageLocalizationsListAppScreenshotSetIDsOptions struct {
 // It returns one page; ListAppScreenshotSetIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appcustomproductpagelocalizations-_id_-relationships-appscreenshotsets
-func (s *AppCustomProductPageLocalizationsService) ListAppScreenshotSetIDs(ctx context.Context, id string, opts *AppCustomProductPageLocalizationsListAppScreenshotSetIDsOptions) (*AppCustomProductPageLocalizationAppScreenshotSetsLinkagesResponse, *Response, error) {
-	return doJSON[AppCustomProductPageLocalizationAppScreenshotSetsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appCustomProductPageLocalizations/%s/relationships/appScreenshotSets", id), encodeOptions(opts), nil)
+func (s *AppCustomProductPageLocalizationsService) ListAppScreenshotSetIDs(ctx context.Context, id string, opts *AppCustomProductPageLocalizationsListAppScreenshotSetIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appCustomProductPageLocalizations/%s/relationships/appScreenshotSets", id), encodeOptions(opts), nil)
 }
 
 // ListAppScreenshotSetIDsIter yields every item of ListAppScreenshotSetIDs, requesting the next page only as the loop asks.
@@ -176,8 +176,8 @@ type AppCustomProductPageLocalizationsListSearchKeywordIDsOptions struct {
 // It returns one page; ListSearchKeywordIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appcustomproductpagelocalizations-_id_-relationships-searchkeywords
-func (s *AppCustomProductPageLocalizationsService) ListSearchKeywordIDs(ctx context.Context, id string, opts *AppCustomProductPageLocalizationsListSearchKeywordIDsOptions) (*AppCustomProductPageLocalizationSearchKeywordsLinkagesResponse, *Response, error) {
-	return doJSON[AppCustomProductPageLocalizationSearchKeywordsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appCustomProductPageLocalizations/%s/relationships/searchKeywords", id), encodeOptions(opts), nil)
+func (s *AppCustomProductPageLocalizationsService) ListSearchKeywordIDs(ctx context.Context, id string, opts *AppCustomProductPageLocalizationsListSearchKeywordIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appCustomProductPageLocalizations/%s/relationships/searchKeywords", id), encodeOptions(opts), nil)
 }
 
 // ListSearchKeywordIDsIter yields every item of ListSearchKeywordIDs, requesting the next page only as the loop asks.
@@ -228,20 +228,6 @@ func (r *AppCustomProductPageLocalization) ResourceType() string { return r.Type
 
 // ResourceID returns the resource's id.
 func (r *AppCustomProductPageLocalization) ResourceID() string { return r.ID }
-
-// AppCustomProductPageLocalizationAppPreviewSetsLinkagesResponse is the spec's schema AppCustomProductPageLocalizationAppPreviewSetsLinkagesResponse.
-type AppCustomProductPageLocalizationAppPreviewSetsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// AppCustomProductPageLocalizationAppScreenshotSetsLinkagesResponse is the spec's schema AppCustomProductPageLocalizationAppScreenshotSetsLinkagesResponse.
-type AppCustomProductPageLocalizationAppScreenshotSetsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
 
 // AppCustomProductPageLocalizationAttributes is part of AppCustomProductPageLocalization.
 type AppCustomProductPageLocalizationAttributes struct {
@@ -317,13 +303,6 @@ type AppCustomProductPageLocalizationResponse struct {
 // AppCustomProductPageLocalizationSearchKeywordsLinkagesRequest is the spec's schema AppCustomProductPageLocalizationSearchKeywordsLinkagesRequest.
 type AppCustomProductPageLocalizationSearchKeywordsLinkagesRequest struct {
 	Data []ResourceIdentifier `json:"data"`
-}
-
-// AppCustomProductPageLocalizationSearchKeywordsLinkagesResponse is the spec's schema AppCustomProductPageLocalizationSearchKeywordsLinkagesResponse.
-type AppCustomProductPageLocalizationSearchKeywordsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // AppCustomProductPageLocalizationUpdateRequest is the spec's schema AppCustomProductPageLocalizationUpdateRequest.

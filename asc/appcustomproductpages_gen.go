@@ -67,13 +67,13 @@ func (s *AppCustomProductPagesService) Update(ctx context.Context, id string, bo
 
 // AppCustomProductPagesListVersionsOptions are the query parameters of GET /v1/appCustomProductPages/{id}/appCustomProductPageVersions.
 type AppCustomProductPagesListVersionsOptions struct {
-	FilterState                             []string `query:"filter[state]"`
-	FieldsAppCustomProductPageVersions      []string `query:"fields[appCustomProductPageVersions]"`
-	FieldsAppCustomProductPages             []string `query:"fields[appCustomProductPages]"`
-	FieldsAppCustomProductPageLocalizations []string `query:"fields[appCustomProductPageLocalizations]"`
-	Limit                                   int      `query:"limit"`
-	Include                                 []string `query:"include"`
-	LimitAppCustomProductPageLocalizations  int      `query:"limit[appCustomProductPageLocalizations]"`
+	FilterState                             []AppCustomProductPageVersionState `query:"filter[state]"`
+	FieldsAppCustomProductPageVersions      []string                           `query:"fields[appCustomProductPageVersions]"`
+	FieldsAppCustomProductPages             []string                           `query:"fields[appCustomProductPages]"`
+	FieldsAppCustomProductPageLocalizations []string                           `query:"fields[appCustomProductPageLocalizations]"`
+	Limit                                   int                                `query:"limit"`
+	Include                                 []string                           `query:"include"`
+	LimitAppCustomProductPageLocalizations  int                                `query:"limit[appCustomProductPageLocalizations]"`
 }
 
 // ListVersions sends GET /v1/appCustomProductPages/{id}/appCustomProductPageVersions (appCustomProductPages_appCustomProductPageVersions_getToManyRelated).
@@ -98,8 +98,8 @@ type AppCustomProductPagesListVersionIDsOptions struct {
 // It returns one page; ListVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appcustomproductpages-_id_-relationships-appcustomproductpageversions
-func (s *AppCustomProductPagesService) ListVersionIDs(ctx context.Context, id string, opts *AppCustomProductPagesListVersionIDsOptions) (*AppCustomProductPageAppCustomProductPageVersionsLinkagesResponse, *Response, error) {
-	return doJSON[AppCustomProductPageAppCustomProductPageVersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appCustomProductPages/%s/relationships/appCustomProductPageVersions", id), encodeOptions(opts), nil)
+func (s *AppCustomProductPagesService) ListVersionIDs(ctx context.Context, id string, opts *AppCustomProductPagesListVersionIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appCustomProductPages/%s/relationships/appCustomProductPageVersions", id), encodeOptions(opts), nil)
 }
 
 // ListVersionIDsIter yields every item of ListVersionIDs, requesting the next page only as the loop asks.
@@ -122,13 +122,6 @@ func (r *AppCustomProductPage) ResourceType() string { return r.Type }
 
 // ResourceID returns the resource's id.
 func (r *AppCustomProductPage) ResourceID() string { return r.ID }
-
-// AppCustomProductPageAppCustomProductPageVersionsLinkagesResponse is the spec's schema AppCustomProductPageAppCustomProductPageVersionsLinkagesResponse.
-type AppCustomProductPageAppCustomProductPageVersionsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
 
 // AppCustomProductPageAttributes is part of AppCustomProductPage.
 type AppCustomProductPageAttributes struct {

@@ -95,8 +95,8 @@ type AppCustomProductPageVersionsListAppCustomProductPageLocalizationIDsOptions 
 // It returns one page; ListAppCustomProductPageLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appcustomproductpageversions-_id_-relationships-appcustomproductpagelocalizations
-func (s *AppCustomProductPageVersionsService) ListAppCustomProductPageLocalizationIDs(ctx context.Context, id string, opts *AppCustomProductPageVersionsListAppCustomProductPageLocalizationIDsOptions) (*AppCustomProductPageVersionAppCustomProductPageLocalizationsLinkagesResponse, *Response, error) {
-	return doJSON[AppCustomProductPageVersionAppCustomProductPageLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appCustomProductPageVersions/%s/relationships/appCustomProductPageLocalizations", id), encodeOptions(opts), nil)
+func (s *AppCustomProductPageVersionsService) ListAppCustomProductPageLocalizationIDs(ctx context.Context, id string, opts *AppCustomProductPageVersionsListAppCustomProductPageLocalizationIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appCustomProductPageVersions/%s/relationships/appCustomProductPageLocalizations", id), encodeOptions(opts), nil)
 }
 
 // ListAppCustomProductPageLocalizationIDsIter yields every item of ListAppCustomProductPageLocalizationIDs, requesting the next page only as the loop asks.
@@ -120,33 +120,12 @@ func (r *AppCustomProductPageVersion) ResourceType() string { return r.Type }
 // ResourceID returns the resource's id.
 func (r *AppCustomProductPageVersion) ResourceID() string { return r.ID }
 
-// AppCustomProductPageVersionAppCustomProductPageLocalizationsLinkagesResponse is the spec's schema AppCustomProductPageVersionAppCustomProductPageLocalizationsLinkagesResponse.
-type AppCustomProductPageVersionAppCustomProductPageLocalizationsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // AppCustomProductPageVersionAttributes is part of AppCustomProductPageVersion.
 type AppCustomProductPageVersionAttributes struct {
-	Version  string                                     `json:"version,omitempty"`
-	State    AppCustomProductPageVersionAttributesState `json:"state,omitempty"`
-	DeepLink string                                     `json:"deepLink,omitempty"`
+	Version  string                           `json:"version,omitempty"`
+	State    AppCustomProductPageVersionState `json:"state,omitempty"`
+	DeepLink string                           `json:"deepLink,omitempty"`
 }
-
-// AppCustomProductPageVersionAttributesState lists the values of AppCustomProductPageVersionAttributes's state.
-type AppCustomProductPageVersionAttributesState string
-
-const (
-	AppCustomProductPageVersionAttributesStatePrepareForSubmission   AppCustomProductPageVersionAttributesState = "PREPARE_FOR_SUBMISSION"
-	AppCustomProductPageVersionAttributesStateReadyForReview         AppCustomProductPageVersionAttributesState = "READY_FOR_REVIEW"
-	AppCustomProductPageVersionAttributesStateWaitingForReview       AppCustomProductPageVersionAttributesState = "WAITING_FOR_REVIEW"
-	AppCustomProductPageVersionAttributesStateInReview               AppCustomProductPageVersionAttributesState = "IN_REVIEW"
-	AppCustomProductPageVersionAttributesStateAccepted               AppCustomProductPageVersionAttributesState = "ACCEPTED"
-	AppCustomProductPageVersionAttributesStateApproved               AppCustomProductPageVersionAttributesState = "APPROVED"
-	AppCustomProductPageVersionAttributesStateReplacedWithNewVersion AppCustomProductPageVersionAttributesState = "REPLACED_WITH_NEW_VERSION"
-	AppCustomProductPageVersionAttributesStateRejected               AppCustomProductPageVersionAttributesState = "REJECTED"
-)
 
 // AppCustomProductPageVersionCreateRequest is the spec's schema AppCustomProductPageVersionCreateRequest.
 type AppCustomProductPageVersionCreateRequest struct {
@@ -210,6 +189,20 @@ type AppCustomProductPageVersionResponse struct {
 	Included Included[appCustomProductPageVersionResponseIncluded] `json:"included,omitempty"`
 	Links    DocumentLinks                                         `json:"links"`
 }
+
+// AppCustomProductPageVersionState lists the values of AppCustomProductPageVersionAttributes.State.
+type AppCustomProductPageVersionState string
+
+const (
+	AppCustomProductPageVersionStatePrepareForSubmission   AppCustomProductPageVersionState = "PREPARE_FOR_SUBMISSION"
+	AppCustomProductPageVersionStateReadyForReview         AppCustomProductPageVersionState = "READY_FOR_REVIEW"
+	AppCustomProductPageVersionStateWaitingForReview       AppCustomProductPageVersionState = "WAITING_FOR_REVIEW"
+	AppCustomProductPageVersionStateInReview               AppCustomProductPageVersionState = "IN_REVIEW"
+	AppCustomProductPageVersionStateAccepted               AppCustomProductPageVersionState = "ACCEPTED"
+	AppCustomProductPageVersionStateApproved               AppCustomProductPageVersionState = "APPROVED"
+	AppCustomProductPageVersionStateReplacedWithNewVersion AppCustomProductPageVersionState = "REPLACED_WITH_NEW_VERSION"
+	AppCustomProductPageVersionStateRejected               AppCustomProductPageVersionState = "REJECTED"
+)
 
 // AppCustomProductPageVersionUpdateRequest is the spec's schema AppCustomProductPageVersionUpdateRequest.
 type AppCustomProductPageVersionUpdateRequest struct {

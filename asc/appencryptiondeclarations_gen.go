@@ -13,16 +13,16 @@ type AppEncryptionDeclarationsService service
 
 // AppEncryptionDeclarationsListOptions are the query parameters of GET /v1/appEncryptionDeclarations.
 type AppEncryptionDeclarationsListOptions struct {
-	FilterPlatform                          []string `query:"filter[platform]"`
-	FilterApp                               []string `query:"filter[app]"`
-	FilterBuilds                            []string `query:"filter[builds]"`
-	FieldsAppEncryptionDeclarations         []string `query:"fields[appEncryptionDeclarations]"`
-	FieldsApps                              []string `query:"fields[apps]"`
-	FieldsBuilds                            []string `query:"fields[builds]"`
-	FieldsAppEncryptionDeclarationDocuments []string `query:"fields[appEncryptionDeclarationDocuments]"`
-	Limit                                   int      `query:"limit"`
-	Include                                 []string `query:"include"`
-	LimitBuilds                             int      `query:"limit[builds]"`
+	FilterPlatform                          []Platform `query:"filter[platform]"`
+	FilterApp                               []string   `query:"filter[app]"`
+	FilterBuilds                            []string   `query:"filter[builds]"`
+	FieldsAppEncryptionDeclarations         []string   `query:"fields[appEncryptionDeclarations]"`
+	FieldsApps                              []string   `query:"fields[apps]"`
+	FieldsBuilds                            []string   `query:"fields[builds]"`
+	FieldsAppEncryptionDeclarationDocuments []string   `query:"fields[appEncryptionDeclarationDocuments]"`
+	Limit                                   int        `query:"limit"`
+	Include                                 []string   `query:"include"`
+	LimitBuilds                             int        `query:"limit[builds]"`
 }
 
 // List sends GET /v1/appEncryptionDeclarations (appEncryptionDeclarations_getCollection).
@@ -100,15 +100,15 @@ func (s *AppEncryptionDeclarationsService) GetDocument(ctx context.Context, id s
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appencryptiondeclarations-_id_-relationships-app
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *AppEncryptionDeclarationsService) GetAppID(ctx context.Context, id string) (*AppEncryptionDeclarationAppLinkageResponse, *Response, error) {
-	return doJSON[AppEncryptionDeclarationAppLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appEncryptionDeclarations/%s/relationships/app", id), nil, nil)
+func (s *AppEncryptionDeclarationsService) GetAppID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appEncryptionDeclarations/%s/relationships/app", id), nil, nil)
 }
 
 // GetDocumentID sends GET /v1/appEncryptionDeclarations/{id}/relationships/appEncryptionDeclarationDocument (appEncryptionDeclarations_appEncryptionDeclarationDocument_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appencryptiondeclarations-_id_-relationships-appencryptiondeclarationdocument
-func (s *AppEncryptionDeclarationsService) GetDocumentID(ctx context.Context, id string) (*AppEncryptionDeclarationAppEncryptionDeclarationDocumentLinkageResponse, *Response, error) {
-	return doJSON[AppEncryptionDeclarationAppEncryptionDeclarationDocumentLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appEncryptionDeclarations/%s/relationships/appEncryptionDeclarationDocument", id), nil, nil)
+func (s *AppEncryptionDeclarationsService) GetDocumentID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appEncryptionDeclarations/%s/relationships/appEncryptionDeclarationDocument", id), nil, nil)
 }
 
 // AddBuilds sends POST /v1/appEncryptionDeclarations/{id}/relationships/builds (appEncryptionDeclarations_builds_createToManyRelationship).
@@ -135,18 +135,6 @@ func (r *AppEncryptionDeclaration) ResourceType() string { return r.Type }
 
 // ResourceID returns the resource's id.
 func (r *AppEncryptionDeclaration) ResourceID() string { return r.ID }
-
-// AppEncryptionDeclarationAppEncryptionDeclarationDocumentLinkageResponse is the spec's schema AppEncryptionDeclarationAppEncryptionDeclarationDocumentLinkageResponse.
-type AppEncryptionDeclarationAppEncryptionDeclarationDocumentLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
-// AppEncryptionDeclarationAppLinkageResponse is the spec's schema AppEncryptionDeclarationAppLinkageResponse.
-type AppEncryptionDeclarationAppLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
 
 // AppEncryptionDeclarationAttributes is part of AppEncryptionDeclaration.
 type AppEncryptionDeclarationAttributes struct {

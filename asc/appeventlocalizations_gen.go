@@ -118,8 +118,8 @@ type AppEventLocalizationsListAppEventScreenshotIDsOptions struct {
 // It returns one page; ListAppEventScreenshotIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appeventlocalizations-_id_-relationships-appeventscreenshots
-func (s *AppEventLocalizationsService) ListAppEventScreenshotIDs(ctx context.Context, id string, opts *AppEventLocalizationsListAppEventScreenshotIDsOptions) (*AppEventLocalizationAppEventScreenshotsLinkagesResponse, *Response, error) {
-	return doJSON[AppEventLocalizationAppEventScreenshotsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appEventLocalizations/%s/relationships/appEventScreenshots", id), encodeOptions(opts), nil)
+func (s *AppEventLocalizationsService) ListAppEventScreenshotIDs(ctx context.Context, id string, opts *AppEventLocalizationsListAppEventScreenshotIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appEventLocalizations/%s/relationships/appEventScreenshots", id), encodeOptions(opts), nil)
 }
 
 // ListAppEventScreenshotIDsIter yields every item of ListAppEventScreenshotIDs, requesting the next page only as the loop asks.
@@ -136,8 +136,8 @@ type AppEventLocalizationsListAppEventVideoClipIDsOptions struct {
 // It returns one page; ListAppEventVideoClipIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appeventlocalizations-_id_-relationships-appeventvideoclips
-func (s *AppEventLocalizationsService) ListAppEventVideoClipIDs(ctx context.Context, id string, opts *AppEventLocalizationsListAppEventVideoClipIDsOptions) (*AppEventLocalizationAppEventVideoClipsLinkagesResponse, *Response, error) {
-	return doJSON[AppEventLocalizationAppEventVideoClipsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appEventLocalizations/%s/relationships/appEventVideoClips", id), encodeOptions(opts), nil)
+func (s *AppEventLocalizationsService) ListAppEventVideoClipIDs(ctx context.Context, id string, opts *AppEventLocalizationsListAppEventVideoClipIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appEventLocalizations/%s/relationships/appEventVideoClips", id), encodeOptions(opts), nil)
 }
 
 // ListAppEventVideoClipIDsIter yields every item of ListAppEventVideoClipIDs, requesting the next page only as the loop asks.
@@ -160,20 +160,6 @@ func (r *AppEventLocalization) ResourceType() string { return r.Type }
 
 // ResourceID returns the resource's id.
 func (r *AppEventLocalization) ResourceID() string { return r.ID }
-
-// AppEventLocalizationAppEventScreenshotsLinkagesResponse is the spec's schema AppEventLocalizationAppEventScreenshotsLinkagesResponse.
-type AppEventLocalizationAppEventScreenshotsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// AppEventLocalizationAppEventVideoClipsLinkagesResponse is the spec's schema AppEventLocalizationAppEventVideoClipsLinkagesResponse.
-type AppEventLocalizationAppEventVideoClipsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
 
 // AppEventLocalizationAttributes is part of AppEventLocalization.
 type AppEventLocalizationAttributes struct {
@@ -240,13 +226,6 @@ type AppEventLocalizationUpdateRequestData struct {
 	Type       string                                       `json:"type"`
 	ID         string                                       `json:"id"`
 	Attributes *AppEventLocalizationUpdateRequestAttributes `json:"attributes,omitempty"`
-}
-
-// AppEventLocalizationsLinkagesResponse is the spec's schema AppEventLocalizationsLinkagesResponse.
-type AppEventLocalizationsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // AppEventLocalizationsResponse is the spec's schema AppEventLocalizationsResponse.

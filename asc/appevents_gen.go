@@ -98,8 +98,8 @@ type AppEventsListLocalizationIDsOptions struct {
 // It returns one page; ListLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appevents-_id_-relationships-localizations
-func (s *AppEventsService) ListLocalizationIDs(ctx context.Context, id string, opts *AppEventsListLocalizationIDsOptions) (*AppEventLocalizationsLinkagesResponse, *Response, error) {
-	return doJSON[AppEventLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appEvents/%s/relationships/localizations", id), encodeOptions(opts), nil)
+func (s *AppEventsService) ListLocalizationIDs(ctx context.Context, id string, opts *AppEventsListLocalizationIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appEvents/%s/relationships/localizations", id), encodeOptions(opts), nil)
 }
 
 // ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
@@ -134,13 +134,13 @@ const (
 // AppEventAttributes is part of AppEvent.
 type AppEventAttributes struct {
 	ReferenceName              string                                         `json:"referenceName,omitempty"`
-	Badge                      AppEventAttributesBadge                        `json:"badge,omitempty"`
-	EventState                 AppEventAttributesEventState                   `json:"eventState,omitempty"`
+	Badge                      AppEventBadge                                  `json:"badge,omitempty"`
+	EventState                 AppEventState                                  `json:"eventState,omitempty"`
 	DeepLink                   string                                         `json:"deepLink,omitempty"`
 	PurchaseRequirement        string                                         `json:"purchaseRequirement,omitempty"`
 	PrimaryLocale              string                                         `json:"primaryLocale,omitempty"`
-	Priority                   AppEventAttributesPriority                     `json:"priority,omitempty"`
-	Purpose                    AppEventAttributesPurpose                      `json:"purpose,omitempty"`
+	Priority                   Priority                                       `json:"priority,omitempty"`
+	Purpose                    AppEventPurpose                                `json:"purpose,omitempty"`
 	TerritorySchedules         []AppEventAttributesTerritorySchedules         `json:"territorySchedules,omitempty"`
 	ArchivedTerritorySchedules []AppEventAttributesArchivedTerritorySchedules `json:"archivedTerritorySchedules,omitempty"`
 }
@@ -153,53 +153,6 @@ type AppEventAttributesArchivedTerritorySchedules struct {
 	EventEnd     *Time    `json:"eventEnd,omitempty"`
 }
 
-// AppEventAttributesBadge lists the values of AppEventAttributes's badge.
-type AppEventAttributesBadge string
-
-const (
-	AppEventAttributesBadgeLiveEvent    AppEventAttributesBadge = "LIVE_EVENT"
-	AppEventAttributesBadgePremiere     AppEventAttributesBadge = "PREMIERE"
-	AppEventAttributesBadgeChallenge    AppEventAttributesBadge = "CHALLENGE"
-	AppEventAttributesBadgeCompetition  AppEventAttributesBadge = "COMPETITION"
-	AppEventAttributesBadgeNewSeason    AppEventAttributesBadge = "NEW_SEASON"
-	AppEventAttributesBadgeMajorUpdate  AppEventAttributesBadge = "MAJOR_UPDATE"
-	AppEventAttributesBadgeSpecialEvent AppEventAttributesBadge = "SPECIAL_EVENT"
-)
-
-// AppEventAttributesEventState lists the values of AppEventAttributes's eventState.
-type AppEventAttributesEventState string
-
-const (
-	AppEventAttributesEventStateDraft            AppEventAttributesEventState = "DRAFT"
-	AppEventAttributesEventStateReadyForReview   AppEventAttributesEventState = "READY_FOR_REVIEW"
-	AppEventAttributesEventStateWaitingForReview AppEventAttributesEventState = "WAITING_FOR_REVIEW"
-	AppEventAttributesEventStateInReview         AppEventAttributesEventState = "IN_REVIEW"
-	AppEventAttributesEventStateRejected         AppEventAttributesEventState = "REJECTED"
-	AppEventAttributesEventStateAccepted         AppEventAttributesEventState = "ACCEPTED"
-	AppEventAttributesEventStateApproved         AppEventAttributesEventState = "APPROVED"
-	AppEventAttributesEventStatePublished        AppEventAttributesEventState = "PUBLISHED"
-	AppEventAttributesEventStatePast             AppEventAttributesEventState = "PAST"
-	AppEventAttributesEventStateArchived         AppEventAttributesEventState = "ARCHIVED"
-)
-
-// AppEventAttributesPriority lists the values of AppEventAttributes's priority.
-type AppEventAttributesPriority string
-
-const (
-	AppEventAttributesPriorityHigh   AppEventAttributesPriority = "HIGH"
-	AppEventAttributesPriorityNormal AppEventAttributesPriority = "NORMAL"
-)
-
-// AppEventAttributesPurpose lists the values of AppEventAttributes's purpose.
-type AppEventAttributesPurpose string
-
-const (
-	AppEventAttributesPurposeAppropriateForAllUsers  AppEventAttributesPurpose = "APPROPRIATE_FOR_ALL_USERS"
-	AppEventAttributesPurposeAttractNewUsers         AppEventAttributesPurpose = "ATTRACT_NEW_USERS"
-	AppEventAttributesPurposeKeepActiveUsersInformed AppEventAttributesPurpose = "KEEP_ACTIVE_USERS_INFORMED"
-	AppEventAttributesPurposeBringBackLapsedUsers    AppEventAttributesPurpose = "BRING_BACK_LAPSED_USERS"
-)
-
 // AppEventAttributesTerritorySchedules is part of AppEventAttributes.
 type AppEventAttributesTerritorySchedules struct {
 	Territories  []string `json:"territories,omitempty"`
@@ -207,6 +160,19 @@ type AppEventAttributesTerritorySchedules struct {
 	EventStart   *Time    `json:"eventStart,omitempty"`
 	EventEnd     *Time    `json:"eventEnd,omitempty"`
 }
+
+// AppEventBadge lists the values of AppEventAttributes.Badge, AppEventCreateRequestAttributes.Badge and AppEventUpdateRequestAttributes.Badge.
+type AppEventBadge string
+
+const (
+	AppEventBadgeLiveEvent    AppEventBadge = "LIVE_EVENT"
+	AppEventBadgePremiere     AppEventBadge = "PREMIERE"
+	AppEventBadgeChallenge    AppEventBadge = "CHALLENGE"
+	AppEventBadgeCompetition  AppEventBadge = "COMPETITION"
+	AppEventBadgeNewSeason    AppEventBadge = "NEW_SEASON"
+	AppEventBadgeMajorUpdate  AppEventBadge = "MAJOR_UPDATE"
+	AppEventBadgeSpecialEvent AppEventBadge = "SPECIAL_EVENT"
+)
 
 // AppEventCreateRequest is the spec's schema AppEventCreateRequest.
 type AppEventCreateRequest struct {
@@ -216,45 +182,14 @@ type AppEventCreateRequest struct {
 // AppEventCreateRequestAttributes is part of AppEventCreateRequest.
 type AppEventCreateRequestAttributes struct {
 	ReferenceName       string                                              `json:"referenceName"`
-	Badge               *AppEventCreateRequestAttributesBadge               `json:"badge,omitempty"`
+	Badge               *AppEventBadge                                      `json:"badge,omitempty"`
 	DeepLink            *string                                             `json:"deepLink,omitempty"`
 	PurchaseRequirement *string                                             `json:"purchaseRequirement,omitempty"`
 	PrimaryLocale       *string                                             `json:"primaryLocale,omitempty"`
-	Priority            *AppEventCreateRequestAttributesPriority            `json:"priority,omitempty"`
-	Purpose             *AppEventCreateRequestAttributesPurpose             `json:"purpose,omitempty"`
+	Priority            *Priority                                           `json:"priority,omitempty"`
+	Purpose             *AppEventPurpose                                    `json:"purpose,omitempty"`
 	TerritorySchedules  []AppEventCreateRequestAttributesTerritorySchedules `json:"territorySchedules,omitempty"`
 }
-
-// AppEventCreateRequestAttributesBadge lists the values of AppEventCreateRequestAttributes's badge.
-type AppEventCreateRequestAttributesBadge string
-
-const (
-	AppEventCreateRequestAttributesBadgeLiveEvent    AppEventCreateRequestAttributesBadge = "LIVE_EVENT"
-	AppEventCreateRequestAttributesBadgePremiere     AppEventCreateRequestAttributesBadge = "PREMIERE"
-	AppEventCreateRequestAttributesBadgeChallenge    AppEventCreateRequestAttributesBadge = "CHALLENGE"
-	AppEventCreateRequestAttributesBadgeCompetition  AppEventCreateRequestAttributesBadge = "COMPETITION"
-	AppEventCreateRequestAttributesBadgeNewSeason    AppEventCreateRequestAttributesBadge = "NEW_SEASON"
-	AppEventCreateRequestAttributesBadgeMajorUpdate  AppEventCreateRequestAttributesBadge = "MAJOR_UPDATE"
-	AppEventCreateRequestAttributesBadgeSpecialEvent AppEventCreateRequestAttributesBadge = "SPECIAL_EVENT"
-)
-
-// AppEventCreateRequestAttributesPriority lists the values of AppEventCreateRequestAttributes's priority.
-type AppEventCreateRequestAttributesPriority string
-
-const (
-	AppEventCreateRequestAttributesPriorityHigh   AppEventCreateRequestAttributesPriority = "HIGH"
-	AppEventCreateRequestAttributesPriorityNormal AppEventCreateRequestAttributesPriority = "NORMAL"
-)
-
-// AppEventCreateRequestAttributesPurpose lists the values of AppEventCreateRequestAttributes's purpose.
-type AppEventCreateRequestAttributesPurpose string
-
-const (
-	AppEventCreateRequestAttributesPurposeAppropriateForAllUsers  AppEventCreateRequestAttributesPurpose = "APPROPRIATE_FOR_ALL_USERS"
-	AppEventCreateRequestAttributesPurposeAttractNewUsers         AppEventCreateRequestAttributesPurpose = "ATTRACT_NEW_USERS"
-	AppEventCreateRequestAttributesPurposeKeepActiveUsersInformed AppEventCreateRequestAttributesPurpose = "KEEP_ACTIVE_USERS_INFORMED"
-	AppEventCreateRequestAttributesPurposeBringBackLapsedUsers    AppEventCreateRequestAttributesPurpose = "BRING_BACK_LAPSED_USERS"
-)
 
 // AppEventCreateRequestAttributesTerritorySchedules is part of AppEventCreateRequestAttributes.
 type AppEventCreateRequestAttributesTerritorySchedules struct {
@@ -276,6 +211,16 @@ type AppEventCreateRequestRelationships struct {
 	App Relationship `json:"app"`
 }
 
+// AppEventPurpose lists the values of AppEventAttributes.Purpose, AppEventCreateRequestAttributes.Purpose and AppEventUpdateRequestAttributes.Purpose.
+type AppEventPurpose string
+
+const (
+	AppEventPurposeAppropriateForAllUsers  AppEventPurpose = "APPROPRIATE_FOR_ALL_USERS"
+	AppEventPurposeAttractNewUsers         AppEventPurpose = "ATTRACT_NEW_USERS"
+	AppEventPurposeKeepActiveUsersInformed AppEventPurpose = "KEEP_ACTIVE_USERS_INFORMED"
+	AppEventPurposeBringBackLapsedUsers    AppEventPurpose = "BRING_BACK_LAPSED_USERS"
+)
+
 // AppEventRelationships are the resource's relationships. Each is nil when Apple did not send it;
 // its Data is set only for relationships named in Include.
 type AppEventRelationships struct {
@@ -289,6 +234,22 @@ type AppEventResponse struct {
 	Links    DocumentLinks          `json:"links"`
 }
 
+// AppEventState lists the values of AppEventAttributes.EventState.
+type AppEventState string
+
+const (
+	AppEventStateDraft            AppEventState = "DRAFT"
+	AppEventStateReadyForReview   AppEventState = "READY_FOR_REVIEW"
+	AppEventStateWaitingForReview AppEventState = "WAITING_FOR_REVIEW"
+	AppEventStateInReview         AppEventState = "IN_REVIEW"
+	AppEventStateRejected         AppEventState = "REJECTED"
+	AppEventStateAccepted         AppEventState = "ACCEPTED"
+	AppEventStateApproved         AppEventState = "APPROVED"
+	AppEventStatePublished        AppEventState = "PUBLISHED"
+	AppEventStatePast             AppEventState = "PAST"
+	AppEventStateArchived         AppEventState = "ARCHIVED"
+)
+
 // AppEventUpdateRequest is the spec's schema AppEventUpdateRequest.
 type AppEventUpdateRequest struct {
 	Data AppEventUpdateRequestData `json:"data"`
@@ -297,45 +258,14 @@ type AppEventUpdateRequest struct {
 // AppEventUpdateRequestAttributes is part of AppEventUpdateRequest.
 type AppEventUpdateRequestAttributes struct {
 	ReferenceName       *string                                             `json:"referenceName,omitempty"`
-	Badge               *AppEventUpdateRequestAttributesBadge               `json:"badge,omitempty"`
+	Badge               *AppEventBadge                                      `json:"badge,omitempty"`
 	DeepLink            *string                                             `json:"deepLink,omitempty"`
 	PurchaseRequirement *string                                             `json:"purchaseRequirement,omitempty"`
 	PrimaryLocale       *string                                             `json:"primaryLocale,omitempty"`
-	Priority            *AppEventUpdateRequestAttributesPriority            `json:"priority,omitempty"`
-	Purpose             *AppEventUpdateRequestAttributesPurpose             `json:"purpose,omitempty"`
+	Priority            *Priority                                           `json:"priority,omitempty"`
+	Purpose             *AppEventPurpose                                    `json:"purpose,omitempty"`
 	TerritorySchedules  []AppEventUpdateRequestAttributesTerritorySchedules `json:"territorySchedules,omitempty"`
 }
-
-// AppEventUpdateRequestAttributesBadge lists the values of AppEventUpdateRequestAttributes's badge.
-type AppEventUpdateRequestAttributesBadge string
-
-const (
-	AppEventUpdateRequestAttributesBadgeLiveEvent    AppEventUpdateRequestAttributesBadge = "LIVE_EVENT"
-	AppEventUpdateRequestAttributesBadgePremiere     AppEventUpdateRequestAttributesBadge = "PREMIERE"
-	AppEventUpdateRequestAttributesBadgeChallenge    AppEventUpdateRequestAttributesBadge = "CHALLENGE"
-	AppEventUpdateRequestAttributesBadgeCompetition  AppEventUpdateRequestAttributesBadge = "COMPETITION"
-	AppEventUpdateRequestAttributesBadgeNewSeason    AppEventUpdateRequestAttributesBadge = "NEW_SEASON"
-	AppEventUpdateRequestAttributesBadgeMajorUpdate  AppEventUpdateRequestAttributesBadge = "MAJOR_UPDATE"
-	AppEventUpdateRequestAttributesBadgeSpecialEvent AppEventUpdateRequestAttributesBadge = "SPECIAL_EVENT"
-)
-
-// AppEventUpdateRequestAttributesPriority lists the values of AppEventUpdateRequestAttributes's priority.
-type AppEventUpdateRequestAttributesPriority string
-
-const (
-	AppEventUpdateRequestAttributesPriorityHigh   AppEventUpdateRequestAttributesPriority = "HIGH"
-	AppEventUpdateRequestAttributesPriorityNormal AppEventUpdateRequestAttributesPriority = "NORMAL"
-)
-
-// AppEventUpdateRequestAttributesPurpose lists the values of AppEventUpdateRequestAttributes's purpose.
-type AppEventUpdateRequestAttributesPurpose string
-
-const (
-	AppEventUpdateRequestAttributesPurposeAppropriateForAllUsers  AppEventUpdateRequestAttributesPurpose = "APPROPRIATE_FOR_ALL_USERS"
-	AppEventUpdateRequestAttributesPurposeAttractNewUsers         AppEventUpdateRequestAttributesPurpose = "ATTRACT_NEW_USERS"
-	AppEventUpdateRequestAttributesPurposeKeepActiveUsersInformed AppEventUpdateRequestAttributesPurpose = "KEEP_ACTIVE_USERS_INFORMED"
-	AppEventUpdateRequestAttributesPurposeBringBackLapsedUsers    AppEventUpdateRequestAttributesPurpose = "BRING_BACK_LAPSED_USERS"
-)
 
 // AppEventUpdateRequestAttributesTerritorySchedules is part of AppEventUpdateRequestAttributes.
 type AppEventUpdateRequestAttributesTerritorySchedules struct {

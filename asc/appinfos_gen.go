@@ -125,8 +125,8 @@ func (s *AppInfosService) GetPrimarySubcategoryTwo(ctx context.Context, id strin
 // GetAgeRatingDeclarationID sends GET /v1/appInfos/{id}/relationships/ageRatingDeclaration (appInfos_ageRatingDeclaration_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appinfos-_id_-relationships-ageratingdeclaration
-func (s *AppInfosService) GetAgeRatingDeclarationID(ctx context.Context, id string) (*AppInfoAgeRatingDeclarationLinkageResponse, *Response, error) {
-	return doJSON[AppInfoAgeRatingDeclarationLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appInfos/%s/relationships/ageRatingDeclaration", id), nil, nil)
+func (s *AppInfosService) GetAgeRatingDeclarationID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appInfos/%s/relationships/ageRatingDeclaration", id), nil, nil)
 }
 
 // AppInfosListLocalizationIDsOptions are the query parameters of GET /v1/appInfos/{id}/relationships/appInfoLocalizations.
@@ -138,8 +138,8 @@ type AppInfosListLocalizationIDsOptions struct {
 // It returns one page; ListLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appinfos-_id_-relationships-appinfolocalizations
-func (s *AppInfosService) ListLocalizationIDs(ctx context.Context, id string, opts *AppInfosListLocalizationIDsOptions) (*AppInfoAppInfoLocalizationsLinkagesResponse, *Response, error) {
-	return doJSON[AppInfoAppInfoLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appInfos/%s/relationships/appInfoLocalizations", id), encodeOptions(opts), nil)
+func (s *AppInfosService) ListLocalizationIDs(ctx context.Context, id string, opts *AppInfosListLocalizationIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appInfos/%s/relationships/appInfoLocalizations", id), encodeOptions(opts), nil)
 }
 
 // ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
@@ -150,43 +150,43 @@ func (s *AppInfosService) ListLocalizationIDsIter(ctx context.Context, id string
 // GetPrimaryCategoryID sends GET /v1/appInfos/{id}/relationships/primaryCategory (appInfos_primaryCategory_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appinfos-_id_-relationships-primarycategory
-func (s *AppInfosService) GetPrimaryCategoryID(ctx context.Context, id string) (*AppInfoPrimaryCategoryLinkageResponse, *Response, error) {
-	return doJSON[AppInfoPrimaryCategoryLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appInfos/%s/relationships/primaryCategory", id), nil, nil)
+func (s *AppInfosService) GetPrimaryCategoryID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appInfos/%s/relationships/primaryCategory", id), nil, nil)
 }
 
 // GetPrimarySubcategoryOneID sends GET /v1/appInfos/{id}/relationships/primarySubcategoryOne (appInfos_primarySubcategoryOne_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appinfos-_id_-relationships-primarysubcategoryone
-func (s *AppInfosService) GetPrimarySubcategoryOneID(ctx context.Context, id string) (*AppInfoPrimarySubcategoryOneLinkageResponse, *Response, error) {
-	return doJSON[AppInfoPrimarySubcategoryOneLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appInfos/%s/relationships/primarySubcategoryOne", id), nil, nil)
+func (s *AppInfosService) GetPrimarySubcategoryOneID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appInfos/%s/relationships/primarySubcategoryOne", id), nil, nil)
 }
 
 // GetPrimarySubcategoryTwoID sends GET /v1/appInfos/{id}/relationships/primarySubcategoryTwo (appInfos_primarySubcategoryTwo_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appinfos-_id_-relationships-primarysubcategorytwo
-func (s *AppInfosService) GetPrimarySubcategoryTwoID(ctx context.Context, id string) (*AppInfoPrimarySubcategoryTwoLinkageResponse, *Response, error) {
-	return doJSON[AppInfoPrimarySubcategoryTwoLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appInfos/%s/relationships/primarySubcategoryTwo", id), nil, nil)
+func (s *AppInfosService) GetPrimarySubcategoryTwoID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appInfos/%s/relationships/primarySubcategoryTwo", id), nil, nil)
 }
 
 // GetSecondaryCategoryID sends GET /v1/appInfos/{id}/relationships/secondaryCategory (appInfos_secondaryCategory_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appinfos-_id_-relationships-secondarycategory
-func (s *AppInfosService) GetSecondaryCategoryID(ctx context.Context, id string) (*AppInfoSecondaryCategoryLinkageResponse, *Response, error) {
-	return doJSON[AppInfoSecondaryCategoryLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appInfos/%s/relationships/secondaryCategory", id), nil, nil)
+func (s *AppInfosService) GetSecondaryCategoryID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appInfos/%s/relationships/secondaryCategory", id), nil, nil)
 }
 
 // GetSecondarySubcategoryOneID sends GET /v1/appInfos/{id}/relationships/secondarySubcategoryOne (appInfos_secondarySubcategoryOne_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appinfos-_id_-relationships-secondarysubcategoryone
-func (s *AppInfosService) GetSecondarySubcategoryOneID(ctx context.Context, id string) (*AppInfoSecondarySubcategoryOneLinkageResponse, *Response, error) {
-	return doJSON[AppInfoSecondarySubcategoryOneLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appInfos/%s/relationships/secondarySubcategoryOne", id), nil, nil)
+func (s *AppInfosService) GetSecondarySubcategoryOneID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appInfos/%s/relationships/secondarySubcategoryOne", id), nil, nil)
 }
 
 // GetSecondarySubcategoryTwoID sends GET /v1/appInfos/{id}/relationships/secondarySubcategoryTwo (appInfos_secondarySubcategoryTwo_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appinfos-_id_-relationships-secondarysubcategorytwo
-func (s *AppInfosService) GetSecondarySubcategoryTwoID(ctx context.Context, id string) (*AppInfoSecondarySubcategoryTwoLinkageResponse, *Response, error) {
-	return doJSON[AppInfoSecondarySubcategoryTwoLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appInfos/%s/relationships/secondarySubcategoryTwo", id), nil, nil)
+func (s *AppInfosService) GetSecondarySubcategoryTwoID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appInfos/%s/relationships/secondarySubcategoryTwo", id), nil, nil)
 }
 
 // AppInfosListTerritoryAgeRatingIDsOptions are the query parameters of GET /v1/appInfos/{id}/relationships/territoryAgeRatings.
@@ -198,8 +198,8 @@ type AppInfosListTerritoryAgeRatingIDsOptions struct {
 // It returns one page; ListTerritoryAgeRatingIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appinfos-_id_-relationships-territoryageratings
-func (s *AppInfosService) ListTerritoryAgeRatingIDs(ctx context.Context, id string, opts *AppInfosListTerritoryAgeRatingIDsOptions) (*AppInfoTerritoryAgeRatingsLinkagesResponse, *Response, error) {
-	return doJSON[AppInfoTerritoryAgeRatingsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appInfos/%s/relationships/territoryAgeRatings", id), encodeOptions(opts), nil)
+func (s *AppInfosService) ListTerritoryAgeRatingIDs(ctx context.Context, id string, opts *AppInfosListTerritoryAgeRatingIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appInfos/%s/relationships/territoryAgeRatings", id), encodeOptions(opts), nil)
 }
 
 // ListTerritoryAgeRatingIDsIter yields every item of ListTerritoryAgeRatingIDs, requesting the next page only as the loop asks.
@@ -286,117 +286,70 @@ func (r *AppInfo) ResourceType() string { return r.Type }
 // ResourceID returns the resource's id.
 func (r *AppInfo) ResourceID() string { return r.ID }
 
-// AppInfoAgeRatingDeclarationLinkageResponse is the spec's schema AppInfoAgeRatingDeclarationLinkageResponse.
-type AppInfoAgeRatingDeclarationLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
-// AppInfoAppInfoLocalizationsLinkagesResponse is the spec's schema AppInfoAppInfoLocalizationsLinkagesResponse.
-type AppInfoAppInfoLocalizationsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // AppInfoAttributes is part of AppInfo.
 type AppInfoAttributes struct {
 	// Deprecated: Apple marks appStoreState deprecated.
-	AppStoreState AppStoreVersionState   `json:"appStoreState,omitempty"`
-	State         AppInfoAttributesState `json:"state,omitempty"`
+	AppStoreState AppStoreVersionState `json:"appStoreState,omitempty"`
+	State         AppInfoState         `json:"state,omitempty"`
 	// Deprecated: Apple marks appStoreAgeRating deprecated.
 	AppStoreAgeRating AppStoreAgeRating `json:"appStoreAgeRating,omitempty"`
 	// Deprecated: Apple marks australiaAgeRating deprecated.
-	AustraliaAgeRating AppInfoAttributesAustraliaAgeRating `json:"australiaAgeRating,omitempty"`
+	AustraliaAgeRating AppInfoAustraliaAgeRating `json:"australiaAgeRating,omitempty"`
 	// Deprecated: Apple marks brazilAgeRating deprecated.
 	BrazilAgeRating BrazilAgeRating `json:"brazilAgeRating,omitempty"`
 	// Deprecated: Apple marks brazilAgeRatingV2 deprecated.
-	BrazilAgeRatingV2 AppInfoAttributesBrazilAgeRatingV2 `json:"brazilAgeRatingV2,omitempty"`
+	BrazilAgeRatingV2 AppInfoBrazilAgeRatingV2 `json:"brazilAgeRatingV2,omitempty"`
 	// Deprecated: Apple marks franceAgeRating deprecated.
-	FranceAgeRating AppInfoAttributesFranceAgeRating `json:"franceAgeRating,omitempty"`
+	FranceAgeRating AppInfoFranceAgeRating `json:"franceAgeRating,omitempty"`
 	// Deprecated: Apple marks koreaAgeRating deprecated.
-	KoreaAgeRating AppInfoAttributesKoreaAgeRating `json:"koreaAgeRating,omitempty"`
+	KoreaAgeRating AppInfoKoreaAgeRating `json:"koreaAgeRating,omitempty"`
 	// Deprecated: Apple marks kidsAgeBand deprecated.
 	KidsAgeBand KidsAgeBand `json:"kidsAgeBand,omitempty"`
 }
 
-// AppInfoAttributesAustraliaAgeRating lists the values of AppInfoAttributes's australiaAgeRating.
-type AppInfoAttributesAustraliaAgeRating string
+// AppInfoAustraliaAgeRating lists the values of AppInfoAttributes.AustraliaAgeRating.
+type AppInfoAustraliaAgeRating string
 
 const (
-	AppInfoAttributesAustraliaAgeRatingFifteen  AppInfoAttributesAustraliaAgeRating = "FIFTEEN"
-	AppInfoAttributesAustraliaAgeRatingEighteen AppInfoAttributesAustraliaAgeRating = "EIGHTEEN"
+	AppInfoAustraliaAgeRatingFifteen  AppInfoAustraliaAgeRating = "FIFTEEN"
+	AppInfoAustraliaAgeRatingEighteen AppInfoAustraliaAgeRating = "EIGHTEEN"
 )
 
-// AppInfoAttributesBrazilAgeRatingV2 lists the values of AppInfoAttributes's brazilAgeRatingV2.
-type AppInfoAttributesBrazilAgeRatingV2 string
+// AppInfoBrazilAgeRatingV2 lists the values of AppInfoAttributes.BrazilAgeRatingV2.
+type AppInfoBrazilAgeRatingV2 string
 
 const (
-	AppInfoAttributesBrazilAgeRatingV2SelfRatedL        AppInfoAttributesBrazilAgeRatingV2 = "SELF_RATED_L"
-	AppInfoAttributesBrazilAgeRatingV2SelfRatedTen      AppInfoAttributesBrazilAgeRatingV2 = "SELF_RATED_TEN"
-	AppInfoAttributesBrazilAgeRatingV2SelfRatedTwelve   AppInfoAttributesBrazilAgeRatingV2 = "SELF_RATED_TWELVE"
-	AppInfoAttributesBrazilAgeRatingV2SelfRatedFourteen AppInfoAttributesBrazilAgeRatingV2 = "SELF_RATED_FOURTEEN"
-	AppInfoAttributesBrazilAgeRatingV2SelfRatedSixteen  AppInfoAttributesBrazilAgeRatingV2 = "SELF_RATED_SIXTEEN"
-	AppInfoAttributesBrazilAgeRatingV2SelfRatedEighteen AppInfoAttributesBrazilAgeRatingV2 = "SELF_RATED_EIGHTEEN"
-	AppInfoAttributesBrazilAgeRatingV2OfficialL         AppInfoAttributesBrazilAgeRatingV2 = "OFFICIAL_L"
-	AppInfoAttributesBrazilAgeRatingV2OfficialTen       AppInfoAttributesBrazilAgeRatingV2 = "OFFICIAL_TEN"
-	AppInfoAttributesBrazilAgeRatingV2OfficialTwelve    AppInfoAttributesBrazilAgeRatingV2 = "OFFICIAL_TWELVE"
-	AppInfoAttributesBrazilAgeRatingV2OfficialFourteen  AppInfoAttributesBrazilAgeRatingV2 = "OFFICIAL_FOURTEEN"
-	AppInfoAttributesBrazilAgeRatingV2OfficialSixteen   AppInfoAttributesBrazilAgeRatingV2 = "OFFICIAL_SIXTEEN"
-	AppInfoAttributesBrazilAgeRatingV2OfficialEighteen  AppInfoAttributesBrazilAgeRatingV2 = "OFFICIAL_EIGHTEEN"
+	AppInfoBrazilAgeRatingV2SelfRatedL        AppInfoBrazilAgeRatingV2 = "SELF_RATED_L"
+	AppInfoBrazilAgeRatingV2SelfRatedTen      AppInfoBrazilAgeRatingV2 = "SELF_RATED_TEN"
+	AppInfoBrazilAgeRatingV2SelfRatedTwelve   AppInfoBrazilAgeRatingV2 = "SELF_RATED_TWELVE"
+	AppInfoBrazilAgeRatingV2SelfRatedFourteen AppInfoBrazilAgeRatingV2 = "SELF_RATED_FOURTEEN"
+	AppInfoBrazilAgeRatingV2SelfRatedSixteen  AppInfoBrazilAgeRatingV2 = "SELF_RATED_SIXTEEN"
+	AppInfoBrazilAgeRatingV2SelfRatedEighteen AppInfoBrazilAgeRatingV2 = "SELF_RATED_EIGHTEEN"
+	AppInfoBrazilAgeRatingV2OfficialL         AppInfoBrazilAgeRatingV2 = "OFFICIAL_L"
+	AppInfoBrazilAgeRatingV2OfficialTen       AppInfoBrazilAgeRatingV2 = "OFFICIAL_TEN"
+	AppInfoBrazilAgeRatingV2OfficialTwelve    AppInfoBrazilAgeRatingV2 = "OFFICIAL_TWELVE"
+	AppInfoBrazilAgeRatingV2OfficialFourteen  AppInfoBrazilAgeRatingV2 = "OFFICIAL_FOURTEEN"
+	AppInfoBrazilAgeRatingV2OfficialSixteen   AppInfoBrazilAgeRatingV2 = "OFFICIAL_SIXTEEN"
+	AppInfoBrazilAgeRatingV2OfficialEighteen  AppInfoBrazilAgeRatingV2 = "OFFICIAL_EIGHTEEN"
 )
 
-// AppInfoAttributesFranceAgeRating lists the values of AppInfoAttributes's franceAgeRating.
-type AppInfoAttributesFranceAgeRating string
+// AppInfoFranceAgeRating lists the values of AppInfoAttributes.FranceAgeRating.
+type AppInfoFranceAgeRating string
 
 const (
-	AppInfoAttributesFranceAgeRatingEighteen AppInfoAttributesFranceAgeRating = "EIGHTEEN"
+	AppInfoFranceAgeRatingEighteen AppInfoFranceAgeRating = "EIGHTEEN"
 )
 
-// AppInfoAttributesKoreaAgeRating lists the values of AppInfoAttributes's koreaAgeRating.
-type AppInfoAttributesKoreaAgeRating string
+// AppInfoKoreaAgeRating lists the values of AppInfoAttributes.KoreaAgeRating.
+type AppInfoKoreaAgeRating string
 
 const (
-	AppInfoAttributesKoreaAgeRatingAll           AppInfoAttributesKoreaAgeRating = "ALL"
-	AppInfoAttributesKoreaAgeRatingTwelve        AppInfoAttributesKoreaAgeRating = "TWELVE"
-	AppInfoAttributesKoreaAgeRatingFifteen       AppInfoAttributesKoreaAgeRating = "FIFTEEN"
-	AppInfoAttributesKoreaAgeRatingNineteen      AppInfoAttributesKoreaAgeRating = "NINETEEN"
-	AppInfoAttributesKoreaAgeRatingNotApplicable AppInfoAttributesKoreaAgeRating = "NOT_APPLICABLE"
+	AppInfoKoreaAgeRatingAll           AppInfoKoreaAgeRating = "ALL"
+	AppInfoKoreaAgeRatingTwelve        AppInfoKoreaAgeRating = "TWELVE"
+	AppInfoKoreaAgeRatingFifteen       AppInfoKoreaAgeRating = "FIFTEEN"
+	AppInfoKoreaAgeRatingNineteen      AppInfoKoreaAgeRating = "NINETEEN"
+	AppInfoKoreaAgeRatingNotApplicable AppInfoKoreaAgeRating = "NOT_APPLICABLE"
 )
-
-// AppInfoAttributesState lists the values of AppInfoAttributes's state.
-type AppInfoAttributesState string
-
-const (
-	AppInfoAttributesStateAccepted             AppInfoAttributesState = "ACCEPTED"
-	AppInfoAttributesStateDeveloperRejected    AppInfoAttributesState = "DEVELOPER_REJECTED"
-	AppInfoAttributesStateInReview             AppInfoAttributesState = "IN_REVIEW"
-	AppInfoAttributesStatePendingRelease       AppInfoAttributesState = "PENDING_RELEASE"
-	AppInfoAttributesStatePrepareForSubmission AppInfoAttributesState = "PREPARE_FOR_SUBMISSION"
-	AppInfoAttributesStateReadyForDistribution AppInfoAttributesState = "READY_FOR_DISTRIBUTION"
-	AppInfoAttributesStateReadyForReview       AppInfoAttributesState = "READY_FOR_REVIEW"
-	AppInfoAttributesStateRejected             AppInfoAttributesState = "REJECTED"
-	AppInfoAttributesStateReplacedWithNewInfo  AppInfoAttributesState = "REPLACED_WITH_NEW_INFO"
-	AppInfoAttributesStateWaitingForReview     AppInfoAttributesState = "WAITING_FOR_REVIEW"
-)
-
-// AppInfoPrimaryCategoryLinkageResponse is the spec's schema AppInfoPrimaryCategoryLinkageResponse.
-type AppInfoPrimaryCategoryLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
-// AppInfoPrimarySubcategoryOneLinkageResponse is the spec's schema AppInfoPrimarySubcategoryOneLinkageResponse.
-type AppInfoPrimarySubcategoryOneLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
-// AppInfoPrimarySubcategoryTwoLinkageResponse is the spec's schema AppInfoPrimarySubcategoryTwoLinkageResponse.
-type AppInfoPrimarySubcategoryTwoLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
 
 // AppInfoRelationships are the resource's relationships. Each is nil when Apple did not send it;
 // its Data is set only for relationships named in Include.
@@ -420,30 +373,21 @@ type AppInfoResponse struct {
 	Links    DocumentLinks                     `json:"links"`
 }
 
-// AppInfoSecondaryCategoryLinkageResponse is the spec's schema AppInfoSecondaryCategoryLinkageResponse.
-type AppInfoSecondaryCategoryLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
+// AppInfoState lists the values of AppInfoAttributes.State.
+type AppInfoState string
 
-// AppInfoSecondarySubcategoryOneLinkageResponse is the spec's schema AppInfoSecondarySubcategoryOneLinkageResponse.
-type AppInfoSecondarySubcategoryOneLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
-// AppInfoSecondarySubcategoryTwoLinkageResponse is the spec's schema AppInfoSecondarySubcategoryTwoLinkageResponse.
-type AppInfoSecondarySubcategoryTwoLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
-// AppInfoTerritoryAgeRatingsLinkagesResponse is the spec's schema AppInfoTerritoryAgeRatingsLinkagesResponse.
-type AppInfoTerritoryAgeRatingsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
+const (
+	AppInfoStateAccepted             AppInfoState = "ACCEPTED"
+	AppInfoStateDeveloperRejected    AppInfoState = "DEVELOPER_REJECTED"
+	AppInfoStateInReview             AppInfoState = "IN_REVIEW"
+	AppInfoStatePendingRelease       AppInfoState = "PENDING_RELEASE"
+	AppInfoStatePrepareForSubmission AppInfoState = "PREPARE_FOR_SUBMISSION"
+	AppInfoStateReadyForDistribution AppInfoState = "READY_FOR_DISTRIBUTION"
+	AppInfoStateReadyForReview       AppInfoState = "READY_FOR_REVIEW"
+	AppInfoStateRejected             AppInfoState = "REJECTED"
+	AppInfoStateReplacedWithNewInfo  AppInfoState = "REPLACED_WITH_NEW_INFO"
+	AppInfoStateWaitingForReview     AppInfoState = "WAITING_FOR_REVIEW"
+)
 
 // AppInfoUpdateRequest is the spec's schema AppInfoUpdateRequest.
 type AppInfoUpdateRequest struct {

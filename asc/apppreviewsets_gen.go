@@ -80,8 +80,8 @@ type AppPreviewSetsListAppPreviewIDsOptions struct {
 // It returns one page; ListAppPreviewIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apppreviewsets-_id_-relationships-apppreviews
-func (s *AppPreviewSetsService) ListAppPreviewIDs(ctx context.Context, id string, opts *AppPreviewSetsListAppPreviewIDsOptions) (*AppPreviewSetAppPreviewsLinkagesResponse, *Response, error) {
-	return doJSON[AppPreviewSetAppPreviewsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appPreviewSets/%s/relationships/appPreviews", id), encodeOptions(opts), nil)
+func (s *AppPreviewSetsService) ListAppPreviewIDs(ctx context.Context, id string, opts *AppPreviewSetsListAppPreviewIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appPreviewSets/%s/relationships/appPreviews", id), encodeOptions(opts), nil)
 }
 
 // ListAppPreviewIDsIter yields every item of ListAppPreviewIDs, requesting the next page only as the loop asks.
@@ -115,13 +115,6 @@ func (r *AppPreviewSet) ResourceID() string { return r.ID }
 // AppPreviewSetAppPreviewsLinkagesRequest is the spec's schema AppPreviewSetAppPreviewsLinkagesRequest.
 type AppPreviewSetAppPreviewsLinkagesRequest struct {
 	Data []ResourceIdentifier `json:"data"`
-}
-
-// AppPreviewSetAppPreviewsLinkagesResponse is the spec's schema AppPreviewSetAppPreviewsLinkagesResponse.
-type AppPreviewSetAppPreviewsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // AppPreviewSetAttributes is part of AppPreviewSet.

@@ -58,8 +58,8 @@ type AppPricePointsV3ListEqualizationIDsOptions struct {
 // It returns one page; ListEqualizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v3-apppricepoints-_id_-relationships-equalizations
-func (s *AppPricePointsV3Service) ListEqualizationIDs(ctx context.Context, id string, opts *AppPricePointsV3ListEqualizationIDsOptions) (*AppPricePointV3EqualizationsLinkagesResponse, *Response, error) {
-	return doJSON[AppPricePointV3EqualizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v3/appPricePoints/%s/relationships/equalizations", id), encodeOptions(opts), nil)
+func (s *AppPricePointsV3Service) ListEqualizationIDs(ctx context.Context, id string, opts *AppPricePointsV3ListEqualizationIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v3/appPricePoints/%s/relationships/equalizations", id), encodeOptions(opts), nil)
 }
 
 // ListEqualizationIDsIter yields every item of ListEqualizationIDs, requesting the next page only as the loop asks.
@@ -87,13 +87,6 @@ func (r *AppPricePointV3) ResourceID() string { return r.ID }
 type AppPricePointV3Attributes struct {
 	CustomerPrice string `json:"customerPrice,omitempty"`
 	Proceeds      string `json:"proceeds,omitempty"`
-}
-
-// AppPricePointV3EqualizationsLinkagesResponse is the spec's schema AppPricePointV3EqualizationsLinkagesResponse.
-type AppPricePointV3EqualizationsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // AppPricePointV3Relationships are the resource's relationships. Each is nil when Apple did not send it;

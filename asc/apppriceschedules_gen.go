@@ -114,8 +114,8 @@ type AppPriceSchedulesListAutomaticPriceIDsOptions struct {
 // It returns one page; ListAutomaticPriceIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apppriceschedules-_id_-relationships-automaticprices
-func (s *AppPriceSchedulesService) ListAutomaticPriceIDs(ctx context.Context, id string, opts *AppPriceSchedulesListAutomaticPriceIDsOptions) (*AppPriceScheduleAutomaticPricesLinkagesResponse, *Response, error) {
-	return doJSON[AppPriceScheduleAutomaticPricesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appPriceSchedules/%s/relationships/automaticPrices", id), encodeOptions(opts), nil)
+func (s *AppPriceSchedulesService) ListAutomaticPriceIDs(ctx context.Context, id string, opts *AppPriceSchedulesListAutomaticPriceIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appPriceSchedules/%s/relationships/automaticPrices", id), encodeOptions(opts), nil)
 }
 
 // ListAutomaticPriceIDsIter yields every item of ListAutomaticPriceIDs, requesting the next page only as the loop asks.
@@ -126,8 +126,8 @@ func (s *AppPriceSchedulesService) ListAutomaticPriceIDsIter(ctx context.Context
 // GetBaseTerritoryID sends GET /v1/appPriceSchedules/{id}/relationships/baseTerritory (appPriceSchedules_baseTerritory_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apppriceschedules-_id_-relationships-baseterritory
-func (s *AppPriceSchedulesService) GetBaseTerritoryID(ctx context.Context, id string) (*AppPriceScheduleBaseTerritoryLinkageResponse, *Response, error) {
-	return doJSON[AppPriceScheduleBaseTerritoryLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appPriceSchedules/%s/relationships/baseTerritory", id), nil, nil)
+func (s *AppPriceSchedulesService) GetBaseTerritoryID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appPriceSchedules/%s/relationships/baseTerritory", id), nil, nil)
 }
 
 // AppPriceSchedulesListManualPriceIDsOptions are the query parameters of GET /v1/appPriceSchedules/{id}/relationships/manualPrices.
@@ -139,8 +139,8 @@ type AppPriceSchedulesListManualPriceIDsOptions struct {
 // It returns one page; ListManualPriceIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apppriceschedules-_id_-relationships-manualprices
-func (s *AppPriceSchedulesService) ListManualPriceIDs(ctx context.Context, id string, opts *AppPriceSchedulesListManualPriceIDsOptions) (*AppPriceScheduleManualPricesLinkagesResponse, *Response, error) {
-	return doJSON[AppPriceScheduleManualPricesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appPriceSchedules/%s/relationships/manualPrices", id), encodeOptions(opts), nil)
+func (s *AppPriceSchedulesService) ListManualPriceIDs(ctx context.Context, id string, opts *AppPriceSchedulesListManualPriceIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appPriceSchedules/%s/relationships/manualPrices", id), encodeOptions(opts), nil)
 }
 
 // ListManualPriceIDsIter yields every item of ListManualPriceIDs, requesting the next page only as the loop asks.
@@ -163,19 +163,6 @@ func (r *AppPriceSchedule) ResourceType() string { return r.Type }
 // ResourceID returns the resource's id.
 func (r *AppPriceSchedule) ResourceID() string { return r.ID }
 
-// AppPriceScheduleAutomaticPricesLinkagesResponse is the spec's schema AppPriceScheduleAutomaticPricesLinkagesResponse.
-type AppPriceScheduleAutomaticPricesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// AppPriceScheduleBaseTerritoryLinkageResponse is the spec's schema AppPriceScheduleBaseTerritoryLinkageResponse.
-type AppPriceScheduleBaseTerritoryLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
 // AppPriceScheduleCreateRequest is the spec's schema AppPriceScheduleCreateRequest.
 type AppPriceScheduleCreateRequest struct {
 	Data     AppPriceScheduleCreateRequestData `json:"data"`
@@ -193,13 +180,6 @@ type AppPriceScheduleCreateRequestRelationships struct {
 	App           Relationship `json:"app"`
 	BaseTerritory Relationship `json:"baseTerritory"`
 	ManualPrices  Relationship `json:"manualPrices"`
-}
-
-// AppPriceScheduleManualPricesLinkagesResponse is the spec's schema AppPriceScheduleManualPricesLinkagesResponse.
-type AppPriceScheduleManualPricesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // AppPriceScheduleRelationships are the resource's relationships. Each is nil when Apple did not send it;

@@ -14,63 +14,63 @@ type AppsService service
 
 // AppsListOptions are the query parameters of GET /v1/apps.
 type AppsListOptions struct {
-	FilterName                            []string `query:"filter[name]"`
-	FilterBundleID                        []string `query:"filter[bundleId]"`
-	FilterSKU                             []string `query:"filter[sku]"`
-	FilterAppStoreVersionsAppStoreState   []string `query:"filter[appStoreVersions.appStoreState]"`
-	FilterAppStoreVersionsPlatform        []string `query:"filter[appStoreVersions.platform]"`
-	FilterAppStoreVersionsAppVersionState []string `query:"filter[appStoreVersions.appVersionState]"`
-	FilterReviewSubmissionsState          []string `query:"filter[reviewSubmissions.state]"`
-	FilterReviewSubmissionsPlatform       []string `query:"filter[reviewSubmissions.platform]"`
-	FilterAppStoreVersions                []string `query:"filter[appStoreVersions]"`
-	FilterID                              []string `query:"filter[id]"`
-	ExistsGameCenterEnabledVersions       *bool    `query:"exists[gameCenterEnabledVersions]"`
-	Sort                                  []string `query:"sort"`
-	FieldsApps                            []string `query:"fields[apps]"`
-	FieldsAppEncryptionDeclarations       []string `query:"fields[appEncryptionDeclarations]"`
-	FieldsBuildIcons                      []string `query:"fields[buildIcons]"`
-	FieldsCiProducts                      []string `query:"fields[ciProducts]"`
-	FieldsBetaGroups                      []string `query:"fields[betaGroups]"`
-	FieldsAppStoreVersions                []string `query:"fields[appStoreVersions]"`
-	FieldsPreReleaseVersions              []string `query:"fields[preReleaseVersions]"`
-	FieldsBetaAppLocalizations            []string `query:"fields[betaAppLocalizations]"`
-	FieldsBuilds                          []string `query:"fields[builds]"`
-	FieldsBetaLicenseAgreements           []string `query:"fields[betaLicenseAgreements]"`
-	FieldsBetaAppReviewDetails            []string `query:"fields[betaAppReviewDetails]"`
-	FieldsAppInfos                        []string `query:"fields[appInfos]"`
-	FieldsAppClips                        []string `query:"fields[appClips]"`
-	FieldsEndUserLicenseAgreements        []string `query:"fields[endUserLicenseAgreements]"`
-	FieldsInAppPurchases                  []string `query:"fields[inAppPurchases]"`
-	FieldsSubscriptionGroups              []string `query:"fields[subscriptionGroups]"`
-	FieldsGameCenterEnabledVersions       []string `query:"fields[gameCenterEnabledVersions]"`
-	FieldsAppCustomProductPages           []string `query:"fields[appCustomProductPages]"`
-	FieldsPromotedPurchases               []string `query:"fields[promotedPurchases]"`
-	FieldsAppEvents                       []string `query:"fields[appEvents]"`
-	FieldsReviewSubmissions               []string `query:"fields[reviewSubmissions]"`
-	FieldsSubscriptionGracePeriods        []string `query:"fields[subscriptionGracePeriods]"`
-	FieldsGameCenterDetails               []string `query:"fields[gameCenterDetails]"`
-	FieldsAppStoreVersionExperiments      []string `query:"fields[appStoreVersionExperiments]"`
-	FieldsAndroidToIosAppMappingDetails   []string `query:"fields[androidToIosAppMappingDetails]"`
-	Limit                                 int      `query:"limit"`
-	Include                               []string `query:"include"`
-	LimitAndroidToIosAppMappingDetails    int      `query:"limit[androidToIosAppMappingDetails]"`
-	LimitAppClips                         int      `query:"limit[appClips]"`
-	LimitAppCustomProductPages            int      `query:"limit[appCustomProductPages]"`
-	LimitAppEncryptionDeclarations        int      `query:"limit[appEncryptionDeclarations]"`
-	LimitAppEvents                        int      `query:"limit[appEvents]"`
-	LimitAppInfos                         int      `query:"limit[appInfos]"`
-	LimitAppStoreVersionExperimentsV2     int      `query:"limit[appStoreVersionExperimentsV2]"`
-	LimitAppStoreVersions                 int      `query:"limit[appStoreVersions]"`
-	LimitBetaAppLocalizations             int      `query:"limit[betaAppLocalizations]"`
-	LimitBetaGroups                       int      `query:"limit[betaGroups]"`
-	LimitBuilds                           int      `query:"limit[builds]"`
-	LimitGameCenterEnabledVersions        int      `query:"limit[gameCenterEnabledVersions]"`
-	LimitInAppPurchases                   int      `query:"limit[inAppPurchases]"`
-	LimitInAppPurchasesV2                 int      `query:"limit[inAppPurchasesV2]"`
-	LimitPreReleaseVersions               int      `query:"limit[preReleaseVersions]"`
-	LimitPromotedPurchases                int      `query:"limit[promotedPurchases]"`
-	LimitReviewSubmissions                int      `query:"limit[reviewSubmissions]"`
-	LimitSubscriptionGroups               int      `query:"limit[subscriptionGroups]"`
+	FilterName                            []string                `query:"filter[name]"`
+	FilterBundleID                        []string                `query:"filter[bundleId]"`
+	FilterSKU                             []string                `query:"filter[sku]"`
+	FilterAppStoreVersionsAppStoreState   []AppStoreVersionState  `query:"filter[appStoreVersions.appStoreState]"`
+	FilterAppStoreVersionsPlatform        []Platform              `query:"filter[appStoreVersions.platform]"`
+	FilterAppStoreVersionsAppVersionState []AppVersionState       `query:"filter[appStoreVersions.appVersionState]"`
+	FilterReviewSubmissionsState          []ReviewSubmissionState `query:"filter[reviewSubmissions.state]"`
+	FilterReviewSubmissionsPlatform       []Platform              `query:"filter[reviewSubmissions.platform]"`
+	FilterAppStoreVersions                []string                `query:"filter[appStoreVersions]"`
+	FilterID                              []string                `query:"filter[id]"`
+	ExistsGameCenterEnabledVersions       *bool                   `query:"exists[gameCenterEnabledVersions]"`
+	Sort                                  []string                `query:"sort"`
+	FieldsApps                            []string                `query:"fields[apps]"`
+	FieldsAppEncryptionDeclarations       []string                `query:"fields[appEncryptionDeclarations]"`
+	FieldsBuildIcons                      []string                `query:"fields[buildIcons]"`
+	FieldsCiProducts                      []string                `query:"fields[ciProducts]"`
+	FieldsBetaGroups                      []string                `query:"fields[betaGroups]"`
+	FieldsAppStoreVersions                []string                `query:"fields[appStoreVersions]"`
+	FieldsPreReleaseVersions              []string                `query:"fields[preReleaseVersions]"`
+	FieldsBetaAppLocalizations            []string                `query:"fields[betaAppLocalizations]"`
+	FieldsBuilds                          []string                `query:"fields[builds]"`
+	FieldsBetaLicenseAgreements           []string                `query:"fields[betaLicenseAgreements]"`
+	FieldsBetaAppReviewDetails            []string                `query:"fields[betaAppReviewDetails]"`
+	FieldsAppInfos                        []string                `query:"fields[appInfos]"`
+	FieldsAppClips                        []string                `query:"fields[appClips]"`
+	FieldsEndUserLicenseAgreements        []string                `query:"fields[endUserLicenseAgreements]"`
+	FieldsInAppPurchases                  []string                `query:"fields[inAppPurchases]"`
+	FieldsSubscriptionGroups              []string                `query:"fields[subscriptionGroups]"`
+	FieldsGameCenterEnabledVersions       []string                `query:"fields[gameCenterEnabledVersions]"`
+	FieldsAppCustomProductPages           []string                `query:"fields[appCustomProductPages]"`
+	FieldsPromotedPurchases               []string                `query:"fields[promotedPurchases]"`
+	FieldsAppEvents                       []string                `query:"fields[appEvents]"`
+	FieldsReviewSubmissions               []string                `query:"fields[reviewSubmissions]"`
+	FieldsSubscriptionGracePeriods        []string                `query:"fields[subscriptionGracePeriods]"`
+	FieldsGameCenterDetails               []string                `query:"fields[gameCenterDetails]"`
+	FieldsAppStoreVersionExperiments      []string                `query:"fields[appStoreVersionExperiments]"`
+	FieldsAndroidToIosAppMappingDetails   []string                `query:"fields[androidToIosAppMappingDetails]"`
+	Limit                                 int                     `query:"limit"`
+	Include                               []string                `query:"include"`
+	LimitAndroidToIosAppMappingDetails    int                     `query:"limit[androidToIosAppMappingDetails]"`
+	LimitAppClips                         int                     `query:"limit[appClips]"`
+	LimitAppCustomProductPages            int                     `query:"limit[appCustomProductPages]"`
+	LimitAppEncryptionDeclarations        int                     `query:"limit[appEncryptionDeclarations]"`
+	LimitAppEvents                        int                     `query:"limit[appEvents]"`
+	LimitAppInfos                         int                     `query:"limit[appInfos]"`
+	LimitAppStoreVersionExperimentsV2     int                     `query:"limit[appStoreVersionExperimentsV2]"`
+	LimitAppStoreVersions                 int                     `query:"limit[appStoreVersions]"`
+	LimitBetaAppLocalizations             int                     `query:"limit[betaAppLocalizations]"`
+	LimitBetaGroups                       int                     `query:"limit[betaGroups]"`
+	LimitBuilds                           int                     `query:"limit[builds]"`
+	LimitGameCenterEnabledVersions        int                     `query:"limit[gameCenterEnabledVersions]"`
+	LimitInAppPurchases                   int                     `query:"limit[inAppPurchases]"`
+	LimitInAppPurchasesV2                 int                     `query:"limit[inAppPurchasesV2]"`
+	LimitPreReleaseVersions               int                     `query:"limit[preReleaseVersions]"`
+	LimitPromotedPurchases                int                     `query:"limit[promotedPurchases]"`
+	LimitReviewSubmissions                int                     `query:"limit[reviewSubmissions]"`
+	LimitSubscriptionGroups               int                     `query:"limit[subscriptionGroups]"`
 }
 
 // List sends GET /v1/apps (apps_getCollection).
@@ -160,10 +160,10 @@ func (s *AppsService) Update(ctx context.Context, id string, body *AppUpdateRequ
 
 // AppsListAccessibilityDeclarationsOptions are the query parameters of GET /v1/apps/{id}/accessibilityDeclarations.
 type AppsListAccessibilityDeclarationsOptions struct {
-	FilterDeviceFamily              []string `query:"filter[deviceFamily]"`
-	FilterState                     []string `query:"filter[state]"`
-	FieldsAccessibilityDeclarations []string `query:"fields[accessibilityDeclarations]"`
-	Limit                           int      `query:"limit"`
+	FilterDeviceFamily              []DeviceFamily                  `query:"filter[deviceFamily]"`
+	FilterState                     []AccessibilityDeclarationState `query:"filter[state]"`
+	FieldsAccessibilityDeclarations []string                        `query:"fields[accessibilityDeclarations]"`
+	Limit                           int                             `query:"limit"`
 }
 
 // ListAccessibilityDeclarations sends GET /v1/apps/{id}/accessibilityDeclarations (apps_accessibilityDeclarations_getToManyRelated).
@@ -193,12 +193,12 @@ func (s *AppsService) GetAlternativeDistributionKey(ctx context.Context, id stri
 
 // AppsListAnalyticsReportRequestsOptions are the query parameters of GET /v1/apps/{id}/analyticsReportRequests.
 type AppsListAnalyticsReportRequestsOptions struct {
-	FilterAccessType              []string `query:"filter[accessType]"`
-	FieldsAnalyticsReportRequests []string `query:"fields[analyticsReportRequests]"`
-	FieldsAnalyticsReports        []string `query:"fields[analyticsReports]"`
-	Limit                         int      `query:"limit"`
-	Include                       []string `query:"include"`
-	LimitReports                  int      `query:"limit[reports]"`
+	FilterAccessType              []AnalyticsReportRequestAccessType `query:"filter[accessType]"`
+	FieldsAnalyticsReportRequests []string                           `query:"fields[analyticsReportRequests]"`
+	FieldsAnalyticsReports        []string                           `query:"fields[analyticsReports]"`
+	Limit                         int                                `query:"limit"`
+	Include                       []string                           `query:"include"`
+	LimitReports                  int                                `query:"limit[reports]"`
 }
 
 // ListAnalyticsReportRequests sends GET /v1/apps/{id}/analyticsReportRequests (apps_analyticsReportRequests_getToManyRelated).
@@ -298,15 +298,15 @@ func (s *AppsService) ListCustomProductPagesIter(ctx context.Context, id string,
 
 // AppsListEncryptionDeclarationsOptions are the query parameters of GET /v1/apps/{id}/appEncryptionDeclarations.
 type AppsListEncryptionDeclarationsOptions struct {
-	FilterPlatform                          []string `query:"filter[platform]"`
-	FilterBuilds                            []string `query:"filter[builds]"`
-	FieldsAppEncryptionDeclarations         []string `query:"fields[appEncryptionDeclarations]"`
-	FieldsApps                              []string `query:"fields[apps]"`
-	FieldsBuilds                            []string `query:"fields[builds]"`
-	FieldsAppEncryptionDeclarationDocuments []string `query:"fields[appEncryptionDeclarationDocuments]"`
-	Limit                                   int      `query:"limit"`
-	Include                                 []string `query:"include"`
-	LimitBuilds                             int      `query:"limit[builds]"`
+	FilterPlatform                          []Platform `query:"filter[platform]"`
+	FilterBuilds                            []string   `query:"filter[builds]"`
+	FieldsAppEncryptionDeclarations         []string   `query:"fields[appEncryptionDeclarations]"`
+	FieldsApps                              []string   `query:"fields[apps]"`
+	FieldsBuilds                            []string   `query:"fields[builds]"`
+	FieldsAppEncryptionDeclarationDocuments []string   `query:"fields[appEncryptionDeclarationDocuments]"`
+	Limit                                   int        `query:"limit"`
+	Include                                 []string   `query:"include"`
+	LimitBuilds                             int        `query:"limit[builds]"`
 }
 
 // ListEncryptionDeclarations sends GET /v1/apps/{id}/appEncryptionDeclarations (apps_appEncryptionDeclarations_getToManyRelated).
@@ -324,13 +324,13 @@ func (s *AppsService) ListEncryptionDeclarationsIter(ctx context.Context, id str
 
 // AppsListEventsOptions are the query parameters of GET /v1/apps/{id}/appEvents.
 type AppsListEventsOptions struct {
-	FilterEventState            []string `query:"filter[eventState]"`
-	FilterID                    []string `query:"filter[id]"`
-	FieldsAppEvents             []string `query:"fields[appEvents]"`
-	FieldsAppEventLocalizations []string `query:"fields[appEventLocalizations]"`
-	Limit                       int      `query:"limit"`
-	Include                     []string `query:"include"`
-	LimitLocalizations          int      `query:"limit[localizations]"`
+	FilterEventState            []AppEventState `query:"filter[eventState]"`
+	FilterID                    []string        `query:"filter[id]"`
+	FieldsAppEvents             []string        `query:"fields[appEvents]"`
+	FieldsAppEventLocalizations []string        `query:"fields[appEventLocalizations]"`
+	Limit                       int             `query:"limit"`
+	Include                     []string        `query:"include"`
+	LimitLocalizations          int             `query:"limit[localizations]"`
 }
 
 // ListEvents sends GET /v1/apps/{id}/appEvents (apps_appEvents_getToManyRelated).
@@ -414,15 +414,15 @@ func (s *AppsService) GetPriceSchedule(ctx context.Context, id string, opts *App
 
 // AppsListAppStoreVersionExperimentsV2Options are the query parameters of GET /v1/apps/{id}/appStoreVersionExperimentsV2.
 type AppsListAppStoreVersionExperimentsV2Options struct {
-	FilterState                               []string `query:"filter[state]"`
-	FieldsAppStoreVersionExperiments          []string `query:"fields[appStoreVersionExperiments]"`
-	FieldsApps                                []string `query:"fields[apps]"`
-	FieldsAppStoreVersions                    []string `query:"fields[appStoreVersions]"`
-	FieldsAppStoreVersionExperimentTreatments []string `query:"fields[appStoreVersionExperimentTreatments]"`
-	Limit                                     int      `query:"limit"`
-	Include                                   []string `query:"include"`
-	LimitControlVersions                      int      `query:"limit[controlVersions]"`
-	LimitAppStoreVersionExperimentTreatments  int      `query:"limit[appStoreVersionExperimentTreatments]"`
+	FilterState                               []AppStoreVersionExperimentState `query:"filter[state]"`
+	FieldsAppStoreVersionExperiments          []string                         `query:"fields[appStoreVersionExperiments]"`
+	FieldsApps                                []string                         `query:"fields[apps]"`
+	FieldsAppStoreVersions                    []string                         `query:"fields[appStoreVersions]"`
+	FieldsAppStoreVersionExperimentTreatments []string                         `query:"fields[appStoreVersionExperimentTreatments]"`
+	Limit                                     int                              `query:"limit"`
+	Include                                   []string                         `query:"include"`
+	LimitControlVersions                      int                              `query:"limit[controlVersions]"`
+	LimitAppStoreVersionExperimentTreatments  int                              `query:"limit[appStoreVersionExperimentTreatments]"`
 }
 
 // ListAppStoreVersionExperimentsV2 sends GET /v1/apps/{id}/appStoreVersionExperimentsV2 (apps_appStoreVersionExperimentsV2_getToManyRelated).
@@ -440,28 +440,28 @@ func (s *AppsService) ListAppStoreVersionExperimentsV2Iter(ctx context.Context, 
 
 // AppsListAppStoreVersionsOptions are the query parameters of GET /v1/apps/{id}/appStoreVersions.
 type AppsListAppStoreVersionsOptions struct {
-	FilterPlatform                        []string `query:"filter[platform]"`
-	FilterVersionString                   []string `query:"filter[versionString]"`
-	FilterAppStoreState                   []string `query:"filter[appStoreState]"`
-	FilterAppVersionState                 []string `query:"filter[appVersionState]"`
-	FilterID                              []string `query:"filter[id]"`
-	FieldsAppStoreVersions                []string `query:"fields[appStoreVersions]"`
-	FieldsApps                            []string `query:"fields[apps]"`
-	FieldsAppStoreVersionLocalizations    []string `query:"fields[appStoreVersionLocalizations]"`
-	FieldsBuilds                          []string `query:"fields[builds]"`
-	FieldsAppStoreVersionPhasedReleases   []string `query:"fields[appStoreVersionPhasedReleases]"`
-	FieldsGameCenterAppVersions           []string `query:"fields[gameCenterAppVersions]"`
-	FieldsRoutingAppCoverages             []string `query:"fields[routingAppCoverages]"`
-	FieldsAppStoreReviewDetails           []string `query:"fields[appStoreReviewDetails]"`
-	FieldsAppStoreVersionSubmissions      []string `query:"fields[appStoreVersionSubmissions]"`
-	FieldsAppClipDefaultExperiences       []string `query:"fields[appClipDefaultExperiences]"`
-	FieldsAppStoreVersionExperiments      []string `query:"fields[appStoreVersionExperiments]"`
-	FieldsAlternativeDistributionPackages []string `query:"fields[alternativeDistributionPackages]"`
-	Limit                                 int      `query:"limit"`
-	Include                               []string `query:"include"`
-	LimitAppStoreVersionLocalizations     int      `query:"limit[appStoreVersionLocalizations]"`
-	LimitAppStoreVersionExperiments       int      `query:"limit[appStoreVersionExperiments]"`
-	LimitAppStoreVersionExperimentsV2     int      `query:"limit[appStoreVersionExperimentsV2]"`
+	FilterPlatform                        []Platform             `query:"filter[platform]"`
+	FilterVersionString                   []string               `query:"filter[versionString]"`
+	FilterAppStoreState                   []AppStoreVersionState `query:"filter[appStoreState]"`
+	FilterAppVersionState                 []AppVersionState      `query:"filter[appVersionState]"`
+	FilterID                              []string               `query:"filter[id]"`
+	FieldsAppStoreVersions                []string               `query:"fields[appStoreVersions]"`
+	FieldsApps                            []string               `query:"fields[apps]"`
+	FieldsAppStoreVersionLocalizations    []string               `query:"fields[appStoreVersionLocalizations]"`
+	FieldsBuilds                          []string               `query:"fields[builds]"`
+	FieldsAppStoreVersionPhasedReleases   []string               `query:"fields[appStoreVersionPhasedReleases]"`
+	FieldsGameCenterAppVersions           []string               `query:"fields[gameCenterAppVersions]"`
+	FieldsRoutingAppCoverages             []string               `query:"fields[routingAppCoverages]"`
+	FieldsAppStoreReviewDetails           []string               `query:"fields[appStoreReviewDetails]"`
+	FieldsAppStoreVersionSubmissions      []string               `query:"fields[appStoreVersionSubmissions]"`
+	FieldsAppClipDefaultExperiences       []string               `query:"fields[appClipDefaultExperiences]"`
+	FieldsAppStoreVersionExperiments      []string               `query:"fields[appStoreVersionExperiments]"`
+	FieldsAlternativeDistributionPackages []string               `query:"fields[alternativeDistributionPackages]"`
+	Limit                                 int                    `query:"limit"`
+	Include                               []string               `query:"include"`
+	LimitAppStoreVersionLocalizations     int                    `query:"limit[appStoreVersionLocalizations]"`
+	LimitAppStoreVersionExperiments       int                    `query:"limit[appStoreVersionExperiments]"`
+	LimitAppStoreVersionExperimentsV2     int                    `query:"limit[appStoreVersionExperimentsV2]"`
 }
 
 // ListAppStoreVersions sends GET /v1/apps/{id}/appStoreVersions (apps_appStoreVersions_getToManyRelated).
@@ -503,16 +503,16 @@ func (s *AppsService) ListTagsIter(ctx context.Context, id string, opts *AppsLis
 
 // AppsListBackgroundAssetsOptions are the query parameters of GET /v1/apps/{id}/backgroundAssets.
 type AppsListBackgroundAssetsOptions struct {
-	FilterArchived                []string `query:"filter[archived]"`
-	FilterAssetPackIdentifier     []string `query:"filter[assetPackIdentifier]"`
-	FilterVersionsLocale          []string `query:"filter[versions.locale]"`
-	FilterVersionsPlatforms       []string `query:"filter[versions.platforms]"`
-	Sort                          []string `query:"sort"`
-	FieldsBackgroundAssets        []string `query:"fields[backgroundAssets]"`
-	FieldsApps                    []string `query:"fields[apps]"`
-	FieldsBackgroundAssetVersions []string `query:"fields[backgroundAssetVersions]"`
-	Limit                         int      `query:"limit"`
-	Include                       []string `query:"include"`
+	FilterArchived                []string   `query:"filter[archived]"`
+	FilterAssetPackIdentifier     []string   `query:"filter[assetPackIdentifier]"`
+	FilterVersionsLocale          []string   `query:"filter[versions.locale]"`
+	FilterVersionsPlatforms       []Platform `query:"filter[versions.platforms]"`
+	Sort                          []string   `query:"sort"`
+	FieldsBackgroundAssets        []string   `query:"fields[backgroundAssets]"`
+	FieldsApps                    []string   `query:"fields[apps]"`
+	FieldsBackgroundAssetVersions []string   `query:"fields[backgroundAssetVersions]"`
+	Limit                         int        `query:"limit"`
+	Include                       []string   `query:"include"`
 }
 
 // ListBackgroundAssets sends GET /v1/apps/{id}/backgroundAssets (apps_backgroundAssets_getToManyRelated).
@@ -561,19 +561,19 @@ func (s *AppsService) GetBetaAppReviewDetail(ctx context.Context, id string, opt
 
 // AppsListBetaFeedbackCrashSubmissionsOptions are the query parameters of GET /v1/apps/{id}/betaFeedbackCrashSubmissions.
 type AppsListBetaFeedbackCrashSubmissionsOptions struct {
-	FilterDeviceModel                  []string `query:"filter[deviceModel]"`
-	FilterOsVersion                    []string `query:"filter[osVersion]"`
-	FilterAppPlatform                  []string `query:"filter[appPlatform]"`
-	FilterDevicePlatform               []string `query:"filter[devicePlatform]"`
-	FilterBuild                        []string `query:"filter[build]"`
-	FilterBuildPreReleaseVersion       []string `query:"filter[build.preReleaseVersion]"`
-	FilterTester                       []string `query:"filter[tester]"`
-	Sort                               []string `query:"sort"`
-	FieldsBetaFeedbackCrashSubmissions []string `query:"fields[betaFeedbackCrashSubmissions]"`
-	FieldsBuilds                       []string `query:"fields[builds]"`
-	FieldsBetaTesters                  []string `query:"fields[betaTesters]"`
-	Limit                              int      `query:"limit"`
-	Include                            []string `query:"include"`
+	FilterDeviceModel                  []string   `query:"filter[deviceModel]"`
+	FilterOsVersion                    []string   `query:"filter[osVersion]"`
+	FilterAppPlatform                  []Platform `query:"filter[appPlatform]"`
+	FilterDevicePlatform               []Platform `query:"filter[devicePlatform]"`
+	FilterBuild                        []string   `query:"filter[build]"`
+	FilterBuildPreReleaseVersion       []string   `query:"filter[build.preReleaseVersion]"`
+	FilterTester                       []string   `query:"filter[tester]"`
+	Sort                               []string   `query:"sort"`
+	FieldsBetaFeedbackCrashSubmissions []string   `query:"fields[betaFeedbackCrashSubmissions]"`
+	FieldsBuilds                       []string   `query:"fields[builds]"`
+	FieldsBetaTesters                  []string   `query:"fields[betaTesters]"`
+	Limit                              int        `query:"limit"`
+	Include                            []string   `query:"include"`
 }
 
 // ListBetaFeedbackCrashSubmissions sends GET /v1/apps/{id}/betaFeedbackCrashSubmissions (apps_betaFeedbackCrashSubmissions_getToManyRelated).
@@ -591,19 +591,19 @@ func (s *AppsService) ListBetaFeedbackCrashSubmissionsIter(ctx context.Context, 
 
 // AppsListBetaFeedbackScreenshotSubmissionsOptions are the query parameters of GET /v1/apps/{id}/betaFeedbackScreenshotSubmissions.
 type AppsListBetaFeedbackScreenshotSubmissionsOptions struct {
-	FilterDeviceModel                       []string `query:"filter[deviceModel]"`
-	FilterOsVersion                         []string `query:"filter[osVersion]"`
-	FilterAppPlatform                       []string `query:"filter[appPlatform]"`
-	FilterDevicePlatform                    []string `query:"filter[devicePlatform]"`
-	FilterBuild                             []string `query:"filter[build]"`
-	FilterBuildPreReleaseVersion            []string `query:"filter[build.preReleaseVersion]"`
-	FilterTester                            []string `query:"filter[tester]"`
-	Sort                                    []string `query:"sort"`
-	FieldsBetaFeedbackScreenshotSubmissions []string `query:"fields[betaFeedbackScreenshotSubmissions]"`
-	FieldsBuilds                            []string `query:"fields[builds]"`
-	FieldsBetaTesters                       []string `query:"fields[betaTesters]"`
-	Limit                                   int      `query:"limit"`
-	Include                                 []string `query:"include"`
+	FilterDeviceModel                       []string   `query:"filter[deviceModel]"`
+	FilterOsVersion                         []string   `query:"filter[osVersion]"`
+	FilterAppPlatform                       []Platform `query:"filter[appPlatform]"`
+	FilterDevicePlatform                    []Platform `query:"filter[devicePlatform]"`
+	FilterBuild                             []string   `query:"filter[build]"`
+	FilterBuildPreReleaseVersion            []string   `query:"filter[build.preReleaseVersion]"`
+	FilterTester                            []string   `query:"filter[tester]"`
+	Sort                                    []string   `query:"sort"`
+	FieldsBetaFeedbackScreenshotSubmissions []string   `query:"fields[betaFeedbackScreenshotSubmissions]"`
+	FieldsBuilds                            []string   `query:"fields[builds]"`
+	FieldsBetaTesters                       []string   `query:"fields[betaTesters]"`
+	Limit                                   int        `query:"limit"`
+	Include                                 []string   `query:"include"`
 }
 
 // ListBetaFeedbackScreenshotSubmissions sends GET /v1/apps/{id}/betaFeedbackScreenshotSubmissions (apps_betaFeedbackScreenshotSubmissions_getToManyRelated).
@@ -652,16 +652,16 @@ func (s *AppsService) GetBetaLicenseAgreement(ctx context.Context, id string, op
 
 // AppsListBuildUploadsOptions are the query parameters of GET /v1/apps/{id}/buildUploads.
 type AppsListBuildUploadsOptions struct {
-	FilterCfBundleShortVersionString []string `query:"filter[cfBundleShortVersionString]"`
-	FilterCfBundleVersion            []string `query:"filter[cfBundleVersion]"`
-	FilterPlatform                   []string `query:"filter[platform]"`
-	FilterState                      []string `query:"filter[state]"`
-	Sort                             []string `query:"sort"`
-	FieldsBuildUploads               []string `query:"fields[buildUploads]"`
-	FieldsBuilds                     []string `query:"fields[builds]"`
-	FieldsBuildUploadFiles           []string `query:"fields[buildUploadFiles]"`
-	Limit                            int      `query:"limit"`
-	Include                          []string `query:"include"`
+	FilterCfBundleShortVersionString []string   `query:"filter[cfBundleShortVersionString]"`
+	FilterCfBundleVersion            []string   `query:"filter[cfBundleVersion]"`
+	FilterPlatform                   []Platform `query:"filter[platform]"`
+	FilterState                      []string   `query:"filter[state]"`
+	Sort                             []string   `query:"sort"`
+	FieldsBuildUploads               []string   `query:"fields[buildUploads]"`
+	FieldsBuilds                     []string   `query:"fields[builds]"`
+	FieldsBuildUploadFiles           []string   `query:"fields[buildUploadFiles]"`
+	Limit                            int        `query:"limit"`
+	Include                          []string   `query:"include"`
 }
 
 // ListBuildUploads sends GET /v1/apps/{id}/buildUploads (apps_buildUploads_getToManyRelated).
@@ -716,12 +716,12 @@ func (s *AppsService) GetCiProduct(ctx context.Context, id string, opts *AppsGet
 // AppsListCustomerReviewSummarizationsOptions are the query parameters of GET /v1/apps/{id}/customerReviewSummarizations.
 type AppsListCustomerReviewSummarizationsOptions struct {
 	// FilterPlatform is required.
-	FilterPlatform                     []string `query:"filter[platform]"`
-	FilterTerritory                    []string `query:"filter[territory]"`
-	FieldsCustomerReviewSummarizations []string `query:"fields[customerReviewSummarizations]"`
-	FieldsTerritories                  []string `query:"fields[territories]"`
-	Limit                              int      `query:"limit"`
-	Include                            []string `query:"include"`
+	FilterPlatform                     []Platform `query:"filter[platform]"`
+	FilterTerritory                    []string   `query:"filter[territory]"`
+	FieldsCustomerReviewSummarizations []string   `query:"fields[customerReviewSummarizations]"`
+	FieldsTerritories                  []string   `query:"fields[territories]"`
+	Limit                              int        `query:"limit"`
+	Include                            []string   `query:"include"`
 }
 
 // ListCustomerReviewSummarizations sends GET /v1/apps/{id}/customerReviewSummarizations (apps_customerReviewSummarizations_getToManyRelated).
@@ -739,16 +739,16 @@ func (s *AppsService) ListCustomerReviewSummarizationsIter(ctx context.Context, 
 
 // AppsListCustomerReviewsOptions are the query parameters of GET /v1/apps/{id}/customerReviews.
 type AppsListCustomerReviewsOptions struct {
-	FilterTerritory               []string `query:"filter[territory]"`
-	FilterRating                  []string `query:"filter[rating]"`
-	FilterReviewTerritory         []string `query:"filter[reviewTerritory]"`
-	ExistsPublishedResponse       *bool    `query:"exists[publishedResponse]"`
-	Sort                          []string `query:"sort"`
-	FieldsCustomerReviews         []string `query:"fields[customerReviews]"`
-	FieldsCustomerReviewResponses []string `query:"fields[customerReviewResponses]"`
-	FieldsTerritories             []string `query:"fields[territories]"`
-	Limit                         int      `query:"limit"`
-	Include                       []string `query:"include"`
+	FilterTerritory               []TerritoryCode `query:"filter[territory]"`
+	FilterRating                  []string        `query:"filter[rating]"`
+	FilterReviewTerritory         []string        `query:"filter[reviewTerritory]"`
+	ExistsPublishedResponse       *bool           `query:"exists[publishedResponse]"`
+	Sort                          []string        `query:"sort"`
+	FieldsCustomerReviews         []string        `query:"fields[customerReviews]"`
+	FieldsCustomerReviewResponses []string        `query:"fields[customerReviewResponses]"`
+	FieldsTerritories             []string        `query:"fields[territories]"`
+	Limit                         int             `query:"limit"`
+	Include                       []string        `query:"include"`
 }
 
 // ListCustomerReviews sends GET /v1/apps/{id}/customerReviews (apps_customerReviews_getToManyRelated).
@@ -820,15 +820,15 @@ func (s *AppsService) GetGameCenterDetail(ctx context.Context, id string, opts *
 
 // AppsListGameCenterEnabledVersionsOptions are the query parameters of GET /v1/apps/{id}/gameCenterEnabledVersions.
 type AppsListGameCenterEnabledVersionsOptions struct {
-	FilterPlatform                  []string `query:"filter[platform]"`
-	FilterVersionString             []string `query:"filter[versionString]"`
-	FilterID                        []string `query:"filter[id]"`
-	Sort                            []string `query:"sort"`
-	FieldsGameCenterEnabledVersions []string `query:"fields[gameCenterEnabledVersions]"`
-	FieldsApps                      []string `query:"fields[apps]"`
-	Limit                           int      `query:"limit"`
-	Include                         []string `query:"include"`
-	LimitCompatibleVersions         int      `query:"limit[compatibleVersions]"`
+	FilterPlatform                  []Platform `query:"filter[platform]"`
+	FilterVersionString             []string   `query:"filter[versionString]"`
+	FilterID                        []string   `query:"filter[id]"`
+	Sort                            []string   `query:"sort"`
+	FieldsGameCenterEnabledVersions []string   `query:"fields[gameCenterEnabledVersions]"`
+	FieldsApps                      []string   `query:"fields[apps]"`
+	Limit                           int        `query:"limit"`
+	Include                         []string   `query:"include"`
+	LimitCompatibleVersions         int        `query:"limit[compatibleVersions]"`
 }
 
 // ListGameCenterEnabledVersions sends GET /v1/apps/{id}/gameCenterEnabledVersions (apps_gameCenterEnabledVersions_getToManyRelated).
@@ -850,14 +850,14 @@ func (s *AppsService) ListGameCenterEnabledVersionsIter(ctx context.Context, id 
 
 // AppsListInAppPurchasesOptions are the query parameters of GET /v1/apps/{id}/inAppPurchases.
 type AppsListInAppPurchasesOptions struct {
-	FilterInAppPurchaseType []string `query:"filter[inAppPurchaseType]"`
-	FilterCanBeSubmitted    []string `query:"filter[canBeSubmitted]"`
-	Sort                    []string `query:"sort"`
-	FieldsInAppPurchases    []string `query:"fields[inAppPurchases]"`
-	FieldsApps              []string `query:"fields[apps]"`
-	Limit                   int      `query:"limit"`
-	Include                 []string `query:"include"`
-	LimitApps               int      `query:"limit[apps]"`
+	FilterInAppPurchaseType []InAppPurchaseAttributesInAppPurchaseType `query:"filter[inAppPurchaseType]"`
+	FilterCanBeSubmitted    []string                                   `query:"filter[canBeSubmitted]"`
+	Sort                    []string                                   `query:"sort"`
+	FieldsInAppPurchases    []string                                   `query:"fields[inAppPurchases]"`
+	FieldsApps              []string                                   `query:"fields[apps]"`
+	Limit                   int                                        `query:"limit"`
+	Include                 []string                                   `query:"include"`
+	LimitApps               int                                        `query:"limit[apps]"`
 }
 
 // ListInAppPurchases sends GET /v1/apps/{id}/inAppPurchases (apps_inAppPurchases_getToManyRelated).
@@ -879,27 +879,27 @@ func (s *AppsService) ListInAppPurchasesIter(ctx context.Context, id string, opt
 
 // AppsListInAppPurchasesV2Options are the query parameters of GET /v1/apps/{id}/inAppPurchasesV2.
 type AppsListInAppPurchasesV2Options struct {
-	FilterProductID                              []string `query:"filter[productId]"`
-	FilterName                                   []string `query:"filter[name]"`
-	FilterState                                  []string `query:"filter[state]"`
-	FilterInAppPurchaseType                      []string `query:"filter[inAppPurchaseType]"`
-	Sort                                         []string `query:"sort"`
-	FieldsInAppPurchases                         []string `query:"fields[inAppPurchases]"`
-	FieldsInAppPurchaseLocalizations             []string `query:"fields[inAppPurchaseLocalizations]"`
-	FieldsInAppPurchaseContents                  []string `query:"fields[inAppPurchaseContents]"`
-	FieldsInAppPurchaseAppStoreReviewScreenshots []string `query:"fields[inAppPurchaseAppStoreReviewScreenshots]"`
-	FieldsPromotedPurchases                      []string `query:"fields[promotedPurchases]"`
-	FieldsInAppPurchasePriceSchedules            []string `query:"fields[inAppPurchasePriceSchedules]"`
-	FieldsInAppPurchaseAvailabilities            []string `query:"fields[inAppPurchaseAvailabilities]"`
-	FieldsInAppPurchaseImages                    []string `query:"fields[inAppPurchaseImages]"`
-	FieldsInAppPurchaseOfferCodes                []string `query:"fields[inAppPurchaseOfferCodes]"`
-	FieldsInAppPurchaseVersions                  []string `query:"fields[inAppPurchaseVersions]"`
-	Limit                                        int      `query:"limit"`
-	Include                                      []string `query:"include"`
-	LimitInAppPurchaseLocalizations              int      `query:"limit[inAppPurchaseLocalizations]"`
-	LimitImages                                  int      `query:"limit[images]"`
-	LimitOfferCodes                              int      `query:"limit[offerCodes]"`
-	LimitVersions                                int      `query:"limit[versions]"`
+	FilterProductID                              []string             `query:"filter[productId]"`
+	FilterName                                   []string             `query:"filter[name]"`
+	FilterState                                  []InAppPurchaseState `query:"filter[state]"`
+	FilterInAppPurchaseType                      []InAppPurchaseType  `query:"filter[inAppPurchaseType]"`
+	Sort                                         []string             `query:"sort"`
+	FieldsInAppPurchases                         []string             `query:"fields[inAppPurchases]"`
+	FieldsInAppPurchaseLocalizations             []string             `query:"fields[inAppPurchaseLocalizations]"`
+	FieldsInAppPurchaseContents                  []string             `query:"fields[inAppPurchaseContents]"`
+	FieldsInAppPurchaseAppStoreReviewScreenshots []string             `query:"fields[inAppPurchaseAppStoreReviewScreenshots]"`
+	FieldsPromotedPurchases                      []string             `query:"fields[promotedPurchases]"`
+	FieldsInAppPurchasePriceSchedules            []string             `query:"fields[inAppPurchasePriceSchedules]"`
+	FieldsInAppPurchaseAvailabilities            []string             `query:"fields[inAppPurchaseAvailabilities]"`
+	FieldsInAppPurchaseImages                    []string             `query:"fields[inAppPurchaseImages]"`
+	FieldsInAppPurchaseOfferCodes                []string             `query:"fields[inAppPurchaseOfferCodes]"`
+	FieldsInAppPurchaseVersions                  []string             `query:"fields[inAppPurchaseVersions]"`
+	Limit                                        int                  `query:"limit"`
+	Include                                      []string             `query:"include"`
+	LimitInAppPurchaseLocalizations              int                  `query:"limit[inAppPurchaseLocalizations]"`
+	LimitImages                                  int                  `query:"limit[images]"`
+	LimitOfferCodes                              int                  `query:"limit[offerCodes]"`
+	LimitVersions                                int                  `query:"limit[versions]"`
 }
 
 // ListInAppPurchasesV2 sends GET /v1/apps/{id}/inAppPurchasesV2 (apps_inAppPurchasesV2_getToManyRelated).
@@ -950,9 +950,9 @@ func (s *AppsService) GetBetaTesterUsagesMetricsIter(ctx context.Context, id str
 
 // AppsListPerfPowerMetricsOptions are the query parameters of GET /v1/apps/{id}/perfPowerMetrics.
 type AppsListPerfPowerMetricsOptions struct {
-	FilterPlatform   []string `query:"filter[platform]"`
-	FilterMetricType []string `query:"filter[metricType]"`
-	FilterDeviceType []string `query:"filter[deviceType]"`
+	FilterPlatform   []PerfPowerMetricPlatform `query:"filter[platform]"`
+	FilterMetricType []PerfPowerMetricType     `query:"filter[metricType]"`
+	FilterDeviceType []string                  `query:"filter[deviceType]"`
 }
 
 // ListPerfPowerMetrics sends GET /v1/apps/{id}/perfPowerMetrics (apps_perfPowerMetrics_getToManyRelated).
@@ -1013,8 +1013,8 @@ type AppsListAccessibilityDeclarationIDsOptions struct {
 // It returns one page; ListAccessibilityDeclarationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-accessibilitydeclarations
-func (s *AppsService) ListAccessibilityDeclarationIDs(ctx context.Context, id string, opts *AppsListAccessibilityDeclarationIDsOptions) (*AppAccessibilityDeclarationsLinkagesResponse, *Response, error) {
-	return doJSON[AppAccessibilityDeclarationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/accessibilityDeclarations", id), encodeOptions(opts), nil)
+func (s *AppsService) ListAccessibilityDeclarationIDs(ctx context.Context, id string, opts *AppsListAccessibilityDeclarationIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/accessibilityDeclarations", id), encodeOptions(opts), nil)
 }
 
 // ListAccessibilityDeclarationIDsIter yields every item of ListAccessibilityDeclarationIDs, requesting the next page only as the loop asks.
@@ -1025,8 +1025,8 @@ func (s *AppsService) ListAccessibilityDeclarationIDsIter(ctx context.Context, i
 // GetAlternativeDistributionKeyID sends GET /v1/apps/{id}/relationships/alternativeDistributionKey (apps_alternativeDistributionKey_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-alternativedistributionkey
-func (s *AppsService) GetAlternativeDistributionKeyID(ctx context.Context, id string) (*AppAlternativeDistributionKeyLinkageResponse, *Response, error) {
-	return doJSON[AppAlternativeDistributionKeyLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/alternativeDistributionKey", id), nil, nil)
+func (s *AppsService) GetAlternativeDistributionKeyID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/alternativeDistributionKey", id), nil, nil)
 }
 
 // AppsListAnalyticsReportRequestIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/analyticsReportRequests.
@@ -1038,8 +1038,8 @@ type AppsListAnalyticsReportRequestIDsOptions struct {
 // It returns one page; ListAnalyticsReportRequestIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-analyticsreportrequests
-func (s *AppsService) ListAnalyticsReportRequestIDs(ctx context.Context, id string, opts *AppsListAnalyticsReportRequestIDsOptions) (*AppAnalyticsReportRequestsLinkagesResponse, *Response, error) {
-	return doJSON[AppAnalyticsReportRequestsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/analyticsReportRequests", id), encodeOptions(opts), nil)
+func (s *AppsService) ListAnalyticsReportRequestIDs(ctx context.Context, id string, opts *AppsListAnalyticsReportRequestIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/analyticsReportRequests", id), encodeOptions(opts), nil)
 }
 
 // ListAnalyticsReportRequestIDsIter yields every item of ListAnalyticsReportRequestIDs, requesting the next page only as the loop asks.
@@ -1056,8 +1056,8 @@ type AppsListAndroidToIosAppMappingDetailIDsOptions struct {
 // It returns one page; ListAndroidToIosAppMappingDetailIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-androidtoiosappmappingdetails
-func (s *AppsService) ListAndroidToIosAppMappingDetailIDs(ctx context.Context, id string, opts *AppsListAndroidToIosAppMappingDetailIDsOptions) (*AppAndroidToIosAppMappingDetailsLinkagesResponse, *Response, error) {
-	return doJSON[AppAndroidToIosAppMappingDetailsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/androidToIosAppMappingDetails", id), encodeOptions(opts), nil)
+func (s *AppsService) ListAndroidToIosAppMappingDetailIDs(ctx context.Context, id string, opts *AppsListAndroidToIosAppMappingDetailIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/androidToIosAppMappingDetails", id), encodeOptions(opts), nil)
 }
 
 // ListAndroidToIosAppMappingDetailIDsIter yields every item of ListAndroidToIosAppMappingDetailIDs, requesting the next page only as the loop asks.
@@ -1068,8 +1068,8 @@ func (s *AppsService) ListAndroidToIosAppMappingDetailIDsIter(ctx context.Contex
 // GetAvailabilityV2ID sends GET /v1/apps/{id}/relationships/appAvailabilityV2 (apps_appAvailabilityV2_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-appavailabilityv2
-func (s *AppsService) GetAvailabilityV2ID(ctx context.Context, id string) (*AppAppAvailabilityV2LinkageResponse, *Response, error) {
-	return doJSON[AppAppAvailabilityV2LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/appAvailabilityV2", id), nil, nil)
+func (s *AppsService) GetAvailabilityV2ID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/appAvailabilityV2", id), nil, nil)
 }
 
 // AppsListAppClipIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/appClips.
@@ -1081,8 +1081,8 @@ type AppsListAppClipIDsOptions struct {
 // It returns one page; ListAppClipIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-appclips
-func (s *AppsService) ListAppClipIDs(ctx context.Context, id string, opts *AppsListAppClipIDsOptions) (*AppAppClipsLinkagesResponse, *Response, error) {
-	return doJSON[AppAppClipsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/appClips", id), encodeOptions(opts), nil)
+func (s *AppsService) ListAppClipIDs(ctx context.Context, id string, opts *AppsListAppClipIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/appClips", id), encodeOptions(opts), nil)
 }
 
 // ListAppClipIDsIter yields every item of ListAppClipIDs, requesting the next page only as the loop asks.
@@ -1099,8 +1099,8 @@ type AppsListCustomProductPageIDsOptions struct {
 // It returns one page; ListCustomProductPageIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-appcustomproductpages
-func (s *AppsService) ListCustomProductPageIDs(ctx context.Context, id string, opts *AppsListCustomProductPageIDsOptions) (*AppAppCustomProductPagesLinkagesResponse, *Response, error) {
-	return doJSON[AppAppCustomProductPagesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/appCustomProductPages", id), encodeOptions(opts), nil)
+func (s *AppsService) ListCustomProductPageIDs(ctx context.Context, id string, opts *AppsListCustomProductPageIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/appCustomProductPages", id), encodeOptions(opts), nil)
 }
 
 // ListCustomProductPageIDsIter yields every item of ListCustomProductPageIDs, requesting the next page only as the loop asks.
@@ -1117,8 +1117,8 @@ type AppsListEncryptionDeclarationIDsOptions struct {
 // It returns one page; ListEncryptionDeclarationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-appencryptiondeclarations
-func (s *AppsService) ListEncryptionDeclarationIDs(ctx context.Context, id string, opts *AppsListEncryptionDeclarationIDsOptions) (*AppAppEncryptionDeclarationsLinkagesResponse, *Response, error) {
-	return doJSON[AppAppEncryptionDeclarationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/appEncryptionDeclarations", id), encodeOptions(opts), nil)
+func (s *AppsService) ListEncryptionDeclarationIDs(ctx context.Context, id string, opts *AppsListEncryptionDeclarationIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/appEncryptionDeclarations", id), encodeOptions(opts), nil)
 }
 
 // ListEncryptionDeclarationIDsIter yields every item of ListEncryptionDeclarationIDs, requesting the next page only as the loop asks.
@@ -1135,8 +1135,8 @@ type AppsListEventIDsOptions struct {
 // It returns one page; ListEventIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-appevents
-func (s *AppsService) ListEventIDs(ctx context.Context, id string, opts *AppsListEventIDsOptions) (*AppAppEventsLinkagesResponse, *Response, error) {
-	return doJSON[AppAppEventsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/appEvents", id), encodeOptions(opts), nil)
+func (s *AppsService) ListEventIDs(ctx context.Context, id string, opts *AppsListEventIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/appEvents", id), encodeOptions(opts), nil)
 }
 
 // ListEventIDsIter yields every item of ListEventIDs, requesting the next page only as the loop asks.
@@ -1153,8 +1153,8 @@ type AppsListInfoIDsOptions struct {
 // It returns one page; ListInfoIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-appinfos
-func (s *AppsService) ListInfoIDs(ctx context.Context, id string, opts *AppsListInfoIDsOptions) (*AppAppInfosLinkagesResponse, *Response, error) {
-	return doJSON[AppAppInfosLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/appInfos", id), encodeOptions(opts), nil)
+func (s *AppsService) ListInfoIDs(ctx context.Context, id string, opts *AppsListInfoIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/appInfos", id), encodeOptions(opts), nil)
 }
 
 // ListInfoIDsIter yields every item of ListInfoIDs, requesting the next page only as the loop asks.
@@ -1171,8 +1171,8 @@ type AppsListPricePointIDsOptions struct {
 // It returns one page; ListPricePointIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-apppricepoints
-func (s *AppsService) ListPricePointIDs(ctx context.Context, id string, opts *AppsListPricePointIDsOptions) (*AppAppPricePointsLinkagesResponse, *Response, error) {
-	return doJSON[AppAppPricePointsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/appPricePoints", id), encodeOptions(opts), nil)
+func (s *AppsService) ListPricePointIDs(ctx context.Context, id string, opts *AppsListPricePointIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/appPricePoints", id), encodeOptions(opts), nil)
 }
 
 // ListPricePointIDsIter yields every item of ListPricePointIDs, requesting the next page only as the loop asks.
@@ -1183,8 +1183,8 @@ func (s *AppsService) ListPricePointIDsIter(ctx context.Context, id string, opts
 // GetPriceScheduleID sends GET /v1/apps/{id}/relationships/appPriceSchedule (apps_appPriceSchedule_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-apppriceschedule
-func (s *AppsService) GetPriceScheduleID(ctx context.Context, id string) (*AppAppPriceScheduleLinkageResponse, *Response, error) {
-	return doJSON[AppAppPriceScheduleLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/appPriceSchedule", id), nil, nil)
+func (s *AppsService) GetPriceScheduleID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/appPriceSchedule", id), nil, nil)
 }
 
 // AppsListAppStoreVersionExperimentV2IDsOptions are the query parameters of GET /v1/apps/{id}/relationships/appStoreVersionExperimentsV2.
@@ -1196,8 +1196,8 @@ type AppsListAppStoreVersionExperimentV2IDsOptions struct {
 // It returns one page; ListAppStoreVersionExperimentV2IDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-appstoreversionexperimentsv2
-func (s *AppsService) ListAppStoreVersionExperimentV2IDs(ctx context.Context, id string, opts *AppsListAppStoreVersionExperimentV2IDsOptions) (*AppAppStoreVersionExperimentsV2LinkagesResponse, *Response, error) {
-	return doJSON[AppAppStoreVersionExperimentsV2LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/appStoreVersionExperimentsV2", id), encodeOptions(opts), nil)
+func (s *AppsService) ListAppStoreVersionExperimentV2IDs(ctx context.Context, id string, opts *AppsListAppStoreVersionExperimentV2IDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/appStoreVersionExperimentsV2", id), encodeOptions(opts), nil)
 }
 
 // ListAppStoreVersionExperimentV2IDsIter yields every item of ListAppStoreVersionExperimentV2IDs, requesting the next page only as the loop asks.
@@ -1214,8 +1214,8 @@ type AppsListAppStoreVersionIDsOptions struct {
 // It returns one page; ListAppStoreVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-appstoreversions
-func (s *AppsService) ListAppStoreVersionIDs(ctx context.Context, id string, opts *AppsListAppStoreVersionIDsOptions) (*AppAppStoreVersionsLinkagesResponse, *Response, error) {
-	return doJSON[AppAppStoreVersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/appStoreVersions", id), encodeOptions(opts), nil)
+func (s *AppsService) ListAppStoreVersionIDs(ctx context.Context, id string, opts *AppsListAppStoreVersionIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/appStoreVersions", id), encodeOptions(opts), nil)
 }
 
 // ListAppStoreVersionIDsIter yields every item of ListAppStoreVersionIDs, requesting the next page only as the loop asks.
@@ -1232,8 +1232,8 @@ type AppsListTagIDsOptions struct {
 // It returns one page; ListTagIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-apptags
-func (s *AppsService) ListTagIDs(ctx context.Context, id string, opts *AppsListTagIDsOptions) (*AppAppTagsLinkagesResponse, *Response, error) {
-	return doJSON[AppAppTagsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/appTags", id), encodeOptions(opts), nil)
+func (s *AppsService) ListTagIDs(ctx context.Context, id string, opts *AppsListTagIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/appTags", id), encodeOptions(opts), nil)
 }
 
 // ListTagIDsIter yields every item of ListTagIDs, requesting the next page only as the loop asks.
@@ -1250,8 +1250,8 @@ type AppsListBackgroundAssetIDsOptions struct {
 // It returns one page; ListBackgroundAssetIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-backgroundassets
-func (s *AppsService) ListBackgroundAssetIDs(ctx context.Context, id string, opts *AppsListBackgroundAssetIDsOptions) (*AppBackgroundAssetsLinkagesResponse, *Response, error) {
-	return doJSON[AppBackgroundAssetsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/backgroundAssets", id), encodeOptions(opts), nil)
+func (s *AppsService) ListBackgroundAssetIDs(ctx context.Context, id string, opts *AppsListBackgroundAssetIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/backgroundAssets", id), encodeOptions(opts), nil)
 }
 
 // ListBackgroundAssetIDsIter yields every item of ListBackgroundAssetIDs, requesting the next page only as the loop asks.
@@ -1268,8 +1268,8 @@ type AppsListBetaAppLocalizationIDsOptions struct {
 // It returns one page; ListBetaAppLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-betaapplocalizations
-func (s *AppsService) ListBetaAppLocalizationIDs(ctx context.Context, id string, opts *AppsListBetaAppLocalizationIDsOptions) (*AppBetaAppLocalizationsLinkagesResponse, *Response, error) {
-	return doJSON[AppBetaAppLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/betaAppLocalizations", id), encodeOptions(opts), nil)
+func (s *AppsService) ListBetaAppLocalizationIDs(ctx context.Context, id string, opts *AppsListBetaAppLocalizationIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/betaAppLocalizations", id), encodeOptions(opts), nil)
 }
 
 // ListBetaAppLocalizationIDsIter yields every item of ListBetaAppLocalizationIDs, requesting the next page only as the loop asks.
@@ -1280,8 +1280,8 @@ func (s *AppsService) ListBetaAppLocalizationIDsIter(ctx context.Context, id str
 // GetBetaAppReviewDetailID sends GET /v1/apps/{id}/relationships/betaAppReviewDetail (apps_betaAppReviewDetail_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-betaappreviewdetail
-func (s *AppsService) GetBetaAppReviewDetailID(ctx context.Context, id string) (*AppBetaAppReviewDetailLinkageResponse, *Response, error) {
-	return doJSON[AppBetaAppReviewDetailLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/betaAppReviewDetail", id), nil, nil)
+func (s *AppsService) GetBetaAppReviewDetailID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/betaAppReviewDetail", id), nil, nil)
 }
 
 // AppsListBetaFeedbackCrashSubmissionIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/betaFeedbackCrashSubmissions.
@@ -1293,8 +1293,8 @@ type AppsListBetaFeedbackCrashSubmissionIDsOptions struct {
 // It returns one page; ListBetaFeedbackCrashSubmissionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-betafeedbackcrashsubmissions
-func (s *AppsService) ListBetaFeedbackCrashSubmissionIDs(ctx context.Context, id string, opts *AppsListBetaFeedbackCrashSubmissionIDsOptions) (*AppBetaFeedbackCrashSubmissionsLinkagesResponse, *Response, error) {
-	return doJSON[AppBetaFeedbackCrashSubmissionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/betaFeedbackCrashSubmissions", id), encodeOptions(opts), nil)
+func (s *AppsService) ListBetaFeedbackCrashSubmissionIDs(ctx context.Context, id string, opts *AppsListBetaFeedbackCrashSubmissionIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/betaFeedbackCrashSubmissions", id), encodeOptions(opts), nil)
 }
 
 // ListBetaFeedbackCrashSubmissionIDsIter yields every item of ListBetaFeedbackCrashSubmissionIDs, requesting the next page only as the loop asks.
@@ -1311,8 +1311,8 @@ type AppsListBetaFeedbackScreenshotSubmissionIDsOptions struct {
 // It returns one page; ListBetaFeedbackScreenshotSubmissionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-betafeedbackscreenshotsubmissions
-func (s *AppsService) ListBetaFeedbackScreenshotSubmissionIDs(ctx context.Context, id string, opts *AppsListBetaFeedbackScreenshotSubmissionIDsOptions) (*AppBetaFeedbackScreenshotSubmissionsLinkagesResponse, *Response, error) {
-	return doJSON[AppBetaFeedbackScreenshotSubmissionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/betaFeedbackScreenshotSubmissions", id), encodeOptions(opts), nil)
+func (s *AppsService) ListBetaFeedbackScreenshotSubmissionIDs(ctx context.Context, id string, opts *AppsListBetaFeedbackScreenshotSubmissionIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/betaFeedbackScreenshotSubmissions", id), encodeOptions(opts), nil)
 }
 
 // ListBetaFeedbackScreenshotSubmissionIDsIter yields every item of ListBetaFeedbackScreenshotSubmissionIDs, requesting the next page only as the loop asks.
@@ -1329,8 +1329,8 @@ type AppsListBetaGroupIDsOptions struct {
 // It returns one page; ListBetaGroupIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-betagroups
-func (s *AppsService) ListBetaGroupIDs(ctx context.Context, id string, opts *AppsListBetaGroupIDsOptions) (*AppBetaGroupsLinkagesResponse, *Response, error) {
-	return doJSON[AppBetaGroupsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/betaGroups", id), encodeOptions(opts), nil)
+func (s *AppsService) ListBetaGroupIDs(ctx context.Context, id string, opts *AppsListBetaGroupIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/betaGroups", id), encodeOptions(opts), nil)
 }
 
 // ListBetaGroupIDsIter yields every item of ListBetaGroupIDs, requesting the next page only as the loop asks.
@@ -1341,8 +1341,8 @@ func (s *AppsService) ListBetaGroupIDsIter(ctx context.Context, id string, opts 
 // GetBetaLicenseAgreementID sends GET /v1/apps/{id}/relationships/betaLicenseAgreement (apps_betaLicenseAgreement_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-betalicenseagreement
-func (s *AppsService) GetBetaLicenseAgreementID(ctx context.Context, id string) (*AppBetaLicenseAgreementLinkageResponse, *Response, error) {
-	return doJSON[AppBetaLicenseAgreementLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/betaLicenseAgreement", id), nil, nil)
+func (s *AppsService) GetBetaLicenseAgreementID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/betaLicenseAgreement", id), nil, nil)
 }
 
 // RemoveBetaTesters sends DELETE /v1/apps/{id}/relationships/betaTesters (apps_betaTesters_deleteToManyRelationship).
@@ -1361,8 +1361,8 @@ type AppsListBuildUploadIDsOptions struct {
 // It returns one page; ListBuildUploadIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-builduploads
-func (s *AppsService) ListBuildUploadIDs(ctx context.Context, id string, opts *AppsListBuildUploadIDsOptions) (*AppBuildUploadsLinkagesResponse, *Response, error) {
-	return doJSON[AppBuildUploadsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/buildUploads", id), encodeOptions(opts), nil)
+func (s *AppsService) ListBuildUploadIDs(ctx context.Context, id string, opts *AppsListBuildUploadIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/buildUploads", id), encodeOptions(opts), nil)
 }
 
 // ListBuildUploadIDsIter yields every item of ListBuildUploadIDs, requesting the next page only as the loop asks.
@@ -1379,8 +1379,8 @@ type AppsListBuildIDsOptions struct {
 // It returns one page; ListBuildIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-builds
-func (s *AppsService) ListBuildIDs(ctx context.Context, id string, opts *AppsListBuildIDsOptions) (*AppBuildsLinkagesResponse, *Response, error) {
-	return doJSON[AppBuildsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/builds", id), encodeOptions(opts), nil)
+func (s *AppsService) ListBuildIDs(ctx context.Context, id string, opts *AppsListBuildIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/builds", id), encodeOptions(opts), nil)
 }
 
 // ListBuildIDsIter yields every item of ListBuildIDs, requesting the next page only as the loop asks.
@@ -1391,8 +1391,8 @@ func (s *AppsService) ListBuildIDsIter(ctx context.Context, id string, opts *App
 // GetCiProductID sends GET /v1/apps/{id}/relationships/ciProduct (apps_ciProduct_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-ciproduct
-func (s *AppsService) GetCiProductID(ctx context.Context, id string) (*AppCiProductLinkageResponse, *Response, error) {
-	return doJSON[AppCiProductLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/ciProduct", id), nil, nil)
+func (s *AppsService) GetCiProductID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/ciProduct", id), nil, nil)
 }
 
 // AppsListCustomerReviewIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/customerReviews.
@@ -1404,8 +1404,8 @@ type AppsListCustomerReviewIDsOptions struct {
 // It returns one page; ListCustomerReviewIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-customerreviews
-func (s *AppsService) ListCustomerReviewIDs(ctx context.Context, id string, opts *AppsListCustomerReviewIDsOptions) (*AppCustomerReviewsLinkagesResponse, *Response, error) {
-	return doJSON[AppCustomerReviewsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/customerReviews", id), encodeOptions(opts), nil)
+func (s *AppsService) ListCustomerReviewIDs(ctx context.Context, id string, opts *AppsListCustomerReviewIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/customerReviews", id), encodeOptions(opts), nil)
 }
 
 // ListCustomerReviewIDsIter yields every item of ListCustomerReviewIDs, requesting the next page only as the loop asks.
@@ -1416,15 +1416,15 @@ func (s *AppsService) ListCustomerReviewIDsIter(ctx context.Context, id string, 
 // GetEndUserLicenseAgreementID sends GET /v1/apps/{id}/relationships/endUserLicenseAgreement (apps_endUserLicenseAgreement_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-enduserlicenseagreement
-func (s *AppsService) GetEndUserLicenseAgreementID(ctx context.Context, id string) (*AppEndUserLicenseAgreementLinkageResponse, *Response, error) {
-	return doJSON[AppEndUserLicenseAgreementLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/endUserLicenseAgreement", id), nil, nil)
+func (s *AppsService) GetEndUserLicenseAgreementID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/endUserLicenseAgreement", id), nil, nil)
 }
 
 // GetGameCenterDetailID sends GET /v1/apps/{id}/relationships/gameCenterDetail (apps_gameCenterDetail_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-gamecenterdetail
-func (s *AppsService) GetGameCenterDetailID(ctx context.Context, id string) (*AppGameCenterDetailLinkageResponse, *Response, error) {
-	return doJSON[AppGameCenterDetailLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/gameCenterDetail", id), nil, nil)
+func (s *AppsService) GetGameCenterDetailID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/gameCenterDetail", id), nil, nil)
 }
 
 // AppsListGameCenterEnabledVersionIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/gameCenterEnabledVersions.
@@ -1438,8 +1438,8 @@ type AppsListGameCenterEnabledVersionIDsOptions struct {
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-gamecenterenabledversions
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *AppsService) ListGameCenterEnabledVersionIDs(ctx context.Context, id string, opts *AppsListGameCenterEnabledVersionIDsOptions) (*AppGameCenterEnabledVersionsLinkagesResponse, *Response, error) {
-	return doJSON[AppGameCenterEnabledVersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/gameCenterEnabledVersions", id), encodeOptions(opts), nil)
+func (s *AppsService) ListGameCenterEnabledVersionIDs(ctx context.Context, id string, opts *AppsListGameCenterEnabledVersionIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/gameCenterEnabledVersions", id), encodeOptions(opts), nil)
 }
 
 // ListGameCenterEnabledVersionIDsIter yields every item of ListGameCenterEnabledVersionIDs, requesting the next page only as the loop asks.
@@ -1460,8 +1460,8 @@ type AppsListInAppPurchaseIDsOptions struct {
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-inapppurchases
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *AppsService) ListInAppPurchaseIDs(ctx context.Context, id string, opts *AppsListInAppPurchaseIDsOptions) (*AppInAppPurchasesLinkagesResponse, *Response, error) {
-	return doJSON[AppInAppPurchasesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/inAppPurchases", id), encodeOptions(opts), nil)
+func (s *AppsService) ListInAppPurchaseIDs(ctx context.Context, id string, opts *AppsListInAppPurchaseIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/inAppPurchases", id), encodeOptions(opts), nil)
 }
 
 // ListInAppPurchaseIDsIter yields every item of ListInAppPurchaseIDs, requesting the next page only as the loop asks.
@@ -1480,8 +1480,8 @@ type AppsListInAppPurchaseV2IDsOptions struct {
 // It returns one page; ListInAppPurchaseV2IDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-inapppurchasesv2
-func (s *AppsService) ListInAppPurchaseV2IDs(ctx context.Context, id string, opts *AppsListInAppPurchaseV2IDsOptions) (*AppInAppPurchasesV2LinkagesResponse, *Response, error) {
-	return doJSON[AppInAppPurchasesV2LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/inAppPurchasesV2", id), encodeOptions(opts), nil)
+func (s *AppsService) ListInAppPurchaseV2IDs(ctx context.Context, id string, opts *AppsListInAppPurchaseV2IDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/inAppPurchasesV2", id), encodeOptions(opts), nil)
 }
 
 // ListInAppPurchaseV2IDsIter yields every item of ListInAppPurchaseV2IDs, requesting the next page only as the loop asks.
@@ -1492,8 +1492,8 @@ func (s *AppsService) ListInAppPurchaseV2IDsIter(ctx context.Context, id string,
 // GetMarketplaceSearchDetailID sends GET /v1/apps/{id}/relationships/marketplaceSearchDetail (apps_marketplaceSearchDetail_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-marketplacesearchdetail
-func (s *AppsService) GetMarketplaceSearchDetailID(ctx context.Context, id string) (*AppMarketplaceSearchDetailLinkageResponse, *Response, error) {
-	return doJSON[AppMarketplaceSearchDetailLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/marketplaceSearchDetail", id), nil, nil)
+func (s *AppsService) GetMarketplaceSearchDetailID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/marketplaceSearchDetail", id), nil, nil)
 }
 
 // AppsListPreReleaseVersionIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/preReleaseVersions.
@@ -1505,8 +1505,8 @@ type AppsListPreReleaseVersionIDsOptions struct {
 // It returns one page; ListPreReleaseVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-prereleaseversions
-func (s *AppsService) ListPreReleaseVersionIDs(ctx context.Context, id string, opts *AppsListPreReleaseVersionIDsOptions) (*AppPreReleaseVersionsLinkagesResponse, *Response, error) {
-	return doJSON[AppPreReleaseVersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/preReleaseVersions", id), encodeOptions(opts), nil)
+func (s *AppsService) ListPreReleaseVersionIDs(ctx context.Context, id string, opts *AppsListPreReleaseVersionIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/preReleaseVersions", id), encodeOptions(opts), nil)
 }
 
 // ListPreReleaseVersionIDsIter yields every item of ListPreReleaseVersionIDs, requesting the next page only as the loop asks.
@@ -1523,8 +1523,8 @@ type AppsListPromotedPurchaseIDsOptions struct {
 // It returns one page; ListPromotedPurchaseIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-promotedpurchases
-func (s *AppsService) ListPromotedPurchaseIDs(ctx context.Context, id string, opts *AppsListPromotedPurchaseIDsOptions) (*AppPromotedPurchasesLinkagesResponse, *Response, error) {
-	return doJSON[AppPromotedPurchasesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/promotedPurchases", id), encodeOptions(opts), nil)
+func (s *AppsService) ListPromotedPurchaseIDs(ctx context.Context, id string, opts *AppsListPromotedPurchaseIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/promotedPurchases", id), encodeOptions(opts), nil)
 }
 
 // ListPromotedPurchaseIDsIter yields every item of ListPromotedPurchaseIDs, requesting the next page only as the loop asks.
@@ -1548,8 +1548,8 @@ type AppsListReviewSubmissionIDsOptions struct {
 // It returns one page; ListReviewSubmissionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-reviewsubmissions
-func (s *AppsService) ListReviewSubmissionIDs(ctx context.Context, id string, opts *AppsListReviewSubmissionIDsOptions) (*AppReviewSubmissionsLinkagesResponse, *Response, error) {
-	return doJSON[AppReviewSubmissionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/reviewSubmissions", id), encodeOptions(opts), nil)
+func (s *AppsService) ListReviewSubmissionIDs(ctx context.Context, id string, opts *AppsListReviewSubmissionIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/reviewSubmissions", id), encodeOptions(opts), nil)
 }
 
 // ListReviewSubmissionIDsIter yields every item of ListReviewSubmissionIDs, requesting the next page only as the loop asks.
@@ -1566,8 +1566,8 @@ type AppsListSearchKeywordIDsOptions struct {
 // It returns one page; ListSearchKeywordIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-searchkeywords
-func (s *AppsService) ListSearchKeywordIDs(ctx context.Context, id string, opts *AppsListSearchKeywordIDsOptions) (*AppSearchKeywordsLinkagesResponse, *Response, error) {
-	return doJSON[AppSearchKeywordsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/searchKeywords", id), encodeOptions(opts), nil)
+func (s *AppsService) ListSearchKeywordIDs(ctx context.Context, id string, opts *AppsListSearchKeywordIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/searchKeywords", id), encodeOptions(opts), nil)
 }
 
 // ListSearchKeywordIDsIter yields every item of ListSearchKeywordIDs, requesting the next page only as the loop asks.
@@ -1578,8 +1578,8 @@ func (s *AppsService) ListSearchKeywordIDsIter(ctx context.Context, id string, o
 // GetSubscriptionGracePeriodID sends GET /v1/apps/{id}/relationships/subscriptionGracePeriod (apps_subscriptionGracePeriod_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-subscriptiongraceperiod
-func (s *AppsService) GetSubscriptionGracePeriodID(ctx context.Context, id string) (*AppSubscriptionGracePeriodLinkageResponse, *Response, error) {
-	return doJSON[AppSubscriptionGracePeriodLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/subscriptionGracePeriod", id), nil, nil)
+func (s *AppsService) GetSubscriptionGracePeriodID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/subscriptionGracePeriod", id), nil, nil)
 }
 
 // AppsListSubscriptionGroupIDsOptions are the query parameters of GET /v1/apps/{id}/relationships/subscriptionGroups.
@@ -1591,8 +1591,8 @@ type AppsListSubscriptionGroupIDsOptions struct {
 // It returns one page; ListSubscriptionGroupIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-subscriptiongroups
-func (s *AppsService) ListSubscriptionGroupIDs(ctx context.Context, id string, opts *AppsListSubscriptionGroupIDsOptions) (*AppSubscriptionGroupsLinkagesResponse, *Response, error) {
-	return doJSON[AppSubscriptionGroupsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/subscriptionGroups", id), encodeOptions(opts), nil)
+func (s *AppsService) ListSubscriptionGroupIDs(ctx context.Context, id string, opts *AppsListSubscriptionGroupIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/subscriptionGroups", id), encodeOptions(opts), nil)
 }
 
 // ListSubscriptionGroupIDsIter yields every item of ListSubscriptionGroupIDs, requesting the next page only as the loop asks.
@@ -1609,8 +1609,8 @@ type AppsListWebhookIDsOptions struct {
 // It returns one page; ListWebhookIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apps-_id_-relationships-webhooks
-func (s *AppsService) ListWebhookIDs(ctx context.Context, id string, opts *AppsListWebhookIDsOptions) (*AppWebhooksLinkagesResponse, *Response, error) {
-	return doJSON[AppWebhooksLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/webhooks", id), encodeOptions(opts), nil)
+func (s *AppsService) ListWebhookIDs(ctx context.Context, id string, opts *AppsListWebhookIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/apps/%s/relationships/webhooks", id), encodeOptions(opts), nil)
 }
 
 // ListWebhookIDsIter yields every item of ListWebhookIDs, requesting the next page only as the loop asks.
@@ -1620,16 +1620,16 @@ func (s *AppsService) ListWebhookIDsIter(ctx context.Context, id string, opts *A
 
 // AppsListReviewSubmissionsOptions are the query parameters of GET /v1/apps/{id}/reviewSubmissions.
 type AppsListReviewSubmissionsOptions struct {
-	FilterPlatform              []string `query:"filter[platform]"`
-	FilterState                 []string `query:"filter[state]"`
-	FieldsReviewSubmissions     []string `query:"fields[reviewSubmissions]"`
-	FieldsApps                  []string `query:"fields[apps]"`
-	FieldsReviewSubmissionItems []string `query:"fields[reviewSubmissionItems]"`
-	FieldsAppStoreVersions      []string `query:"fields[appStoreVersions]"`
-	FieldsActors                []string `query:"fields[actors]"`
-	Limit                       int      `query:"limit"`
-	Include                     []string `query:"include"`
-	LimitItems                  int      `query:"limit[items]"`
+	FilterPlatform              []Platform              `query:"filter[platform]"`
+	FilterState                 []ReviewSubmissionState `query:"filter[state]"`
+	FieldsReviewSubmissions     []string                `query:"fields[reviewSubmissions]"`
+	FieldsApps                  []string                `query:"fields[apps]"`
+	FieldsReviewSubmissionItems []string                `query:"fields[reviewSubmissionItems]"`
+	FieldsAppStoreVersions      []string                `query:"fields[appStoreVersions]"`
+	FieldsActors                []string                `query:"fields[actors]"`
+	Limit                       int                     `query:"limit"`
+	Include                     []string                `query:"include"`
+	LimitItems                  int                     `query:"limit[items]"`
 }
 
 // ListReviewSubmissions sends GET /v1/apps/{id}/reviewSubmissions (apps_reviewSubmissions_getToManyRelated).
@@ -1680,18 +1680,18 @@ func (s *AppsService) GetSubscriptionGracePeriod(ctx context.Context, id string,
 
 // AppsListSubscriptionGroupsOptions are the query parameters of GET /v1/apps/{id}/subscriptionGroups.
 type AppsListSubscriptionGroupsOptions struct {
-	FilterReferenceName                  []string `query:"filter[referenceName]"`
-	FilterSubscriptionsState             []string `query:"filter[subscriptions.state]"`
-	Sort                                 []string `query:"sort"`
-	FieldsSubscriptionGroups             []string `query:"fields[subscriptionGroups]"`
-	FieldsSubscriptions                  []string `query:"fields[subscriptions]"`
-	FieldsSubscriptionGroupLocalizations []string `query:"fields[subscriptionGroupLocalizations]"`
-	FieldsSubscriptionGroupVersions      []string `query:"fields[subscriptionGroupVersions]"`
-	Limit                                int      `query:"limit"`
-	Include                              []string `query:"include"`
-	LimitSubscriptions                   int      `query:"limit[subscriptions]"`
-	LimitSubscriptionGroupLocalizations  int      `query:"limit[subscriptionGroupLocalizations]"`
-	LimitVersions                        int      `query:"limit[versions]"`
+	FilterReferenceName                  []string            `query:"filter[referenceName]"`
+	FilterSubscriptionsState             []SubscriptionState `query:"filter[subscriptions.state]"`
+	Sort                                 []string            `query:"sort"`
+	FieldsSubscriptionGroups             []string            `query:"fields[subscriptionGroups]"`
+	FieldsSubscriptions                  []string            `query:"fields[subscriptions]"`
+	FieldsSubscriptionGroupLocalizations []string            `query:"fields[subscriptionGroupLocalizations]"`
+	FieldsSubscriptionGroupVersions      []string            `query:"fields[subscriptionGroupVersions]"`
+	Limit                                int                 `query:"limit"`
+	Include                              []string            `query:"include"`
+	LimitSubscriptions                   int                 `query:"limit[subscriptions]"`
+	LimitSubscriptionGroupLocalizations  int                 `query:"limit[subscriptionGroupLocalizations]"`
+	LimitVersions                        int                 `query:"limit[versions]"`
 }
 
 // ListSubscriptionGroups sends GET /v1/apps/{id}/subscriptionGroups (apps_subscriptionGroups_getToManyRelated).
@@ -1744,177 +1744,20 @@ func (r *App) ResourceType() string { return r.Type }
 // ResourceID returns the resource's id.
 func (r *App) ResourceID() string { return r.ID }
 
-// AppAccessibilityDeclarationsLinkagesResponse is the spec's schema AppAccessibilityDeclarationsLinkagesResponse.
-type AppAccessibilityDeclarationsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// AppAlternativeDistributionKeyLinkageResponse is the spec's schema AppAlternativeDistributionKeyLinkageResponse.
-type AppAlternativeDistributionKeyLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
-// AppAnalyticsReportRequestsLinkagesResponse is the spec's schema AppAnalyticsReportRequestsLinkagesResponse.
-type AppAnalyticsReportRequestsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// AppAndroidToIosAppMappingDetailsLinkagesResponse is the spec's schema AppAndroidToIosAppMappingDetailsLinkagesResponse.
-type AppAndroidToIosAppMappingDetailsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// AppAppAvailabilityV2LinkageResponse is the spec's schema AppAppAvailabilityV2LinkageResponse.
-type AppAppAvailabilityV2LinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
-// AppAppClipsLinkagesResponse is the spec's schema AppAppClipsLinkagesResponse.
-type AppAppClipsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// AppAppCustomProductPagesLinkagesResponse is the spec's schema AppAppCustomProductPagesLinkagesResponse.
-type AppAppCustomProductPagesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// AppAppEncryptionDeclarationsLinkagesResponse is the spec's schema AppAppEncryptionDeclarationsLinkagesResponse.
-type AppAppEncryptionDeclarationsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// AppAppEventsLinkagesResponse is the spec's schema AppAppEventsLinkagesResponse.
-type AppAppEventsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// AppAppInfosLinkagesResponse is the spec's schema AppAppInfosLinkagesResponse.
-type AppAppInfosLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// AppAppPricePointsLinkagesResponse is the spec's schema AppAppPricePointsLinkagesResponse.
-type AppAppPricePointsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// AppAppPriceScheduleLinkageResponse is the spec's schema AppAppPriceScheduleLinkageResponse.
-type AppAppPriceScheduleLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
-// AppAppStoreVersionExperimentsV2LinkagesResponse is the spec's schema AppAppStoreVersionExperimentsV2LinkagesResponse.
-type AppAppStoreVersionExperimentsV2LinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// AppAppStoreVersionsLinkagesResponse is the spec's schema AppAppStoreVersionsLinkagesResponse.
-type AppAppStoreVersionsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// AppAppTagsLinkagesResponse is the spec's schema AppAppTagsLinkagesResponse.
-type AppAppTagsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // AppAttributes is part of App.
 type AppAttributes struct {
-	AccessibilityURL                       string                                `json:"accessibilityUrl,omitempty"`
-	Name                                   string                                `json:"name,omitempty"`
-	BundleID                               string                                `json:"bundleId,omitempty"`
-	SKU                                    string                                `json:"sku,omitempty"`
-	PrimaryLocale                          string                                `json:"primaryLocale,omitempty"`
-	IsOrEverWasMadeForKids                 *bool                                 `json:"isOrEverWasMadeForKids,omitempty"`
-	SubscriptionStatusURL                  string                                `json:"subscriptionStatusUrl,omitempty"`
-	SubscriptionStatusURLVersion           SubscriptionStatusUrlVersion          `json:"subscriptionStatusUrlVersion,omitempty"`
-	SubscriptionStatusURLForSandbox        string                                `json:"subscriptionStatusUrlForSandbox,omitempty"`
-	SubscriptionStatusURLVersionForSandbox SubscriptionStatusUrlVersion          `json:"subscriptionStatusUrlVersionForSandbox,omitempty"`
-	ContentRightsDeclaration               AppAttributesContentRightsDeclaration `json:"contentRightsDeclaration,omitempty"`
-	StreamlinedPurchasingEnabled           *bool                                 `json:"streamlinedPurchasingEnabled,omitempty"`
-}
-
-// AppAttributesContentRightsDeclaration lists the values of AppAttributes's contentRightsDeclaration.
-type AppAttributesContentRightsDeclaration string
-
-const (
-	AppAttributesContentRightsDeclarationDoesNotUseThirdPartyContent AppAttributesContentRightsDeclaration = "DOES_NOT_USE_THIRD_PARTY_CONTENT"
-	AppAttributesContentRightsDeclarationUsesThirdPartyContent       AppAttributesContentRightsDeclaration = "USES_THIRD_PARTY_CONTENT"
-)
-
-// AppBackgroundAssetsLinkagesResponse is the spec's schema AppBackgroundAssetsLinkagesResponse.
-type AppBackgroundAssetsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// AppBetaAppLocalizationsLinkagesResponse is the spec's schema AppBetaAppLocalizationsLinkagesResponse.
-type AppBetaAppLocalizationsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// AppBetaAppReviewDetailLinkageResponse is the spec's schema AppBetaAppReviewDetailLinkageResponse.
-type AppBetaAppReviewDetailLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
-// AppBetaFeedbackCrashSubmissionsLinkagesResponse is the spec's schema AppBetaFeedbackCrashSubmissionsLinkagesResponse.
-type AppBetaFeedbackCrashSubmissionsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// AppBetaFeedbackScreenshotSubmissionsLinkagesResponse is the spec's schema AppBetaFeedbackScreenshotSubmissionsLinkagesResponse.
-type AppBetaFeedbackScreenshotSubmissionsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// AppBetaGroupsLinkagesResponse is the spec's schema AppBetaGroupsLinkagesResponse.
-type AppBetaGroupsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// AppBetaLicenseAgreementLinkageResponse is the spec's schema AppBetaLicenseAgreementLinkageResponse.
-type AppBetaLicenseAgreementLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
+	AccessibilityURL                       string                       `json:"accessibilityUrl,omitempty"`
+	Name                                   string                       `json:"name,omitempty"`
+	BundleID                               string                       `json:"bundleId,omitempty"`
+	SKU                                    string                       `json:"sku,omitempty"`
+	PrimaryLocale                          string                       `json:"primaryLocale,omitempty"`
+	IsOrEverWasMadeForKids                 *bool                        `json:"isOrEverWasMadeForKids,omitempty"`
+	SubscriptionStatusURL                  string                       `json:"subscriptionStatusUrl,omitempty"`
+	SubscriptionStatusURLVersion           SubscriptionStatusUrlVersion `json:"subscriptionStatusUrlVersion,omitempty"`
+	SubscriptionStatusURLForSandbox        string                       `json:"subscriptionStatusUrlForSandbox,omitempty"`
+	SubscriptionStatusURLVersionForSandbox SubscriptionStatusUrlVersion `json:"subscriptionStatusUrlVersionForSandbox,omitempty"`
+	ContentRightsDeclaration               AppContentRightsDeclaration  `json:"contentRightsDeclaration,omitempty"`
+	StreamlinedPurchasingEnabled           *bool                        `json:"streamlinedPurchasingEnabled,omitempty"`
 }
 
 // AppBetaTestersLinkagesRequest is the spec's schema AppBetaTestersLinkagesRequest.
@@ -1922,71 +1765,13 @@ type AppBetaTestersLinkagesRequest struct {
 	Data []ResourceIdentifier `json:"data"`
 }
 
-// AppBuildUploadsLinkagesResponse is the spec's schema AppBuildUploadsLinkagesResponse.
-type AppBuildUploadsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
+// AppContentRightsDeclaration lists the values of AppAttributes.ContentRightsDeclaration and AppUpdateRequestAttributes.ContentRightsDeclaration.
+type AppContentRightsDeclaration string
 
-// AppBuildsLinkagesResponse is the spec's schema AppBuildsLinkagesResponse.
-type AppBuildsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// AppCiProductLinkageResponse is the spec's schema AppCiProductLinkageResponse.
-type AppCiProductLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
-// AppCustomerReviewsLinkagesResponse is the spec's schema AppCustomerReviewsLinkagesResponse.
-type AppCustomerReviewsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// AppEndUserLicenseAgreementLinkageResponse is the spec's schema AppEndUserLicenseAgreementLinkageResponse.
-type AppEndUserLicenseAgreementLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
-// AppGameCenterDetailLinkageResponse is the spec's schema AppGameCenterDetailLinkageResponse.
-type AppGameCenterDetailLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
-// AppGameCenterEnabledVersionsLinkagesResponse is the spec's schema AppGameCenterEnabledVersionsLinkagesResponse.
-type AppGameCenterEnabledVersionsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// AppInAppPurchasesLinkagesResponse is the spec's schema AppInAppPurchasesLinkagesResponse.
-type AppInAppPurchasesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// AppInAppPurchasesV2LinkagesResponse is the spec's schema AppInAppPurchasesV2LinkagesResponse.
-type AppInAppPurchasesV2LinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// AppMarketplaceSearchDetailLinkageResponse is the spec's schema AppMarketplaceSearchDetailLinkageResponse.
-type AppMarketplaceSearchDetailLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
+const (
+	AppContentRightsDeclarationDoesNotUseThirdPartyContent AppContentRightsDeclaration = "DOES_NOT_USE_THIRD_PARTY_CONTENT"
+	AppContentRightsDeclarationUsesThirdPartyContent       AppContentRightsDeclaration = "USES_THIRD_PARTY_CONTENT"
+)
 
 // AppMediaAssetState is the spec's schema AppMediaAssetState.
 type AppMediaAssetState struct {
@@ -1995,7 +1780,7 @@ type AppMediaAssetState struct {
 	State    AppMediaAssetStateState `json:"state,omitempty"`
 }
 
-// AppMediaAssetStateState lists the values of AppMediaAssetState's state.
+// AppMediaAssetStateState lists the values of AppMediaAssetState.State.
 type AppMediaAssetStateState string
 
 const (
@@ -2012,7 +1797,7 @@ type AppMediaPreviewFrameImageState struct {
 	State    AppMediaPreviewFrameImageStateState `json:"state,omitempty"`
 }
 
-// AppMediaPreviewFrameImageStateState lists the values of AppMediaPreviewFrameImageState's state.
+// AppMediaPreviewFrameImageStateState lists the values of AppMediaPreviewFrameImageState.State.
 type AppMediaPreviewFrameImageStateState string
 
 const (
@@ -2034,7 +1819,7 @@ type AppMediaVideoState struct {
 	State    AppMediaVideoStateState `json:"state,omitempty"`
 }
 
-// AppMediaVideoStateState lists the values of AppMediaVideoState's state.
+// AppMediaVideoStateState lists the values of AppMediaVideoState.State.
 type AppMediaVideoStateState string
 
 const (
@@ -2045,23 +1830,9 @@ const (
 	AppMediaVideoStateStateFailed         AppMediaVideoStateState = "FAILED"
 )
 
-// AppPreReleaseVersionsLinkagesResponse is the spec's schema AppPreReleaseVersionsLinkagesResponse.
-type AppPreReleaseVersionsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // AppPromotedPurchasesLinkagesRequest is the spec's schema AppPromotedPurchasesLinkagesRequest.
 type AppPromotedPurchasesLinkagesRequest struct {
 	Data []ResourceIdentifier `json:"data"`
-}
-
-// AppPromotedPurchasesLinkagesResponse is the spec's schema AppPromotedPurchasesLinkagesResponse.
-type AppPromotedPurchasesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // AppRelationships are the resource's relationships. Each is nil when Apple did not send it;
@@ -2119,20 +1890,6 @@ type AppResponse struct {
 	Links    DocumentLinks                  `json:"links"`
 }
 
-// AppReviewSubmissionsLinkagesResponse is the spec's schema AppReviewSubmissionsLinkagesResponse.
-type AppReviewSubmissionsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// AppSearchKeywordsLinkagesResponse is the spec's schema AppSearchKeywordsLinkagesResponse.
-type AppSearchKeywordsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // AppStoreAgeRating is the spec's enumeration AppStoreAgeRating.
 type AppStoreAgeRating string
 
@@ -2164,19 +1921,6 @@ const (
 	AppStoreAgeRatingUnrated       AppStoreAgeRating = "UNRATED"
 )
 
-// AppSubscriptionGracePeriodLinkageResponse is the spec's schema AppSubscriptionGracePeriodLinkageResponse.
-type AppSubscriptionGracePeriodLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
-// AppSubscriptionGroupsLinkagesResponse is the spec's schema AppSubscriptionGroupsLinkagesResponse.
-type AppSubscriptionGroupsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // AppUpdateRequest is the spec's schema AppUpdateRequest.
 type AppUpdateRequest struct {
 	Data AppUpdateRequestData `json:"data"`
@@ -2184,24 +1928,16 @@ type AppUpdateRequest struct {
 
 // AppUpdateRequestAttributes is part of AppUpdateRequest.
 type AppUpdateRequestAttributes struct {
-	AccessibilityURL                       *string                                             `json:"accessibilityUrl,omitempty"`
-	BundleID                               *string                                             `json:"bundleId,omitempty"`
-	PrimaryLocale                          *string                                             `json:"primaryLocale,omitempty"`
-	SubscriptionStatusURL                  *string                                             `json:"subscriptionStatusUrl,omitempty"`
-	SubscriptionStatusURLVersion           *SubscriptionStatusUrlVersion                       `json:"subscriptionStatusUrlVersion,omitempty"`
-	SubscriptionStatusURLForSandbox        *string                                             `json:"subscriptionStatusUrlForSandbox,omitempty"`
-	SubscriptionStatusURLVersionForSandbox *SubscriptionStatusUrlVersion                       `json:"subscriptionStatusUrlVersionForSandbox,omitempty"`
-	ContentRightsDeclaration               *AppUpdateRequestAttributesContentRightsDeclaration `json:"contentRightsDeclaration,omitempty"`
-	StreamlinedPurchasingEnabled           *bool                                               `json:"streamlinedPurchasingEnabled,omitempty"`
+	AccessibilityURL                       *string                       `json:"accessibilityUrl,omitempty"`
+	BundleID                               *string                       `json:"bundleId,omitempty"`
+	PrimaryLocale                          *string                       `json:"primaryLocale,omitempty"`
+	SubscriptionStatusURL                  *string                       `json:"subscriptionStatusUrl,omitempty"`
+	SubscriptionStatusURLVersion           *SubscriptionStatusUrlVersion `json:"subscriptionStatusUrlVersion,omitempty"`
+	SubscriptionStatusURLForSandbox        *string                       `json:"subscriptionStatusUrlForSandbox,omitempty"`
+	SubscriptionStatusURLVersionForSandbox *SubscriptionStatusUrlVersion `json:"subscriptionStatusUrlVersionForSandbox,omitempty"`
+	ContentRightsDeclaration               *AppContentRightsDeclaration  `json:"contentRightsDeclaration,omitempty"`
+	StreamlinedPurchasingEnabled           *bool                         `json:"streamlinedPurchasingEnabled,omitempty"`
 }
-
-// AppUpdateRequestAttributesContentRightsDeclaration lists the values of AppUpdateRequestAttributes's contentRightsDeclaration.
-type AppUpdateRequestAttributesContentRightsDeclaration string
-
-const (
-	AppUpdateRequestAttributesContentRightsDeclarationDoesNotUseThirdPartyContent AppUpdateRequestAttributesContentRightsDeclaration = "DOES_NOT_USE_THIRD_PARTY_CONTENT"
-	AppUpdateRequestAttributesContentRightsDeclarationUsesThirdPartyContent       AppUpdateRequestAttributesContentRightsDeclaration = "USES_THIRD_PARTY_CONTENT"
-)
 
 // AppUpdateRequestData is part of AppUpdateRequest.
 type AppUpdateRequestData struct {
@@ -2230,13 +1966,6 @@ const (
 	AppVersionStateWaitingForExportCompliance AppVersionState = "WAITING_FOR_EXPORT_COMPLIANCE"
 	AppVersionStateWaitingForReview           AppVersionState = "WAITING_FOR_REVIEW"
 )
-
-// AppWebhooksLinkagesResponse is the spec's schema AppWebhooksLinkagesResponse.
-type AppWebhooksLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
 
 // AppWithoutIncludesResponse is the spec's schema AppWithoutIncludesResponse.
 type AppWithoutIncludesResponse struct {

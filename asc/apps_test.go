@@ -40,7 +40,7 @@ func TestAppsList(t *testing.T) {
 	got, resp, err := c.Apps.List(t.Context(), &AppsListOptions{
 		FilterBundleID:                  []string{"com.a", "com.b"},
 		FilterSKU:                       []string{"S1"},
-		FilterAppStoreVersionsPlatform:  []string{"IOS"},
+		FilterAppStoreVersionsPlatform:  []Platform{PlatformIOS},
 		ExistsGameCenterEnabledVersions: Ptr(false),
 		Sort:                            []string{"-name"},
 		FieldsApps:                      []string{"name", "bundleId"},
@@ -110,7 +110,7 @@ func TestAppsGetAndAppInfos(t *testing.T) {
 	if ids := app.Data.Relationships.AppInfos.Data.IDs(); len(ids) != 1 || ids[0].ID != "i1" {
 		t.Errorf("appInfos linkage = %v", ids)
 	}
-	if info, ok := app.Included[0].(*AppInfo); !ok || info.Attributes == nil || info.Attributes.State != AppInfoAttributesStateReadyForDistribution {
+	if info, ok := app.Included[0].(*AppInfo); !ok || info.Attributes == nil || info.Attributes.State != AppInfoStateReadyForDistribution {
 		t.Errorf("included app info = %#v", app.Included[0])
 	}
 

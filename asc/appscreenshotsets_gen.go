@@ -80,8 +80,8 @@ type AppScreenshotSetsListAppScreenshotIDsOptions struct {
 // It returns one page; ListAppScreenshotIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appscreenshotsets-_id_-relationships-appscreenshots
-func (s *AppScreenshotSetsService) ListAppScreenshotIDs(ctx context.Context, id string, opts *AppScreenshotSetsListAppScreenshotIDsOptions) (*AppScreenshotSetAppScreenshotsLinkagesResponse, *Response, error) {
-	return doJSON[AppScreenshotSetAppScreenshotsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appScreenshotSets/%s/relationships/appScreenshots", id), encodeOptions(opts), nil)
+func (s *AppScreenshotSetsService) ListAppScreenshotIDs(ctx context.Context, id string, opts *AppScreenshotSetsListAppScreenshotIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appScreenshotSets/%s/relationships/appScreenshots", id), encodeOptions(opts), nil)
 }
 
 // ListAppScreenshotIDsIter yields every item of ListAppScreenshotIDs, requesting the next page only as the loop asks.
@@ -115,13 +115,6 @@ func (r *AppScreenshotSet) ResourceID() string { return r.ID }
 // AppScreenshotSetAppScreenshotsLinkagesRequest is the spec's schema AppScreenshotSetAppScreenshotsLinkagesRequest.
 type AppScreenshotSetAppScreenshotsLinkagesRequest struct {
 	Data []ResourceIdentifier `json:"data"`
-}
-
-// AppScreenshotSetAppScreenshotsLinkagesResponse is the spec's schema AppScreenshotSetAppScreenshotsLinkagesResponse.
-type AppScreenshotSetAppScreenshotsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // AppScreenshotSetAttributes is part of AppScreenshotSet.

@@ -88,8 +88,8 @@ type AppStoreReviewDetailsListReviewAttachmentIDsOptions struct {
 // It returns one page; ListReviewAttachmentIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstorereviewdetails-_id_-relationships-appstorereviewattachments
-func (s *AppStoreReviewDetailsService) ListReviewAttachmentIDs(ctx context.Context, id string, opts *AppStoreReviewDetailsListReviewAttachmentIDsOptions) (*AppStoreReviewDetailAppStoreReviewAttachmentsLinkagesResponse, *Response, error) {
-	return doJSON[AppStoreReviewDetailAppStoreReviewAttachmentsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreReviewDetails/%s/relationships/appStoreReviewAttachments", id), encodeOptions(opts), nil)
+func (s *AppStoreReviewDetailsService) ListReviewAttachmentIDs(ctx context.Context, id string, opts *AppStoreReviewDetailsListReviewAttachmentIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreReviewDetails/%s/relationships/appStoreReviewAttachments", id), encodeOptions(opts), nil)
 }
 
 // ListReviewAttachmentIDsIter yields every item of ListReviewAttachmentIDs, requesting the next page only as the loop asks.
@@ -112,13 +112,6 @@ func (r *AppStoreReviewDetail) ResourceType() string { return r.Type }
 
 // ResourceID returns the resource's id.
 func (r *AppStoreReviewDetail) ResourceID() string { return r.ID }
-
-// AppStoreReviewDetailAppStoreReviewAttachmentsLinkagesResponse is the spec's schema AppStoreReviewDetailAppStoreReviewAttachmentsLinkagesResponse.
-type AppStoreReviewDetailAppStoreReviewAttachmentsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
 
 // AppStoreReviewDetailAttributes is part of AppStoreReviewDetail.
 type AppStoreReviewDetailAttributes struct {

@@ -111,8 +111,8 @@ type AppStoreVersionExperimentsListTreatmentIDsOptions struct {
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversionexperiments-_id_-relationships-appstoreversionexperimenttreatments
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *AppStoreVersionExperimentsService) ListTreatmentIDs(ctx context.Context, id string, opts *AppStoreVersionExperimentsListTreatmentIDsOptions) (*AppStoreVersionExperimentAppStoreVersionExperimentTreatmentsLinkagesResponse, *Response, error) {
-	return doJSON[AppStoreVersionExperimentAppStoreVersionExperimentTreatmentsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersionExperiments/%s/relationships/appStoreVersionExperimentTreatments", id), encodeOptions(opts), nil)
+func (s *AppStoreVersionExperimentsService) ListTreatmentIDs(ctx context.Context, id string, opts *AppStoreVersionExperimentsListTreatmentIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersionExperiments/%s/relationships/appStoreVersionExperimentTreatments", id), encodeOptions(opts), nil)
 }
 
 // ListTreatmentIDsIter yields every item of ListTreatmentIDs, requesting the next page only as the loop asks.
@@ -213,8 +213,8 @@ type AppStoreVersionExperimentsV2ListTreatmentIDsOptions struct {
 // It returns one page; ListTreatmentIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-appstoreversionexperiments-_id_-relationships-appstoreversionexperimenttreatments
-func (s *AppStoreVersionExperimentsV2Service) ListTreatmentIDs(ctx context.Context, id string, opts *AppStoreVersionExperimentsV2ListTreatmentIDsOptions) (*AppStoreVersionExperimentV2AppStoreVersionExperimentTreatmentsLinkagesResponse, *Response, error) {
-	return doJSON[AppStoreVersionExperimentV2AppStoreVersionExperimentTreatmentsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/appStoreVersionExperiments/%s/relationships/appStoreVersionExperimentTreatments", id), encodeOptions(opts), nil)
+func (s *AppStoreVersionExperimentsV2Service) ListTreatmentIDs(ctx context.Context, id string, opts *AppStoreVersionExperimentsV2ListTreatmentIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/appStoreVersionExperiments/%s/relationships/appStoreVersionExperimentTreatments", id), encodeOptions(opts), nil)
 }
 
 // ListTreatmentIDsIter yields every item of ListTreatmentIDs, requesting the next page only as the loop asks.
@@ -238,37 +238,15 @@ func (r *AppStoreVersionExperiment) ResourceType() string { return r.Type }
 // ResourceID returns the resource's id.
 func (r *AppStoreVersionExperiment) ResourceID() string { return r.ID }
 
-// AppStoreVersionExperimentAppStoreVersionExperimentTreatmentsLinkagesResponse is the spec's schema AppStoreVersionExperimentAppStoreVersionExperimentTreatmentsLinkagesResponse.
-type AppStoreVersionExperimentAppStoreVersionExperimentTreatmentsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // AppStoreVersionExperimentAttributes is part of AppStoreVersionExperiment.
 type AppStoreVersionExperimentAttributes struct {
-	Name              string                                   `json:"name,omitempty"`
-	TrafficProportion *int                                     `json:"trafficProportion,omitempty"`
-	State             AppStoreVersionExperimentAttributesState `json:"state,omitempty"`
-	ReviewRequired    *bool                                    `json:"reviewRequired,omitempty"`
-	StartDate         *Time                                    `json:"startDate,omitempty"`
-	EndDate           *Time                                    `json:"endDate,omitempty"`
+	Name              string                         `json:"name,omitempty"`
+	TrafficProportion *int                           `json:"trafficProportion,omitempty"`
+	State             AppStoreVersionExperimentState `json:"state,omitempty"`
+	ReviewRequired    *bool                          `json:"reviewRequired,omitempty"`
+	StartDate         *Time                          `json:"startDate,omitempty"`
+	EndDate           *Time                          `json:"endDate,omitempty"`
 }
-
-// AppStoreVersionExperimentAttributesState lists the values of AppStoreVersionExperimentAttributes's state.
-type AppStoreVersionExperimentAttributesState string
-
-const (
-	AppStoreVersionExperimentAttributesStatePrepareForSubmission AppStoreVersionExperimentAttributesState = "PREPARE_FOR_SUBMISSION"
-	AppStoreVersionExperimentAttributesStateReadyForReview       AppStoreVersionExperimentAttributesState = "READY_FOR_REVIEW"
-	AppStoreVersionExperimentAttributesStateWaitingForReview     AppStoreVersionExperimentAttributesState = "WAITING_FOR_REVIEW"
-	AppStoreVersionExperimentAttributesStateInReview             AppStoreVersionExperimentAttributesState = "IN_REVIEW"
-	AppStoreVersionExperimentAttributesStateAccepted             AppStoreVersionExperimentAttributesState = "ACCEPTED"
-	AppStoreVersionExperimentAttributesStateApproved             AppStoreVersionExperimentAttributesState = "APPROVED"
-	AppStoreVersionExperimentAttributesStateRejected             AppStoreVersionExperimentAttributesState = "REJECTED"
-	AppStoreVersionExperimentAttributesStateCompleted            AppStoreVersionExperimentAttributesState = "COMPLETED"
-	AppStoreVersionExperimentAttributesStateStopped              AppStoreVersionExperimentAttributesState = "STOPPED"
-)
 
 // AppStoreVersionExperimentCreateRequest is the spec's schema AppStoreVersionExperimentCreateRequest.
 type AppStoreVersionExperimentCreateRequest struct {
@@ -307,6 +285,21 @@ type AppStoreVersionExperimentResponse struct {
 	Links    DocumentLinks                                       `json:"links"`
 }
 
+// AppStoreVersionExperimentState lists the values of AppStoreVersionExperimentAttributes.State and AppStoreVersionExperimentV2Attributes.State.
+type AppStoreVersionExperimentState string
+
+const (
+	AppStoreVersionExperimentStatePrepareForSubmission AppStoreVersionExperimentState = "PREPARE_FOR_SUBMISSION"
+	AppStoreVersionExperimentStateReadyForReview       AppStoreVersionExperimentState = "READY_FOR_REVIEW"
+	AppStoreVersionExperimentStateWaitingForReview     AppStoreVersionExperimentState = "WAITING_FOR_REVIEW"
+	AppStoreVersionExperimentStateInReview             AppStoreVersionExperimentState = "IN_REVIEW"
+	AppStoreVersionExperimentStateAccepted             AppStoreVersionExperimentState = "ACCEPTED"
+	AppStoreVersionExperimentStateApproved             AppStoreVersionExperimentState = "APPROVED"
+	AppStoreVersionExperimentStateRejected             AppStoreVersionExperimentState = "REJECTED"
+	AppStoreVersionExperimentStateCompleted            AppStoreVersionExperimentState = "COMPLETED"
+	AppStoreVersionExperimentStateStopped              AppStoreVersionExperimentState = "STOPPED"
+)
+
 // AppStoreVersionExperimentUpdateRequest is the spec's schema AppStoreVersionExperimentUpdateRequest.
 type AppStoreVersionExperimentUpdateRequest struct {
 	Data AppStoreVersionExperimentUpdateRequestData `json:"data"`
@@ -342,38 +335,16 @@ func (r *AppStoreVersionExperimentV2) ResourceType() string { return r.Type }
 // ResourceID returns the resource's id.
 func (r *AppStoreVersionExperimentV2) ResourceID() string { return r.ID }
 
-// AppStoreVersionExperimentV2AppStoreVersionExperimentTreatmentsLinkagesResponse is the spec's schema AppStoreVersionExperimentV2AppStoreVersionExperimentTreatmentsLinkagesResponse.
-type AppStoreVersionExperimentV2AppStoreVersionExperimentTreatmentsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // AppStoreVersionExperimentV2Attributes is part of AppStoreVersionExperimentV2.
 type AppStoreVersionExperimentV2Attributes struct {
-	Name              string                                     `json:"name,omitempty"`
-	Platform          Platform                                   `json:"platform,omitempty"`
-	TrafficProportion *int                                       `json:"trafficProportion,omitempty"`
-	State             AppStoreVersionExperimentV2AttributesState `json:"state,omitempty"`
-	ReviewRequired    *bool                                      `json:"reviewRequired,omitempty"`
-	StartDate         *Time                                      `json:"startDate,omitempty"`
-	EndDate           *Time                                      `json:"endDate,omitempty"`
+	Name              string                         `json:"name,omitempty"`
+	Platform          Platform                       `json:"platform,omitempty"`
+	TrafficProportion *int                           `json:"trafficProportion,omitempty"`
+	State             AppStoreVersionExperimentState `json:"state,omitempty"`
+	ReviewRequired    *bool                          `json:"reviewRequired,omitempty"`
+	StartDate         *Time                          `json:"startDate,omitempty"`
+	EndDate           *Time                          `json:"endDate,omitempty"`
 }
-
-// AppStoreVersionExperimentV2AttributesState lists the values of AppStoreVersionExperimentV2Attributes's state.
-type AppStoreVersionExperimentV2AttributesState string
-
-const (
-	AppStoreVersionExperimentV2AttributesStatePrepareForSubmission AppStoreVersionExperimentV2AttributesState = "PREPARE_FOR_SUBMISSION"
-	AppStoreVersionExperimentV2AttributesStateReadyForReview       AppStoreVersionExperimentV2AttributesState = "READY_FOR_REVIEW"
-	AppStoreVersionExperimentV2AttributesStateWaitingForReview     AppStoreVersionExperimentV2AttributesState = "WAITING_FOR_REVIEW"
-	AppStoreVersionExperimentV2AttributesStateInReview             AppStoreVersionExperimentV2AttributesState = "IN_REVIEW"
-	AppStoreVersionExperimentV2AttributesStateAccepted             AppStoreVersionExperimentV2AttributesState = "ACCEPTED"
-	AppStoreVersionExperimentV2AttributesStateApproved             AppStoreVersionExperimentV2AttributesState = "APPROVED"
-	AppStoreVersionExperimentV2AttributesStateRejected             AppStoreVersionExperimentV2AttributesState = "REJECTED"
-	AppStoreVersionExperimentV2AttributesStateCompleted            AppStoreVersionExperimentV2AttributesState = "COMPLETED"
-	AppStoreVersionExperimentV2AttributesStateStopped              AppStoreVersionExperimentV2AttributesState = "STOPPED"
-)
 
 // AppStoreVersionExperimentV2CreateRequest is the spec's schema AppStoreVersionExperimentV2CreateRequest.
 type AppStoreVersionExperimentV2CreateRequest struct {

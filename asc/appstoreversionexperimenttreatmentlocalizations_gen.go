@@ -52,17 +52,17 @@ func (s *AppStoreVersionExperimentTreatmentLocalizationsService) Get(ctx context
 
 // AppStoreVersionExperimentTreatmentLocalizationsListAppPreviewSetsOptions are the query parameters of GET /v1/appStoreVersionExperimentTreatmentLocalizations/{id}/appPreviewSets.
 type AppStoreVersionExperimentTreatmentLocalizationsListAppPreviewSetsOptions struct {
-	FilterPreviewType                                     []string `query:"filter[previewType]"`
-	FilterAppStoreVersionLocalization                     []string `query:"filter[appStoreVersionLocalization]"`
-	FilterAppCustomProductPageLocalization                []string `query:"filter[appCustomProductPageLocalization]"`
-	FieldsAppPreviewSets                                  []string `query:"fields[appPreviewSets]"`
-	FieldsAppStoreVersionLocalizations                    []string `query:"fields[appStoreVersionLocalizations]"`
-	FieldsAppCustomProductPageLocalizations               []string `query:"fields[appCustomProductPageLocalizations]"`
-	FieldsAppStoreVersionExperimentTreatmentLocalizations []string `query:"fields[appStoreVersionExperimentTreatmentLocalizations]"`
-	FieldsAppPreviews                                     []string `query:"fields[appPreviews]"`
-	Limit                                                 int      `query:"limit"`
-	Include                                               []string `query:"include"`
-	LimitAppPreviews                                      int      `query:"limit[appPreviews]"`
+	FilterPreviewType                                     []PreviewType `query:"filter[previewType]"`
+	FilterAppStoreVersionLocalization                     []string      `query:"filter[appStoreVersionLocalization]"`
+	FilterAppCustomProductPageLocalization                []string      `query:"filter[appCustomProductPageLocalization]"`
+	FieldsAppPreviewSets                                  []string      `query:"fields[appPreviewSets]"`
+	FieldsAppStoreVersionLocalizations                    []string      `query:"fields[appStoreVersionLocalizations]"`
+	FieldsAppCustomProductPageLocalizations               []string      `query:"fields[appCustomProductPageLocalizations]"`
+	FieldsAppStoreVersionExperimentTreatmentLocalizations []string      `query:"fields[appStoreVersionExperimentTreatmentLocalizations]"`
+	FieldsAppPreviews                                     []string      `query:"fields[appPreviews]"`
+	Limit                                                 int           `query:"limit"`
+	Include                                               []string      `query:"include"`
+	LimitAppPreviews                                      int           `query:"limit[appPreviews]"`
 }
 
 // ListAppPreviewSets sends GET /v1/appStoreVersionExperimentTreatmentLocalizations/{id}/appPreviewSets (appStoreVersionExperimentTreatmentLocalizations_appPreviewSets_getToManyRelated).
@@ -80,17 +80,17 @@ func (s *AppStoreVersionExperimentTreatmentLocalizationsService) ListAppPreviewS
 
 // AppStoreVersionExperimentTreatmentLocalizationsListAppScreenshotSetsOptions are the query parameters of GET /v1/appStoreVersionExperimentTreatmentLocalizations/{id}/appScreenshotSets.
 type AppStoreVersionExperimentTreatmentLocalizationsListAppScreenshotSetsOptions struct {
-	FilterScreenshotDisplayType                           []string `query:"filter[screenshotDisplayType]"`
-	FilterAppStoreVersionLocalization                     []string `query:"filter[appStoreVersionLocalization]"`
-	FilterAppCustomProductPageLocalization                []string `query:"filter[appCustomProductPageLocalization]"`
-	FieldsAppScreenshotSets                               []string `query:"fields[appScreenshotSets]"`
-	FieldsAppStoreVersionLocalizations                    []string `query:"fields[appStoreVersionLocalizations]"`
-	FieldsAppCustomProductPageLocalizations               []string `query:"fields[appCustomProductPageLocalizations]"`
-	FieldsAppStoreVersionExperimentTreatmentLocalizations []string `query:"fields[appStoreVersionExperimentTreatmentLocalizations]"`
-	FieldsAppScreenshots                                  []string `query:"fields[appScreenshots]"`
-	Limit                                                 int      `query:"limit"`
-	Include                                               []string `query:"include"`
-	LimitAppScreenshots                                   int      `query:"limit[appScreenshots]"`
+	FilterScreenshotDisplayType                           []ScreenshotDisplayType `query:"filter[screenshotDisplayType]"`
+	FilterAppStoreVersionLocalization                     []string                `query:"filter[appStoreVersionLocalization]"`
+	FilterAppCustomProductPageLocalization                []string                `query:"filter[appCustomProductPageLocalization]"`
+	FieldsAppScreenshotSets                               []string                `query:"fields[appScreenshotSets]"`
+	FieldsAppStoreVersionLocalizations                    []string                `query:"fields[appStoreVersionLocalizations]"`
+	FieldsAppCustomProductPageLocalizations               []string                `query:"fields[appCustomProductPageLocalizations]"`
+	FieldsAppStoreVersionExperimentTreatmentLocalizations []string                `query:"fields[appStoreVersionExperimentTreatmentLocalizations]"`
+	FieldsAppScreenshots                                  []string                `query:"fields[appScreenshots]"`
+	Limit                                                 int                     `query:"limit"`
+	Include                                               []string                `query:"include"`
+	LimitAppScreenshots                                   int                     `query:"limit[appScreenshots]"`
 }
 
 // ListAppScreenshotSets sends GET /v1/appStoreVersionExperimentTreatmentLocalizations/{id}/appScreenshotSets (appStoreVersionExperimentTreatmentLocalizations_appScreenshotSets_getToManyRelated).
@@ -115,8 +115,8 @@ type AppStoreVersionExperimentTreatmentLocalizationsListAppPreviewSetIDsOptions 
 // It returns one page; ListAppPreviewSetIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversionexperimenttreatmentlocalizations-_id_-relationships-apppreviewsets
-func (s *AppStoreVersionExperimentTreatmentLocalizationsService) ListAppPreviewSetIDs(ctx context.Context, id string, opts *AppStoreVersionExperimentTreatmentLocalizationsListAppPreviewSetIDsOptions) (*AppStoreVersionExperimentTreatmentLocalizationAppPreviewSetsLinkagesResponse, *Response, error) {
-	return doJSON[AppStoreVersionExperimentTreatmentLocalizationAppPreviewSetsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersionExperimentTreatmentLocalizations/%s/relationships/appPreviewSets", id), encodeOptions(opts), nil)
+func (s *AppStoreVersionExperimentTreatmentLocalizationsService) ListAppPreviewSetIDs(ctx context.Context, id string, opts *AppStoreVersionExperimentTreatmentLocalizationsListAppPreviewSetIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersionExperimentTreatmentLocalizations/%s/relationships/appPreviewSets", id), encodeOptions(opts), nil)
 }
 
 // ListAppPreviewSetIDsIter yields every item of ListAppPreviewSetIDs, requesting the next page only as the loop asks.
@@ -133,8 +133,8 @@ type AppStoreVersionExperimentTreatmentLocalizationsListAppScreenshotSetIDsOptio
 // It returns one page; ListAppScreenshotSetIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversionexperimenttreatmentlocalizations-_id_-relationships-appscreenshotsets
-func (s *AppStoreVersionExperimentTreatmentLocalizationsService) ListAppScreenshotSetIDs(ctx context.Context, id string, opts *AppStoreVersionExperimentTreatmentLocalizationsListAppScreenshotSetIDsOptions) (*AppStoreVersionExperimentTreatmentLocalizationAppScreenshotSetsLinkagesResponse, *Response, error) {
-	return doJSON[AppStoreVersionExperimentTreatmentLocalizationAppScreenshotSetsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersionExperimentTreatmentLocalizations/%s/relationships/appScreenshotSets", id), encodeOptions(opts), nil)
+func (s *AppStoreVersionExperimentTreatmentLocalizationsService) ListAppScreenshotSetIDs(ctx context.Context, id string, opts *AppStoreVersionExperimentTreatmentLocalizationsListAppScreenshotSetIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersionExperimentTreatmentLocalizations/%s/relationships/appScreenshotSets", id), encodeOptions(opts), nil)
 }
 
 // ListAppScreenshotSetIDsIter yields every item of ListAppScreenshotSetIDs, requesting the next page only as the loop asks.
@@ -157,20 +157,6 @@ func (r *AppStoreVersionExperimentTreatmentLocalization) ResourceType() string {
 
 // ResourceID returns the resource's id.
 func (r *AppStoreVersionExperimentTreatmentLocalization) ResourceID() string { return r.ID }
-
-// AppStoreVersionExperimentTreatmentLocalizationAppPreviewSetsLinkagesResponse is the spec's schema AppStoreVersionExperimentTreatmentLocalizationAppPreviewSetsLinkagesResponse.
-type AppStoreVersionExperimentTreatmentLocalizationAppPreviewSetsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// AppStoreVersionExperimentTreatmentLocalizationAppScreenshotSetsLinkagesResponse is the spec's schema AppStoreVersionExperimentTreatmentLocalizationAppScreenshotSetsLinkagesResponse.
-type AppStoreVersionExperimentTreatmentLocalizationAppScreenshotSetsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
 
 // AppStoreVersionExperimentTreatmentLocalizationAttributes is part of AppStoreVersionExperimentTreatmentLocalization.
 type AppStoreVersionExperimentTreatmentLocalizationAttributes struct {

@@ -100,8 +100,8 @@ type AppStoreVersionExperimentTreatmentsListLocalizationIDsOptions struct {
 // It returns one page; ListLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversionexperimenttreatments-_id_-relationships-appstoreversionexperimenttreatmentlocalizations
-func (s *AppStoreVersionExperimentTreatmentsService) ListLocalizationIDs(ctx context.Context, id string, opts *AppStoreVersionExperimentTreatmentsListLocalizationIDsOptions) (*AppStoreVersionExperimentTreatmentAppStoreVersionExperimentTreatmentLocalizationsLinkagesResponse, *Response, error) {
-	return doJSON[AppStoreVersionExperimentTreatmentAppStoreVersionExperimentTreatmentLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersionExperimentTreatments/%s/relationships/appStoreVersionExperimentTreatmentLocalizations", id), encodeOptions(opts), nil)
+func (s *AppStoreVersionExperimentTreatmentsService) ListLocalizationIDs(ctx context.Context, id string, opts *AppStoreVersionExperimentTreatmentsListLocalizationIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersionExperimentTreatments/%s/relationships/appStoreVersionExperimentTreatmentLocalizations", id), encodeOptions(opts), nil)
 }
 
 // ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
@@ -124,13 +124,6 @@ func (r *AppStoreVersionExperimentTreatment) ResourceType() string { return r.Ty
 
 // ResourceID returns the resource's id.
 func (r *AppStoreVersionExperimentTreatment) ResourceID() string { return r.ID }
-
-// AppStoreVersionExperimentTreatmentAppStoreVersionExperimentTreatmentLocalizationsLinkagesResponse is the spec's schema AppStoreVersionExperimentTreatmentAppStoreVersionExperimentTreatmentLocalizationsLinkagesResponse.
-type AppStoreVersionExperimentTreatmentAppStoreVersionExperimentTreatmentLocalizationsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
 
 // AppStoreVersionExperimentTreatmentAttributes is part of AppStoreVersionExperimentTreatment.
 type AppStoreVersionExperimentTreatmentAttributes struct {

@@ -70,17 +70,17 @@ func (s *AppStoreVersionLocalizationsService) Update(ctx context.Context, id str
 
 // AppStoreVersionLocalizationsListAppPreviewSetsOptions are the query parameters of GET /v1/appStoreVersionLocalizations/{id}/appPreviewSets.
 type AppStoreVersionLocalizationsListAppPreviewSetsOptions struct {
-	FilterPreviewType                                     []string `query:"filter[previewType]"`
-	FilterAppCustomProductPageLocalization                []string `query:"filter[appCustomProductPageLocalization]"`
-	FilterAppStoreVersionExperimentTreatmentLocalization  []string `query:"filter[appStoreVersionExperimentTreatmentLocalization]"`
-	FieldsAppPreviewSets                                  []string `query:"fields[appPreviewSets]"`
-	FieldsAppStoreVersionLocalizations                    []string `query:"fields[appStoreVersionLocalizations]"`
-	FieldsAppCustomProductPageLocalizations               []string `query:"fields[appCustomProductPageLocalizations]"`
-	FieldsAppStoreVersionExperimentTreatmentLocalizations []string `query:"fields[appStoreVersionExperimentTreatmentLocalizations]"`
-	FieldsAppPreviews                                     []string `query:"fields[appPreviews]"`
-	Limit                                                 int      `query:"limit"`
-	Include                                               []string `query:"include"`
-	LimitAppPreviews                                      int      `query:"limit[appPreviews]"`
+	FilterPreviewType                                     []PreviewType `query:"filter[previewType]"`
+	FilterAppCustomProductPageLocalization                []string      `query:"filter[appCustomProductPageLocalization]"`
+	FilterAppStoreVersionExperimentTreatmentLocalization  []string      `query:"filter[appStoreVersionExperimentTreatmentLocalization]"`
+	FieldsAppPreviewSets                                  []string      `query:"fields[appPreviewSets]"`
+	FieldsAppStoreVersionLocalizations                    []string      `query:"fields[appStoreVersionLocalizations]"`
+	FieldsAppCustomProductPageLocalizations               []string      `query:"fields[appCustomProductPageLocalizations]"`
+	FieldsAppStoreVersionExperimentTreatmentLocalizations []string      `query:"fields[appStoreVersionExperimentTreatmentLocalizations]"`
+	FieldsAppPreviews                                     []string      `query:"fields[appPreviews]"`
+	Limit                                                 int           `query:"limit"`
+	Include                                               []string      `query:"include"`
+	LimitAppPreviews                                      int           `query:"limit[appPreviews]"`
 }
 
 // ListAppPreviewSets sends GET /v1/appStoreVersionLocalizations/{id}/appPreviewSets (appStoreVersionLocalizations_appPreviewSets_getToManyRelated).
@@ -98,17 +98,17 @@ func (s *AppStoreVersionLocalizationsService) ListAppPreviewSetsIter(ctx context
 
 // AppStoreVersionLocalizationsListAppScreenshotSetsOptions are the query parameters of GET /v1/appStoreVersionLocalizations/{id}/appScreenshotSets.
 type AppStoreVersionLocalizationsListAppScreenshotSetsOptions struct {
-	FilterScreenshotDisplayType                           []string `query:"filter[screenshotDisplayType]"`
-	FilterAppCustomProductPageLocalization                []string `query:"filter[appCustomProductPageLocalization]"`
-	FilterAppStoreVersionExperimentTreatmentLocalization  []string `query:"filter[appStoreVersionExperimentTreatmentLocalization]"`
-	FieldsAppScreenshotSets                               []string `query:"fields[appScreenshotSets]"`
-	FieldsAppStoreVersionLocalizations                    []string `query:"fields[appStoreVersionLocalizations]"`
-	FieldsAppCustomProductPageLocalizations               []string `query:"fields[appCustomProductPageLocalizations]"`
-	FieldsAppStoreVersionExperimentTreatmentLocalizations []string `query:"fields[appStoreVersionExperimentTreatmentLocalizations]"`
-	FieldsAppScreenshots                                  []string `query:"fields[appScreenshots]"`
-	Limit                                                 int      `query:"limit"`
-	Include                                               []string `query:"include"`
-	LimitAppScreenshots                                   int      `query:"limit[appScreenshots]"`
+	FilterScreenshotDisplayType                           []ScreenshotDisplayType `query:"filter[screenshotDisplayType]"`
+	FilterAppCustomProductPageLocalization                []string                `query:"filter[appCustomProductPageLocalization]"`
+	FilterAppStoreVersionExperimentTreatmentLocalization  []string                `query:"filter[appStoreVersionExperimentTreatmentLocalization]"`
+	FieldsAppScreenshotSets                               []string                `query:"fields[appScreenshotSets]"`
+	FieldsAppStoreVersionLocalizations                    []string                `query:"fields[appStoreVersionLocalizations]"`
+	FieldsAppCustomProductPageLocalizations               []string                `query:"fields[appCustomProductPageLocalizations]"`
+	FieldsAppStoreVersionExperimentTreatmentLocalizations []string                `query:"fields[appStoreVersionExperimentTreatmentLocalizations]"`
+	FieldsAppScreenshots                                  []string                `query:"fields[appScreenshots]"`
+	Limit                                                 int                     `query:"limit"`
+	Include                                               []string                `query:"include"`
+	LimitAppScreenshots                                   int                     `query:"limit[appScreenshots]"`
 }
 
 // ListAppScreenshotSets sends GET /v1/appStoreVersionLocalizations/{id}/appScreenshotSets (appStoreVersionLocalizations_appScreenshotSets_getToManyRelated).
@@ -133,8 +133,8 @@ type AppStoreVersionLocalizationsListAppPreviewSetIDsOptions struct {
 // It returns one page; ListAppPreviewSetIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversionlocalizations-_id_-relationships-apppreviewsets
-func (s *AppStoreVersionLocalizationsService) ListAppPreviewSetIDs(ctx context.Context, id string, opts *AppStoreVersionLocalizationsListAppPreviewSetIDsOptions) (*AppStoreVersionLocalizationAppPreviewSetsLinkagesResponse, *Response, error) {
-	return doJSON[AppStoreVersionLocalizationAppPreviewSetsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersionLocalizations/%s/relationships/appPreviewSets", id), encodeOptions(opts), nil)
+func (s *AppStoreVersionLocalizationsService) ListAppPreviewSetIDs(ctx context.Context, id string, opts *AppStoreVersionLocalizationsListAppPreviewSetIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersionLocalizations/%s/relationships/appPreviewSets", id), encodeOptions(opts), nil)
 }
 
 // ListAppPreviewSetIDsIter yields every item of ListAppPreviewSetIDs, requesting the next page only as the loop asks.
@@ -151,8 +151,8 @@ type AppStoreVersionLocalizationsListAppScreenshotSetIDsOptions struct {
 // It returns one page; ListAppScreenshotSetIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversionlocalizations-_id_-relationships-appscreenshotsets
-func (s *AppStoreVersionLocalizationsService) ListAppScreenshotSetIDs(ctx context.Context, id string, opts *AppStoreVersionLocalizationsListAppScreenshotSetIDsOptions) (*AppStoreVersionLocalizationAppScreenshotSetsLinkagesResponse, *Response, error) {
-	return doJSON[AppStoreVersionLocalizationAppScreenshotSetsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersionLocalizations/%s/relationships/appScreenshotSets", id), encodeOptions(opts), nil)
+func (s *AppStoreVersionLocalizationsService) ListAppScreenshotSetIDs(ctx context.Context, id string, opts *AppStoreVersionLocalizationsListAppScreenshotSetIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersionLocalizations/%s/relationships/appScreenshotSets", id), encodeOptions(opts), nil)
 }
 
 // ListAppScreenshotSetIDsIter yields every item of ListAppScreenshotSetIDs, requesting the next page only as the loop asks.
@@ -176,8 +176,8 @@ type AppStoreVersionLocalizationsListSearchKeywordIDsOptions struct {
 // It returns one page; ListSearchKeywordIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversionlocalizations-_id_-relationships-searchkeywords
-func (s *AppStoreVersionLocalizationsService) ListSearchKeywordIDs(ctx context.Context, id string, opts *AppStoreVersionLocalizationsListSearchKeywordIDsOptions) (*AppStoreVersionLocalizationSearchKeywordsLinkagesResponse, *Response, error) {
-	return doJSON[AppStoreVersionLocalizationSearchKeywordsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersionLocalizations/%s/relationships/searchKeywords", id), encodeOptions(opts), nil)
+func (s *AppStoreVersionLocalizationsService) ListSearchKeywordIDs(ctx context.Context, id string, opts *AppStoreVersionLocalizationsListSearchKeywordIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersionLocalizations/%s/relationships/searchKeywords", id), encodeOptions(opts), nil)
 }
 
 // ListSearchKeywordIDsIter yields every item of ListSearchKeywordIDs, requesting the next page only as the loop asks.
@@ -228,20 +228,6 @@ func (r *AppStoreVersionLocalization) ResourceType() string { return r.Type }
 
 // ResourceID returns the resource's id.
 func (r *AppStoreVersionLocalization) ResourceID() string { return r.ID }
-
-// AppStoreVersionLocalizationAppPreviewSetsLinkagesResponse is the spec's schema AppStoreVersionLocalizationAppPreviewSetsLinkagesResponse.
-type AppStoreVersionLocalizationAppPreviewSetsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// AppStoreVersionLocalizationAppScreenshotSetsLinkagesResponse is the spec's schema AppStoreVersionLocalizationAppScreenshotSetsLinkagesResponse.
-type AppStoreVersionLocalizationAppScreenshotSetsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
 
 // AppStoreVersionLocalizationAttributes is part of AppStoreVersionLocalization.
 type AppStoreVersionLocalizationAttributes struct {
@@ -301,13 +287,6 @@ type AppStoreVersionLocalizationResponse struct {
 // AppStoreVersionLocalizationSearchKeywordsLinkagesRequest is the spec's schema AppStoreVersionLocalizationSearchKeywordsLinkagesRequest.
 type AppStoreVersionLocalizationSearchKeywordsLinkagesRequest struct {
 	Data []ResourceIdentifier `json:"data"`
-}
-
-// AppStoreVersionLocalizationSearchKeywordsLinkagesResponse is the spec's schema AppStoreVersionLocalizationSearchKeywordsLinkagesResponse.
-type AppStoreVersionLocalizationSearchKeywordsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // AppStoreVersionLocalizationUpdateRequest is the spec's schema AppStoreVersionLocalizationUpdateRequest.

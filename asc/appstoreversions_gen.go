@@ -127,13 +127,13 @@ func (s *AppStoreVersionsService) GetReviewDetail(ctx context.Context, id string
 
 // AppStoreVersionsListExperimentsOptions are the query parameters of GET /v1/appStoreVersions/{id}/appStoreVersionExperiments.
 type AppStoreVersionsListExperimentsOptions struct {
-	FilterState                               []string `query:"filter[state]"`
-	FieldsAppStoreVersionExperiments          []string `query:"fields[appStoreVersionExperiments]"`
-	FieldsAppStoreVersions                    []string `query:"fields[appStoreVersions]"`
-	FieldsAppStoreVersionExperimentTreatments []string `query:"fields[appStoreVersionExperimentTreatments]"`
-	Limit                                     int      `query:"limit"`
-	Include                                   []string `query:"include"`
-	LimitAppStoreVersionExperimentTreatments  int      `query:"limit[appStoreVersionExperimentTreatments]"`
+	FilterState                               []AppStoreVersionExperimentState `query:"filter[state]"`
+	FieldsAppStoreVersionExperiments          []string                         `query:"fields[appStoreVersionExperiments]"`
+	FieldsAppStoreVersions                    []string                         `query:"fields[appStoreVersions]"`
+	FieldsAppStoreVersionExperimentTreatments []string                         `query:"fields[appStoreVersionExperimentTreatments]"`
+	Limit                                     int                              `query:"limit"`
+	Include                                   []string                         `query:"include"`
+	LimitAppStoreVersionExperimentTreatments  int                              `query:"limit[appStoreVersionExperimentTreatments]"`
 }
 
 // ListExperiments sends GET /v1/appStoreVersions/{id}/appStoreVersionExperiments (appStoreVersions_appStoreVersionExperiments_getToManyRelated).
@@ -155,15 +155,15 @@ func (s *AppStoreVersionsService) ListExperimentsIter(ctx context.Context, id st
 
 // AppStoreVersionsListExperimentsV2Options are the query parameters of GET /v1/appStoreVersions/{id}/appStoreVersionExperimentsV2.
 type AppStoreVersionsListExperimentsV2Options struct {
-	FilterState                               []string `query:"filter[state]"`
-	FieldsAppStoreVersionExperiments          []string `query:"fields[appStoreVersionExperiments]"`
-	FieldsApps                                []string `query:"fields[apps]"`
-	FieldsAppStoreVersions                    []string `query:"fields[appStoreVersions]"`
-	FieldsAppStoreVersionExperimentTreatments []string `query:"fields[appStoreVersionExperimentTreatments]"`
-	Limit                                     int      `query:"limit"`
-	Include                                   []string `query:"include"`
-	LimitControlVersions                      int      `query:"limit[controlVersions]"`
-	LimitAppStoreVersionExperimentTreatments  int      `query:"limit[appStoreVersionExperimentTreatments]"`
+	FilterState                               []AppStoreVersionExperimentState `query:"filter[state]"`
+	FieldsAppStoreVersionExperiments          []string                         `query:"fields[appStoreVersionExperiments]"`
+	FieldsApps                                []string                         `query:"fields[apps]"`
+	FieldsAppStoreVersions                    []string                         `query:"fields[appStoreVersions]"`
+	FieldsAppStoreVersionExperimentTreatments []string                         `query:"fields[appStoreVersionExperimentTreatments]"`
+	Limit                                     int                              `query:"limit"`
+	Include                                   []string                         `query:"include"`
+	LimitControlVersions                      int                              `query:"limit[controlVersions]"`
+	LimitAppStoreVersionExperimentTreatments  int                              `query:"limit[appStoreVersionExperimentTreatments]"`
 }
 
 // ListExperimentsV2 sends GET /v1/appStoreVersions/{id}/appStoreVersionExperimentsV2 (appStoreVersions_appStoreVersionExperimentsV2_getToManyRelated).
@@ -249,16 +249,16 @@ func (s *AppStoreVersionsService) GetBuild(ctx context.Context, id string, opts 
 
 // AppStoreVersionsListCustomerReviewsOptions are the query parameters of GET /v1/appStoreVersions/{id}/customerReviews.
 type AppStoreVersionsListCustomerReviewsOptions struct {
-	FilterTerritory               []string `query:"filter[territory]"`
-	FilterRating                  []string `query:"filter[rating]"`
-	FilterReviewTerritory         []string `query:"filter[reviewTerritory]"`
-	ExistsPublishedResponse       *bool    `query:"exists[publishedResponse]"`
-	Sort                          []string `query:"sort"`
-	FieldsCustomerReviews         []string `query:"fields[customerReviews]"`
-	FieldsCustomerReviewResponses []string `query:"fields[customerReviewResponses]"`
-	FieldsTerritories             []string `query:"fields[territories]"`
-	Limit                         int      `query:"limit"`
-	Include                       []string `query:"include"`
+	FilterTerritory               []TerritoryCode `query:"filter[territory]"`
+	FilterRating                  []string        `query:"filter[rating]"`
+	FilterReviewTerritory         []string        `query:"filter[reviewTerritory]"`
+	ExistsPublishedResponse       *bool           `query:"exists[publishedResponse]"`
+	Sort                          []string        `query:"sort"`
+	FieldsCustomerReviews         []string        `query:"fields[customerReviews]"`
+	FieldsCustomerReviewResponses []string        `query:"fields[customerReviewResponses]"`
+	FieldsTerritories             []string        `query:"fields[territories]"`
+	Limit                         int             `query:"limit"`
+	Include                       []string        `query:"include"`
 }
 
 // ListCustomerReviews sends GET /v1/appStoreVersions/{id}/customerReviews (appStoreVersions_customerReviews_getToManyRelated).
@@ -292,15 +292,15 @@ func (s *AppStoreVersionsService) GetGameCenterAppVersion(ctx context.Context, i
 // GetAlternativeDistributionPackageID sends GET /v1/appStoreVersions/{id}/relationships/alternativeDistributionPackage (appStoreVersions_alternativeDistributionPackage_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversions-_id_-relationships-alternativedistributionpackage
-func (s *AppStoreVersionsService) GetAlternativeDistributionPackageID(ctx context.Context, id string) (*AppStoreVersionAlternativeDistributionPackageLinkageResponse, *Response, error) {
-	return doJSON[AppStoreVersionAlternativeDistributionPackageLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/relationships/alternativeDistributionPackage", id), nil, nil)
+func (s *AppStoreVersionsService) GetAlternativeDistributionPackageID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/relationships/alternativeDistributionPackage", id), nil, nil)
 }
 
 // GetAppClipDefaultExperienceID sends GET /v1/appStoreVersions/{id}/relationships/appClipDefaultExperience (appStoreVersions_appClipDefaultExperience_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversions-_id_-relationships-appclipdefaultexperience
-func (s *AppStoreVersionsService) GetAppClipDefaultExperienceID(ctx context.Context, id string) (*AppStoreVersionAppClipDefaultExperienceLinkageResponse, *Response, error) {
-	return doJSON[AppStoreVersionAppClipDefaultExperienceLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/relationships/appClipDefaultExperience", id), nil, nil)
+func (s *AppStoreVersionsService) GetAppClipDefaultExperienceID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/relationships/appClipDefaultExperience", id), nil, nil)
 }
 
 // ReplaceAppClipDefaultExperience sends PATCH /v1/appStoreVersions/{id}/relationships/appClipDefaultExperience (appStoreVersions_appClipDefaultExperience_updateToOneRelationship).
@@ -313,8 +313,8 @@ func (s *AppStoreVersionsService) ReplaceAppClipDefaultExperience(ctx context.Co
 // GetReviewDetailID sends GET /v1/appStoreVersions/{id}/relationships/appStoreReviewDetail (appStoreVersions_appStoreReviewDetail_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversions-_id_-relationships-appstorereviewdetail
-func (s *AppStoreVersionsService) GetReviewDetailID(ctx context.Context, id string) (*AppStoreVersionAppStoreReviewDetailLinkageResponse, *Response, error) {
-	return doJSON[AppStoreVersionAppStoreReviewDetailLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/relationships/appStoreReviewDetail", id), nil, nil)
+func (s *AppStoreVersionsService) GetReviewDetailID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/relationships/appStoreReviewDetail", id), nil, nil)
 }
 
 // AppStoreVersionsListExperimentIDsOptions are the query parameters of GET /v1/appStoreVersions/{id}/relationships/appStoreVersionExperiments.
@@ -328,8 +328,8 @@ type AppStoreVersionsListExperimentIDsOptions struct {
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversions-_id_-relationships-appstoreversionexperiments
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *AppStoreVersionsService) ListExperimentIDs(ctx context.Context, id string, opts *AppStoreVersionsListExperimentIDsOptions) (*AppStoreVersionAppStoreVersionExperimentsLinkagesResponse, *Response, error) {
-	return doJSON[AppStoreVersionAppStoreVersionExperimentsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/relationships/appStoreVersionExperiments", id), encodeOptions(opts), nil)
+func (s *AppStoreVersionsService) ListExperimentIDs(ctx context.Context, id string, opts *AppStoreVersionsListExperimentIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/relationships/appStoreVersionExperiments", id), encodeOptions(opts), nil)
 }
 
 // ListExperimentIDsIter yields every item of ListExperimentIDs, requesting the next page only as the loop asks.
@@ -348,8 +348,8 @@ type AppStoreVersionsListExperimentV2IDsOptions struct {
 // It returns one page; ListExperimentV2IDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversions-_id_-relationships-appstoreversionexperimentsv2
-func (s *AppStoreVersionsService) ListExperimentV2IDs(ctx context.Context, id string, opts *AppStoreVersionsListExperimentV2IDsOptions) (*AppStoreVersionAppStoreVersionExperimentsV2LinkagesResponse, *Response, error) {
-	return doJSON[AppStoreVersionAppStoreVersionExperimentsV2LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/relationships/appStoreVersionExperimentsV2", id), encodeOptions(opts), nil)
+func (s *AppStoreVersionsService) ListExperimentV2IDs(ctx context.Context, id string, opts *AppStoreVersionsListExperimentV2IDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/relationships/appStoreVersionExperimentsV2", id), encodeOptions(opts), nil)
 }
 
 // ListExperimentV2IDsIter yields every item of ListExperimentV2IDs, requesting the next page only as the loop asks.
@@ -366,8 +366,8 @@ type AppStoreVersionsListLocalizationIDsOptions struct {
 // It returns one page; ListLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversions-_id_-relationships-appstoreversionlocalizations
-func (s *AppStoreVersionsService) ListLocalizationIDs(ctx context.Context, id string, opts *AppStoreVersionsListLocalizationIDsOptions) (*AppStoreVersionAppStoreVersionLocalizationsLinkagesResponse, *Response, error) {
-	return doJSON[AppStoreVersionAppStoreVersionLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/relationships/appStoreVersionLocalizations", id), encodeOptions(opts), nil)
+func (s *AppStoreVersionsService) ListLocalizationIDs(ctx context.Context, id string, opts *AppStoreVersionsListLocalizationIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/relationships/appStoreVersionLocalizations", id), encodeOptions(opts), nil)
 }
 
 // ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
@@ -378,8 +378,8 @@ func (s *AppStoreVersionsService) ListLocalizationIDsIter(ctx context.Context, i
 // GetPhasedReleaseID sends GET /v1/appStoreVersions/{id}/relationships/appStoreVersionPhasedRelease (appStoreVersions_appStoreVersionPhasedRelease_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversions-_id_-relationships-appstoreversionphasedrelease
-func (s *AppStoreVersionsService) GetPhasedReleaseID(ctx context.Context, id string) (*AppStoreVersionAppStoreVersionPhasedReleaseLinkageResponse, *Response, error) {
-	return doJSON[AppStoreVersionAppStoreVersionPhasedReleaseLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/relationships/appStoreVersionPhasedRelease", id), nil, nil)
+func (s *AppStoreVersionsService) GetPhasedReleaseID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/relationships/appStoreVersionPhasedRelease", id), nil, nil)
 }
 
 // GetSubmissionID sends GET /v1/appStoreVersions/{id}/relationships/appStoreVersionSubmission (appStoreVersions_appStoreVersionSubmission_getToOneRelationship).
@@ -387,15 +387,15 @@ func (s *AppStoreVersionsService) GetPhasedReleaseID(ctx context.Context, id str
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversions-_id_-relationships-appstoreversionsubmission
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *AppStoreVersionsService) GetSubmissionID(ctx context.Context, id string) (*AppStoreVersionAppStoreVersionSubmissionLinkageResponse, *Response, error) {
-	return doJSON[AppStoreVersionAppStoreVersionSubmissionLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/relationships/appStoreVersionSubmission", id), nil, nil)
+func (s *AppStoreVersionsService) GetSubmissionID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/relationships/appStoreVersionSubmission", id), nil, nil)
 }
 
 // GetBuildID sends GET /v1/appStoreVersions/{id}/relationships/build (appStoreVersions_build_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversions-_id_-relationships-build
-func (s *AppStoreVersionsService) GetBuildID(ctx context.Context, id string) (*AppStoreVersionBuildLinkageResponse, *Response, error) {
-	return doJSON[AppStoreVersionBuildLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/relationships/build", id), nil, nil)
+func (s *AppStoreVersionsService) GetBuildID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/relationships/build", id), nil, nil)
 }
 
 // ReplaceBuild sends PATCH /v1/appStoreVersions/{id}/relationships/build (appStoreVersions_build_updateToOneRelationship).
@@ -414,8 +414,8 @@ type AppStoreVersionsListCustomerReviewIDsOptions struct {
 // It returns one page; ListCustomerReviewIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversions-_id_-relationships-customerreviews
-func (s *AppStoreVersionsService) ListCustomerReviewIDs(ctx context.Context, id string, opts *AppStoreVersionsListCustomerReviewIDsOptions) (*AppStoreVersionCustomerReviewsLinkagesResponse, *Response, error) {
-	return doJSON[AppStoreVersionCustomerReviewsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/relationships/customerReviews", id), encodeOptions(opts), nil)
+func (s *AppStoreVersionsService) ListCustomerReviewIDs(ctx context.Context, id string, opts *AppStoreVersionsListCustomerReviewIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/relationships/customerReviews", id), encodeOptions(opts), nil)
 }
 
 // ListCustomerReviewIDsIter yields every item of ListCustomerReviewIDs, requesting the next page only as the loop asks.
@@ -426,15 +426,15 @@ func (s *AppStoreVersionsService) ListCustomerReviewIDsIter(ctx context.Context,
 // GetGameCenterAppVersionID sends GET /v1/appStoreVersions/{id}/relationships/gameCenterAppVersion (appStoreVersions_gameCenterAppVersion_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversions-_id_-relationships-gamecenterappversion
-func (s *AppStoreVersionsService) GetGameCenterAppVersionID(ctx context.Context, id string) (*AppStoreVersionGameCenterAppVersionLinkageResponse, *Response, error) {
-	return doJSON[AppStoreVersionGameCenterAppVersionLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/relationships/gameCenterAppVersion", id), nil, nil)
+func (s *AppStoreVersionsService) GetGameCenterAppVersionID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/relationships/gameCenterAppVersion", id), nil, nil)
 }
 
 // GetRoutingAppCoverageID sends GET /v1/appStoreVersions/{id}/relationships/routingAppCoverage (appStoreVersions_routingAppCoverage_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-appstoreversions-_id_-relationships-routingappcoverage
-func (s *AppStoreVersionsService) GetRoutingAppCoverageID(ctx context.Context, id string) (*AppStoreVersionRoutingAppCoverageLinkageResponse, *Response, error) {
-	return doJSON[AppStoreVersionRoutingAppCoverageLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/relationships/routingAppCoverage", id), nil, nil)
+func (s *AppStoreVersionsService) GetRoutingAppCoverageID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appStoreVersions/%s/relationships/routingAppCoverage", id), nil, nil)
 }
 
 // AppStoreVersionsGetRoutingAppCoverageOptions are the query parameters of GET /v1/appStoreVersions/{id}/routingAppCoverage.
@@ -467,60 +467,9 @@ func (r *AppStoreVersion) ResourceType() string { return r.Type }
 // ResourceID returns the resource's id.
 func (r *AppStoreVersion) ResourceID() string { return r.ID }
 
-// AppStoreVersionAlternativeDistributionPackageLinkageResponse is the spec's schema AppStoreVersionAlternativeDistributionPackageLinkageResponse.
-type AppStoreVersionAlternativeDistributionPackageLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
 // AppStoreVersionAppClipDefaultExperienceLinkageRequest is the spec's schema AppStoreVersionAppClipDefaultExperienceLinkageRequest.
 type AppStoreVersionAppClipDefaultExperienceLinkageRequest struct {
 	Data ResourceIdentifier `json:"data"`
-}
-
-// AppStoreVersionAppClipDefaultExperienceLinkageResponse is the spec's schema AppStoreVersionAppClipDefaultExperienceLinkageResponse.
-type AppStoreVersionAppClipDefaultExperienceLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
-// AppStoreVersionAppStoreReviewDetailLinkageResponse is the spec's schema AppStoreVersionAppStoreReviewDetailLinkageResponse.
-type AppStoreVersionAppStoreReviewDetailLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
-// AppStoreVersionAppStoreVersionExperimentsLinkagesResponse is the spec's schema AppStoreVersionAppStoreVersionExperimentsLinkagesResponse.
-type AppStoreVersionAppStoreVersionExperimentsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// AppStoreVersionAppStoreVersionExperimentsV2LinkagesResponse is the spec's schema AppStoreVersionAppStoreVersionExperimentsV2LinkagesResponse.
-type AppStoreVersionAppStoreVersionExperimentsV2LinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// AppStoreVersionAppStoreVersionLocalizationsLinkagesResponse is the spec's schema AppStoreVersionAppStoreVersionLocalizationsLinkagesResponse.
-type AppStoreVersionAppStoreVersionLocalizationsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// AppStoreVersionAppStoreVersionPhasedReleaseLinkageResponse is the spec's schema AppStoreVersionAppStoreVersionPhasedReleaseLinkageResponse.
-type AppStoreVersionAppStoreVersionPhasedReleaseLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
-// AppStoreVersionAppStoreVersionSubmissionLinkageResponse is the spec's schema AppStoreVersionAppStoreVersionSubmissionLinkageResponse.
-type AppStoreVersionAppStoreVersionSubmissionLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
 }
 
 // AppStoreVersionAttributes is part of AppStoreVersion.
@@ -528,44 +477,21 @@ type AppStoreVersionAttributes struct {
 	Platform      Platform `json:"platform,omitempty"`
 	VersionString string   `json:"versionString,omitempty"`
 	// Deprecated: Apple marks appStoreState deprecated.
-	AppStoreState       AppStoreVersionState                 `json:"appStoreState,omitempty"`
-	AppVersionState     AppVersionState                      `json:"appVersionState,omitempty"`
-	Copyright           string                               `json:"copyright,omitempty"`
-	ReviewType          AppStoreVersionAttributesReviewType  `json:"reviewType,omitempty"`
-	ReleaseType         AppStoreVersionAttributesReleaseType `json:"releaseType,omitempty"`
-	EarliestReleaseDate *Time                                `json:"earliestReleaseDate,omitempty"`
+	AppStoreState       AppStoreVersionState       `json:"appStoreState,omitempty"`
+	AppVersionState     AppVersionState            `json:"appVersionState,omitempty"`
+	Copyright           string                     `json:"copyright,omitempty"`
+	ReviewType          AppStoreVersionReviewType  `json:"reviewType,omitempty"`
+	ReleaseType         AppStoreVersionReleaseType `json:"releaseType,omitempty"`
+	EarliestReleaseDate *Time                      `json:"earliestReleaseDate,omitempty"`
 	// Deprecated: Apple marks usesIdfa deprecated.
 	UsesIdfa     *bool `json:"usesIdfa,omitempty"`
 	Downloadable *bool `json:"downloadable,omitempty"`
 	CreatedDate  *Time `json:"createdDate,omitempty"`
 }
 
-// AppStoreVersionAttributesReleaseType lists the values of AppStoreVersionAttributes's releaseType.
-type AppStoreVersionAttributesReleaseType string
-
-const (
-	AppStoreVersionAttributesReleaseTypeManual        AppStoreVersionAttributesReleaseType = "MANUAL"
-	AppStoreVersionAttributesReleaseTypeAfterApproval AppStoreVersionAttributesReleaseType = "AFTER_APPROVAL"
-	AppStoreVersionAttributesReleaseTypeScheduled     AppStoreVersionAttributesReleaseType = "SCHEDULED"
-)
-
-// AppStoreVersionAttributesReviewType lists the values of AppStoreVersionAttributes's reviewType.
-type AppStoreVersionAttributesReviewType string
-
-const (
-	AppStoreVersionAttributesReviewTypeAppStore     AppStoreVersionAttributesReviewType = "APP_STORE"
-	AppStoreVersionAttributesReviewTypeNotarization AppStoreVersionAttributesReviewType = "NOTARIZATION"
-)
-
 // AppStoreVersionBuildLinkageRequest is the spec's schema AppStoreVersionBuildLinkageRequest.
 type AppStoreVersionBuildLinkageRequest struct {
 	Data ResourceIdentifier `json:"data"`
-}
-
-// AppStoreVersionBuildLinkageResponse is the spec's schema AppStoreVersionBuildLinkageResponse.
-type AppStoreVersionBuildLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
 }
 
 // AppStoreVersionCreateRequest is the spec's schema AppStoreVersionCreateRequest.
@@ -575,32 +501,15 @@ type AppStoreVersionCreateRequest struct {
 
 // AppStoreVersionCreateRequestAttributes is part of AppStoreVersionCreateRequest.
 type AppStoreVersionCreateRequestAttributes struct {
-	Platform            Platform                                           `json:"platform"`
-	VersionString       string                                             `json:"versionString"`
-	Copyright           *string                                            `json:"copyright,omitempty"`
-	ReviewType          *AppStoreVersionCreateRequestAttributesReviewType  `json:"reviewType,omitempty"`
-	ReleaseType         *AppStoreVersionCreateRequestAttributesReleaseType `json:"releaseType,omitempty"`
-	EarliestReleaseDate *Time                                              `json:"earliestReleaseDate,omitempty"`
+	Platform            Platform                    `json:"platform"`
+	VersionString       string                      `json:"versionString"`
+	Copyright           *string                     `json:"copyright,omitempty"`
+	ReviewType          *AppStoreVersionReviewType  `json:"reviewType,omitempty"`
+	ReleaseType         *AppStoreVersionReleaseType `json:"releaseType,omitempty"`
+	EarliestReleaseDate *Time                       `json:"earliestReleaseDate,omitempty"`
 	// Deprecated: Apple marks usesIdfa deprecated.
 	UsesIdfa *bool `json:"usesIdfa,omitempty"`
 }
-
-// AppStoreVersionCreateRequestAttributesReleaseType lists the values of AppStoreVersionCreateRequestAttributes's releaseType.
-type AppStoreVersionCreateRequestAttributesReleaseType string
-
-const (
-	AppStoreVersionCreateRequestAttributesReleaseTypeManual        AppStoreVersionCreateRequestAttributesReleaseType = "MANUAL"
-	AppStoreVersionCreateRequestAttributesReleaseTypeAfterApproval AppStoreVersionCreateRequestAttributesReleaseType = "AFTER_APPROVAL"
-	AppStoreVersionCreateRequestAttributesReleaseTypeScheduled     AppStoreVersionCreateRequestAttributesReleaseType = "SCHEDULED"
-)
-
-// AppStoreVersionCreateRequestAttributesReviewType lists the values of AppStoreVersionCreateRequestAttributes's reviewType.
-type AppStoreVersionCreateRequestAttributesReviewType string
-
-const (
-	AppStoreVersionCreateRequestAttributesReviewTypeAppStore     AppStoreVersionCreateRequestAttributesReviewType = "APP_STORE"
-	AppStoreVersionCreateRequestAttributesReviewTypeNotarization AppStoreVersionCreateRequestAttributesReviewType = "NOTARIZATION"
-)
 
 // AppStoreVersionCreateRequestData is part of AppStoreVersionCreateRequest.
 type AppStoreVersionCreateRequestData struct {
@@ -614,19 +523,6 @@ type AppStoreVersionCreateRequestRelationships struct {
 	App                          Relationship  `json:"app"`
 	AppStoreVersionLocalizations *Relationship `json:"appStoreVersionLocalizations,omitempty"`
 	Build                        *Relationship `json:"build,omitempty"`
-}
-
-// AppStoreVersionCustomerReviewsLinkagesResponse is the spec's schema AppStoreVersionCustomerReviewsLinkagesResponse.
-type AppStoreVersionCustomerReviewsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// AppStoreVersionGameCenterAppVersionLinkageResponse is the spec's schema AppStoreVersionGameCenterAppVersionLinkageResponse.
-type AppStoreVersionGameCenterAppVersionLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
 }
 
 // AppStoreVersionRelationships are the resource's relationships. Each is nil when Apple did not send it;
@@ -647,6 +543,15 @@ type AppStoreVersionRelationships struct {
 	AlternativeDistributionPackage *Relationship `json:"alternativeDistributionPackage,omitempty"`
 }
 
+// AppStoreVersionReleaseType lists the values of AppStoreVersionAttributes.ReleaseType, AppStoreVersionCreateRequestAttributes.ReleaseType and AppStoreVersionUpdateRequestAttributes.ReleaseType.
+type AppStoreVersionReleaseType string
+
+const (
+	AppStoreVersionReleaseTypeManual        AppStoreVersionReleaseType = "MANUAL"
+	AppStoreVersionReleaseTypeAfterApproval AppStoreVersionReleaseType = "AFTER_APPROVAL"
+	AppStoreVersionReleaseTypeScheduled     AppStoreVersionReleaseType = "SCHEDULED"
+)
+
 // AppStoreVersionResponse is the spec's schema AppStoreVersionResponse.
 type AppStoreVersionResponse struct {
 	Data     AppStoreVersion                           `json:"data"`
@@ -654,11 +559,13 @@ type AppStoreVersionResponse struct {
 	Links    DocumentLinks                             `json:"links"`
 }
 
-// AppStoreVersionRoutingAppCoverageLinkageResponse is the spec's schema AppStoreVersionRoutingAppCoverageLinkageResponse.
-type AppStoreVersionRoutingAppCoverageLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
+// AppStoreVersionReviewType lists the values of AppStoreVersionAttributes.ReviewType, AppStoreVersionCreateRequestAttributes.ReviewType and AppStoreVersionUpdateRequestAttributes.ReviewType.
+type AppStoreVersionReviewType string
+
+const (
+	AppStoreVersionReviewTypeAppStore     AppStoreVersionReviewType = "APP_STORE"
+	AppStoreVersionReviewTypeNotarization AppStoreVersionReviewType = "NOTARIZATION"
+)
 
 // AppStoreVersionState is the spec's enumeration AppStoreVersionState.
 type AppStoreVersionState string
@@ -693,32 +600,15 @@ type AppStoreVersionUpdateRequest struct {
 
 // AppStoreVersionUpdateRequestAttributes is part of AppStoreVersionUpdateRequest.
 type AppStoreVersionUpdateRequestAttributes struct {
-	VersionString       *string                                            `json:"versionString,omitempty"`
-	Copyright           *string                                            `json:"copyright,omitempty"`
-	ReviewType          *AppStoreVersionUpdateRequestAttributesReviewType  `json:"reviewType,omitempty"`
-	ReleaseType         *AppStoreVersionUpdateRequestAttributesReleaseType `json:"releaseType,omitempty"`
-	EarliestReleaseDate *Time                                              `json:"earliestReleaseDate,omitempty"`
+	VersionString       *string                     `json:"versionString,omitempty"`
+	Copyright           *string                     `json:"copyright,omitempty"`
+	ReviewType          *AppStoreVersionReviewType  `json:"reviewType,omitempty"`
+	ReleaseType         *AppStoreVersionReleaseType `json:"releaseType,omitempty"`
+	EarliestReleaseDate *Time                       `json:"earliestReleaseDate,omitempty"`
 	// Deprecated: Apple marks usesIdfa deprecated.
 	UsesIdfa     *bool `json:"usesIdfa,omitempty"`
 	Downloadable *bool `json:"downloadable,omitempty"`
 }
-
-// AppStoreVersionUpdateRequestAttributesReleaseType lists the values of AppStoreVersionUpdateRequestAttributes's releaseType.
-type AppStoreVersionUpdateRequestAttributesReleaseType string
-
-const (
-	AppStoreVersionUpdateRequestAttributesReleaseTypeManual        AppStoreVersionUpdateRequestAttributesReleaseType = "MANUAL"
-	AppStoreVersionUpdateRequestAttributesReleaseTypeAfterApproval AppStoreVersionUpdateRequestAttributesReleaseType = "AFTER_APPROVAL"
-	AppStoreVersionUpdateRequestAttributesReleaseTypeScheduled     AppStoreVersionUpdateRequestAttributesReleaseType = "SCHEDULED"
-)
-
-// AppStoreVersionUpdateRequestAttributesReviewType lists the values of AppStoreVersionUpdateRequestAttributes's reviewType.
-type AppStoreVersionUpdateRequestAttributesReviewType string
-
-const (
-	AppStoreVersionUpdateRequestAttributesReviewTypeAppStore     AppStoreVersionUpdateRequestAttributesReviewType = "APP_STORE"
-	AppStoreVersionUpdateRequestAttributesReviewTypeNotarization AppStoreVersionUpdateRequestAttributesReviewType = "NOTARIZATION"
-)
 
 // AppStoreVersionUpdateRequestData is part of AppStoreVersionUpdateRequest.
 type AppStoreVersionUpdateRequestData struct {

@@ -37,8 +37,8 @@ type AppTagsListTerritoryIDsOptions struct {
 // It returns one page; ListTerritoryIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-apptags-_id_-relationships-territories
-func (s *AppTagsService) ListTerritoryIDs(ctx context.Context, id string, opts *AppTagsListTerritoryIDsOptions) (*AppTagTerritoriesLinkagesResponse, *Response, error) {
-	return doJSON[AppTagTerritoriesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appTags/%s/relationships/territories", id), encodeOptions(opts), nil)
+func (s *AppTagsService) ListTerritoryIDs(ctx context.Context, id string, opts *AppTagsListTerritoryIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/appTags/%s/relationships/territories", id), encodeOptions(opts), nil)
 }
 
 // ListTerritoryIDsIter yields every item of ListTerritoryIDs, requesting the next page only as the loop asks.
@@ -98,13 +98,6 @@ type AppTagResponse struct {
 	Data     AppTag        `json:"data"`
 	Included []Territory   `json:"included,omitempty"`
 	Links    DocumentLinks `json:"links"`
-}
-
-// AppTagTerritoriesLinkagesResponse is the spec's schema AppTagTerritoriesLinkagesResponse.
-type AppTagTerritoriesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // AppTagUpdateRequest is the spec's schema AppTagUpdateRequest.

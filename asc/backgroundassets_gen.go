@@ -66,8 +66,8 @@ type BackgroundAssetsListVersionIDsOptions struct {
 // It returns one page; ListVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-backgroundassets-_id_-relationships-versions
-func (s *BackgroundAssetsService) ListVersionIDs(ctx context.Context, id string, opts *BackgroundAssetsListVersionIDsOptions) (*BackgroundAssetVersionsLinkagesResponse, *Response, error) {
-	return doJSON[BackgroundAssetVersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/backgroundAssets/%s/relationships/versions", id), encodeOptions(opts), nil)
+func (s *BackgroundAssetsService) ListVersionIDs(ctx context.Context, id string, opts *BackgroundAssetsListVersionIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/backgroundAssets/%s/relationships/versions", id), encodeOptions(opts), nil)
 }
 
 // ListVersionIDsIter yields every item of ListVersionIDs, requesting the next page only as the loop asks.
@@ -77,22 +77,22 @@ func (s *BackgroundAssetsService) ListVersionIDsIter(ctx context.Context, id str
 
 // BackgroundAssetsListVersionsOptions are the query parameters of GET /v1/backgroundAssets/{id}/versions.
 type BackgroundAssetsListVersionsOptions struct {
-	FilterLocale                                     []string `query:"filter[locale]"`
-	FilterPlatforms                                  []string `query:"filter[platforms]"`
-	FilterState                                      []string `query:"filter[state]"`
-	FilterVersion                                    []string `query:"filter[version]"`
-	FilterInternalBetaReleaseState                   []string `query:"filter[internalBetaRelease.state]"`
-	FilterExternalBetaReleaseState                   []string `query:"filter[externalBetaRelease.state]"`
-	FilterAppStoreReleaseState                       []string `query:"filter[appStoreRelease.state]"`
-	Sort                                             []string `query:"sort"`
-	FieldsBackgroundAssetVersions                    []string `query:"fields[backgroundAssetVersions]"`
-	FieldsBackgroundAssets                           []string `query:"fields[backgroundAssets]"`
-	FieldsBackgroundAssetVersionInternalBetaReleases []string `query:"fields[backgroundAssetVersionInternalBetaReleases]"`
-	FieldsBackgroundAssetVersionExternalBetaReleases []string `query:"fields[backgroundAssetVersionExternalBetaReleases]"`
-	FieldsBackgroundAssetVersionAppStoreReleases     []string `query:"fields[backgroundAssetVersionAppStoreReleases]"`
-	FieldsBackgroundAssetUploadFiles                 []string `query:"fields[backgroundAssetUploadFiles]"`
-	Limit                                            int      `query:"limit"`
-	Include                                          []string `query:"include"`
+	FilterLocale                                     []string                                         `query:"filter[locale]"`
+	FilterPlatforms                                  []Platform                                       `query:"filter[platforms]"`
+	FilterState                                      []BackgroundAssetVersionState                    `query:"filter[state]"`
+	FilterVersion                                    []string                                         `query:"filter[version]"`
+	FilterInternalBetaReleaseState                   []BackgroundAssetVersionInternalBetaReleaseState `query:"filter[internalBetaRelease.state]"`
+	FilterExternalBetaReleaseState                   []BackgroundAssetVersionExternalBetaReleaseState `query:"filter[externalBetaRelease.state]"`
+	FilterAppStoreReleaseState                       []BackgroundAssetVersionAppStoreReleaseState     `query:"filter[appStoreRelease.state]"`
+	Sort                                             []string                                         `query:"sort"`
+	FieldsBackgroundAssetVersions                    []string                                         `query:"fields[backgroundAssetVersions]"`
+	FieldsBackgroundAssets                           []string                                         `query:"fields[backgroundAssets]"`
+	FieldsBackgroundAssetVersionInternalBetaReleases []string                                         `query:"fields[backgroundAssetVersionInternalBetaReleases]"`
+	FieldsBackgroundAssetVersionExternalBetaReleases []string                                         `query:"fields[backgroundAssetVersionExternalBetaReleases]"`
+	FieldsBackgroundAssetVersionAppStoreReleases     []string                                         `query:"fields[backgroundAssetVersionAppStoreReleases]"`
+	FieldsBackgroundAssetUploadFiles                 []string                                         `query:"fields[backgroundAssetUploadFiles]"`
+	Limit                                            int                                              `query:"limit"`
+	Include                                          []string                                         `query:"include"`
 }
 
 // ListVersions sends GET /v1/backgroundAssets/{id}/versions (backgroundAssets_versions_getToManyRelated).

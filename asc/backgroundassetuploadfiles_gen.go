@@ -68,26 +68,26 @@ func (r *BackgroundAssetUploadFile) ResourceType() string { return r.Type }
 // ResourceID returns the resource's id.
 func (r *BackgroundAssetUploadFile) ResourceID() string { return r.ID }
 
+// BackgroundAssetUploadFileAssetType lists the values of BackgroundAssetUploadFileAttributes.AssetType and BackgroundAssetUploadFileCreateRequestAttributes.AssetType.
+type BackgroundAssetUploadFileAssetType string
+
+const (
+	BackgroundAssetUploadFileAssetTypeAsset    BackgroundAssetUploadFileAssetType = "ASSET"
+	BackgroundAssetUploadFileAssetTypeManifest BackgroundAssetUploadFileAssetType = "MANIFEST"
+)
+
 // BackgroundAssetUploadFileAttributes is part of BackgroundAssetUploadFile.
 type BackgroundAssetUploadFileAttributes struct {
-	AssetDeliveryState *AppMediaAssetState                          `json:"assetDeliveryState,omitempty"`
-	AssetToken         string                                       `json:"assetToken,omitempty"`
-	AssetType          BackgroundAssetUploadFileAttributesAssetType `json:"assetType,omitempty"`
-	FileName           string                                       `json:"fileName,omitempty"`
-	FileSize           *int64                                       `json:"fileSize,omitempty"`
+	AssetDeliveryState *AppMediaAssetState                `json:"assetDeliveryState,omitempty"`
+	AssetToken         string                             `json:"assetToken,omitempty"`
+	AssetType          BackgroundAssetUploadFileAssetType `json:"assetType,omitempty"`
+	FileName           string                             `json:"fileName,omitempty"`
+	FileSize           *int64                             `json:"fileSize,omitempty"`
 	// Deprecated: Apple marks sourceFileChecksum deprecated.
 	SourceFileChecksum  string                        `json:"sourceFileChecksum,omitempty"`
 	SourceFileChecksums *Checksums                    `json:"sourceFileChecksums,omitempty"`
 	UploadOperations    []DeliveryFileUploadOperation `json:"uploadOperations,omitempty"`
 }
-
-// BackgroundAssetUploadFileAttributesAssetType lists the values of BackgroundAssetUploadFileAttributes's assetType.
-type BackgroundAssetUploadFileAttributesAssetType string
-
-const (
-	BackgroundAssetUploadFileAttributesAssetTypeAsset    BackgroundAssetUploadFileAttributesAssetType = "ASSET"
-	BackgroundAssetUploadFileAttributesAssetTypeManifest BackgroundAssetUploadFileAttributesAssetType = "MANIFEST"
-)
 
 // BackgroundAssetUploadFileCreateRequest is the spec's schema BackgroundAssetUploadFileCreateRequest.
 type BackgroundAssetUploadFileCreateRequest struct {
@@ -96,18 +96,10 @@ type BackgroundAssetUploadFileCreateRequest struct {
 
 // BackgroundAssetUploadFileCreateRequestAttributes is part of BackgroundAssetUploadFileCreateRequest.
 type BackgroundAssetUploadFileCreateRequestAttributes struct {
-	AssetType BackgroundAssetUploadFileCreateRequestAttributesAssetType `json:"assetType"`
-	FileName  string                                                    `json:"fileName"`
-	FileSize  int64                                                     `json:"fileSize"`
+	AssetType BackgroundAssetUploadFileAssetType `json:"assetType"`
+	FileName  string                             `json:"fileName"`
+	FileSize  int64                              `json:"fileSize"`
 }
-
-// BackgroundAssetUploadFileCreateRequestAttributesAssetType lists the values of BackgroundAssetUploadFileCreateRequestAttributes's assetType.
-type BackgroundAssetUploadFileCreateRequestAttributesAssetType string
-
-const (
-	BackgroundAssetUploadFileCreateRequestAttributesAssetTypeAsset    BackgroundAssetUploadFileCreateRequestAttributesAssetType = "ASSET"
-	BackgroundAssetUploadFileCreateRequestAttributesAssetTypeManifest BackgroundAssetUploadFileCreateRequestAttributesAssetType = "MANIFEST"
-)
 
 // BackgroundAssetUploadFileCreateRequestData is part of BackgroundAssetUploadFileCreateRequest.
 type BackgroundAssetUploadFileCreateRequestData struct {

@@ -42,16 +42,8 @@ func (r *BackgroundAssetVersionInternalBetaRelease) ResourceID() string { return
 
 // BackgroundAssetVersionInternalBetaReleaseAttributes is part of BackgroundAssetVersionInternalBetaRelease.
 type BackgroundAssetVersionInternalBetaReleaseAttributes struct {
-	State BackgroundAssetVersionInternalBetaReleaseAttributesState `json:"state,omitempty"`
+	State BackgroundAssetVersionInternalBetaReleaseState `json:"state,omitempty"`
 }
-
-// BackgroundAssetVersionInternalBetaReleaseAttributesState lists the values of BackgroundAssetVersionInternalBetaReleaseAttributes's state.
-type BackgroundAssetVersionInternalBetaReleaseAttributesState string
-
-const (
-	BackgroundAssetVersionInternalBetaReleaseAttributesStateReadyForTesting BackgroundAssetVersionInternalBetaReleaseAttributesState = "READY_FOR_TESTING"
-	BackgroundAssetVersionInternalBetaReleaseAttributesStateSuperseded      BackgroundAssetVersionInternalBetaReleaseAttributesState = "SUPERSEDED"
-)
 
 // BackgroundAssetVersionInternalBetaReleaseRelationships are the resource's relationships. Each is nil when Apple did not send it;
 // its Data is set only for relationships named in Include.
@@ -65,3 +57,11 @@ type BackgroundAssetVersionInternalBetaReleaseResponse struct {
 	Included []BackgroundAssetVersion                  `json:"included,omitempty"`
 	Links    DocumentLinks                             `json:"links"`
 }
+
+// BackgroundAssetVersionInternalBetaReleaseState lists the values of BackgroundAssetVersionInternalBetaReleaseAttributes.State.
+type BackgroundAssetVersionInternalBetaReleaseState string
+
+const (
+	BackgroundAssetVersionInternalBetaReleaseStateReadyForTesting BackgroundAssetVersionInternalBetaReleaseState = "READY_FOR_TESTING"
+	BackgroundAssetVersionInternalBetaReleaseStateSuperseded      BackgroundAssetVersionInternalBetaReleaseState = "SUPERSEDED"
+)

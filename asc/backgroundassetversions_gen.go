@@ -71,8 +71,8 @@ type BackgroundAssetVersionsListBackgroundAssetUploadFileIDsOptions struct {
 // It returns one page; ListBackgroundAssetUploadFileIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-backgroundassetversions-_id_-relationships-backgroundassetuploadfiles
-func (s *BackgroundAssetVersionsService) ListBackgroundAssetUploadFileIDs(ctx context.Context, id string, opts *BackgroundAssetVersionsListBackgroundAssetUploadFileIDsOptions) (*BackgroundAssetVersionBackgroundAssetUploadFilesLinkagesResponse, *Response, error) {
-	return doJSON[BackgroundAssetVersionBackgroundAssetUploadFilesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/backgroundAssetVersions/%s/relationships/backgroundAssetUploadFiles", id), encodeOptions(opts), nil)
+func (s *BackgroundAssetVersionsService) ListBackgroundAssetUploadFileIDs(ctx context.Context, id string, opts *BackgroundAssetVersionsListBackgroundAssetUploadFileIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/backgroundAssetVersions/%s/relationships/backgroundAssetUploadFiles", id), encodeOptions(opts), nil)
 }
 
 // ListBackgroundAssetUploadFileIDsIter yields every item of ListBackgroundAssetUploadFileIDs, requesting the next page only as the loop asks.
@@ -111,13 +111,6 @@ type BackgroundAssetVersionAttributesStateDetails struct {
 	Errors   []StateDetail `json:"errors,omitempty"`
 	Warnings []StateDetail `json:"warnings,omitempty"`
 	Infos    []StateDetail `json:"infos,omitempty"`
-}
-
-// BackgroundAssetVersionBackgroundAssetUploadFilesLinkagesResponse is the spec's schema BackgroundAssetVersionBackgroundAssetUploadFilesLinkagesResponse.
-type BackgroundAssetVersionBackgroundAssetUploadFilesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // BackgroundAssetVersionCreateRequest is the spec's schema BackgroundAssetVersionCreateRequest.
@@ -164,13 +157,6 @@ const (
 	BackgroundAssetVersionStateFailed         BackgroundAssetVersionState = "FAILED"
 	BackgroundAssetVersionStateComplete       BackgroundAssetVersionState = "COMPLETE"
 )
-
-// BackgroundAssetVersionsLinkagesResponse is the spec's schema BackgroundAssetVersionsLinkagesResponse.
-type BackgroundAssetVersionsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
 
 // BackgroundAssetVersionsResponse is the spec's schema BackgroundAssetVersionsResponse.
 type BackgroundAssetVersionsResponse struct {

@@ -101,8 +101,8 @@ func (s *BetaAppLocalizationsService) GetApp(ctx context.Context, id string, opt
 // GetAppID sends GET /v1/betaAppLocalizations/{id}/relationships/app (betaAppLocalizations_app_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-betaapplocalizations-_id_-relationships-app
-func (s *BetaAppLocalizationsService) GetAppID(ctx context.Context, id string) (*BetaAppLocalizationAppLinkageResponse, *Response, error) {
-	return doJSON[BetaAppLocalizationAppLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/betaAppLocalizations/%s/relationships/app", id), nil, nil)
+func (s *BetaAppLocalizationsService) GetAppID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/betaAppLocalizations/%s/relationships/app", id), nil, nil)
 }
 
 // BetaAppLocalization is a resource of type "betaAppLocalizations" (schema BetaAppLocalization).
@@ -120,12 +120,6 @@ func (r *BetaAppLocalization) ResourceType() string { return r.Type }
 
 // ResourceID returns the resource's id.
 func (r *BetaAppLocalization) ResourceID() string { return r.ID }
-
-// BetaAppLocalizationAppLinkageResponse is the spec's schema BetaAppLocalizationAppLinkageResponse.
-type BetaAppLocalizationAppLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
 
 // BetaAppLocalizationAttributes is part of BetaAppLocalization.
 type BetaAppLocalizationAttributes struct {

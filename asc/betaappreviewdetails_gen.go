@@ -80,8 +80,8 @@ func (s *BetaAppReviewDetailsService) GetApp(ctx context.Context, id string, opt
 // GetAppID sends GET /v1/betaAppReviewDetails/{id}/relationships/app (betaAppReviewDetails_app_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-betaappreviewdetails-_id_-relationships-app
-func (s *BetaAppReviewDetailsService) GetAppID(ctx context.Context, id string) (*BetaAppReviewDetailAppLinkageResponse, *Response, error) {
-	return doJSON[BetaAppReviewDetailAppLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/betaAppReviewDetails/%s/relationships/app", id), nil, nil)
+func (s *BetaAppReviewDetailsService) GetAppID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/betaAppReviewDetails/%s/relationships/app", id), nil, nil)
 }
 
 // BetaAppReviewDetail is a resource of type "betaAppReviewDetails" (schema BetaAppReviewDetail).
@@ -99,12 +99,6 @@ func (r *BetaAppReviewDetail) ResourceType() string { return r.Type }
 
 // ResourceID returns the resource's id.
 func (r *BetaAppReviewDetail) ResourceID() string { return r.ID }
-
-// BetaAppReviewDetailAppLinkageResponse is the spec's schema BetaAppReviewDetailAppLinkageResponse.
-type BetaAppReviewDetailAppLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
 
 // BetaAppReviewDetailAttributes is part of BetaAppReviewDetail.
 type BetaAppReviewDetailAttributes struct {

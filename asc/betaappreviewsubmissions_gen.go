@@ -13,7 +13,7 @@ type BetaAppReviewSubmissionsService service
 
 // BetaAppReviewSubmissionsListOptions are the query parameters of GET /v1/betaAppReviewSubmissions.
 type BetaAppReviewSubmissionsListOptions struct {
-	FilterBetaReviewState []string `query:"filter[betaReviewState]"`
+	FilterBetaReviewState []BetaReviewState `query:"filter[betaReviewState]"`
 	// FilterBuild is required.
 	FilterBuild                    []string `query:"filter[build]"`
 	FieldsBetaAppReviewSubmissions []string `query:"fields[betaAppReviewSubmissions]"`
@@ -78,8 +78,8 @@ func (s *BetaAppReviewSubmissionsService) GetBuild(ctx context.Context, id strin
 // GetBuildID sends GET /v1/betaAppReviewSubmissions/{id}/relationships/build (betaAppReviewSubmissions_build_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-betaappreviewsubmissions-_id_-relationships-build
-func (s *BetaAppReviewSubmissionsService) GetBuildID(ctx context.Context, id string) (*BetaAppReviewSubmissionBuildLinkageResponse, *Response, error) {
-	return doJSON[BetaAppReviewSubmissionBuildLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/betaAppReviewSubmissions/%s/relationships/build", id), nil, nil)
+func (s *BetaAppReviewSubmissionsService) GetBuildID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/betaAppReviewSubmissions/%s/relationships/build", id), nil, nil)
 }
 
 // BetaAppReviewSubmission is a resource of type "betaAppReviewSubmissions" (schema BetaAppReviewSubmission).
@@ -102,12 +102,6 @@ func (r *BetaAppReviewSubmission) ResourceID() string { return r.ID }
 type BetaAppReviewSubmissionAttributes struct {
 	BetaReviewState BetaReviewState `json:"betaReviewState,omitempty"`
 	SubmittedDate   *Time           `json:"submittedDate,omitempty"`
-}
-
-// BetaAppReviewSubmissionBuildLinkageResponse is the spec's schema BetaAppReviewSubmissionBuildLinkageResponse.
-type BetaAppReviewSubmissionBuildLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
 }
 
 // BetaAppReviewSubmissionCreateRequest is the spec's schema BetaAppReviewSubmissionCreateRequest.

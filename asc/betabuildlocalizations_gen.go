@@ -101,8 +101,8 @@ func (s *BetaBuildLocalizationsService) GetBuild(ctx context.Context, id string,
 // GetBuildID sends GET /v1/betaBuildLocalizations/{id}/relationships/build (betaBuildLocalizations_build_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-betabuildlocalizations-_id_-relationships-build
-func (s *BetaBuildLocalizationsService) GetBuildID(ctx context.Context, id string) (*BetaBuildLocalizationBuildLinkageResponse, *Response, error) {
-	return doJSON[BetaBuildLocalizationBuildLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/betaBuildLocalizations/%s/relationships/build", id), nil, nil)
+func (s *BetaBuildLocalizationsService) GetBuildID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/betaBuildLocalizations/%s/relationships/build", id), nil, nil)
 }
 
 // BetaBuildLocalization is a resource of type "betaBuildLocalizations" (schema BetaBuildLocalization).
@@ -125,12 +125,6 @@ func (r *BetaBuildLocalization) ResourceID() string { return r.ID }
 type BetaBuildLocalizationAttributes struct {
 	WhatsNew string `json:"whatsNew,omitempty"`
 	Locale   string `json:"locale,omitempty"`
-}
-
-// BetaBuildLocalizationBuildLinkageResponse is the spec's schema BetaBuildLocalizationBuildLinkageResponse.
-type BetaBuildLocalizationBuildLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
 }
 
 // BetaBuildLocalizationCreateRequest is the spec's schema BetaBuildLocalizationCreateRequest.

@@ -47,8 +47,8 @@ func (s *BetaFeedbackCrashSubmissionsService) GetCrashLog(ctx context.Context, i
 // GetCrashLogID sends GET /v1/betaFeedbackCrashSubmissions/{id}/relationships/crashLog (betaFeedbackCrashSubmissions_crashLog_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-betafeedbackcrashsubmissions-_id_-relationships-crashlog
-func (s *BetaFeedbackCrashSubmissionsService) GetCrashLogID(ctx context.Context, id string) (*BetaFeedbackCrashSubmissionCrashLogLinkageResponse, *Response, error) {
-	return doJSON[BetaFeedbackCrashSubmissionCrashLogLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/betaFeedbackCrashSubmissions/%s/relationships/crashLog", id), nil, nil)
+func (s *BetaFeedbackCrashSubmissionsService) GetCrashLogID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/betaFeedbackCrashSubmissions/%s/relationships/crashLog", id), nil, nil)
 }
 
 // BetaFeedbackCrashSubmission is a resource of type "betaFeedbackCrashSubmissions" (schema BetaFeedbackCrashSubmission).
@@ -89,12 +89,6 @@ type BetaFeedbackCrashSubmissionAttributes struct {
 	DevicePlatform          Platform             `json:"devicePlatform,omitempty"`
 	DeviceFamily            DeviceFamily         `json:"deviceFamily,omitempty"`
 	BuildBundleID           string               `json:"buildBundleId,omitempty"`
-}
-
-// BetaFeedbackCrashSubmissionCrashLogLinkageResponse is the spec's schema BetaFeedbackCrashSubmissionCrashLogLinkageResponse.
-type BetaFeedbackCrashSubmissionCrashLogLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
 }
 
 // BetaFeedbackCrashSubmissionRelationships are the resource's relationships. Each is nil when Apple did not send it;

@@ -219,22 +219,22 @@ func (s *BetaGroupsService) GetPublicLinkUsagesMetricsIter(ctx context.Context, 
 // GetAppID sends GET /v1/betaGroups/{id}/relationships/app (betaGroups_app_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-betagroups-_id_-relationships-app
-func (s *BetaGroupsService) GetAppID(ctx context.Context, id string) (*BetaGroupAppLinkageResponse, *Response, error) {
-	return doJSON[BetaGroupAppLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/betaGroups/%s/relationships/app", id), nil, nil)
+func (s *BetaGroupsService) GetAppID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/betaGroups/%s/relationships/app", id), nil, nil)
 }
 
 // GetBetaRecruitmentCriteriaID sends GET /v1/betaGroups/{id}/relationships/betaRecruitmentCriteria (betaGroups_betaRecruitmentCriteria_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-betagroups-_id_-relationships-betarecruitmentcriteria
-func (s *BetaGroupsService) GetBetaRecruitmentCriteriaID(ctx context.Context, id string) (*BetaGroupBetaRecruitmentCriteriaLinkageResponse, *Response, error) {
-	return doJSON[BetaGroupBetaRecruitmentCriteriaLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/betaGroups/%s/relationships/betaRecruitmentCriteria", id), nil, nil)
+func (s *BetaGroupsService) GetBetaRecruitmentCriteriaID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/betaGroups/%s/relationships/betaRecruitmentCriteria", id), nil, nil)
 }
 
 // GetBetaRecruitmentCriterionCompatibleBuildCheckID sends GET /v1/betaGroups/{id}/relationships/betaRecruitmentCriterionCompatibleBuildCheck (betaGroups_betaRecruitmentCriterionCompatibleBuildCheck_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-betagroups-_id_-relationships-betarecruitmentcriterioncompatiblebuildcheck
-func (s *BetaGroupsService) GetBetaRecruitmentCriterionCompatibleBuildCheckID(ctx context.Context, id string) (*BetaGroupBetaRecruitmentCriterionCompatibleBuildCheckLinkageResponse, *Response, error) {
-	return doJSON[BetaGroupBetaRecruitmentCriterionCompatibleBuildCheckLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/betaGroups/%s/relationships/betaRecruitmentCriterionCompatibleBuildCheck", id), nil, nil)
+func (s *BetaGroupsService) GetBetaRecruitmentCriterionCompatibleBuildCheckID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/betaGroups/%s/relationships/betaRecruitmentCriterionCompatibleBuildCheck", id), nil, nil)
 }
 
 // RemoveBetaTesters sends DELETE /v1/betaGroups/{id}/relationships/betaTesters (betaGroups_betaTesters_deleteToManyRelationship).
@@ -253,8 +253,8 @@ type BetaGroupsListBetaTesterIDsOptions struct {
 // It returns one page; ListBetaTesterIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-betagroups-_id_-relationships-betatesters
-func (s *BetaGroupsService) ListBetaTesterIDs(ctx context.Context, id string, opts *BetaGroupsListBetaTesterIDsOptions) (*BetaGroupBetaTestersLinkagesResponse, *Response, error) {
-	return doJSON[BetaGroupBetaTestersLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/betaGroups/%s/relationships/betaTesters", id), encodeOptions(opts), nil)
+func (s *BetaGroupsService) ListBetaTesterIDs(ctx context.Context, id string, opts *BetaGroupsListBetaTesterIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/betaGroups/%s/relationships/betaTesters", id), encodeOptions(opts), nil)
 }
 
 // ListBetaTesterIDsIter yields every item of ListBetaTesterIDs, requesting the next page only as the loop asks.
@@ -285,8 +285,8 @@ type BetaGroupsListBuildIDsOptions struct {
 // It returns one page; ListBuildIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-betagroups-_id_-relationships-builds
-func (s *BetaGroupsService) ListBuildIDs(ctx context.Context, id string, opts *BetaGroupsListBuildIDsOptions) (*BetaGroupBuildsLinkagesResponse, *Response, error) {
-	return doJSON[BetaGroupBuildsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/betaGroups/%s/relationships/builds", id), encodeOptions(opts), nil)
+func (s *BetaGroupsService) ListBuildIDs(ctx context.Context, id string, opts *BetaGroupsListBuildIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/betaGroups/%s/relationships/builds", id), encodeOptions(opts), nil)
 }
 
 // ListBuildIDsIter yields every item of ListBuildIDs, requesting the next page only as the loop asks.
@@ -317,12 +317,6 @@ func (r *BetaGroup) ResourceType() string { return r.Type }
 // ResourceID returns the resource's id.
 func (r *BetaGroup) ResourceID() string { return r.ID }
 
-// BetaGroupAppLinkageResponse is the spec's schema BetaGroupAppLinkageResponse.
-type BetaGroupAppLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
 // BetaGroupAttributes is part of BetaGroup.
 type BetaGroupAttributes struct {
 	Name                                 string `json:"name,omitempty"`
@@ -339,40 +333,14 @@ type BetaGroupAttributes struct {
 	IosBuildsAvailableForAppleVision     *bool  `json:"iosBuildsAvailableForAppleVision,omitempty"`
 }
 
-// BetaGroupBetaRecruitmentCriteriaLinkageResponse is the spec's schema BetaGroupBetaRecruitmentCriteriaLinkageResponse.
-type BetaGroupBetaRecruitmentCriteriaLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
-// BetaGroupBetaRecruitmentCriterionCompatibleBuildCheckLinkageResponse is the spec's schema BetaGroupBetaRecruitmentCriterionCompatibleBuildCheckLinkageResponse.
-type BetaGroupBetaRecruitmentCriterionCompatibleBuildCheckLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
 // BetaGroupBetaTestersLinkagesRequest is the spec's schema BetaGroupBetaTestersLinkagesRequest.
 type BetaGroupBetaTestersLinkagesRequest struct {
 	Data []ResourceIdentifier `json:"data"`
 }
 
-// BetaGroupBetaTestersLinkagesResponse is the spec's schema BetaGroupBetaTestersLinkagesResponse.
-type BetaGroupBetaTestersLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // BetaGroupBuildsLinkagesRequest is the spec's schema BetaGroupBuildsLinkagesRequest.
 type BetaGroupBuildsLinkagesRequest struct {
 	Data []ResourceIdentifier `json:"data"`
-}
-
-// BetaGroupBuildsLinkagesResponse is the spec's schema BetaGroupBuildsLinkagesResponse.
-type BetaGroupBuildsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // BetaGroupCreateRequest is the spec's schema BetaGroupCreateRequest.

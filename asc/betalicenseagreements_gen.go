@@ -79,8 +79,8 @@ func (s *BetaLicenseAgreementsService) GetApp(ctx context.Context, id string, op
 // GetAppID sends GET /v1/betaLicenseAgreements/{id}/relationships/app (betaLicenseAgreements_app_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-betalicenseagreements-_id_-relationships-app
-func (s *BetaLicenseAgreementsService) GetAppID(ctx context.Context, id string) (*BetaLicenseAgreementAppLinkageResponse, *Response, error) {
-	return doJSON[BetaLicenseAgreementAppLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/betaLicenseAgreements/%s/relationships/app", id), nil, nil)
+func (s *BetaLicenseAgreementsService) GetAppID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/betaLicenseAgreements/%s/relationships/app", id), nil, nil)
 }
 
 // BetaLicenseAgreement is a resource of type "betaLicenseAgreements" (schema BetaLicenseAgreement).
@@ -98,12 +98,6 @@ func (r *BetaLicenseAgreement) ResourceType() string { return r.Type }
 
 // ResourceID returns the resource's id.
 func (r *BetaLicenseAgreement) ResourceID() string { return r.ID }
-
-// BetaLicenseAgreementAppLinkageResponse is the spec's schema BetaLicenseAgreementAppLinkageResponse.
-type BetaLicenseAgreementAppLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
 
 // BetaLicenseAgreementAttributes is part of BetaLicenseAgreement.
 type BetaLicenseAgreementAttributes struct {

@@ -13,24 +13,24 @@ type BetaTestersService service
 
 // BetaTestersListOptions are the query parameters of GET /v1/betaTesters.
 type BetaTestersListOptions struct {
-	FilterFirstName   []string `query:"filter[firstName]"`
-	FilterLastName    []string `query:"filter[lastName]"`
-	FilterEmail       []string `query:"filter[email]"`
-	FilterInviteType  []string `query:"filter[inviteType]"`
-	FilterApps        []string `query:"filter[apps]"`
-	FilterBetaGroups  []string `query:"filter[betaGroups]"`
-	FilterBuilds      []string `query:"filter[builds]"`
-	FilterID          []string `query:"filter[id]"`
-	Sort              []string `query:"sort"`
-	FieldsBetaTesters []string `query:"fields[betaTesters]"`
-	FieldsApps        []string `query:"fields[apps]"`
-	FieldsBetaGroups  []string `query:"fields[betaGroups]"`
-	FieldsBuilds      []string `query:"fields[builds]"`
-	Limit             int      `query:"limit"`
-	Include           []string `query:"include"`
-	LimitApps         int      `query:"limit[apps]"`
-	LimitBetaGroups   int      `query:"limit[betaGroups]"`
-	LimitBuilds       int      `query:"limit[builds]"`
+	FilterFirstName   []string         `query:"filter[firstName]"`
+	FilterLastName    []string         `query:"filter[lastName]"`
+	FilterEmail       []string         `query:"filter[email]"`
+	FilterInviteType  []BetaInviteType `query:"filter[inviteType]"`
+	FilterApps        []string         `query:"filter[apps]"`
+	FilterBetaGroups  []string         `query:"filter[betaGroups]"`
+	FilterBuilds      []string         `query:"filter[builds]"`
+	FilterID          []string         `query:"filter[id]"`
+	Sort              []string         `query:"sort"`
+	FieldsBetaTesters []string         `query:"fields[betaTesters]"`
+	FieldsApps        []string         `query:"fields[apps]"`
+	FieldsBetaGroups  []string         `query:"fields[betaGroups]"`
+	FieldsBuilds      []string         `query:"fields[builds]"`
+	Limit             int              `query:"limit"`
+	Include           []string         `query:"include"`
+	LimitApps         int              `query:"limit[apps]"`
+	LimitBetaGroups   int              `query:"limit[betaGroups]"`
+	LimitBuilds       int              `query:"limit[builds]"`
 }
 
 // List sends GET /v1/betaTesters (betaTesters_getCollection).
@@ -180,8 +180,8 @@ type BetaTestersListAppIDsOptions struct {
 // It returns one page; ListAppIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-betatesters-_id_-relationships-apps
-func (s *BetaTestersService) ListAppIDs(ctx context.Context, id string, opts *BetaTestersListAppIDsOptions) (*BetaTesterAppsLinkagesResponse, *Response, error) {
-	return doJSON[BetaTesterAppsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/betaTesters/%s/relationships/apps", id), encodeOptions(opts), nil)
+func (s *BetaTestersService) ListAppIDs(ctx context.Context, id string, opts *BetaTestersListAppIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/betaTesters/%s/relationships/apps", id), encodeOptions(opts), nil)
 }
 
 // ListAppIDsIter yields every item of ListAppIDs, requesting the next page only as the loop asks.
@@ -205,8 +205,8 @@ type BetaTestersListBetaGroupIDsOptions struct {
 // It returns one page; ListBetaGroupIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-betatesters-_id_-relationships-betagroups
-func (s *BetaTestersService) ListBetaGroupIDs(ctx context.Context, id string, opts *BetaTestersListBetaGroupIDsOptions) (*BetaTesterBetaGroupsLinkagesResponse, *Response, error) {
-	return doJSON[BetaTesterBetaGroupsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/betaTesters/%s/relationships/betaGroups", id), encodeOptions(opts), nil)
+func (s *BetaTestersService) ListBetaGroupIDs(ctx context.Context, id string, opts *BetaTestersListBetaGroupIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/betaTesters/%s/relationships/betaGroups", id), encodeOptions(opts), nil)
 }
 
 // ListBetaGroupIDsIter yields every item of ListBetaGroupIDs, requesting the next page only as the loop asks.
@@ -237,8 +237,8 @@ type BetaTestersListBuildIDsOptions struct {
 // It returns one page; ListBuildIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-betatesters-_id_-relationships-builds
-func (s *BetaTestersService) ListBuildIDs(ctx context.Context, id string, opts *BetaTestersListBuildIDsOptions) (*BetaTesterBuildsLinkagesResponse, *Response, error) {
-	return doJSON[BetaTesterBuildsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/betaTesters/%s/relationships/builds", id), encodeOptions(opts), nil)
+func (s *BetaTestersService) ListBuildIDs(ctx context.Context, id string, opts *BetaTestersListBuildIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/betaTesters/%s/relationships/builds", id), encodeOptions(opts), nil)
 }
 
 // ListBuildIDsIter yields every item of ListBuildIDs, requesting the next page only as the loop asks.
@@ -269,16 +269,20 @@ func (r *BetaTester) ResourceType() string { return r.Type }
 // ResourceID returns the resource's id.
 func (r *BetaTester) ResourceID() string { return r.ID }
 
+// BetaTesterAppDevicesPlatform lists the values of BetaTesterAttributesAppDevices.Platform.
+type BetaTesterAppDevicesPlatform string
+
+const (
+	BetaTesterAppDevicesPlatformIOS      BetaTesterAppDevicesPlatform = "IOS"
+	BetaTesterAppDevicesPlatformMacOS    BetaTesterAppDevicesPlatform = "MAC_OS"
+	BetaTesterAppDevicesPlatformTVOS     BetaTesterAppDevicesPlatform = "TV_OS"
+	BetaTesterAppDevicesPlatformWatchOS  BetaTesterAppDevicesPlatform = "WATCH_OS"
+	BetaTesterAppDevicesPlatformVisionOS BetaTesterAppDevicesPlatform = "VISION_OS"
+)
+
 // BetaTesterAppsLinkagesRequest is the spec's schema BetaTesterAppsLinkagesRequest.
 type BetaTesterAppsLinkagesRequest struct {
 	Data []ResourceIdentifier `json:"data"`
-}
-
-// BetaTesterAppsLinkagesResponse is the spec's schema BetaTesterAppsLinkagesResponse.
-type BetaTesterAppsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // BetaTesterAttributes is part of BetaTester.
@@ -293,45 +297,20 @@ type BetaTesterAttributes struct {
 
 // BetaTesterAttributesAppDevices is part of BetaTesterAttributes.
 type BetaTesterAttributesAppDevices struct {
-	Model           string                                 `json:"model,omitempty"`
-	Platform        BetaTesterAttributesAppDevicesPlatform `json:"platform,omitempty"`
-	OsVersion       string                                 `json:"osVersion,omitempty"`
-	AppBuildVersion string                                 `json:"appBuildVersion,omitempty"`
+	Model           string                       `json:"model,omitempty"`
+	Platform        BetaTesterAppDevicesPlatform `json:"platform,omitempty"`
+	OsVersion       string                       `json:"osVersion,omitempty"`
+	AppBuildVersion string                       `json:"appBuildVersion,omitempty"`
 }
-
-// BetaTesterAttributesAppDevicesPlatform lists the values of BetaTesterAttributesAppDevices's platform.
-type BetaTesterAttributesAppDevicesPlatform string
-
-const (
-	BetaTesterAttributesAppDevicesPlatformIOS      BetaTesterAttributesAppDevicesPlatform = "IOS"
-	BetaTesterAttributesAppDevicesPlatformMacOS    BetaTesterAttributesAppDevicesPlatform = "MAC_OS"
-	BetaTesterAttributesAppDevicesPlatformTVOS     BetaTesterAttributesAppDevicesPlatform = "TV_OS"
-	BetaTesterAttributesAppDevicesPlatformWatchOS  BetaTesterAttributesAppDevicesPlatform = "WATCH_OS"
-	BetaTesterAttributesAppDevicesPlatformVisionOS BetaTesterAttributesAppDevicesPlatform = "VISION_OS"
-)
 
 // BetaTesterBetaGroupsLinkagesRequest is the spec's schema BetaTesterBetaGroupsLinkagesRequest.
 type BetaTesterBetaGroupsLinkagesRequest struct {
 	Data []ResourceIdentifier `json:"data"`
 }
 
-// BetaTesterBetaGroupsLinkagesResponse is the spec's schema BetaTesterBetaGroupsLinkagesResponse.
-type BetaTesterBetaGroupsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // BetaTesterBuildsLinkagesRequest is the spec's schema BetaTesterBuildsLinkagesRequest.
 type BetaTesterBuildsLinkagesRequest struct {
 	Data []ResourceIdentifier `json:"data"`
-}
-
-// BetaTesterBuildsLinkagesResponse is the spec's schema BetaTesterBuildsLinkagesResponse.
-type BetaTesterBuildsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // BetaTesterCreateRequest is the spec's schema BetaTesterCreateRequest.

@@ -98,8 +98,8 @@ func (s *BuildBetaDetailsService) GetBuild(ctx context.Context, id string, opts 
 // GetBuildID sends GET /v1/buildBetaDetails/{id}/relationships/build (buildBetaDetails_build_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-buildbetadetails-_id_-relationships-build
-func (s *BuildBetaDetailsService) GetBuildID(ctx context.Context, id string) (*BuildBetaDetailBuildLinkageResponse, *Response, error) {
-	return doJSON[BuildBetaDetailBuildLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/buildBetaDetails/%s/relationships/build", id), nil, nil)
+func (s *BuildBetaDetailsService) GetBuildID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/buildBetaDetails/%s/relationships/build", id), nil, nil)
 }
 
 // BuildBetaDetail is a resource of type "buildBetaDetails" (schema BuildBetaDetail).
@@ -123,12 +123,6 @@ type BuildBetaDetailAttributes struct {
 	AutoNotifyEnabled  *bool             `json:"autoNotifyEnabled,omitempty"`
 	InternalBuildState InternalBetaState `json:"internalBuildState,omitempty"`
 	ExternalBuildState ExternalBetaState `json:"externalBuildState,omitempty"`
-}
-
-// BuildBetaDetailBuildLinkageResponse is the spec's schema BuildBetaDetailBuildLinkageResponse.
-type BuildBetaDetailBuildLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
 }
 
 // BuildBetaDetailRelationships are the resource's relationships. Each is nil when Apple did not send it;

@@ -80,15 +80,15 @@ func (s *BuildBundlesService) ListFileSizesIter(ctx context.Context, id string, 
 // GetAppClipDomainCacheStatusID sends GET /v1/buildBundles/{id}/relationships/appClipDomainCacheStatus (buildBundles_appClipDomainCacheStatus_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-buildbundles-_id_-relationships-appclipdomaincachestatus
-func (s *BuildBundlesService) GetAppClipDomainCacheStatusID(ctx context.Context, id string) (*BuildBundleAppClipDomainCacheStatusLinkageResponse, *Response, error) {
-	return doJSON[BuildBundleAppClipDomainCacheStatusLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/buildBundles/%s/relationships/appClipDomainCacheStatus", id), nil, nil)
+func (s *BuildBundlesService) GetAppClipDomainCacheStatusID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/buildBundles/%s/relationships/appClipDomainCacheStatus", id), nil, nil)
 }
 
 // GetAppClipDomainDebugStatusID sends GET /v1/buildBundles/{id}/relationships/appClipDomainDebugStatus (buildBundles_appClipDomainDebugStatus_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-buildbundles-_id_-relationships-appclipdomaindebugstatus
-func (s *BuildBundlesService) GetAppClipDomainDebugStatusID(ctx context.Context, id string) (*BuildBundleAppClipDomainDebugStatusLinkageResponse, *Response, error) {
-	return doJSON[BuildBundleAppClipDomainDebugStatusLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/buildBundles/%s/relationships/appClipDomainDebugStatus", id), nil, nil)
+func (s *BuildBundlesService) GetAppClipDomainDebugStatusID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/buildBundles/%s/relationships/appClipDomainDebugStatus", id), nil, nil)
 }
 
 // BuildBundlesListBetaAppClipInvocationIDsOptions are the query parameters of GET /v1/buildBundles/{id}/relationships/betaAppClipInvocations.
@@ -100,8 +100,8 @@ type BuildBundlesListBetaAppClipInvocationIDsOptions struct {
 // It returns one page; ListBetaAppClipInvocationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-buildbundles-_id_-relationships-betaappclipinvocations
-func (s *BuildBundlesService) ListBetaAppClipInvocationIDs(ctx context.Context, id string, opts *BuildBundlesListBetaAppClipInvocationIDsOptions) (*BuildBundleBetaAppClipInvocationsLinkagesResponse, *Response, error) {
-	return doJSON[BuildBundleBetaAppClipInvocationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/buildBundles/%s/relationships/betaAppClipInvocations", id), encodeOptions(opts), nil)
+func (s *BuildBundlesService) ListBetaAppClipInvocationIDs(ctx context.Context, id string, opts *BuildBundlesListBetaAppClipInvocationIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/buildBundles/%s/relationships/betaAppClipInvocations", id), encodeOptions(opts), nil)
 }
 
 // ListBetaAppClipInvocationIDsIter yields every item of ListBetaAppClipInvocationIDs, requesting the next page only as the loop asks.
@@ -118,8 +118,8 @@ type BuildBundlesListFileSizeIDsOptions struct {
 // It returns one page; ListFileSizeIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-buildbundles-_id_-relationships-buildbundlefilesizes
-func (s *BuildBundlesService) ListFileSizeIDs(ctx context.Context, id string, opts *BuildBundlesListFileSizeIDsOptions) (*BuildBundleBuildBundleFileSizesLinkagesResponse, *Response, error) {
-	return doJSON[BuildBundleBuildBundleFileSizesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/buildBundles/%s/relationships/buildBundleFileSizes", id), encodeOptions(opts), nil)
+func (s *BuildBundlesService) ListFileSizeIDs(ctx context.Context, id string, opts *BuildBundlesListFileSizeIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/buildBundles/%s/relationships/buildBundleFileSizes", id), encodeOptions(opts), nil)
 }
 
 // ListFileSizeIDsIter yields every item of ListFileSizeIDs, requesting the next page only as the loop asks.
@@ -143,18 +143,6 @@ func (r *BuildBundle) ResourceType() string { return r.Type }
 // ResourceID returns the resource's id.
 func (r *BuildBundle) ResourceID() string { return r.ID }
 
-// BuildBundleAppClipDomainCacheStatusLinkageResponse is the spec's schema BuildBundleAppClipDomainCacheStatusLinkageResponse.
-type BuildBundleAppClipDomainCacheStatusLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
-// BuildBundleAppClipDomainDebugStatusLinkageResponse is the spec's schema BuildBundleAppClipDomainDebugStatusLinkageResponse.
-type BuildBundleAppClipDomainDebugStatusLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
 // BuildBundleAttributes is part of BuildBundle.
 type BuildBundleAttributes struct {
 	BundleID                        string          `json:"bundleId,omitempty"`
@@ -177,20 +165,6 @@ type BuildBundleAttributes struct {
 	BaDownloadAllowance             *int            `json:"baDownloadAllowance,omitempty"`
 	BaMaxInstallSize                *int            `json:"baMaxInstallSize,omitempty"`
 	MinimumOsVersion                string          `json:"minimumOsVersion,omitempty"`
-}
-
-// BuildBundleBetaAppClipInvocationsLinkagesResponse is the spec's schema BuildBundleBetaAppClipInvocationsLinkagesResponse.
-type BuildBundleBetaAppClipInvocationsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// BuildBundleBuildBundleFileSizesLinkagesResponse is the spec's schema BuildBundleBuildBundleFileSizesLinkagesResponse.
-type BuildBundleBuildBundleFileSizesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // BuildBundleRelationships are the resource's relationships. Each is nil when Apple did not send it;

@@ -25,13 +25,6 @@ type BuildIconAttributes struct {
 	Name      string        `json:"name,omitempty"`
 }
 
-// BuildIconsLinkagesResponse is the spec's schema BuildIconsLinkagesResponse.
-type BuildIconsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // BuildIconsWithoutIncludesResponse is the spec's schema BuildIconsWithoutIncludesResponse.
 type BuildIconsWithoutIncludesResponse struct {
 	Data  []BuildIcon        `json:"data"`

@@ -14,41 +14,41 @@ type BuildsService service
 
 // BuildsListOptions are the query parameters of GET /v1/builds.
 type BuildsListOptions struct {
-	FilterVersion                                []string `query:"filter[version]"`
-	FilterExpired                                []string `query:"filter[expired]"`
-	FilterProcessingState                        []string `query:"filter[processingState]"`
-	FilterBetaAppReviewSubmissionBetaReviewState []string `query:"filter[betaAppReviewSubmission.betaReviewState]"`
-	FilterUsesNonExemptEncryption                []string `query:"filter[usesNonExemptEncryption]"`
-	FilterPreReleaseVersionVersion               []string `query:"filter[preReleaseVersion.version]"`
-	FilterPreReleaseVersionPlatform              []string `query:"filter[preReleaseVersion.platform]"`
-	FilterBuildAudienceType                      []string `query:"filter[buildAudienceType]"`
-	FilterPreReleaseVersion                      []string `query:"filter[preReleaseVersion]"`
-	FilterApp                                    []string `query:"filter[app]"`
-	FilterBetaGroups                             []string `query:"filter[betaGroups]"`
-	FilterAppStoreVersion                        []string `query:"filter[appStoreVersion]"`
-	FilterID                                     []string `query:"filter[id]"`
-	ExistsUsesNonExemptEncryption                *bool    `query:"exists[usesNonExemptEncryption]"`
-	Sort                                         []string `query:"sort"`
-	FieldsBuilds                                 []string `query:"fields[builds]"`
-	FieldsPreReleaseVersions                     []string `query:"fields[preReleaseVersions]"`
-	FieldsBetaTesters                            []string `query:"fields[betaTesters]"`
-	FieldsBetaGroups                             []string `query:"fields[betaGroups]"`
-	FieldsBetaBuildLocalizations                 []string `query:"fields[betaBuildLocalizations]"`
-	FieldsAppEncryptionDeclarations              []string `query:"fields[appEncryptionDeclarations]"`
-	FieldsBetaAppReviewSubmissions               []string `query:"fields[betaAppReviewSubmissions]"`
-	FieldsApps                                   []string `query:"fields[apps]"`
-	FieldsBuildBetaDetails                       []string `query:"fields[buildBetaDetails]"`
-	FieldsAppStoreVersions                       []string `query:"fields[appStoreVersions]"`
-	FieldsBuildIcons                             []string `query:"fields[buildIcons]"`
-	FieldsBuildBundles                           []string `query:"fields[buildBundles]"`
-	FieldsBuildUploads                           []string `query:"fields[buildUploads]"`
-	Limit                                        int      `query:"limit"`
-	Include                                      []string `query:"include"`
-	LimitBetaBuildLocalizations                  int      `query:"limit[betaBuildLocalizations]"`
-	LimitBetaGroups                              int      `query:"limit[betaGroups]"`
-	LimitBuildBundles                            int      `query:"limit[buildBundles]"`
-	LimitIcons                                   int      `query:"limit[icons]"`
-	LimitIndividualTesters                       int      `query:"limit[individualTesters]"`
+	FilterVersion                                []string               `query:"filter[version]"`
+	FilterExpired                                []string               `query:"filter[expired]"`
+	FilterProcessingState                        []BuildProcessingState `query:"filter[processingState]"`
+	FilterBetaAppReviewSubmissionBetaReviewState []BetaReviewState      `query:"filter[betaAppReviewSubmission.betaReviewState]"`
+	FilterUsesNonExemptEncryption                []string               `query:"filter[usesNonExemptEncryption]"`
+	FilterPreReleaseVersionVersion               []string               `query:"filter[preReleaseVersion.version]"`
+	FilterPreReleaseVersionPlatform              []Platform             `query:"filter[preReleaseVersion.platform]"`
+	FilterBuildAudienceType                      []BuildAudienceType    `query:"filter[buildAudienceType]"`
+	FilterPreReleaseVersion                      []string               `query:"filter[preReleaseVersion]"`
+	FilterApp                                    []string               `query:"filter[app]"`
+	FilterBetaGroups                             []string               `query:"filter[betaGroups]"`
+	FilterAppStoreVersion                        []string               `query:"filter[appStoreVersion]"`
+	FilterID                                     []string               `query:"filter[id]"`
+	ExistsUsesNonExemptEncryption                *bool                  `query:"exists[usesNonExemptEncryption]"`
+	Sort                                         []string               `query:"sort"`
+	FieldsBuilds                                 []string               `query:"fields[builds]"`
+	FieldsPreReleaseVersions                     []string               `query:"fields[preReleaseVersions]"`
+	FieldsBetaTesters                            []string               `query:"fields[betaTesters]"`
+	FieldsBetaGroups                             []string               `query:"fields[betaGroups]"`
+	FieldsBetaBuildLocalizations                 []string               `query:"fields[betaBuildLocalizations]"`
+	FieldsAppEncryptionDeclarations              []string               `query:"fields[appEncryptionDeclarations]"`
+	FieldsBetaAppReviewSubmissions               []string               `query:"fields[betaAppReviewSubmissions]"`
+	FieldsApps                                   []string               `query:"fields[apps]"`
+	FieldsBuildBetaDetails                       []string               `query:"fields[buildBetaDetails]"`
+	FieldsAppStoreVersions                       []string               `query:"fields[appStoreVersions]"`
+	FieldsBuildIcons                             []string               `query:"fields[buildIcons]"`
+	FieldsBuildBundles                           []string               `query:"fields[buildBundles]"`
+	FieldsBuildUploads                           []string               `query:"fields[buildUploads]"`
+	Limit                                        int                    `query:"limit"`
+	Include                                      []string               `query:"include"`
+	LimitBetaBuildLocalizations                  int                    `query:"limit[betaBuildLocalizations]"`
+	LimitBetaGroups                              int                    `query:"limit[betaGroups]"`
+	LimitBuildBundles                            int                    `query:"limit[buildBundles]"`
+	LimitIcons                                   int                    `query:"limit[icons]"`
+	LimitIndividualTesters                       int                    `query:"limit[individualTesters]"`
 }
 
 // List sends GET /v1/builds (builds_getCollection).
@@ -209,9 +209,9 @@ func (s *BuildsService) GetBetaDetail(ctx context.Context, id string, opts *Buil
 
 // BuildsListDiagnosticSignaturesOptions are the query parameters of GET /v1/builds/{id}/diagnosticSignatures.
 type BuildsListDiagnosticSignaturesOptions struct {
-	FilterDiagnosticType       []string `query:"filter[diagnosticType]"`
-	FieldsDiagnosticSignatures []string `query:"fields[diagnosticSignatures]"`
-	Limit                      int      `query:"limit"`
+	FilterDiagnosticType       []DiagnosticSignatureDiagnosticType `query:"filter[diagnosticType]"`
+	FieldsDiagnosticSignatures []string                            `query:"fields[diagnosticSignatures]"`
+	Limit                      int                                 `query:"limit"`
 }
 
 // ListDiagnosticSignatures sends GET /v1/builds/{id}/diagnosticSignatures (builds_diagnosticSignatures_getToManyRelated).
@@ -285,9 +285,9 @@ func (s *BuildsService) GetBetaBuildUsagesMetricsIter(ctx context.Context, id st
 
 // BuildsListPerfPowerMetricsOptions are the query parameters of GET /v1/builds/{id}/perfPowerMetrics.
 type BuildsListPerfPowerMetricsOptions struct {
-	FilterPlatform   []string `query:"filter[platform]"`
-	FilterMetricType []string `query:"filter[metricType]"`
-	FilterDeviceType []string `query:"filter[deviceType]"`
+	FilterPlatform   []PerfPowerMetricPlatform `query:"filter[platform]"`
+	FilterMetricType []PerfPowerMetricType     `query:"filter[metricType]"`
+	FilterDeviceType []string                  `query:"filter[deviceType]"`
 }
 
 // ListPerfPowerMetrics sends GET /v1/builds/{id}/perfPowerMetrics (builds_perfPowerMetrics_getToManyRelated).
@@ -313,15 +313,15 @@ func (s *BuildsService) GetPreReleaseVersion(ctx context.Context, id string, opt
 // GetAppID sends GET /v1/builds/{id}/relationships/app (builds_app_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-builds-_id_-relationships-app
-func (s *BuildsService) GetAppID(ctx context.Context, id string) (*BuildAppLinkageResponse, *Response, error) {
-	return doJSON[BuildAppLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/builds/%s/relationships/app", id), nil, nil)
+func (s *BuildsService) GetAppID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/builds/%s/relationships/app", id), nil, nil)
 }
 
 // GetAppEncryptionDeclarationID sends GET /v1/builds/{id}/relationships/appEncryptionDeclaration (builds_appEncryptionDeclaration_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-builds-_id_-relationships-appencryptiondeclaration
-func (s *BuildsService) GetAppEncryptionDeclarationID(ctx context.Context, id string) (*BuildAppEncryptionDeclarationLinkageResponse, *Response, error) {
-	return doJSON[BuildAppEncryptionDeclarationLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/builds/%s/relationships/appEncryptionDeclaration", id), nil, nil)
+func (s *BuildsService) GetAppEncryptionDeclarationID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/builds/%s/relationships/appEncryptionDeclaration", id), nil, nil)
 }
 
 // ReplaceAppEncryptionDeclaration sends PATCH /v1/builds/{id}/relationships/appEncryptionDeclaration (builds_appEncryptionDeclaration_updateToOneRelationship).
@@ -334,15 +334,15 @@ func (s *BuildsService) ReplaceAppEncryptionDeclaration(ctx context.Context, id 
 // GetAppStoreVersionID sends GET /v1/builds/{id}/relationships/appStoreVersion (builds_appStoreVersion_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-builds-_id_-relationships-appstoreversion
-func (s *BuildsService) GetAppStoreVersionID(ctx context.Context, id string) (*BuildAppStoreVersionLinkageResponse, *Response, error) {
-	return doJSON[BuildAppStoreVersionLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/builds/%s/relationships/appStoreVersion", id), nil, nil)
+func (s *BuildsService) GetAppStoreVersionID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/builds/%s/relationships/appStoreVersion", id), nil, nil)
 }
 
 // GetBetaAppReviewSubmissionID sends GET /v1/builds/{id}/relationships/betaAppReviewSubmission (builds_betaAppReviewSubmission_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-builds-_id_-relationships-betaappreviewsubmission
-func (s *BuildsService) GetBetaAppReviewSubmissionID(ctx context.Context, id string) (*BuildBetaAppReviewSubmissionLinkageResponse, *Response, error) {
-	return doJSON[BuildBetaAppReviewSubmissionLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/builds/%s/relationships/betaAppReviewSubmission", id), nil, nil)
+func (s *BuildsService) GetBetaAppReviewSubmissionID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/builds/%s/relationships/betaAppReviewSubmission", id), nil, nil)
 }
 
 // BuildsListBetaBuildLocalizationIDsOptions are the query parameters of GET /v1/builds/{id}/relationships/betaBuildLocalizations.
@@ -354,8 +354,8 @@ type BuildsListBetaBuildLocalizationIDsOptions struct {
 // It returns one page; ListBetaBuildLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-builds-_id_-relationships-betabuildlocalizations
-func (s *BuildsService) ListBetaBuildLocalizationIDs(ctx context.Context, id string, opts *BuildsListBetaBuildLocalizationIDsOptions) (*BuildBetaBuildLocalizationsLinkagesResponse, *Response, error) {
-	return doJSON[BuildBetaBuildLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/builds/%s/relationships/betaBuildLocalizations", id), encodeOptions(opts), nil)
+func (s *BuildsService) ListBetaBuildLocalizationIDs(ctx context.Context, id string, opts *BuildsListBetaBuildLocalizationIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/builds/%s/relationships/betaBuildLocalizations", id), encodeOptions(opts), nil)
 }
 
 // ListBetaBuildLocalizationIDsIter yields every item of ListBetaBuildLocalizationIDs, requesting the next page only as the loop asks.
@@ -380,8 +380,8 @@ func (s *BuildsService) AddBetaGroups(ctx context.Context, id string, body *Buil
 // GetBetaDetailID sends GET /v1/builds/{id}/relationships/buildBetaDetail (builds_buildBetaDetail_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-builds-_id_-relationships-buildbetadetail
-func (s *BuildsService) GetBetaDetailID(ctx context.Context, id string) (*BuildBuildBetaDetailLinkageResponse, *Response, error) {
-	return doJSON[BuildBuildBetaDetailLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/builds/%s/relationships/buildBetaDetail", id), nil, nil)
+func (s *BuildsService) GetBetaDetailID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/builds/%s/relationships/buildBetaDetail", id), nil, nil)
 }
 
 // BuildsListDiagnosticSignatureIDsOptions are the query parameters of GET /v1/builds/{id}/relationships/diagnosticSignatures.
@@ -393,8 +393,8 @@ type BuildsListDiagnosticSignatureIDsOptions struct {
 // It returns one page; ListDiagnosticSignatureIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-builds-_id_-relationships-diagnosticsignatures
-func (s *BuildsService) ListDiagnosticSignatureIDs(ctx context.Context, id string, opts *BuildsListDiagnosticSignatureIDsOptions) (*BuildDiagnosticSignaturesLinkagesResponse, *Response, error) {
-	return doJSON[BuildDiagnosticSignaturesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/builds/%s/relationships/diagnosticSignatures", id), encodeOptions(opts), nil)
+func (s *BuildsService) ListDiagnosticSignatureIDs(ctx context.Context, id string, opts *BuildsListDiagnosticSignatureIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/builds/%s/relationships/diagnosticSignatures", id), encodeOptions(opts), nil)
 }
 
 // ListDiagnosticSignatureIDsIter yields every item of ListDiagnosticSignatureIDs, requesting the next page only as the loop asks.
@@ -411,8 +411,8 @@ type BuildsListIconIDsOptions struct {
 // It returns one page; ListIconIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-builds-_id_-relationships-icons
-func (s *BuildsService) ListIconIDs(ctx context.Context, id string, opts *BuildsListIconIDsOptions) (*BuildIconsLinkagesResponse, *Response, error) {
-	return doJSON[BuildIconsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/builds/%s/relationships/icons", id), encodeOptions(opts), nil)
+func (s *BuildsService) ListIconIDs(ctx context.Context, id string, opts *BuildsListIconIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/builds/%s/relationships/icons", id), encodeOptions(opts), nil)
 }
 
 // ListIconIDsIter yields every item of ListIconIDs, requesting the next page only as the loop asks.
@@ -436,8 +436,8 @@ type BuildsListIndividualTesterIDsOptions struct {
 // It returns one page; ListIndividualTesterIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-builds-_id_-relationships-individualtesters
-func (s *BuildsService) ListIndividualTesterIDs(ctx context.Context, id string, opts *BuildsListIndividualTesterIDsOptions) (*BuildIndividualTestersLinkagesResponse, *Response, error) {
-	return doJSON[BuildIndividualTestersLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/builds/%s/relationships/individualTesters", id), encodeOptions(opts), nil)
+func (s *BuildsService) ListIndividualTesterIDs(ctx context.Context, id string, opts *BuildsListIndividualTesterIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/builds/%s/relationships/individualTesters", id), encodeOptions(opts), nil)
 }
 
 // ListIndividualTesterIDsIter yields every item of ListIndividualTesterIDs, requesting the next page only as the loop asks.
@@ -455,8 +455,8 @@ func (s *BuildsService) AddIndividualTesters(ctx context.Context, id string, bod
 // GetPreReleaseVersionID sends GET /v1/builds/{id}/relationships/preReleaseVersion (builds_preReleaseVersion_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-builds-_id_-relationships-prereleaseversion
-func (s *BuildsService) GetPreReleaseVersionID(ctx context.Context, id string) (*BuildPreReleaseVersionLinkageResponse, *Response, error) {
-	return doJSON[BuildPreReleaseVersionLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/builds/%s/relationships/preReleaseVersion", id), nil, nil)
+func (s *BuildsService) GetPreReleaseVersionID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/builds/%s/relationships/preReleaseVersion", id), nil, nil)
 }
 
 // Build is a resource of type "builds" (schema Build).
@@ -480,49 +480,21 @@ type BuildAppEncryptionDeclarationLinkageRequest struct {
 	Data ResourceIdentifier `json:"data"`
 }
 
-// BuildAppEncryptionDeclarationLinkageResponse is the spec's schema BuildAppEncryptionDeclarationLinkageResponse.
-type BuildAppEncryptionDeclarationLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
-// BuildAppLinkageResponse is the spec's schema BuildAppLinkageResponse.
-type BuildAppLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
-// BuildAppStoreVersionLinkageResponse is the spec's schema BuildAppStoreVersionLinkageResponse.
-type BuildAppStoreVersionLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
 // BuildAttributes is part of Build.
 type BuildAttributes struct {
-	Version                    string                         `json:"version,omitempty"`
-	UploadedDate               *Time                          `json:"uploadedDate,omitempty"`
-	ExpirationDate             *Time                          `json:"expirationDate,omitempty"`
-	Expired                    *bool                          `json:"expired,omitempty"`
-	MinOsVersion               string                         `json:"minOsVersion,omitempty"`
-	LsMinimumSystemVersion     string                         `json:"lsMinimumSystemVersion,omitempty"`
-	ComputedMinMacOsVersion    string                         `json:"computedMinMacOsVersion,omitempty"`
-	ComputedMinVisionOsVersion string                         `json:"computedMinVisionOsVersion,omitempty"`
-	IconAssetToken             *ImageAsset                    `json:"iconAssetToken,omitempty"`
-	ProcessingState            BuildAttributesProcessingState `json:"processingState,omitempty"`
-	BuildAudienceType          BuildAudienceType              `json:"buildAudienceType,omitempty"`
-	UsesNonExemptEncryption    *bool                          `json:"usesNonExemptEncryption,omitempty"`
+	Version                    string               `json:"version,omitempty"`
+	UploadedDate               *Time                `json:"uploadedDate,omitempty"`
+	ExpirationDate             *Time                `json:"expirationDate,omitempty"`
+	Expired                    *bool                `json:"expired,omitempty"`
+	MinOsVersion               string               `json:"minOsVersion,omitempty"`
+	LsMinimumSystemVersion     string               `json:"lsMinimumSystemVersion,omitempty"`
+	ComputedMinMacOsVersion    string               `json:"computedMinMacOsVersion,omitempty"`
+	ComputedMinVisionOsVersion string               `json:"computedMinVisionOsVersion,omitempty"`
+	IconAssetToken             *ImageAsset          `json:"iconAssetToken,omitempty"`
+	ProcessingState            BuildProcessingState `json:"processingState,omitempty"`
+	BuildAudienceType          BuildAudienceType    `json:"buildAudienceType,omitempty"`
+	UsesNonExemptEncryption    *bool                `json:"usesNonExemptEncryption,omitempty"`
 }
-
-// BuildAttributesProcessingState lists the values of BuildAttributes's processingState.
-type BuildAttributesProcessingState string
-
-const (
-	BuildAttributesProcessingStateProcessing BuildAttributesProcessingState = "PROCESSING"
-	BuildAttributesProcessingStateFailed     BuildAttributesProcessingState = "FAILED"
-	BuildAttributesProcessingStateInvalid    BuildAttributesProcessingState = "INVALID"
-	BuildAttributesProcessingStateValid      BuildAttributesProcessingState = "VALID"
-)
 
 // BuildAudienceType is the spec's enumeration BuildAudienceType.
 type BuildAudienceType string
@@ -532,35 +504,9 @@ const (
 	BuildAudienceTypeAppStoreEligible BuildAudienceType = "APP_STORE_ELIGIBLE"
 )
 
-// BuildBetaAppReviewSubmissionLinkageResponse is the spec's schema BuildBetaAppReviewSubmissionLinkageResponse.
-type BuildBetaAppReviewSubmissionLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
-// BuildBetaBuildLocalizationsLinkagesResponse is the spec's schema BuildBetaBuildLocalizationsLinkagesResponse.
-type BuildBetaBuildLocalizationsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // BuildBetaGroupsLinkagesRequest is the spec's schema BuildBetaGroupsLinkagesRequest.
 type BuildBetaGroupsLinkagesRequest struct {
 	Data []ResourceIdentifier `json:"data"`
-}
-
-// BuildBuildBetaDetailLinkageResponse is the spec's schema BuildBuildBetaDetailLinkageResponse.
-type BuildBuildBetaDetailLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
-// BuildDiagnosticSignaturesLinkagesResponse is the spec's schema BuildDiagnosticSignaturesLinkagesResponse.
-type BuildDiagnosticSignaturesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // BuildIndividualTestersLinkagesRequest is the spec's schema BuildIndividualTestersLinkagesRequest.
@@ -568,18 +514,15 @@ type BuildIndividualTestersLinkagesRequest struct {
 	Data []ResourceIdentifier `json:"data"`
 }
 
-// BuildIndividualTestersLinkagesResponse is the spec's schema BuildIndividualTestersLinkagesResponse.
-type BuildIndividualTestersLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
+// BuildProcessingState lists the values of BuildAttributes.ProcessingState.
+type BuildProcessingState string
 
-// BuildPreReleaseVersionLinkageResponse is the spec's schema BuildPreReleaseVersionLinkageResponse.
-type BuildPreReleaseVersionLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
+const (
+	BuildProcessingStateProcessing BuildProcessingState = "PROCESSING"
+	BuildProcessingStateFailed     BuildProcessingState = "FAILED"
+	BuildProcessingStateInvalid    BuildProcessingState = "INVALID"
+	BuildProcessingStateValid      BuildProcessingState = "VALID"
+)
 
 // BuildRelationships are the resource's relationships. Each is nil when Apple did not send it;
 // its Data is set only for relationships named in Include.

@@ -68,37 +68,26 @@ func (r *BuildUploadFile) ResourceType() string { return r.Type }
 // ResourceID returns the resource's id.
 func (r *BuildUploadFile) ResourceID() string { return r.ID }
 
+// BuildUploadFileAssetType lists the values of BuildUploadFileAttributes.AssetType and BuildUploadFileCreateRequestAttributes.AssetType.
+type BuildUploadFileAssetType string
+
+const (
+	BuildUploadFileAssetTypeAsset            BuildUploadFileAssetType = "ASSET"
+	BuildUploadFileAssetTypeAssetDescription BuildUploadFileAssetType = "ASSET_DESCRIPTION"
+	BuildUploadFileAssetTypeAssetSpi         BuildUploadFileAssetType = "ASSET_SPI"
+)
+
 // BuildUploadFileAttributes is part of BuildUploadFile.
 type BuildUploadFileAttributes struct {
-	AssetDeliveryState  *AppMediaAssetState                `json:"assetDeliveryState,omitempty"`
-	AssetToken          string                             `json:"assetToken,omitempty"`
-	AssetType           BuildUploadFileAttributesAssetType `json:"assetType,omitempty"`
-	FileName            string                             `json:"fileName,omitempty"`
-	FileSize            *int64                             `json:"fileSize,omitempty"`
-	SourceFileChecksums *Checksums                         `json:"sourceFileChecksums,omitempty"`
-	UploadOperations    []DeliveryFileUploadOperation      `json:"uploadOperations,omitempty"`
-	Uti                 BuildUploadFileAttributesUti       `json:"uti,omitempty"`
+	AssetDeliveryState  *AppMediaAssetState           `json:"assetDeliveryState,omitempty"`
+	AssetToken          string                        `json:"assetToken,omitempty"`
+	AssetType           BuildUploadFileAssetType      `json:"assetType,omitempty"`
+	FileName            string                        `json:"fileName,omitempty"`
+	FileSize            *int64                        `json:"fileSize,omitempty"`
+	SourceFileChecksums *Checksums                    `json:"sourceFileChecksums,omitempty"`
+	UploadOperations    []DeliveryFileUploadOperation `json:"uploadOperations,omitempty"`
+	Uti                 BuildUploadFileUti            `json:"uti,omitempty"`
 }
-
-// BuildUploadFileAttributesAssetType lists the values of BuildUploadFileAttributes's assetType.
-type BuildUploadFileAttributesAssetType string
-
-const (
-	BuildUploadFileAttributesAssetTypeAsset            BuildUploadFileAttributesAssetType = "ASSET"
-	BuildUploadFileAttributesAssetTypeAssetDescription BuildUploadFileAttributesAssetType = "ASSET_DESCRIPTION"
-	BuildUploadFileAttributesAssetTypeAssetSpi         BuildUploadFileAttributesAssetType = "ASSET_SPI"
-)
-
-// BuildUploadFileAttributesUti lists the values of BuildUploadFileAttributes's uti.
-type BuildUploadFileAttributesUti string
-
-const (
-	BuildUploadFileAttributesUtiComAppleBinaryPropertyList BuildUploadFileAttributesUti = "com.apple.binary-property-list"
-	BuildUploadFileAttributesUtiComAppleIpa                BuildUploadFileAttributesUti = "com.apple.ipa"
-	BuildUploadFileAttributesUtiComApplePkg                BuildUploadFileAttributesUti = "com.apple.pkg"
-	BuildUploadFileAttributesUtiComAppleXmlPropertyList    BuildUploadFileAttributesUti = "com.apple.xml-property-list"
-	BuildUploadFileAttributesUtiComPkwareZipArchive        BuildUploadFileAttributesUti = "com.pkware.zip-archive"
-)
 
 // BuildUploadFileCreateRequest is the spec's schema BuildUploadFileCreateRequest.
 type BuildUploadFileCreateRequest struct {
@@ -107,31 +96,11 @@ type BuildUploadFileCreateRequest struct {
 
 // BuildUploadFileCreateRequestAttributes is part of BuildUploadFileCreateRequest.
 type BuildUploadFileCreateRequestAttributes struct {
-	AssetType BuildUploadFileCreateRequestAttributesAssetType `json:"assetType"`
-	FileName  string                                          `json:"fileName"`
-	FileSize  int64                                           `json:"fileSize"`
-	Uti       BuildUploadFileCreateRequestAttributesUti       `json:"uti"`
+	AssetType BuildUploadFileAssetType `json:"assetType"`
+	FileName  string                   `json:"fileName"`
+	FileSize  int64                    `json:"fileSize"`
+	Uti       BuildUploadFileUti       `json:"uti"`
 }
-
-// BuildUploadFileCreateRequestAttributesAssetType lists the values of BuildUploadFileCreateRequestAttributes's assetType.
-type BuildUploadFileCreateRequestAttributesAssetType string
-
-const (
-	BuildUploadFileCreateRequestAttributesAssetTypeAsset            BuildUploadFileCreateRequestAttributesAssetType = "ASSET"
-	BuildUploadFileCreateRequestAttributesAssetTypeAssetDescription BuildUploadFileCreateRequestAttributesAssetType = "ASSET_DESCRIPTION"
-	BuildUploadFileCreateRequestAttributesAssetTypeAssetSpi         BuildUploadFileCreateRequestAttributesAssetType = "ASSET_SPI"
-)
-
-// BuildUploadFileCreateRequestAttributesUti lists the values of BuildUploadFileCreateRequestAttributes's uti.
-type BuildUploadFileCreateRequestAttributesUti string
-
-const (
-	BuildUploadFileCreateRequestAttributesUtiComAppleBinaryPropertyList BuildUploadFileCreateRequestAttributesUti = "com.apple.binary-property-list"
-	BuildUploadFileCreateRequestAttributesUtiComAppleIpa                BuildUploadFileCreateRequestAttributesUti = "com.apple.ipa"
-	BuildUploadFileCreateRequestAttributesUtiComApplePkg                BuildUploadFileCreateRequestAttributesUti = "com.apple.pkg"
-	BuildUploadFileCreateRequestAttributesUtiComAppleXmlPropertyList    BuildUploadFileCreateRequestAttributesUti = "com.apple.xml-property-list"
-	BuildUploadFileCreateRequestAttributesUtiComPkwareZipArchive        BuildUploadFileCreateRequestAttributesUti = "com.pkware.zip-archive"
-)
 
 // BuildUploadFileCreateRequestData is part of BuildUploadFileCreateRequest.
 type BuildUploadFileCreateRequestData struct {
@@ -168,6 +137,17 @@ type BuildUploadFileUpdateRequestData struct {
 	ID         string                                  `json:"id"`
 	Attributes *BuildUploadFileUpdateRequestAttributes `json:"attributes,omitempty"`
 }
+
+// BuildUploadFileUti lists the values of BuildUploadFileAttributes.Uti and BuildUploadFileCreateRequestAttributes.Uti.
+type BuildUploadFileUti string
+
+const (
+	BuildUploadFileUtiComAppleBinaryPropertyList BuildUploadFileUti = "com.apple.binary-property-list"
+	BuildUploadFileUtiComAppleIpa                BuildUploadFileUti = "com.apple.ipa"
+	BuildUploadFileUtiComApplePkg                BuildUploadFileUti = "com.apple.pkg"
+	BuildUploadFileUtiComAppleXmlPropertyList    BuildUploadFileUti = "com.apple.xml-property-list"
+	BuildUploadFileUtiComPkwareZipArchive        BuildUploadFileUti = "com.pkware.zip-archive"
+)
 
 // BuildUploadFilesResponse is the spec's schema BuildUploadFilesResponse.
 type BuildUploadFilesResponse struct {

@@ -75,8 +75,8 @@ type BuildUploadsListFileIDsOptions struct {
 // It returns one page; ListFileIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-builduploads-_id_-relationships-builduploadfiles
-func (s *BuildUploadsService) ListFileIDs(ctx context.Context, id string, opts *BuildUploadsListFileIDsOptions) (*BuildUploadBuildUploadFilesLinkagesResponse, *Response, error) {
-	return doJSON[BuildUploadBuildUploadFilesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/buildUploads/%s/relationships/buildUploadFiles", id), encodeOptions(opts), nil)
+func (s *BuildUploadsService) ListFileIDs(ctx context.Context, id string, opts *BuildUploadsListFileIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/buildUploads/%s/relationships/buildUploadFiles", id), encodeOptions(opts), nil)
 }
 
 // ListFileIDsIter yields every item of ListFileIDs, requesting the next page only as the loop asks.
@@ -116,13 +116,6 @@ type BuildUploadAttributesState struct {
 	Warnings []StateDetail    `json:"warnings,omitempty"`
 	Infos    []StateDetail    `json:"infos,omitempty"`
 	State    BuildUploadState `json:"state,omitempty"`
-}
-
-// BuildUploadBuildUploadFilesLinkagesResponse is the spec's schema BuildUploadBuildUploadFilesLinkagesResponse.
-type BuildUploadBuildUploadFilesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // BuildUploadCreateRequest is the spec's schema BuildUploadCreateRequest.

@@ -13,20 +13,20 @@ type BundleIDsService service
 
 // BundleIDsListOptions are the query parameters of GET /v1/bundleIds.
 type BundleIDsListOptions struct {
-	FilterName                 []string `query:"filter[name]"`
-	FilterPlatform             []string `query:"filter[platform]"`
-	FilterIdentifier           []string `query:"filter[identifier]"`
-	FilterSeedID               []string `query:"filter[seedId]"`
-	FilterID                   []string `query:"filter[id]"`
-	Sort                       []string `query:"sort"`
-	FieldsBundleIDs            []string `query:"fields[bundleIds]"`
-	FieldsProfiles             []string `query:"fields[profiles]"`
-	FieldsBundleIDCapabilities []string `query:"fields[bundleIdCapabilities]"`
-	FieldsApps                 []string `query:"fields[apps]"`
-	Limit                      int      `query:"limit"`
-	Include                    []string `query:"include"`
-	LimitBundleIDCapabilities  int      `query:"limit[bundleIdCapabilities]"`
-	LimitProfiles              int      `query:"limit[profiles]"`
+	FilterName                 []string           `query:"filter[name]"`
+	FilterPlatform             []BundleIdPlatform `query:"filter[platform]"`
+	FilterIdentifier           []string           `query:"filter[identifier]"`
+	FilterSeedID               []string           `query:"filter[seedId]"`
+	FilterID                   []string           `query:"filter[id]"`
+	Sort                       []string           `query:"sort"`
+	FieldsBundleIDs            []string           `query:"fields[bundleIds]"`
+	FieldsProfiles             []string           `query:"fields[profiles]"`
+	FieldsBundleIDCapabilities []string           `query:"fields[bundleIdCapabilities]"`
+	FieldsApps                 []string           `query:"fields[apps]"`
+	Limit                      int                `query:"limit"`
+	Include                    []string           `query:"include"`
+	LimitBundleIDCapabilities  int                `query:"limit[bundleIdCapabilities]"`
+	LimitProfiles              int                `query:"limit[profiles]"`
 }
 
 // List sends GET /v1/bundleIds (bundleIds_getCollection).
@@ -151,8 +151,8 @@ func (s *BundleIDsService) ListProfilesIter(ctx context.Context, id string, opts
 // GetAppID sends GET /v1/bundleIds/{id}/relationships/app (bundleIds_app_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-bundleids-_id_-relationships-app
-func (s *BundleIDsService) GetAppID(ctx context.Context, id string) (*BundleIdAppLinkageResponse, *Response, error) {
-	return doJSON[BundleIdAppLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/bundleIds/%s/relationships/app", id), nil, nil)
+func (s *BundleIDsService) GetAppID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/bundleIds/%s/relationships/app", id), nil, nil)
 }
 
 // BundleIDsListCapabilityIDsOptions are the query parameters of GET /v1/bundleIds/{id}/relationships/bundleIdCapabilities.
@@ -164,8 +164,8 @@ type BundleIDsListCapabilityIDsOptions struct {
 // It returns one page; ListCapabilityIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-bundleids-_id_-relationships-bundleidcapabilities
-func (s *BundleIDsService) ListCapabilityIDs(ctx context.Context, id string, opts *BundleIDsListCapabilityIDsOptions) (*BundleIdBundleIdCapabilitiesLinkagesResponse, *Response, error) {
-	return doJSON[BundleIdBundleIdCapabilitiesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/bundleIds/%s/relationships/bundleIdCapabilities", id), encodeOptions(opts), nil)
+func (s *BundleIDsService) ListCapabilityIDs(ctx context.Context, id string, opts *BundleIDsListCapabilityIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/bundleIds/%s/relationships/bundleIdCapabilities", id), encodeOptions(opts), nil)
 }
 
 // ListCapabilityIDsIter yields every item of ListCapabilityIDs, requesting the next page only as the loop asks.
@@ -182,8 +182,8 @@ type BundleIDsListProfileIDsOptions struct {
 // It returns one page; ListProfileIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-bundleids-_id_-relationships-profiles
-func (s *BundleIDsService) ListProfileIDs(ctx context.Context, id string, opts *BundleIDsListProfileIDsOptions) (*BundleIdProfilesLinkagesResponse, *Response, error) {
-	return doJSON[BundleIdProfilesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/bundleIds/%s/relationships/profiles", id), encodeOptions(opts), nil)
+func (s *BundleIDsService) ListProfileIDs(ctx context.Context, id string, opts *BundleIDsListProfileIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/bundleIds/%s/relationships/profiles", id), encodeOptions(opts), nil)
 }
 
 // ListProfileIDsIter yields every item of ListProfileIDs, requesting the next page only as the loop asks.
@@ -207,25 +207,12 @@ func (r *BundleId) ResourceType() string { return r.Type }
 // ResourceID returns the resource's id.
 func (r *BundleId) ResourceID() string { return r.ID }
 
-// BundleIdAppLinkageResponse is the spec's schema BundleIdAppLinkageResponse.
-type BundleIdAppLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
 // BundleIdAttributes is part of BundleId.
 type BundleIdAttributes struct {
 	Name       string           `json:"name,omitempty"`
 	Platform   BundleIdPlatform `json:"platform,omitempty"`
 	Identifier string           `json:"identifier,omitempty"`
 	SeedID     string           `json:"seedId,omitempty"`
-}
-
-// BundleIdBundleIdCapabilitiesLinkagesResponse is the spec's schema BundleIdBundleIdCapabilitiesLinkagesResponse.
-type BundleIdBundleIdCapabilitiesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // BundleIdCreateRequest is the spec's schema BundleIdCreateRequest.
@@ -255,13 +242,6 @@ const (
 	BundleIdPlatformMacOS     BundleIdPlatform = "MAC_OS"
 	BundleIdPlatformUniversal BundleIdPlatform = "UNIVERSAL"
 )
-
-// BundleIdProfilesLinkagesResponse is the spec's schema BundleIdProfilesLinkagesResponse.
-type BundleIdProfilesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
 
 // BundleIdRelationships are the resource's relationships. Each is nil when Apple did not send it;
 // its Data is set only for relationships named in Include.

@@ -13,15 +13,15 @@ type CertificatesService service
 
 // CertificatesListOptions are the query parameters of GET /v1/certificates.
 type CertificatesListOptions struct {
-	FilterDisplayName     []string `query:"filter[displayName]"`
-	FilterCertificateType []string `query:"filter[certificateType]"`
-	FilterSerialNumber    []string `query:"filter[serialNumber]"`
-	FilterID              []string `query:"filter[id]"`
-	Sort                  []string `query:"sort"`
-	FieldsCertificates    []string `query:"fields[certificates]"`
-	FieldsPassTypeIDs     []string `query:"fields[passTypeIds]"`
-	Limit                 int      `query:"limit"`
-	Include               []string `query:"include"`
+	FilterDisplayName     []string          `query:"filter[displayName]"`
+	FilterCertificateType []CertificateType `query:"filter[certificateType]"`
+	FilterSerialNumber    []string          `query:"filter[serialNumber]"`
+	FilterID              []string          `query:"filter[id]"`
+	Sort                  []string          `query:"sort"`
+	FieldsCertificates    []string          `query:"fields[certificates]"`
+	FieldsPassTypeIDs     []string          `query:"fields[passTypeIds]"`
+	Limit                 int               `query:"limit"`
+	Include               []string          `query:"include"`
 }
 
 // List sends GET /v1/certificates (certificates_getCollection).
@@ -107,8 +107,8 @@ func (s *CertificatesService) GetPassTypeID(ctx context.Context, id string, opts
 // GetPassTypeIDID sends GET /v1/certificates/{id}/relationships/passTypeId (certificates_passTypeId_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-certificates-_id_-relationships-passtypeid
-func (s *CertificatesService) GetPassTypeIDID(ctx context.Context, id string) (*CertificatePassTypeIdLinkageResponse, *Response, error) {
-	return doJSON[CertificatePassTypeIdLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/certificates/%s/relationships/passTypeId", id), nil, nil)
+func (s *CertificatesService) GetPassTypeIDID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/certificates/%s/relationships/passTypeId", id), nil, nil)
 }
 
 // Certificate is a resource of type "certificates" (schema Certificate).
@@ -161,12 +161,6 @@ type CertificateCreateRequestData struct {
 type CertificateCreateRequestRelationships struct {
 	MerchantID *Relationship `json:"merchantId,omitempty"`
 	PassTypeID *Relationship `json:"passTypeId,omitempty"`
-}
-
-// CertificatePassTypeIdLinkageResponse is the spec's schema CertificatePassTypeIdLinkageResponse.
-type CertificatePassTypeIdLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
 }
 
 // CertificateRelationships are the resource's relationships. Each is nil when Apple did not send it;

@@ -14,7 +14,7 @@ type CiAction struct {
 	IsRequiredToPass          *bool                      `json:"isRequiredToPass,omitempty"`
 }
 
-// CiActionDestination lists the values of CiAction's destination.
+// CiActionDestination lists the values of CiAction.Destination.
 type CiActionDestination string
 
 const (
@@ -30,7 +30,7 @@ const (
 	CiActionDestinationAnyVisionosSimulator CiActionDestination = "ANY_VISIONOS_SIMULATOR"
 )
 
-// CiActionPlatform lists the values of CiAction's platform.
+// CiActionPlatform lists the values of CiAction.Platform.
 type CiActionPlatform string
 
 const (
@@ -48,7 +48,7 @@ type CiActionTestConfiguration struct {
 	TestDestinations []CiTestDestination           `json:"testDestinations,omitempty"`
 }
 
-// CiActionTestConfigurationKind lists the values of CiActionTestConfiguration's kind.
+// CiActionTestConfigurationKind lists the values of CiActionTestConfiguration.Kind.
 type CiActionTestConfigurationKind string
 
 const (
@@ -111,7 +111,7 @@ type CiFilesAndFoldersRule struct {
 	Matchers []CiStartConditionFileMatcher `json:"matchers,omitempty"`
 }
 
-// CiFilesAndFoldersRuleMode lists the values of CiFilesAndFoldersRule's mode.
+// CiFilesAndFoldersRuleMode lists the values of CiFilesAndFoldersRule.Mode.
 type CiFilesAndFoldersRuleMode string
 
 const (
@@ -166,26 +166,26 @@ type CiScheduledStartCondition struct {
 // CiScheduledStartConditionSchedule is part of CiScheduledStartCondition.
 type CiScheduledStartConditionSchedule struct {
 	Frequency CiScheduledStartConditionScheduleFrequency `json:"frequency,omitempty"`
-	Days      []CiScheduledStartConditionScheduleDays    `json:"days,omitempty"`
+	Days      []CiScheduledStartConditionScheduleDay     `json:"days,omitempty"`
 	Hour      *int                                       `json:"hour,omitempty"`
 	Minute    *int                                       `json:"minute,omitempty"`
 	Timezone  string                                     `json:"timezone,omitempty"`
 }
 
-// CiScheduledStartConditionScheduleDays lists the values of CiScheduledStartConditionSchedule's days.
-type CiScheduledStartConditionScheduleDays string
+// CiScheduledStartConditionScheduleDay lists the values of CiScheduledStartConditionSchedule.Day.
+type CiScheduledStartConditionScheduleDay string
 
 const (
-	CiScheduledStartConditionScheduleDaysSunday    CiScheduledStartConditionScheduleDays = "SUNDAY"
-	CiScheduledStartConditionScheduleDaysMonday    CiScheduledStartConditionScheduleDays = "MONDAY"
-	CiScheduledStartConditionScheduleDaysTuesday   CiScheduledStartConditionScheduleDays = "TUESDAY"
-	CiScheduledStartConditionScheduleDaysWednesday CiScheduledStartConditionScheduleDays = "WEDNESDAY"
-	CiScheduledStartConditionScheduleDaysThursday  CiScheduledStartConditionScheduleDays = "THURSDAY"
-	CiScheduledStartConditionScheduleDaysFriday    CiScheduledStartConditionScheduleDays = "FRIDAY"
-	CiScheduledStartConditionScheduleDaysSaturday  CiScheduledStartConditionScheduleDays = "SATURDAY"
+	CiScheduledStartConditionScheduleDaySunday    CiScheduledStartConditionScheduleDay = "SUNDAY"
+	CiScheduledStartConditionScheduleDayMonday    CiScheduledStartConditionScheduleDay = "MONDAY"
+	CiScheduledStartConditionScheduleDayTuesday   CiScheduledStartConditionScheduleDay = "TUESDAY"
+	CiScheduledStartConditionScheduleDayWednesday CiScheduledStartConditionScheduleDay = "WEDNESDAY"
+	CiScheduledStartConditionScheduleDayThursday  CiScheduledStartConditionScheduleDay = "THURSDAY"
+	CiScheduledStartConditionScheduleDayFriday    CiScheduledStartConditionScheduleDay = "FRIDAY"
+	CiScheduledStartConditionScheduleDaySaturday  CiScheduledStartConditionScheduleDay = "SATURDAY"
 )
 
-// CiScheduledStartConditionScheduleFrequency lists the values of CiScheduledStartConditionSchedule's frequency.
+// CiScheduledStartConditionScheduleFrequency lists the values of CiScheduledStartConditionSchedule.Frequency.
 type CiScheduledStartConditionScheduleFrequency string
 
 const (

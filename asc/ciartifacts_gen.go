@@ -39,23 +39,23 @@ func (r *CiArtifact) ResourceID() string { return r.ID }
 
 // CiArtifactAttributes is part of CiArtifact.
 type CiArtifactAttributes struct {
-	FileType    CiArtifactAttributesFileType `json:"fileType,omitempty"`
-	FileName    string                       `json:"fileName,omitempty"`
-	FileSize    *int                         `json:"fileSize,omitempty"`
-	DownloadURL string                       `json:"downloadUrl,omitempty"`
+	FileType    CiArtifactFileType `json:"fileType,omitempty"`
+	FileName    string             `json:"fileName,omitempty"`
+	FileSize    *int               `json:"fileSize,omitempty"`
+	DownloadURL string             `json:"downloadUrl,omitempty"`
 }
 
-// CiArtifactAttributesFileType lists the values of CiArtifactAttributes's fileType.
-type CiArtifactAttributesFileType string
+// CiArtifactFileType lists the values of CiArtifactAttributes.FileType.
+type CiArtifactFileType string
 
 const (
-	CiArtifactAttributesFileTypeArchive                 CiArtifactAttributesFileType = "ARCHIVE"
-	CiArtifactAttributesFileTypeArchiveExport           CiArtifactAttributesFileType = "ARCHIVE_EXPORT"
-	CiArtifactAttributesFileTypeLogBundle               CiArtifactAttributesFileType = "LOG_BUNDLE"
-	CiArtifactAttributesFileTypeResultBundle            CiArtifactAttributesFileType = "RESULT_BUNDLE"
-	CiArtifactAttributesFileTypeTestProducts            CiArtifactAttributesFileType = "TEST_PRODUCTS"
-	CiArtifactAttributesFileTypeXcodebuildProducts      CiArtifactAttributesFileType = "XCODEBUILD_PRODUCTS"
-	CiArtifactAttributesFileTypeStapledNotarizedArchive CiArtifactAttributesFileType = "STAPLED_NOTARIZED_ARCHIVE"
+	CiArtifactFileTypeArchive                 CiArtifactFileType = "ARCHIVE"
+	CiArtifactFileTypeArchiveExport           CiArtifactFileType = "ARCHIVE_EXPORT"
+	CiArtifactFileTypeLogBundle               CiArtifactFileType = "LOG_BUNDLE"
+	CiArtifactFileTypeResultBundle            CiArtifactFileType = "RESULT_BUNDLE"
+	CiArtifactFileTypeTestProducts            CiArtifactFileType = "TEST_PRODUCTS"
+	CiArtifactFileTypeXcodebuildProducts      CiArtifactFileType = "XCODEBUILD_PRODUCTS"
+	CiArtifactFileTypeStapledNotarizedArchive CiArtifactFileType = "STAPLED_NOTARIZED_ARCHIVE"
 )
 
 // CiArtifactResponse is the spec's schema CiArtifactResponse.

@@ -91,8 +91,8 @@ type CiBuildActionsListArtifactIDsOptions struct {
 // It returns one page; ListArtifactIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-cibuildactions-_id_-relationships-artifacts
-func (s *CiBuildActionsService) ListArtifactIDs(ctx context.Context, id string, opts *CiBuildActionsListArtifactIDsOptions) (*CiBuildActionArtifactsLinkagesResponse, *Response, error) {
-	return doJSON[CiBuildActionArtifactsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciBuildActions/%s/relationships/artifacts", id), encodeOptions(opts), nil)
+func (s *CiBuildActionsService) ListArtifactIDs(ctx context.Context, id string, opts *CiBuildActionsListArtifactIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciBuildActions/%s/relationships/artifacts", id), encodeOptions(opts), nil)
 }
 
 // ListArtifactIDsIter yields every item of ListArtifactIDs, requesting the next page only as the loop asks.
@@ -103,8 +103,8 @@ func (s *CiBuildActionsService) ListArtifactIDsIter(ctx context.Context, id stri
 // GetBuildRunID sends GET /v1/ciBuildActions/{id}/relationships/buildRun (ciBuildActions_buildRun_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-cibuildactions-_id_-relationships-buildrun
-func (s *CiBuildActionsService) GetBuildRunID(ctx context.Context, id string) (*CiBuildActionBuildRunLinkageResponse, *Response, error) {
-	return doJSON[CiBuildActionBuildRunLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciBuildActions/%s/relationships/buildRun", id), nil, nil)
+func (s *CiBuildActionsService) GetBuildRunID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciBuildActions/%s/relationships/buildRun", id), nil, nil)
 }
 
 // CiBuildActionsListIssueIDsOptions are the query parameters of GET /v1/ciBuildActions/{id}/relationships/issues.
@@ -116,8 +116,8 @@ type CiBuildActionsListIssueIDsOptions struct {
 // It returns one page; ListIssueIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-cibuildactions-_id_-relationships-issues
-func (s *CiBuildActionsService) ListIssueIDs(ctx context.Context, id string, opts *CiBuildActionsListIssueIDsOptions) (*CiBuildActionIssuesLinkagesResponse, *Response, error) {
-	return doJSON[CiBuildActionIssuesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciBuildActions/%s/relationships/issues", id), encodeOptions(opts), nil)
+func (s *CiBuildActionsService) ListIssueIDs(ctx context.Context, id string, opts *CiBuildActionsListIssueIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciBuildActions/%s/relationships/issues", id), encodeOptions(opts), nil)
 }
 
 // ListIssueIDsIter yields every item of ListIssueIDs, requesting the next page only as the loop asks.
@@ -134,8 +134,8 @@ type CiBuildActionsListTestResultIDsOptions struct {
 // It returns one page; ListTestResultIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-cibuildactions-_id_-relationships-testresults
-func (s *CiBuildActionsService) ListTestResultIDs(ctx context.Context, id string, opts *CiBuildActionsListTestResultIDsOptions) (*CiBuildActionTestResultsLinkagesResponse, *Response, error) {
-	return doJSON[CiBuildActionTestResultsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciBuildActions/%s/relationships/testResults", id), encodeOptions(opts), nil)
+func (s *CiBuildActionsService) ListTestResultIDs(ctx context.Context, id string, opts *CiBuildActionsListTestResultIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciBuildActions/%s/relationships/testResults", id), encodeOptions(opts), nil)
 }
 
 // ListTestResultIDsIter yields every item of ListTestResultIDs, requesting the next page only as the loop asks.
@@ -178,13 +178,6 @@ func (r *CiBuildAction) ResourceType() string { return r.Type }
 // ResourceID returns the resource's id.
 func (r *CiBuildAction) ResourceID() string { return r.ID }
 
-// CiBuildActionArtifactsLinkagesResponse is the spec's schema CiBuildActionArtifactsLinkagesResponse.
-type CiBuildActionArtifactsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // CiBuildActionAttributes is part of CiBuildAction.
 type CiBuildActionAttributes struct {
 	Name              string              `json:"name,omitempty"`
@@ -195,19 +188,6 @@ type CiBuildActionAttributes struct {
 	ExecutionProgress CiExecutionProgress `json:"executionProgress,omitempty"`
 	CompletionStatus  CiCompletionStatus  `json:"completionStatus,omitempty"`
 	IsRequiredToPass  *bool               `json:"isRequiredToPass,omitempty"`
-}
-
-// CiBuildActionBuildRunLinkageResponse is the spec's schema CiBuildActionBuildRunLinkageResponse.
-type CiBuildActionBuildRunLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
-// CiBuildActionIssuesLinkagesResponse is the spec's schema CiBuildActionIssuesLinkagesResponse.
-type CiBuildActionIssuesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // CiBuildActionRelationships are the resource's relationships. Each is nil when Apple did not send it;
@@ -224,13 +204,6 @@ type CiBuildActionResponse struct {
 	Data     CiBuildAction `json:"data"`
 	Included []CiBuildRun  `json:"included,omitempty"`
 	Links    DocumentLinks `json:"links"`
-}
-
-// CiBuildActionTestResultsLinkagesResponse is the spec's schema CiBuildActionTestResultsLinkagesResponse.
-type CiBuildActionTestResultsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // CiBuildActionsResponse is the spec's schema CiBuildActionsResponse.

@@ -67,41 +67,41 @@ func (s *CiBuildRunsService) ListActionsIter(ctx context.Context, id string, opt
 
 // CiBuildRunsListBuildsOptions are the query parameters of GET /v1/ciBuildRuns/{id}/builds.
 type CiBuildRunsListBuildsOptions struct {
-	FilterVersion                                []string `query:"filter[version]"`
-	FilterExpired                                []string `query:"filter[expired]"`
-	FilterProcessingState                        []string `query:"filter[processingState]"`
-	FilterBetaAppReviewSubmissionBetaReviewState []string `query:"filter[betaAppReviewSubmission.betaReviewState]"`
-	FilterUsesNonExemptEncryption                []string `query:"filter[usesNonExemptEncryption]"`
-	FilterPreReleaseVersionVersion               []string `query:"filter[preReleaseVersion.version]"`
-	FilterPreReleaseVersionPlatform              []string `query:"filter[preReleaseVersion.platform]"`
-	FilterBuildAudienceType                      []string `query:"filter[buildAudienceType]"`
-	FilterPreReleaseVersion                      []string `query:"filter[preReleaseVersion]"`
-	FilterApp                                    []string `query:"filter[app]"`
-	FilterBetaGroups                             []string `query:"filter[betaGroups]"`
-	FilterAppStoreVersion                        []string `query:"filter[appStoreVersion]"`
-	FilterID                                     []string `query:"filter[id]"`
-	ExistsUsesNonExemptEncryption                *bool    `query:"exists[usesNonExemptEncryption]"`
-	Sort                                         []string `query:"sort"`
-	FieldsBuilds                                 []string `query:"fields[builds]"`
-	FieldsPreReleaseVersions                     []string `query:"fields[preReleaseVersions]"`
-	FieldsBetaTesters                            []string `query:"fields[betaTesters]"`
-	FieldsBetaGroups                             []string `query:"fields[betaGroups]"`
-	FieldsBetaBuildLocalizations                 []string `query:"fields[betaBuildLocalizations]"`
-	FieldsAppEncryptionDeclarations              []string `query:"fields[appEncryptionDeclarations]"`
-	FieldsBetaAppReviewSubmissions               []string `query:"fields[betaAppReviewSubmissions]"`
-	FieldsApps                                   []string `query:"fields[apps]"`
-	FieldsBuildBetaDetails                       []string `query:"fields[buildBetaDetails]"`
-	FieldsAppStoreVersions                       []string `query:"fields[appStoreVersions]"`
-	FieldsBuildIcons                             []string `query:"fields[buildIcons]"`
-	FieldsBuildBundles                           []string `query:"fields[buildBundles]"`
-	FieldsBuildUploads                           []string `query:"fields[buildUploads]"`
-	Limit                                        int      `query:"limit"`
-	Include                                      []string `query:"include"`
-	LimitIndividualTesters                       int      `query:"limit[individualTesters]"`
-	LimitBetaGroups                              int      `query:"limit[betaGroups]"`
-	LimitBetaBuildLocalizations                  int      `query:"limit[betaBuildLocalizations]"`
-	LimitIcons                                   int      `query:"limit[icons]"`
-	LimitBuildBundles                            int      `query:"limit[buildBundles]"`
+	FilterVersion                                []string               `query:"filter[version]"`
+	FilterExpired                                []string               `query:"filter[expired]"`
+	FilterProcessingState                        []BuildProcessingState `query:"filter[processingState]"`
+	FilterBetaAppReviewSubmissionBetaReviewState []BetaReviewState      `query:"filter[betaAppReviewSubmission.betaReviewState]"`
+	FilterUsesNonExemptEncryption                []string               `query:"filter[usesNonExemptEncryption]"`
+	FilterPreReleaseVersionVersion               []string               `query:"filter[preReleaseVersion.version]"`
+	FilterPreReleaseVersionPlatform              []Platform             `query:"filter[preReleaseVersion.platform]"`
+	FilterBuildAudienceType                      []BuildAudienceType    `query:"filter[buildAudienceType]"`
+	FilterPreReleaseVersion                      []string               `query:"filter[preReleaseVersion]"`
+	FilterApp                                    []string               `query:"filter[app]"`
+	FilterBetaGroups                             []string               `query:"filter[betaGroups]"`
+	FilterAppStoreVersion                        []string               `query:"filter[appStoreVersion]"`
+	FilterID                                     []string               `query:"filter[id]"`
+	ExistsUsesNonExemptEncryption                *bool                  `query:"exists[usesNonExemptEncryption]"`
+	Sort                                         []string               `query:"sort"`
+	FieldsBuilds                                 []string               `query:"fields[builds]"`
+	FieldsPreReleaseVersions                     []string               `query:"fields[preReleaseVersions]"`
+	FieldsBetaTesters                            []string               `query:"fields[betaTesters]"`
+	FieldsBetaGroups                             []string               `query:"fields[betaGroups]"`
+	FieldsBetaBuildLocalizations                 []string               `query:"fields[betaBuildLocalizations]"`
+	FieldsAppEncryptionDeclarations              []string               `query:"fields[appEncryptionDeclarations]"`
+	FieldsBetaAppReviewSubmissions               []string               `query:"fields[betaAppReviewSubmissions]"`
+	FieldsApps                                   []string               `query:"fields[apps]"`
+	FieldsBuildBetaDetails                       []string               `query:"fields[buildBetaDetails]"`
+	FieldsAppStoreVersions                       []string               `query:"fields[appStoreVersions]"`
+	FieldsBuildIcons                             []string               `query:"fields[buildIcons]"`
+	FieldsBuildBundles                           []string               `query:"fields[buildBundles]"`
+	FieldsBuildUploads                           []string               `query:"fields[buildUploads]"`
+	Limit                                        int                    `query:"limit"`
+	Include                                      []string               `query:"include"`
+	LimitIndividualTesters                       int                    `query:"limit[individualTesters]"`
+	LimitBetaGroups                              int                    `query:"limit[betaGroups]"`
+	LimitBetaBuildLocalizations                  int                    `query:"limit[betaBuildLocalizations]"`
+	LimitIcons                                   int                    `query:"limit[icons]"`
+	LimitBuildBundles                            int                    `query:"limit[buildBundles]"`
 }
 
 // ListBuilds sends GET /v1/ciBuildRuns/{id}/builds (ciBuildRuns_builds_getToManyRelated).
@@ -126,8 +126,8 @@ type CiBuildRunsListActionIDsOptions struct {
 // It returns one page; ListActionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-cibuildruns-_id_-relationships-actions
-func (s *CiBuildRunsService) ListActionIDs(ctx context.Context, id string, opts *CiBuildRunsListActionIDsOptions) (*CiBuildRunActionsLinkagesResponse, *Response, error) {
-	return doJSON[CiBuildRunActionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciBuildRuns/%s/relationships/actions", id), encodeOptions(opts), nil)
+func (s *CiBuildRunsService) ListActionIDs(ctx context.Context, id string, opts *CiBuildRunsListActionIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciBuildRuns/%s/relationships/actions", id), encodeOptions(opts), nil)
 }
 
 // ListActionIDsIter yields every item of ListActionIDs, requesting the next page only as the loop asks.
@@ -144,8 +144,8 @@ type CiBuildRunsListBuildIDsOptions struct {
 // It returns one page; ListBuildIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-cibuildruns-_id_-relationships-builds
-func (s *CiBuildRunsService) ListBuildIDs(ctx context.Context, id string, opts *CiBuildRunsListBuildIDsOptions) (*CiBuildRunBuildsLinkagesResponse, *Response, error) {
-	return doJSON[CiBuildRunBuildsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciBuildRuns/%s/relationships/builds", id), encodeOptions(opts), nil)
+func (s *CiBuildRunsService) ListBuildIDs(ctx context.Context, id string, opts *CiBuildRunsListBuildIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciBuildRuns/%s/relationships/builds", id), encodeOptions(opts), nil)
 }
 
 // ListBuildIDsIter yields every item of ListBuildIDs, requesting the next page only as the loop asks.
@@ -169,13 +169,6 @@ func (r *CiBuildRun) ResourceType() string { return r.Type }
 // ResourceID returns the resource's id.
 func (r *CiBuildRun) ResourceID() string { return r.ID }
 
-// CiBuildRunActionsLinkagesResponse is the spec's schema CiBuildRunActionsLinkagesResponse.
-type CiBuildRunActionsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // CiBuildRunAttributes is part of CiBuildRun.
 type CiBuildRunAttributes struct {
 	Number             *int                                   `json:"number,omitempty"`
@@ -188,17 +181,9 @@ type CiBuildRunAttributes struct {
 	IssueCounts        *CiIssueCounts                         `json:"issueCounts,omitempty"`
 	ExecutionProgress  CiExecutionProgress                    `json:"executionProgress,omitempty"`
 	CompletionStatus   CiCompletionStatus                     `json:"completionStatus,omitempty"`
-	StartReason        CiBuildRunAttributesStartReason        `json:"startReason,omitempty"`
-	CancelReason       CiBuildRunAttributesCancelReason       `json:"cancelReason,omitempty"`
+	StartReason        CiBuildRunStartReason                  `json:"startReason,omitempty"`
+	CancelReason       CiBuildRunCancelReason                 `json:"cancelReason,omitempty"`
 }
-
-// CiBuildRunAttributesCancelReason lists the values of CiBuildRunAttributes's cancelReason.
-type CiBuildRunAttributesCancelReason string
-
-const (
-	CiBuildRunAttributesCancelReasonAutomaticallyByNewerBuild CiBuildRunAttributesCancelReason = "AUTOMATICALLY_BY_NEWER_BUILD"
-	CiBuildRunAttributesCancelReasonManuallyByUser            CiBuildRunAttributesCancelReason = "MANUALLY_BY_USER"
-)
 
 // CiBuildRunAttributesDestinationCommit is part of CiBuildRunAttributes.
 type CiBuildRunAttributesDestinationCommit struct {
@@ -218,24 +203,13 @@ type CiBuildRunAttributesSourceCommit struct {
 	WebURL    string     `json:"webUrl,omitempty"`
 }
 
-// CiBuildRunAttributesStartReason lists the values of CiBuildRunAttributes's startReason.
-type CiBuildRunAttributesStartReason string
+// CiBuildRunCancelReason lists the values of CiBuildRunAttributes.CancelReason.
+type CiBuildRunCancelReason string
 
 const (
-	CiBuildRunAttributesStartReasonGitRefChange      CiBuildRunAttributesStartReason = "GIT_REF_CHANGE"
-	CiBuildRunAttributesStartReasonManual            CiBuildRunAttributesStartReason = "MANUAL"
-	CiBuildRunAttributesStartReasonManualRebuild     CiBuildRunAttributesStartReason = "MANUAL_REBUILD"
-	CiBuildRunAttributesStartReasonPullRequestOpen   CiBuildRunAttributesStartReason = "PULL_REQUEST_OPEN"
-	CiBuildRunAttributesStartReasonPullRequestUpdate CiBuildRunAttributesStartReason = "PULL_REQUEST_UPDATE"
-	CiBuildRunAttributesStartReasonSchedule          CiBuildRunAttributesStartReason = "SCHEDULE"
+	CiBuildRunCancelReasonAutomaticallyByNewerBuild CiBuildRunCancelReason = "AUTOMATICALLY_BY_NEWER_BUILD"
+	CiBuildRunCancelReasonManuallyByUser            CiBuildRunCancelReason = "MANUALLY_BY_USER"
 )
-
-// CiBuildRunBuildsLinkagesResponse is the spec's schema CiBuildRunBuildsLinkagesResponse.
-type CiBuildRunBuildsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
 
 // CiBuildRunCreateRequest is the spec's schema CiBuildRunCreateRequest.
 type CiBuildRunCreateRequest struct {
@@ -280,6 +254,18 @@ type CiBuildRunResponse struct {
 	Included Included[ciBuildRunResponseIncluded] `json:"included,omitempty"`
 	Links    DocumentLinks                        `json:"links"`
 }
+
+// CiBuildRunStartReason lists the values of CiBuildRunAttributes.StartReason.
+type CiBuildRunStartReason string
+
+const (
+	CiBuildRunStartReasonGitRefChange      CiBuildRunStartReason = "GIT_REF_CHANGE"
+	CiBuildRunStartReasonManual            CiBuildRunStartReason = "MANUAL"
+	CiBuildRunStartReasonManualRebuild     CiBuildRunStartReason = "MANUAL_REBUILD"
+	CiBuildRunStartReasonPullRequestOpen   CiBuildRunStartReason = "PULL_REQUEST_OPEN"
+	CiBuildRunStartReasonPullRequestUpdate CiBuildRunStartReason = "PULL_REQUEST_UPDATE"
+	CiBuildRunStartReasonSchedule          CiBuildRunStartReason = "SCHEDULE"
+)
 
 // CiBuildRunsResponse is the spec's schema CiBuildRunsResponse.
 type CiBuildRunsResponse struct {

@@ -39,21 +39,11 @@ func (r *CiIssue) ResourceID() string { return r.ID }
 
 // CiIssueAttributes is part of CiIssue.
 type CiIssueAttributes struct {
-	IssueType  CiIssueAttributesIssueType `json:"issueType,omitempty"`
-	Message    string                     `json:"message,omitempty"`
-	FileSource *FileLocation              `json:"fileSource,omitempty"`
-	Category   string                     `json:"category,omitempty"`
+	IssueType  CiIssueType   `json:"issueType,omitempty"`
+	Message    string        `json:"message,omitempty"`
+	FileSource *FileLocation `json:"fileSource,omitempty"`
+	Category   string        `json:"category,omitempty"`
 }
-
-// CiIssueAttributesIssueType lists the values of CiIssueAttributes's issueType.
-type CiIssueAttributesIssueType string
-
-const (
-	CiIssueAttributesIssueTypeAnalyzerWarning CiIssueAttributesIssueType = "ANALYZER_WARNING"
-	CiIssueAttributesIssueTypeError           CiIssueAttributesIssueType = "ERROR"
-	CiIssueAttributesIssueTypeTestFailure     CiIssueAttributesIssueType = "TEST_FAILURE"
-	CiIssueAttributesIssueTypeWarning         CiIssueAttributesIssueType = "WARNING"
-)
 
 // CiIssueCounts is the spec's schema CiIssueCounts.
 type CiIssueCounts struct {
@@ -68,6 +58,16 @@ type CiIssueResponse struct {
 	Data  CiIssue       `json:"data"`
 	Links DocumentLinks `json:"links"`
 }
+
+// CiIssueType lists the values of CiIssueAttributes.IssueType.
+type CiIssueType string
+
+const (
+	CiIssueTypeAnalyzerWarning CiIssueType = "ANALYZER_WARNING"
+	CiIssueTypeError           CiIssueType = "ERROR"
+	CiIssueTypeTestFailure     CiIssueType = "TEST_FAILURE"
+	CiIssueTypeWarning         CiIssueType = "WARNING"
+)
 
 // CiIssuesResponse is the spec's schema CiIssuesResponse.
 type CiIssuesResponse struct {

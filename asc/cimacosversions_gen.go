@@ -57,8 +57,8 @@ type CiMacOsVersionsListXcodeVersionIDsOptions struct {
 // It returns one page; ListXcodeVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-cimacosversions-_id_-relationships-xcodeversions
-func (s *CiMacOsVersionsService) ListXcodeVersionIDs(ctx context.Context, id string, opts *CiMacOsVersionsListXcodeVersionIDsOptions) (*CiMacOsVersionXcodeVersionsLinkagesResponse, *Response, error) {
-	return doJSON[CiMacOsVersionXcodeVersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciMacOsVersions/%s/relationships/xcodeVersions", id), encodeOptions(opts), nil)
+func (s *CiMacOsVersionsService) ListXcodeVersionIDs(ctx context.Context, id string, opts *CiMacOsVersionsListXcodeVersionIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciMacOsVersions/%s/relationships/xcodeVersions", id), encodeOptions(opts), nil)
 }
 
 // ListXcodeVersionIDsIter yields every item of ListXcodeVersionIDs, requesting the next page only as the loop asks.
@@ -121,13 +121,6 @@ type CiMacOsVersionResponse struct {
 	Data     CiMacOsVersion   `json:"data"`
 	Included []CiXcodeVersion `json:"included,omitempty"`
 	Links    DocumentLinks    `json:"links"`
-}
-
-// CiMacOsVersionXcodeVersionsLinkagesResponse is the spec's schema CiMacOsVersionXcodeVersionsLinkagesResponse.
-type CiMacOsVersionXcodeVersionsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // CiMacOsVersionsResponse is the spec's schema CiMacOsVersionsResponse.

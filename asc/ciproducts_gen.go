@@ -13,15 +13,15 @@ type CiProductsService service
 
 // CiProductsListOptions are the query parameters of GET /v1/ciProducts.
 type CiProductsListOptions struct {
-	FilterProductType        []string `query:"filter[productType]"`
-	FilterApp                []string `query:"filter[app]"`
-	FieldsCiProducts         []string `query:"fields[ciProducts]"`
-	FieldsApps               []string `query:"fields[apps]"`
-	FieldsBundleIDs          []string `query:"fields[bundleIds]"`
-	FieldsScmRepositories    []string `query:"fields[scmRepositories]"`
-	Limit                    int      `query:"limit"`
-	Include                  []string `query:"include"`
-	LimitPrimaryRepositories int      `query:"limit[primaryRepositories]"`
+	FilterProductType        []CiProductType `query:"filter[productType]"`
+	FilterApp                []string        `query:"filter[app]"`
+	FieldsCiProducts         []string        `query:"fields[ciProducts]"`
+	FieldsApps               []string        `query:"fields[apps]"`
+	FieldsBundleIDs          []string        `query:"fields[bundleIds]"`
+	FieldsScmRepositories    []string        `query:"fields[scmRepositories]"`
+	Limit                    int             `query:"limit"`
+	Include                  []string        `query:"include"`
+	LimitPrimaryRepositories int             `query:"limit[primaryRepositories]"`
 }
 
 // List sends GET /v1/ciProducts (ciProducts_getCollection).
@@ -199,8 +199,8 @@ type CiProductsListAdditionalRepositoryIDsOptions struct {
 // It returns one page; ListAdditionalRepositoryIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-ciproducts-_id_-relationships-additionalrepositories
-func (s *CiProductsService) ListAdditionalRepositoryIDs(ctx context.Context, id string, opts *CiProductsListAdditionalRepositoryIDsOptions) (*CiProductAdditionalRepositoriesLinkagesResponse, *Response, error) {
-	return doJSON[CiProductAdditionalRepositoriesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciProducts/%s/relationships/additionalRepositories", id), encodeOptions(opts), nil)
+func (s *CiProductsService) ListAdditionalRepositoryIDs(ctx context.Context, id string, opts *CiProductsListAdditionalRepositoryIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciProducts/%s/relationships/additionalRepositories", id), encodeOptions(opts), nil)
 }
 
 // ListAdditionalRepositoryIDsIter yields every item of ListAdditionalRepositoryIDs, requesting the next page only as the loop asks.
@@ -211,8 +211,8 @@ func (s *CiProductsService) ListAdditionalRepositoryIDsIter(ctx context.Context,
 // GetAppID sends GET /v1/ciProducts/{id}/relationships/app (ciProducts_app_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-ciproducts-_id_-relationships-app
-func (s *CiProductsService) GetAppID(ctx context.Context, id string) (*CiProductAppLinkageResponse, *Response, error) {
-	return doJSON[CiProductAppLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciProducts/%s/relationships/app", id), nil, nil)
+func (s *CiProductsService) GetAppID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciProducts/%s/relationships/app", id), nil, nil)
 }
 
 // CiProductsListBuildRunIDsOptions are the query parameters of GET /v1/ciProducts/{id}/relationships/buildRuns.
@@ -224,8 +224,8 @@ type CiProductsListBuildRunIDsOptions struct {
 // It returns one page; ListBuildRunIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-ciproducts-_id_-relationships-buildruns
-func (s *CiProductsService) ListBuildRunIDs(ctx context.Context, id string, opts *CiProductsListBuildRunIDsOptions) (*CiProductBuildRunsLinkagesResponse, *Response, error) {
-	return doJSON[CiProductBuildRunsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciProducts/%s/relationships/buildRuns", id), encodeOptions(opts), nil)
+func (s *CiProductsService) ListBuildRunIDs(ctx context.Context, id string, opts *CiProductsListBuildRunIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciProducts/%s/relationships/buildRuns", id), encodeOptions(opts), nil)
 }
 
 // ListBuildRunIDsIter yields every item of ListBuildRunIDs, requesting the next page only as the loop asks.
@@ -242,8 +242,8 @@ type CiProductsListPrimaryRepositoryIDsOptions struct {
 // It returns one page; ListPrimaryRepositoryIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-ciproducts-_id_-relationships-primaryrepositories
-func (s *CiProductsService) ListPrimaryRepositoryIDs(ctx context.Context, id string, opts *CiProductsListPrimaryRepositoryIDsOptions) (*CiProductPrimaryRepositoriesLinkagesResponse, *Response, error) {
-	return doJSON[CiProductPrimaryRepositoriesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciProducts/%s/relationships/primaryRepositories", id), encodeOptions(opts), nil)
+func (s *CiProductsService) ListPrimaryRepositoryIDs(ctx context.Context, id string, opts *CiProductsListPrimaryRepositoryIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciProducts/%s/relationships/primaryRepositories", id), encodeOptions(opts), nil)
 }
 
 // ListPrimaryRepositoryIDsIter yields every item of ListPrimaryRepositoryIDs, requesting the next page only as the loop asks.
@@ -260,8 +260,8 @@ type CiProductsListWorkflowIDsOptions struct {
 // It returns one page; ListWorkflowIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-ciproducts-_id_-relationships-workflows
-func (s *CiProductsService) ListWorkflowIDs(ctx context.Context, id string, opts *CiProductsListWorkflowIDsOptions) (*CiProductWorkflowsLinkagesResponse, *Response, error) {
-	return doJSON[CiProductWorkflowsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciProducts/%s/relationships/workflows", id), encodeOptions(opts), nil)
+func (s *CiProductsService) ListWorkflowIDs(ctx context.Context, id string, opts *CiProductsListWorkflowIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciProducts/%s/relationships/workflows", id), encodeOptions(opts), nil)
 }
 
 // ListWorkflowIDsIter yields every item of ListWorkflowIDs, requesting the next page only as the loop asks.
@@ -309,46 +309,11 @@ func (r *CiProduct) ResourceType() string { return r.Type }
 // ResourceID returns the resource's id.
 func (r *CiProduct) ResourceID() string { return r.ID }
 
-// CiProductAdditionalRepositoriesLinkagesResponse is the spec's schema CiProductAdditionalRepositoriesLinkagesResponse.
-type CiProductAdditionalRepositoriesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// CiProductAppLinkageResponse is the spec's schema CiProductAppLinkageResponse.
-type CiProductAppLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
 // CiProductAttributes is part of CiProduct.
 type CiProductAttributes struct {
-	Name        string                         `json:"name,omitempty"`
-	CreatedDate *Time                          `json:"createdDate,omitempty"`
-	ProductType CiProductAttributesProductType `json:"productType,omitempty"`
-}
-
-// CiProductAttributesProductType lists the values of CiProductAttributes's productType.
-type CiProductAttributesProductType string
-
-const (
-	CiProductAttributesProductTypeApp       CiProductAttributesProductType = "APP"
-	CiProductAttributesProductTypeFramework CiProductAttributesProductType = "FRAMEWORK"
-)
-
-// CiProductBuildRunsLinkagesResponse is the spec's schema CiProductBuildRunsLinkagesResponse.
-type CiProductBuildRunsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// CiProductPrimaryRepositoriesLinkagesResponse is the spec's schema CiProductPrimaryRepositoriesLinkagesResponse.
-type CiProductPrimaryRepositoriesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
+	Name        string        `json:"name,omitempty"`
+	CreatedDate *Time         `json:"createdDate,omitempty"`
+	ProductType CiProductType `json:"productType,omitempty"`
 }
 
 // CiProductRelationships are the resource's relationships. Each is nil when Apple did not send it;
@@ -369,12 +334,13 @@ type CiProductResponse struct {
 	Links    DocumentLinks                       `json:"links"`
 }
 
-// CiProductWorkflowsLinkagesResponse is the spec's schema CiProductWorkflowsLinkagesResponse.
-type CiProductWorkflowsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
+// CiProductType lists the values of CiProductAttributes.ProductType.
+type CiProductType string
+
+const (
+	CiProductTypeApp       CiProductType = "APP"
+	CiProductTypeFramework CiProductType = "FRAMEWORK"
+)
 
 // CiProductsResponse is the spec's schema CiProductsResponse.
 type CiProductsResponse struct {

@@ -103,8 +103,8 @@ type CiWorkflowsListBuildRunIDsOptions struct {
 // It returns one page; ListBuildRunIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-ciworkflows-_id_-relationships-buildruns
-func (s *CiWorkflowsService) ListBuildRunIDs(ctx context.Context, id string, opts *CiWorkflowsListBuildRunIDsOptions) (*CiWorkflowBuildRunsLinkagesResponse, *Response, error) {
-	return doJSON[CiWorkflowBuildRunsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciWorkflows/%s/relationships/buildRuns", id), encodeOptions(opts), nil)
+func (s *CiWorkflowsService) ListBuildRunIDs(ctx context.Context, id string, opts *CiWorkflowsListBuildRunIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciWorkflows/%s/relationships/buildRuns", id), encodeOptions(opts), nil)
 }
 
 // ListBuildRunIDsIter yields every item of ListBuildRunIDs, requesting the next page only as the loop asks.
@@ -115,8 +115,8 @@ func (s *CiWorkflowsService) ListBuildRunIDsIter(ctx context.Context, id string,
 // GetRepositoryID sends GET /v1/ciWorkflows/{id}/relationships/repository (ciWorkflows_repository_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-ciworkflows-_id_-relationships-repository
-func (s *CiWorkflowsService) GetRepositoryID(ctx context.Context, id string) (*CiWorkflowRepositoryLinkageResponse, *Response, error) {
-	return doJSON[CiWorkflowRepositoryLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciWorkflows/%s/relationships/repository", id), nil, nil)
+func (s *CiWorkflowsService) GetRepositoryID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciWorkflows/%s/relationships/repository", id), nil, nil)
 }
 
 // CiWorkflowsGetRepositoryOptions are the query parameters of GET /v1/ciWorkflows/{id}/repository.
@@ -169,13 +169,6 @@ type CiWorkflowAttributes struct {
 	LastModifiedDate                *Time                              `json:"lastModifiedDate,omitempty"`
 }
 
-// CiWorkflowBuildRunsLinkagesResponse is the spec's schema CiWorkflowBuildRunsLinkagesResponse.
-type CiWorkflowBuildRunsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // CiWorkflowCreateRequest is the spec's schema CiWorkflowCreateRequest.
 type CiWorkflowCreateRequest struct {
 	Data CiWorkflowCreateRequestData `json:"data"`
@@ -222,12 +215,6 @@ type CiWorkflowRelationships struct {
 	XcodeVersion *Relationship `json:"xcodeVersion,omitempty"`
 	MacOsVersion *Relationship `json:"macOsVersion,omitempty"`
 	BuildRuns    *Relationship `json:"buildRuns,omitempty"`
-}
-
-// CiWorkflowRepositoryLinkageResponse is the spec's schema CiWorkflowRepositoryLinkageResponse.
-type CiWorkflowRepositoryLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
 }
 
 // CiWorkflowResponse is the spec's schema CiWorkflowResponse.

@@ -79,8 +79,8 @@ type CiXcodeVersionsListMacOsVersionIDsOptions struct {
 // It returns one page; ListMacOsVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-cixcodeversions-_id_-relationships-macosversions
-func (s *CiXcodeVersionsService) ListMacOsVersionIDs(ctx context.Context, id string, opts *CiXcodeVersionsListMacOsVersionIDsOptions) (*CiXcodeVersionMacOsVersionsLinkagesResponse, *Response, error) {
-	return doJSON[CiXcodeVersionMacOsVersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciXcodeVersions/%s/relationships/macOsVersions", id), encodeOptions(opts), nil)
+func (s *CiXcodeVersionsService) ListMacOsVersionIDs(ctx context.Context, id string, opts *CiXcodeVersionsListMacOsVersionIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/ciXcodeVersions/%s/relationships/macOsVersions", id), encodeOptions(opts), nil)
 }
 
 // ListMacOsVersionIDsIter yields every item of ListMacOsVersionIDs, requesting the next page only as the loop asks.
@@ -123,13 +123,6 @@ type CiXcodeVersionAttributesTestDestinations struct {
 type CiXcodeVersionAttributesTestDestinationsAvailableRuntimes struct {
 	RuntimeName       string `json:"runtimeName,omitempty"`
 	RuntimeIdentifier string `json:"runtimeIdentifier,omitempty"`
-}
-
-// CiXcodeVersionMacOsVersionsLinkagesResponse is the spec's schema CiXcodeVersionMacOsVersionsLinkagesResponse.
-type CiXcodeVersionMacOsVersionsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // CiXcodeVersionRelationships are the resource's relationships. Each is nil when Apple did not send it;

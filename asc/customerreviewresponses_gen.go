@@ -52,12 +52,6 @@ type CustomerReviewResponse struct {
 	Links    DocumentLinks                             `json:"links"`
 }
 
-// CustomerReviewResponseLinkageResponse is the spec's schema CustomerReviewResponseLinkageResponse.
-type CustomerReviewResponseLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
 // CustomerReviewResponseV1 is a resource of type "customerReviewResponses" (schema CustomerReviewResponseV1).
 type CustomerReviewResponseV1 struct {
 	Type          string                                 `json:"type"`
@@ -81,7 +75,7 @@ type CustomerReviewResponseV1Attributes struct {
 	State            CustomerReviewResponseV1AttributesState `json:"state,omitempty"`
 }
 
-// CustomerReviewResponseV1AttributesState lists the values of CustomerReviewResponseV1Attributes's state.
+// CustomerReviewResponseV1AttributesState lists the values of CustomerReviewResponseV1Attributes.State.
 type CustomerReviewResponseV1AttributesState string
 
 const (

@@ -28,8 +28,8 @@ func (s *CustomerReviewsService) Get(ctx context.Context, id string, opts *Custo
 // GetResponseID sends GET /v1/customerReviews/{id}/relationships/response (customerReviews_response_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-customerreviews-_id_-relationships-response
-func (s *CustomerReviewsService) GetResponseID(ctx context.Context, id string) (*CustomerReviewResponseLinkageResponse, *Response, error) {
-	return doJSON[CustomerReviewResponseLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/customerReviews/%s/relationships/response", id), nil, nil)
+func (s *CustomerReviewsService) GetResponseID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/customerReviews/%s/relationships/response", id), nil, nil)
 }
 
 // CustomerReviewsGetResponseOptions are the query parameters of GET /v1/customerReviews/{id}/response.

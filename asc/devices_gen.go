@@ -13,14 +13,14 @@ type DevicesService service
 
 // DevicesListOptions are the query parameters of GET /v1/devices.
 type DevicesListOptions struct {
-	FilterName     []string `query:"filter[name]"`
-	FilterPlatform []string `query:"filter[platform]"`
-	FilterUdid     []string `query:"filter[udid]"`
-	FilterStatus   []string `query:"filter[status]"`
-	FilterID       []string `query:"filter[id]"`
-	Sort           []string `query:"sort"`
-	FieldsDevices  []string `query:"fields[devices]"`
-	Limit          int      `query:"limit"`
+	FilterName     []string           `query:"filter[name]"`
+	FilterPlatform []BundleIdPlatform `query:"filter[platform]"`
+	FilterUdid     []string           `query:"filter[udid]"`
+	FilterStatus   []DeviceStatus     `query:"filter[status]"`
+	FilterID       []string           `query:"filter[id]"`
+	Sort           []string           `query:"sort"`
+	FieldsDevices  []string           `query:"fields[devices]"`
+	Limit          int                `query:"limit"`
 }
 
 // List sends GET /v1/devices (devices_getCollection).
@@ -96,34 +96,26 @@ func (r *Device) ResourceID() string { return r.ID }
 
 // DeviceAttributes is part of Device.
 type DeviceAttributes struct {
-	Name        string                      `json:"name,omitempty"`
-	Platform    BundleIdPlatform            `json:"platform,omitempty"`
-	Udid        string                      `json:"udid,omitempty"`
-	DeviceClass DeviceAttributesDeviceClass `json:"deviceClass,omitempty"`
-	Status      DeviceAttributesStatus      `json:"status,omitempty"`
-	Model       string                      `json:"model,omitempty"`
-	AddedDate   *Time                       `json:"addedDate,omitempty"`
+	Name        string           `json:"name,omitempty"`
+	Platform    BundleIdPlatform `json:"platform,omitempty"`
+	Udid        string           `json:"udid,omitempty"`
+	DeviceClass DeviceClass      `json:"deviceClass,omitempty"`
+	Status      DeviceStatus     `json:"status,omitempty"`
+	Model       string           `json:"model,omitempty"`
+	AddedDate   *Time            `json:"addedDate,omitempty"`
 }
 
-// DeviceAttributesDeviceClass lists the values of DeviceAttributes's deviceClass.
-type DeviceAttributesDeviceClass string
+// DeviceClass lists the values of DeviceAttributes.DeviceClass.
+type DeviceClass string
 
 const (
-	DeviceAttributesDeviceClassAppleVisionPro DeviceAttributesDeviceClass = "APPLE_VISION_PRO"
-	DeviceAttributesDeviceClassAppleWatch     DeviceAttributesDeviceClass = "APPLE_WATCH"
-	DeviceAttributesDeviceClassIPad           DeviceAttributesDeviceClass = "IPAD"
-	DeviceAttributesDeviceClassIphone         DeviceAttributesDeviceClass = "IPHONE"
-	DeviceAttributesDeviceClassIpod           DeviceAttributesDeviceClass = "IPOD"
-	DeviceAttributesDeviceClassAppleTV        DeviceAttributesDeviceClass = "APPLE_TV"
-	DeviceAttributesDeviceClassMac            DeviceAttributesDeviceClass = "MAC"
-)
-
-// DeviceAttributesStatus lists the values of DeviceAttributes's status.
-type DeviceAttributesStatus string
-
-const (
-	DeviceAttributesStatusEnabled  DeviceAttributesStatus = "ENABLED"
-	DeviceAttributesStatusDisabled DeviceAttributesStatus = "DISABLED"
+	DeviceClassAppleVisionPro DeviceClass = "APPLE_VISION_PRO"
+	DeviceClassAppleWatch     DeviceClass = "APPLE_WATCH"
+	DeviceClassIPad           DeviceClass = "IPAD"
+	DeviceClassIphone         DeviceClass = "IPHONE"
+	DeviceClassIpod           DeviceClass = "IPOD"
+	DeviceClassAppleTV        DeviceClass = "APPLE_TV"
+	DeviceClassMac            DeviceClass = "MAC"
 )
 
 // DeviceConnectionType is the spec's enumeration DeviceConnectionType.
@@ -180,6 +172,14 @@ type DeviceResponse struct {
 	Links DocumentLinks `json:"links"`
 }
 
+// DeviceStatus lists the values of DeviceAttributes.Status and DeviceUpdateRequestAttributes.Status.
+type DeviceStatus string
+
+const (
+	DeviceStatusEnabled  DeviceStatus = "ENABLED"
+	DeviceStatusDisabled DeviceStatus = "DISABLED"
+)
+
 // DeviceUpdateRequest is the spec's schema DeviceUpdateRequest.
 type DeviceUpdateRequest struct {
 	Data DeviceUpdateRequestData `json:"data"`
@@ -187,17 +187,9 @@ type DeviceUpdateRequest struct {
 
 // DeviceUpdateRequestAttributes is part of DeviceUpdateRequest.
 type DeviceUpdateRequestAttributes struct {
-	Name   *string                              `json:"name,omitempty"`
-	Status *DeviceUpdateRequestAttributesStatus `json:"status,omitempty"`
+	Name   *string       `json:"name,omitempty"`
+	Status *DeviceStatus `json:"status,omitempty"`
 }
-
-// DeviceUpdateRequestAttributesStatus lists the values of DeviceUpdateRequestAttributes's status.
-type DeviceUpdateRequestAttributesStatus string
-
-const (
-	DeviceUpdateRequestAttributesStatusEnabled  DeviceUpdateRequestAttributesStatus = "ENABLED"
-	DeviceUpdateRequestAttributesStatusDisabled DeviceUpdateRequestAttributesStatus = "DISABLED"
-)
 
 // DeviceUpdateRequestData is part of DeviceUpdateRequest.
 type DeviceUpdateRequestData struct {

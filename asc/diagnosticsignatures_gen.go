@@ -42,19 +42,19 @@ func (r *DiagnosticSignature) ResourceID() string { return r.ID }
 
 // DiagnosticSignatureAttributes is part of DiagnosticSignature.
 type DiagnosticSignatureAttributes struct {
-	DiagnosticType DiagnosticSignatureAttributesDiagnosticType `json:"diagnosticType,omitempty"`
-	Signature      string                                      `json:"signature,omitempty"`
-	Weight         *float64                                    `json:"weight,omitempty"`
-	Insight        *DiagnosticInsight                          `json:"insight,omitempty"`
+	DiagnosticType DiagnosticSignatureDiagnosticType `json:"diagnosticType,omitempty"`
+	Signature      string                            `json:"signature,omitempty"`
+	Weight         *float64                          `json:"weight,omitempty"`
+	Insight        *DiagnosticInsight                `json:"insight,omitempty"`
 }
 
-// DiagnosticSignatureAttributesDiagnosticType lists the values of DiagnosticSignatureAttributes's diagnosticType.
-type DiagnosticSignatureAttributesDiagnosticType string
+// DiagnosticSignatureDiagnosticType lists the values of DiagnosticSignatureAttributes.DiagnosticType.
+type DiagnosticSignatureDiagnosticType string
 
 const (
-	DiagnosticSignatureAttributesDiagnosticTypeDiskWrites DiagnosticSignatureAttributesDiagnosticType = "DISK_WRITES"
-	DiagnosticSignatureAttributesDiagnosticTypeHangs      DiagnosticSignatureAttributesDiagnosticType = "HANGS"
-	DiagnosticSignatureAttributesDiagnosticTypeLaunches   DiagnosticSignatureAttributesDiagnosticType = "LAUNCHES"
+	DiagnosticSignatureDiagnosticTypeDiskWrites DiagnosticSignatureDiagnosticType = "DISK_WRITES"
+	DiagnosticSignatureDiagnosticTypeHangs      DiagnosticSignatureDiagnosticType = "HANGS"
+	DiagnosticSignatureDiagnosticTypeLaunches   DiagnosticSignatureDiagnosticType = "LAUNCHES"
 )
 
 // DiagnosticSignatureRelationships are the resource's relationships. Each is nil when Apple did not send it;

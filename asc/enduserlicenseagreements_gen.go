@@ -74,8 +74,8 @@ type EndUserLicenseAgreementsListTerritoryIDsOptions struct {
 // It returns one page; ListTerritoryIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-enduserlicenseagreements-_id_-relationships-territories
-func (s *EndUserLicenseAgreementsService) ListTerritoryIDs(ctx context.Context, id string, opts *EndUserLicenseAgreementsListTerritoryIDsOptions) (*EndUserLicenseAgreementTerritoriesLinkagesResponse, *Response, error) {
-	return doJSON[EndUserLicenseAgreementTerritoriesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/endUserLicenseAgreements/%s/relationships/territories", id), encodeOptions(opts), nil)
+func (s *EndUserLicenseAgreementsService) ListTerritoryIDs(ctx context.Context, id string, opts *EndUserLicenseAgreementsListTerritoryIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/endUserLicenseAgreements/%s/relationships/territories", id), encodeOptions(opts), nil)
 }
 
 // ListTerritoryIDsIter yields every item of ListTerritoryIDs, requesting the next page only as the loop asks.
@@ -158,13 +158,6 @@ type EndUserLicenseAgreementResponse struct {
 	Data     EndUserLicenseAgreement                    `json:"data"`
 	Included Included[appPricePointsV3ResponseIncluded] `json:"included,omitempty"`
 	Links    DocumentLinks                              `json:"links"`
-}
-
-// EndUserLicenseAgreementTerritoriesLinkagesResponse is the spec's schema EndUserLicenseAgreementTerritoriesLinkagesResponse.
-type EndUserLicenseAgreementTerritoriesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // EndUserLicenseAgreementUpdateRequest is the spec's schema EndUserLicenseAgreementUpdateRequest.

@@ -32,7 +32,7 @@ func ExampleIncludedResource() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if info.Data.Attributes.State == asc.AppInfoAttributesStatePrepareForSubmission {
+	if info.Data.Attributes.State == asc.AppInfoStatePrepareForSubmission {
 		fmt.Println("editable app info", info.Data.ID)
 	}
 	for _, inc := range info.Included {

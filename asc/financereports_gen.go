@@ -16,7 +16,7 @@ type FinanceReportsListOptions struct {
 	// FilterVendorNumber is required.
 	FilterVendorNumber []string `query:"filter[vendorNumber]"`
 	// FilterReportType is required.
-	FilterReportType []string `query:"filter[reportType]"`
+	FilterReportType []FinanceReportType `query:"filter[reportType]"`
 	// FilterRegionCode is required.
 	FilterRegionCode []string `query:"filter[regionCode]"`
 	// FilterReportDate is required.
@@ -30,3 +30,11 @@ type FinanceReportsListOptions struct {
 func (s *FinanceReportsService) List(ctx context.Context, opts *FinanceReportsListOptions) (io.ReadCloser, *Response, error) {
 	return s.client.DoRaw(ctx, http.MethodGet, "/v1/financeReports", encodeOptions(opts), nil, "application/a-gzip")
 }
+
+// FinanceReportType lists the values of a query filter on FinanceReport.
+type FinanceReportType string
+
+const (
+	FinanceReportTypeFinancial     FinanceReportType = "FINANCIAL"
+	FinanceReportTypeFinanceDetail FinanceReportType = "FINANCE_DETAIL"
+)

@@ -114,8 +114,8 @@ func (s *GameCenterAchievementLocalizationsService) GetAchievementImage(ctx cont
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterachievementlocalizations-_id_-relationships-gamecenterachievement
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterAchievementLocalizationsService) GetAchievementID(ctx context.Context, id string) (*GameCenterAchievementLocalizationGameCenterAchievementLinkageResponse, *Response, error) {
-	return doJSON[GameCenterAchievementLocalizationGameCenterAchievementLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterAchievementLocalizations/%s/relationships/gameCenterAchievement", id), nil, nil)
+func (s *GameCenterAchievementLocalizationsService) GetAchievementID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterAchievementLocalizations/%s/relationships/gameCenterAchievement", id), nil, nil)
 }
 
 // GetAchievementImageID sends GET /v1/gameCenterAchievementLocalizations/{id}/relationships/gameCenterAchievementImage (gameCenterAchievementLocalizations_gameCenterAchievementImage_getToOneRelationship).
@@ -123,8 +123,8 @@ func (s *GameCenterAchievementLocalizationsService) GetAchievementID(ctx context
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterachievementlocalizations-_id_-relationships-gamecenterachievementimage
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterAchievementLocalizationsService) GetAchievementImageID(ctx context.Context, id string) (*GameCenterAchievementLocalizationGameCenterAchievementImageLinkageResponse, *Response, error) {
-	return doJSON[GameCenterAchievementLocalizationGameCenterAchievementImageLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterAchievementLocalizations/%s/relationships/gameCenterAchievementImage", id), nil, nil)
+func (s *GameCenterAchievementLocalizationsService) GetAchievementImageID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterAchievementLocalizations/%s/relationships/gameCenterAchievementImage", id), nil, nil)
 }
 
 // GameCenterAchievementLocalizationsV2Service reaches the gameCenterAchievementLocalizationsV2 operations of the App Store Connect API.
@@ -200,8 +200,8 @@ func (s *GameCenterAchievementLocalizationsV2Service) GetImage(ctx context.Conte
 // GetImageID sends GET /v2/gameCenterAchievementLocalizations/{id}/relationships/image (gameCenterAchievementLocalizationsV2_image_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-gamecenterachievementlocalizations-_id_-relationships-image
-func (s *GameCenterAchievementLocalizationsV2Service) GetImageID(ctx context.Context, id string) (*GameCenterAchievementLocalizationV2ImageLinkageResponse, *Response, error) {
-	return doJSON[GameCenterAchievementLocalizationV2ImageLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/gameCenterAchievementLocalizations/%s/relationships/image", id), nil, nil)
+func (s *GameCenterAchievementLocalizationsV2Service) GetImageID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/gameCenterAchievementLocalizations/%s/relationships/image", id), nil, nil)
 }
 
 // GameCenterAchievementLocalization is a resource of type "gameCenterAchievementLocalizations" (schema GameCenterAchievementLocalization).
@@ -251,18 +251,6 @@ type GameCenterAchievementLocalizationCreateRequestData struct {
 // GameCenterAchievementLocalizationCreateRequestRelationships links the resource to others; build each with ToOne or ToMany.
 type GameCenterAchievementLocalizationCreateRequestRelationships struct {
 	GameCenterAchievement Relationship `json:"gameCenterAchievement"`
-}
-
-// GameCenterAchievementLocalizationGameCenterAchievementImageLinkageResponse is the spec's schema GameCenterAchievementLocalizationGameCenterAchievementImageLinkageResponse.
-type GameCenterAchievementLocalizationGameCenterAchievementImageLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
-// GameCenterAchievementLocalizationGameCenterAchievementLinkageResponse is the spec's schema GameCenterAchievementLocalizationGameCenterAchievementLinkageResponse.
-type GameCenterAchievementLocalizationGameCenterAchievementLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
 }
 
 // GameCenterAchievementLocalizationRelationships are the resource's relationships. Each is nil when Apple did not send it;
@@ -347,12 +335,6 @@ type GameCenterAchievementLocalizationV2CreateRequestRelationships struct {
 	Version Relationship `json:"version"`
 }
 
-// GameCenterAchievementLocalizationV2ImageLinkageResponse is the spec's schema GameCenterAchievementLocalizationV2ImageLinkageResponse.
-type GameCenterAchievementLocalizationV2ImageLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
 // GameCenterAchievementLocalizationV2Relationships are the resource's relationships. Each is nil when Apple did not send it;
 // its Data is set only for relationships named in Include.
 type GameCenterAchievementLocalizationV2Relationships struct {
@@ -384,13 +366,6 @@ type GameCenterAchievementLocalizationV2UpdateRequestData struct {
 	Type       string                                                      `json:"type"`
 	ID         string                                                      `json:"id"`
 	Attributes *GameCenterAchievementLocalizationV2UpdateRequestAttributes `json:"attributes,omitempty"`
-}
-
-// GameCenterAchievementLocalizationsLinkagesResponse is the spec's schema GameCenterAchievementLocalizationsLinkagesResponse.
-type GameCenterAchievementLocalizationsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // GameCenterAchievementLocalizationsResponse is the spec's schema GameCenterAchievementLocalizationsResponse.

@@ -104,13 +104,6 @@ type GameCenterAchievementReleaseResponse struct {
 	Links    DocumentLinks                                          `json:"links"`
 }
 
-// GameCenterAchievementReleasesLinkagesResponse is the spec's schema GameCenterAchievementReleasesLinkagesResponse.
-type GameCenterAchievementReleasesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // GameCenterAchievementReleasesResponse is the spec's schema GameCenterAchievementReleasesResponse.
 type GameCenterAchievementReleasesResponse struct {
 	Data     []GameCenterAchievementRelease                         `json:"data"`

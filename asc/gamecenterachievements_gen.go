@@ -139,8 +139,8 @@ func (s *GameCenterAchievementsService) ReplaceActivity(ctx context.Context, id 
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterachievements-_id_-relationships-groupachievement
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterAchievementsService) GetGroupAchievementID(ctx context.Context, id string) (*GameCenterAchievementGroupAchievementLinkageResponse, *Response, error) {
-	return doJSON[GameCenterAchievementGroupAchievementLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterAchievements/%s/relationships/groupAchievement", id), nil, nil)
+func (s *GameCenterAchievementsService) GetGroupAchievementID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterAchievements/%s/relationships/groupAchievement", id), nil, nil)
 }
 
 // ReplaceGroupAchievement sends PATCH /v1/gameCenterAchievements/{id}/relationships/groupAchievement (gameCenterAchievements_groupAchievement_updateToOneRelationship).
@@ -163,8 +163,8 @@ type GameCenterAchievementsListLocalizationIDsOptions struct {
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterachievements-_id_-relationships-localizations
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterAchievementsService) ListLocalizationIDs(ctx context.Context, id string, opts *GameCenterAchievementsListLocalizationIDsOptions) (*GameCenterAchievementLocalizationsLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterAchievementLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterAchievements/%s/relationships/localizations", id), encodeOptions(opts), nil)
+func (s *GameCenterAchievementsService) ListLocalizationIDs(ctx context.Context, id string, opts *GameCenterAchievementsListLocalizationIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterAchievements/%s/relationships/localizations", id), encodeOptions(opts), nil)
 }
 
 // ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
@@ -185,8 +185,8 @@ type GameCenterAchievementsListReleaseIDsOptions struct {
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterachievements-_id_-relationships-releases
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterAchievementsService) ListReleaseIDs(ctx context.Context, id string, opts *GameCenterAchievementsListReleaseIDsOptions) (*GameCenterAchievementReleasesLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterAchievementReleasesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterAchievements/%s/relationships/releases", id), encodeOptions(opts), nil)
+func (s *GameCenterAchievementsService) ListReleaseIDs(ctx context.Context, id string, opts *GameCenterAchievementsListReleaseIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterAchievements/%s/relationships/releases", id), encodeOptions(opts), nil)
 }
 
 // ListReleaseIDsIter yields every item of ListReleaseIDs, requesting the next page only as the loop asks.
@@ -299,8 +299,8 @@ type GameCenterAchievementsV2ListVersionIDsOptions struct {
 // It returns one page; ListVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-gamecenterachievements-_id_-relationships-versions
-func (s *GameCenterAchievementsV2Service) ListVersionIDs(ctx context.Context, id string, opts *GameCenterAchievementsV2ListVersionIDsOptions) (*GameCenterAchievementV2VersionsLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterAchievementV2VersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/gameCenterAchievements/%s/relationships/versions", id), encodeOptions(opts), nil)
+func (s *GameCenterAchievementsV2Service) ListVersionIDs(ctx context.Context, id string, opts *GameCenterAchievementsV2ListVersionIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/gameCenterAchievements/%s/relationships/versions", id), encodeOptions(opts), nil)
 }
 
 // ListVersionIDsIter yields every item of ListVersionIDs, requesting the next page only as the loop asks.
@@ -394,12 +394,6 @@ type GameCenterAchievementCreateRequestRelationships struct {
 // GameCenterAchievementGroupAchievementLinkageRequest is the spec's schema GameCenterAchievementGroupAchievementLinkageRequest.
 type GameCenterAchievementGroupAchievementLinkageRequest struct {
 	Data ResourceIdentifier `json:"data"`
-}
-
-// GameCenterAchievementGroupAchievementLinkageResponse is the spec's schema GameCenterAchievementGroupAchievementLinkageResponse.
-type GameCenterAchievementGroupAchievementLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
 }
 
 // GameCenterAchievementRelationships are the resource's relationships. Each is nil when Apple did not send it;
@@ -540,13 +534,6 @@ type GameCenterAchievementV2UpdateRequestData struct {
 	Type       string                                          `json:"type"`
 	ID         string                                          `json:"id"`
 	Attributes *GameCenterAchievementV2UpdateRequestAttributes `json:"attributes,omitempty"`
-}
-
-// GameCenterAchievementV2VersionsLinkagesResponse is the spec's schema GameCenterAchievementV2VersionsLinkagesResponse.
-type GameCenterAchievementV2VersionsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // GameCenterAchievementsResponse is the spec's schema GameCenterAchievementsResponse.

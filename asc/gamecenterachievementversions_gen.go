@@ -72,8 +72,8 @@ type GameCenterAchievementVersionsV2ListLocalizationIDsOptions struct {
 // It returns one page; ListLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-gamecenterachievementversions-_id_-relationships-localizations
-func (s *GameCenterAchievementVersionsV2Service) ListLocalizationIDs(ctx context.Context, id string, opts *GameCenterAchievementVersionsV2ListLocalizationIDsOptions) (*GameCenterAchievementVersionV2LocalizationsLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterAchievementVersionV2LocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/gameCenterAchievementVersions/%s/relationships/localizations", id), encodeOptions(opts), nil)
+func (s *GameCenterAchievementVersionsV2Service) ListLocalizationIDs(ctx context.Context, id string, opts *GameCenterAchievementVersionsV2ListLocalizationIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/gameCenterAchievementVersions/%s/relationships/localizations", id), encodeOptions(opts), nil)
 }
 
 // ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
@@ -136,13 +136,6 @@ func (r *GameCenterAchievementVersionV2InlineCreate) ResourceID() string { retur
 // GameCenterAchievementVersionV2InlineCreateRelationships links the resource to others; build each with ToOne or ToMany.
 type GameCenterAchievementVersionV2InlineCreateRelationships struct {
 	Achievement *Relationship `json:"achievement,omitempty"`
-}
-
-// GameCenterAchievementVersionV2LocalizationsLinkagesResponse is the spec's schema GameCenterAchievementVersionV2LocalizationsLinkagesResponse.
-type GameCenterAchievementVersionV2LocalizationsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // GameCenterAchievementVersionV2Relationships are the resource's relationships. Each is nil when Apple did not send it;

@@ -145,8 +145,8 @@ type GameCenterActivitiesListVersionIDsOptions struct {
 // It returns one page; ListVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenteractivities-_id_-relationships-versions
-func (s *GameCenterActivitiesService) ListVersionIDs(ctx context.Context, id string, opts *GameCenterActivitiesListVersionIDsOptions) (*GameCenterActivityVersionsLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterActivityVersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterActivities/%s/relationships/versions", id), encodeOptions(opts), nil)
+func (s *GameCenterActivitiesService) ListVersionIDs(ctx context.Context, id string, opts *GameCenterActivitiesListVersionIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterActivities/%s/relationships/versions", id), encodeOptions(opts), nil)
 }
 
 // ListVersionIDsIter yields every item of ListVersionIDs, requesting the next page only as the loop asks.
@@ -216,23 +216,15 @@ type GameCenterActivityAchievementsV2LinkagesRequest struct {
 
 // GameCenterActivityAttributes is part of GameCenterActivity.
 type GameCenterActivityAttributes struct {
-	ReferenceName       string                                `json:"referenceName,omitempty"`
-	VendorIdentifier    string                                `json:"vendorIdentifier,omitempty"`
-	PlayStyle           GameCenterActivityAttributesPlayStyle `json:"playStyle,omitempty"`
-	MinimumPlayersCount *int                                  `json:"minimumPlayersCount,omitempty"`
-	MaximumPlayersCount *int                                  `json:"maximumPlayersCount,omitempty"`
-	SupportsPartyCode   *bool                                 `json:"supportsPartyCode,omitempty"`
-	Archived            *bool                                 `json:"archived,omitempty"`
-	Properties          StringToStringMap                     `json:"properties,omitempty"`
+	ReferenceName       string                      `json:"referenceName,omitempty"`
+	VendorIdentifier    string                      `json:"vendorIdentifier,omitempty"`
+	PlayStyle           GameCenterActivityPlayStyle `json:"playStyle,omitempty"`
+	MinimumPlayersCount *int                        `json:"minimumPlayersCount,omitempty"`
+	MaximumPlayersCount *int                        `json:"maximumPlayersCount,omitempty"`
+	SupportsPartyCode   *bool                       `json:"supportsPartyCode,omitempty"`
+	Archived            *bool                       `json:"archived,omitempty"`
+	Properties          StringToStringMap           `json:"properties,omitempty"`
 }
-
-// GameCenterActivityAttributesPlayStyle lists the values of GameCenterActivityAttributes's playStyle.
-type GameCenterActivityAttributesPlayStyle string
-
-const (
-	GameCenterActivityAttributesPlayStyleAsynchronous GameCenterActivityAttributesPlayStyle = "ASYNCHRONOUS"
-	GameCenterActivityAttributesPlayStyleSynchronous  GameCenterActivityAttributesPlayStyle = "SYNCHRONOUS"
-)
 
 // GameCenterActivityCreateRequest is the spec's schema GameCenterActivityCreateRequest.
 type GameCenterActivityCreateRequest struct {
@@ -242,22 +234,14 @@ type GameCenterActivityCreateRequest struct {
 
 // GameCenterActivityCreateRequestAttributes is part of GameCenterActivityCreateRequest.
 type GameCenterActivityCreateRequestAttributes struct {
-	ReferenceName       string                                              `json:"referenceName"`
-	VendorIdentifier    string                                              `json:"vendorIdentifier"`
-	PlayStyle           *GameCenterActivityCreateRequestAttributesPlayStyle `json:"playStyle,omitempty"`
-	MinimumPlayersCount *int                                                `json:"minimumPlayersCount,omitempty"`
-	MaximumPlayersCount *int                                                `json:"maximumPlayersCount,omitempty"`
-	SupportsPartyCode   *bool                                               `json:"supportsPartyCode,omitempty"`
-	Properties          StringToStringMap                                   `json:"properties,omitempty"`
+	ReferenceName       string                       `json:"referenceName"`
+	VendorIdentifier    string                       `json:"vendorIdentifier"`
+	PlayStyle           *GameCenterActivityPlayStyle `json:"playStyle,omitempty"`
+	MinimumPlayersCount *int                         `json:"minimumPlayersCount,omitempty"`
+	MaximumPlayersCount *int                         `json:"maximumPlayersCount,omitempty"`
+	SupportsPartyCode   *bool                        `json:"supportsPartyCode,omitempty"`
+	Properties          StringToStringMap            `json:"properties,omitempty"`
 }
-
-// GameCenterActivityCreateRequestAttributesPlayStyle lists the values of GameCenterActivityCreateRequestAttributes's playStyle.
-type GameCenterActivityCreateRequestAttributesPlayStyle string
-
-const (
-	GameCenterActivityCreateRequestAttributesPlayStyleAsynchronous GameCenterActivityCreateRequestAttributesPlayStyle = "ASYNCHRONOUS"
-	GameCenterActivityCreateRequestAttributesPlayStyleSynchronous  GameCenterActivityCreateRequestAttributesPlayStyle = "SYNCHRONOUS"
-)
 
 // GameCenterActivityCreateRequestData is part of GameCenterActivityCreateRequest.
 type GameCenterActivityCreateRequestData struct {
@@ -282,6 +266,14 @@ type GameCenterActivityLeaderboardsLinkagesRequest struct {
 type GameCenterActivityLeaderboardsV2LinkagesRequest struct {
 	Data []ResourceIdentifier `json:"data"`
 }
+
+// GameCenterActivityPlayStyle lists the values of GameCenterActivityAttributes.PlayStyle, GameCenterActivityCreateRequestAttributes.PlayStyle and GameCenterActivityUpdateRequestAttributes.PlayStyle.
+type GameCenterActivityPlayStyle string
+
+const (
+	GameCenterActivityPlayStyleAsynchronous GameCenterActivityPlayStyle = "ASYNCHRONOUS"
+	GameCenterActivityPlayStyleSynchronous  GameCenterActivityPlayStyle = "SYNCHRONOUS"
+)
 
 // GameCenterActivityRelationships are the resource's relationships. Each is nil when Apple did not send it;
 // its Data is set only for relationships named in Include.
@@ -309,22 +301,14 @@ type GameCenterActivityUpdateRequest struct {
 
 // GameCenterActivityUpdateRequestAttributes is part of GameCenterActivityUpdateRequest.
 type GameCenterActivityUpdateRequestAttributes struct {
-	ReferenceName       *string                                             `json:"referenceName,omitempty"`
-	PlayStyle           *GameCenterActivityUpdateRequestAttributesPlayStyle `json:"playStyle,omitempty"`
-	MinimumPlayersCount *int                                                `json:"minimumPlayersCount,omitempty"`
-	MaximumPlayersCount *int                                                `json:"maximumPlayersCount,omitempty"`
-	SupportsPartyCode   *bool                                               `json:"supportsPartyCode,omitempty"`
-	Archived            *bool                                               `json:"archived,omitempty"`
-	Properties          StringToStringMap                                   `json:"properties,omitempty"`
+	ReferenceName       *string                      `json:"referenceName,omitempty"`
+	PlayStyle           *GameCenterActivityPlayStyle `json:"playStyle,omitempty"`
+	MinimumPlayersCount *int                         `json:"minimumPlayersCount,omitempty"`
+	MaximumPlayersCount *int                         `json:"maximumPlayersCount,omitempty"`
+	SupportsPartyCode   *bool                        `json:"supportsPartyCode,omitempty"`
+	Archived            *bool                        `json:"archived,omitempty"`
+	Properties          StringToStringMap            `json:"properties,omitempty"`
 }
-
-// GameCenterActivityUpdateRequestAttributesPlayStyle lists the values of GameCenterActivityUpdateRequestAttributes's playStyle.
-type GameCenterActivityUpdateRequestAttributesPlayStyle string
-
-const (
-	GameCenterActivityUpdateRequestAttributesPlayStyleAsynchronous GameCenterActivityUpdateRequestAttributesPlayStyle = "ASYNCHRONOUS"
-	GameCenterActivityUpdateRequestAttributesPlayStyleSynchronous  GameCenterActivityUpdateRequestAttributesPlayStyle = "SYNCHRONOUS"
-)
 
 // GameCenterActivityUpdateRequestData is part of GameCenterActivityUpdateRequest.
 type GameCenterActivityUpdateRequestData struct {

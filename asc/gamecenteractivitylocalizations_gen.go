@@ -78,8 +78,8 @@ func (s *GameCenterActivityLocalizationsService) GetImage(ctx context.Context, i
 // GetImageID sends GET /v1/gameCenterActivityLocalizations/{id}/relationships/image (gameCenterActivityLocalizations_image_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenteractivitylocalizations-_id_-relationships-image
-func (s *GameCenterActivityLocalizationsService) GetImageID(ctx context.Context, id string) (*GameCenterActivityLocalizationImageLinkageResponse, *Response, error) {
-	return doJSON[GameCenterActivityLocalizationImageLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterActivityLocalizations/%s/relationships/image", id), nil, nil)
+func (s *GameCenterActivityLocalizationsService) GetImageID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterActivityLocalizations/%s/relationships/image", id), nil, nil)
 }
 
 // GameCenterActivityLocalization is a resource of type "gameCenterActivityLocalizations" (schema GameCenterActivityLocalization).
@@ -127,12 +127,6 @@ type GameCenterActivityLocalizationCreateRequestData struct {
 // GameCenterActivityLocalizationCreateRequestRelationships links the resource to others; build each with ToOne or ToMany.
 type GameCenterActivityLocalizationCreateRequestRelationships struct {
 	Version Relationship `json:"version"`
-}
-
-// GameCenterActivityLocalizationImageLinkageResponse is the spec's schema GameCenterActivityLocalizationImageLinkageResponse.
-type GameCenterActivityLocalizationImageLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
 }
 
 // GameCenterActivityLocalizationRelationships are the resource's relationships. Each is nil when Apple did not send it;

@@ -98,8 +98,8 @@ func (s *GameCenterActivityVersionsService) ListLocalizationsIter(ctx context.Co
 // GetDefaultImageID sends GET /v1/gameCenterActivityVersions/{id}/relationships/defaultImage (gameCenterActivityVersions_defaultImage_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenteractivityversions-_id_-relationships-defaultimage
-func (s *GameCenterActivityVersionsService) GetDefaultImageID(ctx context.Context, id string) (*GameCenterActivityVersionDefaultImageLinkageResponse, *Response, error) {
-	return doJSON[GameCenterActivityVersionDefaultImageLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterActivityVersions/%s/relationships/defaultImage", id), nil, nil)
+func (s *GameCenterActivityVersionsService) GetDefaultImageID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterActivityVersions/%s/relationships/defaultImage", id), nil, nil)
 }
 
 // GameCenterActivityVersionsListLocalizationIDsOptions are the query parameters of GET /v1/gameCenterActivityVersions/{id}/relationships/localizations.
@@ -111,8 +111,8 @@ type GameCenterActivityVersionsListLocalizationIDsOptions struct {
 // It returns one page; ListLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenteractivityversions-_id_-relationships-localizations
-func (s *GameCenterActivityVersionsService) ListLocalizationIDs(ctx context.Context, id string, opts *GameCenterActivityVersionsListLocalizationIDsOptions) (*GameCenterActivityVersionLocalizationsLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterActivityVersionLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterActivityVersions/%s/relationships/localizations", id), encodeOptions(opts), nil)
+func (s *GameCenterActivityVersionsService) ListLocalizationIDs(ctx context.Context, id string, opts *GameCenterActivityVersionsListLocalizationIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterActivityVersions/%s/relationships/localizations", id), encodeOptions(opts), nil)
 }
 
 // ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
@@ -165,12 +165,6 @@ type GameCenterActivityVersionCreateRequestRelationships struct {
 	Activity Relationship `json:"activity"`
 }
 
-// GameCenterActivityVersionDefaultImageLinkageResponse is the spec's schema GameCenterActivityVersionDefaultImageLinkageResponse.
-type GameCenterActivityVersionDefaultImageLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
 // GameCenterActivityVersionInlineCreate is a resource of type "gameCenterActivityVersions" (schema GameCenterActivityVersionInlineCreate).
 type GameCenterActivityVersionInlineCreate struct {
 	Type          string                                              `json:"type"`
@@ -194,13 +188,6 @@ type GameCenterActivityVersionInlineCreateAttributes struct {
 // GameCenterActivityVersionInlineCreateRelationships links the resource to others; build each with ToOne or ToMany.
 type GameCenterActivityVersionInlineCreateRelationships struct {
 	Activity *Relationship `json:"activity,omitempty"`
-}
-
-// GameCenterActivityVersionLocalizationsLinkagesResponse is the spec's schema GameCenterActivityVersionLocalizationsLinkagesResponse.
-type GameCenterActivityVersionLocalizationsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // GameCenterActivityVersionRelationships are the resource's relationships. Each is nil when Apple did not send it;
@@ -234,13 +221,6 @@ type GameCenterActivityVersionUpdateRequestData struct {
 	Type       string                                            `json:"type"`
 	ID         string                                            `json:"id"`
 	Attributes *GameCenterActivityVersionUpdateRequestAttributes `json:"attributes,omitempty"`
-}
-
-// GameCenterActivityVersionsLinkagesResponse is the spec's schema GameCenterActivityVersionsLinkagesResponse.
-type GameCenterActivityVersionsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // GameCenterActivityVersionsResponse is the spec's schema GameCenterActivityVersionsResponse.

@@ -110,8 +110,8 @@ func (s *GameCenterAppVersionsService) ListCompatibilityVersionsIter(ctx context
 // GetAppStoreVersionID sends GET /v1/gameCenterAppVersions/{id}/relationships/appStoreVersion (gameCenterAppVersions_appStoreVersion_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterappversions-_id_-relationships-appstoreversion
-func (s *GameCenterAppVersionsService) GetAppStoreVersionID(ctx context.Context, id string) (*GameCenterAppVersionAppStoreVersionLinkageResponse, *Response, error) {
-	return doJSON[GameCenterAppVersionAppStoreVersionLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterAppVersions/%s/relationships/appStoreVersion", id), nil, nil)
+func (s *GameCenterAppVersionsService) GetAppStoreVersionID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterAppVersions/%s/relationships/appStoreVersion", id), nil, nil)
 }
 
 // RemoveCompatibilityVersions sends DELETE /v1/gameCenterAppVersions/{id}/relationships/compatibilityVersions (gameCenterAppVersions_compatibilityVersions_deleteToManyRelationship).
@@ -130,8 +130,8 @@ type GameCenterAppVersionsListCompatibilityVersionIDsOptions struct {
 // It returns one page; ListCompatibilityVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterappversions-_id_-relationships-compatibilityversions
-func (s *GameCenterAppVersionsService) ListCompatibilityVersionIDs(ctx context.Context, id string, opts *GameCenterAppVersionsListCompatibilityVersionIDsOptions) (*GameCenterAppVersionCompatibilityVersionsLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterAppVersionCompatibilityVersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterAppVersions/%s/relationships/compatibilityVersions", id), encodeOptions(opts), nil)
+func (s *GameCenterAppVersionsService) ListCompatibilityVersionIDs(ctx context.Context, id string, opts *GameCenterAppVersionsListCompatibilityVersionIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterAppVersions/%s/relationships/compatibilityVersions", id), encodeOptions(opts), nil)
 }
 
 // ListCompatibilityVersionIDsIter yields every item of ListCompatibilityVersionIDs, requesting the next page only as the loop asks.
@@ -162,12 +162,6 @@ func (r *GameCenterAppVersion) ResourceType() string { return r.Type }
 // ResourceID returns the resource's id.
 func (r *GameCenterAppVersion) ResourceID() string { return r.ID }
 
-// GameCenterAppVersionAppStoreVersionLinkageResponse is the spec's schema GameCenterAppVersionAppStoreVersionLinkageResponse.
-type GameCenterAppVersionAppStoreVersionLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
 // GameCenterAppVersionAttributes is part of GameCenterAppVersion.
 type GameCenterAppVersionAttributes struct {
 	Enabled *bool `json:"enabled,omitempty"`
@@ -176,13 +170,6 @@ type GameCenterAppVersionAttributes struct {
 // GameCenterAppVersionCompatibilityVersionsLinkagesRequest is the spec's schema GameCenterAppVersionCompatibilityVersionsLinkagesRequest.
 type GameCenterAppVersionCompatibilityVersionsLinkagesRequest struct {
 	Data []ResourceIdentifier `json:"data"`
-}
-
-// GameCenterAppVersionCompatibilityVersionsLinkagesResponse is the spec's schema GameCenterAppVersionCompatibilityVersionsLinkagesResponse.
-type GameCenterAppVersionCompatibilityVersionsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // GameCenterAppVersionCreateRequest is the spec's schema GameCenterAppVersionCreateRequest.

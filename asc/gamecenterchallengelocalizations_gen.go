@@ -78,8 +78,8 @@ func (s *GameCenterChallengeLocalizationsService) GetImage(ctx context.Context, 
 // GetImageID sends GET /v1/gameCenterChallengeLocalizations/{id}/relationships/image (gameCenterChallengeLocalizations_image_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterchallengelocalizations-_id_-relationships-image
-func (s *GameCenterChallengeLocalizationsService) GetImageID(ctx context.Context, id string) (*GameCenterChallengeLocalizationImageLinkageResponse, *Response, error) {
-	return doJSON[GameCenterChallengeLocalizationImageLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterChallengeLocalizations/%s/relationships/image", id), nil, nil)
+func (s *GameCenterChallengeLocalizationsService) GetImageID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterChallengeLocalizations/%s/relationships/image", id), nil, nil)
 }
 
 // GameCenterChallengeLocalization is a resource of type "gameCenterChallengeLocalizations" (schema GameCenterChallengeLocalization).
@@ -127,12 +127,6 @@ type GameCenterChallengeLocalizationCreateRequestData struct {
 // GameCenterChallengeLocalizationCreateRequestRelationships links the resource to others; build each with ToOne or ToMany.
 type GameCenterChallengeLocalizationCreateRequestRelationships struct {
 	Version Relationship `json:"version"`
-}
-
-// GameCenterChallengeLocalizationImageLinkageResponse is the spec's schema GameCenterChallengeLocalizationImageLinkageResponse.
-type GameCenterChallengeLocalizationImageLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
 }
 
 // GameCenterChallengeLocalizationRelationships are the resource's relationships. Each is nil when Apple did not send it;

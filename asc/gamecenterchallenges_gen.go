@@ -92,8 +92,8 @@ type GameCenterChallengesListVersionIDsOptions struct {
 // It returns one page; ListVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterchallenges-_id_-relationships-versions
-func (s *GameCenterChallengesService) ListVersionIDs(ctx context.Context, id string, opts *GameCenterChallengesListVersionIDsOptions) (*GameCenterChallengeVersionsLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterChallengeVersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterChallenges/%s/relationships/versions", id), encodeOptions(opts), nil)
+func (s *GameCenterChallengesService) ListVersionIDs(ctx context.Context, id string, opts *GameCenterChallengesListVersionIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterChallenges/%s/relationships/versions", id), encodeOptions(opts), nil)
 }
 
 // ListVersionIDsIter yields every item of ListVersionIDs, requesting the next page only as the loop asks.
@@ -145,19 +145,12 @@ func (r *GameCenterChallenge) ResourceID() string { return r.ID }
 
 // GameCenterChallengeAttributes is part of GameCenterChallenge.
 type GameCenterChallengeAttributes struct {
-	ReferenceName    string                                     `json:"referenceName,omitempty"`
-	VendorIdentifier string                                     `json:"vendorIdentifier,omitempty"`
-	Archived         *bool                                      `json:"archived,omitempty"`
-	ChallengeType    GameCenterChallengeAttributesChallengeType `json:"challengeType,omitempty"`
-	Repeatable       *bool                                      `json:"repeatable,omitempty"`
+	ReferenceName    string                  `json:"referenceName,omitempty"`
+	VendorIdentifier string                  `json:"vendorIdentifier,omitempty"`
+	Archived         *bool                   `json:"archived,omitempty"`
+	ChallengeType    GameCenterChallengeType `json:"challengeType,omitempty"`
+	Repeatable       *bool                   `json:"repeatable,omitempty"`
 }
-
-// GameCenterChallengeAttributesChallengeType lists the values of GameCenterChallengeAttributes's challengeType.
-type GameCenterChallengeAttributesChallengeType string
-
-const (
-	GameCenterChallengeAttributesChallengeTypeLeaderboard GameCenterChallengeAttributesChallengeType = "LEADERBOARD"
-)
 
 // GameCenterChallengeCreateRequest is the spec's schema GameCenterChallengeCreateRequest.
 type GameCenterChallengeCreateRequest struct {
@@ -167,18 +160,11 @@ type GameCenterChallengeCreateRequest struct {
 
 // GameCenterChallengeCreateRequestAttributes is part of GameCenterChallengeCreateRequest.
 type GameCenterChallengeCreateRequestAttributes struct {
-	ReferenceName    string                                                  `json:"referenceName"`
-	VendorIdentifier string                                                  `json:"vendorIdentifier"`
-	ChallengeType    GameCenterChallengeCreateRequestAttributesChallengeType `json:"challengeType"`
-	Repeatable       *bool                                                   `json:"repeatable,omitempty"`
+	ReferenceName    string                  `json:"referenceName"`
+	VendorIdentifier string                  `json:"vendorIdentifier"`
+	ChallengeType    GameCenterChallengeType `json:"challengeType"`
+	Repeatable       *bool                   `json:"repeatable,omitempty"`
 }
-
-// GameCenterChallengeCreateRequestAttributesChallengeType lists the values of GameCenterChallengeCreateRequestAttributes's challengeType.
-type GameCenterChallengeCreateRequestAttributesChallengeType string
-
-const (
-	GameCenterChallengeCreateRequestAttributesChallengeTypeLeaderboard GameCenterChallengeCreateRequestAttributesChallengeType = "LEADERBOARD"
-)
 
 // GameCenterChallengeCreateRequestData is part of GameCenterChallengeCreateRequest.
 type GameCenterChallengeCreateRequestData struct {
@@ -222,6 +208,13 @@ type GameCenterChallengeResponse struct {
 	Included Included[gameCenterChallengeResponseIncluded] `json:"included,omitempty"`
 	Links    DocumentLinks                                 `json:"links"`
 }
+
+// GameCenterChallengeType lists the values of GameCenterChallengeAttributes.ChallengeType and GameCenterChallengeCreateRequestAttributes.ChallengeType.
+type GameCenterChallengeType string
+
+const (
+	GameCenterChallengeTypeLeaderboard GameCenterChallengeType = "LEADERBOARD"
+)
 
 // GameCenterChallengeUpdateRequest is the spec's schema GameCenterChallengeUpdateRequest.
 type GameCenterChallengeUpdateRequest struct {

@@ -81,8 +81,8 @@ func (s *GameCenterChallengeVersionsService) ListLocalizationsIter(ctx context.C
 // GetDefaultImageID sends GET /v1/gameCenterChallengeVersions/{id}/relationships/defaultImage (gameCenterChallengeVersions_defaultImage_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterchallengeversions-_id_-relationships-defaultimage
-func (s *GameCenterChallengeVersionsService) GetDefaultImageID(ctx context.Context, id string) (*GameCenterChallengeVersionDefaultImageLinkageResponse, *Response, error) {
-	return doJSON[GameCenterChallengeVersionDefaultImageLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterChallengeVersions/%s/relationships/defaultImage", id), nil, nil)
+func (s *GameCenterChallengeVersionsService) GetDefaultImageID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterChallengeVersions/%s/relationships/defaultImage", id), nil, nil)
 }
 
 // GameCenterChallengeVersionsListLocalizationIDsOptions are the query parameters of GET /v1/gameCenterChallengeVersions/{id}/relationships/localizations.
@@ -94,8 +94,8 @@ type GameCenterChallengeVersionsListLocalizationIDsOptions struct {
 // It returns one page; ListLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterchallengeversions-_id_-relationships-localizations
-func (s *GameCenterChallengeVersionsService) ListLocalizationIDs(ctx context.Context, id string, opts *GameCenterChallengeVersionsListLocalizationIDsOptions) (*GameCenterChallengeVersionLocalizationsLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterChallengeVersionLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterChallengeVersions/%s/relationships/localizations", id), encodeOptions(opts), nil)
+func (s *GameCenterChallengeVersionsService) ListLocalizationIDs(ctx context.Context, id string, opts *GameCenterChallengeVersionsListLocalizationIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterChallengeVersions/%s/relationships/localizations", id), encodeOptions(opts), nil)
 }
 
 // ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
@@ -141,12 +141,6 @@ type GameCenterChallengeVersionCreateRequestRelationships struct {
 	Challenge Relationship `json:"challenge"`
 }
 
-// GameCenterChallengeVersionDefaultImageLinkageResponse is the spec's schema GameCenterChallengeVersionDefaultImageLinkageResponse.
-type GameCenterChallengeVersionDefaultImageLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
 // GameCenterChallengeVersionInlineCreate is a resource of type "gameCenterChallengeVersions" (schema GameCenterChallengeVersionInlineCreate).
 type GameCenterChallengeVersionInlineCreate struct {
 	Type          string                                               `json:"type"`
@@ -166,13 +160,6 @@ type GameCenterChallengeVersionInlineCreateRelationships struct {
 	Challenge *Relationship `json:"challenge,omitempty"`
 }
 
-// GameCenterChallengeVersionLocalizationsLinkagesResponse is the spec's schema GameCenterChallengeVersionLocalizationsLinkagesResponse.
-type GameCenterChallengeVersionLocalizationsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // GameCenterChallengeVersionRelationships are the resource's relationships. Each is nil when Apple did not send it;
 // its Data is set only for relationships named in Include.
 type GameCenterChallengeVersionRelationships struct {
@@ -187,13 +174,6 @@ type GameCenterChallengeVersionResponse struct {
 	Data     GameCenterChallengeVersion                           `json:"data"`
 	Included Included[gameCenterChallengeVersionResponseIncluded] `json:"included,omitempty"`
 	Links    DocumentLinks                                        `json:"links"`
-}
-
-// GameCenterChallengeVersionsLinkagesResponse is the spec's schema GameCenterChallengeVersionsLinkagesResponse.
-type GameCenterChallengeVersionsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // GameCenterChallengeVersionsResponse is the spec's schema GameCenterChallengeVersionsResponse.

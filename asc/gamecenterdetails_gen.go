@@ -522,11 +522,11 @@ func (s *GameCenterDetailsService) ListLeaderboardSetReleasesIter(ctx context.Co
 // GameCenterDetailsGetClassicMatchmakingRequestsMetricsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/metrics/classicMatchmakingRequests.
 type GameCenterDetailsGetClassicMatchmakingRequestsMetricsOptions struct {
 	// Granularity is required.
-	Granularity  string   `query:"granularity"`
-	GroupBy      []string `query:"groupBy"`
-	FilterResult string   `query:"filter[result]"`
-	Sort         []string `query:"sort"`
-	Limit        int      `query:"limit"`
+	Granularity  string                                  `query:"granularity"`
+	GroupBy      []string                                `query:"groupBy"`
+	FilterResult GameCenterMatchmakingRequestsResultData `query:"filter[result]"`
+	Sort         []string                                `query:"sort"`
+	Limit        int                                     `query:"limit"`
 }
 
 // GetClassicMatchmakingRequestsMetrics sends GET /v1/gameCenterDetails/{id}/metrics/classicMatchmakingRequests (gameCenterDetails_classicMatchmakingRequests_getMetrics).
@@ -545,11 +545,11 @@ func (s *GameCenterDetailsService) GetClassicMatchmakingRequestsMetricsIter(ctx 
 // GameCenterDetailsGetRuleBasedMatchmakingRequestsMetricsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/metrics/ruleBasedMatchmakingRequests.
 type GameCenterDetailsGetRuleBasedMatchmakingRequestsMetricsOptions struct {
 	// Granularity is required.
-	Granularity  string   `query:"granularity"`
-	GroupBy      []string `query:"groupBy"`
-	FilterResult string   `query:"filter[result]"`
-	Sort         []string `query:"sort"`
-	Limit        int      `query:"limit"`
+	Granularity  string                                  `query:"granularity"`
+	GroupBy      []string                                `query:"groupBy"`
+	FilterResult GameCenterMatchmakingRequestsResultData `query:"filter[result]"`
+	Sort         []string                                `query:"sort"`
+	Limit        int                                     `query:"limit"`
 }
 
 // GetRuleBasedMatchmakingRequestsMetrics sends GET /v1/gameCenterDetails/{id}/metrics/ruleBasedMatchmakingRequests (gameCenterDetails_ruleBasedMatchmakingRequests_getMetrics).
@@ -576,8 +576,8 @@ type GameCenterDetailsListAchievementReleaseIDsOptions struct {
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-relationships-achievementreleases
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterDetailsService) ListAchievementReleaseIDs(ctx context.Context, id string, opts *GameCenterDetailsListAchievementReleaseIDsOptions) (*GameCenterDetailAchievementReleasesLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterDetailAchievementReleasesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/achievementReleases", id), encodeOptions(opts), nil)
+func (s *GameCenterDetailsService) ListAchievementReleaseIDs(ctx context.Context, id string, opts *GameCenterDetailsListAchievementReleaseIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/achievementReleases", id), encodeOptions(opts), nil)
 }
 
 // ListAchievementReleaseIDsIter yields every item of ListAchievementReleaseIDs, requesting the next page only as the loop asks.
@@ -598,8 +598,8 @@ type GameCenterDetailsListActivityReleaseIDsOptions struct {
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-relationships-activityreleases
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterDetailsService) ListActivityReleaseIDs(ctx context.Context, id string, opts *GameCenterDetailsListActivityReleaseIDsOptions) (*GameCenterDetailActivityReleasesLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterDetailActivityReleasesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/activityReleases", id), encodeOptions(opts), nil)
+func (s *GameCenterDetailsService) ListActivityReleaseIDs(ctx context.Context, id string, opts *GameCenterDetailsListActivityReleaseIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/activityReleases", id), encodeOptions(opts), nil)
 }
 
 // ListActivityReleaseIDsIter yields every item of ListActivityReleaseIDs, requesting the next page only as the loop asks.
@@ -620,8 +620,8 @@ type GameCenterDetailsListChallengeReleaseIDsOptions struct {
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-relationships-challengereleases
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterDetailsService) ListChallengeReleaseIDs(ctx context.Context, id string, opts *GameCenterDetailsListChallengeReleaseIDsOptions) (*GameCenterDetailChallengeReleasesLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterDetailChallengeReleasesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/challengeReleases", id), encodeOptions(opts), nil)
+func (s *GameCenterDetailsService) ListChallengeReleaseIDs(ctx context.Context, id string, opts *GameCenterDetailsListChallengeReleaseIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/challengeReleases", id), encodeOptions(opts), nil)
 }
 
 // ListChallengeReleaseIDsIter yields every item of ListChallengeReleaseIDs, requesting the next page only as the loop asks.
@@ -649,8 +649,8 @@ type GameCenterDetailsListAchievementIDsOptions struct {
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-relationships-gamecenterachievements
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterDetailsService) ListAchievementIDs(ctx context.Context, id string, opts *GameCenterDetailsListAchievementIDsOptions) (*GameCenterDetailGameCenterAchievementsLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterDetailGameCenterAchievementsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterAchievements", id), encodeOptions(opts), nil)
+func (s *GameCenterDetailsService) ListAchievementIDs(ctx context.Context, id string, opts *GameCenterDetailsListAchievementIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterAchievements", id), encodeOptions(opts), nil)
 }
 
 // ListAchievementIDsIter yields every item of ListAchievementIDs, requesting the next page only as the loop asks.
@@ -678,8 +678,8 @@ type GameCenterDetailsListAchievementV2IDsOptions struct {
 // It returns one page; ListAchievementV2IDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-relationships-gamecenterachievementsv2
-func (s *GameCenterDetailsService) ListAchievementV2IDs(ctx context.Context, id string, opts *GameCenterDetailsListAchievementV2IDsOptions) (*GameCenterDetailGameCenterAchievementsV2LinkagesResponse, *Response, error) {
-	return doJSON[GameCenterDetailGameCenterAchievementsV2LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterAchievementsV2", id), encodeOptions(opts), nil)
+func (s *GameCenterDetailsService) ListAchievementV2IDs(ctx context.Context, id string, opts *GameCenterDetailsListAchievementV2IDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterAchievementsV2", id), encodeOptions(opts), nil)
 }
 
 // ListAchievementV2IDsIter yields every item of ListAchievementV2IDs, requesting the next page only as the loop asks.
@@ -703,8 +703,8 @@ type GameCenterDetailsListActivityIDsOptions struct {
 // It returns one page; ListActivityIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-relationships-gamecenteractivities
-func (s *GameCenterDetailsService) ListActivityIDs(ctx context.Context, id string, opts *GameCenterDetailsListActivityIDsOptions) (*GameCenterDetailGameCenterActivitiesLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterDetailGameCenterActivitiesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterActivities", id), encodeOptions(opts), nil)
+func (s *GameCenterDetailsService) ListActivityIDs(ctx context.Context, id string, opts *GameCenterDetailsListActivityIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterActivities", id), encodeOptions(opts), nil)
 }
 
 // ListActivityIDsIter yields every item of ListActivityIDs, requesting the next page only as the loop asks.
@@ -721,8 +721,8 @@ type GameCenterDetailsListAppVersionIDsOptions struct {
 // It returns one page; ListAppVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-relationships-gamecenterappversions
-func (s *GameCenterDetailsService) ListAppVersionIDs(ctx context.Context, id string, opts *GameCenterDetailsListAppVersionIDsOptions) (*GameCenterDetailGameCenterAppVersionsLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterDetailGameCenterAppVersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterAppVersions", id), encodeOptions(opts), nil)
+func (s *GameCenterDetailsService) ListAppVersionIDs(ctx context.Context, id string, opts *GameCenterDetailsListAppVersionIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterAppVersions", id), encodeOptions(opts), nil)
 }
 
 // ListAppVersionIDsIter yields every item of ListAppVersionIDs, requesting the next page only as the loop asks.
@@ -739,8 +739,8 @@ type GameCenterDetailsListChallengeIDsOptions struct {
 // It returns one page; ListChallengeIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-relationships-gamecenterchallenges
-func (s *GameCenterDetailsService) ListChallengeIDs(ctx context.Context, id string, opts *GameCenterDetailsListChallengeIDsOptions) (*GameCenterDetailGameCenterChallengesLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterDetailGameCenterChallengesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterChallenges", id), encodeOptions(opts), nil)
+func (s *GameCenterDetailsService) ListChallengeIDs(ctx context.Context, id string, opts *GameCenterDetailsListChallengeIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterChallenges", id), encodeOptions(opts), nil)
 }
 
 // ListChallengeIDsIter yields every item of ListChallengeIDs, requesting the next page only as the loop asks.
@@ -751,8 +751,8 @@ func (s *GameCenterDetailsService) ListChallengeIDsIter(ctx context.Context, id 
 // GetGroupID sends GET /v1/gameCenterDetails/{id}/relationships/gameCenterGroup (gameCenterDetails_gameCenterGroup_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-relationships-gamecentergroup
-func (s *GameCenterDetailsService) GetGroupID(ctx context.Context, id string) (*GameCenterDetailGameCenterGroupLinkageResponse, *Response, error) {
-	return doJSON[GameCenterDetailGameCenterGroupLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterGroup", id), nil, nil)
+func (s *GameCenterDetailsService) GetGroupID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterGroup", id), nil, nil)
 }
 
 // GameCenterDetailsListLeaderboardSetIDsOptions are the query parameters of GET /v1/gameCenterDetails/{id}/relationships/gameCenterLeaderboardSets.
@@ -766,8 +766,8 @@ type GameCenterDetailsListLeaderboardSetIDsOptions struct {
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-relationships-gamecenterleaderboardsets
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterDetailsService) ListLeaderboardSetIDs(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardSetIDsOptions) (*GameCenterDetailGameCenterLeaderboardSetsLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterDetailGameCenterLeaderboardSetsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterLeaderboardSets", id), encodeOptions(opts), nil)
+func (s *GameCenterDetailsService) ListLeaderboardSetIDs(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardSetIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterLeaderboardSets", id), encodeOptions(opts), nil)
 }
 
 // ListLeaderboardSetIDsIter yields every item of ListLeaderboardSetIDs, requesting the next page only as the loop asks.
@@ -795,8 +795,8 @@ type GameCenterDetailsListLeaderboardSetV2IDsOptions struct {
 // It returns one page; ListLeaderboardSetV2IDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-relationships-gamecenterleaderboardsetsv2
-func (s *GameCenterDetailsService) ListLeaderboardSetV2IDs(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardSetV2IDsOptions) (*GameCenterDetailGameCenterLeaderboardSetsV2LinkagesResponse, *Response, error) {
-	return doJSON[GameCenterDetailGameCenterLeaderboardSetsV2LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterLeaderboardSetsV2", id), encodeOptions(opts), nil)
+func (s *GameCenterDetailsService) ListLeaderboardSetV2IDs(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardSetV2IDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterLeaderboardSetsV2", id), encodeOptions(opts), nil)
 }
 
 // ListLeaderboardSetV2IDsIter yields every item of ListLeaderboardSetV2IDs, requesting the next page only as the loop asks.
@@ -822,8 +822,8 @@ type GameCenterDetailsListLeaderboardIDsOptions struct {
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-relationships-gamecenterleaderboards
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterDetailsService) ListLeaderboardIDs(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardIDsOptions) (*GameCenterDetailGameCenterLeaderboardsLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterDetailGameCenterLeaderboardsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterLeaderboards", id), encodeOptions(opts), nil)
+func (s *GameCenterDetailsService) ListLeaderboardIDs(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterLeaderboards", id), encodeOptions(opts), nil)
 }
 
 // ListLeaderboardIDsIter yields every item of ListLeaderboardIDs, requesting the next page only as the loop asks.
@@ -851,8 +851,8 @@ type GameCenterDetailsListLeaderboardV2IDsOptions struct {
 // It returns one page; ListLeaderboardV2IDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-relationships-gamecenterleaderboardsv2
-func (s *GameCenterDetailsService) ListLeaderboardV2IDs(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardV2IDsOptions) (*GameCenterDetailGameCenterLeaderboardsV2LinkagesResponse, *Response, error) {
-	return doJSON[GameCenterDetailGameCenterLeaderboardsV2LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterLeaderboardsV2", id), encodeOptions(opts), nil)
+func (s *GameCenterDetailsService) ListLeaderboardV2IDs(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardV2IDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/gameCenterLeaderboardsV2", id), encodeOptions(opts), nil)
 }
 
 // ListLeaderboardV2IDsIter yields every item of ListLeaderboardV2IDs, requesting the next page only as the loop asks.
@@ -878,8 +878,8 @@ type GameCenterDetailsListLeaderboardReleaseIDsOptions struct {
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-relationships-leaderboardreleases
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterDetailsService) ListLeaderboardReleaseIDs(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardReleaseIDsOptions) (*GameCenterDetailLeaderboardReleasesLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterDetailLeaderboardReleasesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/leaderboardReleases", id), encodeOptions(opts), nil)
+func (s *GameCenterDetailsService) ListLeaderboardReleaseIDs(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardReleaseIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/leaderboardReleases", id), encodeOptions(opts), nil)
 }
 
 // ListLeaderboardReleaseIDsIter yields every item of ListLeaderboardReleaseIDs, requesting the next page only as the loop asks.
@@ -900,8 +900,8 @@ type GameCenterDetailsListLeaderboardSetReleaseIDsOptions struct {
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterdetails-_id_-relationships-leaderboardsetreleases
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterDetailsService) ListLeaderboardSetReleaseIDs(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardSetReleaseIDsOptions) (*GameCenterDetailLeaderboardSetReleasesLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterDetailLeaderboardSetReleasesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/leaderboardSetReleases", id), encodeOptions(opts), nil)
+func (s *GameCenterDetailsService) ListLeaderboardSetReleaseIDs(ctx context.Context, id string, opts *GameCenterDetailsListLeaderboardSetReleaseIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterDetails/%s/relationships/leaderboardSetReleases", id), encodeOptions(opts), nil)
 }
 
 // ListLeaderboardSetReleaseIDsIter yields every item of ListLeaderboardSetReleaseIDs, requesting the next page only as the loop asks.
@@ -927,32 +927,11 @@ func (r *GameCenterDetail) ResourceType() string { return r.Type }
 // ResourceID returns the resource's id.
 func (r *GameCenterDetail) ResourceID() string { return r.ID }
 
-// GameCenterDetailAchievementReleasesLinkagesResponse is the spec's schema GameCenterDetailAchievementReleasesLinkagesResponse.
-type GameCenterDetailAchievementReleasesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// GameCenterDetailActivityReleasesLinkagesResponse is the spec's schema GameCenterDetailActivityReleasesLinkagesResponse.
-type GameCenterDetailActivityReleasesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // GameCenterDetailAttributes is part of GameCenterDetail.
 type GameCenterDetailAttributes struct {
 	ArcadeEnabled *bool `json:"arcadeEnabled,omitempty"`
 	// Deprecated: Apple marks challengeEnabled deprecated.
 	ChallengeEnabled *bool `json:"challengeEnabled,omitempty"`
-}
-
-// GameCenterDetailChallengeReleasesLinkagesResponse is the spec's schema GameCenterDetailChallengeReleasesLinkagesResponse.
-type GameCenterDetailChallengeReleasesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // GameCenterDetailChallengesMinimumPlatformVersionsLinkagesRequest is the spec's schema GameCenterDetailChallengesMinimumPlatformVersionsLinkagesRequest.
@@ -988,50 +967,9 @@ type GameCenterDetailGameCenterAchievementsLinkagesRequest struct {
 	Data []ResourceIdentifier `json:"data"`
 }
 
-// GameCenterDetailGameCenterAchievementsLinkagesResponse is the spec's schema GameCenterDetailGameCenterAchievementsLinkagesResponse.
-type GameCenterDetailGameCenterAchievementsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // GameCenterDetailGameCenterAchievementsV2LinkagesRequest is the spec's schema GameCenterDetailGameCenterAchievementsV2LinkagesRequest.
 type GameCenterDetailGameCenterAchievementsV2LinkagesRequest struct {
 	Data []ResourceIdentifier `json:"data"`
-}
-
-// GameCenterDetailGameCenterAchievementsV2LinkagesResponse is the spec's schema GameCenterDetailGameCenterAchievementsV2LinkagesResponse.
-type GameCenterDetailGameCenterAchievementsV2LinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// GameCenterDetailGameCenterActivitiesLinkagesResponse is the spec's schema GameCenterDetailGameCenterActivitiesLinkagesResponse.
-type GameCenterDetailGameCenterActivitiesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// GameCenterDetailGameCenterAppVersionsLinkagesResponse is the spec's schema GameCenterDetailGameCenterAppVersionsLinkagesResponse.
-type GameCenterDetailGameCenterAppVersionsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// GameCenterDetailGameCenterChallengesLinkagesResponse is the spec's schema GameCenterDetailGameCenterChallengesLinkagesResponse.
-type GameCenterDetailGameCenterChallengesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// GameCenterDetailGameCenterGroupLinkageResponse is the spec's schema GameCenterDetailGameCenterGroupLinkageResponse.
-type GameCenterDetailGameCenterGroupLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
 }
 
 // GameCenterDetailGameCenterLeaderboardSetsLinkagesRequest is the spec's schema GameCenterDetailGameCenterLeaderboardSetsLinkagesRequest.
@@ -1039,23 +977,9 @@ type GameCenterDetailGameCenterLeaderboardSetsLinkagesRequest struct {
 	Data []ResourceIdentifier `json:"data"`
 }
 
-// GameCenterDetailGameCenterLeaderboardSetsLinkagesResponse is the spec's schema GameCenterDetailGameCenterLeaderboardSetsLinkagesResponse.
-type GameCenterDetailGameCenterLeaderboardSetsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // GameCenterDetailGameCenterLeaderboardSetsV2LinkagesRequest is the spec's schema GameCenterDetailGameCenterLeaderboardSetsV2LinkagesRequest.
 type GameCenterDetailGameCenterLeaderboardSetsV2LinkagesRequest struct {
 	Data []ResourceIdentifier `json:"data"`
-}
-
-// GameCenterDetailGameCenterLeaderboardSetsV2LinkagesResponse is the spec's schema GameCenterDetailGameCenterLeaderboardSetsV2LinkagesResponse.
-type GameCenterDetailGameCenterLeaderboardSetsV2LinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // GameCenterDetailGameCenterLeaderboardsLinkagesRequest is the spec's schema GameCenterDetailGameCenterLeaderboardsLinkagesRequest.
@@ -1063,37 +987,9 @@ type GameCenterDetailGameCenterLeaderboardsLinkagesRequest struct {
 	Data []ResourceIdentifier `json:"data"`
 }
 
-// GameCenterDetailGameCenterLeaderboardsLinkagesResponse is the spec's schema GameCenterDetailGameCenterLeaderboardsLinkagesResponse.
-type GameCenterDetailGameCenterLeaderboardsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // GameCenterDetailGameCenterLeaderboardsV2LinkagesRequest is the spec's schema GameCenterDetailGameCenterLeaderboardsV2LinkagesRequest.
 type GameCenterDetailGameCenterLeaderboardsV2LinkagesRequest struct {
 	Data []ResourceIdentifier `json:"data"`
-}
-
-// GameCenterDetailGameCenterLeaderboardsV2LinkagesResponse is the spec's schema GameCenterDetailGameCenterLeaderboardsV2LinkagesResponse.
-type GameCenterDetailGameCenterLeaderboardsV2LinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// GameCenterDetailLeaderboardReleasesLinkagesResponse is the spec's schema GameCenterDetailLeaderboardReleasesLinkagesResponse.
-type GameCenterDetailLeaderboardReleasesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// GameCenterDetailLeaderboardSetReleasesLinkagesResponse is the spec's schema GameCenterDetailLeaderboardSetReleasesLinkagesResponse.
-type GameCenterDetailLeaderboardSetReleasesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // GameCenterDetailRelationships are the resource's relationships. Each is nil when Apple did not send it;

@@ -13,16 +13,16 @@ type GameCenterEnabledVersionsService service
 
 // GameCenterEnabledVersionsListCompatibleVersionsOptions are the query parameters of GET /v1/gameCenterEnabledVersions/{id}/compatibleVersions.
 type GameCenterEnabledVersionsListCompatibleVersionsOptions struct {
-	FilterPlatform                  []string `query:"filter[platform]"`
-	FilterVersionString             []string `query:"filter[versionString]"`
-	FilterApp                       []string `query:"filter[app]"`
-	FilterID                        []string `query:"filter[id]"`
-	Sort                            []string `query:"sort"`
-	FieldsGameCenterEnabledVersions []string `query:"fields[gameCenterEnabledVersions]"`
-	FieldsApps                      []string `query:"fields[apps]"`
-	Limit                           int      `query:"limit"`
-	Include                         []string `query:"include"`
-	LimitCompatibleVersions         int      `query:"limit[compatibleVersions]"`
+	FilterPlatform                  []Platform `query:"filter[platform]"`
+	FilterVersionString             []string   `query:"filter[versionString]"`
+	FilterApp                       []string   `query:"filter[app]"`
+	FilterID                        []string   `query:"filter[id]"`
+	Sort                            []string   `query:"sort"`
+	FieldsGameCenterEnabledVersions []string   `query:"fields[gameCenterEnabledVersions]"`
+	FieldsApps                      []string   `query:"fields[apps]"`
+	Limit                           int        `query:"limit"`
+	Include                         []string   `query:"include"`
+	LimitCompatibleVersions         int        `query:"limit[compatibleVersions]"`
 }
 
 // ListCompatibleVersions sends GET /v1/gameCenterEnabledVersions/{id}/compatibleVersions (gameCenterEnabledVersions_compatibleVersions_getToManyRelated).
@@ -62,8 +62,8 @@ type GameCenterEnabledVersionsListCompatibleVersionIDsOptions struct {
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterenabledversions-_id_-relationships-compatibleversions
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterEnabledVersionsService) ListCompatibleVersionIDs(ctx context.Context, id string, opts *GameCenterEnabledVersionsListCompatibleVersionIDsOptions) (*GameCenterEnabledVersionCompatibleVersionsLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterEnabledVersionCompatibleVersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterEnabledVersions/%s/relationships/compatibleVersions", id), encodeOptions(opts), nil)
+func (s *GameCenterEnabledVersionsService) ListCompatibleVersionIDs(ctx context.Context, id string, opts *GameCenterEnabledVersionsListCompatibleVersionIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterEnabledVersions/%s/relationships/compatibleVersions", id), encodeOptions(opts), nil)
 }
 
 // ListCompatibleVersionIDsIter yields every item of ListCompatibleVersionIDs, requesting the next page only as the loop asks.
@@ -117,13 +117,6 @@ type GameCenterEnabledVersionAttributes struct {
 // GameCenterEnabledVersionCompatibleVersionsLinkagesRequest is the spec's schema GameCenterEnabledVersionCompatibleVersionsLinkagesRequest.
 type GameCenterEnabledVersionCompatibleVersionsLinkagesRequest struct {
 	Data []ResourceIdentifier `json:"data"`
-}
-
-// GameCenterEnabledVersionCompatibleVersionsLinkagesResponse is the spec's schema GameCenterEnabledVersionCompatibleVersionsLinkagesResponse.
-type GameCenterEnabledVersionCompatibleVersionsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // GameCenterEnabledVersionRelationships are the resource's relationships. Each is nil when Apple did not send it;

@@ -424,8 +424,8 @@ type GameCenterGroupsListAchievementIDsOptions struct {
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecentergroups-_id_-relationships-gamecenterachievements
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterGroupsService) ListAchievementIDs(ctx context.Context, id string, opts *GameCenterGroupsListAchievementIDsOptions) (*GameCenterGroupGameCenterAchievementsLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterGroupGameCenterAchievementsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterAchievements", id), encodeOptions(opts), nil)
+func (s *GameCenterGroupsService) ListAchievementIDs(ctx context.Context, id string, opts *GameCenterGroupsListAchievementIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterAchievements", id), encodeOptions(opts), nil)
 }
 
 // ListAchievementIDsIter yields every item of ListAchievementIDs, requesting the next page only as the loop asks.
@@ -453,8 +453,8 @@ type GameCenterGroupsListAchievementV2IDsOptions struct {
 // It returns one page; ListAchievementV2IDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecentergroups-_id_-relationships-gamecenterachievementsv2
-func (s *GameCenterGroupsService) ListAchievementV2IDs(ctx context.Context, id string, opts *GameCenterGroupsListAchievementV2IDsOptions) (*GameCenterGroupGameCenterAchievementsV2LinkagesResponse, *Response, error) {
-	return doJSON[GameCenterGroupGameCenterAchievementsV2LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterAchievementsV2", id), encodeOptions(opts), nil)
+func (s *GameCenterGroupsService) ListAchievementV2IDs(ctx context.Context, id string, opts *GameCenterGroupsListAchievementV2IDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterAchievementsV2", id), encodeOptions(opts), nil)
 }
 
 // ListAchievementV2IDsIter yields every item of ListAchievementV2IDs, requesting the next page only as the loop asks.
@@ -478,8 +478,8 @@ type GameCenterGroupsListActivityIDsOptions struct {
 // It returns one page; ListActivityIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecentergroups-_id_-relationships-gamecenteractivities
-func (s *GameCenterGroupsService) ListActivityIDs(ctx context.Context, id string, opts *GameCenterGroupsListActivityIDsOptions) (*GameCenterGroupGameCenterActivitiesLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterGroupGameCenterActivitiesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterActivities", id), encodeOptions(opts), nil)
+func (s *GameCenterGroupsService) ListActivityIDs(ctx context.Context, id string, opts *GameCenterGroupsListActivityIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterActivities", id), encodeOptions(opts), nil)
 }
 
 // ListActivityIDsIter yields every item of ListActivityIDs, requesting the next page only as the loop asks.
@@ -496,8 +496,8 @@ type GameCenterGroupsListChallengeIDsOptions struct {
 // It returns one page; ListChallengeIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecentergroups-_id_-relationships-gamecenterchallenges
-func (s *GameCenterGroupsService) ListChallengeIDs(ctx context.Context, id string, opts *GameCenterGroupsListChallengeIDsOptions) (*GameCenterGroupGameCenterChallengesLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterGroupGameCenterChallengesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterChallenges", id), encodeOptions(opts), nil)
+func (s *GameCenterGroupsService) ListChallengeIDs(ctx context.Context, id string, opts *GameCenterGroupsListChallengeIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterChallenges", id), encodeOptions(opts), nil)
 }
 
 // ListChallengeIDsIter yields every item of ListChallengeIDs, requesting the next page only as the loop asks.
@@ -514,8 +514,8 @@ type GameCenterGroupsListDetailIDsOptions struct {
 // It returns one page; ListDetailIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecentergroups-_id_-relationships-gamecenterdetails
-func (s *GameCenterGroupsService) ListDetailIDs(ctx context.Context, id string, opts *GameCenterGroupsListDetailIDsOptions) (*GameCenterGroupGameCenterDetailsLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterGroupGameCenterDetailsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterDetails", id), encodeOptions(opts), nil)
+func (s *GameCenterGroupsService) ListDetailIDs(ctx context.Context, id string, opts *GameCenterGroupsListDetailIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterDetails", id), encodeOptions(opts), nil)
 }
 
 // ListDetailIDsIter yields every item of ListDetailIDs, requesting the next page only as the loop asks.
@@ -534,8 +534,8 @@ type GameCenterGroupsListLeaderboardSetIDsOptions struct {
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecentergroups-_id_-relationships-gamecenterleaderboardsets
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterGroupsService) ListLeaderboardSetIDs(ctx context.Context, id string, opts *GameCenterGroupsListLeaderboardSetIDsOptions) (*GameCenterGroupGameCenterLeaderboardSetsLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterGroupGameCenterLeaderboardSetsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterLeaderboardSets", id), encodeOptions(opts), nil)
+func (s *GameCenterGroupsService) ListLeaderboardSetIDs(ctx context.Context, id string, opts *GameCenterGroupsListLeaderboardSetIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterLeaderboardSets", id), encodeOptions(opts), nil)
 }
 
 // ListLeaderboardSetIDsIter yields every item of ListLeaderboardSetIDs, requesting the next page only as the loop asks.
@@ -563,8 +563,8 @@ type GameCenterGroupsListLeaderboardSetV2IDsOptions struct {
 // It returns one page; ListLeaderboardSetV2IDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecentergroups-_id_-relationships-gamecenterleaderboardsetsv2
-func (s *GameCenterGroupsService) ListLeaderboardSetV2IDs(ctx context.Context, id string, opts *GameCenterGroupsListLeaderboardSetV2IDsOptions) (*GameCenterGroupGameCenterLeaderboardSetsV2LinkagesResponse, *Response, error) {
-	return doJSON[GameCenterGroupGameCenterLeaderboardSetsV2LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterLeaderboardSetsV2", id), encodeOptions(opts), nil)
+func (s *GameCenterGroupsService) ListLeaderboardSetV2IDs(ctx context.Context, id string, opts *GameCenterGroupsListLeaderboardSetV2IDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterLeaderboardSetsV2", id), encodeOptions(opts), nil)
 }
 
 // ListLeaderboardSetV2IDsIter yields every item of ListLeaderboardSetV2IDs, requesting the next page only as the loop asks.
@@ -590,8 +590,8 @@ type GameCenterGroupsListLeaderboardIDsOptions struct {
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecentergroups-_id_-relationships-gamecenterleaderboards
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterGroupsService) ListLeaderboardIDs(ctx context.Context, id string, opts *GameCenterGroupsListLeaderboardIDsOptions) (*GameCenterGroupGameCenterLeaderboardsLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterGroupGameCenterLeaderboardsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterLeaderboards", id), encodeOptions(opts), nil)
+func (s *GameCenterGroupsService) ListLeaderboardIDs(ctx context.Context, id string, opts *GameCenterGroupsListLeaderboardIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterLeaderboards", id), encodeOptions(opts), nil)
 }
 
 // ListLeaderboardIDsIter yields every item of ListLeaderboardIDs, requesting the next page only as the loop asks.
@@ -619,8 +619,8 @@ type GameCenterGroupsListLeaderboardV2IDsOptions struct {
 // It returns one page; ListLeaderboardV2IDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecentergroups-_id_-relationships-gamecenterleaderboardsv2
-func (s *GameCenterGroupsService) ListLeaderboardV2IDs(ctx context.Context, id string, opts *GameCenterGroupsListLeaderboardV2IDsOptions) (*GameCenterGroupGameCenterLeaderboardsV2LinkagesResponse, *Response, error) {
-	return doJSON[GameCenterGroupGameCenterLeaderboardsV2LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterLeaderboardsV2", id), encodeOptions(opts), nil)
+func (s *GameCenterGroupsService) ListLeaderboardV2IDs(ctx context.Context, id string, opts *GameCenterGroupsListLeaderboardV2IDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterGroups/%s/relationships/gameCenterLeaderboardsV2", id), encodeOptions(opts), nil)
 }
 
 // ListLeaderboardV2IDsIter yields every item of ListLeaderboardV2IDs, requesting the next page only as the loop asks.
@@ -677,44 +677,9 @@ type GameCenterGroupGameCenterAchievementsLinkagesRequest struct {
 	Data []ResourceIdentifier `json:"data"`
 }
 
-// GameCenterGroupGameCenterAchievementsLinkagesResponse is the spec's schema GameCenterGroupGameCenterAchievementsLinkagesResponse.
-type GameCenterGroupGameCenterAchievementsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // GameCenterGroupGameCenterAchievementsV2LinkagesRequest is the spec's schema GameCenterGroupGameCenterAchievementsV2LinkagesRequest.
 type GameCenterGroupGameCenterAchievementsV2LinkagesRequest struct {
 	Data []ResourceIdentifier `json:"data"`
-}
-
-// GameCenterGroupGameCenterAchievementsV2LinkagesResponse is the spec's schema GameCenterGroupGameCenterAchievementsV2LinkagesResponse.
-type GameCenterGroupGameCenterAchievementsV2LinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// GameCenterGroupGameCenterActivitiesLinkagesResponse is the spec's schema GameCenterGroupGameCenterActivitiesLinkagesResponse.
-type GameCenterGroupGameCenterActivitiesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// GameCenterGroupGameCenterChallengesLinkagesResponse is the spec's schema GameCenterGroupGameCenterChallengesLinkagesResponse.
-type GameCenterGroupGameCenterChallengesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// GameCenterGroupGameCenterDetailsLinkagesResponse is the spec's schema GameCenterGroupGameCenterDetailsLinkagesResponse.
-type GameCenterGroupGameCenterDetailsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // GameCenterGroupGameCenterLeaderboardSetsLinkagesRequest is the spec's schema GameCenterGroupGameCenterLeaderboardSetsLinkagesRequest.
@@ -722,23 +687,9 @@ type GameCenterGroupGameCenterLeaderboardSetsLinkagesRequest struct {
 	Data []ResourceIdentifier `json:"data"`
 }
 
-// GameCenterGroupGameCenterLeaderboardSetsLinkagesResponse is the spec's schema GameCenterGroupGameCenterLeaderboardSetsLinkagesResponse.
-type GameCenterGroupGameCenterLeaderboardSetsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // GameCenterGroupGameCenterLeaderboardSetsV2LinkagesRequest is the spec's schema GameCenterGroupGameCenterLeaderboardSetsV2LinkagesRequest.
 type GameCenterGroupGameCenterLeaderboardSetsV2LinkagesRequest struct {
 	Data []ResourceIdentifier `json:"data"`
-}
-
-// GameCenterGroupGameCenterLeaderboardSetsV2LinkagesResponse is the spec's schema GameCenterGroupGameCenterLeaderboardSetsV2LinkagesResponse.
-type GameCenterGroupGameCenterLeaderboardSetsV2LinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // GameCenterGroupGameCenterLeaderboardsLinkagesRequest is the spec's schema GameCenterGroupGameCenterLeaderboardsLinkagesRequest.
@@ -746,23 +697,9 @@ type GameCenterGroupGameCenterLeaderboardsLinkagesRequest struct {
 	Data []ResourceIdentifier `json:"data"`
 }
 
-// GameCenterGroupGameCenterLeaderboardsLinkagesResponse is the spec's schema GameCenterGroupGameCenterLeaderboardsLinkagesResponse.
-type GameCenterGroupGameCenterLeaderboardsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // GameCenterGroupGameCenterLeaderboardsV2LinkagesRequest is the spec's schema GameCenterGroupGameCenterLeaderboardsV2LinkagesRequest.
 type GameCenterGroupGameCenterLeaderboardsV2LinkagesRequest struct {
 	Data []ResourceIdentifier `json:"data"`
-}
-
-// GameCenterGroupGameCenterLeaderboardsV2LinkagesResponse is the spec's schema GameCenterGroupGameCenterLeaderboardsV2LinkagesResponse.
-type GameCenterGroupGameCenterLeaderboardsV2LinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // GameCenterGroupRelationships are the resource's relationships. Each is nil when Apple did not send it;

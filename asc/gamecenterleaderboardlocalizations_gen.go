@@ -92,8 +92,8 @@ func (s *GameCenterLeaderboardLocalizationsService) GetLeaderboardImage(ctx cont
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterleaderboardlocalizations-_id_-relationships-gamecenterleaderboardimage
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterLeaderboardLocalizationsService) GetLeaderboardImageID(ctx context.Context, id string) (*GameCenterLeaderboardLocalizationGameCenterLeaderboardImageLinkageResponse, *Response, error) {
-	return doJSON[GameCenterLeaderboardLocalizationGameCenterLeaderboardImageLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboardLocalizations/%s/relationships/gameCenterLeaderboardImage", id), nil, nil)
+func (s *GameCenterLeaderboardLocalizationsService) GetLeaderboardImageID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboardLocalizations/%s/relationships/gameCenterLeaderboardImage", id), nil, nil)
 }
 
 // GameCenterLeaderboardLocalizationsV2Service reaches the gameCenterLeaderboardLocalizationsV2 operations of the App Store Connect API.
@@ -169,8 +169,8 @@ func (s *GameCenterLeaderboardLocalizationsV2Service) GetImage(ctx context.Conte
 // GetImageID sends GET /v2/gameCenterLeaderboardLocalizations/{id}/relationships/image (gameCenterLeaderboardLocalizationsV2_image_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-gamecenterleaderboardlocalizations-_id_-relationships-image
-func (s *GameCenterLeaderboardLocalizationsV2Service) GetImageID(ctx context.Context, id string) (*GameCenterLeaderboardLocalizationV2ImageLinkageResponse, *Response, error) {
-	return doJSON[GameCenterLeaderboardLocalizationV2ImageLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/gameCenterLeaderboardLocalizations/%s/relationships/image", id), nil, nil)
+func (s *GameCenterLeaderboardLocalizationsV2Service) GetImageID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/gameCenterLeaderboardLocalizations/%s/relationships/image", id), nil, nil)
 }
 
 // GameCenterLeaderboardLocalization is a resource of type "gameCenterLeaderboardLocalizations" (schema GameCenterLeaderboardLocalization).
@@ -224,12 +224,6 @@ type GameCenterLeaderboardLocalizationCreateRequestData struct {
 // GameCenterLeaderboardLocalizationCreateRequestRelationships links the resource to others; build each with ToOne or ToMany.
 type GameCenterLeaderboardLocalizationCreateRequestRelationships struct {
 	GameCenterLeaderboard Relationship `json:"gameCenterLeaderboard"`
-}
-
-// GameCenterLeaderboardLocalizationGameCenterLeaderboardImageLinkageResponse is the spec's schema GameCenterLeaderboardLocalizationGameCenterLeaderboardImageLinkageResponse.
-type GameCenterLeaderboardLocalizationGameCenterLeaderboardImageLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
 }
 
 // GameCenterLeaderboardLocalizationRelationships are the resource's relationships. Each is nil when Apple did not send it;
@@ -320,12 +314,6 @@ type GameCenterLeaderboardLocalizationV2CreateRequestRelationships struct {
 	Version Relationship `json:"version"`
 }
 
-// GameCenterLeaderboardLocalizationV2ImageLinkageResponse is the spec's schema GameCenterLeaderboardLocalizationV2ImageLinkageResponse.
-type GameCenterLeaderboardLocalizationV2ImageLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
 // GameCenterLeaderboardLocalizationV2Relationships are the resource's relationships. Each is nil when Apple did not send it;
 // its Data is set only for relationships named in Include.
 type GameCenterLeaderboardLocalizationV2Relationships struct {
@@ -359,13 +347,6 @@ type GameCenterLeaderboardLocalizationV2UpdateRequestData struct {
 	Type       string                                                      `json:"type"`
 	ID         string                                                      `json:"id"`
 	Attributes *GameCenterLeaderboardLocalizationV2UpdateRequestAttributes `json:"attributes,omitempty"`
-}
-
-// GameCenterLeaderboardLocalizationsLinkagesResponse is the spec's schema GameCenterLeaderboardLocalizationsLinkagesResponse.
-type GameCenterLeaderboardLocalizationsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // GameCenterLeaderboardLocalizationsResponse is the spec's schema GameCenterLeaderboardLocalizationsResponse.

@@ -104,13 +104,6 @@ type GameCenterLeaderboardReleaseResponse struct {
 	Links    DocumentLinks                                           `json:"links"`
 }
 
-// GameCenterLeaderboardReleasesLinkagesResponse is the spec's schema GameCenterLeaderboardReleasesLinkagesResponse.
-type GameCenterLeaderboardReleasesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // GameCenterLeaderboardReleasesResponse is the spec's schema GameCenterLeaderboardReleasesResponse.
 type GameCenterLeaderboardReleasesResponse struct {
 	Data     []GameCenterLeaderboardRelease                          `json:"data"`

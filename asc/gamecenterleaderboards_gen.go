@@ -154,8 +154,8 @@ func (s *GameCenterLeaderboardsService) ReplaceChallenge(ctx context.Context, id
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterleaderboards-_id_-relationships-groupleaderboard
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterLeaderboardsService) GetGroupLeaderboardID(ctx context.Context, id string) (*GameCenterLeaderboardGroupLeaderboardLinkageResponse, *Response, error) {
-	return doJSON[GameCenterLeaderboardGroupLeaderboardLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboards/%s/relationships/groupLeaderboard", id), nil, nil)
+func (s *GameCenterLeaderboardsService) GetGroupLeaderboardID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboards/%s/relationships/groupLeaderboard", id), nil, nil)
 }
 
 // ReplaceGroupLeaderboard sends PATCH /v1/gameCenterLeaderboards/{id}/relationships/groupLeaderboard (gameCenterLeaderboards_groupLeaderboard_updateToOneRelationship).
@@ -178,8 +178,8 @@ type GameCenterLeaderboardsListLocalizationIDsOptions struct {
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterleaderboards-_id_-relationships-localizations
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterLeaderboardsService) ListLocalizationIDs(ctx context.Context, id string, opts *GameCenterLeaderboardsListLocalizationIDsOptions) (*GameCenterLeaderboardLocalizationsLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterLeaderboardLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboards/%s/relationships/localizations", id), encodeOptions(opts), nil)
+func (s *GameCenterLeaderboardsService) ListLocalizationIDs(ctx context.Context, id string, opts *GameCenterLeaderboardsListLocalizationIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboards/%s/relationships/localizations", id), encodeOptions(opts), nil)
 }
 
 // ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
@@ -200,8 +200,8 @@ type GameCenterLeaderboardsListReleaseIDsOptions struct {
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterleaderboards-_id_-relationships-releases
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterLeaderboardsService) ListReleaseIDs(ctx context.Context, id string, opts *GameCenterLeaderboardsListReleaseIDsOptions) (*GameCenterLeaderboardReleasesLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterLeaderboardReleasesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboards/%s/relationships/releases", id), encodeOptions(opts), nil)
+func (s *GameCenterLeaderboardsService) ListReleaseIDs(ctx context.Context, id string, opts *GameCenterLeaderboardsListReleaseIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboards/%s/relationships/releases", id), encodeOptions(opts), nil)
 }
 
 // ListReleaseIDsIter yields every item of ListReleaseIDs, requesting the next page only as the loop asks.
@@ -324,8 +324,8 @@ type GameCenterLeaderboardsV2ListVersionIDsOptions struct {
 // It returns one page; ListVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-gamecenterleaderboards-_id_-relationships-versions
-func (s *GameCenterLeaderboardsV2Service) ListVersionIDs(ctx context.Context, id string, opts *GameCenterLeaderboardsV2ListVersionIDsOptions) (*GameCenterLeaderboardV2VersionsLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterLeaderboardV2VersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/gameCenterLeaderboards/%s/relationships/versions", id), encodeOptions(opts), nil)
+func (s *GameCenterLeaderboardsV2Service) ListVersionIDs(ctx context.Context, id string, opts *GameCenterLeaderboardsV2ListVersionIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/gameCenterLeaderboards/%s/relationships/versions", id), encodeOptions(opts), nil)
 }
 
 // ListVersionIDsIter yields every item of ListVersionIDs, requesting the next page only as the loop asks.
@@ -379,44 +379,20 @@ type GameCenterLeaderboardActivityLinkageRequest struct {
 
 // GameCenterLeaderboardAttributes is part of GameCenterLeaderboard.
 type GameCenterLeaderboardAttributes struct {
-	DefaultFormatter    GameCenterLeaderboardFormatter                `json:"defaultFormatter,omitempty"`
-	ReferenceName       string                                        `json:"referenceName,omitempty"`
-	VendorIdentifier    string                                        `json:"vendorIdentifier,omitempty"`
-	SubmissionType      GameCenterLeaderboardAttributesSubmissionType `json:"submissionType,omitempty"`
-	ScoreSortType       GameCenterLeaderboardAttributesScoreSortType  `json:"scoreSortType,omitempty"`
-	ScoreRangeStart     string                                        `json:"scoreRangeStart,omitempty"`
-	ScoreRangeEnd       string                                        `json:"scoreRangeEnd,omitempty"`
-	RecurrenceStartDate *Time                                         `json:"recurrenceStartDate,omitempty"`
-	RecurrenceDuration  string                                        `json:"recurrenceDuration,omitempty"`
-	RecurrenceRule      string                                        `json:"recurrenceRule,omitempty"`
-	Archived            *bool                                         `json:"archived,omitempty"`
-	ActivityProperties  StringToStringMap                             `json:"activityProperties,omitempty"`
-	Visibility          GameCenterLeaderboardAttributesVisibility     `json:"visibility,omitempty"`
+	DefaultFormatter    GameCenterLeaderboardFormatter      `json:"defaultFormatter,omitempty"`
+	ReferenceName       string                              `json:"referenceName,omitempty"`
+	VendorIdentifier    string                              `json:"vendorIdentifier,omitempty"`
+	SubmissionType      GameCenterLeaderboardSubmissionType `json:"submissionType,omitempty"`
+	ScoreSortType       GameCenterLeaderboardScoreSortType  `json:"scoreSortType,omitempty"`
+	ScoreRangeStart     string                              `json:"scoreRangeStart,omitempty"`
+	ScoreRangeEnd       string                              `json:"scoreRangeEnd,omitempty"`
+	RecurrenceStartDate *Time                               `json:"recurrenceStartDate,omitempty"`
+	RecurrenceDuration  string                              `json:"recurrenceDuration,omitempty"`
+	RecurrenceRule      string                              `json:"recurrenceRule,omitempty"`
+	Archived            *bool                               `json:"archived,omitempty"`
+	ActivityProperties  StringToStringMap                   `json:"activityProperties,omitempty"`
+	Visibility          GameCenterLeaderboardVisibility     `json:"visibility,omitempty"`
 }
-
-// GameCenterLeaderboardAttributesScoreSortType lists the values of GameCenterLeaderboardAttributes's scoreSortType.
-type GameCenterLeaderboardAttributesScoreSortType string
-
-const (
-	GameCenterLeaderboardAttributesScoreSortTypeAsc  GameCenterLeaderboardAttributesScoreSortType = "ASC"
-	GameCenterLeaderboardAttributesScoreSortTypeDesc GameCenterLeaderboardAttributesScoreSortType = "DESC"
-)
-
-// GameCenterLeaderboardAttributesSubmissionType lists the values of GameCenterLeaderboardAttributes's submissionType.
-type GameCenterLeaderboardAttributesSubmissionType string
-
-const (
-	GameCenterLeaderboardAttributesSubmissionTypeBestScore       GameCenterLeaderboardAttributesSubmissionType = "BEST_SCORE"
-	GameCenterLeaderboardAttributesSubmissionTypeMostRecentScore GameCenterLeaderboardAttributesSubmissionType = "MOST_RECENT_SCORE"
-)
-
-// GameCenterLeaderboardAttributesVisibility lists the values of GameCenterLeaderboardAttributes's visibility.
-type GameCenterLeaderboardAttributesVisibility string
-
-const (
-	GameCenterLeaderboardAttributesVisibilityShowForAll GameCenterLeaderboardAttributesVisibility = "SHOW_FOR_ALL"
-	GameCenterLeaderboardAttributesVisibilityHideForAll GameCenterLeaderboardAttributesVisibility = "HIDE_FOR_ALL"
-)
 
 // GameCenterLeaderboardChallengeLinkageRequest is the spec's schema GameCenterLeaderboardChallengeLinkageRequest.
 type GameCenterLeaderboardChallengeLinkageRequest struct {
@@ -430,43 +406,19 @@ type GameCenterLeaderboardCreateRequest struct {
 
 // GameCenterLeaderboardCreateRequestAttributes is part of GameCenterLeaderboardCreateRequest.
 type GameCenterLeaderboardCreateRequestAttributes struct {
-	DefaultFormatter    GameCenterLeaderboardFormatter                             `json:"defaultFormatter"`
-	ReferenceName       string                                                     `json:"referenceName"`
-	VendorIdentifier    string                                                     `json:"vendorIdentifier"`
-	SubmissionType      GameCenterLeaderboardCreateRequestAttributesSubmissionType `json:"submissionType"`
-	ScoreSortType       GameCenterLeaderboardCreateRequestAttributesScoreSortType  `json:"scoreSortType"`
-	ScoreRangeStart     *string                                                    `json:"scoreRangeStart,omitempty"`
-	ScoreRangeEnd       *string                                                    `json:"scoreRangeEnd,omitempty"`
-	RecurrenceStartDate *Time                                                      `json:"recurrenceStartDate,omitempty"`
-	RecurrenceDuration  *string                                                    `json:"recurrenceDuration,omitempty"`
-	RecurrenceRule      *string                                                    `json:"recurrenceRule,omitempty"`
-	ActivityProperties  StringToStringMap                                          `json:"activityProperties,omitempty"`
-	Visibility          *GameCenterLeaderboardCreateRequestAttributesVisibility    `json:"visibility,omitempty"`
+	DefaultFormatter    GameCenterLeaderboardFormatter      `json:"defaultFormatter"`
+	ReferenceName       string                              `json:"referenceName"`
+	VendorIdentifier    string                              `json:"vendorIdentifier"`
+	SubmissionType      GameCenterLeaderboardSubmissionType `json:"submissionType"`
+	ScoreSortType       GameCenterLeaderboardScoreSortType  `json:"scoreSortType"`
+	ScoreRangeStart     *string                             `json:"scoreRangeStart,omitempty"`
+	ScoreRangeEnd       *string                             `json:"scoreRangeEnd,omitempty"`
+	RecurrenceStartDate *Time                               `json:"recurrenceStartDate,omitempty"`
+	RecurrenceDuration  *string                             `json:"recurrenceDuration,omitempty"`
+	RecurrenceRule      *string                             `json:"recurrenceRule,omitempty"`
+	ActivityProperties  StringToStringMap                   `json:"activityProperties,omitempty"`
+	Visibility          *GameCenterLeaderboardVisibility    `json:"visibility,omitempty"`
 }
-
-// GameCenterLeaderboardCreateRequestAttributesScoreSortType lists the values of GameCenterLeaderboardCreateRequestAttributes's scoreSortType.
-type GameCenterLeaderboardCreateRequestAttributesScoreSortType string
-
-const (
-	GameCenterLeaderboardCreateRequestAttributesScoreSortTypeAsc  GameCenterLeaderboardCreateRequestAttributesScoreSortType = "ASC"
-	GameCenterLeaderboardCreateRequestAttributesScoreSortTypeDesc GameCenterLeaderboardCreateRequestAttributesScoreSortType = "DESC"
-)
-
-// GameCenterLeaderboardCreateRequestAttributesSubmissionType lists the values of GameCenterLeaderboardCreateRequestAttributes's submissionType.
-type GameCenterLeaderboardCreateRequestAttributesSubmissionType string
-
-const (
-	GameCenterLeaderboardCreateRequestAttributesSubmissionTypeBestScore       GameCenterLeaderboardCreateRequestAttributesSubmissionType = "BEST_SCORE"
-	GameCenterLeaderboardCreateRequestAttributesSubmissionTypeMostRecentScore GameCenterLeaderboardCreateRequestAttributesSubmissionType = "MOST_RECENT_SCORE"
-)
-
-// GameCenterLeaderboardCreateRequestAttributesVisibility lists the values of GameCenterLeaderboardCreateRequestAttributes's visibility.
-type GameCenterLeaderboardCreateRequestAttributesVisibility string
-
-const (
-	GameCenterLeaderboardCreateRequestAttributesVisibilityShowForAll GameCenterLeaderboardCreateRequestAttributesVisibility = "SHOW_FOR_ALL"
-	GameCenterLeaderboardCreateRequestAttributesVisibilityHideForAll GameCenterLeaderboardCreateRequestAttributesVisibility = "HIDE_FOR_ALL"
-)
 
 // GameCenterLeaderboardCreateRequestData is part of GameCenterLeaderboardCreateRequest.
 type GameCenterLeaderboardCreateRequestData struct {
@@ -511,12 +463,6 @@ type GameCenterLeaderboardGroupLeaderboardLinkageRequest struct {
 	Data ResourceIdentifier `json:"data"`
 }
 
-// GameCenterLeaderboardGroupLeaderboardLinkageResponse is the spec's schema GameCenterLeaderboardGroupLeaderboardLinkageResponse.
-type GameCenterLeaderboardGroupLeaderboardLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
 // GameCenterLeaderboardRelationships are the resource's relationships. Each is nil when Apple did not send it;
 // its Data is set only for relationships named in Include.
 type GameCenterLeaderboardRelationships struct {
@@ -537,6 +483,22 @@ type GameCenterLeaderboardResponse struct {
 	Links    DocumentLinks                                    `json:"links"`
 }
 
+// GameCenterLeaderboardScoreSortType lists the values of GameCenterLeaderboardAttributes.ScoreSortType, GameCenterLeaderboardV2Attributes.ScoreSortType, GameCenterLeaderboardCreateRequestAttributes.ScoreSortType and 3 more.
+type GameCenterLeaderboardScoreSortType string
+
+const (
+	GameCenterLeaderboardScoreSortTypeAsc  GameCenterLeaderboardScoreSortType = "ASC"
+	GameCenterLeaderboardScoreSortTypeDesc GameCenterLeaderboardScoreSortType = "DESC"
+)
+
+// GameCenterLeaderboardSubmissionType lists the values of GameCenterLeaderboardAttributes.SubmissionType, GameCenterLeaderboardV2Attributes.SubmissionType, GameCenterLeaderboardCreateRequestAttributes.SubmissionType and 3 more.
+type GameCenterLeaderboardSubmissionType string
+
+const (
+	GameCenterLeaderboardSubmissionTypeBestScore       GameCenterLeaderboardSubmissionType = "BEST_SCORE"
+	GameCenterLeaderboardSubmissionTypeMostRecentScore GameCenterLeaderboardSubmissionType = "MOST_RECENT_SCORE"
+)
+
 // GameCenterLeaderboardUpdateRequest is the spec's schema GameCenterLeaderboardUpdateRequest.
 type GameCenterLeaderboardUpdateRequest struct {
 	Data GameCenterLeaderboardUpdateRequestData `json:"data"`
@@ -544,43 +506,19 @@ type GameCenterLeaderboardUpdateRequest struct {
 
 // GameCenterLeaderboardUpdateRequestAttributes is part of GameCenterLeaderboardUpdateRequest.
 type GameCenterLeaderboardUpdateRequestAttributes struct {
-	DefaultFormatter    *GameCenterLeaderboardFormatter                             `json:"defaultFormatter,omitempty"`
-	ReferenceName       *string                                                     `json:"referenceName,omitempty"`
-	SubmissionType      *GameCenterLeaderboardUpdateRequestAttributesSubmissionType `json:"submissionType,omitempty"`
-	ScoreSortType       *GameCenterLeaderboardUpdateRequestAttributesScoreSortType  `json:"scoreSortType,omitempty"`
-	ScoreRangeStart     *string                                                     `json:"scoreRangeStart,omitempty"`
-	ScoreRangeEnd       *string                                                     `json:"scoreRangeEnd,omitempty"`
-	RecurrenceStartDate *Time                                                       `json:"recurrenceStartDate,omitempty"`
-	RecurrenceDuration  *string                                                     `json:"recurrenceDuration,omitempty"`
-	RecurrenceRule      *string                                                     `json:"recurrenceRule,omitempty"`
-	Archived            *bool                                                       `json:"archived,omitempty"`
-	ActivityProperties  StringToStringMap                                           `json:"activityProperties,omitempty"`
-	Visibility          *GameCenterLeaderboardUpdateRequestAttributesVisibility     `json:"visibility,omitempty"`
+	DefaultFormatter    *GameCenterLeaderboardFormatter      `json:"defaultFormatter,omitempty"`
+	ReferenceName       *string                              `json:"referenceName,omitempty"`
+	SubmissionType      *GameCenterLeaderboardSubmissionType `json:"submissionType,omitempty"`
+	ScoreSortType       *GameCenterLeaderboardScoreSortType  `json:"scoreSortType,omitempty"`
+	ScoreRangeStart     *string                              `json:"scoreRangeStart,omitempty"`
+	ScoreRangeEnd       *string                              `json:"scoreRangeEnd,omitempty"`
+	RecurrenceStartDate *Time                                `json:"recurrenceStartDate,omitempty"`
+	RecurrenceDuration  *string                              `json:"recurrenceDuration,omitempty"`
+	RecurrenceRule      *string                              `json:"recurrenceRule,omitempty"`
+	Archived            *bool                                `json:"archived,omitempty"`
+	ActivityProperties  StringToStringMap                    `json:"activityProperties,omitempty"`
+	Visibility          *GameCenterLeaderboardVisibility     `json:"visibility,omitempty"`
 }
-
-// GameCenterLeaderboardUpdateRequestAttributesScoreSortType lists the values of GameCenterLeaderboardUpdateRequestAttributes's scoreSortType.
-type GameCenterLeaderboardUpdateRequestAttributesScoreSortType string
-
-const (
-	GameCenterLeaderboardUpdateRequestAttributesScoreSortTypeAsc  GameCenterLeaderboardUpdateRequestAttributesScoreSortType = "ASC"
-	GameCenterLeaderboardUpdateRequestAttributesScoreSortTypeDesc GameCenterLeaderboardUpdateRequestAttributesScoreSortType = "DESC"
-)
-
-// GameCenterLeaderboardUpdateRequestAttributesSubmissionType lists the values of GameCenterLeaderboardUpdateRequestAttributes's submissionType.
-type GameCenterLeaderboardUpdateRequestAttributesSubmissionType string
-
-const (
-	GameCenterLeaderboardUpdateRequestAttributesSubmissionTypeBestScore       GameCenterLeaderboardUpdateRequestAttributesSubmissionType = "BEST_SCORE"
-	GameCenterLeaderboardUpdateRequestAttributesSubmissionTypeMostRecentScore GameCenterLeaderboardUpdateRequestAttributesSubmissionType = "MOST_RECENT_SCORE"
-)
-
-// GameCenterLeaderboardUpdateRequestAttributesVisibility lists the values of GameCenterLeaderboardUpdateRequestAttributes's visibility.
-type GameCenterLeaderboardUpdateRequestAttributesVisibility string
-
-const (
-	GameCenterLeaderboardUpdateRequestAttributesVisibilityShowForAll GameCenterLeaderboardUpdateRequestAttributesVisibility = "SHOW_FOR_ALL"
-	GameCenterLeaderboardUpdateRequestAttributesVisibilityHideForAll GameCenterLeaderboardUpdateRequestAttributesVisibility = "HIDE_FOR_ALL"
-)
 
 // GameCenterLeaderboardUpdateRequestData is part of GameCenterLeaderboardUpdateRequest.
 type GameCenterLeaderboardUpdateRequestData struct {
@@ -612,44 +550,20 @@ type GameCenterLeaderboardV2ActivityLinkageRequest struct {
 
 // GameCenterLeaderboardV2Attributes is part of GameCenterLeaderboardV2.
 type GameCenterLeaderboardV2Attributes struct {
-	DefaultFormatter    GameCenterLeaderboardFormatter                  `json:"defaultFormatter,omitempty"`
-	ReferenceName       string                                          `json:"referenceName,omitempty"`
-	VendorIdentifier    string                                          `json:"vendorIdentifier,omitempty"`
-	SubmissionType      GameCenterLeaderboardV2AttributesSubmissionType `json:"submissionType,omitempty"`
-	ScoreSortType       GameCenterLeaderboardV2AttributesScoreSortType  `json:"scoreSortType,omitempty"`
-	ScoreRangeStart     string                                          `json:"scoreRangeStart,omitempty"`
-	ScoreRangeEnd       string                                          `json:"scoreRangeEnd,omitempty"`
-	RecurrenceStartDate *Time                                           `json:"recurrenceStartDate,omitempty"`
-	RecurrenceDuration  string                                          `json:"recurrenceDuration,omitempty"`
-	RecurrenceRule      string                                          `json:"recurrenceRule,omitempty"`
-	Archived            *bool                                           `json:"archived,omitempty"`
-	ActivityProperties  StringToStringMap                               `json:"activityProperties,omitempty"`
-	Visibility          GameCenterLeaderboardV2AttributesVisibility     `json:"visibility,omitempty"`
+	DefaultFormatter    GameCenterLeaderboardFormatter      `json:"defaultFormatter,omitempty"`
+	ReferenceName       string                              `json:"referenceName,omitempty"`
+	VendorIdentifier    string                              `json:"vendorIdentifier,omitempty"`
+	SubmissionType      GameCenterLeaderboardSubmissionType `json:"submissionType,omitempty"`
+	ScoreSortType       GameCenterLeaderboardScoreSortType  `json:"scoreSortType,omitempty"`
+	ScoreRangeStart     string                              `json:"scoreRangeStart,omitempty"`
+	ScoreRangeEnd       string                              `json:"scoreRangeEnd,omitempty"`
+	RecurrenceStartDate *Time                               `json:"recurrenceStartDate,omitempty"`
+	RecurrenceDuration  string                              `json:"recurrenceDuration,omitempty"`
+	RecurrenceRule      string                              `json:"recurrenceRule,omitempty"`
+	Archived            *bool                               `json:"archived,omitempty"`
+	ActivityProperties  StringToStringMap                   `json:"activityProperties,omitempty"`
+	Visibility          GameCenterLeaderboardVisibility     `json:"visibility,omitempty"`
 }
-
-// GameCenterLeaderboardV2AttributesScoreSortType lists the values of GameCenterLeaderboardV2Attributes's scoreSortType.
-type GameCenterLeaderboardV2AttributesScoreSortType string
-
-const (
-	GameCenterLeaderboardV2AttributesScoreSortTypeAsc  GameCenterLeaderboardV2AttributesScoreSortType = "ASC"
-	GameCenterLeaderboardV2AttributesScoreSortTypeDesc GameCenterLeaderboardV2AttributesScoreSortType = "DESC"
-)
-
-// GameCenterLeaderboardV2AttributesSubmissionType lists the values of GameCenterLeaderboardV2Attributes's submissionType.
-type GameCenterLeaderboardV2AttributesSubmissionType string
-
-const (
-	GameCenterLeaderboardV2AttributesSubmissionTypeBestScore       GameCenterLeaderboardV2AttributesSubmissionType = "BEST_SCORE"
-	GameCenterLeaderboardV2AttributesSubmissionTypeMostRecentScore GameCenterLeaderboardV2AttributesSubmissionType = "MOST_RECENT_SCORE"
-)
-
-// GameCenterLeaderboardV2AttributesVisibility lists the values of GameCenterLeaderboardV2Attributes's visibility.
-type GameCenterLeaderboardV2AttributesVisibility string
-
-const (
-	GameCenterLeaderboardV2AttributesVisibilityShowForAll GameCenterLeaderboardV2AttributesVisibility = "SHOW_FOR_ALL"
-	GameCenterLeaderboardV2AttributesVisibilityHideForAll GameCenterLeaderboardV2AttributesVisibility = "HIDE_FOR_ALL"
-)
 
 // GameCenterLeaderboardV2ChallengeLinkageRequest is the spec's schema GameCenterLeaderboardV2ChallengeLinkageRequest.
 type GameCenterLeaderboardV2ChallengeLinkageRequest struct {
@@ -664,43 +578,19 @@ type GameCenterLeaderboardV2CreateRequest struct {
 
 // GameCenterLeaderboardV2CreateRequestAttributes is part of GameCenterLeaderboardV2CreateRequest.
 type GameCenterLeaderboardV2CreateRequestAttributes struct {
-	DefaultFormatter    GameCenterLeaderboardFormatter                               `json:"defaultFormatter"`
-	ReferenceName       string                                                       `json:"referenceName"`
-	VendorIdentifier    string                                                       `json:"vendorIdentifier"`
-	SubmissionType      GameCenterLeaderboardV2CreateRequestAttributesSubmissionType `json:"submissionType"`
-	ScoreSortType       GameCenterLeaderboardV2CreateRequestAttributesScoreSortType  `json:"scoreSortType"`
-	ScoreRangeStart     *string                                                      `json:"scoreRangeStart,omitempty"`
-	ScoreRangeEnd       *string                                                      `json:"scoreRangeEnd,omitempty"`
-	RecurrenceStartDate *Time                                                        `json:"recurrenceStartDate,omitempty"`
-	RecurrenceDuration  *string                                                      `json:"recurrenceDuration,omitempty"`
-	RecurrenceRule      *string                                                      `json:"recurrenceRule,omitempty"`
-	ActivityProperties  StringToStringMap                                            `json:"activityProperties,omitempty"`
-	Visibility          *GameCenterLeaderboardV2CreateRequestAttributesVisibility    `json:"visibility,omitempty"`
+	DefaultFormatter    GameCenterLeaderboardFormatter      `json:"defaultFormatter"`
+	ReferenceName       string                              `json:"referenceName"`
+	VendorIdentifier    string                              `json:"vendorIdentifier"`
+	SubmissionType      GameCenterLeaderboardSubmissionType `json:"submissionType"`
+	ScoreSortType       GameCenterLeaderboardScoreSortType  `json:"scoreSortType"`
+	ScoreRangeStart     *string                             `json:"scoreRangeStart,omitempty"`
+	ScoreRangeEnd       *string                             `json:"scoreRangeEnd,omitempty"`
+	RecurrenceStartDate *Time                               `json:"recurrenceStartDate,omitempty"`
+	RecurrenceDuration  *string                             `json:"recurrenceDuration,omitempty"`
+	RecurrenceRule      *string                             `json:"recurrenceRule,omitempty"`
+	ActivityProperties  StringToStringMap                   `json:"activityProperties,omitempty"`
+	Visibility          *GameCenterLeaderboardVisibility    `json:"visibility,omitempty"`
 }
-
-// GameCenterLeaderboardV2CreateRequestAttributesScoreSortType lists the values of GameCenterLeaderboardV2CreateRequestAttributes's scoreSortType.
-type GameCenterLeaderboardV2CreateRequestAttributesScoreSortType string
-
-const (
-	GameCenterLeaderboardV2CreateRequestAttributesScoreSortTypeAsc  GameCenterLeaderboardV2CreateRequestAttributesScoreSortType = "ASC"
-	GameCenterLeaderboardV2CreateRequestAttributesScoreSortTypeDesc GameCenterLeaderboardV2CreateRequestAttributesScoreSortType = "DESC"
-)
-
-// GameCenterLeaderboardV2CreateRequestAttributesSubmissionType lists the values of GameCenterLeaderboardV2CreateRequestAttributes's submissionType.
-type GameCenterLeaderboardV2CreateRequestAttributesSubmissionType string
-
-const (
-	GameCenterLeaderboardV2CreateRequestAttributesSubmissionTypeBestScore       GameCenterLeaderboardV2CreateRequestAttributesSubmissionType = "BEST_SCORE"
-	GameCenterLeaderboardV2CreateRequestAttributesSubmissionTypeMostRecentScore GameCenterLeaderboardV2CreateRequestAttributesSubmissionType = "MOST_RECENT_SCORE"
-)
-
-// GameCenterLeaderboardV2CreateRequestAttributesVisibility lists the values of GameCenterLeaderboardV2CreateRequestAttributes's visibility.
-type GameCenterLeaderboardV2CreateRequestAttributesVisibility string
-
-const (
-	GameCenterLeaderboardV2CreateRequestAttributesVisibilityShowForAll GameCenterLeaderboardV2CreateRequestAttributesVisibility = "SHOW_FOR_ALL"
-	GameCenterLeaderboardV2CreateRequestAttributesVisibilityHideForAll GameCenterLeaderboardV2CreateRequestAttributesVisibility = "HIDE_FOR_ALL"
-)
 
 // GameCenterLeaderboardV2CreateRequestData is part of GameCenterLeaderboardV2CreateRequest.
 type GameCenterLeaderboardV2CreateRequestData struct {
@@ -742,43 +632,19 @@ type GameCenterLeaderboardV2UpdateRequest struct {
 
 // GameCenterLeaderboardV2UpdateRequestAttributes is part of GameCenterLeaderboardV2UpdateRequest.
 type GameCenterLeaderboardV2UpdateRequestAttributes struct {
-	DefaultFormatter    *GameCenterLeaderboardFormatter                               `json:"defaultFormatter,omitempty"`
-	ReferenceName       *string                                                       `json:"referenceName,omitempty"`
-	SubmissionType      *GameCenterLeaderboardV2UpdateRequestAttributesSubmissionType `json:"submissionType,omitempty"`
-	ScoreSortType       *GameCenterLeaderboardV2UpdateRequestAttributesScoreSortType  `json:"scoreSortType,omitempty"`
-	ScoreRangeStart     *string                                                       `json:"scoreRangeStart,omitempty"`
-	ScoreRangeEnd       *string                                                       `json:"scoreRangeEnd,omitempty"`
-	RecurrenceStartDate *Time                                                         `json:"recurrenceStartDate,omitempty"`
-	RecurrenceDuration  *string                                                       `json:"recurrenceDuration,omitempty"`
-	RecurrenceRule      *string                                                       `json:"recurrenceRule,omitempty"`
-	Archived            *bool                                                         `json:"archived,omitempty"`
-	ActivityProperties  StringToStringMap                                             `json:"activityProperties,omitempty"`
-	Visibility          *GameCenterLeaderboardV2UpdateRequestAttributesVisibility     `json:"visibility,omitempty"`
+	DefaultFormatter    *GameCenterLeaderboardFormatter      `json:"defaultFormatter,omitempty"`
+	ReferenceName       *string                              `json:"referenceName,omitempty"`
+	SubmissionType      *GameCenterLeaderboardSubmissionType `json:"submissionType,omitempty"`
+	ScoreSortType       *GameCenterLeaderboardScoreSortType  `json:"scoreSortType,omitempty"`
+	ScoreRangeStart     *string                              `json:"scoreRangeStart,omitempty"`
+	ScoreRangeEnd       *string                              `json:"scoreRangeEnd,omitempty"`
+	RecurrenceStartDate *Time                                `json:"recurrenceStartDate,omitempty"`
+	RecurrenceDuration  *string                              `json:"recurrenceDuration,omitempty"`
+	RecurrenceRule      *string                              `json:"recurrenceRule,omitempty"`
+	Archived            *bool                                `json:"archived,omitempty"`
+	ActivityProperties  StringToStringMap                    `json:"activityProperties,omitempty"`
+	Visibility          *GameCenterLeaderboardVisibility     `json:"visibility,omitempty"`
 }
-
-// GameCenterLeaderboardV2UpdateRequestAttributesScoreSortType lists the values of GameCenterLeaderboardV2UpdateRequestAttributes's scoreSortType.
-type GameCenterLeaderboardV2UpdateRequestAttributesScoreSortType string
-
-const (
-	GameCenterLeaderboardV2UpdateRequestAttributesScoreSortTypeAsc  GameCenterLeaderboardV2UpdateRequestAttributesScoreSortType = "ASC"
-	GameCenterLeaderboardV2UpdateRequestAttributesScoreSortTypeDesc GameCenterLeaderboardV2UpdateRequestAttributesScoreSortType = "DESC"
-)
-
-// GameCenterLeaderboardV2UpdateRequestAttributesSubmissionType lists the values of GameCenterLeaderboardV2UpdateRequestAttributes's submissionType.
-type GameCenterLeaderboardV2UpdateRequestAttributesSubmissionType string
-
-const (
-	GameCenterLeaderboardV2UpdateRequestAttributesSubmissionTypeBestScore       GameCenterLeaderboardV2UpdateRequestAttributesSubmissionType = "BEST_SCORE"
-	GameCenterLeaderboardV2UpdateRequestAttributesSubmissionTypeMostRecentScore GameCenterLeaderboardV2UpdateRequestAttributesSubmissionType = "MOST_RECENT_SCORE"
-)
-
-// GameCenterLeaderboardV2UpdateRequestAttributesVisibility lists the values of GameCenterLeaderboardV2UpdateRequestAttributes's visibility.
-type GameCenterLeaderboardV2UpdateRequestAttributesVisibility string
-
-const (
-	GameCenterLeaderboardV2UpdateRequestAttributesVisibilityShowForAll GameCenterLeaderboardV2UpdateRequestAttributesVisibility = "SHOW_FOR_ALL"
-	GameCenterLeaderboardV2UpdateRequestAttributesVisibilityHideForAll GameCenterLeaderboardV2UpdateRequestAttributesVisibility = "HIDE_FOR_ALL"
-)
 
 // GameCenterLeaderboardV2UpdateRequestData is part of GameCenterLeaderboardV2UpdateRequest.
 type GameCenterLeaderboardV2UpdateRequestData struct {
@@ -787,12 +653,13 @@ type GameCenterLeaderboardV2UpdateRequestData struct {
 	Attributes *GameCenterLeaderboardV2UpdateRequestAttributes `json:"attributes,omitempty"`
 }
 
-// GameCenterLeaderboardV2VersionsLinkagesResponse is the spec's schema GameCenterLeaderboardV2VersionsLinkagesResponse.
-type GameCenterLeaderboardV2VersionsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
+// GameCenterLeaderboardVisibility lists the values of GameCenterLeaderboardAttributes.Visibility, GameCenterLeaderboardV2Attributes.Visibility, GameCenterLeaderboardCreateRequestAttributes.Visibility and 3 more.
+type GameCenterLeaderboardVisibility string
+
+const (
+	GameCenterLeaderboardVisibilityShowForAll GameCenterLeaderboardVisibility = "SHOW_FOR_ALL"
+	GameCenterLeaderboardVisibilityHideForAll GameCenterLeaderboardVisibility = "HIDE_FOR_ALL"
+)
 
 // GameCenterLeaderboardsResponse is the spec's schema GameCenterLeaderboardsResponse.
 type GameCenterLeaderboardsResponse struct {

@@ -92,8 +92,8 @@ func (s *GameCenterLeaderboardSetLocalizationsService) GetLeaderboardSetImage(ct
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterleaderboardsetlocalizations-_id_-relationships-gamecenterleaderboardsetimage
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterLeaderboardSetLocalizationsService) GetLeaderboardSetImageID(ctx context.Context, id string) (*GameCenterLeaderboardSetLocalizationGameCenterLeaderboardSetImageLinkageResponse, *Response, error) {
-	return doJSON[GameCenterLeaderboardSetLocalizationGameCenterLeaderboardSetImageLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboardSetLocalizations/%s/relationships/gameCenterLeaderboardSetImage", id), nil, nil)
+func (s *GameCenterLeaderboardSetLocalizationsService) GetLeaderboardSetImageID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboardSetLocalizations/%s/relationships/gameCenterLeaderboardSetImage", id), nil, nil)
 }
 
 // GameCenterLeaderboardSetLocalizationsV2Service reaches the gameCenterLeaderboardSetLocalizationsV2 operations of the App Store Connect API.
@@ -169,8 +169,8 @@ func (s *GameCenterLeaderboardSetLocalizationsV2Service) GetImage(ctx context.Co
 // GetImageID sends GET /v2/gameCenterLeaderboardSetLocalizations/{id}/relationships/image (gameCenterLeaderboardSetLocalizationsV2_image_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-gamecenterleaderboardsetlocalizations-_id_-relationships-image
-func (s *GameCenterLeaderboardSetLocalizationsV2Service) GetImageID(ctx context.Context, id string) (*GameCenterLeaderboardSetLocalizationV2ImageLinkageResponse, *Response, error) {
-	return doJSON[GameCenterLeaderboardSetLocalizationV2ImageLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/gameCenterLeaderboardSetLocalizations/%s/relationships/image", id), nil, nil)
+func (s *GameCenterLeaderboardSetLocalizationsV2Service) GetImageID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/gameCenterLeaderboardSetLocalizations/%s/relationships/image", id), nil, nil)
 }
 
 // GameCenterLeaderboardSetLocalization is a resource of type "gameCenterLeaderboardSetLocalizations" (schema GameCenterLeaderboardSetLocalization).
@@ -216,12 +216,6 @@ type GameCenterLeaderboardSetLocalizationCreateRequestData struct {
 // GameCenterLeaderboardSetLocalizationCreateRequestRelationships links the resource to others; build each with ToOne or ToMany.
 type GameCenterLeaderboardSetLocalizationCreateRequestRelationships struct {
 	GameCenterLeaderboardSet Relationship `json:"gameCenterLeaderboardSet"`
-}
-
-// GameCenterLeaderboardSetLocalizationGameCenterLeaderboardSetImageLinkageResponse is the spec's schema GameCenterLeaderboardSetLocalizationGameCenterLeaderboardSetImageLinkageResponse.
-type GameCenterLeaderboardSetLocalizationGameCenterLeaderboardSetImageLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
 }
 
 // GameCenterLeaderboardSetLocalizationRelationships are the resource's relationships. Each is nil when Apple did not send it;
@@ -300,12 +294,6 @@ type GameCenterLeaderboardSetLocalizationV2CreateRequestRelationships struct {
 	Version Relationship `json:"version"`
 }
 
-// GameCenterLeaderboardSetLocalizationV2ImageLinkageResponse is the spec's schema GameCenterLeaderboardSetLocalizationV2ImageLinkageResponse.
-type GameCenterLeaderboardSetLocalizationV2ImageLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
 // GameCenterLeaderboardSetLocalizationV2Relationships are the resource's relationships. Each is nil when Apple did not send it;
 // its Data is set only for relationships named in Include.
 type GameCenterLeaderboardSetLocalizationV2Relationships struct {
@@ -335,13 +323,6 @@ type GameCenterLeaderboardSetLocalizationV2UpdateRequestData struct {
 	Type       string                                                         `json:"type"`
 	ID         string                                                         `json:"id"`
 	Attributes *GameCenterLeaderboardSetLocalizationV2UpdateRequestAttributes `json:"attributes,omitempty"`
-}
-
-// GameCenterLeaderboardSetLocalizationsLinkagesResponse is the spec's schema GameCenterLeaderboardSetLocalizationsLinkagesResponse.
-type GameCenterLeaderboardSetLocalizationsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // GameCenterLeaderboardSetLocalizationsResponse is the spec's schema GameCenterLeaderboardSetLocalizationsResponse.

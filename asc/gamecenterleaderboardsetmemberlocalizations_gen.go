@@ -128,8 +128,8 @@ func (s *GameCenterLeaderboardSetMemberLocalizationsService) GetLeaderboardSet(c
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterleaderboardsetmemberlocalizations-_id_-relationships-gamecenterleaderboard
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterLeaderboardSetMemberLocalizationsService) GetLeaderboardID(ctx context.Context, id string) (*GameCenterLeaderboardSetMemberLocalizationGameCenterLeaderboardLinkageResponse, *Response, error) {
-	return doJSON[GameCenterLeaderboardSetMemberLocalizationGameCenterLeaderboardLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboardSetMemberLocalizations/%s/relationships/gameCenterLeaderboard", id), nil, nil)
+func (s *GameCenterLeaderboardSetMemberLocalizationsService) GetLeaderboardID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboardSetMemberLocalizations/%s/relationships/gameCenterLeaderboard", id), nil, nil)
 }
 
 // GetLeaderboardSetID sends GET /v1/gameCenterLeaderboardSetMemberLocalizations/{id}/relationships/gameCenterLeaderboardSet (gameCenterLeaderboardSetMemberLocalizations_gameCenterLeaderboardSet_getToOneRelationship).
@@ -137,8 +137,8 @@ func (s *GameCenterLeaderboardSetMemberLocalizationsService) GetLeaderboardID(ct
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterleaderboardsetmemberlocalizations-_id_-relationships-gamecenterleaderboardset
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterLeaderboardSetMemberLocalizationsService) GetLeaderboardSetID(ctx context.Context, id string) (*GameCenterLeaderboardSetMemberLocalizationGameCenterLeaderboardSetLinkageResponse, *Response, error) {
-	return doJSON[GameCenterLeaderboardSetMemberLocalizationGameCenterLeaderboardSetLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboardSetMemberLocalizations/%s/relationships/gameCenterLeaderboardSet", id), nil, nil)
+func (s *GameCenterLeaderboardSetMemberLocalizationsService) GetLeaderboardSetID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboardSetMemberLocalizations/%s/relationships/gameCenterLeaderboardSet", id), nil, nil)
 }
 
 // GameCenterLeaderboardSetMemberLocalization is a resource of type "gameCenterLeaderboardSetMemberLocalizations" (schema GameCenterLeaderboardSetMemberLocalization).
@@ -185,18 +185,6 @@ type GameCenterLeaderboardSetMemberLocalizationCreateRequestData struct {
 type GameCenterLeaderboardSetMemberLocalizationCreateRequestRelationships struct {
 	GameCenterLeaderboardSet Relationship `json:"gameCenterLeaderboardSet"`
 	GameCenterLeaderboard    Relationship `json:"gameCenterLeaderboard"`
-}
-
-// GameCenterLeaderboardSetMemberLocalizationGameCenterLeaderboardLinkageResponse is the spec's schema GameCenterLeaderboardSetMemberLocalizationGameCenterLeaderboardLinkageResponse.
-type GameCenterLeaderboardSetMemberLocalizationGameCenterLeaderboardLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
-// GameCenterLeaderboardSetMemberLocalizationGameCenterLeaderboardSetLinkageResponse is the spec's schema GameCenterLeaderboardSetMemberLocalizationGameCenterLeaderboardSetLinkageResponse.
-type GameCenterLeaderboardSetMemberLocalizationGameCenterLeaderboardSetLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
 }
 
 // GameCenterLeaderboardSetMemberLocalizationRelationships are the resource's relationships. Each is nil when Apple did not send it;

@@ -104,13 +104,6 @@ type GameCenterLeaderboardSetReleaseResponse struct {
 	Links    DocumentLinks                                              `json:"links"`
 }
 
-// GameCenterLeaderboardSetReleasesLinkagesResponse is the spec's schema GameCenterLeaderboardSetReleasesLinkagesResponse.
-type GameCenterLeaderboardSetReleasesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // GameCenterLeaderboardSetReleasesResponse is the spec's schema GameCenterLeaderboardSetReleasesResponse.
 type GameCenterLeaderboardSetReleasesResponse struct {
 	Data     []GameCenterLeaderboardSetRelease                          `json:"data"`

@@ -184,8 +184,8 @@ type GameCenterLeaderboardSetsListLeaderboardIDsOptions struct {
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterleaderboardsets-_id_-relationships-gamecenterleaderboards
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterLeaderboardSetsService) ListLeaderboardIDs(ctx context.Context, id string, opts *GameCenterLeaderboardSetsListLeaderboardIDsOptions) (*GameCenterLeaderboardSetGameCenterLeaderboardsLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterLeaderboardSetGameCenterLeaderboardsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboardSets/%s/relationships/gameCenterLeaderboards", id), encodeOptions(opts), nil)
+func (s *GameCenterLeaderboardSetsService) ListLeaderboardIDs(ctx context.Context, id string, opts *GameCenterLeaderboardSetsListLeaderboardIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboardSets/%s/relationships/gameCenterLeaderboards", id), encodeOptions(opts), nil)
 }
 
 // ListLeaderboardIDsIter yields every item of ListLeaderboardIDs, requesting the next page only as the loop asks.
@@ -218,8 +218,8 @@ func (s *GameCenterLeaderboardSetsService) AddLeaderboards(ctx context.Context, 
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterleaderboardsets-_id_-relationships-groupleaderboardset
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterLeaderboardSetsService) GetGroupLeaderboardSetID(ctx context.Context, id string) (*GameCenterLeaderboardSetGroupLeaderboardSetLinkageResponse, *Response, error) {
-	return doJSON[GameCenterLeaderboardSetGroupLeaderboardSetLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboardSets/%s/relationships/groupLeaderboardSet", id), nil, nil)
+func (s *GameCenterLeaderboardSetsService) GetGroupLeaderboardSetID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboardSets/%s/relationships/groupLeaderboardSet", id), nil, nil)
 }
 
 // ReplaceGroupLeaderboardSet sends PATCH /v1/gameCenterLeaderboardSets/{id}/relationships/groupLeaderboardSet (gameCenterLeaderboardSets_groupLeaderboardSet_updateToOneRelationship).
@@ -242,8 +242,8 @@ type GameCenterLeaderboardSetsListLocalizationIDsOptions struct {
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterleaderboardsets-_id_-relationships-localizations
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterLeaderboardSetsService) ListLocalizationIDs(ctx context.Context, id string, opts *GameCenterLeaderboardSetsListLocalizationIDsOptions) (*GameCenterLeaderboardSetLocalizationsLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterLeaderboardSetLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboardSets/%s/relationships/localizations", id), encodeOptions(opts), nil)
+func (s *GameCenterLeaderboardSetsService) ListLocalizationIDs(ctx context.Context, id string, opts *GameCenterLeaderboardSetsListLocalizationIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboardSets/%s/relationships/localizations", id), encodeOptions(opts), nil)
 }
 
 // ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
@@ -264,8 +264,8 @@ type GameCenterLeaderboardSetsListReleaseIDsOptions struct {
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecenterleaderboardsets-_id_-relationships-releases
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *GameCenterLeaderboardSetsService) ListReleaseIDs(ctx context.Context, id string, opts *GameCenterLeaderboardSetsListReleaseIDsOptions) (*GameCenterLeaderboardSetReleasesLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterLeaderboardSetReleasesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboardSets/%s/relationships/releases", id), encodeOptions(opts), nil)
+func (s *GameCenterLeaderboardSetsService) ListReleaseIDs(ctx context.Context, id string, opts *GameCenterLeaderboardSetsListReleaseIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterLeaderboardSets/%s/relationships/releases", id), encodeOptions(opts), nil)
 }
 
 // ListReleaseIDsIter yields every item of ListReleaseIDs, requesting the next page only as the loop asks.
@@ -410,8 +410,8 @@ type GameCenterLeaderboardSetsV2ListLeaderboardIDsOptions struct {
 // It returns one page; ListLeaderboardIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-gamecenterleaderboardsets-_id_-relationships-gamecenterleaderboards
-func (s *GameCenterLeaderboardSetsV2Service) ListLeaderboardIDs(ctx context.Context, id string, opts *GameCenterLeaderboardSetsV2ListLeaderboardIDsOptions) (*GameCenterLeaderboardSetV2GameCenterLeaderboardsLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterLeaderboardSetV2GameCenterLeaderboardsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/gameCenterLeaderboardSets/%s/relationships/gameCenterLeaderboards", id), encodeOptions(opts), nil)
+func (s *GameCenterLeaderboardSetsV2Service) ListLeaderboardIDs(ctx context.Context, id string, opts *GameCenterLeaderboardSetsV2ListLeaderboardIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/gameCenterLeaderboardSets/%s/relationships/gameCenterLeaderboards", id), encodeOptions(opts), nil)
 }
 
 // ListLeaderboardIDsIter yields every item of ListLeaderboardIDs, requesting the next page only as the loop asks.
@@ -442,8 +442,8 @@ type GameCenterLeaderboardSetsV2ListVersionIDsOptions struct {
 // It returns one page; ListVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-gamecenterleaderboardsets-_id_-relationships-versions
-func (s *GameCenterLeaderboardSetsV2Service) ListVersionIDs(ctx context.Context, id string, opts *GameCenterLeaderboardSetsV2ListVersionIDsOptions) (*GameCenterLeaderboardSetV2VersionsLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterLeaderboardSetV2VersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/gameCenterLeaderboardSets/%s/relationships/versions", id), encodeOptions(opts), nil)
+func (s *GameCenterLeaderboardSetsV2Service) ListVersionIDs(ctx context.Context, id string, opts *GameCenterLeaderboardSetsV2ListVersionIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/gameCenterLeaderboardSets/%s/relationships/versions", id), encodeOptions(opts), nil)
 }
 
 // ListVersionIDsIter yields every item of ListVersionIDs, requesting the next page only as the loop asks.
@@ -526,22 +526,9 @@ type GameCenterLeaderboardSetGameCenterLeaderboardsLinkagesRequest struct {
 	Data []ResourceIdentifier `json:"data"`
 }
 
-// GameCenterLeaderboardSetGameCenterLeaderboardsLinkagesResponse is the spec's schema GameCenterLeaderboardSetGameCenterLeaderboardsLinkagesResponse.
-type GameCenterLeaderboardSetGameCenterLeaderboardsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // GameCenterLeaderboardSetGroupLeaderboardSetLinkageRequest is the spec's schema GameCenterLeaderboardSetGroupLeaderboardSetLinkageRequest.
 type GameCenterLeaderboardSetGroupLeaderboardSetLinkageRequest struct {
 	Data ResourceIdentifier `json:"data"`
-}
-
-// GameCenterLeaderboardSetGroupLeaderboardSetLinkageResponse is the spec's schema GameCenterLeaderboardSetGroupLeaderboardSetLinkageResponse.
-type GameCenterLeaderboardSetGroupLeaderboardSetLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
 }
 
 // GameCenterLeaderboardSetRelationships are the resource's relationships. Each is nil when Apple did not send it;
@@ -633,13 +620,6 @@ type GameCenterLeaderboardSetV2GameCenterLeaderboardsLinkagesRequest struct {
 	Data []ResourceIdentifier `json:"data"`
 }
 
-// GameCenterLeaderboardSetV2GameCenterLeaderboardsLinkagesResponse is the spec's schema GameCenterLeaderboardSetV2GameCenterLeaderboardsLinkagesResponse.
-type GameCenterLeaderboardSetV2GameCenterLeaderboardsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // GameCenterLeaderboardSetV2Relationships are the resource's relationships. Each is nil when Apple did not send it;
 // its Data is set only for relationships named in Include.
 type GameCenterLeaderboardSetV2Relationships struct {
@@ -671,13 +651,6 @@ type GameCenterLeaderboardSetV2UpdateRequestData struct {
 	Type       string                                             `json:"type"`
 	ID         string                                             `json:"id"`
 	Attributes *GameCenterLeaderboardSetV2UpdateRequestAttributes `json:"attributes,omitempty"`
-}
-
-// GameCenterLeaderboardSetV2VersionsLinkagesResponse is the spec's schema GameCenterLeaderboardSetV2VersionsLinkagesResponse.
-type GameCenterLeaderboardSetV2VersionsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // GameCenterLeaderboardSetsResponse is the spec's schema GameCenterLeaderboardSetsResponse.

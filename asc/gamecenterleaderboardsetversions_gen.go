@@ -72,8 +72,8 @@ type GameCenterLeaderboardSetVersionsV2ListLocalizationIDsOptions struct {
 // It returns one page; ListLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-gamecenterleaderboardsetversions-_id_-relationships-localizations
-func (s *GameCenterLeaderboardSetVersionsV2Service) ListLocalizationIDs(ctx context.Context, id string, opts *GameCenterLeaderboardSetVersionsV2ListLocalizationIDsOptions) (*GameCenterLeaderboardSetVersionV2LocalizationsLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterLeaderboardSetVersionV2LocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/gameCenterLeaderboardSetVersions/%s/relationships/localizations", id), encodeOptions(opts), nil)
+func (s *GameCenterLeaderboardSetVersionsV2Service) ListLocalizationIDs(ctx context.Context, id string, opts *GameCenterLeaderboardSetVersionsV2ListLocalizationIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/gameCenterLeaderboardSetVersions/%s/relationships/localizations", id), encodeOptions(opts), nil)
 }
 
 // ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
@@ -136,13 +136,6 @@ func (r *GameCenterLeaderboardSetVersionV2InlineCreate) ResourceID() string { re
 // GameCenterLeaderboardSetVersionV2InlineCreateRelationships links the resource to others; build each with ToOne or ToMany.
 type GameCenterLeaderboardSetVersionV2InlineCreateRelationships struct {
 	LeaderboardSet *Relationship `json:"leaderboardSet,omitempty"`
-}
-
-// GameCenterLeaderboardSetVersionV2LocalizationsLinkagesResponse is the spec's schema GameCenterLeaderboardSetVersionV2LocalizationsLinkagesResponse.
-type GameCenterLeaderboardSetVersionV2LocalizationsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // GameCenterLeaderboardSetVersionV2Relationships are the resource's relationships. Each is nil when Apple did not send it;

@@ -72,8 +72,8 @@ type GameCenterLeaderboardVersionsV2ListLocalizationIDsOptions struct {
 // It returns one page; ListLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-gamecenterleaderboardversions-_id_-relationships-localizations
-func (s *GameCenterLeaderboardVersionsV2Service) ListLocalizationIDs(ctx context.Context, id string, opts *GameCenterLeaderboardVersionsV2ListLocalizationIDsOptions) (*GameCenterLeaderboardVersionV2LocalizationsLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterLeaderboardVersionV2LocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/gameCenterLeaderboardVersions/%s/relationships/localizations", id), encodeOptions(opts), nil)
+func (s *GameCenterLeaderboardVersionsV2Service) ListLocalizationIDs(ctx context.Context, id string, opts *GameCenterLeaderboardVersionsV2ListLocalizationIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/gameCenterLeaderboardVersions/%s/relationships/localizations", id), encodeOptions(opts), nil)
 }
 
 // ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
@@ -136,13 +136,6 @@ func (r *GameCenterLeaderboardVersionV2InlineCreate) ResourceID() string { retur
 // GameCenterLeaderboardVersionV2InlineCreateRelationships links the resource to others; build each with ToOne or ToMany.
 type GameCenterLeaderboardVersionV2InlineCreateRelationships struct {
 	Leaderboard *Relationship `json:"leaderboard,omitempty"`
-}
-
-// GameCenterLeaderboardVersionV2LocalizationsLinkagesResponse is the spec's schema GameCenterLeaderboardVersionV2LocalizationsLinkagesResponse.
-type GameCenterLeaderboardVersionV2LocalizationsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // GameCenterLeaderboardVersionV2Relationships are the resource's relationships. Each is nil when Apple did not send it;

@@ -108,12 +108,12 @@ func (s *GameCenterMatchmakingQueuesService) GetExperimentMatchmakingQueueSizesM
 // GameCenterMatchmakingQueuesGetExperimentMatchmakingRequestsMetricsOptions are the query parameters of GET /v1/gameCenterMatchmakingQueues/{id}/metrics/experimentMatchmakingRequests.
 type GameCenterMatchmakingQueuesGetExperimentMatchmakingRequestsMetricsOptions struct {
 	// Granularity is required.
-	Granularity            string   `query:"granularity"`
-	GroupBy                []string `query:"groupBy"`
-	FilterResult           string   `query:"filter[result]"`
-	FilterGameCenterDetail string   `query:"filter[gameCenterDetail]"`
-	Sort                   []string `query:"sort"`
-	Limit                  int      `query:"limit"`
+	Granularity            string                                  `query:"granularity"`
+	GroupBy                []string                                `query:"groupBy"`
+	FilterResult           GameCenterMatchmakingRequestsResultData `query:"filter[result]"`
+	FilterGameCenterDetail string                                  `query:"filter[gameCenterDetail]"`
+	Sort                   []string                                `query:"sort"`
+	Limit                  int                                     `query:"limit"`
 }
 
 // GetExperimentMatchmakingRequestsMetrics sends GET /v1/gameCenterMatchmakingQueues/{id}/metrics/experimentMatchmakingRequests (gameCenterMatchmakingQueues_experimentMatchmakingRequests_getMetrics).
@@ -153,12 +153,12 @@ func (s *GameCenterMatchmakingQueuesService) GetMatchmakingQueueSizesMetricsIter
 // GameCenterMatchmakingQueuesGetMatchmakingRequestsMetricsOptions are the query parameters of GET /v1/gameCenterMatchmakingQueues/{id}/metrics/matchmakingRequests.
 type GameCenterMatchmakingQueuesGetMatchmakingRequestsMetricsOptions struct {
 	// Granularity is required.
-	Granularity            string   `query:"granularity"`
-	GroupBy                []string `query:"groupBy"`
-	FilterResult           string   `query:"filter[result]"`
-	FilterGameCenterDetail string   `query:"filter[gameCenterDetail]"`
-	Sort                   []string `query:"sort"`
-	Limit                  int      `query:"limit"`
+	Granularity            string                                  `query:"granularity"`
+	GroupBy                []string                                `query:"groupBy"`
+	FilterResult           GameCenterMatchmakingRequestsResultData `query:"filter[result]"`
+	FilterGameCenterDetail string                                  `query:"filter[gameCenterDetail]"`
+	Sort                   []string                                `query:"sort"`
+	Limit                  int                                     `query:"limit"`
 }
 
 // GetMatchmakingRequestsMetrics sends GET /v1/gameCenterMatchmakingQueues/{id}/metrics/matchmakingRequests (gameCenterMatchmakingQueues_matchmakingRequests_getMetrics).

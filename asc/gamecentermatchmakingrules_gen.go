@@ -136,22 +136,12 @@ func (r *GameCenterMatchmakingRule) ResourceID() string { return r.ID }
 
 // GameCenterMatchmakingRuleAttributes is part of GameCenterMatchmakingRule.
 type GameCenterMatchmakingRuleAttributes struct {
-	ReferenceName string                                  `json:"referenceName,omitempty"`
-	Description   string                                  `json:"description,omitempty"`
-	Type          GameCenterMatchmakingRuleAttributesType `json:"type,omitempty"`
-	Expression    string                                  `json:"expression,omitempty"`
-	Weight        *float64                                `json:"weight,omitempty"`
+	ReferenceName string                        `json:"referenceName,omitempty"`
+	Description   string                        `json:"description,omitempty"`
+	Type          GameCenterMatchmakingRuleType `json:"type,omitempty"`
+	Expression    string                        `json:"expression,omitempty"`
+	Weight        *float64                      `json:"weight,omitempty"`
 }
-
-// GameCenterMatchmakingRuleAttributesType lists the values of GameCenterMatchmakingRuleAttributes's type.
-type GameCenterMatchmakingRuleAttributesType string
-
-const (
-	GameCenterMatchmakingRuleAttributesTypeCompatible GameCenterMatchmakingRuleAttributesType = "COMPATIBLE"
-	GameCenterMatchmakingRuleAttributesTypeDistance   GameCenterMatchmakingRuleAttributesType = "DISTANCE"
-	GameCenterMatchmakingRuleAttributesTypeMatch      GameCenterMatchmakingRuleAttributesType = "MATCH"
-	GameCenterMatchmakingRuleAttributesTypeTeam       GameCenterMatchmakingRuleAttributesType = "TEAM"
-)
 
 // GameCenterMatchmakingRuleCreateRequest is the spec's schema GameCenterMatchmakingRuleCreateRequest.
 type GameCenterMatchmakingRuleCreateRequest struct {
@@ -160,22 +150,12 @@ type GameCenterMatchmakingRuleCreateRequest struct {
 
 // GameCenterMatchmakingRuleCreateRequestAttributes is part of GameCenterMatchmakingRuleCreateRequest.
 type GameCenterMatchmakingRuleCreateRequestAttributes struct {
-	ReferenceName string                                               `json:"referenceName"`
-	Description   string                                               `json:"description"`
-	Type          GameCenterMatchmakingRuleCreateRequestAttributesType `json:"type"`
-	Expression    string                                               `json:"expression"`
-	Weight        *float64                                             `json:"weight,omitempty"`
+	ReferenceName string                        `json:"referenceName"`
+	Description   string                        `json:"description"`
+	Type          GameCenterMatchmakingRuleType `json:"type"`
+	Expression    string                        `json:"expression"`
+	Weight        *float64                      `json:"weight,omitempty"`
 }
-
-// GameCenterMatchmakingRuleCreateRequestAttributesType lists the values of GameCenterMatchmakingRuleCreateRequestAttributes's type.
-type GameCenterMatchmakingRuleCreateRequestAttributesType string
-
-const (
-	GameCenterMatchmakingRuleCreateRequestAttributesTypeCompatible GameCenterMatchmakingRuleCreateRequestAttributesType = "COMPATIBLE"
-	GameCenterMatchmakingRuleCreateRequestAttributesTypeDistance   GameCenterMatchmakingRuleCreateRequestAttributesType = "DISTANCE"
-	GameCenterMatchmakingRuleCreateRequestAttributesTypeMatch      GameCenterMatchmakingRuleCreateRequestAttributesType = "MATCH"
-	GameCenterMatchmakingRuleCreateRequestAttributesTypeTeam       GameCenterMatchmakingRuleCreateRequestAttributesType = "TEAM"
-)
 
 // GameCenterMatchmakingRuleCreateRequestData is part of GameCenterMatchmakingRuleCreateRequest.
 type GameCenterMatchmakingRuleCreateRequestData struct {
@@ -194,6 +174,16 @@ type GameCenterMatchmakingRuleResponse struct {
 	Data  GameCenterMatchmakingRule `json:"data"`
 	Links DocumentLinks             `json:"links"`
 }
+
+// GameCenterMatchmakingRuleType lists the values of GameCenterMatchmakingRuleAttributes.Type and GameCenterMatchmakingRuleCreateRequestAttributes.Type.
+type GameCenterMatchmakingRuleType string
+
+const (
+	GameCenterMatchmakingRuleTypeCompatible GameCenterMatchmakingRuleType = "COMPATIBLE"
+	GameCenterMatchmakingRuleTypeDistance   GameCenterMatchmakingRuleType = "DISTANCE"
+	GameCenterMatchmakingRuleTypeMatch      GameCenterMatchmakingRuleType = "MATCH"
+	GameCenterMatchmakingRuleTypeTeam       GameCenterMatchmakingRuleType = "TEAM"
+)
 
 // GameCenterMatchmakingRuleUpdateRequest is the spec's schema GameCenterMatchmakingRuleUpdateRequest.
 type GameCenterMatchmakingRuleUpdateRequest struct {

@@ -124,8 +124,8 @@ type GameCenterMatchmakingRuleSetsListMatchmakingQueueIDsOptions struct {
 // It returns one page; ListMatchmakingQueueIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecentermatchmakingrulesets-_id_-relationships-matchmakingqueues
-func (s *GameCenterMatchmakingRuleSetsService) ListMatchmakingQueueIDs(ctx context.Context, id string, opts *GameCenterMatchmakingRuleSetsListMatchmakingQueueIDsOptions) (*GameCenterMatchmakingRuleSetMatchmakingQueuesLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterMatchmakingRuleSetMatchmakingQueuesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterMatchmakingRuleSets/%s/relationships/matchmakingQueues", id), encodeOptions(opts), nil)
+func (s *GameCenterMatchmakingRuleSetsService) ListMatchmakingQueueIDs(ctx context.Context, id string, opts *GameCenterMatchmakingRuleSetsListMatchmakingQueueIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterMatchmakingRuleSets/%s/relationships/matchmakingQueues", id), encodeOptions(opts), nil)
 }
 
 // ListMatchmakingQueueIDsIter yields every item of ListMatchmakingQueueIDs, requesting the next page only as the loop asks.
@@ -142,8 +142,8 @@ type GameCenterMatchmakingRuleSetsListRuleIDsOptions struct {
 // It returns one page; ListRuleIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecentermatchmakingrulesets-_id_-relationships-rules
-func (s *GameCenterMatchmakingRuleSetsService) ListRuleIDs(ctx context.Context, id string, opts *GameCenterMatchmakingRuleSetsListRuleIDsOptions) (*GameCenterMatchmakingRuleSetRulesLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterMatchmakingRuleSetRulesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterMatchmakingRuleSets/%s/relationships/rules", id), encodeOptions(opts), nil)
+func (s *GameCenterMatchmakingRuleSetsService) ListRuleIDs(ctx context.Context, id string, opts *GameCenterMatchmakingRuleSetsListRuleIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterMatchmakingRuleSets/%s/relationships/rules", id), encodeOptions(opts), nil)
 }
 
 // ListRuleIDsIter yields every item of ListRuleIDs, requesting the next page only as the loop asks.
@@ -160,8 +160,8 @@ type GameCenterMatchmakingRuleSetsListTeamIDsOptions struct {
 // It returns one page; ListTeamIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-gamecentermatchmakingrulesets-_id_-relationships-teams
-func (s *GameCenterMatchmakingRuleSetsService) ListTeamIDs(ctx context.Context, id string, opts *GameCenterMatchmakingRuleSetsListTeamIDsOptions) (*GameCenterMatchmakingRuleSetTeamsLinkagesResponse, *Response, error) {
-	return doJSON[GameCenterMatchmakingRuleSetTeamsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterMatchmakingRuleSets/%s/relationships/teams", id), encodeOptions(opts), nil)
+func (s *GameCenterMatchmakingRuleSetsService) ListTeamIDs(ctx context.Context, id string, opts *GameCenterMatchmakingRuleSetsListTeamIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/gameCenterMatchmakingRuleSets/%s/relationships/teams", id), encodeOptions(opts), nil)
 }
 
 // ListTeamIDsIter yields every item of ListTeamIDs, requesting the next page only as the loop asks.
@@ -250,13 +250,6 @@ type GameCenterMatchmakingRuleSetCreateRequestData struct {
 	Attributes GameCenterMatchmakingRuleSetCreateRequestAttributes `json:"attributes"`
 }
 
-// GameCenterMatchmakingRuleSetMatchmakingQueuesLinkagesResponse is the spec's schema GameCenterMatchmakingRuleSetMatchmakingQueuesLinkagesResponse.
-type GameCenterMatchmakingRuleSetMatchmakingQueuesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // GameCenterMatchmakingRuleSetRelationships are the resource's relationships. Each is nil when Apple did not send it;
 // its Data is set only for relationships named in Include.
 type GameCenterMatchmakingRuleSetRelationships struct {
@@ -270,20 +263,6 @@ type GameCenterMatchmakingRuleSetResponse struct {
 	Data     GameCenterMatchmakingRuleSet                            `json:"data"`
 	Included Included[gameCenterMatchmakingRuleSetsResponseIncluded] `json:"included,omitempty"`
 	Links    DocumentLinks                                           `json:"links"`
-}
-
-// GameCenterMatchmakingRuleSetRulesLinkagesResponse is the spec's schema GameCenterMatchmakingRuleSetRulesLinkagesResponse.
-type GameCenterMatchmakingRuleSetRulesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// GameCenterMatchmakingRuleSetTeamsLinkagesResponse is the spec's schema GameCenterMatchmakingRuleSetTeamsLinkagesResponse.
-type GameCenterMatchmakingRuleSetTeamsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // GameCenterMatchmakingRuleSetUpdateRequest is the spec's schema GameCenterMatchmakingRuleSetUpdateRequest.

@@ -33,64 +33,64 @@ func (r *GameCenterMatchmakingTestRequestInlineCreate) ResourceID() string { ret
 
 // GameCenterMatchmakingTestRequestInlineCreateAttributes is part of GameCenterMatchmakingTestRequestInlineCreate.
 type GameCenterMatchmakingTestRequestInlineCreateAttributes struct {
-	RequestName    *string                                                       `json:"requestName,omitempty"`
-	SecondsInQueue *int                                                          `json:"secondsInQueue,omitempty"`
-	Locale         *GameCenterMatchmakingTestRequestInlineCreateAttributesLocale `json:"locale,omitempty"`
-	Location       *Location                                                     `json:"location,omitempty"`
-	MinPlayers     *int                                                          `json:"minPlayers,omitempty"`
-	MaxPlayers     *int                                                          `json:"maxPlayers,omitempty"`
-	PlayerCount    *int                                                          `json:"playerCount,omitempty"`
-	BundleID       *string                                                       `json:"bundleId,omitempty"`
-	Platform       *Platform                                                     `json:"platform,omitempty"`
-	AppVersion     *string                                                       `json:"appVersion,omitempty"`
+	RequestName    *string                                 `json:"requestName,omitempty"`
+	SecondsInQueue *int                                    `json:"secondsInQueue,omitempty"`
+	Locale         *GameCenterMatchmakingTestRequestLocale `json:"locale,omitempty"`
+	Location       *Location                               `json:"location,omitempty"`
+	MinPlayers     *int                                    `json:"minPlayers,omitempty"`
+	MaxPlayers     *int                                    `json:"maxPlayers,omitempty"`
+	PlayerCount    *int                                    `json:"playerCount,omitempty"`
+	BundleID       *string                                 `json:"bundleId,omitempty"`
+	Platform       *Platform                               `json:"platform,omitempty"`
+	AppVersion     *string                                 `json:"appVersion,omitempty"`
 }
-
-// GameCenterMatchmakingTestRequestInlineCreateAttributesLocale lists the values of GameCenterMatchmakingTestRequestInlineCreateAttributes's locale.
-type GameCenterMatchmakingTestRequestInlineCreateAttributesLocale string
-
-const (
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleArSa GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "AR-SA"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleCaEs GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "CA-ES"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleCsCz GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "CS-CZ"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleDaDk GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "DA-DK"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleDeDe GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "DE-DE"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleElGr GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "EL-GR"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleEnAu GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "EN-AU"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleEnGb GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "EN-GB"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleEnUs GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "EN-US"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleEnKy GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "EN-KY"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleEsEs GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "ES-ES"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleEsMx GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "ES-MX"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleFiFi GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "FI-FI"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleFrCa GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "FR-CA"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleFrFr GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "FR-FR"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleHiIn GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "HI-IN"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleHrHr GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "HR-HR"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleHuHu GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "HU-HU"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleIDID GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "ID-ID"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleItIt GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "IT-IT"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleIwIl GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "IW-IL"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleJaJp GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "JA-JP"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleKoKr GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "KO-KR"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleMsMy GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "MS-MY"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleNlNl GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "NL-NL"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleNoNo GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "NO-NO"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocalePlPl GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "PL-PL"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocalePtBr GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "PT-BR"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocalePtPt GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "PT-PT"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleRoRo GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "RO-RO"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleRuRu GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "RU-RU"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleSkSk GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "SK-SK"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleSvSe GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "SV-SE"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleThTh GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "TH-TH"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleTrTr GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "TR-TR"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleUkUa GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "UK-UA"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleZhCn GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "ZH-CN"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleZhTw GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "ZH-TW"
-	GameCenterMatchmakingTestRequestInlineCreateAttributesLocaleZhHk GameCenterMatchmakingTestRequestInlineCreateAttributesLocale = "ZH-HK"
-)
 
 // GameCenterMatchmakingTestRequestInlineCreateRelationships links the resource to others; build each with ToOne or ToMany.
 type GameCenterMatchmakingTestRequestInlineCreateRelationships struct {
 	MatchmakingPlayerProperties *Relationship `json:"matchmakingPlayerProperties,omitempty"`
 }
+
+// GameCenterMatchmakingTestRequestLocale lists the values of GameCenterMatchmakingTestRequestInlineCreateAttributes.Locale.
+type GameCenterMatchmakingTestRequestLocale string
+
+const (
+	GameCenterMatchmakingTestRequestLocaleArSa GameCenterMatchmakingTestRequestLocale = "AR-SA"
+	GameCenterMatchmakingTestRequestLocaleCaEs GameCenterMatchmakingTestRequestLocale = "CA-ES"
+	GameCenterMatchmakingTestRequestLocaleCsCz GameCenterMatchmakingTestRequestLocale = "CS-CZ"
+	GameCenterMatchmakingTestRequestLocaleDaDk GameCenterMatchmakingTestRequestLocale = "DA-DK"
+	GameCenterMatchmakingTestRequestLocaleDeDe GameCenterMatchmakingTestRequestLocale = "DE-DE"
+	GameCenterMatchmakingTestRequestLocaleElGr GameCenterMatchmakingTestRequestLocale = "EL-GR"
+	GameCenterMatchmakingTestRequestLocaleEnAu GameCenterMatchmakingTestRequestLocale = "EN-AU"
+	GameCenterMatchmakingTestRequestLocaleEnGb GameCenterMatchmakingTestRequestLocale = "EN-GB"
+	GameCenterMatchmakingTestRequestLocaleEnUs GameCenterMatchmakingTestRequestLocale = "EN-US"
+	GameCenterMatchmakingTestRequestLocaleEnKy GameCenterMatchmakingTestRequestLocale = "EN-KY"
+	GameCenterMatchmakingTestRequestLocaleEsEs GameCenterMatchmakingTestRequestLocale = "ES-ES"
+	GameCenterMatchmakingTestRequestLocaleEsMx GameCenterMatchmakingTestRequestLocale = "ES-MX"
+	GameCenterMatchmakingTestRequestLocaleFiFi GameCenterMatchmakingTestRequestLocale = "FI-FI"
+	GameCenterMatchmakingTestRequestLocaleFrCa GameCenterMatchmakingTestRequestLocale = "FR-CA"
+	GameCenterMatchmakingTestRequestLocaleFrFr GameCenterMatchmakingTestRequestLocale = "FR-FR"
+	GameCenterMatchmakingTestRequestLocaleHiIn GameCenterMatchmakingTestRequestLocale = "HI-IN"
+	GameCenterMatchmakingTestRequestLocaleHrHr GameCenterMatchmakingTestRequestLocale = "HR-HR"
+	GameCenterMatchmakingTestRequestLocaleHuHu GameCenterMatchmakingTestRequestLocale = "HU-HU"
+	GameCenterMatchmakingTestRequestLocaleIDID GameCenterMatchmakingTestRequestLocale = "ID-ID"
+	GameCenterMatchmakingTestRequestLocaleItIt GameCenterMatchmakingTestRequestLocale = "IT-IT"
+	GameCenterMatchmakingTestRequestLocaleIwIl GameCenterMatchmakingTestRequestLocale = "IW-IL"
+	GameCenterMatchmakingTestRequestLocaleJaJp GameCenterMatchmakingTestRequestLocale = "JA-JP"
+	GameCenterMatchmakingTestRequestLocaleKoKr GameCenterMatchmakingTestRequestLocale = "KO-KR"
+	GameCenterMatchmakingTestRequestLocaleMsMy GameCenterMatchmakingTestRequestLocale = "MS-MY"
+	GameCenterMatchmakingTestRequestLocaleNlNl GameCenterMatchmakingTestRequestLocale = "NL-NL"
+	GameCenterMatchmakingTestRequestLocaleNoNo GameCenterMatchmakingTestRequestLocale = "NO-NO"
+	GameCenterMatchmakingTestRequestLocalePlPl GameCenterMatchmakingTestRequestLocale = "PL-PL"
+	GameCenterMatchmakingTestRequestLocalePtBr GameCenterMatchmakingTestRequestLocale = "PT-BR"
+	GameCenterMatchmakingTestRequestLocalePtPt GameCenterMatchmakingTestRequestLocale = "PT-PT"
+	GameCenterMatchmakingTestRequestLocaleRoRo GameCenterMatchmakingTestRequestLocale = "RO-RO"
+	GameCenterMatchmakingTestRequestLocaleRuRu GameCenterMatchmakingTestRequestLocale = "RU-RU"
+	GameCenterMatchmakingTestRequestLocaleSkSk GameCenterMatchmakingTestRequestLocale = "SK-SK"
+	GameCenterMatchmakingTestRequestLocaleSvSe GameCenterMatchmakingTestRequestLocale = "SV-SE"
+	GameCenterMatchmakingTestRequestLocaleThTh GameCenterMatchmakingTestRequestLocale = "TH-TH"
+	GameCenterMatchmakingTestRequestLocaleTrTr GameCenterMatchmakingTestRequestLocale = "TR-TR"
+	GameCenterMatchmakingTestRequestLocaleUkUa GameCenterMatchmakingTestRequestLocale = "UK-UA"
+	GameCenterMatchmakingTestRequestLocaleZhCn GameCenterMatchmakingTestRequestLocale = "ZH-CN"
+	GameCenterMatchmakingTestRequestLocaleZhTw GameCenterMatchmakingTestRequestLocale = "ZH-TW"
+	GameCenterMatchmakingTestRequestLocaleZhHk GameCenterMatchmakingTestRequestLocale = "ZH-HK"
+)

@@ -68,8 +68,8 @@ type InAppPurchaseAvailabilitiesListAvailableTerritoryIDsOptions struct {
 // It returns one page; ListAvailableTerritoryIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-inapppurchaseavailabilities-_id_-relationships-availableterritories
-func (s *InAppPurchaseAvailabilitiesService) ListAvailableTerritoryIDs(ctx context.Context, id string, opts *InAppPurchaseAvailabilitiesListAvailableTerritoryIDsOptions) (*InAppPurchaseAvailabilityAvailableTerritoriesLinkagesResponse, *Response, error) {
-	return doJSON[InAppPurchaseAvailabilityAvailableTerritoriesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/inAppPurchaseAvailabilities/%s/relationships/availableTerritories", id), encodeOptions(opts), nil)
+func (s *InAppPurchaseAvailabilitiesService) ListAvailableTerritoryIDs(ctx context.Context, id string, opts *InAppPurchaseAvailabilitiesListAvailableTerritoryIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/inAppPurchaseAvailabilities/%s/relationships/availableTerritories", id), encodeOptions(opts), nil)
 }
 
 // ListAvailableTerritoryIDsIter yields every item of ListAvailableTerritoryIDs, requesting the next page only as the loop asks.
@@ -96,13 +96,6 @@ func (r *InAppPurchaseAvailability) ResourceID() string { return r.ID }
 // InAppPurchaseAvailabilityAttributes is part of InAppPurchaseAvailability.
 type InAppPurchaseAvailabilityAttributes struct {
 	AvailableInNewTerritories *bool `json:"availableInNewTerritories,omitempty"`
-}
-
-// InAppPurchaseAvailabilityAvailableTerritoriesLinkagesResponse is the spec's schema InAppPurchaseAvailabilityAvailableTerritoriesLinkagesResponse.
-type InAppPurchaseAvailabilityAvailableTerritoriesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // InAppPurchaseAvailabilityCreateRequest is the spec's schema InAppPurchaseAvailabilityCreateRequest.

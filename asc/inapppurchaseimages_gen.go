@@ -133,27 +133,14 @@ func (r *InAppPurchaseImage) ResourceID() string { return r.ID }
 
 // InAppPurchaseImageAttributes is part of InAppPurchaseImage.
 type InAppPurchaseImageAttributes struct {
-	FileSize           *int                              `json:"fileSize,omitempty"`
-	FileName           string                            `json:"fileName,omitempty"`
-	SourceFileChecksum string                            `json:"sourceFileChecksum,omitempty"`
-	AssetToken         string                            `json:"assetToken,omitempty"`
-	ImageAsset         *ImageAsset                       `json:"imageAsset,omitempty"`
-	UploadOperations   []UploadOperation                 `json:"uploadOperations,omitempty"`
-	State              InAppPurchaseImageAttributesState `json:"state,omitempty"`
+	FileSize           *int              `json:"fileSize,omitempty"`
+	FileName           string            `json:"fileName,omitempty"`
+	SourceFileChecksum string            `json:"sourceFileChecksum,omitempty"`
+	AssetToken         string            `json:"assetToken,omitempty"`
+	ImageAsset         *ImageAsset       `json:"imageAsset,omitempty"`
+	UploadOperations   []UploadOperation `json:"uploadOperations,omitempty"`
+	State              ImageState        `json:"state,omitempty"`
 }
-
-// InAppPurchaseImageAttributesState lists the values of InAppPurchaseImageAttributes's state.
-type InAppPurchaseImageAttributesState string
-
-const (
-	InAppPurchaseImageAttributesStateAwaitingUpload       InAppPurchaseImageAttributesState = "AWAITING_UPLOAD"
-	InAppPurchaseImageAttributesStateUploadComplete       InAppPurchaseImageAttributesState = "UPLOAD_COMPLETE"
-	InAppPurchaseImageAttributesStateFailed               InAppPurchaseImageAttributesState = "FAILED"
-	InAppPurchaseImageAttributesStatePrepareForSubmission InAppPurchaseImageAttributesState = "PREPARE_FOR_SUBMISSION"
-	InAppPurchaseImageAttributesStateWaitingForReview     InAppPurchaseImageAttributesState = "WAITING_FOR_REVIEW"
-	InAppPurchaseImageAttributesStateApproved             InAppPurchaseImageAttributesState = "APPROVED"
-	InAppPurchaseImageAttributesStateRejected             InAppPurchaseImageAttributesState = "REJECTED"
-)
 
 // InAppPurchaseImageCreateRequest is the spec's schema InAppPurchaseImageCreateRequest.
 type InAppPurchaseImageCreateRequest struct {

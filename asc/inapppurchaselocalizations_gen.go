@@ -135,21 +135,11 @@ func (r *InAppPurchaseLocalization) ResourceID() string { return r.ID }
 
 // InAppPurchaseLocalizationAttributes is part of InAppPurchaseLocalization.
 type InAppPurchaseLocalizationAttributes struct {
-	Name        string                                   `json:"name,omitempty"`
-	Locale      string                                   `json:"locale,omitempty"`
-	Description string                                   `json:"description,omitempty"`
-	State       InAppPurchaseLocalizationAttributesState `json:"state,omitempty"`
+	Name        string            `json:"name,omitempty"`
+	Locale      string            `json:"locale,omitempty"`
+	Description string            `json:"description,omitempty"`
+	State       LocalizationState `json:"state,omitempty"`
 }
-
-// InAppPurchaseLocalizationAttributesState lists the values of InAppPurchaseLocalizationAttributes's state.
-type InAppPurchaseLocalizationAttributesState string
-
-const (
-	InAppPurchaseLocalizationAttributesStatePrepareForSubmission InAppPurchaseLocalizationAttributesState = "PREPARE_FOR_SUBMISSION"
-	InAppPurchaseLocalizationAttributesStateWaitingForReview     InAppPurchaseLocalizationAttributesState = "WAITING_FOR_REVIEW"
-	InAppPurchaseLocalizationAttributesStateApproved             InAppPurchaseLocalizationAttributesState = "APPROVED"
-	InAppPurchaseLocalizationAttributesStateRejected             InAppPurchaseLocalizationAttributesState = "REJECTED"
-)
 
 // InAppPurchaseLocalizationCreateRequest is the spec's schema InAppPurchaseLocalizationCreateRequest.
 type InAppPurchaseLocalizationCreateRequest struct {

@@ -135,13 +135,6 @@ type InAppPurchaseOfferCodeCustomCodeUpdateRequestData struct {
 	Attributes *InAppPurchaseOfferCodeCustomCodeUpdateRequestAttributes `json:"attributes,omitempty"`
 }
 
-// InAppPurchaseOfferCodeCustomCodesLinkagesResponse is the spec's schema InAppPurchaseOfferCodeCustomCodesLinkagesResponse.
-type InAppPurchaseOfferCodeCustomCodesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // InAppPurchaseOfferCodeCustomCodesResponse is the spec's schema InAppPurchaseOfferCodeCustomCodesResponse.
 type InAppPurchaseOfferCodeCustomCodesResponse struct {
 	Data     []InAppPurchaseOfferCodeCustomCode `json:"data"`

@@ -145,13 +145,6 @@ type InAppPurchaseOfferCodeOneTimeUseCodeUpdateRequestData struct {
 	Attributes *InAppPurchaseOfferCodeOneTimeUseCodeUpdateRequestAttributes `json:"attributes,omitempty"`
 }
 
-// InAppPurchaseOfferCodeOneTimeUseCodesLinkagesResponse is the spec's schema InAppPurchaseOfferCodeOneTimeUseCodesLinkagesResponse.
-type InAppPurchaseOfferCodeOneTimeUseCodesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // InAppPurchaseOfferCodeOneTimeUseCodesResponse is the spec's schema InAppPurchaseOfferCodeOneTimeUseCodesResponse.
 type InAppPurchaseOfferCodeOneTimeUseCodesResponse struct {
 	Data     []InAppPurchaseOfferCodeOneTimeUseCode `json:"data"`

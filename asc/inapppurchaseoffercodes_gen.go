@@ -135,8 +135,8 @@ type InAppPurchaseOfferCodesListCustomCodeIDsOptions struct {
 // It returns one page; ListCustomCodeIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-inapppurchaseoffercodes-_id_-relationships-customcodes
-func (s *InAppPurchaseOfferCodesService) ListCustomCodeIDs(ctx context.Context, id string, opts *InAppPurchaseOfferCodesListCustomCodeIDsOptions) (*InAppPurchaseOfferCodeCustomCodesLinkagesResponse, *Response, error) {
-	return doJSON[InAppPurchaseOfferCodeCustomCodesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/inAppPurchaseOfferCodes/%s/relationships/customCodes", id), encodeOptions(opts), nil)
+func (s *InAppPurchaseOfferCodesService) ListCustomCodeIDs(ctx context.Context, id string, opts *InAppPurchaseOfferCodesListCustomCodeIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/inAppPurchaseOfferCodes/%s/relationships/customCodes", id), encodeOptions(opts), nil)
 }
 
 // ListCustomCodeIDsIter yields every item of ListCustomCodeIDs, requesting the next page only as the loop asks.
@@ -153,8 +153,8 @@ type InAppPurchaseOfferCodesListOneTimeUseCodeIDsOptions struct {
 // It returns one page; ListOneTimeUseCodeIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-inapppurchaseoffercodes-_id_-relationships-onetimeusecodes
-func (s *InAppPurchaseOfferCodesService) ListOneTimeUseCodeIDs(ctx context.Context, id string, opts *InAppPurchaseOfferCodesListOneTimeUseCodeIDsOptions) (*InAppPurchaseOfferCodeOneTimeUseCodesLinkagesResponse, *Response, error) {
-	return doJSON[InAppPurchaseOfferCodeOneTimeUseCodesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/inAppPurchaseOfferCodes/%s/relationships/oneTimeUseCodes", id), encodeOptions(opts), nil)
+func (s *InAppPurchaseOfferCodesService) ListOneTimeUseCodeIDs(ctx context.Context, id string, opts *InAppPurchaseOfferCodesListOneTimeUseCodeIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/inAppPurchaseOfferCodes/%s/relationships/oneTimeUseCodes", id), encodeOptions(opts), nil)
 }
 
 // ListOneTimeUseCodeIDsIter yields every item of ListOneTimeUseCodeIDs, requesting the next page only as the loop asks.
@@ -171,8 +171,8 @@ type InAppPurchaseOfferCodesListPriceIDsOptions struct {
 // It returns one page; ListPriceIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-inapppurchaseoffercodes-_id_-relationships-prices
-func (s *InAppPurchaseOfferCodesService) ListPriceIDs(ctx context.Context, id string, opts *InAppPurchaseOfferCodesListPriceIDsOptions) (*InAppPurchaseOfferCodePricesLinkagesResponse, *Response, error) {
-	return doJSON[InAppPurchaseOfferCodePricesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/inAppPurchaseOfferCodes/%s/relationships/prices", id), encodeOptions(opts), nil)
+func (s *InAppPurchaseOfferCodesService) ListPriceIDs(ctx context.Context, id string, opts *InAppPurchaseOfferCodesListPriceIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/inAppPurchaseOfferCodes/%s/relationships/prices", id), encodeOptions(opts), nil)
 }
 
 // ListPriceIDsIter yields every item of ListPriceIDs, requesting the next page only as the loop asks.
@@ -198,21 +198,12 @@ func (r *InAppPurchaseOfferCode) ResourceID() string { return r.ID }
 
 // InAppPurchaseOfferCodeAttributes is part of InAppPurchaseOfferCode.
 type InAppPurchaseOfferCodeAttributes struct {
-	Name                  string                                                  `json:"name,omitempty"`
-	CustomerEligibilities []InAppPurchaseOfferCodeAttributesCustomerEligibilities `json:"customerEligibilities,omitempty"`
-	ProductionCodeCount   *int                                                    `json:"productionCodeCount,omitempty"`
-	SandboxCodeCount      *int                                                    `json:"sandboxCodeCount,omitempty"`
-	Active                *bool                                                   `json:"active,omitempty"`
+	Name                  string                                      `json:"name,omitempty"`
+	CustomerEligibilities []InAppPurchaseOfferCodeCustomerEligibility `json:"customerEligibilities,omitempty"`
+	ProductionCodeCount   *int                                        `json:"productionCodeCount,omitempty"`
+	SandboxCodeCount      *int                                        `json:"sandboxCodeCount,omitempty"`
+	Active                *bool                                       `json:"active,omitempty"`
 }
-
-// InAppPurchaseOfferCodeAttributesCustomerEligibilities lists the values of InAppPurchaseOfferCodeAttributes's customerEligibilities.
-type InAppPurchaseOfferCodeAttributesCustomerEligibilities string
-
-const (
-	InAppPurchaseOfferCodeAttributesCustomerEligibilitiesNonSpender     InAppPurchaseOfferCodeAttributesCustomerEligibilities = "NON_SPENDER"
-	InAppPurchaseOfferCodeAttributesCustomerEligibilitiesActiveSpender  InAppPurchaseOfferCodeAttributesCustomerEligibilities = "ACTIVE_SPENDER"
-	InAppPurchaseOfferCodeAttributesCustomerEligibilitiesChurnedSpender InAppPurchaseOfferCodeAttributesCustomerEligibilities = "CHURNED_SPENDER"
-)
 
 // InAppPurchaseOfferCodeCreateRequest is the spec's schema InAppPurchaseOfferCodeCreateRequest.
 type InAppPurchaseOfferCodeCreateRequest struct {
@@ -222,18 +213,9 @@ type InAppPurchaseOfferCodeCreateRequest struct {
 
 // InAppPurchaseOfferCodeCreateRequestAttributes is part of InAppPurchaseOfferCodeCreateRequest.
 type InAppPurchaseOfferCodeCreateRequestAttributes struct {
-	Name                  string                                                               `json:"name"`
-	CustomerEligibilities []InAppPurchaseOfferCodeCreateRequestAttributesCustomerEligibilities `json:"customerEligibilities"`
+	Name                  string                                      `json:"name"`
+	CustomerEligibilities []InAppPurchaseOfferCodeCustomerEligibility `json:"customerEligibilities"`
 }
-
-// InAppPurchaseOfferCodeCreateRequestAttributesCustomerEligibilities lists the values of InAppPurchaseOfferCodeCreateRequestAttributes's customerEligibilities.
-type InAppPurchaseOfferCodeCreateRequestAttributesCustomerEligibilities string
-
-const (
-	InAppPurchaseOfferCodeCreateRequestAttributesCustomerEligibilitiesNonSpender     InAppPurchaseOfferCodeCreateRequestAttributesCustomerEligibilities = "NON_SPENDER"
-	InAppPurchaseOfferCodeCreateRequestAttributesCustomerEligibilitiesActiveSpender  InAppPurchaseOfferCodeCreateRequestAttributesCustomerEligibilities = "ACTIVE_SPENDER"
-	InAppPurchaseOfferCodeCreateRequestAttributesCustomerEligibilitiesChurnedSpender InAppPurchaseOfferCodeCreateRequestAttributesCustomerEligibilities = "CHURNED_SPENDER"
-)
 
 // InAppPurchaseOfferCodeCreateRequestData is part of InAppPurchaseOfferCodeCreateRequest.
 type InAppPurchaseOfferCodeCreateRequestData struct {
@@ -248,12 +230,14 @@ type InAppPurchaseOfferCodeCreateRequestRelationships struct {
 	Prices        Relationship `json:"prices"`
 }
 
-// InAppPurchaseOfferCodePricesLinkagesResponse is the spec's schema InAppPurchaseOfferCodePricesLinkagesResponse.
-type InAppPurchaseOfferCodePricesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
+// InAppPurchaseOfferCodeCustomerEligibility lists the values of InAppPurchaseOfferCodeAttributes.CustomerEligibility and InAppPurchaseOfferCodeCreateRequestAttributes.CustomerEligibility.
+type InAppPurchaseOfferCodeCustomerEligibility string
+
+const (
+	InAppPurchaseOfferCodeCustomerEligibilityNonSpender     InAppPurchaseOfferCodeCustomerEligibility = "NON_SPENDER"
+	InAppPurchaseOfferCodeCustomerEligibilityActiveSpender  InAppPurchaseOfferCodeCustomerEligibility = "ACTIVE_SPENDER"
+	InAppPurchaseOfferCodeCustomerEligibilityChurnedSpender InAppPurchaseOfferCodeCustomerEligibility = "CHURNED_SPENDER"
+)
 
 // InAppPurchaseOfferCodeRelationships are the resource's relationships. Each is nil when Apple did not send it;
 // its Data is set only for relationships named in Include.

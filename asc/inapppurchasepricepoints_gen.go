@@ -43,8 +43,8 @@ type InAppPurchasePricePointsListEqualizationIDsOptions struct {
 // It returns one page; ListEqualizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-inapppurchasepricepoints-_id_-relationships-equalizations
-func (s *InAppPurchasePricePointsService) ListEqualizationIDs(ctx context.Context, id string, opts *InAppPurchasePricePointsListEqualizationIDsOptions) (*InAppPurchasePricePointEqualizationsLinkagesResponse, *Response, error) {
-	return doJSON[InAppPurchasePricePointEqualizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/inAppPurchasePricePoints/%s/relationships/equalizations", id), encodeOptions(opts), nil)
+func (s *InAppPurchasePricePointsService) ListEqualizationIDs(ctx context.Context, id string, opts *InAppPurchasePricePointsListEqualizationIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/inAppPurchasePricePoints/%s/relationships/equalizations", id), encodeOptions(opts), nil)
 }
 
 // ListEqualizationIDsIter yields every item of ListEqualizationIDs, requesting the next page only as the loop asks.
@@ -72,13 +72,6 @@ func (r *InAppPurchasePricePoint) ResourceID() string { return r.ID }
 type InAppPurchasePricePointAttributes struct {
 	CustomerPrice string `json:"customerPrice,omitempty"`
 	Proceeds      string `json:"proceeds,omitempty"`
-}
-
-// InAppPurchasePricePointEqualizationsLinkagesResponse is the spec's schema InAppPurchasePricePointEqualizationsLinkagesResponse.
-type InAppPurchasePricePointEqualizationsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // InAppPurchasePricePointRelationships are the resource's relationships. Each is nil when Apple did not send it;

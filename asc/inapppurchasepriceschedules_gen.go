@@ -109,8 +109,8 @@ type InAppPurchasePriceSchedulesListAutomaticPriceIDsOptions struct {
 // It returns one page; ListAutomaticPriceIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-inapppurchasepriceschedules-_id_-relationships-automaticprices
-func (s *InAppPurchasePriceSchedulesService) ListAutomaticPriceIDs(ctx context.Context, id string, opts *InAppPurchasePriceSchedulesListAutomaticPriceIDsOptions) (*InAppPurchasePriceScheduleAutomaticPricesLinkagesResponse, *Response, error) {
-	return doJSON[InAppPurchasePriceScheduleAutomaticPricesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/inAppPurchasePriceSchedules/%s/relationships/automaticPrices", id), encodeOptions(opts), nil)
+func (s *InAppPurchasePriceSchedulesService) ListAutomaticPriceIDs(ctx context.Context, id string, opts *InAppPurchasePriceSchedulesListAutomaticPriceIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/inAppPurchasePriceSchedules/%s/relationships/automaticPrices", id), encodeOptions(opts), nil)
 }
 
 // ListAutomaticPriceIDsIter yields every item of ListAutomaticPriceIDs, requesting the next page only as the loop asks.
@@ -121,8 +121,8 @@ func (s *InAppPurchasePriceSchedulesService) ListAutomaticPriceIDsIter(ctx conte
 // GetBaseTerritoryID sends GET /v1/inAppPurchasePriceSchedules/{id}/relationships/baseTerritory (inAppPurchasePriceSchedules_baseTerritory_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-inapppurchasepriceschedules-_id_-relationships-baseterritory
-func (s *InAppPurchasePriceSchedulesService) GetBaseTerritoryID(ctx context.Context, id string) (*InAppPurchasePriceScheduleBaseTerritoryLinkageResponse, *Response, error) {
-	return doJSON[InAppPurchasePriceScheduleBaseTerritoryLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/inAppPurchasePriceSchedules/%s/relationships/baseTerritory", id), nil, nil)
+func (s *InAppPurchasePriceSchedulesService) GetBaseTerritoryID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/inAppPurchasePriceSchedules/%s/relationships/baseTerritory", id), nil, nil)
 }
 
 // InAppPurchasePriceSchedulesListManualPriceIDsOptions are the query parameters of GET /v1/inAppPurchasePriceSchedules/{id}/relationships/manualPrices.
@@ -134,8 +134,8 @@ type InAppPurchasePriceSchedulesListManualPriceIDsOptions struct {
 // It returns one page; ListManualPriceIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-inapppurchasepriceschedules-_id_-relationships-manualprices
-func (s *InAppPurchasePriceSchedulesService) ListManualPriceIDs(ctx context.Context, id string, opts *InAppPurchasePriceSchedulesListManualPriceIDsOptions) (*InAppPurchasePriceScheduleManualPricesLinkagesResponse, *Response, error) {
-	return doJSON[InAppPurchasePriceScheduleManualPricesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/inAppPurchasePriceSchedules/%s/relationships/manualPrices", id), encodeOptions(opts), nil)
+func (s *InAppPurchasePriceSchedulesService) ListManualPriceIDs(ctx context.Context, id string, opts *InAppPurchasePriceSchedulesListManualPriceIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/inAppPurchasePriceSchedules/%s/relationships/manualPrices", id), encodeOptions(opts), nil)
 }
 
 // ListManualPriceIDsIter yields every item of ListManualPriceIDs, requesting the next page only as the loop asks.
@@ -158,19 +158,6 @@ func (r *InAppPurchasePriceSchedule) ResourceType() string { return r.Type }
 // ResourceID returns the resource's id.
 func (r *InAppPurchasePriceSchedule) ResourceID() string { return r.ID }
 
-// InAppPurchasePriceScheduleAutomaticPricesLinkagesResponse is the spec's schema InAppPurchasePriceScheduleAutomaticPricesLinkagesResponse.
-type InAppPurchasePriceScheduleAutomaticPricesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// InAppPurchasePriceScheduleBaseTerritoryLinkageResponse is the spec's schema InAppPurchasePriceScheduleBaseTerritoryLinkageResponse.
-type InAppPurchasePriceScheduleBaseTerritoryLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
 // InAppPurchasePriceScheduleCreateRequest is the spec's schema InAppPurchasePriceScheduleCreateRequest.
 type InAppPurchasePriceScheduleCreateRequest struct {
 	Data     InAppPurchasePriceScheduleCreateRequestData `json:"data"`
@@ -188,13 +175,6 @@ type InAppPurchasePriceScheduleCreateRequestRelationships struct {
 	InAppPurchase Relationship `json:"inAppPurchase"`
 	BaseTerritory Relationship `json:"baseTerritory"`
 	ManualPrices  Relationship `json:"manualPrices"`
-}
-
-// InAppPurchasePriceScheduleManualPricesLinkagesResponse is the spec's schema InAppPurchasePriceScheduleManualPricesLinkagesResponse.
-type InAppPurchasePriceScheduleManualPricesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // InAppPurchasePriceScheduleRelationships are the resource's relationships. Each is nil when Apple did not send it;

@@ -266,22 +266,22 @@ func (s *InAppPurchasesV2Service) GetPromotedPurchase(ctx context.Context, id st
 // GetAppStoreReviewScreenshotID sends GET /v2/inAppPurchases/{id}/relationships/appStoreReviewScreenshot (inAppPurchasesV2_appStoreReviewScreenshot_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-inapppurchases-_id_-relationships-appstorereviewscreenshot
-func (s *InAppPurchasesV2Service) GetAppStoreReviewScreenshotID(ctx context.Context, id string) (*InAppPurchaseV2AppStoreReviewScreenshotLinkageResponse, *Response, error) {
-	return doJSON[InAppPurchaseV2AppStoreReviewScreenshotLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/inAppPurchases/%s/relationships/appStoreReviewScreenshot", id), nil, nil)
+func (s *InAppPurchasesV2Service) GetAppStoreReviewScreenshotID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/inAppPurchases/%s/relationships/appStoreReviewScreenshot", id), nil, nil)
 }
 
 // GetContentID sends GET /v2/inAppPurchases/{id}/relationships/content (inAppPurchasesV2_content_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-inapppurchases-_id_-relationships-content
-func (s *InAppPurchasesV2Service) GetContentID(ctx context.Context, id string) (*InAppPurchaseV2ContentLinkageResponse, *Response, error) {
-	return doJSON[InAppPurchaseV2ContentLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/inAppPurchases/%s/relationships/content", id), nil, nil)
+func (s *InAppPurchasesV2Service) GetContentID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/inAppPurchases/%s/relationships/content", id), nil, nil)
 }
 
 // GetIapPriceScheduleID sends GET /v2/inAppPurchases/{id}/relationships/iapPriceSchedule (inAppPurchasesV2_iapPriceSchedule_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-inapppurchases-_id_-relationships-iappriceschedule
-func (s *InAppPurchasesV2Service) GetIapPriceScheduleID(ctx context.Context, id string) (*InAppPurchaseV2IapPriceScheduleLinkageResponse, *Response, error) {
-	return doJSON[InAppPurchaseV2IapPriceScheduleLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/inAppPurchases/%s/relationships/iapPriceSchedule", id), nil, nil)
+func (s *InAppPurchasesV2Service) GetIapPriceScheduleID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/inAppPurchases/%s/relationships/iapPriceSchedule", id), nil, nil)
 }
 
 // InAppPurchasesV2ListImageIDsOptions are the query parameters of GET /v2/inAppPurchases/{id}/relationships/images.
@@ -293,8 +293,8 @@ type InAppPurchasesV2ListImageIDsOptions struct {
 // It returns one page; ListImageIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-inapppurchases-_id_-relationships-images
-func (s *InAppPurchasesV2Service) ListImageIDs(ctx context.Context, id string, opts *InAppPurchasesV2ListImageIDsOptions) (*InAppPurchaseV2ImagesLinkagesResponse, *Response, error) {
-	return doJSON[InAppPurchaseV2ImagesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/inAppPurchases/%s/relationships/images", id), encodeOptions(opts), nil)
+func (s *InAppPurchasesV2Service) ListImageIDs(ctx context.Context, id string, opts *InAppPurchasesV2ListImageIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/inAppPurchases/%s/relationships/images", id), encodeOptions(opts), nil)
 }
 
 // ListImageIDsIter yields every item of ListImageIDs, requesting the next page only as the loop asks.
@@ -305,8 +305,8 @@ func (s *InAppPurchasesV2Service) ListImageIDsIter(ctx context.Context, id strin
 // GetAvailabilityID sends GET /v2/inAppPurchases/{id}/relationships/inAppPurchaseAvailability (inAppPurchasesV2_inAppPurchaseAvailability_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-inapppurchases-_id_-relationships-inapppurchaseavailability
-func (s *InAppPurchasesV2Service) GetAvailabilityID(ctx context.Context, id string) (*InAppPurchaseV2InAppPurchaseAvailabilityLinkageResponse, *Response, error) {
-	return doJSON[InAppPurchaseV2InAppPurchaseAvailabilityLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/inAppPurchases/%s/relationships/inAppPurchaseAvailability", id), nil, nil)
+func (s *InAppPurchasesV2Service) GetAvailabilityID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/inAppPurchases/%s/relationships/inAppPurchaseAvailability", id), nil, nil)
 }
 
 // InAppPurchasesV2ListLocalizationIDsOptions are the query parameters of GET /v2/inAppPurchases/{id}/relationships/inAppPurchaseLocalizations.
@@ -318,8 +318,8 @@ type InAppPurchasesV2ListLocalizationIDsOptions struct {
 // It returns one page; ListLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-inapppurchases-_id_-relationships-inapppurchaselocalizations
-func (s *InAppPurchasesV2Service) ListLocalizationIDs(ctx context.Context, id string, opts *InAppPurchasesV2ListLocalizationIDsOptions) (*InAppPurchaseV2InAppPurchaseLocalizationsLinkagesResponse, *Response, error) {
-	return doJSON[InAppPurchaseV2InAppPurchaseLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/inAppPurchases/%s/relationships/inAppPurchaseLocalizations", id), encodeOptions(opts), nil)
+func (s *InAppPurchasesV2Service) ListLocalizationIDs(ctx context.Context, id string, opts *InAppPurchasesV2ListLocalizationIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/inAppPurchases/%s/relationships/inAppPurchaseLocalizations", id), encodeOptions(opts), nil)
 }
 
 // ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
@@ -336,8 +336,8 @@ type InAppPurchasesV2ListOfferCodeIDsOptions struct {
 // It returns one page; ListOfferCodeIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-inapppurchases-_id_-relationships-offercodes
-func (s *InAppPurchasesV2Service) ListOfferCodeIDs(ctx context.Context, id string, opts *InAppPurchasesV2ListOfferCodeIDsOptions) (*InAppPurchaseV2OfferCodesLinkagesResponse, *Response, error) {
-	return doJSON[InAppPurchaseV2OfferCodesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/inAppPurchases/%s/relationships/offerCodes", id), encodeOptions(opts), nil)
+func (s *InAppPurchasesV2Service) ListOfferCodeIDs(ctx context.Context, id string, opts *InAppPurchasesV2ListOfferCodeIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/inAppPurchases/%s/relationships/offerCodes", id), encodeOptions(opts), nil)
 }
 
 // ListOfferCodeIDsIter yields every item of ListOfferCodeIDs, requesting the next page only as the loop asks.
@@ -354,8 +354,8 @@ type InAppPurchasesV2ListPricePointIDsOptions struct {
 // It returns one page; ListPricePointIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-inapppurchases-_id_-relationships-pricepoints
-func (s *InAppPurchasesV2Service) ListPricePointIDs(ctx context.Context, id string, opts *InAppPurchasesV2ListPricePointIDsOptions) (*InAppPurchaseV2PricePointsLinkagesResponse, *Response, error) {
-	return doJSON[InAppPurchaseV2PricePointsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/inAppPurchases/%s/relationships/pricePoints", id), encodeOptions(opts), nil)
+func (s *InAppPurchasesV2Service) ListPricePointIDs(ctx context.Context, id string, opts *InAppPurchasesV2ListPricePointIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/inAppPurchases/%s/relationships/pricePoints", id), encodeOptions(opts), nil)
 }
 
 // ListPricePointIDsIter yields every item of ListPricePointIDs, requesting the next page only as the loop asks.
@@ -366,8 +366,8 @@ func (s *InAppPurchasesV2Service) ListPricePointIDsIter(ctx context.Context, id 
 // GetPromotedPurchaseID sends GET /v2/inAppPurchases/{id}/relationships/promotedPurchase (inAppPurchasesV2_promotedPurchase_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-inapppurchases-_id_-relationships-promotedpurchase
-func (s *InAppPurchasesV2Service) GetPromotedPurchaseID(ctx context.Context, id string) (*InAppPurchaseV2PromotedPurchaseLinkageResponse, *Response, error) {
-	return doJSON[InAppPurchaseV2PromotedPurchaseLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/inAppPurchases/%s/relationships/promotedPurchase", id), nil, nil)
+func (s *InAppPurchasesV2Service) GetPromotedPurchaseID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/inAppPurchases/%s/relationships/promotedPurchase", id), nil, nil)
 }
 
 // InAppPurchasesV2ListVersionIDsOptions are the query parameters of GET /v2/inAppPurchases/{id}/relationships/versions.
@@ -379,8 +379,8 @@ type InAppPurchasesV2ListVersionIDsOptions struct {
 // It returns one page; ListVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v2-inapppurchases-_id_-relationships-versions
-func (s *InAppPurchasesV2Service) ListVersionIDs(ctx context.Context, id string, opts *InAppPurchasesV2ListVersionIDsOptions) (*InAppPurchaseV2VersionsLinkagesResponse, *Response, error) {
-	return doJSON[InAppPurchaseV2VersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/inAppPurchases/%s/relationships/versions", id), encodeOptions(opts), nil)
+func (s *InAppPurchasesV2Service) ListVersionIDs(ctx context.Context, id string, opts *InAppPurchasesV2ListVersionIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v2/inAppPurchases/%s/relationships/versions", id), encodeOptions(opts), nil)
 }
 
 // ListVersionIDsIter yields every item of ListVersionIDs, requesting the next page only as the loop asks.
@@ -390,15 +390,15 @@ func (s *InAppPurchasesV2Service) ListVersionIDsIter(ctx context.Context, id str
 
 // InAppPurchasesV2ListVersionsOptions are the query parameters of GET /v2/inAppPurchases/{id}/versions.
 type InAppPurchasesV2ListVersionsOptions struct {
-	FilterState                      []string `query:"filter[state]"`
-	FieldsInAppPurchaseVersions      []string `query:"fields[inAppPurchaseVersions]"`
-	FieldsInAppPurchases             []string `query:"fields[inAppPurchases]"`
-	FieldsInAppPurchaseImages        []string `query:"fields[inAppPurchaseImages]"`
-	FieldsInAppPurchaseLocalizations []string `query:"fields[inAppPurchaseLocalizations]"`
-	Limit                            int      `query:"limit"`
-	Include                          []string `query:"include"`
-	LimitImages                      int      `query:"limit[images]"`
-	LimitLocalizations               int      `query:"limit[localizations]"`
+	FilterState                      []VersionState `query:"filter[state]"`
+	FieldsInAppPurchaseVersions      []string       `query:"fields[inAppPurchaseVersions]"`
+	FieldsInAppPurchases             []string       `query:"fields[inAppPurchases]"`
+	FieldsInAppPurchaseImages        []string       `query:"fields[inAppPurchaseImages]"`
+	FieldsInAppPurchaseLocalizations []string       `query:"fields[inAppPurchaseLocalizations]"`
+	Limit                            int            `query:"limit"`
+	Include                          []string       `query:"include"`
+	LimitImages                      int            `query:"limit[images]"`
+	LimitLocalizations               int            `query:"limit[localizations]"`
 }
 
 // ListVersions sends GET /v2/inAppPurchases/{id}/versions (inAppPurchasesV2_versions_getToManyRelated).
@@ -438,7 +438,7 @@ type InAppPurchaseAttributes struct {
 	State             InAppPurchaseAttributesState             `json:"state,omitempty"`
 }
 
-// InAppPurchaseAttributesInAppPurchaseType lists the values of InAppPurchaseAttributes's inAppPurchaseType.
+// InAppPurchaseAttributesInAppPurchaseType lists the values of InAppPurchaseAttributes.InAppPurchaseType.
 type InAppPurchaseAttributesInAppPurchaseType string
 
 const (
@@ -449,7 +449,7 @@ const (
 	InAppPurchaseAttributesInAppPurchaseTypeFreeSubscription                   InAppPurchaseAttributesInAppPurchaseType = "FREE_SUBSCRIPTION"
 )
 
-// InAppPurchaseAttributesState lists the values of InAppPurchaseAttributes's state.
+// InAppPurchaseAttributesState lists the values of InAppPurchaseAttributes.State.
 type InAppPurchaseAttributesState string
 
 const (
@@ -530,12 +530,6 @@ func (r *InAppPurchaseV2) ResourceType() string { return r.Type }
 // ResourceID returns the resource's id.
 func (r *InAppPurchaseV2) ResourceID() string { return r.ID }
 
-// InAppPurchaseV2AppStoreReviewScreenshotLinkageResponse is the spec's schema InAppPurchaseV2AppStoreReviewScreenshotLinkageResponse.
-type InAppPurchaseV2AppStoreReviewScreenshotLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
 // InAppPurchaseV2Attributes is part of InAppPurchaseV2.
 type InAppPurchaseV2Attributes struct {
 	Name              string             `json:"name,omitempty"`
@@ -545,12 +539,6 @@ type InAppPurchaseV2Attributes struct {
 	ReviewNote        string             `json:"reviewNote,omitempty"`
 	FamilySharable    *bool              `json:"familySharable,omitempty"`
 	ContentHosting    *bool              `json:"contentHosting,omitempty"`
-}
-
-// InAppPurchaseV2ContentLinkageResponse is the spec's schema InAppPurchaseV2ContentLinkageResponse.
-type InAppPurchaseV2ContentLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
 }
 
 // InAppPurchaseV2CreateRequest is the spec's schema InAppPurchaseV2CreateRequest.
@@ -577,52 +565,6 @@ type InAppPurchaseV2CreateRequestData struct {
 // InAppPurchaseV2CreateRequestRelationships links the resource to others; build each with ToOne or ToMany.
 type InAppPurchaseV2CreateRequestRelationships struct {
 	App Relationship `json:"app"`
-}
-
-// InAppPurchaseV2IapPriceScheduleLinkageResponse is the spec's schema InAppPurchaseV2IapPriceScheduleLinkageResponse.
-type InAppPurchaseV2IapPriceScheduleLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
-// InAppPurchaseV2ImagesLinkagesResponse is the spec's schema InAppPurchaseV2ImagesLinkagesResponse.
-type InAppPurchaseV2ImagesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// InAppPurchaseV2InAppPurchaseAvailabilityLinkageResponse is the spec's schema InAppPurchaseV2InAppPurchaseAvailabilityLinkageResponse.
-type InAppPurchaseV2InAppPurchaseAvailabilityLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
-// InAppPurchaseV2InAppPurchaseLocalizationsLinkagesResponse is the spec's schema InAppPurchaseV2InAppPurchaseLocalizationsLinkagesResponse.
-type InAppPurchaseV2InAppPurchaseLocalizationsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// InAppPurchaseV2OfferCodesLinkagesResponse is the spec's schema InAppPurchaseV2OfferCodesLinkagesResponse.
-type InAppPurchaseV2OfferCodesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// InAppPurchaseV2PricePointsLinkagesResponse is the spec's schema InAppPurchaseV2PricePointsLinkagesResponse.
-type InAppPurchaseV2PricePointsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// InAppPurchaseV2PromotedPurchaseLinkageResponse is the spec's schema InAppPurchaseV2PromotedPurchaseLinkageResponse.
-type InAppPurchaseV2PromotedPurchaseLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
 }
 
 // InAppPurchaseV2Relationships are the resource's relationships. Each is nil when Apple did not send it;
@@ -664,13 +606,6 @@ type InAppPurchaseV2UpdateRequestData struct {
 	Type       string                                  `json:"type"`
 	ID         string                                  `json:"id"`
 	Attributes *InAppPurchaseV2UpdateRequestAttributes `json:"attributes,omitempty"`
-}
-
-// InAppPurchaseV2VersionsLinkagesResponse is the spec's schema InAppPurchaseV2VersionsLinkagesResponse.
-type InAppPurchaseV2VersionsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // InAppPurchasesResponse is the spec's schema InAppPurchasesResponse.

@@ -98,8 +98,8 @@ func (s *InAppPurchaseVersionsService) ListLocalizationsIter(ctx context.Context
 // GetImageID sends GET /v1/inAppPurchaseVersions/{id}/relationships/image (inAppPurchaseVersions_image_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-inapppurchaseversions-_id_-relationships-image
-func (s *InAppPurchaseVersionsService) GetImageID(ctx context.Context, id string) (*InAppPurchaseVersionImageLinkageResponse, *Response, error) {
-	return doJSON[InAppPurchaseVersionImageLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/inAppPurchaseVersions/%s/relationships/image", id), nil, nil)
+func (s *InAppPurchaseVersionsService) GetImageID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/inAppPurchaseVersions/%s/relationships/image", id), nil, nil)
 }
 
 // InAppPurchaseVersionsListImageIDsOptions are the query parameters of GET /v1/inAppPurchaseVersions/{id}/relationships/images.
@@ -111,8 +111,8 @@ type InAppPurchaseVersionsListImageIDsOptions struct {
 // It returns one page; ListImageIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-inapppurchaseversions-_id_-relationships-images
-func (s *InAppPurchaseVersionsService) ListImageIDs(ctx context.Context, id string, opts *InAppPurchaseVersionsListImageIDsOptions) (*InAppPurchaseVersionImagesLinkagesResponse, *Response, error) {
-	return doJSON[InAppPurchaseVersionImagesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/inAppPurchaseVersions/%s/relationships/images", id), encodeOptions(opts), nil)
+func (s *InAppPurchaseVersionsService) ListImageIDs(ctx context.Context, id string, opts *InAppPurchaseVersionsListImageIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/inAppPurchaseVersions/%s/relationships/images", id), encodeOptions(opts), nil)
 }
 
 // ListImageIDsIter yields every item of ListImageIDs, requesting the next page only as the loop asks.
@@ -129,8 +129,8 @@ type InAppPurchaseVersionsListLocalizationIDsOptions struct {
 // It returns one page; ListLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-inapppurchaseversions-_id_-relationships-localizations
-func (s *InAppPurchaseVersionsService) ListLocalizationIDs(ctx context.Context, id string, opts *InAppPurchaseVersionsListLocalizationIDsOptions) (*InAppPurchaseVersionLocalizationsLinkagesResponse, *Response, error) {
-	return doJSON[InAppPurchaseVersionLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/inAppPurchaseVersions/%s/relationships/localizations", id), encodeOptions(opts), nil)
+func (s *InAppPurchaseVersionsService) ListLocalizationIDs(ctx context.Context, id string, opts *InAppPurchaseVersionsListLocalizationIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/inAppPurchaseVersions/%s/relationships/localizations", id), encodeOptions(opts), nil)
 }
 
 // ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
@@ -156,24 +156,9 @@ func (r *InAppPurchaseVersion) ResourceID() string { return r.ID }
 
 // InAppPurchaseVersionAttributes is part of InAppPurchaseVersion.
 type InAppPurchaseVersionAttributes struct {
-	Version *int                                `json:"version,omitempty"`
-	State   InAppPurchaseVersionAttributesState `json:"state,omitempty"`
+	Version *int         `json:"version,omitempty"`
+	State   VersionState `json:"state,omitempty"`
 }
-
-// InAppPurchaseVersionAttributesState lists the values of InAppPurchaseVersionAttributes's state.
-type InAppPurchaseVersionAttributesState string
-
-const (
-	InAppPurchaseVersionAttributesStatePrepareForSubmission   InAppPurchaseVersionAttributesState = "PREPARE_FOR_SUBMISSION"
-	InAppPurchaseVersionAttributesStateReadyForReview         InAppPurchaseVersionAttributesState = "READY_FOR_REVIEW"
-	InAppPurchaseVersionAttributesStateWaitingForReview       InAppPurchaseVersionAttributesState = "WAITING_FOR_REVIEW"
-	InAppPurchaseVersionAttributesStateInReview               InAppPurchaseVersionAttributesState = "IN_REVIEW"
-	InAppPurchaseVersionAttributesStateAccepted               InAppPurchaseVersionAttributesState = "ACCEPTED"
-	InAppPurchaseVersionAttributesStateApproved               InAppPurchaseVersionAttributesState = "APPROVED"
-	InAppPurchaseVersionAttributesStateReplacedWithNewVersion InAppPurchaseVersionAttributesState = "REPLACED_WITH_NEW_VERSION"
-	InAppPurchaseVersionAttributesStateRejected               InAppPurchaseVersionAttributesState = "REJECTED"
-	InAppPurchaseVersionAttributesStateDeveloperRejected      InAppPurchaseVersionAttributesState = "DEVELOPER_REJECTED"
-)
 
 // InAppPurchaseVersionCreateRequest is the spec's schema InAppPurchaseVersionCreateRequest.
 type InAppPurchaseVersionCreateRequest struct {
@@ -189,26 +174,6 @@ type InAppPurchaseVersionCreateRequestData struct {
 // InAppPurchaseVersionCreateRequestRelationships links the resource to others; build each with ToOne or ToMany.
 type InAppPurchaseVersionCreateRequestRelationships struct {
 	InAppPurchase Relationship `json:"inAppPurchase"`
-}
-
-// InAppPurchaseVersionImageLinkageResponse is the spec's schema InAppPurchaseVersionImageLinkageResponse.
-type InAppPurchaseVersionImageLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
-// InAppPurchaseVersionImagesLinkagesResponse is the spec's schema InAppPurchaseVersionImagesLinkagesResponse.
-type InAppPurchaseVersionImagesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// InAppPurchaseVersionLocalizationsLinkagesResponse is the spec's schema InAppPurchaseVersionLocalizationsLinkagesResponse.
-type InAppPurchaseVersionLocalizationsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // InAppPurchaseVersionRelationships are the resource's relationships. Each is nil when Apple did not send it;

@@ -139,6 +139,23 @@ type PagedDocumentLinks struct {
 	Next  string `json:"next,omitempty"`
 }
 
+// LinkageResponse is the answer of every to-one relationship operation (GET
+// .../relationships/build): the related resource's type and id, nil when there is none.
+// The spec declares it once per relationship (AppStoreVersionBuildLinkageResponse, ...);
+// they are all this shape.
+type LinkageResponse struct {
+	Data  *ResourceIdentifier `json:"data"`
+	Links DocumentLinks       `json:"links"`
+}
+
+// LinkagesResponse is one page of the answer of every to-many relationship operation (GET
+// .../relationships/betaTesters): the related resources' types and ids.
+type LinkagesResponse struct {
+	Data  []ResourceIdentifier `json:"data"`
+	Links PagedDocumentLinks   `json:"links"`
+	Meta  *PagingInformation   `json:"meta,omitempty"`
+}
+
 // PagingInformation is a list document's meta member.
 type PagingInformation struct {
 	Paging Paging `json:"paging"`

@@ -1,6 +1,7 @@
 package asc
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -356,4 +357,31 @@ func TestAppFixtures(t *testing.T) {
 			t.Errorf("attributes = %+v, %v", attrs, err)
 		}
 	})
+}
+
+// TestLinkageResponses decodes the answers of relationship operations into the one pair of
+// linkage types every such operation returns, an empty to-one relationship included.
+func TestLinkageResponses(t *testing.T) {
+	t.Parallel()
+	var one LinkageResponse
+	if err := json.Unmarshal([]byte(`{"data":{"type":"builds","id":"b1"},"links":{"self":"https://x/v1/appStoreVersions/v1/relationships/build"}}`), &one); err != nil {
+		t.Fatal(err)
+	}
+	if one.Data == nil || *one.Data != (ResourceIdentifier{Type: "builds", ID: "b1"}) || one.Links.Self == "" {
+		t.Errorf("to-one linkage = %+v", one)
+	}
+	var none LinkageResponse
+	if err := json.Unmarshal([]byte(`{"data":null,"links":{"self":"https://x"}}`), &none); err != nil || none.Data != nil {
+		t.Errorf("an empty to-one relationship = %+v, %v; want nil data", none, err)
+	}
+	var many LinkagesResponse
+	if err := json.Unmarshal([]byte(`{"data":[{"type":"betaTesters","id":"t1"},{"type":"betaTesters","id":"t2"}],"links":{"self":"s","next":"n"},"meta":{"paging":{"total":2,"limit":50}}}`), &many); err != nil {
+		t.Fatal(err)
+	}
+	if len(many.Data) != 2 || many.Data[1].ID != "t2" || many.Links.Next != "n" || many.Meta == nil || many.Meta.Paging.Total != 2 {
+		t.Errorf("to-many linkage = %+v", many)
+	}
+	// The generated methods return them.
+	var _ func(*AppStoreVersionsService, context.Context, string) (*LinkageResponse, *Response, error) = (*AppStoreVersionsService).GetBuildID
+	var _ func(*BetaGroupsService, context.Context, string, *BetaGroupsListBetaTesterIDsOptions) (*LinkagesResponse, *Response, error) = (*BetaGroupsService).ListBetaTesterIDs
 }

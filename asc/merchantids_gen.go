@@ -91,15 +91,15 @@ func (s *MerchantIDsService) Update(ctx context.Context, id string, body *Mercha
 
 // MerchantIDsListCertificatesOptions are the query parameters of GET /v1/merchantIds/{id}/certificates.
 type MerchantIDsListCertificatesOptions struct {
-	FilterDisplayName     []string `query:"filter[displayName]"`
-	FilterCertificateType []string `query:"filter[certificateType]"`
-	FilterSerialNumber    []string `query:"filter[serialNumber]"`
-	FilterID              []string `query:"filter[id]"`
-	Sort                  []string `query:"sort"`
-	FieldsCertificates    []string `query:"fields[certificates]"`
-	FieldsPassTypeIDs     []string `query:"fields[passTypeIds]"`
-	Limit                 int      `query:"limit"`
-	Include               []string `query:"include"`
+	FilterDisplayName     []string          `query:"filter[displayName]"`
+	FilterCertificateType []CertificateType `query:"filter[certificateType]"`
+	FilterSerialNumber    []string          `query:"filter[serialNumber]"`
+	FilterID              []string          `query:"filter[id]"`
+	Sort                  []string          `query:"sort"`
+	FieldsCertificates    []string          `query:"fields[certificates]"`
+	FieldsPassTypeIDs     []string          `query:"fields[passTypeIds]"`
+	Limit                 int               `query:"limit"`
+	Include               []string          `query:"include"`
 }
 
 // ListCertificates sends GET /v1/merchantIds/{id}/certificates (merchantIds_certificates_getToManyRelated).
@@ -124,8 +124,8 @@ type MerchantIDsListCertificateIDsOptions struct {
 // It returns one page; ListCertificateIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-merchantids-_id_-relationships-certificates
-func (s *MerchantIDsService) ListCertificateIDs(ctx context.Context, id string, opts *MerchantIDsListCertificateIDsOptions) (*MerchantIdCertificatesLinkagesResponse, *Response, error) {
-	return doJSON[MerchantIdCertificatesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/merchantIds/%s/relationships/certificates", id), encodeOptions(opts), nil)
+func (s *MerchantIDsService) ListCertificateIDs(ctx context.Context, id string, opts *MerchantIDsListCertificateIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/merchantIds/%s/relationships/certificates", id), encodeOptions(opts), nil)
 }
 
 // ListCertificateIDsIter yields every item of ListCertificateIDs, requesting the next page only as the loop asks.
@@ -153,13 +153,6 @@ func (r *MerchantId) ResourceID() string { return r.ID }
 type MerchantIdAttributes struct {
 	Name       string `json:"name,omitempty"`
 	Identifier string `json:"identifier,omitempty"`
-}
-
-// MerchantIdCertificatesLinkagesResponse is the spec's schema MerchantIdCertificatesLinkagesResponse.
-type MerchantIdCertificatesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // MerchantIdCreateRequest is the spec's schema MerchantIdCreateRequest.

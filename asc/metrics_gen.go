@@ -164,7 +164,7 @@ type GameCenterMatchmakingAppRequestsV1MetricResponse struct {
 type GameCenterMatchmakingAppRequestsV1MetricResponseData struct {
 	DataPoints  []GameCenterMatchmakingAppRequestsV1MetricResponseDataPoints `json:"dataPoints,omitempty"`
 	Dimensions  *GameCenterMatchmakingAppRequestsV1MetricResponseDimensions  `json:"dimensions,omitempty"`
-	Granularity GameCenterMatchmakingAppRequestsV1MetricResponseGranularity  `json:"granularity,omitempty"`
+	Granularity GameCenterMatchmakingGranularity                             `json:"granularity,omitempty"`
 }
 
 // GameCenterMatchmakingAppRequestsV1MetricResponseDataPoints is part of GameCenterMatchmakingAppRequestsV1MetricResponse.
@@ -190,31 +190,13 @@ type GameCenterMatchmakingAppRequestsV1MetricResponseDimensions struct {
 // GameCenterMatchmakingAppRequestsV1MetricResponseDimensionsResult is part of GameCenterMatchmakingAppRequestsV1MetricResponseDimensions.
 type GameCenterMatchmakingAppRequestsV1MetricResponseDimensionsResult struct {
 	Links *GameCenterMatchmakingAppRequestsV1MetricResponseDimensionsResultLinks `json:"links,omitempty"`
-	Data  GameCenterMatchmakingAppRequestsV1MetricResponseDimensionsResultData   `json:"data,omitempty"`
+	Data  GameCenterMatchmakingRequestsResultData                                `json:"data,omitempty"`
 }
-
-// GameCenterMatchmakingAppRequestsV1MetricResponseDimensionsResultData lists the values of GameCenterMatchmakingAppRequestsV1MetricResponseDimensionsResult's data.
-type GameCenterMatchmakingAppRequestsV1MetricResponseDimensionsResultData string
-
-const (
-	GameCenterMatchmakingAppRequestsV1MetricResponseDimensionsResultDataMatched  GameCenterMatchmakingAppRequestsV1MetricResponseDimensionsResultData = "MATCHED"
-	GameCenterMatchmakingAppRequestsV1MetricResponseDimensionsResultDataCanceled GameCenterMatchmakingAppRequestsV1MetricResponseDimensionsResultData = "CANCELED"
-	GameCenterMatchmakingAppRequestsV1MetricResponseDimensionsResultDataExpired  GameCenterMatchmakingAppRequestsV1MetricResponseDimensionsResultData = "EXPIRED"
-)
 
 // GameCenterMatchmakingAppRequestsV1MetricResponseDimensionsResultLinks is part of GameCenterMatchmakingAppRequestsV1MetricResponseDimensionsResult.
 type GameCenterMatchmakingAppRequestsV1MetricResponseDimensionsResultLinks struct {
 	GroupBy string `json:"groupBy,omitempty"`
 }
-
-// GameCenterMatchmakingAppRequestsV1MetricResponseGranularity lists the values of GameCenterMatchmakingAppRequestsV1MetricResponse's granularity.
-type GameCenterMatchmakingAppRequestsV1MetricResponseGranularity string
-
-const (
-	GameCenterMatchmakingAppRequestsV1MetricResponseGranularityP1d   GameCenterMatchmakingAppRequestsV1MetricResponseGranularity = "P1D"
-	GameCenterMatchmakingAppRequestsV1MetricResponseGranularityPt1h  GameCenterMatchmakingAppRequestsV1MetricResponseGranularity = "PT1H"
-	GameCenterMatchmakingAppRequestsV1MetricResponseGranularityPt15m GameCenterMatchmakingAppRequestsV1MetricResponseGranularity = "PT15M"
-)
 
 // GameCenterMatchmakingBooleanRuleResultsV1MetricResponse is the spec's schema GameCenterMatchmakingBooleanRuleResultsV1MetricResponse.
 type GameCenterMatchmakingBooleanRuleResultsV1MetricResponse struct {
@@ -227,7 +209,7 @@ type GameCenterMatchmakingBooleanRuleResultsV1MetricResponse struct {
 type GameCenterMatchmakingBooleanRuleResultsV1MetricResponseData struct {
 	DataPoints  []GameCenterMatchmakingBooleanRuleResultsV1MetricResponseDataPoints `json:"dataPoints,omitempty"`
 	Dimensions  *GameCenterMatchmakingBooleanRuleResultsV1MetricResponseDimensions  `json:"dimensions,omitempty"`
-	Granularity GameCenterMatchmakingBooleanRuleResultsV1MetricResponseGranularity  `json:"granularity,omitempty"`
+	Granularity GameCenterMatchmakingGranularity                                    `json:"granularity,omitempty"`
 }
 
 // GameCenterMatchmakingBooleanRuleResultsV1MetricResponseDataPoints is part of GameCenterMatchmakingBooleanRuleResultsV1MetricResponse.
@@ -271,15 +253,6 @@ type GameCenterMatchmakingBooleanRuleResultsV1MetricResponseDimensionsResultLink
 	GroupBy string `json:"groupBy,omitempty"`
 }
 
-// GameCenterMatchmakingBooleanRuleResultsV1MetricResponseGranularity lists the values of GameCenterMatchmakingBooleanRuleResultsV1MetricResponse's granularity.
-type GameCenterMatchmakingBooleanRuleResultsV1MetricResponseGranularity string
-
-const (
-	GameCenterMatchmakingBooleanRuleResultsV1MetricResponseGranularityP1d   GameCenterMatchmakingBooleanRuleResultsV1MetricResponseGranularity = "P1D"
-	GameCenterMatchmakingBooleanRuleResultsV1MetricResponseGranularityPt1h  GameCenterMatchmakingBooleanRuleResultsV1MetricResponseGranularity = "PT1H"
-	GameCenterMatchmakingBooleanRuleResultsV1MetricResponseGranularityPt15m GameCenterMatchmakingBooleanRuleResultsV1MetricResponseGranularity = "PT15M"
-)
-
 // GameCenterMatchmakingNumberRuleResultsV1MetricResponse is the spec's schema GameCenterMatchmakingNumberRuleResultsV1MetricResponse.
 type GameCenterMatchmakingNumberRuleResultsV1MetricResponse struct {
 	Data  []GameCenterMatchmakingNumberRuleResultsV1MetricResponseData `json:"data"`
@@ -291,7 +264,7 @@ type GameCenterMatchmakingNumberRuleResultsV1MetricResponse struct {
 type GameCenterMatchmakingNumberRuleResultsV1MetricResponseData struct {
 	DataPoints  []GameCenterMatchmakingNumberRuleResultsV1MetricResponseDataPoints `json:"dataPoints,omitempty"`
 	Dimensions  *GameCenterMatchmakingNumberRuleResultsV1MetricResponseDimensions  `json:"dimensions,omitempty"`
-	Granularity GameCenterMatchmakingNumberRuleResultsV1MetricResponseGranularity  `json:"granularity,omitempty"`
+	Granularity GameCenterMatchmakingGranularity                                   `json:"granularity,omitempty"`
 }
 
 // GameCenterMatchmakingNumberRuleResultsV1MetricResponseDataPoints is part of GameCenterMatchmakingNumberRuleResultsV1MetricResponse.
@@ -326,15 +299,6 @@ type GameCenterMatchmakingNumberRuleResultsV1MetricResponseDimensionsGameCenterM
 	Related string `json:"related,omitempty"`
 }
 
-// GameCenterMatchmakingNumberRuleResultsV1MetricResponseGranularity lists the values of GameCenterMatchmakingNumberRuleResultsV1MetricResponse's granularity.
-type GameCenterMatchmakingNumberRuleResultsV1MetricResponseGranularity string
-
-const (
-	GameCenterMatchmakingNumberRuleResultsV1MetricResponseGranularityP1d   GameCenterMatchmakingNumberRuleResultsV1MetricResponseGranularity = "P1D"
-	GameCenterMatchmakingNumberRuleResultsV1MetricResponseGranularityPt1h  GameCenterMatchmakingNumberRuleResultsV1MetricResponseGranularity = "PT1H"
-	GameCenterMatchmakingNumberRuleResultsV1MetricResponseGranularityPt15m GameCenterMatchmakingNumberRuleResultsV1MetricResponseGranularity = "PT15M"
-)
-
 // GameCenterMatchmakingQueueRequestsV1MetricResponse is the spec's schema GameCenterMatchmakingQueueRequestsV1MetricResponse.
 type GameCenterMatchmakingQueueRequestsV1MetricResponse struct {
 	Data  []GameCenterMatchmakingQueueRequestsV1MetricResponseData `json:"data"`
@@ -346,7 +310,7 @@ type GameCenterMatchmakingQueueRequestsV1MetricResponse struct {
 type GameCenterMatchmakingQueueRequestsV1MetricResponseData struct {
 	DataPoints  []GameCenterMatchmakingQueueRequestsV1MetricResponseDataPoints `json:"dataPoints,omitempty"`
 	Dimensions  *GameCenterMatchmakingQueueRequestsV1MetricResponseDimensions  `json:"dimensions,omitempty"`
-	Granularity GameCenterMatchmakingQueueRequestsV1MetricResponseGranularity  `json:"granularity,omitempty"`
+	Granularity GameCenterMatchmakingGranularity                               `json:"granularity,omitempty"`
 }
 
 // GameCenterMatchmakingQueueRequestsV1MetricResponseDataPoints is part of GameCenterMatchmakingQueueRequestsV1MetricResponse.
@@ -385,31 +349,13 @@ type GameCenterMatchmakingQueueRequestsV1MetricResponseDimensionsGameCenterDetai
 // GameCenterMatchmakingQueueRequestsV1MetricResponseDimensionsResult is part of GameCenterMatchmakingQueueRequestsV1MetricResponseDimensions.
 type GameCenterMatchmakingQueueRequestsV1MetricResponseDimensionsResult struct {
 	Links *GameCenterMatchmakingQueueRequestsV1MetricResponseDimensionsResultLinks `json:"links,omitempty"`
-	Data  GameCenterMatchmakingQueueRequestsV1MetricResponseDimensionsResultData   `json:"data,omitempty"`
+	Data  GameCenterMatchmakingRequestsResultData                                  `json:"data,omitempty"`
 }
-
-// GameCenterMatchmakingQueueRequestsV1MetricResponseDimensionsResultData lists the values of GameCenterMatchmakingQueueRequestsV1MetricResponseDimensionsResult's data.
-type GameCenterMatchmakingQueueRequestsV1MetricResponseDimensionsResultData string
-
-const (
-	GameCenterMatchmakingQueueRequestsV1MetricResponseDimensionsResultDataMatched  GameCenterMatchmakingQueueRequestsV1MetricResponseDimensionsResultData = "MATCHED"
-	GameCenterMatchmakingQueueRequestsV1MetricResponseDimensionsResultDataCanceled GameCenterMatchmakingQueueRequestsV1MetricResponseDimensionsResultData = "CANCELED"
-	GameCenterMatchmakingQueueRequestsV1MetricResponseDimensionsResultDataExpired  GameCenterMatchmakingQueueRequestsV1MetricResponseDimensionsResultData = "EXPIRED"
-)
 
 // GameCenterMatchmakingQueueRequestsV1MetricResponseDimensionsResultLinks is part of GameCenterMatchmakingQueueRequestsV1MetricResponseDimensionsResult.
 type GameCenterMatchmakingQueueRequestsV1MetricResponseDimensionsResultLinks struct {
 	GroupBy string `json:"groupBy,omitempty"`
 }
-
-// GameCenterMatchmakingQueueRequestsV1MetricResponseGranularity lists the values of GameCenterMatchmakingQueueRequestsV1MetricResponse's granularity.
-type GameCenterMatchmakingQueueRequestsV1MetricResponseGranularity string
-
-const (
-	GameCenterMatchmakingQueueRequestsV1MetricResponseGranularityP1d   GameCenterMatchmakingQueueRequestsV1MetricResponseGranularity = "P1D"
-	GameCenterMatchmakingQueueRequestsV1MetricResponseGranularityPt1h  GameCenterMatchmakingQueueRequestsV1MetricResponseGranularity = "PT1H"
-	GameCenterMatchmakingQueueRequestsV1MetricResponseGranularityPt15m GameCenterMatchmakingQueueRequestsV1MetricResponseGranularity = "PT15M"
-)
 
 // GameCenterMatchmakingQueueSizesV1MetricResponse is the spec's schema GameCenterMatchmakingQueueSizesV1MetricResponse.
 type GameCenterMatchmakingQueueSizesV1MetricResponse struct {
@@ -421,7 +367,7 @@ type GameCenterMatchmakingQueueSizesV1MetricResponse struct {
 // GameCenterMatchmakingQueueSizesV1MetricResponseData is part of GameCenterMatchmakingQueueSizesV1MetricResponse.
 type GameCenterMatchmakingQueueSizesV1MetricResponseData struct {
 	DataPoints  []GameCenterMatchmakingQueueSizesV1MetricResponseDataPoints `json:"dataPoints,omitempty"`
-	Granularity GameCenterMatchmakingQueueSizesV1MetricResponseGranularity  `json:"granularity,omitempty"`
+	Granularity GameCenterMatchmakingGranularity                            `json:"granularity,omitempty"`
 }
 
 // GameCenterMatchmakingQueueSizesV1MetricResponseDataPoints is part of GameCenterMatchmakingQueueSizesV1MetricResponse.
@@ -439,15 +385,6 @@ type GameCenterMatchmakingQueueSizesV1MetricResponseDataPointsValues struct {
 	P95NumberOfRequests     *float64 `json:"p95NumberOfRequests,omitempty"`
 }
 
-// GameCenterMatchmakingQueueSizesV1MetricResponseGranularity lists the values of GameCenterMatchmakingQueueSizesV1MetricResponse's granularity.
-type GameCenterMatchmakingQueueSizesV1MetricResponseGranularity string
-
-const (
-	GameCenterMatchmakingQueueSizesV1MetricResponseGranularityP1d   GameCenterMatchmakingQueueSizesV1MetricResponseGranularity = "P1D"
-	GameCenterMatchmakingQueueSizesV1MetricResponseGranularityPt1h  GameCenterMatchmakingQueueSizesV1MetricResponseGranularity = "PT1H"
-	GameCenterMatchmakingQueueSizesV1MetricResponseGranularityPt15m GameCenterMatchmakingQueueSizesV1MetricResponseGranularity = "PT15M"
-)
-
 // GameCenterMatchmakingRuleErrorsV1MetricResponse is the spec's schema GameCenterMatchmakingRuleErrorsV1MetricResponse.
 type GameCenterMatchmakingRuleErrorsV1MetricResponse struct {
 	Data  []GameCenterMatchmakingRuleErrorsV1MetricResponseData `json:"data"`
@@ -459,7 +396,7 @@ type GameCenterMatchmakingRuleErrorsV1MetricResponse struct {
 type GameCenterMatchmakingRuleErrorsV1MetricResponseData struct {
 	DataPoints  []GameCenterMatchmakingRuleErrorsV1MetricResponseDataPoints `json:"dataPoints,omitempty"`
 	Dimensions  *GameCenterMatchmakingRuleErrorsV1MetricResponseDimensions  `json:"dimensions,omitempty"`
-	Granularity GameCenterMatchmakingRuleErrorsV1MetricResponseGranularity  `json:"granularity,omitempty"`
+	Granularity GameCenterMatchmakingGranularity                            `json:"granularity,omitempty"`
 }
 
 // GameCenterMatchmakingRuleErrorsV1MetricResponseDataPoints is part of GameCenterMatchmakingRuleErrorsV1MetricResponse.
@@ -491,15 +428,6 @@ type GameCenterMatchmakingRuleErrorsV1MetricResponseDimensionsGameCenterMatchmak
 	Related string `json:"related,omitempty"`
 }
 
-// GameCenterMatchmakingRuleErrorsV1MetricResponseGranularity lists the values of GameCenterMatchmakingRuleErrorsV1MetricResponse's granularity.
-type GameCenterMatchmakingRuleErrorsV1MetricResponseGranularity string
-
-const (
-	GameCenterMatchmakingRuleErrorsV1MetricResponseGranularityP1d   GameCenterMatchmakingRuleErrorsV1MetricResponseGranularity = "P1D"
-	GameCenterMatchmakingRuleErrorsV1MetricResponseGranularityPt1h  GameCenterMatchmakingRuleErrorsV1MetricResponseGranularity = "PT1H"
-	GameCenterMatchmakingRuleErrorsV1MetricResponseGranularityPt15m GameCenterMatchmakingRuleErrorsV1MetricResponseGranularity = "PT15M"
-)
-
 // GameCenterMatchmakingSessionsV1MetricResponse is the spec's schema GameCenterMatchmakingSessionsV1MetricResponse.
 type GameCenterMatchmakingSessionsV1MetricResponse struct {
 	Data  []GameCenterMatchmakingSessionsV1MetricResponseData `json:"data"`
@@ -510,7 +438,7 @@ type GameCenterMatchmakingSessionsV1MetricResponse struct {
 // GameCenterMatchmakingSessionsV1MetricResponseData is part of GameCenterMatchmakingSessionsV1MetricResponse.
 type GameCenterMatchmakingSessionsV1MetricResponseData struct {
 	DataPoints  []GameCenterMatchmakingSessionsV1MetricResponseDataPoints `json:"dataPoints,omitempty"`
-	Granularity GameCenterMatchmakingSessionsV1MetricResponseGranularity  `json:"granularity,omitempty"`
+	Granularity GameCenterMatchmakingGranularity                          `json:"granularity,omitempty"`
 }
 
 // GameCenterMatchmakingSessionsV1MetricResponseDataPoints is part of GameCenterMatchmakingSessionsV1MetricResponse.
@@ -527,12 +455,3 @@ type GameCenterMatchmakingSessionsV1MetricResponseDataPointsValues struct {
 	P50PlayerCount     *float64 `json:"p50PlayerCount,omitempty"`
 	P95PlayerCount     *float64 `json:"p95PlayerCount,omitempty"`
 }
-
-// GameCenterMatchmakingSessionsV1MetricResponseGranularity lists the values of GameCenterMatchmakingSessionsV1MetricResponse's granularity.
-type GameCenterMatchmakingSessionsV1MetricResponseGranularity string
-
-const (
-	GameCenterMatchmakingSessionsV1MetricResponseGranularityP1d   GameCenterMatchmakingSessionsV1MetricResponseGranularity = "P1D"
-	GameCenterMatchmakingSessionsV1MetricResponseGranularityPt1h  GameCenterMatchmakingSessionsV1MetricResponseGranularity = "PT1H"
-	GameCenterMatchmakingSessionsV1MetricResponseGranularityPt15m GameCenterMatchmakingSessionsV1MetricResponseGranularity = "PT15M"
-)

@@ -13,22 +13,22 @@ type NominationsService service
 
 // NominationsListOptions are the query parameters of GET /v1/nominations.
 type NominationsListOptions struct {
-	FilterType []string `query:"filter[type]"`
+	FilterType []NominationType `query:"filter[type]"`
 	// FilterState is required.
-	FilterState               []string `query:"filter[state]"`
-	FilterHasInAppEvents      []string `query:"filter[hasInAppEvents]"`
-	FilterRelatedApps         []string `query:"filter[relatedApps]"`
-	Sort                      []string `query:"sort"`
-	FieldsNominations         []string `query:"fields[nominations]"`
-	FieldsApps                []string `query:"fields[apps]"`
-	FieldsActors              []string `query:"fields[actors]"`
-	FieldsAppEvents           []string `query:"fields[appEvents]"`
-	FieldsTerritories         []string `query:"fields[territories]"`
-	Limit                     int      `query:"limit"`
-	Include                   []string `query:"include"`
-	LimitInAppEvents          int      `query:"limit[inAppEvents]"`
-	LimitRelatedApps          int      `query:"limit[relatedApps]"`
-	LimitSupportedTerritories int      `query:"limit[supportedTerritories]"`
+	FilterState               []NominationState `query:"filter[state]"`
+	FilterHasInAppEvents      []string          `query:"filter[hasInAppEvents]"`
+	FilterRelatedApps         []string          `query:"filter[relatedApps]"`
+	Sort                      []string          `query:"sort"`
+	FieldsNominations         []string          `query:"fields[nominations]"`
+	FieldsApps                []string          `query:"fields[apps]"`
+	FieldsActors              []string          `query:"fields[actors]"`
+	FieldsAppEvents           []string          `query:"fields[appEvents]"`
+	FieldsTerritories         []string          `query:"fields[territories]"`
+	Limit                     int               `query:"limit"`
+	Include                   []string          `query:"include"`
+	LimitInAppEvents          int               `query:"limit[inAppEvents]"`
+	LimitRelatedApps          int               `query:"limit[relatedApps]"`
+	LimitSupportedTerritories int               `query:"limit[supportedTerritories]"`
 }
 
 // List sends GET /v1/nominations (nominations_getCollection).
@@ -120,41 +120,23 @@ func (r *Nomination) ResourceID() string { return r.ID }
 
 // NominationAttributes is part of Nomination.
 type NominationAttributes struct {
-	Name                       string                    `json:"name,omitempty"`
-	Type                       NominationAttributesType  `json:"type,omitempty"`
-	Description                string                    `json:"description,omitempty"`
-	CreatedDate                *Time                     `json:"createdDate,omitempty"`
-	LastModifiedDate           *Time                     `json:"lastModifiedDate,omitempty"`
-	SubmittedDate              *Time                     `json:"submittedDate,omitempty"`
-	State                      NominationAttributesState `json:"state,omitempty"`
-	PublishStartDate           *Time                     `json:"publishStartDate,omitempty"`
-	PublishEndDate             *Time                     `json:"publishEndDate,omitempty"`
-	DeviceFamilies             []DeviceFamily            `json:"deviceFamilies,omitempty"`
-	Locales                    []string                  `json:"locales,omitempty"`
-	SupplementalMaterialsUris  []string                  `json:"supplementalMaterialsUris,omitempty"`
-	HasInAppEvents             *bool                     `json:"hasInAppEvents,omitempty"`
-	LaunchInSelectMarketsFirst *bool                     `json:"launchInSelectMarketsFirst,omitempty"`
-	Notes                      string                    `json:"notes,omitempty"`
-	PreOrderEnabled            *bool                     `json:"preOrderEnabled,omitempty"`
+	Name                       string          `json:"name,omitempty"`
+	Type                       NominationType  `json:"type,omitempty"`
+	Description                string          `json:"description,omitempty"`
+	CreatedDate                *Time           `json:"createdDate,omitempty"`
+	LastModifiedDate           *Time           `json:"lastModifiedDate,omitempty"`
+	SubmittedDate              *Time           `json:"submittedDate,omitempty"`
+	State                      NominationState `json:"state,omitempty"`
+	PublishStartDate           *Time           `json:"publishStartDate,omitempty"`
+	PublishEndDate             *Time           `json:"publishEndDate,omitempty"`
+	DeviceFamilies             []DeviceFamily  `json:"deviceFamilies,omitempty"`
+	Locales                    []string        `json:"locales,omitempty"`
+	SupplementalMaterialsUris  []string        `json:"supplementalMaterialsUris,omitempty"`
+	HasInAppEvents             *bool           `json:"hasInAppEvents,omitempty"`
+	LaunchInSelectMarketsFirst *bool           `json:"launchInSelectMarketsFirst,omitempty"`
+	Notes                      string          `json:"notes,omitempty"`
+	PreOrderEnabled            *bool           `json:"preOrderEnabled,omitempty"`
 }
-
-// NominationAttributesState lists the values of NominationAttributes's state.
-type NominationAttributesState string
-
-const (
-	NominationAttributesStateDraft     NominationAttributesState = "DRAFT"
-	NominationAttributesStateSubmitted NominationAttributesState = "SUBMITTED"
-	NominationAttributesStateArchived  NominationAttributesState = "ARCHIVED"
-)
-
-// NominationAttributesType lists the values of NominationAttributes's type.
-type NominationAttributesType string
-
-const (
-	NominationAttributesTypeAppLaunch       NominationAttributesType = "APP_LAUNCH"
-	NominationAttributesTypeAppEnhancements NominationAttributesType = "APP_ENHANCEMENTS"
-	NominationAttributesTypeNewContent      NominationAttributesType = "NEW_CONTENT"
-)
 
 // NominationCreateRequest is the spec's schema NominationCreateRequest.
 type NominationCreateRequest struct {
@@ -163,29 +145,20 @@ type NominationCreateRequest struct {
 
 // NominationCreateRequestAttributes is part of NominationCreateRequest.
 type NominationCreateRequestAttributes struct {
-	Name                       string                                `json:"name"`
-	Type                       NominationCreateRequestAttributesType `json:"type"`
-	Description                string                                `json:"description"`
-	Submitted                  bool                                  `json:"submitted"`
-	PublishStartDate           Time                                  `json:"publishStartDate"`
-	PublishEndDate             *Time                                 `json:"publishEndDate,omitempty"`
-	DeviceFamilies             []DeviceFamily                        `json:"deviceFamilies,omitempty"`
-	Locales                    []string                              `json:"locales,omitempty"`
-	SupplementalMaterialsUris  []string                              `json:"supplementalMaterialsUris,omitempty"`
-	HasInAppEvents             *bool                                 `json:"hasInAppEvents,omitempty"`
-	LaunchInSelectMarketsFirst *bool                                 `json:"launchInSelectMarketsFirst,omitempty"`
-	Notes                      *string                               `json:"notes,omitempty"`
-	PreOrderEnabled            *bool                                 `json:"preOrderEnabled,omitempty"`
+	Name                       string         `json:"name"`
+	Type                       NominationType `json:"type"`
+	Description                string         `json:"description"`
+	Submitted                  bool           `json:"submitted"`
+	PublishStartDate           Time           `json:"publishStartDate"`
+	PublishEndDate             *Time          `json:"publishEndDate,omitempty"`
+	DeviceFamilies             []DeviceFamily `json:"deviceFamilies,omitempty"`
+	Locales                    []string       `json:"locales,omitempty"`
+	SupplementalMaterialsUris  []string       `json:"supplementalMaterialsUris,omitempty"`
+	HasInAppEvents             *bool          `json:"hasInAppEvents,omitempty"`
+	LaunchInSelectMarketsFirst *bool          `json:"launchInSelectMarketsFirst,omitempty"`
+	Notes                      *string        `json:"notes,omitempty"`
+	PreOrderEnabled            *bool          `json:"preOrderEnabled,omitempty"`
 }
-
-// NominationCreateRequestAttributesType lists the values of NominationCreateRequestAttributes's type.
-type NominationCreateRequestAttributesType string
-
-const (
-	NominationCreateRequestAttributesTypeAppLaunch       NominationCreateRequestAttributesType = "APP_LAUNCH"
-	NominationCreateRequestAttributesTypeAppEnhancements NominationCreateRequestAttributesType = "APP_ENHANCEMENTS"
-	NominationCreateRequestAttributesTypeNewContent      NominationCreateRequestAttributesType = "NEW_CONTENT"
-)
 
 // NominationCreateRequestData is part of NominationCreateRequest.
 type NominationCreateRequestData struct {
@@ -219,6 +192,24 @@ type NominationResponse struct {
 	Links    DocumentLinks                         `json:"links"`
 }
 
+// NominationState lists the values of NominationAttributes.State.
+type NominationState string
+
+const (
+	NominationStateDraft     NominationState = "DRAFT"
+	NominationStateSubmitted NominationState = "SUBMITTED"
+	NominationStateArchived  NominationState = "ARCHIVED"
+)
+
+// NominationType lists the values of NominationAttributes.Type, NominationCreateRequestAttributes.Type and NominationUpdateRequestAttributes.Type.
+type NominationType string
+
+const (
+	NominationTypeAppLaunch       NominationType = "APP_LAUNCH"
+	NominationTypeAppEnhancements NominationType = "APP_ENHANCEMENTS"
+	NominationTypeNewContent      NominationType = "NEW_CONTENT"
+)
+
 // NominationUpdateRequest is the spec's schema NominationUpdateRequest.
 type NominationUpdateRequest struct {
 	Data NominationUpdateRequestData `json:"data"`
@@ -226,30 +217,21 @@ type NominationUpdateRequest struct {
 
 // NominationUpdateRequestAttributes is part of NominationUpdateRequest.
 type NominationUpdateRequestAttributes struct {
-	Name                       *string                                `json:"name,omitempty"`
-	Type                       *NominationUpdateRequestAttributesType `json:"type,omitempty"`
-	Description                *string                                `json:"description,omitempty"`
-	Submitted                  *bool                                  `json:"submitted,omitempty"`
-	Archived                   *bool                                  `json:"archived,omitempty"`
-	PublishStartDate           *Time                                  `json:"publishStartDate,omitempty"`
-	PublishEndDate             *Time                                  `json:"publishEndDate,omitempty"`
-	DeviceFamilies             []DeviceFamily                         `json:"deviceFamilies,omitempty"`
-	Locales                    []string                               `json:"locales,omitempty"`
-	SupplementalMaterialsUris  []string                               `json:"supplementalMaterialsUris,omitempty"`
-	HasInAppEvents             *bool                                  `json:"hasInAppEvents,omitempty"`
-	LaunchInSelectMarketsFirst *bool                                  `json:"launchInSelectMarketsFirst,omitempty"`
-	Notes                      *string                                `json:"notes,omitempty"`
-	PreOrderEnabled            *bool                                  `json:"preOrderEnabled,omitempty"`
+	Name                       *string         `json:"name,omitempty"`
+	Type                       *NominationType `json:"type,omitempty"`
+	Description                *string         `json:"description,omitempty"`
+	Submitted                  *bool           `json:"submitted,omitempty"`
+	Archived                   *bool           `json:"archived,omitempty"`
+	PublishStartDate           *Time           `json:"publishStartDate,omitempty"`
+	PublishEndDate             *Time           `json:"publishEndDate,omitempty"`
+	DeviceFamilies             []DeviceFamily  `json:"deviceFamilies,omitempty"`
+	Locales                    []string        `json:"locales,omitempty"`
+	SupplementalMaterialsUris  []string        `json:"supplementalMaterialsUris,omitempty"`
+	HasInAppEvents             *bool           `json:"hasInAppEvents,omitempty"`
+	LaunchInSelectMarketsFirst *bool           `json:"launchInSelectMarketsFirst,omitempty"`
+	Notes                      *string         `json:"notes,omitempty"`
+	PreOrderEnabled            *bool           `json:"preOrderEnabled,omitempty"`
 }
-
-// NominationUpdateRequestAttributesType lists the values of NominationUpdateRequestAttributes's type.
-type NominationUpdateRequestAttributesType string
-
-const (
-	NominationUpdateRequestAttributesTypeAppLaunch       NominationUpdateRequestAttributesType = "APP_LAUNCH"
-	NominationUpdateRequestAttributesTypeAppEnhancements NominationUpdateRequestAttributesType = "APP_ENHANCEMENTS"
-	NominationUpdateRequestAttributesTypeNewContent      NominationUpdateRequestAttributesType = "NEW_CONTENT"
-)
 
 // NominationUpdateRequestData is part of NominationUpdateRequest.
 type NominationUpdateRequestData struct {

@@ -92,15 +92,15 @@ func (s *PassTypeIDsService) Update(ctx context.Context, id string, body *PassTy
 
 // PassTypeIDsListCertificatesOptions are the query parameters of GET /v1/passTypeIds/{id}/certificates.
 type PassTypeIDsListCertificatesOptions struct {
-	FilterDisplayName     []string `query:"filter[displayName]"`
-	FilterCertificateType []string `query:"filter[certificateType]"`
-	FilterSerialNumber    []string `query:"filter[serialNumber]"`
-	FilterID              []string `query:"filter[id]"`
-	Sort                  []string `query:"sort"`
-	FieldsCertificates    []string `query:"fields[certificates]"`
-	FieldsPassTypeIDs     []string `query:"fields[passTypeIds]"`
-	Limit                 int      `query:"limit"`
-	Include               []string `query:"include"`
+	FilterDisplayName     []string          `query:"filter[displayName]"`
+	FilterCertificateType []CertificateType `query:"filter[certificateType]"`
+	FilterSerialNumber    []string          `query:"filter[serialNumber]"`
+	FilterID              []string          `query:"filter[id]"`
+	Sort                  []string          `query:"sort"`
+	FieldsCertificates    []string          `query:"fields[certificates]"`
+	FieldsPassTypeIDs     []string          `query:"fields[passTypeIds]"`
+	Limit                 int               `query:"limit"`
+	Include               []string          `query:"include"`
 }
 
 // ListCertificates sends GET /v1/passTypeIds/{id}/certificates (passTypeIds_certificates_getToManyRelated).
@@ -125,8 +125,8 @@ type PassTypeIDsListCertificateIDsOptions struct {
 // It returns one page; ListCertificateIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-passtypeids-_id_-relationships-certificates
-func (s *PassTypeIDsService) ListCertificateIDs(ctx context.Context, id string, opts *PassTypeIDsListCertificateIDsOptions) (*PassTypeIdCertificatesLinkagesResponse, *Response, error) {
-	return doJSON[PassTypeIdCertificatesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/passTypeIds/%s/relationships/certificates", id), encodeOptions(opts), nil)
+func (s *PassTypeIDsService) ListCertificateIDs(ctx context.Context, id string, opts *PassTypeIDsListCertificateIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/passTypeIds/%s/relationships/certificates", id), encodeOptions(opts), nil)
 }
 
 // ListCertificateIDsIter yields every item of ListCertificateIDs, requesting the next page only as the loop asks.
@@ -154,13 +154,6 @@ func (r *PassTypeId) ResourceID() string { return r.ID }
 type PassTypeIdAttributes struct {
 	Name       string `json:"name,omitempty"`
 	Identifier string `json:"identifier,omitempty"`
-}
-
-// PassTypeIdCertificatesLinkagesResponse is the spec's schema PassTypeIdCertificatesLinkagesResponse.
-type PassTypeIdCertificatesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // PassTypeIdCreateRequest is the spec's schema PassTypeIdCreateRequest.

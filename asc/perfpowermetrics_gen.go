@@ -19,28 +19,28 @@ func (r *PerfPowerMetric) ResourceID() string { return r.ID }
 
 // PerfPowerMetricAttributes is part of PerfPowerMetric.
 type PerfPowerMetricAttributes struct {
-	Platform   PerfPowerMetricAttributesPlatform   `json:"platform,omitempty"`
-	MetricType PerfPowerMetricAttributesMetricType `json:"metricType,omitempty"`
-	DeviceType string                              `json:"deviceType,omitempty"`
+	Platform   PerfPowerMetricPlatform `json:"platform,omitempty"`
+	MetricType PerfPowerMetricType     `json:"metricType,omitempty"`
+	DeviceType string                  `json:"deviceType,omitempty"`
 }
 
-// PerfPowerMetricAttributesMetricType lists the values of PerfPowerMetricAttributes's metricType.
-type PerfPowerMetricAttributesMetricType string
+// PerfPowerMetricPlatform lists the values of PerfPowerMetricAttributes.Platform.
+type PerfPowerMetricPlatform string
 
 const (
-	PerfPowerMetricAttributesMetricTypeDisk        PerfPowerMetricAttributesMetricType = "DISK"
-	PerfPowerMetricAttributesMetricTypeHang        PerfPowerMetricAttributesMetricType = "HANG"
-	PerfPowerMetricAttributesMetricTypeBattery     PerfPowerMetricAttributesMetricType = "BATTERY"
-	PerfPowerMetricAttributesMetricTypeLaunch      PerfPowerMetricAttributesMetricType = "LAUNCH"
-	PerfPowerMetricAttributesMetricTypeMemory      PerfPowerMetricAttributesMetricType = "MEMORY"
-	PerfPowerMetricAttributesMetricTypeAnimation   PerfPowerMetricAttributesMetricType = "ANIMATION"
-	PerfPowerMetricAttributesMetricTypeTermination PerfPowerMetricAttributesMetricType = "TERMINATION"
-	PerfPowerMetricAttributesMetricTypeStorage     PerfPowerMetricAttributesMetricType = "STORAGE"
+	PerfPowerMetricPlatformIOS PerfPowerMetricPlatform = "IOS"
 )
 
-// PerfPowerMetricAttributesPlatform lists the values of PerfPowerMetricAttributes's platform.
-type PerfPowerMetricAttributesPlatform string
+// PerfPowerMetricType lists the values of PerfPowerMetricAttributes.MetricType.
+type PerfPowerMetricType string
 
 const (
-	PerfPowerMetricAttributesPlatformIOS PerfPowerMetricAttributesPlatform = "IOS"
+	PerfPowerMetricTypeDisk        PerfPowerMetricType = "DISK"
+	PerfPowerMetricTypeHang        PerfPowerMetricType = "HANG"
+	PerfPowerMetricTypeBattery     PerfPowerMetricType = "BATTERY"
+	PerfPowerMetricTypeLaunch      PerfPowerMetricType = "LAUNCH"
+	PerfPowerMetricTypeMemory      PerfPowerMetricType = "MEMORY"
+	PerfPowerMetricTypeAnimation   PerfPowerMetricType = "ANIMATION"
+	PerfPowerMetricTypeTermination PerfPowerMetricType = "TERMINATION"
+	PerfPowerMetricTypeStorage     PerfPowerMetricType = "STORAGE"
 )

@@ -13,21 +13,21 @@ type PreReleaseVersionsService service
 
 // PreReleaseVersionsListOptions are the query parameters of GET /v1/preReleaseVersions.
 type PreReleaseVersionsListOptions struct {
-	FilterBuildsBuildAudienceType []string `query:"filter[builds.buildAudienceType]"`
-	FilterBuildsExpired           []string `query:"filter[builds.expired]"`
-	FilterBuildsProcessingState   []string `query:"filter[builds.processingState]"`
-	FilterBuildsVersion           []string `query:"filter[builds.version]"`
-	FilterPlatform                []string `query:"filter[platform]"`
-	FilterVersion                 []string `query:"filter[version]"`
-	FilterApp                     []string `query:"filter[app]"`
-	FilterBuilds                  []string `query:"filter[builds]"`
-	Sort                          []string `query:"sort"`
-	FieldsPreReleaseVersions      []string `query:"fields[preReleaseVersions]"`
-	FieldsBuilds                  []string `query:"fields[builds]"`
-	FieldsApps                    []string `query:"fields[apps]"`
-	Limit                         int      `query:"limit"`
-	Include                       []string `query:"include"`
-	LimitBuilds                   int      `query:"limit[builds]"`
+	FilterBuildsBuildAudienceType []BuildAudienceType    `query:"filter[builds.buildAudienceType]"`
+	FilterBuildsExpired           []string               `query:"filter[builds.expired]"`
+	FilterBuildsProcessingState   []BuildProcessingState `query:"filter[builds.processingState]"`
+	FilterBuildsVersion           []string               `query:"filter[builds.version]"`
+	FilterPlatform                []Platform             `query:"filter[platform]"`
+	FilterVersion                 []string               `query:"filter[version]"`
+	FilterApp                     []string               `query:"filter[app]"`
+	FilterBuilds                  []string               `query:"filter[builds]"`
+	Sort                          []string               `query:"sort"`
+	FieldsPreReleaseVersions      []string               `query:"fields[preReleaseVersions]"`
+	FieldsBuilds                  []string               `query:"fields[builds]"`
+	FieldsApps                    []string               `query:"fields[apps]"`
+	Limit                         int                    `query:"limit"`
+	Include                       []string               `query:"include"`
+	LimitBuilds                   int                    `query:"limit[builds]"`
 }
 
 // List sends GET /v1/preReleaseVersions (preReleaseVersions_getCollection).
@@ -93,8 +93,8 @@ func (s *PreReleaseVersionsService) ListBuildsIter(ctx context.Context, id strin
 // GetAppID sends GET /v1/preReleaseVersions/{id}/relationships/app (preReleaseVersions_app_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-prereleaseversions-_id_-relationships-app
-func (s *PreReleaseVersionsService) GetAppID(ctx context.Context, id string) (*PrereleaseVersionAppLinkageResponse, *Response, error) {
-	return doJSON[PrereleaseVersionAppLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/preReleaseVersions/%s/relationships/app", id), nil, nil)
+func (s *PreReleaseVersionsService) GetAppID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/preReleaseVersions/%s/relationships/app", id), nil, nil)
 }
 
 // PreReleaseVersionsListBuildIDsOptions are the query parameters of GET /v1/preReleaseVersions/{id}/relationships/builds.
@@ -106,8 +106,8 @@ type PreReleaseVersionsListBuildIDsOptions struct {
 // It returns one page; ListBuildIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-prereleaseversions-_id_-relationships-builds
-func (s *PreReleaseVersionsService) ListBuildIDs(ctx context.Context, id string, opts *PreReleaseVersionsListBuildIDsOptions) (*PrereleaseVersionBuildsLinkagesResponse, *Response, error) {
-	return doJSON[PrereleaseVersionBuildsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/preReleaseVersions/%s/relationships/builds", id), encodeOptions(opts), nil)
+func (s *PreReleaseVersionsService) ListBuildIDs(ctx context.Context, id string, opts *PreReleaseVersionsListBuildIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/preReleaseVersions/%s/relationships/builds", id), encodeOptions(opts), nil)
 }
 
 // ListBuildIDsIter yields every item of ListBuildIDs, requesting the next page only as the loop asks.
@@ -146,23 +146,10 @@ func (r *PrereleaseVersion) ResourceType() string { return r.Type }
 // ResourceID returns the resource's id.
 func (r *PrereleaseVersion) ResourceID() string { return r.ID }
 
-// PrereleaseVersionAppLinkageResponse is the spec's schema PrereleaseVersionAppLinkageResponse.
-type PrereleaseVersionAppLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
 // PrereleaseVersionAttributes is part of PrereleaseVersion.
 type PrereleaseVersionAttributes struct {
 	Version  string   `json:"version,omitempty"`
 	Platform Platform `json:"platform,omitempty"`
-}
-
-// PrereleaseVersionBuildsLinkagesResponse is the spec's schema PrereleaseVersionBuildsLinkagesResponse.
-type PrereleaseVersionBuildsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // PrereleaseVersionRelationships are the resource's relationships. Each is nil when Apple did not send it;

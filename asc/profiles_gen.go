@@ -13,19 +13,19 @@ type ProfilesService service
 
 // ProfilesListOptions are the query parameters of GET /v1/profiles.
 type ProfilesListOptions struct {
-	FilterName         []string `query:"filter[name]"`
-	FilterProfileType  []string `query:"filter[profileType]"`
-	FilterProfileState []string `query:"filter[profileState]"`
-	FilterID           []string `query:"filter[id]"`
-	Sort               []string `query:"sort"`
-	FieldsProfiles     []string `query:"fields[profiles]"`
-	FieldsBundleIDs    []string `query:"fields[bundleIds]"`
-	FieldsDevices      []string `query:"fields[devices]"`
-	FieldsCertificates []string `query:"fields[certificates]"`
-	Limit              int      `query:"limit"`
-	Include            []string `query:"include"`
-	LimitCertificates  int      `query:"limit[certificates]"`
-	LimitDevices       int      `query:"limit[devices]"`
+	FilterName         []string       `query:"filter[name]"`
+	FilterProfileType  []ProfileType  `query:"filter[profileType]"`
+	FilterProfileState []ProfileState `query:"filter[profileState]"`
+	FilterID           []string       `query:"filter[id]"`
+	Sort               []string       `query:"sort"`
+	FieldsProfiles     []string       `query:"fields[profiles]"`
+	FieldsBundleIDs    []string       `query:"fields[bundleIds]"`
+	FieldsDevices      []string       `query:"fields[devices]"`
+	FieldsCertificates []string       `query:"fields[certificates]"`
+	Limit              int            `query:"limit"`
+	Include            []string       `query:"include"`
+	LimitCertificates  int            `query:"limit[certificates]"`
+	LimitDevices       int            `query:"limit[devices]"`
 }
 
 // List sends GET /v1/profiles (profiles_getCollection).
@@ -133,8 +133,8 @@ func (s *ProfilesService) ListDevicesIter(ctx context.Context, id string, opts *
 // GetBundleIDID sends GET /v1/profiles/{id}/relationships/bundleId (profiles_bundleId_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-profiles-_id_-relationships-bundleid
-func (s *ProfilesService) GetBundleIDID(ctx context.Context, id string) (*ProfileBundleIdLinkageResponse, *Response, error) {
-	return doJSON[ProfileBundleIdLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/profiles/%s/relationships/bundleId", id), nil, nil)
+func (s *ProfilesService) GetBundleIDID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/profiles/%s/relationships/bundleId", id), nil, nil)
 }
 
 // ProfilesListCertificateIDsOptions are the query parameters of GET /v1/profiles/{id}/relationships/certificates.
@@ -146,8 +146,8 @@ type ProfilesListCertificateIDsOptions struct {
 // It returns one page; ListCertificateIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-profiles-_id_-relationships-certificates
-func (s *ProfilesService) ListCertificateIDs(ctx context.Context, id string, opts *ProfilesListCertificateIDsOptions) (*ProfileCertificatesLinkagesResponse, *Response, error) {
-	return doJSON[ProfileCertificatesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/profiles/%s/relationships/certificates", id), encodeOptions(opts), nil)
+func (s *ProfilesService) ListCertificateIDs(ctx context.Context, id string, opts *ProfilesListCertificateIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/profiles/%s/relationships/certificates", id), encodeOptions(opts), nil)
 }
 
 // ListCertificateIDsIter yields every item of ListCertificateIDs, requesting the next page only as the loop asks.
@@ -164,8 +164,8 @@ type ProfilesListDeviceIDsOptions struct {
 // It returns one page; ListDeviceIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-profiles-_id_-relationships-devices
-func (s *ProfilesService) ListDeviceIDs(ctx context.Context, id string, opts *ProfilesListDeviceIDsOptions) (*ProfileDevicesLinkagesResponse, *Response, error) {
-	return doJSON[ProfileDevicesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/profiles/%s/relationships/devices", id), encodeOptions(opts), nil)
+func (s *ProfilesService) ListDeviceIDs(ctx context.Context, id string, opts *ProfilesListDeviceIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/profiles/%s/relationships/devices", id), encodeOptions(opts), nil)
 }
 
 // ListDeviceIDsIter yields every item of ListDeviceIDs, requesting the next page only as the loop asks.
@@ -191,55 +191,14 @@ func (r *Profile) ResourceID() string { return r.ID }
 
 // ProfileAttributes is part of Profile.
 type ProfileAttributes struct {
-	Name           string                        `json:"name,omitempty"`
-	Platform       BundleIdPlatform              `json:"platform,omitempty"`
-	ProfileType    ProfileAttributesProfileType  `json:"profileType,omitempty"`
-	ProfileState   ProfileAttributesProfileState `json:"profileState,omitempty"`
-	ProfileContent string                        `json:"profileContent,omitempty"`
-	UUID           string                        `json:"uuid,omitempty"`
-	CreatedDate    *Time                         `json:"createdDate,omitempty"`
-	ExpirationDate *Time                         `json:"expirationDate,omitempty"`
-}
-
-// ProfileAttributesProfileState lists the values of ProfileAttributes's profileState.
-type ProfileAttributesProfileState string
-
-const (
-	ProfileAttributesProfileStateActive  ProfileAttributesProfileState = "ACTIVE"
-	ProfileAttributesProfileStateInvalid ProfileAttributesProfileState = "INVALID"
-)
-
-// ProfileAttributesProfileType lists the values of ProfileAttributes's profileType.
-type ProfileAttributesProfileType string
-
-const (
-	ProfileAttributesProfileTypeIOSAppDevelopment         ProfileAttributesProfileType = "IOS_APP_DEVELOPMENT"
-	ProfileAttributesProfileTypeIOSAppStore               ProfileAttributesProfileType = "IOS_APP_STORE"
-	ProfileAttributesProfileTypeIOSAppAdhoc               ProfileAttributesProfileType = "IOS_APP_ADHOC"
-	ProfileAttributesProfileTypeIOSAppInhouse             ProfileAttributesProfileType = "IOS_APP_INHOUSE"
-	ProfileAttributesProfileTypeMacAppDevelopment         ProfileAttributesProfileType = "MAC_APP_DEVELOPMENT"
-	ProfileAttributesProfileTypeMacAppStore               ProfileAttributesProfileType = "MAC_APP_STORE"
-	ProfileAttributesProfileTypeMacAppDirect              ProfileAttributesProfileType = "MAC_APP_DIRECT"
-	ProfileAttributesProfileTypeTvosAppDevelopment        ProfileAttributesProfileType = "TVOS_APP_DEVELOPMENT"
-	ProfileAttributesProfileTypeTvosAppStore              ProfileAttributesProfileType = "TVOS_APP_STORE"
-	ProfileAttributesProfileTypeTvosAppAdhoc              ProfileAttributesProfileType = "TVOS_APP_ADHOC"
-	ProfileAttributesProfileTypeTvosAppInhouse            ProfileAttributesProfileType = "TVOS_APP_INHOUSE"
-	ProfileAttributesProfileTypeMacCatalystAppDevelopment ProfileAttributesProfileType = "MAC_CATALYST_APP_DEVELOPMENT"
-	ProfileAttributesProfileTypeMacCatalystAppStore       ProfileAttributesProfileType = "MAC_CATALYST_APP_STORE"
-	ProfileAttributesProfileTypeMacCatalystAppDirect      ProfileAttributesProfileType = "MAC_CATALYST_APP_DIRECT"
-)
-
-// ProfileBundleIdLinkageResponse is the spec's schema ProfileBundleIdLinkageResponse.
-type ProfileBundleIdLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
-// ProfileCertificatesLinkagesResponse is the spec's schema ProfileCertificatesLinkagesResponse.
-type ProfileCertificatesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
+	Name           string           `json:"name,omitempty"`
+	Platform       BundleIdPlatform `json:"platform,omitempty"`
+	ProfileType    ProfileType      `json:"profileType,omitempty"`
+	ProfileState   ProfileState     `json:"profileState,omitempty"`
+	ProfileContent string           `json:"profileContent,omitempty"`
+	UUID           string           `json:"uuid,omitempty"`
+	CreatedDate    *Time            `json:"createdDate,omitempty"`
+	ExpirationDate *Time            `json:"expirationDate,omitempty"`
 }
 
 // ProfileCreateRequest is the spec's schema ProfileCreateRequest.
@@ -249,29 +208,9 @@ type ProfileCreateRequest struct {
 
 // ProfileCreateRequestAttributes is part of ProfileCreateRequest.
 type ProfileCreateRequestAttributes struct {
-	Name        string                                    `json:"name"`
-	ProfileType ProfileCreateRequestAttributesProfileType `json:"profileType"`
+	Name        string      `json:"name"`
+	ProfileType ProfileType `json:"profileType"`
 }
-
-// ProfileCreateRequestAttributesProfileType lists the values of ProfileCreateRequestAttributes's profileType.
-type ProfileCreateRequestAttributesProfileType string
-
-const (
-	ProfileCreateRequestAttributesProfileTypeIOSAppDevelopment         ProfileCreateRequestAttributesProfileType = "IOS_APP_DEVELOPMENT"
-	ProfileCreateRequestAttributesProfileTypeIOSAppStore               ProfileCreateRequestAttributesProfileType = "IOS_APP_STORE"
-	ProfileCreateRequestAttributesProfileTypeIOSAppAdhoc               ProfileCreateRequestAttributesProfileType = "IOS_APP_ADHOC"
-	ProfileCreateRequestAttributesProfileTypeIOSAppInhouse             ProfileCreateRequestAttributesProfileType = "IOS_APP_INHOUSE"
-	ProfileCreateRequestAttributesProfileTypeMacAppDevelopment         ProfileCreateRequestAttributesProfileType = "MAC_APP_DEVELOPMENT"
-	ProfileCreateRequestAttributesProfileTypeMacAppStore               ProfileCreateRequestAttributesProfileType = "MAC_APP_STORE"
-	ProfileCreateRequestAttributesProfileTypeMacAppDirect              ProfileCreateRequestAttributesProfileType = "MAC_APP_DIRECT"
-	ProfileCreateRequestAttributesProfileTypeTvosAppDevelopment        ProfileCreateRequestAttributesProfileType = "TVOS_APP_DEVELOPMENT"
-	ProfileCreateRequestAttributesProfileTypeTvosAppStore              ProfileCreateRequestAttributesProfileType = "TVOS_APP_STORE"
-	ProfileCreateRequestAttributesProfileTypeTvosAppAdhoc              ProfileCreateRequestAttributesProfileType = "TVOS_APP_ADHOC"
-	ProfileCreateRequestAttributesProfileTypeTvosAppInhouse            ProfileCreateRequestAttributesProfileType = "TVOS_APP_INHOUSE"
-	ProfileCreateRequestAttributesProfileTypeMacCatalystAppDevelopment ProfileCreateRequestAttributesProfileType = "MAC_CATALYST_APP_DEVELOPMENT"
-	ProfileCreateRequestAttributesProfileTypeMacCatalystAppStore       ProfileCreateRequestAttributesProfileType = "MAC_CATALYST_APP_STORE"
-	ProfileCreateRequestAttributesProfileTypeMacCatalystAppDirect      ProfileCreateRequestAttributesProfileType = "MAC_CATALYST_APP_DIRECT"
-)
 
 // ProfileCreateRequestData is part of ProfileCreateRequest.
 type ProfileCreateRequestData struct {
@@ -285,13 +224,6 @@ type ProfileCreateRequestRelationships struct {
 	BundleID     Relationship  `json:"bundleId"`
 	Devices      *Relationship `json:"devices,omitempty"`
 	Certificates Relationship  `json:"certificates"`
-}
-
-// ProfileDevicesLinkagesResponse is the spec's schema ProfileDevicesLinkagesResponse.
-type ProfileDevicesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // ProfileRelationships are the resource's relationships. Each is nil when Apple did not send it;
@@ -308,6 +240,34 @@ type ProfileResponse struct {
 	Included Included[profilesResponseIncluded] `json:"included,omitempty"`
 	Links    DocumentLinks                      `json:"links"`
 }
+
+// ProfileState lists the values of ProfileAttributes.ProfileState.
+type ProfileState string
+
+const (
+	ProfileStateActive  ProfileState = "ACTIVE"
+	ProfileStateInvalid ProfileState = "INVALID"
+)
+
+// ProfileType lists the values of ProfileAttributes.ProfileType and ProfileCreateRequestAttributes.ProfileType.
+type ProfileType string
+
+const (
+	ProfileTypeIOSAppDevelopment         ProfileType = "IOS_APP_DEVELOPMENT"
+	ProfileTypeIOSAppStore               ProfileType = "IOS_APP_STORE"
+	ProfileTypeIOSAppAdhoc               ProfileType = "IOS_APP_ADHOC"
+	ProfileTypeIOSAppInhouse             ProfileType = "IOS_APP_INHOUSE"
+	ProfileTypeMacAppDevelopment         ProfileType = "MAC_APP_DEVELOPMENT"
+	ProfileTypeMacAppStore               ProfileType = "MAC_APP_STORE"
+	ProfileTypeMacAppDirect              ProfileType = "MAC_APP_DIRECT"
+	ProfileTypeTvosAppDevelopment        ProfileType = "TVOS_APP_DEVELOPMENT"
+	ProfileTypeTvosAppStore              ProfileType = "TVOS_APP_STORE"
+	ProfileTypeTvosAppAdhoc              ProfileType = "TVOS_APP_ADHOC"
+	ProfileTypeTvosAppInhouse            ProfileType = "TVOS_APP_INHOUSE"
+	ProfileTypeMacCatalystAppDevelopment ProfileType = "MAC_CATALYST_APP_DEVELOPMENT"
+	ProfileTypeMacCatalystAppStore       ProfileType = "MAC_CATALYST_APP_STORE"
+	ProfileTypeMacCatalystAppDirect      ProfileType = "MAC_CATALYST_APP_DIRECT"
+)
 
 // ProfilesResponse is the spec's schema ProfilesResponse.
 type ProfilesResponse struct {

@@ -81,20 +81,10 @@ func (r *PromotedPurchase) ResourceID() string { return r.ID }
 
 // PromotedPurchaseAttributes is part of PromotedPurchase.
 type PromotedPurchaseAttributes struct {
-	VisibleForAllUsers *bool                           `json:"visibleForAllUsers,omitempty"`
-	Enabled            *bool                           `json:"enabled,omitempty"`
-	State              PromotedPurchaseAttributesState `json:"state,omitempty"`
+	VisibleForAllUsers *bool                 `json:"visibleForAllUsers,omitempty"`
+	Enabled            *bool                 `json:"enabled,omitempty"`
+	State              PromotedPurchaseState `json:"state,omitempty"`
 }
-
-// PromotedPurchaseAttributesState lists the values of PromotedPurchaseAttributes's state.
-type PromotedPurchaseAttributesState string
-
-const (
-	PromotedPurchaseAttributesStateApproved             PromotedPurchaseAttributesState = "APPROVED"
-	PromotedPurchaseAttributesStateInReview             PromotedPurchaseAttributesState = "IN_REVIEW"
-	PromotedPurchaseAttributesStatePrepareForSubmission PromotedPurchaseAttributesState = "PREPARE_FOR_SUBMISSION"
-	PromotedPurchaseAttributesStateRejected             PromotedPurchaseAttributesState = "REJECTED"
-)
 
 // PromotedPurchaseCreateRequest is the spec's schema PromotedPurchaseCreateRequest.
 type PromotedPurchaseCreateRequest struct {
@@ -134,6 +124,16 @@ type PromotedPurchaseResponse struct {
 	Included Included[promotedPurchasesResponseIncluded] `json:"included,omitempty"`
 	Links    DocumentLinks                               `json:"links"`
 }
+
+// PromotedPurchaseState lists the values of PromotedPurchaseAttributes.State.
+type PromotedPurchaseState string
+
+const (
+	PromotedPurchaseStateApproved             PromotedPurchaseState = "APPROVED"
+	PromotedPurchaseStateInReview             PromotedPurchaseState = "IN_REVIEW"
+	PromotedPurchaseStatePrepareForSubmission PromotedPurchaseState = "PREPARE_FOR_SUBMISSION"
+	PromotedPurchaseStateRejected             PromotedPurchaseState = "REJECTED"
+)
 
 // PromotedPurchaseUpdateRequest is the spec's schema PromotedPurchaseUpdateRequest.
 type PromotedPurchaseUpdateRequest struct {

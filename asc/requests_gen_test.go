@@ -158,7 +158,15 @@ func fillOptions(t *testing.T, op spec.Operation, typ reflect.Type) reflect.Valu
 			if len(p.Enum) > 0 {
 				vals = p.Enum[:min(2, len(p.Enum))]
 			}
-			fv.Set(reflect.ValueOf(vals))
+			// Typed filters ([]Platform) take the values as their element type.
+			sl := reflect.MakeSlice(f.Type, len(vals), len(vals))
+			for j, s := range vals {
+				sl.Index(j).SetString(s)
+			}
+			fv.Set(sl)
+			if f.Type.Elem() != reflect.TypeFor[string]() && len(p.Enum) == 0 {
+				t.Errorf("%s: option %s is typed %s but the spec gives no enum", op.ID, f.Name, f.Type)
+			}
 		case reflect.Int:
 			n := 2
 			if p.Maximum > 0 {

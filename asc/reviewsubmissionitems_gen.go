@@ -66,19 +66,8 @@ func (r *ReviewSubmissionItem) ResourceID() string { return r.ID }
 
 // ReviewSubmissionItemAttributes is part of ReviewSubmissionItem.
 type ReviewSubmissionItemAttributes struct {
-	State ReviewSubmissionItemAttributesState `json:"state,omitempty"`
+	State ReviewSubmissionItemState `json:"state,omitempty"`
 }
-
-// ReviewSubmissionItemAttributesState lists the values of ReviewSubmissionItemAttributes's state.
-type ReviewSubmissionItemAttributesState string
-
-const (
-	ReviewSubmissionItemAttributesStateReadyForReview ReviewSubmissionItemAttributesState = "READY_FOR_REVIEW"
-	ReviewSubmissionItemAttributesStateAccepted       ReviewSubmissionItemAttributesState = "ACCEPTED"
-	ReviewSubmissionItemAttributesStateApproved       ReviewSubmissionItemAttributesState = "APPROVED"
-	ReviewSubmissionItemAttributesStateRejected       ReviewSubmissionItemAttributesState = "REJECTED"
-	ReviewSubmissionItemAttributesStateRemoved        ReviewSubmissionItemAttributesState = "REMOVED"
-)
 
 // ReviewSubmissionItemCreateRequest is the spec's schema ReviewSubmissionItemCreateRequest.
 type ReviewSubmissionItemCreateRequest struct {
@@ -136,6 +125,17 @@ type ReviewSubmissionItemResponse struct {
 	Links    DocumentLinks                                  `json:"links"`
 }
 
+// ReviewSubmissionItemState lists the values of ReviewSubmissionItemAttributes.State.
+type ReviewSubmissionItemState string
+
+const (
+	ReviewSubmissionItemStateReadyForReview ReviewSubmissionItemState = "READY_FOR_REVIEW"
+	ReviewSubmissionItemStateAccepted       ReviewSubmissionItemState = "ACCEPTED"
+	ReviewSubmissionItemStateApproved       ReviewSubmissionItemState = "APPROVED"
+	ReviewSubmissionItemStateRejected       ReviewSubmissionItemState = "REJECTED"
+	ReviewSubmissionItemStateRemoved        ReviewSubmissionItemState = "REMOVED"
+)
+
 // ReviewSubmissionItemUpdateRequest is the spec's schema ReviewSubmissionItemUpdateRequest.
 type ReviewSubmissionItemUpdateRequest struct {
 	Data ReviewSubmissionItemUpdateRequestData `json:"data"`
@@ -152,13 +152,6 @@ type ReviewSubmissionItemUpdateRequestData struct {
 	Type       string                                       `json:"type"`
 	ID         string                                       `json:"id"`
 	Attributes *ReviewSubmissionItemUpdateRequestAttributes `json:"attributes,omitempty"`
-}
-
-// ReviewSubmissionItemsLinkagesResponse is the spec's schema ReviewSubmissionItemsLinkagesResponse.
-type ReviewSubmissionItemsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // ReviewSubmissionItemsResponse is the spec's schema ReviewSubmissionItemsResponse.

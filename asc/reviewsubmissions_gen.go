@@ -13,8 +13,8 @@ type ReviewSubmissionsService service
 
 // ReviewSubmissionsListOptions are the query parameters of GET /v1/reviewSubmissions.
 type ReviewSubmissionsListOptions struct {
-	FilterPlatform []string `query:"filter[platform]"`
-	FilterState    []string `query:"filter[state]"`
+	FilterPlatform []Platform              `query:"filter[platform]"`
+	FilterState    []ReviewSubmissionState `query:"filter[state]"`
 	// FilterApp is required.
 	FilterApp                   []string `query:"filter[app]"`
 	FieldsReviewSubmissions     []string `query:"fields[reviewSubmissions]"`
@@ -131,8 +131,8 @@ type ReviewSubmissionsListItemIDsOptions struct {
 // It returns one page; ListItemIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-reviewsubmissions-_id_-relationships-items
-func (s *ReviewSubmissionsService) ListItemIDs(ctx context.Context, id string, opts *ReviewSubmissionsListItemIDsOptions) (*ReviewSubmissionItemsLinkagesResponse, *Response, error) {
-	return doJSON[ReviewSubmissionItemsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/reviewSubmissions/%s/relationships/items", id), encodeOptions(opts), nil)
+func (s *ReviewSubmissionsService) ListItemIDs(ctx context.Context, id string, opts *ReviewSubmissionsListItemIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/reviewSubmissions/%s/relationships/items", id), encodeOptions(opts), nil)
 }
 
 // ListItemIDsIter yields every item of ListItemIDs, requesting the next page only as the loop asks.
@@ -158,23 +158,10 @@ func (r *ReviewSubmission) ResourceID() string { return r.ID }
 
 // ReviewSubmissionAttributes is part of ReviewSubmission.
 type ReviewSubmissionAttributes struct {
-	Platform      Platform                        `json:"platform,omitempty"`
-	SubmittedDate *Time                           `json:"submittedDate,omitempty"`
-	State         ReviewSubmissionAttributesState `json:"state,omitempty"`
+	Platform      Platform              `json:"platform,omitempty"`
+	SubmittedDate *Time                 `json:"submittedDate,omitempty"`
+	State         ReviewSubmissionState `json:"state,omitempty"`
 }
-
-// ReviewSubmissionAttributesState lists the values of ReviewSubmissionAttributes's state.
-type ReviewSubmissionAttributesState string
-
-const (
-	ReviewSubmissionAttributesStateReadyForReview   ReviewSubmissionAttributesState = "READY_FOR_REVIEW"
-	ReviewSubmissionAttributesStateWaitingForReview ReviewSubmissionAttributesState = "WAITING_FOR_REVIEW"
-	ReviewSubmissionAttributesStateInReview         ReviewSubmissionAttributesState = "IN_REVIEW"
-	ReviewSubmissionAttributesStateUnresolvedIssues ReviewSubmissionAttributesState = "UNRESOLVED_ISSUES"
-	ReviewSubmissionAttributesStateCanceling        ReviewSubmissionAttributesState = "CANCELING"
-	ReviewSubmissionAttributesStateCompleting       ReviewSubmissionAttributesState = "COMPLETING"
-	ReviewSubmissionAttributesStateComplete         ReviewSubmissionAttributesState = "COMPLETE"
-)
 
 // ReviewSubmissionCreateRequest is the spec's schema ReviewSubmissionCreateRequest.
 type ReviewSubmissionCreateRequest struct {
@@ -214,6 +201,19 @@ type ReviewSubmissionResponse struct {
 	Included Included[reviewSubmissionsResponseIncluded] `json:"included,omitempty"`
 	Links    DocumentLinks                               `json:"links"`
 }
+
+// ReviewSubmissionState lists the values of ReviewSubmissionAttributes.State.
+type ReviewSubmissionState string
+
+const (
+	ReviewSubmissionStateReadyForReview   ReviewSubmissionState = "READY_FOR_REVIEW"
+	ReviewSubmissionStateWaitingForReview ReviewSubmissionState = "WAITING_FOR_REVIEW"
+	ReviewSubmissionStateInReview         ReviewSubmissionState = "IN_REVIEW"
+	ReviewSubmissionStateUnresolvedIssues ReviewSubmissionState = "UNRESOLVED_ISSUES"
+	ReviewSubmissionStateCanceling        ReviewSubmissionState = "CANCELING"
+	ReviewSubmissionStateCompleting       ReviewSubmissionState = "COMPLETING"
+	ReviewSubmissionStateComplete         ReviewSubmissionState = "COMPLETE"
+)
 
 // ReviewSubmissionUpdateRequest is the spec's schema ReviewSubmissionUpdateRequest.
 type ReviewSubmissionUpdateRequest struct {

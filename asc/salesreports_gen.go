@@ -16,13 +16,13 @@ type SalesReportsListOptions struct {
 	// FilterVendorNumber is required.
 	FilterVendorNumber []string `query:"filter[vendorNumber]"`
 	// FilterReportType is required.
-	FilterReportType []string `query:"filter[reportType]"`
+	FilterReportType []SalesReportType `query:"filter[reportType]"`
 	// FilterReportSubType is required.
-	FilterReportSubType []string `query:"filter[reportSubType]"`
+	FilterReportSubType []SalesReportSubType `query:"filter[reportSubType]"`
 	// FilterFrequency is required.
-	FilterFrequency  []string `query:"filter[frequency]"`
-	FilterReportDate []string `query:"filter[reportDate]"`
-	FilterVersion    []string `query:"filter[version]"`
+	FilterFrequency  []SalesReportFrequency `query:"filter[frequency]"`
+	FilterReportDate []string               `query:"filter[reportDate]"`
+	FilterVersion    []string               `query:"filter[version]"`
 }
 
 // List sends GET /v1/salesReports (salesReports_getCollection).
@@ -32,3 +32,40 @@ type SalesReportsListOptions struct {
 func (s *SalesReportsService) List(ctx context.Context, opts *SalesReportsListOptions) (io.ReadCloser, *Response, error) {
 	return s.client.DoRaw(ctx, http.MethodGet, "/v1/salesReports", encodeOptions(opts), nil, "application/a-gzip")
 }
+
+// SalesReportFrequency lists the values of a query filter on SalesReport.
+type SalesReportFrequency string
+
+const (
+	SalesReportFrequencyDaily   SalesReportFrequency = "DAILY"
+	SalesReportFrequencyWeekly  SalesReportFrequency = "WEEKLY"
+	SalesReportFrequencyMonthly SalesReportFrequency = "MONTHLY"
+	SalesReportFrequencyYearly  SalesReportFrequency = "YEARLY"
+)
+
+// SalesReportSubType lists the values of a query filter on SalesReport.
+type SalesReportSubType string
+
+const (
+	SalesReportSubTypeSummary            SalesReportSubType = "SUMMARY"
+	SalesReportSubTypeDetailed           SalesReportSubType = "DETAILED"
+	SalesReportSubTypeSummaryInstallType SalesReportSubType = "SUMMARY_INSTALL_TYPE"
+	SalesReportSubTypeSummaryTerritory   SalesReportSubType = "SUMMARY_TERRITORY"
+	SalesReportSubTypeSummaryChannel     SalesReportSubType = "SUMMARY_CHANNEL"
+)
+
+// SalesReportType lists the values of a query filter on SalesReport.
+type SalesReportType string
+
+const (
+	SalesReportTypeSales                           SalesReportType = "SALES"
+	SalesReportTypePreOrder                        SalesReportType = "PRE_ORDER"
+	SalesReportTypeNewsstand                       SalesReportType = "NEWSSTAND"
+	SalesReportTypeSubscription                    SalesReportType = "SUBSCRIPTION"
+	SalesReportTypeSubscriptionEvent               SalesReportType = "SUBSCRIPTION_EVENT"
+	SalesReportTypeSubscriber                      SalesReportType = "SUBSCRIBER"
+	SalesReportTypeSubscriptionOfferCodeRedemption SalesReportType = "SUBSCRIPTION_OFFER_CODE_REDEMPTION"
+	SalesReportTypeInstalls                        SalesReportType = "INSTALLS"
+	SalesReportTypeFirstAnnual                     SalesReportType = "FIRST_ANNUAL"
+	SalesReportTypeWinBackEligibility              SalesReportType = "WIN_BACK_ELIGIBILITY"
+)

@@ -47,6 +47,17 @@ func (s *SandboxTestersV2Service) Update(ctx context.Context, id string, body *S
 	return doJSON[SandboxTesterV2Response](ctx, s.client, http.MethodPatch, resourcePath("/v2/sandboxTesters/%s", id), nil, body)
 }
 
+// SandboxTesterSubscriptionRenewalRate lists the values of SandboxTesterV2Attributes.SubscriptionRenewalRate and SandboxTesterV2UpdateRequestAttributes.SubscriptionRenewalRate.
+type SandboxTesterSubscriptionRenewalRate string
+
+const (
+	SandboxTesterSubscriptionRenewalRateMonthlyRenewalEveryOneHour        SandboxTesterSubscriptionRenewalRate = "MONTHLY_RENEWAL_EVERY_ONE_HOUR"
+	SandboxTesterSubscriptionRenewalRateMonthlyRenewalEveryThirtyMinutes  SandboxTesterSubscriptionRenewalRate = "MONTHLY_RENEWAL_EVERY_THIRTY_MINUTES"
+	SandboxTesterSubscriptionRenewalRateMonthlyRenewalEveryFifteenMinutes SandboxTesterSubscriptionRenewalRate = "MONTHLY_RENEWAL_EVERY_FIFTEEN_MINUTES"
+	SandboxTesterSubscriptionRenewalRateMonthlyRenewalEveryFiveMinutes    SandboxTesterSubscriptionRenewalRate = "MONTHLY_RENEWAL_EVERY_FIVE_MINUTES"
+	SandboxTesterSubscriptionRenewalRateMonthlyRenewalEveryThreeMinutes   SandboxTesterSubscriptionRenewalRate = "MONTHLY_RENEWAL_EVERY_THREE_MINUTES"
+)
+
 // SandboxTesterV2 is a resource of type "sandboxTesters" (schema SandboxTesterV2).
 type SandboxTesterV2 struct {
 	Type       string                     `json:"type"`
@@ -64,25 +75,14 @@ func (r *SandboxTesterV2) ResourceID() string { return r.ID }
 
 // SandboxTesterV2Attributes is part of SandboxTesterV2.
 type SandboxTesterV2Attributes struct {
-	FirstName               string                                           `json:"firstName,omitempty"`
-	LastName                string                                           `json:"lastName,omitempty"`
-	AcAccountName           string                                           `json:"acAccountName,omitempty"`
-	Territory               TerritoryCode                                    `json:"territory,omitempty"`
-	ApplePayCompatible      *bool                                            `json:"applePayCompatible,omitempty"`
-	InterruptPurchases      *bool                                            `json:"interruptPurchases,omitempty"`
-	SubscriptionRenewalRate SandboxTesterV2AttributesSubscriptionRenewalRate `json:"subscriptionRenewalRate,omitempty"`
+	FirstName               string                               `json:"firstName,omitempty"`
+	LastName                string                               `json:"lastName,omitempty"`
+	AcAccountName           string                               `json:"acAccountName,omitempty"`
+	Territory               TerritoryCode                        `json:"territory,omitempty"`
+	ApplePayCompatible      *bool                                `json:"applePayCompatible,omitempty"`
+	InterruptPurchases      *bool                                `json:"interruptPurchases,omitempty"`
+	SubscriptionRenewalRate SandboxTesterSubscriptionRenewalRate `json:"subscriptionRenewalRate,omitempty"`
 }
-
-// SandboxTesterV2AttributesSubscriptionRenewalRate lists the values of SandboxTesterV2Attributes's subscriptionRenewalRate.
-type SandboxTesterV2AttributesSubscriptionRenewalRate string
-
-const (
-	SandboxTesterV2AttributesSubscriptionRenewalRateMonthlyRenewalEveryOneHour        SandboxTesterV2AttributesSubscriptionRenewalRate = "MONTHLY_RENEWAL_EVERY_ONE_HOUR"
-	SandboxTesterV2AttributesSubscriptionRenewalRateMonthlyRenewalEveryThirtyMinutes  SandboxTesterV2AttributesSubscriptionRenewalRate = "MONTHLY_RENEWAL_EVERY_THIRTY_MINUTES"
-	SandboxTesterV2AttributesSubscriptionRenewalRateMonthlyRenewalEveryFifteenMinutes SandboxTesterV2AttributesSubscriptionRenewalRate = "MONTHLY_RENEWAL_EVERY_FIFTEEN_MINUTES"
-	SandboxTesterV2AttributesSubscriptionRenewalRateMonthlyRenewalEveryFiveMinutes    SandboxTesterV2AttributesSubscriptionRenewalRate = "MONTHLY_RENEWAL_EVERY_FIVE_MINUTES"
-	SandboxTesterV2AttributesSubscriptionRenewalRateMonthlyRenewalEveryThreeMinutes   SandboxTesterV2AttributesSubscriptionRenewalRate = "MONTHLY_RENEWAL_EVERY_THREE_MINUTES"
-)
 
 // SandboxTesterV2Response is the spec's schema SandboxTesterV2Response.
 type SandboxTesterV2Response struct {
@@ -97,21 +97,10 @@ type SandboxTesterV2UpdateRequest struct {
 
 // SandboxTesterV2UpdateRequestAttributes is part of SandboxTesterV2UpdateRequest.
 type SandboxTesterV2UpdateRequestAttributes struct {
-	Territory               *TerritoryCode                                                 `json:"territory,omitempty"`
-	InterruptPurchases      *bool                                                          `json:"interruptPurchases,omitempty"`
-	SubscriptionRenewalRate *SandboxTesterV2UpdateRequestAttributesSubscriptionRenewalRate `json:"subscriptionRenewalRate,omitempty"`
+	Territory               *TerritoryCode                        `json:"territory,omitempty"`
+	InterruptPurchases      *bool                                 `json:"interruptPurchases,omitempty"`
+	SubscriptionRenewalRate *SandboxTesterSubscriptionRenewalRate `json:"subscriptionRenewalRate,omitempty"`
 }
-
-// SandboxTesterV2UpdateRequestAttributesSubscriptionRenewalRate lists the values of SandboxTesterV2UpdateRequestAttributes's subscriptionRenewalRate.
-type SandboxTesterV2UpdateRequestAttributesSubscriptionRenewalRate string
-
-const (
-	SandboxTesterV2UpdateRequestAttributesSubscriptionRenewalRateMonthlyRenewalEveryOneHour        SandboxTesterV2UpdateRequestAttributesSubscriptionRenewalRate = "MONTHLY_RENEWAL_EVERY_ONE_HOUR"
-	SandboxTesterV2UpdateRequestAttributesSubscriptionRenewalRateMonthlyRenewalEveryThirtyMinutes  SandboxTesterV2UpdateRequestAttributesSubscriptionRenewalRate = "MONTHLY_RENEWAL_EVERY_THIRTY_MINUTES"
-	SandboxTesterV2UpdateRequestAttributesSubscriptionRenewalRateMonthlyRenewalEveryFifteenMinutes SandboxTesterV2UpdateRequestAttributesSubscriptionRenewalRate = "MONTHLY_RENEWAL_EVERY_FIFTEEN_MINUTES"
-	SandboxTesterV2UpdateRequestAttributesSubscriptionRenewalRateMonthlyRenewalEveryFiveMinutes    SandboxTesterV2UpdateRequestAttributesSubscriptionRenewalRate = "MONTHLY_RENEWAL_EVERY_FIVE_MINUTES"
-	SandboxTesterV2UpdateRequestAttributesSubscriptionRenewalRateMonthlyRenewalEveryThreeMinutes   SandboxTesterV2UpdateRequestAttributesSubscriptionRenewalRate = "MONTHLY_RENEWAL_EVERY_THREE_MINUTES"
-)
 
 // SandboxTesterV2UpdateRequestData is part of SandboxTesterV2UpdateRequest.
 type SandboxTesterV2UpdateRequestData struct {

@@ -51,8 +51,8 @@ type ScmProvidersListRepositoryIDsOptions struct {
 // It returns one page; ListRepositoryIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-scmproviders-_id_-relationships-repositories
-func (s *ScmProvidersService) ListRepositoryIDs(ctx context.Context, id string, opts *ScmProvidersListRepositoryIDsOptions) (*ScmProviderRepositoriesLinkagesResponse, *Response, error) {
-	return doJSON[ScmProviderRepositoriesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/scmProviders/%s/relationships/repositories", id), encodeOptions(opts), nil)
+func (s *ScmProvidersService) ListRepositoryIDs(ctx context.Context, id string, opts *ScmProvidersListRepositoryIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/scmProviders/%s/relationships/repositories", id), encodeOptions(opts), nil)
 }
 
 // ListRepositoryIDsIter yields every item of ListRepositoryIDs, requesting the next page only as the loop asks.
@@ -111,13 +111,6 @@ type ScmProviderRelationships struct {
 	Repositories *Relationship `json:"repositories,omitempty"`
 }
 
-// ScmProviderRepositoriesLinkagesResponse is the spec's schema ScmProviderRepositoriesLinkagesResponse.
-type ScmProviderRepositoriesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // ScmProviderResponse is the spec's schema ScmProviderResponse.
 type ScmProviderResponse struct {
 	Data  ScmProvider   `json:"data"`
@@ -131,7 +124,7 @@ type ScmProviderType struct {
 	IsOnPremise *bool               `json:"isOnPremise,omitempty"`
 }
 
-// ScmProviderTypeKind lists the values of ScmProviderType's kind.
+// ScmProviderTypeKind lists the values of ScmProviderType.Kind.
 type ScmProviderTypeKind string
 
 const (

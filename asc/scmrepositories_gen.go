@@ -100,8 +100,8 @@ type ScmRepositoriesListGitReferenceIDsOptions struct {
 // It returns one page; ListGitReferenceIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-scmrepositories-_id_-relationships-gitreferences
-func (s *ScmRepositoriesService) ListGitReferenceIDs(ctx context.Context, id string, opts *ScmRepositoriesListGitReferenceIDsOptions) (*ScmRepositoryGitReferencesLinkagesResponse, *Response, error) {
-	return doJSON[ScmRepositoryGitReferencesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/scmRepositories/%s/relationships/gitReferences", id), encodeOptions(opts), nil)
+func (s *ScmRepositoriesService) ListGitReferenceIDs(ctx context.Context, id string, opts *ScmRepositoriesListGitReferenceIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/scmRepositories/%s/relationships/gitReferences", id), encodeOptions(opts), nil)
 }
 
 // ListGitReferenceIDsIter yields every item of ListGitReferenceIDs, requesting the next page only as the loop asks.
@@ -118,8 +118,8 @@ type ScmRepositoriesListPullRequestIDsOptions struct {
 // It returns one page; ListPullRequestIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-scmrepositories-_id_-relationships-pullrequests
-func (s *ScmRepositoriesService) ListPullRequestIDs(ctx context.Context, id string, opts *ScmRepositoriesListPullRequestIDsOptions) (*ScmRepositoryPullRequestsLinkagesResponse, *Response, error) {
-	return doJSON[ScmRepositoryPullRequestsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/scmRepositories/%s/relationships/pullRequests", id), encodeOptions(opts), nil)
+func (s *ScmRepositoriesService) ListPullRequestIDs(ctx context.Context, id string, opts *ScmRepositoriesListPullRequestIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/scmRepositories/%s/relationships/pullRequests", id), encodeOptions(opts), nil)
 }
 
 // ListPullRequestIDsIter yields every item of ListPullRequestIDs, requesting the next page only as the loop asks.
@@ -158,20 +158,6 @@ type ScmRepositoryAttributes struct {
 	SshCloneURL      string `json:"sshCloneUrl,omitempty"`
 	OwnerName        string `json:"ownerName,omitempty"`
 	RepositoryName   string `json:"repositoryName,omitempty"`
-}
-
-// ScmRepositoryGitReferencesLinkagesResponse is the spec's schema ScmRepositoryGitReferencesLinkagesResponse.
-type ScmRepositoryGitReferencesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// ScmRepositoryPullRequestsLinkagesResponse is the spec's schema ScmRepositoryPullRequestsLinkagesResponse.
-type ScmRepositoryPullRequestsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // ScmRepositoryRelationships are the resource's relationships. Each is nil when Apple did not send it;

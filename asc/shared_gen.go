@@ -54,7 +54,7 @@ type CapabilityOption struct {
 	SupportsWildcard *bool               `json:"supportsWildcard,omitempty"`
 }
 
-// CapabilityOptionKey lists the values of CapabilityOption's key.
+// CapabilityOptionKey lists the values of CapabilityOption.Key.
 type CapabilityOptionKey string
 
 const (
@@ -78,7 +78,7 @@ type CapabilitySetting struct {
 	Options          []CapabilityOption                `json:"options,omitempty"`
 }
 
-// CapabilitySettingAllowedInstances lists the values of CapabilitySetting's allowedInstances.
+// CapabilitySettingAllowedInstances lists the values of CapabilitySetting.AllowedInstances.
 type CapabilitySettingAllowedInstances string
 
 const (
@@ -87,7 +87,7 @@ const (
 	CapabilitySettingAllowedInstancesMultiple CapabilitySettingAllowedInstances = "MULTIPLE"
 )
 
-// CapabilitySettingKey lists the values of CapabilitySetting's key.
+// CapabilitySettingKey lists the values of CapabilitySetting.Key.
 type CapabilitySettingKey string
 
 const (
@@ -150,7 +150,7 @@ type ChecksumsComposite struct {
 	Algorithm ChecksumsCompositeAlgorithm `json:"algorithm,omitempty"`
 }
 
-// ChecksumsCompositeAlgorithm lists the values of ChecksumsComposite's algorithm.
+// ChecksumsCompositeAlgorithm lists the values of ChecksumsComposite.Algorithm.
 type ChecksumsCompositeAlgorithm string
 
 const (
@@ -229,6 +229,24 @@ type FileLocation struct {
 	LineNumber *int   `json:"lineNumber,omitempty"`
 }
 
+// GameCenterMatchmakingGranularity lists the values of GameCenterMatchmakingAppRequestsV1MetricResponse.Granularity, GameCenterMatchmakingQueueSizesV1MetricResponse.Granularity, GameCenterMatchmakingQueueRequestsV1MetricResponse.Granularity and 4 more.
+type GameCenterMatchmakingGranularity string
+
+const (
+	GameCenterMatchmakingGranularityP1d   GameCenterMatchmakingGranularity = "P1D"
+	GameCenterMatchmakingGranularityPt1h  GameCenterMatchmakingGranularity = "PT1H"
+	GameCenterMatchmakingGranularityPt15m GameCenterMatchmakingGranularity = "PT15M"
+)
+
+// GameCenterMatchmakingRequestsResultData lists the values of GameCenterMatchmakingAppRequestsV1MetricResponseDimensionsResult.Data and GameCenterMatchmakingQueueRequestsV1MetricResponseDimensionsResult.Data.
+type GameCenterMatchmakingRequestsResultData string
+
+const (
+	GameCenterMatchmakingRequestsResultDataMatched  GameCenterMatchmakingRequestsResultData = "MATCHED"
+	GameCenterMatchmakingRequestsResultDataCanceled GameCenterMatchmakingRequestsResultData = "CANCELED"
+	GameCenterMatchmakingRequestsResultDataExpired  GameCenterMatchmakingRequestsResultData = "EXPIRED"
+)
+
 // GameCenterVersionState is the spec's enumeration GameCenterVersionState.
 type GameCenterVersionState string
 
@@ -270,6 +288,19 @@ type ImageAsset struct {
 	Height      *int   `json:"height,omitempty"`
 }
 
+// ImageState lists the values of InAppPurchaseImageAttributes.State and SubscriptionImageAttributes.State.
+type ImageState string
+
+const (
+	ImageStateAwaitingUpload       ImageState = "AWAITING_UPLOAD"
+	ImageStateUploadComplete       ImageState = "UPLOAD_COMPLETE"
+	ImageStateFailed               ImageState = "FAILED"
+	ImageStatePrepareForSubmission ImageState = "PREPARE_FOR_SUBMISSION"
+	ImageStateWaitingForReview     ImageState = "WAITING_FOR_REVIEW"
+	ImageStateApproved             ImageState = "APPROVED"
+	ImageStateRejected             ImageState = "REJECTED"
+)
+
 // IntegerRange is the spec's schema IntegerRange.
 type IntegerRange struct {
 	Minimum *int `json:"minimum,omitempty"`
@@ -296,6 +327,16 @@ const (
 	KidsAgeBandFiveAndUnder KidsAgeBand = "FIVE_AND_UNDER"
 	KidsAgeBandSixToEight   KidsAgeBand = "SIX_TO_EIGHT"
 	KidsAgeBandNineToEleven KidsAgeBand = "NINE_TO_ELEVEN"
+)
+
+// LocalizationState lists the values of InAppPurchaseLocalizationAttributes.State, SubscriptionGroupLocalizationAttributes.State and SubscriptionLocalizationAttributes.State.
+type LocalizationState string
+
+const (
+	LocalizationStatePrepareForSubmission LocalizationState = "PREPARE_FOR_SUBMISSION"
+	LocalizationStateWaitingForReview     LocalizationState = "WAITING_FOR_REVIEW"
+	LocalizationStateApproved             LocalizationState = "APPROVED"
+	LocalizationStateRejected             LocalizationState = "REJECTED"
 )
 
 // Location is the spec's schema Location.
@@ -360,6 +401,14 @@ const (
 	PreviewTypeAppleVisionPro PreviewType = "APPLE_VISION_PRO"
 )
 
+// Priority lists the values of AppEventAttributes.Priority, WinBackOfferAttributes.Priority, AppEventCreateRequestAttributes.Priority and 3 more.
+type Priority string
+
+const (
+	PriorityHigh   Priority = "HIGH"
+	PriorityNormal Priority = "NORMAL"
+)
+
 // Property is the spec's schema Property.
 type Property struct {
 	Key   string `json:"key,omitempty"`
@@ -422,3 +471,18 @@ type UploadOperation struct {
 	Offset         *int         `json:"offset,omitempty"`
 	RequestHeaders []HttpHeader `json:"requestHeaders,omitempty"`
 }
+
+// VersionState lists the values of InAppPurchaseVersionAttributes.State, SubscriptionGroupVersionAttributes.State and SubscriptionVersionAttributes.State.
+type VersionState string
+
+const (
+	VersionStatePrepareForSubmission   VersionState = "PREPARE_FOR_SUBMISSION"
+	VersionStateReadyForReview         VersionState = "READY_FOR_REVIEW"
+	VersionStateWaitingForReview       VersionState = "WAITING_FOR_REVIEW"
+	VersionStateInReview               VersionState = "IN_REVIEW"
+	VersionStateAccepted               VersionState = "ACCEPTED"
+	VersionStateApproved               VersionState = "APPROVED"
+	VersionStateReplacedWithNewVersion VersionState = "REPLACED_WITH_NEW_VERSION"
+	VersionStateRejected               VersionState = "REJECTED"
+	VersionStateDeveloperRejected      VersionState = "DEVELOPER_REJECTED"
+)

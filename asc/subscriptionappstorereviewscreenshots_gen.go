@@ -113,12 +113,6 @@ type SubscriptionAppStoreReviewScreenshotCreateRequestRelationships struct {
 	Subscription Relationship `json:"subscription"`
 }
 
-// SubscriptionAppStoreReviewScreenshotLinkageResponse is the spec's schema SubscriptionAppStoreReviewScreenshotLinkageResponse.
-type SubscriptionAppStoreReviewScreenshotLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
 // SubscriptionAppStoreReviewScreenshotRelationships are the resource's relationships. Each is nil when Apple did not send it;
 // its Data is set only for relationships named in Include.
 type SubscriptionAppStoreReviewScreenshotRelationships struct {

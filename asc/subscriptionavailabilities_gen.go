@@ -78,8 +78,8 @@ type SubscriptionAvailabilitiesListAvailableTerritoryIDsOptions struct {
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptionavailabilities-_id_-relationships-availableterritories
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *SubscriptionAvailabilitiesService) ListAvailableTerritoryIDs(ctx context.Context, id string, opts *SubscriptionAvailabilitiesListAvailableTerritoryIDsOptions) (*SubscriptionAvailabilityAvailableTerritoriesLinkagesResponse, *Response, error) {
-	return doJSON[SubscriptionAvailabilityAvailableTerritoriesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionAvailabilities/%s/relationships/availableTerritories", id), encodeOptions(opts), nil)
+func (s *SubscriptionAvailabilitiesService) ListAvailableTerritoryIDs(ctx context.Context, id string, opts *SubscriptionAvailabilitiesListAvailableTerritoryIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionAvailabilities/%s/relationships/availableTerritories", id), encodeOptions(opts), nil)
 }
 
 // ListAvailableTerritoryIDsIter yields every item of ListAvailableTerritoryIDs, requesting the next page only as the loop asks.
@@ -108,13 +108,6 @@ func (r *SubscriptionAvailability) ResourceID() string { return r.ID }
 // SubscriptionAvailabilityAttributes is part of SubscriptionAvailability.
 type SubscriptionAvailabilityAttributes struct {
 	AvailableInNewTerritories *bool `json:"availableInNewTerritories,omitempty"`
-}
-
-// SubscriptionAvailabilityAvailableTerritoriesLinkagesResponse is the spec's schema SubscriptionAvailabilityAvailableTerritoriesLinkagesResponse.
-type SubscriptionAvailabilityAvailableTerritoriesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // SubscriptionAvailabilityCreateRequest is the spec's schema SubscriptionAvailabilityCreateRequest.

@@ -56,19 +56,11 @@ func (r *SubscriptionGracePeriod) ResourceID() string { return r.ID }
 
 // SubscriptionGracePeriodAttributes is part of SubscriptionGracePeriod.
 type SubscriptionGracePeriodAttributes struct {
-	OptIn        *bool                                        `json:"optIn,omitempty"`
-	SandboxOptIn *bool                                        `json:"sandboxOptIn,omitempty"`
-	Duration     SubscriptionGracePeriodDuration              `json:"duration,omitempty"`
-	RenewalType  SubscriptionGracePeriodAttributesRenewalType `json:"renewalType,omitempty"`
+	OptIn        *bool                              `json:"optIn,omitempty"`
+	SandboxOptIn *bool                              `json:"sandboxOptIn,omitempty"`
+	Duration     SubscriptionGracePeriodDuration    `json:"duration,omitempty"`
+	RenewalType  SubscriptionGracePeriodRenewalType `json:"renewalType,omitempty"`
 }
-
-// SubscriptionGracePeriodAttributesRenewalType lists the values of SubscriptionGracePeriodAttributes's renewalType.
-type SubscriptionGracePeriodAttributesRenewalType string
-
-const (
-	SubscriptionGracePeriodAttributesRenewalTypeAllRenewals    SubscriptionGracePeriodAttributesRenewalType = "ALL_RENEWALS"
-	SubscriptionGracePeriodAttributesRenewalTypePaidToPaidOnly SubscriptionGracePeriodAttributesRenewalType = "PAID_TO_PAID_ONLY"
-)
 
 // SubscriptionGracePeriodDuration is the spec's enumeration SubscriptionGracePeriodDuration.
 type SubscriptionGracePeriodDuration string
@@ -77,6 +69,14 @@ const (
 	SubscriptionGracePeriodDurationThreeDays       SubscriptionGracePeriodDuration = "THREE_DAYS"
 	SubscriptionGracePeriodDurationSixteenDays     SubscriptionGracePeriodDuration = "SIXTEEN_DAYS"
 	SubscriptionGracePeriodDurationTwentyEightDays SubscriptionGracePeriodDuration = "TWENTY_EIGHT_DAYS"
+)
+
+// SubscriptionGracePeriodRenewalType lists the values of SubscriptionGracePeriodAttributes.RenewalType and SubscriptionGracePeriodUpdateRequestAttributes.RenewalType.
+type SubscriptionGracePeriodRenewalType string
+
+const (
+	SubscriptionGracePeriodRenewalTypeAllRenewals    SubscriptionGracePeriodRenewalType = "ALL_RENEWALS"
+	SubscriptionGracePeriodRenewalTypePaidToPaidOnly SubscriptionGracePeriodRenewalType = "PAID_TO_PAID_ONLY"
 )
 
 // SubscriptionGracePeriodResponse is the spec's schema SubscriptionGracePeriodResponse.
@@ -92,19 +92,11 @@ type SubscriptionGracePeriodUpdateRequest struct {
 
 // SubscriptionGracePeriodUpdateRequestAttributes is part of SubscriptionGracePeriodUpdateRequest.
 type SubscriptionGracePeriodUpdateRequestAttributes struct {
-	OptIn        *bool                                                      `json:"optIn,omitempty"`
-	SandboxOptIn *bool                                                      `json:"sandboxOptIn,omitempty"`
-	Duration     *SubscriptionGracePeriodDuration                           `json:"duration,omitempty"`
-	RenewalType  *SubscriptionGracePeriodUpdateRequestAttributesRenewalType `json:"renewalType,omitempty"`
+	OptIn        *bool                               `json:"optIn,omitempty"`
+	SandboxOptIn *bool                               `json:"sandboxOptIn,omitempty"`
+	Duration     *SubscriptionGracePeriodDuration    `json:"duration,omitempty"`
+	RenewalType  *SubscriptionGracePeriodRenewalType `json:"renewalType,omitempty"`
 }
-
-// SubscriptionGracePeriodUpdateRequestAttributesRenewalType lists the values of SubscriptionGracePeriodUpdateRequestAttributes's renewalType.
-type SubscriptionGracePeriodUpdateRequestAttributesRenewalType string
-
-const (
-	SubscriptionGracePeriodUpdateRequestAttributesRenewalTypeAllRenewals    SubscriptionGracePeriodUpdateRequestAttributesRenewalType = "ALL_RENEWALS"
-	SubscriptionGracePeriodUpdateRequestAttributesRenewalTypePaidToPaidOnly SubscriptionGracePeriodUpdateRequestAttributesRenewalType = "PAID_TO_PAID_ONLY"
-)
 
 // SubscriptionGracePeriodUpdateRequestData is part of SubscriptionGracePeriodUpdateRequest.
 type SubscriptionGracePeriodUpdateRequestData struct {

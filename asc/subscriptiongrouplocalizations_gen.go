@@ -135,21 +135,11 @@ func (r *SubscriptionGroupLocalization) ResourceID() string { return r.ID }
 
 // SubscriptionGroupLocalizationAttributes is part of SubscriptionGroupLocalization.
 type SubscriptionGroupLocalizationAttributes struct {
-	Name          string                                       `json:"name,omitempty"`
-	CustomAppName string                                       `json:"customAppName,omitempty"`
-	Locale        string                                       `json:"locale,omitempty"`
-	State         SubscriptionGroupLocalizationAttributesState `json:"state,omitempty"`
+	Name          string            `json:"name,omitempty"`
+	CustomAppName string            `json:"customAppName,omitempty"`
+	Locale        string            `json:"locale,omitempty"`
+	State         LocalizationState `json:"state,omitempty"`
 }
-
-// SubscriptionGroupLocalizationAttributesState lists the values of SubscriptionGroupLocalizationAttributes's state.
-type SubscriptionGroupLocalizationAttributesState string
-
-const (
-	SubscriptionGroupLocalizationAttributesStatePrepareForSubmission SubscriptionGroupLocalizationAttributesState = "PREPARE_FOR_SUBMISSION"
-	SubscriptionGroupLocalizationAttributesStateWaitingForReview     SubscriptionGroupLocalizationAttributesState = "WAITING_FOR_REVIEW"
-	SubscriptionGroupLocalizationAttributesStateApproved             SubscriptionGroupLocalizationAttributesState = "APPROVED"
-	SubscriptionGroupLocalizationAttributesStateRejected             SubscriptionGroupLocalizationAttributesState = "REJECTED"
-)
 
 // SubscriptionGroupLocalizationCreateRequest is the spec's schema SubscriptionGroupLocalizationCreateRequest.
 type SubscriptionGroupLocalizationCreateRequest struct {

@@ -77,8 +77,8 @@ type SubscriptionGroupsListLocalizationIDsOptions struct {
 // It returns one page; ListLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptiongroups-_id_-relationships-subscriptiongrouplocalizations
-func (s *SubscriptionGroupsService) ListLocalizationIDs(ctx context.Context, id string, opts *SubscriptionGroupsListLocalizationIDsOptions) (*SubscriptionGroupSubscriptionGroupLocalizationsLinkagesResponse, *Response, error) {
-	return doJSON[SubscriptionGroupSubscriptionGroupLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionGroups/%s/relationships/subscriptionGroupLocalizations", id), encodeOptions(opts), nil)
+func (s *SubscriptionGroupsService) ListLocalizationIDs(ctx context.Context, id string, opts *SubscriptionGroupsListLocalizationIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionGroups/%s/relationships/subscriptionGroupLocalizations", id), encodeOptions(opts), nil)
 }
 
 // ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
@@ -95,8 +95,8 @@ type SubscriptionGroupsListSubscriptionIDsOptions struct {
 // It returns one page; ListSubscriptionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptiongroups-_id_-relationships-subscriptions
-func (s *SubscriptionGroupsService) ListSubscriptionIDs(ctx context.Context, id string, opts *SubscriptionGroupsListSubscriptionIDsOptions) (*SubscriptionGroupSubscriptionsLinkagesResponse, *Response, error) {
-	return doJSON[SubscriptionGroupSubscriptionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionGroups/%s/relationships/subscriptions", id), encodeOptions(opts), nil)
+func (s *SubscriptionGroupsService) ListSubscriptionIDs(ctx context.Context, id string, opts *SubscriptionGroupsListSubscriptionIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionGroups/%s/relationships/subscriptions", id), encodeOptions(opts), nil)
 }
 
 // ListSubscriptionIDsIter yields every item of ListSubscriptionIDs, requesting the next page only as the loop asks.
@@ -113,8 +113,8 @@ type SubscriptionGroupsListVersionIDsOptions struct {
 // It returns one page; ListVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptiongroups-_id_-relationships-versions
-func (s *SubscriptionGroupsService) ListVersionIDs(ctx context.Context, id string, opts *SubscriptionGroupsListVersionIDsOptions) (*SubscriptionGroupVersionsLinkagesResponse, *Response, error) {
-	return doJSON[SubscriptionGroupVersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionGroups/%s/relationships/versions", id), encodeOptions(opts), nil)
+func (s *SubscriptionGroupsService) ListVersionIDs(ctx context.Context, id string, opts *SubscriptionGroupsListVersionIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionGroups/%s/relationships/versions", id), encodeOptions(opts), nil)
 }
 
 // ListVersionIDsIter yields every item of ListVersionIDs, requesting the next page only as the loop asks.
@@ -145,35 +145,35 @@ func (s *SubscriptionGroupsService) ListLocalizationsIter(ctx context.Context, i
 
 // SubscriptionGroupsListSubscriptionsOptions are the query parameters of GET /v1/subscriptionGroups/{id}/subscriptions.
 type SubscriptionGroupsListSubscriptionsOptions struct {
-	FilterProductID                             []string `query:"filter[productId]"`
-	FilterName                                  []string `query:"filter[name]"`
-	FilterState                                 []string `query:"filter[state]"`
-	Sort                                        []string `query:"sort"`
-	FieldsSubscriptions                         []string `query:"fields[subscriptions]"`
-	FieldsSubscriptionLocalizations             []string `query:"fields[subscriptionLocalizations]"`
-	FieldsSubscriptionAppStoreReviewScreenshots []string `query:"fields[subscriptionAppStoreReviewScreenshots]"`
-	FieldsSubscriptionGroups                    []string `query:"fields[subscriptionGroups]"`
-	FieldsSubscriptionIntroductoryOffers        []string `query:"fields[subscriptionIntroductoryOffers]"`
-	FieldsSubscriptionPromotionalOffers         []string `query:"fields[subscriptionPromotionalOffers]"`
-	FieldsSubscriptionOfferCodes                []string `query:"fields[subscriptionOfferCodes]"`
-	FieldsSubscriptionPrices                    []string `query:"fields[subscriptionPrices]"`
-	FieldsPromotedPurchases                     []string `query:"fields[promotedPurchases]"`
-	FieldsSubscriptionAvailabilities            []string `query:"fields[subscriptionAvailabilities]"`
-	FieldsWinBackOffers                         []string `query:"fields[winBackOffers]"`
-	FieldsSubscriptionImages                    []string `query:"fields[subscriptionImages]"`
-	FieldsSubscriptionPlanAvailabilities        []string `query:"fields[subscriptionPlanAvailabilities]"`
-	FieldsSubscriptionVersions                  []string `query:"fields[subscriptionVersions]"`
-	Limit                                       int      `query:"limit"`
-	Include                                     []string `query:"include"`
-	LimitSubscriptionLocalizations              int      `query:"limit[subscriptionLocalizations]"`
-	LimitIntroductoryOffers                     int      `query:"limit[introductoryOffers]"`
-	LimitPromotionalOffers                      int      `query:"limit[promotionalOffers]"`
-	LimitOfferCodes                             int      `query:"limit[offerCodes]"`
-	LimitPrices                                 int      `query:"limit[prices]"`
-	LimitWinBackOffers                          int      `query:"limit[winBackOffers]"`
-	LimitImages                                 int      `query:"limit[images]"`
-	LimitPlanAvailabilities                     int      `query:"limit[planAvailabilities]"`
-	LimitVersions                               int      `query:"limit[versions]"`
+	FilterProductID                             []string            `query:"filter[productId]"`
+	FilterName                                  []string            `query:"filter[name]"`
+	FilterState                                 []SubscriptionState `query:"filter[state]"`
+	Sort                                        []string            `query:"sort"`
+	FieldsSubscriptions                         []string            `query:"fields[subscriptions]"`
+	FieldsSubscriptionLocalizations             []string            `query:"fields[subscriptionLocalizations]"`
+	FieldsSubscriptionAppStoreReviewScreenshots []string            `query:"fields[subscriptionAppStoreReviewScreenshots]"`
+	FieldsSubscriptionGroups                    []string            `query:"fields[subscriptionGroups]"`
+	FieldsSubscriptionIntroductoryOffers        []string            `query:"fields[subscriptionIntroductoryOffers]"`
+	FieldsSubscriptionPromotionalOffers         []string            `query:"fields[subscriptionPromotionalOffers]"`
+	FieldsSubscriptionOfferCodes                []string            `query:"fields[subscriptionOfferCodes]"`
+	FieldsSubscriptionPrices                    []string            `query:"fields[subscriptionPrices]"`
+	FieldsPromotedPurchases                     []string            `query:"fields[promotedPurchases]"`
+	FieldsSubscriptionAvailabilities            []string            `query:"fields[subscriptionAvailabilities]"`
+	FieldsWinBackOffers                         []string            `query:"fields[winBackOffers]"`
+	FieldsSubscriptionImages                    []string            `query:"fields[subscriptionImages]"`
+	FieldsSubscriptionPlanAvailabilities        []string            `query:"fields[subscriptionPlanAvailabilities]"`
+	FieldsSubscriptionVersions                  []string            `query:"fields[subscriptionVersions]"`
+	Limit                                       int                 `query:"limit"`
+	Include                                     []string            `query:"include"`
+	LimitSubscriptionLocalizations              int                 `query:"limit[subscriptionLocalizations]"`
+	LimitIntroductoryOffers                     int                 `query:"limit[introductoryOffers]"`
+	LimitPromotionalOffers                      int                 `query:"limit[promotionalOffers]"`
+	LimitOfferCodes                             int                 `query:"limit[offerCodes]"`
+	LimitPrices                                 int                 `query:"limit[prices]"`
+	LimitWinBackOffers                          int                 `query:"limit[winBackOffers]"`
+	LimitImages                                 int                 `query:"limit[images]"`
+	LimitPlanAvailabilities                     int                 `query:"limit[planAvailabilities]"`
+	LimitVersions                               int                 `query:"limit[versions]"`
 }
 
 // ListSubscriptions sends GET /v1/subscriptionGroups/{id}/subscriptions (subscriptionGroups_subscriptions_getToManyRelated).
@@ -191,13 +191,13 @@ func (s *SubscriptionGroupsService) ListSubscriptionsIter(ctx context.Context, i
 
 // SubscriptionGroupsListVersionsOptions are the query parameters of GET /v1/subscriptionGroups/{id}/versions.
 type SubscriptionGroupsListVersionsOptions struct {
-	FilterState                          []string `query:"filter[state]"`
-	FieldsSubscriptionGroupVersions      []string `query:"fields[subscriptionGroupVersions]"`
-	FieldsSubscriptionGroups             []string `query:"fields[subscriptionGroups]"`
-	FieldsSubscriptionGroupLocalizations []string `query:"fields[subscriptionGroupLocalizations]"`
-	Limit                                int      `query:"limit"`
-	Include                              []string `query:"include"`
-	LimitLocalizations                   int      `query:"limit[localizations]"`
+	FilterState                          []VersionState `query:"filter[state]"`
+	FieldsSubscriptionGroupVersions      []string       `query:"fields[subscriptionGroupVersions]"`
+	FieldsSubscriptionGroups             []string       `query:"fields[subscriptionGroups]"`
+	FieldsSubscriptionGroupLocalizations []string       `query:"fields[subscriptionGroupLocalizations]"`
+	Limit                                int            `query:"limit"`
+	Include                              []string       `query:"include"`
+	LimitLocalizations                   int            `query:"limit[localizations]"`
 }
 
 // ListVersions sends GET /v1/subscriptionGroups/{id}/versions (subscriptionGroups_versions_getToManyRelated).
@@ -269,20 +269,6 @@ type SubscriptionGroupResponse struct {
 	Data     SubscriptionGroup                            `json:"data"`
 	Included Included[subscriptionGroupsResponseIncluded] `json:"included,omitempty"`
 	Links    DocumentLinks                                `json:"links"`
-}
-
-// SubscriptionGroupSubscriptionGroupLocalizationsLinkagesResponse is the spec's schema SubscriptionGroupSubscriptionGroupLocalizationsLinkagesResponse.
-type SubscriptionGroupSubscriptionGroupLocalizationsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// SubscriptionGroupSubscriptionsLinkagesResponse is the spec's schema SubscriptionGroupSubscriptionsLinkagesResponse.
-type SubscriptionGroupSubscriptionsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // SubscriptionGroupUpdateRequest is the spec's schema SubscriptionGroupUpdateRequest.

@@ -71,8 +71,8 @@ type SubscriptionGroupVersionsListLocalizationIDsOptions struct {
 // It returns one page; ListLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptiongroupversions-_id_-relationships-localizations
-func (s *SubscriptionGroupVersionsService) ListLocalizationIDs(ctx context.Context, id string, opts *SubscriptionGroupVersionsListLocalizationIDsOptions) (*SubscriptionGroupVersionLocalizationsLinkagesResponse, *Response, error) {
-	return doJSON[SubscriptionGroupVersionLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionGroupVersions/%s/relationships/localizations", id), encodeOptions(opts), nil)
+func (s *SubscriptionGroupVersionsService) ListLocalizationIDs(ctx context.Context, id string, opts *SubscriptionGroupVersionsListLocalizationIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionGroupVersions/%s/relationships/localizations", id), encodeOptions(opts), nil)
 }
 
 // ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
@@ -98,24 +98,9 @@ func (r *SubscriptionGroupVersion) ResourceID() string { return r.ID }
 
 // SubscriptionGroupVersionAttributes is part of SubscriptionGroupVersion.
 type SubscriptionGroupVersionAttributes struct {
-	Version *int                                    `json:"version,omitempty"`
-	State   SubscriptionGroupVersionAttributesState `json:"state,omitempty"`
+	Version *int         `json:"version,omitempty"`
+	State   VersionState `json:"state,omitempty"`
 }
-
-// SubscriptionGroupVersionAttributesState lists the values of SubscriptionGroupVersionAttributes's state.
-type SubscriptionGroupVersionAttributesState string
-
-const (
-	SubscriptionGroupVersionAttributesStatePrepareForSubmission   SubscriptionGroupVersionAttributesState = "PREPARE_FOR_SUBMISSION"
-	SubscriptionGroupVersionAttributesStateReadyForReview         SubscriptionGroupVersionAttributesState = "READY_FOR_REVIEW"
-	SubscriptionGroupVersionAttributesStateWaitingForReview       SubscriptionGroupVersionAttributesState = "WAITING_FOR_REVIEW"
-	SubscriptionGroupVersionAttributesStateInReview               SubscriptionGroupVersionAttributesState = "IN_REVIEW"
-	SubscriptionGroupVersionAttributesStateAccepted               SubscriptionGroupVersionAttributesState = "ACCEPTED"
-	SubscriptionGroupVersionAttributesStateApproved               SubscriptionGroupVersionAttributesState = "APPROVED"
-	SubscriptionGroupVersionAttributesStateReplacedWithNewVersion SubscriptionGroupVersionAttributesState = "REPLACED_WITH_NEW_VERSION"
-	SubscriptionGroupVersionAttributesStateRejected               SubscriptionGroupVersionAttributesState = "REJECTED"
-	SubscriptionGroupVersionAttributesStateDeveloperRejected      SubscriptionGroupVersionAttributesState = "DEVELOPER_REJECTED"
-)
 
 // SubscriptionGroupVersionCreateRequest is the spec's schema SubscriptionGroupVersionCreateRequest.
 type SubscriptionGroupVersionCreateRequest struct {
@@ -133,13 +118,6 @@ type SubscriptionGroupVersionCreateRequestRelationships struct {
 	SubscriptionGroup Relationship `json:"subscriptionGroup"`
 }
 
-// SubscriptionGroupVersionLocalizationsLinkagesResponse is the spec's schema SubscriptionGroupVersionLocalizationsLinkagesResponse.
-type SubscriptionGroupVersionLocalizationsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // SubscriptionGroupVersionRelationships are the resource's relationships. Each is nil when Apple did not send it;
 // its Data is set only for relationships named in Include.
 type SubscriptionGroupVersionRelationships struct {
@@ -152,13 +130,6 @@ type SubscriptionGroupVersionResponse struct {
 	Data     SubscriptionGroupVersion                           `json:"data"`
 	Included Included[subscriptionGroupVersionResponseIncluded] `json:"included,omitempty"`
 	Links    DocumentLinks                                      `json:"links"`
-}
-
-// SubscriptionGroupVersionsLinkagesResponse is the spec's schema SubscriptionGroupVersionsLinkagesResponse.
-type SubscriptionGroupVersionsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // SubscriptionGroupVersionsResponse is the spec's schema SubscriptionGroupVersionsResponse.

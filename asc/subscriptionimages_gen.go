@@ -133,27 +133,14 @@ func (r *SubscriptionImage) ResourceID() string { return r.ID }
 
 // SubscriptionImageAttributes is part of SubscriptionImage.
 type SubscriptionImageAttributes struct {
-	FileSize           *int                             `json:"fileSize,omitempty"`
-	FileName           string                           `json:"fileName,omitempty"`
-	SourceFileChecksum string                           `json:"sourceFileChecksum,omitempty"`
-	AssetToken         string                           `json:"assetToken,omitempty"`
-	ImageAsset         *ImageAsset                      `json:"imageAsset,omitempty"`
-	UploadOperations   []UploadOperation                `json:"uploadOperations,omitempty"`
-	State              SubscriptionImageAttributesState `json:"state,omitempty"`
+	FileSize           *int              `json:"fileSize,omitempty"`
+	FileName           string            `json:"fileName,omitempty"`
+	SourceFileChecksum string            `json:"sourceFileChecksum,omitempty"`
+	AssetToken         string            `json:"assetToken,omitempty"`
+	ImageAsset         *ImageAsset       `json:"imageAsset,omitempty"`
+	UploadOperations   []UploadOperation `json:"uploadOperations,omitempty"`
+	State              ImageState        `json:"state,omitempty"`
 }
-
-// SubscriptionImageAttributesState lists the values of SubscriptionImageAttributes's state.
-type SubscriptionImageAttributesState string
-
-const (
-	SubscriptionImageAttributesStateAwaitingUpload       SubscriptionImageAttributesState = "AWAITING_UPLOAD"
-	SubscriptionImageAttributesStateUploadComplete       SubscriptionImageAttributesState = "UPLOAD_COMPLETE"
-	SubscriptionImageAttributesStateFailed               SubscriptionImageAttributesState = "FAILED"
-	SubscriptionImageAttributesStatePrepareForSubmission SubscriptionImageAttributesState = "PREPARE_FOR_SUBMISSION"
-	SubscriptionImageAttributesStateWaitingForReview     SubscriptionImageAttributesState = "WAITING_FOR_REVIEW"
-	SubscriptionImageAttributesStateApproved             SubscriptionImageAttributesState = "APPROVED"
-	SubscriptionImageAttributesStateRejected             SubscriptionImageAttributesState = "REJECTED"
-)
 
 // SubscriptionImageCreateRequest is the spec's schema SubscriptionImageCreateRequest.
 type SubscriptionImageCreateRequest struct {
@@ -278,13 +265,6 @@ type SubscriptionImageV2UpdateRequestData struct {
 	Type       string                                      `json:"type"`
 	ID         string                                      `json:"id"`
 	Attributes *SubscriptionImageV2UpdateRequestAttributes `json:"attributes,omitempty"`
-}
-
-// SubscriptionImagesLinkagesResponse is the spec's schema SubscriptionImagesLinkagesResponse.
-type SubscriptionImagesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // SubscriptionImagesResponse is the spec's schema SubscriptionImagesResponse.

@@ -173,13 +173,6 @@ type SubscriptionIntroductoryOffersLinkagesRequest struct {
 	Data []ResourceIdentifier `json:"data"`
 }
 
-// SubscriptionIntroductoryOffersLinkagesResponse is the spec's schema SubscriptionIntroductoryOffersLinkagesResponse.
-type SubscriptionIntroductoryOffersLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // SubscriptionIntroductoryOffersResponse is the spec's schema SubscriptionIntroductoryOffersResponse.
 type SubscriptionIntroductoryOffersResponse struct {
 	Data     []SubscriptionIntroductoryOffer                         `json:"data"`

@@ -135,21 +135,11 @@ func (r *SubscriptionLocalization) ResourceID() string { return r.ID }
 
 // SubscriptionLocalizationAttributes is part of SubscriptionLocalization.
 type SubscriptionLocalizationAttributes struct {
-	Name        string                                  `json:"name,omitempty"`
-	Locale      string                                  `json:"locale,omitempty"`
-	Description string                                  `json:"description,omitempty"`
-	State       SubscriptionLocalizationAttributesState `json:"state,omitempty"`
+	Name        string            `json:"name,omitempty"`
+	Locale      string            `json:"locale,omitempty"`
+	Description string            `json:"description,omitempty"`
+	State       LocalizationState `json:"state,omitempty"`
 }
-
-// SubscriptionLocalizationAttributesState lists the values of SubscriptionLocalizationAttributes's state.
-type SubscriptionLocalizationAttributesState string
-
-const (
-	SubscriptionLocalizationAttributesStatePrepareForSubmission SubscriptionLocalizationAttributesState = "PREPARE_FOR_SUBMISSION"
-	SubscriptionLocalizationAttributesStateWaitingForReview     SubscriptionLocalizationAttributesState = "WAITING_FOR_REVIEW"
-	SubscriptionLocalizationAttributesStateApproved             SubscriptionLocalizationAttributesState = "APPROVED"
-	SubscriptionLocalizationAttributesStateRejected             SubscriptionLocalizationAttributesState = "REJECTED"
-)
 
 // SubscriptionLocalizationCreateRequest is the spec's schema SubscriptionLocalizationCreateRequest.
 type SubscriptionLocalizationCreateRequest struct {

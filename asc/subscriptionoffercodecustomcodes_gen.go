@@ -134,13 +134,6 @@ type SubscriptionOfferCodeCustomCodeUpdateRequestData struct {
 	Attributes *SubscriptionOfferCodeCustomCodeUpdateRequestAttributes `json:"attributes,omitempty"`
 }
 
-// SubscriptionOfferCodeCustomCodesLinkagesResponse is the spec's schema SubscriptionOfferCodeCustomCodesLinkagesResponse.
-type SubscriptionOfferCodeCustomCodesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // SubscriptionOfferCodeCustomCodesResponse is the spec's schema SubscriptionOfferCodeCustomCodesResponse.
 type SubscriptionOfferCodeCustomCodesResponse struct {
 	Data     []SubscriptionOfferCodeCustomCode `json:"data"`

@@ -144,13 +144,6 @@ type SubscriptionOfferCodeOneTimeUseCodeUpdateRequestData struct {
 	Attributes *SubscriptionOfferCodeOneTimeUseCodeUpdateRequestAttributes `json:"attributes,omitempty"`
 }
 
-// SubscriptionOfferCodeOneTimeUseCodesLinkagesResponse is the spec's schema SubscriptionOfferCodeOneTimeUseCodesLinkagesResponse.
-type SubscriptionOfferCodeOneTimeUseCodesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // SubscriptionOfferCodeOneTimeUseCodesResponse is the spec's schema SubscriptionOfferCodeOneTimeUseCodesResponse.
 type SubscriptionOfferCodeOneTimeUseCodesResponse struct {
 	Data     []SubscriptionOfferCodeOneTimeUseCode `json:"data"`

@@ -44,13 +44,6 @@ type SubscriptionOfferCodePriceRelationships struct {
 	SubscriptionPricePoint *Relationship `json:"subscriptionPricePoint,omitempty"`
 }
 
-// SubscriptionOfferCodePricesLinkagesResponse is the spec's schema SubscriptionOfferCodePricesLinkagesResponse.
-type SubscriptionOfferCodePricesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // SubscriptionOfferCodePricesResponse is the spec's schema SubscriptionOfferCodePricesResponse.
 type SubscriptionOfferCodePricesResponse struct {
 	Data     []SubscriptionOfferCodePrice                          `json:"data"`

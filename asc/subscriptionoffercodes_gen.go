@@ -136,8 +136,8 @@ type SubscriptionOfferCodesListCustomCodeIDsOptions struct {
 // It returns one page; ListCustomCodeIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptionoffercodes-_id_-relationships-customcodes
-func (s *SubscriptionOfferCodesService) ListCustomCodeIDs(ctx context.Context, id string, opts *SubscriptionOfferCodesListCustomCodeIDsOptions) (*SubscriptionOfferCodeCustomCodesLinkagesResponse, *Response, error) {
-	return doJSON[SubscriptionOfferCodeCustomCodesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionOfferCodes/%s/relationships/customCodes", id), encodeOptions(opts), nil)
+func (s *SubscriptionOfferCodesService) ListCustomCodeIDs(ctx context.Context, id string, opts *SubscriptionOfferCodesListCustomCodeIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionOfferCodes/%s/relationships/customCodes", id), encodeOptions(opts), nil)
 }
 
 // ListCustomCodeIDsIter yields every item of ListCustomCodeIDs, requesting the next page only as the loop asks.
@@ -154,8 +154,8 @@ type SubscriptionOfferCodesListOneTimeUseCodeIDsOptions struct {
 // It returns one page; ListOneTimeUseCodeIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptionoffercodes-_id_-relationships-onetimeusecodes
-func (s *SubscriptionOfferCodesService) ListOneTimeUseCodeIDs(ctx context.Context, id string, opts *SubscriptionOfferCodesListOneTimeUseCodeIDsOptions) (*SubscriptionOfferCodeOneTimeUseCodesLinkagesResponse, *Response, error) {
-	return doJSON[SubscriptionOfferCodeOneTimeUseCodesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionOfferCodes/%s/relationships/oneTimeUseCodes", id), encodeOptions(opts), nil)
+func (s *SubscriptionOfferCodesService) ListOneTimeUseCodeIDs(ctx context.Context, id string, opts *SubscriptionOfferCodesListOneTimeUseCodeIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionOfferCodes/%s/relationships/oneTimeUseCodes", id), encodeOptions(opts), nil)
 }
 
 // ListOneTimeUseCodeIDsIter yields every item of ListOneTimeUseCodeIDs, requesting the next page only as the loop asks.
@@ -172,8 +172,8 @@ type SubscriptionOfferCodesListPriceIDsOptions struct {
 // It returns one page; ListPriceIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptionoffercodes-_id_-relationships-prices
-func (s *SubscriptionOfferCodesService) ListPriceIDs(ctx context.Context, id string, opts *SubscriptionOfferCodesListPriceIDsOptions) (*SubscriptionOfferCodePricesLinkagesResponse, *Response, error) {
-	return doJSON[SubscriptionOfferCodePricesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionOfferCodes/%s/relationships/prices", id), encodeOptions(opts), nil)
+func (s *SubscriptionOfferCodesService) ListPriceIDs(ctx context.Context, id string, opts *SubscriptionOfferCodesListPriceIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionOfferCodes/%s/relationships/prices", id), encodeOptions(opts), nil)
 }
 
 // ListPriceIDsIter yields every item of ListPriceIDs, requesting the next page only as the loop asks.
@@ -275,13 +275,6 @@ type SubscriptionOfferCodeUpdateRequestData struct {
 	Type       string                                        `json:"type"`
 	ID         string                                        `json:"id"`
 	Attributes *SubscriptionOfferCodeUpdateRequestAttributes `json:"attributes,omitempty"`
-}
-
-// SubscriptionOfferCodesLinkagesResponse is the spec's schema SubscriptionOfferCodesLinkagesResponse.
-type SubscriptionOfferCodesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // SubscriptionOfferCodesResponse is the spec's schema SubscriptionOfferCodesResponse.

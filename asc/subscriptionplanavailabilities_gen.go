@@ -85,8 +85,8 @@ type SubscriptionPlanAvailabilitiesListAvailableTerritoryIDsOptions struct {
 // It returns one page; ListAvailableTerritoryIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptionplanavailabilities-_id_-relationships-availableterritories
-func (s *SubscriptionPlanAvailabilitiesService) ListAvailableTerritoryIDs(ctx context.Context, id string, opts *SubscriptionPlanAvailabilitiesListAvailableTerritoryIDsOptions) (*SubscriptionPlanAvailabilityAvailableTerritoriesLinkagesResponse, *Response, error) {
-	return doJSON[SubscriptionPlanAvailabilityAvailableTerritoriesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionPlanAvailabilities/%s/relationships/availableTerritories", id), encodeOptions(opts), nil)
+func (s *SubscriptionPlanAvailabilitiesService) ListAvailableTerritoryIDs(ctx context.Context, id string, opts *SubscriptionPlanAvailabilitiesListAvailableTerritoryIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionPlanAvailabilities/%s/relationships/availableTerritories", id), encodeOptions(opts), nil)
 }
 
 // ListAvailableTerritoryIDsIter yields every item of ListAvailableTerritoryIDs, requesting the next page only as the loop asks.
@@ -99,13 +99,6 @@ func (s *SubscriptionPlanAvailabilitiesService) ListAvailableTerritoryIDsIter(ct
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/patch-v1-subscriptionplanavailabilities-_id_-relationships-availableterritories
 func (s *SubscriptionPlanAvailabilitiesService) ReplaceAvailableTerritories(ctx context.Context, id string, body *SubscriptionPlanAvailabilityAvailableTerritoriesLinkagesRequest) (*Response, error) {
 	return s.client.Do(ctx, http.MethodPatch, resourcePath("/v1/subscriptionPlanAvailabilities/%s/relationships/availableTerritories", id), nil, body, nil)
-}
-
-// SubscriptionPlanAvailabilitiesLinkagesResponse is the spec's schema SubscriptionPlanAvailabilitiesLinkagesResponse.
-type SubscriptionPlanAvailabilitiesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // SubscriptionPlanAvailabilitiesResponse is the spec's schema SubscriptionPlanAvailabilitiesResponse.
@@ -141,13 +134,6 @@ type SubscriptionPlanAvailabilityAttributes struct {
 // SubscriptionPlanAvailabilityAvailableTerritoriesLinkagesRequest is the spec's schema SubscriptionPlanAvailabilityAvailableTerritoriesLinkagesRequest.
 type SubscriptionPlanAvailabilityAvailableTerritoriesLinkagesRequest struct {
 	Data []ResourceIdentifier `json:"data"`
-}
-
-// SubscriptionPlanAvailabilityAvailableTerritoriesLinkagesResponse is the spec's schema SubscriptionPlanAvailabilityAvailableTerritoriesLinkagesResponse.
-type SubscriptionPlanAvailabilityAvailableTerritoriesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // SubscriptionPlanAvailabilityCreateRequest is the spec's schema SubscriptionPlanAvailabilityCreateRequest.

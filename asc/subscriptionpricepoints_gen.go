@@ -84,8 +84,8 @@ type SubscriptionPricePointsListEqualizationIDsOptions struct {
 // It returns one page; ListEqualizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptionpricepoints-_id_-relationships-equalizations
-func (s *SubscriptionPricePointsService) ListEqualizationIDs(ctx context.Context, id string, opts *SubscriptionPricePointsListEqualizationIDsOptions) (*SubscriptionPricePointEqualizationsLinkagesResponse, *Response, error) {
-	return doJSON[SubscriptionPricePointEqualizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionPricePoints/%s/relationships/equalizations", id), encodeOptions(opts), nil)
+func (s *SubscriptionPricePointsService) ListEqualizationIDs(ctx context.Context, id string, opts *SubscriptionPricePointsListEqualizationIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionPricePoints/%s/relationships/equalizations", id), encodeOptions(opts), nil)
 }
 
 // ListEqualizationIDsIter yields every item of ListEqualizationIDs, requesting the next page only as the loop asks.
@@ -116,13 +116,6 @@ type SubscriptionPricePointAttributes struct {
 	ProceedsYear2 string `json:"proceedsYear2,omitempty"`
 }
 
-// SubscriptionPricePointEqualizationsLinkagesResponse is the spec's schema SubscriptionPricePointEqualizationsLinkagesResponse.
-type SubscriptionPricePointEqualizationsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // SubscriptionPricePointInlineCreate is the spec's schema SubscriptionPricePointInlineCreate.
 type SubscriptionPricePointInlineCreate struct {
 	Type string `json:"type"`
@@ -142,13 +135,6 @@ type SubscriptionPricePointResponse struct {
 	Data     SubscriptionPricePoint `json:"data"`
 	Included []Territory            `json:"included,omitempty"`
 	Links    DocumentLinks          `json:"links"`
-}
-
-// SubscriptionPricePointsLinkagesResponse is the spec's schema SubscriptionPricePointsLinkagesResponse.
-type SubscriptionPricePointsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // SubscriptionPricePointsResponse is the spec's schema SubscriptionPricePointsResponse.

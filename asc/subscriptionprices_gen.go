@@ -128,13 +128,6 @@ type SubscriptionPricesLinkagesRequest struct {
 	Data []ResourceIdentifier `json:"data"`
 }
 
-// SubscriptionPricesLinkagesResponse is the spec's schema SubscriptionPricesLinkagesResponse.
-type SubscriptionPricesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // SubscriptionPricesResponse is the spec's schema SubscriptionPricesResponse.
 type SubscriptionPricesResponse struct {
 	Data     []SubscriptionPrice                                   `json:"data"`

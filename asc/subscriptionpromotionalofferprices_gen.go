@@ -44,13 +44,6 @@ type SubscriptionPromotionalOfferPriceRelationships struct {
 	SubscriptionPricePoint *Relationship `json:"subscriptionPricePoint,omitempty"`
 }
 
-// SubscriptionPromotionalOfferPricesLinkagesResponse is the spec's schema SubscriptionPromotionalOfferPricesLinkagesResponse.
-type SubscriptionPromotionalOfferPricesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // SubscriptionPromotionalOfferPricesResponse is the spec's schema SubscriptionPromotionalOfferPricesResponse.
 type SubscriptionPromotionalOfferPricesResponse struct {
 	Data     []SubscriptionPromotionalOfferPrice                   `json:"data"`

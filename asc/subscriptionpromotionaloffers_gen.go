@@ -97,8 +97,8 @@ type SubscriptionPromotionalOffersListPriceIDsOptions struct {
 // It returns one page; ListPriceIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptionpromotionaloffers-_id_-relationships-prices
-func (s *SubscriptionPromotionalOffersService) ListPriceIDs(ctx context.Context, id string, opts *SubscriptionPromotionalOffersListPriceIDsOptions) (*SubscriptionPromotionalOfferPricesLinkagesResponse, *Response, error) {
-	return doJSON[SubscriptionPromotionalOfferPricesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionPromotionalOffers/%s/relationships/prices", id), encodeOptions(opts), nil)
+func (s *SubscriptionPromotionalOffersService) ListPriceIDs(ctx context.Context, id string, opts *SubscriptionPromotionalOffersListPriceIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionPromotionalOffers/%s/relationships/prices", id), encodeOptions(opts), nil)
 }
 
 // ListPriceIDsIter yields every item of ListPriceIDs, requesting the next page only as the loop asks.
@@ -222,13 +222,6 @@ type SubscriptionPromotionalOfferUpdateRequestData struct {
 // SubscriptionPromotionalOfferUpdateRequestRelationships links the resource to others; build each with ToOne or ToMany.
 type SubscriptionPromotionalOfferUpdateRequestRelationships struct {
 	Prices *Relationship `json:"prices,omitempty"`
-}
-
-// SubscriptionPromotionalOffersLinkagesResponse is the spec's schema SubscriptionPromotionalOffersLinkagesResponse.
-type SubscriptionPromotionalOffersLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // SubscriptionPromotionalOffersResponse is the spec's schema SubscriptionPromotionalOffersResponse.

@@ -219,14 +219,14 @@ func (s *SubscriptionsService) ListPricePointsIter(ctx context.Context, id strin
 
 // SubscriptionsListPricesOptions are the query parameters of GET /v1/subscriptions/{id}/prices.
 type SubscriptionsListPricesOptions struct {
-	FilterPlanType                []string `query:"filter[planType]"`
-	FilterSubscriptionPricePoint  []string `query:"filter[subscriptionPricePoint]"`
-	FilterTerritory               []string `query:"filter[territory]"`
-	FieldsSubscriptionPrices      []string `query:"fields[subscriptionPrices]"`
-	FieldsTerritories             []string `query:"fields[territories]"`
-	FieldsSubscriptionPricePoints []string `query:"fields[subscriptionPricePoints]"`
-	Limit                         int      `query:"limit"`
-	Include                       []string `query:"include"`
+	FilterPlanType                []SubscriptionPlanType `query:"filter[planType]"`
+	FilterSubscriptionPricePoint  []string               `query:"filter[subscriptionPricePoint]"`
+	FilterTerritory               []string               `query:"filter[territory]"`
+	FieldsSubscriptionPrices      []string               `query:"fields[subscriptionPrices]"`
+	FieldsTerritories             []string               `query:"fields[territories]"`
+	FieldsSubscriptionPricePoints []string               `query:"fields[subscriptionPricePoints]"`
+	Limit                         int                    `query:"limit"`
+	Include                       []string               `query:"include"`
 }
 
 // ListPrices sends GET /v1/subscriptions/{id}/prices (subscriptions_prices_getToManyRelated).
@@ -284,8 +284,8 @@ func (s *SubscriptionsService) ListPromotionalOffersIter(ctx context.Context, id
 // GetAppStoreReviewScreenshotID sends GET /v1/subscriptions/{id}/relationships/appStoreReviewScreenshot (subscriptions_appStoreReviewScreenshot_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptions-_id_-relationships-appstorereviewscreenshot
-func (s *SubscriptionsService) GetAppStoreReviewScreenshotID(ctx context.Context, id string) (*SubscriptionAppStoreReviewScreenshotLinkageResponse, *Response, error) {
-	return doJSON[SubscriptionAppStoreReviewScreenshotLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/appStoreReviewScreenshot", id), nil, nil)
+func (s *SubscriptionsService) GetAppStoreReviewScreenshotID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/appStoreReviewScreenshot", id), nil, nil)
 }
 
 // SubscriptionsListImageIDsOptions are the query parameters of GET /v1/subscriptions/{id}/relationships/images.
@@ -297,8 +297,8 @@ type SubscriptionsListImageIDsOptions struct {
 // It returns one page; ListImageIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptions-_id_-relationships-images
-func (s *SubscriptionsService) ListImageIDs(ctx context.Context, id string, opts *SubscriptionsListImageIDsOptions) (*SubscriptionImagesLinkagesResponse, *Response, error) {
-	return doJSON[SubscriptionImagesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/images", id), encodeOptions(opts), nil)
+func (s *SubscriptionsService) ListImageIDs(ctx context.Context, id string, opts *SubscriptionsListImageIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/images", id), encodeOptions(opts), nil)
 }
 
 // ListImageIDsIter yields every item of ListImageIDs, requesting the next page only as the loop asks.
@@ -322,8 +322,8 @@ type SubscriptionsListIntroductoryOfferIDsOptions struct {
 // It returns one page; ListIntroductoryOfferIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptions-_id_-relationships-introductoryoffers
-func (s *SubscriptionsService) ListIntroductoryOfferIDs(ctx context.Context, id string, opts *SubscriptionsListIntroductoryOfferIDsOptions) (*SubscriptionIntroductoryOffersLinkagesResponse, *Response, error) {
-	return doJSON[SubscriptionIntroductoryOffersLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/introductoryOffers", id), encodeOptions(opts), nil)
+func (s *SubscriptionsService) ListIntroductoryOfferIDs(ctx context.Context, id string, opts *SubscriptionsListIntroductoryOfferIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/introductoryOffers", id), encodeOptions(opts), nil)
 }
 
 // ListIntroductoryOfferIDsIter yields every item of ListIntroductoryOfferIDs, requesting the next page only as the loop asks.
@@ -340,8 +340,8 @@ type SubscriptionsListOfferCodeIDsOptions struct {
 // It returns one page; ListOfferCodeIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptions-_id_-relationships-offercodes
-func (s *SubscriptionsService) ListOfferCodeIDs(ctx context.Context, id string, opts *SubscriptionsListOfferCodeIDsOptions) (*SubscriptionOfferCodesLinkagesResponse, *Response, error) {
-	return doJSON[SubscriptionOfferCodesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/offerCodes", id), encodeOptions(opts), nil)
+func (s *SubscriptionsService) ListOfferCodeIDs(ctx context.Context, id string, opts *SubscriptionsListOfferCodeIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/offerCodes", id), encodeOptions(opts), nil)
 }
 
 // ListOfferCodeIDsIter yields every item of ListOfferCodeIDs, requesting the next page only as the loop asks.
@@ -358,8 +358,8 @@ type SubscriptionsListPlanAvailabilityIDsOptions struct {
 // It returns one page; ListPlanAvailabilityIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptions-_id_-relationships-planavailabilities
-func (s *SubscriptionsService) ListPlanAvailabilityIDs(ctx context.Context, id string, opts *SubscriptionsListPlanAvailabilityIDsOptions) (*SubscriptionPlanAvailabilitiesLinkagesResponse, *Response, error) {
-	return doJSON[SubscriptionPlanAvailabilitiesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/planAvailabilities", id), encodeOptions(opts), nil)
+func (s *SubscriptionsService) ListPlanAvailabilityIDs(ctx context.Context, id string, opts *SubscriptionsListPlanAvailabilityIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/planAvailabilities", id), encodeOptions(opts), nil)
 }
 
 // ListPlanAvailabilityIDsIter yields every item of ListPlanAvailabilityIDs, requesting the next page only as the loop asks.
@@ -376,8 +376,8 @@ type SubscriptionsListPricePointIDsOptions struct {
 // It returns one page; ListPricePointIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptions-_id_-relationships-pricepoints
-func (s *SubscriptionsService) ListPricePointIDs(ctx context.Context, id string, opts *SubscriptionsListPricePointIDsOptions) (*SubscriptionPricePointsLinkagesResponse, *Response, error) {
-	return doJSON[SubscriptionPricePointsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/pricePoints", id), encodeOptions(opts), nil)
+func (s *SubscriptionsService) ListPricePointIDs(ctx context.Context, id string, opts *SubscriptionsListPricePointIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/pricePoints", id), encodeOptions(opts), nil)
 }
 
 // ListPricePointIDsIter yields every item of ListPricePointIDs, requesting the next page only as the loop asks.
@@ -401,8 +401,8 @@ type SubscriptionsListPriceIDsOptions struct {
 // It returns one page; ListPriceIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptions-_id_-relationships-prices
-func (s *SubscriptionsService) ListPriceIDs(ctx context.Context, id string, opts *SubscriptionsListPriceIDsOptions) (*SubscriptionPricesLinkagesResponse, *Response, error) {
-	return doJSON[SubscriptionPricesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/prices", id), encodeOptions(opts), nil)
+func (s *SubscriptionsService) ListPriceIDs(ctx context.Context, id string, opts *SubscriptionsListPriceIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/prices", id), encodeOptions(opts), nil)
 }
 
 // ListPriceIDsIter yields every item of ListPriceIDs, requesting the next page only as the loop asks.
@@ -413,8 +413,8 @@ func (s *SubscriptionsService) ListPriceIDsIter(ctx context.Context, id string, 
 // GetPromotedPurchaseID sends GET /v1/subscriptions/{id}/relationships/promotedPurchase (subscriptions_promotedPurchase_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptions-_id_-relationships-promotedpurchase
-func (s *SubscriptionsService) GetPromotedPurchaseID(ctx context.Context, id string) (*SubscriptionPromotedPurchaseLinkageResponse, *Response, error) {
-	return doJSON[SubscriptionPromotedPurchaseLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/promotedPurchase", id), nil, nil)
+func (s *SubscriptionsService) GetPromotedPurchaseID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/promotedPurchase", id), nil, nil)
 }
 
 // SubscriptionsListPromotionalOfferIDsOptions are the query parameters of GET /v1/subscriptions/{id}/relationships/promotionalOffers.
@@ -426,8 +426,8 @@ type SubscriptionsListPromotionalOfferIDsOptions struct {
 // It returns one page; ListPromotionalOfferIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptions-_id_-relationships-promotionaloffers
-func (s *SubscriptionsService) ListPromotionalOfferIDs(ctx context.Context, id string, opts *SubscriptionsListPromotionalOfferIDsOptions) (*SubscriptionPromotionalOffersLinkagesResponse, *Response, error) {
-	return doJSON[SubscriptionPromotionalOffersLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/promotionalOffers", id), encodeOptions(opts), nil)
+func (s *SubscriptionsService) ListPromotionalOfferIDs(ctx context.Context, id string, opts *SubscriptionsListPromotionalOfferIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/promotionalOffers", id), encodeOptions(opts), nil)
 }
 
 // ListPromotionalOfferIDsIter yields every item of ListPromotionalOfferIDs, requesting the next page only as the loop asks.
@@ -440,8 +440,8 @@ func (s *SubscriptionsService) ListPromotionalOfferIDsIter(ctx context.Context, 
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptions-_id_-relationships-subscriptionavailability
 //
 // Deprecated: Apple marks this operation deprecated.
-func (s *SubscriptionsService) GetAvailabilityID(ctx context.Context, id string) (*SubscriptionSubscriptionAvailabilityLinkageResponse, *Response, error) {
-	return doJSON[SubscriptionSubscriptionAvailabilityLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/subscriptionAvailability", id), nil, nil)
+func (s *SubscriptionsService) GetAvailabilityID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/subscriptionAvailability", id), nil, nil)
 }
 
 // SubscriptionsListLocalizationIDsOptions are the query parameters of GET /v1/subscriptions/{id}/relationships/subscriptionLocalizations.
@@ -453,8 +453,8 @@ type SubscriptionsListLocalizationIDsOptions struct {
 // It returns one page; ListLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptions-_id_-relationships-subscriptionlocalizations
-func (s *SubscriptionsService) ListLocalizationIDs(ctx context.Context, id string, opts *SubscriptionsListLocalizationIDsOptions) (*SubscriptionSubscriptionLocalizationsLinkagesResponse, *Response, error) {
-	return doJSON[SubscriptionSubscriptionLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/subscriptionLocalizations", id), encodeOptions(opts), nil)
+func (s *SubscriptionsService) ListLocalizationIDs(ctx context.Context, id string, opts *SubscriptionsListLocalizationIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/subscriptionLocalizations", id), encodeOptions(opts), nil)
 }
 
 // ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
@@ -471,8 +471,8 @@ type SubscriptionsListVersionIDsOptions struct {
 // It returns one page; ListVersionIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptions-_id_-relationships-versions
-func (s *SubscriptionsService) ListVersionIDs(ctx context.Context, id string, opts *SubscriptionsListVersionIDsOptions) (*SubscriptionVersionsLinkagesResponse, *Response, error) {
-	return doJSON[SubscriptionVersionsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/versions", id), encodeOptions(opts), nil)
+func (s *SubscriptionsService) ListVersionIDs(ctx context.Context, id string, opts *SubscriptionsListVersionIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/versions", id), encodeOptions(opts), nil)
 }
 
 // ListVersionIDsIter yields every item of ListVersionIDs, requesting the next page only as the loop asks.
@@ -489,8 +489,8 @@ type SubscriptionsListWinBackOfferIDsOptions struct {
 // It returns one page; ListWinBackOfferIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptions-_id_-relationships-winbackoffers
-func (s *SubscriptionsService) ListWinBackOfferIDs(ctx context.Context, id string, opts *SubscriptionsListWinBackOfferIDsOptions) (*SubscriptionWinBackOffersLinkagesResponse, *Response, error) {
-	return doJSON[SubscriptionWinBackOffersLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/winBackOffers", id), encodeOptions(opts), nil)
+func (s *SubscriptionsService) ListWinBackOfferIDs(ctx context.Context, id string, opts *SubscriptionsListWinBackOfferIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptions/%s/relationships/winBackOffers", id), encodeOptions(opts), nil)
 }
 
 // ListWinBackOfferIDsIter yields every item of ListWinBackOfferIDs, requesting the next page only as the loop asks.
@@ -538,15 +538,15 @@ func (s *SubscriptionsService) ListLocalizationsIter(ctx context.Context, id str
 
 // SubscriptionsListVersionsOptions are the query parameters of GET /v1/subscriptions/{id}/versions.
 type SubscriptionsListVersionsOptions struct {
-	FilterState                     []string `query:"filter[state]"`
-	FieldsSubscriptionVersions      []string `query:"fields[subscriptionVersions]"`
-	FieldsSubscriptions             []string `query:"fields[subscriptions]"`
-	FieldsSubscriptionImages        []string `query:"fields[subscriptionImages]"`
-	FieldsSubscriptionLocalizations []string `query:"fields[subscriptionLocalizations]"`
-	Limit                           int      `query:"limit"`
-	Include                         []string `query:"include"`
-	LimitImages                     int      `query:"limit[images]"`
-	LimitLocalizations              int      `query:"limit[localizations]"`
+	FilterState                     []VersionState `query:"filter[state]"`
+	FieldsSubscriptionVersions      []string       `query:"fields[subscriptionVersions]"`
+	FieldsSubscriptions             []string       `query:"fields[subscriptions]"`
+	FieldsSubscriptionImages        []string       `query:"fields[subscriptionImages]"`
+	FieldsSubscriptionLocalizations []string       `query:"fields[subscriptionLocalizations]"`
+	Limit                           int            `query:"limit"`
+	Include                         []string       `query:"include"`
+	LimitImages                     int            `query:"limit[images]"`
+	LimitLocalizations              int            `query:"limit[localizations]"`
 }
 
 // ListVersions sends GET /v1/subscriptions/{id}/versions (subscriptions_versions_getToManyRelated).
@@ -602,42 +602,14 @@ func (r *Subscription) ResourceID() string { return r.ID }
 
 // SubscriptionAttributes is part of Subscription.
 type SubscriptionAttributes struct {
-	Name               string                                   `json:"name,omitempty"`
-	ProductID          string                                   `json:"productId,omitempty"`
-	FamilySharable     *bool                                    `json:"familySharable,omitempty"`
-	State              SubscriptionAttributesState              `json:"state,omitempty"`
-	SubscriptionPeriod SubscriptionAttributesSubscriptionPeriod `json:"subscriptionPeriod,omitempty"`
-	ReviewNote         string                                   `json:"reviewNote,omitempty"`
-	GroupLevel         *int                                     `json:"groupLevel,omitempty"`
+	Name               string             `json:"name,omitempty"`
+	ProductID          string             `json:"productId,omitempty"`
+	FamilySharable     *bool              `json:"familySharable,omitempty"`
+	State              SubscriptionState  `json:"state,omitempty"`
+	SubscriptionPeriod SubscriptionPeriod `json:"subscriptionPeriod,omitempty"`
+	ReviewNote         string             `json:"reviewNote,omitempty"`
+	GroupLevel         *int               `json:"groupLevel,omitempty"`
 }
-
-// SubscriptionAttributesState lists the values of SubscriptionAttributes's state.
-type SubscriptionAttributesState string
-
-const (
-	SubscriptionAttributesStateMissingMetadata          SubscriptionAttributesState = "MISSING_METADATA"
-	SubscriptionAttributesStateReadyToSubmit            SubscriptionAttributesState = "READY_TO_SUBMIT"
-	SubscriptionAttributesStateWaitingForReview         SubscriptionAttributesState = "WAITING_FOR_REVIEW"
-	SubscriptionAttributesStateInReview                 SubscriptionAttributesState = "IN_REVIEW"
-	SubscriptionAttributesStateDeveloperActionNeeded    SubscriptionAttributesState = "DEVELOPER_ACTION_NEEDED"
-	SubscriptionAttributesStatePendingBinaryApproval    SubscriptionAttributesState = "PENDING_BINARY_APPROVAL"
-	SubscriptionAttributesStateApproved                 SubscriptionAttributesState = "APPROVED"
-	SubscriptionAttributesStateDeveloperRemovedFromSale SubscriptionAttributesState = "DEVELOPER_REMOVED_FROM_SALE"
-	SubscriptionAttributesStateRemovedFromSale          SubscriptionAttributesState = "REMOVED_FROM_SALE"
-	SubscriptionAttributesStateRejected                 SubscriptionAttributesState = "REJECTED"
-)
-
-// SubscriptionAttributesSubscriptionPeriod lists the values of SubscriptionAttributes's subscriptionPeriod.
-type SubscriptionAttributesSubscriptionPeriod string
-
-const (
-	SubscriptionAttributesSubscriptionPeriodOneWeek     SubscriptionAttributesSubscriptionPeriod = "ONE_WEEK"
-	SubscriptionAttributesSubscriptionPeriodOneMonth    SubscriptionAttributesSubscriptionPeriod = "ONE_MONTH"
-	SubscriptionAttributesSubscriptionPeriodTwoMonths   SubscriptionAttributesSubscriptionPeriod = "TWO_MONTHS"
-	SubscriptionAttributesSubscriptionPeriodThreeMonths SubscriptionAttributesSubscriptionPeriod = "THREE_MONTHS"
-	SubscriptionAttributesSubscriptionPeriodSixMonths   SubscriptionAttributesSubscriptionPeriod = "SIX_MONTHS"
-	SubscriptionAttributesSubscriptionPeriodOneYear     SubscriptionAttributesSubscriptionPeriod = "ONE_YEAR"
-)
 
 // SubscriptionCreateRequest is the spec's schema SubscriptionCreateRequest.
 type SubscriptionCreateRequest struct {
@@ -646,25 +618,13 @@ type SubscriptionCreateRequest struct {
 
 // SubscriptionCreateRequestAttributes is part of SubscriptionCreateRequest.
 type SubscriptionCreateRequestAttributes struct {
-	Name               string                                                 `json:"name"`
-	ProductID          string                                                 `json:"productId"`
-	FamilySharable     *bool                                                  `json:"familySharable,omitempty"`
-	SubscriptionPeriod *SubscriptionCreateRequestAttributesSubscriptionPeriod `json:"subscriptionPeriod,omitempty"`
-	ReviewNote         *string                                                `json:"reviewNote,omitempty"`
-	GroupLevel         *int                                                   `json:"groupLevel,omitempty"`
+	Name               string              `json:"name"`
+	ProductID          string              `json:"productId"`
+	FamilySharable     *bool               `json:"familySharable,omitempty"`
+	SubscriptionPeriod *SubscriptionPeriod `json:"subscriptionPeriod,omitempty"`
+	ReviewNote         *string             `json:"reviewNote,omitempty"`
+	GroupLevel         *int                `json:"groupLevel,omitempty"`
 }
-
-// SubscriptionCreateRequestAttributesSubscriptionPeriod lists the values of SubscriptionCreateRequestAttributes's subscriptionPeriod.
-type SubscriptionCreateRequestAttributesSubscriptionPeriod string
-
-const (
-	SubscriptionCreateRequestAttributesSubscriptionPeriodOneWeek     SubscriptionCreateRequestAttributesSubscriptionPeriod = "ONE_WEEK"
-	SubscriptionCreateRequestAttributesSubscriptionPeriodOneMonth    SubscriptionCreateRequestAttributesSubscriptionPeriod = "ONE_MONTH"
-	SubscriptionCreateRequestAttributesSubscriptionPeriodTwoMonths   SubscriptionCreateRequestAttributesSubscriptionPeriod = "TWO_MONTHS"
-	SubscriptionCreateRequestAttributesSubscriptionPeriodThreeMonths SubscriptionCreateRequestAttributesSubscriptionPeriod = "THREE_MONTHS"
-	SubscriptionCreateRequestAttributesSubscriptionPeriodSixMonths   SubscriptionCreateRequestAttributesSubscriptionPeriod = "SIX_MONTHS"
-	SubscriptionCreateRequestAttributesSubscriptionPeriodOneYear     SubscriptionCreateRequestAttributesSubscriptionPeriod = "ONE_YEAR"
-)
 
 // SubscriptionCreateRequestData is part of SubscriptionCreateRequest.
 type SubscriptionCreateRequestData struct {
@@ -718,6 +678,18 @@ const (
 	SubscriptionOfferModeFreeTrial  SubscriptionOfferMode = "FREE_TRIAL"
 )
 
+// SubscriptionPeriod lists the values of SubscriptionAttributes.SubscriptionPeriod, SubscriptionCreateRequestAttributes.SubscriptionPeriod and SubscriptionUpdateRequestAttributes.SubscriptionPeriod.
+type SubscriptionPeriod string
+
+const (
+	SubscriptionPeriodOneWeek     SubscriptionPeriod = "ONE_WEEK"
+	SubscriptionPeriodOneMonth    SubscriptionPeriod = "ONE_MONTH"
+	SubscriptionPeriodTwoMonths   SubscriptionPeriod = "TWO_MONTHS"
+	SubscriptionPeriodThreeMonths SubscriptionPeriod = "THREE_MONTHS"
+	SubscriptionPeriodSixMonths   SubscriptionPeriod = "SIX_MONTHS"
+	SubscriptionPeriodOneYear     SubscriptionPeriod = "ONE_YEAR"
+)
+
 // SubscriptionPlanType is the spec's enumeration SubscriptionPlanType.
 type SubscriptionPlanType string
 
@@ -725,12 +697,6 @@ const (
 	SubscriptionPlanTypeMonthly SubscriptionPlanType = "MONTHLY"
 	SubscriptionPlanTypeUpfront SubscriptionPlanType = "UPFRONT"
 )
-
-// SubscriptionPromotedPurchaseLinkageResponse is the spec's schema SubscriptionPromotedPurchaseLinkageResponse.
-type SubscriptionPromotedPurchaseLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
 
 // SubscriptionRelationships are the resource's relationships. Each is nil when Apple did not send it;
 // its Data is set only for relationships named in Include.
@@ -758,6 +724,22 @@ type SubscriptionResponse struct {
 	Links    DocumentLinks                           `json:"links"`
 }
 
+// SubscriptionState lists the values of SubscriptionAttributes.State.
+type SubscriptionState string
+
+const (
+	SubscriptionStateMissingMetadata          SubscriptionState = "MISSING_METADATA"
+	SubscriptionStateReadyToSubmit            SubscriptionState = "READY_TO_SUBMIT"
+	SubscriptionStateWaitingForReview         SubscriptionState = "WAITING_FOR_REVIEW"
+	SubscriptionStateInReview                 SubscriptionState = "IN_REVIEW"
+	SubscriptionStateDeveloperActionNeeded    SubscriptionState = "DEVELOPER_ACTION_NEEDED"
+	SubscriptionStatePendingBinaryApproval    SubscriptionState = "PENDING_BINARY_APPROVAL"
+	SubscriptionStateApproved                 SubscriptionState = "APPROVED"
+	SubscriptionStateDeveloperRemovedFromSale SubscriptionState = "DEVELOPER_REMOVED_FROM_SALE"
+	SubscriptionStateRemovedFromSale          SubscriptionState = "REMOVED_FROM_SALE"
+	SubscriptionStateRejected                 SubscriptionState = "REJECTED"
+)
+
 // SubscriptionStatusUrlVersion is the spec's enumeration SubscriptionStatusUrlVersion.
 type SubscriptionStatusUrlVersion string
 
@@ -765,19 +747,6 @@ const (
 	SubscriptionStatusUrlVersionV1 SubscriptionStatusUrlVersion = "V1"
 	SubscriptionStatusUrlVersionV2 SubscriptionStatusUrlVersion = "V2"
 )
-
-// SubscriptionSubscriptionAvailabilityLinkageResponse is the spec's schema SubscriptionSubscriptionAvailabilityLinkageResponse.
-type SubscriptionSubscriptionAvailabilityLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
-// SubscriptionSubscriptionLocalizationsLinkagesResponse is the spec's schema SubscriptionSubscriptionLocalizationsLinkagesResponse.
-type SubscriptionSubscriptionLocalizationsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
 
 // SubscriptionUpdateRequest is the spec's schema SubscriptionUpdateRequest.
 type SubscriptionUpdateRequest struct {
@@ -787,24 +756,12 @@ type SubscriptionUpdateRequest struct {
 
 // SubscriptionUpdateRequestAttributes is part of SubscriptionUpdateRequest.
 type SubscriptionUpdateRequestAttributes struct {
-	Name               *string                                                `json:"name,omitempty"`
-	FamilySharable     *bool                                                  `json:"familySharable,omitempty"`
-	SubscriptionPeriod *SubscriptionUpdateRequestAttributesSubscriptionPeriod `json:"subscriptionPeriod,omitempty"`
-	ReviewNote         *string                                                `json:"reviewNote,omitempty"`
-	GroupLevel         *int                                                   `json:"groupLevel,omitempty"`
+	Name               *string             `json:"name,omitempty"`
+	FamilySharable     *bool               `json:"familySharable,omitempty"`
+	SubscriptionPeriod *SubscriptionPeriod `json:"subscriptionPeriod,omitempty"`
+	ReviewNote         *string             `json:"reviewNote,omitempty"`
+	GroupLevel         *int                `json:"groupLevel,omitempty"`
 }
-
-// SubscriptionUpdateRequestAttributesSubscriptionPeriod lists the values of SubscriptionUpdateRequestAttributes's subscriptionPeriod.
-type SubscriptionUpdateRequestAttributesSubscriptionPeriod string
-
-const (
-	SubscriptionUpdateRequestAttributesSubscriptionPeriodOneWeek     SubscriptionUpdateRequestAttributesSubscriptionPeriod = "ONE_WEEK"
-	SubscriptionUpdateRequestAttributesSubscriptionPeriodOneMonth    SubscriptionUpdateRequestAttributesSubscriptionPeriod = "ONE_MONTH"
-	SubscriptionUpdateRequestAttributesSubscriptionPeriodTwoMonths   SubscriptionUpdateRequestAttributesSubscriptionPeriod = "TWO_MONTHS"
-	SubscriptionUpdateRequestAttributesSubscriptionPeriodThreeMonths SubscriptionUpdateRequestAttributesSubscriptionPeriod = "THREE_MONTHS"
-	SubscriptionUpdateRequestAttributesSubscriptionPeriodSixMonths   SubscriptionUpdateRequestAttributesSubscriptionPeriod = "SIX_MONTHS"
-	SubscriptionUpdateRequestAttributesSubscriptionPeriodOneYear     SubscriptionUpdateRequestAttributesSubscriptionPeriod = "ONE_YEAR"
-)
 
 // SubscriptionUpdateRequestData is part of SubscriptionUpdateRequest.
 type SubscriptionUpdateRequestData struct {
@@ -819,13 +776,6 @@ type SubscriptionUpdateRequestRelationships struct {
 	IntroductoryOffers *Relationship `json:"introductoryOffers,omitempty"`
 	PromotionalOffers  *Relationship `json:"promotionalOffers,omitempty"`
 	Prices             *Relationship `json:"prices,omitempty"`
-}
-
-// SubscriptionWinBackOffersLinkagesResponse is the spec's schema SubscriptionWinBackOffersLinkagesResponse.
-type SubscriptionWinBackOffersLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // SubscriptionsResponse is the spec's schema SubscriptionsResponse.

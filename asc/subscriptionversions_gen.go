@@ -98,8 +98,8 @@ func (s *SubscriptionVersionsService) ListLocalizationsIter(ctx context.Context,
 // GetImageID sends GET /v1/subscriptionVersions/{id}/relationships/image (subscriptionVersions_image_getToOneRelationship).
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptionversions-_id_-relationships-image
-func (s *SubscriptionVersionsService) GetImageID(ctx context.Context, id string) (*SubscriptionVersionImageLinkageResponse, *Response, error) {
-	return doJSON[SubscriptionVersionImageLinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionVersions/%s/relationships/image", id), nil, nil)
+func (s *SubscriptionVersionsService) GetImageID(ctx context.Context, id string) (*LinkageResponse, *Response, error) {
+	return doJSON[LinkageResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionVersions/%s/relationships/image", id), nil, nil)
 }
 
 // SubscriptionVersionsListImageIDsOptions are the query parameters of GET /v1/subscriptionVersions/{id}/relationships/images.
@@ -111,8 +111,8 @@ type SubscriptionVersionsListImageIDsOptions struct {
 // It returns one page; ListImageIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptionversions-_id_-relationships-images
-func (s *SubscriptionVersionsService) ListImageIDs(ctx context.Context, id string, opts *SubscriptionVersionsListImageIDsOptions) (*SubscriptionVersionImagesLinkagesResponse, *Response, error) {
-	return doJSON[SubscriptionVersionImagesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionVersions/%s/relationships/images", id), encodeOptions(opts), nil)
+func (s *SubscriptionVersionsService) ListImageIDs(ctx context.Context, id string, opts *SubscriptionVersionsListImageIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionVersions/%s/relationships/images", id), encodeOptions(opts), nil)
 }
 
 // ListImageIDsIter yields every item of ListImageIDs, requesting the next page only as the loop asks.
@@ -129,8 +129,8 @@ type SubscriptionVersionsListLocalizationIDsOptions struct {
 // It returns one page; ListLocalizationIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-subscriptionversions-_id_-relationships-localizations
-func (s *SubscriptionVersionsService) ListLocalizationIDs(ctx context.Context, id string, opts *SubscriptionVersionsListLocalizationIDsOptions) (*SubscriptionVersionLocalizationsLinkagesResponse, *Response, error) {
-	return doJSON[SubscriptionVersionLocalizationsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionVersions/%s/relationships/localizations", id), encodeOptions(opts), nil)
+func (s *SubscriptionVersionsService) ListLocalizationIDs(ctx context.Context, id string, opts *SubscriptionVersionsListLocalizationIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/subscriptionVersions/%s/relationships/localizations", id), encodeOptions(opts), nil)
 }
 
 // ListLocalizationIDsIter yields every item of ListLocalizationIDs, requesting the next page only as the loop asks.
@@ -156,24 +156,9 @@ func (r *SubscriptionVersion) ResourceID() string { return r.ID }
 
 // SubscriptionVersionAttributes is part of SubscriptionVersion.
 type SubscriptionVersionAttributes struct {
-	Version *int                               `json:"version,omitempty"`
-	State   SubscriptionVersionAttributesState `json:"state,omitempty"`
+	Version *int         `json:"version,omitempty"`
+	State   VersionState `json:"state,omitempty"`
 }
-
-// SubscriptionVersionAttributesState lists the values of SubscriptionVersionAttributes's state.
-type SubscriptionVersionAttributesState string
-
-const (
-	SubscriptionVersionAttributesStatePrepareForSubmission   SubscriptionVersionAttributesState = "PREPARE_FOR_SUBMISSION"
-	SubscriptionVersionAttributesStateReadyForReview         SubscriptionVersionAttributesState = "READY_FOR_REVIEW"
-	SubscriptionVersionAttributesStateWaitingForReview       SubscriptionVersionAttributesState = "WAITING_FOR_REVIEW"
-	SubscriptionVersionAttributesStateInReview               SubscriptionVersionAttributesState = "IN_REVIEW"
-	SubscriptionVersionAttributesStateAccepted               SubscriptionVersionAttributesState = "ACCEPTED"
-	SubscriptionVersionAttributesStateApproved               SubscriptionVersionAttributesState = "APPROVED"
-	SubscriptionVersionAttributesStateReplacedWithNewVersion SubscriptionVersionAttributesState = "REPLACED_WITH_NEW_VERSION"
-	SubscriptionVersionAttributesStateRejected               SubscriptionVersionAttributesState = "REJECTED"
-	SubscriptionVersionAttributesStateDeveloperRejected      SubscriptionVersionAttributesState = "DEVELOPER_REJECTED"
-)
 
 // SubscriptionVersionCreateRequest is the spec's schema SubscriptionVersionCreateRequest.
 type SubscriptionVersionCreateRequest struct {
@@ -191,26 +176,6 @@ type SubscriptionVersionCreateRequestRelationships struct {
 	Subscription Relationship `json:"subscription"`
 }
 
-// SubscriptionVersionImageLinkageResponse is the spec's schema SubscriptionVersionImageLinkageResponse.
-type SubscriptionVersionImageLinkageResponse struct {
-	Data  ResourceIdentifier `json:"data"`
-	Links DocumentLinks      `json:"links"`
-}
-
-// SubscriptionVersionImagesLinkagesResponse is the spec's schema SubscriptionVersionImagesLinkagesResponse.
-type SubscriptionVersionImagesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
-// SubscriptionVersionLocalizationsLinkagesResponse is the spec's schema SubscriptionVersionLocalizationsLinkagesResponse.
-type SubscriptionVersionLocalizationsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // SubscriptionVersionRelationships are the resource's relationships. Each is nil when Apple did not send it;
 // its Data is set only for relationships named in Include.
 type SubscriptionVersionRelationships struct {
@@ -225,13 +190,6 @@ type SubscriptionVersionResponse struct {
 	Data     SubscriptionVersion                           `json:"data"`
 	Included Included[subscriptionVersionResponseIncluded] `json:"included,omitempty"`
 	Links    DocumentLinks                                 `json:"links"`
-}
-
-// SubscriptionVersionsLinkagesResponse is the spec's schema SubscriptionVersionsLinkagesResponse.
-type SubscriptionVersionsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // SubscriptionVersionsResponse is the spec's schema SubscriptionVersionsResponse.

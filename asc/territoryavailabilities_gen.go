@@ -53,65 +53,65 @@ func (r *TerritoryAvailability) ResourceID() string { return r.ID }
 
 // TerritoryAvailabilityAttributes is part of TerritoryAvailability.
 type TerritoryAvailabilityAttributes struct {
-	Available           *bool                                            `json:"available,omitempty"`
-	ReleaseDate         *Date                                            `json:"releaseDate,omitempty"`
-	PreOrderEnabled     *bool                                            `json:"preOrderEnabled,omitempty"`
-	PreOrderPublishDate *Date                                            `json:"preOrderPublishDate,omitempty"`
-	ContentStatuses     []TerritoryAvailabilityAttributesContentStatuses `json:"contentStatuses,omitempty"`
+	Available           *bool                                `json:"available,omitempty"`
+	ReleaseDate         *Date                                `json:"releaseDate,omitempty"`
+	PreOrderEnabled     *bool                                `json:"preOrderEnabled,omitempty"`
+	PreOrderPublishDate *Date                                `json:"preOrderPublishDate,omitempty"`
+	ContentStatuses     []TerritoryAvailabilityContentStatus `json:"contentStatuses,omitempty"`
 }
 
-// TerritoryAvailabilityAttributesContentStatuses lists the values of TerritoryAvailabilityAttributes's contentStatuses.
-type TerritoryAvailabilityAttributesContentStatuses string
+// TerritoryAvailabilityContentStatus lists the values of TerritoryAvailabilityAttributes.ContentStatus.
+type TerritoryAvailabilityContentStatus string
 
 const (
-	TerritoryAvailabilityAttributesContentStatusesAvailable                                    TerritoryAvailabilityAttributesContentStatuses = "AVAILABLE"
-	TerritoryAvailabilityAttributesContentStatusesAvailableForPreorderOnDate                   TerritoryAvailabilityAttributesContentStatuses = "AVAILABLE_FOR_PREORDER_ON_DATE"
-	TerritoryAvailabilityAttributesContentStatusesProcessingToNotAvailable                     TerritoryAvailabilityAttributesContentStatuses = "PROCESSING_TO_NOT_AVAILABLE"
-	TerritoryAvailabilityAttributesContentStatusesProcessingToAvailable                        TerritoryAvailabilityAttributesContentStatuses = "PROCESSING_TO_AVAILABLE"
-	TerritoryAvailabilityAttributesContentStatusesProcessingToPreOrder                         TerritoryAvailabilityAttributesContentStatuses = "PROCESSING_TO_PRE_ORDER"
-	TerritoryAvailabilityAttributesContentStatusesAvailableForSaleUnreleasedApp                TerritoryAvailabilityAttributesContentStatuses = "AVAILABLE_FOR_SALE_UNRELEASED_APP"
-	TerritoryAvailabilityAttributesContentStatusesPreorderOnUnreleasedApp                      TerritoryAvailabilityAttributesContentStatuses = "PREORDER_ON_UNRELEASED_APP"
-	TerritoryAvailabilityAttributesContentStatusesAvailableForPreorder                         TerritoryAvailabilityAttributesContentStatuses = "AVAILABLE_FOR_PREORDER"
-	TerritoryAvailabilityAttributesContentStatusesMissingRating                                TerritoryAvailabilityAttributesContentStatuses = "MISSING_RATING"
-	TerritoryAvailabilityAttributesContentStatusesCannotSellRestrictedRating                   TerritoryAvailabilityAttributesContentStatuses = "CANNOT_SELL_RESTRICTED_RATING"
-	TerritoryAvailabilityAttributesContentStatusesBrazilRequiredTaxID                          TerritoryAvailabilityAttributesContentStatuses = "BRAZIL_REQUIRED_TAX_ID"
-	TerritoryAvailabilityAttributesContentStatusesBrazilGamblingNotVerified                    TerritoryAvailabilityAttributesContentStatuses = "BRAZIL_GAMBLING_NOT_VERIFIED"
-	TerritoryAvailabilityAttributesContentStatusesMissingGrn                                   TerritoryAvailabilityAttributesContentStatuses = "MISSING_GRN"
-	TerritoryAvailabilityAttributesContentStatusesUnverifiedGrn                                TerritoryAvailabilityAttributesContentStatuses = "UNVERIFIED_GRN"
-	TerritoryAvailabilityAttributesContentStatusesIcpNumberInvalid                             TerritoryAvailabilityAttributesContentStatuses = "ICP_NUMBER_INVALID"
-	TerritoryAvailabilityAttributesContentStatusesIcpNumberMissing                             TerritoryAvailabilityAttributesContentStatuses = "ICP_NUMBER_MISSING"
-	TerritoryAvailabilityAttributesContentStatusesTraderStatusNotProvided                      TerritoryAvailabilityAttributesContentStatuses = "TRADER_STATUS_NOT_PROVIDED"
-	TerritoryAvailabilityAttributesContentStatusesTraderStatusVerificationFailed               TerritoryAvailabilityAttributesContentStatuses = "TRADER_STATUS_VERIFICATION_FAILED"
-	TerritoryAvailabilityAttributesContentStatusesTraderStatusVerificationStatusMissing        TerritoryAvailabilityAttributesContentStatuses = "TRADER_STATUS_VERIFICATION_STATUS_MISSING"
-	TerritoryAvailabilityAttributesContentStatusesCannotSellSeventeenPlusApps                  TerritoryAvailabilityAttributesContentStatuses = "CANNOT_SELL_SEVENTEEN_PLUS_APPS"
-	TerritoryAvailabilityAttributesContentStatusesCannotSellSexuallyExplicit                   TerritoryAvailabilityAttributesContentStatuses = "CANNOT_SELL_SEXUALLY_EXPLICIT"
-	TerritoryAvailabilityAttributesContentStatusesCannotSellNonIOSGames                        TerritoryAvailabilityAttributesContentStatuses = "CANNOT_SELL_NON_IOS_GAMES"
-	TerritoryAvailabilityAttributesContentStatusesCannotSellSeventeenPlusGames                 TerritoryAvailabilityAttributesContentStatuses = "CANNOT_SELL_SEVENTEEN_PLUS_GAMES"
-	TerritoryAvailabilityAttributesContentStatusesCannotSellCasino                             TerritoryAvailabilityAttributesContentStatuses = "CANNOT_SELL_CASINO"
-	TerritoryAvailabilityAttributesContentStatusesCannotSellCasinoWithoutGrac                  TerritoryAvailabilityAttributesContentStatuses = "CANNOT_SELL_CASINO_WITHOUT_GRAC"
-	TerritoryAvailabilityAttributesContentStatusesCannotSellCasinoWithoutAgeVerification       TerritoryAvailabilityAttributesContentStatuses = "CANNOT_SELL_CASINO_WITHOUT_AGE_VERIFICATION"
-	TerritoryAvailabilityAttributesContentStatusesCannotSellAdultOnly                          TerritoryAvailabilityAttributesContentStatuses = "CANNOT_SELL_ADULT_ONLY"
-	TerritoryAvailabilityAttributesContentStatusesCannotSellGamblingContests                   TerritoryAvailabilityAttributesContentStatuses = "CANNOT_SELL_GAMBLING_CONTESTS"
-	TerritoryAvailabilityAttributesContentStatusesCannotSellGambling                           TerritoryAvailabilityAttributesContentStatuses = "CANNOT_SELL_GAMBLING"
-	TerritoryAvailabilityAttributesContentStatusesCannotSellContests                           TerritoryAvailabilityAttributesContentStatuses = "CANNOT_SELL_CONTESTS"
-	TerritoryAvailabilityAttributesContentStatusesCannotSellNineteenPlusWithoutGrac            TerritoryAvailabilityAttributesContentStatuses = "CANNOT_SELL_NINETEEN_PLUS_WITHOUT_GRAC"
-	TerritoryAvailabilityAttributesContentStatusesCannotSell                                   TerritoryAvailabilityAttributesContentStatuses = "CANNOT_SELL"
-	TerritoryAvailabilityAttributesContentStatusesCannotSellFrequentIntenseGambling            TerritoryAvailabilityAttributesContentStatuses = "CANNOT_SELL_FREQUENT_INTENSE_GAMBLING"
-	TerritoryAvailabilityAttributesContentStatusesCannotSellFrequentIntenseAlcoholTobaccoDrugs TerritoryAvailabilityAttributesContentStatuses = "CANNOT_SELL_FREQUENT_INTENSE_ALCOHOL_TOBACCO_DRUGS"
-	TerritoryAvailabilityAttributesContentStatusesCannotSellFrequentIntenseViolence            TerritoryAvailabilityAttributesContentStatuses = "CANNOT_SELL_FREQUENT_INTENSE_VIOLENCE"
-	TerritoryAvailabilityAttributesContentStatusesCannotSellFrequentIntenseSexualContentNudity TerritoryAvailabilityAttributesContentStatuses = "CANNOT_SELL_FREQUENT_INTENSE_SEXUAL_CONTENT_NUDITY"
-	TerritoryAvailabilityAttributesContentStatusesCannotSellInfrequentMildAlcoholTobaccoDrugs  TerritoryAvailabilityAttributesContentStatuses = "CANNOT_SELL_INFREQUENT_MILD_ALCOHOL_TOBACCO_DRUGS"
-	TerritoryAvailabilityAttributesContentStatusesCannotSellInfrequentMildSexualContentNudity  TerritoryAvailabilityAttributesContentStatuses = "CANNOT_SELL_INFREQUENT_MILD_SEXUAL_CONTENT_NUDITY"
-	TerritoryAvailabilityAttributesContentStatusesCannotSellFrequentIntense                    TerritoryAvailabilityAttributesContentStatuses = "CANNOT_SELL_FREQUENT_INTENSE"
-	TerritoryAvailabilityAttributesContentStatusesCannotSellFrequentIntenseWithoutGrac         TerritoryAvailabilityAttributesContentStatuses = "CANNOT_SELL_FREQUENT_INTENSE_WITHOUT_GRAC"
-	TerritoryAvailabilityAttributesContentStatusesCannotSellFrequentGambling                   TerritoryAvailabilityAttributesContentStatuses = "CANNOT_SELL_FREQUENT_GAMBLING"
-	TerritoryAvailabilityAttributesContentStatusesCannotSellFrequentAlcoholTobaccoDrugs        TerritoryAvailabilityAttributesContentStatuses = "CANNOT_SELL_FREQUENT_ALCOHOL_TOBACCO_DRUGS"
-	TerritoryAvailabilityAttributesContentStatusesCannotSellFrequentViolence                   TerritoryAvailabilityAttributesContentStatuses = "CANNOT_SELL_FREQUENT_VIOLENCE"
-	TerritoryAvailabilityAttributesContentStatusesCannotSellFrequentSexualContentNudity        TerritoryAvailabilityAttributesContentStatuses = "CANNOT_SELL_FREQUENT_SEXUAL_CONTENT_NUDITY"
-	TerritoryAvailabilityAttributesContentStatusesCannotSellInfrequentAlcoholTobaccoDrugs      TerritoryAvailabilityAttributesContentStatuses = "CANNOT_SELL_INFREQUENT_ALCOHOL_TOBACCO_DRUGS"
-	TerritoryAvailabilityAttributesContentStatusesCannotSellInfrequentSexualContentNudity      TerritoryAvailabilityAttributesContentStatuses = "CANNOT_SELL_INFREQUENT_SEXUAL_CONTENT_NUDITY"
-	TerritoryAvailabilityAttributesContentStatusesCannotSellFrequent                           TerritoryAvailabilityAttributesContentStatuses = "CANNOT_SELL_FREQUENT"
-	TerritoryAvailabilityAttributesContentStatusesCannotSellFrequentWithoutGrac                TerritoryAvailabilityAttributesContentStatuses = "CANNOT_SELL_FREQUENT_WITHOUT_GRAC"
+	TerritoryAvailabilityContentStatusAvailable                                    TerritoryAvailabilityContentStatus = "AVAILABLE"
+	TerritoryAvailabilityContentStatusAvailableForPreorderOnDate                   TerritoryAvailabilityContentStatus = "AVAILABLE_FOR_PREORDER_ON_DATE"
+	TerritoryAvailabilityContentStatusProcessingToNotAvailable                     TerritoryAvailabilityContentStatus = "PROCESSING_TO_NOT_AVAILABLE"
+	TerritoryAvailabilityContentStatusProcessingToAvailable                        TerritoryAvailabilityContentStatus = "PROCESSING_TO_AVAILABLE"
+	TerritoryAvailabilityContentStatusProcessingToPreOrder                         TerritoryAvailabilityContentStatus = "PROCESSING_TO_PRE_ORDER"
+	TerritoryAvailabilityContentStatusAvailableForSaleUnreleasedApp                TerritoryAvailabilityContentStatus = "AVAILABLE_FOR_SALE_UNRELEASED_APP"
+	TerritoryAvailabilityContentStatusPreorderOnUnreleasedApp                      TerritoryAvailabilityContentStatus = "PREORDER_ON_UNRELEASED_APP"
+	TerritoryAvailabilityContentStatusAvailableForPreorder                         TerritoryAvailabilityContentStatus = "AVAILABLE_FOR_PREORDER"
+	TerritoryAvailabilityContentStatusMissingRating                                TerritoryAvailabilityContentStatus = "MISSING_RATING"
+	TerritoryAvailabilityContentStatusCannotSellRestrictedRating                   TerritoryAvailabilityContentStatus = "CANNOT_SELL_RESTRICTED_RATING"
+	TerritoryAvailabilityContentStatusBrazilRequiredTaxID                          TerritoryAvailabilityContentStatus = "BRAZIL_REQUIRED_TAX_ID"
+	TerritoryAvailabilityContentStatusBrazilGamblingNotVerified                    TerritoryAvailabilityContentStatus = "BRAZIL_GAMBLING_NOT_VERIFIED"
+	TerritoryAvailabilityContentStatusMissingGrn                                   TerritoryAvailabilityContentStatus = "MISSING_GRN"
+	TerritoryAvailabilityContentStatusUnverifiedGrn                                TerritoryAvailabilityContentStatus = "UNVERIFIED_GRN"
+	TerritoryAvailabilityContentStatusIcpNumberInvalid                             TerritoryAvailabilityContentStatus = "ICP_NUMBER_INVALID"
+	TerritoryAvailabilityContentStatusIcpNumberMissing                             TerritoryAvailabilityContentStatus = "ICP_NUMBER_MISSING"
+	TerritoryAvailabilityContentStatusTraderStatusNotProvided                      TerritoryAvailabilityContentStatus = "TRADER_STATUS_NOT_PROVIDED"
+	TerritoryAvailabilityContentStatusTraderStatusVerificationFailed               TerritoryAvailabilityContentStatus = "TRADER_STATUS_VERIFICATION_FAILED"
+	TerritoryAvailabilityContentStatusTraderStatusVerificationStatusMissing        TerritoryAvailabilityContentStatus = "TRADER_STATUS_VERIFICATION_STATUS_MISSING"
+	TerritoryAvailabilityContentStatusCannotSellSeventeenPlusApps                  TerritoryAvailabilityContentStatus = "CANNOT_SELL_SEVENTEEN_PLUS_APPS"
+	TerritoryAvailabilityContentStatusCannotSellSexuallyExplicit                   TerritoryAvailabilityContentStatus = "CANNOT_SELL_SEXUALLY_EXPLICIT"
+	TerritoryAvailabilityContentStatusCannotSellNonIOSGames                        TerritoryAvailabilityContentStatus = "CANNOT_SELL_NON_IOS_GAMES"
+	TerritoryAvailabilityContentStatusCannotSellSeventeenPlusGames                 TerritoryAvailabilityContentStatus = "CANNOT_SELL_SEVENTEEN_PLUS_GAMES"
+	TerritoryAvailabilityContentStatusCannotSellCasino                             TerritoryAvailabilityContentStatus = "CANNOT_SELL_CASINO"
+	TerritoryAvailabilityContentStatusCannotSellCasinoWithoutGrac                  TerritoryAvailabilityContentStatus = "CANNOT_SELL_CASINO_WITHOUT_GRAC"
+	TerritoryAvailabilityContentStatusCannotSellCasinoWithoutAgeVerification       TerritoryAvailabilityContentStatus = "CANNOT_SELL_CASINO_WITHOUT_AGE_VERIFICATION"
+	TerritoryAvailabilityContentStatusCannotSellAdultOnly                          TerritoryAvailabilityContentStatus = "CANNOT_SELL_ADULT_ONLY"
+	TerritoryAvailabilityContentStatusCannotSellGamblingContests                   TerritoryAvailabilityContentStatus = "CANNOT_SELL_GAMBLING_CONTESTS"
+	TerritoryAvailabilityContentStatusCannotSellGambling                           TerritoryAvailabilityContentStatus = "CANNOT_SELL_GAMBLING"
+	TerritoryAvailabilityContentStatusCannotSellContests                           TerritoryAvailabilityContentStatus = "CANNOT_SELL_CONTESTS"
+	TerritoryAvailabilityContentStatusCannotSellNineteenPlusWithoutGrac            TerritoryAvailabilityContentStatus = "CANNOT_SELL_NINETEEN_PLUS_WITHOUT_GRAC"
+	TerritoryAvailabilityContentStatusCannotSell                                   TerritoryAvailabilityContentStatus = "CANNOT_SELL"
+	TerritoryAvailabilityContentStatusCannotSellFrequentIntenseGambling            TerritoryAvailabilityContentStatus = "CANNOT_SELL_FREQUENT_INTENSE_GAMBLING"
+	TerritoryAvailabilityContentStatusCannotSellFrequentIntenseAlcoholTobaccoDrugs TerritoryAvailabilityContentStatus = "CANNOT_SELL_FREQUENT_INTENSE_ALCOHOL_TOBACCO_DRUGS"
+	TerritoryAvailabilityContentStatusCannotSellFrequentIntenseViolence            TerritoryAvailabilityContentStatus = "CANNOT_SELL_FREQUENT_INTENSE_VIOLENCE"
+	TerritoryAvailabilityContentStatusCannotSellFrequentIntenseSexualContentNudity TerritoryAvailabilityContentStatus = "CANNOT_SELL_FREQUENT_INTENSE_SEXUAL_CONTENT_NUDITY"
+	TerritoryAvailabilityContentStatusCannotSellInfrequentMildAlcoholTobaccoDrugs  TerritoryAvailabilityContentStatus = "CANNOT_SELL_INFREQUENT_MILD_ALCOHOL_TOBACCO_DRUGS"
+	TerritoryAvailabilityContentStatusCannotSellInfrequentMildSexualContentNudity  TerritoryAvailabilityContentStatus = "CANNOT_SELL_INFREQUENT_MILD_SEXUAL_CONTENT_NUDITY"
+	TerritoryAvailabilityContentStatusCannotSellFrequentIntense                    TerritoryAvailabilityContentStatus = "CANNOT_SELL_FREQUENT_INTENSE"
+	TerritoryAvailabilityContentStatusCannotSellFrequentIntenseWithoutGrac         TerritoryAvailabilityContentStatus = "CANNOT_SELL_FREQUENT_INTENSE_WITHOUT_GRAC"
+	TerritoryAvailabilityContentStatusCannotSellFrequentGambling                   TerritoryAvailabilityContentStatus = "CANNOT_SELL_FREQUENT_GAMBLING"
+	TerritoryAvailabilityContentStatusCannotSellFrequentAlcoholTobaccoDrugs        TerritoryAvailabilityContentStatus = "CANNOT_SELL_FREQUENT_ALCOHOL_TOBACCO_DRUGS"
+	TerritoryAvailabilityContentStatusCannotSellFrequentViolence                   TerritoryAvailabilityContentStatus = "CANNOT_SELL_FREQUENT_VIOLENCE"
+	TerritoryAvailabilityContentStatusCannotSellFrequentSexualContentNudity        TerritoryAvailabilityContentStatus = "CANNOT_SELL_FREQUENT_SEXUAL_CONTENT_NUDITY"
+	TerritoryAvailabilityContentStatusCannotSellInfrequentAlcoholTobaccoDrugs      TerritoryAvailabilityContentStatus = "CANNOT_SELL_INFREQUENT_ALCOHOL_TOBACCO_DRUGS"
+	TerritoryAvailabilityContentStatusCannotSellInfrequentSexualContentNudity      TerritoryAvailabilityContentStatus = "CANNOT_SELL_INFREQUENT_SEXUAL_CONTENT_NUDITY"
+	TerritoryAvailabilityContentStatusCannotSellFrequent                           TerritoryAvailabilityContentStatus = "CANNOT_SELL_FREQUENT"
+	TerritoryAvailabilityContentStatusCannotSellFrequentWithoutGrac                TerritoryAvailabilityContentStatus = "CANNOT_SELL_FREQUENT_WITHOUT_GRAC"
 )
 
 // TerritoryAvailabilityInlineCreate is a resource of type "territoryAvailabilities" (schema TerritoryAvailabilityInlineCreate).

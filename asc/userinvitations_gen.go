@@ -13,15 +13,15 @@ type UserInvitationsService service
 
 // UserInvitationsListOptions are the query parameters of GET /v1/userInvitations.
 type UserInvitationsListOptions struct {
-	FilterEmail           []string `query:"filter[email]"`
-	FilterRoles           []string `query:"filter[roles]"`
-	FilterVisibleApps     []string `query:"filter[visibleApps]"`
-	Sort                  []string `query:"sort"`
-	FieldsUserInvitations []string `query:"fields[userInvitations]"`
-	FieldsApps            []string `query:"fields[apps]"`
-	Limit                 int      `query:"limit"`
-	Include               []string `query:"include"`
-	LimitVisibleApps      int      `query:"limit[visibleApps]"`
+	FilterEmail           []string   `query:"filter[email]"`
+	FilterRoles           []UserRole `query:"filter[roles]"`
+	FilterVisibleApps     []string   `query:"filter[visibleApps]"`
+	Sort                  []string   `query:"sort"`
+	FieldsUserInvitations []string   `query:"fields[userInvitations]"`
+	FieldsApps            []string   `query:"fields[apps]"`
+	Limit                 int        `query:"limit"`
+	Include               []string   `query:"include"`
+	LimitVisibleApps      int        `query:"limit[visibleApps]"`
 }
 
 // List sends GET /v1/userInvitations (userInvitations_getCollection).
@@ -82,8 +82,8 @@ type UserInvitationsListVisibleAppIDsOptions struct {
 // It returns one page; ListVisibleAppIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-userinvitations-_id_-relationships-visibleapps
-func (s *UserInvitationsService) ListVisibleAppIDs(ctx context.Context, id string, opts *UserInvitationsListVisibleAppIDsOptions) (*UserInvitationVisibleAppsLinkagesResponse, *Response, error) {
-	return doJSON[UserInvitationVisibleAppsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/userInvitations/%s/relationships/visibleApps", id), encodeOptions(opts), nil)
+func (s *UserInvitationsService) ListVisibleAppIDs(ctx context.Context, id string, opts *UserInvitationsListVisibleAppIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/userInvitations/%s/relationships/visibleApps", id), encodeOptions(opts), nil)
 }
 
 // ListVisibleAppIDsIter yields every item of ListVisibleAppIDs, requesting the next page only as the loop asks.
@@ -175,13 +175,6 @@ type UserInvitationResponse struct {
 	Data     UserInvitation `json:"data"`
 	Included []App          `json:"included,omitempty"`
 	Links    DocumentLinks  `json:"links"`
-}
-
-// UserInvitationVisibleAppsLinkagesResponse is the spec's schema UserInvitationVisibleAppsLinkagesResponse.
-type UserInvitationVisibleAppsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // UserInvitationsResponse is the spec's schema UserInvitationsResponse.

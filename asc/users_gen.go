@@ -13,15 +13,15 @@ type UsersService service
 
 // UsersListOptions are the query parameters of GET /v1/users.
 type UsersListOptions struct {
-	FilterUsername    []string `query:"filter[username]"`
-	FilterRoles       []string `query:"filter[roles]"`
-	FilterVisibleApps []string `query:"filter[visibleApps]"`
-	Sort              []string `query:"sort"`
-	FieldsUsers       []string `query:"fields[users]"`
-	FieldsApps        []string `query:"fields[apps]"`
-	Limit             int      `query:"limit"`
-	Include           []string `query:"include"`
-	LimitVisibleApps  int      `query:"limit[visibleApps]"`
+	FilterUsername    []string   `query:"filter[username]"`
+	FilterRoles       []UserRole `query:"filter[roles]"`
+	FilterVisibleApps []string   `query:"filter[visibleApps]"`
+	Sort              []string   `query:"sort"`
+	FieldsUsers       []string   `query:"fields[users]"`
+	FieldsApps        []string   `query:"fields[apps]"`
+	Limit             int        `query:"limit"`
+	Include           []string   `query:"include"`
+	LimitVisibleApps  int        `query:"limit[visibleApps]"`
 }
 
 // List sends GET /v1/users (users_getCollection).
@@ -92,8 +92,8 @@ type UsersListVisibleAppIDsOptions struct {
 // It returns one page; ListVisibleAppIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-users-_id_-relationships-visibleapps
-func (s *UsersService) ListVisibleAppIDs(ctx context.Context, id string, opts *UsersListVisibleAppIDsOptions) (*UserVisibleAppsLinkagesResponse, *Response, error) {
-	return doJSON[UserVisibleAppsLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/users/%s/relationships/visibleApps", id), encodeOptions(opts), nil)
+func (s *UsersService) ListVisibleAppIDs(ctx context.Context, id string, opts *UsersListVisibleAppIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/users/%s/relationships/visibleApps", id), encodeOptions(opts), nil)
 }
 
 // ListVisibleAppIDsIter yields every item of ListVisibleAppIDs, requesting the next page only as the loop asks.
@@ -220,13 +220,6 @@ type UserUpdateRequestRelationships struct {
 // UserVisibleAppsLinkagesRequest is the spec's schema UserVisibleAppsLinkagesRequest.
 type UserVisibleAppsLinkagesRequest struct {
 	Data []ResourceIdentifier `json:"data"`
-}
-
-// UserVisibleAppsLinkagesResponse is the spec's schema UserVisibleAppsLinkagesResponse.
-type UserVisibleAppsLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
 }
 
 // UsersResponse is the spec's schema UsersResponse.

@@ -24,13 +24,6 @@ func (s *WebhookDeliveriesService) Create(ctx context.Context, body *WebhookDeli
 	return doJSON[WebhookDeliveryResponse](ctx, s.client, http.MethodPost, "/v1/webhookDeliveries", nil, body)
 }
 
-// WebhookDeliveriesLinkagesResponse is the spec's schema WebhookDeliveriesLinkagesResponse.
-type WebhookDeliveriesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // WebhookDeliveriesResponse is the spec's schema WebhookDeliveriesResponse.
 type WebhookDeliveriesResponse struct {
 	Data     []WebhookDelivery  `json:"data"`
@@ -57,23 +50,14 @@ func (r *WebhookDelivery) ResourceID() string { return r.ID }
 
 // WebhookDeliveryAttributes is part of WebhookDelivery.
 type WebhookDeliveryAttributes struct {
-	CreatedDate   *Time                                  `json:"createdDate,omitempty"`
-	DeliveryState WebhookDeliveryAttributesDeliveryState `json:"deliveryState,omitempty"`
-	ErrorMessage  string                                 `json:"errorMessage,omitempty"`
-	Redelivery    *bool                                  `json:"redelivery,omitempty"`
-	SentDate      *Time                                  `json:"sentDate,omitempty"`
-	Request       *WebhookDeliveryAttributesRequest      `json:"request,omitempty"`
-	Response      *WebhookDeliveryAttributesResponse     `json:"response,omitempty"`
+	CreatedDate   *Time                              `json:"createdDate,omitempty"`
+	DeliveryState WebhookDeliveryState               `json:"deliveryState,omitempty"`
+	ErrorMessage  string                             `json:"errorMessage,omitempty"`
+	Redelivery    *bool                              `json:"redelivery,omitempty"`
+	SentDate      *Time                              `json:"sentDate,omitempty"`
+	Request       *WebhookDeliveryAttributesRequest  `json:"request,omitempty"`
+	Response      *WebhookDeliveryAttributesResponse `json:"response,omitempty"`
 }
-
-// WebhookDeliveryAttributesDeliveryState lists the values of WebhookDeliveryAttributes's deliveryState.
-type WebhookDeliveryAttributesDeliveryState string
-
-const (
-	WebhookDeliveryAttributesDeliveryStateSucceeded WebhookDeliveryAttributesDeliveryState = "SUCCEEDED"
-	WebhookDeliveryAttributesDeliveryStateFailed    WebhookDeliveryAttributesDeliveryState = "FAILED"
-	WebhookDeliveryAttributesDeliveryStatePending   WebhookDeliveryAttributesDeliveryState = "PENDING"
-)
 
 // WebhookDeliveryAttributesRequest is part of WebhookDeliveryAttributes.
 type WebhookDeliveryAttributesRequest struct {
@@ -114,3 +98,12 @@ type WebhookDeliveryResponse struct {
 	Included []WebhookEvent  `json:"included,omitempty"`
 	Links    DocumentLinks   `json:"links"`
 }
+
+// WebhookDeliveryState lists the values of WebhookDeliveryAttributes.DeliveryState.
+type WebhookDeliveryState string
+
+const (
+	WebhookDeliveryStateSucceeded WebhookDeliveryState = "SUCCEEDED"
+	WebhookDeliveryStateFailed    WebhookDeliveryState = "FAILED"
+	WebhookDeliveryStatePending   WebhookDeliveryState = "PENDING"
+)

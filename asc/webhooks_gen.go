@@ -65,13 +65,13 @@ func (s *WebhooksService) Update(ctx context.Context, id string, body *WebhookUp
 
 // WebhooksListDeliveriesOptions are the query parameters of GET /v1/webhooks/{id}/deliveries.
 type WebhooksListDeliveriesOptions struct {
-	FilterDeliveryState                   []string `query:"filter[deliveryState]"`
-	FilterCreatedDateGreaterThanOrEqualTo []string `query:"filter[createdDateGreaterThanOrEqualTo]"`
-	FilterCreatedDateLessThan             []string `query:"filter[createdDateLessThan]"`
-	FieldsWebhookDeliveries               []string `query:"fields[webhookDeliveries]"`
-	FieldsWebhookEvents                   []string `query:"fields[webhookEvents]"`
-	Limit                                 int      `query:"limit"`
-	Include                               []string `query:"include"`
+	FilterDeliveryState                   []WebhookDeliveryState `query:"filter[deliveryState]"`
+	FilterCreatedDateGreaterThanOrEqualTo []string               `query:"filter[createdDateGreaterThanOrEqualTo]"`
+	FilterCreatedDateLessThan             []string               `query:"filter[createdDateLessThan]"`
+	FieldsWebhookDeliveries               []string               `query:"fields[webhookDeliveries]"`
+	FieldsWebhookEvents                   []string               `query:"fields[webhookEvents]"`
+	Limit                                 int                    `query:"limit"`
+	Include                               []string               `query:"include"`
 }
 
 // ListDeliveries sends GET /v1/webhooks/{id}/deliveries (webhooks_deliveries_getToManyRelated).
@@ -96,8 +96,8 @@ type WebhooksListDeliveryIDsOptions struct {
 // It returns one page; ListDeliveryIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-webhooks-_id_-relationships-deliveries
-func (s *WebhooksService) ListDeliveryIDs(ctx context.Context, id string, opts *WebhooksListDeliveryIDsOptions) (*WebhookDeliveriesLinkagesResponse, *Response, error) {
-	return doJSON[WebhookDeliveriesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/webhooks/%s/relationships/deliveries", id), encodeOptions(opts), nil)
+func (s *WebhooksService) ListDeliveryIDs(ctx context.Context, id string, opts *WebhooksListDeliveryIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/webhooks/%s/relationships/deliveries", id), encodeOptions(opts), nil)
 }
 
 // ListDeliveryIDsIter yields every item of ListDeliveryIDs, requesting the next page only as the loop asks.

@@ -30,13 +30,6 @@ type WinBackOfferPriceRelationships struct {
 	SubscriptionPricePoint *Relationship `json:"subscriptionPricePoint,omitempty"`
 }
 
-// WinBackOfferPricesLinkagesResponse is the spec's schema WinBackOfferPricesLinkagesResponse.
-type WinBackOfferPricesLinkagesResponse struct {
-	Data  []ResourceIdentifier `json:"data"`
-	Links PagedDocumentLinks   `json:"links"`
-	Meta  *PagingInformation   `json:"meta,omitempty"`
-}
-
 // WinBackOfferPricesResponse is the spec's schema WinBackOfferPricesResponse.
 type WinBackOfferPricesResponse struct {
 	Data     []WinBackOfferPrice                                   `json:"data"`

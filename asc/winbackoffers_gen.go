@@ -96,8 +96,8 @@ type WinBackOffersListPriceIDsOptions struct {
 // It returns one page; ListPriceIDsIter walks every page.
 //
 // Apple's documentation: https://developer.apple.com/documentation/appstoreconnectapi/get-v1-winbackoffers-_id_-relationships-prices
-func (s *WinBackOffersService) ListPriceIDs(ctx context.Context, id string, opts *WinBackOffersListPriceIDsOptions) (*WinBackOfferPricesLinkagesResponse, *Response, error) {
-	return doJSON[WinBackOfferPricesLinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/winBackOffers/%s/relationships/prices", id), encodeOptions(opts), nil)
+func (s *WinBackOffersService) ListPriceIDs(ctx context.Context, id string, opts *WinBackOffersListPriceIDsOptions) (*LinkagesResponse, *Response, error) {
+	return doJSON[LinkagesResponse](ctx, s.client, http.MethodGet, resourcePath("/v1/winBackOffers/%s/relationships/prices", id), encodeOptions(opts), nil)
 }
 
 // ListPriceIDsIter yields every item of ListPriceIDs, requesting the next page only as the loop asks.
@@ -123,36 +123,20 @@ func (r *WinBackOffer) ResourceID() string { return r.ID }
 
 // WinBackOfferAttributes is part of WinBackOffer.
 type WinBackOfferAttributes struct {
-	ReferenceName                                       string                                `json:"referenceName,omitempty"`
-	OfferID                                             string                                `json:"offerId,omitempty"`
-	Duration                                            SubscriptionOfferDuration             `json:"duration,omitempty"`
-	OfferMode                                           SubscriptionOfferMode                 `json:"offerMode,omitempty"`
-	PeriodCount                                         *int                                  `json:"periodCount,omitempty"`
-	CustomerEligibilityPaidSubscriptionDurationInMonths *int                                  `json:"customerEligibilityPaidSubscriptionDurationInMonths,omitempty"`
-	CustomerEligibilityTimeSinceLastSubscribedInMonths  *IntegerRange                         `json:"customerEligibilityTimeSinceLastSubscribedInMonths,omitempty"`
-	CustomerEligibilityWaitBetweenOffersInMonths        *int                                  `json:"customerEligibilityWaitBetweenOffersInMonths,omitempty"`
-	StartDate                                           *Date                                 `json:"startDate,omitempty"`
-	EndDate                                             *Date                                 `json:"endDate,omitempty"`
-	Priority                                            WinBackOfferAttributesPriority        `json:"priority,omitempty"`
-	PromotionIntent                                     WinBackOfferAttributesPromotionIntent `json:"promotionIntent,omitempty"`
-	TargetSubscriptionPlanType                          SubscriptionPlanType                  `json:"targetSubscriptionPlanType,omitempty"`
+	ReferenceName                                       string                      `json:"referenceName,omitempty"`
+	OfferID                                             string                      `json:"offerId,omitempty"`
+	Duration                                            SubscriptionOfferDuration   `json:"duration,omitempty"`
+	OfferMode                                           SubscriptionOfferMode       `json:"offerMode,omitempty"`
+	PeriodCount                                         *int                        `json:"periodCount,omitempty"`
+	CustomerEligibilityPaidSubscriptionDurationInMonths *int                        `json:"customerEligibilityPaidSubscriptionDurationInMonths,omitempty"`
+	CustomerEligibilityTimeSinceLastSubscribedInMonths  *IntegerRange               `json:"customerEligibilityTimeSinceLastSubscribedInMonths,omitempty"`
+	CustomerEligibilityWaitBetweenOffersInMonths        *int                        `json:"customerEligibilityWaitBetweenOffersInMonths,omitempty"`
+	StartDate                                           *Date                       `json:"startDate,omitempty"`
+	EndDate                                             *Date                       `json:"endDate,omitempty"`
+	Priority                                            Priority                    `json:"priority,omitempty"`
+	PromotionIntent                                     WinBackOfferPromotionIntent `json:"promotionIntent,omitempty"`
+	TargetSubscriptionPlanType                          SubscriptionPlanType        `json:"targetSubscriptionPlanType,omitempty"`
 }
-
-// WinBackOfferAttributesPriority lists the values of WinBackOfferAttributes's priority.
-type WinBackOfferAttributesPriority string
-
-const (
-	WinBackOfferAttributesPriorityHigh   WinBackOfferAttributesPriority = "HIGH"
-	WinBackOfferAttributesPriorityNormal WinBackOfferAttributesPriority = "NORMAL"
-)
-
-// WinBackOfferAttributesPromotionIntent lists the values of WinBackOfferAttributes's promotionIntent.
-type WinBackOfferAttributesPromotionIntent string
-
-const (
-	WinBackOfferAttributesPromotionIntentNotPromoted            WinBackOfferAttributesPromotionIntent = "NOT_PROMOTED"
-	WinBackOfferAttributesPromotionIntentUseAutoGeneratedAssets WinBackOfferAttributesPromotionIntent = "USE_AUTO_GENERATED_ASSETS"
-)
 
 // WinBackOfferCreateRequest is the spec's schema WinBackOfferCreateRequest.
 type WinBackOfferCreateRequest struct {
@@ -162,36 +146,20 @@ type WinBackOfferCreateRequest struct {
 
 // WinBackOfferCreateRequestAttributes is part of WinBackOfferCreateRequest.
 type WinBackOfferCreateRequestAttributes struct {
-	ReferenceName                                       string                                              `json:"referenceName"`
-	OfferID                                             string                                              `json:"offerId"`
-	Duration                                            SubscriptionOfferDuration                           `json:"duration"`
-	OfferMode                                           SubscriptionOfferMode                               `json:"offerMode"`
-	PeriodCount                                         int                                                 `json:"periodCount"`
-	CustomerEligibilityPaidSubscriptionDurationInMonths int                                                 `json:"customerEligibilityPaidSubscriptionDurationInMonths"`
-	CustomerEligibilityTimeSinceLastSubscribedInMonths  IntegerRange                                        `json:"customerEligibilityTimeSinceLastSubscribedInMonths"`
-	CustomerEligibilityWaitBetweenOffersInMonths        *int                                                `json:"customerEligibilityWaitBetweenOffersInMonths,omitempty"`
-	StartDate                                           Date                                                `json:"startDate"`
-	EndDate                                             *Date                                               `json:"endDate,omitempty"`
-	Priority                                            WinBackOfferCreateRequestAttributesPriority         `json:"priority"`
-	PromotionIntent                                     *WinBackOfferCreateRequestAttributesPromotionIntent `json:"promotionIntent,omitempty"`
-	TargetSubscriptionPlanType                          *SubscriptionPlanType                               `json:"targetSubscriptionPlanType,omitempty"`
+	ReferenceName                                       string                       `json:"referenceName"`
+	OfferID                                             string                       `json:"offerId"`
+	Duration                                            SubscriptionOfferDuration    `json:"duration"`
+	OfferMode                                           SubscriptionOfferMode        `json:"offerMode"`
+	PeriodCount                                         int                          `json:"periodCount"`
+	CustomerEligibilityPaidSubscriptionDurationInMonths int                          `json:"customerEligibilityPaidSubscriptionDurationInMonths"`
+	CustomerEligibilityTimeSinceLastSubscribedInMonths  IntegerRange                 `json:"customerEligibilityTimeSinceLastSubscribedInMonths"`
+	CustomerEligibilityWaitBetweenOffersInMonths        *int                         `json:"customerEligibilityWaitBetweenOffersInMonths,omitempty"`
+	StartDate                                           Date                         `json:"startDate"`
+	EndDate                                             *Date                        `json:"endDate,omitempty"`
+	Priority                                            Priority                     `json:"priority"`
+	PromotionIntent                                     *WinBackOfferPromotionIntent `json:"promotionIntent,omitempty"`
+	TargetSubscriptionPlanType                          *SubscriptionPlanType        `json:"targetSubscriptionPlanType,omitempty"`
 }
-
-// WinBackOfferCreateRequestAttributesPriority lists the values of WinBackOfferCreateRequestAttributes's priority.
-type WinBackOfferCreateRequestAttributesPriority string
-
-const (
-	WinBackOfferCreateRequestAttributesPriorityHigh   WinBackOfferCreateRequestAttributesPriority = "HIGH"
-	WinBackOfferCreateRequestAttributesPriorityNormal WinBackOfferCreateRequestAttributesPriority = "NORMAL"
-)
-
-// WinBackOfferCreateRequestAttributesPromotionIntent lists the values of WinBackOfferCreateRequestAttributes's promotionIntent.
-type WinBackOfferCreateRequestAttributesPromotionIntent string
-
-const (
-	WinBackOfferCreateRequestAttributesPromotionIntentNotPromoted            WinBackOfferCreateRequestAttributesPromotionIntent = "NOT_PROMOTED"
-	WinBackOfferCreateRequestAttributesPromotionIntentUseAutoGeneratedAssets WinBackOfferCreateRequestAttributesPromotionIntent = "USE_AUTO_GENERATED_ASSETS"
-)
 
 // WinBackOfferCreateRequestData is part of WinBackOfferCreateRequest.
 type WinBackOfferCreateRequestData struct {
@@ -205,6 +173,14 @@ type WinBackOfferCreateRequestRelationships struct {
 	Subscription Relationship `json:"subscription"`
 	Prices       Relationship `json:"prices"`
 }
+
+// WinBackOfferPromotionIntent lists the values of WinBackOfferAttributes.PromotionIntent, WinBackOfferCreateRequestAttributes.PromotionIntent and WinBackOfferUpdateRequestAttributes.PromotionIntent.
+type WinBackOfferPromotionIntent string
+
+const (
+	WinBackOfferPromotionIntentNotPromoted            WinBackOfferPromotionIntent = "NOT_PROMOTED"
+	WinBackOfferPromotionIntentUseAutoGeneratedAssets WinBackOfferPromotionIntent = "USE_AUTO_GENERATED_ASSETS"
+)
 
 // WinBackOfferRelationships are the resource's relationships. Each is nil when Apple did not send it;
 // its Data is set only for relationships named in Include.
@@ -226,30 +202,14 @@ type WinBackOfferUpdateRequest struct {
 
 // WinBackOfferUpdateRequestAttributes is part of WinBackOfferUpdateRequest.
 type WinBackOfferUpdateRequestAttributes struct {
-	CustomerEligibilityPaidSubscriptionDurationInMonths *int                                                `json:"customerEligibilityPaidSubscriptionDurationInMonths,omitempty"`
-	CustomerEligibilityTimeSinceLastSubscribedInMonths  *IntegerRange                                       `json:"customerEligibilityTimeSinceLastSubscribedInMonths,omitempty"`
-	CustomerEligibilityWaitBetweenOffersInMonths        *int                                                `json:"customerEligibilityWaitBetweenOffersInMonths,omitempty"`
-	StartDate                                           *Date                                               `json:"startDate,omitempty"`
-	EndDate                                             *Date                                               `json:"endDate,omitempty"`
-	Priority                                            *WinBackOfferUpdateRequestAttributesPriority        `json:"priority,omitempty"`
-	PromotionIntent                                     *WinBackOfferUpdateRequestAttributesPromotionIntent `json:"promotionIntent,omitempty"`
+	CustomerEligibilityPaidSubscriptionDurationInMonths *int                         `json:"customerEligibilityPaidSubscriptionDurationInMonths,omitempty"`
+	CustomerEligibilityTimeSinceLastSubscribedInMonths  *IntegerRange                `json:"customerEligibilityTimeSinceLastSubscribedInMonths,omitempty"`
+	CustomerEligibilityWaitBetweenOffersInMonths        *int                         `json:"customerEligibilityWaitBetweenOffersInMonths,omitempty"`
+	StartDate                                           *Date                        `json:"startDate,omitempty"`
+	EndDate                                             *Date                        `json:"endDate,omitempty"`
+	Priority                                            *Priority                    `json:"priority,omitempty"`
+	PromotionIntent                                     *WinBackOfferPromotionIntent `json:"promotionIntent,omitempty"`
 }
-
-// WinBackOfferUpdateRequestAttributesPriority lists the values of WinBackOfferUpdateRequestAttributes's priority.
-type WinBackOfferUpdateRequestAttributesPriority string
-
-const (
-	WinBackOfferUpdateRequestAttributesPriorityHigh   WinBackOfferUpdateRequestAttributesPriority = "HIGH"
-	WinBackOfferUpdateRequestAttributesPriorityNormal WinBackOfferUpdateRequestAttributesPriority = "NORMAL"
-)
-
-// WinBackOfferUpdateRequestAttributesPromotionIntent lists the values of WinBackOfferUpdateRequestAttributes's promotionIntent.
-type WinBackOfferUpdateRequestAttributesPromotionIntent string
-
-const (
-	WinBackOfferUpdateRequestAttributesPromotionIntentNotPromoted            WinBackOfferUpdateRequestAttributesPromotionIntent = "NOT_PROMOTED"
-	WinBackOfferUpdateRequestAttributesPromotionIntentUseAutoGeneratedAssets WinBackOfferUpdateRequestAttributesPromotionIntent = "USE_AUTO_GENERATED_ASSETS"
-)
 
 // WinBackOfferUpdateRequestData is part of WinBackOfferUpdateRequest.
 type WinBackOfferUpdateRequestData struct {

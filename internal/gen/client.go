@@ -2,6 +2,9 @@ package main
 
 import (
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"maps"
 	"os"
 	"path/filepath"
@@ -12,12 +15,13 @@ import (
 // method is one generated method of a service.
 type method struct {
 	op      *Op
-	service string // Go field on Client: "Apps"
-	name    string // "ListInfos"
-	options string // options type or ""
-	out     string // response type, "" for no content
-	raw     bool   // non-JSON answer: io.ReadCloser
-	item    string // list item type when the operation pages
+	service string            // Go field on Client: "Apps"
+	name    string            // "ListInfos"
+	options string            // options type or ""
+	out     string            // response type, "" for no content
+	raw     bool              // non-JSON answer: io.ReadCloser
+	item    string            // list item type when the operation pages
+	filters map[string]string // query filter with an enum -> Go type of its values
 }
 
 // docURL is the operation's page in Apple's documentation, whose slugs are the method and
@@ -29,6 +33,17 @@ func docURL(op *Op) string {
 }
 
 func generateClient(doc *Document, ops []*Op, dir string) error {
+	// Names the hand-written part of package asc declares, which no generated type may take.
+	// Read from the module's asc folder (not dir) so that generating elsewhere gives the same
+	// names.
+	reserved := map[string]bool{}
+	if root, err := moduleRoot(); err == nil {
+		names, err := declaredNames(filepath.Join(root, "asc"))
+		if err != nil {
+			return err
+		}
+		reserved = names
+	}
 	g := newTypeGen(doc)
 	prepareBodies(doc, ops)
 	// Every resource gets a type, even one no response names directly, so included unions
@@ -65,6 +80,27 @@ func generateClient(doc *Document, ops []*Op, dir string) error {
 			m.options = service + name + "Options"
 		}
 		methods = append(methods, m)
+	}
+
+	// Query filters whose values the spec enumerates take the enum type (FilterPlatform
+	// []Platform); inline enums get their names once every use of them is known.
+	for _, m := range methods {
+		for _, p := range m.op.Query {
+			if _, _, enum, _ := paramInfo(p); len(enum) > 0 && strings.HasPrefix(p.Name, "filter[") {
+				field := strings.TrimSuffix(strings.TrimPrefix(p.Name, "filter["), "]")
+				field = field[strings.LastIndex(field, ".")+1:]
+				if m.filters == nil {
+					m.filters = map[string]string{}
+				}
+				m.filters[p.Name] = g.filterEnum(resourceName(m.service), field, enum)
+			}
+		}
+	}
+	rename := g.resolveEnums(reserved)
+	for _, m := range methods {
+		for k, t := range m.filters {
+			m.filters[k] = rename(t)
+		}
 	}
 
 	files := map[string][]byte{}
@@ -172,7 +208,11 @@ func writeOptions(b *strings.Builder, m *method) {
 		}
 		seen[field] = true
 		var t string
-		switch {
+		switch et, enum := m.filters[p.Name]; {
+		case enum && array:
+			t = "[]" + et
+		case enum:
+			t = et
 		case array:
 			t = "[]string"
 		case typ == "boolean":
@@ -342,18 +382,18 @@ func operationTable(methods []*method, g *typeGen) []byte {
 	b.WriteString("}\n\n")
 	// schemaTypes lets tests decode a document by its spec schema name: every resource and
 	// every JSON response.
-	names := map[string]bool{}
+	names := map[string]string{} // spec schema -> Go type
 	for n := range g.resources {
-		names[n] = true
+		names[n] = n
 	}
 	for _, m := range methods {
 		if m.out != "" {
-			names[m.out] = true
+			names[m.op.ResponseSchema] = m.out
 		}
 	}
 	b.WriteString("// schemaTypes makes a new value of the generated type of a spec schema.\nvar schemaTypes = map[string]func() any{\n")
 	for _, n := range slices.Sorted(mapKeys(names)) {
-		fmt.Fprintf(&b, "\t%q: func() any { return new(%s) },\n", n, n)
+		fmt.Fprintf(&b, "\t%q: func() any { return new(%s) },\n", n, names[n])
 	}
 	b.WriteString("}\n")
 	return []byte(b.String())
@@ -371,4 +411,47 @@ func paramVar(p string) string {
 func isGenerated(path string) bool {
 	data, err := os.ReadFile(path)
 	return err == nil && strings.HasPrefix(string(data), generatedHeader)
+}
+
+// declaredNames lists the package-level names of the hand-written Go files of package asc in
+// dir (generated files and external test packages left out).
+func declaredNames(dir string) (map[string]bool, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]bool{}
+	fset := token.NewFileSet()
+	for _, path := range files {
+		if isGenerated(path) {
+			continue
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return nil, err
+		}
+		if f.Name.Name != "asc" {
+			continue
+		}
+		for _, d := range f.Decls {
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if d.Recv == nil {
+					names[d.Name.Name] = true
+				}
+			case *ast.GenDecl:
+				for _, sp := range d.Specs {
+					switch sp := sp.(type) {
+					case *ast.TypeSpec:
+						names[sp.Name.Name] = true
+					case *ast.ValueSpec:
+						for _, n := range sp.Names {
+							names[n.Name] = true
+						}
+					}
+				}
+			}
+		}
+	}
+	return names, nil
 }

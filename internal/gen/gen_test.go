@@ -141,7 +141,7 @@ func TestSingular(t *testing.T) {
 	for in, want := range map[string]string{
 		"Localizations": "Localization", "Territories": "Territory", "ExperimentsV2": "ExperimentV2",
 		"Releases": "Release", "InAppPurchases": "InAppPurchase", "BetaRecruitmentCriteria": "BetaRecruitmentCriteria",
-		"Status": "Status", "BundleIDs": "BundleID",
+		"Status": "Status", "BundleIDs": "BundleID", "ContentStatuses": "ContentStatus", "Addresses": "Address",
 	} {
 		if got := singular(in); got != want {
 			t.Errorf("singular(%s) = %s, want %s", in, got, want)
@@ -251,5 +251,33 @@ func TestFamilies(t *testing.T) {
 		if got := f.file(decl); got != want {
 			t.Errorf("%s filed in %s, want %s", decl, got, want)
 		}
+	}
+}
+
+// TestEnumNames checks the domain names of inline enums: place markers and versions
+// dropped, shared words kept, no word said twice.
+func TestEnumNames(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		field  string
+		owners []string
+		want   string
+	}{
+		{"ReleaseType", []string{"AppStoreVersionAttributes", "AppStoreVersionCreateRequestAttributes", "AppStoreVersionUpdateRequestAttributes"}, "AppStoreVersionReleaseType"},
+		{"ScoreSortType", []string{"GameCenterLeaderboardAttributes", "GameCenterLeaderboardV2CreateRequestAttributes"}, "GameCenterLeaderboardScoreSortType"},
+		{"ProfileType", []string{"ProfileAttributes", "ProfileCreateRequestAttributes"}, "ProfileType"},
+		{"State", []string{"InAppPurchaseLocalizationAttributes", "SubscriptionLocalizationAttributes"}, "LocalizationState"},
+		{"Priority", []string{"AppEventAttributes", "WinBackOfferAttributes"}, "Priority"},
+		{"AccessType", []string{"AnalyticsReportRequestAttributes", "AnalyticsReportRequestCreateRequestAttributes"}, "AnalyticsReportRequestAccessType"},
+		{"PhoneNumberType", []string{"AppClipAdvancedExperienceAttributesPlace"}, "AppClipAdvancedExperiencePlacePhoneNumberType"},
+		{"Granularity", []string{"GameCenterMatchmakingAppRequestsV1MetricResponse", "GameCenterMatchmakingQueueSizesV1MetricResponse"}, "GameCenterMatchmakingGranularity"},
+	}
+	for _, tt := range tests {
+		if got := enumGroupName(&enumGroup{field: tt.field, owners: tt.owners}); got != tt.want {
+			t.Errorf("%s of %v named %s, want %s", tt.field, tt.owners, got, tt.want)
+		}
+	}
+	if got := enumGroupName(&enumGroup{field: "ReportType", owners: []string{""}, fromFilter: "SalesReport"}); got != "SalesReportType" {
+		t.Errorf("a filter-only enum of SalesReports is named %s, want SalesReportType", got)
 	}
 }

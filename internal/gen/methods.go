@@ -71,6 +71,8 @@ func singular(name string) string {
 		stem = name
 	}
 	switch {
+	case strings.HasSuffix(stem, "sses"), strings.HasSuffix(stem, "uses"), strings.HasSuffix(stem, "xes"):
+		stem = strings.TrimSuffix(stem, "es") // Addresses, Statuses, Boxes
 	case strings.HasSuffix(stem, "ies"):
 		stem = strings.TrimSuffix(stem, "ies") + "y"
 	case strings.HasSuffix(stem, "ss"), strings.HasSuffix(stem, "us"), !strings.HasSuffix(stem, "s"):

@@ -24,16 +24,17 @@ type decl struct {
 
 // typeGen turns spec schemas into Go types on demand, each at most once.
 type typeGen struct {
-	doc       *Document
-	decls     map[string]*decl
-	enumByKey map[string]string // name|values -> Go type, so one inline enum is declared once
-	tables    map[string]string // included members -> decoder table type
-	resources map[string]string // schema -> JSON:API type
-	listItem  map[string]string // list document schema -> Go type of its items
+	doc        *Document
+	decls      map[string]*decl
+	enumGroups map[string]*enumGroup // field|values -> inline enum (enums.go)
+	enumOrder  []*enumGroup          // in order of first occurrence
+	tables     map[string]string     // included members -> decoder table type
+	resources  map[string]string     // schema -> JSON:API type
+	listItem   map[string]string     // list document schema -> Go type of its items
 }
 
 func newTypeGen(doc *Document) *typeGen {
-	return &typeGen{doc: doc, decls: map[string]*decl{}, enumByKey: map[string]string{},
+	return &typeGen{doc: doc, decls: map[string]*decl{}, enumGroups: map[string]*enumGroup{},
 		tables: map[string]string{}, resources: resourceSchemas(doc), listItem: map[string]string{}}
 }
 
@@ -64,6 +65,12 @@ func (g *typeGen) named(name string) string {
 	s := g.doc.Components.Schemas.Values[name]
 	if s == nil {
 		panic("gen: unknown schema " + name)
+	}
+	if t, list, ok := linkageCoreType(name, s); ok {
+		if list {
+			g.listItem[name] = "ResourceIdentifier"
+		}
+		return t
 	}
 	switch {
 	case s.Type == "string" && len(s.Enum) > 0:
@@ -102,20 +109,27 @@ func (g *typeGen) enum(name string, values []string, doc string) {
 	g.add(name, b.String())
 }
 
-// inlineEnum names an enum declared inside a property: the owner's type plus the field name,
-// shared by every owner whose first declaration had the same name and values.
-func (g *typeGen) inlineEnum(owner, prop string, values []string) string {
-	name := owner + goName(prop)
-	key := name + "|" + strings.Join(values, ",")
-	if t, ok := g.enumByKey[key]; ok {
-		return t
+// linkageCoreType recognises the spec's relationship answers, one schema per relationship and
+// all of two shapes, and returns the core type that decodes them: LinkageResponse ({data:
+// identifier, links: DocumentLinks}) or LinkagesResponse ({data: [identifier], links:
+// PagedDocumentLinks, meta: PagingInformation}). A schema of another shape is generated as
+// it is.
+func linkageCoreType(name string, s *Schema) (typ string, list, ok bool) {
+	props := s.Properties
+	data, hasData := props.Get("data")
+	links, hasLinks := props.Get("links")
+	if !hasData || !hasLinks || !s.IsRequired("data") || !s.IsRequired("links") {
+		return "", false, false
 	}
-	if _, taken := g.decls[name]; taken {
-		name += "Value"
+	switch {
+	case strings.HasSuffix(name, "LinkageResponse") && props.Len() == 2 && isIdentifier(data) && links.RefName() == "DocumentLinks":
+		return "LinkageResponse", false, true
+	case strings.HasSuffix(name, "LinkagesResponse") && props.Len() == 3 && data.Type == "array" && data.Items != nil && isIdentifier(data.Items) && links.RefName() == "PagedDocumentLinks":
+		if meta, ok := props.Get("meta"); ok && meta.RefName() == "PagingInformation" && !s.IsRequired("meta") {
+			return "LinkagesResponse", true, true
+		}
 	}
-	g.enumByKey[key] = name
-	g.enum(name, values, fmt.Sprintf("%s lists the values of %s's %s.", name, owner, prop))
-	return name
+	return "", false, false
 }
 
 func isIdentifier(s *Schema) bool {
@@ -162,6 +176,10 @@ func (g *typeGen) fieldType(s *Schema, owner, prop string, request bool) string 
 				return "[]any"
 			}
 			return "[]json.RawMessage"
+		}
+		if s.Items != nil && s.Items.Ref == "" && s.Items.Type == "string" && len(s.Items.Enum) > 0 {
+			// An enum type names one value: contentStatuses hold ContentStatus values.
+			return "[]" + g.inlineEnum(owner, singular(goName(prop)), s.Items.Enum)
 		}
 		return "[]" + g.fieldType(s.Items, owner, prop, request)
 	}

@@ -41,6 +41,14 @@ func list(v string) []string {
 	return []string{v}
 }
 
+// enumList is list for a filter whose values the spec enumerates (asc.Platform, ...).
+func enumList[T ~string](v string) []T {
+	if v == "" {
+		return nil
+	}
+	return []T{T(v)}
+}
+
 // AppFilter narrows Apps. Zero fields do not filter; Limit 0 is Apple's default page size.
 type AppFilter struct {
 	BundleID, Name string
@@ -112,7 +120,7 @@ func Versions(ctx context.Context, c *asc.Client, appID string, f VersionFilter)
 		return nil, errNoID
 	}
 	resp, _, err := c.Apps.ListAppStoreVersions(ctx, appID, &asc.AppsListAppStoreVersionsOptions{
-		FilterPlatform: list(f.Platform), FilterVersionString: list(f.VersionString), FilterAppVersionState: list(f.State), Limit: f.Limit,
+		FilterPlatform: enumList[asc.Platform](f.Platform), FilterVersionString: list(f.VersionString), FilterAppVersionState: enumList[asc.AppVersionState](f.State), Limit: f.Limit,
 	})
 	if err != nil {
 		return nil, err
@@ -145,7 +153,7 @@ func Builds(ctx context.Context, c *asc.Client, appID string, f BuildFilter) (*P
 		return nil, errNoID
 	}
 	resp, _, err := c.Builds.List(ctx, &asc.BuildsListOptions{
-		FilterApp: []string{appID}, FilterVersion: list(f.Version), FilterProcessingState: list(f.ProcessingState),
+		FilterApp: []string{appID}, FilterVersion: list(f.Version), FilterProcessingState: enumList[asc.BuildProcessingState](f.ProcessingState),
 		Sort: []string{"-uploadedDate"}, Limit: f.Limit,
 	})
 	if err != nil {

@@ -54,7 +54,7 @@ func (e *Error) Unwrap() error { return e.Err }
 // cannot join: it is in review (or being cancelled) without the version.
 type BusyError struct {
 	SubmissionID string
-	State        asc.ReviewSubmissionAttributesState
+	State        asc.ReviewSubmissionState
 }
 
 func (e *BusyError) Error() string {
@@ -63,20 +63,20 @@ func (e *BusyError) Error() string {
 
 // openStates are the states of a submission Apple counts as open: a new one cannot be
 // created beside it.
-var openStates = []string{
-	string(asc.ReviewSubmissionAttributesStateReadyForReview), string(asc.ReviewSubmissionAttributesStateWaitingForReview),
-	string(asc.ReviewSubmissionAttributesStateInReview), string(asc.ReviewSubmissionAttributesStateUnresolvedIssues),
-	string(asc.ReviewSubmissionAttributesStateCanceling), string(asc.ReviewSubmissionAttributesStateCompleting),
+var openStates = []asc.ReviewSubmissionState{
+	asc.ReviewSubmissionStateReadyForReview, asc.ReviewSubmissionStateWaitingForReview,
+	asc.ReviewSubmissionStateInReview, asc.ReviewSubmissionStateUnresolvedIssues,
+	asc.ReviewSubmissionStateCanceling, asc.ReviewSubmissionStateCompleting,
 }
 
 // editable reports whether items may be added and the submission submitted.
-func editable(s asc.ReviewSubmissionAttributesState) bool {
-	return s == asc.ReviewSubmissionAttributesStateReadyForReview || s == asc.ReviewSubmissionAttributesStateUnresolvedIssues
+func editable(s asc.ReviewSubmissionState) bool {
+	return s == asc.ReviewSubmissionStateReadyForReview || s == asc.ReviewSubmissionStateUnresolvedIssues
 }
 
 // inReview reports whether a submission has been submitted and App Review has it.
-func inReview(s asc.ReviewSubmissionAttributesState) bool {
-	return s == asc.ReviewSubmissionAttributesStateWaitingForReview || s == asc.ReviewSubmissionAttributesStateInReview
+func inReview(s asc.ReviewSubmissionState) bool {
+	return s == asc.ReviewSubmissionStateWaitingForReview || s == asc.ReviewSubmissionStateInReview
 }
 
 // maxAttempts bounds how often one write is tried; each retry follows a read-back that found
@@ -136,14 +136,14 @@ func attrs(s *asc.ReviewSubmission) asc.ReviewSubmissionAttributes {
 func findOpen(ctx context.Context, c *asc.Client, req Request, res *Result) (*asc.ReviewSubmission, error) {
 	res.Requests++
 	page, _, err := c.ReviewSubmissions.List(ctx, &asc.ReviewSubmissionsListOptions{
-		FilterApp: []string{req.App}, FilterPlatform: []string{string(req.Platform)}, FilterState: openStates, Limit: 10,
+		FilterApp: []string{req.App}, FilterPlatform: []asc.Platform{req.Platform}, FilterState: openStates, Limit: 10,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("find the app's open review submission: %w", err)
 	}
 	for i := range page.Data {
 		s := &page.Data[i]
-		if slices.Contains(openStates, string(attrs(s).State)) {
+		if slices.Contains(openStates, attrs(s).State) {
 			return s, nil
 		}
 	}

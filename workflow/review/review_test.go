@@ -75,7 +75,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	f.app = apps.Data[0].ID
 	vs, _, err := c.Apps.ListAppStoreVersions(t.Context(), f.app, &asc.AppsListAppStoreVersionsOptions{
-		FilterPlatform: []string{"IOS"}, FilterAppVersionState: []string{"PREPARE_FOR_SUBMISSION"}})
+		FilterPlatform: []asc.Platform{asc.PlatformIOS}, FilterAppVersionState: []asc.AppVersionState{asc.AppVersionStatePrepareForSubmission}})
 	if err != nil || len(vs.Data) != 1 {
 		t.Fatalf("find the version in preparation: %v (%d)", err, len(vs.Data))
 	}
@@ -88,14 +88,14 @@ func (f *fixture) request(submit bool) review.Request {
 }
 
 // counts returns the app's open IOS submissions and the items of the first.
-func (f *fixture) counts(t *testing.T) (subs, items int, state asc.ReviewSubmissionAttributesState) {
+func (f *fixture) counts(t *testing.T) (subs, items int, state asc.ReviewSubmissionState) {
 	t.Helper()
-	list, _, err := f.c.ReviewSubmissions.List(t.Context(), &asc.ReviewSubmissionsListOptions{FilterApp: []string{f.app}, FilterPlatform: []string{"IOS"}})
+	list, _, err := f.c.ReviewSubmissions.List(t.Context(), &asc.ReviewSubmissionsListOptions{FilterApp: []string{f.app}, FilterPlatform: []asc.Platform{asc.PlatformIOS}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range list.Data {
-		if s.Attributes.State == asc.ReviewSubmissionAttributesStateComplete {
+		if s.Attributes.State == asc.ReviewSubmissionStateComplete {
 			continue
 		}
 		subs++
@@ -116,7 +116,7 @@ func TestSubmitThenAgainChangesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.Created || !res.ItemAdded || !res.Submitted || res.Submission.Attributes.State != asc.ReviewSubmissionAttributesStateWaitingForReview {
+	if !res.Created || !res.ItemAdded || !res.Submitted || res.Submission.Attributes.State != asc.ReviewSubmissionStateWaitingForReview {
 		t.Errorf("first submit: %+v state %s", res, res.Submission.Attributes.State)
 	}
 	again, err := review.Submit(t.Context(), f.c, f.request(true))
@@ -138,7 +138,7 @@ func TestPrepareThenSubmitReusesTheSubmission(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if first.Submitted || first.Submission.Attributes.State != asc.ReviewSubmissionAttributesStateReadyForReview {
+	if first.Submitted || first.Submission.Attributes.State != asc.ReviewSubmissionStateReadyForReview {
 		t.Errorf("submit=false: %+v", first)
 	}
 	second, err := review.Submit(t.Context(), f.c, f.request(true))
@@ -168,7 +168,7 @@ func TestLostAnswersConverge(t *testing.T) {
 			if err != nil {
 				t.Fatalf("submit with the %s answer lost: %v (sent %v)", tc.name, err, f.tr.sent)
 			}
-			if subs, items, state := f.counts(t); subs != 1 || items != 1 || state != asc.ReviewSubmissionAttributesStateWaitingForReview {
+			if subs, items, state := f.counts(t); subs != 1 || items != 1 || state != asc.ReviewSubmissionStateWaitingForReview {
 				t.Errorf("%d open submissions with %d items, %s; want one submitted with one item (sent %v)", subs, items, state, f.tr.sent)
 			}
 			posts := 0
@@ -180,7 +180,7 @@ func TestLostAnswersConverge(t *testing.T) {
 			if posts != 1 {
 				t.Errorf("the %s write was sent %d times; want once (read back, not resent): %v", tc.name, posts, f.tr.sent)
 			}
-			if res.Submission.Attributes == nil || res.Submission.Attributes.State != asc.ReviewSubmissionAttributesStateWaitingForReview {
+			if res.Submission.Attributes == nil || res.Submission.Attributes.State != asc.ReviewSubmissionStateWaitingForReview {
 				t.Errorf("result: %+v", res.Submission)
 			}
 		})
@@ -201,7 +201,7 @@ func TestBusySubmissionIsNotJoined(t *testing.T) {
 	other.Version = "some-other-version"
 	_, err := review.Submit(t.Context(), f.c, other)
 	var busy *review.BusyError
-	if !errors.As(err, &busy) || busy.State != asc.ReviewSubmissionAttributesStateWaitingForReview {
+	if !errors.As(err, &busy) || busy.State != asc.ReviewSubmissionStateWaitingForReview {
 		t.Fatalf("submit beside a submission in review: %v; want a BusyError", err)
 	}
 	if subs, items, _ := f.counts(t); subs != 1 || items != 1 {
