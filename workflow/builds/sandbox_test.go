@@ -165,7 +165,7 @@ func TestUploadIPAAndWait(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a := f.Data.Attributes; a.Uti != asc.BuildUploadFileAttributesUtiComAppleIpa || a.AssetType != asc.BuildUploadFileAttributesAssetTypeAsset || *a.FileSize != res.Archive.Size {
+	if a := f.Data.Attributes; a.Uti != asc.BuildUploadFileUtiComAppleIpa || a.AssetType != asc.BuildUploadFileAssetTypeAsset || *a.FileSize != res.Archive.Size {
 		t.Errorf("file %s %s %d", a.Uti, a.AssetType, *a.FileSize)
 	}
 	b, _, err := c.Builds.Get(t.Context(), res.BuildID, nil)
@@ -189,7 +189,7 @@ func TestUploadPKG(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Data.Attributes.Uti != asc.BuildUploadFileAttributesUtiComApplePkg {
+	if f.Data.Attributes.Uti != asc.BuildUploadFileUtiComApplePkg {
 		t.Errorf("a .pkg went up as %s", f.Data.Attributes.Uti)
 	}
 	up, _, err := c.BuildUploads.Get(t.Context(), res.UploadID, nil)

@@ -253,7 +253,7 @@ func (u *uploader) check(ctx context.Context) (*uploadPlan, error) {
 		u.n.add()
 		builds, _, buildErr = u.c.Builds.List(ctx, &asc.BuildsListOptions{
 			FilterApp: []string{u.app.ID}, FilterVersion: []string{info.BuildNumber},
-			FilterPreReleaseVersionVersion: []string{info.Version}, FilterPreReleaseVersionPlatform: []string{string(info.Platform)},
+			FilterPreReleaseVersionVersion: []string{info.Version}, FilterPreReleaseVersionPlatform: []asc.Platform{info.Platform},
 			FieldsBuilds: []string{"version", "processingState", "uploadedDate", "expired", "buildUpload"},
 			Include:      []string{"buildUpload"}, FieldsBuildUploads: []string{"state"}, Limit: 50})
 	}()
@@ -355,7 +355,7 @@ func (u *uploader) listUploads(ctx context.Context) (*asc.BuildUploadsResponse, 
 	u.n.add()
 	doc, _, err := u.c.Apps.ListBuildUploads(ctx, u.app.ID, &asc.AppsListBuildUploadsOptions{
 		FilterCfBundleVersion: []string{u.info.BuildNumber}, FilterCfBundleShortVersionString: []string{u.info.Version},
-		FilterPlatform: []string{string(u.info.Platform)}, Include: []string{"build"},
+		FilterPlatform: []asc.Platform{u.info.Platform}, Include: []string{"build"},
 		FieldsBuildUploads: []string{"cfBundleShortVersionString", "cfBundleVersion", "platform", "state", "build", "createdDate"},
 		FieldsBuilds:       []string{"version", "processingState"}, Limit: 50})
 	return doc, err
@@ -371,7 +371,7 @@ func (u *uploader) assetFile(ctx context.Context, uploadID string) (*asc.BuildUp
 	}
 	for i := range doc.Data {
 		f := &doc.Data[i]
-		if f.Attributes != nil && (f.Attributes.AssetType == asc.BuildUploadFileAttributesAssetTypeAsset || f.Attributes.AssetType == "") {
+		if f.Attributes != nil && (f.Attributes.AssetType == asc.BuildUploadFileAssetTypeAsset || f.Attributes.AssetType == "") {
 			return f, nil
 		}
 	}
@@ -620,7 +620,7 @@ func (u *uploader) refusal(err error) error {
 // taken effect.
 func (u *uploader) createFile(ctx context.Context, uploadID string) (*asc.BuildUploadFile, error) {
 	body := &asc.BuildUploadFileCreateRequest{Data: asc.BuildUploadFileCreateRequestData{Type: "buildUploadFiles",
-		Attributes: asc.BuildUploadFileCreateRequestAttributes{AssetType: asc.BuildUploadFileCreateRequestAttributesAssetTypeAsset,
+		Attributes: asc.BuildUploadFileCreateRequestAttributes{AssetType: asc.BuildUploadFileAssetTypeAsset,
 			FileName: u.file.Name, FileSize: u.file.Size, Uti: u.info.UTI()},
 		Relationships: asc.BuildUploadFileCreateRequestRelationships{BuildUpload: asc.Relationship{Data: asc.ToOne("buildUploads", uploadID)}}}}
 	for attempt := 1; ; attempt++ {

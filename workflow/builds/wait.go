@@ -107,9 +107,9 @@ func poll(ctx context.Context, c *asc.Client, uploadID string, opts WaitOptions,
 		switch {
 		case state == string(asc.BuildUploadStateFailed):
 			return res, &ProcessingError{UploadID: uploadID, State: state, Errors: errs}
-		case buildState == string(asc.BuildAttributesProcessingStateFailed) || buildState == string(asc.BuildAttributesProcessingStateInvalid):
+		case buildState == string(asc.BuildProcessingStateFailed) || buildState == string(asc.BuildProcessingStateInvalid):
 			return res, &ProcessingError{UploadID: uploadID, BuildID: buildID, State: buildState, Errors: errs}
-		case buildState == string(asc.BuildAttributesProcessingStateValid):
+		case buildState == string(asc.BuildProcessingStateValid):
 			return res, nil
 		case state == string(asc.BuildUploadStateComplete) && buildID == "":
 			return res, nil

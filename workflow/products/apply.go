@@ -234,7 +234,7 @@ func (a *applier) updateIAP(ctx context.Context, id string, u iapUpdate) error {
 func (a *applier) createSubscription(ctx context.Context, groupID string, s *Subscription) (string, error) {
 	attrs := asc.SubscriptionCreateRequestAttributes{Name: s.ReferenceName, ProductID: s.ProductID, FamilySharable: s.FamilySharable, ReviewNote: s.ReviewNote}
 	if s.Period != "" {
-		attrs.SubscriptionPeriod = asc.Ptr(asc.SubscriptionCreateRequestAttributesSubscriptionPeriod(s.Period))
+		attrs.SubscriptionPeriod = asc.Ptr(asc.SubscriptionPeriod(s.Period))
 	}
 	if s.GroupLevel > 0 {
 		attrs.GroupLevel = asc.Ptr(s.GroupLevel)
@@ -264,7 +264,7 @@ func (a *applier) createSubscription(ctx context.Context, groupID string, s *Sub
 func (a *applier) updateSubscription(ctx context.Context, id string, u subUpdate) error {
 	attrs := &asc.SubscriptionUpdateRequestAttributes{Name: u.name, ReviewNote: u.reviewNote, GroupLevel: u.level, FamilySharable: u.familySharable}
 	if u.period != nil {
-		attrs.SubscriptionPeriod = asc.Ptr(asc.SubscriptionUpdateRequestAttributesSubscriptionPeriod(*u.period))
+		attrs.SubscriptionPeriod = asc.Ptr(asc.SubscriptionPeriod(*u.period))
 	}
 	_, _, err := a.c.Subscriptions.Update(ctx, id, &asc.SubscriptionUpdateRequest{Data: asc.SubscriptionUpdateRequestData{ID: id, Attributes: attrs}})
 	return a.call(err)

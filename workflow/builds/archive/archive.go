@@ -49,11 +49,11 @@ type Info struct {
 
 // UTI is the uniform type identifier App Store Connect expects for the file: an .ipa and a
 // macOS .pkg differ, and sending the wrong one fails processing.
-func (i *Info) UTI() asc.BuildUploadFileCreateRequestAttributesUti {
+func (i *Info) UTI() asc.BuildUploadFileUti {
 	if i.Kind == Package {
-		return asc.BuildUploadFileCreateRequestAttributesUtiComApplePkg
+		return asc.BuildUploadFileUtiComApplePkg
 	}
-	return asc.BuildUploadFileCreateRequestAttributesUtiComAppleIpa
+	return asc.BuildUploadFileUtiComAppleIpa
 }
 
 // FileName is the name the file is uploaded under.

@@ -22,21 +22,21 @@ func TestReadArchives(t *testing.T) {
 		pkg   bool
 		kind  archive.Kind
 		plat  asc.Platform
-		uti   asc.BuildUploadFileCreateRequestAttributesUti
+		uti   asc.BuildUploadFileUti
 		bytes int64
 	}{
 		{name: "ipa with a binary Info.plist", file: "App.ipa", app: archivetest.App{BundleID: "com.example.one", Version: "2.4.0", Build: "512"},
-			kind: archive.IPA, plat: asc.PlatformIOS, uti: asc.BuildUploadFileCreateRequestAttributesUtiComAppleIpa},
+			kind: archive.IPA, plat: asc.PlatformIOS, uti: asc.BuildUploadFileUtiComAppleIpa},
 		{name: "ipa with an XML Info.plist", file: "Xml.ipa", app: archivetest.App{BundleID: "com.example.two", Version: "1.2", Build: "3.4.5", XML: true, Size: 1 << 20},
-			kind: archive.IPA, plat: asc.PlatformIOS, uti: asc.BuildUploadFileCreateRequestAttributesUtiComAppleIpa},
+			kind: archive.IPA, plat: asc.PlatformIOS, uti: asc.BuildUploadFileUtiComAppleIpa},
 		{name: "tvOS ipa", file: "Tv.ipa", app: archivetest.App{Platform: "AppleTVOS"}, kind: archive.IPA, plat: asc.PlatformTVOS,
-			uti: asc.BuildUploadFileCreateRequestAttributesUtiComAppleIpa},
+			uti: asc.BuildUploadFileUtiComAppleIpa},
 		{name: "visionOS ipa", file: "Vision.ipa", app: archivetest.App{Platform: "XROS"}, kind: archive.IPA, plat: asc.PlatformVisionOS,
-			uti: asc.BuildUploadFileCreateRequestAttributesUtiComAppleIpa},
+			uti: asc.BuildUploadFileUtiComAppleIpa},
 		{name: "product archive pkg", file: "Mac.pkg", pkg: true, app: archivetest.App{BundleID: "com.example.mac", Version: "3.0", Build: "77", Size: 3 << 20},
-			kind: archive.Package, plat: asc.PlatformMacOS, uti: asc.BuildUploadFileCreateRequestAttributesUtiComApplePkg},
+			kind: archive.Package, plat: asc.PlatformMacOS, uti: asc.BuildUploadFileUtiComApplePkg},
 		{name: "component pkg", file: "Component.pkg", pkg: true, app: archivetest.App{BundleID: "com.example.comp", Version: "1.0.1", Build: "9", Component: true},
-			kind: archive.Package, plat: asc.PlatformMacOS, uti: asc.BuildUploadFileCreateRequestAttributesUtiComApplePkg},
+			kind: archive.Package, plat: asc.PlatformMacOS, uti: asc.BuildUploadFileUtiComApplePkg},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
