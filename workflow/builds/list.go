@@ -91,12 +91,14 @@ func list(ctx context.Context, c *asc.Client, appID string, f Filter) ([]Build, 
 		opts.FilterVersion = []string{f.BuildNumber}
 	}
 	if f.Platform != "" {
-		opts.FilterPreReleaseVersionPlatform = []string{string(f.Platform)}
+		opts.FilterPreReleaseVersionPlatform = []asc.Platform{f.Platform}
 	}
 	if f.Expired != nil {
 		opts.FilterExpired = []string{fmt.Sprint(*f.Expired)}
 	}
-	opts.FilterProcessingState = f.States
+	for _, st := range f.States {
+		opts.FilterProcessingState = append(opts.FilterProcessingState, asc.BuildProcessingState(st))
+	}
 	if f.Limit > 0 && f.Limit < 200 {
 		opts.Limit = f.Limit
 	}
@@ -360,7 +362,7 @@ func WaitFor(ctx context.Context, c *asc.Client, ref Ref, opts WaitOptions, prog
 		opts2 := &asc.AppsListBuildUploadsOptions{FilterCfBundleVersion: []string{ref.BuildNumber}, FilterCfBundleShortVersionString: []string{ref.Version},
 			Sort: []string{"-uploadedDate"}, FieldsBuildUploads: []string{"state", "build"}, Include: []string{"build"}, Limit: 10}
 		if ref.Platform != "" {
-			opts2.FilterPlatform = []string{string(ref.Platform)}
+			opts2.FilterPlatform = []asc.Platform{ref.Platform}
 		}
 		ups, _, err := c.Apps.ListBuildUploads(ctx, app.ID, opts2)
 		if err != nil {
@@ -404,7 +406,7 @@ func pollBuild(ctx context.Context, c *asc.Client, buildID string, opts WaitOpti
 			if b.Attributes != nil {
 				state = string(b.Attributes.ProcessingState)
 			}
-			if state == string(asc.BuildAttributesProcessingStateProcessing) {
+			if state == string(asc.BuildProcessingStateProcessing) {
 				w, err := poll(ctx, c, b.Relationships.BuildUpload.Data.One.ID, opts, emit, n, true)
 				w.Polls += res.Polls
 				return w, err
@@ -418,10 +420,10 @@ func pollBuild(ctx context.Context, c *asc.Client, buildID string, opts WaitOpti
 			res.BuildState = state
 			emit(Event{Kind: EventState, BuildID: buildID, BuildState: state})
 		}
-		switch asc.BuildAttributesProcessingState(state) {
-		case asc.BuildAttributesProcessingStateValid:
+		switch asc.BuildProcessingState(state) {
+		case asc.BuildProcessingStateValid:
 			return res, nil
-		case asc.BuildAttributesProcessingStateFailed, asc.BuildAttributesProcessingStateInvalid:
+		case asc.BuildProcessingStateFailed, asc.BuildProcessingStateInvalid:
 			return res, &ProcessingError{BuildID: buildID, State: state}
 		}
 		now := clock.Now()
