@@ -58,6 +58,9 @@ func (s *Server) dispatch(req *apiRequest, segs []string, typ string) (int, any,
 		}
 	case len(segs) == 3 && segs[2] == "{id}":
 		rec := s.st.get(typ, req.params["id"])
+		if rec == nil && method == http.MethodGet {
+			rec = s.lookup(typ, req.params["id"])
+		}
 		if rec == nil {
 			return 0, nil, notFound(typ, req.params["id"])
 		}
@@ -70,7 +73,7 @@ func (s *Server) dispatch(req *apiRequest, segs []string, typ string) (int, any,
 			return s.deleteRecord(req, rec)
 		}
 	case len(segs) == 4 && segs[2] == "{id}":
-		owner := s.st.get(typ, req.params["id"])
+		owner := s.lookup(typ, req.params["id"])
 		if owner == nil {
 			return 0, nil, notFound(typ, req.params["id"])
 		}
@@ -143,7 +146,9 @@ func (s *Server) listRelated(req *apiRequest, owner *record, rel string) (int, a
 		return s.fallback(req)
 	}
 	var items []*record
-	if r, isRel := s.mdl.relation(owner.Type, rel); isRel && r.Type == itemType {
+	if computed, ok := s.relatedHook(owner, rel, req.query); ok {
+		items = computed
+	} else if r, isRel := s.mdl.relation(owner.Type, rel); isRel && r.Type == itemType {
 		items = s.st.related(owner, rel)
 	} else {
 		items = s.pointingAt(itemType, owner)

@@ -23,8 +23,12 @@
 //     documents), against uniqueness (a second localization of a locale), against state
 //     (STATE_ERROR.ENTITY_STATE_INVALID when a version in review is edited), and against the
 //     key's role (403 for a read-only key).
-//     Resources a create request carries in "included" are created with it (their ids must
-//     be local ids, "${...}"; an included id that exists is a reference).
+//     Resources a create or update request carries in "included" are created with it (their
+//     ids must be local ids, "${...}"; an included id that exists is a reference).
+//   - Price points are Apple's shape in all 175 territories (computed per product, tier and
+//     territory, with equalizations); price schedules and subscription prices follow Apple's
+//     start-date rules with its codes and pointers; an unknown price point is 409
+//     ENTITY_ERROR.NOT_FOUND (family_pricepoints.go).
 //   - Assets (screenshots, previews, images, review attachments, build upload files) answer
 //     their create with uploadOperations whose URLs are /sandbox/upload/{token}/{part} (no
 //     token, like Apple's presigned URLs); lengths are checked, the MD5 (or

@@ -181,10 +181,11 @@ func TestInlineIncludedCreate(t *testing.T) {
 	}
 	plain["attributes"] = map[string]any{"startDate": nil}
 	body["data"].(map[string]any)["relationships"].(map[string]any)["manualPrices"] = map[string]any{"data": []any{map[string]any{"type": "appPrices", "id": "${price-0}"}}}
-	// An included resource pointing at nothing fails the whole create, leaving nothing behind.
+	// An included resource pointing at nothing fails the whole create, leaving nothing behind;
+	// an unknown price point is ENTITY_ERROR.NOT_FOUND, as Apple answers, not a relationship error.
 	bad := body["included"].([]any)[0].(map[string]any)
 	bad["relationships"] = map[string]any{"appPricePoint": map[string]any{"data": map[string]any{"type": "appPricePoints", "id": "nope"}}}
-	if r := c.do("POST", "/v1/appPriceSchedules", body).must(t, 409); r.errorCode() != "ENTITY_ERROR.RELATIONSHIP.INVALID" {
+	if r := c.do("POST", "/v1/appPriceSchedules", body).must(t, 409); r.errorCode() != "ENTITY_ERROR.NOT_FOUND" {
 		t.Fatalf("included resource pointing at nothing: %s", r.body)
 	}
 }

@@ -2,6 +2,8 @@ package sandbox
 
 import (
 	"fmt"
+	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -58,6 +60,17 @@ type hooks struct {
 	beforeLink func(s *Server, owner *record, rel, method string, targets []*record) *httpError
 	// entered is told when a machine has moved a resource of the type into a new state.
 	entered func(s *Server, r *record, state string)
+
+	// resolve computes a resource of the type that the store does not hold (Apple's price
+	// points: every tier of every territory of every product), or nil when the id names
+	// none. Reads answer it as it is; the first write that refers to it stores it. An id a
+	// type with resolve cannot resolve is ENTITY_ERROR.NOT_FOUND in a write, as Apple answers.
+	resolve func(s *Server, id string) *record
+	// related answers a related list of an owner of the type that the store does not hold
+	// (a product's price points, a price point's equalizations) with computed resources;
+	// ok false leaves the list to the store.
+	// The request's query lets it compute only what a filter keeps.
+	related func(s *Server, owner *record, rel string, q url.Values) (items []*record, ok bool)
 }
 
 // write describes the write a lock is asked about.
@@ -147,7 +160,8 @@ func overlap(a, b hooks) bool {
 		both(a.beforeCreate != nil, b.beforeCreate != nil) || both(a.afterCreate != nil, b.afterCreate != nil) ||
 		both(a.beforeUpdate != nil, b.beforeUpdate != nil) || both(a.afterUpdate != nil, b.afterUpdate != nil) ||
 		both(a.beforeDelete != nil, b.beforeDelete != nil) || both(a.afterDelete != nil, b.afterDelete != nil) ||
-		both(a.beforeLink != nil, b.beforeLink != nil) || both(a.entered != nil, b.entered != nil)
+		both(a.beforeLink != nil, b.beforeLink != nil) || both(a.entered != nil, b.entered != nil) ||
+		both(a.resolve != nil, b.resolve != nil) || both(a.related != nil, b.related != nil)
 }
 
 // behaviour is what the registry holds for one resource type.
@@ -527,4 +541,69 @@ func (s *Server) siblings(typ, rel, parentID string) []*record {
 		}
 	}
 	return out
+}
+
+// lookup finds a resource in the store or, for a type whose family computes its resources,
+// computes it (not stored: reads only).
+func (s *Server) lookup(typ, id string) *record {
+	if r := s.st.get(typ, id); r != nil {
+		return r
+	}
+	for _, h := range s.behaviourOf(typ).hooks {
+		if h.resolve != nil {
+			return h.resolve(s, id)
+		}
+	}
+	return nil
+}
+
+// computed reports whether a family computes the type's resources.
+func (s *Server) computed(typ string) bool {
+	for _, h := range s.behaviourOf(typ).hooks {
+		if h.resolve != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// referenced is the resource a write refers to: a stored one, or a computed one that is
+// stored now so that it can be linked and included like any other. Callers hold s.mu.
+func (s *Server) referenced(typ, id string) *record {
+	if r := s.st.get(typ, id); r != nil {
+		return r
+	}
+	c := s.lookup(typ, id)
+	if c == nil {
+		return nil
+	}
+	r := s.st.insert(typ, id, c.Attrs)
+	for name, ids := range c.Rels {
+		for _, tid := range ids {
+			if tgt := s.st.get(s.mdl.target(typ, name), tid); tgt != nil {
+				s.st.link(r, name, tgt)
+			}
+		}
+	}
+	s.markDirty(r)
+	return r
+}
+
+// relatedHook asks the owner's families for a computed related list.
+func (s *Server) relatedHook(owner *record, rel string, q url.Values) ([]*record, bool) {
+	for _, h := range s.behaviourOf(owner.Type).hooks {
+		if h.related != nil {
+			if items, ok := h.related(s, owner, rel, q); ok {
+				return items, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// unknownComputed is Apple's answer to a write naming a computed resource that does not
+// exist (an unknown price point): 409 ENTITY_ERROR.NOT_FOUND, not a relationship error.
+func unknownComputed(typ, id, pointer string) apiError {
+	return newError(http.StatusConflict, "ENTITY_ERROR.NOT_FOUND", "The specified resource does not exist",
+		fmt.Sprintf("There is no resource of type '%s' with id '%s'", typ, id)).pointer(pointer)
 }

@@ -211,9 +211,9 @@ func (sd seeder) seedReference() {
 	sd.seedCategories()
 }
 
-// seedTerritories adds the demo territories the store lacks.
+// seedTerritories adds the App Store's territories the store lacks.
 func (sd seeder) seedTerritories() {
-	for _, t := range demoTerritories {
+	for _, t := range storefronts {
 		if sd.s.st.get("territories", t.code) == nil {
 			sd.addID("territories", t.code, map[string]any{"currency": t.currency})
 		}

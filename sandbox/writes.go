@@ -179,8 +179,12 @@ func (s *Server) checkDoc(doc *resourceDoc, body *Body, typ string, create bool)
 				errs = append(errs, entityError("ENTITY_ERROR.RELATIONSHIP.INVALID", fmt.Sprintf("The relationship '%s' must refer to '%s', not '%s'.", name, rel.Type, id.Type), ptr))
 				continue
 			}
-			if s.st.get(id.Type, id.ID) == nil {
-				errs = append(errs, unknownRelatedID(id.ID, ptr))
+			if s.referenced(id.Type, id.ID) == nil {
+				if s.computed(id.Type) {
+					errs = append(errs, unknownComputed(id.Type, id.ID, ptr))
+				} else {
+					errs = append(errs, unknownRelatedID(id.ID, ptr))
+				}
 			}
 		}
 	}
@@ -347,17 +351,34 @@ func (s *Server) update(req *apiRequest, rec *record) (int, any, *httpError) {
 	if herr != nil {
 		return 0, nil, herr
 	}
+	// An update may carry resources to create inline (a subscription's new prices), as a
+	// create does.
+	inline, herr := s.createIncluded(req.body, doc)
+	if herr != nil {
+		return 0, nil, herr
+	}
+	undo := func() {
+		for _, r := range inline {
+			s.st.remove(r)
+		}
+	}
 	body := s.requestBody(req.op)
 	if herr := s.checkDoc(doc, body, rec.Type, false); herr != nil {
+		undo()
 		return 0, nil, herr
 	}
 	if doc.ID != rec.ID {
+		undo()
 		return 0, nil, conflict("ENTITY_ERROR.ATTRIBUTE.INVALID", entityTitles["ENTITY_ERROR.ATTRIBUTE.INVALID"],
 			fmt.Sprintf("The resource id '%s' in the body does not match the id '%s' in the path.", doc.ID, rec.ID), "/data/id")
 	}
 	old := rec.clone()
 	if herr := s.beforeUpdate(rec, doc); herr != nil {
+		undo()
 		return 0, nil, herr
+	}
+	for _, r := range inline {
+		s.markDirty(r)
 	}
 	for k, v := range doc.Attrs {
 		if v == nil {
@@ -441,9 +462,13 @@ func (s *Server) createIncluded(body []byte, doc *resourceDoc) ([]*record, *http
 	for i, d := range docs {
 		for name, l := range d.Rels {
 			for _, id := range resolve(l).ids {
-				tgt := s.st.get(id.Type, id.ID)
+				tgt := s.referenced(id.Type, id.ID)
 				if tgt == nil {
-					return fail(errResp(http.StatusConflict, unknownRelatedID(id.ID, fmt.Sprintf("/included/%d/relationships/%s", i, name))))
+					ptr := fmt.Sprintf("/included/%d/relationships/%s", i, name)
+					if s.computed(id.Type) {
+						return fail(errResp(http.StatusConflict, unknownComputed(id.Type, id.ID, ptr)))
+					}
+					return fail(errResp(http.StatusConflict, unknownRelatedID(id.ID, ptr)))
 				}
 				s.st.link(made[i], name, tgt)
 			}

@@ -140,13 +140,14 @@ func (r *Resolver) ladderFor(ctx context.Context, kind Kind, territory, owner st
 	var err error
 	switch {
 	case owner == "":
-		var page *asc.AppPricePointsV3Response
-		page, _, err = r.c.Apps.ListPricePoints(ctx, r.appID, &asc.AppsListPricePointsOptions{FilterTerritory: []string{territory}, Limit: 8000})
-		if err == nil {
-			for _, p := range page.Data {
-				if p.Attributes != nil {
-					add(p.ID, p.Attributes.CustomerPrice)
-				}
+		// The app's price points page by 200 (Apple's most for this list).
+		for p, perr := range r.c.Apps.ListPricePointsIter(ctx, r.appID, &asc.AppsListPricePointsOptions{FilterTerritory: []string{territory}, Limit: 200}) {
+			if perr != nil {
+				err = perr
+				break
+			}
+			if p.Attributes != nil {
+				add(p.ID, p.Attributes.CustomerPrice)
 			}
 		}
 	case kind == KindIAP:
