@@ -13,6 +13,7 @@ import (
 	"github.com/ascend-tools/ascend/connector"
 	"github.com/ascend-tools/ascend/mcp"
 	"github.com/ascend-tools/ascend/sandbox"
+	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
 	"github.com/ascend-tools/ascend/store"
 	"github.com/ascend-tools/ascend/store/storetest"
 )
@@ -28,11 +29,7 @@ type gateway struct {
 
 func newGateway(t testing.TB) *gateway {
 	t.Helper()
-	sb, err := sandbox.New(sandbox.Options{BurstLimit: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
+	sb := sandboxtest.Start(t, sandbox.Options{}).Server
 	db := storetest.Open(t, "sqlite")
 	gw, err := connector.New(connector.Config{
 		Profiles:        []connector.Profile{{Name: "default", Key: sb.Key(), Upstream: sb.URL()}},

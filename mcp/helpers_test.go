@@ -10,9 +10,9 @@ import (
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/mcp"
 	"github.com/ascend-tools/ascend/sandbox"
+	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
 )
 
 // auditLog records the refusals a server reports.
@@ -39,27 +39,19 @@ type env struct {
 	audit *auditLog
 }
 
-func newSandbox(t *testing.T) *sandbox.Server {
-	t.Helper()
-	sb, err := sandbox.New(sandbox.Options{BurstLimit: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
-	return sb
-}
-
 // connect serves an MCP server over the SDK's in-memory transport, for the tests of the
 // tools' behaviour; the transports themselves are tested over stdio and HTTP elsewhere.
 func connect(t *testing.T, write bool) *env {
 	t.Helper()
-	sb := newSandbox(t)
-	client, err := asc.NewClient(asc.WithBaseURL(sb.URL()), asc.WithKey(sb.Key()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{sb: sb, audit: &auditLog{}}
-	srv := mcp.New(mcp.Options{Client: client, Write: write, Audit: e.audit.record})
+	return connectWith(t, mcp.Options{Write: write})
+}
+
+func connectWith(t *testing.T, opts mcp.Options) *env {
+	t.Helper()
+	sb := sandboxtest.Start(t, sandbox.Options{})
+	e := &env{sb: sb.Server, audit: &auditLog{}}
+	opts.Client, opts.Audit = sb.Client(), e.audit.record
+	srv := mcp.New(opts)
 	ct, st := sdk.NewInMemoryTransports()
 	ss, err := srv.Connect(t.Context(), st, nil)
 	if err != nil {

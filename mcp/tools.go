@@ -75,4 +75,3 @@ func (s *server) genericTools() []tool {
 	}
 }
 
-func (s *server) workflowTools() []tool { return nil }

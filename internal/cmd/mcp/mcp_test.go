@@ -16,6 +16,7 @@ import (
 	"github.com/ascend-tools/ascend/internal/cli"
 	"github.com/ascend-tools/ascend/internal/cmd/root"
 	"github.com/ascend-tools/ascend/sandbox"
+	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
 )
 
 // syncBuffer is stderr shared by the command and the test.
@@ -52,11 +53,7 @@ type stdio struct {
 
 func startStdio(t *testing.T, args ...string) *stdio {
 	t.Helper()
-	sb, err := sandbox.New(sandbox.Options{BurstLimit: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
+	sb := sandboxtest.Start(t, sandbox.Options{}).Server
 	serverIn, clientOut := io.Pipe()
 	clientIn, serverOut := io.Pipe()
 	s := &stdio{sb: sb, stderr: &syncBuffer{}, done: make(chan error, 1)}
