@@ -74,4 +74,3 @@ func (s *server) genericTools() []tool {
 		}, handler: s.callDestructive, write: true},
 	}
 }
-
