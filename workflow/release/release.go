@@ -102,7 +102,7 @@ func Get(ctx context.Context, c *asc.Client, req Request) (*Status, error) {
 		FieldsAppStoreVersions: []string{"platform", "versionString", "appVersionState", "releaseType", "createdDate", "build"},
 		FieldsBuilds:           []string{"version", "processingState", "expired", "uploadedDate"}}
 	if req.Platform != "" {
-		vopts.FilterPlatform = []string{req.Platform}
+		vopts.FilterPlatform = []asc.Platform{asc.Platform(req.Platform)}
 	}
 	vs, _, err := c.Apps.ListAppStoreVersions(ctx, appID, vopts)
 	if err != nil {
@@ -155,7 +155,7 @@ func Get(ctx context.Context, c *asc.Client, req Request) (*Status, error) {
 
 	ropts := &asc.AppsListReviewSubmissionsOptions{Limit: limit(req.Reviews), FieldsReviewSubmissions: []string{"platform", "state", "submittedDate"}}
 	if req.Platform != "" {
-		ropts.FilterPlatform = []string{req.Platform}
+		ropts.FilterPlatform = []asc.Platform{asc.Platform(req.Platform)}
 	}
 	rs, _, err := c.Apps.ListReviewSubmissions(ctx, appID, ropts)
 	if err != nil {
