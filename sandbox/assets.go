@@ -34,6 +34,7 @@ type pendingUpload struct {
 	parts       []uploadPart
 	data        [][]byte
 	contentType string
+	expired     bool // its presigned URLs no longer work (ExpireUpload)
 }
 
 type uploadPart struct{ offset, length int64 }
@@ -160,12 +161,17 @@ func (s *Server) handleUploadPart(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	u := s.uploads[token]
 	var want uploadPart
+	expired := false
 	if u != nil && part >= 0 && part < len(u.parts) {
-		want = u.parts[part]
+		want, expired = u.parts[part], u.expired
 	}
 	s.mu.Unlock()
 	if u == nil || part < 0 || part >= len(u.parts) {
 		http.Error(w, "no such upload part: it expired, was committed, or the URL is wrong", http.StatusNotFound)
+		return
+	}
+	if expired {
+		storageError(w, http.StatusForbidden, "AccessDenied", "Request has expired")
 		return
 	}
 	if ct := r.Header.Get("Content-Type"); ct != u.contentType {
@@ -243,7 +249,7 @@ func (s *Server) assembleUpload(r *record) {
 	delete(s.uploads, token)
 	delete(r.Attrs, "uploaded")
 	delete(r.Attrs, "uploadOperations")
-	if u == nil {
+	if u == nil || u.expired {
 		r.Hidden["uploadProblem"] = map[string]any{"code": "UPLOAD_EXPIRED", "description": "The upload was not found; reserve the asset again."}
 		return
 	}

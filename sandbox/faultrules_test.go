@@ -89,11 +89,11 @@ func TestFaultRuleBeforeAndAfter(t *testing.T) {
 	}
 }
 
-// TestFaultRuleEveryNth: every n-th matching request, for the next n times, and a 503 with
+// TestFaultRuleEveryNth: after one let through, every second matching request, twice, and a 503 with
 // Retry-After; requests the rule does not match are not counted.
 func TestFaultRuleEveryNth(t *testing.T) {
 	t.Parallel()
-	_, c := newTestServer(t, Options{Faults: Faults{Rules: []FaultRule{{Method: "GET", Route: "/v1/apps", Status: 503, Every: 2, Times: 2}}}})
+	_, c := newTestServer(t, Options{Faults: Faults{Rules: []FaultRule{{Method: "GET", Route: "/v1/apps", Status: 503, Skip: 1, Every: 2, Times: 2}}}})
 	var got []int
 	for range 6 {
 		got = append(got, c.do("GET", "/v1/apps", nil).status)

@@ -142,7 +142,7 @@ func (s *Server) latency(f Faults) time.Duration {
 
 // FaultRule is a deterministic fault: it matches requests by method and spec route (or
 // operation id) and, for the next Times matching requests (0: all of them) or every Every-th
-// one, answers Status with Apple's error body, drops the connection, or delays the answer,
+// one (after Skip), answers Status with Apple's error body, drops the connection, or delays the answer,
 // either before the request is handled (nothing happens) or, with After, once the request has
 // taken effect (the client cannot know it did). Rules are checked in order; the first whose
 // turn it is acts. A rule for processing (Processing) makes the assets committed while it is
@@ -171,10 +171,12 @@ type FaultRule struct {
 	Processing bool   `json:"processing,omitempty"`
 	FileName   string `json:"file_name,omitempty"`
 
-	// Times bounds how often the rule acts (0: no bound); Every makes it act on every n-th
-	// matching request only (0 or 1: each).
-	Times int `json:"times,omitempty"`
+	// Skip lets that many matching requests through first; then the rule acts on the next
+	// one and, with Every n, on every n-th after it (0 or 1: on each); Times bounds how often
+	// it acts (0: no bound).
+	Skip  int `json:"skip,omitempty"`
 	Every int `json:"every,omitempty"`
+	Times int `json:"times,omitempty"`
 }
 
 // faultRuleJSON adds the wire form of Delay and the counts GET /sandbox/faults reports.
@@ -215,8 +217,8 @@ func (r FaultRule) check() string {
 			return fmt.Sprintf("method %q is not GET, POST, PATCH, DELETE or PUT", m)
 		}
 	}
-	if r.Times < 0 || r.Every < 0 || r.Delay < 0 {
-		return "times, every and delay cannot be negative"
+	if r.Times < 0 || r.Every < 0 || r.Skip < 0 || r.Delay < 0 {
+		return "skip, every, times and delay cannot be negative"
 	}
 	actions := 0
 	for _, on := range []bool{r.Status != 0, r.Drop, r.Delay > 0, r.Processing} {
@@ -318,10 +320,10 @@ func (r *ruleState) matches(method, route, opID string) bool {
 // turn counts a match and reports whether the rule acts on it.
 func (r *ruleState) turn() bool {
 	r.matched++
-	if r.Times > 0 && r.acted >= r.Times {
+	if r.matched <= r.Skip || (r.Times > 0 && r.acted >= r.Times) {
 		return false
 	}
-	if r.Every > 1 && r.matched%r.Every != 0 {
+	if r.Every > 1 && (r.matched-r.Skip-1)%r.Every != 0 {
 		return false
 	}
 	r.acted++

@@ -209,7 +209,7 @@ func TestPartRetriesAndFailures(t *testing.T) {
 	}{
 		{"503 then success", sandbox.FaultRule{Method: "PUT", Route: partRoute, Status: 503, Times: 1}, 0, ""},
 		// One part at a time, so the third part request is the third part.
-		{"403 is final", sandbox.FaultRule{Method: "PUT", Route: partRoute, Status: 403, Every: 3, Times: 1}, 1, "upload part 3 of d.png"},
+		{"403 is final", sandbox.FaultRule{Method: "PUT", Route: partRoute, Status: 403, Skip: 2, Times: 1}, 1, "upload part 3 of d.png"},
 		{"503 forever gives up", sandbox.FaultRule{Method: "PUT", Route: partRoute, Status: 503}, 0, "503"},
 	}
 	for _, tt := range tests {

@@ -120,3 +120,36 @@ func WritePNG(t testing.TB, path string, w, h, variant int) {
 		t.Fatal(err)
 	}
 }
+
+// Add stores a fixture resource (see sandbox.Server.Add) and returns its id; an error fails
+// the test.
+func (sb *Sandbox) Add(typ string, attrs map[string]any, rels map[string]string) string {
+	sb.t.Helper()
+	return sb.AddWithID(typ, "", attrs, rels)
+}
+
+// AddWithID is Add with a fixed id.
+func (sb *Sandbox) AddWithID(typ, id string, attrs map[string]any, rels map[string]string) string {
+	sb.t.Helper()
+	got, err := sb.Server.AddWithID(typ, id, attrs, rels)
+	if err != nil {
+		sb.t.Fatal(err)
+	}
+	return got
+}
+
+// Set changes one attribute of a stored resource (see sandbox.Server.SetAttribute).
+func (sb *Sandbox) Set(typ, id, attr string, value any) {
+	sb.t.Helper()
+	if err := sb.SetAttribute(typ, id, attr, value); err != nil {
+		sb.t.Fatal(err)
+	}
+}
+
+// Expire makes an asset's upload URLs expire (see sandbox.Server.ExpireUpload).
+func (sb *Sandbox) Expire(typ, id string) {
+	sb.t.Helper()
+	if err := sb.ExpireUpload(typ, id); err != nil {
+		sb.t.Fatal(err)
+	}
+}

@@ -3,7 +3,7 @@ package metadata_test
 import (
 	"context"
 	"errors"
-	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,7 +12,8 @@ import (
 	"testing"
 
 	"github.com/ascend-tools/ascend/asc"
-	"github.com/ascend-tools/ascend/workflow/internal/fakeasc"
+	"github.com/ascend-tools/ascend/sandbox"
+	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
 	"github.com/ascend-tools/ascend/workflow/metadata"
 	"github.com/google/go-cmp/cmp"
 )
@@ -20,33 +21,47 @@ import (
 const deliverDir = "testdata/deliver/metadata"
 
 // seed creates an app whose version 2.0 is being prepared, with en-US and de-DE already
-// localized (with some values that differ from the folder) and a live 1.0.
-func seed(t *testing.T) (*fakeasc.Server, *asc.Client) {
-	fake, c, _ := seedVersion(t)
-	return fake, c
+// localized (with some values that differ from the folder) and a live 1.0, in a sandbox of
+// its own.
+func seed(t *testing.T) (*sandboxtest.Sandbox, *asc.Client) {
+	sb, c, _ := seedVersion(t)
+	return sb, c
 }
 
-func seedVersion(t *testing.T) (*fakeasc.Server, *asc.Client, string) {
+func seedVersion(t *testing.T) (*sandboxtest.Sandbox, *asc.Client, string) {
 	t.Helper()
-	fake := fakeasc.New()
-	t.Cleanup(fake.Close)
-	app := fake.Add("apps", map[string]any{"bundleId": "com.example.notes"}, nil)
+	sb := sandboxtest.Start(t, sandbox.Options{Seed: "empty"})
+	app := sb.Add("apps", map[string]any{"bundleId": "com.example.notes"}, nil)
 	for _, id := range []string{"GAMES", "GAMES_PUZZLE", "PRODUCTIVITY", "UTILITIES"} {
-		fake.AddID("appCategories", id, map[string]any{"platforms": []string{"IOS"}})
+		sb.AddWithID("appCategories", id, map[string]any{"platforms": []string{"IOS"}}, nil)
 	}
-	live := fake.Add("appStoreVersions", map[string]any{"platform": "IOS", "versionString": "1.0", "appVersionState": "READY_FOR_DISTRIBUTION", "copyright": "2025 Ascend"}, map[string]string{"app": app.ID})
-	fake.Add("appStoreVersionLocalizations", map[string]any{"locale": "en-US", "description": "Old", "promotionalText": "Old promo"}, map[string]string{"appStoreVersion": live.ID})
-	v := fake.Add("appStoreVersions", map[string]any{"platform": "IOS", "versionString": "2.0", "appVersionState": "PREPARE_FOR_SUBMISSION", "copyright": "2025 Ascend"}, map[string]string{"app": app.ID})
-	fake.Add("appStoreVersionLocalizations", map[string]any{"locale": "en-US", "description": "Old description", "keywords": "notes"}, map[string]string{"appStoreVersion": v.ID})
-	fake.Add("appStoreVersionLocalizations", map[string]any{"locale": "de-DE", "description": "Ascend Notizen hält deine Notizen auf iPhone, iPad und Mac synchron."}, map[string]string{"appStoreVersion": v.ID})
-	fake.Add("appInfos", map[string]any{"state": "READY_FOR_DISTRIBUTION"}, map[string]string{"app": app.ID})
-	info := fake.Add("appInfos", map[string]any{"state": "PREPARE_FOR_SUBMISSION"}, map[string]string{"app": app.ID})
-	fake.Add("appInfoLocalizations", map[string]any{"locale": "en-US", "name": "Ascend Notes", "subtitle": "Old subtitle"}, map[string]string{"appInfo": info.ID})
-	c, err := asc.NewClient(asc.WithBaseURL(fake.URL), asc.WithRetryPolicy(asc.RetryPolicy{MaxAttempts: 4, BaseDelay: 1, MaxDelay: 1}))
-	if err != nil {
+	live := sb.Add("appStoreVersions", map[string]any{"platform": "IOS", "versionString": "1.0", "appVersionState": "READY_FOR_DISTRIBUTION", "copyright": "2025 Ascend"}, map[string]string{"app": app})
+	sb.Add("appStoreVersionLocalizations", map[string]any{"locale": "en-US", "description": "Old", "promotionalText": "Old promo"}, map[string]string{"appStoreVersion": live})
+	v := sb.Add("appStoreVersions", map[string]any{"platform": "IOS", "versionString": "2.0", "appVersionState": "PREPARE_FOR_SUBMISSION", "copyright": "2025 Ascend"}, map[string]string{"app": app})
+	sb.Add("appStoreVersionLocalizations", map[string]any{"locale": "en-US", "description": "Old description", "keywords": "notes"}, map[string]string{"appStoreVersion": v})
+	sb.Add("appStoreVersionLocalizations", map[string]any{"locale": "de-DE", "description": "Ascend Notizen hält deine Notizen auf iPhone, iPad und Mac synchron."}, map[string]string{"appStoreVersion": v})
+	sb.Add("appInfos", map[string]any{"state": "READY_FOR_DISTRIBUTION"}, map[string]string{"app": app})
+	info := sb.Add("appInfos", map[string]any{"state": "PREPARE_FOR_SUBMISSION"}, map[string]string{"app": app})
+	sb.Add("appInfoLocalizations", map[string]any{"locale": "en-US", "name": "Ascend Notes", "subtitle": "Old subtitle"}, map[string]string{"appInfo": info})
+	return sb, sb.Client(asc.WithRetryPolicy(asc.RetryPolicy{MaxAttempts: 4, BaseDelay: 1, MaxDelay: 1})), v
+}
+
+// versionLocales counts a version's localizations by locale, read through the API.
+func versionLocales(t *testing.T, c *asc.Client, versionID string) map[string]int {
+	t.Helper()
+	var doc asc.ListDocument[asc.Resource]
+	if _, err := c.Do(t.Context(), "GET", "/v1/appStoreVersions/"+versionID+"/appStoreVersionLocalizations", url.Values{"limit": {"200"}}, nil, &doc); err != nil {
 		t.Fatal(err)
 	}
-	return fake, c, v.ID
+	out := map[string]int{}
+	for _, r := range doc.Data {
+		var a struct{ Locale string }
+		if err := r.DecodeAttributes(&a); err != nil {
+			t.Fatal(err)
+		}
+		out[a.Locale]++
+	}
+	return out
 }
 
 func copyDir(t *testing.T, src string) string {
@@ -134,7 +149,7 @@ func TestValidationListsEveryProblem(t *testing.T) {
 
 func TestPushRoundTrip(t *testing.T) {
 	t.Parallel()
-	fake, c := seed(t)
+	sb, c := seed(t)
 	ctx := t.Context()
 	target := metadata.Target{App: "com.example.notes"}
 
@@ -148,19 +163,19 @@ func TestPushRoundTrip(t *testing.T) {
 	// Creates: fr-FR and ja version localizations, de-DE, fr-FR and ja app info
 	// localizations, the review detail; updates: en-US (both), de-DE version loc, version
 	// copyright, app info categories.
-	counts := fake.Counts()
+	counts := sb.Stats().ByMethod
 	if counts["POST"] != 6 || counts["PATCH"] != 5 || counts["DELETE"] != 0 {
 		t.Errorf("writes by method = %v, want 6 POST and 5 PATCH", counts)
 	}
 
 	// A second push changes nothing.
-	before := fake.Writes()
+	before := sb.Writes()
 	p2, _, err := metadata.Push(ctx, c, target, deliverDir, metadata.ApplyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p2.Writes) != 0 || fake.Writes() != before {
-		t.Errorf("second push wrote %d requests: %v", fake.Writes()-before, p2.Changes)
+	if len(p2.Writes) != 0 || sb.Writes() != before {
+		t.Errorf("second push wrote %d requests: %v", sb.Writes()-before, p2.Changes)
 	}
 
 	// Pull into an empty folder: every effective value comes back.
@@ -201,7 +216,7 @@ func TestPushRoundTrip(t *testing.T) {
 
 func TestPushInvalidFolderWritesNothing(t *testing.T) {
 	t.Parallel()
-	fake, c := seed(t)
+	sb, c := seed(t)
 	dir := copyDir(t, deliverDir)
 	os.WriteFile(filepath.Join(dir, "en-US", "name.txt"), []byte(strings.Repeat("n", 40)), 0o644)
 	_, _, err := metadata.Push(t.Context(), c, metadata.Target{App: "com.example.notes"}, dir, metadata.ApplyOptions{})
@@ -209,14 +224,14 @@ func TestPushInvalidFolderWritesNothing(t *testing.T) {
 	if !errors.As(err, &ve) {
 		t.Fatalf("Push = %v, want a validation error", err)
 	}
-	if n := len(fake.Routes()); n != 0 {
-		t.Errorf("an invalid folder sent %d requests: %v", n, fake.Routes())
+	if routes := sb.Stats().ByRoute; len(routes) != 0 {
+		t.Errorf("an invalid folder sent %d requests: %v", len(routes), routes)
 	}
 }
 
 func TestEditLiveOnlyPromotionalText(t *testing.T) {
 	t.Parallel()
-	fake, c := seed(t)
+	sb, c := seed(t)
 	dir := filepath.Join(t.TempDir(), "m")
 	os.MkdirAll(filepath.Join(dir, "en-US"), 0o755)
 	os.WriteFile(filepath.Join(dir, "en-US", "promotional_text.txt"), []byte("Fresh promo"), 0o644)
@@ -237,7 +252,7 @@ func TestEditLiveOnlyPromotionalText(t *testing.T) {
 	if skipped != 1 {
 		t.Errorf("skipped = %d, want the description", skipped)
 	}
-	if c := fake.Counts(); c["PATCH"] != 1 || c["POST"] != 0 {
+	if c := sb.Stats().ByMethod; c["PATCH"] != 1 || c["POST"] != 0 {
 		t.Errorf("writes = %v", c)
 	}
 }
@@ -248,45 +263,38 @@ func TestPushConvergesUnderFaults(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name  string
-		fault fakeasc.Fault
+		fault sandbox.FaultRule
 	}{
-		{"500 after create", fakeasc.FailAfter},
-		{"dropped connection after create", fakeasc.DropAfter},
-		{"500 before create", fakeasc.FailBefore},
+		{"500 after create", sandbox.FaultRule{After: true, Status: 500}},
+		{"dropped connection after create", sandbox.FaultRule{After: true, Drop: true}},
+		{"500 before create", sandbox.FaultRule{Status: 500}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			fake, c, versionID := seedVersion(t)
-			var n atomic.Int64
-			fake.Fault = func(r *http.Request) fakeasc.Fault {
-				if r.Method == http.MethodPost && n.Add(1)%2 == 1 {
-					return tt.fault
-				}
-				return fakeasc.None
-			}
+			sb, c, versionID := seedVersion(t)
+			// Every other create, starting with the first.
+			rule := tt.fault
+			rule.Method, rule.Every = "POST", 2
+			sb.Fail(rule)
 			target := metadata.Target{App: "com.example.notes"}
 			_, _, err := metadata.Push(t.Context(), c, target, deliverDir, metadata.ApplyOptions{})
 			if err != nil {
 				t.Logf("first push: %v", err)
 			}
-			fake.Fault = nil
+			sb.Fail()
 			if _, _, err := metadata.Push(t.Context(), c, target, deliverDir, metadata.ApplyOptions{}); err != nil {
 				t.Fatal(err)
 			}
-			before := fake.Writes()
+			before := sb.Writes()
 			p, _, err := metadata.Push(t.Context(), c, target, deliverDir, metadata.ApplyOptions{})
-			if err != nil || len(p.Writes) != 0 || fake.Writes() != before {
+			if err != nil || len(p.Writes) != 0 || sb.Writes() != before {
 				t.Fatalf("third push: err %v, writes %v", err, p.Changes)
 			}
-			locales := map[string]int{}
-			for _, id := range fake.All("appStoreVersionLocalizations") {
-				r := fake.Get("appStoreVersionLocalizations", id)
-				if r.Rels["appStoreVersion"][0] != versionID {
-					continue
-				}
-				locales[r.Attrs["locale"].(string)]++
+			if st := sb.Stats().ByStatus; st["500"]+st["dropped"] == 0 {
+				t.Fatalf("no fault acted (statuses %v): the test proves nothing", st)
 			}
+			locales := versionLocales(t, c, versionID)
 			for l, n := range locales {
 				if n != 1 {
 					t.Errorf("%d localizations for %s", n, l)
@@ -303,7 +311,7 @@ func TestPushConvergesUnderFaults(t *testing.T) {
 // push finishes the job and the one after writes nothing.
 func TestKilledPushConverges(t *testing.T) {
 	t.Parallel()
-	fake, c := seed(t)
+	sb, c := seed(t)
 	target := metadata.Target{App: "com.example.notes"}
 	ctx, cancel := context.WithCancel(t.Context())
 	var n atomic.Int64
@@ -318,19 +326,19 @@ func TestKilledPushConverges(t *testing.T) {
 	if _, _, err := metadata.Push(t.Context(), c, target, deliverDir, metadata.ApplyOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	before := fake.Writes()
+	before := sb.Writes()
 	p, _, err := metadata.Push(t.Context(), c, target, deliverDir, metadata.ApplyOptions{})
-	if err != nil || len(p.Writes) != 0 || fake.Writes() != before {
-		t.Errorf("push after convergence: %v, %d writes", err, fake.Writes()-before)
+	if err != nil || len(p.Writes) != 0 || sb.Writes() != before {
+		t.Errorf("push after convergence: %v, %d writes", err, sb.Writes()-before)
 	}
-	if got := len(fake.All("appInfoLocalizations")); got != 4 {
+	if got := len(sb.IDs("appInfoLocalizations")); got != 4 {
 		t.Errorf("%d app info localizations, want 4 (no duplicates)", got)
 	}
 }
 
 func TestPushToLockedVersion(t *testing.T) {
 	t.Parallel()
-	fake, c := seed(t)
+	sb, c := seed(t)
 	dir := filepath.Join(t.TempDir(), "m")
 	os.MkdirAll(filepath.Join(dir, "en-US"), 0o755)
 	os.WriteFile(filepath.Join(dir, "en-US", "description.txt"), []byte("New"), 0o644)
@@ -339,7 +347,7 @@ func TestPushToLockedVersion(t *testing.T) {
 	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "READY_FOR_DISTRIBUTION") {
 		t.Fatalf("err = %v, want a problem naming the state", err)
 	}
-	if fake.Writes() != 0 {
-		t.Errorf("%d writes", fake.Writes())
+	if sb.Writes() != 0 {
+		t.Errorf("%d writes", sb.Writes())
 	}
 }

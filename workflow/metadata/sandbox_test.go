@@ -1,57 +1,32 @@
 package metadata_test
 
 import (
-	"encoding/json"
 	"errors"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/sandbox"
+	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
 	"github.com/ascend-tools/ascend/workflow/metadata"
 )
 
 const demoApp = "com.example.daybreak"
 
-func newSandbox(t *testing.T) (*sandbox.Server, *asc.Client) {
+func newSandbox(t *testing.T) (*sandboxtest.Sandbox, *asc.Client) {
 	t.Helper()
-	sb, err := sandbox.New(sandbox.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
-	c, err := asc.NewClient(asc.WithBaseURL(sb.URL()), asc.WithKey(sb.Key()), asc.WithRateBudget(asc.NewRateBudget()),
-		asc.WithRetryPolicy(asc.RetryPolicy{MaxAttempts: 5, BaseDelay: 5 * time.Millisecond, MaxDelay: 50 * time.Millisecond}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sb, c
+	sb := sandboxtest.Start(t, sandbox.Options{})
+	return sb, sb.Client()
 }
 
-func sandboxStats(t *testing.T, sb *sandbox.Server) map[string]int {
-	t.Helper()
-	resp, err := http.Get(sb.URL() + "/sandbox/stats")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var st struct {
-		ByMethod map[string]int `json:"by_method"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
-		t.Fatal(err)
-	}
-	return st.ByMethod
-}
+func sandboxStats(t *testing.T, sb *sandboxtest.Sandbox) map[string]int { return sb.Stats().ByMethod }
 
 func writeCount(m map[string]int) int { return m["POST"] + m["PATCH"] + m["DELETE"] }
 
-// sandboxDeliverDir is the deliver folder without its category files: the sandbox's demo data
-// has no appCategories resources (the in-memory fake covers categories).
+// sandboxDeliverDir is the deliver folder without its category files (the tests on the
+// seeded notes app cover categories).
 func sandboxDeliverDir(t *testing.T) string {
 	t.Helper()
 	dir := copyDir(t, deliverDir)

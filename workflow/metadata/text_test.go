@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/ascend-tools/ascend/asc"
-	"github.com/ascend-tools/ascend/workflow/internal/fakeasc"
+	"github.com/ascend-tools/ascend/sandbox"
 	"github.com/ascend-tools/ascend/workflow/metadata"
 )
 
@@ -122,7 +122,7 @@ func TestSymlinkedLocaleFolder(t *testing.T) {
 // Store Connect would refuse its PATCH only after the push's other writes had gone through.
 func TestUnknownCategoryWritesNothing(t *testing.T) {
 	t.Parallel()
-	fake, c := seed(t)
+	sb, c := seed(t)
 	dir := copyDir(t, deliverDir)
 	writeFile(t, filepath.Join(dir, "primary_category.txt"), "GAMEZ\n")
 	writeFile(t, filepath.Join(dir, "secondary_category.txt"), "GAMES_PUZZLE\n")
@@ -134,7 +134,7 @@ func TestUnknownCategoryWritesNothing(t *testing.T) {
 	if !strings.Contains(err.Error(), "GAMES") {
 		t.Errorf("error suggests no category: %v", err)
 	}
-	if n := fake.Writes(); n != 0 {
+	if n := sb.Writes(); n != 0 {
 		t.Errorf("%d writes before the category was found wrong", n)
 	}
 }
@@ -164,13 +164,8 @@ func TestWriteEndsFilesWithNewline(t *testing.T) {
 // and still lets callers find Apple's error.
 func TestPartialPushSaysWhatWasWritten(t *testing.T) {
 	t.Parallel()
-	fake, c := seed(t)
-	fake.Fault = func(r *http.Request) fakeasc.Fault {
-		if r.Method == http.MethodPatch && strings.HasPrefix(r.URL.Path, "/v1/appStoreVersionLocalizations/") {
-			return fakeasc.FailBefore
-		}
-		return fakeasc.None
-	}
+	sb, c := seed(t)
+	sb.Fail(sandbox.FaultRule{Method: "PATCH", Route: "/v1/appStoreVersionLocalizations/{id}", Status: 500})
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "en-US", "subtitle.txt"), "New subtitle\n")
 	writeFile(t, filepath.Join(dir, "en-US", "description.txt"), "New description\n")

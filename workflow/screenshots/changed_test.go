@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ascend-tools/ascend/workflow/internal/fakeasc"
-	"github.com/ascend-tools/ascend/workflow/metadata"
+	"github.com/ascend-tools/ascend/asc"
+	"github.com/ascend-tools/ascend/sandbox"
 	"github.com/ascend-tools/ascend/workflow/screenshots"
 )
 
@@ -28,11 +28,11 @@ func TestFileChangedAfterScan(t *testing.T) {
 		t.Fatal(err)
 	}
 	writePNG(t, path, 368, 448, 2) // same size, other content
-	_, _, err = screenshots.Sync(t.Context(), e.c, metadata.Target{App: "com.example.shots"}, l, fastPoll)
+	_, _, err = screenshots.Sync(t.Context(), e.c, shotsApp, l, fastPoll)
 	if err == nil || !strings.Contains(err.Error(), "changed") {
 		t.Fatalf("sync = %v, want an error saying 1.png changed", err)
 	}
-	if n := e.fake.Routes()["PATCH /v1/appScreenshots/{id}"]; n != 0 {
+	if n := e.sb.Count("PATCH /v1/appScreenshots/{id}"); n != 0 {
 		t.Errorf("%d commits for a file that changed after the scan", n)
 	}
 }
@@ -71,24 +71,32 @@ func TestOpenFilesBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Each request, API call or upload part, counts the files open when it is sent.
 	var most atomic.Int64
-	e.fake.Latency = 5 * time.Millisecond
-	e.fake.Fault = func(r *http.Request) fakeasc.Fault {
+	observe := roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		if n := int64(openInDir(dir)); n > most.Load() {
 			most.Store(n)
 		}
-		return fakeasc.None
-	}
+		return http.DefaultTransport.RoundTrip(r)
+	})
+	e.sb.SetFaults(sandbox.Faults{Latency: 5 * time.Millisecond})
+	c := e.sb.Client(asc.WithHTTPClient(&http.Client{Transport: observe}),
+		asc.WithRetryPolicy(asc.RetryPolicy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond}))
 	l, err := screenshots.Load(e.dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	opts := fastPoll
 	opts.PartConcurrency = 2
-	if _, res, err := screenshots.Sync(t.Context(), e.c, metadata.Target{App: "com.example.shots"}, l, opts); err != nil || res.Uploaded != 30 {
+	opts.HTTPClient = &http.Client{Transport: observe}
+	if _, res, err := screenshots.Sync(t.Context(), c, shotsApp, l, opts); err != nil || res.Uploaded != 30 {
 		t.Fatalf("sync: %+v, %v", res, err)
 	}
 	if n := most.Load(); n > 2 {
 		t.Errorf("%d screenshot files open at once, want at most PartConcurrency (2)", n)
 	}
 }
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -2,10 +2,8 @@ package screenshots_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -18,51 +16,28 @@ import (
 	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/asc/upload"
 	"github.com/ascend-tools/ascend/sandbox"
+	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
 	"github.com/ascend-tools/ascend/workflow/metadata"
 	"github.com/ascend-tools/ascend/workflow/screenshots"
 )
 
 const demoApp = "com.example.daybreak"
 
-func newSandbox(t *testing.T) (*sandbox.Server, *asc.Client) {
+func newSandbox(t *testing.T) (*sandboxtest.Sandbox, *asc.Client) {
 	t.Helper()
-	sb, err := sandbox.New(sandbox.Options{ProcessingDelay: 30 * time.Millisecond, PartSize: 64 << 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
-	c, err := asc.NewClient(asc.WithBaseURL(sb.URL()), asc.WithKey(sb.Key()), asc.WithRateBudget(asc.NewRateBudget()),
-		asc.WithRetryPolicy(asc.RetryPolicy{MaxAttempts: 5, BaseDelay: 5 * time.Millisecond, MaxDelay: 50 * time.Millisecond}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sb, c
+	sb := sandboxtest.Start(t, sandbox.Options{ProcessingDelay: 30 * time.Millisecond, PartSize: 64 << 10})
+	return sb, sb.Client()
 }
 
-// sandboxStats reads GET /sandbox/stats.
-func sandboxStats(t *testing.T, sb *sandbox.Server) map[string]int {
-	t.Helper()
-	resp, err := http.Get(sb.URL() + "/sandbox/stats")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var st struct {
-		ByMethod map[string]int `json:"by_method"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
-		t.Fatal(err)
-	}
-	return st.ByMethod
-}
+func sandboxStats(t *testing.T, sb *sandboxtest.Sandbox) map[string]int { return sb.Stats().ByMethod }
 
 func writes(m map[string]int) int { return m["POST"] + m["PATCH"] + m["DELETE"] + m["PUT"] }
 
 // remoteSets reads what the sandbox has: per "locale TYPE", the file names in order, with the
 // state appended when not COMPLETE.
-func remoteSets(t *testing.T, c *asc.Client, locales []string) map[string][]string {
+func remoteSets(t *testing.T, c *asc.Client, target metadata.Target, locales []string) map[string][]string {
 	t.Helper()
-	loc, err := metadata.Locate(t.Context(), c, metadata.Target{App: demoApp})
+	loc, err := metadata.Locate(t.Context(), c, target)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +121,7 @@ func TestSandboxSyncConverges(t *testing.T) {
 	if _, err := syncDir(t, c, dir); err != nil {
 		t.Fatal(err)
 	}
-	got, want := remoteSets(t, c, locales), localSets(t, dir)
+	got, want := remoteSets(t, c, metadata.Target{App: demoApp}, locales), localSets(t, dir)
 	if !equalMaps(got, want) {
 		t.Fatalf("after the first sync remote = %v\nwant %v", got, want)
 	}
@@ -187,7 +162,7 @@ func TestSandboxSyncConverges(t *testing.T) {
 	if w := writes(sandboxStats(t, sb)) - writes(before); w != 0 {
 		t.Errorf("run after convergence wrote %d requests", w)
 	}
-	got, want = remoteSets(t, c, locales), localSets(t, dir)
+	got, want = remoteSets(t, c, metadata.Target{App: demoApp}, locales), localSets(t, dir)
 	if !equalMaps(got, want) {
 		t.Errorf("after faults remote = %v\nwant %v", got, want)
 	}
@@ -310,32 +285,16 @@ func TestSandboxKilledRunConverges(t *testing.T) {
 			if w := writes(sandboxStats(t, sb)) - writes(before); w != 0 {
 				t.Errorf("run after convergence wrote %d requests", w)
 			}
-			if got, want := remoteSets(t, c, locales), localSets(t, dir); !equalMaps(got, want) {
+			if got, want := remoteSets(t, c, metadata.Target{App: demoApp}, locales), localSets(t, dir); !equalMaps(got, want) {
 				t.Errorf("remote = %v\nwant %v", got, want)
 			}
 			// Every file was reserved exactly once over both runs: the second run sent the
 			// parts of the first run's reservations instead of reserving again.
-			if n := routeCount(t, sb, "POST /v1/appScreenshots"); n != 12 {
+			if n := sb.Count("POST /v1/appScreenshots"); n != 12 {
 				t.Errorf("%d reservations for 12 files", n)
 			}
 		})
 	}
-}
-
-func routeCount(t *testing.T, sb *sandbox.Server, route string) int {
-	t.Helper()
-	resp, err := http.Get(sb.URL() + "/sandbox/stats")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var st struct {
-		ByRoute map[string]int `json:"by_route"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
-		t.Fatal(err)
-	}
-	return st.ByRoute[route]
 }
 
 // TestSandboxDeliverScreenshots syncs a screenshots folder laid out as fastlane deliver and
@@ -387,7 +346,7 @@ func TestSandboxDeliverScreenshots(t *testing.T) {
 		t.Fatal(err)
 	}
 	locales := []string{"en-US", "de-DE", "ja"}
-	if got, want := remoteSets(t, c, locales), localSets(t, dir); !equalMaps(got, want) {
+	if got, want := remoteSets(t, c, metadata.Target{App: demoApp}, locales), localSets(t, dir); !equalMaps(got, want) {
 		t.Errorf("remote = %v\nwant %v", got, want)
 	}
 }

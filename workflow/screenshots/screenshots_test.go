@@ -5,19 +5,19 @@ import (
 	"fmt"
 	"image"
 	"image/png"
-	"net/http"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ascend-tools/ascend/asc"
-	"github.com/ascend-tools/ascend/workflow/internal/fakeasc"
+	"github.com/ascend-tools/ascend/sandbox"
+	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
 	"github.com/ascend-tools/ascend/workflow/metadata"
 	"github.com/ascend-tools/ascend/workflow/screenshots"
 )
@@ -146,31 +146,28 @@ func TestScanProblems(t *testing.T) {
 }
 
 type env struct {
-	fake    *fakeasc.Server
+	sb      *sandboxtest.Sandbox
 	c       *asc.Client
 	version string
 	locs    map[string]string
 	dir     string
 }
 
-// newEnv seeds an app whose version 2.0 has the given locales, and an empty screenshots dir.
+// shotsApp is the app newEnv seeds.
+var shotsApp = metadata.Target{App: "com.example.shots"}
+
+// newEnv seeds, in a sandbox of its own, an app whose version 2.0 has the given locales, and
+// makes an empty screenshots dir.
 func newEnv(t *testing.T, locales ...string) *env {
 	t.Helper()
-	fake := fakeasc.New()
-	t.Cleanup(fake.Close)
-	fake.PartSize = 20_000
-	app := fake.Add("apps", map[string]any{"bundleId": "com.example.shots"}, nil)
-	v := fake.Add("appStoreVersions", map[string]any{"platform": "IOS", "versionString": "2.0", "appVersionState": "PREPARE_FOR_SUBMISSION"}, map[string]string{"app": app.ID})
-	e := &env{fake: fake, version: v.ID, locs: map[string]string{}, dir: t.TempDir()}
+	sb := sandboxtest.Start(t, sandbox.Options{Seed: "empty", PartSize: 20_000, ProcessingDelay: -1})
+	app := sb.Add("apps", map[string]any{"bundleId": "com.example.shots"}, nil)
+	v := sb.Add("appStoreVersions", map[string]any{"platform": "IOS", "versionString": "2.0", "appVersionState": "PREPARE_FOR_SUBMISSION"}, map[string]string{"app": app})
+	e := &env{sb: sb, version: v, locs: map[string]string{}, dir: t.TempDir()}
 	for _, l := range locales {
-		e.locs[l] = fake.Add("appStoreVersionLocalizations", map[string]any{"locale": l}, map[string]string{"appStoreVersion": v.ID}).ID
+		e.locs[l] = sb.Add("appStoreVersionLocalizations", map[string]any{"locale": l}, map[string]string{"appStoreVersion": v})
 	}
-	c, err := asc.NewClient(asc.WithBaseURL(fake.URL), asc.WithRateBudget(asc.NewRateBudget()),
-		asc.WithRetryPolicy(asc.RetryPolicy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.c = c
+	e.c = sb.Client(asc.WithRetryPolicy(asc.RetryPolicy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond}))
 	return e
 }
 
@@ -182,48 +179,19 @@ func (e *env) sync(t *testing.T) (*screenshots.Plan, screenshots.Result, error) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return screenshots.Sync(t.Context(), e.c, metadata.Target{App: "com.example.shots"}, l, fastPoll)
+	return screenshots.Sync(t.Context(), e.c, shotsApp, l, fastPoll)
 }
 
 // remote returns, per locale and display type, the file names in the set's order, with their
-// states; it fails on duplicates.
+// states, as the API shows them.
 func (e *env) remote(t *testing.T) map[string][]string {
 	t.Helper()
-	out := map[string][]string{}
-	for locale, id := range e.locs {
-		loc := e.fake.Get("appStoreVersionLocalizations", id)
-		for _, setID := range loc.Rels["appScreenshotSets"] {
-			set := e.fake.Get("appScreenshotSets", setID)
-			key := locale + " " + set.Attrs["screenshotDisplayType"].(string)
-			for _, shotID := range set.Rels["appScreenshots"] {
-				shot := e.fake.Get("appScreenshots", shotID)
-				st := shot.Attrs["assetDeliveryState"].(map[string]any)["state"].(string)
-				name := shot.Attrs["fileName"].(string)
-				if st != "COMPLETE" {
-					name += " " + st
-				}
-				out[key] = append(out[key], name)
-			}
-		}
-	}
-	return out
+	return remoteSets(t, e.c, shotsApp, slices.Collect(maps.Keys(e.locs)))
 }
 
 func (e *env) local(t *testing.T) map[string][]string {
 	t.Helper()
-	l, err := screenshots.Load(e.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string][]string{}
-	for _, locale := range l.LocaleNames() {
-		for typ, shots := range l.Locales[locale] {
-			for _, s := range shots {
-				out[locale+" "+typ] = append(out[locale+" "+typ], s.Name)
-			}
-		}
-	}
-	return out
+	return localSets(t, e.dir)
 }
 
 func equalMaps(a, b map[string][]string) bool {
@@ -262,17 +230,18 @@ func TestSyncFromEmptyThenIdempotent(t *testing.T) {
 	if got, want := e.remote(t), e.local(t); !equalMaps(got, want) {
 		t.Errorf("remote = %v\nwant %v", got, want)
 	}
-	if e.fake.AuthOnUp != 0 {
-		t.Errorf("%d upload parts carried an Authorization header", e.fake.AuthOnUp)
+	// The presigned part URLs refuse a part that carries the API token (400).
+	if n := e.sb.Stats().ByStatus["400"]; n != 0 {
+		t.Errorf("%d requests refused with 400 (upload parts with an Authorization header?)", n)
 	}
 
-	before := e.fake.Writes()
+	before := e.sb.Writes()
 	plan, res2, err := e.sync(t)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.fake.Writes() != before || res2.Uploaded != 0 || res2.Kept != 15 {
-		t.Errorf("second sync wrote %d requests (result %+v)", e.fake.Writes()-before, res2)
+	if e.sb.Writes() != before || res2.Uploaded != 0 || res2.Kept != 15 {
+		t.Errorf("second sync wrote %d requests (result %+v)", e.sb.Writes()-before, res2)
 	}
 	// Reads of a re-run: the version, and one list per locale.
 	if plan.Requests != 1+1+3 {
@@ -298,12 +267,12 @@ func TestSyncChangesDeletesReorders(t *testing.T) {
 	// fr-FR: the iPad screenshots go away entirely.
 	os.Remove(filepath.Join(e.dir, "fr-FR", "ipad.png"))
 
-	before := e.fake.Counts()
+	before := e.sb.Stats().ByMethod
 	_, res, err := e.sync(t)
 	if err != nil {
 		t.Fatal(err)
 	}
-	after := e.fake.Counts()
+	after := e.sb.Stats().ByMethod
 	if res.Uploaded != 1 || res.Deleted != 3 || res.SetsDeleted != 1 || res.Reordered != 1 {
 		t.Errorf("result = %+v, want 1 upload, 3 deletions (one with its set), 1 reorder", res)
 	}
@@ -322,7 +291,7 @@ func TestSyncChangesDeletesReorders(t *testing.T) {
 func TestSyncRetriesFailedProcessing(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, "en-US")
-	e.fake.FailProcessing = func(name string, attempt int) bool { return name == "2.png" && attempt == 1 }
+	e.sb.Fail(sandbox.FaultRule{Processing: true, FileName: "2.png", Times: 1}) // its first upload fails processing
 	for i := 1; i <= 3; i++ {
 		writePNG(t, filepath.Join(e.dir, "en-US", fmt.Sprintf("%d.png", i)), 368, 448, i)
 	}
@@ -347,13 +316,13 @@ func TestSyncValidationWritesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = screenshots.Sync(t.Context(), e.c, metadata.Target{App: "com.example.shots"}, l, fastPoll)
+	_, _, err = screenshots.Sync(t.Context(), e.c, shotsApp, l, fastPoll)
 	var ve *metadata.ValidationError
 	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "pt-BR") {
 		t.Fatalf("err = %v, want a validation error naming pt-BR", err)
 	}
-	if e.fake.Writes() != 0 {
-		t.Errorf("writes = %d, want none", e.fake.Writes())
+	if e.sb.Writes() != 0 {
+		t.Errorf("writes = %d, want none", e.sb.Writes())
 	}
 }
 
@@ -365,12 +334,12 @@ func TestSyncConvergesUnderFaults(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name  string
-		fault fakeasc.Fault
-		every int64
+		fault sandbox.FaultRule
+		every int
 	}{
-		{"500 before", fakeasc.FailBefore, 3},
-		{"500 after", fakeasc.FailAfter, 4},
-		{"dropped after", fakeasc.DropAfter, 5},
+		{"500 before", sandbox.FaultRule{Status: 500}, 3},
+		{"500 after", sandbox.FaultRule{After: true, Status: 500}, 4},
+		{"dropped after", sandbox.FaultRule{After: true, Drop: true}, 5},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -381,13 +350,10 @@ func TestSyncConvergesUnderFaults(t *testing.T) {
 					writePNG(t, filepath.Join(e.dir, l, fmt.Sprintf("%d.png", i)), 368, 448, i+len(l)*10)
 				}
 			}
-			var n atomic.Int64
-			e.fake.Fault = func(r *http.Request) fakeasc.Fault {
-				if r.Method != http.MethodGet && n.Add(1)%tt.every == 0 {
-					return tt.fault
-				}
-				return fakeasc.None
-			}
+			// Every every-th request that is not a read, upload parts included.
+			rule := tt.fault
+			rule.Method, rule.Skip, rule.Every = "POST|PATCH|DELETE|PUT", tt.every-1, tt.every
+			e.sb.Fail(rule)
 			var lastErr error
 			for range 3 {
 				if _, _, lastErr = e.sync(t); lastErr == nil {
@@ -395,22 +361,25 @@ func TestSyncConvergesUnderFaults(t *testing.T) {
 				}
 			}
 			t.Logf("last run under faults: %v", lastErr)
-			e.fake.Fault = nil
+			e.sb.Fail()
+			if st := e.sb.Stats().ByStatus; st["500"]+st["dropped"] == 0 {
+				t.Fatalf("no fault acted (statuses %v): the test proves nothing", st)
+			}
 			if _, _, err := e.sync(t); err != nil {
 				t.Fatal(err)
 			}
-			before := e.fake.Writes()
+			before := e.sb.Writes()
 			if _, _, err := e.sync(t); err != nil {
 				t.Fatal(err)
 			}
-			if e.fake.Writes() != before {
-				t.Errorf("a run after convergence wrote %d requests", e.fake.Writes()-before)
+			if e.sb.Writes() != before {
+				t.Errorf("a run after convergence wrote %d requests", e.sb.Writes()-before)
 			}
 			if got, want := e.remote(t), e.local(t); !equalMaps(got, want) {
 				t.Errorf("remote = %v\nwant %v", got, want)
 			}
 			// No orphans: every stored screenshot belongs to a set's list.
-			if got := len(e.fake.All("appScreenshots")); got != 8 {
+			if got := len(e.sb.IDs("appScreenshots")); got != 8 {
 				t.Errorf("%d screenshots stored, want 8", got)
 			}
 		})
@@ -427,23 +396,21 @@ func TestResumeReusesReservation(t *testing.T) {
 	}
 	// Simulate the killed run: the set and one reservation exist.
 	st, _ := os.Stat(filepath.Join(e.dir, "en-US", "1.png"))
-	set := e.fake.Add("appScreenshotSets", map[string]any{"screenshotDisplayType": "APP_WATCH_SERIES_4"}, map[string]string{"appStoreVersionLocalization": e.locs["en-US"]})
-	reserve := fmt.Sprintf(`{"data":{"type":"appScreenshots","attributes":{"fileName":"1.png","fileSize":%d},"relationships":{"appScreenshotSet":{"data":{"type":"appScreenshotSets","id":"%s"}}}}}`, st.Size(), set.ID)
-	resp, err := http.Post(e.fake.URL+"/v1/appScreenshots", "application/json", strings.NewReader(reserve))
-	if err != nil {
+	set := e.sb.Add("appScreenshotSets", map[string]any{"screenshotDisplayType": "APP_WATCH_SERIES_4"}, map[string]string{"appStoreVersionLocalization": e.locs["en-US"]})
+	reserve := fmt.Sprintf(`{"data":{"type":"appScreenshots","attributes":{"fileName":"1.png","fileSize":%d},"relationships":{"appScreenshotSet":{"data":{"type":"appScreenshotSets","id":"%s"}}}}}`, st.Size(), set)
+	if _, err := e.c.Do(t.Context(), "POST", "/v1/appScreenshots", nil, []byte(reserve), nil); err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	before := e.fake.Counts()["POST"]
+	before := e.sb.Stats().ByMethod["POST"]
 	_, res, err := e.sync(t)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := e.fake.Counts()["POST"] - before; got != 1 {
+	if got := e.sb.Stats().ByMethod["POST"] - before; got != 1 {
 		t.Errorf("POSTs = %d, want 1 (only 2.png reserved)", got)
 	}
-	if res.Uploaded != 2 || len(e.fake.All("appScreenshots")) != 2 {
-		t.Errorf("result %+v, %d screenshots stored", res, len(e.fake.All("appScreenshots")))
+	if res.Uploaded != 2 || len(e.sb.IDs("appScreenshots")) != 2 {
+		t.Errorf("result %+v, %d screenshots stored", res, len(e.sb.IDs("appScreenshots")))
 	}
 	if got, want := e.remote(t), e.local(t); !equalMaps(got, want) {
 		t.Errorf("remote = %v\nwant %v", got, want)
@@ -478,19 +445,17 @@ func TestExpiredReservationReplaced(t *testing.T) {
 	e := newEnv(t, "en-US")
 	writePNG(t, filepath.Join(e.dir, "en-US", "1.png"), 368, 448, 1)
 	st, _ := os.Stat(filepath.Join(e.dir, "en-US", "1.png"))
-	set := e.fake.Add("appScreenshotSets", map[string]any{"screenshotDisplayType": "APP_WATCH_SERIES_4"}, map[string]string{"appStoreVersionLocalization": e.locs["en-US"]})
-	reserve := fmt.Sprintf(`{"data":{"type":"appScreenshots","attributes":{"fileName":"1.png","fileSize":%d},"relationships":{"appScreenshotSet":{"data":{"type":"appScreenshotSets","id":"%s"}}}}}`, st.Size(), set.ID)
-	resp, err := http.Post(e.fake.URL+"/v1/appScreenshots", "application/json", strings.NewReader(reserve))
-	if err != nil {
+	set := e.sb.Add("appScreenshotSets", map[string]any{"screenshotDisplayType": "APP_WATCH_SERIES_4"}, map[string]string{"appStoreVersionLocalization": e.locs["en-US"]})
+	reserve := fmt.Sprintf(`{"data":{"type":"appScreenshots","attributes":{"fileName":"1.png","fileSize":%d},"relationships":{"appScreenshotSet":{"data":{"type":"appScreenshotSets","id":"%s"}}}}}`, st.Size(), set)
+	if _, err := e.c.Do(t.Context(), "POST", "/v1/appScreenshots", nil, []byte(reserve), nil); err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	old := e.fake.All("appScreenshots")[0]
-	e.fake.Expire("appScreenshots", old)
+	old := e.sb.IDs("appScreenshots")[0]
+	e.sb.Expire("appScreenshots", old)
 	if _, _, err := e.sync(t); err != nil {
 		t.Fatal(err)
 	}
-	ids := e.fake.All("appScreenshots")
+	ids := e.sb.IDs("appScreenshots")
 	if len(ids) != 1 || ids[0] == old {
 		t.Errorf("screenshots = %v, want one new reservation replacing %s", ids, old)
 	}
@@ -508,18 +473,18 @@ func TestVersionNotEditable(t *testing.T) {
 	if _, _, err := e.sync(t); err != nil {
 		t.Fatal(err)
 	}
-	e.fake.Set("appStoreVersions", e.version, "appVersionState", "WAITING_FOR_REVIEW")
+	e.sb.Set("appStoreVersions", e.version, "appVersionState", "WAITING_FOR_REVIEW")
 	l, _ := screenshots.Load(e.dir)
 	target := metadata.Target{App: "com.example.shots", Version: "2.0"}
 	if _, _, err := screenshots.Sync(t.Context(), e.c, target, l, fastPoll); err != nil {
 		t.Fatalf("a sync with nothing to change failed: %v", err)
 	}
 	writePNG(t, filepath.Join(e.dir, "en-US", "2.png"), 368, 448, 2)
-	before := e.fake.Writes()
+	before := e.sb.Writes()
 	l, _ = screenshots.Load(e.dir)
 	_, _, err := screenshots.Sync(t.Context(), e.c, target, l, fastPoll)
 	var ve *metadata.ValidationError
-	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "WAITING_FOR_REVIEW") || e.fake.Writes() != before {
-		t.Errorf("err = %v, writes %d", err, e.fake.Writes()-before)
+	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "WAITING_FOR_REVIEW") || e.sb.Writes() != before {
+		t.Errorf("err = %v, writes %d", err, e.sb.Writes()-before)
 	}
 }
