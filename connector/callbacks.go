@@ -32,7 +32,8 @@ import (
 //     address (::ffff:0:0/96, 64:ff9b::/96 NAT64, 2002::/16 6to4).
 //
 // Loopback and private networks stay allowed (an internal n8n), unless --callback-allow is
-// set: then only hosts matching its patterns are, and never private ranges. Deliveries use
+// set: then only hosts matching its patterns are, and never private ranges (loopback, RFC
+// 1918, fc00::/7, 100.64.0.0/10 and other reserved ranges), checked on the dialled address. Deliveries use
 // no proxy from the environment; a proxy configured for them (DeliveryOptions.Proxy) sees
 // only requests whose host passed the guard, names resolved first where the gateway can.
 
@@ -83,14 +84,64 @@ func callbackHost(u *url.URL) string {
 	return strings.TrimRight(strings.ToLower(u.Hostname()), ".")
 }
 
+// privatePrefixes are refused as well when an allow-list is set: the allowed hosts are
+// public services, so a name of theirs resolving into the gateway's own networks is an
+// attack, not a subscriber.
+var privatePrefixes = []netip.Prefix{
+	netip.MustParsePrefix("100.64.0.0/10"), // carrier-grade NAT
+	netip.MustParsePrefix("198.18.0.0/15"), // benchmarking
+	netip.MustParsePrefix("192.0.0.0/24"),  // IETF protocol assignments
+	netip.MustParsePrefix("240.0.0.0/4"),   // reserved
+	netip.MustParsePrefix("255.255.255.255/32"),
+}
+
+// privateIP reports whether ip is loopback or private (RFC 1918, fc00::/7 and the like).
+func privateIP(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	if ip.IsLoopback() || ip.IsPrivate() {
+		return true
+	}
+	for _, p := range privatePrefixes {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// validHostPattern accepts "host.example.com" and "*.example.com".
+func validHostPattern(p string) bool {
+	p = strings.TrimPrefix(p, "*.")
+	if p == "" || strings.ContainsAny(p, "*/:@ ") || strings.HasPrefix(p, ".") || strings.HasSuffix(p, ".") {
+		return false
+	}
+	return strings.Contains(p, ".") || net.ParseIP(p) == nil
+}
+
+// allowedHost reports whether host matches one of the patterns; "*.example.com" matches
+// any subdomain of example.com, not example.com itself.
+func allowedHost(host string, patterns []string) bool {
+	for _, p := range patterns {
+		p = strings.ToLower(p)
+		if suffix, ok := strings.CutPrefix(p, "*."); ok {
+			if strings.HasSuffix(host, "."+suffix) {
+				return true
+			}
+		} else if host == p {
+			return true
+		}
+	}
+	return false
+}
+
 // errCallbackRefused is why a callback was refused; safe to show the subscriber.
 type errCallbackRefused struct{ reason string }
 
 func (e *errCallbackRefused) Error() string { return e.reason }
 
-// checkCallbackURL applies the guard to a URL before any connection: scheme, metadata names
-// and literal addresses.
-func checkCallbackURL(raw string) (*url.URL, error) {
+// checkCallbackURL applies the guard to a URL before any connection: scheme, metadata names,
+// literal addresses and the allow-list.
+func (g *Gateway) checkCallbackURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, &errCallbackRefused{"callbackUrl must be an absolute http or https URL"}
@@ -102,8 +153,17 @@ func checkCallbackURL(raw string) (*url.URL, error) {
 	if metadataNames[host] {
 		return nil, &errCallbackRefused{"callbackUrl may not point at a cloud metadata service"}
 	}
-	if ip, err := netip.ParseAddr(host); err == nil && blockedCallbackIP(ip) {
+	ip, err := netip.ParseAddr(host)
+	if err == nil && blockedCallbackIP(ip) {
 		return nil, &errCallbackRefused{"callbackUrl may not point at a link-local, metadata, unspecified or multicast address"}
+	}
+	if allow := g.cfg.CallbackAllow; len(allow) > 0 {
+		if err == nil && privateIP(ip) {
+			return nil, &errCallbackRefused{"callbackUrl may not point at a private or loopback address on this gateway"}
+		}
+		if !allowedHost(host, allow) {
+			return nil, &errCallbackRefused{"callbackUrl's host " + host + " is not one this gateway delivers to (allowed: " + strings.Join(allow, ", ") + ")"}
+		}
 	}
 	return u, nil
 }
@@ -111,18 +171,33 @@ func checkCallbackURL(raw string) (*url.URL, error) {
 // refuseBlockedDial is the delivery dialer's Control: it checks the address actually
 // dialled, so a callback name that resolves to a refused address is caught too.
 func refuseBlockedDial(network, address string, _ syscall.RawConn) error {
+	_, err := dialedIP(address)
+	return err
+}
+
+func dialedIP(address string) (netip.Addr, error) {
 	host, _, err := net.SplitHostPort(address)
 	if err != nil {
-		return err
+		return netip.Addr{}, err
 	}
 	ip, err := netip.ParseAddr(host)
 	if err != nil {
-		return fmt.Errorf("callback address %q is not an IP address", host)
+		return ip, fmt.Errorf("callback address %q is not an IP address", host)
 	}
 	if blockedCallbackIP(ip) {
-		return fmt.Errorf("callback address %s is not allowed: link-local, metadata, unspecified and multicast addresses are refused", ip)
+		return ip, fmt.Errorf("callback address %s is not allowed: link-local, metadata, unspecified and multicast addresses are refused", ip)
 	}
-	return nil
+	return ip, nil
+}
+
+// refusePrivateDial is the Control with an allow-list: private and loopback addresses are
+// refused too.
+func refusePrivateDial(network, address string, _ syscall.RawConn) error {
+	ip, err := dialedIP(address)
+	if err == nil && privateIP(ip) {
+		return fmt.Errorf("callback address %s is not allowed: private and loopback addresses are refused while an allow-list is set", ip)
+	}
+	return err
 }
 
 // deliveryClient is the HTTP client deliveries use: no proxy unless one is configured for
@@ -141,7 +216,11 @@ func (g *Gateway) deliveryClient() (*http.Client, error) {
 		}
 		t.Proxy = http.ProxyURL(pu)
 	}
-	t.DialContext = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: refuseBlockedDial}).DialContext
+	control := refuseBlockedDial
+	if len(g.cfg.CallbackAllow) > 0 {
+		control = refusePrivateDial
+	}
+	t.DialContext = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: control}).DialContext
 	return &http.Client{Transport: t, Timeout: g.cfg.Delivery.Timeout, CheckRedirect: noRedirects}, nil
 }
 
@@ -149,7 +228,7 @@ func (g *Gateway) deliveryClient() (*http.Client, error) {
 // only the proxy, so the callback's name is resolved here where the gateway can resolve it
 // and every address checked; a name only the proxy can resolve is left to the proxy.
 func (g *Gateway) checkDelivery(ctx context.Context, raw string) error {
-	u, err := checkCallbackURL(raw)
+	u, err := g.checkCallbackURL(raw)
 	if err != nil || g.cfg.Delivery.Proxy == "" {
 		return err
 	}
@@ -166,7 +245,7 @@ func (g *Gateway) checkDelivery(ctx context.Context, raw string) error {
 		return err
 	}
 	for _, a := range addrs {
-		if blockedCallbackIP(a) {
+		if blockedCallbackIP(a) || len(g.cfg.CallbackAllow) > 0 && privateIP(a) {
 			return &errCallbackRefused{fmt.Sprintf("callback host resolves to %s, which is refused", a)}
 		}
 	}

@@ -103,6 +103,21 @@ type Config struct {
 	// UploadHosts, when set, are the hosts of presigned upload URLs the gateway forwards asset
 	// upload parts to (see uploads.go); empty: upload URLs are left pointing at Apple.
 	UploadHosts []string
+	// DefaultKeyQuota is the share of a profile's hourly App Store Connect budget a client
+	// key may spend when the key has no quota of its own (0.25: a quarter); zero: all of it.
+	DefaultKeyQuota float64
+	// MaxSubscriptionsPerKey caps the webhook subscriptions one client key may hold
+	// (default 25; negative: no cap).
+	MaxSubscriptionsPerKey int
+	// CallbackAllow, when set, are the only hosts deliveries may go to: "hooks.zapier.com"
+	// or "*.logic.azure.com" (any subdomain). Private and loopback addresses are then
+	// refused as well.
+	CallbackAllow []string
+	// MetricsToken, when set, must be presented as Authorization: Bearer to read /metrics.
+	MetricsToken string
+	// MetricsSeparate leaves /metrics off the gateway's handler; serve it from
+	// MetricsHandler on another listener.
+	MetricsSeparate bool
 	// DisableDelivery leaves delivery to other instances (or tests): events are still
 	// accepted and stored.
 	DisableDelivery bool
@@ -140,6 +155,14 @@ func (c *Config) Validate() error {
 			if u, err := url.Parse(p.Upstream); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 				errs = append(errs, fmt.Errorf("profile %q: upstream %q is not an http(s) URL", p.Name, p.Upstream))
 			}
+		}
+	}
+	if c.DefaultKeyQuota < 0 || c.DefaultKeyQuota > 1 {
+		errs = append(errs, fmt.Errorf("default key quota %v is not a share between 0 and 1", c.DefaultKeyQuota))
+	}
+	for _, pat := range c.CallbackAllow {
+		if !validHostPattern(pat) {
+			errs = append(errs, fmt.Errorf("callback allow pattern %q: use a host name such as hooks.zapier.com or *.logic.azure.com", pat))
 		}
 	}
 	if c.Delivery.Proxy != "" {

@@ -7,9 +7,10 @@
 //
 //   - /v1/..., /v2/..., /v3/...: passthrough to the key's profile upstream (Apple by default)
 //     with the JWT added; query and body untouched; links in answers rewritten to the
-//     gateway's public URL so clients paginate through it. Only the configured upstream host
-//     is contacted, redirects are not followed, and presigned upload URLs in answers are left
-//     as they are unless Config.UploadHosts (serve --upload-host) names their hosts: then they
+//     gateway's public URL so clients paginate through it (only members of links objects,
+//     never attribute values that happen to start with the upstream's URL). Only the
+//     configured upstream host is contacted, redirects are not followed, and presigned
+//     upload URLs in answers are left as they are unless Config.UploadHosts (serve --upload-host) names their hosts: then they
 //     point at /connector/uploads/{token} and the gateway forwards the parts (write keys
 //     only, listed hosts only, no JWT). ?flatten=true turns JSON:API
 //     documents into flat objects: {value: [...], nextLink, total} for lists.
@@ -28,8 +29,14 @@
 //     169.254.0.0/16 and fe80::/10; fd00:ec2::/32, fd20:ce::254, 100.100.100.200,
 //     168.63.129.16, 192.0.0.192; metadata.google.internal, metadata.goog, metadata,
 //     instance-data; unspecified, multicast and IPv6 forms embedding a refused address).
-//   - GET /connector/status (the key's profile and its shared rate budget),
-//     GET /connector/openapi.json (OpenAPI 3.1), GET /healthz, /readyz, /metrics.
+//   - GET /connector/status (the key's profile, its shared rate budget, the key's quota and
+//     the profile's deliveries), GET /connector/openapi.json (OpenAPI 3.1), GET /healthz,
+//     /readyz, /metrics (behind Config.MetricsToken when set, or on its own listener).
+//   - POST /connector/webhooks/apple/{profile} answers an unknown profile exactly as a bad
+//     signature, so it does not tell which profiles exist. A key holds at most
+//     Config.MaxSubscriptionsPerKey subscriptions; Config.CallbackAllow limits deliveries
+//     to matching hosts (and then refuses private addresses). Request bodies are one JSON
+//     value: trailing data is refused.
 //
 // # Client keys
 //
@@ -43,11 +50,12 @@
 // database on every request unless Config.KeyCacheTTL (serve --key-cache) lets an instance
 // keep them briefly, in which case a revocation takes effect within that TTL.
 //
-// # Rate budget
+// # Rate budget and quotas
 //
 // All clients of a profile share one asc.RateBudget per App Store Connect key, fed by each
 // answer's X-Rate-Limit: requests are paced when little remains, and everyone is held after
 // a 429 (clients get 429 with Retry-After at once when the hold is longer than 20 seconds).
+// Each client key may spend only its share of that budget in a rolling hour (see quota.go).
 // One exchange with the upstream, to the answer's last byte, is bounded by
 // Config.UpstreamTimeout (504 after it); a request body that is cut short is 400, one that
 // stalls past Config.BodyReadTimeout 408, one over the cap 413, each audited as answered.

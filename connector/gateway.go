@@ -29,6 +29,7 @@ type Gateway struct {
 	now      func() time.Time
 	owner    string // this instance's name in delivery leases
 	keys     *keyCache
+	quotas   *quotas
 	// uploadClient forwards upload parts: no JWT (the URLs are presigned), no redirects.
 	uploadClient *http.Client
 	// callbacks delivers webhook events to subscribers (see callbacks.go).
@@ -75,6 +76,9 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.BodyReadTimeout <= 0 {
 		cfg.BodyReadTimeout = 30 * time.Second
 	}
+	if cfg.MaxSubscriptionsPerKey == 0 {
+		cfg.MaxSubscriptionsPerKey = 25
+	}
 	base := cfg.UpstreamTransport
 	if base == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
@@ -89,6 +93,7 @@ func New(cfg Config) (*Gateway, error) {
 		metrics:  newMetrics(),
 		owner:    store.NewID(),
 		keys:     &keyCache{ttl: cfg.KeyCacheTTL, m: map[string]cachedKey{}},
+		quotas:   newQuotas(),
 		wake:     make(chan struct{}, 1),
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),

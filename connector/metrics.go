@@ -2,6 +2,7 @@ package connector
 
 import (
 	"context"
+	"crypto/subtle"
 	"fmt"
 	"io"
 	"net/http"
@@ -150,6 +151,21 @@ func (m *metrics) write(w io.Writer) {
 	}
 }
 
+// MetricsHandler serves /metrics: the Prometheus text format, behind Config.MetricsToken
+// when one is set. With Config.MetricsSeparate it is not on the gateway's handler, and
+// `ascend serve --metrics-addr` serves it on its own listener.
+func (g *Gateway) MetricsHandler() http.Handler {
+	want := []byte("Bearer " + g.cfg.MetricsToken)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if g.cfg.MetricsToken != "" && subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			writeError(w, r, http.StatusUnauthorized, "NOT_AUTHORIZED", "Operations token required",
+				"send the gateway's operations token as Authorization: Bearer to read /metrics")
+			return
+		}
+		g.handleMetrics(w, r)
+	})
+}
+
 // handleMetrics serves the Prometheus text format, adding gauges read at scrape time: each
 // profile's rate budget and the delivery queue.
 func (g *Gateway) handleMetrics(w http.ResponseWriter, r *http.Request) {
@@ -175,7 +191,7 @@ func (g *Gateway) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if counts, err := g.db.DeliveryCounts(ctx); err == nil {
+	if counts, err := g.db.DeliveryCounts(ctx, ""); err == nil {
 		fmt.Fprintf(w, "# HELP ascend_gateway_deliveries Webhook deliveries in the store, by state.\n# TYPE ascend_gateway_deliveries gauge\n")
 		states := []string{"pending", "delivered", "expired", "dropped"}
 		for _, s := range states {

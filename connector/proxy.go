@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -143,7 +144,18 @@ func (t *upstreamTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		closeBody(req)
 		return nil, &badPathError{}
 	}
+	k := clientKeyFrom(req.Context())
+	if k != nil {
+		limit := g.quotaLimit(k, p)
+		if ok, retryAt := g.quotas.take(k.ID, limit, g.now()); !ok {
+			closeBody(req)
+			return nil, &quotaError{key: k.Name, share: g.quotaShare(k), limit: limit, retryAt: retryAt}
+		}
+	}
 	if err := g.admit(req.Context(), p); err != nil {
+		if k != nil {
+			g.quotas.refund(k.ID, g.now())
+		}
 		closeBody(req)
 		return nil, err
 	}
@@ -246,7 +258,13 @@ func (g *Gateway) writeSendError(w http.ResponseWriter, r *http.Request, err err
 	var held *rateHeldError
 	var up *upstreamError
 	var bad *badPathError
+	var quota *quotaError
 	switch {
+	case errors.As(err, &quota):
+		secs := max(1, int(math.Ceil(quota.retryAt.Sub(g.now()).Seconds())))
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		writeError(w, r, http.StatusTooManyRequests, "RATE_LIMIT_EXCEEDED", "The client key's quota was exceeded",
+			quota.Error()+"; retry after "+strconv.Itoa(secs)+" seconds")
 	case errors.As(err, &bad):
 		writeError(w, r, http.StatusNotFound, "NOT_FOUND", "The specified resource does not exist",
 			"the path holds a '.' or '..' segment or an encoded slash, which no App Store Connect resource has")
@@ -345,16 +363,17 @@ func (g *Gateway) relay(w http.ResponseWriter, r *http.Request, p *profileRuntim
 	w.Write(data)
 }
 
-// rewriteLinks points every JSON string that starts with the upstream's API root
-// (upstream/v1/, /v2/, /v3/) at the gateway instead. Such strings are Apple's links (self,
-// related, next, first); attribute values do not start with the API's own URLs, and other
-// URLs on the same host (the sandbox's upload parts) are left alone.
+// rewriteLinks points Apple's links at the gateway: the members of "links" objects (the
+// document's, each resource's and each relationship's self, related, first, next, prev and
+// last) whose value starts with the upstream's API root (upstream/v1/, /v2/, /v3/). Attribute
+// values are left alone even when they happen to start with that URL, and so are other URLs
+// on the same host (the sandbox's upload parts).
 func rewriteLinks(data []byte, upstream, public string) []byte {
 	if upstream == public {
 		return data
 	}
-	// One pass: find each string that starts with the upstream, keep it when an API root
-	// follows, copy everything else as it is.
+	// One pass: find each string that starts with the upstream, rewrite it when it is a
+	// link member and an API root follows, copy everything else as it is.
 	prefix := []byte(`"` + upstream)
 	i := bytes.Index(data, prefix)
 	if i < 0 {
@@ -362,19 +381,104 @@ func rewriteLinks(data []byte, upstream, public string) []byte {
 	}
 	var out bytes.Buffer
 	out.Grow(len(data) + 16*(len(public)-len(upstream)+1))
+	base := 0 // offset of data's start in the original document
+	orig := data
 	for i >= 0 {
 		rest := data[i+len(prefix):]
 		out.Write(data[:i+1]) // up to and including the opening quote
-		if isAPIPath(rest) {
+		if isAPIPath(rest) && isLinkMember(orig, base+i) {
 			out.WriteString(public)
 		} else {
 			out.WriteString(upstream)
 		}
+		base += i + len(prefix)
 		data = rest
 		i = bytes.Index(data, prefix)
 	}
 	out.Write(data)
 	return out.Bytes()
+}
+
+// linkNames are the members JSON:API and Apple put in links objects.
+var linkNames = map[string]bool{"self": true, "related": true, "first": true, "next": true, "prev": true, "last": true}
+
+// isLinkMember reports whether the string opening at data[q] is the value of a link member:
+// `"links": {..., "next": <here>`. It reads backwards over the object's earlier members,
+// which in a links object are strings or null; anything else means it is not one.
+func isLinkMember(data []byte, q int) bool {
+	j := skipSpaceBack(data, q-1)
+	if j < 0 || data[j] != ':' {
+		return false
+	}
+	key, j := stringBack(data, skipSpaceBack(data, j-1))
+	if !linkNames[key] {
+		return false
+	}
+	for range 16 {
+		j = skipSpaceBack(data, j-1)
+		if j < 0 {
+			return false
+		}
+		switch data[j] {
+		case '{':
+			j = skipSpaceBack(data, j-1)
+			if j < 0 || data[j] != ':' {
+				return false
+			}
+			name, _ := stringBack(data, skipSpaceBack(data, j-1))
+			return name == "links"
+		case ',':
+			j = skipSpaceBack(data, j-1)
+			switch {
+			case j >= 0 && data[j] == '"':
+				if _, j = stringBack(data, j); j < 0 {
+					return false
+				}
+			case j >= 3 && string(data[j-3:j+1]) == "null":
+				j -= 3
+			default:
+				return false
+			}
+			j = skipSpaceBack(data, j-1)
+			if j < 0 || data[j] != ':' {
+				return false
+			}
+			if _, j = stringBack(data, skipSpaceBack(data, j-1)); j < 0 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+func skipSpaceBack(data []byte, j int) int {
+	for j >= 0 && (data[j] == ' ' || data[j] == '\n' || data[j] == '\t' || data[j] == '\r') {
+		j--
+	}
+	return j
+}
+
+// stringBack reads the JSON string whose closing quote is data[e], returning its raw
+// content and the index of its opening quote (-1 when data[e] is not a closing quote).
+func stringBack(data []byte, e int) (string, int) {
+	if e < 0 || data[e] != '"' {
+		return "", -1
+	}
+	for s := e - 1; s >= 0; s-- {
+		if data[s] != '"' {
+			continue
+		}
+		n := 0
+		for k := s - 1; k >= 0 && data[k] == '\\'; k-- {
+			n++
+		}
+		if n%2 == 0 {
+			return string(data[s+1 : e]), s
+		}
+	}
+	return "", -1
 }
 
 // isAPIPath reports whether b starts with an API root: "/v1/", "/v2/" or "/v3/".

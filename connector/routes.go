@@ -16,7 +16,9 @@ func (g *Gateway) routes() http.Handler {
 	// Operations.
 	mux.HandleFunc("GET /healthz", g.handleHealth)
 	mux.HandleFunc("GET /readyz", g.handleReady)
-	mux.HandleFunc("GET /metrics", g.handleMetrics)
+	if !g.cfg.MetricsSeparate {
+		mux.Handle("GET /metrics", g.MetricsHandler())
+	}
 	mux.HandleFunc("GET /connector/openapi.json", g.handleOpenAPI)
 
 	// Passthrough to App Store Connect: a read key may only read.
@@ -114,7 +116,7 @@ func (g *Gateway) authed(needsWrite accessRule, h authedHandler) http.Handler {
 		if info, ok := r.Context().Value(ctxInfo).(*requestInfo); ok {
 			info.key, info.profile = k.Name, k.Profile
 		}
-		h(sw, r, k, p)
+		h(sw, r.WithContext(withClientKey(r.Context(), k)), k, p)
 	})
 }
 
@@ -187,7 +189,8 @@ type Status struct {
 	Key        string         `json:"key"`
 	Access     string         `json:"access"`
 	RateLimit  RateStatus     `json:"rateLimit"`
-	Deliveries map[string]int `json:"deliveries"`
+	Quota      QuotaStatus    `json:"quota"`
+	Deliveries map[string]int `json:"deliveries"` // of the profile's events
 }
 
 // RateStatus is a profile's shared rate budget.
@@ -211,9 +214,9 @@ func (g *Gateway) handleStatus(w http.ResponseWriter, r *http.Request, k *store.
 		t := s.PausedUntil.UTC()
 		rs.PausedUntil = &t
 	}
-	counts, err := g.db.DeliveryCounts(r.Context())
+	counts, err := g.db.DeliveryCounts(r.Context(), p.Name)
 	if err != nil {
 		g.logger(r.Context()).Warn("count deliveries", "error", err)
 	}
-	writeJSON(w, http.StatusOK, Status{Profile: p.Name, Key: k.Name, Access: string(k.Access), RateLimit: rs, Deliveries: counts})
+	writeJSON(w, http.StatusOK, Status{Profile: p.Name, Key: k.Name, Access: string(k.Access), RateLimit: rs, Quota: g.quotaStatus(k, p), Deliveries: counts})
 }

@@ -129,13 +129,15 @@ func NormalizeEventType(s string) string {
 func (g *Gateway) handleAppleWebhook(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("profile")
 	ctx := r.Context()
+	// An unknown profile is answered exactly like a bad signature, after the same work, so
+	// the endpoint does not tell which profiles a gateway serves.
+	label := name
 	if _, ok := g.profile(name); !ok {
-		writeError(w, r, http.StatusNotFound, "NOT_FOUND", "Unknown profile", "this gateway serves no profile named "+name)
-		return
+		label = "unknown"
 	}
 	body, err := g.readBody(w, r, maxWebhookBody)
 	if err != nil {
-		g.metrics.event(name, "unreadable")
+		g.metrics.event(label, "unreadable")
 		writeBodyError(w, r, err)
 		return
 	}
@@ -145,9 +147,12 @@ func (g *Gateway) handleAppleWebhook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusServiceUnavailable, "UNAVAILABLE", "Cannot verify", "the gateway's database did not answer; Apple will retry")
 		return
 	}
+	if label == "unknown" {
+		hooks = nil
+	}
 	if !verifySignature(r.Header.Get(SignatureHeader), body, hooks) {
-		g.metrics.event(name, "bad_signature")
-		g.logger(ctx).Warn("webhook event refused: signature does not match any secret", "profile", name, "webhooks", len(hooks))
+		g.metrics.event(label, "bad_signature")
+		g.logger(ctx).Warn("webhook event refused: signature does not match any secret", "profile", label, "webhooks", len(hooks))
 		writeError(w, r, http.StatusUnauthorized, "NOT_AUTHORIZED", "Invalid signature",
 			"the X-Apple-SIGNATURE header does not match a webhook registered with 'ascend connector webhooks register'")
 		return
@@ -247,7 +252,7 @@ func (g *Gateway) handleSubscribe(w http.ResponseWriter, r *http.Request, k *sto
 		writeError(w, r, http.StatusBadRequest, "PARAMETER_ERROR.INVALID", "Invalid subscription", "send a JSON object {\"callbackUrl\": ..., \"eventTypes\": [...]}")
 		return
 	}
-	if _, err := checkCallbackURL(in.CallbackURL); err != nil {
+	if _, err := g.checkCallbackURL(in.CallbackURL); err != nil {
 		writeError(w, r, http.StatusBadRequest, "PARAMETER_ERROR.INVALID", "Invalid callbackUrl", err.Error())
 		return
 	}
@@ -259,6 +264,25 @@ func (g *Gateway) handleSubscribe(w http.ResponseWriter, r *http.Request, k *sto
 	if in.Secret != "" && len(in.Secret) < 16 {
 		writeError(w, r, http.StatusBadRequest, "PARAMETER_ERROR.INVALID", "Secret too short", "a signing secret needs at least 16 characters")
 		return
+	}
+	if max := g.cfg.MaxSubscriptionsPerKey; max > 0 {
+		subs, err := g.db.Subscriptions(r.Context(), p.Name)
+		if err != nil {
+			g.logger(r.Context()).Error("count subscriptions", "error", err)
+			writeError(w, r, http.StatusServiceUnavailable, "UNAVAILABLE", "Subscription not stored", "the gateway's database did not answer; retry")
+			return
+		}
+		mine := 0
+		for _, s := range subs {
+			if s.KeyName == k.Name {
+				mine++
+			}
+		}
+		if mine >= max {
+			writeError(w, r, http.StatusConflict, "STATE_ERROR.LIMIT_REACHED", "Too many subscriptions",
+				"client key "+k.Name+" already has "+strconv.Itoa(mine)+" subscriptions, the most this gateway allows a key; delete one first")
+			return
+		}
 	}
 	sub := store.Subscription{ID: store.NewID(), Profile: p.Name, KeyName: k.Name, CallbackURL: in.CallbackURL, EventTypes: types,
 		Secret: in.Secret, CreatedAt: g.now().UTC().Truncate(time.Millisecond)}

@@ -137,7 +137,7 @@ func TestWebhookTriggers(t *testing.T) {
 			}{
 				{"unsigned", "default", "", pingEvent, 401},
 				{"wrong secret", "default", "not-the-secret", pingEvent, 401},
-				{"unknown profile", "nobody", secret, pingEvent, 404},
+				{"unknown profile", "nobody", secret, pingEvent, 401}, // answered as a bad signature: the endpoint does not tell which profiles exist
 				{"ping", "default", secret, pingEvent, 200},
 				{"build", "default", secret, buildEvent, 200},
 				{"build again (Apple retrying)", "default", secret, buildEvent, 200},

@@ -69,8 +69,8 @@ func (s *DB) AcceptEvent(ctx context.Context, ev Event, ttl time.Duration) (deli
 		if !sub.Matches(ev.Type) {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO deliveries (id, event_id, subscription_id, callback_url, secret, state, attempts, next_at, expires_at) VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?)`),
-			NewID(), ev.ID, sub.ID, sub.CallbackURL, sub.Secret, millis(ev.ReceivedAt), millis(ev.ReceivedAt.Add(ttl))); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO deliveries (id, event_id, subscription_id, callback_url, secret, profile, state, attempts, next_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`),
+			NewID(), ev.ID, sub.ID, sub.CallbackURL, sub.Secret, ev.Profile, millis(ev.ReceivedAt), millis(ev.ReceivedAt.Add(ttl))); err != nil {
 			return 0, false, fmt.Errorf("accept event: %w", err)
 		}
 		deliveries++
@@ -177,9 +177,10 @@ func (s *DB) Release(ctx context.Context, id, owner string) error {
 	return nil
 }
 
-// DeliveryCounts reports how many deliveries are in each state.
-func (s *DB) DeliveryCounts(ctx context.Context) (map[string]int, error) {
-	rows, err := s.query(ctx, `SELECT state, COUNT(*) FROM deliveries GROUP BY state`)
+// DeliveryCounts reports how many deliveries of a profile's events ("" for every profile)
+// are in each state.
+func (s *DB) DeliveryCounts(ctx context.Context, profile string) (map[string]int, error) {
+	rows, err := s.query(ctx, `SELECT state, COUNT(*) FROM deliveries WHERE profile = ? OR ? = '' GROUP BY state`, profile, profile)
 	if err != nil {
 		return nil, fmt.Errorf("count deliveries: %w", err)
 	}

@@ -81,6 +81,12 @@ CREATE INDEX deliveries_event ON deliveries (event_id);
 ALTER TABLE subscriptions ADD COLUMN secret TEXT NOT NULL DEFAULT '';
 ALTER TABLE deliveries ADD COLUMN secret TEXT NOT NULL DEFAULT '';
 `,
+	3: `
+ALTER TABLE client_keys ADD COLUMN quota_permille INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE deliveries ADD COLUMN profile TEXT NOT NULL DEFAULT '';
+UPDATE deliveries SET profile = (SELECT events.profile FROM events WHERE events.id = deliveries.event_id);
+CREATE INDEX deliveries_profile ON deliveries (profile, state);
+`,
 }
 
 // migrate brings the schema up to date. On PostgreSQL a transaction-scoped advisory lock

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -27,12 +28,21 @@ type ClientKey struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time // zero: never
 	RevokedAt time.Time // zero: not revoked
+	// Quota is the share of the profile's hourly App Store Connect budget the key may spend
+	// (0.25: a quarter), in steps of 0.001; zero takes the gateway's default.
+	Quota float64
 }
+
+// quotaPermille stores a quota share as an integer.
+func quotaPermille(q float64) int64 { return int64(math.Round(q * 1000)) }
 
 // CreateClientKey stores a new key; ErrExists when the name is taken.
 func (s *DB) CreateClientKey(ctx context.Context, k ClientKey) error {
-	_, err := s.exec(ctx, `INSERT INTO client_keys (id, name, profile, access, hash, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0)`,
-		k.ID, k.Name, k.Profile, string(k.Access), k.Hash, millis(k.CreatedAt), millis(k.ExpiresAt))
+	if k.Quota < 0 || k.Quota > 1 {
+		return fmt.Errorf("client key %q: quota %v is not a share between 0 and 1", k.Name, k.Quota)
+	}
+	_, err := s.exec(ctx, `INSERT INTO client_keys (id, name, profile, access, hash, created_at, expires_at, revoked_at, quota_permille) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)`,
+		k.ID, k.Name, k.Profile, string(k.Access), k.Hash, millis(k.CreatedAt), millis(k.ExpiresAt), quotaPermille(k.Quota))
 	if isUniqueViolation(err) {
 		return fmt.Errorf("client key %q: %w", k.Name, ErrExists)
 	}
@@ -42,14 +52,15 @@ func (s *DB) CreateClientKey(ctx context.Context, k ClientKey) error {
 	return nil
 }
 
-const keyColumns = `id, name, profile, access, hash, created_at, expires_at, revoked_at`
+const keyColumns = `id, name, profile, access, hash, created_at, expires_at, revoked_at, quota_permille`
 
 func scanKey(sc interface{ Scan(...any) error }) (ClientKey, error) {
 	var k ClientKey
 	var access string
-	var created, expires, revoked int64
-	err := sc.Scan(&k.ID, &k.Name, &k.Profile, &access, &k.Hash, &created, &expires, &revoked)
+	var created, expires, revoked, quota int64
+	err := sc.Scan(&k.ID, &k.Name, &k.Profile, &access, &k.Hash, &created, &expires, &revoked, &quota)
 	k.Access = Access(access)
+	k.Quota = float64(quota) / 1000
 	k.CreatedAt, k.ExpiresAt, k.RevokedAt = fromMillis(created), fromMillis(expires), fromMillis(revoked)
 	return k, err
 }
@@ -90,6 +101,22 @@ func (s *DB) RevokeClientKey(ctx context.Context, name string, at time.Time) err
 	res, err := s.exec(ctx, `UPDATE client_keys SET revoked_at = ? WHERE name = ? AND revoked_at = 0`, millis(at), name)
 	if err != nil {
 		return fmt.Errorf("revoke client key: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("client key %q: %w", name, ErrNotFound)
+	}
+	return nil
+}
+
+// SetClientKeyQuota changes the named key's quota share (0: the gateway's default);
+// ErrNotFound when no key has that name.
+func (s *DB) SetClientKeyQuota(ctx context.Context, name string, quota float64) error {
+	if quota < 0 || quota > 1 {
+		return fmt.Errorf("quota %v is not a share between 0 and 1", quota)
+	}
+	res, err := s.exec(ctx, `UPDATE client_keys SET quota_permille = ? WHERE name = ?`, quotaPermille(quota), name)
+	if err != nil {
+		return fmt.Errorf("set client key quota: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("client key %q: %w", name, ErrNotFound)

@@ -32,8 +32,8 @@ func TestMigrationsAreIdempotent(t *testing.T) {
 			}
 			v, err := db.SchemaVersion(t.Context())
 			db.Close()
-			if err != nil || v != 2 {
-				t.Fatalf("open #%d: schema version %d, %v; want 2", i, v, err)
+			if err != nil || v != 3 {
+				t.Fatalf("open #%d: schema version %d, %v; want 3", i, v, err)
 			}
 		}
 	})
@@ -45,7 +45,7 @@ func TestClientKeys(t *testing.T) {
 		db := storetest.Open(t, backend)
 		ctx := t.Context()
 		now := time.UnixMilli(1_700_000_000_000).UTC()
-		k := store.ClientKey{ID: "abc", Name: "flow", Profile: "default", Access: store.Read, Hash: "00ff", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+		k := store.ClientKey{ID: "abc", Name: "flow", Profile: "default", Access: store.Read, Hash: "00ff", CreatedAt: now, ExpiresAt: now.Add(time.Hour), Quota: 0.25}
 		if err := db.CreateClientKey(ctx, k); err != nil {
 			t.Fatal(err)
 		}
@@ -63,6 +63,18 @@ func TestClientKeys(t *testing.T) {
 		}
 		if _, err := db.ClientKeyByID(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("unknown id: got %v, want ErrNotFound", err)
+		}
+		if err := db.SetClientKeyQuota(ctx, "flow", 0.125); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := db.ClientKeyByID(ctx, "abc"); got == nil || got.Quota != 0.125 {
+			t.Errorf("quota after change: %+v", got)
+		}
+		if err := db.SetClientKeyQuota(ctx, "nobody", 0.5); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("quota of an unknown key: %v", err)
+		}
+		if err := db.SetClientKeyQuota(ctx, "flow", 1.5); err == nil {
+			t.Error("a quota over the whole budget was accepted")
 		}
 		if err := db.RevokeClientKey(ctx, "flow", now); err != nil {
 			t.Fatal(err)
@@ -158,9 +170,15 @@ func TestEventsAndDeliveries(t *testing.T) {
 		if err != nil || len(st) != 1 || st[0].State != store.StateDelivered || st[0].Attempts != 2 {
 			t.Fatalf("final state: %+v, %v", st, err)
 		}
-		counts, err := db.DeliveryCounts(ctx)
+		counts, err := db.DeliveryCounts(ctx, "")
 		if err != nil || counts[store.StateDelivered] != 1 || counts[store.StatePending] != 0 {
 			t.Errorf("counts: %v, %v", counts, err)
+		}
+		if own, _ := db.DeliveryCounts(ctx, ev.Profile); own[store.StateDelivered] != 1 {
+			t.Errorf("counts of the event's profile: %v", own)
+		}
+		if other, _ := db.DeliveryCounts(ctx, "q"); len(other) != 0 {
+			t.Errorf("counts of another profile: %v", other)
 		}
 	})
 }

@@ -91,17 +91,27 @@ func TestGatewayLifecycle(t *testing.T) {
 	if !strings.HasPrefix(key, "asck_") || strings.Contains(key, "\n") || r.stderr != "" {
 		t.Fatalf("key not printed alone on stdout: %q (stderr %q)", redact(r.stdout), redact(r.stderr))
 	}
-	readKey := strings.TrimSpace(runCLI(t, false, env, "connector", "keys", "create", "--name", "reader").want(t, 0).stdout)
+	readKey := strings.TrimSpace(runCLI(t, false, env, "connector", "keys", "create", "--name", "reader", "--quota", "50%").want(t, 0).stdout)
 	r = runCLI(t, false, env, "connector", "keys", "create", "--name", "flow").want(t, 1)
 	if !strings.Contains(r.err.Error(), "already exists") {
 		t.Errorf("duplicate name: %v", r.err)
 	}
 	runCLI(t, false, env, "connector", "keys", "create", "--name", "x", "--access", "admin").want(t, 2)
 	runCLI(t, false, env, "connector", "keys", "create", "--name", "x", "--expires", "soon").want(t, 2)
+	runCLI(t, false, env, "connector", "keys", "create", "--name", "x", "--quota", "150%").want(t, 2)
+	runCLI(t, false, env, "connector", "keys", "quota", "flow", "12.5%").want(t, 0)
+	runCLI(t, false, env, "connector", "keys", "quota", "nobody", "10%").want(t, 1)
+	runCLI(t, false, env, "connector", "keys", "quota", "flow", "lots").want(t, 2)
 	r = runCLI(t, false, env, "connector", "keys", "list", "--json").want(t, 0)
 	var keys []map[string]any
 	if json.Unmarshal([]byte(r.stdout), &keys); len(keys) != 2 || strings.Contains(r.stdout, "asck_") || strings.Contains(r.stdout, key[20:]) {
 		t.Fatalf("keys list: %s", redact(r.stdout))
+	}
+	if keys[0]["quota"] != 0.125 || keys[1]["quota"] != 0.5 {
+		t.Errorf("keys list quotas: %v, %v; want 0.125 and 0.5", keys[0]["quota"], keys[1]["quota"])
+	}
+	if r = runCLI(t, false, env, "connector", "keys", "list").want(t, 0); !strings.Contains(r.stdout, "\t12.5%\t") || !strings.Contains(r.stdout, "\t50%\t") {
+		t.Errorf("keys list table lacks the quotas: %q", r.stdout)
 	}
 
 	// Serve with the credentials found the usual way, as profile "default".

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -39,6 +40,13 @@ type Options struct {
 	KeyCache    time.Duration
 	// DeliveryProxy is an HTTP proxy for webhook deliveries; the environment's is never used.
 	DeliveryProxy string
+	KeyQuota      string   // default share of the hourly budget per client key ("25%")
+	MaxSubs       int      // subscriptions per client key
+	CallbackAllow []string // host patterns deliveries may go to
+	MetricsAddr   string   // a separate listener for /metrics
+	// MetricsTokenFile holds the operations token /metrics then asks for (a file, so the
+	// token is not on the command line).
+	MetricsTokenFile string
 
 	// Listening, when set, is called with the bound address once the gateway serves (tests).
 	Listening func(addr string)
@@ -85,6 +93,11 @@ requests in flight finish and webhook deliveries flush.`,
 	fl.StringSliceVar(&opts.UploadHosts, "upload-host", nil, "forward asset upload parts to these presigned-URL `hosts` through the gateway (default: clients upload to Apple directly)")
 	fl.DurationVar(&opts.KeyCache, "key-cache", 0, "keep client key records in memory this `long` (a revoked key is refused within it; default 0: read the database on every request)")
 	fl.StringVar(&opts.DeliveryProxy, "delivery-proxy", "", "send webhook deliveries through this HTTP proxy `URL` (HTTP_PROXY and HTTPS_PROXY are never used for them)")
+	fl.StringVar(&opts.KeyQuota, "key-quota", "", "share of each profile's hourly App Store Connect budget a client key may spend, such as 25% (default: all; 'keys create --quota' sets a key's own)")
+	fl.IntVar(&opts.MaxSubs, "max-subscriptions", 25, "webhook subscriptions one client key may hold (-1: no cap)")
+	fl.StringSliceVar(&opts.CallbackAllow, "callback-allow", nil, "only deliver webhooks to these `hosts` (hooks.zapier.com, *.logic.azure.com); private and loopback addresses are then refused")
+	fl.StringVar(&opts.MetricsAddr, "metrics-addr", "", "serve /metrics on this `host:port` only, not on --addr")
+	fl.StringVar(&opts.MetricsTokenFile, "metrics-token-file", "", "`file` holding the operations token /metrics asks for (Authorization: Bearer)")
 	fl.StringVar(&opts.LogFormat, "log-format", "json", "log format on stderr: json or text")
 	fl.StringVar(&opts.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	return cmd
@@ -220,8 +233,25 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	defer db.Close()
+	share := 0.0
+	if opts.KeyQuota != "" {
+		if share, err = connector.ParseShare(opts.KeyQuota); err != nil {
+			return cli.UsageErrorf("--key-quota: %v", err)
+		}
+	}
+	token := ""
+	if opts.MetricsTokenFile != "" {
+		b, err := os.ReadFile(opts.MetricsTokenFile)
+		if err != nil {
+			return cli.UsageErrorf("--metrics-token-file: %v", err)
+		}
+		if token = strings.TrimSpace(string(b)); len(token) < 16 {
+			return cli.UsageErrorf("--metrics-token-file: the token needs at least 16 characters")
+		}
+	}
 	cfg := connector.Config{Profiles: profiles, DB: db, PublicURL: publicURL, Logger: logger, UploadHosts: opts.UploadHosts, KeyCacheTTL: opts.KeyCache,
-		Delivery: connector.DeliveryOptions{Proxy: opts.DeliveryProxy}, MCP: mcp.GatewayHandler(f.Version, logger)}
+		Delivery: connector.DeliveryOptions{Proxy: opts.DeliveryProxy}, DefaultKeyQuota: share, MaxSubscriptionsPerKey: opts.MaxSubs,
+		CallbackAllow: opts.CallbackAllow, MetricsToken: token, MetricsSeparate: opts.MetricsAddr != "", MCP: mcp.GatewayHandler(f.Version, logger)}
 	if err := cfg.Validate(); err != nil {
 		return cli.UsageErrorf("%v", err)
 	}
@@ -244,6 +274,18 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	if opts.Listening != nil {
 		opts.Listening(addr)
+	}
+	if opts.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", opts.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			gw.Close()
+			return fmt.Errorf("listen on %s: %v; choose another --metrics-addr", opts.MetricsAddr, err)
+		}
+		msrv := &http.Server{Handler: gw.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+		go msrv.Serve(mln)
+		defer msrv.Close()
+		logger.Info("metrics listening", "addr", mln.Addr().String())
 	}
 	if err := gw.Serve(ctx, ln); err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("serve: %w", err)

@@ -20,10 +20,10 @@ import (
 func NewCmd(f *cli.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "keys <command>",
-		Short: "Create, list and revoke gateway client keys",
+		Short: "Create, list and revoke gateway client keys, and set their quotas",
 		Args:  cli.NoArgs,
 	}
-	cmd.AddCommand(newCreate(f), newList(f), newRevoke(f))
+	cmd.AddCommand(newCreate(f), newList(f), newRevoke(f), newQuota(f))
 	return cmd
 }
 
@@ -48,13 +48,15 @@ func ParseTTL(s string) (time.Duration, error) {
 }
 
 func newCreate(f *cli.Factory) *cobra.Command {
-	var db, name, access, expires string
+	var db, name, access, expires, quota string
 	cmd := &cobra.Command{
-		Use:   "create --name NAME --access read|write [--expires 90d]",
+		Use:   "create --name NAME --access read|write [--expires 90d] [--quota 25%]",
 		Short: "Create a client key and print it once",
 		Long: `Create a client key for one gateway profile (--profile, default "default"). The key is
 printed once: alone on stdout when stdout is not a terminal, so it can be piped into a secret
-store. Only its SHA-256 hash is kept. Read keys may only send GET and HEAD requests.`,
+store. Only its SHA-256 hash is kept. Read keys may only send GET and HEAD requests.
+--quota caps the share of the profile's hourly App Store Connect budget the key may spend
+(default: the gateway's --key-quota, else all of it).`,
 		Example: `  ascend connector keys create --name nightly-flow --access read --expires 90d
   ascend connector keys create --name release-bot --access write --profile prod | vault kv put secret/asc-gw key=-`,
 		Args: cli.NoArgs,
@@ -70,11 +72,18 @@ store. Only its SHA-256 hash is kept. Read keys may only send GET and HEAD reque
 			if err != nil {
 				return cli.UsageErrorf("--expires: %v", err)
 			}
+			share := 0.0
+			if quota != "" {
+				if share, err = connector.ParseShare(quota); err != nil {
+					return cli.UsageErrorf("--quota: %v", err)
+				}
+			}
 			profile := dbflag.ProfileName(f)
 			secret, rec, err := connector.NewClientKey(name, profile, acc, ttl, time.Now())
 			if err != nil {
 				return cli.UsageErrorf("%v", err)
 			}
+			rec.Quota = share
 			d, err := dbflag.Open(cmd.Context(), f, db)
 			if err != nil {
 				return err
@@ -103,6 +112,7 @@ store. Only its SHA-256 hash is kept. Read keys may only send GET and HEAD reque
 	cmd.Flags().StringVar(&name, "name", "", "unique `name` of the client (shown in the audit log)")
 	cmd.Flags().StringVar(&access, "access", "read", "read or write")
 	cmd.Flags().StringVar(&expires, "expires", "", "lifetime such as 90d or 36h (default: never)")
+	cmd.Flags().StringVar(&quota, "quota", "", "`share` of the profile's hourly budget the key may spend, such as 25% (default: the gateway's)")
 	return cmd
 }
 
@@ -114,6 +124,8 @@ type keyJSON struct {
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 	RevokedAt *time.Time `json:"revokedAt,omitempty"`
 	State     string     `json:"state"`
+	// Quota is the key's own share of the hourly budget; absent: the gateway's default.
+	Quota *float64 `json:"quota,omitempty"`
 }
 
 func newList(f *cli.Factory) *cobra.Command {
@@ -137,6 +149,10 @@ func newList(f *cli.Factory) *cobra.Command {
 			out := make([]keyJSON, 0, len(ks))
 			for _, k := range ks {
 				j := keyJSON{Name: k.Name, Profile: k.Profile, Access: string(k.Access), CreatedAt: k.CreatedAt, State: "active"}
+				if k.Quota > 0 {
+					q := k.Quota
+					j.Quota = &q
+				}
 				if !k.ExpiresAt.IsZero() {
 					t := k.ExpiresAt
 					j.ExpiresAt = &t
@@ -153,13 +169,17 @@ func newList(f *cli.Factory) *cobra.Command {
 			if f.JSONRequested() {
 				return f.WriteJSON(out)
 			}
-			tb := f.NewTable("NAME", "PROFILE", "ACCESS", "STATE", "CREATED", "EXPIRES")
+			tb := f.NewTable("NAME", "PROFILE", "ACCESS", "STATE", "QUOTA", "CREATED", "EXPIRES")
 			for _, j := range out {
 				exp := "never"
 				if j.ExpiresAt != nil {
 					exp = f.FormatTime(*j.ExpiresAt)
 				}
-				tb.AddRow(j.Name, j.Profile, j.Access, j.State, f.FormatTime(j.CreatedAt), exp)
+				quota := "default"
+				if j.Quota != nil {
+					quota = connector.FormatShare(*j.Quota)
+				}
+				tb.AddRow(j.Name, j.Profile, j.Access, j.State, quota, f.FormatTime(j.CreatedAt), exp)
 			}
 			if tb.Len() == 0 && f.IO.ErrTTY {
 				fmt.Fprintln(f.IO.ErrOut, "no client keys yet; create one with 'ascend connector keys create'")
@@ -191,6 +211,47 @@ func newRevoke(f *cli.Factory) *cobra.Command {
 			}
 			if f.IO.ErrTTY {
 				fmt.Fprintf(f.IO.ErrOut, "revoked key %q\n", args[0])
+			}
+			return nil
+		},
+	}
+	dbflag.Add(cmd, &db)
+	return cmd
+}
+
+func newQuota(f *cli.Factory) *cobra.Command {
+	var db string
+	cmd := &cobra.Command{
+		Use:   "quota NAME SHARE|default",
+		Short: "Set the share of the hourly budget a client key may spend",
+		Long: `Set the share of its profile's hourly App Store Connect budget a client key may spend
+upstream in any rolling hour ("25%", "0.25"), or "default" for the gateway's --key-quota.
+Past it the key's requests get 429 with Retry-After. Running gateways apply it when they
+next read the key (at once, or within --key-cache).`,
+		Example: `  ascend connector keys quota nightly-flow 10%
+  ascend connector keys quota nightly-flow default`,
+		Args: cli.ExactArgs(2, "quota NAME SHARE|default"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			share := 0.0
+			if args[1] != "default" {
+				var err error
+				if share, err = connector.ParseShare(args[1]); err != nil {
+					return cli.UsageErrorf("%v", err)
+				}
+			}
+			d, err := dbflag.OpenExisting(cmd.Context(), f, db)
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			if err := d.SetClientKeyQuota(cmd.Context(), args[0], share); err != nil {
+				if errors.Is(err, store.ErrNotFound) {
+					return fmt.Errorf("no key named %q: see 'ascend connector keys list'", args[0])
+				}
+				return fmt.Errorf("set quota: %w", err)
+			}
+			if f.IO.ErrTTY {
+				fmt.Fprintf(f.IO.ErrOut, "key %q may now spend %s of its profile's hourly budget\n", args[0], args[1])
 			}
 			return nil
 		},
