@@ -84,6 +84,9 @@ type auditTransport struct {
 }
 
 func (t *auditTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	// The upstream transport counts the request against the key's quota, as for every
+	// other route.
+	req = req.WithContext(withClientKey(req.Context(), &t.caller.key))
 	if safeMethod(req.Method) {
 		return t.base.RoundTrip(req)
 	}
