@@ -22,8 +22,10 @@ type AppsBetaTesterUsagesV1MetricResponseData struct {
 
 // AppsBetaTesterUsagesV1MetricResponseDataPoints is part of AppsBetaTesterUsagesV1MetricResponse.
 type AppsBetaTesterUsagesV1MetricResponseDataPoints struct {
-	Start  *Time                                                 `json:"start,omitempty"`
-	End    *Time                                                 `json:"end,omitempty"`
+	// Start: Apple sends dataPoints.start/end as dates ("2022-10-05"); the spec says date-time.
+	Start *Date `json:"start,omitempty"`
+	// End: Apple sends dataPoints.start/end as dates ("2022-10-05"); the spec says date-time.
+	End    *Date                                                 `json:"end,omitempty"`
 	Values *AppsBetaTesterUsagesV1MetricResponseDataPointsValues `json:"values,omitempty"`
 }
 
@@ -65,8 +67,10 @@ type BetaBuildUsagesV1MetricResponseData struct {
 
 // BetaBuildUsagesV1MetricResponseDataPoints is part of BetaBuildUsagesV1MetricResponse.
 type BetaBuildUsagesV1MetricResponseDataPoints struct {
-	Start  *Time                                            `json:"start,omitempty"`
-	End    *Time                                            `json:"end,omitempty"`
+	// Start: Apple sends dataPoints.start/end as dates ("2022-10-05"); the spec says date-time.
+	Start *Date `json:"start,omitempty"`
+	// End: Apple sends dataPoints.start/end as dates ("2022-10-05"); the spec says date-time.
+	End    *Date                                            `json:"end,omitempty"`
 	Values *BetaBuildUsagesV1MetricResponseDataPointsValues `json:"values,omitempty"`
 }
 
@@ -93,8 +97,10 @@ type BetaPublicLinkUsagesV1MetricResponseData struct {
 
 // BetaPublicLinkUsagesV1MetricResponseDataPoints is part of BetaPublicLinkUsagesV1MetricResponse.
 type BetaPublicLinkUsagesV1MetricResponseDataPoints struct {
-	Start  *Time                                                 `json:"start,omitempty"`
-	End    *Time                                                 `json:"end,omitempty"`
+	// Start: Apple sends dataPoints.start/end as dates ("2022-10-05"); the spec says date-time.
+	Start *Date `json:"start,omitempty"`
+	// End: Apple sends dataPoints.start/end as dates ("2022-10-05"); the spec says date-time.
+	End    *Date                                                 `json:"end,omitempty"`
 	Values *BetaPublicLinkUsagesV1MetricResponseDataPointsValues `json:"values,omitempty"`
 }
 
@@ -124,8 +130,10 @@ type BetaTesterUsagesV1MetricResponseData struct {
 
 // BetaTesterUsagesV1MetricResponseDataPoints is part of BetaTesterUsagesV1MetricResponse.
 type BetaTesterUsagesV1MetricResponseDataPoints struct {
-	Start  *Time                                             `json:"start,omitempty"`
-	End    *Time                                             `json:"end,omitempty"`
+	// Start: Apple sends dataPoints.start/end as dates ("2022-10-05"); the spec says date-time.
+	Start *Date `json:"start,omitempty"`
+	// End: Apple sends dataPoints.start/end as dates ("2022-10-05"); the spec says date-time.
+	End    *Date                                             `json:"end,omitempty"`
 	Values *BetaTesterUsagesV1MetricResponseDataPointsValues `json:"values,omitempty"`
 }
 

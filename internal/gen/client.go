@@ -96,6 +96,9 @@ func generateClient(doc *Document, ops []*Op, dir string) error {
 			}
 		}
 	}
+	if err := g.unusedOverrides(); err != nil {
+		return err
+	}
 	rename := g.resolveEnums(reserved)
 	for _, m := range methods {
 		for k, t := range m.filters {

@@ -281,3 +281,20 @@ func TestEnumNames(t *testing.T) {
 		t.Errorf("a filter-only enum of SalesReports is named %s, want SalesReportType", got)
 	}
 }
+
+// TestUnusedOverrideFails checks that an override the spec no longer matches stops
+// generation instead of being silently left behind.
+func TestUnusedOverrideFails(t *testing.T) {
+	t.Parallel()
+	g := &typeGen{overridden: map[string]bool{}}
+	for key := range typeOverrides {
+		g.overridden[key] = true
+	}
+	if err := g.unusedOverrides(); err != nil {
+		t.Fatalf("all used: %v", err)
+	}
+	delete(g.overridden, "BetaBuildUsagesV1MetricResponseDataPoints.start")
+	if err := g.unusedOverrides(); err == nil || !strings.Contains(err.Error(), "BetaBuildUsagesV1MetricResponseDataPoints.start") {
+		t.Errorf("an unused override gave %v; want an error naming it", err)
+	}
+}

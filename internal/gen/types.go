@@ -28,13 +28,14 @@ type typeGen struct {
 	decls      map[string]*decl
 	enumGroups map[string]*enumGroup // field|values -> inline enum (enums.go)
 	enumOrder  []*enumGroup          // in order of first occurrence
+	overridden map[string]bool       // typeOverrides keys used (overrides.go)
 	tables     map[string]string     // included members -> decoder table type
 	resources  map[string]string     // schema -> JSON:API type
 	listItem   map[string]string     // list document schema -> Go type of its items
 }
 
 func newTypeGen(doc *Document) *typeGen {
-	return &typeGen{doc: doc, decls: map[string]*decl{}, enumGroups: map[string]*enumGroup{},
+	return &typeGen{doc: doc, decls: map[string]*decl{}, enumGroups: map[string]*enumGroup{}, overridden: map[string]bool{},
 		tables: map[string]string{}, resources: resourceSchemas(doc), listItem: map[string]string{}}
 }
 
@@ -258,6 +259,10 @@ func (g *typeGen) structType(name, prefix string, s *Schema, request bool) {
 		default:
 			t = g.fieldType(p, childPrefix, k, request)
 		}
+		overrideNote := ""
+		if o, ok := g.override(name, k); ok {
+			t, overrideNote = o.typ, o.reason
+		}
 		if k == "data" && strings.HasPrefix(t, "[]") {
 			g.listItem[name] = t[2:]
 		}
@@ -276,6 +281,9 @@ func (g *typeGen) structType(name, prefix string, s *Schema, request bool) {
 		}
 		if (k == "id" || k == "type") && t == "string" {
 			ptr = "" // identity members are plain strings even where a request may omit them
+		}
+		if overrideNote != "" {
+			fmt.Fprintf(&fields, "\t// %s: %s.\n", goName(k), overrideNote)
 		}
 		if p.Deprecated {
 			fmt.Fprintf(&fields, "\t// Deprecated: Apple marks %s deprecated.\n", k)
