@@ -43,55 +43,58 @@ func TestMetricsDecodeApplesDates(t *testing.T) {
 	)
 	wantStart := time.Date(2022, 10, 5, 0, 0, 0, 0, time.UTC)
 	wantEnd := time.Date(2022, 10, 11, 0, 0, 0, 0, time.UTC)
-	check := func(name string, start, end *Date) {
-		t.Helper()
-		if start == nil || end == nil || !start.Equal(wantStart) || !end.Equal(wantEnd) {
-			t.Errorf("%s: start %v end %v, want 2022-10-05 and 2022-10-11", name, start, end)
-		}
+	// point decodes body into a new T and returns its first data point's dates and one value.
+	type point struct {
+		start, end *Date
+		value      any
 	}
-	decode := func(name, body string, v any) bool {
-		t.Helper()
+	first := func(body string, v any, pick func() point) (point, error) {
 		if err := json.Unmarshal([]byte(body), v); err != nil {
-			t.Errorf("%s: decode Apple's answer: %v", name, err)
-			return false
+			return point{}, err
 		}
-		return true
+		return pick(), nil
 	}
-
 	var apps AppsBetaTesterUsagesV1MetricResponse
-	if decode("apps betaTesterUsages", appleTesterUsages, &apps) {
-		p := apps.Data[0].DataPoints[0]
-		check("apps betaTesterUsages", p.Start, p.End)
-		if p.Values == nil || p.Values.SessionCount == nil || *p.Values.SessionCount != 7 {
-			t.Errorf("values = %+v", p.Values)
-		}
-	}
 	var tester BetaTesterUsagesV1MetricResponse
-	if decode("betaTesters usages", appleTesterUsages, &tester) {
-		p := tester.Data[0].DataPoints[0]
-		check("betaTesters usages", p.Start, p.End)
-	}
-	var build BetaBuildUsagesV1MetricResponse
-	if decode("builds betaBuildUsages", appleBuildUsages, &build) {
-		p := build.Data[0].DataPoints[0]
-		check("builds betaBuildUsages", p.Start, p.End)
-		if p.Values == nil || p.Values.InstallCount == nil || *p.Values.InstallCount != 12 {
-			t.Errorf("values = %+v", p.Values)
-		}
-	}
+	var build, spec BetaBuildUsagesV1MetricResponse
 	var link BetaPublicLinkUsagesV1MetricResponse
-	if decode("betaGroups publicLinkUsages", applePublicLinkUsages, &link) {
-		p := link.Data[0].DataPoints[0]
-		check("betaGroups publicLinkUsages", p.Start, p.End)
-		if p.Values == nil || p.Values.NotClearRatio == nil || *p.Values.NotClearRatio != 0.5 {
-			t.Errorf("values = %+v", p.Values)
-		}
+	tests := []struct {
+		name, body string
+		v          any
+		pick       func() point
+		value      any
+	}{
+		{"apps and betaGroups betaTesterUsages", appleTesterUsages, &apps, func() point {
+			p := apps.Data[0].DataPoints[0]
+			return point{p.Start, p.End, *p.Values.SessionCount}
+		}, 7},
+		{"betaTesters usages", appleTesterUsages, &tester, func() point {
+			p := tester.Data[0].DataPoints[0]
+			return point{p.Start, p.End, *p.Values.SessionCount}
+		}, 7},
+		{"builds betaBuildUsages", appleBuildUsages, &build, func() point {
+			p := build.Data[0].DataPoints[0]
+			return point{p.Start, p.End, *p.Values.InstallCount}
+		}, 12},
+		{"betaGroups publicLinkUsages", applePublicLinkUsages, &link, func() point {
+			p := link.Data[0].DataPoints[0]
+			return point{p.Start, p.End, *p.Values.NotClearRatio}
+		}, 0.5},
+		// Should Apple follow its spec one day, a full timestamp decodes too (as its date).
+		{"date-times", `{"data":[{"dataPoints":[{"start":"2022-10-05T00:00:00Z","end":"2022-10-11T00:00:00.000+0000","values":{"installCount":1}}]}],"links":{"self":"s"}}`, &spec, func() point {
+			p := spec.Data[0].DataPoints[0]
+			return point{p.Start, p.End, *p.Values.InstallCount}
+		}, 1},
 	}
-
-	// Should Apple follow its spec one day, a full timestamp decodes too (as its date).
-	var spec BetaBuildUsagesV1MetricResponse
-	if decode("a date-time start", `{"data":[{"dataPoints":[{"start":"2022-10-05T00:00:00Z","end":"2022-10-11T00:00:00.000+0000"}]}],"links":{"self":"s"}}`, &spec) {
-		p := spec.Data[0].DataPoints[0]
-		check("a date-time start", p.Start, p.End)
+	for _, tt := range tests {
+		p, err := first(tt.body, tt.v, tt.pick)
+		switch {
+		case err != nil:
+			t.Errorf("%s: decode Apple's answer: %v", tt.name, err)
+		case p.start == nil || p.end == nil || !p.start.Equal(wantStart) || !p.end.Equal(wantEnd):
+			t.Errorf("%s: start %v end %v, want 2022-10-05 and 2022-10-11", tt.name, p.start, p.end)
+		case p.value != tt.value:
+			t.Errorf("%s: value %v, want %v", tt.name, p.value, tt.value)
+		}
 	}
 }
