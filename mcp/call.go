@@ -471,10 +471,14 @@ func shape(item json.RawMessage, raw bool) json.RawMessage {
 	if dec.Decode(&v) != nil {
 		return item
 	}
-	v = scrub(v)
 	obj, ok := v.(map[string]any)
 	if raw || !ok {
-		return marshal(v)
+		return marshal(scrub(v))
+	}
+	// Flattened, only the attributes are kept as they are; links (most of a resource) go, so
+	// they need no scrubbing.
+	if attrs, ok := obj["attributes"].(map[string]any); ok {
+		scrub(attrs)
 	}
 	var b bytes.Buffer
 	b.WriteString(`{"type":`)

@@ -88,13 +88,17 @@ var signedQueryParams = []string{"signature", "sig", "x-amz-signature", "x-amz-c
 
 // scrubText removes tokens, keys and signed URL queries from free text.
 func scrubText(s string) string {
-	if s == "" {
-		return s
+	// Most strings hold none of the markers: look for them before running any pattern.
+	if strings.Contains(s, "eyJ") {
+		s = jwtPattern.ReplaceAllString(s, removedToken)
 	}
-	s = jwtPattern.ReplaceAllString(s, removedToken)
-	s = pemPattern.ReplaceAllString(s, removedKey)
-	s = clientKeyPattern.ReplaceAllString(s, removedToken)
-	if strings.Contains(s, "://") {
+	if strings.Contains(s, "PRIVATE KEY") {
+		s = pemPattern.ReplaceAllString(s, removedKey)
+	}
+	if strings.Contains(s, "asck_") {
+		s = clientKeyPattern.ReplaceAllString(s, removedToken)
+	}
+	if strings.Contains(s, "://") && strings.ContainsRune(s, '?') {
 		s = urlPattern.ReplaceAllStringFunc(s, scrubURL)
 	}
 	return s

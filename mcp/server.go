@@ -25,7 +25,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 
+	"github.com/google/jsonschema-go/jsonschema"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/ascend-tools/ascend/asc"
@@ -75,14 +77,18 @@ func New(opts Options) *sdk.Server {
 			Logger:       opts.Logger,
 			Capabilities: &sdk.ServerCapabilities{},
 		})
+	writes := map[string]bool{}
 	for _, t := range s.tools() {
-		if t.write && !opts.Write {
-			continue
+		if t.write {
+			writes[t.tool.Name] = true
+			if !opts.Write {
+				continue
+			}
 		}
 		srv.AddTool(t.tool, t.handler)
 	}
 	s.addResources(srv)
-	srv.AddReceivingMiddleware(s.refuseWrites)
+	srv.AddReceivingMiddleware(s.refuseWrites(writes))
 	return srv
 }
 
@@ -99,32 +105,21 @@ func (s *server) tools() []tool {
 	return append(s.genericTools(), s.workflowTools()...)
 }
 
-// writeTools names every tool that changes App Store Connect, whether or not this server offers
-// it, so a read key's attempt at one is recognised, refused and audited.
-func (s *server) writeTools() map[string]bool {
-	out := map[string]bool{}
-	for _, t := range s.tools() {
-		if t.write {
-			out[t.tool.Name] = true
+// refuseWrites answers a read key's call of a write tool (one not listed for it, named in
+// writes) with the gateway's refusal, and records it in the audit log.
+func (s *server) refuseWrites(writes map[string]bool) sdk.Middleware {
+	return func(next sdk.MethodHandler) sdk.MethodHandler {
+		return func(ctx context.Context, method string, req sdk.Request) (sdk.Result, error) {
+			if method != "tools/call" || s.opts.Write {
+				return next(ctx, method, req)
+			}
+			call, ok := req.(*sdk.CallToolRequest)
+			if !ok || call.Params == nil || !writes[call.Params.Name] {
+				return next(ctx, method, req)
+			}
+			s.audit(ctx, http.MethodPost, "/mcp/tools/"+call.Params.Name, http.StatusForbidden)
+			return failure(forbidden(call.Params.Name)), nil
 		}
-	}
-	return out
-}
-
-// refuseWrites answers a read key's call of a write tool (not listed for it) with the gateway's
-// refusal, and records it in the audit log.
-func (s *server) refuseWrites(next sdk.MethodHandler) sdk.MethodHandler {
-	writes := s.writeTools()
-	return func(ctx context.Context, method string, req sdk.Request) (sdk.Result, error) {
-		if method != "tools/call" || s.opts.Write {
-			return next(ctx, method, req)
-		}
-		call, ok := req.(*sdk.CallToolRequest)
-		if !ok || call.Params == nil || !writes[call.Params.Name] {
-			return next(ctx, method, req)
-		}
-		s.audit(ctx, http.MethodPost, "/mcp/tools/"+call.Params.Name, http.StatusForbidden)
-		return failure(forbidden(call.Params.Name)), nil
 	}
 }
 
@@ -182,6 +177,23 @@ func errorOf(err error, sent string) *sdk.CallToolResult {
 		return failure(&toolError{Message: err.Error(), Errors: apiErr.Errors, Sent: sent})
 	}
 	return failure(&toolError{Message: err.Error(), Sent: sent})
+}
+
+// schemaCache holds each input schema decoded once: the gateway builds a server for every
+// request, and the SDK takes a decoded schema as it is where it would re-encode raw JSON.
+var schemaCache sync.Map // string -> *jsonschema.Schema
+
+// schema decodes a tool's input schema (once per distinct text).
+func schema(raw json.RawMessage) *jsonschema.Schema {
+	if v, ok := schemaCache.Load(string(raw)); ok {
+		return v.(*jsonschema.Schema)
+	}
+	var sc jsonschema.Schema
+	if err := json.Unmarshal(raw, &sc); err != nil {
+		panic("mcp: a tool's input schema is not JSON Schema: " + err.Error())
+	}
+	v, _ := schemaCache.LoadOrStore(string(raw), &sc)
+	return v.(*jsonschema.Schema)
 }
 
 // answer is a tool result whose one text content is v as compact JSON.

@@ -45,31 +45,31 @@ func (s *server) genericTools() []tool {
 		{tool: &sdk.Tool{
 			Name:        toolSearch,
 			Description: "Search the App Store Connect API's 1,263 operations by words, tag, resource type or method. Answers operation ids with method and path.",
-			InputSchema: searchSchema,
+			InputSchema: schema(searchSchema),
 			Annotations: &sdk.ToolAnnotations{Title: "Search operations", ReadOnlyHint: true, IdempotentHint: true, OpenWorldHint: closed},
 		}, handler: s.search},
 		{tool: &sdk.Tool{
 			Name:        toolDescribe,
 			Description: "Describe one operation: path parameters, query parameters with enums and maxima, the request body's attributes and relationships with an example, what it returns, and which call tool to use.",
-			InputSchema: describeSchema,
+			InputSchema: schema(describeSchema),
 			Annotations: &sdk.ToolAnnotations{Title: "Describe an operation", ReadOnlyHint: true, IdempotentHint: true, OpenWorldHint: closed},
 		}, handler: s.describe},
 		{tool: &sdk.Tool{
 			Name:        toolRead,
 			Description: "Call a GET operation. Checked against Apple's spec before sending (a mistake answers Apple's PARAMETER_ERROR, nothing sent). Lists come as flattened items (type, id, attributes, relationships as ids), bounded, with next_cursor for more.",
-			InputSchema: readSchema,
+			InputSchema: schema(readSchema),
 			Annotations: &sdk.ToolAnnotations{Title: "Read from App Store Connect", ReadOnlyHint: true, IdempotentHint: true},
 		}, handler: s.callRead},
 		{tool: &sdk.Tool{
 			Name:        toolWrite,
 			Description: "Call a POST or PATCH operation (create, update, add links). Checked against Apple's spec before sending. An identical create already sent is refused until read back (or repeat: true).",
-			InputSchema: writeSchema,
+			InputSchema: schema(writeSchema),
 			Annotations: &sdk.ToolAnnotations{Title: "Create or update in App Store Connect", DestructiveHint: boolPtr(false)},
 		}, handler: s.callWrite, write: true},
 		{tool: &sdk.Tool{
 			Name:        toolDestructive,
 			Description: "Call a DELETE operation or replace a to-many relationship. Needs confirm: true; without it nothing is sent and the answer says what would be removed.",
-			InputSchema: destructiveSchema,
+			InputSchema: schema(destructiveSchema),
 			Annotations: &sdk.ToolAnnotations{Title: "Delete in App Store Connect", DestructiveHint: boolPtr(true), IdempotentHint: true},
 		}, handler: s.callDestructive, write: true},
 	}

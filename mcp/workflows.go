@@ -60,28 +60,28 @@ func (s *server) workflowTools() []tool {
 		{tool: &sdk.Tool{
 			Name:        toolMetadataPlan,
 			Description: "Compare App Store metadata (given inline or as a fastlane folder) with App Store Connect: every change, checked against Apple's limits. Writes nothing.",
-			InputSchema: metadataSchema(s.opts.Files),
+			InputSchema: schema(metadataSchema(s.opts.Files)),
 			Annotations: &sdk.ToolAnnotations{Title: "Plan a metadata push", ReadOnlyHint: true, IdempotentHint: true},
 		}, handler: s.metadataPlan},
 		{tool: &sdk.Tool{
 			Name:        toolMetadataPush,
 			Description: "Push App Store metadata: the metadata_plan for the same arguments, then only its writes. Running it again writes nothing.",
-			InputSchema: metadataSchema(s.opts.Files),
+			InputSchema: schema(metadataSchema(s.opts.Files)),
 			Annotations: &sdk.ToolAnnotations{Title: "Push metadata", DestructiveHint: closed, IdempotentHint: true},
 		}, handler: s.metadataPush, write: true},
 		{tool: &sdk.Tool{
 			Name:        toolReleaseStatus,
 			Description: "Where an app's releases stand: recent App Store versions with state and build, builds with processing state, review submissions.",
-			InputSchema: json.RawMessage(`{"type":"object","properties":{"app":{"type":"string","description":"app id or bundle id"},` +
-				`"platform":{"type":"string","enum":["IOS","MAC_OS","TV_OS","VISION_OS"],"description":"default: every platform"}},"required":["app"],"additionalProperties":false}`),
+			InputSchema: schema(json.RawMessage(`{"type":"object","properties":{"app":{"type":"string","description":"app id or bundle id"},` +
+				`"platform":{"type":"string","enum":["IOS","MAC_OS","TV_OS","VISION_OS"],"description":"default: every platform"}},"required":["app"],"additionalProperties":false}`)),
 			Annotations: &sdk.ToolAnnotations{Title: "Release status", ReadOnlyHint: true, IdempotentHint: true},
 		}, handler: s.releaseStatus},
 		{tool: &sdk.Tool{
 			Name: toolSubmitForReview,
 			Description: "Add an App Store version to the app's open review submission (creating it if needed) and, with submit: true, send it to App Review. " +
 				"Safe to run again: it never makes a second submission or item.",
-			InputSchema: json.RawMessage(`{"type":"object","properties":{` + targetProps + `,` +
-				`"submit":{"type":"boolean","description":"send to App Review; false leaves the submission ready"}},"required":["app","submit"],"additionalProperties":false}`),
+			InputSchema: schema(json.RawMessage(`{"type":"object","properties":{` + targetProps + `,` +
+				`"submit":{"type":"boolean","description":"send to App Review; false leaves the submission ready"}},"required":["app","submit"],"additionalProperties":false}`)),
 			Annotations: &sdk.ToolAnnotations{Title: "Submit for review", DestructiveHint: closed, IdempotentHint: true},
 		}, handler: s.submitForReview, write: true},
 	}
@@ -89,8 +89,8 @@ func (s *server) workflowTools() []tool {
 		out = append(out, tool{tool: &sdk.Tool{
 			Name:        toolScreenshotsPlan,
 			Description: "Plan a screenshot sync from a fastlane screenshots folder on this machine: per locale and display type, what would be uploaded, kept, reordered or deleted. Writes nothing.",
-			InputSchema: json.RawMessage(`{"type":"object","properties":{` + targetProps + `,` +
-				`"dir":{"type":"string","description":"screenshots/<locale>/*.png|jpg folder"}},"required":["app","dir"],"additionalProperties":false}`),
+			InputSchema: schema(json.RawMessage(`{"type":"object","properties":{` + targetProps + `,` +
+				`"dir":{"type":"string","description":"screenshots/<locale>/*.png|jpg folder"}},"required":["app","dir"],"additionalProperties":false}`)),
 			Annotations: &sdk.ToolAnnotations{Title: "Plan a screenshot sync", ReadOnlyHint: true, IdempotentHint: true},
 		}, handler: s.screenshotsPlan})
 	}

@@ -51,9 +51,9 @@ type stdio struct {
 	done   chan error
 }
 
-func startStdio(t *testing.T, args ...string) *stdio {
+func startStdio(t testing.TB, args ...string) *stdio {
 	t.Helper()
-	sb := sandboxtest.Start(t, sandbox.Options{}).Server
+	sb := sandboxtest.Start(t, sandbox.Options{HourlyLimit: -1}).Server
 	serverIn, clientOut := io.Pipe()
 	clientIn, serverOut := io.Pipe()
 	s := &stdio{sb: sb, stderr: &syncBuffer{}, done: make(chan error, 1)}
