@@ -116,31 +116,21 @@ func (e *PartialError) Error() string {
 // Unwrap gives errors.As the failures' causes (an *asc.ErrorResponse, a context error...).
 func (e *PartialError) Unwrap() []error { return e.Failed }
 
-type body struct {
-	Data bodyData `json:"data"`
-}
-
-type bodyData struct {
-	Type          string                      `json:"type"`
-	ID            string                      `json:"id,omitempty"`
-	Attributes    map[string]any              `json:"attributes,omitempty"`
-	Relationships map[string]asc.Relationship `json:"relationships,omitempty"`
-}
-
+// applyWrite sends one write and returns the requests it made. A failed create is never
+// simply sent again: the resource is read back first and updated if the failed attempt did
+// create it.
 func applyWrite(ctx context.Context, c *asc.Client, w *Op) (int, error) {
-	b := body{Data: bodyData{Type: w.Type, ID: w.ID, Attributes: w.Attributes, Relationships: w.Relationships}}
 	if w.Method != http.MethodPost {
 		// PATCH is idempotent; the client retries it on its own.
-		_, err := c.Do(ctx, w.Method, w.Path, nil, b, nil)
+		_, err := w.send(ctx, c)
 		return 1, err
 	}
 	reqs := 0
 	for attempt := 1; ; attempt++ {
-		var created asc.Document[asc.Resource]
 		reqs++
-		_, err := c.Do(ctx, http.MethodPost, w.Path, nil, b, &created)
+		id, err := w.send(ctx, c)
 		if err == nil {
-			w.ID = created.Data.ID
+			w.ID = id
 			return reqs, nil
 		}
 		kind := upload.ClassifyCreate(err)
@@ -152,25 +142,17 @@ func applyWrite(ctx context.Context, c *asc.Client, w *Op) (int, error) {
 			continue // a 429 took no effect
 		}
 		// Read back before creating again: the failed attempt may have created it.
-		id, n, ferr := findCreated(ctx, c, w)
-		reqs += n
+		reqs++
+		id, ferr := w.find(ctx, c)
 		if ferr != nil {
-			return reqs, errors.Join(err, ferr)
+			return reqs, errors.Join(err, fmt.Errorf("read back after a failed create: %w", ferr))
 		}
 		if id == "" {
 			continue
 		}
 		w.ID = id
-		attrs := map[string]any{}
-		for k, v := range w.Attributes {
-			if k != "locale" {
-				attrs[k] = v
-			}
-		}
 		reqs++
-		patch := body{Data: bodyData{Type: w.Type, ID: id, Attributes: attrs}}
-		_, err = c.Do(ctx, http.MethodPatch, "/v1/"+w.Type+"/"+id, nil, patch, nil)
-		return reqs, err
+		return reqs, w.update(ctx, c, id)
 	}
 }
 
@@ -181,38 +163,4 @@ func sleep(ctx context.Context, d time.Duration) {
 	case <-ctx.Done():
 	case <-t.C:
 	}
-}
-
-func findCreated(ctx context.Context, c *asc.Client, w *Op) (string, int, error) {
-	if w.find == nil {
-		return "", 0, nil
-	}
-	path, q := w.find()
-	if q == nil {
-		// A to-one related read: the resource or null.
-		var doc struct {
-			Data *asc.Resource `json:"data"`
-		}
-		if _, err := c.Do(ctx, http.MethodGet, path, nil, nil, &doc); err != nil {
-			var er *asc.ErrorResponse
-			if errors.As(err, &er) && er.StatusCode == http.StatusNotFound {
-				return "", 1, nil
-			}
-			return "", 1, fmt.Errorf("read back after a failed create: %w", err)
-		}
-		if doc.Data == nil {
-			return "", 1, nil
-		}
-		return doc.Data.ID, 1, nil
-	}
-	var doc asc.ListDocument[asc.Resource]
-	if _, err := c.Do(ctx, http.MethodGet, path, q, nil, &doc); err != nil {
-		return "", 1, fmt.Errorf("read back after a failed create: %w", err)
-	}
-	for _, r := range doc.Data {
-		if w.Locale == "" || attrString(r, "locale") == w.Locale {
-			return r.ID, 1, nil
-		}
-	}
-	return "", 1, nil
 }

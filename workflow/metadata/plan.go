@@ -1,8 +1,10 @@
 package metadata
 
 import (
+	"context"
+	"errors"
 	"fmt"
-	"net/url"
+	"net/http"
 	"slices"
 	"strings"
 
@@ -31,19 +33,22 @@ func (c Change) Path() string {
 	return c.Locale + "/" + c.Field + ".txt"
 }
 
-// Op is one request of a push: a PATCH of an existing resource or the POST of a missing
+// Op is one request of a push: the update of an existing resource or the create of a missing
 // one, carrying every changed field of that resource.
 type Op struct {
-	Method        string // PATCH or POST
-	Path          string
-	Type          string
-	ID            string // "" for a POST
-	Locale        string
-	Attributes    map[string]any
-	Relationships map[string]asc.Relationship
-	Changes       []Change
-	// find reads back the resource a failed POST may have created, for reconciliation.
-	find func() (path string, query url.Values)
+	Method  string // PATCH or POST
+	Type    string // the resource type: appStoreVersionLocalizations
+	ID      string // "" for a POST until it succeeds
+	Locale  string
+	Changes []Change
+	// values are the files' values the request carries.
+	values Values
+	// send makes the request and returns the resource's id.
+	send func(ctx context.Context, c *asc.Client) (string, error)
+	// find reads back the resource a failed POST may have created ("" if none), and update
+	// then writes the values to it.
+	find   func(ctx context.Context, c *asc.Client) (string, error)
+	update func(ctx context.Context, c *asc.Client, id string) error
 }
 
 // Describe says what the write does, for plans and errors: "create appStoreVersionLocalizations fr-FR".
@@ -118,7 +123,7 @@ func NewPlan(local *Metadata, remote *State, live bool) *Plan {
 		_, ownFolder := local.Locales[locale]
 		for _, scope := range []Scope{AppInfoLocalization, VersionLocalization} {
 			var changes []Change
-			attrs := map[string]any{}
+			values := Values{}
 			for _, spec := range LocaleFields {
 				if spec.Scope != scope {
 					continue
@@ -132,21 +137,21 @@ func NewPlan(local *Metadata, remote *State, live bool) *Plan {
 					ch.Skipped = "Apple does not allow changing it on a live version"
 				}
 				p.Changes = append(p.Changes, ch)
+				if ch.Skipped == "" && spec.Kind == URL && value == "" {
+					p.Problems = append(p.Problems, Problem{ch.Path(), "an empty URL cannot be sent: App Store Connect clears a URL only with null, which ascend's typed client does not send yet; restore the URL, or delete the file to leave it as it is"})
+				}
 				if ch.Skipped == "" {
 					changes = append(changes, ch)
-					attrs[spec.Attribute] = nullable(value)
+					values[spec.File] = value
 				}
 			}
-			ids, parentType, parentID, typ := remote.InfoLocalizations, "appInfos", remote.AppInfoID, "appInfoLocalizations"
-			parentRel, listPath := "appInfo", "/v1/appInfos/"+url.PathEscape(remote.AppInfoID)+"/appInfoLocalizations"
+			ids := remote.InfoLocalizations
 			if scope == VersionLocalization {
-				ids, parentType, parentID, typ = remote.VersionLocalizations, "appStoreVersions", remote.VersionID, "appStoreVersionLocalizations"
-				parentRel, listPath = "appStoreVersion", "/v1/appStoreVersions/"+url.PathEscape(remote.VersionID)+"/appStoreVersionLocalizations"
+				ids = remote.VersionLocalizations
 			}
 			if id, exists := ids[locale]; exists {
 				if len(changes) > 0 {
-					p.Writes = append(p.Writes, &Op{Method: "PATCH", Path: "/v1/" + typ + "/" + url.PathEscape(id),
-						Type: typ, ID: id, Locale: locale, Attributes: attrs, Changes: changes})
+					p.Writes = append(p.Writes, patchLocalization(scope, id, locale, values, changes))
 				}
 				continue
 			}
@@ -163,30 +168,22 @@ func NewPlan(local *Metadata, remote *State, live bool) *Plan {
 			}
 			for _, spec := range LocaleFields {
 				if v, ok := want[spec.File]; ok && spec.Scope == scope {
-					attrs[spec.Attribute] = nullable(v)
+					values[spec.File] = v
 				}
 			}
 			if scope == AppInfoLocalization && want["name"] == "" {
-				if len(attrs) == 0 {
+				if len(values) == 0 {
 					continue // nothing for the app info in this locale
 				}
 				p.Problems = append(p.Problems, Problem{locale + "/name.txt", "the app has no " + locale + " app info localization yet and Apple needs a name to create it; add name.txt"})
 				continue
 			}
-			attrs["locale"] = locale
-			loc := locale
-			p.Writes = append(p.Writes, &Op{Method: "POST", Path: "/v1/" + typ, Type: typ, Locale: locale, Attributes: attrs,
-				Relationships: map[string]asc.Relationship{parentRel: {Data: asc.ToOne(parentType, parentID)}},
-				Changes:       changes,
-				find: func() (string, url.Values) {
-					return listPath, url.Values{"filter[locale]": {loc}}
-				}})
+			p.Writes = append(p.Writes, createLocalization(scope, remote, locale, values, changes))
 		}
 	}
 
 	// App-level fields: copyright on the version, categories on the app info.
-	versionAttrs := map[string]any{}
-	infoRels := map[string]asc.Relationship{}
+	versionValues, infoValues := Values{}, Values{}
 	var versionChanges, infoChanges []Change
 	for _, spec := range AppFields {
 		value, ok := local.App[spec.File]
@@ -202,28 +199,34 @@ func NewPlan(local *Metadata, remote *State, live bool) *Plan {
 			continue
 		}
 		if spec.Scope == Version {
-			versionAttrs[spec.Attribute] = nullable(value)
+			versionValues[spec.File] = value
 			versionChanges = append(versionChanges, ch)
 			continue
 		}
-		rel := asc.Relationship{Data: asc.RelationshipData{Present: true}}
-		if value != "" {
-			rel.Data = asc.ToOne("appCategories", value)
-		}
-		infoRels[spec.Attribute] = rel
+		infoValues[spec.File] = value
 		infoChanges = append(infoChanges, ch)
 	}
 	if len(versionChanges) > 0 {
-		p.Writes = append(p.Writes, &Op{Method: "PATCH", Path: "/v1/appStoreVersions/" + url.PathEscape(remote.VersionID),
-			Type: "appStoreVersions", ID: remote.VersionID, Attributes: versionAttrs, Changes: versionChanges})
+		id := remote.VersionID
+		p.Writes = append(p.Writes, &Op{Method: "PATCH", Type: "appStoreVersions", ID: id, Changes: versionChanges, values: versionValues,
+			send: func(ctx context.Context, c *asc.Client) (string, error) {
+				_, _, err := c.AppStoreVersions.Update(ctx, id, &asc.AppStoreVersionUpdateRequest{Data: asc.AppStoreVersionUpdateRequestData{
+					ID: id, Attributes: &asc.AppStoreVersionUpdateRequestAttributes{Copyright: versionValues.ptr("copyright")}}})
+				return id, err
+			}})
 	}
 	if len(infoChanges) > 0 {
-		p.Writes = append(p.Writes, &Op{Method: "PATCH", Path: "/v1/appInfos/" + url.PathEscape(remote.AppInfoID),
-			Type: "appInfos", ID: remote.AppInfoID, Relationships: infoRels, Changes: infoChanges})
+		id := remote.AppInfoID
+		p.Writes = append(p.Writes, &Op{Method: "PATCH", Type: "appInfos", ID: id, Changes: infoChanges, values: infoValues,
+			send: func(ctx context.Context, c *asc.Client) (string, error) {
+				_, _, err := c.AppInfos.Update(ctx, id, &asc.AppInfoUpdateRequest{Data: asc.AppInfoUpdateRequestData{
+					ID: id, Relationships: categoryUpdate(infoValues)}})
+				return id, err
+			}})
 	}
 
 	// Review information.
-	reviewAttrs := map[string]any{}
+	reviewValues := Values{}
 	var reviewChanges []Change
 	for _, spec := range ReviewFields {
 		value, ok := local.Review[spec.File]
@@ -238,36 +241,137 @@ func NewPlan(local *Metadata, remote *State, live bool) *Plan {
 		if ch.Skipped != "" {
 			continue
 		}
-		reviewAttrs[spec.Attribute] = nullable(value)
-		if spec.File == "demo_user" {
-			reviewAttrs["demoAccountRequired"] = value != ""
-		}
+		reviewValues[spec.File] = value
 		reviewChanges = append(reviewChanges, ch)
 	}
 	if len(reviewChanges) > 0 {
-		if remote.ReviewDetailID != "" {
-			p.Writes = append(p.Writes, &Op{Method: "PATCH", Path: "/v1/appStoreReviewDetails/" + url.PathEscape(remote.ReviewDetailID),
-				Type: "appStoreReviewDetails", ID: remote.ReviewDetailID, Attributes: reviewAttrs, Changes: reviewChanges})
-		} else {
-			versionID := remote.VersionID
-			p.Writes = append(p.Writes, &Op{Method: "POST", Path: "/v1/appStoreReviewDetails", Type: "appStoreReviewDetails",
-				Attributes:    reviewAttrs,
-				Relationships: map[string]asc.Relationship{"appStoreVersion": {Data: asc.ToOne("appStoreVersions", versionID)}},
-				Changes:       reviewChanges,
-				find: func() (string, url.Values) {
-					return "/v1/appStoreVersions/" + url.PathEscape(versionID) + "/appStoreReviewDetail", nil
-				}})
-		}
+		p.Writes = append(p.Writes, reviewDetailWrite(remote, reviewValues, reviewChanges))
 	}
 	return p
 }
 
-// nullable sends an emptied field as null, which is how Apple clears an attribute.
-func nullable(s string) any {
-	if s == "" {
-		return nil
+// patchLocalization updates an app info or version localization.
+func patchLocalization(scope Scope, id, locale string, v Values, changes []Change) *Op {
+	w := &Op{Method: "PATCH", ID: id, Locale: locale, Changes: changes, values: v}
+	w.Type, w.send = "appInfoLocalizations", func(ctx context.Context, c *asc.Client) (string, error) {
+		return id, updateInfoLocalization(ctx, c, id, v)
 	}
-	return s
+	if scope == VersionLocalization {
+		w.Type, w.send = "appStoreVersionLocalizations", func(ctx context.Context, c *asc.Client) (string, error) {
+			return id, updateVersionLocalization(ctx, c, id, v)
+		}
+	}
+	return w
+}
+
+func updateInfoLocalization(ctx context.Context, c *asc.Client, id string, v Values) error {
+	_, _, err := c.AppInfoLocalizations.Update(ctx, id, &asc.AppInfoLocalizationUpdateRequest{
+		Data: asc.AppInfoLocalizationUpdateRequestData{ID: id, Attributes: infoLocalizationUpdate(v)}})
+	return err
+}
+
+func updateVersionLocalization(ctx context.Context, c *asc.Client, id string, v Values) error {
+	_, _, err := c.AppStoreVersionLocalizations.Update(ctx, id, &asc.AppStoreVersionLocalizationUpdateRequest{
+		Data: asc.AppStoreVersionLocalizationUpdateRequestData{ID: id, Attributes: versionLocalizationUpdate(v)}})
+	return err
+}
+
+// createLocalization creates a missing app info or version localization; after a failed
+// attempt the parent's localization of that locale is read back.
+func createLocalization(scope Scope, remote *State, locale string, v Values, changes []Change) *Op {
+	w := &Op{Method: "POST", Locale: locale, Changes: changes, values: v}
+	if scope == AppInfoLocalization {
+		infoID := remote.AppInfoID
+		w.Type = "appInfoLocalizations"
+		w.send = func(ctx context.Context, c *asc.Client) (string, error) {
+			resp, _, err := c.AppInfoLocalizations.Create(ctx, &asc.AppInfoLocalizationCreateRequest{Data: asc.AppInfoLocalizationCreateRequestData{
+				Attributes:    infoLocalizationCreate(locale, v),
+				Relationships: asc.AppInfoLocalizationCreateRequestRelationships{AppInfo: asc.Relationship{Data: asc.ToOne("appInfos", infoID)}}}})
+			if err != nil {
+				return "", err
+			}
+			return resp.Data.ID, nil
+		}
+		w.find = func(ctx context.Context, c *asc.Client) (string, error) {
+			resp, _, err := c.AppInfos.ListLocalizations(ctx, infoID, &asc.AppInfosListLocalizationsOptions{FilterLocale: []string{locale}})
+			if err != nil {
+				return "", err
+			}
+			for _, r := range resp.Data {
+				if attrsOf(r.Attributes).Locale == locale {
+					return r.ID, nil
+				}
+			}
+			return "", nil
+		}
+		w.update = func(ctx context.Context, c *asc.Client, id string) error {
+			return updateInfoLocalization(ctx, c, id, v)
+		}
+		return w
+	}
+	versionID := remote.VersionID
+	w.Type = "appStoreVersionLocalizations"
+	w.send = func(ctx context.Context, c *asc.Client) (string, error) {
+		resp, _, err := c.AppStoreVersionLocalizations.Create(ctx, &asc.AppStoreVersionLocalizationCreateRequest{Data: asc.AppStoreVersionLocalizationCreateRequestData{
+			Attributes:    versionLocalizationCreate(locale, v),
+			Relationships: asc.AppStoreVersionLocalizationCreateRequestRelationships{AppStoreVersion: asc.Relationship{Data: asc.ToOne("appStoreVersions", versionID)}}}})
+		if err != nil {
+			return "", err
+		}
+		return resp.Data.ID, nil
+	}
+	w.find = func(ctx context.Context, c *asc.Client) (string, error) {
+		resp, _, err := c.AppStoreVersions.ListLocalizations(ctx, versionID, &asc.AppStoreVersionsListLocalizationsOptions{FilterLocale: []string{locale}})
+		if err != nil {
+			return "", err
+		}
+		for _, r := range resp.Data {
+			if attrsOf(r.Attributes).Locale == locale {
+				return r.ID, nil
+			}
+		}
+		return "", nil
+	}
+	w.update = func(ctx context.Context, c *asc.Client, id string) error {
+		return updateVersionLocalization(ctx, c, id, v)
+	}
+	return w
+}
+
+// reviewDetailWrite updates the version's review detail, or creates it when the version has
+// none; a failed create reads the version's review detail back.
+func reviewDetailWrite(remote *State, v Values, changes []Change) *Op {
+	update := func(ctx context.Context, c *asc.Client, id string) error {
+		_, _, err := c.AppStoreReviewDetails.Update(ctx, id, &asc.AppStoreReviewDetailUpdateRequest{
+			Data: asc.AppStoreReviewDetailUpdateRequestData{ID: id, Attributes: reviewUpdate(v)}})
+		return err
+	}
+	if id := remote.ReviewDetailID; id != "" {
+		return &Op{Method: "PATCH", Type: "appStoreReviewDetails", ID: id, Changes: changes, values: v,
+			send: func(ctx context.Context, c *asc.Client) (string, error) { return id, update(ctx, c, id) }}
+	}
+	versionID := remote.VersionID
+	return &Op{Method: "POST", Type: "appStoreReviewDetails", Changes: changes, values: v, update: update,
+		send: func(ctx context.Context, c *asc.Client) (string, error) {
+			resp, _, err := c.AppStoreReviewDetails.Create(ctx, &asc.AppStoreReviewDetailCreateRequest{Data: asc.AppStoreReviewDetailCreateRequestData{
+				Attributes:    reviewCreate(v),
+				Relationships: asc.AppStoreReviewDetailCreateRequestRelationships{AppStoreVersion: asc.Relationship{Data: asc.ToOne("appStoreVersions", versionID)}}}})
+			if err != nil {
+				return "", err
+			}
+			return resp.Data.ID, nil
+		},
+		find: func(ctx context.Context, c *asc.Client) (string, error) {
+			resp, _, err := c.AppStoreVersions.GetReviewDetail(ctx, versionID, nil)
+			var er *asc.ErrorResponse
+			if errors.As(err, &er) && er.StatusCode == http.StatusNotFound {
+				return "", nil
+			}
+			if err != nil {
+				return "", err
+			}
+			return resp.Data.ID, nil
+		}}
 }
 
 // Secret reports a change whose values are a credential (the demo account's password):

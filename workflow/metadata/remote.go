@@ -3,25 +3,45 @@ package metadata
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net/http"
-	"net/url"
+	"iter"
 	"strings"
 	"sync"
 
 	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/asc"
+	"github.com/ascend-tools/ascend/workflow/apps"
 )
 
 // Target says which app, platform and version to work on.
 type Target struct {
 	App      string // numeric app id or bundle id
-	Platform string // IOS (default), MAC_OS, TV_OS, VISION_OS
+	Platform string // one of apple.Platforms(); "" is apple.DefaultPlatform
 	Version  string // version string; "" picks the version being prepared (or the live one with Live)
 	// Live works on the version that is on the App Store, where Apple lets you change only the
 	// promotional text.
 	Live bool
+}
+
+// Check refuses a target that names no app or platform Apple knows, or both a version and
+// the live one, before any request is made.
+func (t Target) Check() error {
+	switch {
+	case t.App == "":
+		return apps.ErrNoApp
+	case t.Platform != "" && !apple.IsPlatform(t.Platform):
+		return fmt.Errorf("--platform %q is not a platform: use one of %s", t.Platform, strings.Join(apple.Platforms(), ", "))
+	case t.Live && t.Version != "":
+		return fmt.Errorf("--edit-live and --version both choose the version: pass one of them")
+	}
+	return nil
+}
+
+func (t Target) platform() string {
+	if t.Platform == "" {
+		return apple.DefaultPlatform
+	}
+	return t.Platform
 }
 
 // State is what App Store Connect has for a target, in the layout's shape, with the ids
@@ -41,44 +61,24 @@ type State struct {
 	Requests int
 }
 
+// The attributes each read asks for (sparse fieldsets keep the answers small).
 var (
+	versionFields             = []string{"versionString", "appVersionState", "appStoreState", "platform", "copyright", "appStoreVersionLocalizations", "appStoreReviewDetail"}
 	versionLocalizationFields = []string{"locale", "description", "keywords", "whatsNew", "supportUrl", "marketingUrl", "promotionalText"}
 	infoLocalizationFields    = []string{"locale", "name", "subtitle", "privacyPolicyUrl", "privacyPolicyText"}
 	reviewDetailFields        = []string{"contactFirstName", "contactLastName", "contactPhone", "contactEmail", "demoAccountName", "demoAccountPassword", "demoAccountRequired", "notes"}
 	categoryRelationships     = []string{"primaryCategory", "primarySubcategoryOne", "primarySubcategoryTwo", "secondaryCategory", "secondarySubcategoryOne", "secondarySubcategoryTwo"}
 )
 
-// ResolveApp turns a numeric id or a bundle id into the app's id, with one request for a
-// bundle id and none for an id.
-func ResolveApp(ctx context.Context, c *asc.Client, app string) (string, int, error) {
-	if app == "" {
-		return "", 0, errors.New("no app given; pass --app with the app's id or bundle id")
-	}
-	if strings.Trim(app, "0123456789") == "" {
-		return app, 0, nil
-	}
-	var doc asc.ListDocument[asc.Resource]
-	q := url.Values{"filter[bundleId]": {app}, "fields[apps]": {"bundleId"}, "limit": {"200"}}
-	if _, err := c.Do(ctx, http.MethodGet, "/v1/apps", q, nil, &doc); err != nil {
-		return "", 1, fmt.Errorf("look up app %s: %w", app, err)
-	}
-	for _, r := range doc.Data {
-		if attrString(r, "bundleId") == app {
-			return r.ID, 1, nil
-		}
-	}
-	return "", 1, fmt.Errorf("no app with bundle id %s is visible to this key; check --app", app)
-}
-
 // Fetch reads the target's metadata in as few requests as Apple allows: the app id (only for
 // a bundle id), then the version with its localizations and review detail, and the app info
 // with its localizations and categories, those two in parallel.
 func Fetch(ctx context.Context, c *asc.Client, t Target) (*State, error) {
-	appID, n, err := ResolveApp(ctx, c, t.App)
+	app, n, err := apps.Resolve(ctx, c, t.App)
 	if err != nil {
 		return nil, err
 	}
-	st := &State{AppID: appID, Metadata: New(), VersionLocalizations: map[string]string{},
+	st := &State{AppID: app.ID, Metadata: New(), VersionLocalizations: map[string]string{},
 		InfoLocalizations: map[string]string{}, Requests: n}
 	var (
 		wg               sync.WaitGroup
@@ -86,7 +86,7 @@ func Fetch(ctx context.Context, c *asc.Client, t Target) (*State, error) {
 		verReqs, infoReq int
 	)
 	// The two readers fill separate states, merged once both are done.
-	info := &State{AppID: appID, Metadata: New(), InfoLocalizations: map[string]string{}}
+	info := &State{AppID: app.ID, Metadata: New(), InfoLocalizations: map[string]string{}}
 	wg.Add(2)
 	go func() { defer wg.Done(); verReqs, verErr = fetchVersion(ctx, c, t, st) }()
 	go func() { defer wg.Done(); infoReq, infoErr = fetchAppInfo(ctx, c, t, info) }()
@@ -117,221 +117,204 @@ func Fetch(ctx context.Context, c *asc.Client, t Target) (*State, error) {
 	return st, nil
 }
 
-func platformOf(t Target) string {
-	if t.Platform == "" {
-		return "IOS"
+// versionState is a version's state, from appVersionState or, where Apple sends only that,
+// the older appStoreState.
+func versionState(a *asc.AppStoreVersionAttributes) string {
+	if a.AppVersionState != "" {
+		return string(a.AppVersionState)
 	}
-	return t.Platform
+	return string(a.AppStoreState)
 }
 
 func fetchVersion(ctx context.Context, c *asc.Client, t Target, st *State) (int, error) {
-	q := url.Values{
-		"filter[platform]":                     {platformOf(t)},
-		"include":                              {"appStoreVersionLocalizations,appStoreReviewDetail"},
-		"limit[appStoreVersionLocalizations]":  {"50"},
-		"fields[appStoreVersions]":             {"versionString,appVersionState,appStoreState,platform,copyright,appStoreVersionLocalizations,appStoreReviewDetail"},
-		"fields[appStoreVersionLocalizations]": {strings.Join(versionLocalizationFields, ",")},
-		"fields[appStoreReviewDetails]":        {strings.Join(reviewDetailFields, ",")},
+	opts := &asc.AppsListAppStoreVersionsOptions{
+		FilterPlatform:                     []string{t.platform()},
+		Include:                            []string{"appStoreVersionLocalizations", "appStoreReviewDetail"},
+		LimitAppStoreVersionLocalizations:  50,
+		FieldsAppStoreVersions:             versionFields,
+		FieldsAppStoreVersionLocalizations: versionLocalizationFields,
+		FieldsAppStoreReviewDetails:        reviewDetailFields,
 	}
-	states := apple.StatesIn(apple.Editable)
-	if t.Live {
-		states = []string{apple.LiveVersionState}
+	switch {
+	case t.Version != "":
+		opts.FilterVersionString = []string{t.Version}
+	case t.Live:
+		opts.FilterAppVersionState = []string{apple.LiveVersionState}
+	default:
+		opts.FilterAppVersionState = apple.StatesIn(apple.Editable)
 	}
-	if t.Version != "" {
-		q.Set("filter[versionString]", t.Version)
-	} else {
-		q.Set("filter[appVersionState]", strings.Join(states, ","))
-	}
-	var doc asc.ListDocument[asc.Resource]
-	path := "/v1/apps/" + url.PathEscape(st.AppID) + "/appStoreVersions"
-	if _, err := c.Do(ctx, http.MethodGet, path, q, nil, &doc); err != nil {
+	resp, _, err := c.Apps.ListAppStoreVersions(ctx, st.AppID, opts)
+	if err != nil {
 		return 1, fmt.Errorf("read the app's versions: %w", err)
 	}
 	reqs := 1
 	// The server may ignore a filter; choose on this side as well.
-	var version *asc.Resource
-	for i := range doc.Data {
-		r := &doc.Data[i]
-		state := attrString(*r, "appVersionState")
-		if state == "" {
-			state = attrString(*r, "appStoreState")
-		}
-		if p := attrString(*r, "platform"); p != "" && p != platformOf(t) {
+	var version *asc.AppStoreVersion
+	for i := range resp.Data {
+		v := &resp.Data[i]
+		a := attrsOf(v.Attributes)
+		state := versionState(a)
+		if a.Platform != "" && string(a.Platform) != t.platform() {
 			continue
 		}
 		switch {
-		case t.Version != "" && attrString(*r, "versionString") != t.Version:
+		case t.Version != "" && a.VersionString != t.Version:
 			continue
 		case t.Version == "" && t.Live && !apple.IsLive(state):
 			continue
 		case t.Version == "" && !t.Live && !apple.IsEditable(state):
 			continue
 		}
-		version = r
+		version = v
 		st.VersionState = state
 		break
 	}
 	if version == nil {
 		switch {
 		case t.Version != "":
-			return reqs, fmt.Errorf("app %s has no %s version %s; create it first or check --version", st.AppID, platformOf(t), t.Version)
+			return reqs, fmt.Errorf("app %s has no %s version %s; create it first or check --version", st.AppID, t.platform(), t.Version)
 		case t.Live:
-			return reqs, fmt.Errorf("app %s has no %s version on the App Store; drop --edit-live", st.AppID, platformOf(t))
+			return reqs, fmt.Errorf("app %s has no %s version on the App Store; drop --edit-live", st.AppID, t.platform())
 		}
-		return reqs, fmt.Errorf("app %s has no %s version in an editable state; create one or pass --version", st.AppID, platformOf(t))
+		return reqs, fmt.Errorf("app %s has no %s version in an editable state; create one or pass --version", st.AppID, t.platform())
 	}
+	a := attrsOf(version.Attributes)
 	st.VersionID = version.ID
-	st.VersionString = attrString(*version, "versionString")
-	st.Metadata.App["copyright"] = attrString(*version, "copyright")
+	st.VersionString = a.VersionString
+	st.Metadata.App["copyright"] = a.Copyright
 
-	included := indexIncluded(doc.Included)
-	locRel := version.Relationships["appStoreVersionLocalizations"]
-	locs, n, err := localizations(ctx, c, locRel, !locRel.Data.Present && len(doc.Included) == 0, included,
-		"/v1/appStoreVersions/"+url.PathEscape(version.ID)+"/appStoreVersionLocalizations", "appStoreVersionLocalizations", versionLocalizationFields)
+	locs := map[string]*asc.AppStoreVersionLocalization{}
+	var review *asc.AppStoreReviewDetail
+	for _, inc := range resp.Included {
+		switch r := inc.(type) {
+		case *asc.AppStoreVersionLocalization:
+			locs[r.ID] = r
+		case *asc.AppStoreReviewDetail:
+			review = r
+		}
+	}
+	rels := attrsOf(version.Relationships)
+	locRel := attrsOf(rels.AppStoreVersionLocalizations)
+	list, n, err := localizations(locRel, !locRel.Data.Present && len(resp.Included) == 0, locs, func() iter.Seq2[asc.AppStoreVersionLocalization, error] {
+		return c.AppStoreVersions.ListLocalizationsIter(ctx, version.ID,
+			&asc.AppStoreVersionsListLocalizationsOptions{Limit: 200, FieldsAppStoreVersionLocalizations: versionLocalizationFields})
+	})
 	reqs += n
 	if err != nil {
 		return reqs, fmt.Errorf("read the version's localizations: %w", err)
 	}
-	for _, r := range locs {
-		locale := attrString(r, "locale")
-		st.VersionLocalizations[locale] = r.ID
-		v := st.Metadata.Locales[locale]
-		if v == nil {
-			v = Values{}
-			st.Metadata.Locales[locale] = v
-		}
-		for _, spec := range LocaleFields {
-			if spec.Scope == VersionLocalization {
-				v[spec.File] = normalize(attrString(r, spec.Attribute))
-			}
-		}
+	for _, r := range list {
+		a := attrsOf(r.Attributes)
+		st.VersionLocalizations[a.Locale] = r.ID
+		st.Metadata.locale(a.Locale).merge(versionLocalizationValues(a))
 	}
-	if rd := version.Relationships["appStoreReviewDetail"].Data.One; rd != nil {
-		st.ReviewDetailID = rd.ID
-		if r, ok := included[key("appStoreReviewDetails", rd.ID)]; ok {
-			for _, spec := range ReviewFields {
-				st.Metadata.Review[spec.File] = normalize(attrString(r, spec.Attribute))
-			}
+	if rel := rels.AppStoreReviewDetail; rel != nil && rel.Data.One != nil {
+		st.ReviewDetailID = rel.Data.One.ID
+		if review != nil && review.ID == st.ReviewDetailID {
+			st.Metadata.Review.merge(reviewValues(attrsOf(review.Attributes)))
 		}
 	}
 	return reqs, nil
 }
 
 func fetchAppInfo(ctx context.Context, c *asc.Client, t Target, st *State) (int, error) {
-	q := url.Values{
-		"include":                      {"appInfoLocalizations," + strings.Join(categoryRelationships, ",")},
-		"limit[appInfoLocalizations]":  {"50"},
-		"fields[appInfos]":             {"state,appStoreState,appInfoLocalizations," + strings.Join(categoryRelationships, ",")},
-		"fields[appInfoLocalizations]": {strings.Join(infoLocalizationFields, ",")},
-		"fields[appCategories]":        {"platforms"},
+	opts := &asc.AppsListInfosOptions{
+		Include:                    append([]string{"appInfoLocalizations"}, categoryRelationships...),
+		LimitAppInfoLocalizations:  50,
+		FieldsAppInfos:             append([]string{"state", "appStoreState", "appInfoLocalizations"}, categoryRelationships...),
+		FieldsAppInfoLocalizations: infoLocalizationFields,
+		FieldsAppCategories:        []string{"platforms"},
 	}
-	var doc asc.ListDocument[asc.Resource]
-	path := "/v1/apps/" + url.PathEscape(st.AppID) + "/appInfos"
-	if _, err := c.Do(ctx, http.MethodGet, path, q, nil, &doc); err != nil {
+	resp, _, err := c.Apps.ListInfos(ctx, st.AppID, opts)
+	if err != nil {
 		return 1, fmt.Errorf("read the app's app infos: %w", err)
 	}
 	reqs := 1
-	if len(doc.Data) == 0 {
+	if len(resp.Data) == 0 {
 		return reqs, fmt.Errorf("app %s has no app info; check --app", st.AppID)
 	}
 	// An app has at most two app infos: the live one and the one being prepared.
-	info := &doc.Data[0]
-	for i := range doc.Data {
-		r := &doc.Data[i]
-		state := attrString(*r, "state")
+	info := &resp.Data[0]
+	for i := range resp.Data {
+		a := attrsOf(resp.Data[i].Attributes)
+		state := string(a.State)
 		if state == "" {
-			state = attrString(*r, "appStoreState")
+			state = string(a.AppStoreState)
 		}
-		live := apple.IsLive(state)
-		if live == t.Live {
-			info = r
+		if apple.IsLive(state) == t.Live {
+			info = &resp.Data[i]
 			break
 		}
 	}
 	st.AppInfoID = info.ID
-	for _, rel := range categoryRelationships {
-		if one := info.Relationships[rel].Data.One; one != nil {
-			spec, _ := specForAttribute(AppFields, rel)
-			st.Metadata.App[spec.File] = one.ID
+	rels := attrsOf(info.Relationships)
+	st.Metadata.App.merge(categoryValues(rels))
+	locs := map[string]*asc.AppInfoLocalization{}
+	for _, inc := range resp.Included {
+		if r, ok := inc.(*asc.AppInfoLocalization); ok {
+			locs[r.ID] = r
 		}
 	}
-	included := indexIncluded(doc.Included)
-	locRel := info.Relationships["appInfoLocalizations"]
-	locs, n, err := localizations(ctx, c, locRel, !locRel.Data.Present, included,
-		"/v1/appInfos/"+url.PathEscape(info.ID)+"/appInfoLocalizations", "appInfoLocalizations", infoLocalizationFields)
+	locRel := attrsOf(rels.AppInfoLocalizations)
+	list, n, err := localizations(locRel, !locRel.Data.Present, locs, func() iter.Seq2[asc.AppInfoLocalization, error] {
+		return c.AppInfos.ListLocalizationsIter(ctx, info.ID,
+			&asc.AppInfosListLocalizationsOptions{Limit: 200, FieldsAppInfoLocalizations: infoLocalizationFields})
+	})
 	reqs += n
 	if err != nil {
 		return reqs, fmt.Errorf("read the app info's localizations: %w", err)
 	}
-	for _, r := range locs {
-		locale := attrString(r, "locale")
-		st.InfoLocalizations[locale] = r.ID
-		v := st.Metadata.Locales[locale]
-		if v == nil {
-			v = Values{}
-			st.Metadata.Locales[locale] = v
+	for _, r := range list {
+		a := attrsOf(r.Attributes)
+		st.InfoLocalizations[a.Locale] = r.ID
+		values := infoLocalizationValues(a)
+		if values["apple_tv_privacy_policy"] == "" {
+			delete(values, "apple_tv_privacy_policy") // tvOS only; not written unless used
 		}
-		for _, spec := range LocaleFields {
-			if spec.Scope == AppInfoLocalization {
-				val := normalize(attrString(r, spec.Attribute))
-				if spec.File == "apple_tv_privacy_policy" && val == "" {
-					continue // tvOS only; not written unless used
-				}
-				v[spec.File] = val
-			}
-		}
+		st.Metadata.locale(a.Locale).merge(values)
 	}
 	return reqs, nil
 }
 
-func specForAttribute(list []FieldSpec, attr string) (FieldSpec, bool) {
-	for _, f := range list {
-		if f.Attribute == attr {
-			return f, true
-		}
+// attrsOf returns *p, or a zero value when Apple sent none (a sparse fieldset without
+// attributes, or an answer that omits them).
+func attrsOf[T any](p *T) *T {
+	if p == nil {
+		return new(T)
 	}
-	return FieldSpec{}, false
+	return p
 }
 
-// localizations returns a parent's localizations of type typ from the answer's included
-// resources, or, when the answer could not carry them all (Apple caps included linkage at
-// limit[...], and some answers omit the linkage: unlinked), reads them from the parent's list
-// endpoint at listPath. It returns the requests it made.
-func localizations(ctx context.Context, c *asc.Client, rel asc.Relationship, unlinked bool, included map[string]asc.Resource,
-	listPath, typ string, fields []string) ([]asc.Resource, int, error) {
+// localizations returns a parent's localizations from the answer's included resources, or,
+// when the answer could not carry them all (Apple caps included linkage at limit[...] = 50,
+// and some answers omit the linkage: unlinked), from the parent's list endpoint. It returns
+// the requests it made.
+func localizations[T any, PT interface {
+	*T
+	asc.IncludedResource
+}](rel *asc.Relationship, unlinked bool, included map[string]PT, list func() iter.Seq2[T, error]) ([]PT, int, error) {
 	ids := rel.Data.IDs()
 	if len(ids) < 50 && relTotal(rel) <= len(ids) && !unlinked {
-		locs := make([]asc.Resource, 0, len(ids))
+		locs := make([]PT, 0, len(ids))
 		for _, id := range ids {
-			if r, ok := included[key(typ, id.ID)]; ok {
+			if r, ok := included[id.ID]; ok {
 				locs = append(locs, r)
 			}
 		}
 		return locs, 0, nil
 	}
-	var locs []asc.Resource
-	q := url.Values{"limit": {"200"}, "fields[" + typ + "]": {strings.Join(fields, ",")}}
-	for r, err := range asc.All[asc.Resource](ctx, c, listPath, q) {
+	var locs []PT
+	for r, err := range list() {
 		if err != nil {
 			return nil, 1, err
 		}
-		included[key(r.Type, r.ID)] = r
-		locs = append(locs, r)
+		locs = append(locs, PT(&r))
 	}
 	return locs, 1 + len(locs)/200, nil
 }
 
-func key(typ, id string) string { return typ + "/" + id }
-
-func indexIncluded(rs []asc.Resource) map[string]asc.Resource {
-	m := make(map[string]asc.Resource, len(rs))
-	for _, r := range rs {
-		m[key(r.Type, r.ID)] = r
-	}
-	return m
-}
-
-func relTotal(r asc.Relationship) int {
+// relTotal is the total a to-many relationship's paging meta reports, 0 when absent.
+func relTotal(r *asc.Relationship) int {
 	if len(r.Meta) == 0 {
 		return 0
 	}
@@ -340,33 +323,6 @@ func relTotal(r asc.Relationship) int {
 		return 0
 	}
 	return p.Paging.Total
-}
-
-// attrString returns a string attribute of r, "" when absent or null.
-func attrString(r asc.Resource, name string) string {
-	if len(r.Attributes) == 0 {
-		return ""
-	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(r.Attributes, &m) != nil {
-		return ""
-	}
-	raw, ok := m[name]
-	if !ok {
-		return ""
-	}
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	var b bool
-	if json.Unmarshal(raw, &b) == nil {
-		if b {
-			return "true"
-		}
-		return "false"
-	}
-	return ""
 }
 
 // Location identifies a version and its localizations, for work that needs only their ids
@@ -381,15 +337,15 @@ type Location struct {
 // Locate finds the target's version and its localizations: one request, plus one to resolve a
 // bundle id.
 func Locate(ctx context.Context, c *asc.Client, t Target) (*Location, error) {
-	appID, n, err := ResolveApp(ctx, c, t.App)
+	app, n, err := apps.Resolve(ctx, c, t.App)
 	if err != nil {
 		return nil, err
 	}
-	st := &State{AppID: appID, Metadata: New(), VersionLocalizations: map[string]string{}}
+	st := &State{AppID: app.ID, Metadata: New(), VersionLocalizations: map[string]string{}}
 	reqs, err := fetchVersion(ctx, c, t, st)
 	if err != nil {
 		return nil, err
 	}
-	return &Location{AppID: appID, VersionID: st.VersionID, VersionString: st.VersionString, VersionState: st.VersionState,
+	return &Location{AppID: app.ID, VersionID: st.VersionID, VersionString: st.VersionString, VersionState: st.VersionState,
 		Localizations: st.VersionLocalizations, Requests: n + reqs}, nil
 }

@@ -102,6 +102,30 @@ func TestSandboxInvalidFolderTouchesNothing(t *testing.T) {
 	}
 }
 
+// TestSandboxEmptiedURLIsRefused: clearing a URL needs null, which typed request bodies do
+// not carry, and "" is no URL (App Store Connect and the sandbox refuse it). The push stops
+// before any write and says so, instead of failing half way.
+func TestSandboxEmptiedURLIsRefused(t *testing.T) {
+	t.Parallel()
+	sb, c := newSandbox(t)
+	dir := t.TempDir()
+	if _, _, err := metadata.Pull(t.Context(), c, metadata.Target{App: demoApp}, dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "en-US", "marketing_url.txt"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := writeCount(sandboxStats(t, sb))
+	_, _, err := metadata.Push(t.Context(), c, metadata.Target{App: demoApp}, dir, metadata.ApplyOptions{})
+	var ve *metadata.ValidationError
+	if !errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].Path != "en-US/marketing_url.txt" || !strings.Contains(ve.Problems[0].Message, "delete the file") {
+		t.Fatalf("push = %v, want one problem for en-US/marketing_url.txt", err)
+	}
+	if w := writeCount(sandboxStats(t, sb)) - before; w != 0 {
+		t.Errorf("%d writes", w)
+	}
+}
+
 // TestSandboxKeywordsCountedAsApple pushes deliver keyword files that are within Apple's 100
 // characters but over 100 bytes (Arabic 168 bytes, Japanese 112, French 105), as Apple
 // accepts them, and reads them back unchanged.

@@ -3,7 +3,6 @@ package metadata
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -85,8 +84,7 @@ func checkCategories(ctx context.Context, c *asc.Client, p *Plan) ([]Problem, in
 		return nil, 0, nil
 	}
 	known := map[string]bool{}
-	q := url.Values{"limit": {"200"}, "fields[appCategories]": {"platforms"}}
-	for r, err := range asc.All[asc.Resource](ctx, c, "/v1/appCategories", q) {
+	for r, err := range c.AppCategories.ListIter(ctx, &asc.AppCategoriesListOptions{Limit: 200, FieldsAppCategories: []string{"platforms"}}) {
 		if err != nil {
 			return nil, 1, fmt.Errorf("read App Store Connect's categories to check the category files: %w", err)
 		}

@@ -9,12 +9,16 @@ import (
 	"slices"
 
 	"github.com/ascend-tools/ascend/asc"
-	"github.com/ascend-tools/ascend/workflow/metadata"
+	"github.com/ascend-tools/ascend/workflow/apps"
 )
 
 // ResolveApp turns a numeric id or a bundle id into the app's id (one request for a bundle id).
 func ResolveApp(ctx context.Context, c *asc.Client, app string) (string, int, error) {
-	return metadata.ResolveApp(ctx, c, app)
+	found, n, err := apps.Resolve(ctx, c, app)
+	if err != nil {
+		return "", n, err
+	}
+	return found.ID, n, nil
 }
 
 // PullResult says what a pull read and wrote.
