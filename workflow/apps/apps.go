@@ -91,7 +91,10 @@ const MaxLimit = 200
 // that a page was left unread.
 func List(ctx context.Context, c *asc.Client, f Filter) (list []asc.App, more bool, err error) {
 	opts := &asc.AppsListOptions{FilterBundleID: f.BundleIDs, FilterName: f.Names, FilterSKU: f.SKUs,
-		FilterAppStoreVersionsPlatform: f.Platforms, FieldsApps: f.Fields, Limit: f.Limit}
+		FieldsApps: f.Fields, Limit: f.Limit}
+	for _, p := range f.Platforms {
+		opts.FilterAppStoreVersionsPlatform = append(opts.FilterAppStoreVersionsPlatform, asc.Platform(p))
+	}
 	list = []asc.App{}
 	if f.All {
 		for app, err := range c.Apps.ListIter(ctx, opts) {

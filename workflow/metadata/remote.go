@@ -128,7 +128,7 @@ func versionState(a *asc.AppStoreVersionAttributes) string {
 
 func fetchVersion(ctx context.Context, c *asc.Client, t Target, st *State) (int, error) {
 	opts := &asc.AppsListAppStoreVersionsOptions{
-		FilterPlatform:                     []string{t.platform()},
+		FilterPlatform:                     []asc.Platform{asc.Platform(t.platform())},
 		Include:                            []string{"appStoreVersionLocalizations", "appStoreReviewDetail"},
 		LimitAppStoreVersionLocalizations:  50,
 		FieldsAppStoreVersions:             versionFields,
@@ -139,9 +139,11 @@ func fetchVersion(ctx context.Context, c *asc.Client, t Target, st *State) (int,
 	case t.Version != "":
 		opts.FilterVersionString = []string{t.Version}
 	case t.Live:
-		opts.FilterAppVersionState = []string{apple.LiveVersionState}
+		opts.FilterAppVersionState = []asc.AppVersionState{apple.LiveVersionState}
 	default:
-		opts.FilterAppVersionState = apple.StatesIn(apple.Editable)
+		for _, s := range apple.StatesIn(apple.Editable) {
+			opts.FilterAppVersionState = append(opts.FilterAppVersionState, asc.AppVersionState(s))
+		}
 	}
 	resp, _, err := c.Apps.ListAppStoreVersions(ctx, st.AppID, opts)
 	if err != nil {
