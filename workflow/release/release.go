@@ -11,9 +11,9 @@ import (
 
 	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/asc"
+	"github.com/ascend-tools/ascend/workflow/apps"
 	"github.com/ascend-tools/ascend/workflow/builds"
 	"github.com/ascend-tools/ascend/workflow/lookup"
-	"github.com/ascend-tools/ascend/workflow/metadata"
 )
 
 // Request says which app to report on.
@@ -81,11 +81,12 @@ func Get(ctx context.Context, c *asc.Client, req Request) (*Status, error) {
 		}
 		return min(n, 50)
 	}
-	appID, n, err := metadata.ResolveApp(ctx, c, req.App)
+	found, n, err := apps.Resolve(ctx, c, req.App)
 	if err != nil {
 		return nil, err
 	}
 	st := &Status{Requests: n, Versions: []Version{}, Builds: []Build{}, Reviews: []Submission{}}
+	appID := found.ID
 	app, err := lookup.App(ctx, c, appID)
 	if err != nil {
 		return nil, err
