@@ -5,34 +5,14 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ascend-tools/ascend/internal/testutil"
 )
 
 const npmClientDir = "testdata/npm-client"
-
-// npmPrereqs finds node and the installed TypeScript SDK, skipping with the reason (or failing
-// under CI, which installs them) when either is missing.
-func npmPrereqs(t *testing.T) string {
-	t.Helper()
-	missing := func(format string, args ...any) {
-		t.Helper()
-		if os.Getenv("CI") == "true" {
-			t.Fatalf(format, args...)
-		}
-		t.Skipf("skipping: "+format, args...)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		missing("node is not on PATH (install Node.js 20 or later)")
-	}
-	if _, err := os.Stat(filepath.Join(npmClientDir, "node_modules", "@modelcontextprotocol", "sdk")); err != nil {
-		missing("%s/node_modules is not installed: run 'cd mcp/%s && npm ci --no-audit --no-fund'", npmClientDir, npmClientDir)
-	}
-	return node
-}
 
 type npmAnswer struct {
 	IsError bool           `json:"isError"`
@@ -58,7 +38,7 @@ type npmResult struct {
 // drives the gateway's /mcp like an agent.
 func TestNPMClientAgainstTheGateway(t *testing.T) {
 	t.Parallel()
-	node := npmPrereqs(t)
+	node := testutil.Node(t, npmClientDir, "@modelcontextprotocol/sdk")
 	g := newGateway(t)
 	cs := g.session(t, g.writeKey)
 	_, appInfo := anAppInfo(t, cs)

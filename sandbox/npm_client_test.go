@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/ascend-tools/ascend/asc/auth"
+	"github.com/ascend-tools/ascend/internal/testutil"
 )
 
 // npmClientDir holds a pinned third-party App Store Connect client from npm
@@ -131,21 +131,7 @@ func TestNPMClient(t *testing.T) {
 // under CI, which installs them) when either is missing.
 func npmClientPrereqs(t *testing.T) string {
 	t.Helper()
-	missing := func(format string, args ...any) {
-		t.Helper()
-		if os.Getenv("CI") == "true" {
-			t.Fatalf(format, args...)
-		}
-		t.Skipf("skipping: "+format, args...)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		missing("node is not on PATH (install Node.js 20 or later)")
-	}
-	if _, err := os.Stat(filepath.Join(npmClientDir, "node_modules", "appstore-connect-sdk")); err != nil {
-		missing("%s/node_modules is not installed: run 'cd sandbox/%s && npm install --no-audit --no-fund'", npmClientDir, npmClientDir)
-	}
-	return node
+	return testutil.Node(t, npmClientDir, "appstore-connect-sdk")
 }
 
 // runNPMClient runs script.js with only the given variables (and PATH/HOME), so a developer's
