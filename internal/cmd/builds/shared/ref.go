@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/internal/cli"
 	"github.com/ascend-tools/ascend/workflow/builds"
@@ -47,12 +48,11 @@ func Platform(s string) (asc.Platform, error) {
 	if s == "" {
 		return "", nil
 	}
-	p := asc.Platform(strings.ToUpper(s))
-	switch p {
-	case asc.PlatformIOS, asc.PlatformMacOS, asc.PlatformTVOS, asc.PlatformVisionOS:
-		return p, nil
+	p := strings.ToUpper(s)
+	if apple.IsPlatform(p) {
+		return asc.Platform(p), nil
 	}
-	return "", cli.UsageErrorf("--platform %s is not one of IOS, MAC_OS, TV_OS, VISION_OS", s)
+	return "", cli.UsageErrorf("--platform %s is not one of %s", s, strings.Join(apple.Platforms(), ", "))
 }
 
 // Table prints builds: a table, or Apple's resources with --json.
