@@ -253,7 +253,7 @@ func (u *uploader) check(ctx context.Context) (*uploadPlan, error) {
 		u.n.add()
 		builds, _, buildErr = u.c.Builds.List(ctx, &asc.BuildsListOptions{
 			FilterApp: []string{u.app.ID}, FilterVersion: []string{info.BuildNumber},
-			FilterPreReleaseVersionVersion: []string{info.Version}, FilterPreReleaseVersionPlatform: []asc.Platform{info.Platform},
+			FilterPreReleaseVersionVersion: []string{info.Version}, FilterPreReleaseVersionPlatform: []asc.Platform{asc.Platform(info.Platform)},
 			FieldsBuilds: []string{"version", "processingState", "uploadedDate", "expired", "buildUpload"},
 			Include:      []string{"buildUpload"}, FieldsBuildUploads: []string{"state"}, Limit: 50})
 	}()
@@ -355,7 +355,7 @@ func (u *uploader) listUploads(ctx context.Context) (*asc.BuildUploadsResponse, 
 	u.n.add()
 	doc, _, err := u.c.Apps.ListBuildUploads(ctx, u.app.ID, &asc.AppsListBuildUploadsOptions{
 		FilterCfBundleVersion: []string{u.info.BuildNumber}, FilterCfBundleShortVersionString: []string{u.info.Version},
-		FilterPlatform: []asc.Platform{u.info.Platform}, Include: []string{"build"},
+		FilterPlatform: []asc.Platform{asc.Platform(u.info.Platform)}, Include: []string{"build"},
 		FieldsBuildUploads: []string{"cfBundleShortVersionString", "cfBundleVersion", "platform", "state", "build", "createdDate"},
 		FieldsBuilds:       []string{"version", "processingState"}, Limit: 50})
 	return doc, err
@@ -569,7 +569,7 @@ func isNotFound(err error) bool {
 // a read-back of the app's uploads of this build before anything is created again.
 func (u *uploader) createUpload(ctx context.Context) (*asc.BuildUpload, error) {
 	body := &asc.BuildUploadCreateRequest{Data: asc.BuildUploadCreateRequestData{Type: "buildUploads",
-		Attributes:    asc.BuildUploadCreateRequestAttributes{CfBundleShortVersionString: u.info.Version, CfBundleVersion: u.info.BuildNumber, Platform: u.info.Platform},
+		Attributes:    asc.BuildUploadCreateRequestAttributes{CfBundleShortVersionString: u.info.Version, CfBundleVersion: u.info.BuildNumber, Platform: asc.Platform(u.info.Platform)},
 		Relationships: asc.BuildUploadCreateRequestRelationships{App: asc.Relationship{Data: asc.ToOne("apps", u.app.ID)}}}}
 	for attempt := 1; ; attempt++ {
 		u.n.add()
@@ -621,7 +621,7 @@ func (u *uploader) refusal(err error) error {
 func (u *uploader) createFile(ctx context.Context, uploadID string) (*asc.BuildUploadFile, error) {
 	body := &asc.BuildUploadFileCreateRequest{Data: asc.BuildUploadFileCreateRequestData{Type: "buildUploadFiles",
 		Attributes: asc.BuildUploadFileCreateRequestAttributes{AssetType: asc.BuildUploadFileAssetTypeAsset,
-			FileName: u.file.Name, FileSize: u.file.Size, Uti: u.info.UTI()},
+			FileName: u.file.Name, FileSize: u.file.Size, Uti: asc.BuildUploadFileUti(u.info.UTI())},
 		Relationships: asc.BuildUploadFileCreateRequestRelationships{BuildUpload: asc.Relationship{Data: asc.ToOne("buildUploads", uploadID)}}}}
 	for attempt := 1; ; attempt++ {
 		u.n.add()

@@ -18,8 +18,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/ascend-tools/ascend/asc"
 )
 
 // Kind is the kind of archive.
@@ -41,7 +39,8 @@ type Info struct {
 	// BundleID is CFBundleIdentifier; Version is CFBundleShortVersionString and BuildNumber
 	// CFBundleVersion, the two App Store Connect keys a build by.
 	BundleID, Version, BuildNumber string
-	Platform                       asc.Platform
+	// Platform is App Store Connect's platform: IOS, TV_OS, VISION_OS or MAC_OS.
+	Platform string
 	// Name is the app bundle's directory name ("Daybreak.app"); MinimumOSVersion is
 	// MinimumOSVersion (or LSMinimumSystemVersion for macOS) when the archive states it.
 	Name, MinimumOSVersion string
@@ -49,12 +48,26 @@ type Info struct {
 
 // UTI is the uniform type identifier App Store Connect expects for the file: an .ipa and a
 // macOS .pkg differ, and sending the wrong one fails processing.
-func (i *Info) UTI() asc.BuildUploadFileUti {
+func (i *Info) UTI() string {
 	if i.Kind == Package {
-		return asc.BuildUploadFileUtiComApplePkg
+		return UTIPackage
 	}
-	return asc.BuildUploadFileUtiComAppleIpa
+	return UTIIPA
 }
+
+// The uniform type identifiers of the two kinds, as buildUploadFiles take them.
+const (
+	UTIIPA     = "com.apple.ipa"
+	UTIPackage = "com.apple.pkg"
+)
+
+// App Store Connect's platforms an archive can be built for.
+const (
+	PlatformIOS      = "IOS"
+	PlatformTVOS     = "TV_OS"
+	PlatformVisionOS = "VISION_OS"
+	PlatformMacOS    = "MAC_OS"
+)
 
 // FileName is the name the file is uploaded under.
 func (i *Info) FileName() string { return filepath.Base(i.Path) }
@@ -96,25 +109,38 @@ func Read(path string) (*Info, error) {
 	if st.IsDir() {
 		return nil, invalid(path, "it is a directory; pass the .ipa or .pkg file (an .xcarchive must be exported first)")
 	}
+	info, err := ReadAt(f, st.Size(), path)
+	if err != nil {
+		return nil, err
+	}
+	info.ModTime = st.ModTime()
+	return info, nil
+}
+
+// ReadAt reads an archive of size bytes from r; name (a file name or path) names it in
+// errors and gives its extension.
+func ReadAt(r io.ReaderAt, size int64, name string) (*Info, error) {
+	path := name
 	var magic [4]byte
-	if _, err := io.ReadFull(f, magic[:]); err != nil {
+	if _, err := r.ReadAt(magic[:], 0); err != nil {
 		return nil, invalid(path, "it is too short to be an .ipa or a .pkg")
 	}
-	info := &Info{Path: path, Size: st.Size(), ModTime: st.ModTime()}
+	info := &Info{Path: path, Size: size}
 	ext := strings.ToLower(filepath.Ext(path))
+	var err error
 	switch {
 	case bytes.Equal(magic[:], zipMagic):
 		if ext == ".pkg" {
 			return nil, invalid(path, "it is a zip archive, but a .pkg must be a flat installer package (productbuild makes one)")
 		}
 		info.Kind = IPA
-		err = readIPA(f, st.Size(), info)
+		err = readIPA(r, size, info)
 	case bytes.Equal(magic[:], xarMagic):
 		if ext == ".ipa" {
 			return nil, invalid(path, "it is an installer package, but an .ipa must be a zip archive")
 		}
 		info.Kind = Package
-		err = readPackage(f, st.Size(), info)
+		err = readPackage(r, size, info)
 	default:
 		return nil, invalid(path, "it is neither an .ipa (zip) nor a flat .pkg (xar)")
 	}

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/workflow/builds/archive"
 	"github.com/ascend-tools/ascend/workflow/builds/archive/archivetest"
 )
@@ -21,22 +20,22 @@ func TestReadArchives(t *testing.T) {
 		app   archivetest.App
 		pkg   bool
 		kind  archive.Kind
-		plat  asc.Platform
-		uti   asc.BuildUploadFileUti
+		plat  string
+		uti   string
 		bytes int64
 	}{
 		{name: "ipa with a binary Info.plist", file: "App.ipa", app: archivetest.App{BundleID: "com.example.one", Version: "2.4.0", Build: "512"},
-			kind: archive.IPA, plat: asc.PlatformIOS, uti: asc.BuildUploadFileUtiComAppleIpa},
+			kind: archive.IPA, plat: archive.PlatformIOS, uti: archive.UTIIPA},
 		{name: "ipa with an XML Info.plist", file: "Xml.ipa", app: archivetest.App{BundleID: "com.example.two", Version: "1.2", Build: "3.4.5", XML: true, Size: 1 << 20},
-			kind: archive.IPA, plat: asc.PlatformIOS, uti: asc.BuildUploadFileUtiComAppleIpa},
-		{name: "tvOS ipa", file: "Tv.ipa", app: archivetest.App{Platform: "AppleTVOS"}, kind: archive.IPA, plat: asc.PlatformTVOS,
-			uti: asc.BuildUploadFileUtiComAppleIpa},
-		{name: "visionOS ipa", file: "Vision.ipa", app: archivetest.App{Platform: "XROS"}, kind: archive.IPA, plat: asc.PlatformVisionOS,
-			uti: asc.BuildUploadFileUtiComAppleIpa},
+			kind: archive.IPA, plat: archive.PlatformIOS, uti: archive.UTIIPA},
+		{name: "tvOS ipa", file: "Tv.ipa", app: archivetest.App{Platform: "AppleTVOS"}, kind: archive.IPA, plat: archive.PlatformTVOS,
+			uti: archive.UTIIPA},
+		{name: "visionOS ipa", file: "Vision.ipa", app: archivetest.App{Platform: "XROS"}, kind: archive.IPA, plat: archive.PlatformVisionOS,
+			uti: archive.UTIIPA},
 		{name: "product archive pkg", file: "Mac.pkg", pkg: true, app: archivetest.App{BundleID: "com.example.mac", Version: "3.0", Build: "77", Size: 3 << 20},
-			kind: archive.Package, plat: asc.PlatformMacOS, uti: asc.BuildUploadFileUtiComApplePkg},
+			kind: archive.Package, plat: archive.PlatformMacOS, uti: archive.UTIPackage},
 		{name: "component pkg", file: "Component.pkg", pkg: true, app: archivetest.App{BundleID: "com.example.comp", Version: "1.0.1", Build: "9", Component: true},
-			kind: archive.Package, plat: asc.PlatformMacOS, uti: asc.BuildUploadFileUtiComApplePkg},
+			kind: archive.Package, plat: archive.PlatformMacOS, uti: archive.UTIPackage},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -8,8 +8,6 @@ import (
 	"strings"
 
 	"howett.net/plist"
-
-	"github.com/ascend-tools/ascend/asc"
 )
 
 // maxPlistSize bounds the Info.plist read into memory; real ones are a few kilobytes.
@@ -82,18 +80,18 @@ func readIPA(r io.ReaderAt, size int64, info *Info) error {
 }
 
 // ipaPlatform maps the SDK platform an app was built for to App Store Connect's platform.
-func ipaPlatform(p bundlePlist) (asc.Platform, error) {
+func ipaPlatform(p bundlePlist) (string, error) {
 	name := p.PlatformName
 	if len(p.SupportedPlatforms) > 0 {
 		name = p.SupportedPlatforms[0]
 	}
 	switch strings.ToLower(name) {
 	case "", "iphoneos":
-		return asc.PlatformIOS, nil
+		return PlatformIOS, nil
 	case "appletvos":
-		return asc.PlatformTVOS, nil
+		return PlatformTVOS, nil
 	case "xros":
-		return asc.PlatformVisionOS, nil
+		return PlatformVisionOS, nil
 	case "iphonesimulator", "appletvsimulator", "xrsimulator", "watchsimulator":
 		return "", fmt.Errorf("it was built for the simulator (%s); App Store Connect takes device builds only", name)
 	case "macosx":

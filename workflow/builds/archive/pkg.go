@@ -17,8 +17,6 @@ import (
 	"io"
 	"path"
 	"strings"
-
-	"github.com/ascend-tools/ascend/asc"
 )
 
 // A flat package is a xar archive: a fixed header, a zlib-compressed XML table of contents,
@@ -276,7 +274,7 @@ func readPackage(r io.ReaderAt, size int64, info *Info) error {
 	info.Name = path.Base(strings.TrimSuffix(b.Path, "/"))
 	info.BundleID, info.Version, info.BuildNumber = b.ID, b.CFBundleShortVersionString, b.CFBundleVersion
 	info.MinimumOSVersion = b.LSMinimumSystemVersion
-	info.Platform = asc.PlatformMacOS
+	info.Platform = PlatformMacOS
 	if info.BundleID == "" {
 		return fmt.Errorf("its %s names the bundle %s without an id", pick.from, b.Path)
 	}
