@@ -2,8 +2,13 @@ package builds
 
 import (
 	"context"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -131,7 +136,7 @@ func (e *RefusedError) Error() string { return e.Reason }
 // the app's); the app's build uploads and builds of the same version and build number are
 // read, and a number already used refuses the upload as Apple would; then a build upload and
 // its file are created with the archive's asset type and UTI, the parts are sent in parallel
-// straight from disk while the MD5 is computed beside them, and the file is committed with
+// straight from disk while the SHA-256 is computed beside them, and the file is committed with
 // its checksum. A run that died half way is resumed by reusing its reservation (and its
 // journal of sent parts); one that already committed the same file is recognised and not
 // repeated. With opts.Wait, processing is awaited as Wait does.
@@ -213,6 +218,9 @@ type uploader struct {
 	emit func(Event)
 	res  *UploadResult
 	file upload.File
+
+	sumMu sync.Mutex
+	sums  map[asc.ChecksumAlgorithm]string
 }
 
 // uploadPlan is what the checks found.
@@ -296,7 +304,7 @@ func (u *uploader) check(ctx context.Context) (*uploadPlan, error) {
 		case file != nil && fs == string(asc.AppMediaAssetStateStateFailed) && state == asc.BuildUploadStateAwaitingUpload:
 			plan.stale = append(plan.stale, up.ID)
 		default:
-			// Committed already: this very file (same name, size and MD5) means an earlier
+			// Committed already: this very file (same name, size and checksum) means an earlier
 			// run got this far; anything else takes the number.
 			match := false
 			if file != nil && u.sameFile(file) {
@@ -404,11 +412,35 @@ func (u *uploader) sameChecksum(f *asc.BuildUploadFile) (bool, error) {
 	return strings.EqualFold(sum, cs.File.Hash), nil
 }
 
+// checksumAlgorithm is what ascend sends: SHA-256, which CPUs with SHA extensions compute
+// two to four times faster than MD5, so the one pass over the file beside the parts keeps up.
+const checksumAlgorithm = asc.ChecksumAlgorithmSHA256
+
+// checksum returns the file's hash in hex with the algorithm (computed once per algorithm).
 func (u *uploader) checksum(algo asc.ChecksumAlgorithm) (string, error) {
-	if algo != "" && algo != asc.ChecksumAlgorithmMD5 {
-		return "", nil // only MD5 is sent by ascend; another algorithm is someone else's upload
+	u.sumMu.Lock()
+	defer u.sumMu.Unlock()
+	if s, ok := u.sums[algo]; ok {
+		return s, nil
 	}
-	return u.file.Checksum()
+	var h hash.Hash
+	switch algo {
+	case asc.ChecksumAlgorithmMD5, "":
+		h = md5.New()
+	case asc.ChecksumAlgorithmSHA256:
+		h = sha256.New()
+	default:
+		return "", nil // an algorithm ascend does not know: not this file, as far as it can tell
+	}
+	buf := make([]byte, 1<<20)
+	if _, err := io.CopyBuffer(h, io.NewSectionReader(u.file.Content, 0, u.file.Size), buf); err != nil {
+		return "", fmt.Errorf("read %s: %w", u.file.Name, err)
+	}
+	if u.sums == nil {
+		u.sums = map[asc.ChecksumAlgorithm]string{}
+	}
+	u.sums[algo] = hex.EncodeToString(h.Sum(nil))
+	return u.sums[algo], nil
 }
 
 // send reserves (or reuses) the build upload and its file, sends the parts and commits.
@@ -485,7 +517,7 @@ func (u *uploader) send(ctx context.Context, plan *uploadPlan) error {
 	}
 	u.res.PartsSkipped = done
 
-	// The MD5 is one sequential pass over the file, made beside the parts.
+	// The checksum is one sequential pass over the file, made beside the parts.
 	type sumResult struct {
 		sum string
 		err error
@@ -493,7 +525,7 @@ func (u *uploader) send(ctx context.Context, plan *uploadPlan) error {
 	sendFile := u.file
 	sumc := make(chan sumResult, 1)
 	go func() {
-		s, err := u.file.Checksum()
+		s, err := u.checksum(checksumAlgorithm)
 		sumc <- sumResult{s, err}
 	}()
 	var (
@@ -648,12 +680,12 @@ func (u *uploader) createFile(ctx context.Context, uploadID string) (*asc.BuildU
 	}
 }
 
-// commit marks the file uploaded with its MD5. After a failure the file is read back: one
+// commit marks the file uploaded with its checksum. After a failure the file is read back: one
 // no longer awaiting upload was committed by the failed attempt.
-func (u *uploader) commit(ctx context.Context, fileID, md5hex string) error {
+func (u *uploader) commit(ctx context.Context, fileID, sum string) error {
 	body := &asc.BuildUploadFileUpdateRequest{Data: asc.BuildUploadFileUpdateRequestData{Type: "buildUploadFiles", ID: fileID,
 		Attributes: &asc.BuildUploadFileUpdateRequestAttributes{Uploaded: asc.Ptr(true),
-			SourceFileChecksums: &asc.Checksums{File: &asc.ChecksumsFile{Hash: md5hex, Algorithm: asc.ChecksumAlgorithmMD5}}}}}
+			SourceFileChecksums: &asc.Checksums{File: &asc.ChecksumsFile{Hash: sum, Algorithm: checksumAlgorithm}}}}}
 	u.n.add()
 	_, _, err := u.c.BuildUploadFiles.Update(ctx, fileID, body)
 	if err == nil {
