@@ -7,12 +7,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
+	"hash/crc32"
 	"html"
 	"image"
 	_ "image/jpeg" // screenshots come as JPEG
 	_ "image/png"  // or PNG
 	"io"
 	"net/http"
+	"os"
 	"path"
 	"strconv"
 	"strings"
@@ -26,8 +29,10 @@ import (
 // reserves an upload, whose parts clients PUT to /sandbox/upload/{token}/{part} without a
 // token, as they do to Apple's presigned URLs; a PATCH {uploaded: true} commits it.
 
-// pendingUpload holds the parts of an asset being uploaded. Bytes stay in memory only; an
-// upload interrupted by a restart has to be made again, as an expired presigned URL would.
+// pendingUpload holds the parts of an asset being uploaded. Small assets stay in memory; a
+// large one (a build) is spooled to a temporary file, so the sandbox's memory does not grow
+// with the file. Either way an upload interrupted by a restart has to be made again, as an
+// expired presigned URL would.
 type pendingUpload struct {
 	typ, id     string
 	size        int64
@@ -35,6 +40,20 @@ type pendingUpload struct {
 	data        [][]byte
 	contentType string
 	expired     bool // its presigned URLs no longer work (ExpireUpload)
+	spool       *os.File // parts of a large upload, at their offsets
+	got         []bool   // which parts of the spool have arrived
+}
+
+// spoolThreshold is the size above which an upload's parts go to a temporary file.
+const spoolThreshold = 32 << 20
+
+// discard removes a spooled upload's file.
+func (u *pendingUpload) discard() {
+	if u != nil && u.spool != nil {
+		u.spool.Close()
+		os.Remove(u.spool.Name())
+		u.spool = nil
+	}
 }
 
 type uploadPart struct{ offset, length int64 }
@@ -113,7 +132,15 @@ func (s *Server) reserveUpload(req *apiRequest, r *record) *httpError {
 		}
 		ops = append(ops, op)
 	}
-	u.data = make([][]byte, len(u.parts))
+	if u.size > spoolThreshold {
+		f, err := os.CreateTemp("", "ascend-sandbox-upload-*")
+		if err != nil {
+			return errResp(http.StatusInternalServerError, newError(http.StatusInternalServerError, "UNEXPECTED_ERROR", "An unexpected error occurred.", "The sandbox could not make room for the upload."))
+		}
+		u.spool, u.got = f, make([]bool, len(u.parts))
+	} else {
+		u.data = make([][]byte, len(u.parts))
+	}
 	s.uploads[token] = u
 	r.Attrs["uploadOperations"] = ops
 	r.Attrs["assetDeliveryState"] = map[string]any{"state": "AWAITING_UPLOAD", "errors": []any{}, "warnings": []any{}}
@@ -183,6 +210,10 @@ func (s *Server) handleUploadPart(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("part %d is %d bytes (offset %d); the request has Content-Length %d", part, want.length, want.offset, r.ContentLength), http.StatusBadRequest)
 		return
 	}
+	if u.spool != nil {
+		s.receiveSpooled(w, r, token, u, part, want)
+		return
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, want.length+1))
 	if err != nil {
 		http.Error(w, "reading the part failed: "+err.Error(), http.StatusBadRequest)
@@ -199,6 +230,31 @@ func (s *Server) handleUploadPart(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	sum := md5.Sum(body)
 	w.Header().Set("ETag", `"`+hex.EncodeToString(sum[:])+`"`)
+	w.WriteHeader(http.StatusOK)
+}
+
+// receiveSpooled writes a part of a large upload straight to its place in the spool file.
+// Its ETag is a CRC-32C, not the MD5 object storage gives: hashing every byte twice would
+// make the sandbox, not the client, the bottleneck of a large upload.
+func (s *Server) receiveSpooled(w http.ResponseWriter, r *http.Request, tok string, u *pendingUpload, part int, want uploadPart) {
+	crc := crc32.New(crc32.MakeTable(crc32.Castagnoli))
+	n, err := io.CopyBuffer(io.NewOffsetWriter(u.spool, want.offset), io.TeeReader(io.LimitReader(r.Body, want.length), crc), make([]byte, 256<<10))
+	if err == nil && n == want.length {
+		var extra [1]byte
+		if m, _ := r.Body.Read(extra[:]); m > 0 {
+			n++
+		}
+	}
+	if err != nil || n != want.length {
+		http.Error(w, fmt.Sprintf("part %d must be %d bytes (offset %d), got %d", part, want.length, want.offset, n), http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	if cur := s.uploads[tok]; cur == u {
+		u.got[part] = true
+	}
+	s.mu.Unlock()
+	w.Header().Set("ETag", fmt.Sprintf(`"%08x"`, crc.Sum32()))
 	w.WriteHeader(http.StatusOK)
 }
 
@@ -253,22 +309,43 @@ func (s *Server) assembleUpload(r *record) {
 		r.Hidden["uploadProblem"] = map[string]any{"code": "UPLOAD_EXPIRED", "description": "The upload was not found; reserve the asset again."}
 		return
 	}
+	if u.spool != nil {
+		for i, got := range u.got {
+			if !got {
+				u.discard()
+				r.Hidden["uploadProblem"] = missingPart(u, i)
+				return
+			}
+		}
+		// Hashing gigabytes takes seconds: it runs without the lock, and processing waits
+		// for it (Hidden["checking"]), as Apple's does.
+		r.Hidden["checking"] = true
+		if s.processingFault(r.str("fileName")) {
+			r.Hidden["processingFault"] = true
+		}
+		algo, want := committedChecksum(r)
+		go s.checkSpooled(r.Type, r.ID, r.str("fileName"), u, algo, want)
+		return
+	}
 	var buf bytes.Buffer
 	for i, p := range u.data {
 		if p == nil {
-			r.Hidden["uploadProblem"] = map[string]any{"code": "UPLOAD_INCOMPLETE",
-				"description": fmt.Sprintf("Part %d of %d (offset %d, %d bytes) was never uploaded.", i+1, len(u.parts), u.parts[i].offset, u.parts[i].length)}
+			r.Hidden["uploadProblem"] = missingPart(u, i)
 			return
 		}
 		buf.Write(p)
 	}
 	data := buf.Bytes()
-	if why := verifyChecksum(r, data); why != "" {
+	algo, want := committedChecksum(r)
+	if why := verifyChecksum(bytes.NewReader(data), algo, want); why != "" {
 		r.Hidden["uploadProblem"] = map[string]any{"code": "CHECKSUM_MISMATCH", "description": why}
 		return
 	}
 	if s.processingFault(r.str("fileName")) {
 		r.Hidden["processingFault"] = true
+	}
+	if r.Type == "buildUploadFiles" {
+		inspectDelivery(r.Hidden, bytes.NewReader(data), int64(len(data)), r.str("fileName"))
 	}
 	if s.isImageAsset(r.Type) {
 		cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
@@ -280,29 +357,69 @@ func (s *Server) assembleUpload(r *record) {
 	}
 }
 
-// verifyChecksum compares the committed checksum with the bytes received.
-func verifyChecksum(r *record, data []byte) string {
-	md5sum := md5.Sum(data)
-	md5hex := hex.EncodeToString(md5sum[:])
+func missingPart(u *pendingUpload, i int) map[string]any {
+	return map[string]any{"code": "UPLOAD_INCOMPLETE",
+		"description": fmt.Sprintf("Part %d of %d (offset %d, %d bytes) was never uploaded.", i+1, len(u.parts), u.parts[i].offset, u.parts[i].length)}
+}
+
+// checkSpooled verifies a spooled upload's checksum (and a build's archive) off the lock,
+// then records the outcome for processing and removes the spool.
+func (s *Server) checkSpooled(typ, id, name string, u *pendingUpload, algo, want string) {
+	defer u.discard()
+	why := verifyChecksum(io.NewSectionReader(u.spool, 0, u.size), algo, want)
+	found := map[string]any{}
+	if why == "" && typ == "buildUploadFiles" {
+		inspectDelivery(found, u.spool, u.size, name)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.st.get(typ, id)
+	if r == nil {
+		return
+	}
+	delete(r.Hidden, "checking")
+	if why != "" {
+		r.Hidden["uploadProblem"] = map[string]any{"code": "CHECKSUM_MISMATCH", "description": why}
+	}
+	for k, v := range found {
+		r.Hidden[k] = v
+	}
+	s.markDirty(r)
+}
+
+// committedChecksum is the algorithm and hex hash a commit gave: sourceFileChecksums.file
+// (build upload files) or sourceFileChecksum (MD5, other assets); "" when none.
+func committedChecksum(r *record) (algo, hash string) {
 	if cs, ok := r.Attrs["sourceFileChecksums"].(map[string]any); ok {
 		file, _ := cs["file"].(map[string]any)
-		hash, _ := file["hash"].(string)
-		algo, _ := file["algorithm"].(string)
-		want := md5hex
-		if algo == "SHA_256" {
-			sum := sha256.Sum256(data)
-			want = hex.EncodeToString(sum[:])
+		hash, _ = file["hash"].(string)
+		algo, _ = file["algorithm"].(string)
+		if algo == "" {
+			algo = "MD5"
 		}
-		if !strings.EqualFold(hash, want) {
-			return fmt.Sprintf("The %s checksum %q does not match the uploaded bytes.", strings.ReplaceAll(algo, "_", "-"), hash)
-		}
-		return ""
+		return algo, hash
 	}
 	if sum, ok := r.Attrs["sourceFileChecksum"].(string); ok && sum != "" {
-		if !strings.EqualFold(sum, md5hex) {
-			return fmt.Sprintf("The MD5 checksum %q does not match the uploaded bytes.", sum)
-		}
+		return "MD5", sum
+	}
+	return "", ""
+}
+
+// verifyChecksum compares a committed checksum with the bytes received ("" when they match
+// or no checksum was given).
+func verifyChecksum(data io.Reader, algo, want string) string {
+	if algo == "" {
 		return ""
+	}
+	var h hash.Hash = md5.New()
+	if algo == "SHA_256" {
+		h = sha256.New()
+	}
+	if _, err := io.CopyBuffer(h, data, make([]byte, 1<<20)); err != nil {
+		return "The uploaded bytes could not be read back."
+	}
+	if !strings.EqualFold(want, hex.EncodeToString(h.Sum(nil))) {
+		return fmt.Sprintf("The %s checksum %q does not match the uploaded bytes.", strings.ReplaceAll(algo, "_", "-"), want)
 	}
 	return ""
 }

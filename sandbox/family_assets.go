@@ -1,6 +1,9 @@
 package sandbox
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Assets: every type whose model has uploadOperations (screenshots, previews, in-app purchase
 // and subscription images, review attachments, build upload files). Creating one reserves an
@@ -30,6 +33,8 @@ var assetMachine = &machine{
 		{from: "AWAITING_UPLOAD", on: "commit", when: has(uploadProblem), to: "FAILED", do: failWith(uploadProblem)},
 		{from: "AWAITING_UPLOAD", on: "commit", when: isPreview, to: "PROCESSING", then: "processed", after: processingDelay},
 		{from: "AWAITING_UPLOAD", on: "commit", to: "UPLOAD_COMPLETE", then: "processed", after: processingDelay},
+		{from: "UPLOAD_COMPLETE|PROCESSING", on: "processed", when: stillChecking, then: "processed", after: checkingRetry},
+		{from: "UPLOAD_COMPLETE|PROCESSING", on: "processed", when: has(uploadProblem), to: "FAILED", do: failWith(uploadProblem)},
 		{from: "UPLOAD_COMPLETE|PROCESSING", on: "processed", when: has(injectedFailure), to: "FAILED", do: failWith(injectedFailure)},
 		{from: "UPLOAD_COMPLETE|PROCESSING", on: "processed", when: has(imageProblem), to: "FAILED", do: failWith(imageProblem)},
 		{from: "UPLOAD_COMPLETE|PROCESSING", on: "processed", to: "COMPLETE", do: (*Server).publishAsset},
@@ -52,6 +57,15 @@ func injectedFailure(_ *Server, r *record) map[string]any {
 }
 
 func isPreview(_ *Server, r *record) bool { return r.Type == "appPreviews" }
+
+// stillChecking: a large upload's checksum is still being verified (assets.go); processing
+// looks again shortly.
+func stillChecking(_ *Server, r *record) bool {
+	checking, _ := r.Hidden["checking"].(bool)
+	return checking
+}
+
+func checkingRetry(*Options) time.Duration { return 200 * time.Millisecond }
 
 // has makes a guard of a problem finder; failWith an effect recording the problem.
 func has(problem func(*Server, *record) map[string]any) func(*Server, *record) bool {

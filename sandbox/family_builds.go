@@ -5,25 +5,18 @@ import (
 	"time"
 )
 
-// Builds and TestFlight's build side: a build upload whose files are all processed becomes
-// a build (PROCESSING, then VALID), on its TestFlight train; beta app review of a build;
-// expiring a build.
+// Builds and TestFlight's build side: a build (PROCESSING, then VALID) on its TestFlight
+// train, made when a build upload is processed (family_builduploads.go); beta app review of
+// a build; expiring a build.
 
 func init() {
 	register(&family{
 		name: "builds",
 		hooks: []hooks{
 			{types: []string{"builds"}, afterUpdate: expireBuild},
-			{types: []string{"buildUploadFiles"}, entered: func(s *Server, f *record, state string) {
-				if state == "COMPLETE" {
-					if up := s.st.get("buildUploads", f.one("buildUpload")); up != nil {
-						s.send(up, "fileProcessed")
-					}
-				}
-			}},
 			{types: []string{"betaAppReviewSubmissions"}, beforeCreate: checkBetaReviewSubmission},
 		},
-		machines: []*machine{buildMachine, buildUploadMachine, betaReviewMachine},
+		machines: []*machine{buildMachine, betaReviewMachine},
 		seed:     seedBuilds,
 	})
 }
@@ -34,22 +27,6 @@ var buildMachine = &machine{
 	rows: []transition{
 		{from: "PROCESSING", on: "uploaded", then: "processed", after: buildProcessingDelay},
 		{from: "PROCESSING", on: "processed", to: "VALID", do: buildReady},
-	},
-}
-
-// buildUploadMachine: state.state. The build appears when every file is processed.
-var buildUploadMachine = &machine{
-	types: []string{"buildUploads"},
-	get: func(r *record) string {
-		st, _ := r.Attrs["state"].(map[string]any)
-		s, _ := st["state"].(string)
-		return s
-	},
-	set: (*Server).setBuildUploadState,
-	rows: []transition{
-		{from: "*", on: "create", to: "AWAITING_UPLOAD"},
-		{from: "*", on: "fileProcessed", when: allFilesProcessed, to: "PROCESSING", do: (*Server).makeBuild},
-		{from: "*", on: "buildReady", to: "COMPLETE"},
 	},
 }
 
@@ -120,19 +97,6 @@ func (s *Server) setExternalBuildState(b *record, state string) {
 		map[string]any{"oldValue": old, "newValue": state})
 }
 
-// allFilesProcessed: the upload has no build yet and every one of its files is COMPLETE.
-func allFilesProcessed(s *Server, up *record) bool {
-	if up.one("build") != "" {
-		return false
-	}
-	for _, f := range s.siblings("buildUploadFiles", "buildUpload", up.ID) {
-		if assetState(f) != "COMPLETE" {
-			return false
-		}
-	}
-	return true
-}
-
 // makeBuild makes the build of a processed upload (PROCESSING, VALID after
 // BuildProcessingDelay) on its train.
 func (s *Server) makeBuild(up *record) {
@@ -174,28 +138,6 @@ func (s *Server) preReleaseVersion(app *record, version, platform string) *recor
 	s.st.link(p, "app", app)
 	s.markDirty(p)
 	return p
-}
-
-// setBuildUploadState sets state.state and tells the webhooks; uploadedDate is set when the
-// upload is done.
-func (s *Server) setBuildUploadState(up *record, state string) {
-	st, _ := up.Attrs["state"].(map[string]any)
-	old, _ := st["state"].(string)
-	if old == state {
-		return
-	}
-	up.Attrs["state"] = map[string]any{"state": state, "errors": []any{}, "warnings": []any{}, "infos": []any{}}
-	if state == "COMPLETE" || state == "PROCESSING" {
-		if _, ok := up.Attrs["uploadedDate"]; !ok {
-			up.Attrs["uploadedDate"] = s.stateNow().UTC().Format(time.RFC3339)
-		}
-	}
-	s.markDirty(up)
-	if old == "" {
-		return // a new upload: no change to tell
-	}
-	s.emit(up.one("app"), "BUILD_UPLOAD_STATE_UPDATED", "buildUploadStateUpdated", up,
-		map[string]any{"oldValue": old, "newValue": state})
 }
 
 // buildReady: a VALID build is ready for testing inside the team and for beta review.

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -13,35 +14,145 @@ func init() {
 	register(&family{
 		name: "testflight",
 		hooks: []hooks{
-			{types: []string{"betaTesters"}, beforeCreate: uniqueTesterEmail, afterCreate: inviteTester},
-			{types: []string{"betaGroups"}, afterCreate: newBetaGroup},
+			{types: []string{"betaTesters"}, beforeCreate: checkNewTester, afterCreate: inviteTester},
+			{types: []string{"betaGroups"}, beforeCreate: checkGroupCreate, afterCreate: newBetaGroup,
+				beforeUpdate: checkGroupUpdate, afterUpdate: updatedBetaGroup, beforeLink: checkGroupTesters},
+			{types: []string{"betaTesterInvitations"}, beforeCreate: checkInvitation, afterCreate: invited},
 		},
 		seed:      seedTestFlight,
 		seedAfter: []string{"builds"},
 	})
 }
 
-func uniqueTesterEmail(s *Server, doc *resourceDoc) *httpError {
+// TestFlight's limits: a public link admits at most maxPublicLinkLimit testers, and an app
+// has at most maxExternalTesters external testers.
+const (
+	maxPublicLinkLimit = 10000
+	maxExternalTesters = 10000
+)
+
+// checkNewTester: one tester per email in the team; testers created through the API go to
+// external groups (internal testers are App Store Connect users); the app's external
+// testers are capped.
+func checkNewTester(s *Server, doc *resourceDoc) *httpError {
 	email, _ := doc.Attrs["email"].(string)
 	for _, r := range s.st.all(doc.Type) {
-		if r.str("email") == email {
+		if strings.EqualFold(r.str("email"), email) {
 			return duplicate(fmt.Sprintf("A beta tester with email %s already exists.", email), "/data/attributes/email")
+		}
+	}
+	for _, g := range doc.Rels["betaGroups"].ids {
+		grp := s.st.get("betaGroups", g.ID)
+		if grp == nil {
+			continue
+		}
+		if b, _ := grp.Attrs["isInternalGroup"].(bool); b {
+			return conflict("ENTITY_ERROR.RELATIONSHIP.INVALID", entityTitles["ENTITY_ERROR.RELATIONSHIP.INVALID"],
+				fmt.Sprintf("'%s' is an internal group; its testers are App Store Connect users, added in Users and Access.", grp.str("name")), "/data/relationships/betaGroups")
+		}
+		if n := len(s.siblings("betaTesters", "apps", grp.one("app"))); n >= maxExternalTesters {
+			return conflict("ENTITY_ERROR.RELATIONSHIP.INVALID", entityTitles["ENTITY_ERROR.RELATIONSHIP.INVALID"],
+				fmt.Sprintf("The app has %d testers, the most TestFlight allows.", n), "/data/relationships/betaGroups")
 		}
 	}
 	return nil
 }
 
-func inviteTester(_ *Server, _ *apiRequest, r *record) *httpError {
+// inviteTester: a new tester is invited by email and becomes a tester of its groups' apps.
+func inviteTester(s *Server, _ *apiRequest, r *record) *httpError {
 	setDefault(r, "inviteType", "EMAIL")
 	r.Attrs["state"] = "INVITED"
+	for _, gid := range r.Rels["betaGroups"] {
+		if g := s.st.get("betaGroups", gid); g != nil {
+			if app := s.st.get("apps", g.one("app")); app != nil {
+				s.st.link(r, "apps", app)
+			}
+		}
+	}
 	return nil
 }
 
-func newBetaGroup(_ *Server, _ *apiRequest, r *record) *httpError {
+func checkGroupCreate(s *Server, doc *resourceDoc) *httpError {
+	internal, _ := doc.Attrs["isInternalGroup"].(bool)
+	return checkPublicLink(doc, internal)
+}
+
+func checkGroupUpdate(s *Server, r *record, doc *resourceDoc) *httpError {
+	internal, _ := r.Attrs["isInternalGroup"].(bool)
+	return checkPublicLink(doc, internal)
+}
+
+// checkPublicLink: internal groups have no public link; a link's limit is 1 to 10,000.
+func checkPublicLink(doc *resourceDoc, internal bool) *httpError {
+	if on, _ := doc.Attrs["publicLinkEnabled"].(bool); on && internal {
+		return conflict("ENTITY_ERROR.ATTRIBUTE.INVALID", entityTitles["ENTITY_ERROR.ATTRIBUTE.INVALID"],
+			"An internal group cannot have a public link.", "/data/attributes/publicLinkEnabled")
+	}
+	if v, ok := doc.Attrs["publicLinkLimit"].(float64); ok && (v < 1 || v > maxPublicLinkLimit || v != float64(int(v))) {
+		return conflict("ENTITY_ERROR.ATTRIBUTE.INVALID", entityTitles["ENTITY_ERROR.ATTRIBUTE.INVALID"],
+			fmt.Sprintf("publicLinkLimit must be a whole number from 1 to %d.", maxPublicLinkLimit), "/data/attributes/publicLinkLimit")
+	}
+	return nil
+}
+
+func newBetaGroup(s *Server, _ *apiRequest, r *record) *httpError {
 	setDefault(r, "isInternalGroup", false)
 	setDefault(r, "hasAccessToAllBuilds", false)
 	setDefault(r, "publicLinkEnabled", false)
 	setDefault(r, "feedbackEnabled", true)
+	publicLink(r)
+	return nil
+}
+
+func updatedBetaGroup(s *Server, _ *apiRequest, r, _ *record, _ *resourceDoc) *httpError {
+	publicLink(r)
+	return nil
+}
+
+// publicLink gives a group whose link is on its link (kept when it is turned off and on).
+func publicLink(r *record) {
+	if on, _ := r.Attrs["publicLinkEnabled"].(bool); !on || r.str("publicLinkId") != "" {
+		return
+	}
+	linkID := strings.ReplaceAll(newUUID(), "-", "")[:8]
+	r.Attrs["publicLinkId"] = linkID
+	r.Attrs["publicLink"] = "https://testflight.apple.com/join/" + linkID
+}
+
+// checkGroupTesters: testers added to an internal group through the API are refused.
+func checkGroupTesters(s *Server, owner *record, rel, method string, targets []*record) *httpError {
+	if rel != "betaTesters" || method != "POST" {
+		return nil
+	}
+	if internal, _ := owner.Attrs["isInternalGroup"].(bool); internal {
+		return conflict("ENTITY_ERROR.RELATIONSHIP.INVALID", entityTitles["ENTITY_ERROR.RELATIONSHIP.INVALID"],
+			fmt.Sprintf("'%s' is an internal group; its testers are App Store Connect users, added in Users and Access.", owner.str("name")), "/data")
+	}
+	return nil
+}
+
+// checkInvitation: only a tester of the app can be invited to it.
+func checkInvitation(s *Server, doc *resourceDoc) *httpError {
+	t := s.st.get("betaTesters", doc.relID("betaTester"))
+	if t == nil {
+		return nil
+	}
+	app := doc.relID("app")
+	for _, gid := range t.Rels["betaGroups"] {
+		if g := s.st.get("betaGroups", gid); g != nil && g.one("app") == app {
+			return nil
+		}
+	}
+	return conflict("ENTITY_ERROR.RELATIONSHIP.INVALID", entityTitles["ENTITY_ERROR.RELATIONSHIP.INVALID"],
+		fmt.Sprintf("The beta tester %s is not in any of the app's beta groups.", t.str("email")), "/data/relationships/betaTester")
+}
+
+// invited: the invitation is sent again; a tester who has not accepted is INVITED.
+func invited(s *Server, _ *apiRequest, r *record) *httpError {
+	if t := s.st.get("betaTesters", r.one("betaTester")); t != nil && t.str("state") != "ACCEPTED" && t.str("state") != "INSTALLED" {
+		t.Attrs["state"] = "INVITED"
+		s.markDirty(t)
+	}
 	return nil
 }
 

@@ -184,15 +184,12 @@ func TestBuildUploadAndBetaReview(t *testing.T) {
 	up := c.do("POST", "/v1/buildUploads", resource("buildUploads", "", map[string]any{
 		"cfBundleShortVersionString": "1.9.0", "cfBundleVersion": "900", "platform": "IOS",
 	}, map[string]any{"app": [2]string{"apps", id(app)}})).must(t, 201).data()
-	ipa := make([]byte, 5000)
-	for i := range ipa {
-		ipa[i] = byte(i * 7)
-	}
+	ipa := ledgerIPA(t)
 	file := c.do("POST", "/v1/buildUploadFiles", resource("buildUploadFiles", "", map[string]any{
 		"fileName": "Ledger.ipa", "fileSize": len(ipa), "uti": "com.apple.ipa", "assetType": "ASSET",
 	}, map[string]any{"buildUpload": [2]string{"buildUploads", id(up)}})).must(t, 201).data()
 	ops := attr(file, "uploadOperations").([]any)
-	if len(ops) != 5 || ops[4].(map[string]any)["partNumber"] != 5.0 {
+	if len(ops) != (len(ipa)+1023)/1024 || ops[len(ops)-1].(map[string]any)["partNumber"] != float64(len(ops)) {
 		t.Fatalf("delivery operations %v", ops)
 	}
 	sendParts(t, ops, ipa, -1)
