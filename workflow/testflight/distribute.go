@@ -119,7 +119,7 @@ func Distribute(ctx context.Context, c *asc.Client, o DistributeOptions) (*Distr
 	res := &DistributeResult{BuildID: id, GroupsAdded: []string{}, GroupsAlready: []string{}, WhatToTest: []string{}, ReviewDetail: []string{}}
 	defer func() { res.Requests += n }()
 	b := doc.Data
-	if b.Attributes == nil || b.Attributes.ProcessingState != asc.BuildAttributesProcessingStateValid {
+	if b.Attributes == nil || b.Attributes.ProcessingState != asc.BuildProcessingStateValid {
 		state := ""
 		if b.Attributes != nil {
 			state = string(b.Attributes.ProcessingState)
