@@ -7,13 +7,13 @@ package builds
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/ascend-tools/ascend/asc"
+	"github.com/ascend-tools/ascend/workflow/apps"
 )
 
 // Clock is the time a wait runs on. Tests and benchmarks pass one that advances the
@@ -50,38 +50,21 @@ type appRef struct {
 	ID, BundleID string
 }
 
-// resolveApp finds the app by id (one read, for its bundle id) or by bundle id (one read).
+// resolveApp finds the app by id or bundle id, with its bundle id (one read either way).
 func resolveApp(ctx context.Context, c *asc.Client, app string, n *counter) (appRef, error) {
 	if app == "" {
-		return appRef{}, errors.New("no app given; pass --app with the app's id or bundle id")
-	}
-	if strings.Trim(app, "0123456789") == "" {
-		n.add()
-		doc, _, err := c.Apps.Get(ctx, app, &asc.AppsGetOptions{FieldsApps: []string{"bundleId"}})
-		if err != nil {
-			var er *asc.ErrorResponse
-			if errors.As(err, &er) && er.StatusCode == 404 {
-				return appRef{}, fmt.Errorf("no app with id %s is visible to this key; check --app", app)
-			}
-			return appRef{}, fmt.Errorf("look up app %s: %w", app, err)
-		}
-		ref := appRef{ID: doc.Data.ID}
-		if doc.Data.Attributes != nil {
-			ref.BundleID = doc.Data.Attributes.BundleID
-		}
-		return ref, nil
+		return appRef{}, apps.ErrNoApp
 	}
 	n.add()
-	doc, _, err := c.Apps.List(ctx, &asc.AppsListOptions{FilterBundleID: []string{app}, FieldsApps: []string{"bundleId"}, Limit: 200})
+	a, err := apps.Get(ctx, c, app, []string{"bundleId"})
 	if err != nil {
-		return appRef{}, fmt.Errorf("look up app %s: %w", app, err)
+		return appRef{}, err
 	}
-	for _, a := range doc.Data {
-		if a.Attributes != nil && a.Attributes.BundleID == app {
-			return appRef{ID: a.ID, BundleID: app}, nil
-		}
+	ref := appRef{ID: a.ID}
+	if a.Attributes != nil {
+		ref.BundleID = a.Attributes.BundleID
 	}
-	return appRef{}, fmt.Errorf("no app with bundle id %s is visible to this key; create the app in App Store Connect first, or check --app", app)
+	return ref, nil
 }
 
 // ProcessingError reports a build upload or build that App Store Connect could not process,

@@ -14,26 +14,16 @@ import (
 	"strings"
 
 	"github.com/ascend-tools/ascend/asc"
+	"github.com/ascend-tools/ascend/workflow/apps"
 )
 
 // resolveApp returns the app's id for an id or a bundle id (one read for a bundle id).
 func resolveApp(ctx context.Context, c *asc.Client, app string) (string, error) {
-	if app == "" {
-		return "", errors.New("no app given; pass --app with the app's id or bundle id")
-	}
-	if strings.Trim(app, "0123456789") == "" {
-		return app, nil
-	}
-	doc, _, err := c.Apps.List(ctx, &asc.AppsListOptions{FilterBundleID: []string{app}, FieldsApps: []string{"bundleId"}, Limit: 200})
+	a, _, err := apps.Resolve(ctx, c, app)
 	if err != nil {
-		return "", fmt.Errorf("look up app %s: %w", app, err)
+		return "", err
 	}
-	for _, a := range doc.Data {
-		if a.Attributes != nil && a.Attributes.BundleID == app {
-			return a.ID, nil
-		}
-	}
-	return "", fmt.Errorf("no app with bundle id %s is visible to this key; check --app", app)
+	return a.ID, nil
 }
 
 // Group is a beta group.
