@@ -25,6 +25,7 @@ import (
 	sandboxcmd "github.com/ascend-tools/ascend/internal/cmd/sandbox"
 	screenshotscmd "github.com/ascend-tools/ascend/internal/cmd/screenshots"
 	servecmd "github.com/ascend-tools/ascend/internal/cmd/serve"
+	testflightcmd "github.com/ascend-tools/ascend/internal/cmd/testflight"
 	"github.com/ascend-tools/ascend/sandbox"
 )
 
@@ -42,6 +43,7 @@ func commands(f *cli.Factory) []*cobra.Command {
 		screenshotscmd.NewCmd(f),
 		productscmd.NewCmd(f),
 		buildscmd.NewCmd(f),
+		testflightcmd.NewCmd(f),
 		mcpcmd.NewCmd(f),
 	}
 }
