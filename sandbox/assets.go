@@ -39,7 +39,7 @@ type pendingUpload struct {
 	parts       []uploadPart
 	data        [][]byte
 	contentType string
-	expired     bool // its presigned URLs no longer work (ExpireUpload)
+	expired     bool     // its presigned URLs no longer work (ExpireUpload)
 	spool       *os.File // parts of a large upload, at their offsets
 	got         []bool   // which parts of the spool have arrived
 }
