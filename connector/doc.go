@@ -77,7 +77,10 @@
 //
 // # Export
 //
-// [Swagger] and [APIProperties] write a Power Platform custom connector (Swagger 2.0 with an
-// API key security definition, x-ms-* extensions and a webhook trigger); [OpenAPI] writes the
+// [Swagger], [APIProperties] and [Readme] write a Power Platform custom connector as Microsoft
+// certifies them: Swagger 2.0 with an API key security definition, x-ms-* extensions, a
+// webhook trigger, response schemas for every operation generated from Apple's spec (flat for
+// reads), Microsoft's text rules (see export_text.go), the publisher and contact from
+// ExportOptions, and the gateway's host as a connection parameter; [OpenAPI] writes the
 // OpenAPI 3.1 description that GET /connector/openapi.json serves.
 package connector

@@ -1,21 +1,26 @@
 package connector
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/mail"
+	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/ascend-tools/ascend/internal/spec"
+	"github.com/ascend-tools/ascend/workflow/webhooks"
 )
 
-// ExportOptions choose what the exported connector holds.
+// ExportOptions choose what the exported connector holds and who publishes it.
 type ExportOptions struct {
 	// Host is the gateway's public host (and port), without scheme: "asc-gw.example.com".
+	// Connections may set another: the host is a connection parameter (Microsoft's dynamic
+	// host policy), so one exported connector serves every organisation's gateway.
 	Host string
 	// BasePath is the gateway's path prefix; "" is "/".
 	BasePath string
@@ -23,6 +28,48 @@ type ExportOptions struct {
 	Tags []string
 	// Scheme is "https" (default) or "http" (a gateway on loopback, for tests).
 	Scheme string
+	// Title is the connector's name (at most 30 characters); default "ascend App Store Connect".
+	Title string
+	// Publisher and StackOwner go into apiProperties.json: who publishes the connector and
+	// who runs the service behind it (default: the publisher).
+	Publisher, StackOwner string
+	// ContactName, ContactURL and ContactEmail are info.contact: who answers for the
+	// connector.
+	ContactName, ContactURL, ContactEmail string
+}
+
+const defaultTitle = "ascend App Store Connect"
+
+// check fills defaults and says what is missing or malformed.
+func (o *ExportOptions) check() error {
+	if o.Host == "" || strings.ContainsAny(o.Host, "/ ") {
+		return fmt.Errorf("host %q must be a host name (and port) without scheme or path", o.Host)
+	}
+	if o.Title == "" {
+		o.Title = defaultTitle
+	}
+	if o.StackOwner == "" {
+		o.StackOwner = o.Publisher
+	}
+	var missing []string
+	for _, f := range []struct{ name, v string }{{"publisher", o.Publisher}, {"contact name", o.ContactName}, {"contact URL", o.ContactURL}, {"contact email", o.ContactEmail}} {
+		if strings.TrimSpace(f.v) == "" {
+			missing = append(missing, f.name)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("a connector Microsoft certifies names its %s", strings.Join(missing, ", "))
+	}
+	if len(o.Title) > 30 || strings.Contains(o.Title, "API") {
+		return fmt.Errorf("title %q: use at most 30 characters and not the word API", o.Title)
+	}
+	if u, err := url.Parse(o.ContactURL); err != nil || u.Scheme != "https" || u.Host == "" {
+		return fmt.Errorf("contact URL %q is not an https URL", o.ContactURL)
+	}
+	if a, err := mail.ParseAddress(o.ContactEmail); err != nil || a.Address != o.ContactEmail {
+		return fmt.Errorf("contact email %q is not an email address", o.ContactEmail)
+	}
+	return nil
 }
 
 // Visibility values Power Platform accepts in x-ms-visibility.
@@ -33,21 +80,23 @@ var visibilities = map[string]bool{"": true, "important": true, "advanced": true
 type op struct {
 	ID, Method, Path, Tag, Summary, Description, Visibility string
 	Params                                                  []exportParam
-	Body                                                    map[string]any // body schema, nil when none
+	Body                                                    *schema // nil when none
 	BodyDescription                                         string
 	Status                                                  int
-	Response                                                map[string]any // nil: no body
+	Response                                                *schema // nil: no body
 	ResponseDescription                                     string
 	Pageable                                                bool
 	Trigger                                                 bool
-	NotificationSchema                                      map[string]any
+	NotificationSchema                                      *schema
+	Produces                                                string // a media type other than JSON
 }
 
 type exportParam struct {
 	Name, In, Type, Summary, Description, Visibility string
-	Required, Array, Notification                    bool
+	Required, Array                                  bool
 	Enum                                             []string
 	Maximum                                          int
+	Default                                          any
 	// Dynamic fills a designer's dropdown from another operation (x-ms-dynamic-values).
 	Dynamic map[string]any
 }
@@ -59,29 +108,32 @@ const (
 )
 
 // operations lists what the export describes: the seed's two operations, the curated actions,
-// the webhook trigger and its deletion, and the operations of the requested tags.
-func operations(tags []string) ([]op, error) {
+// the webhook trigger and its deletion, and the operations of the requested tags. Their
+// response schemas (and request body schemas) are built from Apple's spec into sch.
+func operations(tags []string, sch *schemas) ([]op, error) {
 	var ops []op
-	if o, ok := catalogOp("GET", "/v1/apps"); ok {
-		o.ID, o.Summary, o.Tag = seedListApps, "List Apps", "Apps and App Metadata"
-		o.Description = "Find and list apps in App Store Connect. Signed by the gateway; answers are Apple's JSON:API documents, with flatten=true for flat objects."
+	if o, ok := catalogOp("GET", "/v1/apps", sch); ok {
+		o.ID, o.Summary, o.Tag = seedListApps, "List apps", "Apps and app metadata"
+		o.Description = "Finds and lists the apps of the App Store Connect account, in App Store Connect's own document shape."
+		o.Params, o.Response, o.Pageable = withoutFlatten(o.Params), seedDocument(sch, true), false
 		ops = append(ops, o)
 	}
-	if o, ok := catalogOp("GET", "/v1/apps/{id}"); ok {
-		o.ID, o.Summary, o.Tag = seedReadApp, "Read App Information", "Apps and App Metadata"
-		o.Description = "Get information about a specific app. Signed by the gateway; answers are Apple's JSON:API documents, with flatten=true for a flat object."
+	if o, ok := catalogOp("GET", "/v1/apps/{id}", sch); ok {
+		o.ID, o.Summary, o.Tag = seedReadApp, "Read app information", "Apps and app metadata"
+		o.Description = "Gets the information of one app, in App Store Connect's own document shape."
+		o.Params, o.Response = withoutFlatten(o.Params), seedDocument(sch, false)
 		ops = append(ops, o)
 	}
 	if len(ops) != 2 {
 		return nil, fmt.Errorf("the operation catalog lacks GET /v1/apps or GET /v1/apps/{id}")
 	}
 	for _, a := range curatedActions {
-		ops = append(ops, curatedOp(a))
+		ops = append(ops, curatedOp(a, sch))
 	}
 	ops = append(ops, triggerOps()...)
 
-	// A catalog operation is skipped when its id or its method and path are already taken:
-	// the seed's operations keep GET /v1/apps and GET /v1/apps/{id}.
+	// A catalog operation is skipped when its method and path are already taken: the seed's
+	// operations keep GET /v1/apps and GET /v1/apps/{id}.
 	seen := map[string]bool{}
 	for _, o := range ops {
 		seen[o.ID] = true
@@ -91,41 +143,32 @@ func operations(tags []string) ([]op, error) {
 	for _, c := range spec.Operations() {
 		known[c.Tag] = true
 	}
+	want := map[string]bool{}
 	for _, t := range tags {
 		if !known[t] {
 			return nil, fmt.Errorf("unknown tag %q: tags are Apple's, such as Apps, AppInfos, AppStoreVersions, Builds", t)
 		}
-	}
-	want := map[string]bool{}
-	for _, t := range tags {
 		want[t] = true
 	}
 	for _, c := range spec.Operations() {
-		if !want[c.Tag] || c.Deprecated {
+		if !want[c.Tag] || c.Deprecated || seen[c.Method+" "+c.Path] {
 			continue
 		}
-		o := fromCatalog(c)
-		if seen[o.ID] || seen[o.Method+" "+o.Path] {
-			continue
+		o := fromCatalog(c, sch)
+		for n := 2; seen[o.ID]; n++ {
+			o.ID = operationID(c.ID) + strconv.Itoa(n)
 		}
 		seen[o.ID], seen[o.Method+" "+o.Path] = true, true
 		ops = append(ops, o)
 	}
 	// Designers pick operations by summary, so summaries must be unique (ignoring case): a
-	// later duplicate names its path.
+	// later duplicate is numbered.
 	summaries := map[string]bool{}
 	for i := range ops {
 		sum := fitSummary(ops[i].Summary, maxSummary)
-		if summaries[strings.ToLower(sum)] {
-			withPath := sum + " (" + ops[i].Method + " " + ops[i].Path + ")"
-			if len(withPath) <= maxSummary && !summaries[strings.ToLower(withPath)] {
-				sum = withPath
-			} else {
-				for n := 2; summaries[strings.ToLower(sum)] && n < 1000; n++ {
-					suffix := fmt.Sprintf(" (%d)", n)
-					sum = fitSummary(ops[i].Summary, maxSummary-len(suffix)) + suffix
-				}
-			}
+		for n := 2; summaries[strings.ToLower(sum)] && n < 1000; n++ {
+			suffix := fmt.Sprintf(" (%d)", n)
+			sum = fitSummary(ops[i].Summary, maxSummary-len(suffix)) + suffix
 		}
 		ops[i].Summary = sum
 		summaries[strings.ToLower(sum)] = true
@@ -133,27 +176,58 @@ func operations(tags []string) ([]op, error) {
 	return ops, nil
 }
 
-func catalogOp(method, path string) (op, bool) {
+func catalogOp(method, path string, sch *schemas) (op, bool) {
 	for _, c := range spec.Operations() {
 		if c.Method == method && c.Path == path {
-			return fromCatalog(c), true
+			return fromCatalog(c, sch), true
 		}
 	}
 	return op{}, false
 }
 
+func withoutFlatten(ps []exportParam) []exportParam {
+	out := ps[:0:0]
+	for _, p := range ps {
+		if p.Name != "flatten" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// seedDocument is the seed connector's answer shape for apps: Apple's document, with the
+// attribute the seed declared that Apple's current model no longer has, so flows built on
+// the seed keep every field they bind.
+func seedDocument(sch *schemas, list bool) *schema {
+	doc := sch.document("apps", list)
+	props := sch.resourceProps("apps")
+	attrs := props["attributes"]
+	attrs.Properties["availableInNewTerritories"] = field("boolean", "available in new territories",
+		"Whether the app becomes available in territories Apple adds (the seed connector's field; App Store Connect now keeps it in the app's availability).")
+	app := &schema{Type: "object", Properties: props}
+	if list {
+		doc.Properties["data"].Items = app
+	} else {
+		app.Summary, app.Description = "Data", "The app."
+		doc.Properties["data"] = app
+	}
+	return doc
+}
+
 var pathParamRE = regexp.MustCompile(`\{([^}]+)\}`)
 
-// fromCatalog describes a catalog operation, passed through the gateway as it is.
-func fromCatalog(c spec.Operation) op {
+// fromCatalog describes a catalog operation, passed through the gateway. Reads of Apple's
+// resources are exported flattened (flatten=true, fixed), so that designers bind flat
+// fields; writes answer Apple's document.
+func fromCatalog(c spec.Operation, sch *schemas) op {
 	o := op{
-		ID: sanitizeID(c.ID), Method: c.Method, Path: c.Path, Tag: c.Tag,
+		ID: operationID(c.ID), Method: c.Method, Path: c.Path, Tag: c.Tag,
 		Summary: summarize(c.ID), Status: c.SuccessStatus,
 	}
-	o.Description = fmt.Sprintf("%s (%s %s), sent through the gateway, which signs it for App Store Connect.", o.Summary, c.Method, c.Path)
+	o.Description = sentence(o.Summary + ", sent through the gateway, which signs it for App Store Connect")
 	for _, m := range pathParamRE.FindAllStringSubmatch(c.Path, -1) {
 		o.Params = append(o.Params, exportParam{Name: m[1], In: "path", Type: "string", Required: true,
-			Summary: words(m[1]), Description: "The App Store Connect id of the resource."})
+			Summary: titleCase(words(m[1])), Description: "The App Store Connect id of the resource."})
 	}
 	for _, p := range c.Params {
 		sum, desc := paramDoc(p.Name)
@@ -164,211 +238,45 @@ func fromCatalog(c spec.Operation) op {
 		o.Params = append(o.Params, exportParam{Name: p.Name, In: "query", Type: p.Type, Array: p.Array, Required: p.Required,
 			Enum: p.Enum, Maximum: p.Maximum, Summary: sum, Description: desc, Visibility: vis})
 	}
-	if c.Method == http.MethodGet && c.MediaType == "application/json" {
-		o.Params = append(o.Params, exportParam{Name: "flatten", In: "query", Type: "boolean", Visibility: "advanced",
-			Summary: "Flatten", Description: "Answer flat objects (id, type, attributes, related ids) instead of Apple's JSON:API document; lists become {value, nextLink}."})
+	typ, list, known := spec.ResponseItemType(c.ResponseSchema)
+	linkage := strings.Contains(c.ResponseSchema, "Linkage")
+	json := c.MediaType == "application/json" || strings.HasSuffix(c.MediaType, "+json")
+	switch {
+	case c.SuccessStatus == http.StatusNoContent || c.ResponseSchema == "" && json:
+	case !json:
+		o.Produces = c.MediaType
+		o.Response = &schema{Type: "string", Format: "binary", Description: sentence("The " + c.MediaType + " file App Store Connect answers")}
+	case !known:
+		o.Response = genericDocument(c.ResponseSchema)
+	case c.Method == http.MethodGet:
+		o.Params = append(o.Params, exportParam{Name: "flatten", In: "query", Type: "boolean", Required: true, Default: true, Enum: []string{"true"},
+			Visibility: "internal", Summary: "Flatten", Description: "Answer flat objects (id, type, attributes, related ids), lists as value and nextLink."})
+		if linkage {
+			o.Response = linkageDocument(typ, list, true)
+		} else {
+			o.Response = sch.flatDocument(typ, list)
+		}
+		o.Pageable = list
+	case linkage:
+		o.Response = linkageDocument(typ, list, false)
+	default:
+		o.Response = sch.document(typ, list)
 	}
 	if c.RequestSchema != "" {
-		o.Body = map[string]any{"type": "object", "description": "An App Store Connect " + c.RequestSchema + " document."}
-		o.BodyDescription = "The " + c.RequestSchema + " document, as Apple's API expects it."
+		o.Body = requestBody(c.RequestSchema)
+		o.BodyDescription = "The " + c.RequestSchema + " document, as App Store Connect expects it."
 	}
-	if c.SuccessStatus != http.StatusNoContent {
-		o.Response = map[string]any{"type": "object", "description": "An App Store Connect " + firstNonEmpty(c.ResponseSchema, "response") + " document."}
-	}
-	o.ResponseDescription = firstNonEmpty(c.ResponseSchema, "Success")
+	o.ResponseDescription = sentence(firstNonEmpty(c.ResponseSchema, "Done"))
 	if o.Status == 0 {
 		o.Status = 200
 	}
 	return o
 }
 
-// maxSummary is Power Platform's limit on operation summaries.
-const maxSummary = 80
-
-// fitSummary shortens a summary to n characters: first by dropping its " of ..." owner
-// clause, then at a word boundary.
-func fitSummary(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	if i := strings.LastIndex(s, " of "); i > 0 && i <= n {
-		s = s[:i]
-	}
-	for len(s) > n {
-		i := strings.LastIndexByte(s[:n], ' ')
-		if i <= 0 {
-			return s[:n]
-		}
-		s = s[:i]
-	}
-	return s
-}
-
-// sanitizeID keeps operation ids to letters, digits and underscores.
-func sanitizeID(id string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' {
-			return r
-		}
-		return '_'
-	}, id)
-}
-
-// summarize turns an Apple operation id into a sentence: "apps_appInfos_getToManyRelated"
-// becomes "List the app infos of an app".
-func summarize(id string) string {
-	parts := strings.Split(id, "_")
-	if len(parts) < 2 {
-		return words(id)
-	}
-	res := words(parts[0])
-	kind := parts[len(parts)-1]
-	if len(parts) == 3 {
-		rel := words(parts[1])
-		switch kind {
-		case "getToManyRelated":
-			return capitalize("list the " + rel + " of " + singular(res))
-		case "getToOneRelated":
-			return capitalize("get the " + rel + " of " + singular(res))
-		case "getToManyRelationship":
-			return capitalize("list the " + rel + " ids of " + singular(res))
-		case "getToOneRelationship":
-			return capitalize("get the " + rel + " id of " + singular(res))
-		case "replaceToManyRelationship", "replaceToOneRelationship":
-			return capitalize("replace the " + rel + " of " + singular(res))
-		case "createToManyRelationship":
-			return capitalize("add " + rel + " to " + singular(res))
-		case "deleteToManyRelationship":
-			return capitalize("remove " + rel + " from " + singular(res))
-		}
-		return capitalize(words(kind) + " " + rel + " of " + singular(res))
-	}
-	switch kind {
-	case "getCollection":
-		return capitalize("list " + res)
-	case "getInstance":
-		return capitalize("get " + singular(res))
-	case "createInstance":
-		return capitalize("create " + singular(res))
-	case "updateInstance":
-		return capitalize("update " + singular(res))
-	case "deleteInstance":
-		return capitalize("delete " + singular(res))
-	}
-	return capitalize(words(kind) + " " + res)
-}
-
-func singular(s string) string {
-	switch {
-	case strings.HasSuffix(s, "ies"):
-		s = strings.TrimSuffix(s, "ies") + "y"
-	case strings.HasSuffix(s, "sses"):
-		s = strings.TrimSuffix(s, "es")
-	case strings.HasSuffix(s, "s") && !strings.HasSuffix(s, "ss"):
-		s = strings.TrimSuffix(s, "s")
-	}
-	if s != "" && strings.ContainsRune("aeiou", rune(s[0])) {
-		return "an " + s
-	}
-	return "a " + s
-}
-
-// words splits camelCase into lower-case words: "appInfoLocalizations" -> "app info localizations".
-func words(s string) string {
-	var b strings.Builder
-	for i, r := range s {
-		if unicode.IsUpper(r) && i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteRune(unicode.ToLower(r))
-	}
-	return b.String()
-}
-
-func capitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}
-
-// paramDoc describes Apple's query parameters by their family.
-func paramDoc(name string) (summary, description string) {
-	inner := ""
-	if i := strings.IndexByte(name, '['); i > 0 && strings.HasSuffix(name, "]") {
-		inner = name[i+1 : len(name)-1]
-	}
-	switch {
-	case strings.HasPrefix(name, "fields["):
-		return "Fields of " + words(inner), "Comma-separated attributes and relationships of " + words(inner) + " to return; all when empty."
-	case strings.HasPrefix(name, "filter["):
-		return "Filter by " + words(strings.ReplaceAll(inner, ".", " ")), "Only items whose " + words(inner) + " is one of these comma-separated values."
-	case strings.HasPrefix(name, "limit["):
-		return "Limit of " + words(inner), "How many related " + words(inner) + " to include, at most 50."
-	case strings.HasPrefix(name, "exists["):
-		return "Has " + words(inner), "Only items that have (true) or lack (false) " + words(inner) + "."
-	case name == "include":
-		return "Include", "Comma-separated relationships whose resources to include in the answer."
-	case name == "limit":
-		return "Limit", "How many items to return per page, at most 200."
-	case name == "sort":
-		return "Sort", "Comma-separated attributes to sort by; a leading minus sorts descending."
-	case name == "cursor":
-		return "Cursor", "The page cursor from links.next."
-	}
-	return capitalize(words(name)), "The " + words(name) + " parameter of App Store Connect."
-}
-
-// flatSchema describes a flat resource (see flatResource) from the catalog's resource model.
-func flatSchema(typ string) map[string]any {
-	props := map[string]any{
-		"id":   map[string]any{"type": "string", "description": "The App Store Connect id.", "x-ms-summary": "ID"},
-		"type": map[string]any{"type": "string", "description": "The resource type, " + typ + ".", "x-ms-summary": "Type"},
-	}
-	if rt, ok := spec.Resource(typ); ok {
-		for name, f := range rt.Attributes {
-			props[name] = fieldSchema(name, f)
-		}
-		for name, rel := range rt.Relationships {
-			if rel.ToMany {
-				props[name+"Ids"] = map[string]any{"type": "array", "items": map[string]any{"type": "string"},
-					"description": "Ids of the related " + words(name) + ", when Apple included them.", "x-ms-summary": capitalize(words(name)) + " IDs"}
-			} else {
-				props[name+"Id"] = map[string]any{"type": "string", "description": "Id of the related " + words(name) + ", when Apple included it.", "x-ms-summary": capitalize(words(name)) + " ID"}
-			}
-		}
-	}
-	return map[string]any{"type": "object", "properties": props}
-}
-
-func fieldSchema(name string, f *spec.Field) map[string]any {
-	s := map[string]any{"description": capitalize(words(name)) + ".", "x-ms-summary": capitalize(words(name))}
-	switch f.Type {
-	case "string", "integer", "number", "boolean":
-		s["type"] = f.Type
-		if f.Format != "" {
-			s["format"] = f.Format
-		}
-		if len(f.Enum) > 0 {
-			s["enum"] = f.Enum
-		}
-	case "array":
-		s["type"] = "array"
-		if f.Items != nil && f.Items.Type != "" && f.Items.Type != "object" && f.Items.Type != "array" {
-			s["items"] = map[string]any{"type": f.Items.Type}
-		} else {
-			s["items"] = map[string]any{"type": "object"}
-		}
-	default:
-		s["type"] = "object"
-	}
-	return s
-}
-
-func curatedOp(a curatedAction) op {
-	o := op{ID: a.ID, Method: a.Method, Path: a.Pattern, Tag: "Curated actions", Summary: a.Summary, Description: a.Description, Status: 200}
-	if a.Method == http.MethodPost {
-		o.Status = 201
+func curatedOp(a curatedAction, sch *schemas) op {
+	o := op{ID: a.ID, Method: a.Method, Path: a.Pattern, Tag: "Curated actions", Summary: a.Summary, Description: a.Description, Status: a.Status}
+	if o.Status == 0 {
+		o.Status = http.StatusOK
 	}
 	if a.Write {
 		o.Visibility = "important"
@@ -383,39 +291,25 @@ func curatedOp(a curatedAction) op {
 		o.Params = append(o.Params, toExportParam(p))
 	}
 	if len(a.BodyFields) > 0 {
-		props := map[string]any{}
+		props := map[string]*schema{}
 		var req []string
 		for _, f := range a.BodyFields {
-			s := map[string]any{"type": f.Type, "description": f.Description, "x-ms-summary": f.Summary}
-			if len(f.Enum) > 0 {
-				s["enum"] = f.Enum
-			}
+			s := field(f.Type, f.Summary, f.Description)
+			s.Enum = f.Enum
 			if f.Advanced {
-				s["x-ms-visibility"] = "advanced"
+				s.Visibility = "advanced"
 			}
 			if f.Required {
 				req = append(req, f.Name)
 			}
 			props[f.Name] = s
 		}
-		o.Body = map[string]any{"type": "object", "properties": props}
-		if len(req) > 0 {
-			o.Body["required"] = req
-		}
+		o.Body = &schema{Type: "object", Properties: props, Required: req}
 		o.BodyDescription = "The fields to send."
 	}
-	item := flatSchema(a.ResourceType)
-	if a.List {
-		o.Response = map[string]any{"type": "object", "properties": map[string]any{
-			"value":    map[string]any{"type": "array", "items": item, "description": "The items of this page.", "x-ms-summary": "Items"},
-			"nextLink": map[string]any{"type": "string", "description": "The URL of the next page; absent on the last page.", "x-ms-summary": "Next page link", "x-ms-visibility": "internal"},
-			"total":    map[string]any{"type": "integer", "description": "How many items there are in all, when Apple says.", "x-ms-summary": "Total"},
-		}}
-		o.Pageable = true
-	} else {
-		o.Response = item
-	}
-	o.ResponseDescription = a.Summary + ": the result as flat objects"
+	o.Response = sch.flatDocument(a.ResourceType, a.List)
+	o.Pageable = a.List
+	o.ResponseDescription = sentence(a.Summary + ": the result as flat objects")
 	return o
 }
 
@@ -424,7 +318,7 @@ func toExportParam(p param) exportParam {
 	if p.Advanced {
 		vis = "advanced"
 	}
-	ep := exportParam{Name: p.Name, In: p.In, Type: p.Type, Summary: p.Summary, Description: p.Description, Required: p.Required, Enum: p.Enum, Visibility: vis}
+	ep := exportParam{Name: p.Name, In: p.In, Type: p.Type, Summary: titleCase(p.Summary), Description: sentence(p.Description), Required: p.Required, Enum: p.Enum, Visibility: vis}
 	if p.Name == "appId" {
 		// Designers pick the app by name from a dropdown filled by Find apps.
 		ep.Dynamic = map[string]any{"operationId": "ListApps", "value-collection": "value", "value-path": "id", "value-title": "name"}
@@ -432,66 +326,82 @@ func toExportParam(p param) exportParam {
 	return ep
 }
 
-// eventTypes are Apple's webhook event types plus the test ping.
-func eventTypes() []string {
-	return []string{
-		"ALTERNATIVE_DISTRIBUTION_PACKAGE_AVAILABLE_UPDATED", "ALTERNATIVE_DISTRIBUTION_PACKAGE_VERSION_CREATED",
-		"ALTERNATIVE_DISTRIBUTION_TERRITORY_AVAILABILITY_UPDATED", "APP_STORE_VERSION_APP_VERSION_STATE_UPDATED",
-		"BACKGROUND_ASSET_VERSION_APP_STORE_RELEASE_STATE_UPDATED", "BACKGROUND_ASSET_VERSION_EXTERNAL_BETA_RELEASE_STATE_UPDATED",
-		"BACKGROUND_ASSET_VERSION_INTERNAL_BETA_RELEASE_CREATED", "BACKGROUND_ASSET_VERSION_STATE_UPDATED",
-		"BETA_FEEDBACK_CRASH_SUBMISSION_CREATED", "BETA_FEEDBACK_SCREENSHOT_SUBMISSION_CREATED",
-		"BUILD_BETA_DETAIL_EXTERNAL_BUILD_STATE_UPDATED", "BUILD_UPLOAD_STATE_UPDATED", "WEBHOOK_PING_CREATED",
-	}
-}
-
-func notificationSchema() map[string]any {
-	return map[string]any{"type": "object", "properties": map[string]any{
-		"id":         map[string]any{"type": "string", "description": "The event's id, the same on every retry: use it to ignore duplicates.", "x-ms-summary": "Event ID"},
-		"eventType":  map[string]any{"type": "string", "description": "Apple's event type, such as BUILD_UPLOAD_STATE_UPDATED.", "x-ms-summary": "Event type"},
-		"profile":    map[string]any{"type": "string", "description": "The gateway profile (App Store Connect account) the event came from.", "x-ms-summary": "Profile"},
-		"ping":       map[string]any{"type": "boolean", "description": "Whether this is a test ping.", "x-ms-summary": "Is ping"},
-		"receivedAt": map[string]any{"type": "string", "format": "date-time", "description": "When the gateway received the event.", "x-ms-summary": "Received at"},
-		"payload":    map[string]any{"type": "object", "description": "The event exactly as Apple sent it.", "x-ms-summary": "Apple payload"},
+func notificationSchema() *schema {
+	return &schema{Type: "object", Properties: map[string]*schema{
+		"id":         field("string", "Event ID", "The event's id, the same on every retry: use it to ignore duplicates."),
+		"eventType":  field("string", "Event type", "Apple's event type, such as BUILD_UPLOAD_STATE_UPDATED."),
+		"profile":    field("string", "Profile", "The gateway profile (App Store Connect account) the event came from."),
+		"ping":       field("boolean", "Is ping", "Whether this is a test ping."),
+		"receivedAt": {Type: "string", Format: "date-time", Summary: "Received At", Description: "When the gateway received the event."},
+		"payload":    field("object", "Apple payload", "The event exactly as Apple sent it."),
 	}}
 }
 
 // triggerOps are the webhook trigger (registered like Power Automate's webhook triggers) and
 // the internal operation that removes it.
 func triggerOps() []op {
+	callback := field("string", "Callback URL", "The URL the platform listens on for events.")
+	callback.NotificationURL, callback.Visibility = true, "internal"
+	types := arrayOf("Event types", "The event types that start the flow; all when empty.", &schema{Type: "string", Enum: eventTypes()})
+	secret := field("string", "Signing secret", "Optional, at least 16 characters: each notification is then signed in X-Ascend-Signature (hmacsha256=<hex>).")
+	secret.Visibility = "advanced"
 	sub := op{
 		ID: "OnAppStoreConnectEvent", Method: "POST", Path: "/connector/subscriptions", Tag: "Triggers",
 		Summary: "When an App Store Connect event occurs", Description: "Starts the flow when App Store Connect sends one of the chosen webhook events (all events, test pings included, when none are chosen).",
 		Status: 201, Trigger: true, NotificationSchema: notificationSchema(),
-		Body: map[string]any{"type": "object", "required": []string{"callbackUrl"}, "properties": map[string]any{
-			"callbackUrl": map[string]any{"type": "string", "description": "The URL the platform listens on for events.", "x-ms-summary": "Callback URL",
-				"x-ms-notification-url": true, "x-ms-visibility": "internal"},
-			"eventTypes": map[string]any{"type": "array", "items": map[string]any{"type": "string", "enum": eventTypes()},
-				"description": "The event types that start the flow; all when empty.", "x-ms-summary": "Event types"},
-			"secret": map[string]any{"type": "string", "description": "Optional, at least 16 characters: each notification is then signed in X-Ascend-Signature (hmacsha256=<hex>).",
-				"x-ms-summary": "Signing secret", "x-ms-visibility": "advanced"},
+		Body: &schema{Type: "object", Required: []string{"callbackUrl"}, Properties: map[string]*schema{
+			"callbackUrl": callback, "eventTypes": types, "secret": secret,
 		}},
 		BodyDescription:     "The subscription.",
-		ResponseDescription: "Subscribed; the Location header names the subscription to delete",
-		Response: map[string]any{"type": "object", "properties": map[string]any{
-			"id":          map[string]any{"type": "string", "description": "The subscription's id.", "x-ms-summary": "Subscription ID"},
-			"callbackUrl": map[string]any{"type": "string", "description": "Where events are sent.", "x-ms-summary": "Callback URL"},
+		ResponseDescription: "Subscribed; the Location header names the subscription to delete.",
+		Response: &schema{Type: "object", Properties: map[string]*schema{
+			"id":          field("string", "Subscription ID", "The subscription's id."),
+			"callbackUrl": field("string", "Callback URL", "Where events are sent."),
 		}},
 	}
 	del := op{
 		ID: "DeleteSubscription", Method: "DELETE", Path: "/connector/subscriptions/{id}", Tag: "Triggers",
 		Summary: "Delete a subscription", Description: "Stops sending events to a subscriber; the platform calls it when the trigger is removed.",
-		Visibility: "internal", Status: 204, ResponseDescription: "Deleted",
+		Visibility: "internal", Status: 204, ResponseDescription: "Deleted.",
 		Params: []exportParam{{Name: "id", In: "path", Type: "string", Required: true, Summary: "Subscription ID", Description: "The id from the subscription's Location header."}},
 	}
 	return []op{sub, del}
 }
 
+// errorResponseSchema is Apple's ErrorResponse, which every error of the gateway takes.
+func errorResponseSchema() *schema {
+	item := &schema{Type: "object", Properties: map[string]*schema{
+		"id":     field("string", "Error ID", "The request id."),
+		"status": field("string", "Error status", "The HTTP status."),
+		"code":   field("string", "Error code", "A machine-readable code, such as NOT_FOUND."),
+		"title":  field("string", "Error title", "A summary of the error."),
+		"detail": field("string", "Error detail", "What went wrong and what to do."),
+	}}
+	return &schema{Type: "object", Description: "An App Store Connect error document.", Properties: map[string]*schema{
+		"errors": arrayOf("Errors", "The errors.", item),
+	}}
+}
+
+// eventTypes are Apple's webhook event types (from the spec) plus the test ping.
+func eventTypes() []string {
+	return append(webhooks.EventTypes(), "WEBHOOK_PING_CREATED")
+}
+
+// toAny turns typed schemas into plain JSON values, for the OpenAPI writer to edit.
+func toAny(v any) any {
+	b, _ := json.Marshal(v)
+	var out any
+	_ = json.Unmarshal(b, &out)
+	return out
+}
+
 // Swagger writes the Power Platform connector definition (Swagger 2.0).
 func Swagger(opts ExportOptions) ([]byte, error) {
-	if opts.Host == "" || strings.Contains(opts.Host, "/") {
-		return nil, fmt.Errorf("host %q must be a host name (and port) without scheme or path", opts.Host)
+	if err := opts.check(); err != nil {
+		return nil, err
 	}
-	ops, err := operations(opts.Tags)
+	sch := newSchemas()
+	ops, err := operations(opts.Tags, sch)
 	if err != nil {
 		return nil, err
 	}
@@ -511,9 +421,9 @@ func Swagger(opts ExportOptions) ([]byte, error) {
 		}
 		if o.Body != nil {
 			params = append(params, map[string]any{"name": "body", "in": "body", "required": true, "schema": o.Body,
-				"description": o.BodyDescription, "x-ms-summary": "Body"})
+				"description": sentence(o.BodyDescription), "x-ms-summary": "Body"})
 		}
-		resp := map[string]any{"description": o.ResponseDescription}
+		resp := map[string]any{"description": sentence(o.ResponseDescription)}
 		if o.Response != nil {
 			resp["schema"] = o.Response
 		}
@@ -521,12 +431,15 @@ func Swagger(opts ExportOptions) ([]byte, error) {
 			resp["headers"] = map[string]any{"Location": map[string]any{"type": "string", "description": "The subscription to delete when the flow is removed."}}
 		}
 		e := map[string]any{
-			"operationId": o.ID, "summary": o.Summary, "description": o.Description, "tags": []string{o.Tag},
+			"operationId": o.ID, "summary": o.Summary, "description": sentence(o.Description), "tags": []string{o.Tag},
 			"parameters": params,
 			"responses": map[string]any{
 				strconv.Itoa(o.Status): resp,
-				"default":              map[string]any{"description": "An App Store Connect error document (ErrorResponse)", "schema": map[string]any{"$ref": "#/definitions/ErrorResponse"}},
+				"default":              map[string]any{"description": "An App Store Connect error document.", "schema": map[string]any{"$ref": "#/definitions/ErrorResponse"}},
 			},
+		}
+		if o.Produces != "" {
+			e["produces"] = []string{o.Produces, "application/json"}
 		}
 		if o.Visibility != "" {
 			e["x-ms-visibility"] = o.Visibility
@@ -536,48 +449,40 @@ func Swagger(opts ExportOptions) ([]byte, error) {
 		}
 		if o.Trigger {
 			e["x-ms-trigger"] = "single"
-			item["x-ms-notification-content"] = map[string]any{"description": "An App Store Connect event", "schema": o.NotificationSchema}
+			item["x-ms-notification-content"] = map[string]any{"description": "An App Store Connect event.", "schema": o.NotificationSchema}
 		}
 		item[strings.ToLower(o.Method)] = e
 	}
 	tags := []any{}
 	for _, t := range sortedKeys(tagSet) {
-		tags = append(tags, map[string]any{"name": t, "description": t + " operations"})
+		tags = append(tags, map[string]any{"name": t, "description": sentence(t + " operations")})
+	}
+	defs := map[string]any{"ErrorResponse": errorResponseSchema()}
+	for name, d := range sch.defs {
+		defs[name] = d
 	}
 	doc := map[string]any{
 		"swagger": "2.0",
 		"info": map[string]any{
-			"title":       "ascend App Store Connect",
+			"title":       opts.Title,
 			"description": "Automate App Store Connect through an ascend gateway: the gateway signs every request with your team's App Store Connect key, so flows use a scoped client key that never expires mid-run instead of pasting a JSON Web Token.",
 			"version":     "1.0",
-			"contact":     map[string]any{"name": "ascend", "url": "https://github.com/ascend-tools/ascend"},
+			"contact":     map[string]any{"name": opts.ContactName, "url": opts.ContactURL, "email": opts.ContactEmail},
 		},
-		"host":     opts.Host,
-		"basePath": firstNonEmpty(opts.BasePath, "/"),
-		"schemes":  []string{scheme},
-		"consumes": []string{"application/json"},
-		"produces": []string{"application/json"},
-		"paths":    paths,
-		"definitions": map[string]any{
-			"ErrorResponse": map[string]any{"type": "object", "properties": map[string]any{
-				"errors": map[string]any{"type": "array", "description": "The errors.", "items": map[string]any{"type": "object", "properties": map[string]any{
-					"id":     map[string]any{"type": "string", "description": "The request id."},
-					"status": map[string]any{"type": "string", "description": "The HTTP status."},
-					"code":   map[string]any{"type": "string", "description": "A machine-readable code."},
-					"title":  map[string]any{"type": "string", "description": "A summary of the error."},
-					"detail": map[string]any{"type": "string", "description": "What went wrong and what to do."},
-				}}},
-			}},
-		},
-		"parameters": map[string]any{},
-		"responses":  map[string]any{},
-		"securityDefinitions": map[string]any{
-			"API Key": map[string]any{"type": "apiKey", "in": "header", "name": "X-API-Key"},
-		},
-		"security": []any{map[string]any{"API Key": []string{}}},
-		"tags":     tags,
+		"host":                opts.Host,
+		"basePath":            firstNonEmpty(opts.BasePath, "/"),
+		"schemes":             []string{scheme},
+		"consumes":            []string{"application/json"},
+		"produces":            []string{"application/json"},
+		"paths":               paths,
+		"definitions":         defs,
+		"parameters":          map[string]any{},
+		"responses":           map[string]any{},
+		"securityDefinitions": map[string]any{"API Key": map[string]any{"type": "apiKey", "in": "header", "name": "X-API-Key"}},
+		"security":            []any{map[string]any{"API Key": []string{}}},
+		"tags":                tags,
 		"x-ms-connector-metadata": []any{
-			map[string]any{"propertyName": "Website", "propertyValue": "https://developer.apple.com/app-store-connect/api/"},
+			map[string]any{"propertyName": "Website", "propertyValue": opts.ContactURL},
 			map[string]any{"propertyName": "Privacy policy", "propertyValue": "https://www.apple.com/legal/privacy/"},
 			map[string]any{"propertyName": "Categories", "propertyValue": "Business Management;IT Operations"},
 		},
@@ -586,23 +491,35 @@ func Swagger(opts ExportOptions) ([]byte, error) {
 }
 
 func swaggerParam(p exportParam) map[string]any {
-	m := map[string]any{"name": p.Name, "in": p.In, "required": p.Required, "description": p.Description, "x-ms-summary": p.Summary}
+	m := map[string]any{"name": p.Name, "in": p.In, "required": p.Required, "description": sentence(p.Description), "x-ms-summary": titleCase(p.Summary)}
+	typ := firstNonEmpty(p.Type, "string")
+	var enum []any
+	for _, v := range p.Enum {
+		if typ == "boolean" {
+			enum = append(enum, v == "true")
+		} else {
+			enum = append(enum, v)
+		}
+	}
 	if p.Array {
 		m["type"] = "array"
-		items := map[string]any{"type": firstNonEmpty(p.Type, "string")}
-		if len(p.Enum) > 0 {
-			items["enum"] = p.Enum
+		items := map[string]any{"type": typ}
+		if len(enum) > 0 {
+			items["enum"] = enum
 		}
 		m["items"] = items
 		m["collectionFormat"] = "csv"
 	} else {
-		m["type"] = firstNonEmpty(p.Type, "string")
-		if len(p.Enum) > 0 {
-			m["enum"] = p.Enum
+		m["type"] = typ
+		if len(enum) > 0 {
+			m["enum"] = enum
 		}
 	}
 	if p.Maximum > 0 && !p.Array {
 		m["maximum"] = p.Maximum
+	}
+	if p.Default != nil {
+		m["default"] = p.Default
 	}
 	if p.Visibility != "" {
 		m["x-ms-visibility"] = p.Visibility
@@ -613,32 +530,117 @@ func swaggerParam(p exportParam) map[string]any {
 	return m
 }
 
-// APIProperties writes apiProperties.json: an API key connection parameter instead of the
-// seed's pasted JWT and header policy.
-func APIProperties() ([]byte, error) {
+// gatewayHostParam is the connection parameter holding the gateway's host; the dynamic host
+// policy sends every request there.
+const gatewayHostParam = "gatewayHost"
+
+// APIProperties writes apiProperties.json: the connection asks for the gateway's host and a
+// client key (instead of the seed's pasted JWT and header policy), and Microsoft's dynamic
+// host policy points the requests at that host.
+func APIProperties(opts ExportOptions) ([]byte, error) {
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
+	scheme := firstNonEmpty(opts.Scheme, "https")
+	base := strings.TrimSuffix(firstNonEmpty(opts.BasePath, "/"), "/")
 	doc := map[string]any{"properties": map[string]any{
 		"connectionParameters": map[string]any{
+			gatewayHostParam: map[string]any{
+				"type": "string",
+				"uiDefinition": map[string]any{
+					"displayName": "Gateway host",
+					"description": "The host name of your organisation's ascend gateway, such as " + opts.Host + ".",
+					"tooltip":     "The host (and port) your ascend gateway administrator gave you, without https://.",
+					"constraints": map[string]any{"tabIndex": 1, "clearText": true, "required": "true"},
+				},
+			},
 			"api_key": map[string]any{
 				"type": "securestring",
 				"uiDefinition": map[string]any{
 					"displayName": "Gateway client key",
-					"description": "A client key from 'ascend connector keys create'",
-					"tooltip":     "Ask your ascend gateway administrator for a read or write key for this connection",
+					"description": "A client key from 'ascend connector keys create'.",
+					"tooltip":     "Ask your ascend gateway administrator for a read or write key for this connection.",
 					"constraints": map[string]any{"tabIndex": 2, "clearText": false, "required": "true"},
 				},
 			},
 		},
+		"policyTemplateInstances": []any{map[string]any{
+			"templateId": "dynamichosturl",
+			"title":      "Gateway host",
+			"parameters": map[string]any{
+				"x-ms-apimTemplateParameter.urlTemplate": scheme + "://@connectionParameters('" + gatewayHostParam + "')" + base,
+			},
+		}},
 		"iconBrandColor": "#da3b01",
 		"capabilities":   []string{},
-		"publisher":      "ascend",
-		"stackOwner":     "Apple",
+		"publisher":      opts.Publisher,
+		"stackOwner":     opts.StackOwner,
 	}}
 	return json.MarshalIndent(doc, "", "  ")
 }
 
+// Readme writes readme.md, the description a connector submission carries beside its two
+// files: publisher, prerequisites, credentials, the operations and how to deploy.
+func Readme(opts ExportOptions) ([]byte, error) {
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
+	ops, err := operations(opts.Tags, newSchemas())
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	p := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
+	p("# %s", opts.Title)
+	p("Automate App Store Connect (apps, metadata, builds, submissions for review, and App Store Connect's webhook events) from Power Automate and Power Apps through an ascend gateway. The gateway holds your team's App Store Connect key and signs every request itself, so connections use a scoped client key that never expires mid-run instead of a pasted JSON Web Token.")
+	p("")
+	p("## Publisher: %s", opts.Publisher)
+	p("")
+	p("## Prerequisites")
+	p("- An ascend gateway (`ascend serve`) that Power Platform can reach over HTTPS, run by your organisation with its App Store Connect key.")
+	p("- A client key for the gateway, with read or write access.")
+	p("")
+	p("## Obtaining Credentials")
+	p("Ask your gateway's administrator for its host name and a client key. The administrator creates the key with")
+	p("`ascend connector keys create --name <flow> --access read|write [--expires 90d] [--quota 25%%]`; it is shown once.")
+	p("Create the connection with the gateway host and the key. Revoke a key with `ascend connector keys revoke <name>`.")
+	p("")
+	p("## Supported Operations")
+	for _, o := range ops {
+		if o.Visibility == "internal" {
+			continue
+		}
+		p("### %s", o.Summary)
+		p("%s", sentence(o.Description))
+		p("")
+	}
+	p("## Getting Started")
+	p("1. Create a connection with your gateway's host and your client key.")
+	p("2. Add **Find apps** to a flow to pick an app, then the version, localization and build actions.")
+	p("3. Use **When an App Store Connect event occurs** to start a flow on a build upload or a version state change; the administrator registers the app's webhook with `ascend connector webhooks register`.")
+	p("")
+	p("## Known Issues and Limitations")
+	p("- Every client key spends a share of the App Store Connect key's hourly request budget; past it the gateway answers 429 with Retry-After.")
+	p("- A read key may only read: writes are refused with 403 and audited.")
+	p("- Event notifications are delivered at least once: use the event's id to ignore a repeat.")
+	p("")
+	p("## Frequently Asked Questions")
+	p("### Does the connector see our App Store Connect key?")
+	p("No. The key stays on the gateway; the connector holds only a client key, which the administrator can revoke at any time.")
+	p("")
+	p("## Deployment Instructions")
+	p("Export the connector from the gateway's tools and create it with the Power Platform connectors CLI:")
+	p("```")
+	p("ascend connector export --host %s --publisher %q --contact-name %q --contact-url %s --contact-email %s --out ./connector", opts.Host, opts.Publisher, opts.ContactName, opts.ContactURL, opts.ContactEmail)
+	p("paconn create --api-def ./connector/apiDefinition.swagger.json --api-prop ./connector/apiProperties.json")
+	p("```")
+	return b.Bytes(), nil
+}
+
 // OpenAPI writes an OpenAPI 3.1 description of the same operations, for n8n and other tools.
 func OpenAPI(serverURL string, tags []string) ([]byte, error) {
-	ops, err := operations(tags)
+	sch := newSchemas()
+	ops, err := operations(tags, sch)
 	if err != nil {
 		return nil, err
 	}
@@ -652,36 +654,44 @@ func OpenAPI(serverURL string, tags []string) ([]byte, error) {
 		params := []any{}
 		for _, p := range o.Params {
 			s := map[string]any{"type": firstNonEmpty(p.Type, "string")}
-			if len(p.Enum) > 0 {
+			if len(p.Enum) > 0 && p.Type != "boolean" {
 				s["enum"] = p.Enum
+			}
+			if p.Default != nil {
+				s["default"] = p.Default
 			}
 			if p.Array {
 				s = map[string]any{"type": "array", "items": s}
 			}
-			pm := map[string]any{"name": p.Name, "in": p.In, "required": p.Required, "description": p.Description, "schema": s}
+			pm := map[string]any{"name": p.Name, "in": p.In, "required": p.Required, "description": sentence(p.Description), "schema": s}
 			if p.Array {
 				pm["style"], pm["explode"] = "form", false
 			}
 			params = append(params, pm)
 		}
-		resp := map[string]any{"description": o.ResponseDescription}
+		resp := map[string]any{"description": sentence(o.ResponseDescription)}
 		if o.Response != nil {
-			resp["content"] = map[string]any{"application/json": map[string]any{"schema": stripMS(o.Response)}}
+			media := firstNonEmpty(o.Produces, "application/json")
+			resp["content"] = map[string]any{media: map[string]any{"schema": stripMS(toAny(o.Response))}}
 		}
 		e := map[string]any{
-			"operationId": o.ID, "summary": o.Summary, "description": o.Description, "tags": []string{o.Tag},
+			"operationId": o.ID, "summary": o.Summary, "description": sentence(o.Description), "tags": []string{o.Tag},
 			"parameters": params,
 			"responses": map[string]any{
 				strconv.Itoa(o.Status): resp,
-				"default": map[string]any{"description": "An App Store Connect error document", "content": map[string]any{
+				"default": map[string]any{"description": "An App Store Connect error document.", "content": map[string]any{
 					"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/ErrorResponse"}}}},
 			},
 		}
 		if o.Body != nil {
-			e["requestBody"] = map[string]any{"required": true, "description": o.BodyDescription,
-				"content": map[string]any{"application/json": map[string]any{"schema": stripMS(o.Body)}}}
+			e["requestBody"] = map[string]any{"required": true, "description": sentence(o.BodyDescription),
+				"content": map[string]any{"application/json": map[string]any{"schema": stripMS(toAny(o.Body))}}}
 		}
 		item[strings.ToLower(o.Method)] = e
+	}
+	components := map[string]any{"ErrorResponse": stripMS(toAny(errorResponseSchema()))}
+	for name, d := range sch.defs {
+		components[name] = stripMS(toAny(d))
 	}
 	doc := map[string]any{
 		"openapi": "3.1.0",
@@ -694,16 +704,15 @@ func OpenAPI(serverURL string, tags []string) ([]byte, error) {
 				"apiKey": map[string]any{"type": "apiKey", "in": "header", "name": "X-API-Key"},
 				"bearer": map[string]any{"type": "http", "scheme": "bearer"},
 			},
-			"schemas": map[string]any{"ErrorResponse": map[string]any{"type": "object", "properties": map[string]any{
-				"errors": map[string]any{"type": "array", "items": map[string]any{"type": "object", "properties": map[string]any{
-					"id": map[string]any{"type": "string"}, "status": map[string]any{"type": "string"}, "code": map[string]any{"type": "string"},
-					"title": map[string]any{"type": "string"}, "detail": map[string]any{"type": "string"},
-				}}},
-			}}},
+			"schemas": components,
 		},
 		"security": []any{map[string]any{"apiKey": []string{}}, map[string]any{"bearer": []string{}}},
 	}
-	return json.MarshalIndent(doc, "", "  ")
+	out, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return bytes.ReplaceAll(out, []byte(`"#/definitions/`), []byte(`"#/components/schemas/`)), nil
 }
 
 // stripMS removes Power Platform extensions from a schema for the OpenAPI 3.1 document.

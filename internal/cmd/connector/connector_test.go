@@ -180,13 +180,22 @@ func TestGatewayLifecycle(t *testing.T) {
 	}
 
 	out := filepath.Join(t.TempDir(), "connector")
-	runCLI(t, false, env, "connector", "export", "--host", "asc-gw.example.com", "--tags", "Builds", "--out", out).want(t, 0)
-	runCLI(t, false, env, "connector", "export", "--host", "asc-gw.example.com", "--tags", "Nope", "--out", out).want(t, 2)
+	publisher := []string{"--publisher", "Example Labs", "--contact-name", "Mobile team", "--contact-url", "https://example.com/mobile", "--contact-email", "mobile@example.com"}
+	runCLI(t, false, env, append([]string{"connector", "export", "--host", "asc-gw.example.com", "--tags", "Builds", "--out", out}, publisher...)...).want(t, 0)
+	runCLI(t, false, env, append([]string{"connector", "export", "--host", "asc-gw.example.com", "--tags", "Nope", "--out", out}, publisher...)...).want(t, 2)
+	runCLI(t, false, env, "connector", "export", "--host", "asc-gw.example.com", "--out", out).want(t, 2)
+	runCLI(t, false, env, append([]string{"connector", "export", "--host", "asc-gw.example.com", "--out", out, "--contact-url", "http://insecure.example.com"}, publisher[:6]...)...).want(t, 2)
 	for _, name := range []string{"apiDefinition.swagger.json", "apiProperties.json"} {
 		b, err := os.ReadFile(filepath.Join(out, name))
 		if err != nil || !json.Valid(b) {
 			t.Errorf("%s: %v", name, err)
 		}
+		if !strings.Contains(string(b), "Example Labs") && !strings.Contains(string(b), "Mobile team") {
+			t.Errorf("%s does not name the publisher or contact from the flags", name)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(out, "readme.md")); err != nil || !strings.Contains(string(b), "## Publisher: Example Labs") {
+		t.Errorf("readme.md: %v %.200s", err, b)
 	}
 
 	// A subscription made through the gateway shows up for the operator without its secret
