@@ -665,11 +665,6 @@ func (u *Uploader) Delete(ctx context.Context, typ, id string) error {
 	return err
 }
 
-// Do sends one API request through the Uploader's Limiter.
-func (u *Uploader) Do(ctx context.Context, method, path string, query url.Values, body, out any) (*asc.Response, error) {
-	return u.do(ctx, method, path, query, body, out)
-}
-
 func (u *Uploader) do(ctx context.Context, method, path string, query url.Values, body, out any) (*asc.Response, error) {
 	if u.opts.Limiter != nil {
 		if err := u.opts.Limiter.Acquire(ctx); err != nil {

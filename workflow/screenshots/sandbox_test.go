@@ -350,3 +350,53 @@ func TestSandboxDeliverScreenshots(t *testing.T) {
 		t.Errorf("remote = %v\nwant %v", got, want)
 	}
 }
+
+// TestSandboxRemappedSetNeedsReplace: when the folder files images under another display type
+// than the set App Store Connect keeps them in (a 2048x2732 image fits both 12.9-inch iPad
+// Pro types; the file name decides), the sync must not delete that set on its own: it stops
+// before any write unless Replace (the command's --yes) is given.
+func TestSandboxRemappedSetNeedsReplace(t *testing.T) {
+	t.Parallel()
+	sb, c := newSandbox(t)
+	ctx := t.Context()
+	target := metadata.Target{App: demoApp}
+	opts := screenshots.Options{PollInitial: 10 * time.Millisecond, Replace: true}
+	second := t.TempDir()
+	sandboxtest.WritePNG(t, filepath.Join(second, "en-US", "iPad Pro (12.9-inch) (2nd generation)-1.png"), 2048, 2732, 1)
+	l, err := screenshots.Load(second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := screenshots.Sync(ctx, c, target, l, opts); err != nil {
+		t.Fatal(err)
+	}
+	if got := remoteSets(t, c, target, []string{"en-US"})["en-US APP_IPAD_PRO_129"]; len(got) != 1 {
+		t.Fatalf("APP_IPAD_PRO_129 set = %v after the first sync", got)
+	}
+
+	// The same image named without the generation is the 13-inch iPad's (3rd generation on).
+	third := t.TempDir()
+	sandboxtest.WritePNG(t, filepath.Join(third, "en-US", "1.png"), 2048, 2732, 1)
+	if l, err = screenshots.Load(third); err != nil {
+		t.Fatal(err)
+	}
+	before := writes(sandboxStats(t, sb))
+	opts.Replace = false
+	_, _, err = screenshots.Sync(ctx, c, target, l, opts)
+	var re *screenshots.ReplaceError
+	if !errors.As(err, &re) || len(re.Sets) != 1 || re.Sets[0].DisplayType != "APP_IPAD_PRO_129" || re.Sets[0].ReplacedBy != "APP_IPAD_PRO_3GEN_129" ||
+		!strings.Contains(err.Error(), "en-US: the folder files the screenshots as APP_IPAD_PRO_3GEN_129, so the APP_IPAD_PRO_129 set would be deleted") {
+		t.Fatalf("sync without Replace = %v, want a *ReplaceError for en-US APP_IPAD_PRO_129", err)
+	}
+	if w := writes(sandboxStats(t, sb)) - before; w != 0 {
+		t.Errorf("the refused sync wrote %d requests", w)
+	}
+	opts.Replace = true
+	if _, _, err := screenshots.Sync(ctx, c, target, l, opts); err != nil {
+		t.Fatal(err)
+	}
+	sets := remoteSets(t, c, target, []string{"en-US"})
+	if _, kept := sets["en-US APP_IPAD_PRO_129"]; kept || len(sets["en-US APP_IPAD_PRO_3GEN_129"]) != 1 {
+		t.Errorf("after the confirmed sync: %v", sets)
+	}
+}

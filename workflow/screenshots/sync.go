@@ -8,9 +8,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,6 +38,9 @@ type Options struct {
 	MaxRetries int
 	// DryRun plans without writing.
 	DryRun bool
+	// Replace lets a sync delete a set whose images the folder files under another display
+	// type (SetPlan.ReplacedBy); without it such a plan is refused before any write.
+	Replace bool
 	// Progress, when set, receives events from several goroutines.
 	Progress func(Event)
 }
@@ -69,21 +72,18 @@ type Event struct {
 type Kind struct {
 	Noun      string // "screenshot", "preview"
 	SetType   string // appScreenshotSets
-	SetAttr   string // screenshotDisplayType
 	AssetType string // appScreenshots, also the set's to-many relationship
 	AssetRel  string // appScreenshotSet, the asset's relationship to its set
 	MaxPerSet int
-	fields    string
+	media     media
 }
 
 // Screenshots and Previews are the two kinds a sync handles.
 var (
-	Screenshots = &Kind{Noun: "screenshot", SetType: "appScreenshotSets", SetAttr: "screenshotDisplayType",
-		AssetType: "appScreenshots", AssetRel: "appScreenshotSet", MaxPerSet: apple.MaxScreenshotsPerSet,
-		fields: "fileName,fileSize,sourceFileChecksum,assetDeliveryState,uploadOperations"}
-	Previews = &Kind{Noun: "preview", SetType: "appPreviewSets", SetAttr: "previewType",
-		AssetType: "appPreviews", AssetRel: "appPreviewSet", MaxPerSet: apple.MaxPreviewsPerSet,
-		fields: "fileName,fileSize,sourceFileChecksum,assetDeliveryState,videoDeliveryState,uploadOperations"}
+	Screenshots = &Kind{Noun: "screenshot", SetType: "appScreenshotSets", AssetType: "appScreenshots", AssetRel: "appScreenshotSet",
+		MaxPerSet: apple.MaxScreenshotsPerSet, media: screenshotMedia{}}
+	Previews = &Kind{Noun: "preview", SetType: "appPreviewSets", AssetType: "appPreviews", AssetRel: "appPreviewSet",
+		MaxPerSet: apple.MaxPreviewsPerSet, media: previewMedia{}}
 )
 
 // remoteShot is a screenshot App Store Connect has.
@@ -116,8 +116,12 @@ type SetPlan struct {
 	Reuse     []*remoteShot
 	Delete    []remoteShot
 	DeleteSet bool // the folder has no screenshots of this display type
-	order     []string
-	pending   []remoteShot // kept screenshots still processing
+	// ReplacedBy, on a set to delete, is the display type the folder files the same images
+	// under: every one of them also fits this set's type (2048x2732 fits both 12.9-inch iPad
+	// Pro types; deliver's reading of the size and the file names decides).
+	ReplacedBy string
+	order      []string
+	pending    []remoteShot // kept screenshots still processing
 }
 
 // Uploads returns the files to send.
@@ -161,6 +165,8 @@ type syncer struct {
 	kind *Kind
 	c    *asc.Client
 	up   *upload.Uploader
+	// lim bounds the API requests in flight, the sync's own and the uploader's alike.
+	lim  upload.Limiter
 	opts Options
 	mu   sync.Mutex
 	res  Result
@@ -240,7 +246,16 @@ func newSyncer(c *asc.Client, opts Options) *syncer {
 	lim := pace.New(c.RateBudget(), opts.Concurrency, opts.Concurrency)
 	up := upload.New(c, opts.HTTPClient, upload.Options{PartConcurrency: opts.PartConcurrency,
 		PollInitial: opts.PollInitial, PollMax: opts.PollMax, PollTimeout: opts.PollTimeout, Limiter: lim})
-	return &syncer{kind: Screenshots, c: c, up: up, opts: opts, ready: make(chan struct{}), files: make(chan struct{}, opts.PartConcurrency)}
+	return &syncer{kind: Screenshots, c: c, up: up, lim: lim, opts: opts, ready: make(chan struct{}), files: make(chan struct{}, opts.PartConcurrency)}
+}
+
+// call makes one API request of the sync's own within the bound on requests in flight.
+func (s *syncer) call(ctx context.Context, f func() error) error {
+	if err := s.lim.Acquire(ctx); err != nil {
+		return err
+	}
+	defer s.lim.Release()
+	return f()
 }
 
 func (s *syncer) emit(e Event) {
@@ -321,44 +336,30 @@ func (s *syncer) prepare(ctx context.Context, t metadata.Target, l *Layout) (*Pl
 	return p, nil
 }
 
-// readSets lists a localization's screenshot sets with their screenshots in one request.
+// readSets lists a localization's sets with their assets in one request.
 func (s *syncer) readSets(ctx context.Context, localizationID string) ([]remoteSet, error) {
-	k := s.kind
-	q := url.Values{
-		"include":                     {k.AssetType},
-		"limit":                       {"50"},
-		"limit[" + k.AssetType + "]":  {"50"},
-		"fields[" + k.SetType + "]":   {k.SetAttr + "," + k.AssetType},
-		"fields[" + k.AssetType + "]": {k.fields},
-	}
-	var doc asc.ListDocument[asc.Resource]
-	if _, err := s.up.Do(ctx, http.MethodGet, "/v1/appStoreVersionLocalizations/"+url.PathEscape(localizationID)+"/"+k.SetType, q, nil, &doc); err != nil {
+	var (
+		typed    []typedSet
+		included map[string]*upload.Asset
+	)
+	err := s.call(ctx, func() (err error) {
+		typed, included, err = s.kind.media.sets(ctx, s.c, localizationID)
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
-	shots := map[string]*upload.Asset{}
-	for _, r := range doc.Included {
-		if r.Type != k.AssetType {
-			continue
-		}
-		a, err := upload.FromResource(r)
-		if err != nil {
-			return nil, err
-		}
-		shots[a.ID] = a
-	}
 	var sets []remoteSet
-	for _, r := range doc.Data {
-		var attrs map[string]any
-		if err := r.DecodeAttributes(&attrs); err != nil {
-			return nil, err
+	for _, ts := range typed {
+		set := remoteSet{ID: ts.ID, DisplayType: ts.DisplayType}
+		var rel asc.Relationship
+		if ts.Assets != nil {
+			rel = *ts.Assets
 		}
-		typ, _ := attrs[k.SetAttr].(string)
-		set := remoteSet{ID: r.ID, DisplayType: typ}
-		rel := r.Relationships[k.AssetType]
 		ids := rel.Data.IDs()
 		complete := rel.Data.Present
 		for _, id := range ids {
-			a, ok := shots[id.ID]
+			a, ok := included[id.ID]
 			if !ok {
 				complete = false
 				break
@@ -366,8 +367,8 @@ func (s *syncer) readSets(ctx context.Context, localizationID string) ([]remoteS
 			set.Shots = append(set.Shots, remoteShot{asset: a})
 		}
 		if !complete || len(ids) >= 50 {
-			// The included linkage was missing or capped: list the set's screenshots.
-			list, err := s.listShots(ctx, r.ID)
+			// The included linkage was missing or capped: list the set's assets.
+			list, err := s.listShots(ctx, ts.ID)
 			if err != nil {
 				return nil, err
 			}
@@ -379,19 +380,17 @@ func (s *syncer) readSets(ctx context.Context, localizationID string) ([]remoteS
 }
 
 func (s *syncer) listShots(ctx context.Context, setID string) ([]remoteShot, error) {
-	var doc asc.ListDocument[asc.Resource]
-	k := s.kind
-	q := url.Values{"limit": {"200"}, "fields[" + k.AssetType + "]": {k.fields}}
-	if _, err := s.up.Do(ctx, http.MethodGet, "/v1/"+k.SetType+"/"+url.PathEscape(setID)+"/"+k.AssetType, q, nil, &doc); err != nil {
+	var assets []*upload.Asset
+	err := s.call(ctx, func() (err error) {
+		assets, err = s.kind.media.assets(ctx, s.c, setID)
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
-	var out []remoteShot
-	for _, r := range doc.Data {
-		a, err := upload.FromResource(r)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, remoteShot{asset: a})
+	out := make([]remoteShot, len(assets))
+	for i, a := range assets {
+		out[i] = remoteShot{asset: a}
 	}
 	return out, nil
 }
@@ -450,10 +449,40 @@ func planLocale(locale, localizationID string, local map[string][]Shot, remote [
 	for _, rs := range remote {
 		if _, ok := local[rs.DisplayType]; !ok {
 			plans = append(plans, &SetPlan{Locale: locale, LocalizationID: localizationID, DisplayType: rs.DisplayType,
-				SetID: rs.ID, DeleteSet: true, Delete: rs.Shots})
+				SetID: rs.ID, DeleteSet: true, Delete: rs.Shots, ReplacedBy: replacement(rs.DisplayType, plans)})
 		}
 	}
 	return plans
+}
+
+// replacement returns the type of a new set among plans whose screenshots all fit
+// displayType as well, or "".
+func replacement(displayType string, plans []*SetPlan) string {
+	for _, p := range plans {
+		if p.SetID != "" || len(p.Local) == 0 {
+			continue
+		}
+		fits := true
+		for _, shot := range p.Local {
+			fits = fits && apple.AcceptsScreenshot(displayType, shot.Width, shot.Height)
+		}
+		if fits {
+			return p.DisplayType
+		}
+	}
+	return ""
+}
+
+// ReplaceError refuses a plan that would delete sets only because the folder files their
+// images under another display type, unless Options.Replace.
+type ReplaceError struct{ Sets []*SetPlan }
+
+func (e *ReplaceError) Error() string {
+	var parts []string
+	for _, sp := range e.Sets {
+		parts = append(parts, fmt.Sprintf("%s: the folder files the screenshots as %s, so the %s set would be deleted", sp.Locale, sp.ReplacedBy, sp.DisplayType))
+	}
+	return strings.Join(parts, "; ") + "; name the files to keep the set (\"(2nd generation)\" for the 12.9-inch iPad Pro of that generation) or confirm with --yes"
 }
 
 // Changed reports whether the set needs any write (reordering is decided while syncing).
@@ -498,6 +527,17 @@ func Apply(ctx context.Context, c *asc.Client, p *Plan, opts Options) (Result, e
 }
 
 func (s *syncer) apply(ctx context.Context, p *Plan) error {
+	if !s.opts.Replace {
+		var replaced []*SetPlan
+		for _, sp := range p.Sets {
+			if sp.ReplacedBy != "" {
+				replaced = append(replaced, sp)
+			}
+		}
+		if len(replaced) > 0 {
+			return &ReplaceError{Sets: replaced}
+		}
+	}
 	perLocale := map[string]int{}
 	for _, sp := range p.Sets {
 		perLocale[sp.Locale] += len(sp.Uploads()) + len(sp.Delete)
@@ -882,17 +922,14 @@ func sleep(ctx context.Context, d time.Duration) error {
 // createSet creates the set; after a failure that may have taken effect it reads back the
 // localization's sets of that display type before trying again.
 func (s *syncer) createSet(ctx context.Context, sp *SetPlan) (string, error) {
-	b := map[string]any{"data": map[string]any{
-		"type":       s.kind.SetType,
-		"attributes": map[string]any{s.kind.SetAttr: sp.DisplayType},
-		"relationships": map[string]any{"appStoreVersionLocalization": map[string]any{
-			"data": map[string]any{"type": "appStoreVersionLocalizations", "id": sp.LocalizationID}}},
-	}}
 	for attempt := 1; ; attempt++ {
-		var doc asc.Document[asc.Resource]
-		_, err := s.up.Do(ctx, http.MethodPost, "/v1/"+s.kind.SetType, nil, b, &doc)
+		var id string
+		err := s.call(ctx, func() (err error) {
+			id, err = s.kind.media.createSet(ctx, s.c, sp.LocalizationID, sp.DisplayType)
+			return err
+		})
 		if err == nil {
-			return doc.Data.ID, nil
+			return id, nil
 		}
 		kind := upload.ClassifyCreate(err)
 		if kind == upload.CreateFinal || attempt >= upload.MaxCreateAttempts || ctx.Err() != nil {
@@ -917,12 +954,7 @@ func (s *syncer) createSet(ctx context.Context, sp *SetPlan) (string, error) {
 }
 
 func (s *syncer) deleteSet(ctx context.Context, id string) error {
-	_, err := s.up.Do(ctx, http.MethodDelete, "/v1/"+s.kind.SetType+"/"+url.PathEscape(id), nil, nil, nil)
-	var er *asc.ErrorResponse
-	if errors.As(err, &er) && er.StatusCode == http.StatusNotFound {
-		return nil
-	}
-	if err != nil {
+	if err := s.call(ctx, func() error { return s.kind.media.deleteSet(ctx, s.c, id) }); err != nil {
 		return fmt.Errorf("delete the screenshot set: %w", err)
 	}
 	return nil
@@ -933,9 +965,7 @@ func (s *syncer) reorder(ctx context.Context, setID string, ids []string) error 
 	for i, id := range ids {
 		data[i] = asc.ResourceIdentifier{Type: s.kind.AssetType, ID: id}
 	}
-	_, err := s.up.Do(ctx, http.MethodPatch, "/v1/"+s.kind.SetType+"/"+url.PathEscape(setID)+"/relationships/"+s.kind.AssetType, nil,
-		map[string]any{"data": data}, nil)
-	if err != nil {
+	if err := s.call(ctx, func() error { return s.kind.media.reorder(ctx, s.c, setID, data) }); err != nil {
 		return fmt.Errorf("reorder the screenshots: %w", err)
 	}
 	return nil

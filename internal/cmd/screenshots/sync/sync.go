@@ -95,7 +95,7 @@ func run(cmd *cobra.Command, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	so := screenshots.Options{HTTPClient: f.HTTPClient(), Concurrency: opts.Concurrency}
+	so := screenshots.Options{HTTPClient: f.HTTPClient(), Concurrency: opts.Concurrency, Replace: opts.Yes}
 	var plans []*screenshots.Plan
 	deletes := 0
 	for _, l := range layouts {
@@ -160,6 +160,7 @@ type SetJSON struct {
 	DisplayType string   `json:"displayType"`
 	NewSet      bool     `json:"newSet,omitempty"`
 	DeleteSet   bool     `json:"deleteSet,omitempty"`
+	ReplacedBy  string   `json:"replacedBy,omitempty"`
 	Keep        int      `json:"keep"`
 	Upload      []string `json:"upload"`
 	Delete      []string `json:"delete"`
@@ -173,7 +174,7 @@ func renderPlan(f *cli.Factory, p *screenshots.Plan) {
 				continue
 			}
 			j := SetJSON{Kind: p.Kind.Noun, Locale: s.Locale, DisplayType: s.DisplayType, NewSet: s.SetID == "", DeleteSet: s.DeleteSet,
-				Upload: []string{}, Delete: []string{}}
+				ReplacedBy: s.ReplacedBy, Upload: []string{}, Delete: []string{}}
 			for _, u := range s.Uploads() {
 				j.Upload = append(j.Upload, u.Rel)
 			}
@@ -193,6 +194,8 @@ func renderPlan(f *cli.Factory, p *screenshots.Plan) {
 		}
 		note := ""
 		switch {
+		case s.ReplacedBy != "":
+			note = "set deleted: the folder files these screenshots as " + s.ReplacedBy + " (needs --yes)"
 		case s.DeleteSet:
 			note = "set deleted: the folder has none"
 		case s.SetID == "":
