@@ -8,20 +8,18 @@ import (
 	"github.com/ascend-tools/ascend/internal/spec"
 )
 
-// Apple's limits for product text, counted in characters as App Store Connect counts them
-// (App Store Connect Help: in-app purchase and auto-renewable subscription information).
-// TODO(apple): these move to the apple package, Apple's one table of facts, when it lands.
+// Apple's limits, under the names the rules below use; the facts live in package apple.
 const (
-	MaxProductID         = 100
-	MaxReferenceName     = 64
-	MaxDisplayName       = 30
-	MaxDescription       = 45
-	MaxReviewNote        = 4000
-	MaxGroupDisplayName  = 75
-	MaxCustomAppName     = 30
-	MaxOfferIdentifier   = 64
-	MaxIntroPeriods      = 12
-	MaxPromotionalOffers = 10
+	MaxProductID         = apple.MaxProductIDLength
+	MaxReferenceName     = apple.MaxProductReferenceNameLength
+	MaxDisplayName       = apple.MaxProductDisplayNameLength
+	MaxDescription       = apple.MaxProductDescriptionLength
+	MaxReviewNote        = apple.MaxProductReviewNoteLength
+	MaxGroupDisplayName  = apple.MaxSubscriptionGroupNameLength
+	MaxCustomAppName     = apple.MaxCustomAppNameLength
+	MaxOfferIdentifier   = apple.MaxOfferIdentifierLength
+	MaxIntroPeriods      = apple.MaxOfferPeriods
+	MaxPromotionalOffers = apple.MaxActivePromotionalOffers
 )
 
 // rule constrains one field of the catalog; the validator and the JSON Schema both read it.

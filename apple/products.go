@@ -1,0 +1,17 @@
+package apple
+
+// Limits of in-app purchases and subscriptions, in characters as Apple counts them (see
+// Length), from App Store Connect Help ("In-app purchase information", "Auto-renewable
+// subscription information", "Offers").
+const (
+	MaxProductIDLength             = 100  // inAppPurchases/subscriptions productId: letters, digits, "." and "_"
+	MaxProductReferenceNameLength  = 64   // a product's, group's or offer's reference name
+	MaxProductDisplayNameLength    = 30   // inAppPurchaseLocalizations/subscriptionLocalizations name
+	MaxProductDescriptionLength    = 45   // inAppPurchaseLocalizations/subscriptionLocalizations description
+	MaxProductReviewNoteLength     = 4000 // a product's reviewNote
+	MaxSubscriptionGroupNameLength = 75   // subscriptionGroupLocalizations name
+	MaxCustomAppNameLength         = 30   // subscriptionGroupLocalizations customAppName, an app name
+	MaxOfferIdentifierLength       = 64   // promotional offer code, win-back offer id
+	MaxOfferPeriods                = 12   // numberOfPeriods of an introductory or promotional offer
+	MaxActivePromotionalOffers     = 10   // promotional offers per subscription
+)
