@@ -41,7 +41,8 @@ func init() {
 			{types: []string{"appPricePoints"}, resolve: resolvePricePoint("appPricePoints", "apps")},
 			{types: []string{"apps"}, related: appPricePoints},
 			{types: []string{"subscriptions"}, related: productPricePoints("subscriptionPricePoints"), beforeUpdate: checkInlinePrices, afterUpdate: mergeSubscriptionPrices},
-			{types: []string{"inAppPurchasePriceSchedules"}, beforeCreate: checkPriceSchedule, afterCreate: replacePriceSchedule},
+			{types: []string{"inAppPurchasePriceSchedules"}, beforeCreate: checkPriceSchedule("inAppPurchasePricePoint"), afterCreate: replacePriceSchedule("inAppPurchase", "inAppPurchasePricePoint")},
+			{types: []string{"appPriceSchedules"}, beforeCreate: checkPriceSchedule("appPricePoint"), afterCreate: replacePriceSchedule("app", "appPricePoint")},
 			{types: []string{"subscriptionPrices"}, beforeCreate: checkSubscriptionPrice, afterCreate: replaceSubscriptionPrice},
 		},
 	})
@@ -270,9 +271,14 @@ func startDateError(detail, pointer string) apiError {
 
 func (s *Server) today() string { return s.stateNow().UTC().Format(time.DateOnly) }
 
-// checkPriceSchedule holds a new in-app purchase price schedule to Apple's rules for its
-// manual prices (created inline just before, with their price points' territories).
-func checkPriceSchedule(s *Server, doc *resourceDoc) *httpError {
+// checkPriceSchedule holds a new price schedule (an in-app purchase's or an app's) to Apple's
+// rules for its manual prices (created inline just before, with their price points'
+// territories); pointRel is the prices' relationship to their price point.
+func checkPriceSchedule(pointRel string) func(s *Server, doc *resourceDoc) *httpError {
+	return func(s *Server, doc *resourceDoc) *httpError { return s.checkSchedule(doc, pointRel) }
+}
+
+func (s *Server) checkSchedule(doc *resourceDoc, pointRel string) *httpError {
 	base := doc.relID("baseTerritory")
 	type iv struct {
 		i     int
@@ -290,7 +296,7 @@ func checkPriceSchedule(s *Server, doc *resourceDoc) *httpError {
 		if start != "" && start < s.today() {
 			errs = append(errs, startDateError("Interval can not have a start date in the past", ptr))
 		}
-		_, territory, _, ok := decodePricePoint(p.one("inAppPurchasePricePoint"))
+		_, territory, _, ok := decodePricePoint(p.one(pointRel))
 		if ok && territory == base {
 			baseIntervals = append(baseIntervals, iv{i, start})
 		}
@@ -315,41 +321,44 @@ func checkPriceSchedule(s *Server, doc *resourceDoc) *httpError {
 	return nil
 }
 
-// replacePriceSchedule makes the new schedule the product's only one: each manual price gets
-// its territory and its end (the next interval's start), and the previous schedule goes.
-func replacePriceSchedule(s *Server, _ *apiRequest, r *record) *httpError {
-	iap := s.st.get("inAppPurchases", r.one("inAppPurchase"))
-	for _, old := range s.st.all(r.Type) {
-		if old != r && old.one("inAppPurchase") == r.one("inAppPurchase") {
-			for _, p := range s.st.related(old, "manualPrices") {
-				s.removeLocked(p)
+// replacePriceSchedule makes the new schedule its owner's only one (ownerRel: the in-app
+// purchase or the app): each manual price gets its territory and its end (the next
+// interval's start), and the previous schedule goes.
+func replacePriceSchedule(ownerRel, pointRel string) func(s *Server, _ *apiRequest, r *record) *httpError {
+	return func(s *Server, _ *apiRequest, r *record) *httpError {
+		for _, old := range s.st.all(r.Type) {
+			if old != r && old.one(ownerRel) == r.one(ownerRel) {
+				for _, p := range s.st.related(old, "manualPrices") {
+					s.removeLocked(p)
+				}
+				s.removeLocked(old)
 			}
-			s.removeLocked(old)
 		}
-	}
-	prices := s.st.related(r, "manualPrices")
-	byTerritory := map[string][]*record{}
-	for _, p := range prices {
-		_, territory, _, _ := decodePricePoint(p.one("inAppPurchasePricePoint"))
-		if t := s.st.get("territories", territory); t != nil {
-			s.st.link(p, "territory", t)
+		byTerritory := map[string][]*record{}
+		for _, p := range s.st.related(r, "manualPrices") {
+			territory := p.one("territory")
+			if _, t, _, ok := decodePricePoint(p.one(pointRel)); ok {
+				territory = t
+			} else if pp := s.st.get(s.mdl.target(p.Type, pointRel), p.one(pointRel)); pp != nil && pp.one("territory") != "" {
+				territory = pp.one("territory") // a seeded price point of another shape
+			}
+			if t := s.st.get("territories", territory); t != nil && p.one("territory") == "" {
+				s.st.link(p, "territory", t)
+			}
+			byTerritory[territory] = append(byTerritory[territory], p)
 		}
-		byTerritory[territory] = append(byTerritory[territory], p)
-	}
-	for _, list := range byTerritory {
-		slices.SortFunc(list, func(a, b *record) int { return strings.Compare(a.str("startDate"), b.str("startDate")) })
-		for i := 0; i+1 < len(list); i++ {
-			list[i].Attrs["endDate"] = list[i+1].str("startDate")
+		for _, list := range byTerritory {
+			slices.SortFunc(list, func(a, b *record) int { return strings.Compare(a.str("startDate"), b.str("startDate")) })
+			for i := 0; i+1 < len(list); i++ {
+				list[i].Attrs["endDate"] = list[i+1].str("startDate")
+			}
+			for _, p := range list {
+				p.Attrs["manual"] = true
+				s.markDirty(p)
+			}
 		}
-		for _, p := range list {
-			p.Attrs["manual"] = true
-			s.markDirty(p)
-		}
+		return nil
 	}
-	if iap != nil {
-		s.markDirty(iap)
-	}
-	return nil
 }
 
 // checkInlinePrices refuses a subscription update whose new prices start in the past or

@@ -42,19 +42,23 @@ type PartialError struct {
 }
 
 func (e *PartialError) Error() string {
-	done := "none"
-	if len(e.Done) > 0 {
-		done = strings.Join(e.Done, ", ")
-	}
 	failed := make([]string, len(e.Failed))
 	for i, err := range e.Failed {
 		failed[i] = err.Error()
 	}
-	s := fmt.Sprintf("%d of %d writes done; done: %s; failed: %s", len(e.Done), e.Total, done, strings.Join(failed, "; "))
+	s := fmt.Sprintf("%d of %d writes done; failed: %s", len(e.Done), e.Total, strings.Join(failed, "; "))
 	if len(e.Skipped) > 0 {
-		s += "; not attempted: " + strings.Join(e.Skipped, ", ")
+		s += "; not attempted (what they need failed): " + strings.Join(capList(e.Skipped, 10), ", ")
 	}
 	return s
+}
+
+// capList keeps a message readable: the first n items and how many more.
+func capList(items []string, n int) []string {
+	if len(items) <= n {
+		return items
+	}
+	return append(slices.Clone(items[:n]), fmt.Sprintf("and %d more", len(items)-n))
 }
 
 // Unwrap gives errors.As the failures' causes.
@@ -193,10 +197,30 @@ func sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
-// call counts one request that is safe to send again (GET, PATCH, DELETE, a replacing POST).
+// call counts one request that the client retries by itself when it fails (PATCH, DELETE).
 func (a *applier) call(err error) error {
 	a.reqs.add(1)
 	return err
+}
+
+// replace sends a POST that replaces what it writes (an availability, a price schedule), so
+// sending it again after any failure is safe; the client never retries a POST by itself.
+func (a *applier) replace(ctx context.Context, post func() error) error {
+	for attempt := 1; ; attempt++ {
+		a.reqs.add(1)
+		err := post()
+		if err == nil {
+			return nil
+		}
+		if upload.ClassifyCreate(err) == upload.CreateFinal || attempt >= upload.MaxCreateAttempts || ctx.Err() != nil {
+			return err
+		}
+		var er *asc.ErrorResponse
+		if errors.As(err, &er) && er.StatusCode == http.StatusConflict {
+			return err // refused as it is: sending it again gets the same answer
+		}
+		sleep(ctx, upload.RetryDelay(err, attempt))
+	}
 }
 
 func (a *applier) createIAP(ctx context.Context, p *InAppPurchase) (string, error) {
@@ -385,24 +409,24 @@ func territoryIDs(codes []string) []asc.ResourceIdentifier {
 var iapAvailabilityWriter = availabilityWriter{
 	kind: "in-app purchase",
 	create: func(ctx context.Context, a *applier, productID string, newTerritories bool, territories []string) error {
-		_, _, err := a.c.InAppPurchaseAvailabilities.Create(ctx, &asc.InAppPurchaseAvailabilityCreateRequest{Data: asc.InAppPurchaseAvailabilityCreateRequestData{
+		body := &asc.InAppPurchaseAvailabilityCreateRequest{Data: asc.InAppPurchaseAvailabilityCreateRequestData{
 			Attributes: asc.InAppPurchaseAvailabilityCreateRequestAttributes{AvailableInNewTerritories: newTerritories},
 			Relationships: asc.InAppPurchaseAvailabilityCreateRequestRelationships{
 				InAppPurchase:        asc.Relationship{Data: asc.ToOne("inAppPurchases", productID)},
-				AvailableTerritories: asc.Relationship{Data: asc.ToMany(territoryIDs(territories)...)}}}})
-		return a.call(err)
+				AvailableTerritories: asc.Relationship{Data: asc.ToMany(territoryIDs(territories)...)}}}}
+		return a.replace(ctx, func() error { _, _, err := a.c.InAppPurchaseAvailabilities.Create(ctx, body); return err })
 	},
 }
 
 var subAvailabilityWriter = availabilityWriter{
 	kind: "subscription",
 	create: func(ctx context.Context, a *applier, productID string, newTerritories bool, territories []string) error {
-		_, _, err := a.c.SubscriptionAvailabilities.Create(ctx, &asc.SubscriptionAvailabilityCreateRequest{Data: asc.SubscriptionAvailabilityCreateRequestData{
+		body := &asc.SubscriptionAvailabilityCreateRequest{Data: asc.SubscriptionAvailabilityCreateRequestData{
 			Attributes: asc.SubscriptionAvailabilityCreateRequestAttributes{AvailableInNewTerritories: newTerritories},
 			Relationships: asc.SubscriptionAvailabilityCreateRequestRelationships{
 				Subscription:         asc.Relationship{Data: asc.ToOne("subscriptions", productID)},
-				AvailableTerritories: asc.Relationship{Data: asc.ToMany(territoryIDs(territories)...)}}}})
-		return a.call(err)
+				AvailableTerritories: asc.Relationship{Data: asc.ToMany(territoryIDs(territories)...)}}}}
+		return a.replace(ctx, func() error { _, _, err := a.c.SubscriptionAvailabilities.Create(ctx, body); return err })
 	},
 }
 
@@ -453,13 +477,13 @@ func (a *applier) setIAPSchedule(ctx context.Context, productID string, p *Price
 			}
 		}
 	}
-	_, _, err := a.c.InAppPurchasePriceSchedules.Create(ctx, &asc.InAppPurchasePriceScheduleCreateRequest{
+	body := &asc.InAppPurchasePriceScheduleCreateRequest{
 		Data: asc.InAppPurchasePriceScheduleCreateRequestData{Relationships: asc.InAppPurchasePriceScheduleCreateRequestRelationships{
 			InAppPurchase: asc.Relationship{Data: asc.ToOne("inAppPurchases", productID)},
 			BaseTerritory: asc.Relationship{Data: asc.ToOne("territories", p.BaseTerritory)},
 			ManualPrices:  asc.Relationship{Data: asc.ToMany(refs...)}}},
-		Included: included})
-	return a.call(err)
+		Included: included}
+	return a.replace(ctx, func() error { _, _, err := a.c.InAppPurchasePriceSchedules.Create(ctx, body); return err })
 }
 
 // setSubscriptionPrices adds a subscription's missing prices in one PATCH with the prices

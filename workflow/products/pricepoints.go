@@ -19,6 +19,7 @@ type Kind string
 const (
 	KindIAP          Kind = "in-app purchase"
 	KindSubscription Kind = "subscription"
+	KindApp          Kind = "app"
 )
 
 // point is one price point: a tier of a territory's price ladder.
@@ -57,6 +58,24 @@ type Resolver struct {
 // NewResolver returns a resolver for the app whose state st describes.
 func NewResolver(c *asc.Client, st *State) *Resolver {
 	return &Resolver{c: c, appID: st.AppID, st: st, ladders: map[string]*ladder{}, equal: map[string]map[string]point{}, inflight: map[string]*sync.Mutex{}, first: map[string]string{}}
+}
+
+// NewAppResolver returns a resolver of an app's own price points (its price schedule's).
+func NewAppResolver(c *asc.Client, appID string) *Resolver {
+	return NewResolver(c, &State{AppID: appID, iaps: map[string]*remoteIAP{}, subs: map[string]*remoteSub{}})
+}
+
+// AppPricePoint returns the app's price point id for a customer price in a territory: one
+// read of the territory's ladder per run.
+func (r *Resolver) AppPricePoint(ctx context.Context, territory, price string) (string, error) {
+	l, err := r.ladderFor(ctx, "app", territory, "")
+	if err != nil {
+		return "", err
+	}
+	if p, ok := l.byPrice[canonicalPrice(price)]; ok {
+		return p.id, nil
+	}
+	return "", &PriceError{Kind: KindApp, Territory: territory, Price: price, Near: nearest(l.prices, price)}
 }
 
 // Requests counts the reads the resolver sent.
@@ -123,6 +142,9 @@ func (r *Resolver) source(kind Kind) string {
 // Ladder returns a territory's price ladder for the kind: one request, then cached.
 func (r *Resolver) ladderFor(ctx context.Context, kind Kind, territory, owner string) (*ladder, error) {
 	key := string(kind) + "|" + territory + "|" + owner
+	if owner == "" {
+		key = "app|" + territory // the app's ladder stands in for every kind
+	}
 	defer r.once(key)()
 	r.mu.Lock()
 	l := r.ladders[key]

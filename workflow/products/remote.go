@@ -24,6 +24,26 @@ type State struct {
 	iaps   map[string]*remoteIAP   // by product id
 	groups map[string]*remoteGroup // by reference name
 	subs   map[string]*remoteSub   // by product id
+	dups   atomic.Int64            // resources met twice (see Duplicates)
+}
+
+// Duplicates counts what App Store Connect holds twice: two products of one product id,
+// two groups of one reference name, two localizations of one locale, two prices of a
+// subscription for one territory and start date. A push never makes any; a count above zero
+// means someone else did.
+func (st *State) Duplicates() int {
+	n := int(st.dups.Load())
+	for _, rs := range st.subs {
+		seen := map[string]bool{}
+		for _, p := range rs.prices {
+			key := p.territory + "|" + p.start
+			if seen[key] {
+				n++
+			}
+			seen[key] = true
+		}
+	}
+	return n
 }
 
 type remoteIAP struct {
@@ -90,6 +110,9 @@ func fetchIAPs(ctx context.Context, c *asc.Client, st *State, reqs *counter, mu 
 		for _, p := range page.Data {
 			r := iapFromResource(p, inc)
 			mu.Lock()
+			if _, dup := st.iaps[r.model.ProductID]; dup {
+				st.dups.Add(1)
+			}
 			st.iaps[r.model.ProductID] = r
 			st.Catalog.InAppPurchases = append(st.Catalog.InAppPurchases, r.model)
 			mu.Unlock()
@@ -264,6 +287,9 @@ func fetchGroups(ctx context.Context, c *asc.Client, st *State, reqs *counter, m
 				}
 			}
 			mu.Lock()
+			if _, dup := st.groups[name]; dup {
+				st.dups.Add(1)
+			}
 			st.groups[name] = rg
 			st.Catalog.SubscriptionGroups = append(st.Catalog.SubscriptionGroups, rg.model)
 			mu.Unlock()
@@ -291,6 +317,9 @@ func fetchSubscriptions(ctx context.Context, c *asc.Client, st *State, rg *remot
 			rs.group = rg
 			models = append(models, rs.model)
 			mu.Lock()
+			if _, dup := st.subs[rs.model.ProductID]; dup {
+				st.dups.Add(1)
+			}
 			st.subs[rs.model.ProductID] = rs
 			mu.Unlock()
 			if rs.availabilityID != "" {

@@ -1,6 +1,7 @@
 package products
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -82,3 +83,35 @@ func canonicalPrice(s string) string {
 
 // samePrice reports whether two customer prices are the same amount.
 func samePrice(a, b string) bool { return canonicalPrice(a) == canonicalPrice(b) }
+
+// Interval is one manual price of a schedule as App Store Connect lists it: a territory's
+// customer price from Start ("" from the beginning) until End ("" open).
+type Interval struct {
+	Territory, Start, End, Price string
+}
+
+// ScheduleFrom describes manual prices in the file's terms (today's price in the base
+// territory, today's manual prices elsewhere, future intervals as changes); the app's own
+// price schedule (workflow/pricing) is read this way too.
+func ScheduleFrom(base string, intervals []Interval, today string) *Price {
+	ivs := make([]interval, len(intervals))
+	for i, iv := range intervals {
+		ivs[i] = interval{territory: iv.Territory, start: iv.Start, end: iv.End, price: iv.Price}
+	}
+	return scheduleFromIntervals(base, ivs, today)
+}
+
+// PriceChanges lists how schedule want differs from have, field by field.
+func PriceChanges(owner string, want, have *Price) []Change { return priceChanges(owner, want, have) }
+
+// ValidatePrice checks a schedule offline as Validate checks a product's (prices, codes,
+// start dates Apple refuses), with problems located under path.
+func ValidatePrice(path string, p *Price, opts ValidateOptions) []Problem {
+	v := &validator{opts: opts, today: opts.today()}
+	v.walk(reflect.ValueOf(p).Elem(), shapeOf(reflect.TypeFor[Price]()), path)
+	v.price(path, p, false)
+	return v.problems
+}
+
+// SchedulePrices lists the (path, territory, price) triples a schedule names.
+func SchedulePrices(path string, p *Price) [][3]string { return schedulePrices(path, p) }

@@ -21,6 +21,7 @@ import (
 	connectorcmd "github.com/ascend-tools/ascend/internal/cmd/connector"
 	mcpcmd "github.com/ascend-tools/ascend/internal/cmd/mcp"
 	metadatacmd "github.com/ascend-tools/ascend/internal/cmd/metadata"
+	pricingcmd "github.com/ascend-tools/ascend/internal/cmd/pricing"
 	productscmd "github.com/ascend-tools/ascend/internal/cmd/products"
 	sandboxcmd "github.com/ascend-tools/ascend/internal/cmd/sandbox"
 	screenshotscmd "github.com/ascend-tools/ascend/internal/cmd/screenshots"
@@ -42,6 +43,7 @@ func commands(f *cli.Factory) []*cobra.Command {
 		metadatacmd.NewCmd(f),
 		screenshotscmd.NewCmd(f),
 		productscmd.NewCmd(f),
+		pricingcmd.NewCmd(f),
 		buildscmd.NewCmd(f),
 		testflightcmd.NewCmd(f),
 		mcpcmd.NewCmd(f),
