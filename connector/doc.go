@@ -29,6 +29,8 @@
 //     169.254.0.0/16 and fe80::/10; fd00:ec2::/32, fd20:ce::254, 100.100.100.200,
 //     168.63.129.16, 192.0.0.192; metadata.google.internal, metadata.goog, metadata,
 //     instance-data; unspecified, multicast and IPv6 forms embedding a refused address).
+//   - GET /connector/: the status page (server-rendered HTML, see page.go) for a client key's
+//     profile, or every profile with the operations token; browsers sign in with HTTP Basic.
 //   - GET /connector/status (the key's profile, its shared rate budget, the key's quota and
 //     the profile's deliveries), GET /connector/openapi.json (OpenAPI 3.1), GET /healthz,
 //     /readyz, /metrics (behind Config.MetricsToken when set, or on its own listener).

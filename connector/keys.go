@@ -84,7 +84,11 @@ func (e *errKey) Error() string { return e.detail }
 // and the secret's hash compared in constant time, so response timing tells nothing about
 // the secret.
 func (g *Gateway) authenticate(ctx context.Context, r *http.Request) (*store.ClientKey, error) {
-	raw := presentedKey(r)
+	return g.authenticateKey(ctx, presentedKey(r))
+}
+
+// authenticateKey checks a presented client key.
+func (g *Gateway) authenticateKey(ctx context.Context, raw string) (*store.ClientKey, error) {
 	if raw == "" {
 		return nil, &errKey{"send your gateway client key in the X-API-Key header or as Authorization: Bearer"}
 	}

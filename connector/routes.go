@@ -27,6 +27,7 @@ func (g *Gateway) routes() http.Handler {
 	}
 
 	mux.Handle("GET /connector/status", g.authed(never, g.handleStatus))
+	mux.HandleFunc("GET /connector/{$}", g.handlePage)
 	// Asset upload parts, forwarded only to configured upload hosts; they write, so a write
 	// key is needed.
 	mux.Handle("/connector/uploads/{token}", g.authed(always, g.handleUpload))
@@ -57,6 +58,7 @@ func (g *Gateway) routes() http.Handler {
 	own := map[string][]string{}
 	add := func(method, pattern string) { own[pattern] = append(own[pattern], method) }
 	add("GET", "/connector/status")
+	add("GET", "/connector/{$}")
 	add("POST", "/connector/webhooks/apple/{profile}")
 	add("POST", "/connector/subscriptions")
 	add("GET", "/connector/subscriptions")
@@ -203,7 +205,8 @@ type RateStatus struct {
 	IntervalMS  int64      `json:"intervalMs"`
 }
 
-func (g *Gateway) handleStatus(w http.ResponseWriter, r *http.Request, k *store.ClientKey, p *profileRuntime) {
+// rateStatus is a profile's shared budget as status answers show it.
+func (g *Gateway) rateStatus(p *profileRuntime) RateStatus {
 	s := p.budget.Snapshot()
 	rs := RateStatus{Known: s.Known, Limit: s.Limit, Remaining: s.Remaining, IntervalMS: s.Interval.Milliseconds()}
 	if !s.ObservedAt.IsZero() {
@@ -214,6 +217,11 @@ func (g *Gateway) handleStatus(w http.ResponseWriter, r *http.Request, k *store.
 		t := s.PausedUntil.UTC()
 		rs.PausedUntil = &t
 	}
+	return rs
+}
+
+func (g *Gateway) handleStatus(w http.ResponseWriter, r *http.Request, k *store.ClientKey, p *profileRuntime) {
+	rs := g.rateStatus(p)
 	counts, err := g.db.DeliveryCounts(r.Context(), p.Name)
 	if err != nil {
 		g.logger(r.Context()).Warn("count deliveries", "error", err)

@@ -203,6 +203,35 @@ type DeliveryState struct {
 	Attempts                             int
 }
 
+// DeliveryInfo is a delivery as a status page shows it.
+type DeliveryInfo struct {
+	ID, SubscriptionID, EventID, EventType, State, LastError string
+	Attempts                                                 int
+	ReceivedAt, NextAt, DoneAt                               time.Time
+}
+
+// RecentDeliveries lists a profile's latest deliveries ("" for every profile), newest event
+// first, at most limit.
+func (s *DB) RecentDeliveries(ctx context.Context, profile string, limit int) ([]DeliveryInfo, error) {
+	rows, err := s.query(ctx, `SELECT d.id, d.subscription_id, d.event_id, e.event_type, d.state, d.last_error, d.attempts, e.received_at, d.next_at, d.done_at
+		FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.profile = ? OR ? = '' ORDER BY e.received_at DESC, d.id LIMIT ?`, profile, profile, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list deliveries: %w", err)
+	}
+	defer rows.Close()
+	var out []DeliveryInfo
+	for rows.Next() {
+		var d DeliveryInfo
+		var received, next, done int64
+		if err := rows.Scan(&d.ID, &d.SubscriptionID, &d.EventID, &d.EventType, &d.State, &d.LastError, &d.Attempts, &received, &next, &done); err != nil {
+			return nil, fmt.Errorf("list deliveries: %w", err)
+		}
+		d.ReceivedAt, d.NextAt, d.DoneAt = fromMillis(received), fromMillis(next), fromMillis(done)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
 // DeliveriesOf lists the deliveries of an event.
 func (s *DB) DeliveriesOf(ctx context.Context, eventID string) ([]DeliveryState, error) {
 	rows, err := s.query(ctx, `SELECT id, subscription_id, state, last_error, attempts FROM deliveries WHERE event_id = ? ORDER BY id`, eventID)

@@ -155,6 +155,17 @@ func (s *DB) Audit(ctx context.Context, since time.Time, limit int) ([]AuditEntr
 		query += ` LIMIT ?`
 		args = append(args, limit)
 	}
+	return s.auditRows(ctx, query, args...)
+}
+
+// RecentAudit returns a profile's latest entries ("" for every profile), newest first, at
+// most limit.
+func (s *DB) RecentAudit(ctx context.Context, profile string, limit int) ([]AuditEntry, error) {
+	return s.auditRows(ctx, `SELECT id, at, key_name, profile, method, path, status, duration_ms, request_id FROM audit_log
+		WHERE profile = ? OR ? = '' ORDER BY at DESC, id DESC LIMIT ?`, profile, profile, limit)
+}
+
+func (s *DB) auditRows(ctx context.Context, query string, args ...any) ([]AuditEntry, error) {
 	rows, err := s.query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read audit log: %w", err)

@@ -109,6 +109,13 @@ func TestAudit(t *testing.T) {
 		if len(got) != 2 || got[0].Path != "/v1/x/1" || got[1].Duration != 15*time.Millisecond {
 			t.Errorf("audit since: %+v", got)
 		}
+		recent, err := db.RecentAudit(ctx, "p", 2)
+		if err != nil || len(recent) != 2 || recent[0].Path != "/v1/x/2" || recent[1].Path != "/v1/x/1" {
+			t.Errorf("recent audit: %+v, %v; want the last two, newest first", recent, err)
+		}
+		if other, _ := db.RecentAudit(ctx, "q", 10); len(other) != 0 {
+			t.Errorf("recent audit of another profile: %+v", other)
+		}
 	})
 }
 
@@ -179,6 +186,9 @@ func TestEventsAndDeliveries(t *testing.T) {
 		}
 		if other, _ := db.DeliveryCounts(ctx, "q"); len(other) != 0 {
 			t.Errorf("counts of another profile: %v", other)
+		}
+		if ds, err := db.RecentDeliveries(ctx, ev.Profile, 10); err != nil || len(ds) != 1 || ds[0].State != store.StateDelivered || ds[0].Attempts != 2 || ds[0].EventType == "" {
+			t.Errorf("recent deliveries: %+v, %v", ds, err)
 		}
 	})
 }
