@@ -95,6 +95,7 @@ func commitAsset(s *Server, _ *apiRequest, r, _ *record, doc *resourceDoc) *http
 
 func dropUpload(s *Server, r *record) {
 	if token, ok := r.Hidden["upload"].(string); ok {
+		s.uploads[token].discard()
 		delete(s.uploads, token)
 	}
 }

@@ -389,6 +389,11 @@ func (s *Server) Close() error {
 			}
 		}
 		err = s.closeState()
+		s.mu.Lock()
+		for _, u := range s.uploads {
+			u.discard()
+		}
+		s.mu.Unlock()
 	})
 	return err
 }

@@ -225,6 +225,9 @@ func (s *Server) Reset() error {
 	s.limMu.Lock()
 	s.limits = map[string]*keyLimit{}
 	s.limMu.Unlock()
+	for _, u := range s.uploads {
+		u.discard()
+	}
 	s.uploads = map[string]*pendingUpload{}
 	err := s.seed()
 	// Ids made after a reset never repeat ones handed out before it.
