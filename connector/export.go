@@ -365,7 +365,32 @@ func triggerOps() []op {
 		Visibility: "internal", Status: 204, ResponseDescription: "Deleted.",
 		Params: []exportParam{{Name: "id", In: "path", Type: "string", Required: true, Summary: "Subscription ID", Description: "The id from the subscription's Location header."}},
 	}
-	return []op{sub, del}
+	ops := []op{sub, del}
+	for _, t := range fixedTriggers {
+		o := sub
+		o.ID, o.Path, o.Summary, o.Description = t.id, t.path, t.summary, t.description
+		o.Body = &schema{Type: "object", Required: []string{"callbackUrl"}, Properties: map[string]*schema{"callbackUrl": callback, "secret": secret}}
+		ops = append(ops, o)
+	}
+	return ops
+}
+
+// fixedTrigger is a trigger of one kind of event, for designers who want "when a build is
+// processed" rather than a list of event types to pick from.
+type fixedTrigger struct {
+	id, path, summary, description string
+	eventTypes                     []string
+}
+
+var fixedTriggers = []fixedTrigger{
+	{id: "OnBuildUploadStateChanged", path: "/connector/triggers/buildUploads",
+		summary:     "When a build upload changes state",
+		description: "Starts the flow when a build upload moves on (AWAITING_UPLOAD, PROCESSING, COMPLETE, FAILED); the payload names the upload and its old and new state.",
+		eventTypes:  []string{"BUILD_UPLOAD_STATE_UPDATED"}},
+	{id: "OnBuildBetaStateChanged", path: "/connector/triggers/builds",
+		summary:     "When a build's TestFlight state changes",
+		description: "Starts the flow when a build's external TestFlight state changes, such as READY_FOR_BETA_SUBMISSION, IN_BETA_REVIEW or BETA_APPROVED.",
+		eventTypes:  []string{"BUILD_BETA_DETAIL_EXTERNAL_BUILD_STATE_UPDATED"}},
 }
 
 // errorResponseSchema is Apple's ErrorResponse, which every error of the gateway takes.

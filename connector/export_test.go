@@ -215,8 +215,9 @@ func checkPowerPlatformRules(t *testing.T, raw []byte) (doc swaggerDoc, ops map[
 			}
 		}
 	}
-	if triggers != 1 {
-		bad("want one webhook trigger, have %d", triggers)
+	// Any event, a build upload's state, a build's TestFlight state.
+	if triggers != 3 {
+		bad("want three webhook triggers, have %d", triggers)
 	}
 	// Dropdowns must name an operation of the connector.
 	for id, o := range ops {

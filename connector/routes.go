@@ -36,6 +36,9 @@ func (g *Gateway) routes() http.Handler {
 	// webhook triggers. Subscribing needs any valid key: it only reads events.
 	mux.HandleFunc("POST /connector/webhooks/apple/{profile}", g.handleAppleWebhook)
 	mux.Handle("POST /connector/subscriptions", g.authed(never, g.handleSubscribe))
+	for _, t := range fixedTriggers {
+		mux.Handle("POST "+t.path, g.authed(never, g.subscribeTo(t.eventTypes...)))
+	}
 	mux.Handle("GET /connector/subscriptions", g.authed(never, g.handleListSubscriptions))
 	mux.Handle("DELETE /connector/subscriptions/{id}", g.authed(never, g.handleUnsubscribe))
 
@@ -61,6 +64,9 @@ func (g *Gateway) routes() http.Handler {
 	add("GET", "/connector/{$}")
 	add("POST", "/connector/webhooks/apple/{profile}")
 	add("POST", "/connector/subscriptions")
+	for _, t := range fixedTriggers {
+		add("POST", t.path)
+	}
 	add("GET", "/connector/subscriptions")
 	add("DELETE", "/connector/subscriptions/{id}")
 	add("GET", "/connector/openapi.json")

@@ -236,6 +236,18 @@ func parseEventTypes(raw json.RawMessage) ([]string, error) {
 // handleSubscribe registers a subscriber the way Power Automate registers a webhook trigger:
 // POST {callbackUrl, eventTypes} answered 201 with a Location to DELETE when the flow goes.
 func (g *Gateway) handleSubscribe(w http.ResponseWriter, r *http.Request, k *store.ClientKey, p *profileRuntime) {
+	g.subscribe(w, r, k, p, nil)
+}
+
+// subscribeTo is a trigger of fixed event types (a build upload's state, a build's
+// TestFlight state): the body's eventTypes, if any, are refused.
+func (g *Gateway) subscribeTo(types ...string) authedHandler {
+	return func(w http.ResponseWriter, r *http.Request, k *store.ClientKey, p *profileRuntime) {
+		g.subscribe(w, r, k, p, types)
+	}
+}
+
+func (g *Gateway) subscribe(w http.ResponseWriter, r *http.Request, k *store.ClientKey, p *profileRuntime, fixed []string) {
 	var in struct {
 		CallbackURL string          `json:"callbackUrl"`
 		EventTypes  json.RawMessage `json:"eventTypes"`
@@ -257,6 +269,12 @@ func (g *Gateway) handleSubscribe(w http.ResponseWriter, r *http.Request, k *sto
 		return
 	}
 	types, err := parseEventTypes(in.EventTypes)
+	if err == nil && fixed != nil {
+		if len(types) > 0 {
+			err = errors.New("this trigger's event types are fixed; send no eventTypes")
+		}
+		types = fixed
+	}
 	if err != nil {
 		writeError(w, r, http.StatusBadRequest, "PARAMETER_ERROR.INVALID", "Invalid eventTypes", err.Error())
 		return

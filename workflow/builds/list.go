@@ -158,7 +158,7 @@ func Get(ctx context.Context, c *asc.Client, ref Ref) (*Build, error) {
 			FieldsPreReleaseVersions: []string{"version", "platform"}, FieldsAppEncryptionDeclarations: []string{"appEncryptionDeclarationState"}})
 		if err != nil {
 			if isNotFound(err) {
-				return nil, fmt.Errorf("build %s: %w visible to this key", ref.ID, ErrNotFound)
+				return nil, fmt.Errorf("build %s: %w visible to this key: %w", ref.ID, ErrNotFound, err)
 			}
 			return nil, fmt.Errorf("read build %s: %w", ref.ID, err)
 		}
@@ -193,6 +193,20 @@ func Get(ctx context.Context, c *asc.Client, ref Ref) (*Build, error) {
 		versions = append(versions, b.Version+" "+string(b.Platform))
 	}
 	return nil, fmt.Errorf("%s is ambiguous: %d builds (%v); add --version or --platform", what, len(list), versions)
+}
+
+// GetUpload reads one build upload with its state and its build, in one request.
+func GetUpload(ctx context.Context, c *asc.Client, id string) (*asc.BuildUpload, error) {
+	doc, _, err := c.BuildUploads.Get(ctx, id, &asc.BuildUploadsGetOptions{
+		FieldsBuildUploads: []string{"cfBundleShortVersionString", "cfBundleVersion", "platform", "state", "createdDate", "uploadedDate", "build"},
+		Include:            []string{"build"}, FieldsBuilds: []string{"version", "processingState"}})
+	if err != nil {
+		if isNotFound(err) {
+			return nil, fmt.Errorf("build upload %s: %w visible to this key: %w", id, ErrNotFound, err)
+		}
+		return nil, fmt.Errorf("read build upload %s: %w", id, err)
+	}
+	return &doc.Data, nil
 }
 
 // ExpireOptions choose the builds Expire ends.
@@ -396,7 +410,7 @@ func pollBuild(ctx context.Context, c *asc.Client, buildID string, opts WaitOpti
 		doc, _, err := c.Builds.Get(ctx, buildID, &asc.BuildsGetOptions{FieldsBuilds: []string{"processingState", "buildUpload"}, Include: []string{"buildUpload"}, FieldsBuildUploads: []string{"state"}})
 		if err != nil {
 			if isNotFound(err) {
-				return res, fmt.Errorf("build %s: %w visible to this key", buildID, ErrNotFound)
+				return res, fmt.Errorf("build %s: %w visible to this key: %w", buildID, ErrNotFound, err)
 			}
 			return res, fmt.Errorf("check build %s: %w", buildID, err)
 		}

@@ -98,6 +98,8 @@ type AddResult struct {
 	Created   int `json:"created"`   // new testers
 	Added     int `json:"added"`     // group memberships added to testers already there
 	Unchanged int `json:"unchanged"` // testers already in every group asked
+	// IDs are the testers' ids, by email as given.
+	IDs map[string]string `json:"ids"`
 }
 
 // AddTesters puts testers in their groups: a new tester is created in its groups (one
@@ -137,7 +139,7 @@ func AddTesters(ctx context.Context, c *asc.Client, app string, want []Tester) (
 	for _, t := range have {
 		existing[key(t.Email)] = t
 	}
-	res := &AddResult{}
+	res := &AddResult{IDs: map[string]string{}}
 	joins := map[string][]string{} // group id -> tester ids to add
 	for _, t := range want {
 		cur, ok := existing[key(t.Email)]
@@ -146,6 +148,7 @@ func AddTesters(ctx context.Context, c *asc.Client, app string, want []Tester) (
 			if err != nil {
 				return res, err
 			}
+			res.IDs[t.Email] = id
 			if created {
 				res.Created++
 				continue
@@ -166,6 +169,7 @@ func AddTesters(ctx context.Context, c *asc.Client, app string, want []Tester) (
 				}
 			}
 		}
+		res.IDs[t.Email] = cur.ID
 		missing := 0
 		for _, gname := range t.Groups {
 			if !slices.ContainsFunc(cur.Groups, func(s string) bool { return strings.EqualFold(s, gname) }) {
