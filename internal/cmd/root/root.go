@@ -27,6 +27,7 @@ import (
 	screenshotscmd "github.com/ascend-tools/ascend/internal/cmd/screenshots"
 	servecmd "github.com/ascend-tools/ascend/internal/cmd/serve"
 	testflightcmd "github.com/ascend-tools/ascend/internal/cmd/testflight"
+	versionscmd "github.com/ascend-tools/ascend/internal/cmd/versions"
 	"github.com/ascend-tools/ascend/sandbox"
 )
 
@@ -46,6 +47,7 @@ func commands(f *cli.Factory) []*cobra.Command {
 		pricingcmd.NewCmd(f),
 		buildscmd.NewCmd(f),
 		testflightcmd.NewCmd(f),
+		versionscmd.NewCmd(f),
 		mcpcmd.NewCmd(f),
 	}
 }

@@ -1,0 +1,52 @@
+package versions_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/ascend-tools/ascend/internal/cmd/cmdtest"
+	"github.com/ascend-tools/ascend/sandbox"
+)
+
+func TestCreateUpdateListAgain(t *testing.T) {
+	t.Parallel()
+	h := cmdtest.New(t, sandbox.Options{})
+	r := h.Run(t, false, "versions", "create", "--app", "com.example.daybreak", "--platform", "mac_os", "--version", "2.4.0", "--release", "manual", "--copyright", "2026 Example").Want(t, 0)
+	if !strings.Contains(r.Stderr, "created") || !strings.Contains(r.Stdout, "MANUAL") || !strings.Contains(r.Stdout, "2026 Example") {
+		t.Errorf("create: %q %q", r.Stdout, r.Stderr)
+	}
+	writes := h.Writes(t)
+	r = h.Run(t, false, "versions", "create", "--app", "com.example.daybreak", "--platform", "MAC_OS", "--version", "2.4.0", "--release", "manual", "--copyright", "2026 Example").Want(t, 0)
+	if !strings.Contains(r.Stderr, "unchanged") || h.Writes(t) != writes {
+		t.Errorf("second create: %q, %d writes", r.Stderr, h.Writes(t)-writes)
+	}
+	r = h.Run(t, false, "versions", "update", "--app", "com.example.quiethours", "--build", "1").Want(t, 0)
+	if !strings.Contains(r.Stderr, "changed build") {
+		t.Errorf("update: %q", r.Stderr)
+	}
+	r = h.Run(t, false, "versions", "list", "--app", "com.example.daybreak").Want(t, 0)
+	if n := strings.Count(r.Stdout, "\n"); n != 4 {
+		t.Errorf("list: %d lines:\n%s", n, r.Stdout)
+	}
+	r = h.Run(t, false, "versions", "get", "--app", "com.example.quiethours", "--json").Want(t, 0)
+	if !strings.Contains(r.Stdout, `"buildNumber":"1"`) {
+		t.Errorf("get --json: %s", r.Stdout)
+	}
+}
+
+func TestUsageErrorsSendNothing(t *testing.T) {
+	t.Parallel()
+	h := cmdtest.New(t, sandbox.Options{})
+	for _, args := range [][]string{
+		{"versions", "create", "--app", "com.example.daybreak"},
+		{"versions", "update", "--app", "com.example.daybreak", "--release", "someday"},
+		{"versions", "update", "--app", "com.example.daybreak", "--release", "scheduled"},
+		{"versions", "update", "--app", "com.example.daybreak", "--release-date", "tomorrow"},
+		{"versions", "list", "--app", "com.example.daybreak", "--platform", "ANDROID"},
+	} {
+		h.Run(t, false, args...).Want(t, 2)
+	}
+	if h.Writes(t) != 0 {
+		t.Errorf("%d writes", h.Writes(t))
+	}
+}
