@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -31,6 +32,9 @@ type Key struct {
 	IssuerID string
 	// InHouse marks an enterprise (in-house) team key, as fastlane's api-key JSON records it.
 	InHouse bool
+	// TokenLifetime is the lifetime of the tokens k signs when TokenOptions.Lifetime is zero
+	// (fastlane's duration); zero means DefaultLifetime.
+	TokenLifetime time.Duration
 
 	priv secretKey
 }

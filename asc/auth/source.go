@@ -51,6 +51,7 @@ type cachedToken struct {
 // a lifetime over MaxLifetime without a qualifying scope) are reported by the first Token
 // call.
 func NewTokenSource(k *Key, opts TokenOptions) *CachedTokenSource {
+	opts = opts.withKeyLifetime(k)
 	return &CachedTokenSource{key: k, opts: opts, sign: k.sign}
 }
 

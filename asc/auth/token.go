@@ -24,8 +24,28 @@ const (
 	MaxScopedLifetime = 180 * 24 * time.Hour
 )
 
-// Audience is the aud claim of every App Store Connect token.
+// Audience is the aud claim of App Store Connect tokens.
 const Audience = "appstoreconnect-v1"
+
+// EnterpriseAudience is the aud claim of tokens signed with an in-house (enterprise) team's
+// key, as Apple's Enterprise Program API expects them.
+const EnterpriseAudience = "apple-developer-enterprise-v1"
+
+// audience is the aud claim of k's tokens.
+func (k *Key) audience() string {
+	if k.InHouse {
+		return EnterpriseAudience
+	}
+	return Audience
+}
+
+// withKeyLifetime gives opts k's own token lifetime when opts sets none.
+func (o TokenOptions) withKeyLifetime(k *Key) TokenOptions {
+	if o.Lifetime == 0 && k != nil {
+		o.Lifetime = k.TokenLifetime
+	}
+	return o
+}
 
 // TokenOptions shapes the tokens a Key signs.
 type TokenOptions struct {
@@ -120,12 +140,13 @@ func (k *Key) sign(opts TokenOptions) (string, time.Time, error) {
 	if k == nil || k.priv.k == nil {
 		return "", time.Time{}, errors.New("cannot sign a token: the key has no private key; load it with LoadKeyFile, NewKey or LoadAPIKeyJSON")
 	}
+	opts = opts.withKeyLifetime(k)
 	if err := opts.validate(); err != nil {
 		return "", time.Time{}, err
 	}
 	iat := opts.now().Truncate(time.Second)
 	exp := iat.Add(opts.lifetime()).Truncate(time.Second)
-	claims := jwtClaims{Iat: iat.Unix(), Exp: exp.Unix(), Aud: Audience, Scope: opts.Scope}
+	claims := jwtClaims{Iat: iat.Unix(), Exp: exp.Unix(), Aud: k.audience(), Scope: opts.Scope}
 	if k.Individual() {
 		claims.Sub = "user"
 	} else {

@@ -218,6 +218,12 @@ func TestCredentialOrder(t *testing.T) {
 	if err := os.WriteFile(jsonFile, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	fastKeyPath, fastPEM := writeKey(t, keys, "FASTKEY")
+	fastFile := filepath.Join(keys, "fastlane_api_key.json")
+	data, _ = json.Marshal(map[string]any{"key_id": "FASTKEY", "issuer_id": "iss", "key": string(fastPEM), "in_house": "false", "duration": "600"})
+	if err := os.WriteFile(fastFile, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	configDir := t.TempDir()
 	f0, _, _ := testFactory(t, false, map[string]string{"ASCEND_CONFIG_DIR": configDir})
 	if _, err := f0.SaveConfig(&Config{Profiles: map[string]Profile{
@@ -243,6 +249,13 @@ func TestCredentialOrder(t *testing.T) {
 		{"json env", GlobalFlags{}, map[string]string{"ASC_API_KEY_JSON": jsonFile}, "JSONKEY", "api-key JSON " + jsonFile, "http://127.0.0.1:9/", 0},
 		{"base-url flag beats json base_url", GlobalFlags{APIKeyJSON: jsonFile, BaseURL: "http://127.0.0.1:7/"}, map[string]string{"ASC_BASE_URL": "http://127.0.0.1:6/"}, "JSONKEY", "api-key JSON " + jsonFile, "http://127.0.0.1:7/", 0},
 		{"env base url beats json base_url", GlobalFlags{APIKeyJSON: jsonFile}, map[string]string{"ASC_BASE_URL": "http://127.0.0.1:6/"}, "JSONKEY", "api-key JSON " + jsonFile, "http://127.0.0.1:6/", 0},
+		{"ascend's json beats fastlane's", GlobalFlags{}, map[string]string{"ASC_API_KEY_JSON": jsonFile, "APP_STORE_CONNECT_API_KEY_PATH": fastFile}, "JSONKEY", "api-key JSON " + jsonFile, "http://127.0.0.1:9/", 0},
+		{"ascend's env beats fastlane's", GlobalFlags{}, map[string]string{"ASC_KEY_ID": "ENVKEY", "ASC_PRIVATE_KEY_PATH": envPath, "DELIVER_API_KEY_PATH": fastFile}, "ENVKEY", "environment", asc.DefaultBaseURL, 0},
+		{"fastlane's json path beats the profile", GlobalFlags{}, map[string]string{"APP_STORE_CONNECT_API_KEY_PATH": fastFile}, "FASTKEY", "environment (APP_STORE_CONNECT_API_KEY_PATH)", asc.DefaultBaseURL, 0},
+		{"deliver's json path", GlobalFlags{}, map[string]string{"DELIVER_API_KEY_PATH": fastFile}, "FASTKEY", "environment (DELIVER_API_KEY_PATH)", asc.DefaultBaseURL, 0},
+		{"fastlane's key parts", GlobalFlags{}, map[string]string{"APP_STORE_CONNECT_API_KEY_KEY_ID": "FASTKEY", "APP_STORE_CONNECT_API_KEY_ISSUER_ID": "iss", "APP_STORE_CONNECT_API_KEY_KEY": string(fastPEM)}, "FASTKEY", "environment (APP_STORE_CONNECT_API_KEY_KEY)", asc.DefaultBaseURL, 0},
+		{"fastlane's key file", GlobalFlags{}, map[string]string{"APP_STORE_CONNECT_API_KEY_KEY_ID": "FASTKEY", "APP_STORE_CONNECT_API_KEY_KEY_FILEPATH": fastKeyPath}, "FASTKEY", "environment (APP_STORE_CONNECT_API_KEY_KEY_FILEPATH)", asc.DefaultBaseURL, 0},
+		{"fastlane's key id without a key", GlobalFlags{}, map[string]string{"APP_STORE_CONNECT_API_KEY_KEY_ID": "FASTKEY"}, "", "", "", ExitAuth},
 		{"default profile last", GlobalFlags{}, nil, "PROFKEY", "profile default", asc.DefaultBaseURL, 0},
 		{"named profile", GlobalFlags{Profile: "other"}, nil, "PROFKEY", "profile other", "http://127.0.0.1:8/", 0},
 		{"env beats a named profile, with a warning", GlobalFlags{Profile: "other"}, map[string]string{"ASC_KEY_ID": "ENVKEY", "ASC_PRIVATE_KEY_PATH": envPath}, "ENVKEY", "environment", asc.DefaultBaseURL, 0},

@@ -23,8 +23,11 @@ type Config struct {
 type Profile struct {
 	KeyID          string `json:"key_id"`
 	IssuerID       string `json:"issuer_id,omitempty"`
-	PrivateKeyPath string `json:"private_key_path"`
-	BaseURL        string `json:"base_url,omitempty"`
+	PrivateKeyPath string `json:"private_key_path,omitempty"`
+	// APIKeyJSON is the path of a fastlane api-key JSON file, saved instead of
+	// PrivateKeyPath by 'auth login --api-key-json'.
+	APIKeyJSON string `json:"api_key_json,omitempty"`
+	BaseURL    string `json:"base_url,omitempty"`
 }
 
 // DefaultProfile is the profile used when --profile is not given.

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -117,7 +118,7 @@ func (f *Factory) Credentials(ctx context.Context) (*Credentials, error) {
 // NoCredentialsError is the message when no way of giving credentials was used.
 const NoCredentialsError = "no App Store Connect credentials found: pass --key-id, --issuer-id and --private-key-path; " +
 	"or set ASC_KEY_ID, ASC_ISSUER_ID and ASC_PRIVATE_KEY_PATH (or ASC_PRIVATE_KEY); " +
-	"or pass --api-key-json FILE (or set ASC_API_KEY_JSON); " +
+	"or pass --api-key-json FILE (or set ASC_API_KEY_JSON, or fastlane's APP_STORE_CONNECT_API_KEY_PATH); " +
 	"or save a profile with 'ascend auth login' (use --sandbox to try the local emulator)"
 
 func (f *Factory) resolveCredentials(ctx context.Context) (*Credentials, error) {
@@ -190,6 +191,17 @@ func (f *Factory) findKey() (*Credentials, error) {
 		return &Credentials{Key: key, BaseURL: file.BaseURL, Source: "api-key JSON " + jsonPath}, nil
 	}
 
+	// fastlane's variables come after ascend's own, so a fastlane setup works unchanged.
+	if key, file, name, err := auth.FromFastlaneEnv(f.getenv); err != nil {
+		return nil, fmt.Errorf("load key from fastlane's environment variables: %w", err)
+	} else if key != nil {
+		creds := &Credentials{Key: key, Source: "environment (" + name + ")"}
+		if file != nil {
+			creds.BaseURL = file.BaseURL
+		}
+		return creds, nil
+	}
+
 	cfg, err := f.LoadConfig()
 	if err != nil {
 		return nil, err
@@ -214,6 +226,14 @@ func (f *Factory) findKey() (*Credentials, error) {
 				DefaultProfile, names[0], strings.Join(names, ", "))
 		}
 		return nil, &AuthError{Msg: NoCredentialsError}
+	}
+	if p.APIKeyJSON != "" {
+		key, file, err := auth.LoadAPIKeyJSON(p.APIKeyJSON)
+		if err != nil {
+			return nil, fmt.Errorf("load key of profile %q: %w", name, err)
+		}
+		creds := &Credentials{Key: key, BaseURL: cmp.Or(p.BaseURL, file.BaseURL), Source: "profile " + name}
+		return creds, nil
 	}
 	key, err := auth.LoadKeyFile(p.PrivateKeyPath, p.KeyID, p.IssuerID)
 	if err != nil {

@@ -28,10 +28,11 @@ func NewCmd(f *cli.Factory, runF func(*cobra.Command, *Options) error) *cobra.Co
 		Short: "Validate an API key and save it as a profile",
 		Long: `Validate an App Store Connect API key and save it as a named profile in
 <config dir>/ascend/config.json (readable by you only). The profile stores the path of the
-.p8 file, never the key itself. Without --profile it saves "default", which every command
+.p8 file (or of fastlane's api-key JSON file, with --api-key-json), never the key itself. Without --profile it saves "default", which every command
 uses when no other credentials are given; --profile NAME selects another on later commands.`,
 		Example: `  ascend auth login --key-id ABC123 --issuer-id 57246542-96fe-1a63-e053-0824d011072a --private-key-path ~/keys/AuthKey_ABC123.p8
-  ascend auth login --profile personal --private-key-path ~/keys/AuthKey_XYZ789.p8`,
+  ascend auth login --profile personal --private-key-path ~/keys/AuthKey_XYZ789.p8
+  ascend auth login --profile ci --api-key-json fastlane/api_key.json`,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
@@ -45,8 +46,11 @@ uses when no other credentials are given; --profile NAME selects another on late
 func run(_ *cobra.Command, opts *Options) error {
 	f := opts.F
 	fl := f.Flags
-	if fl.PrivateKeyPath == "" {
-		return cli.UsageErrorf("auth login needs --private-key-path, the AuthKey_<KEYID>.p8 file from App Store Connect (and --key-id unless the file has that name)")
+	if fl.APIKeyJSON != "" && (fl.PrivateKeyPath != "" || fl.KeyID != "" || fl.IssuerID != "") {
+		return cli.UsageErrorf("auth login takes either --api-key-json or --private-key-path (with --key-id and --issuer-id), not both")
+	}
+	if fl.PrivateKeyPath == "" && fl.APIKeyJSON == "" {
+		return cli.UsageErrorf("auth login needs --private-key-path, the AuthKey_<KEYID>.p8 file from App Store Connect (and --key-id unless the file has that name), or --api-key-json, fastlane's api-key JSON file")
 	}
 	if f.SandboxRequested() {
 		return cli.UsageErrorf("auth login saves a real key; it cannot be combined with --sandbox")
@@ -64,13 +68,9 @@ func run(_ *cobra.Command, opts *Options) error {
 			return cli.UsageErrorf("--base-url %q is not an API root: use an absolute http or https URL, like %s", fl.BaseURL, asc.DefaultBaseURL)
 		}
 	}
-	path, err := filepath.Abs(fl.PrivateKeyPath)
+	key, profile, err := loadKey(fl)
 	if err != nil {
-		return fmt.Errorf("resolve --private-key-path: %v", err)
-	}
-	key, err := auth.LoadKeyFile(path, fl.KeyID, fl.IssuerID)
-	if err != nil {
-		return fmt.Errorf("auth login: %w", err)
+		return err
 	}
 	if _, err := key.Sign(auth.TokenOptions{}); err != nil {
 		return &cli.AuthError{Msg: fmt.Sprintf("auth login: cannot sign with %s", key), Err: err}
@@ -79,12 +79,7 @@ func run(_ *cobra.Command, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	cfg.Profiles[name] = cli.Profile{
-		KeyID:          key.ID,
-		IssuerID:       key.IssuerID,
-		PrivateKeyPath: path,
-		BaseURL:        fl.BaseURL,
-	}
+	cfg.Profiles[name] = profile
 	saved, err := f.SaveConfig(cfg)
 	if err != nil {
 		return err
@@ -95,4 +90,29 @@ func run(_ *cobra.Command, opts *Options) error {
 	}
 	fmt.Fprintln(f.IO.ErrOut, "'")
 	return nil
+}
+
+// loadKey reads the key the flags name and returns it with the profile that records where
+// it is (the file's path, never the key).
+func loadKey(fl cli.GlobalFlags) (*auth.Key, cli.Profile, error) {
+	if fl.APIKeyJSON != "" {
+		path, err := filepath.Abs(fl.APIKeyJSON)
+		if err != nil {
+			return nil, cli.Profile{}, fmt.Errorf("resolve --api-key-json: %v", err)
+		}
+		key, _, err := auth.LoadAPIKeyJSON(path)
+		if err != nil {
+			return nil, cli.Profile{}, fmt.Errorf("auth login: %w", err)
+		}
+		return key, cli.Profile{KeyID: key.ID, IssuerID: key.IssuerID, APIKeyJSON: path, BaseURL: fl.BaseURL}, nil
+	}
+	path, err := filepath.Abs(fl.PrivateKeyPath)
+	if err != nil {
+		return nil, cli.Profile{}, fmt.Errorf("resolve --private-key-path: %v", err)
+	}
+	key, err := auth.LoadKeyFile(path, fl.KeyID, fl.IssuerID)
+	if err != nil {
+		return nil, cli.Profile{}, fmt.Errorf("auth login: %w", err)
+	}
+	return key, cli.Profile{KeyID: key.ID, IssuerID: key.IssuerID, PrivateKeyPath: path, BaseURL: fl.BaseURL}, nil
 }

@@ -3,6 +3,7 @@
 package status
 
 import (
+	"cmp"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -21,7 +22,8 @@ type Profile struct {
 	Name           string `json:"name"`
 	KeyID          string `json:"keyId"`
 	KeyType        string `json:"keyType"`
-	PrivateKeyPath string `json:"privateKeyPath"`
+	PrivateKeyPath string `json:"privateKeyPath,omitempty"`
+	APIKeyJSON     string `json:"apiKeyJson,omitempty"`
 	BaseURL        string `json:"baseUrl,omitempty"`
 }
 
@@ -67,7 +69,7 @@ func run(cmd *cobra.Command, opts *Options) error {
 	st := Status{Profiles: []Profile{}}
 	for _, name := range cfg.ProfileNames() {
 		p := cfg.Profiles[name]
-		st.Profiles = append(st.Profiles, Profile{Name: name, KeyID: p.KeyID, KeyType: keyType(p.IssuerID), PrivateKeyPath: p.PrivateKeyPath, BaseURL: p.BaseURL})
+		st.Profiles = append(st.Profiles, Profile{Name: name, KeyID: p.KeyID, KeyType: keyType(p.IssuerID), PrivateKeyPath: p.PrivateKeyPath, APIKeyJSON: p.APIKeyJSON, BaseURL: p.BaseURL})
 	}
 	creds, err := f.Credentials(cmd.Context())
 	if err != nil {
@@ -100,7 +102,7 @@ func profileTable(f *cli.Factory, st Status, source string) error {
 		if "profile "+p.Name == source {
 			name += " (in use)"
 		}
-		t.AddRow(name, p.KeyID, p.KeyType, p.PrivateKeyPath, p.BaseURL)
+		t.AddRow(name, p.KeyID, p.KeyType, cmp.Or(p.PrivateKeyPath, p.APIKeyJSON), p.BaseURL)
 	}
 	return t.Render()
 }

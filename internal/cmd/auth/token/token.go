@@ -38,7 +38,7 @@ Tokens live at most 20 minutes; --scope limits one to the listed requests.`,
 		},
 	}
 	cmd.Flags().StringArrayVar(&opts.Scope, "scope", nil, "limit the token to `\"METHOD /path[?query]\"` (repeatable)")
-	cmd.Flags().DurationVar(&opts.Lifetime, "lifetime", auth.DefaultLifetime, "how long the token is valid (at most 20m)")
+	cmd.Flags().DurationVar(&opts.Lifetime, "lifetime", auth.DefaultLifetime, "how long the token is valid (at most 20m; default the api-key JSON's duration, else 15m)")
 	return cmd
 }
 
@@ -50,7 +50,12 @@ func run(cmd *cobra.Command, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	tok, err := creds.Key.Sign(auth.TokenOptions{Lifetime: opts.Lifetime, Scope: opts.Scope})
+	life := opts.Lifetime
+	if !cmd.Flags().Changed("lifetime") {
+		// Zero lets the key's own lifetime (fastlane's duration) apply, else the default.
+		life = 0
+	}
+	tok, err := creds.Key.Sign(auth.TokenOptions{Lifetime: life, Scope: opts.Scope})
 	if err != nil {
 		return fmt.Errorf("sign a token with %s: %v", creds.Key, err)
 	}
