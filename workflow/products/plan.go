@@ -451,6 +451,16 @@ func (pl *planner) subscription(ctx context.Context, g *SubscriptionGroup, s *Su
 			return err
 		}
 	}
+	// Offers are in the file's model and validated, but not written yet: refuse rather than
+	// leave them silently unpushed.
+	for _, o := range []struct {
+		field string
+		n     int
+	}{{"introductoryOffers", len(s.IntroductoryOffers)}, {"promotionalOffers", len(s.PromotionalOffers)}, {"offerCodes", len(s.OfferCodes)}, {"winBackOffers", len(s.WinBackOffers)}} {
+		if o.n > 0 {
+			pl.problem(path+"."+o.field, "ascend does not push %s yet; remove them from the file or manage them in App Store Connect", o.field)
+		}
+	}
 	return nil
 }
 
