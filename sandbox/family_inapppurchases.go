@@ -44,6 +44,9 @@ func (s *Server) productOf(r *record) *record {
 }
 
 func uniqueProductID(s *Server, doc *resourceDoc) *httpError {
+	if herr := textLimits(doc.Type, doc.Attrs); herr != nil {
+		return herr
+	}
 	want, _ := doc.Attrs["productId"].(string)
 	if want == "" {
 		return nil

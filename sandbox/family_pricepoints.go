@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
@@ -11,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ascend-tools/ascend/apple"
 )
 
 // Price points, price schedules and subscription prices, as App Store Connect keeps them:
@@ -44,6 +47,11 @@ func init() {
 			{types: []string{"inAppPurchasePriceSchedules"}, beforeCreate: checkPriceSchedule("inAppPurchasePricePoint"), afterCreate: replacePriceSchedule("inAppPurchase", "inAppPurchasePricePoint")},
 			{types: []string{"appPriceSchedules"}, beforeCreate: checkPriceSchedule("appPricePoint"), afterCreate: replacePriceSchedule("app", "appPricePoint")},
 			{types: []string{"subscriptionPrices"}, beforeCreate: checkSubscriptionPrice, afterCreate: replaceSubscriptionPrice},
+			{types: []string{"inAppPurchaseLocalizations", "subscriptionLocalizations", "subscriptionGroupLocalizations"},
+				beforeCreate: func(s *Server, doc *resourceDoc) *httpError { return textLimits(doc.Type, doc.Attrs) },
+				beforeUpdate: func(s *Server, r *record, doc *resourceDoc) *httpError { return textLimits(r.Type, doc.Attrs) }},
+			{types: []string{"inAppPurchases", "subscriptions", "subscriptionGroups"},
+				beforeUpdate: func(s *Server, r *record, doc *resourceDoc) *httpError { return textLimits(r.Type, doc.Attrs) }},
 		},
 	})
 }
@@ -263,6 +271,34 @@ func equalizations(s *Server, owner *record, rel string, q url.Values) ([]*recor
 		}
 	}
 	return out, true
+}
+
+// productTextLimits are Apple's limits of product text, by type and attribute.
+var productTextLimits = map[string]map[string]int{
+	"inAppPurchaseLocalizations":     {"name": apple.MaxProductDisplayNameLength, "description": apple.MaxProductDescriptionLength},
+	"subscriptionLocalizations":      {"name": apple.MaxProductDisplayNameLength, "description": apple.MaxProductDescriptionLength},
+	"subscriptionGroupLocalizations": {"name": apple.MaxSubscriptionGroupNameLength, "customAppName": apple.MaxCustomAppNameLength},
+	"inAppPurchases":                 {"name": apple.MaxProductReferenceNameLength, "productId": apple.MaxProductIDLength, "reviewNote": apple.MaxProductReviewNoteLength},
+	"subscriptions":                  {"name": apple.MaxProductReferenceNameLength, "productId": apple.MaxProductIDLength, "reviewNote": apple.MaxProductReviewNoteLength},
+	"subscriptionGroups":             {"referenceName": apple.MaxProductReferenceNameLength},
+}
+
+// textLimits refuses text longer than Apple allows: 409 ENTITY_ERROR.ATTRIBUTE.INVALID on
+// the attribute, every one at once.
+func textLimits(typ string, attrs map[string]any) *httpError {
+	var errs []apiError
+	for _, name := range slices.Sorted(maps.Keys(attrs)) {
+		max, ok := productTextLimits[typ][name]
+		v, _ := attrs[name].(string)
+		if ok && apple.Length(v) > max {
+			errs = append(errs, entityError("ENTITY_ERROR.ATTRIBUTE.INVALID",
+				fmt.Sprintf("The value of '%s' is too long: %d characters, at most %d.", name, apple.Length(v), max), "/data/attributes/"+name))
+		}
+	}
+	if len(errs) > 0 {
+		return errResp(http.StatusConflict, errs...)
+	}
+	return nil
 }
 
 func startDateError(detail, pointer string) apiError {

@@ -154,3 +154,20 @@ func TestSubscriptionPricesInline(t *testing.T) {
 		t.Fatalf("territory mismatch: %s", r.body)
 	}
 }
+
+// Apple's limits of product text, every attribute at once.
+func TestProductTextLimits(t *testing.T) {
+	t.Parallel()
+	_, c := newTestServer(t, Options{})
+	iap := newIAP(t, c, "com.example.ledger.limits")
+	r := c.do("POST", "/v1/inAppPurchaseLocalizations", resource("inAppPurchaseLocalizations", "", map[string]any{
+		"locale": "en-US", "name": strings.Repeat("n", 31), "description": strings.Repeat("d", 46)},
+		map[string]any{"inAppPurchaseV2": [2]string{"inAppPurchases", iap}})).must(t, 409)
+	if r.errorCode() != "ENTITY_ERROR.ATTRIBUTE.INVALID" || !strings.Contains(string(r.body), "/data/attributes/description") || !strings.Contains(string(r.body), "31 characters, at most 30") {
+		t.Fatalf("limits: %s", r.body)
+	}
+	app := findOne(t, c, "/v1/apps", "bundleId", "com.example.ledger")
+	c.do("POST", "/v2/inAppPurchases", resource("inAppPurchases", "", map[string]any{"name": strings.Repeat("r", 65), "productId": "com.example.ledger.long", "inAppPurchaseType": "CONSUMABLE"},
+		map[string]any{"app": [2]string{"apps", id(app)}})).must(t, 409)
+	c.do("PATCH", "/v2/inAppPurchases/"+iap, resource("inAppPurchases", iap, map[string]any{"name": strings.Repeat("r", 64)}, nil)).must(t, 200)
+}

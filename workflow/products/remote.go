@@ -25,6 +25,7 @@ type State struct {
 	groups map[string]*remoteGroup // by reference name
 	subs   map[string]*remoteSub   // by product id
 	dups   atomic.Int64            // resources met twice (see Duplicates)
+	only   string                  // the one product id read, "" for all
 }
 
 // Duplicates counts what App Store Connect holds twice: two products of one product id,
@@ -85,7 +86,12 @@ func (c *counter) add(n int) { c.n.Add(int64(n)) }
 // and subscriptions; then, in parallel, what no include reaches (each product's territories
 // and prices, each group's subscriptions' localizations).
 func Fetch(ctx context.Context, c *asc.Client, appID string) (*State, error) {
-	st := &State{AppID: appID, Catalog: &Catalog{}, iaps: map[string]*remoteIAP{}, groups: map[string]*remoteGroup{}, subs: map[string]*remoteSub{}}
+	return fetch(ctx, c, appID, "")
+}
+
+// fetch reads the app's products, or only the one of productID (with its group) when given.
+func fetch(ctx context.Context, c *asc.Client, appID, productID string) (*State, error) {
+	st := &State{AppID: appID, Catalog: &Catalog{}, iaps: map[string]*remoteIAP{}, groups: map[string]*remoteGroup{}, subs: map[string]*remoteSub{}, only: productID}
 	var reqs counter
 	var mu sync.Mutex
 	g := newGroup(ctx, 8)
@@ -103,6 +109,9 @@ func Fetch(ctx context.Context, c *asc.Client, appID string) (*State, error) {
 func fetchIAPs(ctx context.Context, c *asc.Client, st *State, reqs *counter, mu *sync.Mutex, g *group) error {
 	opts := &asc.AppsListInAppPurchasesV2Options{Limit: 200, LimitInAppPurchaseLocalizations: 50,
 		Include: []string{"inAppPurchaseLocalizations", "inAppPurchaseAvailability", "iapPriceSchedule", "appStoreReviewScreenshot"}}
+	if st.only != "" {
+		opts.FilterProductID = []string{st.only}
+	}
 	page, _, err := c.Apps.ListInAppPurchasesV2(ctx, st.AppID, opts)
 	reqs.add(1)
 	for err == nil {
@@ -307,6 +316,9 @@ func fetchGroups(ctx context.Context, c *asc.Client, st *State, reqs *counter, m
 func fetchSubscriptions(ctx context.Context, c *asc.Client, st *State, rg *remoteGroup, reqs *counter, mu *sync.Mutex, g *group) error {
 	opts := &asc.SubscriptionGroupsListSubscriptionsOptions{Limit: 200, LimitSubscriptionLocalizations: 50,
 		Include: []string{"subscriptionLocalizations", "subscriptionAvailability", "appStoreReviewScreenshot"}}
+	if st.only != "" {
+		opts.FilterProductID = []string{st.only}
+	}
 	page, _, err := c.SubscriptionGroups.ListSubscriptions(ctx, rg.id, opts)
 	reqs.add(1)
 	for err == nil {

@@ -80,3 +80,21 @@ func TestPullDiffPush(t *testing.T) {
 		t.Fatal(r.Stderr)
 	}
 }
+
+// --submit submits what is ready once; running it again submits nothing twice.
+func TestPushSubmit(t *testing.T) {
+	h := cmdtest.New(t, sandbox.Options{ReviewDelay: -1})
+	file := filepath.Join(t.TempDir(), "products.json")
+	h.Run(t, false, "products", "pull", "--app", "com.example.daybreak", "--file", file).Want(t, 0)
+	r := h.Run(t, false, "products", "push", "--app", "com.example.daybreak", "--file", file, "--yes", "--submit").Want(t, 0)
+	if !strings.Contains(r.Stderr, "submitted for review: 1 product") || !strings.Contains(r.Stderr, "not submitted: com.example.daybreak.coins100 (APPROVED)") {
+		t.Fatal(r.Stderr)
+	}
+	r = h.Run(t, false, "products", "push", "--app", "com.example.daybreak", "--file", file, "--yes", "--submit").Want(t, 0)
+	if !strings.Contains(r.Stderr, "submitted for review: 0 products") {
+		t.Fatal(r.Stderr)
+	}
+	if n := h.Stats(t)["POST /v1/inAppPurchaseSubmissions"]; n != 1 {
+		t.Fatalf("%d submissions", n)
+	}
+}

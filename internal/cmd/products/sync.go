@@ -3,6 +3,7 @@ package products
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -150,7 +151,7 @@ func reportPlan(f *cli.Factory, p *products.Plan) error {
 func newPushCmd(f *cli.Factory) *cobra.Command {
 	var app appFlag
 	var file string
-	var dryRun, yes bool
+	var dryRun, yes, submit bool
 	cmd := &cobra.Command{
 		Use:   "push",
 		Short: "Make App Store Connect's products match the catalog file",
@@ -159,9 +160,10 @@ products, resolve prices to Apple's price points, then write only what changed, 
 order Apple requires (a product before its localizations, availability and prices; a group
 before its subscriptions), several writes at a time. A failed create is read back before it
 is sent again, so a push that stopped part way converges when run again; a second push
-after a successful one sends no writes.`,
+after a successful one sends no writes. With --submit, the file's products that are then
+ready for review are submitted, each on its own.`,
 		Example: `  ascend products push --app com.example.app --file products.json --dry-run
-  ascend products push --app com.example.app --file products.json --yes`,
+  ascend products push --app com.example.app --file products.json --yes --submit`,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -186,11 +188,30 @@ after a successful one sends no writes.`,
 			if err := reportPlan(f, p); err != nil {
 				return err
 			}
+			doSubmit := func() error {
+				if !submit || dryRun {
+					return nil
+				}
+				cat, err := products.Load(file, products.ValidateOptions{Dir: dirOf(file)})
+				if err != nil {
+					return err
+				}
+				res, err := products.Submit(ctx, c, id, cat)
+				if res != nil && !f.JSONRequested() {
+					fmt.Fprintf(f.IO.ErrOut, "submitted for review: %s\n", plural(len(res.Submitted), "product"))
+					for _, k := range sortedKeys(res.Skipped) {
+						fmt.Fprintf(f.IO.ErrOut, "  not submitted: %s (%s)\n", k, res.Skipped[k])
+					}
+				}
+				return err
+			}
 			if len(p.Ops) == 0 {
 				if f.JSONRequested() {
-					return f.WriteJSON(map[string]any{"writes": 0, "requests": st.Requests + p.Requests})
+					if err := f.WriteJSON(map[string]any{"writes": 0, "requests": st.Requests + p.Requests}); err != nil {
+						return err
+					}
 				}
-				return nil
+				return doSubmit()
 			}
 			if dryRun {
 				fmt.Fprintf(f.IO.ErrOut, "dry run: %s in %s would be pushed\n", plural(len(p.Changes), "change"), plural(len(p.Ops), "write"))
@@ -212,12 +233,22 @@ after a successful one sends no writes.`,
 			if !f.JSONRequested() {
 				fmt.Fprintf(f.IO.ErrOut, "pushed %s: %s, %s in all\n", plural(len(p.Changes), "change"), plural(r.Ops, "write"), plural(total, "request"))
 			}
-			return nil
+			return doSubmit()
 		},
 	}
 	app.add(cmd)
 	fileFlag(cmd, &file)
+	cmd.Flags().BoolVar(&submit, "submit", false, "then submit the file's products that are ready for review")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "show what would change and write nothing")
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "push without asking")
 	return cmd
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
