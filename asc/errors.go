@@ -25,13 +25,16 @@ type ErrorResponse struct {
 
 // APIError is one entry of Apple's ErrorResponse document.
 type APIError struct {
-	ID     string         `json:"id,omitempty"`
-	Status string         `json:"status"`
-	Code   string         `json:"code"`
-	Title  string         `json:"title"`
-	Detail string         `json:"detail"`
-	Source *ErrorSource   `json:"source,omitempty"`
-	Meta   map[string]any `json:"meta,omitempty"`
+	ID     string       `json:"id,omitempty"`
+	Status string       `json:"status"`
+	Code   string       `json:"code"`
+	Title  string       `json:"title"`
+	Detail string       `json:"detail"`
+	Source *ErrorSource `json:"source,omitempty"`
+	// Links are the error's links: the spec's about and associated, and the see that Apple
+	// sends with FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED (where to sign).
+	Links map[string]any `json:"links,omitempty"`
+	Meta  map[string]any `json:"meta,omitempty"`
 }
 
 // ErrorSource points at what Apple rejected: a JSON pointer into the request body or the name

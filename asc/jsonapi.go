@@ -161,11 +161,44 @@ type PagingInformation struct {
 	Paging Paging `json:"paging"`
 }
 
-// Paging reports the total number of items (when Apple knows it) and the page size.
+// Paging reports the total number of items (when Apple knows it) and the page size. A total
+// Apple sent is kept when the paging is encoded again, "total": 0 included (an empty list);
+// one Apple did not send stays out.
 type Paging struct {
 	Total      int    `json:"total,omitempty"`
 	Limit      int    `json:"limit"`
 	NextCursor string `json:"nextCursor,omitempty"`
+	// hasTotal records that the decoded document carried a total.
+	hasTotal bool
+}
+
+// pagingJSON is Paging's wire form, with the total present or not.
+type pagingJSON struct {
+	Total      *int   `json:"total,omitempty"`
+	Limit      int    `json:"limit"`
+	NextCursor string `json:"nextCursor,omitempty"`
+}
+
+// UnmarshalJSON notes whether the total was sent.
+func (p *Paging) UnmarshalJSON(b []byte) error {
+	var w pagingJSON
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*p = Paging{Limit: w.Limit, NextCursor: w.NextCursor, hasTotal: w.Total != nil}
+	if w.Total != nil {
+		p.Total = *w.Total
+	}
+	return nil
+}
+
+// MarshalJSON writes the total when it was sent or is set.
+func (p Paging) MarshalJSON() ([]byte, error) {
+	w := pagingJSON{Limit: p.Limit, NextCursor: p.NextCursor}
+	if p.hasTotal || p.Total != 0 {
+		w.Total = &p.Total
+	}
+	return json.Marshal(w)
 }
 
 // Document is a single-resource document. T is the primary data type, for example App or

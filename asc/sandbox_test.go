@@ -1,8 +1,10 @@
 package asc_test
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -152,5 +154,40 @@ func TestSandboxBurstLimitWithBudget(t *testing.T) {
 	}
 	if snap := budget.Snapshot(); !snap.Known || snap.Limit != 3600 {
 		t.Errorf("budget snapshot = %+v, want the sandbox's 3600 limit", snap)
+	}
+}
+
+// TestSandboxErrorLinksKept: an error's links (links.see on the missing-agreements 403)
+// reach the caller in APIError.
+func TestSandboxErrorLinksKept(t *testing.T) {
+	t.Parallel()
+	sb := sandboxtest.Start(t, sandbox.Options{Seed: "empty"})
+	sb.Fail(sandbox.FaultRule{Route: "/v1/apps", Status: 403, Code: "FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED"})
+	_, _, err := sb.Client().Apps.List(t.Context(), nil)
+	var er *asc.ErrorResponse
+	if !errors.As(err, &er) || len(er.Errors) != 1 || er.Errors[0].Links["see"] != "/business" {
+		t.Fatalf("err = %#v, want the 403 with links.see", err)
+	}
+}
+
+// TestSandboxPagingTotalZeroKept: an empty list's meta.paging.total 0 survives decoding and
+// encoding again (a passthrough, --json output), as does a total Apple did not send.
+func TestSandboxPagingTotalZeroKept(t *testing.T) {
+	t.Parallel()
+	sb := sandboxtest.Start(t, sandbox.Options{Seed: "empty"})
+	var doc asc.ListDocument[asc.Resource]
+	if _, err := sb.Client().Do(t.Context(), "GET", "/v1/apps", nil, nil, &doc); err != nil {
+		t.Fatal(err)
+	}
+	out, err := json.Marshal(doc.Meta)
+	if err != nil || !strings.Contains(string(out), `"total":0`) {
+		t.Fatalf("re-encoded meta %s (%v), want total 0 kept", out, err)
+	}
+	var none asc.PagingInformation
+	if err := json.Unmarshal([]byte(`{"paging":{"limit":50}}`), &none); err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := json.Marshal(none); strings.Contains(string(out), "total") {
+		t.Errorf("a total Apple did not send was added: %s", out)
 	}
 }

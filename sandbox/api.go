@@ -72,6 +72,12 @@ func (s *Server) dispatch(req *apiRequest, segs []string, typ string) (int, any,
 		case http.MethodDelete:
 			return s.deleteRecord(req, rec)
 		}
+	case isMetricsPath(segs):
+		owner := s.st.get(typ, req.params["id"])
+		if owner == nil {
+			return 0, nil, notFound(typ, req.params["id"])
+		}
+		return s.metrics(req, owner, segs[4])
 	case len(segs) == 4 && segs[2] == "{id}":
 		owner := s.lookup(typ, req.params["id"])
 		if owner == nil {
@@ -149,7 +155,7 @@ func (s *Server) listRelated(req *apiRequest, owner *record, rel string) (int, a
 	if computed, ok := s.relatedHook(owner, rel, req.query); ok {
 		items = computed
 	} else if r, isRel := s.mdl.relation(owner.Type, rel); isRel && r.Type == itemType {
-		items = s.st.related(owner, rel)
+		items = s.st.relatedListed(owner, rel)
 	} else {
 		items = s.pointingAt(itemType, owner)
 	}

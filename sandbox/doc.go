@@ -111,6 +111,13 @@
 // upload whose parts had not all arrived must be reserved again. A demo state file from an
 // earlier sandbox gets the reference data (territories, categories) it lacks.
 //
+// Apple's forms where its spec says otherwise: timestamps as each part of App Store Connect
+// writes them (provisioning "2019-03-07T13:11:26.000+0000", TestFlight groups and review
+// submissions "...T10:00:00.123Z", builds, versions and reviews in Cupertino's offset
+// "-07:00"/"-08:00"; times.go), compared as instants in filters and sorts; metrics
+// (/v1/{type}/{id}/metrics/{name}) with TestFlight usage points dated "2022-10-05"; a
+// create's document linking the collection posted to; an app's versions newest first.
+//
 // Nulls, as Apple sends them although its spec marks almost nothing nullable: every
 // resource object carries each attribute its schema declares (within fields[type] when
 // given), the unset ones as null; an empty to-one relationship whose data an include shows

@@ -11,13 +11,15 @@ import (
 // apiError is one entry of Apple's ErrorResponse. The sandbox answers every failure in this
 // shape because clients parse it (code for programs, detail for people).
 type apiError struct {
-	ID     string         `json:"id"`
-	Status string         `json:"status"`
-	Code   string         `json:"code"`
-	Title  string         `json:"title"`
-	Detail string         `json:"detail"`
-	Source *errorSource   `json:"source,omitempty"`
-	Meta   map[string]any `json:"meta,omitempty"`
+	ID     string       `json:"id"`
+	Status string       `json:"status"`
+	Code   string       `json:"code"`
+	Title  string       `json:"title"`
+	Detail string       `json:"detail"`
+	Source *errorSource `json:"source,omitempty"`
+	// Links are what Apple links an error to: where to sign missing agreements ("see").
+	Links map[string]string `json:"links,omitempty"`
+	Meta  map[string]any    `json:"meta,omitempty"`
 }
 
 type errorSource struct {
@@ -32,7 +34,7 @@ const (
 	titleNotFound       = "The specified resource does not exist"
 	titleParameter      = "A parameter has an invalid value"
 	titleRateLimit      = "The request rate limit has been reached."
-	titleForbidden      = "The given operation is not allowed"
+	titleForbidden      = "This request is forbidden for security reasons"
 	titleConflict       = "The provided entity includes an attribute with an invalid value"
 )
 

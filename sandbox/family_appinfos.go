@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/ascend-tools/ascend/apple"
 )
@@ -128,7 +129,7 @@ func seedAppInfos(sd seeder, d *demo) {
 		info := sd.add("appInfos", map[string]any{"state": st, "appStoreState": appStoreStateFor(st), "appStoreAgeRating": "FOUR_PLUS"}, "app", app,
 			"primaryCategory", sd.s.st.get("appCategories", []string{"PRODUCTIVITY", "FINANCE", "NAVIGATION", "LIFESTYLE"}[n%4]),
 			"secondaryCategory", sd.s.st.get("appCategories", "UTILITIES"))
-		sd.add("ageRatingDeclarations", map[string]any{"violenceCartoonOrFantasy": "NONE", "gambling": false, "unrestrictedWebAccess": false}, "appInfo", info)
+		sd.add("ageRatingDeclarations", ageRatingNone(sd.s), "appInfo", info)
 		for _, l := range d.locales {
 			sd.add("appInfoLocalizations", map[string]any{
 				"locale": l.code, "name": a.name, "subtitle": l.subtitle,
@@ -136,4 +137,23 @@ func seedAppInfos(sd seeder, d *demo) {
 			}, "appInfo", info)
 		}
 	}
+}
+
+// ageRatingNone is the age rating declaration of an app rated 4+: every content question
+// answered NONE (or no), no override, no kids band; the values Apple's questionnaire stores.
+func ageRatingNone(s *Server) map[string]any {
+	out := map[string]any{}
+	rt := s.mdl.resource("ageRatingDeclarations")
+	if rt == nil {
+		return out
+	}
+	for name, f := range rt.Attributes {
+		switch {
+		case slices.Contains(f.Enum, "NONE"):
+			out[name] = "NONE"
+		case f.Type == "boolean":
+			out[name] = false
+		}
+	}
+	return out
 }

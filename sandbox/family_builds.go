@@ -43,7 +43,7 @@ var betaReviewMachine = &machine{
 }
 
 func betaSubmitted(s *Server, sub *record) {
-	sub.Attrs["submittedDate"] = s.stateNow().UTC().Format(time.RFC3339)
+	sub.Attrs["submittedDate"] = s.timestamp(sub.Type)
 	externalState("WAITING_FOR_BETA_REVIEW")(s, sub)
 }
 
@@ -104,8 +104,8 @@ func (s *Server) makeBuild(up *record) {
 	now := s.stateNow().UTC()
 	b := s.st.insert("builds", "", map[string]any{
 		"version":                 up.str("cfBundleVersion"),
-		"uploadedDate":            now.Format(time.RFC3339),
-		"expirationDate":          now.Add(90 * 24 * time.Hour).Format(time.RFC3339),
+		"uploadedDate":            appleTime("builds", now),
+		"expirationDate":          appleTime("builds", now.Add(90*24*time.Hour)),
 		"expired":                 false,
 		"minOsVersion":            "17.0",
 		"processingState":         "PROCESSING",

@@ -3,7 +3,6 @@ package sandbox
 import (
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/ascend-tools/ascend/workflow/builds/archive"
 )
@@ -216,7 +215,7 @@ func (s *Server) setBuildUploadState(up *record, state string) {
 	up.Attrs["state"] = map[string]any{"state": state, "errors": []any{}, "warnings": []any{}, "infos": []any{}}
 	if state == "COMPLETE" || state == "PROCESSING" {
 		if _, ok := up.Attrs["uploadedDate"]; !ok {
-			up.Attrs["uploadedDate"] = s.stateNow().UTC().Format(time.RFC3339)
+			up.Attrs["uploadedDate"] = s.timestamp(up.Type)
 		}
 	}
 	s.markDirty(up)

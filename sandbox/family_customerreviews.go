@@ -19,7 +19,7 @@ func init() {
 
 func publishResponse(s *Server, _ *apiRequest, r *record) *httpError {
 	r.Attrs["state"] = "PUBLISHED"
-	r.Attrs["lastModifiedDate"] = s.stateNow().UTC().Format(time.RFC3339)
+	r.Attrs["lastModifiedDate"] = s.timestamp(r.Type)
 	return nil
 }
 

@@ -14,6 +14,7 @@ func init() {
 		name: "provisioning",
 		hooks: []hooks{
 			{types: []string{"bundleIds"}, beforeCreate: uniqueBundleIdentifier},
+			{types: []string{"devices"}, afterCreate: registerDevice},
 		},
 		seed: seedProvisioning,
 	})
@@ -29,6 +30,13 @@ func uniqueBundleIdentifier(s *Server, doc *resourceDoc) *httpError {
 			return duplicate(fmt.Sprintf("The identifier '%s' is already used.", want), "/data/attributes/identifier")
 		}
 	}
+	return nil
+}
+
+// registerDevice: a registered device is ENABLED from the moment it is added.
+func registerDevice(s *Server, _ *apiRequest, r *record) *httpError {
+	r.Attrs["status"] = "ENABLED"
+	r.Attrs["addedDate"] = s.timestamp(r.Type)
 	return nil
 }
 

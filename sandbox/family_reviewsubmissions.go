@@ -55,7 +55,7 @@ var submissionItemMachine = &machine{
 func cancelDelay(o *Options) time.Duration { return o.ReviewDelay / 4 }
 
 func submitted(s *Server, sub *record) {
-	sub.Attrs["submittedDate"] = s.stateNow().UTC().Format(time.RFC3339)
+	sub.Attrs["submittedDate"] = s.timestamp(sub.Type)
 	toItemsAndVersions("submitted")(s, sub)
 }
 

@@ -201,6 +201,6 @@ func seedTestFlight(sd seeder, d *demo) {
 	}
 	for i, kind := range []string{"screenshot", "screenshot", "crash", "screenshot", "crash"} {
 		fb, _ := sd.s.addFeedback(feedbackRequest{App: app.ID, Kind: kind, Comment: fmt.Sprintf("Feedback %d from the demo testers.", i+1)})
-		fb.Attrs["createdDate"] = stamp(seedEpoch.Add(-time.Duration(i) * 20 * time.Hour))
+		fb.Attrs["createdDate"] = appleTime(fb.Type, seedEpoch.Add(-time.Duration(i)*20*time.Hour-time.Duration(i*613)*time.Second))
 	}
 }

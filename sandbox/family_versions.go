@@ -24,6 +24,8 @@ func init() {
 			{types: []string{"appStoreVersionPhasedReleases"}, onePer: "appStoreVersion", afterCreate: newPhasedRelease},
 			{types: []string{"appStoreReviewDetails", "appStoreVersionSubmissions", "routingAppCoverages"}, onePer: "appStoreVersion"},
 			{types: []string{"appStoreVersionReleaseRequests"}, afterCreate: releaseVersion},
+			// App Store Connect lists an app's versions newest first.
+			{types: []string{"apps"}, newestFirst: []string{"appStoreVersions"}},
 		},
 		machines:  []*machine{versionMachine, phasedReleaseMachine},
 		seed:      seedVersions,
@@ -87,7 +89,7 @@ func wentLive(s *Server, v *record) {
 }
 
 func phaseStarted(s *Server, pr *record) {
-	pr.Attrs["startDate"] = s.stateNow().UTC().Format(time.RFC3339)
+	pr.Attrs["startDate"] = s.timestamp(pr.Type)
 	pr.Attrs["currentDayNumber"] = 1
 }
 

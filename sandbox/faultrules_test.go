@@ -82,8 +82,19 @@ func TestFaultRuleBeforeAndAfter(t *testing.T) {
 				want = 409
 			}
 			c.do("POST", "/v1/appInfoLocalizations", body).must(t, want)
-			if st := s.Stats(); tc.rule.Drop && st.ByStatus["dropped"] != 1 {
-				t.Errorf("stats do not count the dropped connection: %v", st.ByStatus)
+			if tc.rule.Drop {
+				// The server counts the dropped request once its handler returns, which can
+				// be after the client has seen the connection close.
+				var st Stats
+				for range 100 {
+					if st = s.Stats(); st.ByStatus["dropped"] == 1 {
+						break
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+				if st.ByStatus["dropped"] != 1 {
+					t.Errorf("stats do not count the dropped connection: %v", st.ByStatus)
+				}
 			}
 		})
 	}

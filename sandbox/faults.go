@@ -353,7 +353,9 @@ func (s *Server) faultAnswer(w http.ResponseWriter, r *http.Request, rule *Fault
 		dropConnection(w)
 	default:
 		e := appleError(rule.Status)
-		if rule.Code != "" {
+		if known, ok := appleErrorsByCode[rule.Code]; ok {
+			e.Code, e.Title, e.Detail, e.Links = rule.Code, known.Title, known.Detail, known.Links
+		} else if rule.Code != "" {
 			e.Code = rule.Code
 		}
 		if rule.Detail != "" {
@@ -399,6 +401,16 @@ func appleError(status int) apiError {
 		return unexpectedError()
 	}
 	return newError(status, "UNEXPECTED_ERROR", http.StatusText(status), "An unexpected error occurred on the server side. If this issue continues, contact us at https://developer.apple.com/contact/.")
+}
+
+// appleErrorsByCode are errors App Store Connect answers in a form of their own, which a
+// fault rule naming the code gets whole.
+var appleErrorsByCode = map[string]apiError{
+	"FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED": {
+		Title:  "A required agreement is missing or has expired.",
+		Detail: "This request requires an in-effect agreement that has not been signed or has expired.",
+		Links:  map[string]string{"see": "/business"},
+	},
 }
 
 func unexpectedError() apiError {

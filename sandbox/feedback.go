@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"time"
 )
 
 // TestFlight feedback comes from testers' devices, which no API call can make. POST
@@ -65,7 +64,7 @@ func (s *Server) addFeedback(req feedbackRequest) (*record, *httpError) {
 		comment = "The focus timer stops when I lock the phone."
 	}
 	attrs := map[string]any{
-		"createdDate": s.stateNow().UTC().Format(time.RFC3339), "comment": comment, "email": "tester@example.com",
+		"createdDate": s.timestamp(typ), "comment": comment, "email": "tester@example.com",
 		"deviceModel": "iPhone17,1", "osVersion": "26.1", "locale": "en-US", "timeZone": "Europe/Berlin",
 		"architecture": "arm64e", "connectionType": "WIFI", "pairedAppleWatch": "", "appUptimeInMilliseconds": 184000,
 		"diskBytesAvailable": 51200000000, "diskBytesTotal": 256000000000, "batteryPercentage": 76,

@@ -236,6 +236,12 @@ func compareValues(a, b any) int {
 		return cmp.Compare(af, bf)
 	}
 	as, bs := scalarString(a), scalarString(b)
+	// Timestamps in Apple's several forms (and a client's RFC 3339) compare as instants.
+	if ta, ok := parseAppleTime(as); ok {
+		if tb, ok := parseAppleTime(bs); ok {
+			return ta.Compare(tb)
+		}
+	}
 	// Build numbers ("9" before "10") compare as numbers.
 	if x, err := strconv.ParseFloat(as, 64); err == nil {
 		if y, err := strconv.ParseFloat(bs, 64); err == nil {
@@ -309,6 +315,29 @@ func badCursor() *httpError {
 
 // page cuts one page out of a list and builds the links and paging meta Apple sends.
 func (s *Server) page(req *apiRequest, items []*record) ([]*record, map[string]any, map[string]any, *httpError) {
+	start, end, links, meta, herr := s.pageRange(req, len(items))
+	if herr != nil {
+		return nil, nil, nil, herr
+	}
+	return items[start:end], links, meta, nil
+}
+
+// pageOf is page for a list of n things that are not records: the indexes of the page.
+func (s *Server) pageOf(req *apiRequest, n int) ([]int, map[string]any, map[string]any, *httpError) {
+	start, end, links, meta, herr := s.pageRange(req, n)
+	if herr != nil {
+		return nil, nil, nil, herr
+	}
+	idx := make([]int, 0, end-start)
+	for i := start; i < end; i++ {
+		idx = append(idx, i)
+	}
+	return idx, links, meta, nil
+}
+
+// pageRange is the part [start, end) of a list of total items the request's page holds,
+// with the links and paging meta Apple sends.
+func (s *Server) pageRange(req *apiRequest, total int) (int, int, map[string]any, map[string]any, *httpError) {
 	limit := defaultPageLimit
 	if v := req.query.Get("limit"); v != "" {
 		limit, _ = strconv.Atoi(v)
@@ -322,16 +351,12 @@ func (s *Server) page(req *apiRequest, items []*record) ([]*record, map[string]a
 	if req.cursor != "" {
 		off, ok := decodeCursor(req.cursor, scope)
 		if !ok {
-			return nil, nil, nil, badCursor()
+			return 0, 0, nil, nil, badCursor()
 		}
 		offset = off
 	}
-	total := len(items)
 	end := min(offset+limit, total)
-	var pageItems []*record
-	if offset < total {
-		pageItems = items[offset:end]
-	}
+	start := min(offset, end)
 	links := map[string]any{"self": req.base + req.r.URL.RequestURI()}
 	paging := map[string]any{"total": total, "limit": limit}
 	if end < total {
@@ -342,7 +367,7 @@ func (s *Server) page(req *apiRequest, items []*record) ([]*record, map[string]a
 		links["next"] = req.base + req.r.URL.Path + "?" + q.Encode()
 		paging["nextCursor"] = next
 	}
-	return pageItems, links, map[string]any{"paging": paging}, nil
+	return start, end, links, map[string]any{"paging": paging}, nil
 }
 
 func maxLimit(op *Operation) int {

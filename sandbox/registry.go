@@ -60,6 +60,9 @@ type hooks struct {
 	beforeLink func(s *Server, owner *record, rel, method string, targets []*record) *httpError
 	// entered is told when a machine has moved a resource of the type into a new state.
 	entered func(s *Server, r *record, state string)
+	// newestFirst names to-many relationships of the type that Apple lists newest first
+	// (an app's versions), in related lists, linkage and includes.
+	newestFirst []string
 
 	// resolve computes a resource of the type that the store does not hold (Apple's price
 	// points: every tier of every territory of every product), or nil when the id names
@@ -118,8 +121,9 @@ func rejecting(s *Server, _ *record) bool { return s.opts.RejectReviews }
 
 // registry is every family, in registration order, with lookups by type built on first use.
 var registry struct {
-	families []*family
-	names    map[string]bool
+	families    []*family
+	names       map[string]bool
+	newestFirst map[string]bool // "apps.appStoreVersions"
 }
 
 // register adds a family; called from the family's file's init. Two families giving the
@@ -152,6 +156,27 @@ func register(f *family) {
 	}
 	registry.names[f.name] = true
 	registry.families = append(registry.families, f)
+	for _, h := range f.hooks {
+		for _, typ := range h.types {
+			for _, rel := range h.newestFirst {
+				if registry.newestFirst == nil {
+					registry.newestFirst = map[string]bool{}
+				}
+				registry.newestFirst[typ+"."+rel] = true
+			}
+		}
+	}
+}
+
+// listed returns a relationship's ids in the order Apple lists them: as linked, or newest
+// first where a family says so.
+func listed(typ, rel string, ids []string) []string {
+	if !registry.newestFirst[typ+"."+rel] {
+		return ids
+	}
+	out := slices.Clone(ids)
+	slices.Reverse(out)
+	return out
 }
 
 func overlap(a, b hooks) bool {
@@ -359,7 +384,7 @@ func (s *Server) uniqueLocale(doc *resourceDoc) *httpError {
 func (s *Server) afterCreate(req *apiRequest, r *record) *httpError {
 	if rt := s.mdl.resource(r.Type); rt != nil {
 		if f, ok := rt.Attributes["createdDate"]; ok && f.Format == "date-time" {
-			r.Attrs["createdDate"] = s.stateNow().UTC().Format(time.RFC3339)
+			r.Attrs["createdDate"] = s.timestamp(r.Type)
 		}
 	}
 	for _, h := range s.behaviourOf(r.Type).hooks {

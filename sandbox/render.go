@@ -212,7 +212,7 @@ func (rd *renderer) render(r *record, include []string, declared *ResourceType) 
 func (rd *renderer) appendLinkage(b []byte, r *record, name string, comma bool) []byte {
 	m := rd.s.mdl
 	typ := m.target(r.Type, name)
-	ids := r.Rels[name]
+	ids := listed(r.Type, name, r.Rels[name])
 	if !m.toMany(r.Type, name) {
 		if comma {
 			b = append(b, ',')
@@ -260,7 +260,7 @@ func (rd *renderer) addIncluded(typ, id string) {
 		return
 	}
 	rd.seen[key] = true
-	if r := rd.s.st.get(typ, id); r != nil {
+	if r := rd.s.lookup(typ, id); r != nil { // stored, or computed by its family
 		rd.included = append(rd.included, rd.resource(r, nil))
 	}
 }

@@ -431,23 +431,35 @@ type credentialsFile struct {
 
 // WriteCredentials writes dir/credentials.json (fastlane api-key JSON with base_url) and
 // dir/AuthKey_<KEYID>.p8, both readable only by the owner, so any client can be pointed at
-// the sandbox with --api-key-json or the three key flags.
+// the sandbox with --api-key-json or the three key flags; with a read-only key, that key too,
+// as dir/read-only-credentials.json and its .p8.
 func (s *Server) WriteCredentials(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("sandbox: credentials folder: %w", err)
 	}
-	p8 := filepath.Join(dir, "AuthKey_"+s.key.ID+".p8")
-	if err := os.WriteFile(p8, s.keyPEM, 0o600); err != nil {
+	if err := s.writeKeyFiles(dir, "credentials.json", s.key, s.keyPEM); err != nil {
+		return err
+	}
+	if s.roKey != nil {
+		return s.writeKeyFiles(dir, ReadOnlyCredentialsFile, s.roKey, s.roPEM)
+	}
+	return nil
+}
+
+// ReadOnlyCredentialsFile is the name WriteCredentials gives the read-only key's api-key JSON
+// (beside its AuthKey_<KEYID>.p8), when the sandbox has one.
+const ReadOnlyCredentialsFile = "read-only-credentials.json"
+
+func (s *Server) writeKeyFiles(dir, name string, k *auth.Key, pemBytes []byte) error {
+	if err := os.WriteFile(filepath.Join(dir, "AuthKey_"+k.ID+".p8"), pemBytes, 0o600); err != nil {
 		return fmt.Errorf("sandbox: write key file: %w", err)
 	}
-	data, err := json.MarshalIndent(credentialsFile{
-		KeyID: s.key.ID, IssuerID: s.key.IssuerID, Key: string(s.keyPEM), BaseURL: s.url,
-	}, "", "  ")
+	data, err := json.MarshalIndent(credentialsFile{KeyID: k.ID, IssuerID: k.IssuerID, Key: string(pemBytes), BaseURL: s.url}, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "credentials.json"), append(data, '\n'), 0o600); err != nil {
-		return fmt.Errorf("sandbox: write credentials.json: %w", err)
+	if err := os.WriteFile(filepath.Join(dir, name), append(data, '\n'), 0o600); err != nil {
+		return fmt.Errorf("sandbox: write %s: %w", name, err)
 	}
 	return nil
 }

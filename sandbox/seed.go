@@ -20,6 +20,7 @@ func (sd seeder) add(typ string, attrs map[string]any, rels ...any) *record {
 // addID is add with a fixed id, for resources whose ids mean something (territory codes).
 func (sd seeder) addID(typ, id string, attrs map[string]any, rels ...any) *record {
 	r := sd.s.st.insert(typ, id, attrs)
+	sd.appleTimes(r)
 	for i := 0; i+1 < len(rels); i += 2 {
 		name := rels[i].(string)
 		if tgt, ok := rels[i+1].(*record); ok && tgt != nil {
@@ -27,6 +28,26 @@ func (sd seeder) addID(typ, id string, attrs map[string]any, rels ...any) *recor
 		}
 	}
 	return r
+}
+
+// appleTimes rewrites a seeded resource's timestamps (written with stamp) in the form Apple
+// gives its type, each resource's moved by the same few minutes and seconds, so the demo's
+// times are not all on the hour and intervals within a resource (a build's 90 days) hold.
+func (sd seeder) appleTimes(r *record) {
+	rt := sd.s.mdl.resource(r.Type)
+	if rt == nil {
+		return
+	}
+	jitter := time.Duration(r.Seq*7919%3541) * time.Second
+	for k, v := range r.Attrs {
+		str, ok := v.(string)
+		if f := rt.Attributes[k]; !ok || f == nil || f.Format != "date-time" {
+			continue
+		}
+		if t, err := time.Parse(time.RFC3339, str); err == nil && strings.HasSuffix(str, "Z") {
+			r.Attrs[k] = appleTime(r.Type, t.Add(jitter))
+		}
+	}
 }
 
 // seedEpoch is "now" for the demo data, so dates are the same on every start.

@@ -195,6 +195,15 @@ func (st *store) related(a *record, rel string) []*record {
 	return out
 }
 
+// relatedListed is related in the order Apple lists the relationship (see listed).
+func (st *store) relatedListed(a *record, rel string) []*record {
+	out := st.related(a, rel)
+	if registry.newestFirst[a.Type+"."+rel] {
+		slices.Reverse(out)
+	}
+	return out
+}
+
 // remove deletes a resource, detaches it from everything that points at it, and deletes the
 // resources it owns (a to-many relationship whose inverse is to-one, such as a version's
 // localizations), as Apple does when a parent goes away.

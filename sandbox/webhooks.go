@@ -36,7 +36,7 @@ type delivery struct {
 // The event is also kept as a webhookEvents resource (eventType, payload, ping), which the
 // deliveries point at, so GET /v1/webhooks/{id}/deliveries?include=event shows what was sent.
 func (s *Server) newEvent(eventType, payloadType string, instance *record, attrs map[string]any) *record {
-	now := s.stateNow().UTC().Format(time.RFC3339)
+	now := s.timestamp("webhookEvents")
 	ev := s.st.insert("webhookEvents", "", map[string]any{"createdDate": now, "ping": eventType == ""})
 	if eventType != "" {
 		ev.Attrs["eventType"] = eventType
@@ -92,7 +92,7 @@ func (s *Server) deliver(wh, ev *record) *record {
 func (s *Server) deliverInto(r *record, wh, ev *record, redelivery bool) {
 	body := []byte(ev.str("payload"))
 	r.Rels["event"] = []string{ev.ID}
-	now := s.stateNow().UTC().Format(time.RFC3339)
+	now := s.timestamp("webhookDeliveries")
 	target := wh.str("url")
 	r.Attrs["createdDate"] = now
 	r.Attrs["deliveryState"] = "PENDING"
@@ -115,7 +115,7 @@ func (s *Server) deliverInto(r *record, wh, ev *record, redelivery bool) {
 
 // finishDelivery records a delivery's outcome. Callers hold s.mu.
 func (s *Server) finishDelivery(r *record, status int, respBody, errMsg string) {
-	r.Attrs["sentDate"] = s.stateNow().UTC().Format(time.RFC3339)
+	r.Attrs["sentDate"] = s.timestamp(r.Type)
 	if errMsg == "" && status >= 200 && status < 300 {
 		r.Attrs["deliveryState"] = "SUCCEEDED"
 	} else {

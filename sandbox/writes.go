@@ -336,7 +336,9 @@ func (s *Server) create(req *apiRequest, typ string) (int, any, *httpError) {
 	}
 	s.markDirty(rec)
 	rd := s.newRenderer(req, listOptions{})
-	self := req.base + s.mdl.selfPath(rec.Type, rec.ID)
+	// Apple's answer to a create links the collection the resource was posted to; the
+	// resource's own URL is its links.self.
+	self := req.base + req.r.URL.Path
 	status := req.op.SuccessStatus
 	if status == 0 {
 		status = http.StatusCreated
@@ -541,7 +543,7 @@ func (s *Server) relationship(req *apiRequest, owner *record, rel string) (int, 
 	if req.r.Method == http.MethodGet {
 		var items []*record
 		if ok {
-			items = s.st.related(owner, rel)
+			items = s.st.relatedListed(owner, rel)
 		} else if itemType, _, ok2 := specResponseItemType(req.op.ResponseSchema); ok2 {
 			items = s.pointingAt(itemType, owner)
 		}

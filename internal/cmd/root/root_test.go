@@ -1,6 +1,7 @@
 package root
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -606,31 +607,38 @@ func TestAuthCheck(t *testing.T) {
 	}
 }
 
-func TestSandboxCommand(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
+// sandboxCommand runs `ascend sandbox args...` until stop, which returns the command's error;
+// out is what it printed.
+func sandboxCommand(t *testing.T, args ...string) (sb *sandbox.Server, out *bytes.Buffer, stop func() error) {
+	t.Helper()
 	io, _, out, _ := cli.TestIO()
 	f := cli.NewFactory(io, func(string) string { return "" })
 	started := make(chan *sandbox.Server, 1)
 	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
+	t.Cleanup(cancel)
 	cmd := sandboxcmd.NewCmdWith(f, func(s *sandbox.Server) { started <- s })
-	cmd.SetArgs([]string{"--write-credentials", dir, "--seed", "empty"})
+	cmd.SetArgs(args)
 	done := make(chan error, 1)
 	go func() { done <- cmd.ExecuteContext(ctx) }()
 	select {
-	case <-started:
+	case sb = <-started:
 	case err := <-done:
 		t.Fatalf("sandbox command ended early: %v", err)
 	}
+	return sb, out, func() error { cancel(); return <-done }
+}
+
+func TestSandboxCommand(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	_, out, stop := sandboxCommand(t, "--write-credentials", dir, "--seed", "empty")
 	creds := filepath.Join(dir, "credentials.json")
 	r := runCLI(t, false, newEnv(t), "", "--api-key-json", creds, "apps", "list", "--json")
 	r.check(t, 0)
 	if strings.TrimSpace(r.stdout) != "[]" {
 		t.Errorf("empty sandbox lists %q", r.stdout)
 	}
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Errorf("sandbox command: %v", err)
 	}
 	if !strings.Contains(out.String(), "ascend --api-key-json "+creds+" apps list") {
@@ -644,6 +652,28 @@ func TestSandboxCommand(t *testing.T) {
 		if !strings.Contains(r.err.Error(), flag) {
 			t.Errorf("%s -5s: error %q does not name the flag", flag, r.err)
 		}
+	}
+}
+
+// TestSandboxCommandReadOnlyKey: with --read-only-key the command prints that key and writes
+// its credentials beside the main ones; a read with it works and a write gets 403.
+func TestSandboxCommandReadOnlyKey(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	sb, out, stop := sandboxCommand(t, "--write-credentials", dir, "--read-only-key")
+	ro := filepath.Join(dir, sandbox.ReadOnlyCredentialsFile)
+	for _, want := range []string{"read-only key: " + sb.ReadOnlyKey().String(), ro} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("sandbox output lacks %q:\n%s", want, out.String())
+		}
+	}
+	runCLI(t, false, newEnv(t), "", "--api-key-json", ro, "apps", "list").check(t, 0)
+	r := runCLI(t, false, newEnv(t), "", "--api-key-json", ro, "api", "-X", "POST", "/v1/devices", "-f", "data[type]=devices", "-f", "data[attributes][name]=x", "-f", "data[attributes][udid]=abc", "-f", "data[attributes][platform]=IOS")
+	if r.code == 0 || !strings.Contains(r.err.Error(), "403") {
+		t.Errorf("a write with the read-only key: exit %d, %v", r.code, r.err)
+	}
+	if err := stop(); err != nil {
+		t.Errorf("sandbox command: %v", err)
 	}
 }
 
@@ -689,16 +719,9 @@ func TestCobraMistakesAreUsageErrors(t *testing.T) {
 // BenchmarkAppsList measures one in-process `apps list` against a running sandbox: flag
 // parsing, credential loading, signing, the request and the table.
 func BenchmarkAppsList(b *testing.B) {
-	sb, err := sandbox.New(sandbox.Options{BurstLimit: -1, HourlyLimit: -1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer sb.Close()
-	dir := b.TempDir()
-	if err := sb.WriteCredentials(dir); err != nil {
-		b.Fatal(err)
-	}
-	e := env{"ASCEND_CONFIG_DIR": b.TempDir(), "ASCEND_CACHE_DIR": b.TempDir(), "ASC_API_KEY_JSON": filepath.Join(dir, "credentials.json")}
+	sb := sandboxtest.Start(b, sandbox.Options{HourlyLimit: -1})
+	creds := sb.Credentials()
+	e := env{"ASCEND_CONFIG_DIR": b.TempDir(), "ASCEND_CACHE_DIR": b.TempDir(), "ASC_API_KEY_JSON": creds}
 	for b.Loop() {
 		io, _, _, _ := cli.TestIO()
 		f := cli.NewFactory(io, func(k string) string { return e[k] })

@@ -52,7 +52,8 @@ func NewCmdWith(f *cli.Factory, started func(*sandbox.Server)) *cobra.Command {
 		Long: `Serve the sandbox, a stateful App Store Connect emulator, on a loopback address until
 interrupted (Ctrl-C or SIGTERM). It trusts one generated key; --write-credentials DIR writes
 it as DIR/credentials.json (fastlane's api-key JSON plus base_url) and DIR/AuthKey_<KEYID>.p8
-so any client can use it. Admin endpoints live under /sandbox/ (stats, faults, reset).
+so any client can use it; with --read-only-key, the read-only key as
+DIR/read-only-credentials.json and its .p8. Admin endpoints live under /sandbox/ (stats, faults, reset).
 
 For a throwaway sandbox inside one command, use the global --sandbox flag instead.`,
 		Example: `  ascend sandbox --addr 127.0.0.1:8642 --write-credentials ./sandbox-creds
@@ -143,6 +144,9 @@ func run(cmd *cobra.Command, opts *Options) error {
 		fmt.Fprintf(&b, ", state %s", opts.State)
 	}
 	fmt.Fprintf(&b, ")\ntrusted key: %s\n", sb.Key())
+	if ro := sb.ReadOnlyKey(); ro != nil {
+		fmt.Fprintf(&b, "read-only key: %s (its writes get 403)\n", ro)
+	}
 	if opts.WriteCredentials != "" {
 		if err := sb.WriteCredentials(opts.WriteCredentials); err != nil {
 			return fmt.Errorf("write sandbox credentials to %s: %v", opts.WriteCredentials, err)
@@ -150,6 +154,10 @@ func run(cmd *cobra.Command, opts *Options) error {
 		creds := filepath.Join(opts.WriteCredentials, "credentials.json")
 		fmt.Fprintf(&b, "credentials written to %s and %s\n", creds,
 			filepath.Join(opts.WriteCredentials, "AuthKey_"+sb.Key().ID+".p8"))
+		if ro := sb.ReadOnlyKey(); ro != nil {
+			fmt.Fprintf(&b, "read-only credentials written to %s and %s\n", filepath.Join(opts.WriteCredentials, sandbox.ReadOnlyCredentialsFile),
+				filepath.Join(opts.WriteCredentials, "AuthKey_"+ro.ID+".p8"))
+		}
 		fmt.Fprintf(&b, "try: ascend --api-key-json %s apps list\n", creds)
 	} else {
 		b.WriteString("pass --write-credentials DIR to get a key file for other clients\n")
