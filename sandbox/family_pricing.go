@@ -38,7 +38,9 @@ func seedPricing(sd seeder, d *demo) {
 	if d.n == 0 {
 		seedPricePoints(sd, app)
 	}
-	seedPriceSchedule(sd, d)
+	if d.live {
+		seedPriceSchedule(sd, d) // an app never on sale has no price yet
+	}
 }
 
 // seedPricePoints: the first app has five price points stored in four territories (the
@@ -56,8 +58,8 @@ func seedPricePoints(sd seeder, app *record) {
 	}
 }
 
-// seedPriceSchedule: every app has a price schedule (its id is the app's, as Apple's is) in
-// the United States as its base territory, with a manual price there and the equalized
+// seedPriceSchedule: an app on sale has a price schedule (its id is the app's, as Apple's is)
+// with the United States as its base territory, a manual price there and the equalized
 // prices everywhere else: the first app 2.99 (a seeded price point), the others 0.99.
 func seedPriceSchedule(sd seeder, d *demo) {
 	app := d.app

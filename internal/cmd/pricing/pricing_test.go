@@ -11,7 +11,7 @@ import (
 
 func TestPricingSetShowAvailability(t *testing.T) {
 	h := cmdtest.New(t, sandbox.Options{})
-	app := "com.example.ledger"
+	app := "com.example.quiethours" // never on sale, so without a price schedule yet
 	r := h.Run(t, false, "pricing", "show", "--app", app).Want(t, 0)
 	if !strings.Contains(r.Stderr, "the app has no price schedule") || !strings.Contains(r.Stderr, "on sale in 10 territories") {
 		t.Fatal(r.Stderr)
