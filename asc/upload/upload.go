@@ -471,6 +471,16 @@ func (u *Uploader) SendPartsWith(ctx context.Context, a *Asset, f File, po Parts
 	return firstErr
 }
 
+// StatusError is a part refused by the storage for good (4xx other than 408 and 429); a 403
+// usually means the presigned URL has expired.
+type StatusError struct {
+	Method, Host string
+	StatusCode   int
+	Status       string
+}
+
+func (e *StatusError) Error() string { return fmt.Sprintf("%s %s: %s", e.Method, e.Host, e.Status) }
+
 // partBuffer is the read size of a part's body: net/http would otherwise copy it to the
 // connection 4 KiB at a time, which costs most of the throughput of a large upload.
 const partBuffer = 256 << 10
@@ -571,7 +581,7 @@ func (u *Uploader) sendPart(ctx context.Context, op Operation, f File, onBytes f
 			last = fmt.Errorf("%s %s: %s", method, target.Host, resp.Status)
 		default:
 			body.rewind()
-			return fmt.Errorf("%s %s: %s", method, target.Host, resp.Status)
+			return &StatusError{Method: method, Host: target.Host, StatusCode: resp.StatusCode, Status: resp.Status}
 		}
 	}
 	return last

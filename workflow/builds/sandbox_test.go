@@ -440,3 +440,47 @@ func TestArchiveRefusalNeedsNoClient(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
+
+// TestUploadReplacesAnExpiredReservation: a run resumed after the reservation's upload URLs
+// expired (403 from the storage) replaces the reservation once and finishes.
+func TestUploadReplacesAnExpiredReservation(t *testing.T) {
+	t.Parallel()
+	sb, c := newSandbox(t, sandbox.Options{})
+	path := writeIPA(t, archivetest.App{BundleID: demoApp, Version: "2.4.0", Build: "506", Size: 512 << 10})
+	state := t.TempDir()
+	ctx, cancel := context.WithCancel(t.Context())
+	var fileID atomic.Value
+	var parts atomic.Int32
+	builds.Upload(ctx, c, path, builds.UploadOptions{StateDir: state, PartConcurrency: 1, Progress: func(e builds.Event) {
+		if e.Kind == builds.EventPart && parts.Add(1) == 2 {
+			cancel()
+		}
+	}})
+	ups := uploadsOf(t, c, demoApp, "2.4.0", "506")
+	if len(ups) != 1 {
+		t.Fatalf("%d uploads after the interruption", len(ups))
+	}
+	files, _, err := c.BuildUploads.ListFiles(t.Context(), ups[0].ID, nil)
+	if err != nil || len(files.Data) != 1 {
+		t.Fatal(err)
+	}
+	fileID.Store(files.Data[0].ID)
+	if err := sb.ExpireUpload("buildUploadFiles", files.Data[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	var warned atomic.Bool
+	res, err := builds.Upload(t.Context(), c, path, builds.UploadOptions{StateDir: state, Wait: true, WaitOptions: fastWait(), Progress: func(e builds.Event) {
+		if e.Kind == builds.EventWarning && strings.Contains(e.Description, "no longer work") {
+			warned.Store(true)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !warned.Load() || res.UploadID == ups[0].ID || res.BuildState != "VALID" {
+		t.Errorf("warned %v, upload %s (first %s), build %s", warned.Load(), res.UploadID, ups[0].ID, res.BuildState)
+	}
+	if n := len(uploadsOf(t, c, demoApp, "2.4.0", "506")); n != 1 {
+		t.Errorf("%d build uploads in the end", n)
+	}
+}

@@ -234,6 +234,8 @@ type uploadPlan struct {
 	reuseFile *asc.BuildUploadFile
 	// stale are reservations of the same build number with a different file, to replace.
 	stale []string
+	// retried: a reservation whose upload URLs were refused was replaced once already.
+	retried bool
 }
 
 func uploadState(u *asc.BuildUpload) string {
@@ -550,6 +552,18 @@ func (u *uploader) send(ctx context.Context, plan *uploadPlan) error {
 	})
 	u.res.PartsSent = int(partsDone.Load()) - done
 	sum := <-sumc
+	var refused *upload.StatusError
+	if err != nil && u.res.Resumed && !plan.retried && errors.As(err, &refused) && refused.StatusCode == http.StatusForbidden {
+		// The reused reservation's upload URLs no longer work (they expire): replace it.
+		u.n.add()
+		if _, derr := u.c.BuildUploads.Delete(ctx, up.ID); derr != nil && !isNotFound(derr) {
+			return fmt.Errorf("%w; removing the expired build upload %s failed too: %v", err, up.ID, derr)
+		}
+		j.remove()
+		u.emit(Event{Kind: EventWarning, UploadID: up.ID, Description: "the earlier reservation's upload URLs no longer work; reserving again"})
+		u.res.Resumed = false
+		return u.send(ctx, &uploadPlan{retried: true})
+	}
 	if err != nil {
 		return fmt.Errorf("%w (run the same command again to resume: parts already sent are not sent again)", err)
 	}
