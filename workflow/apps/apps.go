@@ -111,3 +111,10 @@ func List(ctx context.Context, c *asc.Client, f Filter) (list []asc.App, more bo
 	}
 	return append(list, resp.Data...), resp.Links.Next != "", nil
 }
+
+// Probe makes the cheapest request every key may make, one app of the list, to prove that
+// the key works; the response carries Apple's status and rate limit.
+func Probe(ctx context.Context, c *asc.Client) (*asc.Response, error) {
+	_, resp, err := c.Apps.List(ctx, &asc.AppsListOptions{Limit: 1})
+	return resp, err
+}

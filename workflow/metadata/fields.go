@@ -21,6 +21,23 @@ const (
 	ReviewDetail
 )
 
+// ResourceType is the App Store Connect resource type that holds the scope's fields.
+func (s Scope) ResourceType() string {
+	switch s {
+	case AppInfoLocalization:
+		return "appInfoLocalizations"
+	case VersionLocalization:
+		return "appStoreVersionLocalizations"
+	case Version:
+		return "appStoreVersions"
+	case AppInfoCategory:
+		return "appInfos"
+	case ReviewDetail:
+		return "appStoreReviewDetails"
+	}
+	return ""
+}
+
 // Kind says how a field's value is checked.
 type Kind int
 

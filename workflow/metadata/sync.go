@@ -21,9 +21,10 @@ func Pull(ctx context.Context, c *asc.Client, t Target, dir string) (*State, []s
 	return st, written, err
 }
 
-// Prepare loads and validates dir, reads the target and plans the push. Nothing is written.
-// A folder with problems returns a *ValidationError before any request is made.
-func Prepare(ctx context.Context, c *asc.Client, t Target, dir string) (*Plan, *State, error) {
+// Diff loads and validates dir, reads the target and compares them; it writes nothing. Unlike
+// Prepare it makes no request to check categories, and it reports what would stop a push in
+// Plan.Problems instead of failing.
+func Diff(ctx context.Context, c *asc.Client, t Target, dir string) (*Plan, *State, error) {
 	local, err := Load(dir)
 	if err != nil {
 		return nil, nil, err
@@ -32,7 +33,16 @@ func Prepare(ctx context.Context, c *asc.Client, t Target, dir string) (*Plan, *
 	if err != nil {
 		return nil, nil, err
 	}
-	p := NewPlan(local, st, t.Live)
+	return NewPlan(local, st, t.Live), st, nil
+}
+
+// Prepare loads and validates dir, reads the target and plans the push. Nothing is written.
+// A folder with problems returns a *ValidationError before any request is made.
+func Prepare(ctx context.Context, c *asc.Client, t Target, dir string) (*Plan, *State, error) {
+	p, st, err := Diff(ctx, c, t, dir)
+	if err != nil {
+		return nil, nil, err
+	}
 	problems, n, err := checkCategories(ctx, c, p)
 	st.Requests += n
 	if err != nil {

@@ -1,11 +1,11 @@
-// Package screenshots groups `ascend screenshots sync`.
+// Package screenshots implements `ascend screenshots sync`, an adapter over
+// workflow/screenshots.
 package screenshots
 
 import (
 	"github.com/spf13/cobra"
 
 	"github.com/ascend-tools/ascend/internal/cli"
-	"github.com/ascend-tools/ascend/internal/cmd/screenshots/sync"
 )
 
 // NewCmd returns `ascend screenshots`.
@@ -14,6 +14,6 @@ func NewCmd(f *cli.Factory) *cobra.Command {
 		Use:   "screenshots <command>",
 		Short: "Keep App Store screenshots in fastlane deliver's folder layout",
 	}
-	cmd.AddCommand(sync.NewCmd(f, nil))
+	cmd.AddCommand(newSyncCmd(f))
 	return cmd
 }

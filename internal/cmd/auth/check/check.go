@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -13,6 +12,7 @@ import (
 	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/asc/auth"
 	"github.com/ascend-tools/ascend/internal/cli"
+	"github.com/ascend-tools/ascend/workflow/apps"
 )
 
 // Options are the command's flags and dependencies.
@@ -43,7 +43,7 @@ func NewCmd(f *cli.Factory, runF func(*cobra.Command, *Options) error) *cobra.Co
 	return &cobra.Command{
 		Use:   "check",
 		Short: "Check that the configured key can call App Store Connect",
-		Long: `Load the configured key, sign a token and call GET /v1/apps?limit=1, then report the
+		Long: `Load the configured key, sign a token and read one app (GET /v1/apps?limit=1), then report the
 key id, key type (team or individual), base URL and the rate limit Apple returned. A failure
 names the step that failed: load key, sign, request or Apple's answer.`,
 		Example: `  ascend auth check
@@ -77,7 +77,7 @@ func run(cmd *cobra.Command, opts *Options) error {
 	if err != nil {
 		return fmt.Errorf("auth check failed to make a client: %w", err)
 	}
-	resp, err := client.Do(ctx, http.MethodGet, "/v1/apps", url.Values{"limit": {"1"}}, nil, nil)
+	resp, err := apps.Probe(ctx, client)
 	if err != nil {
 		var apiErr *asc.ErrorResponse
 		if !errors.As(err, &apiErr) {

@@ -1,27 +1,28 @@
-// Package sync implements `ascend screenshots sync`.
-package sync
+package screenshots
 
 import (
 	"errors"
 	"fmt"
 	"io"
 	"sort"
-	gosync "sync"
+	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 
+	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/asc/upload"
 	"github.com/ascend-tools/ascend/internal/cli"
-	"github.com/ascend-tools/ascend/internal/cmd/metadata/shared"
-	"github.com/ascend-tools/ascend/workflow/screenshots"
+	wfmetadata "github.com/ascend-tools/ascend/workflow/metadata"
+	wfscreenshots "github.com/ascend-tools/ascend/workflow/screenshots"
 )
 
-// Options are the command's flags and dependencies.
-type Options struct {
+// syncOptions are the command's flags and dependencies.
+type syncOptions struct {
 	F           *cli.Factory
-	Target      shared.TargetFlags
+	Target      wfmetadata.Target
 	Dir         string
 	Previews    string
 	DryRun      bool
@@ -29,9 +30,8 @@ type Options struct {
 	Concurrency int
 }
 
-// NewCmd returns `ascend screenshots sync`; runF replaces the run function in tests.
-func NewCmd(f *cli.Factory, runF func(*cobra.Command, *Options) error) *cobra.Command {
-	opts := &Options{F: f}
+func newSyncCmd(f *cli.Factory) *cobra.Command {
+	opts := &syncOptions{F: f}
 	cmd := &cobra.Command{
 		Use:   "sync",
 		Short: "Make App Store Connect's screenshots match a deliver screenshots folder",
@@ -50,15 +50,12 @@ can answer the confirmation.`,
   ascend screenshots sync --app com.example.app --dir fastlane/screenshots --yes
   ascend screenshots sync --app com.example.app --dir fastlane/screenshots --previews fastlane/previews --yes`,
 		Args: cli.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(cmd, opts)
-			}
-			return run(cmd, opts)
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runSync(cmd, opts) },
 	}
-	opts.Target.Add(cmd, false)
 	fl := cmd.Flags()
+	fl.StringVar(&opts.Target.App, "app", "", "the app's `ID` or bundle id (default: app_identifier in fastlane's Appfile, or $ASCEND_APP)")
+	fl.StringVar(&opts.Target.Platform, "platform", apple.DefaultPlatform, "`platform` of the version: "+strings.Join(apple.Platforms(), ", "))
+	fl.StringVar(&opts.Target.Version, "version", "", "version `string` (default: the version being prepared)")
 	fl.StringVar(&opts.Dir, "dir", "fastlane/screenshots", "the deliver screenshots `folder`")
 	fl.StringVar(&opts.Previews, "previews", "", "also sync app previews from `folder`/<locale>/<PREVIEW_TYPE>/*.mp4|mov|m4v")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "show what would change and write nothing")
@@ -67,24 +64,28 @@ can answer the confirmation.`,
 	return cmd
 }
 
-func run(cmd *cobra.Command, opts *Options) error {
+func runSync(cmd *cobra.Command, opts *syncOptions) error {
 	f := opts.F
-	t, err := opts.Target.Target(f, opts.Dir)
+	env := ""
+	if f.Getenv != nil {
+		env = f.Getenv("ASCEND_APP")
+	}
+	t, err := opts.Target.WithDefaults(opts.Dir, env)
 	if err != nil {
-		return err
+		return cli.UsageErrorf("%v", err)
 	}
 	if opts.Concurrency < 1 || opts.Concurrency > 64 {
 		return cli.UsageErrorf("--concurrency %d is out of range: use 1 to 64", opts.Concurrency)
 	}
 	// Validate the folders before credentials or requests.
-	layouts := []*screenshots.Layout{}
-	layout, err := screenshots.Load(opts.Dir)
+	layouts := []*wfscreenshots.Layout{}
+	layout, err := wfscreenshots.Load(opts.Dir)
 	if err != nil {
 		return err
 	}
 	layouts = append(layouts, layout)
 	if opts.Previews != "" {
-		previews, err := screenshots.LoadPreviews(opts.Previews)
+		previews, err := wfscreenshots.LoadPreviews(opts.Previews)
 		if err != nil {
 			return err
 		}
@@ -95,11 +96,11 @@ func run(cmd *cobra.Command, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	so := screenshots.Options{HTTPClient: f.HTTPClient(), Concurrency: opts.Concurrency, Replace: opts.Yes}
-	var plans []*screenshots.Plan
+	so := wfscreenshots.Options{HTTPClient: f.HTTPClient(), Concurrency: opts.Concurrency, Replace: opts.Yes}
+	var plans []*wfscreenshots.Plan
 	deletes := 0
 	for _, l := range layouts {
-		p, err := screenshots.Prepare(ctx, c, t, l, so)
+		p, err := wfscreenshots.Prepare(ctx, c, t, l, so)
 		if err != nil {
 			return err
 		}
@@ -122,12 +123,12 @@ func run(cmd *cobra.Command, opts *Options) error {
 			return err
 		}
 	}
-	results := map[string]screenshots.Result{}
+	results := map[string]wfscreenshots.Result{}
 	var errs []error
 	for _, p := range plans {
 		progress, wait := newProgress(f, p)
 		so.Progress = progress
-		res, err := screenshots.Apply(ctx, c, p, so)
+		res, err := wfscreenshots.Apply(ctx, c, p, so)
 		wait()
 		results[p.Kind.Noun+"s"] = res
 		if !f.JSONRequested() {
@@ -166,7 +167,7 @@ type SetJSON struct {
 	Delete      []string `json:"delete"`
 }
 
-func renderPlan(f *cli.Factory, p *screenshots.Plan) {
+func renderPlan(f *cli.Factory, p *wfscreenshots.Plan) {
 	if f.JSONRequested() {
 		out := []SetJSON{}
 		for _, s := range p.Sets {
@@ -212,10 +213,10 @@ func renderPlan(f *cli.Factory, p *screenshots.Plan) {
 }
 
 // newProgress shows one bar per locale on a terminal and plain lines otherwise.
-func newProgress(f *cli.Factory, p *screenshots.Plan) (func(screenshots.Event), func()) {
+func newProgress(f *cli.Factory, p *wfscreenshots.Plan) (func(wfscreenshots.Event), func()) {
 	if !f.IO.ErrTTY {
-		var mu gosync.Mutex
-		return func(e screenshots.Event) {
+		var mu sync.Mutex
+		return func(e wfscreenshots.Event) {
 			mu.Lock()
 			defer mu.Unlock()
 			plainLine(f.IO.ErrOut, e)
@@ -239,17 +240,17 @@ func newProgress(f *cli.Factory, p *screenshots.Plan) (func(screenshots.Event), 
 			mpb.PrependDecorators(decor.Name(l, decor.WC{W: 8, C: decor.DindentRight})),
 			mpb.AppendDecorators(decor.CountersNoUnit("%d/%d"), decor.Name(" "), decor.OnComplete(decor.Name(""), "done")))
 	}
-	var mu gosync.Mutex
-	return func(e screenshots.Event) {
+	var mu sync.Mutex
+	return func(e wfscreenshots.Event) {
 			mu.Lock()
 			defer mu.Unlock()
 			b := bars[e.Locale]
 			switch e.Kind {
-			case screenshots.EventUploaded, screenshots.EventDeleted:
+			case wfscreenshots.EventUploaded, wfscreenshots.EventDeleted:
 				if b != nil {
 					b.Increment()
 				}
-			case screenshots.EventFailed, screenshots.EventRetry:
+			case wfscreenshots.EventFailed, wfscreenshots.EventRetry:
 				prog.Write([]byte(fmt.Sprintf("%s %s: %s %s\n", e.Locale, e.DisplayType, e.Kind, e.File)))
 			}
 		}, func() {
@@ -262,13 +263,13 @@ func newProgress(f *cli.Factory, p *screenshots.Plan) (func(screenshots.Event), 
 		}
 }
 
-func plainLine(w io.Writer, e screenshots.Event) {
+func plainLine(w io.Writer, e wfscreenshots.Event) {
 	switch e.Kind {
-	case screenshots.EventPlanned:
+	case wfscreenshots.EventPlanned:
 		fmt.Fprintf(w, "%s: %d changes\n", e.Locale, e.Total)
-	case screenshots.EventReordered:
+	case wfscreenshots.EventReordered:
 		fmt.Fprintf(w, "%s %s: reordered\n", e.Locale, e.DisplayType)
-	case screenshots.EventFailed:
+	case wfscreenshots.EventFailed:
 		fmt.Fprintf(w, "%s %s: %s failed: %v\n", e.Locale, e.DisplayType, e.File, e.Err)
 	default:
 		fmt.Fprintf(w, "%s %s: %s %s\n", e.Locale, e.DisplayType, e.Kind, e.File)

@@ -1,0 +1,95 @@
+package metadata
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ascend-tools/ascend/internal/cli"
+	wfmetadata "github.com/ascend-tools/ascend/workflow/metadata"
+)
+
+func newDiffCmd(f *cli.Factory) *cobra.Command {
+	var tf targetFlags
+	cmd := &cobra.Command{
+		Use:   "diff",
+		Short: "Show how the folder differs from App Store Connect, field by field",
+		Long: `Validate the deliver metadata folder, read the app's metadata and list every field
+whose value differs: one row per locale and field, with App Store Connect's value and the
+folder's. Nothing is written.`,
+		Example: `  ascend metadata diff --dir fastlane/metadata --app com.example.app
+  ascend metadata diff --dir fastlane/metadata --json --jq '.[].path'`,
+		Args: cli.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			t, c, err := tf.open(cmd, f, true)
+			if err != nil {
+				return err
+			}
+			p, st, err := wfmetadata.Diff(cmd.Context(), c, t, tf.dir)
+			if err != nil {
+				return fmt.Errorf("read metadata: %w", err)
+			}
+			if err := renderChanges(f, p.Changes); err != nil {
+				return err
+			}
+			for _, pr := range p.Problems {
+				fmt.Fprintf(f.IO.ErrOut, "cannot push: %s\n", pr)
+			}
+			if !f.JSONRequested() {
+				verb := "differ"
+				if len(p.Changes) == 1 {
+					verb = "differs"
+				}
+				fmt.Fprintf(f.IO.ErrOut, "%s %s from version %s; push would send %s\n", plural(len(p.Changes), "field"), verb, st.VersionString, plural(len(p.Writes), "request"))
+			}
+			return nil
+		},
+	}
+	tf.add(cmd)
+	return cmd
+}
+
+// ChangeJSON is a change as --json prints it.
+type ChangeJSON struct {
+	Locale   string `json:"locale,omitempty"`
+	Field    string `json:"field"`
+	Path     string `json:"path"`
+	Current  string `json:"current"`
+	Folder   string `json:"folder"`
+	Skipped  string `json:"skipped,omitempty"`
+	Resource string `json:"resource"`
+}
+
+// renderChanges prints the changes as a table (or JSON), for diff and push's plan.
+func renderChanges(f *cli.Factory, changes []wfmetadata.Change) error {
+	if f.JSONRequested() {
+		out := []ChangeJSON{}
+		for _, c := range changes {
+			was, now := c.Shown()
+			out = append(out, ChangeJSON{Locale: c.Locale, Field: c.Field, Path: c.Path(), Current: was, Folder: now, Skipped: c.Skipped, Resource: c.Scope.ResourceType()})
+		}
+		return f.WriteJSON(out)
+	}
+	t := f.NewTable("LOCALE", "FIELD", "APP STORE CONNECT", "FOLDER", "NOTE")
+	for _, c := range changes {
+		locale := c.Locale
+		if locale == "" {
+			locale = "-"
+		}
+		was, now := c.Shown()
+		t.AddRow(locale, c.Field, short(was), short(now), c.Skipped)
+	}
+	return t.Render()
+}
+
+func short(s string) string {
+	s = strings.ReplaceAll(s, "\n", "⏎")
+	if r := []rune(s); len(r) > 48 {
+		return string(r[:47]) + "…"
+	}
+	if s == "" {
+		return "(empty)"
+	}
+	return s
+}

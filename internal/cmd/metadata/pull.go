@@ -1,0 +1,56 @@
+package metadata
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ascend-tools/ascend/internal/cli"
+	wfmetadata "github.com/ascend-tools/ascend/workflow/metadata"
+)
+
+// PullJSON is what pull --json prints.
+type PullJSON struct {
+	App      string   `json:"app"`
+	Version  string   `json:"version"`
+	Dir      string   `json:"dir"`
+	Written  []string `json:"written"`
+	Requests int      `json:"requests"`
+}
+
+func newPullCmd(f *cli.Factory) *cobra.Command {
+	var tf targetFlags
+	cmd := &cobra.Command{
+		Use:   "pull",
+		Short: "Write the app's metadata into a deliver metadata folder",
+		Long: `Read the app's metadata (the version being prepared, or --version, or the live one
+with --edit-live) and write it in fastlane deliver's layout. Files already holding the
+same value are left untouched, and a locale's value equal to the one in default/ is not
+copied into the locale's folder, so pulling into your deliver folder changes only what
+differs.`,
+		Example: `  ascend metadata pull --app com.example.app --dir fastlane/metadata
+  ascend metadata pull --app 1234567890 --version 2.1 --dir metadata`,
+		Args: cli.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			t, c, err := tf.open(cmd, f, false)
+			if err != nil {
+				return err
+			}
+			st, written, err := wfmetadata.Pull(cmd.Context(), c, t, tf.dir)
+			if err != nil {
+				return fmt.Errorf("pull metadata: %w", err)
+			}
+			if f.JSONRequested() {
+				return f.WriteJSON(PullJSON{App: st.AppID, Version: st.VersionString, Dir: tf.dir, Written: append([]string{}, written...), Requests: st.Requests})
+			}
+			for _, w := range written {
+				fmt.Fprintln(f.IO.Out, w)
+			}
+			fmt.Fprintf(f.IO.ErrOut, "pulled version %s (%d locales): %d files written in %s, %d requests\n",
+				st.VersionString, len(st.Metadata.Locales), len(written), tf.dir, st.Requests)
+			return nil
+		},
+	}
+	tf.add(cmd)
+	return cmd
+}

@@ -1,0 +1,61 @@
+package metadata
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ascend-tools/ascend/internal/cli"
+	wfscreenshots "github.com/ascend-tools/ascend/workflow/screenshots"
+)
+
+// ProblemJSON is a problem as validate --json prints it.
+type ProblemJSON struct {
+	Path    string `json:"path"`
+	Problem string `json:"problem"`
+}
+
+func newValidateCmd(f *cli.Factory) *cobra.Command {
+	var dir, shots, previews string
+	cmd := &cobra.Command{
+		Use:   "validate",
+		Short: "Check the folders against Apple's rules, offline",
+		Long: `Check a deliver metadata folder (and, with --screenshots and --previews, the media
+folders) against Apple's rules without credentials or requests: field limits, URL and email
+syntax, locale codes, file names, screenshot sizes and counts. Every problem is listed; the
+exit code is 1 when there is any. Suited to a pull-request check.`,
+		Example: `  ascend metadata validate --dir fastlane/metadata --screenshots fastlane/screenshots`,
+		Args:    cli.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			problems, err := wfscreenshots.ValidateFolders(dir, shots, previews)
+			if err != nil {
+				return err
+			}
+			if f.JSONRequested() {
+				out := []ProblemJSON{}
+				for _, p := range problems {
+					out = append(out, ProblemJSON{Path: p.Path, Problem: p.Message})
+				}
+				if err := f.WriteJSON(out); err != nil {
+					return err
+				}
+			} else {
+				for _, p := range problems {
+					fmt.Fprintln(f.IO.Out, p.String())
+				}
+			}
+			if len(problems) > 0 {
+				return fmt.Errorf("%d problems found; fix them and run validate again", len(problems))
+			}
+			if !f.JSONRequested() {
+				fmt.Fprintln(f.IO.ErrOut, "no problems found")
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&dir, "dir", "fastlane/metadata", "the deliver metadata `folder`")
+	fl.StringVar(&shots, "screenshots", "", "also check this screenshots `folder`")
+	fl.StringVar(&previews, "previews", "", "also check this app previews `folder`")
+	return cmd
+}
