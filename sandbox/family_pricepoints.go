@@ -439,6 +439,20 @@ func (s *Server) priceRules(p *record, subscription, base string) []apiError {
 // mergeSubscriptionPrices keeps a subscription's prices when an update adds some: a new
 // price replaces the one of the same territory and start date, the others stay.
 func mergeSubscriptionPrices(s *Server, _ *apiRequest, r, old *record, doc *resourceDoc) *httpError {
+	// Introductory offers sent inline join the subscription's; none is dropped by it.
+	if _, ok := doc.Rels["introductoryOffers"]; ok {
+		for _, id := range old.Rels["introductoryOffers"] {
+			if o := s.st.get("subscriptionIntroductoryOffers", id); o != nil && !slices.Contains(r.Rels["introductoryOffers"], id) {
+				s.st.link(r, "introductoryOffers", o)
+			}
+		}
+		for _, o := range s.st.related(r, "introductoryOffers") {
+			if o.one("subscription") == "" {
+				s.st.link(o, "subscription", r)
+				s.markDirty(o)
+			}
+		}
+	}
 	if _, ok := doc.Rels["prices"]; !ok {
 		return nil
 	}

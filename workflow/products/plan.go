@@ -64,6 +64,8 @@ type planner struct {
 	local  *Catalog
 	prices *Resolver
 	all    []string // every territory, for allTerritories
+	// pricesOp is each subscription's price op, which its offers wait for.
+	pricesOp map[string]*Op
 }
 
 func (pl *planner) op(desc string, changes []Change, deps []*Op, run func(ctx context.Context, a *applier) error) *Op {
@@ -88,7 +90,7 @@ func (pl *planner) problem(path, format string, a ...any) {
 // resolved to Apple's price points here (the Resolver caches them for the run), so a price
 // with no price point is a problem before anything is written.
 func NewPlan(ctx context.Context, local *Catalog, st *State, res *Resolver) (*Plan, error) {
-	pl := &planner{p: &Plan{}, st: st, local: local, prices: res}
+	pl := &planner{p: &Plan{}, st: st, local: local, prices: res, pricesOp: map[string]*Op{}}
 	if needsAllTerritories(local) {
 		all, err := res.Territories(ctx)
 		if err != nil {
@@ -451,12 +453,30 @@ func (pl *planner) subscription(ctx context.Context, g *SubscriptionGroup, s *Su
 			return err
 		}
 	}
-	// Offers are in the file's model and validated, but not written yet: refuse rather than
-	// leave them silently unpushed.
+	if s.IntroductoryOffers != nil {
+		defaults := pl.all
+		switch {
+		case s.Availability != nil && !s.Availability.AllTerritories:
+			defaults = s.Availability.Territories
+		case s.Availability == nil && r != nil && r.model.Availability != nil:
+			defaults = r.model.Availability.Territories
+		case defaults == nil:
+			all, err := pl.prices.Territories(ctx)
+			if err != nil {
+				return err
+			}
+			defaults = all
+		}
+		if err := pl.planIntro(ctx, s, r, create, ref, defaults); err != nil {
+			return err
+		}
+	}
+	// The other offers are in the file's model and validated, but not written yet: refuse
+	// rather than leave them silently unpushed.
 	for _, o := range []struct {
 		field string
 		n     int
-	}{{"introductoryOffers", len(s.IntroductoryOffers)}, {"promotionalOffers", len(s.PromotionalOffers)}, {"offerCodes", len(s.OfferCodes)}, {"winBackOffers", len(s.WinBackOffers)}} {
+	}{{"promotionalOffers", len(s.PromotionalOffers)}, {"offerCodes", len(s.OfferCodes)}, {"winBackOffers", len(s.WinBackOffers)}} {
 		if o.n > 0 {
 			pl.problem(path+"."+o.field, "ascend does not push %s yet; remove them from the file or manage them in App Store Connect", o.field)
 		}

@@ -149,7 +149,7 @@ func (pl *planner) subPrice(ctx context.Context, s *Subscription, r *remoteSub, 
 	if r == nil {
 		// A new subscription: its price points exist once it does.
 		changes := []Change{{s.ProductID, "price", "", want.BaseTerritory + " " + want.Price + " (equalized)"}}
-		pl.op("set prices of subscription "+s.ProductID, changes, []*Op{create}, func(ctx context.Context, a *applier) error {
+		pl.pricesOp[s.ProductID] = pl.op("set prices of subscription "+s.ProductID, changes, []*Op{create}, func(ctx context.Context, a *applier) error {
 			targets, err := a.prices.subscriptionTargets(ctx, ref.get(), want, limit)
 			if err != nil {
 				return err
@@ -172,7 +172,7 @@ func (pl *planner) subPrice(ctx context.Context, s *Subscription, r *remoteSub, 
 		return nil
 	}
 	id := r.id
-	pl.op("set prices of subscription "+s.ProductID, changes, nil, func(ctx context.Context, a *applier) error {
+	pl.pricesOp[s.ProductID] = pl.op("set prices of subscription "+s.ProductID, changes, nil, func(ctx context.Context, a *applier) error {
 		return a.setSubscriptionPrices(ctx, id, missing, stale)
 	})
 	return nil

@@ -67,6 +67,8 @@ type remoteSub struct {
 	locIDs         map[string]string
 	availabilityID string
 	prices         []remotePrice
+	intro          []remoteOffer
+	introRead      bool
 	model          *Subscription
 }
 

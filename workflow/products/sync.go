@@ -98,14 +98,32 @@ func Pulled(ctx context.Context, st *State, res *Resolver, existing *Catalog) (*
 	}
 	for _, gs := range cat.Subscriptions() {
 		rs := st.subs[gs.Subscription.ProductID]
-		if rs == nil || len(rs.prices) == 0 {
+		if rs == nil {
 			continue
 		}
-		p, err := res.subscriptionPrice(ctx, rs, bases[rs.model.ProductID])
-		if err != nil {
-			return nil, err
+		base := bases[rs.model.ProductID]
+		if len(rs.prices) > 0 {
+			p, err := res.subscriptionPrice(ctx, rs, base)
+			if err != nil {
+				return nil, err
+			}
+			gs.Subscription.Price = p
+			if p != nil {
+				base = p.BaseTerritory
+			}
 		}
-		gs.Subscription.Price = p
+		if !rs.introRead {
+			if err := fetchIntro(ctx, res.c, rs, &res.reqs); err != nil {
+				return nil, err
+			}
+		}
+		if len(rs.intro) > 0 {
+			offers, err := res.pulledIntro(ctx, rs, base)
+			if err != nil {
+				return nil, err
+			}
+			gs.Subscription.IntroductoryOffers = offers
+		}
 	}
 	return cat, nil
 }
