@@ -29,19 +29,15 @@ Prices are checked against Apple's price points before anything is written.`,
 	return cmd
 }
 
-type target struct{ app string }
+// target is the --app flag, resolved to the app's id.
+type target struct{ cli.AppFlag }
 
-func (t *target) add(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&t.app, "app", "", "the app's `ID` or bundle id (default: $ASCEND_APP)")
-}
+func (t *target) add(cmd *cobra.Command) { t.Add(cmd) }
 
 func (t *target) resolve(ctx context.Context, f *cli.Factory) (string, error) {
-	app := t.app
-	if app == "" && f.Getenv != nil {
-		app = f.Getenv("ASCEND_APP")
-	}
-	if app == "" {
-		return "", cli.UsageErrorf("no app given: pass --app with the app's id or bundle id")
+	app, err := t.Value(f)
+	if err != nil {
+		return "", err
 	}
 	c, err := f.Client(ctx)
 	if err != nil {

@@ -13,19 +13,15 @@ import (
 )
 
 // appFlag is the --app every command that talks to App Store Connect takes.
-type appFlag struct{ app string }
+type appFlag struct{ cli.AppFlag }
 
-func (a *appFlag) add(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&a.app, "app", "", "the app's `ID` or bundle id (default: $ASCEND_APP)")
-}
+func (a *appFlag) add(cmd *cobra.Command) { a.Add(cmd) }
 
+// resolve turns --app into the app's id (one request for a bundle id).
 func (a *appFlag) resolve(ctx context.Context, f *cli.Factory) (string, error) {
-	app := a.app
-	if app == "" && f.Getenv != nil {
-		app = f.Getenv("ASCEND_APP")
-	}
-	if app == "" {
-		return "", cli.UsageErrorf("no app given: pass --app with the app's id or bundle id")
+	app, err := a.Value(f)
+	if err != nil {
+		return "", err
 	}
 	c, err := f.Client(ctx)
 	if err != nil {
