@@ -4,6 +4,7 @@
 package products
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -54,6 +55,7 @@ code formats, for editors and linters. Point the file at it with "$schema".`,
 type validateOptions struct {
 	f    *cli.Factory
 	file string
+	app  appFlag
 }
 
 func newValidateCmd(f *cli.Factory) *cobra.Command {
@@ -64,18 +66,23 @@ func newValidateCmd(f *cli.Factory) *cobra.Command {
 		Long: `Check products.json against Apple's rules without credentials or requests: text limits,
 product id syntax, types, periods and offer modes (as Apple's spec lists them), locale and
 territory codes, prices, duplicate identifiers, group levels, start dates Apple refuses, review
-screenshots. Every problem is listed; the exit code is 1 when there is any.`,
-		Example: `  ascend products validate --file products.json`,
-		Args:    cli.NoArgs,
+screenshots. Every problem is listed; the exit code is 1 when there is any. With --app it
+then reads App Store Connect (nothing is written) and also checks what needs it: every price
+against Apple's price points, changes Apple does not allow (a product's type, a subscription
+moved to another group, family sharing turned off).`,
+		Example: `  ascend products validate --file products.json
+  ascend products validate --file products.json --app com.example.app`,
+		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runValidate(opts)
+			return runValidate(cmd.Context(), opts)
 		},
 	}
 	fileFlag(cmd, &opts.file)
+	cmd.Flags().StringVar(&opts.app.App, "app", "", "also check against this app on App Store Connect (`ID` or bundle id)")
 	return cmd
 }
 
-func runValidate(opts *validateOptions) error {
+func runValidate(ctx context.Context, opts *validateOptions) error {
 	f := opts.f
 	_, err := products.Load(opts.file, products.ValidateOptions{Dir: dirOf(opts.file)})
 	var ve *products.ValidationError
@@ -85,6 +92,18 @@ func runValidate(opts *validateOptions) error {
 	var problems []products.Problem
 	if ve != nil {
 		problems = ve.Problems
+	}
+	if len(problems) == 0 && opts.app.App != "" {
+		id, err := opts.app.resolve(ctx, f)
+		if err != nil {
+			return err
+		}
+		c, _ := f.Client(ctx)
+		p, _, _, err := products.Prepare(ctx, c, id, opts.file)
+		if err != nil {
+			return err
+		}
+		problems = p.Problems
 	}
 	if f.JSONRequested() {
 		out := []map[string]string{}

@@ -98,3 +98,19 @@ func TestPushSubmit(t *testing.T) {
 		t.Fatalf("%d submissions", n)
 	}
 }
+
+// validate --app checks prices against Apple's price points and writes nothing.
+func TestValidateWithApp(t *testing.T) {
+	h := cmdtest.New(t, sandbox.Options{})
+	file := filepath.Join(t.TempDir(), "products.json")
+	os.WriteFile(file, []byte(`{"inAppPurchases": [{"productId": "com.example.ledger.x", "referenceName": "X", "type": "CONSUMABLE",
+  "price": {"baseTerritory": "USA", "price": "0.95"}}]}`), 0o644)
+	r := h.Run(t, false, "products", "validate", "--file", file).Want(t, 0)
+	r = h.Run(t, false, "products", "validate", "--file", file, "--app", "com.example.ledger").Want(t, 1)
+	if !strings.Contains(r.Stdout, "inAppPurchases[com.example.ledger.x].price.price: 0.95 is not a price point in USA; the nearest are 0.89 and 0.99") {
+		t.Fatal(r.Stdout)
+	}
+	if n := h.Writes(t); n != 0 {
+		t.Fatalf("%d writes", n)
+	}
+}
