@@ -484,3 +484,18 @@ func TestUploadReplacesAnExpiredReservation(t *testing.T) {
 		t.Errorf("%d build uploads in the end", n)
 	}
 }
+
+// TestUploadWithoutWaitReportsProcessing: a committed upload is reported PROCESSING, not the
+// AWAITING_UPLOAD it had when it was created.
+func TestUploadWithoutWaitReportsProcessing(t *testing.T) {
+	t.Parallel()
+	_, c := newSandbox(t, sandbox.Options{})
+	res, err := builds.Upload(t.Context(), c, writeIPA(t, archivetest.App{BundleID: demoApp, Version: "2.4.0", Build: "507"}), builds.UploadOptions{})
+	if err != nil || res.State != "PROCESSING" {
+		t.Fatalf("state %q, %v", res.State, err)
+	}
+	up, _, err := c.BuildUploads.Get(t.Context(), res.UploadID, nil)
+	if err != nil || up.Data.Attributes.State.State != "PROCESSING" {
+		t.Errorf("the sandbox has it %v, %v", up.Data.Attributes.State, err)
+	}
+}

@@ -574,6 +574,8 @@ func (u *uploader) send(ctx context.Context, plan *uploadPlan) error {
 		return err
 	}
 	j.remove()
+	// A committed upload is PROCESSING: reading it back to be told so would cost a request.
+	u.res.State = string(asc.BuildUploadStateProcessing)
 	u.emit(Event{Kind: EventCommitted, UploadID: up.ID, Parts: parts, PartsDone: parts, Bytes: u.file.Size, Total: u.file.Size})
 	return nil
 }
