@@ -1,0 +1,345 @@
+// Package fastlane reads a fastlane folder's Appfile and Deliverfile: the app, the metadata
+// and screenshots folders and the options that shape a metadata or screenshot sync, and the
+// submission options the release command applies. The files are Ruby; this package reads the
+// option lines they are made of (strings, symbols, booleans, arrays, hashes, ENV["X"] || "d")
+// and reports every line it does not apply by name, never dropping one silently.
+package fastlane
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Config is what a fastlane folder says.
+type Config struct {
+	// Root is the project folder (the parent of fastlane/); relative paths are resolved
+	// against it, as fastlane runs from there.
+	Root string
+	// Dir is the fastlane/ folder.
+	Dir string
+
+	// AppIdentifier is the bundle id used; AppIdentifierFrom says where it came from
+	// ("Appfile line 1", with the ENV alternative taken or the array entry chosen).
+	AppIdentifier     string
+	AppIdentifierFrom string
+	// AppID is deliver's `app` option, the app's Apple id, when given.
+	AppID string
+
+	MetadataPath    string // absolute; deliver's default fastlane/metadata
+	ScreenshotsPath string // absolute; deliver's default fastlane/screenshots
+	Platform        string // deliver's name: ios, osx, appletvos, xros ("" when not given)
+	Languages       []string
+	EditLive        *bool
+	UseLiveVersion  *bool
+	// Skip holds the skip_* options given (skip_metadata, skip_screenshots, ...).
+	Skip map[string]bool
+	// Flags holds the other boolean options for metadata and screenshots that were given:
+	// overwrite_screenshots, sync_screenshots, ignore_language_directory_validation, force.
+	Flags map[string]bool
+
+	Submission Submission
+
+	// Notes are lines read but not applied, and lines that could not be read, each naming
+	// the option and its file and line. Nothing is dropped without a note.
+	Notes []string
+}
+
+// Submission is the Deliverfile's submission options, kept for the release command.
+type Submission struct {
+	AppVersion       string
+	BuildNumber      string
+	SubmitForReview  *bool
+	AutomaticRelease *bool
+	AutoReleaseDate  string // as written: milliseconds since 1970, or a date
+	PhasedRelease    *bool
+	ResetRatings     *bool
+	// Information is submission_information's hash, keys and values as written.
+	Information map[string]string
+}
+
+// appfileKeys are the Appfile options that name an account or team: read, not needed by
+// a sync (the API key names the team), and noted as such.
+var appfileKeys = map[string]bool{
+	"apple_id": true, "team_id": true, "team_name": true, "itc_team_id": true, "itc_team_name": true,
+	"apple_dev_portal_id": true, "itunes_connect_id": true, "json_key_file": true, "json_key_data_raw": true,
+	"package_name": true, "issuer": true, "secret_path": true,
+}
+
+// notForSync are deliver options that concern something other than metadata, screenshots
+// or submission (the binary, precheck, login): read and noted as not applied.
+var notForSync = map[string]bool{
+	"ipa": true, "pkg": true, "api_key_path": true, "api_key": true, "username": true, "team_id": true,
+	"team_name": true, "dev_portal_team_id": true, "itc_provider": true, "run_precheck_before_submit": true,
+	"precheck_default_rule_level": true, "precheck_include_in_app_purchases": true, "individual_metadata_items": true,
+	"verify_only": true, "reject_if_possible": true, "version_check_wait_retry_limit": true, "build_number_from_binary": true,
+	"submit_for_review_wait": true, "app_rating_config_path": true, "price_tier": true,
+}
+
+// inlineMetadata are deliver options that give metadata values in the Deliverfile itself
+// instead of the metadata folder.
+var inlineMetadata = map[string]bool{
+	"name": true, "subtitle": true, "description": true, "keywords": true, "release_notes": true,
+	"promotional_text": true, "privacy_url": true, "apple_tv_privacy_policy": true, "support_url": true,
+	"marketing_url": true, "copyright": true, "primary_category": true, "secondary_category": true,
+	"primary_first_sub_category": true, "primary_second_sub_category": true, "secondary_first_sub_category": true,
+	"secondary_second_sub_category": true, "app_icon": true, "apple_watch_app_icon": true, "app_review_information": true,
+	"app_review_attachment_file": true, "trade_representative_contact_information": true,
+}
+
+// Find returns the fastlane folder for dir: dir/fastlane when it exists, or dir itself when
+// it is named fastlane; "" when neither.
+func Find(dir string) string {
+	if st, err := os.Stat(filepath.Join(dir, "fastlane")); err == nil && st.IsDir() {
+		return filepath.Join(dir, "fastlane")
+	}
+	if filepath.Base(filepath.Clean(dir)) == "fastlane" {
+		return dir
+	}
+	return ""
+}
+
+// Load reads dir's Appfile and Deliverfile (either may be absent); env looks variables up
+// (os.LookupEnv). A line that cannot be read is a note, not an error: an error means a file
+// could not be read at all.
+func Load(dir string, env func(string) (string, bool)) (*Config, error) {
+	if env == nil {
+		env = os.LookupEnv
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	c := &Config{Dir: abs, Root: filepath.Dir(abs), Skip: map[string]bool{}, Flags: map[string]bool{}}
+	c.MetadataPath = filepath.Join(abs, "metadata")
+	c.ScreenshotsPath = filepath.Join(abs, "screenshots")
+	for _, name := range []string{"Appfile", "Deliverfile"} {
+		data, err := os.ReadFile(filepath.Join(abs, name))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %v", filepath.Join(abs, name), err)
+		}
+		for _, st := range c.statements(name, string(data)) {
+			c.apply(name, st, lookup(env))
+		}
+	}
+	return c, nil
+}
+
+// statements splits a file into option statements, joining the lines of a value that spans
+// several (an open bracket, a trailing comma or ||). Lines that cannot be parsed become notes.
+func (c *Config) statements(file, text string) []statement {
+	var out []statement
+	lines := strings.Split(text, "\n")
+	depth := 0 // open blocks (for_lane :x do ... end)
+	for i := 0; i < len(lines); i++ {
+		start := i
+		cur := strings.TrimSpace(lines[i])
+		for i+1 < len(lines) && continues(cur) {
+			i++
+			cur += " " + strings.TrimSpace(lines[i])
+		}
+		if cur == "" || strings.HasPrefix(cur, "#") {
+			continue
+		}
+		if cur == "end" {
+			if depth > 0 {
+				depth--
+			}
+			continue
+		}
+		st, err := parseStatement(start+1, cur)
+		if err != nil {
+			c.notef("%s line %d is not read: %v", file, start+1, err)
+			continue
+		}
+		if st.block != "" {
+			depth++
+			c.notef("%s line %d: the %s block is not read; its options apply only to that lane or platform in fastlane, so ascend uses the file's top-level options", file, start+1, st.name)
+			// Skip the block's lines, noting each option by name.
+			for i+1 < len(lines) && depth > 0 {
+				i++
+				l := strings.TrimSpace(lines[i])
+				switch {
+				case l == "end":
+					depth--
+				case strings.HasSuffix(l, " do") || strings.Contains(l, " do |"):
+					depth++
+				case l != "" && !strings.HasPrefix(l, "#"):
+					name, _, _ := strings.Cut(strings.TrimLeft(l, " "), " ")
+					name, _, _ = strings.Cut(name, "(")
+					c.notef("%s line %d: %s is inside the %s block and is not applied", file, i+1, name, st.name)
+				}
+			}
+			continue
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// continues reports whether a statement's text goes on to the next line.
+func continues(s string) bool {
+	if strings.HasSuffix(s, ",") || strings.HasSuffix(s, "||") || strings.HasSuffix(s, "(") {
+		return true
+	}
+	open := 0
+	inStr := byte(0)
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		switch {
+		case inStr != 0:
+			if ch == '\\' {
+				i++
+			} else if ch == inStr {
+				inStr = 0
+			}
+		case ch == '"' || ch == '\'':
+			inStr = ch
+		case ch == '#':
+			return open > 0
+		case ch == '[' || ch == '{' || ch == '(':
+			open++
+		case ch == ']' || ch == '}' || ch == ')':
+			open--
+		}
+	}
+	return open > 0
+}
+
+func (c *Config) notef(format string, args ...any) {
+	c.Notes = append(c.Notes, fmt.Sprintf(format, args...))
+}
+
+// apply records one statement.
+func (c *Config) apply(file string, st statement, env lookup) {
+	where := fmt.Sprintf("%s line %d", file, st.line)
+	if len(st.args) != 1 {
+		c.notef("%s: %s takes one value, it has %d; not applied", where, st.name, len(st.args))
+		return
+	}
+	v, how := st.args[0].eval(env)
+	if how != "" {
+		how = " (" + how + ")"
+	}
+	str := func() (string, bool) {
+		s, ok := v.asString()
+		if !ok {
+			c.notef("%s: %s must be a string, it is %s; not applied", where, st.name, v)
+		}
+		return s, ok
+	}
+	boolean := func() (*bool, bool) {
+		b, ok := v.asBool()
+		if !ok {
+			c.notef("%s: %s must be true or false, it is %s; not applied", where, st.name, v)
+			return nil, false
+		}
+		return &b, true
+	}
+	path := func() (string, bool) {
+		s, ok := str()
+		if !ok {
+			return "", false
+		}
+		if !filepath.IsAbs(s) {
+			s = filepath.Join(c.Root, s)
+		}
+		return filepath.Clean(s), true
+	}
+	switch name := st.name; {
+	case name == "app_identifier":
+		if list, ok := v.asStrings(); ok && v.kind == kindArray {
+			if len(list) == 0 {
+				c.notef("%s: app_identifier is an empty list; not applied", where)
+				return
+			}
+			c.AppIdentifier = list[0]
+			c.AppIdentifierFrom = fmt.Sprintf("%s, the first of %d identifiers (%s)%s", where, len(list), strings.Join(list, ", "), how)
+			return
+		}
+		if s, ok := str(); ok {
+			c.AppIdentifier, c.AppIdentifierFrom = s, where+how
+		}
+	case name == "app":
+		if s, ok := str(); ok {
+			c.AppID = s
+		}
+	case name == "metadata_path":
+		if s, ok := path(); ok {
+			c.MetadataPath = s
+		}
+	case name == "screenshots_path":
+		if s, ok := path(); ok {
+			c.ScreenshotsPath = s
+		}
+	case name == "platform":
+		if s, ok := str(); ok {
+			c.Platform = s
+		}
+	case name == "languages":
+		if list, ok := v.asStrings(); ok {
+			c.Languages = list
+		} else {
+			c.notef("%s: languages must be a list of locales, it is %s; not applied", where, v)
+		}
+	case name == "edit_live":
+		c.EditLive, _ = boolean()
+	case name == "use_live_version":
+		c.UseLiveVersion, _ = boolean()
+	case strings.HasPrefix(name, "skip_"):
+		if b, ok := boolean(); ok {
+			c.Skip[name] = *b
+		}
+	case name == "overwrite_screenshots", name == "sync_screenshots", name == "ignore_language_directory_validation", name == "force":
+		if b, ok := boolean(); ok {
+			c.Flags[name] = *b
+		}
+	case name == "app_version":
+		if s, ok := str(); ok {
+			c.Submission.AppVersion = s
+		}
+	case name == "build_number":
+		if s, ok := str(); ok {
+			c.Submission.BuildNumber = s
+		}
+	case name == "submit_for_review":
+		c.Submission.SubmitForReview, _ = boolean()
+	case name == "automatic_release":
+		c.Submission.AutomaticRelease, _ = boolean()
+	case name == "phased_release":
+		c.Submission.PhasedRelease, _ = boolean()
+	case name == "reset_ratings":
+		c.Submission.ResetRatings, _ = boolean()
+	case name == "auto_release_date":
+		if s, ok := str(); ok {
+			c.Submission.AutoReleaseDate = s
+		}
+	case name == "submission_information":
+		if v.kind != kindHash {
+			c.notef("%s: submission_information must be a hash, it is %s; not applied", where, v)
+			return
+		}
+		c.Submission.Information = map[string]string{}
+		for _, p := range v.pairs {
+			if s, ok := p.val.asString(); ok {
+				c.Submission.Information[p.key] = s
+			} else {
+				c.Submission.Information[p.key] = p.val.String()
+			}
+		}
+	case file == "Appfile" && appfileKeys[name]:
+		c.notef("%s: %s names an account or team; ascend uses the API key's team, so it is not applied", where, name)
+	case notForSync[name]:
+		c.notef("%s: %s is not about metadata, screenshots or submission; not applied", where, name)
+	case inlineMetadata[name]:
+		c.notef("%s: %s gives metadata in the Deliverfile; ascend reads metadata from %s only, so it is not applied (move it into the metadata folder)", where, name, c.MetadataPath)
+	default:
+		c.notef("%s: %s is not an option ascend knows; not applied", where, name)
+	}
+}
