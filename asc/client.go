@@ -421,24 +421,28 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 		}
 		return fmt.Errorf("%w (gave up retrying: %w)", lastErr, err)
 	}
+	burstRetries := 0 // attempts refused by the burst limit, which do not count against policy
 	for attempt := 1; ; attempt++ {
 		canRetry := idempotent && attempt < policy.MaxAttempts
+		var reserved Reservation
 		if c.budget != nil {
 			if held := c.budget.heldFor(); held > policy.MaxDelay {
 				// Another request hit a 429 and the server asked for a longer pause than this
 				// call may wait: say so now rather than block silently.
 				return nil, resp, nil, heldError(method, u, held)
 			}
-			if err := c.budget.Wait(ctx); err != nil {
+			if reserved, err = c.budget.Reserve(ctx); err != nil {
 				return nil, resp, nil, gaveUp(fmt.Errorf("waiting for the rate budget: %w", err))
 			}
 		}
 		req, err := c.newRequest(ctx, method, u, payload, accept)
 		if err != nil {
+			reserved.Abandon()
 			return nil, resp, nil, err
 		}
 		httpResp, err := c.http.Do(req)
 		if err != nil {
+			reserved.Abandon()
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return nil, resp, nil, gaveUp(ctxErr)
 			}
@@ -455,9 +459,7 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 		rl, _ := ParseRateLimit(httpResp.Header.Get("X-Rate-Limit"))
 		resp = &Response{Response: httpResp, Rate: rl}
 		retryAfter := parseRetryAfter(httpResp.Header.Get("Retry-After"), c.now())
-		if c.budget != nil {
-			c.budget.Observe(rl, httpResp.StatusCode, retryAfter)
-		}
+		burst := reserved.observe(rl, httpResp.StatusCode, retryAfter)
 		if httpResp.StatusCode >= 200 && httpResp.StatusCode < 300 {
 			if !readBody {
 				return httpResp, resp, nil, nil
@@ -487,6 +489,17 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 		httpResp.Body.Close()
 		httpResp.Body = http.NoBody
 		apiErr := newErrorResponse(method, u.Redacted(), httpResp, errBody, c.now())
+		if burst && idempotent && burstRetries < maxBurstRetries && retryAfter <= policy.MaxDelay {
+			// The burst limit: the budget now paces every request at the rate the server
+			// sustains, this one's next attempt included, so it needs no pause of its own (a
+			// Retry-After is in whole seconds; the allowance refills in milliseconds), and
+			// the attempt is not counted: while the budget learns the rate, one request can
+			// be refused several times in a row without anything being wrong.
+			burstRetries++
+			attempt--
+			lastErr = apiErr
+			continue
+		}
 		if !canRetry || !isRetryableStatus(httpResp.StatusCode) {
 			return nil, resp, nil, apiErr
 		}
@@ -505,6 +518,10 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 		}
 	}
 }
+
+// maxBurstRetries bounds the attempts of one call refused by the burst limit, on top of the
+// retry policy's.
+const maxBurstRetries = 8
 
 // maxPrealloc bounds the buffer reserved up front from a Content-Length, so that a lying
 // header cannot make the client reserve gigabytes before reading a byte; maxPooled bounds

@@ -3,6 +3,7 @@ package asc
 import (
 	"context"
 	"log/slog"
+	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -140,6 +141,8 @@ func TestRateBudgetSpentStillProbes(t *testing.T) {
 	}
 }
 
+// TestRateBudgetHoldsEveryoneAfter429 is about 429s once the hourly budget is spent: those
+// hold every caller (a 429 with budget left is the burst limit, which paces instead).
 func TestRateBudgetHoldsEveryoneAfter429(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -158,7 +161,7 @@ func TestRateBudgetHoldsEveryoneAfter429(t *testing.T) {
 			t.Parallel()
 			b, clock, sl := newTestBudget()
 			for _, ra := range tt.retryAfter {
-				b.Observe(RateLimit{Limit: 3600, Remaining: 3000, Known: true}, http.StatusTooManyRequests, ra)
+				b.Observe(RateLimit{Limit: 3600, Remaining: 0, Known: true}, http.StatusTooManyRequests, ra)
 			}
 			snap := b.Snapshot()
 			if want := clock.now().Add(tt.want); !snap.PausedUntil.Equal(want) {
@@ -248,12 +251,12 @@ func TestRateBudgetConcurrentCallersAreSpaced(t *testing.T) {
 	}
 }
 
-// TestRateBudgetReleasesHeldCallersOneByOne: after a hold, callers are spaced for as long
-// again as the hold, then go freely.
+// TestRateBudgetReleasesHeldCallersOneByOne: after a hold (here after a 429 without rate
+// information), callers are spaced for as long again as the hold, then go freely.
 func TestRateBudgetReleasesHeldCallersOneByOne(t *testing.T) {
 	t.Parallel()
 	b, clock, sl := newTestBudget()
-	b.Observe(RateLimit{Limit: 3600, Remaining: 3000, Known: true}, http.StatusTooManyRequests, 5*time.Second)
+	b.Observe(RateLimit{}, http.StatusTooManyRequests, 5*time.Second)
 	for range 3 {
 		if err := b.Wait(t.Context()); err != nil {
 			t.Fatal(err)
@@ -275,7 +278,7 @@ func TestRateBudgetReleasesHeldCallersOneByOne(t *testing.T) {
 func TestRateBudgetSnapshotLogValue(t *testing.T) {
 	t.Parallel()
 	b, clock, _ := newTestBudget()
-	b.Observe(RateLimit{Limit: 3600, Remaining: 10, Known: true}, http.StatusTooManyRequests, time.Minute)
+	b.Observe(RateLimit{Limit: 3600, Remaining: 0, Known: true}, http.StatusTooManyRequests, time.Minute)
 	var buf strings.Builder
 	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
 		if a.Key == slog.TimeKey {
@@ -284,8 +287,17 @@ func TestRateBudgetSnapshotLogValue(t *testing.T) {
 		return a
 	}}))
 	logger.Info("budget", "rate", b.Snapshot())
-	want := "level=INFO msg=budget rate.known=true rate.limit=3600 rate.remaining=10 rate.interval=6m0s rate.paused_until=" +
+	want := "level=INFO msg=budget rate.known=true rate.limit=3600 rate.remaining=0 rate.interval=1h0m0s rate.paused_until=" +
 		clock.now().Add(time.Minute).Format("2006-01-02T15:04:05.000Z07:00") + "\n"
+	if buf.String() != want {
+		t.Errorf("log line\n got %q\nwant %q", buf.String(), want)
+	}
+	// A learned pace is shown in requests per second.
+	buf.Reset()
+	b, _, _ = newTestBudget()
+	b.Observe(RateLimit{Limit: 3600, Remaining: 3000, Known: true}, http.StatusTooManyRequests, 0)
+	logger.Info("budget", "rate", b.Snapshot())
+	want = "level=INFO msg=budget rate.known=true rate.limit=3600 rate.remaining=3000 rate.interval=10.526315ms rate.pace=95.0/s\n"
 	if buf.String() != want {
 		t.Errorf("log line\n got %q\nwant %q", buf.String(), want)
 	}
@@ -306,4 +318,121 @@ func BenchmarkRateBudgetWait(b *testing.B) {
 			budget.Observe(RateLimit{Limit: 1 << 30, Remaining: 1 << 29, Known: true}, http.StatusOK, 0)
 		}
 	})
+}
+
+// TestRateBudgetBurst429Paces: a 429 that leaves hourly budget holds nobody; it sets the pace
+// to what got through since the requests began, and the 429s of requests already in flight
+// when it came are the same event.
+func TestRateBudgetBurst429Paces(t *testing.T) {
+	t.Parallel()
+	b, clock, sl := newTestBudget()
+	rl := RateLimit{Limit: 3600, Remaining: 3000, Known: true}
+	b.Observe(rl, http.StatusOK, 0)
+	var inFlight []Reservation
+	for range 8 {
+		r, err := b.Reserve(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		inFlight = append(inFlight, r)
+	}
+	clock.advance(time.Second)
+	for _, r := range inFlight[:4] {
+		r.Observe(rl, http.StatusOK, 0)
+	}
+	inFlight[4].Observe(rl, http.StatusTooManyRequests, time.Second)
+	want := paceMargin * 4 // four answers got through in the second since the first request
+	snap := b.Snapshot()
+	if !snap.PausedUntil.IsZero() || snap.Pace != want {
+		t.Fatalf("after a burst 429: %+v, want no hold and a pace of %.1f/s", snap, want)
+	}
+	for _, r := range inFlight[5:] {
+		r.Observe(rl, http.StatusTooManyRequests, time.Second)
+	}
+	b.Observe(rl, http.StatusTooManyRequests, time.Second) // without its reservation, just after
+	if got := b.Snapshot().Pace; got != want {
+		t.Errorf("429s of requests in flight before the first cut the pace again: %.2f/s, want %.2f/s", got, want)
+	}
+	if len(sl.got()) != 0 {
+		t.Fatalf("slept %v", sl.got())
+	}
+	// The next request waits one interval of the pace; the pace then grows 2% a second.
+	if err := b.Wait(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got, interval := sl.got(), time.Duration(float64(time.Second)/want); len(got) != 1 || got[0] != interval {
+		t.Errorf("waits %v, want one interval %s", got, interval)
+	}
+	clock.advance(10 * time.Second)
+	grown := want * math.Pow(1+paceGrowth, (10*time.Second+time.Duration(float64(time.Second)/want)).Seconds())
+	if got := b.Snapshot().Pace; math.Abs(got-grown) > 1e-9 {
+		t.Errorf("pace after 10 s = %.4f/s, want %.4f/s", got, grown)
+	}
+	// A new 429 with nothing through since: at most half the pace.
+	b.Observe(rl, http.StatusTooManyRequests, 0)
+	if got := b.Snapshot().Pace; math.Abs(got-paceMargin*grown/2) > 1e-9 {
+		t.Errorf("pace after a 429 with nothing through = %.4f/s, want %.4f/s", got, paceMargin*grown/2)
+	}
+	// Without a further 429 the pace grows until it no longer matters, and is dropped.
+	clock.advance(time.Hour)
+	if snap := b.Snapshot(); snap.Pace != 0 || snap.Interval != 0 {
+		t.Errorf("after an hour without 429: %+v, want no pace", snap)
+	}
+}
+
+// lockedStore is a RateStore as a shared one would behave (every update serialised on one
+// state), standing in for the gateway's database to prove the seam.
+type lockedStore struct {
+	mu      sync.Mutex
+	state   RateState
+	updates int
+}
+
+func (s *lockedStore) Update(_ context.Context, fn func(*RateState)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.updates++
+	fn(&s.state)
+	return nil
+}
+
+// TestSharedRateBudget: two budgets on one store (two gateway instances, say) pace as one: a
+// burst 429 seen by one paces the other, a hold seen by one holds the other.
+func TestSharedRateBudget(t *testing.T) {
+	t.Parallel()
+	clock := &fakeClock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+	store := &lockedStore{}
+	var budgets [2]*RateBudget
+	var sleeps [2]*sleeper
+	for i := range budgets {
+		sleeps[i] = &sleeper{}
+		budgets[i] = NewSharedRateBudget(store)
+		budgets[i].now = clock.now
+		budgets[i].sleep = sleeps[i].sleep
+	}
+	rl := RateLimit{Limit: 3600, Remaining: 3000, Known: true}
+	budgets[0].Observe(rl, http.StatusTooManyRequests, 0)
+	pace := budgets[1].Snapshot().Pace
+	if pace <= 0 {
+		t.Fatalf("the other budget did not learn the pace: %+v", budgets[1].Snapshot())
+	}
+	for i := range 2 {
+		if err := budgets[1].Wait(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			budgets[0].Wait(t.Context()) // its slot is taken from the same schedule
+		}
+	}
+	interval := time.Duration(float64(time.Second) / pace)
+	if diff := cmp.Diff([]time.Duration{interval, 3 * interval}, sleeps[1].got()); diff != "" {
+		t.Errorf("waits of the second budget (-want +got):\n%s", diff)
+	}
+	budgets[1].Observe(RateLimit{Limit: 3600, Remaining: 0, Known: true}, http.StatusTooManyRequests, time.Minute)
+	if held := budgets[0].Snapshot().PausedUntil; !held.Equal(clock.now().Add(time.Minute)) {
+		t.Errorf("the first budget is not held by the second's 429: %v", held)
+	}
+	if store.updates == 0 {
+		t.Errorf("the budgets did not use the store")
+	}
 }

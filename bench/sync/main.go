@@ -21,7 +21,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -40,7 +42,49 @@ type row struct {
 	api, tooMany, parts int
 	bound               int
 	ideal               time.Duration
+	stop                time.Duration // longest time from a 429 to the next API request sent
 	note                string
+}
+
+// recorder notes when each API request was sent and when each 429 came back, to measure how
+// long the client stops after a 429.
+type recorder struct {
+	mu      sync.Mutex
+	sent    []time.Time
+	refused []time.Time
+}
+
+func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	r.mu.Lock()
+	r.sent = append(r.sent, time.Now())
+	r.mu.Unlock()
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err == nil && resp.StatusCode == http.StatusTooManyRequests {
+		r.mu.Lock()
+		r.refused = append(r.refused, time.Now())
+		r.mu.Unlock()
+	}
+	return resp, err
+}
+
+func (r *recorder) reset() {
+	r.mu.Lock()
+	r.sent, r.refused = nil, nil
+	r.mu.Unlock()
+}
+
+// longestStop is the longest time from a 429 to the next request sent (zero without 429s).
+func (r *recorder) longestStop() time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var longest time.Duration
+	for _, t := range r.refused {
+		i, _ := slices.BinarySearchFunc(r.sent, t, func(a, b time.Time) int { return a.Compare(b) })
+		if i < len(r.sent) {
+			longest = max(longest, r.sent[i].Sub(t))
+		}
+	}
+	return longest
 }
 
 func main() {
@@ -66,7 +110,9 @@ func run(latency time.Duration, nLocales, nShots, size, concurrency int) error {
 		return err
 	}
 	defer sb.Close()
-	c, err := asc.NewClient(asc.WithBaseURL(sb.URL()), asc.WithKey(sb.Key()), asc.WithRateBudget(asc.NewRateBudget()))
+	rec := &recorder{}
+	c, err := asc.NewClient(asc.WithBaseURL(sb.URL()), asc.WithKey(sb.Key()), asc.WithRateBudget(asc.NewRateBudget()),
+		asc.WithHTTPClient(&http.Client{Transport: rec}))
 	if err != nil {
 		return err
 	}
@@ -139,6 +185,7 @@ func run(latency time.Duration, nLocales, nShots, size, concurrency int) error {
 		}
 	}
 	refill()
+	rec.reset()
 	t0 = time.Now()
 	before = stats(sb)
 	res, plan, err := syncShotsPlan(ctx, c, target, sdir, concurrency)
@@ -149,7 +196,7 @@ func run(latency time.Duration, nLocales, nShots, size, concurrency int) error {
 	bound := shotBound(plan, res)
 	rows = append(rows, row{name: fmt.Sprintf("screenshot sync, %d locales x %d x %d KB, from empty", nLocales, nShots, size/1000),
 		wall: time.Since(t0), api: d.api, tooMany: d.tooMany, parts: d.parts, bound: bound,
-		ideal: rateWall(bound, latency), note: fmt.Sprintf("%d uploaded, %d sets", res.Uploaded, res.SetsCreated)})
+		ideal: rateWall(bound, latency), stop: rec.longestStop(), note: fmt.Sprintf("%d uploaded, %d sets", res.Uploaded, res.SetsCreated)})
 
 	// 10% of the files change.
 	changed := 0
@@ -163,6 +210,7 @@ func run(latency time.Duration, nLocales, nShots, size, concurrency int) error {
 		}
 	}
 	refill()
+	rec.reset()
 	t0 = time.Now()
 	before = stats(sb)
 	res, plan, err = syncShotsPlan(ctx, c, target, sdir, concurrency)
@@ -173,7 +221,7 @@ func run(latency time.Duration, nLocales, nShots, size, concurrency int) error {
 	bound = shotBound(plan, res)
 	rows = append(rows, row{name: fmt.Sprintf("screenshot sync, %d of %d files changed", changed, nLocales*nShots),
 		wall: time.Since(t0), api: d.api, tooMany: d.tooMany, parts: d.parts, bound: bound,
-		ideal: rateWall(bound, latency), note: fmt.Sprintf("%d uploaded, %d deleted, %d reordered", res.Uploaded, res.Deleted, res.Reordered)})
+		ideal: rateWall(bound, latency), stop: rec.longestStop(), note: fmt.Sprintf("%d uploaded, %d deleted, %d reordered", res.Uploaded, res.Deleted, res.Reordered)})
 
 	refill()
 	t0 = time.Now()
@@ -193,10 +241,15 @@ func run(latency time.Duration, nLocales, nShots, size, concurrency int) error {
 		latency, burstRate, concurrency)
 	fmt.Printf("load average at the end: %s (%d CPUs; the machine is shared, so wall times vary)\n\n", loadAverage(), runtime.NumCPU())
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "scenario\twall\tAPI requests\t429s\tupload parts\tlower bound\tover bound\tideal wall\tAPI req/s\tnote")
+	fmt.Fprintln(tw, "scenario\twall\tAPI requests\t429s\tupload parts\tlower bound\tover bound\tideal wall\tover ideal\tlongest stop after 429\tAPI req/s\tnote")
 	for _, r := range rows {
 		over := float64(r.api-r.bound) / float64(r.bound) * 100
-		fmt.Fprintf(tw, "%s\t%.2fs\t%d\t%d\t%d\t%d\t%+.1f%%\t%.2fs\t%.1f\t%s\n", r.name, r.wall.Seconds(), r.api, r.tooMany, r.parts, r.bound, over, r.ideal.Seconds(), float64(r.api)/r.wall.Seconds(), r.note)
+		stop := "-"
+		if r.tooMany > 0 {
+			stop = fmt.Sprintf("%.0fms", float64(r.stop)/float64(time.Millisecond))
+		}
+		fmt.Fprintf(tw, "%s\t%.2fs\t%d\t%d\t%d\t%d\t%+.1f%%\t%.2fs\t%+.1f%%\t%s\t%.1f\t%s\n", r.name, r.wall.Seconds(), r.api, r.tooMany, r.parts, r.bound, over,
+			r.ideal.Seconds(), (r.wall.Seconds()/r.ideal.Seconds()-1)*100, stop, float64(r.api)/r.wall.Seconds(), r.note)
 	}
 	tw.Flush()
 	fmt.Println(`
@@ -205,7 +258,9 @@ lower bound: reads needed (app, version + localizations, app info | one list of 
   + one request per changed resource + reserve and commit per upload + one processing check per
   set that received uploads (parts are counted apart).
 ideal wall: metadata: the two dependent reads, then the writes at the concurrency bound x latency;
-  screenshots: lower-bound API requests at the sandbox's sustained rate, plus its 2s processing.`)
+  screenshots: lower-bound API requests at the sandbox's sustained rate, plus its 2s processing.
+longest stop after 429: the longest time from a 429 coming back to the next API request sent
+  (a stop of every caller shows as the length of the hold).`)
 	return nil
 }
 

@@ -13,7 +13,6 @@ import (
 
 	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/asc/upload"
-	"github.com/ascend-tools/ascend/workflow/internal/pace"
 )
 
 // ApplyOptions tune a push.
@@ -48,21 +47,23 @@ func Apply(ctx context.Context, c *asc.Client, p *Plan, opts ApplyOptions) (Resu
 		errs             []error
 		written          []*Op
 		wg               sync.WaitGroup
-		// The bound adapts to the rate limit, like the screenshot sync's.
-		lim = pace.New(c.RateBudget(), n, n)
+		// At most n writes in flight; the client's rate budget paces them to the rate limit.
+		inFlight = make(chan struct{}, n)
 	)
 	for _, w := range p.Writes {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := lim.Acquire(ctx); err != nil {
+			select {
+			case inFlight <- struct{}{}:
+			case <-ctx.Done():
 				mu.Lock()
-				errs = append(errs, fmt.Errorf("%s (%s): %w", w.Describe(), w.Files(), err))
+				errs = append(errs, fmt.Errorf("%s (%s): %w", w.Describe(), w.Files(), ctx.Err()))
 				mu.Unlock()
 				return
 			}
 			reqs, err := applyWrite(ctx, c, w)
-			lim.Release()
+			<-inFlight
 			requests.Add(int64(reqs))
 			if err != nil {
 				mu.Lock()

@@ -17,7 +17,6 @@ import (
 	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/asc/upload"
-	"github.com/ascend-tools/ascend/workflow/internal/pace"
 	"github.com/ascend-tools/ascend/workflow/metadata"
 )
 
@@ -243,7 +242,7 @@ func newSyncer(c *asc.Client, opts Options) *syncer {
 	if opts.MaxRetries <= 0 {
 		opts.MaxRetries = 2
 	}
-	lim := pace.New(c.RateBudget(), opts.Concurrency, opts.Concurrency)
+	lim := make(slots, opts.Concurrency)
 	up := upload.New(c, opts.HTTPClient, upload.Options{PartConcurrency: opts.PartConcurrency,
 		PollInitial: opts.PollInitial, PollMax: opts.PollMax, PollTimeout: opts.PollTimeout, Limiter: lim})
 	return &syncer{kind: Screenshots, c: c, up: up, lim: lim, opts: opts, ready: make(chan struct{}), files: make(chan struct{}, opts.PartConcurrency)}
@@ -257,6 +256,20 @@ func (s *syncer) call(ctx context.Context, f func() error) error {
 	defer s.lim.Release()
 	return f()
 }
+
+// slots bounds the API requests of a sync in flight; the client's rate budget paces them.
+type slots chan struct{}
+
+func (s slots) Acquire(ctx context.Context) error {
+	select {
+	case s <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s slots) Release() { <-s }
 
 func (s *syncer) emit(e Event) {
 	if s.opts.Progress != nil {
