@@ -426,13 +426,15 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 		canRetry := idempotent && attempt < policy.MaxAttempts
 		var reserved Reservation
 		if c.budget != nil {
-			if held := c.budget.heldFor(); held > policy.MaxDelay {
+			var held time.Duration
+			reserved, held, err = c.budget.reserveWithin(ctx, policy.MaxDelay)
+			if err != nil {
+				return nil, resp, nil, gaveUp(fmt.Errorf("waiting for the rate budget: %w", err))
+			}
+			if held > 0 {
 				// Another request hit a 429 and the server asked for a longer pause than this
 				// call may wait: say so now rather than block silently.
 				return nil, resp, nil, heldError(method, u, held)
-			}
-			if reserved, err = c.budget.Reserve(ctx); err != nil {
-				return nil, resp, nil, gaveUp(fmt.Errorf("waiting for the rate budget: %w", err))
 			}
 		}
 		req, err := c.newRequest(ctx, method, u, payload, accept)

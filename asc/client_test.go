@@ -624,18 +624,58 @@ func TestDoWithRateBudget(t *testing.T) {
 	if _, err := c.Do(t.Context(), http.MethodGet, "/v1/apps", nil, nil, nil); err != nil {
 		t.Fatalf("Do: %v", err)
 	}
-	// The 429 left hourly budget, so it is the burst limit: the client did not sleep the
-	// Retry-After, and the budget held nobody; it paced the next attempt one interval of its
-	// new pace later.
+	// A Retry-After of more than a second is a hold even with hourly budget left. The client
+	// slept it itself (its clock does not move in this test), and the budget then held the
+	// next attempt until the pause it recorded had passed.
+	if diff := cmp.Diff([]time.Duration{2 * time.Second}, sl.got()); diff != "" {
+		t.Errorf("client delays (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]time.Duration{2 * time.Second}, budgetSleeps.got()); diff != "" {
+		t.Errorf("budget delays (-want +got):\n%s", diff)
+	}
+	snap := budget.Snapshot()
+	if !snap.Known || snap.Limit != 3600 || snap.Remaining != 3598 {
+		t.Errorf("snapshot = %+v, want the last answer's 3600/3598", snap)
+	}
+}
+
+// TestDoRetriesBurstAtBudgetPace: a 429 of the burst limit (hourly budget left, Retry-After
+// of a second) is retried at the budget's pace: the client sleeps nothing itself, nobody is
+// held, and such refusals do not use up the retry policy's attempts.
+func TestDoRetriesBurstAtBudgetPace(t *testing.T) {
+	t.Parallel()
+	srv := newTestServer(t)
+	var calls counter
+	srv.mux.HandleFunc("/v1/apps", func(w http.ResponseWriter, r *http.Request) {
+		n := calls.inc()
+		w.Header().Set("X-Rate-Limit", fmt.Sprintf("user-hour-lim:3600;user-hour-rem:%d;", 3600-n))
+		if n <= 5 {
+			w.Header().Set("Retry-After", "1")
+			writeJSON(t, w, http.StatusTooManyRequests, appError("429", "RATE_LIMIT_EXCEEDED", "slow down"))
+			return
+		}
+		writeJSON(t, w, http.StatusOK, map[string]any{"data": []any{}})
+	})
+	budget, clock, budgetSleeps := newTestBudget()
+	c, sl := newTestClient(t, srv, WithRateBudget(budget))
+	c.now = clock.now
+	if _, err := c.Do(t.Context(), http.MethodGet, "/v1/apps", nil, nil, nil); err != nil {
+		t.Fatalf("Do: %v (after %d calls)", err, calls.get())
+	}
+	if calls.get() != 6 {
+		t.Errorf("server saw %d calls, want 6", calls.get())
+	}
 	if got := sl.got(); len(got) != 0 {
 		t.Errorf("client delays = %v, want none", got)
 	}
 	snap := budget.Snapshot()
-	if got := budgetSleeps.got(); snap.Pace <= 0 || len(got) != 1 || got[0].Seconds()*snap.Pace > 1.01 {
-		t.Errorf("budget delays = %v, want one interval of the pace %.1f/s", got, snap.Pace)
+	if got := budgetSleeps.got(); len(got) != 5 || snap.Pace <= 0 || !snap.PausedUntil.IsZero() {
+		t.Errorf("budget delays = %v, snapshot %+v; want five paced waits and no hold", got, snap)
 	}
-	if !snap.Known || snap.Limit != 3600 || snap.Remaining != 3598 || !snap.PausedUntil.IsZero() {
-		t.Errorf("snapshot = %+v, want the last answer's 3600/3598 and no hold", snap)
+	for _, d := range budgetSleeps.got() {
+		if d >= time.Second {
+			t.Errorf("a wait of %s: a hold, not a pace", d)
+		}
 	}
 }
 

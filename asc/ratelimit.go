@@ -89,6 +89,15 @@ const (
 	// a further 429 (about two minutes).
 	paceFloor   = 1.0
 	paceDropped = 10.0
+	// After paceRest with nothing in flight the pace is lifted: meanwhile the server's
+	// allowance has refilled, and pacing would leave its burst unused. The pace is kept as
+	// Learned, and the next burst 429 goes back to it at once instead of measuring afresh
+	// (a measurement that begins with a burst is far too high).
+	paceRest = time.Second
+	// A 429 with hourly budget left is the burst limit, paced, when its Retry-After is at most
+	// burstHint (the least the header can say, as the sandbox and Apple's limit round up a wait
+	// of milliseconds); a longer one says the allowance stays empty that long: a hold.
+	burstHint = time.Second
 	// A 429 reported without its reservation (Observe) within this long of the last one taken
 	// into account is counted as the same event: it was most likely in flight already.
 	sameEventWindow = 500 * time.Millisecond
@@ -103,16 +112,17 @@ const (
 // While plenty remains it never delays anyone. Below a low-water mark (10% of the limit) it
 // spreads what remains evenly over the rest of the hour, one caller at a time.
 //
-// A 429 that leaves hourly budget is the burst limit: nobody is stopped. The budget learns
+// A 429 that leaves hourly budget (with no Retry-After, or one of a second) is the burst
+// limit: nobody is stopped. The budget learns
 // the rate the server sustained between two such 429s (answers that got through divided by
 // the time between them: the server's allowance was empty at both ends, so what it let
 // through is what it refilled) and from then on spaces requests at 95% of it, letting the pace
 // grow by 2% a second so that it follows the server when it allows more. The first estimate
 // also holds the initial burst and is too high; the next 429, which comes soon, corrects it.
 //
-// A 429 once the hourly budget is spent (or without rate information) holds every caller
-// until Retry-After, or a growing backoff when the server gave none, and then lets the held
-// callers go one every 100 ms for as long again.
+// Any other 429 (the hourly budget spent, no rate information, or a Retry-After of more than
+// a second) holds every caller until Retry-After, or a growing backoff when the server gave
+// none, and then lets the held callers go one every 100 ms for as long again.
 //
 // Its state lives in a RateStore: by default in the process; NewSharedRateBudget takes a
 // store that several processes share.
@@ -139,9 +149,11 @@ type RateState struct {
 	NextSlot    time.Time // earliest start of the next paced request
 	Strikes     int       // consecutive 429s, for the hold backoff
 
-	// The pace learned from burst 429s: Pace requests a second at PaceSince, growing since.
+	// The pace learned from burst 429s: Pace requests a second at PaceSince, growing since;
+	// Learned is the last pace set, kept when the pace is lifted after a rest.
 	Pace      float64
 	PaceSince time.Time
+	Learned   float64
 	// Reserved counts reservations; EventSeq is Reserved when the last burst 429 was taken
 	// into account, so 429s of requests reserved before then are known to be the same event.
 	Reserved uint64
@@ -282,36 +294,59 @@ func (b *RateBudget) Wait(ctx context.Context) error {
 
 // Reserve is Wait returning the reservation, to report the answer with.
 func (b *RateBudget) Reserve(ctx context.Context) (Reservation, error) {
+	r, _, err := b.reserveWithin(ctx, -1)
+	return r, err
+}
+
+// reserveWithin is Reserve for a caller that waits out a 429 hold only up to maxHold (no
+// limit when negative): a longer hold returns no reservation and the time it has left.
+func (b *RateBudget) reserveWithin(ctx context.Context, maxHold time.Duration) (Reservation, time.Duration, error) {
 	// Bounded: each pass either returns or sleeps until a hold that was in force has passed;
 	// a new hold can only come from a new 429, which the caller could not have caused while
 	// waiting here more than a few times.
 	for range 64 {
 		if err := ctx.Err(); err != nil {
-			return Reservation{}, err
+			return Reservation{}, 0, err
 		}
-		var (
-			wait time.Duration
-			t    ticket
-			held bool
-		)
-		if err := b.store.Update(ctx, func(s *RateState) { wait, t, held = b.reserve(s, b.now()) }); err != nil {
-			return Reservation{}, err
+		wait, t, held, err := b.take(ctx)
+		if err != nil {
+			return Reservation{}, 0, err
 		}
 		if held {
+			if maxHold >= 0 && wait > maxHold {
+				return Reservation{}, wait, nil
+			}
 			if err := b.sleep(ctx, wait); err != nil {
-				return Reservation{}, err
+				return Reservation{}, 0, err
 			}
 			continue
 		}
 		if wait > 0 {
 			if err := b.sleep(ctx, wait); err != nil {
 				b.abandon(t)
-				return Reservation{}, err
+				return Reservation{}, 0, err
 			}
 		}
-		return Reservation{b: b, t: t}, nil
+		return Reservation{b: b, t: t}, 0, nil
 	}
-	return Reservation{}, ctx.Err()
+	return Reservation{}, 0, ctx.Err()
+}
+
+// take runs reserve on the state. The process's own store is locked directly: this is on
+// every request's path, and a closure through the interface would cost allocations.
+func (b *RateBudget) take(ctx context.Context) (time.Duration, ticket, bool, error) {
+	if m, ok := b.store.(*memoryRateStore); ok {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		wait, t, held := b.reserve(&m.state, b.now())
+		return wait, t, held, nil
+	}
+	return b.takeShared(ctx)
+}
+
+func (b *RateBudget) takeShared(ctx context.Context) (wait time.Duration, t ticket, held bool, err error) {
+	err = b.store.Update(ctx, func(s *RateState) { wait, t, held = b.reserve(s, b.now()) })
+	return wait, t, held, err
 }
 
 // reserve takes the next slot: it returns how long the caller waits for it and the
@@ -320,9 +355,18 @@ func (b *RateBudget) reserve(s *RateState, now time.Time) (wait time.Duration, t
 	if now.Before(s.PausedUntil) {
 		return s.PausedUntil.Sub(now), ticket{}, true
 	}
+	if s.SpanStart.IsZero() {
+		s.SpanStart, s.SpanAnswers = now, 0
+	}
+	if !s.IdleSince.IsZero() {
+		s.SpanIdle += max(now.Sub(later(s.IdleSince, s.SpanStart)), 0)
+		if now.Sub(s.IdleSince) >= paceRest {
+			s.Pace = 0
+		}
+		s.IdleSince = time.Time{}
+	}
 	start := now
-	interval := b.interval(s, now)
-	if interval > 0 {
+	if interval := b.interval(s, now); interval > 0 {
 		start = s.NextSlot
 		if start.Before(now) {
 			start = now
@@ -331,13 +375,6 @@ func (b *RateBudget) reserve(s *RateState, now time.Time) (wait time.Duration, t
 	}
 	if s.Rate.Known && s.Rate.Remaining > 0 {
 		s.Rate.Remaining--
-	}
-	if s.SpanStart.IsZero() {
-		s.SpanStart, s.SpanAnswers = now, 0
-	}
-	if !s.IdleSince.IsZero() {
-		s.SpanIdle += max(now.Sub(later(s.IdleSince, s.SpanStart)), 0)
-		s.IdleSince = time.Time{}
 	}
 	s.Reserved++
 	return start.Sub(now), ticket{seq: s.Reserved}, false
@@ -404,14 +441,24 @@ func (b *RateBudget) pace(s *RateState, now time.Time) float64 {
 }
 
 // Observe records one answer: its X-Rate-Limit (when known), its status and its Retry-After.
-// A 429 that leaves hourly budget sets the pace (see RateBudget); any other 429 holds every
+// A 429 of the burst limit sets the pace (see RateBudget); any other 429 holds every
 // caller until Retry-After has passed, or for a backoff that doubles with each consecutive
 // 429 when the server gave no hint.
 func (b *RateBudget) Observe(rl RateLimit, status int, retryAfter time.Duration) {
 	b.observe(ticket{}, rl, status, retryAfter)
 }
 
-func (b *RateBudget) observe(t ticket, rl RateLimit, status int, retryAfter time.Duration) (burst bool) {
+// observe runs record on the state, locking the process's own store directly as take does.
+func (b *RateBudget) observe(t ticket, rl RateLimit, status int, retryAfter time.Duration) bool {
+	if m, ok := b.store.(*memoryRateStore); ok {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		return b.record(&m.state, b.now(), t, rl, status, retryAfter)
+	}
+	return b.observeShared(t, rl, status, retryAfter)
+}
+
+func (b *RateBudget) observeShared(t ticket, rl RateLimit, status int, retryAfter time.Duration) (burst bool) {
 	_ = b.store.Update(context.Background(), func(s *RateState) { burst = b.record(s, b.now(), t, rl, status, retryAfter) })
 	return burst
 }
@@ -431,7 +478,7 @@ func (b *RateBudget) record(s *RateState, now time.Time, t ticket, rl RateLimit,
 		s.SpanAnswers++
 		return false
 	}
-	if s.Rate.Known && s.Rate.Remaining > 0 {
+	if s.Rate.Known && s.Rate.Remaining > 0 && retryAfter <= burstHint {
 		b.burst(s, now, t)
 		return true
 	}
@@ -493,11 +540,14 @@ func (b *RateBudget) burst(s *RateState, now time.Time, t ticket) {
 		measured = true
 	}
 	next := paceMargin * est
-	if current > 0 {
+	switch {
+	case current > 0:
 		next = min(next, paceMargin*current)
+	case s.Learned > 0:
+		next = min(next, s.Learned)
 	}
 	next = max(next, paceFloor)
-	s.Pace, s.PaceSince = next, now
+	s.Pace, s.PaceSince, s.Learned = next, now, next
 	s.EventSeq, s.EventAt = s.Reserved, now
 	if measured {
 		s.SpanStart, s.SpanAnswers, s.SpanIdle = now, 0, 0
@@ -508,13 +558,6 @@ func (b *RateBudget) burst(s *RateState, now time.Time, t ticket) {
 		s.NextSlot = now
 	}
 	s.NextSlot = s.NextSlot.Add(time.Duration(float64(time.Second) / next))
-}
-
-// heldFor is how much longer the 429 hold lasts; zero when none is in force.
-func (b *RateBudget) heldFor() time.Duration {
-	var d time.Duration
-	_ = b.store.Update(context.Background(), func(s *RateState) { d = max(s.PausedUntil.Sub(b.now()), 0) })
-	return d
 }
 
 // Snapshot returns the budget's current state.

@@ -30,6 +30,8 @@ func (tb *tokenBucket) admit(now time.Time) bool {
 	return true
 }
 
+var simStart = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+
 // simResult is what a simulated run measured.
 type simResult struct {
 	wall     time.Duration // until the last request was answered
@@ -43,8 +45,9 @@ type simResult struct {
 // simulate runs callers that each send one request at a time (the time an answer takes is
 // rtt) through budget b against a burst limit, in virtual time, until want requests got
 // through. An answer takes rtt plus up to jitter (drawn from a fixed seed). A refused request
-// is sent again after retryAfter, as Client.send does.
-func simulate(t *testing.T, b *RateBudget, tb *tokenBucket, callers, want int, rtt, jitter, retryAfter time.Duration) simResult {
+// is sent again after retryAfter, as Client.send does. The run starts at start with the
+// budget's state s.
+func simulate(t *testing.T, b *RateBudget, s *RateState, start time.Time, tb *tokenBucket, callers, want int, rtt, jitter, retryAfter time.Duration) simResult {
 	t.Helper()
 	type event struct {
 		at     time.Time
@@ -52,13 +55,13 @@ func simulate(t *testing.T, b *RateBudget, tb *tokenBucket, callers, want int, r
 		kind   int // 0 reserve, 1 send, 2 answer
 		t      ticket
 		ok     bool
+		retry  bool // a reserve event sending a refused request again
 	}
-	start := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	var (
-		s         RateState
 		events    []event
 		res       simResult
 		done      int
+		started   int // requests begun, retries apart
 		sends     []time.Time
 		firstFail time.Time
 		rnd       = rand.New(rand.NewPCG(1, 2))
@@ -68,8 +71,9 @@ func simulate(t *testing.T, b *RateBudget, tb *tokenBucket, callers, want int, r
 	}
 	hourly := RateLimit{Limit: 1 << 20, Remaining: 1 << 20, Known: true}
 	// Bounded: every answer either completes a request or is one of a bounded number of
-	// refusals; the guard catches a budget that would loop.
-	for steps := 0; done < want; steps++ {
+	// refusals, and callers stop once want requests have begun; the guard catches a budget
+	// that would loop.
+	for steps := 0; len(events) > 0; steps++ {
 		if steps > 100*want {
 			t.Fatalf("simulation did not finish: %d of %d requests after %d steps", done, want, steps)
 		}
@@ -83,10 +87,16 @@ func simulate(t *testing.T, b *RateBudget, tb *tokenBucket, callers, want int, r
 		events = slices.Delete(events, i, i+1)
 		switch e.kind {
 		case 0:
-			wait, tk, held := b.reserve(&s, e.at)
+			if !e.retry {
+				if started == want {
+					continue // this caller is done
+				}
+				started++
+			}
+			wait, tk, held := b.reserve(s, e.at)
 			if held {
 				res.held = true
-				events = append(events, event{at: e.at.Add(wait), caller: e.caller})
+				events = append(events, event{at: e.at.Add(wait), caller: e.caller, retry: true})
 				continue
 			}
 			events = append(events, event{at: e.at.Add(wait), caller: e.caller, kind: 1, t: tk})
@@ -101,13 +111,13 @@ func simulate(t *testing.T, b *RateBudget, tb *tokenBucket, callers, want int, r
 		case 2:
 			hourly.Remaining--
 			if e.ok {
-				b.record(&s, e.at, e.t, hourly, http.StatusOK, 0)
+				b.record(s, e.at, e.t, hourly, http.StatusOK, 0)
 				done++
 				res.wall = e.at.Sub(start)
 				events = append(events, event{at: e.at, caller: e.caller})
 				continue
 			}
-			b.record(&s, e.at, e.t, hourly, http.StatusTooManyRequests, retryAfter)
+			b.record(s, e.at, e.t, hourly, http.StatusTooManyRequests, retryAfter)
 			res.refused++
 			if firstFail.IsZero() {
 				firstFail = e.at
@@ -115,7 +125,7 @@ func simulate(t *testing.T, b *RateBudget, tb *tokenBucket, callers, want int, r
 			if !s.PausedUntil.IsZero() {
 				res.held = true
 			}
-			events = append(events, event{at: e.at.Add(retryAfter), caller: e.caller})
+			events = append(events, event{at: e.at.Add(retryAfter), caller: e.caller, retry: true})
 		}
 	}
 	for k := 1; k < len(sends); k++ {
@@ -123,7 +133,7 @@ func simulate(t *testing.T, b *RateBudget, tb *tokenBucket, callers, want int, r
 			res.maxGap = max(res.maxGap, sends[k].Sub(sends[k-1]))
 		}
 	}
-	res.pace = b.pace(&s, start.Add(res.wall))
+	res.pace = b.pace(s, start.Add(res.wall))
 	return res
 }
 
@@ -161,7 +171,7 @@ func TestRateBudgetLearnsBurstRate(t *testing.T) {
 			t.Parallel()
 			b := NewRateBudget()
 			tb := &tokenBucket{burst: tt.burst, rate: tt.rate}
-			got := simulate(t, b, tb, tt.callers, tt.requests, tt.rtt, tt.jitter, tt.retryAfter)
+			got := simulate(t, b, &RateState{}, simStart, tb, tt.callers, tt.requests, tt.rtt, tt.jitter, tt.retryAfter)
 			ideal := time.Duration((float64(tt.requests) - tt.burst) / tt.rate * float64(time.Second))
 			t.Logf("wall %s (ideal %s, %+.1f%%), %d requests, %d refused, longest gap %s, pace %.1f/s",
 				got.wall, ideal, 100*(got.wall.Seconds()/ideal.Seconds()-1), got.requests, got.refused, got.maxGap, got.pace)
@@ -183,5 +193,31 @@ func TestRateBudgetLearnsBurstRate(t *testing.T) {
 				t.Errorf("%d requests refused, want at most %d", got.refused, tt.maxRefused)
 			}
 		})
+	}
+}
+
+// TestRateBudgetUsesBurstAfterRest: a second sync after a rest (the server's allowance full
+// again) is not held to the pace the first one learned: it spends the burst, and its first
+// 429 brings back the learned pace without measuring afresh.
+func TestRateBudgetUsesBurstAfterRest(t *testing.T) {
+	t.Parallel()
+	b := NewRateBudget()
+	var s RateState
+	tb := &tokenBucket{burst: 100, rate: 25}
+	first := simulate(t, b, &s, simStart, tb, 8, 1000, 100*time.Millisecond, 0, time.Second)
+	learned := s.Learned
+	rest := simStart.Add(first.wall + 10*time.Second)
+	second := simulate(t, b, &s, rest, tb, 8, 300, 100*time.Millisecond, 0, time.Second)
+	ideal := time.Duration((300.0 - 100) / 25 * float64(time.Second))
+	t.Logf("second run: wall %s (ideal %s), %d refused, pace %.1f/s (learned %.1f/s)", second.wall, ideal, second.refused, second.pace, learned)
+	if float64(second.wall) > 1.1*float64(ideal) {
+		t.Errorf("second run took %s, more than 10%% over the %s the burst limit imposes", second.wall, ideal)
+	}
+	// The first 429 refuses what is in flight, then the learned pace holds.
+	if second.refused > 8+4 {
+		t.Errorf("second run: %d refused, want the requests in flight at its first 429 and a few more", second.refused)
+	}
+	if second.held {
+		t.Errorf("the budget held every caller")
 	}
 }

@@ -131,7 +131,7 @@ func firstAppID(t *testing.T, c *asc.Client) string {
 }
 
 // TestSandboxBurstLimitWithBudget: the sandbox answers 429 with Retry-After once a burst is
-// spent; a shared budget holds every goroutine and all calls complete.
+// spent; a shared budget paces every goroutine and all calls complete.
 func TestSandboxBurstLimitWithBudget(t *testing.T) {
 	t.Parallel()
 	budget := asc.NewRateBudget()
