@@ -19,6 +19,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ascend-tools/ascend/apple"
@@ -42,18 +43,23 @@ type pendingUpload struct {
 	expired     bool     // its presigned URLs no longer work (ExpireUpload)
 	spool       *os.File // parts of a large upload, at their offsets
 	got         []bool   // which parts of the spool have arrived
+	discardOnce sync.Once
 }
 
 // spoolThreshold is the size above which an upload's parts go to a temporary file.
 const spoolThreshold = 32 << 20
 
 // discard removes a spooled upload's file.
+// discard removes a spooled upload's file; it may be called more than once, from a check
+// and from Close or Reset at the same time.
 func (u *pendingUpload) discard() {
-	if u != nil && u.spool != nil {
+	if u == nil || u.spool == nil {
+		return
+	}
+	u.discardOnce.Do(func() {
 		u.spool.Close()
 		os.Remove(u.spool.Name())
-		u.spool = nil
-	}
+	})
 }
 
 type uploadPart struct{ offset, length int64 }
@@ -324,6 +330,8 @@ func (s *Server) assembleUpload(r *record) {
 			r.Hidden["processingFault"] = true
 		}
 		algo, want := committedChecksum(r)
+		s.checks[u] = true
+		s.checkWG.Add(1)
 		go s.checkSpooled(r.Type, r.ID, r.str("fileName"), u, algo, want)
 		return
 	}
@@ -365,6 +373,7 @@ func missingPart(u *pendingUpload, i int) map[string]any {
 // checkSpooled verifies a spooled upload's checksum (and a build's archive) off the lock,
 // then records the outcome for processing and removes the spool.
 func (s *Server) checkSpooled(typ, id, name string, u *pendingUpload, algo, want string) {
+	defer s.checkWG.Done()
 	defer u.discard()
 	why := verifyChecksum(io.NewSectionReader(u.spool, 0, u.size), algo, want)
 	found := map[string]any{}
@@ -373,6 +382,7 @@ func (s *Server) checkSpooled(typ, id, name string, u *pendingUpload, algo, want
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	delete(s.checks, u)
 	r := s.st.get(typ, id)
 	if r == nil {
 		return

@@ -163,3 +163,30 @@ func TestLargeUploadIsSpooled(t *testing.T) {
 func ledgerIPA(t *testing.T) []byte {
 	return ipaBytes(t, archivetest.App{BundleID: "com.example.ledger", Version: "1.9.0", Build: "900", Size: 3000})
 }
+
+// TestCloseRemovesSpools: closing the sandbox while a large upload is spooled, or while its
+// checksum is being checked, leaves no file behind.
+func TestCloseRemovesSpools(t *testing.T) {
+	t.Parallel()
+	s, c := newTestServer(t, Options{PartSize: 8 << 20})
+	app := id(findOne(t, c, "/v1/apps", "bundleId", "com.example.ledger"))
+	data := ipaBytes(t, archivetest.App{BundleID: "com.example.ledger", Version: "1.9.0", Build: "920", Size: spoolThreshold + 1<<20})
+	_, committed := reserveBuild(t, c, app, "1.9.0", "920", "IOS", "com.apple.ipa", data)
+	_, pending := reserveBuild(t, c, app, "1.9.0", "921", "IOS", "com.apple.ipa", data)
+	spoolOf := func(file map[string]any) string {
+		tok := attr(file, "uploadOperations").([]any)[0].(map[string]any)["url"].(string)[len(s.URL()+"/sandbox/upload/"):][:32]
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.uploads[tok].spool.Name()
+	}
+	names := []string{spoolOf(committed), spoolOf(pending)}
+	commitBuild(t, c, committed, data, sha256hex(data))
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		if _, err := os.Stat(n); err == nil {
+			t.Errorf("%s is still there after Close", n)
+		}
+	}
+}

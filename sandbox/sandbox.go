@@ -95,7 +95,9 @@ type Server struct {
 	timers  []timer
 	firing  time.Time                 // the due time of the timer being fired, while it fires
 	uploads map[string]*pendingUpload // token -> parts received
-	outbox  chan delivery             // webhook POSTs for the delivery worker
+	checks  map[*pendingUpload]bool   // committed spooled uploads whose checksum is being verified
+	checkWG sync.WaitGroup
+	outbox  chan delivery // webhook POSTs for the delivery worker
 	dirty   map[*record]bool
 	removed [][2]string
 	// stateDirty marks changes outside records (timers, the id sequence) to be saved.
@@ -198,12 +200,12 @@ func newServer(opts Options) (*Server, error) {
 		log:     log,
 		keys:    map[string]*trustedKey{},
 		limits:  map[string]*keyLimit{},
-		uploads: map[string]*pendingUpload{},
-		outbox:  make(chan delivery, 1024),
-		faults:  opts.Faults,
-		mdl:     &model{},
-		done:    make(chan struct{}),
-		pause:   sleep,
+		uploads: map[string]*pendingUpload{}, checks: map[*pendingUpload]bool{},
+		outbox: make(chan delivery, 1024),
+		faults: opts.Faults,
+		mdl:    &model{},
+		done:   make(chan struct{}),
+		pause:  sleep,
 	}
 	s.stats.reset()
 	s.setRulesLocked(opts.Faults.Rules)
@@ -393,7 +395,11 @@ func (s *Server) Close() error {
 		for _, u := range s.uploads {
 			u.discard()
 		}
+		for u := range s.checks {
+			u.discard() // the check's reads fail and it ends
+		}
 		s.mu.Unlock()
+		s.checkWG.Wait()
 	})
 	return err
 }

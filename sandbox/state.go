@@ -228,6 +228,9 @@ func (s *Server) Reset() error {
 	for _, u := range s.uploads {
 		u.discard()
 	}
+	for u := range s.checks {
+		u.discard()
+	}
 	s.uploads = map[string]*pendingUpload{}
 	err := s.seed()
 	// Ids made after a reset never repeat ones handed out before it.
