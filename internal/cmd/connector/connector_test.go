@@ -139,7 +139,12 @@ func TestGatewayLifecycle(t *testing.T) {
 
 	// A webhook at the sandbox pointing at the gateway.
 	var apps struct {
-		Data []struct{ ID string } `json:"data"`
+		Data []struct {
+			ID         string
+			Attributes struct {
+				BundleID string `json:"bundleId"`
+			} `json:"attributes"`
+		} `json:"data"`
 	}
 	r = runCLI(t, false, env, "api", "/v1/apps").want(t, 0)
 	json.Unmarshal([]byte(r.stdout), &apps)
@@ -149,6 +154,11 @@ func TestGatewayLifecycle(t *testing.T) {
 	runCLI(t, false, env, "connector", "webhooks", "register", "--app", apps.Data[0].ID, "--events", "nope", "--public-url", base).want(t, 2)
 	r = runCLI(t, false, env, "connector", "webhooks", "register", "--app", apps.Data[0].ID, "--events", "BUILD_UPLOAD_STATE_UPDATED", "--public-url", base).want(t, 0)
 	hookID := strings.TrimSpace(r.stdout)
+	// --app also takes the bundle id; registering again for the same URL keeps the one webhook.
+	r = runCLI(t, false, env, "connector", "webhooks", "register", "--app", apps.Data[0].Attributes.BundleID, "--events", "BUILD_UPLOAD_STATE_UPDATED", "--public-url", base).want(t, 0)
+	if again := strings.TrimSpace(r.stdout); again != hookID {
+		t.Errorf("register by bundle id made webhook %s, want the existing %s", again, hookID)
+	}
 	r = runCLI(t, false, env, "connector", "webhooks", "list", "--json").want(t, 0)
 	if strings.Contains(r.stdout, "secret") {
 		t.Error("webhooks list shows the webhook's secret")

@@ -18,6 +18,7 @@ import (
 	"github.com/ascend-tools/ascend/internal/cli"
 	"github.com/ascend-tools/ascend/internal/cmd/connector/dbflag"
 	"github.com/ascend-tools/ascend/store"
+	"github.com/ascend-tools/ascend/workflow/apps"
 	"github.com/ascend-tools/ascend/workflow/webhooks"
 )
 
@@ -86,6 +87,11 @@ type is registered. Uses the usual credentials (or --sandbox).`,
 			if err != nil {
 				return err
 			}
+			found, _, err := apps.Resolve(ctx, client, app)
+			if err != nil {
+				return fmt.Errorf("register webhook: %w", err)
+			}
+			app = found.ID
 			created, err := webhooks.Register(ctx, client, webhooks.Registration{App: app, URL: target, Name: name, Secret: secret, EventTypes: types})
 			if err != nil {
 				return fmt.Errorf("register webhook at Apple: %w", err)
@@ -104,7 +110,7 @@ type is registered. Uses the usual credentials (or --sandbox).`,
 		},
 	}
 	dbflag.Add(cmd, &db)
-	cmd.Flags().StringVar(&app, "app", "", "the App Store Connect `id` of the app")
+	cmd.Flags().StringVar(&app, "app", "", "the app's `id or bundle id`")
 	cmd.Flags().StringVar(&publicURL, "public-url", "", "the gateway's public `URL`, as Apple reaches it")
 	cmd.Flags().StringSliceVar(&events, "events", nil, "event `types` to receive (default: all)")
 	cmd.Flags().StringVar(&name, "name", "", "the webhook's name at Apple")
