@@ -1,0 +1,252 @@
+package review
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/ascend-tools/ascend/asc"
+	"github.com/ascend-tools/ascend/asc/upload"
+	"github.com/ascend-tools/ascend/workflow/apps"
+	"github.com/ascend-tools/ascend/workflow/builds"
+	"github.com/ascend-tools/ascend/workflow/versions"
+)
+
+// SendRequest is what `ascend submit` asks: the app's version (the one being prepared by
+// default), a build to attach first, and whether to wait for App Review's outcome.
+type SendRequest struct {
+	App         string // id or bundle id
+	Platform    asc.Platform
+	Version     string // version string; "" for the one being prepared
+	Build       string // build number to attach before submitting; "" keeps the attached one
+	Wait        bool
+	WaitOptions WaitOptions
+}
+
+// SendResult is where a submission stands after Send.
+type SendResult struct {
+	Version  versions.Version `json:"version"`
+	Result   *Result          `json:"submission,omitempty"`
+	Outcome  *Outcome         `json:"outcome,omitempty"`
+	Requests int              `json:"requests"`
+}
+
+// Send checks the version is ready (every missing piece at once, nothing sent when one is),
+// then submits it through Submit (one open submission, reused, never a second), and with
+// Wait follows App Review to its outcome.
+func Send(ctx context.Context, c *asc.Client, req SendRequest) (*SendResult, error) {
+	app, n, err := apps.Resolve(ctx, c, req.App)
+	if err != nil {
+		return nil, err
+	}
+	out := &SendResult{Requests: n}
+	q := versions.Query{App: app.ID, Platform: req.Platform, Version: req.Version}
+	v, err := versions.Get(ctx, c, q)
+	if err != nil {
+		return nil, err
+	}
+	out.Requests++
+	// Already submitted by an earlier run (that may have died before saying so): follow it.
+	if !v.Editable() && req.Version != "" {
+		return nil, fmt.Errorf("version %s (%s) is %s: it is not being prepared, so there is nothing to submit", v.Version, v.Platform, v.State)
+	}
+	if req.Build != "" {
+		ch, err := versions.Update(ctx, c, versions.Change{Query: versions.Query{App: app.ID, Platform: asc.Platform(v.Platform), Version: v.Version}, Build: req.Build})
+		if err != nil {
+			return nil, err
+		}
+		v = &ch.Version
+	}
+	out.Version = *v
+	missing, n, err := Check(ctx, c, Target{AppID: app.ID, VersionID: v.ID, Version: v.Version, Platform: asc.Platform(v.Platform)})
+	out.Requests += n
+	if err != nil {
+		return nil, err
+	}
+	if len(missing) > 0 {
+		return out, &NotReadyError{Version: v.Version, Missing: missing}
+	}
+	res, err := Submit(ctx, c, Request{App: app.ID, Version: v.ID, Platform: asc.Platform(v.Platform), Submit: true})
+	if res != nil {
+		out.Requests += res.Requests
+	}
+	if err != nil {
+		return out, err
+	}
+	out.Result = res
+	if req.Wait {
+		o, err := Wait(ctx, c, res.Submission.ID, req.WaitOptions)
+		if o != nil {
+			out.Outcome = o
+			out.Requests += o.Requests
+		}
+		return out, err
+	}
+	return out, nil
+}
+
+// WaitOptions bound a wait. Zero values take the defaults.
+type WaitOptions struct {
+	Timeout     time.Duration // default 48h
+	PollInitial time.Duration // default 1m
+	PollMax     time.Duration // default 30m
+	Clock       builds.Clock  // default the wall clock
+	// Progress is told each state the submission is seen in.
+	Progress func(state asc.ReviewSubmissionState)
+}
+
+// Outcome is where App Review left a submission.
+type Outcome struct {
+	SubmissionID string                    `json:"submissionId"`
+	State        asc.ReviewSubmissionState `json:"state"`
+	Approved     bool                      `json:"approved"`
+	Items        []string                  `json:"itemStates,omitempty"`
+	Polls        int                       `json:"polls"`
+	Requests     int                       `json:"requests"`
+}
+
+// PendingError says the wait ended before App Review did.
+type PendingError struct {
+	SubmissionID string
+	State        asc.ReviewSubmissionState
+	Waited       time.Duration
+}
+
+func (e *PendingError) Error() string {
+	return fmt.Sprintf("review submission %s is still %s after %s; run again with --wait to keep following it", e.SubmissionID, e.State, e.Waited.Round(time.Second))
+}
+
+// RejectedError is App Review's rejection.
+type RejectedError struct{ Outcome *Outcome }
+
+func (e *RejectedError) Error() string {
+	return fmt.Sprintf("App Review found issues with submission %s (%s, items %v): read the reviewer's message in App Store Connect's Resolution Center, fix, and submit again",
+		e.Outcome.SubmissionID, e.Outcome.State, e.Outcome.Items)
+}
+
+// finished are the states App Review leaves a submission in.
+var finished = []asc.ReviewSubmissionState{asc.ReviewSubmissionStateComplete, asc.ReviewSubmissionStateUnresolvedIssues}
+
+// Wait follows one submission with a single GET per poll, the wait between polls growing by
+// half up to PollMax: a review of a day costs tens of requests, not thousands.
+func Wait(ctx context.Context, c *asc.Client, subID string, opts WaitOptions) (*Outcome, error) {
+	if opts.Timeout <= 0 {
+		opts.Timeout = 48 * time.Hour
+	}
+	if opts.PollInitial <= 0 {
+		opts.PollInitial = time.Minute
+	}
+	if opts.PollMax <= 0 {
+		opts.PollMax = 30 * time.Minute
+	}
+	if opts.Clock == nil {
+		opts.Clock = wallClock{}
+	}
+	start := opts.Clock.Now()
+	deadline := start.Add(opts.Timeout)
+	delay := opts.PollInitial
+	o := &Outcome{SubmissionID: subID}
+	var last asc.ReviewSubmissionState
+	for {
+		o.Polls++
+		o.Requests++
+		got, _, err := c.ReviewSubmissions.Get(ctx, subID, nil)
+		if err != nil {
+			return o, fmt.Errorf("read review submission %s: %w", subID, err)
+		}
+		o.State = attrs(&got.Data).State
+		if o.State != last && opts.Progress != nil {
+			opts.Progress(o.State)
+		}
+		last = o.State
+		if slices.Contains(finished, o.State) {
+			o.Requests++
+			items, _, err := c.ReviewSubmissions.ListItems(ctx, subID, &asc.ReviewSubmissionsListItemsOptions{Limit: 50})
+			if err == nil {
+				for _, it := range items.Data {
+					if it.Attributes != nil {
+						o.Items = append(o.Items, string(it.Attributes.State))
+					}
+				}
+			}
+			o.Approved = o.State == asc.ReviewSubmissionStateComplete
+			if !o.Approved {
+				return o, &RejectedError{Outcome: o}
+			}
+			return o, nil
+		}
+		now := opts.Clock.Now()
+		if !now.Before(deadline) {
+			return o, &PendingError{SubmissionID: subID, State: o.State, Waited: now.Sub(start)}
+		}
+		if err := opts.Clock.Sleep(ctx, min(delay, deadline.Sub(now))); err != nil {
+			return o, err
+		}
+		delay = upload.NextWait(delay, opts.PollMax)
+	}
+}
+
+type wallClock struct{}
+
+func (wallClock) Now() time.Time { return time.Now() }
+func (wallClock) Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// CancelResult says what Cancel did.
+type CancelResult struct {
+	SubmissionID string                    `json:"submissionId,omitempty"`
+	State        asc.ReviewSubmissionState `json:"state,omitempty"`
+	Canceled     bool                      `json:"canceled"` // false: nothing open to cancel, or already canceling
+}
+
+// ErrNothingOpen: the app has no open submission for the platform.
+var ErrNothingOpen = errors.New("the app has no open review submission for the platform")
+
+// Cancel cancels the app's open submission for the platform; one already canceling is left
+// as it is, so running it again changes nothing.
+func Cancel(ctx context.Context, c *asc.Client, app string, platform asc.Platform) (*CancelResult, error) {
+	a, _, err := apps.Resolve(ctx, c, app)
+	if err != nil {
+		return nil, err
+	}
+	if platform == "" {
+		platform = asc.PlatformIOS
+	}
+	var res Result
+	sub, err := findOpen(ctx, c, Request{App: a.ID, Platform: platform}, &res)
+	if err != nil {
+		return nil, err
+	}
+	if sub == nil {
+		return &CancelResult{}, nil
+	}
+	out := &CancelResult{SubmissionID: sub.ID, State: attrs(sub).State}
+	switch out.State {
+	case asc.ReviewSubmissionStateCanceling, asc.ReviewSubmissionStateReadyForReview, asc.ReviewSubmissionStateCompleting:
+		return out, nil
+	}
+	body := &asc.ReviewSubmissionUpdateRequest{Data: asc.ReviewSubmissionUpdateRequestData{
+		ID: sub.ID, Attributes: &asc.ReviewSubmissionUpdateRequestAttributes{Canceled: asc.Ptr(true)}}}
+	updated, _, err := c.ReviewSubmissions.Update(ctx, sub.ID, body)
+	if err != nil {
+		// The cancel may have been made: read back.
+		got, _, rerr := c.ReviewSubmissions.Get(ctx, sub.ID, nil)
+		if rerr == nil && attrs(&got.Data).State == asc.ReviewSubmissionStateCanceling {
+			out.State, out.Canceled = asc.ReviewSubmissionStateCanceling, true
+			return out, nil
+		}
+		return nil, fmt.Errorf("cancel review submission %s: %w", sub.ID, err)
+	}
+	out.State, out.Canceled = attrs(&updated.Data).State, true
+	return out, nil
+}

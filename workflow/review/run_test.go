@@ -1,0 +1,74 @@
+package review_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/ascend-tools/ascend/asc"
+	"github.com/ascend-tools/ascend/sandbox"
+	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
+	"github.com/ascend-tools/ascend/workflow/apps"
+	"github.com/ascend-tools/ascend/workflow/review"
+	"github.com/ascend-tools/ascend/workflow/versions"
+)
+
+func TestSendRefusesAVersionThatIsNotReadyAndSendsNothing(t *testing.T) {
+	t.Parallel()
+	sb := sandboxtest.Start(t, sandbox.Options{})
+	_, err := review.Send(t.Context(), sb.Client(), review.SendRequest{App: "com.example.quiethours"})
+	var nr *review.NotReadyError
+	if !errors.As(err, &nr) || len(nr.Missing) == 0 {
+		t.Fatalf("%v, want a list of missing pieces", err)
+	}
+	t.Log(err)
+	if sb.Writes() != 0 {
+		t.Errorf("%d writes for a version that is not ready", sb.Writes())
+	}
+}
+
+func TestWaitThroughADayOfReviewPollsNarrowly(t *testing.T) {
+	t.Parallel()
+	sb := sandboxtest.Start(t, sandbox.Options{ReviewDelay: 12 * time.Hour})
+	c := sb.Client()
+	vs, err := versions.Get(t.Context(), c, versions.Query{App: "com.example.daybreak", Platform: asc.PlatformIOS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, _, err := apps.Resolve(t.Context(), c, "com.example.daybreak")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := review.Submit(t.Context(), c, review.Request{App: app.ID, Version: vs.ID, Platform: asc.PlatformIOS, Submit: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &sbClock{sb: sb, now: time.Now()}
+	short, err := review.Wait(t.Context(), c, sub.Submission.ID, review.WaitOptions{Clock: clock, Timeout: time.Hour})
+	var pe *review.PendingError
+	if !errors.As(err, &pe) || short.Approved {
+		t.Fatalf("a wait of an hour through a day of review: %+v %v, want pending", short, err)
+	}
+	o, err := review.Wait(t.Context(), c, sub.Submission.ID, review.WaitOptions{Clock: clock, Timeout: 72 * time.Hour})
+	if err != nil || !o.Approved || o.State != asc.ReviewSubmissionStateComplete {
+		t.Fatalf("outcome %+v %v", o, err)
+	}
+	// Fastlane-style polling every 30 s would make 2880 requests in 24 hours.
+	if o.Polls > 80 {
+		t.Errorf("%d polls through a day of review", o.Polls)
+	}
+	t.Logf("24h review followed in %d polls", o.Polls)
+}
+
+type sbClock struct {
+	sb  *sandboxtest.Sandbox
+	now time.Time
+}
+
+func (c *sbClock) Now() time.Time { return c.now }
+func (c *sbClock) Sleep(_ context.Context, d time.Duration) error {
+	c.now = c.now.Add(d)
+	c.sb.Advance(d)
+	return nil
+}
