@@ -78,8 +78,12 @@ function stripNulls(v) {
 function check(operation, schema, data) {
   const r = schema.safeParse(stripNulls(data));
   if (!r.success) {
+    const clean = stripNulls(data);
     for (const issue of r.error.issues.slice(0, 20)) {
-      schemaIssues.push(`${operation}: ${issue.path.join(".")}: ${issue.message}`);
+      // The offending value goes with the issue, so the test can tell a sandbox defect from
+      // the SDK refusing a form Apple itself sends (timestamps with a numeric offset).
+      const value = issue.path.reduce((v, k) => (v == null ? v : v[k]), clean);
+      schemaIssues.push(`${operation}: ${issue.path.join(".")}: ${issue.message}: ${JSON.stringify(value)}`);
     }
   }
 }
