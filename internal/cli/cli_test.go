@@ -248,7 +248,10 @@ func TestCredentialOrder(t *testing.T) {
 		{"json flag beats profile, base_url used", GlobalFlags{APIKeyJSON: jsonFile}, nil, "JSONKEY", "api-key JSON " + jsonFile, "http://127.0.0.1:9/", 0},
 		{"json env", GlobalFlags{}, map[string]string{"ASC_API_KEY_JSON": jsonFile}, "JSONKEY", "api-key JSON " + jsonFile, "http://127.0.0.1:9/", 0},
 		{"base-url flag beats json base_url", GlobalFlags{APIKeyJSON: jsonFile, BaseURL: "http://127.0.0.1:7/"}, map[string]string{"ASC_BASE_URL": "http://127.0.0.1:6/"}, "JSONKEY", "api-key JSON " + jsonFile, "http://127.0.0.1:7/", 0},
-		{"env base url beats json base_url", GlobalFlags{APIKeyJSON: jsonFile}, map[string]string{"ASC_BASE_URL": "http://127.0.0.1:6/"}, "JSONKEY", "api-key JSON " + jsonFile, "http://127.0.0.1:6/", 0},
+		// --api-key-json on the command line outranks the environment, its base_url too.
+		{"json flag's base_url beats env base url", GlobalFlags{APIKeyJSON: jsonFile}, map[string]string{"ASC_BASE_URL": "http://127.0.0.1:6/"}, "JSONKEY", "api-key JSON " + jsonFile, "http://127.0.0.1:9/", 0},
+		{"json flag beats env key", GlobalFlags{APIKeyJSON: jsonFile}, map[string]string{"ASC_KEY_ID": "ENVKEY", "ASC_ISSUER_ID": "i", "ASC_PRIVATE_KEY_PATH": envPath}, "JSONKEY", "api-key JSON " + jsonFile, "http://127.0.0.1:9/", 0},
+		{"env base url beats json env's base_url", GlobalFlags{}, map[string]string{"ASC_API_KEY_JSON": jsonFile, "ASC_BASE_URL": "http://127.0.0.1:6/"}, "JSONKEY", "api-key JSON " + jsonFile, "http://127.0.0.1:6/", 0},
 		{"ascend's json beats fastlane's", GlobalFlags{}, map[string]string{"ASC_API_KEY_JSON": jsonFile, "APP_STORE_CONNECT_API_KEY_PATH": fastFile}, "JSONKEY", "api-key JSON " + jsonFile, "http://127.0.0.1:9/", 0},
 		{"ascend's env beats fastlane's", GlobalFlags{}, map[string]string{"ASC_KEY_ID": "ENVKEY", "ASC_PRIVATE_KEY_PATH": envPath, "DELIVER_API_KEY_PATH": fastFile}, "ENVKEY", "environment", asc.DefaultBaseURL, 0},
 		{"fastlane's json path beats the profile", GlobalFlags{}, map[string]string{"APP_STORE_CONNECT_API_KEY_PATH": fastFile}, "FASTKEY", "environment (APP_STORE_CONNECT_API_KEY_PATH)", asc.DefaultBaseURL, 0},

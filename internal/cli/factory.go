@@ -83,6 +83,10 @@ type Credentials struct {
 	// Source names where the key came from: "flags", "environment", "api-key JSON FILE",
 	// "profile NAME" or "sandbox".
 	Source string
+
+	// onCommandLine: the key came from a flag, so its file's base_url outranks ASC_BASE_URL
+	// as the file itself outranks the ASC_* variables.
+	onCommandLine bool
 }
 
 // SandboxRequested reports whether --sandbox or ASCEND_SANDBOX asks for the embedded sandbox.
@@ -132,6 +136,8 @@ func (f *Factory) resolveCredentials(ctx context.Context) (*Credentials, error) 
 	switch {
 	case f.Flags.BaseURL != "":
 		creds.BaseURL = f.Flags.BaseURL
+	case creds.onCommandLine && creds.BaseURL != "":
+		// --api-key-json's base_url: what the command line names wins over the environment.
 	case f.getenv("ASC_BASE_URL") != "":
 		creds.BaseURL = f.getenv("ASC_BASE_URL")
 	case creds.BaseURL == "":
@@ -151,7 +157,14 @@ func (f *Factory) findKey() (*Credentials, error) {
 		if err != nil {
 			return nil, fmt.Errorf("load key from --private-key-path: %w", err)
 		}
-		return &Credentials{Key: key, Source: "flags"}, nil
+		return &Credentials{Key: key, Source: "flags", onCommandLine: true}, nil
+	}
+
+	// --api-key-json given on the command line outranks the ASC_* variables: a command meant
+	// for the file's host (a local sandbox, say) must not go elsewhere because the shell
+	// happens to export another key.
+	if fl.APIKeyJSON != "" {
+		return f.loadAPIKeyJSON(fl.APIKeyJSON, true)
 	}
 
 	id, issuer := f.getenv("ASC_KEY_ID"), f.getenv("ASC_ISSUER_ID")
@@ -179,16 +192,8 @@ func (f *Factory) findKey() (*Credentials, error) {
 		return &Credentials{Key: key, Source: "environment"}, nil
 	}
 
-	jsonPath := fl.APIKeyJSON
-	if jsonPath == "" {
-		jsonPath = f.getenv("ASC_API_KEY_JSON")
-	}
-	if jsonPath != "" {
-		key, file, err := auth.LoadAPIKeyJSON(jsonPath)
-		if err != nil {
-			return nil, fmt.Errorf("load key from api-key JSON: %w", err)
-		}
-		return &Credentials{Key: key, BaseURL: file.BaseURL, Source: "api-key JSON " + jsonPath}, nil
+	if jsonPath := f.getenv("ASC_API_KEY_JSON"); jsonPath != "" {
+		return f.loadAPIKeyJSON(jsonPath, false)
 	}
 
 	// fastlane's variables come after ascend's own, so a fastlane setup works unchanged.
@@ -240,6 +245,15 @@ func (f *Factory) findKey() (*Credentials, error) {
 		return nil, fmt.Errorf("load key of profile %q: %w", name, err)
 	}
 	return &Credentials{Key: key, BaseURL: p.BaseURL, Source: "profile " + name}, nil
+}
+
+// loadAPIKeyJSON reads the credentials of an api-key JSON file, its base_url included.
+func (f *Factory) loadAPIKeyJSON(path string, onCommandLine bool) (*Credentials, error) {
+	key, file, err := auth.LoadAPIKeyJSON(path)
+	if err != nil {
+		return nil, fmt.Errorf("load key from api-key JSON: %w", err)
+	}
+	return &Credentials{Key: key, BaseURL: file.BaseURL, Source: "api-key JSON " + path, onCommandLine: onCommandLine}, nil
 }
 
 // looksLikeKeyPath reports whether s, found where PEM text belongs, is rather the path of a

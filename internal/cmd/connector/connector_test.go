@@ -183,8 +183,8 @@ func TestGatewayLifecycle(t *testing.T) {
 		t.Errorf("audit table: %s", r.stdout)
 	}
 
-	runCLI(t, false, env, "connector", "keys", "revoke", "flow").want(t, 0)
-	runCLI(t, false, env, "connector", "keys", "revoke", "flow").want(t, 1)
+	runCLI(t, false, env, "connector", "keys", "revoke", "flow", "--yes").want(t, 0)
+	runCLI(t, false, env, "connector", "keys", "revoke", "flow", "--yes").want(t, 1)
 	if code := get(t, "GET", base+"/v1/apps", key, ""); code != 401 {
 		t.Errorf("revoked key: %d, want 401", code)
 	}
@@ -219,10 +219,10 @@ func TestGatewayLifecycle(t *testing.T) {
 	if json.Unmarshal([]byte(r.stdout), &subs); len(subs) != 1 || strings.Contains(r.stdout, "topsecret") {
 		t.Fatalf("subscriptions list: %s", r.stdout)
 	}
-	runCLI(t, false, env, "connector", "subscriptions", "remove", subs[0]["id"].(string)).want(t, 0)
-	runCLI(t, false, env, "connector", "subscriptions", "remove", subs[0]["id"].(string)).want(t, 1)
+	runCLI(t, false, env, "connector", "subscriptions", "remove", subs[0]["id"].(string), "--yes").want(t, 0)
+	runCLI(t, false, env, "connector", "subscriptions", "remove", subs[0]["id"].(string), "--yes").want(t, 1)
 
-	runCLI(t, false, env, "connector", "webhooks", "remove", hookID).want(t, 0)
+	runCLI(t, false, env, "connector", "webhooks", "remove", hookID, "--yes").want(t, 0)
 	r = runCLI(t, false, env, "connector", "webhooks", "list", "--json").want(t, 0)
 	if strings.Contains(r.stdout, hookID) {
 		t.Errorf("webhook still listed: %s", r.stdout)
@@ -328,7 +328,7 @@ func TestCommandsOnPostgres(t *testing.T) {
 	if !strings.Contains(r.stdout, "pg-flow\tdefault\twrite\tactive") {
 		t.Errorf("keys list: %q", r.stdout)
 	}
-	runCLI(t, false, env, "connector", "keys", "revoke", "--db", dsn, "pg-flow").want(t, 0)
+	runCLI(t, false, env, "connector", "keys", "revoke", "--db", dsn, "pg-flow", "--yes").want(t, 0)
 	r = runCLI(t, false, env, "connector", "keys", "list", "--db", dsn, "--json").want(t, 0)
 	if !strings.Contains(r.stdout, `"revoked"`) {
 		t.Errorf("after revoke: %s", r.stdout)

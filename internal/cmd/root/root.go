@@ -66,16 +66,20 @@ func New(f *cli.Factory) *cobra.Command {
 		Long: `ascend automates Apple's App Store Connect: apps, metadata, screenshots and more,
 with a signed 'api' passthrough for everything else.
 
-Credentials, first found wins: --key-id/--issuer-id/--private-key-path; the environment
-(ASC_KEY_ID, ASC_ISSUER_ID, ASC_PRIVATE_KEY_PATH or ASC_PRIVATE_KEY); --api-key-json FILE
-(or ASC_API_KEY_JSON); a profile saved by 'ascend auth login'. --sandbox uses a local
-emulator with demo data instead.`,
+Credentials, first found wins: --key-id/--issuer-id/--private-key-path or --api-key-json
+FILE (with its base_url); the environment (ASC_KEY_ID, ASC_ISSUER_ID, ASC_PRIVATE_KEY_PATH
+or ASC_PRIVATE_KEY; ASC_API_KEY_JSON); a profile saved by 'ascend auth login'. --sandbox uses
+a local emulator with demo data instead.`,
 		Example: `  ascend --sandbox apps list
   ascend apps get com.example.app --json
   ascend api /v1/apps -f 'filter[platform]=IOS' --paginate --jq '.data[].id'`,
 		Version:       f.Version,
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		// The output flags are checked once here, before any command runs, so that no
+		// command can write to App Store Connect and only then refuse its --jq. No command
+		// defines a PersistentPreRun of its own (which would replace this one; a test checks).
+		PersistentPreRunE: func(*cobra.Command, []string) error { return checkOutputFlags(f) },
 	}
 	cmd.SetIn(f.IO.In)
 	cmd.SetOut(f.IO.Out)
@@ -102,6 +106,15 @@ emulator with demo data instead.`,
 		"{{if .HasAvailableSubCommands}}\n  {{.CommandPath}} [command]{{end}}",
 		"{{if and .HasAvailableSubCommands (not (index .Annotations \"ascend-group\"))}}\n  {{.CommandPath}} [command]{{end}}", 1))
 	return cmd
+}
+
+// checkOutputFlags refuses a --jq expression that does not compile, as a usage error.
+func checkOutputFlags(f *cli.Factory) error {
+	if f.Flags.JQ == "" {
+		return nil
+	}
+	_, err := cli.CompileJQ(f.Flags.JQ)
+	return err
 }
 
 // startSandbox runs the emulator for --sandbox: demo data, state and key kept at statePath.

@@ -424,11 +424,11 @@ func TestAuthLogin(t *testing.T) {
 			t.Errorf("auth status lacks %q:\n%s", w, r.stdout)
 		}
 	}
-	r = runCLI(t, false, e, "", "auth", "logout", "--profile", "solo")
+	r = runCLI(t, false, e, "", "auth", "logout", "--profile", "solo", "--yes")
 	r.check(t, 0)
 	r = runCLI(t, false, e, "", "auth", "token", "--profile", "solo")
 	r.check(t, cli.ExitAuth)
-	r = runCLI(t, false, e, "", "auth", "logout", "--profile", "solo")
+	r = runCLI(t, false, e, "", "auth", "logout", "--profile", "solo", "--yes")
 	r.check(t, cli.ExitError)
 	r = runCLI(t, false, e, "", "auth", "login", "--private-key-path", filepath.Join(dir, "missing.p8"), "--key-id", "X")
 	r.check(t, cli.ExitAuth)

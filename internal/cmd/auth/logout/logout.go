@@ -12,19 +12,21 @@ import (
 
 // Options are the command's flags and dependencies; the profile is the global --profile.
 type Options struct {
-	F *cli.Factory
+	F   *cli.Factory
+	Yes bool
 }
 
 // NewCmd returns `ascend auth logout`; runF replaces the run function in tests.
 func NewCmd(f *cli.Factory, runF func(*cobra.Command, *Options) error) *cobra.Command {
 	opts := &Options{F: f}
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "logout",
 		Short: "Remove a saved profile",
 		Long: `Remove a profile saved by 'ascend auth login' ("default" unless --profile names another).
-The .p8 key file itself is left where it is.`,
+The .p8 key file itself is left where it is. Asks first on a terminal; in a pipe it needs
+--yes.`,
 		Example: `  ascend auth logout
-  ascend auth logout --profile ci`,
+  ascend auth logout --profile ci --yes`,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
@@ -33,6 +35,8 @@ The .p8 key file itself is left where it is.`,
 			return run(opts)
 		},
 	}
+	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "remove without asking")
+	return cmd
 }
 
 func run(opts *Options) error {
@@ -51,6 +55,9 @@ func run(opts *Options) error {
 			known = "saved: " + strings.Join(names, ", ")
 		}
 		return fmt.Errorf("no profile %q to remove (%s)", name, known)
+	}
+	if err := f.ConfirmDestructive(opts.Yes, fmt.Sprintf("remove profile %q", name)); err != nil {
+		return err
 	}
 	delete(cfg.Profiles, name)
 	path, err := f.SaveConfig(cfg)

@@ -4,6 +4,7 @@ package keys
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -193,16 +194,31 @@ func newList(f *cli.Factory) *cobra.Command {
 
 func newRevoke(f *cli.Factory) *cobra.Command {
 	var db string
+	var yes bool
 	cmd := &cobra.Command{
 		Use:   "revoke NAME",
 		Short: "Revoke a client key at once",
-		Args:  cli.ExactArgs(1, "revoke NAME"),
+		Long: `Revoke a client key at once: every flow using it is refused from then on.
+Asks first on a terminal; in a pipe it needs --yes.`,
+		Example: `  ascend connector keys revoke nightly-flow --yes`,
+		Args:    cli.ExactArgs(1, "revoke NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			d, err := dbflag.OpenExisting(cmd.Context(), f, db)
 			if err != nil {
 				return err
 			}
 			defer d.Close()
+			// Ask only about a key that can be revoked.
+			ks, err := d.ClientKeys(cmd.Context())
+			if err != nil {
+				return fmt.Errorf("revoke key: %w", err)
+			}
+			if !slices.ContainsFunc(ks, func(k store.ClientKey) bool { return k.Name == args[0] && k.RevokedAt.IsZero() }) {
+				return fmt.Errorf("no active key named %q: see 'ascend connector keys list'", args[0])
+			}
+			if err := f.ConfirmDestructive(yes, fmt.Sprintf("revoke client key %q", args[0])); err != nil {
+				return err
+			}
 			if err := d.RevokeClientKey(cmd.Context(), args[0], time.Now()); err != nil {
 				if errors.Is(err, store.ErrNotFound) {
 					return fmt.Errorf("no active key named %q: see 'ascend connector keys list'", args[0])
@@ -216,6 +232,7 @@ func newRevoke(f *cli.Factory) *cobra.Command {
 		},
 	}
 	dbflag.Add(cmd, &db)
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "revoke without asking")
 	return cmd
 }
 

@@ -95,10 +95,14 @@ func newList(f *cli.Factory) *cobra.Command {
 
 func newRemove(f *cli.Factory) *cobra.Command {
 	var db string
+	var yes bool
 	cmd := &cobra.Command{
 		Use:   "remove ID",
 		Short: "Remove a subscription and drop its pending deliveries",
-		Args:  cli.ExactArgs(1, "remove ID"),
+		Long: `Remove a webhook trigger subscription and drop its pending deliveries: the flow that
+subscribed is not called again. Asks first on a terminal; in a pipe it needs --yes.`,
+		Example: `  ascend connector subscriptions remove 3f2c... --yes`,
+		Args:    cli.ExactArgs(1, "remove ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			d, err := dbflag.OpenExisting(cmd.Context(), f, db)
 			if err != nil {
@@ -111,6 +115,9 @@ func newRemove(f *cli.Factory) *cobra.Command {
 			}
 			for _, s := range subs {
 				if s.ID == args[0] {
+					if err := f.ConfirmDestructive(yes, fmt.Sprintf("remove subscription %s (%s) and its pending deliveries", s.ID, s.Profile)); err != nil {
+						return err
+					}
 					if err := d.DeleteSubscription(cmd.Context(), s.Profile, s.ID, time.Now()); err != nil && !errors.Is(err, store.ErrNotFound) {
 						return fmt.Errorf("remove subscription: %w", err)
 					}
@@ -124,5 +131,6 @@ func newRemove(f *cli.Factory) *cobra.Command {
 		},
 	}
 	dbflag.Add(cmd, &db)
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "remove without asking")
 	return cmd
 }

@@ -171,10 +171,14 @@ func newList(f *cli.Factory) *cobra.Command {
 
 func newRemove(f *cli.Factory) *cobra.Command {
 	var db string
+	var yes bool
 	cmd := &cobra.Command{
 		Use:   "remove ID",
 		Short: "Delete a webhook at Apple and forget its secret",
-		Args:  cli.ExactArgs(1, "remove ID"),
+		Long: `Delete a webhook at Apple and forget its secret: Apple sends it no more events.
+Asks first on a terminal; in a pipe it needs --yes.`,
+		Example: `  ascend connector webhooks remove 6b1d0a2e-... --yes`,
+		Args:    cli.ExactArgs(1, "remove ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			id := args[0]
@@ -183,6 +187,9 @@ func newRemove(f *cli.Factory) *cobra.Command {
 				return err
 			}
 			defer d.Close()
+			if err := f.ConfirmDestructive(yes, fmt.Sprintf("delete webhook %s at Apple", id)); err != nil {
+				return err
+			}
 			client, err := f.Client(ctx)
 			if err != nil {
 				return err
@@ -200,5 +207,6 @@ func newRemove(f *cli.Factory) *cobra.Command {
 		},
 	}
 	dbflag.Add(cmd, &db)
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "delete without asking")
 	return cmd
 }
