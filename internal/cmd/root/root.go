@@ -26,6 +26,7 @@ import (
 	sandboxcmd "github.com/ascend-tools/ascend/internal/cmd/sandbox"
 	screenshotscmd "github.com/ascend-tools/ascend/internal/cmd/screenshots"
 	servecmd "github.com/ascend-tools/ascend/internal/cmd/serve"
+	submitcmd "github.com/ascend-tools/ascend/internal/cmd/submit"
 	testflightcmd "github.com/ascend-tools/ascend/internal/cmd/testflight"
 	versionscmd "github.com/ascend-tools/ascend/internal/cmd/versions"
 	"github.com/ascend-tools/ascend/sandbox"
@@ -48,6 +49,7 @@ func commands(f *cli.Factory) []*cobra.Command {
 		buildscmd.NewCmd(f),
 		testflightcmd.NewCmd(f),
 		versionscmd.NewCmd(f),
+		submitcmd.NewCmd(f),
 		mcpcmd.NewCmd(f),
 	}
 }

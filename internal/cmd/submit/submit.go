@@ -1,0 +1,97 @@
+// Package submit implements `ascend submit`, a thin adapter over workflow/review.
+package submit
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ascend-tools/ascend/apple"
+	"github.com/ascend-tools/ascend/asc"
+	"github.com/ascend-tools/ascend/internal/cli"
+	"github.com/ascend-tools/ascend/workflow/review"
+)
+
+// NewCmd returns `ascend submit`.
+func NewCmd(f *cli.Factory) *cobra.Command {
+	var (
+		app, platform, version, build string
+		wait, cancel                  bool
+		timeout                       time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "submit --app A [--version V] [--build N] [--wait] [--timeout D] [--cancel]",
+		Short: "Submit an App Store version to App Review (after checking it is ready), or cancel the open submission",
+		Example: `  ascend submit --app com.example.app --build 512 --wait --timeout 48h
+  ascend submit --app com.example.app --cancel`,
+		Args: cli.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if app == "" {
+				return cli.UsageErrorf("--app is required")
+			}
+			p := strings.ToUpper(platform)
+			if p != "" && !apple.IsPlatform(p) {
+				return cli.UsageErrorf("--platform %s is not one of %s", platform, strings.Join(apple.Platforms(), ", "))
+			}
+			if timeout <= 0 {
+				return cli.UsageErrorf("--timeout must be positive, not %s", timeout)
+			}
+			c, err := f.Client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if cancel {
+				res, err := review.Cancel(cmd.Context(), c, app, asc.Platform(p))
+				if err != nil {
+					return err
+				}
+				if f.JSONRequested() {
+					return f.WriteJSON(res)
+				}
+				switch {
+				case res.SubmissionID == "":
+					fmt.Fprintln(f.IO.Out, "no open review submission")
+				default:
+					fmt.Fprintf(f.IO.Out, "review submission %s: %s\n", res.SubmissionID, res.State)
+				}
+				return nil
+			}
+			res, err := review.Send(cmd.Context(), c, review.SendRequest{App: app, Platform: asc.Platform(p), Version: version, Build: build,
+				Wait: wait, WaitOptions: review.WaitOptions{Timeout: timeout, Progress: func(s asc.ReviewSubmissionState) {
+					fmt.Fprintf(f.IO.ErrOut, "review: %s\n", s)
+				}}})
+			var pe *review.PendingError
+			if errors.As(err, &pe) {
+				return cli.PendingErrorf("%v", pe)
+			}
+			if err != nil {
+				return err
+			}
+			if f.JSONRequested() {
+				return f.WriteJSON(res)
+			}
+			sub := res.Result.Submission
+			state := ""
+			if sub.Attributes != nil {
+				state = string(sub.Attributes.State)
+			}
+			if res.Outcome != nil {
+				state = string(res.Outcome.State)
+			}
+			fmt.Fprintf(f.IO.Out, "version %s (%s): review submission %s %s\n", res.Version.Version, res.Version.Platform, sub.ID, state)
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&app, "app", "", "the app's `id or bundle id`")
+	fl.StringVar(&platform, "platform", "", strings.Join(apple.Platforms(), ", "))
+	fl.StringVar(&version, "version", "", "the version string (default: the version being prepared)")
+	fl.StringVar(&build, "build", "", "attach the build with this `number` first")
+	fl.BoolVar(&wait, "wait", false, "follow App Review to its outcome (exit 8 on --timeout)")
+	fl.DurationVar(&timeout, "timeout", 48*time.Hour, "how long --wait follows the review")
+	fl.BoolVar(&cancel, "cancel", false, "cancel the app's open review submission instead")
+	return cmd
+}
