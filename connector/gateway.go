@@ -26,6 +26,7 @@ type Gateway struct {
 	names    []string
 	metrics  *metrics
 	handler  http.Handler
+	api      http.Handler // the passthrough, authenticated
 	now      func() time.Time
 	owner    string // this instance's name in delivery leases
 	keys     *keyCache

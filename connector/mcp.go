@@ -53,7 +53,7 @@ func (g *Gateway) handleMCP(h http.Handler) http.Handler {
 				"this key belongs to profile "+k.Profile+", which this gateway does not serve")
 			return
 		}
-		if info, ok := r.Context().Value(ctxInfo).(*requestInfo); ok {
+		if info := infoFrom(r.Context()); info != nil {
 			info.key, info.profile = k.Name, k.Profile
 		}
 		c := &Caller{Key: k.Name, Profile: k.Profile, Write: k.Access == store.Write, g: g, key: *k, requestID: requestID(r.Context())}

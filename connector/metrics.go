@@ -21,8 +21,19 @@ type metrics struct {
 	help     map[string]string
 	kinds    map[string]string
 	buckets  []float64
-	hist     map[string]*histogram // rendered labels -> upstream latency histogram
+	hist     map[string]*histogram // profile -> upstream latency histogram
+	// The two counted on every request are kept by their label values and rendered at
+	// scrape time, so counting builds no strings.
+	requests map[routeCode]*requestCount
+	upstream map[string]map[int]float64 // profile -> status -> requests sent upstream
 }
+
+type routeCode struct {
+	route string
+	code  int
+}
+
+type requestCount struct{ n, seconds float64 }
 
 type histogram struct {
 	counts []uint64
@@ -37,6 +48,8 @@ func newMetrics() *metrics {
 		kinds:    map[string]string{},
 		buckets:  []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10},
 		hist:     map[string]*histogram{},
+		requests: map[routeCode]*requestCount{},
+		upstream: map[string]map[int]float64{},
 	}
 }
 
@@ -74,21 +87,30 @@ func (m *metrics) add(name, kind, help, lbl string, v float64) {
 }
 
 func (m *metrics) request(route string, status int, d time.Duration) {
-	l := labels("route", route, "code", strconv.Itoa(status))
-	m.add("ascend_gateway_requests_total", "counter", "Requests served, by route pattern and status.", l, 1)
-	m.add("ascend_gateway_request_duration_seconds_total", "counter", "Time spent serving requests, by route pattern and status.", l, d.Seconds())
-}
-
-func (m *metrics) upstream(profile string, status int, d time.Duration) {
-	m.add("ascend_gateway_upstream_requests_total", "counter", "Requests sent upstream, by profile and status (0: no answer).",
-		labels("profile", profile, "code", strconv.Itoa(status)), 1)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	l := labels("profile", profile)
-	h := m.hist[l]
+	c := m.requests[routeCode{route, status}]
+	if c == nil {
+		c = &requestCount{}
+		m.requests[routeCode{route, status}] = c
+	}
+	c.n++
+	c.seconds += d.Seconds()
+}
+
+func (m *metrics) upstreamCall(profile string, status int, d time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	byCode := m.upstream[profile]
+	if byCode == nil {
+		byCode = map[int]float64{}
+		m.upstream[profile] = byCode
+	}
+	byCode[status]++
+	h := m.hist[profile]
 	if h == nil {
 		h = &histogram{counts: make([]uint64, len(m.buckets))}
-		m.hist[l] = h
+		m.hist[profile] = h
 	}
 	s := d.Seconds()
 	for i, b := range m.buckets {
@@ -114,35 +136,64 @@ func (m *metrics) audit(result string) {
 	m.add("ascend_gateway_audit_writes_total", "counter", "Audit log writes, by result.", labels("result", result), 1)
 }
 
+// fold renders the per-request counters into the generic ones; the caller holds m.mu.
+func (m *metrics) fold() map[string]map[string]float64 {
+	out := map[string]map[string]float64{}
+	for n, c := range m.counters {
+		out[n] = c
+	}
+	set := func(name, kind, help, lbl string, v float64) {
+		if out[name] == nil {
+			out[name] = map[string]float64{}
+			m.help[name], m.kinds[name] = help, kind
+		}
+		out[name][lbl] = v
+	}
+	for rc, c := range m.requests {
+		l := labels("route", rc.route, "code", strconv.Itoa(rc.code))
+		set("ascend_gateway_requests_total", "counter", "Requests served, by route pattern and status.", l, c.n)
+		set("ascend_gateway_request_duration_seconds_total", "counter", "Time spent serving requests, by route pattern and status.", l, c.seconds)
+	}
+	for profile, byCode := range m.upstream {
+		for code, n := range byCode {
+			set("ascend_gateway_upstream_requests_total", "counter", "Requests sent upstream, by profile and status (0: no answer).",
+				labels("profile", profile, "code", strconv.Itoa(code)), n)
+		}
+	}
+	return out
+}
+
 func (m *metrics) write(w io.Writer) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	names := make([]string, 0, len(m.counters))
-	for n := range m.counters {
+	counters := m.fold()
+	names := make([]string, 0, len(counters))
+	for n := range counters {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
 		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n", n, m.help[n], n, m.kinds[n])
-		ls := make([]string, 0, len(m.counters[n]))
-		for l := range m.counters[n] {
+		ls := make([]string, 0, len(counters[n]))
+		for l := range counters[n] {
 			ls = append(ls, l)
 		}
 		sort.Strings(ls)
 		for _, l := range ls {
-			fmt.Fprintf(w, "%s{%s} %s\n", n, l, strconv.FormatFloat(m.counters[n][l], 'g', -1, 64))
+			fmt.Fprintf(w, "%s{%s} %s\n", n, l, strconv.FormatFloat(counters[n][l], 'g', -1, 64))
 		}
 	}
 	if len(m.hist) > 0 {
 		const n = "ascend_gateway_upstream_duration_seconds"
 		fmt.Fprintf(w, "# HELP %s Upstream request latency, by profile.\n# TYPE %s histogram\n", n, n)
-		ls := make([]string, 0, len(m.hist))
-		for l := range m.hist {
-			ls = append(ls, l)
+		ps := make([]string, 0, len(m.hist))
+		for p := range m.hist {
+			ps = append(ps, p)
 		}
-		sort.Strings(ls)
-		for _, l := range ls {
-			h := m.hist[l]
+		sort.Strings(ps)
+		for _, p := range ps {
+			h := m.hist[p]
+			l := labels("profile", p)
 			for i, b := range m.buckets {
 				fmt.Fprintf(w, "%s_bucket{%s,le=\"%s\"} %d\n", n, l, strconv.FormatFloat(b, 'g', -1, 64), h.counts[i])
 			}

@@ -10,32 +10,46 @@ import (
 	"regexp"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/ascend-tools/ascend/store"
 )
 
-type ctxKey int
+// requestInfo is what the gateway knows about a request beyond net/http's: its id, its
+// logger (made on first use: most requests log one line, built without it) and, once
+// authenticated, its client key. It is the one value observe puts in the context.
+type requestInfo struct {
+	id     string
+	once   sync.Once
+	log    *slog.Logger
+	keyRec *store.ClientKey
+	// key and profile name the client key for the request's log line, never the key itself.
+	key, profile string
+}
 
-const (
-	ctxRequestID ctxKey = iota
-	ctxLogger
-	ctxInfo
-)
+type ctxInfoKey struct{}
 
-// requestInfo is filled in by handlers for the request's log line: which client key (by
-// name, never the key itself) and profile it used.
-type requestInfo struct{ key, profile string }
+func infoFrom(ctx context.Context) *requestInfo {
+	info, _ := ctx.Value(ctxInfoKey{}).(*requestInfo)
+	return info
+}
 
 func requestID(ctx context.Context) string {
-	id, _ := ctx.Value(ctxRequestID).(string)
-	return id
+	if info := infoFrom(ctx); info != nil {
+		return info.id
+	}
+	return ""
 }
 
 // logger returns the request's logger, which carries its id.
 func (g *Gateway) logger(ctx context.Context) *slog.Logger {
-	if l, ok := ctx.Value(ctxLogger).(*slog.Logger); ok {
-		return l
+	info := infoFrom(ctx)
+	if info == nil {
+		return g.log
 	}
-	return g.log
+	info.once.Do(func() { info.log = g.log.With("request_id", info.id) })
+	return info.log
 }
 
 // uploadPrefix starts the paths whose last segment is an upload token: a presigned part URL,
@@ -100,18 +114,17 @@ func (g *Gateway) observe(next http.Handler) http.Handler {
 		if !safeRequestID.MatchString(id) {
 			id = newRequestID()
 		}
-		log := g.log.With("request_id", id)
-		info := &requestInfo{}
-		ctx := context.WithValue(context.WithValue(context.WithValue(r.Context(), ctxRequestID, id), ctxLogger, log), ctxInfo, info)
+		info := &requestInfo{id: id}
+		ctx := context.WithValue(r.Context(), ctxInfoKey{}, info)
 		r = r.WithContext(ctx)
-		w.Header().Set("X-Request-Id", id)
+		w.Header()["X-Request-Id"] = []string{id}
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				log.Error("panic serving request", "panic", v, "stack", string(debug.Stack()))
+				g.logger(ctx).Error("panic serving request", "panic", v, "stack", string(debug.Stack()))
 				if sw.status == 0 {
 					writeError(sw, r, http.StatusInternalServerError, "INTERNAL_ERROR", "Internal error", "the gateway failed; the log has the cause under this request id")
 				}
@@ -125,6 +138,9 @@ func (g *Gateway) observe(next http.Handler) http.Handler {
 			}
 			d := time.Since(start)
 			g.metrics.request(route, sw.status, d)
+			if !g.log.Enabled(ctx, slog.LevelInfo) {
+				return
+			}
 			// The query is left out: it can carry filters with personal data. Keys and tokens
 			// are in headers, which are never logged.
 			attrs := []any{"method", r.Method, "path", loggedPath(r), "route", route, "status", sw.status,
@@ -132,8 +148,15 @@ func (g *Gateway) observe(next http.Handler) http.Handler {
 			if info.key != "" {
 				attrs = append(attrs, "key", info.key, "profile", info.profile)
 			}
-			log.Info("request", attrs...)
+			g.logger(ctx).Info("request", attrs...)
 		}()
+		// The passthrough, by far the busiest route, skips the router when its path is
+		// already clean (the router would only redirect an unclean one).
+		if p := r.URL.Path; isAPIPath([]byte(p)) && !strings.Contains(p, "//") && !strings.Contains(p, "/.") {
+			r.Pattern = apiRoute(p)
+			g.api.ServeHTTP(sw, r)
+			return
+		}
 		next.ServeHTTP(sw, r)
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ascend-tools/ascend/asc"
@@ -19,6 +20,31 @@ import (
 
 // maxUpstreamJSON caps how much of a JSON answer the gateway buffers to rewrite its links.
 const maxUpstreamJSON = 64 << 20
+
+// Answer buffers are recycled: every JSON answer is read whole and rewritten, and a list page
+// is tens of kilobytes. A buffer grown past maxPooledBuffer is left to the collector, so one
+// huge answer is not kept for the gateway's lifetime.
+const (
+	maxPooledBuffer = 1 << 20
+	maxPrealloc     = 8 << 20
+)
+
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func getBuffer(size int64) *bytes.Buffer {
+	b := buffers.Get().(*bytes.Buffer)
+	b.Reset()
+	if size > 0 && size <= maxPrealloc {
+		b.Grow(int(size) + bytes.MinRead)
+	}
+	return b
+}
+
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() <= maxPooledBuffer {
+		buffers.Put(b)
+	}
+}
 
 // holdLimit is the longest the gateway makes a client wait for the rate budget; past it the
 // client gets 429 with Retry-After at once, since low-code platforms time out long requests.
@@ -51,16 +77,27 @@ func (*badPathError) Error() string { return "path with dot segments or encoded 
 // resolves it: no "." or ".." segment, encoded or not, and no encoded slash or backslash
 // that a server might decode into a separator.
 func apiPath(escaped string) bool {
-	if !isAPIPath([]byte(escaped)) || strings.ContainsRune(escaped, '\\') {
+	if !isAPIPath([]byte(escaped)) || strings.IndexByte(escaped, '\\') >= 0 {
 		return false
 	}
-	lower := strings.ToLower(escaped)
-	if strings.Contains(lower, "%2f") || strings.Contains(lower, "%5c") {
-		return false
-	}
-	for _, seg := range strings.Split(escaped, "/") {
-		if s, err := url.PathUnescape(seg); err != nil || s == "." || s == ".." {
+	for rest := escaped; rest != ""; {
+		seg := rest
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			seg, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = ""
+		}
+		if seg == "." || seg == ".." {
 			return false
+		}
+		if strings.IndexByte(seg, '%') >= 0 {
+			lower := strings.ToLower(seg)
+			if strings.Contains(lower, "%2f") || strings.Contains(lower, "%5c") {
+				return false
+			}
+			if s, err := url.PathUnescape(seg); err != nil || s == "." || s == ".." {
+				return false
+			}
 		}
 	}
 	return true
@@ -111,8 +148,10 @@ func (g *Gateway) send(ctx context.Context, p *profileRuntime, method, path, raw
 			req.Header[h] = v
 		}
 	}
-	req.Header.Set("User-Agent", "ascend-gateway")
-	resp, err := p.client.Do(req)
+	req.Header["User-Agent"] = userAgent
+	// Straight to the transport: http.Client would copy the headers for redirects, which
+	// the gateway never follows.
+	resp, err := p.client.Transport.RoundTrip(req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -126,6 +165,8 @@ func (g *Gateway) send(ctx context.Context, p *profileRuntime, method, path, raw
 	}
 	return resp, nil
 }
+
+var userAgent = []string{"ascend-gateway"}
 
 // upstreamTransport is the one way requests reach a profile's upstream, for the passthrough
 // and for the typed client the curated actions use alike: the path must stay under the API
@@ -162,10 +203,10 @@ func (t *upstreamTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	start := time.Now()
 	resp, err := t.signed.RoundTrip(req)
 	if err != nil {
-		g.metrics.upstream(p.Name, 0, time.Since(start))
+		g.metrics.upstreamCall(p.Name, 0, time.Since(start))
 		return nil, err
 	}
-	g.metrics.upstream(p.Name, resp.StatusCode, time.Since(start))
+	g.metrics.upstreamCall(p.Name, resp.StatusCode, time.Since(start))
 	rl, _ := asc.ParseRateLimit(resp.Header.Get("X-Rate-Limit"))
 	p.budget.Observe(rl, resp.StatusCode, retryAfter(resp.Header.Get("Retry-After"), g.now()))
 	return resp, nil
@@ -341,7 +382,11 @@ func (g *Gateway) relay(w http.ResponseWriter, r *http.Request, p *profileRuntim
 		}
 		return
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamJSON+1))
+	in, out := getBuffer(resp.ContentLength), getBuffer(resp.ContentLength+512)
+	defer putBuffer(in)
+	defer putBuffer(out)
+	_, err := in.ReadFrom(io.LimitReader(resp.Body, maxUpstreamJSON+1))
+	data := in.Bytes()
 	if err != nil || len(data) > maxUpstreamJSON {
 		if err != nil && resp.Request != nil && errors.Is(resp.Request.Context().Err(), context.DeadlineExceeded) {
 			err = context.DeadlineExceeded
@@ -349,7 +394,7 @@ func (g *Gateway) relay(w http.ResponseWriter, r *http.Request, p *profileRuntim
 		g.writeSendError(w, r, &upstreamError{fmt.Errorf("read answer: %w (%d bytes)", err, len(data))})
 		return
 	}
-	data = rewriteLinks(data, p.baseStr, public)
+	data = rewriteLinksTo(out, data, p.baseStr, public)
 	if len(g.cfg.UploadHosts) > 0 && resp.StatusCode/100 == 2 && bytes.Contains(data, []byte(`"uploadOperations"`)) {
 		data = g.rewriteUploads(data, public)
 	}
@@ -369,38 +414,73 @@ func (g *Gateway) relay(w http.ResponseWriter, r *http.Request, p *profileRuntim
 // values are left alone even when they happen to start with that URL, and so are other URLs
 // on the same host (the sandbox's upload parts).
 func rewriteLinks(data []byte, upstream, public string) []byte {
+	return rewriteLinksTo(new(bytes.Buffer), data, upstream, public)
+}
+
+// rewriteLinksTo is rewriteLinks writing into out; it returns data itself when nothing
+// changes.
+func rewriteLinksTo(out *bytes.Buffer, data []byte, upstream, public string) []byte {
 	if upstream == public {
 		return data
 	}
 	// One pass: find each string that starts with the upstream, rewrite it when it is a
-	// link member and an API root follows, copy everything else as it is.
-	prefix := []byte(`"` + upstream)
-	i := bytes.Index(data, prefix)
-	if i < 0 {
+	// link member and an API root follows, copy everything else as it is. The search is for
+	// the upstream after its scheme ("//host/..."): '/' is rare in JSON outside URLs, where
+	// a search starting at '"' would stop at every string.
+	scheme, rest, ok := strings.Cut(upstream, "//")
+	if !ok {
 		return data
 	}
-	var out bytes.Buffer
-	out.Grow(len(data) + 16*(len(public)-len(upstream)+1))
-	base := 0 // offset of data's start in the original document
-	orig := data
-	for i >= 0 {
-		rest := data[i+len(prefix):]
-		out.Write(data[:i+1]) // up to and including the opening quote
-		if isAPIPath(rest) && isLinkMember(orig, base+i) {
-			out.WriteString(public)
-		} else {
-			out.WriteString(upstream)
+	head := `"` + scheme // `"https:` must come right before each match
+	needle := []byte("//" + rest)
+	start := 0 // data[:start] is copied to out already
+	from := 0
+	prevClose := -1 // the closing quote of the last link rewritten
+	for {
+		j := bytes.Index(data[from:], needle)
+		if j < 0 {
+			break
 		}
-		base += i + len(prefix)
-		data = rest
-		i = bytes.Index(data, prefix)
+		at := from + j          // the "//" of a match
+		q := at - len(head)     // its opening quote, if it is the start of a string
+		end := at + len(needle) // what follows the upstream
+		// Search on after this URL: its own slashes would each be a false start.
+		from = end
+		closing := -1
+		if k := bytes.IndexByte(data[end:], '"'); k >= 0 {
+			from, closing = end+k, end+k
+		}
+		if q < 0 || string(data[q:at]) != head || !isAPIPath(data[end:]) {
+			continue
+		}
+		// The next member of the links object just rewritten (related after self) is a link
+		// too; anything else is read backwards to its object.
+		if !(prevClose >= 0 && nextLinkMember(data[prevClose+1:q])) && !isLinkMember(data, q) {
+			continue
+		}
+		prevClose = closing
+		if start == 0 {
+			out.Grow(len(data) + 16*max(len(public)-len(upstream), 0))
+		}
+		out.Write(data[start : q+1]) // up to and including the opening quote
+		out.WriteString(public)
+		start = end
 	}
-	out.Write(data)
+	if start == 0 {
+		return data
+	}
+	out.Write(data[start:])
 	return out.Bytes()
 }
 
-// linkNames are the members JSON:API and Apple put in links objects.
-var linkNames = map[string]bool{"self": true, "related": true, "first": true, "next": true, "prev": true, "last": true}
+// linkName reports whether a member name is one JSON:API and Apple put in links objects.
+func linkName(b []byte) bool {
+	switch string(b) { // compiled without an allocation
+	case "self", "related", "first", "next", "prev", "last":
+		return true
+	}
+	return false
+}
 
 // isLinkMember reports whether the string opening at data[q] is the value of a link member:
 // `"links": {..., "next": <here>`. It reads backwards over the object's earlier members,
@@ -410,8 +490,8 @@ func isLinkMember(data []byte, q int) bool {
 	if j < 0 || data[j] != ':' {
 		return false
 	}
-	key, j := stringBack(data, skipSpaceBack(data, j-1))
-	if !linkNames[key] {
+	ks, j := stringBack(data, skipSpaceBack(data, j-1))
+	if j < 0 || !linkName(data[j+1:ks]) {
 		return false
 	}
 	for range 16 {
@@ -425,8 +505,9 @@ func isLinkMember(data []byte, q int) bool {
 			if j < 0 || data[j] != ':' {
 				return false
 			}
-			name, _ := stringBack(data, skipSpaceBack(data, j-1))
-			return name == "links"
+			e := skipSpaceBack(data, j-1)
+			_, s := stringBack(data, e)
+			return s >= 0 && string(data[s+1:e]) == "links"
 		case ',':
 			j = skipSpaceBack(data, j-1)
 			switch {
@@ -453,6 +534,25 @@ func isLinkMember(data []byte, q int) bool {
 	return false
 }
 
+// nextLinkMember reports whether b, what lies between the end of one member's value and the
+// start of the next one's, is `, "name":` with a link name.
+func nextLinkMember(b []byte) bool {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	if len(b) == 0 || b[0] != ',' {
+		return false
+	}
+	b = bytes.TrimLeft(b[1:], " \t\r\n")
+	if len(b) < 2 || b[0] != '"' {
+		return false
+	}
+	i := bytes.IndexByte(b[1:], '"')
+	if i < 0 || !linkName(b[1:1+i]) {
+		return false
+	}
+	b = bytes.TrimSpace(b[2+i:])
+	return len(b) == 1 && b[0] == ':'
+}
+
 func skipSpaceBack(data []byte, j int) int {
 	for j >= 0 && (data[j] == ' ' || data[j] == '\n' || data[j] == '\t' || data[j] == '\r') {
 		j--
@@ -460,25 +560,27 @@ func skipSpaceBack(data []byte, j int) int {
 	return j
 }
 
-// stringBack reads the JSON string whose closing quote is data[e], returning its raw
-// content and the index of its opening quote (-1 when data[e] is not a closing quote).
-func stringBack(data []byte, e int) (string, int) {
+// stringBack finds the JSON string whose closing quote is data[e], returning e and the index
+// of its opening quote (-1 when data[e] is not a closing quote); the raw content is
+// data[s+1:e].
+func stringBack(data []byte, e int) (int, int) {
 	if e < 0 || data[e] != '"' {
-		return "", -1
+		return e, -1
 	}
-	for s := e - 1; s >= 0; s-- {
-		if data[s] != '"' {
-			continue
+	for s := e; s > 0; {
+		s = bytes.LastIndexByte(data[:s], '"')
+		if s < 0 {
+			break
 		}
 		n := 0
 		for k := s - 1; k >= 0 && data[k] == '\\'; k-- {
 			n++
 		}
 		if n%2 == 0 {
-			return string(data[s+1 : e]), s
+			return e, s
 		}
 	}
-	return "", -1
+	return e, -1
 }
 
 // isAPIPath reports whether b starts with an API root: "/v1/", "/v2/" or "/v3/".
@@ -487,6 +589,9 @@ func isAPIPath(b []byte) bool {
 }
 
 var apiVersions = []string{"/v1/", "/v2/", "/v3/"}
+
+// apiRoute is the route pattern of an API path (one that isAPIPath accepts), for metrics.
+func apiRoute(p string) string { return apiVersions[p[2]-'1'] }
 
 func rewriteLink(link, upstream, public string) string {
 	for _, v := range apiVersions {

@@ -171,8 +171,13 @@ func withClientKey(ctx context.Context, k *store.ClientKey) context.Context {
 }
 
 func clientKeyFrom(ctx context.Context) *store.ClientKey {
-	k, _ := ctx.Value(ctxClientKey).(*store.ClientKey)
-	return k
+	if k, ok := ctx.Value(ctxClientKey).(*store.ClientKey); ok {
+		return k
+	}
+	if info := infoFrom(ctx); info != nil {
+		return info.keyRec
+	}
+	return nil
 }
 
 // QuotaStatus is a key's quota in GET /connector/status.

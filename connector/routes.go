@@ -21,9 +21,11 @@ func (g *Gateway) routes() http.Handler {
 	}
 	mux.HandleFunc("GET /connector/openapi.json", g.handleOpenAPI)
 
-	// Passthrough to App Store Connect: a read key may only read.
-	for _, v := range []string{"/v1/", "/v2/", "/v3/"} {
-		mux.Handle(v, g.authed(writeIfUnsafe, g.handleProxy))
+	// Passthrough to App Store Connect: a read key may only read. observe sends clean API
+	// paths to g.api without the router.
+	g.api = g.authed(writeIfUnsafe, g.handleProxy)
+	for _, v := range apiVersions {
+		mux.Handle(v, g.api)
 	}
 
 	mux.Handle("GET /connector/status", g.authed(never, g.handleStatus))
@@ -106,9 +108,12 @@ func (g *Gateway) authed(needsWrite accessRule, h authedHandler) http.Handler {
 			return
 		}
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
+		sw := w
 		if !safeMethod(r.Method) {
-			defer func() { g.audit(r, k, sw.status, time.Since(start)) }()
+			// Writes are audited with the status they got.
+			rec := &statusWriter{ResponseWriter: w}
+			sw = rec
+			defer func() { g.audit(r, k, rec.status, time.Since(start)) }()
 		}
 		p, ok := g.profile(k.Profile)
 		if !ok {
@@ -121,10 +126,12 @@ func (g *Gateway) authed(needsWrite accessRule, h authedHandler) http.Handler {
 				"key "+k.Name+" has read access; "+r.Method+" needs a key created with --access write")
 			return
 		}
-		if info, ok := r.Context().Value(ctxInfo).(*requestInfo); ok {
-			info.key, info.profile = k.Name, k.Profile
+		if info := infoFrom(r.Context()); info != nil {
+			info.key, info.profile, info.keyRec = k.Name, k.Profile, k
+		} else {
+			r = r.WithContext(withClientKey(r.Context(), k))
 		}
-		h(sw, r.WithContext(withClientKey(r.Context(), k)), k, p)
+		h(sw, r, k, p)
 	})
 }
 

@@ -121,13 +121,13 @@ func (g *Gateway) handleUpload(w http.ResponseWriter, r *http.Request, k *store.
 	start := time.Now()
 	resp, err := g.uploadClient.Do(req)
 	if err != nil {
-		g.metrics.upstream(p.Name+"/upload", 0, time.Since(start))
+		g.metrics.upstreamCall(p.Name+"/upload", 0, time.Since(start))
 		// The error names the presigned URL, whose query is a credential: keep only the cause.
 		g.writeSendError(w, r, &upstreamError{errors.New(errorClass(err))})
 		return
 	}
 	defer resp.Body.Close()
-	g.metrics.upstream(p.Name+"/upload", resp.StatusCode, time.Since(start))
+	g.metrics.upstreamCall(p.Name+"/upload", resp.StatusCode, time.Since(start))
 	for name, vals := range resp.Header {
 		if !droppedResponseHeaders[name] {
 			w.Header()[name] = vals

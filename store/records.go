@@ -67,7 +67,15 @@ func scanKey(sc interface{ Scan(...any) error }) (ClientKey, error) {
 
 // ClientKeyByID finds a key by its public id; ErrNotFound when there is none.
 func (s *DB) ClientKeyByID(ctx context.Context, id string) (*ClientKey, error) {
-	row := s.sql.QueryRowContext(ctx, s.q(`SELECT `+keyColumns+` FROM client_keys WHERE id = ?`), id)
+	s.keyOnce.Do(func() {
+		s.keyByID, s.keyErr = s.sql.PrepareContext(context.WithoutCancel(ctx), s.q(`SELECT `+keyColumns+` FROM client_keys WHERE id = ?`))
+	})
+	var row *sql.Row
+	if s.keyErr == nil {
+		row = s.keyByID.QueryRowContext(ctx, id)
+	} else {
+		row = s.sql.QueryRowContext(ctx, s.q(`SELECT `+keyColumns+` FROM client_keys WHERE id = ?`), id)
+	}
 	k, err := scanKey(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound

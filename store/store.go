@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -35,6 +36,11 @@ const (
 type DB struct {
 	sql     *sql.DB
 	dialect Dialect
+	// keyByID is the statement of the gateway's busiest query (a client key on every
+	// request without a key cache), prepared once.
+	keyOnce sync.Once
+	keyByID *sql.Stmt
+	keyErr  error
 }
 
 // IsPostgres reports whether a --db value names a PostgreSQL database rather than a SQLite file.
@@ -95,7 +101,12 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 }
 
 // Close closes the database.
-func (s *DB) Close() error { return s.sql.Close() }
+func (s *DB) Close() error {
+	if s.keyByID != nil {
+		s.keyByID.Close()
+	}
+	return s.sql.Close()
+}
 
 // Dialect tells which backend this is.
 func (s *DB) Dialect() Dialect { return s.dialect }

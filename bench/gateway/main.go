@@ -1,9 +1,13 @@
-// Command gateway measures the latency the connector gateway adds per request: the same
-// requests go to a sandbox directly (signed with a JWT) and through the gateway (with a
-// client key), at 1 and at 200 concurrent clients, and it prints p50 and p99 of each and the
-// difference. Request counts are fixed, so a run is bounded.
+// Command gateway measures what the connector gateway costs per request: the same requests go
+// to a sandbox directly (signed with a JWT) and through the gateway (with a client key), at
+// 1, 50 and 200 concurrent clients, with the gateway's client key cache off and on. It prints
+// p50 and p99 latency, throughput and the process CPU time per request of each, the
+// gateway's throughput as a share of direct, and the CPU the gateway adds per request (the
+// gateway serves its client and makes the upstream request, so the difference is its whole
+// work). Request counts are fixed, so a run is bounded; -rounds repeats the run and reports
+// medians.
 //
-//	go run ./bench/gateway [-n1 1000] [-n200 6000] [-db postgres://...]
+//	go run ./bench/gateway [-n 6000] [-rounds 3] [-db postgres://...] [-cpuprofile FILE]
 package main
 
 import (
@@ -16,10 +20,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/ascend-tools/ascend/asc/auth"
@@ -30,11 +36,11 @@ import (
 
 func main() {
 	n1 := flag.Int("n1", 1000, "requests at 1 client")
-	n200 := flag.Int("n200", 6000, "requests at 200 clients")
+	n := flag.Int("n", 6000, "requests at 50 and at 200 clients")
+	rounds := flag.Int("rounds", 3, "runs of each measurement; the table shows medians")
 	dbURL := flag.String("db", "", "gateway database (default: a SQLite file in a temp dir)")
 	path := flag.String("path", "/v1/apps?limit=1", "request path")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
-	keyCache := flag.Duration("key-cache", 0, "the gateway's client key cache TTL (0: read the store on every request)")
 	flag.Parse()
 	if *profile != "" {
 		f, err := os.Create(*profile)
@@ -44,7 +50,7 @@ func main() {
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*n1, *n200, *dbURL, *path, *keyCache); err != nil {
+	if err := run(*n1, *n, *rounds, *dbURL, *path); err != nil {
 		log.Print(err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
@@ -55,10 +61,67 @@ type stats struct {
 	n        int
 	p50, p99 time.Duration
 	rps      float64
+	cpu      time.Duration // process CPU time per request
 	errors   int64
 }
 
-func run(n1, n200 int, dsn, path string, keyCache time.Duration) error {
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// median of a measurement over rounds, field by field.
+func median(runs []stats) stats {
+	pick := func(f func(stats) float64) float64 {
+		v := make([]float64, len(runs))
+		for i, r := range runs {
+			v[i] = f(r)
+		}
+		slices.Sort(v)
+		return v[len(v)/2]
+	}
+	out := runs[0]
+	out.p50 = time.Duration(pick(func(s stats) float64 { return float64(s.p50) }))
+	out.p99 = time.Duration(pick(func(s stats) float64 { return float64(s.p99) }))
+	out.rps = pick(func(s stats) float64 { return s.rps })
+	out.cpu = time.Duration(pick(func(s stats) float64 { return float64(s.cpu) }))
+	var errs int64
+	for _, r := range runs {
+		errs += r.errors
+	}
+	out.errors = errs
+	return out
+}
+
+// gateway starts a gateway in front of sb on loopback with a read key; stop ends it.
+func gateway(ctx context.Context, sb *sandbox.Server, db *store.DB, keyCache time.Duration) (url, secret string, stop func(), err error) {
+	gw, err := connector.New(connector.Config{Profiles: []connector.Profile{{Name: "default", Key: sb.Key(), Upstream: sb.URL()}}, DB: db, KeyCacheTTL: keyCache})
+	if err != nil {
+		return "", "", nil, err
+	}
+	name := fmt.Sprintf("bench-%d", time.Now().UnixNano())
+	secret, rec, err := connector.NewClientKey(name, "default", store.Read, time.Hour, time.Now())
+	if err == nil {
+		err = db.CreateClientKey(ctx, rec)
+	}
+	if err != nil {
+		gw.Close()
+		return "", "", nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		gw.Close()
+		return "", "", nil, err
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { gw.Serve(sctx, ln); close(done) }()
+	return "http://" + ln.Addr().String(), secret, func() { cancel(); <-done }, nil
+}
+
+func run(n1, n, rounds int, dsn, path string) error {
 	ctx := context.Background()
 	sb, err := sandbox.New(sandbox.Options{BurstLimit: -1, HourlyLimit: -1})
 	if err != nil {
@@ -78,44 +141,40 @@ func run(n1, n200 int, dsn, path string, keyCache time.Duration) error {
 		return err
 	}
 	defer db.Close()
-	gw, err := connector.New(connector.Config{Profiles: []connector.Profile{{Name: "default", Key: sb.Key(), Upstream: sb.URL()}}, DB: db, KeyCacheTTL: keyCache})
-	if err != nil {
-		return err
-	}
-	defer gw.Close()
-	name := fmt.Sprintf("bench-%d", time.Now().UnixNano())
-	secret, rec, err := connector.NewClientKey(name, "default", store.Read, time.Hour, time.Now())
-	if err != nil {
-		return err
-	}
-	if err := db.CreateClientKey(ctx, rec); err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	sctx, stop := context.WithCancel(ctx)
-	defer stop()
-	go gw.Serve(sctx, ln)
-	gwURL := "http://" + ln.Addr().String()
 
 	base := &http.Transport{MaxIdleConns: 512, MaxIdleConnsPerHost: 512, IdleConnTimeout: time.Minute}
 	direct := &http.Client{Transport: &auth.Transport{Source: auth.NewTokenSource(sb.Key(), auth.TokenOptions{}), Base: base}}
 	viaGW := &http.Client{Transport: base}
 
-	fmt.Printf("gateway overhead: GET %s, sandbox and gateway on loopback in this process, store %s, key cache %s\n\n", path, db.Dialect(), keyCache)
-	fmt.Printf("%-8s %-8s %9s %10s %10s %10s %7s\n", "clients", "path", "requests", "p50", "p99", "req/s", "errors")
-	for _, c := range []struct{ clients, n int }{{1, n1}, {200, n200}} {
-		d := measure(direct, sb.URL()+path, "", c.clients, c.n)
-		g := measure(viaGW, gwURL+path, secret, c.clients, c.n)
-		for _, row := range []struct {
-			name string
-			s    stats
-		}{{"direct", d}, {"gateway", g}} {
-			fmt.Printf("%-8d %-8s %9d %10s %10s %10.0f %7d\n", c.clients, row.name, row.s.n, round(row.s.p50), round(row.s.p99), row.s.rps, row.s.errors)
+	fmt.Printf("gateway cost: GET %s, sandbox and gateway on loopback in this process (GOMAXPROCS %d), store %s, medians of %d rounds\n",
+		path, runtime.GOMAXPROCS(0), db.Dialect(), rounds)
+	fmt.Printf("cpu/req is the process's CPU time per request (client, gateway and sandbox); added is gateway minus direct\n\n")
+	fmt.Printf("%-10s %-8s %-9s %8s %10s %10s %9s %9s %7s\n", "key cache", "clients", "path", "requests", "p50", "p99", "req/s", "cpu/req", "errors")
+	for _, cache := range []time.Duration{0, time.Minute} {
+		gwURL, secret, stop, err := gateway(ctx, sb, db, cache)
+		if err != nil {
+			return err
 		}
-		fmt.Printf("%-8d %-8s %9s %10s %10s\n\n", c.clients, "added", "", round(g.p50-d.p50), round(g.p99-d.p99))
+		label := "off"
+		if cache > 0 {
+			label = "on (" + cache.String() + ")"
+		}
+		for _, c := range []struct{ clients, n int }{{1, n1}, {50, n}, {200, n}} {
+			var ds, gs []stats
+			for range rounds {
+				ds = append(ds, measure(direct, sb.URL()+path, "", c.clients, c.n))
+				gs = append(gs, measure(viaGW, gwURL+path, secret, c.clients, c.n))
+			}
+			d, g := median(ds), median(gs)
+			for _, row := range []struct {
+				name string
+				s    stats
+			}{{"direct", d}, {"gateway", g}} {
+				fmt.Printf("%-10s %-8d %-9s %8d %10s %10s %9.0f %9s %7d\n", label, c.clients, row.name, row.s.n, round(row.s.p50), round(row.s.p99), row.s.rps, round(row.s.cpu), row.s.errors)
+			}
+			fmt.Printf("%-10s %-8d %-9s %8s %10s %10s %8.2fx %9s\n\n", label, c.clients, "added", "", round(g.p50-d.p50), round(g.p99-d.p99), g.rps/d.rps, round(g.cpu-d.cpu))
+		}
+		stop()
 	}
 	return nil
 }
@@ -148,6 +207,7 @@ func measure(c *http.Client, url, key string, clients, n int) stats {
 	var errs atomic.Int64
 	lat := make([]time.Duration, n)
 	var wg sync.WaitGroup
+	cpu0 := cpuTime()
 	start := time.Now()
 	for range clients {
 		wg.Add(1)
@@ -168,6 +228,7 @@ func measure(c *http.Client, url, key string, clients, n int) stats {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu := cpuTime() - cpu0
 	slices.Sort(lat)
-	return stats{n: n, p50: lat[n/2], p99: lat[n*99/100], rps: float64(n) / elapsed.Seconds(), errors: errs.Load()}
+	return stats{n: n, p50: lat[n/2], p99: lat[n*99/100], rps: float64(n) / elapsed.Seconds(), cpu: cpu / time.Duration(n), errors: errs.Load()}
 }
