@@ -279,63 +279,67 @@ func updateVersionLocalization(ctx context.Context, c *asc.Client, id string, v 
 // createLocalization creates a missing app info or version localization; after a failed
 // attempt the parent's localization of that locale is read back.
 func createLocalization(scope Scope, remote *State, locale string, v Values, changes []Change) *Op {
-	w := &Op{Method: "POST", Locale: locale, Changes: changes, values: v}
+	w := &Op{Method: "POST", Type: scope.ResourceType(), Locale: locale, Changes: changes, values: v}
+	infoID, versionID := remote.AppInfoID, remote.VersionID
 	if scope == AppInfoLocalization {
-		infoID := remote.AppInfoID
-		w.Type = "appInfoLocalizations"
 		w.send = func(ctx context.Context, c *asc.Client) (string, error) {
 			resp, _, err := c.AppInfoLocalizations.Create(ctx, &asc.AppInfoLocalizationCreateRequest{Data: asc.AppInfoLocalizationCreateRequestData{
 				Attributes:    infoLocalizationCreate(locale, v),
 				Relationships: asc.AppInfoLocalizationCreateRequestRelationships{AppInfo: asc.Relationship{Data: asc.ToOne("appInfos", infoID)}}}})
-			if err != nil {
-				return "", err
-			}
-			return resp.Data.ID, nil
+			return createdID(resp, err, func(r *asc.AppInfoLocalizationResponse) string { return r.Data.ID })
 		}
 		w.find = func(ctx context.Context, c *asc.Client) (string, error) {
 			resp, _, err := c.AppInfos.ListLocalizations(ctx, infoID, &asc.AppInfosListLocalizationsOptions{FilterLocale: []string{locale}})
-			if err != nil {
-				return "", err
-			}
-			for _, r := range resp.Data {
-				if attrsOf(r.Attributes).Locale == locale {
-					return r.ID, nil
+			return withLocale(resp, err, locale, func(r *asc.AppInfoLocalizationsResponse) map[string]string {
+				ids := map[string]string{}
+				for _, l := range r.Data {
+					ids[attrsOf(l.Attributes).Locale] = l.ID
 				}
-			}
-			return "", nil
+				return ids
+			})
 		}
 		w.update = func(ctx context.Context, c *asc.Client, id string) error {
 			return updateInfoLocalization(ctx, c, id, v)
 		}
 		return w
 	}
-	versionID := remote.VersionID
-	w.Type = "appStoreVersionLocalizations"
 	w.send = func(ctx context.Context, c *asc.Client) (string, error) {
 		resp, _, err := c.AppStoreVersionLocalizations.Create(ctx, &asc.AppStoreVersionLocalizationCreateRequest{Data: asc.AppStoreVersionLocalizationCreateRequestData{
 			Attributes:    versionLocalizationCreate(locale, v),
 			Relationships: asc.AppStoreVersionLocalizationCreateRequestRelationships{AppStoreVersion: asc.Relationship{Data: asc.ToOne("appStoreVersions", versionID)}}}})
-		if err != nil {
-			return "", err
-		}
-		return resp.Data.ID, nil
+		return createdID(resp, err, func(r *asc.AppStoreVersionLocalizationResponse) string { return r.Data.ID })
 	}
 	w.find = func(ctx context.Context, c *asc.Client) (string, error) {
 		resp, _, err := c.AppStoreVersions.ListLocalizations(ctx, versionID, &asc.AppStoreVersionsListLocalizationsOptions{FilterLocale: []string{locale}})
-		if err != nil {
-			return "", err
-		}
-		for _, r := range resp.Data {
-			if attrsOf(r.Attributes).Locale == locale {
-				return r.ID, nil
+		return withLocale(resp, err, locale, func(r *asc.AppStoreVersionLocalizationsResponse) map[string]string {
+			ids := map[string]string{}
+			for _, l := range r.Data {
+				ids[attrsOf(l.Attributes).Locale] = l.ID
 			}
-		}
-		return "", nil
+			return ids
+		})
 	}
 	w.update = func(ctx context.Context, c *asc.Client, id string) error {
 		return updateVersionLocalization(ctx, c, id, v)
 	}
 	return w
+}
+
+// createdID returns the id of a created resource, or the create's error.
+func createdID[R any](resp *R, err error, id func(*R) string) (string, error) {
+	if err != nil {
+		return "", err
+	}
+	return id(resp), nil
+}
+
+// withLocale returns the id of the listed localization of locale ("" if none), or the
+// list's error.
+func withLocale[R any](resp *R, err error, locale string, ids func(*R) map[string]string) (string, error) {
+	if err != nil {
+		return "", err
+	}
+	return ids(resp)[locale], nil
 }
 
 // reviewDetailWrite updates the version's review detail, or creates it when the version has
