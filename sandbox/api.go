@@ -88,6 +88,9 @@ func (s *Server) dispatch(req *apiRequest, segs []string, typ string) (int, any,
 		}
 	case len(segs) == 5 && segs[2] == "{id}" && segs[3] == "relationships":
 		owner := s.st.get(typ, req.params["id"])
+		if owner == nil && method == http.MethodGet {
+			owner = s.lookup(typ, req.params["id"]) // a computed resource's linkage
+		}
 		if owner == nil {
 			return 0, nil, notFound(typ, req.params["id"])
 		}
@@ -156,6 +159,13 @@ func (s *Server) listRelated(req *apiRequest, owner *record, rel string) (int, a
 		items = computed
 	} else if r, isRel := s.mdl.relation(owner.Type, rel); isRel && r.Type == itemType {
 		items = s.st.relatedListed(owner, rel)
+	} else if ids := owner.Rels[rel]; len(ids) > 0 {
+		// A relationship the owner's model does not declare, held on the owner.
+		for _, id := range ids {
+			if tgt := s.st.get(itemType, id); tgt != nil {
+				items = append(items, tgt)
+			}
+		}
 	} else {
 		items = s.pointingAt(itemType, owner)
 	}
@@ -168,6 +178,17 @@ func (s *Server) listRelated(req *apiRequest, owner *record, rel string) (int, a
 	}
 	rd := s.newRenderer(req, parseListOptions(req.query))
 	return http.StatusOK, rd.document(rd.primary(items[0]), self, nil), nil
+}
+
+// relatedItemType is the type a related path ("/v1/{type}/{id}/{rel}") answers with, from
+// the spec.
+func relatedItemType(template string) string {
+	op, _, ok := specFind(http.MethodGet, strings.Replace(template, "{id}", "x", 1))
+	if !ok {
+		return ""
+	}
+	itemType, _, _ := specResponseItemType(op.ResponseSchema)
+	return itemType
 }
 
 // pointingAt finds resources of a type that relate to owner through any relationship, for

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -68,9 +69,54 @@ func (s *Server) requiredValue(op Operation, p Param) (string, bool) {
 // each required parameter filled; and it holds every answer to the spec.
 func walkGets(t *testing.T, s *Server, c *testClient, v *specValidator) []getOutcome {
 	t.Helper()
-	var out []getOutcome
 	hc := &http.Client{}
 	tok := c.token()
+	seenIDs := map[string][]string{}
+	// Two passes: the first meets the ids of computed resources (price points) in answers,
+	// the second uses them; each operation's best answer counts.
+	best := map[string]getOutcome{}
+	for range 2 {
+		for _, o := range walkOnce(t, s, v, hc, tok, seenIDs) {
+			if b, ok := best[o.op.ID]; !ok || better(o, b) {
+				best[o.op.ID] = o
+			}
+		}
+	}
+	var out []getOutcome
+	for _, op := range specOperations() {
+		if o, ok := best[op.ID]; ok {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// harvest remembers, by type, the ids of the resources an answer holds.
+func harvest(seen map[string][]string, body []byte) {
+	var doc struct {
+		Data     json.RawMessage `json:"data"`
+		Included []identifier    `json:"included"`
+	}
+	if json.Unmarshal(body, &doc) != nil {
+		return
+	}
+	var items []identifier
+	if json.Unmarshal(doc.Data, &items) != nil {
+		var one identifier
+		if json.Unmarshal(doc.Data, &one) == nil {
+			items = []identifier{one}
+		}
+	}
+	for _, it := range append(items, doc.Included...) {
+		if it.Type != "" && len(seen[it.Type]) < 5 && !slices.Contains(seen[it.Type], it.ID) {
+			seen[it.Type] = append(seen[it.Type], it.ID)
+		}
+	}
+}
+
+func walkOnce(t *testing.T, s *Server, v *specValidator, hc *http.Client, tok string, seenIDs map[string][]string) []getOutcome {
+	t.Helper()
+	var out []getOutcome
 	for _, op := range specOperations() {
 		if op.Method != "GET" {
 			continue
@@ -92,10 +138,15 @@ func walkGets(t *testing.T, s *Server, c *testClient, v *specValidator) []getOut
 		base, rest, nested := strings.Cut(op.Path, "/{id}")
 		if nested {
 			s.mu.RLock()
+			var ids []string
 			for _, r := range s.st.all(s.mdl.typeAt(base)) {
-				candidates = append(candidates, base+"/"+r.ID+rest)
+				ids = append(ids, r.ID)
 			}
 			s.mu.RUnlock()
+			ids = append(spread(ids, 40), seenIDs[s.mdl.typeAt(base)]...) // and computed ones, met in answers
+			for _, id := range ids {
+				candidates = append(candidates, base+"/"+id+rest)
+			}
 		} else {
 			candidates = []string{op.Path}
 		}
@@ -104,7 +155,7 @@ func walkGets(t *testing.T, s *Server, c *testClient, v *specValidator) []getOut
 			best.path = "(a required parameter has no value the demo can give)"
 		}
 		for i, path := range candidates {
-			if !filled || i >= 40 {
+			if !filled || i >= 45 {
 				break
 			}
 			if len(q) > 0 {
@@ -119,6 +170,7 @@ func walkGets(t *testing.T, s *Server, c *testClient, v *specValidator) []getOut
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
 			got := getOutcome{op: op, path: path, status: resp.StatusCode}
+			harvest(seenIDs, body)
 			got.items, got.listing = countItems(resp.Header.Get("Content-Type"), body)
 			vd := v.check(context.Background(), exchange{method: "GET", url: path, status: resp.StatusCode, header: resp.Header, body: body})
 			got.problems = vd.problems
@@ -214,8 +266,10 @@ func TestEveryGetOperationAnswers(t *testing.T) {
 }
 
 // answeringFloor is how many GET operations the demo data answers with at least one
-// resource; it only goes up, as families add demo data.
-const answeringFloor = 190
+// resource; it only goes up, as families add demo data. The rest (34) are the in-app
+// purchases' and subscriptions' related data the products family has yet to seed (their
+// types are noCatalog: a products pull must meet only data made to Apple's rules).
+const answeringFloor = 763
 
 // emptyByDesign are the lists Apple answers empty for a team like the demo's.
 var emptyByDesign = map[string]bool{}

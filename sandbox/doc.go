@@ -52,7 +52,8 @@
 //
 // The engine above is generic; what App Store Connect does beyond its schemas lives in
 // families, one file each (family_versions.go, family_builds.go, family_assets.go,
-// family_screenshots.go, family_inapppurchases.go, family_reviewsubmissions.go, ...). To add
+// family_screenshots.go, family_inapppurchases.go, family_reviewsubmissions.go,
+// family_xcodecloud.go, ...). To add
 // the behaviour of a resource family, write one file, family_<name>.go, holding:
 //
 //	func init() {
@@ -100,6 +101,12 @@
 // "crash", "comment"}: a tester's TestFlight feedback, with its BETA_FEEDBACK_* event) and
 // GET and POST /sandbox/clock ({"advance_ms": n}: move the state-machine clock, as
 // Server.Advance does, for scripts driving a sandbox in another process).
+//
+// Demo data beyond the families' own: after the demo apps are seeded, the catalog family
+// (family_catalog.go) gives every GET operation of the spec that would still answer nothing
+// a resource to answer with, its attributes of the forms its schema declares; families keep
+// it from types they seed whole (noCatalog). TestEveryGetOperationAnswers walks every GET
+// operation and counts what answers with data and what matches the spec.
 //
 // The "demo" seed is deterministic: four apps with versions in several states, twelve
 // locales of metadata, screenshot sets with screenshots, an app with 500 builds, beta groups

@@ -1,6 +1,9 @@
 package sandbox
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // In-app purchases and subscriptions: product ids are unique across both; a product starts
 // MISSING_METADATA, is READY_TO_SUBMIT once localized (the sandbox asks for no price or
@@ -17,8 +20,9 @@ func init() {
 			{types: []string{"inAppPurchaseAppStoreReviewScreenshots"}, onePer: "inAppPurchaseV2"},
 			{types: []string{"subscriptionAppStoreReviewScreenshots"}, onePer: "subscription"},
 		},
-		machines: []*machine{productMachine},
-		seed:     seedInAppPurchases,
+		machines:  []*machine{productMachine},
+		noCatalog: []string{"inAppPurchases", "subscriptions", "subscriptionGroups"},
+		seed:      seedInAppPurchases,
 	})
 }
 
@@ -86,6 +90,30 @@ func productLocalized(s *Server, _ *apiRequest, r *record) *httpError {
 	return nil
 }
 
+// seedOffers: the yearly plan has a free week for new subscribers, a win-back promotional
+// offer, and an offer code campaign with one-time-use codes (production and sandbox) and a
+// custom code, each in the United States at the offer's price.
+func seedOffers(sd seeder, sub *record) {
+	usa := sd.s.st.get("territories", "USA")
+	sd.add("subscriptionIntroductoryOffers", map[string]any{"duration": "ONE_WEEK", "numberOfPeriods": 1, "offerMode": "FREE_TRIAL",
+		"startDate": seedEpoch.Add(-60 * day).Format(time.DateOnly)}, "subscription", sub, "territory", usa)
+	sd.add("subscriptionPromotionalOffers", map[string]any{"name": "Come back to Plus", "offerCode": "COMEBACK50", "duration": "THREE_MONTHS",
+		"numberOfPeriods": 1, "offerMode": "PAY_UP_FRONT"}, "subscription", sub)
+	code := sd.add("subscriptionOfferCodes", map[string]any{"name": "Spring campaign", "customerEligibilities": []any{"NEW", "EXPIRED"},
+		"offerEligibility": "STACK_WITH_INTRO_OFFERS", "duration": "ONE_MONTH", "offerMode": "FREE_TRIAL", "numberOfPeriods": 1,
+		"active": true, "autoRenewEnabled": true, "totalNumberOfCodes": 600, "productionCodeCount": 500, "sandboxCodeCount": 100}, "subscription", sub)
+	for _, env := range []struct {
+		name string
+		n    int
+	}{{"PRODUCTION", 500}, {"SANDBOX", 100}} {
+		sd.add("subscriptionOfferCodeOneTimeUseCodes", map[string]any{"numberOfCodes": env.n, "environment": env.name, "active": true,
+			"createdDate": stamp(seedEpoch.Add(-20 * day)), "expirationDate": seedEpoch.Add(70 * day).Format(time.DateOnly)}, "offerCode", code)
+	}
+	sd.add("subscriptionOfferCodeCustomCodes", map[string]any{"customCode": "SPRING2026", "numberOfCodes": 1000, "active": true,
+		"createdDate": stamp(seedEpoch.Add(-20 * day)), "expirationDate": seedEpoch.Add(70 * day).Format(time.DateOnly)}, "offerCode", code)
+	sd.add("subscriptionOfferCodePrices", nil, "offerCode", code, "territory", usa)
+}
+
 // seedInAppPurchases: the first demo app sells coins, a pro unlock and a season pass, and
 // has a subscription group of a monthly and a yearly plan, each localized in three locales.
 func seedInAppPurchases(sd seeder, d *demo) {
@@ -115,6 +143,9 @@ func seedInAppPurchases(sd seeder, d *demo) {
 	} {
 		sr := sd.add("subscriptions", map[string]any{"name": sub.name, "productId": sub.product, "subscriptionPeriod": sub.period,
 			"groupLevel": i + 1, "state": "APPROVED", "familySharable": true, "reviewNote": "Auto-renewing."}, "group", group)
+		if sub.period == "ONE_YEAR" {
+			seedOffers(sd, sr)
+		}
 		for _, l := range locales[:3] {
 			sd.add("subscriptionLocalizations", map[string]any{"locale": l.code, "name": sub.name, "description": sub.name + " (" + l.code + ")"}, "subscription", sr)
 		}

@@ -41,7 +41,7 @@ func init() {
 			{types: []string{"inAppPurchasePricePoints"}, resolve: resolvePricePoint("inAppPurchasePricePoints", "inAppPurchases"), related: equalizations},
 			{types: []string{"subscriptionPricePoints"}, resolve: resolvePricePoint("subscriptionPricePoints", "subscriptions"), related: equalizations},
 			{types: []string{"inAppPurchases"}, related: productPricePoints("inAppPurchasePricePoints")},
-			{types: []string{"appPricePoints"}, resolve: resolvePricePoint("appPricePoints", "apps")},
+			{types: []string{"appPricePoints"}, resolve: resolvePricePoint("appPricePoints", "apps"), related: equalizations},
 			{types: []string{"apps"}, related: appPricePoints},
 			{types: []string{"subscriptions"}, related: productPricePoints("subscriptionPricePoints"), beforeUpdate: checkInlinePrices, afterUpdate: mergeSubscriptionPrices},
 			{types: []string{"inAppPurchasePriceSchedules"}, beforeCreate: checkPriceSchedule("inAppPurchasePricePoint"), afterCreate: replacePriceSchedule("inAppPurchase", "inAppPurchasePricePoint")},
@@ -257,7 +257,7 @@ func appPricePoints(s *Server, owner *record, rel string, q url.Values) ([]*reco
 
 // equalizations lists the same tier in every other territory.
 func equalizations(s *Server, owner *record, rel string, q url.Values) ([]*record, bool) {
-	if rel != "equalizations" {
+	if rel != "equalizations" && rel != "adjustedEqualizations" {
 		return nil, false
 	}
 	product, territory, tier, ok := decodePricePoint(owner.ID)

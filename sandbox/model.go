@@ -77,6 +77,22 @@ func (m *model) init() {
 				}
 			}
 		}
+		// Types met only as a relationship's target (a build's buildBundles) get their
+		// relationships from their own model too, so that both sides of their links hold.
+		for grown := true; grown; {
+			grown = false
+			for _, rels := range m.rels {
+				for _, r := range rels {
+					if _, known := m.rels[r.Type]; known {
+						continue
+					}
+					if rt, ok := specResource(r.Type); ok {
+						addRels(r.Type, rt.Relationships)
+						grown = true
+					}
+				}
+			}
+		}
 		m.inverses = map[string][]string{}
 		for typ, rels := range m.rels {
 			for name, r := range rels {

@@ -33,6 +33,12 @@ type family struct {
 	// seedAfter names the families whose demo data this family's demo data refers to (the
 	// versions' builds), so theirs is made first.
 	seedAfter []string
+	// fill adds, once every demo app is seeded, what the demo data still lacks (nil: none).
+	fill func(sd seeder)
+	// noCatalog names types whose related resources only this family makes: the catalog
+	// (family_catalog.go) adds none to them, since a workflow reading them whole (a products
+	// pull) must meet only data the family made to Apple's rules.
+	noCatalog []string
 }
 
 // hooks are a family's rules for the resource types it lists, or for every type match

@@ -145,6 +145,11 @@ func (s *Server) seed() error {
 		for i, a := range demoApps {
 			sd.seedApp(i, a)
 		}
+		for _, f := range registry.families {
+			if f.fill != nil {
+				f.fill(sd)
+			}
+		}
 		return nil
 	}
 	return fmt.Errorf("unknown seed %q", s.opts.Seed)

@@ -542,12 +542,26 @@ func (s *Server) relationship(req *apiRequest, owner *record, rel string) (int, 
 	r, ok := s.mdl.relation(owner.Type, rel)
 	if req.r.Method == http.MethodGet {
 		var items []*record
-		if ok {
+		toOne := ok && !r.ToMany
+		if computed, isComputed := s.relatedHook(owner, rel, req.query); isComputed {
+			items = computed
+		} else if ok {
 			items = s.st.relatedListed(owner, rel)
-		} else if itemType, _, ok2 := specResponseItemType(req.op.ResponseSchema); ok2 {
-			items = s.pointingAt(itemType, owner)
+		} else if itemType := relatedItemType(strings.Replace(req.op.Path, "/relationships/", "/", 1)); itemType != "" {
+			// A relationship the owner's model does not declare (a deprecated one): the
+			// linkage schema says whether it is to-one; the ids are the owner's or those
+			// of the resources pointing at it.
+			toOne = strings.HasSuffix(req.op.ResponseSchema, "LinkageResponse")
+			for _, id := range owner.Rels[rel] {
+				if tgt := s.st.get(itemType, id); tgt != nil {
+					items = append(items, tgt)
+				}
+			}
+			if len(items) == 0 {
+				items = s.pointingAt(itemType, owner)
+			}
 		}
-		if ok && !r.ToMany {
+		if toOne {
 			doc := map[string]any{"data": nil, "links": map[string]any{"self": req.base + req.r.URL.RequestURI(), "related": req.base + s.mdl.selfPath(owner.Type, owner.ID) + "/" + rel}}
 			if len(items) > 0 {
 				doc["data"] = map[string]any{"type": items[0].Type, "id": items[0].ID}
