@@ -66,7 +66,10 @@ func newShowCmd(f *cli.Factory) *cobra.Command {
 				return err
 			}
 			if f.JSONRequested() {
-				return f.WriteJSON(map[string]any{"price": st.Schedule, "availability": st.Availability})
+				return f.WriteJSON(struct {
+					Availability any `json:"availability"`
+					Price        any `json:"price"`
+				}{st.Availability, st.Schedule})
 			}
 			tab := f.NewTable("FROM", "TERRITORY", "PRICE")
 			if st.Schedule != nil {
@@ -197,7 +200,10 @@ not a price point, or when the start date is one Apple refuses.`,
 				return err
 			}
 			if f.JSONRequested() {
-				return f.WriteJSON(map[string]any{"writes": 1, "changes": len(p.Changes)})
+				return f.WriteJSON(struct {
+					Changes int `json:"changes"`
+					Writes  int `json:"writes"`
+				}{len(p.Changes), 1})
 			}
 			fmt.Fprintf(f.IO.ErrOut, "price schedule replaced: %d changes\n", len(p.Changes))
 			return nil

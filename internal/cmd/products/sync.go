@@ -203,7 +203,7 @@ ready for review are submitted, each on its own.`,
 			}
 			if len(p.Ops) == 0 {
 				if f.JSONRequested() {
-					if err := f.WriteJSON(map[string]any{"writes": 0, "requests": st.Requests + p.Requests}); err != nil {
+					if err := f.WriteJSON(pushResult{Requests: st.Requests + p.Requests}); err != nil {
 						return err
 					}
 				}
@@ -219,7 +219,7 @@ ready for review are submitted, each on its own.`,
 			r, err := products.Apply(ctx, c, id, p, res, products.ApplyOptions{})
 			total := r.Requests + st.Requests + p.Requests
 			if f.JSONRequested() {
-				if jerr := f.WriteJSON(map[string]any{"writes": r.Ops, "requests": total}); jerr != nil {
+				if jerr := f.WriteJSON(pushResult{Requests: total, Writes: r.Ops}); jerr != nil {
 					return jerr
 				}
 			}
@@ -247,4 +247,10 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// pushResult is what push prints with --json: the requests it made and the writes among them.
+type pushResult struct {
+	Requests int `json:"requests"`
+	Writes   int `json:"writes"`
 }
