@@ -127,7 +127,7 @@ func (sd seeder) fillRelated(op Operation, typ, rel string) bool {
 	if catalogSkips(typ) {
 		return false
 	}
-	if _, ok := s.relatedHook(&record{Type: typ, ID: "", Rels: map[string][]string{}}, rel, nil); ok {
+	if s.computesRelated(typ, rel) {
 		return false // a family computes this list
 	}
 	target := s.mdl.target(typ, rel)

@@ -38,12 +38,12 @@ func init() {
 	register(&family{
 		name: "pricepoints",
 		hooks: []hooks{
-			{types: []string{"inAppPurchasePricePoints"}, resolve: resolvePricePoint("inAppPurchasePricePoints", "inAppPurchases"), related: equalizations},
-			{types: []string{"subscriptionPricePoints"}, resolve: resolvePricePoint("subscriptionPricePoints", "subscriptions"), related: equalizations},
-			{types: []string{"inAppPurchases"}, related: productPricePoints("inAppPurchasePricePoints")},
-			{types: []string{"appPricePoints"}, resolve: resolvePricePoint("appPricePoints", "apps"), related: equalizations},
-			{types: []string{"apps"}, related: appPricePoints},
-			{types: []string{"subscriptions"}, related: productPricePoints("subscriptionPricePoints"), beforeUpdate: checkInlinePrices, afterUpdate: mergeSubscriptionPrices},
+			{types: []string{"inAppPurchasePricePoints"}, resolve: resolvePricePoint("inAppPurchasePricePoints", "inAppPurchases"), related: equalizations, relatedNames: []string{"equalizations", "adjustedEqualizations"}},
+			{types: []string{"subscriptionPricePoints"}, resolve: resolvePricePoint("subscriptionPricePoints", "subscriptions"), related: equalizations, relatedNames: []string{"equalizations", "adjustedEqualizations"}},
+			{types: []string{"inAppPurchases"}, related: productPricePoints("inAppPurchasePricePoints"), relatedNames: []string{"pricePoints"}},
+			{types: []string{"appPricePoints"}, resolve: resolvePricePoint("appPricePoints", "apps"), related: equalizations, relatedNames: []string{"equalizations", "adjustedEqualizations"}},
+			{types: []string{"apps"}, related: appPricePoints, relatedNames: []string{"appPricePoints"}},
+			{types: []string{"subscriptions"}, related: productPricePoints("subscriptionPricePoints"), relatedNames: []string{"pricePoints"}, beforeUpdate: checkInlinePrices, afterUpdate: mergeSubscriptionPrices},
 			{types: []string{"inAppPurchasePriceSchedules"}, beforeCreate: checkPriceSchedule("inAppPurchasePricePoint"), afterCreate: replacePriceSchedule("inAppPurchase", "inAppPurchasePricePoint")},
 			{types: []string{"appPriceSchedules"}, beforeCreate: checkPriceSchedule("appPricePoint"), afterCreate: replacePriceSchedule("app", "appPricePoint")},
 			{types: []string{"subscriptionPrices"}, beforeCreate: checkSubscriptionPrice, afterCreate: replaceSubscriptionPrice},

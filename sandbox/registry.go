@@ -80,6 +80,8 @@ type hooks struct {
 	// ok false leaves the list to the store.
 	// The request's query lets it compute only what a filter keeps.
 	related func(s *Server, owner *record, rel string, q url.Values) (items []*record, ok bool)
+	// relatedNames are the relationships related answers; it is asked of no other.
+	relatedNames []string
 }
 
 // write describes the write a lock is asked about.
@@ -623,13 +625,24 @@ func (s *Server) referenced(typ, id string) *record {
 // relatedHook asks the owner's families for a computed related list.
 func (s *Server) relatedHook(owner *record, rel string, q url.Values) ([]*record, bool) {
 	for _, h := range s.behaviourOf(owner.Type).hooks {
-		if h.related != nil {
+		if h.related != nil && slices.Contains(h.relatedNames, rel) {
 			if items, ok := h.related(s, owner, rel, q); ok {
 				return items, true
 			}
 		}
 	}
 	return nil, false
+}
+
+// computesRelated tells whether a family computes related lists rel of the type (without
+// computing one: a product's price points are thousands of resources).
+func (s *Server) computesRelated(typ, rel string) bool {
+	for _, h := range s.behaviourOf(typ).hooks {
+		if h.related != nil && slices.Contains(h.relatedNames, rel) {
+			return true
+		}
+	}
+	return false
 }
 
 // unknownComputed is Apple's answer to a write naming a computed resource that does not
