@@ -153,6 +153,14 @@ type AccessibilityDeclarationUpdateRequestAttributes struct {
 	SupportsSufficientContrast             *bool `json:"supportsSufficientContrast,omitempty"`
 	SupportsVoiceControl                   *bool `json:"supportsVoiceControl,omitempty"`
 	SupportsVoiceover                      *bool `json:"supportsVoiceover,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a AccessibilityDeclarationUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain AccessibilityDeclarationUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // AccessibilityDeclarationUpdateRequestData is part of AccessibilityDeclarationUpdateRequest.

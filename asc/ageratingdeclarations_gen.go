@@ -262,6 +262,14 @@ type AgeRatingDeclarationUpdateRequestAttributes struct {
 	AgeRatingOverrideV2       *AgeRatingDeclarationAgeRatingOverrideV2    `json:"ageRatingOverrideV2,omitempty"`
 	KoreaAgeRatingOverride    *AgeRatingDeclarationKoreaAgeRatingOverride `json:"koreaAgeRatingOverride,omitempty"`
 	DeveloperAgeRatingInfoURL *string                                     `json:"developerAgeRatingInfoUrl,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a AgeRatingDeclarationUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain AgeRatingDeclarationUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // AgeRatingDeclarationUpdateRequestData is part of AgeRatingDeclarationUpdateRequest.

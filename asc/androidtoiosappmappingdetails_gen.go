@@ -119,6 +119,14 @@ type AndroidToIosAppMappingDetailUpdateRequest struct {
 type AndroidToIosAppMappingDetailUpdateRequestAttributes struct {
 	PackageName                                      *string  `json:"packageName,omitempty"`
 	AppSigningKeyPublicCertificateSha256Fingerprints []string `json:"appSigningKeyPublicCertificateSha256Fingerprints,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a AndroidToIosAppMappingDetailUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain AndroidToIosAppMappingDetailUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // AndroidToIosAppMappingDetailUpdateRequestData is part of AndroidToIosAppMappingDetailUpdateRequest.

@@ -110,6 +110,14 @@ type AppClipAdvancedExperienceImageUpdateRequest struct {
 type AppClipAdvancedExperienceImageUpdateRequestAttributes struct {
 	SourceFileChecksum *string `json:"sourceFileChecksum,omitempty"`
 	Uploaded           *bool   `json:"uploaded,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a AppClipAdvancedExperienceImageUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain AppClipAdvancedExperienceImageUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // AppClipAdvancedExperienceImageUpdateRequestData is part of AppClipAdvancedExperienceImageUpdateRequest.

@@ -407,6 +407,14 @@ type AppClipAdvancedExperienceUpdateRequestAttributes struct {
 	BusinessCategory *AppClipAdvancedExperienceBusinessCategory             `json:"businessCategory,omitempty"`
 	DefaultLanguage  *AppClipAdvancedExperienceLanguage                     `json:"defaultLanguage,omitempty"`
 	Removed          *bool                                                  `json:"removed,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a AppClipAdvancedExperienceUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain AppClipAdvancedExperienceUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // AppClipAdvancedExperienceUpdateRequestAttributesPlace is part of AppClipAdvancedExperienceUpdateRequestAttributes.

@@ -119,6 +119,14 @@ type AppClipAppStoreReviewDetailUpdateRequest struct {
 // AppClipAppStoreReviewDetailUpdateRequestAttributes is part of AppClipAppStoreReviewDetailUpdateRequest.
 type AppClipAppStoreReviewDetailUpdateRequestAttributes struct {
 	InvocationURLs []string `json:"invocationUrls,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a AppClipAppStoreReviewDetailUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain AppClipAppStoreReviewDetailUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // AppClipAppStoreReviewDetailUpdateRequestData is part of AppClipAppStoreReviewDetailUpdateRequest.

@@ -151,6 +151,14 @@ type AppClipDefaultExperienceLocalizationUpdateRequest struct {
 // AppClipDefaultExperienceLocalizationUpdateRequestAttributes is part of AppClipDefaultExperienceLocalizationUpdateRequest.
 type AppClipDefaultExperienceLocalizationUpdateRequestAttributes struct {
 	Subtitle *string `json:"subtitle,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a AppClipDefaultExperienceLocalizationUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain AppClipDefaultExperienceLocalizationUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // AppClipDefaultExperienceLocalizationUpdateRequestData is part of AppClipDefaultExperienceLocalizationUpdateRequest.

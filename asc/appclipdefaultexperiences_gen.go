@@ -244,6 +244,14 @@ type AppClipDefaultExperienceUpdateRequest struct {
 // AppClipDefaultExperienceUpdateRequestAttributes is part of AppClipDefaultExperienceUpdateRequest.
 type AppClipDefaultExperienceUpdateRequestAttributes struct {
 	Action *AppClipAction `json:"action,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a AppClipDefaultExperienceUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain AppClipDefaultExperienceUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // AppClipDefaultExperienceUpdateRequestData is part of AppClipDefaultExperienceUpdateRequest.

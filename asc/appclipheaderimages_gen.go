@@ -133,6 +133,14 @@ type AppClipHeaderImageUpdateRequest struct {
 type AppClipHeaderImageUpdateRequestAttributes struct {
 	SourceFileChecksum *string `json:"sourceFileChecksum,omitempty"`
 	Uploaded           *bool   `json:"uploaded,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a AppClipHeaderImageUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain AppClipHeaderImageUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // AppClipHeaderImageUpdateRequestData is part of AppClipHeaderImageUpdateRequest.

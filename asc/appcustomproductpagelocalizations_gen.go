@@ -313,6 +313,14 @@ type AppCustomProductPageLocalizationUpdateRequest struct {
 // AppCustomProductPageLocalizationUpdateRequestAttributes is part of AppCustomProductPageLocalizationUpdateRequest.
 type AppCustomProductPageLocalizationUpdateRequestAttributes struct {
 	PromotionalText *string `json:"promotionalText,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a AppCustomProductPageLocalizationUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain AppCustomProductPageLocalizationUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // AppCustomProductPageLocalizationUpdateRequestData is part of AppCustomProductPageLocalizationUpdateRequest.

@@ -179,6 +179,14 @@ type AppCustomProductPageUpdateRequest struct {
 type AppCustomProductPageUpdateRequestAttributes struct {
 	Name    *string `json:"name,omitempty"`
 	Visible *bool   `json:"visible,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a AppCustomProductPageUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain AppCustomProductPageUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // AppCustomProductPageUpdateRequestData is part of AppCustomProductPageUpdateRequest.

@@ -212,6 +212,14 @@ type AppCustomProductPageVersionUpdateRequest struct {
 // AppCustomProductPageVersionUpdateRequestAttributes is part of AppCustomProductPageVersionUpdateRequest.
 type AppCustomProductPageVersionUpdateRequestAttributes struct {
 	DeepLink *string `json:"deepLink,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a AppCustomProductPageVersionUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain AppCustomProductPageVersionUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // AppCustomProductPageVersionUpdateRequestData is part of AppCustomProductPageVersionUpdateRequest.

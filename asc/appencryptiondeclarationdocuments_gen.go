@@ -117,6 +117,14 @@ type AppEncryptionDeclarationDocumentUpdateRequest struct {
 type AppEncryptionDeclarationDocumentUpdateRequestAttributes struct {
 	SourceFileChecksum *string `json:"sourceFileChecksum,omitempty"`
 	Uploaded           *bool   `json:"uploaded,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a AppEncryptionDeclarationDocumentUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain AppEncryptionDeclarationDocumentUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // AppEncryptionDeclarationDocumentUpdateRequestData is part of AppEncryptionDeclarationDocumentUpdateRequest.

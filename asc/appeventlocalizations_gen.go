@@ -219,6 +219,14 @@ type AppEventLocalizationUpdateRequestAttributes struct {
 	Name             *string `json:"name,omitempty"`
 	ShortDescription *string `json:"shortDescription,omitempty"`
 	LongDescription  *string `json:"longDescription,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a AppEventLocalizationUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain AppEventLocalizationUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // AppEventLocalizationUpdateRequestData is part of AppEventLocalizationUpdateRequest.

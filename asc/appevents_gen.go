@@ -265,6 +265,14 @@ type AppEventUpdateRequestAttributes struct {
 	Priority            *Priority                                           `json:"priority,omitempty"`
 	Purpose             *AppEventPurpose                                    `json:"purpose,omitempty"`
 	TerritorySchedules  []AppEventUpdateRequestAttributesTerritorySchedules `json:"territorySchedules,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a AppEventUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain AppEventUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // AppEventUpdateRequestAttributesTerritorySchedules is part of AppEventUpdateRequestAttributes.

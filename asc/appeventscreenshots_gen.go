@@ -134,6 +134,14 @@ type AppEventScreenshotUpdateRequest struct {
 // AppEventScreenshotUpdateRequestAttributes is part of AppEventScreenshotUpdateRequest.
 type AppEventScreenshotUpdateRequestAttributes struct {
 	Uploaded *bool `json:"uploaded,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a AppEventScreenshotUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain AppEventScreenshotUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // AppEventScreenshotUpdateRequestData is part of AppEventScreenshotUpdateRequest.

@@ -141,6 +141,14 @@ type AppEventVideoClipUpdateRequest struct {
 type AppEventVideoClipUpdateRequestAttributes struct {
 	PreviewFrameTimeCode *string `json:"previewFrameTimeCode,omitempty"`
 	Uploaded             *bool   `json:"uploaded,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a AppEventVideoClipUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain AppEventVideoClipUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // AppEventVideoClipUpdateRequestData is part of AppEventVideoClipUpdateRequest.

@@ -140,6 +140,14 @@ type AppInfoLocalizationUpdateRequestAttributes struct {
 	PrivacyPolicyURL  *string `json:"privacyPolicyUrl,omitempty"`
 	PrivacyChoicesURL *string `json:"privacyChoicesUrl,omitempty"`
 	PrivacyPolicyText *string `json:"privacyPolicyText,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a AppInfoLocalizationUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain AppInfoLocalizationUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // AppInfoLocalizationUpdateRequestData is part of AppInfoLocalizationUpdateRequest.

@@ -143,6 +143,14 @@ type AppPreviewUpdateRequestAttributes struct {
 	SourceFileChecksum   *string `json:"sourceFileChecksum,omitempty"`
 	PreviewFrameTimeCode *string `json:"previewFrameTimeCode,omitempty"`
 	Uploaded             *bool   `json:"uploaded,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a AppPreviewUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain AppPreviewUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // AppPreviewUpdateRequestData is part of AppPreviewUpdateRequest.

@@ -1937,6 +1937,14 @@ type AppUpdateRequestAttributes struct {
 	SubscriptionStatusURLVersionForSandbox *SubscriptionStatusUrlVersion `json:"subscriptionStatusUrlVersionForSandbox,omitempty"`
 	ContentRightsDeclaration               *AppContentRightsDeclaration  `json:"contentRightsDeclaration,omitempty"`
 	StreamlinedPurchasingEnabled           *bool                         `json:"streamlinedPurchasingEnabled,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a AppUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain AppUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // AppUpdateRequestData is part of AppUpdateRequest.

@@ -135,6 +135,14 @@ type AppScreenshotUpdateRequest struct {
 type AppScreenshotUpdateRequestAttributes struct {
 	SourceFileChecksum *string `json:"sourceFileChecksum,omitempty"`
 	Uploaded           *bool   `json:"uploaded,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a AppScreenshotUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain AppScreenshotUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // AppScreenshotUpdateRequestData is part of AppScreenshotUpdateRequest.

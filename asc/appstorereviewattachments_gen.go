@@ -132,6 +132,14 @@ type AppStoreReviewAttachmentUpdateRequest struct {
 type AppStoreReviewAttachmentUpdateRequestAttributes struct {
 	SourceFileChecksum *string `json:"sourceFileChecksum,omitempty"`
 	Uploaded           *bool   `json:"uploaded,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a AppStoreReviewAttachmentUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain AppStoreReviewAttachmentUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // AppStoreReviewAttachmentUpdateRequestData is part of AppStoreReviewAttachmentUpdateRequest.

@@ -183,6 +183,14 @@ type AppStoreReviewDetailUpdateRequestAttributes struct {
 	DemoAccountPassword *string `json:"demoAccountPassword,omitempty"`
 	DemoAccountRequired *bool   `json:"demoAccountRequired,omitempty"`
 	Notes               *string `json:"notes,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a AppStoreReviewDetailUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain AppStoreReviewDetailUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // AppStoreReviewDetailUpdateRequestData is part of AppStoreReviewDetailUpdateRequest.

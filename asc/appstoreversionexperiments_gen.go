@@ -310,6 +310,14 @@ type AppStoreVersionExperimentUpdateRequestAttributes struct {
 	Name              *string `json:"name,omitempty"`
 	TrafficProportion *int    `json:"trafficProportion,omitempty"`
 	Started           *bool   `json:"started,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a AppStoreVersionExperimentUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain AppStoreVersionExperimentUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // AppStoreVersionExperimentUpdateRequestData is part of AppStoreVersionExperimentUpdateRequest.
@@ -396,6 +404,14 @@ type AppStoreVersionExperimentV2UpdateRequestAttributes struct {
 	Name              *string `json:"name,omitempty"`
 	TrafficProportion *int    `json:"trafficProportion,omitempty"`
 	Started           *bool   `json:"started,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a AppStoreVersionExperimentV2UpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain AppStoreVersionExperimentV2UpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // AppStoreVersionExperimentV2UpdateRequestData is part of AppStoreVersionExperimentV2UpdateRequest.

@@ -181,6 +181,14 @@ type AppStoreVersionExperimentTreatmentUpdateRequest struct {
 type AppStoreVersionExperimentTreatmentUpdateRequestAttributes struct {
 	Name        *string `json:"name,omitempty"`
 	AppIconName *string `json:"appIconName,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a AppStoreVersionExperimentTreatmentUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain AppStoreVersionExperimentTreatmentUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // AppStoreVersionExperimentTreatmentUpdateRequestData is part of AppStoreVersionExperimentTreatmentUpdateRequest.

@@ -302,6 +302,14 @@ type AppStoreVersionLocalizationUpdateRequestAttributes struct {
 	PromotionalText *string `json:"promotionalText,omitempty"`
 	SupportURL      *string `json:"supportUrl,omitempty"`
 	WhatsNew        *string `json:"whatsNew,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a AppStoreVersionLocalizationUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain AppStoreVersionLocalizationUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // AppStoreVersionLocalizationUpdateRequestData is part of AppStoreVersionLocalizationUpdateRequest.

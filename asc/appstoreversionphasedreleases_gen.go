@@ -107,6 +107,14 @@ type AppStoreVersionPhasedReleaseUpdateRequest struct {
 // AppStoreVersionPhasedReleaseUpdateRequestAttributes is part of AppStoreVersionPhasedReleaseUpdateRequest.
 type AppStoreVersionPhasedReleaseUpdateRequestAttributes struct {
 	PhasedReleaseState *PhasedReleaseState `json:"phasedReleaseState,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a AppStoreVersionPhasedReleaseUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain AppStoreVersionPhasedReleaseUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // AppStoreVersionPhasedReleaseUpdateRequestData is part of AppStoreVersionPhasedReleaseUpdateRequest.

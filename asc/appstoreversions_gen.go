@@ -608,6 +608,14 @@ type AppStoreVersionUpdateRequestAttributes struct {
 	// Deprecated: Apple marks usesIdfa deprecated.
 	UsesIdfa     *bool `json:"usesIdfa,omitempty"`
 	Downloadable *bool `json:"downloadable,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a AppStoreVersionUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain AppStoreVersionUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // AppStoreVersionUpdateRequestData is part of AppStoreVersionUpdateRequest.

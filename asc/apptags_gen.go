@@ -108,6 +108,14 @@ type AppTagUpdateRequest struct {
 // AppTagUpdateRequestAttributes is part of AppTagUpdateRequest.
 type AppTagUpdateRequestAttributes struct {
 	VisibleInAppStore *bool `json:"visibleInAppStore,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a AppTagUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain AppTagUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // AppTagUpdateRequestData is part of AppTagUpdateRequest.

@@ -179,6 +179,14 @@ type BackgroundAssetUpdateRequest struct {
 // BackgroundAssetUpdateRequestAttributes is part of BackgroundAssetUpdateRequest.
 type BackgroundAssetUpdateRequestAttributes struct {
 	Archived *bool `json:"archived,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a BackgroundAssetUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain BackgroundAssetUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // BackgroundAssetUpdateRequestData is part of BackgroundAssetUpdateRequest.

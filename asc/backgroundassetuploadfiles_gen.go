@@ -130,6 +130,14 @@ type BackgroundAssetUploadFileUpdateRequestAttributes struct {
 	SourceFileChecksum  *string    `json:"sourceFileChecksum,omitempty"`
 	SourceFileChecksums *Checksums `json:"sourceFileChecksums,omitempty"`
 	Uploaded            *bool      `json:"uploaded,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a BackgroundAssetUploadFileUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain BackgroundAssetUploadFileUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // BackgroundAssetUploadFileUpdateRequestData is part of BackgroundAssetUploadFileUpdateRequest.

@@ -132,6 +132,14 @@ type BetaAppClipInvocationLocalizationUpdateRequest struct {
 // BetaAppClipInvocationLocalizationUpdateRequestAttributes is part of BetaAppClipInvocationLocalizationUpdateRequest.
 type BetaAppClipInvocationLocalizationUpdateRequestAttributes struct {
 	Title *string `json:"title,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a BetaAppClipInvocationLocalizationUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain BetaAppClipInvocationLocalizationUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // BetaAppClipInvocationLocalizationUpdateRequestData is part of BetaAppClipInvocationLocalizationUpdateRequest.

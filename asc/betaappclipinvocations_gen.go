@@ -129,6 +129,14 @@ type BetaAppClipInvocationUpdateRequest struct {
 // BetaAppClipInvocationUpdateRequestAttributes is part of BetaAppClipInvocationUpdateRequest.
 type BetaAppClipInvocationUpdateRequestAttributes struct {
 	URL *string `json:"url,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a BetaAppClipInvocationUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain BetaAppClipInvocationUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // BetaAppClipInvocationUpdateRequestData is part of BetaAppClipInvocationUpdateRequest.

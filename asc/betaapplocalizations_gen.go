@@ -183,6 +183,14 @@ type BetaAppLocalizationUpdateRequestAttributes struct {
 	PrivacyPolicyURL  *string `json:"privacyPolicyUrl,omitempty"`
 	TvOsPrivacyPolicy *string `json:"tvOsPrivacyPolicy,omitempty"`
 	Description       *string `json:"description,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a BetaAppLocalizationUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain BetaAppLocalizationUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // BetaAppLocalizationUpdateRequestData is part of BetaAppLocalizationUpdateRequest.

@@ -140,6 +140,14 @@ type BetaAppReviewDetailUpdateRequestAttributes struct {
 	DemoAccountPassword *string `json:"demoAccountPassword,omitempty"`
 	DemoAccountRequired *bool   `json:"demoAccountRequired,omitempty"`
 	Notes               *string `json:"notes,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a BetaAppReviewDetailUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain BetaAppReviewDetailUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // BetaAppReviewDetailUpdateRequestData is part of BetaAppReviewDetailUpdateRequest.

@@ -171,6 +171,14 @@ type BetaBuildLocalizationUpdateRequest struct {
 // BetaBuildLocalizationUpdateRequestAttributes is part of BetaBuildLocalizationUpdateRequest.
 type BetaBuildLocalizationUpdateRequestAttributes struct {
 	WhatsNew *string `json:"whatsNew,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a BetaBuildLocalizationUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain BetaBuildLocalizationUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // BetaBuildLocalizationUpdateRequestData is part of BetaBuildLocalizationUpdateRequest.

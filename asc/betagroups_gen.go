@@ -404,6 +404,14 @@ type BetaGroupUpdateRequestAttributes struct {
 	FeedbackEnabled                      *bool   `json:"feedbackEnabled,omitempty"`
 	IosBuildsAvailableForAppleSiliconMac *bool   `json:"iosBuildsAvailableForAppleSiliconMac,omitempty"`
 	IosBuildsAvailableForAppleVision     *bool   `json:"iosBuildsAvailableForAppleVision,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a BetaGroupUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain BetaGroupUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // BetaGroupUpdateRequestData is part of BetaGroupUpdateRequest.

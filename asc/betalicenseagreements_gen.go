@@ -125,6 +125,14 @@ type BetaLicenseAgreementUpdateRequest struct {
 // BetaLicenseAgreementUpdateRequestAttributes is part of BetaLicenseAgreementUpdateRequest.
 type BetaLicenseAgreementUpdateRequestAttributes struct {
 	AgreementText *string `json:"agreementText,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a BetaLicenseAgreementUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain BetaLicenseAgreementUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // BetaLicenseAgreementUpdateRequestData is part of BetaLicenseAgreementUpdateRequest.

@@ -105,6 +105,14 @@ type BetaRecruitmentCriterionUpdateRequest struct {
 // BetaRecruitmentCriterionUpdateRequestAttributes is part of BetaRecruitmentCriterionUpdateRequest.
 type BetaRecruitmentCriterionUpdateRequestAttributes struct {
 	DeviceFamilyOsVersionFilters []DeviceFamilyOsVersionFilter `json:"deviceFamilyOsVersionFilters,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a BetaRecruitmentCriterionUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain BetaRecruitmentCriterionUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // BetaRecruitmentCriterionUpdateRequestData is part of BetaRecruitmentCriterionUpdateRequest.

@@ -146,6 +146,14 @@ type BuildBetaDetailUpdateRequest struct {
 // BuildBetaDetailUpdateRequestAttributes is part of BuildBetaDetailUpdateRequest.
 type BuildBetaDetailUpdateRequestAttributes struct {
 	AutoNotifyEnabled *bool `json:"autoNotifyEnabled,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a BuildBetaDetailUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain BuildBetaDetailUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // BuildBetaDetailUpdateRequestData is part of BuildBetaDetailUpdateRequest.

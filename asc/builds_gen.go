@@ -559,6 +559,14 @@ type BuildUpdateRequest struct {
 type BuildUpdateRequestAttributes struct {
 	Expired                 *bool `json:"expired,omitempty"`
 	UsesNonExemptEncryption *bool `json:"usesNonExemptEncryption,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a BuildUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain BuildUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // BuildUpdateRequestData is part of BuildUpdateRequest.

@@ -129,6 +129,14 @@ type BuildUploadFileUpdateRequest struct {
 type BuildUploadFileUpdateRequestAttributes struct {
 	SourceFileChecksums *Checksums `json:"sourceFileChecksums,omitempty"`
 	Uploaded            *bool      `json:"uploaded,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a BuildUploadFileUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain BuildUploadFileUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // BuildUploadFileUpdateRequestData is part of BuildUploadFileUpdateRequest.

@@ -114,6 +114,14 @@ type BundleIdCapabilityUpdateRequest struct {
 type BundleIdCapabilityUpdateRequestAttributes struct {
 	CapabilityType *CapabilityType     `json:"capabilityType,omitempty"`
 	Settings       []CapabilitySetting `json:"settings,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a BundleIdCapabilityUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain BundleIdCapabilityUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // BundleIdCapabilityUpdateRequestData is part of BundleIdCapabilityUpdateRequest.

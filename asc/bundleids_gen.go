@@ -266,6 +266,14 @@ type BundleIdUpdateRequest struct {
 // BundleIdUpdateRequestAttributes is part of BundleIdUpdateRequest.
 type BundleIdUpdateRequestAttributes struct {
 	Name *string `json:"name,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a BundleIdUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain BundleIdUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // BundleIdUpdateRequestData is part of BundleIdUpdateRequest.

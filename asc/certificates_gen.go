@@ -208,6 +208,14 @@ type CertificateUpdateRequest struct {
 // CertificateUpdateRequestAttributes is part of CertificateUpdateRequest.
 type CertificateUpdateRequestAttributes struct {
 	Activated *bool `json:"activated,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a CertificateUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain CertificateUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // CertificateUpdateRequestData is part of CertificateUpdateRequest.

@@ -245,6 +245,14 @@ type CiWorkflowUpdateRequestAttributes struct {
 	IsLockedForEditing              *bool                              `json:"isLockedForEditing,omitempty"`
 	Clean                           *bool                              `json:"clean,omitempty"`
 	ContainerFilePath               *string                            `json:"containerFilePath,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a CiWorkflowUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain CiWorkflowUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // CiWorkflowUpdateRequestData is part of CiWorkflowUpdateRequest.

@@ -189,6 +189,14 @@ type DeviceUpdateRequest struct {
 type DeviceUpdateRequestAttributes struct {
 	Name   *string       `json:"name,omitempty"`
 	Status *DeviceStatus `json:"status,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a DeviceUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain DeviceUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // DeviceUpdateRequestData is part of DeviceUpdateRequest.

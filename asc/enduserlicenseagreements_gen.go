@@ -168,6 +168,14 @@ type EndUserLicenseAgreementUpdateRequest struct {
 // EndUserLicenseAgreementUpdateRequestAttributes is part of EndUserLicenseAgreementUpdateRequest.
 type EndUserLicenseAgreementUpdateRequestAttributes struct {
 	AgreementText *string `json:"agreementText,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a EndUserLicenseAgreementUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain EndUserLicenseAgreementUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // EndUserLicenseAgreementUpdateRequestData is part of EndUserLicenseAgreementUpdateRequest.

@@ -194,6 +194,14 @@ type GameCenterAchievementImageUpdateRequest struct {
 // GameCenterAchievementImageUpdateRequestAttributes is part of GameCenterAchievementImageUpdateRequest.
 type GameCenterAchievementImageUpdateRequestAttributes struct {
 	Uploaded *bool `json:"uploaded,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a GameCenterAchievementImageUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain GameCenterAchievementImageUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // GameCenterAchievementImageUpdateRequestData is part of GameCenterAchievementImageUpdateRequest.
@@ -272,6 +280,14 @@ type GameCenterAchievementImageV2UpdateRequest struct {
 // GameCenterAchievementImageV2UpdateRequestAttributes is part of GameCenterAchievementImageV2UpdateRequest.
 type GameCenterAchievementImageV2UpdateRequestAttributes struct {
 	Uploaded *bool `json:"uploaded,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a GameCenterAchievementImageV2UpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain GameCenterAchievementImageV2UpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // GameCenterAchievementImageV2UpdateRequestData is part of GameCenterAchievementImageV2UpdateRequest.

@@ -277,6 +277,14 @@ type GameCenterAchievementLocalizationUpdateRequestAttributes struct {
 	Name                    *string `json:"name,omitempty"`
 	BeforeEarnedDescription *string `json:"beforeEarnedDescription,omitempty"`
 	AfterEarnedDescription  *string `json:"afterEarnedDescription,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a GameCenterAchievementLocalizationUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain GameCenterAchievementLocalizationUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // GameCenterAchievementLocalizationUpdateRequestData is part of GameCenterAchievementLocalizationUpdateRequest.
@@ -359,6 +367,14 @@ type GameCenterAchievementLocalizationV2UpdateRequestAttributes struct {
 	Name                    *string `json:"name,omitempty"`
 	BeforeEarnedDescription *string `json:"beforeEarnedDescription,omitempty"`
 	AfterEarnedDescription  *string `json:"afterEarnedDescription,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a GameCenterAchievementLocalizationV2UpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain GameCenterAchievementLocalizationV2UpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // GameCenterAchievementLocalizationV2UpdateRequestData is part of GameCenterAchievementLocalizationV2UpdateRequest.

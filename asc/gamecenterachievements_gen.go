@@ -427,6 +427,14 @@ type GameCenterAchievementUpdateRequestAttributes struct {
 	Repeatable         *bool             `json:"repeatable,omitempty"`
 	Archived           *bool             `json:"archived,omitempty"`
 	ActivityProperties StringToStringMap `json:"activityProperties,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a GameCenterAchievementUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain GameCenterAchievementUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // GameCenterAchievementUpdateRequestData is part of GameCenterAchievementUpdateRequest.
@@ -527,6 +535,14 @@ type GameCenterAchievementV2UpdateRequestAttributes struct {
 	Repeatable         *bool             `json:"repeatable,omitempty"`
 	Archived           *bool             `json:"archived,omitempty"`
 	ActivityProperties StringToStringMap `json:"activityProperties,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a GameCenterAchievementV2UpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain GameCenterAchievementV2UpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // GameCenterAchievementV2UpdateRequestData is part of GameCenterAchievementV2UpdateRequest.

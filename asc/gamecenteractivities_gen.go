@@ -308,6 +308,14 @@ type GameCenterActivityUpdateRequestAttributes struct {
 	SupportsPartyCode   *bool                        `json:"supportsPartyCode,omitempty"`
 	Archived            *bool                        `json:"archived,omitempty"`
 	Properties          StringToStringMap            `json:"properties,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a GameCenterActivityUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain GameCenterActivityUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // GameCenterActivityUpdateRequestData is part of GameCenterActivityUpdateRequest.

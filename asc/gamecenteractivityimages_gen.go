@@ -122,6 +122,14 @@ type GameCenterActivityImageUpdateRequest struct {
 // GameCenterActivityImageUpdateRequestAttributes is part of GameCenterActivityImageUpdateRequest.
 type GameCenterActivityImageUpdateRequestAttributes struct {
 	Uploaded *bool `json:"uploaded,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a GameCenterActivityImageUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain GameCenterActivityImageUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // GameCenterActivityImageUpdateRequestData is part of GameCenterActivityImageUpdateRequest.

@@ -152,6 +152,14 @@ type GameCenterActivityLocalizationUpdateRequest struct {
 type GameCenterActivityLocalizationUpdateRequestAttributes struct {
 	Name        *string `json:"name,omitempty"`
 	Description *string `json:"description,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a GameCenterActivityLocalizationUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain GameCenterActivityLocalizationUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // GameCenterActivityLocalizationUpdateRequestData is part of GameCenterActivityLocalizationUpdateRequest.

@@ -214,6 +214,14 @@ type GameCenterActivityVersionUpdateRequest struct {
 // GameCenterActivityVersionUpdateRequestAttributes is part of GameCenterActivityVersionUpdateRequest.
 type GameCenterActivityVersionUpdateRequestAttributes struct {
 	FallbackURL *string `json:"fallbackUrl,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a GameCenterActivityVersionUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain GameCenterActivityVersionUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // GameCenterActivityVersionUpdateRequestData is part of GameCenterActivityVersionUpdateRequest.

@@ -210,6 +210,14 @@ type GameCenterAppVersionUpdateRequest struct {
 // GameCenterAppVersionUpdateRequestAttributes is part of GameCenterAppVersionUpdateRequest.
 type GameCenterAppVersionUpdateRequestAttributes struct {
 	Enabled *bool `json:"enabled,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a GameCenterAppVersionUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain GameCenterAppVersionUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // GameCenterAppVersionUpdateRequestData is part of GameCenterAppVersionUpdateRequest.

@@ -122,6 +122,14 @@ type GameCenterChallengeImageUpdateRequest struct {
 // GameCenterChallengeImageUpdateRequestAttributes is part of GameCenterChallengeImageUpdateRequest.
 type GameCenterChallengeImageUpdateRequestAttributes struct {
 	Uploaded *bool `json:"uploaded,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a GameCenterChallengeImageUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain GameCenterChallengeImageUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // GameCenterChallengeImageUpdateRequestData is part of GameCenterChallengeImageUpdateRequest.

@@ -152,6 +152,14 @@ type GameCenterChallengeLocalizationUpdateRequest struct {
 type GameCenterChallengeLocalizationUpdateRequestAttributes struct {
 	Name        *string `json:"name,omitempty"`
 	Description *string `json:"description,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a GameCenterChallengeLocalizationUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain GameCenterChallengeLocalizationUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // GameCenterChallengeLocalizationUpdateRequestData is part of GameCenterChallengeLocalizationUpdateRequest.

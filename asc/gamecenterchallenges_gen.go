@@ -226,6 +226,14 @@ type GameCenterChallengeUpdateRequestAttributes struct {
 	ReferenceName *string `json:"referenceName,omitempty"`
 	Archived      *bool   `json:"archived,omitempty"`
 	Repeatable    *bool   `json:"repeatable,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a GameCenterChallengeUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain GameCenterChallengeUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // GameCenterChallengeUpdateRequestData is part of GameCenterChallengeUpdateRequest.

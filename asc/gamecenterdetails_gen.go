@@ -1034,6 +1034,14 @@ type GameCenterDetailUpdateRequest struct {
 type GameCenterDetailUpdateRequestAttributes struct {
 	// Deprecated: Apple marks challengeEnabled deprecated.
 	ChallengeEnabled *bool `json:"challengeEnabled,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a GameCenterDetailUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain GameCenterDetailUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // GameCenterDetailUpdateRequestData is part of GameCenterDetailUpdateRequest.

@@ -731,6 +731,14 @@ type GameCenterGroupUpdateRequest struct {
 // GameCenterGroupUpdateRequestAttributes is part of GameCenterGroupUpdateRequest.
 type GameCenterGroupUpdateRequestAttributes struct {
 	ReferenceName *string `json:"referenceName,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a GameCenterGroupUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain GameCenterGroupUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // GameCenterGroupUpdateRequestData is part of GameCenterGroupUpdateRequest.

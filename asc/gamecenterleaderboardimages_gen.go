@@ -194,6 +194,14 @@ type GameCenterLeaderboardImageUpdateRequest struct {
 // GameCenterLeaderboardImageUpdateRequestAttributes is part of GameCenterLeaderboardImageUpdateRequest.
 type GameCenterLeaderboardImageUpdateRequestAttributes struct {
 	Uploaded *bool `json:"uploaded,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a GameCenterLeaderboardImageUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain GameCenterLeaderboardImageUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // GameCenterLeaderboardImageUpdateRequestData is part of GameCenterLeaderboardImageUpdateRequest.
@@ -272,6 +280,14 @@ type GameCenterLeaderboardImageV2UpdateRequest struct {
 // GameCenterLeaderboardImageV2UpdateRequestAttributes is part of GameCenterLeaderboardImageV2UpdateRequest.
 type GameCenterLeaderboardImageV2UpdateRequestAttributes struct {
 	Uploaded *bool `json:"uploaded,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a GameCenterLeaderboardImageV2UpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain GameCenterLeaderboardImageV2UpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // GameCenterLeaderboardImageV2UpdateRequestData is part of GameCenterLeaderboardImageV2UpdateRequest.

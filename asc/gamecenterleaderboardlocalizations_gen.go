@@ -252,6 +252,14 @@ type GameCenterLeaderboardLocalizationUpdateRequestAttributes struct {
 	FormatterSuffix         *string                         `json:"formatterSuffix,omitempty"`
 	FormatterSuffixSingular *string                         `json:"formatterSuffixSingular,omitempty"`
 	Description             *string                         `json:"description,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a GameCenterLeaderboardLocalizationUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain GameCenterLeaderboardLocalizationUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // GameCenterLeaderboardLocalizationUpdateRequestData is part of GameCenterLeaderboardLocalizationUpdateRequest.
@@ -340,6 +348,14 @@ type GameCenterLeaderboardLocalizationV2UpdateRequestAttributes struct {
 	FormatterSuffix         *string                         `json:"formatterSuffix,omitempty"`
 	FormatterSuffixSingular *string                         `json:"formatterSuffixSingular,omitempty"`
 	Description             *string                         `json:"description,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a GameCenterLeaderboardLocalizationV2UpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain GameCenterLeaderboardLocalizationV2UpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // GameCenterLeaderboardLocalizationV2UpdateRequestData is part of GameCenterLeaderboardLocalizationV2UpdateRequest.

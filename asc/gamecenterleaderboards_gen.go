@@ -518,6 +518,14 @@ type GameCenterLeaderboardUpdateRequestAttributes struct {
 	Archived            *bool                                `json:"archived,omitempty"`
 	ActivityProperties  StringToStringMap                    `json:"activityProperties,omitempty"`
 	Visibility          *GameCenterLeaderboardVisibility     `json:"visibility,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a GameCenterLeaderboardUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain GameCenterLeaderboardUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // GameCenterLeaderboardUpdateRequestData is part of GameCenterLeaderboardUpdateRequest.
@@ -644,6 +652,14 @@ type GameCenterLeaderboardV2UpdateRequestAttributes struct {
 	Archived            *bool                                `json:"archived,omitempty"`
 	ActivityProperties  StringToStringMap                    `json:"activityProperties,omitempty"`
 	Visibility          *GameCenterLeaderboardVisibility     `json:"visibility,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a GameCenterLeaderboardV2UpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain GameCenterLeaderboardV2UpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // GameCenterLeaderboardV2UpdateRequestData is part of GameCenterLeaderboardV2UpdateRequest.

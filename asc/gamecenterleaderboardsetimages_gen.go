@@ -194,6 +194,14 @@ type GameCenterLeaderboardSetImageUpdateRequest struct {
 // GameCenterLeaderboardSetImageUpdateRequestAttributes is part of GameCenterLeaderboardSetImageUpdateRequest.
 type GameCenterLeaderboardSetImageUpdateRequestAttributes struct {
 	Uploaded *bool `json:"uploaded,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a GameCenterLeaderboardSetImageUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain GameCenterLeaderboardSetImageUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // GameCenterLeaderboardSetImageUpdateRequestData is part of GameCenterLeaderboardSetImageUpdateRequest.
@@ -272,6 +280,14 @@ type GameCenterLeaderboardSetImageV2UpdateRequest struct {
 // GameCenterLeaderboardSetImageV2UpdateRequestAttributes is part of GameCenterLeaderboardSetImageV2UpdateRequest.
 type GameCenterLeaderboardSetImageV2UpdateRequestAttributes struct {
 	Uploaded *bool `json:"uploaded,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a GameCenterLeaderboardSetImageV2UpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain GameCenterLeaderboardSetImageV2UpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // GameCenterLeaderboardSetImageV2UpdateRequestData is part of GameCenterLeaderboardSetImageV2UpdateRequest.

@@ -240,6 +240,14 @@ type GameCenterLeaderboardSetLocalizationUpdateRequest struct {
 // GameCenterLeaderboardSetLocalizationUpdateRequestAttributes is part of GameCenterLeaderboardSetLocalizationUpdateRequest.
 type GameCenterLeaderboardSetLocalizationUpdateRequestAttributes struct {
 	Name *string `json:"name,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a GameCenterLeaderboardSetLocalizationUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain GameCenterLeaderboardSetLocalizationUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // GameCenterLeaderboardSetLocalizationUpdateRequestData is part of GameCenterLeaderboardSetLocalizationUpdateRequest.
@@ -316,6 +324,14 @@ type GameCenterLeaderboardSetLocalizationV2UpdateRequest struct {
 // GameCenterLeaderboardSetLocalizationV2UpdateRequestAttributes is part of GameCenterLeaderboardSetLocalizationV2UpdateRequest.
 type GameCenterLeaderboardSetLocalizationV2UpdateRequestAttributes struct {
 	Name *string `json:"name,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a GameCenterLeaderboardSetLocalizationV2UpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain GameCenterLeaderboardSetLocalizationV2UpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // GameCenterLeaderboardSetLocalizationV2UpdateRequestData is part of GameCenterLeaderboardSetLocalizationV2UpdateRequest.

@@ -209,6 +209,14 @@ type GameCenterLeaderboardSetMemberLocalizationUpdateRequest struct {
 // GameCenterLeaderboardSetMemberLocalizationUpdateRequestAttributes is part of GameCenterLeaderboardSetMemberLocalizationUpdateRequest.
 type GameCenterLeaderboardSetMemberLocalizationUpdateRequestAttributes struct {
 	Name *string `json:"name,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a GameCenterLeaderboardSetMemberLocalizationUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain GameCenterLeaderboardSetMemberLocalizationUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // GameCenterLeaderboardSetMemberLocalizationUpdateRequestData is part of GameCenterLeaderboardSetMemberLocalizationUpdateRequest.

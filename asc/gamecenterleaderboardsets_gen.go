@@ -557,6 +557,14 @@ type GameCenterLeaderboardSetUpdateRequest struct {
 // GameCenterLeaderboardSetUpdateRequestAttributes is part of GameCenterLeaderboardSetUpdateRequest.
 type GameCenterLeaderboardSetUpdateRequestAttributes struct {
 	ReferenceName *string `json:"referenceName,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a GameCenterLeaderboardSetUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain GameCenterLeaderboardSetUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // GameCenterLeaderboardSetUpdateRequestData is part of GameCenterLeaderboardSetUpdateRequest.
@@ -644,6 +652,14 @@ type GameCenterLeaderboardSetV2UpdateRequest struct {
 // GameCenterLeaderboardSetV2UpdateRequestAttributes is part of GameCenterLeaderboardSetV2UpdateRequest.
 type GameCenterLeaderboardSetV2UpdateRequestAttributes struct {
 	ReferenceName *string `json:"referenceName,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a GameCenterLeaderboardSetV2UpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain GameCenterLeaderboardSetV2UpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // GameCenterLeaderboardSetV2UpdateRequestData is part of GameCenterLeaderboardSetV2UpdateRequest.

@@ -263,6 +263,14 @@ type GameCenterMatchmakingQueueUpdateRequest struct {
 // GameCenterMatchmakingQueueUpdateRequestAttributes is part of GameCenterMatchmakingQueueUpdateRequest.
 type GameCenterMatchmakingQueueUpdateRequestAttributes struct {
 	ClassicMatchmakingBundleIDs []string `json:"classicMatchmakingBundleIds,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a GameCenterMatchmakingQueueUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain GameCenterMatchmakingQueueUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // GameCenterMatchmakingQueueUpdateRequestData is part of GameCenterMatchmakingQueueUpdateRequest.

@@ -195,6 +195,14 @@ type GameCenterMatchmakingRuleUpdateRequestAttributes struct {
 	Description *string  `json:"description,omitempty"`
 	Expression  *string  `json:"expression,omitempty"`
 	Weight      *float64 `json:"weight,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a GameCenterMatchmakingRuleUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain GameCenterMatchmakingRuleUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // GameCenterMatchmakingRuleUpdateRequestData is part of GameCenterMatchmakingRuleUpdateRequest.

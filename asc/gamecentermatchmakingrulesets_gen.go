@@ -274,6 +274,14 @@ type GameCenterMatchmakingRuleSetUpdateRequest struct {
 type GameCenterMatchmakingRuleSetUpdateRequestAttributes struct {
 	MinPlayers *int `json:"minPlayers,omitempty"`
 	MaxPlayers *int `json:"maxPlayers,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a GameCenterMatchmakingRuleSetUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain GameCenterMatchmakingRuleSetUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // GameCenterMatchmakingRuleSetUpdateRequestData is part of GameCenterMatchmakingRuleSetUpdateRequest.

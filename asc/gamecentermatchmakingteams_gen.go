@@ -115,6 +115,14 @@ type GameCenterMatchmakingTeamUpdateRequest struct {
 type GameCenterMatchmakingTeamUpdateRequestAttributes struct {
 	MinPlayers *int `json:"minPlayers,omitempty"`
 	MaxPlayers *int `json:"maxPlayers,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a GameCenterMatchmakingTeamUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain GameCenterMatchmakingTeamUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // GameCenterMatchmakingTeamUpdateRequestData is part of GameCenterMatchmakingTeamUpdateRequest.

@@ -135,6 +135,14 @@ type InAppPurchaseAppStoreReviewScreenshotUpdateRequest struct {
 type InAppPurchaseAppStoreReviewScreenshotUpdateRequestAttributes struct {
 	SourceFileChecksum *string `json:"sourceFileChecksum,omitempty"`
 	Uploaded           *bool   `json:"uploaded,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a InAppPurchaseAppStoreReviewScreenshotUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain InAppPurchaseAppStoreReviewScreenshotUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // InAppPurchaseAppStoreReviewScreenshotUpdateRequestData is part of InAppPurchaseAppStoreReviewScreenshotUpdateRequest.

@@ -187,6 +187,14 @@ type InAppPurchaseImageUpdateRequest struct {
 type InAppPurchaseImageUpdateRequestAttributes struct {
 	SourceFileChecksum *string `json:"sourceFileChecksum,omitempty"`
 	Uploaded           *bool   `json:"uploaded,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a InAppPurchaseImageUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain InAppPurchaseImageUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // InAppPurchaseImageUpdateRequestData is part of InAppPurchaseImageUpdateRequest.
@@ -258,6 +266,14 @@ type InAppPurchaseImageV2UpdateRequest struct {
 // InAppPurchaseImageV2UpdateRequestAttributes is part of InAppPurchaseImageV2UpdateRequest.
 type InAppPurchaseImageV2UpdateRequestAttributes struct {
 	Uploaded *bool `json:"uploaded,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a InAppPurchaseImageV2UpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain InAppPurchaseImageV2UpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // InAppPurchaseImageV2UpdateRequestData is part of InAppPurchaseImageV2UpdateRequest.

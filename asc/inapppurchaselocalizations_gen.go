@@ -187,6 +187,14 @@ type InAppPurchaseLocalizationUpdateRequest struct {
 type InAppPurchaseLocalizationUpdateRequestAttributes struct {
 	Name        *string `json:"name,omitempty"`
 	Description *string `json:"description,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a InAppPurchaseLocalizationUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain InAppPurchaseLocalizationUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // InAppPurchaseLocalizationUpdateRequestData is part of InAppPurchaseLocalizationUpdateRequest.
@@ -265,6 +273,14 @@ type InAppPurchaseLocalizationV2UpdateRequest struct {
 type InAppPurchaseLocalizationV2UpdateRequestAttributes struct {
 	Name        *string `json:"name,omitempty"`
 	Description *string `json:"description,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a InAppPurchaseLocalizationV2UpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain InAppPurchaseLocalizationV2UpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // InAppPurchaseLocalizationV2UpdateRequestData is part of InAppPurchaseLocalizationV2UpdateRequest.

@@ -126,6 +126,14 @@ type InAppPurchaseOfferCodeCustomCodeUpdateRequest struct {
 // InAppPurchaseOfferCodeCustomCodeUpdateRequestAttributes is part of InAppPurchaseOfferCodeCustomCodeUpdateRequest.
 type InAppPurchaseOfferCodeCustomCodeUpdateRequestAttributes struct {
 	Active *bool `json:"active,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a InAppPurchaseOfferCodeCustomCodeUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain InAppPurchaseOfferCodeCustomCodeUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // InAppPurchaseOfferCodeCustomCodeUpdateRequestData is part of InAppPurchaseOfferCodeCustomCodeUpdateRequest.

@@ -136,6 +136,14 @@ type InAppPurchaseOfferCodeOneTimeUseCodeUpdateRequest struct {
 // InAppPurchaseOfferCodeOneTimeUseCodeUpdateRequestAttributes is part of InAppPurchaseOfferCodeOneTimeUseCodeUpdateRequest.
 type InAppPurchaseOfferCodeOneTimeUseCodeUpdateRequestAttributes struct {
 	Active *bool `json:"active,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a InAppPurchaseOfferCodeOneTimeUseCodeUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain InAppPurchaseOfferCodeOneTimeUseCodeUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // InAppPurchaseOfferCodeOneTimeUseCodeUpdateRequestData is part of InAppPurchaseOfferCodeOneTimeUseCodeUpdateRequest.

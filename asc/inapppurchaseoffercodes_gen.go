@@ -262,6 +262,14 @@ type InAppPurchaseOfferCodeUpdateRequest struct {
 // InAppPurchaseOfferCodeUpdateRequestAttributes is part of InAppPurchaseOfferCodeUpdateRequest.
 type InAppPurchaseOfferCodeUpdateRequestAttributes struct {
 	Active *bool `json:"active,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a InAppPurchaseOfferCodeUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain InAppPurchaseOfferCodeUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // InAppPurchaseOfferCodeUpdateRequestData is part of InAppPurchaseOfferCodeUpdateRequest.

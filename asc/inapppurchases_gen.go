@@ -599,6 +599,14 @@ type InAppPurchaseV2UpdateRequestAttributes struct {
 	Name           *string `json:"name,omitempty"`
 	ReviewNote     *string `json:"reviewNote,omitempty"`
 	FamilySharable *bool   `json:"familySharable,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a InAppPurchaseV2UpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain InAppPurchaseV2UpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // InAppPurchaseV2UpdateRequestData is part of InAppPurchaseV2UpdateRequest.

@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
 )
 
 // ResourceIdentifier names one resource: the linkage inside a relationship and the target of
@@ -276,4 +280,59 @@ func (l *Included[D]) UnmarshalJSON(b []byte) error {
 	}
 	*l = out
 	return nil
+}
+
+// marshalCleared encodes update attributes with the members clear names sent as null, the
+// way App Store Connect clears an attribute (an empty string is refused where a URL is
+// expected). A name that is not a member of v, or a member both set and cleared, is an error
+// rather than a body that means something else.
+func marshalCleared(v any, clear []string) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil || len(clear) == 0 {
+		return b, err
+	}
+	rv := reflect.ValueOf(v)
+	members := jsonMembers(rv.Type())
+	out := bytes.NewBuffer(make([]byte, 0, len(b)+16*len(clear)))
+	out.Write(b[:len(b)-1])
+	sep := len(b) > 2
+	for i, name := range clear {
+		field, ok := members[name]
+		if !ok {
+			return nil, fmt.Errorf("asc: cannot clear %q: no such attribute", name)
+		}
+		if !rv.Field(field).IsZero() {
+			return nil, fmt.Errorf("asc: cannot clear %q: it is also set", name)
+		}
+		if slices.Contains(clear[:i], name) {
+			continue
+		}
+		if sep {
+			out.WriteByte(',')
+		}
+		sep = true
+		nameJSON, _ := json.Marshal(name)
+		out.Write(nameJSON)
+		out.WriteString(":null")
+	}
+	out.WriteByte('}')
+	return out.Bytes(), nil
+}
+
+var jsonMemberCache sync.Map // reflect.Type -> map[string]int
+
+// jsonMembers maps the JSON member names of a struct type's fields to their indices.
+func jsonMembers(t reflect.Type) map[string]int {
+	if m, ok := jsonMemberCache.Load(t); ok {
+		return m.(map[string]int)
+	}
+	m := map[string]int{}
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			m[name] = i
+		}
+	}
+	jsonMemberCache.Store(t, m)
+	return m
 }

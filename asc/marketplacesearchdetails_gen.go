@@ -104,6 +104,14 @@ type MarketplaceSearchDetailUpdateRequest struct {
 // MarketplaceSearchDetailUpdateRequestAttributes is part of MarketplaceSearchDetailUpdateRequest.
 type MarketplaceSearchDetailUpdateRequestAttributes struct {
 	CatalogURL *string `json:"catalogUrl,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a MarketplaceSearchDetailUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain MarketplaceSearchDetailUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // MarketplaceSearchDetailUpdateRequestData is part of MarketplaceSearchDetailUpdateRequest.

@@ -130,6 +130,14 @@ type MarketplaceWebhookUpdateRequest struct {
 type MarketplaceWebhookUpdateRequestAttributes struct {
 	EndpointURL *string `json:"endpointUrl,omitempty"`
 	Secret      *string `json:"secret,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a MarketplaceWebhookUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain MarketplaceWebhookUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // MarketplaceWebhookUpdateRequestData is part of MarketplaceWebhookUpdateRequest.

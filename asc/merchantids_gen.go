@@ -193,6 +193,14 @@ type MerchantIdUpdateRequest struct {
 // MerchantIdUpdateRequestAttributes is part of MerchantIdUpdateRequest.
 type MerchantIdUpdateRequestAttributes struct {
 	Name *string `json:"name,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a MerchantIdUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain MerchantIdUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // MerchantIdUpdateRequestData is part of MerchantIdUpdateRequest.

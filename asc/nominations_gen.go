@@ -231,6 +231,14 @@ type NominationUpdateRequestAttributes struct {
 	LaunchInSelectMarketsFirst *bool           `json:"launchInSelectMarketsFirst,omitempty"`
 	Notes                      *string         `json:"notes,omitempty"`
 	PreOrderEnabled            *bool           `json:"preOrderEnabled,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a NominationUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain NominationUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // NominationUpdateRequestData is part of NominationUpdateRequest.

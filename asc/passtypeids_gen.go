@@ -194,6 +194,14 @@ type PassTypeIdUpdateRequest struct {
 // PassTypeIdUpdateRequestAttributes is part of PassTypeIdUpdateRequest.
 type PassTypeIdUpdateRequestAttributes struct {
 	Name *string `json:"name,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a PassTypeIdUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain PassTypeIdUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // PassTypeIdUpdateRequestData is part of PassTypeIdUpdateRequest.

@@ -144,6 +144,14 @@ type PromotedPurchaseUpdateRequest struct {
 type PromotedPurchaseUpdateRequestAttributes struct {
 	VisibleForAllUsers *bool `json:"visibleForAllUsers,omitempty"`
 	Enabled            *bool `json:"enabled,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a PromotedPurchaseUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain PromotedPurchaseUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // PromotedPurchaseUpdateRequestData is part of PromotedPurchaseUpdateRequest.

@@ -145,6 +145,14 @@ type ReviewSubmissionItemUpdateRequest struct {
 type ReviewSubmissionItemUpdateRequestAttributes struct {
 	Resolved *bool `json:"resolved,omitempty"`
 	Removed  *bool `json:"removed,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a ReviewSubmissionItemUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain ReviewSubmissionItemUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // ReviewSubmissionItemUpdateRequestData is part of ReviewSubmissionItemUpdateRequest.

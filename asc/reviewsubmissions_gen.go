@@ -225,6 +225,14 @@ type ReviewSubmissionUpdateRequestAttributes struct {
 	Platform  *Platform `json:"platform,omitempty"`
 	Submitted *bool     `json:"submitted,omitempty"`
 	Canceled  *bool     `json:"canceled,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a ReviewSubmissionUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain ReviewSubmissionUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // ReviewSubmissionUpdateRequestData is part of ReviewSubmissionUpdateRequest.

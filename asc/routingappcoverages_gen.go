@@ -132,6 +132,14 @@ type RoutingAppCoverageUpdateRequest struct {
 type RoutingAppCoverageUpdateRequestAttributes struct {
 	SourceFileChecksum *string `json:"sourceFileChecksum,omitempty"`
 	Uploaded           *bool   `json:"uploaded,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a RoutingAppCoverageUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain RoutingAppCoverageUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // RoutingAppCoverageUpdateRequestData is part of RoutingAppCoverageUpdateRequest.

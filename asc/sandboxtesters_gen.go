@@ -100,6 +100,14 @@ type SandboxTesterV2UpdateRequestAttributes struct {
 	Territory               *TerritoryCode                        `json:"territory,omitempty"`
 	InterruptPurchases      *bool                                 `json:"interruptPurchases,omitempty"`
 	SubscriptionRenewalRate *SandboxTesterSubscriptionRenewalRate `json:"subscriptionRenewalRate,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a SandboxTesterV2UpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain SandboxTesterV2UpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // SandboxTesterV2UpdateRequestData is part of SandboxTesterV2UpdateRequest.

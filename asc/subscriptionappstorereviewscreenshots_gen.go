@@ -135,6 +135,14 @@ type SubscriptionAppStoreReviewScreenshotUpdateRequest struct {
 type SubscriptionAppStoreReviewScreenshotUpdateRequestAttributes struct {
 	SourceFileChecksum *string `json:"sourceFileChecksum,omitempty"`
 	Uploaded           *bool   `json:"uploaded,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a SubscriptionAppStoreReviewScreenshotUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain SubscriptionAppStoreReviewScreenshotUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // SubscriptionAppStoreReviewScreenshotUpdateRequestData is part of SubscriptionAppStoreReviewScreenshotUpdateRequest.

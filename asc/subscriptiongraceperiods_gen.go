@@ -96,6 +96,14 @@ type SubscriptionGracePeriodUpdateRequestAttributes struct {
 	SandboxOptIn *bool                               `json:"sandboxOptIn,omitempty"`
 	Duration     *SubscriptionGracePeriodDuration    `json:"duration,omitempty"`
 	RenewalType  *SubscriptionGracePeriodRenewalType `json:"renewalType,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a SubscriptionGracePeriodUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain SubscriptionGracePeriodUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // SubscriptionGracePeriodUpdateRequestData is part of SubscriptionGracePeriodUpdateRequest.

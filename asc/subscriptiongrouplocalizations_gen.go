@@ -187,6 +187,14 @@ type SubscriptionGroupLocalizationUpdateRequest struct {
 type SubscriptionGroupLocalizationUpdateRequestAttributes struct {
 	Name          *string `json:"name,omitempty"`
 	CustomAppName *string `json:"customAppName,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a SubscriptionGroupLocalizationUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain SubscriptionGroupLocalizationUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // SubscriptionGroupLocalizationUpdateRequestData is part of SubscriptionGroupLocalizationUpdateRequest.
@@ -265,6 +273,14 @@ type SubscriptionGroupLocalizationV2UpdateRequest struct {
 type SubscriptionGroupLocalizationV2UpdateRequestAttributes struct {
 	Name          *string `json:"name,omitempty"`
 	CustomAppName *string `json:"customAppName,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a SubscriptionGroupLocalizationV2UpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain SubscriptionGroupLocalizationV2UpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // SubscriptionGroupLocalizationV2UpdateRequestData is part of SubscriptionGroupLocalizationV2UpdateRequest.

@@ -279,6 +279,14 @@ type SubscriptionGroupUpdateRequest struct {
 // SubscriptionGroupUpdateRequestAttributes is part of SubscriptionGroupUpdateRequest.
 type SubscriptionGroupUpdateRequestAttributes struct {
 	ReferenceName *string `json:"referenceName,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a SubscriptionGroupUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain SubscriptionGroupUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // SubscriptionGroupUpdateRequestData is part of SubscriptionGroupUpdateRequest.

@@ -187,6 +187,14 @@ type SubscriptionImageUpdateRequest struct {
 type SubscriptionImageUpdateRequestAttributes struct {
 	SourceFileChecksum *string `json:"sourceFileChecksum,omitempty"`
 	Uploaded           *bool   `json:"uploaded,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a SubscriptionImageUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain SubscriptionImageUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // SubscriptionImageUpdateRequestData is part of SubscriptionImageUpdateRequest.
@@ -258,6 +266,14 @@ type SubscriptionImageV2UpdateRequest struct {
 // SubscriptionImageV2UpdateRequestAttributes is part of SubscriptionImageV2UpdateRequest.
 type SubscriptionImageV2UpdateRequestAttributes struct {
 	Uploaded *bool `json:"uploaded,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a SubscriptionImageV2UpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain SubscriptionImageV2UpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // SubscriptionImageV2UpdateRequestData is part of SubscriptionImageV2UpdateRequest.

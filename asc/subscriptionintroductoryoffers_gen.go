@@ -159,6 +159,14 @@ type SubscriptionIntroductoryOfferUpdateRequest struct {
 // SubscriptionIntroductoryOfferUpdateRequestAttributes is part of SubscriptionIntroductoryOfferUpdateRequest.
 type SubscriptionIntroductoryOfferUpdateRequestAttributes struct {
 	EndDate *Date `json:"endDate,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a SubscriptionIntroductoryOfferUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain SubscriptionIntroductoryOfferUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // SubscriptionIntroductoryOfferUpdateRequestData is part of SubscriptionIntroductoryOfferUpdateRequest.

@@ -187,6 +187,14 @@ type SubscriptionLocalizationUpdateRequest struct {
 type SubscriptionLocalizationUpdateRequestAttributes struct {
 	Name        *string `json:"name,omitempty"`
 	Description *string `json:"description,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a SubscriptionLocalizationUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain SubscriptionLocalizationUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // SubscriptionLocalizationUpdateRequestData is part of SubscriptionLocalizationUpdateRequest.
@@ -265,6 +273,14 @@ type SubscriptionLocalizationV2UpdateRequest struct {
 type SubscriptionLocalizationV2UpdateRequestAttributes struct {
 	Name        *string `json:"name,omitempty"`
 	Description *string `json:"description,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a SubscriptionLocalizationV2UpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain SubscriptionLocalizationV2UpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // SubscriptionLocalizationV2UpdateRequestData is part of SubscriptionLocalizationV2UpdateRequest.

@@ -125,6 +125,14 @@ type SubscriptionOfferCodeCustomCodeUpdateRequest struct {
 // SubscriptionOfferCodeCustomCodeUpdateRequestAttributes is part of SubscriptionOfferCodeCustomCodeUpdateRequest.
 type SubscriptionOfferCodeCustomCodeUpdateRequestAttributes struct {
 	Active *bool `json:"active,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a SubscriptionOfferCodeCustomCodeUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain SubscriptionOfferCodeCustomCodeUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // SubscriptionOfferCodeCustomCodeUpdateRequestData is part of SubscriptionOfferCodeCustomCodeUpdateRequest.

@@ -135,6 +135,14 @@ type SubscriptionOfferCodeOneTimeUseCodeUpdateRequest struct {
 // SubscriptionOfferCodeOneTimeUseCodeUpdateRequestAttributes is part of SubscriptionOfferCodeOneTimeUseCodeUpdateRequest.
 type SubscriptionOfferCodeOneTimeUseCodeUpdateRequestAttributes struct {
 	Active *bool `json:"active,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a SubscriptionOfferCodeOneTimeUseCodeUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain SubscriptionOfferCodeOneTimeUseCodeUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // SubscriptionOfferCodeOneTimeUseCodeUpdateRequestData is part of SubscriptionOfferCodeOneTimeUseCodeUpdateRequest.

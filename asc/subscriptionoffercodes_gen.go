@@ -268,6 +268,14 @@ type SubscriptionOfferCodeUpdateRequest struct {
 // SubscriptionOfferCodeUpdateRequestAttributes is part of SubscriptionOfferCodeUpdateRequest.
 type SubscriptionOfferCodeUpdateRequestAttributes struct {
 	Active *bool `json:"active,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a SubscriptionOfferCodeUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain SubscriptionOfferCodeUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // SubscriptionOfferCodeUpdateRequestData is part of SubscriptionOfferCodeUpdateRequest.

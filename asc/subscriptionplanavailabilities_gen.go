@@ -181,6 +181,14 @@ type SubscriptionPlanAvailabilityUpdateRequest struct {
 // SubscriptionPlanAvailabilityUpdateRequestAttributes is part of SubscriptionPlanAvailabilityUpdateRequest.
 type SubscriptionPlanAvailabilityUpdateRequestAttributes struct {
 	AvailableInNewTerritories *bool `json:"availableInNewTerritories,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a SubscriptionPlanAvailabilityUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain SubscriptionPlanAvailabilityUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // SubscriptionPlanAvailabilityUpdateRequestData is part of SubscriptionPlanAvailabilityUpdateRequest.

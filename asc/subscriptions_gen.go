@@ -761,6 +761,14 @@ type SubscriptionUpdateRequestAttributes struct {
 	SubscriptionPeriod *SubscriptionPeriod `json:"subscriptionPeriod,omitempty"`
 	ReviewNote         *string             `json:"reviewNote,omitempty"`
 	GroupLevel         *int                `json:"groupLevel,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a SubscriptionUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain SubscriptionUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // SubscriptionUpdateRequestData is part of SubscriptionUpdateRequest.

@@ -164,6 +164,14 @@ type TerritoryAvailabilityUpdateRequestAttributes struct {
 	Available       *bool `json:"available,omitempty"`
 	ReleaseDate     *Date `json:"releaseDate,omitempty"`
 	PreOrderEnabled *bool `json:"preOrderEnabled,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a TerritoryAvailabilityUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain TerritoryAvailabilityUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // TerritoryAvailabilityUpdateRequestData is part of TerritoryAvailabilityUpdateRequest.

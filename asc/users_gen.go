@@ -202,6 +202,14 @@ type UserUpdateRequestAttributes struct {
 	Roles               []UserRole `json:"roles,omitempty"`
 	AllAppsVisible      *bool      `json:"allAppsVisible,omitempty"`
 	ProvisioningAllowed *bool      `json:"provisioningAllowed,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a UserUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain UserUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // UserUpdateRequestData is part of UserUpdateRequest.

@@ -181,6 +181,14 @@ type WebhookUpdateRequestAttributes struct {
 	Name       *string            `json:"name,omitempty"`
 	Secret     *string            `json:"secret,omitempty"`
 	URL        *string            `json:"url,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a WebhookUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain WebhookUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // WebhookUpdateRequestData is part of WebhookUpdateRequest.

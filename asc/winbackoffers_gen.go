@@ -209,6 +209,14 @@ type WinBackOfferUpdateRequestAttributes struct {
 	EndDate                                             *Date                        `json:"endDate,omitempty"`
 	Priority                                            *Priority                    `json:"priority,omitempty"`
 	PromotionIntent                                     *WinBackOfferPromotionIntent `json:"promotionIntent,omitempty"`
+	// Clear names attributes (by their JSON names) to send as null, which clears them.
+	Clear []string `json:"-"`
+}
+
+// MarshalJSON sends the attributes Clear names as null.
+func (a WinBackOfferUpdateRequestAttributes) MarshalJSON() ([]byte, error) {
+	type plain WinBackOfferUpdateRequestAttributes
+	return marshalCleared(plain(a), a.Clear)
 }
 
 // WinBackOfferUpdateRequestData is part of WinBackOfferUpdateRequest.

@@ -298,7 +298,15 @@ func (g *typeGen) structType(name, prefix string, s *Schema, request bool) {
 	default:
 		fmt.Fprintf(&b, "// %s is part of %s.\n", name, prefix)
 	}
+	clearable := request && strings.HasSuffix(name, "UpdateRequestAttributes")
+	if clearable {
+		fields.WriteString("\t// Clear names attributes (by their JSON names) to send as null, which clears them.\n")
+		fields.WriteString("\tClear []string `json:\"-\"`\n")
+	}
 	fmt.Fprintf(&b, "type %s struct {\n%s}\n", name, fields.String())
+	if clearable {
+		fmt.Fprintf(&b, "\n// MarshalJSON sends the attributes Clear names as null.\nfunc (a %s) MarshalJSON() ([]byte, error) {\n\ttype plain %s\n\treturn marshalCleared(plain(a), a.Clear)\n}\n", name, name)
+	}
 	if isResource {
 		fmt.Fprintf(&b, "\n// ResourceType returns the resource's JSON:API type; with ResourceID it makes %s an\n// IncludedResource.\nfunc (r *%s) ResourceType() string { return r.Type }\n\n", name, name)
 		fmt.Fprintf(&b, "// ResourceID returns the resource's id.\nfunc (r *%s) ResourceID() string { return r.ID }\n", name)

@@ -7,6 +7,7 @@ package localization
 import (
 	"context"
 	"errors"
+	"reflect"
 
 	"github.com/ascend-tools/ascend/asc"
 )
@@ -23,7 +24,7 @@ func UpdateAppInfo(ctx context.Context, c *asc.Client, id string, fields asc.App
 	if id == "" {
 		return nil, errNoID
 	}
-	if fields == (asc.AppInfoLocalizationUpdateRequestAttributes{}) {
+	if reflect.ValueOf(fields).IsZero() {
 		return nil, ErrNothingToChange
 	}
 	resp, _, err := c.AppInfoLocalizations.Update(ctx, id, &asc.AppInfoLocalizationUpdateRequest{
@@ -41,7 +42,7 @@ func UpdateVersion(ctx context.Context, c *asc.Client, id string, fields asc.App
 	if id == "" {
 		return nil, errNoID
 	}
-	if fields == (asc.AppStoreVersionLocalizationUpdateRequestAttributes{}) {
+	if reflect.ValueOf(fields).IsZero() {
 		return nil, ErrNothingToChange
 	}
 	resp, _, err := c.AppStoreVersionLocalizations.Update(ctx, id, &asc.AppStoreVersionLocalizationUpdateRequest{

@@ -137,9 +137,6 @@ func NewPlan(local *Metadata, remote *State, live bool) *Plan {
 					ch.Skipped = "Apple does not allow changing it on a live version"
 				}
 				p.Changes = append(p.Changes, ch)
-				if ch.Skipped == "" && spec.Kind == URL && value == "" {
-					p.Problems = append(p.Problems, Problem{ch.Path(), "an empty URL cannot be sent: App Store Connect clears a URL only with null, which ascend's typed client does not send yet; restore the URL, or delete the file to leave it as it is"})
-				}
 				if ch.Skipped == "" {
 					changes = append(changes, ch)
 					values[spec.File] = value

@@ -102,27 +102,50 @@ func TestSandboxInvalidFolderTouchesNothing(t *testing.T) {
 	}
 }
 
-// TestSandboxEmptiedURLIsRefused: clearing a URL needs null, which typed request bodies do
-// not carry, and "" is no URL (App Store Connect and the sandbox refuse it). The push stops
-// before any write and says so, instead of failing half way.
-func TestSandboxEmptiedURLIsRefused(t *testing.T) {
+// TestSandboxEmptiedURLIsCleared: an emptied URL file clears the URL. "" is no URL (App Store
+// Connect and the sandbox refuse it), so the push sends null; a pull then writes the file
+// empty and a second push has nothing to do.
+func TestSandboxEmptiedURLIsCleared(t *testing.T) {
 	t.Parallel()
 	sb, c := newSandbox(t)
+	target := metadata.Target{App: demoApp}
 	dir := t.TempDir()
-	if _, _, err := metadata.Pull(t.Context(), c, metadata.Target{App: demoApp}, dir); err != nil {
+	if _, _, err := metadata.Pull(t.Context(), c, target, dir); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "en-US", "marketing_url.txt"), nil, 0o644); err != nil {
+	before, err := metadata.Fetch(t.Context(), c, target)
+	if err != nil {
 		t.Fatal(err)
 	}
-	before := writeCount(sandboxStats(t, sb))
-	_, _, err := metadata.Push(t.Context(), c, metadata.Target{App: demoApp}, dir, metadata.ApplyOptions{})
-	var ve *metadata.ValidationError
-	if !errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].Path != "en-US/marketing_url.txt" || !strings.Contains(ve.Problems[0].Message, "delete the file") {
-		t.Fatalf("push = %v, want one problem for en-US/marketing_url.txt", err)
+	if before.Metadata.Locales["en-US"]["marketing_url"] == "" || before.Metadata.Locales["en-US"]["privacy_url"] == "" {
+		t.Fatalf("the demo app has no marketing or privacy URL to clear: %v", before.Metadata.Locales["en-US"])
 	}
-	if w := writeCount(sandboxStats(t, sb)) - before; w != 0 {
-		t.Errorf("%d writes", w)
+	for _, f := range []string{"marketing_url.txt", "privacy_url.txt"} {
+		if err := os.WriteFile(filepath.Join(dir, "en-US", f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, res, err := metadata.Push(t.Context(), c, target, dir, metadata.ApplyOptions{}); err != nil || res.Writes != 2 {
+		t.Fatalf("push: %d writes, %v; want 2 and no error", res.Writes, err)
+	}
+	after, err := metadata.Fetch(t.Context(), c, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"marketing_url", "privacy_url"} {
+		if got := after.Metadata.Locales["en-US"][f]; got != "" {
+			t.Errorf("%s = %q after clearing it", f, got)
+		}
+	}
+	if after.Metadata.Locales["en-US"]["support_url"] != before.Metadata.Locales["en-US"]["support_url"] {
+		t.Errorf("the support URL changed too")
+	}
+	w := writeCount(sandboxStats(t, sb))
+	if p, _, err := metadata.Push(t.Context(), c, target, dir, metadata.ApplyOptions{}); err != nil || len(p.Writes) != 0 {
+		t.Fatalf("second push: %v, %d writes planned", err, len(p.Writes))
+	}
+	if got := writeCount(sandboxStats(t, sb)) - w; got != 0 {
+		t.Errorf("second push wrote %d times", got)
 	}
 }
 

@@ -24,7 +24,7 @@ func (v Values) merge(from Values) {
 }
 
 // ptr returns a pointer to the value of file, or nil when the file is absent (left alone).
-// An emptied file is sent as "": typed request bodies cannot carry null.
+// An emptied text file is sent as "".
 func (v Values) ptr(file string) *string {
 	s, ok := v[file]
 	if !ok {
@@ -33,15 +33,27 @@ func (v Values) ptr(file string) *string {
 	return &s
 }
 
+// url is ptr for a URL file, except that an emptied one is named in clear (the attribute
+// member): App Store Connect clears a URL with null and refuses "".
+func (v Values) url(file, member string, clear *[]string) *string {
+	if s, ok := v[file]; ok && s == "" {
+		*clear = append(*clear, member)
+		return nil
+	}
+	return v.ptr(file)
+}
+
 func versionLocalizationValues(a *asc.AppStoreVersionLocalizationAttributes) Values {
 	return Values{"description": a.Description, "keywords": a.Keywords, "release_notes": a.WhatsNew,
 		"support_url": a.SupportURL, "marketing_url": a.MarketingURL, "promotional_text": a.PromotionalText}
 }
 
 func versionLocalizationUpdate(v Values) *asc.AppStoreVersionLocalizationUpdateRequestAttributes {
-	return &asc.AppStoreVersionLocalizationUpdateRequestAttributes{Description: v.ptr("description"), Keywords: v.ptr("keywords"),
-		WhatsNew: v.ptr("release_notes"), SupportURL: v.ptr("support_url"), MarketingURL: v.ptr("marketing_url"),
-		PromotionalText: v.ptr("promotional_text")}
+	a := &asc.AppStoreVersionLocalizationUpdateRequestAttributes{Description: v.ptr("description"), Keywords: v.ptr("keywords"),
+		WhatsNew: v.ptr("release_notes"), PromotionalText: v.ptr("promotional_text")}
+	a.SupportURL = v.url("support_url", "supportUrl", &a.Clear)
+	a.MarketingURL = v.url("marketing_url", "marketingUrl", &a.Clear)
+	return a
 }
 
 func versionLocalizationCreate(locale string, v Values) asc.AppStoreVersionLocalizationCreateRequestAttributes {
@@ -55,8 +67,10 @@ func infoLocalizationValues(a *asc.AppInfoLocalizationAttributes) Values {
 }
 
 func infoLocalizationUpdate(v Values) *asc.AppInfoLocalizationUpdateRequestAttributes {
-	return &asc.AppInfoLocalizationUpdateRequestAttributes{Name: v.ptr("name"), Subtitle: v.ptr("subtitle"),
-		PrivacyPolicyURL: v.ptr("privacy_url"), PrivacyPolicyText: v.ptr("apple_tv_privacy_policy")}
+	a := &asc.AppInfoLocalizationUpdateRequestAttributes{Name: v.ptr("name"), Subtitle: v.ptr("subtitle"),
+		PrivacyPolicyText: v.ptr("apple_tv_privacy_policy")}
+	a.PrivacyPolicyURL = v.url("privacy_url", "privacyPolicyUrl", &a.Clear)
+	return a
 }
 
 func infoLocalizationCreate(locale string, v Values) asc.AppInfoLocalizationCreateRequestAttributes {
