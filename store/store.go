@@ -14,7 +14,7 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
+	sqlite "modernc.org/sqlite"        // registers the "sqlite" database/sql driver
 )
 
 // Errors returned by DB methods; compare with errors.Is.
@@ -93,11 +93,44 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.SetMaxIdleConns(8)
 	}
 	s := &DB{sql: db, dialect: d}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrateRetryingBusy(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// migrateRetryingBusy migrates, retrying for a bounded time while SQLite answers that the file
+// is busy. Instances starting together on a new file race to switch it to WAL, and SQLite
+// answers the loser SQLITE_BUSY at once, without waiting out busy_timeout; a moment later the
+// file is in WAL mode and the migration goes through (or finds it already applied).
+func (s *DB) migrateRetryingBusy(ctx context.Context) error {
+	const patience = 15 * time.Second
+	deadline := time.Now().Add(patience)
+	wait := 10 * time.Millisecond
+	for {
+		err := s.migrate(ctx)
+		if err == nil || s.dialect != SQLite || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 500*time.Millisecond)
+	}
+}
+
+// isBusy reports whether err is SQLite's SQLITE_BUSY or SQLITE_LOCKED, in any extended form.
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	const busy, locked = 5, 6
+	code := se.Code() & 0xff
+	return code == busy || code == locked
 }
 
 // Close closes the database.
