@@ -15,3 +15,12 @@ const (
 	MaxOfferPeriods                = 12   // numberOfPeriods of an introductory or promotional offer
 	MaxActivePromotionalOffers     = 10   // promotional offers per subscription
 )
+
+// Offer codes ("Set up offer codes"): an app has at most a million codes a quarter, one-time
+// use codes and custom codes' redemptions together, shared by all its subscriptions; a batch
+// of one-time use codes expires at most six months after it is created; a deactivated code
+// stays deactivated.
+const (
+	MaxOfferCodesPerQuarter = 1_000_000
+	MaxOneTimeUseCodeMonths = 6
+)

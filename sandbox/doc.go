@@ -29,6 +29,13 @@
 //     territory, with equalizations); price schedules and subscription prices follow Apple's
 //     start-date rules with its codes and pointers; an unknown price point is 409
 //     ENTITY_ERROR.NOT_FOUND (family_pricepoints.go).
+//   - Subscription offers follow Apple's rules (family_offers.go): promotional offers and
+//     offer codes fixed once created but for their prices or "active", one price per
+//     territory with the subscription's price point there (none for a free trial), at most
+//     ten promotional offers; one-time use and custom codes within an app's million a
+//     quarter, expiring within six months, custom codes unique in the app, a deactivated
+//     code never active again; win-back offers with ordered eligibility and start dates
+//     that are not past and do not move once started.
 //   - Assets (screenshots, previews, images, review attachments, build upload files) answer
 //     their create with uploadOperations whose URLs are /sandbox/upload/{token}/{part} (no
 //     token, like Apple's presigned URLs); lengths are checked, the MD5 (or
