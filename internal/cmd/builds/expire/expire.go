@@ -10,14 +10,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ascend-tools/ascend/internal/cli"
-	"github.com/ascend-tools/ascend/internal/cmd/builds/shared"
+	"github.com/ascend-tools/ascend/internal/cli/buildflag"
 	"github.com/ascend-tools/ascend/workflow/builds"
 )
 
 // Options are the command's flags and dependencies.
 type Options struct {
 	F         *cli.Factory
-	Ref       shared.RefFlags
+	Ref       buildflag.RefFlags
 	Args      []string
 	OlderThan string
 	Keep      int
@@ -106,7 +106,7 @@ func run(cmd *cobra.Command, opts *Options) error {
 			if b.IsExpired() {
 				fmt.Fprintf(f.IO.ErrOut, "build %s (%s) is already expired\n", b.Number(), b.ID)
 			}
-			return shared.Table(f, []builds.Build{*b})
+			return buildflag.Table(f, []builds.Build{*b})
 		}
 		if err := f.ConfirmDestructive(opts.Yes, fmt.Sprintf("expire build %s %s (%s)", b.Version, b.Number(), b.ID)); err != nil {
 			return err
@@ -116,12 +116,12 @@ func run(cmd *cobra.Command, opts *Options) error {
 			return err
 		}
 		b.Build = *got
-		return shared.Table(f, []builds.Build{*b})
+		return buildflag.Table(f, []builds.Build{*b})
 	}
 	if opts.Ref.App == "" {
 		return cli.UsageErrorf("builds expire needs a build id or --app")
 	}
-	p, err := shared.Platform(opts.Ref.Platform)
+	p, err := buildflag.Platform(opts.Ref.Platform)
 	if err != nil {
 		return err
 	}
@@ -136,16 +136,16 @@ func run(cmd *cobra.Command, opts *Options) error {
 	}
 	if opts.DryRun || len(plan.Expired) == 0 {
 		fmt.Fprintf(f.IO.ErrOut, "would expire %d builds, keep %d\n", len(plan.Expired), plan.Kept)
-		return shared.Table(f, plan.Expired)
+		return buildflag.Table(f, plan.Expired)
 	}
 	if err := f.ConfirmDestructive(opts.Yes, fmt.Sprintf("expire %d builds of %s", len(plan.Expired), opts.Ref.App)); err != nil {
 		return err
 	}
 	done, err := builds.ApplyExpire(ctx, c, plan)
 	if err != nil {
-		shared.Table(f, done.Expired)
+		buildflag.Table(f, done.Expired)
 		return err
 	}
 	fmt.Fprintf(f.IO.ErrOut, "expired %d builds, kept %d\n", len(done.Expired), done.Kept)
-	return shared.Table(f, done.Expired)
+	return buildflag.Table(f, done.Expired)
 }

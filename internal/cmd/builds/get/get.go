@@ -5,14 +5,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ascend-tools/ascend/internal/cli"
-	"github.com/ascend-tools/ascend/internal/cmd/builds/shared"
+	"github.com/ascend-tools/ascend/internal/cli/buildflag"
 	"github.com/ascend-tools/ascend/workflow/builds"
 )
 
 // Options are the command's flags and dependencies.
 type Options struct {
 	F    *cli.Factory
-	Ref  shared.RefFlags
+	Ref  buildflag.RefFlags
 	Args []string
 }
 
@@ -54,5 +54,5 @@ func run(cmd *cobra.Command, opts *Options) error {
 	if f.JSONRequested() {
 		return f.WriteJSON(b)
 	}
-	return shared.Table(f, []builds.Build{*b})
+	return buildflag.Table(f, []builds.Build{*b})
 }

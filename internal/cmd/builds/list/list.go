@@ -5,14 +5,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ascend-tools/ascend/internal/cli"
-	"github.com/ascend-tools/ascend/internal/cmd/builds/shared"
+	"github.com/ascend-tools/ascend/internal/cli/buildflag"
 	"github.com/ascend-tools/ascend/workflow/builds"
 )
 
 // Options are the command's flags and dependencies.
 type Options struct {
 	F       *cli.Factory
-	Ref     shared.RefFlags
+	Ref     buildflag.RefFlags
 	States  []string
 	Expired string
 	Limit   int
@@ -48,7 +48,7 @@ func run(cmd *cobra.Command, opts *Options) error {
 	if opts.Ref.App == "" {
 		return cli.UsageErrorf("builds list needs --app")
 	}
-	p, err := shared.Platform(opts.Ref.Platform)
+	p, err := buildflag.Platform(opts.Ref.Platform)
 	if err != nil {
 		return err
 	}
@@ -77,5 +77,5 @@ func run(cmd *cobra.Command, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	return shared.Table(f, list)
+	return buildflag.Table(f, list)
 }

@@ -9,14 +9,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ascend-tools/ascend/internal/cli"
-	"github.com/ascend-tools/ascend/internal/cmd/builds/shared"
+	"github.com/ascend-tools/ascend/internal/cli/buildflag"
 	"github.com/ascend-tools/ascend/workflow/builds"
 )
 
 // Options are the command's flags and dependencies.
 type Options struct {
 	F           *cli.Factory
-	Ref         shared.RefFlags
+	Ref         buildflag.RefFlags
 	Args        []string
 	Encryption  string
 	Declaration string
@@ -81,5 +81,5 @@ func run(cmd *cobra.Command, opts *Options) error {
 	if f.JSONRequested() {
 		return f.WriteJSON(res.Build)
 	}
-	return shared.Table(f, []builds.Build{*res.Build})
+	return buildflag.Table(f, []builds.Build{*res.Build})
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ascend-tools/ascend/internal/cli"
-	"github.com/ascend-tools/ascend/internal/cmd/builds/shared"
+	"github.com/ascend-tools/ascend/internal/cli/buildflag"
 	"github.com/ascend-tools/ascend/workflow/builds"
 )
 
@@ -86,7 +86,7 @@ func run(cmd *cobra.Command, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	progress := shared.NewProgress(f)
+	progress := buildflag.NewProgress(f)
 	res, err := builds.Upload(ctx, c, opts.Path, builds.UploadOptions{
 		App: opts.App, HTTPClient: f.HTTPClient(), PartConcurrency: opts.Concurrency,
 		StateDir: filepath.Join(cache, "build-uploads"), Wait: opts.Wait,
@@ -94,7 +94,7 @@ func run(cmd *cobra.Command, opts *Options) error {
 	})
 	progress.Done(err)
 	if err != nil {
-		return shared.Err(err)
+		return buildflag.Err(err)
 	}
 	if f.JSONRequested() {
 		return f.WriteJSON(res)

@@ -8,14 +8,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ascend-tools/ascend/internal/cli"
-	"github.com/ascend-tools/ascend/internal/cmd/builds/shared"
+	"github.com/ascend-tools/ascend/internal/cli/buildflag"
 	"github.com/ascend-tools/ascend/workflow/builds"
 )
 
 // Options are the command's flags and dependencies.
 type Options struct {
 	F       *cli.Factory
-	Ref     shared.RefFlags
+	Ref     buildflag.RefFlags
 	Args    []string
 	Timeout time.Duration
 	Poll    time.Duration
@@ -66,11 +66,11 @@ func run(cmd *cobra.Command, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	progress := shared.NewProgress(f)
+	progress := buildflag.NewProgress(f)
 	res, err := builds.WaitFor(cmd.Context(), c, ref, builds.WaitOptions{Timeout: opts.Timeout, PollInitial: opts.Poll}, progress.Event)
 	progress.Done(err)
 	if err != nil {
-		return shared.Err(err)
+		return buildflag.Err(err)
 	}
 	if f.JSONRequested() {
 		return f.WriteJSON(res)

@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ascend-tools/ascend/internal/cli"
-	"github.com/ascend-tools/ascend/internal/cmd/connector/dbflag"
+	"github.com/ascend-tools/ascend/internal/cli/dbflag"
 	"github.com/ascend-tools/ascend/store"
 )
 

@@ -16,7 +16,7 @@ import (
 
 	"github.com/ascend-tools/ascend/connector"
 	"github.com/ascend-tools/ascend/internal/cli"
-	"github.com/ascend-tools/ascend/internal/cmd/connector/dbflag"
+	"github.com/ascend-tools/ascend/internal/cli/dbflag"
 	"github.com/ascend-tools/ascend/store"
 	"github.com/ascend-tools/ascend/workflow/apps"
 	"github.com/ascend-tools/ascend/workflow/webhooks"

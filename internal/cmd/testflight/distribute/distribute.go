@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ascend-tools/ascend/internal/cli"
-	"github.com/ascend-tools/ascend/internal/cmd/builds/shared"
+	"github.com/ascend-tools/ascend/internal/cli/buildflag"
 	"github.com/ascend-tools/ascend/workflow/builds"
 	"github.com/ascend-tools/ascend/workflow/testflight"
 )
@@ -18,7 +18,7 @@ import (
 // Options are the command's flags and dependencies.
 type Options struct {
 	F          *cli.Factory
-	Ref        shared.RefFlags
+	Ref        buildflag.RefFlags
 	Build      string
 	Groups     []string
 	WhatToTest string

@@ -1,6 +1,6 @@
-// Package shared holds what the builds commands share: progress display and the mapping of
-// workflow errors to exit codes.
-package shared
+// Package buildflag holds what the builds and TestFlight commands share: the flags naming a
+// build, progress display and the mapping of workflow errors to exit codes.
+package buildflag
 
 import (
 	"errors"
