@@ -298,9 +298,23 @@ func (b *RateBudget) Reserve(ctx context.Context) (Reservation, error) {
 	return r, err
 }
 
+// ReserveWithin is Reserve for a caller that waits at most maxWait, for a 429 hold or for its
+// paced slot: when either is longer, nothing is reserved and it returns the wait instead (the
+// gateway answers 429 with Retry-After then, rather than keep a client waiting). One update
+// of the state decides, so a shared store is asked once per request.
+func (b *RateBudget) ReserveWithin(ctx context.Context, maxWait time.Duration) (Reservation, time.Duration, error) {
+	return b.reserveUpTo(ctx, maxWait, maxWait)
+}
+
 // reserveWithin is Reserve for a caller that waits out a 429 hold only up to maxHold (no
 // limit when negative): a longer hold returns no reservation and the time it has left.
 func (b *RateBudget) reserveWithin(ctx context.Context, maxHold time.Duration) (Reservation, time.Duration, error) {
+	return b.reserveUpTo(ctx, maxHold, -1)
+}
+
+// reserveUpTo waits out holds up to maxHold and paced slots up to maxSlot (negative: no
+// limit); past either it returns no reservation and the wait.
+func (b *RateBudget) reserveUpTo(ctx context.Context, maxHold, maxSlot time.Duration) (Reservation, time.Duration, error) {
 	// Bounded: each pass either returns or sleeps until a hold that was in force has passed;
 	// a new hold can only come from a new 429, which the caller could not have caused while
 	// waiting here more than a few times.
@@ -308,7 +322,7 @@ func (b *RateBudget) reserveWithin(ctx context.Context, maxHold time.Duration) (
 		if err := ctx.Err(); err != nil {
 			return Reservation{}, 0, err
 		}
-		wait, t, held, err := b.take(ctx)
+		wait, t, held, err := b.take(ctx, maxSlot)
 		if err != nil {
 			return Reservation{}, 0, err
 		}
@@ -334,26 +348,37 @@ func (b *RateBudget) reserveWithin(ctx context.Context, maxHold time.Duration) (
 
 // take runs reserve on the state. The process's own store is locked directly: this is on
 // every request's path, and a closure through the interface would cost allocations.
-func (b *RateBudget) take(ctx context.Context) (time.Duration, ticket, bool, error) {
+func (b *RateBudget) take(ctx context.Context, maxSlot time.Duration) (time.Duration, ticket, bool, error) {
 	if m, ok := b.store.(*memoryRateStore); ok {
 		m.mu.Lock()
 		defer m.mu.Unlock()
-		wait, t, held := b.reserve(&m.state, b.now())
+		wait, t, held := b.reserve(&m.state, b.now(), maxSlot)
 		return wait, t, held, nil
 	}
-	return b.takeShared(ctx)
+	return b.takeShared(ctx, maxSlot)
 }
 
-func (b *RateBudget) takeShared(ctx context.Context) (wait time.Duration, t ticket, held bool, err error) {
-	err = b.store.Update(ctx, func(s *RateState) { wait, t, held = b.reserve(s, b.now()) })
+func (b *RateBudget) takeShared(ctx context.Context, maxSlot time.Duration) (wait time.Duration, t ticket, held bool, err error) {
+	err = b.store.Update(ctx, func(s *RateState) { wait, t, held = b.reserve(s, b.now(), maxSlot) })
 	return wait, t, held, err
 }
 
 // reserve takes the next slot: it returns how long the caller waits for it and the
 // reservation's ticket, or held with the time left of a hold (then nothing is reserved).
-func (b *RateBudget) reserve(s *RateState, now time.Time) (wait time.Duration, t ticket, held bool) {
+// A slot further off than maxSlot (when not negative) is not taken either: held, with its
+// wait.
+func (b *RateBudget) reserve(s *RateState, now time.Time, maxSlot time.Duration) (wait time.Duration, t ticket, held bool) {
 	if now.Before(s.PausedUntil) {
 		return s.PausedUntil.Sub(now), ticket{}, true
+	}
+	if maxSlot >= 0 {
+		if interval := b.interval(s, now); interval > 0 {
+			// A free slot is taken even when the next is far off (a spent budget probes
+			// slowly): only the callers after it are turned away.
+			if w := s.NextSlot.Sub(now); w > maxSlot {
+				return w, ticket{}, true
+			}
+		}
 	}
 	if s.SpanStart.IsZero() {
 		s.SpanStart, s.SpanAnswers = now, 0

@@ -93,7 +93,7 @@ func simulate(t *testing.T, b *RateBudget, s *RateState, start time.Time, tb *to
 				}
 				started++
 			}
-			wait, tk, held := b.reserve(s, e.at)
+			wait, tk, held := b.reserve(s, e.at, -1)
 			if held {
 				res.held = true
 				events = append(events, event{at: e.at.Add(wait), caller: e.caller, retry: true})

@@ -467,3 +467,45 @@ func BenchmarkRateBudgetReserve(b *testing.B) {
 		})
 	}
 }
+
+// TestRateBudgetReserveWithin: a caller that may wait only so long is told the wait instead
+// of sleeping through a hold or a paced slot beyond it, and nothing is reserved then; a free
+// slot is taken even when the next one is far off, so a spent budget still probes.
+func TestRateBudgetReserveWithin(t *testing.T) {
+	t.Parallel()
+	b, clock, sl := newTestBudget()
+	b.Observe(RateLimit{Limit: 3600, Remaining: 10, Known: true}, http.StatusOK, 0)
+	r, wait, err := b.ReserveWithin(t.Context(), 20*time.Second)
+	if err != nil || wait != 0 || r.b == nil {
+		t.Fatalf("first caller: %v, wait %s, reserved %v", err, wait, r.b != nil)
+	}
+	r.Observe(RateLimit{Limit: 3600, Remaining: 9, Known: true}, http.StatusOK, 0)
+	// The next slot is 6 minutes off (the hour over 10 remaining): refused, nothing taken.
+	for range 2 {
+		r, wait, err = b.ReserveWithin(t.Context(), 20*time.Second)
+		if err != nil || r.b != nil || wait != time.Hour/10 {
+			t.Fatalf("second caller: %v, wait %s, reserved %v; want refused with 6m0s", err, wait, r.b != nil)
+		}
+	}
+	if snap := b.Snapshot(); snap.Remaining != 9 {
+		t.Errorf("refused callers were counted: %d remaining, want 9", snap.Remaining)
+	}
+	clock.advance(time.Hour / 10)
+	if r, wait, err = b.ReserveWithin(t.Context(), 20*time.Second); err != nil || wait != 0 || r.b == nil {
+		t.Fatalf("caller at the slot: %v, wait %s", err, wait)
+	}
+	r.Abandon()
+	// A hold longer than the caller may wait is refused at once; a shorter one is waited out.
+	b, clock, sl = newTestBudget()
+	b.Observe(RateLimit{Limit: 3600, Remaining: 3000, Known: true}, http.StatusTooManyRequests, time.Minute)
+	if r, wait, err = b.ReserveWithin(t.Context(), 20*time.Second); err != nil || r.b != nil || wait != time.Minute {
+		t.Fatalf("during a hold of a minute: %v, wait %s, reserved %v", err, wait, r.b != nil)
+	}
+	clock.advance(50 * time.Second)
+	if r, wait, err = b.ReserveWithin(t.Context(), 20*time.Second); err != nil || wait != 0 || r.b == nil {
+		t.Fatalf("10 s before the hold ends: %v, wait %s", err, wait)
+	}
+	if got := sl.got(); len(got) != 1 || got[0] != 10*time.Second {
+		t.Errorf("slept %v, want the hold's last 10s", got)
+	}
+}

@@ -56,7 +56,12 @@
 //
 // All clients of a profile share one asc.RateBudget per App Store Connect key, fed by each
 // answer's X-Rate-Limit: requests are paced when little remains, and everyone is held after
-// a 429 (clients get 429 with Retry-After at once when the hold is longer than 20 seconds).
+// a 429 (clients get 429 with Retry-After at once when the hold, or the wait for a paced
+// slot, is longer than 20 seconds; nothing is reserved for them). On PostgreSQL the budget's
+// state is a row of the database (budget.go) that every instance updates under its lock, so
+// instances behind a load balancer pace as one and a 429 one of them sees holds them all; if
+// the database cannot be asked, the request is answered 503 unsent. On SQLite the budget is
+// kept in the process.
 // Each client key may spend only its share of that budget in a rolling hour (see quota.go).
 // One exchange with the upstream, to the answer's last byte, is bounded by
 // Config.UpstreamTimeout (504 after it); a request body that is cut short is 400, one that

@@ -115,7 +115,7 @@ func New(cfg Config) (*Gateway, error) {
 		sk := p.Key.ID + "|" + p.Key.IssuerID + "|" + u.Host
 		s, ok := byKey[sk]
 		if !ok {
-			s = shared{budget: asc.NewRateBudget(), tokens: auth.NewTokenSource(p.Key, auth.TokenOptions{})}
+			s = shared{budget: newBudget(cfg.DB, sk), tokens: auth.NewTokenSource(p.Key, auth.TokenOptions{})}
 			byKey[sk] = s
 		}
 		rt := &profileRuntime{Profile: p, base: u, baseStr: up, prefix: strings.TrimSuffix(u.EscapedPath(), "/"), budget: s.budget}

@@ -193,7 +193,8 @@ func (t *upstreamTransport) RoundTrip(req *http.Request) (*http.Response, error)
 			return nil, &quotaError{key: k.Name, share: g.quotaShare(k), limit: limit, retryAt: retryAt}
 		}
 	}
-	if err := g.admit(req.Context(), p); err != nil {
+	reserved, err := g.admit(req.Context(), p)
+	if err != nil {
 		if k != nil {
 			g.quotas.refund(k.ID, g.now())
 		}
@@ -203,12 +204,13 @@ func (t *upstreamTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	start := time.Now()
 	resp, err := t.signed.RoundTrip(req)
 	if err != nil {
+		reserved.Abandon()
 		g.metrics.upstreamCall(p.Name, 0, time.Since(start))
 		return nil, err
 	}
 	g.metrics.upstreamCall(p.Name, resp.StatusCode, time.Since(start))
 	rl, _ := asc.ParseRateLimit(resp.Header.Get("X-Rate-Limit"))
-	p.budget.Observe(rl, resp.StatusCode, retryAfter(resp.Header.Get("Retry-After"), g.now()))
+	reserved.Observe(rl, resp.StatusCode, retryAfter(resp.Header.Get("Retry-After"), g.now()))
 	return resp, nil
 }
 
@@ -221,25 +223,17 @@ func closeBody(req *http.Request) {
 // admit waits for the profile's shared rate budget. Clients share the key's budget: after a
 // 429 everyone is held, and when little of the hour remains requests are spaced out. A wait
 // longer than a client should sit through is answered with 429 and Retry-After at once
-// instead.
-func (g *Gateway) admit(ctx context.Context, p *profileRuntime) error {
-	snap := p.budget.Snapshot()
-	if snap.PausedUntil.Sub(g.now()) > holdLimit {
-		return &rateHeldError{snap.PausedUntil}
-	}
-	if snap.Interval > holdLimit {
-		return &rateHeldError{g.now().Add(snap.Interval)}
-	}
-	wctx, cancel := context.WithTimeout(ctx, holdLimit)
-	err := p.budget.Wait(wctx)
-	cancel()
+// instead, with nothing reserved. One update of the budget decides (one row lock when it is
+// shared through PostgreSQL).
+func (g *Gateway) admit(ctx context.Context, p *profileRuntime) (asc.Reservation, error) {
+	r, wait, err := p.budget.ReserveWithin(ctx, holdLimit)
 	if err != nil {
-		if ctx.Err() == nil {
-			return &rateHeldError{g.now().Add(holdLimit)}
-		}
-		return err
+		return r, err
 	}
-	return nil
+	if wait > 0 {
+		return r, &rateHeldError{g.now().Add(wait)}
+	}
+	return r, nil
 }
 
 // cappedTransport refuses answers over maxUpstreamJSON for the typed client, which buffers
@@ -300,6 +294,7 @@ func (g *Gateway) writeSendError(w http.ResponseWriter, r *http.Request, err err
 	var up *upstreamError
 	var bad *badPathError
 	var quota *quotaError
+	var shared *budgetStoreError
 	switch {
 	case errors.As(err, &quota):
 		secs := max(1, int(math.Ceil(quota.retryAt.Sub(g.now()).Seconds())))
@@ -320,6 +315,10 @@ func (g *Gateway) writeSendError(w http.ResponseWriter, r *http.Request, err err
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		// The client went away or the server is shutting down; nobody reads an answer.
 		writeError(w, r, http.StatusServiceUnavailable, "UNAVAILABLE", "Request cancelled", "the request was cancelled before App Store Connect answered")
+	case errors.As(err, &shared):
+		g.logger(r.Context()).Error("shared rate budget unavailable", "error", err)
+		writeError(w, r, http.StatusServiceUnavailable, "UNAVAILABLE", "The gateway's rate budget is unavailable",
+			"the gateway could not read the rate budget it shares with other instances from its database; nothing was sent, retry later")
 	case errors.As(err, &up):
 		g.logger(r.Context()).Warn("upstream request failed", "error", err)
 		writeError(w, r, http.StatusBadGateway, "UPSTREAM_UNAVAILABLE", "App Store Connect did not answer",

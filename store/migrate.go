@@ -87,6 +87,13 @@ ALTER TABLE deliveries ADD COLUMN profile TEXT NOT NULL DEFAULT '';
 UPDATE deliveries SET profile = (SELECT events.profile FROM events WHERE events.id = deliveries.event_id);
 CREATE INDEX deliveries_profile ON deliveries (profile, state);
 `,
+	4: `
+CREATE TABLE rate_budgets (
+	budget TEXT PRIMARY KEY,
+	state TEXT NOT NULL,
+	updated_at BIGINT NOT NULL
+);
+`,
 }
 
 // migrate brings the schema up to date. On PostgreSQL a transaction-scoped advisory lock

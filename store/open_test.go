@@ -33,8 +33,8 @@ func TestConcurrentFirstStart(t *testing.T) {
 				t.Errorf("instance %d: %v", i, errs[i])
 				continue
 			}
-			if v, err := dbs[i].SchemaVersion(t.Context()); err != nil || v != 3 {
-				t.Errorf("instance %d: schema version %d, %v; want 3", i, v, err)
+			if v, err := dbs[i].SchemaVersion(t.Context()); err != nil || v != 4 {
+				t.Errorf("instance %d: schema version %d, %v; want 4", i, v, err)
 			}
 			dbs[i].Close()
 		}

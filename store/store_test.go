@@ -32,8 +32,8 @@ func TestMigrationsAreIdempotent(t *testing.T) {
 			}
 			v, err := db.SchemaVersion(t.Context())
 			db.Close()
-			if err != nil || v != 3 {
-				t.Fatalf("open #%d: schema version %d, %v; want 3", i, v, err)
+			if err != nil || v != 4 {
+				t.Fatalf("open #%d: schema version %d, %v; want 4", i, v, err)
 			}
 		}
 	})

@@ -1,0 +1,51 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// UpdateRateBudget changes the shared state of one rate budget (one App Store Connect key) in
+// a transaction that holds the budget's row: fn gets the state last stored ("" at first) and
+// returns the state to keep. Instances on one database are thereby serialised per budget
+// (SELECT ... FOR UPDATE on PostgreSQL; SQLite's immediate transactions serialise all
+// writers), so each decides from what every other has recorded. fn must be quick: the row
+// is locked while it runs. budget names the key, never holds key material.
+func (s *DB) UpdateRateBudget(ctx context.Context, budget string, fn func(state string) string) error {
+	tx, err := s.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("rate budget: %w", err)
+	}
+	defer tx.Rollback()
+	lock := ""
+	if s.dialect == Postgres {
+		lock = " FOR UPDATE"
+	}
+	var state string
+	err = tx.QueryRowContext(ctx, s.q(`SELECT state FROM rate_budgets WHERE budget = ?`+lock), budget).Scan(&state)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Two instances may both find no row: the insert of one waits for the other's commit
+		// and then does nothing; either way the row exists and is read again under the lock.
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO rate_budgets (budget, state, updated_at) VALUES (?, '', ?) ON CONFLICT (budget) DO NOTHING`), budget, time.Now().UnixMilli()); err != nil {
+			return fmt.Errorf("rate budget: create: %w", err)
+		}
+		err = tx.QueryRowContext(ctx, s.q(`SELECT state FROM rate_budgets WHERE budget = ?`+lock), budget).Scan(&state)
+	}
+	if err != nil {
+		return fmt.Errorf("rate budget: read: %w", err)
+	}
+	next := fn(state)
+	if next == state {
+		return tx.Commit()
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`UPDATE rate_budgets SET state = ?, updated_at = ? WHERE budget = ?`), next, time.Now().UnixMilli(), budget); err != nil {
+		return fmt.Errorf("rate budget: write: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("rate budget: commit: %w", err)
+	}
+	return nil
+}
