@@ -31,6 +31,9 @@ type Config struct {
 
 	MetadataPath    string // absolute; deliver's default fastlane/metadata
 	ScreenshotsPath string // absolute; deliver's default fastlane/screenshots
+	// AppPreviewsPath is deliver's app_previews_path, absolute; "" when not given (deliver
+	// uploads no previews without it).
+	AppPreviewsPath string
 	Platform        string // deliver's name: ios, osx, appletvos, xros ("" when not given)
 	Languages       []string
 	EditLive        *bool
@@ -38,8 +41,15 @@ type Config struct {
 	// Skip holds the skip_* options given (skip_metadata, skip_screenshots, ...).
 	Skip map[string]bool
 	// Flags holds the other boolean options for metadata and screenshots that were given:
-	// overwrite_screenshots, sync_screenshots, ignore_language_directory_validation, force.
+	// overwrite_screenshots, sync_screenshots, overwrite_preview_videos,
+	// ignore_language_directory_validation, force.
 	Flags map[string]bool
+
+	// Files are the files read ("Appfile", "Deliverfile"), in that order.
+	Files []string
+	// Where says where each applied option came from: "Deliverfile line 3", or the
+	// environment variable (DELIVER_METADATA_PATH) that outranked the file.
+	Where map[string]string
 
 	Submission Submission
 
@@ -113,7 +123,7 @@ func Load(dir string, env func(string) (string, bool)) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Config{Dir: abs, Root: filepath.Dir(abs), Skip: map[string]bool{}, Flags: map[string]bool{}}
+	c := &Config{Dir: abs, Root: filepath.Dir(abs), Skip: map[string]bool{}, Flags: map[string]bool{}, Where: map[string]string{}}
 	c.MetadataPath = filepath.Join(abs, "metadata")
 	c.ScreenshotsPath = filepath.Join(abs, "screenshots")
 	for _, name := range []string{"Appfile", "Deliverfile"} {
@@ -124,6 +134,7 @@ func Load(dir string, env func(string) (string, bool)) (*Config, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %v", filepath.Join(abs, name), err)
 		}
+		c.Files = append(c.Files, name)
 		for _, st := range c.statements(name, string(data)) {
 			c.apply(name, st, lookup(env))
 		}
@@ -227,17 +238,22 @@ func (c *Config) apply(file string, st statement, env lookup) {
 	if how != "" {
 		how = " (" + how + ")"
 	}
+	c.applyValue(file, where, st.name, v, how)
+}
+
+// applyValue records option name's value v, read at where (a file's line or a variable).
+func (c *Config) applyValue(file, where, name string, v value, how string) {
 	str := func() (string, bool) {
 		s, ok := v.asString()
 		if !ok {
-			c.notef("%s: %s must be a string, it is %s; not applied", where, st.name, v)
+			c.notef("%s: %s must be a string, it is %s; not applied", where, name, v)
 		}
 		return s, ok
 	}
 	boolean := func() (*bool, bool) {
 		b, ok := v.asBool()
 		if !ok {
-			c.notef("%s: %s must be true or false, it is %s; not applied", where, st.name, v)
+			c.notef("%s: %s must be true or false, it is %s; not applied", where, name, v)
 			return nil, false
 		}
 		return &b, true
@@ -252,7 +268,10 @@ func (c *Config) apply(file string, st statement, env lookup) {
 		}
 		return filepath.Clean(s), true
 	}
-	switch name := st.name; {
+	if c.Where != nil {
+		c.Where[name] = where
+	}
+	switch {
 	case name == "app_identifier":
 		if list, ok := v.asStrings(); ok && v.kind == kindArray {
 			if len(list) == 0 {
@@ -296,7 +315,11 @@ func (c *Config) apply(file string, st statement, env lookup) {
 		if b, ok := boolean(); ok {
 			c.Skip[name] = *b
 		}
-	case name == "overwrite_screenshots", name == "sync_screenshots", name == "ignore_language_directory_validation", name == "force":
+	case name == "app_previews_path":
+		if s, ok := path(); ok {
+			c.AppPreviewsPath = s
+		}
+	case name == "overwrite_screenshots", name == "sync_screenshots", name == "overwrite_preview_videos", name == "ignore_language_directory_validation", name == "force":
 		if b, ok := boolean(); ok {
 			c.Flags[name] = *b
 		}

@@ -1,6 +1,7 @@
 package fastlane
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -82,5 +83,89 @@ func TestAppIdentifierForms(t *testing.T) {
 		if c.AppIdentifier != tc.want || !strings.Contains(c.AppIdentifierFrom, tc.from) || len(c.Notes) != 0 {
 			t.Errorf("%s: got %q from %q (notes %q), want %q from %q", tc.line, c.AppIdentifier, c.AppIdentifierFrom, c.Notes, tc.want, tc.from)
 		}
+	}
+}
+
+func writeFiles(t *testing.T, root string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		path := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestResolve(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeFiles(t, root, map[string]string{
+		"fastlane/Appfile":     "app_identifier \"com.example.appfile\"\n",
+		"fastlane/Deliverfile": "app_identifier \"com.example.deliver\"\nplatform \"osx\"\nscreenshots_path \"./shots\"\napp_previews_path \"fastlane/previews\"\noverwrite_preview_videos true\n",
+	})
+	// The Deliverfile outranks the Appfile; found from the project root or fastlane/ itself.
+	for _, dir := range []string{root, filepath.Join(root, "fastlane")} {
+		c, err := Resolve(dir, env(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		app, from := c.App()
+		if app != "com.example.deliver" || from != "Deliverfile line 1" {
+			t.Errorf("%s: app %q from %q", dir, app, from)
+		}
+		if p, err := c.ApplePlatform(); p != "MAC_OS" || err != nil {
+			t.Errorf("platform %q %v", p, err)
+		}
+		if c.ScreenshotsPath != filepath.Join(root, "shots") || c.AppPreviewsPath != filepath.Join(root, "fastlane", "previews") || c.MetadataPath != filepath.Join(root, "fastlane", "metadata") {
+			t.Errorf("paths %s %s %s", c.ScreenshotsPath, c.AppPreviewsPath, c.MetadataPath)
+		}
+		if !c.HasDeliverfile() || !c.KeepsExtraScreenshots(false) || c.KeepsExtraScreenshots(true) {
+			t.Errorf("deliverfile %v keeps screenshots %v previews %v", c.HasDeliverfile(), c.KeepsExtraScreenshots(false), c.KeepsExtraScreenshots(true))
+		}
+	}
+	// DELIVER_* variables outrank both files, as in fastlane.
+	c, err := Resolve(root, env(map[string]string{"DELIVER_APP_IDENTIFIER": "com.example.env", "DELIVER_METADATA_PATH": "/abs/meta",
+		"DELIVER_SYNC_SCREENSHOTS": "true", "DELIVER_LANGUAGES": "en-US, ja", "DELIVER_PLATFORM": "ios", "DELIVER_SKIP_METADATA": "maybe"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if app, from := c.App(); app != "com.example.env" || from != "$DELIVER_APP_IDENTIFIER" {
+		t.Errorf("app %q from %q", app, from)
+	}
+	if p, _ := c.ApplePlatform(); p != "IOS" || c.MetadataPath != "/abs/meta" || !slices.Equal(c.Languages, []string{"en-US", "ja"}) || c.KeepsExtraScreenshots(false) {
+		t.Errorf("platform %q metadata %s languages %q keeps %v", p, c.MetadataPath, c.Languages, c.KeepsExtraScreenshots(false))
+	}
+	if notes := strings.Join(c.Notes, "\n"); !strings.Contains(notes, "$DELIVER_SKIP_METADATA: skip_metadata must be true or false") {
+		t.Errorf("a bad variable is not noted: %s", notes)
+	}
+	// An Appfile alone: no Deliverfile, so a sync removes what the folder lacks.
+	only := t.TempDir()
+	writeFiles(t, only, map[string]string{"Appfile": "app_identifier \"com.example.only\"\n"})
+	c, err = Resolve(only, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if app, _ := c.App(); app != "com.example.only" || c.HasDeliverfile() || c.KeepsExtraScreenshots(false) {
+		t.Errorf("Appfile only: %q deliverfile %v", app, c.HasDeliverfile())
+	}
+	if _, err := Resolve(t.TempDir(), env(nil)); err == nil || !strings.Contains(err.Error(), "holds no fastlane folder") {
+		t.Errorf("no folder: %v", err)
+	}
+	bad := t.TempDir()
+	writeFiles(t, bad, map[string]string{"fastlane/Deliverfile": "platform \"android\"\n"})
+	if c, err := Resolve(bad, env(nil)); err != nil {
+		t.Fatal(err)
+	} else if _, err := c.ApplePlatform(); err == nil || !strings.Contains(err.Error(), "Deliverfile line 1: platform \"android\"") {
+		t.Errorf("unknown platform: %v", err)
+	}
+	// Near finds the fastlane folder above a folder a command was pointed at.
+	if got := Near(filepath.Join(root, "fastlane", "metadata")); got != filepath.Join(root, "fastlane") {
+		t.Errorf("Near = %q", got)
+	}
+	if got := Near(filepath.Join(root, "elsewhere", "metadata")); got != "" {
+		t.Errorf("Near of an unrelated folder = %q", got)
 	}
 }

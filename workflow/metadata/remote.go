@@ -37,6 +37,17 @@ func (t Target) Check() error {
 	return nil
 }
 
+// WithDefaults completes a target as typed on a command line and checks it: the platform in
+// upper case, and the app, when not given, from fallback (what the caller's environment or
+// fastlane project names).
+func (t Target) WithDefaults(fallback string) (Target, error) {
+	t.Platform = strings.ToUpper(t.Platform)
+	if t.App == "" {
+		t.App = fallback
+	}
+	return t, t.Check()
+}
+
 func (t Target) platform() string {
 	if t.Platform == "" {
 		return apple.DefaultPlatform

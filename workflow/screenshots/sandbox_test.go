@@ -400,3 +400,54 @@ func TestSandboxRemappedSetNeedsReplace(t *testing.T) {
 		t.Errorf("after the confirmed sync: %v", sets)
 	}
 }
+
+// TestSandboxKeepExtras: as deliver does without overwrite_screenshots, a sync keeps what App
+// Store Connect has and the folder lacks, orders each set by the file names of all it holds,
+// and refuses before any write when the kept and new screenshots exceed Apple's ten.
+func TestSandboxKeepExtras(t *testing.T) {
+	t.Parallel()
+	sb, c := newSandbox(t)
+	dir := t.TempDir()
+	writePNG(t, filepath.Join(dir, "en-US", "a.png"), 368, 448, 1)
+	writePNG(t, filepath.Join(dir, "en-US", "c.png"), 368, 448, 3)
+	if _, err := syncDir(t, c, dir); err != nil {
+		t.Fatal(err)
+	}
+	target := metadata.Target{App: demoApp}
+	opts := screenshots.Options{PollInitial: 20 * time.Millisecond, PollMax: 100 * time.Millisecond, PollTimeout: 20 * time.Second, KeepExtras: true}
+	// The folder now has only b.png: a and c stay, b goes between them.
+	next := t.TempDir()
+	writePNG(t, filepath.Join(next, "en-US", "b.png"), 368, 448, 2)
+	l, err := screenshots.Load(next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := sandboxStats(t, sb)["DELETE"]
+	_, res, err := screenshots.Sync(t.Context(), c, target, l, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := remoteSets(t, c, target, []string{"en-US"})["en-US APP_WATCH_SERIES_4"]; !slices.Equal(got, []string{"a.png", "b.png", "c.png"}) {
+		t.Errorf("set holds %q, want a, b, c", got)
+	}
+	if d := sandboxStats(t, sb)["DELETE"] - before; d != 0 || res.Uploaded != 1 || res.KeptExtra != 2 || res.Reordered != 1 {
+		t.Errorf("%d deletes, result %+v", d, res)
+	}
+	// Again: nothing to write.
+	w := writes(sandboxStats(t, sb))
+	if _, _, err := screenshots.Sync(t.Context(), c, target, l, opts); err != nil || writes(sandboxStats(t, sb)) != w {
+		t.Errorf("re-run: %v, %d writes", err, writes(sandboxStats(t, sb))-w)
+	}
+	// Eight more would make eleven with the three kept: refused, nothing written.
+	for i := 1; i <= 8; i++ {
+		writePNG(t, filepath.Join(next, "en-US", fmt.Sprintf("d%d.png", i)), 368, 448, 10+i)
+	}
+	if l, err = screenshots.Load(next); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = screenshots.Sync(t.Context(), c, target, l, opts)
+	var ve *metadata.ValidationError
+	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "App Store Connect keeps (a.png, c.png) make 11") || writes(sandboxStats(t, sb)) != w {
+		t.Errorf("over the limit: %v, %d writes", err, writes(sandboxStats(t, sb))-w)
+	}
+}

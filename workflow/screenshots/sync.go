@@ -40,6 +40,10 @@ type Options struct {
 	// Replace lets a sync delete a set whose images the folder files under another display
 	// type (SetPlan.ReplacedBy); without it such a plan is refused before any write.
 	Replace bool
+	// KeepExtras keeps what App Store Connect has and the folder lacks, as deliver does
+	// unless told to overwrite: nothing is deleted, and each set is ordered by a natural sort
+	// of all its file names, the kept ones included.
+	KeepExtras bool
 	// Progress, when set, receives events from several goroutines.
 	Progress func(Event)
 }
@@ -115,6 +119,8 @@ type SetPlan struct {
 	Reuse     []*remoteShot
 	Delete    []remoteShot
 	DeleteSet bool // the folder has no screenshots of this display type
+	// Keep are screenshots the folder lacks that stay (Options.KeepExtras).
+	Keep []remoteShot
 	// ReplacedBy, on a set to delete, is the display type the folder files the same images
 	// under: every one of them also fits this set's type (2048x2732 fits both 12.9-inch iPad
 	// Pro types; deliver's reading of the size and the file names decides).
@@ -158,6 +164,8 @@ func (p *Plan) Totals() (uploads, deletes, setDeletes int) {
 // Result counts what a sync did.
 type Result struct {
 	Uploaded, Deleted, SetsCreated, SetsDeleted, Reordered, Retried, Kept int
+	// KeptExtra counts what App Store Connect has and the folder lacks, kept (KeepExtras).
+	KeptExtra int
 }
 
 type syncer struct {
@@ -327,7 +335,7 @@ func (s *syncer) prepare(ctx context.Context, t metadata.Target, l *Layout) (*Pl
 				return
 			}
 			local, _ := l.For(locale)
-			p.Sets = append(p.Sets, planLocale(locale, loc.Localizations[locale], local, sets)...)
+			p.Sets = append(p.Sets, planLocale(locale, loc.Localizations[locale], local, sets, s.opts.KeepExtras)...)
 		}()
 	}
 	wg.Wait()
@@ -340,6 +348,16 @@ func (s *syncer) prepare(ctx context.Context, t metadata.Target, l *Layout) (*Pl
 		}
 		return NaturalCompare(a.DisplayType, b.DisplayType)
 	})
+	for _, sp := range p.Sets {
+		if n := len(sp.Local) + len(sp.Keep); len(sp.Keep) > 0 && n > s.kind.MaxPerSet {
+			p.Problems = append(p.Problems, metadata.Problem{Path: sp.Locale, Message: fmt.Sprintf(
+				"%s: the folder's %d %ss and the %d App Store Connect keeps (%s) make %d, Apple accepts at most %d; remove some, or let the sync delete what the folder lacks (overwrite_screenshots or sync_screenshots in the Deliverfile)",
+				sp.DisplayType, len(sp.Local), s.kind.Noun, len(sp.Keep), keptNames(sp.Keep), n, s.kind.MaxPerSet)})
+		}
+	}
+	if len(p.Problems) > 0 {
+		return p, &metadata.ValidationError{Dir: l.Dir, Problems: p.Problems}
+	}
 	if slices.ContainsFunc(p.Sets, (*SetPlan).Changed) {
 		if msg := metadata.EditableProblem(loc.VersionString, loc.VersionState, false); msg != "" {
 			p.Problems = append(p.Problems, metadata.Problem{Message: msg})
@@ -408,8 +426,17 @@ func (s *syncer) listShots(ctx context.Context, setID string) ([]remoteShot, err
 	return out, nil
 }
 
-// planLocale matches the folder's sets with App Store Connect's by MD5.
-func planLocale(locale, localizationID string, local map[string][]Shot, remote []remoteSet) []*SetPlan {
+func keptNames(shots []remoteShot) string {
+	names := make([]string, len(shots))
+	for i, r := range shots {
+		names[i] = r.FileName()
+	}
+	return strings.Join(names, ", ")
+}
+
+// planLocale matches the folder's sets with App Store Connect's by MD5. With keep, what the
+// folder lacks stays.
+func planLocale(locale, localizationID string, local map[string][]Shot, remote []remoteSet, keep bool) []*SetPlan {
 	var plans []*SetPlan
 	byType := map[string]*remoteSet{}
 	for i := range remote {
@@ -451,7 +478,12 @@ func planLocale(locale, localizationID string, local map[string][]Shot, remote [
 				}
 			}
 			for _, r := range rs.Shots {
-				if !used[r.id()] {
+				switch {
+				case used[r.id()]:
+				case keep && r.state() != upload.AwaitingUpload:
+					p.Keep = append(p.Keep, r)
+				default:
+					// An abandoned reservation is never kept: it holds no image.
 					p.Delete = append(p.Delete, r)
 				}
 				p.order = append(p.order, r.id())
@@ -460,7 +492,7 @@ func planLocale(locale, localizationID string, local map[string][]Shot, remote [
 		plans = append(plans, p)
 	}
 	for _, rs := range remote {
-		if _, ok := local[rs.DisplayType]; !ok {
+		if _, ok := local[rs.DisplayType]; !ok && !keep {
 			plans = append(plans, &SetPlan{Locale: locale, LocalizationID: localizationID, DisplayType: rs.DisplayType,
 				SetID: rs.ID, DeleteSet: true, Delete: rs.Shots, ReplacedBy: replacement(rs.DisplayType, plans)})
 		}
@@ -512,7 +544,30 @@ func (p *SetPlan) inOrder() bool {
 		}
 		want = append(want, m.id())
 	}
-	return slices.Equal(want, p.order)
+	return slices.Equal(p.withKept(want), p.order)
+}
+
+// withKept returns the set's order given the ids of the folder's files in the folder's order:
+// those ids alone, or, with screenshots kept, all of them by a natural sort of the file names
+// (stable, so the folder's order breaks ties), as deliver orders a set.
+func (p *SetPlan) withKept(ids []string) []string {
+	if len(p.Keep) == 0 {
+		return ids
+	}
+	type entry struct{ name, id string }
+	all := make([]entry, 0, len(ids)+len(p.Keep))
+	for i, id := range ids {
+		all = append(all, entry{p.Local[i].Name, id})
+	}
+	for _, k := range p.Keep {
+		all = append(all, entry{k.FileName(), k.id()})
+	}
+	slices.SortStableFunc(all, func(a, b entry) int { return NaturalCompare(a.name, b.name) })
+	out := make([]string, len(all))
+	for i, e := range all {
+		out[i] = e.id
+	}
+	return out
 }
 
 // Sync makes App Store Connect's screenshots match the folder: it validates, plans, deletes
@@ -565,7 +620,7 @@ func (s *syncer) apply(ctx context.Context, p *Plan) error {
 	)
 	for _, sp := range p.Sets {
 		if !sp.Changed() && len(sp.pending) == 0 {
-			s.count(func(r *Result) { r.Kept += len(sp.Local) })
+			s.count(func(r *Result) { r.Kept += len(sp.Local); r.KeptExtra += len(sp.Keep) })
 			continue
 		}
 		wg.Add(1)
@@ -624,7 +679,7 @@ func (s *syncer) syncSet(ctx context.Context, sp *SetPlan) error {
 		sp.SetID = id
 		s.count(func(r *Result) { r.SetsCreated++ })
 	}
-	s.count(func(r *Result) { r.Kept += len(sp.Local) - len(sp.Uploads()) })
+	s.count(func(r *Result) { r.Kept += len(sp.Local) - len(sp.Uploads()); r.KeptExtra += len(sp.Keep) })
 
 	// Reserve in the folder's order, one after the other, so the set's order comes out right;
 	// each file's parts and commit proceed in parallel with the next reservations.
@@ -707,7 +762,7 @@ func (s *syncer) syncSet(ctx context.Context, sp *SetPlan) error {
 	if err := s.await(ctx, sp, pending, ids, &order, committed); err != nil {
 		return err
 	}
-	if !slices.Equal(order, ids) {
+	if ids = sp.withKept(ids); !slices.Equal(order, ids) {
 		if err := s.reorder(ctx, sp.SetID, ids); err != nil {
 			return err
 		}

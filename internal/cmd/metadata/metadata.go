@@ -3,6 +3,7 @@
 package metadata
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/internal/cli"
+	"github.com/ascend-tools/ascend/workflow/fastlane"
 	wfmetadata "github.com/ascend-tools/ascend/workflow/metadata"
 )
 
@@ -31,40 +33,81 @@ offline.`,
 	return cmd
 }
 
-// targetFlags are --app, --platform, --version and --edit-live, with --dir's folder.
+// targetFlags are --app, --platform, --version and --edit-live, with --dir's folder and
+// --fastlane's project.
 type targetFlags struct {
-	target wfmetadata.Target
-	dir    string
+	target   wfmetadata.Target
+	dir      string
+	fastlane cli.FastlaneFlag
+	// project is the fastlane project resolve found (nil: none).
+	project *fastlane.Config
+	// skip is the Deliverfile option that turns the command off (skip_metadata for push).
+	skip string
 }
+
+// errSkipped ends a command that the Deliverfile's skip option turned off.
+var errSkipped = errors.New("skipped by the Deliverfile")
 
 func (tf *targetFlags) add(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&tf.target.App, "app", "", "the app's `ID` or bundle id (default: app_identifier in fastlane's Appfile, or $ASCEND_APP)")
-	fl.StringVar(&tf.target.Platform, "platform", apple.DefaultPlatform, "`platform` of the version: "+strings.Join(apple.Platforms(), ", "))
+	fl.StringVar(&tf.target.App, "app", "", "the app's `ID` or bundle id (default: $ASCEND_APP, or app_identifier in fastlane's Appfile or Deliverfile)")
+	fl.StringVar(&tf.target.Platform, "platform", apple.DefaultPlatform, "`platform` of the version: "+strings.Join(apple.Platforms(), ", ")+" (default: the Deliverfile's)")
 	fl.StringVar(&tf.target.Version, "version", "", "version `string` (default: the version being prepared)")
-	fl.BoolVar(&tf.target.Live, "edit-live", false, "work on the live version, where Apple lets you change only the promotional text")
-	fl.StringVar(&tf.dir, "dir", "fastlane/metadata", "the deliver metadata `folder`")
+	fl.BoolVar(&tf.target.Live, "edit-live", false, "work on the live version, where Apple lets you change only the promotional text (default: the Deliverfile's edit_live)")
+	fl.StringVar(&tf.dir, "dir", "fastlane/metadata", "the deliver metadata `folder` (default: the Deliverfile's metadata_path)")
+	tf.fastlane.Add(cmd)
 }
 
-// resolve completes the target from $ASCEND_APP or the Appfile and checks it.
-func (tf *targetFlags) resolve(f *cli.Factory) (wfmetadata.Target, error) {
-	env := ""
-	if f.Getenv != nil {
-		env = f.Getenv("ASCEND_APP")
+// resolve completes the target from $ASCEND_APP or the fastlane project and checks it;
+// --dir, when not given, becomes the project's metadata_path.
+func (tf *targetFlags) resolve(cmd *cobra.Command, f *cli.Factory) (wfmetadata.Target, error) {
+	fl := cmd.Flags()
+	project, err := tf.fastlane.Project(f, cmd, "dir")
+	if err != nil {
+		return tf.target, err
 	}
-	t, err := tf.target.WithDefaults(tf.dir, env)
+	tf.project = project
+	t := tf.target
+	if t.App == "" && f.Getenv != nil {
+		t.App = f.Getenv("ASCEND_APP")
+	}
+	if project != nil {
+		if !fl.Changed("dir") {
+			tf.dir = project.MetadataPath
+		}
+		if t.App == "" {
+			t.App = tf.fastlane.App(f, project)
+		}
+		if t, err = t.FromProject(project, fl.Changed("platform"), fl.Changed("edit-live")); err != nil {
+			return t, cli.UsageErrorf("%v", err)
+		}
+	}
+	t, err = t.WithDefaults("")
 	if err != nil {
 		return t, cli.UsageErrorf("%v", err)
 	}
 	return t, nil
 }
 
+// skipped reports, and says on stderr, that the project's Deliverfile sets option
+// (skip_metadata) and --dir does not override it.
+func (tf *targetFlags) skipped(cmd *cobra.Command, f *cli.Factory, option string) bool {
+	if tf.project == nil || !tf.project.Skip[option] || cmd.Flags().Changed("dir") {
+		return false
+	}
+	fmt.Fprintf(f.IO.ErrOut, "%s sets %s: nothing done (pass --dir to work on the folder anyway)\n", tf.project.Where[option], option)
+	return true
+}
+
 // open resolves the target, with validate checks the folder before credentials or requests
 // (a bad folder costs nothing), and returns the client.
 func (tf *targetFlags) open(cmd *cobra.Command, f *cli.Factory, validate bool) (wfmetadata.Target, *asc.Client, error) {
-	t, err := tf.resolve(f)
+	t, err := tf.resolve(cmd, f)
 	if err != nil {
 		return t, nil, err
+	}
+	if tf.skip != "" && tf.skipped(cmd, f, tf.skip) {
+		return t, nil, errSkipped
 	}
 	if validate {
 		if _, err := wfmetadata.Load(tf.dir); err != nil {

@@ -226,3 +226,49 @@ func TestDemoPasswordNeverShown(t *testing.T) {
 		}
 	}
 }
+
+// A fastlane project works unchanged: --fastlane (or the folder above --dir) supplies the
+// app, the folders and deliver's options; every line not applied is named.
+func TestFastlaneProject(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, "fastlane", "Appfile"), "app_identifier(ENV[\"DAYBREAK_ID\"] || \"com.example.daybreak\")\napple_id \"me@example.com\"\n")
+	writeFile(t, filepath.Join(root, "fastlane", "Deliverfile"), "metadata_path \"./fastlane/metadata\"\nscreenshots_path \"./fastlane/screenshots\"\nskip_binary_upload true\nprice_tier 0\n")
+	r := h.run(t, false, "metadata", "pull", "--fastlane", root).want(t, 0)
+	if !strings.Contains(r.stderr, `fastlane: app com.example.daybreak, from Appfile line 1 (the default, as ENV["DAYBREAK_ID"] is not set)`) ||
+		!strings.Contains(r.stderr, "fastlane: Deliverfile line 4: price_tier is not about metadata") ||
+		!strings.Contains(r.stderr, "fastlane: Appfile line 2: apple_id names an account") {
+		t.Errorf("pull did not say where the app came from or what it did not apply:\n%s", r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(root, "fastlane", "metadata", "en-US", "description.txt")); err != nil {
+		t.Fatalf("pull did not write into metadata_path: %v", err)
+	}
+	r = h.run(t, false, "metadata", "push", "--fastlane", filepath.Join(root, "fastlane"), "--yes").want(t, 0)
+	if !strings.Contains(r.stderr, "nothing to push") {
+		t.Errorf("push after pull: %s", r.stderr)
+	}
+	// Screenshots: under a Deliverfile the sync keeps what the folder lacks, as deliver does,
+	// so nothing needs confirming in a pipe and nothing is deleted.
+	sandboxtest.WritePNG(t, filepath.Join(root, "fastlane", "screenshots", "en-US", "1.png"), 368, 448, 5)
+	deletes := h.sb.Stats().ByMethod["DELETE"]
+	r = h.run(t, false, "screenshots", "sync", "--fastlane", root).want(t, 0)
+	if d := h.sb.Stats().ByMethod["DELETE"] - deletes; d != 0 || !strings.Contains(r.stderr, "1 uploaded, 0 kept, 0 deleted") {
+		t.Errorf("sync under a Deliverfile: %d deletes\n%s", d, r.stderr)
+	}
+	// deliver's variables outrank the files: skip_screenshots turns the sync off.
+	h.env["DELIVER_SKIP_SCREENSHOTS"] = "true"
+	w := h.writes(t)
+	r = h.run(t, false, "screenshots", "sync", "--fastlane", root).want(t, 0)
+	if !strings.Contains(r.stderr, "$DELIVER_SKIP_SCREENSHOTS sets skip_screenshots: nothing synced") || h.writes(t) != w {
+		t.Errorf("skip_screenshots: %s", r.stderr)
+	}
+	delete(h.env, "DELIVER_SKIP_SCREENSHOTS")
+	// Offline validation of the whole project.
+	h.run(t, false, "metadata", "validate", "--fastlane", root).want(t, 0)
+	// A --fastlane folder that is no fastlane project is a usage error.
+	r = h.run(t, false, "metadata", "diff", "--fastlane", t.TempDir()).want(t, 2)
+	if !strings.Contains(r.err.Error(), "holds no fastlane folder") {
+		t.Errorf("bad --fastlane: %v", r.err)
+	}
+}

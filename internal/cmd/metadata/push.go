@@ -1,6 +1,7 @@
 package metadata
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -47,6 +48,9 @@ the promotional text; other differences are shown as skipped.`,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			t, c, err := tf.open(cmd, f, true)
+			if errors.Is(err, errSkipped) {
+				return nil
+			}
 			if err != nil {
 				return err
 			}
@@ -94,6 +98,7 @@ the promotional text; other differences are shown as skipped.`,
 		},
 	}
 	tf.add(cmd)
+	tf.skip = "skip_metadata"
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "show what would change and write nothing")
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "push without asking")
 	return cmd

@@ -2,6 +2,7 @@ package metadata
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -16,7 +17,10 @@ type ProblemJSON struct {
 }
 
 func newValidateCmd(f *cli.Factory) *cobra.Command {
-	var dir, shots, previews string
+	var (
+		dir, shots, previews string
+		project              cli.FastlaneFlag
+	)
 	cmd := &cobra.Command{
 		Use:   "validate",
 		Short: "Check the folders against Apple's rules, offline",
@@ -24,9 +28,26 @@ func newValidateCmd(f *cli.Factory) *cobra.Command {
 folders) against Apple's rules without credentials or requests: field limits, URL and email
 syntax, locale codes, file names, screenshot sizes and counts. Every problem is listed; the
 exit code is 1 when there is any. Suited to a pull-request check.`,
-		Example: `  ascend metadata validate --dir fastlane/metadata --screenshots fastlane/screenshots`,
-		Args:    cli.NoArgs,
+		Example: `  ascend metadata validate --dir fastlane/metadata --screenshots fastlane/screenshots
+  ascend metadata validate --fastlane .`,
+		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			fl := cmd.Flags()
+			c, err := project.Project(f, cmd, "dir")
+			if err != nil {
+				return err
+			}
+			if c != nil {
+				if !fl.Changed("dir") {
+					dir = c.MetadataPath
+				}
+				if !fl.Changed("screenshots") && exists(c.ScreenshotsPath) {
+					shots = c.ScreenshotsPath
+				}
+				if !fl.Changed("previews") && c.AppPreviewsPath != "" {
+					previews = c.AppPreviewsPath
+				}
+			}
 			problems, err := wfscreenshots.ValidateFolders(dir, shots, previews)
 			if err != nil {
 				return err
@@ -57,5 +78,11 @@ exit code is 1 when there is any. Suited to a pull-request check.`,
 	fl.StringVar(&dir, "dir", "fastlane/metadata", "the deliver metadata `folder`")
 	fl.StringVar(&shots, "screenshots", "", "also check this screenshots `folder`")
 	fl.StringVar(&previews, "previews", "", "also check this app previews `folder`")
+	project.Add(cmd)
 	return cmd
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

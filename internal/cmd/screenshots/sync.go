@@ -28,6 +28,7 @@ type syncOptions struct {
 	DryRun      bool
 	Yes         bool
 	Concurrency int
+	Fastlane    cli.FastlaneFlag
 }
 
 func newSyncCmd(f *cli.Factory) *cobra.Command {
@@ -41,6 +42,12 @@ make App Store Connect match: files are compared by MD5 with what is there, so o
 changed files are uploaded; screenshots the folder no longer has are deleted (a display type
 the folder lacks entirely loses its set); the order is fixed with one request per set.
 
+With a fastlane project (--fastlane, ./fastlane, or the one above --dir) the Deliverfile
+supplies what the flags leave out: the app, screenshots_path, app_previews_path, platform;
+skip_screenshots turns the sync off, and, as deliver does, screenshots the folder lacks are
+kept (and each set ordered by file name) unless overwrite_screenshots or sync_screenshots is
+set (overwrite_preview_videos for previews).
+
 Uploads run in parallel (parts too) within the key's rate budget; processing is awaited by
 polling only the sets that changed, with backoff. A screenshot whose processing fails is
 deleted and uploaded again, twice at most. An interrupted run can simply be started again:
@@ -48,12 +55,13 @@ reservations it left are reused, nothing is duplicated. Deletions need --yes whe
 can answer the confirmation.`,
 		Example: `  ascend screenshots sync --app com.example.app --dir fastlane/screenshots --dry-run
   ascend screenshots sync --app com.example.app --dir fastlane/screenshots --yes
-  ascend screenshots sync --app com.example.app --dir fastlane/screenshots --previews fastlane/previews --yes`,
+  ascend screenshots sync --app com.example.app --dir fastlane/screenshots --previews fastlane/previews --yes
+  ascend screenshots sync --fastlane . --yes`,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runSync(cmd, opts) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Target.App, "app", "", "the app's `ID` or bundle id (default: app_identifier in fastlane's Appfile, or $ASCEND_APP)")
+	fl.StringVar(&opts.Target.App, "app", "", "the app's `ID` or bundle id (default: $ASCEND_APP, or app_identifier in fastlane's Appfile or Deliverfile)")
 	fl.StringVar(&opts.Target.Platform, "platform", apple.DefaultPlatform, "`platform` of the version: "+strings.Join(apple.Platforms(), ", "))
 	fl.StringVar(&opts.Target.Version, "version", "", "version `string` (default: the version being prepared)")
 	fl.StringVar(&opts.Dir, "dir", "fastlane/screenshots", "the deliver screenshots `folder`")
@@ -61,16 +69,42 @@ can answer the confirmation.`,
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "show what would change and write nothing")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "delete screenshots the folder no longer has without asking")
 	fl.IntVar(&opts.Concurrency, "concurrency", 8, "at most `n` API requests in flight (fewer once rate limited)")
+	opts.Fastlane.Add(cmd)
 	return cmd
 }
 
 func runSync(cmd *cobra.Command, opts *syncOptions) error {
 	f := opts.F
-	env := ""
-	if f.Getenv != nil {
-		env = f.Getenv("ASCEND_APP")
+	fl := cmd.Flags()
+	project, err := opts.Fastlane.Project(f, cmd, "dir")
+	if err != nil {
+		return err
 	}
-	t, err := opts.Target.WithDefaults(opts.Dir, env)
+	t := opts.Target
+	if t.App == "" && f.Getenv != nil {
+		t.App = f.Getenv("ASCEND_APP")
+	}
+	keep, keepPreviews := false, false
+	if project != nil {
+		if project.Skip["skip_screenshots"] && !fl.Changed("dir") {
+			fmt.Fprintf(f.IO.ErrOut, "%s sets skip_screenshots: nothing synced (pass --dir to sync the folder anyway)\n", project.Where["skip_screenshots"])
+			return nil
+		}
+		if !fl.Changed("dir") {
+			opts.Dir = project.ScreenshotsPath
+		}
+		if !fl.Changed("previews") && project.AppPreviewsPath != "" {
+			opts.Previews = project.AppPreviewsPath
+		}
+		if t.App == "" {
+			t.App = opts.Fastlane.App(f, project)
+		}
+		if t, err = t.FromProject(project, fl.Changed("platform"), true); err != nil {
+			return cli.UsageErrorf("%v", err)
+		}
+		keep, keepPreviews = project.KeepsExtraScreenshots(false), project.KeepsExtraScreenshots(true)
+	}
+	t, err = t.WithDefaults("")
 	if err != nil {
 		return cli.UsageErrorf("%v", err)
 	}
@@ -100,6 +134,10 @@ func runSync(cmd *cobra.Command, opts *syncOptions) error {
 	var plans []*wfscreenshots.Plan
 	deletes := 0
 	for _, l := range layouts {
+		so.KeepExtras = keep
+		if l.Kind == wfscreenshots.Previews {
+			so.KeepExtras = keepPreviews
+		}
 		p, err := wfscreenshots.Prepare(ctx, c, t, l, so)
 		if err != nil {
 			return err
@@ -128,12 +166,17 @@ func runSync(cmd *cobra.Command, opts *syncOptions) error {
 	for _, p := range plans {
 		progress, wait := newProgress(f, p)
 		so.Progress = progress
+		so.KeepExtras = false // the plan already holds what is kept
 		res, err := wfscreenshots.Apply(ctx, c, p, so)
 		wait()
 		results[p.Kind.Noun+"s"] = res
 		if !f.JSONRequested() {
-			fmt.Fprintf(f.IO.ErrOut, "%ss of version %s: %d uploaded, %d kept, %d deleted, %d sets created, %d sets deleted, %d reordered, %d retried after failed processing\n",
-				p.Kind.Noun, p.Location.VersionString, res.Uploaded, res.Kept, res.Deleted, res.SetsCreated, res.SetsDeleted, res.Reordered, res.Retried)
+			extra := ""
+			if res.KeptExtra > 0 {
+				extra = fmt.Sprintf(" (and %d the folder lacks, kept as deliver keeps them)", res.KeptExtra)
+			}
+			fmt.Fprintf(f.IO.ErrOut, "%ss of version %s: %d uploaded, %d kept%s, %d deleted, %d sets created, %d sets deleted, %d reordered, %d retried after failed processing\n",
+				p.Kind.Noun, p.Location.VersionString, res.Uploaded, res.Kept, extra, res.Deleted, res.SetsCreated, res.SetsDeleted, res.Reordered, res.Retried)
 		}
 		if err != nil {
 			errs = append(errs, err)

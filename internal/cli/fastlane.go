@@ -1,0 +1,66 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ascend-tools/ascend/workflow/fastlane"
+)
+
+// FastlaneFlag is --fastlane: the fastlane project whose Appfile and Deliverfile supply what
+// a flag leaves out (the app, the folders, the platform and deliver's options), so a fastlane
+// project works without changing a file.
+type FastlaneFlag struct{ Dir string }
+
+// Add binds --fastlane to cmd.
+func (fl *FastlaneFlag) Add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&fl.Dir, "fastlane", "", "read the app, folders and options from the Appfile and Deliverfile of this fastlane project `folder` (default: ./fastlane, or the one above --dir)")
+}
+
+// Project returns the fastlane project a command works in: --fastlane's; else, when the
+// command was pointed at a folder (its flag dirFlag given), the fastlane folder above it;
+// else ./fastlane when it exists. nil, nil when there is none (only --fastlane must exist).
+// The notes of the files, every line not applied, go to stderr.
+func (fl *FastlaneFlag) Project(f *Factory, cmd *cobra.Command, dirFlag string) (*fastlane.Config, error) {
+	near := ""
+	if flag := cmd.Flags().Lookup(dirFlag); flag != nil && flag.Changed {
+		near = flag.Value.String()
+	}
+	lookup := func(name string) (string, bool) {
+		v := f.getenv(name)
+		return v, v != ""
+	}
+	dir := fl.Dir
+	if dir == "" && near != "" {
+		dir = fastlane.Near(near)
+	}
+	if dir == "" && near == "" {
+		dir = fastlane.Find(".")
+	}
+	if dir == "" {
+		return nil, nil
+	}
+	c, err := fastlane.Resolve(dir, lookup)
+	if err != nil {
+		if fl.Dir != "" {
+			return nil, UsageErrorf("--fastlane: %v", err)
+		}
+		return nil, err
+	}
+	for _, n := range c.Notes {
+		fmt.Fprintf(f.IO.ErrOut, "fastlane: %s\n", n)
+	}
+	return c, nil
+}
+
+// App returns the app the project names for a command that was given none, and says on
+// stderr which it is and where it came from (deliver's arrays and ENV forms make that worth
+// knowing).
+func (fl *FastlaneFlag) App(f *Factory, c *fastlane.Config) string {
+	app, from := c.App()
+	if app != "" {
+		fmt.Fprintf(f.IO.ErrOut, "fastlane: app %s, from %s\n", app, from)
+	}
+	return app
+}
