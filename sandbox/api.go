@@ -123,7 +123,26 @@ func (s *Server) fallback(req *apiRequest) (int, any, *httpError) {
 }
 
 func (s *Server) listCollection(req *apiRequest, typ string) (int, any, *httpError) {
-	return s.listDoc(req, s.st.all(typ))
+	return s.cachedList(req, func() []*record { return s.st.all(typ) })
+}
+
+// cachedList is listDoc of stored records through the render cache: the same request at
+// the same write count gets the answer made the first time. items must depend on the
+// stored state only (not on the clock, as computed lists may).
+func (s *Server) cachedList(req *apiRequest, items func() []*record) (int, any, *httpError) {
+	if req.r.Method != http.MethodGet || !s.cacheOn() {
+		return s.listDoc(req, items())
+	}
+	gen := s.mu.gen()
+	key := req.base + req.r.URL.RequestURI()
+	if doc, ok := s.cache.list(gen, key); ok {
+		return http.StatusOK, doc, nil
+	}
+	status, doc, herr := s.listDoc(req, items())
+	if raw, ok := doc.(rawJSON); ok && herr == nil {
+		s.cache.putList(gen, key, raw)
+	}
+	return status, doc, herr
 }
 
 // listDoc filters, sorts and pages records into a list document.
@@ -157,7 +176,9 @@ func (s *Server) listRelated(req *apiRequest, owner *record, rel string) (int, a
 	var items []*record
 	if computed, ok := s.relatedHook(owner, rel, req.query); ok {
 		items = computed
-	} else if r, isRel := s.mdl.relation(owner.Type, rel); isRel && r.Type == itemType {
+	} else if r, isRel := s.mdl.relation(owner.Type, rel); isRel && r.Type == itemType && list && s.st.get(owner.Type, owner.ID) == owner {
+		return s.cachedList(req, func() []*record { return s.st.relatedListed(owner, rel) })
+	} else if isRel && r.Type == itemType {
 		items = s.st.relatedListed(owner, rel)
 	} else if ids := owner.Rels[rel]; len(ids) > 0 {
 		// A relationship the owner's model does not declare, held on the owner.

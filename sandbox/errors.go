@@ -83,7 +83,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	if raw, ok := v.(rawJSON); ok {
 		w.Header().Set("Content-Length", strconv.Itoa(len(raw)+1))
 		w.WriteHeader(status)
-		_, _ = w.Write(append(raw, '\n'))
+		// raw may be a cached answer other requests send at the same time: never append to it.
+		_, _ = w.Write(raw)
+		_, _ = w.Write(newline)
 		return
 	}
 	w.WriteHeader(status)
@@ -91,6 +93,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(v)
 }
+
+var newline = []byte("\n")
 
 func writeErrors(w http.ResponseWriter, status int, errs ...apiError) {
 	writeJSON(w, status, map[string]any{"errors": errs})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"maps"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,10 +27,19 @@ type renderer struct {
 	// it is a deprecated v1 sibling of the type's model (GET /v1/inAppPurchases/{id}
 	// declares InAppPurchase, not InAppPurchaseV2); nil otherwise.
 	dataSchema *ResourceType
+	// gen is the state's write count the answer is rendered at (for the render cache);
+	// variantKey caches variant().
+	gen        uint64
+	variantKey string
+	// refs, while a cacheable resource renders, collects what its linkage puts in included.
+	refs    *[][2]string
+	noCache bool
 }
 
 func (s *Server) newRenderer(req *apiRequest, lo listOptions) *renderer {
-	rd := &renderer{s: s, base: req.base, lo: lo, seen: map[string]bool{}}
+	rd := &renderer{s: s, base: req.base, lo: lo, seen: map[string]bool{}, gen: s.mu.gen()}
+	// A write's answer is rendered while the write is still under way: never cached.
+	rd.noCache = req.r.Method != http.MethodGet || !s.cacheOn()
 	if req.op != nil {
 		rd.dataSchema = v1Sibling(req.op.ResponseSchema)
 	}
@@ -64,7 +74,38 @@ func (rd *renderer) allowed(typ, name string) bool {
 // primary renders a record of the answer's data and adds what its include asks for.
 func (rd *renderer) primary(r *record) json.RawMessage {
 	rd.seen[r.Type+"/"+r.ID] = true
-	return rd.render(r, rd.lo.include, rd.dataSchema)
+	return rd.cached(r, rd.lo.include, rd.dataSchema)
+}
+
+// cached is render through the render cache: a stored record rendered before at the same
+// write count and the same variant is sent as it was, and the resources its linkage
+// included are included again.
+func (rd *renderer) cached(r *record, include []string, declared *ResourceType) json.RawMessage {
+	s := rd.s
+	if rd.noCache || s.st.get(r.Type, r.ID) != r {
+		return rd.render(r, include, declared)
+	}
+	v := rd.variant()
+	if declared != nil {
+		v += "|" + declared.Schema
+	}
+	if len(include) > 0 {
+		v += "|" + strings.Join(include, ",")
+	}
+	k := resKey{typ: r.Type, id: r.ID, variant: v}
+	if e := s.cache.resource(rd.gen, k); e != nil && e.rec == r {
+		for _, ref := range e.refs {
+			rd.addIncluded(ref[0], ref[1])
+		}
+		return e.data
+	}
+	outer := rd.refs
+	var refs [][2]string
+	rd.refs = &refs
+	data := rd.render(r, include, declared)
+	rd.refs = outer
+	s.cache.putResource(rd.gen, k, &rendered{rec: r, data: data, refs: refs})
+	return data
 }
 
 // relNames lists a type's relationships in name order (cached per type).
@@ -107,7 +148,7 @@ func appendJSONString(b []byte, s string) []byte {
 }
 
 func (rd *renderer) resource(r *record, include []string) json.RawMessage {
-	return rd.render(r, include, nil)
+	return rd.cached(r, include, nil)
 }
 
 // render writes one resource object. Like Apple, it shows every attribute the declared
@@ -255,6 +296,9 @@ func (rd *renderer) appendLinkage(b []byte, r *record, name string, comma bool) 
 }
 
 func (rd *renderer) addIncluded(typ, id string) {
+	if rd.refs != nil {
+		*rd.refs = append(*rd.refs, [2]string{typ, id})
+	}
 	key := typ + "/" + id
 	if rd.seen[key] {
 		return

@@ -90,7 +90,8 @@ type Server struct {
 	roPEM  []byte
 
 	// mu guards everything below: reads (GET) share it, writes and timers hold it alone.
-	mu      sync.RWMutex
+	// Each exclusive hold counts as a write, which makes the render cache start over.
+	mu      stateLock
 	st      *store
 	timers  []timer
 	firing  time.Time                 // the due time of the timer being fired, while it fires
@@ -112,6 +113,9 @@ type Server struct {
 	limits     map[string]*keyLimit
 	mdl        *model
 	persist    *persister
+
+	cache         renderCache // encodings of resources and lists at the current write count
+	noRenderCache atomic.Bool // tests: render every answer anew
 
 	tokenCache sync.Map // token -> verifiedToken
 	tokenCount atomic.Int64

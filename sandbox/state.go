@@ -103,7 +103,9 @@ func (s *Server) tick() {
 		case <-s.done:
 			return
 		case <-t.C:
-			s.runDue()
+			// Only when a timer is due: an exclusive lock counts as a write and would
+			// empty the render cache ten times a second.
+			s.runDueIfNeeded()
 		}
 	}
 }
