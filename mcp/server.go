@@ -4,8 +4,9 @@
 // describe_operation, and one call tool per kind of effect, so each tool's annotations are
 // true: call_read_operation, call_write_operation, call_destructive_operation). Calls are
 // validated with the same code as `ascend api` (internal/apicall) before anything is sent.
-// Workflow tools run ascend's workflows (metadata diff and push). The app list and Apple's
-// rules are resources.
+// Workflow tools run ascend's workflows (metadata diff and push, screenshots plan, release
+// status, submit for review, TestFlight groups, testers and distribution, in-app products and
+// their prices). The app list and Apple's rules are resources.
 //
 // Safety: a key that may only read is offered only the read tools and read operations (a
 // write it tries anyway is refused and audited); a destructive call needs confirm: true; a
@@ -102,7 +103,7 @@ type tool struct {
 }
 
 func (s *server) tools() []tool {
-	return append(s.genericTools(), s.workflowTools()...)
+	return append(append(s.genericTools(), s.workflowTools()...), s.betaTools()...)
 }
 
 // refuseWrites answers a read key's call of a write tool (one not listed for it, named in
