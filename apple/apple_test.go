@@ -238,3 +238,41 @@ func TestLengthCountsCharactersNotBytes(t *testing.T) {
 		}
 	}
 }
+
+func TestPhasedReleaseTable(t *testing.T) {
+	sameSet(t, "phased release states", apple.PhasedReleaseStates(), specEnum(t, "appStoreVersionPhasedReleases", "phasedReleaseState"))
+	shares := apple.PhasedReleaseShares()
+	if len(shares) != apple.PhasedReleaseDays || shares[len(shares)-1] != 100 {
+		t.Fatalf("shares %v over %d days", shares, apple.PhasedReleaseDays)
+	}
+	for i := 1; i < len(shares); i++ {
+		if shares[i] <= shares[i-1] {
+			t.Errorf("day %d's share %d%% does not grow from %d%%", i+1, shares[i], shares[i-1])
+		}
+	}
+	for day, want := range map[int]int{1: 1, 3: 5, 6: 50, 7: 100} {
+		if got, ok := apple.PhasedReleaseShare(day); !ok || got != want {
+			t.Errorf("day %d: %d%% %v, want %d%%", day, got, ok, want)
+		}
+	}
+	for _, day := range []int{0, 8, -1} {
+		if _, ok := apple.PhasedReleaseShare(day); ok {
+			t.Errorf("day %d has a share", day)
+		}
+	}
+	for _, m := range []struct {
+		from, to string
+		ok       bool
+	}{
+		{"ACTIVE", "PAUSED", true}, {"PAUSED", "ACTIVE", true}, {"PAUSED", "COMPLETE", true}, {"ACTIVE", "COMPLETE", true},
+		{"COMPLETE", "PAUSED", false}, {"COMPLETE", "ACTIVE", false}, {"INACTIVE", "ACTIVE", false}, {"INACTIVE", "PAUSED", false},
+		{"PAUSED", "PAUSED", true}, {"BOGUS", "BOGUS", false},
+	} {
+		if got := apple.PhasedMoveAllowed(m.from, m.to); got != m.ok {
+			t.Errorf("%s -> %s allowed %v, want %v", m.from, m.to, got, m.ok)
+		}
+	}
+	if apple.StatePhase(apple.ReleasableVersionState) != apple.Locked {
+		t.Errorf("%s is not a locked state", apple.ReleasableVersionState)
+	}
+}

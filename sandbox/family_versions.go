@@ -11,8 +11,8 @@ import (
 // App Store versions: their metadata (localizations, review details, screenshot and preview
 // sets) can change only while the version is being prepared; a new version carries over the
 // previous one's; App Review (family_reviewsubmissions.go) and release move the version's
-// state, which the app info being prepared follows; a phased release reaches more users each
-// day once the version is live.
+// state, which the app info being prepared follows; a phased release waiting for the version
+// starts when it goes live (family_phasedrelease.go).
 
 func init() {
 	register(&family{
@@ -21,13 +21,12 @@ func init() {
 			{types: []string{"appStoreVersions"}, lock: versionLock, beforeCreate: checkNewVersion, afterCreate: newVersion,
 				beforeUpdate: checkVersionUpdate, beforeLink: checkVersionLink},
 			{types: []string{"appStoreVersionLocalizations", "appScreenshotSets", "appPreviewSets", "appScreenshots", "appPreviews"}, lock: metadataLock},
-			{types: []string{"appStoreVersionPhasedReleases"}, onePer: "appStoreVersion", afterCreate: newPhasedRelease},
 			{types: []string{"appStoreReviewDetails", "appStoreVersionSubmissions", "routingAppCoverages"}, onePer: "appStoreVersion"},
 			{types: []string{"appStoreVersionReleaseRequests"}, afterCreate: releaseVersion},
 			// App Store Connect lists an app's versions newest first.
 			{types: []string{"apps"}, newestFirst: []string{"appStoreVersions"}},
 		},
-		machines:  []*machine{versionMachine, phasedReleaseMachine},
+		machines:  []*machine{versionMachine},
 		seed:      seedVersions,
 		seedAfter: []string{"builds"},
 	})
@@ -53,18 +52,6 @@ var versionMachine = &machine{
 	},
 }
 
-// phasedReleaseMachine: phasedReleaseState over seven days; a paused release counts its
-// pause in totalPauseDuration until it is active again.
-var phasedReleaseMachine = &machine{
-	types: []string{"appStoreVersionPhasedReleases"}, attr: "phasedReleaseState",
-	rows: []transition{
-		{from: "*", on: "start", to: "ACTIVE", do: phaseStarted, then: "day", after: oneDay},
-		{from: "ACTIVE", on: "day", when: lastDay, to: "COMPLETE"},
-		{from: "ACTIVE", on: "day", do: nextDay, then: "day", after: oneDay},
-		{from: "PAUSED", on: "day", do: pausedDay, then: "day", after: oneDay},
-	},
-}
-
 func releaseManually(_ *Server, v *record) bool { return v.str("releaseType") == "MANUAL" }
 
 func releaseLater(s *Server, v *record) bool {
@@ -83,24 +70,9 @@ func wentLive(s *Server, v *record) {
 			s.send(other, "replaced")
 		}
 	}
-	if pr := s.st.get("appStoreVersionPhasedReleases", v.one("appStoreVersionPhasedRelease")); pr != nil && pr.str("phasedReleaseState") == "INACTIVE" {
+	if pr := s.st.get("appStoreVersionPhasedReleases", v.one("appStoreVersionPhasedRelease")); pr != nil {
 		s.send(pr, "start")
 	}
-}
-
-func phaseStarted(s *Server, pr *record) {
-	pr.Attrs["startDate"] = s.timestamp(pr.Type)
-	pr.Attrs["currentDayNumber"] = 1
-}
-
-func lastDay(_ *Server, pr *record) bool { return intOf(pr.Attrs["currentDayNumber"]) >= 7 }
-
-func nextDay(_ *Server, pr *record) {
-	pr.Attrs["currentDayNumber"] = intOf(pr.Attrs["currentDayNumber"]) + 1
-}
-
-func pausedDay(_ *Server, pr *record) {
-	pr.Attrs["totalPauseDuration"] = intOf(pr.Attrs["totalPauseDuration"]) + 1
 }
 
 // appStoreStateFor maps the current appVersionState to the older appStoreState.
@@ -289,15 +261,6 @@ func (s *Server) checkVersionBuild(v, b *record, pointer string) *httpError {
 	if b.str("processingState") != "VALID" {
 		return conflict("ENTITY_ERROR.RELATIONSHIP.INVALID", entityTitles["ENTITY_ERROR.RELATIONSHIP.INVALID"],
 			fmt.Sprintf("Build %s is %s; only a VALID build can be selected for a version.", b.str("version"), b.str("processingState")), pointer)
-	}
-	return nil
-}
-
-func newPhasedRelease(s *Server, _ *apiRequest, r *record) *httpError {
-	setDefault(r, "phasedReleaseState", "INACTIVE")
-	r.Attrs["totalPauseDuration"] = 0
-	if v := s.st.get("appStoreVersions", r.one("appStoreVersion")); v != nil && v.str("appVersionState") == "READY_FOR_DISTRIBUTION" {
-		s.send(r, "start")
 	}
 	return nil
 }

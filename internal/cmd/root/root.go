@@ -23,6 +23,7 @@ import (
 	metadatacmd "github.com/ascend-tools/ascend/internal/cmd/metadata"
 	pricingcmd "github.com/ascend-tools/ascend/internal/cmd/pricing"
 	productscmd "github.com/ascend-tools/ascend/internal/cmd/products"
+	releasecmd "github.com/ascend-tools/ascend/internal/cmd/release"
 	sandboxcmd "github.com/ascend-tools/ascend/internal/cmd/sandbox"
 	screenshotscmd "github.com/ascend-tools/ascend/internal/cmd/screenshots"
 	servecmd "github.com/ascend-tools/ascend/internal/cmd/serve"
@@ -50,6 +51,8 @@ func commands(f *cli.Factory) []*cobra.Command {
 		testflightcmd.NewCmd(f),
 		versionscmd.NewCmd(f),
 		submitcmd.NewCmd(f),
+		releasecmd.NewCmd(f),
+		releasecmd.NewPhasedCmd(f),
 		mcpcmd.NewCmd(f),
 	}
 }
