@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -97,8 +98,12 @@ func seedOffers(sd seeder, sub *record) {
 	usa := sd.s.st.get("territories", "USA")
 	sd.add("subscriptionIntroductoryOffers", map[string]any{"duration": "ONE_WEEK", "numberOfPeriods": 1, "offerMode": "FREE_TRIAL",
 		"startDate": seedEpoch.Add(-60 * day).Format(time.DateOnly)}, "subscription", sub, "territory", usa)
-	sd.add("subscriptionPromotionalOffers", map[string]any{"name": "Come back to Plus", "offerCode": "COMEBACK50", "duration": "THREE_MONTHS",
+	promo := sd.add("subscriptionPromotionalOffers", map[string]any{"name": "Come back to Plus", "offerCode": "COMEBACK50", "duration": "THREE_MONTHS",
 		"numberOfPeriods": 1, "offerMode": "PAY_UP_FRONT"}, "subscription", sub)
+	// Paid up front: 24.99 in the United States, at the subscription's price point there.
+	pp := pricePoint("subscriptionPricePoints", sub.ID, "USA", slices.Index(usTiers, 24.99))
+	point := sd.addID(pp.Type, pp.ID, pp.Attrs, "territory", usa)
+	sd.s.st.link(promo, "prices", sd.add("subscriptionPromotionalOfferPrices", nil, "territory", usa, "subscriptionPricePoint", point))
 	code := sd.add("subscriptionOfferCodes", map[string]any{"name": "Spring campaign", "customerEligibilities": []any{"NEW", "EXPIRED"},
 		"offerEligibility": "STACK_WITH_INTRO_OFFERS", "duration": "ONE_MONTH", "offerMode": "FREE_TRIAL", "numberOfPeriods": 1,
 		"active": true, "autoRenewEnabled": true, "totalNumberOfCodes": 600, "productionCodeCount": 500, "sandboxCodeCount": 100}, "subscription", sub)

@@ -110,11 +110,11 @@ type Subscription struct {
 	Localizations    map[string]Localization `json:"localizations,omitempty"`
 	Availability     *Availability           `json:"availability,omitempty"`
 	Price            *Price                  `json:"price,omitempty"`
-	// Offers: absent is not managed; an empty list means none.
-	IntroductoryOffers []*IntroductoryOffer `json:"introductoryOffers,omitempty"`
-	PromotionalOffers  []*PromotionalOffer  `json:"promotionalOffers,omitempty"`
-	OfferCodes         []*OfferCode         `json:"offerCodes,omitempty"`
-	WinBackOffers      []*WinBackOffer      `json:"winBackOffers,omitempty"`
+	// Offers: absent is not managed; an empty list means none (omitzero keeps it).
+	IntroductoryOffers []*IntroductoryOffer `json:"introductoryOffers,omitzero"`
+	PromotionalOffers  []*PromotionalOffer  `json:"promotionalOffers,omitzero"`
+	OfferCodes         []*OfferCode         `json:"offerCodes,omitzero"`
+	WinBackOffers      []*WinBackOffer      `json:"winBackOffers,omitzero"`
 }
 
 // OfferPrice is an offer's price: a base territory's price equalized to the offer's other
@@ -141,12 +141,14 @@ type IntroductoryOffer struct {
 
 // PromotionalOffer is an offer an app presents to existing or lapsed subscribers.
 type PromotionalOffer struct {
-	OfferCode     string      `json:"offerCode"`
-	ReferenceName string      `json:"referenceName"`
-	Mode          string      `json:"mode"`
-	Duration      string      `json:"duration"`
-	Periods       int         `json:"periods,omitempty"`
-	Price         *OfferPrice `json:"price,omitempty"`
+	OfferCode     string `json:"offerCode"`
+	ReferenceName string `json:"referenceName"`
+	Mode          string `json:"mode"`
+	Duration      string `json:"duration"`
+	Periods       int    `json:"periods,omitempty"`
+	// Territories the offer runs in; absent: every territory the subscription is sold in.
+	Territories []string    `json:"territories,omitempty"`
+	Price       *OfferPrice `json:"price,omitempty"`
 }
 
 // OfferCode is a subscription offer redeemed with codes. Apple does not delete offer codes;
@@ -159,7 +161,31 @@ type OfferCode struct {
 	Duration              string      `json:"duration"`
 	Periods               int         `json:"periods,omitempty"`
 	Active                *bool       `json:"active,omitempty"`
+	Territories           []string    `json:"territories,omitempty"`
 	Price                 *OfferPrice `json:"price,omitempty"`
+	// CustomCodes and OneTimeUseCodes: absent is not managed; codes App Store Connect has
+	// and the file leaves out are left alone (Apple deletes none).
+	CustomCodes     []*CustomCode      `json:"customCodes,omitempty"`
+	OneTimeUseCodes []*OneTimeUseCodes `json:"oneTimeUseCodes,omitempty"`
+}
+
+// CustomCode is a code of the offer's own choosing ("SPRING2026") that customers redeem up
+// to NumberOfCodes times.
+type CustomCode struct {
+	Code           string `json:"code"`
+	NumberOfCodes  int    `json:"numberOfCodes"`
+	ExpirationDate string `json:"expirationDate,omitempty"`
+	Active         *bool  `json:"active,omitempty"`
+}
+
+// OneTimeUseCodes is a batch of codes Apple generates, each redeemed once. A batch has no
+// name: the file tells batches apart by environment, count and expiration date.
+type OneTimeUseCodes struct {
+	NumberOfCodes  int    `json:"numberOfCodes"`
+	ExpirationDate string `json:"expirationDate"`
+	// Environment is PRODUCTION (when absent) or SANDBOX.
+	Environment string `json:"environment,omitempty"`
+	Active      *bool  `json:"active,omitempty"`
 }
 
 // WinBackOffer is an offer to lapsed subscribers that Apple shows on the App Store.
@@ -320,6 +346,10 @@ func (c *Catalog) Sort() {
 func (s *Subscription) sortOffers() {
 	slices.SortFunc(s.PromotionalOffers, func(a, b *PromotionalOffer) int { return strings.Compare(a.OfferCode, b.OfferCode) })
 	slices.SortFunc(s.OfferCodes, func(a, b *OfferCode) int { return strings.Compare(a.ReferenceName, b.ReferenceName) })
+	for _, oc := range s.OfferCodes {
+		slices.SortFunc(oc.CustomCodes, func(a, b *CustomCode) int { return strings.Compare(a.Code, b.Code) })
+		slices.SortFunc(oc.OneTimeUseCodes, func(a, b *OneTimeUseCodes) int { return strings.Compare(a.key(), b.key()) })
+	}
 	slices.SortFunc(s.WinBackOffers, func(a, b *WinBackOffer) int { return strings.Compare(a.OfferID, b.OfferID) })
 	slices.SortFunc(s.IntroductoryOffers, func(a, b *IntroductoryOffer) int {
 		if c := strings.Compare(a.StartDate, b.StartDate); c != 0 {

@@ -1,8 +1,6 @@
 package products_test
 
 import (
-	"encoding/json"
-	"net/http"
 	"path/filepath"
 	"testing"
 
@@ -30,16 +28,7 @@ func TestPushConvergesWhenAnswersAreLost(t *testing.T) {
 	if _, _, err := products.Push(t.Context(), c, app, file, products.ApplyOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.Get(sb.URL() + "/sandbox/faults")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var faults struct {
-		Rules []struct{ Acted int } `json:"rules"`
-	}
-	json.NewDecoder(resp.Body).Decode(&faults)
-	resp.Body.Close()
-	for i, r := range faults.Rules {
+	for i, r := range faultRules(t, sb) {
 		if r.Acted != 1 {
 			t.Errorf("rule %d acted %d times, want 1", i, r.Acted)
 		}

@@ -78,38 +78,13 @@ func (r *Resolver) introTargets(ctx context.Context, productID string, offers []
 		if territories == nil {
 			territories = defaults
 		}
-		var eq map[string]point
-		var baseID string
-		if o.Price != nil {
-			var err error
-			if eq, err = r.Equalized(ctx, productID, o.Price.BaseTerritory, o.Price.Price); err != nil {
-				return nil, err
-			}
-			if baseID, err = r.PricePoint(ctx, KindSubscription, productID, o.Price.BaseTerritory, o.Price.Price); err != nil {
-				return nil, err
-			}
+		prices, err := r.offerTargets(ctx, productID, o.Price, territories)
+		if err != nil {
+			return nil, err
 		}
-		for _, t := range sortedUnique(territories) {
-			ro := remoteOffer{territory: t, start: o.StartDate, end: o.EndDate, mode: o.Mode, duration: o.Duration, periods: max(o.Periods, 1)}
-			if o.Price != nil {
-				switch manual, ok := o.Price.Territories[t]; {
-				case t == o.Price.BaseTerritory:
-					ro.pricePoint, ro.price = baseID, o.Price.Price
-				case ok:
-					id, err := r.PricePoint(ctx, KindSubscription, productID, t, manual)
-					if err != nil {
-						return nil, err
-					}
-					ro.pricePoint, ro.price = id, manual
-				default:
-					p, found := eq[t]
-					if !found {
-						return nil, fmt.Errorf("introductory offer in %s: no equalized price of %s %s there", t, o.Price.BaseTerritory, o.Price.Price)
-					}
-					ro.pricePoint, ro.price = p.id, p.price
-				}
-			}
-			out = append(out, ro)
+		for _, p := range targetList(prices) {
+			out = append(out, remoteOffer{territory: p.territory, start: o.StartDate, end: o.EndDate, mode: o.Mode, duration: o.Duration, periods: max(o.Periods, 1),
+				pricePoint: p.pricePoint, price: p.price})
 		}
 	}
 	return out, nil
@@ -320,31 +295,17 @@ func (r *Resolver) pulledIntro(ctx context.Context, rs *remoteSub, base string) 
 		if first.periods > 1 {
 			o.Periods = first.periods
 		}
-		byTerritory := map[string]remoteOffer{}
+		prices := make([]offerPrice, 0, len(list))
 		for _, x := range list {
 			o.Territories = append(o.Territories, x.territory)
-			byTerritory[x.territory] = x
+			prices = append(prices, offerPrice{territory: x.territory, pricePoint: x.pricePoint, price: x.price})
 		}
 		slices.Sort(o.Territories)
-		if first.pricePoint != "" {
-			b := base
-			if _, ok := byTerritory[b]; !ok {
-				b = o.Territories[0]
-			}
-			o.Price = &OfferPrice{BaseTerritory: b, Price: byTerritory[b].price}
-			eq, err := r.Equalized(ctx, rs.id, b, o.Price.Price)
-			if err != nil {
-				return nil, err
-			}
-			for t, x := range byTerritory {
-				if e, ok := eq[t]; t != b && (!ok || !samePrice(e.price, x.price)) {
-					if o.Price.Territories == nil {
-						o.Price.Territories = map[string]string{}
-					}
-					o.Price.Territories[t] = x.price
-				}
-			}
+		price, err := r.pulledOfferPrice(ctx, rs.id, base, prices)
+		if err != nil {
+			return nil, err
 		}
+		o.Price = price
 		out = append(out, o)
 	}
 	return out, nil

@@ -454,31 +454,17 @@ func (pl *planner) subscription(ctx context.Context, g *SubscriptionGroup, s *Su
 		}
 	}
 	if s.IntroductoryOffers != nil {
-		defaults := pl.all
-		switch {
-		case s.Availability != nil && !s.Availability.AllTerritories:
-			defaults = s.Availability.Territories
-		case s.Availability == nil && r != nil && r.model.Availability != nil:
-			defaults = r.model.Availability.Territories
-		case defaults == nil:
-			all, err := pl.prices.Territories(ctx)
-			if err != nil {
-				return err
-			}
-			defaults = all
+		defaults, err := pl.offerDefaults(ctx, s, r)
+		if err != nil {
+			return err
 		}
 		if err := pl.planIntro(ctx, s, r, create, ref, defaults); err != nil {
 			return err
 		}
 	}
-	// The other offers are in the file's model and validated, but not written yet: refuse
-	// rather than leave them silently unpushed.
-	for _, o := range []struct {
-		field string
-		n     int
-	}{{"promotionalOffers", len(s.PromotionalOffers)}, {"offerCodes", len(s.OfferCodes)}, {"winBackOffers", len(s.WinBackOffers)}} {
-		if o.n > 0 {
-			pl.problem(path+"."+o.field, "ascend does not push %s yet; remove them from the file or manage them in App Store Connect", o.field)
+	if s.PromotionalOffers != nil || s.OfferCodes != nil || s.WinBackOffers != nil {
+		if err := pl.planOffers(ctx, s, r, create, ref, path); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -47,6 +47,18 @@ func (st *State) Duplicates() int {
 	return n
 }
 
+// ID is App Store Connect's id of the in-app purchase or subscription of a product id, ""
+// when it has none.
+func (st *State) ID(productID string) string {
+	if r := st.iaps[productID]; r != nil {
+		return r.id
+	}
+	if r := st.subs[productID]; r != nil {
+		return r.id
+	}
+	return ""
+}
+
 type remoteIAP struct {
 	id, state      string
 	locIDs         map[string]string // locale -> localization id
@@ -69,6 +81,7 @@ type remoteSub struct {
 	prices         []remotePrice
 	intro          []remoteOffer
 	introRead      bool
+	offers         *remoteOffers // nil until read
 	model          *Subscription
 }
 

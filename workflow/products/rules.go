@@ -37,11 +37,12 @@ type rule struct {
 }
 
 var (
-	productIDPattern = regexp.MustCompile(`^[A-Za-z0-9._]+$`)
-	territoryPattern = regexp.MustCompile(`^[A-Z]{3}$`)
-	datePattern      = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
-	pricePattern     = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
-	offerIDPattern   = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+	productIDPattern  = regexp.MustCompile(`^[A-Za-z0-9._]+$`)
+	territoryPattern  = regexp.MustCompile(`^[A-Z]{3}$`)
+	datePattern       = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+	pricePattern      = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
+	offerIDPattern    = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+	customCodePattern = regexp.MustCompile(`^[A-Za-z0-9]+$`)
 )
 
 // enumOf reads an attribute's allowed values from Apple's spec, so that they are Apple's.
@@ -69,6 +70,7 @@ var (
 	offerEligibilities    = enumOf("SubscriptionOfferCodeCreateRequest", "offerEligibility")
 	winBackPriorities     = enumOf("WinBackOfferCreateRequest", "priority")
 	winBackIntents        = enumOf("WinBackOfferCreateRequest", "promotionIntent")
+	codeEnvironments      = enumOf("SubscriptionOfferCodeOneTimeUseCodeCreateRequest", "environment")
 )
 
 // rules are keyed by "<Go type>.<json field>".
@@ -123,8 +125,8 @@ var rules = map[string]rule{
 	"Subscription.price":              {doc: "Prices per territory from a base price. Absent: left alone."},
 	"Subscription.introductoryOffers": {doc: "Offers for new subscribers. Absent: left alone; an empty list removes them."},
 	"Subscription.promotionalOffers":  {doc: "Offers the app presents with a signature. Absent: left alone; an empty list removes them."},
-	"Subscription.offerCodes":         {doc: "Offers redeemed with codes. Apple does not delete them; leaving one out deactivates nothing."},
-	"Subscription.winBackOffers":      {doc: "Offers to lapsed subscribers. Absent: left alone; an empty list removes them."},
+	"Subscription.offerCodes":         {doc: "Offers redeemed with codes. Absent: left alone. Apple does not delete them; leaving one out deactivates nothing (active: false does)."},
+	"Subscription.winBackOffers":      {doc: "Offers to lapsed subscribers. Absent: left alone; an empty list removes them. Apple's API cannot price a new one: create it in App Store Connect, pull, then change its dates, eligibility and priority here."},
 
 	"OfferPrice.baseTerritory": {doc: "The territory whose offer price is equalized to the offer's other territories.", pattern: territoryPattern},
 	"OfferPrice.price":         {doc: "The offer's customer price in the base territory.", format: "price"},
@@ -144,6 +146,7 @@ var rules = map[string]rule{
 	"PromotionalOffer.duration":      {doc: "The offer's length.", enum: offerDurations},
 	"PromotionalOffer.periods":       {doc: "Number of periods; 1 when absent.", min: 1, max: MaxIntroPeriods},
 	"PromotionalOffer.price":         {doc: "The offer's price (not for FREE_TRIAL)."},
+	"PromotionalOffer.territories":   {doc: "Territories of the offer; absent: every territory the subscription is sold in.", items: "territory"},
 
 	"OfferCode.referenceName":         {doc: "The offer code's name in App Store Connect; it identifies it in this file.", maxChars: MaxReferenceName},
 	"OfferCode.customerEligibilities": {doc: "Who may redeem it.", enum: customerEligibilities},
@@ -153,6 +156,19 @@ var rules = map[string]rule{
 	"OfferCode.periods":               {doc: "Number of periods; 1 when absent.", min: 1, max: MaxIntroPeriods},
 	"OfferCode.active":                {doc: "false deactivates the offer code (Apple does not delete them)."},
 	"OfferCode.price":                 {doc: "The offer's price (not for FREE_TRIAL)."},
+	"OfferCode.territories":           {doc: "Territories of the offer; absent: every territory the subscription is sold in.", items: "territory"},
+	"OfferCode.customCodes":           {doc: "Codes of your choosing. Absent: left alone; codes left out are left alone."},
+	"OfferCode.oneTimeUseCodes":       {doc: "Batches of codes Apple generates. Absent: left alone; batches left out are left alone."},
+
+	"CustomCode.code":           {doc: "The code customers enter: letters and digits, unique in the app.", maxChars: MaxOfferIdentifier, pattern: customCodePattern},
+	"CustomCode.numberOfCodes":  {doc: "How many times the code can be redeemed.", min: 1, max: apple.MaxOfferCodesPerQuarter},
+	"CustomCode.expirationDate": {doc: "Last day the code can be redeemed (YYYY-MM-DD); absent: no end.", format: "date"},
+	"CustomCode.active":         {doc: "false deactivates the code for good."},
+
+	"OneTimeUseCodes.numberOfCodes":  {doc: "How many codes Apple generates.", min: 1, max: apple.MaxOfferCodesPerQuarter},
+	"OneTimeUseCodes.expirationDate": {doc: "Last day the codes can be redeemed (YYYY-MM-DD), at most six months after they are made.", format: "date"},
+	"OneTimeUseCodes.environment":    {doc: "PRODUCTION (absent) or SANDBOX, for testing.", enum: codeEnvironments},
+	"OneTimeUseCodes.active":         {doc: "false deactivates the batch for good."},
 
 	"WinBackOffer.offerId":         {doc: "The offer's identifier.", maxChars: MaxOfferIdentifier, pattern: offerIDPattern},
 	"WinBackOffer.referenceName":   {doc: "The offer's name in App Store Connect.", maxChars: MaxReferenceName},

@@ -19,7 +19,7 @@ type shape struct {
 
 type shapeField struct {
 	json     string
-	required bool // no omitempty in the tag
+	required bool // neither omitempty nor omitzero in the tag
 	shape    *shape
 }
 
@@ -67,7 +67,7 @@ func shapeOf(t reflect.Type) *shape {
 			if name == "" || name == "-" {
 				continue
 			}
-			s.fields = append(s.fields, &shapeField{json: name, required: !strings.Contains(opts, "omitempty"), shape: shapeOf(f.Type)})
+			s.fields = append(s.fields, &shapeField{json: name, required: !strings.Contains(opts, "omitempty") && !strings.Contains(opts, "omitzero"), shape: shapeOf(f.Type)})
 		}
 		return s
 	}

@@ -124,6 +124,26 @@ func Pulled(ctx context.Context, st *State, res *Resolver, existing *Catalog) (*
 			}
 			gs.Subscription.IntroductoryOffers = offers
 		}
+		if rs.offers == nil {
+			if err := fetchOffers(ctx, res.c, rs, &res.reqs); err != nil {
+				return nil, err
+			}
+		}
+		if o := rs.offers; len(o.promos)+len(o.codes)+len(o.winBacks) > 0 {
+			var defaults []string
+			if a := gs.Subscription.Availability; a != nil && !a.AllTerritories {
+				defaults = a.Territories
+			} else {
+				all, err := res.Territories(ctx)
+				if err != nil {
+					return nil, err
+				}
+				defaults = all
+			}
+			if err := res.pulledOffers(ctx, rs, gs.Subscription, base, defaults); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return cat, nil
 }
