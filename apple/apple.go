@@ -13,7 +13,10 @@
 // deliver's documented behaviour where one pixel size fits several display types.
 package apple
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // platforms are the App Store platforms of versions and categories (the spec's Platform).
 var platforms = []string{"IOS", "MAC_OS", "TV_OS", "VISION_OS"}
@@ -43,4 +46,18 @@ func Locales() []string { return slices.Clone(locales) }
 func IsLocale(locale string) bool {
 	_, found := slices.BinarySearch(locales, locale)
 	return found
+}
+
+// LookupLocale returns Apple's code for a locale written in any letter case ("en-us",
+// "EN-US" -> "en-US"), as fastlane deliver matches its folder names.
+func LookupLocale(name string) (string, bool) {
+	if IsLocale(name) {
+		return name, true
+	}
+	for _, l := range locales {
+		if strings.EqualFold(l, name) {
+			return l, true
+		}
+	}
+	return "", false
 }

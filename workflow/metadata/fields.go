@@ -95,16 +95,42 @@ var ReviewFields = []FieldSpec{
 	{File: "notes", Scope: ReviewDetail, Attribute: "notes", MaxChars: apple.MaxReviewNotesLength},
 }
 
-// ignoredEntries are parts of deliver's layout that ascend does not manage (icons, the retired
-// trade representative contact, the App Clip default experience's subtitle per locale and
-// action at the top); they are accepted so that a deliver folder reads cleanly.
-var ignoredEntries = map[string]bool{
-	"trade_representative_contact_information": true,
-	"app_clip_default_experience_subtitle.txt": true, "app_clip_default_experience_action.txt": true,
-	"app_icon.png": true, "app_icon.jpg": true, "app_icon.jpeg": true,
-	"watch_icon.png": true, "watch_icon.jpg": true, "watch_icon.jpeg": true,
-	".DS_Store": true,
-}
+// legacyReviewFields are deliver's older names of the review_information files, and
+// legacyReviewName the current name of each.
+var (
+	legacyReviewFields = []FieldSpec{
+		{File: "review_first_name", Scope: ReviewDetail}, {File: "review_last_name", Scope: ReviewDetail},
+		{File: "review_phone_number", Scope: ReviewDetail}, {File: "review_email", Scope: ReviewDetail},
+		{File: "review_demo_user", Scope: ReviewDetail}, {File: "review_demo_password", Scope: ReviewDetail},
+		{File: "review_notes", Scope: ReviewDetail},
+	}
+	legacyReviewName = map[string]string{
+		"review_first_name": "first_name", "review_last_name": "last_name", "review_phone_number": "phone_number",
+		"review_email": "email_address", "review_demo_user": "demo_user", "review_demo_password": "demo_password",
+		"review_notes": "notes",
+	}
+)
+
+// ignoredEntries are files of a metadata folder that hold nothing for App Store Connect.
+var ignoredEntries = map[string]bool{".DS_Store": true}
+
+// notSent are parts of deliver's layout that App Store Connect's API has no place for, or
+// that ascend does not send: read, and noted by name, so a deliver folder reads cleanly and
+// nothing is dropped without a word.
+var notSent = func() map[string]string {
+	icon := "not uploaded: App Store Connect takes the app icon from the build's asset catalog (deliver's app_icon option is retired too)"
+	m := map[string]string{
+		"trade_representative_contact_information": "not sent: App Store Connect's API has no trade representative contact (set it in App Store Connect under App Information)",
+		"app_clip_default_experience_subtitle.txt": "not sent: ascend does not manage the App Clip default experience",
+		"app_clip_default_experience_action.txt":   "not sent: ascend does not manage the App Clip default experience",
+	}
+	for _, base := range []string{"app_icon", "watch_icon"} {
+		for _, ext := range []string{".png", ".jpg", ".jpeg"} {
+			m[base+ext] = icon
+		}
+	}
+	return m
+}()
 
 func specFor(list []FieldSpec, file string) (FieldSpec, bool) {
 	for _, f := range list {

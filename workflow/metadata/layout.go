@@ -24,15 +24,33 @@ type Values map[string]string
 
 // Metadata is the content of a deliver metadata folder.
 type Metadata struct {
-	Locales map[string]Values // metadata/<locale>/, without default/
+	Locales map[string]Values // metadata/<locale>/, without default/, by Apple's locale code
 	Default Values            // metadata/default/
 	App     Values            // metadata/*.txt
 	Review  Values            // metadata/review_information/*.txt
+	// Folders maps a locale to its folder's name where the two differ in letter case (en-us
+	// holds en-US, as deliver matches them), so a pull writes into the folder that is there.
+	Folders map[string]string
+	// Notes are what was read but not sent as written, each by its path: legacy names mapped
+	// as deliver maps them, files App Store Connect's API has no place for.
+	Notes []Problem
 }
 
 // New returns empty metadata, ready to fill.
 func New() *Metadata {
-	return &Metadata{Locales: map[string]Values{}, Default: Values{}, App: Values{}, Review: Values{}}
+	return &Metadata{Locales: map[string]Values{}, Default: Values{}, App: Values{}, Review: Values{}, Folders: map[string]string{}}
+}
+
+// folder is the name of locale's folder.
+func (m *Metadata) folder(locale string) string {
+	if f, ok := m.Folders[locale]; ok {
+		return f
+	}
+	return locale
+}
+
+func (m *Metadata) notef(path, format string, args ...any) {
+	m.Notes = append(m.Notes, Problem{path, fmt.Sprintf(format, args...)})
 }
 
 // LocaleNames returns the locales that have a folder, sorted.
@@ -118,16 +136,29 @@ func Read(dir string) (*Metadata, []Problem, error) {
 	for _, e := range entries {
 		name := e.Name()
 		isDir := folder.IsDir(dir, e)
+		locale, isLocale := apple.LookupLocale(name)
 		switch {
 		case ignoredEntries[name] || folder.Hidden(name):
+		case notSent[name] != "":
+			m.notef(name, "%s", notSent[name])
 		case isDir && name == "review_information":
-			problems = append(problems, readValues(dir, name, ReviewFields, m.Review)...)
-		case isDir && name == DefaultLocale:
-			problems = append(problems, readValues(dir, name, LocaleFields, m.Default)...)
-		case isDir && apple.IsLocale(name):
+			problems = append(problems, readReview(dir, name, m)...)
+		case isDir && strings.EqualFold(name, DefaultLocale):
+			problems = append(problems, readValues(dir, name, LocaleFields, m.Default, m)...)
+		case isDir && isLocale:
+			if other, twice := m.Folders[locale]; twice || m.Locales[locale] != nil {
+				if !twice {
+					other = locale
+				}
+				problems = append(problems, Problem{name, fmt.Sprintf("%s and %s are both folders of %s; keep one", other, name, locale)})
+				continue
+			}
 			v := Values{}
-			problems = append(problems, readValues(dir, name, LocaleFields, v)...)
-			m.Locales[name] = v
+			problems = append(problems, readValues(dir, name, LocaleFields, v, m)...)
+			m.Locales[locale] = v
+			if name != locale {
+				m.Folders[locale] = name
+			}
 		case isDir:
 			problems = append(problems, Problem{name, "unknown locale; use one of Apple's locale codes (" + nearLocale(name) + ") or default"})
 		default:
@@ -136,10 +167,48 @@ func Read(dir string) (*Metadata, []Problem, error) {
 			}
 		}
 	}
+	mapLegacyCategories(m)
 	return m, problems, nil
 }
 
-func readValues(dir, sub string, specs []FieldSpec, into Values) []Problem {
+// mapLegacyCategories replaces iTunes Connect's category names (MZGenre.Business) with App
+// Store Connect's ids, as deliver does, and notes each.
+func mapLegacyCategories(m *Metadata) {
+	for _, spec := range AppFields {
+		v, ok := m.App[spec.File]
+		if spec.Kind != Category || !ok || v == "" {
+			continue
+		}
+		if id, legacy := apple.LegacyCategory(v, strings.Contains(spec.File, "_sub_")); legacy {
+			m.App[spec.File] = id
+			m.notef(spec.File+".txt", "%q is iTunes Connect's legacy name; pushed as %s, as deliver does (write %s to drop this note)", v, id, id)
+		}
+	}
+}
+
+// readReview reads review_information/, taking deliver's legacy file names
+// (review_first_name.txt) for the current ones with a note.
+func readReview(dir, sub string, m *Metadata) []Problem {
+	read := Values{}
+	problems := readValues(dir, sub, slices.Concat(ReviewFields, legacyReviewFields), read, m)
+	for k, v := range read {
+		current, legacy := legacyReviewName[k]
+		switch {
+		case !legacy:
+			m.Review[k] = v
+		case hasKey(read, current):
+			m.notef(sub+"/"+k+".txt", "deliver's legacy name for %s.txt, which is there too and wins", current)
+		default:
+			m.Review[current] = v
+			m.notef(sub+"/"+k+".txt", "deliver's legacy name; read as %s.txt (rename it to drop this note)", current)
+		}
+	}
+	return problems
+}
+
+func hasKey(v Values, k string) bool { _, ok := v[k]; return ok }
+
+func readValues(dir, sub string, specs []FieldSpec, into Values, m *Metadata) []Problem {
 	entries, err := os.ReadDir(filepath.Join(dir, sub))
 	if err != nil {
 		return []Problem{{sub, err.Error()}}
@@ -147,6 +216,10 @@ func readValues(dir, sub string, specs []FieldSpec, into Values) []Problem {
 	var problems []Problem
 	for _, e := range entries {
 		if ignoredEntries[e.Name()] || folder.Hidden(e.Name()) {
+			continue
+		}
+		if msg := notSent[e.Name()]; msg != "" {
+			m.notef(sub+"/"+e.Name(), "%s", msg)
 			continue
 		}
 		if folder.IsDir(filepath.Join(dir, sub), e) {
@@ -357,10 +430,11 @@ func Write(dir string, m *Metadata) ([]string, error) {
 			d, hasDefault := existing.Default[field]
 			return !hasOwn && hasDefault && d == value
 		}
-		if err := os.MkdirAll(filepath.Join(dir, l), 0o755); err != nil {
-			return written, fmt.Errorf("write %s: %w", filepath.Join(dir, l), err)
+		name := existing.folder(l)
+		if err := os.MkdirAll(filepath.Join(dir, name), 0o755); err != nil {
+			return written, fmt.Errorf("write %s: %w", filepath.Join(dir, name), err)
 		}
-		if err := putAll(l+"/", LocaleFields, m.Locales[l], skip); err != nil {
+		if err := putAll(name+"/", LocaleFields, m.Locales[l], skip); err != nil {
 			return written, err
 		}
 	}

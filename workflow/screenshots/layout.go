@@ -106,11 +106,21 @@ func Load(dir string) (*Layout, error) {
 // rootSkipped are folders of the screenshots root that hold no locale: frameit's fonts,
 // supply's Android screenshots, and metadata folders when both layouts share a root.
 var rootSkipped = map[string]bool{"fonts": true, "android": true, "review_information": true,
-	"trade_representative_contact_information": true}
+	"trade_representative_contact_information": true, "app_clip_review_information": true}
 
 // expandable are deliver's special folders of the screenshots root, which hold locale folders
 // of their own: iMessage/<locale>/ for iMessage screenshots, appleTV/<locale>/ for Apple TV.
 var expandable = map[string]bool{"iMessage": true, "appleTV": true}
+
+// isExpandable matches deliver's special folders in any letter case, as deliver does.
+func isExpandable(name string) bool {
+	for e := range expandable {
+		if strings.EqualFold(e, name) {
+			return true
+		}
+	}
+	return false
+}
 
 // folderJob is one folder of screenshots: its path relative to the root, the locale it
 // belongs to, and whether it holds iMessage screenshots.
@@ -133,39 +143,49 @@ func Scan(dir string) (*Layout, []metadata.Problem, error) {
 	l := &Layout{Dir: dir, Locales: map[string]map[string][]Shot{}}
 	var problems []metadata.Problem
 	var jobs []folderJob
-	isLocale := func(name string) bool { return name == metadata.DefaultLocale || apple.IsLocale(name) }
+	// canonical is the locale a folder holds, its name matched in any letter case as deliver
+	// matches it (en-us holds en-US), "" for none.
+	canonical := func(name string) string {
+		if strings.EqualFold(name, metadata.DefaultLocale) {
+			return metadata.DefaultLocale
+		}
+		l, _ := apple.LookupLocale(name)
+		return l
+	}
 	unknown := func(rel string) metadata.Problem {
 		return metadata.Problem{Path: rel, Message: "unknown locale; use one of Apple's locale codes such as en-US, de-DE, ja, or default"}
 	}
 	for _, e := range entries {
 		name := e.Name()
-		if !folder.IsDir(dir, e) || rootSkipped[name] || folder.Hidden(name) {
+		if !folder.IsDir(dir, e) || rootSkipped[strings.ToLower(name)] || folder.Hidden(name) {
 			continue // Framefile.json and backgrounds belong to frameit
 		}
-		if expandable[name] {
+		if isExpandable(name) {
 			subs, err := os.ReadDir(filepath.Join(dir, name))
 			if err != nil {
 				problems = append(problems, metadata.Problem{Path: name, Message: err.Error()})
 				continue
 			}
 			for _, se := range subs {
-				locale := se.Name()
-				if !folder.IsDir(filepath.Join(dir, name), se) || folder.Hidden(locale) {
+				sub := se.Name()
+				if !folder.IsDir(filepath.Join(dir, name), se) || folder.Hidden(sub) {
 					continue
 				}
-				if !isLocale(locale) {
-					problems = append(problems, unknown(name+"/"+locale))
+				locale := canonical(sub)
+				if locale == "" {
+					problems = append(problems, unknown(name+"/"+sub))
 					continue
 				}
-				jobs = append(jobs, folderJob{name + "/" + locale, locale, name == "iMessage"})
+				jobs = append(jobs, folderJob{name + "/" + sub, locale, strings.EqualFold(name, "iMessage")})
 			}
 			continue
 		}
-		if !isLocale(name) {
+		locale := canonical(name)
+		if locale == "" {
 			problems = append(problems, unknown(name))
 			continue
 		}
-		jobs = append(jobs, folderJob{name, name, false})
+		jobs = append(jobs, folderJob{name, locale, false})
 		if st, err := os.Stat(filepath.Join(dir, name, "iMessage")); err == nil && st.IsDir() {
 			jobs = append(jobs, folderJob{name + "/iMessage", name, true})
 		}

@@ -488,3 +488,23 @@ func TestVersionNotEditable(t *testing.T) {
 		t.Errorf("err = %v, writes %d", err, e.sb.Writes()-before)
 	}
 }
+
+// Locale folders in any letter case hold Apple's locale, as deliver matches them.
+func TestLocaleFoldersAnyCase(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writePNG(t, filepath.Join(dir, "en-us", "1.png"), 368, 448, 1)
+	writePNG(t, filepath.Join(dir, "DE-DE", "1.png"), 368, 448, 2)
+	writePNG(t, filepath.Join(dir, "imessage", "JA", "1.png"), 1242, 2208, 3)
+	os.MkdirAll(filepath.Join(dir, "App_Clip_Review_Information"), 0o755)
+	l, err := screenshots.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(l.LocaleNames(), ","); got != "de-DE,en-US,ja" {
+		t.Errorf("locales %s", got)
+	}
+	if _, ok := l.Locales["ja"]["IMESSAGE_APP_IPHONE_55"]; !ok {
+		t.Errorf("ja sets %v", l.Locales["ja"])
+	}
+}

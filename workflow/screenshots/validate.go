@@ -7,13 +7,11 @@ import (
 )
 
 // ValidateFolders checks a deliver metadata folder and, when given, its screenshots and
-// previews folders, offline, and returns every problem, each path prefixed with its folder.
-// An error is a folder that could not be read at all.
-func ValidateFolders(metadataDir, screenshotsDir, previewsDir string) ([]metadata.Problem, error) {
-	var (
-		problems []metadata.Problem
-		errs     []error
-	)
+// previews folders, offline, and returns every problem and every note (what is read but not
+// sent as written), each path prefixed with its folder. An error is a folder that could not
+// be read at all.
+func ValidateFolders(metadataDir, screenshotsDir, previewsDir string) (problems, notes []metadata.Problem, err error) {
+	var errs []error
 	collect := func(prefix string, err error) {
 		var ve *metadata.ValidationError
 		switch {
@@ -27,8 +25,14 @@ func ValidateFolders(metadataDir, screenshotsDir, previewsDir string) ([]metadat
 			errs = append(errs, err)
 		}
 	}
-	_, err := metadata.Load(metadataDir)
+	m, err := metadata.Load(metadataDir)
 	collect(metadataDir, err)
+	if m != nil {
+		for _, n := range m.Notes {
+			n.Path = metadataDir + "/" + n.Path
+			notes = append(notes, n)
+		}
+	}
 	if screenshotsDir != "" {
 		_, err := Load(screenshotsDir)
 		collect(screenshotsDir, err)
@@ -37,5 +41,5 @@ func ValidateFolders(metadataDir, screenshotsDir, previewsDir string) ([]metadat
 		_, err := LoadPreviews(previewsDir)
 		collect(previewsDir, err)
 	}
-	return problems, errors.Join(errs...)
+	return problems, notes, errors.Join(errs...)
 }

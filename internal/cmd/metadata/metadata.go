@@ -110,8 +110,12 @@ func (tf *targetFlags) open(cmd *cobra.Command, f *cli.Factory, validate bool) (
 		return t, nil, errSkipped
 	}
 	if validate {
-		if _, err := wfmetadata.Load(tf.dir); err != nil {
+		m, err := wfmetadata.Load(tf.dir)
+		if err != nil {
 			return t, nil, err
+		}
+		for _, n := range m.Notes {
+			fmt.Fprintf(f.IO.ErrOut, "note: %s\n", n)
 		}
 	}
 	c, err := f.Client(cmd.Context())

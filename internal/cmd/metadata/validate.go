@@ -48,9 +48,12 @@ exit code is 1 when there is any. Suited to a pull-request check.`,
 					previews = c.AppPreviewsPath
 				}
 			}
-			problems, err := wfscreenshots.ValidateFolders(dir, shots, previews)
+			problems, notes, err := wfscreenshots.ValidateFolders(dir, shots, previews)
 			if err != nil {
 				return err
+			}
+			for _, n := range notes {
+				fmt.Fprintf(f.IO.ErrOut, "note: %s\n", n)
 			}
 			if f.JSONRequested() {
 				out := []ProblemJSON{}

@@ -1,0 +1,49 @@
+package apple
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestLookupLocale(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{"en-US": "en-US", "en-us": "en-US", "EN-US": "en-US", "zh-hans": "zh-Hans", "JA": "ja", "en_US": "", "xx": ""} {
+		got, ok := LookupLocale(in)
+		if got != want || ok != (want != "") {
+			t.Errorf("LookupLocale(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+}
+
+func TestLegacyCategory(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   string
+		sub  bool
+		want string
+		ok   bool
+	}{
+		{"MZGenre.Business", false, "BUSINESS", true},
+		{"MZGenre.Apps.Food_Drink", false, "FOOD_AND_DRINK", true},
+		{"Photography", false, "PHOTO_AND_VIDEO", true},
+		{"MZGenre.Sports", true, "GAMES_SPORTS", true}, // a subcategory: the game genre
+		{"MZGenre.Sports", false, "SPORTS", true},
+		{"MZGenre.Arcade", true, "GAMES_CASUAL", true},
+		{"MZGenre.Apps.Stickers.Art", true, "STICKERS_ART", true},
+		{"BUSINESS", false, "BUSINESS", false},
+		{"MZGenre.GAMES", false, "GAMES", true},
+	} {
+		got, ok := LegacyCategory(tc.in, tc.sub)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("LegacyCategory(%q, %v) = %q, %v; want %q, %v", tc.in, tc.sub, got, ok, tc.want, tc.ok)
+		}
+	}
+	// Every id the table maps to is an App Store category id in Apple's form.
+	for _, table := range []map[string]string{legacyCategories, legacySubcategories} {
+		for name, id := range table {
+			if strings.ToUpper(id) != id || strings.ContainsAny(id, ". ") {
+				t.Errorf("%s maps to %q, not an id", name, id)
+			}
+		}
+	}
+}

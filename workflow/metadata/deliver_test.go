@@ -1,0 +1,88 @@
+package metadata_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ascend-tools/ascend/workflow/metadata"
+)
+
+// A deliver folder's older or looser forms are read as deliver reads them: locale folders in
+// any letter case, iTunes Connect's category names, the legacy review file names; what App
+// Store Connect has no place for is noted by name, never refused or dropped silently.
+func TestDeliverLegacyForms(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for path, content := range map[string]string{
+		"en-us/name.txt": "Daybreak",
+		"en-us/app_clip_default_experience_subtitle.txt": "Clip",
+		"DE-de/name.txt":                                 "Tagesanbruch",
+		"primary_category.txt":                           "MZGenre.Apps.Food_Drink",
+		"secondary_category.txt":                         "MZGenre.Games",
+		"secondary_first_sub_category.txt":               "MZGenre.Sports",
+		"review_information/review_first_name.txt":       "Ada",
+		"review_information/review_email.txt":            "ada@example.com",
+		"review_information/last_name.txt":               "Lovelace",
+		"review_information/review_last_name.txt":        "Byron",
+		"trade_representative_contact_information/x.txt": "Someone",
+		"app_icon.png":                                   "not really a png",
+	} {
+		writeFile(t, filepath.Join(dir, path), content)
+	}
+	m, err := metadata.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.LocaleNames(); strings.Join(got, ",") != "de-DE,en-US" || m.Locales["en-US"]["name"] != "Daybreak" {
+		t.Errorf("locales %q %v", got, m.Locales)
+	}
+	want := map[string]string{"primary_category": "FOOD_AND_DRINK", "secondary_category": "GAMES", "secondary_first_sub_category": "GAMES_SPORTS"}
+	for k, v := range want {
+		if m.App[k] != v {
+			t.Errorf("%s = %q, want %q", k, m.App[k], v)
+		}
+	}
+	if r := m.Review; r["first_name"] != "Ada" || r["email_address"] != "ada@example.com" || r["last_name"] != "Lovelace" || len(r) != 3 {
+		t.Errorf("review %v", r)
+	}
+	var notes []string
+	for _, n := range m.Notes {
+		notes = append(notes, n.String())
+	}
+	all := strings.Join(notes, "\n")
+	for _, w := range []string{
+		`primary_category.txt: "MZGenre.Apps.Food_Drink" is iTunes Connect's legacy name; pushed as FOOD_AND_DRINK`,
+		`secondary_first_sub_category.txt: "MZGenre.Sports" is iTunes Connect's legacy name; pushed as GAMES_SPORTS`,
+		"review_information/review_first_name.txt: deliver's legacy name; read as first_name.txt",
+		"review_information/review_last_name.txt: deliver's legacy name for last_name.txt, which is there too and wins",
+		"trade_representative_contact_information: not sent: App Store Connect's API has no trade representative contact",
+		"app_icon.png: not uploaded",
+		"en-us/app_clip_default_experience_subtitle.txt: not sent",
+	} {
+		if !strings.Contains(all, w) {
+			t.Errorf("notes lack %q:\n%s", w, all)
+		}
+	}
+	// A pull writes into the folder that is there (en-us), not a second one.
+	pulled := metadata.New()
+	pulled.Locales["en-US"] = metadata.Values{"name": "Daybreak 2"}
+	if _, err := metadata.Write(dir, pulled); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "en-us", "name.txt")); err != nil || string(b) != "Daybreak 2\n" {
+		t.Errorf("en-us/name.txt = %q, %v", b, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "en-US")); err == nil {
+		t.Error("pull made an en-US folder beside en-us")
+	}
+	// Two folders of one locale: which one to push is unclear, so it is a problem.
+	writeFile(t, filepath.Join(dir, "EN-US", "name.txt"), "Other")
+	_, err = metadata.Load(dir)
+	var ve *metadata.ValidationError
+	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "are both folders of en-US") {
+		t.Errorf("two folders of en-US: %v", err)
+	}
+}
