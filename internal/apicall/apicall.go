@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/ascend-tools/ascend/asc"
+	"github.com/ascend-tools/ascend/internal/fuzzy"
 	"github.com/ascend-tools/ascend/internal/spec"
 )
 
@@ -249,7 +250,7 @@ func PathParams(op *spec.Operation) []string {
 func nearestParam(op *spec.Operation, name string) string {
 	best, bestD := "", 0
 	for _, p := range op.Params {
-		d := levenshtein(strings.ToLower(name), strings.ToLower(p.Name))
+		d := fuzzy.Distance(strings.ToLower(name), strings.ToLower(p.Name))
 		if best == "" || d < bestD {
 			best, bestD = p.Name, d
 		}
@@ -258,24 +259,4 @@ func nearestParam(op *spec.Operation, name string) string {
 		return ""
 	}
 	return best
-}
-
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -8,7 +8,8 @@ import (
 
 // ConfirmDestructive guards a destructive action. With yes (the command's --yes flag) it
 // proceeds. Otherwise, when stdin and stderr are terminals, it asks "what? [y/N]" on stderr;
-// when nobody can answer it refuses with a usage error that names --yes.
+// when nobody can answer it refuses with a usage error that names --yes. Any answer but yes
+// (Enter, Ctrl-D included) returns a *CancelledError saying that nothing was done.
 func (f *Factory) ConfirmDestructive(yes bool, what string) error {
 	if yes {
 		return nil
@@ -22,7 +23,14 @@ func (f *Factory) ConfirmDestructive(yes bool, what string) error {
 	case "y", "yes":
 		return nil
 	}
-	return fmt.Errorf("cancelled: did not %s", what)
+	return &CancelledError{What: what}
+}
+
+// CancelledError is a confirmation answered no: nothing was done. It exits 1.
+type CancelledError struct{ What string }
+
+func (e *CancelledError) Error() string {
+	return "cancelled: nothing was done (did not " + e.What + ")"
 }
 
 func upperFirst(s string) string {

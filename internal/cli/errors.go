@@ -1,11 +1,16 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/ascend-tools/ascend/internal/fuzzy"
 )
 
 // Exit codes of the ascend binary; DESIGN.md lists them as part of the user contract.
@@ -15,6 +20,8 @@ const (
 	ExitUsage   = 2
 	ExitAuth    = 4
 	ExitPending = 8
+	// ExitInterrupted is the shell's code for a process ended by SIGINT (128+2): Ctrl-C.
+	ExitInterrupted = 130
 )
 
 // UsageError is a mistake in how a command was invoked: a flag, an argument, a value the API
@@ -88,6 +95,8 @@ func ExitCode(err error) int {
 		return ExitAuth
 	case errors.As(err, &pending):
 		return ExitPending
+	case errors.Is(err, context.Canceled):
+		return ExitInterrupted
 	case isAuthFailure(err):
 		return ExitAuth
 	}
@@ -117,6 +126,50 @@ func NoArgs(cmd *cobra.Command, args []string) error {
 
 // FlagError wraps a cobra/pflag parsing failure as a usage error; root installs it with
 // SetFlagErrorFunc.
+// An unknown flag gets the closest flags of the command as "did you mean" suggestions.
 func FlagError(cmd *cobra.Command, err error) error {
-	return UsageErrorf("%s; see '%s --help'", err.Error(), cmd.CommandPath())
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "unknown flag: --"); ok {
+		var names []string
+		cmd.Flags().VisitAll(func(fl *pflag.Flag) {
+			if !fl.Hidden {
+				names = append(names, fl.Name)
+			}
+		})
+		if s := Suggest(name, names); len(s) > 0 {
+			msg += "; did you mean --" + strings.Join(s, " or --") + "?"
+		}
+	}
+	return UsageErrorf("%s; see '%s --help'", msg, cmd.CommandPath())
+}
+
+// Suggest returns the candidates close to word, closest first: those within two edits
+// (one for words of up to three letters) and those that word begins or that begin with it.
+func Suggest(word string, candidates []string) []string {
+	type scored struct {
+		s string
+		d int
+	}
+	var found []scored
+	limit := 2
+	if len(word) <= 3 {
+		limit = 1
+	}
+	lw := strings.ToLower(word)
+	for _, c := range candidates {
+		lc := strings.ToLower(c)
+		if lc == lw {
+			continue
+		}
+		d := fuzzy.Distance(lw, lc)
+		if d <= limit || (len(lw) >= 3 && strings.HasPrefix(lc, lw)) {
+			found = append(found, scored{c, d})
+		}
+	}
+	sort.SliceStable(found, func(i, j int) bool { return found[i].d < found[j].d })
+	out := make([]string, 0, min(len(found), 3))
+	for i := 0; i < len(found) && i < 3; i++ {
+		out = append(out, found[i].s)
+	}
+	return out
 }

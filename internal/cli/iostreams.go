@@ -20,10 +20,21 @@ type IOStreams struct {
 	InTTY, OutTTY, ErrTTY bool
 	// Color is true when colour may be written to Out: a terminal and NO_COLOR unset.
 	Color bool
+	// ErrColor is the same for ErrOut (errors are red on a terminal).
+	ErrColor bool
+	// Width is the terminal's width in columns when Out is a terminal (0: unknown, no
+	// limit); tables are cut to fit it.
+	Width int
 }
 
-// System returns the process's streams with terminal detection; NO_COLOR (any value) turns
-// colour off.
+// ColorScheme paints text for Out.
+func (s *IOStreams) ColorScheme() ColorScheme { return ColorScheme{Enabled: s.Color} }
+
+// ErrColorScheme paints text for ErrOut.
+func (s *IOStreams) ErrColorScheme() ColorScheme { return ColorScheme{Enabled: s.ErrColor} }
+
+// System returns the process's streams with terminal detection and the terminal's width;
+// NO_COLOR (any value, as no-color.org asks) or TERM=dumb turns colour off.
 func System() *IOStreams {
 	s := &IOStreams{
 		In:     os.Stdin,
@@ -34,7 +45,14 @@ func System() *IOStreams {
 		ErrTTY: term.IsTerminal(int(os.Stderr.Fd())),
 	}
 	_, noColor := os.LookupEnv("NO_COLOR")
-	s.Color = s.OutTTY && !noColor && os.Getenv("TERM") != "dumb"
+	colorOK := !noColor && os.Getenv("TERM") != "dumb"
+	s.Color = s.OutTTY && colorOK
+	s.ErrColor = s.ErrTTY && colorOK
+	if s.OutTTY {
+		if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil && w > 0 {
+			s.Width = w
+		}
+	}
 	return s
 }
 

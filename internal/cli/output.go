@@ -119,35 +119,37 @@ func writeJQ(w io.Writer, raw []byte, expr string, pretty bool) error {
 }
 
 // Table collects rows and renders them: aligned columns under a header on a terminal,
-// tab-separated values without a header in a pipe (what cut and awk expect).
+// tab-separated values without a header in a pipe (what cut and awk expect). Every cell goes
+// through CleanCell. On a terminal the header is bold and STATE/STATUS columns are coloured
+// when colour is on, and the widest columns are cut with "…" to fit the terminal's width.
 type Table struct {
 	out     io.Writer
 	tty     bool
+	width   int
+	cs      ColorScheme
 	headers []string
 	rows    [][]string
 }
 
 // NewTable starts a table on the command's standard output.
 func (f *Factory) NewTable(headers ...string) *Table {
-	return &Table{out: f.IO.Out, tty: f.IO.OutTTY, headers: headers}
+	return &Table{out: f.IO.Out, tty: f.IO.OutTTY, width: f.IO.Width, cs: f.IO.ColorScheme(), headers: headers}
 }
 
-// AddRow adds one row; tabs and newlines inside a field become spaces so the columns hold.
+// AddRow adds one row; each field goes through CleanCell.
 func (t *Table) AddRow(fields ...string) {
 	row := make([]string, len(fields))
 	for i, s := range fields {
-		row[i] = strings.Map(func(r rune) rune {
-			if r == '\t' || r == '\n' || r == '\r' {
-				return ' '
-			}
-			return r
-		}, s)
+		row[i] = CleanCell(s)
 	}
 	t.rows = append(t.rows, row)
 }
 
 // Len is the number of rows added.
 func (t *Table) Len() int { return len(t.rows) }
+
+// minColumn is the width under which fitting the terminal does not cut a column.
+const minColumn = 8
 
 // Render writes the table.
 func (t *Table) Render() error {
@@ -167,28 +169,77 @@ func (t *Table) Render() error {
 	// Pad by display width, not bytes or runes (text/tabwriter counts runes), so that
 	// East Asian app names, two columns a character, keep the columns aligned. Ambiguous
 	// characters count as one column whatever the locale, as most terminals draw them.
-	width := (&runewidth.Condition{EastAsianWidth: false}).StringWidth
+	cond := &runewidth.Condition{EastAsianWidth: false}
 	var widths []int
 	for _, r := range lines {
 		for i, cell := range r {
 			if i == len(widths) {
 				widths = append(widths, 0)
 			}
-			widths[i] = max(widths[i], width(cell))
+			widths[i] = max(widths[i], cond.StringWidth(cell))
 		}
 	}
+	fitWidths(widths, t.width)
+	state := make([]bool, len(widths))
+	for i, h := range t.headers {
+		state[i] = strings.Contains(h, "STATE") || strings.Contains(h, "STATUS")
+	}
 	var b strings.Builder
-	for _, r := range lines {
+	for n, r := range lines {
+		header := n == 0 && len(t.headers) > 0
 		for i, cell := range r {
-			b.WriteString(cell)
+			if w := cond.StringWidth(cell); w > widths[i] {
+				cell = cond.Truncate(cell, widths[i], "…")
+			}
+			pad := widths[i] - cond.StringWidth(cell)
+			switch {
+			case header:
+				b.WriteString(t.cs.Bold(cell))
+			case state[i]:
+				b.WriteString(t.cs.State(cell))
+			default:
+				b.WriteString(cell)
+			}
 			if i < len(r)-1 {
-				b.WriteString(strings.Repeat(" ", widths[i]-width(cell)+2))
+				b.WriteString(strings.Repeat(" ", pad+2))
 			}
 		}
 		b.WriteByte('\n')
 	}
 	_, err := io.WriteString(t.out, b.String())
 	return err
+}
+
+// keepColumn is the width up to which a column (a time, a state, an id) is cut only when
+// cutting the wider ones is not enough.
+const keepColumn = 24
+
+// fitWidths narrows the widest columns, one column at a time, until the row (columns and
+// two spaces between them) fits total: first down to keepColumn, then down to minColumn.
+// total 0: no limit.
+func fitWidths(widths []int, total int) {
+	if total <= 0 || len(widths) == 0 {
+		return
+	}
+	sum := 2 * (len(widths) - 1)
+	for _, w := range widths {
+		sum += w
+	}
+	for _, floor := range []int{keepColumn, minColumn} {
+		for sum > total {
+			widest := 0
+			for i, w := range widths {
+				if w > widths[widest] {
+					widest = i
+				}
+			}
+			if widths[widest] <= floor {
+				break
+			}
+			widths[widest]--
+			sum--
+		}
+	}
 }
 
 // FormatTime renders a timestamp for a table: RFC 3339 in a pipe, a shorter local form on a

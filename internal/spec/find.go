@@ -3,6 +3,9 @@ package spec
 import (
 	"slices"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/ascend-tools/ascend/internal/fuzzy"
 )
 
 // node is one path segment of the routing trie. Literal children are tried before the
@@ -190,30 +193,15 @@ func segmentDistance(a, tmpl []string) float64 {
 // charDistance is the case-insensitive Levenshtein distance of two segments divided by the
 // longer length, so "appinfo" vs "appInfos" is a small step.
 func charDistance(a, b string) float64 {
-	ra, rb := []rune(strings.ToLower(a)), []rune(strings.ToLower(b))
-	if len(ra) == 0 || len(rb) == 0 {
+	la, lb := strings.ToLower(a), strings.ToLower(b)
+	if la == "" || lb == "" {
 		return 1
 	}
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			c := 1
-			if ra[i-1] == rb[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev, cur = cur, prev
-	}
+	n := max(utf8.RuneCountInString(la), utf8.RuneCountInString(lb))
 	// A case-only difference still costs a little, so the exact path always wins.
-	d := float64(prev[len(rb)])
+	d := float64(fuzzy.Distance(la, lb))
 	if d == 0 {
 		d = 0.1
 	}
-	return min(1, d/float64(max(len(ra), len(rb))))
+	return min(1, d/float64(n))
 }

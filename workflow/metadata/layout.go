@@ -95,6 +95,13 @@ type ValidationError struct {
 }
 
 func (e *ValidationError) Error() string {
+	summary, lines := e.ProblemList()
+	return summary + ": " + strings.Join(lines, "; ")
+}
+
+// ProblemList is the summary and the problems one by one, for a front end that prints one
+// problem a line (the CLI's cli.ProblemLister).
+func (e *ValidationError) ProblemList() (string, []string) {
 	lines := make([]string, len(e.Problems))
 	for i, p := range e.Problems {
 		lines[i] = p.String()
@@ -103,8 +110,7 @@ func (e *ValidationError) Error() string {
 	if len(e.Problems) == 1 {
 		noun = "problem"
 	}
-	return fmt.Sprintf("%s has %d %s, nothing was written; fix them and run again: %s",
-		e.Dir, len(e.Problems), noun, strings.Join(lines, "; "))
+	return fmt.Sprintf("%s has %d %s, nothing was written; fix them and run again", e.Dir, len(e.Problems), noun), lines
 }
 
 // Load reads the folder and validates it; any problem is returned as a *ValidationError that

@@ -41,6 +41,16 @@ func (e *NotReadyError) Error() string {
 	return fmt.Sprintf("version %s is not ready for App Review (nothing was sent): %d missing: %s", e.Version, len(e.Missing), strings.Join(parts, "; "))
 }
 
+// ProblemList is the summary and the missing pieces one by one, for a front end that prints
+// one problem a line (the CLI's cli.ProblemLister).
+func (e *NotReadyError) ProblemList() (string, []string) {
+	parts := make([]string, len(e.Missing))
+	for i, m := range e.Missing {
+		parts[i] = m.String()
+	}
+	return fmt.Sprintf("version %s is not ready for App Review (nothing was sent): %d missing", e.Version, len(e.Missing)), parts
+}
+
 // Target is the version Check looks at.
 type Target struct {
 	AppID     string

@@ -71,7 +71,7 @@ func newListCmd(f *cli.Factory) *cobra.Command {
 				case len(list) == 0:
 					fmt.Fprintln(f.IO.ErrOut, "no apps match")
 				case more:
-					fmt.Fprintf(f.IO.ErrOut, "showing the first %d apps; pass --all for every page\n", len(list))
+					fmt.Fprintf(f.IO.ErrOut, "showing the first %s; pass --all for every page\n", cli.Plural(len(list), "app"))
 				}
 			}
 			return nil

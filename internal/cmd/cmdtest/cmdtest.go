@@ -1,4 +1,5 @@
-// Package cmdtest runs ascend's commands in tests against a sandbox started for the test:
+// Package cmdtest runs ascend's commands in tests against a sandbox started for the test,
+// in-process (Run) or as a process on a real pseudo-terminal (Term, StartTerm) or pipes (Pipe):
 // credentials in a fake environment, a terminal or a pipe, the result with its exit code.
 package cmdtest
 

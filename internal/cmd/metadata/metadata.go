@@ -123,9 +123,4 @@ func (tf *targetFlags) open(cmd *cobra.Command, f *cli.Factory, validate bool) (
 }
 
 // plural renders "1 change", "2 changes".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
+func plural(n int, noun string) string { return cli.Plural(n, noun) }

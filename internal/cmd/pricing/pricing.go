@@ -94,7 +94,7 @@ func newShowCmd(f *cli.Factory) *cobra.Command {
 				fmt.Fprintln(f.IO.ErrOut, "the app has no price schedule")
 			}
 			if a := st.Availability; a != nil {
-				fmt.Fprintf(f.IO.ErrOut, "on sale in %d territories (new territories: %v): %s\n", len(a.Territories), a.AvailableInNewTerritories, strings.Join(a.Territories, " "))
+				fmt.Fprintf(f.IO.ErrOut, "on sale in %s (new territories: %v): %s\n", cli.Plural(len(a.Territories), "territory"), a.AvailableInNewTerritories, strings.Join(a.Territories, " "))
 			}
 			return nil
 		},
@@ -190,7 +190,7 @@ not a price point, or when the start date is one Apple refuses.`,
 				return nil
 			}
 			if dryRun {
-				fmt.Fprintf(f.IO.ErrOut, "dry run: %d changes would be written in one request\n", len(p.Changes))
+				fmt.Fprintf(f.IO.ErrOut, "dry run: %s would be written in one request\n", cli.Plural(len(p.Changes), "change"))
 				return nil
 			}
 			if err := f.ConfirmDestructive(yes, fmt.Sprintf("replace the price schedule of app %s", id)); err != nil {
@@ -205,7 +205,7 @@ not a price point, or when the start date is one Apple refuses.`,
 					Writes  int `json:"writes"`
 				}{len(p.Changes), 1})
 			}
-			fmt.Fprintf(f.IO.ErrOut, "price schedule replaced: %d changes\n", len(p.Changes))
+			fmt.Fprintf(f.IO.ErrOut, "price schedule replaced: %s\n", cli.Plural(len(p.Changes), "change"))
 			return nil
 		},
 	}
@@ -293,14 +293,14 @@ in every territory (--all): one write per territory that changes.`,
 			if dryRun {
 				return nil
 			}
-			if err := f.ConfirmDestructive(yes, fmt.Sprintf("change the availability of app %s in %d territories", id, len(changes))); err != nil {
+			if err := f.ConfirmDestructive(yes, fmt.Sprintf("change the availability of app %s in %s", id, cli.Plural(len(changes), "territory"))); err != nil {
 				return err
 			}
 			n, err := pricing.SetAvailability(ctx, c, st, newTerritories, want, changes)
 			if err != nil {
-				return fmt.Errorf("%d writes sent; run again to finish: %w", n, err)
+				return fmt.Errorf("%s sent; run again to finish: %w", cli.Plural(n, "write"), err)
 			}
-			fmt.Fprintf(f.IO.ErrOut, "availability changed in %d territories (%d writes)\n", len(changes), n)
+			fmt.Fprintf(f.IO.ErrOut, "availability changed in %s (%s)\n", cli.Plural(len(changes), "territory"), cli.Plural(n, "write"))
 			return nil
 		},
 	}

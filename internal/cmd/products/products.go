@@ -128,11 +128,6 @@ func runValidate(ctx context.Context, opts *validateOptions) error {
 }
 
 // plural says "1 problem", "2 problems".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
+func plural(n int, noun string) string { return cli.Plural(n, noun) }
 
 func dirOf(file string) string { return filepath.Dir(file) }

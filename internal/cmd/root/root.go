@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -78,7 +79,6 @@ a local emulator with demo data instead.`,
 		Example: `  ascend --sandbox apps list
   ascend apps get com.example.app --json
   ascend api /v1/apps -f 'filter[platform]=IOS' --paginate --jq '.data[].id'`,
-		Version:       f.Version,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		// The output flags are checked once here, before any command runs, so that no
@@ -90,7 +90,10 @@ a local emulator with demo data instead.`,
 	cmd.SetOut(f.IO.Out)
 	cmd.SetErr(f.IO.ErrOut)
 	cmd.SetFlagErrorFunc(cli.FlagError)
-	cmd.CompletionOptions.HiddenDefaultCmd = true
+	// `ascend completion bash|zsh|fish|powershell` is listed in the help, as gh lists it.
+	cmd.CompletionOptions.HiddenDefaultCmd = false
+	cmd.SetVersionTemplate("{{.Version}}\n")
+	cmd.Version = versionLine(f.Version)
 
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&f.Flags.BaseURL, "base-url", "", "API root URL (env ASC_BASE_URL; default Apple's production API)")
@@ -105,6 +108,7 @@ a local emulator with demo data instead.`,
 	pf.StringVar(&f.Flags.APIKeyJSON, "api-key-json", "", "fastlane-style api-key JSON `file` (env ASC_API_KEY_JSON)")
 
 	cmd.AddCommand(commands(f)...)
+	cmd.AddCommand(versionCmd(f))
 	requireSubcommands(cmd)
 	// A group is runnable only to refuse unknown subcommands; its usage shows one line.
 	cmd.SetUsageTemplate(strings.Replace(cmd.UsageTemplate(),
@@ -140,7 +144,29 @@ func requireSubcommands(cmd *cobra.Command) {
 	if cmd.HasSubCommands() && cmd.Run == nil && cmd.RunE == nil {
 		cmd.Args = func(c *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return cli.UsageErrorf("unknown command %q for %q; see '%s --help'", args[0], c.CommandPath(), c.CommandPath())
+				var names []string
+				nameOf := map[string]string{} // a name or alias -> the command's name
+				for _, sub := range c.Commands() {
+					if sub.IsAvailableCommand() {
+						for _, n := range append([]string{sub.Name()}, sub.Aliases...) {
+							names = append(names, n)
+							nameOf[n] = sub.Name()
+						}
+					}
+				}
+				var quoted []string
+				seen := map[string]bool{}
+				for _, n := range cli.Suggest(args[0], names) {
+					if !seen[nameOf[n]] {
+						seen[nameOf[n]] = true
+						quoted = append(quoted, strconv.Quote(nameOf[n]))
+					}
+				}
+				hint := ""
+				if len(quoted) > 0 {
+					hint = "; did you mean " + strings.Join(quoted, " or ") + "?"
+				}
+				return cli.UsageErrorf("unknown command %q for %q%s; see '%s --help'", args[0], c.CommandPath(), hint, c.CommandPath())
 			}
 			return nil
 		}
@@ -201,22 +227,28 @@ func isCobraUsageError(err error) bool {
 func Main() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// After the first Ctrl-C the command winds down; a second one ends the process at once.
+	go func() { <-ctx.Done(); stop() }()
 	f := cli.NewFactory(cli.System(), os.Getenv)
 	f.Version = Version
 	return Execute(ctx, f, os.Args[1:])
 }
 
 // Execute runs args over f like the binary does and returns the exit code, having printed
-// any error as one line on f's stderr.
+// any error on f's stderr: one line (red on a terminal with colour), or a summary and one
+// problem a line for an error that lists problems. Interrupted (Ctrl-C, SIGTERM), it prints
+// one line and exits 130, however many requests the interruption cancelled.
 func Execute(ctx context.Context, f *cli.Factory, args []string) int {
 	err := Run(ctx, f, args)
+	if err != nil && ctx.Err() != nil {
+		fmt.Fprintln(f.IO.ErrOut, f.IO.ErrColorScheme().Red("interrupted"))
+		return cli.ExitInterrupted
+	}
 	if err != nil {
-		fmt.Fprintln(f.IO.ErrOut, errorLine(err))
+		fmt.Fprintln(f.IO.ErrOut, f.IO.ErrColorScheme().Red(errorLine(err)))
 	}
 	return cli.ExitCode(err)
 }
 
-// errorLine flattens an error to one line.
-func errorLine(err error) string {
-	return strings.Join(strings.Fields(err.Error()), " ")
-}
+// errorLine renders an error as the binary prints it (cli.ErrorText).
+func errorLine(err error) string { return cli.ErrorText(err) }

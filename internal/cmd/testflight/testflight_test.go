@@ -31,7 +31,7 @@ func TestTestFlightCommands(t *testing.T) {
 	csv := filepath.Join(dir, "in.csv")
 	os.WriteFile(csv, []byte("First,Last,Email,Groups\nNew,Person,new.person@example.com,QA;Design Partners\n"), 0o644)
 	r = h.Run(t, false, "testflight", "testers", "import", csv, "--app", app).Want(t, 0)
-	if !strings.Contains(r.Stderr, "1 testers created, 0 group memberships added") {
+	if !strings.Contains(r.Stderr, "1 tester created, 0 group memberships added") {
 		t.Errorf("import: %s", r.Stderr)
 	}
 	writes := h.Writes(t)

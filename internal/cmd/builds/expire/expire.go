@@ -135,10 +135,10 @@ func run(cmd *cobra.Command, opts *Options) error {
 		return err
 	}
 	if opts.DryRun || len(plan.Expired) == 0 {
-		fmt.Fprintf(f.IO.ErrOut, "would expire %d builds, keep %d\n", len(plan.Expired), plan.Kept)
+		fmt.Fprintf(f.IO.ErrOut, "would expire %s, keep %d\n", cli.Plural(len(plan.Expired), "build"), plan.Kept)
 		return buildflag.Table(f, plan.Expired)
 	}
-	if err := f.ConfirmDestructive(opts.Yes, fmt.Sprintf("expire %d builds of %s", len(plan.Expired), opts.Ref.App)); err != nil {
+	if err := f.ConfirmDestructive(opts.Yes, fmt.Sprintf("expire %s of %s", cli.Plural(len(plan.Expired), "build"), opts.Ref.App)); err != nil {
 		return err
 	}
 	done, err := builds.ApplyExpire(ctx, c, plan)
@@ -146,6 +146,6 @@ func run(cmd *cobra.Command, opts *Options) error {
 		buildflag.Table(f, done.Expired)
 		return err
 	}
-	fmt.Fprintf(f.IO.ErrOut, "expired %d builds, kept %d\n", len(done.Expired), done.Kept)
+	fmt.Fprintf(f.IO.ErrOut, "expired %s, kept %d\n", cli.Plural(len(done.Expired), "build"), done.Kept)
 	return buildflag.Table(f, done.Expired)
 }

@@ -108,7 +108,7 @@ func added(f *cli.Factory, res *testflight.AddResult, err error) error {
 				return jerr
 			}
 		} else {
-			fmt.Fprintf(f.IO.ErrOut, "%d testers created, %d group memberships added, %d already as asked\n", res.Created, res.Added, res.Unchanged)
+			fmt.Fprintf(f.IO.ErrOut, "%s created, %s added, %d already as asked\n", cli.Plural(res.Created, "tester"), cli.Plural(res.Added, "group membership"), res.Unchanged)
 		}
 	}
 	return err
@@ -133,7 +133,7 @@ func removeCmd(f *cli.Factory) *cobra.Command {
 			if group != "" {
 				where = fmt.Sprintf("group %q", group)
 			}
-			if err := f.ConfirmDestructive(yes, fmt.Sprintf("remove %d testers from %s", len(args), where)); err != nil {
+			if err := f.ConfirmDestructive(yes, fmt.Sprintf("remove %s from %s", cli.Plural(len(args), "tester"), where)); err != nil {
 				return err
 			}
 			c, err := f.Client(cmd.Context())
@@ -144,7 +144,7 @@ func removeCmd(f *cli.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(f.IO.ErrOut, "removed %d testers from %s", res.Removed, where)
+			fmt.Fprintf(f.IO.ErrOut, "removed %s from %s\n", cli.Plural(res.Removed, "tester"), where)
 			if len(res.NotFound) > 0 {
 				fmt.Fprintf(f.IO.ErrOut, "; not there: %s", strings.Join(res.NotFound, ", "))
 			}
@@ -177,7 +177,7 @@ func inviteCmd(f *cli.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(f.IO.ErrOut, "invited %d testers\n", n)
+			fmt.Fprintf(f.IO.ErrOut, "invited %s\n", cli.Plural(n, "tester"))
 			if len(missing) > 0 {
 				return fmt.Errorf("not testers of the app (add them first): %s", strings.Join(missing, ", "))
 			}
@@ -262,7 +262,7 @@ func exportCmd(f *cli.Factory) *cobra.Command {
 				return err
 			}
 			if file != nil {
-				fmt.Fprintf(f.IO.ErrOut, "wrote %d testers to %s\n", n, args[0])
+				fmt.Fprintf(f.IO.ErrOut, "wrote %s to %s\n", cli.Plural(n, "tester"), args[0])
 			}
 			return nil
 		},
