@@ -63,8 +63,15 @@ func BenchmarkListApps(b *testing.B) {
 
 // BenchmarkListBuilds is a 200-item page of the 500-build app with its related data
 // included, the heaviest common read.
-func BenchmarkListBuilds(b *testing.B) {
+func BenchmarkListBuilds(b *testing.B) { benchListBuilds(b, true) }
+
+// BenchmarkListBuildsUncached is the same page with the render cache off: what the first
+// read after a write costs (filter, sort, render).
+func BenchmarkListBuildsUncached(b *testing.B) { benchListBuilds(b, false) }
+
+func benchListBuilds(b *testing.B, cache bool) {
 	s, c, hc := benchServer(b)
+	s.noRenderCache.Store(!cache)
 	tok := c.token()
 	app := findOneB(b, c, "/v1/apps?filter[bundleId]=com.example.daybreak")
 	url := s.URL() + "/v1/builds?limit=200&filter[app]=" + app + "&include=preReleaseVersion,buildBetaDetail&sort=-uploadedDate"

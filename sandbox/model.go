@@ -10,14 +10,15 @@ import (
 // path segment holds, where a type's canonical URL is, and which relationship is the inverse
 // of which. Answers are computed once, since the catalog never changes at run time.
 type model struct {
-	once         sync.Once
-	homes        map[string]string              // type -> instance path template, "/v1/apps/{id}"
-	segTypes     map[string]string              // "/v1/apps" -> "apps"
-	rels         map[string]map[string]Relation // type -> relationship -> target, response and request models merged
-	inverses     map[string][]string            // "type.rel" -> relationships on the target pointing back
-	links        sync.Map                       // "type.rel" -> relLinks
-	relNameCache sync.Map                       // type -> sorted relationship names
-	behaviours   sync.Map                       // type -> *behaviour (registry.go)
+	once          sync.Once
+	homes         map[string]string              // type -> instance path template, "/v1/apps/{id}"
+	segTypes      map[string]string              // "/v1/apps" -> "apps"
+	rels          map[string]map[string]Relation // type -> relationship -> target, response and request models merged
+	inverses      map[string][]string            // "type.rel" -> relationships on the target pointing back
+	links         sync.Map                       // "type.rel" -> relLinks
+	relNameCache  sync.Map                       // type -> sorted relationship names
+	attrNameCache sync.Map                       // *ResourceType -> sorted attribute names
+	behaviours    sync.Map                       // type -> *behaviour (registry.go)
 }
 
 type relLinks struct{ self, related bool }

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 const (
@@ -195,21 +196,40 @@ func scalarString(v any) string {
 }
 
 // sortRecords orders by the sort parameter ("name,-version"); ties keep creation order.
+// Each record's sort values are prepared once (timestamps parsed, numbers and version parts
+// read) rather than in every comparison: a 500-build list sorted by uploadedDate parsed
+// each date about eighteen times.
 func sortRecords(items []*record, sortParam string) []*record {
 	keys := splitList(sortParam)
 	if len(keys) == 0 {
 		return items
 	}
-	out := slices.Clone(items)
-	slices.SortStableFunc(out, func(a, b *record) int {
-		for _, k := range keys {
-			desc := strings.HasPrefix(k, "-")
-			k = strings.TrimPrefix(k, "-")
-			c := compareValues(a.Attrs[k], b.Attrs[k])
+	desc := make([]bool, len(keys))
+	for i, k := range keys {
+		desc[i] = strings.HasPrefix(k, "-")
+		keys[i] = strings.TrimPrefix(k, "-")
+	}
+	type keyed struct {
+		r    *record
+		vals []sortValue
+	}
+	rows := make([]keyed, len(items))
+	vals := make([]sortValue, len(items)*len(keys))
+	for i, r := range items {
+		row := vals[i*len(keys) : (i+1)*len(keys) : (i+1)*len(keys)]
+		for j, k := range keys {
 			if k == "id" {
-				c = cmp.Compare(a.ID, b.ID)
+				row[j] = sortValue{str: r.ID, plain: true}
+			} else {
+				row[j] = prepareSortValue(r.Attrs[k])
 			}
-			if desc {
+		}
+		rows[i] = keyed{r: r, vals: row}
+	}
+	slices.SortStableFunc(rows, func(a, b keyed) int {
+		for j := range keys {
+			c := a.vals[j].compare(&b.vals[j])
+			if desc[j] {
 				c = -c
 			}
 			if c != 0 {
@@ -218,7 +238,106 @@ func sortRecords(items []*record, sortParam string) []*record {
 		}
 		return 0
 	})
+	out := make([]*record, len(rows))
+	for i, row := range rows {
+		out[i] = row.r
+	}
 	return out
+}
+
+// sortValue is an attribute value read once for sorting, with what compareValues would
+// work out of it each time: the same order, prepared.
+type sortValue struct {
+	isNil  bool
+	isNum  bool // a JSON number
+	num    float64
+	str    string // scalarString of the value
+	plain  bool   // compare str as it is (ids)
+	isTime bool
+	t      time.Time
+	isFlt  bool // str reads as a number ("10")
+	flt    float64
+	nParts int   // dot-separated parts of str
+	parts  []int // the leading parts that read as integers
+}
+
+func prepareSortValue(v any) sortValue {
+	if v == nil {
+		return sortValue{isNil: true}
+	}
+	sv := sortValue{}
+	if f, ok := v.(float64); ok {
+		sv.isNum, sv.num = true, f
+	}
+	sv.str = scalarString(v)
+	sv.t, sv.isTime = parseAppleTime(sv.str)
+	if f, err := strconv.ParseFloat(sv.str, 64); err == nil {
+		sv.isFlt, sv.flt = true, f
+	}
+	sv.nParts = strings.Count(sv.str, ".") + 1
+	for p := range strings.SplitSeq(sv.str, ".") {
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			break
+		}
+		sv.parts = append(sv.parts, n)
+	}
+	return sv
+}
+
+// compare is compareValues of the two values prepared.
+func (a *sortValue) compare(b *sortValue) int {
+	if a.plain || b.plain {
+		return cmp.Compare(a.str, b.str)
+	}
+	switch {
+	case a.isNil && b.isNil:
+		return 0
+	case a.isNil:
+		return -1
+	case b.isNil:
+		return 1
+	}
+	if a.isNum && b.isNum {
+		return cmp.Compare(a.num, b.num)
+	}
+	if a.isTime && b.isTime {
+		return a.t.Compare(b.t)
+	}
+	if a.isFlt && b.isFlt {
+		return cmp.Compare(a.flt, b.flt)
+	}
+	if c, ok := a.compareVersion(b); ok {
+		return c
+	}
+	return cmp.Compare(a.str, b.str)
+}
+
+// compareVersion is compareVersions on prepared parts: part by part until one differs; a
+// part that is not a number before then makes them not versions.
+func (a *sortValue) compareVersion(b *sortValue) (int, bool) {
+	if a.nParts < 2 && b.nParts < 2 {
+		return 0, false
+	}
+	for i := range max(a.nParts, b.nParts) {
+		var x, y int
+		if i < a.nParts {
+			if i >= len(a.parts) {
+				return 0, false
+			}
+			x = a.parts[i]
+		}
+		if i < b.nParts {
+			if i >= len(b.parts) {
+				return 0, false
+			}
+			y = b.parts[i]
+		}
+		if c := cmp.Compare(x, y); c != 0 {
+			return c, true
+		}
+	}
+	return 0, true
 }
 
 func compareValues(a, b any) int {

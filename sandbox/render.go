@@ -22,7 +22,7 @@ type renderer struct {
 	base     string
 	lo       listOptions
 	included [][]byte
-	seen     map[string]bool
+	seen     map[[2]string]bool // type and id of the resources already in the answer
 	// dataSchema is the resource schema the operation's answer declares for its data, when
 	// it is a deprecated v1 sibling of the type's model (GET /v1/inAppPurchases/{id}
 	// declares InAppPurchase, not InAppPurchaseV2); nil otherwise.
@@ -37,7 +37,7 @@ type renderer struct {
 }
 
 func (s *Server) newRenderer(req *apiRequest, lo listOptions) *renderer {
-	rd := &renderer{s: s, base: req.base, lo: lo, seen: map[string]bool{}, gen: s.mu.gen()}
+	rd := &renderer{s: s, base: req.base, lo: lo, seen: map[[2]string]bool{}, gen: s.mu.gen()}
 	// A write's answer is rendered while the write is still under way: never cached.
 	rd.noCache = req.r.Method != http.MethodGet || !s.cacheOn()
 	if req.op != nil {
@@ -73,7 +73,7 @@ func (rd *renderer) allowed(typ, name string) bool {
 
 // primary renders a record of the answer's data and adds what its include asks for.
 func (rd *renderer) primary(r *record) json.RawMessage {
-	rd.seen[r.Type+"/"+r.ID] = true
+	rd.seen[[2]string{r.Type, r.ID}] = true
 	return rd.cached(r, rd.lo.include, rd.dataSchema)
 }
 
@@ -108,58 +108,9 @@ func (rd *renderer) cached(r *record, include []string, declared *ResourceType) 
 	return data
 }
 
-// relNames lists a type's relationships in name order (cached per type).
-func (m *model) relNames(typ string) []string {
-	if v, ok := m.relNameCache.Load(typ); ok {
-		return v.([]string)
-	}
-	var names []string
-	if rt := m.resource(typ); rt != nil {
-		names = slices.Sorted(maps.Keys(rt.Relationships))
-	}
-	m.relNameCache.Store(typ, names)
-	return names
-}
-
-func marshalNoEscape(v any) []byte {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
-	return bytes.TrimRight(buf.Bytes(), "\n")
-}
-
-// appendJSONString appends s as a JSON string.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c < 0x20:
-			b = append(b, `\u00`...)
-			b = append(b, "0123456789abcdef"[c>>4], "0123456789abcdef"[c&0xf])
-		default:
-			b = append(b, c)
-		}
-	}
-	return append(b, '"')
-}
-
-func (rd *renderer) resource(r *record, include []string) json.RawMessage {
-	return rd.cached(r, include, nil)
-}
-
-// render writes one resource object. Like Apple, it shows every attribute the declared
-// schema has (within fields[type], when given), those the record lacks as null; declared
-// is that schema, or the type's model when nil.
-func (rd *renderer) render(r *record, include []string, declared *ResourceType) json.RawMessage {
-	m := rd.s.mdl
-	rt := m.resource(r.Type)
-	if declared == nil {
-		declared = rt
-	}
+// attributes is the attributes object of a record shown as the declared schema (or, with
+// none, as the record has them), as a map for encoding/json to sort.
+func (rd *renderer) attributes(r *record, rt, declared *ResourceType) map[string]any {
 	n := len(r.Attrs)
 	if declared != nil {
 		n = max(n, len(declared.Attributes))
@@ -185,6 +136,124 @@ func (rd *renderer) render(r *record, include []string, declared *ResourceType) 
 		}
 		attrs[k] = v
 	}
+	return attrs
+}
+
+// appendAttributes writes the attributes object of a record shown as its type's model:
+// the model's attributes in name order (names), null where the record has none, the same
+// bytes encoding/json makes of attributes' map without building and sorting the map.
+func (rd *renderer) appendAttributes(b []byte, r *record, names []string) []byte {
+	b = append(b, '{')
+	first := true
+	for _, k := range names {
+		if !rd.allowed(r.Type, k) {
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b = appendJSONValue(b, r.Attrs[k])
+	}
+	return append(b, '}')
+}
+
+// appendJSONValue appends v as encoding/json (without HTML escaping) encodes it; plain
+// strings and booleans directly, anything else through encoding/json.
+func appendJSONValue(b []byte, v any) []byte {
+	switch v := v.(type) {
+	case nil:
+		return append(b, "null"...)
+	case bool:
+		return strconv.AppendBool(b, v)
+	case string:
+		if plainJSONString(v) {
+			b = append(b, '"')
+			b = append(b, v...)
+			return append(b, '"')
+		}
+	}
+	return append(b, marshalNoEscape(v)...)
+}
+
+// plainJSONString reports whether encoding/json writes s as it is between quotes: printable
+// ASCII without quote or backslash.
+func plainJSONString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// attrNames lists a type's attributes in name order (cached per type).
+func (m *model) attrNames(rt *ResourceType) []string {
+	if v, ok := m.attrNameCache.Load(rt); ok {
+		return v.([]string)
+	}
+	names := slices.Sorted(maps.Keys(rt.Attributes))
+	m.attrNameCache.Store(rt, names)
+	return names
+}
+
+// relNames lists a type's relationships in name order (cached per type).
+func (m *model) relNames(typ string) []string {
+	if v, ok := m.relNameCache.Load(typ); ok {
+		return v.([]string)
+	}
+	var names []string
+	if rt := m.resource(typ); rt != nil {
+		names = slices.Sorted(maps.Keys(rt.Relationships))
+	}
+	m.relNameCache.Store(typ, names)
+	return names
+}
+
+func marshalNoEscape(v any) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	return bytes.TrimRight(buf.Bytes(), "\n")
+}
+
+// appendJSONString appends the concatenation of parts as one JSON string (a link is its
+// resource's URL and a suffix: joined here, not in a string made for it).
+func appendJSONString(b []byte, parts ...string) []byte {
+	b = append(b, '"')
+	for _, s := range parts {
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c < 0x20:
+				b = append(b, `\u00`...)
+				b = append(b, "0123456789abcdef"[c>>4], "0123456789abcdef"[c&0xf])
+			default:
+				b = append(b, c)
+			}
+		}
+	}
+	return append(b, '"')
+}
+
+func (rd *renderer) resource(r *record, include []string) json.RawMessage {
+	return rd.cached(r, include, nil)
+}
+
+// render writes one resource object. Like Apple, it shows every attribute the declared
+// schema has (within fields[type], when given), those the record lacks as null; declared
+// is that schema, or the type's model when nil.
+func (rd *renderer) render(r *record, include []string, declared *ResourceType) json.RawMessage {
+	m := rd.s.mdl
+	rt := m.resource(r.Type)
+	if declared == nil {
+		declared = rt
+	}
 	self := rd.base + m.selfPath(r.Type, r.ID)
 	b := make([]byte, 0, 256+len(m.relNames(r.Type))*(2*len(self)+64))
 	b = append(b, `{"type":`...)
@@ -192,8 +261,11 @@ func (rd *renderer) render(r *record, include []string, declared *ResourceType) 
 	b = append(b, `,"id":`...)
 	b = appendJSONString(b, r.ID)
 	b = append(b, `,"attributes":`...)
-	b = append(b, marshalNoEscape(attrs)...)
-
+	if declared != nil && declared == rt {
+		b = rd.appendAttributes(b, r, m.attrNames(rt))
+	} else {
+		b = append(b, marshalNoEscape(rd.attributes(r, rt, declared))...)
+	}
 	names := m.relNames(r.Type)
 	if rt == nil {
 		names = slices.Sorted(maps.Keys(r.Rels))
@@ -221,14 +293,14 @@ func (rd *renderer) render(r *record, include []string, declared *ResourceType) 
 			b = append(b, `"links":{`...)
 			if l.self {
 				b = append(b, `"self":`...)
-				b = appendJSONString(b, self+"/relationships/"+name)
+				b = appendJSONString(b, self, "/relationships/", name)
 			}
 			if l.related {
 				if l.self {
 					b = append(b, ',')
 				}
 				b = append(b, `"related":`...)
-				b = appendJSONString(b, self+"/"+name)
+				b = appendJSONString(b, self, "/", name)
 			}
 			b = append(b, '}')
 			inner = true
@@ -299,7 +371,7 @@ func (rd *renderer) addIncluded(typ, id string) {
 	if rd.refs != nil {
 		*rd.refs = append(*rd.refs, [2]string{typ, id})
 	}
-	key := typ + "/" + id
+	key := [2]string{typ, id}
 	if rd.seen[key] {
 		return
 	}
