@@ -53,6 +53,7 @@ type profileRuntime struct {
 	client  *http.Client
 	api     *asc.Client
 	budget  *asc.RateBudget
+	up      *upstreamTransport // what client's transport is, for the passthrough's own requests
 }
 
 // New builds a gateway over a validated configuration and starts its delivery worker; Close
@@ -86,6 +87,9 @@ func New(cfg Config) (*Gateway, error) {
 		t.MaxIdleConns = 512
 		t.MaxIdleConnsPerHost = 256
 		t.ResponseHeaderTimeout = 90 * time.Second
+		// Apple's answers are JSON documents of a few to a few hundred KB: a larger read
+		// buffer takes most in one read instead of one per 4 KB.
+		t.ReadBufferSize = 64 << 10
 		base = t
 	}
 	g := &Gateway{
@@ -120,6 +124,7 @@ func New(cfg Config) (*Gateway, error) {
 		}
 		rt := &profileRuntime{Profile: p, base: u, baseStr: up, prefix: strings.TrimSuffix(u.EscapedPath(), "/"), budget: s.budget}
 		tr := &upstreamTransport{g: g, p: rt, signed: &auth.Transport{Source: s.tokens, Base: base}}
+		rt.up = tr
 		// Never follow redirects: a redirect could lead away from the configured upstream
 		// host, and the client should see Apple's answer as it is.
 		rt.client = &http.Client{Transport: tr, CheckRedirect: noRedirects}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ascend-tools/ascend/asc"
+	"github.com/ascend-tools/ascend/asc/auth"
 	"github.com/ascend-tools/ascend/store"
 )
 
@@ -150,8 +151,8 @@ func (g *Gateway) send(ctx context.Context, p *profileRuntime, method, path, raw
 	}
 	req.Header["User-Agent"] = userAgent
 	// Straight to the transport: http.Client would copy the headers for redirects, which
-	// the gateway never follows.
-	resp, err := p.client.Transport.RoundTrip(req)
+	// the gateway never follows; and the request is signed in place, being the gateway's own.
+	resp, err := p.up.roundTrip(req, true)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -175,10 +176,16 @@ var userAgent = []string{"ascend-gateway"}
 type upstreamTransport struct {
 	g      *Gateway
 	p      *profileRuntime
-	signed http.RoundTripper // adds the profile key's JWT
+	signed *auth.Transport // adds the profile key's JWT
 }
 
 func (t *upstreamTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return t.roundTrip(req, false)
+}
+
+// roundTrip sends req; owned says the gateway made it for this call alone (the passthrough),
+// so the JWT is set on it rather than on a copy.
+func (t *upstreamTransport) roundTrip(req *http.Request, owned bool) (*http.Response, error) {
 	g, p := t.g, t.p
 	rest, ok := strings.CutPrefix(req.URL.EscapedPath(), p.prefix)
 	if !ok || !apiPath(rest) || req.URL.Host != p.base.Host || req.URL.Scheme != p.base.Scheme {
@@ -202,7 +209,12 @@ func (t *upstreamTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		return nil, err
 	}
 	start := time.Now()
-	resp, err := t.signed.RoundTrip(req)
+	var resp *http.Response
+	if owned {
+		resp, err = t.signed.RoundTripOwned(req)
+	} else {
+		resp, err = t.signed.RoundTrip(req)
+	}
 	if err != nil {
 		reserved.Abandon()
 		g.metrics.upstreamCall(p.Name, 0, time.Since(start))
@@ -536,11 +548,11 @@ func isLinkMember(data []byte, q int) bool {
 // nextLinkMember reports whether b, what lies between the end of one member's value and the
 // start of the next one's, is `, "name":` with a link name.
 func nextLinkMember(b []byte) bool {
-	b = bytes.TrimLeft(b, " \t\r\n")
+	b = skipSpace(b)
 	if len(b) == 0 || b[0] != ',' {
 		return false
 	}
-	b = bytes.TrimLeft(b[1:], " \t\r\n")
+	b = skipSpace(b[1:])
 	if len(b) < 2 || b[0] != '"' {
 		return false
 	}
@@ -548,8 +560,17 @@ func nextLinkMember(b []byte) bool {
 	if i < 0 || !linkName(b[1:1+i]) {
 		return false
 	}
-	b = bytes.TrimSpace(b[2+i:])
-	return len(b) == 1 && b[0] == ':'
+	b = skipSpace(b[2+i:])
+	return len(b) > 0 && b[0] == ':' && len(skipSpace(b[1:])) == 0
+}
+
+// skipSpace drops JSON whitespace from the front of b (bytes.TrimLeft would build its
+// character set on every call, and this runs for every link of every answer).
+func skipSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\n' || b[0] == '\t' || b[0] == '\r') {
+		b = b[1:]
+	}
+	return b
 }
 
 func skipSpaceBack(data []byte, j int) int {

@@ -88,17 +88,7 @@ func TestTransportSetsBearer(t *testing.T) {
 
 func TestTransportRetriesOnceOn401(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name        string
-		source      func(t *testing.T) (TokenSource, *atomic.Int64)
-		body        func() (io.Reader, bool) // reader and whether GetBody is kept
-		refuseAll   bool
-		wantStatus  int
-		wantReqs    int64
-		wantSigns   int64
-		wantBodies  []string
-		revokeFirst bool
-	}{
+	tests := []retryTest{
 		{name: "no body, revoked token is replaced", source: cached, revokeFirst: true,
 			wantStatus: 200, wantReqs: 2, wantSigns: 2, wantBodies: []string{"", ""}},
 		{name: "replayable body is sent again", source: cached, revokeFirst: true,
@@ -115,57 +105,89 @@ func TestTransportRetriesOnceOn401(t *testing.T) {
 			},
 			wantStatus: 401, wantReqs: 1, wantSigns: 0, wantBodies: []string{""}},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			a := newAppleStub(t)
-			a.always = tc.refuseAll
-			src, signs := tc.source(t)
-			if tc.revokeFirst {
-				first, err := src.Token(t.Context())
-				if err != nil {
-					t.Fatal(err)
-				}
-				a.revoke(first)
+	for _, owned := range []bool{false, true} {
+		for _, tc := range tests {
+			name := tc.name
+			if owned {
+				name += " (owned request)"
 			}
-			var body io.Reader
-			keepGetBody := true
-			if tc.body != nil {
-				body, keepGetBody = tc.body()
-			}
-			req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, a.srv.URL+"/v1/apps", body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !keepGetBody {
-				req.GetBody = nil
-				req.Body = io.NopCloser(req.Body)
-			}
-			tr := &Transport{Source: src, Base: a.srv.Client().Transport}
-			resp, err := tr.RoundTrip(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != tc.wantStatus {
-				t.Errorf("status %d, want %d", resp.StatusCode, tc.wantStatus)
-			}
-			if resp.StatusCode == 401 && !strings.Contains(string(got), "NOT_AUTHORIZED") {
-				t.Errorf("the 401 body was not passed on: %q", got)
-			}
-			if n := a.requests.Load(); n != tc.wantReqs {
-				t.Errorf("server saw %d requests, want %d", n, tc.wantReqs)
-			}
-			if n := signs.Load(); n != tc.wantSigns {
-				t.Errorf("%d signatures, want %d", n, tc.wantSigns)
-			}
-			a.mu.Lock()
-			defer a.mu.Unlock()
-			if strings.Join(a.bodies, "|") != strings.Join(tc.wantBodies, "|") {
-				t.Errorf("server got bodies %q, want %q", a.bodies, tc.wantBodies)
-			}
-		})
+			t.Run(name, func(t *testing.T) {
+				retryCase(t, tc, owned)
+			})
+		}
+	}
+}
+
+type retryTest struct {
+	name        string
+	source      func(t *testing.T) (TokenSource, *atomic.Int64)
+	body        func() (io.Reader, bool) // reader and whether GetBody is kept
+	refuseAll   bool
+	wantStatus  int
+	wantReqs    int64
+	wantSigns   int64
+	wantBodies  []string
+	revokeFirst bool
+}
+
+// retryCase runs one case of TestTransportRetriesOnceOn401 through RoundTrip, or with owned
+// through RoundTripOwned, which may set the header on the request itself but must not
+// otherwise behave differently.
+func retryCase(t *testing.T, tc retryTest, owned bool) {
+	t.Parallel()
+	a := newAppleStub(t)
+	a.always = tc.refuseAll
+	src, signs := tc.source(t)
+	if tc.revokeFirst {
+		first, err := src.Token(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.revoke(first)
+	}
+	var body io.Reader
+	keepGetBody := true
+	if tc.body != nil {
+		body, keepGetBody = tc.body()
+	}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, a.srv.URL+"/v1/apps", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !keepGetBody {
+		req.GetBody = nil
+		req.Body = io.NopCloser(req.Body)
+	}
+	tr := &Transport{Source: src, Base: a.srv.Client().Transport}
+	roundTrip := tr.RoundTrip
+	if owned {
+		roundTrip = tr.RoundTripOwned
+	}
+	resp, err := roundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !owned && req.Header.Get("Authorization") != "" {
+		t.Error("RoundTrip changed the caller's request")
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != tc.wantStatus {
+		t.Errorf("status %d, want %d", resp.StatusCode, tc.wantStatus)
+	}
+	if resp.StatusCode == 401 && !strings.Contains(string(got), "NOT_AUTHORIZED") {
+		t.Errorf("the 401 body was not passed on: %q", got)
+	}
+	if n := a.requests.Load(); n != tc.wantReqs {
+		t.Errorf("server saw %d requests, want %d", n, tc.wantReqs)
+	}
+	if n := signs.Load(); n != tc.wantSigns {
+		t.Errorf("%d signatures, want %d", n, tc.wantSigns)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if strings.Join(a.bodies, "|") != strings.Join(tc.wantBodies, "|") {
+		t.Errorf("server got bodies %q, want %q", a.bodies, tc.wantBodies)
 	}
 }
 
