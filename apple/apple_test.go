@@ -276,3 +276,61 @@ func TestPhasedReleaseTable(t *testing.T) {
 		t.Errorf("%s is not a locked state", apple.ReleasableVersionState)
 	}
 }
+
+func TestAgeRatingQuestionsMatchTheSpec(t *testing.T) {
+	r, ok := spec.Resource("ageRatingDeclarations")
+	if !ok {
+		t.Fatal("spec has no ageRatingDeclarations")
+	}
+	var keys []string
+	for _, q := range apple.AgeRatingQuestions() {
+		keys = append(keys, q.Key)
+		f := r.Attributes[q.Key]
+		if f == nil {
+			t.Errorf("%s is no attribute of the spec", q.Key)
+			continue
+		}
+		switch q.Kind {
+		case apple.AgeRatingYesNo:
+			if f.Type != "boolean" {
+				t.Errorf("%s is %s in the spec", q.Key, f.Type)
+			}
+		case apple.AgeRatingURL:
+			if f.Type != "string" || len(f.Enum) > 0 {
+				t.Errorf("%s: %s %v in the spec", q.Key, f.Type, f.Enum)
+			}
+		default:
+			sameSet(t, q.Key, q.Values, f.Enum)
+		}
+	}
+	var attrs []string
+	for name := range r.Attributes {
+		attrs = append(attrs, name)
+	}
+	sameSet(t, "age rating questions", keys, attrs)
+	for _, c := range []struct {
+		key  string
+		in   any
+		want any
+	}{
+		{"CARTOON_FANTASY_VIOLENCE", 2.0, "FREQUENT_OR_INTENSE"}, {"UNRESTRICTED_WEB_ACCESS", 1.0, true},
+		{"violenceRealistic", "INFREQUENT", "INFREQUENT"}, {"kidsAgeBand", nil, nil}, {"lootBox", false, false},
+	} {
+		q, legacy, ok := apple.AgeRatingQuestionFor(c.key)
+		if !ok {
+			t.Fatalf("%s unknown", c.key)
+		}
+		if got, err := q.Answer(c.in, legacy); err != nil || got != c.want {
+			t.Errorf("%s %v: %v %v, want %v", c.key, c.in, got, err, c.want)
+		}
+	}
+	for _, c := range []struct {
+		key string
+		in  any
+	}{{"CARTOON_FANTASY_VIOLENCE", 3.0}, {"UNRESTRICTED_WEB_ACCESS", 2.0}, {"violenceRealistic", "SOMETIMES"}, {"lootBox", "no"}, {"violenceRealistic", nil}, {"developerAgeRatingInfoUrl", "example.com"}} {
+		q, legacy, _ := apple.AgeRatingQuestionFor(c.key)
+		if _, err := q.Answer(c.in, legacy); err == nil {
+			t.Errorf("%s %v accepted", c.key, c.in)
+		}
+	}
+}

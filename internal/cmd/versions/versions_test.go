@@ -1,6 +1,8 @@
 package versions_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -48,5 +50,30 @@ func TestUsageErrorsSendNothing(t *testing.T) {
 	}
 	if h.Writes(t) != 0 {
 		t.Errorf("%d writes", h.Writes(t))
+	}
+}
+
+func TestAgeRatingPullPush(t *testing.T) {
+	t.Parallel()
+	h := cmdtest.New(t, sandbox.Options{})
+	file := filepath.Join(t.TempDir(), "app_rating_config.json")
+	r := h.Run(t, false, "versions", "age-rating", "pull", "--app", "com.example.daybreak", "--file", file).Want(t, 0)
+	data, err := os.ReadFile(file)
+	if err != nil || !strings.Contains(string(data), `"violenceCartoonOrFantasy": "NONE"`) || !strings.Contains(r.Stderr, "answers written") {
+		t.Fatalf("pull: %s %v %q", data, err, r.Stderr)
+	}
+	if r = h.Run(t, false, "versions", "age-rating", "push", "--app", "com.example.daybreak", "--file", file).Want(t, 0); r.Stdout != "age rating: unchanged\n" {
+		t.Errorf("push unchanged: %q", r.Stdout)
+	}
+	os.WriteFile(file, []byte(`{"CARTOON_FANTASY_VIOLENCE": 1, "gamblingAndContests": false}`), 0o644)
+	r = h.Run(t, false, "versions", "age-rating", "push", "--app", "com.example.daybreak", "--file", file).Want(t, 0)
+	if r.Stdout != "age rating: changed violenceCartoonOrFantasy\n" || !strings.Contains(r.Stderr, "gamblingAndContests is not applied") {
+		t.Errorf("push: %q %q", r.Stdout, r.Stderr)
+	}
+	writes := h.Writes(t)
+	os.WriteFile(file, []byte(`{"CARTOON_FANTASY_VIOLENCE": 7}`), 0o644)
+	h.Run(t, false, "versions", "age-rating", "push", "--app", "com.example.daybreak", "--file", file).Want(t, 2)
+	if h.Writes(t) != writes {
+		t.Errorf("a bad file wrote")
 	}
 }
