@@ -42,8 +42,10 @@ type curatedAction struct {
 	Write       bool
 	PathParams  []param
 	Query       []param
-	// ResourceType is the JSON:API type the action returns, for the exported schema.
+	// ResourceType is the JSON:API type the action returns, for the exported schema; Flat
+	// instead describes an answer of the action's own shape.
 	ResourceType string
+	Flat         *flatShape
 	List         bool
 	// BodyFields lists the fields the action's JSON body takes (exported as its schema).
 	BodyFields []param

@@ -31,7 +31,7 @@ func (t *recordingTransport) RoundTrip(r *http.Request) (*http.Response, error) 
 
 // bodySamples are body values the workflows check before any request; "x" would be refused
 // unsent.
-var bodySamples = map[string]string{"locale": `"en-US"`, "email": `"tester@example.com"`}
+var bodySamples = map[string]string{"locale": `"en-US"`, "email": `"tester@example.com"`, "productId": `"com.example.sample.coins"`, "price": `"0.99"`, "territory": `"USA"`}
 
 // TestCuratedActionsMatchTheSpec runs every curated action against the sandbox and checks
 // each request it sent upstream against Apple's catalog: the path is an operation for the

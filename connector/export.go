@@ -307,7 +307,11 @@ func curatedOp(a curatedAction, sch *schemas) op {
 		o.Body = &schema{Type: "object", Properties: props, Required: req}
 		o.BodyDescription = "The fields to send."
 	}
-	o.Response = sch.flatDocument(a.ResourceType, a.List)
+	if a.Flat != nil {
+		o.Response = sch.customFlat(a.Flat, a.List)
+	} else {
+		o.Response = sch.flatDocument(a.ResourceType, a.List)
+	}
 	o.Pageable = a.List
 	o.ResponseDescription = sentence(a.Summary + ": the result as flat objects")
 	return o

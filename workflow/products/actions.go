@@ -101,6 +101,13 @@ func (e *NotFoundError) Error() string {
 	return fmt.Sprintf("the app has no product %s", e.ProductID)
 }
 
+// ExistsError is a product id the app has already, refused by Create.
+type ExistsError struct{ ProductID string }
+
+func (e *ExistsError) Error() string {
+	return fmt.Sprintf("the app already has a product %s; product ids are unique across an app", e.ProductID)
+}
+
 // Get reads one product by product id with its prices (a handful of requests, filtered by
 // product id; a subscription's prices in the file's terms, from its base price's equalization).
 func Get(ctx context.Context, c *asc.Client, appID, productID string) (*Product, *State, error) {
@@ -193,7 +200,7 @@ func Create(ctx context.Context, c *asc.Client, appID string, iap *InAppPurchase
 		return nil, Result{}, err
 	}
 	if st.iaps[productID] != nil || st.subs[productID] != nil {
-		return nil, Result{}, &ValidationError{Dir: "the product", Problems: []Problem{{Path: "productId", Message: fmt.Sprintf("the app already has %s", productID)}}}
+		return nil, Result{}, &ExistsError{ProductID: productID}
 	}
 	return planAndApply(ctx, c, st, cat)
 }

@@ -73,6 +73,10 @@ var (
 	codeEnvironments      = enumOf("SubscriptionOfferCodeOneTimeUseCodeCreateRequest", "environment")
 )
 
+// ProductTypes are Apple's kinds of in-app purchase; SubscriptionPeriods its renewal periods.
+func ProductTypes() []string        { return slices.Clone(productTypes) }
+func SubscriptionPeriods() []string { return slices.Clone(subscriptionPeriods) }
+
 // rules are keyed by "<Go type>.<json field>".
 var rules = map[string]rule{
 	"Catalog.$schema":            {doc: "The JSON Schema of this file, for editors (`ascend products schema` prints it)."},
