@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ascend-tools/ascend/sandbox"
+	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
 	"github.com/ascend-tools/ascend/workflow/metadata"
 )
 
@@ -84,5 +86,41 @@ func TestDeliverLegacyForms(t *testing.T) {
 	var ve *metadata.ValidationError
 	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "are both folders of en-US") {
 		t.Errorf("two folders of en-US: %v", err)
+	}
+}
+
+// An app with no version in preparation pulls its live version, as deliver's download_metadata
+// does, in the same requests; a push still refuses, as Apple does.
+func TestPullFallsBackToLive(t *testing.T) {
+	t.Parallel()
+	sb := sandboxtest.Start(t, sandbox.Options{Seed: "empty"})
+	app := sb.Add("apps", map[string]any{"bundleId": "com.example.released"}, nil)
+	live := sb.Add("appStoreVersions", map[string]any{"platform": "IOS", "versionString": "3.1", "appVersionState": "READY_FOR_DISTRIBUTION", "copyright": "2026 Example"}, map[string]string{"app": app})
+	sb.Add("appStoreVersionLocalizations", map[string]any{"locale": "en-US", "description": "Live description", "keywords": "live,words"}, map[string]string{"appStoreVersion": live})
+	info := sb.Add("appInfos", map[string]any{"state": "READY_FOR_DISTRIBUTION"}, map[string]string{"app": app})
+	sb.Add("appInfoLocalizations", map[string]any{"locale": "en-US", "name": "Released"}, map[string]string{"appInfo": info})
+	c := sb.Client()
+	dir := filepath.Join(t.TempDir(), "metadata")
+	target := metadata.Target{App: "com.example.released"}
+	st, written, err := metadata.Pull(t.Context(), c, target, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.LiveFallback || st.VersionString != "3.1" || st.VersionState != "READY_FOR_DISTRIBUTION" || len(written) == 0 {
+		t.Errorf("pull: fallback %v version %s %s, %d written", st.LiveFallback, st.VersionString, st.VersionState, len(written))
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "en-US", "description.txt")); string(b) != "Live description\n" {
+		t.Errorf("description.txt = %q", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "en-US", "name.txt")); string(b) != "Released\n" {
+		t.Errorf("name.txt = %q", b)
+	}
+	// One read for the app, one for the versions, one for the app infos: no second attempt.
+	if n := sb.Stats().ByMethod["GET"]; n != 3 || st.Requests != 3 {
+		t.Errorf("pull made %d requests, want 3", n)
+	}
+	// A push has no version to write to and says so.
+	if _, _, err := metadata.Diff(t.Context(), c, target, dir); err == nil || !strings.Contains(err.Error(), "no IOS version in an editable state") {
+		t.Errorf("diff without a version in preparation: %v", err)
 	}
 }

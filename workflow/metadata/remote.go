@@ -21,6 +21,9 @@ type Target struct {
 	// Live works on the version that is on the App Store, where Apple lets you change only the
 	// promotional text.
 	Live bool
+	// orLive, for reads, takes the live version when no version is being prepared, as
+	// deliver's download_metadata does (Pull sets it).
+	orLive bool
 }
 
 // Check refuses a target that names no app or platform Apple knows, or both a version and
@@ -58,10 +61,12 @@ func (t Target) platform() string {
 // State is what App Store Connect has for a target, in the layout's shape, with the ids
 // that writes need.
 type State struct {
-	AppID          string
-	VersionID      string
-	VersionString  string
-	VersionState   string
+	AppID         string
+	VersionID     string
+	VersionString string
+	VersionState  string
+	// LiveFallback says the app had no version in preparation, so the live one was read.
+	LiveFallback   bool
 	AppInfoID      string
 	ReviewDetailID string // "" when the version has none yet
 	Metadata       *Metadata
@@ -155,6 +160,9 @@ func fetchVersion(ctx context.Context, c *asc.Client, t Target, st *State) (int,
 		for _, s := range apple.StatesIn(apple.Editable) {
 			opts.FilterAppVersionState = append(opts.FilterAppVersionState, asc.AppVersionState(s))
 		}
+		if t.orLive {
+			opts.FilterAppVersionState = append(opts.FilterAppVersionState, apple.LiveVersionState)
+		}
 	}
 	resp, _, err := c.Apps.ListAppStoreVersions(ctx, st.AppID, opts)
 	if err != nil {
@@ -162,12 +170,16 @@ func fetchVersion(ctx context.Context, c *asc.Client, t Target, st *State) (int,
 	}
 	reqs := 1
 	// The server may ignore a filter; choose on this side as well.
-	var version *asc.AppStoreVersion
+	var version, live *asc.AppStoreVersion
 	for i := range resp.Data {
 		v := &resp.Data[i]
 		a := attrsOf(v.Attributes)
 		state := versionState(a)
 		if a.Platform != "" && string(a.Platform) != t.platform() {
+			continue
+		}
+		if t.Version == "" && !t.Live && t.orLive && apple.IsLive(state) && live == nil {
+			live = v
 			continue
 		}
 		switch {
@@ -179,8 +191,13 @@ func fetchVersion(ctx context.Context, c *asc.Client, t Target, st *State) (int,
 			continue
 		}
 		version = v
-		st.VersionState = state
 		break
+	}
+	if version == nil && live != nil {
+		version, st.LiveFallback = live, true
+	}
+	if version != nil {
+		st.VersionState = versionState(attrsOf(version.Attributes))
 	}
 	if version == nil {
 		switch {

@@ -11,8 +11,11 @@ import (
 )
 
 // Pull reads the target's metadata and writes it into dir in deliver's layout, leaving files
-// that already hold the same value untouched. It returns the paths written.
+// that already hold the same value untouched. It returns the paths written. An app with no
+// version in preparation gives its live version's metadata, as deliver's download_metadata
+// does (State.LiveFallback says so), in the same one read of the versions.
 func Pull(ctx context.Context, c *asc.Client, t Target, dir string) (*State, []string, error) {
+	t.orLive = true
 	st, err := Fetch(ctx, c, t)
 	if err != nil {
 		return nil, nil, err

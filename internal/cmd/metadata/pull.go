@@ -13,6 +13,8 @@ import (
 type PullJSON struct {
 	App      string   `json:"app"`
 	Version  string   `json:"version"`
+	State    string   `json:"state"`
+	Live     bool     `json:"live"`
 	Dir      string   `json:"dir"`
 	Written  []string `json:"written"`
 	Requests int      `json:"requests"`
@@ -24,7 +26,8 @@ func newPullCmd(f *cli.Factory) *cobra.Command {
 		Use:   "pull",
 		Short: "Write the app's metadata into a deliver metadata folder",
 		Long: `Read the app's metadata (the version being prepared, or --version, or the live one
-with --edit-live) and write it in fastlane deliver's layout. Files already holding the
+with --edit-live or the Deliverfile's use_live_version; an app with no version in
+preparation gives its live one, and pull says so) and write it in fastlane deliver's layout. Files already holding the
 same value are left untouched, and a locale's value equal to the one in default/ is not
 copied into the locale's folder, so pulling into your deliver folder changes only what
 differs.`,
@@ -36,12 +39,19 @@ differs.`,
 			if err != nil {
 				return err
 			}
+			if p := tf.project; p != nil && p.UseLiveVersion != nil && *p.UseLiveVersion && !cmd.Flags().Changed("edit-live") && t.Version == "" {
+				t.Live = true // deliver's use_live_version: download the live version
+			}
 			st, written, err := wfmetadata.Pull(cmd.Context(), c, t, tf.dir)
 			if err != nil {
 				return fmt.Errorf("pull metadata: %w", err)
 			}
+			if st.LiveFallback {
+				fmt.Fprintf(f.IO.ErrOut, "app %s has no %s version in preparation: pulled the live version %s (%s), as deliver's download_metadata does\n",
+					st.AppID, t.Platform, st.VersionString, st.VersionState)
+			}
 			if f.JSONRequested() {
-				return f.WriteJSON(PullJSON{App: st.AppID, Version: st.VersionString, Dir: tf.dir, Written: append([]string{}, written...), Requests: st.Requests})
+				return f.WriteJSON(PullJSON{App: st.AppID, Version: st.VersionString, State: st.VersionState, Live: st.LiveFallback || t.Live, Dir: tf.dir, Written: append([]string{}, written...), Requests: st.Requests})
 			}
 			for _, w := range written {
 				fmt.Fprintln(f.IO.Out, w)
