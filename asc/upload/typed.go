@@ -67,3 +67,13 @@ func PreviewAsset(r *asc.AppPreview) *Asset {
 	}
 	return a
 }
+
+// ReviewAttachmentAsset returns a typed App Review attachment as the protocol sees it.
+func ReviewAttachmentAsset(r *asc.AppStoreReviewAttachment) *Asset {
+	a := &Asset{Type: r.Type, ID: r.ID}
+	if at := r.Attributes; at != nil {
+		a.Attributes = Attributes{FileName: at.FileName, FileSize: size(at.FileSize), SourceFileChecksum: at.SourceFileChecksum,
+			UploadOperations: MediaOperations(at.UploadOperations), AssetDeliveryState: assetState(at.AssetDeliveryState)}
+	}
+	return a
+}

@@ -21,7 +21,7 @@ func NewCmd(f *cli.Factory) *cobra.Command {
 		Use:   "versions <command>",
 		Short: "List, create and change App Store versions: release type, copyright, build",
 	}
-	cmd.AddCommand(listCmd(f), getCmd(f), changeCmd(f, true), changeCmd(f, false), ageRatingCmd(f))
+	cmd.AddCommand(listCmd(f), getCmd(f), changeCmd(f, true), changeCmd(f, false), ageRatingCmd(f), attachmentsCmd(f))
 	return cmd
 }
 

@@ -77,3 +77,30 @@ func TestAgeRatingPullPush(t *testing.T) {
 		t.Errorf("a bad file wrote")
 	}
 }
+
+func TestReviewAttachments(t *testing.T) {
+	t.Parallel()
+	h := cmdtest.New(t, sandbox.Options{})
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "demo.mov"), filepath.Join(dir, "steps.pdf")
+	os.WriteFile(a, []byte(strings.Repeat("video", 900)), 0o644)
+	os.WriteFile(b, []byte("%PDF-1.4 steps"), 0o644)
+	app := []string{"--app", "com.example.daybreak"}
+	r := h.Run(t, false, append([]string{"versions", "review-attachments", a, b}, app...)...).Want(t, 0)
+	if strings.Count(r.Stdout, "uploaded") != 2 || strings.Count(r.Stdout, "COMPLETE") != 2 {
+		t.Fatalf("upload: %s", r.Stdout)
+	}
+	// Dropping one needs --yes in a pipe; nothing is removed without it.
+	r = h.Run(t, false, append([]string{"versions", "review-attachments", a}, app...)...).Want(t, 2)
+	if !strings.Contains(r.Err.Error(), "--yes") {
+		t.Errorf("no --yes: %v", r.Err)
+	}
+	r = h.Run(t, false, append([]string{"versions", "review-attachments", a, "--yes"}, app...)...).Want(t, 0)
+	if !strings.Contains(r.Stdout, "kept") || !strings.Contains(r.Stdout, "removed") {
+		t.Errorf("sync: %s", r.Stdout)
+	}
+	r = h.Run(t, false, append([]string{"versions", "review-attachments"}, app...)...).Want(t, 0)
+	if strings.Count(r.Stdout, "\n") != 1 || !strings.Contains(r.Stdout, "demo.mov") {
+		t.Errorf("list: %s", r.Stdout)
+	}
+}
