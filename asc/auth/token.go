@@ -108,7 +108,7 @@ func (o TokenOptions) validate() error {
 func checkScopeEntry(s string) error {
 	method, path, ok := strings.Cut(s, " ")
 	if !ok || method == "" || method != strings.ToUpper(method) || !strings.HasPrefix(path, "/") || strings.ContainsAny(path, " \t\r\n") {
-		return fmt.Errorf("token scope entry %q is malformed: write it as \"METHOD /path\", for example \"GET /v1/apps?filter[platform]=IOS\"", s)
+		return fmt.Errorf("token scope entry %q is malformed: write it as \"METHOD /path\", for example \"GET /v1/apps?filter[bundleId]=com.example.app\"", s)
 	}
 	return nil
 }

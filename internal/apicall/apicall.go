@@ -168,7 +168,10 @@ func Check(op *spec.Operation, req *Request) error {
 		problems := make([]Problem, 0, len(qp))
 		for _, p := range qp {
 			detail := p.Detail
-			if p.Code == spec.CodeIllegal || strings.HasSuffix(p.Detail, "is not a valid filter type") {
+			switch {
+			case strings.HasSuffix(p.Detail, "is not a valid filter type"):
+				detail += filterAdvice(op, p.Parameter)
+			case p.Code == spec.CodeIllegal:
 				if near := nearestParam(op, p.Parameter); near != "" {
 					detail += fmt.Sprintf(" (did you mean '%s'?)", near)
 				}
@@ -244,6 +247,38 @@ func PathParams(op *spec.Operation) []string {
 		}
 	}
 	return out
+}
+
+// filterAdvice names, after an unknown filter, the closest filter the operation takes (a
+// relationship's filter ending in the name counts: filter[platform] on /v1/apps is
+// filter[appStoreVersions.platform]) and every filter it takes.
+func filterAdvice(op *spec.Operation, param string) string {
+	name := strings.TrimSuffix(strings.TrimPrefix(param, "filter["), "]")
+	var filters []string
+	near, nearD := "", 0
+	for _, p := range op.Params {
+		inner, ok := strings.CutPrefix(p.Name, "filter[")
+		if !ok {
+			continue
+		}
+		inner = strings.TrimSuffix(inner, "]")
+		filters = append(filters, p.Name)
+		d := fuzzy.Distance(strings.ToLower(name), strings.ToLower(inner))
+		if strings.HasSuffix(strings.ToLower(inner), "."+strings.ToLower(name)) {
+			d = 0
+		}
+		if near == "" || d < nearD {
+			near, nearD = p.Name, d
+		}
+	}
+	if len(filters) == 0 {
+		return fmt.Sprintf(" (%s takes no filters)", op.ID)
+	}
+	out := " ("
+	if nearD <= max(2, len(name)/3) {
+		out += fmt.Sprintf("did you mean '%s'? ", near)
+	}
+	return out + "valid filters: " + strings.Join(filters, ", ") + ")"
 }
 
 // nearestParam suggests the declared parameter closest to name, or "".

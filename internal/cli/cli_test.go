@@ -214,20 +214,20 @@ func TestCredentialOrder(t *testing.T) {
 	_ = jsonKeyPath
 	profPath, _ := writeKey(t, keys, "PROFKEY")
 	jsonFile := filepath.Join(keys, "key.json")
-	data, _ := json.Marshal(map[string]string{"key_id": "JSONKEY", "issuer_id": "iss", "key": string(jsonPEM), "base_url": "http://127.0.0.1:9/"})
+	data, _ := json.Marshal(map[string]string{"key_id": "JSONKEY", "issuer_id": testIssuer, "key": string(jsonPEM), "base_url": "http://127.0.0.1:9/"})
 	if err := os.WriteFile(jsonFile, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	fastKeyPath, fastPEM := writeKey(t, keys, "FASTKEY")
 	fastFile := filepath.Join(keys, "fastlane_api_key.json")
-	data, _ = json.Marshal(map[string]any{"key_id": "FASTKEY", "issuer_id": "iss", "key": string(fastPEM), "in_house": "false", "duration": "600"})
+	data, _ = json.Marshal(map[string]any{"key_id": "FASTKEY", "issuer_id": testIssuer, "key": string(fastPEM), "in_house": "false", "duration": "600"})
 	if err := os.WriteFile(fastFile, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	configDir := t.TempDir()
 	f0, _, _ := testFactory(t, false, map[string]string{"ASCEND_CONFIG_DIR": configDir})
 	if _, err := f0.SaveConfig(&Config{Profiles: map[string]Profile{
-		"default": {KeyID: "PROFKEY", IssuerID: "iss", PrivateKeyPath: profPath},
+		"default": {KeyID: "PROFKEY", IssuerID: testIssuer, PrivateKeyPath: profPath},
 		"other":   {KeyID: "PROFKEY", PrivateKeyPath: profPath, BaseURL: "http://127.0.0.1:8/"},
 	}}); err != nil {
 		t.Fatal(err)
@@ -242,21 +242,21 @@ func TestCredentialOrder(t *testing.T) {
 		wantBase   string
 		wantCode   int
 	}{
-		{"flags beat env", GlobalFlags{KeyID: "FLAGKEY", IssuerID: "i", PrivateKeyPath: flagPath}, map[string]string{"ASC_KEY_ID": "ENVKEY", "ASC_PRIVATE_KEY_PATH": envPath, "ASC_API_KEY_JSON": jsonFile}, "FLAGKEY", "flags", asc.DefaultBaseURL, 0},
-		{"env path beats json", GlobalFlags{}, map[string]string{"ASC_KEY_ID": "ENVKEY", "ASC_ISSUER_ID": "i", "ASC_PRIVATE_KEY_PATH": envPath, "ASC_API_KEY_JSON": jsonFile}, "ENVKEY", "environment", asc.DefaultBaseURL, 0},
+		{"flags beat env", GlobalFlags{KeyID: "FLAGKEY", IssuerID: testIssuer, PrivateKeyPath: flagPath}, map[string]string{"ASC_KEY_ID": "ENVKEY", "ASC_PRIVATE_KEY_PATH": envPath, "ASC_API_KEY_JSON": jsonFile}, "FLAGKEY", "flags", asc.DefaultBaseURL, 0},
+		{"env path beats json", GlobalFlags{}, map[string]string{"ASC_KEY_ID": "ENVKEY", "ASC_ISSUER_ID": testIssuer, "ASC_PRIVATE_KEY_PATH": envPath, "ASC_API_KEY_JSON": jsonFile}, "ENVKEY", "environment", asc.DefaultBaseURL, 0},
 		{"env PEM text", GlobalFlags{}, map[string]string{"ASC_KEY_ID": "PEMKEY", "ASC_PRIVATE_KEY": string(pemText)}, "PEMKEY", "environment", asc.DefaultBaseURL, 0},
 		{"json flag beats profile, base_url used", GlobalFlags{APIKeyJSON: jsonFile}, nil, "JSONKEY", "api-key JSON " + jsonFile, "http://127.0.0.1:9/", 0},
 		{"json env", GlobalFlags{}, map[string]string{"ASC_API_KEY_JSON": jsonFile}, "JSONKEY", "api-key JSON " + jsonFile, "http://127.0.0.1:9/", 0},
 		{"base-url flag beats json base_url", GlobalFlags{APIKeyJSON: jsonFile, BaseURL: "http://127.0.0.1:7/"}, map[string]string{"ASC_BASE_URL": "http://127.0.0.1:6/"}, "JSONKEY", "api-key JSON " + jsonFile, "http://127.0.0.1:7/", 0},
 		// --api-key-json on the command line outranks the environment, its base_url too.
 		{"json flag's base_url beats env base url", GlobalFlags{APIKeyJSON: jsonFile}, map[string]string{"ASC_BASE_URL": "http://127.0.0.1:6/"}, "JSONKEY", "api-key JSON " + jsonFile, "http://127.0.0.1:9/", 0},
-		{"json flag beats env key", GlobalFlags{APIKeyJSON: jsonFile}, map[string]string{"ASC_KEY_ID": "ENVKEY", "ASC_ISSUER_ID": "i", "ASC_PRIVATE_KEY_PATH": envPath}, "JSONKEY", "api-key JSON " + jsonFile, "http://127.0.0.1:9/", 0},
+		{"json flag beats env key", GlobalFlags{APIKeyJSON: jsonFile}, map[string]string{"ASC_KEY_ID": "ENVKEY", "ASC_ISSUER_ID": testIssuer, "ASC_PRIVATE_KEY_PATH": envPath}, "JSONKEY", "api-key JSON " + jsonFile, "http://127.0.0.1:9/", 0},
 		{"env base url beats json env's base_url", GlobalFlags{}, map[string]string{"ASC_API_KEY_JSON": jsonFile, "ASC_BASE_URL": "http://127.0.0.1:6/"}, "JSONKEY", "api-key JSON " + jsonFile, "http://127.0.0.1:6/", 0},
 		{"ascend's json beats fastlane's", GlobalFlags{}, map[string]string{"ASC_API_KEY_JSON": jsonFile, "APP_STORE_CONNECT_API_KEY_PATH": fastFile}, "JSONKEY", "api-key JSON " + jsonFile, "http://127.0.0.1:9/", 0},
 		{"ascend's env beats fastlane's", GlobalFlags{}, map[string]string{"ASC_KEY_ID": "ENVKEY", "ASC_PRIVATE_KEY_PATH": envPath, "DELIVER_API_KEY_PATH": fastFile}, "ENVKEY", "environment", asc.DefaultBaseURL, 0},
 		{"fastlane's json path beats the profile", GlobalFlags{}, map[string]string{"APP_STORE_CONNECT_API_KEY_PATH": fastFile}, "FASTKEY", "environment (APP_STORE_CONNECT_API_KEY_PATH)", asc.DefaultBaseURL, 0},
 		{"deliver's json path", GlobalFlags{}, map[string]string{"DELIVER_API_KEY_PATH": fastFile}, "FASTKEY", "environment (DELIVER_API_KEY_PATH)", asc.DefaultBaseURL, 0},
-		{"fastlane's key parts", GlobalFlags{}, map[string]string{"APP_STORE_CONNECT_API_KEY_KEY_ID": "FASTKEY", "APP_STORE_CONNECT_API_KEY_ISSUER_ID": "iss", "APP_STORE_CONNECT_API_KEY_KEY": string(fastPEM)}, "FASTKEY", "environment (APP_STORE_CONNECT_API_KEY_KEY)", asc.DefaultBaseURL, 0},
+		{"fastlane's key parts", GlobalFlags{}, map[string]string{"APP_STORE_CONNECT_API_KEY_KEY_ID": "FASTKEY", "APP_STORE_CONNECT_API_KEY_ISSUER_ID": testIssuer, "APP_STORE_CONNECT_API_KEY_KEY": string(fastPEM)}, "FASTKEY", "environment (APP_STORE_CONNECT_API_KEY_KEY)", asc.DefaultBaseURL, 0},
 		{"fastlane's key file", GlobalFlags{}, map[string]string{"APP_STORE_CONNECT_API_KEY_KEY_ID": "FASTKEY", "APP_STORE_CONNECT_API_KEY_KEY_FILEPATH": fastKeyPath}, "FASTKEY", "environment (APP_STORE_CONNECT_API_KEY_KEY_FILEPATH)", asc.DefaultBaseURL, 0},
 		{"fastlane's key id without a key", GlobalFlags{}, map[string]string{"APP_STORE_CONNECT_API_KEY_KEY_ID": "FASTKEY"}, "", "", "", ExitAuth},
 		{"default profile last", GlobalFlags{}, nil, "PROFKEY", "profile default", asc.DefaultBaseURL, 0},
@@ -445,6 +445,22 @@ func TestUserDirs(t *testing.T) {
 		}
 		if filepath.Base(d) != "ascend" {
 			t.Errorf("%s dir = %q, want a folder named ascend", name, d)
+		}
+	}
+}
+
+// testIssuer is an issuer id in App Store Connect's form (a UUID).
+const testIssuer = "69a6de7f-0000-47e3-e053-5b8c7c11a4d1"
+
+func TestCheckIssuerID(t *testing.T) {
+	for _, ok := range []string{"", testIssuer, "57246542-96FE-1A63-E053-0824D011072A"} {
+		if err := CheckIssuerID(ok); err != nil {
+			t.Errorf("%q refused: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"iss", "57246542-96fe-1a63-e053-0824d011072", "57246542x96fe-1a63-e053-0824d011072a", "5724654g-96fe-1a63-e053-0824d011072a", " " + testIssuer} {
+		if err := CheckIssuerID(bad); err == nil {
+			t.Errorf("%q accepted", bad)
 		}
 	}
 }

@@ -79,6 +79,12 @@ func PendingErrorf(format string, a ...any) error {
 	return &PendingError{Msg: fmt.Sprintf(format, a...)}
 }
 
+// ExitStatus ends a command with Code and prints nothing: the command has said what it had to
+// (metadata diff --exit-code returns 1 when there are differences, as git diff does).
+type ExitStatus struct{ Code int }
+
+func (e *ExitStatus) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
+
 // ExitCode maps an error returned by a command to the process exit code. It is the only place
 // that does so.
 func ExitCode(err error) int {
@@ -88,7 +94,10 @@ func ExitCode(err error) int {
 	var usage *UsageError
 	var pending *PendingError
 	var authErr *AuthError
+	var status *ExitStatus
 	switch {
+	case errors.As(err, &status):
+		return status.Code
 	case errors.As(err, &usage):
 		return ExitUsage
 	case errors.As(err, &authErr):

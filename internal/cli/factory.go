@@ -133,6 +133,9 @@ func (f *Factory) resolveCredentials(ctx context.Context) (*Credentials, error) 
 	if err != nil {
 		return nil, err
 	}
+	if err := CheckIssuerID(creds.Key.IssuerID); err != nil {
+		return nil, &AuthError{Msg: "credentials from " + creds.Source, Err: err}
+	}
 	switch {
 	case f.Flags.BaseURL != "":
 		creds.BaseURL = f.Flags.BaseURL
@@ -361,4 +364,34 @@ func isAuthFailure(err error) bool {
 	}
 	var apiErr *asc.ErrorResponse
 	return errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized
+}
+
+// CheckIssuerID refuses an issuer id that is not a UUID, as App Store Connect shows them
+// (57246542-96fe-1a63-e053-0824d011072a), before any token is signed with it: Apple would
+// only answer 401. "" (an individual key) is accepted.
+func CheckIssuerID(id string) error {
+	if id == "" || isUUID(id) {
+		return nil
+	}
+	return fmt.Errorf("issuer id %q is not a UUID such as 57246542-96fe-1a63-e053-0824d011072a: copy it from App Store Connect, Users and Access, Integrations (omit it for an individual key)", id)
+}
+
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -3,6 +3,7 @@ package apps
 
 import (
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -11,6 +12,7 @@ import (
 	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/internal/cli"
 	wfapps "github.com/ascend-tools/ascend/workflow/apps"
+	"github.com/ascend-tools/ascend/workflow/versions"
 )
 
 // NewCmd returns `ascend apps`.
@@ -92,7 +94,11 @@ func newGetCmd(f *cli.Factory) *cobra.Command {
 		Use:   "get <id | bundle-id>",
 		Short: "Show one app by id or bundle id",
 		Long: `Show one app. A numeric argument is the app's id (as App Store Connect shows it);
-anything else is its bundle id.`,
+anything else is its bundle id.
+
+On a terminal it shows a detail view: the app's attributes and its App Store versions with
+their state and build (one request more). In a pipe it prints the row 'apps list' prints
+(id, name, bundle id, SKU, primary locale, tab-separated); --json prints Apple's resource.`,
 		Example: `  ascend apps get 1234567890
   ascend apps get com.example.app --json`,
 		Aliases: []string{"view"},
@@ -105,7 +111,7 @@ anything else is its bundle id.`,
 				return err
 			}
 			var fields []string
-			if !f.JSONRequested() {
+			if !f.JSONRequested() && !f.IO.OutTTY {
 				fields = tableFields
 			}
 			ctx := cmd.Context()
@@ -117,7 +123,14 @@ anything else is its bundle id.`,
 			if err != nil {
 				return err
 			}
-			return render(f, []asc.App{*app}, false)
+			if f.JSONRequested() || !f.IO.OutTTY {
+				return render(f, []asc.App{*app}, false)
+			}
+			vs, err := versions.List(ctx, c, versions.Query{App: app.ID})
+			if err != nil {
+				return err
+			}
+			return renderDetail(f, app, vs)
 		},
 	}
 }
@@ -147,6 +160,56 @@ func render(f *cli.Factory, list []asc.App, many bool) error {
 			a = &asc.AppAttributes{}
 		}
 		t.AddRow(app.ID, a.Name, a.BundleID, a.SKU, a.PrimaryLocale)
+	}
+	return t.Render()
+}
+
+// renderDetail is the terminal's view of one app: its name, its attributes one a line, and its
+// App Store versions newest first.
+func renderDetail(f *cli.Factory, app *asc.App, vs []versions.Version) error {
+	a := app.Attributes
+	if a == nil {
+		a = &asc.AppAttributes{}
+	}
+	cs := f.IO.ColorScheme()
+	var b strings.Builder
+	b.WriteString(cs.Bold(cli.CleanCell(a.Name)) + "\n")
+	yesNo := func(p *bool) string {
+		switch {
+		case p == nil:
+			return ""
+		case *p:
+			return "yes"
+		}
+		return "no"
+	}
+	for _, kv := range [][2]string{
+		{"id", app.ID},
+		{"bundle id", a.BundleID},
+		{"sku", a.SKU},
+		{"primary locale", a.PrimaryLocale},
+		{"content rights", string(a.ContentRightsDeclaration)},
+		{"made for kids", yesNo(a.IsOrEverWasMadeForKids)},
+		{"accessibility URL", a.AccessibilityURL},
+		{"subscription status URL", a.SubscriptionStatusURL},
+	} {
+		if kv[1] != "" {
+			fmt.Fprintf(&b, "%s %s\n", cs.Gray(fmt.Sprintf("%-24s", kv[0]+":")), cli.CleanCell(kv[1]))
+		}
+	}
+	b.WriteString("\n")
+	if len(vs) == 0 {
+		b.WriteString("no App Store versions yet; create one with 'ascend versions create'\n")
+		_, err := io.WriteString(f.IO.Out, b.String())
+		return err
+	}
+	fmt.Fprintf(&b, "%s\n", cs.Bold(cli.Plural(len(vs), "App Store version")))
+	if _, err := io.WriteString(f.IO.Out, b.String()); err != nil {
+		return err
+	}
+	t := f.NewTable("PLATFORM", "VERSION", "STATE", "BUILD", "RELEASE")
+	for _, v := range vs {
+		t.AddRow(v.Platform, v.Version, v.State, v.BuildNumber, v.ReleaseType)
 	}
 	return t.Render()
 }

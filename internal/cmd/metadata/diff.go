@@ -12,14 +12,17 @@ import (
 
 func newDiffCmd(f *cli.Factory) *cobra.Command {
 	var tf targetFlags
+	var exitCode bool
 	cmd := &cobra.Command{
 		Use:   "diff",
 		Short: "Show how the folder differs from App Store Connect, field by field",
 		Long: `Validate the deliver metadata folder, read the app's metadata and list every field
 whose value differs: one row per locale and field, with App Store Connect's value and the
-folder's. Nothing is written.`,
+folder's. Nothing is written. With --exit-code it exits 1 when push would change something
+(and 0 when the folder matches), as git diff --exit-code does, for CI.`,
 		Example: `  ascend metadata diff --dir fastlane/metadata --app com.example.app
-  ascend metadata diff --dir fastlane/metadata --json --jq '.[].path'`,
+  ascend metadata diff --dir fastlane/metadata --json --jq '.[].path'
+  ascend metadata diff --dir fastlane/metadata --app com.example.app --exit-code`,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			t, c, err := tf.open(cmd, f, true)
@@ -43,10 +46,14 @@ folder's. Nothing is written.`,
 				}
 				fmt.Fprintf(f.IO.ErrOut, "%s %s from version %s; push would send %s\n", plural(len(p.Changes), "field"), verb, st.VersionString, plural(len(p.Writes), "request"))
 			}
+			if exitCode && len(p.Pending()) > 0 {
+				return &cli.ExitStatus{Code: cli.ExitError}
+			}
 			return nil
 		},
 	}
 	tf.add(cmd)
+	cmd.Flags().BoolVar(&exitCode, "exit-code", false, "exit 1 when the folder differs from App Store Connect (for CI)")
 	return cmd
 }
 

@@ -306,3 +306,140 @@ func TestPluralAndCleanCell(t *testing.T) {
 		}
 	}
 }
+
+// TestSandboxReset: `ascend sandbox reset` clears what commands changed in the embedded
+// sandbox and keeps its key.
+func TestSandboxReset(t *testing.T) {
+	t.Parallel()
+	e := with(baseEnv(t), "ASCEND_SANDBOX", "1", "NO_COLOR", "1")
+	none := cmdtest.Pipe(t, e, "", "sandbox", "reset").Want(t, 0)
+	if !strings.Contains(none.Stderr, "nothing to reset") {
+		t.Errorf("reset before any state: %q", none.Stderr)
+	}
+	before := cmdtest.Pipe(t, e, "", "testflight", "groups", "list", "--app", "com.example.daybreak").Want(t, 0)
+	cmdtest.Pipe(t, e, "", "testflight", "groups", "create", "Reset Probe", "--app", "com.example.daybreak").Want(t, 0)
+	if r := cmdtest.Pipe(t, e, "", "testflight", "groups", "list", "--app", "com.example.daybreak").Want(t, 0); !strings.Contains(r.Stdout, "Reset Probe") {
+		t.Fatalf("the group was not created: %s", r.Stdout)
+	}
+	tok := cmdtest.Pipe(t, e, "", "auth", "status", "--jq", ".keyId").Want(t, 0)
+	r := cmdtest.Term(t, e, "sandbox", "reset").Want(t, 0)
+	if !strings.Contains(r.Stdout, "reset: demo data restored, key kept") {
+		t.Errorf("reset said %q", r.Stdout)
+	}
+	after := cmdtest.Pipe(t, e, "", "testflight", "groups", "list", "--app", "com.example.daybreak").Want(t, 0)
+	if after.Stdout != before.Stdout {
+		t.Errorf("after reset the groups are\n%s\nwant\n%s", after.Stdout, before.Stdout)
+	}
+	if again := cmdtest.Pipe(t, e, "", "auth", "status", "--jq", ".keyId").Want(t, 0); again.Stdout != tok.Stdout {
+		t.Errorf("the key changed: %s -> %s", tok.Stdout, again.Stdout)
+	}
+	cmdtest.Pipe(t, e, "", "sandbox", "reset", "--seed", "nope").Want(t, cli.ExitUsage)
+}
+
+// TestCredentialChecks: an issuer id that is not a UUID is refused before any request; a
+// profile saved without one says it signs as an individual key; auth token --scope is
+// checked against the spec.
+func TestCredentialChecks(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	_, pemBytes, err := auth.GenerateKey("CHECK12345", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPath := filepath.Join(dir, "AuthKey_CHECK12345.p8")
+	os.WriteFile(keyPath, pemBytes, 0o600)
+	arrived := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { arrived++ }))
+	defer srv.Close()
+	e := with(baseEnv(t), "NO_COLOR", "1", "ASC_BASE_URL", srv.URL)
+	bad := cmdtest.Pipe(t, with(e, "ASC_PRIVATE_KEY_PATH", keyPath, "ASC_ISSUER_ID", "my-team"), "", "apps", "list").Want(t, cli.ExitAuth)
+	if !strings.Contains(bad.Stderr, `issuer id "my-team" is not a UUID`) || arrived != 0 {
+		t.Errorf("a non-UUID issuer: %q, %d requests", bad.Stderr, arrived)
+	}
+	login := cmdtest.Pipe(t, e, "", "auth", "login", "--private-key-path", keyPath, "--issuer-id", "12345").Want(t, cli.ExitUsage)
+	if !strings.Contains(login.Stderr, "not a UUID") || !strings.Contains(login.Stderr, "nothing was saved") {
+		t.Errorf("login with a bad issuer: %q", login.Stderr)
+	}
+	ind := cmdtest.Term(t, e, "auth", "login", "--private-key-path", keyPath).Want(t, 0)
+	if !strings.Contains(ind.Stdout, "sign as an individual key") {
+		t.Errorf("login without an issuer id: %q", ind.Stdout)
+	}
+	for _, tt := range []struct{ scope, want string }{
+		{"GET /v1/aps", "did you mean /v1/apps?"},
+		{"GET /v1/apps?filter[platform]=IOS", "filter[appStoreVersions.platform]"},
+		{"DELETE /v1/apps/123", "DELETE is not allowed on /v1/apps/123"},
+	} {
+		r := cmdtest.Pipe(t, e, "", "auth", "token", "--scope", tt.scope).Want(t, cli.ExitUsage)
+		if !strings.Contains(r.Stderr, tt.want) {
+			t.Errorf("--scope %q: %q lacks %q", tt.scope, r.Stderr, tt.want)
+		}
+	}
+	if r := cmdtest.Pipe(t, e, "", "auth", "token", "--scope", "GET /v1/apps?filter[bundleId]=com.example.app").Want(t, 0); strings.Count(r.Stdout, ".") != 2 {
+		t.Errorf("a good scope: %q", r.Stdout)
+	}
+}
+
+// TestUnknownFilterListsTheValidOnes: `api` with an unknown filter names the closest one and
+// every filter the operation takes, before any request.
+func TestUnknownFilterListsTheValidOnes(t *testing.T) {
+	t.Parallel()
+	e := with(baseEnv(t), "ASCEND_SANDBOX", "1", "NO_COLOR", "1")
+	for name, r := range map[string]cmdtest.Result{
+		"terminal": cmdtest.Term(t, e, "api", "/v1/apps", "-f", "filter[platform]=IOS"),
+		"pipe":     cmdtest.Pipe(t, e, "", "api", "/v1/apps", "-f", "filter[platform]=IOS"),
+	} {
+		r.Want(t, cli.ExitUsage)
+		out := r.Stdout + r.Stderr
+		if !strings.Contains(out, "did you mean 'filter[appStoreVersions.platform]'?") || !strings.Contains(out, "valid filters: filter[name], filter[bundleId], filter[sku]") {
+			t.Errorf("%s: %q", name, out)
+		}
+	}
+}
+
+// TestConnectorExportSaysWhatItWrote, in a pipe as on a terminal.
+func TestConnectorExportSaysWhatItWrote(t *testing.T) {
+	t.Parallel()
+	e := baseEnv(t)
+	out := filepath.Join(t.TempDir(), "connector")
+	args := []string{"connector", "export", "--host", "gw.example.com", "--publisher", "Example Labs", "--contact-name", "Mobile",
+		"--contact-url", "https://example.com/m", "--contact-email", "m@example.com", "--out", out}
+	pipe := cmdtest.Pipe(t, e, "", args...).Want(t, 0)
+	term := cmdtest.Term(t, with(e, "NO_COLOR", "1"), args...).Want(t, 0)
+	for name, msg := range map[string]string{"pipe": pipe.Stderr, "terminal": term.Stdout} {
+		for _, want := range []string{"wrote apiDefinition.swagger.json (", "apiProperties.json (", "readme.md (", " KB", "into " + out} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("%s: %q lacks %q", name, msg, want)
+			}
+		}
+	}
+	if pipe.Stdout != "" {
+		t.Errorf("export wrote to stdout: %q", pipe.Stdout)
+	}
+}
+
+// TestMetadataDiffExitCode: --exit-code exits 0 when the folder matches and 1, with the
+// differences shown and no error line, when it does not.
+func TestMetadataDiffExitCode(t *testing.T) {
+	t.Parallel()
+	e := with(baseEnv(t), "ASCEND_SANDBOX", "1", "NO_COLOR", "1")
+	dir := filepath.Join(t.TempDir(), "metadata")
+	cmdtest.Pipe(t, e, "", "metadata", "pull", "--app", "com.example.daybreak", "--dir", dir).Want(t, 0)
+	args := []string{"metadata", "diff", "--app", "com.example.daybreak", "--dir", dir, "--exit-code"}
+	cmdtest.Pipe(t, e, "", args...).Want(t, 0)
+	cmdtest.Term(t, e, args...).Want(t, 0)
+	locales, _ := filepath.Glob(filepath.Join(dir, "*", "promotional_text.txt"))
+	if len(locales) == 0 {
+		t.Fatalf("pull wrote no promotional_text.txt in %s", dir)
+	}
+	os.WriteFile(locales[0], []byte("Something else entirely"), 0o644)
+	pipe := cmdtest.Pipe(t, e, "", args...).Want(t, cli.ExitError)
+	if !strings.Contains(pipe.Stdout, "Something else entirely") || strings.Contains(pipe.Stderr, "exit status") {
+		t.Errorf("diff --exit-code with a difference: stdout %q stderr %q", pipe.Stdout, pipe.Stderr)
+	}
+	term := cmdtest.Term(t, e, args...).Want(t, cli.ExitError)
+	if !strings.Contains(term.Stdout, "1 field differs") || strings.Contains(term.Stdout, "exit status") {
+		t.Errorf("terminal: %q", term.Stdout)
+	}
+	// Without the flag a difference is no failure.
+	cmdtest.Pipe(t, e, "", args[:len(args)-1]...).Want(t, 0)
+}

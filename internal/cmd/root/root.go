@@ -78,7 +78,7 @@ or ASC_PRIVATE_KEY; ASC_API_KEY_JSON); a profile saved by 'ascend auth login'. -
 a local emulator with demo data instead.`,
 		Example: `  ascend --sandbox apps list
   ascend apps get com.example.app --json
-  ascend api /v1/apps -f 'filter[platform]=IOS' --paginate --jq '.data[].id'`,
+  ascend api /v1/apps -f 'filter[appStoreVersions.platform]=IOS' --paginate --jq '.data[].id'`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		// The output flags are checked once here, before any command runs, so that no
@@ -244,7 +244,8 @@ func Execute(ctx context.Context, f *cli.Factory, args []string) int {
 		fmt.Fprintln(f.IO.ErrOut, f.IO.ErrColorScheme().Red("interrupted"))
 		return cli.ExitInterrupted
 	}
-	if err != nil {
+	var status *cli.ExitStatus
+	if err != nil && !errors.As(err, &status) {
 		fmt.Fprintln(f.IO.ErrOut, f.IO.ErrColorScheme().Red(errorLine(err)))
 	}
 	return cli.ExitCode(err)

@@ -290,7 +290,8 @@ func TestAppsGet(t *testing.T) {
 	for _, tty := range []bool{true, false} {
 		r = runCLI(t, tty, e, "", "apps", "get", app.ID)
 		r.check(t, 0)
-		if !strings.Contains(r.stdout, "Trailhead Maps") || tty != strings.Contains(r.stdout, "BUNDLE ID") {
+		// A terminal gets the detail view (attributes, then the versions); a pipe the row.
+		if !strings.Contains(r.stdout, "Trailhead Maps") || tty != strings.Contains(r.stdout, "bundle id:") || tty != strings.Contains(r.stdout, "App Store versions\nPLATFORM") {
 			t.Errorf("tty=%v: %q", tty, r.stdout)
 		}
 	}
@@ -379,10 +380,10 @@ func TestAuthToken(t *testing.T) {
 func TestAuthLogin(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	path, _ := keyFile(t, dir, "LOGIN1", "issuer-1")
+	path, _ := keyFile(t, dir, "LOGIN1", "69a6de7f-0000-47e3-e053-5b8c7c11a4d1")
 	other, _ := keyFile(t, dir, "LOGIN2", "")
 	e := newEnv(t)
-	r := runCLI(t, false, e, "", "auth", "login", "--private-key-path", path, "--issuer-id", "issuer-1")
+	r := runCLI(t, false, e, "", "auth", "login", "--private-key-path", path, "--issuer-id", "69a6de7f-0000-47e3-e053-5b8c7c11a4d1")
 	r.check(t, 0)
 	r = runCLI(t, false, e, "", "auth", "login", "--profile", "solo", "--private-key-path", other, "--base-url", "http://127.0.0.1:1/")
 	r.check(t, 0)
@@ -448,7 +449,7 @@ func TestBadKeys(t *testing.T) {
 	der384, _ := x509.MarshalPKCS8PrivateKey(p384)
 	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
 	derRSA, _ := x509.MarshalPKCS8PrivateKey(rsaKey)
-	good, _ := keyFile(t, dir, "GOOD1", "iss")
+	good, _ := keyFile(t, dir, "GOOD1", "69a6de7f-0000-47e3-e053-5b8c7c11a4d1")
 	goodPEM, _ := os.ReadFile(good)
 	tests := []struct {
 		name string
@@ -780,7 +781,7 @@ func TestAuthLoginRefusesBadInputBeforeSaving(t *testing.T) {
 // documented as exact), and refuses when none matches exactly.
 func TestAppsGetTakesTheExactBundleID(t *testing.T) {
 	t.Parallel()
-	keyPath, _ := keyFile(t, t.TempDir(), "EXACT1", "issuer-1")
+	keyPath, _ := keyFile(t, t.TempDir(), "EXACT1", "69a6de7f-0000-47e3-e053-5b8c7c11a4d1")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		app := func(id, bundle string) string {
@@ -789,7 +790,7 @@ func TestAppsGetTakesTheExactBundleID(t *testing.T) {
 		w.Write([]byte(`{"data":[` + app("1", "com.example.app.widget") + `,` + app("2", "com.example.app") + `],"links":{"self":"x"}}`))
 	}))
 	t.Cleanup(srv.Close)
-	e := newEnv(t).with("ASC_PRIVATE_KEY_PATH", keyPath, "ASC_ISSUER_ID", "issuer-1", "ASC_BASE_URL", srv.URL)
+	e := newEnv(t).with("ASC_PRIVATE_KEY_PATH", keyPath, "ASC_ISSUER_ID", "69a6de7f-0000-47e3-e053-5b8c7c11a4d1", "ASC_BASE_URL", srv.URL)
 	r := runCLI(t, false, e, "", "apps", "get", "com.example.app", "--jq", ".id")
 	r.check(t, 0)
 	if strings.TrimSpace(r.stdout) != "2" {
@@ -806,7 +807,7 @@ func TestAppsGetTakesTheExactBundleID(t *testing.T) {
 // to select it, and auth status still lists it while reporting that none is in use.
 func TestOnlyNamedProfilesSaved(t *testing.T) {
 	t.Parallel()
-	path, _ := keyFile(t, t.TempDir(), "NAMED1", "issuer-1")
+	path, _ := keyFile(t, t.TempDir(), "NAMED1", "69a6de7f-0000-47e3-e053-5b8c7c11a4d1")
 	e := newEnv(t)
 	runCLI(t, false, e, "", "auth", "login", "--profile", "ci", "--private-key-path", path).check(t, 0)
 
@@ -866,7 +867,7 @@ func TestAuthTokenRefusesBadOptionsBeforeTheKey(t *testing.T) {
 // should hold the PEM text. The error points at ASC_PRIVATE_KEY_PATH.
 func TestPrivateKeyEnvHoldingAPath(t *testing.T) {
 	t.Parallel()
-	path, _ := keyFile(t, t.TempDir(), "ENVPATH1", "issuer-1")
+	path, _ := keyFile(t, t.TempDir(), "ENVPATH1", "69a6de7f-0000-47e3-e053-5b8c7c11a4d1")
 	r := runCLI(t, false, newEnv(t).with("ASC_KEY_ID", "ENVPATH1", "ASC_PRIVATE_KEY", path), "", "apps", "list")
 	r.check(t, cli.ExitAuth)
 	if !strings.Contains(r.err.Error(), "ASC_PRIVATE_KEY_PATH") {
@@ -897,7 +898,7 @@ func TestAPIBinaryAnswer(t *testing.T) {
 // to a page it already read, instead of requesting pages until its cap.
 func TestAPIPaginateStopsOnALinkCycle(t *testing.T) {
 	t.Parallel()
-	keyPath, _ := keyFile(t, t.TempDir(), "CYCLE1", "issuer-1")
+	keyPath, _ := keyFile(t, t.TempDir(), "CYCLE1", "69a6de7f-0000-47e3-e053-5b8c7c11a4d1")
 	var mu sync.Mutex
 	calls := 0
 	var srv *httptest.Server
@@ -913,7 +914,7 @@ func TestAPIPaginateStopsOnALinkCycle(t *testing.T) {
 		w.Write([]byte(`{"data":[{"type":"apps","id":"1"}],"links":{"self":"x","next":"` + next + `"}}`))
 	}))
 	t.Cleanup(srv.Close)
-	e := newEnv(t).with("ASC_PRIVATE_KEY_PATH", keyPath, "ASC_ISSUER_ID", "issuer-1", "ASC_BASE_URL", srv.URL)
+	e := newEnv(t).with("ASC_PRIVATE_KEY_PATH", keyPath, "ASC_ISSUER_ID", "69a6de7f-0000-47e3-e053-5b8c7c11a4d1", "ASC_BASE_URL", srv.URL)
 	r := runCLI(t, false, e, "", "api", "/v1/apps", "-f", "limit=1", "--paginate")
 	r.check(t, cli.ExitError)
 	mu.Lock()

@@ -3,8 +3,11 @@
 package sandbox
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -79,6 +82,63 @@ For a throwaway sandbox inside one command, use the global --sandbox flag instea
 	fl.BoolVar(&opts.RejectReviews, "reject-reviews", false, "end submitted reviews with UNRESOLVED_ISSUES")
 	fl.BoolVar(&opts.ReadOnlyKey, "read-only-key", false, "also trust a second key whose writes get 403")
 	fl.BoolVar(&opts.IndividualKey, "individual-key", false, "make the trusted key an individual key (no issuer id)")
+	cmd.AddCommand(resetCmd(f))
+	return cmd
+}
+
+// resetCmd returns `ascend sandbox reset`.
+func resetCmd(f *cli.Factory) *cobra.Command {
+	var state, seed string
+	cmd := &cobra.Command{
+		Use:   "reset [--state FILE] [--seed demo|empty]",
+		Short: "Clear the embedded sandbox's state",
+		Long: `Clear the state the embedded sandbox (--sandbox, ASCEND_SANDBOX=1) keeps between commands,
+or the state file of 'ascend sandbox --state FILE': everything created, changed or deleted
+is gone and the seed data is back. The key stays, so saved credentials keep working; ids
+handed out before are never reused.`,
+		Example: `  ascend sandbox reset
+  ascend sandbox reset --seed empty
+  ascend sandbox reset --state ./sandbox.sqlite`,
+		Args: cli.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			switch seed {
+			case "", "demo", "empty":
+			default:
+				return cli.UsageErrorf("--seed %q is not a seed: use demo or empty", seed)
+			}
+			path := state
+			if path == "" {
+				p, err := f.SandboxStatePath()
+				if err != nil {
+					return err
+				}
+				path = p
+			}
+			if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+				fmt.Fprintf(f.IO.ErrOut, "the sandbox has no state at %s yet; nothing to reset\n", path)
+				return nil
+			}
+			sb, err := sandbox.New(sandbox.Options{StatePath: path, Seed: seed})
+			if err != nil {
+				return fmt.Errorf("open the sandbox state %s: %v; remove the file to start afresh", path, err)
+			}
+			err = sb.Reset()
+			if cerr := sb.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return fmt.Errorf("reset the sandbox state %s: %v", path, err)
+			}
+			what := "demo data restored"
+			if seed == "empty" {
+				what = "now empty"
+			}
+			fmt.Fprintf(f.IO.ErrOut, "sandbox state %s reset: %s, key kept\n", path, what)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&state, "state", "", "reset this state `file` instead of the embedded sandbox's")
+	cmd.Flags().StringVar(&seed, "seed", "", "data to start again from: demo (default) or empty")
 	return cmd
 }
 

@@ -72,6 +72,9 @@ func run(_ *cobra.Command, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	if err := cli.CheckIssuerID(key.IssuerID); err != nil {
+		return cli.UsageErrorf("auth login: %v; nothing was saved", err)
+	}
 	if _, err := key.Sign(auth.TokenOptions{}); err != nil {
 		return &cli.AuthError{Msg: fmt.Sprintf("auth login: cannot sign with %s", key), Err: err}
 	}
@@ -89,6 +92,9 @@ func run(_ *cobra.Command, opts *Options) error {
 		fmt.Fprintf(f.IO.ErrOut, " --profile %s", name)
 	}
 	fmt.Fprintln(f.IO.ErrOut, "'")
+	if key.Individual() {
+		fmt.Fprintln(f.IO.ErrOut, "no issuer id given: ascend will sign as an individual key (sub \"user\"); if this is a team key, run auth login again with --issuer-id")
+	}
 	return nil
 }
 

@@ -3,11 +3,15 @@ package token
 
 import (
 	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ascend-tools/ascend/asc/auth"
+	"github.com/ascend-tools/ascend/internal/apicall"
 	"github.com/ascend-tools/ascend/internal/cli"
 )
 
@@ -26,7 +30,8 @@ func NewCmd(f *cli.Factory, runF func(*cobra.Command, *Options) error) *cobra.Co
 		Short: "Print a signed App Store Connect token",
 		Long: `Print a signed JSON Web Token for the configured key, on one line and nothing else,
 for tools that need a bearer token (curl -H "Authorization: Bearer $(ascend auth token)").
-Tokens live at most 20 minutes; --scope limits one to the listed requests.`,
+Tokens live at most 20 minutes; --scope limits one to the listed requests, each checked
+against Apple's spec first (a path no operation serves, or an unknown filter, is refused).`,
 		Example: `  ascend auth token
   ascend auth token --scope "GET /v1/apps" --lifetime 10m`,
 		Args: cli.NoArgs,
@@ -72,5 +77,30 @@ func checkOptions(opts *Options) error {
 	if err := (auth.TokenOptions{Lifetime: opts.Lifetime, Scope: opts.Scope}).Validate(); err != nil {
 		return cli.UsageErrorf("%v", err)
 	}
+	for _, s := range opts.Scope {
+		if err := checkScope(s); err != nil {
+			return cli.UsageErrorf("--scope %q: %v", s, err)
+		}
+	}
 	return nil
+}
+
+// checkScope checks a scope entry's request against Apple's spec as 'ascend api' checks a
+// request: a path and method some operation serves, and for a read, its query's parameters
+// and values. A token for a request Apple does not serve would only ever get 401 or 404.
+func checkScope(s string) error {
+	method, target, _ := strings.Cut(s, " ")
+	path, rawQuery, _ := strings.Cut(target, "?")
+	op, err := apicall.Resolve(method, path)
+	if err != nil {
+		return err
+	}
+	if rawQuery == "" || (method != http.MethodGet && method != http.MethodHead) {
+		return nil
+	}
+	query, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return fmt.Errorf("the query is not a URL query: %v", err)
+	}
+	return apicall.Check(op, &apicall.Request{Method: method, Path: path, Query: query})
 }

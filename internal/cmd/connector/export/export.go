@@ -81,9 +81,12 @@ reads), so flows get dynamic content. Power Platform refuses definitions over 1 
 			if len(sw) > 1<<20 {
 				fmt.Fprintf(f.IO.ErrOut, "warning: the definition is %d KB; Power Platform refuses definitions over 1 MB: export fewer --tags\n", len(sw)>>10)
 			}
-			if f.IO.ErrTTY {
-				fmt.Fprintf(f.IO.ErrOut, "wrote apiDefinition.swagger.json, apiProperties.json and readme.md into %s\n", out)
+			// Said on stderr whatever stdout is: in a pipe or a CI log the files are the result.
+			parts := make([]string, len(files))
+			for i, file := range files {
+				parts[i] = fmt.Sprintf("%s (%s)", file.name, kb(len(file.data)))
 			}
+			fmt.Fprintf(f.IO.ErrOut, "wrote %s into %s\n", strings.Join(parts, ", "), out)
 			return nil
 		},
 	}
@@ -97,4 +100,12 @@ reads), so flows get dynamic content. Power Platform refuses definitions over 1 
 	cmd.Flags().StringVar(&opts.ContactURL, "contact-url", "", "the support contact's https `URL`")
 	cmd.Flags().StringVar(&opts.ContactEmail, "contact-email", "", "the support contact's `email`")
 	return cmd
+}
+
+// kb renders a file size: "812 bytes", "14 KB".
+func kb(n int) string {
+	if n < 1024 {
+		return cli.Plural(n, "byte")
+	}
+	return fmt.Sprintf("%d KB", (n+512)>>10)
 }
