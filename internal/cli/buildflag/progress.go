@@ -77,8 +77,9 @@ func (p *Progress) terminal(e builds.Event) {
 	case builds.EventState:
 		p.state.Store(stateText(e))
 		if p.waiting == nil {
+			// The upload bar is done; the wait shows its own stage, not a finished bar.
 			p.waiting = p.prog.New(0, mpb.SpinnerStyle(),
-				mpb.PrependDecorators(decor.Name("processing ", decor.WC{W: 11, C: decor.DindentRight}),
+				mpb.PrependDecorators(decor.Name("waiting for processing: ", decor.WC{C: decor.DindentRight}),
 					decor.Any(func(decor.Statistics) string { return p.state.Load().(string) })),
 				mpb.AppendDecorators(decor.Name(" "), decor.Elapsed(decor.ET_STYLE_GO)))
 		}
@@ -109,7 +110,7 @@ func (p *Progress) plain(w io.Writer, e builds.Event) {
 	case builds.EventCommitted:
 		fmt.Fprintf(w, "committed build upload %s\n", e.UploadID)
 	case builds.EventState:
-		fmt.Fprintf(w, "state %s\n", stateText(e))
+		fmt.Fprintf(w, "waiting for processing: %s\n", stateText(e))
 	case builds.EventIssue, builds.EventWarning:
 		fmt.Fprint(w, issueText(e))
 	}

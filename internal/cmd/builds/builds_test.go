@@ -39,7 +39,7 @@ func TestUploadInAPipe(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, sandbox.Options{})
 	r := h.Run(t, false, "builds", "upload", ipa(t, "601", 1<<20), "--wait", "--poll", "10ms").Want(t, 0)
-	for _, want := range []string{"reserved build upload ", ": 17 parts, 1.0 MiB", "sent 17 of 17 parts", "committed build upload", "state upload COMPLETE, build ", " VALID"} {
+	for _, want := range []string{"reserved build upload ", ": 17 parts, 1.0 MiB", "sent 17 of 17 parts", "committed build upload", "waiting for processing: upload COMPLETE, build ", " VALID"} {
 		if !strings.Contains(r.Stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.Stderr)
 		}
@@ -60,7 +60,7 @@ func TestUploadOnATerminal(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, sandbox.Options{})
 	r := h.Run(t, true, "builds", "upload", ipa(t, "602", 512<<10), "--wait", "--poll", "10ms").Want(t, 0)
-	for _, want := range []string{"upload ", "512.6 KiB / 512.6 KiB", "processing "} {
+	for _, want := range []string{"upload ", "512.6 KiB / 512.6 KiB", "waiting for processing: "} {
 		if !strings.Contains(r.Stderr, want) {
 			t.Errorf("terminal progress lacks %q:\n%q", want, r.Stderr)
 		}

@@ -443,3 +443,28 @@ func TestMetadataDiffExitCode(t *testing.T) {
 	// Without the flag a difference is no failure.
 	cmdtest.Pipe(t, e, "", args[:len(args)-1]...).Want(t, 0)
 }
+
+// TestEveryWaitHasTimeoutAndNoWait: the commands that can wait take --wait, --no-wait and
+// --timeout alike; contradicting or empty values are usage errors before any request.
+func TestEveryWaitHasTimeoutAndNoWait(t *testing.T) {
+	t.Parallel()
+	e := with(baseEnv(t), "ASCEND_SANDBOX", "1", "NO_COLOR", "1")
+	for _, c := range []struct{ name, args []string }{
+		{[]string{"builds", "upload"}, []string{"builds", "upload", "App.ipa"}},
+		{[]string{"testflight", "distribute"}, []string{"testflight", "distribute", "--build", "b1", "--groups", "QA"}},
+		{[]string{"submit"}, []string{"submit", "--app", "com.example.daybreak"}},
+	} {
+		help := cmdtest.Pipe(t, e, "", append(c.name, "--help")...).Want(t, 0)
+		for _, flag := range []string{"--wait ", "--no-wait ", "--timeout duration"} {
+			if !strings.Contains(help.Stdout, flag) {
+				t.Errorf("%s --help lacks %s", strings.Join(c.name, " "), flag)
+			}
+		}
+		for _, bad := range [][]string{{"--wait", "--no-wait"}, {"--wait", "--timeout", "0s"}} {
+			r := cmdtest.Pipe(t, e, "", append(append([]string{}, c.args...), bad...)...).Want(t, cli.ExitUsage)
+			if !strings.Contains(r.Stderr, "--") {
+				t.Errorf("%v %v: %q", c, bad, r.Stderr)
+			}
+		}
+	}
+}

@@ -19,11 +19,11 @@ import (
 func NewCmd(f *cli.Factory) *cobra.Command {
 	var (
 		app, platform, version, build string
-		wait, cancel                  bool
-		timeout                       time.Duration
+		cancel                        bool
+		waitFlags                     cli.WaitFlags
 	)
 	cmd := &cobra.Command{
-		Use:   "submit --app A [--version V] [--build N] [--wait] [--timeout D] [--cancel]",
+		Use:   "submit --app A [--version V] [--build N] [--wait | --no-wait] [--timeout D] [--cancel]",
 		Short: "Submit an App Store version to App Review (after checking it is ready), or cancel the open submission",
 		Example: `  ascend submit --app com.example.app --build 512 --wait --timeout 48h
   ascend submit --app com.example.app --cancel`,
@@ -36,8 +36,9 @@ func NewCmd(f *cli.Factory) *cobra.Command {
 			if p != "" && !apple.IsPlatform(p) {
 				return cli.UsageErrorf("--platform %s is not one of %s", platform, strings.Join(apple.Platforms(), ", "))
 			}
-			if timeout <= 0 {
-				return cli.UsageErrorf("--timeout must be positive, not %s", timeout)
+			wait, err := waitFlags.Waiting()
+			if err != nil {
+				return err
 			}
 			c, err := f.Client(cmd.Context())
 			if err != nil {
@@ -60,8 +61,8 @@ func NewCmd(f *cli.Factory) *cobra.Command {
 				return nil
 			}
 			res, err := review.Send(cmd.Context(), c, review.SendRequest{App: app, Platform: asc.Platform(p), Version: version, Build: build,
-				Wait: wait, WaitOptions: review.WaitOptions{Timeout: timeout, Progress: func(s asc.ReviewSubmissionState) {
-					fmt.Fprintf(f.IO.ErrOut, "review: %s\n", s)
+				Wait: wait, WaitOptions: review.WaitOptions{Timeout: waitFlags.Timeout, Progress: func(s asc.ReviewSubmissionState) {
+					fmt.Fprintf(f.IO.ErrOut, "waiting for App Review: %s\n", s)
 				}}})
 			var pe *review.PendingError
 			if errors.As(err, &pe) {
@@ -90,8 +91,7 @@ func NewCmd(f *cli.Factory) *cobra.Command {
 	fl.StringVar(&platform, "platform", "", strings.Join(apple.Platforms(), ", "))
 	fl.StringVar(&version, "version", "", "the version string (default: the version being prepared)")
 	fl.StringVar(&build, "build", "", "attach the build with this `number` first")
-	fl.BoolVar(&wait, "wait", false, "follow App Review to its outcome (exit 8 on --timeout)")
-	fl.DurationVar(&timeout, "timeout", 48*time.Hour, "how long --wait follows the review")
+	cli.AddWaitFlags(cmd, &waitFlags, false, 48*time.Hour, "App Review's outcome")
 	fl.BoolVar(&cancel, "cancel", false, "cancel the app's open review submission instead")
 	return cmd
 }

@@ -14,11 +14,10 @@ import (
 
 // Options are the command's flags and dependencies.
 type Options struct {
-	F           *cli.Factory
-	Path        string
-	App         string
-	Wait        bool
-	Timeout     time.Duration
+	F    *cli.Factory
+	Path string
+	App  string
+	cli.WaitFlags
 	Concurrency int
 	Poll        time.Duration
 }
@@ -54,8 +53,7 @@ showing Apple's processing messages as they come; exit code 8 when --timeout pas
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.App, "app", "", "the app's `id or bundle id` (default: the archive's bundle id)")
-	fl.BoolVar(&opts.Wait, "wait", false, "wait until the build is processed (VALID)")
-	fl.DurationVar(&opts.Timeout, "timeout", 30*time.Minute, "with --wait, give up after `duration` (exit 8)")
+	cli.AddWaitFlags(cmd, &opts.WaitFlags, false, 30*time.Minute, "App Store Connect to process the build (VALID)")
 	fl.IntVar(&opts.Concurrency, "concurrency", 8, "at most `n` parts in flight")
 	fl.DurationVar(&opts.Poll, "poll", 5*time.Second, "with --wait, the first `interval` between checks; each is half as long again, up to a minute")
 	return cmd
@@ -63,8 +61,9 @@ showing Apple's processing messages as they come; exit code 8 when --timeout pas
 
 func run(cmd *cobra.Command, opts *Options) error {
 	f := opts.F
-	if opts.Timeout <= 0 {
-		return cli.UsageErrorf("--timeout must be positive, not %s", opts.Timeout)
+	wait, err := opts.Waiting()
+	if err != nil {
+		return err
 	}
 	if opts.Poll <= 0 || opts.Poll > time.Minute {
 		return cli.UsageErrorf("--poll must be between 0 and 1m, not %s", opts.Poll)
@@ -89,7 +88,7 @@ func run(cmd *cobra.Command, opts *Options) error {
 	progress := buildflag.NewProgress(f)
 	res, err := builds.Upload(ctx, c, opts.Path, builds.UploadOptions{
 		App: opts.App, HTTPClient: f.HTTPClient(), PartConcurrency: opts.Concurrency,
-		StateDir: filepath.Join(cache, "build-uploads"), Wait: opts.Wait,
+		StateDir: filepath.Join(cache, "build-uploads"), Wait: wait,
 		WaitOptions: builds.WaitOptions{Timeout: opts.Timeout, PollInitial: opts.Poll}, Progress: progress.Event,
 	})
 	progress.Done(err)

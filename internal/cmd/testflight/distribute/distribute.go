@@ -25,10 +25,9 @@ type Options struct {
 	Dir        string
 	Locale     string
 	Notify     bool
-	Wait       bool
-	Timeout    time.Duration
-	Poll       time.Duration
-	Review     testflight.ReviewDetail
+	cli.WaitFlags
+	Poll   time.Duration
+	Review testflight.ReviewDetail
 }
 
 // NewCmd returns `ascend testflight distribute`; runF replaces the run function in tests.
@@ -61,8 +60,7 @@ nothing. --notify has App Store Connect notify testers when the build becomes av
 	fl.StringVar(&opts.Locale, "locale", "en-US", "the `locale` of --what-to-test")
 	fl.StringVar(&opts.Dir, "what-to-test-dir", "", "a `folder` of <locale>.txt or <locale>/what_to_test.txt files")
 	fl.BoolVar(&opts.Notify, "notify", false, "notify testers when the build becomes available to them")
-	fl.BoolVar(&opts.Wait, "wait", false, "wait for Beta App Review's verdict")
-	fl.DurationVar(&opts.Timeout, "timeout", 48*time.Hour, "with --wait, give up after `duration` (exit 8)")
+	cli.AddWaitFlags(cmd, &opts.WaitFlags, false, 48*time.Hour, "Beta App Review's verdict")
 	fl.DurationVar(&opts.Poll, "poll", 30*time.Second, "with --wait, the first `interval` between checks; each is half as long again, up to 10m")
 	fl.StringVar(&opts.Review.ContactFirstName, "contact-first-name", "", "beta review contact's first `name`")
 	fl.StringVar(&opts.Review.ContactLastName, "contact-last-name", "", "beta review contact's last `name`")
@@ -90,10 +88,14 @@ func run(cmd *cobra.Command, opts *Options) error {
 	if opts.WhatToTest != "" && opts.Dir != "" {
 		return cli.UsageErrorf("use --what-to-test or --what-to-test-dir, not both")
 	}
-	if opts.Timeout <= 0 || opts.Poll <= 0 {
-		return cli.UsageErrorf("--timeout and --poll must be positive")
+	wait, err := opts.Waiting()
+	if err != nil {
+		return err
 	}
-	do := testflight.DistributeOptions{Build: ref, Groups: opts.Groups, Notify: opts.Notify, Wait: opts.Wait,
+	if opts.Poll <= 0 {
+		return cli.UsageErrorf("--poll must be positive, not %s", opts.Poll)
+	}
+	do := testflight.DistributeOptions{Build: ref, Groups: opts.Groups, Notify: opts.Notify, Wait: wait,
 		WaitOptions: builds.WaitOptions{Timeout: opts.Timeout, PollInitial: opts.Poll}}
 	switch {
 	case opts.WhatToTest != "":
