@@ -3,9 +3,7 @@ package connector
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/ascend-tools/ascend/asc"
@@ -134,17 +132,9 @@ func splitList(s string) []string {
 // distributeError answers the workflow's refusals made before any write (an unknown group,
 // a build that is not VALID, a bad email) as the client's mistakes; Apple's own errors pass.
 func distributeError(err error) error {
-	var api *asc.ErrorResponse
-	var rl *asc.RateLimitError
-	var ne net.Error
-	var ue *url.Error
-	if errors.As(err, &api) || errors.As(err, &rl) || errors.As(err, &ne) || errors.As(err, &ue) ||
-		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return err
-	}
 	var rejected *testflight.RejectedError
 	if errors.As(err, &rejected) {
 		return badInput(err, "STATE_ERROR", "Rejected in beta review", err.Error())
 	}
-	return badInput(err, "PARAMETER_ERROR.INVALID", "Cannot distribute", err.Error())
+	return refusedBeforeWrite(err, "PARAMETER_ERROR.INVALID", "Cannot distribute")
 }

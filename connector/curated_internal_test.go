@@ -31,7 +31,8 @@ func (t *recordingTransport) RoundTrip(r *http.Request) (*http.Response, error) 
 
 // bodySamples are body values the workflows check before any request; "x" would be refused
 // unsent.
-var bodySamples = map[string]string{"locale": `"en-US"`, "email": `"tester@example.com"`, "productId": `"com.example.sample.coins"`, "price": `"0.99"`, "territory": `"USA"`}
+var bodySamples = map[string]string{"locale": `"en-US"`, "email": `"tester@example.com"`, "productId": `"com.example.sample.coins"`, "price": `"0.99"`, "territory": `"USA"`,
+	"versionString": `"2.4.0"`, "earliestReleaseDate": `""`, "buildNumber": `"1"`, "action": `"status"`}
 
 // TestCuratedActionsMatchTheSpec runs every curated action against the sandbox and checks
 // each request it sent upstream against Apple's catalog: the path is an operation for the
@@ -51,7 +52,7 @@ func TestCuratedActionsMatchTheSpec(t *testing.T) {
 	if err := db.CreateClientKey(t.Context(), key); err != nil {
 		t.Fatal(err)
 	}
-	ids := strings.NewReplacer("{appId}", "1", "{appInfoId}", "2", "{versionId}", "3", "{localizationId}", "4")
+	ids := strings.NewReplacer("{appId}", "1", "{appInfoId}", "2", "{versionId}", "3", "{localizationId}", "4", "{versionString}", "2.4.0")
 	for _, a := range curatedActions {
 		target := ids.Replace(a.Pattern)
 		q := []string{}

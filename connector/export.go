@@ -395,6 +395,10 @@ var fixedTriggers = []fixedTrigger{
 		summary:     "When a build's TestFlight state changes",
 		description: "Starts the flow when a build's external TestFlight state changes, such as READY_FOR_BETA_SUBMISSION, IN_BETA_REVIEW or BETA_APPROVED.",
 		eventTypes:  []string{"BUILD_BETA_DETAIL_EXTERNAL_BUILD_STATE_UPDATED"}},
+	{id: "OnAppStoreVersionStateChanged", path: "/connector/triggers/appStoreVersions",
+		summary:     "When a version's review or release state changes",
+		description: "Starts the flow when an App Store version moves through App Review and release, such as WAITING_FOR_REVIEW, IN_REVIEW, REJECTED, PENDING_DEVELOPER_RELEASE or READY_FOR_DISTRIBUTION; the payload names the version and its old and new state.",
+		eventTypes:  []string{"APP_STORE_VERSION_APP_VERSION_STATE_UPDATED"}},
 }
 
 // errorResponseSchema is Apple's ErrorResponse, which every error of the gateway takes.

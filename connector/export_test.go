@@ -215,9 +215,9 @@ func checkPowerPlatformRules(t *testing.T, raw []byte) (doc swaggerDoc, ops map[
 			}
 		}
 	}
-	// Any event, a build upload's state, a build's TestFlight state.
-	if triggers != 3 {
-		bad("want three webhook triggers, have %d", triggers)
+	// Any event, a build upload's state, a build's TestFlight state, a version's state.
+	if triggers != 4 {
+		bad("want four webhook triggers, have %d", triggers)
 	}
 	// Dropdowns must name an operation of the connector.
 	for id, o := range ops {

@@ -134,7 +134,7 @@ func pick(vs []versions.Version, t Target, fits func(versions.Version) bool, wha
 		if t.Version != "" {
 			return nil, fmt.Errorf("version %s of app %s: %w", t.Version, t.App, versions.ErrNotFound)
 		}
-		return nil, fmt.Errorf("app %s has no version %s: %w; name one with --version", t.App, what, versions.ErrNotFound)
+		return nil, fmt.Errorf("app %s has no version %s: %w", t.App, what, versions.ErrNotFound)
 	case 1:
 		return &vs[0], nil
 	}
