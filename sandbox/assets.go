@@ -43,6 +43,9 @@ type pendingUpload struct {
 	expired     bool     // its presigned URLs no longer work (ExpireUpload)
 	spool       *os.File // parts of a large upload, at their offsets
 	got         []bool   // which parts of the spool have arrived
+	// partMu guards data and got while parts arrive, which hold the state lock shared (a
+	// part changes no resource); a commit reads them holding the state lock alone.
+	partMu      sync.Mutex
 	discardOnce sync.Once
 }
 
@@ -191,14 +194,16 @@ func (s *Server) handleUploadPart(w http.ResponseWriter, r *http.Request) {
 		storageError(w, http.StatusBadRequest, "InvalidArgument", "Only one auth mechanism allowed; the URL is presigned, so send no Authorization header.")
 		return
 	}
-	s.mu.Lock()
+	// Parts hold the state lock shared: they change no resource, so the parts of an upload
+	// arrive in parallel and do not count as writes (which would empty the render cache).
+	s.mu.RLock()
 	u := s.uploads[token]
 	var want uploadPart
 	expired := false
 	if u != nil && part >= 0 && part < len(u.parts) {
 		want, expired = u.parts[part], u.expired
 	}
-	s.mu.Unlock()
+	s.mu.RUnlock()
 	if u == nil || part < 0 || part >= len(u.parts) {
 		http.Error(w, "no such upload part: it expired, was committed, or the URL is wrong", http.StatusNotFound)
 		return
@@ -229,11 +234,13 @@ func (s *Server) handleUploadPart(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("part %d must be %d bytes (offset %d), got %d", part, want.length, want.offset, len(body)), http.StatusBadRequest)
 		return
 	}
-	s.mu.Lock()
+	s.mu.RLock()
 	if cur := s.uploads[token]; cur == u {
+		u.partMu.Lock()
 		u.data[part] = body
+		u.partMu.Unlock()
 	}
-	s.mu.Unlock()
+	s.mu.RUnlock()
 	sum := md5.Sum(body)
 	w.Header().Set("ETag", `"`+hex.EncodeToString(sum[:])+`"`)
 	w.WriteHeader(http.StatusOK)
@@ -255,11 +262,13 @@ func (s *Server) receiveSpooled(w http.ResponseWriter, r *http.Request, tok stri
 		http.Error(w, fmt.Sprintf("part %d must be %d bytes (offset %d), got %d", part, want.length, want.offset, n), http.StatusBadRequest)
 		return
 	}
-	s.mu.Lock()
+	s.mu.RLock()
 	if cur := s.uploads[tok]; cur == u {
+		u.partMu.Lock()
 		u.got[part] = true
+		u.partMu.Unlock()
 	}
-	s.mu.Unlock()
+	s.mu.RUnlock()
 	w.Header().Set("ETag", fmt.Sprintf(`"%08x"`, crc.Sum32()))
 	w.WriteHeader(http.StatusOK)
 }
