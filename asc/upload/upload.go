@@ -485,6 +485,11 @@ func (e *StatusError) Error() string { return fmt.Sprintf("%s %s: %s", e.Method,
 // connection 4 KiB at a time, which costs most of the throughput of a large upload.
 const partBuffer = 256 << 10
 
+// directPartMin is the smallest part sent from the file by the kernel: below it the copy
+// through the process costs less than the descriptor the part would hold open (a sync of
+// small screenshots keeps at most one file open per part in flight).
+const directPartMin = 1 << 20
+
 // partBody streams a part from the file through one buffer and counts what goes out.
 type partBody struct {
 	r       *bufio.Reader
@@ -514,9 +519,10 @@ func (b *partBody) count(n int) {
 	}
 }
 
-// rewind takes back, for progress, what a failed attempt counted.
+// rewind takes back, for progress, what a failed attempt counted (nil: a part sent from
+// the file directly, which counts only once accepted).
 func (b *partBody) rewind() {
-	if b.sent != 0 && b.onBytes != nil {
+	if b != nil && b.sent != 0 && b.onBytes != nil {
 		b.onBytes(-b.sent)
 		b.sent = 0
 	}
@@ -543,10 +549,28 @@ func (u *Uploader) sendPart(ctx context.Context, op Operation, f File, onBytes f
 				return err
 			}
 		}
-		size := min(int64(partBuffer), max(op.Length, 16))
-		body := &partBody{r: bufio.NewReaderSize(io.NewSectionReader(f.Content, op.Offset, op.Length), int(size)), onBytes: onBytes}
-		req, err := http.NewRequestWithContext(ctx, method, op.URL, body)
+		var (
+			reqBody io.Reader
+			body    *partBody
+			direct  *filePart
+		)
+		if target.Scheme == "http" && op.Length >= directPartMin {
+			// Plain HTTP (the sandbox, a local mirror): sent by the kernel from the file, on
+			// a descriptor of its own while it goes. Its progress counts when it is done.
+			direct, _ = openFilePart(f.Content, op.Offset, op.Length)
+		}
+		if direct != nil {
+			reqBody = direct
+		} else {
+			size := min(int64(partBuffer), max(op.Length, 16))
+			body = &partBody{r: bufio.NewReaderSize(io.NewSectionReader(f.Content, op.Offset, op.Length), int(size)), onBytes: onBytes}
+			reqBody = body
+		}
+		req, err := http.NewRequestWithContext(ctx, method, op.URL, reqBody)
 		if err != nil {
+			if direct != nil {
+				direct.Close()
+			}
 			return fmt.Errorf("%s %s: build request", method, target.Host)
 		}
 		req.ContentLength = op.Length
@@ -557,6 +581,9 @@ func (u *Uploader) sendPart(ctx context.Context, op Operation, f File, onBytes f
 			req.Header.Set(h.Name, h.Value)
 		}
 		resp, err := u.http.Do(req)
+		if direct != nil {
+			direct.Close()
+		}
 		if err != nil {
 			body.rewind()
 			if ctx.Err() != nil {
@@ -575,6 +602,9 @@ func (u *Uploader) sendPart(ctx context.Context, op Operation, f File, onBytes f
 		resp.Body.Close()
 		switch {
 		case resp.StatusCode < 300:
+			if direct != nil && onBytes != nil {
+				onBytes(op.Length)
+			}
 			return nil
 		case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout:
 			body.rewind()

@@ -183,6 +183,10 @@ func Upload(ctx context.Context, c *asc.Client, path string, opts UploadOptions)
 	}
 	defer f.Close()
 	u.file.Content = f
+	// The checksum the commit needs is one pass over the whole file: it starts now, beside
+	// the checks and the reservation, rather than with the parts (on a 4 GiB archive it is
+	// seconds of CPU). A run that ends early closes the file, which ends the pass.
+	go func() { _, _ = u.checksum(checksumAlgorithm) }() // the commit asks again and gets any error
 	plan, err := u.check(ctx)
 	if err != nil {
 		return nil, err
