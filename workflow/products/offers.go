@@ -65,6 +65,7 @@ type remoteWinBack struct {
 
 // remoteOffers are a subscription's offers other than introductory ones.
 type remoteOffers struct {
+	read     offerKinds
 	promos   []remotePromo
 	codes    []remoteCode
 	winBacks []remoteWinBack
@@ -155,17 +156,49 @@ func winBackPrices(ctx context.Context, c *asc.Client, id string, reqs *counter)
 	})
 }
 
-// fetchOffers reads a subscription's promotional offers, offer codes (with their codes) and
-// win-back offers: one list each, and each offer's prices.
-func fetchOffers(ctx context.Context, c *asc.Client, rs *remoteSub, reqs *counter) error {
-	ro := &remoteOffers{}
+// offerKinds says which of a subscription's offers to read (or were read).
+type offerKinds struct{ promos, codes, winBacks bool }
+
+var allOfferKinds = offerKinds{true, true, true}
+
+// fetchOffers reads the kinds of a subscription's offers that are wanted and not read yet:
+// its promotional offers, offer codes (with their codes) and win-back offers, one list each
+// and each offer's prices.
+func fetchOffers(ctx context.Context, c *asc.Client, rs *remoteSub, reqs *counter, want offerKinds) error {
+	if rs.offers == nil {
+		rs.offers = &remoteOffers{}
+	}
+	ro := rs.offers
 	wrap := func(what string, err error) error {
 		return fmt.Errorf("read the %s of %s: %w", what, rs.model.ProductID, err)
 	}
+	if want.promos && !ro.read.promos {
+		if err := fetchPromos(ctx, c, rs, reqs); err != nil {
+			return wrap("promotional offers", err)
+		}
+		ro.read.promos = true
+	}
+	if want.codes && !ro.read.codes {
+		if err := fetchCodes(ctx, c, rs, reqs); err != nil {
+			return wrap("offer codes", err)
+		}
+		ro.read.codes = true
+	}
+	if want.winBacks && !ro.read.winBacks {
+		if err := fetchWinBacks(ctx, c, rs, reqs); err != nil {
+			return wrap("win-back offers", err)
+		}
+		ro.read.winBacks = true
+	}
+	return nil
+}
+
+func fetchPromos(ctx context.Context, c *asc.Client, rs *remoteSub, reqs *counter) error {
+	ro := rs.offers
 	reqs.add(1)
 	for o, err := range c.Subscriptions.ListPromotionalOffersIter(ctx, rs.id, &asc.SubscriptionsListPromotionalOffersOptions{Limit: 200}) {
 		if err != nil {
-			return wrap("promotional offers", err)
+			return err
 		}
 		p := remotePromo{id: o.ID}
 		if a := o.Attributes; a != nil {
@@ -176,22 +209,27 @@ func fetchOffers(ctx context.Context, c *asc.Client, rs *remoteSub, reqs *counte
 		}
 		prices, err := promoPrices(ctx, c, o.ID, reqs)
 		if err != nil {
-			return wrap("promotional offer prices", err)
+			return err
 		}
 		p.prices = prices
 		ro.promos = append(ro.promos, p)
 	}
+	return nil
+}
+
+func fetchCodes(ctx context.Context, c *asc.Client, rs *remoteSub, reqs *counter) error {
+	ro := rs.offers
 	opts := &asc.SubscriptionsListOfferCodesOptions{Limit: 200, Include: []string{"customCodes", "oneTimeUseCodes"}, LimitCustomCodes: 50, LimitOneTimeUseCodes: 50}
 	page, _, err := c.Subscriptions.ListOfferCodes(ctx, rs.id, opts)
 	for reqs.add(1); ; reqs.add(1) {
 		if err != nil {
-			return wrap("offer codes", err)
+			return err
 		}
 		inc := indexIncluded(page.Included)
 		for _, o := range page.Data {
 			rc, err := remoteCodeOf(ctx, c, o, inc, reqs)
 			if err != nil {
-				return wrap("offer codes", err)
+				return err
 			}
 			ro.codes = append(ro.codes, rc)
 		}
@@ -200,20 +238,24 @@ func fetchOffers(ctx context.Context, c *asc.Client, rs *remoteSub, reqs *counte
 		}
 		page, err = nextPage[asc.SubscriptionOfferCodesResponse](ctx, c, page.Links.Next)
 	}
+	return nil
+}
+
+func fetchWinBacks(ctx context.Context, c *asc.Client, rs *remoteSub, reqs *counter) error {
+	ro := rs.offers
 	reqs.add(1)
 	for o, err := range c.Subscriptions.ListWinBackOffersIter(ctx, rs.id, &asc.SubscriptionsListWinBackOffersOptions{Limit: 200}) {
 		if err != nil {
-			return wrap("win-back offers", err)
+			return err
 		}
 		w := remoteWinBack{id: o.ID, m: winBackOf(o.Attributes)}
 		prices, err := winBackPrices(ctx, c, o.ID, reqs)
 		if err != nil {
-			return wrap("win-back offer prices", err)
+			return err
 		}
 		w.prices = prices
 		ro.winBacks = append(ro.winBacks, w)
 	}
-	rs.offers = ro
 	return nil
 }
 
@@ -429,8 +471,9 @@ func periodsOf(n int) string { return strconv.Itoa(max(n, 1)) }
 
 // planOffers plans the promotional offers, offer codes and win-back offers the file lists.
 func (pl *planner) planOffers(ctx context.Context, s *Subscription, r *remoteSub, create *Op, ref *idRef, path string) error {
-	if r != nil && r.offers == nil {
-		if err := fetchOffers(ctx, pl.prices.c, r, &pl.prices.reqs); err != nil {
+	if r != nil {
+		want := offerKinds{s.PromotionalOffers != nil, s.OfferCodes != nil, s.WinBackOffers != nil}
+		if err := fetchOffers(ctx, pl.prices.c, r, &pl.prices.reqs, want); err != nil {
 			return err
 		}
 	}

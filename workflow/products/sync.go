@@ -124,10 +124,8 @@ func Pulled(ctx context.Context, st *State, res *Resolver, existing *Catalog) (*
 			}
 			gs.Subscription.IntroductoryOffers = offers
 		}
-		if rs.offers == nil {
-			if err := fetchOffers(ctx, res.c, rs, &res.reqs); err != nil {
-				return nil, err
-			}
+		if err := fetchOffers(ctx, res.c, rs, &res.reqs, allOfferKinds); err != nil {
+			return nil, err
 		}
 		if o := rs.offers; len(o.promos)+len(o.codes)+len(o.winBacks) > 0 {
 			var defaults []string
