@@ -47,3 +47,24 @@ func TestLegacyCategory(t *testing.T) {
 		}
 	}
 }
+
+func TestPreviewTypeFromFileName(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"iPhone_67_walkthrough.mp4": "IPHONE_67", "01_IPAD_PRO_3GEN_129.mov": "IPAD_PRO_3GEN_129", "ipad_pro_129.m4v": "IPAD_PRO_129",
+		"desktop.mp4": "DESKTOP", "APPLE_VISION_PRO-tour.mp4": "APPLE_VISION_PRO", "walkthrough.mp4": "",
+	} {
+		got, ok := PreviewTypeFromFileName(in)
+		if got != want || ok != (want != "") {
+			t.Errorf("PreviewTypeFromFileName(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+	for _, typ := range previewTypes {
+		if _, listed := previewSizes[typ]; !listed && typ != "IPHONE_35" {
+			t.Errorf("%s has no accepted sizes", typ)
+		}
+	}
+	if !AcceptsPreview("IPHONE_67", 1920, 886) || AcceptsPreview("DESKTOP", 1080, 1920) {
+		t.Error("orientations")
+	}
+}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/workflow/internal/folder"
+	"github.com/ascend-tools/ascend/workflow/internal/video"
 	"github.com/ascend-tools/ascend/workflow/metadata"
 )
 
@@ -397,8 +398,11 @@ func cmpInt(a, b int) int {
 	return 0
 }
 
-// LoadPreviews scans an app previews folder, previews/<locale>/<PREVIEW_TYPE>/*.mp4|mov|m4v
-// (default/ as for screenshots), and returns every problem as a *metadata.ValidationError.
+// LoadPreviews scans an app previews folder in deliver's layout, previews/<locale>/*.mp4|mov|m4v
+// with the preview type in each file's name (IPHONE_67_walkthrough.mp4), or in ascend's,
+// previews/<locale>/<PREVIEW_TYPE>/*.mp4; default/ as for screenshots; locale folders in any
+// letter case. Each movie's headers are read and held to Apple's limits (15 to 30 seconds,
+// 500 MB, the type's resolutions). Every problem comes back as a *metadata.ValidationError.
 func LoadPreviews(dir string) (*Layout, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -409,57 +413,81 @@ func LoadPreviews(dir string) (*Layout, error) {
 	}
 	l := &Layout{Kind: Previews, Dir: dir, Locales: map[string]map[string][]Shot{}}
 	var problems []metadata.Problem
+	problem := func(rel, msg string) { problems = append(problems, metadata.Problem{Path: rel, Message: msg}) }
 	for _, e := range entries {
-		locale := e.Name()
-		if !folder.IsDir(dir, e) || folder.Hidden(locale) {
+		name := e.Name()
+		if !folder.IsDir(dir, e) || folder.Hidden(name) {
 			continue
 		}
-		if locale != metadata.DefaultLocale && !apple.IsLocale(locale) {
-			problems = append(problems, metadata.Problem{Path: locale, Message: "unknown locale; use one of Apple's locale codes such as en-US, de-DE, ja, or default"})
-			continue
+		locale := metadata.DefaultLocale
+		if !strings.EqualFold(name, metadata.DefaultLocale) {
+			var ok bool
+			if locale, ok = apple.LookupLocale(name); !ok {
+				problem(name, "unknown locale; use one of Apple's locale codes such as en-US, de-DE, ja, or default")
+				continue
+			}
 		}
 		sets := map[string][]Shot{}
-		types, err := os.ReadDir(filepath.Join(dir, locale))
+		if old := l.Locales[locale]; old != nil {
+			sets = old // en-US and en-us: one locale, as deliver reads them
+		}
+		children, err := os.ReadDir(filepath.Join(dir, name))
 		if err != nil {
-			problems = append(problems, metadata.Problem{Path: locale, Message: err.Error()})
+			problem(name, err.Error())
 			continue
 		}
-		for _, te := range types {
-			typ := te.Name()
-			rel := locale + "/" + typ
-			if folder.Hidden(typ) {
-				continue
+		add := func(rel, typ string) {
+			shot, msg := readPreview(dir, rel, typ)
+			if msg != "" {
+				problem(rel, msg)
+				return
 			}
-			if !folder.IsDir(filepath.Join(dir, locale), te) || !apple.IsPreviewType(typ) {
-				problems = append(problems, metadata.Problem{Path: rel, Message: "expected a folder named after a preview type: " + strings.Join(apple.PreviewTypes(), ", ")})
-				continue
-			}
-			files, err := os.ReadDir(filepath.Join(dir, locale, typ))
-			if err != nil {
-				problems = append(problems, metadata.Problem{Path: rel, Message: err.Error()})
-				continue
-			}
-			for _, f := range files {
-				name := f.Name()
-				ext := strings.ToLower(filepath.Ext(name))
-				if folder.Hidden(name) {
+			sets[typ] = append(sets[typ], shot)
+		}
+		for _, ce := range children {
+			child := ce.Name()
+			rel := name + "/" + child
+			switch {
+			case folder.Hidden(child):
+			case folder.IsDir(filepath.Join(dir, name), ce):
+				if !apple.IsPreviewType(child) {
+					problem(rel, "expected a folder named after a preview type: "+strings.Join(apple.PreviewTypes(), ", "))
 					continue
 				}
-				if folder.IsDir(filepath.Join(dir, locale, typ), f) || (ext != ".mp4" && ext != ".mov" && ext != ".m4v") {
-					problems = append(problems, metadata.Problem{Path: rel + "/" + name, Message: "not an app preview; previews are .mp4, .mov or .m4v"})
-					continue
-				}
-				shot, err := hashFile(filepath.Join(dir, locale, typ, name))
+				files, err := os.ReadDir(filepath.Join(dir, name, child))
 				if err != nil {
-					problems = append(problems, metadata.Problem{Path: rel + "/" + name, Message: err.Error()})
+					problem(rel, err.Error())
 					continue
 				}
-				shot.Rel, shot.DisplayType = rel+"/"+name, typ
-				sets[typ] = append(sets[typ], shot)
+				for _, f := range files {
+					switch fn := f.Name(); {
+					case folder.Hidden(fn):
+					case folder.IsDir(filepath.Join(dir, name, child), f) || !isMovie(fn):
+						problem(rel+"/"+fn, "not an app preview; previews are .mp4, .mov or .m4v")
+					default:
+						add(rel+"/"+fn, child)
+					}
+				}
+			case !isMovie(child):
+				problem(rel, "not an app preview; previews are .mp4, .mov or .m4v, in the locale folder or a folder named after a preview type")
+			default:
+				typ, ok := apple.PreviewTypeFromFileName(child)
+				if !ok {
+					problem(rel, "the name says no preview type; put one in it as deliver reads them (IPHONE_67_walkthrough.mp4), or move the file into a folder named after one: "+strings.Join(apple.PreviewTypes(), ", "))
+					continue
+				}
+				add(rel, typ)
 			}
+		}
+		types := make([]string, 0, len(sets))
+		for typ := range sets {
+			types = append(types, typ)
+		}
+		slices.Sort(types)
+		for _, typ := range types {
 			slices.SortFunc(sets[typ], func(a, b Shot) int { return NaturalCompare(a.Name, b.Name) })
 			if n := len(sets[typ]); n > apple.MaxPreviewsPerSet {
-				problems = append(problems, metadata.Problem{Path: rel, Message: fmt.Sprintf("%d previews, Apple accepts at most %d per preview type; remove %d", n, apple.MaxPreviewsPerSet, n-apple.MaxPreviewsPerSet)})
+				problem(name, fmt.Sprintf("%d previews for %s, Apple accepts at most %d per preview type; remove %d", n, typ, apple.MaxPreviewsPerSet, n-apple.MaxPreviewsPerSet))
 			}
 		}
 		if locale == metadata.DefaultLocale {
@@ -472,6 +500,49 @@ func LoadPreviews(dir string) (*Layout, error) {
 		return nil, &metadata.ValidationError{Dir: dir, Problems: problems}
 	}
 	return l, nil
+}
+
+func isMovie(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".mp4", ".mov", ".m4v":
+		return true
+	}
+	return false
+}
+
+// readPreview hashes a preview and holds its headers to Apple's limits for typ.
+func readPreview(dir, rel, typ string) (Shot, string) {
+	path := filepath.Join(dir, filepath.FromSlash(rel))
+	if st, err := os.Stat(path); err == nil && st.Size() > apple.MaxPreviewBytes {
+		return Shot{}, fmt.Sprintf("%d MB, Apple accepts previews of at most %d MB", st.Size()>>20, apple.MaxPreviewBytes>>20)
+	}
+	shot, err := hashFile(path)
+	if err != nil {
+		return Shot{}, err.Error()
+	}
+	shot.Rel, shot.DisplayType = rel, typ
+	f, err := os.Open(path)
+	if err != nil {
+		return Shot{}, err.Error()
+	}
+	defer f.Close()
+	info, err := video.Probe(f, shot.Size)
+	if err != nil {
+		return Shot{}, err.Error()
+	}
+	shot.Width, shot.Height = info.Width, info.Height
+	if info.Duration < apple.MinPreviewDuration || info.Duration > apple.MaxPreviewDuration {
+		return Shot{}, fmt.Sprintf("%.2f seconds long, Apple accepts previews of %d to %d seconds",
+			info.Duration.Seconds(), int(apple.MinPreviewDuration.Seconds()), int(apple.MaxPreviewDuration.Seconds()))
+	}
+	if accepted := apple.PreviewSizes(typ); len(accepted) > 0 && !apple.AcceptsPreview(typ, info.Width, info.Height) {
+		list := make([]string, len(accepted))
+		for i, sz := range accepted {
+			list[i] = sz.String()
+		}
+		return Shot{}, fmt.Sprintf("%dx%d pixels, Apple accepts %s previews of %s", info.Width, info.Height, typ, strings.Join(list, ", "))
+	}
+	return shot, ""
 }
 
 func hashFile(path string) (Shot, error) {

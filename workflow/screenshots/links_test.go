@@ -5,7 +5,9 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
+	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
 	"github.com/ascend-tools/ascend/workflow/screenshots"
 )
 
@@ -43,7 +45,7 @@ func TestHiddenFilesAndLinkedLocales(t *testing.T) {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(p, []byte("ftyp"), 0o644)
+	sandboxtest.WriteMP4(t, p, sandboxtest.Movie{Width: 886, Height: 1920, Duration: 20 * time.Second})
 	os.WriteFile(filepath.Join(previews, "en-US", "IPHONE_67", "._1.mp4"), []byte{0, 5}, 0o644)
 	os.WriteFile(filepath.Join(previews, "en-US", ".gitkeep"), nil, 0o644)
 	os.Symlink("en-US", filepath.Join(previews, "de-DE"))

@@ -198,8 +198,7 @@ func TestSandboxPreviewsSync(t *testing.T) {
 	for i, l := range []string{"en-US", "de-DE"} {
 		for n := 1; n <= 2; n++ {
 			p := filepath.Join(dir, l, "IPHONE_67", fmt.Sprintf("%d_preview.mp4", n))
-			os.MkdirAll(filepath.Dir(p), 0o755)
-			os.WriteFile(p, []byte(strings.Repeat(fmt.Sprintf("ftyp video %d %d ", i, n), 5000)), 0o644)
+			sandboxtest.WriteMP4(t, p, sandboxtest.Movie{Width: 886, Height: 1920, Duration: 20 * time.Second, Variant: 10*i + n, MediaBytes: 80 << 10})
 		}
 	}
 	sync := func() (screenshots.Result, error) {
@@ -223,8 +222,8 @@ func TestSandboxPreviewsSync(t *testing.T) {
 		t.Errorf("re-run: %+v, %v, %d writes", res, err, writes(sandboxStats(t, sb))-writes(before))
 	}
 	// Four previews in one type is one too many.
-	os.WriteFile(filepath.Join(dir, "en-US", "IPHONE_67", "3.mp4"), []byte("a"), 0o644)
-	os.WriteFile(filepath.Join(dir, "en-US", "IPHONE_67", "4.mp4"), []byte("b"), 0o644)
+	sandboxtest.WriteMP4(t, filepath.Join(dir, "en-US", "IPHONE_67", "3.mp4"), sandboxtest.Movie{Width: 886, Height: 1920, Duration: 20 * time.Second, Variant: 3})
+	sandboxtest.WriteMP4(t, filepath.Join(dir, "en-US", "IPHONE_67", "4.mp4"), sandboxtest.Movie{Width: 886, Height: 1920, Duration: 20 * time.Second, Variant: 4})
 	os.MkdirAll(filepath.Join(dir, "en-US", "IPHONE_99"), 0o755)
 	_, err = screenshots.LoadPreviews(dir)
 	var ve *metadata.ValidationError

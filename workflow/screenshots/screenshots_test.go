@@ -508,3 +508,54 @@ func TestLocaleFoldersAnyCase(t *testing.T) {
 		t.Errorf("ja sets %v", l.Locales["ja"])
 	}
 }
+
+// Previews in deliver's layout: movies in the locale folder, the preview type in the name,
+// held to Apple's limits from their own headers.
+func TestPreviewsDeliverLayout(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ok := sandboxtest.Movie{Width: 886, Height: 1920, Duration: 20 * time.Second}
+	sandboxtest.WriteMP4(t, filepath.Join(dir, "EN-us", "iPhone_67_walkthrough.mp4"), ok)
+	sandboxtest.WriteMP4(t, filepath.Join(dir, "EN-us", "IPHONE_67_b.mp4"), sandboxtest.Movie{Width: 1920, Height: 886, Duration: 30 * time.Second, Variant: 2})
+	sandboxtest.WriteMP4(t, filepath.Join(dir, "en-US", "ipad_pro_3gen_129-tour.mov"), sandboxtest.Movie{Width: 1200, Height: 1600, Duration: 15 * time.Second, Rotated: true, Version1: true})
+	sandboxtest.WriteMP4(t, filepath.Join(dir, "de-DE", "IPHONE_65", "1.mp4"), ok)
+	l, err := screenshots.LoadPreviews(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	en := l.Locales["en-US"]
+	if len(en["IPHONE_67"]) != 2 || en["IPHONE_67"][0].Name != "IPHONE_67_b.mp4" || len(en["IPAD_PRO_3GEN_129"]) != 1 || len(l.Locales["de-DE"]["IPHONE_65"]) != 1 {
+		t.Errorf("sets %v / %v", en, l.Locales["de-DE"])
+	}
+	// Every limit Apple holds a preview to, each named, nothing read past them.
+	bad := t.TempDir()
+	sandboxtest.WriteMP4(t, filepath.Join(bad, "en-US", "IPHONE_67_short.mp4"), sandboxtest.Movie{Width: 886, Height: 1920, Duration: 14500 * time.Millisecond})
+	sandboxtest.WriteMP4(t, filepath.Join(bad, "en-US", "IPHONE_67_long.mp4"), sandboxtest.Movie{Width: 886, Height: 1920, Duration: 31 * time.Second})
+	sandboxtest.WriteMP4(t, filepath.Join(bad, "en-US", "IPAD_97_wrong.mp4"), sandboxtest.Movie{Width: 1200, Height: 1600, Duration: 20 * time.Second})
+	sandboxtest.WriteMP4(t, filepath.Join(bad, "en-US", "walkthrough.mp4"), ok)
+	os.WriteFile(filepath.Join(bad, "en-US", "IPHONE_65_text.mp4"), []byte("not a movie"), 0o644)
+	huge := filepath.Join(bad, "en-US", "IPHONE_61_huge.mp4")
+	f, err := os.Create(huge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Truncate(501 << 20) // sparse: costs no disk
+	f.Close()
+	_, err = screenshots.LoadPreviews(bad)
+	var ve *metadata.ValidationError
+	if !errors.As(err, &ve) || len(ve.Problems) != 6 {
+		t.Fatalf("LoadPreviews = %v, want 6 problems", err)
+	}
+	for _, want := range []string{
+		"en-US/IPHONE_67_short.mp4: 14.50 seconds long, Apple accepts previews of 15 to 30 seconds",
+		"en-US/IPHONE_67_long.mp4: 31.00 seconds long",
+		"en-US/IPAD_97_wrong.mp4: 1200x1600 pixels, Apple accepts IPAD_97 previews of 900x1200, 1200x900",
+		"en-US/walkthrough.mp4: the name says no preview type",
+		"en-US/IPHONE_65_text.mp4: not an MP4 or QuickTime movie",
+		"en-US/IPHONE_61_huge.mp4: 501 MB, Apple accepts previews of at most 500 MB",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("problems lack %q:\n%v", want, err)
+		}
+	}
+}

@@ -158,7 +158,7 @@ func TestScreenshotsSyncCommand(t *testing.T) {
 	}
 	// Previews ride along with --previews.
 	pdir := t.TempDir()
-	writeFile(t, filepath.Join(pdir, "en-US", "IPHONE_67", "1.mp4"), strings.Repeat("video", 1000))
+	sandboxtest.WriteMP4(t, filepath.Join(pdir, "en-US", "IPHONE_67", "1.mp4"), sandboxtest.Movie{Width: 886, Height: 1920, Duration: 20 * time.Second})
 	r = h.run(t, false, append(args, "--previews", pdir, "--dry-run")...).want(t, 0)
 	if !strings.Contains(r.stderr, "would upload 1 previews") {
 		t.Errorf("previews dry run: %s", r.stderr)

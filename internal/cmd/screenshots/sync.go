@@ -65,7 +65,7 @@ can answer the confirmation.`,
 	fl.StringVar(&opts.Target.Platform, "platform", apple.DefaultPlatform, "`platform` of the version: "+strings.Join(apple.Platforms(), ", "))
 	fl.StringVar(&opts.Target.Version, "version", "", "version `string` (default: the version being prepared)")
 	fl.StringVar(&opts.Dir, "dir", "fastlane/screenshots", "the deliver screenshots `folder`")
-	fl.StringVar(&opts.Previews, "previews", "", "also sync app previews from `folder`/<locale>/<PREVIEW_TYPE>/*.mp4|mov|m4v")
+	fl.StringVar(&opts.Previews, "previews", "", "also sync app previews from `folder`/<locale>/*.mp4|mov|m4v (the preview type in the file name, as deliver reads them) or <locale>/<PREVIEW_TYPE>/*.mp4 (default: the Deliverfile's app_previews_path)")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "show what would change and write nothing")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "delete screenshots the folder no longer has without asking")
 	fl.IntVar(&opts.Concurrency, "concurrency", 8, "at most `n` API requests in flight (fewer once rate limited)")
