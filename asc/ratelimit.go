@@ -142,8 +142,9 @@ type RateBudget struct {
 // shared by several processes can keep it (as one row, say) and every process paces from
 // the same view: the last X-Rate-Limit, a hold after a 429 and the learned pace.
 type RateState struct {
-	Rate        RateLimit // the last X-Rate-Limit seen, less the requests reserved since
+	Rate        RateLimit // the last X-Rate-Limit seen, less the requests reserved and not answered
 	ObservedAt  time.Time // when Rate was last read from an answer
+	RateSeq     uint64    // the reservation whose answer Rate was last read from (0: none)
 	PausedUntil time.Time // a hold after a 429 with the hourly budget spent
 	RecoverTill time.Time // after a hold, callers are released one by one until then
 	NextSlot    time.Time // earliest start of the next paced request
@@ -492,7 +493,25 @@ func (b *RateBudget) observeShared(t ticket, rl RateLimit, status int, retryAfte
 // reports whether the answer was a 429 of the burst limit.
 func (b *RateBudget) record(s *RateState, now time.Time, t ticket, rl RateLimit, status int, retryAfter time.Duration) bool {
 	s.settle(t, now)
+	left := s.Rate.Known && s.Rate.Remaining > 0 // what the server says remains, for a 429
 	if rl.Known {
+		left = rl.Remaining > 0
+		if t.seq != 0 {
+			// The server counted this request, but perhaps none of the others still in
+			// flight (their answers can come in any order, and from other processes of a
+			// shared store): count them as spent, as their reservations did. And an answer to
+			// a request reserved before the one whose answer was last taken in is older news:
+			// it may lower the count, never raise it. So a late answer never hands out again
+			// what other requests took.
+			if inFlight := s.Reserved - s.Settled; inFlight > 0 {
+				rl.Remaining -= int(min(inFlight, uint64(rl.Remaining)))
+			}
+			if t.seq < s.RateSeq && s.Rate.Known && s.Rate.Limit == rl.Limit {
+				rl.Remaining = min(rl.Remaining, s.Rate.Remaining)
+			} else {
+				s.RateSeq = t.seq
+			}
+		}
 		s.Rate = rl
 		s.ObservedAt = now
 	}
@@ -503,7 +522,7 @@ func (b *RateBudget) record(s *RateState, now time.Time, t ticket, rl RateLimit,
 		s.SpanAnswers++
 		return false
 	}
-	if s.Rate.Known && s.Rate.Remaining > 0 && retryAfter <= burstHint {
+	if s.Rate.Known && left && retryAfter <= burstHint {
 		b.burst(s, now, t)
 		return true
 	}

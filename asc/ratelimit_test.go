@@ -509,3 +509,44 @@ func TestRateBudgetReserveWithin(t *testing.T) {
 		t.Errorf("slept %v, want the hold's last 10s", got)
 	}
 }
+
+// TestRateBudgetCountsRequestsInFlight: answers that come out of order, or before the other
+// requests in flight were counted, never raise the count above what those requests took.
+func TestRateBudgetCountsRequestsInFlight(t *testing.T) {
+	t.Parallel()
+	b, _, _ := newTestBudget()
+	b.Observe(RateLimit{Limit: 3600, Remaining: 100, Known: true}, http.StatusOK, 0)
+	var rs []Reservation
+	for range 3 {
+		r, err := b.Reserve(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs = append(rs, r)
+	}
+	remaining := func() int { return b.Snapshot().Remaining }
+	if got := remaining(); got != 97 {
+		t.Fatalf("after 3 reservations %d remain, want 97", got)
+	}
+	// The third is answered first, counted alone by the server: the two in flight are not
+	// handed out again.
+	rs[2].Observe(RateLimit{Limit: 3600, Remaining: 99, Known: true}, http.StatusOK, 0)
+	if got := remaining(); got != 97 {
+		t.Errorf("after the third's answer %d remain, want 97 (99 less the 2 in flight)", got)
+	}
+	// The first's answer is older news: it lowers the count or leaves it.
+	rs[0].Observe(RateLimit{Limit: 3600, Remaining: 99, Known: true}, http.StatusOK, 0)
+	if got := remaining(); got != 97 {
+		t.Errorf("after the first's late answer %d remain, want 97", got)
+	}
+	rs[1].Observe(RateLimit{Limit: 3600, Remaining: 97, Known: true}, http.StatusOK, 0)
+	if got := remaining(); got != 97 {
+		t.Errorf("after the last answer %d remain, want 97", got)
+	}
+	// A newer request's answer after the hour rolled raises it again.
+	r, _ := b.Reserve(t.Context())
+	r.Observe(RateLimit{Limit: 3600, Remaining: 3599, Known: true}, http.StatusOK, 0)
+	if got := remaining(); got != 3599 {
+		t.Errorf("after a refill %d remain, want 3599", got)
+	}
+}

@@ -59,7 +59,9 @@
 // a 429 (clients get 429 with Retry-After at once when the hold, or the wait for a paced
 // slot, is longer than 20 seconds; nothing is reserved for them). On PostgreSQL the budget's
 // state is a row of the database (budget.go) that every instance updates under its lock, so
-// instances behind a load balancer pace as one and a 429 one of them sees holds them all; if
+// instances behind a load balancer pace as one and a 429 one of them sees holds them all
+// (an instance commits its clients' updates of the row in groups, one transaction at a
+// time); if
 // the database cannot be asked, the request is answered 503 unsent. On SQLite the budget is
 // kept in the process.
 // Each client key may spend only its share of that budget in a rolling hour (see quota.go).
