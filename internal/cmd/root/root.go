@@ -20,6 +20,7 @@ import (
 	authcmd "github.com/ascend-tools/ascend/internal/cmd/auth"
 	buildscmd "github.com/ascend-tools/ascend/internal/cmd/builds"
 	connectorcmd "github.com/ascend-tools/ascend/internal/cmd/connector"
+	delivercmd "github.com/ascend-tools/ascend/internal/cmd/deliver"
 	mcpcmd "github.com/ascend-tools/ascend/internal/cmd/mcp"
 	metadatacmd "github.com/ascend-tools/ascend/internal/cmd/metadata"
 	pricingcmd "github.com/ascend-tools/ascend/internal/cmd/pricing"
@@ -54,6 +55,7 @@ func commands(f *cli.Factory) []*cobra.Command {
 		submitcmd.NewCmd(f),
 		releasecmd.NewCmd(f),
 		releasecmd.NewPhasedCmd(f),
+		delivercmd.NewCmd(f),
 		mcpcmd.NewCmd(f),
 	}
 }

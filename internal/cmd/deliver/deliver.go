@@ -1,0 +1,123 @@
+// Package deliver implements `ascend deliver`, one command for a whole release, a thin
+// adapter over workflow/deliver that reads a fastlane project's Deliverfile.
+package deliver
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ascend-tools/ascend/apple"
+	"github.com/ascend-tools/ascend/internal/cli"
+	"github.com/ascend-tools/ascend/workflow/deliver"
+)
+
+// NewCmd returns `ascend deliver`.
+func NewCmd(f *cli.Factory) *cobra.Command {
+	var (
+		fl    cli.FastlaneFlag
+		o     deliver.Options
+		bools = map[string]*bool{}
+	)
+	cmd := &cobra.Command{
+		Use:   "deliver [--fastlane DIR] [--app A] [--app-version V] [--build-number N] [flags]",
+		Short: "Release in one command, as fastlane deliver: version, build, metadata, screenshots, age rating, phased release, submission",
+		Long: `Run a whole release from a fastlane project (its Appfile and Deliverfile: app_identifier,
+app_version, build_number, submit_for_review, automatic_release, auto_release_date,
+phased_release, skip_metadata, skip_screenshots, metadata_path, screenshots_path); flags
+outrank the files. Each step reads first and writes only what differs, so running deliver
+twice changes nothing the second time, and a run that died at any step converges when run
+again. --dry-run prints the plan and changes nothing.`,
+		Example: `  ascend deliver --dry-run
+  ascend deliver --app com.example.app --app-version 2.5.0 --build-number 512 --submit-for-review --phased-release
+  ascend deliver --fastlane ios/fastlane --skip-screenshots --json`,
+		Args: cli.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.Platform = strings.ToUpper(o.Platform)
+			if o.Platform != "" && !apple.IsPlatform(o.Platform) {
+				return cli.UsageErrorf("--platform %s is not one of %s", o.Platform, strings.Join(apple.Platforms(), ", "))
+			}
+			for name, v := range bools {
+				if !cmd.Flags().Changed(name) {
+					continue
+				}
+				switch name {
+				case "submit-for-review":
+					o.SubmitForReview = v
+				case "automatic-release":
+					o.AutomaticRelease = v
+				case "phased-release":
+					o.PhasedRelease = v
+				case "skip-metadata":
+					o.SkipMetadata = v
+				case "skip-screenshots":
+					o.SkipScreenshots = v
+				}
+			}
+			project, err := fl.Project(f, cmd, "metadata-path")
+			if err != nil {
+				return err
+			}
+			o.Project = project
+			if o.App == "" && project != nil {
+				o.App = fl.App(f, project)
+			}
+			if o.App == "" {
+				return cli.UsageErrorf("no app: pass --app or run in a fastlane project with an Appfile")
+			}
+			c, err := f.Client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			o.HTTPClient = f.HTTPClient()
+			res, err := deliver.Run(cmd.Context(), c, o)
+			if res != nil {
+				for _, n := range res.Notes {
+					fmt.Fprintf(f.IO.ErrOut, "note: %s\n", n)
+				}
+			}
+			if err != nil {
+				if res != nil && len(res.Steps) > 0 && !f.JSONRequested() {
+					printSteps(f, res)
+				}
+				return err
+			}
+			if f.JSONRequested() {
+				return f.WriteJSON(res)
+			}
+			return printSteps(f, res)
+		},
+	}
+	flags := cmd.Flags()
+	fl.Add(cmd)
+	flags.StringVar(&o.App, "app", "", "the app's `id or bundle id` (default: the Appfile's app_identifier)")
+	flags.StringVar(&o.Platform, "platform", "", strings.Join(apple.Platforms(), ", ")+" (default: the Deliverfile's, or IOS)")
+	flags.StringVar(&o.Version, "app-version", "", "the version string to create or update (default: app_version, or the version being prepared)")
+	flags.StringVar(&o.Build, "build-number", "", "attach the build with this `number` (default: build_number, or the newest processed one when submitting)")
+	flags.StringVar(&o.AutoReleaseDate, "auto-release-date", "", "release on this date (milliseconds since 1970 or RFC 3339), a scheduled release")
+	flags.StringVar(&o.MetadataPath, "metadata-path", "", "the metadata `folder` (default: metadata_path, or fastlane/metadata)")
+	flags.StringVar(&o.ScreenshotsPath, "screenshots-path", "", "the screenshots `folder` (default: screenshots_path, or fastlane/screenshots)")
+	flags.StringVar(&o.AppRatingConfig, "app-rating-config-path", "", "answer the age rating from this app_rating_config.json")
+	flags.BoolVar(&o.DryRun, "dry-run", false, "print the plan, change nothing")
+	for name, usage := range map[string]string{
+		"submit-for-review": "submit the version to App Review at the end",
+		"automatic-release": "release as soon as App Review approves (false: release by hand with 'ascend release')",
+		"phased-release":    "release over 7 days (1% to 100% of users)",
+		"skip-metadata":     "leave the metadata alone",
+		"skip-screenshots":  "leave the screenshots alone",
+	} {
+		bools[name] = new(bool)
+		flags.BoolVar(bools[name], name, false, usage)
+	}
+	return cmd
+}
+
+func printSteps(f *cli.Factory, res *deliver.Result) error {
+	fmt.Fprintf(f.IO.ErrOut, "deliver %s %s%s\n", res.App, res.Version, map[bool]string{true: " (dry run)"}[res.DryRun])
+	t := f.NewTable("STEP", "STATUS", "DETAIL")
+	for _, s := range res.Steps {
+		t.AddRow(s.Name, s.Status, s.Detail)
+	}
+	return t.Render()
+}

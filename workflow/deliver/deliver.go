@@ -1,0 +1,400 @@
+// Package deliver runs a whole App Store release the way fastlane deliver does, from a
+// fastlane project's Deliverfile options: the version (created or brought to the release
+// type asked, with its build), the metadata folder, the screenshots folder, the age rating,
+// the phased release and the submission to App Review. Each step is one workflow call that
+// reads before it writes and writes only what differs, so running the release twice changes
+// nothing the second time, and a run that died at any step converges when run again.
+package deliver
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ascend-tools/ascend/apple"
+	"github.com/ascend-tools/ascend/asc"
+	"github.com/ascend-tools/ascend/workflow/agerating"
+	"github.com/ascend-tools/ascend/workflow/apps"
+	"github.com/ascend-tools/ascend/workflow/fastlane"
+	"github.com/ascend-tools/ascend/workflow/metadata"
+	"github.com/ascend-tools/ascend/workflow/release"
+	"github.com/ascend-tools/ascend/workflow/review"
+	"github.com/ascend-tools/ascend/workflow/screenshots"
+	"github.com/ascend-tools/ascend/workflow/versions"
+)
+
+// Options are deliver's options; a zero field takes the project's (Project, may be nil).
+type Options struct {
+	Project  *fastlane.Config
+	App      string
+	Platform string // one of apple.Platforms()
+	// Version is app_version; "" works on the version being prepared.
+	Version string
+	// Build is build_number; "" attaches the newest processed build when submitting.
+	Build                             string
+	SubmitForReview, AutomaticRelease *bool
+	PhasedRelease                     *bool
+	// AutoReleaseDate is auto_release_date: milliseconds since 1970 or an RFC 3339 time.
+	AutoReleaseDate  string
+	MetadataPath     string
+	ScreenshotsPath  string
+	SkipMetadata     *bool
+	SkipScreenshots  *bool
+	AppRatingConfig  string // app_rating_config_path ("" none)
+	DryRun           bool
+	HTTPClient       *http.Client
+	ScreenshotOption screenshots.Options
+	// Now is the reference time for the release date (default time.Now).
+	Now func() time.Time
+}
+
+// Step is one step of the release and what it did (or, on a dry run, would do).
+type Step struct {
+	Name   string `json:"name"`   // version, metadata, screenshots, age rating, phased release, submit
+	Status string `json:"status"` // changed, unchanged, skipped, planned
+	Detail string `json:"detail,omitempty"`
+}
+
+// Result is the release's steps in order.
+type Result struct {
+	App     string   `json:"app"`
+	Version string   `json:"version"`
+	Steps   []Step   `json:"steps"`
+	Notes   []string `json:"notes,omitempty"`
+	DryRun  bool     `json:"dryRun,omitempty"`
+}
+
+type plan struct {
+	app, platform, version, build string
+	submit, phased                bool
+	releaseType                   *asc.AppStoreVersionReleaseType
+	releaseDate                   *time.Time
+	metadataDir, screenshotsDir   string
+	skipMetadata, skipScreenshots bool
+	rating                        *agerating.Config
+}
+
+// resolve merges the options with the project's and checks everything before any request.
+func resolve(o Options) (*plan, []string, error) {
+	p := &plan{app: o.App, platform: o.Platform, version: o.Version, build: o.Build, metadataDir: o.MetadataPath, screenshotsDir: o.ScreenshotsPath}
+	var notes []string
+	sub := fastlane.Submission{}
+	if c := o.Project; c != nil {
+		sub = c.Submission
+		if p.app == "" {
+			p.app, _ = c.App()
+		}
+		if p.platform == "" {
+			pl, err := c.ApplePlatform()
+			if err != nil {
+				return nil, nil, err
+			}
+			p.platform = pl
+		}
+		if p.metadataDir == "" {
+			p.metadataDir = c.MetadataPath
+		}
+		if p.screenshotsDir == "" {
+			p.screenshotsDir = c.ScreenshotsPath
+		}
+		p.skipMetadata, p.skipScreenshots = c.Skip["skip_metadata"], c.Skip["skip_screenshots"]
+		if len(sub.Information) > 0 {
+			notes = append(notes, "submission_information is not sent: App Store Connect's API takes export compliance on the build and content rights on the app")
+		}
+		if sub.ResetRatings != nil && *sub.ResetRatings {
+			notes = append(notes, "reset_ratings is not applied: App Store Connect's API offers no rating reset")
+		}
+	}
+	pick := func(flag, project *bool) bool {
+		if flag != nil {
+			return *flag
+		}
+		return project != nil && *project
+	}
+	p.submit = pick(o.SubmitForReview, sub.SubmitForReview)
+	p.phased = pick(o.PhasedRelease, sub.PhasedRelease)
+	if o.SkipMetadata != nil {
+		p.skipMetadata = *o.SkipMetadata
+	}
+	if o.SkipScreenshots != nil {
+		p.skipScreenshots = *o.SkipScreenshots
+	}
+	if p.version == "" {
+		p.version = sub.AppVersion
+	}
+	if p.build == "" {
+		p.build = sub.BuildNumber
+	}
+	if p.platform == "" {
+		p.platform = apple.DefaultPlatform
+	}
+	var problems []string
+	if p.app == "" {
+		problems = append(problems, "no app: pass --app or name app_identifier in the Appfile")
+	}
+	if !apple.IsPlatform(p.platform) {
+		problems = append(problems, fmt.Sprintf("platform %s is not one of %s", p.platform, strings.Join(apple.Platforms(), ", ")))
+	}
+	automatic := o.AutomaticRelease
+	if automatic == nil {
+		automatic = sub.AutomaticRelease
+	}
+	date := o.AutoReleaseDate
+	if date == "" {
+		date = sub.AutoReleaseDate
+	}
+	now := time.Now
+	if o.Now != nil {
+		now = o.Now
+	}
+	switch {
+	case date != "":
+		t, err := parseDate(date)
+		if err != nil {
+			problems = append(problems, err.Error())
+		} else if !t.After(now()) {
+			problems = append(problems, fmt.Sprintf("auto_release_date %s has passed", t.Format(time.RFC3339)))
+		}
+		p.releaseDate = &t
+		p.releaseType = asc.Ptr(asc.AppStoreVersionReleaseTypeScheduled)
+	case automatic != nil && *automatic:
+		p.releaseType = asc.Ptr(asc.AppStoreVersionReleaseTypeAfterApproval)
+	case automatic != nil:
+		p.releaseType = asc.Ptr(asc.AppStoreVersionReleaseTypeManual)
+	}
+	if o.AppRatingConfig != "" {
+		cfg, err := agerating.ReadFile(o.AppRatingConfig)
+		if err != nil {
+			problems = append(problems, err.Error())
+		} else {
+			p.rating = cfg
+			notes = append(notes, cfg.Notes...)
+		}
+	}
+	if len(problems) > 0 {
+		return nil, notes, fmt.Errorf("deliver: %s", strings.Join(problems, "; "))
+	}
+	return p, notes, nil
+}
+
+// parseDate reads deliver's auto_release_date: milliseconds since 1970, or an RFC 3339 time.
+func parseDate(s string) (time.Time, error) {
+	if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.UnixMilli(ms).UTC(), nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("auto_release_date %q is neither milliseconds since 1970 nor a time like 2026-12-24T09:00:00Z", s)
+	}
+	return t.UTC(), nil
+}
+
+// Run runs the release. Problems with the options are reported before any request; each step
+// then runs only when the one before it succeeded.
+func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
+	p, notes, err := resolve(o)
+	if err != nil {
+		return nil, err
+	}
+	app, _, err := apps.Resolve(ctx, c, p.app)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{App: p.app, Version: p.version, Notes: notes, DryRun: o.DryRun}
+	add := func(name, status, detail string) { res.Steps = append(res.Steps, Step{name, status, detail}) }
+	platform := asc.Platform(p.platform)
+
+	// 1. The version, its release type and build.
+	ch := versions.Change{Query: versions.Query{App: app.ID, Platform: platform, Version: p.version}, ReleaseType: p.releaseType,
+		EarliestRelease: p.releaseDate, Build: p.build, AttachNewest: p.build == "" && p.submit, DryRun: o.DryRun, Now: o.Now}
+	if p.version == "" {
+		// The version being prepared, or the one an earlier run submitted.
+		vs, err := versions.List(ctx, c, versions.Query{App: app.ID, Platform: platform})
+		if err != nil {
+			return res, fmt.Errorf("version: %w", err)
+		}
+		for _, v := range vs {
+			if ph := apple.StatePhase(v.State); ph == apple.Editable || ph == apple.Locked {
+				p.version = v.Version
+				break
+			}
+		}
+		if p.version == "" {
+			return res, fmt.Errorf("version: app %s has no version being prepared for %s: name one (app_version, --version) to create it", p.app, p.platform)
+		}
+		ch.Version = p.version
+	}
+	vr, err := versions.Create(ctx, c, ch)
+	if err != nil {
+		return res, fmt.Errorf("version: %w", err)
+	}
+	res.Version = vr.Version.Version
+	switch {
+	case vr.Created:
+		add("version", status(o.DryRun, true), "create "+vr.Version.Version+" "+vr.Version.Platform+" ("+strings.Join(vr.Changed, ", ")+")")
+	case len(vr.Changed) > 0:
+		add("version", status(o.DryRun, true), vr.Version.Version+": "+strings.Join(vr.Changed, ", "))
+	default:
+		add("version", "unchanged", vr.Version.Version+" "+vr.Version.State)
+	}
+	if o.DryRun && vr.Created {
+		// Nothing below can be read before the version exists.
+		for _, s := range []string{"metadata", "screenshots", "age rating", "phased release", "submit"} {
+			add(s, "planned", "after the version is created")
+		}
+		return res, nil
+	}
+	target := metadata.Target{App: app.ID, Platform: p.platform, Version: vr.Version.Version}
+	if !vr.Version.Editable() {
+		// Submitted or out already: metadata, screenshots and age rating are locked.
+		why := "version " + vr.Version.Version + " is " + vr.Version.State
+		add("metadata", "skipped", why)
+		add("screenshots", "skipped", why)
+		add("age rating", "skipped", why)
+	}
+
+	// 2. Metadata.
+	switch {
+	case !vr.Version.Editable():
+	case p.skipMetadata:
+		add("metadata", "skipped", "skip_metadata")
+	case !exists(p.metadataDir):
+		add("metadata", "skipped", "no folder "+p.metadataDir)
+	default:
+		plan, _, err := metadata.Prepare(ctx, c, target, p.metadataDir)
+		if err != nil {
+			return res, fmt.Errorf("metadata: %w", err)
+		}
+		n := len(plan.Pending())
+		if n == 0 || o.DryRun {
+			add("metadata", count(o.DryRun, n), fmt.Sprintf("%d changes", n))
+			break
+		}
+		if _, err := metadata.Apply(ctx, c, plan, metadata.ApplyOptions{}); err != nil {
+			return res, fmt.Errorf("metadata: %w", err)
+		}
+		add("metadata", "changed", fmt.Sprintf("%d changes", n))
+	}
+
+	// 3. Screenshots.
+	switch {
+	case !vr.Version.Editable():
+	case p.skipScreenshots:
+		add("screenshots", "skipped", "skip_screenshots")
+	case !exists(p.screenshotsDir):
+		add("screenshots", "skipped", "no folder "+p.screenshotsDir)
+	default:
+		l, err := screenshots.Load(p.screenshotsDir)
+		if err != nil {
+			return res, fmt.Errorf("screenshots: %w", err)
+		}
+		so := o.ScreenshotOption
+		so.DryRun, so.HTTPClient = o.DryRun, o.HTTPClient
+		if o.Project != nil && !o.Project.Flags["overwrite_screenshots"] && !o.Project.Flags["sync_screenshots"] {
+			so.KeepExtras = true // deliver keeps what the folder lacks unless told to overwrite
+		}
+		plan, r, err := screenshots.Sync(ctx, c, target, l, so)
+		if err != nil {
+			return res, fmt.Errorf("screenshots: %w", err)
+		}
+		up, del, _ := plan.Totals()
+		if o.DryRun {
+			add("screenshots", count(true, up+del), fmt.Sprintf("%d uploads, %d deletions", up, del))
+		} else {
+			add("screenshots", count(false, r.Uploaded+r.Deleted+r.Reordered), fmt.Sprintf("%d uploaded, %d deleted, %d reordered", r.Uploaded, r.Deleted, r.Reordered))
+		}
+	}
+
+	// 4. Age rating.
+	switch {
+	case !vr.Version.Editable():
+	case p.rating == nil:
+		add("age rating", "skipped", "no app_rating_config_path")
+	default:
+		r, err := agerating.Push(ctx, c, app.ID, p.rating, o.DryRun)
+		if err != nil {
+			return res, fmt.Errorf("age rating: %w", err)
+		}
+		add("age rating", count(o.DryRun, len(r.Changed)), strings.Join(r.Changed, ", "))
+	}
+
+	// 5. Phased release.
+	if !p.phased {
+		add("phased release", "skipped", "phased_release not set")
+	} else {
+		action := release.PhasedStart
+		if o.DryRun {
+			action = release.PhasedStatus
+		}
+		r, err := release.PhasedControl(ctx, c, release.PhasedRequest{Target: release.Target{App: app.ID, Platform: platform, Version: vr.Version.Version}, Action: action})
+		switch {
+		case err != nil:
+			return res, fmt.Errorf("phased release: %w", err)
+		case o.DryRun && r.ID == "":
+			add("phased release", "planned", "set up a 7-day phased release")
+		case r.Changed:
+			add("phased release", "changed", r.Phase.String())
+		default:
+			add("phased release", "unchanged", r.Phase.String())
+		}
+	}
+
+	// 6. Submission.
+	if !p.submit {
+		add("submit", "skipped", "submit_for_review not set")
+		return res, nil
+	}
+	if o.DryRun || !apple.IsEditable(vr.Version.State) {
+		v, err := versions.Get(ctx, c, versions.Query{App: app.ID, Platform: platform, Version: vr.Version.Version})
+		if err != nil {
+			return res, fmt.Errorf("submit: %w", err)
+		}
+		if !v.Editable() {
+			add("submit", "unchanged", "version "+v.Version+" is "+v.State)
+			return res, nil
+		}
+		missing, _, err := review.Check(ctx, c, review.Target{AppID: app.ID, VersionID: v.ID, Version: v.Version, Platform: platform})
+		if err != nil {
+			return res, fmt.Errorf("submit: %w", err)
+		}
+		if len(missing) > 0 {
+			return res, fmt.Errorf("submit: %w", &review.NotReadyError{Version: v.Version, Missing: missing})
+		}
+		add("submit", "planned", "submit "+v.Version+" to App Review")
+		return res, nil
+	}
+	s, err := review.Send(ctx, c, review.SendRequest{App: app.ID, Platform: platform, Version: vr.Version.Version})
+	if err != nil {
+		return res, fmt.Errorf("submit: %w", err)
+	}
+	state := ""
+	if s.Result != nil && s.Result.Submission.Attributes != nil {
+		state = string(s.Result.Submission.Attributes.State)
+	}
+	add("submit", "changed", "review submission "+s.Result.Submission.ID+" "+state)
+	return res, nil
+}
+
+func status(dryRun, changed bool) string {
+	switch {
+	case !changed:
+		return "unchanged"
+	case dryRun:
+		return "planned"
+	}
+	return "changed"
+}
+
+func count(dryRun bool, n int) string { return status(dryRun, n > 0) }
+
+func exists(dir string) bool {
+	if dir == "" {
+		return false
+	}
+	st, err := os.Stat(dir)
+	return err == nil && st.IsDir()
+}

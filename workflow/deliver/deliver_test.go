@@ -1,0 +1,169 @@
+package deliver_test
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ascend-tools/ascend/asc"
+	"github.com/ascend-tools/ascend/sandbox"
+	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
+	"github.com/ascend-tools/ascend/workflow/deliver"
+	"github.com/ascend-tools/ascend/workflow/metadata"
+)
+
+func steps(r *deliver.Result) string {
+	var out []string
+	for _, s := range r.Steps {
+		out = append(out, s.Name+"="+s.Status)
+	}
+	return strings.Join(out, " ")
+}
+
+// project pulls daybreak's metadata into a folder, changes a description and writes an age
+// rating file, as a fastlane project holds them.
+func project(t *testing.T, sb *sandboxtest.Sandbox) (meta, rating string) {
+	t.Helper()
+	dir := t.TempDir()
+	meta = filepath.Join(dir, "metadata")
+	if _, _, err := metadata.Pull(t.Context(), sb.Client(), metadata.Target{App: "com.example.daybreak"}, meta); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(meta, "en-US", "description.txt"), []byte("Daybreak plans every day, now with focus blocks."), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rating = filepath.Join(dir, "app_rating_config.json")
+	os.WriteFile(rating, []byte(`{"CARTOON_FANTASY_VIOLENCE": 1}`), 0o644)
+	return meta, rating
+}
+
+func TestDeliverTwiceChangesNothingTheSecondTime(t *testing.T) {
+	t.Parallel()
+	sb := sandboxtest.Start(t, sandbox.Options{ReviewDelay: time.Hour})
+	c := sb.Client()
+	meta, rating := project(t, sb)
+	yes := true
+	o := deliver.Options{App: "com.example.daybreak", Platform: "IOS", MetadataPath: meta, AppRatingConfig: rating,
+		PhasedRelease: &yes, SubmitForReview: &yes, AutomaticRelease: asc.Ptr(true)}
+	dry := o
+	dry.DryRun = true
+	d, err := deliver.Run(t.Context(), c, dry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := steps(d); got != "version=planned metadata=planned screenshots=skipped age rating=planned phased release=planned submit=planned" {
+		t.Errorf("dry run: %s", got)
+	}
+	if sb.Writes() != 0 {
+		t.Fatalf("a dry run wrote %d times", sb.Writes())
+	}
+	r, err := deliver.Run(t.Context(), c, o)
+	if err != nil {
+		t.Fatalf("deliver: %v (%s)", err, steps(r))
+	}
+	if got := steps(r); got != "version=changed metadata=changed screenshots=skipped age rating=changed phased release=changed submit=changed" {
+		t.Errorf("deliver: %s %+v", got, r.Steps)
+	}
+	writes := sb.Writes()
+	again, err := deliver.Run(t.Context(), c, o)
+	if err != nil {
+		t.Fatalf("deliver again: %v", err)
+	}
+	if got := steps(again); got != "version=unchanged metadata=skipped screenshots=skipped age rating=skipped phased release=unchanged submit=unchanged" {
+		t.Errorf("deliver again: %s %+v", got, again.Steps)
+	}
+	if sb.Writes() != writes {
+		t.Errorf("the second run wrote %d times", sb.Writes()-writes)
+	}
+	if n := sb.Count("POST /v1/reviewSubmissions"); n != 1 {
+		t.Errorf("%d review submissions", n)
+	}
+}
+
+func TestBadOptionsSendNothing(t *testing.T) {
+	t.Parallel()
+	sb := sandboxtest.Start(t, sandbox.Options{})
+	bad := filepath.Join(t.TempDir(), "rating.json")
+	os.WriteFile(bad, []byte(`{"violence": "lots"}`), 0o644)
+	_, err := deliver.Run(t.Context(), sb.Client(), deliver.Options{Platform: "ANDROID", AutoReleaseDate: "soon", AppRatingConfig: bad})
+	for _, want := range []string{"no app", "platform ANDROID", "auto_release_date \"soon\"", "violence is not an age rating question"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%v, want %q", err, want)
+		}
+	}
+	if len(sb.Stats().ByRoute) != 0 {
+		t.Errorf("requests: %v", sb.Stats().ByRoute)
+	}
+}
+
+// killer stops the run (as kill -9 would: nothing after is sent) once the n-th write to App
+// Store Connect has been answered.
+type killer struct {
+	base   http.RoundTripper
+	n      int
+	cancel context.CancelFunc
+	mu     sync.Mutex
+	writes int
+}
+
+func (k *killer) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := k.base.RoundTrip(r)
+	if r.Method != http.MethodGet && strings.HasPrefix(r.URL.Path, "/v1/") {
+		k.mu.Lock()
+		k.writes++
+		if k.writes == k.n {
+			k.cancel()
+		}
+		k.mu.Unlock()
+	}
+	return resp, err
+}
+
+// TestDeliverKilledAtEachWriteConverges: a run stopped after each of its writes in turn, then
+// run again, ends with one version, one review submission, one phased release, the age
+// rating and metadata asked, and a third run writes nothing.
+func TestDeliverKilledAtEachWriteConverges(t *testing.T) {
+	t.Parallel()
+	yes := true
+	for n := 1; n <= 12; n++ {
+		sb := sandboxtest.Start(t, sandbox.Options{ReviewDelay: time.Hour})
+		meta, rating := project(t, sb)
+		o := deliver.Options{App: "com.example.daybreak", Platform: "IOS", Version: "2.4.0", MetadataPath: meta, AppRatingConfig: rating,
+			PhasedRelease: &yes, SubmitForReview: &yes, AutomaticRelease: &yes}
+		ctx, cancel := context.WithCancel(t.Context())
+		k := &killer{base: http.DefaultTransport, n: n, cancel: cancel}
+		_, err := deliver.Run(ctx, sb.Client(asc.WithHTTPClient(&http.Client{Transport: k})), o)
+		cancel()
+		if k.writes < n {
+			if err != nil {
+				t.Fatalf("kill after write %d: the run made %d writes and failed: %v", n, k.writes, err)
+			}
+			t.Logf("the release takes %d writes; killed after each of them", k.writes)
+			break // the whole release takes fewer writes
+		}
+		c := sb.Client()
+		if r, err := deliver.Run(t.Context(), c, o); err != nil {
+			t.Fatalf("kill after write %d, run again: %v (%s)", n, err, steps(r))
+		}
+		writes := sb.Writes()
+		third, err := deliver.Run(t.Context(), c, o)
+		if err != nil || sb.Writes() != writes {
+			t.Fatalf("kill after write %d, third run: %s %v, %d writes", n, steps(third), err, sb.Writes()-writes)
+		}
+		subs, _, err := c.Apps.ListReviewSubmissions(t.Context(), sb.IDs("apps")[0], &asc.AppsListReviewSubmissionsOptions{FilterState: []asc.ReviewSubmissionState{asc.ReviewSubmissionStateWaitingForReview}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(subs.Data) != 1 {
+			t.Errorf("kill after write %d: %d submissions waiting for review", n, len(subs.Data))
+		}
+		if got := sb.Count("POST /v1/appStoreVersionPhasedReleases") - sb.Stats().ByStatus["409"]; got > 1 {
+			t.Errorf("kill after write %d: %d phased releases", n, got)
+		}
+	}
+}
