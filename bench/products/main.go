@@ -39,11 +39,14 @@ const (
 	territories  = 175
 	burst, rate  = 100, 25.0 // the sandbox's default burst allowance and sustained rate
 	basePriceUSD = "2.99"
+	// offerPriceUSD is the promotional offers' price, a tier of its own.
+	offerPriceUSD = "9.99"
 )
 
 func main() {
 	latency := flag.Duration("latency", 50*time.Millisecond, "latency the sandbox adds to every API answer")
 	concurrency := flag.Int("concurrency", 8, "most writes in flight")
+	flag.BoolVar(&withOffers, "offers", true, "give every subscription an introductory offer, a promotional offer and an offer code with codes")
 	child := flag.String("child", "", "internal: push this catalog file and exit (the kill -9 scenario)")
 	base := flag.String("base-url", "", "internal: the sandbox of -child")
 	keyFile := flag.String("key", "", "internal: the api-key JSON of -child")
@@ -91,11 +94,51 @@ func catalog(prefix string) *products.Catalog {
 				ProductID: fmt.Sprintf("%s.plan%02d", prefix, n), ReferenceName: fmt.Sprintf("Plan %02d", n), Period: periods[level-1], GroupLevel: level,
 				Localizations: locs(fmt.Sprintf("Plan %02d", n)), Availability: all,
 				Price: &products.Price{BaseTerritory: "USA", Price: "4.99"}})
+			if withOffers {
+				addOffers(grp.Subscriptions[len(grp.Subscriptions)-1], n)
+			}
 			n++
 		}
 		c.SubscriptionGroups = append(c.SubscriptionGroups, grp)
 	}
 	return c
+}
+
+// withOffers gives every subscription a week's free trial for new subscribers and, in all
+// 175 territories, a promotional offer paid up front and an offer code (a month free) with a
+// custom code and a batch of one-time use codes.
+var withOffers = true
+
+func addOffers(s *products.Subscription, n int) {
+	exp := time.Now().UTC().AddDate(0, 3, 0).Format(time.DateOnly)
+	s.IntroductoryOffers = []*products.IntroductoryOffer{{Mode: "FREE_TRIAL", Duration: "ONE_WEEK"}}
+	s.PromotionalOffers = []*products.PromotionalOffer{{OfferCode: "COMEBACK", ReferenceName: "Come back", Mode: "PAY_UP_FRONT", Duration: "THREE_MONTHS",
+		Price: &products.OfferPrice{BaseTerritory: "USA", Price: offerPriceUSD}}}
+	s.OfferCodes = []*products.OfferCode{{ReferenceName: "Launch", CustomerEligibilities: []string{"NEW", "EXPIRED"}, OfferEligibility: "STACK_WITH_INTRO_OFFERS",
+		Mode: "FREE_TRIAL", Duration: "ONE_MONTH", CustomCodes: []*products.CustomCode{{Code: fmt.Sprintf("LAUNCH%02d", n), NumberOfCodes: 1000}},
+		OneTimeUseCodes: []*products.OneTimeUseCodes{{NumberOfCodes: 500, ExpirationDate: exp}}}}
+}
+
+// offerWrites and offerReads are what the offers add to the bounds: per new subscription
+// one PATCH carrying its 175 introductory offers, a promotional offer (its 175 prices
+// inline), an offer code, its custom code and its batch; per existing one the introductory
+// offers (one page), the promotional offers and their prices, the offer codes (their codes
+// included) and their prices; and one equalization of the offer's price tier.
+func offerWrites() int {
+	if !withOffers {
+		return 0
+	}
+	return 5 * subs
+}
+
+func offerReads(existing bool) int {
+	switch {
+	case !withOffers:
+		return 0
+	case existing:
+		return 5*subs + 1
+	}
+	return 1
 }
 
 type row struct {
@@ -108,7 +151,9 @@ type row struct {
 
 func run(latency time.Duration, concurrency int) error {
 	ctx := context.Background()
-	sb, err := sandbox.New(sandbox.Options{Latency: latency})
+	// The hourly budget is off: the scenarios together send more than Apple's 3,600 requests
+	// an hour per key, and the bench measures pushes, not the wait for the next hour.
+	sb, err := sandbox.New(sandbox.Options{Latency: latency, HourlyLimit: -1})
 	if err != nil {
 		return err
 	}
@@ -150,20 +195,34 @@ func run(latency time.Duration, concurrency int) error {
 	// Connect's territories, each price's check before any write (one ladder of the app's
 	// price points in USA), then per kind the first product's own USA ladder and one
 	// equalization of the subscriptions' base price; and one write per resource to create.
-	writes := groups*(1+nLocales) + iaps*(1+nLocales+1+1) + subs*(1+nLocales+1+1)
-	emptyReads := 2 + 1 + 1 + 2 + 1
-	if _, err := push("push to an empty app", emptyReads+writes, func(n int) time.Duration { return rateIdeal(n, latency, concurrency, 5) }); err != nil {
+	writes := groups*(1+nLocales) + iaps*(1+nLocales+1+1) + subs*(1+nLocales+1+1) + offerWrites()
+	emptyReads := 2 + 1 + 1 + 2 + 1 + offerReads(false)
+	depth := 5
+	if withOffers {
+		depth = 6 // group, subscription, its prices, its offer code, the code's custom code and batch
+	}
+	if _, err := push("push to an empty app", emptyReads+writes, func(n int) time.Duration { return rateIdeal(n, latency, concurrency, depth) }); err != nil {
 		return err
 	}
 	// The bound of a push to a full app: the state (two lists; per in-app purchase
 	// its territories, schedule and manual prices; per group its subscriptions; per
 	// subscription its territories and its prices, 175 in one page of 200), the territories,
 	// the two USA ladders and the equalization; plus the writes.
-	fullReads := 2 + 3*iaps + groups + 2*subs + 1 + 2 + 1
+	fullReads := 2 + 3*iaps + groups + 2*subs + 1 + 2 + 1 + offerReads(true)
 	cat.InAppPurchases[7].Price.Price = "3.99"
 	products.Write(file, cat)
 	if _, err := push("one price changed", fullReads+1, func(n int) time.Duration { return rateIdeal(n, latency, concurrency, 4) }); err != nil {
 		return err
+	}
+	if withOffers {
+		// A new price of one promotional offer: one PATCH with its 175 prices, and the new
+		// tier's equalization.
+		cat.SubscriptionGroups[1].Subscriptions[2].PromotionalOffers[0].Price.Price = "14.99"
+		products.Write(file, cat)
+		if _, err := push("one offer's price changed", fullReads+1+1, func(n int) time.Duration { return rateIdeal(n, latency, concurrency, 4) }); err != nil {
+			return err
+		}
+		fullReads++ // the offers now have two price tiers, each one equalization
 	}
 	p, err := push("unchanged", fullReads, func(n int) time.Duration { return rateIdeal(n, latency, concurrency, 3) })
 	if err != nil {
@@ -197,12 +256,12 @@ func run(latency time.Duration, concurrency int) error {
 			return fmt.Errorf("%s: did not converge: %v", name, err)
 		}
 		d := delta(before, sb.Stats())
-		dups, err := duplicates(ctx, c, appID)
+		dups, err := duplicates(ctx, c, appID, work)
 		if err != nil {
 			return err
 		}
 		rows = append(rows, row{name: name, wall: time.Since(t0), api: d.api, tooMany: d.tooMany, writes: d.writes, bound: emptyReads + writes,
-			ideal: rateIdeal(emptyReads+writes, latency, concurrency, 5), note: fmt.Sprintf("converged after %d pushes, %d duplicates, %d 5xx", runs, dups, d.serverErrors)})
+			ideal: rateIdeal(emptyReads+writes, latency, concurrency, depth), note: fmt.Sprintf("converged after %d pushes, %d duplicates, %d 5xx", runs, dups, d.serverErrors)})
 		if dups != 0 {
 			return fmt.Errorf("%s: %d resources created twice", name, dups)
 		}
@@ -227,8 +286,12 @@ func run(latency time.Duration, concurrency int) error {
 	}
 
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "catalog: %d in-app purchases, %d subscriptions in %d groups, %d locales, %d territories; latency %v, concurrency %d, load %s\n",
-		iaps, subs, groups, nLocales, territories, latency, concurrency, loadAverage())
+	offers := "no offers"
+	if withOffers {
+		offers = "each subscription with an introductory offer, a promotional offer and an offer code (a custom code, a batch of one-time use codes)"
+	}
+	fmt.Fprintf(tw, "catalog: %d in-app purchases, %d subscriptions in %d groups, %d locales, %d territories, %s; latency %v, concurrency %d, load %s\n",
+		iaps, subs, groups, nLocales, territories, offers, latency, concurrency, loadAverage())
 	fmt.Fprintln(tw, "scenario\twall\tAPI requests\t429s\tlower bound\trequests/bound\tideal wall\twall/ideal\tnote")
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%s\t%.2fs\t%d\t%d\t%d\t%.2fx\t%.2fs\t%.2fx\t%s\n", r.name, r.wall.Seconds(), r.api, r.tooMany, r.bound,
@@ -240,7 +303,9 @@ API requests count every request the sandbox answered, 429s and failed ones incl
 lower bound: the reads Apple's API needs (no include reaches a product's territories or prices,
   so those are one list each) plus one write per resource that changes: a product, each
   localization, its availability, its whole price schedule (IAP) or all its prices (one PATCH
-  carrying 175 prices inline, subscription).
+  carrying 175 prices inline, subscription); with offers, per subscription one PATCH of its 175
+  introductory offers, one POST per promotional offer, offer code, custom code and batch, and
+  on an app that has them one list of each kind and one of each offer's prices.
 ideal wall: the longer of the dependent round trips (create -> localizations) and the bound's
   requests at the sandbox's limits: a burst of 100, then 25 a second, at most -concurrency in
   flight at -latency each. Convergence rows: bound and ideal of a push to an empty app.`)
@@ -304,13 +369,25 @@ func runChild(base, keyFile, file string, concurrency int) error {
 }
 
 // duplicates counts resources App Store Connect has twice: products of one product id,
-// localizations of one locale, subscription prices of one territory and start date.
-func duplicates(ctx context.Context, c *asc.Client, appID string) (int, error) {
-	st, err := products.Fetch(ctx, c, appID)
+// localizations of one locale, subscription prices of one territory and start date, and
+// (the catalog has one of each per subscription) offers, offer codes and batches of codes.
+func duplicates(ctx context.Context, c *asc.Client, appID, work string) (int, error) {
+	res, err := products.Pull(ctx, c, appID, filepath.Join(work, appID+".pulled.json"))
 	if err != nil {
 		return 0, err
 	}
-	return st.Duplicates(), nil
+	n := res.State.Duplicates()
+	if !withOffers {
+		return n, nil
+	}
+	for _, gs := range res.Catalog.Subscriptions() {
+		s := gs.Subscription
+		n += max(len(s.PromotionalOffers)-1, 0) + max(len(s.OfferCodes)-1, 0)
+		for _, oc := range s.OfferCodes {
+			n += max(len(oc.CustomCodes)-1, 0) + max(len(oc.OneTimeUseCodes)-1, 0)
+		}
+	}
+	return n, nil
 }
 
 type counts struct{ api, tooMany, writes, serverErrors int }
