@@ -213,14 +213,16 @@ func fetchVersion(ctx context.Context, c *asc.Client, t Target, st *State) (int,
 	st.VersionString = a.VersionString
 	st.Metadata.App["copyright"] = a.Copyright
 
+	// The answer may hold several versions (the live one beside the one in preparation), so
+	// their included resources are told apart by id.
 	locs := map[string]*asc.AppStoreVersionLocalization{}
-	var review *asc.AppStoreReviewDetail
+	reviews := map[string]*asc.AppStoreReviewDetail{}
 	for _, inc := range resp.Included {
 		switch r := inc.(type) {
 		case *asc.AppStoreVersionLocalization:
 			locs[r.ID] = r
 		case *asc.AppStoreReviewDetail:
-			review = r
+			reviews[r.ID] = r
 		}
 	}
 	rels := attrsOf(version.Relationships)
@@ -240,7 +242,7 @@ func fetchVersion(ctx context.Context, c *asc.Client, t Target, st *State) (int,
 	}
 	if rel := rels.AppStoreReviewDetail; rel != nil && rel.Data.One != nil {
 		st.ReviewDetailID = rel.Data.One.ID
-		if review != nil && review.ID == st.ReviewDetailID {
+		if review := reviews[st.ReviewDetailID]; review != nil {
 			st.Metadata.Review.merge(reviewValues(attrsOf(review.Attributes)))
 		}
 	}
