@@ -25,7 +25,8 @@ definition. Every subcommand takes --db (a SQLite file or a postgres:// URL) lik
 'ascend serve', and --profile names the gateway profile (default "default").`,
 		Example: `  ascend connector keys create --name nightly-flow --access read --expires 90d
   ascend connector audit --since 24h
-  ascend connector export --host asc-gw.example.com --out ./connector`,
+  ascend connector export --host asc-gw.example.com --publisher "Example Labs" --contact-name "Mobile team" \
+      --contact-url https://example.com/mobile --contact-email mobile@example.com --out ./connector`,
 		Args: cli.NoArgs,
 	}
 	cmd.AddCommand(keys.NewCmd(f), audit.NewCmd(f), webhooks.NewCmd(f), subscriptions.NewCmd(f), export.NewCmd(f))
