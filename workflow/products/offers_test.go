@@ -47,7 +47,7 @@ func subscriptionOf(cat *products.Catalog) *products.Subscription {
 // changed price is one PATCH, a removed promotional offer one DELETE and a batch turned
 // off one PATCH.
 func TestPushOffers(t *testing.T) {
-	sb, c := startSandbox(t, sandbox.Options{})
+	sb, c := startSandbox(t, sandbox.Options{BurstLimit: -1}) // write counts exact: no 429s
 	app := ledger(t, c)
 	dir := t.TempDir()
 	file := filepath.Join(dir, "products.json")
@@ -105,7 +105,7 @@ func TestPushOffers(t *testing.T) {
 // What Apple does not change once created is refused before anything is written, each
 // with a one-line reason naming the field.
 func TestPushRefusesOfferChangesAppleDoesNotAllow(t *testing.T) {
-	sb, c := startSandbox(t, sandbox.Options{})
+	sb, c := startSandbox(t, sandbox.Options{BurstLimit: -1}) // write counts exact: no 429s
 	app := ledger(t, c)
 	file := filepath.Join(t.TempDir(), "products.json")
 	cat := offersCatalog()
@@ -160,7 +160,7 @@ func TestPushRefusesOfferChangesAppleDoesNotAllow(t *testing.T) {
 // Answers lost after the write took effect are read back, never sent again: one push
 // converges and no offer, code or batch exists twice.
 func TestOfferPushConvergesWhenAnswersAreLost(t *testing.T) {
-	sb, c := startSandbox(t, sandbox.Options{})
+	sb, c := startSandbox(t, sandbox.Options{BurstLimit: -1}) // write counts exact: no 429s
 	app := ledger(t, c)
 	file := filepath.Join(t.TempDir(), "products.json")
 	products.Write(file, offersCatalog())
@@ -195,7 +195,7 @@ func TestOfferPushConvergesWhenAnswersAreLost(t *testing.T) {
 // Win-back offers App Store Connect has are changed in place (dates, eligibility,
 // priority) and deleted when the file no longer lists them.
 func TestPushWinBackOffers(t *testing.T) {
-	sb, c := startSandbox(t, sandbox.Options{})
+	sb, c := startSandbox(t, sandbox.Options{BurstLimit: -1}) // write counts exact: no 429s
 	app := ledger(t, c)
 	dir := t.TempDir()
 	file := filepath.Join(dir, "products.json")
@@ -243,5 +243,29 @@ func TestPushWinBackOffers(t *testing.T) {
 	}
 	if n := writes(t, sb) - before; n != 1 {
 		t.Fatalf("%d writes, want one DELETE", n)
+	}
+}
+
+// Offline, before any request: a custom code used twice in the app (in any case) and a batch
+// of one-time use codes expiring later than Apple allows are problems, every one at once.
+func TestValidateOfferCodes(t *testing.T) {
+	cat := offersCatalog()
+	now := time.Now().UTC()
+	limit := now.AddDate(0, 6, 0)
+	code := subscriptionOf(cat).OfferCodes[0]
+	code.OneTimeUseCodes[0].ExpirationDate = limit.Format(time.DateOnly)
+	code.OneTimeUseCodes[1].ExpirationDate = limit.AddDate(0, 0, 1).Format(time.DateOnly)
+	code.CustomCodes = append(code.CustomCodes, &products.CustomCode{Code: "spring26", NumberOfCodes: 10})
+	var got []string
+	for _, p := range products.Validate(cat, products.ValidateOptions{Now: now}) {
+		got = append(got, p.Path+": "+p.Message)
+	}
+	want := []string{
+		`subscriptionGroups[Ledger Pro].subscriptions[com.example.ledger.pro.monthly].offerCodes[Spring campaign].customCodes[spring26]: "spring26" is used by subscriptionGroups[Ledger Pro].subscriptions[com.example.ledger.pro.monthly].offerCodes[Spring campaign].customCodes[SPRING26] too; custom codes are unique in an app`,
+		`subscriptionGroups[Ledger Pro].subscriptions[com.example.ledger.pro.monthly].offerCodes[Spring campaign].oneTimeUseCodes[1].expirationDate: ` +
+			limit.AddDate(0, 0, 1).Format(time.DateOnly) + ` is more than 6 months away; one-time use codes expire by ` + limit.Format(time.DateOnly) + ` at the latest`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

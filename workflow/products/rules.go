@@ -20,6 +20,8 @@ const (
 	MaxOfferIdentifier   = apple.MaxOfferIdentifierLength
 	MaxIntroPeriods      = apple.MaxOfferPeriods
 	MaxPromotionalOffers = apple.MaxActivePromotionalOffers
+	// MaxOneTimeUseCodeMonths: one-time use codes expire at most this long after they are made.
+	MaxOneTimeUseCodeMonths = apple.MaxOneTimeUseCodeMonths
 )
 
 // rule constrains one field of the catalog; the validator and the JSON Schema both read it.

@@ -49,6 +49,8 @@ type validator struct {
 	opts     ValidateOptions
 	today    string
 	problems []Problem
+	// customCodes are the custom codes seen so far (upper case -> where), app-wide.
+	customCodes map[string]string
 }
 
 func (v *validator) add(path, format string, a ...any) {
@@ -478,6 +480,7 @@ func (v *validator) offers(path string, s *Subscription) {
 		}
 		names[o.ReferenceName] = true
 		v.offerTerms(op, o.Mode, o.Duration, o.Periods, o.Price, s.Period)
+		v.codes(op, o)
 	}
 	ids := map[string]bool{}
 	for i, o := range s.WinBackOffers {
@@ -495,6 +498,37 @@ func (v *validator) offers(path string, s *Subscription) {
 		}
 		if o.StartDate != "" && o.EndDate != "" && o.EndDate <= o.StartDate {
 			v.add(op+".endDate", "%s is not after the start date %s", o.EndDate, o.StartDate)
+		}
+	}
+}
+
+// codes checks an offer code's custom codes and batches: a custom code is unique in the app
+// (Apple compares them without case), and one-time use codes expire at most
+// MaxOneTimeUseCodeMonths after they are made, so never later than that from today.
+func (v *validator) codes(path string, o *OfferCode) {
+	if v.customCodes == nil {
+		v.customCodes = map[string]string{}
+	}
+	for _, c := range o.CustomCodes {
+		if c == nil || c.Code == "" {
+			continue
+		}
+		cp := path + ".customCodes[" + c.Code + "]"
+		key := strings.ToUpper(c.Code)
+		if other, dup := v.customCodes[key]; dup {
+			v.add(cp, "%q is used by %s too; custom codes are unique in an app", c.Code, other)
+			continue
+		}
+		v.customCodes[key] = cp
+	}
+	latest, err := time.Parse(time.DateOnly, v.today)
+	if err != nil {
+		return
+	}
+	limit := latest.AddDate(0, MaxOneTimeUseCodeMonths, 0).Format(time.DateOnly)
+	for i, b := range o.OneTimeUseCodes {
+		if b != nil && datePattern.MatchString(b.ExpirationDate) && b.ExpirationDate > limit {
+			v.add(fmt.Sprintf("%s.oneTimeUseCodes[%d].expirationDate", path, i), "%s is more than %d months away; one-time use codes expire by %s at the latest", b.ExpirationDate, MaxOneTimeUseCodeMonths, limit)
 		}
 	}
 }
