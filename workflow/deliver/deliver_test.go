@@ -167,3 +167,49 @@ func TestDeliverKilledAtEachWriteConverges(t *testing.T) {
 		}
 	}
 }
+
+// TestDeliverUnderFaultsConverges: with 500s, 503s and dropped connections on a share of
+// every request, deliver run until it succeeds leaves one review submission with one item,
+// one phased release, the version waiting for review, and the metadata and age rating asked.
+func TestDeliverUnderFaultsConverges(t *testing.T) {
+	t.Parallel()
+	sb := sandboxtest.Start(t, sandbox.Options{ReviewDelay: time.Hour})
+	meta, rating := project(t, sb)
+	yes := true
+	o := deliver.Options{App: "com.example.daybreak", Platform: "IOS", MetadataPath: meta, AppRatingConfig: rating,
+		PhasedRelease: &yes, SubmitForReview: &yes, AutomaticRelease: &yes}
+	sb.SetFaults(sandbox.Faults{Rate500: 0.08, Rate503: 0.05, DropRate: 0.05})
+	var err error
+	runs := 0
+	for runs = 1; runs <= 15; runs++ {
+		if _, err = deliver.Run(t.Context(), sb.Client(), o); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("still failing after %d runs: %v", runs-1, err)
+	}
+	sb.SetFaults(sandbox.Faults{})
+	c := sb.Client()
+	writes := sb.Writes()
+	if r, err := deliver.Run(t.Context(), c, o); err != nil || sb.Writes() != writes {
+		t.Fatalf("a run after convergence: %s %v, %d writes", steps(r), err, sb.Writes()-writes)
+	}
+	appID := sb.IDs("apps")[0]
+	subs, _, err := c.Apps.ListReviewSubmissions(t.Context(), appID, &asc.AppsListReviewSubmissionsOptions{FilterState: []asc.ReviewSubmissionState{asc.ReviewSubmissionStateWaitingForReview}})
+	if err != nil || len(subs.Data) != 1 {
+		t.Fatalf("%d submissions waiting (%v)", len(subs.Data), err)
+	}
+	items, _, err := c.ReviewSubmissions.ListItems(t.Context(), subs.Data[0].ID, nil)
+	if err != nil || len(items.Data) != 1 {
+		t.Errorf("%d items (%v)", len(items.Data), err)
+	}
+	if got := len(sb.IDs("appStoreVersionPhasedReleases")); got != 3 { // the two demo live versions' and this one's
+		t.Errorf("%d phased releases", got)
+	}
+	vs, _, err := c.Apps.ListAppStoreVersions(t.Context(), appID, &asc.AppsListAppStoreVersionsOptions{FilterPlatform: []asc.Platform{asc.PlatformIOS}, FilterVersionString: []string{"2.4.0"}})
+	if err != nil || len(vs.Data) != 1 || string(vs.Data[0].Attributes.AppVersionState) != "WAITING_FOR_REVIEW" {
+		t.Errorf("versions 2.4.0: %+v %v", vs, err)
+	}
+	t.Logf("converged after %d runs under faults", runs)
+}
