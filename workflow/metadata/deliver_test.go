@@ -124,3 +124,47 @@ func TestPullFallsBackToLive(t *testing.T) {
 		t.Errorf("diff without a version in preparation: %v", err)
 	}
 }
+
+// app_clip_review_information/invocation_urls.txt goes to the review detail of the version's
+// App Clip default experience, created the first time and updated after, as deliver sends it;
+// without an App Clip the change is shown as skipped and nothing is written.
+func TestAppClipReviewInformation(t *testing.T) {
+	t.Parallel()
+	sb, c, version := seedVersion(t)
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "app_clip_review_information", "invocation_urls.txt"), "https://example.com/clip?x=1,\nhttps://appclip.example.com/go\n")
+	target := metadata.Target{App: "com.example.notes"}
+	p, _, err := metadata.Push(t.Context(), c, target, dir, metadata.ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Changes) != 1 || !strings.Contains(p.Changes[0].Skipped, "has no App Clip default experience") || sb.Writes() != 0 {
+		t.Fatalf("without an App Clip: %+v, %d writes", p.Changes, sb.Writes())
+	}
+	sb.Add("appClipDefaultExperiences", map[string]any{"action": "OPEN"}, map[string]string{"releaseWithAppStoreVersion": version})
+	if _, _, err := metadata.Push(t.Context(), c, target, dir, metadata.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	p, st, err := metadata.Diff(t.Context(), c, target, dir)
+	if err != nil || len(p.Changes) != 0 {
+		t.Fatalf("after the push: %v %+v", err, p.Changes)
+	}
+	if st.AppClipReviewDetailID == "" {
+		t.Fatal("no App Clip review detail read back")
+	}
+	// A changed list updates the same review detail.
+	writeFile(t, filepath.Join(dir, "app_clip_review_information", "invocation_urls.txt"), "https://example.com/clip?x=2\n")
+	before := sb.Stats().ByMethod
+	if _, _, err := metadata.Push(t.Context(), c, target, dir, metadata.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	after := sb.Stats().ByMethod
+	if after["PATCH"]-before["PATCH"] != 1 || after["POST"] != before["POST"] {
+		t.Errorf("update: %d PATCH, %d POST", after["PATCH"]-before["PATCH"], after["POST"]-before["POST"])
+	}
+	// Bad URLs are problems before any write.
+	writeFile(t, filepath.Join(dir, "app_clip_review_information", "invocation_urls.txt"), "https://example.com/ok, not a url\n")
+	if _, err := metadata.Load(dir); err == nil || !strings.Contains(err.Error(), "app_clip_review_information/invocation_urls.txt") {
+		t.Errorf("bad URL: %v", err)
+	}
+}

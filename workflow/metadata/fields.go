@@ -19,6 +19,9 @@ const (
 	AppInfoCategory
 	// ReviewDetail fields live on the version's appStoreReviewDetail.
 	ReviewDetail
+	// AppClipReviewDetail fields live on the review detail of the version's App Clip default
+	// experience (appClipAppStoreReviewDetails).
+	AppClipReviewDetail
 )
 
 // ResourceType is the App Store Connect resource type that holds the scope's fields.
@@ -34,6 +37,8 @@ func (s Scope) ResourceType() string {
 		return "appInfos"
 	case ReviewDetail:
 		return "appStoreReviewDetails"
+	case AppClipReviewDetail:
+		return "appClipAppStoreReviewDetails"
 	}
 	return ""
 }
@@ -46,6 +51,8 @@ const (
 	URL
 	Email
 	Category
+	// URLList is URLs separated by commas or lines, kept as "a, b" (deliver's form).
+	URLList
 )
 
 // FieldSpec describes one file of the layout: its name without ".txt", the resource and
@@ -94,6 +101,14 @@ var ReviewFields = []FieldSpec{
 	{File: "demo_password", Scope: ReviewDetail, Attribute: "demoAccountPassword"},
 	{File: "notes", Scope: ReviewDetail, Attribute: "notes", MaxChars: apple.MaxReviewNotesLength},
 }
+
+// AppClipFields are the files of metadata/app_clip_review_information/.
+var AppClipFields = []FieldSpec{
+	{File: "invocation_urls", Scope: AppClipReviewDetail, Attribute: "invocationUrls", Kind: URLList},
+}
+
+// AppClipDir is deliver's folder of the App Clip's review information.
+const AppClipDir = "app_clip_review_information"
 
 // legacyReviewFields are deliver's older names of the review_information files, and
 // legacyReviewName the current name of each.

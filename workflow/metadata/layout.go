@@ -28,6 +28,7 @@ type Metadata struct {
 	Default Values            // metadata/default/
 	App     Values            // metadata/*.txt
 	Review  Values            // metadata/review_information/*.txt
+	AppClip Values            // metadata/app_clip_review_information/*.txt
 	// Folders maps a locale to its folder's name where the two differ in letter case (en-us
 	// holds en-US, as deliver matches them), so a pull writes into the folder that is there.
 	Folders map[string]string
@@ -38,7 +39,7 @@ type Metadata struct {
 
 // New returns empty metadata, ready to fill.
 func New() *Metadata {
-	return &Metadata{Locales: map[string]Values{}, Default: Values{}, App: Values{}, Review: Values{}, Folders: map[string]string{}}
+	return &Metadata{Locales: map[string]Values{}, Default: Values{}, App: Values{}, Review: Values{}, AppClip: Values{}, Folders: map[string]string{}}
 }
 
 // folder is the name of locale's folder.
@@ -149,6 +150,11 @@ func Read(dir string) (*Metadata, []Problem, error) {
 			m.notef(name, "%s", notSent[name])
 		case isDir && name == "review_information":
 			problems = append(problems, readReview(dir, name, m)...)
+		case isDir && name == AppClipDir:
+			problems = append(problems, readValues(dir, name, AppClipFields, m.AppClip, m)...)
+			if v, ok := m.AppClip["invocation_urls"]; ok {
+				m.AppClip["invocation_urls"] = JoinURLs(SplitURLs(v))
+			}
 		case isDir && strings.EqualFold(name, DefaultLocale):
 			problems = append(problems, readValues(dir, name, LocaleFields, m.Default, m)...)
 		case isDir && isLocale:
@@ -262,6 +268,21 @@ func readFile(dir, sub, name string, specs []FieldSpec, into Values) *Problem {
 	return nil
 }
 
+// SplitURLs reads a list of URLs as deliver's invocation_urls.txt holds them: separated by
+// commas or lines.
+func SplitURLs(s string) []string {
+	var out []string
+	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' }) {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+// JoinURLs writes a list of URLs as deliver writes them: "a, b".
+func JoinURLs(urls []string) string { return strings.Join(urls, ", ") }
+
 // normalize makes file content and Apple's values comparable, so that text that differs only
 // in how an editor saved it is no change: a byte order mark goes, Windows and old Mac line
 // endings become "\n", accents are composed (Unicode NFC, as macOS input often decomposes
@@ -327,6 +348,7 @@ func Validate(m *Metadata) []Problem {
 	}
 	check("", AppFields, m.App)
 	check("review_information/", ReviewFields, m.Review)
+	check(AppClipDir+"/", AppClipFields, m.AppClip)
 	check(DefaultLocale+"/", LocaleFields, m.Default)
 	for _, l := range m.LocaleNames() {
 		if !apple.IsLocale(l) {
@@ -355,6 +377,12 @@ func checkValue(spec FieldSpec, s string) string {
 	case Email:
 		if a, err := mail.ParseAddress(s); err != nil || a.Address != s {
 			return fmt.Sprintf("%q is not an email address", s)
+		}
+	case URLList:
+		for _, u := range SplitURLs(s) {
+			if msg := checkValue(FieldSpec{Kind: URL}, u); msg != "" {
+				return msg
+			}
 		}
 	case Category:
 		for _, r := range s {

@@ -27,6 +27,8 @@ func (c Change) Path() string {
 	switch {
 	case c.Scope == ReviewDetail:
 		return "review_information/" + c.Field + ".txt"
+	case c.Scope == AppClipReviewDetail:
+		return AppClipDir + "/" + c.Field + ".txt"
 	case c.Locale == "":
 		return c.Field + ".txt"
 	}
@@ -244,7 +246,55 @@ func NewPlan(local *Metadata, remote *State, live bool) *Plan {
 	if len(reviewChanges) > 0 {
 		p.Writes = append(p.Writes, reviewDetailWrite(remote, reviewValues, reviewChanges))
 	}
+
+	// The App Clip's review information, on its default experience.
+	if value, ok := local.AppClip["invocation_urls"]; ok && value != remote.Metadata.AppClip["invocation_urls"] {
+		ch := Change{Field: "invocation_urls", Scope: AppClipReviewDetail, Old: remote.Metadata.AppClip["invocation_urls"], New: value}
+		switch {
+		case live:
+			ch.Skipped = "Apple does not allow changing it on a live version"
+		case remote.AppClipExperienceID == "":
+			// deliver skips it too: the default experience is set up with the App Clip's build.
+			ch.Skipped = "version " + remote.VersionString + " has no App Clip default experience; set up the App Clip in App Store Connect first"
+		}
+		p.Changes = append(p.Changes, ch)
+		if ch.Skipped == "" {
+			p.Writes = append(p.Writes, appClipReviewWrite(remote, SplitURLs(value), ch))
+		}
+	}
 	return p
+}
+
+// appClipReviewWrite updates the App Clip default experience's review detail, or creates it;
+// a failed create reads the experience's review detail back.
+func appClipReviewWrite(remote *State, urls []string, ch Change) *Op {
+	update := func(ctx context.Context, c *asc.Client, id string) error {
+		attrs := &asc.AppClipAppStoreReviewDetailUpdateRequestAttributes{InvocationURLs: urls}
+		if len(urls) == 0 {
+			attrs.Clear = []string{"invocationUrls"}
+		}
+		_, _, err := c.AppClipAppStoreReviewDetails.Update(ctx, id, &asc.AppClipAppStoreReviewDetailUpdateRequest{
+			Data: asc.AppClipAppStoreReviewDetailUpdateRequestData{ID: id, Attributes: attrs}})
+		return err
+	}
+	v := Values{"invocation_urls": JoinURLs(urls)}
+	changes := []Change{ch}
+	if id := remote.AppClipReviewDetailID; id != "" {
+		return &Op{Method: "PATCH", Type: "appClipAppStoreReviewDetails", ID: id, Changes: changes, values: v,
+			send: func(ctx context.Context, c *asc.Client) (string, error) { return id, update(ctx, c, id) }}
+	}
+	experience := remote.AppClipExperienceID
+	return &Op{Method: "POST", Type: "appClipAppStoreReviewDetails", Changes: changes, values: v, update: update,
+		send: func(ctx context.Context, c *asc.Client) (string, error) {
+			resp, _, err := c.AppClipAppStoreReviewDetails.Create(ctx, &asc.AppClipAppStoreReviewDetailCreateRequest{Data: asc.AppClipAppStoreReviewDetailCreateRequestData{
+				Attributes:    &asc.AppClipAppStoreReviewDetailCreateRequestAttributes{InvocationURLs: urls},
+				Relationships: asc.AppClipAppStoreReviewDetailCreateRequestRelationships{AppClipDefaultExperience: asc.Relationship{Data: asc.ToOne("appClipDefaultExperiences", experience)}}}})
+			return createdID(resp, err, func(r *asc.AppClipAppStoreReviewDetailResponse) string { return r.Data.ID })
+		},
+		find: func(ctx context.Context, c *asc.Client) (string, error) {
+			id, _, err := fetchAppClipReview(ctx, c, experience)
+			return id, err
+		}}
 }
 
 // patchLocalization updates an app info or version localization.

@@ -3,8 +3,10 @@ package metadata
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"iter"
+	"net/http"
 	"strings"
 	"sync"
 
@@ -69,7 +71,11 @@ type State struct {
 	LiveFallback   bool
 	AppInfoID      string
 	ReviewDetailID string // "" when the version has none yet
-	Metadata       *Metadata
+	// AppClipExperienceID is the version's App Clip default experience ("" without an App
+	// Clip), AppClipReviewDetailID its review detail ("" when none, or not read: see Diff).
+	AppClipExperienceID   string
+	AppClipReviewDetailID string
+	Metadata              *Metadata
 	// VersionLocalizations and InfoLocalizations map a locale to its resource id.
 	VersionLocalizations map[string]string
 	InfoLocalizations    map[string]string
@@ -79,7 +85,7 @@ type State struct {
 
 // The attributes each read asks for (sparse fieldsets keep the answers small).
 var (
-	versionFields             = []string{"versionString", "appVersionState", "appStoreState", "platform", "copyright", "appStoreVersionLocalizations", "appStoreReviewDetail"}
+	versionFields             = []string{"versionString", "appVersionState", "appStoreState", "platform", "copyright", "appStoreVersionLocalizations", "appStoreReviewDetail", "appClipDefaultExperience"}
 	versionLocalizationFields = []string{"locale", "description", "keywords", "whatsNew", "supportUrl", "marketingUrl", "promotionalText"}
 	infoLocalizationFields    = []string{"locale", "name", "subtitle", "privacyPolicyUrl", "privacyPolicyText"}
 	reviewDetailFields        = []string{"contactFirstName", "contactLastName", "contactPhone", "contactEmail", "demoAccountName", "demoAccountPassword", "demoAccountRequired", "notes"}
@@ -145,7 +151,8 @@ func versionState(a *asc.AppStoreVersionAttributes) string {
 func fetchVersion(ctx context.Context, c *asc.Client, t Target, st *State) (int, error) {
 	opts := &asc.AppsListAppStoreVersionsOptions{
 		FilterPlatform:                     []asc.Platform{asc.Platform(t.platform())},
-		Include:                            []string{"appStoreVersionLocalizations", "appStoreReviewDetail"},
+		Include:                            []string{"appStoreVersionLocalizations", "appStoreReviewDetail", "appClipDefaultExperience"},
+		FieldsAppClipDefaultExperiences:    []string{"action"},
 		LimitAppStoreVersionLocalizations:  50,
 		FieldsAppStoreVersions:             versionFields,
 		FieldsAppStoreVersionLocalizations: versionLocalizationFields,
@@ -239,6 +246,9 @@ func fetchVersion(ctx context.Context, c *asc.Client, t Target, st *State) (int,
 		a := attrsOf(r.Attributes)
 		st.VersionLocalizations[a.Locale] = r.ID
 		st.Metadata.locale(a.Locale).merge(versionLocalizationValues(a))
+	}
+	if rel := rels.AppClipDefaultExperience; rel != nil && rel.Data.One != nil {
+		st.AppClipExperienceID = rel.Data.One.ID
 	}
 	if rel := rels.AppStoreReviewDetail; rel != nil && rel.Data.One != nil {
 		st.ReviewDetailID = rel.Data.One.ID
@@ -380,4 +390,37 @@ func Locate(ctx context.Context, c *asc.Client, t Target) (*Location, error) {
 	}
 	return &Location{AppID: app.ID, VersionID: st.VersionID, VersionString: st.VersionString, VersionState: st.VersionState,
 		Localizations: st.VersionLocalizations, Requests: n + reqs}, nil
+}
+
+// fetchAppClipReview reads the review detail of an App Clip default experience: its id ("" when
+// it has none) and invocation URLs. One request.
+func fetchAppClipReview(ctx context.Context, c *asc.Client, experienceID string) (string, []string, error) {
+	resp, _, err := c.AppClipDefaultExperiences.GetAppStoreReviewDetail(ctx, experienceID,
+		&asc.AppClipDefaultExperiencesGetAppStoreReviewDetailOptions{FieldsAppClipAppStoreReviewDetails: []string{"invocationUrls"}})
+	var er *asc.ErrorResponse
+	if errors.As(err, &er) && er.StatusCode == http.StatusNotFound {
+		return "", nil, nil
+	}
+	if err != nil {
+		return "", nil, fmt.Errorf("read the App Clip's review information: %w", err)
+	}
+	return resp.Data.ID, attrsOf(resp.Data.Attributes).InvocationURLs, nil
+}
+
+// fetchAppClip completes st with the App Clip's review information, for a folder that has
+// some (one request, none without an App Clip).
+func fetchAppClip(ctx context.Context, c *asc.Client, st *State) error {
+	if st.AppClipExperienceID == "" {
+		return nil
+	}
+	id, urls, err := fetchAppClipReview(ctx, c, st.AppClipExperienceID)
+	st.Requests++
+	if err != nil {
+		return err
+	}
+	st.AppClipReviewDetailID = id
+	if id != "" {
+		st.Metadata.AppClip["invocation_urls"] = JoinURLs(urls)
+	}
+	return nil
 }

@@ -36,6 +36,11 @@ func Diff(ctx context.Context, c *asc.Client, t Target, dir string) (*Plan, *Sta
 	if err != nil {
 		return nil, nil, err
 	}
+	if len(local.AppClip) > 0 {
+		if err := fetchAppClip(ctx, c, st); err != nil {
+			return nil, nil, err
+		}
+	}
 	return NewPlan(local, st, t.Live), st, nil
 }
 
