@@ -13,7 +13,7 @@ import (
 	"github.com/ascend-tools/ascend/internal/fuzzy"
 )
 
-// Exit codes of the ascend binary; DESIGN.md lists them as part of the user contract.
+// Exit codes of the ascend binary; the README lists them as part of the user contract.
 const (
 	ExitOK      = 0
 	ExitError   = 1

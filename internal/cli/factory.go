@@ -333,7 +333,7 @@ func (f *Factory) Client(ctx context.Context) (*asc.Client, error) {
 		asc.WithKey(creds.Key),
 		asc.WithHTTPClient(f.HTTPClient()),
 		asc.WithUserAgent("ascend/"+f.Version),
-		// One budget for everything this invocation sends with the key (DESIGN.md).
+		// One budget for everything this invocation sends with the key.
 		asc.WithRateBudget(asc.NewRateBudget()),
 	)
 	if err != nil {

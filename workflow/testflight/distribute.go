@@ -428,7 +428,7 @@ func ReadWhatToTest(dir string) (map[string]string, error) {
 		out[locale] = strings.TrimSpace(string(b))
 	}
 	if len(problems) > 0 {
-		return nil, errors.New(strings.Join(problems, "; "))
+		return nil, &ProblemsError{What: dir, Problems: problems}
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("%s has no <locale>.txt or <locale>/what_to_test.txt", dir)

@@ -3,7 +3,6 @@ package testflight
 import (
 	"context"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"net/mail"
@@ -223,7 +222,7 @@ func checkTesters(list []Tester) error {
 		}
 	}
 	if len(problems) > 0 {
-		return errors.New(strings.Join(problems, "; "))
+		return &ProblemsError{What: "the testers", Problems: problems}
 	}
 	return nil
 }
@@ -390,7 +389,7 @@ func ReadCSV(r io.Reader) ([]Tester, error) {
 		out = append(out, t)
 	}
 	if len(problems) > 0 {
-		return nil, errors.New(strings.Join(problems, "; "))
+		return nil, &ProblemsError{What: "the CSV", Problems: problems}
 	}
 	return out, nil
 }

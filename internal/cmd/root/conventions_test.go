@@ -249,6 +249,18 @@ func TestProblemsOnePerLine(t *testing.T) {
 			t.Errorf("%s: %d problem lines, want 2:\n%s", name, items, out)
 		}
 	}
+	// A testers CSV with two bad rows: both listed, one a line, nothing sent.
+	csv := filepath.Join(t.TempDir(), "testers.csv")
+	os.WriteFile(csv, []byte("First,Last,Email,Groups\nA,B,not-an-email,QA\nC,D,c@example.com,\n"), 0o644)
+	for name, r := range map[string]cmdtest.Result{
+		"terminal": cmdtest.Term(t, e, "testflight", "testers", "import", csv, "--app", "com.example.daybreak"),
+		"pipe":     cmdtest.Pipe(t, e, "", "testflight", "testers", "import", csv, "--app", "com.example.daybreak"),
+	} {
+		out := r.Stdout + r.Stderr
+		if r.Code == 0 || !strings.Contains(out, "2 problems, nothing was sent:\n  - tester 1: \"not-an-email\"") || !strings.Contains(out, "\n  - tester 2: c@example.com has no group") {
+			t.Errorf("%s: testers import with two bad rows: exit %d\n%s", name, r.Code, out)
+		}
+	}
 	one := os.Remove(filepath.Join(dir, "en-US", "subtitle.txt"))
 	if one != nil {
 		t.Fatal(one)

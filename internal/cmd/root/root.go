@@ -189,7 +189,7 @@ func Run(ctx context.Context, f *cli.Factory, args []string) (err error) {
 		}
 	}()
 	// A bug in a command ends it like any failure: one line and exit 1, never a stack trace
-	// (DESIGN.md), and the embedded sandbox is still closed by the defer above.
+	// (the README's contract), and the embedded sandbox is still closed by the defer above.
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("internal error: %v; please report it with the command you ran", r)
