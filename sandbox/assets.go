@@ -142,7 +142,7 @@ func (s *Server) reserveUpload(req *apiRequest, r *record) *httpError {
 		ops = append(ops, op)
 	}
 	if u.size > spoolThreshold {
-		f, err := os.CreateTemp("", "ascend-sandbox-upload-*")
+		f, err := os.CreateTemp(s.opts.SpoolDir, "ascend-sandbox-upload-*")
 		if err != nil {
 			return errResp(http.StatusInternalServerError, newError(http.StatusInternalServerError, "UNEXPECTED_ERROR", "An unexpected error occurred.", "The sandbox could not make room for the upload."))
 		}

@@ -127,11 +127,12 @@ func TestBuildUploadRules(t *testing.T) {
 	}
 }
 
-// TestLargeUploadIsSpooled: an upload above the spool threshold is kept on disk, checked
-// off the lock, and processed once the check is done.
+// TestLargeUploadIsSpooled: an upload above the spool threshold is kept on disk in
+// Options.SpoolDir, checked off the lock, and processed once the check is done.
 func TestLargeUploadIsSpooled(t *testing.T) {
 	t.Parallel()
-	s, c, clk := newClockedServer(t, Options{PartSize: 8 << 20, ProcessingDelay: time.Minute, BuildProcessingDelay: time.Minute})
+	spoolDir := t.TempDir()
+	s, c, clk := newClockedServer(t, Options{PartSize: 8 << 20, ProcessingDelay: time.Minute, BuildProcessingDelay: time.Minute, SpoolDir: spoolDir})
 	app := id(findOne(t, c, "/v1/apps", "bundleId", "com.example.ledger"))
 	data := ipaBytes(t, archivetest.App{BundleID: "com.example.ledger", Version: "1.9.0", Build: "910", Size: spoolThreshold + 5<<20})
 	up, file := reserveBuild(t, c, app, "1.9.0", "910", "IOS", "com.apple.ipa", data)
@@ -142,6 +143,9 @@ func TestLargeUploadIsSpooled(t *testing.T) {
 		t.Fatal("a large upload is not spooled")
 	}
 	spoolName := spooled.spool.Name()
+	if filepath.Dir(spoolName) != spoolDir {
+		t.Fatalf("spooled to %s, not in SpoolDir %s", spoolName, spoolDir)
+	}
 	commitBuild(t, c, file, data, sha256hex(data))
 	deadline := time.Now().Add(20 * time.Second)
 	for {

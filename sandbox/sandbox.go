@@ -48,6 +48,10 @@ type Options struct {
 	// PartSize is the size of each upload part offered in uploadOperations (default 5 MiB,
 	// the order of Apple's parts; small values make tests exercise many parts).
 	PartSize int
+	// SpoolDir is the folder uploads over 32 MiB are held in until committed (default the
+	// system's temporary folder). One in memory (/dev/shm) keeps them off the disk, at the
+	// cost of their size in memory while they last.
+	SpoolDir string
 	// ProcessingDelay is how long an uploaded asset stays UPLOAD_COMPLETE before COMPLETE
 	// (default 2s). BuildProcessingDelay is how long a build stays PROCESSING before VALID
 	// (default 10s). ReviewDelay is each step of App Review, WAITING_FOR_REVIEW -> IN_REVIEW

@@ -14,6 +14,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -49,12 +50,13 @@ func main() {
 	sizes := flag.String("sizes", "1,4", "upload sizes in GiB, comma-separated")
 	killSize := flag.Float64("kill-size", 1, "size in GiB of the upload killed part way")
 	runs := flag.Int("runs", 3, "runs of each upload and of the loopback copy (the median is shown)")
+	spool := flag.String("spool", "", "the folder the sandbox holds uploads in until committed (default the system's temporary folder; /dev/shm keeps them off the disk)")
 	flag.Parse()
 	if *bin == "" {
 		fmt.Fprintln(os.Stderr, "bench: pass -ascend with the path of an ascend binary")
 		os.Exit(2)
 	}
-	if err := run(*bin, *sizes, *killSize, *runs); err != nil {
+	if err := run(*bin, *sizes, *killSize, *runs, *spool); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -66,15 +68,17 @@ type env struct {
 	work  string
 	creds string
 	build int
+	// lastCPU is the CPU time (user and system) of the last upload's child process.
+	lastCPU time.Duration
 }
 
-func run(bin, sizes string, killSize float64, runs int) error {
+func run(bin, sizes string, killSize float64, runs int, spool string) error {
 	work, err := os.MkdirTemp("", "ascend-bench-builds-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(work)
-	sb, err := sandbox.New(sandbox.Options{HourlyLimit: -1, BurstLimit: -1, ProcessingDelay: time.Second, BuildProcessingDelay: 10 * time.Minute})
+	sb, err := sandbox.New(sandbox.Options{HourlyLimit: -1, BurstLimit: -1, ProcessingDelay: time.Second, BuildProcessingDelay: 10 * time.Minute, SpoolDir: spool})
 	if err != nil {
 		return err
 	}
@@ -94,6 +98,7 @@ func run(bin, sizes string, killSize float64, runs int) error {
 		if err != nil {
 			return err
 		}
+		r.note = "sandbox spool in " + cmp.Or(spool, os.TempDir())
 		rows = append(rows, r)
 	}
 	r, err := e.wait()
@@ -108,7 +113,7 @@ func run(bin, sizes string, killSize float64, runs int) error {
 	rows = append(rows, r)
 
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "scenario\tsize\twall (median)\tthroughput\tloopback copy\tratio\tclient peak RSS\trequests\tlower bound\tnote")
+	fmt.Fprintln(w, "scenario\tsize\twall (median)\tthroughput\tloopback copy\tratio\tclient peak RSS; CPU (median)\trequests\tlower bound\tnote")
 	for _, r := range rows {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.scenario, r.size, r.wall, r.rate, r.base, r.ratio, r.rss, r.requests, r.bound, r.note)
 	}
@@ -193,6 +198,7 @@ func (e *env) upload(ctx context.Context, path, cache string, start func(*exec.C
 	var rss int64
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		rss = ru.Maxrss // KiB on Linux
+		e.lastCPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
 	if err != nil {
 		return wall, rss, fmt.Errorf("%v: %s", err, strings.TrimSpace(stderr.String()))
@@ -235,6 +241,14 @@ func loopbackCopy(path string) (time.Duration, error) {
 	return time.Since(t0), nil
 }
 
+func joinRatios(rs []float64) string {
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		parts[i] = fmt.Sprintf("%.2f", r)
+	}
+	return strings.Join(parts, " ")
+}
+
 func median(ds []time.Duration) time.Duration {
 	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
 	return ds[len(ds)/2]
@@ -255,17 +269,21 @@ func (e *env) throughput(gib float64, runs int) (row, error) {
 	}
 	var copies, walls []time.Duration
 	var rss []int64
+	var ratios []float64
+	var cpus []time.Duration // the client's CPU time: what the load on the machine moves least
 	api, parts := 0, 0
 	for i := 0; i < runs; i++ {
+		// Each run uploads the same build to a sandbox reset to its demo data. The reset comes
+		// first: it also ends the sandbox's check of the previous run's upload (a SHA-256 of
+		// the whole file), which would otherwise slow the copy.
+		if err := e.sb.Reset(); err != nil {
+			return row{}, err
+		}
 		d, err := loopbackCopy(path)
 		if err != nil {
 			return row{}, err
 		}
 		copies = append(copies, d)
-		// Each run uploads the same build to a sandbox reset to its demo data.
-		if err := e.sb.Reset(); err != nil {
-			return row{}, err
-		}
 		before := e.stats()
 		fmt.Fprintf(os.Stderr, "upload %d of %d (%.2f GiB)\n", i+1, runs, gib)
 		wall, maxRSS, err := e.upload(context.Background(), path, filepath.Join(e.work, "cache"), nil)
@@ -274,16 +292,22 @@ func (e *env) throughput(gib float64, runs int) (row, error) {
 		}
 		walls, rss = append(walls, wall), append(rss, maxRSS)
 		api, parts = counts(before, e.stats())
+		// The ratio of each run is against the copy made just before it: on a shared machine
+		// the load moves between runs more than within one.
+		ratios = append(ratios, d.Seconds()/wall.Seconds())
+		cpus = append(cpus, e.lastCPU)
+		fmt.Fprintf(os.Stderr, "  copy %v, upload %v: %.2f; client CPU %v\n", d.Round(10*time.Millisecond), wall.Round(10*time.Millisecond), ratios[len(ratios)-1], e.lastCPU.Round(10*time.Millisecond))
 	}
 	up, base := median(walls), median(copies)
+	sort.Float64s(ratios)
 	sort.Slice(rss, func(i, j int) bool { return rss[i] < rss[j] })
 	// Lower bound: the app, its builds and its uploads read once each; the upload and its file
 	// created; every part; one commit.
 	nparts := int((size + 5<<20 - 1) / (5 << 20))
 	bound := 3 + 2 + 1
 	return row{scenario: "upload (no wait), 8 parts in flight", size: fmt.Sprintf("%.2f GiB", float64(size)/(1<<30)), wall: up.Round(10 * time.Millisecond).String(),
-		rate: rate(size, up), base: rate(size, base), ratio: fmt.Sprintf("%.2f", base.Seconds()/up.Seconds()),
-		rss:      fmt.Sprintf("%.0f MiB (max of runs %.0f)", float64(rss[len(rss)/2])/1024, float64(rss[len(rss)-1])/1024),
+		rate: rate(size, up), base: rate(size, base), ratio: fmt.Sprintf("%.2f (runs %s)", ratios[len(ratios)/2], joinRatios(ratios)),
+		rss:      fmt.Sprintf("%.0f MiB (max of runs %.0f); CPU %.2f s/GiB", float64(rss[len(rss)/2])/1024, float64(rss[len(rss)-1])/1024, median(cpus).Seconds()/(float64(size)/(1<<30))),
 		requests: fmt.Sprintf("%d API + %d parts", api, parts), bound: fmt.Sprintf("%d API + %d parts", bound, nparts)}, nil
 }
 
