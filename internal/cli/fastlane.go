@@ -64,3 +64,13 @@ func (fl *FastlaneFlag) App(f *Factory, c *fastlane.Config) string {
 	}
 	return app
 }
+
+// Forced reports whether the project's Deliverfile (or $DELIVER_FORCE) sets force, which
+// skips deliver's confirmation: a command then goes on as with --yes, and says so on stderr.
+func (fl *FastlaneFlag) Forced(f *Factory, c *fastlane.Config) bool {
+	if c == nil || !c.Flags["force"] {
+		return false
+	}
+	fmt.Fprintf(f.IO.ErrOut, "fastlane: %s sets force: going on without asking, as with --yes\n", c.Where["force"])
+	return true
+}

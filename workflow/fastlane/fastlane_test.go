@@ -169,3 +169,14 @@ func TestResolve(t *testing.T) {
 		t.Errorf("Near of an unrelated folder = %q", got)
 	}
 }
+
+func TestOptionsNotAppliedAreNoted(t *testing.T) {
+	t.Parallel()
+	c := &Config{Skip: map[string]bool{}, Flags: map[string]bool{}, Where: map[string]string{}}
+	for _, st := range c.statements("Deliverfile", "ignore_language_directory_validation true\nforce true\n") {
+		c.apply("Deliverfile", st, env(nil))
+	}
+	if !c.Flags["force"] || len(c.Notes) != 1 || !strings.Contains(c.Notes[0], "Deliverfile line 1: ignore_language_directory_validation is not applied") {
+		t.Errorf("flags %v notes %q", c.Flags, c.Notes)
+	}
+}

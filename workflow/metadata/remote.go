@@ -23,6 +23,9 @@ type Target struct {
 	// Live works on the version that is on the App Store, where Apple lets you change only the
 	// promotional text.
 	Live bool
+	// Languages are locales to have even without a folder of their own (deliver's
+	// languages option): a missing one is created with default/'s values.
+	Languages []string
 	// orLive, for reads, takes the live version when no version is being prepared, as
 	// deliver's download_metadata does (Pull sets it).
 	orLive bool

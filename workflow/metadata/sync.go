@@ -32,6 +32,9 @@ func Diff(ctx context.Context, c *asc.Client, t Target, dir string) (*Plan, *Sta
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := local.activate(dir, t.Languages); err != nil {
+		return nil, nil, err
+	}
 	st, err := Fetch(ctx, c, t)
 	if err != nil {
 		return nil, nil, err
@@ -140,4 +143,24 @@ func nearCategory(value string, known map[string]bool) string {
 		near = near[:4]
 	}
 	return strings.Join(near, ", ")
+}
+
+// activate gives each of languages a locale of its own, empty when the folder has none, so
+// that default/ fills it as deliver's languages option does. An unknown code is a problem.
+func (m *Metadata) activate(dir string, languages []string) error {
+	var problems []Problem
+	for _, l := range languages {
+		locale, ok := apple.LookupLocale(l)
+		if !ok {
+			problems = append(problems, Problem{Message: fmt.Sprintf("languages lists %q, which is not one of Apple's locales (%s)", l, nearLocale(l))})
+			continue
+		}
+		if m.Locales[locale] == nil {
+			m.Locales[locale] = Values{}
+		}
+	}
+	if len(problems) > 0 {
+		return &ValidationError{Dir: dir, Problems: problems}
+	}
+	return nil
 }

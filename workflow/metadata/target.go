@@ -3,7 +3,8 @@ package metadata
 import "github.com/ascend-tools/ascend/workflow/fastlane"
 
 // FromProject completes t from a fastlane project (nil: t unchanged): the app when t names
-// none, the platform unless platformGiven, edit_live unless liveGiven or a version is named.
+// none, the platform unless platformGiven, edit_live unless liveGiven or a version is named,
+// and the languages to activate.
 func (t Target) FromProject(c *fastlane.Config, platformGiven, liveGiven bool) (Target, error) {
 	if c == nil {
 		return t, nil
@@ -22,6 +23,9 @@ func (t Target) FromProject(c *fastlane.Config, platformGiven, liveGiven bool) (
 	}
 	if !liveGiven && t.Version == "" && c.EditLive != nil {
 		t.Live = *c.EditLive
+	}
+	if len(t.Languages) == 0 {
+		t.Languages = c.Languages
 	}
 	return t, nil
 }

@@ -2,6 +2,7 @@ package metadata_test
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -27,7 +28,7 @@ func TestTargetWithDefaults(t *testing.T) {
 		switch {
 		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
 			t.Errorf("%s: err %v, want %q", tc.name, err, tc.err)
-		case tc.err == "" && (err != nil || got != tc.want):
+		case tc.err == "" && (err != nil || !reflect.DeepEqual(got, tc.want)):
 			t.Errorf("%s: %+v, %v; want %+v", tc.name, got, err, tc.want)
 		}
 	}

@@ -38,6 +38,7 @@ metadata_path "./fastlane/metadata"
 screenshots_path "./fastlane/screenshots"
 app_previews_path "./fastlane/previews"
 platform "ios"
+languages ["en-US", "fr-FR"]
 skip_binary_upload true
 submit_for_review false
 automatic_release true
@@ -101,7 +102,7 @@ func TestDeliverProjectPushesUnchanged(t *testing.T) {
 	r := h.run(t, false, "metadata", "validate", "--fastlane", root).want(t, 0)
 	for _, want := range []string{
 		"fastlane: Appfile line 3: apple_id names an account",
-		"fastlane: Deliverfile line 10: precheck_include_in_app_purchases is not about metadata",
+		"fastlane: Deliverfile line 11: precheck_include_in_app_purchases is not about metadata",
 		`primary_category.txt: "MZGenre.Apps.Food_Drink" is iTunes Connect's legacy name; pushed as FOOD_AND_DRINK`,
 		"review_information/review_first_name.txt: deliver's legacy name; read as first_name.txt",
 		"trade_representative_contact_information: not sent",
@@ -111,9 +112,11 @@ func TestDeliverProjectPushesUnchanged(t *testing.T) {
 			t.Errorf("validate does not say %q:\n%s", want, r.stderr)
 		}
 	}
-	r = h.run(t, false, "metadata", "push", "--fastlane", root, "--yes").want(t, 0)
-	if !strings.Contains(r.stderr, "fastlane: app com.example.daybreak, from Appfile line 2") {
-		t.Errorf("push does not say where the app came from:\n%s", r.stderr)
+	// The Deliverfile's force answers the confirmation, as in deliver: no --yes needed in a pipe.
+	r = h.run(t, false, "metadata", "push", "--fastlane", root).want(t, 0)
+	if !strings.Contains(r.stderr, "fastlane: app com.example.daybreak, from Appfile line 2") ||
+		!strings.Contains(r.stderr, "fastlane: Deliverfile line 10 sets force: going on without asking") {
+		t.Errorf("push does not say where the app came from or that force answered:\n%s", r.stderr)
 	}
 	deletes := h.sb.Stats().ByMethod["DELETE"]
 	r = h.run(t, false, "screenshots", "sync", "--fastlane", root, "--yes").want(t, 0)
@@ -155,6 +158,7 @@ func TestDeliverProjectPushesUnchanged(t *testing.T) {
 		"ja/keywords.txt":                   strings.TrimSpace(string(ja)),
 		"ar-SA/keywords.txt":                strings.TrimSpace(string(ar)),
 		"ar-SA/release_notes.txt":           "Bug fixes and improvements.",
+		"fr-FR/release_notes.txt":           "Bug fixes and improvements.", // languages: activated from default/
 	} {
 		b, err := os.ReadFile(filepath.Join(pulled, filepath.FromSlash(path)))
 		if err != nil || strings.TrimSpace(string(b)) != want {

@@ -99,6 +99,12 @@ func (tf *targetFlags) skipped(cmd *cobra.Command, f *cli.Factory, option string
 	return true
 }
 
+// forced reports, and says on stderr, that the project's Deliverfile sets force, which
+// answers deliver's confirmation as --yes does.
+func (tf *targetFlags) forced(f *cli.Factory) bool {
+	return tf.fastlane.Forced(f, tf.project)
+}
+
 // open resolves the target, with validate checks the folder before credentials or requests
 // (a bad folder costs nothing), and returns the client.
 func (tf *targetFlags) open(cmd *cobra.Command, f *cli.Factory, validate bool) (wfmetadata.Target, *asc.Client, error) {

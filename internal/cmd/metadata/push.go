@@ -79,6 +79,9 @@ the promotional text; other differences are shown as skipped.`,
 				fmt.Fprintf(f.IO.ErrOut, "dry run: %s in %s would be pushed to version %s\n", plural(len(pending), "change"), plural(len(p.Writes), "request"), st.VersionString)
 				return nil
 			}
+			if !yes && tf.forced(f) {
+				yes = true
+			}
 			if err := f.ConfirmDestructive(yes, fmt.Sprintf("push %s to version %s of app %s", plural(len(pending), "change"), st.VersionString, st.AppID)); err != nil {
 				return err
 			}

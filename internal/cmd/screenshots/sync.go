@@ -157,6 +157,9 @@ func runSync(cmd *cobra.Command, opts *syncOptions) error {
 		return nil
 	}
 	if deletes > 0 {
+		if !opts.Yes && opts.Fastlane.Forced(f, project) {
+			opts.Yes = true
+		}
 		if err := f.ConfirmDestructive(opts.Yes, fmt.Sprintf("delete %d screenshots or previews the folders no longer have", deletes)); err != nil {
 			return err
 		}
