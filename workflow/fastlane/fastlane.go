@@ -359,6 +359,10 @@ func (c *Config) applyValue(file, where, name string, v value, how string) {
 				c.Submission.Information[p.key] = p.val.String()
 			}
 		}
+	case name == "preview_frame_time_code":
+		c.notef("%s: preview_frame_time_code is not applied: App Store Connect takes each preview's poster frame from its own setting (change it there)", where)
+	case strings.HasPrefix(name, "app_clip_header_images") || strings.HasPrefix(name, "app_clip_default_experience"):
+		c.notef("%s: %s is not applied: ascend does not manage the App Clip default experience (its review information in metadata/app_clip_review_information/ is sent)", where, name)
 	case file == "Appfile" && appfileKeys[name]:
 		c.notef("%s: %s names an account or team; ascend uses the API key's team, so it is not applied", where, name)
 	case notForSync[name]:

@@ -173,10 +173,11 @@ func TestResolve(t *testing.T) {
 func TestOptionsNotAppliedAreNoted(t *testing.T) {
 	t.Parallel()
 	c := &Config{Skip: map[string]bool{}, Flags: map[string]bool{}, Where: map[string]string{}}
-	for _, st := range c.statements("Deliverfile", "ignore_language_directory_validation true\nforce true\n") {
+	for _, st := range c.statements("Deliverfile", "ignore_language_directory_validation true\nforce true\npreview_frame_time_code \"00:00:05:00\"\napp_clip_header_images_path \"./clip\"\n") {
 		c.apply("Deliverfile", st, env(nil))
 	}
-	if !c.Flags["force"] || len(c.Notes) != 1 || !strings.Contains(c.Notes[0], "Deliverfile line 1: ignore_language_directory_validation is not applied") {
+	if !c.Flags["force"] || len(c.Notes) != 3 || !strings.Contains(c.Notes[0], "Deliverfile line 1: ignore_language_directory_validation is not applied") ||
+		!strings.Contains(c.Notes[1], "Deliverfile line 3: preview_frame_time_code is not applied") || !strings.Contains(c.Notes[2], "Deliverfile line 4: app_clip_header_images_path is not applied") {
 		t.Errorf("flags %v notes %q", c.Flags, c.Notes)
 	}
 }
