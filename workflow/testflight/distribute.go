@@ -348,6 +348,7 @@ func awaitReview(ctx context.Context, c *asc.Client, buildID, subID, state strin
 	start := o.Clock.Now()
 	delay := o.PollInitial
 	n := 0
+	say("waiting for Beta App Review: %s (at most %s)", state, o.Timeout)
 	for {
 		switch asc.BetaReviewState(state) {
 		case asc.BetaReviewStateApproved:
@@ -370,7 +371,11 @@ func awaitReview(ctx context.Context, c *asc.Client, buildID, subID, state strin
 		}
 		if doc.Data.Attributes != nil && string(doc.Data.Attributes.BetaReviewState) != state {
 			state = string(doc.Data.Attributes.BetaReviewState)
-			say("beta review: %s", state)
+			if state == string(asc.BetaReviewStateApproved) || state == string(asc.BetaReviewStateRejected) {
+				say("Beta App Review: %s", state)
+			} else {
+				say("waiting for Beta App Review: %s", state)
+			}
 		}
 	}
 }

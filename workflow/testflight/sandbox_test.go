@@ -198,7 +198,7 @@ func TestDistribute(t *testing.T) {
 	if err != nil || done.ReviewState != "APPROVED" {
 		t.Fatalf("wait: %+v %v (%v)", done, err, lines)
 	}
-	if !strings.Contains(strings.Join(lines, "\n"), "beta review: APPROVED") {
+	if !strings.Contains(strings.Join(lines, "\n"), "Beta App Review: APPROVED") {
 		t.Errorf("progress %v", lines)
 	}
 }
