@@ -195,7 +195,7 @@ var curatedActions = []curatedAction{
 	},
 	{
 		ID: "SubmitForReview", Method: "POST", Pattern: "/connector/v1/reviewSubmissions",
-		Summary: "Submit a version for review", Description: "Adds an App Store version to the app's open review submission (created when there is none) and, unless submit is false, submits it to App Review. Safe to retry: it never creates a second submission or item.",
+		Summary: "Submit a version for review", Description: "Adds an App Store version to the app's open review submission (created when there is none) and, unless submit is false, submits it to App Review. Before submitting it checks the version is ready (build, export compliance, review details, each localization's text and screenshots, age rating, price) and answers 409 naming every missing piece, with nothing sent. Safe to retry: it never creates a second submission or item.",
 		Write: true, Status: http.StatusCreated,
 		BodyFields: []param{
 			{Name: "appId", Type: "string", Summary: "App ID", Description: "The App Store Connect id of the app.", Required: true},
@@ -218,7 +218,7 @@ var curatedActions = []curatedAction{
 			if err != nil {
 				return actionResult{}, badInput(err, "PARAMETER_ERROR.REQUIRED", "Missing fields", "send {\"appId\", \"appStoreVersionId\", \"platform\"} and optionally \"submit\": false")
 			}
-			res, err := review.Submit(ctx, c, review.Request{
+			res, err := review.SubmitReady(ctx, c, review.Request{
 				App: body.AppID, Version: body.AppStoreVersionID, Platform: asc.Platform(body.Platform), Submit: body.Submit == nil || *body.Submit,
 			})
 			if err != nil {
@@ -424,6 +424,7 @@ func (g *Gateway) writeActionError(w http.ResponseWriter, r *http.Request, err e
 	var api *asc.ErrorResponse
 	var rl *asc.RateLimitError
 	var busy *review.BusyError
+	var notReady *review.NotReadyError
 	var partial *review.Error
 	if errors.As(err, &partial) {
 		// A retry continues with this submission; the header says which it is.
@@ -437,6 +438,8 @@ func (g *Gateway) writeActionError(w http.ResponseWriter, r *http.Request, err e
 		writeError(w, r, http.StatusBadRequest, "PARAMETER_ERROR.INVALID", "Nothing to change", "send at least one field to change")
 	case errors.As(err, &busy):
 		writeError(w, r, http.StatusConflict, "STATE_ERROR", "Another review submission is in progress", busy.Error())
+	case errors.As(err, &notReady):
+		writeError(w, r, http.StatusConflict, "STATE_ERROR", "The version is not ready for App Review", notReady.Error())
 	case errors.As(err, &rl):
 		if rl.RetryAfter > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(int(rl.RetryAfter.Seconds())))

@@ -7,23 +7,36 @@ import (
 )
 
 // TestSubmitForReviewTwiceIsOneSubmission: the curated submit action is the review workflow,
-// so sending it again (a flow's retry) reuses the submission instead of making a second.
+// so sending it again (a flow's retry) reuses the submission instead of making a second; a
+// version that is not ready is refused with every missing piece before anything is written.
 func TestSubmitForReviewTwiceIsOneSubmission(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, "sqlite", nil)
-	var list struct {
-		Value []map[string]any `json:"value"`
+	version := func(bundleID string) map[string]any {
+		var list struct {
+			Value []map[string]any `json:"value"`
+		}
+		json.Unmarshal(e.do(t, "GET", "/connector/v1/apps?bundleId="+bundleID, e.readKey, nil).body, &list)
+		if len(list.Value) != 1 {
+			t.Fatalf("no demo app %s", bundleID)
+		}
+		appID := list.Value[0]["id"].(string)
+		json.Unmarshal(e.do(t, "GET", "/connector/v1/apps/"+appID+"/versions?platform=IOS&state=PREPARE_FOR_SUBMISSION", e.readKey, nil).body, &list)
+		if len(list.Value) != 1 {
+			t.Fatalf("%s has no version in preparation", bundleID)
+		}
+		return map[string]any{"appId": appID, "appStoreVersionId": list.Value[0]["id"], "platform": "IOS"}
 	}
-	json.Unmarshal(e.do(t, "GET", "/connector/v1/apps?bundleId=com.example.quiethours", e.readKey, nil).body, &list)
-	if len(list.Value) != 1 {
-		t.Fatal("no demo app")
+
+	notReady := e.do(t, "POST", "/connector/v1/reviewSubmissions", e.writeKey, version("com.example.quiethours"))
+	if notReady.status != 409 || errorCode(t, notReady) != "STATE_ERROR" || !strings.Contains(string(notReady.body), "nothing was sent") {
+		t.Errorf("submit a version that is not ready: %d %s; want 409 naming what is missing", notReady.status, notReady.body)
 	}
-	appID := list.Value[0]["id"].(string)
-	json.Unmarshal(e.do(t, "GET", "/connector/v1/apps/"+appID+"/versions?platform=IOS&state=PREPARE_FOR_SUBMISSION", e.readKey, nil).body, &list)
-	if len(list.Value) != 1 {
-		t.Fatal("no version in preparation")
+	if w := e.sb.Writes(); w != 0 {
+		t.Errorf("%d writes reached App Store Connect for a version that is not ready", w)
 	}
-	body := map[string]any{"appId": appID, "appStoreVersionId": list.Value[0]["id"], "platform": "IOS"}
+
+	body := version("com.example.daybreak")
 	first := e.do(t, "POST", "/connector/v1/reviewSubmissions", e.writeKey, body)
 	second := e.do(t, "POST", "/connector/v1/reviewSubmissions", e.writeKey, body)
 	if first.status != 201 || second.status != 201 {
@@ -32,7 +45,7 @@ func TestSubmitForReviewTwiceIsOneSubmission(t *testing.T) {
 	if a, b := first.json(t), second.json(t); a["id"] != b["id"] || b["state"] != "WAITING_FOR_REVIEW" {
 		t.Errorf("first %v, second %v; want the same submission, waiting for review", a, b)
 	}
-	raw := e.do(t, "GET", "/v1/reviewSubmissions?filter[app]="+appID+"&filter[state]=WAITING_FOR_REVIEW,READY_FOR_REVIEW", e.readKey, nil)
+	raw := e.do(t, "GET", "/v1/reviewSubmissions?filter[app]="+body["appId"].(string)+"&filter[state]=WAITING_FOR_REVIEW,READY_FOR_REVIEW", e.readKey, nil)
 	var doc struct{ Data []any }
 	if json.Unmarshal(raw.body, &doc); len(doc.Data) != 1 {
 		t.Errorf("open submissions: %s; want one", raw.body)

@@ -22,7 +22,7 @@ func TestSandboxWebhooksReachSubscribers(t *testing.T) {
 			var apps struct {
 				Value []map[string]any `json:"value"`
 			}
-			a := e.do(t, "GET", "/connector/v1/apps?bundleId=com.example.quiethours", e.readKey, nil)
+			a := e.do(t, "GET", "/connector/v1/apps?bundleId=com.example.daybreak", e.readKey, nil)
 			if json.Unmarshal(a.body, &apps); a.status != 200 || len(apps.Value) != 1 {
 				t.Fatalf("find app: %d %s", a.status, a.body)
 			}
@@ -30,7 +30,7 @@ func TestSandboxWebhooksReachSubscribers(t *testing.T) {
 			var versions struct {
 				Value []map[string]any `json:"value"`
 			}
-			v := e.do(t, "GET", "/connector/v1/apps/"+appID+"/versions?platform=IOS", e.readKey, nil)
+			v := e.do(t, "GET", "/connector/v1/apps/"+appID+"/versions?platform=IOS&state=PREPARE_FOR_SUBMISSION", e.readKey, nil)
 			if json.Unmarshal(v.body, &versions); v.status != 200 || len(versions.Value) == 0 {
 				t.Fatalf("versions: %d %s", v.status, v.body)
 			}

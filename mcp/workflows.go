@@ -79,7 +79,7 @@ func (s *server) workflowTools() []tool {
 		{tool: &sdk.Tool{
 			Name: toolSubmitForReview,
 			Description: "Add an App Store version to the app's open review submission (creating it if needed) and, with submit: true, send it to App Review. " +
-				"Safe to run again: it never makes a second submission or item.",
+				"Before sending it checks the version is ready and, when it is not, names every missing piece and sends nothing. Safe to run again: it never makes a second submission or item.",
 			InputSchema: schema(json.RawMessage(`{"type":"object","properties":{` + targetProps + `,` +
 				`"submit":{"type":"boolean","description":"send to App Review; false leaves the submission ready"}},"required":["app","submit"],"additionalProperties":false}`)),
 			Annotations: &sdk.ToolAnnotations{Title: "Submit for review", DestructiveHint: closed, IdempotentHint: true},
@@ -363,7 +363,7 @@ func (s *server) submitForReview(ctx context.Context, req *sdk.CallToolRequest) 
 	if err != nil {
 		return workflowError(err, false), nil
 	}
-	res, err := review.Submit(ctx, s.opts.Client, review.Request{App: loc.AppID, Version: loc.VersionID, Platform: asc.Platform(t.Platform), Submit: *a.Submit})
+	res, err := review.SubmitReady(ctx, s.opts.Client, review.Request{App: loc.AppID, Version: loc.VersionID, Platform: asc.Platform(t.Platform), Submit: *a.Submit})
 	if err != nil {
 		e := workflowError(err, true)
 		var re *review.Error
@@ -394,7 +394,8 @@ func (s *server) submitForReview(ctx context.Context, req *sdk.CallToolRequest) 
 // every problem of a validation. Any other failure of a write may have left it half done.
 func workflowError(err error, write bool) *sdk.CallToolResult {
 	var v *metadata.ValidationError
-	if errors.As(err, &v) {
+	var nr *review.NotReadyError
+	if errors.As(err, &v) || errors.As(err, &nr) {
 		return failure(&toolError{Message: err.Error(), Sent: sentNo})
 	}
 	var apiErr *asc.ErrorResponse

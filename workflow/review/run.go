@@ -250,3 +250,31 @@ func Cancel(ctx context.Context, c *asc.Client, app string, platform asc.Platfor
 	out.State, out.Canceled = attrs(&updated.Data).State, true
 	return out, nil
 }
+
+// SubmitReady is Submit for a version named by id, as the gateway and agents name it: when
+// req.Submit is set it first checks the version is ready (every missing piece at once in a
+// *NotReadyError, nothing sent when one is), as Send does for the CLI. Preparing a submission
+// without submitting it (req.Submit false) needs no check: App Review reads nothing yet.
+func SubmitReady(ctx context.Context, c *asc.Client, req Request) (*Result, error) {
+	if req.App == "" || req.Version == "" || req.Platform == "" {
+		return nil, errors.New("an app id, a version id and a platform are required")
+	}
+	if req.Submit {
+		doc, _, err := c.AppStoreVersions.Get(ctx, req.Version, &asc.AppStoreVersionsGetOptions{FieldsAppStoreVersions: []string{"versionString"}})
+		if err != nil {
+			return nil, fmt.Errorf("read version %s: %w", req.Version, err)
+		}
+		name := req.Version
+		if a := doc.Data.Attributes; a != nil && a.VersionString != "" {
+			name = a.VersionString
+		}
+		missing, _, err := Check(ctx, c, Target{AppID: req.App, VersionID: req.Version, Version: name, Platform: req.Platform})
+		if err != nil {
+			return nil, err
+		}
+		if len(missing) > 0 {
+			return nil, &NotReadyError{Version: name, Missing: missing}
+		}
+	}
+	return Submit(ctx, c, req)
+}
