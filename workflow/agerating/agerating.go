@@ -137,15 +137,7 @@ func read(ctx context.Context, c *asc.Client, appID string) (*Declaration, *asc.
 	if err != nil {
 		return d, nil, fmt.Errorf("read the app infos of app %s: %w", appID, err)
 	}
-	var info *asc.AppInfo
-	for i := range infos.Items {
-		if a := infos.Items[i].Attributes; a != nil && apple.IsEditable(string(a.State)) {
-			info = &infos.Items[i]
-		}
-	}
-	if info == nil && len(infos.Items) > 0 {
-		info = &infos.Items[0]
-	}
+	info := lookup.PreparedAppInfo(infos.Items)
 	if info == nil {
 		return d, nil, fmt.Errorf("app %s has no app info", appID)
 	}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/asc"
 )
 
@@ -87,6 +88,21 @@ func AppInfos(ctx context.Context, c *asc.Client, appID string, limit int) (*Pag
 		return nil, err
 	}
 	return pageOf(resp.Data, resp.Links, resp.Meta), nil
+}
+
+// PreparedAppInfo picks from an app's app infos the one being prepared (the editable one),
+// else the first (the live one); nil when there is none.
+func PreparedAppInfo(infos []asc.AppInfo) *asc.AppInfo {
+	var info *asc.AppInfo
+	for i := range infos {
+		if a := infos[i].Attributes; a != nil && apple.IsEditable(string(a.State)) {
+			info = &infos[i]
+		}
+	}
+	if info == nil && len(infos) > 0 {
+		info = &infos[0]
+	}
+	return info
 }
 
 // LocaleFilter narrows a list of localizations to one locale ("" for all).

@@ -148,15 +148,7 @@ func Check(ctx context.Context, c *asc.Client, t Target) ([]Missing, int, error)
 	if err != nil {
 		return nil, n, fmt.Errorf("read the app infos of app %s: %w", t.AppID, err)
 	}
-	var info *asc.AppInfo
-	for i := range infos.Items {
-		if a := infos.Items[i].Attributes; a != nil && apple.IsEditable(string(a.State)) {
-			info = &infos.Items[i]
-		}
-	}
-	if info == nil && len(infos.Items) > 0 {
-		info = &infos.Items[0]
-	}
+	info := lookup.PreparedAppInfo(infos.Items)
 	if info != nil {
 		n++
 		ar, _, err := c.AppInfos.GetAgeRatingDeclaration(ctx, info.ID, nil)
