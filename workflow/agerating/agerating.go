@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -160,24 +161,72 @@ func read(ctx context.Context, c *asc.Client, appID string) (*Declaration, *asc.
 	return d, doc.Data.Attributes, nil
 }
 
-// configOf turns the typed attributes into answers by key (through their JSON form, whose
-// names are the questionnaire's keys); a question Apple did not answer is left out.
+// configOf turns the typed attributes into answers by key (the questionnaire's keys are the
+// attributes' JSON names); a question Apple did not answer is left out.
 func configOf(a *asc.AgeRatingDeclarationAttributes) (*Config, error) {
-	data, err := json.Marshal(a)
-	if err != nil {
-		return nil, err
-	}
-	var m map[string]any
-	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, err
-	}
+	fields := fieldsByJSONName(reflect.ValueOf(a).Elem())
 	cfg := &Config{Answers: map[string]any{}}
 	for _, q := range apple.AgeRatingQuestions() {
-		if v, ok := m[q.Key]; ok && !(q.Deprecated && v == nil) {
-			cfg.Answers[q.Key] = v
+		f, ok := fields[q.Key]
+		if !ok {
+			return nil, fmt.Errorf("age rating: the API has no attribute %s", q.Key)
+		}
+		e := f
+		if f.Kind() == reflect.Pointer {
+			if f.IsNil() {
+				continue
+			}
+			e = f.Elem()
+		}
+		switch e.Kind() {
+		case reflect.Bool:
+			cfg.Answers[q.Key] = e.Bool()
+		case reflect.String:
+			if e.String() != "" {
+				cfg.Answers[q.Key] = e.String()
+			}
+		default:
+			return nil, fmt.Errorf("age rating: attribute %s is a %s", q.Key, e.Type())
 		}
 	}
 	return cfg, nil
+}
+
+// fieldsByJSONName maps a struct's fields by their JSON names.
+func fieldsByJSONName(v reflect.Value) map[string]reflect.Value {
+	out := make(map[string]reflect.Value, v.NumField())
+	for i := range v.NumField() {
+		name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			out[name] = v.Field(i)
+		}
+	}
+	return out
+}
+
+// setAnswer sets the attribute named key to v (a bool or a string, as Parse checked it).
+func setAnswer(fields map[string]reflect.Value, key string, v any) error {
+	f, ok := fields[key]
+	if !ok || f.Kind() != reflect.Pointer {
+		return fmt.Errorf("age rating: the API takes no attribute %s", key)
+	}
+	p := reflect.New(f.Type().Elem())
+	switch val := v.(type) {
+	case bool:
+		if p.Elem().Kind() != reflect.Bool {
+			return fmt.Errorf("age rating: %s takes a %s, not true or false", key, f.Type().Elem())
+		}
+		p.Elem().SetBool(val)
+	case string:
+		if p.Elem().Kind() != reflect.String {
+			return fmt.Errorf("age rating: %s takes a %s, not a string", key, f.Type().Elem())
+		}
+		p.Elem().SetString(val)
+	default:
+		return fmt.Errorf("age rating: %s: unexpected answer %v", key, v)
+	}
+	f.Set(p)
+	return nil
 }
 
 // PushResult is what Push changed.
@@ -206,8 +255,8 @@ func Push(ctx context.Context, c *asc.Client, app string, cfg *Config, dryRun bo
 		return nil, err
 	}
 	res := &PushResult{Declaration: *d, DryRun: dryRun, Changed: []string{}, Notes: cfg.Notes}
-	want := map[string]any{}
-	var clear []string
+	var attrsIn asc.AgeRatingDeclarationUpdateRequestAttributes
+	fields := fieldsByJSONName(reflect.ValueOf(&attrsIn).Elem())
 	for _, q := range apple.AgeRatingQuestions() {
 		v, ok := cfg.Answers[q.Key]
 		if !ok {
@@ -219,9 +268,9 @@ func Push(ctx context.Context, c *asc.Client, app string, cfg *Config, dryRun bo
 		}
 		res.Changed = append(res.Changed, q.Key)
 		if v == nil {
-			clear = append(clear, q.Key)
-		} else {
-			want[q.Key] = v
+			attrsIn.Clear = append(attrsIn.Clear, q.Key)
+		} else if err := setAnswer(fields, q.Key, v); err != nil {
+			return nil, err
 		}
 	}
 	if len(res.Changed) == 0 {
@@ -233,12 +282,6 @@ func Push(ctx context.Context, c *asc.Client, app string, cfg *Config, dryRun bo
 	if dryRun {
 		return res, nil
 	}
-	var attrsIn asc.AgeRatingDeclarationUpdateRequestAttributes
-	data, _ := json.Marshal(want)
-	if err := json.Unmarshal(data, &attrsIn); err != nil {
-		return nil, fmt.Errorf("age rating answers: %w", err)
-	}
-	attrsIn.Clear = clear
 	// A PATCH sets values: sending it again after a lost answer is safe (asc replays it).
 	body := &asc.AgeRatingDeclarationUpdateRequest{Data: asc.AgeRatingDeclarationUpdateRequestData{ID: d.ID, Attributes: &attrsIn}}
 	if _, _, err := c.AgeRatingDeclarations.Update(ctx, d.ID, body); err != nil {
