@@ -2,9 +2,11 @@ package sandbox
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -226,5 +228,58 @@ func TestFaultRulesOverHTTP(t *testing.T) {
 	}
 	if _, err := New(Options{Faults: Faults{Rules: []FaultRule{{Route: "/v1/apps"}}}}); err == nil || !strings.Contains(err.Error(), "exactly one of") {
 		t.Fatalf("New with a rule that does nothing: %v", err)
+	}
+}
+
+// TestFaultRuleCall: a rule's Call runs when the rule acts, before the write takes effect or,
+// with After, once it has, and only on the request whose turn it is (the third write here).
+func TestFaultRuleCall(t *testing.T) {
+	t.Parallel()
+	for _, after := range []bool{false, true} {
+		t.Run(fmt.Sprintf("after=%v", after), func(t *testing.T) {
+			t.Parallel()
+			s, c := newTestServer(t, Options{})
+			body, _ := infoLocalization(t, c, "fr-FR")
+			before := len(s.IDs("appInfoLocalizations"))
+			var (
+				mu          sync.Mutex
+				calls, seen int
+				method      string
+			)
+			err := s.SetFaultRules(FaultRule{Method: "POST|PATCH", Skip: 2, Times: 1, After: after, Drop: true, Call: func(r *http.Request) {
+				mu.Lock()
+				defer mu.Unlock()
+				calls++
+				method = r.Method
+				seen = len(s.IDs("appInfoLocalizations"))
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			bad := resource("appInfoLocalizations", "", map[string]any{"locale": "xx-XX"}, nil)
+			for range 2 {
+				if resp, _, err := rawDo(t, c, "POST", "/v1/appInfoLocalizations", bad); err != nil || resp.StatusCode < 400 {
+					t.Fatalf("a bad write: %v %v", resp, err)
+				}
+			}
+			if _, _, err := rawDo(t, c, "POST", "/v1/appInfoLocalizations", body); err == nil {
+				t.Fatal("the third write's connection was not dropped")
+			}
+			if resp, _, err := rawDo(t, c, "POST", "/v1/appInfoLocalizations", bad); err != nil || resp.StatusCode < 400 {
+				t.Fatalf("a write after the rule acted: %v %v", resp, err)
+			}
+			want := before
+			if after {
+				want++
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if calls != 1 || method != "POST" || seen != want {
+				t.Fatalf("Call ran %d times (%s), saw %d localizations, want once seeing %d", calls, method, seen, want)
+			}
+		})
+	}
+	if err := (&Server{}).SetFaultRules(FaultRule{Processing: true, Call: func(*http.Request) {}}); err == nil {
+		t.Error("a processing rule with Call was accepted")
 	}
 }

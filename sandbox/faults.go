@@ -147,6 +147,8 @@ func (s *Server) latency(f Faults) time.Duration {
 // taken effect (the client cannot know it did). Rules are checked in order; the first whose
 // turn it is acts. A rule for processing (Processing) makes the assets committed while it is
 // in force end FAILED when processed, as App Store Connect's processing sometimes does.
+// Call, set by a test in process, runs at the moment the rule acts (before the fault), as a
+// kill -9 of the client at its n-th write.
 type FaultRule struct {
 	// Method is the request method ("" any; several as "POST|PATCH").
 	Method string `json:"method,omitempty"`
@@ -165,6 +167,11 @@ type FaultRule struct {
 	Detail string        `json:"detail,omitempty"`
 	Drop   bool          `json:"drop,omitempty"`
 	Delay  time.Duration `json:"-"`
+	// Call runs when the rule acts, before its fault answers: before the request is handled
+	// or, with After, once its write has taken effect. It is how a test acts at that exact
+	// moment (send SIGKILL to the client process and wait for it to die, then Drop). It
+	// cannot be set over HTTP.
+	Call func(*http.Request) `json:"-"`
 
 	// Processing makes committed assets (of FileName, when given) fail processing instead
 	// of matching requests.
@@ -231,7 +238,7 @@ func (r FaultRule) check() string {
 		return "give exactly one of status, drop, delay_ms or processing"
 	case r.Status != 0 && (r.Status < 400 || r.Status > 599):
 		return fmt.Sprintf("status %d is not an error status (400-599)", r.Status)
-	case r.Processing && (r.Method != "" || r.Route != "" || r.Operation != "" || r.After):
+	case r.Processing && (r.Method != "" || r.Route != "" || r.Operation != "" || r.After || r.Call != nil):
 		return "a processing rule matches assets by file_name, not requests"
 	}
 	return ""
@@ -345,6 +352,9 @@ func (s *Server) processingFault(fileName string) bool {
 // faultAnswer writes a rule's fault as the answer; it reports false when the fault is only a
 // delay (the real answer follows).
 func (s *Server) faultAnswer(w http.ResponseWriter, r *http.Request, rule *FaultRule) bool {
+	if rule.Call != nil {
+		rule.Call(r)
+	}
 	switch {
 	case rule.Delay > 0:
 		s.pause(r.Context(), rule.Delay)
