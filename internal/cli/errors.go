@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/ascend-tools/ascend/asc/upload"
 	"github.com/ascend-tools/ascend/internal/fuzzy"
 )
 
@@ -93,6 +94,7 @@ func ExitCode(err error) int {
 	}
 	var usage *UsageError
 	var pending *PendingError
+	var assetPending *upload.PendingError // an asset still processing when --timeout passed
 	var authErr *AuthError
 	var status *ExitStatus
 	switch {
@@ -102,7 +104,7 @@ func ExitCode(err error) int {
 		return ExitUsage
 	case errors.As(err, &authErr):
 		return ExitAuth
-	case errors.As(err, &pending):
+	case errors.As(err, &pending), errors.As(err, &assetPending):
 		return ExitPending
 	case errors.Is(err, context.Canceled):
 		return ExitInterrupted

@@ -107,5 +107,8 @@ func (e *PendingError) Error() string {
 	if e.UploadID == "" {
 		id = "build " + e.BuildID
 	}
+	if e.Waited <= 0 { // checked once (WaitOptions.Once)
+		return fmt.Sprintf("%s is still processing (%s); run `ascend builds wait` to wait for it", id, state)
+	}
 	return fmt.Sprintf("%s is still processing (%s) after %s; run `ascend builds wait` to keep waiting", id, state, e.Waited.Round(time.Second))
 }

@@ -401,6 +401,9 @@ func pollBuild(ctx context.Context, c *asc.Client, buildID string, opts WaitOpti
 	clock := opts.Clock
 	start := clock.Now()
 	deadline := start.Add(opts.Timeout)
+	if opts.Once {
+		deadline = start
+	}
 	delay := opts.PollInitial
 	res := &WaitResult{BuildID: buildID}
 	defer func() { res.Requests = n.get() }()
@@ -442,7 +445,7 @@ func pollBuild(ctx context.Context, c *asc.Client, buildID string, opts WaitOpti
 		}
 		now := clock.Now()
 		if !now.Before(deadline) {
-			return res, &PendingError{BuildID: buildID, BuildState: state, Waited: now.Sub(start)}
+			return res, &PendingError{BuildID: buildID, BuildState: state, Waited: opts.waited(start, now)}
 		}
 		d := min(delay, deadline.Sub(now))
 		delay = upload.NextWait(delay, opts.PollMax)

@@ -50,6 +50,17 @@ type WaitOptions struct {
 	PollInitial, PollMax time.Duration
 	// Clock is the time the wait runs on (default: real time).
 	Clock Clock
+	// Once checks a single time instead of waiting: a build not yet processed returns the
+	// *PendingError at once (`builds wait --no-wait`).
+	Once bool
+}
+
+// waited is how long a wait begun at start has waited by now: none when it only checked once.
+func (o *WaitOptions) waited(start, now time.Time) time.Duration {
+	if o.Once {
+		return 0
+	}
+	return now.Sub(start)
 }
 
 func (o *WaitOptions) defaults() {

@@ -43,6 +43,9 @@ func poll(ctx context.Context, c *asc.Client, uploadID string, opts WaitOptions,
 	clock := opts.Clock
 	start := clock.Now()
 	deadline := start.Add(opts.Timeout)
+	if opts.Once {
+		deadline = start
+	}
 	delay := opts.PollInitial
 	res := &WaitResult{UploadID: uploadID}
 	defer func() { res.Requests = n.get() }()
@@ -119,7 +122,7 @@ func poll(ctx context.Context, c *asc.Client, uploadID string, opts WaitOptions,
 			return res, err
 		}
 		if !more {
-			return res, &PendingError{UploadID: uploadID, BuildID: buildID, State: state, BuildState: buildState, Waited: clock.Now().Sub(start)}
+			return res, &PendingError{UploadID: uploadID, BuildID: buildID, State: state, BuildState: buildState, Waited: opts.waited(start, clock.Now())}
 		}
 	}
 }

@@ -31,6 +31,8 @@ type AttachmentsRequest struct {
 	// HTTPClient sends the upload parts (nil: a plain client); Upload tunes the protocol.
 	HTTPClient *http.Client
 	Upload     upload.Options
+	// NoWait ends once each file is uploaded and committed, without waiting for processing.
+	NoWait bool
 }
 
 // Attachment is one App Review attachment.
@@ -172,7 +174,7 @@ func SyncAttachments(ctx context.Context, c *asc.Client, req AttachmentsRequest)
 	parent := asc.ResourceIdentifier{Type: "appStoreReviewDetails", ID: detailID}
 	for _, j := range jobs {
 		f := j.file
-		a, err := up.Upload(ctx, upload.Request{Type: "appStoreReviewAttachments", Relationship: "appStoreReviewDetail", Parent: parent, File: f, Reuse: j.reuse,
+		a, err := up.Upload(ctx, upload.Request{Type: "appStoreReviewAttachments", Relationship: "appStoreReviewDetail", Parent: parent, File: f, Reuse: j.reuse, NoWait: req.NoWait,
 			Find: func(ctx context.Context) (*upload.Asset, error) {
 				list, err := attachments(ctx, c, detailID)
 				if err != nil {

@@ -32,6 +32,10 @@ type Options struct {
 	PartConcurrency int
 	// PollInitial, PollMax and PollTimeout tune the wait for processing (see upload.Options).
 	PollInitial, PollMax, PollTimeout time.Duration
+	// NoWait does not wait for processing: once uploaded and committed, each set is put in
+	// order and the sync ends (Result.Processing counts what was left processing). A later
+	// run finds a screenshot whose processing failed and uploads it again.
+	NoWait bool
 	// MaxRetries is how often a screenshot whose processing FAILED is deleted and uploaded
 	// again (default 2).
 	MaxRetries int
@@ -166,6 +170,8 @@ type Result struct {
 	Uploaded, Deleted, SetsCreated, SetsDeleted, Reordered, Retried, Kept int
 	// KeptExtra counts what App Store Connect has and the folder lacks, kept (KeepExtras).
 	KeptExtra int
+	// Processing counts uploads left processing, not awaited (Options.NoWait).
+	Processing int
 }
 
 type syncer struct {
@@ -759,7 +765,15 @@ func (s *syncer) syncSet(ctx context.Context, sp *SetPlan) error {
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
-	if err := s.await(ctx, sp, pending, ids, &order, committed); err != nil {
+	if s.opts.NoWait {
+		left := 0
+		for _, r := range pending {
+			if r.state() != upload.Complete {
+				left++
+			}
+		}
+		s.count(func(r *Result) { r.Processing += left })
+	} else if err := s.await(ctx, sp, pending, ids, &order, committed); err != nil {
 		return err
 	}
 	if ids = sp.withKept(ids); !slices.Equal(order, ids) {

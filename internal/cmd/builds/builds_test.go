@@ -191,3 +191,32 @@ func TestWaitCommand(t *testing.T) {
 	}
 	h.Run(t, false, "builds", "wait", "--app", "com.example.daybreak", "--build-number", "605").Want(t, 2)
 }
+
+// TestWaitNoWaitChecksOnce: builds wait --no-wait reads the build once: exit 8 while it is
+// processing, 0 once it is VALID, on a terminal and in a pipe; --wait with --no-wait is a
+// usage error.
+func TestWaitNoWaitChecksOnce(t *testing.T) {
+	t.Parallel()
+	cmdtest.TerminalAndPipe(t, func(t *testing.T, tty bool) {
+		h := newHarness(t, sandbox.Options{BuildProcessingDelay: 10 * time.Minute})
+		h.Run(t, false, "builds", "upload", ipa(t, "606", 10<<10)).Want(t, 0)
+		ref := []string{"builds", "wait", "--app", "com.example.daybreak", "--version", "2.4.0", "--build-number", "606"}
+		before := h.Stats(t)["GET /v1/buildUploads/{id}"]
+		r := h.Run(t, tty, append(ref, "--no-wait")...).Want(t, 8)
+		if n := h.Stats(t)["GET /v1/buildUploads/{id}"] - before; n != 1 {
+			t.Errorf("--no-wait checked %d times, want 1", n)
+		}
+		if msg := r.Err.Error(); !strings.Contains(msg, "is still processing") || strings.Contains(msg, " after ") {
+			t.Errorf("--no-wait on a processing build: %v", msg)
+		}
+		h.Run(t, tty, append(ref, "--wait", "--no-wait")...).Want(t, 2)
+		h.Run(t, tty, append(ref, "--timeout", "0s")...).Want(t, 2)
+	})
+	// A processed build: --no-wait says VALID and exits 0.
+	h := newHarness(t, sandbox.Options{BuildProcessingDelay: 20 * time.Millisecond})
+	h.Run(t, false, "builds", "upload", ipa(t, "607", 10<<10), "--wait").Want(t, 0)
+	r := h.Run(t, false, "builds", "wait", "--app", "com.example.daybreak", "--version", "2.4.0", "--build-number", "607", "--no-wait").Want(t, 0)
+	if !strings.Contains(r.Stdout, "\tVALID\t") {
+		t.Errorf("--no-wait on a processed build:\n%s", r.Stdout)
+	}
+}

@@ -90,3 +90,15 @@ func (h *Harness) Writes(t testing.TB) int {
 	}
 	return n
 }
+
+// TerminalAndPipe runs test twice in parallel subtests, "terminal" and "pipe", with tty
+// saying which (for Run's tty).
+func TerminalAndPipe(t *testing.T, test func(t *testing.T, tty bool)) {
+	t.Helper()
+	for _, tty := range []bool{true, false} {
+		t.Run(map[bool]string{true: "terminal", false: "pipe"}[tty], func(t *testing.T) {
+			t.Parallel()
+			test(t, tty)
+		})
+	}
+}

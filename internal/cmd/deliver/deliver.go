@@ -5,6 +5,7 @@ package deliver
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -19,6 +20,7 @@ func NewCmd(f *cli.Factory) *cobra.Command {
 		fl    cli.FastlaneFlag
 		o     deliver.Options
 		bools = map[string]*bool{}
+		wf    cli.WaitFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "deliver [--fastlane DIR] [--app A] [--app-version V] [--build-number N] [flags]",
@@ -28,12 +30,19 @@ app_version, build_number, submit_for_review, automatic_release, auto_release_da
 phased_release, skip_metadata, skip_screenshots, metadata_path, screenshots_path); flags
 outrank the files. Each step reads first and writes only what differs, so running deliver
 twice changes nothing the second time, and a run that died at any step converges when run
-again. --dry-run prints the plan and changes nothing.`,
+again. --dry-run prints the plan and changes nothing. The screenshots uploaded are awaited
+until processed, for at most --timeout (exit 8 when it passes; run again to go on);
+--no-wait goes on once they are uploaded.`,
 		Example: `  ascend deliver --dry-run
   ascend deliver --app com.example.app --app-version 2.5.0 --build-number 512 --submit-for-review --phased-release
   ascend deliver --fastlane ios/fastlane --skip-screenshots --json`,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			wait, err := wf.Waiting()
+			if err != nil {
+				return err
+			}
+			o.ScreenshotOption.PollTimeout, o.ScreenshotOption.NoWait = wf.Timeout, !wait
 			o.Platform = strings.ToUpper(o.Platform)
 			if o.Platform != "" && !apple.IsPlatform(o.Platform) {
 				return cli.UsageErrorf("--platform %s is not one of %s", o.Platform, strings.Join(apple.Platforms(), ", "))
@@ -100,6 +109,7 @@ again. --dry-run prints the plan and changes nothing.`,
 	flags.StringVar(&o.ScreenshotsPath, "screenshots-path", "", "the screenshots `folder` (default: screenshots_path, or fastlane/screenshots)")
 	flags.StringVar(&o.AppRatingConfig, "app-rating-config-path", "", "answer the age rating from this app_rating_config.json")
 	flags.BoolVar(&o.DryRun, "dry-run", false, "print the plan, change nothing")
+	cli.AddWaitFlags(cmd, &wf, true, 10*time.Minute, "App Store Connect to process the screenshots uploaded")
 	for name, usage := range map[string]string{
 		"submit-for-review": "submit the version to App Review at the end",
 		"automatic-release": "release as soon as App Review approves (false: release by hand with 'ascend release')",

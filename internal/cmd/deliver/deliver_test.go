@@ -5,9 +5,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ascend-tools/ascend/internal/cmd/cmdtest"
 	"github.com/ascend-tools/ascend/sandbox"
+	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
 )
 
 func TestDeliverFromADeliverfile(t *testing.T) {
@@ -37,4 +39,28 @@ func TestDeliverFromADeliverfile(t *testing.T) {
 	if h.Writes(t) != writes {
 		t.Errorf("refused runs wrote")
 	}
+}
+
+// TestDeliverScreenshotsTimeoutAndNoWait: the screenshots deliver uploads are awaited for at
+// most --timeout (exit 8, the uploads kept for the next run) or not at all with --no-wait, on
+// a terminal and in a pipe.
+func TestDeliverScreenshotsTimeoutAndNoWait(t *testing.T) {
+	t.Parallel()
+	cmdtest.TerminalAndPipe(t, func(t *testing.T, tty bool) {
+		h := cmdtest.New(t, sandbox.Options{ProcessingDelay: 10 * time.Minute})
+		fl := filepath.Join(t.TempDir(), "fastlane")
+		os.MkdirAll(filepath.Join(fl, "metadata"), 0o755)
+		os.WriteFile(filepath.Join(fl, "Appfile"), []byte("app_identifier \"com.example.daybreak\"\n"), 0o644)
+		os.WriteFile(filepath.Join(fl, "Deliverfile"), []byte("app_version \"2.4.0\"\n"), 0o644)
+		sandboxtest.WritePNG(t, filepath.Join(fl, "screenshots", "en-US", "1.png"), 368, 448, 9)
+		r := h.Run(t, tty, "deliver", "--fastlane", fl, "--timeout", "200ms").Want(t, 8)
+		if !strings.Contains(r.Err.Error(), "still UPLOAD_COMPLETE") {
+			t.Errorf("timeout: %v", r.Err)
+		}
+		uploads := h.Stats(t)["POST /v1/appScreenshots"]
+		r = h.Run(t, tty, "deliver", "--fastlane", fl, "--no-wait", "--json").Want(t, 0)
+		if n := h.Stats(t)["POST /v1/appScreenshots"] - uploads; n != 0 || uploads != 1 {
+			t.Errorf("uploads: %d, then %d more after --no-wait", uploads, n)
+		}
+	})
 }

@@ -28,7 +28,12 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	sb := sandboxtest.Start(t, sandbox.Options{ProcessingDelay: 20 * time.Millisecond})
+	return newHarnessWith(t, sandbox.Options{ProcessingDelay: 20 * time.Millisecond})
+}
+
+func newHarnessWith(t *testing.T, opts sandbox.Options) *harness {
+	t.Helper()
+	sb := sandboxtest.Start(t, opts)
 	k := sb.Key()
 	return &harness{sb: sb, env: map[string]string{
 		"ASCEND_CONFIG_DIR": t.TempDir(), "ASCEND_CACHE_DIR": t.TempDir(),

@@ -456,8 +456,10 @@ func TestMetadataDiffExitCode(t *testing.T) {
 	cmdtest.Pipe(t, e, "", args[:len(args)-1]...).Want(t, 0)
 }
 
-// TestEveryWaitHasTimeoutAndNoWait: the commands that can wait take --wait, --no-wait and
-// --timeout alike; contradicting or empty values are usage errors before any request.
+// TestEveryWaitHasTimeoutAndNoWait: the commands that can wait (for a build, App Review,
+// Beta App Review, uploaded screenshots, previews or attachments) take --wait, --no-wait and
+// --timeout alike; contradicting or empty values are usage errors before any request, on a
+// terminal and in a pipe.
 func TestEveryWaitHasTimeoutAndNoWait(t *testing.T) {
 	t.Parallel()
 	e := with(baseEnv(t), "ASCEND_SANDBOX", "1", "NO_COLOR", "1")
@@ -465,6 +467,10 @@ func TestEveryWaitHasTimeoutAndNoWait(t *testing.T) {
 		{[]string{"builds", "upload"}, []string{"builds", "upload", "App.ipa"}},
 		{[]string{"testflight", "distribute"}, []string{"testflight", "distribute", "--build", "b1", "--groups", "QA"}},
 		{[]string{"submit"}, []string{"submit", "--app", "com.example.daybreak"}},
+		{[]string{"builds", "wait"}, []string{"builds", "wait", "b1"}},
+		{[]string{"screenshots", "sync"}, []string{"screenshots", "sync", "--app", "com.example.daybreak", "--dir", t.TempDir()}},
+		{[]string{"deliver"}, []string{"deliver", "--app", "com.example.daybreak", "--dry-run"}},
+		{[]string{"versions", "review-attachments"}, []string{"versions", "review-attachments", "--app", "com.example.daybreak", "x.pdf"}},
 	} {
 		help := cmdtest.Pipe(t, e, "", append(c.name, "--help")...).Want(t, 0)
 		for _, flag := range []string{"--wait ", "--no-wait ", "--timeout duration"} {
@@ -473,9 +479,13 @@ func TestEveryWaitHasTimeoutAndNoWait(t *testing.T) {
 			}
 		}
 		for _, bad := range [][]string{{"--wait", "--no-wait"}, {"--wait", "--timeout", "0s"}} {
-			r := cmdtest.Pipe(t, e, "", append(append([]string{}, c.args...), bad...)...).Want(t, cli.ExitUsage)
+			args := append(append([]string{}, c.args...), bad...)
+			r := cmdtest.Pipe(t, e, "", args...).Want(t, cli.ExitUsage)
 			if !strings.Contains(r.Stderr, "--") {
 				t.Errorf("%v %v: %q", c, bad, r.Stderr)
+			}
+			if r := cmdtest.Term(t, e, args...).Want(t, cli.ExitUsage); !strings.Contains(r.Stdout, "--") {
+				t.Errorf("terminal: %v %v: %q", c, bad, r.Stdout)
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/vbauerster/mpb/v8"
@@ -29,6 +30,7 @@ type syncOptions struct {
 	Yes         bool
 	Concurrency int
 	Fastlane    cli.FastlaneFlag
+	cli.WaitFlags
 }
 
 func newSyncCmd(f *cli.Factory) *cobra.Command {
@@ -49,8 +51,10 @@ kept (and each set ordered by file name) unless overwrite_screenshots or sync_sc
 set (overwrite_preview_videos for previews).
 
 Uploads run in parallel (parts too) within the key's rate budget; processing is awaited by
-polling only the sets that changed, with backoff. A screenshot whose processing fails is
-deleted and uploaded again, twice at most. An interrupted run can simply be started again:
+polling only the sets that changed, with backoff, for at most --timeout (exit 8 when it
+passes; run the sync again to finish); --no-wait ends once the files are uploaded and in
+order, and a later run redoes any whose processing failed. A screenshot whose processing
+fails is deleted and uploaded again, twice at most. An interrupted run can simply be started again:
 reservations it left are reused, nothing is duplicated. Deletions need --yes when nobody
 can answer the confirmation.`,
 		Example: `  ascend screenshots sync --app com.example.app --dir fastlane/screenshots --dry-run
@@ -70,6 +74,7 @@ can answer the confirmation.`,
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "delete screenshots the folder no longer has without asking")
 	fl.IntVar(&opts.Concurrency, "concurrency", 8, "at most `n` API requests in flight (fewer once rate limited)")
 	opts.Fastlane.Add(cmd)
+	cli.AddWaitFlags(cmd, &opts.WaitFlags, true, 10*time.Minute, "App Store Connect to process the uploads")
 	return cmd
 }
 
@@ -108,6 +113,10 @@ func runSync(cmd *cobra.Command, opts *syncOptions) error {
 	if err != nil {
 		return cli.UsageErrorf("%v", err)
 	}
+	wait, err := opts.Waiting()
+	if err != nil {
+		return err
+	}
 	if opts.Concurrency < 1 || opts.Concurrency > 64 {
 		return cli.UsageErrorf("--concurrency %d is out of range: use 1 to 64", opts.Concurrency)
 	}
@@ -130,7 +139,8 @@ func runSync(cmd *cobra.Command, opts *syncOptions) error {
 	if err != nil {
 		return err
 	}
-	so := wfscreenshots.Options{HTTPClient: f.HTTPClient(), Concurrency: opts.Concurrency, Replace: opts.Yes}
+	so := wfscreenshots.Options{HTTPClient: f.HTTPClient(), Concurrency: opts.Concurrency, Replace: opts.Yes,
+		PollTimeout: opts.Timeout, NoWait: !wait}
 	var plans []*wfscreenshots.Plan
 	deletes := 0
 	for _, l := range layouts {
@@ -177,6 +187,9 @@ func runSync(cmd *cobra.Command, opts *syncOptions) error {
 			extra := ""
 			if res.KeptExtra > 0 {
 				extra = fmt.Sprintf(" (and %d the folder lacks, kept as deliver keeps them)", res.KeptExtra)
+			}
+			if res.Processing > 0 {
+				extra += fmt.Sprintf(", %d still processing (not awaited: --no-wait)", res.Processing)
 			}
 			fmt.Fprintf(f.IO.ErrOut, "%ss of version %s: %d uploaded, %d kept%s, %d deleted, %d sets created, %d sets deleted, %d reordered, %d retried after failed processing\n",
 				p.Kind.Noun, p.Location.VersionString, res.Uploaded, res.Kept, extra, res.Deleted, res.SetsCreated, res.SetsDeleted, res.Reordered, res.Retried)

@@ -2,9 +2,11 @@ package versions
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ascend-tools/ascend/asc/upload"
 	"github.com/ascend-tools/ascend/internal/cli"
 	"github.com/ascend-tools/ascend/workflow/review"
 )
@@ -14,19 +16,28 @@ func attachmentsCmd(f *cli.Factory) *cobra.Command {
 	var (
 		q           queryFlags
 		dryRun, yes bool
+		wf          cli.WaitFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "review-attachments [FILE...] --app A [--version V] [--dry-run] [--yes]",
 		Short: "List the App Review attachments of a version, or make them these files (upload new, keep unchanged, remove others)",
 		Example: `  ascend versions review-attachments --app com.example.app
   ascend versions review-attachments demo.mov login-steps.pdf --app com.example.app --dry-run`,
+		Long: `With files, make the version's App Review attachments these files: unchanged ones are
+kept (same name, size and MD5), new ones uploaded and awaited until processed, for at most
+--timeout (exit 8 when it passes; run again to check), or not awaited with --no-wait; the
+others are removed after asking (--yes in a pipe).`,
 		RunE: func(cmd *cobra.Command, files []string) error {
+			wait, err := wf.Waiting()
+			if err != nil {
+				return err
+			}
 			query, c, err := q.client(cmd, f)
 			if err != nil {
 				return err
 			}
 			req := review.AttachmentsRequest{App: query.App, Platform: query.Platform, Version: query.Version, Files: files,
-				List: len(files) == 0, DryRun: dryRun, HTTPClient: f.HTTPClient()}
+				List: len(files) == 0, DryRun: dryRun, HTTPClient: f.HTTPClient(), NoWait: !wait, Upload: upload.Options{PollTimeout: wf.Timeout}}
 			if len(files) > 0 && !dryRun {
 				plan := req
 				plan.DryRun = true
@@ -63,5 +74,6 @@ func attachmentsCmd(f *cli.Factory) *cobra.Command {
 	q.add(cmd, true)
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "show what would change, change nothing")
 	cmd.Flags().BoolVar(&yes, "yes", false, "remove attachments not listed without asking")
+	cli.AddWaitFlags(cmd, &wf, true, 10*time.Minute, "App Store Connect to process the files uploaded")
 	return cmd
 }

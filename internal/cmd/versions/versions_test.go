@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ascend-tools/ascend/internal/cmd/cmdtest"
 	"github.com/ascend-tools/ascend/sandbox"
@@ -103,4 +104,31 @@ func TestReviewAttachments(t *testing.T) {
 	if strings.Count(r.Stdout, "\n") != 1 || !strings.Contains(r.Stdout, "demo.mov") {
 		t.Errorf("list: %s", r.Stdout)
 	}
+}
+
+// TestReviewAttachmentsTimeoutAndNoWait: processing is awaited for at most --timeout (exit 8),
+// and not at all with --no-wait (the upload left UPLOAD_COMPLETE, kept by the next run), on a
+// terminal and in a pipe.
+func TestReviewAttachmentsTimeoutAndNoWait(t *testing.T) {
+	t.Parallel()
+	cmdtest.TerminalAndPipe(t, func(t *testing.T, tty bool) {
+		h := cmdtest.New(t, sandbox.Options{ProcessingDelay: 10 * time.Minute})
+		dir := t.TempDir()
+		a, b := filepath.Join(dir, "demo.mov"), filepath.Join(dir, "steps.pdf")
+		os.WriteFile(a, []byte(strings.Repeat("video", 900)), 0o644)
+		os.WriteFile(b, []byte("%PDF-1.4 steps"), 0o644)
+		app := []string{"--app", "com.example.daybreak"}
+		r := h.Run(t, tty, append([]string{"versions", "review-attachments", a, "--timeout", "200ms"}, app...)...).Want(t, 8)
+		if !strings.Contains(r.Err.Error(), "still UPLOAD_COMPLETE") {
+			t.Errorf("timeout: %v", r.Err)
+		}
+		polls := h.Stats(t)["GET /v1/appStoreReviewAttachments/{id}"]
+		r = h.Run(t, tty, append([]string{"versions", "review-attachments", a, b, "--no-wait"}, app...)...).Want(t, 0)
+		if n := h.Stats(t)["GET /v1/appStoreReviewAttachments/{id}"] - polls; n != 0 {
+			t.Errorf("--no-wait polled %d times", n)
+		}
+		if strings.Count(r.Stdout, "UPLOAD_COMPLETE") != 2 || !strings.Contains(r.Stdout, "kept") || !strings.Contains(r.Stdout, "uploaded") {
+			t.Errorf("--no-wait:\n%s", r.Stdout)
+		}
+	})
 }

@@ -14,11 +14,11 @@ import (
 
 // Options are the command's flags and dependencies.
 type Options struct {
-	F       *cli.Factory
-	Ref     buildflag.RefFlags
-	Args    []string
-	Timeout time.Duration
-	Poll    time.Duration
+	F    *cli.Factory
+	Ref  buildflag.RefFlags
+	Args []string
+	cli.WaitFlags
+	Poll time.Duration
 }
 
 // NewCmd returns `ascend builds wait`; runF replaces the run function in tests.
@@ -29,9 +29,11 @@ func NewCmd(f *cli.Factory, runF func(*cobra.Command, *Options) error) *cobra.Co
 		Short: "Wait until a build has been processed",
 		Long: `Wait until a build is VALID, polling the one build (or its build upload, before the
 build exists) with backoff. Exit code 8 when --timeout passes first; 1 when processing fails,
-with Apple's reasons.`,
+with Apple's reasons. --no-wait checks once: exit 0 when the build is VALID, 8 while it is
+still processing.`,
 		Example: `  ascend builds wait --app com.example.app --version 2.4.0 --build-number 512 --timeout 45m
-  ascend builds wait 6f1c2a9e-4b7d-4c1a-9d2e-0a1b2c3d4e5f`,
+  ascend builds wait 6f1c2a9e-4b7d-4c1a-9d2e-0a1b2c3d4e5f
+  ascend builds wait 6f1c2a9e-4b7d-4c1a-9d2e-0a1b2c3d4e5f --no-wait`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Args = args
@@ -42,7 +44,7 @@ with Apple's reasons.`,
 		},
 	}
 	opts.Ref.Add(cmd)
-	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 30*time.Minute, "give up after `duration` (exit 8)")
+	cli.AddWaitFlags(cmd, &opts.WaitFlags, true, 30*time.Minute, "App Store Connect to process the build (VALID)")
 	cmd.Flags().DurationVar(&opts.Poll, "poll", 5*time.Second, "the first `interval` between checks; each is half as long again, up to a minute")
 	return cmd
 }
@@ -56,8 +58,9 @@ func run(cmd *cobra.Command, opts *Options) error {
 	if ref.ID == "" && ref.Version == "" {
 		return cli.UsageErrorf("builds wait by numbers needs --version too")
 	}
-	if opts.Timeout <= 0 {
-		return cli.UsageErrorf("--timeout must be positive, not %s", opts.Timeout)
+	wait, err := opts.Waiting()
+	if err != nil {
+		return err
 	}
 	if opts.Poll <= 0 || opts.Poll > time.Minute {
 		return cli.UsageErrorf("--poll must be between 0 and 1m, not %s", opts.Poll)
@@ -67,7 +70,7 @@ func run(cmd *cobra.Command, opts *Options) error {
 		return err
 	}
 	progress := buildflag.NewProgress(f)
-	res, err := builds.WaitFor(cmd.Context(), c, ref, builds.WaitOptions{Timeout: opts.Timeout, PollInitial: opts.Poll}, progress.Event)
+	res, err := builds.WaitFor(cmd.Context(), c, ref, builds.WaitOptions{Timeout: opts.Timeout, PollInitial: opts.Poll, Once: !wait}, progress.Event)
 	progress.Done(err)
 	if err != nil {
 		return buildflag.Err(err)
