@@ -39,12 +39,13 @@ type Options struct {
 	SubmitForReview, AutomaticRelease *bool
 	PhasedRelease                     *bool
 	// AutoReleaseDate is auto_release_date: milliseconds since 1970 or an RFC 3339 time.
-	AutoReleaseDate  string
-	MetadataPath     string
-	ScreenshotsPath  string
-	SkipMetadata     *bool
-	SkipScreenshots  *bool
-	AppRatingConfig  string // app_rating_config_path ("" none)
+	AutoReleaseDate string
+	MetadataPath    string
+	ScreenshotsPath string
+	SkipMetadata    *bool
+	SkipScreenshots *bool
+	// AppRatingConfig is app_rating_config_path; "" takes the project's ("" there too: none).
+	AppRatingConfig  string
 	DryRun           bool
 	HTTPClient       *http.Client
 	ScreenshotOption screenshots.Options
@@ -166,10 +167,14 @@ func resolve(o Options) (*plan, []string, error) {
 	case automatic != nil:
 		p.releaseType = asc.Ptr(asc.AppStoreVersionReleaseTypeManual)
 	}
-	if o.AppRatingConfig != "" {
-		cfg, err := agerating.ReadFile(o.AppRatingConfig)
+	rating, ratingFrom := o.AppRatingConfig, ""
+	if rating == "" && o.Project != nil && o.Project.AppRatingConfigPath != "" {
+		rating, ratingFrom = o.Project.AppRatingConfigPath, " (app_rating_config_path, "+o.Project.Where["app_rating_config_path"]+")"
+	}
+	if rating != "" {
+		cfg, err := agerating.ReadFile(rating)
 		if err != nil {
-			problems = append(problems, err.Error())
+			problems = append(problems, err.Error()+ratingFrom)
 		} else {
 			p.rating = cfg
 			notes = append(notes, cfg.Notes...)

@@ -13,7 +13,9 @@ import (
 	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/sandbox"
 	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
+	"github.com/ascend-tools/ascend/workflow/agerating"
 	"github.com/ascend-tools/ascend/workflow/deliver"
+	"github.com/ascend-tools/ascend/workflow/fastlane"
 	"github.com/ascend-tools/ascend/workflow/metadata"
 )
 
@@ -217,4 +219,67 @@ func TestDeliverUnderFaultsConverges(t *testing.T) {
 		t.Errorf("versions 2.4.0: %+v %v", vs, err)
 	}
 	t.Logf("converged after %d runs under faults", runs)
+}
+
+// TestAppRatingConfigPathFromTheDeliverfile: the Deliverfile's app_rating_config_path is read
+// against the project folder, as fastlane runs from there; the option outranks it; a file it
+// names that is missing stops the release before any request, naming the Deliverfile's line.
+func TestAppRatingConfigPathFromTheDeliverfile(t *testing.T) {
+	t.Parallel()
+	sb := sandboxtest.Start(t, sandbox.Options{})
+	root := t.TempDir()
+	files := map[string]string{
+		"fastlane/Appfile":          "app_identifier \"com.example.daybreak\"\n",
+		"fastlane/Deliverfile":      "app_version \"2.4.0\"\nskip_metadata true\nskip_screenshots true\napp_rating_config_path \"config/rating.json\"\n",
+		"config/rating.json":        `{"CARTOON_FANTASY_VIOLENCE": 1}`,
+		"fastlane/flag_rating.json": `{"horrorOrFearThemes": "FREQUENT_OR_INTENSE"}`,
+	}
+	for name, body := range files {
+		os.MkdirAll(filepath.Dir(filepath.Join(root, name)), 0o755)
+		if err := os.WriteFile(filepath.Join(root, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	project, err := fastlane.Resolve(root, func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	rating := func(r *deliver.Result) string {
+		for _, s := range r.Steps {
+			if s.Name == "age rating" {
+				return s.Status + " " + s.Detail
+			}
+		}
+		return ""
+	}
+	c := sb.Client()
+	r, err := deliver.Run(t.Context(), c, deliver.Options{Project: project, DryRun: true})
+	if err != nil || rating(r) != "planned violenceCartoonOrFantasy" {
+		t.Fatalf("from the Deliverfile: %v %+v", err, r)
+	}
+	r, err = deliver.Run(t.Context(), c, deliver.Options{Project: project, AppRatingConfig: filepath.Join(root, "fastlane", "flag_rating.json")})
+	if err != nil || rating(r) != "changed horrorOrFearThemes" {
+		t.Fatalf("the option: %v %+v", err, r)
+	}
+	if r, err = deliver.Run(t.Context(), c, deliver.Options{Project: project}); err != nil || rating(r) != "changed violenceCartoonOrFantasy" {
+		t.Fatalf("the Deliverfile's: %v %+v", err, r)
+	}
+	if d, err := agerating.Pull(t.Context(), c, "com.example.daybreak"); err != nil || d.Config.Answers["violenceCartoonOrFantasy"] != "INFREQUENT_OR_MILD" || d.Config.Answers["horrorOrFearThemes"] != "FREQUENT_OR_INTENSE" {
+		t.Errorf("age rating after both: %+v %v", d, err)
+	}
+	os.Remove(filepath.Join(root, "config", "rating.json"))
+	total := func() (n int) {
+		for _, v := range sb.Stats().ByMethod {
+			n += v
+		}
+		return n
+	}
+	before := total()
+	_, err = deliver.Run(t.Context(), c, deliver.Options{Project: project})
+	if err == nil || !strings.Contains(err.Error(), "rating.json") || !strings.Contains(err.Error(), "app_rating_config_path, Deliverfile line 4") {
+		t.Errorf("a missing file: %v", err)
+	}
+	if total() != before {
+		t.Errorf("a missing file sent %d requests", total()-before)
+	}
 }

@@ -34,10 +34,13 @@ type Config struct {
 	// AppPreviewsPath is deliver's app_previews_path, absolute; "" when not given (deliver
 	// uploads no previews without it).
 	AppPreviewsPath string
-	Platform        string // deliver's name: ios, osx, appletvos, xros ("" when not given)
-	Languages       []string
-	EditLive        *bool
-	UseLiveVersion  *bool
+	// AppRatingConfigPath is deliver's app_rating_config_path (the age rating answers, an
+	// app_rating_config.json), absolute; "" when not given.
+	AppRatingConfigPath string
+	Platform            string // deliver's name: ios, osx, appletvos, xros ("" when not given)
+	Languages           []string
+	EditLive            *bool
+	UseLiveVersion      *bool
 	// Skip holds the skip_* options given (skip_metadata, skip_screenshots, ...).
 	Skip map[string]bool
 	// Flags holds the other boolean options for metadata and screenshots that were given:
@@ -86,7 +89,7 @@ var notForSync = map[string]bool{
 	"team_name": true, "dev_portal_team_id": true, "itc_provider": true, "run_precheck_before_submit": true,
 	"precheck_default_rule_level": true, "precheck_include_in_app_purchases": true, "individual_metadata_items": true,
 	"verify_only": true, "reject_if_possible": true, "version_check_wait_retry_limit": true, "build_number_from_binary": true,
-	"submit_for_review_wait": true, "app_rating_config_path": true, "price_tier": true,
+	"submit_for_review_wait": true, "price_tier": true,
 }
 
 // inlineMetadata are deliver options that give metadata values in the Deliverfile itself
@@ -318,6 +321,10 @@ func (c *Config) applyValue(file, where, name string, v value, how string) {
 	case name == "app_previews_path":
 		if s, ok := path(); ok {
 			c.AppPreviewsPath = s
+		}
+	case name == "app_rating_config_path":
+		if s, ok := path(); ok {
+			c.AppRatingConfigPath = s
 		}
 	case name == "overwrite_screenshots", name == "sync_screenshots", name == "overwrite_preview_videos", name == "ignore_language_directory_validation", name == "force":
 		if b, ok := boolean(); ok {

@@ -35,6 +35,9 @@ func TestLoadDeliverFolder(t *testing.T) {
 	if !c.Skip["skip_binary_upload"] || !c.Skip["skip_screenshots"] || !c.Flags["overwrite_screenshots"] || !c.Flags["force"] {
 		t.Errorf("skip %v flags %v", c.Skip, c.Flags)
 	}
+	if c.AppRatingConfigPath != filepath.Join(root, "fastlane", "app_rating_config.json") || c.Where["app_rating_config_path"] != "Deliverfile line 26" {
+		t.Errorf("app_rating_config_path %s (%s), want it against the project folder", c.AppRatingConfigPath, c.Where["app_rating_config_path"])
+	}
 	s := c.Submission
 	if s.AppVersion != "2.1.0" || s.BuildNumber != "42" || !*s.SubmitForReview || *s.AutomaticRelease || !*s.PhasedRelease || *s.ResetRatings || s.AutoReleaseDate != "1767225600000" {
 		t.Errorf("submission %+v", s)
@@ -128,7 +131,8 @@ func TestResolve(t *testing.T) {
 	}
 	// DELIVER_* variables outrank both files, as in fastlane.
 	c, err := Resolve(root, env(map[string]string{"DELIVER_APP_IDENTIFIER": "com.example.env", "DELIVER_METADATA_PATH": "/abs/meta",
-		"DELIVER_SYNC_SCREENSHOTS": "true", "DELIVER_LANGUAGES": "en-US, ja", "DELIVER_PLATFORM": "ios", "DELIVER_SKIP_METADATA": "maybe"}))
+		"DELIVER_SYNC_SCREENSHOTS": "true", "DELIVER_LANGUAGES": "en-US, ja", "DELIVER_PLATFORM": "ios", "DELIVER_SKIP_METADATA": "maybe",
+		"DELIVER_APP_RATING_CONFIG_PATH": "ratings/env.json"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,6 +141,9 @@ func TestResolve(t *testing.T) {
 	}
 	if p, _ := c.ApplePlatform(); p != "IOS" || c.MetadataPath != "/abs/meta" || !slices.Equal(c.Languages, []string{"en-US", "ja"}) || c.KeepsExtraScreenshots(false) {
 		t.Errorf("platform %q metadata %s languages %q keeps %v", p, c.MetadataPath, c.Languages, c.KeepsExtraScreenshots(false))
+	}
+	if c.AppRatingConfigPath != filepath.Join(root, "ratings", "env.json") {
+		t.Errorf("$DELIVER_APP_RATING_CONFIG_PATH gave %s", c.AppRatingConfigPath)
 	}
 	if notes := strings.Join(c.Notes, "\n"); !strings.Contains(notes, "$DELIVER_SKIP_METADATA: skip_metadata must be true or false") {
 		t.Errorf("a bad variable is not noted: %s", notes)

@@ -16,6 +16,7 @@ var envOptions = []struct{ option, env string }{
 	{"metadata_path", "DELIVER_METADATA_PATH"},
 	{"screenshots_path", "DELIVER_SCREENSHOTS_PATH"},
 	{"app_previews_path", "DELIVER_APP_PREVIEWS_PATH"},
+	{"app_rating_config_path", "DELIVER_APP_RATING_CONFIG_PATH"},
 	{"platform", "DELIVER_PLATFORM"},
 	{"languages", "DELIVER_LANGUAGES"},
 	{"use_live_version", "DELIVER_USE_LIVE_VERSION"},

@@ -27,7 +27,8 @@ func NewCmd(f *cli.Factory) *cobra.Command {
 		Short: "Release in one command, as fastlane deliver: version, build, metadata, screenshots, age rating, phased release, submission",
 		Long: `Run a whole release from a fastlane project (its Appfile and Deliverfile: app_identifier,
 app_version, build_number, submit_for_review, automatic_release, auto_release_date,
-phased_release, skip_metadata, skip_screenshots, metadata_path, screenshots_path); flags
+phased_release, skip_metadata, skip_screenshots, metadata_path, screenshots_path,
+app_rating_config_path, relative to the project folder as fastlane reads them); flags
 outrank the files. Each step reads first and writes only what differs, so running deliver
 twice changes nothing the second time, and a run that died at any step converges when run
 again. --dry-run prints the plan and changes nothing. The screenshots uploaded are awaited
@@ -107,7 +108,7 @@ until processed, for at most --timeout (exit 8 when it passes; run again to go o
 	flags.StringVar(&o.AutoReleaseDate, "auto-release-date", "", "release on this date (milliseconds since 1970 or RFC 3339), a scheduled release")
 	flags.StringVar(&o.MetadataPath, "metadata-path", "", "the metadata `folder` (default: metadata_path, or fastlane/metadata)")
 	flags.StringVar(&o.ScreenshotsPath, "screenshots-path", "", "the screenshots `folder` (default: screenshots_path, or fastlane/screenshots)")
-	flags.StringVar(&o.AppRatingConfig, "app-rating-config-path", "", "answer the age rating from this app_rating_config.json")
+	flags.StringVar(&o.AppRatingConfig, "app-rating-config-path", "", "answer the age rating from this app_rating_config.json (default: the Deliverfile's app_rating_config_path)")
 	flags.BoolVar(&o.DryRun, "dry-run", false, "print the plan, change nothing")
 	cli.AddWaitFlags(cmd, &wf, true, 10*time.Minute, "App Store Connect to process the screenshots uploaded")
 	for name, usage := range map[string]string{
