@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -128,6 +129,9 @@ const (
 // store that several processes share.
 type RateBudget struct {
 	store RateStore
+	// limit is the hourly limit of the last state this process saw (-1: none known yet),
+	// for quotas that are shares of it, without asking a shared store.
+	limit atomic.Int64
 
 	lowWater float64
 	window   time.Duration
@@ -182,6 +186,18 @@ type RateStore interface {
 	Update(ctx context.Context, fn func(*RateState)) error
 }
 
+// A DeferringRateStore is a RateStore that can also apply a change later, without waiting:
+// UpdateSoon queues fn, which runs before the fn of the next Update (in its transaction,
+// for a database), or on its own within a short while when no Update comes. A shared budget
+// reports an answer this way when it cannot change what anyone decides (no 429, plenty of
+// the hour left, nothing paced), so a request costs the store one transaction, its
+// reservation, instead of two. The change it carries only ever makes the budget look
+// busier until it is applied (the request still counts as in flight), never freer.
+type DeferringRateStore interface {
+	RateStore
+	UpdateSoon(fn func(*RateState))
+}
+
 // memoryRateStore is the default store: the state of one process.
 type memoryRateStore struct {
 	mu    sync.Mutex
@@ -234,7 +250,7 @@ func NewRateBudget() *RateBudget {
 // NewSharedRateBudget returns a budget whose state lives in store, so that every process
 // using the store paces as one: together they send no more than one process would.
 func NewSharedRateBudget(store RateStore) *RateBudget {
-	return &RateBudget{
+	b := &RateBudget{
 		store:    store,
 		lowWater: defaultLowWater,
 		window:   defaultWindow,
@@ -243,6 +259,23 @@ func NewSharedRateBudget(store RateStore) *RateBudget {
 		release:  defaultRelease,
 		now:      time.Now,
 		sleep:    sleepContext,
+	}
+	b.limit.Store(-1)
+	return b
+}
+
+// KnownLimit is the key's hourly limit as this process last saw it (in an answer, or in the
+// shared state when it last reserved a request), without asking the store; false until any
+// is known.
+func (b *RateBudget) KnownLimit() (int, bool) {
+	l := b.limit.Load()
+	return int(l), l >= 0
+}
+
+// seen notes the limit of a state this process has just read or changed.
+func (b *RateBudget) seen(s *RateState) {
+	if s.Rate.Known && int64(s.Rate.Limit) != b.limit.Load() {
+		b.limit.Store(int64(s.Rate.Limit))
 	}
 }
 
@@ -256,8 +289,11 @@ type Reservation struct {
 }
 
 // ticket identifies a reserved request to the budget: reservations are numbered in order.
+// quiet says nothing was held or paced when it was taken and plenty of the hour remained,
+// so an ordinary answer to it may be reported to a shared store later (DeferringRateStore).
 type ticket struct {
-	seq uint64
+	seq   uint64
+	quiet bool
 }
 
 // Observe records the answer to the reserved request, as RateBudget.Observe does.
@@ -392,18 +428,28 @@ func (b *RateBudget) reserve(s *RateState, now time.Time, maxSlot time.Duration)
 		s.IdleSince = time.Time{}
 	}
 	start := now
-	if interval := b.interval(s, now); interval > 0 {
+	interval := b.interval(s, now)
+	if interval > 0 {
 		start = s.NextSlot
 		if start.Before(now) {
 			start = now
 		}
 		s.NextSlot = start.Add(interval)
 	}
+	quiet := interval == 0 && b.plenty(s.Rate, s.Rate)
 	if s.Rate.Known && s.Rate.Remaining > 0 {
 		s.Rate.Remaining--
 	}
 	s.Reserved++
-	return start.Sub(now), ticket{seq: s.Reserved}, false
+	b.seen(s)
+	return start.Sub(now), ticket{seq: s.Reserved, quiet: quiet}, false
+}
+
+// plenty reports whether rl, an X-Rate-Limit against the state's known one, leaves so much
+// of the hour (twice the low-water mark) that no pacing decision can hang on it.
+func (b *RateBudget) plenty(rl, known RateLimit) bool {
+	return known.Known && rl.Known && rl.Limit == known.Limit && rl.Limit > 0 &&
+		float64(rl.Remaining) >= 2*b.lowWater*float64(rl.Limit)
 }
 
 // settle marks a reservation reported (answered or failed); when none is left outstanding,
@@ -485,6 +531,15 @@ func (b *RateBudget) observe(t ticket, rl RateLimit, status int, retryAfter time
 }
 
 func (b *RateBudget) observeShared(t ticket, rl RateLimit, status int, retryAfter time.Duration) (burst bool) {
+	if d, ok := b.store.(DeferringRateStore); ok && t.quiet && status != http.StatusTooManyRequests &&
+		(!rl.Known || b.limit.Load() == int64(rl.Limit) && b.plenty(rl, rl)) {
+		// An ordinary answer with plenty left: it goes with this process's next change. Until
+		// then the request counts as in flight and the state keeps the lower remainder its
+		// reservation left, so nobody is let through who would not be otherwise.
+		now := b.now()
+		d.UpdateSoon(func(s *RateState) { b.record(s, now, t, rl, status, retryAfter) })
+		return false
+	}
 	_ = b.store.Update(context.Background(), func(s *RateState) { burst = b.record(s, b.now(), t, rl, status, retryAfter) })
 	return burst
 }
@@ -514,6 +569,7 @@ func (b *RateBudget) record(s *RateState, now time.Time, t ticket, rl RateLimit,
 		}
 		s.Rate = rl
 		s.ObservedAt = now
+		b.seen(s)
 	}
 	if status != http.StatusTooManyRequests {
 		if status < 500 {
@@ -609,6 +665,7 @@ func (b *RateBudget) Snapshot() RateBudgetSnapshot {
 	var snap RateBudgetSnapshot
 	_ = b.store.Update(context.Background(), func(s *RateState) {
 		now := b.now()
+		b.seen(s)
 		snap = RateBudgetSnapshot{
 			Limit:      s.Rate.Limit,
 			Remaining:  s.Rate.Remaining,

@@ -550,3 +550,70 @@ func TestRateBudgetCountsRequestsInFlight(t *testing.T) {
 		t.Errorf("after a refill %d remain, want 3599", got)
 	}
 }
+
+// deferringStore is a lockedStore that keeps what UpdateSoon queues until the next Update.
+type deferringStore struct {
+	lockedStore
+	soon []func(*RateState)
+}
+
+func (d *deferringStore) Update(ctx context.Context, fn func(*RateState)) error {
+	soon := d.soon
+	d.soon = nil
+	return d.lockedStore.Update(ctx, func(s *RateState) {
+		for _, f := range soon {
+			f(s)
+		}
+		fn(s)
+	})
+}
+
+func (d *deferringStore) UpdateSoon(fn func(*RateState)) { d.soon = append(d.soon, fn) }
+
+// TestSharedRateBudgetDefersOrdinaryAnswers: with a store that can defer, an answer is
+// reported later only when it cannot change a decision: the limit known, plenty left, no
+// 429, nothing paced when the request was reserved. The first answer (which teaches the
+// limit), a 429 and an answer near the low-water mark go to the store at once; what is
+// deferred is applied, in order, before the next reservation.
+func TestSharedRateBudgetDefersOrdinaryAnswers(t *testing.T) {
+	t.Parallel()
+	clock := &fakeClock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+	store := &deferringStore{}
+	b := NewSharedRateBudget(store)
+	b.now = clock.now
+	b.sleep = func(context.Context, time.Duration) error { return nil }
+	answer := func(remaining, status int) (deferred bool) {
+		t.Helper()
+		r, err := b.Reserve(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := len(store.soon)
+		r.Observe(RateLimit{Limit: 1000, Remaining: remaining, Known: true}, status, 0)
+		return len(store.soon) > before
+	}
+	if answer(999, http.StatusOK) {
+		t.Error("the answer that teaches the limit was deferred")
+	}
+	if l, ok := b.KnownLimit(); !ok || l != 1000 {
+		t.Errorf("KnownLimit = %d, %v after the first answer", l, ok)
+	}
+	if !answer(998, http.StatusOK) || !answer(997, http.StatusNotFound) {
+		t.Error("an ordinary answer with plenty left was not deferred")
+	}
+	if answer(150, http.StatusOK) {
+		t.Error("an answer near the low-water mark was deferred")
+	}
+	if answer(900, http.StatusTooManyRequests) {
+		t.Error("a 429 was deferred")
+	}
+	// The 429 set a pace: a request reserved while paced is not quiet.
+	if answer(899, http.StatusOK) {
+		t.Error("the answer to a paced request was deferred")
+	}
+	var st RateState
+	store.Update(t.Context(), func(s *RateState) { st = *s })
+	if st.Reserved != 6 || st.Settled != 6 || st.Rate.Remaining != 899 {
+		t.Errorf("after 6 answers: reserved %d settled %d remaining %d", st.Reserved, st.Settled, st.Rate.Remaining)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ascend-tools/ascend/asc"
@@ -21,20 +22,40 @@ import (
 // state the one before left, as if each had its own transaction. So a busy instance holds at
 // most one database connection for its budget, not one per client waiting on the row lock,
 // and 200 clients cost a handful of transactions instead of 400.
+//
+// An answer that changes nothing anyone decides (asc.DeferringRateStore) is not waited for:
+// it joins the next group, or is committed on its own after rateSoon when none comes. So on
+// the hot path a request costs one transaction, its reservation, which also carries the
+// answers that came before it.
 type dbRateStore struct {
 	db   *store.DB
 	name string // the key id, issuer id and upstream host; never key material
 
 	mu      sync.Mutex
 	queue   []*rateUpdate
+	waiters int  // updates in queue whose caller waits (the others came from UpdateSoon)
 	running bool // a goroutine is committing; it takes the queue when done
+	timer   *time.Timer
+	armed   bool // timer will commit what UpdateSoon queued
+	closed  bool // the gateway is closing: what UpdateSoon queues goes with the next Update only
+
+	commits atomic.Int64 // transactions, for tests
 }
 
-// rateUpdate is one caller's change, waiting for its group's commit.
+// rateUpdate is one change, waiting for its group's commit; done is nil for one that nobody
+// waits for (UpdateSoon).
 type rateUpdate struct {
 	fn   func(*asc.RateState)
 	done chan error
 }
+
+// rateSoon is the longest an answer queued by UpdateSoon waits for a transaction to join.
+const rateSoon = 50 * time.Millisecond
+
+// maxDeferred bounds what UpdateSoon keeps while the database fails; past it the oldest are
+// dropped (each is an answer's report; losing one leaves its request counted in flight, so the
+// budget errs on the side of sending less).
+const maxDeferred = 4096
 
 // rateCommitTimeout bounds one group's transaction: a caller waits for its update whatever
 // its own context says, so that a change made to the state is never left unreported.
@@ -50,6 +71,7 @@ func (s *dbRateStore) Update(ctx context.Context, fn func(*asc.RateState)) error
 	u := &rateUpdate{fn: fn, done: make(chan error, 1)}
 	s.mu.Lock()
 	s.queue = append(s.queue, u)
+	s.waiters++
 	lead := !s.running
 	s.running = true
 	s.mu.Unlock()
@@ -59,20 +81,92 @@ func (s *dbRateStore) Update(ctx context.Context, fn func(*asc.RateState)) error
 	return <-u.done
 }
 
+// UpdateSoon queues fn for the next group without waiting for it: it is committed with the
+// next Update, or after rateSoon when none comes.
+func (s *dbRateStore) UpdateSoon(fn func(*asc.RateState)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.queue) >= maxDeferred && s.waiters == 0 {
+		s.queue = s.queue[1:]
+	}
+	s.queue = append(s.queue, &rateUpdate{fn: fn})
+	if !s.running {
+		s.armLocked()
+	}
+}
+
+// armLocked makes sure what is queued is committed within rateSoon; the caller holds s.mu.
+func (s *dbRateStore) armLocked() {
+	if s.armed || s.closed {
+		return
+	}
+	s.armed = true
+	if s.timer == nil {
+		s.timer = time.AfterFunc(rateSoon, s.commitSoon)
+	} else {
+		s.timer.Reset(rateSoon)
+	}
+}
+
+// commitSoon commits what UpdateSoon queued, unless a group is under way (it takes them).
+func (s *dbRateStore) commitSoon() {
+	s.mu.Lock()
+	s.armed = false
+	if s.running || len(s.queue) == 0 {
+		s.mu.Unlock()
+		return
+	}
+	s.running = true
+	s.mu.Unlock()
+	s.commitGroup()
+}
+
+// Close commits what UpdateSoon queued, for a gateway that is closing, and arms no timer
+// from then on.
+func (s *dbRateStore) Close(ctx context.Context) error {
+	s.mu.Lock()
+	s.closed = true
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	empty := len(s.queue) == 0
+	s.mu.Unlock()
+	if empty {
+		return nil
+	}
+	return s.Update(ctx, func(*asc.RateState) {})
+}
+
 // commitGroup commits what is queued in one transaction and hands what has queued up since
 // to a goroutine of its own, so no caller waits for more than its group and the one before.
+// What only UpdateSoon queued meanwhile waits for the next caller (or rateSoon) instead of a
+// transaction of its own at once. A failed group's deferred changes are queued again: they
+// were not applied.
 func (s *dbRateStore) commitGroup() {
 	s.mu.Lock()
 	group := s.queue
 	s.queue = nil
+	s.waiters = 0
 	s.mu.Unlock()
 	err := s.commit(group)
+	var again []*rateUpdate
 	for _, u := range group {
-		u.done <- err
+		switch {
+		case u.done != nil:
+			u.done <- err
+		case err != nil:
+			again = append(again, u)
+		}
 	}
 	s.mu.Lock()
-	if len(s.queue) == 0 {
+	if len(again) > 0 {
+		s.queue = append(again[max(0, len(again)-maxDeferred):], s.queue...)
+	}
+	if s.waiters == 0 {
 		s.running = false
+		if len(s.queue) > 0 {
+			s.armLocked()
+		}
 		s.mu.Unlock()
 		return
 	}
@@ -83,6 +177,7 @@ func (s *dbRateStore) commitGroup() {
 func (s *dbRateStore) commit(group []*rateUpdate) error {
 	ctx, cancel := context.WithTimeout(context.Background(), rateCommitTimeout)
 	defer cancel()
+	s.commits.Add(1)
 	var encErr error
 	err := s.db.UpdateRateBudget(ctx, s.name, func(old string) string {
 		var st asc.RateState
@@ -118,9 +213,11 @@ func (e *budgetStoreError) Unwrap() error { return e.err }
 // newBudget is the rate budget of one App Store Connect key: in the database when it is
 // PostgreSQL, which several instances share; in the process otherwise (a SQLite file serves
 // one instance).
-func newBudget(db *store.DB, name string) *asc.RateBudget {
+// The store is returned too when it is the database's, for Close.
+func newBudget(db *store.DB, name string) (*asc.RateBudget, *dbRateStore) {
 	if db != nil && db.Dialect() == store.Postgres {
-		return asc.NewSharedRateBudget(&dbRateStore{db: db, name: name})
+		s := &dbRateStore{db: db, name: name}
+		return asc.NewSharedRateBudget(s), s
 	}
-	return asc.NewRateBudget()
+	return asc.NewRateBudget(), nil
 }

@@ -31,6 +31,8 @@ type Gateway struct {
 	owner    string // this instance's name in delivery leases
 	keys     *keyCache
 	quotas   *quotas
+	// rateStores are the shared budgets' stores, whose deferred answers Close commits.
+	rateStores []*dbRateStore
 	// uploadClient forwards upload parts: no JWT (the URLs are presigned), no redirects.
 	uploadClient *http.Client
 	// callbacks delivers webhook events to subscribers (see callbacks.go).
@@ -119,7 +121,11 @@ func New(cfg Config) (*Gateway, error) {
 		sk := p.Key.ID + "|" + p.Key.IssuerID + "|" + u.Host
 		s, ok := byKey[sk]
 		if !ok {
-			s = shared{budget: newBudget(cfg.DB, sk), tokens: auth.NewTokenSource(p.Key, auth.TokenOptions{})}
+			budget, rs := newBudget(cfg.DB, sk)
+			if rs != nil {
+				g.rateStores = append(g.rateStores, rs)
+			}
+			s = shared{budget: budget, tokens: auth.NewTokenSource(p.Key, auth.TokenOptions{})}
 			byKey[sk] = s
 		}
 		rt := &profileRuntime{Profile: p, base: u, baseStr: up, prefix: strings.TrimSuffix(u.EscapedPath(), "/"), budget: s.budget}
@@ -164,7 +170,16 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.handler.
 // Close stops the delivery worker, letting attempts in flight finish (bounded by
 // Delivery.ShutdownWait); claimed deliveries not yet attempted are released for others.
 func (g *Gateway) Close() error {
-	g.stopOnce.Do(func() { close(g.stop) })
+	g.stopOnce.Do(func() {
+		close(g.stop)
+		ctx, cancel := context.WithTimeout(context.Background(), rateCommitTimeout)
+		defer cancel()
+		for _, s := range g.rateStores {
+			if err := s.Close(ctx); err != nil {
+				g.log.Warn("rate budget: commit the last answers", "error", err)
+			}
+		}
+	})
 	<-g.done
 	return nil
 }

@@ -118,13 +118,23 @@ func (g *Gateway) quotaShare(k *store.ClientKey) float64 {
 
 // quotaLimit is a key's hourly request limit from its share of the profile's budget; zero
 // while the budget's limit is unknown or the key may spend all of it.
+// The limit is the one this instance last saw, so checking a quota asks no shared store.
 func (g *Gateway) quotaLimit(k *store.ClientKey, p *profileRuntime) int {
 	share := g.quotaShare(k)
-	s := p.budget.Snapshot()
-	if !s.Known || s.Limit <= 0 || share >= 1 {
+	if share >= 1 {
 		return 0
 	}
-	return max(1, int(math.Floor(share*float64(s.Limit))))
+	limit, ok := p.budget.KnownLimit()
+	return shareOf(share, limit, ok)
+}
+
+// shareOf is a share of an hourly limit in requests: zero (no limit) when the limit is
+// unknown or the share is all of it, else at least one.
+func shareOf(share float64, limit int, known bool) int {
+	if !known || limit <= 0 || share >= 1 {
+		return 0
+	}
+	return max(1, int(math.Floor(share*float64(limit))))
 }
 
 // quotaError is a key that has spent its quota.
@@ -189,7 +199,10 @@ type QuotaStatus struct {
 }
 
 func (g *Gateway) quotaStatus(k *store.ClientKey, p *profileRuntime) QuotaStatus {
-	qs := QuotaStatus{Share: g.quotaShare(k), Limit: g.quotaLimit(k, p), Used: g.quotas.used(k.ID, g.now())}
+	// The status reads the budget as it is now, shared with other instances or not.
+	s := p.budget.Snapshot()
+	share := g.quotaShare(k)
+	qs := QuotaStatus{Share: share, Limit: shareOf(share, s.Limit, s.Known), Used: g.quotas.used(k.ID, g.now())}
 	if qs.Limit > 0 {
 		r := max(0, qs.Limit-qs.Used)
 		qs.Remaining = &r
