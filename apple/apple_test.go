@@ -334,3 +334,31 @@ func TestAgeRatingQuestionsMatchTheSpec(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildIssues: each code once, with what it means and what to do; Apple's codes are the
+// numbers of its import validation, the sandbox's own are words, so neither passes for the other.
+func TestBuildIssues(t *testing.T) {
+	seen := map[string]bool{}
+	for _, b := range apple.BuildIssues() {
+		if seen[b.Code] {
+			t.Errorf("%s listed twice", b.Code)
+		}
+		seen[b.Code] = true
+		if b.What == "" || b.Fix == "" {
+			t.Errorf("%s: what %q, fix %q", b.Code, b.What, b.Fix)
+		}
+		numeric := strings.Trim(b.Code, "0123456789") == ""
+		if numeric == b.SandboxOnly {
+			t.Errorf("%s: sandbox-only %v, but Apple's codes are numbers and the sandbox's are not", b.Code, b.SandboxOnly)
+		}
+	}
+	for _, code := range []string{apple.IssueBundleIDChanged, apple.IssueMetadataMismatch, apple.IssueRedundantBinary, apple.IssuePlatformMismatch,
+		apple.IssueInvalidArchive, apple.IssueChecksumMismatch, apple.IssueUploadIncomplete, apple.IssueUploadExpired} {
+		if _, ok := apple.LookupBuildIssue(code); !ok {
+			t.Errorf("%s has no entry", code)
+		}
+	}
+	if got := apple.DuplicateBuildDetail("60"); got != "The bundle version must be higher than the previously uploaded version: '60'." {
+		t.Errorf("duplicate detail %q", got)
+	}
+}

@@ -321,7 +321,7 @@ func (s *Server) assembleUpload(r *record) {
 	delete(r.Attrs, "uploaded")
 	delete(r.Attrs, "uploadOperations")
 	if u == nil || u.expired {
-		r.Hidden["uploadProblem"] = map[string]any{"code": "UPLOAD_EXPIRED", "description": "The upload was not found; reserve the asset again."}
+		r.Hidden["uploadProblem"] = map[string]any{"code": apple.IssueUploadExpired, "description": "The upload was not found; reserve the asset again."}
 		return
 	}
 	if u.spool != nil {
@@ -355,7 +355,7 @@ func (s *Server) assembleUpload(r *record) {
 	data := buf.Bytes()
 	algo, want := committedChecksum(r)
 	if why := verifyChecksum(bytes.NewReader(data), algo, want); why != "" {
-		r.Hidden["uploadProblem"] = map[string]any{"code": "CHECKSUM_MISMATCH", "description": why}
+		r.Hidden["uploadProblem"] = map[string]any{"code": apple.IssueChecksumMismatch, "description": why}
 		return
 	}
 	if s.processingFault(r.str("fileName")) {
@@ -375,7 +375,7 @@ func (s *Server) assembleUpload(r *record) {
 }
 
 func missingPart(u *pendingUpload, i int) map[string]any {
-	return map[string]any{"code": "UPLOAD_INCOMPLETE",
+	return map[string]any{"code": apple.IssueUploadIncomplete,
 		"description": fmt.Sprintf("Part %d of %d (offset %d, %d bytes) was never uploaded.", i+1, len(u.parts), u.parts[i].offset, u.parts[i].length)}
 }
 
@@ -398,7 +398,7 @@ func (s *Server) checkSpooled(typ, id, name string, u *pendingUpload, algo, want
 	}
 	delete(r.Hidden, "checking")
 	if why != "" {
-		r.Hidden["uploadProblem"] = map[string]any{"code": "CHECKSUM_MISMATCH", "description": why}
+		r.Hidden["uploadProblem"] = map[string]any{"code": apple.IssueChecksumMismatch, "description": why}
 	}
 	for k, v := range found {
 		r.Hidden[k] = v

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/workflow/builds/archive/archivetest"
 )
 
@@ -64,7 +65,7 @@ func TestBuildUploadRules(t *testing.T) {
 	// A build number used by a build of the train, or by an upload of it, is refused at once.
 	dup := c.do("POST", "/v1/buildUploads", resource("buildUploads", "", map[string]any{
 		"cfBundleShortVersionString": "1.8.0", "cfBundleVersion": "24", "platform": "IOS"}, map[string]any{"app": [2]string{"apps", app}})).must(t, 409)
-	if dup.errorCode() != "ENTITY_ERROR.ATTRIBUTE.INVALID.DUPLICATE" || !strings.Contains(string(dup.body), "build number '24' for version number '1.8.0'") {
+	if dup.errorCode() != "ENTITY_ERROR.ATTRIBUTE.INVALID.DUPLICATE" || !strings.Contains(string(dup.body), apple.DuplicateBuildDetail("24")) {
 		t.Errorf("duplicate build: %s", string(dup.body))
 	}
 	good := ipaBytes(t, archivetest.App{BundleID: "com.example.ledger", Version: "1.9.0", Build: "901", Size: 4000})
@@ -97,7 +98,7 @@ func TestBuildUploadRules(t *testing.T) {
 	up2, file2 := reserveBuild(t, c, app, "1.9.0", "902", "IOS", "com.apple.ipa", bad)
 	commitBuild(t, c, file2, bad, strings.Repeat("0", 64))
 	step(s, clk, time.Minute)
-	if st, errs := uploadState(t, c, id(up2)); st != "FAILED" || len(errs) != 1 || !strings.Contains(errs[0].(map[string]any)["code"].(string), "CHECKSUM_MISMATCH") {
+	if st, errs := uploadState(t, c, id(up2)); st != "FAILED" || len(errs) != 1 || errs[0].(map[string]any)["code"] != apple.IssueChecksumMismatch {
 		t.Errorf("checksum mismatch: %s %v", st, errs)
 	}
 	// A failed upload does not use up its number.
@@ -114,15 +115,20 @@ func TestBuildUploadRules(t *testing.T) {
 	for _, e := range errs {
 		codes = append(codes, e.(map[string]any)["code"].(string))
 	}
-	if st != "FAILED" || strings.Join(codes, ",") != "BUNDLE_ID_MISMATCH,VERSION_MISMATCH" {
+	if st != "FAILED" || strings.Join(codes, ",") != apple.IssueBundleIDChanged+","+apple.IssueMetadataMismatch {
 		t.Errorf("another app's archive: %s %v", st, errs)
+	}
+	for _, code := range codes {
+		if is, ok := apple.LookupBuildIssue(code); !ok || is.SandboxOnly {
+			t.Errorf("code %s is not one of Apple's in package apple's table", code)
+		}
 	}
 	// Bytes that are not an archive at all.
 	junk := []byte(strings.Repeat("not an archive ", 100))
 	up4, file4 := reserveBuild(t, c, app, "1.9.0", "904", "IOS", "com.apple.ipa", junk)
 	commitBuild(t, c, file4, junk, sha256hex(junk))
 	step(s, clk, time.Minute)
-	if st, errs := uploadState(t, c, id(up4)); st != "FAILED" || len(errs) != 1 || errs[0].(map[string]any)["code"] != "INVALID_ARCHIVE" {
+	if st, errs := uploadState(t, c, id(up4)); st != "FAILED" || len(errs) != 1 || errs[0].(map[string]any)["code"] != apple.IssueInvalidArchive {
 		t.Errorf("junk: %s %v", st, errs)
 	}
 }

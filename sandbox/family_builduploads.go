@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/workflow/builds/archive"
 )
 
@@ -54,7 +55,7 @@ func uniqueBuildNumber(s *Server, doc *resourceDoc) *httpError {
 	number, _ := doc.Attrs["cfBundleVersion"].(string)
 	platform, _ := doc.Attrs["platform"].(string)
 	appID := doc.relID("app")
-	used := fmt.Sprintf("You've already uploaded a build with build number '%s' for version number '%s'. Upload a build with a higher build number.", number, short)
+	used := apple.DuplicateBuildDetail(number)
 	for _, up := range s.siblings("buildUploads", "app", appID) {
 		if up.str("cfBundleShortVersionString") == short && up.str("cfBundleVersion") == number && up.str("platform") == platform && buildUploadState(up) != "FAILED" {
 			return duplicate(used, "/data/attributes/cfBundleVersion")
@@ -151,24 +152,29 @@ func archiveProblems(s *Server, up *record) []any {
 		return nil
 	}
 	if why, _ := f.Hidden["archiveProblem"].(string); why != "" {
-		return []any{issue("INVALID_ARCHIVE", why)}
+		return []any{issue(apple.IssueInvalidArchive, why)}
 	}
 	got, _ := f.Hidden["archive"].(map[string]any)
 	if got == nil {
 		return nil
 	}
+	// Apple's codes and texts where public sources give them (apple.BuildIssues); the
+	// platform's is the sandbox's own.
 	var out []any
 	if app := s.st.get("apps", up.one("app")); app != nil && got["bundleId"] != app.str("bundleId") {
-		out = append(out, issue("BUNDLE_ID_MISMATCH", fmt.Sprintf("The archive's bundle identifier %v is not the app's, %s.", got["bundleId"], app.str("bundleId"))))
+		out = append(out, issue(apple.IssueBundleIDChanged, fmt.Sprintf("This bundle is invalid. The bundle identifier cannot be changed from the current value, '%s'. "+
+			"If you want to change your bundle identifier, you will need to create a new application in App Store Connect. (The archive's is '%v'.)", app.str("bundleId"), got["bundleId"])))
 	}
 	if got["version"] != up.str("cfBundleShortVersionString") {
-		out = append(out, issue("VERSION_MISMATCH", fmt.Sprintf("The archive's CFBundleShortVersionString %v is not the upload's, %s.", got["version"], up.str("cfBundleShortVersionString"))))
+		out = append(out, issue(apple.IssueMetadataMismatch, fmt.Sprintf("Metadata/Info.plist Mismatch - The value for cfBundleShortVersionString of the build upload, '%s', does not match the value for CFBundleShortVersionString in the archive, '%v'.",
+			up.str("cfBundleShortVersionString"), got["version"])))
 	}
 	if got["build"] != up.str("cfBundleVersion") {
-		out = append(out, issue("BUILD_NUMBER_MISMATCH", fmt.Sprintf("The archive's CFBundleVersion %v is not the upload's, %s.", got["build"], up.str("cfBundleVersion"))))
+		out = append(out, issue(apple.IssueMetadataMismatch, fmt.Sprintf("Metadata/Info.plist Mismatch - The value for cfBundleVersion of the build upload, '%s', does not match the value for CFBundleVersion in the archive, '%v'.",
+			up.str("cfBundleVersion"), got["build"])))
 	}
 	if got["platform"] != up.str("platform") {
-		out = append(out, issue("PLATFORM_MISMATCH", fmt.Sprintf("The archive is built for %v, not %s.", got["platform"], up.str("platform"))))
+		out = append(out, issue(apple.IssuePlatformMismatch, fmt.Sprintf("The archive is built for %v, not %s.", got["platform"], up.str("platform"))))
 	}
 	return out
 }

@@ -8,10 +8,12 @@ package builds
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/workflow/apps"
 )
@@ -76,9 +78,12 @@ type ProcessingError struct {
 }
 
 func (e *ProcessingError) Error() string {
-	var why []string
+	var why, fixes []string
 	for _, d := range e.Errors {
 		why = append(why, strings.TrimSpace(d.Code+" "+d.Description))
+		if is, ok := apple.LookupBuildIssue(d.Code); ok && !slices.Contains(fixes, is.Fix) {
+			fixes = append(fixes, is.Fix)
+		}
 	}
 	detail := strings.Join(why, "; ")
 	if detail == "" {
@@ -88,7 +93,12 @@ func (e *ProcessingError) Error() string {
 	if e.BuildID != "" {
 		what = "build " + e.BuildID
 	}
-	return fmt.Sprintf("App Store Connect could not process %s (%s): %s", what, e.State, detail)
+	msg := fmt.Sprintf("App Store Connect could not process %s (%s): %s", what, e.State, detail)
+	if len(fixes) > 0 {
+		// What to do, for the codes Apple's table knows (apple.BuildIssues).
+		msg += " (to fix: " + strings.Join(fixes, "; ") + ")"
+	}
+	return msg
 }
 
 // PendingError reports a wait that ended before processing did.
