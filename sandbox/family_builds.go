@@ -3,17 +3,20 @@ package sandbox
 import (
 	"fmt"
 	"time"
+
+	"github.com/ascend-tools/ascend/apple"
 )
 
 // Builds and TestFlight's build side: a build (PROCESSING, then VALID) on its TestFlight
 // train, made when a build upload is processed (family_builduploads.go); beta app review of
-// a build; expiring a build.
+// a build; expiring a build; a build's export compliance (usesNonExemptEncryption), answered
+// before App Review and kept once a version that uses the build is submitted.
 
 func init() {
 	register(&family{
 		name: "builds",
 		hooks: []hooks{
-			{types: []string{"builds"}, afterUpdate: expireBuild},
+			{types: []string{"builds"}, beforeUpdate: lockCompliance, afterUpdate: expireBuild},
 			{types: []string{"betaAppReviewSubmissions"}, beforeCreate: checkBetaReviewSubmission},
 		},
 		machines: []*machine{buildMachine, betaReviewMachine},
@@ -64,6 +67,25 @@ func checkBetaReviewSubmission(s *Server, doc *resourceDoc) *httpError {
 	for _, r := range s.siblings(doc.Type, "build", doc.relID("build")) {
 		if r.str("betaReviewState") != "REJECTED" {
 			return stateError("This build has already been submitted for beta review.")
+		}
+	}
+	return nil
+}
+
+// lockCompliance refuses changing a build's export compliance once a version that uses the
+// build has gone to App Review (or out): App Review judged the build with that answer, and
+// a different one needs a new build. The same answer again is accepted, as Apple does.
+func lockCompliance(s *Server, r *record, doc *resourceDoc) *httpError {
+	want, ok := doc.Attrs["usesNonExemptEncryption"]
+	if !ok {
+		return nil
+	}
+	if cur, set := r.Attrs["usesNonExemptEncryption"].(bool); set && want == cur {
+		return nil
+	}
+	for _, v := range s.siblings("appStoreVersions", "build", r.ID) {
+		if state := v.str("appVersionState"); !apple.IsEditable(state) {
+			return stateError(fmt.Sprintf("The export compliance of build %s cannot be changed: version %s uses it and is %s.", r.str("version"), v.str("versionString"), state))
 		}
 	}
 	return nil

@@ -153,7 +153,9 @@ func submissionUpdated(s *Server, _ *apiRequest, r, _ *record, doc *resourceDoc)
 	return nil
 }
 
-// reviewable checks that a version has what App Review needs, answering as Apple does: 409
+// reviewable checks that a version has what App Review needs (a build with its export
+// compliance answered, review details, the app's content rights declaration, each
+// localization's description, keywords and support URL), answering as Apple does: 409
 // STATE_ERROR.ENTITY_STATE_INVALID with each missing piece under meta.associatedErrors,
 // keyed by the path of the resource that lacks it.
 func (s *Server) reviewable(v *record) *httpError {
@@ -165,6 +167,16 @@ func (s *Server) reviewable(v *record) *httpError {
 	vpath := s.mdl.selfPath(v.Type, v.ID)
 	if v.one("build") == "" {
 		add(vpath, entityError("ENTITY_ERROR.RELATIONSHIP.REQUIRED", "You must provide a value for the relationship 'build' with this request", "/data/relationships/build"))
+	}
+	if b := s.st.get("builds", v.one("build")); b != nil {
+		if _, answered := b.Attrs["usesNonExemptEncryption"].(bool); !answered {
+			add(s.mdl.selfPath(b.Type, b.ID), entityError("ENTITY_ERROR.ATTRIBUTE.REQUIRED",
+				"You must provide a value for the attribute 'usesNonExemptEncryption' with this request", "/data/attributes/usesNonExemptEncryption"))
+		}
+	}
+	if app := s.st.get("apps", v.one("app")); app != nil && app.str("contentRightsDeclaration") == "" {
+		add(s.mdl.selfPath(app.Type, app.ID), entityError("ENTITY_ERROR.ATTRIBUTE.REQUIRED",
+			"You must provide a value for the attribute 'contentRightsDeclaration' with this request", "/data/attributes/contentRightsDeclaration"))
 	}
 	if v.one("appStoreReviewDetail") == "" {
 		add(vpath, entityError("ENTITY_ERROR.RELATIONSHIP.REQUIRED", "You must provide a value for the relationship 'appStoreReviewDetail' with this request", "/data/relationships/appStoreReviewDetail"))

@@ -612,3 +612,56 @@ func TestInAppPurchaseReview(t *testing.T) {
 		"name": "Again", "productId": "com.example.ledger.pro", "inAppPurchaseType": "CONSUMABLE",
 	}, map[string]any{"app": [2]string{"apps", id(app)}})).must(t, 409)
 }
+
+// TestExportComplianceAndContentRights: a version whose build does not say whether it uses
+// non-exempt encryption, of an app without a content rights declaration, cannot be reviewed
+// (each named under meta.associatedErrors); once answered (and usesIdfa set, deprecated but
+// in the spec) it goes to review, after which the build's answer can be given again but not
+// changed, while the app's declaration still can.
+func TestExportComplianceAndContentRights(t *testing.T) {
+	t.Parallel()
+	_, c := newTestServer(t, Options{ReviewDelay: time.Hour})
+	appID, versionID, _ := editableLocalization(t, c)
+	build := c.do("GET", "/v1/appStoreVersions/"+versionID+"/build", nil).must(t, 200).data()
+	buildID := id(build)
+	patch := func(typ, rid string, attrs map[string]any, status int) {
+		t.Helper()
+		c.do("PATCH", "/v1/"+typ+"/"+rid, resource(typ, rid, attrs, nil)).must(t, status)
+	}
+	patch("builds", buildID, map[string]any{"usesNonExemptEncryption": nil}, 200)
+	patch("apps", appID, map[string]any{"contentRightsDeclaration": nil}, 200)
+	patch("apps", appID, map[string]any{"contentRightsDeclaration": "MAYBE"}, 409)
+	sub := c.do("POST", "/v1/reviewSubmissions", resource("reviewSubmissions", "", nil, map[string]any{"app": [2]string{"apps", appID}})).must(t, 201).data()
+	item := resource("reviewSubmissionItems", "", nil, map[string]any{
+		"reviewSubmission": [2]string{"reviewSubmissions", id(sub)}, "appStoreVersion": [2]string{"appStoreVersions", versionID}})
+	r := c.do("POST", "/v1/reviewSubmissionItems", item).must(t, 409)
+	var doc struct {
+		Errors []struct {
+			Meta struct {
+				AssociatedErrors map[string][]apiError `json:"associatedErrors"`
+			} `json:"meta"`
+		} `json:"errors"`
+	}
+	if err := json.Unmarshal(r.body, &doc); err != nil || len(doc.Errors) != 1 {
+		t.Fatalf("answer %s", r.body)
+	}
+	for path, pointer := range map[string]string{"/v1/builds/" + buildID: "/data/attributes/usesNonExemptEncryption", "/v1/apps/" + appID: "/data/attributes/contentRightsDeclaration"} {
+		if e := doc.Errors[0].Meta.AssociatedErrors[path]; len(e) != 1 || e[0].Source.Pointer != pointer || e[0].Code != "ENTITY_ERROR.ATTRIBUTE.REQUIRED" {
+			t.Errorf("%s: associated errors %+v", path, doc.Errors[0].Meta.AssociatedErrors)
+		}
+	}
+	patch("builds", buildID, map[string]any{"usesNonExemptEncryption": false}, 200)
+	patch("apps", appID, map[string]any{"contentRightsDeclaration": "USES_THIRD_PARTY_CONTENT"}, 200)
+	patch("appStoreVersions", versionID, map[string]any{"usesIdfa": false}, 200)
+	c.do("POST", "/v1/reviewSubmissionItems", item).must(t, 201)
+	patch("reviewSubmissions", id(sub), map[string]any{"submitted": true}, 200)
+	patch("builds", buildID, map[string]any{"usesNonExemptEncryption": false}, 200)
+	r = c.do("PATCH", "/v1/builds/"+buildID, resource("builds", buildID, map[string]any{"usesNonExemptEncryption": true}, nil)).must(t, 409)
+	if !strings.Contains(string(r.body), "cannot be changed: version 2.4.0 uses it and is WAITING_FOR_REVIEW") {
+		t.Errorf("changing a submitted build's export compliance: %s", r.body)
+	}
+	if got := attr(c.do("GET", "/v1/builds/"+buildID, nil).must(t, 200).data(), "usesNonExemptEncryption"); got != false {
+		t.Errorf("the refused change was applied: %v", got)
+	}
+	patch("apps", appID, map[string]any{"contentRightsDeclaration": "DOES_NOT_USE_THIRD_PARTY_CONTENT"}, 200)
+}

@@ -118,3 +118,36 @@ func Probe(ctx context.Context, c *asc.Client) (*asc.Response, error) {
 	_, resp, err := c.Apps.List(ctx, &asc.AppsListOptions{Limit: 1})
 	return resp, err
 }
+
+// ContentRights is the app's content rights declaration for a answer to "does the app
+// contain, show or access third-party content?" (deliver's submission_information
+// content_rights_contains_third_party_content).
+func ContentRights(usesThirdParty bool) asc.AppContentRightsDeclaration {
+	if usesThirdParty {
+		return asc.AppContentRightsDeclarationUsesThirdPartyContent
+	}
+	return asc.AppContentRightsDeclarationDoesNotUseThirdPartyContent
+}
+
+// SetContentRights makes the app's content rights declaration want: it reads the app (one
+// request) and sends one PATCH only when the declaration differs (none on a dry run). It
+// returns whether it differed. A PATCH sets a value, so sending it again after a lost answer
+// is safe.
+func SetContentRights(ctx context.Context, c *asc.Client, app string, want asc.AppContentRightsDeclaration, dryRun bool) (bool, error) {
+	a, err := Get(ctx, c, app, []string{"contentRightsDeclaration"})
+	if err != nil {
+		return false, err
+	}
+	if a.Attributes != nil && a.Attributes.ContentRightsDeclaration == want {
+		return false, nil
+	}
+	if dryRun {
+		return true, nil
+	}
+	body := &asc.AppUpdateRequest{Data: asc.AppUpdateRequestData{Type: "apps", ID: a.ID,
+		Attributes: &asc.AppUpdateRequestAttributes{ContentRightsDeclaration: &want}}}
+	if _, _, err := c.Apps.Update(ctx, a.ID, body); err != nil {
+		return true, fmt.Errorf("set the content rights declaration of app %s: %w", app, err)
+	}
+	return true, nil
+}

@@ -298,6 +298,8 @@ type Compliance struct {
 	UsesNonExemptEncryption *bool
 	// EncryptionDeclaration is the declaration's id ("" leaves it as it is).
 	EncryptionDeclaration string
+	// DryRun reads the build and reports what would change, sending nothing.
+	DryRun bool
 }
 
 // UpdateResult says what Update changed.
@@ -336,7 +338,7 @@ func Update(ctx context.Context, c *asc.Client, ref Ref, want Compliance) (*Upda
 			res.Changed = append(res.Changed, "appEncryptionDeclaration")
 		}
 	}
-	if len(res.Changed) == 0 {
+	if len(res.Changed) == 0 || want.DryRun {
 		return res, nil
 	}
 	if attrs.UsesNonExemptEncryption == nil {

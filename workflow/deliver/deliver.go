@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/workflow/agerating"
 	"github.com/ascend-tools/ascend/workflow/apps"
+	"github.com/ascend-tools/ascend/workflow/builds"
 	"github.com/ascend-tools/ascend/workflow/fastlane"
 	"github.com/ascend-tools/ascend/workflow/metadata"
 	"github.com/ascend-tools/ascend/workflow/release"
@@ -45,10 +47,13 @@ type Options struct {
 	SkipMetadata    *bool
 	SkipScreenshots *bool
 	// AppRatingConfig is app_rating_config_path; "" takes the project's ("" there too: none).
-	AppRatingConfig  string
-	DryRun           bool
-	HTTPClient       *http.Client
-	ScreenshotOption screenshots.Options
+	AppRatingConfig string
+	// SubmissionInformation is deliver's submission_information (values as a Deliverfile
+	// writes them: true, false, nil); nil takes the project's.
+	SubmissionInformation map[string]string
+	DryRun                bool
+	HTTPClient            *http.Client
+	ScreenshotOption      screenshots.Options
 	// Now is the reference time for the release date (default time.Now).
 	Now func() time.Time
 }
@@ -77,6 +82,7 @@ type plan struct {
 	metadataDir, screenshotsDir   string
 	skipMetadata, skipScreenshots bool
 	rating                        *agerating.Config
+	info                          submissionInfo
 }
 
 // resolve merges the options with the project's and checks everything before any request.
@@ -103,11 +109,12 @@ func resolve(o Options) (*plan, []string, error) {
 			p.screenshotsDir = c.ScreenshotsPath
 		}
 		p.skipMetadata, p.skipScreenshots = c.Skip["skip_metadata"], c.Skip["skip_screenshots"]
-		if len(sub.Information) > 0 {
-			notes = append(notes, "submission_information is not sent: App Store Connect's API takes export compliance on the build and content rights on the app")
-		}
 		if sub.ResetRatings != nil && *sub.ResetRatings {
-			notes = append(notes, "reset_ratings is not applied: App Store Connect's API offers no rating reset")
+			where := c.Where["reset_ratings"]
+			if where != "" {
+				where += ": "
+			}
+			notes = append(notes, where+"reset_ratings is not applicable: App Store Connect's API has no request that resets an app's ratings; reset them in App Store Connect when you release the version")
 		}
 	}
 	pick := func(flag, project *bool) bool {
@@ -134,6 +141,17 @@ func resolve(o Options) (*plan, []string, error) {
 		p.platform = apple.DefaultPlatform
 	}
 	var problems []string
+	info, infoFrom := o.SubmissionInformation, "the submission information option"
+	if info == nil {
+		info, infoFrom = sub.Information, ""
+		if o.Project != nil {
+			infoFrom = o.Project.Where["submission_information"]
+		}
+	}
+	var infoNotes, infoProblems []string
+	p.info, infoNotes, infoProblems = readSubmissionInfo(info, infoFrom)
+	notes = append(notes, infoNotes...)
+	problems = append(problems, infoProblems...)
 	if p.app == "" {
 		problems = append(problems, "no app: pass --app or name app_identifier in the Appfile")
 	}
@@ -215,7 +233,7 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 
 	// 1. The version, its release type and build.
 	ch := versions.Change{Query: versions.Query{App: app.ID, Platform: platform, Version: p.version}, ReleaseType: p.releaseType,
-		EarliestRelease: p.releaseDate, Build: p.build, AttachNewest: p.build == "" && p.submit, DryRun: o.DryRun, Now: o.Now}
+		EarliestRelease: p.releaseDate, Build: p.build, AttachNewest: p.build == "" && p.submit, UsesIdfa: p.info.usesIdfa, DryRun: o.DryRun, Now: o.Now}
 	if p.version == "" {
 		// The version being prepared, or the one an earlier run submitted.
 		vs, err := versions.List(ctx, c, versions.Query{App: app.ID, Platform: platform})
@@ -248,7 +266,7 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 	}
 	if o.DryRun && vr.Created {
 		// Nothing below can be read before the version exists.
-		for _, s := range []string{"metadata", "screenshots", "age rating", "phased release", "submit"} {
+		for _, s := range []string{"metadata", "screenshots", "age rating", "phased release", "submission information", "submit"} {
 			add(s, "planned", "after the version is created")
 		}
 		return res, nil
@@ -348,7 +366,12 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 		}
 	}
 
-	// 6. Submission.
+	// 6. Submission information: content rights on the app, export compliance on the build.
+	if err := submissionInformation(ctx, c, app.ID, p, vr.Version, o.DryRun, add); err != nil {
+		return res, fmt.Errorf("submission information: %w", err)
+	}
+
+	// 7. Submission.
 	if !p.submit {
 		add("submit", "skipped", "submit_for_review not set")
 		return res, nil
@@ -366,6 +389,10 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 		if err != nil {
 			return res, fmt.Errorf("submit: %w", err)
 		}
+		if p.info.usesEncryption != nil {
+			// The step before answers it when the run is for real.
+			missing = slices.DeleteFunc(missing, func(m review.Missing) bool { return m.What == "export compliance" })
+		}
 		if len(missing) > 0 {
 			return res, fmt.Errorf("submit: %w", &review.NotReadyError{Version: v.Version, Missing: missing})
 		}
@@ -382,6 +409,62 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 	}
 	add("submit", "changed", "review submission "+s.Result.Submission.ID+" "+state)
 	return res, nil
+}
+
+// submissionInformation applies what submission_information asks that the API has a field
+// for (the version's usesIdfa goes with the version step): the app's content rights
+// declaration, and the export compliance of the version's build while the version is
+// editable. Each reads first and writes only what differs.
+func submissionInformation(ctx context.Context, c *asc.Client, appID string, p *plan, v versions.Version, dryRun bool, add func(name, status, detail string)) error {
+	const step = "submission information"
+	if p.info.thirdPartyContent == nil && p.info.usesEncryption == nil {
+		detail := "no submission_information"
+		if p.info.usesIdfa != nil {
+			detail = "usesIdfa goes with the version"
+		}
+		add(step, "skipped", detail)
+		return nil
+	}
+	var did []string
+	changed := false
+	if t := p.info.thirdPartyContent; t != nil {
+		want := apps.ContentRights(*t)
+		differs, err := apps.SetContentRights(ctx, c, appID, want, dryRun)
+		if err != nil {
+			return err
+		}
+		changed = changed || differs
+		did = append(did, "contentRightsDeclaration "+string(want))
+	}
+	if u := p.info.usesEncryption; u != nil {
+		buildID, number := v.BuildID, v.BuildNumber
+		if v.Editable() && buildID == "" && !dryRun {
+			// A version just created answers without its build's number: read it.
+			got, err := versions.Get(ctx, c, versions.Query{App: appID, Platform: asc.Platform(v.Platform), Version: v.Version})
+			if err != nil {
+				return err
+			}
+			buildID, number = got.BuildID, got.BuildNumber
+		}
+		switch {
+		case !v.Editable():
+			did = append(did, "export compliance left as it is: version "+v.Version+" is "+v.State)
+		case buildID == "":
+			did = append(did, "export compliance: no build attached to version "+v.Version)
+		default:
+			r, err := builds.Update(ctx, c, builds.Ref{ID: buildID}, builds.Compliance{UsesNonExemptEncryption: u, DryRun: dryRun})
+			if err != nil {
+				return err
+			}
+			if number == "" && r.Build != nil {
+				number = r.Build.Number()
+			}
+			changed = changed || len(r.Changed) > 0
+			did = append(did, fmt.Sprintf("usesNonExemptEncryption %v on build %s", *u, number))
+		}
+	}
+	add(step, status(dryRun, changed), strings.Join(did, "; "))
+	return nil
 }
 
 func status(dryRun, changed bool) string {

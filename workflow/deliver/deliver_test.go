@@ -17,6 +17,7 @@ import (
 	"github.com/ascend-tools/ascend/workflow/deliver"
 	"github.com/ascend-tools/ascend/workflow/fastlane"
 	"github.com/ascend-tools/ascend/workflow/metadata"
+	"github.com/ascend-tools/ascend/workflow/versions"
 )
 
 func steps(r *deliver.Result) string {
@@ -58,7 +59,7 @@ func TestDeliverTwiceChangesNothingTheSecondTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := steps(d); got != "version=planned metadata=planned screenshots=skipped age rating=planned phased release=planned submit=planned" {
+	if got := steps(d); got != "version=planned metadata=planned screenshots=skipped age rating=planned phased release=planned submission information=skipped submit=planned" {
 		t.Errorf("dry run: %s", got)
 	}
 	if sb.Writes() != 0 {
@@ -68,7 +69,7 @@ func TestDeliverTwiceChangesNothingTheSecondTime(t *testing.T) {
 	if err != nil {
 		t.Fatalf("deliver: %v (%s)", err, steps(r))
 	}
-	if got := steps(r); got != "version=changed metadata=changed screenshots=skipped age rating=changed phased release=changed submit=changed" {
+	if got := steps(r); got != "version=changed metadata=changed screenshots=skipped age rating=changed phased release=changed submission information=skipped submit=changed" {
 		t.Errorf("deliver: %s %+v", got, r.Steps)
 	}
 	writes := sb.Writes()
@@ -76,7 +77,7 @@ func TestDeliverTwiceChangesNothingTheSecondTime(t *testing.T) {
 	if err != nil {
 		t.Fatalf("deliver again: %v", err)
 	}
-	if got := steps(again); got != "version=unchanged metadata=skipped screenshots=skipped age rating=skipped phased release=unchanged submit=unchanged" {
+	if got := steps(again); got != "version=unchanged metadata=skipped screenshots=skipped age rating=skipped phased release=unchanged submission information=skipped submit=unchanged" {
 		t.Errorf("deliver again: %s %+v", got, again.Steps)
 	}
 	if sb.Writes() != writes {
@@ -281,5 +282,107 @@ func TestAppRatingConfigPathFromTheDeliverfile(t *testing.T) {
 	}
 	if total() != before {
 		t.Errorf("a missing file sent %d requests", total()-before)
+	}
+}
+
+// TestSubmissionInformation: the Deliverfile's submission_information answers export
+// compliance on the version's build, content rights on the app and the advertising identifier
+// on the version, each only when it differs; every key the API has no field for, and
+// reset_ratings, is a note of its own naming it; a value that is no boolean stops the release
+// before any request. Without the answers, App Review's readiness check stops the submission.
+func TestSubmissionInformation(t *testing.T) {
+	t.Parallel()
+	sb := sandboxtest.Start(t, sandbox.Options{ReviewDelay: time.Hour})
+	c := sb.Client()
+	v, err := versions.Get(t.Context(), c, versions.Query{App: "com.example.daybreak", Platform: asc.PlatformIOS, Version: "2.4.0"})
+	if err != nil || v.BuildID == "" {
+		t.Fatalf("the demo's 2.4.0 and its build: %+v %v", v, err)
+	}
+	appID := sb.IDs("apps")[0]
+	sb.Set("builds", v.BuildID, "usesNonExemptEncryption", nil)
+	sb.Set("apps", appID, "contentRightsDeclaration", nil)
+	sb.Set("appStoreVersions", v.ID, "usesIdfa", nil)
+
+	project := func(info string) *fastlane.Config {
+		t.Helper()
+		root := t.TempDir()
+		os.MkdirAll(filepath.Join(root, "fastlane"), 0o755)
+		os.WriteFile(filepath.Join(root, "fastlane", "Appfile"), []byte("app_identifier \"com.example.daybreak\"\n"), 0o644)
+		os.WriteFile(filepath.Join(root, "fastlane", "Deliverfile"), []byte("app_version \"2.4.0\"\nsubmit_for_review true\nskip_metadata true\nskip_screenshots true\nreset_ratings true\n"+info), 0o644)
+		p, err := fastlane.Resolve(root, func(string) (string, bool) { return "", false })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	// No answers: nothing is submitted.
+	if _, err := deliver.Run(t.Context(), c, deliver.Options{Project: project("")}); err == nil || !strings.Contains(err.Error(), "export compliance") {
+		t.Fatalf("without submission_information: %v", err)
+	}
+	if n := sb.Count("POST /v1/reviewSubmissions"); n != 0 {
+		t.Fatalf("%d review submissions without export compliance", n)
+	}
+	bad := project("submission_information({ export_compliance_uses_encryption: \"maybe\" })\n")
+	writes := sb.Writes()
+	if _, err := deliver.Run(t.Context(), c, deliver.Options{Project: bad}); err == nil || !strings.Contains(err.Error(), `Deliverfile line 6: submission_information's export_compliance_uses_encryption must be true or false, it is "maybe"`) {
+		t.Errorf("a bad value: %v", err)
+	}
+	p := project(`submission_information({
+  export_compliance_uses_encryption: false,
+  export_compliance_is_exempt: true,
+  content_rights_contains_third_party_content: true,
+  content_rights_has_rights: true,
+  add_id_info_uses_idfa: false,
+  add_id_info_serves_ads: false,
+  made_up_key: 1
+})
+`)
+	d, err := deliver.Run(t.Context(), c, deliver.Options{Project: p, DryRun: true})
+	if err != nil || !strings.Contains(steps(d), "submission information=planned submit=planned") || sb.Writes() != writes {
+		t.Fatalf("dry run: %v %+v (%d writes)", err, d, sb.Writes()-writes)
+	}
+	notes := strings.Join(d.Notes, "\n")
+	for _, want := range []string{
+		"Deliverfile line 5: reset_ratings is not applicable: App Store Connect's API has no request that resets",
+		"Deliverfile line 6: submission_information's export_compliance_is_exempt is not applicable: App Store Connect's API takes these answers in an app encryption declaration",
+		"Deliverfile line 6: submission_information's content_rights_has_rights is not applicable",
+		"Deliverfile line 6: submission_information's add_id_info_serves_ads is not applicable: Apple no longer asks",
+		"Deliverfile line 6: submission_information's made_up_key is not a key deliver knows",
+	} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("notes lack %q:\n%s", want, notes)
+		}
+	}
+	if len(d.Notes) != 5 {
+		t.Errorf("%d notes, want one a key not applied and one for reset_ratings:\n%s", len(d.Notes), notes)
+	}
+	r, err := deliver.Run(t.Context(), c, deliver.Options{Project: p})
+	if err != nil {
+		t.Fatalf("deliver: %v (%+v)", err, r)
+	}
+	if got := steps(r); got != "version=changed metadata=skipped screenshots=skipped age rating=skipped phased release=skipped submission information=changed submit=changed" {
+		t.Errorf("deliver: %s %+v", got, r.Steps)
+	}
+	for _, s := range r.Steps {
+		if s.Name == "submission information" && s.Detail != "contentRightsDeclaration USES_THIRD_PARTY_CONTENT; usesNonExemptEncryption false on build "+v.BuildNumber {
+			t.Errorf("submission information: %q", s.Detail)
+		}
+	}
+	b, _, err := c.Builds.Get(t.Context(), v.BuildID, nil)
+	if err != nil || b.Data.Attributes.UsesNonExemptEncryption == nil || *b.Data.Attributes.UsesNonExemptEncryption {
+		t.Errorf("build: %+v %v", b, err)
+	}
+	a, _, err := c.Apps.Get(t.Context(), appID, nil)
+	if err != nil || a.Data.Attributes.ContentRightsDeclaration != asc.AppContentRightsDeclarationUsesThirdPartyContent {
+		t.Errorf("app: %+v %v", a, err)
+	}
+	after, err := versions.Get(t.Context(), c, versions.Query{App: appID, Platform: asc.PlatformIOS, Version: "2.4.0"})
+	if err != nil || after.UsesIdfa == nil || *after.UsesIdfa || after.State != "WAITING_FOR_REVIEW" {
+		t.Errorf("version: %+v %v", after, err)
+	}
+	writes = sb.Writes()
+	again, err := deliver.Run(t.Context(), c, deliver.Options{Project: p})
+	if err != nil || sb.Writes() != writes || !strings.Contains(steps(again), "submission information=unchanged submit=unchanged") {
+		t.Errorf("again: %v %s, %d writes", err, steps(again), sb.Writes()-writes)
 	}
 }

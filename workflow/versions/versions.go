@@ -30,10 +30,13 @@ type Version struct {
 	ReleaseType         string     `json:"releaseType,omitempty"`
 	EarliestReleaseDate *time.Time `json:"earliestReleaseDate,omitempty"`
 	Copyright           string     `json:"copyright,omitempty"`
-	BuildID             string     `json:"buildId,omitempty"`
-	BuildNumber         string     `json:"buildNumber,omitempty"`
-	BuildState          string     `json:"buildProcessingState,omitempty"`
-	Created             *time.Time `json:"created,omitempty"`
+	// UsesIdfa is the version's answer to whether the app uses the advertising identifier
+	// (deprecated in Apple's spec, which still carries it); nil when never answered.
+	UsesIdfa    *bool      `json:"usesIdfa,omitempty"`
+	BuildID     string     `json:"buildId,omitempty"`
+	BuildNumber string     `json:"buildNumber,omitempty"`
+	BuildState  string     `json:"buildProcessingState,omitempty"`
+	Created     *time.Time `json:"created,omitempty"`
 }
 
 // Editable reports whether Apple accepts changes to the version now.
@@ -67,7 +70,7 @@ type Query struct {
 }
 
 var versionFields = []string{"platform", "versionString", "appVersionState", "releaseType", "earliestReleaseDate",
-	"copyright", "createdDate", "build", "app"}
+	"copyright", "createdDate", "usesIdfa", "build", "app"}
 
 // List returns the app's versions (of Platform, when set), newest first: one request (two
 // for a bundle id).
@@ -117,6 +120,7 @@ func of(v *asc.AppStoreVersion, included map[string]*asc.Build) Version {
 		out.Version, out.Platform, out.State = a.VersionString, string(a.Platform), string(a.AppVersionState)
 		out.ReleaseType, out.Copyright = string(a.ReleaseType), a.Copyright
 		out.EarliestReleaseDate, out.Created = timeOf(a.EarliestReleaseDate), timeOf(a.CreatedDate)
+		out.UsesIdfa = a.UsesIdfa
 	}
 	out.Phase = apple.StatePhase(out.State).String()
 	if r := v.Relationships; r != nil && r.Build != nil && r.Build.Data.One != nil {
@@ -175,6 +179,9 @@ type Change struct {
 	// EarliestRelease is the date of a scheduled release; it implies SCHEDULED.
 	EarliestRelease *time.Time
 	Copyright       *string
+	// UsesIdfa answers whether the app uses the advertising identifier (deliver's
+	// submission_information add_id_info_uses_idfa).
+	UsesIdfa *bool
 	// Build is the build number to attach; with AttachNewest and no Build, the newest
 	// processed build of the version's train is attached.
 	Build        string
@@ -264,7 +271,10 @@ func Create(ctx context.Context, c *asc.Client, ch Change) (*Result, error) {
 	}
 	res := &Result{Created: true, DryRun: ch.DryRun, Changed: []string{"version"}}
 	attrs := asc.AppStoreVersionCreateRequestAttributes{Platform: ch.Platform, VersionString: ch.Version,
-		Copyright: ch.Copyright, ReleaseType: ch.ReleaseType}
+		Copyright: ch.Copyright, ReleaseType: ch.ReleaseType, UsesIdfa: ch.UsesIdfa}
+	if ch.UsesIdfa != nil {
+		res.Changed = append(res.Changed, "usesIdfa")
+	}
 	if ch.EarliestRelease != nil {
 		attrs.EarliestReleaseDate = &asc.Time{Time: ch.EarliestRelease.UTC()}
 	}
@@ -342,6 +352,10 @@ func update(ctx context.Context, c *asc.Client, appID string, v *Version, ch Cha
 	if ch.Copyright != nil && *ch.Copyright != v.Copyright {
 		attrs.Copyright = ch.Copyright
 		res.Changed = append(res.Changed, "copyright")
+	}
+	if ch.UsesIdfa != nil && (v.UsesIdfa == nil || *v.UsesIdfa != *ch.UsesIdfa) {
+		attrs.UsesIdfa = ch.UsesIdfa
+		res.Changed = append(res.Changed, "usesIdfa")
 	}
 	train := v.Version
 	if attrs.VersionString != nil {

@@ -28,8 +28,11 @@ func NewCmd(f *cli.Factory) *cobra.Command {
 		Long: `Run a whole release from a fastlane project (its Appfile and Deliverfile: app_identifier,
 app_version, build_number, submit_for_review, automatic_release, auto_release_date,
 phased_release, skip_metadata, skip_screenshots, metadata_path, screenshots_path,
-app_rating_config_path, relative to the project folder as fastlane reads them); flags
-outrank the files. Each step reads first and writes only what differs, so running deliver
+app_rating_config_path, relative to the project folder as fastlane reads them;
+submission_information's export_compliance_uses_encryption on the build,
+content_rights_contains_third_party_content on the app, add_id_info_uses_idfa on the
+version); flags outrank the files. Options App Store Connect's API has no field for
+(reset_ratings, the other submission_information keys) are noted one a line. Each step reads first and writes only what differs, so running deliver
 twice changes nothing the second time, and a run that died at any step converges when run
 again. --dry-run prints the plan and changes nothing. The screenshots uploaded are awaited
 until processed, for at most --timeout (exit 8 when it passes; run again to go on);
