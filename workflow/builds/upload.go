@@ -520,6 +520,7 @@ func (u *uploader) send(ctx context.Context, plan *uploadPlan) error {
 	if err := j.save(); err != nil {
 		u.emit(Event{Kind: EventWarning, Description: err.Error()})
 	}
+	defer j.close()
 	done := j.countDone()
 	var sentBytes atomic.Int64
 	for i, op := range asset.Attributes.UploadOperations {
