@@ -25,6 +25,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -41,6 +42,9 @@ import (
 
 const app = "com.example.daybreak" // its builds 401-500 are on train 2.4.0
 
+// cpuProfile is where -cpuprofile writes the profile of the throughput runs ("" none).
+var cpuProfile string
+
 type row struct {
 	scenario, size, wall, rate, base, ratio, rss, requests, bound, note string
 }
@@ -51,6 +55,7 @@ func main() {
 	killSize := flag.Float64("kill-size", 1, "size in GiB of the upload killed part way")
 	runs := flag.Int("runs", 3, "runs of each upload and of the loopback copy (the median is shown)")
 	spool := flag.String("spool", "", "the folder the sandbox holds uploads in until committed (default the system's temporary folder; /dev/shm keeps them off the disk)")
+	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of this process (the sandbox and the loopback copy) during the uploads to this file")
 	flag.Parse()
 	if *bin == "" {
 		fmt.Fprintln(os.Stderr, "bench: pass -ascend with the path of an ascend binary")
@@ -98,7 +103,7 @@ func run(bin, sizes string, killSize float64, runs int, spool string) error {
 		if err != nil {
 			return err
 		}
-		r.note = "sandbox spool in " + cmp.Or(spool, os.TempDir())
+		r.note = "sandbox spool in " + cmp.Or(spool, os.TempDir()) + "; load " + r.note
 		rows = append(rows, r)
 	}
 	r, err := e.wait()
@@ -206,8 +211,9 @@ func (e *env) upload(ctx context.Context, path, cache string, start func(*exec.C
 	return wall, rss, nil
 }
 
-// loopbackCopy sends the file once over a loopback TCP connection to a reader that
-// discards it: the plain copy an upload is measured against.
+// loopbackCopy sends the file once over a loopback TCP connection (sendfile, as io.Copy
+// from a file to a TCP connection does on Linux) to a reader that discards it: the plain
+// copy an upload is measured against.
 func loopbackCopy(path string) (time.Duration, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -220,7 +226,15 @@ func loopbackCopy(path string) (time.Duration, error) {
 		if err != nil {
 			return
 		}
-		io.Copy(io.Discard, c)
+		// Read as the sandbox reads a part, 256 KiB at a time: io.Copy to io.Discard reads
+		// 8 KiB at a time, which made the copy's receiver slower per byte than the sandbox's
+		// and the copy a lower mark than it claimed to be.
+		buf := make([]byte, 256<<10)
+		for {
+			if _, err := c.Read(buf); err != nil {
+				break
+			}
+		}
 		c.Close()
 	})
 	f, err := os.Open(path)
@@ -258,14 +272,35 @@ func rate(size int64, d time.Duration) string {
 	return fmt.Sprintf("%.0f MiB/s", float64(size)/(1<<20)/d.Seconds())
 }
 
+// loadAverage is the machine's 1-minute load average ("?" where /proc has none).
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "?"
+}
+
 func (e *env) throughput(gib float64, runs int) (row, error) {
 	path, _, size, err := e.archive(gib)
 	if err != nil {
 		return row{}, err
 	}
+	loadBefore := loadAverage()
 	defer os.Remove(path)
 	if _, err := loopbackCopy(path); err != nil { // warm the page cache for both
 		return row{}, err
+	}
+	if cpuProfile != "" {
+		f, err := os.Create(fmt.Sprintf("%s.%gGiB", cpuProfile, gib))
+		if err != nil {
+			return row{}, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return row{}, err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	var copies, walls []time.Duration
 	var rss []int64
@@ -308,7 +343,8 @@ func (e *env) throughput(gib float64, runs int) (row, error) {
 	return row{scenario: "upload (no wait), 8 parts in flight", size: fmt.Sprintf("%.2f GiB", float64(size)/(1<<30)), wall: up.Round(10 * time.Millisecond).String(),
 		rate: rate(size, up), base: rate(size, base), ratio: fmt.Sprintf("%.2f (runs %s)", ratios[len(ratios)/2], joinRatios(ratios)),
 		rss:      fmt.Sprintf("%.0f MiB (max of runs %.0f); CPU %.2f s/GiB", float64(rss[len(rss)/2])/1024, float64(rss[len(rss)-1])/1024, median(cpus).Seconds()/(float64(size)/(1<<30))),
-		requests: fmt.Sprintf("%d API + %d parts", api, parts), bound: fmt.Sprintf("%d API + %d parts", bound, nparts)}, nil
+		requests: fmt.Sprintf("%d API + %d parts", api, parts), bound: fmt.Sprintf("%d API + %d parts", bound, nparts),
+		note: loadBefore + " -> " + loadAverage()}, nil
 }
 
 // clock runs a wait on the sandbox's clock: sleeping advances it.
