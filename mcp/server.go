@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 
 	"github.com/google/jsonschema-go/jsonschema"
@@ -103,7 +104,7 @@ type tool struct {
 }
 
 func (s *server) tools() []tool {
-	return append(append(s.genericTools(), s.workflowTools()...), s.betaTools()...)
+	return slices.Concat(s.genericTools(), s.workflowTools(), s.betaTools(), s.releaseTools())
 }
 
 // refuseWrites answers a read key's call of a write tool (one not listed for it, named in
