@@ -389,10 +389,10 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 		if err != nil {
 			return res, fmt.Errorf("submit: %w", err)
 		}
-		if p.info.usesEncryption != nil {
-			// The step before answers it when the run is for real.
-			missing = slices.DeleteFunc(missing, func(m review.Missing) bool { return m.What == "export compliance" })
-		}
+		// The step before answers these when the run is for real.
+		missing = slices.DeleteFunc(missing, func(m review.Missing) bool {
+			return (m.What == "export compliance" && p.info.usesEncryption != nil) || (m.What == "content rights" && p.info.thirdPartyContent != nil)
+		})
 		if len(missing) > 0 {
 			return res, fmt.Errorf("submit: %w", &review.NotReadyError{Version: v.Version, Missing: missing})
 		}

@@ -316,7 +316,7 @@ func TestSubmissionInformation(t *testing.T) {
 		return p
 	}
 	// No answers: nothing is submitted.
-	if _, err := deliver.Run(t.Context(), c, deliver.Options{Project: project("")}); err == nil || !strings.Contains(err.Error(), "export compliance") {
+	if _, err := deliver.Run(t.Context(), c, deliver.Options{Project: project("")}); err == nil || !strings.Contains(err.Error(), "export compliance") || !strings.Contains(err.Error(), "content rights") {
 		t.Fatalf("without submission_information: %v", err)
 	}
 	if n := sb.Count("POST /v1/reviewSubmissions"); n != 0 {

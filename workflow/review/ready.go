@@ -10,6 +10,7 @@ import (
 
 	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/asc"
+	"github.com/ascend-tools/ascend/workflow/apps"
 	"github.com/ascend-tools/ascend/workflow/lookup"
 )
 
@@ -61,7 +62,8 @@ type Target struct {
 
 // Check reads what App Review needs of the version (its build with export compliance, review
 // details, each localization's description, keywords, support URL and required screenshots,
-// the age rating, the price schedule) and returns every missing piece at once; it only reads.
+// the age rating, the price schedule, the app's content rights declaration) and returns every
+// missing piece at once; it only reads.
 func Check(ctx context.Context, c *asc.Client, t Target) ([]Missing, int, error) {
 	var missing []Missing
 	n := 0
@@ -169,6 +171,15 @@ func Check(ctx context.Context, c *asc.Client, t Target) ([]Missing, int, error)
 		add("price schedule", "", "the app has no price; set one with 'ascend pricing'")
 	case err != nil:
 		return nil, n, fmt.Errorf("read the price schedule of app %s: %w", t.AppID, err)
+	}
+
+	n++
+	app, err := apps.Get(ctx, c, t.AppID, []string{"contentRightsDeclaration"})
+	if err != nil {
+		return nil, n, err
+	}
+	if app.Attributes == nil || app.Attributes.ContentRightsDeclaration == "" {
+		add("content rights", "", "the app does not say whether it uses third-party content; answer content_rights_contains_third_party_content in the Deliverfile's submission_information ('ascend deliver'), or in App Store Connect")
 	}
 	return missing, n, nil
 }

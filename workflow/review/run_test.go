@@ -3,6 +3,7 @@ package review_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,6 +24,36 @@ func TestSendRefusesAVersionThatIsNotReadyAndSendsNothing(t *testing.T) {
 		t.Fatalf("%v, want a list of missing pieces", err)
 	}
 	t.Log(err)
+	if sb.Writes() != 0 {
+		t.Errorf("%d writes for a version that is not ready", sb.Writes())
+	}
+}
+
+// TestSendNamesMissingContentRightsAndExportCompliance: an app that has not said whether it
+// uses third-party content and a build without export compliance are both named before
+// anything is sent, as App Review would refuse them.
+func TestSendNamesMissingContentRightsAndExportCompliance(t *testing.T) {
+	t.Parallel()
+	sb := sandboxtest.Start(t, sandbox.Options{})
+	c := sb.Client()
+	v, err := versions.Get(t.Context(), c, versions.Query{App: "com.example.daybreak", Platform: asc.PlatformIOS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb.Set("apps", sb.IDs("apps")[0], "contentRightsDeclaration", nil)
+	sb.Set("builds", v.BuildID, "usesNonExemptEncryption", nil)
+	_, err = review.Send(t.Context(), c, review.SendRequest{App: "com.example.daybreak"})
+	var nr *review.NotReadyError
+	if !errors.As(err, &nr) {
+		t.Fatalf("%v, want a list of missing pieces", err)
+	}
+	var what []string
+	for _, m := range nr.Missing {
+		what = append(what, m.What)
+	}
+	if strings.Join(what, ",") != "export compliance,content rights" {
+		t.Errorf("missing %q: %v", what, err)
+	}
 	if sb.Writes() != 0 {
 		t.Errorf("%d writes for a version that is not ready", sb.Writes())
 	}
