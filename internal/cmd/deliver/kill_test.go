@@ -16,6 +16,7 @@ import (
 	"github.com/ascend-tools/ascend/sandbox"
 	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
 	"github.com/ascend-tools/ascend/workflow/agerating"
+	"github.com/ascend-tools/ascend/workflow/builds"
 	"github.com/ascend-tools/ascend/workflow/metadata"
 	"github.com/ascend-tools/ascend/workflow/screenshots"
 	"github.com/ascend-tools/ascend/workflow/versions"
@@ -24,19 +25,23 @@ import (
 // killRelease is a sandbox and a fastlane project releasing Daybreak 2.4.0 from scratch: the
 // version created (App Store Connect copies the live one's metadata and screenshots), the
 // description and release notes changed, one screenshot more, an age rating answer, a phased
-// release, submitted for review and released once approved.
+// release, export compliance and content rights answered, submitted for review and released
+// once approved.
 type killRelease struct {
 	sb               *sandboxtest.Sandbox
 	fastlane, rating string
 	env              []string
 	base             map[string]int // resources of each type before the release
+	build            string         // the build the release attaches
 }
 
 // counted are the resources a release makes, each of which must exist once when it is done.
 var counted = []string{"appStoreVersions", "appStoreVersionLocalizations", "appScreenshotSets", "appScreenshots",
 	"appStoreVersionPhasedReleases", "reviewSubmissions", "reviewSubmissionItems"}
 
-func newKillRelease(t *testing.T) *killRelease {
+// newKillRelease starts a sandbox for the release and, when project is "", writes the
+// fastlane project (the release reads it and writes nothing into it, so runs share one).
+func newKillRelease(t *testing.T, project string) *killRelease {
 	t.Helper()
 	sb := sandboxtest.Start(t, sandbox.Options{ReviewDelay: time.Hour, ProcessingDelay: 20 * time.Millisecond})
 	c := sb.Client()
@@ -51,6 +56,30 @@ func newKillRelease(t *testing.T) *killRelease {
 			}
 		}
 	}
+	// Export compliance and content rights not yet answered: submission_information does.
+	bs, err := builds.List(t.Context(), c, builds.Filter{App: sb.IDs("apps")[0], Version: "2.4.0", Platform: asc.PlatformIOS,
+		Expired: asc.Ptr(false), States: []string{string(asc.BuildProcessingStateValid)}, Limit: 1})
+	if err != nil || len(bs) != 1 {
+		t.Fatalf("the newest 2.4.0 build: %v %v", bs, err)
+	}
+	sb.Set("builds", bs[0].ID, "usesNonExemptEncryption", nil)
+	sb.Set("apps", sb.IDs("apps")[0], "contentRightsDeclaration", nil)
+	k := sb.Key()
+	r := &killRelease{sb: sb, fastlane: project, base: map[string]int{}, build: bs[0].ID,
+		env: []string{"ASCEND_CONFIG_DIR=" + t.TempDir(), "ASCEND_CACHE_DIR=" + t.TempDir(),
+			"ASC_BASE_URL=" + sb.URL(), "ASC_KEY_ID=" + k.ID, "ASC_ISSUER_ID=" + k.IssuerID, "ASC_PRIVATE_KEY=" + string(sb.KeyPEM())}}
+	for _, typ := range counted {
+		r.base[typ] = len(sb.IDs(typ))
+	}
+	if project == "" {
+		r.fastlane = writeKillProject(t, c)
+	}
+	r.rating = filepath.Join(r.fastlane, "app_rating_config.json")
+	return r
+}
+
+func writeKillProject(t *testing.T, c *asc.Client) string {
+	t.Helper()
 	fl := filepath.Join(t.TempDir(), "fastlane")
 	meta := filepath.Join(fl, "metadata")
 	// With no version in preparation, the pull gives the live version's metadata, which the
@@ -71,17 +100,11 @@ func newKillRelease(t *testing.T) *killRelease {
 	write("metadata/en-US/description.txt", "Daybreak plans every day, now with focus blocks.")
 	write("metadata/en-US/release_notes.txt", "Focus blocks.")
 	write("Appfile", "app_identifier \"com.example.daybreak\"\n")
-	write("Deliverfile", "app_version \"2.4.0\"\nsubmit_for_review true\nautomatic_release true\nphased_release true\n")
+	write("Deliverfile", "app_version \"2.4.0\"\nsubmit_for_review true\nautomatic_release true\nphased_release true\n"+
+		"submission_information({ export_compliance_uses_encryption: false, content_rights_contains_third_party_content: false })\n")
 	write("app_rating_config.json", `{"CARTOON_FANTASY_VIOLENCE": 1}`)
 	sandboxtest.WritePNG(t, filepath.Join(fl, "screenshots", "en-US", "9_focus.png"), 1290, 2796, 7)
-	k := sb.Key()
-	r := &killRelease{sb: sb, fastlane: fl, rating: filepath.Join(fl, "app_rating_config.json"), base: map[string]int{},
-		env: []string{"ASCEND_CONFIG_DIR=" + t.TempDir(), "ASCEND_CACHE_DIR=" + t.TempDir(),
-			"ASC_BASE_URL=" + sb.URL(), "ASC_KEY_ID=" + k.ID, "ASC_ISSUER_ID=" + k.IssuerID, "ASC_PRIVATE_KEY=" + string(sb.KeyPEM())}}
-	for _, typ := range counted {
-		r.base[typ] = len(sb.IDs(typ))
-	}
-	return r
+	return fl
 }
 
 // made is how many resources of typ there are more than before the release.
@@ -158,20 +181,28 @@ func (r *killRelease) converged(t *testing.T, label string, want map[string]int)
 	if err != nil || d.Config.Answers["violenceCartoonOrFantasy"] != "INFREQUENT_OR_MILD" {
 		t.Errorf("%s: age rating %v (%v)", label, d, err)
 	}
+	b, _, err := c.Builds.Get(ctx, r.build, nil)
+	if err != nil || v.BuildID != r.build || b.Data.Attributes.UsesNonExemptEncryption == nil || *b.Data.Attributes.UsesNonExemptEncryption {
+		t.Errorf("%s: build %s attached, export compliance %+v (%v)", label, v.BuildID, b, err)
+	}
+	a, _, err := c.Apps.Get(ctx, r.sb.IDs("apps")[0], nil)
+	if err != nil || a.Data.Attributes.ContentRightsDeclaration != asc.AppContentRightsDeclarationDoesNotUseThirdPartyContent {
+		t.Errorf("%s: content rights %+v (%v)", label, a, err)
+	}
 }
 
 // TestDeliverProcessKilledAtEachWriteConverges: ascend deliver, a real process, killed with
 // SIGKILL at each write of the release in turn, once before the sandbox applies it and once
 // after, then run again, ends with one version, one review submission with one item, one
-// phased release, one new screenshot, and the metadata and age rating asked; a third run
-// writes nothing.
+// phased release, one new screenshot, and the metadata, age rating, export compliance and
+// content rights asked; a third run writes nothing.
 func TestDeliverProcessKilledAtEachWriteConverges(t *testing.T) {
 	if testing.Short() {
-		t.Skip("skipping under -short: builds ascend and runs it about 70 times")
+		t.Skip("skipping under -short: builds ascend and runs it about 85 times")
 	}
 	t.Parallel()
 	bin := testutil.BuildBinary(t, "./cmd/ascend")
-	ref := newKillRelease(t)
+	ref := newKillRelease(t, "")
 	w0 := ref.sb.Writes()
 	start := time.Now()
 	if out, err := ref.run(t, bin, nil, nil); err != nil {
@@ -200,7 +231,7 @@ func TestDeliverProcessKilledAtEachWriteConverges(t *testing.T) {
 			}
 			t.Run(label, func(t *testing.T) {
 				t.Parallel()
-				r := newKillRelease(t)
+				r := newKillRelease(t, ref.fastlane)
 				started, done := make(chan *os.Process, 1), make(chan struct{})
 				r.sb.Fail(killAt(n, after, started, done))
 				w := r.sb.Writes()
