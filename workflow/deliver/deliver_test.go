@@ -341,6 +341,11 @@ func TestSubmissionInformation(t *testing.T) {
 	if err != nil || !strings.Contains(steps(d), "submission information=planned submit=planned") || sb.Writes() != writes {
 		t.Fatalf("dry run: %v %+v (%d writes)", err, d, sb.Writes()-writes)
 	}
+	for _, s := range d.Steps {
+		if s.Name == "submission information" && s.Detail != "contentRightsDeclaration USES_THIRD_PARTY_CONTENT; usesNonExemptEncryption false on build "+v.BuildNumber {
+			t.Errorf("dry run's submission information: %q", s.Detail)
+		}
+	}
 	notes := strings.Join(d.Notes, "\n")
 	for _, want := range []string{
 		"Deliverfile line 5: reset_ratings is not applicable: App Store Connect's API has no request that resets",

@@ -378,6 +378,10 @@ func update(ctx context.Context, c *asc.Client, appID string, v *Version, ch Cha
 		return nil, fmt.Errorf("version %s (%s) is %s (%s): Apple accepts no changes to it now", v.Version, v.Platform, v.State, v.Phase)
 	}
 	if ch.DryRun {
+		if buildID != "" {
+			// The plan shows the build it would attach.
+			res.Version.BuildID, res.Version.BuildNumber, res.Version.BuildState = buildID, buildNumber, string(asc.BuildProcessingStateValid)
+		}
 		return res, nil
 	}
 	body := &asc.AppStoreVersionUpdateRequest{Data: asc.AppStoreVersionUpdateRequestData{Type: "appStoreVersions", ID: v.ID,

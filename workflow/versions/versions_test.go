@@ -43,11 +43,17 @@ func TestUpdateAttachesTheNewestProcessedBuildOnce(t *testing.T) {
 	when := time.Now().Add(72 * time.Hour).UTC().Truncate(time.Second)
 	ch := versions.Change{Query: versions.Query{App: quiet, Platform: asc.PlatformIOS}, AttachNewest: true,
 		EarliestRelease: &when, Copyright: asc.Ptr("2026 Example")}
+	dry := ch
+	dry.DryRun = true
+	plan, err := versions.Update(t.Context(), c, dry)
+	if err != nil || plan.Version.BuildNumber != "3" || plan.Version.BuildID == "" || len(plan.Changed) != 3 || sb.Writes() != 0 {
+		t.Fatalf("dry run: %+v %v (%d writes), want the build it would attach", plan, err, sb.Writes())
+	}
 	res, err := versions.Update(t.Context(), c, ch)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Version.BuildNumber != "3" || res.Version.ReleaseType != "SCHEDULED" || res.Version.Copyright != "2026 Example" || len(res.Changed) != 3 {
+	if res.Version.BuildID != plan.Version.BuildID || res.Version.BuildNumber != "3" || res.Version.ReleaseType != "SCHEDULED" || res.Version.Copyright != "2026 Example" || len(res.Changed) != 3 {
 		t.Fatalf("first update: %+v", res)
 	}
 	// An older build by number, then the newest processed one again.
