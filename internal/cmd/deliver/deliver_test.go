@@ -19,11 +19,17 @@ func TestDeliverFromADeliverfile(t *testing.T) {
 	fl := filepath.Join(root, "fastlane")
 	os.MkdirAll(filepath.Join(fl, "metadata", "en-US"), 0o755)
 	os.WriteFile(filepath.Join(fl, "Appfile"), []byte("app_identifier \"com.example.daybreak\"\n"), 0o644)
-	os.WriteFile(filepath.Join(fl, "Deliverfile"), []byte("app_version \"2.4.0\"\nphased_release true\nautomatic_release false\nskip_screenshots true\napp_rating_config_path \"fastlane/rating.json\"\n"), 0o644)
+	os.WriteFile(filepath.Join(fl, "Deliverfile"), []byte("app_version \"2.4.0\"\nphased_release true\nautomatic_release false\nskip_screenshots true\napp_rating_config_path \"fastlane/rating.json\"\nreset_ratings true\nsubmission_information({ content_rights_has_rights: true })\n"), 0o644)
 	os.WriteFile(filepath.Join(fl, "rating.json"), []byte(`{"CARTOON_FANTASY_VIOLENCE": 1}`), 0o644)
 	os.WriteFile(filepath.Join(root, "other_rating.json"), []byte(`{"CARTOON_FANTASY_VIOLENCE": 2}`), 0o644)
 	os.WriteFile(filepath.Join(fl, "metadata", "en-US", "promotional_text.txt"), []byte("Plan the week in a minute."), 0o644)
 	r := h.Run(t, false, "deliver", "--fastlane", fl, "--dry-run").Want(t, 0)
+	// What the API has no field for is said by name, one line each.
+	for _, want := range []string{"note: Deliverfile line 6: reset_ratings is not applicable", "note: Deliverfile line 7: submission_information's content_rights_has_rights is not applicable"} {
+		if strings.Count(r.Stderr, want) != 1 {
+			t.Errorf("stderr lacks %q once:\n%s", want, r.Stderr)
+		}
+	}
 	if !strings.Contains(r.Stdout, "metadata\tplanned") || !strings.Contains(r.Stdout, "phased release\tplanned") || !strings.Contains(r.Stdout, "screenshots\tskipped") || h.Writes(t) != 0 {
 		t.Fatalf("dry run: %s (%d writes)", r.Stdout, h.Writes(t))
 	}
