@@ -83,21 +83,45 @@ func (e *Error) Error() string { return e.Format(nil) }
 
 // Format is Error with a front end's advice appended to the problems it knows how to fix.
 func (e *Error) Format(advice func(Problem) string) string {
+	what := "invalid request"
+	if e.BodyProblem() {
+		what = "invalid body for"
+	}
+	return fmt.Sprintf("%s %s %s (%s): %s", what, e.Method, e.Path, e.Operation, strings.Join(e.Details(advice), "; "))
+}
+
+// Details are the problems' details one by one, each with a front end's advice appended (for
+// a front end that prints one problem a line).
+func (e *Error) Details(advice func(Problem) string) []string {
 	msgs := make([]string, 0, len(e.Problems))
-	body := false
 	for _, p := range e.Problems {
 		msg := p.Detail
 		if advice != nil {
 			msg += advice(p)
 		}
 		msgs = append(msgs, msg)
-		body = body || p.Status == http.StatusConflict
 	}
-	what := "invalid request"
-	if body {
-		what = "invalid body for"
+	return msgs
+}
+
+// BodyProblem reports whether the body is what is wrong (a 409 as Apple answers it).
+func (e *Error) BodyProblem() bool {
+	for _, p := range e.Problems {
+		if p.Status == http.StatusConflict {
+			return true
+		}
 	}
-	return fmt.Sprintf("%s %s %s (%s): %s", what, e.Method, e.Path, e.Operation, strings.Join(msgs, "; "))
+	return false
+}
+
+// Subject names what has the problems: "GET /v1/apps (apps_getCollection)", or "the body of
+// POST /v1/apps (apps_createInstance)".
+func (e *Error) Subject() string {
+	s := fmt.Sprintf("%s %s (%s)", e.Method, e.Path, e.Operation)
+	if e.BodyProblem() {
+		s = "the body of " + s
+	}
+	return s
 }
 
 // Status is the HTTP status App Store Connect would have answered with.

@@ -63,6 +63,21 @@ func (e *AuthError) Unwrap() error {
 	return e.wrapped
 }
 
+// usageOf is an error marked as bad input by AsUsage.
+type usageOf struct{ err error }
+
+func (e *usageOf) Error() string { return e.err.Error() }
+func (e *usageOf) Unwrap() error { return e.err }
+
+// AsUsage marks err as bad input (exit 2) and keeps what it is: a ProblemLister still prints
+// one problem a line. nil stays nil.
+func AsUsage(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &usageOf{err}
+}
+
 // AuthErrorf returns an *AuthError with a formatted message; a %w operand stays reachable
 // with errors.Is and errors.As.
 func AuthErrorf(format string, a ...any) error {
@@ -97,10 +112,14 @@ func ExitCode(err error) int {
 	var assetPending *upload.PendingError // an asset still processing when --timeout passed
 	var authErr *AuthError
 	var status *ExitStatus
+	var problems *ProblemList
+	var usageOf *usageOf
 	switch {
 	case errors.As(err, &status):
 		return status.Code
-	case errors.As(err, &usage):
+	case errors.As(err, &problems) && problems.Code != 0:
+		return problems.Code
+	case errors.As(err, &usage), errors.As(err, &usageOf):
 		return ExitUsage
 	case errors.As(err, &authErr):
 		return ExitAuth

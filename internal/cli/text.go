@@ -86,11 +86,13 @@ type ProblemLister interface {
 // ProblemList is an error listing problems found before anything was written. Its Error is
 // one line (for logs and wrapped messages); the binary prints it one problem a line.
 type ProblemList struct {
-	// Summary says what was refused, without the count: "nothing was written; fix them and
-	// run again". The count is prefixed: "3 problems: ...".
+	// Subject is what has the problems ("GET /v1/apps (apps_getCollection)"): the head reads
+	// "<Subject> has 2 problems, <Summary>"; without it, "2 problems, <Summary>".
+	Subject string
+	// Summary says what was refused, without the count: "nothing was sent".
 	Summary  string
 	Problems []string
-	// Code is the exit code (ExitUsage for bad input, 0 means ExitError).
+	// Code is the exit code (ExitUsage for bad input; 0 means ExitError).
 	Code int
 }
 
@@ -104,6 +106,9 @@ func NewProblemList(summary string, problems []string) error {
 
 func (e *ProblemList) head() string {
 	h := Plural(len(e.Problems), "problem")
+	if e.Subject != "" {
+		h = e.Subject + " has " + h
+	}
 	if e.Summary != "" {
 		h += ", " + e.Summary
 	}
@@ -112,6 +117,20 @@ func (e *ProblemList) head() string {
 
 func (e *ProblemList) Error() string {
 	return e.head() + ": " + strings.Join(e.Problems, "; ")
+}
+
+// ProblemsFound is what a validate command returns after printing its n problems one a line:
+// "products.json: 1 problem found; fix it and run validate again". where may be "".
+func ProblemsFound(where string, n int) error {
+	them := "them"
+	if n == 1 {
+		them = "it"
+	}
+	msg := fmt.Sprintf("%s found; fix %s and run validate again", Plural(n, "problem"), them)
+	if where != "" {
+		msg = where + ": " + msg
+	}
+	return errors.New(msg)
 }
 
 // ProblemList implements ProblemLister.

@@ -20,6 +20,7 @@ import (
 	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/workflow/apps"
+	problemlist "github.com/ascend-tools/ascend/workflow/internal/problems"
 	"github.com/ascend-tools/ascend/workflow/lookup"
 )
 
@@ -30,7 +31,8 @@ type Config struct {
 	Notes []string
 }
 
-// Parse reads an app_rating_config.json. Every problem is reported at once, in one line.
+// Parse reads an app_rating_config.json. Every problem is reported at once (a
+// *problems.Error: one line, or one a line through its ProblemList).
 func Parse(data []byte) (*Config, error) {
 	var raw map[string]any
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -66,7 +68,7 @@ func Parse(data []byte) (*Config, error) {
 		cfg.Answers[q.Key] = v
 	}
 	if len(problems) > 0 {
-		return nil, fmt.Errorf("app rating config: %s", strings.Join(problems, "; "))
+		return nil, problemlist.New("the app rating config", problems)
 	}
 	return cfg, nil
 }
@@ -78,7 +80,12 @@ func ReadFile(path string) (*Config, error) {
 		return nil, fmt.Errorf("read the app rating config: %w", err)
 	}
 	cfg, err := Parse(data)
-	if err != nil {
+	var list *problemlist.Error
+	switch {
+	case errors.As(err, &list):
+		list.What = path // the file has the problems
+		return nil, list
+	case err != nil:
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return cfg, nil

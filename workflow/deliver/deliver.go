@@ -8,6 +8,7 @@ package deliver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -22,6 +23,7 @@ import (
 	"github.com/ascend-tools/ascend/workflow/apps"
 	"github.com/ascend-tools/ascend/workflow/builds"
 	"github.com/ascend-tools/ascend/workflow/fastlane"
+	problemlist "github.com/ascend-tools/ascend/workflow/internal/problems"
 	"github.com/ascend-tools/ascend/workflow/metadata"
 	"github.com/ascend-tools/ascend/workflow/release"
 	"github.com/ascend-tools/ascend/workflow/review"
@@ -191,15 +193,21 @@ func resolve(o Options) (*plan, []string, error) {
 	}
 	if rating != "" {
 		cfg, err := agerating.ReadFile(rating)
-		if err != nil {
+		var list *problemlist.Error
+		switch {
+		case errors.As(err, &list):
+			for _, line := range list.Problems {
+				problems = append(problems, rating+ratingFrom+": "+line)
+			}
+		case err != nil:
 			problems = append(problems, err.Error()+ratingFrom)
-		} else {
+		default:
 			p.rating = cfg
 			notes = append(notes, cfg.Notes...)
 		}
 	}
 	if len(problems) > 0 {
-		return nil, notes, fmt.Errorf("deliver: %s", strings.Join(problems, "; "))
+		return nil, notes, problemlist.New("the release (Deliverfile and flags)", problems)
 	}
 	return p, notes, nil
 }

@@ -107,11 +107,11 @@ func (e *ValidationError) ProblemList() (string, []string) {
 	for i, p := range e.Problems {
 		lines[i] = p.String()
 	}
-	noun := "problems"
+	noun, them := "problems", "them"
 	if len(e.Problems) == 1 {
-		noun = "problem"
+		noun, them = "problem", "it"
 	}
-	return fmt.Sprintf("%s has %d %s, nothing was written; fix them and run again", e.Dir, len(e.Problems), noun), lines
+	return fmt.Sprintf("%s has %d %s, nothing was written; fix %s and run again", e.Dir, len(e.Problems), noun, them), lines
 }
 
 // Load reads the folder and validates it; any problem is returned as a *ValidationError that

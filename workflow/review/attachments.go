@@ -8,11 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/asc/upload"
 	"github.com/ascend-tools/ascend/workflow/apps"
+	problemlist "github.com/ascend-tools/ascend/workflow/internal/problems"
 	"github.com/ascend-tools/ascend/workflow/internal/readback"
 	"github.com/ascend-tools/ascend/workflow/versions"
 )
@@ -84,7 +84,7 @@ func SyncAttachments(ctx context.Context, c *asc.Client, req AttachmentsRequest)
 		}
 	}()
 	if len(problems) > 0 {
-		return nil, fmt.Errorf("review attachments: %s", strings.Join(problems, "; "))
+		return nil, problemlist.New("the review attachments", problems)
 	}
 	app, n, err := apps.Resolve(ctx, c, req.App)
 	if err != nil {

@@ -529,11 +529,24 @@ func replacement(displayType string, plans []*SetPlan) string {
 type ReplaceError struct{ Sets []*SetPlan }
 
 func (e *ReplaceError) Error() string {
-	var parts []string
-	for _, sp := range e.Sets {
-		parts = append(parts, fmt.Sprintf("%s: the folder files the screenshots as %s, so the %s set would be deleted", sp.Locale, sp.ReplacedBy, sp.DisplayType))
+	_, parts := e.ProblemList()
+	return strings.Join(parts, "; ") + "; " + replaceAdvice
+}
+
+const replaceAdvice = "name the files to keep the set (\"(2nd generation)\" for the 12.9-inch iPad Pro of that generation) or confirm with --yes"
+
+// ProblemList is the summary and one line a set, for a front end that prints one problem a
+// line (the CLI's cli.ProblemLister).
+func (e *ReplaceError) ProblemList() (string, []string) {
+	parts := make([]string, len(e.Sets))
+	for i, sp := range e.Sets {
+		parts[i] = fmt.Sprintf("%s: the folder files the screenshots as %s, so the %s set would be deleted", sp.Locale, sp.ReplacedBy, sp.DisplayType)
 	}
-	return strings.Join(parts, "; ") + "; name the files to keep the set (\"(2nd generation)\" for the 12.9-inch iPad Pro of that generation) or confirm with --yes"
+	noun := "sets"
+	if len(parts) == 1 {
+		noun = "set"
+	}
+	return fmt.Sprintf("%d %s would be deleted only for a display type read differently, nothing was written; %s", len(parts), noun, replaceAdvice), parts
 }
 
 // Changed reports whether the set needs any write (reordering is decided while syncing).

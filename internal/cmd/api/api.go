@@ -187,7 +187,8 @@ func validate(req *request, paginate bool) error {
 	err = apicall.Check(op, &apicall.Request{Method: req.method, Path: req.path, Query: req.query, Body: req.body})
 	var invalid *apicall.Error
 	if errors.As(err, &invalid) {
-		return cli.UsageErrorf("%s", invalid.Format(func(p apicall.Problem) string { return advice(op, p) }))
+		return &cli.ProblemList{Subject: invalid.Subject(), Summary: "nothing was sent", Code: cli.ExitUsage,
+			Problems: invalid.Details(func(p apicall.Problem) string { return advice(op, p) })}
 	}
 	if err != nil {
 		return err

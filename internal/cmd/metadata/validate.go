@@ -69,7 +69,7 @@ exit code is 1 when there is any. Suited to a pull-request check.`,
 				}
 			}
 			if len(problems) > 0 {
-				return fmt.Errorf("%s found; fix them and run validate again", cli.Plural(len(problems), "problem"))
+				return cli.ProblemsFound("", len(problems))
 			}
 			if !f.JSONRequested() {
 				fmt.Fprintln(f.IO.ErrOut, "no problems found")

@@ -119,7 +119,7 @@ func runValidate(ctx context.Context, opts *validateOptions) error {
 		}
 	}
 	if len(problems) > 0 {
-		return fmt.Errorf("%s: %s found; fix them and run validate again", opts.file, plural(len(problems), "problem"))
+		return cli.ProblemsFound(opts.file, len(problems))
 	}
 	if !f.JSONRequested() {
 		fmt.Fprintf(f.IO.ErrOut, "%s: no problems found\n", opts.file)

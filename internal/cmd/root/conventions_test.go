@@ -490,3 +490,63 @@ func TestEveryWaitHasTimeoutAndNoWait(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusalsListProblemsOnePerLine: every command that refuses its input before a write
+// prints the problems one a line under a head with the count in the right number, on a
+// terminal and in a pipe: api (the spec's checks), products validate and push, the age
+// rating, the review attachments and deliver.
+func TestRefusalsListProblemsOnePerLine(t *testing.T) {
+	t.Parallel()
+	e := with(baseEnv(t), "ASCEND_SANDBOX", "1", "NO_COLOR", "1")
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	products := `{"inAppPurchases": [
+  {"productId": "com.example.daybreak.gems", "referenceName": "Gems", "type": "NOPE", "localizations": {"en-US": {"name": "` + strings.Repeat("g", 40) + `"}}},
+  {"productId": "com.example.daybreak.more", "referenceName": "More", "type": "CONSUMABLE", "localizations": {"en-US": {"name": "More"}}}]}`
+	two := write("products.json", products)
+	one := write("one.json", strings.Replace(products, strings.Repeat("g", 40), "Gems", 1))
+	rating := write("app_rating_config.json", `{"violenceCartoonOrFantasy": "SOMETIMES", "notAQuestion": "NONE", "alsoNot": true}`)
+	app := "com.example.daybreak"
+	for _, c := range []struct {
+		args  []string
+		head  string // the head line, up to its colon
+		lines int
+	}{
+		{[]string{"api", "/v1/apps", "-f", "filter[platfrm]=IOS", "-f", "limit=900"}, "GET /v1/apps (apps_getCollection) has 2 problems, nothing was sent:", 2},
+		{[]string{"api", "/v1/apps", "-f", "limit=900"}, "GET /v1/apps (apps_getCollection) has 1 problem, nothing was sent:", 1},
+		{[]string{"api", "-X", "POST", "/v1/betaGroups", "-f", "data[type]=betaGroups", "-f", "data[attributes][name]=QA", "-f", "data[attributes][nme]=x", "--yes"},
+			"the body of POST /v1/betaGroups (betaGroups_createInstance) has 2 problems, nothing was sent:", 2},
+		{[]string{"products", "push", "--app", app, "--file", two, "--yes"}, two + " has 2 problems, nothing was written; fix them and run again:", 2},
+		{[]string{"products", "push", "--app", app, "--file", one, "--yes"}, one + " has 1 problem, nothing was written; fix it and run again:", 1},
+		{[]string{"versions", "age-rating", "push", "--app", app, "--file", rating}, rating + " has 3 problems, nothing was sent:", 3},
+		{[]string{"versions", "review-attachments", "--app", app, filepath.Join(dir, "none.pdf"), dir}, "the review attachments has 2 problems, nothing was sent:", 2},
+		{[]string{"deliver", "--app", app, "--auto-release-date", "soon", "--app-rating-config-path", rating}, "the release (Deliverfile and flags) has 4 problems, nothing was sent:", 4},
+	} {
+		for name, r := range map[string]cmdtest.Result{"terminal": cmdtest.Term(t, e, c.args...), "pipe": cmdtest.Pipe(t, e, "", c.args...)} {
+			out := strings.ReplaceAll(r.Stdout+r.Stderr, "\r", "")
+			if r.Code == 0 || !strings.Contains(out, c.head) {
+				t.Errorf("%s: ascend %s: exit %d, no head %q:\n%s", name, strings.Join(c.args, " "), r.Code, c.head, out)
+				continue
+			}
+			if items := strings.Count(out, "\n  - "); items != c.lines {
+				t.Errorf("%s: ascend %s: %d problem lines, want %d:\n%s", name, strings.Join(c.args, " "), items, c.lines, out)
+			}
+		}
+	}
+	// products validate prints the problems one a line, then the count in the right number.
+	for name, r := range map[string]cmdtest.Result{
+		"terminal": cmdtest.Term(t, e, "products", "validate", "--file", one),
+		"pipe":     cmdtest.Pipe(t, e, "", "products", "validate", "--file", one),
+	} {
+		out := strings.ReplaceAll(r.Stdout+r.Stderr, "\r", "")
+		if r.Code != 1 || !strings.Contains(out, one+": 1 problem found; fix it and run validate again") || strings.Count(out, "inAppPurchases[") != 1 {
+			t.Errorf("%s: products validate with one problem: exit %d\n%s", name, r.Code, out)
+		}
+	}
+}

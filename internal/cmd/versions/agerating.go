@@ -78,7 +78,7 @@ fastlane deliver's layout: the API's keys ("violenceCartoonOrFantasy": "INFREQUE
 			}
 			cfg, err := agerating.ReadFile(file)
 			if err != nil {
-				return cli.UsageErrorf("%v", err)
+				return cli.AsUsage(err)
 			}
 			c, err := f.Client(cmd.Context())
 			if err != nil {
