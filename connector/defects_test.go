@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ascend-tools/ascend/connector"
+	"github.com/ascend-tools/ascend/internal/testutil"
 	"github.com/ascend-tools/ascend/store"
 )
 
@@ -223,7 +224,7 @@ func TestBodyReadErrorsAreNotTooLarge(t *testing.T) {
 // (doubled slashes, dot segments) keep the token out of the logs and the audit (defect 8).
 func TestUploadTokenNeverLoggedUnderOtherSpellings(t *testing.T) {
 	t.Parallel()
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	e := newEnv(t, "sqlite", func(c *connector.Config) {
 		c.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		c.UploadHosts = []string{"uploads.example.com"}

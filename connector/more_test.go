@@ -1,46 +1,27 @@
 package connector_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/ascend-tools/ascend/connector"
+	"github.com/ascend-tools/ascend/internal/testutil"
 	"github.com/ascend-tools/ascend/sandbox"
 	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
 	"github.com/ascend-tools/ascend/store"
 	"github.com/ascend-tools/ascend/store/storetest"
 )
 
-// syncBuffer is a log destination shared by the gateway's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestVersionMetadataAndBuilds covers the curated version-localization and build actions,
 // and checks that the logs carry request ids but never a client key or a JWT.
 func TestVersionMetadataAndBuilds(t *testing.T) {
 	t.Parallel()
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	e := newEnv(t, "sqlite", func(c *connector.Config) {
 		c.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ascend-tools/ascend/connector"
+	"github.com/ascend-tools/ascend/internal/testutil"
 	"github.com/ascend-tools/ascend/store"
 )
 
@@ -192,7 +193,7 @@ func TestDeliveriesDoNotFollowRedirects(t *testing.T) {
 // whose query is a credential; neither the request log nor the audit log keeps it.
 func TestUploadTokensStayOutOfLogsAndAudit(t *testing.T) {
 	t.Parallel()
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	e := newEnv(t, "sqlite", func(c *connector.Config) {
 		c.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		c.UploadHosts = []string{"uploads.example.com"}

@@ -85,6 +85,9 @@ until processed, for at most --timeout (exit 8 when it passes; run again to go o
 			}
 			o.HTTPClient = f.HTTPClient()
 			res, err := deliver.Run(cmd.Context(), c, o)
+			if cmd.Context().Err() != nil {
+				return cmd.Context().Err() // interrupted: the binary says so in one line
+			}
 			if res != nil {
 				for _, n := range res.Notes {
 					fmt.Fprintf(f.IO.ErrOut, "note: %s\n", n)

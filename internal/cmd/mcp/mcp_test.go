@@ -1,13 +1,11 @@
 package mcp_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,27 +13,10 @@ import (
 
 	"github.com/ascend-tools/ascend/internal/cli"
 	"github.com/ascend-tools/ascend/internal/cmd/root"
+	"github.com/ascend-tools/ascend/internal/testutil"
 	"github.com/ascend-tools/ascend/sandbox"
 	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
 )
-
-// syncBuffer is stderr shared by the command and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // embedded hands the command a sandbox the test owns (and closes).
 type embedded struct{ *sandbox.Server }
@@ -47,7 +28,7 @@ func (embedded) Close() error { return nil }
 type stdio struct {
 	sb     *sandbox.Server
 	cs     *sdk.ClientSession
-	stderr *syncBuffer
+	stderr *testutil.SyncBuffer
 	done   chan error
 }
 
@@ -56,7 +37,7 @@ func startStdio(t testing.TB, args ...string) *stdio {
 	sb := sandboxtest.Start(t, sandbox.Options{HourlyLimit: -1}).Server
 	serverIn, clientOut := io.Pipe()
 	clientIn, serverOut := io.Pipe()
-	s := &stdio{sb: sb, stderr: &syncBuffer{}, done: make(chan error, 1)}
+	s := &stdio{sb: sb, stderr: &testutil.SyncBuffer{}, done: make(chan error, 1)}
 	env := map[string]string{"ASCEND_CONFIG_DIR": t.TempDir(), "ASCEND_CACHE_DIR": t.TempDir()}
 	f := cli.NewFactory(&cli.IOStreams{In: serverIn, Out: serverOut, ErrOut: s.stderr}, func(k string) string { return env[k] })
 	f.StartSandbox = func(string) (cli.EmbeddedSandbox, error) { return embedded{sb}, nil }

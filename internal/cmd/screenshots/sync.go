@@ -182,6 +182,9 @@ func runSync(cmd *cobra.Command, opts *syncOptions) error {
 		so.KeepExtras = false // the plan already holds what is kept
 		res, err := wfscreenshots.Apply(ctx, c, p, so)
 		wait()
+		if ctx.Err() != nil {
+			return ctx.Err() // interrupted: the binary says so in one line
+		}
 		results[p.Kind.Noun+"s"] = res
 		if !f.JSONRequested() {
 			extra := ""
@@ -191,8 +194,8 @@ func runSync(cmd *cobra.Command, opts *syncOptions) error {
 			if res.Processing > 0 {
 				extra += fmt.Sprintf(", %d still processing (not awaited: --no-wait)", res.Processing)
 			}
-			fmt.Fprintf(f.IO.ErrOut, "%ss of version %s: %d uploaded, %d kept%s, %d deleted, %d sets created, %d sets deleted, %d reordered, %d retried after failed processing\n",
-				p.Kind.Noun, p.Location.VersionString, res.Uploaded, res.Kept, extra, res.Deleted, res.SetsCreated, res.SetsDeleted, res.Reordered, res.Retried)
+			fmt.Fprintf(f.IO.ErrOut, "%ss of version %s: %d uploaded, %d kept%s, %d deleted, %s created, %s deleted, %d reordered, %d retried after failed processing\n",
+				p.Kind.Noun, p.Location.VersionString, res.Uploaded, res.Kept, extra, res.Deleted, cli.Plural(res.SetsCreated, "set"), cli.Plural(res.SetsDeleted, "set"), res.Reordered, res.Retried)
 		}
 		if err != nil {
 			errs = append(errs, err)
