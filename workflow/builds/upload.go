@@ -178,15 +178,7 @@ func Upload(ctx context.Context, c *asc.Client, path string, opts UploadOptions)
 	if appArg == "" {
 		appArg = info.BundleID
 	}
-	app, err := resolveApp(ctx, c, appArg, &n)
-	if err != nil {
-		return nil, err
-	}
-	if app.BundleID != info.BundleID {
-		return nil, &RefusedError{Reason: fmt.Sprintf("%s is built for bundle id %s, but app %s is %s; upload it to its own app or fix --app", info.FileName(), info.BundleID, app.ID, app.BundleID)}
-	}
-	res.AppID = app.ID
-	u := &uploader{c: c, n: &n, info: info, app: app, opts: opts, emit: emit, res: res,
+	u := &uploader{c: c, n: &n, info: info, opts: opts, emit: emit, res: res,
 		file: upload.File{Name: info.FileName(), Size: info.Size}}
 	f, err := os.Open(path)
 	if err != nil {
@@ -195,9 +187,19 @@ func Upload(ctx context.Context, c *asc.Client, path string, opts UploadOptions)
 	defer f.Close()
 	u.file.Content = f
 	// The checksum the commit needs is one pass over the whole file: it starts now, beside
-	// the checks and the reservation, rather than with the parts (on a 4 GiB archive it is
-	// seconds of CPU). A run that ends early closes the file, which ends the pass.
+	// the app's lookup, the checks and the reservation, rather than with the parts (on a
+	// 4 GiB archive it is seconds of CPU, which an upload over a fast link waits for). A run
+	// that ends early closes the file, which ends the pass.
 	go func() { _, _ = u.checksum(checksumAlgorithm) }() // the commit asks again and gets any error
+	app, err := resolveApp(ctx, c, appArg, &n)
+	if err != nil {
+		return nil, err
+	}
+	if app.BundleID != info.BundleID {
+		return nil, &RefusedError{Reason: fmt.Sprintf("%s is built for bundle id %s, but app %s is %s; upload it to its own app or fix --app", info.FileName(), info.BundleID, app.ID, app.BundleID)}
+	}
+	res.AppID = app.ID
+	u.app = app
 	plan, err := u.check(ctx)
 	if err != nil {
 		return nil, err
@@ -449,8 +451,7 @@ func (u *uploader) checksum(algo asc.ChecksumAlgorithm) (string, error) {
 	default:
 		return "", nil // an algorithm ascend does not know: not this file, as far as it can tell
 	}
-	buf := make([]byte, 1<<20)
-	if _, err := io.CopyBuffer(h, io.NewSectionReader(u.file.Content, 0, u.file.Size), buf); err != nil {
+	if err := hashFile(h, u.file.Content, u.file.Size); err != nil {
 		return "", fmt.Errorf("read %s: %w", u.file.Name, err)
 	}
 	if u.sums == nil {
@@ -737,3 +738,9 @@ func (u *uploader) commit(ctx context.Context, fileID, sum string) error {
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error { return realClock{}.Sleep(ctx, d) }
+
+// readHash writes the first size bytes of src into h, read a MiB at a time.
+func readHash(h hash.Hash, src io.ReaderAt, size int64) error {
+	_, err := io.CopyBuffer(h, io.NewSectionReader(src, 0, size), make([]byte, 1<<20))
+	return err
+}
