@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -279,7 +280,14 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 		}
 		return res, nil
 	}
-	target := metadata.Target{App: app.ID, Platform: p.platform, Version: vr.Version.Version}
+	target := metadata.Target{App: app.ID, Platform: p.platform, Version: vr.Version.Version, Folders: metadata.FolderOptionsOf(o.Project)}
+	skipped := func(dir string, notes []metadata.Problem) {
+		for _, n := range notes {
+			if strings.HasSuffix(n.Message, "(ignore_language_directory_validation)") {
+				res.Notes = append(res.Notes, filepath.Join(dir, n.Path)+": "+n.Message)
+			}
+		}
+	}
 	if !vr.Version.Editable() {
 		// Submitted or out already: metadata, screenshots and age rating are locked.
 		why := "version " + vr.Version.Version + " is " + vr.Version.State
@@ -300,6 +308,11 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 		if err != nil {
 			return res, fmt.Errorf("metadata: %w", err)
 		}
+		if target.Folders.SkipUnknownLocales {
+			if m, _, err := metadata.ReadWith(p.metadataDir, target.Folders); err == nil {
+				skipped(p.metadataDir, m.Notes) // name each folder skipped, as the CLI does
+			}
+		}
 		n := len(plan.Pending())
 		if n == 0 || o.DryRun {
 			add("metadata", count(o.DryRun, n), fmt.Sprintf("%d changes", n))
@@ -319,10 +332,11 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 	case !exists(p.screenshotsDir):
 		add("screenshots", "skipped", "no folder "+p.screenshotsDir)
 	default:
-		l, err := screenshots.Load(p.screenshotsDir)
+		l, err := screenshots.LoadWith(p.screenshotsDir, target.Folders)
 		if err != nil {
 			return res, fmt.Errorf("screenshots: %w", err)
 		}
+		skipped(p.screenshotsDir, l.Notes)
 		so := o.ScreenshotOption
 		so.DryRun, so.HTTPClient = o.DryRun, o.HTTPClient
 		if o.Project != nil && !o.Project.Flags["overwrite_screenshots"] && !o.Project.Flags["sync_screenshots"] {

@@ -328,10 +328,7 @@ func (c *Config) applyValue(file, where, name string, v value, how string) {
 		}
 	case name == "overwrite_screenshots", name == "sync_screenshots", name == "overwrite_preview_videos", name == "ignore_language_directory_validation", name == "force":
 		if b, ok := boolean(); ok {
-			c.Flags[name] = *b
-			if name == "ignore_language_directory_validation" && *b {
-				c.notef("%s: ignore_language_directory_validation is not applied: ascend reads locale folders in any letter case and refuses an unknown one by name rather than dropping it", where)
-			}
+			c.Flags[name] = *b // ignore_language_directory_validation: metadata.FolderOptionsOf
 		}
 	case name == "app_version":
 		if s, ok := str(); ok {

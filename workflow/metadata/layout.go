@@ -15,6 +15,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/ascend-tools/ascend/apple"
+	"github.com/ascend-tools/ascend/workflow/fastlane"
 	"github.com/ascend-tools/ascend/workflow/internal/folder"
 )
 
@@ -114,10 +115,37 @@ func (e *ValidationError) ProblemList() (string, []string) {
 	return fmt.Sprintf("%s has %d %s, nothing was written; fix %s and run again", e.Dir, len(e.Problems), noun, them), lines
 }
 
+// FolderOptions tune how a deliver folder (metadata, screenshots, previews) is read.
+type FolderOptions struct {
+	// SkipUnknownLocales skips a folder that names no locale Apple knows, with a note naming
+	// it, instead of refusing it: deliver's ignore_language_directory_validation.
+	SkipUnknownLocales bool
+}
+
+// FolderOptionsOf are the options a fastlane project sets (nil: none).
+func FolderOptionsOf(c *fastlane.Config) FolderOptions {
+	if c == nil {
+		return FolderOptions{}
+	}
+	return FolderOptions{SkipUnknownLocales: c.Flags["ignore_language_directory_validation"]}
+}
+
+// UnknownLocale is a folder that names no locale Apple knows: a problem, or with
+// SkipUnknownLocales a note (skip true) saying it is skipped. hint follows "unknown locale; ".
+func (o FolderOptions) UnknownLocale(rel, hint string) (p Problem, skip bool) {
+	if o.SkipUnknownLocales {
+		return Problem{rel, "not a locale Apple knows; skipped (ignore_language_directory_validation)"}, true
+	}
+	return Problem{rel, "unknown locale; " + hint}, false
+}
+
 // Load reads the folder and validates it; any problem is returned as a *ValidationError that
 // lists all of them.
-func Load(dir string) (*Metadata, error) {
-	m, problems, err := Read(dir)
+func Load(dir string) (*Metadata, error) { return LoadWith(dir, FolderOptions{}) }
+
+// LoadWith is Load with options.
+func LoadWith(dir string, o FolderOptions) (*Metadata, error) {
+	m, problems, err := ReadWith(dir, o)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +158,10 @@ func Load(dir string) (*Metadata, error) {
 
 // Read reads a deliver metadata folder. Layout problems (unknown folders or files, text that
 // is not UTF-8) are returned, not failed on, so that a caller can report all of them at once.
-func Read(dir string) (*Metadata, []Problem, error) {
+func Read(dir string) (*Metadata, []Problem, error) { return ReadWith(dir, FolderOptions{}) }
+
+// ReadWith is Read with options.
+func ReadWith(dir string, o FolderOptions) (*Metadata, []Problem, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -172,7 +203,11 @@ func Read(dir string) (*Metadata, []Problem, error) {
 				m.Folders[locale] = name
 			}
 		case isDir:
-			problems = append(problems, Problem{name, "unknown locale; use one of Apple's locale codes (" + nearLocale(name) + ") or default"})
+			if p, skip := o.UnknownLocale(name, "use one of Apple's locale codes ("+nearLocale(name)+") or default"); skip {
+				m.Notes = append(m.Notes, p)
+			} else {
+				problems = append(problems, p)
+			}
 		default:
 			if p := readFile(dir, "", name, AppFields, m.App); p != nil {
 				problems = append(problems, *p)

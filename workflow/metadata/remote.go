@@ -26,6 +26,8 @@ type Target struct {
 	// Languages are locales to have even without a folder of their own (deliver's
 	// languages option): a missing one is created with default/'s values.
 	Languages []string
+	// Folders tune how the local folders are read (FolderOptionsOf a project).
+	Folders FolderOptions
 	// orLive, for reads, takes the live version when no version is being prepared, as
 	// deliver's download_metadata does (Pull sets it).
 	orLive bool

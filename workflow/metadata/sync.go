@@ -28,7 +28,7 @@ func Pull(ctx context.Context, c *asc.Client, t Target, dir string) (*State, []s
 // Prepare it makes no request to check categories, and it reports what would stop a push in
 // Plan.Problems instead of failing.
 func Diff(ctx context.Context, c *asc.Client, t Target, dir string) (*Plan, *State, error) {
-	local, err := Load(dir)
+	local, err := LoadWith(dir, t.Folders)
 	if err != nil {
 		return nil, nil, err
 	}

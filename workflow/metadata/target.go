@@ -27,5 +27,6 @@ func (t Target) FromProject(c *fastlane.Config, platformGiven, liveGiven bool) (
 	if len(t.Languages) == 0 {
 		t.Languages = c.Languages
 	}
+	t.Folders = FolderOptionsOf(c)
 	return t, nil
 }

@@ -43,6 +43,9 @@ type Layout struct {
 	Locales map[string]map[string][]Shot
 	// Default holds screenshots/default/, used for every locale without its own folder.
 	Default map[string][]Shot
+	// Notes name what was read but skipped: folders that are no locale, under
+	// metadata.FolderOptions.SkipUnknownLocales.
+	Notes []metadata.Problem
 }
 
 func (l *Layout) kind() *Kind {
@@ -87,14 +90,20 @@ func (l *Layout) Count() int {
 	return n
 }
 
+// localeHint follows "unknown locale; " for a folder that names no locale.
+const localeHint = "use one of Apple's locale codes such as en-US, de-DE, ja, or default"
+
 // frameitFiles are what fastlane frameit keeps next to screenshots; they are not uploaded.
 var frameitExt = []string{".strings", ".json"}
 
 // Load scans dir and returns a *metadata.ValidationError listing every problem: unknown locale
 // folders, files that are not screenshots, images whose size fits no display type, and sets
 // with more than ten screenshots.
-func Load(dir string) (*Layout, error) {
-	l, problems, err := Scan(dir)
+func Load(dir string) (*Layout, error) { return LoadWith(dir, metadata.FolderOptions{}) }
+
+// LoadWith is Load with options.
+func LoadWith(dir string, o metadata.FolderOptions) (*Layout, error) {
+	l, problems, err := ScanWith(dir, o)
 	if err != nil {
 		return nil, err
 	}
@@ -134,6 +143,11 @@ type folderJob struct {
 // A locale's screenshots come from <locale>/, and from deliver's iMessage/<locale>/ and
 // appleTV/<locale>/ (and <locale>/iMessage/) when those exist.
 func Scan(dir string) (*Layout, []metadata.Problem, error) {
+	return ScanWith(dir, metadata.FolderOptions{})
+}
+
+// ScanWith is Scan with options.
+func ScanWith(dir string, o metadata.FolderOptions) (*Layout, []metadata.Problem, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -153,8 +167,12 @@ func Scan(dir string) (*Layout, []metadata.Problem, error) {
 		l, _ := apple.LookupLocale(name)
 		return l
 	}
-	unknown := func(rel string) metadata.Problem {
-		return metadata.Problem{Path: rel, Message: "unknown locale; use one of Apple's locale codes such as en-US, de-DE, ja, or default"}
+	unknown := func(rel string) {
+		if p, skip := o.UnknownLocale(rel, localeHint); skip {
+			l.Notes = append(l.Notes, p)
+		} else {
+			problems = append(problems, p)
+		}
 	}
 	for _, e := range entries {
 		name := e.Name()
@@ -174,7 +192,7 @@ func Scan(dir string) (*Layout, []metadata.Problem, error) {
 				}
 				locale := canonical(sub)
 				if locale == "" {
-					problems = append(problems, unknown(name+"/"+sub))
+					unknown(name + "/" + sub)
 					continue
 				}
 				jobs = append(jobs, folderJob{name + "/" + sub, locale, strings.EqualFold(name, "iMessage")})
@@ -183,7 +201,7 @@ func Scan(dir string) (*Layout, []metadata.Problem, error) {
 		}
 		locale := canonical(name)
 		if locale == "" {
-			problems = append(problems, unknown(name))
+			unknown(name)
 			continue
 		}
 		jobs = append(jobs, folderJob{name, locale, false})
@@ -404,6 +422,11 @@ func cmpInt(a, b int) int {
 // letter case. Each movie's headers are read and held to Apple's limits (15 to 30 seconds,
 // 500 MB, the type's resolutions). Every problem comes back as a *metadata.ValidationError.
 func LoadPreviews(dir string) (*Layout, error) {
+	return LoadPreviewsWith(dir, metadata.FolderOptions{})
+}
+
+// LoadPreviewsWith is LoadPreviews with options.
+func LoadPreviewsWith(dir string, o metadata.FolderOptions) (*Layout, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -423,7 +446,11 @@ func LoadPreviews(dir string) (*Layout, error) {
 		if !strings.EqualFold(name, metadata.DefaultLocale) {
 			var ok bool
 			if locale, ok = apple.LookupLocale(name); !ok {
-				problem(name, "unknown locale; use one of Apple's locale codes such as en-US, de-DE, ja, or default")
+				if p, skip := o.UnknownLocale(name, localeHint); skip {
+					l.Notes = append(l.Notes, p)
+				} else {
+					problems = append(problems, p)
+				}
 				continue
 			}
 		}

@@ -11,6 +11,12 @@ import (
 // sent as written), each path prefixed with its folder. An error is a folder that could not
 // be read at all.
 func ValidateFolders(metadataDir, screenshotsDir, previewsDir string) (problems, notes []metadata.Problem, err error) {
+	return ValidateFoldersWith(metadataDir, screenshotsDir, previewsDir, metadata.FolderOptions{})
+}
+
+// ValidateFoldersWith is ValidateFolders with options (a folder that is no locale skipped
+// with a note under SkipUnknownLocales).
+func ValidateFoldersWith(metadataDir, screenshotsDir, previewsDir string, o metadata.FolderOptions) (problems, notes []metadata.Problem, err error) {
 	var errs []error
 	collect := func(prefix string, err error) {
 		var ve *metadata.ValidationError
@@ -25,21 +31,30 @@ func ValidateFolders(metadataDir, screenshotsDir, previewsDir string) (problems,
 			errs = append(errs, err)
 		}
 	}
-	m, err := metadata.Load(metadataDir)
-	collect(metadataDir, err)
-	if m != nil {
-		for _, n := range m.Notes {
-			n.Path = metadataDir + "/" + n.Path
+	note := func(dir string, list []metadata.Problem) {
+		for _, n := range list {
+			n.Path = dir + "/" + n.Path
 			notes = append(notes, n)
 		}
 	}
+	m, err := metadata.LoadWith(metadataDir, o)
+	collect(metadataDir, err)
+	if m != nil {
+		note(metadataDir, m.Notes)
+	}
 	if screenshotsDir != "" {
-		_, err := Load(screenshotsDir)
+		l, err := LoadWith(screenshotsDir, o)
 		collect(screenshotsDir, err)
+		if l != nil {
+			note(screenshotsDir, l.Notes)
+		}
 	}
 	if previewsDir != "" {
-		_, err := LoadPreviews(previewsDir)
+		l, err := LoadPreviewsWith(previewsDir, o)
 		collect(previewsDir, err)
+		if l != nil {
+			note(previewsDir, l.Notes)
+		}
 	}
 	return problems, notes, errors.Join(errs...)
 }

@@ -116,7 +116,7 @@ func (tf *targetFlags) open(cmd *cobra.Command, f *cli.Factory, validate bool) (
 		return t, nil, errSkipped
 	}
 	if validate {
-		m, err := wfmetadata.Load(tf.dir)
+		m, err := wfmetadata.LoadWith(tf.dir, t.Folders)
 		if err != nil {
 			return t, nil, err
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ascend-tools/ascend/internal/cli"
+	wfmetadata "github.com/ascend-tools/ascend/workflow/metadata"
 	wfscreenshots "github.com/ascend-tools/ascend/workflow/screenshots"
 )
 
@@ -48,7 +49,7 @@ exit code is 1 when there is any. Suited to a pull-request check.`,
 					previews = c.AppPreviewsPath
 				}
 			}
-			problems, notes, err := wfscreenshots.ValidateFolders(dir, shots, previews)
+			problems, notes, err := wfscreenshots.ValidateFoldersWith(dir, shots, previews, wfmetadata.FolderOptionsOf(c))
 			if err != nil {
 				return err
 			}

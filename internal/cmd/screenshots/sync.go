@@ -122,17 +122,22 @@ func runSync(cmd *cobra.Command, opts *syncOptions) error {
 	}
 	// Validate the folders before credentials or requests.
 	layouts := []*wfscreenshots.Layout{}
-	layout, err := wfscreenshots.Load(opts.Dir)
+	layout, err := wfscreenshots.LoadWith(opts.Dir, t.Folders)
 	if err != nil {
 		return err
 	}
 	layouts = append(layouts, layout)
 	if opts.Previews != "" {
-		previews, err := wfscreenshots.LoadPreviews(opts.Previews)
+		previews, err := wfscreenshots.LoadPreviewsWith(opts.Previews, t.Folders)
 		if err != nil {
 			return err
 		}
 		layouts = append(layouts, previews)
+	}
+	for _, l := range layouts {
+		for _, n := range l.Notes {
+			fmt.Fprintf(f.IO.ErrOut, "note: %s/%s\n", l.Dir, n)
+		}
 	}
 	ctx := cmd.Context()
 	c, err := f.Client(ctx)
