@@ -31,6 +31,8 @@ type Gateway struct {
 	owner    string // this instance's name in delivery leases
 	keys     *keyCache
 	quotas   *quotas
+	// publicURL is Config.PublicURL without a trailing slash.
+	publicURL string
 	// rateStores are the shared budgets' stores, whose deferred answers Close commits.
 	rateStores []*dbRateStore
 	// uploadClient forwards upload parts: no JWT (the URLs are presigned), no redirects.
@@ -96,14 +98,15 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	g := &Gateway{
 		cfg: cfg, db: cfg.DB, log: cfg.Logger, now: cfg.Now,
-		profiles: map[string]*profileRuntime{},
-		metrics:  newMetrics(),
-		owner:    store.NewID(),
-		keys:     &keyCache{ttl: cfg.KeyCacheTTL, m: map[string]cachedKey{}},
-		quotas:   newQuotas(),
-		wake:     make(chan struct{}, 1),
-		stop:     make(chan struct{}),
-		done:     make(chan struct{}),
+		profiles:  map[string]*profileRuntime{},
+		metrics:   newMetrics(),
+		owner:     store.NewID(),
+		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"),
+		keys:      &keyCache{ttl: cfg.KeyCacheTTL, m: map[string]cachedKey{}},
+		quotas:    newQuotas(),
+		wake:      make(chan struct{}, 1),
+		stop:      make(chan struct{}),
+		done:      make(chan struct{}),
 	}
 	// One budget and one token cache per API key: profiles that share a key share them,
 	// because Apple counts the hourly limit per key.
@@ -218,8 +221,8 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 
 // publicBase is the gateway's base URL as clients see it.
 func (g *Gateway) publicBase(r *http.Request) string {
-	if g.cfg.PublicURL != "" {
-		return strings.TrimSuffix(g.cfg.PublicURL, "/")
+	if g.publicURL != "" {
+		return g.publicURL
 	}
 	scheme := "http"
 	if r.TLS != nil {

@@ -54,13 +54,37 @@ func hashSecret(s string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// secretMatches reports whether secret hashes to hash (hex, as hashSecret makes it), in time
+// that depends on neither: every byte is compared. Nothing is allocated, as it runs for every
+// request.
+func secretMatches(secret, hash string) bool {
+	var buf [64]byte // a key's secret is 43 bytes: hashed from the stack
+	var sum [sha256.Size]byte
+	if len(secret) <= len(buf) {
+		sum = sha256.Sum256(buf[:copy(buf[:], secret)])
+	} else {
+		sum = sha256.Sum256([]byte(secret))
+	}
+	var hexSum [2 * sha256.Size]byte
+	hex.Encode(hexSum[:], sum[:])
+	if len(hash) != len(hexSum) {
+		return false
+	}
+	var diff byte
+	for i := range hexSum {
+		diff |= hexSum[i] ^ hash[i]
+	}
+	return subtle.ConstantTimeByteEq(diff, 0) == 1
+}
+
 // splitKey parses "asck_<id>_<secret>". The secret is base64url and may itself hold "_".
 func splitKey(key string) (id, secret string, ok bool) {
-	parts := strings.SplitN(key, "_", 3)
-	if len(parts) != 3 || parts[0] != keyPrefix || len(parts[1]) != 16 || parts[2] == "" {
+	prefix, rest, ok1 := strings.Cut(key, "_")
+	id, secret, ok2 := strings.Cut(rest, "_")
+	if !ok1 || !ok2 || prefix != keyPrefix || len(id) != 16 || secret == "" {
 		return "", "", false
 	}
-	return parts[1], parts[2], true
+	return id, secret, true
 }
 
 // presentedKey reads the client key from X-API-Key or Authorization: Bearer.
@@ -99,13 +123,13 @@ func (g *Gateway) authenticateKey(ctx context.Context, raw string) (*store.Clien
 	k, err := g.keys.get(ctx, g, id)
 	if errors.Is(err, store.ErrNotFound) {
 		// Compare anyway so an unknown id costs the same as a wrong secret.
-		subtle.ConstantTimeCompare([]byte(hashSecret(secret)), []byte(hashSecret("")))
+		secretMatches(secret, unknownKeyHash)
 		return nil, &errKey{"the client key is not known to this gateway"}
 	}
 	if err != nil {
 		return nil, err
 	}
-	if subtle.ConstantTimeCompare([]byte(hashSecret(secret)), []byte(k.Hash)) != 1 {
+	if !secretMatches(secret, k.Hash) {
 		return nil, &errKey{"the client key is not known to this gateway"}
 	}
 	if !k.RevokedAt.IsZero() {
@@ -117,6 +141,9 @@ func (g *Gateway) authenticateKey(ctx context.Context, raw string) (*store.Clien
 	return k, nil
 }
 
+// unknownKeyHash is what a secret is compared with when its key id is unknown.
+var unknownKeyHash = hashSecret("")
+
 // keyCache keeps recently read key records for Config.KeyCacheTTL, so a busy gateway does not
 // read the database on every request. A revocation then takes up to the TTL to reach every
 // instance; with a zero TTL (the default) every request reads the database.
@@ -126,8 +153,10 @@ type keyCache struct {
 	m   map[string]cachedKey
 }
 
+// cachedKey is a record as read; the gateway never changes a key record it was given, so
+// every request of the key shares it.
 type cachedKey struct {
-	k  store.ClientKey
+	k  *store.ClientKey
 	at time.Time
 }
 
@@ -142,8 +171,7 @@ func (c *keyCache) get(ctx context.Context, g *Gateway, id string) (*store.Clien
 	c.mu.Lock()
 	if e, ok := c.m[id]; ok && now.Sub(e.at) < c.ttl {
 		c.mu.Unlock()
-		k := e.k
-		return &k, nil
+		return e.k, nil
 	}
 	c.mu.Unlock()
 	k, err := g.db.ClientKeyByID(ctx, id)
@@ -154,7 +182,7 @@ func (c *keyCache) get(ctx context.Context, g *Gateway, id string) (*store.Clien
 	if len(c.m) >= maxCachedKeys {
 		c.m = map[string]cachedKey{}
 	}
-	c.m[id] = cachedKey{*k, now}
+	c.m[id] = cachedKey{k, now}
 	c.mu.Unlock()
 	return k, nil
 }

@@ -126,18 +126,15 @@ func (g *Gateway) send(ctx context.Context, p *profileRuntime, method, path, raw
 	}
 	target := p.baseStr + path
 	if rawQuery != "" {
-		target += "?" + rawQuery
+		target = p.baseStr + path + "?" + rawQuery // one string, not two
 	}
 	if !apiPath(path) {
 		return nil, &badPathError{}
 	}
-	u, err := url.Parse(target)
-	if err != nil || u.Host != p.base.Host || u.Scheme != p.base.Scheme {
+	// Parsed once, as the request's URL, and checked to stay on the configured host.
+	req, err := http.NewRequestWithContext(ctx, method, target, nil)
+	if err != nil || req.URL.Host != p.base.Host || req.URL.Scheme != p.base.Scheme {
 		return nil, fmt.Errorf("path %q does not form an upstream URL", path)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
-	if err != nil {
-		return nil, err
 	}
 	if body != nil {
 		req.Body = io.NopCloser(bytes.NewReader(body))
@@ -414,7 +411,7 @@ func (g *Gateway) relay(w http.ResponseWriter, r *http.Request, p *profileRuntim
 			data = f
 		}
 	}
-	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	w.Header()["Content-Length"] = []string{strconv.Itoa(len(data))}
 	w.WriteHeader(resp.StatusCode)
 	w.Write(data)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync/atomic"
 )
 
 // maxDrain bounds how much of a refused response is read before retrying, so that the
@@ -20,6 +21,25 @@ type Transport struct {
 	Source TokenSource
 	// Base carries the requests; nil means http.DefaultTransport.
 	Base http.RoundTripper
+
+	// bearer is the Authorization value of the last token, for RoundTripOwned: a busy proxy
+	// would otherwise build the same header of some 400 bytes for every request.
+	bearer atomic.Pointer[bearerHeader]
+}
+
+type bearerHeader struct {
+	token string
+	value []string // "Bearer " + token; shared by every request sent with it, never changed
+}
+
+// authorization is the header value for tok, made once per token.
+func (t *Transport) authorization(tok string) []string {
+	if b := t.bearer.Load(); b != nil && b.token == tok {
+		return b.value
+	}
+	b := &bearerHeader{token: tok, value: []string{"Bearer " + tok}}
+	t.bearer.Store(b)
+	return b.value
 }
 
 func (t *Transport) base() http.RoundTripper {
@@ -57,7 +77,7 @@ func (t *Transport) roundTrip(req *http.Request, owned bool) (*http.Response, er
 		if req.Header == nil {
 			req.Header = http.Header{}
 		}
-		req.Header["Authorization"] = []string{"Bearer " + tok}
+		req.Header["Authorization"] = t.authorization(tok)
 	} else {
 		first = req.Clone(ctx)
 		first.Header.Set("Authorization", "Bearer "+tok)
