@@ -13,7 +13,7 @@ import (
 
 // hashWindow is how much of the file is mapped at a time: enough that mapping costs nothing
 // against hashing, little enough that the memory counted to the process stays small.
-var hashWindow int64 = 8 << 20
+var hashWindow int64 = 4 << 20
 
 // hashFile writes the first size bytes of src into h. A file is hashed from memory maps of
 // its pages, a window at a time, rather than copied into a buffer first: on a 4 GiB archive
