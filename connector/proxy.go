@@ -441,7 +441,10 @@ func rewriteLinksTo(out *bytes.Buffer, data []byte, upstream, public string) []b
 	}
 	head := `"` + scheme // `"https:` must come right before each match
 	needle := []byte("//" + rest)
-	start := 0 // data[:start] is copied to out already
+	// The answer is built by appending to out's spare capacity, grown once to the size it
+	// will have: cheaper than a Write per piece.
+	var buf []byte
+	start := 0 // data[:start] is copied to buf already
 	from := 0
 	prevClose := -1 // the closing quote of the last link rewritten
 	for {
@@ -449,36 +452,60 @@ func rewriteLinksTo(out *bytes.Buffer, data []byte, upstream, public string) []b
 		if j < 0 {
 			break
 		}
-		at := from + j          // the "//" of a match
-		q := at - len(head)     // its opening quote, if it is the start of a string
-		end := at + len(needle) // what follows the upstream
+		at := from + j      // the "//" of a match
+		q := at - len(head) // its opening quote, if it is the start of a string
 		// Search on after this URL: its own slashes would each be a false start.
-		from = end
-		closing := -1
-		if k := bytes.IndexByte(data[end:], '"'); k >= 0 {
-			from, closing = end+k, end+k
-		}
+		end := at + len(needle)
+		var closing int
+		from, closing = afterURL(data, end)
 		if q < 0 || string(data[q:at]) != head || !isAPIPath(data[end:]) {
 			continue
 		}
 		// The next member of the links object just rewritten (related after self) is a link
 		// too; anything else is read backwards to its object.
-		if !(prevClose >= 0 && nextLinkMember(data[prevClose+1:q])) && !isLinkMember(data, q) {
+		if !(prevClose >= 0 && afterLinkName(data[prevClose+1:q]) == q-prevClose-1) && !isLinkMember(data, q) {
 			continue
 		}
-		prevClose = closing
-		if start == 0 {
-			out.Grow(len(data) + 16*max(len(public)-len(upstream), 0))
+		for {
+			prevClose = closing
+			if buf == nil {
+				out.Grow(len(data) + 16*max(len(public)-len(upstream), 0))
+				buf = out.AvailableBuffer()
+			}
+			buf = append(buf, data[start:q+1]...) // up to and including the opening quote
+			buf = append(buf, public...)
+			start = end
+			// A link member straight after this one's value, such as related after self, is
+			// taken at once, without searching for it.
+			if closing < 0 {
+				break
+			}
+			n := afterLinkName(data[closing+1:])
+			if n < 0 {
+				break
+			}
+			q = closing + 1 + n
+			at = q + len(head)
+			if len(data)-at < len(needle) || string(data[q:at]) != head || string(data[at:at+len(needle)]) != string(needle) || !isAPIPath(data[at+len(needle):]) {
+				break
+			}
+			end = at + len(needle)
+			from, closing = afterURL(data, end)
 		}
-		out.Write(data[start : q+1]) // up to and including the opening quote
-		out.WriteString(public)
-		start = end
 	}
-	if start == 0 {
+	if buf == nil {
 		return data
 	}
-	out.Write(data[start:])
-	return out.Bytes()
+	return append(buf, data[start:]...)
+}
+
+// afterURL finds the closing quote of the string a URL starting at data[end] is in: where
+// to search on from and the quote's index (-1 when there is none).
+func afterURL(data []byte, end int) (from, closing int) {
+	if k := bytes.IndexByte(data[end:], '"'); k >= 0 {
+		return end + k, end + k
+	}
+	return end, -1
 }
 
 // linkName reports whether a member name is one JSON:API and Apple put in links objects.
@@ -542,23 +569,28 @@ func isLinkMember(data []byte, q int) bool {
 	return false
 }
 
-// nextLinkMember reports whether b, what lies between the end of one member's value and the
-// start of the next one's, is `, "name":` with a link name.
-func nextLinkMember(b []byte) bool {
-	b = skipSpace(b)
-	if len(b) == 0 || b[0] != ',' {
-		return false
+// afterLinkName reads `, "name":` with a link name (and whitespace anywhere) at the start of
+// b, what lies between the end of one member's value and the start of the next one's, and
+// returns its length up to the value; -1 when b does not start so.
+func afterLinkName(b []byte) int {
+	r := skipSpace(b)
+	if len(r) == 0 || r[0] != ',' {
+		return -1
 	}
-	b = skipSpace(b[1:])
-	if len(b) < 2 || b[0] != '"' {
-		return false
+	r = skipSpace(r[1:])
+	if len(r) < 2 || r[0] != '"' {
+		return -1
 	}
-	i := bytes.IndexByte(b[1:], '"')
-	if i < 0 || !linkName(b[1:1+i]) {
-		return false
+	i := bytes.IndexByte(r[1:], '"')
+	if i < 0 || !linkName(r[1:1+i]) {
+		return -1
 	}
-	b = skipSpace(b[2+i:])
-	return len(b) > 0 && b[0] == ':' && len(skipSpace(b[1:])) == 0
+	r = skipSpace(r[2+i:])
+	if len(r) == 0 || r[0] != ':' {
+		return -1
+	}
+	r = skipSpace(r[1:])
+	return len(b) - len(r)
 }
 
 // skipSpace drops JSON whitespace from the front of b (bytes.TrimLeft would build its

@@ -20,6 +20,11 @@ func TestRewriteLinks(t *testing.T) {
 		{"not an API root", `{"links":{"self":"https://api.example.com/v9/x"}}`, `{"links":{"self":"https://api.example.com/v9/x"}}`},
 		{"inside a value, not at its start", `{"links":{"self":"see https://api.example.com/v1/apps"}}`, `{"links":{"self":"see https://api.example.com/v1/apps"}}`},
 		{"at the very end", `"https://api.example.com`, `"https://api.example.com`},
+		{"members in a row, then others", `{"links":{"self":"https://api.example.com/v1/a" , "related" :  "https://api.example.com/v1/b","next":"https://api.example.com/v1/c","meta":"https://api.example.com/v1/d"}}`,
+			`{"links":{"self":"https://gw.example.org/v1/a" , "related" :  "https://gw.example.org/v1/b","next":"https://gw.example.org/v1/c","meta":"https://api.example.com/v1/d"}}`},
+		{"a link member in a row that is not the upstream's", `{"links":{"self":"https://api.example.com/v1/a","related":"https://other.example.com/v1/b","next":"https://api.example.com/v9/c"}}`,
+			`{"links":{"self":"https://gw.example.org/v1/a","related":"https://other.example.com/v1/b","next":"https://api.example.com/v9/c"}}`},
+		{"cut off after a link", `{"links":{"self":"https://api.example.com/v1/a","related":"https://api.example.com/v1`, `{"links":{"self":"https://gw.example.org/v1/a","related":"https://api.example.com/v1`},
 	} {
 		if got := string(rewriteLinks([]byte(tc.in), up, pub)); got != tc.want {
 			t.Errorf("%s:\n got %s\nwant %s", tc.name, got, tc.want)
