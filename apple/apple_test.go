@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/internal/spec"
@@ -360,5 +361,25 @@ func TestBuildIssues(t *testing.T) {
 	}
 	if got := apple.DuplicateBuildDetail("60"); got != "The bundle version must be higher than the previously uploaded version: '60'." {
 		t.Errorf("duplicate detail %q", got)
+	}
+}
+
+func TestParsePreviewFrameTimeCode(t *testing.T) {
+	for code, want := range map[string]time.Duration{
+		"00:00:05:00": 5 * time.Second, "00:00:00:00": 0, "00:00:29:29": 29*time.Second + 29*time.Second/30,
+		"00:00:12:15": 12500 * time.Millisecond, "01:02:03:00": time.Hour + 2*time.Minute + 3*time.Second,
+	} {
+		if got, err := apple.ParsePreviewFrameTimeCode(code); err != nil || got != want {
+			t.Errorf("%s = %v, %v; want %v", code, got, err, want)
+		}
+	}
+	for code, why := range map[string]string{
+		"00:00:05": "four two-digit fields", "0:00:05:00": "four two-digit fields", "00:00:05:0a": "four two-digit fields",
+		"": "four two-digit fields", "00:60:00:00": "minutes past 59", "00:00:60:00": "seconds past 59",
+		"00:00:05:30": "frame 30", "00:00:05.00:00": "four two-digit fields",
+	} {
+		if _, err := apple.ParsePreviewFrameTimeCode(code); err == nil || !strings.Contains(err.Error(), why) || !strings.Contains(err.Error(), "HH:MM:SS:FF") {
+			t.Errorf("%q: %v, want an error saying %q", code, err, why)
+		}
 	}
 }

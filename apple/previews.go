@@ -1,6 +1,7 @@
 package apple
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -45,4 +46,39 @@ func PreviewTypeFromFileName(name string) (string, bool) {
 		}
 	}
 	return best, best != ""
+}
+
+// PreviewFrameRate is the frame rate of a preview's poster frame time code: app previews run
+// at up to 30 frames a second, so FF counts 00 to 29.
+const PreviewFrameRate = 30
+
+// ParsePreviewFrameTimeCode reads an app preview's poster frame time code (the spec's
+// appPreviews previewFrameTimeCode, fastlane deliver's preview_frame_time_code) in
+// App Store Connect's form HH:MM:SS:FF, two digits each, minutes and seconds below 60, FF a
+// frame below PreviewFrameRate, and returns the time it names ("00:00:05:00" is 5 s).
+func ParsePreviewFrameTimeCode(code string) (time.Duration, error) {
+	parts := strings.Split(code, ":")
+	bad := func(why string) (time.Duration, error) {
+		return 0, fmt.Errorf("preview frame time code %q %s; write HH:MM:SS:FF, such as 00:00:05:00 for 5 seconds", code, why)
+	}
+	if len(parts) != 4 {
+		return bad("is not four two-digit fields")
+	}
+	var n [4]int
+	for i, p := range parts {
+		if len(p) != 2 || p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9' {
+			return bad("is not four two-digit fields")
+		}
+		n[i] = int(p[0]-'0')*10 + int(p[1]-'0')
+	}
+	switch {
+	case n[1] >= 60:
+		return bad("has minutes past 59")
+	case n[2] >= 60:
+		return bad("has seconds past 59")
+	case n[3] >= PreviewFrameRate:
+		return bad(fmt.Sprintf("has frame %d: a second has frames 00 to %d", n[3], PreviewFrameRate-1))
+	}
+	return time.Duration(n[0])*time.Hour + time.Duration(n[1])*time.Minute + time.Duration(n[2])*time.Second +
+		time.Duration(n[3])*time.Second/PreviewFrameRate, nil
 }

@@ -60,7 +60,8 @@ func PreviewAsset(r *asc.AppPreview) *Asset {
 	a := &Asset{Type: r.Type, ID: r.ID}
 	if at := r.Attributes; at != nil {
 		a.Attributes = Attributes{FileName: at.FileName, FileSize: size(at.FileSize), SourceFileChecksum: at.SourceFileChecksum,
-			UploadOperations: MediaOperations(at.UploadOperations), AssetDeliveryState: assetState(at.AssetDeliveryState)}
+			UploadOperations: MediaOperations(at.UploadOperations), AssetDeliveryState: assetState(at.AssetDeliveryState),
+			PreviewFrameTimeCode: at.PreviewFrameTimeCode}
 		if v := at.VideoDeliveryState; v != nil {
 			a.Attributes.VideoDeliveryState = &DeliveryState{State: string(v.State), Errors: stateErrors(v.Errors), Warnings: stateErrors(v.Warnings)}
 		}

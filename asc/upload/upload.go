@@ -109,6 +109,8 @@ type Attributes struct {
 	// VideoDeliveryState is the state of videos (app previews), which adds PROCESSING; where
 	// present it supersedes assetDeliveryState.
 	VideoDeliveryState *DeliveryState `json:"videoDeliveryState,omitempty"`
+	// PreviewFrameTimeCode is an app preview's poster frame (HH:MM:SS:FF), "" for others.
+	PreviewFrameTimeCode string `json:"previewFrameTimeCode,omitempty"`
 }
 
 // Asset is an asset resource as far as the protocol is concerned.
@@ -271,6 +273,9 @@ type Request struct {
 	Find func(ctx context.Context) (*Asset, error)
 	// NoWait returns after the commit, without awaiting processing.
 	NoWait bool
+	// Attributes are more attributes the reservation sends (an app preview's
+	// previewFrameTimeCode); fileName and fileSize come from File.
+	Attributes map[string]any
 }
 
 // Step names the protocol steps reported through Progress.
@@ -323,8 +328,14 @@ type bodyData struct {
 // Reserve creates the asset. A failure that may have taken effect (broken connection, 5xx,
 // 409, 429) is followed by req.Find before trying again, so at most one reservation exists.
 func (u *Uploader) Reserve(ctx context.Context, req Request) (*Asset, error) {
+	attrs := map[string]any{"fileName": req.File.Name, "fileSize": req.File.Size}
+	for k, v := range req.Attributes {
+		if _, own := attrs[k]; !own {
+			attrs[k] = v
+		}
+	}
 	b := body{Data: bodyData{Type: req.Type,
-		Attributes:    map[string]any{"fileName": req.File.Name, "fileSize": req.File.Size},
+		Attributes:    attrs,
 		Relationships: map[string]asc.Relationship{req.Relationship: {Data: asc.ToOne(req.Parent.Type, req.Parent.ID)}}}}
 	for attempt := 1; ; attempt++ {
 		var doc asc.Document[asc.Resource]

@@ -37,10 +37,13 @@ type Config struct {
 	// AppRatingConfigPath is deliver's app_rating_config_path (the age rating answers, an
 	// app_rating_config.json), absolute; "" when not given.
 	AppRatingConfigPath string
-	Platform            string // deliver's name: ios, osx, appletvos, xros ("" when not given)
-	Languages           []string
-	EditLive            *bool
-	UseLiveVersion      *bool
+	// PreviewFrameTimeCode is deliver's preview_frame_time_code, the poster frame of every
+	// app preview uploaded (HH:MM:SS:FF), as written; "" when not given.
+	PreviewFrameTimeCode string
+	Platform             string // deliver's name: ios, osx, appletvos, xros ("" when not given)
+	Languages            []string
+	EditLive             *bool
+	UseLiveVersion       *bool
 	// Skip holds the skip_* options given (skip_metadata, skip_screenshots, ...).
 	Skip map[string]bool
 	// Flags holds the other boolean options for metadata and screenshots that were given:
@@ -364,7 +367,9 @@ func (c *Config) applyValue(file, where, name string, v value, how string) {
 			}
 		}
 	case name == "preview_frame_time_code":
-		c.notef("%s: preview_frame_time_code is not applied: App Store Connect takes each preview's poster frame from its own setting (change it there)", where)
+		if s, ok := str(); ok {
+			c.PreviewFrameTimeCode = s // checked (apple.ParsePreviewFrameTimeCode) by the sync before any write
+		}
 	case strings.HasPrefix(name, "app_clip_header_images") || strings.HasPrefix(name, "app_clip_default_experience"):
 		c.notef("%s: %s is not applied: ascend does not manage the App Clip default experience (its review information in metadata/app_clip_review_information/ is sent)", where, name)
 	case file == "Appfile" && appfileKeys[name]:

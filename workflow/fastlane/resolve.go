@@ -27,6 +27,7 @@ var envOptions = []struct{ option, env string }{
 	{"overwrite_preview_videos", "DELIVER_OVERWRITE_PREVIEW_VIDEOS"},
 	{"ignore_language_directory_validation", "DELIVER_IGNORE_LANGUAGE_DIRECTORY_VALIDATION"},
 	{"force", "DELIVER_FORCE"},
+	{"preview_frame_time_code", "DELIVER_PREVIEW_FRAME_TIME_CODE"},
 }
 
 // Resolve finds the fastlane folder of dir (dir/fastlane, or dir itself when it is named

@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/workflow/internal/folder"
@@ -33,6 +34,8 @@ type Shot struct {
 	Width       int
 	Height      int
 	DisplayType string
+	// Duration is a preview's length (0 for screenshots).
+	Duration time.Duration
 }
 
 // Layout is a screenshots folder: per locale, per display type, the shots in upload order.
@@ -557,7 +560,7 @@ func readPreview(dir, rel, typ string) (Shot, string) {
 	if err != nil {
 		return Shot{}, err.Error()
 	}
-	shot.Width, shot.Height = info.Width, info.Height
+	shot.Width, shot.Height, shot.Duration = info.Width, info.Height, info.Duration
 	if info.Duration < apple.MinPreviewDuration || info.Duration > apple.MaxPreviewDuration {
 		return Shot{}, fmt.Sprintf("%.2f seconds long, Apple accepts previews of %d to %d seconds",
 			info.Duration.Seconds(), int(apple.MinPreviewDuration.Seconds()), int(apple.MaxPreviewDuration.Seconds()))

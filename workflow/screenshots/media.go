@@ -19,6 +19,8 @@ type media interface {
 	createSet(ctx context.Context, c *asc.Client, localizationID, displayType string) (string, error)
 	deleteSet(ctx context.Context, c *asc.Client, id string) error
 	reorder(ctx context.Context, c *asc.Client, setID string, ids []asc.ResourceIdentifier) error
+	// setFrame sets an asset's poster frame time code (previews only).
+	setFrame(ctx context.Context, c *asc.Client, id, code string) error
 }
 
 // typedSet is a set as listed: its id, display (or preview) type and the linkage of its assets.
@@ -30,7 +32,7 @@ type typedSet struct {
 // The attributes an asset read asks for.
 var (
 	screenshotFields = []string{"fileName", "fileSize", "sourceFileChecksum", "assetDeliveryState", "uploadOperations"}
-	previewFields    = []string{"fileName", "fileSize", "sourceFileChecksum", "assetDeliveryState", "videoDeliveryState", "uploadOperations"}
+	previewFields    = []string{"fileName", "fileSize", "sourceFileChecksum", "assetDeliveryState", "videoDeliveryState", "uploadOperations", "previewFrameTimeCode"}
 )
 
 // ignoreNotFound treats a resource already gone as deleted.
@@ -159,5 +161,15 @@ func (previewMedia) deleteSet(ctx context.Context, c *asc.Client, id string) err
 
 func (previewMedia) reorder(ctx context.Context, c *asc.Client, setID string, ids []asc.ResourceIdentifier) error {
 	_, err := c.AppPreviewSets.ReplaceAppPreviews(ctx, setID, &asc.AppPreviewSetAppPreviewsLinkagesRequest{Data: ids})
+	return err
+}
+
+func (screenshotMedia) setFrame(context.Context, *asc.Client, string, string) error {
+	return errors.New("screenshots have no poster frame")
+}
+
+func (previewMedia) setFrame(ctx context.Context, c *asc.Client, id, code string) error {
+	_, _, err := c.AppPreviews.Update(ctx, id, &asc.AppPreviewUpdateRequest{Data: asc.AppPreviewUpdateRequestData{
+		Type: "appPreviews", ID: id, Attributes: &asc.AppPreviewUpdateRequestAttributes{PreviewFrameTimeCode: &code}}})
 	return err
 }

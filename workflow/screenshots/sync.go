@@ -48,6 +48,11 @@ type Options struct {
 	// unless told to overwrite: nothing is deleted, and each set is ordered by a natural sort
 	// of all its file names, the kept ones included.
 	KeepExtras bool
+	// PreviewFrameTimeCode, for app previews, is the poster frame every preview of the folder
+	// gets (HH:MM:SS:FF, fastlane deliver's preview_frame_time_code): sent with each upload,
+	// and set on a kept preview whose frame differs. Checked against each preview's length
+	// before any write. "" leaves App Store Connect's choice.
+	PreviewFrameTimeCode string
 	// Progress, when set, receives events from several goroutines.
 	Progress func(Event)
 }
@@ -129,8 +134,10 @@ type SetPlan struct {
 	// under: every one of them also fits this set's type (2048x2732 fits both 12.9-inch iPad
 	// Pro types; deliver's reading of the size and the file names decides).
 	ReplacedBy string
-	order      []string
-	pending    []remoteShot // kept screenshots still processing
+	// Reframe are kept previews whose poster frame is not Options.PreviewFrameTimeCode.
+	Reframe []remoteShot
+	order   []string
+	pending []remoteShot // kept screenshots still processing
 }
 
 // Uploads returns the files to send.
@@ -172,6 +179,8 @@ type Result struct {
 	KeptExtra int
 	// Processing counts uploads left processing, not awaited (Options.NoWait).
 	Processing int
+	// Framed counts kept previews whose poster frame was set (Options.PreviewFrameTimeCode).
+	Framed int
 }
 
 type syncer struct {
@@ -361,6 +370,7 @@ func (s *syncer) prepare(ctx context.Context, t metadata.Target, l *Layout) (*Pl
 				sp.DisplayType, len(sp.Local), s.kind.Noun, len(sp.Keep), keptNames(sp.Keep), n, s.kind.MaxPerSet)})
 		}
 	}
+	p.Problems = append(p.Problems, s.planFrames(p)...)
 	if len(p.Problems) > 0 {
 		return p, &metadata.ValidationError{Dir: l.Dir, Problems: p.Problems}
 	}
@@ -371,6 +381,32 @@ func (s *syncer) prepare(ctx context.Context, t metadata.Target, l *Layout) (*Pl
 		}
 	}
 	return p, nil
+}
+
+// planFrames, for previews with Options.PreviewFrameTimeCode, checks the time code and that
+// every preview of the folder lasts past it, and lists the kept previews to reframe.
+func (s *syncer) planFrames(p *Plan) []metadata.Problem {
+	code := s.opts.PreviewFrameTimeCode
+	if s.kind != Previews || code == "" {
+		return nil
+	}
+	at, err := apple.ParsePreviewFrameTimeCode(code)
+	if err != nil {
+		return []metadata.Problem{{Path: "preview_frame_time_code", Message: err.Error()}}
+	}
+	var problems []metadata.Problem
+	for _, sp := range p.Sets {
+		for i, shot := range sp.Local {
+			if shot.Duration > 0 && at >= shot.Duration {
+				problems = append(problems, metadata.Problem{Path: shot.Rel, Message: fmt.Sprintf(
+					"the poster frame time code %s (%.2f s) is past the preview's end (%.2f s)", code, at.Seconds(), shot.Duration.Seconds())})
+			}
+			if m := sp.Match[i]; m != nil && m.asset.Attributes.PreviewFrameTimeCode != code {
+				sp.Reframe = append(sp.Reframe, *m)
+			}
+		}
+	}
+	return problems
 }
 
 // readSets lists a localization's sets with their assets in one request.
@@ -551,7 +587,7 @@ func (e *ReplaceError) ProblemList() (string, []string) {
 
 // Changed reports whether the set needs any write (reordering is decided while syncing).
 func (p *SetPlan) Changed() bool {
-	return p.SetID == "" || p.DeleteSet || len(p.Delete) > 0 || len(p.Uploads()) > 0 || !p.inOrder()
+	return p.SetID == "" || p.DeleteSet || len(p.Delete) > 0 || len(p.Uploads()) > 0 || len(p.Reframe) > 0 || !p.inOrder()
 }
 
 // inOrder reports whether the kept screenshots already stand in the folder's order.
@@ -683,6 +719,16 @@ func (s *syncer) syncSet(ctx context.Context, sp *SetPlan) error {
 		}
 		s.count(func(r *Result) { r.Deleted++ })
 		s.emit(Event{Locale: sp.Locale, DisplayType: sp.DisplayType, Kind: EventDeleted, File: d.asset.Attributes.FileName})
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := s.parallel(ctx, len(sp.Reframe), func(i int) error {
+		r := sp.Reframe[i]
+		if err := s.call(ctx, func() error { return s.kind.media.setFrame(ctx, s.c, r.id(), s.opts.PreviewFrameTimeCode) }); err != nil {
+			return fmt.Errorf("set the poster frame of %s: %w", r.FileName(), err)
+		}
+		s.count(func(r *Result) { r.Framed++ })
 		return nil
 	}); err != nil {
 		return err
@@ -843,7 +889,11 @@ func openShot(shot Shot) (upload.File, *os.File, error) {
 }
 
 func (s *syncer) request(setID string, shot Shot, f upload.File, reuse *upload.Asset) upload.Request {
-	return upload.Request{Type: s.kind.AssetType, Relationship: s.kind.AssetRel,
+	var attrs map[string]any
+	if s.kind == Previews && s.opts.PreviewFrameTimeCode != "" {
+		attrs = map[string]any{"previewFrameTimeCode": s.opts.PreviewFrameTimeCode}
+	}
+	return upload.Request{Type: s.kind.AssetType, Relationship: s.kind.AssetRel, Attributes: attrs,
 		Parent: asc.ResourceIdentifier{Type: s.kind.SetType, ID: setID}, File: f, Reuse: reuse,
 		Find: func(ctx context.Context) (*upload.Asset, error) {
 			shots, err := s.listShots(ctx, setID)

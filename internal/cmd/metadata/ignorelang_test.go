@@ -17,9 +17,7 @@ func TestIgnoreLanguageDirectoryValidation(t *testing.T) {
 	t.Parallel()
 	cmdtest.TerminalAndPipe(t, func(t *testing.T, tty bool) {
 		h := newHarness(t)
-		root := t.TempDir()
-		fl := filepath.Join(root, "fastlane")
-		writeFile(t, filepath.Join(fl, "Appfile"), "app_identifier \"com.example.daybreak\"\n")
+		root, fl := daybreakProject(t)
 		writeFile(t, filepath.Join(fl, "Deliverfile"), "overwrite_screenshots true\n")
 		writeFile(t, filepath.Join(fl, "metadata", "en-US", "promotional_text.txt"), "Plan the week in a minute, offline too.")
 		writeFile(t, filepath.Join(fl, "metadata", "zz-ZZ", "promotional_text.txt"), "not a locale")
@@ -67,4 +65,14 @@ func TestIgnoreLanguageDirectoryValidation(t *testing.T) {
 			t.Errorf("second run wrote %d times", n)
 		}
 	})
+}
+
+// daybreakProject is a fastlane project whose Appfile names the demo app: its root and its
+// fastlane folder.
+func daybreakProject(t *testing.T) (root, fl string) {
+	t.Helper()
+	root = t.TempDir()
+	fl = filepath.Join(root, "fastlane")
+	writeFile(t, filepath.Join(fl, "Appfile"), "app_identifier \"com.example.daybreak\"\n")
+	return root, fl
 }

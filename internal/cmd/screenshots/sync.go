@@ -29,6 +29,7 @@ type syncOptions struct {
 	DryRun      bool
 	Yes         bool
 	Concurrency int
+	FrameCode   string
 	Fastlane    cli.FastlaneFlag
 	cli.WaitFlags
 }
@@ -72,6 +73,7 @@ can answer the confirmation.`,
 	fl.StringVar(&opts.Previews, "previews", "", "also sync app previews from `folder`/<locale>/*.mp4|mov|m4v (the preview type in the file name, as deliver reads them) or <locale>/<PREVIEW_TYPE>/*.mp4 (default: the Deliverfile's app_previews_path)")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "show what would change and write nothing")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "delete screenshots the folder no longer has without asking")
+	fl.StringVar(&opts.FrameCode, "preview-frame-time-code", "", "the poster frame of every app preview, `HH:MM:SS:FF` (default: the Deliverfile's preview_frame_time_code); set on kept previews too")
 	fl.IntVar(&opts.Concurrency, "concurrency", 8, "at most `n` API requests in flight (fewer once rate limited)")
 	opts.Fastlane.Add(cmd)
 	cli.AddWaitFlags(cmd, &opts.WaitFlags, true, 10*time.Minute, "App Store Connect to process the uploads")
@@ -101,6 +103,9 @@ func runSync(cmd *cobra.Command, opts *syncOptions) error {
 		if !fl.Changed("previews") && project.AppPreviewsPath != "" {
 			opts.Previews = project.AppPreviewsPath
 		}
+		if !fl.Changed("preview-frame-time-code") {
+			opts.FrameCode = project.PreviewFrameTimeCode
+		}
 		if t.App == "" {
 			t.App = opts.Fastlane.App(f, project)
 		}
@@ -116,6 +121,11 @@ func runSync(cmd *cobra.Command, opts *syncOptions) error {
 	wait, err := opts.Waiting()
 	if err != nil {
 		return err
+	}
+	if opts.FrameCode != "" && opts.Previews != "" {
+		if _, err := apple.ParsePreviewFrameTimeCode(opts.FrameCode); err != nil {
+			return cli.UsageErrorf("%v", err)
+		}
 	}
 	if opts.Concurrency < 1 || opts.Concurrency > 64 {
 		return cli.UsageErrorf("--concurrency %d is out of range: use 1 to 64", opts.Concurrency)
@@ -145,7 +155,7 @@ func runSync(cmd *cobra.Command, opts *syncOptions) error {
 		return err
 	}
 	so := wfscreenshots.Options{HTTPClient: f.HTTPClient(), Concurrency: opts.Concurrency, Replace: opts.Yes,
-		PollTimeout: opts.Timeout, NoWait: !wait}
+		PollTimeout: opts.Timeout, NoWait: !wait, PreviewFrameTimeCode: opts.FrameCode}
 	var plans []*wfscreenshots.Plan
 	deletes := 0
 	for _, l := range layouts {
@@ -195,6 +205,9 @@ func runSync(cmd *cobra.Command, opts *syncOptions) error {
 			extra := ""
 			if res.KeptExtra > 0 {
 				extra = fmt.Sprintf(" (and %d the folder lacks, kept as deliver keeps them)", res.KeptExtra)
+			}
+			if res.Framed > 0 {
+				extra += fmt.Sprintf(", poster frame set on %s", cli.Plural(res.Framed, "kept preview"))
 			}
 			if res.Processing > 0 {
 				extra += fmt.Sprintf(", %d still processing (not awaited: --no-wait)", res.Processing)
@@ -268,6 +281,8 @@ func renderPlan(f *cli.Factory, p *wfscreenshots.Plan) {
 			note = "set deleted: the folder has none"
 		case s.SetID == "":
 			note = "new set"
+		case len(s.Reframe) > 0:
+			note = "poster frame set on " + cli.Plural(len(s.Reframe), "kept preview")
 		}
 		up := len(s.Uploads())
 		t.AddRow(s.Locale, s.DisplayType, fmt.Sprint(len(s.Local)-up), fmt.Sprint(up), fmt.Sprint(len(s.Delete)), note)
