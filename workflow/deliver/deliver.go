@@ -83,6 +83,8 @@ type plan struct {
 	releaseType                   *asc.AppStoreVersionReleaseType
 	releaseDate                   *time.Time
 	metadataDir, screenshotsDir   string
+	// previewsDir is app_previews_path ("" for none), frameCode preview_frame_time_code.
+	previewsDir, frameCode        string
 	skipMetadata, skipScreenshots bool
 	rating                        *agerating.Config
 	info                          submissionInfo
@@ -111,6 +113,7 @@ func resolve(o Options) (*plan, []string, error) {
 		if p.screenshotsDir == "" {
 			p.screenshotsDir = c.ScreenshotsPath
 		}
+		p.previewsDir, p.frameCode = c.AppPreviewsPath, c.PreviewFrameTimeCode
 		p.skipMetadata, p.skipScreenshots = c.Skip["skip_metadata"], c.Skip["skip_screenshots"]
 		if sub.ResetRatings != nil && *sub.ResetRatings {
 			where := c.Where["reset_ratings"]
@@ -155,6 +158,15 @@ func resolve(o Options) (*plan, []string, error) {
 	p.info, infoNotes, infoProblems = readSubmissionInfo(info, infoFrom)
 	notes = append(notes, infoNotes...)
 	problems = append(problems, infoProblems...)
+	if p.frameCode != "" {
+		if _, err := apple.ParsePreviewFrameTimeCode(p.frameCode); err != nil {
+			where := "preview_frame_time_code"
+			if o.Project != nil && o.Project.Where["preview_frame_time_code"] != "" {
+				where = o.Project.Where["preview_frame_time_code"]
+			}
+			problems = append(problems, where+": "+err.Error())
+		}
+	}
 	if p.app == "" {
 		problems = append(problems, "no app: pass --app or name app_identifier in the Appfile")
 	}
@@ -288,6 +300,35 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 			}
 		}
 	}
+	// syncMedia syncs one media folder (step "screenshots" or "previews"); deliver keeps
+	// what the folder lacks unless overwrite says otherwise.
+	syncMedia := func(step string, l *screenshots.Layout, overwrite bool) error {
+		skipped(l.Dir, l.Notes)
+		so := o.ScreenshotOption
+		so.DryRun, so.HTTPClient, so.KeepExtras, so.PreviewFrameTimeCode = o.DryRun, o.HTTPClient, !overwrite, p.frameCode
+		plan, r, err := screenshots.Sync(ctx, c, target, l, so)
+		if err != nil {
+			return fmt.Errorf("%s: %w", step, err)
+		}
+		up, del, _ := plan.Totals()
+		frames := 0
+		for _, sp := range plan.Sets {
+			frames += len(sp.Reframe)
+		}
+		framed := ""
+		switch {
+		case frames == 1:
+			framed = ", 1 poster frame set"
+		case frames > 1:
+			framed = fmt.Sprintf(", %d poster frames set", frames)
+		}
+		if o.DryRun {
+			add(step, count(true, up+del+frames), fmt.Sprintf("%d uploads, %d deletions%s", up, del, framed))
+		} else {
+			add(step, count(false, r.Uploaded+r.Deleted+r.Reordered+r.Framed), fmt.Sprintf("%d uploaded, %d deleted, %d reordered%s", r.Uploaded, r.Deleted, r.Reordered, framed))
+		}
+		return nil
+	}
 	if !vr.Version.Editable() {
 		// Submitted or out already: metadata, screenshots and age rating are locked.
 		why := "version " + vr.Version.Version + " is " + vr.Version.State
@@ -324,33 +365,30 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 		add("metadata", "changed", fmt.Sprintf("%d changes", n))
 	}
 
-	// 3. Screenshots.
-	switch {
-	case !vr.Version.Editable():
-	case p.skipScreenshots:
-		add("screenshots", "skipped", "skip_screenshots")
-	case !exists(p.screenshotsDir):
-		add("screenshots", "skipped", "no folder "+p.screenshotsDir)
-	default:
-		l, err := screenshots.LoadWith(p.screenshotsDir, target.Folders)
-		if err != nil {
-			return res, fmt.Errorf("screenshots: %w", err)
-		}
-		skipped(p.screenshotsDir, l.Notes)
-		so := o.ScreenshotOption
-		so.DryRun, so.HTTPClient = o.DryRun, o.HTTPClient
-		if o.Project != nil && !o.Project.Flags["overwrite_screenshots"] && !o.Project.Flags["sync_screenshots"] {
-			so.KeepExtras = true // deliver keeps what the folder lacks unless told to overwrite
-		}
-		plan, r, err := screenshots.Sync(ctx, c, target, l, so)
-		if err != nil {
-			return res, fmt.Errorf("screenshots: %w", err)
-		}
-		up, del, _ := plan.Totals()
-		if o.DryRun {
-			add("screenshots", count(true, up+del), fmt.Sprintf("%d uploads, %d deletions", up, del))
-		} else {
-			add("screenshots", count(false, r.Uploaded+r.Deleted+r.Reordered), fmt.Sprintf("%d uploaded, %d deleted, %d reordered", r.Uploaded, r.Deleted, r.Reordered))
+	// 3. Screenshots, then app previews (app_previews_path, each with
+	// preview_frame_time_code's poster frame), read and synced alike.
+	for _, m := range []struct {
+		step, dir string
+		load      func(string, metadata.FolderOptions) (*screenshots.Layout, error)
+		overwrite bool
+	}{
+		{"screenshots", p.screenshotsDir, screenshots.LoadWith, o.Project == nil || o.Project.Flags["overwrite_screenshots"] || o.Project.Flags["sync_screenshots"]},
+		{"previews", p.previewsDir, screenshots.LoadPreviewsWith, o.Project == nil || o.Project.Flags["overwrite_preview_videos"]},
+	} {
+		switch {
+		case !vr.Version.Editable(), m.step == "previews" && m.dir == "":
+		case p.skipScreenshots:
+			add(m.step, "skipped", "skip_screenshots")
+		case !exists(m.dir):
+			add(m.step, "skipped", "no folder "+m.dir)
+		default:
+			l, err := m.load(m.dir, target.Folders)
+			if err != nil {
+				return res, fmt.Errorf("%s: %w", m.step, err)
+			}
+			if err := syncMedia(m.step, l, m.overwrite); err != nil {
+				return res, err
+			}
 		}
 	}
 

@@ -77,3 +77,39 @@ func TestDeliverScreenshotsTimeoutAndNoWait(t *testing.T) {
 		}
 	})
 }
+
+// TestDeliverPreviews: deliver syncs app_previews_path as the screenshots, each preview with
+// preview_frame_time_code's poster frame; a new frame is set on the kept preview without
+// uploading it again; a bad frame is refused before any write; a second run writes nothing.
+func TestDeliverPreviews(t *testing.T) {
+	t.Parallel()
+	h := cmdtest.New(t, sandbox.Options{ProcessingDelay: 20 * time.Millisecond})
+	fl := filepath.Join(t.TempDir(), "fastlane")
+	os.MkdirAll(filepath.Join(fl, "metadata"), 0o755)
+	os.WriteFile(filepath.Join(fl, "Appfile"), []byte("app_identifier \"com.example.daybreak\"\n"), 0o644)
+	deliverfile := func(code string) {
+		os.WriteFile(filepath.Join(fl, "Deliverfile"), []byte("app_version \"2.4.0\"\nskip_screenshots false\napp_previews_path \"./fastlane/previews\"\npreview_frame_time_code \""+code+"\"\n"), 0o644)
+	}
+	sandboxtest.WriteMP4(t, filepath.Join(fl, "previews", "en-US", "IPHONE_67_tour.mp4"), sandboxtest.Movie{Width: 886, Height: 1920, Duration: 18 * time.Second})
+	deliverfile("00:00:61:00")
+	r := h.Run(t, false, "deliver", "--fastlane", fl).Want(t, 1)
+	if !strings.Contains(r.Stderr+r.Err.Error(), "seconds past 59") || h.Writes(t) != 0 {
+		t.Fatalf("bad frame: %v (%d writes)", r.Err, h.Writes(t))
+	}
+	deliverfile("00:00:04:00")
+	r = h.Run(t, false, "deliver", "--fastlane", fl).Want(t, 0)
+	if !strings.Contains(r.Stdout, "previews\tchanged\t1 uploaded") {
+		t.Fatalf("deliver with previews:\n%s", r.Stdout)
+	}
+	writes := h.Writes(t)
+	r = h.Run(t, false, "deliver", "--fastlane", fl).Want(t, 0)
+	if h.Writes(t) != writes {
+		t.Errorf("second deliver wrote %d times:\n%s", h.Writes(t)-writes, r.Stdout)
+	}
+	deliverfile("00:00:09:15")
+	before := h.Stats(t)["POST /v1/appPreviews"]
+	r = h.Run(t, false, "deliver", "--fastlane", fl).Want(t, 0)
+	if !strings.Contains(r.Stdout, "1 poster frame set") || h.Stats(t)["POST /v1/appPreviews"] != before {
+		t.Errorf("new frame:\n%s", r.Stdout)
+	}
+}
