@@ -10,6 +10,7 @@ import (
 	_ "image/png"  // decode PNG headers for the pixel size
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -49,6 +50,34 @@ type Layout struct {
 	// Notes name what was read but skipped: folders that are no locale, under
 	// metadata.FolderOptions.SkipUnknownLocales.
 	Notes []metadata.Problem
+}
+
+// FrameProblems checks a poster frame time code (HH:MM:SS:FF, "" for none) against the
+// previews of the layout: its form, and that each preview lasts past it.
+func (l *Layout) FrameProblems(code string) []metadata.Problem {
+	if code == "" {
+		return nil
+	}
+	at, err := apple.ParsePreviewFrameTimeCode(code)
+	if err != nil {
+		return []metadata.Problem{{Path: "preview_frame_time_code", Message: err.Error()}}
+	}
+	var problems []metadata.Problem
+	check := func(sets map[string][]Shot) {
+		for _, typ := range slices.Sorted(maps.Keys(sets)) {
+			for _, shot := range sets[typ] {
+				if shot.Duration > 0 && at >= shot.Duration {
+					problems = append(problems, metadata.Problem{Path: shot.Rel, Message: fmt.Sprintf(
+						"the poster frame time code %s (%.2f s) is past the preview's end (%.2f s)", code, at.Seconds(), shot.Duration.Seconds())})
+				}
+			}
+		}
+	}
+	check(l.Default)
+	for _, locale := range slices.Sorted(maps.Keys(l.Locales)) {
+		check(l.Locales[locale])
+	}
+	return problems
 }
 
 func (l *Layout) kind() *Kind {

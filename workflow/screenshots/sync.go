@@ -370,7 +370,10 @@ func (s *syncer) prepare(ctx context.Context, t metadata.Target, l *Layout) (*Pl
 				sp.DisplayType, len(sp.Local), s.kind.Noun, len(sp.Keep), keptNames(sp.Keep), n, s.kind.MaxPerSet)})
 		}
 	}
-	p.Problems = append(p.Problems, s.planFrames(p)...)
+	if s.kind == Previews {
+		p.Problems = append(p.Problems, l.FrameProblems(s.opts.PreviewFrameTimeCode)...)
+		s.planFrames(p)
+	}
 	if len(p.Problems) > 0 {
 		return p, &metadata.ValidationError{Dir: l.Dir, Problems: p.Problems}
 	}
@@ -383,30 +386,20 @@ func (s *syncer) prepare(ctx context.Context, t metadata.Target, l *Layout) (*Pl
 	return p, nil
 }
 
-// planFrames, for previews with Options.PreviewFrameTimeCode, checks the time code and that
-// every preview of the folder lasts past it, and lists the kept previews to reframe.
-func (s *syncer) planFrames(p *Plan) []metadata.Problem {
+// planFrames, for previews with Options.PreviewFrameTimeCode, lists the kept previews to
+// reframe; the time code itself is checked by Layout.FrameProblems.
+func (s *syncer) planFrames(p *Plan) {
 	code := s.opts.PreviewFrameTimeCode
 	if s.kind != Previews || code == "" {
-		return nil
+		return
 	}
-	at, err := apple.ParsePreviewFrameTimeCode(code)
-	if err != nil {
-		return []metadata.Problem{{Path: "preview_frame_time_code", Message: err.Error()}}
-	}
-	var problems []metadata.Problem
 	for _, sp := range p.Sets {
-		for i, shot := range sp.Local {
-			if shot.Duration > 0 && at >= shot.Duration {
-				problems = append(problems, metadata.Problem{Path: shot.Rel, Message: fmt.Sprintf(
-					"the poster frame time code %s (%.2f s) is past the preview's end (%.2f s)", code, at.Seconds(), shot.Duration.Seconds())})
-			}
-			if m := sp.Match[i]; m != nil && m.asset.Attributes.PreviewFrameTimeCode != code {
+		for _, m := range sp.Match {
+			if m != nil && m.asset.Attributes.PreviewFrameTimeCode != code {
 				sp.Reframe = append(sp.Reframe, *m)
 			}
 		}
 	}
-	return problems
 }
 
 // readSets lists a localization's sets with their assets in one request.

@@ -11,12 +11,13 @@ import (
 // sent as written), each path prefixed with its folder. An error is a folder that could not
 // be read at all.
 func ValidateFolders(metadataDir, screenshotsDir, previewsDir string) (problems, notes []metadata.Problem, err error) {
-	return ValidateFoldersWith(metadataDir, screenshotsDir, previewsDir, metadata.FolderOptions{})
+	return ValidateFoldersWith(metadataDir, screenshotsDir, previewsDir, metadata.FolderOptions{}, "")
 }
 
 // ValidateFoldersWith is ValidateFolders with options (a folder that is no locale skipped
-// with a note under SkipUnknownLocales).
-func ValidateFoldersWith(metadataDir, screenshotsDir, previewsDir string, o metadata.FolderOptions) (problems, notes []metadata.Problem, err error) {
+// with a note under SkipUnknownLocales) and the previews' poster frame time code ("" for
+// none: Layout.FrameProblems).
+func ValidateFoldersWith(metadataDir, screenshotsDir, previewsDir string, o metadata.FolderOptions, frameCode string) (problems, notes []metadata.Problem, err error) {
 	var errs []error
 	collect := func(prefix string, err error) {
 		var ve *metadata.ValidationError
@@ -54,7 +55,16 @@ func ValidateFoldersWith(metadataDir, screenshotsDir, previewsDir string, o meta
 		collect(previewsDir, err)
 		if l != nil {
 			note(previewsDir, l.Notes)
+			collect(previewsDir, problemsOf(l.Dir, l.FrameProblems(frameCode)))
 		}
 	}
 	return problems, notes, errors.Join(errs...)
+}
+
+// problemsOf is problems as the error Load returns (nil for none).
+func problemsOf(dir string, problems []metadata.Problem) error {
+	if len(problems) == 0 {
+		return nil
+	}
+	return &metadata.ValidationError{Dir: dir, Problems: problems}
 }

@@ -13,7 +13,7 @@ import (
 // TestPreviewFrameTimeCode: the Deliverfile's preview_frame_time_code is the poster frame of
 // the previews a sync uploads, and is set on a kept preview whose frame differs (one PATCH,
 // nothing uploaded again); a code not in HH:MM:SS:FF form, or past a preview's end, is
-// refused before any write; a second run writes nothing. On a terminal and in a pipe.
+// refused before any write (and by metadata validate, offline); a second run writes nothing. On a terminal and in a pipe.
 func TestPreviewFrameTimeCode(t *testing.T) {
 	t.Parallel()
 	cmdtest.TerminalAndPipe(t, func(t *testing.T, tty bool) {
@@ -22,6 +22,7 @@ func TestPreviewFrameTimeCode(t *testing.T) {
 		deliverfile := func(code string) {
 			writeFile(t, filepath.Join(fl, "Deliverfile"), "app_previews_path \"./fastlane/previews\"\npreview_frame_time_code \""+code+"\"\n")
 		}
+		writeFile(t, filepath.Join(fl, "metadata", "en-US", "promotional_text.txt"), "Plan the week in a minute.")
 		sandboxtest.WritePNG(t, filepath.Join(fl, "screenshots", "en-US", "1.png"), 368, 448, 21)
 		sandboxtest.WriteMP4(t, filepath.Join(fl, "previews", "en-US", "IPHONE_67_walkthrough.mp4"), sandboxtest.Movie{Width: 886, Height: 1920, Duration: 20 * time.Second})
 		args := []string{"screenshots", "sync", "--fastlane", root, "--yes"}
@@ -36,11 +37,17 @@ func TestPreviewFrameTimeCode(t *testing.T) {
 		if !strings.Contains(r.stderr+r.err.Error(), "IPHONE_67_walkthrough.mp4: the poster frame time code 00:00:25:00 (25.00 s) is past the preview's end (20.00 s)") {
 			t.Errorf("time code past the end: %v\n%s", r.err, r.stderr)
 		}
+		// validate checks it offline too, as a pull-request check would.
+		r = h.run(t, tty, "metadata", "validate", "--fastlane", root).want(t, 1)
+		if !strings.Contains(r.stdout, "IPHONE_67_walkthrough.mp4: the poster frame time code 00:00:25:00 (25.00 s) is past the preview's end") {
+			t.Errorf("validate with a time code past the end:\n%s", r.stdout)
+		}
 		if h.writes(t) != 0 {
 			t.Fatalf("refused runs wrote %d times", h.writes(t))
 		}
 
 		deliverfile("00:00:05:00")
+		h.run(t, tty, "metadata", "validate", "--fastlane", root).want(t, 0)
 		r = h.run(t, tty, args...).want(t, 0)
 		if !strings.Contains(r.stderr, "previews of version 2.4.0: 1 uploaded") {
 			t.Fatalf("first sync:\n%s", r.stderr)

@@ -49,7 +49,11 @@ exit code is 1 when there is any. Suited to a pull-request check.`,
 					previews = c.AppPreviewsPath
 				}
 			}
-			problems, notes, err := wfscreenshots.ValidateFoldersWith(dir, shots, previews, wfmetadata.FolderOptionsOf(c))
+			frameCode := ""
+			if c != nil {
+				frameCode = c.PreviewFrameTimeCode
+			}
+			problems, notes, err := wfscreenshots.ValidateFoldersWith(dir, shots, previews, wfmetadata.FolderOptionsOf(c), frameCode)
 			if err != nil {
 				return err
 			}
