@@ -40,6 +40,7 @@ func sameSet(t *testing.T, what string, got, want []string) {
 
 func TestNamesMatchTheSpec(t *testing.T) {
 	sameSet(t, "platforms (appStoreVersions.platform)", apple.Platforms(), specEnum(t, "appStoreVersions", "platform"))
+	sameSet(t, "App Clip actions (appClipDefaultExperiences.action)", apple.AppClipActions(), specEnum(t, "appClipDefaultExperiences", "action"))
 	sameSet(t, "platforms (appCategories.platforms)", apple.Platforms(), specEnum(t, "appCategories", "platforms"))
 	var names []string
 	for _, d := range apple.DisplayTypes() {

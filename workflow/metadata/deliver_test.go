@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/sandbox"
 	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
 	"github.com/ascend-tools/ascend/workflow/metadata"
@@ -134,14 +135,7 @@ func TestAppClipReviewInformation(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "app_clip_review_information", "invocation_urls.txt"), "https://example.com/clip?x=1,\nhttps://appclip.example.com/go\n")
 	target := metadata.Target{App: "com.example.notes"}
-	p, _, err := metadata.Push(t.Context(), c, target, dir, metadata.ApplyOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(p.Changes) != 1 || !strings.Contains(p.Changes[0].Skipped, "has no App Clip default experience") || sb.Writes() != 0 {
-		t.Fatalf("without an App Clip: %+v, %d writes", p.Changes, sb.Writes())
-	}
-	sb.Add("appClipDefaultExperiences", map[string]any{"action": "OPEN"}, map[string]string{"releaseWithAppStoreVersion": version})
+	addAppClip(t, sb, c, target, dir, version)
 	if _, _, err := metadata.Push(t.Context(), c, target, dir, metadata.ApplyOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -167,4 +161,54 @@ func TestAppClipReviewInformation(t *testing.T) {
 	if _, err := metadata.Load(dir); err == nil || !strings.Contains(err.Error(), "app_clip_review_information/invocation_urls.txt") {
 		t.Errorf("bad URL: %v", err)
 	}
+}
+
+// TestAppClipAction: app_clip_default_experience_action.txt is the App Clip card's action on
+// the version's default experience: checked against Apple's actions before any request,
+// shown skipped without an App Clip, sent in one PATCH with one, pulled back, and a second
+// push writes nothing.
+func TestAppClipAction(t *testing.T) {
+	t.Parallel()
+	sb, c, version := seedVersion(t)
+	dir := t.TempDir()
+	target := metadata.Target{App: "com.example.notes"}
+	writeFile(t, filepath.Join(dir, "app_clip_default_experience_action.txt"), "LAUNCH\n")
+	if _, err := metadata.Load(dir); err == nil || !strings.Contains(err.Error(), `app_clip_default_experience_action.txt: "LAUNCH" is not an App Clip action: use one of OPEN, VIEW, PLAY`) {
+		t.Fatalf("bad action: %v", err)
+	}
+	writeFile(t, filepath.Join(dir, "app_clip_default_experience_action.txt"), "PLAY\n")
+	addAppClip(t, sb, c, target, dir, version)
+	before := sb.Stats().ByRoute["PATCH /v1/appClipDefaultExperiences/{id}"]
+	p, _, err := metadata.Push(t.Context(), c, target, dir, metadata.ApplyOptions{})
+	if err != nil || len(p.Changes) != 1 || p.Changes[0].Old != "OPEN" || p.Changes[0].New != "PLAY" {
+		t.Fatalf("push: %v %+v", err, p.Changes)
+	}
+	if n := sb.Stats().ByRoute["PATCH /v1/appClipDefaultExperiences/{id}"] - before; n != 1 {
+		t.Errorf("%d PATCHes of the default experience, want 1", n)
+	}
+	writes := sb.Writes()
+	if p, _, err := metadata.Push(t.Context(), c, target, dir, metadata.ApplyOptions{}); err != nil || len(p.Changes) != 0 || sb.Writes() != writes {
+		t.Errorf("second push: %v %+v, %d writes", err, p.Changes, sb.Writes()-writes)
+	}
+	pulled := t.TempDir()
+	if _, _, err := metadata.Pull(t.Context(), c, target, pulled); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(pulled, "app_clip_default_experience_action.txt")); err != nil || strings.TrimSpace(string(b)) != "PLAY" {
+		t.Errorf("pull: %q %v", b, err)
+	}
+}
+
+// addAppClip pushes dir to a version without an App Clip (its one change shown skipped,
+// nothing written), then gives the version an App Clip default experience (action OPEN).
+func addAppClip(t *testing.T, sb *sandboxtest.Sandbox, c *asc.Client, target metadata.Target, dir, version string) {
+	t.Helper()
+	p, _, err := metadata.Push(t.Context(), c, target, dir, metadata.ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Changes) != 1 || !strings.Contains(p.Changes[0].Skipped, "has no App Clip default experience") || sb.Writes() != 0 {
+		t.Fatalf("without an App Clip: %+v, %d writes", p.Changes, sb.Writes())
+	}
+	sb.Add("appClipDefaultExperiences", map[string]any{"action": "OPEN"}, map[string]string{"releaseWithAppStoreVersion": version})
 }

@@ -22,6 +22,9 @@ const (
 	// AppClipReviewDetail fields live on the review detail of the version's App Clip default
 	// experience (appClipAppStoreReviewDetails).
 	AppClipReviewDetail
+	// AppClipExperience fields are attributes of the version's App Clip default experience
+	// (appClipDefaultExperiences).
+	AppClipExperience
 )
 
 // ResourceType is the App Store Connect resource type that holds the scope's fields.
@@ -39,6 +42,8 @@ func (s Scope) ResourceType() string {
 		return "appStoreReviewDetails"
 	case AppClipReviewDetail:
 		return "appClipAppStoreReviewDetails"
+	case AppClipExperience:
+		return "appClipDefaultExperiences"
 	}
 	return ""
 }
@@ -53,6 +58,8 @@ const (
 	Category
 	// URLList is URLs separated by commas or lines, kept as "a, b" (deliver's form).
 	URLList
+	// AppClipAction is one of apple.AppClipActions (OPEN, VIEW, PLAY).
+	AppClipAction
 )
 
 // FieldSpec describes one file of the layout: its name without ".txt", the resource and
@@ -89,7 +96,12 @@ var AppFields = []FieldSpec{
 	{File: "secondary_category", Scope: AppInfoCategory, Attribute: "secondaryCategory", Kind: Category},
 	{File: "secondary_first_sub_category", Scope: AppInfoCategory, Attribute: "secondarySubcategoryOne", Kind: Category},
 	{File: "secondary_second_sub_category", Scope: AppInfoCategory, Attribute: "secondarySubcategoryTwo", Kind: Category},
+	// The App Clip card's call to action, on the version's App Clip default experience.
+	{File: AppClipActionFile, Scope: AppClipExperience, Attribute: "action", Kind: AppClipAction},
 }
+
+// AppClipActionFile is the file of metadata/ holding the App Clip card's action.
+const AppClipActionFile = "app_clip_default_experience_action"
 
 // ReviewFields are the files of metadata/review_information/.
 var ReviewFields = []FieldSpec{
@@ -136,8 +148,7 @@ var notSent = func() map[string]string {
 	icon := "not uploaded: App Store Connect takes the app icon from the build's asset catalog (deliver's app_icon option is retired too)"
 	m := map[string]string{
 		"trade_representative_contact_information": "not sent: App Store Connect's API has no trade representative contact (set it in App Store Connect under App Information)",
-		"app_clip_default_experience_subtitle.txt": "not sent: ascend does not manage the App Clip default experience",
-		"app_clip_default_experience_action.txt":   "not sent: ascend does not manage the App Clip default experience",
+		"app_clip_default_experience_subtitle.txt": "not sent: ascend sends the App Clip card's action (app_clip_default_experience_action.txt) but not its subtitles yet",
 	}
 	for _, base := range []string{"app_icon", "watch_icon"} {
 		for _, ext := range []string{".png", ".jpg", ".jpeg"} {

@@ -419,6 +419,10 @@ func checkValue(spec FieldSpec, s string) string {
 				return msg
 			}
 		}
+	case AppClipAction:
+		if !apple.IsAppClipAction(s) {
+			return fmt.Sprintf("%q is not an App Clip action: use one of %s", s, strings.Join(apple.AppClipActions(), ", "))
+		}
 	case Category:
 		for _, r := range s {
 			if (r < 'A' || r > 'Z') && r != '_' && (r < '0' || r > '9') {

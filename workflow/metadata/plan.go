@@ -190,11 +190,18 @@ func NewPlan(local *Metadata, remote *State, live bool) *Plan {
 			continue
 		}
 		ch := Change{Field: spec.File, Scope: spec.Scope, Old: remote.Metadata.App[spec.File], New: value}
-		if live {
+		switch {
+		case live:
 			ch.Skipped = "Apple does not allow changing it on a live version"
+		case spec.Scope == AppClipExperience && remote.AppClipExperienceID == "":
+			ch.Skipped = "version " + remote.VersionString + " has no App Clip default experience (add the App Clip's build first)"
 		}
 		p.Changes = append(p.Changes, ch)
 		if ch.Skipped != "" {
+			continue
+		}
+		if spec.Scope == AppClipExperience {
+			p.Writes = append(p.Writes, appClipActionWrite(remote.AppClipExperienceID, value, ch))
 			continue
 		}
 		if spec.Scope == Version {
@@ -461,4 +468,15 @@ func quoteShort(s string) string {
 		return fmt.Sprintf("%q…(%d characters)", string(r[:max]), len(r))
 	}
 	return fmt.Sprintf("%q", s)
+}
+
+// appClipActionWrite sets the App Clip card's action on the version's default experience.
+func appClipActionWrite(id, action string, ch Change) *Op {
+	return &Op{Method: "PATCH", Type: "appClipDefaultExperiences", ID: id, Changes: []Change{ch}, values: Values{AppClipActionFile: action},
+		send: func(ctx context.Context, c *asc.Client) (string, error) {
+			a := asc.AppClipAction(action)
+			_, _, err := c.AppClipDefaultExperiences.Update(ctx, id, &asc.AppClipDefaultExperienceUpdateRequest{Data: asc.AppClipDefaultExperienceUpdateRequestData{
+				ID: id, Attributes: &asc.AppClipDefaultExperienceUpdateRequestAttributes{Action: &a}}})
+			return id, err
+		}}
 }

@@ -229,8 +229,11 @@ func fetchVersion(ctx context.Context, c *asc.Client, t Target, st *State) (int,
 	// their included resources are told apart by id.
 	locs := map[string]*asc.AppStoreVersionLocalization{}
 	reviews := map[string]*asc.AppStoreReviewDetail{}
+	experiences := map[string]*asc.AppClipDefaultExperience{}
 	for _, inc := range resp.Included {
 		switch r := inc.(type) {
+		case *asc.AppClipDefaultExperience:
+			experiences[r.ID] = r
 		case *asc.AppStoreVersionLocalization:
 			locs[r.ID] = r
 		case *asc.AppStoreReviewDetail:
@@ -254,6 +257,9 @@ func fetchVersion(ctx context.Context, c *asc.Client, t Target, st *State) (int,
 	}
 	if rel := rels.AppClipDefaultExperience; rel != nil && rel.Data.One != nil {
 		st.AppClipExperienceID = rel.Data.One.ID
+		if e := experiences[st.AppClipExperienceID]; e != nil && e.Attributes != nil {
+			st.Metadata.App[AppClipActionFile] = string(e.Attributes.Action)
+		}
 	}
 	if rel := rels.AppStoreReviewDetail; rel != nil && rel.Data.One != nil {
 		st.ReviewDetailID = rel.Data.One.ID
