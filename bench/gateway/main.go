@@ -258,8 +258,8 @@ func round(d time.Duration) string {
 	return d.Round(time.Microsecond).String()
 }
 
-// measure sends n requests from `clients` goroutines (after a warm-up of clients*2) and
-// returns the latency percentiles.
+// measure sends n requests from `clients` goroutines (after a warm-up of two requests by
+// each) and returns the latency percentiles.
 func measure(c *http.Client, url, key string, clients, n int) stats {
 	one := func() (time.Duration, bool) {
 		req, _ := http.NewRequest(http.MethodGet, url, nil)
@@ -275,9 +275,15 @@ func measure(c *http.Client, url, key string, clients, n int) stats {
 		resp.Body.Close()
 		return time.Since(start), resp.StatusCode == 200
 	}
-	for range clients * 2 {
-		one()
+	// Warm up as the measurement runs, every client at once, so that every client's
+	// connection (and the gateway's upstream one behind it) is open before the clock starts:
+	// one after the other, they would reuse a single connection and leave the rest to be
+	// opened inside the measurement, and with the upstream's latency take clients*2 of it.
+	var warm sync.WaitGroup
+	for range clients {
+		warm.Go(func() { one(); one() })
 	}
+	warm.Wait()
 	var next atomic.Int64
 	var errs atomic.Int64
 	lat := make([]time.Duration, n)
