@@ -19,6 +19,7 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -273,9 +274,10 @@ type Request struct {
 	Find func(ctx context.Context) (*Asset, error)
 	// NoWait returns after the commit, without awaiting processing.
 	NoWait bool
-	// Attributes are more attributes the reservation sends (an app preview's
-	// previewFrameTimeCode); fileName and fileSize come from File.
-	Attributes map[string]any
+	// Attributes are the asset type's typed create attributes when the reservation sends
+	// more than the file (asc.AppPreviewCreateRequestAttributes with its poster frame);
+	// fileName and fileSize always come from File.
+	Attributes any
 }
 
 // Step names the protocol steps reported through Progress.
@@ -328,12 +330,17 @@ type bodyData struct {
 // Reserve creates the asset. A failure that may have taken effect (broken connection, 5xx,
 // 409, 429) is followed by req.Find before trying again, so at most one reservation exists.
 func (u *Uploader) Reserve(ctx context.Context, req Request) (*Asset, error) {
-	attrs := map[string]any{"fileName": req.File.Name, "fileSize": req.File.Size}
-	for k, v := range req.Attributes {
-		if _, own := attrs[k]; !own {
-			attrs[k] = v
+	attrs := map[string]any{}
+	if req.Attributes != nil {
+		data, err := json.Marshal(req.Attributes)
+		if err == nil {
+			err = json.Unmarshal(data, &attrs)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reserve %s: attributes: %w", req.File.Name, err)
 		}
 	}
+	attrs["fileName"], attrs["fileSize"] = req.File.Name, req.File.Size
 	b := body{Data: bodyData{Type: req.Type,
 		Attributes:    attrs,
 		Relationships: map[string]asc.Relationship{req.Relationship: {Data: asc.ToOne(req.Parent.Type, req.Parent.ID)}}}}

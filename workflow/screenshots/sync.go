@@ -882,9 +882,9 @@ func openShot(shot Shot) (upload.File, *os.File, error) {
 }
 
 func (s *syncer) request(setID string, shot Shot, f upload.File, reuse *upload.Asset) upload.Request {
-	var attrs map[string]any
+	var attrs any
 	if s.kind == Previews && s.opts.PreviewFrameTimeCode != "" {
-		attrs = map[string]any{"previewFrameTimeCode": s.opts.PreviewFrameTimeCode}
+		attrs = &asc.AppPreviewCreateRequestAttributes{PreviewFrameTimeCode: &s.opts.PreviewFrameTimeCode}
 	}
 	return upload.Request{Type: s.kind.AssetType, Relationship: s.kind.AssetRel, Attributes: attrs,
 		Parent: asc.ResourceIdentifier{Type: s.kind.SetType, ID: setID}, File: f, Reuse: reuse,
