@@ -70,3 +70,32 @@ func TestEveryAssetKindUploads(t *testing.T) {
 		}
 	}
 }
+
+// TestPreviewFrameTimeCodeIsChecked: a preview's poster frame time code that is not
+// HH:MM:SS:FF is refused on create and on update, and nothing changes; a good one is kept.
+func TestPreviewFrameTimeCodeIsChecked(t *testing.T) {
+	t.Parallel()
+	_, c := newTestServer(t, Options{PartSize: 2048})
+	_, _, locID := editableLocalization(t, c)
+	set := c.do("POST", "/v1/appPreviewSets", resource("appPreviewSets", "", map[string]any{"previewType": "IPHONE_67"},
+		map[string]any{"appStoreVersionLocalization": [2]string{"appStoreVersionLocalizations", locID}})).must(t, 201).data()
+	rel := map[string]any{"appPreviewSet": [2]string{"appPreviewSets", id(set)}}
+	for _, bad := range []string{"00:00:05", "00:00:05:30", "5 seconds"} {
+		r := c.do("POST", "/v1/appPreviews", resource("appPreviews", "", map[string]any{"fileName": "p.mp4", "fileSize": 7000, "previewFrameTimeCode": bad}, rel))
+		if r.status != 409 || r.errorCode() != "ENTITY_ERROR.ATTRIBUTE.INVALID" {
+			t.Errorf("create with frame %q: %d %s", bad, r.status, r.body)
+		}
+	}
+	if n := len(c.do("GET", "/v1/appPreviewSets/"+id(set)+"/appPreviews", nil).must(t, 200).list()); n != 0 {
+		t.Fatalf("refused creates left %d previews", n)
+	}
+	p := c.do("POST", "/v1/appPreviews", resource("appPreviews", "", map[string]any{"fileName": "p.mp4", "fileSize": 7000, "previewFrameTimeCode": "00:00:05:00"}, rel)).must(t, 201).data()
+	self := "/v1/appPreviews/" + id(p)
+	if r := c.do("PATCH", self, resource("appPreviews", id(p), map[string]any{"previewFrameTimeCode": "00:00:05:99"}, nil)); r.status != 409 {
+		t.Errorf("update with frame 99: %d %s", r.status, r.body)
+	}
+	c.do("PATCH", self, resource("appPreviews", id(p), map[string]any{"previewFrameTimeCode": "00:00:07:12"}, nil)).must(t, 200)
+	if got := attr(c.do("GET", self, nil).must(t, 200).data(), "previewFrameTimeCode"); got != "00:00:07:12" {
+		t.Fatalf("the frame read back is %v", got)
+	}
+}

@@ -81,6 +81,9 @@ func assetNotCommitted(s *Server, r *record, doc *resourceDoc) *httpError {
 	if up, _ := doc.Attrs["uploaded"].(bool); up && assetState(r) != "AWAITING_UPLOAD" {
 		return stateError(fmt.Sprintf("The asset is %s; it was already committed.", assetState(r)))
 	}
+	if r.Type == "appPreviews" {
+		return frameTimeCodeProblem(doc)
+	}
 	return nil
 }
 

@@ -1,6 +1,10 @@
 package sandbox
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/ascend-tools/ascend/apple"
+)
 
 // Screenshot and preview sets of a version localization: one set per display type (preview
 // type), up to ten screenshots (three previews) in a set, carried over to a new version.
@@ -37,6 +41,9 @@ func oneSetPerDisplayType(s *Server, doc *resourceDoc) *httpError {
 }
 
 func setHasRoom(s *Server, doc *resourceDoc) *httpError {
+	if herr := frameTimeCodeProblem(doc); herr != nil {
+		return herr
+	}
 	rel, limit := "appScreenshotSet", 10
 	if doc.Type == "appPreviews" {
 		rel, limit = "appPreviewSet", 3
@@ -44,6 +51,20 @@ func setHasRoom(s *Server, doc *resourceDoc) *httpError {
 	if n := len(s.siblings(doc.Type, rel, doc.relID(rel))); n >= limit {
 		return conflict("ENTITY_ERROR.RELATIONSHIP.INVALID", entityTitles["ENTITY_ERROR.RELATIONSHIP.INVALID"],
 			fmt.Sprintf("The set already holds %d %s, the most it can hold; delete one first.", n, doc.Type), "/data/relationships/"+rel)
+	}
+	return nil
+}
+
+// frameTimeCodeProblem refuses a preview's poster frame time code that is not HH:MM:SS:FF, on
+// create and on update, as Apple does.
+func frameTimeCodeProblem(doc *resourceDoc) *httpError {
+	code, ok := doc.Attrs["previewFrameTimeCode"].(string)
+	if doc.Type != "appPreviews" || !ok {
+		return nil
+	}
+	if _, err := apple.ParsePreviewFrameTimeCode(code); err != nil {
+		return conflict("ENTITY_ERROR.ATTRIBUTE.INVALID", entityTitles["ENTITY_ERROR.ATTRIBUTE.INVALID"],
+			err.Error()+".", "/data/attributes/previewFrameTimeCode")
 	}
 	return nil
 }
