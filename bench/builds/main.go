@@ -31,6 +31,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -218,17 +219,58 @@ func (e *env) upload(ctx context.Context, path, cache string, start func(*exec.C
 	if start != nil {
 		start(cmd)
 	}
+	peak := watchPeakRSS(cmd.Process.Pid)
 	err := cmd.Wait()
 	wall := time.Since(t0)
-	var rss int64
+	rss := peak()
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss // KiB on Linux
+		if rss == 0 {
+			rss = ru.Maxrss // KiB on Linux
+		}
 		e.lastCPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
 	if err != nil {
 		return wall, rss, fmt.Errorf("%v: %s", err, strings.TrimSpace(stderr.String()))
 	}
 	return wall, rss, nil
+}
+
+// watchPeakRSS follows a child's peak resident memory (VmHWM in /proc, KiB) until the
+// returned function is called, after the child has exited; 0 where /proc has none. The
+// child's own rusage is no measure here: Go starts a child sharing its memory map (vfork),
+// and Linux counts the parent's peak at the exec in the child's, so the peak memory of this
+// process (the sandbox in it) would be counted as the client's.
+func watchPeakRSS(pid int) func() int64 {
+	var peak atomic.Int64
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	status := fmt.Sprintf("/proc/%d/status", pid)
+	go func() {
+		defer close(done)
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if b, err := os.ReadFile(status); err == nil {
+				for line := range strings.Lines(string(b)) {
+					if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+						if kib, _ := strconv.ParseInt(f[1], 10, 64); kib > peak.Load() {
+							peak.Store(kib)
+						}
+					}
+				}
+			}
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() int64 {
+		close(stop)
+		<-done
+		return peak.Load()
+	}
 }
 
 // loopbackCopy sends the file once over a loopback TCP connection (sendfile, as io.Copy
