@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ascend-tools/ascend/asc"
@@ -44,13 +45,35 @@ func Send(ctx context.Context, c *asc.Client, req SendRequest) (*SendResult, err
 	out := &SendResult{Requests: n}
 	q := versions.Query{App: app.ID, Platform: req.Platform, Version: req.Version}
 	v, err := versions.Get(ctx, c, q)
+	out.Requests++
+	if req.Version == "" && errors.Is(err, versions.ErrNotFound) {
+		// Nothing being prepared: an earlier run may have sent it and stopped while waiting
+		// (Ctrl-C, --timeout, a lost connection); the version App Review has is followed.
+		found, ferr := versionInReview(ctx, c, app.ID, req.Platform)
+		out.Requests++
+		switch {
+		case ferr != nil:
+			err = ferr
+		case found != nil:
+			v, err = found, nil
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
-	out.Requests++
-	// Already submitted by an earlier run (that may have died before saying so): follow it.
-	if !v.Editable() && req.Version != "" {
-		return nil, fmt.Errorf("version %s (%s) is %s: it is not being prepared, so there is nothing to submit", v.Version, v.Platform, v.State)
+	if !v.Editable() {
+		// Already submitted by an earlier run (that may have died or been interrupted before
+		// saying so): follow its submission, writing nothing.
+		out.Version = *v
+		res, n, err := following(ctx, c, app.ID, v)
+		out.Requests += n
+		if err != nil {
+			return nil, err
+		}
+		if req.Build != "" && req.Build != v.BuildNumber {
+			return nil, fmt.Errorf("version %s (%s) is %s with build %s: build %s cannot be attached until App Review is done or the submission is cancelled", v.Version, v.Platform, v.State, v.BuildNumber, req.Build)
+		}
+		return out.follow(ctx, c, res, req)
 	}
 	if req.Build != "" {
 		ch, err := versions.Update(ctx, c, versions.Change{Query: versions.Query{App: app.ID, Platform: asc.Platform(v.Platform), Version: v.Version}, Build: req.Build})
@@ -75,6 +98,11 @@ func Send(ctx context.Context, c *asc.Client, req SendRequest) (*SendResult, err
 	if err != nil {
 		return out, err
 	}
+	return out.follow(ctx, c, res, req)
+}
+
+// follow records the submission and, with Wait, follows it to App Review's outcome.
+func (out *SendResult) follow(ctx context.Context, c *asc.Client, res *Result, req SendRequest) (*SendResult, error) {
 	out.Result = res
 	if req.Wait {
 		o, err := Wait(ctx, c, res.Submission.ID, req.WaitOptions)
@@ -85,6 +113,48 @@ func Send(ctx context.Context, c *asc.Client, req SendRequest) (*SendResult, err
 		return out, err
 	}
 	return out, nil
+}
+
+// versionInReview returns the app's version (of platform, when set) that App Review has,
+// waiting or in review, or nil when there is none: one request.
+func versionInReview(ctx context.Context, c *asc.Client, appID string, platform asc.Platform) (*versions.Version, error) {
+	vs, err := versions.List(ctx, c, versions.Query{App: appID, Platform: platform})
+	if err != nil {
+		return nil, err
+	}
+	vs = slices.DeleteFunc(vs, func(v versions.Version) bool {
+		return v.State != string(asc.AppVersionStateWaitingForReview) && v.State != string(asc.AppVersionStateInReview)
+	})
+	switch len(vs) {
+	case 0:
+		return nil, nil
+	case 1:
+		return &vs[0], nil
+	}
+	var where []string
+	for _, v := range vs {
+		where = append(where, v.Version+" "+v.Platform)
+	}
+	return nil, fmt.Errorf("no version of app %s is being prepared, and App Review has several (%s); pass --platform", appID, strings.Join(where, ", "))
+}
+
+// following returns the open submission App Review has with the version in it, reading
+// only; a version that is in no such submission has nothing to submit or follow.
+func following(ctx context.Context, c *asc.Client, appID string, v *versions.Version) (*Result, int, error) {
+	res := &Result{}
+	sub, err := findOpen(ctx, c, Request{App: appID, Platform: asc.Platform(v.Platform)}, res)
+	if err == nil && sub != nil && inReview(attrs(sub).State) {
+		var present bool
+		present, err = hasItem(ctx, c, sub.ID, v.ID, res)
+		if err == nil && present {
+			res.Submission = *sub
+			return res, res.Requests, nil
+		}
+	}
+	if err != nil {
+		return nil, res.Requests, err
+	}
+	return nil, res.Requests, fmt.Errorf("version %s (%s) is %s: it is not being prepared, so there is nothing to submit", v.Version, v.Platform, v.State)
 }
 
 // WaitOptions bound a wait. Zero values take the defaults.

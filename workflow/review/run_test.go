@@ -103,3 +103,39 @@ func (c *sbClock) Sleep(_ context.Context, d time.Duration) error {
 	c.sb.Advance(d)
 	return nil
 }
+
+// TestSendAgainFollowsTheSubmissionAnInterruptedWaitLeft: a Send whose wait for App Review
+// was interrupted (Ctrl-C) has sent the version, so it is no longer being prepared. Sent
+// again, by the version being prepared or by its version string, Send follows that same
+// submission, writing nothing, and with Wait follows it to App Review's outcome.
+func TestSendAgainFollowsTheSubmissionAnInterruptedWaitLeft(t *testing.T) {
+	t.Parallel()
+	sb := sandboxtest.Start(t, sandbox.Options{ReviewDelay: 12 * time.Hour})
+	c := sb.Client()
+	const app = "com.example.daybreak"
+	ctx, interrupt := context.WithCancel(t.Context())
+	first, err := review.Send(ctx, c, review.SendRequest{App: app, Wait: true,
+		WaitOptions: review.WaitOptions{Progress: func(asc.ReviewSubmissionState) { interrupt() }}})
+	if !errors.Is(err, context.Canceled) || first == nil || first.Result == nil {
+		t.Fatalf("interrupted wait: %+v %v, want the submission sent and context.Canceled", first, err)
+	}
+	sub := first.Result.Submission.ID
+	writes := sb.Writes()
+	for _, version := range []string{"", first.Version.Version} {
+		again, err := review.Send(t.Context(), c, review.SendRequest{App: app, Version: version})
+		if err != nil {
+			t.Fatalf("Send again (version %q) after the interrupted wait: %v", version, err)
+		}
+		if got := again.Result.Submission.ID; got != sub || again.Result.Created || again.Result.ItemAdded || again.Result.Submitted {
+			t.Errorf("Send again (version %q): submission %s %+v, want %s followed as it is", version, got, again.Result, sub)
+		}
+	}
+	o, err := review.Send(t.Context(), c, review.SendRequest{App: app, Wait: true,
+		WaitOptions: review.WaitOptions{Clock: &sbClock{sb: sb, now: time.Now()}, Timeout: 72 * time.Hour}})
+	if err != nil || o.Outcome == nil || !o.Outcome.Approved || o.Outcome.SubmissionID != sub {
+		t.Fatalf("Send --wait again: %+v %v, want submission %s followed to its approval", o, err, sub)
+	}
+	if got := sb.Writes(); got != writes {
+		t.Errorf("sending again after the interrupted wait wrote %d requests, want none", got-writes)
+	}
+}
