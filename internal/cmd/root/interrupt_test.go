@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,17 +21,21 @@ import (
 
 // TestInterruptInAPipeExits130WithOneLine: the ascend binary (built with go build), its stdout
 // and stderr pipes, is sent SIGINT in the middle of a wait against a sandbox: a build's
-// processing (builds wait, builds upload --wait) and uploaded screenshots' processing
-// (screenshots sync, with uploads and polls in flight). It exits 130 and what it prints after
-// the signal is exactly one line, "interrupted": no list of cancelled requests, no
-// "context canceled", no summary, nothing more on stdout.
+// processing (builds wait, builds upload --wait), uploaded screenshots' processing
+// (screenshots sync, with uploads and polls in flight), Beta App Review (testflight distribute
+// --wait) and App Review (submit --wait). It exits 130 and what it prints after the signal is
+// exactly one line, "interrupted": no list of cancelled requests, no "context canceled", no
+// summary, nothing more on stdout. A review wait interrupted leaves its submission open, and
+// the same command run again follows it: no second submission, nothing written.
 func TestInterruptInAPipeExits130WithOneLine(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the ascend binary; skipped under -short")
 	}
 	t.Parallel()
 	bin := testutil.BuildBinary(t, "./cmd/ascend")
-	h := cmdtest.New(t, sandbox.Options{BuildProcessingDelay: 10 * time.Minute, ProcessingDelay: 10 * time.Minute, PartSize: 64 << 10})
+	// Each step of App Review and Beta App Review lasts 10 minutes on the sandbox's clock, so
+	// both review waits are still WAITING_FOR_REVIEW when the signal comes.
+	h := cmdtest.New(t, sandbox.Options{BuildProcessingDelay: 10 * time.Minute, ProcessingDelay: 10 * time.Minute, ReviewDelay: 10 * time.Minute, PartSize: 64 << 10})
 	env := with(h.Env, "NO_COLOR", "1")
 	run := func(args ...string) *exec.Cmd {
 		cmd := exec.Command(bin, args...)
@@ -60,6 +65,37 @@ func TestInterruptInAPipeExits130WithOneLine(t *testing.T) {
 	os.WriteFile(filepath.Join(fl, "Deliverfile"), []byte("app_version \"2.4.0\"\n"), 0o644)
 	sandboxtest.WritePNG(t, filepath.Join(fl, "screenshots", "en-US", "1.png"), 1290, 2796, 70)
 	commits := func() int { return h.Stats(t)["PATCH /v1/appScreenshots/{id}"] }
+	// Build 499 of 2.4.0 is VALID, already in the external group "Design Partners" and never
+	// sent to Beta App Review: distribute submits it and waits.
+	distribute := []string{"testflight", "distribute", "--app", "com.example.daybreak", "--version", "2.4.0", "--build-number", "499", "--groups", "Design Partners"}
+	// converges runs the interrupted command again in process, once without waiting (exit
+	// 0, saying done) and once waiting with a timeout too short for the review (exit 8,
+	// still pending), and checks neither wrote anything: the review submission the
+	// interrupted run created is followed, never a second one.
+	converges := func(created, done string, args ...string) func(t *testing.T) {
+		return func(t *testing.T) {
+			if n := h.Stats(t)[created]; n != 1 {
+				t.Fatalf("the interrupted run sent %s %d times, want once", created, n)
+			}
+			writes := h.Writes(t)
+			for _, again := range []struct {
+				args []string
+				code int
+				want string
+			}{
+				{args, 0, done},
+				{slices.Concat(args, []string{"--wait", "--timeout", "1ms"}), cli.ExitPending, "still WAITING_FOR_REVIEW"},
+			} {
+				r := h.Run(t, false, again.args...).Want(t, again.code)
+				if !strings.Contains(r.Stdout+r.Stderr+fmt.Sprint(r.Err), again.want) {
+					t.Errorf("ascend %s after the interruption:\n%s%s%v\nwant %q", strings.Join(again.args, " "), r.Stdout, r.Stderr, r.Err, again.want)
+				}
+				if got := h.Writes(t); got != writes {
+					t.Fatalf("ascend %s after the interruption wrote %d requests, want none (%s: %d)", strings.Join(again.args, " "), got-writes, created, h.Stats(t)[created])
+				}
+			}
+		}
+	}
 	for _, c := range []struct {
 		name  string
 		args  []string
@@ -67,11 +103,18 @@ func TestInterruptInAPipeExits130WithOneLine(t *testing.T) {
 		// or, for a command that shows nothing while it waits, the sandbox has seen an
 		// upload committed
 		committed bool
+		// again, when set, checks that a re-run after the interruption converges
+		again func(t *testing.T)
 	}{
-		{"builds wait", []string{"builds", "wait", "--app", "com.example.daybreak", "--version", "2.4.0", "--build-number", "700", "--poll", "50ms"}, "waiting for processing", false},
-		{"builds upload --wait", []string{"builds", "upload", ipa("701"), "--wait", "--poll", "50ms"}, "waiting for processing", false},
-		{"screenshots sync", []string{"screenshots", "sync", "--app", "com.example.daybreak", "--dir", shots, "--yes"}, "uploaded 4.png", false},
-		{"deliver", []string{"deliver", "--fastlane", fl}, "", true},
+		{"builds wait", []string{"builds", "wait", "--app", "com.example.daybreak", "--version", "2.4.0", "--build-number", "700", "--poll", "50ms"}, "waiting for processing", false, nil},
+		{"builds upload --wait", []string{"builds", "upload", ipa("701"), "--wait", "--poll", "50ms"}, "waiting for processing", false, nil},
+		{"screenshots sync", []string{"screenshots", "sync", "--app", "com.example.daybreak", "--dir", shots, "--yes"}, "uploaded 4.png", false, nil},
+		{"deliver", []string{"deliver", "--fastlane", fl}, "", true, nil},
+		{"testflight distribute --wait", slices.Concat(distribute, []string{"--wait", "--poll", "50ms"}), "waiting for Beta App Review: WAITING_FOR_REVIEW", false,
+			converges("POST /v1/betaAppReviewSubmissions", "nothing changed", distribute...)},
+		// Last: it sends daybreak's version to App Review, which the cases above must not see.
+		{"submit --wait", []string{"submit", "--app", "com.example.daybreak", "--wait"}, "waiting for App Review: WAITING_FOR_REVIEW", false,
+			converges("POST /v1/reviewSubmissions", "WAITING_FOR_REVIEW", "submit", "--app", "com.example.daybreak")},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cmd := run(c.args...)
@@ -125,6 +168,9 @@ func TestInterruptInAPipeExits130WithOneLine(t *testing.T) {
 			}
 			if got := stdout.String(); got != printed {
 				t.Errorf("ascend %s printed on stdout after SIGINT: %q", c.name, got[len(printed):])
+			}
+			if c.again != nil {
+				c.again(t)
 			}
 		})
 	}
