@@ -67,6 +67,17 @@ func scanKey(sc interface{ Scan(...any) error }) (ClientKey, error) {
 
 // ClientKeyByID finds a key by its public id; ErrNotFound when there is none.
 func (s *DB) ClientKeyByID(ctx context.Context, id string) (*ClientKey, error) {
+	if s.dialect == SQLite {
+		// A SQLite read of one row by its key is not worth a context that can be cancelled:
+		// database/sql watches such a context in a goroutine of its own for every query, and
+		// the driver installs a busy handler for it, which together double the query's cost
+		// (the gateway makes it on every request without a key cache). busy_timeout bounds
+		// the wait instead. PostgreSQL keeps the caller's context: a network can stall.
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		ctx = context.WithoutCancel(ctx)
+	}
 	s.keyOnce.Do(func() {
 		s.keyByID, s.keyErr = s.sql.PrepareContext(context.WithoutCancel(ctx), s.q(`SELECT `+keyColumns+` FROM client_keys WHERE id = ?`))
 	})
