@@ -11,6 +11,10 @@ const (
 	MaxReleaseNotesLength    = 4000 // appStoreVersionLocalizations.whatsNew
 	MaxKeywordsLength        = 100  // appStoreVersionLocalizations.keywords, commas included
 	MaxReviewNotesLength     = 4000 // appStoreReviewDetails.notes
+	// MaxAppClipSubtitleLength is the App Clip card's subtitle on the default experience
+	// (appClipDefaultExperienceLocalizations.subtitle), as App Store Connect's App Clip
+	// metadata allows it.
+	MaxAppClipSubtitleLength = 56
 )
 
 // Length counts text as App Store Connect counts it against the limits above: in characters

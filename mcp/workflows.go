@@ -194,7 +194,7 @@ func (s *server) metadataPlanOf(ctx context.Context, a *metadataArgs) (*metadata
 	if len(problems) > 0 {
 		return nil, nil, failure(&toolError{Message: "the metadata has problems, nothing was read or written: " + strings.Join(problems, "; "), Sent: sentNo})
 	}
-	st, err := metadata.Fetch(ctx, s.opts.Client, t)
+	st, err := metadata.FetchFor(ctx, s.opts.Client, t, m)
 	if err != nil {
 		return nil, nil, workflowError(err, false)
 	}

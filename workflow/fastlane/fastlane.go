@@ -371,7 +371,7 @@ func (c *Config) applyValue(file, where, name string, v value, how string) {
 			c.PreviewFrameTimeCode = s // checked (apple.ParsePreviewFrameTimeCode) by the sync before any write
 		}
 	case strings.HasPrefix(name, "app_clip_header_images") || strings.HasPrefix(name, "app_clip_default_experience"):
-		c.notef("%s: %s is not applied: ascend takes the App Clip default experience from the metadata folder (its action from app_clip_default_experience_action.txt, its review information from app_clip_review_information/); header images and subtitles are not sent", where, name)
+		c.notef("%s: %s is not applied: ascend takes the App Clip default experience from the metadata folder (its action from app_clip_default_experience_action.txt, its subtitles from <locale>/app_clip_default_experience_subtitle.txt, its review information from app_clip_review_information/); header images are not sent", where, name)
 	case file == "Appfile" && appfileKeys[name]:
 		c.notef("%s: %s names an account or team; ascend uses the API key's team, so it is not applied", where, name)
 	case notForSync[name]:

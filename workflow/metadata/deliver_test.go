@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,7 +16,8 @@ import (
 
 // A deliver folder's older or looser forms are read as deliver reads them: locale folders in
 // any letter case, iTunes Connect's category names, the legacy review file names; what App
-// Store Connect has no place for is noted by name, never refused or dropped silently.
+// Store Connect has no place for (or deliver leaves alone: an App Clip subtitle outside a
+// locale) is noted by name, never refused or dropped silently.
 func TestDeliverLegacyForms(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -32,6 +34,7 @@ func TestDeliverLegacyForms(t *testing.T) {
 		"review_information/review_last_name.txt":        "Byron",
 		"trade_representative_contact_information/x.txt": "Someone",
 		"app_icon.png":                                   "not really a png",
+		"app_clip_default_experience_subtitle.txt":       "Not per locale",
 	} {
 		writeFile(t, filepath.Join(dir, path), content)
 	}
@@ -39,7 +42,8 @@ func TestDeliverLegacyForms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := m.LocaleNames(); strings.Join(got, ",") != "de-DE,en-US" || m.Locales["en-US"]["name"] != "Daybreak" {
+	if got := m.LocaleNames(); strings.Join(got, ",") != "de-DE,en-US" || m.Locales["en-US"]["name"] != "Daybreak" ||
+		m.Locales["en-US"]["app_clip_default_experience_subtitle"] != "Clip" {
 		t.Errorf("locales %q %v", got, m.Locales)
 	}
 	want := map[string]string{"primary_category": "FOOD_AND_DRINK", "secondary_category": "GAMES", "secondary_first_sub_category": "GAMES_SPORTS"}
@@ -63,7 +67,7 @@ func TestDeliverLegacyForms(t *testing.T) {
 		"review_information/review_last_name.txt: deliver's legacy name for last_name.txt, which is there too and wins",
 		"trade_representative_contact_information: not sent: App Store Connect's API has no trade representative contact",
 		"app_icon.png: not uploaded",
-		"en-us/app_clip_default_experience_subtitle.txt: not sent",
+		"app_clip_default_experience_subtitle.txt: not sent: the App Clip card's subtitle is per locale",
 	} {
 		if !strings.Contains(all, w) {
 			t.Errorf("notes lack %q:\n%s", w, all)
@@ -211,4 +215,158 @@ func addAppClip(t *testing.T, sb *sandboxtest.Sandbox, c *asc.Client, target met
 		t.Fatalf("without an App Clip: %+v, %d writes", p.Changes, sb.Writes())
 	}
 	sb.Add("appClipDefaultExperiences", map[string]any{"action": "OPEN"}, map[string]string{"releaseWithAppStoreVersion": version})
+}
+
+// TestAppClipSubtitles: <locale>/app_clip_default_experience_subtitle.txt is the App Clip
+// card's subtitle on the default experience's localization of the locale, as deliver sends
+// it: held to Apple's limit before any request; shown skipped without an App Clip and on a
+// live version; read in one request of the experience, however many locales; a missing
+// localization created, a changed one updated, one the folder lacks left alone; a second push
+// sends nothing; pulled back.
+func TestAppClipSubtitles(t *testing.T) {
+	t.Parallel()
+	sb, c, version := seedVersion(t)
+	dir := t.TempDir()
+	target := metadata.Target{App: "com.example.notes"}
+	subtitle := func(locale string) string {
+		return filepath.Join(dir, locale, "app_clip_default_experience_subtitle.txt")
+	}
+	writeFile(t, subtitle("en-US"), strings.Repeat("é", 57)+"\n")
+	_, err := metadata.Load(dir)
+	var ve *metadata.ValidationError
+	if !errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].String() != "en-US/app_clip_default_experience_subtitle.txt: 57 characters, Apple allows at most 56" {
+		t.Fatalf("subtitle over the limit: %v", err)
+	}
+	if _, _, err := metadata.Push(t.Context(), c, target, dir, metadata.ApplyOptions{}); err == nil || sb.Stats().ByMethod["GET"] != 0 {
+		t.Fatalf("push of a subtitle over the limit: %v, %d requests", err, sb.Stats().ByMethod["GET"])
+	}
+	writeFile(t, subtitle("en-US"), strings.Repeat("é", 56)+"\n") // characters, not bytes
+	writeFile(t, subtitle("de-DE"), "Probier es aus\n")
+
+	// Without an App Clip both are shown skipped and nothing is written.
+	p, _, err := metadata.Push(t.Context(), c, target, dir, metadata.ApplyOptions{})
+	if err != nil || len(p.Changes) != 2 || len(p.Writes) != 0 || sb.Writes() != 0 {
+		t.Fatalf("without an App Clip: %v %+v, %d writes", err, p.Changes, sb.Writes())
+	}
+	for _, ch := range p.Changes {
+		if !strings.Contains(ch.Skipped, "has no App Clip default experience") {
+			t.Errorf("%s: skipped %q", ch.Path(), ch.Skipped)
+		}
+	}
+
+	exp := sb.Add("appClipDefaultExperiences", map[string]any{"action": "OPEN"}, map[string]string{"releaseWithAppStoreVersion": version})
+	sb.Add("appClipDefaultExperienceLocalizations", map[string]any{"locale": "en-US", "subtitle": "Old"}, map[string]string{"appClipDefaultExperience": exp})
+	sb.Add("appClipDefaultExperienceLocalizations", map[string]any{"locale": "fr-FR", "subtitle": "Essaie"}, map[string]string{"appClipDefaultExperience": exp})
+
+	// On the live version (edit_live) deliver skips the App Clip; so does ascend.
+	p, _, err = metadata.Diff(t.Context(), c, metadata.Target{App: "com.example.notes", Live: true}, dir)
+	if err != nil || len(p.Writes) != 0 {
+		t.Fatalf("live: %v %+v", err, p.Writes)
+	}
+	for _, ch := range p.Changes {
+		if ch.Skipped != "Apple does not allow changing it on a live version" {
+			t.Errorf("live %s: skipped %q", ch.Path(), ch.Skipped)
+		}
+	}
+
+	before := sb.Stats().ByRoute
+	p, _, err = metadata.Push(t.Context(), c, target, dir, metadata.ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var writes []string
+	for _, w := range p.Writes {
+		writes = append(writes, w.Method+" "+w.Describe())
+	}
+	if got := strings.Join(writes, "; "); got != "POST create appClipDefaultExperienceLocalizations de-DE; PATCH update appClipDefaultExperienceLocalizations en-US" {
+		t.Errorf("writes: %s", got)
+	}
+	after := sb.Stats().ByRoute
+	for route, want := range map[string]int{
+		"GET /v1/appClipDefaultExperiences/{id}":                                       1, // the localizations included
+		"GET /v1/appClipDefaultExperiences/{id}/appClipDefaultExperienceLocalizations": 0,
+		"POST /v1/appClipDefaultExperienceLocalizations":                               1,
+		"PATCH /v1/appClipDefaultExperienceLocalizations/{id}":                         1,
+		"DELETE /v1/appClipDefaultExperienceLocalizations/{id}":                        0,
+	} {
+		if n := after[route] - before[route]; n != want {
+			t.Errorf("%s: %d requests, want %d", route, n, want)
+		}
+	}
+	if got := clipSubtitles(t, c, exp); got != "de-DE=Probier es aus, en-US="+strings.Repeat("é", 56)+", fr-FR=Essaie" {
+		t.Errorf("subtitles: %s", got)
+	}
+	w := sb.Writes()
+	if p, _, err := metadata.Push(t.Context(), c, target, dir, metadata.ApplyOptions{}); err != nil || len(p.Changes) != 0 || sb.Writes() != w {
+		t.Errorf("second push: %v %+v, %d writes", err, p.Changes, sb.Writes()-w)
+	}
+
+	pulled := t.TempDir()
+	if _, _, err := metadata.Pull(t.Context(), c, target, pulled); err != nil {
+		t.Fatal(err)
+	}
+	for locale, want := range map[string]string{"de-DE": "Probier es aus", "fr-FR": "Essaie"} {
+		if b, err := os.ReadFile(filepath.Join(pulled, locale, "app_clip_default_experience_subtitle.txt")); err != nil || strings.TrimSpace(string(b)) != want {
+			t.Errorf("pull %s: %q %v", locale, b, err)
+		}
+	}
+}
+
+// TestAppClipSubtitleCreateIsRetrySafe: a create whose answer is lost after it took effect is
+// read back and updated, never sent twice, so the locale has one localization.
+func TestAppClipSubtitleCreateIsRetrySafe(t *testing.T) {
+	t.Parallel()
+	sb, c, version := seedVersion(t)
+	exp := sb.Add("appClipDefaultExperiences", map[string]any{"action": "OPEN"}, map[string]string{"releaseWithAppStoreVersion": version})
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "ja", "app_clip_default_experience_subtitle.txt"), "試してみて\n")
+	sb.Fail(sandbox.FaultRule{Method: "POST", Route: "/v1/appClipDefaultExperienceLocalizations", After: true, Status: 500, Times: 1})
+	target := metadata.Target{App: "com.example.notes"}
+	if _, _, err := metadata.Push(t.Context(), c, target, dir, metadata.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if st := sb.Stats(); st.ByStatus["500"] != 1 || st.ByRoute["POST /v1/appClipDefaultExperienceLocalizations"] != 1 ||
+		st.ByRoute["GET /v1/appClipDefaultExperiences/{id}/appClipDefaultExperienceLocalizations"] != 1 {
+		t.Errorf("requests: %v %v", st.ByStatus, st.ByRoute)
+	}
+	if got := clipSubtitles(t, c, exp); got != "ja=試してみて" {
+		t.Errorf("subtitles: %s", got)
+	}
+	w := sb.Writes()
+	if p, _, err := metadata.Push(t.Context(), c, target, dir, metadata.ApplyOptions{}); err != nil || len(p.Writes) != 0 || sb.Writes() != w {
+		t.Errorf("second push: %v %+v", err, p.Changes)
+	}
+}
+
+// TestAppClipSubtitleFromDefault: default/'s subtitle fills every locale of the version, as
+// default/ fills the other files, and creates no locale the version lacks.
+func TestAppClipSubtitleFromDefault(t *testing.T) {
+	t.Parallel()
+	sb, c, version := seedVersion(t) // the version has en-US and de-DE
+	exp := sb.Add("appClipDefaultExperiences", map[string]any{"action": "OPEN"}, map[string]string{"releaseWithAppStoreVersion": version})
+	sb.Add("appClipDefaultExperienceLocalizations", map[string]any{"locale": "en-US", "subtitle": "Old"}, map[string]string{"appClipDefaultExperience": exp})
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "default", "app_clip_default_experience_subtitle.txt"), "Try it\n")
+	p, _, err := metadata.Push(t.Context(), c, metadata.Target{App: "com.example.notes"}, dir, metadata.ApplyOptions{})
+	if err != nil || len(p.Writes) != 2 {
+		t.Fatalf("push: %v %+v", err, p.Changes)
+	}
+	if got := clipSubtitles(t, c, exp); got != "de-DE=Try it, en-US=Try it" {
+		t.Errorf("subtitles: %s", got)
+	}
+}
+
+// clipSubtitles lists an App Clip default experience's localizations as "locale=subtitle",
+// sorted, read through the API.
+func clipSubtitles(t *testing.T, c *asc.Client, experience string) string {
+	t.Helper()
+	var out []string
+	for l, err := range c.AppClipDefaultExperiences.ListLocalizationsIter(t.Context(), experience, nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, l.Attributes.Locale+"="+l.Attributes.Subtitle)
+	}
+	slices.Sort(out)
+	return strings.Join(out, ", ")
 }

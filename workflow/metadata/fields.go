@@ -25,6 +25,9 @@ const (
 	// AppClipExperience fields are attributes of the version's App Clip default experience
 	// (appClipDefaultExperiences).
 	AppClipExperience
+	// AppClipExperienceLocalization fields live on the localizations of the version's App
+	// Clip default experience (appClipDefaultExperienceLocalizations, one per locale).
+	AppClipExperienceLocalization
 )
 
 // ResourceType is the App Store Connect resource type that holds the scope's fields.
@@ -44,6 +47,8 @@ func (s Scope) ResourceType() string {
 		return "appClipAppStoreReviewDetails"
 	case AppClipExperience:
 		return "appClipDefaultExperiences"
+	case AppClipExperienceLocalization:
+		return "appClipDefaultExperienceLocalizations"
 	}
 	return ""
 }
@@ -85,7 +90,13 @@ var LocaleFields = []FieldSpec{
 	{File: "support_url", Scope: VersionLocalization, Attribute: "supportUrl", Kind: URL},
 	{File: "marketing_url", Scope: VersionLocalization, Attribute: "marketingUrl", Kind: URL},
 	{File: "promotional_text", Scope: VersionLocalization, Attribute: "promotionalText", MaxChars: apple.MaxPromotionalTextLength, Live: true},
+	// The App Clip card's subtitle, on the localization of the version's App Clip default
+	// experience; deliver does not send it for a live version (edit_live), nor does ascend.
+	{File: AppClipSubtitleFile, Scope: AppClipExperienceLocalization, Attribute: "subtitle", MaxChars: apple.MaxAppClipSubtitleLength},
 }
+
+// AppClipSubtitleFile is the file of metadata/<locale>/ holding the App Clip card's subtitle.
+const AppClipSubtitleFile = "app_clip_default_experience_subtitle"
 
 // AppFields are the top-level files of metadata/.
 var AppFields = []FieldSpec{
@@ -148,7 +159,6 @@ var notSent = func() map[string]string {
 	icon := "not uploaded: App Store Connect takes the app icon from the build's asset catalog (deliver's app_icon option is retired too)"
 	m := map[string]string{
 		"trade_representative_contact_information": "not sent: App Store Connect's API has no trade representative contact (set it in App Store Connect under App Information)",
-		"app_clip_default_experience_subtitle.txt": "not sent: ascend sends the App Clip card's action (app_clip_default_experience_action.txt) but not its subtitles yet",
 	}
 	for _, base := range []string{"app_icon", "watch_icon"} {
 		for _, ext := range []string{".png", ".jpg", ".jpeg"} {

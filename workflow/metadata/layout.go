@@ -179,6 +179,9 @@ func ReadWith(dir string, o FolderOptions) (*Metadata, []Problem, error) {
 		case ignoredEntries[name] || folder.Hidden(name):
 		case notSent[name] != "":
 			m.notef(name, "%s", notSent[name])
+		case name == AppClipSubtitleFile+".txt" && !isDir:
+			// deliver reads the subtitle per locale only, so it leaves this one alone too.
+			m.notef(name, "not sent: the App Clip card's subtitle is per locale; move it into a locale folder, or default/ for every locale")
 		case isDir && name == "review_information":
 			problems = append(problems, readReview(dir, name, m)...)
 		case isDir && name == AppClipDir:

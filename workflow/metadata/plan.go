@@ -112,6 +112,9 @@ func NewPlan(local *Metadata, remote *State, live bool) *Plan {
 		for l := range remote.InfoLocalizations {
 			locales[l] = true
 		}
+		for l := range remote.AppClipLocalizations {
+			locales[l] = true
+		}
 	}
 	names := make([]string, 0, len(locales))
 	for l := range locales {
@@ -123,6 +126,7 @@ func NewPlan(local *Metadata, remote *State, live bool) *Plan {
 		want := local.Effective(locale)
 		have := remote.Metadata.Locales[locale]
 		_, ownFolder := local.Locales[locale]
+		p.planAppClipSubtitle(remote, locale, want, have, ownFolder, live)
 		for _, scope := range []Scope{AppInfoLocalization, VersionLocalization} {
 			var changes []Change
 			values := Values{}
@@ -191,10 +195,10 @@ func NewPlan(local *Metadata, remote *State, live bool) *Plan {
 		}
 		ch := Change{Field: spec.File, Scope: spec.Scope, Old: remote.Metadata.App[spec.File], New: value}
 		switch {
+		case spec.Scope == AppClipExperience:
+			ch.Skipped = appClipSkipped(remote, live)
 		case live:
 			ch.Skipped = "Apple does not allow changing it on a live version"
-		case spec.Scope == AppClipExperience && remote.AppClipExperienceID == "":
-			ch.Skipped = "version " + remote.VersionString + " has no App Clip default experience (add the App Clip's build first)"
 		}
 		p.Changes = append(p.Changes, ch)
 		if ch.Skipped != "" {
@@ -256,20 +260,27 @@ func NewPlan(local *Metadata, remote *State, live bool) *Plan {
 
 	// The App Clip's review information, on its default experience.
 	if value, ok := local.AppClip["invocation_urls"]; ok && value != remote.Metadata.AppClip["invocation_urls"] {
-		ch := Change{Field: "invocation_urls", Scope: AppClipReviewDetail, Old: remote.Metadata.AppClip["invocation_urls"], New: value}
-		switch {
-		case live:
-			ch.Skipped = "Apple does not allow changing it on a live version"
-		case remote.AppClipExperienceID == "":
-			// deliver skips it too: the default experience is set up with the App Clip's build.
-			ch.Skipped = "version " + remote.VersionString + " has no App Clip default experience; set up the App Clip in App Store Connect first"
-		}
+		ch := Change{Field: "invocation_urls", Scope: AppClipReviewDetail, Old: remote.Metadata.AppClip["invocation_urls"], New: value,
+			Skipped: appClipSkipped(remote, live)}
 		p.Changes = append(p.Changes, ch)
 		if ch.Skipped == "" {
 			p.Writes = append(p.Writes, appClipReviewWrite(remote, SplitURLs(value), ch))
 		}
 	}
 	return p
+}
+
+// appClipSkipped says why a change to the version's App Clip default experience is not sent,
+// or "": deliver skips the App Clip on a live version (edit_live), and a version without an
+// App Clip has no default experience (App Store Connect sets it up with the App Clip's build).
+func appClipSkipped(remote *State, live bool) string {
+	switch {
+	case live:
+		return "Apple does not allow changing it on a live version"
+	case remote.AppClipExperienceID == "":
+		return "version " + remote.VersionString + " has no App Clip default experience (add the App Clip's build first)"
+	}
+	return ""
 }
 
 // appClipReviewWrite updates the App Clip default experience's review detail, or creates it;
@@ -479,4 +490,67 @@ func appClipActionWrite(id, action string, ch Change) *Op {
 				ID: id, Attributes: &asc.AppClipDefaultExperienceUpdateRequestAttributes{Action: &a}}})
 			return id, err
 		}}
+}
+
+// planAppClipSubtitle plans the App Clip card's subtitle of locale, as deliver sends it: a
+// PATCH of the default experience's localization of the locale, or its create where the
+// locale has a folder or a version localization (default/ fills those, as it fills the
+// others); none is ever deleted. Skipped on a live version (deliver's edit_live skips the App
+// Clip) and where the version has no App Clip default experience.
+func (p *Plan) planAppClipSubtitle(remote *State, locale string, want, have Values, ownFolder, live bool) {
+	value, ok := want[AppClipSubtitleFile]
+	if !ok || value == have[AppClipSubtitleFile] {
+		return
+	}
+	id, exists := remote.AppClipLocalizations[locale]
+	_, versionHas := remote.VersionLocalizations[locale]
+	if !exists && !ownFolder && !versionHas {
+		return // default/ does not create locales by itself
+	}
+	ch := Change{Locale: locale, Field: AppClipSubtitleFile, Scope: AppClipExperienceLocalization, Old: have[AppClipSubtitleFile], New: value,
+		Skipped: appClipSkipped(remote, live)}
+	p.Changes = append(p.Changes, ch)
+	if ch.Skipped != "" {
+		return
+	}
+	v := Values{AppClipSubtitleFile: value}
+	if exists {
+		p.Writes = append(p.Writes, &Op{Method: "PATCH", Type: AppClipExperienceLocalization.ResourceType(), ID: id, Locale: locale,
+			Changes: []Change{ch}, values: v,
+			send: func(ctx context.Context, c *asc.Client) (string, error) {
+				return id, updateAppClipLocalization(ctx, c, id, v)
+			}})
+		return
+	}
+	experience := remote.AppClipExperienceID
+	p.Writes = append(p.Writes, &Op{Method: "POST", Type: AppClipExperienceLocalization.ResourceType(), Locale: locale,
+		Changes: []Change{ch}, values: v,
+		send: func(ctx context.Context, c *asc.Client) (string, error) {
+			resp, _, err := c.AppClipDefaultExperienceLocalizations.Create(ctx, &asc.AppClipDefaultExperienceLocalizationCreateRequest{
+				Data: asc.AppClipDefaultExperienceLocalizationCreateRequestData{Attributes: appClipLocalizationCreate(locale, v),
+					Relationships: asc.AppClipDefaultExperienceLocalizationCreateRequestRelationships{
+						AppClipDefaultExperience: asc.Relationship{Data: asc.ToOne("appClipDefaultExperiences", experience)}}}})
+			return createdID(resp, err, func(r *asc.AppClipDefaultExperienceLocalizationResponse) string { return r.Data.ID })
+		},
+		// After a failed create, the experience's localization of the locale is read back.
+		find: func(ctx context.Context, c *asc.Client) (string, error) {
+			resp, _, err := c.AppClipDefaultExperiences.ListLocalizations(ctx, experience, &asc.AppClipDefaultExperiencesListLocalizationsOptions{
+				FilterLocale: []string{locale}, FieldsAppClipDefaultExperienceLocalizations: appClipLocalizationFields})
+			return withLocale(resp, err, locale, func(r *asc.AppClipDefaultExperienceLocalizationsResponse) map[string]string {
+				ids := map[string]string{}
+				for _, l := range r.Data {
+					ids[attrsOf(l.Attributes).Locale] = l.ID
+				}
+				return ids
+			})
+		},
+		update: func(ctx context.Context, c *asc.Client, id string) error {
+			return updateAppClipLocalization(ctx, c, id, v)
+		}})
+}
+
+func updateAppClipLocalization(ctx context.Context, c *asc.Client, id string, v Values) error {
+	_, _, err := c.AppClipDefaultExperienceLocalizations.Update(ctx, id, &asc.AppClipDefaultExperienceLocalizationUpdateRequest{
+		Data: asc.AppClipDefaultExperienceLocalizationUpdateRequestData{ID: id, Attributes: appClipLocalizationUpdate(v)}})
+	return err
 }

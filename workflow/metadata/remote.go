@@ -80,7 +80,10 @@ type State struct {
 	// Clip), AppClipReviewDetailID its review detail ("" when none, or not read: see Diff).
 	AppClipExperienceID   string
 	AppClipReviewDetailID string
-	Metadata              *Metadata
+	// AppClipLocalizations maps a locale to the id of the App Clip default experience's
+	// localization (its card's subtitle); nil when they were not read (see Diff).
+	AppClipLocalizations map[string]string
+	Metadata             *Metadata
 	// VersionLocalizations and InfoLocalizations map a locale to its resource id.
 	VersionLocalizations map[string]string
 	InfoLocalizations    map[string]string
@@ -418,20 +421,97 @@ func fetchAppClipReview(ctx context.Context, c *asc.Client, experienceID string)
 	return resp.Data.ID, attrsOf(resp.Data.Attributes).InvocationURLs, nil
 }
 
-// fetchAppClip completes st with the App Clip's review information, for a folder that has
-// some (one request, none without an App Clip).
-func fetchAppClip(ctx context.Context, c *asc.Client, st *State) error {
-	if st.AppClipExperienceID == "" {
+// appClipReads says what of the App Clip's default experience a folder needs read beyond its
+// action, which comes with the version.
+type appClipReads struct{ review, subtitles bool }
+
+// appClipReadsOf is what local's App Clip files need: the review detail for
+// app_clip_review_information/, the localizations for a subtitle in any locale or default/.
+func appClipReadsOf(local *Metadata) appClipReads {
+	need := appClipReads{review: len(local.AppClip) > 0, subtitles: hasKey(local.Default, AppClipSubtitleFile)}
+	for _, v := range local.Locales {
+		need.subtitles = need.subtitles || hasKey(v, AppClipSubtitleFile)
+	}
+	return need
+}
+
+var appClipLocalizationFields = []string{"locale", "subtitle"}
+
+// fetchAppClip completes st with what of the App Clip's default experience need names: its
+// review information and its localizations (the card's subtitles), both in one request of the
+// experience with them included (none without an App Clip; one more only for an experience
+// with 50 or more localizations, more than Apple includes).
+func fetchAppClip(ctx context.Context, c *asc.Client, st *State, need appClipReads) error {
+	id := st.AppClipExperienceID
+	if id == "" || (!need.review && !need.subtitles) {
 		return nil
 	}
-	id, urls, err := fetchAppClipReview(ctx, c, st.AppClipExperienceID)
+	opts := &asc.AppClipDefaultExperiencesGetOptions{}
+	if need.review {
+		opts.Include = append(opts.Include, "appClipAppStoreReviewDetail")
+		opts.FieldsAppClipAppStoreReviewDetails = []string{"invocationUrls"}
+	}
+	if need.subtitles {
+		opts.Include = append(opts.Include, "appClipDefaultExperienceLocalizations")
+		opts.FieldsAppClipDefaultExperienceLocalizations = appClipLocalizationFields
+		opts.LimitAppClipDefaultExperienceLocalizations = 50
+	}
+	opts.FieldsAppClipDefaultExperiences = opts.Include // the relationships' linkage, no attributes
+	resp, _, err := c.AppClipDefaultExperiences.Get(ctx, id, opts)
 	st.Requests++
 	if err != nil {
-		return err
+		return fmt.Errorf("read the App Clip default experience: %w", err)
 	}
-	st.AppClipReviewDetailID = id
-	if id != "" {
-		st.Metadata.AppClip["invocation_urls"] = JoinURLs(urls)
+	reviews := map[string]*asc.AppClipAppStoreReviewDetail{}
+	locs := map[string]*asc.AppClipDefaultExperienceLocalization{}
+	for _, inc := range resp.Included {
+		switch r := inc.(type) {
+		case *asc.AppClipAppStoreReviewDetail:
+			reviews[r.ID] = r
+		case *asc.AppClipDefaultExperienceLocalization:
+			locs[r.ID] = r
+		}
+	}
+	rels := attrsOf(resp.Data.Relationships)
+	if need.review {
+		if rel := rels.AppClipAppStoreReviewDetail; rel != nil && rel.Data.One != nil {
+			st.AppClipReviewDetailID = rel.Data.One.ID
+			if r := reviews[rel.Data.One.ID]; r != nil {
+				st.Metadata.AppClip["invocation_urls"] = JoinURLs(attrsOf(r.Attributes).InvocationURLs)
+			}
+		}
+	}
+	if !need.subtitles {
+		return nil
+	}
+	locRel := attrsOf(rels.AppClipDefaultExperienceLocalizations)
+	list, n, err := localizations(locRel, !locRel.Data.Present, locs, func() iter.Seq2[asc.AppClipDefaultExperienceLocalization, error] {
+		return c.AppClipDefaultExperiences.ListLocalizationsIter(ctx, id,
+			&asc.AppClipDefaultExperiencesListLocalizationsOptions{Limit: 200, FieldsAppClipDefaultExperienceLocalizations: appClipLocalizationFields})
+	})
+	st.Requests += n
+	if err != nil {
+		return fmt.Errorf("read the App Clip default experience's localizations: %w", err)
+	}
+	st.AppClipLocalizations = map[string]string{}
+	for _, r := range list {
+		a := attrsOf(r.Attributes)
+		st.AppClipLocalizations[a.Locale] = r.ID
+		st.Metadata.locale(a.Locale).merge(appClipLocalizationValues(a))
 	}
 	return nil
+}
+
+// FetchFor is Fetch completed with what local's App Clip files need of the version's App
+// Clip default experience (one request more, made only for such files and an App Clip), so
+// that NewPlan(local, state) compares them with what App Store Connect has.
+func FetchFor(ctx context.Context, c *asc.Client, t Target, local *Metadata) (*State, error) {
+	st, err := Fetch(ctx, c, t)
+	if err != nil {
+		return nil, err
+	}
+	if err := fetchAppClip(ctx, c, st, appClipReadsOf(local)); err != nil {
+		return nil, err
+	}
+	return st, nil
 }

@@ -10,14 +10,19 @@ import (
 	"github.com/ascend-tools/ascend/asc"
 )
 
-// Pull reads the target's metadata and writes it into dir in deliver's layout, leaving files
-// that already hold the same value untouched. It returns the paths written. An app with no
-// version in preparation gives its live version's metadata, as deliver's download_metadata
-// does (State.LiveFallback says so), in the same one read of the versions.
+// Pull reads the target's metadata (with the App Clip card's subtitles when the version has
+// an App Clip) and writes it into dir in deliver's layout, leaving files that already hold the
+// same value untouched. It returns the paths written. An app with no version in preparation
+// gives its live version's metadata, as deliver's download_metadata does (State.LiveFallback
+// says so), in the same one read of the versions.
 func Pull(ctx context.Context, c *asc.Client, t Target, dir string) (*State, []string, error) {
 	t.orLive = true
 	st, err := Fetch(ctx, c, t)
 	if err != nil {
+		return nil, nil, err
+	}
+	// The App Clip card's subtitles, one request more for a version with an App Clip.
+	if err := fetchAppClip(ctx, c, st, appClipReads{subtitles: true}); err != nil {
 		return nil, nil, err
 	}
 	written, err := Write(dir, st.Metadata)
@@ -35,14 +40,9 @@ func Diff(ctx context.Context, c *asc.Client, t Target, dir string) (*Plan, *Sta
 	if err := local.activate(dir, t.Languages); err != nil {
 		return nil, nil, err
 	}
-	st, err := Fetch(ctx, c, t)
+	st, err := FetchFor(ctx, c, t, local)
 	if err != nil {
 		return nil, nil, err
-	}
-	if len(local.AppClip) > 0 {
-		if err := fetchAppClip(ctx, c, st); err != nil {
-			return nil, nil, err
-		}
 	}
 	return NewPlan(local, st, t.Live), st, nil
 }

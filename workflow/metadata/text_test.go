@@ -187,7 +187,7 @@ func TestPartialPushSaysWhatWasWritten(t *testing.T) {
 }
 
 // deliver's App Clip files (a subtitle per locale, the action at the top) are part of its
-// layout: ascend leaves them alone instead of refusing the folder.
+// layout: read, not refused.
 func TestAppClipFilesAccepted(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()

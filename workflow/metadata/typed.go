@@ -79,6 +79,18 @@ func infoLocalizationCreate(locale string, v Values) asc.AppInfoLocalizationCrea
 		PrivacyPolicyURL: u.PrivacyPolicyURL, PrivacyPolicyText: u.PrivacyPolicyText}
 }
 
+func appClipLocalizationValues(a *asc.AppClipDefaultExperienceLocalizationAttributes) Values {
+	return Values{AppClipSubtitleFile: a.Subtitle}
+}
+
+func appClipLocalizationUpdate(v Values) *asc.AppClipDefaultExperienceLocalizationUpdateRequestAttributes {
+	return &asc.AppClipDefaultExperienceLocalizationUpdateRequestAttributes{Subtitle: v.ptr(AppClipSubtitleFile)}
+}
+
+func appClipLocalizationCreate(locale string, v Values) asc.AppClipDefaultExperienceLocalizationCreateRequestAttributes {
+	return asc.AppClipDefaultExperienceLocalizationCreateRequestAttributes{Locale: locale, Subtitle: v.ptr(AppClipSubtitleFile)}
+}
+
 func reviewValues(a *asc.AppStoreReviewDetailAttributes) Values {
 	return Values{"first_name": a.ContactFirstName, "last_name": a.ContactLastName, "phone_number": a.ContactPhone,
 		"email_address": a.ContactEmail, "demo_user": a.DemoAccountName, "demo_password": a.DemoAccountPassword, "notes": a.Notes}

@@ -71,6 +71,17 @@ func TestTypedMappingFollowsTheFieldSpecs(t *testing.T) {
 		check(t, "update", update, attrs)
 		check(t, "create", create, with(attrs, "locale", "fr-FR"))
 	})
+	t.Run("App Clip default experience localizations", func(t *testing.T) {
+		attrs, values := wire(LocaleFields, AppClipExperienceLocalization)
+		var read asc.AppClipDefaultExperienceLocalizationAttributes
+		roundTrip(t, attrs, &read)
+		check(t, "read", appClipLocalizationValues(&read), values)
+		var update, create map[string]any
+		roundTrip(t, appClipLocalizationUpdate(values), &update)
+		roundTrip(t, appClipLocalizationCreate("fr-FR", values), &create)
+		check(t, "update", update, attrs)
+		check(t, "create", create, with(attrs, "locale", "fr-FR"))
+	})
 	t.Run("review details", func(t *testing.T) {
 		attrs, values := wire(ReviewFields, ReviewDetail)
 		var read asc.AppStoreReviewDetailAttributes
