@@ -7,16 +7,24 @@
 // work). Request counts are fixed, so a run is bounded; -rounds repeats the run and reports
 // medians.
 //
+// Beside the gateway it measures a bare forwarder (-bare, on by default): a handler on net/http
+// that signs the request and relays the answer in one write, with the gateway's server
+// timeouts and upstream transport settings but none of its work (client keys, rate budget,
+// quotas, metrics, audit, link rewriting). What the bare forwarder adds over direct is the
+// cost of the extra HTTP hop itself, the floor under any gateway built on net/http; the
+// gateway's figure less the floor is its own work.
+//
 // Then the same at 50 and 200 clients with the sandbox answering after -latency (100 ms, about
 // how far Apple is): on a machine of two cores, where client, gateway and sandbox share the
 // CPU, the share of direct with no latency is mostly the CPU per request; with the upstream's
 // latency it shows what the gateway costs in concurrency. A summary table puts both side by
 // side.
 //
-//	go run ./bench/gateway [-n 6000] [-nlat 2000] [-latency 100ms] [-rounds 3] [-db postgres://...] [-cpuprofile FILE]
+//	go run ./bench/gateway [-n 6000] [-nlat 2000] [-latency 100ms] [-rounds 3] [-bare=false] [-db postgres://...] [-cpuprofile FILE]
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -29,6 +37,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -49,6 +58,7 @@ func main() {
 	dbURL := flag.String("db", "", "gateway database (default: a SQLite file in a temp dir)")
 	path := flag.String("path", "/v1/apps?limit=1", "request path")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	withBare := flag.Bool("bare", true, "also measure a bare net/http forwarder, the floor under the gateway's figures")
 	flag.Parse()
 	if *profile != "" {
 		f, err := os.Create(*profile)
@@ -58,7 +68,7 @@ func main() {
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*n1, *n, *nlat, *rounds, *latency, *dbURL, *path); err != nil {
+	if err := run(*n1, *n, *nlat, *rounds, *latency, *dbURL, *path, *withBare); err != nil {
 		log.Print(err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
@@ -129,6 +139,64 @@ func gateway(ctx context.Context, sb *sandbox.Server, db *store.DB, keyCache tim
 	return "http://" + ln.Addr().String(), secret, func() { cancel(); <-done }, nil
 }
 
+// bare starts a forwarder in front of sb on loopback that does only what any gateway on
+// net/http must: the request to the upstream with a JWT (signed once), the answer read whole
+// and written back in one write with its headers. Its server and transport are set as the
+// gateway's are (connector.New, Gateway.Serve), so the two differ only in the gateway's own
+// work.
+func bare(ctx context.Context, sb *sandbox.Server) (url string, stop func(), err error) {
+	tok, err := sb.Key().Sign(auth.TokenOptions{})
+	if err != nil {
+		return "", nil, err
+	}
+	authz := []string{"Bearer " + tok}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns, t.MaxIdleConnsPerHost = 512, 256
+	t.ResponseHeaderTimeout = 90 * time.Second
+	t.ReadBufferSize = 64 << 10
+	upstream := sb.URL()
+	var bufs sync.Pool
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := http.NewRequestWithContext(r.Context(), r.Method, upstream+r.URL.RequestURI(), nil)
+		if err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		req.Header["Authorization"] = authz
+		resp, err := t.RoundTrip(req)
+		if err != nil {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := bufs.Get().(*bytes.Buffer)
+		if b == nil {
+			b = new(bytes.Buffer)
+		}
+		defer bufs.Put(b)
+		b.Reset()
+		if _, err := b.ReadFrom(resp.Body); err != nil {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		for k, v := range resp.Header {
+			w.Header()[k] = v
+		}
+		w.Header()["Content-Length"] = []string{strconv.Itoa(b.Len())}
+		w.WriteHeader(resp.StatusCode)
+		w.Write(b.Bytes())
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 150 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
+	done := make(chan struct{})
+	go func() { srv.Serve(ln); close(done) }()
+	return "http://" + ln.Addr().String(), func() { srv.Shutdown(ctx); t.CloseIdleConnections(); <-done }, nil
+}
+
 // row is one measurement of the table: its medians through the gateway and direct.
 type row struct {
 	cache   string
@@ -137,7 +205,7 @@ type row struct {
 	d, g    stats
 }
 
-func run(n1, n, nlat, rounds int, latency time.Duration, dsn, path string) error {
+func run(n1, n, nlat, rounds int, latency time.Duration, dsn, path string, withBare bool) error {
 	ctx := context.Background()
 	tmp, err := os.MkdirTemp("", "ascend-bench-")
 	if err != nil {
@@ -178,16 +246,33 @@ func run(n1, n, nlat, rounds int, latency time.Duration, dsn, path string) error
 			// about the gateway but the upstream's answer time.
 			loads = []struct{ clients, n int }{{50, nlat}, {200, nlat}}
 		}
+		// The gateway with the key cache off and on, then the bare forwarder (the "key cache"
+		// column says "bare fwd"): the floor its figures are compared with.
+		type variant struct {
+			label string
+			start func() (url, secret string, stop func(), err error)
+		}
+		var variants []variant
 		for _, cache := range []time.Duration{0, time.Minute} {
-			gwURL, secret, stop, err := gateway(ctx, sb, db, cache)
-			if err != nil {
-				sb.Close()
-				return err
-			}
 			label := "off"
 			if cache > 0 {
 				label = "on (" + cache.String() + ")"
 			}
+			variants = append(variants, variant{label, func() (string, string, func(), error) { return gateway(ctx, sb, db, cache) }})
+		}
+		if withBare {
+			variants = append(variants, variant{bareLabel, func() (string, string, func(), error) {
+				u, stop, err := bare(ctx, sb)
+				return u, "", stop, err
+			}})
+		}
+		for _, v := range variants {
+			gwURL, secret, stop, err := v.start()
+			if err != nil {
+				sb.Close()
+				return err
+			}
+			label := v.label
 			for _, c := range loads {
 				var ds, gs []stats
 				for range rounds {
@@ -199,7 +284,7 @@ func run(n1, n, nlat, rounds int, latency time.Duration, dsn, path string) error
 				for _, m := range []struct {
 					name string
 					s    stats
-				}{{"direct", r.d}, {"gateway", r.g}} {
+				}{{"direct", r.d}, {through(label), r.g}} {
 					fmt.Printf("%-10s %-9s %-8d %-9s %8d %10s %10s %9.0f %9s %7d\n", label, lat, c.clients, m.name, m.s.n, round(m.s.p50), round(m.s.p99), m.s.rps, round(m.s.cpu), m.s.errors)
 				}
 				fmt.Printf("%-10s %-9s %-8d %-9s %8s %10s %10s %8.2fx %9s\n\n", label, lat, c.clients, "added", "", round(r.g.p50-r.d.p50), round(r.g.p99-r.d.p99), r.g.rps/r.d.rps, round(r.g.cpu-r.d.cpu))
@@ -210,6 +295,17 @@ func run(n1, n, nlat, rounds int, latency time.Duration, dsn, path string) error
 	}
 	summary(rows, latencies)
 	return nil
+}
+
+// bareLabel marks the bare forwarder's rows where the gateway's name their key cache.
+const bareLabel = "bare fwd"
+
+// through names what a row's requests went through.
+func through(label string) string {
+	if label == bareLabel {
+		return "bare"
+	}
+	return "gateway"
 }
 
 // summary prints the gateway's throughput as a share of direct and the CPU it adds per
@@ -252,6 +348,9 @@ func summary(rows []row, latencies []time.Duration) {
 		fmt.Println()
 	}
 	fmt.Printf("goals: share at 200 clients at least 0.80 (as stated, with no upstream latency); CPU added under 50µs\n")
+	if _, ok := byKey[key{bareLabel, 200}]; ok {
+		fmt.Printf("bare fwd: a forwarder on net/http doing none of the gateway's work; what it adds is the floor under any gateway built so\n")
+	}
 }
 
 func round(d time.Duration) string {
