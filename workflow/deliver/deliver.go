@@ -459,7 +459,9 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 		add("submit", "planned", "submit "+v.Version+" to App Review")
 		return res, nil
 	}
-	s, err := review.Send(ctx, c, review.SendRequest{App: app.ID, Platform: platform, Version: vr.Version.Version})
+	// submit_for_review asks for the submission as fastlane's does: a version App Review
+	// rejected is sent again (with the fixes this run made), not only shown.
+	s, err := review.Send(ctx, c, review.SendRequest{App: app.ID, Platform: platform, Version: vr.Version.Version, Resubmit: true})
 	if err != nil {
 		return res, fmt.Errorf("submit: %w", err)
 	}

@@ -18,20 +18,26 @@ import (
 // SendRequest is what `ascend submit` asks: the app's version (the one being prepared by
 // default), a build to attach first, and whether to wait for App Review's outcome.
 type SendRequest struct {
-	App         string // id or bundle id
-	Platform    asc.Platform
-	Version     string // version string; "" for the one being prepared
-	Build       string // build number to attach before submitting; "" keeps the attached one
+	App      string // id or bundle id
+	Platform asc.Platform
+	Version  string // version string; "" for the one being prepared
+	Build    string // build number to attach before submitting; "" keeps the attached one
+	// Resubmit sends a version App Review rejected again (once fixed); without it Send shows
+	// the rejection and sends nothing, as a run again after the wait should.
+	Resubmit    bool
 	Wait        bool
 	WaitOptions WaitOptions
 }
 
 // SendResult is where a submission stands after Send.
 type SendResult struct {
-	Version  versions.Version `json:"version"`
-	Result   *Result          `json:"submission,omitempty"`
-	Outcome  *Outcome         `json:"outcome,omitempty"`
-	Requests int              `json:"requests"`
+	Version versions.Version `json:"version"`
+	Result  *Result          `json:"submission,omitempty"`
+	Outcome *Outcome         `json:"outcome,omitempty"`
+	// AlreadyReviewed: App Review had finished with the version in the app's latest
+	// submission before this run, which sent nothing and shows that outcome.
+	AlreadyReviewed bool `json:"alreadyReviewed,omitempty"`
+	Requests        int  `json:"requests"`
 }
 
 // Send checks the version is ready (every missing piece at once, nothing sent when one is),
@@ -48,18 +54,28 @@ func Send(ctx context.Context, c *asc.Client, req SendRequest) (*SendResult, err
 	out.Requests++
 	if req.Version == "" && errors.Is(err, versions.ErrNotFound) {
 		// Nothing being prepared: an earlier run may have sent it and stopped while waiting
-		// (Ctrl-C, --timeout, a lost connection); the version App Review has is followed.
-		found, ferr := versionInReview(ctx, c, app.ID, req.Platform)
-		out.Requests++
+		// (Ctrl-C, --timeout, a lost connection); the version App Review has is followed, or
+		// the one it has just finished with shown.
+		found, r, n, ferr := versionInReview(ctx, c, app.ID, req.Platform, req.WaitOptions.Clock)
+		out.Requests += n
 		switch {
 		case ferr != nil:
 			err = ferr
+		case r != nil:
+			return out.reviewed(req, found, r, r.outcome(found.ID))
 		case found != nil:
 			v, err = found, nil
 		}
 	}
 	if err != nil {
 		return nil, err
+	}
+	if !v.Editable() && !inReviewVersion(v.State) {
+		// App Review may have finished with it since an earlier run sent it.
+		if res, ok, err := out.finishedReview(ctx, c, req, app.ID, v); ok {
+			return res, err
+		}
+		return nil, fmt.Errorf("version %s (%s) is %s: it is not being prepared, so there is nothing to submit", v.Version, v.Platform, v.State)
 	}
 	if !v.Editable() {
 		// Already submitted by an earlier run (that may have died or been interrupted before
@@ -74,6 +90,13 @@ func Send(ctx context.Context, c *asc.Client, req SendRequest) (*SendResult, err
 			return nil, fmt.Errorf("version %s (%s) is %s with build %s: build %s cannot be attached until App Review is done or the submission is cancelled", v.Version, v.Platform, v.State, v.BuildNumber, req.Build)
 		}
 		return out.follow(ctx, c, res, req)
+	}
+	if slices.Contains(rejectedStates, v.State) && !req.Resubmit {
+		// Rejected: by App Review after an earlier run sent it (shown, nothing sent), or
+		// removed from review by the developer (sent again).
+		if res, ok, err := out.finishedReview(ctx, c, req, app.ID, v); ok {
+			return res, err
+		}
 	}
 	if req.Build != "" {
 		ch, err := versions.Update(ctx, c, versions.Change{Query: versions.Query{App: app.ID, Platform: asc.Platform(v.Platform), Version: v.Version}, Build: req.Build})
@@ -116,26 +139,52 @@ func (out *SendResult) follow(ctx context.Context, c *asc.Client, res *Result, r
 }
 
 // versionInReview returns the app's version (of platform, when set) that App Review has,
-// waiting or in review, or nil when there is none: one request.
-func versionInReview(ctx context.Context, c *asc.Client, appID string, platform asc.Platform) (*versions.Version, error) {
-	vs, err := versions.List(ctx, c, versions.Query{App: appID, Platform: platform})
+// waiting or in review: one request. With none, it returns the version App Review has
+// finished with in the app's latest review submission (two more requests), when that review
+// is recent (a version long on the App Store is not what a run naming none came back for);
+// else nil.
+func versionInReview(ctx context.Context, c *asc.Client, appID string, platform asc.Platform, clock builds.Clock) (*versions.Version, *lastReview, int, error) {
+	all, err := versions.List(ctx, c, versions.Query{App: appID, Platform: platform})
 	if err != nil {
-		return nil, err
+		return nil, nil, 1, err
 	}
-	vs = slices.DeleteFunc(vs, func(v versions.Version) bool {
-		return v.State != string(asc.AppVersionStateWaitingForReview) && v.State != string(asc.AppVersionStateInReview)
-	})
+	vs := slices.DeleteFunc(slices.Clone(all), func(v versions.Version) bool { return !inReviewVersion(v.State) })
 	switch len(vs) {
 	case 0:
-		return nil, nil
+		r, n, err := latestReview(ctx, c, appID, platform)
+		if err != nil || r == nil {
+			return nil, nil, 1 + n, err
+		}
+		if clock == nil {
+			clock = wallClock{}
+		}
+		for i := range all {
+			if v := &all[i]; outcomeOf(r, v) != nil && recent(v, r, clock.Now()) {
+				return v, r, 1 + n, nil
+			}
+		}
+		return nil, nil, 1 + n, nil
 	case 1:
-		return &vs[0], nil
+		return &vs[0], nil, 1, nil
 	}
 	var where []string
 	for _, v := range vs {
 		where = append(where, v.Version+" "+v.Platform)
 	}
-	return nil, fmt.Errorf("no version of app %s is being prepared, and App Review has several (%s); pass --platform", appID, strings.Join(where, ", "))
+	return nil, nil, 1, fmt.Errorf("no version of app %s is being prepared, and App Review has several (%s); pass --platform", appID, strings.Join(where, ", "))
+}
+
+// inReviewVersion reports whether a version in state is with App Review.
+func inReviewVersion(state string) bool {
+	return state == string(asc.AppVersionStateWaitingForReview) || state == string(asc.AppVersionStateInReview)
+}
+
+// outcomeOf is App Review's finished word on v in the app's latest submission r, or nil.
+func outcomeOf(r *lastReview, v *versions.Version) *Outcome {
+	if r == nil {
+		return nil
+	}
+	return r.outcome(v.ID)
 }
 
 // following returns the open submission App Review has with the version in it, reading
@@ -188,12 +237,32 @@ func (e *PendingError) Error() string {
 	return fmt.Sprintf("review submission %s is still %s after %s; run again with --wait to keep following it", e.SubmissionID, e.State, e.Waited.Round(time.Second))
 }
 
-// RejectedError is App Review's rejection.
-type RejectedError struct{ Outcome *Outcome }
+// RejectedError is App Review's rejection, seen by Wait, or found by Send in the app's latest
+// review submission (Earlier) after an earlier run sent the version; then nothing was sent.
+type RejectedError struct {
+	Outcome   *Outcome
+	Version   string     // the version string, when known
+	Earlier   bool       // found already reviewed: this run sent nothing
+	Submitted *time.Time // when the submission went to App Review, when known
+}
 
 func (e *RejectedError) Error() string {
-	return fmt.Sprintf("App Review found issues with submission %s (%s, items %v): read the reviewer's message in App Store Connect's Resolution Center, fix, and submit again",
-		e.Outcome.SubmissionID, e.Outcome.State, e.Outcome.Items)
+	found := "App Review found issues with"
+	if e.Earlier {
+		found = "already reviewed: App Review found issues with"
+		if e.Version != "" {
+			found = "version " + e.Version + " was " + found
+		}
+	}
+	when, sent := "", ""
+	if e.Submitted != nil {
+		when = ", submitted " + e.Submitted.UTC().Format(time.RFC3339)
+	}
+	if e.Earlier {
+		sent = "; nothing sent"
+	}
+	return fmt.Sprintf("%s submission %s (%s, items %v%s)%s: read the reviewer's message in App Store Connect's Resolution Center, fix, and submit again with --resubmit",
+		found, e.Outcome.SubmissionID, e.Outcome.State, e.Outcome.Items, when, sent)
 }
 
 // finished are the states App Review leaves a submission in.

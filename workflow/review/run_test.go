@@ -3,6 +3,7 @@ package review_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -137,5 +138,189 @@ func TestSendAgainFollowsTheSubmissionAnInterruptedWaitLeft(t *testing.T) {
 	}
 	if got := sb.Writes(); got != writes {
 		t.Errorf("sending again after the interrupted wait wrote %d requests, want none", got-writes)
+	}
+}
+
+// reviewedOnce gives the app's version being prepared the release type, sends it and lets
+// App Review finish with it (the sandbox's clock moved past the review), returning the
+// submission and the version string.
+func reviewedOnce(t *testing.T, sb *sandboxtest.Sandbox, app, release string) (sub, version string) {
+	t.Helper()
+	c := sb.Client()
+	v, err := versions.Get(t.Context(), c, versions.Query{App: app, Platform: asc.PlatformIOS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb.Set("appStoreVersions", v.ID, "releaseType", release)
+	first, err := review.Send(t.Context(), c, review.SendRequest{App: app})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb.Advance(3 * time.Hour)
+	return first.Result.Submission.ID, first.Version.Version
+}
+
+// TestSendAgainAfterApprovalShowsItAndSendsNothing: App Review approved the version after
+// the run that sent it stopped (no wait, or a wait stopped). Sent again, by the version
+// being prepared or by its version string, with or without a wait, Send shows that approval
+// from the app's latest submission and writes nothing: whether the version waits for its
+// manual release or went out on approval.
+func TestSendAgainAfterApprovalShowsItAndSendsNothing(t *testing.T) {
+	t.Parallel()
+	for _, release := range []string{"MANUAL", "AFTER_APPROVAL"} {
+		t.Run(release, func(t *testing.T) {
+			t.Parallel()
+			sb := sandboxtest.Start(t, sandbox.Options{ReviewDelay: time.Hour})
+			c := sb.Client()
+			const app = "com.example.daybreak"
+			sub, version := reviewedOnce(t, sb, app, release)
+			writes, reads, requests := sb.Writes(), sb.Stats().ByMethod["GET"], 0
+			for _, name := range []string{"", version} {
+				for _, wait := range []bool{false, true} {
+					again, err := review.Send(t.Context(), c, review.SendRequest{App: app, Version: name, Wait: wait})
+					if err != nil {
+						t.Fatalf("Send again (version %q, wait %v) after the approval: %v", name, wait, err)
+					}
+					if !again.AlreadyReviewed || again.Outcome == nil || !again.Outcome.Approved || again.Outcome.SubmissionID != sub ||
+						again.Outcome.State != asc.ReviewSubmissionStateComplete || again.Version.Version != version {
+						t.Errorf("Send again (version %q, wait %v): %+v outcome %+v, want submission %s's approval of %s", name, wait, again, again.Outcome, sub, version)
+					}
+					// The app, the version asked for (and, by default, the app's versions), the
+					// app's review submissions and the latest one's items.
+					if want := map[string]int{"": 5, version: 4}[name]; again.Requests != want {
+						t.Errorf("Send again (version %q): %d requests, want %d", name, again.Requests, want)
+					}
+					requests += again.Requests
+					t.Logf("version %q: %s %s, %d requests", name, again.Version.State, again.Outcome.State, again.Requests)
+				}
+			}
+			if got := sb.Stats().ByMethod["GET"] - reads; got != requests {
+				t.Errorf("%d reads, %d counted", got, requests)
+			}
+			if _, err := review.Send(t.Context(), c, review.SendRequest{App: app, Build: "999"}); err == nil || !strings.Contains(err.Error(), "build 999 cannot be attached") {
+				t.Errorf("Send with another build after the approval: %v, want it refused", err)
+			}
+			if got := sb.Writes(); got != writes {
+				t.Errorf("sending again after the approval wrote %d requests, want none", got-writes)
+			}
+		})
+	}
+}
+
+// TestSendLongAfterAnApprovalWantsAVersion: a version approved and on the App Store for a
+// month is not what a run naming no version came back for (it is someone about to submit a
+// version not made yet): the old error stands. Named, the version shows its approval.
+func TestSendLongAfterAnApprovalWantsAVersion(t *testing.T) {
+	t.Parallel()
+	sb := sandboxtest.Start(t, sandbox.Options{ReviewDelay: time.Hour})
+	c := sb.Client()
+	const app = "com.example.daybreak"
+	sub, version := reviewedOnce(t, sb, app, "AFTER_APPROVAL")
+	clock := &sbClock{sb: sb, now: time.Now()}
+	_ = clock.Sleep(t.Context(), 30*24*time.Hour)
+	writes := sb.Writes()
+	_, err := review.Send(t.Context(), c, review.SendRequest{App: app, WaitOptions: review.WaitOptions{Clock: clock}})
+	if !errors.Is(err, versions.ErrNotFound) {
+		t.Errorf("Send a month after the approval, naming no version: %v, want no version being prepared", err)
+	}
+	named, err := review.Send(t.Context(), c, review.SendRequest{App: app, Version: version, WaitOptions: review.WaitOptions{Clock: clock}})
+	if err != nil || !named.AlreadyReviewed || !named.Outcome.Approved || named.Outcome.SubmissionID != sub {
+		t.Errorf("Send %s a month after its approval: %+v %v, want submission %s's approval", version, named, err, sub)
+	}
+	if sb.Writes() != writes {
+		t.Errorf("%d writes", sb.Writes()-writes)
+	}
+}
+
+// TestSendAgainAfterRejectionShowsItAndSendsNothing: App Review rejected the version the
+// wait followed; sent again (by default, by version string, with a wait), Send gives the
+// rejection the wait gave, writing nothing, instead of sending the unchanged version back.
+// Asked to resubmit, it sends the same submission again.
+func TestSendAgainAfterRejectionShowsItAndSendsNothing(t *testing.T) {
+	t.Parallel()
+	sb := sandboxtest.Start(t, sandbox.Options{ReviewDelay: time.Hour, RejectReviews: true})
+	c := sb.Client()
+	const app = "com.example.daybreak"
+	clock := &sbClock{sb: sb, now: time.Now()}
+	first, err := review.Send(t.Context(), c, review.SendRequest{App: app, Wait: true, WaitOptions: review.WaitOptions{Clock: clock}})
+	var waited *review.RejectedError
+	if !errors.As(err, &waited) {
+		t.Fatalf("the wait: %+v %v, want a rejection", first, err)
+	}
+	t.Log(err)
+	writes := sb.Writes()
+	var shown error
+	for _, name := range []string{"", first.Version.Version} {
+		for _, wait := range []bool{false, true} {
+			again, err := review.Send(t.Context(), c, review.SendRequest{App: app, Version: name, Wait: wait, WaitOptions: review.WaitOptions{Clock: clock}})
+			shown = err
+			var rej *review.RejectedError
+			if !errors.As(err, &rej) || !rej.Earlier || rej.Outcome.SubmissionID != waited.Outcome.SubmissionID ||
+				rej.Outcome.State != waited.Outcome.State || !slices.Equal(rej.Outcome.Items, waited.Outcome.Items) {
+				t.Fatalf("Send again (version %q, wait %v) after the rejection: %+v %v, want the rejection the wait gave (%v)", name, wait, again, err, waited)
+			}
+			if !strings.Contains(err.Error(), "version 2.4.0 was already reviewed") || !strings.Contains(err.Error(), "nothing sent") {
+				t.Errorf("the message does not say what it found: %v", err)
+			}
+		}
+	}
+	if got := sb.Writes(); got != writes {
+		t.Errorf("sending again after the rejection wrote %d requests, want none", got-writes)
+	}
+	t.Log(shown)
+	again, err := review.Send(t.Context(), c, review.SendRequest{App: app, Resubmit: true})
+	if err != nil || again.Result.Submission.ID != waited.Outcome.SubmissionID || !again.Result.Submitted || again.Result.Created {
+		t.Fatalf("resubmit: %+v %v, want submission %s sent again", again, err, waited.Outcome.SubmissionID)
+	}
+}
+
+// TestSendWithNothingSubmittedRecentlyKeepsNoVersionError: an app with no version at all,
+// and an app whose one review (a year ago) approved the version now on the App Store, have
+// nothing being prepared: Send says so, as before, sending nothing.
+func TestSendWithNothingSubmittedRecentlyKeepsNoVersionError(t *testing.T) {
+	t.Parallel()
+	sb := sandboxtest.Start(t, sandbox.Options{})
+	c := sb.Client()
+	fresh := sb.Add("apps", map[string]any{"bundleId": "com.example.fresh", "name": "Fresh", "sku": "FRESH", "primaryLocale": "en-US"}, nil)
+	v, err := versions.Get(t.Context(), c, versions.Query{App: "com.example.daybreak", Platform: asc.PlatformIOS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AppStoreVersions.Delete(t.Context(), v.ID); err != nil {
+		t.Fatal(err)
+	}
+	writes := sb.Writes()
+	for _, app := range []string{fresh, "com.example.daybreak"} {
+		_, err := review.Send(t.Context(), c, review.SendRequest{App: app})
+		if !errors.Is(err, versions.ErrNotFound) {
+			t.Errorf("Send %s: %v, want no version being prepared", app, err)
+		}
+	}
+	if sb.Writes() != writes {
+		t.Errorf("%d writes", sb.Writes()-writes)
+	}
+}
+
+// TestSendAfterCancelSendsAgain: a version the developer took back from review
+// (DEVELOPER_REJECTED) has no reviewer's outcome: Send sends it again, in the same submission.
+func TestSendAfterCancelSendsAgain(t *testing.T) {
+	t.Parallel()
+	sb := sandboxtest.Start(t, sandbox.Options{ReviewDelay: time.Hour})
+	c := sb.Client()
+	const app = "com.example.daybreak"
+	first, err := review.Send(t.Context(), c, review.SendRequest{App: app})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := review.Cancel(t.Context(), c, app, asc.PlatformIOS); err != nil {
+		t.Fatal(err)
+	}
+	sb.Advance(time.Hour)
+	again, err := review.Send(t.Context(), c, review.SendRequest{App: app})
+	if err != nil || again.AlreadyReviewed || !again.Result.Submitted || again.Result.Submission.ID != first.Result.Submission.ID {
+		t.Fatalf("Send after the cancel: %+v %v, want submission %s sent again", again, err, first.Result.Submission.ID)
+	}
+	if again.Version.State != "DEVELOPER_REJECTED" {
+		t.Errorf("the version was %s before it was sent again, want DEVELOPER_REJECTED", again.Version.State)
 	}
 }

@@ -19,11 +19,11 @@ import (
 func NewCmd(f *cli.Factory) *cobra.Command {
 	var (
 		app, platform, version, build string
-		cancel                        bool
+		cancel, resubmit              bool
 		waitFlags                     cli.WaitFlags
 	)
 	cmd := &cobra.Command{
-		Use:   "submit --app A [--version V] [--build N] [--wait | --no-wait] [--timeout D] [--cancel]",
+		Use:   "submit --app A [--version V] [--build N] [--resubmit] [--wait | --no-wait] [--timeout D] [--cancel]",
 		Short: "Submit an App Store version to App Review (after checking it is ready), or cancel the open submission",
 		Example: `  ascend submit --app com.example.app --build 512 --wait --timeout 48h
   ascend submit --app com.example.app --cancel`,
@@ -61,7 +61,7 @@ func NewCmd(f *cli.Factory) *cobra.Command {
 				return nil
 			}
 			res, err := review.Send(cmd.Context(), c, review.SendRequest{App: app, Platform: asc.Platform(p), Version: version, Build: build,
-				Wait: wait, WaitOptions: review.WaitOptions{Timeout: waitFlags.Timeout, Progress: func(s asc.ReviewSubmissionState) {
+				Resubmit: resubmit, Wait: wait, WaitOptions: review.WaitOptions{Timeout: waitFlags.Timeout, Progress: func(s asc.ReviewSubmissionState) {
 					fmt.Fprintf(f.IO.ErrOut, "waiting for App Review: %s\n", s)
 				}}})
 			var pe *review.PendingError
@@ -75,6 +75,15 @@ func NewCmd(f *cli.Factory) *cobra.Command {
 				return f.WriteJSON(res)
 			}
 			sub := res.Result.Submission
+			if res.AlreadyReviewed {
+				when := ""
+				if sub.Attributes != nil && sub.Attributes.SubmittedDate != nil {
+					when = ", submitted " + sub.Attributes.SubmittedDate.UTC().Format(time.RFC3339)
+				}
+				fmt.Fprintf(f.IO.Out, "version %s (%s) was already reviewed: APPROVED (review submission %s %s%s); it is %s; nothing sent\n",
+					res.Version.Version, res.Version.Platform, sub.ID, res.Outcome.State, when, res.Version.State)
+				return nil
+			}
 			state := ""
 			if sub.Attributes != nil {
 				state = string(sub.Attributes.State)
@@ -92,6 +101,7 @@ func NewCmd(f *cli.Factory) *cobra.Command {
 	fl.StringVar(&version, "version", "", "the version string (default: the version being prepared)")
 	fl.StringVar(&build, "build", "", "attach the build with this `number` first")
 	cli.AddWaitFlags(cmd, &waitFlags, false, 48*time.Hour, "App Review's outcome")
+	fl.BoolVar(&resubmit, "resubmit", false, "send a version App Review rejected again, once fixed (without it the rejection is shown, nothing sent)")
 	fl.BoolVar(&cancel, "cancel", false, "cancel the app's open review submission instead")
 	return cmd
 }
