@@ -23,7 +23,8 @@ type SendRequest struct {
 	Version  string // version string; "" for the one being prepared
 	Build    string // build number to attach before submitting; "" keeps the attached one
 	// Resubmit sends a version App Review rejected again (once fixed); without it Send shows
-	// the rejection and sends nothing, as a run again after the wait should.
+	// the rejection and sends nothing, as a run again after the wait should. A Build other
+	// than the one the rejected version has is a new attempt: it is sent without Resubmit.
 	Resubmit    bool
 	Wait        bool
 	WaitOptions WaitOptions
@@ -91,7 +92,8 @@ func Send(ctx context.Context, c *asc.Client, req SendRequest) (*SendResult, err
 		}
 		return out.follow(ctx, c, res, req)
 	}
-	if slices.Contains(rejectedStates, v.State) && !req.Resubmit {
+	newBuild := req.Build != "" && req.Build != v.BuildNumber
+	if slices.Contains(rejectedStates, v.State) && !req.Resubmit && !newBuild {
 		// Rejected: by App Review after an earlier run sent it (shown, nothing sent), or
 		// removed from review by the developer (sent again).
 		if res, ok, err := out.finishedReview(ctx, c, req, app.ID, v); ok {
@@ -261,7 +263,7 @@ func (e *RejectedError) Error() string {
 	if e.Earlier {
 		sent = "; nothing sent"
 	}
-	return fmt.Sprintf("%s submission %s (%s, items %v%s)%s: read the reviewer's message in App Store Connect's Resolution Center, fix, and submit again with --resubmit",
+	return fmt.Sprintf("%s submission %s (%s, items %v%s)%s: read the reviewer's message in App Store Connect's Resolution Center, fix, and submit again with --resubmit (or with another --build)",
 		found, e.Outcome.SubmissionID, e.Outcome.State, e.Outcome.Items, when, sent)
 }
 

@@ -274,6 +274,41 @@ func TestSendAgainAfterRejectionShowsItAndSendsNothing(t *testing.T) {
 	}
 }
 
+// TestSendWithAnotherBuildAfterRejectionSendsIt: after App Review rejected the version, Send
+// with a build other than the rejected one is a new attempt: the build is attached and the
+// same submission sent again, without Resubmit; the rejected build itself still only shows
+// the rejection.
+func TestSendWithAnotherBuildAfterRejectionSendsIt(t *testing.T) {
+	t.Parallel()
+	sb := sandboxtest.Start(t, sandbox.Options{ReviewDelay: time.Hour, RejectReviews: true})
+	c := sb.Client()
+	const app = "com.example.daybreak"
+	clock := &sbClock{sb: sb, now: time.Now()}
+	first, err := review.Send(t.Context(), c, review.SendRequest{App: app, Wait: true, WaitOptions: review.WaitOptions{Clock: clock}})
+	var waited *review.RejectedError
+	if !errors.As(err, &waited) {
+		t.Fatalf("the wait: %+v %v, want a rejection", first, err)
+	}
+	writes := sb.Writes()
+	if _, err := review.Send(t.Context(), c, review.SendRequest{App: app, Build: first.Version.BuildNumber}); !errors.As(err, new(*review.RejectedError)) {
+		t.Fatalf("Send with the rejected build %s: %v, want the rejection shown", first.Version.BuildNumber, err)
+	}
+	if sb.Writes() != writes {
+		t.Fatalf("Send with the rejected build wrote %d requests", sb.Writes()-writes)
+	}
+	other := "499"
+	if first.Version.BuildNumber == other {
+		other = "498"
+	}
+	again, err := review.Send(t.Context(), c, review.SendRequest{App: app, Build: other})
+	if err != nil || again.AlreadyReviewed || !again.Result.Submitted || again.Result.Submission.ID != waited.Outcome.SubmissionID {
+		t.Fatalf("Send with build %s after the rejection: %+v %v, want submission %s sent again", other, again, err, waited.Outcome.SubmissionID)
+	}
+	if again.Version.BuildNumber != other {
+		t.Errorf("sent with build %s, want %s attached", again.Version.BuildNumber, other)
+	}
+}
+
 // TestSendWithNothingSubmittedRecentlyKeepsNoVersionError: an app with no version at all,
 // and an app whose one review (a year ago) approved the version now on the App Store, have
 // nothing being prepared: Send says so, as before, sending nothing.

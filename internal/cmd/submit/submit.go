@@ -101,7 +101,7 @@ func NewCmd(f *cli.Factory) *cobra.Command {
 	fl.StringVar(&version, "version", "", "the version string (default: the version being prepared)")
 	fl.StringVar(&build, "build", "", "attach the build with this `number` first")
 	cli.AddWaitFlags(cmd, &waitFlags, false, 48*time.Hour, "App Review's outcome")
-	fl.BoolVar(&resubmit, "resubmit", false, "send a version App Review rejected again, once fixed (without it the rejection is shown, nothing sent)")
+	fl.BoolVar(&resubmit, "resubmit", false, "send a version App Review rejected again, once fixed (without it, and without another --build, the rejection is shown, nothing sent)")
 	fl.BoolVar(&cancel, "cancel", false, "cancel the app's open review submission instead")
 	return cmd
 }
