@@ -232,22 +232,30 @@ func TestSendLongAfterAnApprovalWantsAVersion(t *testing.T) {
 	}
 }
 
+// rejectedOnce starts a sandbox whose App Review rejects, sends daybreak's version and waits
+// for the rejection, returning what the wait gave.
+func rejectedOnce(t *testing.T) (*sandboxtest.Sandbox, *sbClock, *review.SendResult, *review.RejectedError) {
+	t.Helper()
+	sb := sandboxtest.Start(t, sandbox.Options{ReviewDelay: time.Hour, RejectReviews: true})
+	clock := &sbClock{sb: sb, now: time.Now()}
+	first, err := review.Send(t.Context(), sb.Client(), review.SendRequest{App: "com.example.daybreak", Wait: true, WaitOptions: review.WaitOptions{Clock: clock}})
+	var waited *review.RejectedError
+	if !errors.As(err, &waited) {
+		t.Fatalf("the wait: %+v %v, want a rejection", first, err)
+	}
+	t.Log(err)
+	return sb, clock, first, waited
+}
+
 // TestSendAgainAfterRejectionShowsItAndSendsNothing: App Review rejected the version the
 // wait followed; sent again (by default, by version string, with a wait), Send gives the
 // rejection the wait gave, writing nothing, instead of sending the unchanged version back.
 // Asked to resubmit, it sends the same submission again.
 func TestSendAgainAfterRejectionShowsItAndSendsNothing(t *testing.T) {
 	t.Parallel()
-	sb := sandboxtest.Start(t, sandbox.Options{ReviewDelay: time.Hour, RejectReviews: true})
+	sb, clock, first, waited := rejectedOnce(t)
 	c := sb.Client()
 	const app = "com.example.daybreak"
-	clock := &sbClock{sb: sb, now: time.Now()}
-	first, err := review.Send(t.Context(), c, review.SendRequest{App: app, Wait: true, WaitOptions: review.WaitOptions{Clock: clock}})
-	var waited *review.RejectedError
-	if !errors.As(err, &waited) {
-		t.Fatalf("the wait: %+v %v, want a rejection", first, err)
-	}
-	t.Log(err)
 	writes := sb.Writes()
 	var shown error
 	for _, name := range []string{"", first.Version.Version} {
@@ -280,15 +288,9 @@ func TestSendAgainAfterRejectionShowsItAndSendsNothing(t *testing.T) {
 // the rejection.
 func TestSendWithAnotherBuildAfterRejectionSendsIt(t *testing.T) {
 	t.Parallel()
-	sb := sandboxtest.Start(t, sandbox.Options{ReviewDelay: time.Hour, RejectReviews: true})
+	sb, _, first, waited := rejectedOnce(t)
 	c := sb.Client()
 	const app = "com.example.daybreak"
-	clock := &sbClock{sb: sb, now: time.Now()}
-	first, err := review.Send(t.Context(), c, review.SendRequest{App: app, Wait: true, WaitOptions: review.WaitOptions{Clock: clock}})
-	var waited *review.RejectedError
-	if !errors.As(err, &waited) {
-		t.Fatalf("the wait: %+v %v, want a rejection", first, err)
-	}
 	writes := sb.Writes()
 	if _, err := review.Send(t.Context(), c, review.SendRequest{App: app, Build: first.Version.BuildNumber}); !errors.As(err, new(*review.RejectedError)) {
 		t.Fatalf("Send with the rejected build %s: %v, want the rejection shown", first.Version.BuildNumber, err)
