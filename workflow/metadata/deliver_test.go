@@ -160,6 +160,18 @@ func TestAppClipReviewInformation(t *testing.T) {
 	if after["PATCH"]-before["PATCH"] != 1 || after["POST"] != before["POST"] {
 		t.Errorf("update: %d PATCH, %d POST", after["PATCH"]-before["PATCH"], after["POST"]-before["POST"])
 	}
+	// Pulled back into deliver's folder, in the one read of the App Clip experience that
+	// brings its subtitles.
+	pulled := t.TempDir()
+	if _, _, err := metadata.Pull(t.Context(), c, target, pulled); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(pulled, "app_clip_review_information", "invocation_urls.txt")); err != nil || strings.TrimSpace(string(b)) != "https://example.com/clip?x=2" {
+		t.Errorf("pull: %q %v", b, err)
+	}
+	if p, _, err := metadata.Diff(t.Context(), c, target, pulled); err != nil || len(p.Changes) != 0 {
+		t.Errorf("the pulled folder differs: %v %+v", err, p.Changes)
+	}
 	// Bad URLs are problems before any write.
 	writeFile(t, filepath.Join(dir, "app_clip_review_information", "invocation_urls.txt"), "https://example.com/ok, not a url\n")
 	if _, err := metadata.Load(dir); err == nil || !strings.Contains(err.Error(), "app_clip_review_information/invocation_urls.txt") {

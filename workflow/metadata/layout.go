@@ -496,6 +496,11 @@ func Write(dir string, m *Metadata) ([]string, error) {
 			return written, err
 		}
 	}
+	if m.AppClip["invocation_urls"] != "" { // no folder for an App Clip without its URLs
+		if err := putAll(AppClipDir+"/", AppClipFields, m.AppClip, nil); err != nil {
+			return written, err
+		}
+	}
 	if err := putAll(DefaultLocale+"/", LocaleFields, m.Default, nil); err != nil {
 		return written, err
 	}

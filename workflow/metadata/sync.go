@@ -10,8 +10,8 @@ import (
 	"github.com/ascend-tools/ascend/asc"
 )
 
-// Pull reads the target's metadata (with the App Clip card's subtitles when the version has
-// an App Clip) and writes it into dir in deliver's layout, leaving files that already hold the
+// Pull reads the target's metadata (with the App Clip card's subtitles and invocation URLs
+// when the version has an App Clip) and writes it into dir in deliver's layout, leaving files that already hold the
 // same value untouched. It returns the paths written. An app with no version in preparation
 // gives its live version's metadata, as deliver's download_metadata does (State.LiveFallback
 // says so), in the same one read of the versions.
@@ -21,8 +21,9 @@ func Pull(ctx context.Context, c *asc.Client, t Target, dir string) (*State, []s
 	if err != nil {
 		return nil, nil, err
 	}
-	// The App Clip card's subtitles, one request more for a version with an App Clip.
-	if err := fetchAppClip(ctx, c, st, appClipReads{subtitles: true}); err != nil {
+	// The App Clip card's subtitles and its review information, one request more for a
+	// version with an App Clip.
+	if err := fetchAppClip(ctx, c, st, appClipReads{review: true, subtitles: true}); err != nil {
 		return nil, nil, err
 	}
 	written, err := Write(dir, st.Metadata)
