@@ -135,6 +135,10 @@ func (out *SendResult) follow(ctx context.Context, c *asc.Client, res *Result, r
 			out.Outcome = o
 			out.Requests += o.Requests
 		}
+		var rej *RejectedError
+		if errors.As(err, &rej) && rej.Version == "" {
+			rej.Version = out.Version.Version
+		}
 		return out, err
 	}
 	return out, nil
@@ -250,11 +254,13 @@ type RejectedError struct {
 
 func (e *RejectedError) Error() string {
 	found := "App Review found issues with"
-	if e.Earlier {
-		found = "already reviewed: App Review found issues with"
-		if e.Version != "" {
-			found = "version " + e.Version + " was " + found
-		}
+	switch {
+	case e.Earlier && e.Version != "":
+		found = "version " + e.Version + " was already reviewed: " + found
+	case e.Earlier:
+		found = "already reviewed: " + found
+	case e.Version != "":
+		found = "version " + e.Version + ": " + found
 	}
 	when, sent := "", ""
 	if e.Submitted != nil {

@@ -243,7 +243,9 @@ func rejectedOnce(t *testing.T) (*sandboxtest.Sandbox, *sbClock, *review.SendRes
 	if !errors.As(err, &waited) {
 		t.Fatalf("the wait: %+v %v, want a rejection", first, err)
 	}
-	t.Log(err)
+	if want := "version " + first.Version.Version + ": App Review found issues with submission"; !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("the wait's rejection: %v, want it to start %q", err, want)
+	}
 	return sb, clock, first, waited
 }
 
