@@ -219,6 +219,23 @@ func resolve(o Options) (*plan, []string, error) {
 			notes = append(notes, cfg.Notes...)
 		}
 	}
+	// The metadata (the folder with the Deliverfile's own values) is checked here too, so a
+	// value over Apple's limits stops the run before its first write, not at the metadata step.
+	if folders := metadata.FolderOptionsOf(o.Project); !p.skipMetadata && (exists(p.metadataDir) || len(folders.Inline) > 0) {
+		var ve *metadata.ValidationError
+		_, err := metadata.LoadWith(p.metadataDir, folders)
+		switch {
+		case errors.As(err, &ve):
+			for _, pr := range ve.Problems {
+				if !filepath.IsAbs(pr.Path) {
+					pr.Path = filepath.Join(p.metadataDir, pr.Path)
+				}
+				problems = append(problems, pr.String())
+			}
+		case err != nil:
+			problems = append(problems, err.Error())
+		}
+	}
 	if len(problems) > 0 {
 		return nil, notes, problemlist.New("the release (Deliverfile and flags)", problems)
 	}
@@ -295,7 +312,10 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 	target := metadata.Target{App: app.ID, Platform: p.platform, Version: vr.Version.Version, Folders: metadata.FolderOptionsOf(o.Project)}
 	skipped := func(dir string, notes []metadata.Problem) {
 		for _, n := range notes {
-			if strings.HasSuffix(n.Message, "(ignore_language_directory_validation)") {
+			switch {
+			case filepath.IsAbs(n.Path): // a Deliverfile's line: its inline values applied, or skipped
+				res.Notes = append(res.Notes, n.String())
+			case strings.HasSuffix(n.Message, "(ignore_language_directory_validation)"):
 				res.Notes = append(res.Notes, filepath.Join(dir, n.Path)+": "+n.Message)
 			}
 		}
@@ -342,16 +362,16 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 	case !vr.Version.Editable():
 	case p.skipMetadata:
 		add("metadata", "skipped", "skip_metadata")
-	case !exists(p.metadataDir):
+	case !exists(p.metadataDir) && len(target.Folders.Inline) == 0:
 		add("metadata", "skipped", "no folder "+p.metadataDir)
 	default:
 		plan, _, err := metadata.Prepare(ctx, c, target, p.metadataDir)
 		if err != nil {
 			return res, fmt.Errorf("metadata: %w", err)
 		}
-		if target.Folders.SkipUnknownLocales {
+		if target.Folders.SkipUnknownLocales || len(target.Folders.Inline) > 0 {
 			if m, _, err := metadata.ReadWith(p.metadataDir, target.Folders); err == nil {
-				skipped(p.metadataDir, m.Notes) // name each folder skipped, as the CLI does
+				skipped(p.metadataDir, m.Notes) // name each folder skipped and each Deliverfile value applied, as the CLI does
 			}
 		}
 		n := len(plan.Pending())

@@ -391,3 +391,49 @@ func TestSubmissionInformation(t *testing.T) {
 		t.Errorf("again: %v %s, %d writes", err, steps(again), sb.Writes()-writes)
 	}
 }
+
+// TestDeliverfileMetadata: deliver sends the metadata the Deliverfile gives itself over the
+// folder's, names each option applied, and stops on a value over Apple's limits before any
+// request.
+func TestDeliverfileMetadata(t *testing.T) {
+	t.Parallel()
+	sb := sandboxtest.Start(t, sandbox.Options{})
+	c := sb.Client()
+	meta, _ := project(t, sb)
+	root := filepath.Dir(meta)
+	deliverfile := "app_identifier \"com.example.daybreak\"\nmetadata_path \"metadata\"\nskip_screenshots true\n" +
+		"release_notes({ \"default\" => \"Inline notes\" })\n"
+	write := func(body string) *fastlane.Config {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(root, "Deliverfile"), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		p, err := fastlane.Resolve(root, func(string) (string, bool) { return "", false })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	before := sb.Writes()
+	_, err := deliver.Run(t.Context(), c, deliver.Options{Project: write(deliverfile + "keywords({ \"en-US\" => \"" + strings.Repeat("k", 101) + "\" })\n")})
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(root, "Deliverfile")+" line 5 (keywords for en-US): 101 characters, Apple allows at most 100") {
+		t.Errorf("an inline keyword list over the limit: %v", err)
+	}
+	if sb.Writes() != before {
+		t.Errorf("it wrote %d times", sb.Writes()-before)
+	}
+	r, err := deliver.Run(t.Context(), c, deliver.Options{Project: write(deliverfile)})
+	if err != nil {
+		t.Fatalf("deliver: %v", err)
+	}
+	if !strings.Contains(strings.Join(r.Notes, "\n"), filepath.Join(root, "Deliverfile")+" line 4: release_notes applied from the Deliverfile (default)") {
+		t.Errorf("notes %q", r.Notes)
+	}
+	st, err := metadata.Fetch(t.Context(), c, metadata.Target{App: "com.example.daybreak"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := st.Metadata.Locales["en-US"]["release_notes"]; got != "Inline notes" {
+		t.Errorf("en-US release notes %q", got)
+	}
+}

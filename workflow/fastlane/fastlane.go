@@ -1,8 +1,10 @@
 // Package fastlane reads a fastlane folder's Appfile and Deliverfile: the app, the metadata
-// and screenshots folders and the options that shape a metadata or screenshot sync, and the
-// submission options the release command applies. The files are Ruby; this package reads the
-// option lines they are made of (strings, symbols, booleans, arrays, hashes, ENV["X"] || "d")
-// and reports every line it does not apply by name, never dropping one silently.
+// and screenshots folders and the options that shape a metadata or screenshot sync, the
+// metadata values a Deliverfile gives itself (Config.Inline, merged over the metadata folder
+// by workflow/metadata), and the submission options the release command applies. The files
+// are Ruby; this package reads the option lines they are made of (strings, symbols, booleans,
+// arrays, hashes, ENV["X"] || "d") and reports every line it does not apply by name, never
+// dropping one silently.
 package fastlane
 
 import (
@@ -59,6 +61,12 @@ type Config struct {
 
 	Submission Submission
 
+	// Inline are the metadata values the Deliverfile gives itself (release_notes({...}),
+	// copyright "...", app_review_information(...)), in the file's order; a later statement
+	// of an option replaces an earlier one. metadata.FolderOptionsOf carries them to the
+	// folder's loader, where they win over the folder's files and are checked alike.
+	Inline []InlineValue
+
 	// Notes are lines read but not applied, and lines that could not be read, each naming
 	// the option and its file and line. Nothing is dropped without a note.
 	Notes []string
@@ -75,6 +83,20 @@ type Submission struct {
 	ResetRatings     *bool
 	// Information is submission_information's hash, keys and values as written.
 	Information map[string]string
+}
+
+// InlineValue is one metadata value a Deliverfile gives itself instead of a file of the
+// metadata folder.
+type InlineValue struct {
+	Option string // deliver's option: release_notes, copyright, app_review_information, ...
+	// Language is a localized option's hash key as written ("default", "de-DE"); "" for the
+	// others.
+	Language string
+	// Key is app_review_information's hash key as written (first_name, demo_user); "" for
+	// the others.
+	Key   string
+	Text  string
+	Where string // "Deliverfile line 3", the file relative to Config.Dir
 }
 
 // appfileKeys are the Appfile options that name an account or team: read, not needed by
@@ -95,15 +117,28 @@ var notForSync = map[string]bool{
 	"submit_for_review_wait": true, "price_tier": true,
 }
 
-// inlineMetadata are deliver options that give metadata values in the Deliverfile itself
-// instead of the metadata folder.
-var inlineMetadata = map[string]bool{
-	"name": true, "subtitle": true, "description": true, "keywords": true, "release_notes": true,
-	"promotional_text": true, "privacy_url": true, "apple_tv_privacy_policy": true, "support_url": true,
-	"marketing_url": true, "copyright": true, "primary_category": true, "secondary_category": true,
-	"primary_first_sub_category": true, "primary_second_sub_category": true, "secondary_first_sub_category": true,
-	"secondary_second_sub_category": true, "app_icon": true, "apple_watch_app_icon": true, "app_review_information": true,
-	"app_review_attachment_file": true, "trade_representative_contact_information": true,
+// localizedMetadata are deliver's options that give a metadata file's value per language in
+// the Deliverfile ({"default" => "...", "de-DE" => "..."}), and appMetadata the ones that give
+// a top-level file's value.
+var (
+	localizedMetadata = map[string]bool{
+		"name": true, "subtitle": true, "description": true, "keywords": true, "release_notes": true,
+		"promotional_text": true, "privacy_url": true, "apple_tv_privacy_policy": true, "support_url": true,
+		"marketing_url": true,
+	}
+	appMetadata = map[string]bool{
+		"copyright": true, "primary_category": true, "secondary_category": true,
+		"primary_first_sub_category": true, "primary_second_sub_category": true, "secondary_first_sub_category": true,
+		"secondary_second_sub_category": true,
+	}
+)
+
+// unsentMetadata are deliver's metadata options ascend does not send, each with why.
+var unsentMetadata = map[string]string{
+	"app_icon":             "App Store Connect takes the app icon from the build's asset catalog (deliver's option is retired too)",
+	"apple_watch_app_icon": "App Store Connect takes the app icon from the build's asset catalog (deliver's option is retired too)",
+	"trade_representative_contact_information": "App Store Connect's API has no trade representative contact (set it in App Store Connect under App Information)",
+	"app_review_attachment_file":               "send the file with `ascend versions review-attachments FILE`",
 }
 
 // Find returns the fastlane folder for dir: dir/fastlane when it exists, or dir itself when
@@ -171,6 +206,12 @@ func (c *Config) statements(file, text string) []statement {
 			continue
 		}
 		st, err := parseStatement(start+1, cur)
+		if errors.Is(err, errInterpolation) {
+			name, _, _ := strings.Cut(cur, " ")
+			name, _, _ = strings.Cut(name, "(")
+			c.notef("%s line %d is not read: %v; %s is not applied (write the text itself; the metadata folder's file, if any, is used instead)", file, start+1, err, name)
+			continue
+		}
 		if err != nil {
 			c.notef("%s line %d is not read: %v", file, start+1, err)
 			continue
@@ -229,6 +270,24 @@ func continues(s string) bool {
 	return open > 0
 }
 
+// replaceInline drops the values an earlier statement of option gave, as a later one
+// replaces them, and notes it.
+func (c *Config) replaceInline(where, option string) {
+	kept := c.Inline[:0]
+	var before string
+	for _, v := range c.Inline {
+		if v.Option == option {
+			before = v.Where
+			continue
+		}
+		kept = append(kept, v)
+	}
+	c.Inline = kept
+	if before != "" {
+		c.notef("%s: %s is given again; this statement replaces the one at %s", where, option, before)
+	}
+}
+
 func (c *Config) notef(format string, args ...any) {
 	c.Notes = append(c.Notes, fmt.Sprintf(format, args...))
 }
@@ -241,6 +300,7 @@ func (c *Config) apply(file string, st statement, env lookup) {
 		return
 	}
 	v, how := st.args[0].eval(env)
+	v = v.resolve(env)
 	if how != "" {
 		how = " (" + how + ")"
 	}
@@ -376,8 +436,43 @@ func (c *Config) applyValue(file, where, name string, v value, how string) {
 		c.notef("%s: %s names an account or team; ascend uses the API key's team, so it is not applied", where, name)
 	case notForSync[name]:
 		c.notef("%s: %s is not about metadata, screenshots or submission; not applied", where, name)
-	case inlineMetadata[name]:
-		c.notef("%s: %s gives metadata in the Deliverfile; ascend reads metadata from %s only, so it is not applied (move it into the metadata folder)", where, name, c.MetadataPath)
+	case localizedMetadata[name]:
+		if v.kind != kindHash {
+			c.notef(`%s: %s must be a hash of language => text ({"default" => "...", "de-DE" => "..."}), as deliver reads it; it is %s; not applied`, where, name, v)
+			return
+		}
+		c.replaceInline(where, name)
+		for _, p := range v.pairs {
+			if s, ok := p.val.asString(); ok {
+				c.Inline = append(c.Inline, InlineValue{Option: name, Language: p.key, Text: s, Where: where})
+			} else {
+				c.notef("%s: %s for %s must be text, it is %s; not applied", where, name, p.key, p.val)
+			}
+		}
+	case appMetadata[name]:
+		if s, ok := str(); ok {
+			c.replaceInline(where, name)
+			c.Inline = append(c.Inline, InlineValue{Option: name, Text: s, Where: where})
+		}
+	case name == "app_review_information":
+		if v.kind != kindHash {
+			c.notef("%s: app_review_information must be a hash (first_name: \"...\", demo_user: \"...\", ...), it is %s; not applied", where, v)
+			return
+		}
+		c.replaceInline(where, name)
+		for _, p := range v.pairs {
+			s, ok := p.val.asString()
+			if !ok && p.val.kind == kindBool {
+				s, ok = p.val.text, true // demo_required: true
+			}
+			if ok {
+				c.Inline = append(c.Inline, InlineValue{Option: name, Key: p.key, Text: s, Where: where})
+			} else {
+				c.notef("%s: app_review_information's %s must be text, it is %s; not applied", where, p.key, p.val)
+			}
+		}
+	case unsentMetadata[name] != "":
+		c.notef("%s: %s is not applied: %s", where, name, unsentMetadata[name])
 	default:
 		c.notef("%s: %s is not an option ascend knows; not applied", where, name)
 	}

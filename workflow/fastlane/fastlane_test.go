@@ -46,23 +46,18 @@ func TestLoadDeliverFolder(t *testing.T) {
 		t.Errorf("submission_information %v", s.Information)
 	}
 	// Every line not applied is named.
-	notes := strings.Join(c.Notes, "\n")
-	for _, want := range []string{
+	wantNotes(t, c.Notes,
 		"Appfile line 3: apple_id names an account",
 		"Appfile line 4: itc_team_id",
 		"Appfile line 6: the for_platform block is not read",
 		"Appfile line 7: app_identifier is inside the for_platform block",
 		"Deliverfile line 22: ipa is not about metadata",
-		"Deliverfile line 23: release_notes gives metadata in the Deliverfile",
 		"Deliverfile line 24: download_screenshots_with_magic is not an option ascend knows",
 		"Deliverfile line 25 is not read",
-	} {
-		if !strings.Contains(notes, want) {
-			t.Errorf("notes lack %q:\n%s", want, notes)
-		}
-	}
-	if len(c.Notes) != 8 {
-		t.Errorf("%d notes, want 8:\n%s", len(c.Notes), notes)
+	)
+	// release_notes({ "en-US" => "Bug fixes" }) is applied, as deliver applies it.
+	if want := []InlineValue{{Option: "release_notes", Language: "en-US", Text: "Bug fixes", Where: "Deliverfile line 23"}}; !slices.Equal(c.Inline, want) {
+		t.Errorf("inline %+v, want %+v", c.Inline, want)
 	}
 }
 
@@ -188,5 +183,78 @@ func TestOptionsNotAppliedAreNoted(t *testing.T) {
 	if !c.Flags["force"] || !c.Flags["ignore_language_directory_validation"] || c.PreviewFrameTimeCode != "00:00:05:00" || len(c.Notes) != 1 ||
 		!strings.Contains(c.Notes[0], "Deliverfile line 4: app_clip_header_images_path is not applied") {
 		t.Errorf("flags %v notes %q", c.Flags, c.Notes)
+	}
+}
+
+func TestInlineMetadata(t *testing.T) {
+	t.Parallel()
+	deliverfile := `release_notes({
+  "default" => "Bug fixes and improvements",
+  "de-DE" => ENV["NOTES_DE"] || "Fehlerbehebungen",
+  "fr-FR": ENV["NOTES_FR"] || "Corrections"
+})
+name({ "en-US" => "Daybreak Planner" })
+copyright("#{Time.now.year} Example")   # needs Ruby
+copyright "2026 Example Labs"
+primary_category :PRODUCTIVITY
+secondary_category ENV["SECONDARY"] || "MZGenre.Business"
+app_review_information(first_name: "Ada", last_name: "L", phone_number: "+1 555 0100",
+  email_address: "a@example.com", demo_user: "demo", demo_password: ENV.fetch("DEMO_PW", "pw"), demo_required: true, notes: "...")
+keywords "one,two"
+subtitle({ "en-US" => 42 })
+description({ "en-US" => ["a"] })
+name({ "en-US" => "Daybreak" })
+trade_representative_contact_information({ first_name: "Ada" })
+app_icon "icon.png"
+app_review_attachment_file "demo.mov"
+`
+	c := &Config{Skip: map[string]bool{}, Flags: map[string]bool{}, Where: map[string]string{}}
+	for _, st := range c.statements("Deliverfile", deliverfile) {
+		c.apply("Deliverfile", st, env(map[string]string{"NOTES_FR": "Corrections de bugs"}))
+	}
+	want := []InlineValue{
+		{Option: "release_notes", Language: "default", Text: "Bug fixes and improvements", Where: "Deliverfile line 1"},
+		{Option: "release_notes", Language: "de-DE", Text: "Fehlerbehebungen", Where: "Deliverfile line 1"},
+		{Option: "release_notes", Language: "fr-FR", Text: "Corrections de bugs", Where: "Deliverfile line 1"},
+		{Option: "copyright", Text: "2026 Example Labs", Where: "Deliverfile line 8"},
+		{Option: "primary_category", Text: "PRODUCTIVITY", Where: "Deliverfile line 9"},
+		{Option: "secondary_category", Text: "MZGenre.Business", Where: "Deliverfile line 10"},
+		{Option: "app_review_information", Key: "first_name", Text: "Ada", Where: "Deliverfile line 11"},
+		{Option: "app_review_information", Key: "last_name", Text: "L", Where: "Deliverfile line 11"},
+		{Option: "app_review_information", Key: "phone_number", Text: "+1 555 0100", Where: "Deliverfile line 11"},
+		{Option: "app_review_information", Key: "email_address", Text: "a@example.com", Where: "Deliverfile line 11"},
+		{Option: "app_review_information", Key: "demo_user", Text: "demo", Where: "Deliverfile line 11"},
+		{Option: "app_review_information", Key: "demo_password", Text: "pw", Where: "Deliverfile line 11"},
+		{Option: "app_review_information", Key: "demo_required", Text: "true", Where: "Deliverfile line 11"},
+		{Option: "app_review_information", Key: "notes", Text: "...", Where: "Deliverfile line 11"},
+		{Option: "subtitle", Language: "en-US", Text: "42", Where: "Deliverfile line 14"},
+		// A later statement of an option replaces the earlier one, with a note.
+		{Option: "name", Language: "en-US", Text: "Daybreak", Where: "Deliverfile line 16"},
+	}
+	if !slices.Equal(c.Inline, want) {
+		t.Errorf("inline values:\n%+v\nwant\n%+v", c.Inline, want)
+	}
+	wantNotes(t, c.Notes,
+		"Deliverfile line 7 is not read: string interpolation (#{...}) needs Ruby to evaluate; copyright is not applied",
+		`Deliverfile line 13: keywords must be a hash of language => text`,
+		`Deliverfile line 15: description for en-US must be text, it is ["a"]; not applied`,
+		"Deliverfile line 16: name is given again; this statement replaces the one at Deliverfile line 6",
+		"Deliverfile line 17: trade_representative_contact_information is not applied: App Store Connect's API has no trade representative contact",
+		"Deliverfile line 18: app_icon is not applied",
+		"Deliverfile line 19: app_review_attachment_file is not applied: send the file with `ascend versions review-attachments FILE`",
+	)
+}
+
+// wantNotes checks that notes are exactly one note holding each of want, in any order.
+func wantNotes(t *testing.T, notes []string, want ...string) {
+	t.Helper()
+	all := strings.Join(notes, "\n")
+	for _, w := range want {
+		if !strings.Contains(all, w) {
+			t.Errorf("notes lack %q:\n%s", w, all)
+		}
+	}
+	if len(notes) != len(want) {
+		t.Errorf("%d notes, want %d:\n%s", len(notes), len(want), all)
 	}
 }

@@ -1,6 +1,7 @@
 package fastlane
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -32,6 +33,8 @@ const (
 	kindArray
 	kindHash
 	kindEnv
+	// kindAlt is `a || b` inside a hash or array, its alternatives in list; resolve picks one.
+	kindAlt
 )
 
 // expr is `a || b || ...`: the first alternative that is neither nil nor false wins, as in
@@ -67,8 +70,14 @@ func lex(s string) ([]token, error) {
 			if err != nil {
 				return nil, err
 			}
-			toks = append(toks, token{"str", str})
 			i += n
+			// "key": value in a hash is a symbol key, as Ruby reads it.
+			if i < len(s) && s[i] == ':' && (i+1 == len(s) || s[i+1] != ':') {
+				toks = append(toks, token{"sym", str}, token{"punct", "=>"})
+				i++
+				continue
+			}
+			toks = append(toks, token{"str", str})
 		case c == ':' && i+1 < len(s) && (isIdentStart(rune(s[i+1])) || s[i+1] == '"'):
 			if s[i+1] == '"' {
 				str, n, err := lexString(s[i+1:])
@@ -121,6 +130,9 @@ func lex(s string) ([]token, error) {
 func isIdentStart(r rune) bool { return r == '_' || unicode.IsLetter(r) }
 func isIdent(r rune) bool      { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }
 
+// errInterpolation refuses "#{...}", which needs Ruby to evaluate.
+var errInterpolation = errors.New("string interpolation (#{...}) needs Ruby to evaluate")
+
 // lexString reads a quoted string at the start of s and returns it with its length in s.
 func lexString(s string) (string, int, error) {
 	q := s[0]
@@ -149,7 +161,7 @@ func lexString(s string) (string, int, error) {
 				b.WriteByte(n)
 			}
 		case q == '"' && c == '#' && i+1 < len(s) && s[i+1] == '{':
-			return "", 0, fmt.Errorf("string interpolation (#{...}) needs Ruby to evaluate")
+			return "", 0, errInterpolation
 		default:
 			b.WriteByte(c)
 		}
@@ -210,7 +222,12 @@ func parseStatement(line int, text string) (statement, error) {
 		if err != nil {
 			return statement{}, err
 		}
-		st.args = append(st.args, e)
+		if n := len(st.args); n > 0 && isKeywords(st.args[n-1]) && isKeywords(e) {
+			// name a: 1, b: 2 is one hash, as Ruby passes keyword arguments.
+			st.args[n-1][0].pairs = append(st.args[n-1][0].pairs, e[0].pairs...)
+		} else {
+			st.args = append(st.args, e)
+		}
 		// Keyword arguments written without braces collect into one hash.
 		if !p.accept("punct", ",") {
 			if paren && !p.accept("punct", ")") {
@@ -232,6 +249,9 @@ func parseStatement(line int, text string) (statement, error) {
 	return st, nil
 }
 
+// isKeywords reports whether e is a keyword argument (key: value written without braces).
+func isKeywords(e expr) bool { return len(e) == 1 && e[0].kind == kindHash && e[0].text == "keywords" }
+
 func (p *parser) parseExpr() (expr, error) {
 	var e expr
 	for {
@@ -246,6 +266,19 @@ func (p *parser) parseExpr() (expr, error) {
 	}
 }
 
+// parseAlt reads a value that may have alternatives (ENV["X"] || "d"), as a hash's values
+// have: one value, or a kindAlt of them.
+func (p *parser) parseAlt() (value, error) {
+	e, err := p.parseExpr()
+	if err != nil {
+		return value{}, err
+	}
+	if len(e) == 1 {
+		return e[0], nil
+	}
+	return value{kind: kindAlt, list: e}, nil
+}
+
 func (p *parser) parseValue() (value, error) {
 	t := p.next()
 	switch {
@@ -257,11 +290,11 @@ func (p *parser) parseValue() (value, error) {
 		// A keyword pair outside braces (name key: v) is a one-entry hash; the caller's
 		// comma loop gathers the rest.
 		if p.accept("punct", "=>") {
-			v, err := p.parseValue()
+			v, err := p.parseAlt()
 			if err != nil {
 				return value{}, err
 			}
-			return value{kind: kindHash, pairs: []pair{{t.text, v}}}, nil
+			return value{kind: kindHash, pairs: []pair{{t.text, v}}, text: "keywords"}, nil
 		}
 		return value{kind: kindSymbol, text: t.text}, nil
 	case t.kind == "ident" && (t.text == "true" || t.text == "false"):
@@ -298,7 +331,7 @@ func (p *parser) parseValue() (value, error) {
 			if !p.accept("punct", "=>") {
 				return value{}, fmt.Errorf("expected => after hash key %q", k.text)
 			}
-			e, err := p.parseValue()
+			e, err := p.parseAlt()
 			if err != nil {
 				return value{}, err
 			}
@@ -382,6 +415,36 @@ func (e expr) eval(env lookup) (v value, how string) {
 	return value{kind: kindNil}, describe(unset)
 }
 
+// resolve evaluates the alternatives and ENV lookups inside v's hashes and arrays, as eval
+// does for a whole statement's value.
+func (v value) resolve(env lookup) value {
+	switch v.kind {
+	case kindAlt:
+		r, _ := expr(v.list).eval(env)
+		return r.resolve(env)
+	case kindEnv:
+		r, _ := expr{v}.eval(env)
+		return r
+	case kindArray:
+		if v.text == "fetch" {
+			r, _ := expr{v}.eval(env)
+			return r.resolve(env)
+		}
+		out := value{kind: kindArray, list: make([]value, len(v.list))}
+		for i, e := range v.list {
+			out.list[i] = e.resolve(env)
+		}
+		return out
+	case kindHash:
+		out := value{kind: kindHash, text: v.text, pairs: make([]pair, len(v.pairs))}
+		for i, p := range v.pairs {
+			out.pairs[i] = pair{p.key, p.val.resolve(env)}
+		}
+		return out
+	}
+	return v
+}
+
 func evalFetch(v value, env lookup, unset *[]string) value {
 	if s, ok := env(v.list[0].text); ok {
 		return value{kind: kindString, text: s}
@@ -461,6 +524,12 @@ func (v value) String() string {
 		return ":" + v.text
 	case kindEnv:
 		return fmt.Sprintf("ENV[%q]", v.text)
+	case kindAlt:
+		parts := make([]string, len(v.list))
+		for i, e := range v.list {
+			parts[i] = e.String()
+		}
+		return strings.Join(parts, " || ")
 	case kindArray:
 		parts := make([]string, len(v.list))
 		for i, e := range v.list {

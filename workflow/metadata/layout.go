@@ -34,8 +34,24 @@ type Metadata struct {
 	// holds en-US, as deliver matches them), so a pull writes into the folder that is there.
 	Folders map[string]string
 	// Notes are what was read but not sent as written, each by its path: legacy names mapped
-	// as deliver maps them, files App Store Connect's API has no place for.
+	// as deliver maps them, files App Store Connect's API has no place for, the Deliverfile's
+	// values applied.
 	Notes []Problem
+	// inline maps a file's path (de-DE/keywords.txt) to where the Deliverfile gave its value
+	// instead ("/project/fastlane/Deliverfile line 3 (keywords for de-DE)"), so a problem with
+	// the value names the line.
+	inline map[string]string
+}
+
+// pathOf is where rel's value came from: the Deliverfile's line that gave it, or rel.
+func (m *Metadata) pathOf(rel string) string {
+	if m == nil {
+		return rel
+	}
+	if w, ok := m.inline[rel]; ok {
+		return w
+	}
+	return rel
 }
 
 // New returns empty metadata, ready to fill.
@@ -120,6 +136,10 @@ type FolderOptions struct {
 	// SkipUnknownLocales skips a folder that names no locale Apple knows, with a note naming
 	// it, instead of refusing it: deliver's ignore_language_directory_validation.
 	SkipUnknownLocales bool
+	// Inline are the values a Deliverfile gives itself (fastlane.Config.Inline), each Where
+	// the Deliverfile's absolute path and line: merged into the folder's metadata as deliver's
+	// loader merges them, and checked as its files are.
+	Inline []fastlane.InlineValue
 }
 
 // FolderOptionsOf are the options a fastlane project sets (nil: none).
@@ -127,7 +147,12 @@ func FolderOptionsOf(c *fastlane.Config) FolderOptions {
 	if c == nil {
 		return FolderOptions{}
 	}
-	return FolderOptions{SkipUnknownLocales: c.Flags["ignore_language_directory_validation"]}
+	o := FolderOptions{SkipUnknownLocales: c.Flags["ignore_language_directory_validation"]}
+	for _, v := range c.Inline {
+		v.Where = filepath.Join(c.Dir, v.Where) // "Deliverfile line 3" -> /project/fastlane/Deliverfile line 3
+		o.Inline = append(o.Inline, v)
+	}
+	return o
 }
 
 // UnknownLocale is a folder that names no locale Apple knows: a problem, or with
@@ -163,6 +188,10 @@ func Read(dir string) (*Metadata, []Problem, error) { return ReadWith(dir, Folde
 // ReadWith is Read with options.
 func ReadWith(dir string, o FolderOptions) (*Metadata, []Problem, error) {
 	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) && len(o.Inline) > 0 {
+		// A Deliverfile that gives the metadata itself needs no folder, as in deliver.
+		entries, err = nil, nil
+	}
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil, fmt.Errorf("read metadata folder %s: it does not exist; pass the deliver metadata folder with --dir", dir)
@@ -217,6 +246,7 @@ func ReadWith(dir string, o FolderOptions) (*Metadata, []Problem, error) {
 			}
 		}
 	}
+	problems = append(problems, m.applyInline(o)...)
 	mapLegacyCategories(m)
 	return m, problems, nil
 }
@@ -231,7 +261,7 @@ func mapLegacyCategories(m *Metadata) {
 		}
 		if id, legacy := apple.LegacyCategory(v, strings.Contains(spec.File, "_sub_")); legacy {
 			m.App[spec.File] = id
-			m.notef(spec.File+".txt", "%q is iTunes Connect's legacy name; pushed as %s, as deliver does (write %s to drop this note)", v, id, id)
+			m.notef(m.pathOf(spec.File+".txt"), "%q is iTunes Connect's legacy name; pushed as %s, as deliver does (write %s to drop this note)", v, id, id)
 		}
 	}
 }
@@ -380,7 +410,7 @@ func Validate(m *Metadata) []Problem {
 				continue
 			}
 			if msg := checkValue(spec, v[k]); msg != "" {
-				problems = append(problems, Problem{rel + k + ".txt", msg})
+				problems = append(problems, Problem{m.pathOf(rel + k + ".txt"), msg})
 			}
 		}
 	}

@@ -83,6 +83,9 @@ type Plan struct {
 	Changes  []Change
 	Writes   []*Op
 	Problems []Problem // reasons the plan cannot be pushed; nothing is written when set
+	// local is the metadata planned from, whose pathOf locates a problem found later (an
+	// unknown category id) at the Deliverfile line that gave the value.
+	local *Metadata
 }
 
 // Pending returns the changes that will be pushed.
@@ -100,7 +103,7 @@ func (p *Plan) Pending() []Change {
 // the folder. Absent files are left alone. default/ applies to every locale of the folder and
 // of App Store Connect. Locales missing on App Store Connect are created; none are deleted.
 func NewPlan(local *Metadata, remote *State, live bool) *Plan {
-	p := &Plan{}
+	p := &Plan{local: local}
 	locales := map[string]bool{}
 	for l := range local.Locales {
 		locales[l] = true

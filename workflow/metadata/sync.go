@@ -116,7 +116,7 @@ func checkCategories(ctx context.Context, c *asc.Client, p *Plan) ([]Problem, in
 	var problems []Problem
 	for _, ch := range changed {
 		if !known[ch.New] {
-			problems = append(problems, Problem{ch.Path(), fmt.Sprintf("%q is not an App Store category id; use one such as %s", ch.New, nearCategory(ch.New, known))})
+			problems = append(problems, Problem{p.local.pathOf(ch.Path()), fmt.Sprintf("%q is not an App Store category id; use one such as %s", ch.New, nearCategory(ch.New, known))})
 		}
 	}
 	return problems, reqs, nil

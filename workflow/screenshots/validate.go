@@ -2,6 +2,7 @@ package screenshots
 
 import (
 	"errors"
+	"path/filepath"
 
 	"github.com/ascend-tools/ascend/workflow/metadata"
 )
@@ -25,7 +26,7 @@ func ValidateFoldersWith(metadataDir, screenshotsDir, previewsDir string, o meta
 		case err == nil:
 		case errors.As(err, &ve):
 			for _, p := range ve.Problems {
-				p.Path = prefix + "/" + p.Path
+				p.Path = under(prefix, p.Path)
 				problems = append(problems, p)
 			}
 		default:
@@ -34,7 +35,7 @@ func ValidateFoldersWith(metadataDir, screenshotsDir, previewsDir string, o meta
 	}
 	note := func(dir string, list []metadata.Problem) {
 		for _, n := range list {
-			n.Path = dir + "/" + n.Path
+			n.Path = under(dir, n.Path)
 			notes = append(notes, n)
 		}
 	}
@@ -67,4 +68,13 @@ func problemsOf(dir string, problems []metadata.Problem) error {
 		return nil
 	}
 	return &metadata.ValidationError{Dir: dir, Problems: problems}
+}
+
+// under is rel's path in dir; a path that is absolute already (a Deliverfile's line that gave
+// a value) is kept.
+func under(dir, rel string) string {
+	if filepath.IsAbs(rel) {
+		return rel
+	}
+	return dir + "/" + rel
 }

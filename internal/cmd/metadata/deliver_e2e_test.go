@@ -166,3 +166,50 @@ func TestDeliverProjectPushesUnchanged(t *testing.T) {
 		}
 	}
 }
+
+// The metadata a Deliverfile gives itself is validated, pushed and diffed with the folder's,
+// as deliver sends it: each option applied is named, and a value over Apple's limits is a
+// problem at its Deliverfile line.
+func TestDeliverfileMetadataFromTheCLI(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	root := deliverProject(t)
+	deliverfile := filepath.Join(root, "fastlane", "Deliverfile")
+	base, err := os.ReadFile(deliverfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inline := string(base) + `release_notes({
+  "default" => "Inline notes",
+  "de-DE" => "Fehlerbehebungen"
+})
+copyright("#{Time.now.year} Example")
+`
+	writeFile(t, deliverfile, inline)
+	r := h.run(t, false, "metadata", "validate", "--fastlane", root).want(t, 0)
+	for _, want := range []string{
+		"note: " + deliverfile + " line 13: release_notes applied from the Deliverfile (default, de-DE); it wins over the metadata folder's default/release_notes.txt",
+		"fastlane: Deliverfile line 17 is not read: string interpolation (#{...}) needs Ruby to evaluate; copyright is not applied",
+	} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("validate does not say %q:\n%s", want, r.stderr)
+		}
+	}
+	h.run(t, false, "metadata", "push", "--fastlane", root).want(t, 0)
+	r = h.run(t, false, "metadata", "diff", "--fastlane", root, "--json").want(t, 0)
+	if strings.TrimSpace(r.stdout) != "[]" {
+		t.Errorf("diff after push: %s", r.stdout)
+	}
+	pulled := filepath.Join(t.TempDir(), "metadata")
+	h.run(t, false, "metadata", "pull", "--app", "com.example.daybreak", "--dir", pulled).want(t, 0)
+	for path, want := range map[string]string{"de-DE/release_notes.txt": "Fehlerbehebungen", "fr-FR/release_notes.txt": "Inline notes", "copyright.txt": "2026 Example Labs"} {
+		if b, err := os.ReadFile(filepath.Join(pulled, filepath.FromSlash(path))); err != nil || strings.TrimSpace(string(b)) != want {
+			t.Errorf("%s = %q (%v), want %q", path, b, err, want)
+		}
+	}
+	writeFile(t, deliverfile, string(base)+`keywords({ "en-US" => "`+strings.Repeat("k", 101)+`" })`+"\n")
+	r = h.run(t, false, "metadata", "validate", "--fastlane", root).want(t, 1)
+	if want := deliverfile + " line 13 (keywords for en-US): 101 characters, Apple allows at most 100"; !strings.Contains(r.stdout, want) {
+		t.Errorf("validate does not list %q:\n%s", want, r.stdout)
+	}
+}
