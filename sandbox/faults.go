@@ -379,8 +379,11 @@ func (s *Server) faultAnswer(w http.ResponseWriter, r *http.Request, rule *Fault
 	return true
 }
 
-// dropConnection closes the connection without an answer.
+// dropConnection closes the connection without an answer, the request counted first.
 func dropConnection(w http.ResponseWriter) {
+	if rec, ok := w.(*statusRecorder); ok && rec.beforeDrop != nil {
+		rec.beforeDrop()
+	}
 	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
 		_ = conn.Close()
 		return

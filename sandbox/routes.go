@@ -51,6 +51,9 @@ func (s *Server) logged(h http.Handler) http.Handler {
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	// beforeDrop runs just before a fault closes the connection: the request is counted
+	// then, since the client, seeing the connection close, may read the stats at once.
+	beforeDrop func()
 }
 
 func (r *statusRecorder) WriteHeader(code int) {
@@ -74,7 +77,13 @@ func (s *Server) counted(route string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w}
 		s.stats.enter(r.Method, route)
-		defer func() { s.stats.record(r.Method, route, rec.status) }()
+		recorded := false // the handler's goroutine alone sets it
+		rec.beforeDrop = func() { recorded = true; s.stats.record(r.Method, route, 0) }
+		defer func() {
+			if !recorded {
+				s.stats.record(r.Method, route, rec.status)
+			}
+		}()
 		defer s.recoverPanic(rec, r)
 		s.withRule(rec, r, s.takeRule(r.Method, route, ""), func(w http.ResponseWriter) {
 			if !s.injectFault(w, r) {
