@@ -27,7 +27,7 @@ type lastReview struct {
 
 // latestReview returns the app's latest review submission (of platform, when set) with its
 // items, or nil when the app has none: two reads (one more per 200 submissions past the
-// first 200). Apple lists submissions in no promised order, so the latest is found by its
+// first 200, each page read once). Apple lists submissions in no promised order, so the latest is found by its
 // submitted date; one never submitted is newer than any that was.
 func latestReview(ctx context.Context, c *asc.Client, appID string, platform asc.Platform) (*lastReview, int, error) {
 	opts := &asc.ReviewSubmissionsListOptions{FilterApp: []string{appID},
@@ -35,23 +35,15 @@ func latestReview(ctx context.Context, c *asc.Client, appID string, platform asc
 	if platform != "" {
 		opts.FilterPlatform = []asc.Platform{platform}
 	}
-	n := 1
-	page, _, err := c.ReviewSubmissions.List(ctx, opts)
-	if err != nil {
-		return nil, n, fmt.Errorf("list the app's review submissions: %w", err)
-	}
-	subs := page.Data
-	if page.Links.Next != "" {
-		// More than a page: every one is read, since the latest may be on any page.
-		subs = nil
-		for sub, err := range c.ReviewSubmissions.ListIter(ctx, opts) {
-			if err != nil {
-				return nil, n, fmt.Errorf("list the app's review submissions: %w", err)
-			}
-			subs = append(subs, sub)
+	// Every page is read, since the latest may be on any of them.
+	var subs []asc.ReviewSubmission
+	for sub, err := range c.ReviewSubmissions.ListIter(ctx, opts) {
+		if err != nil {
+			return nil, pages(len(subs), opts.Limit), fmt.Errorf("list the app's review submissions: %w", err)
 		}
-		n += (len(subs) + opts.Limit - 1) / opts.Limit
+		subs = append(subs, sub)
 	}
+	n := pages(len(subs), opts.Limit)
 	var latest *asc.ReviewSubmission
 	for i := range subs {
 		if latest == nil || newer(&subs[i], latest) {
@@ -84,6 +76,9 @@ func latestReview(ctx context.Context, c *asc.Client, appID string, platform asc
 	}
 	return out, n, nil
 }
+
+// pages is how many list requests brought n items at limit a page (one for none).
+func pages(n, limit int) int { return max(1, (n+limit-1)/limit) }
 
 // newer reports whether a was submitted after b (one not submitted being the newest).
 func newer(a, b *asc.ReviewSubmission) bool {

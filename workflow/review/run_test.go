@@ -207,6 +207,34 @@ func TestSendAgainAfterApprovalShowsItAndSendsNothing(t *testing.T) {
 	}
 }
 
+// TestSendAgainFindsTheLatestReviewPastAPage: with more review submissions than one page
+// holds, the latest is found wherever it is listed, each page read once.
+func TestSendAgainFindsTheLatestReviewPastAPage(t *testing.T) {
+	t.Parallel()
+	sb := sandboxtest.Start(t, sandbox.Options{ReviewDelay: time.Hour})
+	c := sb.Client()
+	const app = "com.example.daybreak"
+	sub, version := reviewedOnce(t, sb, app, "MANUAL")
+	ref, _, err := apps.Resolve(t.Context(), c, app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	appID := ref.ID
+	for i := range 230 {
+		sb.Add("reviewSubmissions", map[string]any{"platform": "IOS", "state": "COMPLETE",
+			"submittedDate": time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Hour).Format(time.RFC3339)}, map[string]string{"app": appID})
+	}
+	reads := sb.Stats().ByMethod["GET"]
+	again, err := review.Send(t.Context(), c, review.SendRequest{App: app, Version: version})
+	if err != nil || !again.AlreadyReviewed || again.Outcome.SubmissionID != sub {
+		t.Fatalf("Send again with 231 review submissions: %+v %v, want submission %s's approval", again, err, sub)
+	}
+	// The app, the version, two pages of submissions, the latest one's items.
+	if got := sb.Stats().ByMethod["GET"] - reads; got != 5 || again.Requests != 5 {
+		t.Errorf("%d reads (%d counted), want 5", got, again.Requests)
+	}
+}
+
 // TestSendLongAfterAnApprovalWantsAVersion: a version approved and on the App Store for a
 // month is not what a run naming no version came back for (it is someone about to submit a
 // version not made yet): the old error stands. Named, the version shows its approval.
