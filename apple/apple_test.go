@@ -83,6 +83,27 @@ func TestEveryStateHasAPhase(t *testing.T) {
 			t.Errorf("StatePhase(%s) = %s, want %s", state, got, want)
 		}
 	}
+	// With App Review: locked states the spec knows; rejected: editable ones.
+	var withReview, rejected []string
+	for s := range known {
+		if apple.IsWithAppReview(s) {
+			withReview = append(withReview, s)
+			if apple.StatePhase(s) != apple.Locked {
+				t.Errorf("%s is with App Review but not locked", s)
+			}
+		}
+		if apple.IsRejected(s) {
+			rejected = append(rejected, s)
+			if apple.StatePhase(s) != apple.Editable {
+				t.Errorf("%s is rejected but not editable", s)
+			}
+		}
+	}
+	slices.Sort(withReview)
+	slices.Sort(rejected)
+	if !slices.Equal(withReview, []string{"IN_REVIEW", "WAITING_FOR_REVIEW"}) || !slices.Equal(rejected, []string{"DEVELOPER_REJECTED", "METADATA_REJECTED", "REJECTED"}) {
+		t.Errorf("with App Review %v, rejected %v", withReview, rejected)
+	}
 }
 
 func TestLocales(t *testing.T) {

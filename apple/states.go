@@ -101,3 +101,14 @@ func IsLive(state string) bool { return StatePhase(state) == Live }
 // LiveVersionState is the appVersionState of the version on the App Store, the one to
 // filter by when looking for it.
 const LiveVersionState = "READY_FOR_DISTRIBUTION"
+
+// IsWithAppReview reports whether a version in state is with App Review: waiting for it or
+// in review.
+func IsWithAppReview(state string) bool { return state == "WAITING_FOR_REVIEW" || state == "IN_REVIEW" }
+
+// IsRejected reports whether a version in state came back from review rejected: by App
+// Review (REJECTED, METADATA_REJECTED) or taken back by its developer (DEVELOPER_REJECTED).
+// Such a version is editable and can be sent again.
+func IsRejected(state string) bool {
+	return state == "REJECTED" || state == "METADATA_REJECTED" || state == "DEVELOPER_REJECTED"
+}

@@ -122,10 +122,6 @@ func (r *lastReview) submitted() *time.Time {
 	return nil
 }
 
-// rejectedStates are the states App Review (or the developer, removing it from review)
-// leaves a version in that can be sent again: which one it was, the submission says.
-var rejectedStates = []string{"REJECTED", "METADATA_REJECTED", "DEVELOPER_REJECTED"}
-
 // finishedReview shows App Review's finished word on v in the app's latest review
 // submission (two reads); ok is false when there is none.
 func (out *SendResult) finishedReview(ctx context.Context, c *asc.Client, req SendRequest, appID string, v *versions.Version) (_ *SendResult, ok bool, _ error) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/asc/upload"
 	"github.com/ascend-tools/ascend/workflow/apps"
@@ -71,7 +72,7 @@ func Send(ctx context.Context, c *asc.Client, req SendRequest) (*SendResult, err
 	if err != nil {
 		return nil, err
 	}
-	if !v.Editable() && !inReviewVersion(v.State) {
+	if !v.Editable() && !apple.IsWithAppReview(v.State) {
 		// App Review may have finished with it since an earlier run sent it.
 		if res, ok, err := out.finishedReview(ctx, c, req, app.ID, v); ok {
 			return res, err
@@ -93,7 +94,7 @@ func Send(ctx context.Context, c *asc.Client, req SendRequest) (*SendResult, err
 		return out.follow(ctx, c, res, req)
 	}
 	newBuild := req.Build != "" && req.Build != v.BuildNumber
-	if slices.Contains(rejectedStates, v.State) && !req.Resubmit && !newBuild {
+	if apple.IsRejected(v.State) && !req.Resubmit && !newBuild {
 		// Rejected: by App Review after an earlier run sent it (shown, nothing sent), or
 		// removed from review by the developer (sent again).
 		if res, ok, err := out.finishedReview(ctx, c, req, app.ID, v); ok {
@@ -154,7 +155,7 @@ func versionInReview(ctx context.Context, c *asc.Client, appID string, platform 
 	if err != nil {
 		return nil, nil, 1, err
 	}
-	vs := slices.DeleteFunc(slices.Clone(all), func(v versions.Version) bool { return !inReviewVersion(v.State) })
+	vs := slices.DeleteFunc(slices.Clone(all), func(v versions.Version) bool { return !apple.IsWithAppReview(v.State) })
 	switch len(vs) {
 	case 0:
 		r, n, err := latestReview(ctx, c, appID, platform)
@@ -178,11 +179,6 @@ func versionInReview(ctx context.Context, c *asc.Client, appID string, platform 
 		where = append(where, v.Version+" "+v.Platform)
 	}
 	return nil, nil, 1, fmt.Errorf("no version of app %s is being prepared, and App Review has several (%s); pass --platform", appID, strings.Join(where, ", "))
-}
-
-// inReviewVersion reports whether a version in state is with App Review.
-func inReviewVersion(state string) bool {
-	return state == string(asc.AppVersionStateWaitingForReview) || state == string(asc.AppVersionStateInReview)
 }
 
 // outcomeOf is App Review's finished word on v in the app's latest submission r, or nil.
