@@ -88,6 +88,9 @@ type plan struct {
 	skipMetadata, skipScreenshots bool
 	rating                        *agerating.Config
 	info                          submissionInfo
+	// metadataNotes are what reading the metadata folder (with the Deliverfile's own
+	// values) noted, when it was read.
+	metadataNotes []metadata.Problem
 }
 
 // resolve merges the options with the project's and checks everything before any request.
@@ -223,8 +226,10 @@ func resolve(o Options) (*plan, []string, error) {
 	// value over Apple's limits stops the run before its first write, not at the metadata step.
 	if folders := metadata.FolderOptionsOf(o.Project); !p.skipMetadata && (exists(p.metadataDir) || len(folders.Inline) > 0) {
 		var ve *metadata.ValidationError
-		_, err := metadata.LoadWith(p.metadataDir, folders)
+		m, err := metadata.LoadWith(p.metadataDir, folders)
 		switch {
+		case err == nil:
+			p.metadataNotes = m.Notes
 		case errors.As(err, &ve):
 			for _, pr := range ve.Problems {
 				if !filepath.IsAbs(pr.Path) {
@@ -369,11 +374,7 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 		if err != nil {
 			return res, fmt.Errorf("metadata: %w", err)
 		}
-		if target.Folders.SkipUnknownLocales || len(target.Folders.Inline) > 0 {
-			if m, _, err := metadata.ReadWith(p.metadataDir, target.Folders); err == nil {
-				skipped(p.metadataDir, m.Notes) // name each folder skipped and each Deliverfile value applied, as the CLI does
-			}
-		}
+		skipped(p.metadataDir, p.metadataNotes) // name each folder skipped and each Deliverfile value applied, as the CLI does
 		n := len(plan.Pending())
 		if n == 0 || o.DryRun {
 			add("metadata", count(o.DryRun, n), fmt.Sprintf("%d changes", n))
