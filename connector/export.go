@@ -98,7 +98,7 @@ type exportParam struct {
 	Maximum                                          int
 	Default                                          any
 	// Dynamic fills a designer's dropdown from another operation (x-ms-dynamic-values).
-	Dynamic map[string]any
+	Dynamic *dynamicValues
 }
 
 // Seed operation ids: flows built on the seed connector keep working after the import.
@@ -325,7 +325,7 @@ func toExportParam(p param) exportParam {
 	ep := exportParam{Name: p.Name, In: p.In, Type: p.Type, Summary: titleCase(p.Summary), Description: sentence(p.Description), Required: p.Required, Enum: p.Enum, Visibility: vis}
 	if p.Name == "appId" {
 		// Designers pick the app by name from a dropdown filled by Find apps.
-		ep.Dynamic = map[string]any{"operationId": "ListApps", "value-collection": "value", "value-path": "id", "value-title": "name"}
+		ep.Dynamic = &dynamicValues{OperationID: "ListApps", ValueCollection: "value", ValuePath: "id", ValueTitle: "name"}
 	}
 	return ep
 }
@@ -439,92 +439,86 @@ func Swagger(opts ExportOptions) ([]byte, error) {
 		return nil, err
 	}
 	scheme := firstNonEmpty(opts.Scheme, "https")
-	paths := map[string]map[string]any{}
+	paths := map[string]*pathItem{}
 	tagSet := map[string]bool{}
 	for _, o := range ops {
 		item := paths[o.Path]
 		if item == nil {
-			item = map[string]any{}
+			item = &pathItem{}
 			paths[o.Path] = item
 		}
 		tagSet[o.Tag] = true
-		params := []any{}
+		params := []swaggerParameter{}
 		for _, p := range o.Params {
 			params = append(params, swaggerParam(p))
 		}
 		if o.Body != nil {
-			params = append(params, map[string]any{"name": "body", "in": "body", "required": true, "schema": o.Body,
-				"description": sentence(o.BodyDescription), "x-ms-summary": "Body"})
+			params = append(params, swaggerParameter{Name: "body", In: "body", Required: true, Schema: o.Body,
+				Description: sentence(o.BodyDescription), Summary: "Body"})
 		}
-		resp := map[string]any{"description": sentence(o.ResponseDescription)}
-		if o.Response != nil {
-			resp["schema"] = o.Response
-		}
+		resp := &swaggerResponse{Description: sentence(o.ResponseDescription), Schema: o.Response}
 		if o.Trigger {
-			resp["headers"] = map[string]any{"Location": map[string]any{"type": "string", "description": "The subscription to delete when the flow is removed."}}
+			resp.Headers = map[string]headerSchema{"Location": {Type: "string", Description: "The subscription to delete when the flow is removed."}}
 		}
-		e := map[string]any{
-			"operationId": o.ID, "summary": o.Summary, "description": sentence(o.Description), "tags": []string{o.Tag},
-			"parameters": params,
-			"responses": map[string]any{
+		e := &swaggerOp{
+			OperationID: o.ID, Summary: o.Summary, Description: sentence(o.Description), Tags: []string{o.Tag},
+			Parameters: params,
+			Responses: map[string]*swaggerResponse{
 				strconv.Itoa(o.Status): resp,
-				"default":              map[string]any{"description": "An App Store Connect error document.", "schema": map[string]any{"$ref": "#/definitions/ErrorResponse"}},
+				"default":              {Description: "An App Store Connect error document.", Schema: &schema{Ref: "#/definitions/ErrorResponse"}},
 			},
+			Visibility: o.Visibility,
 		}
 		if o.Produces != "" {
-			e["produces"] = []string{o.Produces, "application/json"}
-		}
-		if o.Visibility != "" {
-			e["x-ms-visibility"] = o.Visibility
+			e.Produces = []string{o.Produces, "application/json"}
 		}
 		if o.Pageable {
-			e["x-ms-pageable"] = map[string]any{"nextLinkName": "nextLink"}
+			e.Pageable = &pageable{NextLinkName: "nextLink"}
 		}
 		if o.Trigger {
-			e["x-ms-trigger"] = "single"
-			item["x-ms-notification-content"] = map[string]any{"description": "An App Store Connect event.", "schema": o.NotificationSchema}
+			e.Trigger = "single"
+			item.NotificationContent = &notificationContent{Description: "An App Store Connect event.", Schema: o.NotificationSchema}
 		}
-		item[strings.ToLower(o.Method)] = e
+		item.set(o.Method, e)
 	}
-	tags := []any{}
+	tags := []docTag{}
 	for _, t := range sortedKeys(tagSet) {
-		tags = append(tags, map[string]any{"name": t, "description": sentence(t + " operations")})
+		tags = append(tags, docTag{Name: t, Description: sentence(t + " operations")})
 	}
-	defs := map[string]any{"ErrorResponse": errorResponseSchema()}
+	defs := map[string]*schema{"ErrorResponse": errorResponseSchema()}
 	for name, d := range sch.defs {
 		defs[name] = d
 	}
-	doc := map[string]any{
-		"swagger": "2.0",
-		"info": map[string]any{
-			"title":       opts.Title,
-			"description": "Automate App Store Connect through an ascend gateway: the gateway signs every request with your team's App Store Connect key, so flows use a scoped client key that never expires mid-run instead of pasting a JSON Web Token.",
-			"version":     "1.0",
-			"contact":     map[string]any{"name": opts.ContactName, "url": opts.ContactURL, "email": opts.ContactEmail},
+	doc := swaggerDoc{
+		Swagger: "2.0",
+		Info: docInfo{
+			Title:       opts.Title,
+			Description: "Automate App Store Connect through an ascend gateway: the gateway signs every request with your team's App Store Connect key, so flows use a scoped client key that never expires mid-run instead of pasting a JSON Web Token.",
+			Version:     "1.0",
+			Contact:     &docContact{Name: opts.ContactName, URL: opts.ContactURL, Email: opts.ContactEmail},
 		},
-		"host":                opts.Host,
-		"basePath":            firstNonEmpty(opts.BasePath, "/"),
-		"schemes":             []string{scheme},
-		"consumes":            []string{"application/json"},
-		"produces":            []string{"application/json"},
-		"paths":               paths,
-		"definitions":         defs,
-		"parameters":          map[string]any{},
-		"responses":           map[string]any{},
-		"securityDefinitions": map[string]any{"API Key": map[string]any{"type": "apiKey", "in": "header", "name": "X-API-Key"}},
-		"security":            []any{map[string]any{"API Key": []string{}}},
-		"tags":                tags,
-		"x-ms-connector-metadata": []any{
-			map[string]any{"propertyName": "Website", "propertyValue": opts.ContactURL},
-			map[string]any{"propertyName": "Privacy policy", "propertyValue": "https://www.apple.com/legal/privacy/"},
-			map[string]any{"propertyName": "Categories", "propertyValue": "Business Management;IT Operations"},
+		Host:                opts.Host,
+		BasePath:            firstNonEmpty(opts.BasePath, "/"),
+		Schemes:             []string{scheme},
+		Consumes:            []string{"application/json"},
+		Produces:            []string{"application/json"},
+		Paths:               paths,
+		Definitions:         defs,
+		SecurityDefinitions: map[string]securityScheme{"API Key": {Type: "apiKey", In: "header", Name: "X-API-Key"}},
+		Security:            []map[string][]string{{"API Key": {}}},
+		Tags:                tags,
+		ConnectorMetadata: []connectorProperty{
+			{Name: "Website", Value: opts.ContactURL},
+			{Name: "Privacy policy", Value: "https://www.apple.com/legal/privacy/"},
+			{Name: "Categories", Value: "Business Management;IT Operations"},
 		},
 	}
 	return json.MarshalIndent(doc, "", "  ")
 }
 
-func swaggerParam(p exportParam) map[string]any {
-	m := map[string]any{"name": p.Name, "in": p.In, "required": p.Required, "description": sentence(p.Description), "x-ms-summary": titleCase(p.Summary)}
+func swaggerParam(p exportParam) swaggerParameter {
+	m := swaggerParameter{Name: p.Name, In: p.In, Required: p.Required, Description: sentence(p.Description), Summary: titleCase(p.Summary),
+		Default: p.Default, Visibility: p.Visibility, Dynamic: p.Dynamic}
 	typ := firstNonEmpty(p.Type, "string")
 	var enum []any
 	for _, v := range p.Enum {
@@ -535,30 +529,15 @@ func swaggerParam(p exportParam) map[string]any {
 		}
 	}
 	if p.Array {
-		m["type"] = "array"
-		items := map[string]any{"type": typ}
-		if len(enum) > 0 {
-			items["enum"] = enum
-		}
-		m["items"] = items
-		m["collectionFormat"] = "csv"
+		m.Type = "array"
+		m.Items = &paramItems{Type: typ, Enum: enum}
+		m.CollectionFormat = "csv"
 	} else {
-		m["type"] = typ
-		if len(enum) > 0 {
-			m["enum"] = enum
-		}
+		m.Type = typ
+		m.Enum = enum
 	}
 	if p.Maximum > 0 && !p.Array {
-		m["maximum"] = p.Maximum
-	}
-	if p.Default != nil {
-		m["default"] = p.Default
-	}
-	if p.Visibility != "" {
-		m["x-ms-visibility"] = p.Visibility
-	}
-	if p.Dynamic != nil {
-		m["x-ms-dynamic-values"] = p.Dynamic
+		m.Maximum = p.Maximum
 	}
 	return m
 }
@@ -576,39 +555,34 @@ func APIProperties(opts ExportOptions) ([]byte, error) {
 	}
 	scheme := firstNonEmpty(opts.Scheme, "https")
 	base := strings.TrimSuffix(firstNonEmpty(opts.BasePath, "/"), "/")
-	doc := map[string]any{"properties": map[string]any{
-		"connectionParameters": map[string]any{
-			gatewayHostParam: map[string]any{
-				"type": "string",
-				"uiDefinition": map[string]any{
-					"displayName": "Gateway host",
-					"description": "The host name of your organisation's ascend gateway, such as " + opts.Host + ".",
-					"tooltip":     "The host (and port) your ascend gateway administrator gave you, without https://.",
-					"constraints": map[string]any{"tabIndex": 1, "clearText": true, "required": "true"},
-				},
-			},
-			"api_key": map[string]any{
-				"type": "securestring",
-				"uiDefinition": map[string]any{
-					"displayName": "Gateway client key",
-					"description": "A client key from 'ascend connector keys create'.",
-					"tooltip":     "Ask your ascend gateway administrator for a read or write key for this connection.",
-					"constraints": map[string]any{"tabIndex": 2, "clearText": false, "required": "true"},
-				},
-			},
+	var doc apiProperties
+	hostUI := uiDefinition{
+		DisplayName: "Gateway host",
+		Description: "The host name of your organisation's ascend gateway, such as " + opts.Host + ".",
+		Tooltip:     "The host (and port) your ascend gateway administrator gave you, without https://.",
+	}
+	hostUI.Constraints.TabIndex, hostUI.Constraints.ClearText, hostUI.Constraints.Required = 1, true, "true"
+	keyUI := uiDefinition{
+		DisplayName: "Gateway client key",
+		Description: "A client key from 'ascend connector keys create'.",
+		Tooltip:     "Ask your ascend gateway administrator for a read or write key for this connection.",
+	}
+	keyUI.Constraints.TabIndex, keyUI.Constraints.ClearText, keyUI.Constraints.Required = 2, false, "true"
+	doc.Properties.ConnectionParameters = map[string]connectionParameter{
+		gatewayHostParam: {Type: "string", UIDefinition: hostUI},
+		"api_key":        {Type: "securestring", UIDefinition: keyUI},
+	}
+	doc.Properties.PolicyTemplateInstances = []policyTemplate{{
+		TemplateID: "dynamichosturl",
+		Title:      "Gateway host",
+		Parameters: map[string]string{
+			"x-ms-apimTemplateParameter.urlTemplate": scheme + "://@connectionParameters('" + gatewayHostParam + "')" + base,
 		},
-		"policyTemplateInstances": []any{map[string]any{
-			"templateId": "dynamichosturl",
-			"title":      "Gateway host",
-			"parameters": map[string]any{
-				"x-ms-apimTemplateParameter.urlTemplate": scheme + "://@connectionParameters('" + gatewayHostParam + "')" + base,
-			},
-		}},
-		"iconBrandColor": "#da3b01",
-		"capabilities":   []string{},
-		"publisher":      opts.Publisher,
-		"stackOwner":     opts.StackOwner,
 	}}
+	doc.Properties.IconBrandColor = "#da3b01"
+	doc.Properties.Capabilities = []string{}
+	doc.Properties.Publisher = opts.Publisher
+	doc.Properties.StackOwner = opts.StackOwner
 	return json.MarshalIndent(doc, "", "  ")
 }
 
@@ -677,70 +651,65 @@ func OpenAPI(serverURL string, tags []string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	paths := map[string]map[string]any{}
+	errorDoc := map[string]mediaType{"application/json": {Schema: &schema{Ref: "#/components/schemas/ErrorResponse"}}}
+	paths := map[string]*pathItem{}
 	for _, o := range ops {
 		item := paths[o.Path]
 		if item == nil {
-			item = map[string]any{}
+			item = &pathItem{}
 			paths[o.Path] = item
 		}
-		params := []any{}
+		params := []openAPIParameter{}
 		for _, p := range o.Params {
-			s := map[string]any{"type": firstNonEmpty(p.Type, "string")}
+			s := &openAPISchema{Type: firstNonEmpty(p.Type, "string"), Default: p.Default}
 			if len(p.Enum) > 0 && p.Type != "boolean" {
-				s["enum"] = p.Enum
+				s.Enum = p.Enum
 			}
-			if p.Default != nil {
-				s["default"] = p.Default
-			}
+			pm := openAPIParameter{Name: p.Name, In: p.In, Required: p.Required, Description: sentence(p.Description), Schema: s}
 			if p.Array {
-				s = map[string]any{"type": "array", "items": s}
-			}
-			pm := map[string]any{"name": p.Name, "in": p.In, "required": p.Required, "description": sentence(p.Description), "schema": s}
-			if p.Array {
-				pm["style"], pm["explode"] = "form", false
+				explode := false
+				pm.Schema = &openAPISchema{Type: "array", Items: s}
+				pm.Style, pm.Explode = "form", &explode
 			}
 			params = append(params, pm)
 		}
-		resp := map[string]any{"description": sentence(o.ResponseDescription)}
+		resp := &openAPIResponse{Description: sentence(o.ResponseDescription)}
 		if o.Response != nil {
 			media := firstNonEmpty(o.Produces, "application/json")
-			resp["content"] = map[string]any{media: map[string]any{"schema": stripMS(toAny(o.Response))}}
+			resp.Content = map[string]mediaType{media: {Schema: stripMS(toAny(o.Response))}}
 		}
-		e := map[string]any{
-			"operationId": o.ID, "summary": o.Summary, "description": sentence(o.Description), "tags": []string{o.Tag},
-			"parameters": params,
-			"responses": map[string]any{
+		e := &openAPIOp{
+			OperationID: o.ID, Summary: o.Summary, Description: sentence(o.Description), Tags: []string{o.Tag},
+			Parameters: params,
+			Responses: map[string]*openAPIResponse{
 				strconv.Itoa(o.Status): resp,
-				"default": map[string]any{"description": "An App Store Connect error document.", "content": map[string]any{
-					"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/ErrorResponse"}}}},
+				"default":              {Description: "An App Store Connect error document.", Content: errorDoc},
 			},
 		}
 		if o.Body != nil {
-			e["requestBody"] = map[string]any{"required": true, "description": sentence(o.BodyDescription),
-				"content": map[string]any{"application/json": map[string]any{"schema": stripMS(toAny(o.Body))}}}
+			e.RequestBody = &openAPIBody{Required: true, Description: sentence(o.BodyDescription),
+				Content: map[string]mediaType{"application/json": {Schema: stripMS(toAny(o.Body))}}}
 		}
-		item[strings.ToLower(o.Method)] = e
+		item.set(o.Method, e)
 	}
-	components := map[string]any{"ErrorResponse": stripMS(toAny(errorResponseSchema()))}
+	var doc openAPIDoc
+	doc.OpenAPI = "3.1.0"
+	doc.Info = docInfo{Title: "ascend App Store Connect gateway", Version: "1.0",
+		Description: "App Store Connect through an ascend gateway, which signs every request. Authenticate with a gateway client key in X-API-Key."}
+	doc.Servers = append(doc.Servers, struct {
+		URL string `json:"url"`
+	}{serverURL})
+	doc.Paths = paths
+	doc.Components.Schemas = make(map[string]any, len(sch.defs)+1)
+	doc.Components.Schemas["ErrorResponse"] = stripMS(toAny(errorResponseSchema()))
 	for name, d := range sch.defs {
-		components[name] = stripMS(toAny(d))
+		doc.Components.Schemas[name] = stripMS(toAny(d))
 	}
-	doc := map[string]any{
-		"openapi": "3.1.0",
-		"info": map[string]any{"title": "ascend App Store Connect gateway", "version": "1.0",
-			"description": "App Store Connect through an ascend gateway, which signs every request. Authenticate with a gateway client key in X-API-Key."},
-		"servers": []any{map[string]any{"url": serverURL}},
-		"paths":   paths,
-		"components": map[string]any{
-			"securitySchemes": map[string]any{
-				"apiKey": map[string]any{"type": "apiKey", "in": "header", "name": "X-API-Key"},
-				"bearer": map[string]any{"type": "http", "scheme": "bearer"},
-			},
-			"schemas": components,
-		},
-		"security": []any{map[string]any{"apiKey": []string{}}, map[string]any{"bearer": []string{}}},
+	doc.Components.SecuritySchemes = map[string]securityScheme{
+		"apiKey": {Type: "apiKey", In: "header", Name: "X-API-Key"},
+		"bearer": {Type: "http", Scheme: "bearer"},
 	}
+	doc.Security = []map[string][]string{{"apiKey": {}}, {"bearer": {}}}
 	out, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
 		return nil, err
