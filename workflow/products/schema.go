@@ -8,23 +8,43 @@ import (
 // SchemaID is the catalog schema's $id.
 const SchemaID = "https://github.com/ascend-tools/ascend/schemas/products.json"
 
+// jsonSchema is the part of JSON Schema (draft 2020-12) the catalog's schema uses. Fields are
+// declared in the order of their JSON names.
+type jsonSchema struct {
+	Defs   map[string]*jsonSchema `json:"$defs,omitempty"`
+	ID     string                 `json:"$id,omitempty"`
+	Ref    string                 `json:"$ref,omitempty"`
+	Schema string                 `json:"$schema,omitempty"`
+	// AdditionalProperties is false (a closed object) or the schema of a map's values.
+	AdditionalProperties any                    `json:"additionalProperties,omitempty"`
+	Description          string                 `json:"description,omitempty"`
+	Enum                 []string               `json:"enum,omitempty"`
+	Format               string                 `json:"format,omitempty"`
+	Items                *jsonSchema            `json:"items,omitempty"`
+	MaxLength            int                    `json:"maxLength,omitempty"`
+	Maximum              int                    `json:"maximum,omitempty"`
+	Minimum              int                    `json:"minimum,omitempty"`
+	Pattern              string                 `json:"pattern,omitempty"`
+	Properties           map[string]*jsonSchema `json:"properties,omitempty"`
+	PropertyNames        *jsonSchema            `json:"propertyNames,omitempty"`
+	Required             []string               `json:"required,omitempty"`
+	Title                string                 `json:"title,omitempty"`
+	Type                 string                 `json:"type,omitempty"`
+	UniqueItems          bool                   `json:"uniqueItems,omitempty"`
+}
+
 // Schema returns the catalog file's JSON Schema (draft 2020-12), built from the same types
 // and rules the validator uses, for editors and CI linters. Apple's limits, enumerations and
 // code formats are in it; what needs App Store Connect (price points, the territory list)
 // is checked by `ascend products validate --app`.
 func Schema() []byte {
-	defs := map[string]any{}
-	root := schemaOf(catalogShape, rule{}, defs)
-	doc := map[string]any{
-		"$schema":     "https://json-schema.org/draft/2020-12/schema",
-		"$id":         SchemaID,
-		"title":       "ascend products catalog",
-		"description": "An app's in-app purchases and subscriptions, as `ascend products pull` writes them and `ascend products push` applies them.",
-		"$defs":       defs,
-	}
-	for k, v := range root {
-		doc[k] = v
-	}
+	defs := map[string]*jsonSchema{}
+	doc := schemaOf(catalogShape, rule{}, defs)
+	doc.Schema = "https://json-schema.org/draft/2020-12/schema"
+	doc.ID = SchemaID
+	doc.Title = "ascend products catalog"
+	doc.Description = "An app's in-app purchases and subscriptions, as `ascend products pull` writes them and `ascend products push` applies them."
+	doc.Defs = defs
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -35,99 +55,78 @@ func Schema() []byte {
 	return buf.Bytes()
 }
 
-func schemaOf(s *shape, r rule, defs map[string]any) map[string]any {
-	out := map[string]any{}
-	if r.doc != "" {
-		out["description"] = r.doc
-	}
+func schemaOf(s *shape, r rule, defs map[string]*jsonSchema) *jsonSchema {
+	out := &jsonSchema{Description: r.doc}
 	switch s.kind {
 	case "string":
-		out["type"] = "string"
+		out.Type = "string"
 		stringConstraints(out, r)
 	case "boolean":
-		out["type"] = "boolean"
+		out.Type = "boolean"
 	case "integer":
-		out["type"] = "integer"
-		if r.min != 0 {
-			out["minimum"] = r.min
-		}
-		if r.max != 0 {
-			out["maximum"] = r.max
-		}
+		out.Type, out.Minimum, out.Maximum = "integer", r.min, r.max
 	case "array":
-		out["type"] = "array"
+		out.Type = "array"
 		item := schemaOf(s.elem, rule{}, defs)
 		if s.elem.kind == "string" {
-			item = map[string]any{"type": "string"}
+			item = &jsonSchema{Type: "string"}
 			if r.items == "territory" {
-				item["pattern"] = territoryPattern.String()
-			} else if len(r.enum) > 0 {
-				item["enum"] = r.enum
+				item.Pattern = territoryPattern.String()
+			} else {
+				item.Enum = r.enum
 			}
-			out["uniqueItems"] = true
+			out.UniqueItems = true
 		}
-		out["items"] = item
+		out.Items = item
 	case "map":
-		out["type"] = "object"
+		out.Type = "object"
 		switch r.keys {
 		case "locale":
-			out["propertyNames"] = map[string]any{"enum": localeList()}
+			out.PropertyNames = &jsonSchema{Enum: localeList()}
 		case "territory":
-			out["propertyNames"] = map[string]any{"pattern": territoryPattern.String()}
+			out.PropertyNames = &jsonSchema{Pattern: territoryPattern.String()}
 		}
 		val := schemaOf(s.elem, rule{}, defs)
 		if s.elem.kind == "string" {
-			val = map[string]any{"type": "string"}
+			val = &jsonSchema{Type: "string"}
 			stringConstraints(val, rule{format: r.format})
 		}
-		out["additionalProperties"] = val
+		out.AdditionalProperties = val
 	case "object":
-		if _, done := defs[s.name]; !done && s.name != "Catalog" {
+		if s.name == "Catalog" {
+			obj := objectSchema(s, defs)
+			obj.Description = out.Description
+			return obj
+		}
+		if _, done := defs[s.name]; !done {
 			defs[s.name] = nil // placeholder against recursion
 			defs[s.name] = objectSchema(s, defs)
 		}
-		if s.name == "Catalog" {
-			for k, v := range objectSchema(s, defs) {
-				out[k] = v
-			}
-			return out
-		}
-		out["$ref"] = "#/$defs/" + s.name
+		out.Ref = "#/$defs/" + s.name
 	}
 	return out
 }
 
-func objectSchema(s *shape, defs map[string]any) map[string]any {
-	props := map[string]any{}
-	var required []string
+func objectSchema(s *shape, defs map[string]*jsonSchema) *jsonSchema {
+	out := &jsonSchema{Type: "object", Properties: map[string]*jsonSchema{}, AdditionalProperties: false}
 	for _, f := range s.fields {
-		props[f.json] = schemaOf(f.shape, rules[s.name+"."+f.json], defs)
+		out.Properties[f.json] = schemaOf(f.shape, rules[s.name+"."+f.json], defs)
 		if f.required && f.shape.kind != "boolean" {
-			required = append(required, f.json)
+			out.Required = append(out.Required, f.json)
 		}
-	}
-	out := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
-	if len(required) > 0 {
-		out["required"] = required
 	}
 	return out
 }
 
-func stringConstraints(out map[string]any, r rule) {
-	if r.maxChars > 0 {
-		out["maxLength"] = r.maxChars
-	}
-	if len(r.enum) > 0 {
-		out["enum"] = r.enum
-	}
+func stringConstraints(out *jsonSchema, r rule) {
+	out.MaxLength, out.Enum = r.maxChars, r.enum
 	if r.pattern != nil {
-		out["pattern"] = r.pattern.String()
+		out.Pattern = r.pattern.String()
 	}
 	switch r.format {
 	case "price":
-		out["pattern"] = pricePattern.String()
+		out.Pattern = pricePattern.String()
 	case "date", "future-date":
-		out["format"] = "date"
-		out["pattern"] = datePattern.String()
+		out.Format, out.Pattern = "date", datePattern.String()
 	}
 }
