@@ -112,20 +112,20 @@ const (
 // response schemas (and request body schemas) are built from Apple's spec into sch.
 func operations(tags []string, sch *schemas) ([]op, error) {
 	var ops []op
-	if o, ok := catalogOp("GET", "/v1/apps", sch); ok {
+	if o, ok := catalogOp("apps_getCollection", sch); ok {
 		o.ID, o.Summary, o.Tag = seedListApps, "List apps", "Apps and app metadata"
 		o.Description = "Finds and lists the apps of the App Store Connect account, in App Store Connect's own document shape."
 		o.Params, o.Response, o.Pageable = withoutFlatten(o.Params), seedDocument(sch, true), false
 		ops = append(ops, o)
 	}
-	if o, ok := catalogOp("GET", "/v1/apps/{id}", sch); ok {
+	if o, ok := catalogOp("apps_getInstance", sch); ok {
 		o.ID, o.Summary, o.Tag = seedReadApp, "Read app information", "Apps and app metadata"
 		o.Description = "Gets the information of one app, in App Store Connect's own document shape."
 		o.Params, o.Response = withoutFlatten(o.Params), seedDocument(sch, false)
 		ops = append(ops, o)
 	}
 	if len(ops) != 2 {
-		return nil, fmt.Errorf("the operation catalog lacks GET /v1/apps or GET /v1/apps/{id}")
+		return nil, fmt.Errorf("the operation catalog lacks apps_getCollection or apps_getInstance")
 	}
 	for _, a := range curatedActions {
 		ops = append(ops, curatedOp(a, sch))
@@ -176,13 +176,13 @@ func operations(tags []string, sch *schemas) ([]op, error) {
 	return ops, nil
 }
 
-func catalogOp(method, path string, sch *schemas) (op, bool) {
-	for _, c := range spec.Operations() {
-		if c.Method == method && c.Path == path {
-			return fromCatalog(c, sch), true
-		}
+// catalogOp describes the catalog operation with Apple's operationId id.
+func catalogOp(id string, sch *schemas) (op, bool) {
+	c, ok := spec.ByID(id)
+	if !ok {
+		return op{}, false
 	}
-	return op{}, false
+	return fromCatalog(*c, sch), true
 }
 
 func withoutFlatten(ps []exportParam) []exportParam {
