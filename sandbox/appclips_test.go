@@ -3,6 +3,7 @@ package sandbox
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ascend-tools/ascend/apple"
 )
@@ -11,18 +12,7 @@ import (
 // experience has one localization per locale; what is refused is not kept.
 func TestAppClipSubtitleRules(t *testing.T) {
 	s, c := newTestServer(t, Options{Seed: "empty"})
-	app, err := s.Add("apps", map[string]any{"bundleId": "com.example.clip"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := s.Add("appStoreVersions", map[string]any{"versionString": "1.0", "platform": "IOS", "appVersionState": "PREPARE_FOR_SUBMISSION"}, map[string]string{"app": app})
-	if err != nil {
-		t.Fatal(err)
-	}
-	exp, err := s.Add("appClipDefaultExperiences", map[string]any{"action": "OPEN"}, map[string]string{"releaseWithAppStoreVersion": v})
-	if err != nil {
-		t.Fatal(err)
-	}
+	exp := appClipExperience(t, s)
 	create := func(locale, subtitle string) *response {
 		return c.do("POST", "/v1/appClipDefaultExperienceLocalizations", resource("appClipDefaultExperienceLocalizations", "",
 			map[string]any{"locale": locale, "subtitle": subtitle}, map[string]any{"appClipDefaultExperience": [2]string{"appClipDefaultExperiences", exp}}))
@@ -63,4 +53,76 @@ func TestAppClipSubtitleRules(t *testing.T) {
 	if inc, _ := r.doc["included"].([]any); len(inc) != 2 {
 		t.Errorf("included %d resources, want 2: %s", len(inc), r.body)
 	}
+}
+
+// A header image is an image asset of exactly 1800x1200 (apple's fact): another size
+// uploads and commits, then fails processing IMAGE_INCORRECT_DIMENSIONS, as Apple's
+// processing does; a localization holds one header image, a second is refused and not kept.
+func TestAppClipHeaderImageRules(t *testing.T) {
+	t.Parallel()
+	s, c, clk := newClockedServer(t, Options{Seed: "empty", PartSize: 64 << 10, ProcessingDelay: 5 * time.Second})
+	exp := appClipExperience(t, s)
+	loc := c.do("POST", "/v1/appClipDefaultExperienceLocalizations", resource("appClipDefaultExperienceLocalizations", "",
+		map[string]any{"locale": "en-US"}, map[string]any{"appClipDefaultExperience": [2]string{"appClipDefaultExperiences", exp}})).must(t, 201).data()
+	upload := func(data []byte) map[string]any {
+		t.Helper()
+		img := c.do("POST", "/v1/appClipHeaderImages", resource("appClipHeaderImages", "", map[string]any{"fileName": "header.png", "fileSize": len(data)},
+			map[string]any{"appClipDefaultExperienceLocalization": [2]string{"appClipDefaultExperienceLocalizations", id(loc)}})).must(t, 201).data()
+		sendParts(t, attr(img, "uploadOperations").([]any), data, -1)
+		committed := c.do("PATCH", "/v1/appClipHeaderImages/"+id(img), resource("appClipHeaderImages", id(img),
+			map[string]any{"uploaded": true, "sourceFileChecksum": md5hex(data)}, nil)).must(t, 200).data()
+		if st, _ := deliveryState(committed); st != "UPLOAD_COMPLETE" {
+			t.Fatalf("after commit: %s", st)
+		}
+		step(s, clk, 5*time.Second)
+		return c.do("GET", "/v1/appClipHeaderImages/"+id(img), nil).must(t, 200).data()
+	}
+	wrong := upload(pngOf(t, apple.AppClipHeaderImageHeight, apple.AppClipHeaderImageWidth)) // 1200x1800: turned
+	if st, errs := deliveryState(wrong); st != "FAILED" || len(errs) != 1 || errs[0].(map[string]any)["code"] != "IMAGE_INCORRECT_DIMENSIONS" ||
+		!strings.Contains(errs[0].(map[string]any)["description"].(string), "1200x1800") {
+		t.Fatalf("a 1200x1800 header image: %s %v", st, errs)
+	}
+	// One header image per localization, even a failed one: a second is refused.
+	data := pngOf(t, apple.AppClipHeaderImageWidth, apple.AppClipHeaderImageHeight)
+	r := c.do("POST", "/v1/appClipHeaderImages", resource("appClipHeaderImages", "", map[string]any{"fileName": "header.png", "fileSize": len(data)},
+		map[string]any{"appClipDefaultExperienceLocalization": [2]string{"appClipDefaultExperienceLocalizations", id(loc)}})).must(t, 409)
+	if r.errorCode() != "ENTITY_ERROR.RELATIONSHIP.INVALID" {
+		t.Fatalf("second header image: %s", r.body)
+	}
+	if n := len(s.IDs("appClipHeaderImages")); n != 1 {
+		t.Fatalf("%d header images after the refused one, want 1", n)
+	}
+	c.do("DELETE", "/v1/appClipHeaderImages/"+id(wrong), nil).must(t, 204)
+	good := upload(data)
+	if st, errs := deliveryState(good); st != "COMPLETE" {
+		t.Fatalf("a 1800x1200 header image: %s %v", st, errs)
+	}
+	if ia, _ := attr(good, "imageAsset").(map[string]any); ia == nil || ia["width"] != 1800.0 || ia["height"] != 1200.0 {
+		t.Errorf("imageAsset %v", ia)
+	}
+	// The localizations list with their header images included, as the workflow reads them.
+	r = c.do("GET", "/v1/appClipDefaultExperiences/"+exp+"/appClipDefaultExperienceLocalizations?include=appClipHeaderImage"+
+		"&fields[appClipHeaderImages]=fileName,sourceFileChecksum,assetDeliveryState", nil).must(t, 200)
+	if inc, _ := r.doc["included"].([]any); len(inc) != 1 || inc[0].(map[string]any)["id"] != id(good) {
+		t.Errorf("included %s", r.body)
+	}
+}
+
+// appClipExperience adds an app with a version in preparation and its App Clip default
+// experience, returning the experience's id.
+func appClipExperience(t *testing.T, s *Server) string {
+	t.Helper()
+	app, err := s.Add("apps", map[string]any{"bundleId": "com.example.clip"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := s.Add("appStoreVersions", map[string]any{"versionString": "1.0", "platform": "IOS", "appVersionState": "PREPARE_FOR_SUBMISSION"}, map[string]string{"app": app})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp, err := s.Add("appClipDefaultExperiences", map[string]any{"action": "OPEN"}, map[string]string{"releaseWithAppStoreVersion": v})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exp
 }

@@ -443,14 +443,24 @@ func verifyChecksum(data io.Reader, algo, want string) string {
 	return ""
 }
 
-// imageProblem is why a processed image asset fails: it does not decode, or a screenshot
-// does not fit its set's display type; nil when it is fine.
+// imageProblem is why a processed image asset fails: it does not decode, its type's family
+// refuses its size (hooks.imageSize: an App Clip header image), or a screenshot does not fit
+// its set's display type; nil when it is fine.
 func (s *Server) imageProblem(r *record) map[string]any {
 	if !s.isImageAsset(r.Type) {
 		return nil
 	}
 	if why, _ := r.Hidden["imageError"].(string); why != "" {
 		return map[string]any{"code": "IMAGE_TOOL_FAILURE", "description": why}
+	}
+	w, h := hiddenInt(r, "width"), hiddenInt(r, "height")
+	for _, hk := range s.behaviourOf(r.Type).hooks {
+		if hk.imageSize == nil {
+			continue
+		}
+		if why := hk.imageSize(w, h); why != "" {
+			return map[string]any{"code": "IMAGE_INCORRECT_DIMENSIONS", "description": why}
+		}
 	}
 	if r.Type != "appScreenshots" {
 		return nil
@@ -459,7 +469,6 @@ func (s *Server) imageProblem(r *record) map[string]any {
 	if set == nil {
 		return nil
 	}
-	w, h := hiddenInt(r, "width"), hiddenInt(r, "height")
 	if dt := set.str("screenshotDisplayType"); !screenshotFits(dt, w, h) {
 		return map[string]any{"code": "IMAGE_INCORRECT_DIMENSIONS",
 			"description": fmt.Sprintf("The image is %dx%d pixels, which is not a size accepted for %s (%s).", w, h, dt, acceptedSizes(dt))}

@@ -10,7 +10,9 @@ import (
 // App Clips: the default experience's localizations carry the App Clip card's subtitle, held
 // to Apple's limit on create and on update. The engine already refuses a second localization
 // of a locale under one experience (uniqueLocale: 409 ENTITY_ERROR.ATTRIBUTE.INVALID.DUPLICATE),
-// as for every kind of localization.
+// as for every kind of localization. Each localization holds at most one header image (a
+// second is 409 ENTITY_ERROR.RELATIONSHIP.INVALID: delete the old one first), an image asset
+// whose processing fails IMAGE_INCORRECT_DIMENSIONS unless it is exactly Apple's size.
 
 func init() {
 	register(&family{
@@ -19,6 +21,7 @@ func init() {
 			{types: []string{"appClipDefaultExperienceLocalizations"},
 				beforeCreate: func(s *Server, doc *resourceDoc) *httpError { return appClipSubtitleLimit(doc.Attrs) },
 				beforeUpdate: func(s *Server, r *record, doc *resourceDoc) *httpError { return appClipSubtitleLimit(doc.Attrs) }},
+			{types: []string{"appClipHeaderImages"}, onePer: "appClipDefaultExperienceLocalization", imageSize: appClipHeaderImageSize},
 		},
 	})
 }
@@ -32,4 +35,12 @@ func appClipSubtitleLimit(attrs map[string]any) *httpError {
 			fmt.Sprintf("The value of 'subtitle' is too long: %d characters, at most %d.", n, apple.MaxAppClipSubtitleLength), "/data/attributes/subtitle"))
 	}
 	return nil
+}
+
+// appClipHeaderImageSize is why a header image of w x h pixels fails processing.
+func appClipHeaderImageSize(w, h int) string {
+	if apple.IsAppClipHeaderImageSize(w, h) {
+		return ""
+	}
+	return fmt.Sprintf("The image is %dx%d pixels; an App Clip header image must be %dx%d.", w, h, apple.AppClipHeaderImageWidth, apple.AppClipHeaderImageHeight)
 }

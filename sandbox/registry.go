@@ -82,6 +82,9 @@ type hooks struct {
 	related func(s *Server, owner *record, rel string, q url.Values) (items []*record, ok bool)
 	// relatedNames are the relationships related answers; it is asked of no other.
 	relatedNames []string
+	// imageSize says why a committed image of the type, w x h pixels, fails its processing
+	// ("" when the size is accepted): the rule of an image asset whose size Apple fixes.
+	imageSize func(w, h int) string
 }
 
 // write describes the write a lock is asked about.
