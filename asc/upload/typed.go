@@ -44,12 +44,16 @@ func size(n *int) int64 {
 	return int64(*n)
 }
 
+// mediaAttributes are the upload attributes every image asset type shares.
+func mediaAttributes(name string, n *int, checksum string, ops []asc.UploadOperation, st *asc.AppMediaAssetState) Attributes {
+	return Attributes{FileName: name, FileSize: size(n), SourceFileChecksum: checksum, UploadOperations: MediaOperations(ops), AssetDeliveryState: assetState(st)}
+}
+
 // ScreenshotAsset returns a typed app screenshot as the protocol sees it.
 func ScreenshotAsset(r *asc.AppScreenshot) *Asset {
 	a := &Asset{Type: r.Type, ID: r.ID}
 	if at := r.Attributes; at != nil {
-		a.Attributes = Attributes{FileName: at.FileName, FileSize: size(at.FileSize), SourceFileChecksum: at.SourceFileChecksum,
-			UploadOperations: MediaOperations(at.UploadOperations), AssetDeliveryState: assetState(at.AssetDeliveryState)}
+		a.Attributes = mediaAttributes(at.FileName, at.FileSize, at.SourceFileChecksum, at.UploadOperations, at.AssetDeliveryState)
 	}
 	return a
 }
@@ -73,8 +77,16 @@ func PreviewAsset(r *asc.AppPreview) *Asset {
 func ReviewAttachmentAsset(r *asc.AppStoreReviewAttachment) *Asset {
 	a := &Asset{Type: r.Type, ID: r.ID}
 	if at := r.Attributes; at != nil {
-		a.Attributes = Attributes{FileName: at.FileName, FileSize: size(at.FileSize), SourceFileChecksum: at.SourceFileChecksum,
-			UploadOperations: MediaOperations(at.UploadOperations), AssetDeliveryState: assetState(at.AssetDeliveryState)}
+		a.Attributes = mediaAttributes(at.FileName, at.FileSize, at.SourceFileChecksum, at.UploadOperations, at.AssetDeliveryState)
+	}
+	return a
+}
+
+// AppClipHeaderImageAsset returns a typed App Clip header image as the protocol sees it.
+func AppClipHeaderImageAsset(r *asc.AppClipHeaderImage) *Asset {
+	a := &Asset{Type: r.Type, ID: r.ID}
+	if at := r.Attributes; at != nil {
+		a.Attributes = mediaAttributes(at.FileName, at.FileSize, at.SourceFileChecksum, at.UploadOperations, at.AssetDeliveryState)
 	}
 	return a
 }

@@ -387,7 +387,10 @@ type Location struct {
 	AppID, VersionID, VersionString, VersionState string
 	// Localizations maps a locale to its appStoreVersionLocalizations id.
 	Localizations map[string]string
-	Requests      int
+	// AppClipExperienceID is the version's App Clip default experience, "" without an App
+	// Clip (read in the same request).
+	AppClipExperienceID string
+	Requests            int
 }
 
 // Locate finds the target's version and its localizations: one request, plus one to resolve a
@@ -403,7 +406,7 @@ func Locate(ctx context.Context, c *asc.Client, t Target) (*Location, error) {
 		return nil, err
 	}
 	return &Location{AppID: app.ID, VersionID: st.VersionID, VersionString: st.VersionString, VersionState: st.VersionState,
-		Localizations: st.VersionLocalizations, Requests: n + reqs}, nil
+		Localizations: st.VersionLocalizations, AppClipExperienceID: st.AppClipExperienceID, Requests: n + reqs}, nil
 }
 
 // fetchAppClipReview reads the review detail of an App Clip default experience: its id ("" when

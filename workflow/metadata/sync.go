@@ -16,8 +16,7 @@ import (
 // gives its live version's metadata, as deliver's download_metadata does (State.LiveFallback
 // says so), in the same one read of the versions.
 func Pull(ctx context.Context, c *asc.Client, t Target, dir string) (*State, []string, error) {
-	t.orLive = true
-	st, err := Fetch(ctx, c, t)
+	st, err := Fetch(ctx, c, t.ForPull())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -28,6 +27,13 @@ func Pull(ctx context.Context, c *asc.Client, t Target, dir string) (*State, []s
 	}
 	written, err := Write(dir, st.Metadata)
 	return st, written, err
+}
+
+// ForPull is t as a pull reads it: an app with no version in preparation gives its live
+// version, as deliver's downloads do (for the pulls of other packages: App Clip header images).
+func (t Target) ForPull() Target {
+	t.orLive = true
+	return t
 }
 
 // Diff loads and validates dir, reads the target and compares them; it writes nothing. Unlike

@@ -358,6 +358,27 @@ func scanFolder(dir string, job folderJob) (map[string][]Shot, []metadata.Proble
 }
 
 func readShot(dir, rel string, iMessage bool) (Shot, string) {
+	var typ string
+	shot, why := readImage(dir, rel, func(w, h int, name string) string {
+		var ok bool
+		if typ, ok = apple.ChooseDisplayType(w, h, name, iMessage); ok {
+			return ""
+		}
+		where := "App Store"
+		if iMessage {
+			where = "iMessage"
+		}
+		near, _ := apple.NearestDisplayType(w, h, iMessage)
+		return fmt.Sprintf("%dx%d pixels fits no %s display type; the nearest, %s (%s), takes %s",
+			w, h, where, near.Name, near.Device, near.SizeList())
+	})
+	shot.DisplayType = typ
+	return shot, why
+}
+
+// readImage reads an image of the folder: its pixel size, which fits says is wrong (a
+// problem) or right (""), then its size in bytes and MD5. The problem is "" when it is fine.
+func readImage(dir, rel string, fits func(w, h int, name string) string) (Shot, string) {
 	path := filepath.Join(dir, filepath.FromSlash(rel))
 	f, err := os.Open(path)
 	if err != nil {
@@ -369,15 +390,8 @@ func readShot(dir, rel string, iMessage bool) (Shot, string) {
 		return Shot{}, "not a readable PNG or JPEG image: " + err.Error()
 	}
 	name := filepath.Base(path)
-	typ, ok := apple.ChooseDisplayType(cfg.Width, cfg.Height, name, iMessage)
-	if !ok {
-		where := "App Store"
-		if iMessage {
-			where = "iMessage"
-		}
-		near, _ := apple.NearestDisplayType(cfg.Width, cfg.Height, iMessage)
-		return Shot{}, fmt.Sprintf("%dx%d pixels fits no %s display type; the nearest, %s (%s), takes %s",
-			cfg.Width, cfg.Height, where, near.Name, near.Device, near.SizeList())
+	if why := fits(cfg.Width, cfg.Height, name); why != "" {
+		return Shot{}, why
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return Shot{}, err.Error()
@@ -387,8 +401,7 @@ func readShot(dir, rel string, iMessage bool) (Shot, string) {
 	if err != nil {
 		return Shot{}, err.Error()
 	}
-	return Shot{Path: path, Rel: rel, Name: name, Size: n, MD5: hex.EncodeToString(h.Sum(nil)),
-		Width: cfg.Width, Height: cfg.Height, DisplayType: typ}, ""
+	return Shot{Path: path, Rel: rel, Name: name, Size: n, MD5: hex.EncodeToString(h.Sum(nil)), Width: cfg.Width, Height: cfg.Height}, ""
 }
 
 // NaturalCompare orders file names as people do: digit runs by value ("2.png" before
