@@ -1,6 +1,9 @@
 package sandbox
 
 import (
+	"image"
+	_ "image/jpeg"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -97,8 +100,29 @@ func TestAppClipHeaderImageRules(t *testing.T) {
 	if st, errs := deliveryState(good); st != "COMPLETE" {
 		t.Fatalf("a 1800x1200 header image: %s %v", st, errs)
 	}
-	if ia, _ := attr(good, "imageAsset").(map[string]any); ia == nil || ia["width"] != 1800.0 || ia["height"] != 1200.0 {
-		t.Errorf("imageAsset %v", ia)
+	ia, _ := attr(good, "imageAsset").(map[string]any)
+	if ia == nil || ia["width"] != 1800.0 || ia["height"] != 1200.0 {
+		t.Fatalf("imageAsset %v", ia)
+	}
+	// The image is fetched from its template URL, rendered as asked (as Apple's CDN does),
+	// without a token; a token no asset has is 404.
+	url := strings.NewReplacer("{w}", "1800", "{h}", "1200", "{f}", "jpg").Replace(ia["templateUrl"].(string))
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, format, err := image.DecodeConfig(resp.Body)
+	resp.Body.Close()
+	if err != nil || format != "jpeg" || cfg.Width != 1800 || cfg.Height != 1200 {
+		t.Errorf("GET %s: %s %dx%d %v", url, format, cfg.Width, cfg.Height, err)
+	}
+	resp, err = http.Get(strings.Replace(url, "/sandbox/assets/", "/sandbox/assets/0", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
+		t.Errorf("an unknown token: %s", resp.Status)
 	}
 	// The localizations list with their header images included, as the workflow reads them.
 	r = c.do("GET", "/v1/appClipDefaultExperiences/"+exp+"/appClipDefaultExperienceLocalizations?include=appClipHeaderImage"+

@@ -25,6 +25,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /sandbox/clock", s.handleClock)
 	mux.HandleFunc("POST /sandbox/clock", s.handleClock)
 	mux.Handle("/sandbox/upload/", s.counted("/sandbox/upload/{token}/{part}", http.HandlerFunc(s.handleUploadPart)))
+	mux.Handle("GET /sandbox/assets/{token}/{file}", s.counted("/sandbox/assets/{token}/{file}", http.HandlerFunc(s.handleAssetFile)))
 	mux.Handle("/", http.HandlerFunc(s.serveAPI))
 	return s.logged(mux)
 }

@@ -297,3 +297,65 @@ func TestHeaderImagesSkipped(t *testing.T) {
 		t.Fatalf("live: %v %q", err, p.Skipped)
 	}
 }
+
+// Pull writes the layout a push reads: into the folder pushed, nothing (every image is
+// there by MD5, default/'s included); into an empty folder, one image a language, which a
+// push accepts (replacing each once: App Store Connect serves images rendered anew, not the
+// bytes uploaded), after which a push writes nothing and a pull downloads nothing.
+func TestHeaderImagesPullRoundTrip(t *testing.T) {
+	t.Parallel()
+	e := newClipEnv(t)
+	sandboxtest.WritePNG(t, filepath.Join(e.dir, "en-US", "header.png"), headerW, headerH, 1)
+	writeJPEG(t, filepath.Join(e.dir, "default", "card.jpg"), headerW, headerH)
+	if err := os.MkdirAll(filepath.Join(e.dir, "de-DE"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.sync(t); err != nil {
+		t.Fatal(err)
+	}
+	pull := func(dir string) *screenshots.HeaderPull {
+		t.Helper()
+		res, err := screenshots.PullHeaderImages(t.Context(), e.c, e.target, dir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	if res := pull(e.dir); len(res.Written) != 0 || res.Downloads != 0 || res.Requests != 3 {
+		t.Errorf("pull into the folder pushed: %+v", res)
+	}
+	fresh := filepath.Join(t.TempDir(), "app_clip_header_images")
+	res := pull(fresh)
+	if got := strings.Join(res.Written, " "); got != "de-DE/card.jpg en-US/header.png" || res.Downloads != 2 {
+		t.Errorf("pull into an empty folder: %+v", res)
+	}
+	h, err := screenshots.LoadHeaderImages(fresh, metadata.FolderOptions{})
+	if err != nil {
+		t.Fatalf("the pulled folder does not load: %v", err)
+	}
+	if h.Count() != 2 {
+		t.Errorf("%d images pulled", h.Count())
+	}
+	e.dir = fresh
+	if _, res, err := e.sync(t); err != nil || res.Uploaded != 2 || res.Deleted != 2 {
+		t.Fatalf("push of the pulled folder: %+v %v", res, err)
+	}
+	writes := e.sb.Writes()
+	if _, _, err := e.sync(t); err != nil || e.sb.Writes() != writes {
+		t.Fatalf("a second push: %v, %d writes", err, e.sb.Writes()-writes)
+	}
+	if res := pull(fresh); len(res.Written) != 0 || res.Downloads != 0 {
+		t.Errorf("a second pull: %+v", res)
+	}
+	// A language folder holding another image gets App Store Connect's in its place.
+	if err := os.Remove(filepath.Join(fresh, "en-US", "header.png")); err != nil {
+		t.Fatal(err)
+	}
+	sandboxtest.WritePNG(t, filepath.Join(fresh, "en-US", "mine.png"), headerW, headerH, 9)
+	if res := pull(fresh); strings.Join(res.Written, " ") != "en-US/header.png" || strings.Join(res.Removed, " ") != "en-US/mine.png" {
+		t.Errorf("pull over another image: %+v", res)
+	}
+	if _, err := screenshots.LoadHeaderImages(fresh, metadata.FolderOptions{}); err != nil {
+		t.Errorf("after the pull: %v", err)
+	}
+}
