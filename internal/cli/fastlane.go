@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -11,7 +12,12 @@ import (
 // FastlaneFlag is --fastlane: the fastlane project whose Appfile and Deliverfile supply what
 // a flag leaves out (the app, the folders, the platform and deliver's options), so a fastlane
 // project works without changing a file.
-type FastlaneFlag struct{ Dir string }
+type FastlaneFlag struct {
+	Dir string
+	// FromEnv makes a project of deliver's DELIVER_* variables alone where there is no
+	// fastlane folder, as fastlane deliver runs without one (fastlane.FromEnv).
+	FromEnv bool
+}
 
 // Add binds --fastlane to cmd.
 func (fl *FastlaneFlag) Add(cmd *cobra.Command) {
@@ -20,8 +26,9 @@ func (fl *FastlaneFlag) Add(cmd *cobra.Command) {
 
 // Project returns the fastlane project a command works in: --fastlane's; else, when the
 // command was pointed at a folder (its flag dirFlag given), the fastlane folder above it;
-// else ./fastlane when it exists. nil, nil when there is none (only --fastlane must exist).
-// The notes of the files, every line not applied, go to stderr.
+// else ./fastlane when it exists; else, with FromEnv, deliver's variables alone. nil, nil when
+// there is none (only --fastlane must exist). A DELIVER_* variable that cannot be read is an
+// error naming it. The notes of the files and variables, everything not applied, go to stderr.
 func (fl *FastlaneFlag) Project(f *Factory, cmd *cobra.Command, dirFlag string) (*fastlane.Config, error) {
 	near := ""
 	if flag := cmd.Flags().Lookup(dirFlag); flag != nil && flag.Changed {
@@ -38,12 +45,22 @@ func (fl *FastlaneFlag) Project(f *Factory, cmd *cobra.Command, dirFlag string) 
 	if dir == "" && near == "" {
 		dir = fastlane.Find(".")
 	}
-	if dir == "" {
+	var c *fastlane.Config
+	var err error
+	switch {
+	case dir == "" && !fl.FromEnv:
 		return nil, nil
+	case dir == "":
+		c, err = fastlane.FromEnv(".", lookup)
+	default:
+		c, err = fastlane.Resolve(dir, lookup)
 	}
-	c, err := fastlane.Resolve(dir, lookup)
-	if err != nil {
-		if fl.Dir != "" {
+	var bad ProblemLister
+	if errors.As(err, &bad) {
+		return nil, err // a DELIVER_* variable that cannot be read: each one named
+	}
+	if c == nil || err != nil {
+		if err != nil && fl.Dir != "" {
 			return nil, UsageErrorf("--fastlane: %v", err)
 		}
 		return nil, err

@@ -180,9 +180,9 @@ func resolve(o Options) (*plan, []string, error) {
 	if automatic == nil {
 		automatic = sub.AutomaticRelease
 	}
-	date := o.AutoReleaseDate
-	if date == "" {
-		date = sub.AutoReleaseDate
+	date, dateFrom := o.AutoReleaseDate, ""
+	if date == "" && sub.AutoReleaseDate != "" {
+		date, dateFrom = sub.AutoReleaseDate, o.Project.Where["auto_release_date"]+": "
 	}
 	now := time.Now
 	if o.Now != nil {
@@ -192,9 +192,9 @@ func resolve(o Options) (*plan, []string, error) {
 	case date != "":
 		t, err := parseDate(date)
 		if err != nil {
-			problems = append(problems, err.Error())
+			problems = append(problems, dateFrom+err.Error())
 		} else if !t.After(now()) {
-			problems = append(problems, fmt.Sprintf("auto_release_date %s has passed", t.Format(time.RFC3339)))
+			problems = append(problems, fmt.Sprintf("%sauto_release_date %s has passed", dateFrom, t.Format(time.RFC3339)))
 		}
 		p.releaseDate = &t
 		p.releaseType = asc.Ptr(asc.AppStoreVersionReleaseTypeScheduled)
@@ -232,7 +232,7 @@ func resolve(o Options) (*plan, []string, error) {
 			p.metadataNotes = m.Notes
 		case errors.As(err, &ve):
 			for _, pr := range ve.Problems {
-				if !filepath.IsAbs(pr.Path) {
+				if !fromProject(pr.Path) {
 					pr.Path = filepath.Join(p.metadataDir, pr.Path)
 				}
 				problems = append(problems, pr.String())
@@ -242,7 +242,7 @@ func resolve(o Options) (*plan, []string, error) {
 		}
 	}
 	if len(problems) > 0 {
-		return nil, notes, problemlist.New("the release (Deliverfile and flags)", problems)
+		return nil, notes, problemlist.New("the release (Deliverfile, DELIVER_* variables and flags)", problems)
 	}
 	return p, notes, nil
 }
@@ -318,7 +318,7 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 	skipped := func(dir string, notes []metadata.Problem) {
 		for _, n := range notes {
 			switch {
-			case filepath.IsAbs(n.Path): // a Deliverfile's line: its inline values applied, or skipped
+			case fromProject(n.Path): // a Deliverfile's line or a variable: its inline values applied, or skipped
 				res.Notes = append(res.Notes, n.String())
 			case strings.HasSuffix(n.Message, "(ignore_language_directory_validation)"):
 				res.Notes = append(res.Notes, filepath.Join(dir, n.Path)+": "+n.Message)
@@ -561,6 +561,11 @@ func status(dryRun, changed bool) string {
 }
 
 func count(dryRun bool, n int) string { return status(dryRun, n > 0) }
+
+// fromProject reports whether a metadata problem's or note's path is the project's: a
+// Deliverfile's line (an absolute path) or a variable ($DELIVER_COPYRIGHT), not a file of
+// the metadata folder.
+func fromProject(path string) bool { return filepath.IsAbs(path) || strings.HasPrefix(path, "$") }
 
 func exists(dir string) bool {
 	if dir == "" {

@@ -13,7 +13,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is what a fastlane folder says.
@@ -39,6 +41,10 @@ type Config struct {
 	// AppRatingConfigPath is deliver's app_rating_config_path (the age rating answers, an
 	// app_rating_config.json), absolute; "" when not given.
 	AppRatingConfigPath string
+	// ScreenshotProcessingTimeout is deliver's screenshot_processing_timeout, how long the
+	// screenshots uploaded are awaited (deliver's --timeout when that is not given); 0 when
+	// not given.
+	ScreenshotProcessingTimeout time.Duration
 	// PreviewFrameTimeCode is deliver's preview_frame_time_code, the poster frame of every
 	// app preview uploaded (HH:MM:SS:FF), as written; "" when not given.
 	PreviewFrameTimeCode string
@@ -107,16 +113,6 @@ var appfileKeys = map[string]bool{
 	"package_name": true, "issuer": true, "secret_path": true,
 }
 
-// notForSync are deliver options that concern something other than metadata, screenshots
-// or submission (the binary, precheck, login): read and noted as not applied.
-var notForSync = map[string]bool{
-	"ipa": true, "pkg": true, "api_key_path": true, "api_key": true, "username": true, "team_id": true,
-	"team_name": true, "dev_portal_team_id": true, "itc_provider": true, "run_precheck_before_submit": true,
-	"precheck_default_rule_level": true, "precheck_include_in_app_purchases": true, "individual_metadata_items": true,
-	"verify_only": true, "reject_if_possible": true, "version_check_wait_retry_limit": true, "build_number_from_binary": true,
-	"submit_for_review_wait": true, "price_tier": true,
-}
-
 // localizedMetadata are deliver's options that give a metadata file's value per language in
 // the Deliverfile ({"default" => "...", "de-DE" => "..."}), and appMetadata the ones that give
 // a top-level file's value.
@@ -132,14 +128,6 @@ var (
 		"secondary_second_sub_category": true,
 	}
 )
-
-// unsentMetadata are deliver's metadata options ascend does not send, each with why.
-var unsentMetadata = map[string]string{
-	"app_icon":             "App Store Connect takes the app icon from the build's asset catalog (deliver's option is retired too)",
-	"apple_watch_app_icon": "App Store Connect takes the app icon from the build's asset catalog (deliver's option is retired too)",
-	"trade_representative_contact_information": "App Store Connect's API has no trade representative contact (set it in App Store Connect under App Information)",
-	"app_review_attachment_file":               "send the file with `ascend versions review-attachments FILE`",
-}
 
 // Find returns the fastlane folder for dir: dir/fastlane when it exists, or dir itself when
 // it is named fastlane; "" when neither.
@@ -283,7 +271,10 @@ func (c *Config) replaceInline(where, option string) {
 		kept = append(kept, v)
 	}
 	c.Inline = kept
-	if before != "" {
+	switch {
+	case before != "" && strings.HasPrefix(where, "$"):
+		c.notef("%s outranks %s's %s, as in fastlane", where, before, option)
+	case before != "":
 		c.notef("%s: %s is given again; this statement replaces the one at %s", where, option, before)
 	}
 }
@@ -377,6 +368,8 @@ func (c *Config) applyValue(file, where, name string, v value, how string) {
 		c.EditLive, _ = boolean()
 	case name == "use_live_version":
 		c.UseLiveVersion, _ = boolean()
+	case notApplicable(name) != "":
+		c.notef("%s: %s is not applied: %s", where, name, notApplicable(name))
 	case strings.HasPrefix(name, "skip_"):
 		if b, ok := boolean(); ok {
 			c.Skip[name] = *b
@@ -426,6 +419,13 @@ func (c *Config) applyValue(file, where, name string, v value, how string) {
 				c.Submission.Information[p.key] = p.val.String()
 			}
 		}
+	case name == "screenshot_processing_timeout":
+		n, err := strconv.Atoi(v.text)
+		if v.kind != kindNumber || err != nil || n <= 0 {
+			c.notef("%s: screenshot_processing_timeout must be a number of seconds above 0, it is %s; not applied", where, v)
+			return
+		}
+		c.ScreenshotProcessingTimeout = time.Duration(n) * time.Second
 	case name == "preview_frame_time_code":
 		if s, ok := str(); ok {
 			c.PreviewFrameTimeCode = s // checked (apple.ParsePreviewFrameTimeCode) by the sync before any write
@@ -434,8 +434,6 @@ func (c *Config) applyValue(file, where, name string, v value, how string) {
 		c.notef("%s: %s is not applied: ascend takes the App Clip default experience from the metadata folder (its action from app_clip_default_experience_action.txt, its subtitles from <locale>/app_clip_default_experience_subtitle.txt, its review information from app_clip_review_information/); header images are not sent", where, name)
 	case file == "Appfile" && appfileKeys[name]:
 		c.notef("%s: %s names an account or team; ascend uses the API key's team, so it is not applied", where, name)
-	case notForSync[name]:
-		c.notef("%s: %s is not about metadata, screenshots or submission; not applied", where, name)
 	case localizedMetadata[name]:
 		if v.kind != kindHash {
 			c.notef(`%s: %s must be a hash of language => text ({"default" => "...", "de-DE" => "..."}), as deliver reads it; it is %s; not applied`, where, name, v)
@@ -471,8 +469,6 @@ func (c *Config) applyValue(file, where, name string, v value, how string) {
 				c.notef("%s: app_review_information's %s must be text, it is %s; not applied", where, p.key, p.val)
 			}
 		}
-	case unsentMetadata[name] != "":
-		c.notef("%s: %s is not applied: %s", where, name, unsentMetadata[name])
 	default:
 		c.notef("%s: %s is not an option ascend knows; not applied", where, name)
 	}

@@ -32,7 +32,7 @@ func TestLoadDeliverFolder(t *testing.T) {
 	if c.Platform != "ios" || !slices.Equal(c.Languages, []string{"en-US", "de-DE"}) || c.EditLive == nil || *c.EditLive {
 		t.Errorf("platform %q languages %q edit_live %v", c.Platform, c.Languages, c.EditLive)
 	}
-	if !c.Skip["skip_binary_upload"] || !c.Skip["skip_screenshots"] || !c.Flags["overwrite_screenshots"] || !c.Flags["force"] {
+	if !c.Skip["skip_screenshots"] || !c.Flags["overwrite_screenshots"] || !c.Flags["force"] {
 		t.Errorf("skip %v flags %v", c.Skip, c.Flags)
 	}
 	if c.AppRatingConfigPath != filepath.Join(root, "fastlane", "app_rating_config.json") || c.Where["app_rating_config_path"] != "Deliverfile line 26" {
@@ -51,7 +51,8 @@ func TestLoadDeliverFolder(t *testing.T) {
 		"Appfile line 4: itc_team_id",
 		"Appfile line 6: the for_platform block is not read",
 		"Appfile line 7: app_identifier is inside the for_platform block",
-		"Deliverfile line 22: ipa is not about metadata",
+		"Deliverfile line 6: skip_binary_upload is not applied: ascend deliver uploads no binary",
+		"Deliverfile line 22: ipa is not applied: ascend deliver uploads no binary; upload it with `ascend builds upload FILE`",
 		"Deliverfile line 24: download_screenshots_with_magic is not an option ascend knows",
 		"Deliverfile line 25 is not read",
 	)
@@ -126,7 +127,7 @@ func TestResolve(t *testing.T) {
 	}
 	// DELIVER_* variables outrank both files, as in fastlane.
 	c, err := Resolve(root, env(map[string]string{"DELIVER_APP_IDENTIFIER": "com.example.env", "DELIVER_METADATA_PATH": "/abs/meta",
-		"DELIVER_SYNC_SCREENSHOTS": "true", "DELIVER_LANGUAGES": "en-US, ja", "DELIVER_PLATFORM": "ios", "DELIVER_SKIP_METADATA": "maybe",
+		"DELIVER_SYNC_SCREENSHOTS": "true", "DELIVER_LANGUAGES": "en-US, ja", "DELIVER_PLATFORM": "ios",
 		"DELIVER_APP_RATING_CONFIG_PATH": "ratings/env.json"}))
 	if err != nil {
 		t.Fatal(err)
@@ -139,9 +140,6 @@ func TestResolve(t *testing.T) {
 	}
 	if c.AppRatingConfigPath != filepath.Join(root, "ratings", "env.json") {
 		t.Errorf("$DELIVER_APP_RATING_CONFIG_PATH gave %s", c.AppRatingConfigPath)
-	}
-	if notes := strings.Join(c.Notes, "\n"); !strings.Contains(notes, "$DELIVER_SKIP_METADATA: skip_metadata must be true or false") {
-		t.Errorf("a bad variable is not noted: %s", notes)
 	}
 	// An Appfile alone: no Deliverfile, so a sync removes what the folder lacks.
 	only := t.TempDir()

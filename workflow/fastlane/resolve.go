@@ -7,33 +7,11 @@ import (
 	"strings"
 )
 
-// envOptions are the deliver options that fastlane also reads from an environment variable.
-// fastlane ranks a variable above the Deliverfile (and the Deliverfile above the Appfile), so
-// Resolve applies them after the files.
-var envOptions = []struct{ option, env string }{
-	{"app_identifier", "DELIVER_APP_IDENTIFIER"},
-	{"app", "DELIVER_APP_ID"},
-	{"metadata_path", "DELIVER_METADATA_PATH"},
-	{"screenshots_path", "DELIVER_SCREENSHOTS_PATH"},
-	{"app_previews_path", "DELIVER_APP_PREVIEWS_PATH"},
-	{"app_rating_config_path", "DELIVER_APP_RATING_CONFIG_PATH"},
-	{"platform", "DELIVER_PLATFORM"},
-	{"languages", "DELIVER_LANGUAGES"},
-	{"use_live_version", "DELIVER_USE_LIVE_VERSION"},
-	{"skip_metadata", "DELIVER_SKIP_METADATA"},
-	{"skip_screenshots", "DELIVER_SKIP_SCREENSHOTS"},
-	{"overwrite_screenshots", "DELIVER_OVERWRITE_SCREENSHOTS"},
-	{"sync_screenshots", "DELIVER_SYNC_SCREENSHOTS"},
-	{"overwrite_preview_videos", "DELIVER_OVERWRITE_PREVIEW_VIDEOS"},
-	{"ignore_language_directory_validation", "DELIVER_IGNORE_LANGUAGE_DIRECTORY_VALIDATION"},
-	{"force", "DELIVER_FORCE"},
-	{"preview_frame_time_code", "DELIVER_PREVIEW_FRAME_TIME_CODE"},
-}
-
 // Resolve finds the fastlane folder of dir (dir/fastlane, or dir itself when it is named
 // fastlane or holds an Appfile or Deliverfile), reads its Appfile and Deliverfile and then
-// the DELIVER_* variables that outrank them, as fastlane ranks them. env looks variables up
-// (nil: os.LookupEnv). It fails when dir holds no fastlane folder.
+// the DELIVER_* variables that outrank them, as fastlane ranks them (the table options). env
+// looks variables up (nil: os.LookupEnv). It fails when dir holds no fastlane folder, and
+// when a variable's value cannot be read (every such variable named, before any request).
 func Resolve(dir string, env func(string) (string, bool)) (*Config, error) {
 	if env == nil {
 		env = os.LookupEnv
@@ -52,29 +30,42 @@ func Resolve(dir string, env func(string) (string, bool)) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, o := range envOptions {
-		text, ok := env(o.env)
-		if !ok || strings.TrimSpace(text) == "" {
-			continue
-		}
-		v := value{kind: kindString, text: text}
-		if o.option == "languages" {
-			// fastlane splits an array option given as a variable at commas.
-			v = value{kind: kindArray}
-			for _, l := range strings.Split(text, ",") {
-				if l = strings.TrimSpace(l); l != "" {
-					v.list = append(v.list, value{kind: kindString, text: l})
-				}
+	if err := c.fromEnv(env); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// FromEnv is a project of deliver's variables alone, for a command run where there is no
+// fastlane folder, as fastlane deliver runs without one: dir (nil: ".") is the project
+// folder, its metadata/ and screenshots/ deliver's defaults then. nil, nil when none of the
+// variables of deliver's options is set.
+func FromEnv(dir string, env func(string) (string, bool)) (*Config, error) {
+	if env == nil {
+		env = os.LookupEnv
+	}
+	if dir == "" {
+		dir = "."
+	}
+	set := false
+	for _, o := range options {
+		for _, n := range o.env {
+			if v, ok := env(n); ok && strings.TrimSpace(v) != "" && o.kind != asCredential {
+				set = true
 			}
 		}
-		before := len(c.Notes)
-		c.applyValue("environment", "$"+o.env, o.option, v, "")
-		if len(c.Notes) == before {
-			c.Where[o.option] = "$" + o.env
-			if o.option == "app_identifier" {
-				c.AppIdentifierFrom = "$" + o.env
-			}
-		}
+	}
+	if !set {
+		return nil, nil
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	c := &Config{Dir: abs, Root: abs, Skip: map[string]bool{}, Flags: map[string]bool{}, Where: map[string]string{},
+		MetadataPath: filepath.Join(abs, "metadata"), ScreenshotsPath: filepath.Join(abs, "screenshots")}
+	if err := c.fromEnv(env); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -120,7 +111,7 @@ func (c *Config) App() (app, from string) {
 }
 
 // deliverPlatforms maps deliver's platform names to App Store Connect's.
-var deliverPlatforms = map[string]string{"ios": "IOS", "osx": "MAC_OS", "appletvos": "TV_OS", "xros": "VISION_OS", "visionos": "VISION_OS"}
+var deliverPlatforms = map[string]string{"ios": "IOS", "osx": "MAC_OS", "appletvos": "TV_OS", "tvos": "TV_OS", "xros": "VISION_OS", "visionos": "VISION_OS"}
 
 // ApplePlatform is the platform option as App Store Connect names it ("" when not given).
 func (c *Config) ApplePlatform() (string, error) {
@@ -130,7 +121,7 @@ func (c *Config) ApplePlatform() (string, error) {
 	if p, ok := deliverPlatforms[strings.ToLower(c.Platform)]; ok {
 		return p, nil
 	}
-	return "", fmt.Errorf("%s: platform %q is not one of deliver's platforms (ios, osx, appletvos, xros)", c.Where["platform"], c.Platform)
+	return "", fmt.Errorf("%s: platform %q is not one of deliver's platforms (%s)", c.Where["platform"], c.Platform, deliverPlatformNames)
 }
 
 // KeepsExtraScreenshots reports whether a sync keeps screenshots (and previews) that App

@@ -101,6 +101,9 @@ func (m *Metadata) applyInline(o FolderOptions) []Problem {
 			continue // nothing of it applied: each value is a problem or a note above
 		}
 		msg := a.option + " applied from the Deliverfile"
+		if strings.HasPrefix(a.where, "$") {
+			msg = a.option + " applied from the environment"
+		}
 		if len(a.what) > 0 {
 			msg += " (" + strings.Join(a.what, ", ") + ")"
 		}

@@ -137,7 +137,8 @@ type FolderOptions struct {
 	// it, instead of refusing it: deliver's ignore_language_directory_validation.
 	SkipUnknownLocales bool
 	// Inline are the values a Deliverfile gives itself (fastlane.Config.Inline), each Where
-	// the Deliverfile's absolute path and line: merged into the folder's metadata as deliver's
+	// the Deliverfile's absolute path and line, or the variable that gave it
+	// ($DELIVER_COPYRIGHT): merged into the folder's metadata as deliver's
 	// loader merges them, and checked as its files are.
 	Inline []fastlane.InlineValue
 }
@@ -149,7 +150,9 @@ func FolderOptionsOf(c *fastlane.Config) FolderOptions {
 	}
 	o := FolderOptions{SkipUnknownLocales: c.Flags["ignore_language_directory_validation"]}
 	for _, v := range c.Inline {
-		v.Where = filepath.Join(c.Dir, v.Where) // "Deliverfile line 3" -> /project/fastlane/Deliverfile line 3
+		if !strings.HasPrefix(v.Where, "$") { // a variable ($DELIVER_COPYRIGHT) is named as it is
+			v.Where = filepath.Join(c.Dir, v.Where) // "Deliverfile line 3" -> /project/fastlane/Deliverfile line 3
+		}
 		o.Inline = append(o.Inline, v)
 	}
 	return o

@@ -102,7 +102,7 @@ func TestDeliverProjectPushesUnchanged(t *testing.T) {
 	r := h.run(t, false, "metadata", "validate", "--fastlane", root).want(t, 0)
 	for _, want := range []string{
 		"fastlane: Appfile line 3: apple_id names an account",
-		"fastlane: Deliverfile line 11: precheck_include_in_app_purchases is not about metadata",
+		"fastlane: Deliverfile line 11: precheck_include_in_app_purchases is not applied: ascend runs no precheck",
 		`primary_category.txt: "MZGenre.Apps.Food_Drink" is iTunes Connect's legacy name; pushed as FOOD_AND_DRINK`,
 		"review_information/review_first_name.txt: deliver's legacy name; read as first_name.txt",
 		"trade_representative_contact_information: not sent",

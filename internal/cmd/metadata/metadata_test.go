@@ -242,7 +242,7 @@ func TestFastlaneProject(t *testing.T) {
 	writeFile(t, filepath.Join(root, "fastlane", "Deliverfile"), "metadata_path \"./fastlane/metadata\"\nscreenshots_path \"./fastlane/screenshots\"\nskip_binary_upload true\nprice_tier 0\n")
 	r := h.run(t, false, "metadata", "pull", "--fastlane", root).want(t, 0)
 	if !strings.Contains(r.stderr, `fastlane: app com.example.daybreak, from Appfile line 1 (the default, as ENV["DAYBREAK_ID"] is not set)`) ||
-		!strings.Contains(r.stderr, "fastlane: Deliverfile line 4: price_tier is not about metadata") ||
+		!strings.Contains(r.stderr, "fastlane: Deliverfile line 4: price_tier is not applied: Apple retired price tiers") ||
 		!strings.Contains(r.stderr, "fastlane: Appfile line 2: apple_id names an account") {
 		t.Errorf("pull did not say where the app came from or what it did not apply:\n%s", r.stderr)
 	}

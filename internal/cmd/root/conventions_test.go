@@ -526,7 +526,7 @@ func TestRefusalsListProblemsOnePerLine(t *testing.T) {
 		{[]string{"products", "push", "--app", app, "--file", one, "--yes"}, one + " has 1 problem, nothing was written; fix it and run again:", 1},
 		{[]string{"versions", "age-rating", "push", "--app", app, "--file", rating}, rating + " has 3 problems, nothing was sent:", 3},
 		{[]string{"versions", "review-attachments", "--app", app, filepath.Join(dir, "none.pdf"), dir}, "the review attachments has 2 problems, nothing was sent:", 2},
-		{[]string{"deliver", "--app", app, "--auto-release-date", "soon", "--app-rating-config-path", rating}, "the release (Deliverfile and flags) has 4 problems, nothing was sent:", 4},
+		{[]string{"deliver", "--app", app, "--auto-release-date", "soon", "--app-rating-config-path", rating}, "the release (Deliverfile, DELIVER_* variables and flags) has 4 problems, nothing was sent:", 4},
 	} {
 		for name, r := range map[string]cmdtest.Result{"terminal": cmdtest.Term(t, e, c.args...), "pipe": cmdtest.Pipe(t, e, "", c.args...)} {
 			out := strings.ReplaceAll(r.Stdout+r.Stderr, "\r", "")
