@@ -86,8 +86,10 @@ type plan struct {
 	// previewsDir is app_previews_path ("" for none), frameCode preview_frame_time_code.
 	previewsDir, frameCode        string
 	skipMetadata, skipScreenshots bool
-	rating                        *agerating.Config
-	info                          submissionInfo
+	// languages are deliver's languages, the locales the metadata step activates.
+	languages []string
+	rating    *agerating.Config
+	info      submissionInfo
 	// metadataNotes are what reading the metadata folder (with the Deliverfile's own
 	// values) noted, when it was read.
 	metadataNotes []metadata.Problem
@@ -125,6 +127,20 @@ func resolve(o Options) (*plan, []string, error) {
 			}
 			notes = append(notes, where+"reset_ratings is not applicable: App Store Connect's API has no request that resets an app's ratings; reset them in App Store Connect when you release the version")
 		}
+		// The metadata commands apply these; a release works on the version being prepared.
+		for _, o := range []struct {
+			name string
+			set  *bool
+			use  string
+		}{
+			{"edit_live", c.EditLive, "change the live version's metadata with `ascend metadata push --edit-live`"},
+			{"use_live_version", c.UseLiveVersion, "`ascend metadata pull` reads the live version with it"},
+		} {
+			if o.set != nil && *o.set {
+				notes = append(notes, fmt.Sprintf("%s: %s is not applied: ascend deliver works on the version being prepared; %s", c.Where[o.name], o.name, o.use))
+			}
+		}
+		p.languages = c.Languages
 	}
 	pick := func(flag, project *bool) bool {
 		if flag != nil {
@@ -222,6 +238,13 @@ func resolve(o Options) (*plan, []string, error) {
 			notes = append(notes, cfg.Notes...)
 		}
 	}
+	if !p.skipMetadata {
+		for _, l := range p.languages {
+			if _, ok := apple.LookupLocale(l); !ok {
+				problems = append(problems, fmt.Sprintf("%s: languages lists %q, which is not one of Apple's locales", o.Project.Where["languages"], l))
+			}
+		}
+	}
 	// The metadata (the folder with the Deliverfile's own values) is checked here too, so a
 	// value over Apple's limits stops the run before its first write, not at the metadata step.
 	if folders := metadata.FolderOptionsOf(o.Project); !p.skipMetadata && (exists(p.metadataDir) || len(folders.Inline) > 0) {
@@ -314,7 +337,7 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 		}
 		return res, nil
 	}
-	target := metadata.Target{App: app.ID, Platform: p.platform, Version: vr.Version.Version, Folders: metadata.FolderOptionsOf(o.Project)}
+	target := metadata.Target{App: app.ID, Platform: p.platform, Version: vr.Version.Version, Languages: p.languages, Folders: metadata.FolderOptionsOf(o.Project)}
 	skipped := func(dir string, notes []metadata.Problem) {
 		for _, n := range notes {
 			switch {

@@ -27,7 +27,7 @@ func NewCmd(f *cli.Factory) *cobra.Command {
 		Short: "Release in one command, as fastlane deliver: version, build, metadata, screenshots, age rating, phased release, submission",
 		Long: `Run a whole release from a fastlane project (its Appfile and Deliverfile: app_identifier,
 app_version, build_number, submit_for_review, automatic_release, auto_release_date,
-phased_release, skip_metadata, skip_screenshots, metadata_path, screenshots_path,
+phased_release, skip_metadata, skip_screenshots, languages, metadata_path, screenshots_path,
 app_rating_config_path, relative to the project folder as fastlane reads them;
 submission_information's export_compliance_uses_encryption on the build,
 content_rights_contains_third_party_content on the app, add_id_info_uses_idfa on the

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ascend-tools/ascend/internal/cmd/cmdtest"
 	"github.com/ascend-tools/ascend/sandbox"
+	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
 )
 
 // version reads the version as App Store Connect has it, through `ascend versions get`.
@@ -147,4 +148,63 @@ func TestDeliverBadEnvSendsNothing(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDeliverLanguagesFromTheEnvironment: DELIVER_LANGUAGES activates its locales in the
+// metadata step (default/'s values filling them), as deliver's languages; a locale Apple does
+// not know is refused by name before any request; DELIVER_EDIT_LIVE, which ascend deliver
+// does not apply, is one note.
+func TestDeliverLanguagesFromTheEnvironment(t *testing.T) {
+	t.Parallel()
+	h := cmdtest.New(t, sandbox.Options{})
+	fl := filepath.Join(t.TempDir(), "fastlane")
+	os.MkdirAll(filepath.Join(fl, "metadata", "default"), 0o755)
+	os.WriteFile(filepath.Join(fl, "Appfile"), []byte("app_identifier \"com.example.daybreak\"\n"), 0o644)
+	os.WriteFile(filepath.Join(fl, "Deliverfile"), []byte("app_version \"2.4.0\"\nlanguages [\"en-US\"]\n"), 0o644)
+	os.WriteFile(filepath.Join(fl, "metadata", "default", "release_notes.txt"), []byte("Focus blocks."), 0o644)
+
+	before := filepath.Join(t.TempDir(), "before")
+	h.Run(t, false, "metadata", "pull", "--app", "com.example.daybreak", "--dir", before).Want(t, 0)
+	if _, err := os.Stat(filepath.Join(before, "da")); err == nil {
+		t.Fatal("daybreak has da already")
+	}
+	h.Env["DELIVER_LANGUAGES"] = "en-US,xx-YY"
+	r := h.Run(t, false, "deliver", "--fastlane", fl).Want(t, 1)
+	if !strings.Contains(r.Err.Error(), `$DELIVER_LANGUAGES: languages lists "xx-YY", which is not one of Apple's locales`) || h.Writes(t) != 0 {
+		t.Fatalf("bad language: %v (%d writes)", r.Err, h.Writes(t))
+	}
+	h.Env["DELIVER_LANGUAGES"] = "en-US, da"
+	h.Env["DELIVER_EDIT_LIVE"] = "true"
+	r = h.Run(t, false, "deliver", "--fastlane", fl).Want(t, 0)
+	if strings.Count(r.Stderr, "note: $DELIVER_EDIT_LIVE: edit_live is not applied: ascend deliver works on the version being prepared") != 1 {
+		t.Errorf("edit_live is not noted once:\n%s", r.Stderr)
+	}
+	out := filepath.Join(t.TempDir(), "pulled")
+	h.Run(t, false, "metadata", "pull", "--app", "com.example.daybreak", "--version", "2.4.0", "--dir", out).Want(t, 0)
+	for _, l := range []string{"en-US", "da"} {
+		if b, err := os.ReadFile(filepath.Join(out, l, "release_notes.txt")); err != nil || strings.TrimSpace(string(b)) != "Focus blocks." {
+			t.Errorf("%s release notes: %q %v", l, b, err)
+		}
+	}
+}
+
+// TestDeliverScreenshotProcessingTimeout: DELIVER_SCREENSHOT_PROCESSING_TIMEOUT (seconds) is
+// how long deliver awaits the screenshots it uploaded, and --timeout outranks it.
+func TestDeliverScreenshotProcessingTimeout(t *testing.T) {
+	t.Parallel()
+	h := cmdtest.New(t, sandbox.Options{ProcessingDelay: time.Hour})
+	fl := filepath.Join(t.TempDir(), "fastlane")
+	os.MkdirAll(filepath.Join(fl, "metadata"), 0o755)
+	os.WriteFile(filepath.Join(fl, "Appfile"), []byte("app_identifier \"com.example.daybreak\"\n"), 0o644)
+	os.WriteFile(filepath.Join(fl, "Deliverfile"), []byte("app_version \"2.4.0\"\nscreenshot_processing_timeout 3600\n"), 0o644)
+	sandboxtest.WritePNG(t, filepath.Join(fl, "screenshots", "en-US", "1.png"), 368, 448, 9)
+	// The variable's second outranks the Deliverfile's hour (which would outlast the test).
+	h.Env["DELIVER_SCREENSHOT_PROCESSING_TIMEOUT"] = "1"
+	r := h.Run(t, false, "deliver", "--fastlane", fl).Want(t, 8)
+	if !strings.Contains(r.Err.Error(), "still UPLOAD_COMPLETE") {
+		t.Errorf("timeout: %v", r.Err)
+	}
+	// --timeout outranks the variable's hour.
+	h.Env["DELIVER_SCREENSHOT_PROCESSING_TIMEOUT"] = "3600"
+	h.Run(t, false, "deliver", "--fastlane", fl, "--timeout", "100ms").Want(t, 8)
 }
