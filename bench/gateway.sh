@@ -7,6 +7,7 @@
 # gateway (-bare=false leaves it out): what it adds is the floor under the gateway's figures.
 #   bench/gateway.sh                      # SQLite store
 #   bench/gateway.sh -db "$ASCEND_TEST_POSTGRES_URL"   # PostgreSQL store
+#   bench/gateway.sh -latency 0 -clients 1 -n1 20000 -cpuprofile cpu.out   # one client alone, profiled
 set -euo pipefail
 cd "$(dirname "$0")/.."
 go run ./bench/gateway "$@"

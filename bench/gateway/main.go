@@ -20,7 +20,7 @@
 // latency it shows what the gateway costs in concurrency. A summary table puts both side by
 // side.
 //
-//	go run ./bench/gateway [-n 6000] [-nlat 2000] [-latency 100ms] [-rounds 3] [-bare=false] [-db postgres://...] [-cpuprofile FILE]
+//	go run ./bench/gateway [-n 6000] [-nlat 2000] [-latency 100ms] [-rounds 3] [-clients 1,50,200] [-bare=false] [-db postgres://...] [-cpuprofile FILE]
 package main
 
 import (
@@ -38,6 +38,7 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -59,7 +60,16 @@ func main() {
 	path := flag.String("path", "/v1/apps?limit=1", "request path")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	withBare := flag.Bool("bare", true, "also measure a bare net/http forwarder, the floor under the gateway's figures")
+	clientList := flag.String("clients", "1,50,200", "concurrent clients of each measurement, comma-separated (1 is left out with the upstream latency)")
 	flag.Parse()
+	var clients []int
+	for _, f := range strings.Split(*clientList, ",") {
+		c, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || c < 1 {
+			log.Fatalf("-clients: %q is not a count of clients", f)
+		}
+		clients = append(clients, c)
+	}
 	if *profile != "" {
 		f, err := os.Create(*profile)
 		if err != nil {
@@ -68,7 +78,7 @@ func main() {
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*n1, *n, *nlat, *rounds, *latency, *dbURL, *path, *withBare); err != nil {
+	if err := run(*n1, *n, *nlat, *rounds, *latency, *dbURL, *path, *withBare, clients); err != nil {
 		log.Print(err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
@@ -205,7 +215,7 @@ type row struct {
 	d, g    stats
 }
 
-func run(n1, n, nlat, rounds int, latency time.Duration, dsn, path string, withBare bool) error {
+func run(n1, n, nlat, rounds int, latency time.Duration, dsn, path string, withBare bool, clients []int) error {
 	ctx := context.Background()
 	tmp, err := os.MkdirTemp("", "ascend-bench-")
 	if err != nil {
@@ -240,11 +250,19 @@ func run(n1, n, nlat, rounds int, latency time.Duration, dsn, path string, withB
 			return err
 		}
 		direct := &http.Client{Transport: &auth.Transport{Source: auth.NewTokenSource(sb.Key(), auth.TokenOptions{}), Base: base}}
-		loads := []struct{ clients, n int }{{1, n1}, {50, n}, {200, n}}
-		if lat > 0 {
-			// One client would wait out the latency on every request: it measures nothing
-			// about the gateway but the upstream's answer time.
-			loads = []struct{ clients, n int }{{50, nlat}, {200, nlat}}
+		var loads []struct{ clients, n int }
+		for _, c := range clients {
+			switch {
+			case c == 1 && lat > 0:
+				// One client would wait out the latency on every request: it measures
+				// nothing about the gateway but the upstream's answer time.
+			case c == 1:
+				loads = append(loads, struct{ clients, n int }{c, n1})
+			case lat > 0:
+				loads = append(loads, struct{ clients, n int }{c, nlat})
+			default:
+				loads = append(loads, struct{ clients, n int }{c, n})
+			}
 		}
 		// The gateway with the key cache off and on, then the bare forwarder (the "key cache"
 		// column says "bare fwd"): the floor its figures are compared with.
