@@ -190,6 +190,8 @@ func TestHeaderImagesSync(t *testing.T) {
 	if got := strings.Join(actions, "; "); got != "de-DE upload default/header.jpg; en-US replace en-US/header.png; fr-FR upload default/header.jpg" {
 		t.Errorf("plan: %s", got)
 	}
+	requests := res.Requests
+	res.Requests = 0
 	if res != (screenshots.HeaderResult{LocalizationsCreated: 1, Uploaded: 3, Deleted: 1}) {
 		t.Errorf("result %+v", res)
 	}
@@ -212,6 +214,9 @@ func TestHeaderImagesSync(t *testing.T) {
 		t.Errorf("%d reads of the localizations: the plan's and at least one poll", polls)
 	}
 	t.Logf("3 locales (1 new localization, 1 replaced): %d reads of the localizations (1 to plan, %d polls)", polls, polls-1)
+	if want := 1 + 1 + 3 + 3 + polls - 1; requests != want {
+		t.Errorf("the apply counted %d requests, want %d (create, delete, 3 reserves, 3 commits, %d polls)", requests, want, polls-1)
+	}
 	remote, stored := e.remote(t)
 	if want := map[string]string{"de-DE": "header.jpg", "en-US": "header.png", "fr-FR": "header.jpg"}; !maps.Equal(remote, want) || stored != 3 {
 		t.Errorf("remote %v (%d stored), want %v", remote, stored, want)

@@ -58,8 +58,11 @@ type HeaderPlan struct {
 	Requests int
 }
 
-// Writes counts the changes that send something.
+// Writes counts the changes that send something (none for a nil plan).
 func (p *HeaderPlan) Writes() int {
+	if p == nil {
+		return 0
+	}
 	n := 0
 	for _, ch := range p.Changes {
 		if ch.Action != HeaderUnchanged {
@@ -74,6 +77,8 @@ type HeaderResult struct {
 	LocalizationsCreated, Uploaded, Deleted, Unchanged int
 	// Processing counts uploads left processing, not awaited (Options.NoWait).
 	Processing int
+	// Requests counts the API requests made (the upload parts, sent to storage, are not).
+	Requests int
 }
 
 // headerImageFields are the header image attributes a sync compares and waits on.
@@ -251,14 +256,13 @@ func ApplyHeaderImages(ctx context.Context, c *asc.Client, p *HeaderPlan, opts O
 		mu.Unlock()
 		return nil
 	})
-	if err != nil {
-		return res, err
-	}
-	if opts.NoWait {
+	if err == nil && opts.NoWait {
 		res.Processing = len(pending)
-		return res, nil
+	} else if err == nil {
+		err = awaitHeaderImages(ctx, s, p.ExperienceID, pending)
 	}
-	return res, awaitHeaderImages(ctx, s, p.ExperienceID, pending)
+	res.Requests = int(s.requests.Load())
+	return res, err
 }
 
 // SyncHeaderImages prepares and applies in one call.

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ascend-tools/ascend/apple"
@@ -200,6 +201,8 @@ type syncer struct {
 	probing   bool
 	ready     chan struct{}
 	readyOnce sync.Once
+	// requests counts the API requests made through lim, the sync's and the uploader's.
+	requests atomic.Int64
 	// files bounds the files open for upload at once: parts are bounded anyway, and hundreds
 	// of open files would exceed a small descriptor limit (macOS defaults to 256).
 	files chan struct{}
@@ -265,10 +268,25 @@ func newSyncer(c *asc.Client, opts Options) *syncer {
 	if opts.MaxRetries <= 0 {
 		opts.MaxRetries = 2
 	}
-	lim := make(slots, opts.Concurrency)
-	up := upload.New(c, opts.HTTPClient, upload.Options{PartConcurrency: opts.PartConcurrency,
-		PollInitial: opts.PollInitial, PollMax: opts.PollMax, PollTimeout: opts.PollTimeout, Limiter: lim})
-	return &syncer{kind: Screenshots, c: c, up: up, lim: lim, opts: opts, ready: make(chan struct{}), files: make(chan struct{}, opts.PartConcurrency)}
+	s := &syncer{kind: Screenshots, c: c, opts: opts, ready: make(chan struct{}), files: make(chan struct{}, opts.PartConcurrency)}
+	s.lim = counted{slots: make(slots, opts.Concurrency), n: &s.requests}
+	s.up = upload.New(c, opts.HTTPClient, upload.Options{PartConcurrency: opts.PartConcurrency,
+		PollInitial: opts.PollInitial, PollMax: opts.PollMax, PollTimeout: opts.PollTimeout, Limiter: s.lim})
+	return s
+}
+
+// counted admits API requests through slots and counts them.
+type counted struct {
+	slots
+	n *atomic.Int64
+}
+
+func (c counted) Acquire(ctx context.Context) error {
+	if err := c.slots.Acquire(ctx); err != nil {
+		return err
+	}
+	c.n.Add(1)
+	return nil
 }
 
 // call makes one API request of the sync's own within the bound on requests in flight.

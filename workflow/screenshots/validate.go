@@ -12,13 +12,23 @@ import (
 // sent as written), each path prefixed with its folder. An error is a folder that could not
 // be read at all.
 func ValidateFolders(metadataDir, screenshotsDir, previewsDir string) (problems, notes []metadata.Problem, err error) {
-	return ValidateFoldersWith(metadataDir, screenshotsDir, previewsDir, metadata.FolderOptions{}, "")
+	return ValidateFoldersWith(Folders{Metadata: metadataDir, Screenshots: screenshotsDir, Previews: previewsDir}, metadata.FolderOptions{})
 }
 
-// ValidateFoldersWith is ValidateFolders with options (a folder that is no locale skipped
-// with a note under SkipUnknownLocales) and the previews' poster frame time code ("" for
-// none: Layout.FrameProblems).
-func ValidateFoldersWith(metadataDir, screenshotsDir, previewsDir string, o metadata.FolderOptions, frameCode string) (problems, notes []metadata.Problem, err error) {
+// Folders are the folders of a deliver project that ValidateFoldersWith checks; "" leaves
+// one out (but Metadata).
+type Folders struct {
+	Metadata, Screenshots, Previews string
+	// AppClipHeaderImages is deliver's app_clip_header_images_path.
+	AppClipHeaderImages string
+	// FrameCode is the previews' poster frame time code ("" for none: Layout.FrameProblems).
+	FrameCode string
+}
+
+// ValidateFoldersWith is ValidateFolders with every folder and options (a folder that is no
+// locale skipped with a note under SkipUnknownLocales).
+func ValidateFoldersWith(f Folders, o metadata.FolderOptions) (problems, notes []metadata.Problem, err error) {
+	metadataDir, screenshotsDir, previewsDir := f.Metadata, f.Screenshots, f.Previews
 	var errs []error
 	collect := func(prefix string, err error) {
 		var ve *metadata.ValidationError
@@ -56,7 +66,14 @@ func ValidateFoldersWith(metadataDir, screenshotsDir, previewsDir string, o meta
 		collect(previewsDir, err)
 		if l != nil {
 			note(previewsDir, l.Notes)
-			collect(previewsDir, problemsOf(l.Dir, l.FrameProblems(frameCode)))
+			collect(previewsDir, problemsOf(l.Dir, l.FrameProblems(f.FrameCode)))
+		}
+	}
+	if dir := f.AppClipHeaderImages; dir != "" {
+		h, err := LoadHeaderImages(dir, o)
+		collect(dir, err)
+		if h != nil {
+			note(dir, h.Notes)
 		}
 	}
 	return problems, notes, errors.Join(errs...)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ascend-tools/ascend/internal/cli"
 	wfmetadata "github.com/ascend-tools/ascend/workflow/metadata"
+	wfscreenshots "github.com/ascend-tools/ascend/workflow/screenshots"
 )
 
 func newDiffCmd(f *cli.Factory) *cobra.Command {
@@ -33,7 +34,7 @@ folder's. Nothing is written. With --exit-code it exits 1 when push would change
 			if err != nil {
 				return fmt.Errorf("read metadata: %w", err)
 			}
-			if err := renderChanges(f, p.Changes); err != nil {
+			if err := renderChanges(f, p.Changes, nil); err != nil {
 				return err
 			}
 			for _, pr := range p.Problems {
@@ -68,13 +69,25 @@ type ChangeJSON struct {
 	Resource string `json:"resource"`
 }
 
-// renderChanges prints the changes as a table (or JSON), for diff and push's plan.
-func renderChanges(f *cli.Factory, changes []wfmetadata.Change) error {
+// renderChanges prints the changes as a table (or JSON), for diff and push's plan, with the
+// App Clip header images that hp (nil: none) sends.
+func renderChanges(f *cli.Factory, changes []wfmetadata.Change, hp *wfscreenshots.HeaderPlan) error {
+	var images []wfscreenshots.HeaderChange
+	if hp != nil {
+		for _, ch := range hp.Changes {
+			if ch.Action != wfscreenshots.HeaderUnchanged {
+				images = append(images, ch)
+			}
+		}
+	}
 	if f.JSONRequested() {
 		out := []ChangeJSON{}
 		for _, c := range changes {
 			was, now := c.Shown()
 			out = append(out, ChangeJSON{Locale: c.Locale, Field: c.Field, Path: c.Path(), Current: was, Folder: now, Skipped: c.Skipped, Resource: c.Scope.ResourceType()})
+		}
+		for _, ch := range images {
+			out = append(out, ChangeJSON{Locale: ch.Locale, Field: headerImageField, Path: ch.File, Current: remoteHeaderImage(ch), Folder: ch.File, Resource: "appClipHeaderImages"})
 		}
 		return f.WriteJSON(out)
 	}
@@ -87,7 +100,28 @@ func renderChanges(f *cli.Factory, changes []wfmetadata.Change) error {
 		was, now := c.Shown()
 		t.AddRow(locale, c.Field, short(was), short(now), c.Skipped)
 	}
+	for _, ch := range images {
+		note := string(ch.Action)
+		if ch.FromDefault {
+			note += " (default/)"
+		}
+		t.AddRow(ch.Locale, headerImageField, short(remoteHeaderImage(ch)), short(ch.File), note)
+	}
 	return t.Render()
+}
+
+// headerImageField names an App Clip header image in the table of changes.
+const headerImageField = "app_clip_header_image"
+
+// remoteHeaderImage is what App Store Connect has of ch's header image, as shown.
+func remoteHeaderImage(ch wfscreenshots.HeaderChange) string {
+	if ch.Remote == nil {
+		return ""
+	}
+	if st := ch.Remote.State(); st != "COMPLETE" {
+		return ch.Remote.Attributes.FileName + " (" + st + ")"
+	}
+	return ch.Remote.Attributes.FileName
 }
 
 func short(s string) string {

@@ -14,6 +14,7 @@ import (
 	"github.com/ascend-tools/ascend/internal/cli"
 	"github.com/ascend-tools/ascend/workflow/fastlane"
 	wfmetadata "github.com/ascend-tools/ascend/workflow/metadata"
+	wfscreenshots "github.com/ascend-tools/ascend/workflow/screenshots"
 )
 
 // NewCmd returns `ascend metadata`.
@@ -43,6 +44,23 @@ type targetFlags struct {
 	project *fastlane.Config
 	// skip is the Deliverfile option that turns the command off (skip_metadata for push).
 	skip string
+	// headerDir is --app-clip-header-images, the App Clip header images folder ("": none);
+	// headers is that folder, read and checked before any request (push).
+	headerDir string
+	headers   *wfscreenshots.HeaderImages
+}
+
+// folders names the folders a command works on: --dir, and the header images folder.
+func (tf *targetFlags) folders() string {
+	if tf.headerDir != "" {
+		return tf.dir + " and " + tf.headerDir
+	}
+	return tf.dir
+}
+
+// addHeaderImages adds --app-clip-header-images (push, pull).
+func (tf *targetFlags) addHeaderImages(cmd *cobra.Command, what string) {
+	cmd.Flags().StringVar(&tf.headerDir, "app-clip-header-images", "", what+" the App Clip card's header images in this `folder` (<locale>/header.png, default/ for every language; one 1800x1200 PNG or JPEG each)")
 }
 
 // errSkipped ends a command that the Deliverfile's skip option turned off.
@@ -122,6 +140,14 @@ func (tf *targetFlags) open(cmd *cobra.Command, f *cli.Factory, validate bool) (
 		}
 		for _, n := range m.Notes {
 			fmt.Fprintf(f.IO.ErrOut, "note: %s\n", n)
+		}
+		if tf.headerDir != "" {
+			if tf.headers, err = wfscreenshots.LoadHeaderImages(tf.headerDir, t.Folders); err != nil {
+				return t, nil, err
+			}
+			for _, n := range tf.headers.Notes {
+				fmt.Fprintf(f.IO.ErrOut, "note: %s: %s\n", tf.headerDir, n)
+			}
 		}
 	}
 	c, err := f.Client(cmd.Context())

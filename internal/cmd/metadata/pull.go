@@ -2,11 +2,14 @@ package metadata
 
 import (
 	"fmt"
+	"path/filepath"
+	"slices"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ascend-tools/ascend/internal/cli"
 	wfmetadata "github.com/ascend-tools/ascend/workflow/metadata"
+	wfscreenshots "github.com/ascend-tools/ascend/workflow/screenshots"
 )
 
 // PullJSON is what pull --json prints.
@@ -18,6 +21,8 @@ type PullJSON struct {
 	Dir      string   `json:"dir"`
 	Written  []string `json:"written"`
 	Requests int      `json:"requests"`
+	// HeaderImages are the App Clip header images written into --app-clip-header-images.
+	HeaderImages []string `json:"appClipHeaderImages,omitempty"`
 }
 
 func newPullCmd(f *cli.Factory) *cobra.Command {
@@ -50,17 +55,39 @@ differs.`,
 				fmt.Fprintf(f.IO.ErrOut, "app %s has no %s version in preparation: pulled the live version %s (%s), as deliver's download_metadata does\n",
 					st.AppID, t.Platform, st.VersionString, st.VersionState)
 			}
-			if f.JSONRequested() {
-				return f.WriteJSON(PullJSON{App: st.AppID, Version: st.VersionString, State: st.VersionState, Live: st.LiveFallback || t.Live, Dir: tf.dir, Written: append([]string{}, written...), Requests: st.Requests})
+			var hp *wfscreenshots.HeaderPull
+			if tf.headerDir != "" {
+				if hp, err = wfscreenshots.PullHeaderImages(cmd.Context(), c, t, tf.headerDir, f.HTTPClient()); err != nil {
+					return fmt.Errorf("pull App Clip header images: %w", err)
+				}
+				if hp.Skipped != "" {
+					fmt.Fprintf(f.IO.ErrOut, "note: %s\n", hp.Skipped)
+				}
 			}
-			for _, w := range written {
+			requests := st.Requests
+			var images []string
+			if hp != nil {
+				requests += hp.Requests
+				for _, w := range hp.Written {
+					images = append(images, filepath.Join(tf.headerDir, w))
+				}
+			}
+			if f.JSONRequested() {
+				return f.WriteJSON(PullJSON{App: st.AppID, Version: st.VersionString, State: st.VersionState, Live: st.LiveFallback || t.Live, Dir: tf.dir,
+					Written: append([]string{}, written...), Requests: requests, HeaderImages: images})
+			}
+			for _, w := range slices.Concat(written, images) {
 				fmt.Fprintln(f.IO.Out, w)
 			}
-			fmt.Fprintf(f.IO.ErrOut, "pulled version %s (%d locales): %d files written in %s, %d requests\n",
-				st.VersionString, len(st.Metadata.Locales), len(written), tf.dir, st.Requests)
+			fmt.Fprintf(f.IO.ErrOut, "pulled version %s (%d locales): %d files written in %s", st.VersionString, len(st.Metadata.Locales), len(written), tf.dir)
+			if hp != nil {
+				fmt.Fprintf(f.IO.ErrOut, ", %s in %s", plural(len(images), "App Clip header image"), tf.headerDir)
+			}
+			fmt.Fprintf(f.IO.ErrOut, ", %s\n", plural(requests, "request"))
 			return nil
 		},
 	}
 	tf.add(cmd)
+	tf.addHeaderImages(cmd, "also write")
 	return cmd
 }

@@ -8,7 +8,19 @@ import (
 
 	"github.com/ascend-tools/ascend/internal/cli"
 	wfmetadata "github.com/ascend-tools/ascend/workflow/metadata"
+	wfscreenshots "github.com/ascend-tools/ascend/workflow/screenshots"
 )
+
+// createsAppClipLocalizations reports whether the metadata plan creates a localization of the
+// App Clip card (a subtitle of a new locale).
+func createsAppClipLocalizations(p *wfmetadata.Plan) bool {
+	for _, w := range p.Writes {
+		if w.Method == "POST" && w.Type == "appClipDefaultExperienceLocalizations" {
+			return true
+		}
+	}
+	return false
+}
 
 // PushJSON is what push --json prints after writing; NoPushJSON when there was nothing to
 // write.
@@ -17,6 +29,8 @@ type (
 		Version  string `json:"version"`
 		Writes   int    `json:"writes"`
 		Requests int    `json:"requests"`
+		// HeaderImages counts the App Clip header images uploaded.
+		HeaderImages int `json:"appClipHeaderImages,omitempty"`
 	}
 	NoPushJSON struct {
 		Version string       `json:"version"`
@@ -59,35 +73,75 @@ the promotional text; other differences are shown as skipped.`,
 			if err != nil {
 				return err
 			}
-			pending := p.Pending()
-			if len(p.Writes) == 0 {
+			var hp *wfscreenshots.HeaderPlan
+			if tf.headers != nil {
+				if hp, err = wfscreenshots.PrepareHeaderImages(ctx, c, t, tf.headers); err != nil {
+					return fmt.Errorf("App Clip header images: %w", err)
+				}
+				if hp.Skipped != "" {
+					fmt.Fprintf(f.IO.ErrOut, "note: %s\n", hp.Skipped)
+				}
+			}
+			pending, images := p.Pending(), hp.Writes()
+			if len(p.Writes) == 0 && images == 0 {
 				if f.JSONRequested() {
 					return f.WriteJSON(NoPushJSON{Version: st.VersionString, Changes: []ChangeJSON{}})
 				}
 				if len(p.Changes) > 0 {
-					renderChanges(f, p.Changes)
+					renderChanges(f, p.Changes, nil)
 				}
-				fmt.Fprintf(f.IO.ErrOut, "version %s already matches %s; nothing to push\n", st.VersionString, tf.dir)
+				fmt.Fprintf(f.IO.ErrOut, "version %s already matches %s; nothing to push\n", st.VersionString, tf.folders())
 				return nil
 			}
 			if !f.JSONRequested() || dryRun {
-				if err := renderChanges(f, p.Changes); err != nil {
+				if err := renderChanges(f, p.Changes, hp); err != nil {
 					return err
 				}
 			}
+			what := plural(len(pending), "change")
+			if images > 0 {
+				what += " and " + plural(images, "App Clip header image")
+			}
 			if dryRun {
-				fmt.Fprintf(f.IO.ErrOut, "dry run: %s in %s would be pushed to version %s\n", plural(len(pending), "change"), plural(len(p.Writes), "request"), st.VersionString)
+				if images == 0 {
+					fmt.Fprintf(f.IO.ErrOut, "dry run: %s in %s would be pushed to version %s\n", what, plural(len(p.Writes), "request"), st.VersionString)
+				} else {
+					fmt.Fprintf(f.IO.ErrOut, "dry run: %s would be pushed to version %s (%s, then the header images' uploads)\n", what, st.VersionString, plural(len(p.Writes), "metadata request"))
+				}
 				return nil
 			}
 			if !yes && tf.forced(f) {
 				yes = true
 			}
-			if err := f.ConfirmDestructive(yes, fmt.Sprintf("push %s to version %s of app %s", plural(len(pending), "change"), st.VersionString, st.AppID)); err != nil {
+			if err := f.ConfirmDestructive(yes, fmt.Sprintf("push %s to version %s of app %s", what, st.VersionString, st.AppID)); err != nil {
 				return err
 			}
-			res, err := wfmetadata.Apply(ctx, c, p, wfmetadata.ApplyOptions{})
+			var res wfmetadata.Result
+			if len(p.Writes) > 0 {
+				res, err = wfmetadata.Apply(ctx, c, p, wfmetadata.ApplyOptions{})
+			}
+			requests := res.Requests + st.Requests
+			if hp != nil {
+				requests += hp.Requests
+			}
+			var hres wfscreenshots.HeaderResult
+			if err == nil && images > 0 {
+				if createsAppClipLocalizations(p) {
+					// The metadata's subtitles made localizations the header images plan would create.
+					if hp, err = wfscreenshots.PrepareHeaderImages(ctx, c, t, tf.headers); err == nil {
+						requests += hp.Requests
+					}
+				}
+				if err == nil {
+					hres, err = wfscreenshots.ApplyHeaderImages(ctx, c, hp, wfscreenshots.Options{HTTPClient: f.HTTPClient()})
+					requests += hres.Requests
+					if err != nil {
+						err = fmt.Errorf("App Clip header images: %w", err)
+					}
+				}
+			}
 			if f.JSONRequested() {
-				if jerr := f.WriteJSON(PushJSON{Version: st.VersionString, Writes: res.Writes, Requests: res.Requests + st.Requests}); jerr != nil {
+				if jerr := f.WriteJSON(PushJSON{Version: st.VersionString, Writes: res.Writes, Requests: requests, HeaderImages: hres.Uploaded}); jerr != nil {
 					return jerr
 				}
 			}
@@ -95,12 +149,17 @@ the promotional text; other differences are shown as skipped.`,
 				return fmt.Errorf("push metadata stopped part way (run push again to finish): %w", err)
 			}
 			if !f.JSONRequested() {
-				fmt.Fprintf(f.IO.ErrOut, "pushed %s to version %s: %s, %s in all\n", plural(len(pending), "change"), st.VersionString, plural(res.Writes, "write"), plural(res.Requests+st.Requests, "request"))
+				images := ""
+				if hres.Uploaded > 0 {
+					images = ", " + plural(hres.Uploaded, "App Clip header image") + " uploaded"
+				}
+				fmt.Fprintf(f.IO.ErrOut, "pushed %s to version %s: %s%s, %s to the API in all\n", what, st.VersionString, plural(res.Writes, "write"), images, plural(requests, "request"))
 			}
 			return nil
 		},
 	}
 	tf.add(cmd)
+	tf.addHeaderImages(cmd, "also push")
 	tf.skip = "skip_metadata"
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "show what would change and write nothing")
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "push without asking")

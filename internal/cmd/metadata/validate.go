@@ -19,15 +19,16 @@ type ProblemJSON struct {
 
 func newValidateCmd(f *cli.Factory) *cobra.Command {
 	var (
-		dir, shots, previews string
-		project              cli.FastlaneFlag
+		dir, shots, previews, headers string
+		project                       cli.FastlaneFlag
 	)
 	cmd := &cobra.Command{
 		Use:   "validate",
 		Short: "Check the folders against Apple's rules, offline",
 		Long: `Check a deliver metadata folder (and, with --screenshots and --previews, the media
-folders) against Apple's rules without credentials or requests: field limits, URL and email
-syntax, locale codes, file names, screenshot sizes and counts. Every problem is listed; the
+folders, with --app-clip-header-images the App Clip card's header images) against Apple's
+rules without credentials or requests: field limits, URL and email syntax, locale codes, file
+names, screenshot and header image sizes and counts. Every problem is listed; the
 exit code is 1 when there is any. Suited to a pull-request check.`,
 		Example: `  ascend metadata validate --dir fastlane/metadata --screenshots fastlane/screenshots
   ascend metadata validate --fastlane .`,
@@ -53,7 +54,8 @@ exit code is 1 when there is any. Suited to a pull-request check.`,
 			if c != nil {
 				frameCode = c.PreviewFrameTimeCode
 			}
-			problems, notes, err := wfscreenshots.ValidateFoldersWith(dir, shots, previews, wfmetadata.FolderOptionsOf(c), frameCode)
+			problems, notes, err := wfscreenshots.ValidateFoldersWith(wfscreenshots.Folders{Metadata: dir, Screenshots: shots, Previews: previews,
+				AppClipHeaderImages: headers, FrameCode: frameCode}, wfmetadata.FolderOptionsOf(c))
 			if err != nil {
 				return err
 			}
@@ -86,6 +88,7 @@ exit code is 1 when there is any. Suited to a pull-request check.`,
 	fl.StringVar(&dir, "dir", "fastlane/metadata", "the deliver metadata `folder`")
 	fl.StringVar(&shots, "screenshots", "", "also check this screenshots `folder`")
 	fl.StringVar(&previews, "previews", "", "also check this app previews `folder`")
+	fl.StringVar(&headers, "app-clip-header-images", "", "also check this App Clip header images `folder` (one 1800x1200 PNG or JPEG a language)")
 	project.Add(cmd)
 	return cmd
 }

@@ -1,0 +1,95 @@
+package metadata_test
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ascend-tools/ascend/apple"
+	"github.com/ascend-tools/ascend/internal/cli"
+	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
+	"github.com/ascend-tools/ascend/workflow/metadata"
+)
+
+// withAppClip gives the demo app's version in preparation an App Clip default experience.
+func withAppClip(t *testing.T, h *harness) string {
+	t.Helper()
+	loc, err := metadata.Locate(t.Context(), h.sb.Client(), metadata.Target{App: "com.example.daybreak"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h.sb.Add("appClipDefaultExperiences", map[string]any{"action": "OPEN"}, map[string]string{"releaseWithAppStoreVersion": loc.VersionID})
+}
+
+// metadata push --app-clip-header-images: a folder with a bad image is refused before any
+// request, one problem a line; a good one goes with the metadata (a subtitle of a new locale
+// creates the localization its header image then uses: no second create, no conflict); a
+// second push has nothing to push; metadata pull writes the images back in the layout push
+// reads.
+func TestMetadataPushAppClipHeaderImages(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	withAppClip(t, h)
+	dir, images := t.TempDir(), t.TempDir()
+	writeFile(t, filepath.Join(dir, "de-DE", "app_clip_default_experience_subtitle.txt"), "Probier es aus\n")
+	w, hh := apple.AppClipHeaderImageWidth, apple.AppClipHeaderImageHeight
+	sandboxtest.WritePNG(t, filepath.Join(images, "de-DE", "header.png"), w, hh+1, 1)
+	sandboxtest.WritePNG(t, filepath.Join(images, "en-US", "a.png"), w, hh, 2)
+	sandboxtest.WritePNG(t, filepath.Join(images, "en-US", "b.png"), w, hh, 3)
+	push := []string{"metadata", "push", "--app", "com.example.daybreak", "--dir", dir, "--app-clip-header-images", images, "--yes"}
+	before := h.sb.Stats().ByMethod["GET"]
+	r := h.run(t, false, push...)
+	var lister cli.ProblemLister
+	if !errors.As(r.err, &lister) {
+		t.Fatalf("a bad header images folder: exit %d, %v", r.code, r.err)
+	}
+	summary, lines := lister.ProblemList()
+	if want := []string{"de-DE/header.png: 1800x1201 pixels; an App Clip header image must be exactly 1800x1200",
+		"en-US: 2 images (a.png, b.png); an App Clip card has one header image per language: keep one"}; r.code != 1 || !slices.Equal(lines, want) {
+		t.Fatalf("a bad header images folder: exit %d, %s:\n%s", r.code, summary, strings.Join(lines, "\n"))
+	}
+	if n := h.sb.Stats().ByMethod["GET"] - before; n != 0 || h.writes(t) != 0 {
+		t.Fatalf("%d reads and %d writes for a bad folder", n, h.writes(t))
+	}
+
+	if err := os.Remove(filepath.Join(images, "en-US", "b.png")); err != nil {
+		t.Fatal(err)
+	}
+	sandboxtest.WritePNG(t, filepath.Join(images, "de-DE", "header.png"), w, hh, 4)
+	r = h.run(t, false, slices.Concat(push[:len(push)-1], []string{"--dry-run"})...).want(t, 0)
+	if !strings.Contains(r.stdout, "app_clip_header_image") || !strings.Contains(r.stderr, "1 change and 2 App Clip header images") || h.writes(t) != 0 {
+		t.Fatalf("dry run: %s\n%s", r.stdout, r.stderr)
+	}
+	r = h.run(t, false, push...).want(t, 0)
+	if !strings.Contains(r.stderr, "2 App Clip header images uploaded") {
+		t.Errorf("push: %s", r.stderr)
+	}
+	st := h.sb.Stats()
+	if n := st.ByRoute["POST /v1/appClipDefaultExperienceLocalizations"]; n != 2 || st.ByStatus["409"] != 0 {
+		t.Errorf("%d localizations created (de-DE by the subtitle, en-US by its image), %d conflicts", n, st.ByStatus["409"])
+	}
+	writes := h.writes(t)
+	r = h.run(t, false, push...).want(t, 0)
+	if !strings.Contains(r.stderr, "nothing to push") || h.writes(t) != writes {
+		t.Errorf("second push: %s (%d writes)", r.stderr, h.writes(t)-writes)
+	}
+
+	// Pulled into a fresh folder: the layout push reads.
+	pulled := filepath.Join(t.TempDir(), "app_clip_header_images")
+	r = h.run(t, false, "metadata", "pull", "--app", "com.example.daybreak", "--dir", filepath.Join(t.TempDir(), "metadata"),
+		"--app-clip-header-images", pulled, "--json").want(t, 0)
+	var out struct {
+		HeaderImages []string `json:"appClipHeaderImages"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(out.HeaderImages, " "); got != filepath.Join(pulled, "de-DE", "header.png")+" "+filepath.Join(pulled, "en-US", "a.png") {
+		t.Errorf("pulled %s", got)
+	}
+	h.run(t, false, "metadata", "validate", "--dir", dir, "--app-clip-header-images", pulled).want(t, 0)
+}
