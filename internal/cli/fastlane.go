@@ -55,7 +55,7 @@ func (fl *FastlaneFlag) Project(f *Factory, cmd *cobra.Command, dirFlag string) 
 	default:
 		c, err = fastlane.Resolve(dir, lookup)
 	}
-	var bad ProblemLister
+	var bad *fastlane.EnvError
 	if errors.As(err, &bad) {
 		return nil, err // a DELIVER_* variable that cannot be read: each one named
 	}

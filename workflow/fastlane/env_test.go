@@ -1,6 +1,7 @@
 package fastlane
 
 import (
+	"errors"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -92,7 +93,7 @@ func TestEnvBadValues(t *testing.T) {
 	all := map[string]string{"DELIVER_APP_VERSION": "2.0"}
 	for _, tc := range tests {
 		c, err := Resolve(root, env(map[string]string{tc.name: tc.value, "DELIVER_APP_VERSION": "2.0"}))
-		if c != nil || err == nil || !strings.HasPrefix(err.Error(), "the environment has 1 problem, nothing was sent: "+tc.want) {
+		if c != nil || err == nil || !strings.HasPrefix(err.Error(), tc.want) || !strings.HasSuffix(err.Error(), "; nothing was sent") {
 			t.Errorf("%s=%q: %v", tc.name, tc.value, err)
 		}
 		all[tc.name] = tc.value
@@ -190,5 +191,22 @@ func TestFromEnv(t *testing.T) {
 	}
 	if c.MetadataPath != filepath.Join(dir, "metadata") || c.ScreenshotsPath != filepath.Join(dir, "screenshots") || c.HasDeliverfile() || len(c.Notes) != 0 {
 		t.Errorf("paths %s %s notes %q", c.MetadataPath, c.ScreenshotsPath, c.Notes)
+	}
+}
+
+// TestEnvErrorLists: several bad variables are a list a front end prints one a line.
+func TestEnvErrorLists(t *testing.T) {
+	t.Parallel()
+	_, err := FromEnv(t.TempDir(), env(map[string]string{"DELIVER_FORCE": "y", "DELIVER_APP_ID": "x"}))
+	var list interface{ ProblemList() (string, []string) }
+	if !errors.As(err, &list) {
+		t.Fatalf("%v is no list", err)
+	}
+	if head, lines := list.ProblemList(); head != "the environment has 2 problems, nothing was sent" || len(lines) != 2 {
+		t.Errorf("%s: %q", head, lines)
+	}
+	_, err = FromEnv(t.TempDir(), env(map[string]string{"DELIVER_FORCE": "y"}))
+	if errors.As(err, &list) || err.Error() != `DELIVER_FORCE="y": not a boolean (true or false, yes or no, on or off); nothing was sent` {
+		t.Errorf("one bad variable: %v", err)
 	}
 }

@@ -130,7 +130,7 @@ const deliverPlatformNames = "ios, osx, appletvos (or tvos), xros"
 
 // fromEnv reads the variables of options that are set, after the files, as fastlane ranks a
 // variable above them. A value that cannot be read as its option's type is a problem naming
-// the variable: all of them are returned at once in one error, and the Config is then not
+// the variable: all of them are returned at once in an *EnvError, and the Config is then not
 // used. A variable of an option ascend does not apply is one note naming it; its value is
 // not shown (it may be an account).
 func (c *Config) fromEnv(env lookup) error {
@@ -161,8 +161,32 @@ func (c *Config) fromEnv(env lookup) error {
 			c.AppIdentifierFrom = where
 		}
 	}
-	return problemlist.New("the environment", problems)
+	if len(problems) == 0 {
+		return nil
+	}
+	e := &EnvError{Problems: problems}
+	if len(problems) > 1 {
+		e.list = problemlist.New("the environment", problems)
+	}
+	return e
 }
+
+// EnvError is deliver's variables whose values cannot be used, each problem naming its
+// variable (`DELIVER_PHASED_RELEASE="maybe": not a boolean`). One is one line; several are a
+// list (errors.As finds it), printed one a line.
+type EnvError struct {
+	Problems []string
+	list     error
+}
+
+func (e *EnvError) Error() string {
+	if e.list != nil {
+		return e.list.Error()
+	}
+	return e.Problems[0] + "; nothing was sent"
+}
+
+func (e *EnvError) Unwrap() error { return e.list }
 
 // envValue converts a variable's text to option o's value as fastlane converts it, with the
 // checks a value of that option gets before it is used.

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ascend-tools/ascend/internal/cli"
 	"github.com/ascend-tools/ascend/internal/cmd/cmdtest"
 	"github.com/ascend-tools/ascend/sandbox"
 	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
@@ -142,6 +143,11 @@ func TestDeliverBadEnvSendsNothing(t *testing.T) {
 			r := h.Run(t, false, "deliver", "--fastlane", fl).Want(t, 1)
 			if msg := r.Err.Error(); !strings.Contains(msg, tc.want) || strings.Contains(msg, "\n") {
 				t.Errorf("%s=%q: %v, want one line with %q", tc.name, tc.value, r.Err, tc.want)
+			}
+			// A value that cannot be read at all is one line as printed, too; the others join
+			// the release's problem list, as a Deliverfile's lines do.
+			if printed := cli.ErrorText(r.Err); strings.HasPrefix(tc.want, tc.name+"=") && (printed != r.Err.Error() || !strings.HasSuffix(printed, "; nothing was sent")) {
+				t.Errorf("%s=%q printed on several lines:\n%s", tc.name, tc.value, printed)
 			}
 			if st := h.Stats(t); len(st) != 0 {
 				t.Errorf("%s=%q: requests %v", tc.name, tc.value, st)
