@@ -39,6 +39,9 @@ type Gateway struct {
 	uploadClient *http.Client
 	// callbacks delivers webhook events to subscribers (see callbacks.go).
 	callbacks *http.Client
+	// ownTransports are the transports New made (not the caller's), whose idle connections
+	// Close closes.
+	ownTransports []*http.Transport
 
 	wake     chan struct{}
 	stop     chan struct{}
@@ -86,6 +89,7 @@ func New(cfg Config) (*Gateway, error) {
 		cfg.MaxSubscriptionsPerKey = 25
 	}
 	base := cfg.UpstreamTransport
+	var own []*http.Transport
 	if base == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.MaxIdleConns = 512
@@ -95,6 +99,7 @@ func New(cfg Config) (*Gateway, error) {
 		// buffer takes most in one read instead of one per 4 KB.
 		t.ReadBufferSize = 64 << 10
 		base = t
+		own = append(own, t)
 	}
 	g := &Gateway{
 		cfg: cfg, db: cfg.DB, log: cfg.Logger, now: cfg.Now,
@@ -108,6 +113,7 @@ func New(cfg Config) (*Gateway, error) {
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
 	}
+	g.ownTransports = own
 	// One budget and one token cache per API key: profiles that share a key share them,
 	// because Apple counts the hourly limit per key.
 	type shared struct {
@@ -153,6 +159,9 @@ func New(cfg Config) (*Gateway, error) {
 	if g.callbacks, err = g.deliveryClient(); err != nil {
 		return nil, err
 	}
+	if t, ok := g.callbacks.Transport.(*http.Transport); ok && g.cfg.CallbackClient == nil {
+		g.ownTransports = append(g.ownTransports, t)
+	}
 	g.handler = g.routes()
 	if cfg.DisableDelivery {
 		close(g.done)
@@ -184,6 +193,11 @@ func (g *Gateway) Close() error {
 		}
 	})
 	<-g.done
+	// The connections New opened are closed once idle, so that a gateway closed in a
+	// process that goes on (tests, benchmarks, an embedder) leaves none open upstream.
+	for _, t := range g.ownTransports {
+		t.CloseIdleConnections()
+	}
 	return nil
 }
 

@@ -535,3 +535,56 @@ func TestKeyCache(t *testing.T) {
 		return e.do(t, "GET", "/connector/status", e.readKey, nil).status == 401
 	})
 }
+
+// TestCloseClosesUpstreamConnections: a closed gateway leaves no connection open to its
+// upstream, so a process that goes on (tests, benchmarks, an embedder) does not keep each
+// closed gateway's idle connections and their goroutines.
+func TestCloseClosesUpstreamConnections(t *testing.T) {
+	t.Parallel()
+	sb := sandboxtest.Start(t, sandbox.Options{})
+	closed := make(chan struct{}, 16)
+	up := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, _ := http.NewRequestWithContext(r.Context(), r.Method, sb.URL()+r.URL.RequestURI(), nil)
+		req.Header = r.Header.Clone()
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		for k, v := range resp.Header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(resp.StatusCode)
+		io.Copy(w, resp.Body)
+	}))
+	up.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateClosed {
+			closed <- struct{}{}
+		}
+	}
+	up.Start()
+	t.Cleanup(up.Close)
+	db := storetest.Open(t, "sqlite")
+	gw, err := connector.New(connector.Config{Profiles: []connector.Profile{{Name: "default", Key: sb.Key(), Upstream: up.URL}}, DB: db, DisableDelivery: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gw)
+	t.Cleanup(srv.Close)
+	e := &env{gw: gw, srv: srv, db: db, sb: sb}
+	if a := e.do(t, "GET", "/v1/apps?limit=1", e.key(t, "reader", store.Read, 0), nil); a.status != 200 {
+		t.Fatalf("GET through the gateway: %d %s", a.status, a.body)
+	}
+	select {
+	case <-closed:
+		t.Fatal("the upstream connection closed before the gateway did")
+	default:
+	}
+	gw.Close()
+	select {
+	case <-closed:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the gateway's upstream connection is still open after Close")
+	}
+}
