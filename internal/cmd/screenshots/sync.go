@@ -52,8 +52,9 @@ kept (and each set ordered by file name) unless overwrite_screenshots or sync_sc
 set (overwrite_preview_videos for previews).
 
 Uploads run in parallel (parts too) within the key's rate budget; processing is awaited by
-polling only the sets that changed, with backoff, for at most --timeout (exit 8 when it
-passes; run the sync again to finish); --no-wait ends once the files are uploaded and in
+polling only the sets that changed, with backoff, for at most --timeout (default: the
+project's screenshot_processing_timeout, in seconds, else 10m; exit 8 when it passes; run the
+sync again to finish); --no-wait ends once the files are uploaded and in
 order, and a later run redoes any whose processing failed. A screenshot whose processing
 fails is deleted and uploaded again, twice at most. An interrupted run can simply be started again:
 reservations it left are reused, nothing is duplicated. Deletions need --yes when nobody
@@ -105,6 +106,9 @@ func runSync(cmd *cobra.Command, opts *syncOptions) error {
 		}
 		if !fl.Changed("preview-frame-time-code") {
 			opts.FrameCode = project.PreviewFrameTimeCode
+		}
+		if !fl.Changed("timeout") && project.ScreenshotProcessingTimeout > 0 {
+			opts.Timeout = project.ScreenshotProcessingTimeout // screenshot_processing_timeout
 		}
 		if t.App == "" {
 			t.App = opts.Fastlane.App(f, project)
