@@ -52,7 +52,7 @@ const (
 var options = []option{
 	{"api_key_path", []string{"DELIVER_API_KEY_PATH", "APP_STORE_CONNECT_API_KEY_PATH"}, asCredential, "ascend takes credentials from its flags, the environment (DELIVER_API_KEY_PATH and APP_STORE_CONNECT_API_KEY_PATH too) or a saved profile, not from a Deliverfile"},
 	{"api_key", []string{"DELIVER_API_KEY", "APP_STORE_CONNECT_API_KEY"}, notApplied, "ascend does not read an API key given as a hash; name the api-key JSON file (DELIVER_API_KEY_PATH, ASC_API_KEY_JSON) or give the key's parts (APP_STORE_CONNECT_API_KEY_KEY_ID, ...)"},
-	{"username", []string{"DELIVER_USERNAME"}, notApplied, whyAccount},
+	{"username", []string{"DELIVER_USERNAME", "DELIVER_USER"}, notApplied, whyAccount}, // DELIVER_USER: fastlane's default for it
 	{"app_identifier", []string{"DELIVER_APP_IDENTIFIER"}, asText, ""},
 	{"app_version", []string{"DELIVER_APP_VERSION"}, asText, ""},
 	{"ipa", []string{"DELIVER_IPA_PATH"}, notApplied, whyBinary},

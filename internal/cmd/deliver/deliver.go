@@ -32,13 +32,14 @@ app_rating_config_path, relative to the project folder as fastlane reads them;
 submission_information's export_compliance_uses_encryption on the build,
 content_rights_contains_third_party_content on the app, add_id_info_uses_idfa on the
 version); deliver's DELIVER_* variables (DELIVER_APP_VERSION, DELIVER_SUBMIT_FOR_REVIEW, ...)
-outrank the files and work without them, and flags outrank both, as in fastlane. Options App Store Connect's API has no field for
-(reset_ratings, the other submission_information keys) are noted one a line. Each step reads first and writes only what differs, so running deliver
+outrank the files and work without them, and flags outrank both, as in fastlane. Options App
+Store Connect's API has no field for (reset_ratings, the other submission_information keys)
+are noted one a line. Each step reads first and writes only what differs, so running deliver
 twice changes nothing the second time, and a run that died at any step converges when run
 again. --dry-run prints the plan and changes nothing. The screenshots uploaded are awaited
 until processed, for at most --timeout (default: screenshot_processing_timeout's seconds,
-else 10m; exit 8 when it passes; run again to go on);
---no-wait goes on once they are uploaded.`,
+else 10m; exit 8 when it passes; run again to go on); --no-wait goes on once they are
+uploaded.`,
 		Example: `  ascend deliver --dry-run
   ascend deliver --app com.example.app --app-version 2.5.0 --build-number 512 --submit-for-review --phased-release
   ascend deliver --fastlane ios/fastlane --skip-screenshots --json`,
