@@ -128,7 +128,7 @@ func resolve(o Options) (*plan, []string, error) {
 			notes = append(notes, where+"reset_ratings is not applicable: App Store Connect's API has no request that resets an app's ratings; reset them in App Store Connect when you release the version")
 		}
 		// The metadata commands apply these; a release works on the version being prepared.
-		for _, o := range []struct {
+		for _, opt := range []struct {
 			name string
 			set  *bool
 			use  string
@@ -136,8 +136,8 @@ func resolve(o Options) (*plan, []string, error) {
 			{"edit_live", c.EditLive, "change the live version's metadata with `ascend metadata push --edit-live`"},
 			{"use_live_version", c.UseLiveVersion, "`ascend metadata pull` reads the live version with it"},
 		} {
-			if o.set != nil && *o.set {
-				notes = append(notes, fmt.Sprintf("%s: %s is not applied: ascend deliver works on the version being prepared; %s", c.Where[o.name], o.name, o.use))
+			if opt.set != nil && *opt.set {
+				notes = append(notes, fmt.Sprintf("%s: %s is not applied: ascend deliver works on the version being prepared; %s", c.Where[opt.name], opt.name, opt.use))
 			}
 		}
 		p.languages = c.Languages

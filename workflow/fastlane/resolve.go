@@ -9,7 +9,7 @@ import (
 
 // Resolve finds the fastlane folder of dir (dir/fastlane, or dir itself when it is named
 // fastlane or holds an Appfile or Deliverfile), reads its Appfile and Deliverfile and then
-// the DELIVER_* variables that outrank them, as fastlane ranks them (the table options). env
+// the DELIVER_* variables that outrank them, as fastlane ranks them (the table in options.go). env
 // looks variables up (nil: os.LookupEnv). It fails when dir holds no fastlane folder, and
 // when a variable's value cannot be read (every such variable named, before any request).
 func Resolve(dir string, env func(string) (string, bool)) (*Config, error) {
@@ -37,7 +37,7 @@ func Resolve(dir string, env func(string) (string, bool)) (*Config, error) {
 }
 
 // FromEnv is a project of deliver's variables alone, for a command run where there is no
-// fastlane folder, as fastlane deliver runs without one: dir (nil: ".") is the project
+// fastlane folder, as fastlane deliver runs without one: dir ("": ".") is the project
 // folder, its metadata/ and screenshots/ deliver's defaults then. nil, nil when none of the
 // variables of deliver's options is set.
 func FromEnv(dir string, env func(string) (string, bool)) (*Config, error) {
