@@ -141,6 +141,11 @@ type FolderOptions struct {
 	// ($DELIVER_COPYRIGHT): merged into the folder's metadata as deliver's
 	// loader merges them, and checked as its files are.
 	Inline []fastlane.InlineValue
+	// AppClipMetadataDir is deliver's app_clip_default_experience_metadata_path ("": none),
+	// absolute: a folder of its own holding app_clip_default_experience_action.txt and
+	// <locale>/app_clip_default_experience_subtitle.txt (default/ too). Its files win over the
+	// metadata folder's, and the Deliverfile's values over both, as deliver ranks them.
+	AppClipMetadataDir string
 }
 
 // FolderOptionsOf are the options a fastlane project sets (nil: none).
@@ -191,7 +196,7 @@ func Read(dir string) (*Metadata, []Problem, error) { return ReadWith(dir, Folde
 // ReadWith is Read with options.
 func ReadWith(dir string, o FolderOptions) (*Metadata, []Problem, error) {
 	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) && len(o.Inline) > 0 {
+	if errors.Is(err, fs.ErrNotExist) && (len(o.Inline) > 0 || o.AppClipMetadataDir != "") {
 		// A Deliverfile that gives the metadata itself needs no folder, as in deliver.
 		entries, err = nil, nil
 	}
@@ -249,6 +254,7 @@ func ReadWith(dir string, o FolderOptions) (*Metadata, []Problem, error) {
 			}
 		}
 	}
+	problems = append(problems, m.readAppClipFolder(o)...)
 	problems = append(problems, m.applyInline(o)...)
 	mapLegacyCategories(m)
 	return m, problems, nil
