@@ -51,6 +51,9 @@ type Options struct {
 	SkipScreenshots *bool
 	// AppRatingConfig is app_rating_config_path; "" takes the project's ("" there too: none).
 	AppRatingConfig string
+	// AppClipHeaderImagesPath is app_clip_header_images_path, the App Clip card's header
+	// images; "" takes the project's ("" there too: none sent).
+	AppClipHeaderImagesPath string
 	// SubmissionInformation is deliver's submission_information (values as a Deliverfile
 	// writes them: true, false, nil); nil takes the project's.
 	SubmissionInformation map[string]string
@@ -93,6 +96,8 @@ type plan struct {
 	// metadataNotes are what reading the metadata folder (with the Deliverfile's own
 	// values) noted, when it was read.
 	metadataNotes []metadata.Problem
+	// headerImages is app_clip_header_images_path read and checked (nil: none given).
+	headerImages *screenshots.HeaderImages
 }
 
 // resolve merges the options with the project's and checks everything before any request.
@@ -247,7 +252,8 @@ func resolve(o Options) (*plan, []string, error) {
 	}
 	// The metadata (the folder with the Deliverfile's own values) is checked here too, so a
 	// value over Apple's limits stops the run before its first write, not at the metadata step.
-	if folders := metadata.FolderOptionsOf(o.Project); !p.skipMetadata && (exists(p.metadataDir) || len(folders.Inline) > 0) {
+	folders := metadata.FolderOptionsOf(o.Project)
+	if !p.skipMetadata && (exists(p.metadataDir) || len(folders.Inline) > 0 || folders.AppClipMetadataDir != "") {
 		var ve *metadata.ValidationError
 		m, err := metadata.LoadWith(p.metadataDir, folders)
 		switch {
@@ -262,6 +268,29 @@ func resolve(o Options) (*plan, []string, error) {
 			}
 		case err != nil:
 			problems = append(problems, err.Error())
+		}
+	}
+	// The App Clip header images too: every image is checked before the first write.
+	headers, headersFrom := o.AppClipHeaderImagesPath, ""
+	if headers == "" && o.Project != nil && o.Project.AppClipHeaderImagesPath != "" {
+		headers, headersFrom = o.Project.AppClipHeaderImagesPath, " (app_clip_header_images_path, "+o.Project.Where["app_clip_header_images_path"]+")"
+	}
+	if headers != "" {
+		h, err := screenshots.LoadHeaderImages(headers, folders)
+		var ve *metadata.ValidationError
+		switch {
+		case errors.As(err, &ve):
+			for _, pr := range ve.Problems {
+				pr.Path = filepath.Join(headers, pr.Path)
+				problems = append(problems, pr.String())
+			}
+		case err != nil:
+			problems = append(problems, err.Error()+headersFrom)
+		default:
+			p.headerImages = h
+			for _, n := range h.Notes {
+				notes = append(notes, filepath.Join(headers, n.Path)+": "+n.Message)
+			}
 		}
 	}
 	if len(problems) > 0 {
@@ -332,7 +361,7 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 	}
 	if o.DryRun && vr.Created {
 		// Nothing below can be read before the version exists.
-		for _, s := range []string{"metadata", "screenshots", "age rating", "phased release", "submission information", "submit"} {
+		for _, s := range []string{"metadata", "app clip header images", "screenshots", "age rating", "phased release", "submission information", "submit"} {
 			add(s, "planned", "after the version is created")
 		}
 		return res, nil
@@ -381,6 +410,9 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 		// Submitted or out already: metadata, screenshots and age rating are locked.
 		why := "version " + vr.Version.Version + " is " + vr.Version.State
 		add("metadata", "skipped", why)
+		if p.headerImages != nil {
+			add("app clip header images", "skipped", why)
+		}
 		add("screenshots", "skipped", why)
 		add("age rating", "skipped", why)
 	}
@@ -390,7 +422,7 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 	case !vr.Version.Editable():
 	case p.skipMetadata:
 		add("metadata", "skipped", "skip_metadata")
-	case !exists(p.metadataDir) && len(target.Folders.Inline) == 0:
+	case !exists(p.metadataDir) && len(target.Folders.Inline) == 0 && target.Folders.AppClipMetadataDir == "":
 		add("metadata", "skipped", "no folder "+p.metadataDir)
 	default:
 		plan, _, err := metadata.Prepare(ctx, c, target, p.metadataDir)
@@ -407,6 +439,29 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 			return res, fmt.Errorf("metadata: %w", err)
 		}
 		add("metadata", "changed", fmt.Sprintf("%d changes", n))
+	}
+
+	// 2b. The App Clip card's header images (app_clip_header_images_path), after the metadata,
+	// whose subtitles may have made the localizations they go to; not skipped by
+	// skip_metadata, as in deliver.
+	if p.headerImages != nil && vr.Version.Editable() {
+		hp, err := screenshots.PrepareHeaderImages(ctx, c, target, p.headerImages)
+		switch {
+		case err != nil:
+			return res, fmt.Errorf("app clip header images: %w", err)
+		case hp.Skipped != "":
+			add("app clip header images", "skipped", hp.Skipped)
+		case o.DryRun || hp.Writes() == 0:
+			add("app clip header images", count(o.DryRun, hp.Writes()), fmt.Sprintf("%d uploads", hp.Writes()))
+		default:
+			so := o.ScreenshotOption
+			so.HTTPClient = o.HTTPClient
+			r, err := screenshots.ApplyHeaderImages(ctx, c, hp, so)
+			if err != nil {
+				return res, fmt.Errorf("app clip header images: %w", err)
+			}
+			add("app clip header images", "changed", fmt.Sprintf("%d uploaded, %d replaced", r.Uploaded, r.Deleted))
+		}
 	}
 
 	// 3. Screenshots, then app previews (app_previews_path, each with

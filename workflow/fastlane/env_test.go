@@ -153,17 +153,14 @@ func TestEnvNotApplied(t *testing.T) {
 	)
 }
 
-// TestOptionsTable: every option of the table is read or noted, each variable belongs to one
-// option, and the App Clip's options are left to Config.applyValue.
+// TestOptionsTable: every option of the table is read or noted, and each variable belongs to
+// one option.
 func TestOptionsTable(t *testing.T) {
 	t.Parallel()
 	seen := map[string]string{}
 	for _, o := range options {
 		if (o.kind == notApplied || o.kind == asCredential) != (o.why != "") {
 			t.Errorf("%s: kind %d with why %q", o.name, o.kind, o.why)
-		}
-		if strings.HasPrefix(o.name, "app_clip") {
-			t.Errorf("%s is in the table", o.name)
 		}
 		for _, e := range o.env {
 			if seen[e] != "" {
@@ -208,5 +205,53 @@ func TestEnvErrorLists(t *testing.T) {
 	_, err = FromEnv(t.TempDir(), env(map[string]string{"DELIVER_FORCE": "y"}))
 	if errors.As(err, &list) || err.Error() != `DELIVER_FORCE="y": not a boolean (true or false, yes or no, on or off); nothing was sent` {
 		t.Errorf("one bad variable: %v", err)
+	}
+}
+
+// TestAppClipOptions: deliver's App Clip options from the Deliverfile (paths against the
+// project folder, the subtitle a localized hash, the action text) and their variables, which
+// outrank it (the subtitle's as fastlane parses it, a JSON object); a variable that is no
+// object is refused by name.
+func TestAppClipOptions(t *testing.T) {
+	root := t.TempDir()
+	writeFiles(t, root, map[string]string{
+		"fastlane/Deliverfile": `app_clip_header_images_path "./fastlane/clip_images"
+app_clip_default_experience_metadata_path "./fastlane/clip_metadata"
+app_clip_default_experience_subtitle({ "default" => "Try it", "de-DE" => "Probier es" })
+app_clip_default_experience_action "PLAY"
+`,
+	})
+	c, err := Resolve(root, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inline []string
+	for _, v := range c.Inline {
+		inline = append(inline, v.Option+" "+v.Language+"="+v.Text+" @"+v.Where)
+	}
+	if c.AppClipHeaderImagesPath != filepath.Join(root, "fastlane", "clip_images") || c.AppClipDefaultExperienceMetadataPath != filepath.Join(root, "fastlane", "clip_metadata") ||
+		len(c.Notes) != 0 || strings.Join(inline, "; ") != "app_clip_default_experience_subtitle default=Try it @Deliverfile line 3; "+
+		"app_clip_default_experience_subtitle de-DE=Probier es @Deliverfile line 3; app_clip_default_experience_action =PLAY @Deliverfile line 4" {
+		t.Errorf("from the Deliverfile: %q %q, inline %q, notes %q", c.AppClipHeaderImagesPath, c.AppClipDefaultExperienceMetadataPath, inline, c.Notes)
+	}
+	c, err = Resolve(root, env(map[string]string{
+		"DELIVER_APP_CLIP_HEADER_IMAGES_PATH": "env_images", "DELIVER_APP_CLIP_DEFAULT_EXPERIENCE_METADATA_PATH": "/abs/clip",
+		"DELIVER_APP_CLIP_DEFAULT_EXPERIENCE_SUBTITLE": `{"default": "Env", "fr-FR": "Essaie"}`, "DELIVER_APP_CLIP_DEFAULT_EXPERIENCE_ACTION": "VIEW",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inline = inline[:0]
+	for _, v := range c.Inline {
+		inline = append(inline, v.Option+" "+v.Language+"="+v.Text+" @"+v.Where)
+	}
+	if c.AppClipHeaderImagesPath != filepath.Join(root, "env_images") || c.AppClipDefaultExperienceMetadataPath != "/abs/clip" ||
+		strings.Join(inline, "; ") != "app_clip_default_experience_subtitle default=Env @$DELIVER_APP_CLIP_DEFAULT_EXPERIENCE_SUBTITLE; "+
+			"app_clip_default_experience_subtitle fr-FR=Essaie @$DELIVER_APP_CLIP_DEFAULT_EXPERIENCE_SUBTITLE; app_clip_default_experience_action =VIEW @$DELIVER_APP_CLIP_DEFAULT_EXPERIENCE_ACTION" {
+		t.Errorf("from the variables: %q %q, inline %q", c.AppClipHeaderImagesPath, c.AppClipDefaultExperienceMetadataPath, inline)
+	}
+	_, err = Resolve(root, env(map[string]string{"DELIVER_APP_CLIP_DEFAULT_EXPERIENCE_SUBTITLE": "Try it"}))
+	if err == nil || !strings.Contains(err.Error(), `DELIVER_APP_CLIP_DEFAULT_EXPERIENCE_SUBTITLE="Try it": not a JSON object of language => text`) {
+		t.Errorf("a subtitle variable that is no object: %v", err)
 	}
 }

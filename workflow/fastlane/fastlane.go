@@ -38,6 +38,13 @@ type Config struct {
 	// AppPreviewsPath is deliver's app_previews_path, absolute; "" when not given (deliver
 	// uploads no previews without it).
 	AppPreviewsPath string
+	// AppClipHeaderImagesPath is deliver's app_clip_header_images_path (the App Clip card's
+	// header images, <locale>/ and default/), absolute; "" when not given.
+	AppClipHeaderImagesPath string
+	// AppClipDefaultExperienceMetadataPath is deliver's
+	// app_clip_default_experience_metadata_path (the card's action and subtitles, a folder of
+	// their own), absolute; "" when not given.
+	AppClipDefaultExperienceMetadataPath string
 	// AppRatingConfigPath is deliver's app_rating_config_path (the age rating answers, an
 	// app_rating_config.json), absolute; "" when not given.
 	AppRatingConfigPath string
@@ -120,12 +127,12 @@ var (
 	localizedMetadata = map[string]bool{
 		"name": true, "subtitle": true, "description": true, "keywords": true, "release_notes": true,
 		"promotional_text": true, "privacy_url": true, "apple_tv_privacy_policy": true, "support_url": true,
-		"marketing_url": true,
+		"marketing_url": true, "app_clip_default_experience_subtitle": true,
 	}
 	appMetadata = map[string]bool{
 		"copyright": true, "primary_category": true, "secondary_category": true,
 		"primary_first_sub_category": true, "primary_second_sub_category": true, "secondary_first_sub_category": true,
-		"secondary_second_sub_category": true,
+		"secondary_second_sub_category": true, "app_clip_default_experience_action": true,
 	}
 )
 
@@ -430,8 +437,14 @@ func (c *Config) applyValue(file, where, name string, v value, how string) {
 		if s, ok := str(); ok {
 			c.PreviewFrameTimeCode = s // checked (apple.ParsePreviewFrameTimeCode) by the sync before any write
 		}
-	case strings.HasPrefix(name, "app_clip_header_images") || strings.HasPrefix(name, "app_clip_default_experience"):
-		c.notef("%s: %s is not applied: ascend takes the App Clip default experience from the metadata folder (its action from app_clip_default_experience_action.txt, its subtitles from <locale>/app_clip_default_experience_subtitle.txt, its review information from app_clip_review_information/); header images are not sent", where, name)
+	case name == "app_clip_header_images_path":
+		if s, ok := path(); ok {
+			c.AppClipHeaderImagesPath = s
+		}
+	case name == "app_clip_default_experience_metadata_path":
+		if s, ok := path(); ok {
+			c.AppClipDefaultExperienceMetadataPath = s
+		}
 	case file == "Appfile" && appfileKeys[name]:
 		c.notef("%s: %s names an account or team; ascend uses the API key's team, so it is not applied", where, name)
 	case localizedMetadata[name]:

@@ -1,7 +1,10 @@
 package fastlane
 
 import (
+	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -19,6 +22,7 @@ const (
 	asInt                 // a whole number written as fastlane reads one back: 12, not 012 or 1e3
 	asList                // split at commas, each entry trimmed, empty ones dropped
 	asSeconds             // asInt, more than 0
+	asHash                // a JSON object of text (a localized option: {"default": "...", "de-DE": "..."})
 	// asCredential is read by ascend's credential loading (asc/auth.FromFastlaneEnv), not
 	// here: no note for the variable, a note for the Deliverfile's line.
 	asCredential
@@ -48,7 +52,6 @@ const (
 // gives (the localized metadata hashes, app_review_information, submission_information)
 // are read by Config.applyValue alone. fastlane ranks a variable above the Deliverfile and
 // below the command line; ascend's flags outrank both. An empty variable counts as unset.
-// The App Clip options are read by Config.applyValue.
 var options = []option{
 	{"api_key_path", []string{"DELIVER_API_KEY_PATH", "APP_STORE_CONNECT_API_KEY_PATH"}, asCredential, "ascend takes credentials from its flags, the environment (DELIVER_API_KEY_PATH and APP_STORE_CONNECT_API_KEY_PATH too) or a saved profile, not from a Deliverfile"},
 	{"api_key", []string{"DELIVER_API_KEY", "APP_STORE_CONNECT_API_KEY"}, notApplied, "ascend does not read an API key given as a hash; name the api-key JSON file (DELIVER_API_KEY_PATH, ASC_API_KEY_JSON) or give the key's parts (APP_STORE_CONNECT_API_KEY_KEY_ID, ...)"},
@@ -64,6 +67,8 @@ var options = []option{
 	{"use_live_version", []string{"DELIVER_USE_LIVE_VERSION"}, asBool, ""},
 	{"metadata_path", []string{"DELIVER_METADATA_PATH"}, asPath, ""},
 	{"screenshots_path", []string{"DELIVER_SCREENSHOTS_PATH"}, asPath, ""},
+	{"app_clip_header_images_path", []string{"DELIVER_APP_CLIP_HEADER_IMAGES_PATH"}, asPath, ""},
+	{"app_clip_default_experience_metadata_path", []string{"DELIVER_APP_CLIP_DEFAULT_EXPERIENCE_METADATA_PATH"}, asPath, ""},
 	{"app_previews_path", []string{"DELIVER_APP_PREVIEWS_PATH"}, asPath, ""},
 	{"preview_frame_time_code", []string{"DELIVER_PREVIEW_FRAME_TIME_CODE"}, asText, ""},
 	{"overwrite_preview_videos", []string{"DELIVER_OVERWRITE_PREVIEW_VIDEOS"}, asBool, ""},
@@ -111,6 +116,8 @@ var options = []option{
 	{"secondary_second_sub_category", []string{"DELIVER_SECONDARY_SECOND_SUB_CATEGORY"}, asText, ""},
 	{"languages", []string{"DELIVER_LANGUAGES"}, asList, ""},
 	{"ignore_language_directory_validation", []string{"DELIVER_IGNORE_LANGUAGE_DIRECTORY_VALIDATION"}, asBool, ""},
+	{"app_clip_default_experience_subtitle", []string{"DELIVER_APP_CLIP_DEFAULT_EXPERIENCE_SUBTITLE"}, asHash, ""},
+	{"app_clip_default_experience_action", []string{"DELIVER_APP_CLIP_DEFAULT_EXPERIENCE_ACTION"}, asText, ""},
 	// fastlane reads app as a number: the variable must be one.
 	{"app", []string{"DELIVER_APP_ID"}, asInt, ""},
 }
@@ -214,6 +221,17 @@ func envValue(o option, text string) (value, error) {
 			if l = strings.TrimSpace(l); l != "" {
 				v.list = append(v.list, value{kind: kindString, text: l})
 			}
+		}
+		return v, nil
+	case asHash:
+		// fastlane parses the variable as JSON; what is not an object of text is refused.
+		var m map[string]string
+		if err := json.Unmarshal([]byte(trimmed), &m); err != nil {
+			return value{}, fmt.Errorf(`not a JSON object of language => text ({"default": "...", "de-DE": "..."})`)
+		}
+		v := value{kind: kindHash}
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			v.pairs = append(v.pairs, pair{key: k, val: value{kind: kindString, text: m[k]}})
 		}
 		return v, nil
 	}

@@ -153,7 +153,7 @@ func FolderOptionsOf(c *fastlane.Config) FolderOptions {
 	if c == nil {
 		return FolderOptions{}
 	}
-	o := FolderOptions{SkipUnknownLocales: c.Flags["ignore_language_directory_validation"]}
+	o := FolderOptions{SkipUnknownLocales: c.Flags["ignore_language_directory_validation"], AppClipMetadataDir: c.AppClipDefaultExperienceMetadataPath}
 	for _, v := range c.Inline {
 		if !strings.HasPrefix(v.Where, "$") { // a variable ($DELIVER_COPYRIGHT) is named as it is
 			v.Where = filepath.Join(c.Dir, v.Where) // "Deliverfile line 3" -> /project/fastlane/Deliverfile line 3

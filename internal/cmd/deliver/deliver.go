@@ -28,7 +28,9 @@ func NewCmd(f *cli.Factory) *cobra.Command {
 		Long: `Run a whole release from a fastlane project (its Appfile and Deliverfile: app_identifier,
 app_version, build_number, submit_for_review, automatic_release, auto_release_date,
 phased_release, skip_metadata, skip_screenshots, languages, metadata_path, screenshots_path,
-app_rating_config_path, relative to the project folder as fastlane reads them;
+app_rating_config_path, the App Clip's app_clip_header_images_path,
+app_clip_default_experience_metadata_path, app_clip_default_experience_subtitle and
+app_clip_default_experience_action, relative to the project folder as fastlane reads them;
 submission_information's export_compliance_uses_encryption on the build,
 content_rights_contains_third_party_content on the app, add_id_info_uses_idfa on the
 version); deliver's DELIVER_* variables (DELIVER_APP_VERSION, DELIVER_SUBMIT_FOR_REVIEW, ...)
@@ -121,6 +123,7 @@ uploaded.`,
 	flags.StringVar(&o.MetadataPath, "metadata-path", "", "the metadata `folder` (default: metadata_path, or fastlane/metadata)")
 	flags.StringVar(&o.ScreenshotsPath, "screenshots-path", "", "the screenshots `folder` (default: screenshots_path, or fastlane/screenshots)")
 	flags.StringVar(&o.AppRatingConfig, "app-rating-config-path", "", "answer the age rating from this app_rating_config.json (default: the Deliverfile's app_rating_config_path)")
+	flags.StringVar(&o.AppClipHeaderImagesPath, "app-clip-header-images-path", "", "send the App Clip card's header images from this `folder` (<locale>/, default/; one 1800x1200 PNG or JPEG each; default: app_clip_header_images_path)")
 	flags.BoolVar(&o.DryRun, "dry-run", false, "print the plan, change nothing")
 	cli.AddWaitFlags(cmd, &wf, true, 10*time.Minute, "App Store Connect to process the screenshots uploaded")
 	for name, usage := range map[string]string{

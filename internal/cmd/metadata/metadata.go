@@ -93,6 +93,9 @@ func (tf *targetFlags) resolve(cmd *cobra.Command, f *cli.Factory) (wfmetadata.T
 		if !fl.Changed("dir") {
 			tf.dir = project.MetadataPath
 		}
+		if fl.Lookup("app-clip-header-images") != nil && !fl.Changed("app-clip-header-images") {
+			tf.headerDir = project.AppClipHeaderImagesPath
+		}
 		if t.App == "" {
 			t.App = tf.fastlane.App(f, project)
 		}

@@ -49,6 +49,9 @@ exit code is 1 when there is any. Suited to a pull-request check.`,
 				if !fl.Changed("previews") && c.AppPreviewsPath != "" {
 					previews = c.AppPreviewsPath
 				}
+				if !fl.Changed("app-clip-header-images") {
+					headers = c.AppClipHeaderImagesPath
+				}
 			}
 			frameCode := ""
 			if c != nil {
