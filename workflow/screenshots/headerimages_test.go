@@ -2,14 +2,17 @@ package screenshots_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"image"
 	"image/jpeg"
 	"maps"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -301,6 +304,17 @@ func TestHeaderImagesSkipped(t *testing.T) {
 	if err != nil || !strings.Contains(p.Skipped, "live version") || sb.Writes() != 0 {
 		t.Fatalf("live: %v %q", err, p.Skipped)
 	}
+	// A version App Review has: refused before any write.
+	loc, err := metadata.Locate(t.Context(), c, metadata.Target{App: demoApp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb.Add("appClipDefaultExperiences", map[string]any{"action": "OPEN"}, map[string]string{"releaseWithAppStoreVersion": loc.VersionID})
+	sb.Set("appStoreVersions", loc.VersionID, "appVersionState", "WAITING_FOR_REVIEW")
+	_, _, err = screenshots.SyncHeaderImages(t.Context(), c, metadata.Target{App: demoApp, Version: loc.VersionString}, h, screenshots.Options{})
+	if err == nil || !strings.Contains(err.Error(), "is WAITING_FOR_REVIEW and Apple accepts changes only while it is") || sb.Writes() != 0 {
+		t.Errorf("a version in review: %v, %d writes", err, sb.Writes())
+	}
 }
 
 // Pull writes the layout a push reads: into the folder pushed, nothing (every image is
@@ -362,5 +376,75 @@ func TestHeaderImagesPullRoundTrip(t *testing.T) {
 	}
 	if _, err := screenshots.LoadHeaderImages(fresh, metadata.FolderOptions{}); err != nil {
 		t.Errorf("after the pull: %v", err)
+	}
+}
+
+// killAfter stops a run (as kill -9 would: nothing after is sent) once its n-th write to
+// App Store Connect has been answered.
+type killAfter struct {
+	n      int
+	cancel context.CancelFunc
+	mu     sync.Mutex
+	writes int
+}
+
+func (k *killAfter) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	if r.Method != http.MethodGet && strings.HasPrefix(r.URL.Path, "/v1/") {
+		k.mu.Lock()
+		if k.writes++; k.writes == k.n {
+			k.cancel()
+		}
+		k.mu.Unlock()
+	}
+	return resp, err
+}
+
+// A sync stopped after each of its writes in turn (a localization created, an image
+// deleted, reserved, committed), then run again, ends with one header image per language,
+// the folder's; a third run writes nothing.
+func TestHeaderImagesKilledAtEachWriteConverge(t *testing.T) {
+	t.Parallel()
+	for n := 1; ; n++ {
+		e := newClipEnv(t)
+		e.sb.Add("appClipDefaultExperienceLocalizations", map[string]any{"locale": "fr-FR"}, map[string]string{"appClipDefaultExperience": e.experience})
+		sandboxtest.WritePNG(t, filepath.Join(e.dir, "en-US", "header.png"), headerW, headerH, 1)
+		if _, _, err := e.sync(t); err != nil {
+			t.Fatal(err)
+		}
+		sandboxtest.WritePNG(t, filepath.Join(e.dir, "en-US", "header.png"), headerW, headerH, 2) // replaced
+		sandboxtest.WritePNG(t, filepath.Join(e.dir, "de-DE", "header.png"), headerW, headerH, 3) // a new localization
+		sandboxtest.WritePNG(t, filepath.Join(e.dir, "fr-FR", "header.png"), headerW, headerH, 4) // uploaded
+		h, err := screenshots.LoadHeaderImages(e.dir, metadata.FolderOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		k := &killAfter{n: n, cancel: cancel}
+		_, _, err = screenshots.SyncHeaderImages(ctx, e.sb.Client(asc.WithHTTPClient(&http.Client{Transport: k})), e.target, h,
+			screenshots.Options{PollInitial: 10 * time.Millisecond, PollMax: 50 * time.Millisecond})
+		cancel()
+		if k.writes < n {
+			if err != nil {
+				t.Fatalf("kill after write %d: the run made %d writes and failed: %v", n, k.writes, err)
+			}
+			t.Logf("the sync takes %d writes; killed after each of them", k.writes)
+			return
+		}
+		if _, _, err := e.sync(t); err != nil {
+			t.Fatalf("kill after write %d, run again: %v", n, err)
+		}
+		writes := e.sb.Writes()
+		if _, _, err := e.sync(t); err != nil || e.sb.Writes() != writes {
+			t.Fatalf("kill after write %d, third run: %v, %d writes", n, err, e.sb.Writes()-writes)
+		}
+		remote, stored := e.remote(t)
+		if want := map[string]string{"de-DE": "header.png", "en-US": "header.png", "fr-FR": "header.png"}; !maps.Equal(remote, want) || stored != 3 {
+			t.Errorf("kill after write %d: remote %v, %d header images stored", n, remote, stored)
+		}
+		h2, _ := screenshots.LoadHeaderImages(e.dir, metadata.FolderOptions{})
+		if p, err := screenshots.PrepareHeaderImages(t.Context(), e.c, e.target, h2); err != nil || p.Writes() != 0 {
+			t.Errorf("kill after write %d: the files are not App Store Connect's: %v", n, err)
+		}
 	}
 }

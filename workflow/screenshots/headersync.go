@@ -141,9 +141,6 @@ func PrepareHeaderImages(ctx context.Context, c *asc.Client, t metadata.Target, 
 		return nil, err
 	}
 	p := &HeaderPlan{AppID: loc.AppID, VersionString: loc.VersionString, ExperienceID: loc.AppClipExperienceID, Requests: loc.Requests}
-	if msg := metadata.EditableProblem(loc.VersionString, loc.VersionState, false); msg != "" {
-		return p, errors.New(msg)
-	}
 	if p.ExperienceID == "" {
 		p.Skipped = fmt.Sprintf("version %s has no App Clip default experience (upload a build with an App Clip first); App Clip header images not sent", loc.VersionString)
 		return p, nil
@@ -154,6 +151,9 @@ func PrepareHeaderImages(ctx context.Context, c *asc.Client, t metadata.Target, 
 		return nil, err
 	}
 	p.Changes = planHeaderImages(h, remote, t.Languages)
+	if msg := metadata.EditableProblem(loc.VersionString, loc.VersionState, false); msg != "" && p.Writes() > 0 {
+		return p, errors.New(msg)
+	}
 	return p, nil
 }
 
