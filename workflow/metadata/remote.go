@@ -393,6 +393,13 @@ type Location struct {
 	Requests            int
 }
 
+// Location is the version st was read from, for work on it that needs only its ids (the App
+// Clip header images of a metadata push or pull), without reading it again.
+func (st *State) Location() *Location {
+	return &Location{AppID: st.AppID, VersionID: st.VersionID, VersionString: st.VersionString, VersionState: st.VersionState,
+		Localizations: st.VersionLocalizations, AppClipExperienceID: st.AppClipExperienceID}
+}
+
 // Locate finds the target's version and its localizations: one request, plus one to resolve a
 // bundle id.
 func Locate(ctx context.Context, c *asc.Client, t Target) (*Location, error) {

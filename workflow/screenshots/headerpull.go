@@ -46,14 +46,24 @@ const maxHeaderImageBytes = 64 << 20
 // replaces the folder's image. Two requests to the API (three for a bundle id), then the
 // downloads, four at a time.
 func PullHeaderImages(ctx context.Context, c *asc.Client, t metadata.Target, dir string, client *http.Client) (*HeaderPull, error) {
-	if client == nil {
-		client = &http.Client{Timeout: 5 * time.Minute}
-	}
 	loc, err := metadata.Locate(ctx, c, t.ForPull())
 	if err != nil {
 		return nil, err
 	}
-	res := &HeaderPull{AppID: loc.AppID, VersionString: loc.VersionString, Requests: loc.Requests}
+	res, err := PullHeaderImagesAt(ctx, c, loc, dir, client)
+	if res != nil {
+		res.Requests += loc.Requests
+	}
+	return res, err
+}
+
+// PullHeaderImagesAt is PullHeaderImages for a version a read already found (a metadata
+// pull's), which saves reading it again: one request to the API, then the downloads.
+func PullHeaderImagesAt(ctx context.Context, c *asc.Client, loc *metadata.Location, dir string, client *http.Client) (*HeaderPull, error) {
+	if client == nil {
+		client = &http.Client{Timeout: 5 * time.Minute}
+	}
+	res := &HeaderPull{AppID: loc.AppID, VersionString: loc.VersionString}
 	if loc.AppClipExperienceID == "" {
 		res.Skipped = fmt.Sprintf("version %s has no App Clip default experience; no App Clip header images to pull", loc.VersionString)
 		return res, nil

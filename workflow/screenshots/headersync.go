@@ -140,7 +140,18 @@ func PrepareHeaderImages(ctx context.Context, c *asc.Client, t metadata.Target, 
 	if err != nil {
 		return nil, err
 	}
-	p := &HeaderPlan{AppID: loc.AppID, VersionString: loc.VersionString, ExperienceID: loc.AppClipExperienceID, Requests: loc.Requests}
+	p, err := PrepareHeaderImagesAt(ctx, c, loc, t.Languages, h)
+	if p != nil {
+		p.Requests += loc.Requests
+	}
+	return p, err
+}
+
+// PrepareHeaderImagesAt is PrepareHeaderImages for a version a read already found (a
+// metadata push's: its app, version, state and App Clip default experience), which saves
+// reading it again: one request. languages are the target's Languages.
+func PrepareHeaderImagesAt(ctx context.Context, c *asc.Client, loc *metadata.Location, languages []string, h *HeaderImages) (*HeaderPlan, error) {
+	p := &HeaderPlan{AppID: loc.AppID, VersionString: loc.VersionString, ExperienceID: loc.AppClipExperienceID}
 	if p.ExperienceID == "" {
 		p.Skipped = fmt.Sprintf("version %s has no App Clip default experience (upload a build with an App Clip first); App Clip header images not sent", loc.VersionString)
 		return p, nil
@@ -150,7 +161,7 @@ func PrepareHeaderImages(ctx context.Context, c *asc.Client, t metadata.Target, 
 	if err != nil {
 		return nil, err
 	}
-	p.Changes = planHeaderImages(h, remote, t.Languages)
+	p.Changes = planHeaderImages(h, remote, languages)
 	if msg := metadata.EditableProblem(loc.VersionString, loc.VersionState, false); msg != "" && p.Writes() > 0 {
 		return p, errors.New(msg)
 	}

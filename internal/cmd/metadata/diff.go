@@ -34,7 +34,16 @@ folder's. Nothing is written. With --exit-code it exits 1 when push would change
 			if err != nil {
 				return fmt.Errorf("read metadata: %w", err)
 			}
-			if err := renderChanges(f, p.Changes, nil); err != nil {
+			var hp *wfscreenshots.HeaderPlan
+			if tf.headers != nil {
+				if hp, err = prepareHeaderImages(cmd.Context(), c, t, st, tf.headers); err != nil {
+					return fmt.Errorf("App Clip header images: %w", err)
+				}
+				if hp.Skipped != "" {
+					fmt.Fprintf(f.IO.ErrOut, "note: %s\n", hp.Skipped)
+				}
+			}
+			if err := renderChanges(f, p.Changes, hp); err != nil {
 				return err
 			}
 			for _, pr := range p.Problems {
@@ -45,15 +54,20 @@ folder's. Nothing is written. With --exit-code it exits 1 when push would change
 				if len(p.Changes) == 1 {
 					verb = "differs"
 				}
-				fmt.Fprintf(f.IO.ErrOut, "%s %s from version %s; push would send %s\n", plural(len(p.Changes), "field"), verb, st.VersionString, plural(len(p.Writes), "request"))
+				images := ""
+				if n := hp.Writes(); n > 0 {
+					images = " and " + plural(n, "App Clip header image") + " to upload"
+				}
+				fmt.Fprintf(f.IO.ErrOut, "%s %s from version %s; push would send %s%s\n", plural(len(p.Changes), "field"), verb, st.VersionString, plural(len(p.Writes), "request"), images)
 			}
-			if exitCode && len(p.Pending()) > 0 {
+			if exitCode && len(p.Pending())+hp.Writes() > 0 {
 				return &cli.ExitStatus{Code: cli.ExitError}
 			}
 			return nil
 		},
 	}
 	tf.add(cmd)
+	tf.addHeaderImages(cmd, "also compare")
 	cmd.Flags().BoolVar(&exitCode, "exit-code", false, "exit 1 when the folder differs from App Store Connect (for CI)")
 	return cmd
 }

@@ -64,6 +64,11 @@ func TestMetadataPushAppClipHeaderImages(t *testing.T) {
 	if !strings.Contains(r.stdout, "app_clip_header_image") || !strings.Contains(r.stderr, "1 change and 2 App Clip header images") || h.writes(t) != 0 {
 		t.Fatalf("dry run: %s\n%s", r.stdout, r.stderr)
 	}
+	diff := []string{"metadata", "diff", "--app", "com.example.daybreak", "--dir", dir, "--app-clip-header-images", images, "--exit-code"}
+	r = h.run(t, false, diff...).want(t, 1)
+	if !strings.Contains(r.stderr, "and 2 App Clip header images to upload") {
+		t.Errorf("diff: %s", r.stderr)
+	}
 	r = h.run(t, false, push...).want(t, 0)
 	if !strings.Contains(r.stderr, "2 App Clip header images uploaded") {
 		t.Errorf("push: %s", r.stderr)
@@ -72,11 +77,20 @@ func TestMetadataPushAppClipHeaderImages(t *testing.T) {
 	if n := st.ByRoute["POST /v1/appClipDefaultExperienceLocalizations"]; n != 2 || st.ByStatus["409"] != 0 {
 		t.Errorf("%d localizations created (de-DE by the subtitle, en-US by its image), %d conflicts", n, st.ByStatus["409"])
 	}
-	writes := h.writes(t)
+	writes, routes := h.writes(t), h.sb.Stats().ByRoute
 	r = h.run(t, false, push...).want(t, 0)
 	if !strings.Contains(r.stderr, "nothing to push") || h.writes(t) != writes {
 		t.Errorf("second push: %s (%d writes)", r.stderr, h.writes(t)-writes)
 	}
+	// The header images cost one read more than the metadata: the version is read once.
+	after := h.sb.Stats().ByRoute
+	for route, want := range map[string]int{"GET /v1/apps": 1, "GET /v1/apps/{id}/appStoreVersions": 1,
+		"GET /v1/appClipDefaultExperiences/{id}/appClipDefaultExperienceLocalizations": 1} {
+		if got := after[route] - routes[route]; got != want {
+			t.Errorf("second push: %s %d times, want %d", route, got, want)
+		}
+	}
+	h.run(t, false, diff...).want(t, 0) // the folder matches
 
 	// Pulled into a fresh folder: the layout push reads.
 	pulled := filepath.Join(t.TempDir(), "app_clip_header_images")

@@ -57,7 +57,7 @@ differs.`,
 			}
 			var hp *wfscreenshots.HeaderPull
 			if tf.headerDir != "" {
-				if hp, err = wfscreenshots.PullHeaderImages(cmd.Context(), c, t, tf.headerDir, f.HTTPClient()); err != nil {
+				if hp, err = wfscreenshots.PullHeaderImagesAt(cmd.Context(), c, st.Location(), tf.headerDir, f.HTTPClient()); err != nil {
 					return fmt.Errorf("pull App Clip header images: %w", err)
 				}
 				if hp.Skipped != "" {

@@ -1,15 +1,26 @@
 package metadata
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/internal/cli"
 	wfmetadata "github.com/ascend-tools/ascend/workflow/metadata"
 	wfscreenshots "github.com/ascend-tools/ascend/workflow/screenshots"
 )
+
+// prepareHeaderImages plans the header images of the version the metadata's read found
+// (st), without reading it again.
+func prepareHeaderImages(ctx context.Context, c *asc.Client, t wfmetadata.Target, st *wfmetadata.State, h *wfscreenshots.HeaderImages) (*wfscreenshots.HeaderPlan, error) {
+	if t.Live {
+		return wfscreenshots.PrepareHeaderImages(ctx, c, t, h) // skipped, as in deliver
+	}
+	return wfscreenshots.PrepareHeaderImagesAt(ctx, c, st.Location(), t.Languages, h)
+}
 
 // createsAppClipLocalizations reports whether the metadata plan creates a localization of the
 // App Clip card (a subtitle of a new locale).
@@ -75,7 +86,7 @@ the promotional text; other differences are shown as skipped.`,
 			}
 			var hp *wfscreenshots.HeaderPlan
 			if tf.headers != nil {
-				if hp, err = wfscreenshots.PrepareHeaderImages(ctx, c, t, tf.headers); err != nil {
+				if hp, err = prepareHeaderImages(ctx, c, t, st, tf.headers); err != nil {
 					return fmt.Errorf("App Clip header images: %w", err)
 				}
 				if hp.Skipped != "" {
@@ -128,7 +139,7 @@ the promotional text; other differences are shown as skipped.`,
 			if err == nil && images > 0 {
 				if createsAppClipLocalizations(p) {
 					// The metadata's subtitles made localizations the header images plan would create.
-					if hp, err = wfscreenshots.PrepareHeaderImages(ctx, c, t, tf.headers); err == nil {
+					if hp, err = prepareHeaderImages(ctx, c, t, st, tf.headers); err == nil {
 						requests += hp.Requests
 					}
 				}
