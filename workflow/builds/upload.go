@@ -150,8 +150,28 @@ func (e *RefusedError) Error() string { return e.Reason }
 // straight from disk while the SHA-256 is computed beside them, and the file is committed with
 // its checksum. A run that died half way is resumed by reusing its reservation (and its
 // journal of sent parts); one that already committed the same file is recognised and not
-// repeated. With opts.Wait, processing is awaited as Wait does.
+// repeated. With opts.Wait, processing is awaited as Wait does. It is Prepare, then Send.
 func Upload(ctx context.Context, c *asc.Client, path string, opts UploadOptions) (*UploadResult, error) {
+	p, err := Prepare(ctx, c, path, opts)
+	if err != nil {
+		return nil, err
+	}
+	return p.Send(ctx)
+}
+
+// Prepared is an upload checked and not yet sent: the archive read, the app found and its
+// uploads and builds of the same build number read, nothing written. Send it or Close it.
+type Prepared struct {
+	u    *uploader
+	plan *uploadPlan
+	f    *os.File
+}
+
+// Prepare does everything Upload does before its first write, every check included: an
+// archive that is unfit, built for another app, or whose build number is taken (by another
+// file) is refused here, with nothing written. fastlane deliver's verify_only is this alone.
+// On success the archive stays open (its checksum computed meanwhile) until Send or Close.
+func Prepare(ctx context.Context, c *asc.Client, path string, opts UploadOptions) (*Prepared, error) {
 	opts.WaitOptions.defaults()
 	if opts.PartConcurrency <= 0 {
 		opts.PartConcurrency = 8
@@ -171,56 +191,83 @@ func Upload(ctx context.Context, c *asc.Client, path string, opts UploadOptions)
 	if opts.App != "" && strings.Trim(opts.App, "0123456789") != "" && opts.App != info.BundleID {
 		return nil, &RefusedError{Reason: fmt.Sprintf("%s is built for bundle id %s, not %s; upload it to its own app or fix --app", info.FileName(), info.BundleID, opts.App)}
 	}
-	var n counter
+	n := &counter{}
 	res := &UploadResult{Archive: info}
-	defer func() { res.Requests = n.get() }()
 	appArg := opts.App
 	if appArg == "" {
 		appArg = info.BundleID
 	}
-	u := &uploader{c: c, n: &n, info: info, opts: opts, emit: emit, res: res,
+	u := &uploader{c: c, n: n, info: info, opts: opts, emit: emit, res: res,
 		file: upload.File{Name: info.FileName(), Size: info.Size}}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	defer f.Close()
+	p := &Prepared{u: u, f: f}
 	u.file.Content = f
 	// The checksum the commit needs is one pass over the whole file: it starts now, beside
 	// the app's lookup, the checks and the reservation, rather than with the parts (on a
 	// 4 GiB archive it is seconds of CPU, which an upload over a fast link waits for). A run
 	// that ends early closes the file, which ends the pass.
 	go func() { _, _ = u.checksum(checksumAlgorithm) }() // the commit asks again and gets any error
-	app, err := resolveApp(ctx, c, appArg, &n)
-	if err != nil {
+	fail := func(err error) (*Prepared, error) {
+		p.Close()
 		return nil, err
 	}
+	app, err := resolveApp(ctx, c, appArg, n)
+	if err != nil {
+		return fail(err)
+	}
 	if app.BundleID != info.BundleID {
-		return nil, &RefusedError{Reason: fmt.Sprintf("%s is built for bundle id %s, but app %s is %s; upload it to its own app or fix --app", info.FileName(), info.BundleID, app.ID, app.BundleID)}
+		return fail(&RefusedError{Reason: fmt.Sprintf("%s is built for bundle id %s, but app %s is %s; upload it to its own app or fix --app", info.FileName(), info.BundleID, app.ID, app.BundleID)})
 	}
 	res.AppID = app.ID
 	u.app = app
-	plan, err := u.check(ctx)
-	if err != nil {
-		return nil, err
+	if p.plan, err = u.check(ctx); err != nil {
+		return fail(err)
 	}
 	emit(Event{Kind: EventChecked})
-	if plan.committed != nil {
+	if c := p.plan.committed; c != nil {
 		res.AlreadyUploaded = true
-		res.UploadID = plan.committed.ID
-		res.State = uploadState(plan.committed)
-		if fid := plan.fileID; fid != "" {
+		res.UploadID = c.ID
+		res.State = uploadState(c)
+		if fid := p.plan.fileID; fid != "" {
 			res.FileID = fid
 		}
-	} else {
-		if err := u.send(ctx, plan); err != nil {
+	}
+	res.Requests = n.get()
+	return p, nil
+}
+
+// Result is what the checks found: the archive, the app and, when an earlier run committed
+// this very file, its upload (AlreadyUploaded).
+func (p *Prepared) Result() *UploadResult { return p.u.res }
+
+// Close closes the archive; Send does it too.
+func (p *Prepared) Close() {
+	if p.f != nil {
+		p.f.Close()
+		p.f = nil
+	}
+}
+
+// Send writes what Prepare found missing (the reservation, reused when an earlier run made
+// it, the parts not yet sent, the commit) and, with UploadOptions.Wait, awaits processing.
+// An upload an earlier run committed is only awaited.
+func (p *Prepared) Send(ctx context.Context) (*UploadResult, error) {
+	defer p.Close()
+	u, res := p.u, p.u.res
+	defer func() { res.Requests = u.n.get() }()
+	if p.plan.committed == nil {
+		if err := u.send(ctx, p.plan); err != nil {
 			return res, err
 		}
 	}
-	if !opts.Wait {
+	if !u.opts.Wait {
 		return res, nil
 	}
-	w, err := wait(ctx, c, res.UploadID, opts.WaitOptions, emit, &n)
+	// An upload committed by an earlier run may be processed already: look before sleeping.
+	w, err := poll(ctx, u.c, res.UploadID, u.opts.WaitOptions, u.emit, u.n, p.plan.committed != nil)
 	res.State, res.BuildID, res.BuildState = w.State, w.BuildID, w.BuildState
 	res.Issues = w.Issues
 	return res, err

@@ -34,11 +34,6 @@ func Wait(ctx context.Context, c *asc.Client, uploadID string, opts WaitOptions,
 	return poll(ctx, c, uploadID, opts, emit, &n, true)
 }
 
-// wait follows an upload just committed: nothing can be done yet, so it sleeps first.
-func wait(ctx context.Context, c *asc.Client, uploadID string, opts WaitOptions, emit func(Event), n *counter) (*WaitResult, error) {
-	return poll(ctx, c, uploadID, opts, emit, n, false)
-}
-
 func poll(ctx context.Context, c *asc.Client, uploadID string, opts WaitOptions, emit func(Event), n *counter, pollFirst bool) (*WaitResult, error) {
 	clock := opts.Clock
 	start := clock.Now()
