@@ -23,6 +23,7 @@ import (
 	"github.com/ascend-tools/ascend/workflow/agerating"
 	"github.com/ascend-tools/ascend/workflow/apps"
 	"github.com/ascend-tools/ascend/workflow/builds"
+	"github.com/ascend-tools/ascend/workflow/builds/archive"
 	"github.com/ascend-tools/ascend/workflow/fastlane"
 	problemlist "github.com/ascend-tools/ascend/workflow/internal/problems"
 	"github.com/ascend-tools/ascend/workflow/metadata"
@@ -57,9 +58,18 @@ type Options struct {
 	// SubmissionInformation is deliver's submission_information (values as a Deliverfile
 	// writes them: true, false, nil); nil takes the project's.
 	SubmissionInformation map[string]string
-	DryRun                bool
-	HTTPClient            *http.Client
-	ScreenshotOption      screenshots.Options
+	// IPA or PKG is the build archive to upload, wait for and attach (deliver's ipa and pkg;
+	// "" takes the project's). The upload is skipped when a build number is given or with
+	// SkipBinaryUpload (skip_binary_upload); VerifyOnly (verify_only) checks the archive
+	// against App Store Connect and does nothing else. nil takes the project's.
+	IPA, PKG                     string
+	SkipBinaryUpload, VerifyOnly *bool
+	// Binary tunes the upload (StateDir, PartConcurrency, Progress, the wait for processing);
+	// App, HTTPClient and Wait are deliver's.
+	Binary           builds.UploadOptions
+	DryRun           bool
+	HTTPClient       *http.Client
+	ScreenshotOption screenshots.Options
 	// Now is the reference time for the release date (default time.Now).
 	Now func() time.Time
 }
@@ -98,6 +108,9 @@ type plan struct {
 	metadataNotes []metadata.Problem
 	// headerImages is app_clip_header_images_path read and checked (nil: none given).
 	headerImages *screenshots.HeaderImages
+	// binary is the build archive to upload (nil: none); verifyOnly is verify_only.
+	binary     *archive.Info
+	verifyOnly bool
 }
 
 // resolve merges the options with the project's and checks everything before any request.
@@ -167,10 +180,12 @@ func resolve(o Options) (*plan, []string, error) {
 	if p.build == "" {
 		p.build = sub.BuildNumber
 	}
+	// The archive gives what the options leave out, as fastlane's DetectValues has it.
+	binNotes, problems := p.readBinary(o, p.platform != "")
+	notes = append(notes, binNotes...)
 	if p.platform == "" {
 		p.platform = apple.DefaultPlatform
 	}
-	var problems []string
 	info, infoFrom := o.SubmissionInformation, "the submission information option"
 	if info == nil {
 		info, infoFrom = sub.Information, ""
@@ -326,9 +341,44 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 	add := func(name, status, detail string) { res.Steps = append(res.Steps, Step{name, status, detail}) }
 	platform := asc.Platform(p.platform)
 
+	// 0. The build archive: every check made (its bundle id against the app, its build number
+	// unused) before the first write; verify_only stops there. The upload then runs beside
+	// the steps below, and its build, once processed, is attached before the submission.
+	var bin *binaryUpload
+	binaryPlanned := ""
+	if p.binary != nil {
+		uo := o.Binary
+		uo.App, uo.HTTPClient, uo.Wait = app.ID, o.HTTPClient, true
+		prep, err := builds.Prepare(ctx, c, p.binary.Path, uo)
+		if err != nil {
+			return res, fmt.Errorf("binary: %w", err)
+		}
+		a := p.binary
+		what := fmt.Sprintf("%s (%s build %s, %s)", a.FileName(), a.Version, a.BuildNumber, a.Platform)
+		if p.verifyOnly {
+			prep.Close()
+			detail := what + ": bundle id, version and build number checked; nothing sent (verify_only)"
+			if prep.Result().AlreadyUploaded {
+				detail = what + ": uploaded already (build upload " + prep.Result().UploadID + "); nothing sent (verify_only)"
+			}
+			add("binary", "verified", detail)
+			return res, nil
+		}
+		if o.DryRun {
+			prep.Close()
+			binaryPlanned = "upload " + what + ", wait for processing, attach it"
+			if prep.Result().AlreadyUploaded {
+				binaryPlanned = what + " uploaded already (build upload " + prep.Result().UploadID + "); attach it"
+			}
+		} else {
+			bin = startBinary(ctx, prep)
+			defer bin.stop()
+		}
+	}
+
 	// 1. The version, its release type and build.
 	ch := versions.Change{Query: versions.Query{App: app.ID, Platform: platform, Version: p.version}, ReleaseType: p.releaseType,
-		EarliestRelease: p.releaseDate, Build: p.build, AttachNewest: p.build == "" && p.submit, UsesIdfa: p.info.usesIdfa, DryRun: o.DryRun, Now: o.Now}
+		EarliestRelease: p.releaseDate, Build: p.build, AttachNewest: p.build == "" && p.submit && p.binary == nil, UsesIdfa: p.info.usesIdfa, DryRun: o.DryRun, Now: o.Now}
 	if p.version == "" {
 		// The version being prepared, or the one an earlier run submitted.
 		vs, err := versions.List(ctx, c, versions.Query{App: app.ID, Platform: platform})
@@ -361,7 +411,13 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 	}
 	if o.DryRun && vr.Created {
 		// Nothing below can be read before the version exists.
-		for _, s := range []string{"metadata", "app clip header images", "screenshots", "age rating", "phased release", "submission information", "submit"} {
+		for _, s := range []string{"metadata", "app clip header images", "screenshots", "age rating", "phased release", "binary", "submission information", "submit"} {
+			if s == "binary" {
+				if binaryPlanned != "" {
+					add(s, "planned", binaryPlanned)
+				}
+				continue
+			}
 			add(s, "planned", "after the version is created")
 		}
 		return res, nil
@@ -523,6 +579,31 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 		default:
 			add("phased release", "unchanged", r.Phase.String())
 		}
+	}
+
+	// 5b. The build uploaded beside the steps above, once processed, attached to the version.
+	switch {
+	case binaryPlanned != "":
+		add("binary", "planned", binaryPlanned)
+	case bin != nil:
+		up, err := bin.join()
+		if err != nil {
+			return res, fmt.Errorf("binary: %w", err)
+		}
+		attach := ch
+		attach.Version, attach.Build, attach.AttachNewest = vr.Version.Version, up.Archive.BuildNumber, false
+		ar, err := versions.Create(ctx, c, attach)
+		if err != nil {
+			return res, fmt.Errorf("binary: attach build %s: %w", up.Archive.BuildNumber, err)
+		}
+		detail := binaryDetail(up)
+		if slices.Contains(ar.Changed, "build") {
+			detail += "; attached to " + vr.Version.Version
+		} else {
+			detail += "; attached already"
+		}
+		add("binary", status(false, !up.AlreadyUploaded || len(ar.Changed) > 0), detail)
+		vr = ar
 	}
 
 	// 6. Submission information: content rights on the app, export compliance on the build.

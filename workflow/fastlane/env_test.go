@@ -26,6 +26,8 @@ copyright "2025 File"
 edit_live false
 screenshot_processing_timeout 60
 platform "ios"
+ipa "build/File.ipa"
+skip_binary_upload true
 `,
 	})
 	for k, v := range map[string]string{
@@ -35,6 +37,7 @@ platform "ios"
 		"DELIVER_EDIT_LIVE": "on", "DELIVER_SCREENSHOT_PROCESSING_TIMEOUT": "1800", "DELIVER_PLATFORM": "tvos",
 		"DELIVER_APP_ID": "1234567890", "DELIVER_APP_PREVIEWS_PATH": "fastlane/previews", "DELIVER_LANGUAGES": "en-US,de-DE,",
 		"DELIVER_SKIP_SCREENSHOTS": "1", "DELIVER_OVERWRITE_PREVIEW_VIDEOS": "TRUE",
+		"DELIVER_IPA_PATH": "build/Env.ipa", "DELIVER_PKG_PATH": "/abs/App.pkg", "DELIVER_SKIP_BINARY_UPLOAD": "no", "DELIVER_VERIFY_ONLY": "yes",
 		"DELIVER_API_KEY_PATH": "/keys/api.json", // read by the credentials, not noted
 	} {
 		t.Setenv(k, v)
@@ -59,6 +62,10 @@ platform "ios"
 	if c.AppPreviewsPath != filepath.Join(root, "fastlane", "previews") || !slices.Equal(c.Languages, []string{"en-US", "de-DE"}) ||
 		!c.Skip["skip_screenshots"] || !c.Flags["overwrite_preview_videos"] {
 		t.Errorf("previews %s languages %q skip %v flags %v", c.AppPreviewsPath, c.Languages, c.Skip, c.Flags)
+	}
+	if c.IPA != filepath.Join(root, "build", "Env.ipa") || c.Where["ipa"] != "$DELIVER_IPA_PATH" || c.PKG != "/abs/App.pkg" ||
+		c.Skip["skip_binary_upload"] || !c.Flags["verify_only"] {
+		t.Errorf("ipa %s (%s) pkg %s skip %v flags %v", c.IPA, c.Where["ipa"], c.PKG, c.Skip, c.Flags)
 	}
 	want := []InlineValue{{Option: "copyright", Text: "2026 Env", Where: "$DELIVER_COPYRIGHT"}, {Option: "primary_category", Text: "MZGenre.Business", Where: "$DELIVER_PRIMARY_CATEGORY"}}
 	if !slices.Equal(c.Inline, want) {
@@ -115,7 +122,7 @@ func TestEnvNotApplied(t *testing.T) {
 	writeFiles(t, root, map[string]string{"fastlane/Appfile": "app_identifier \"com.example.app\"\n"})
 	c, err := Resolve(root, env(map[string]string{
 		"DELIVER_TEAM_ID": "SECRETTEAM", "DELIVER_USERNAME": "me@example.com", "DELIVER_RUN_PRECHECK_BEFORE_SUBMIT": "false",
-		"DELIVER_PRICE_TIER": "abc", "DELIVER_IPA_PATH": "App.ipa", "DELIVER_SKIP_BINARY_UPLOAD": "true",
+		"DELIVER_PRICE_TIER":        "abc",
 		"APP_STORE_CONNECT_API_KEY": `{"key_id":"K"}`, "DELIVER_APP_REVIEW_ATTACHMENT_FILE": "demo.mov",
 		"DELIVER_INDIVIDUAL_METADATA_ITEMS": "name", "DELIVER_REJECT_IF_POSSIBLE": "true", "DELIVER_SKIP_APP_VERSION_UPDATE": "true",
 		"APP_STORE_CONNECT_API_KEY_PATH": "/keys/api.json", "DELIVER_API_KEY_PATH": "/keys/api.json",
@@ -128,8 +135,6 @@ func TestEnvNotApplied(t *testing.T) {
 		"$DELIVER_USERNAME: username is not applied: it names an account or team",
 		"$DELIVER_RUN_PRECHECK_BEFORE_SUBMIT: run_precheck_before_submit is not applied: ascend runs no precheck",
 		"$DELIVER_PRICE_TIER: price_tier is not applied: Apple retired price tiers",
-		"$DELIVER_IPA_PATH: ipa is not applied: ascend deliver uploads no binary",
-		"$DELIVER_SKIP_BINARY_UPLOAD: skip_binary_upload is not applied",
 		"$APP_STORE_CONNECT_API_KEY: api_key is not applied: ascend does not read an API key given as a hash",
 		"$DELIVER_APP_REVIEW_ATTACHMENT_FILE: app_review_attachment_file is not applied: send the file with `ascend versions review-attachments FILE`",
 		"$DELIVER_INDIVIDUAL_METADATA_ITEMS: individual_metadata_items is not applied",

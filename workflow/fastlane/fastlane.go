@@ -38,6 +38,9 @@ type Config struct {
 	// AppPreviewsPath is deliver's app_previews_path, absolute; "" when not given (deliver
 	// uploads no previews without it).
 	AppPreviewsPath string
+	// IPA and PKG are deliver's ipa and pkg, the build archive deliver uploads (absolute;
+	// "" when not given). skip_binary_upload is in Skip.
+	IPA, PKG string
 	// AppClipHeaderImagesPath is deliver's app_clip_header_images_path (the App Clip card's
 	// header images, <locale>/ and default/), absolute; "" when not given.
 	AppClipHeaderImagesPath string
@@ -63,7 +66,7 @@ type Config struct {
 	Skip map[string]bool
 	// Flags holds the other boolean options for metadata and screenshots that were given:
 	// overwrite_screenshots, sync_screenshots, overwrite_preview_videos,
-	// ignore_language_directory_validation, force.
+	// ignore_language_directory_validation, force, and deliver's verify_only.
 	Flags map[string]bool
 
 	// Files are the files read ("Appfile", "Deliverfile"), in that order.
@@ -361,6 +364,14 @@ func (c *Config) applyValue(file, where, name string, v value, how string) {
 		if s, ok := path(); ok {
 			c.ScreenshotsPath = s
 		}
+	case name == "ipa":
+		if s, ok := path(); ok {
+			c.IPA = s
+		}
+	case name == "pkg":
+		if s, ok := path(); ok {
+			c.PKG = s
+		}
 	case name == "platform":
 		if s, ok := str(); ok {
 			c.Platform = s
@@ -389,7 +400,7 @@ func (c *Config) applyValue(file, where, name string, v value, how string) {
 		if s, ok := path(); ok {
 			c.AppRatingConfigPath = s
 		}
-	case name == "overwrite_screenshots", name == "sync_screenshots", name == "overwrite_preview_videos", name == "ignore_language_directory_validation", name == "force":
+	case name == "overwrite_screenshots", name == "sync_screenshots", name == "overwrite_preview_videos", name == "ignore_language_directory_validation", name == "force", name == "verify_only":
 		if b, ok := boolean(); ok {
 			c.Flags[name] = *b // ignore_language_directory_validation: metadata.FolderOptionsOf
 		}

@@ -32,6 +32,15 @@ func TestLoadDeliverFolder(t *testing.T) {
 	if c.Platform != "ios" || !slices.Equal(c.Languages, []string{"en-US", "de-DE"}) || c.EditLive == nil || *c.EditLive {
 		t.Errorf("platform %q languages %q edit_live %v", c.Platform, c.Languages, c.EditLive)
 	}
+	// ipa (against the project folder) and skip_binary_upload are applied, as deliver applies them.
+	if c.IPA != filepath.Join(root, "build", "App.ipa") || c.Where["ipa"] != "Deliverfile line 22" || c.PKG != "" || !c.Skip["skip_binary_upload"] {
+		t.Errorf("ipa %q (%s) pkg %q skip %v", c.IPA, c.Where["ipa"], c.PKG, c.Skip)
+	}
+	for _, n := range c.Notes {
+		if strings.Contains(n, "ipa") || strings.Contains(n, "binary") {
+			t.Errorf("an applied option noted: %s", n)
+		}
+	}
 	if !c.Skip["skip_screenshots"] || !c.Flags["overwrite_screenshots"] || !c.Flags["force"] {
 		t.Errorf("skip %v flags %v", c.Skip, c.Flags)
 	}
@@ -51,8 +60,6 @@ func TestLoadDeliverFolder(t *testing.T) {
 		"Appfile line 4: itc_team_id",
 		"Appfile line 6: the for_platform block is not read",
 		"Appfile line 7: app_identifier is inside the for_platform block",
-		"Deliverfile line 6: skip_binary_upload is not applied: ascend deliver uploads no binary",
-		"Deliverfile line 22: ipa is not applied: ascend deliver uploads no binary; upload it with `ascend builds upload FILE`",
 		"Deliverfile line 24: download_screenshots_with_magic is not an option ascend knows",
 		"Deliverfile line 25 is not read",
 	)

@@ -42,7 +42,6 @@ type option struct {
 // Reasons shared by several options.
 const (
 	whyAccount  = "it names an account or team; ascend uses the API key's team"
-	whyBinary   = "ascend deliver uploads no binary; upload it with `ascend builds upload FILE` (which checks the archive before it sends anything)"
 	whyPrecheck = "ascend runs no precheck; before submitting it checks what App Review needs (as `ascend submit` does)"
 	whyIcon     = "App Store Connect takes the app icon from the build's asset catalog (deliver's option is retired too)"
 )
@@ -58,10 +57,10 @@ var options = []option{
 	{"username", []string{"DELIVER_USERNAME", "DELIVER_USER"}, notApplied, whyAccount}, // DELIVER_USER: fastlane's default for it
 	{"app_identifier", []string{"DELIVER_APP_IDENTIFIER"}, asText, ""},
 	{"app_version", []string{"DELIVER_APP_VERSION"}, asText, ""},
-	{"ipa", []string{"DELIVER_IPA_PATH"}, notApplied, whyBinary},
-	{"pkg", []string{"DELIVER_PKG_PATH"}, notApplied, whyBinary},
+	{"ipa", []string{"DELIVER_IPA_PATH"}, asPath, ""},
+	{"pkg", []string{"DELIVER_PKG_PATH"}, asPath, ""},
 	{"build_number", []string{"DELIVER_BUILD_NUMBER"}, asText, ""},
-	{"build_number_from_binary", nil, notApplied, "ascend deliver uploads no binary; name the build with build_number (or attach the newest one processed)"},
+	{"build_number_from_binary", nil, notApplied, "ascend deliver attaches the build of the ipa or pkg it uploads, or the one build_number names (or the newest one processed)"},
 	{"platform", []string{"DELIVER_PLATFORM"}, asText, ""},
 	{"edit_live", []string{"DELIVER_EDIT_LIVE"}, asBool, ""},
 	{"use_live_version", []string{"DELIVER_USE_LIVE_VERSION"}, asBool, ""},
@@ -72,7 +71,7 @@ var options = []option{
 	{"app_previews_path", []string{"DELIVER_APP_PREVIEWS_PATH"}, asPath, ""},
 	{"preview_frame_time_code", []string{"DELIVER_PREVIEW_FRAME_TIME_CODE"}, asText, ""},
 	{"overwrite_preview_videos", []string{"DELIVER_OVERWRITE_PREVIEW_VIDEOS"}, asBool, ""},
-	{"skip_binary_upload", []string{"DELIVER_SKIP_BINARY_UPLOAD"}, notApplied, "ascend deliver uploads no binary (`ascend builds upload` does), so there is none to skip"},
+	{"skip_binary_upload", []string{"DELIVER_SKIP_BINARY_UPLOAD"}, asBool, ""},
 	{"skip_screenshots", []string{"DELIVER_SKIP_SCREENSHOTS"}, asBool, ""},
 	{"skip_metadata", []string{"DELIVER_SKIP_METADATA"}, asBool, ""},
 	{"skip_app_version_update", []string{"DELIVER_SKIP_APP_VERSION_UPDATE"}, notApplied, "ascend deliver always brings the version to what its options ask (app_version, the release type, the build)"},
@@ -82,7 +81,7 @@ var options = []option{
 	{"sync_screenshots", []string{"DELIVER_SYNC_SCREENSHOTS"}, asBool, ""},
 	{"submit_for_review", []string{"DELIVER_SUBMIT_FOR_REVIEW"}, asBool, ""},
 	{"submit_for_review_wait", nil, notApplied, "ascend deliver submits and returns; follow the review with `ascend submit --wait`"},
-	{"verify_only", []string{"DELIVER_VERIFY_ONLY"}, notApplied, whyBinary},
+	{"verify_only", []string{"DELIVER_VERIFY_ONLY"}, asBool, ""},
 	{"reject_if_possible", []string{"DELIVER_REJECT_IF_POSSIBLE"}, notApplied, "ascend deliver does not withdraw a version from App Review; cancel its submission first with `ascend submit --cancel`"},
 	{"version_check_wait_retry_limit", []string{"DELIVER_VERSION_CHECK_WAIT_RETRY_LIMIT"}, notApplied, "ascend reads back the version it creates, so it has no wait to retry"},
 	{"automatic_release", []string{"DELIVER_AUTOMATIC_RELEASE"}, asBool, ""},

@@ -4,6 +4,7 @@ package deliver
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -11,6 +12,8 @@ import (
 
 	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/internal/cli"
+	"github.com/ascend-tools/ascend/internal/cli/buildflag"
+	"github.com/ascend-tools/ascend/workflow/builds"
 	"github.com/ascend-tools/ascend/workflow/deliver"
 )
 
@@ -21,6 +24,7 @@ func NewCmd(f *cli.Factory) *cobra.Command {
 		o     deliver.Options
 		bools = map[string]*bool{}
 		wf    cli.WaitFlags
+		poll  time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "deliver [--fastlane DIR] [--app A] [--app-version V] [--build-number N] [flags]",
@@ -33,7 +37,12 @@ app_clip_default_experience_metadata_path, app_clip_default_experience_subtitle 
 app_clip_default_experience_action, relative to the project folder as fastlane reads them;
 submission_information's export_compliance_uses_encryption on the build,
 content_rights_contains_third_party_content on the app, add_id_info_uses_idfa on the
-version); deliver's DELIVER_* variables (DELIVER_APP_VERSION, DELIVER_SUBMIT_FOR_REVIEW, ...)
+version); ipa or pkg (--ipa, --pkg): the build archive is checked before any write (a valid
+archive, the app's bundle id, app_version and platform, its build number unused; app_version,
+app_identifier and platform default to the archive's), uploaded as 'ascend builds upload' does
+(resumed after an interruption) while the metadata and screenshots go up, awaited until
+processed and attached to the version; no upload when build_number or skip_binary_upload is
+given; verify_only makes those checks alone and changes nothing; deliver's DELIVER_* variables (DELIVER_APP_VERSION, DELIVER_SUBMIT_FOR_REVIEW, ...)
 outrank the files and work without them, and flags outrank both, as in fastlane. Options App
 Store Connect's API has no field for (reset_ratings, the other submission_information keys)
 are noted one a line. Each step reads first and writes only what differs, so running deliver
@@ -44,7 +53,8 @@ else 10m; exit 8 when it passes; run again to go on); --no-wait goes on once the
 uploaded.`,
 		Example: `  ascend deliver --dry-run
   ascend deliver --app com.example.app --app-version 2.5.0 --build-number 512 --submit-for-review --phased-release
-  ascend deliver --fastlane ios/fastlane --skip-screenshots --json`,
+  ascend deliver --fastlane ios/fastlane --skip-screenshots --json
+  ascend deliver --ipa build/Daybreak.ipa --verify-only`,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			wait, err := wf.Waiting()
@@ -71,6 +81,10 @@ uploaded.`,
 					o.SkipMetadata = v
 				case "skip-screenshots":
 					o.SkipScreenshots = v
+				case "skip-binary-upload":
+					o.SkipBinaryUpload = v
+				case "verify-only":
+					o.VerifyOnly = v
 				}
 			}
 			project, err := fl.Project(f, cmd, "metadata-path")
@@ -84,15 +98,26 @@ uploaded.`,
 			if o.App == "" && project != nil {
 				o.App = fl.App(f, project)
 			}
-			if o.App == "" {
+			if o.App == "" && o.IPA == "" && o.PKG == "" && (project == nil || project.IPA == "" && project.PKG == "") {
 				return cli.UsageErrorf("no app: pass --app or run in a fastlane project with an Appfile")
+			}
+			if poll <= 0 || poll > time.Minute {
+				return cli.UsageErrorf("--poll must be between 0 and 1m, not %s", poll)
 			}
 			c, err := f.Client(cmd.Context())
 			if err != nil {
 				return err
 			}
 			o.HTTPClient = f.HTTPClient()
+			cache, err := f.CacheDir()
+			if err != nil {
+				return err
+			}
+			progress := buildflag.NewProgress(f)
+			o.Binary = builds.UploadOptions{StateDir: filepath.Join(cache, "build-uploads"), Progress: progress.Event,
+				WaitOptions: builds.WaitOptions{PollInitial: poll}}
 			res, err := deliver.Run(cmd.Context(), c, o)
+			progress.Done(err)
 			if cmd.Context().Err() != nil {
 				return cmd.Context().Err() // interrupted: the binary says so in one line
 			}
@@ -105,7 +130,7 @@ uploaded.`,
 				if res != nil && len(res.Steps) > 0 && !f.JSONRequested() {
 					printSteps(f, res)
 				}
-				return err
+				return buildflag.Err(err) // a build still processing at the timeout exits 8
 			}
 			if f.JSONRequested() {
 				return f.WriteJSON(res)
@@ -124,14 +149,19 @@ uploaded.`,
 	flags.StringVar(&o.ScreenshotsPath, "screenshots-path", "", "the screenshots `folder` (default: screenshots_path, or fastlane/screenshots)")
 	flags.StringVar(&o.AppRatingConfig, "app-rating-config-path", "", "answer the age rating from this app_rating_config.json (default: the Deliverfile's app_rating_config_path)")
 	flags.StringVar(&o.AppClipHeaderImagesPath, "app-clip-header-images-path", "", "send the App Clip card's header images from this `folder` (<locale>/, default/; one 1800x1200 PNG or JPEG each; default: app_clip_header_images_path)")
+	flags.StringVar(&o.IPA, "ipa", "", "upload this .ipa `file`, wait for it to be processed and attach its build (default: ipa, $DELIVER_IPA_PATH)")
+	flags.StringVar(&o.PKG, "pkg", "", "upload this macOS .pkg `file`, as --ipa (default: pkg, $DELIVER_PKG_PATH)")
+	flags.DurationVar(&poll, "poll", 5*time.Second, "with --ipa or --pkg, the first `interval` between checks of its processing; each is half as long again, up to a minute")
 	flags.BoolVar(&o.DryRun, "dry-run", false, "print the plan, change nothing")
 	cli.AddWaitFlags(cmd, &wf, true, 10*time.Minute, "App Store Connect to process the screenshots uploaded")
 	for name, usage := range map[string]string{
-		"submit-for-review": "submit the version to App Review at the end",
-		"automatic-release": "release as soon as App Review approves (false: release by hand with 'ascend release')",
-		"phased-release":    "release over 7 days (1% to 100% of users)",
-		"skip-metadata":     "leave the metadata alone",
-		"skip-screenshots":  "leave the screenshots alone",
+		"submit-for-review":  "submit the version to App Review at the end",
+		"automatic-release":  "release as soon as App Review approves (false: release by hand with 'ascend release')",
+		"phased-release":     "release over 7 days (1% to 100% of users)",
+		"skip-metadata":      "leave the metadata alone",
+		"skip-screenshots":   "leave the screenshots alone",
+		"skip-binary-upload": "upload no ipa or pkg (attach build_number's build, or the newest one)",
+		"verify-only":        "check the ipa or pkg against App Store Connect (app, version, build number unused) and do nothing else",
 	} {
 		bools[name] = new(bool)
 		flags.BoolVar(bools[name], name, false, usage)
