@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"image/jpeg"
 	"maps"
@@ -445,6 +446,81 @@ func TestHeaderImagesKilledAtEachWriteConverge(t *testing.T) {
 		h2, _ := screenshots.LoadHeaderImages(e.dir, metadata.FolderOptions{})
 		if p, err := screenshots.PrepareHeaderImages(t.Context(), e.c, e.target, h2); err != nil || p.Writes() != 0 {
 			t.Errorf("kill after write %d: the files are not App Store Connect's: %v", n, err)
+		}
+	}
+}
+
+// A reservation an earlier run left (same name and size, not committed) is used: its parts
+// sent and committed, nothing reserved again; one whose URLs expired is replaced, once.
+func TestHeaderImagesResumeReservation(t *testing.T) {
+	t.Parallel()
+	for _, expired := range []bool{false, true} {
+		e := newClipEnv(t)
+		path := filepath.Join(e.dir, "en-US", "header.png")
+		sandboxtest.WritePNG(t, path, headerW, headerH, 1)
+		st, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		loc := e.sb.Add("appClipDefaultExperienceLocalizations", map[string]any{"locale": "en-US"}, map[string]string{"appClipDefaultExperience": e.experience})
+		resp, _, err := e.c.AppClipHeaderImages.Create(t.Context(), &asc.AppClipHeaderImageCreateRequest{Data: asc.AppClipHeaderImageCreateRequestData{
+			Attributes:    asc.AppClipHeaderImageCreateRequestAttributes{FileName: "header.png", FileSize: int(st.Size())},
+			Relationships: asc.AppClipHeaderImageCreateRequestRelationships{AppClipDefaultExperienceLocalization: asc.Relationship{Data: asc.ToOne("appClipDefaultExperienceLocalizations", loc)}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if expired {
+			e.sb.Expire("appClipHeaderImages", resp.Data.ID)
+		}
+		before := e.sb.Stats().ByMethod
+		p, _, err := e.sync(t)
+		if err != nil {
+			t.Fatalf("expired %v: %v", expired, err)
+		}
+		after := e.sb.Stats().ByMethod
+		writes := fmt.Sprintf("%d POST, %d PATCH, %d DELETE", after["POST"]-before["POST"], after["PATCH"]-before["PATCH"], after["DELETE"]-before["DELETE"])
+		want, action := "0 POST, 1 PATCH, 0 DELETE", screenshots.HeaderResume
+		if expired {
+			want, action = "1 POST, 1 PATCH, 1 DELETE", screenshots.HeaderReplace // what the apply did
+		}
+		if p.Changes[0].Action != action || writes != want {
+			t.Errorf("expired %v: %s, %s; want %s, %s", expired, p.Changes[0].Action, writes, action, want)
+		}
+		if remote, stored := e.remote(t); remote["en-US"] != "header.png" || stored != 1 {
+			t.Errorf("expired %v: remote %v, %d stored", expired, remote, stored)
+		}
+	}
+}
+
+// The requests of a sync grow with the languages only by their writes: 3 reads to plan
+// (app, version, localizations), per new language a localization, a reservation and a
+// commit, and one list a poll whatever the number of languages; a second run reads 3 times
+// and writes nothing.
+func TestHeaderImagesRequestsPerLocale(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{1, 5, 20} {
+		e := newClipEnv(t)
+		for i, locale := range apple.Locales()[:n] {
+			sandboxtest.WritePNG(t, filepath.Join(e.dir, locale, "header.png"), headerW, headerH, i+1)
+		}
+		before := e.sb.Stats().ByRoute
+		_, res, err := e.sync(t)
+		if err != nil {
+			t.Fatal(err)
+		}
+		after := e.sb.Stats().ByRoute
+		d := func(route string) int { return after[route] - before[route] }
+		list := "GET /v1/appClipDefaultExperiences/{id}/appClipDefaultExperienceLocalizations"
+		polls := d(list) - 1
+		writes := d("POST /v1/appClipDefaultExperienceLocalizations") + d("POST /v1/appClipHeaderImages") + d("PATCH /v1/appClipHeaderImages/{id}")
+		if writes != 3*n || res.Uploaded != n || res.LocalizationsCreated != n || polls < 1 || polls > 8 {
+			t.Errorf("%d languages: %d writes (want %d), %d polls, %+v", n, writes, 3*n, polls, res)
+		}
+		t.Logf("%2d new languages: 3 reads to plan, %d writes, %d polls (one list each): %d API requests", n, writes, polls, 3+writes+polls)
+		reads := e.sb.Stats().ByMethod["GET"]
+		w := e.sb.Writes()
+		if _, _, err := e.sync(t); err != nil || e.sb.Writes() != w || e.sb.Stats().ByMethod["GET"]-reads != 3 {
+			t.Errorf("%d languages, again: %v, %d writes, %d reads", n, err, e.sb.Writes()-w, e.sb.Stats().ByMethod["GET"]-reads)
 		}
 	}
 }

@@ -30,6 +30,9 @@ const (
 	HeaderReplace HeaderAction = "replace"
 	// HeaderAwait: the file was committed by an earlier run and is still processing.
 	HeaderAwait HeaderAction = "await"
+	// HeaderResume: an earlier run reserved the file (same name and size) and stopped before
+	// its commit; its parts are sent under that reservation (replaced when its URLs expired).
+	HeaderResume HeaderAction = "resume"
 )
 
 // HeaderChange is the plan of one language.
@@ -82,7 +85,7 @@ type HeaderResult struct {
 }
 
 // headerImageFields are the header image attributes a sync compares and waits on.
-var headerImageFields = []string{"fileName", "fileSize", "sourceFileChecksum", "assetDeliveryState", "imageAsset"}
+var headerImageFields = []string{"fileName", "fileSize", "sourceFileChecksum", "assetDeliveryState", "imageAsset", "uploadOperations"}
 
 // headerLocalization is one localization of the experience with its header image.
 type headerLocalization struct {
@@ -197,6 +200,8 @@ func planHeaderImages(h *HeaderImages, remote map[string]headerLocalization, lan
 		switch st := r.image.State(); {
 		case r.image == nil:
 			ch.Action = HeaderUpload
+		case st == upload.AwaitingUpload && r.image.Attributes.FileName == shot.Name && r.image.Attributes.FileSize == shot.Size && len(r.image.Attributes.UploadOperations) > 0:
+			ch.Action = HeaderResume
 		case r.image.Attributes.SourceFileChecksum != shot.MD5 || st == upload.Failed || st == upload.AwaitingUpload:
 			ch.Action = HeaderReplace
 		case st == upload.Complete:
@@ -246,6 +251,25 @@ func ApplyHeaderImages(ctx context.Context, c *asc.Client, p *HeaderPlan, opts O
 			ch.LocalizationID = id
 			count(func(r *HeaderResult) { r.LocalizationsCreated++ })
 		}
+		uploaded := func(a *upload.Asset) error {
+			ch.Remote = a
+			count(func(r *HeaderResult) { r.Uploaded++ })
+			s.emit(Event{Locale: ch.Locale, Kind: EventUploaded, File: ch.shot.Name})
+			mu.Lock()
+			pending[ch.Locale] = ch
+			mu.Unlock()
+			return nil
+		}
+		if ch.Action == HeaderResume {
+			err := s.sendAndCommit(ctx, ch.Remote, ch.shot)
+			if err == nil {
+				return uploaded(ch.Remote)
+			}
+			if ctx.Err() != nil {
+				return fmt.Errorf("%s: upload %s: %w", ch.Locale, ch.File, err)
+			}
+			ch.Action = HeaderReplace // the reservation's URLs expired: a new one, once
+		}
 		if ch.Action == HeaderReplace && ch.Remote != nil {
 			if err := s.up.Delete(ctx, "appClipHeaderImages", ch.Remote.ID); err != nil {
 				return fmt.Errorf("%s: delete the header image there (%s): %w", ch.Locale, ch.Remote.Attributes.FileName, err)
@@ -259,13 +283,7 @@ func ApplyHeaderImages(ctx context.Context, c *asc.Client, p *HeaderPlan, opts O
 		if err != nil {
 			return fmt.Errorf("%s: upload %s: %w", ch.Locale, ch.File, err)
 		}
-		ch.Remote = a
-		count(func(r *HeaderResult) { r.Uploaded++ })
-		s.emit(Event{Locale: ch.Locale, Kind: EventUploaded, File: ch.shot.Name})
-		mu.Lock()
-		pending[ch.Locale] = ch
-		mu.Unlock()
-		return nil
+		return uploaded(a)
 	})
 	if err == nil && opts.NoWait {
 		res.Processing = len(pending)
