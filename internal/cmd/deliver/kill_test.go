@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,6 +19,7 @@ import (
 	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
 	"github.com/ascend-tools/ascend/workflow/agerating"
 	"github.com/ascend-tools/ascend/workflow/builds"
+	"github.com/ascend-tools/ascend/workflow/builds/archive/archivetest"
 	"github.com/ascend-tools/ascend/workflow/metadata"
 	"github.com/ascend-tools/ascend/workflow/screenshots"
 	"github.com/ascend-tools/ascend/workflow/versions"
@@ -33,6 +36,7 @@ type killRelease struct {
 	env              []string
 	base             map[string]int // resources of each type before the release
 	build            string         // the build the release attaches
+	args             []string       // more arguments for deliver
 }
 
 // counted are the resources a release makes, each of which must exist once when it is done.
@@ -43,7 +47,15 @@ var counted = []string{"appStoreVersions", "appStoreVersionLocalizations", "appS
 // fastlane project (the release reads it and writes nothing into it, so runs share one).
 func newKillRelease(t *testing.T, project string) *killRelease {
 	t.Helper()
-	sb := sandboxtest.Start(t, sandbox.Options{ReviewDelay: time.Hour, ProcessingDelay: 20 * time.Millisecond})
+	return newKillReleaseWith(t, project, sandbox.Options{})
+}
+
+// newKillReleaseWith is newKillRelease on a sandbox with opts (ReviewDelay and
+// ProcessingDelay are the release's).
+func newKillReleaseWith(t *testing.T, project string, opts sandbox.Options) *killRelease {
+	t.Helper()
+	opts.ReviewDelay, opts.ProcessingDelay = time.Hour, 20*time.Millisecond
+	sb := sandboxtest.Start(t, opts)
 	c := sb.Client()
 	vs, err := versions.List(t.Context(), c, versions.Query{App: "com.example.daybreak", Platform: asc.PlatformIOS})
 	if err != nil {
@@ -114,7 +126,7 @@ func (r *killRelease) made(typ string) int { return len(r.sb.IDs(typ)) - r.base[
 // once started (for a fault rule's Call to kill it) and done is closed once it has exited.
 func (r *killRelease) run(t *testing.T, bin string, started chan<- *os.Process, done chan struct{}) (string, error) {
 	t.Helper()
-	cmd := exec.Command(bin, "deliver", "--fastlane", r.fastlane, "--app-rating-config-path", r.rating)
+	cmd := exec.Command(bin, append([]string{"deliver", "--fastlane", r.fastlane, "--app-rating-config-path", r.rating}, r.args...)...)
 	cmd.Env = r.env
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -247,6 +259,111 @@ func TestDeliverProcessKilledAtEachWriteConverges(t *testing.T) {
 				if out, err := r.run(t, bin, nil, nil); err != nil || r.sb.Writes() != w {
 					t.Fatalf("third run: %v, %d writes\n%s", err, r.sb.Writes()-w, out)
 				}
+				r.converged(t, label, want)
+			})
+		}
+	}
+}
+
+// TestDeliverProcessKilledMidUploadConverges: ascend deliver with an ipa in its Deliverfile,
+// a real process killed by SIGKILL at a few points of the build upload (its reservation, its
+// file, a part half way, the commit; each before and after the sandbox applies it), then run
+// again, resumes the reservation rather than making another: one build upload, its build
+// processed and attached, the rest of the release as uninterrupted; a third run writes
+// nothing. (Every write of the release is TestDeliverProcessKilledAtEachWriteConverges's.)
+func TestDeliverProcessKilledMidUploadConverges(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipping under -short: builds ascend and runs it about 25 times")
+	}
+	t.Parallel()
+	bin := testutil.BuildBinary(t, "./cmd/ascend")
+	opts := sandbox.Options{PartSize: 64 << 10, BuildProcessingDelay: 30 * time.Millisecond}
+	ref := newKillReleaseWith(t, "", opts)
+	project := ref.fastlane
+	// The release uploads Daybreak 2.4.0 (601), 17 parts, which the Deliverfile names.
+	if err := archivetest.WriteIPA(filepath.Join(filepath.Dir(project), "Daybreak.ipa"), archivetest.App{BundleID: "com.example.daybreak", Version: "2.4.0", Build: "601", Size: 1 << 20}); err != nil {
+		t.Fatal(err)
+	}
+	df, err := os.OpenFile(filepath.Join(project, "Deliverfile"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	df.WriteString("ipa \"Daybreak.ipa\"\n")
+	df.Close()
+	fast := []string{"--poll", "10ms"}
+	ref.args = fast
+	if out, err := ref.run(t, bin, nil, nil); err != nil {
+		t.Fatalf("deliver: %v\n%s", err, out)
+	}
+	want := map[string]int{}
+	for _, typ := range counted {
+		want[typ] = ref.made(typ)
+	}
+	// uploaded checks the one build upload of 601 and makes its build the one converged
+	// expects attached.
+	uploaded := func(t *testing.T, r *killRelease, label string) {
+		t.Helper()
+		c := r.sb.Client()
+		doc, _, err := c.Apps.ListBuildUploads(t.Context(), r.sb.IDs("apps")[0], &asc.AppsListBuildUploadsOptions{FilterCfBundleVersion: []string{"601"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ups := len(doc.Data)
+		bs, err := builds.List(t.Context(), r.sb.Client(), builds.Filter{App: r.sb.IDs("apps")[0], Version: "2.4.0", BuildNumber: "601", Platform: asc.PlatformIOS, Limit: 5})
+		if ups != 1 || err != nil || len(bs) != 1 || bs[0].State() != string(asc.BuildProcessingStateValid) {
+			t.Fatalf("%s: %d build uploads of 601, builds %v (%v)", label, ups, bs, err)
+		}
+		r.build = bs[0].ID
+	}
+	uploaded(t, ref, "uninterrupted")
+	ref.converged(t, "uninterrupted", want)
+	for _, k := range []struct {
+		name, method, route string
+		skip                int
+	}{
+		{"the reservation", "POST", "/v1/buildUploads", 0},
+		{"its file", "POST", "/v1/buildUploadFiles", 0},
+		{"the 12th of 17 parts", "PUT", "/sandbox/upload/{token}/{part}", 11},
+		{"the commit", "PATCH", "/v1/buildUploadFiles/{id}", 0},
+	} {
+		for _, after := range []bool{false, true} {
+			label := "killed at " + k.name + map[bool]string{false: " before it applied", true: " after it applied"}[after]
+			t.Run(label, func(t *testing.T) {
+				t.Parallel()
+				r := newKillReleaseWith(t, project, opts)
+				r.args = fast
+				started, done := make(chan *os.Process, 1), make(chan struct{})
+				var once sync.Once
+				r.sb.Fail(sandbox.FaultRule{Method: k.method, Route: k.route, Skip: k.skip, Times: 1, After: after, Drop: true, Call: func(*http.Request) {
+					once.Do(func() {
+						p := <-started
+						_ = p.Kill()
+						<-done
+					})
+				}})
+				out, err := r.run(t, bin, started, done)
+				if err == nil || err.Error() != "signal: killed" {
+					t.Fatalf("the run was not killed (%v):\n%s", err, out)
+				}
+				r.sb.Fail()
+				out, err = r.run(t, bin, nil, nil)
+				if err != nil {
+					t.Fatalf("run again: %v\n%s", err, out)
+				}
+				// A reservation made is resumed, never made again; a commit applied needs no resume.
+				reserved := k.route != "/v1/buildUploads" || after
+				committed := k.method == "PATCH" && after
+				if resumes := reserved && !committed; resumes != strings.Contains(out, "resuming build upload") {
+					t.Errorf("run again (resume expected: %v):\n%s", resumes, out)
+				}
+				if k.method == "PUT" && !regexp.MustCompile(`resuming build upload \S+: [1-9]\d* of 17 parts already sent`).MatchString(out) {
+					t.Errorf("the parts sent before the kill are sent again:\n%s", out)
+				}
+				w := r.sb.Writes()
+				if out, err := r.run(t, bin, nil, nil); err != nil || r.sb.Writes() != w {
+					t.Fatalf("third run: %v, %d writes\n%s", err, r.sb.Writes()-w, out)
+				}
+				uploaded(t, r, label)
 				r.converged(t, label, want)
 			})
 		}
