@@ -89,7 +89,7 @@ func TestAppClipHeaderImageRules(t *testing.T) {
 	data := pngOf(t, apple.AppClipHeaderImageWidth, apple.AppClipHeaderImageHeight)
 	r := c.do("POST", "/v1/appClipHeaderImages", resource("appClipHeaderImages", "", map[string]any{"fileName": "header.png", "fileSize": len(data)},
 		map[string]any{"appClipDefaultExperienceLocalization": [2]string{"appClipDefaultExperienceLocalizations", id(loc)}})).must(t, 409)
-	if r.errorCode() != "ENTITY_ERROR.RELATIONSHIP.INVALID" {
+	if r.errorCode() != "ENTITY_ERROR.RELATIONSHIP.INVALID" || !strings.Contains(string(r.body), "already has its appClipHeaderImages; delete it first.") {
 		t.Fatalf("second header image: %s", r.body)
 	}
 	if n := len(s.IDs("appClipHeaderImages")); n != 1 {

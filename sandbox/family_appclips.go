@@ -21,7 +21,8 @@ func init() {
 			{types: []string{"appClipDefaultExperienceLocalizations"},
 				beforeCreate: func(s *Server, doc *resourceDoc) *httpError { return appClipSubtitleLimit(doc.Attrs) },
 				beforeUpdate: func(s *Server, r *record, doc *resourceDoc) *httpError { return appClipSubtitleLimit(doc.Attrs) }},
-			{types: []string{"appClipHeaderImages"}, onePer: "appClipDefaultExperienceLocalization", imageSize: appClipHeaderImageSize},
+			{types: []string{"appClipHeaderImages"}, onePer: "appClipDefaultExperienceLocalization", onePerFix: "delete it first",
+				imageSize: appClipHeaderImageSize},
 		},
 	})
 }

@@ -49,8 +49,9 @@ type hooks struct {
 	match func(s *Server, typ string) bool
 
 	// onePer names the to-one relationship to a parent that holds at most one resource of
-	// the type (a version's review details): creating a second is a conflict.
-	onePer string
+	// the type (a version's review details): creating a second is a conflict, whose detail
+	// ends with onePerFix ("" : "update that one instead").
+	onePer, onePerFix string
 
 	// lock refuses a write (create, update or delete) that the state of the resource or its
 	// owner forbids; locks run before every other rule.
@@ -355,8 +356,12 @@ func (s *Server) beforeCreate(doc *resourceDoc) *httpError {
 		}
 		if l, has := doc.Rels[h.onePer]; has && len(l.ids) == 1 {
 			if len(s.siblings(doc.Type, h.onePer, l.ids[0].ID)) > 0 {
+				fix := h.onePerFix
+				if fix == "" {
+					fix = "update that one instead"
+				}
 				return conflict("ENTITY_ERROR.RELATIONSHIP.INVALID", entityTitles["ENTITY_ERROR.RELATIONSHIP.INVALID"],
-					fmt.Sprintf("%s '%s' already has its %s; update that one instead.", l.ids[0].Type, l.ids[0].ID, doc.Type), "/data/relationships/"+h.onePer)
+					fmt.Sprintf("%s '%s' already has its %s; %s.", l.ids[0].Type, l.ids[0].ID, doc.Type, fix), "/data/relationships/"+h.onePer)
 			}
 		}
 	}

@@ -315,7 +315,7 @@ func headerRequest(s *syncer, ch *HeaderChange) upload.Request {
 			var resp *asc.AppClipHeaderImageResponse
 			err := s.call(ctx, func() (err error) {
 				resp, _, err = s.c.AppClipDefaultExperienceLocalizations.GetHeaderImage(ctx, ch.LocalizationID,
-					&asc.AppClipDefaultExperienceLocalizationsGetHeaderImageOptions{FieldsAppClipHeaderImages: append(slices.Clone(headerImageFields), "uploadOperations")})
+					&asc.AppClipDefaultExperienceLocalizationsGetHeaderImageOptions{FieldsAppClipHeaderImages: headerImageFields})
 				return err
 			})
 			var er *asc.ErrorResponse
