@@ -1,12 +1,17 @@
 package deliver
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
+	"github.com/ascend-tools/ascend/apple"
+	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/workflow/builds"
 	"github.com/ascend-tools/ascend/workflow/builds/archive"
+	"github.com/ascend-tools/ascend/workflow/versions"
 )
 
 // readBinary reads the build archive deliver's ipa or pkg names (a flag's outranking the
@@ -148,4 +153,51 @@ func binaryDetail(r *builds.UploadResult) string {
 		what += ", build " + strings.ToLower(r.BuildState)
 	}
 	return what
+}
+
+// checkTrain refuses, before anything is written, an archive whose version App Store Connect
+// takes no more builds for (one read: the app's versions on the platform): a version on the
+// App Store or retired from it is closed (Apple's 90186), and a version lower than one of
+// those is refused too (90062). Apple would otherwise fail the build after the whole upload.
+func checkTrain(ctx context.Context, c *asc.Client, appID string, info *archive.Info) error {
+	vs, err := versions.List(ctx, c, versions.Query{App: appID, Platform: asc.Platform(info.Platform)})
+	if err != nil {
+		return err
+	}
+	for _, v := range vs {
+		if ph := apple.StatePhase(v.State); ph != apple.Live && ph != apple.Retired {
+			continue
+		}
+		code, why := "", ""
+		switch order := compareVersions(info.Version, v.Version); {
+		case order == 0:
+			code, why = "90186", fmt.Sprintf("version %s is %s", v.Version, v.State)
+		case order < 0:
+			code, why = "90062", fmt.Sprintf("version %s, higher, is %s", v.Version, v.State)
+		default:
+			continue
+		}
+		issue, _ := apple.LookupBuildIssue(code)
+		return &builds.RefusedError{Reason: fmt.Sprintf("%s is version %s, but %s: %s (Apple's %s); %s", info.FileName(), info.Version, why, issue.What, code, issue.Fix)}
+	}
+	return nil
+}
+
+// compareVersions compares two version strings (1.2.3) part by part as numbers, a missing
+// part counting as 0.
+func compareVersions(a, b string) int {
+	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
+	for i := range max(len(pa), len(pb)) {
+		var x, y int
+		if i < len(pa) {
+			x, _ = strconv.Atoi(pa[i])
+		}
+		if i < len(pb) {
+			y, _ = strconv.Atoi(pb[i])
+		}
+		if x != y {
+			return cmp.Compare(x, y)
+		}
+	}
+	return 0
 }

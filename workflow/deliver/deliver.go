@@ -349,6 +349,9 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 	if p.binary != nil {
 		uo := o.Binary
 		uo.App, uo.HTTPClient, uo.Wait = app.ID, o.HTTPClient, true
+		if err := checkTrain(ctx, c, app.ID, p.binary); err != nil {
+			return res, fmt.Errorf("binary: %w", err)
+		}
 		prep, err := builds.Prepare(ctx, c, p.binary.Path, uo)
 		if err != nil {
 			return res, fmt.Errorf("binary: %w", err)
@@ -357,7 +360,7 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 		what := fmt.Sprintf("%s (%s build %s, %s)", a.FileName(), a.Version, a.BuildNumber, a.Platform)
 		if p.verifyOnly {
 			prep.Close()
-			detail := what + ": bundle id, version and build number checked; nothing sent (verify_only)"
+			detail := what + ": bundle id, version (open for builds) and build number (unused) checked; nothing sent (verify_only)"
 			if prep.Result().AlreadyUploaded {
 				detail = what + ": uploaded already (build upload " + prep.Result().UploadID + "); nothing sent (verify_only)"
 			}

@@ -120,9 +120,9 @@ func TestDeliverUploadsTheBinary(t *testing.T) {
 }
 
 // TestDeliverRefusesTheBinary: an archive that cannot be uploaded stops deliver before its
-// first write, in one line: not an archive, another app's bundle id, another version, a build
-// number already used (the only one that needs reads); verify_only checks a good one and
-// writes nothing.
+// first write, in one line: not an archive, another app's bundle id, another version (these
+// before any request), a build number already used, a version the App Store has closed or
+// one below it; verify_only checks a good one and writes nothing.
 func TestDeliverRefusesTheBinary(t *testing.T) {
 	t.Parallel()
 	h := binarySandbox(t)
@@ -131,6 +131,8 @@ func TestDeliverRefusesTheBinary(t *testing.T) {
 	os.WriteFile(junk, []byte("not a zip at all"), 0o644)
 	good := writeIPA(t, dir, "Good.ipa", archivetest.App{Version: "2.4.0", Build: "510"})
 	used := writeIPA(t, dir, "Used.ipa", archivetest.App{Version: "2.4.0", Build: "500"})
+	live := writeIPA(t, dir, "Live.ipa", archivetest.App{Version: "2.3.0", Build: "900"})
+	lower := writeIPA(t, dir, "Lower.ipa", archivetest.App{Version: "2.2.5", Build: "900"})
 	pkg := filepath.Join(dir, "Trailhead.pkg")
 	if err := archivetest.WritePKG(pkg, archivetest.App{BundleID: "com.example.trailhead", Version: "1.0.0", Build: "1"}); err != nil {
 		t.Fatal(err)
@@ -148,6 +150,8 @@ func TestDeliverRefusesTheBinary(t *testing.T) {
 		{"a pkg as ipa", []string{"--ipa", pkg}, "Trailhead.pkg is a .pkg archive; name it with pkg", true, 1},
 		{"both", []string{"--ipa", good, "--pkg", pkg}, "--ipa and --pkg are both given", true, 1},
 		{"build number used", []string{"--ipa", used}, "binary: build number 500 is already used for version 2.4.0", false, 1},
+		{"a live version", []string{"--ipa", live}, "binary: Live.ipa is version 2.3.0, but version 2.3.0 is READY_FOR_DISTRIBUTION: the version is closed for new builds (Apple's 90186)", false, 1},
+		{"below a live version", []string{"--ipa", lower}, "binary: Lower.ipa is version 2.2.5, but version 2.3.0, higher, is READY_FOR_DISTRIBUTION: the version is lower than one already approved (Apple's 90062)", false, 1},
 	} {
 		before, w := requests(t, h), h.Writes(t)
 		r := h.Run(t, false, append([]string{"deliver", "--skip-metadata", "--skip-screenshots"}, tc.args...)...)
@@ -164,7 +168,7 @@ func TestDeliverRefusesTheBinary(t *testing.T) {
 
 	w := h.Writes(t)
 	r := h.Run(t, false, "deliver", "--ipa", good, "--verify-only").Want(t, 0)
-	if h.Writes(t) != w || !strings.Contains(r.Stdout, "binary\tverified\tGood.ipa (2.4.0 build 510, IOS): bundle id, version and build number checked; nothing sent (verify_only)") {
+	if h.Writes(t) != w || !strings.Contains(r.Stdout, "binary\tverified\tGood.ipa (2.4.0 build 510, IOS): bundle id, version (open for builds) and build number (unused) checked; nothing sent (verify_only)") {
 		t.Errorf("verify_only: %d writes\n%s", h.Writes(t)-w, r.Stdout)
 	}
 	r = h.Run(t, false, "deliver", "--ipa", used, "--verify-only")

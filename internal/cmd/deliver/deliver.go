@@ -38,7 +38,8 @@ app_clip_default_experience_action, relative to the project folder as fastlane r
 submission_information's export_compliance_uses_encryption on the build,
 content_rights_contains_third_party_content on the app, add_id_info_uses_idfa on the
 version); ipa or pkg (--ipa, --pkg): the build archive is checked before any write (a valid
-archive, the app's bundle id, app_version and platform, its build number unused; app_version,
+archive, the app's bundle id, app_version and platform, a version App Store Connect still takes
+builds for, its build number unused; app_version,
 app_identifier and platform default to the archive's), uploaded as 'ascend builds upload' does
 (resumed after an interruption) while the metadata and screenshots go up, awaited until
 processed and attached to the version; no upload when build_number or skip_binary_upload is
