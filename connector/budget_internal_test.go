@@ -25,22 +25,7 @@ func TestRateStoreGroupCommit(t *testing.T) {
 			t.Parallel()
 			s := &dbRateStore{db: storetest.Open(t, backend), name: "KEY|ISSUER|host"}
 			const workers, each = 40, 25
-			var wg sync.WaitGroup
-			errs := make(chan error, workers*each)
-			for range workers {
-				wg.Go(func() {
-					for range each {
-						errs <- s.Update(t.Context(), func(st *asc.RateState) { st.Reserved++ })
-					}
-				})
-			}
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
+			reserveConcurrently(t, workers, each, func(int) *dbRateStore { return s })
 			var got uint64
 			ended, cancel := context.WithCancel(t.Context())
 			cancel()
@@ -51,6 +36,75 @@ func TestRateStoreGroupCommit(t *testing.T) {
 				t.Fatalf("after %d updates Reserved is %d (%v)", workers*each, got, err)
 			}
 		})
+	}
+}
+
+// Two instances changing one budget, each storing by a swap while it knows the state and
+// under the row lock when the other wrote since, lose and repeat no update, and each sees
+// the other's: the last reads what both made of it.
+func TestRateStoreSwapsAcrossInstances(t *testing.T) {
+	t.Parallel()
+	for _, backend := range storetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			t.Parallel()
+			dsn := storetest.DSN(t, backend)
+			var stores [2]*dbRateStore
+			for i := range stores {
+				db, err := store.Open(t.Context(), dsn)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { db.Close() })
+				stores[i] = &dbRateStore{db: db, name: "KEY|ISSUER|host"}
+			}
+			const rounds, workers, each = 3, 8, 10
+			total := uint64(0)
+			for round := range rounds {
+				// A round alone on one instance (swaps), then both at once (swaps fail).
+				reserveConcurrently(t, workers, each, func(w int) *dbRateStore {
+					if round == 0 {
+						return stores[0]
+					}
+					return stores[w%2]
+				})
+				total += workers * each
+				for i, s := range stores {
+					var got uint64
+					if err := s.Update(t.Context(), func(st *asc.RateState) { got = st.Reserved }); err != nil || got != total {
+						t.Fatalf("round %d, instance %d: Reserved is %d (%v), want %d", round, i, got, err, total)
+					}
+				}
+			}
+			for i, s := range stores {
+				t.Logf("instance %d: %d transactions, %d of them swaps", i, s.commits.Load(), s.swaps.Load())
+			}
+			if stores[0].swaps.Load() == 0 {
+				t.Error("no update was stored by a swap")
+			}
+		})
+	}
+}
+
+// reserveConcurrently has workers goroutines each count each reservations in the store
+// storeOf gives it.
+func reserveConcurrently(t *testing.T, workers, each int, storeOf func(worker int) *dbRateStore) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*each)
+	for w := range workers {
+		s := storeOf(w)
+		wg.Go(func() {
+			for range each {
+				errs <- s.Update(t.Context(), func(st *asc.RateState) { st.Reserved++ })
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -91,7 +145,13 @@ func TestSharedBudgetOneTransactionPerRequest(t *testing.T) {
 	if got := rs.commits.Load(); got > n+2 {
 		t.Errorf("%d requests took %d transactions of the shared budget, want at most %d", n, got, n+2)
 	} else {
-		t.Logf("%d requests took %d transactions of the shared budget", n, got)
+		t.Logf("%d requests took %d transactions of the shared budget, %d of them swaps", n, got, rs.swaps.Load())
+	}
+	// With no other instance writing, only the first reads the row under its lock; every
+	// other is one statement that stores the state if the row still holds what this one
+	// stored last.
+	if got, swaps := rs.commits.Load(), rs.swaps.Load(); swaps < got-1 {
+		t.Errorf("%d of %d transactions were swaps, want all but the first", swaps, got)
 	}
 	g.Close()
 	var st asc.RateState

@@ -61,7 +61,7 @@
 // state is a row of the database (budget.go) that every instance updates under its lock, so
 // instances behind a load balancer pace as one and a 429 one of them sees holds them all
 // (an instance commits its clients' updates of the row in groups, one transaction at a
-// time); if
+// time, a single compare-and-swap statement while no other instance wrote since); if
 // the database cannot be asked, the request is answered 503 unsent. On SQLite the budget is
 // kept in the process.
 // Each client key may spend only its share of that budget in a rolling hour (see quota.go).

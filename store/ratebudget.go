@@ -49,3 +49,21 @@ func (s *DB) UpdateRateBudget(ctx context.Context, budget string, fn func(state 
 	}
 	return nil
 }
+
+// SwapRateBudget replaces a rate budget's state with next only if it is still exactly old,
+// in one statement and no transaction: a compare-and-swap, as atomic as UpdateRateBudget's
+// read and write under the row lock when it succeeds. false (and nothing changed) when the
+// state is another (another instance wrote since) or the budget has no row yet; the caller
+// then reads it under the lock with UpdateRateBudget. A single instance that knows the state
+// it last stored thereby changes it in one round trip instead of four.
+func (s *DB) SwapRateBudget(ctx context.Context, budget, old, next string) (bool, error) {
+	res, err := s.exec(ctx, `UPDATE rate_budgets SET state = ?, updated_at = ? WHERE budget = ? AND state = ?`, next, time.Now().UnixMilli(), budget, old)
+	if err != nil {
+		return false, fmt.Errorf("rate budget: swap: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("rate budget: swap: %w", err)
+	}
+	return n == 1, nil
+}

@@ -14,16 +14,7 @@ import (
 func TestRateBudgetUpdatesAreSerialised(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
-		dsn := storetest.DSN(t, backend)
-		var dbs []*store.DB
-		for range 2 {
-			db, err := store.Open(t.Context(), dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			dbs = append(dbs, db)
-		}
+		dbs := twoHandles(t, backend)
 		const workers, each = 6, 15
 		var wg sync.WaitGroup
 		errs := make(chan error, workers*each)
@@ -38,12 +29,7 @@ func TestRateBudgetUpdatesAreSerialised(t *testing.T) {
 			})
 		}
 		wg.Wait()
-		close(errs)
-		for err := range errs {
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
+		noErrors(t, errs)
 		var got string
 		if err := dbs[0].UpdateRateBudget(t.Context(), "KEY1|ISSUER|api.example", func(s string) string { got = s; return s }); err != nil {
 			t.Fatal(err)
@@ -56,4 +42,88 @@ func TestRateBudgetUpdatesAreSerialised(t *testing.T) {
 			t.Fatalf("a new budget's state is %q, %v; want empty", got, err)
 		}
 	})
+}
+
+// A swap changes the state only from the state given: increments made by swapping from the
+// state each worker last saw, and under the lock when that fails, are none of them lost nor
+// made twice, from several connections of two handles.
+func TestRateBudgetSwapsOnlyFromTheStateGiven(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, backend string) {
+		dbs := twoHandles(t, backend)
+		const budget = "KEY1|ISSUER|api.example"
+		if ok, err := dbs[0].SwapRateBudget(t.Context(), budget, "", "1"); ok || err != nil {
+			t.Fatalf("swap of a budget without a row: %v, %v; want false", ok, err)
+		}
+		const workers, each = 6, 15
+		var wg sync.WaitGroup
+		errs := make(chan error, workers*each)
+		for w := range workers {
+			wg.Go(func() {
+				last := ""
+				for range each {
+					if last != "" {
+						n, _ := strconv.Atoi(last)
+						next := strconv.Itoa(n + 1)
+						ok, err := dbs[w%2].SwapRateBudget(t.Context(), budget, last, next)
+						if err != nil {
+							errs <- err
+							return
+						}
+						if ok {
+							last = next
+							continue
+						}
+					}
+					errs <- dbs[w%2].UpdateRateBudget(t.Context(), budget, func(s string) string {
+						n, _ := strconv.Atoi(s)
+						last = strconv.Itoa(n + 1)
+						return last
+					})
+				}
+			})
+		}
+		wg.Wait()
+		noErrors(t, errs)
+		var got string
+		if err := dbs[0].UpdateRateBudget(t.Context(), budget, func(s string) string { got = s; return s }); err != nil {
+			t.Fatal(err)
+		}
+		if got != strconv.Itoa(workers*each) {
+			t.Fatalf("after %d increments the state is %q", workers*each, got)
+		}
+		if ok, err := dbs[1].SwapRateBudget(t.Context(), budget, "1", "2"); ok || err != nil {
+			t.Fatalf("swap from a stale state: %v, %v; want false", ok, err)
+		}
+		if ok, err := dbs[1].SwapRateBudget(t.Context(), budget, got, "done"); !ok || err != nil {
+			t.Fatalf("swap from the current state: %v, %v; want true", ok, err)
+		}
+	})
+}
+
+// twoHandles opens one database of the backend twice, as two instances would.
+func twoHandles(t *testing.T, backend string) []*store.DB {
+	t.Helper()
+	dsn := storetest.DSN(t, backend)
+	var dbs []*store.DB
+	for range 2 {
+		db, err := store.Open(t.Context(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		dbs = append(dbs, db)
+	}
+	return dbs
+}
+
+// noErrors fails the test on the first error the closed channel holds.
+func noErrors(t *testing.T, errs chan error) {
+	t.Helper()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 }
