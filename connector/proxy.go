@@ -124,9 +124,11 @@ func (g *Gateway) send(ctx context.Context, p *profileRuntime, method, path, raw
 	if !strings.HasPrefix(path, "/") {
 		path = "/" + path
 	}
-	target := p.baseStr + path
+	var target string
 	if rawQuery != "" {
 		target = p.baseStr + path + "?" + rawQuery // one string, not two
+	} else {
+		target = p.baseStr + path
 	}
 	if !apiPath(path) {
 		return nil, &badPathError{}
