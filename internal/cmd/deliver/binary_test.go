@@ -176,3 +176,31 @@ func TestDeliverRefusesTheBinary(t *testing.T) {
 		t.Errorf("verify_only of a used number: exit %d, %v", r.Code, r.Err)
 	}
 }
+
+// TestDeliverUploadsAPackage: DELIVER_PKG_PATH alone (no fastlane folder) names a macOS
+// .pkg: the app, version and platform come from it; a dry run plans the upload and writes
+// nothing; the run, on a terminal, shows the upload's bar and attaches the build to the
+// macOS version.
+func TestDeliverUploadsAPackage(t *testing.T) {
+	t.Parallel()
+	h := binarySandbox(t)
+	dir := t.TempDir()
+	pkg := filepath.Join(dir, "Trailhead.pkg")
+	if err := archivetest.WritePKG(pkg, archivetest.App{BundleID: "com.example.trailhead", Name: "Trailhead", Version: "3.0.0", Build: "31", Size: 300 << 10}); err != nil {
+		t.Fatal(err)
+	}
+	h.Env["DELIVER_PKG_PATH"] = pkg
+	h.Env["DELIVER_SKIP_SCREENSHOTS"] = "true"
+	r := h.Run(t, false, "deliver", "--dry-run", "--poll", "10ms").Want(t, 0)
+	if h.Writes(t) != 0 || !strings.Contains(r.Stdout, "binary\tplanned\tupload Trailhead.pkg (3.0.0 build 31, MAC_OS), wait for processing, attach it") {
+		t.Errorf("dry run: %d writes\n%s", h.Writes(t), r.Stdout)
+	}
+	r = h.Run(t, true, "deliver", "--poll", "10ms").Want(t, 0)
+	if !strings.Contains(r.Stderr, "upload ") || strings.Contains(r.Stderr, "reserved build upload") {
+		t.Errorf("no upload bar on a terminal (or plain lines):\n%s", r.Stderr)
+	}
+	out := h.Run(t, false, "versions", "get", "--app", "com.example.trailhead", "--version", "3.0.0", "--platform", "MAC_OS", "--json").Want(t, 0).Stdout
+	if !strings.Contains(out, `"buildNumber":"31"`) {
+		t.Errorf("the macOS version:\n%s", out)
+	}
+}
