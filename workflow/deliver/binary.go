@@ -159,12 +159,17 @@ func binaryDetail(r *builds.UploadResult) string {
 // takes no more builds for (one read: the app's versions on the platform): a version on the
 // App Store or retired from it is closed (Apple's 90186), and a version lower than one of
 // those is refused too (90062). Apple would otherwise fail the build after the whole upload.
-func checkTrain(ctx context.Context, c *asc.Client, appID string, info *archive.Info) error {
+// It returns the archive's version when the app has it.
+func checkTrain(ctx context.Context, c *asc.Client, appID string, info *archive.Info) (*versions.Version, error) {
 	vs, err := versions.List(ctx, c, versions.Query{App: appID, Platform: asc.Platform(info.Platform)})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	for _, v := range vs {
+	var same *versions.Version
+	for i, v := range vs {
+		if v.Version == info.Version {
+			same = &vs[i]
+		}
 		if ph := apple.StatePhase(v.State); ph != apple.Live && ph != apple.Retired {
 			continue
 		}
@@ -178,9 +183,9 @@ func checkTrain(ctx context.Context, c *asc.Client, appID string, info *archive.
 			continue
 		}
 		issue, _ := apple.LookupBuildIssue(code)
-		return &builds.RefusedError{Reason: fmt.Sprintf("%s is version %s, but %s: %s (Apple's %s); %s", info.FileName(), info.Version, why, issue.What, code, issue.Fix)}
+		return nil, &builds.RefusedError{Reason: fmt.Sprintf("%s is version %s, but %s: %s (Apple's %s); %s", info.FileName(), info.Version, why, issue.What, code, issue.Fix)}
 	}
-	return nil
+	return same, nil
 }
 
 // compareVersions compares two version strings (1.2.3) part by part as numbers, a missing

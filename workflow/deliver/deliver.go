@@ -349,12 +349,19 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 	if p.binary != nil {
 		uo := o.Binary
 		uo.App, uo.HTTPClient, uo.Wait = app.ID, o.HTTPClient, true
-		if err := checkTrain(ctx, c, app.ID, p.binary); err != nil {
+		existing, err := checkTrain(ctx, c, app.ID, p.binary)
+		if err != nil {
 			return res, fmt.Errorf("binary: %w", err)
 		}
 		prep, err := builds.Prepare(ctx, c, p.binary.Path, uo)
 		if err != nil {
 			return res, fmt.Errorf("binary: %w", err)
+		}
+		if existing != nil && apple.StatePhase(existing.State) == apple.Locked && !prep.Result().AlreadyUploaded && !p.verifyOnly {
+			// Its build cannot change until App Review is done with it: uploading one for it
+			// now would end in a refused attach.
+			prep.Close()
+			return res, fmt.Errorf("binary: version %s is %s, so no new build can be attached to it; cancel its submission first (ascend submit --cancel), or give the build a new version", existing.Version, existing.State)
 		}
 		a := p.binary
 		what := fmt.Sprintf("%s (%s build %s, %s)", a.FileName(), a.Version, a.BuildNumber, a.Platform)

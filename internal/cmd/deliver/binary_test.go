@@ -122,7 +122,8 @@ func TestDeliverUploadsTheBinary(t *testing.T) {
 // TestDeliverRefusesTheBinary: an archive that cannot be uploaded stops deliver before its
 // first write, in one line: not an archive, another app's bundle id, another version (these
 // before any request), a build number already used, a version the App Store has closed or
-// one below it; verify_only checks a good one and writes nothing.
+// one below it, a version with App Review (its build cannot change); verify_only checks a
+// good one and writes nothing.
 func TestDeliverRefusesTheBinary(t *testing.T) {
 	t.Parallel()
 	h := binarySandbox(t)
@@ -133,6 +134,7 @@ func TestDeliverRefusesTheBinary(t *testing.T) {
 	used := writeIPA(t, dir, "Used.ipa", archivetest.App{Version: "2.4.0", Build: "500"})
 	live := writeIPA(t, dir, "Live.ipa", archivetest.App{Version: "2.3.0", Build: "900"})
 	lower := writeIPA(t, dir, "Lower.ipa", archivetest.App{Version: "2.2.5", Build: "900"})
+	inReview := writeIPA(t, dir, "Ledger.ipa", archivetest.App{BundleID: "com.example.ledger", Version: "1.8.0", Build: "25"})
 	pkg := filepath.Join(dir, "Trailhead.pkg")
 	if err := archivetest.WritePKG(pkg, archivetest.App{BundleID: "com.example.trailhead", Version: "1.0.0", Build: "1"}); err != nil {
 		t.Fatal(err)
@@ -152,6 +154,7 @@ func TestDeliverRefusesTheBinary(t *testing.T) {
 		{"build number used", []string{"--ipa", used}, "binary: build number 500 is already used for version 2.4.0", false, 1},
 		{"a live version", []string{"--ipa", live}, "binary: Live.ipa is version 2.3.0, but version 2.3.0 is READY_FOR_DISTRIBUTION: the version is closed for new builds (Apple's 90186)", false, 1},
 		{"below a live version", []string{"--ipa", lower}, "binary: Lower.ipa is version 2.2.5, but version 2.3.0, higher, is READY_FOR_DISTRIBUTION: the version is lower than one already approved (Apple's 90062)", false, 1},
+		{"a version in review", []string{"--ipa", inReview}, "binary: version 1.8.0 is WAITING_FOR_REVIEW, so no new build can be attached to it; cancel its submission first", false, 1},
 	} {
 		before, w := requests(t, h), h.Writes(t)
 		r := h.Run(t, false, append([]string{"deliver", "--skip-metadata", "--skip-screenshots"}, tc.args...)...)
