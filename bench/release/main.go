@@ -46,11 +46,25 @@ func main() {
 	latency := flag.Duration("latency", 100*time.Millisecond, "latency the sandbox adds to every API answer")
 	runs := flag.Int("runs", 3, "runs of the release; the median is shown")
 	fixed := flag.Duration("fixed-interval", 30*time.Second, "the fixed polling interval compared with")
+	ipaSize := flag.Int64("ipa-size", 64<<20, "bytes of the ipa the binary scenario uploads (0: no binary scenario)")
+	processing := flag.Duration("build-processing", 10*time.Second, "how long the sandbox processes the uploaded build")
 	flag.Parse()
+	binarySize, binaryProcessing = *ipaSize, *processing
 	if err := run(*latency, *runs, *fixed); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
+}
+
+// The binary scenario's flags.
+var (
+	binarySize       int64
+	binaryProcessing time.Duration
+)
+
+func median(ds []time.Duration) time.Duration {
+	slices.Sort(ds)
+	return ds[len(ds)/2]
 }
 
 func total(s sandbox.Stats) int {
@@ -204,6 +218,22 @@ func run(latency time.Duration, runs int, fixed time.Duration) error {
 	fmt.Fprintf(w, "scenario\trequests\tlower bound\tratio\twall (median of %d)\tideal wall\tratio\n", len(rs))
 	fmt.Fprintf(w, "deliver, %d locales, descriptions changed, screenshots unchanged, latency %s\t%d\t%d\t%.2f\t%s\t%s\t%.2f\n",
 		nLocales, latency, med.requests, lower, float64(med.requests)/float64(lower), med.wall.Round(time.Millisecond), ideal.Round(time.Millisecond), float64(med.wall)/float64(ideal))
+	if binarySize > 0 {
+		var walls [2][]time.Duration // sequential, overlapped
+		for range max(runs, 1) {
+			for i, overlap := range []bool{false, true} {
+				b, err := binaryRelease(ctx, latency, binaryProcessing, binarySize, overlap)
+				if err != nil {
+					return err
+				}
+				walls[i] = append(walls[i], b.wall)
+			}
+		}
+		seq, ovl := median(walls[0]), median(walls[1])
+		fmt.Fprintf(w, "deliver with a %d MiB ipa (build processed in %s), 1 description, 3 screenshots, latency %s: upload first, then deliver\t\t\t\t%s\t\t\n",
+			binarySize>>20, binaryProcessing, latency, seq.Round(time.Millisecond))
+		fmt.Fprintf(w, "the same, the upload beside deliver's other steps\t\t\t\t%s\t\t%.2f\n", ovl.Round(time.Millisecond), float64(ovl)/float64(seq))
+	}
 	fmt.Fprintf(w, "review wait, 24 h on the sandbox clock (%s)\t%d polls\t%d (every %s)\t%.0fx fewer\t\t\t\n", o.State, o.Polls, loop, fixed, float64(loop)/float64(max(o.Polls, 1)))
 	w.Flush()
 	fmt.Println("steps:", med.steps)
