@@ -127,3 +127,29 @@ func noErrors(t *testing.T, errs chan error) {
 		}
 	}
 }
+
+// The rate budget's statements commit without waiting for the disk, and only they: the
+// session they ran on keeps durable commits for every other statement (the audit's).
+func TestRateBudgetAsyncCommitStaysInItsTransaction(t *testing.T) {
+	t.Parallel()
+	db, err := store.Open(t.Context(), storetest.DSN(t, "postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	store.SQLOf(db).SetMaxOpenConns(1) // every statement on the one session
+	const budget = "KEY1|ISSUER|api.example"
+	if err := db.UpdateRateBudget(t.Context(), budget, func(string) string { return "a" }); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := db.SwapRateBudget(t.Context(), budget, "a", "b"); !ok || err != nil {
+		t.Fatalf("swap: %v, %v", ok, err)
+	}
+	var mode string
+	if err := store.SQLOf(db).QueryRowContext(t.Context(), `SHOW synchronous_commit`).Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	if mode != "on" {
+		t.Errorf("after the budget's statements the session's synchronous_commit is %q, want on", mode)
+	}
+}
