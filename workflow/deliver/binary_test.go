@@ -1,0 +1,66 @@
+package deliver_test
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ascend-tools/ascend/asc"
+	"github.com/ascend-tools/ascend/sandbox"
+	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
+	"github.com/ascend-tools/ascend/workflow/builds"
+	"github.com/ascend-tools/ascend/workflow/builds/archive/archivetest"
+	"github.com/ascend-tools/ascend/workflow/deliver"
+	"github.com/ascend-tools/ascend/workflow/versions"
+)
+
+// TestDeliverStepFailingStopsTheUpload: the metadata step failing while the binary uploads
+// beside it ends the run with the metadata's error and the upload stopped (not left running);
+// the next run resumes the reservation, attaches the build and sends the metadata: one
+// build upload in all, and a third run writes nothing.
+func TestDeliverStepFailingStopsTheUpload(t *testing.T) {
+	t.Parallel()
+	sb := sandboxtest.Start(t, sandbox.Options{ProcessingDelay: 20 * time.Millisecond, BuildProcessingDelay: 30 * time.Millisecond, PartSize: 64 << 10})
+	c := sb.Client()
+	meta, _ := project(t, sb)
+	ipa := filepath.Join(t.TempDir(), "Daybreak.ipa")
+	if err := archivetest.WriteIPA(ipa, archivetest.App{BundleID: "com.example.daybreak", Version: "2.4.0", Build: "501", Size: 2 << 20}); err != nil {
+		t.Fatal(err)
+	}
+	o := deliver.Options{App: "com.example.daybreak", MetadataPath: meta, IPA: ipa,
+		Binary: builds.UploadOptions{StateDir: t.TempDir(), WaitOptions: builds.WaitOptions{PollInitial: 10 * time.Millisecond, PollMax: 20 * time.Millisecond}}}
+	// The parts go slowly, so the metadata fails with the upload half way.
+	sb.Fail(sandbox.FaultRule{Method: "PUT", Route: "/sandbox/upload/{token}/{part}", Delay: 50 * time.Millisecond},
+		sandbox.FaultRule{Method: "PATCH", Route: "/v1/appStoreVersionLocalizations/{id}", Status: 422, Times: 1})
+	if _, err := deliver.Run(t.Context(), c, o); err == nil || !strings.HasPrefix(err.Error(), "metadata: ") {
+		t.Fatalf("deliver: %v, want the metadata's error", err)
+	}
+	// The parts in flight when the run stopped end on the sandbox's side within their delay;
+	// none is sent after.
+	time.Sleep(100 * time.Millisecond)
+	parts := sb.Count("PUT /sandbox/upload/{token}/{part}")
+	time.Sleep(200 * time.Millisecond)
+	if n := sb.Count("PUT /sandbox/upload/{token}/{part}"); n != parts || parts >= 33 {
+		t.Errorf("%d parts sent by the run, %d after it ended (of 33)", parts, n-parts)
+	}
+	sb.Fail()
+	r, err := deliver.Run(t.Context(), c, o)
+	if err != nil {
+		t.Fatalf("run again: %v", err)
+	}
+	if got := steps(r); !strings.Contains(got, "metadata=changed") || !strings.Contains(got, "binary=changed") {
+		t.Errorf("run again: %s", got)
+	}
+	if n := sb.Count("POST /v1/buildUploads"); n != 1 {
+		t.Errorf("%d build uploads created", n)
+	}
+	v, err := versions.Get(t.Context(), c, versions.Query{App: "com.example.daybreak", Platform: asc.PlatformIOS, Version: "2.4.0"})
+	if err != nil || v.BuildNumber != "501" {
+		t.Errorf("version %+v (%v)", v, err)
+	}
+	w := sb.Writes()
+	if r, err := deliver.Run(t.Context(), c, o); err != nil || sb.Writes() != w {
+		t.Errorf("third run: %v, %d writes (%s)", err, sb.Writes()-w, steps(r))
+	}
+}
