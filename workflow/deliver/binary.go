@@ -50,7 +50,9 @@ func (p *plan) readBinary(o Options, platformGiven bool) (notes, problems []stri
 		skip, verify = pick(o.SkipBinaryUpload, "", nil), pick(o.VerifyOnly, "", nil)
 	}
 	p.verifyOnly = verify
-	upload := true
+	// pickBuild: skipping the upload, a submission attaches the archive's build (uploaded
+	// some other way), as fastlane's submission selects the ipa's build number then.
+	upload, pickBuild := true, false
 	switch {
 	case path == "" && verify:
 		return nil, []string{"verify_only checks a build archive: name it with ipa or pkg (--ipa, --pkg, DELIVER_IPA_PATH, DELIVER_PKG_PATH)"}
@@ -60,10 +62,11 @@ func (p *plan) readBinary(o Options, platformGiven bool) (notes, problems []stri
 		upload = false
 		notes = append(notes, fmt.Sprintf("%s %s (%s) is not uploaded: build_number %s names the build to attach (fastlane deliver skips the upload then too)", option, path, from, p.build))
 	case !verify && skip:
-		upload = false
+		upload, pickBuild = false, p.submit
 		notes = append(notes, fmt.Sprintf("%s %s (%s) is not uploaded: skip_binary_upload", option, path, from))
 	}
-	if !upload && p.app != "" && p.version != "" && platformGiven {
+	needed := upload || pickBuild || p.app == "" || p.version == "" || !platformGiven
+	if !needed {
 		return notes, nil // nothing to take from the archive, which need not be there
 	}
 	info, err := archive.Read(path)
@@ -93,8 +96,12 @@ func (p *plan) readBinary(o Options, platformGiven bool) (notes, problems []stri
 	case p.platform != info.Platform:
 		problems = append(problems, fmt.Sprintf("%s (%s) is built for %s, but the platform is %s", name, from, info.Platform, p.platform))
 	}
-	if upload {
+	switch {
+	case upload:
 		p.binary = info
+	case pickBuild:
+		p.build = info.BuildNumber
+		notes = append(notes, fmt.Sprintf("the submission attaches build %s, %s's", info.BuildNumber, name))
 	}
 	return notes, problems
 }

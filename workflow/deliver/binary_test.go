@@ -64,3 +64,22 @@ func TestDeliverStepFailingStopsTheUpload(t *testing.T) {
 		t.Errorf("third run: %v, %d writes (%s)", err, sb.Writes()-w, steps(r))
 	}
 }
+
+// TestDeliverSkipBinaryUploadSubmitsTheArchivesBuild: with skip_binary_upload and an ipa, a
+// submission attaches the ipa's build (uploaded some other way), as fastlane's submission
+// selects it; nothing is uploaded.
+func TestDeliverSkipBinaryUploadSubmitsTheArchivesBuild(t *testing.T) {
+	t.Parallel()
+	sb := sandboxtest.Start(t, sandbox.Options{})
+	ipa := filepath.Join(t.TempDir(), "Daybreak.ipa")
+	if err := archivetest.WriteIPA(ipa, archivetest.App{BundleID: "com.example.daybreak", Version: "2.4.0", Build: "450"}); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := deliver.Run(t.Context(), sb.Client(), deliver.Options{IPA: ipa, SkipBinaryUpload: asc.Ptr(true), SubmitForReview: asc.Ptr(true), DryRun: true})
+	if r == nil || len(r.Steps) == 0 || r.Steps[0].Detail != "2.4.0: build" || !strings.Contains(strings.Join(r.Notes, "\n"), "the submission attaches build 450, Daybreak.ipa's") {
+		t.Fatalf("dry run: %+v", r)
+	}
+	if sb.Writes() != 0 || sb.Count("POST /v1/buildUploads") != 0 {
+		t.Errorf("%d writes", sb.Writes())
+	}
+}
