@@ -43,8 +43,9 @@ type dbRateStore struct {
 	waiters int  // updates in queue whose caller waits (the others came from UpdateSoon)
 	running bool // a goroutine is committing; it takes the queue when done
 	timer   *time.Timer
-	armed   bool // timer will commit what UpdateSoon queued
-	closed  bool // the gateway is closing: what UpdateSoon queues goes with the next Update only
+	armed   bool          // timer will commit what UpdateSoon queued
+	soon    time.Duration // how long the timer waits: rateSoon, unless a test sets it
+	closed  bool          // the gateway is closing: what UpdateSoon queues goes with the next Update only
 
 	// last is the state as this instance last read or stored it, when known says nobody else
 	// wrote in between: the next group is then applied to it and stored with
@@ -117,10 +118,14 @@ func (s *dbRateStore) armLocked() {
 		return
 	}
 	s.armed = true
+	soon := s.soon
+	if soon <= 0 {
+		soon = rateSoon
+	}
 	if s.timer == nil {
-		s.timer = time.AfterFunc(rateSoon, s.commitSoon)
+		s.timer = time.AfterFunc(soon, s.commitSoon)
 	} else {
-		s.timer.Reset(rateSoon)
+		s.timer.Reset(soon)
 	}
 }
 
