@@ -37,13 +37,7 @@ app_clip_default_experience_metadata_path, app_clip_default_experience_subtitle 
 app_clip_default_experience_action, relative to the project folder as fastlane reads them;
 submission_information's export_compliance_uses_encryption on the build,
 content_rights_contains_third_party_content on the app, add_id_info_uses_idfa on the
-version); ipa or pkg (--ipa, --pkg): the build archive is checked before any write (a valid
-archive, the app's bundle id, app_version and platform, a version App Store Connect still takes
-builds for, its build number unused; app_version,
-app_identifier and platform default to the archive's), uploaded as 'ascend builds upload' does
-(resumed after an interruption) while the metadata and screenshots go up, awaited until
-processed and attached to the version; no upload when build_number or skip_binary_upload is
-given; verify_only makes those checks alone and changes nothing; deliver's DELIVER_* variables (DELIVER_APP_VERSION, DELIVER_SUBMIT_FOR_REVIEW, ...)
+version); deliver's DELIVER_* variables (DELIVER_APP_VERSION, DELIVER_SUBMIT_FOR_REVIEW, ...)
 outrank the files and work without them, and flags outrank both, as in fastlane. Options App
 Store Connect's API has no field for (reset_ratings, the other submission_information keys)
 are noted one a line. Each step reads first and writes only what differs, so running deliver
@@ -51,7 +45,17 @@ twice changes nothing the second time, and a run that died at any step converges
 again. --dry-run prints the plan and changes nothing. The screenshots uploaded are awaited
 until processed, for at most --timeout (default: screenshot_processing_timeout's seconds,
 else 10m; exit 8 when it passes; run again to go on); --no-wait goes on once they are
-uploaded.`,
+uploaded.
+
+The binary (ipa or pkg, --ipa or --pkg) is checked before any write: a valid archive, the
+app's bundle id, app_version and platform (each taken from the archive when not given), a
+version App Store Connect still takes builds for and that App Review does not have, a build
+number not used yet. It is uploaded as 'ascend builds upload' uploads (parts in parallel,
+resumed after an interruption, even a kill) while the other steps run, awaited until
+processed (for up to 30 minutes; exit 8 then, and run again to go on) and attached to the
+version before the submission. build_number or skip_binary_upload skip the upload (a
+submission then attaches build_number's build, or the archive's); verify_only makes the
+checks alone and changes nothing.`,
 		Example: `  ascend deliver --dry-run
   ascend deliver --app com.example.app --app-version 2.5.0 --build-number 512 --submit-for-review --phased-release
   ascend deliver --fastlane ios/fastlane --skip-screenshots --json
