@@ -499,3 +499,34 @@ func TestUploadWithoutWaitReportsProcessing(t *testing.T) {
 		t.Errorf("the sandbox has it %v, %v", up.Data.Attributes.State, err)
 	}
 }
+
+// TestPrepareWritesNothing: Prepare makes every read and check of an upload and writes
+// nothing; Send then writes it; a second Prepare of the same file finds it committed, and
+// its Send only polls (once: the build is processed already).
+func TestPrepareWritesNothing(t *testing.T) {
+	t.Parallel()
+	sb, c := newSandbox(t, sandbox.Options{})
+	path := writeIPA(t, archivetest.App{BundleID: demoApp, Version: "2.4.0", Build: "501", Size: 200 << 10})
+	p, err := builds.Prepare(t.Context(), c, path, builds.UploadOptions{Wait: true, WaitOptions: fastWait()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := sandboxStats(t, sb).writes(); w != 0 || p.Result().AppID == "" || p.Result().AlreadyUploaded {
+		t.Fatalf("prepare: %d writes, %+v", w, p.Result())
+	}
+	res, err := p.Send(t.Context())
+	if err != nil || res.BuildState != "VALID" {
+		t.Fatalf("send: %v %+v", err, res)
+	}
+	before := sandboxStats(t, sb)
+	again, err := builds.Prepare(t.Context(), c, path, builds.UploadOptions{Wait: true, WaitOptions: fastWait()})
+	if err != nil || !again.Result().AlreadyUploaded || again.Result().UploadID != res.UploadID {
+		t.Fatalf("prepare again: %v %+v", err, again.Result())
+	}
+	res2, err := again.Send(t.Context())
+	after := sandboxStats(t, sb)
+	if err != nil || res2.BuildID != res.BuildID || after.writes() != before.writes() ||
+		after.ByRoute["GET /v1/buildUploads/{id}"]-before.ByRoute["GET /v1/buildUploads/{id}"] != 1 {
+		t.Errorf("send again: %v, %d writes, %d polls", err, after.writes()-before.writes(), after.ByRoute["GET /v1/buildUploads/{id}"]-before.ByRoute["GET /v1/buildUploads/{id}"])
+	}
+}
