@@ -138,6 +138,10 @@ func TestRateBudgetAsyncCommitStaysInItsTransaction(t *testing.T) {
 	}
 	t.Cleanup(func() { db.Close() })
 	store.SQLOf(db).SetMaxOpenConns(1) // every statement on the one session
+	// Durable for the session, whatever the server's default.
+	if _, err := store.SQLOf(db).ExecContext(t.Context(), `SET synchronous_commit = on`); err != nil {
+		t.Fatal(err)
+	}
 	const budget = "KEY1|ISSUER|api.example"
 	if err := db.UpdateRateBudget(t.Context(), budget, func(string) string { return "a" }); err != nil {
 		t.Fatal(err)
