@@ -349,11 +349,24 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 	if p.binary != nil {
 		uo := o.Binary
 		uo.App, uo.HTTPClient, uo.Wait = app.ID, o.HTTPClient, true
-		existing, err := checkTrain(ctx, c, app.ID, p.binary)
-		if err != nil {
-			return res, fmt.Errorf("binary: %w", err)
-		}
+		// The two sets of reads are independent: one round trip saved before the first write.
+		var (
+			existing *versions.Version
+			trainErr error
+			checked  = make(chan struct{})
+		)
+		go func() {
+			defer close(checked)
+			existing, trainErr = checkTrain(ctx, c, app.ID, p.binary)
+		}()
 		prep, err := builds.Prepare(ctx, c, p.binary.Path, uo)
+		<-checked
+		if trainErr != nil {
+			if prep != nil {
+				prep.Close()
+			}
+			return res, fmt.Errorf("binary: %w", trainErr)
+		}
 		if err != nil {
 			return res, fmt.Errorf("binary: %w", err)
 		}
