@@ -47,16 +47,6 @@ func CleanCell(s string) string {
 	return b.String()
 }
 
-// CleanLine is CleanCell for a message that may span lines: each line is cleaned and the
-// line breaks kept.
-func CleanLine(s string) string {
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		lines[i] = CleanCell(l)
-	}
-	return strings.Join(lines, "\n")
-}
-
 // Plural renders a count with its noun: "1 problem", "2 problems", "0 changes". An irregular
 // plural is given as the third argument: Plural(n, "entry", "entries").
 func Plural(n int, singular string, plural ...string) string {
@@ -94,14 +84,6 @@ type ProblemList struct {
 	Problems []string
 	// Code is the exit code (ExitUsage for bad input; 0 means ExitError).
 	Code int
-}
-
-// NewProblemList returns a *ProblemList for problems; nil when there are none.
-func NewProblemList(summary string, problems []string) error {
-	if len(problems) == 0 {
-		return nil
-	}
-	return &ProblemList{Summary: summary, Problems: problems}
 }
 
 func (e *ProblemList) head() string {

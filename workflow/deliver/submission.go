@@ -15,10 +15,6 @@ type submissionInfo struct {
 	usesIdfa          *bool // add_id_info_uses_idfa: the version's usesIdfa (deprecated in the spec)
 }
 
-func (s submissionInfo) empty() bool {
-	return s.usesEncryption == nil && s.thirdPartyContent == nil && s.usesIdfa == nil
-}
-
 // Why the other keys deliver documents for submission_information are not applied.
 const (
 	notEncryption = "App Store Connect's API takes these answers in an app encryption declaration, which also needs a description deliver does not give: make the declaration in App Store Connect and attach it with 'ascend builds update --encryption-declaration ID'"

@@ -580,13 +580,6 @@ func (pl *planner) planPromos(s *Subscription, have *remoteOffers, ref *idRef, p
 	return nil
 }
 
-func boolPtrString(b *bool) string {
-	if b == nil {
-		return ""
-	}
-	return strconv.FormatBool(*b)
-}
-
 // planActive plans turning a code off; turning one on again is a problem (Apple refuses).
 func (pl *planner) planActive(field, owner, label string, want, have *bool, deactivate func(ctx context.Context, a *applier) error) {
 	if want == nil || *want == boolOf(have) || have == nil && *want {
