@@ -18,7 +18,7 @@ import (
 // TestDeliverStepFailingStopsTheUpload: the metadata step failing while the binary uploads
 // beside it ends the run with the metadata's error and the upload stopped (not left running);
 // the next run resumes the reservation, attaches the build and sends the metadata: one
-// build upload in all, and a third run writes nothing.
+// build upload in all, and a third run writes nothing, nor one once the version is out.
 func TestDeliverStepFailingStopsTheUpload(t *testing.T) {
 	t.Parallel()
 	sb := sandboxtest.Start(t, sandbox.Options{ProcessingDelay: 20 * time.Millisecond, BuildProcessingDelay: 30 * time.Millisecond, PartSize: 64 << 10})
@@ -62,6 +62,20 @@ func TestDeliverStepFailingStopsTheUpload(t *testing.T) {
 	w := sb.Writes()
 	if r, err := deliver.Run(t.Context(), c, o); err != nil || sb.Writes() != w {
 		t.Errorf("third run: %v, %d writes (%s)", err, sb.Writes()-w, steps(r))
+	}
+	// Once the version is out, a run has nothing to upload (its build is in) and nothing to
+	// do; another build of that version is refused (Apple's 90186).
+	sb.Set("appStoreVersions", v.ID, "appVersionState", "READY_FOR_DISTRIBUTION")
+	if r, err := deliver.Run(t.Context(), c, o); err != nil || sb.Writes() != w || !strings.Contains(steps(r), "binary=unchanged") {
+		t.Errorf("run once live: %v, %d writes (%s)", err, sb.Writes()-w, steps(r))
+	}
+	other := filepath.Join(t.TempDir(), "Daybreak.ipa")
+	if err := archivetest.WriteIPA(other, archivetest.App{BundleID: "com.example.daybreak", Version: "2.4.0", Build: "502"}); err != nil {
+		t.Fatal(err)
+	}
+	o.IPA = other
+	if _, err := deliver.Run(t.Context(), c, o); err == nil || !strings.Contains(err.Error(), "(Apple's 90186)") || sb.Writes() != w {
+		t.Errorf("another build once live: %v, %d writes", err, sb.Writes()-w)
 	}
 }
 

@@ -341,8 +341,8 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 	add := func(name, status, detail string) { res.Steps = append(res.Steps, Step{name, status, detail}) }
 	platform := asc.Platform(p.platform)
 
-	// 0. The build archive: every check made (its bundle id against the app, its build number
-	// unused) before the first write; verify_only stops there. The upload then runs beside
+	// 0. The build archive: every check made (its bundle id against the app, a version open
+	// for builds, its build number unused) before the first write; verify_only stops there. The upload then runs beside
 	// the steps below, and its build, once processed, is attached before the submission.
 	var bin *binaryUpload
 	binaryPlanned := ""
@@ -361,14 +361,16 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 		}()
 		prep, err := builds.Prepare(ctx, c, p.binary.Path, uo)
 		<-checked
-		if trainErr != nil {
-			if prep != nil {
-				prep.Close()
-			}
+		switch {
+		case err != nil && trainErr != nil:
 			return res, fmt.Errorf("binary: %w", trainErr)
-		}
-		if err != nil {
+		case err != nil:
 			return res, fmt.Errorf("binary: %w", err)
+		case trainErr != nil && !prep.Result().AlreadyUploaded:
+			// (An earlier run's upload of this very file is in: a run after the release
+			// went live has nothing to upload, and goes on as the other steps do.)
+			prep.Close()
+			return res, fmt.Errorf("binary: %w", trainErr)
 		}
 		if existing != nil && apple.StatePhase(existing.State) == apple.Locked && !prep.Result().AlreadyUploaded && !p.verifyOnly {
 			// Its build cannot change until App Review is done with it: uploading one for it
