@@ -58,6 +58,14 @@ type Options struct {
 	// SubmissionInformation is deliver's submission_information (values as a Deliverfile
 	// writes them: true, false, nil); nil takes the project's.
 	SubmissionInformation map[string]string
+	// RejectIfPossible is deliver's reject_if_possible: before its first write the run takes
+	// the platform's version back from App Review (its review submission cancelled, the
+	// version awaited until editable, bounded by Withdraw's polls), then delivers and submits
+	// again. SkipAppVersionUpdate is skip_app_version_update: the version being prepared is
+	// used as it is, never created nor given app_version's string. nil takes the project's.
+	RejectIfPossible, SkipAppVersionUpdate *bool
+	// Withdraw bounds reject_if_possible's wait (its clock, polls and timeout).
+	Withdraw review.WaitOptions
 	// IPA or PKG is the build archive to upload, wait for and attach (deliver's ipa and pkg;
 	// "" takes the project's). The upload is skipped when a build number is given or with
 	// SkipBinaryUpload (skip_binary_upload); VerifyOnly (verify_only) checks the archive
@@ -111,6 +119,8 @@ type plan struct {
 	// binary is the build archive to upload (nil: none); verifyOnly is verify_only.
 	binary     *archive.Info
 	verifyOnly bool
+	// reject is reject_if_possible, keepVersion skip_app_version_update.
+	reject, keepVersion bool
 }
 
 // resolve merges the options with the project's and checks everything before any request.
@@ -167,6 +177,15 @@ func resolve(o Options) (*plan, []string, error) {
 		return project != nil && *project
 	}
 	p.submit = pick(o.SubmitForReview, sub.SubmitForReview)
+	if o.Project != nil {
+		p.reject, p.keepVersion = o.Project.Flags["reject_if_possible"], o.Project.Skip["skip_app_version_update"]
+	}
+	if o.RejectIfPossible != nil {
+		p.reject = *o.RejectIfPossible
+	}
+	if o.SkipAppVersionUpdate != nil {
+		p.keepVersion = *o.SkipAppVersionUpdate
+	}
 	p.phased = pick(o.PhasedRelease, sub.PhasedRelease)
 	if o.SkipMetadata != nil {
 		p.skipMetadata = *o.SkipMetadata
@@ -341,6 +360,27 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 	add := func(name, status, detail string) { res.Steps = append(res.Steps, Step{name, status, detail}) }
 	platform := asc.Platform(p.platform)
 
+	// reject_if_possible: the version back from App Review before anything else is written,
+	// so its metadata, screenshots and build can change and it can be submitted again.
+	if p.reject {
+		if err := reject(ctx, c, app.ID, platform, o, res, add); err != nil {
+			return res, fmt.Errorf("reject: %w", err)
+		}
+	}
+	// The version being prepared (or the one an earlier run submitted), when none is named or
+	// skip_app_version_update keeps it as it is: found before any other write, so a run that
+	// has no version to work on sends nothing.
+	if p.version == "" || p.keepVersion {
+		v, err := preparedVersion(ctx, c, app.ID, p)
+		if err != nil {
+			return res, fmt.Errorf("version: %w", err)
+		}
+		if p.keepVersion && p.version != "" && p.version != v {
+			res.Notes = append(res.Notes, fmt.Sprintf("app_version %s is not applied: skip_app_version_update keeps version %s's string as it is", p.version, v))
+		}
+		p.version, res.Version = v, v
+	}
+
 	// 0. The build archive: every check made (its bundle id against the app, a version open
 	// for builds, its build number unused) before the first write; verify_only stops there. The upload then runs beside
 	// the steps below, and its build, once processed, is attached before the submission.
@@ -404,23 +444,6 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 	// 1. The version, its release type and build.
 	ch := versions.Change{Query: versions.Query{App: app.ID, Platform: platform, Version: p.version}, ReleaseType: p.releaseType,
 		EarliestRelease: p.releaseDate, Build: p.build, AttachNewest: p.build == "" && p.submit && p.binary == nil, UsesIdfa: p.info.usesIdfa, DryRun: o.DryRun, Now: o.Now}
-	if p.version == "" {
-		// The version being prepared, or the one an earlier run submitted.
-		vs, err := versions.List(ctx, c, versions.Query{App: app.ID, Platform: platform})
-		if err != nil {
-			return res, fmt.Errorf("version: %w", err)
-		}
-		for _, v := range vs {
-			if ph := apple.StatePhase(v.State); ph == apple.Editable || ph == apple.Locked {
-				p.version = v.Version
-				break
-			}
-		}
-		if p.version == "" {
-			return res, fmt.Errorf("version: app %s has no version being prepared for %s: name one (app_version, --version) to create it", p.app, p.platform)
-		}
-		ch.Version = p.version
-	}
 	vr, err := versions.Create(ctx, c, ch)
 	if err != nil {
 		return res, fmt.Errorf("version: %w", err)
@@ -676,6 +699,46 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 	}
 	add("submit", "changed", "review submission "+s.Result.Submission.ID+" "+state)
 	return res, nil
+}
+
+// preparedVersion is the version string of the app's version being prepared for the plan's
+// platform, or of the one an earlier run submitted (locked by App Review): one request.
+func preparedVersion(ctx context.Context, c *asc.Client, appID string, p *plan) (string, error) {
+	vs, err := versions.List(ctx, c, versions.Query{App: appID, Platform: asc.Platform(p.platform)})
+	if err != nil {
+		return "", err
+	}
+	for _, v := range vs {
+		if ph := apple.StatePhase(v.State); ph == apple.Editable || ph == apple.Locked {
+			return v.Version, nil
+		}
+	}
+	if p.keepVersion {
+		return "", fmt.Errorf("app %s has no version being prepared for %s, and skip_app_version_update keeps deliver from creating one: create it (ascend versions create) or leave skip_app_version_update out; nothing was sent", p.app, p.platform)
+	}
+	return "", fmt.Errorf("app %s has no version being prepared for %s: name one (app_version, --version) to create it", p.app, p.platform)
+}
+
+// reject takes the platform's version back from App Review (review.Withdraw): a step when a
+// submission is cancelled (or, on a dry run, would be), a note when there is nothing to.
+func reject(ctx context.Context, c *asc.Client, appID string, platform asc.Platform, o Options, res *Result, add func(name, status, detail string)) error {
+	w, err := review.Withdraw(ctx, c, review.WithdrawRequest{App: appID, Platform: platform, DryRun: o.DryRun, WaitOptions: o.Withdraw})
+	if err != nil {
+		return err
+	}
+	switch {
+	case w.Nothing != "":
+		res.Notes = append(res.Notes, "reject_if_possible: nothing to reject: "+w.Nothing)
+	case o.DryRun:
+		add("reject", "planned", fmt.Sprintf("cancel review submission %s (%s), wait until version %s can be edited", w.SubmissionID, w.State, w.Version))
+	default:
+		how := "cancelled"
+		if !w.Canceled {
+			how = "cancelled by an earlier run"
+		}
+		add("reject", "changed", fmt.Sprintf("review submission %s (%s) %s; version %s is %s (%d requests, %d of them polls)", w.SubmissionID, w.State, how, w.Version, w.VersionState, w.Requests, w.Polls))
+	}
+	return nil
 }
 
 // submissionInformation applies what submission_information asks that the API has a field

@@ -138,9 +138,11 @@ func TestEnvNotApplied(t *testing.T) {
 		"$APP_STORE_CONNECT_API_KEY: api_key is not applied: ascend does not read an API key given as a hash",
 		"$DELIVER_APP_REVIEW_ATTACHMENT_FILE: app_review_attachment_file is not applied: send the file with `ascend versions review-attachments FILE`",
 		"$DELIVER_INDIVIDUAL_METADATA_ITEMS: individual_metadata_items is not applied",
-		"$DELIVER_REJECT_IF_POSSIBLE: reject_if_possible is not applied",
-		"$DELIVER_SKIP_APP_VERSION_UPDATE: skip_app_version_update is not applied",
 	)
+	// reject_if_possible and skip_app_version_update are applied by ascend deliver.
+	if !c.Flags["reject_if_possible"] || !c.Skip["skip_app_version_update"] || c.Where["reject_if_possible"] != "$DELIVER_REJECT_IF_POSSIBLE" {
+		t.Errorf("reject_if_possible %v, skip_app_version_update %v (from %q)", c.Flags["reject_if_possible"], c.Skip["skip_app_version_update"], c.Where["reject_if_possible"])
+	}
 	for _, n := range c.Notes {
 		if strings.Contains(n, "SECRETTEAM") || strings.Contains(n, "me@example.com") || strings.Contains(n, "key_id") {
 			t.Errorf("a note shows a value: %s", n)

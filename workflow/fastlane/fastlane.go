@@ -66,7 +66,8 @@ type Config struct {
 	Skip map[string]bool
 	// Flags holds the other boolean options for metadata and screenshots that were given:
 	// overwrite_screenshots, sync_screenshots, overwrite_preview_videos,
-	// ignore_language_directory_validation, force, and deliver's verify_only.
+	// ignore_language_directory_validation, force, and deliver's verify_only and
+	// reject_if_possible.
 	Flags map[string]bool
 
 	// Files are the files read ("Appfile", "Deliverfile"), in that order.
@@ -400,7 +401,7 @@ func (c *Config) applyValue(file, where, name string, v value, how string) {
 		if s, ok := path(); ok {
 			c.AppRatingConfigPath = s
 		}
-	case name == "overwrite_screenshots", name == "sync_screenshots", name == "overwrite_preview_videos", name == "ignore_language_directory_validation", name == "force", name == "verify_only":
+	case name == "overwrite_screenshots", name == "sync_screenshots", name == "overwrite_preview_videos", name == "ignore_language_directory_validation", name == "force", name == "verify_only", name == "reject_if_possible":
 		if b, ok := boolean(); ok {
 			c.Flags[name] = *b // ignore_language_directory_validation: metadata.FolderOptionsOf
 		}

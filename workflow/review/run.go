@@ -275,18 +275,7 @@ var finished = []asc.ReviewSubmissionState{asc.ReviewSubmissionStateComplete, as
 // Wait follows one submission with a single GET per poll, the wait between polls growing by
 // half up to PollMax: a review of a day costs tens of requests, not thousands.
 func Wait(ctx context.Context, c *asc.Client, subID string, opts WaitOptions) (*Outcome, error) {
-	if opts.Timeout <= 0 {
-		opts.Timeout = 48 * time.Hour
-	}
-	if opts.PollInitial <= 0 {
-		opts.PollInitial = time.Minute
-	}
-	if opts.PollMax <= 0 {
-		opts.PollMax = 30 * time.Minute
-	}
-	if opts.Clock == nil {
-		opts.Clock = wallClock{}
-	}
+	opts = opts.orDefaults(48*time.Hour, time.Minute, 30*time.Minute)
 	start := opts.Clock.Now()
 	deadline := start.Add(opts.Timeout)
 	delay := opts.PollInitial
@@ -329,6 +318,24 @@ func Wait(ctx context.Context, c *asc.Client, subID string, opts WaitOptions) (*
 		}
 		delay = upload.NextWait(delay, opts.PollMax)
 	}
+}
+
+// orDefaults fills what a wait's options leave unset: the timeout, the first and the longest
+// wait between polls, and the wall clock.
+func (o WaitOptions) orDefaults(timeout, pollInitial, pollMax time.Duration) WaitOptions {
+	if o.Timeout <= 0 {
+		o.Timeout = timeout
+	}
+	if o.PollInitial <= 0 {
+		o.PollInitial = pollInitial
+	}
+	if o.PollMax <= 0 {
+		o.PollMax = pollMax
+	}
+	if o.Clock == nil {
+		o.Clock = wallClock{}
+	}
+	return o
 }
 
 type wallClock struct{}
@@ -378,20 +385,31 @@ func Cancel(ctx context.Context, c *asc.Client, app string, platform asc.Platfor
 	case asc.ReviewSubmissionStateCanceling, asc.ReviewSubmissionStateReadyForReview, asc.ReviewSubmissionStateCompleting:
 		return out, nil
 	}
-	body := &asc.ReviewSubmissionUpdateRequest{Data: asc.ReviewSubmissionUpdateRequestData{
-		ID: sub.ID, Attributes: &asc.ReviewSubmissionUpdateRequestAttributes{Canceled: asc.Ptr(true)}}}
-	updated, _, err := c.ReviewSubmissions.Update(ctx, sub.ID, body)
+	state, err := cancelSubmission(ctx, c, sub.ID, &res)
 	if err != nil {
-		// The cancel may have been made: read back.
-		got, _, rerr := c.ReviewSubmissions.Get(ctx, sub.ID, nil)
-		if rerr == nil && attrs(&got.Data).State == asc.ReviewSubmissionStateCanceling {
-			out.State, out.Canceled = asc.ReviewSubmissionStateCanceling, true
-			return out, nil
-		}
-		return nil, fmt.Errorf("cancel review submission %s: %w", sub.ID, err)
+		return nil, err
 	}
-	out.State, out.Canceled = attrs(&updated.Data).State, true
+	out.State, out.Canceled = state, true
 	return out, nil
+}
+
+// cancelSubmission sends the cancel of a submission; after a failure it reads the submission
+// back, since the cancel may have been made (then it is CANCELING, and no error). It returns
+// the submission's state as App Store Connect answered.
+func cancelSubmission(ctx context.Context, c *asc.Client, subID string, res *Result) (asc.ReviewSubmissionState, error) {
+	body := &asc.ReviewSubmissionUpdateRequest{Data: asc.ReviewSubmissionUpdateRequestData{
+		ID: subID, Attributes: &asc.ReviewSubmissionUpdateRequestAttributes{Canceled: asc.Ptr(true)}}}
+	res.Requests++
+	updated, _, err := c.ReviewSubmissions.Update(ctx, subID, body)
+	if err != nil {
+		res.Requests++
+		got, _, rerr := c.ReviewSubmissions.Get(ctx, subID, nil)
+		if rerr == nil && attrs(&got.Data).State == asc.ReviewSubmissionStateCanceling {
+			return asc.ReviewSubmissionStateCanceling, nil
+		}
+		return "", fmt.Errorf("cancel review submission %s: %w", subID, err)
+	}
+	return attrs(&updated.Data).State, nil
 }
 
 // SubmitReady is Submit for a version named by id, as the gateway and agents name it: when
