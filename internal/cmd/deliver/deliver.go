@@ -3,6 +3,7 @@
 package deliver
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/ascend-tools/ascend/internal/cli/buildflag"
 	"github.com/ascend-tools/ascend/workflow/builds"
 	"github.com/ascend-tools/ascend/workflow/deliver"
+	"github.com/ascend-tools/ascend/workflow/review"
 )
 
 // NewCmd returns `ascend deliver`.
@@ -55,7 +57,16 @@ resumed after an interruption, even a kill) while the other steps run, awaited u
 processed (for up to 30 minutes; exit 8 then, and run again to go on) and attached to the
 version before the submission. build_number or skip_binary_upload skip the upload (a
 submission then attaches build_number's build, or the archive's); verify_only makes the
-checks alone and changes nothing.`,
+checks alone and changes nothing.
+
+reject_if_possible (--reject-if-possible) first takes the version back from App Review when
+its submission is waiting for review or in review: the submission is cancelled once and the
+version awaited (for at most 15 minutes; exit 8 then) until it can be edited, so the release
+goes on and submits it again; a run stopped meanwhile only waits when run again; nothing with
+App Review is a note. skip_app_version_update (--skip-app-version-update) works on the version
+being prepared as it is: none is created and its version string never becomes app_version (a
+note says so; the release type, build and the rest still apply); no version being prepared for
+the platform is an error before any write.`,
 		Example: `  ascend deliver --dry-run
   ascend deliver --app com.example.app --app-version 2.5.0 --build-number 512 --submit-for-review --phased-release
   ascend deliver --fastlane ios/fastlane --skip-screenshots --json
@@ -90,6 +101,10 @@ checks alone and changes nothing.`,
 					o.SkipBinaryUpload = v
 				case "verify-only":
 					o.VerifyOnly = v
+				case "reject-if-possible":
+					o.RejectIfPossible = v
+				case "skip-app-version-update":
+					o.SkipAppVersionUpdate = v
 				}
 			}
 			project, err := fl.Project(f, cmd, "metadata-path")
@@ -135,6 +150,10 @@ checks alone and changes nothing.`,
 				if res != nil && len(res.Steps) > 0 && !f.JSONRequested() {
 					printSteps(f, res)
 				}
+				var withdrawing *review.PendingError // reject_if_possible's cancel still under way
+				if errors.As(err, &withdrawing) {
+					return cli.PendingErrorf("reject: review submission %s is still %s after %s; run deliver again to go on waiting", withdrawing.SubmissionID, withdrawing.State, withdrawing.Waited.Round(time.Second))
+				}
 				return buildflag.Err(err) // a build still processing at the timeout exits 8
 			}
 			if f.JSONRequested() {
@@ -160,13 +179,15 @@ checks alone and changes nothing.`,
 	flags.BoolVar(&o.DryRun, "dry-run", false, "print the plan, change nothing")
 	cli.AddWaitFlags(cmd, &wf, true, 10*time.Minute, "App Store Connect to process the screenshots uploaded")
 	for name, usage := range map[string]string{
-		"submit-for-review":  "submit the version to App Review at the end",
-		"automatic-release":  "release as soon as App Review approves (false: release by hand with 'ascend release')",
-		"phased-release":     "release over 7 days (1% to 100% of users)",
-		"skip-metadata":      "leave the metadata alone",
-		"skip-screenshots":   "leave the screenshots alone",
-		"skip-binary-upload": "upload no ipa or pkg (attach build_number's build, or the newest one)",
-		"verify-only":        "check the ipa or pkg against App Store Connect (app, version, build number unused) and do nothing else",
+		"submit-for-review":       "submit the version to App Review at the end",
+		"automatic-release":       "release as soon as App Review approves (false: release by hand with 'ascend release')",
+		"phased-release":          "release over 7 days (1% to 100% of users)",
+		"skip-metadata":           "leave the metadata alone",
+		"skip-screenshots":        "leave the screenshots alone",
+		"skip-binary-upload":      "upload no ipa or pkg (attach build_number's build, or the newest one)",
+		"verify-only":             "check the ipa or pkg against App Store Connect (app, version, build number unused) and do nothing else",
+		"reject-if-possible":      "first take the version back from App Review (cancel its submission, wait until it can be edited), then deliver and submit again",
+		"skip-app-version-update": "use the version being prepared as it is: never create one, nor give it --app-version's string",
 	} {
 		bools[name] = new(bool)
 		flags.BoolVar(bools[name], name, false, usage)

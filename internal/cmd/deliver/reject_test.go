@@ -1,0 +1,97 @@
+package deliver_test
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ascend-tools/ascend/internal/cmd/cmdtest"
+	"github.com/ascend-tools/ascend/sandbox"
+)
+
+// daybreakProject writes a fastlane project releasing daybreak's 2.4.0 with the Deliverfile's
+// lines given, and returns its folder.
+func daybreakProject(t *testing.T, deliverfile string) string {
+	t.Helper()
+	fl := filepath.Join(t.TempDir(), "fastlane")
+	os.MkdirAll(filepath.Join(fl, "metadata", "en-US"), 0o755)
+	os.WriteFile(filepath.Join(fl, "Appfile"), []byte("app_identifier \"com.example.daybreak\"\n"), 0o644)
+	os.WriteFile(filepath.Join(fl, "Deliverfile"), []byte(deliverfile), 0o644)
+	os.WriteFile(filepath.Join(fl, "metadata", "en-US", "promotional_text.txt"), []byte("Plan the week in a minute."), 0o644)
+	return fl
+}
+
+// TestDeliverRejectIfPossible: a release waiting for review, delivered again with
+// --reject-if-possible (or the Deliverfile's reject_if_possible), is taken back from App
+// Review, gets the new metadata and is submitted again; with nothing in review the option is
+// one note and sends nothing for it.
+func TestDeliverRejectIfPossible(t *testing.T) {
+	t.Parallel()
+	for _, how := range []string{"flag", "Deliverfile"} {
+		t.Run(how, func(t *testing.T) {
+			t.Parallel()
+			h := cmdtest.New(t, sandbox.Options{ReviewDelay: time.Hour})
+			lines := "app_version \"2.4.0\"\nsubmit_for_review true\nautomatic_release true\nskip_screenshots true\n"
+			args := []string{"deliver", "--fastlane", ""}
+			if how == "flag" {
+				args = append(args, "--reject-if-possible")
+			} else {
+				lines += "reject_if_possible true\n"
+			}
+			fl := daybreakProject(t, lines)
+			args[2] = fl
+			// Nothing with App Review yet: one note, and the release is submitted.
+			r := h.Run(t, false, args...).Want(t, 0)
+			if strings.Count(r.Stderr, "reject_if_possible") != 1 || !strings.Contains(r.Stderr, "note: reject_if_possible: nothing to reject") || strings.Contains(r.Stdout, "reject\t") {
+				t.Errorf("nothing to reject: %s\n%s", r.Stdout, r.Stderr)
+			}
+			if h.Stats(t)["PATCH /v1/reviewSubmissions/{id}"] != 1 { // the submit
+				t.Errorf("submission PATCHes: %v", h.Stats(t))
+			}
+			// The cancel takes App Store Connect a quarter of an hour here: the sandbox's clock
+			// is moved on once it is sent, so the wait ends at its first poll.
+			if err := h.SB.SetFaultRules(sandbox.FaultRule{Method: "PATCH", Route: "/v1/reviewSubmissions/{id}", After: true, Times: 1, Delay: time.Millisecond,
+				Call: func(*http.Request) { go h.SB.Advance(time.Hour) }}); err != nil {
+				t.Fatal(err)
+			}
+			os.WriteFile(filepath.Join(fl, "metadata", "en-US", "promotional_text.txt"), []byte("Plan the week in a minute, or less."), 0o644)
+			r = h.Run(t, false, args...).Want(t, 0)
+			for _, want := range []string{"reject\tchanged\treview submission", "(WAITING_FOR_REVIEW) cancelled; version 2.4.0 is DEVELOPER_REJECTED", "metadata\tchanged", "submit\tchanged"} {
+				if !strings.Contains(r.Stdout, want) {
+					t.Errorf("stdout lacks %q:\n%s", want, r.Stdout)
+				}
+			}
+			if n := h.Stats(t)["PATCH /v1/reviewSubmissions/{id}"]; n != 3 { // submit, cancel, submit
+				t.Errorf("%d submission PATCHes", n)
+			}
+			if n := h.Stats(t)["POST /v1/reviewSubmissions"]; n != 1 {
+				t.Errorf("%d submissions created", n)
+			}
+		})
+	}
+}
+
+// TestDeliverSkipAppVersionUpdate: --skip-app-version-update keeps the version being prepared
+// as it is whatever --app-version says (a note), and refuses before any write when the
+// platform has none.
+func TestDeliverSkipAppVersionUpdate(t *testing.T) {
+	t.Parallel()
+	h := cmdtest.New(t, sandbox.Options{})
+	fl := daybreakProject(t, "app_version \"2.5.0\"\nskip_screenshots true\n")
+	r := h.Run(t, false, "deliver", "--fastlane", fl, "--skip-app-version-update").Want(t, 0)
+	if !strings.Contains(r.Stderr, "note: app_version 2.5.0 is not applied: skip_app_version_update keeps version 2.4.0's string as it is") ||
+		!strings.Contains(r.Stderr, "deliver com.example.daybreak 2.4.0") || !strings.Contains(r.Stdout, "metadata\tchanged") {
+		t.Errorf("stdout:\n%s\nstderr:\n%s", r.Stdout, r.Stderr)
+	}
+	if n := h.Stats(t)["POST /v1/appStoreVersions"]; n != 0 {
+		t.Errorf("%d versions created", n)
+	}
+	writes := h.Writes(t)
+	r = h.Run(t, false, "deliver", "--fastlane", fl, "--skip-app-version-update", "--platform", "TV_OS").Want(t, 1)
+	if !strings.Contains(r.Err.Error(), "no version being prepared for TV_OS, and skip_app_version_update keeps deliver from creating one") || h.Writes(t) != writes {
+		t.Errorf("no version: %v, %d writes", r.Err, h.Writes(t)-writes)
+	}
+}
