@@ -97,3 +97,45 @@ func TestDeliverSkipBinaryUploadSubmitsTheArchivesBuild(t *testing.T) {
 		t.Errorf("%d writes", sb.Writes())
 	}
 }
+
+// TestDeliverBinaryChecksComeFirst: the archive is checked before reject_if_possible's
+// cancel (the first write it would make), verify_only with reject_if_possible cancels
+// nothing, and skip_app_version_update keeping another version string refuses the archive:
+// nothing written in each.
+func TestDeliverBinaryChecksComeFirst(t *testing.T) {
+	t.Parallel()
+	sb := sandboxtest.Start(t, sandbox.Options{})
+	c := sb.Client()
+	dir := t.TempDir()
+	write := func(name, bundle, version, build string) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := archivetest.WriteIPA(p, archivetest.App{BundleID: bundle, Version: version, Build: build}); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	yes := asc.Ptr(true)
+	for _, tc := range []struct {
+		name string
+		o    deliver.Options
+		want string // "" for no error
+	}{
+		{"reject_if_possible, build number used", deliver.Options{IPA: write("Used.ipa", "com.example.ledger", "1.8.0", "24"), RejectIfPossible: yes},
+			"binary: build number 24 is already used for version 1.8.0"},
+		{"reject_if_possible, verify_only", deliver.Options{IPA: write("Ledger.ipa", "com.example.ledger", "1.8.0", "25"), RejectIfPossible: yes, VerifyOnly: yes}, ""},
+		{"skip_app_version_update keeps 2.4.0", deliver.Options{IPA: write("Daybreak.ipa", "com.example.daybreak", "2.5.0", "1"), SkipAppVersionUpdate: yes},
+			"binary: Daybreak.ipa is version 2.5.0, but skip_app_version_update keeps the version being prepared, 2.4.0"},
+	} {
+		r, err := deliver.Run(t.Context(), c, tc.o)
+		switch {
+		case tc.want == "" && err != nil, tc.want != "" && (err == nil || !strings.HasPrefix(err.Error(), tc.want)):
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		case tc.want == "" && steps(r) != "binary=verified":
+			t.Errorf("%s: %s", tc.name, steps(r))
+		}
+		if sb.Writes() != 0 {
+			t.Fatalf("%s: %d writes", tc.name, sb.Writes())
+		}
+	}
+}

@@ -360,13 +360,6 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 	add := func(name, status, detail string) { res.Steps = append(res.Steps, Step{name, status, detail}) }
 	platform := asc.Platform(p.platform)
 
-	// reject_if_possible: the version back from App Review before anything else is written,
-	// so its metadata, screenshots and build can change and it can be submitted again.
-	if p.reject {
-		if err := reject(ctx, c, app.ID, platform, o, res, add); err != nil {
-			return res, fmt.Errorf("reject: %w", err)
-		}
-	}
 	// The version being prepared (or the one an earlier run submitted), when none is named or
 	// skip_app_version_update keeps it as it is: found before any other write, so a run that
 	// has no version to work on sends nothing.
@@ -412,11 +405,16 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 			prep.Close()
 			return res, fmt.Errorf("binary: %w", trainErr)
 		}
-		if existing != nil && apple.StatePhase(existing.State) == apple.Locked && !prep.Result().AlreadyUploaded && !p.verifyOnly {
+		if existing != nil && apple.StatePhase(existing.State) == apple.Locked && !prep.Result().AlreadyUploaded && !p.verifyOnly && !p.reject {
 			// Its build cannot change until App Review is done with it: uploading one for it
-			// now would end in a refused attach.
+			// now would end in a refused attach (reject_if_possible takes it back first).
 			prep.Close()
-			return res, fmt.Errorf("binary: version %s is %s, so no new build can be attached to it; cancel its submission first (ascend submit --cancel), or give the build a new version", existing.Version, existing.State)
+			return res, fmt.Errorf("binary: version %s is %s, so no new build can be attached to it; cancel its submission first (reject_if_possible, ascend submit --cancel), or give the build a new version", existing.Version, existing.State)
+		}
+		if p.keepVersion && p.version != p.binary.Version && !p.verifyOnly {
+			// skip_app_version_update keeps another version string: the build could not go to it.
+			prep.Close()
+			return res, fmt.Errorf("binary: %s is version %s, but skip_app_version_update keeps the version being prepared, %s, whose builds are %s's: build it as %s or leave skip_app_version_update out", p.binary.FileName(), p.binary.Version, p.version, p.version, p.version)
 		}
 		a := p.binary
 		what := fmt.Sprintf("%s (%s build %s, %s)", a.FileName(), a.Version, a.BuildNumber, a.Platform)
@@ -438,6 +436,15 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 		} else {
 			bin = startBinary(ctx, prep)
 			defer bin.stop()
+		}
+	}
+
+	// reject_if_possible: the version back from App Review before anything else is written
+	// (the upload aside: it touches no version), so its metadata, screenshots and build can
+	// change and it can be submitted again.
+	if p.reject {
+		if err := reject(ctx, c, app.ID, platform, o, res, add); err != nil {
+			return res, fmt.Errorf("reject: %w", err)
 		}
 	}
 
