@@ -96,6 +96,9 @@ type Result struct {
 	Steps   []Step   `json:"steps"`
 	Notes   []string `json:"notes,omitempty"`
 	DryRun  bool     `json:"dryRun,omitempty"`
+	// Binary is the build upload of the ipa or pkg (its archive, upload and build), when the
+	// run uploaded one or found it uploaded.
+	Binary *builds.UploadResult `json:"binary,omitempty"`
 }
 
 type plan struct {
@@ -642,6 +645,7 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 		add("binary", "planned", binaryPlanned)
 	case bin != nil:
 		up, err := bin.join()
+		res.Binary = up
 		if err != nil {
 			return res, fmt.Errorf("binary: %w", err)
 		}

@@ -96,6 +96,11 @@ func TestDeliverUploadsTheBinary(t *testing.T) {
 	if h.Writes(t) != w || !strings.Contains(r.Stdout, "binary\tunchanged\tFile.ipa (2.4.0 build 501) uploaded already, build valid; attached already") {
 		t.Errorf("second run: %d writes\n%s", h.Writes(t)-w, r.Stdout)
 	}
+	// --json carries the upload: its build for the next job of a pipeline.
+	r = deliver("--json", "--jq", ".binary.buildState + \" \" + .binary.archive.BuildNumber")
+	if strings.TrimSpace(r.Stdout) != "VALID 501" {
+		t.Errorf("--json: %q", r.Stdout)
+	}
 
 	h.Env["DELIVER_IPA_PATH"] = "build/Env.ipa"
 	deliver()
