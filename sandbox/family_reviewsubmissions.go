@@ -9,8 +9,11 @@ import (
 
 // App Review: a review submission per app and platform collects items (App Store versions);
 // submitted, it waits, is reviewed, and ends COMPLETE with its versions approved (released by
-// their releaseType) or UNRESOLVED_ISSUES with them rejected (Options.RejectReviews); it can
-// be canceled while open. A version must be reviewable to be an item.
+// their releaseType) or UNRESOLVED_ISSUES with them rejected (Options.RejectReviews). It can
+// be cancelled once submitted (waiting for review, in review, or with unresolved issues, as App
+// Store Connect's Cancel Submission; not a draft READY_FOR_REVIEW, nor one cancelling or
+// complete): it is CANCELING for a while, then COMPLETE with its items REMOVED. A version must
+// be reviewable to be an item.
 
 func init() {
 	register(&family{
@@ -36,7 +39,10 @@ var submissionMachine = &machine{
 		{from: "IN_REVIEW", on: "finish", when: rejecting, to: "UNRESOLVED_ISSUES", do: toItemsAndVersions("rejected")},
 		{from: "IN_REVIEW", on: "finish", to: "COMPLETE", do: toItemsAndVersions("approved")},
 		{from: "WAITING_FOR_REVIEW|IN_REVIEW|UNRESOLVED_ISSUES", on: "cancel", to: "CANCELING", then: "canceled", after: cancelDelay},
-		{from: "CANCELING", on: "canceled", to: "READY_FOR_REVIEW", do: toVersions("canceled")},
+		// A cancelled submission is done with, as App Store Connect leaves one: COMPLETE with
+		// its items REMOVED (the next submission is a new one); a version it took back from
+		// App Review is DEVELOPER_REJECTED, a rejected one stays REJECTED.
+		{from: "CANCELING", on: "canceled", to: "COMPLETE", do: toItemsAndVersions("canceled")},
 	},
 }
 
@@ -48,6 +54,7 @@ var submissionItemMachine = &machine{
 		{from: "*", on: "submitted", to: "READY_FOR_REVIEW"},
 		{from: "*", on: "approved", to: "APPROVED"},
 		{from: "*", on: "rejected", to: "REJECTED"},
+		{from: "*", on: "canceled", to: "REMOVED"},
 	},
 }
 

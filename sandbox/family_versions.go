@@ -47,7 +47,8 @@ var versionMachine = &machine{
 		{from: "*", on: "approved", when: releaseLater, to: "PENDING_APPLE_RELEASE"},
 		{from: "*", on: "approved", to: "READY_FOR_DISTRIBUTION", do: wentLive},
 		{from: "PENDING_DEVELOPER_RELEASE", on: "released", to: "READY_FOR_DISTRIBUTION", do: wentLive},
-		{from: "*", on: "canceled", to: "DEVELOPER_REJECTED"},
+		// Taken back from App Review; a version App Review rejected stays REJECTED.
+		{from: "WAITING_FOR_REVIEW|IN_REVIEW", on: "canceled", to: "DEVELOPER_REJECTED"},
 		{from: "READY_FOR_DISTRIBUTION", on: "replaced", to: "REPLACED_WITH_NEW_VERSION"},
 	},
 }

@@ -529,15 +529,53 @@ func TestCancelReviewWithAdvance(t *testing.T) {
 	if st := attr(c.do("PATCH", "/v1/reviewSubmissions/"+id(sub), resource("reviewSubmissions", id(sub), map[string]any{"canceled": true}, nil)).must(t, 200).data(), "state"); st != "CANCELING" {
 		t.Fatalf("canceling: %v", st)
 	}
+	// Cancelling again while it cancels is refused, as for a draft.
+	c.do("PATCH", "/v1/reviewSubmissions/"+id(sub), resource("reviewSubmissions", id(sub), map[string]any{"canceled": true}, nil)).must(t, 409)
 	s.Advance(time.Hour)
-	if st := state(); st != "READY_FOR_REVIEW" {
+	// As App Store Connect leaves a cancelled submission: COMPLETE, its item REMOVED, the
+	// version taken back DEVELOPER_REJECTED.
+	if st := state(); st != "COMPLETE" {
 		t.Fatalf("after canceling: %v", st)
+	}
+	items := c.do("GET", "/v1/reviewSubmissions/"+id(sub)+"/items", nil).must(t, 200).list()
+	if len(items) != 1 || attr(items[0].(map[string]any), "state") != "REMOVED" {
+		t.Fatalf("items after canceling: %v", items)
 	}
 	if vs := attr(c.do("GET", "/v1/appStoreVersions/"+versionID, nil).must(t, 200).data(), "appVersionState"); vs != "DEVELOPER_REJECTED" {
 		t.Fatalf("version after canceling: %v", vs)
 	}
-	// The version is editable again, and the submission can go once more.
+	c.do("PATCH", "/v1/reviewSubmissions/"+id(sub), resource("reviewSubmissions", id(sub), map[string]any{"canceled": true}, nil)).must(t, 409)
+	c.do("PATCH", "/v1/reviewSubmissions/"+id(sub), resource("reviewSubmissions", id(sub), map[string]any{"submitted": true}, nil)).must(t, 409)
+	// The version is editable again and goes in a new submission.
+	next := c.do("POST", "/v1/reviewSubmissions", resource("reviewSubmissions", "", nil, map[string]any{"app": [2]string{"apps", appID}})).must(t, 201).data()
+	c.do("POST", "/v1/reviewSubmissionItems", resource("reviewSubmissionItems", "", nil, map[string]any{
+		"reviewSubmission": [2]string{"reviewSubmissions", id(next)}, "appStoreVersion": [2]string{"appStoreVersions", versionID}})).must(t, 201)
+	c.do("PATCH", "/v1/reviewSubmissions/"+id(next), resource("reviewSubmissions", id(next), map[string]any{"submitted": true}, nil)).must(t, 200)
+}
+
+// TestCancelUnresolvedKeepsRejected: a submission App Review left with unresolved issues can
+// be cancelled; its rejected version stays REJECTED (App Store Connect does not make it
+// DEVELOPER_REJECTED), and the submission ends COMPLETE.
+func TestCancelUnresolvedKeepsRejected(t *testing.T) {
+	t.Parallel()
+	s, c := newTestServer(t, Options{ReviewDelay: time.Hour, RejectReviews: true})
+	appID, versionID, _ := editableLocalization(t, c)
+	sub := c.do("POST", "/v1/reviewSubmissions", resource("reviewSubmissions", "", nil, map[string]any{"app": [2]string{"apps", appID}})).must(t, 201).data()
+	c.do("POST", "/v1/reviewSubmissionItems", resource("reviewSubmissionItems", "", nil, map[string]any{
+		"reviewSubmission": [2]string{"reviewSubmissions", id(sub)}, "appStoreVersion": [2]string{"appStoreVersions", versionID}})).must(t, 201)
 	c.do("PATCH", "/v1/reviewSubmissions/"+id(sub), resource("reviewSubmissions", id(sub), map[string]any{"submitted": true}, nil)).must(t, 200)
+	s.Advance(2 * time.Hour)
+	if st := attr(c.do("GET", "/v1/reviewSubmissions/"+id(sub), nil).must(t, 200).data(), "state"); st != "UNRESOLVED_ISSUES" {
+		t.Fatalf("after the review: %v", st)
+	}
+	c.do("PATCH", "/v1/reviewSubmissions/"+id(sub), resource("reviewSubmissions", id(sub), map[string]any{"canceled": true}, nil)).must(t, 200)
+	s.Advance(time.Hour)
+	if st := attr(c.do("GET", "/v1/reviewSubmissions/"+id(sub), nil).must(t, 200).data(), "state"); st != "COMPLETE" {
+		t.Errorf("after canceling: %v", st)
+	}
+	if vs := attr(c.do("GET", "/v1/appStoreVersions/"+versionID, nil).must(t, 200).data(), "appVersionState"); vs != "REJECTED" {
+		t.Errorf("version after canceling: %v", vs)
+	}
 }
 
 // TestHandlerAndRangeFilters serves the sandbox through Handler on a server of the test's

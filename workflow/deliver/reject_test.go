@@ -17,23 +17,6 @@ import (
 	"github.com/ascend-tools/ascend/workflow/versions"
 )
 
-// sbClock is the wait's clock: a sleep moves the sandbox's state machines on by as much, so
-// the cancel takes effect without the test waiting for it.
-type sbClock struct {
-	sb  *sandboxtest.Sandbox
-	now time.Time
-	// slept is the time the waits asked for, in all.
-	slept time.Duration
-}
-
-func (c *sbClock) Now() time.Time { return c.now }
-func (c *sbClock) Sleep(_ context.Context, d time.Duration) error {
-	c.now = c.now.Add(d)
-	c.slept += d
-	c.sb.Advance(d)
-	return nil
-}
-
 // submitted delivers daybreak's 2.4.0 to App Review, then changes the project's description,
 // as a release that must go again with a fix.
 func submitted(t *testing.T, sb *sandboxtest.Sandbox) (deliver.Options, string) {
@@ -52,7 +35,7 @@ func submitted(t *testing.T, sb *sandboxtest.Sandbox) (deliver.Options, string) 
 		t.Fatal(err)
 	}
 	o.RejectIfPossible = &yes
-	o.Withdraw = review.WaitOptions{Clock: &sbClock{sb: sb, now: time.Now()}}
+	o.Withdraw = review.WaitOptions{Clock: sb.Clock()}
 	return o, fixed
 }
 
@@ -81,8 +64,8 @@ func description(t *testing.T, sb *sandboxtest.Sandbox) string {
 
 // TestRejectIfPossibleDeliversAgain: a version waiting for review, or in review, delivered
 // with reject_if_possible is taken back (its submission cancelled once, the version awaited
-// until DEVELOPER_REJECTED), gets the new metadata and is submitted again through the same
-// submission: one created in all.
+// until DEVELOPER_REJECTED), gets the new metadata and is submitted again, in a new
+// submission (the cancelled one is COMPLETE, its item REMOVED).
 func TestRejectIfPossibleDeliversAgain(t *testing.T) {
 	t.Parallel()
 	for _, state := range []string{"WAITING_FOR_REVIEW", "IN_REVIEW"} {
@@ -117,8 +100,8 @@ func TestRejectIfPossibleDeliversAgain(t *testing.T) {
 			if got := sb.Count("PATCH /v1/reviewSubmissions/{id}") - patches; got != 2 { // the cancel, the submit
 				t.Errorf("%d PATCHes of the submission, want 2", got)
 			}
-			if n := sb.Count("POST /v1/reviewSubmissions"); n != 1 {
-				t.Errorf("%d review submissions created", n)
+			if n := sb.Count("POST /v1/reviewSubmissions"); n != 2 {
+				t.Errorf("%d review submissions created, want 2", n)
 			}
 			if st := versionState(t, sb); st != "WAITING_FOR_REVIEW" {
 				t.Errorf("2.4.0 is %s after the delivery", st)

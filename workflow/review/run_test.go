@@ -76,7 +76,7 @@ func TestWaitThroughADayOfReviewPollsNarrowly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &sbClock{sb: sb, now: time.Now()}
+	clock := sb.Clock()
 	short, err := review.Wait(t.Context(), c, sub.Submission.ID, review.WaitOptions{Clock: clock, Timeout: time.Hour})
 	var pe *review.PendingError
 	if !errors.As(err, &pe) || short.Approved {
@@ -91,18 +91,6 @@ func TestWaitThroughADayOfReviewPollsNarrowly(t *testing.T) {
 		t.Errorf("%d polls through a day of review", o.Polls)
 	}
 	t.Logf("24h review followed in %d polls", o.Polls)
-}
-
-type sbClock struct {
-	sb  *sandboxtest.Sandbox
-	now time.Time
-}
-
-func (c *sbClock) Now() time.Time { return c.now }
-func (c *sbClock) Sleep(_ context.Context, d time.Duration) error {
-	c.now = c.now.Add(d)
-	c.sb.Advance(d)
-	return nil
 }
 
 // TestSendAgainFollowsTheSubmissionAnInterruptedWaitLeft: a Send whose wait for App Review
@@ -132,7 +120,7 @@ func TestSendAgainFollowsTheSubmissionAnInterruptedWaitLeft(t *testing.T) {
 		}
 	}
 	o, err := review.Send(t.Context(), c, review.SendRequest{App: app, Wait: true,
-		WaitOptions: review.WaitOptions{Clock: &sbClock{sb: sb, now: time.Now()}, Timeout: 72 * time.Hour}})
+		WaitOptions: review.WaitOptions{Clock: sb.Clock(), Timeout: 72 * time.Hour}})
 	if err != nil || o.Outcome == nil || !o.Outcome.Approved || o.Outcome.SubmissionID != sub {
 		t.Fatalf("Send --wait again: %+v %v, want submission %s followed to its approval", o, err, sub)
 	}
@@ -244,7 +232,7 @@ func TestSendLongAfterAnApprovalWantsAVersion(t *testing.T) {
 	c := sb.Client()
 	const app = "com.example.daybreak"
 	sub, version := reviewedOnce(t, sb, app, "AFTER_APPROVAL")
-	clock := &sbClock{sb: sb, now: time.Now()}
+	clock := sb.Clock()
 	_ = clock.Sleep(t.Context(), 30*24*time.Hour)
 	writes := sb.Writes()
 	_, err := review.Send(t.Context(), c, review.SendRequest{App: app, WaitOptions: review.WaitOptions{Clock: clock}})
@@ -262,10 +250,10 @@ func TestSendLongAfterAnApprovalWantsAVersion(t *testing.T) {
 
 // rejectedOnce starts a sandbox whose App Review rejects, sends daybreak's version and waits
 // for the rejection, returning what the wait gave.
-func rejectedOnce(t *testing.T) (*sandboxtest.Sandbox, *sbClock, *review.SendResult, *review.RejectedError) {
+func rejectedOnce(t *testing.T) (*sandboxtest.Sandbox, *sandboxtest.Clock, *review.SendResult, *review.RejectedError) {
 	t.Helper()
 	sb := sandboxtest.Start(t, sandbox.Options{ReviewDelay: time.Hour, RejectReviews: true})
-	clock := &sbClock{sb: sb, now: time.Now()}
+	clock := sb.Clock()
 	first, err := review.Send(t.Context(), sb.Client(), review.SendRequest{App: "com.example.daybreak", Wait: true, WaitOptions: review.WaitOptions{Clock: clock}})
 	var waited *review.RejectedError
 	if !errors.As(err, &waited) {
@@ -369,7 +357,8 @@ func TestSendWithNothingSubmittedRecentlyKeepsNoVersionError(t *testing.T) {
 }
 
 // TestSendAfterCancelSendsAgain: a version the developer took back from review
-// (DEVELOPER_REJECTED) has no reviewer's outcome: Send sends it again, in the same submission.
+// (DEVELOPER_REJECTED) has no reviewer's outcome: Send sends it again, in a new submission, as
+// App Store Connect leaves the cancelled one COMPLETE with its item REMOVED.
 func TestSendAfterCancelSendsAgain(t *testing.T) {
 	t.Parallel()
 	sb := sandboxtest.Start(t, sandbox.Options{ReviewDelay: time.Hour})
@@ -384,8 +373,8 @@ func TestSendAfterCancelSendsAgain(t *testing.T) {
 	}
 	sb.Advance(time.Hour)
 	again, err := review.Send(t.Context(), c, review.SendRequest{App: app})
-	if err != nil || again.AlreadyReviewed || !again.Result.Submitted || again.Result.Submission.ID != first.Result.Submission.ID {
-		t.Fatalf("Send after the cancel: %+v %v, want submission %s sent again", again, err, first.Result.Submission.ID)
+	if err != nil || again.AlreadyReviewed || !again.Result.Submitted || !again.Result.Created || again.Result.Submission.ID == first.Result.Submission.ID {
+		t.Fatalf("Send after the cancel: %+v %v, want a submission other than %s created and sent", again, err, first.Result.Submission.ID)
 	}
 	if again.Version.State != "DEVELOPER_REJECTED" {
 		t.Errorf("the version was %s before it was sent again, want DEVELOPER_REJECTED", again.Version.State)

@@ -67,7 +67,7 @@ func TestDeliverRejectIfPossible(t *testing.T) {
 			if n := h.Stats(t)["PATCH /v1/reviewSubmissions/{id}"]; n != 3 { // submit, cancel, submit
 				t.Errorf("%d submission PATCHes", n)
 			}
-			if n := h.Stats(t)["POST /v1/reviewSubmissions"]; n != 1 {
+			if n := h.Stats(t)["POST /v1/reviewSubmissions"]; n != 2 { // the cancelled one is COMPLETE
 				t.Errorf("%d submissions created", n)
 			}
 		})

@@ -1,0 +1,87 @@
+package review_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ascend-tools/ascend/asc"
+	"github.com/ascend-tools/ascend/sandbox"
+	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
+	"github.com/ascend-tools/ascend/workflow/apps"
+	"github.com/ascend-tools/ascend/workflow/review"
+)
+
+// TestWithdrawInEachState: Withdraw cancels a submission waiting for review or in review and
+// waits until its version can be edited; a draft, one with unresolved issues (its rejected
+// version editable already) and none at all are left alone, with why, and nothing written.
+func TestWithdrawInEachState(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		state    string
+		withdraw bool
+		nothing  string
+	}{
+		{"NONE", false, "no review submission for IOS in progress"},
+		{"READY_FOR_REVIEW", false, "is READY_FOR_REVIEW, not with App Review"},
+		{"WAITING_FOR_REVIEW", true, ""},
+		{"IN_REVIEW", true, ""},
+		{"UNRESOLVED_ISSUES", false, "has unresolved issues"},
+	} {
+		t.Run(tc.state, func(t *testing.T) {
+			t.Parallel()
+			sb := sandboxtest.Start(t, sandbox.Options{ReviewDelay: time.Hour, RejectReviews: tc.state == "UNRESOLVED_ISSUES"})
+			c := sb.Client()
+			app, _, err := apps.Resolve(t.Context(), c, "com.example.daybreak")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.state != "NONE" {
+				v, err := review.Send(t.Context(), c, review.SendRequest{App: app.ID})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tc.state == "READY_FOR_REVIEW" {
+					// A draft: the version added to a submission that is not submitted.
+					if _, err := review.Cancel(t.Context(), c, app.ID, asc.PlatformIOS); err != nil {
+						t.Fatal(err)
+					}
+					sb.Advance(time.Hour)
+					if _, err := review.Submit(t.Context(), c, review.Request{App: app.ID, Version: v.Version.ID, Platform: asc.PlatformIOS}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				switch tc.state {
+				case "IN_REVIEW":
+					sb.Advance(time.Hour)
+				case "UNRESOLVED_ISSUES":
+					sb.Advance(2 * time.Hour)
+				}
+			}
+			writes := sb.Writes()
+			clock := sb.Clock()
+			w, err := review.Withdraw(t.Context(), c, review.WithdrawRequest{App: app.ID, Platform: asc.PlatformIOS, WaitOptions: review.WaitOptions{Clock: clock}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tc.withdraw {
+				if !strings.Contains(w.Nothing, tc.nothing) || w.Canceled || sb.Writes() != writes {
+					t.Errorf("%+v, %d writes; want nothing done because %q", w, sb.Writes()-writes, tc.nothing)
+				}
+				return
+			}
+			if !w.Canceled || !w.Withdrawn || w.State != asc.ReviewSubmissionState(tc.state) || w.VersionState != "DEVELOPER_REJECTED" || sb.Writes() != writes+1 {
+				t.Errorf("%+v, %d writes", w, sb.Writes()-writes)
+			}
+			// The cancel waited for: 2 reads to find it, the cancel, a GET a poll, the submission's.
+			if w.Requests != 3+w.Polls+1 {
+				t.Errorf("%d requests for %d polls", w.Requests, w.Polls)
+			}
+			// Run again: nothing in progress, nothing sent.
+			again, err := review.Withdraw(t.Context(), c, review.WithdrawRequest{App: app.ID, Platform: asc.PlatformIOS, WaitOptions: review.WaitOptions{Clock: clock}})
+			if err != nil || again.Nothing == "" || sb.Writes() != writes+1 {
+				t.Errorf("again: %+v %v", again, err)
+			}
+		})
+	}
+}
