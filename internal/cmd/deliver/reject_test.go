@@ -4,12 +4,16 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/internal/cmd/cmdtest"
+	"github.com/ascend-tools/ascend/internal/testutil"
 	"github.com/ascend-tools/ascend/sandbox"
+	"github.com/ascend-tools/ascend/workflow/versions"
 )
 
 // daybreakProject writes a fastlane project releasing daybreak's 2.4.0 with the Deliverfile's
@@ -93,5 +97,70 @@ func TestDeliverSkipAppVersionUpdate(t *testing.T) {
 	r = h.Run(t, false, "deliver", "--fastlane", fl, "--skip-app-version-update", "--platform", "TV_OS").Want(t, 1)
 	if !strings.Contains(r.Err.Error(), "no version being prepared for TV_OS, and skip_app_version_update keeps deliver from creating one") || h.Writes(t) != writes {
 		t.Errorf("no version: %v, %d writes", r.Err, h.Writes(t)-writes)
+	}
+}
+
+// TestDeliverProcessKilledAtTheCancelConverges: ascend deliver --reject-if-possible, a real
+// process, killed by SIGKILL at its cancel of the submission (before the sandbox applies it,
+// and after), then run again, takes the version back once and delivers it: one submission
+// cancelled (COMPLETE, its item REMOVED), a new one waiting for review with the new
+// description, and no error for a cancel already made.
+func TestDeliverProcessKilledAtTheCancelConverges(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipping under -short: builds ascend and runs it 6 times")
+	}
+	t.Parallel()
+	bin := testutil.BuildBinary(t, "./cmd/ascend")
+	for _, after := range []bool{false, true} {
+		t.Run(map[bool]string{false: "before it applied", true: "after it applied"}[after], func(t *testing.T) {
+			t.Parallel()
+			r := newKillRelease(t, "")
+			if out, err := r.run(t, bin, nil, nil); err != nil {
+				t.Fatalf("deliver: %v\n%s", err, out)
+			}
+			fixed := "Daybreak plans every day, now with focus blocks and a fix."
+			os.WriteFile(filepath.Join(r.fastlane, "metadata", "en-US", "description.txt"), []byte(fixed), 0o644)
+			r.args = []string{"--reject-if-possible"}
+			started, done := make(chan *os.Process, 1), make(chan struct{})
+			r.sb.Fail(killAt(1, after, started, done)) // the run's first write is the cancel
+			if out, err := r.run(t, bin, started, done); err == nil || err.Error() != "signal: killed" {
+				t.Fatalf("the run was not killed (%v):\n%s", err, out)
+			}
+			// The cancel takes the sandbox a quarter of an hour: its clock is moved on at the
+			// run's first read of the version, so the wait ends in a poll or two.
+			r.sb.Fail(sandbox.FaultRule{Method: "GET", Route: "/v1/appStoreVersions/{id}", Times: 1, Delay: time.Millisecond,
+				Call: func(*http.Request) { go r.sb.Advance(time.Hour) }})
+			out, err := r.run(t, bin, nil, nil)
+			if err != nil {
+				t.Fatalf("run again: %v\n%s", err, out)
+			}
+			if !regexp.MustCompile(`reject\s+changed\s+review submission \S+ \((WAITING_FOR_REVIEW|CANCELING)\) cancelled`).MatchString(out) {
+				t.Errorf("run again:\n%s", out)
+			}
+			if after && !strings.Contains(out, "cancelled by an earlier run") {
+				t.Errorf("the cancel made before the kill is not the earlier run's:\n%s", out)
+			}
+			r.sb.Fail()
+			c := r.sb.Client()
+			subs, _, err := c.Apps.ListReviewSubmissions(t.Context(), r.sb.IDs("apps")[0], &asc.AppsListReviewSubmissionsOptions{FilterPlatform: []asc.Platform{asc.PlatformIOS}, Limit: 200})
+			if err != nil {
+				t.Fatal(err)
+			}
+			states := map[asc.ReviewSubmissionState]int{}
+			for _, s := range subs.Data {
+				states[s.Attributes.State]++
+			}
+			if r.made("reviewSubmissions") != 2 || states[asc.ReviewSubmissionStateWaitingForReview] != 1 {
+				t.Errorf("%d submissions made, states %v", r.made("reviewSubmissions"), states)
+			}
+			v, err := versions.Get(t.Context(), c, versions.Query{App: "com.example.daybreak", Platform: asc.PlatformIOS, Version: "2.4.0"})
+			if err != nil || v.State != "WAITING_FOR_REVIEW" {
+				t.Fatalf("2.4.0: %+v %v", v, err)
+			}
+			locs, _, err := c.AppStoreVersions.ListLocalizations(t.Context(), v.ID, &asc.AppStoreVersionsListLocalizationsOptions{FilterLocale: []string{"en-US"}})
+			if err != nil || len(locs.Data) != 1 || locs.Data[0].Attributes.Description != fixed {
+				t.Errorf("en-US description: %+v %v", locs, err)
+			}
+		})
 	}
 }
