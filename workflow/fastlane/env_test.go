@@ -261,4 +261,10 @@ app_clip_default_experience_action "PLAY"
 	if err == nil || !strings.Contains(err.Error(), `DELIVER_APP_CLIP_DEFAULT_EXPERIENCE_SUBTITLE="Try it": not a JSON object of language => text`) {
 		t.Errorf("a subtitle variable that is no object: %v", err)
 	}
+	// JSON's null decodes without error to no map: it is no object either, and must not
+	// silently replace the Deliverfile's subtitles with none.
+	_, err = Resolve(root, env(map[string]string{"DELIVER_APP_CLIP_DEFAULT_EXPERIENCE_SUBTITLE": "null"}))
+	if err == nil || !strings.Contains(err.Error(), `DELIVER_APP_CLIP_DEFAULT_EXPERIENCE_SUBTITLE="null": not a JSON object of language => text`) {
+		t.Errorf("a subtitle variable that is null: %v", err)
+	}
 }

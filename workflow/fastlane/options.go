@@ -225,7 +225,7 @@ func envValue(o option, text string) (value, error) {
 	case asHash:
 		// fastlane parses the variable as JSON; what is not an object of text is refused.
 		var m map[string]string
-		if err := json.Unmarshal([]byte(trimmed), &m); err != nil {
+		if err := json.Unmarshal([]byte(trimmed), &m); err != nil || m == nil { // null decodes to no map
 			return value{}, fmt.Errorf(`not a JSON object of language => text ({"default": "...", "de-DE": "..."})`)
 		}
 		v := value{kind: kindHash}
