@@ -615,7 +615,8 @@ func (u *uploader) send(ctx context.Context, plan *uploadPlan) error {
 		},
 	})
 	u.res.PartsSent = int(partsDone.Load()) - done
-	sum := <-sumc
+	// Only the commit waits for the checksum: a run that stopped (cancelled, a part refused)
+	// returns at once, and Send's Close of the file ends the pass (sumc is buffered).
 	var refused *upload.StatusError
 	if err != nil && u.res.Resumed && !plan.retried && errors.As(err, &refused) && refused.StatusCode == http.StatusForbidden {
 		// The reused reservation's upload URLs no longer work (they expire): replace it.
@@ -631,6 +632,7 @@ func (u *uploader) send(ctx context.Context, plan *uploadPlan) error {
 	if err != nil {
 		return fmt.Errorf("%w (run the same command again to resume: parts already sent are not sent again)", err)
 	}
+	sum := <-sumc
 	if sum.err != nil {
 		return sum.err
 	}
