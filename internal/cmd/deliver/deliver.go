@@ -122,7 +122,7 @@ the platform is an error before any write.`,
 				return cli.UsageErrorf("no app: pass --app or run in a fastlane project with an Appfile")
 			}
 			if poll <= 0 || poll > time.Minute {
-				return cli.UsageErrorf("--poll must be between 0 and 1m, not %s", poll)
+				return cli.UsageErrorf("--poll must be above 0 and at most 1m, not %s", poll)
 			}
 			c, err := f.Client(cmd.Context())
 			if err != nil {

@@ -66,7 +66,7 @@ func run(cmd *cobra.Command, opts *Options) error {
 		return err
 	}
 	if opts.Poll <= 0 || opts.Poll > time.Minute {
-		return cli.UsageErrorf("--poll must be between 0 and 1m, not %s", opts.Poll)
+		return cli.UsageErrorf("--poll must be above 0 and at most 1m, not %s", opts.Poll)
 	}
 	if opts.Concurrency < 1 || opts.Concurrency > 64 {
 		return cli.UsageErrorf("--concurrency %d is out of range: use 1 to 64", opts.Concurrency)

@@ -63,7 +63,7 @@ func run(cmd *cobra.Command, opts *Options) error {
 		return err
 	}
 	if opts.Poll <= 0 || opts.Poll > time.Minute {
-		return cli.UsageErrorf("--poll must be between 0 and 1m, not %s", opts.Poll)
+		return cli.UsageErrorf("--poll must be above 0 and at most 1m, not %s", opts.Poll)
 	}
 	c, err := f.Client(cmd.Context())
 	if err != nil {
