@@ -479,7 +479,8 @@ func (c *Config) applyValue(file, where, name string, v value, how string) {
 		}
 	case name == "app_review_information":
 		if v.kind != kindHash {
-			c.notef("%s: app_review_information must be a hash (first_name: \"...\", demo_user: \"...\", ...), it is %s; not applied", where, v)
+			// The kind, not the value: the hash holds the demo account's password.
+			c.notef("%s: app_review_information must be a hash (first_name: \"...\", demo_user: \"...\", ...), it is %s; not applied", where, v.kindName())
 			return
 		}
 		c.replaceInline(where, name)
@@ -491,7 +492,7 @@ func (c *Config) applyValue(file, where, name string, v value, how string) {
 			if ok {
 				c.Inline = append(c.Inline, InlineValue{Option: name, Key: p.key, Text: s, Where: where})
 			} else {
-				c.notef("%s: app_review_information's %s must be text, it is %s; not applied", where, p.key, p.val)
+				c.notef("%s: app_review_information's %s must be text, it is %s; not applied", where, p.key, p.val.kindName())
 			}
 		}
 	default:

@@ -251,6 +251,25 @@ app_review_attachment_file "demo.mov"
 	)
 }
 
+// A value app_review_information cannot take is named by its kind in the note, never shown:
+// the hash holds the demo account's password.
+func TestReviewInformationNotesHideValues(t *testing.T) {
+	t.Parallel()
+	c := &Config{Skip: map[string]bool{}, Flags: map[string]bool{}, Where: map[string]string{}}
+	deliverfile := "app_review_information(demo_user: \"demo\", demo_password: [\"hunter2-secret\"])\napp_review_information [\"other-secret\"]\n"
+	for _, st := range c.statements("Deliverfile", deliverfile) {
+		c.apply("Deliverfile", st, env(nil))
+	}
+	all := strings.Join(c.Notes, "\n")
+	if strings.Contains(all, "secret") {
+		t.Errorf("a note shows the value:\n%s", all)
+	}
+	wantNotes(t, c.Notes,
+		"Deliverfile line 1: app_review_information's demo_password must be text, it is an array; not applied",
+		"Deliverfile line 2: app_review_information must be a hash",
+	)
+}
+
 // wantNotes checks that notes are exactly one note holding each of want, in any order.
 func wantNotes(t *testing.T, notes []string, want ...string) {
 	t.Helper()

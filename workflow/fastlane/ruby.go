@@ -514,6 +514,31 @@ func (v value) asStrings() ([]string, bool) {
 }
 
 // String is v written back as Ruby, for messages.
+// kindName says what v is without its contents ("an array"), for a note about a value that
+// may be a secret.
+func (v value) kindName() string {
+	switch v.kind {
+	case kindNil:
+		return "nil"
+	case kindString:
+		return "a string"
+	case kindSymbol:
+		return "a symbol"
+	case kindBool:
+		return "true or false"
+	case kindNumber:
+		return "a number"
+	case kindArray:
+		return "an array"
+	case kindHash:
+		return "a hash"
+	case kindEnv:
+		return "an environment variable"
+	default:
+		return "an expression"
+	}
+}
+
 func (v value) String() string {
 	switch v.kind {
 	case kindNil:
