@@ -470,11 +470,14 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 	if o.DryRun && vr.Created {
 		// Nothing below can be read before the version exists.
 		for _, s := range []string{"metadata", "app clip header images", "screenshots", "age rating", "phased release", "binary", "submission information", "submit"} {
-			if s == "binary" {
+			switch {
+			case s == "binary":
 				if binaryPlanned != "" {
 					add(s, "planned", binaryPlanned)
 				}
 				continue
+			case s == "app clip header images" && p.headerImages == nil:
+				continue // none given
 			}
 			add(s, "planned", "after the version is created")
 		}
@@ -537,7 +540,11 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 	case p.skipMetadata:
 		add("metadata", "skipped", "skip_metadata")
 	case !exists(p.metadataDir) && len(target.Folders.Inline) == 0 && target.Folders.AppClipMetadataDir == "":
-		add("metadata", "skipped", "no folder "+p.metadataDir)
+		if p.metadataDir == "" {
+			add("metadata", "skipped", "no metadata folder")
+		} else {
+			add("metadata", "skipped", "no folder "+p.metadataDir)
+		}
 	default:
 		plan, _, err := metadata.Prepare(ctx, c, target, p.metadataDir)
 		if err != nil {

@@ -437,3 +437,35 @@ func TestDeliverfileMetadata(t *testing.T) {
 		t.Errorf("en-US release notes %q", got)
 	}
 }
+
+// A dry run for a version still to be created lists the steps that will run after it, and
+// only those: no header images step when none are given. A run given no metadata folder says
+// so without an empty path.
+func TestDryRunListsOnlyTheStepsGiven(t *testing.T) {
+	t.Parallel()
+	sb := sandboxtest.Start(t, sandbox.Options{})
+	d, err := deliver.Run(t.Context(), sb.Client(), deliver.Options{App: "com.example.daybreak", Platform: "IOS", Version: "9.9.9", DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range d.Steps {
+		if s.Name == "app clip header images" {
+			t.Errorf("dry run lists %+v with no header images given: %s", s, steps(d))
+		}
+	}
+	if !strings.HasPrefix(steps(d), "version=planned metadata=planned") {
+		t.Errorf("dry run: %s", steps(d))
+	}
+	r, err := deliver.Run(t.Context(), sb.Client(), deliver.Options{App: "com.example.daybreak", Platform: "IOS", DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range r.Steps {
+		if s.Name == "metadata" && (s.Status != "skipped" || s.Detail != "no metadata folder") {
+			t.Errorf("metadata step %+v, want skipped: no metadata folder", s)
+		}
+	}
+	if sb.Writes() != 0 {
+		t.Errorf("dry runs wrote %d times", sb.Writes())
+	}
+}
