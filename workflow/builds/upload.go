@@ -599,7 +599,9 @@ func (u *uploader) send(ctx context.Context, plan *uploadPlan) error {
 		warnOnce  sync.Once
 	)
 	partsDone.Store(int64(done))
-	uploader := upload.New(nil, partClient(u.opts.HTTPClient, u.opts.PartConcurrency), upload.Options{PartConcurrency: u.opts.PartConcurrency})
+	pc, closeIdle := partClient(u.opts.HTTPClient, u.opts.PartConcurrency)
+	defer closeIdle()
+	uploader := upload.New(nil, pc, upload.Options{PartConcurrency: u.opts.PartConcurrency})
 	err = uploader.SendPartsWith(ctx, asset, sendFile, upload.PartsOptions{
 		Done: j.done,
 		OnPart: func(i int) {
@@ -647,10 +649,13 @@ func (u *uploader) send(ctx context.Context, plan *uploadPlan) error {
 }
 
 // partClient keeps a connection per part in flight: the default transport keeps two, so
-// the others would be closed and opened again for every part.
-func partClient(hc *http.Client, concurrency int) *http.Client {
+// the others would be closed and opened again for every part. closeIdle lets go of the
+// connections of a transport made here once the parts are sent (a long-running process, such
+// as the gateway or a bench, would otherwise hold them until their idle timeout); a client
+// the caller gave is left as it is.
+func partClient(hc *http.Client, concurrency int) (c *http.Client, closeIdle func()) {
 	if hc != nil && hc.Transport != nil && hc.Transport != http.DefaultTransport {
-		return hc
+		return hc, func() {}
 	}
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = concurrency
@@ -658,7 +663,7 @@ func partClient(hc *http.Client, concurrency int) *http.Client {
 	if hc != nil {
 		out.Timeout, out.CheckRedirect, out.Jar = hc.Timeout, hc.CheckRedirect, hc.Jar
 	}
-	return out
+	return out, t.CloseIdleConnections
 }
 
 func expired(f *asc.BuildUploadFile) bool {
