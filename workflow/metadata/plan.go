@@ -88,6 +88,18 @@ type Plan struct {
 	local *Metadata
 }
 
+// CreatesAppClipLocalizations reports whether the plan creates a localization of the App
+// Clip card (the subtitle of a new locale): a header images plan made before it is applied
+// would create that localization too, so it is made again after.
+func (p *Plan) CreatesAppClipLocalizations() bool {
+	for _, w := range p.Writes {
+		if w.Method == "POST" && w.Type == "appClipDefaultExperienceLocalizations" {
+			return true
+		}
+	}
+	return false
+}
+
 // Pending returns the changes that will be pushed.
 func (p *Plan) Pending() []Change {
 	var out []Change

@@ -22,17 +22,6 @@ func prepareHeaderImages(ctx context.Context, c *asc.Client, t wfmetadata.Target
 	return wfscreenshots.PrepareHeaderImagesAt(ctx, c, st.Location(), t.Languages, h)
 }
 
-// createsAppClipLocalizations reports whether the metadata plan creates a localization of the
-// App Clip card (a subtitle of a new locale).
-func createsAppClipLocalizations(p *wfmetadata.Plan) bool {
-	for _, w := range p.Writes {
-		if w.Method == "POST" && w.Type == "appClipDefaultExperienceLocalizations" {
-			return true
-		}
-	}
-	return false
-}
-
 // PushJSON is what push --json prints after writing; NoPushJSON when there was nothing to
 // write.
 type (
@@ -137,7 +126,7 @@ the promotional text; other differences are shown as skipped.`,
 			}
 			var hres wfscreenshots.HeaderResult
 			if err == nil && images > 0 {
-				if createsAppClipLocalizations(p) {
+				if p.CreatesAppClipLocalizations() {
 					// The metadata's subtitles made localizations the header images plan would create.
 					if hp, err = prepareHeaderImages(ctx, c, t, st, tf.headers); err == nil {
 						requests += hp.Requests
