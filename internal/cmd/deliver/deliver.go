@@ -27,6 +27,8 @@ func NewCmd(f *cli.Factory) *cobra.Command {
 		bools = map[string]*bool{}
 		wf    cli.WaitFlags
 		poll  time.Duration
+		// buildTimeout bounds the wait for the uploaded binary's processing.
+		buildTimeout time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "deliver [--fastlane DIR] [--app A] [--app-version V] [--build-number N] [flags]",
@@ -54,10 +56,10 @@ app's bundle id, app_version and platform (each taken from the archive when not 
 version App Store Connect still takes builds for and that App Review does not have, a build
 number not used yet. It is uploaded as 'ascend builds upload' uploads (parts in parallel,
 resumed after an interruption, even a kill) while the other steps run, awaited until
-processed (for up to 30 minutes; exit 8 then, and run again to go on) and attached to the
-version before the submission. build_number or skip_binary_upload skip the upload (a
-submission then attaches build_number's build, or the archive's); verify_only makes the
-checks alone and changes nothing.
+processed (for at most --build-timeout, default 30m; exit 8 then, and run again to go on)
+and attached to the version before the submission. build_number or skip_binary_upload skip
+the upload (a submission then attaches build_number's build, or the archive's); verify_only
+makes the checks alone and changes nothing.
 
 reject_if_possible (--reject-if-possible) first takes the version back from App Review when
 its submission is waiting for review or in review: the submission is cancelled once and the
@@ -124,6 +126,9 @@ the platform is an error before any write.`,
 			if poll <= 0 || poll > time.Minute {
 				return cli.UsageErrorf("--poll must be above 0 and at most 1m, not %s", poll)
 			}
+			if buildTimeout <= 0 {
+				return cli.UsageErrorf("--build-timeout must be above 0, not %s", buildTimeout)
+			}
 			c, err := f.Client(cmd.Context())
 			if err != nil {
 				return err
@@ -135,7 +140,7 @@ the platform is an error before any write.`,
 			}
 			progress := buildflag.NewProgress(f)
 			o.Binary = builds.UploadOptions{StateDir: filepath.Join(cache, "build-uploads"), Progress: progress.Event,
-				WaitOptions: builds.WaitOptions{PollInitial: poll}}
+				WaitOptions: builds.WaitOptions{PollInitial: poll, Timeout: buildTimeout}}
 			res, err := deliver.Run(cmd.Context(), c, o)
 			progress.Done(err)
 			if cmd.Context().Err() != nil {
@@ -175,6 +180,7 @@ the platform is an error before any write.`,
 	flags.StringVar(&o.AppClipHeaderImagesPath, "app-clip-header-images-path", "", "send the App Clip card's header images from this `folder` (<locale>/, default/; one 1800x1200 PNG or JPEG each; default: app_clip_header_images_path)")
 	flags.StringVar(&o.IPA, "ipa", "", "upload this .ipa `file`, wait for it to be processed and attach its build (default: ipa, $DELIVER_IPA_PATH)")
 	flags.StringVar(&o.PKG, "pkg", "", "upload this macOS .pkg `file`, as --ipa (default: pkg, $DELIVER_PKG_PATH)")
+	flags.DurationVar(&buildTimeout, "build-timeout", 30*time.Minute, "with --ipa or --pkg, wait at most this `long` for its processing (exit 8 past it; run again to go on waiting)")
 	flags.DurationVar(&poll, "poll", 5*time.Second, "with --ipa or --pkg, the first `interval` between checks of its processing; each is half as long again, up to a minute")
 	flags.BoolVar(&o.DryRun, "dry-run", false, "print the plan, change nothing")
 	cli.AddWaitFlags(cmd, &wf, true, 10*time.Minute, "App Store Connect to process the screenshots uploaded")

@@ -3,6 +3,11 @@ package deliver_test
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/ascend-tools/ascend/internal/cmd/cmdtest"
+	"github.com/ascend-tools/ascend/sandbox"
+	"github.com/ascend-tools/ascend/workflow/builds/archive/archivetest"
 )
 
 // TestDeliverPollOutOfRange: --poll 0 or over a minute is a usage error (exit 2) that says
@@ -19,5 +24,28 @@ func TestDeliverPollOutOfRange(t *testing.T) {
 	}
 	if n := requests(t, h) - before; n != 0 {
 		t.Errorf("%d requests made", n)
+	}
+}
+
+// --build-timeout bounds the wait for the binary's processing: past it deliver exits 8 with
+// its one build upload kept for the next run. A bound of 0 or less is a usage error before
+// any request.
+func TestDeliverBuildTimeout(t *testing.T) {
+	t.Parallel()
+	h := cmdtest.New(t, sandbox.Options{ProcessingDelay: 20 * time.Millisecond, BuildProcessingDelay: time.Hour, PartSize: 64 << 10})
+	before := requests(t, h)
+	for _, d := range []string{"0", "-1s"} {
+		r := h.Run(t, false, "deliver", "--app", "com.example.daybreak", "--dry-run", "--build-timeout", d).Want(t, 2)
+		if msg := r.Err.Error(); !strings.Contains(msg, "--build-timeout must be above 0") || strings.Contains(msg, "\n") {
+			t.Errorf("--build-timeout %s: %q", d, msg)
+		}
+	}
+	if n := requests(t, h) - before; n != 0 {
+		t.Errorf("%d requests made", n)
+	}
+	ipa := writeIPA(t, t.TempDir(), "App.ipa", archivetest.App{Version: "2.4.0", Build: "601"})
+	h.Run(t, false, "deliver", "--ipa", ipa, "--skip-metadata", "--skip-screenshots", "--poll", "10ms", "--build-timeout", "50ms").Want(t, 8)
+	if n := h.Stats(t)["POST /v1/buildUploads"]; n != 1 {
+		t.Errorf("%d build uploads after the timeout, want 1", n)
 	}
 }
