@@ -180,7 +180,7 @@ the platform is an error before any write.`,
 	flags.StringVar(&o.AppClipHeaderImagesPath, "app-clip-header-images-path", "", "send the App Clip card's header images from this `folder` (<locale>/, default/; one 1800x1200 PNG or JPEG each; default: app_clip_header_images_path)")
 	flags.StringVar(&o.IPA, "ipa", "", "upload this .ipa `file`, wait for it to be processed and attach its build (default: ipa, $DELIVER_IPA_PATH)")
 	flags.StringVar(&o.PKG, "pkg", "", "upload this macOS .pkg `file`, as --ipa (default: pkg, $DELIVER_PKG_PATH)")
-	flags.DurationVar(&buildTimeout, "build-timeout", 30*time.Minute, "with --ipa or --pkg, wait at most this `long` for its processing (exit 8 past it; run again to go on waiting)")
+	flags.DurationVar(&buildTimeout, "build-timeout", 30*time.Minute, "with --ipa or --pkg, wait at most this `duration` for its processing (exit 8 past it; run again to go on waiting)")
 	flags.DurationVar(&poll, "poll", 5*time.Second, "with --ipa or --pkg, the first `interval` between checks of its processing; each is half as long again, up to a minute")
 	flags.BoolVar(&o.DryRun, "dry-run", false, "print the plan, change nothing")
 	cli.AddWaitFlags(cmd, &wf, true, 10*time.Minute, "App Store Connect to process the screenshots uploaded")
