@@ -29,6 +29,8 @@ func NewCmd(f *cli.Factory) *cobra.Command {
 		poll  time.Duration
 		// buildTimeout bounds the wait for the uploaded binary's processing.
 		buildTimeout time.Duration
+		// rejectTimeout bounds reject_if_possible's wait for the version to be editable.
+		rejectTimeout time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "deliver [--fastlane DIR] [--app A] [--app-version V] [--build-number N] [flags]",
@@ -63,9 +65,9 @@ makes the checks alone and changes nothing.
 
 reject_if_possible (--reject-if-possible) first takes the version back from App Review when
 its submission is waiting for review or in review: the submission is cancelled once and the
-version awaited (for at most 15 minutes; exit 8 then) until it can be edited, so the release
-goes on and submits it again; a run stopped meanwhile only waits when run again; nothing with
-App Review is a note. skip_app_version_update (--skip-app-version-update) works on the version
+version awaited (for at most --reject-timeout, default 15m; exit 8 then) until it can be
+edited, so the release goes on and submits it again; a run stopped meanwhile only waits when
+run again; nothing with App Review is a note. skip_app_version_update (--skip-app-version-update) works on the version
 being prepared as it is: none is created and its version string never becomes app_version (a
 note says so; the release type, build and the rest still apply); no version being prepared for
 the platform is an error before any write.`,
@@ -129,6 +131,10 @@ the platform is an error before any write.`,
 			if buildTimeout <= 0 {
 				return cli.UsageErrorf("--build-timeout must be above 0, not %s", buildTimeout)
 			}
+			if rejectTimeout <= 0 {
+				return cli.UsageErrorf("--reject-timeout must be above 0, not %s", rejectTimeout)
+			}
+			o.Withdraw.Timeout = rejectTimeout
 			c, err := f.Client(cmd.Context())
 			if err != nil {
 				return err
@@ -180,6 +186,7 @@ the platform is an error before any write.`,
 	flags.StringVar(&o.AppClipHeaderImagesPath, "app-clip-header-images-path", "", "send the App Clip card's header images from this `folder` (<locale>/, default/; one 1800x1200 PNG or JPEG each; default: app_clip_header_images_path)")
 	flags.StringVar(&o.IPA, "ipa", "", "upload this .ipa `file`, wait for it to be processed and attach its build (default: ipa, $DELIVER_IPA_PATH)")
 	flags.StringVar(&o.PKG, "pkg", "", "upload this macOS .pkg `file`, as --ipa (default: pkg, $DELIVER_PKG_PATH)")
+	flags.DurationVar(&rejectTimeout, "reject-timeout", 15*time.Minute, "with --reject-if-possible, wait at most this `duration` for the version to be editable once its submission is cancelled (exit 8 past it; run again to go on waiting)")
 	flags.DurationVar(&buildTimeout, "build-timeout", 30*time.Minute, "with --ipa or --pkg, wait at most this `duration` for its processing (exit 8 past it; run again to go on waiting)")
 	flags.DurationVar(&poll, "poll", 5*time.Second, "with --ipa or --pkg, the first `interval` between checks of its processing; each is half as long again, up to a minute")
 	flags.BoolVar(&o.DryRun, "dry-run", false, "print the plan, change nothing")

@@ -49,3 +49,31 @@ func TestDeliverBuildTimeout(t *testing.T) {
 		t.Errorf("%d build uploads after the timeout, want 1", n)
 	}
 }
+
+// --reject-timeout bounds reject_if_possible's wait: a cancel App Store Connect takes longer
+// to carry out than the bound exits 8 having cancelled once. A bound of 0 or less is a usage
+// error before any request.
+func TestDeliverRejectTimeout(t *testing.T) {
+	t.Parallel()
+	h := cmdtest.New(t, sandbox.Options{ReviewDelay: time.Hour})
+	fl := daybreakProject(t, "app_version \"2.4.0\"\nsubmit_for_review true\nskip_screenshots true\n")
+	before := requests(t, h)
+	for _, d := range []string{"0", "-1s"} {
+		r := h.Run(t, false, "deliver", "--fastlane", fl, "--dry-run", "--reject-timeout", d).Want(t, 2)
+		if msg := r.Err.Error(); !strings.Contains(msg, "--reject-timeout must be above 0") || strings.Contains(msg, "\n") {
+			t.Errorf("--reject-timeout %s: %q", d, msg)
+		}
+	}
+	if n := requests(t, h) - before; n != 0 {
+		t.Errorf("%d requests made", n)
+	}
+	h.Run(t, false, "deliver", "--fastlane", fl).Want(t, 0) // submitted: waiting for review
+	patches := h.Stats(t)["PATCH /v1/reviewSubmissions/{id}"]
+	r := h.Run(t, false, "deliver", "--fastlane", fl, "--reject-if-possible", "--reject-timeout", "50ms").Want(t, 8)
+	if msg := r.Err.Error(); !strings.Contains(msg, "reject: review submission") || !strings.Contains(msg, "run deliver again to go on waiting") {
+		t.Errorf("timed-out reject: %q", msg)
+	}
+	if n := h.Stats(t)["PATCH /v1/reviewSubmissions/{id}"] - patches; n != 1 {
+		t.Errorf("%d submission PATCHes by the timed-out reject, want 1 (the cancel)", n)
+	}
+}
