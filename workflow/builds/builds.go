@@ -69,6 +69,15 @@ func resolveApp(ctx context.Context, c *asc.Client, app string, n *counter) (app
 	return ref, nil
 }
 
+// knownApp is the app a caller has looked up, when it says enough (an id and a bundle id);
+// the zero appRef otherwise.
+func knownApp(a *asc.App) appRef {
+	if a == nil || a.ID == "" || a.Attributes == nil || a.Attributes.BundleID == "" {
+		return appRef{}
+	}
+	return appRef{ID: a.ID, BundleID: a.Attributes.BundleID}
+}
+
 // ProcessingError reports a build upload or build that App Store Connect could not process,
 // with Apple's reasons.
 type ProcessingError struct {

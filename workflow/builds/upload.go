@@ -26,6 +26,10 @@ import (
 type UploadOptions struct {
 	// App is the app's id or bundle id; empty takes the archive's bundle id.
 	App string
+	// KnownApp is the app App names as the caller has looked it up already (apps.Resolve's
+	// answer): when it carries its bundle id, the checks use it and read no app (nil, or no
+	// bundle id: the app is read).
+	KnownApp *asc.App
 	// HTTPClient sends the parts to their presigned URLs; it must not add the API token
 	// (nil: a plain client).
 	HTTPClient *http.Client
@@ -214,9 +218,11 @@ func Prepare(ctx context.Context, c *asc.Client, path string, opts UploadOptions
 		p.Close()
 		return nil, err
 	}
-	app, err := resolveApp(ctx, c, appArg, n)
-	if err != nil {
-		return fail(err)
+	app := knownApp(opts.KnownApp)
+	if app.ID == "" {
+		if app, err = resolveApp(ctx, c, appArg, n); err != nil {
+			return fail(err)
+		}
 	}
 	if app.BundleID != info.BundleID {
 		return fail(&RefusedError{Reason: fmt.Sprintf("%s is built for bundle id %s, but app %s is %s; upload it to its own app or fix --app", info.FileName(), info.BundleID, app.ID, app.BundleID)})

@@ -139,3 +139,31 @@ func TestDeliverBinaryChecksComeFirst(t *testing.T) {
 		}
 	}
 }
+
+// TestDeliverLooksTheAppUpOnce: deliver with an ipa resolves the app once, whether it is
+// named by bundle id, taken from the archive's bundle id or given by id (then read once, for
+// its bundle id): the upload's checks use the app the run resolved.
+func TestDeliverLooksTheAppUpOnce(t *testing.T) {
+	t.Parallel()
+	sb := sandboxtest.Start(t, sandbox.Options{})
+	c := sb.Client()
+	ipa := filepath.Join(t.TempDir(), "Daybreak.ipa")
+	if err := archivetest.WriteIPA(ipa, archivetest.App{BundleID: "com.example.daybreak", Version: "2.4.0", Build: "601"}); err != nil {
+		t.Fatal(err)
+	}
+	app, _, err := c.Apps.List(t.Context(), &asc.AppsListOptions{FilterBundleID: []string{"com.example.daybreak"}})
+	if err != nil || len(app.Data) != 1 {
+		t.Fatalf("app: %v", err)
+	}
+	for _, tc := range []struct{ name, app string }{{"bundle id", "com.example.daybreak"}, {"the archive's", ""}, {"id", app.Data[0].ID}} {
+		lookups := func() int { return sb.Count("GET /v1/apps") + sb.Count("GET /v1/apps/{id}") }
+		before := lookups()
+		r, err := deliver.Run(t.Context(), c, deliver.Options{App: tc.app, IPA: ipa, VerifyOnly: asc.Ptr(true)})
+		if err != nil || steps(r) != "binary=verified" {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if n := lookups() - before; n != 1 {
+			t.Errorf("%s: %d app lookups, want 1", tc.name, n)
+		}
+	}
+}

@@ -384,7 +384,8 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 	binaryPlanned := ""
 	if p.binary != nil {
 		uo := o.Binary
-		uo.App, uo.HTTPClient, uo.Wait = app.ID, o.HTTPClient, true
+		// The app resolved above (by bundle id, with it) is the upload's: not looked up again.
+		uo.App, uo.KnownApp, uo.HTTPClient, uo.Wait = app.ID, app, o.HTTPClient, true
 		// The two sets of reads are independent: one round trip saved before the first write.
 		var (
 			existing *versions.Version
