@@ -101,6 +101,7 @@ func New(cfg Config) (*Gateway, error) {
 		base = t
 		own = append(own, t)
 	}
+	apiRoots() // the catalog is decoded here rather than on the first request
 	g := &Gateway{
 		cfg: cfg, db: cfg.DB, log: cfg.Logger, now: cfg.Now,
 		profiles:  map[string]*profileRuntime{},

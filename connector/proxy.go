@@ -16,6 +16,7 @@ import (
 
 	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/asc/auth"
+	"github.com/ascend-tools/ascend/internal/spec"
 	"github.com/ascend-tools/ascend/store"
 )
 
@@ -634,21 +635,30 @@ func stringBack(data []byte, e int) (int, int) {
 	return e, -1
 }
 
-// isAPIPath reports whether b starts with an API root: "/v1/", "/v2/" or "/v3/".
-func isAPIPath(b []byte) bool {
-	return len(b) >= 4 && b[0] == '/' && b[1] == 'v' && b[2] >= '1' && b[2] <= '3' && b[3] == '/'
+// apiRoots are the API's roots the passthrough serves, from the spec ("/v1/", "/v2/",
+// "/v3/"): a root Apple adds comes with the regenerated catalog. New reads them once, so the
+// catalog is decoded at start, not on the first request.
+var apiRoots = sync.OnceValue(spec.Roots)
+
+// apiRoot returns the API root b starts with, or "" when it starts with none.
+func apiRoot(b []byte) string {
+	for _, r := range apiRoots() {
+		if len(b) >= len(r) && string(b[:len(r)]) == r {
+			return r
+		}
+	}
+	return ""
 }
 
-var apiVersions = []string{"/v1/", "/v2/", "/v3/"}
+// isAPIPath reports whether b starts with an API root.
+func isAPIPath(b []byte) bool { return apiRoot(b) != "" }
 
 // apiRoute is the route pattern of an API path (one that isAPIPath accepts), for metrics.
-func apiRoute(p string) string { return apiVersions[p[2]-'1'] }
+func apiRoute(p string) string { return apiRoot([]byte(p)) }
 
 func rewriteLink(link, upstream, public string) string {
-	for _, v := range apiVersions {
-		if strings.HasPrefix(link, upstream+v) {
-			return public + strings.TrimPrefix(link, upstream)
-		}
+	if rest, ok := strings.CutPrefix(link, upstream); ok && isAPIPath([]byte(rest)) {
+		return public + rest
 	}
 	return link
 }

@@ -1,6 +1,12 @@
 package connector
 
-import "testing"
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ascend-tools/ascend/internal/spec"
+)
 
 func TestRewriteLinks(t *testing.T) {
 	t.Parallel()
@@ -32,6 +38,35 @@ func TestRewriteLinks(t *testing.T) {
 	}
 	if got := rewriteLink("https://api.example.com/v1/apps/1", up, pub); got != "https://gw.example.org/v1/apps/1" {
 		t.Errorf("rewriteLink: %s", got)
+	}
+}
+
+// TestAPIRootsFollowTheSpec checks that the passthrough serves every operation of the spec,
+// under the root its path starts with, and nothing beside the spec's roots.
+func TestAPIRootsFollowTheSpec(t *testing.T) {
+	t.Parallel()
+	if got, want := apiRoots(), spec.Roots(); !slices.Equal(got, want) || len(got) == 0 {
+		t.Fatalf("apiRoots() = %v, want the spec's %v", got, want)
+	}
+	for _, op := range spec.Operations() {
+		route := apiRoute(op.Path)
+		if !isAPIPath([]byte(op.Path)) || route == "" || !strings.HasPrefix(op.Path, route) {
+			t.Errorf("%s %s: isAPIPath %v, route %q", op.Method, op.Path, isAPIPath([]byte(op.Path)), route)
+		}
+	}
+	for _, p := range []string{"", "/", "/v", "/v1", "/v9/apps", "/v10/apps", "/V1/apps", "v1/apps", "/sandbox/upload/t/0", "/connector/status"} {
+		if isAPIPath([]byte(p)) {
+			t.Errorf("isAPIPath(%q) = true", p)
+		}
+	}
+	const up, pub = "https://api.example.com", "https://gw.example.org"
+	for _, r := range apiRoots() {
+		if got, want := rewriteLink(up+r+"x", up, pub), pub+r+"x"; got != want {
+			t.Errorf("rewriteLink under %s = %s, want %s", r, got, want)
+		}
+	}
+	if got := rewriteLink(up+"/v9/x", up, pub); got != up+"/v9/x" {
+		t.Errorf("rewriteLink outside the roots = %s", got)
 	}
 }
 

@@ -24,7 +24,7 @@ func (g *Gateway) routes() http.Handler {
 	// Passthrough to App Store Connect: a read key may only read. observe sends clean API
 	// paths to g.api without the router.
 	g.api = g.authed(writeIfUnsafe, g.handleProxy)
-	for _, v := range apiVersions {
+	for _, v := range apiRoots() {
 		mux.Handle(v, g.api)
 	}
 

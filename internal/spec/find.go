@@ -115,6 +115,19 @@ func Methods(path string) []string {
 	return out
 }
 
+// Roots returns the API's roots, the first segments of every operation's path with their
+// slashes ("/v1/", "/v2/", "/v3/" in spec 4.4.1), sorted. A new version of the API in the spec
+// is a new root here, with no list to keep by hand.
+func Roots() []string {
+	lit := load().root.literal
+	out := make([]string, 0, len(lit))
+	for seg := range lit {
+		out = append(out, "/"+seg+"/")
+	}
+	slices.Sort(out)
+	return out
+}
+
 // Suggest returns the known path nearest to path (edit distance over segments, where a
 // template parameter matches any segment and a misspelt segment costs less than a wrong one),
 // with the caller's ids put back in, for "did you mean" messages. Paths serving method win

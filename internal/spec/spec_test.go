@@ -141,6 +141,33 @@ func TestMethods(t *testing.T) {
 	}
 }
 
+func TestRoots(t *testing.T) {
+	t.Parallel()
+	// Every operation's path starts with a root, and every root starts some operation's path.
+	roots := Roots()
+	used := map[string]bool{}
+	for _, op := range Operations() {
+		n := 0
+		for _, r := range roots {
+			if strings.HasPrefix(op.Path, r) {
+				used[r] = true
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s %s is under %d roots of %v", op.Method, op.Path, n, roots)
+		}
+	}
+	for _, r := range roots {
+		if !used[r] {
+			t.Errorf("root %s starts no operation's path", r)
+		}
+	}
+	if SpecVersion == "4.4.1" && !slices.Equal(roots, []string{"/v1/", "/v2/", "/v3/"}) {
+		t.Errorf("Roots() = %v, want /v1/ /v2/ /v3/ for spec 4.4.1", roots)
+	}
+}
+
 func TestValidateQuery(t *testing.T) {
 	t.Parallel()
 	apps, _ := ByID("apps_getCollection")
