@@ -59,18 +59,24 @@ func typedValue(v string) (any, error) {
 	return v, nil
 }
 
-func (fl field) jsonValue() (any, error) {
+// jsonValue is the field's value encoded as JSON.
+func (fl field) jsonValue() (json.RawMessage, error) {
+	var v any = fl.value
 	if fl.typed {
-		return typedValue(fl.value)
+		var err error
+		if v, err = typedValue(fl.value); err != nil {
+			return nil, err
+		}
 	}
-	return fl.value, nil
+	return json.Marshal(v)
 }
 
 // buildBody nests keys written as a[b][c] into objects: -f data[type]=apps
 // -f data[attributes][name]=X gives {"data":{"type":"apps","attributes":{"name":"X"}}}.
-// A key ending in [] appends to an array.
+// A key ending in [] appends to an array. Members come in the order the fields first named
+// them, so the body reads as the command line does.
 func buildBody(fields []field) ([]byte, error) {
-	root := map[string]any{}
+	root := &object{}
 	for _, fl := range fields {
 		path, err := keyPath(fl.key)
 		if err != nil {
@@ -80,7 +86,7 @@ func buildBody(fields []field) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := setPath(root, path, v, fl.key); err != nil {
+		if err := root.set(path, v, fl.key); err != nil {
 			return nil, err
 		}
 	}
@@ -108,24 +114,86 @@ func keyPath(key string) ([]string, error) {
 	return path, nil
 }
 
-func setPath(m map[string]any, path []string, v any, key string) error {
-	head := path[0]
-	if len(path) == 1 {
-		m[head] = v
-		return nil
-	}
-	if path[1] == "" && len(path) == 2 {
-		arr, _ := m[head].([]any)
-		m[head] = append(arr, v)
-		return nil
-	}
-	next, ok := m[head].(map[string]any)
-	if !ok {
-		if _, exists := m[head]; exists {
-			return cli.UsageErrorf("field key %q conflicts with an earlier field that set %q to a value", key, head)
+// object is a JSON object of the body, its members in the order first set.
+type object struct{ members []*member }
+
+// member is one name of an object with its value: exactly one of a value, an array of
+// values (key[]=) or an object (key[name]=).
+type member struct {
+	name  string
+	value json.RawMessage
+	items []json.RawMessage
+	obj   *object
+}
+
+// member returns the member called name, adding an empty one at the end when there is none.
+func (o *object) member(name string) (m *member, existed bool) {
+	for _, m := range o.members {
+		if m.name == name {
+			return m, true
 		}
-		next = map[string]any{}
-		m[head] = next
 	}
-	return setPath(next, path[1:], v, key)
+	m = &member{name: name}
+	o.members = append(o.members, m)
+	return m, false
+}
+
+// set puts v at path. A later plain value or array replaces what an earlier field set there;
+// nesting under a name an earlier field gave a value or an array is a usage error.
+func (o *object) set(path []string, v json.RawMessage, key string) error {
+	m, existed := o.member(path[0])
+	switch {
+	case len(path) == 1:
+		*m = member{name: m.name, value: v}
+		return nil
+	case path[1] == "" && len(path) == 2:
+		items := m.items
+		if m.obj != nil || m.value != nil {
+			items = nil
+		}
+		*m = member{name: m.name, items: append(items, v)}
+		return nil
+	}
+	if m.obj == nil {
+		if existed {
+			return cli.UsageErrorf("field key %q conflicts with an earlier field that set %q to a value", key, path[0])
+		}
+		m.obj = &object{}
+	}
+	return m.obj.set(path[1:], v, key)
+}
+
+// MarshalJSON writes the object with its members in order.
+func (o *object) MarshalJSON() ([]byte, error) {
+	b := []byte{'{'}
+	for i, m := range o.members {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		name, err := json.Marshal(m.name)
+		if err != nil {
+			return nil, err
+		}
+		b = append(append(b, name...), ':')
+		switch {
+		case m.obj != nil:
+			inner, err := m.obj.MarshalJSON()
+			if err != nil {
+				return nil, err
+			}
+			b = append(b, inner...)
+		case m.items != nil:
+			b = append(b, '[')
+			for j, it := range m.items {
+				if j > 0 {
+					b = append(b, ',')
+				}
+				b = append(b, it...)
+			}
+			b = append(b, ']')
+		default:
+			b = append(b, m.value...)
+		}
+	}
+	return append(b, '}'), nil
 }

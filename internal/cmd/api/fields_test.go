@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -47,9 +48,44 @@ func TestBuildBody(t *testing.T) {
 			if got := cli.ExitCode(err); got != tt.wantCode {
 				t.Fatalf("exit code %d (%v), want %d", got, err, tt.wantCode)
 			}
-			if diff := cmp.Diff(tt.want, string(body)); err == nil && diff != "" {
-				t.Errorf("body (-want +got):\n%s", diff)
+			// The members' order is TestBuildBodyKeyOrder's; here the values are compared.
+			if err == nil {
+				if diff := cmp.Diff(decode(t, tt.want), decode(t, string(body))); diff != "" {
+					t.Errorf("body %s (-want +got):\n%s", body, diff)
+				}
 			}
 		})
 	}
+}
+
+// TestBuildBodyKeyOrder checks that a body's members come in the order the fields first
+// named them, at every level, and that a value set again keeps its place.
+func TestBuildBodyKeyOrder(t *testing.T) {
+	t.Parallel()
+	raw, err := parseFields([]string{"data[type]=apps", "data[id]=1", "data[attributes][name]=X", "data[attributes][bundleId]=b",
+		"z=last", "a[]=1", "data[type]=appInfos", "a[]=2", "data[attributes][sku]=<&>"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	typed, err := parseFields([]string{"m=1.5", "b=true"}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := buildBody(append(raw, typed...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = `{"data":{"type":"appInfos","id":"1","attributes":{"name":"X","bundleId":"b","sku":"\u003c\u0026\u003e"}},"z":"last","a":["1","2"],"m":1.5,"b":true}`
+	if string(body) != want {
+		t.Errorf("body\n got %s\nwant %s", body, want)
+	}
+}
+
+func decode(t *testing.T, s string) any {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		t.Fatalf("%s: %v", s, err)
+	}
+	return v
 }
