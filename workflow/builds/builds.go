@@ -15,6 +15,7 @@ import (
 
 	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/asc"
+	"github.com/ascend-tools/ascend/internal/elapsed"
 	"github.com/ascend-tools/ascend/workflow/apps"
 )
 
@@ -129,5 +130,5 @@ func (e *PendingError) Error() string {
 	if e.Waited <= 0 { // checked once (WaitOptions.Once)
 		return fmt.Sprintf("%s is still processing (%s); run `ascend builds wait` to wait for it", id, state)
 	}
-	return fmt.Sprintf("%s is still processing (%s) after %s; run `ascend builds wait` to keep waiting", id, state, e.Waited.Round(time.Second))
+	return fmt.Sprintf("%s is still processing (%s) after %s; run `ascend builds wait` to keep waiting", id, state, elapsed.String(e.Waited))
 }

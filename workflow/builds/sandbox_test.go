@@ -431,6 +431,29 @@ func TestWaitTimesOutAndPollsNarrowly(t *testing.T) {
 	t.Logf("polls for 10 minutes of processing: %d", total)
 }
 
+// TestWaitUnderASecondSaysHowLong: a wait that times out under a second says how long it
+// waited in milliseconds (it said "after 0s"), and a longer one without zero units.
+func TestWaitUnderASecondSaysHowLong(t *testing.T) {
+	t.Parallel()
+	sb, c := newSandbox(t, sandbox.Options{ProcessingDelay: time.Second, BuildProcessingDelay: 10 * time.Minute})
+	path := writeIPA(t, archivetest.App{BundleID: demoApp, Version: "2.4.0", Build: "506"})
+	res, err := builds.Upload(t.Context(), c, path, builds.UploadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &sandboxClock{sb: sb, now: time.Now()}
+	for _, tc := range []struct {
+		timeout time.Duration
+		want    string
+	}{{400 * time.Millisecond, " after 400ms;"}, {90 * time.Second, " after 1m30s;"}, {2 * time.Minute, " after 2m;"}} {
+		_, err := builds.Wait(t.Context(), c, res.UploadID, builds.WaitOptions{Clock: clock, Timeout: tc.timeout}, nil)
+		var pending *builds.PendingError
+		if !errors.As(err, &pending) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("timeout %v: %v, want a *PendingError saying%q", tc.timeout, err, tc.want)
+		}
+	}
+}
+
 func TestArchiveRefusalNeedsNoClient(t *testing.T) {
 	t.Parallel()
 	// A nil client would panic on any request: a bad archive is refused before one.

@@ -11,6 +11,7 @@ import (
 	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/asc/upload"
+	"github.com/ascend-tools/ascend/internal/elapsed"
 	"github.com/ascend-tools/ascend/workflow/apps"
 	"github.com/ascend-tools/ascend/workflow/builds"
 	"github.com/ascend-tools/ascend/workflow/versions"
@@ -236,7 +237,7 @@ type PendingError struct {
 }
 
 func (e *PendingError) Error() string {
-	return fmt.Sprintf("review submission %s is still %s after %s; run again with --wait to keep following it", e.SubmissionID, e.State, e.Waited.Round(time.Second))
+	return fmt.Sprintf("review submission %s is still %s after %s; run again with --wait to keep following it", e.SubmissionID, e.State, elapsed.String(e.Waited))
 }
 
 // RejectedError is App Review's rejection, seen by Wait, or found by Send in the app's latest

@@ -380,3 +380,12 @@ func TestSendAfterCancelSendsAgain(t *testing.T) {
 		t.Errorf("the version was %s before it was sent again, want DEVELOPER_REJECTED", again.Version.State)
 	}
 }
+
+// TestPendingErrorSaysHowLong: a wait cut short under a second says so in milliseconds.
+func TestPendingErrorSaysHowLong(t *testing.T) {
+	t.Parallel()
+	err := &review.PendingError{SubmissionID: "s1", State: asc.ReviewSubmissionStateWaitingForReview, Waited: 400 * time.Millisecond}
+	if !strings.Contains(err.Error(), " is still WAITING_FOR_REVIEW after 400ms;") {
+		t.Errorf("%q", err)
+	}
+}

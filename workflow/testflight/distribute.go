@@ -13,6 +13,7 @@ import (
 	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/asc/upload"
+	"github.com/ascend-tools/ascend/internal/elapsed"
 	"github.com/ascend-tools/ascend/workflow/builds"
 )
 
@@ -64,7 +65,7 @@ type PendingError struct {
 }
 
 func (e *PendingError) Error() string {
-	return fmt.Sprintf("build %s is still %s in Beta App Review after %s; run the same distribute with --wait again to keep waiting", e.BuildID, e.State, e.Waited.Round(time.Second))
+	return fmt.Sprintf("build %s is still %s in Beta App Review after %s; run the same distribute with --wait again to keep waiting", e.BuildID, e.State, elapsed.String(e.Waited))
 }
 
 // RejectedError reports a build Beta App Review rejected.

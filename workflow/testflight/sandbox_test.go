@@ -230,3 +230,12 @@ func TestDistributeRefusals(t *testing.T) {
 		t.Errorf("%d writes", w)
 	}
 }
+
+// TestPendingErrorSaysHowLong: a wait cut short under a second says so in milliseconds.
+func TestPendingErrorSaysHowLong(t *testing.T) {
+	t.Parallel()
+	err := &testflight.PendingError{BuildID: "b1", State: "WAITING_FOR_REVIEW", Waited: 400 * time.Millisecond}
+	if !strings.Contains(err.Error(), " is still WAITING_FOR_REVIEW in Beta App Review after 400ms;") {
+		t.Errorf("%q", err)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/internal/cli"
 	"github.com/ascend-tools/ascend/internal/cli/buildflag"
+	"github.com/ascend-tools/ascend/internal/elapsed"
 	"github.com/ascend-tools/ascend/workflow/builds"
 	"github.com/ascend-tools/ascend/workflow/deliver"
 	"github.com/ascend-tools/ascend/workflow/review"
@@ -163,7 +164,7 @@ the platform is an error before any write.`,
 				}
 				var withdrawing *review.PendingError // reject_if_possible's cancel still under way
 				if errors.As(err, &withdrawing) {
-					return cli.PendingErrorf("reject: review submission %s is still %s after %s; run deliver again to go on waiting", withdrawing.SubmissionID, withdrawing.State, withdrawing.Waited.Round(time.Second))
+					return cli.PendingErrorf("reject: review submission %s is still %s after %s; run deliver again to go on waiting", withdrawing.SubmissionID, withdrawing.State, elapsed.String(withdrawing.Waited))
 				}
 				return buildflag.Err(err) // a build still processing at the timeout exits 8
 			}
