@@ -10,6 +10,7 @@ import (
 	"maps"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -377,6 +378,45 @@ func TestHeaderImagesPullRoundTrip(t *testing.T) {
 	}
 	if _, err := screenshots.LoadHeaderImages(fresh, metadata.FolderOptions{}); err != nil {
 		t.Errorf("after the pull: %v", err)
+	}
+}
+
+// failFirst fails the first request it is given, as a dropped connection to the CDN would,
+// and sends the others.
+type failFirst struct{ once sync.Once }
+
+func (f *failFirst) RoundTrip(r *http.Request) (*http.Response, error) {
+	failed := false
+	f.once.Do(func() { failed = true })
+	if failed {
+		return nil, errors.New("connection reset")
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestHeaderImagesPullCountsOnlyWhatItWrote: a download that fails is no download: Downloads
+// counts the files written, Failed names the one that was not (in the error too), and the
+// next pull has nothing failed. (Both images come again: the CDN renders them anew, so a
+// pulled image matches App Store Connect's checksum only once it is pushed.)
+func TestHeaderImagesPullCountsOnlyWhatItWrote(t *testing.T) {
+	t.Parallel()
+	e := newClipEnv(t)
+	sandboxtest.WritePNG(t, filepath.Join(e.dir, "en-US", "header.png"), headerW, headerH, 1)
+	sandboxtest.WritePNG(t, filepath.Join(e.dir, "de-DE", "karte.png"), headerW, headerH, 2)
+	if _, _, err := e.sync(t); err != nil {
+		t.Fatal(err)
+	}
+	fresh := filepath.Join(t.TempDir(), "app_clip_header_images")
+	res, err := screenshots.PullHeaderImages(t.Context(), e.c, e.target, fresh, &http.Client{Transport: &failFirst{}})
+	if err == nil || res == nil || res.Downloads != 1 || len(res.Written) != 1 || len(res.Failed) != 1 {
+		t.Fatalf("pull with a download failing: %+v %v", res, err)
+	}
+	if !strings.Contains(err.Error(), path.Base(res.Failed[0])) || slices.Contains(res.Written, res.Failed[0]) {
+		t.Errorf("failed %v, written %v, error %v", res.Failed, res.Written, err)
+	}
+	again, err := screenshots.PullHeaderImages(t.Context(), e.c, e.target, fresh, nil)
+	if err != nil || again.Downloads != 2 || len(again.Written) != 2 || len(again.Failed) != 0 {
+		t.Errorf("pull again: %+v %v", again, err)
 	}
 }
 

@@ -30,7 +30,11 @@ type HeaderPull struct {
 	// Written are the files written, relative to the folder, sorted; Removed the images they
 	// replaced in their language's folder (one image a language).
 	Written, Removed []string
-	// Requests counts the API requests; Downloads the images fetched from their URLs.
+	// Failed are the files not written, relative to the folder, sorted: their download or
+	// write failed (the error says why, each by name).
+	Failed []string
+	// Requests counts the API requests; Downloads the images fetched from their URLs and
+	// written (len(Written)): a failed download is in Failed, not here.
 	Requests, Downloads int
 }
 
@@ -125,11 +129,12 @@ func PullHeaderImagesAt(ctx context.Context, c *asc.Client, loc *metadata.Locati
 			err := download(ctx, client, j.url, filepath.Join(dir, j.folder, j.name))
 			mu.Lock()
 			defer mu.Unlock()
-			res.Downloads++
 			if err != nil {
+				res.Failed = append(res.Failed, j.folder+"/"+j.name)
 				errs = append(errs, fmt.Errorf("%s: download the App Clip header image %s: %w", j.locale, j.name, err))
 				return
 			}
+			res.Downloads++
 			res.Written = append(res.Written, j.folder+"/"+j.name)
 			for _, s := range j.stale {
 				if err := os.Remove(filepath.Join(dir, j.folder, s)); err != nil {
@@ -143,6 +148,7 @@ func PullHeaderImagesAt(ctx context.Context, c *asc.Client, loc *metadata.Locati
 	wg.Wait()
 	slices.Sort(res.Written)
 	slices.Sort(res.Removed)
+	slices.Sort(res.Failed)
 	if len(errs) > 0 {
 		return res, fmt.Errorf("pull App Clip header images: %w", errors.Join(errs...))
 	}
