@@ -24,12 +24,67 @@ import (
 	"github.com/ascend-tools/ascend/workflow/lookup"
 )
 
-// Config is a questionnaire's answers by the API's keys: string, bool or nil values.
+// Config is a questionnaire's answers by the API's keys.
 type Config struct {
-	Answers map[string]any
+	Answers map[string]Answer
 	// Notes name what the file held that is not applied (keys Apple retired).
 	Notes []string
 }
+
+// Answer is one question's answer as deliver's file and the API hold it: a level, a choice or
+// a web address (Text), yes or no (YesNo), or none, the zero Answer (null in the file: it
+// clears a choice or an address).
+type Answer struct {
+	kind answerKind
+	text string
+	yes  bool
+}
+
+type answerKind uint8
+
+const (
+	noAnswer answerKind = iota
+	textAnswer
+	yesNoAnswer
+)
+
+// Text is the answer of a level, a choice or a web address ("NONE", "SIX_TO_EIGHT").
+func Text(s string) Answer { return Answer{kind: textAnswer, text: s} }
+
+// YesNo is the answer of a yes or no question.
+func YesNo(yes bool) Answer { return Answer{kind: yesNoAnswer, yes: yes} }
+
+// answerOf is the Answer of a value apple's questionnaire checked: a string, a bool or nil.
+func answerOf(v any) (Answer, error) {
+	switch v := v.(type) {
+	case string:
+		return Text(v), nil
+	case bool:
+		return YesNo(v), nil
+	case nil:
+		return Answer{}, nil
+	}
+	return Answer{}, fmt.Errorf("age rating: unexpected answer %v", v)
+}
+
+// IsNone reports whether a is no answer (null).
+func (a Answer) IsNone() bool { return a.kind == noAnswer }
+
+// Value is the answer as JSON holds it: a string, a bool or nil.
+func (a Answer) Value() any {
+	switch a.kind {
+	case textAnswer:
+		return a.text
+	case yesNoAnswer:
+		return a.yes
+	}
+	return nil
+}
+
+// MarshalJSON writes the answer as deliver's file does: a string, true or false, or null.
+func (a Answer) MarshalJSON() ([]byte, error) { return json.Marshal(a.Value()) }
+
+func (a Answer) String() string { return fmt.Sprint(a.Value()) }
 
 // Parse reads an app_rating_config.json. Every problem is reported at once (a
 // *problems.Error: one line, or one a line through its ProblemList).
@@ -42,7 +97,7 @@ func Parse(data []byte) (*Config, error) {
 	if raw == nil {
 		return nil, errors.New("app rating config: not a JSON object")
 	}
-	cfg := &Config{Answers: map[string]any{}}
+	cfg := &Config{Answers: make(map[string]Answer, len(raw))}
 	var problems []string
 	from := map[string]string{}
 	for _, key := range slices.Sorted(maps.Keys(raw)) {
@@ -61,11 +116,12 @@ func Parse(data []byte) (*Config, error) {
 		}
 		from[q.Key] = key
 		v, err := q.Answer(raw[key], legacy)
+		if err == nil {
+			cfg.Answers[q.Key], err = answerOf(v)
+		}
 		if err != nil {
 			problems = append(problems, err.Error())
-			continue
 		}
-		cfg.Answers[q.Key] = v
 	}
 	if len(problems) > 0 {
 		return nil, problemlist.New("the app rating config", problems)
@@ -172,7 +228,7 @@ func read(ctx context.Context, c *asc.Client, appID string) (*Declaration, *asc.
 // attributes' JSON names); a question Apple did not answer is left out.
 func configOf(a *asc.AgeRatingDeclarationAttributes) (*Config, error) {
 	fields := fieldsByJSONName(reflect.ValueOf(a).Elem())
-	cfg := &Config{Answers: map[string]any{}}
+	cfg := &Config{Answers: map[string]Answer{}}
 	for _, q := range apple.AgeRatingQuestions() {
 		f, ok := fields[q.Key]
 		if !ok {
@@ -187,10 +243,10 @@ func configOf(a *asc.AgeRatingDeclarationAttributes) (*Config, error) {
 		}
 		switch e.Kind() {
 		case reflect.Bool:
-			cfg.Answers[q.Key] = e.Bool()
+			cfg.Answers[q.Key] = YesNo(e.Bool())
 		case reflect.String:
 			if e.String() != "" {
-				cfg.Answers[q.Key] = e.String()
+				cfg.Answers[q.Key] = Text(e.String())
 			}
 		default:
 			return nil, fmt.Errorf("age rating: attribute %s is a %s", q.Key, e.Type())
@@ -270,13 +326,13 @@ func Push(ctx context.Context, c *asc.Client, app string, cfg *Config, dryRun bo
 			continue
 		}
 		old, had := cur.Answers[q.Key]
-		if had && old == v || !had && v == nil {
+		if had && old == v || !had && v.IsNone() {
 			continue
 		}
 		res.Changed = append(res.Changed, q.Key)
-		if v == nil {
+		if v.IsNone() {
 			attrsIn.Clear = append(attrsIn.Clear, q.Key)
-		} else if err := setAnswer(fields, q.Key, v); err != nil {
+		} else if err := setAnswer(fields, q.Key, v.Value()); err != nil {
 			return nil, err
 		}
 	}

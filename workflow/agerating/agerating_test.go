@@ -21,7 +21,7 @@ func TestPullEditPushOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.InfoState != "PREPARE_FOR_SUBMISSION" || d.Config.Answers["violenceCartoonOrFantasy"] != "NONE" || d.Config.Answers["lootBox"] != false {
+	if d.InfoState != "PREPARE_FOR_SUBMISSION" || d.Config.Answers["violenceCartoonOrFantasy"] != agerating.Text("NONE") || d.Config.Answers["lootBox"] != agerating.YesNo(false) {
 		t.Fatalf("pull: %+v %v", d, d.Config.Answers)
 	}
 	path := filepath.Join(t.TempDir(), "app_rating_config.json")
@@ -53,7 +53,7 @@ func TestPullEditPushOnce(t *testing.T) {
 		t.Fatalf("push: %+v %v", res, err)
 	}
 	after, err := agerating.Pull(t.Context(), c, daybreak)
-	if err != nil || after.Config.Answers["violenceCartoonOrFantasy"] != "FREQUENT_OR_INTENSE" || after.Config.Answers["unrestrictedWebAccess"] != true || after.Config.Answers["kidsAgeBand"] != "SIX_TO_EIGHT" {
+	if err != nil || after.Config.Answers["violenceCartoonOrFantasy"] != agerating.Text("FREQUENT_OR_INTENSE") || after.Config.Answers["unrestrictedWebAccess"] != agerating.YesNo(true) || after.Config.Answers["kidsAgeBand"] != agerating.Text("SIX_TO_EIGHT") {
 		t.Fatalf("after the push: %v %v", after.Config.Answers, err)
 	}
 	writes := sb.Writes()
@@ -65,7 +65,7 @@ func TestPullEditPushOnce(t *testing.T) {
 	if res, err := agerating.Push(t.Context(), c, daybreak, clear, false); err != nil || strings.Join(res.Changed, ",") != "kidsAgeBand" {
 		t.Fatalf("clear: %+v %v", res, err)
 	}
-	if after, _ := agerating.Pull(t.Context(), c, daybreak); after.Config.Answers["kidsAgeBand"] != nil {
+	if after, _ := agerating.Pull(t.Context(), c, daybreak); !after.Config.Answers["kidsAgeBand"].IsNone() {
 		t.Errorf("kids band after clearing: %v", after.Config.Answers["kidsAgeBand"])
 	}
 }

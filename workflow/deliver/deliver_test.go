@@ -265,7 +265,7 @@ func TestAppRatingConfigPathFromTheDeliverfile(t *testing.T) {
 	if r, err = deliver.Run(t.Context(), c, deliver.Options{Project: project}); err != nil || rating(r) != "changed violenceCartoonOrFantasy" {
 		t.Fatalf("the Deliverfile's: %v %+v", err, r)
 	}
-	if d, err := agerating.Pull(t.Context(), c, "com.example.daybreak"); err != nil || d.Config.Answers["violenceCartoonOrFantasy"] != "INFREQUENT_OR_MILD" || d.Config.Answers["horrorOrFearThemes"] != "FREQUENT_OR_INTENSE" {
+	if d, err := agerating.Pull(t.Context(), c, "com.example.daybreak"); err != nil || d.Config.Answers["violenceCartoonOrFantasy"] != agerating.Text("INFREQUENT_OR_MILD") || d.Config.Answers["horrorOrFearThemes"] != agerating.Text("FREQUENT_OR_INTENSE") {
 		t.Errorf("age rating after both: %+v %v", d, err)
 	}
 	os.Remove(filepath.Join(root, "config", "rating.json"))

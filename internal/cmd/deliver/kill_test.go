@@ -190,7 +190,7 @@ func (r *killRelease) converged(t *testing.T, label string, want map[string]int)
 		t.Errorf("%s: screenshots differ: %d uploads, %d deletions (%v)", label, up, del, err)
 	}
 	d, err := agerating.Pull(ctx, c, target.App)
-	if err != nil || d.Config.Answers["violenceCartoonOrFantasy"] != "INFREQUENT_OR_MILD" {
+	if err != nil || d.Config.Answers["violenceCartoonOrFantasy"] != agerating.Text("INFREQUENT_OR_MILD") {
 		t.Errorf("%s: age rating %v (%v)", label, d, err)
 	}
 	b, _, err := c.Builds.Get(ctx, r.build, nil)
