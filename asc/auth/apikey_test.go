@@ -337,6 +337,7 @@ func TestFromFastlaneEnv(t *testing.T) {
 		{"nothing set", map[string]string{}, "", "", false, 0},
 		{"api-key JSON path", map[string]string{EnvFastlaneKeyPath: jsonPath}, "JSONKEY", EnvFastlaneKeyPath, true, 0},
 		{"deliver's api-key JSON path", map[string]string{EnvDeliverKeyPath: jsonPath}, "JSONKEY", EnvDeliverKeyPath, true, 0},
+		{"pilot's api-key JSON path", map[string]string{EnvPilotKeyPath: jsonPath}, "JSONKEY", EnvPilotKeyPath, true, 0},
 		{"the path comes before the parts", map[string]string{EnvFastlaneKeyPath: jsonPath, EnvFastlaneKeyID: "OTHER", EnvFastlaneKey: string(good)}, "JSONKEY", EnvFastlaneKeyPath, true, 0},
 		{"key content", map[string]string{EnvFastlaneKeyID: "ENVKEY", EnvFastlaneIssuerID: "iss", EnvFastlaneKey: string(good), EnvFastlaneDuration: "600"}, "ENVKEY", EnvFastlaneKey, false, 10 * time.Minute},
 		{"base64 key content, in house", map[string]string{EnvFastlaneKeyID: "ENVKEY", EnvFastlaneKey: base64.StdEncoding.EncodeToString(good), EnvFastlaneKeyBase64: "true", EnvFastlaneInHouse: "1"}, "ENVKEY", EnvFastlaneKey, true, 0},

@@ -10,6 +10,7 @@ import (
 const (
 	EnvFastlaneKeyPath     = "APP_STORE_CONNECT_API_KEY_PATH"
 	EnvDeliverKeyPath      = "DELIVER_API_KEY_PATH"
+	EnvPilotKeyPath        = "PILOT_API_KEY_PATH"
 	EnvFastlaneKeyID       = "APP_STORE_CONNECT_API_KEY_KEY_ID"
 	EnvFastlaneIssuerID    = "APP_STORE_CONNECT_API_KEY_ISSUER_ID"
 	EnvFastlaneKey         = "APP_STORE_CONNECT_API_KEY_KEY"
@@ -20,12 +21,13 @@ const (
 )
 
 // FromFastlaneEnv loads the key that fastlane's environment variables describe, read through
-// getenv. An api-key JSON path (APP_STORE_CONNECT_API_KEY_PATH, then DELIVER_API_KEY_PATH)
-// comes first; otherwise the key's parts (APP_STORE_CONNECT_API_KEY_KEY_ID and the others).
+// getenv. An api-key JSON path (APP_STORE_CONNECT_API_KEY_PATH, then DELIVER_API_KEY_PATH,
+// then PILOT_API_KEY_PATH) comes first; otherwise the key's parts
+// (APP_STORE_CONNECT_API_KEY_KEY_ID and the others).
 // It returns a nil key and no error when none of them is set; source names the variable the
 // key came from, and file carries the api-key JSON's other settings (nil for the parts).
 func FromFastlaneEnv(getenv func(string) string) (key *Key, file *APIKeyFile, source string, err error) {
-	for _, name := range []string{EnvFastlaneKeyPath, EnvDeliverKeyPath} {
+	for _, name := range []string{EnvFastlaneKeyPath, EnvDeliverKeyPath, EnvPilotKeyPath} {
 		if path := strings.TrimSpace(getenv(name)); path != "" {
 			key, file, err := LoadAPIKeyJSON(path)
 			return key, file, name, err

@@ -185,6 +185,19 @@ func Load(dir string, env func(string) (string, bool)) (*Config, error) {
 // statements splits a file into option statements, joining the lines of a value that spans
 // several (an open bracket, a trailing comma or ||). Lines that cannot be parsed become notes.
 func (c *Config) statements(file, text string) []statement {
+	return readStatements(file, text, c.notef, func(line int, name string, err error) {
+		if errors.Is(err, errInterpolation) {
+			c.notef("%s line %d is not read: %v; %s is not applied (write the text itself; the metadata folder's file, if any, is used instead)", file, line, err, name)
+			return
+		}
+		c.notef("%s line %d is not read: %v", file, line, err)
+	})
+}
+
+// readStatements is statements for any of fastlane's option files (Deliverfile, Pilotfile,
+// Appfile): note receives what is read and not applied (a lane's block), unread what could
+// not be read at all (a deliver project notes it; pilot refuses it).
+func readStatements(file, text string, note func(format string, args ...any), unread func(line int, name string, err error)) []statement {
 	var out []statement
 	lines := strings.Split(text, "\n")
 	depth := 0 // open blocks (for_lane :x do ... end)
@@ -205,19 +218,15 @@ func (c *Config) statements(file, text string) []statement {
 			continue
 		}
 		st, err := parseStatement(start+1, cur)
-		if errors.Is(err, errInterpolation) {
+		if err != nil {
 			name, _, _ := strings.Cut(cur, " ")
 			name, _, _ = strings.Cut(name, "(")
-			c.notef("%s line %d is not read: %v; %s is not applied (write the text itself; the metadata folder's file, if any, is used instead)", file, start+1, err, name)
-			continue
-		}
-		if err != nil {
-			c.notef("%s line %d is not read: %v", file, start+1, err)
+			unread(start+1, name, err)
 			continue
 		}
 		if st.block != "" {
 			depth++
-			c.notef("%s line %d: the %s block is not read; its options apply only to that lane or platform in fastlane, so ascend uses the file's top-level options", file, start+1, st.name)
+			note("%s line %d: the %s block is not read; its options apply only to that lane or platform in fastlane, so ascend uses the file's top-level options", file, start+1, st.name)
 			// Skip the block's lines, noting each option by name.
 			for i+1 < len(lines) && depth > 0 {
 				i++
@@ -230,7 +239,7 @@ func (c *Config) statements(file, text string) []statement {
 				case l != "" && !strings.HasPrefix(l, "#"):
 					name, _, _ := strings.Cut(strings.TrimLeft(l, " "), " ")
 					name, _, _ = strings.Cut(name, "(")
-					c.notef("%s line %d: %s is inside the %s block and is not applied", file, i+1, name, st.name)
+					note("%s line %d: %s is inside the %s block and is not applied", file, i+1, name, st.name)
 				}
 			}
 			continue

@@ -23,6 +23,7 @@ const (
 	asList                // split at commas, each entry trimmed, empty ones dropped
 	asSeconds             // asInt, more than 0
 	asHash                // a JSON object of text (a localized option: {"default": "...", "de-DE": "..."})
+	asObject              // a JSON object, its values text, booleans, numbers or objects (pilot's localized_app_info)
 	// asCredential is read by ascend's credential loading (asc/auth.FromFastlaneEnv), not
 	// here: no note for the variable, a note for the Deliverfile's line.
 	asCredential
@@ -140,8 +141,30 @@ const deliverPlatformNames = "ios, osx, appletvos (or tvos), xros"
 // used. A variable of an option ascend does not apply is one note naming it; its value is
 // not shown (it may be an account).
 func (c *Config) fromEnv(env lookup) error {
+	problems := readEnv(options, env, c.notef, func(o option, where string, v value) {
+		c.applyValue("environment", where, o.name, v, "")
+		if o.name == "app_identifier" {
+			c.AppIdentifierFrom = where
+		}
+	})
+	if len(problems) == 0 {
+		return nil
+	}
+	e := &EnvError{Problems: problems}
+	if len(problems) > 1 {
+		e.list = problemlist.New("the environment", problems)
+	}
+	return e
+}
+
+// readEnv reads the variables of a tool's options table (deliver's, pilot's) that are set:
+// for each option the first of its variables set and not empty, converted by the option's
+// kind and given to apply with where ("$NAME"). A variable of an option ascend does not apply
+// is one note (its value not shown: it may be an account); one whose value cannot be read is
+// a problem naming it, returned with the others.
+func readEnv(table []option, env lookup, note func(format string, args ...any), apply func(o option, where string, v value)) []string {
 	var problems []string
-	for _, o := range options {
+	for _, o := range table {
 		name, text := "", ""
 		for _, n := range o.env {
 			if v, ok := env(n); ok && strings.TrimSpace(v) != "" {
@@ -154,7 +177,7 @@ func (c *Config) fromEnv(env lookup) error {
 		}
 		where := "$" + name
 		if o.kind == notApplied {
-			c.notef("%s: %s is not applied: %s", where, o.name, o.why)
+			note("%s: %s is not applied: %s", where, o.name, o.why)
 			continue
 		}
 		v, err := envValue(o, text)
@@ -162,19 +185,9 @@ func (c *Config) fromEnv(env lookup) error {
 			problems = append(problems, fmt.Sprintf("%s=%q: %v", name, text, err))
 			continue
 		}
-		c.applyValue("environment", where, o.name, v, "")
-		if o.name == "app_identifier" {
-			c.AppIdentifierFrom = where
-		}
+		apply(o, where, v)
 	}
-	if len(problems) == 0 {
-		return nil
-	}
-	e := &EnvError{Problems: problems}
-	if len(problems) > 1 {
-		e.list = problemlist.New("the environment", problems)
-	}
-	return e
+	return problems
 }
 
 // EnvError is deliver's variables whose values cannot be used, each problem naming its
@@ -233,6 +246,16 @@ func envValue(o option, text string) (value, error) {
 			v.pairs = append(v.pairs, pair{key: k, val: value{kind: kindString, text: m[k]}})
 		}
 		return v, nil
+	case asObject:
+		var m map[string]any
+		if err := json.Unmarshal([]byte(trimmed), &m); err != nil || m == nil {
+			return value{}, fmt.Errorf("not a JSON object")
+		}
+		v, err := jsonValue(m)
+		if err != nil {
+			return value{}, err
+		}
+		return v, nil
 	}
 	if o.name == "platform" {
 		if _, ok := deliverPlatforms[strings.ToLower(text)]; !ok {
@@ -240,4 +263,29 @@ func envValue(o option, text string) (value, error) {
 		}
 	}
 	return value{kind: kindString, text: text}, nil
+}
+
+// jsonValue is a decoded JSON value as the Ruby value a file would write: objects are hashes
+// (keys sorted, as JSON gives no order), text, booleans and numbers as they are. Arrays and
+// null have no place in the objects fastlane's options take.
+func jsonValue(j any) (value, error) {
+	switch x := j.(type) {
+	case string:
+		return value{kind: kindString, text: x}, nil
+	case bool:
+		return value{kind: kindBool, text: strconv.FormatBool(x)}, nil
+	case float64:
+		return value{kind: kindNumber, text: strconv.FormatFloat(x, 'f', -1, 64)}, nil
+	case map[string]any:
+		v := value{kind: kindHash}
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			e, err := jsonValue(x[k])
+			if err != nil {
+				return value{}, fmt.Errorf("%s: %v", k, err)
+			}
+			v.pairs = append(v.pairs, pair{key: k, val: e})
+		}
+		return v, nil
+	}
+	return value{}, fmt.Errorf("holds %v, which is not text, a boolean, a number or an object", j)
 }
