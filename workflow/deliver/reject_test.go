@@ -114,6 +114,37 @@ func TestRejectIfPossibleDeliversAgain(t *testing.T) {
 	}
 }
 
+// TestRejectIfPossibleCancelsASubmissionWithUnresolvedIssues: a version App Review rejected
+// (its submission UNRESOLVED_ISSUES) delivered with reject_if_possible has that submission
+// cancelled, as fastlane does, the version staying REJECTED (editable), and goes again in a
+// new submission with the new metadata.
+func TestRejectIfPossibleCancelsASubmissionWithUnresolvedIssues(t *testing.T) {
+	t.Parallel()
+	sb := sandboxtest.Start(t, sandbox.Options{ReviewDelay: time.Hour, RejectReviews: true})
+	o, fixed := submitted(t, sb)
+	sb.Advance(2 * time.Hour)
+	if st := versionState(t, sb); st != "REJECTED" {
+		t.Fatalf("2.4.0 is %s, want REJECTED", st)
+	}
+	patches := sb.Count("PATCH /v1/reviewSubmissions/{id}")
+	r, err := deliver.Run(t.Context(), sb.Client(), o)
+	if err != nil {
+		t.Fatalf("deliver: %v (%s)", err, steps(r))
+	}
+	if !strings.HasPrefix(steps(r), "reject=changed") || !strings.Contains(r.Steps[0].Detail, "(UNRESOLVED_ISSUES) cancelled; version 2.4.0 is REJECTED") {
+		t.Errorf("steps: %s %+v", steps(r), r.Steps)
+	}
+	if got := sb.Count("PATCH /v1/reviewSubmissions/{id}") - patches; got != 2 { // the cancel, the submit
+		t.Errorf("%d PATCHes of the submission, want 2", got)
+	}
+	if n := sb.Count("POST /v1/reviewSubmissions"); n != 2 {
+		t.Errorf("%d review submissions created, want 2", n)
+	}
+	if st := versionState(t, sb); st != "WAITING_FOR_REVIEW" || description(t, sb) != fixed {
+		t.Errorf("2.4.0 is %s with %q", st, description(t, sb))
+	}
+}
+
 // TestRejectIfPossibleNothingToReject: with no submission with App Review, reject_if_possible
 // is one note and sends nothing for it; the release goes on.
 func TestRejectIfPossibleNothingToReject(t *testing.T) {

@@ -28,7 +28,8 @@ type WithdrawResult struct {
 	// State is the submission's state as found.
 	State asc.ReviewSubmissionState `json:"state,omitempty"`
 	// Version and VersionState are the submission's App Store version and its state as
-	// Withdraw left it (DEVELOPER_REJECTED once the cancel has taken effect).
+	// Withdraw left it (DEVELOPER_REJECTED once the cancel of one with App Review has taken
+	// effect; a version App Review rejected stays REJECTED).
 	Version      string `json:"version,omitempty"`
 	VersionState string `json:"versionState,omitempty"`
 	// Canceled: this call sent the cancel. Withdrawn: the version is back from App Review
@@ -43,15 +44,18 @@ type WithdrawResult struct {
 
 // Withdraw takes the platform's version back from App Review when that is possible: the
 // app's open review submission for the platform, holding an App Store version, is cancelled
-// when it is waiting for review or in review, then the version is polled, with backoff, until
-// App Store Connect lets it be edited again (DEVELOPER_REJECTED) and the submission has left
-// CANCELING. A submission already cancelling is not cancelled again, only waited for, so a run
-// stopped after the cancel converges when run again. Nothing to withdraw is no error, and
-// Nothing says why: no open submission, one not submitted (READY_FOR_REVIEW: its version is
-// editable), one with unresolved issues (App Review is done; its rejected version is editable
-// and goes again through it, as App Store Connect resubmits one), one completing, or one
-// holding no version. Requests: 1 (none open) or 2 to find that, then the cancel, a GET a poll
-// and one of the submission at the end.
+// when it is waiting for review, in review or has unresolved issues (the submissions App Store
+// Connect's Cancel Submission takes, and those fastlane's reject_if_possible cancels: a
+// rejected version then goes again in a new submission rather than through the old one, to
+// which nothing can be added), then polled, with backoff, until App Store Connect lets the
+// version be edited again (DEVELOPER_REJECTED; a rejected version stays REJECTED, editable all
+// along) and the submission has left CANCELING. A submission already cancelling is not
+// cancelled again, only waited for, so a run stopped after the cancel converges when run
+// again. Nothing to withdraw is no error, and Nothing says why: no open submission, one not
+// submitted (READY_FOR_REVIEW: its version is editable, and App Store Connect cancels no
+// draft), one completing, or one holding no version. Requests: 1 (none open) or 2 to find
+// that, then the cancel, a GET a poll (of the version until it is editable, then of the
+// submission) and one of the submission once the version is editable.
 func Withdraw(ctx context.Context, c *asc.Client, req WithdrawRequest) (*WithdrawResult, error) {
 	if req.Platform == "" {
 		req.Platform = asc.PlatformIOS
@@ -69,12 +73,7 @@ func Withdraw(ctx context.Context, c *asc.Client, req WithdrawRequest) (*Withdra
 	}
 	out.SubmissionID, out.State = sub.ID, attrs(sub).State
 	switch out.State {
-	case asc.ReviewSubmissionStateWaitingForReview, asc.ReviewSubmissionStateInReview, asc.ReviewSubmissionStateCanceling:
-	case asc.ReviewSubmissionStateUnresolvedIssues:
-		// App Review is done with it: its rejected version is editable, and submitting again
-		// goes through this submission, as App Store Connect resubmits one with issues.
-		out.Nothing = fmt.Sprintf("review submission %s has unresolved issues: its version can be changed and is sent again through it", sub.ID)
-		return out, nil
+	case asc.ReviewSubmissionStateWaitingForReview, asc.ReviewSubmissionStateInReview, asc.ReviewSubmissionStateUnresolvedIssues, asc.ReviewSubmissionStateCanceling:
 	default:
 		out.Nothing = fmt.Sprintf("review submission %s is %s, not with App Review", sub.ID, out.State)
 		return out, nil
@@ -136,14 +135,16 @@ func submissionVersion(ctx context.Context, c *asc.Client, subID string, res *Re
 }
 
 // awaitWithdrawn polls the version (one GET each, the waits growing by half) until App Store
-// Connect lets it be edited, then reads the submission once to see it has left CANCELING, so
-// the submission step that follows finds it as App Store Connect will take it; past the
-// timeout it is a *PendingError naming the submission.
+// Connect lets it be edited, then the submission until it has left CANCELING, so the
+// submission step that follows finds it as App Store Connect will take it; a version editable
+// from the start (REJECTED) is not read again. Past the timeout it is a *PendingError naming
+// the submission.
 func awaitWithdrawn(ctx context.Context, c *asc.Client, subID, versionID string, out *WithdrawResult, opts WaitOptions) error {
 	opts = opts.orDefaults(15*time.Minute, 2*time.Second, 30*time.Second)
 	start := opts.Clock.Now()
 	deadline, delay := start.Add(opts.Timeout), opts.PollInitial
 	state := asc.ReviewSubmissionStateCanceling
+	editable := apple.IsEditable(out.VersionState)
 	for {
 		now := opts.Clock.Now()
 		if !now.Before(deadline) {
@@ -154,16 +155,18 @@ func awaitWithdrawn(ctx context.Context, c *asc.Client, subID, versionID string,
 		}
 		delay = upload.NextWait(delay, opts.PollMax)
 		out.Polls++
-		out.Requests++
-		got, _, err := c.AppStoreVersions.Get(ctx, versionID, &asc.AppStoreVersionsGetOptions{FieldsAppStoreVersions: []string{"versionString", "appVersionState"}})
-		if err != nil {
-			return fmt.Errorf("read version %s while review submission %s is cancelled: %w", out.Version, subID, err)
-		}
-		if a := got.Data.Attributes; a != nil {
-			out.VersionState = string(a.AppVersionState)
-		}
-		if !apple.IsEditable(out.VersionState) {
-			continue
+		if !editable {
+			out.Requests++
+			got, _, err := c.AppStoreVersions.Get(ctx, versionID, &asc.AppStoreVersionsGetOptions{FieldsAppStoreVersions: []string{"versionString", "appVersionState"}})
+			if err != nil {
+				return fmt.Errorf("read version %s while review submission %s is cancelled: %w", out.Version, subID, err)
+			}
+			if a := got.Data.Attributes; a != nil {
+				out.VersionState = string(a.AppVersionState)
+			}
+			if editable = apple.IsEditable(out.VersionState); !editable {
+				continue
+			}
 		}
 		out.Requests++
 		sub, _, err := c.ReviewSubmissions.Get(ctx, subID, nil)

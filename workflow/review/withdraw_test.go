@@ -12,21 +12,24 @@ import (
 	"github.com/ascend-tools/ascend/workflow/review"
 )
 
-// TestWithdrawInEachState: Withdraw cancels a submission waiting for review or in review and
-// waits until its version can be edited; a draft, one with unresolved issues (its rejected
-// version editable already) and none at all are left alone, with why, and nothing written.
+// TestWithdrawInEachState: Withdraw cancels a submission waiting for review, in review or with
+// unresolved issues (as fastlane's reject_if_possible and App Store Connect's Cancel
+// Submission do) and waits until its version can be edited and the submission has left
+// CANCELING; a draft and none at all are left alone, with why, and nothing written.
 func TestWithdrawInEachState(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		state    string
 		withdraw bool
 		nothing  string
+		// versionState is the version's once withdrawn: a rejected one stays REJECTED.
+		versionState string
 	}{
-		{"NONE", false, "no review submission for IOS in progress"},
-		{"READY_FOR_REVIEW", false, "is READY_FOR_REVIEW, not with App Review"},
-		{"WAITING_FOR_REVIEW", true, ""},
-		{"IN_REVIEW", true, ""},
-		{"UNRESOLVED_ISSUES", false, "has unresolved issues"},
+		{"NONE", false, "no review submission for IOS in progress", ""},
+		{"READY_FOR_REVIEW", false, "is READY_FOR_REVIEW, not with App Review", ""},
+		{"WAITING_FOR_REVIEW", true, "", "DEVELOPER_REJECTED"},
+		{"IN_REVIEW", true, "", "DEVELOPER_REJECTED"},
+		{"UNRESOLVED_ISSUES", true, "", "REJECTED"},
 	} {
 		t.Run(tc.state, func(t *testing.T) {
 			t.Parallel()
@@ -70,11 +73,16 @@ func TestWithdrawInEachState(t *testing.T) {
 				}
 				return
 			}
-			if !w.Canceled || !w.Withdrawn || w.State != asc.ReviewSubmissionState(tc.state) || w.VersionState != "DEVELOPER_REJECTED" || sb.Writes() != writes+1 {
+			if !w.Canceled || !w.Withdrawn || w.State != asc.ReviewSubmissionState(tc.state) || w.VersionState != tc.versionState || sb.Writes() != writes+1 {
 				t.Errorf("%+v, %d writes", w, sb.Writes()-writes)
 			}
-			// The cancel waited for: 2 reads to find it, the cancel, a GET a poll, the submission's.
-			if w.Requests != 3+w.Polls+1 {
+			// The cancel waited for: 2 reads to find it, the cancel, a GET a poll (of the version
+			// until it is editable, then of the submission), the submission's once the version is.
+			want := 3 + w.Polls + 1
+			if tc.versionState == "REJECTED" {
+				want = 3 + w.Polls // editable all along: only the submission is polled
+			}
+			if w.Requests != want {
 				t.Errorf("%d requests for %d polls", w.Requests, w.Polls)
 			}
 			// Run again: nothing in progress, nothing sent.

@@ -65,7 +65,8 @@ the upload (a submission then attaches build_number's build, or the archive's); 
 makes the checks alone and changes nothing.
 
 reject_if_possible (--reject-if-possible) first takes the version back from App Review when
-its submission is waiting for review or in review: the submission is cancelled once and the
+its submission is waiting for review, in review or has unresolved issues (App Review
+rejected it): the submission is cancelled once and the
 version awaited (for at most --reject-timeout, default 15m; exit 8 then) until it can be
 edited, so the release goes on and submits it again; a run stopped meanwhile only waits when
 run again; nothing with App Review is a note. skip_app_version_update (--skip-app-version-update) works on the version
