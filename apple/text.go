@@ -12,8 +12,10 @@ const (
 	MaxKeywordsLength        = 100  // appStoreVersionLocalizations.keywords, commas included
 	MaxReviewNotesLength     = 4000 // appStoreReviewDetails.notes
 	// MaxAppClipSubtitleLength is the App Clip card's subtitle on the default experience
-	// (appClipDefaultExperienceLocalizations.subtitle), as App Store Connect's App Clip
-	// metadata allows it.
+	// (appClipDefaultExperienceLocalizations.subtitle). Unconfirmed by Apple: the spec gives
+	// the attribute no maximum and no Apple page found states one; 56 is what App Store
+	// Connect's form is reported to take (third-party App Clip references), while notes of
+	// WWDC 2020's "Configure and link your App Clips" give 43, the figure of the first release.
 	MaxAppClipSubtitleLength = 56
 )
 

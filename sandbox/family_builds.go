@@ -74,7 +74,9 @@ func checkBetaReviewSubmission(s *Server, doc *resourceDoc) *httpError {
 
 // lockCompliance refuses changing a build's export compliance once a version that uses the
 // build has gone to App Review (or out): App Review judged the build with that answer, and
-// a different one needs a new build. The same answer again is accepted, as Apple does.
+// a different one needs a new build. The same answer again is accepted. No Apple page states
+// this lock: Apple's "Modify a build" says only that the PATCH changes the setting, and
+// fastlane sets the answer only while it is unset, never changing one.
 func lockCompliance(s *Server, r *record, doc *resourceDoc) *httpError {
 	want, ok := doc.Attrs["usesNonExemptEncryption"]
 	if !ok {

@@ -10,10 +10,13 @@ import (
 // App Review: a review submission per app and platform collects items (App Store versions);
 // submitted, it waits, is reviewed, and ends COMPLETE with its versions approved (released by
 // their releaseType) or UNRESOLVED_ISSUES with them rejected (Options.RejectReviews). It can
-// be cancelled once submitted (waiting for review, in review, or with unresolved issues, as App
-// Store Connect's Cancel Submission; not a draft READY_FOR_REVIEW, nor one cancelling or
-// complete): it is CANCELING for a while, then COMPLETE with its items REMOVED. A version must
-// be reviewable to be an item.
+// be cancelled once submitted (waiting for review, in review, or with unresolved issues: App
+// Store Connect Help's "Cancel a submission" works on an In Progress submission, those with
+// unresolved issues included, and fastlane's reject_if_possible cancels these three; not one
+// cancelling or complete): it is CANCELING for a while, then COMPLETE with its items REMOVED.
+// A draft READY_FOR_REVIEW is refused too, which no Apple page confirms (Apple documents no
+// cancel of a draft; some third-party tools send it one); ascend never cancels a draft. A
+// version must be reviewable to be an item.
 
 func init() {
 	register(&family{
