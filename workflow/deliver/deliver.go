@@ -535,7 +535,10 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 		add("age rating", "skipped", why)
 	}
 
-	// 2. Metadata.
+	// 2. Metadata, then the App Clip card's header images (app_clip_header_images_path): one
+	// push, the images after the metadata, whose subtitles may make the localizations they go
+	// to; the images are not skipped by skip_metadata, as in deliver.
+	sendMetadata := false
 	switch {
 	case !vr.Version.Editable():
 	case p.skipMetadata:
@@ -547,42 +550,14 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 			add("metadata", "skipped", "no folder "+p.metadataDir)
 		}
 	default:
-		plan, _, err := metadata.Prepare(ctx, c, target, p.metadataDir)
-		if err != nil {
-			return res, fmt.Errorf("metadata: %w", err)
-		}
-		skipped(p.metadataDir, p.metadataNotes) // name each folder skipped and each Deliverfile value applied, as the CLI does
-		n := len(plan.Pending())
-		if n == 0 || o.DryRun {
-			add("metadata", count(o.DryRun, n), fmt.Sprintf("%d changes", n))
-			break
-		}
-		if _, err := metadata.Apply(ctx, c, plan, metadata.ApplyOptions{}); err != nil {
-			return res, fmt.Errorf("metadata: %w", err)
-		}
-		add("metadata", "changed", fmt.Sprintf("%d changes", n))
+		sendMetadata = true
 	}
-
-	// 2b. The App Clip card's header images (app_clip_header_images_path), after the metadata,
-	// whose subtitles may have made the localizations they go to; not skipped by
-	// skip_metadata, as in deliver.
-	if p.headerImages != nil && vr.Version.Editable() {
-		hp, err := screenshots.PrepareHeaderImages(ctx, c, target, p.headerImages)
-		switch {
-		case err != nil:
-			return res, fmt.Errorf("app clip header images: %w", err)
-		case hp.Skipped != "":
-			add("app clip header images", "skipped", hp.Skipped)
-		case o.DryRun || hp.Writes() == 0:
-			add("app clip header images", count(o.DryRun, hp.Writes()), fmt.Sprintf("%d uploads", hp.Writes()))
-		default:
-			so := o.ScreenshotOption
-			so.HTTPClient = o.HTTPClient
-			r, err := screenshots.ApplyHeaderImages(ctx, c, hp, so)
-			if err != nil {
-				return res, fmt.Errorf("app clip header images: %w", err)
-			}
-			add("app clip header images", "changed", fmt.Sprintf("%d uploaded, %d replaced", r.Uploaded, r.Deleted))
+	if vr.Version.Editable() && (sendMetadata || p.headerImages != nil) {
+		so := o.ScreenshotOption
+		so.HTTPClient = o.HTTPClient
+		folders := screenshots.MetadataPushFolders{Metadata: p.metadataDir, SkipMetadata: !sendMetadata, HeaderImages: p.headerImages}
+		if err := pushMetadata(ctx, c, target, folders, so, o.DryRun, add, func() { skipped(p.metadataDir, p.metadataNotes) }); err != nil {
+			return res, err
 		}
 	}
 
@@ -718,6 +693,63 @@ func Run(ctx context.Context, c *asc.Client, o Options) (*Result, error) {
 	}
 	add("submit", "changed", "review submission "+s.Result.Submission.ID+" "+state)
 	return res, nil
+}
+
+// pushMetadata is deliver's metadata and header images step: a dry run adds the plans' rows,
+// a run sends the push and adds what it did; notes adds the metadata's notes once it is read.
+// An error names the step that failed.
+func pushMetadata(ctx context.Context, c *asc.Client, target metadata.Target, folders screenshots.MetadataPushFolders, so screenshots.Options, dryRun bool,
+	add func(name, status, detail string), notes func()) error {
+	push, err := screenshots.PrepareMetadataPush(ctx, c, target, folders)
+	if push != nil && push.Metadata != nil {
+		notes() // name each folder skipped and each Deliverfile value applied, as the CLI does
+	}
+	if err != nil {
+		return stepError(err)
+	}
+	n, hp := 0, push.Headers
+	if push.Metadata != nil {
+		n = len(push.Metadata.Pending())
+	}
+	headerRow := func(uploaded, deleted int, sent bool) {
+		switch {
+		case hp == nil:
+		case hp.Skipped != "":
+			add("app clip header images", "skipped", hp.Skipped)
+		case !sent:
+			add("app clip header images", count(dryRun, hp.Writes()), fmt.Sprintf("%d uploads", hp.Writes()))
+		default:
+			add("app clip header images", "changed", fmt.Sprintf("%d uploaded, %d replaced", uploaded, deleted))
+		}
+	}
+	if dryRun {
+		if push.Metadata != nil {
+			add("metadata", count(true, n), fmt.Sprintf("%d changes", n))
+		}
+		headerRow(0, 0, false)
+		return nil
+	}
+	r, err := screenshots.ApplyMetadataPush(ctx, c, push, so)
+	if _, images := errors.AsType[*screenshots.HeaderImagesError](err); err != nil && !images {
+		return stepError(err) // the metadata failed: nothing after it was sent
+	}
+	if push.Metadata != nil {
+		add("metadata", count(false, n), fmt.Sprintf("%d changes", n))
+	}
+	if err != nil {
+		return stepError(err)
+	}
+	headerRow(r.Headers.Uploaded, r.Headers.Deleted, hp.Writes() > 0)
+	return nil
+}
+
+// stepError names the step of a metadata push that failed: its App Clip header images, or
+// its metadata.
+func stepError(err error) error {
+	if he, ok := errors.AsType[*screenshots.HeaderImagesError](err); ok {
+		return fmt.Errorf("app clip header images: %w", he.Err)
+	}
+	return fmt.Errorf("metadata: %w", err)
 }
 
 // preparedVersion is the version string of the app's version being prepared for the plan's

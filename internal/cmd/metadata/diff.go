@@ -36,7 +36,7 @@ folder's. Nothing is written. With --exit-code it exits 1 when push would change
 			}
 			var hp *wfscreenshots.HeaderPlan
 			if tf.headers != nil {
-				if hp, err = prepareHeaderImages(cmd.Context(), c, t, st, tf.headers); err != nil {
+				if hp, err = wfscreenshots.PrepareHeaderImagesWith(cmd.Context(), c, t, st, tf.headers); err != nil {
 					return fmt.Errorf("App Clip header images: %w", err)
 				}
 				if hp.Skipped != "" {

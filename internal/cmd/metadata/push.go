@@ -1,26 +1,14 @@
 package metadata
 
 import (
-	"context"
 	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
-	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/internal/cli"
-	wfmetadata "github.com/ascend-tools/ascend/workflow/metadata"
 	wfscreenshots "github.com/ascend-tools/ascend/workflow/screenshots"
 )
-
-// prepareHeaderImages plans the header images of the version the metadata's read found
-// (st), without reading it again.
-func prepareHeaderImages(ctx context.Context, c *asc.Client, t wfmetadata.Target, st *wfmetadata.State, h *wfscreenshots.HeaderImages) (*wfscreenshots.HeaderPlan, error) {
-	if t.Live {
-		return wfscreenshots.PrepareHeaderImages(ctx, c, t, h) // skipped, as in deliver
-	}
-	return wfscreenshots.PrepareHeaderImagesAt(ctx, c, st.Location(), t.Languages, h)
-}
 
 // PushJSON is what push --json prints after writing; NoPushJSON when there was nothing to
 // write.
@@ -69,18 +57,13 @@ the promotional text; other differences are shown as skipped.`,
 				return err
 			}
 			ctx := cmd.Context()
-			p, st, err := wfmetadata.Prepare(ctx, c, t, tf.dir)
+			push, err := wfscreenshots.PrepareMetadataPush(ctx, c, t, wfscreenshots.MetadataPushFolders{Metadata: tf.dir, HeaderImages: tf.headers})
 			if err != nil {
 				return err
 			}
-			var hp *wfscreenshots.HeaderPlan
-			if tf.headers != nil {
-				if hp, err = prepareHeaderImages(ctx, c, t, st, tf.headers); err != nil {
-					return fmt.Errorf("App Clip header images: %w", err)
-				}
-				if hp.Skipped != "" {
-					fmt.Fprintf(f.IO.ErrOut, "note: %s\n", hp.Skipped)
-				}
+			p, st, hp := push.Metadata, push.State, push.Headers
+			if hp != nil && hp.Skipped != "" {
+				fmt.Fprintf(f.IO.ErrOut, "note: %s\n", hp.Skipped)
 			}
 			pending, images := p.Pending(), hp.Writes()
 			if len(p.Writes) == 0 && images == 0 {
@@ -116,30 +99,8 @@ the promotional text; other differences are shown as skipped.`,
 			if err := f.ConfirmDestructive(yes, fmt.Sprintf("push %s to version %s of app %s", what, st.VersionString, st.AppID)); err != nil {
 				return err
 			}
-			var res wfmetadata.Result
-			if len(p.Writes) > 0 {
-				res, err = wfmetadata.Apply(ctx, c, p, wfmetadata.ApplyOptions{})
-			}
-			requests := res.Requests + st.Requests
-			if hp != nil {
-				requests += hp.Requests
-			}
-			var hres wfscreenshots.HeaderResult
-			if err == nil && images > 0 {
-				if p.CreatesAppClipLocalizations() {
-					// The metadata's subtitles made localizations the header images plan would create.
-					if hp, err = prepareHeaderImages(ctx, c, t, st, tf.headers); err == nil {
-						requests += hp.Requests
-					}
-				}
-				if err == nil {
-					hres, err = wfscreenshots.ApplyHeaderImages(ctx, c, hp, wfscreenshots.Options{HTTPClient: f.HTTPClient()})
-					requests += hres.Requests
-					if err != nil {
-						err = fmt.Errorf("App Clip header images: %w", err)
-					}
-				}
-			}
+			pushed, err := wfscreenshots.ApplyMetadataPush(ctx, c, push, wfscreenshots.Options{HTTPClient: f.HTTPClient()})
+			res, hres, requests := pushed.Metadata, pushed.Headers, pushed.Requests
 			if f.JSONRequested() {
 				if jerr := f.WriteJSON(PushJSON{Version: st.VersionString, Writes: res.Writes, Requests: requests, HeaderImages: hres.Uploaded}); jerr != nil {
 					return jerr
