@@ -57,6 +57,10 @@ type WaitOptions struct {
 	// Once checks a single time instead of waiting: a build not yet processed returns the
 	// *PendingError at once (`builds wait --no-wait`).
 	Once bool
+	// UntilBuild ends the wait once the upload has made its build, processed or not
+	// (fastlane pilot's skip_waiting_for_build_processing with a changelog: the build's
+	// What to Test can be set while it processes).
+	UntilBuild bool
 }
 
 // waited is how long a wait begun at start has waited by now: none when it only checked once.

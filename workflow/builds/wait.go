@@ -109,6 +109,8 @@ func poll(ctx context.Context, c *asc.Client, uploadID string, opts WaitOptions,
 			return res, &ProcessingError{UploadID: uploadID, BuildID: buildID, State: buildState, Errors: errs}
 		case buildState == string(asc.BuildProcessingStateValid):
 			return res, nil
+		case opts.UntilBuild && buildID != "":
+			return res, nil
 		case state == string(asc.BuildUploadStateComplete) && buildID == "":
 			return res, nil
 		}

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,6 +35,9 @@ type DistributeOptions struct {
 	Review *ReviewDetail
 	// Notify makes App Store Connect notify testers when the build becomes available to them.
 	Notify bool
+	// SkipSubmission sends no beta review submission, even for external groups (fastlane
+	// pilot's submit_beta_review false).
+	SkipSubmission bool
 	// Wait waits for Beta App Review's verdict when the build was submitted.
 	Wait bool
 	builds.WaitOptions
@@ -189,39 +192,25 @@ func Distribute(ctx context.Context, c *asc.Client, o DistributeOptions) (*Distr
 	}
 
 	// What to Test, per locale, only where it differs.
-	locales := make([]string, 0, len(o.WhatToTest))
-	for l := range o.WhatToTest {
-		locales = append(locales, l)
-	}
-	sort.Strings(locales)
-	for _, l := range locales {
-		text := o.WhatToTest[l]
-		cur := locs[l]
-		switch {
-		case cur == nil:
-			n++
-			_, _, err := c.BetaBuildLocalizations.Create(ctx, &asc.BetaBuildLocalizationCreateRequest{Data: asc.BetaBuildLocalizationCreateRequestData{
-				Type: "betaBuildLocalizations", Attributes: asc.BetaBuildLocalizationCreateRequestAttributes{Locale: l, WhatsNew: asc.Ptr(text)},
-				Relationships: asc.BetaBuildLocalizationCreateRequestRelationships{Build: asc.Relationship{Data: asc.ToOne("builds", id)}}}})
-			if err != nil {
-				return res, fmt.Errorf("set what to test (%s): %w", l, err)
-			}
-		case cur.Attributes.WhatsNew != text:
-			n++
-			_, _, err := c.BetaBuildLocalizations.Update(ctx, cur.ID, &asc.BetaBuildLocalizationUpdateRequest{Data: asc.BetaBuildLocalizationUpdateRequestData{
-				Type: "betaBuildLocalizations", ID: cur.ID, Attributes: &asc.BetaBuildLocalizationUpdateRequestAttributes{WhatsNew: asc.Ptr(text)}}})
-			if err != nil {
-				return res, fmt.Errorf("set what to test (%s): %w", l, err)
-			}
-		default:
-			continue
+	if len(o.WhatToTest) > 0 {
+		have := map[string]asc.BetaBuildLocalization{}
+		for l, v := range locs {
+			have[l] = *v
 		}
-		res.WhatToTest = append(res.WhatToTest, l)
-		say("what to test (%s) set", l)
+		wt, err := whatToTest(ctx, c, id, have, Localized[string]{By: o.WhatToTest}, false)
+		n += wt.Requests
+		res.WhatToTest = append(append(res.WhatToTest, wt.Created...), wt.Updated...)
+		slices.Sort(res.WhatToTest)
+		for _, l := range res.WhatToTest {
+			say("what to test (%s) set", l)
+		}
+		if err != nil {
+			return res, err
+		}
 	}
 
 	if o.Review != nil && res.ExternalGroups {
-		changed, reqs, err := updateReviewDetail(ctx, c, appID, *o.Review)
+		changed, reqs, err := updateReviewDetail(ctx, c, appID, *o.Review, false)
 		n += reqs
 		if err != nil {
 			return res, err
@@ -244,9 +233,7 @@ func Distribute(ctx context.Context, c *asc.Client, o DistributeOptions) (*Distr
 		res.AutoNotify = detail.Attributes.AutoNotifyEnabled != nil && *detail.Attributes.AutoNotifyEnabled
 		if o.Notify && !res.AutoNotify {
 			n++
-			_, _, err := c.BuildBetaDetails.Update(ctx, detail.ID, &asc.BuildBetaDetailUpdateRequest{Data: asc.BuildBetaDetailUpdateRequestData{
-				Type: "buildBetaDetails", ID: detail.ID, Attributes: &asc.BuildBetaDetailUpdateRequestAttributes{AutoNotifyEnabled: asc.Ptr(true)}}})
-			if err != nil {
+			if err := setAutoNotify(ctx, c, detail.ID, true); err != nil {
 				return res, fmt.Errorf("turn on tester notifications for build %s: %w", id, err)
 			}
 			res.AutoNotify, res.NotifyChanged = true, true
@@ -254,7 +241,7 @@ func Distribute(ctx context.Context, c *asc.Client, o DistributeOptions) (*Distr
 		}
 	}
 
-	if res.ExternalGroups {
+	if res.ExternalGroups && !o.SkipSubmission {
 		if sub == nil {
 			n++
 			doc, _, err := c.BetaAppReviewSubmissions.Create(ctx, &asc.BetaAppReviewSubmissionCreateRequest{Data: asc.BetaAppReviewSubmissionCreateRequestData{
@@ -293,7 +280,7 @@ func Distribute(ctx context.Context, c *asc.Client, o DistributeOptions) (*Distr
 // maxWhatToTest is TestFlight's limit on What to Test, in characters.
 const maxWhatToTest = 4000
 
-func updateReviewDetail(ctx context.Context, c *asc.Client, appID string, want ReviewDetail) ([]string, int, error) {
+func updateReviewDetail(ctx context.Context, c *asc.Client, appID string, want ReviewDetail, dryRun bool) ([]string, int, error) {
 	doc, _, err := c.Apps.GetBetaAppReviewDetail(ctx, appID, nil)
 	if err != nil {
 		return nil, 1, fmt.Errorf("read the beta app review details: %w", err)
@@ -323,6 +310,9 @@ func updateReviewDetail(ctx context.Context, c *asc.Client, appID string, want R
 	}
 	if len(changed) == 0 {
 		return []string{}, 1, nil
+	}
+	if dryRun {
+		return changed, 1, nil
 	}
 	_, _, err = c.BetaAppReviewDetails.Update(ctx, doc.Data.ID, &asc.BetaAppReviewDetailUpdateRequest{Data: asc.BetaAppReviewDetailUpdateRequestData{
 		Type: "betaAppReviewDetails", ID: doc.Data.ID, Attributes: attrs}})
