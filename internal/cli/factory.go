@@ -76,6 +76,12 @@ func (f *Factory) getenv(name string) string {
 	return f.Getenv(name)
 }
 
+// LookupEnv reads a variable as the fastlane readers look them up: set means not empty.
+func (f *Factory) LookupEnv(name string) (string, bool) {
+	v := f.getenv(name)
+	return v, v != ""
+}
+
 // Credentials are the key and API root a command talks to, and where they came from.
 type Credentials struct {
 	Key     *auth.Key

@@ -34,10 +34,7 @@ func (fl *FastlaneFlag) Project(f *Factory, cmd *cobra.Command, dirFlag string) 
 	if flag := cmd.Flags().Lookup(dirFlag); flag != nil && flag.Changed {
 		near = flag.Value.String()
 	}
-	lookup := func(name string) (string, bool) {
-		v := f.getenv(name)
-		return v, v != ""
-	}
+	lookup := f.LookupEnv
 	dir := fl.Dir
 	if dir == "" && near != "" {
 		dir = fastlane.Near(near)

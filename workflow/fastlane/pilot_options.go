@@ -96,3 +96,23 @@ var (
 	pilotAppInfoKeys   = []string{"feedback_email", "marketing_url", "privacy_policy_url", "tv_os_privacy_policy_url", "description"}
 	pilotBuildInfoKeys = []string{"whats_new"}
 )
+
+// PilotFlag is one of pilot's options a command takes as a flag: its name, and how its text
+// is read (Kind: "bool", "text", "path", "list", "seconds" or "json").
+type PilotFlag struct{ Option, Kind string }
+
+// PilotFlags are pilot's options ascend applies, in fastlane's order, for a command's flags
+// (Pilot.Set reads their text); the tester options (first_name, last_name, email,
+// testers_file_path) are the testers commands'.
+func PilotFlags() []PilotFlag {
+	kinds := map[kind]string{asText: "text", asPath: "path", asBool: "bool", asList: "list", asSeconds: "seconds", asObject: "json"}
+	var out []PilotFlag
+	for _, o := range pilotOptions {
+		k, ok := kinds[o.kind]
+		if !ok || o.name == "first_name" || o.name == "last_name" || o.name == "email" || o.name == "testers_file_path" {
+			continue
+		}
+		out = append(out, PilotFlag{Option: o.name, Kind: k})
+	}
+	return out
+}

@@ -470,6 +470,7 @@ func TestEveryWaitHasTimeoutAndNoWait(t *testing.T) {
 		{[]string{"builds", "wait"}, []string{"builds", "wait", "b1"}},
 		{[]string{"screenshots", "sync"}, []string{"screenshots", "sync", "--app", "com.example.daybreak", "--dir", t.TempDir()}},
 		{[]string{"deliver"}, []string{"deliver", "--app", "com.example.daybreak", "--dry-run"}},
+		{[]string{"pilot", "upload"}, []string{"pilot", "upload", "--app", "com.example.daybreak", "--dry-run"}},
 		{[]string{"versions", "review-attachments"}, []string{"versions", "review-attachments", "--app", "com.example.daybreak", "x.pdf"}},
 	} {
 		help := cmdtest.Pipe(t, e, "", append(c.name, "--help")...).Want(t, 0)

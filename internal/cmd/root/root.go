@@ -23,6 +23,7 @@ import (
 	delivercmd "github.com/ascend-tools/ascend/internal/cmd/deliver"
 	mcpcmd "github.com/ascend-tools/ascend/internal/cmd/mcp"
 	metadatacmd "github.com/ascend-tools/ascend/internal/cmd/metadata"
+	pilotcmd "github.com/ascend-tools/ascend/internal/cmd/pilot"
 	pricingcmd "github.com/ascend-tools/ascend/internal/cmd/pricing"
 	productscmd "github.com/ascend-tools/ascend/internal/cmd/products"
 	releasecmd "github.com/ascend-tools/ascend/internal/cmd/release"
@@ -56,6 +57,7 @@ func commands(f *cli.Factory) []*cobra.Command {
 		releasecmd.NewCmd(f),
 		releasecmd.NewPhasedCmd(f),
 		delivercmd.NewCmd(f),
+		pilotcmd.NewCmd(f),
 		mcpcmd.NewCmd(f),
 	}
 }
