@@ -102,14 +102,13 @@ var (
 type PilotFlag struct{ Option, Kind string }
 
 // PilotFlags are pilot's options ascend applies, in fastlane's order, for a command's flags
-// (Pilot.Set reads their text); the tester options (first_name, last_name, email,
-// testers_file_path) are the testers commands'.
+// (Pilot.Set reads their text).
 func PilotFlags() []PilotFlag {
 	kinds := map[kind]string{asText: "text", asPath: "path", asBool: "bool", asList: "list", asSeconds: "seconds", asObject: "json"}
 	var out []PilotFlag
 	for _, o := range pilotOptions {
 		k, ok := kinds[o.kind]
-		if !ok || o.name == "first_name" || o.name == "last_name" || o.name == "email" || o.name == "testers_file_path" {
+		if !ok {
 			continue
 		}
 		out = append(out, PilotFlag{Option: o.name, Kind: k})

@@ -36,6 +36,7 @@ value pilot cannot take is named at once before any request.`,
 		Args: cli.NoArgs,
 	}
 	cmd.AddCommand(newUpload(f), newDistribute(f))
+	cmd.AddCommand(testerCommands(f)...)
 	return cmd
 }
 
@@ -81,7 +82,8 @@ nothing.`,
 			return r.run(f, cmd, p, pilot.Upload)
 		},
 	}
-	r.add(cmd)
+	r.add(cmd, uploadOption)
+	cmd.Flags().BoolVar(&r.dryRun, "dry-run", false, "print the steps, change nothing")
 	cli.AddWaitFlags(cmd, &wf, true, pilot.DefaultTimeout, "App Store Connect to process the build")
 	return cmd
 }
@@ -112,7 +114,8 @@ first and writes only what differs: running it again changes nothing.`,
 			return r.run(f, cmd, p, pilot.Distribute)
 		},
 	}
-	r.add(cmd)
+	r.add(cmd, distributeOption)
+	cmd.Flags().BoolVar(&r.dryRun, "dry-run", false, "print the steps, change nothing")
 	return cmd
 }
 
@@ -143,6 +146,10 @@ var usage = map[string]string{
 	"wait_processing_interval":          "check the processing every this many `seconds` (default 30)",
 	"wait_processing_timeout_duration":  "wait at most this many `seconds` for the processing (exit 8)",
 	"reject_build_waiting_for_review":   "expire the version's build waiting for beta review, so this one goes instead",
+	"first_name":                        "the tester's first `name`",
+	"last_name":                         "the tester's last `name`",
+	"email":                             "the tester's `email` (or give the emails as arguments)",
+	"testers_file_path":                 "the testers CSV `file` (default: testers.csv in the project folder)",
 	"submit_beta_review":                "submit for beta review when distributing to external groups (default true)",
 }
 
@@ -159,13 +166,13 @@ type runner struct {
 
 func flagName(option string) string { return strings.ReplaceAll(option, "_", "-") }
 
-// add registers a flag for each of pilot's options (fastlane's names with dashes), --app,
-// --fastlane and --dry-run.
-func (r *runner) add(cmd *cobra.Command) {
+// add registers a flag for each of pilot's options keep keeps (fastlane's names with
+// dashes), --app and --fastlane.
+func (r *runner) add(cmd *cobra.Command, keep func(option string) bool) {
 	fl := cmd.Flags()
 	r.texts, r.bools, r.options, r.kinds = map[string]*string{}, map[string]*bool{}, map[string]string{}, map[string]string{}
 	for _, o := range fastlane.PilotFlags() {
-		if cmd.Name() == "distribute" && (o.Option == "ipa" || o.Option == "pkg" || o.Option == "distribute_only" || o.Option == "skip_waiting_for_build_processing" || strings.HasPrefix(o.Option, "wait_processing")) {
+		if !keep(o.Option) {
 			continue
 		}
 		name := flagName(o.Option)
@@ -183,7 +190,16 @@ func (r *runner) add(cmd *cobra.Command) {
 	}
 	fl.StringVar(&r.app, "app", "", "the app's `id or bundle id` (apple_id or app_identifier)")
 	fl.StringVar(&r.dir, "fastlane", "", "the project `folder` whose fastlane/Pilotfile and Appfile are read (default: this folder)")
-	fl.BoolVar(&r.dryRun, "dry-run", false, "print the steps, change nothing")
+}
+
+// testerOptions are the options only the testers commands take.
+var testerOptions = map[string]bool{"first_name": true, "last_name": true, "email": true, "testers_file_path": true}
+
+// uploadOption keeps the options of pilot upload; distributeOption those of pilot distribute.
+func uploadOption(o string) bool { return !testerOptions[o] }
+
+func distributeOption(o string) bool {
+	return uploadOption(o) && o != "ipa" && o != "pkg" && o != "distribute_only" && o != "skip_waiting_for_build_processing" && !strings.HasPrefix(o, "wait_processing")
 }
 
 // project reads the project and puts the flags given over it; a flag pilot cannot take is a

@@ -230,3 +230,60 @@ func TestPilotDistributeRetried(t *testing.T) {
 		t.Errorf("run again: %d writes (%s)", h.Writes(t)-w, again.steps())
 	}
 }
+
+// TestPilotTesters: pilot's testers commands with the app from the Appfile and the tester
+// and groups from PILOT_* variables and flags: add (again: nothing written), find, list,
+// export, import of the file exported (nothing written), remove (asking, or --yes), and the
+// refusals before any request.
+func TestPilotTesters(t *testing.T) {
+	t.Parallel()
+	h := cmdtest.New(t, sandbox.Options{})
+	dir := project(t, "groups [\"Public Beta\"]\n", "2.4.0", "240")
+	h.Env["PILOT_TESTER_EMAIL"] = "new.tester@example.com"
+	h.Env["PILOT_TESTER_FIRST_NAME"] = "New"
+	r := h.Run(t, false, "pilot", "add", "--fastlane", dir, "--last-name", "Tester").Want(t, 0)
+	if !strings.Contains(r.Stderr, "1 tester created") {
+		t.Errorf("add: %s", r.Stderr)
+	}
+	w := h.Writes(t)
+	h.Run(t, false, "pilot", "add", "--fastlane", dir, "--last-name", "Tester").Want(t, 0)
+	if h.Writes(t) != w {
+		t.Errorf("add again: %d writes", h.Writes(t)-w)
+	}
+	found := h.Run(t, false, "pilot", "find", "--fastlane", dir).Want(t, 0)
+	if strings.TrimSpace(found.Stdout) != "New\tTester\tnew.tester@example.com\tPublic Beta\tINVITED" {
+		t.Errorf("find: %q", found.Stdout)
+	}
+	if r := h.Run(t, false, "pilot", "find", "nobody@example.com", "--fastlane", dir).Want(t, 1); !strings.Contains(r.Err.Error(), "no tester of the app has the email nobody@example.com") {
+		t.Errorf("find nobody: %v", r.Err)
+	}
+	list := h.Run(t, false, "pilot", "list", "--fastlane", dir).Want(t, 0)
+	if !strings.Contains(list.Stdout, "new.tester@example.com") || strings.Count(list.Stdout, "\n") != 5 {
+		t.Errorf("list:\n%s", list.Stdout)
+	}
+	file := filepath.Join(t.TempDir(), "external.csv")
+	os.WriteFile(file, []byte("First,Last,Email,Groups\nNew,Tester,new.tester@example.com,Public Beta\nOther,One,other.one@example.com,\n"), 0o644)
+	h.Env["PILOT_TESTERS_FILE"] = file
+	if r := h.Run(t, false, "pilot", "import", "--fastlane", dir).Want(t, 0); !strings.Contains(r.Stderr, "1 tester created, 0 group memberships added, 1 already as asked") {
+		t.Errorf("import: %s", r.Stderr)
+	}
+	out := filepath.Join(t.TempDir(), "all.csv")
+	h.Run(t, false, "pilot", "export", "--fastlane", dir, "--testers-file-path", out).Want(t, 0)
+	if data, _ := os.ReadFile(out); !strings.Contains(string(data), "Other,One,other.one@example.com,Public Beta\n") {
+		t.Errorf("export:\n%s", data)
+	}
+	h.Run(t, false, "pilot", "remove", "--fastlane", dir).Want(t, 2) // asks, and nobody answers in a pipe: --yes is needed
+	if r := h.Run(t, false, "pilot", "remove", "--fastlane", dir, "--yes").Want(t, 0); !strings.Contains(r.Stderr, "removed 1 tester from group Public Beta") {
+		t.Errorf("remove: %s", r.Stderr)
+	}
+	w = h.Writes(t)
+	delete(h.Env, "PILOT_TESTER_EMAIL")
+	for _, args := range [][]string{{"pilot", "add", "--fastlane", dir}, {"pilot", "list"}, {"pilot", "add", "a@example.com", "--app", quietApp}, {"pilot", "add", "--fastlane", dir, "--email", "nobody"}} {
+		if r := h.Run(t, false, args...); r.Code != 2 {
+			t.Errorf("%v: exit %d (%v)", args, r.Code, r.Err)
+		}
+	}
+	if h.Writes(t) != w {
+		t.Errorf("refusals: %d writes", h.Writes(t)-w)
+	}
+}
