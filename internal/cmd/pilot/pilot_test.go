@@ -251,7 +251,7 @@ func TestPilotTesters(t *testing.T) {
 		t.Errorf("add again: %d writes", h.Writes(t)-w)
 	}
 	found := h.Run(t, false, "pilot", "find", "--fastlane", dir).Want(t, 0)
-	if strings.TrimSpace(found.Stdout) != "New\tTester\tnew.tester@example.com\tPublic Beta\tINVITED" {
+	if strings.TrimSpace(found.Stdout) != "new.tester@example.com\tNew\tTester\tINVITED\tPublic Beta" {
 		t.Errorf("find: %q", found.Stdout)
 	}
 	if r := h.Run(t, false, "pilot", "find", "nobody@example.com", "--fastlane", dir).Want(t, 1); !strings.Contains(r.Err.Error(), "no tester of the app has the email nobody@example.com") {

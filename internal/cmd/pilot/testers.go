@@ -1,7 +1,6 @@
 package pilot
 
 import (
-	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -52,7 +51,7 @@ func testerCommands(f *cli.Factory) []*cobra.Command {
 				if err != nil {
 					return err
 				}
-				return printTesters(f, list)
+				return buildflag.Testers(f, list)
 			}},
 		{"find [email...]", "Show the app's testers of these emails, as fastlane pilot find", "  ascend pilot find alan.3@example.com --app com.example.quiethours", nil,
 			func(cmd *cobra.Command, p *fastlane.Pilot, app string, emails []string) error {
@@ -70,7 +69,7 @@ func testerCommands(f *cli.Factory) []*cobra.Command {
 					}
 					found = append(found, list[i])
 				}
-				if err := printTesters(f, found); err != nil {
+				if err := buildflag.Testers(f, found); err != nil {
 					return err
 				}
 				if len(missing) > 0 {
@@ -92,7 +91,7 @@ func testerCommands(f *cli.Factory) []*cobra.Command {
 					return err
 				}
 				res, err := testflight.AddTesters(cmd.Context(), c, app, list)
-				return added(f, res, err)
+				return buildflag.Added(f, res, err)
 			}},
 		{"remove [email...]", "Remove testers from the app, or from the groups given, as fastlane pilot remove", "  ascend pilot remove ada@example.com --app com.example.quiethours --yes", nil,
 			func(cmd *cobra.Command, p *fastlane.Pilot, app string, emails []string) error {
@@ -159,7 +158,7 @@ func testerCommands(f *cli.Factory) []*cobra.Command {
 					return err
 				}
 				res, err := testflight.Import(cmd.Context(), c, app, in, p.Groups)
-				return added(f, res, err)
+				return buildflag.Added(f, res, err)
 			}},
 	}
 	var out []*cobra.Command
@@ -206,31 +205,4 @@ func testers(cmd *cobra.Command, f *cli.Factory, app string) ([]testflight.Teste
 		return nil, err
 	}
 	return testflight.Testers(cmd.Context(), c, app, "")
-}
-
-func printTesters(f *cli.Factory, list []testflight.Tester) error {
-	if f.JSONRequested() {
-		if list == nil {
-			list = []testflight.Tester{}
-		}
-		return f.WriteJSON(list)
-	}
-	t := f.NewTable("FIRST", "LAST", "EMAIL", "GROUPS", "STATE")
-	for _, tt := range list {
-		t.AddRow(tt.FirstName, tt.LastName, tt.Email, strings.Join(tt.Groups, ";"), tt.State)
-	}
-	return t.Render()
-}
-
-func added(f *cli.Factory, res *testflight.AddResult, err error) error {
-	if res != nil {
-		if f.JSONRequested() {
-			if jerr := f.WriteJSON(res); jerr != nil {
-				return errors.Join(err, jerr)
-			}
-		} else {
-			fmt.Fprintf(f.IO.ErrOut, "%s created, %s added, %d already as asked\n", cli.Plural(res.Created, "tester"), cli.Plural(res.Added, "group membership"), res.Unchanged)
-		}
-	}
-	return err
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ascend-tools/ascend/internal/cli"
+	"github.com/ascend-tools/ascend/internal/cli/buildflag"
 	"github.com/ascend-tools/ascend/workflow/testflight"
 )
 
@@ -45,17 +46,7 @@ func listCmd(f *cli.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if f.JSONRequested() {
-				if list == nil {
-					list = []testflight.Tester{}
-				}
-				return f.WriteJSON(list)
-			}
-			t := f.NewTable("EMAIL", "FIRST", "LAST", "STATE", "GROUPS")
-			for _, tt := range list {
-				t.AddRow(tt.Email, tt.FirstName, tt.LastName, tt.State, strings.Join(tt.Groups, ";"))
-			}
-			return t.Render()
+			return buildflag.Testers(f, list)
 		},
 	}
 	cmd.Flags().StringVar(&app, "app", "", "the app's `id or bundle id`")
@@ -90,7 +81,7 @@ func addCmd(f *cli.Factory) *cobra.Command {
 				return err
 			}
 			res, err := testflight.AddTesters(cmd.Context(), c, app, list)
-			return added(f, res, err)
+			return buildflag.Added(f, res, err)
 		},
 	}
 	fl := cmd.Flags()
@@ -99,19 +90,6 @@ func addCmd(f *cli.Factory) *cobra.Command {
 	fl.StringVar(&first, "first-name", "", "first `name`")
 	fl.StringVar(&last, "last-name", "", "last `name`")
 	return cmd
-}
-
-func added(f *cli.Factory, res *testflight.AddResult, err error) error {
-	if res != nil {
-		if f.JSONRequested() {
-			if jerr := f.WriteJSON(res); jerr != nil {
-				return jerr
-			}
-		} else {
-			fmt.Fprintf(f.IO.ErrOut, "%s created, %s added, %d already as asked\n", cli.Plural(res.Created, "tester"), cli.Plural(res.Added, "group membership"), res.Unchanged)
-		}
-	}
-	return err
 }
 
 func removeCmd(f *cli.Factory) *cobra.Command {
@@ -216,7 +194,7 @@ their groups are left alone, so importing the same file again changes nothing.`,
 				return err
 			}
 			res, err := testflight.Import(cmd.Context(), c, app, in, groups)
-			return added(f, res, err)
+			return buildflag.Added(f, res, err)
 		},
 	}
 	cmd.Flags().StringVar(&app, "app", "", "the app's `id or bundle id`")
