@@ -77,7 +77,10 @@ func openXar(r io.ReaderAt, size int64) (*xarReader, error) {
 	if err := binary.Read(io.NewSectionReader(r, 0, xarHeaderSize), binary.BigEndian, &h); err != nil {
 		return nil, fmt.Errorf("its xar header cannot be read (%v)", err)
 	}
-	if h.Size < xarHeaderSize || h.TOCLenCompressed == 0 || h.TOCLenUncompressed > maxTOCSize || int64(h.TOCLenCompressed) > size-int64(h.Size) {
+	// Both lengths are checked against the bound before either is used, so a header that
+	// lies about them cannot make the reader allocate what it claims.
+	if h.Size < xarHeaderSize || h.TOCLenCompressed == 0 || h.TOCLenCompressed > maxTOCSize || h.TOCLenUncompressed > maxTOCSize ||
+		int64(h.TOCLenCompressed) > size-int64(h.Size) {
 		return nil, fmt.Errorf("its xar header is damaged (table of contents of %d bytes in a %d-byte file)", h.TOCLenCompressed, size)
 	}
 	compressed := make([]byte, h.TOCLenCompressed)
@@ -131,10 +134,16 @@ func (x *xarReader) verifyTOC(h xarHeader, compressed []byte) error {
 	default:
 		return nil // an algorithm this reader does not know: nothing to check against
 	}
-	want := make([]byte, x.toc.Checksum.Size)
-	if x.toc.Checksum.Size != int64(sum.Size()) {
-		return fmt.Errorf("its table of contents names a %d-byte %s checksum", x.toc.Checksum.Size, style)
+	if style == "" {
+		style = map[uint32]string{1: "sha1", 2: "md5"}[h.ChecksumAlg]
 	}
+	if x.toc.Checksum.Size != int64(sum.Size()) {
+		return fmt.Errorf("its table of contents names a %d-byte %s checksum, not %d bytes", x.toc.Checksum.Size, style, sum.Size())
+	}
+	if x.toc.Checksum.Offset < 0 || x.toc.Checksum.Offset > x.size {
+		return fmt.Errorf("its table of contents checksum is at offset %d, outside the file; the file is damaged", x.toc.Checksum.Offset)
+	}
+	want := make([]byte, sum.Size())
 	if _, err := x.r.ReadAt(want, x.heap+x.toc.Checksum.Offset); err != nil {
 		return fmt.Errorf("its table of contents checksum cannot be read (%v); the file may be truncated", err)
 	}
@@ -152,7 +161,7 @@ func (x *xarReader) readFile(p string) ([]byte, error) {
 		return nil, fmt.Errorf("it has no %s", p)
 	}
 	d := f.Data
-	if d.Size > maxPlistSize || d.Length > maxPlistSize || d.Offset < 0 || d.Length < 0 || x.heap+d.Offset+d.Length > x.size {
+	if d.Size > maxPlistSize || d.Length > maxPlistSize || d.Offset < 0 || d.Length < 0 || d.Offset > x.size || x.heap+d.Offset+d.Length > x.size {
 		return nil, fmt.Errorf("its %s is damaged or too large (%d bytes)", p, d.Size)
 	}
 	var src io.Reader = io.NewSectionReader(x.r, x.heap+d.Offset, d.Length)
