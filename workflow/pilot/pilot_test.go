@@ -276,3 +276,84 @@ expire_previous_builds true
 		t.Errorf("no such build: %v", err)
 	}
 }
+
+// TestPilotSkipWaiting follows fastlane's build_manager: with skip_waiting_for_build_processing
+// and no changelog the run ends once the archive is uploaded (no wait, no build looked up, no
+// tester sees it); with a changelog it waits only until the build exists, sets What to Test
+// while the build processes, and distributes nothing. Once processed, `pilot distribute` adds
+// it to the groups and submits it, its What to Test already set.
+func TestPilotSkipWaiting(t *testing.T) {
+	t.Parallel()
+	sb := sandboxtest.Start(t, sandbox.Options{BuildProcessingDelay: 10 * time.Minute})
+	c := sb.Client()
+	noChangelog := "app_identifier \"com.example.quiethours\"\nipa \"build/QuietHours.ipa\"\ngroups [\"Public Beta\"]\nskip_waiting_for_build_processing true\n"
+	p := project(t, map[string]string{"fastlane/Pilotfile": noChangelog}, nil, "1.5.0", "500")
+	o := options(sb, p)
+	clk := o.Wait.Clock.(*sandboxtest.Clock)
+	r, err := pilot.Upload(t.Context(), c, o)
+	if err != nil || steps(r) != "upload=changed processing=skipped" {
+		t.Fatalf("without a changelog: %v (%s)", err, steps(r))
+	}
+	if clk.Slept() != 0 {
+		t.Errorf("waited %v for a build it was told not to wait for", clk.Slept())
+	}
+	for _, route := range []string{"POST /v1/betaBuildLocalizations", "POST /v1/betaAppReviewSubmissions", "POST /v1/builds/{id}/relationships/betaGroups", "POST /v1/betaAppReviewDetails", "PATCH /v1/betaAppReviewDetails/{id}"} {
+		if n := sb.Count(route); n != 0 {
+			t.Errorf("without a changelog: %s sent %d times", route, n)
+		}
+	}
+
+	withChangelog := externalPilotfile + "skip_waiting_for_build_processing true\n"
+	p = project(t, map[string]string{"fastlane/Pilotfile": withChangelog}, nil, "1.5.0", "501")
+	o = options(sb, p)
+	clk = o.Wait.Clock.(*sandboxtest.Clock)
+	r, err = pilot.Upload(t.Context(), c, o)
+	if err != nil {
+		t.Fatalf("with a changelog: %v (%s)", err, steps(r))
+	}
+	t.Logf("with a changelog: %s, slept %v", steps(r), clk.Slept())
+	if got := steps(r); !strings.HasPrefix(got, "upload=changed processing=skipped") || !strings.Contains(got, "what to test=changed") || !strings.HasSuffix(got, "distribute=skipped") || strings.Contains(got, "groups=") || strings.Contains(got, "beta review=") {
+		t.Errorf("with a changelog: %s", got)
+	}
+	if clk.Slept() >= 10*time.Minute {
+		t.Errorf("waited %v: for processing, not only for the build to exist", clk.Slept())
+	}
+	b, _, err := c.Builds.Get(t.Context(), r.BuildID, &asc.BuildsGetOptions{Include: []string{"betaGroups", "betaAppReviewSubmission", "betaBuildLocalizations"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Data.Attributes.ProcessingState != asc.BuildProcessingStateProcessing {
+		t.Errorf("build is %s, want PROCESSING", b.Data.Attributes.ProcessingState)
+	}
+	var included []string
+	for _, inc := range b.Included {
+		switch v := inc.(type) {
+		case *asc.BetaBuildLocalization:
+			included = append(included, "what to test "+v.Attributes.WhatsNew)
+		case *asc.BetaAppReviewSubmission:
+			included = append(included, "submission")
+		case *asc.BetaGroup:
+			included = append(included, "group "+v.Attributes.Name)
+		}
+	}
+	if strings.Join(included, "|") != "what to test From the Pilotfile" {
+		t.Errorf("while processing the build has %v, want What to Test only", included)
+	}
+
+	// Processed: distribute does the rest, and sets What to Test no second time.
+	sb.Advance(10 * time.Minute)
+	p.DistributeOnly, p.AppVersion, p.BuildNumber = true, "1.5.0", "501"
+	r, err = pilot.Distribute(t.Context(), c, options(sb, p))
+	if err != nil {
+		t.Fatalf("distribute once processed: %v (%s)", err, steps(r))
+	}
+	if got := steps(r); !strings.Contains(got, "what to test=unchanged") || !strings.Contains(got, "groups=changed") || !strings.Contains(got, "beta review=changed") {
+		t.Errorf("distribute once processed: %s", got)
+	}
+	if n := sb.Count("POST /v1/betaBuildLocalizations"); n != 1 {
+		t.Errorf("%d What to Test localizations created, want 1", n)
+	}
+	if n := sb.Count("POST /v1/buildUploads"); n != 2 {
+		t.Errorf("%d build uploads, want 2", n)
+	}
+}
