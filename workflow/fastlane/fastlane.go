@@ -203,12 +203,15 @@ func readStatements(file, text string, note func(format string, args ...any), un
 	depth := 0 // open blocks (for_lane :x do ... end)
 	for i := 0; i < len(lines); i++ {
 		start := i
-		cur := strings.TrimSpace(lines[i])
+		// Comments go first, line by line: a comment ending in a comma or an open bracket
+		// does not continue the statement, and one inside a value spanning lines does not
+		// hide the lines after it.
+		cur := stripComment(lines[i])
 		for i+1 < len(lines) && continues(cur) {
 			i++
-			cur += " " + strings.TrimSpace(lines[i])
+			cur += " " + stripComment(lines[i])
 		}
-		if cur == "" || strings.HasPrefix(cur, "#") {
+		if cur == "" {
 			continue
 		}
 		if cur == "end" {
@@ -230,13 +233,13 @@ func readStatements(file, text string, note func(format string, args ...any), un
 			// Skip the block's lines, noting each option by name.
 			for i+1 < len(lines) && depth > 0 {
 				i++
-				l := strings.TrimSpace(lines[i])
+				l := stripComment(lines[i])
 				switch {
 				case l == "end":
 					depth--
 				case strings.HasSuffix(l, " do") || strings.Contains(l, " do |"):
 					depth++
-				case l != "" && !strings.HasPrefix(l, "#"):
+				case l != "":
 					name, _, _ := strings.Cut(strings.TrimLeft(l, " "), " ")
 					name, _, _ = strings.Cut(name, "(")
 					note("%s line %d: %s is inside the %s block and is not applied", file, i+1, name, st.name)
@@ -249,12 +252,42 @@ func readStatements(file, text string, note func(format string, args ...any), un
 	return out
 }
 
+// stripComment is line without its comment (a # outside quotes to the end), trimmed.
+func stripComment(line string) string {
+	end := len(line)
+	outsideQuotes(line, func(i int) bool {
+		if line[i] == '#' {
+			end = i
+			return false
+		}
+		return true
+	})
+	return strings.TrimSpace(line[:end])
+}
+
 // continues reports whether a statement's text goes on to the next line.
 func continues(s string) bool {
 	if strings.HasSuffix(s, ",") || strings.HasSuffix(s, "||") || strings.HasSuffix(s, "(") {
 		return true
 	}
 	open := 0
+	outsideQuotes(s, func(i int) bool {
+		switch s[i] {
+		case '#':
+			return false
+		case '[', '{', '(':
+			open++
+		case ']', '}', ')':
+			open--
+		}
+		return true
+	})
+	return open > 0
+}
+
+// outsideQuotes calls visit with the index of each byte of s outside a quoted string (the
+// quotes are inside), until visit returns false.
+func outsideQuotes(s string, visit func(i int) bool) {
 	inStr := byte(0)
 	for i := 0; i < len(s); i++ {
 		ch := s[i]
@@ -267,15 +300,10 @@ func continues(s string) bool {
 			}
 		case ch == '"' || ch == '\'':
 			inStr = ch
-		case ch == '#':
-			return open > 0
-		case ch == '[' || ch == '{' || ch == '(':
-			open++
-		case ch == ']' || ch == '}' || ch == ')':
-			open--
+		case !visit(i):
+			return
 		}
 	}
-	return open > 0
 }
 
 // replaceInline drops the values an earlier statement of option gave, as a later one
@@ -478,7 +506,7 @@ func (c *Config) applyValue(file, where, name string, v value, how string) {
 			if s, ok := p.val.asString(); ok {
 				c.Inline = append(c.Inline, InlineValue{Option: name, Language: p.key, Text: s, Where: where})
 			} else {
-				c.notef("%s: %s for %s must be text, it is %s; not applied", where, name, p.key, p.val)
+				c.notef("%s: %s for %s must be text, it is %s; not applied", where, name, keyText(p.key), p.val)
 			}
 		}
 	case appMetadata[name]:
@@ -501,7 +529,7 @@ func (c *Config) applyValue(file, where, name string, v value, how string) {
 			if ok {
 				c.Inline = append(c.Inline, InlineValue{Option: name, Key: p.key, Text: s, Where: where})
 			} else {
-				c.notef("%s: app_review_information's %s must be text, it is %s; not applied", where, p.key, p.val.kindName())
+				c.notef("%s: app_review_information's %s must be text, it is %s; not applied", where, keyText(p.key), p.val.kindName())
 			}
 		}
 	default:

@@ -420,14 +420,14 @@ func (p *Pilot) object(name string, v value, fail func(string, ...any) error) er
 		apps, builds := map[string]map[string]string{}, map[string]string{}
 		for _, lang := range v.pairs {
 			if lang.val.kind != kindHash {
-				return fail("for %s must be a hash (%s), it is %s", lang.key, strings.Join(keys, ", "), lang.val.kindName())
+				return fail("for %s must be a hash (%s), it is %s", keyText(lang.key), strings.Join(keys, ", "), lang.val.kindName())
 			}
 			m := map[string]string{}
 			for _, kv := range lang.val.pairs {
 				if !slices.Contains(keys, kv.key) {
-					return fail("for %s has the key %q, which pilot does not take (%s)", lang.key, kv.key, strings.Join(keys, ", "))
+					return fail("for %s has the key %q, which pilot does not take (%s)", keyText(lang.key), kv.key, strings.Join(keys, ", "))
 				}
-				s, err := text(lang.key+"'s "+kv.key, kv.val)
+				s, err := text(keyText(lang.key)+"'s "+kv.key, kv.val)
 				if err != nil {
 					return err
 				}

@@ -117,7 +117,7 @@ func lex(s string) ([]token, error) {
 		case strings.HasPrefix(s[i:], "||"), strings.HasPrefix(s[i:], "=>"):
 			toks = append(toks, token{"punct", s[i : i+2]})
 			i += 2
-		case strings.ContainsRune("[](){},.", rune(c)):
+		case strings.ContainsRune("[](){},.|", rune(c)):
 			toks = append(toks, token{"punct", string(c)})
 			i++
 		default:
@@ -216,6 +216,7 @@ func parseStatement(line int, text string) (statement, error) {
 		}
 		if p.accept("ident", "do") {
 			st.block = "do"
+			p.blockParams()
 			break
 		}
 		e, err := p.parseExpr()
@@ -236,6 +237,7 @@ func parseStatement(line int, text string) (statement, error) {
 			paren = false
 			if p.accept("ident", "do") {
 				st.block = "do"
+				p.blockParams()
 			}
 			break
 		}
@@ -247,6 +249,18 @@ func parseStatement(line int, text string) (statement, error) {
 		return statement{}, fmt.Errorf("unexpected %q after the arguments", p.peek().text)
 	}
 	return st, nil
+}
+
+// blockParams skips a block's parameters (do |options|), which a block that is not read
+// does not need.
+func (p *parser) blockParams() {
+	if !p.accept("punct", "|") {
+		return
+	}
+	for p.peek().kind == "ident" || p.peek().kind == "punct" && p.peek().text == "," {
+		p.pos++
+	}
+	p.accept("punct", "|")
 }
 
 // isKeywords reports whether e is a keyword argument (key: value written without braces).
@@ -412,6 +426,11 @@ func (e expr) eval(env lookup) (v value, how string) {
 		}
 		return alt, describe(unset)
 	}
+	// Every alternative is nil or false: Ruby's || gives the last one (ENV["X"] || false is
+	// false when X is not set).
+	if n := len(e); n > 0 && e[n-1].kind == kindBool {
+		return e[n-1], describe(unset)
+	}
 	return value{kind: kindNil}, describe(unset)
 }
 
@@ -513,7 +532,15 @@ func (v value) asStrings() ([]string, bool) {
 	return out, true
 }
 
-// String is v written back as Ruby, for messages.
+// keyText is a hash key for a message: as written, or quoted when it holds a line break,
+// a quote or another character that would not read as written (messages are one line).
+func keyText(k string) string {
+	if q := strconv.Quote(k); q[1:len(q)-1] != k {
+		return q
+	}
+	return k
+}
+
 // kindName says what v is without its contents ("an array"), for a note about a value that
 // may be a secret.
 func (v value) kindName() string {
@@ -564,7 +591,7 @@ func (v value) String() string {
 	case kindHash:
 		parts := make([]string, len(v.pairs))
 		for i, p := range v.pairs {
-			parts[i] = p.key + ": " + p.val.String()
+			parts[i] = keyText(p.key) + ": " + p.val.String()
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	}
