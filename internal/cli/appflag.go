@@ -1,6 +1,13 @@
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ascend-tools/ascend/asc"
+	"github.com/ascend-tools/ascend/workflow/apps"
+)
 
 // AppFlag is the --app flag of commands that work on one app: an App Store Connect id or a
 // bundle id, else $ASCEND_APP.
@@ -21,4 +28,23 @@ func (a *AppFlag) Value(f *Factory) (string, error) {
 		return "", UsageErrorf("no app given: pass --app with the app's id or bundle id")
 	}
 	return app, nil
+}
+
+// Resolve is the app's id, through the one app resolver (no request for an id, one for a
+// bundle id), with the client the command goes on with. No app given is a usage error
+// before credentials are read.
+func (a *AppFlag) Resolve(ctx context.Context, f *Factory) (string, *asc.Client, error) {
+	app, err := a.Value(f)
+	if err != nil {
+		return "", nil, err
+	}
+	c, err := f.Client(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	found, _, err := apps.Resolve(ctx, c, app)
+	if err != nil {
+		return "", nil, err
+	}
+	return found.ID, c, nil
 }

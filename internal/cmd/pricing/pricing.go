@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/internal/cli"
 	"github.com/ascend-tools/ascend/workflow/pricing"
 	"github.com/ascend-tools/ascend/workflow/products"
@@ -29,26 +30,19 @@ Prices are checked against Apple's price points before anything is written.`,
 	return cmd
 }
 
-// target is the --app flag, resolved to the app's id.
-type target struct{ cli.AppFlag }
-
-func (t *target) add(cmd *cobra.Command) { t.Add(cmd) }
-
-func (t *target) resolve(ctx context.Context, f *cli.Factory) (string, error) {
-	app, err := t.Value(f)
+// fetch resolves --app and reads the app's price schedule and availability, where every
+// pricing command starts.
+func fetch(ctx context.Context, f *cli.Factory, app *cli.AppFlag) (string, *asc.Client, *pricing.State, error) {
+	id, c, err := app.Resolve(ctx, f)
 	if err != nil {
-		return "", err
+		return "", nil, nil, err
 	}
-	c, err := f.Client(ctx)
-	if err != nil {
-		return "", err
-	}
-	id, _, err := products.ResolveApp(ctx, c, app)
-	return id, err
+	st, err := pricing.Fetch(ctx, c, id)
+	return id, c, st, err
 }
 
 func newShowCmd(f *cli.Factory) *cobra.Command {
-	var t target
+	var app cli.AppFlag
 	cmd := &cobra.Command{
 		Use:     "show",
 		Short:   "Show the app's price schedule and availability",
@@ -56,12 +50,7 @@ func newShowCmd(f *cli.Factory) *cobra.Command {
 		Args:    cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			id, err := t.resolve(ctx, f)
-			if err != nil {
-				return err
-			}
-			c, _ := f.Client(ctx)
-			st, err := pricing.Fetch(ctx, c, id)
+			_, _, st, err := fetch(ctx, f, &app)
 			if err != nil {
 				return err
 			}
@@ -99,7 +88,7 @@ func newShowCmd(f *cli.Factory) *cobra.Command {
 			return nil
 		},
 	}
-	t.add(cmd)
+	app.Add(cmd)
 	return cmd
 }
 
@@ -113,7 +102,7 @@ func keys(m map[string]string) []string {
 }
 
 func newSetCmd(f *cli.Factory) *cobra.Command {
-	var t target
+	var app cli.AppFlag
 	var base, price, start string
 	var manual []string
 	var dryRun, yes bool
@@ -141,12 +130,7 @@ not a price point, or when the start date is one Apple refuses.`,
 				territories[k] = v
 			}
 			ctx := cmd.Context()
-			id, err := t.resolve(ctx, f)
-			if err != nil {
-				return err
-			}
-			c, _ := f.Client(ctx)
-			st, err := pricing.Fetch(ctx, c, id)
+			id, c, st, err := fetch(ctx, f, &app)
 			if err != nil {
 				return err
 			}
@@ -209,7 +193,7 @@ not a price point, or when the start date is one Apple refuses.`,
 			return nil
 		},
 	}
-	t.add(cmd)
+	app.Add(cmd)
 	fl := cmd.Flags()
 	fl.StringVar(&base, "base-territory", "USA", "the `territory` whose price Apple equalizes")
 	fl.StringVar(&price, "price", "", "the customer `price` in the base territory (\"2.99\")")
@@ -240,7 +224,7 @@ func clone(p *products.Price) *products.Price {
 }
 
 func newAvailabilityCmd(f *cli.Factory) *cobra.Command {
-	var t target
+	var app cli.AppFlag
 	var territories string
 	var all, newTerritories, yes, dryRun bool
 	cmd := &cobra.Command{
@@ -256,12 +240,7 @@ in every territory (--all): one write per territory that changes.`,
 				return cli.UsageErrorf("pass --territories or --all")
 			}
 			ctx := cmd.Context()
-			id, err := t.resolve(ctx, f)
-			if err != nil {
-				return err
-			}
-			c, _ := f.Client(ctx)
-			st, err := pricing.Fetch(ctx, c, id)
+			id, c, st, err := fetch(ctx, f, &app)
 			if err != nil {
 				return err
 			}
@@ -304,7 +283,7 @@ in every territory (--all): one write per territory that changes.`,
 			return nil
 		},
 	}
-	t.add(cmd)
+	app.Add(cmd)
 	fl := cmd.Flags()
 	fl.StringVar(&territories, "territories", "", "comma-separated territory `codes`")
 	fl.BoolVar(&all, "all", false, "every territory App Store Connect has")

@@ -55,7 +55,7 @@ code formats, for editors and linters. Point the file at it with "$schema".`,
 type validateOptions struct {
 	f    *cli.Factory
 	file string
-	app  appFlag
+	app  cli.AppFlag
 }
 
 func newValidateCmd(f *cli.Factory) *cobra.Command {
@@ -94,11 +94,10 @@ func runValidate(ctx context.Context, opts *validateOptions) error {
 		problems = ve.Problems
 	}
 	if len(problems) == 0 && opts.app.App != "" {
-		id, err := opts.app.resolve(ctx, f)
+		id, c, err := opts.app.Resolve(ctx, f)
 		if err != nil {
 			return err
 		}
-		c, _ := f.Client(ctx)
 		p, _, _, err := products.Prepare(ctx, c, id, opts.file)
 		if err != nil {
 			return err

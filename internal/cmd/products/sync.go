@@ -1,7 +1,6 @@
 package products
 
 import (
-	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -12,27 +11,8 @@ import (
 	"github.com/ascend-tools/ascend/workflow/products"
 )
 
-// appFlag is the --app every command that talks to App Store Connect takes.
-type appFlag struct{ cli.AppFlag }
-
-func (a *appFlag) add(cmd *cobra.Command) { a.Add(cmd) }
-
-// resolve turns --app into the app's id (one request for a bundle id).
-func (a *appFlag) resolve(ctx context.Context, f *cli.Factory) (string, error) {
-	app, err := a.Value(f)
-	if err != nil {
-		return "", err
-	}
-	c, err := f.Client(ctx)
-	if err != nil {
-		return "", err
-	}
-	id, _, err := products.ResolveApp(ctx, c, app)
-	return id, err
-}
-
 func newPullCmd(f *cli.Factory) *cobra.Command {
-	var app appFlag
+	var app cli.AppFlag
 	var file string
 	cmd := &cobra.Command{
 		Use:   "pull",
@@ -44,11 +24,10 @@ already matches is not touched; its "$schema" and each subscription's base terri
 		Args:    cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			id, err := app.resolve(ctx, f)
+			id, c, err := app.Resolve(ctx, f)
 			if err != nil {
 				return err
 			}
-			c, _ := f.Client(ctx)
 			res, err := products.Pull(ctx, c, id, file)
 			if err != nil {
 				return err
@@ -65,7 +44,7 @@ already matches is not touched; its "$schema" and each subscription's base terri
 			return nil
 		},
 	}
-	app.add(cmd)
+	app.Add(cmd)
 	fileFlag(cmd, &file)
 	return cmd
 }
@@ -98,7 +77,7 @@ func short(s string) string {
 }
 
 func newDiffCmd(f *cli.Factory) *cobra.Command {
-	var app appFlag
+	var app cli.AppFlag
 	var file string
 	cmd := &cobra.Command{
 		Use:   "diff",
@@ -110,11 +89,10 @@ points. Nothing is written; the exit code is 0 with or without differences.`,
 		Args:    cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			id, err := app.resolve(ctx, f)
+			id, c, err := app.Resolve(ctx, f)
 			if err != nil {
 				return err
 			}
-			c, _ := f.Client(ctx)
 			p, _, _, err := products.Prepare(ctx, c, id, file)
 			if err != nil {
 				return err
@@ -125,7 +103,7 @@ points. Nothing is written; the exit code is 0 with or without differences.`,
 			return reportPlan(f, p)
 		},
 	}
-	app.add(cmd)
+	app.Add(cmd)
 	fileFlag(cmd, &file)
 	return cmd
 }
@@ -145,7 +123,7 @@ func reportPlan(f *cli.Factory, p *products.Plan) error {
 }
 
 func newPushCmd(f *cli.Factory) *cobra.Command {
-	var app appFlag
+	var app cli.AppFlag
 	var file string
 	var dryRun, yes, submit bool
 	cmd := &cobra.Command{
@@ -167,11 +145,10 @@ ready for review are submitted, each on its own.`,
 			if _, err := products.Load(file, products.ValidateOptions{Dir: dirOf(file)}); err != nil {
 				return err
 			}
-			id, err := app.resolve(ctx, f)
+			id, c, err := app.Resolve(ctx, f)
 			if err != nil {
 				return err
 			}
-			c, _ := f.Client(ctx)
 			p, st, res, err := products.Prepare(ctx, c, id, file)
 			if err != nil {
 				return err
@@ -232,7 +209,7 @@ ready for review are submitted, each on its own.`,
 			return doSubmit()
 		},
 	}
-	app.add(cmd)
+	app.Add(cmd)
 	fileFlag(cmd, &file)
 	cmd.Flags().BoolVar(&submit, "submit", false, "then submit the file's products that are ready for review")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "show what would change and write nothing")
