@@ -1,5 +1,6 @@
 // Package dbflag is the --db flag shared by `ascend serve` and `ascend connector ...`, so they
-// all open the same gateway database.
+// all open the same gateway database, and the list and remove commands the connector's keys,
+// webhooks and subscriptions share over it.
 package dbflag
 
 import (

@@ -2,6 +2,7 @@
 package keys
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -130,110 +131,81 @@ type keyJSON struct {
 }
 
 func newList(f *cli.Factory) *cobra.Command {
-	var db string
-	cmd := &cobra.Command{
-		Use:     "list",
-		Short:   "List client keys (names and state, never the keys)",
-		Aliases: []string{"ls"},
-		Args:    cli.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			d, err := dbflag.OpenExisting(cmd.Context(), f, db)
-			if err != nil {
-				return err
+	return dbflag.NewList(f, dbflag.List[store.ClientKey, keyJSON]{
+		Short:  "List client keys (names and state, never the keys)",
+		What:   "keys",
+		Read:   func(ctx context.Context, d *store.DB) ([]store.ClientKey, error) { return d.ClientKeys(ctx) },
+		Show:   showKey,
+		Header: []string{"NAME", "PROFILE", "ACCESS", "STATE", "QUOTA", "CREATED", "EXPIRES"},
+		Row: func(j keyJSON) []string {
+			exp := "never"
+			if j.ExpiresAt != nil {
+				exp = f.FormatTime(*j.ExpiresAt)
 			}
-			defer d.Close()
-			ks, err := d.ClientKeys(cmd.Context())
-			if err != nil {
-				return fmt.Errorf("list keys: %w", err)
+			quota := "default"
+			if j.Quota != nil {
+				quota = connector.FormatShare(*j.Quota)
 			}
-			now := time.Now()
-			out := make([]keyJSON, 0, len(ks))
-			for _, k := range ks {
-				j := keyJSON{Name: k.Name, Profile: k.Profile, Access: string(k.Access), CreatedAt: k.CreatedAt, State: "active"}
-				if k.Quota > 0 {
-					q := k.Quota
-					j.Quota = &q
-				}
-				if !k.ExpiresAt.IsZero() {
-					t := k.ExpiresAt
-					j.ExpiresAt = &t
-					if !now.Before(t) {
-						j.State = "expired"
-					}
-				}
-				if !k.RevokedAt.IsZero() {
-					t := k.RevokedAt
-					j.RevokedAt, j.State = &t, "revoked"
-				}
-				out = append(out, j)
-			}
-			if f.JSONRequested() {
-				return f.WriteJSON(out)
-			}
-			tb := f.NewTable("NAME", "PROFILE", "ACCESS", "STATE", "QUOTA", "CREATED", "EXPIRES")
-			for _, j := range out {
-				exp := "never"
-				if j.ExpiresAt != nil {
-					exp = f.FormatTime(*j.ExpiresAt)
-				}
-				quota := "default"
-				if j.Quota != nil {
-					quota = connector.FormatShare(*j.Quota)
-				}
-				tb.AddRow(j.Name, j.Profile, j.Access, j.State, quota, f.FormatTime(j.CreatedAt), exp)
-			}
-			if tb.Len() == 0 && f.IO.ErrTTY {
-				fmt.Fprintln(f.IO.ErrOut, "no client keys yet; create one with 'ascend connector keys create'")
-			}
-			return tb.Render()
+			return []string{j.Name, j.Profile, j.Access, j.State, quota, f.FormatTime(j.CreatedAt), exp}
 		},
+		Empty: "no client keys yet; create one with 'ascend connector keys create'",
+	})
+}
+
+// showKey is a client key as list shows it, with its state at now.
+func showKey(k store.ClientKey, now time.Time) keyJSON {
+	j := keyJSON{Name: k.Name, Profile: k.Profile, Access: string(k.Access), CreatedAt: k.CreatedAt, State: "active"}
+	if k.Quota > 0 {
+		q := k.Quota
+		j.Quota = &q
 	}
-	dbflag.Add(cmd, &db)
-	return cmd
+	if !k.ExpiresAt.IsZero() {
+		t := k.ExpiresAt
+		j.ExpiresAt = &t
+		if !now.Before(t) {
+			j.State = "expired"
+		}
+	}
+	if !k.RevokedAt.IsZero() {
+		t := k.RevokedAt
+		j.RevokedAt, j.State = &t, "revoked"
+	}
+	return j
 }
 
 func newRevoke(f *cli.Factory) *cobra.Command {
-	var db string
-	var yes bool
-	cmd := &cobra.Command{
+	return dbflag.NewRemove(f, dbflag.Remove{
 		Use:   "revoke NAME",
 		Short: "Revoke a client key at once",
 		Long: `Revoke a client key at once: every flow using it is refused from then on.
 Asks first on a terminal; in a pipe it needs --yes.`,
 		Example: `  ascend connector keys revoke nightly-flow --yes`,
-		Args:    cli.ExactArgs(1, "revoke NAME"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			d, err := dbflag.OpenExisting(cmd.Context(), f, db)
-			if err != nil {
-				return err
-			}
-			defer d.Close()
+		Yes:     "revoke without asking",
+		Prepare: func(ctx context.Context, d *store.DB, name string) (string, func() error, error) {
 			// Ask only about a key that can be revoked.
-			ks, err := d.ClientKeys(cmd.Context())
+			ks, err := d.ClientKeys(ctx)
 			if err != nil {
-				return fmt.Errorf("revoke key: %w", err)
+				return "", nil, fmt.Errorf("revoke key: %w", err)
 			}
-			if !slices.ContainsFunc(ks, func(k store.ClientKey) bool { return k.Name == args[0] && k.RevokedAt.IsZero() }) {
-				return fmt.Errorf("no active key named %q: see 'ascend connector keys list'", args[0])
+			if !slices.ContainsFunc(ks, func(k store.ClientKey) bool { return k.Name == name && k.RevokedAt.IsZero() }) {
+				return "", nil, noActiveKey(name)
 			}
-			if err := f.ConfirmDestructive(yes, fmt.Sprintf("revoke client key %q", args[0])); err != nil {
-				return err
-			}
-			if err := d.RevokeClientKey(cmd.Context(), args[0], time.Now()); err != nil {
-				if errors.Is(err, store.ErrNotFound) {
-					return fmt.Errorf("no active key named %q: see 'ascend connector keys list'", args[0])
+			return fmt.Sprintf("revoke client key %q", name), func() error {
+				if err := d.RevokeClientKey(ctx, name, time.Now()); err != nil {
+					if errors.Is(err, store.ErrNotFound) {
+						return noActiveKey(name)
+					}
+					return fmt.Errorf("revoke key: %w", err)
 				}
-				return fmt.Errorf("revoke key: %w", err)
-			}
-			if f.IO.ErrTTY {
-				fmt.Fprintf(f.IO.ErrOut, "revoked key %q\n", args[0])
-			}
-			return nil
+				return nil
+			}, nil
 		},
-	}
-	dbflag.Add(cmd, &db)
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "revoke without asking")
-	return cmd
+		Done: "revoked key %q",
+	})
+}
+
+func noActiveKey(name string) error {
+	return fmt.Errorf("no active key named %q: see 'ascend connector keys list'", name)
 }
 
 func newQuota(f *cli.Factory) *cobra.Command {

@@ -3,9 +3,11 @@
 package subscriptions
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,96 +43,65 @@ func redactURL(raw string) string {
 	return u.String()
 }
 
+// subJSON is a subscription as list shows it.
+type subJSON struct {
+	ID          string    `json:"id"`
+	Profile     string    `json:"profile"`
+	Key         string    `json:"key"`
+	CallbackURL string    `json:"callbackUrl"`
+	EventTypes  []string  `json:"eventTypes"`
+	Signed      bool      `json:"signed"`
+	CreatedAt   time.Time `json:"createdAt"`
+}
+
 func newList(f *cli.Factory) *cobra.Command {
-	var db string
-	cmd := &cobra.Command{
-		Use:     "list",
-		Short:   "List subscriptions of all profiles (callback URLs without their query)",
-		Aliases: []string{"ls"},
-		Args:    cli.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			d, err := dbflag.OpenExisting(cmd.Context(), f, db)
-			if err != nil {
-				return err
+	return dbflag.NewList(f, dbflag.List[store.Subscription, subJSON]{
+		Short: "List subscriptions of all profiles (callback URLs without their query)",
+		What:  "subscriptions",
+		Read:  func(ctx context.Context, d *store.DB) ([]store.Subscription, error) { return d.Subscriptions(ctx, "") },
+		Show: func(s store.Subscription, _ time.Time) subJSON {
+			types := s.EventTypes
+			if types == nil {
+				types = []string{}
 			}
-			defer d.Close()
-			subs, err := d.Subscriptions(cmd.Context(), "")
-			if err != nil {
-				return fmt.Errorf("list subscriptions: %w", err)
-			}
-			type subJSON struct {
-				ID          string    `json:"id"`
-				Profile     string    `json:"profile"`
-				Key         string    `json:"key"`
-				CallbackURL string    `json:"callbackUrl"`
-				EventTypes  []string  `json:"eventTypes"`
-				Signed      bool      `json:"signed"`
-				CreatedAt   time.Time `json:"createdAt"`
-			}
-			out := make([]subJSON, 0, len(subs))
-			for _, s := range subs {
-				types := s.EventTypes
-				if types == nil {
-					types = []string{}
-				}
-				out = append(out, subJSON{s.ID, s.Profile, s.KeyName, redactURL(s.CallbackURL), types, s.Secret != "", s.CreatedAt})
-			}
-			if f.JSONRequested() {
-				return f.WriteJSON(out)
-			}
-			tb := f.NewTable("ID", "PROFILE", "KEY", "EVENTS", "CALLBACK", "CREATED")
-			for _, s := range out {
-				ev := "all"
-				if len(s.EventTypes) > 0 {
-					ev = strings.Join(s.EventTypes, ",")
-				}
-				tb.AddRow(s.ID, s.Profile, s.Key, ev, s.CallbackURL, f.FormatTime(s.CreatedAt))
-			}
-			return tb.Render()
+			return subJSON{s.ID, s.Profile, s.KeyName, redactURL(s.CallbackURL), types, s.Secret != "", s.CreatedAt}
 		},
-	}
-	dbflag.Add(cmd, &db)
-	return cmd
+		Header: []string{"ID", "PROFILE", "KEY", "EVENTS", "CALLBACK", "CREATED"},
+		Row: func(s subJSON) []string {
+			ev := "all"
+			if len(s.EventTypes) > 0 {
+				ev = strings.Join(s.EventTypes, ",")
+			}
+			return []string{s.ID, s.Profile, s.Key, ev, s.CallbackURL, f.FormatTime(s.CreatedAt)}
+		},
+	})
 }
 
 func newRemove(f *cli.Factory) *cobra.Command {
-	var db string
-	var yes bool
-	cmd := &cobra.Command{
+	return dbflag.NewRemove(f, dbflag.Remove{
 		Use:   "remove ID",
 		Short: "Remove a subscription and drop its pending deliveries",
 		Long: `Remove a webhook trigger subscription and drop its pending deliveries: the flow that
 subscribed is not called again. Asks first on a terminal; in a pipe it needs --yes.`,
 		Example: `  ascend connector subscriptions remove 3f2c... --yes`,
-		Args:    cli.ExactArgs(1, "remove ID"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			d, err := dbflag.OpenExisting(cmd.Context(), f, db)
+		Yes:     "remove without asking",
+		Prepare: func(ctx context.Context, d *store.DB, id string) (string, func() error, error) {
+			subs, err := d.Subscriptions(ctx, "")
 			if err != nil {
-				return err
+				return "", nil, fmt.Errorf("find subscription: %w", err)
 			}
-			defer d.Close()
-			subs, err := d.Subscriptions(cmd.Context(), "")
-			if err != nil {
-				return fmt.Errorf("find subscription: %w", err)
+			i := slices.IndexFunc(subs, func(s store.Subscription) bool { return s.ID == id })
+			if i < 0 {
+				return "", nil, fmt.Errorf("no subscription %q: see 'ascend connector subscriptions list'", id)
 			}
-			for _, s := range subs {
-				if s.ID == args[0] {
-					if err := f.ConfirmDestructive(yes, fmt.Sprintf("remove subscription %s (%s) and its pending deliveries", s.ID, s.Profile)); err != nil {
-						return err
-					}
-					if err := d.DeleteSubscription(cmd.Context(), s.Profile, s.ID, time.Now()); err != nil && !errors.Is(err, store.ErrNotFound) {
-						return fmt.Errorf("remove subscription: %w", err)
-					}
-					if f.IO.ErrTTY {
-						fmt.Fprintf(f.IO.ErrOut, "removed subscription %s\n", s.ID)
-					}
-					return nil
+			s := subs[i]
+			return fmt.Sprintf("remove subscription %s (%s) and its pending deliveries", s.ID, s.Profile), func() error {
+				if err := d.DeleteSubscription(ctx, s.Profile, s.ID, time.Now()); err != nil && !errors.Is(err, store.ErrNotFound) {
+					return fmt.Errorf("remove subscription: %w", err)
 				}
-			}
-			return fmt.Errorf("no subscription %q: see 'ascend connector subscriptions list'", args[0])
+				return nil
+			}, nil
 		},
-	}
-	dbflag.Add(cmd, &db)
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "remove without asking")
-	return cmd
+		Done: "removed subscription %s",
+	})
 }

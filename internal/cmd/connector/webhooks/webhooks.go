@@ -3,6 +3,7 @@
 package webhooks
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -126,87 +127,54 @@ type registered struct {
 	EventTypes []string `json:"eventTypes"`
 }
 
+// hookJSON is a webhook as list shows it, without its secret.
+type hookJSON struct {
+	ID         string    `json:"id"`
+	Profile    string    `json:"profile"`
+	AppID      string    `json:"appId"`
+	URL        string    `json:"url"`
+	EventTypes []string  `json:"eventTypes"`
+	CreatedAt  time.Time `json:"createdAt"`
+}
+
 func newList(f *cli.Factory) *cobra.Command {
-	var db string
-	cmd := &cobra.Command{
-		Use:     "list",
-		Short:   "List the webhooks the gateway verifies events for",
-		Aliases: []string{"ls"},
-		Args:    cli.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			d, err := dbflag.OpenExisting(cmd.Context(), f, db)
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			hooks, err := d.Webhooks(cmd.Context(), "")
-			if err != nil {
-				return fmt.Errorf("list webhooks: %w", err)
-			}
-			type hookJSON struct {
-				ID         string    `json:"id"`
-				Profile    string    `json:"profile"`
-				AppID      string    `json:"appId"`
-				URL        string    `json:"url"`
-				EventTypes []string  `json:"eventTypes"`
-				CreatedAt  time.Time `json:"createdAt"`
-			}
-			out := make([]hookJSON, 0, len(hooks))
-			for _, h := range hooks {
-				out = append(out, hookJSON{h.ID, h.Profile, h.AppID, h.URL, h.EventTypes, h.CreatedAt})
-			}
-			if f.JSONRequested() {
-				return f.WriteJSON(out)
-			}
-			tb := f.NewTable("ID", "PROFILE", "APP", "EVENTS", "URL", "CREATED")
-			for _, h := range out {
-				tb.AddRow(h.ID, h.Profile, h.AppID, fmt.Sprint(len(h.EventTypes)), h.URL, f.FormatTime(h.CreatedAt))
-			}
-			return tb.Render()
+	return dbflag.NewList(f, dbflag.List[store.Webhook, hookJSON]{
+		Short: "List the webhooks the gateway verifies events for",
+		What:  "webhooks",
+		Read:  func(ctx context.Context, d *store.DB) ([]store.Webhook, error) { return d.Webhooks(ctx, "") },
+		Show: func(h store.Webhook, _ time.Time) hookJSON {
+			return hookJSON{h.ID, h.Profile, h.AppID, h.URL, h.EventTypes, h.CreatedAt}
 		},
-	}
-	dbflag.Add(cmd, &db)
-	return cmd
+		Header: []string{"ID", "PROFILE", "APP", "EVENTS", "URL", "CREATED"},
+		Row: func(h hookJSON) []string {
+			return []string{h.ID, h.Profile, h.AppID, fmt.Sprint(len(h.EventTypes)), h.URL, f.FormatTime(h.CreatedAt)}
+		},
+	})
 }
 
 func newRemove(f *cli.Factory) *cobra.Command {
-	var db string
-	var yes bool
-	cmd := &cobra.Command{
+	return dbflag.NewRemove(f, dbflag.Remove{
 		Use:   "remove ID",
 		Short: "Delete a webhook at Apple and forget its secret",
 		Long: `Delete a webhook at Apple and forget its secret: Apple sends it no more events.
 Asks first on a terminal; in a pipe it needs --yes.`,
 		Example: `  ascend connector webhooks remove 6b1d0a2e-... --yes`,
-		Args:    cli.ExactArgs(1, "remove ID"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			id := args[0]
-			d, err := dbflag.OpenExisting(ctx, f, db)
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			if err := f.ConfirmDestructive(yes, fmt.Sprintf("delete webhook %s at Apple", id)); err != nil {
-				return err
-			}
-			client, err := f.Client(ctx)
-			if err != nil {
-				return err
-			}
-			if err := webhooks.Remove(ctx, client, id); err != nil {
-				return fmt.Errorf("delete webhook %s at Apple: %w", id, err)
-			}
-			if err := d.DeleteWebhook(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("forget webhook %s: %w", id, err)
-			}
-			if f.IO.ErrTTY {
-				fmt.Fprintf(f.IO.ErrOut, "removed webhook %s\n", id)
-			}
-			return nil
+		Yes:     "delete without asking",
+		Prepare: func(ctx context.Context, d *store.DB, id string) (string, func() error, error) {
+			return fmt.Sprintf("delete webhook %s at Apple", id), func() error {
+				client, err := f.Client(ctx)
+				if err != nil {
+					return err
+				}
+				if err := webhooks.Remove(ctx, client, id); err != nil {
+					return fmt.Errorf("delete webhook %s at Apple: %w", id, err)
+				}
+				if err := d.DeleteWebhook(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {
+					return fmt.Errorf("forget webhook %s: %w", id, err)
+				}
+				return nil
+			}, nil
 		},
-	}
-	dbflag.Add(cmd, &db)
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "delete without asking")
-	return cmd
+		Done: "removed webhook %s",
+	})
 }
