@@ -106,7 +106,7 @@ type AddResult struct {
 // them). Every email and group is checked before anything is written; a tester already in
 // every group changes nothing, so importing the same file twice is a no-op.
 func AddTesters(ctx context.Context, c *asc.Client, app string, want []Tester) (*AddResult, error) {
-	if err := checkTesters(want); err != nil {
+	if err := checkTesters(want, "the testers", func(i int) string { return fmt.Sprintf("tester %d", i+1) }); err != nil {
 		return nil, err
 	}
 	appID, err := resolveApp(ctx, c, app)
@@ -205,24 +205,26 @@ func identifiers(typ string, ids []string) []asc.ResourceIdentifier {
 	return out
 }
 
-func checkTesters(list []Tester) error {
+// checkTesters checks every tester of what before anything is written; name says which one
+// list[i] is in a problem ("tester 3", or a CSV's "line 4").
+func checkTesters(list []Tester, what string, name func(i int) string) error {
 	var problems []string
 	seen := map[string]bool{}
 	for i, t := range list {
 		if _, err := mail.ParseAddress(t.Email); err != nil || !strings.Contains(t.Email, "@") || strings.ContainsAny(t.Email, " <>") {
-			problems = append(problems, fmt.Sprintf("tester %d: %q is not an email address", i+1, t.Email))
+			problems = append(problems, fmt.Sprintf("%s: %q is not an email address", name(i), t.Email))
 			continue
 		}
 		if seen[key(t.Email)] {
-			problems = append(problems, fmt.Sprintf("tester %d: %s is listed twice", i+1, t.Email))
+			problems = append(problems, fmt.Sprintf("%s: %q is listed twice", name(i), t.Email))
 		}
 		seen[key(t.Email)] = true
 		if len(t.Groups) == 0 {
-			problems = append(problems, fmt.Sprintf("tester %d: %s has no group; TestFlight adds testers to groups", i+1, t.Email))
+			problems = append(problems, fmt.Sprintf("%s: %q has no group; TestFlight adds testers to groups", name(i), t.Email))
 		}
 	}
 	if len(problems) > 0 {
-		return &ProblemsError{What: "the testers", Problems: problems}
+		return &ProblemsError{What: what, Problems: problems}
 	}
 	return nil
 }
@@ -358,16 +360,29 @@ var csvHeader = []string{"First", "Last", "Email", "Groups"}
 // ReadCSV reads testers in pilot's layout: first name, last name, email, groups (several
 // separated by ";"), with or without a header row. Every bad row is reported at once.
 func ReadCSV(r io.Reader) ([]Tester, error) {
+	list, _, err := readCSV(r)
+	return list, err
+}
+
+// readCSV is ReadCSV with the line each tester starts on, for problems that name it.
+func readCSV(r io.Reader) ([]Tester, []int, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
-	rows, err := cr.ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("read the testers file: %w", err)
-	}
 	var out []Tester
+	var lines []int
 	var problems []string
-	for i, row := range rows {
+	for i := 0; ; i++ {
+		row, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("read the testers file: %w", err)
+		}
+		// The record's line, not its index: blank lines are skipped and a quoted field
+		// may span lines.
+		line, _ := cr.FieldPos(0)
 		if i == 0 && len(row) >= 3 && !strings.Contains(row[2], "@") && strings.EqualFold(strings.TrimSpace(row[2]), "email") {
 			continue // header
 		}
@@ -375,7 +390,7 @@ func ReadCSV(r io.Reader) ([]Tester, error) {
 			continue
 		}
 		if len(row) < 3 {
-			problems = append(problems, fmt.Sprintf("line %d: want first name, last name, email[, groups], got %d fields", i+1, len(row)))
+			problems = append(problems, fmt.Sprintf("line %d: want first name, last name, email[, groups], got %d fields", line, len(row)))
 			continue
 		}
 		t := Tester{FirstName: strings.TrimSpace(row[0]), LastName: strings.TrimSpace(row[1]), Email: strings.TrimSpace(row[2]), Groups: []string{}}
@@ -386,12 +401,12 @@ func ReadCSV(r io.Reader) ([]Tester, error) {
 				}
 			}
 		}
-		out = append(out, t)
+		out, lines = append(out, t), append(lines, line)
 	}
 	if len(problems) > 0 {
-		return nil, &ProblemsError{What: "the CSV", Problems: problems}
+		return nil, nil, &ProblemsError{What: "the CSV", Problems: problems}
 	}
-	return out, nil
+	return out, lines, nil
 }
 
 // WriteCSV writes testers in pilot's layout, with its header row.
@@ -408,7 +423,7 @@ func WriteCSV(w io.Writer, list []Tester) error {
 // Import adds the testers of a pilot CSV file to their groups (see AddTesters); groups
 // names the groups for rows that have none.
 func Import(ctx context.Context, c *asc.Client, app string, r io.Reader, groups []string) (*AddResult, error) {
-	list, err := ReadCSV(r)
+	list, lines, err := readCSV(r)
 	if err != nil {
 		return nil, err
 	}
@@ -416,6 +431,10 @@ func Import(ctx context.Context, c *asc.Client, app string, r io.Reader, groups 
 		if len(list[i].Groups) == 0 {
 			list[i].Groups = groups
 		}
+	}
+	// Checked here first so that each problem names the file's line, not the tester's index.
+	if err := checkTesters(list, "the CSV", func(i int) string { return fmt.Sprintf("line %d", lines[i]) }); err != nil {
+		return nil, err
 	}
 	return AddTesters(ctx, c, app, list)
 }

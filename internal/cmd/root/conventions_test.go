@@ -257,7 +257,7 @@ func TestProblemsOnePerLine(t *testing.T) {
 		"pipe":     cmdtest.Pipe(t, e, "", "testflight", "testers", "import", csv, "--app", "com.example.daybreak"),
 	} {
 		out := r.Stdout + r.Stderr
-		if r.Code == 0 || !strings.Contains(out, "2 problems, nothing was sent:\n  - tester 1: \"not-an-email\"") || !strings.Contains(out, "\n  - tester 2: c@example.com has no group") {
+		if r.Code == 0 || !strings.Contains(out, "2 problems, nothing was sent:\n  - line 2: \"not-an-email\"") || !strings.Contains(out, "\n  - line 3: \"c@example.com\" has no group") {
 			t.Errorf("%s: testers import with two bad rows: exit %d\n%s", name, r.Code, out)
 		}
 	}
