@@ -5,6 +5,8 @@ package pricing
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -64,14 +66,14 @@ func newShowCmd(f *cli.Factory) *cobra.Command {
 			if st.Schedule != nil {
 				s := st.Schedule
 				tab.AddRow("now", s.BaseTerritory+" (base)", s.Price)
-				for _, k := range keys(s.Territories) {
+				for _, k := range slices.Sorted(maps.Keys(s.Territories)) {
 					tab.AddRow("now", k, s.Territories[k])
 				}
 				for _, ch := range s.Changes {
 					if ch.Price != "" {
 						tab.AddRow(ch.StartDate, s.BaseTerritory+" (base)", ch.Price)
 					}
-					for _, k := range keys(ch.Territories) {
+					for _, k := range slices.Sorted(maps.Keys(ch.Territories)) {
 						tab.AddRow(ch.StartDate, k, ch.Territories[k])
 					}
 				}
@@ -90,15 +92,6 @@ func newShowCmd(f *cli.Factory) *cobra.Command {
 	}
 	app.Add(cmd)
 	return cmd
-}
-
-func keys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func newSetCmd(f *cli.Factory) *cobra.Command {

@@ -2,7 +2,8 @@ package products
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -172,7 +173,7 @@ ready for review are submitted, each on its own.`,
 				res, err := products.Submit(ctx, c, id, cat)
 				if res != nil && !f.JSONRequested() {
 					fmt.Fprintf(f.IO.ErrOut, "submitted for review: %s\n", plural(len(res.Submitted), "product"))
-					for _, k := range sortedKeys(res.Skipped) {
+					for _, k := range slices.Sorted(maps.Keys(res.Skipped)) {
 						fmt.Fprintf(f.IO.ErrOut, "  not submitted: %s (%s)\n", k, res.Skipped[k])
 					}
 				}
@@ -215,15 +216,6 @@ ready for review are submitted, each on its own.`,
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "show what would change and write nothing")
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "push without asking")
 	return cmd
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // pushResult is what push prints with --json: the requests it made and the writes among them.
