@@ -153,7 +153,8 @@ type FaultRule struct {
 	// Method is the request method ("" any; several as "POST|PATCH").
 	Method string `json:"method,omitempty"`
 	// Route is a path template of Apple's spec ("/v1/appScreenshots/{id}"), or
-	// "/sandbox/upload/{token}/{part}" for upload parts; Operation is an operation id
+	// "/sandbox/upload/{token}/{part}" for upload parts, or "/sandbox/assets/{token}/{file}"
+	// for the processed images clients download (Apple's CDN); Operation is an operation id
 	// ("appScreenshots_createInstance") instead. Neither: every request.
 	Route     string `json:"route,omitempty"`
 	Operation string `json:"operation,omitempty"`
@@ -200,14 +201,17 @@ type ruleState struct {
 	matched, acted int
 }
 
-const uploadRoute = "/sandbox/upload/{token}/{part}"
+const (
+	uploadRoute = "/sandbox/upload/{token}/{part}"
+	assetRoute  = "/sandbox/assets/{token}/{file}"
+)
 
 // check says what is wrong with a rule, in a sentence, or "".
 func (r FaultRule) check() string {
 	if r.Route != "" && r.Operation != "" {
 		return "give a route or an operation, not both"
 	}
-	if r.Route != "" && r.Route != uploadRoute && !knownRoute(r.Route) {
+	if r.Route != "" && r.Route != uploadRoute && r.Route != assetRoute && !knownRoute(r.Route) {
 		hint := ""
 		if near := specSuggest("GET", r.Route); near != "" {
 			hint = " (did you mean " + near + "?)"

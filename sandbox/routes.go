@@ -24,8 +24,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /sandbox/feedback", s.handleFeedback)
 	mux.HandleFunc("GET /sandbox/clock", s.handleClock)
 	mux.HandleFunc("POST /sandbox/clock", s.handleClock)
-	mux.Handle("/sandbox/upload/", s.counted("/sandbox/upload/{token}/{part}", http.HandlerFunc(s.handleUploadPart)))
-	mux.Handle("GET /sandbox/assets/{token}/{file}", s.counted("/sandbox/assets/{token}/{file}", http.HandlerFunc(s.handleAssetFile)))
+	mux.Handle("/sandbox/upload/", s.counted(uploadRoute, http.HandlerFunc(s.handleUploadPart)))
+	mux.Handle("GET "+assetRoute, s.counted(assetRoute, http.HandlerFunc(s.handleAssetFile)))
 	mux.Handle("/", http.HandlerFunc(s.serveAPI))
 	return s.logged(mux)
 }

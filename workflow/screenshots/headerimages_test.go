@@ -394,9 +394,10 @@ func (f *failFirst) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
-// TestHeaderImagesPullCountsOnlyWhatItWrote: a download that fails is no download: Downloads
-// counts the files written, Failed names the one that was not (in the error too), and the
-// next pull has nothing failed. (Both images come again: the CDN renders them anew, so a
+// TestHeaderImagesPullCountsOnlyWhatItWrote: a download that fails for good (the CDN's 404)
+// is no download: Downloads counts the files written, Failed names the one that was not (in
+// the error too), and the next pull has nothing failed. A broken connection is tried again:
+// every image is written. (Both images come again each time: the CDN renders them anew, so a
 // pulled image matches App Store Connect's checksum only once it is pushed.)
 func TestHeaderImagesPullCountsOnlyWhatItWrote(t *testing.T) {
 	t.Parallel()
@@ -407,16 +408,21 @@ func TestHeaderImagesPullCountsOnlyWhatItWrote(t *testing.T) {
 		t.Fatal(err)
 	}
 	fresh := filepath.Join(t.TempDir(), "app_clip_header_images")
-	res, err := screenshots.PullHeaderImages(t.Context(), e.c, e.target, fresh, &http.Client{Transport: &failFirst{}})
+	e.sb.Fail(sandbox.FaultRule{Method: "GET", Route: "/sandbox/assets/{token}/{file}", Status: 404, Times: 1})
+	res, err := screenshots.PullHeaderImages(t.Context(), e.c, e.target, fresh, nil)
 	if err == nil || res == nil || res.Downloads != 1 || len(res.Written) != 1 || len(res.Failed) != 1 {
 		t.Fatalf("pull with a download failing: %+v %v", res, err)
 	}
-	if !strings.Contains(err.Error(), path.Base(res.Failed[0])) || slices.Contains(res.Written, res.Failed[0]) {
+	if !strings.Contains(err.Error(), path.Base(res.Failed[0])) || !strings.Contains(err.Error(), "404") || slices.Contains(res.Written, res.Failed[0]) {
 		t.Errorf("failed %v, written %v, error %v", res.Failed, res.Written, err)
 	}
 	again, err := screenshots.PullHeaderImages(t.Context(), e.c, e.target, fresh, nil)
 	if err != nil || again.Downloads != 2 || len(again.Written) != 2 || len(again.Failed) != 0 {
 		t.Errorf("pull again: %+v %v", again, err)
+	}
+	reset, err := screenshots.PullHeaderImages(t.Context(), e.c, e.target, filepath.Join(t.TempDir(), "h"), &http.Client{Transport: &failFirst{}})
+	if err != nil || reset.Downloads != 2 || len(reset.Failed) != 0 {
+		t.Errorf("pull through a broken connection: %+v %v", reset, err)
 	}
 }
 

@@ -31,7 +31,7 @@ type HeaderPull struct {
 	// replaced in their language's folder (one image a language).
 	Written, Removed []string
 	// Failed are the files not written, relative to the folder, sorted: their download or
-	// write failed (the error says why, each by name).
+	// write failed (the error says why, a line each by name; the rest were written).
 	Failed []string
 	// Requests counts the API requests; Downloads the images fetched from their URLs and
 	// written (len(Written)): a failed download is in Failed, not here.
@@ -150,7 +150,7 @@ func PullHeaderImagesAt(ctx context.Context, c *asc.Client, loc *metadata.Locati
 	slices.Sort(res.Removed)
 	slices.Sort(res.Failed)
 	if len(errs) > 0 {
-		return res, fmt.Errorf("pull App Clip header images: %w", errors.Join(errs...))
+		return res, errors.Join(errs...)
 	}
 	return res, nil
 }
@@ -227,20 +227,52 @@ func headerFileName(name string) (file, format string) {
 	return file, format
 }
 
-// download writes what url answers to path, through a temporary file renamed into place.
+// download writes what url answers to path, through a temporary file renamed into place,
+// trying again after a transient failure (downloadBackoff).
 func download(ctx context.Context, client *http.Client, url, path string) error {
+	var err error
+	for attempt, wait := range downloadBackoff {
+		if attempt > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return ctx.Err()
+			case <-t.C:
+			}
+		}
+		var retry bool
+		if retry, err = downloadOnce(ctx, client, url, path); !retry {
+			return err
+		}
+	}
+	return err
+}
+
+// downloadBackoff is the wait before each attempt of a download: a CDN's 5xx, 429 or a
+// broken connection is tried twice more, a 4xx (a gone image) is not.
+var downloadBackoff = []time.Duration{0, 200 * time.Millisecond, time.Second}
+
+// downloadOnce is one attempt of download; retry reports whether its error is transient.
+func downloadOnce(ctx context.Context, client *http.Client, url, path string) (retry bool, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return err
+		return false, err
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return err
+		return ctx.Err() == nil, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %s", req.URL.Host, resp.Status)
+		return resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests, fmt.Errorf("GET %s: %s", req.URL.Host, resp.Status)
 	}
+	return false, save(resp.Body, req.URL.Host, path)
+}
+
+// save writes body into path through a temporary file, so a broken download leaves no
+// partial image behind.
+func save(body io.Reader, host, path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
@@ -249,7 +281,7 @@ func download(ctx context.Context, client *http.Client, url, path string) error 
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	n, err := io.Copy(tmp, io.LimitReader(resp.Body, maxHeaderImageBytes+1))
+	n, err := io.Copy(tmp, io.LimitReader(body, maxHeaderImageBytes+1))
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
@@ -257,7 +289,7 @@ func download(ctx context.Context, client *http.Client, url, path string) error 
 		return err
 	}
 	if n > maxHeaderImageBytes {
-		return fmt.Errorf("GET %s: over %d MiB", req.URL.Host, maxHeaderImageBytes>>20)
+		return fmt.Errorf("GET %s: over %d MiB", host, maxHeaderImageBytes>>20)
 	}
 	return os.Rename(tmp.Name(), path)
 }

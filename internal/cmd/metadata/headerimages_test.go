@@ -11,6 +11,7 @@ import (
 
 	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/internal/cli"
+	"github.com/ascend-tools/ascend/sandbox"
 	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
 	"github.com/ascend-tools/ascend/workflow/metadata"
 )
@@ -106,4 +107,66 @@ func TestMetadataPushAppClipHeaderImages(t *testing.T) {
 		t.Errorf("pulled %s", got)
 	}
 	h.run(t, false, "metadata", "validate", "--dir", dir, "--app-clip-header-images", pulled).want(t, 0)
+}
+
+// TestMetadataPullHeaderImagesPartly: a header image whose download fails for good (the
+// CDN's 404) is named once, one problem a line, and the files that were written are still
+// listed, in text and in --json; a CDN's 503 is tried again, so a pull through two of them
+// writes every image.
+func TestMetadataPullHeaderImagesPartly(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	withAppClip(t, h)
+	dir, images := t.TempDir(), t.TempDir()
+	w, hh := apple.AppClipHeaderImageWidth, apple.AppClipHeaderImageHeight
+	sandboxtest.WritePNG(t, filepath.Join(images, "de-DE", "header.png"), w, hh, 1)
+	sandboxtest.WritePNG(t, filepath.Join(images, "en-US", "a.png"), w, hh, 2)
+	h.run(t, false, "metadata", "push", "--app", "com.example.daybreak", "--dir", dir, "--app-clip-header-images", images, "--yes").want(t, 0)
+
+	const assets = "/sandbox/assets/{token}/{file}"
+	pulled := filepath.Join(t.TempDir(), "headers")
+	h.sb.Fail(sandbox.FaultRule{Method: "GET", Route: assets, Status: 404, Times: 1})
+	pull := []string{"metadata", "pull", "--app", "com.example.daybreak", "--dir", filepath.Join(t.TempDir(), "metadata"), "--app-clip-header-images", pulled}
+	r := h.run(t, false, pull...).want(t, 1)
+	text := cli.ErrorText(r.err)
+	if n := strings.Count(text, "pull"); n != 2 || !strings.HasPrefix(text, "the App Clip header images' pull has 1 problem, 1 of 2 images not written; pull again to fetch them:\n  - ") || !strings.Contains(text, "404") || strings.Count(text, "\n") != 1 {
+		t.Errorf("error:\n%s", text)
+	}
+	var listed []string
+	for _, l := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		if strings.HasPrefix(l, pulled) {
+			listed = append(listed, l)
+		}
+	}
+	if len(listed) != 1 || !strings.Contains(r.stdout, "description.txt") || !strings.Contains(r.stderr, "1 App Clip header image in "+pulled+" (1 not written)") {
+		t.Fatalf("listed images %v\nstdout:\n%s\nstderr: %s", listed, r.stdout, r.stderr)
+	}
+	if _, err := os.Stat(listed[0]); err != nil {
+		t.Errorf("listed but not written: %v", err)
+	}
+
+	fresh := filepath.Join(t.TempDir(), "headers")
+	h.sb.Fail(sandbox.FaultRule{Method: "GET", Route: assets, Status: 404, Times: 1})
+	r = h.run(t, false, slices.Concat(pull[:len(pull)-1], []string{fresh, "--json"})...).want(t, 1)
+	var out pullJSON
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatalf("--json with a failed image: %v\n%s", err, r.stdout)
+	}
+	if len(out.HeaderImages) != 1 || len(out.Failed) != 1 || out.HeaderImages[0] == out.Failed[0] {
+		t.Errorf("--json: %+v", out)
+	}
+
+	again := filepath.Join(t.TempDir(), "headers")
+	before := h.sb.Count("GET " + assets)
+	h.sb.Fail(sandbox.FaultRule{Method: "GET", Route: assets, Status: 503, Times: 2})
+	r = h.run(t, false, slices.Concat(pull[:len(pull)-1], []string{again})...).want(t, 0)
+	if n := h.sb.Count("GET "+assets) - before; n != 4 || !strings.Contains(r.stderr, "2 App Clip header images in "+again+",") {
+		t.Errorf("through two 503s: %d downloads, stderr %s", n, r.stderr)
+	}
+}
+
+// pullJSON is the part of pull --json this file reads.
+type pullJSON struct {
+	HeaderImages []string `json:"appClipHeaderImages"`
+	Failed       []string `json:"appClipHeaderImagesFailed"`
 }

@@ -21,8 +21,24 @@ type PullJSON struct {
 	Dir      string   `json:"dir"`
 	Written  []string `json:"written"`
 	Requests int      `json:"requests"`
-	// HeaderImages are the App Clip header images written into --app-clip-header-images.
-	HeaderImages []string `json:"appClipHeaderImages,omitempty"`
+	// HeaderImages are the App Clip header images written into --app-clip-header-images;
+	// HeaderImagesFailed those whose download or write failed (the error names why).
+	HeaderImages       []string `json:"appClipHeaderImages,omitempty"`
+	HeaderImagesFailed []string `json:"appClipHeaderImagesFailed,omitempty"`
+}
+
+// notWritten is the error of a pull that wrote some header images and not the rest: one
+// problem a line (each download's), after the files written are listed.
+func notWritten(err error, failed, all int) error {
+	var each []string
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			each = append(each, e.Error())
+		}
+	} else {
+		each = []string{err.Error()}
+	}
+	return &cli.ProblemList{Subject: "the App Clip header images' pull", Summary: fmt.Sprintf("%d of %d images not written; pull again to fetch them", failed, all), Problems: each}
 }
 
 func newPullCmd(f *cli.Factory) *cobra.Command {
@@ -56,9 +72,14 @@ differs.`,
 					st.AppID, t.Platform, st.VersionString, st.VersionState)
 			}
 			var hp *wfscreenshots.HeaderPull
+			var headerErr error // some images not written: the rest are listed, then this
 			if tf.headerDir != "" {
-				if hp, err = wfscreenshots.PullHeaderImagesAt(cmd.Context(), c, st.Location(), tf.headerDir, f.HTTPClient()); err != nil {
-					return fmt.Errorf("pull App Clip header images: %w", err)
+				hp, headerErr = wfscreenshots.PullHeaderImagesAt(cmd.Context(), c, st.Location(), tf.headerDir, f.HTTPClient())
+				if headerErr != nil && hp == nil {
+					return fmt.Errorf("pull App Clip header images: %w", headerErr)
+				}
+				if headerErr != nil {
+					headerErr = notWritten(headerErr, len(hp.Failed), len(hp.Failed)+len(hp.Written))
 				}
 				if hp.Skipped != "" {
 					fmt.Fprintf(f.IO.ErrOut, "note: %s\n", hp.Skipped)
@@ -72,9 +93,18 @@ differs.`,
 					images = append(images, filepath.Join(tf.headerDir, w))
 				}
 			}
+			var failed []string
+			if hp != nil {
+				for _, w := range hp.Failed {
+					failed = append(failed, filepath.Join(tf.headerDir, w))
+				}
+			}
 			if f.JSONRequested() {
-				return f.WriteJSON(PullJSON{App: st.AppID, Version: st.VersionString, State: st.VersionState, Live: st.LiveFallback || t.Live, Dir: tf.dir,
-					Written: append([]string{}, written...), Requests: requests, HeaderImages: images})
+				if err := f.WriteJSON(PullJSON{App: st.AppID, Version: st.VersionString, State: st.VersionState, Live: st.LiveFallback || t.Live, Dir: tf.dir,
+					Written: append([]string{}, written...), Requests: requests, HeaderImages: images, HeaderImagesFailed: failed}); err != nil {
+					return err
+				}
+				return headerErr
 			}
 			for _, w := range slices.Concat(written, images) {
 				fmt.Fprintln(f.IO.Out, w)
@@ -82,9 +112,12 @@ differs.`,
 			fmt.Fprintf(f.IO.ErrOut, "pulled version %s (%d locales): %d files written in %s", st.VersionString, len(st.Metadata.Locales), len(written), tf.dir)
 			if hp != nil {
 				fmt.Fprintf(f.IO.ErrOut, ", %s in %s", plural(len(images), "App Clip header image"), tf.headerDir)
+				if len(failed) > 0 {
+					fmt.Fprintf(f.IO.ErrOut, " (%d not written)", len(failed))
+				}
 			}
 			fmt.Fprintf(f.IO.ErrOut, ", %s\n", plural(requests, "request"))
-			return nil
+			return headerErr
 		},
 	}
 	tf.add(cmd)
