@@ -1,7 +1,6 @@
 package products
 
 import (
-	"bytes"
 	"fmt"
 	"image"
 	_ "image/jpeg" // review screenshots may be JPEG
@@ -362,12 +361,21 @@ func (v *validator) screenshot(path string, file *string) {
 	if !filepath.IsAbs(p) {
 		p = filepath.Join(v.opts.Dir, filepath.FromSlash(p))
 	}
-	b, err := os.ReadFile(p)
+	// Only the image's header is read: a review screenshot is read whole when it is uploaded.
+	// A folder, a device or a pipe is refused before it is opened: opening a pipe waits for
+	// a writer, and reading a device may never end.
+	st, err := os.Stat(p)
+	if err == nil && !st.Mode().IsRegular() {
+		v.add(path, "%s is not a file", *file)
+		return
+	}
+	f, err := os.Open(p)
 	if err != nil {
 		v.add(path, "cannot read %s: %v", *file, unwrapPathError(err))
 		return
 	}
-	if _, format, err := image.DecodeConfig(bytes.NewReader(b)); err != nil || (format != "png" && format != "jpeg") {
+	defer f.Close()
+	if _, format, err := image.DecodeConfig(f); err != nil || (format != "png" && format != "jpeg") {
 		v.add(path, "%s is not a PNG or JPEG image", *file)
 	}
 }
