@@ -33,7 +33,7 @@ func (m *Metadata) readAppClipFolder(o FolderOptions) []Problem {
 	// take reads the file at path (relative to dir) as rel of the layout.
 	take := func(path, rel string, into Values, field string) {
 		abs := filepath.Join(dir, filepath.FromSlash(path))
-		b, err := os.ReadFile(abs)
+		b, err := folder.ReadFile(abs, folder.MaxText)
 		if err != nil {
 			problems = append(problems, Problem{abs, err.Error()})
 			return

@@ -334,7 +334,7 @@ func readFile(dir, sub, name string, specs []FieldSpec, into Values) *Problem {
 	if _, known := specFor(specs, field); !known {
 		return &Problem{rel, "unknown file; expected one of " + fileList(specs)}
 	}
-	b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
+	b, err := folder.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)), folder.MaxText)
 	if err != nil {
 		return &Problem{rel, err.Error()}
 	}
@@ -499,7 +499,7 @@ func Write(dir string, m *Metadata) ([]string, error) {
 			return nil
 		}
 		path := filepath.Join(dir, filepath.FromSlash(rel))
-		if b, err := os.ReadFile(path); err == nil && normalize(string(b)) == value {
+		if b, err := folder.ReadFile(path, folder.MaxText); err == nil && normalize(string(b)) == value {
 			return nil
 		}
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/ascend-tools/ascend/workflow/internal/folder"
 )
 
 // ValidateOptions tune the offline checks.
@@ -362,14 +364,7 @@ func (v *validator) screenshot(path string, file *string) {
 		p = filepath.Join(v.opts.Dir, filepath.FromSlash(p))
 	}
 	// Only the image's header is read: a review screenshot is read whole when it is uploaded.
-	// A folder, a device or a pipe is refused before it is opened: opening a pipe waits for
-	// a writer, and reading a device may never end.
-	st, err := os.Stat(p)
-	if err == nil && !st.Mode().IsRegular() {
-		v.add(path, "%s is not a file", *file)
-		return
-	}
-	f, err := os.Open(p)
+	f, err := folder.Open(p) // a folder, pipe or device is refused before it is opened
 	if err != nil {
 		v.add(path, "cannot read %s: %v", *file, unwrapPathError(err))
 		return

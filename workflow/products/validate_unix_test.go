@@ -47,9 +47,9 @@ func TestValidateReviewScreenshotNotAFile(t *testing.T) {
 		t.Fatal("Validate did not return: it opened a pipe or read a device")
 	}
 	want := []string{
-		"inAppPurchases[pa].reviewScreenshot: shots is not a file",
-		"inAppPurchases[pb].reviewScreenshot: pipe.png is not a file",
-		"inAppPurchases[pc].reviewScreenshot: /dev/zero is not a file",
+		"inAppPurchases[pa].reviewScreenshot: cannot read shots: not a regular file but a folder",
+		"inAppPurchases[pb].reviewScreenshot: cannot read pipe.png: not a regular file but a named pipe",
+		"inAppPurchases[pc].reviewScreenshot: cannot read /dev/zero: not a regular file but a device",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -12,6 +12,7 @@ import (
 	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/asc/upload"
 	"github.com/ascend-tools/ascend/workflow/apps"
+	"github.com/ascend-tools/ascend/workflow/internal/folder"
 	problemlist "github.com/ascend-tools/ascend/workflow/internal/problems"
 	"github.com/ascend-tools/ascend/workflow/internal/readback"
 	"github.com/ascend-tools/ascend/workflow/versions"
@@ -207,7 +208,10 @@ func SyncAttachments(ctx context.Context, c *asc.Client, req AttachmentsRequest)
 }
 
 func openAttachment(path string) (upload.File, error) {
-	fh, err := os.Open(path)
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return upload.File{}, fmt.Errorf("%s is a folder, not a file", path)
+	}
+	fh, err := folder.Open(path) // a pipe or device is refused before it is opened
 	if err != nil {
 		return upload.File{}, fmt.Errorf("%s: %v", path, errors.Unwrap(err))
 	}
@@ -216,9 +220,6 @@ func openAttachment(path string) (upload.File, error) {
 	case err != nil:
 		fh.Close()
 		return upload.File{}, fmt.Errorf("%s: %v", path, err)
-	case st.IsDir():
-		fh.Close()
-		return upload.File{}, fmt.Errorf("%s is a folder, not a file", path)
 	case st.Size() == 0:
 		fh.Close()
 		return upload.File{}, fmt.Errorf("%s is empty", path)

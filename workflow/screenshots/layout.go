@@ -380,7 +380,7 @@ func readShot(dir, rel string, iMessage bool) (Shot, string) {
 // problem) or right (""), then its size in bytes and MD5. The problem is "" when it is fine.
 func readImage(dir, rel string, fits func(w, h int, name string) string) (Shot, string) {
 	path := filepath.Join(dir, filepath.FromSlash(rel))
-	f, err := os.Open(path)
+	f, err := folder.Open(path)
 	if err != nil {
 		return Shot{}, err.Error()
 	}
@@ -593,7 +593,7 @@ func readPreview(dir, rel, typ string) (Shot, string) {
 		return Shot{}, err.Error()
 	}
 	shot.Rel, shot.DisplayType = rel, typ
-	f, err := os.Open(path)
+	f, err := folder.Open(path)
 	if err != nil {
 		return Shot{}, err.Error()
 	}
@@ -618,7 +618,7 @@ func readPreview(dir, rel, typ string) (Shot, string) {
 }
 
 func hashFile(path string) (Shot, error) {
-	f, err := os.Open(path)
+	f, err := folder.Open(path)
 	if err != nil {
 		return Shot{}, err
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/asc/upload"
+	"github.com/ascend-tools/ascend/workflow/internal/folder"
 	"github.com/ascend-tools/ascend/workflow/metadata"
 )
 
@@ -882,7 +883,7 @@ func (s *syncer) parallel(ctx context.Context, n int, f func(i int) error) error
 // upload at once), and a file rewritten since the scan must not go out under the scanned
 // checksum. The caller closes the file.
 func openShot(shot Shot) (upload.File, *os.File, error) {
-	f, err := os.Open(shot.Path)
+	f, err := folder.Open(shot.Path)
 	if err != nil {
 		return upload.File{}, nil, fmt.Errorf("read %s: %w", shot.Rel, err)
 	}

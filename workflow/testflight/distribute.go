@@ -15,6 +15,7 @@ import (
 	"github.com/ascend-tools/ascend/asc/upload"
 	"github.com/ascend-tools/ascend/internal/elapsed"
 	"github.com/ascend-tools/ascend/workflow/builds"
+	"github.com/ascend-tools/ascend/workflow/internal/folder"
 )
 
 // ReviewDetail is what Beta App Review needs to know; empty fields are left as they are.
@@ -416,7 +417,7 @@ func ReadWhatToTest(dir string) (map[string]string, error) {
 			problems = append(problems, fmt.Sprintf("%s: %q is not a locale", path, locale))
 			continue
 		}
-		b, err := os.ReadFile(path)
+		b, err := folder.ReadFile(path, folder.MaxText)
 		if err != nil {
 			problems = append(problems, err.Error())
 			continue
