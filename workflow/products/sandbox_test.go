@@ -150,3 +150,38 @@ func TestPushRefusesWhatAppleDoesNotAllow(t *testing.T) {
 		t.Fatal("a refused plan wrote")
 	}
 }
+
+// Apple puts several subscriptions on one level of a group (the same service, monthly and
+// yearly: App Store Connect Help, "Auto-renewable subscription level"; a change between them
+// is a crossgrade). A catalog with two subscriptions on level 1 validates, pushes, and
+// round-trips through pull with nothing to change.
+func TestSubscriptionsShareALevel(t *testing.T) {
+	t.Parallel()
+	sb, c := startSandbox(t, sandbox.Options{})
+	app := demoApp(t, c)
+	sub := func(id, period string) *products.Subscription {
+		return &products.Subscription{ProductID: id, ReferenceName: id, Period: period, GroupLevel: 1,
+			Localizations: map[string]products.Localization{"en-US": {Name: "Pro", Description: "Everything"}}}
+	}
+	cat := &products.Catalog{SubscriptionGroups: []*products.SubscriptionGroup{{ReferenceName: "Pro",
+		Localizations: map[string]products.GroupLocalization{"en-US": {Name: "Pro"}},
+		Subscriptions: []*products.Subscription{sub("com.example.pro.monthly", "ONE_MONTH"), sub("com.example.pro.yearly", "ONE_YEAR")}}}}
+	if problems := products.Validate(cat, products.ValidateOptions{}); len(problems) > 0 {
+		t.Fatalf("two subscriptions on level 1 refused: %v", problems)
+	}
+	file := filepath.Join(t.TempDir(), "products.json")
+	if _, err := products.Write(file, cat); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := products.Push(t.Context(), c, app, file, products.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	pulled := filepath.Join(t.TempDir(), "pulled.json")
+	if _, err := products.Pull(t.Context(), c, app, pulled); err != nil {
+		t.Fatal(err)
+	}
+	before := writes(t, sb)
+	if p, _, err := products.Push(t.Context(), c, app, pulled, products.ApplyOptions{}); err != nil || len(p.Ops) != 0 || writes(t, sb) != before {
+		t.Fatalf("pushing what pull wrote: %v, %d ops", err, len(p.Ops))
+	}
+}

@@ -327,19 +327,14 @@ func (v *validator) catalog(c *Catalog) {
 			v.add(gpath+".referenceName", "%q names two groups; group reference names are unique in an app", g.ReferenceName)
 		}
 		groups[g.ReferenceName] = true
-		levels := map[int]string{}
+		// Several subscriptions may share a level (the same service for different periods):
+		// Apple allows any number on each level.
 		for si, s := range g.Subscriptions {
 			if s == nil {
 				continue
 			}
 			path := fmt.Sprintf("%s.subscriptions[%s]", gpath, labelOr(s.ProductID, si))
 			claim(path, s.ProductID)
-			if s.GroupLevel > 0 {
-				if other, dup := levels[s.GroupLevel]; dup {
-					v.add(path+".groupLevel", "level %d is also %s's; each subscription of a group has its own level", s.GroupLevel, other)
-				}
-				levels[s.GroupLevel] = s.ProductID
-			}
 			v.screenshot(path+".reviewScreenshot", s.ReviewScreenshot)
 			v.availability(path+".availability", s.Availability)
 			v.price(path+".price", s.Price, true)
