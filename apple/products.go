@@ -4,7 +4,7 @@ package apple
 // Length), from App Store Connect Help ("In-app purchase information", "Auto-renewable
 // subscription information", "Offers").
 const (
-	MaxProductIDLength             = 100  // inAppPurchases/subscriptions productId: letters, digits, "." and "_"
+	MaxProductIDLength             = 100  // inAppPurchases/subscriptions productId: letters, digits, "-", "." and "_"
 	MaxProductReferenceNameLength  = 64   // a product's, group's or offer's reference name
 	MaxProductDisplayNameLength    = 30   // inAppPurchaseLocalizations/subscriptionLocalizations name
 	MaxProductDescriptionLength    = 45   // inAppPurchaseLocalizations/subscriptionLocalizations description

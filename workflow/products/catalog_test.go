@@ -85,7 +85,7 @@ func TestValidateListsEveryProblem(t *testing.T) {
 	}
 	got := strings.Join(problemStrings(Validate(c, ValidateOptions{Now: testNow})), "\n")
 	for _, want := range []string{
-		`inAppPurchases[com.example.bad id].productId: "com.example.bad id" has characters Apple does not allow here (letters, digits, periods and underscores)`,
+		`inAppPurchases[com.example.bad id].productId: "com.example.bad id" has characters Apple does not allow here (letters, digits, hyphens, periods and underscores)`,
 		`inAppPurchases[com.example.bad id].referenceName: 65 characters, Apple allows at most 64`,
 		`inAppPurchases[com.example.bad id].type: "CONSUMABEL" is not one of CONSUMABLE, NON_CONSUMABLE, NON_RENEWING_SUBSCRIPTION`,
 		`localizations[en-US].name: 31 characters, Apple allows at most 30`,

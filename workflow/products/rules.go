@@ -39,11 +39,14 @@ type rule struct {
 }
 
 var (
-	productIDPattern  = regexp.MustCompile(`^[A-Za-z0-9._]+$`)
+	// productIDPattern: a product id holds letters, numbers, hyphens, periods and
+	// underscores (App Store Connect Help, "In-App Purchase information"); an offer's
+	// identifier the same.
+	productIDPattern  = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
 	territoryPattern  = regexp.MustCompile(`^[A-Z]{3}$`)
 	datePattern       = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
 	pricePattern      = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
-	offerIDPattern    = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+	offerIDPattern    = productIDPattern
 	customCodePattern = regexp.MustCompile(`^[A-Za-z0-9]+$`)
 )
 

@@ -185,3 +185,33 @@ func TestSubscriptionsShareALevel(t *testing.T) {
 		t.Fatalf("pushing what pull wrote: %v, %d ops", err, len(p.Ops))
 	}
 }
+
+// A product id may hold hyphens (App Store Connect Help, "In-App Purchase information":
+// letters, numbers, hyphens, periods and underscores, up to 100 characters): such products
+// validate and push; a space is still refused, by name.
+func TestProductIDsWithHyphens(t *testing.T) {
+	t.Parallel()
+	_, c := startSandbox(t, sandbox.Options{})
+	app := demoApp(t, c)
+	loc := map[string]products.Localization{"en-US": {Name: "Pro", Description: "Everything"}}
+	cat := &products.Catalog{
+		InAppPurchases: []*products.InAppPurchase{{ProductID: "com.example.coins-100", ReferenceName: "Coins", Type: "CONSUMABLE", Localizations: loc}},
+		SubscriptionGroups: []*products.SubscriptionGroup{{ReferenceName: "Pro", Localizations: map[string]products.GroupLocalization{"en-US": {Name: "Pro"}},
+			Subscriptions: []*products.Subscription{{ProductID: "com.example.pro-monthly", ReferenceName: "Pro", Period: "ONE_MONTH", GroupLevel: 1, Localizations: loc}}}},
+	}
+	if problems := products.Validate(cat, products.ValidateOptions{}); len(problems) > 0 {
+		t.Fatalf("product ids with hyphens refused: %v", problems)
+	}
+	file := filepath.Join(t.TempDir(), "products.json")
+	if _, err := products.Write(file, cat); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := products.Push(t.Context(), c, app, file, products.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cat.InAppPurchases[0].ProductID = "com.example.coins 100"
+	problems := products.Validate(cat, products.ValidateOptions{})
+	if len(problems) != 1 || !strings.Contains(problems[0].String(), `"com.example.coins 100" has characters Apple does not allow here (letters, digits, hyphens, periods and underscores)`) {
+		t.Fatalf("a space: %v", problems)
+	}
+}

@@ -217,10 +217,8 @@ func (v *validator) text(path, s string, r rule) {
 
 func patternHelp(p interface{ String() string }) string {
 	switch p.String() {
-	case productIDPattern.String():
-		return "letters, digits, periods and underscores"
-	case offerIDPattern.String():
-		return "letters, digits, periods, hyphens and underscores"
+	case productIDPattern.String(): // offerIDPattern too
+		return "letters, digits, hyphens, periods and underscores"
 	}
 	return p.String()
 }
