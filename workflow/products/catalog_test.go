@@ -224,10 +224,39 @@ func TestSchemaValidatesCatalogs(t *testing.T) {
 		`{"inAppPurchases": [{"productId": "x", "referenceName": "X", "type": "CONSUMABLE", "localizations": {"en-US": {"name": "` + strings.Repeat("n", 31) + `"}}}]}`,
 		`{"subscriptionGroups": [{"referenceName": "G", "subscriptions": [{"productId": "s", "referenceName": "S", "period": "MONTHLY"}]}]}`,
 		`{"inAppPurchase": []}`,
+		`{"subscriptionGroups": [{"referenceName": "G", "localizations": {"en-US": {"name": "Pro\nPlus"}}}]}`,
+		`{"subscriptionGroups": [{"referenceName": "G", "localizations": {"en-US": {"name": "Pro\u0085"}}}]}`,
 	} {
 		if err := sch.Validate(load(bad)); err == nil {
 			t.Errorf("schema accepts %s", bad)
 		}
+	}
+	if err := sch.Validate(load(`{"subscriptionGroups": [{"referenceName": "G", "localizations": {"en-US": {"name": "Pro Plus für Sie 日本"}}}]}`)); err != nil {
+		t.Errorf("schema refuses a plain group name: %v", err)
+	}
+}
+
+// A subscription group's display name holds no control character (App Store Connect Help,
+// "Auto-renewable subscription information"): a line break, a tab, escape or a C1 character
+// is one problem naming it and where it is, printed on one line; letters of any script pass.
+func TestGroupDisplayNameControlCharacters(t *testing.T) {
+	group := func(name string) *Catalog {
+		return &Catalog{SubscriptionGroups: []*SubscriptionGroup{{ReferenceName: "G",
+			Localizations: map[string]GroupLocalization{"en-US": {Name: name}}}}}
+	}
+	for name, want := range map[string]string{
+		"Pro\nPlus":     `subscriptionGroups[G].localizations[en-US].name: has a control character ('\n' at character 4); Apple refuses line breaks, tabs and other invisible characters here`,
+		"Pro\tPlus":     `('\t' at character 4)`,
+		"\x1b[2KPro":    `('\x1b' at character 1)`,
+		"Pro\u0085Plus": `('\u0085' at character 4)`,
+	} {
+		got := problemStrings(Validate(group(name), ValidateOptions{Now: testNow}))
+		if len(got) != 1 || !strings.Contains(got[0], want) || strings.ContainsAny(got[0], "\n\t\x1b\u0085") {
+			t.Errorf("%q: %q, want one line with %s", name, got, want)
+		}
+	}
+	if got := Validate(group("Pro Plus für Sie 日本"), ValidateOptions{Now: testNow}); len(got) != 0 {
+		t.Errorf("a plain name: %v", got)
 	}
 }
 

@@ -36,7 +36,13 @@ type rule struct {
 	// format: "price", "date" or "future-date" (a date Apple refuses in the past); for a
 	// map of strings it applies to the values.
 	format string
+	// plain: no control characters (line breaks, tabs, escape, other invisible ones), as
+	// App Store Connect Help says of a subscription group's display name.
+	plain bool
 }
+
+// plainPattern is plain's rule in the JSON Schema: no C0 or C1 control character.
+const plainPattern = `^[^\x00-\x1f\x7f-\x9f]*$` // \xHH reads the same in ECMA-262 and Go
 
 var (
 	// productIDPattern: a product id holds letters, numbers, hyphens, periods and
@@ -119,7 +125,7 @@ var rules = map[string]rule{
 	"SubscriptionGroup.localizations": {doc: "The group's display name per App Store locale.", keys: "locale"},
 	"SubscriptionGroup.subscriptions": {doc: "The group's auto-renewable subscriptions."},
 
-	"GroupLocalization.name":          {doc: "The group's display name.", maxChars: MaxGroupDisplayName},
+	"GroupLocalization.name":          {doc: "The group's display name.", maxChars: MaxGroupDisplayName, plain: true},
 	"GroupLocalization.customAppName": {doc: "A name shown instead of the app's name; absent: the app's name.", maxChars: MaxCustomAppName},
 
 	"Subscription.productId":          {doc: "The product id the app asks the App Store for; it cannot change once created.", maxChars: MaxProductID, pattern: productIDPattern},

@@ -123,6 +123,9 @@ func stringConstraints(out *jsonSchema, r rule) {
 	if r.pattern != nil {
 		out.Pattern = r.pattern.String()
 	}
+	if r.plain {
+		out.Pattern = plainPattern
+	}
 	switch r.format {
 	case "price":
 		out.Pattern = pricePattern.String()

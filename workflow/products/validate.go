@@ -190,6 +190,12 @@ func (v *validator) text(path, s string, r rule) {
 			v.add(path, "%d characters, Apple allows at most %d", n, r.maxChars)
 		}
 	}
+	if r.plain {
+		if i := strings.IndexFunc(s, isControl); i >= 0 {
+			c, _ := utf8.DecodeRuneInString(s[i:])
+			v.add(path, "has a control character (%q at character %d); Apple refuses line breaks, tabs and other invisible characters here", c, utf8.RuneCountInString(s[:i])+1)
+		}
+	}
 	if strings.TrimSpace(s) != s && r.format == "" && r.pattern == nil {
 		v.add(path, "starts or ends with white space, which App Store Connect strips")
 	}
@@ -214,6 +220,9 @@ func (v *validator) text(path, s string, r rule) {
 		v.date(path, s, true)
 	}
 }
+
+// isControl reports a C0 or C1 control character (plainPattern's).
+func isControl(r rune) bool { return r < 0x20 || (r >= 0x7f && r <= 0x9f) }
 
 func patternHelp(p interface{ String() string }) string {
 	switch p.String() {
