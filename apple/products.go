@@ -24,3 +24,12 @@ const (
 	MaxOfferCodesPerQuarter = 1_000_000
 	MaxOneTimeUseCodeMonths = 6
 )
+
+// ProductIDPattern is what a product id may hold, as a regular expression: letters, numbers,
+// hyphens, periods and underscores (App Store Connect Help, "In-App Purchase information").
+// An offer's identifier (a promotional offer's code, a win-back offer's id) holds the same.
+const ProductIDPattern = `^[A-Za-z0-9._-]+$`
+
+// IsControl reports a C0 or C1 control character (a line break, a tab, escape, NEL...):
+// App Store Connect Help says a subscription group's display name holds none.
+func IsControl(r rune) bool { return r < 0x20 || (r >= 0x7f && r <= 0x9f) }

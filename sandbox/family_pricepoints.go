@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -283,16 +284,28 @@ var productTextLimits = map[string]map[string]int{
 	"subscriptionGroups":             {"referenceName": apple.MaxProductReferenceNameLength},
 }
 
-// textLimits refuses text longer than Apple allows: 409 ENTITY_ERROR.ATTRIBUTE.INVALID on
-// the attribute, every one at once.
+// productIDPattern is what a product id may hold (apple.ProductIDPattern).
+var productIDPattern = regexp.MustCompile(apple.ProductIDPattern)
+
+// textLimits refuses product text Apple refuses: longer than it allows, a product id of
+// other characters than its, a group display name with a control character; 409
+// ENTITY_ERROR.ATTRIBUTE.INVALID on the attribute, every one at once.
 func textLimits(typ string, attrs map[string]any) *httpError {
 	var errs []apiError
+	invalid := func(name, detail string) {
+		errs = append(errs, entityError("ENTITY_ERROR.ATTRIBUTE.INVALID", detail, "/data/attributes/"+name))
+	}
 	for _, name := range slices.Sorted(maps.Keys(attrs)) {
 		max, ok := productTextLimits[typ][name]
 		v, _ := attrs[name].(string)
 		if ok && apple.Length(v) > max {
-			errs = append(errs, entityError("ENTITY_ERROR.ATTRIBUTE.INVALID",
-				fmt.Sprintf("The value of '%s' is too long: %d characters, at most %d.", name, apple.Length(v), max), "/data/attributes/"+name))
+			invalid(name, fmt.Sprintf("The value of '%s' is too long: %d characters, at most %d.", name, apple.Length(v), max))
+		}
+		switch {
+		case name == "productId" && v != "" && !productIDPattern.MatchString(v):
+			invalid(name, "A product ID can contain only letters, numbers, hyphens, periods and underscores.")
+		case typ == "subscriptionGroupLocalizations" && name == "name" && strings.IndexFunc(v, apple.IsControl) >= 0:
+			invalid(name, "A subscription group's display name can't contain control characters.")
 		}
 	}
 	if len(errs) > 0 {

@@ -170,4 +170,23 @@ func TestProductTextLimits(t *testing.T) {
 	c.do("POST", "/v2/inAppPurchases", resource("inAppPurchases", "", map[string]any{"name": strings.Repeat("r", 65), "productId": "com.example.ledger.long", "inAppPurchaseType": "CONSUMABLE"},
 		map[string]any{"app": [2]string{"apps", id(app)}})).must(t, 409)
 	c.do("PATCH", "/v2/inAppPurchases/"+iap, resource("inAppPurchases", iap, map[string]any{"name": strings.Repeat("r", 64)}, nil)).must(t, 200)
+
+	// A product id holds letters, numbers, hyphens, periods and underscores.
+	newIAP(t, c, "com.example.ledger.coins-100_b")
+	r = c.do("POST", "/v2/inAppPurchases", resource("inAppPurchases", "", map[string]any{"name": "Spaced", "productId": "com.example.ledger.coins 100", "inAppPurchaseType": "CONSUMABLE"},
+		map[string]any{"app": [2]string{"apps", id(app)}})).must(t, 409)
+	if r.errorCode() != "ENTITY_ERROR.ATTRIBUTE.INVALID" || !strings.Contains(string(r.body), "/data/attributes/productId") {
+		t.Fatalf("a product id with a space: %s", r.body)
+	}
+	// A subscription group's display name holds no control character.
+	group := c.do("POST", "/v1/subscriptionGroups", resource("subscriptionGroups", "", map[string]any{"referenceName": "Limits"},
+		map[string]any{"app": [2]string{"apps", id(app)}})).must(t, 201).data()
+	rel := map[string]any{"subscriptionGroup": [2]string{"subscriptionGroups", id(group)}}
+	for _, bad := range []string{"Pro\nPlus", "Pro\tPlus", "Pro\u0085Plus", "\x1b[2KPro"} {
+		r = c.do("POST", "/v1/subscriptionGroupLocalizations", resource("subscriptionGroupLocalizations", "", map[string]any{"locale": "en-US", "name": bad}, rel)).must(t, 409)
+		if r.errorCode() != "ENTITY_ERROR.ATTRIBUTE.INVALID" || !strings.Contains(string(r.body), "/data/attributes/name") {
+			t.Fatalf("group name %q: %s", bad, r.body)
+		}
+	}
+	c.do("POST", "/v1/subscriptionGroupLocalizations", resource("subscriptionGroupLocalizations", "", map[string]any{"locale": "en-US", "name": "Pro Plus für Sie"}, rel)).must(t, 201)
 }

@@ -41,14 +41,12 @@ type rule struct {
 	plain bool
 }
 
-// plainPattern is plain's rule in the JSON Schema: no C0 or C1 control character.
+// plainPattern is plain's rule in the JSON Schema: no C0 or C1 control character
+// (apple.IsControl).
 const plainPattern = `^[^\x00-\x1f\x7f-\x9f]*$` // \xHH reads the same in ECMA-262 and Go
 
 var (
-	// productIDPattern: a product id holds letters, numbers, hyphens, periods and
-	// underscores (App Store Connect Help, "In-App Purchase information"); an offer's
-	// identifier the same.
-	productIDPattern  = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+	productIDPattern  = regexp.MustCompile(apple.ProductIDPattern)
 	territoryPattern  = regexp.MustCompile(`^[A-Z]{3}$`)
 	datePattern       = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
 	pricePattern      = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)

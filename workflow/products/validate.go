@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/workflow/internal/folder"
 )
 
@@ -191,7 +192,7 @@ func (v *validator) text(path, s string, r rule) {
 		}
 	}
 	if r.plain {
-		if i := strings.IndexFunc(s, isControl); i >= 0 {
+		if i := strings.IndexFunc(s, apple.IsControl); i >= 0 {
 			c, _ := utf8.DecodeRuneInString(s[i:])
 			v.add(path, "has a control character (%q at character %d); Apple refuses line breaks, tabs and other invisible characters here", c, utf8.RuneCountInString(s[:i])+1)
 		}
@@ -220,9 +221,6 @@ func (v *validator) text(path, s string, r rule) {
 		v.date(path, s, true)
 	}
 }
-
-// isControl reports a C0 or C1 control character (plainPattern's).
-func isControl(r rune) bool { return r < 0x20 || (r >= 0x7f && r <= 0x9f) }
 
 func patternHelp(p interface{ String() string }) string {
 	switch p.String() {
