@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/workflow/apps"
 	"github.com/ascend-tools/ascend/workflow/builds"
@@ -64,7 +66,7 @@ func (s *server) betaTools() []tool {
 			InputSchema: schema(json.RawMessage(`{"type":"object","properties":{` + appProp + `,` +
 				`"name":{"type":"string"},"internal":{"type":"boolean","description":"App Store Connect users only"},` +
 				`"public_link":{"type":"boolean","description":"external groups: anyone with the link may join"},` +
-				`"public_link_limit":{"type":"integer","minimum":0,"maximum":10000,"description":"cap on testers joining by the link; 0 none"},` +
+				`"public_link_limit":{"type":"integer","minimum":0,"maximum":` + strconv.Itoa(apple.MaxPublicLinkLimit) + `,"description":"cap on testers joining by the link; 0 none"},` +
 				`"feedback":{"type":"boolean","description":"default on"}},"required":["app","name"],"additionalProperties":false}`)),
 			Annotations: &sdk.ToolAnnotations{Title: "Create a beta group", DestructiveHint: closed, IdempotentHint: true},
 		}, handler: s.betaCreateGroup, write: true},

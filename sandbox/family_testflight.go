@@ -2,8 +2,11 @@ package sandbox
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
+
+	"github.com/ascend-tools/ascend/apple"
 )
 
 // TestFlight's people: beta groups (internal, public link, invited) and testers, who are
@@ -18,18 +21,25 @@ func init() {
 			{types: []string{"betaGroups"}, beforeCreate: checkGroupCreate, afterCreate: newBetaGroup,
 				beforeUpdate: checkGroupUpdate, afterUpdate: updatedBetaGroup, beforeLink: checkGroupTesters},
 			{types: []string{"betaTesterInvitations"}, beforeCreate: checkInvitation, afterCreate: invited},
+			{types: []string{"betaBuildLocalizations"},
+				beforeCreate: func(s *Server, doc *resourceDoc) *httpError { return whatToTestLimit(doc.Attrs) },
+				beforeUpdate: func(s *Server, r *record, doc *resourceDoc) *httpError { return whatToTestLimit(doc.Attrs) }},
 		},
 		seed:      seedTestFlight,
 		seedAfter: []string{"builds"},
 	})
 }
 
-// TestFlight's limits: a public link admits at most maxPublicLinkLimit testers, and an app
-// has at most maxExternalTesters external testers.
-const (
-	maxPublicLinkLimit = 10000
-	maxExternalTesters = 10000
-)
+// whatToTestLimit refuses What to Test longer than Apple allows: 409
+// ENTITY_ERROR.ATTRIBUTE.INVALID on whatsNew.
+func whatToTestLimit(attrs map[string]any) *httpError {
+	v, _ := attrs["whatsNew"].(string)
+	if n := apple.Length(v); n > apple.MaxWhatToTestLength {
+		return errResp(http.StatusConflict, entityError("ENTITY_ERROR.ATTRIBUTE.INVALID",
+			fmt.Sprintf("The value of 'whatsNew' is too long: %d characters, at most %d.", n, apple.MaxWhatToTestLength), "/data/attributes/whatsNew"))
+	}
+	return nil
+}
 
 // checkNewTester: one tester per email in the team; testers created through the API go to
 // external groups (internal testers are App Store Connect users); the app's external
@@ -50,7 +60,7 @@ func checkNewTester(s *Server, doc *resourceDoc) *httpError {
 			return conflict("ENTITY_ERROR.RELATIONSHIP.INVALID", entityTitles["ENTITY_ERROR.RELATIONSHIP.INVALID"],
 				fmt.Sprintf("'%s' is an internal group; its testers are App Store Connect users, added in Users and Access.", grp.str("name")), "/data/relationships/betaGroups")
 		}
-		if n := len(s.siblings("betaTesters", "apps", grp.one("app"))); n >= maxExternalTesters {
+		if n := len(s.siblings("betaTesters", "apps", grp.one("app"))); n >= apple.MaxExternalTesters {
 			return conflict("ENTITY_ERROR.RELATIONSHIP.INVALID", entityTitles["ENTITY_ERROR.RELATIONSHIP.INVALID"],
 				fmt.Sprintf("The app has %d testers, the most TestFlight allows.", n), "/data/relationships/betaGroups")
 		}
@@ -88,9 +98,9 @@ func checkPublicLink(doc *resourceDoc, internal bool) *httpError {
 		return conflict("ENTITY_ERROR.ATTRIBUTE.INVALID", entityTitles["ENTITY_ERROR.ATTRIBUTE.INVALID"],
 			"An internal group cannot have a public link.", "/data/attributes/publicLinkEnabled")
 	}
-	if v, ok := doc.Attrs["publicLinkLimit"].(float64); ok && (v < 1 || v > maxPublicLinkLimit || v != float64(int(v))) {
+	if v, ok := doc.Attrs["publicLinkLimit"].(float64); ok && (v < 1 || v > apple.MaxPublicLinkLimit || v != float64(int(v))) {
 		return conflict("ENTITY_ERROR.ATTRIBUTE.INVALID", entityTitles["ENTITY_ERROR.ATTRIBUTE.INVALID"],
-			fmt.Sprintf("publicLinkLimit must be a whole number from 1 to %d.", maxPublicLinkLimit), "/data/attributes/publicLinkLimit")
+			fmt.Sprintf("publicLinkLimit must be a whole number from 1 to %d.", apple.MaxPublicLinkLimit), "/data/attributes/publicLinkLimit")
 	}
 	return nil
 }

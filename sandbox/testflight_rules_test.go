@@ -56,4 +56,16 @@ func TestTestFlightRules(t *testing.T) {
 	invite(id(tester)).must(t, 201)
 	other := findOne(t, c, "/v1/betaTesters?filter[email]=ada.0@example.com", "email", "ada.0@example.com")
 	invite(id(other)).must(t, 409)
+
+	// What to Test is at most 4,000 characters, as Apple counts them.
+	build := findOne(t, c, "/v1/builds?filter[app]="+app, "processingState", "VALID")
+	newNotes := func(whatsNew string) *response {
+		return c.do("POST", "/v1/betaBuildLocalizations", resource("betaBuildLocalizations", "", map[string]any{"locale": "de-DE", "whatsNew": whatsNew},
+			map[string]any{"build": [2]string{"builds", id(build)}}))
+	}
+	if r := newNotes(strings.Repeat("ü", 4001)).must(t, 409); r.errorCode() != "ENTITY_ERROR.ATTRIBUTE.INVALID" || !strings.Contains(string(r.body), "4001 characters, at most 4000") {
+		t.Errorf("What to Test of 4,001 characters: %s", r.body)
+	}
+	notes := newNotes(strings.Repeat("ü", 4000)).must(t, 201).data()
+	c.do("PATCH", "/v1/betaBuildLocalizations/"+id(notes), resource("betaBuildLocalizations", id(notes), map[string]any{"whatsNew": strings.Repeat("x", 4001)}, nil)).must(t, 409)
 }

@@ -276,8 +276,8 @@ func checkDistribute(p *fastlane.Pilot) []string {
 		texts["localized_build_info "+l] = s
 	}
 	for _, name := range slices.Sorted(maps.Keys(texts)) {
-		if n := apple.Length(texts[name]); n > testflight.MaxWhatToTest {
-			list = append(list, fmt.Sprintf("%s is %d characters; TestFlight's What to Test takes at most %d", name, n, testflight.MaxWhatToTest))
+		if n := apple.Length(texts[name]); n > apple.MaxWhatToTestLength {
+			list = append(list, fmt.Sprintf("%s is %d characters; TestFlight's What to Test takes at most %d", name, n, apple.MaxWhatToTestLength))
 		}
 	}
 	return list

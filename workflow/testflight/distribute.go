@@ -97,8 +97,8 @@ func Distribute(ctx context.Context, c *asc.Client, o DistributeOptions) (*Distr
 		if !apple.IsLocale(locale) {
 			return nil, fmt.Errorf("what to test: %q is not a locale App Store Connect knows", locale)
 		}
-		if n := apple.Length(text); n > maxWhatToTest {
-			return nil, fmt.Errorf("what to test (%s) is %d characters; TestFlight takes at most %d", locale, n, maxWhatToTest)
+		if n := apple.Length(text); n > apple.MaxWhatToTestLength {
+			return nil, fmt.Errorf("what to test (%s) is %d characters; TestFlight takes at most %d", locale, n, apple.MaxWhatToTestLength)
 		}
 	}
 	n := 0
@@ -277,9 +277,6 @@ func Distribute(ctx context.Context, c *asc.Client, o DistributeOptions) (*Distr
 	res.ReviewState = state
 	return res, err
 }
-
-// maxWhatToTest is TestFlight's limit on What to Test, in characters.
-const maxWhatToTest = 4000
 
 func updateReviewDetail(ctx context.Context, c *asc.Client, appID string, want ReviewDetail, dryRun bool) ([]string, int, error) {
 	doc, _, err := c.Apps.GetBetaAppReviewDetail(ctx, appID, nil)

@@ -9,9 +9,6 @@ import (
 	"github.com/ascend-tools/ascend/asc"
 )
 
-// MaxWhatToTest is TestFlight's limit on What to Test, in characters as Apple counts them.
-const MaxWhatToTest = maxWhatToTest
-
 // BetaAppInfo is one language's TestFlight test information of an app (its beta app
 // localization): empty fields are left as they are.
 type BetaAppInfo struct {

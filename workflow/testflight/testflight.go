@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/workflow/apps"
 )
@@ -134,6 +135,9 @@ func CreateGroup(ctx context.Context, c *asc.Client, app string, spec GroupSpec)
 	}
 	if spec.PublicLinkLimit < 0 || (spec.PublicLinkLimit > 0 && !spec.PublicLink) {
 		return nil, errors.New("a public link limit needs --public-link and must be positive")
+	}
+	if spec.PublicLinkLimit > apple.MaxPublicLinkLimit {
+		return nil, fmt.Errorf("a public link limit of %d is over TestFlight's %d testers", spec.PublicLinkLimit, apple.MaxPublicLinkLimit)
 	}
 	appID, err := resolveApp(ctx, c, app)
 	if err != nil {
