@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"fmt"
-	"net/http"
 
 	"github.com/ascend-tools/ascend/apple"
 )
@@ -19,23 +18,11 @@ func init() {
 		name: "appclips",
 		hooks: []hooks{
 			{types: []string{"appClipDefaultExperienceLocalizations"},
-				beforeCreate: func(s *Server, doc *resourceDoc) *httpError { return appClipSubtitleLimit(doc.Attrs) },
-				beforeUpdate: func(s *Server, r *record, doc *resourceDoc) *httpError { return appClipSubtitleLimit(doc.Attrs) }},
+				beforeCreate: createTextLimits, beforeUpdate: updateTextLimits},
 			{types: []string{"appClipHeaderImages"}, onePer: "appClipDefaultExperienceLocalization", onePerFix: "delete it first",
 				imageSize: appClipHeaderImageSize},
 		},
 	})
-}
-
-// appClipSubtitleLimit refuses a subtitle longer than the App Clip card allows: 409
-// ENTITY_ERROR.ATTRIBUTE.INVALID on the attribute, nothing kept.
-func appClipSubtitleLimit(attrs map[string]any) *httpError {
-	v, _ := attrs["subtitle"].(string)
-	if n := apple.Length(v); n > apple.MaxAppClipSubtitleLength {
-		return errResp(http.StatusConflict, entityError("ENTITY_ERROR.ATTRIBUTE.INVALID",
-			fmt.Sprintf("The value of 'subtitle' is too long: %d characters, at most %d.", n, apple.MaxAppClipSubtitleLength), "/data/attributes/subtitle"))
-	}
-	return nil
 }
 
 // appClipHeaderImageSize is why a header image of w x h pixels fails processing.

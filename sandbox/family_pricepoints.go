@@ -49,10 +49,9 @@ func init() {
 			{types: []string{"appPriceSchedules"}, beforeCreate: checkPriceSchedule("appPricePoint"), afterCreate: replacePriceSchedule("app", "appPricePoint")},
 			{types: []string{"subscriptionPrices"}, beforeCreate: checkSubscriptionPrice, afterCreate: replaceSubscriptionPrice},
 			{types: []string{"inAppPurchaseLocalizations", "subscriptionLocalizations", "subscriptionGroupLocalizations"},
-				beforeCreate: func(s *Server, doc *resourceDoc) *httpError { return textLimits(doc.Type, doc.Attrs) },
-				beforeUpdate: func(s *Server, r *record, doc *resourceDoc) *httpError { return textLimits(r.Type, doc.Attrs) }},
+				beforeCreate: createTextLimits, beforeUpdate: updateTextLimits},
 			{types: []string{"inAppPurchases", "subscriptions", "subscriptionGroups"},
-				beforeUpdate: func(s *Server, r *record, doc *resourceDoc) *httpError { return textLimits(r.Type, doc.Attrs) }},
+				beforeUpdate: updateTextLimits},
 		},
 	})
 }
@@ -274,20 +273,28 @@ func equalizations(s *Server, owner *record, rel string, q url.Values) ([]*recor
 	return out, true
 }
 
-// productTextLimits are Apple's limits of product text, by type and attribute.
-var productTextLimits = map[string]map[string]int{
-	"inAppPurchaseLocalizations":     {"name": apple.MaxProductDisplayNameLength, "description": apple.MaxProductDescriptionLength},
-	"subscriptionLocalizations":      {"name": apple.MaxProductDisplayNameLength, "description": apple.MaxProductDescriptionLength},
-	"subscriptionGroupLocalizations": {"name": apple.MaxSubscriptionGroupNameLength, "customAppName": apple.MaxCustomAppNameLength},
-	"inAppPurchases":                 {"name": apple.MaxProductReferenceNameLength, "productId": apple.MaxProductIDLength, "reviewNote": apple.MaxProductReviewNoteLength},
-	"subscriptions":                  {"name": apple.MaxProductReferenceNameLength, "productId": apple.MaxProductIDLength, "reviewNote": apple.MaxProductReviewNoteLength},
-	"subscriptionGroups":             {"referenceName": apple.MaxProductReferenceNameLength},
+// textLimitsOf are Apple's limits of text, in characters by type and attribute.
+var textLimitsOf = map[string]map[string]int{
+	"appClipDefaultExperienceLocalizations": {"subtitle": apple.MaxAppClipSubtitleLength},
+	"betaBuildLocalizations":                {"whatsNew": apple.MaxWhatToTestLength},
+	"inAppPurchaseLocalizations":            {"name": apple.MaxProductDisplayNameLength, "description": apple.MaxProductDescriptionLength},
+	"subscriptionLocalizations":             {"name": apple.MaxProductDisplayNameLength, "description": apple.MaxProductDescriptionLength},
+	"subscriptionGroupLocalizations":        {"name": apple.MaxSubscriptionGroupNameLength, "customAppName": apple.MaxCustomAppNameLength},
+	"inAppPurchases":                        {"name": apple.MaxProductReferenceNameLength, "productId": apple.MaxProductIDLength, "reviewNote": apple.MaxProductReviewNoteLength},
+	"subscriptions":                         {"name": apple.MaxProductReferenceNameLength, "productId": apple.MaxProductIDLength, "reviewNote": apple.MaxProductReviewNoteLength},
+	"subscriptionGroups":                    {"referenceName": apple.MaxProductReferenceNameLength},
+}
+
+// createTextLimits and updateTextLimits are textLimits as create and update hooks.
+func createTextLimits(s *Server, doc *resourceDoc) *httpError { return textLimits(doc.Type, doc.Attrs) }
+func updateTextLimits(s *Server, r *record, doc *resourceDoc) *httpError {
+	return textLimits(r.Type, doc.Attrs)
 }
 
 // productIDPattern is what a product id may hold (apple.ProductIDPattern).
 var productIDPattern = regexp.MustCompile(apple.ProductIDPattern)
 
-// textLimits refuses product text Apple refuses: longer than it allows, a product id of
+// textLimits refuses text Apple refuses: longer than it allows, a product id of
 // other characters than its, a group display name with a control character; 409
 // ENTITY_ERROR.ATTRIBUTE.INVALID on the attribute, every one at once.
 func textLimits(typ string, attrs map[string]any) *httpError {
@@ -296,7 +303,7 @@ func textLimits(typ string, attrs map[string]any) *httpError {
 		errs = append(errs, entityError("ENTITY_ERROR.ATTRIBUTE.INVALID", detail, "/data/attributes/"+name))
 	}
 	for _, name := range slices.Sorted(maps.Keys(attrs)) {
-		max, ok := productTextLimits[typ][name]
+		max, ok := textLimitsOf[typ][name]
 		v, _ := attrs[name].(string)
 		if ok && apple.Length(v) > max {
 			invalid(name, fmt.Sprintf("The value of '%s' is too long: %d characters, at most %d.", name, apple.Length(v), max))

@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -22,23 +21,11 @@ func init() {
 				beforeUpdate: checkGroupUpdate, afterUpdate: updatedBetaGroup, beforeLink: checkGroupTesters},
 			{types: []string{"betaTesterInvitations"}, beforeCreate: checkInvitation, afterCreate: invited},
 			{types: []string{"betaBuildLocalizations"},
-				beforeCreate: func(s *Server, doc *resourceDoc) *httpError { return whatToTestLimit(doc.Attrs) },
-				beforeUpdate: func(s *Server, r *record, doc *resourceDoc) *httpError { return whatToTestLimit(doc.Attrs) }},
+				beforeCreate: createTextLimits, beforeUpdate: updateTextLimits},
 		},
 		seed:      seedTestFlight,
 		seedAfter: []string{"builds"},
 	})
-}
-
-// whatToTestLimit refuses What to Test longer than Apple allows: 409
-// ENTITY_ERROR.ATTRIBUTE.INVALID on whatsNew.
-func whatToTestLimit(attrs map[string]any) *httpError {
-	v, _ := attrs["whatsNew"].(string)
-	if n := apple.Length(v); n > apple.MaxWhatToTestLength {
-		return errResp(http.StatusConflict, entityError("ENTITY_ERROR.ATTRIBUTE.INVALID",
-			fmt.Sprintf("The value of 'whatsNew' is too long: %d characters, at most %d.", n, apple.MaxWhatToTestLength), "/data/attributes/whatsNew"))
-	}
-	return nil
 }
 
 // checkNewTester: one tester per email in the team; testers created through the API go to
