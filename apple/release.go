@@ -1,6 +1,10 @@
 package apple
 
-import "slices"
+import (
+	"slices"
+	"strconv"
+	"strings"
+)
 
 // Phased release: Apple gives an update to a growing share of the users who have automatic
 // updates on, over seven days (App Store Connect Help, "Release a version update in phases"):
@@ -67,3 +71,22 @@ func PhasedMoveAllowed(from, to string) bool {
 // ReleasableVersionState is the state of an approved version that waits for its developer
 // to release it (releaseType MANUAL).
 const ReleasableVersionState = "PENDING_DEVELOPER_RELEASE"
+
+// IsVersionString reports whether v is a version Apple takes for an App Store version and
+// a build (CFBundleShortVersionString, and CFBundleVersion of an App Store build): one to
+// three period-separated non-negative integers, each fitting 32 bits ("1", "1.4", "1.4.2").
+func IsVersionString(v string) bool {
+	parts := strings.Split(v, ".")
+	if len(parts) > 3 {
+		return false
+	}
+	for _, p := range parts {
+		if p == "" || strings.Trim(p, "0123456789") != "" {
+			return false
+		}
+		if _, err := strconv.ParseUint(p, 10, 32); err != nil {
+			return false
+		}
+	}
+	return true
+}

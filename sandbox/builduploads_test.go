@@ -68,6 +68,13 @@ func TestBuildUploadRules(t *testing.T) {
 	if dup.errorCode() != "ENTITY_ERROR.ATTRIBUTE.INVALID.DUPLICATE" || !strings.Contains(string(dup.body), apple.DuplicateBuildDetail("24")) {
 		t.Errorf("duplicate build: %s", string(dup.body))
 	}
+	// Both are one to three period-separated integers, each refused by name.
+	invalid := c.do("POST", "/v1/buildUploads", resource("buildUploads", "", map[string]any{
+		"cfBundleShortVersionString": "1.9-beta", "cfBundleVersion": "1.2.3.4", "platform": "IOS"}, map[string]any{"app": [2]string{"apps", app}})).must(t, 409)
+	if errs, _ := invalid.doc["errors"].([]any); len(errs) != 2 || invalid.errorCode() != "ENTITY_ERROR.ATTRIBUTE.INVALID" ||
+		!strings.Contains(string(invalid.body), "/data/attributes/cfBundleShortVersionString") || !strings.Contains(string(invalid.body), "/data/attributes/cfBundleVersion") {
+		t.Errorf("invalid version and build number: %s", invalid.body)
+	}
 	good := ipaBytes(t, archivetest.App{BundleID: "com.example.ledger", Version: "1.9.0", Build: "901", Size: 4000})
 	up, file := reserveBuild(t, c, app, "1.9.0", "901", "IOS", "com.apple.ipa", good)
 	c.do("POST", "/v1/buildUploads", resource("buildUploads", "", map[string]any{

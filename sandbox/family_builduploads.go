@@ -54,6 +54,16 @@ func uniqueBuildNumber(s *Server, doc *resourceDoc) *httpError {
 	short, _ := doc.Attrs["cfBundleShortVersionString"].(string)
 	number, _ := doc.Attrs["cfBundleVersion"].(string)
 	platform, _ := doc.Attrs["platform"].(string)
+	var errs []apiError
+	for _, a := range [][2]string{{"cfBundleShortVersionString", short}, {"cfBundleVersion", number}} {
+		if !apple.IsVersionString(a[1]) {
+			errs = append(errs, entityError("ENTITY_ERROR.ATTRIBUTE.INVALID",
+				fmt.Sprintf("The value '%s' of %s is invalid: it is one to three period-separated integers, such as 1.4.2.", a[1], a[0]), "/data/attributes/"+a[0]))
+		}
+	}
+	if len(errs) > 0 {
+		return errResp(409, errs...)
+	}
 	appID := doc.relID("app")
 	used := apple.DuplicateBuildDetail(number)
 	for _, up := range s.siblings("buildUploads", "app", appID) {

@@ -213,10 +213,24 @@ func checkNewVersion(s *Server, doc *resourceDoc) *httpError {
 	if taken {
 		errs = append(errs, duplicate(fmt.Sprintf("Version %s already exists for %s.", vs, platform), "/data/attributes/versionString").errs...)
 	}
+	if herr := versionStringError(doc.Attrs); herr != nil {
+		errs = append(errs, herr.errs...)
+	}
 	if len(errs) > 0 {
 		return errResp(409, errs...)
 	}
 	return nil
+}
+
+// versionStringError refuses a versionString that is no version Apple takes
+// (apple.IsVersionString): 409 ENTITY_ERROR.ATTRIBUTE.INVALID on it.
+func versionStringError(attrs map[string]any) *httpError {
+	vs, ok := attrs["versionString"].(string)
+	if !ok || apple.IsVersionString(vs) {
+		return nil
+	}
+	return errResp(409, entityError("ENTITY_ERROR.ATTRIBUTE.INVALID",
+		fmt.Sprintf("The version string '%s' is invalid: a version is one to three period-separated integers, such as 1.4.2.", vs), "/data/attributes/versionString"))
 }
 
 func newVersion(s *Server, _ *apiRequest, r *record) *httpError {
@@ -228,6 +242,9 @@ func newVersion(s *Server, _ *apiRequest, r *record) *httpError {
 }
 
 func checkVersionUpdate(s *Server, r *record, doc *resourceDoc) *httpError {
+	if herr := versionStringError(doc.Attrs); herr != nil {
+		return herr
+	}
 	if l, ok := doc.Rels["build"]; ok && len(l.ids) == 1 {
 		return s.checkVersionBuild(r, s.st.get("builds", l.ids[0].ID), "/data/relationships/build")
 	}

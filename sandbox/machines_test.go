@@ -414,7 +414,16 @@ func TestNewVersionCarriesOverMetadata(t *testing.T) {
 	}
 	c.do("DELETE", "/v1/appStoreVersions/"+versionID, nil).must(t, 204)
 	c.do("GET", "/v1/appStoreVersions/"+versionID+"/appStoreVersionLocalizations", nil).must(t, 404)
+	// A version string is one to three period-separated integers (apple.IsVersionString).
+	for _, bad := range []string{"2.5.0.1", "2.5-beta", "v2.5", "2..5", "", "4294967296"} {
+		r := c.do("POST", "/v1/appStoreVersions", resource("appStoreVersions", "", map[string]any{"platform": "IOS", "versionString": bad},
+			map[string]any{"app": [2]string{"apps", appID}})).must(t, 409)
+		if r.errorCode() != "ENTITY_ERROR.ATTRIBUTE.INVALID" || !strings.Contains(string(r.body), `"pointer":"/data/attributes/versionString"`) {
+			t.Fatalf("version string %q: %s", bad, r.body)
+		}
+	}
 	v := c.do("POST", "/v1/appStoreVersions", newVersion).must(t, 201).data()
+	c.do("PATCH", "/v1/appStoreVersions/"+id(v), resource("appStoreVersions", id(v), map[string]any{"versionString": "2.5.0.0"}, nil)).must(t, 409)
 	if attr(v, "appVersionState") != "PREPARE_FOR_SUBMISSION" || attr(v, "releaseType") != "AFTER_APPROVAL" {
 		t.Fatalf("new version %v", v["attributes"])
 	}

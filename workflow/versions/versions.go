@@ -219,27 +219,13 @@ func (ch *Change) check() error {
 			return fmt.Errorf("the earliest release date %s has passed", ch.EarliestRelease.UTC().Format(time.RFC3339))
 		}
 	}
-	if ch.NewVersion != nil && !validVersion(*ch.NewVersion) {
+	if ch.NewVersion != nil && !apple.IsVersionString(*ch.NewVersion) {
 		return fmt.Errorf("version %q is not a version string like 1.2 or 1.2.3", *ch.NewVersion)
 	}
-	if ch.Version != "" && !validVersion(ch.Version) {
+	if ch.Version != "" && !apple.IsVersionString(ch.Version) {
 		return fmt.Errorf("version %q is not a version string like 1.2 or 1.2.3", ch.Version)
 	}
 	return nil
-}
-
-// validVersion: one to three dot-separated integers, as Apple takes for CFBundleShortVersionString.
-func validVersion(s string) bool {
-	parts := strings.Split(s, ".")
-	if len(parts) > 3 {
-		return false
-	}
-	for _, p := range parts {
-		if p == "" || strings.Trim(p, "0123456789") != "" {
-			return false
-		}
-	}
-	return true
 }
 
 // Create makes version ch.Version on ch.Platform, or, when the app has it already, brings the

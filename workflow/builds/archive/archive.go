@@ -15,9 +15,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ascend-tools/ascend/apple"
 )
 
 // Kind is the kind of archive.
@@ -166,29 +167,11 @@ func (i *Info) validate() error {
 	case i.BuildNumber == "":
 		return invalid(i.Path, "its Info.plist has no CFBundleVersion")
 	}
-	if !validVersion(i.Version) {
+	if !apple.IsVersionString(i.Version) {
 		return invalid(i.Path, "CFBundleShortVersionString %q must be one to three period-separated integers, such as 1.4.2", i.Version)
 	}
-	if !validVersion(i.BuildNumber) {
+	if !apple.IsVersionString(i.BuildNumber) {
 		return invalid(i.Path, "CFBundleVersion %q must be one to three period-separated integers, such as 42 or 1.4.2.", i.BuildNumber)
 	}
 	return nil
-}
-
-// validVersion is Apple's rule for CFBundleShortVersionString and CFBundleVersion of an App
-// Store build: one to three period-separated non-negative integers.
-func validVersion(v string) bool {
-	parts := strings.Split(v, ".")
-	if len(parts) > 3 {
-		return false
-	}
-	for _, p := range parts {
-		if p == "" || strings.Trim(p, "0123456789") != "" {
-			return false
-		}
-		if _, err := strconv.ParseUint(p, 10, 32); err != nil {
-			return false
-		}
-	}
-	return true
 }
