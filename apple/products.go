@@ -30,6 +30,10 @@ const (
 // An offer's identifier (a promotional offer's code, a win-back offer's id) holds the same.
 const ProductIDPattern = `^[A-Za-z0-9._-]+$`
 
+// CustomCodePattern is what an offer's custom code (a code customers enter, "SPRING2026")
+// may hold: letters and digits ("Set up offer codes"), at most MaxOfferIdentifierLength.
+const CustomCodePattern = `^[A-Za-z0-9]+$`
+
 // IsControl reports a C0 or C1 control character (a line break, a tab, escape, NEL...):
 // App Store Connect Help says a subscription group's display name holds none.
 func IsControl(r rune) bool { return r < 0x20 || (r >= 0x7f && r <= 0x9f) }

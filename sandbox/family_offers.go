@@ -210,7 +210,7 @@ func checkStaysDeactivated(s *Server, r *record, doc *resourceDoc) *httpError {
 	return nil
 }
 
-var customCodePattern = regexp.MustCompile(`^[A-Za-z0-9]+$`)
+var customCodePattern = regexp.MustCompile(apple.CustomCodePattern)
 
 // appOfOfferCode is the app an offer code sells for (offer code, subscription, group, app).
 func (s *Server) appOfOfferCode(code *record) string {

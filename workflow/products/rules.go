@@ -51,7 +51,7 @@ var (
 	datePattern       = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
 	pricePattern      = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
 	offerIDPattern    = productIDPattern
-	customCodePattern = regexp.MustCompile(`^[A-Za-z0-9]+$`)
+	customCodePattern = regexp.MustCompile(apple.CustomCodePattern)
 )
 
 // enumOf reads an attribute's allowed values from Apple's spec, so that they are Apple's.
