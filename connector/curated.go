@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/ascend-tools/ascend/apple"
 	"github.com/ascend-tools/ascend/asc"
+	"github.com/ascend-tools/ascend/internal/spec"
 	"github.com/ascend-tools/ascend/store"
 	"github.com/ascend-tools/ascend/workflow/localization"
 	"github.com/ascend-tools/ascend/workflow/lookup"
@@ -185,7 +187,7 @@ var curatedActions = []curatedAction{
 		PathParams: []param{pathParam("appId", "App ID", "The App Store Connect id of the app.")},
 		Query: []param{
 			{Name: "version", Type: "string", Summary: "Build number", Description: "Only builds with this build number (CFBundleVersion)."},
-			{Name: "processingState", Type: "string", Summary: "Processing state", Description: "Only builds in this processing state.", Enum: []string{"PROCESSING", "FAILED", "INVALID", "VALID"}, Advanced: true},
+			{Name: "processingState", Type: "string", Summary: "Processing state", Description: "Only builds in this processing state.", Enum: queryEnum("builds_getCollection", "filter[processingState]"), Advanced: true},
 			limitParam,
 		},
 		ResourceType: "builds", List: true,
@@ -465,4 +467,18 @@ func writeAppleErrors(w http.ResponseWriter, r *http.Request, e *asc.ErrorRespon
 	_ = enc.Encode(struct {
 		Errors []asc.APIError `json:"errors"`
 	}{e.Errors})
+}
+
+// queryEnum is the values of an operation's query parameter, from Apple's spec (so that they
+// are Apple's); it panics when the spec has no such enumeration, at start.
+func queryEnum(opID, name string) []string {
+	op, ok := spec.ByID(opID)
+	if !ok {
+		panic("connector: the spec has no operation " + opID)
+	}
+	p, ok := op.Param(name)
+	if !ok || len(p.Enum) == 0 {
+		panic("connector: " + opID + " has no enumerated parameter " + name)
+	}
+	return slices.Clone(p.Enum)
 }

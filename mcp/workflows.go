@@ -27,8 +27,8 @@ const (
 	toolSubmitForReview = "submit_for_review"
 )
 
-const targetProps = `"app":{"type":"string","description":"app id or bundle id"},` +
-	`"platform":{"type":"string","enum":["IOS","MAC_OS","TV_OS","VISION_OS"],"description":"default IOS"},` +
+var targetProps = `"app":{"type":"string","description":"app id or bundle id"},` +
+	platformProp + `,` +
 	`"version":{"type":"string","description":"version string; default: the version being prepared"}`
 
 func metadataSchema(files bool) json.RawMessage {
@@ -73,7 +73,7 @@ func (s *server) workflowTools() []tool {
 			Name:        toolReleaseStatus,
 			Description: "Where an app's releases stand: recent App Store versions with state and build, builds with processing state, review submissions.",
 			InputSchema: schema(json.RawMessage(`{"type":"object","properties":{"app":{"type":"string","description":"app id or bundle id"},` +
-				`"platform":{"type":"string","enum":["IOS","MAC_OS","TV_OS","VISION_OS"],"description":"default: every platform"}},"required":["app"],"additionalProperties":false}`)),
+				`"platform":{"type":"string",` + platformEnum + `,"description":"default: every platform"}},"required":["app"],"additionalProperties":false}`)),
 			Annotations: &sdk.ToolAnnotations{Title: "Release status", ReadOnlyHint: true, IdempotentHint: true},
 		}, handler: s.releaseStatus},
 		{tool: &sdk.Tool{

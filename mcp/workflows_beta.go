@@ -94,7 +94,7 @@ func (s *server) betaTools() []tool {
 			InputSchema: schema(json.RawMessage(`{"type":"object","properties":{` +
 				`"build":{"type":"string","description":"build id; or app, version and build_number"},` + appProp + `,` +
 				`"version":{"type":"string","description":"e.g. 2.4.0"},"build_number":{"type":"string","description":"e.g. 491"},` +
-				`"platform":{"type":"string","enum":["IOS","MAC_OS","TV_OS","VISION_OS"],"description":"default IOS"},` +
+				platformProp + `,` +
 				`"groups":{"type":"array","minItems":1,"items":{"type":"string"}},` +
 				`"what_to_test":{"type":"object","additionalProperties":{"type":"string","maxLength":4000},"description":"text by locale, e.g. {\"en-US\":\"Try the timer.\"}"},` +
 				`"notify":{"type":"boolean","description":"notify testers when the build is available"}},"required":["groups"],"additionalProperties":false}`)),

@@ -82,7 +82,12 @@ func (s *server) releaseTools() []tool {
 	}
 }
 
-const platformProp = `"platform":{"type":"string","enum":["IOS","MAC_OS","TV_OS","VISION_OS"],"description":"default IOS"}`
+// platformEnum is Apple's platforms as a JSON Schema enum; platformProp the tools' platform
+// argument, IOS when none is given.
+var (
+	platformEnum = `"enum":["` + strings.Join(apple.Platforms(), `","`) + `"]`
+	platformProp = `"platform":{"type":"string",` + platformEnum + `,"description":"default ` + apple.DefaultPlatform + `"}`
+)
 
 // platformOr is the platform argument, IOS when none is given.
 func platformOr(p string) asc.Platform {
