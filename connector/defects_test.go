@@ -254,3 +254,29 @@ func TestUploadTokenNeverLoggedUnderOtherSpellings(t *testing.T) {
 		}
 	}
 }
+
+// TestPathsAreLoggedAndAuditedEscaped: a path whose escapes decode to control characters
+// (ESC, the C1 CSI, U+2028) is logged and audited as it was sent, escaped, not decoded: the
+// JSON log handler writes C1 controls raw, and the audit is read on terminals (found by
+// FuzzGatewayRequest).
+func TestPathsAreLoggedAndAuditedEscaped(t *testing.T) {
+	t.Parallel()
+	logs := &testutil.SyncBuffer{}
+	e := newEnv(t, "sqlite", func(c *connector.Config) {
+		c.Logger = slog.New(slog.NewJSONHandler(logs, nil))
+	})
+	const sent = "/v1/apps/%1b[2K%c2%9b31m%e2%80%a8x"
+	if a := e.do(t, "PATCH", sent, e.readKey, map[string]any{}); a.status != 403 {
+		t.Fatalf("PATCH by the read key: %d %s", a.status, a.body)
+	}
+	entries, err := e.db.Audit(t.Context(), time.Time{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Path != sent {
+		t.Errorf("audited %+v; want one entry with the path %q", entries, sent)
+	}
+	if l := logs.String(); strings.ContainsAny(l, "\x1b\u009b\u2028") || !strings.Contains(l, `"path":"`+sent+`"`) {
+		t.Errorf("the log does not hold the path as sent:\n%q", l)
+	}
+}

@@ -60,7 +60,7 @@ func (g *Gateway) handleMCP(h http.Handler) http.Handler {
 		// The profile's upstream transport admits the request under the shared rate budget
 		// and signs it, as for every other route; the audit wraps it.
 		hc := &http.Client{
-			Transport:     &auditTransport{base: p.client.Transport, caller: c, basePath: strings.TrimSuffix(p.base.Path, "/")},
+			Transport:     &auditTransport{base: p.client.Transport, caller: c, basePath: p.prefix},
 			CheckRedirect: noRedirects,
 		}
 		client, err := asc.NewClient(asc.WithBaseURL(p.baseStr+"/"), asc.WithHTTPClient(hc), asc.WithUserAgent("ascend-gateway (mcp)"))
@@ -80,7 +80,7 @@ func (g *Gateway) handleMCP(h http.Handler) http.Handler {
 type auditTransport struct {
 	base     http.RoundTripper
 	caller   *Caller
-	basePath string
+	basePath string // the upstream's escaped base path, without a trailing slash
 }
 
 func (t *auditTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -96,7 +96,8 @@ func (t *auditTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err == nil {
 		status = resp.StatusCode
 	}
-	path := strings.TrimPrefix(req.URL.Path, t.basePath)
+	// Escaped, as the gateway's other audit entries are (see loggedPath).
+	path := strings.TrimPrefix(req.URL.EscapedPath(), t.basePath)
 	t.caller.g.addAudit(req.Context(), &t.caller.key, req.Method, path, status, time.Since(start), t.caller.requestID)
 	return resp, err
 }

@@ -56,10 +56,12 @@ func (g *Gateway) logger(ctx context.Context) *slog.Logger {
 // whose query is a credential.
 const uploadPrefix = "/connector/uploads/"
 
-// loggedPath is a request's path as logs and the audit keep it: an upload token is replaced
-// by "{token}". The path is compared as the router cleans it (doubled slashes and dot
-// segments resolved), so no spelling of an upload path that the router redirects to the
-// real one keeps the token in the log.
+// loggedPath is a request's path as logs and the audit keep it: escaped as it was sent (and
+// forwarded), so a control character or line separator a client encoded (%1b, %c2%9b,
+// %e2%80%a8) stays encoded rather than reaching a terminal or log viewer; an upload token is
+// replaced by "{token}". The path is compared decoded, as the router cleans it (doubled
+// slashes and dot segments resolved), so no spelling of an upload path that the router
+// redirects to the real one keeps the token in the log.
 func loggedPath(r *http.Request) string {
 	if lower := strings.ToLower(r.URL.Path); strings.Contains(lower, "uploads") {
 		// Lower case too: the router would 404 /Connector/Uploads/..., but the token in it
@@ -68,7 +70,7 @@ func loggedPath(r *http.Request) string {
 			return uploadPrefix + "{token}"
 		}
 	}
-	return r.URL.Path
+	return r.URL.EscapedPath()
 }
 
 var safeRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)

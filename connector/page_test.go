@@ -73,7 +73,7 @@ func TestStatusPage(t *testing.T) {
 	if code != 200 || !strings.HasPrefix(h.Get("Content-Type"), "text/html") || !strings.Contains(h.Get("Content-Security-Policy"), "default-src 'none'") {
 		t.Fatalf("with a key: %d %v", code, h)
 	}
-	for _, want := range []string{"Profile default", "reader", "writer", "25% (default)", "WEBHOOK_PING_CREATED", "delivered", "/v1/apps/x&lt;script&gt;alert(1)&lt;/script&gt;", "127.0.0.1"} {
+	for _, want := range []string{"Profile default", "reader", "writer", "25% (default)", "WEBHOOK_PING_CREATED", "delivered", "/v1/apps/x%3Cscript%3Ealert%281%29%3C/script%3E", "127.0.0.1"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q", want)
 		}
