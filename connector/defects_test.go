@@ -3,6 +3,7 @@ package connector_test
 import (
 	"bufio"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -278,5 +279,51 @@ func TestPathsAreLoggedAndAuditedEscaped(t *testing.T) {
 	}
 	if l := logs.String(); strings.ContainsAny(l, "\x1b\u009b\u2028") || !strings.Contains(l, `"path":"`+sent+`"`) {
 		t.Errorf("the log does not hold the path as sent:\n%q", l)
+	}
+}
+
+// TestErrorDetailsAreOneLine: the gateway's own error details stay on one line without control
+// characters, even when they quote the path the client sent (a 405) or a workflow's message
+// naming a bundle id from it; and the asterisk request target is answered with an
+// ErrorResponse, not ServeMux's bare 400 (found by FuzzGatewayRequest).
+func TestErrorDetailsAreOneLine(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "sqlite", nil)
+	for _, tc := range []struct {
+		method, path, key string
+		body              any
+		want              int
+	}{
+		{"PUT", "/connector/subscriptions/a%0d%0aX-Injected:%201%1b[2K", e.readKey, nil, 405},
+		{"PUT", "/connector/v1/apps/a%0ab", e.readKey, nil, 405},
+		{"POST", "/connector/v1/apps/a%0ab%1b[2K/release", e.writeKey, map[string]any{"versionString": "9.9"}, 400},
+	} {
+		a := e.do(t, tc.method, tc.path, tc.key, tc.body)
+		if a.status != tc.want {
+			t.Errorf("%s %s: %d %s; want %d", tc.method, tc.path, a.status, a.body, tc.want)
+			continue
+		}
+		errorCode(t, a)
+		var er struct{ Errors []struct{ Detail string } }
+		json.Unmarshal(a.body, &er)
+		if d := er.Errors[0].Detail; strings.ContainsAny(d, "\r\n\x1b") {
+			t.Errorf("%s %s: the detail %q is not one line of text", tc.method, tc.path, d)
+		}
+	}
+	conn, err := net.Dial("tcp", strings.TrimPrefix(e.srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	fmt.Fprintf(conn, "GET * HTTP/1.1\r\nHost: gw\r\nX-API-Key: %s\r\nConnection: close\r\n\r\n", e.readKey)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if a := (answer{resp.StatusCode, resp.Header, body}); a.status != 400 || errorCode(t, a) != "PARAMETER_ERROR.INVALID" {
+		t.Errorf("GET *: %d %q", a.status, a.body)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -25,7 +26,8 @@ type errorResponse struct {
 	Errors []apiError `json:"errors"`
 }
 
-// writeError answers with Apple's ErrorResponse shape. detail must be safe to show a client.
+// writeError answers with Apple's ErrorResponse shape. detail must be safe to show a client;
+// it is kept on one line (see oneLine).
 func writeError(w http.ResponseWriter, r *http.Request, status int, code, title, detail string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
@@ -34,8 +36,32 @@ func writeError(w http.ResponseWriter, r *http.Request, status int, code, title,
 	}
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(errorResponse{Errors: []apiError{{
-		ID: requestID(r.Context()), Status: strconv.Itoa(status), Code: code, Title: title, Detail: detail,
+		ID: requestID(r.Context()), Status: strconv.Itoa(status), Code: code, Title: title, Detail: oneLine(detail),
 	}}})
+}
+
+// oneLine keeps an error detail on one line and inert on a terminal: a detail can quote what
+// the client sent (a bundle id from the path, through a workflow's message), so line breaks
+// and the other control characters (C0, DEL, C1, U+2028 and U+2029) are written as Go
+// escapes them ("\n", "\x1b", "\u2028").
+func oneLine(s string) string {
+	if !strings.ContainsFunc(s, controlRune) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if controlRune(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func controlRune(r rune) bool {
+	return r < 0x20 || (r >= 0x7f && r < 0xa0) || r == '\u2028' || r == '\u2029'
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -175,6 +175,13 @@ func (g *Gateway) observe(next http.Handler) http.Handler {
 			g.api.ServeHTTP(sw, r)
 			return
 		}
+		if r.RequestURI == "*" {
+			// ServeMux answers the asterisk form (net/http itself answers OPTIONS *) with a
+			// bare 400; the gateway's errors are Apple's shape.
+			writeError(sw, r, http.StatusBadRequest, "PARAMETER_ERROR.INVALID", "Invalid request target",
+				"the request target * names no resource; send a path such as /v1/apps")
+			return
+		}
 		next.ServeHTTP(sw, r)
 	})
 }

@@ -80,7 +80,7 @@ func (g *Gateway) routes() http.Handler {
 		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", allow)
 			writeError(w, r, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "The request method is not allowed",
-				r.Method+" is not allowed on "+r.URL.Path+"; use "+allow)
+				r.Method+" is not allowed on "+r.URL.EscapedPath()+"; use "+allow)
 		})
 	}
 
