@@ -28,7 +28,7 @@ var productActions = []curatedAction{
 		PathParams: []param{appRefParam},
 		Flat:       productSummaryShape, List: true,
 		Run: func(ctx context.Context, c *asc.Client, in *actionInput) (actionResult, error) {
-			app, _, err := products.ResolveApp(ctx, c, in.path("appId"))
+			app, err := resolveApp(ctx, c, in.path("appId"))
 			if err != nil {
 				return actionResult{}, err
 			}
@@ -74,7 +74,7 @@ var productActions = []curatedAction{
 			if err != nil {
 				return actionResult{}, badInput(err, "PARAMETER_ERROR.REQUIRED", "Missing price", "send {\"price\": \"0.99\"} and optionally \"territory\": \"USA\"")
 			}
-			app, _, err := products.ResolveApp(ctx, c, in.path("appId"))
+			app, err := resolveApp(ctx, c, in.path("appId"))
 			if err != nil {
 				return actionResult{}, err
 			}
@@ -112,7 +112,7 @@ var productActions = []curatedAction{
 			if err != nil {
 				return actionResult{}, badInput(err, "PARAMETER_ERROR.REQUIRED", "Missing fields", "send {\"productId\", \"referenceName\", \"kind\"} and optionally \"group\", \"period\", \"locale\", \"name\", \"description\", \"price\", \"territory\", \"familySharable\"")
 			}
-			app, _, err := products.ResolveApp(ctx, c, in.path("appId"))
+			app, err := resolveApp(ctx, c, in.path("appId"))
 			if err != nil {
 				return actionResult{}, err
 			}
@@ -237,7 +237,7 @@ type flatProduct struct {
 }
 
 func getProduct(ctx context.Context, c *asc.Client, appRef, productID string) (actionResult, error) {
-	app, _, err := products.ResolveApp(ctx, c, appRef)
+	app, err := resolveApp(ctx, c, appRef)
 	if err != nil {
 		return actionResult{}, err
 	}
@@ -290,6 +290,17 @@ func sortedLocales(m map[string]products.Localization) []string {
 // productError answers what the products workflow refuses: an unknown product 404, a
 // product id taken 409, a catalog problem (a price that is no price point) 400; App Store
 // Connect's own refusals pass through.
+// resolveApp finds the app a product action names by id or bundle id. A bundle id that no
+// app of the key has is the client's mistake, answered 404, not a failure to reach App Store
+// Connect.
+func resolveApp(ctx context.Context, c *asc.Client, ref string) (string, error) {
+	app, _, err := products.ResolveApp(ctx, c, ref)
+	if err != nil && !fromUpstream(err) {
+		return "", &bodyError{status: http.StatusNotFound, code: "NOT_FOUND", title: "No such app", detail: err.Error()}
+	}
+	return app, err
+}
+
 func productError(err error) error {
 	var nf *products.NotFoundError
 	var ex *products.ExistsError

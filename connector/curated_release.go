@@ -184,18 +184,24 @@ var releaseActions = []curatedAction{
 	},
 }
 
+// fromUpstream reports whether err is App Store Connect's answer or a failure to reach it,
+// rather than a workflow's own refusal of what the client asked.
+func fromUpstream(err error) bool {
+	var api *asc.ErrorResponse
+	var rl *asc.RateLimitError
+	var ne net.Error
+	var ue *url.Error
+	return errors.As(err, &api) || errors.As(err, &rl) || errors.As(err, &ne) || errors.As(err, &ue) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
+}
+
 func platformOf(s string) asc.Platform { return asc.Platform(strings.ToUpper(strings.TrimSpace(s))) }
 
 // refusedBeforeWrite answers the workflow's own refusals (a version not approved, a move
 // Apple does not make, a build that is not processed) as 400s naming what is wrong; Apple's
 // errors and failures to reach it pass as they are.
 func refusedBeforeWrite(err error, code, title string) error {
-	var api *asc.ErrorResponse
-	var rl *asc.RateLimitError
-	var ne net.Error
-	var ue *url.Error
-	if errors.As(err, &api) || errors.As(err, &rl) || errors.As(err, &ne) || errors.As(err, &ue) ||
-		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+	if fromUpstream(err) {
 		return err
 	}
 	if errors.Is(err, versions.ErrNotFound) {

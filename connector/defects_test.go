@@ -327,3 +327,25 @@ func TestErrorDetailsAreOneLine(t *testing.T) {
 		t.Errorf("GET *: %d %q", a.status, a.body)
 	}
 }
+
+// TestProductActionsAnswerAnUnknownApp404: a bundle id that no app has is the client's
+// mistake, 404, not a 502 "could not forward" logged as the gateway's error (found by
+// FuzzGatewayRequest).
+func TestProductActionsAnswerAnUnknownApp404(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "sqlite", nil)
+	for _, tc := range []struct {
+		method, path string
+		body         any
+	}{
+		{"GET", "/connector/v1/apps/com.none.x/products", nil},
+		{"GET", "/connector/v1/apps/com.none.x/products/p1", nil},
+		{"POST", "/connector/v1/apps/com.none.x/products/p1/price", map[string]any{"price": "0.99"}},
+		{"POST", "/connector/v1/apps/com.none.x/products", map[string]any{"productId": "p1", "referenceName": "P", "kind": "CONSUMABLE"}},
+	} {
+		a := e.do(t, tc.method, tc.path, e.writeKey, tc.body)
+		if a.status != 404 || errorCode(t, a) != "NOT_FOUND" || !strings.Contains(string(a.body), "com.none.x") {
+			t.Errorf("%s %s: %d %s; want 404 naming the bundle id", tc.method, tc.path, a.status, a.body)
+		}
+	}
+}
