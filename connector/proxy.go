@@ -76,8 +76,9 @@ type badPathError struct{}
 func (*badPathError) Error() string { return "path with dot segments or encoded slashes" }
 
 // apiPath reports whether an escaped path stays under /v1/, /v2/ or /v3/ however the upstream
-// resolves it: no "." or ".." segment, encoded or not, and no encoded slash or backslash
-// that a server might decode into a separator.
+// resolves it: no "." or ".." segment, encoded or not, nor one before a path parameter
+// ("..;x", which Tomcat and Jetty read as "..") or a NUL (where a C server stops), and no
+// encoded slash or backslash that a server might decode into a separator.
 func apiPath(escaped string) bool {
 	if !isAPIPath([]byte(escaped)) || strings.IndexByte(escaped, '\\') >= 0 {
 		return false
@@ -89,20 +90,34 @@ func apiPath(escaped string) bool {
 		} else {
 			rest = ""
 		}
-		if seg == "." || seg == ".." {
-			return false
-		}
 		if strings.IndexByte(seg, '%') >= 0 {
 			lower := strings.ToLower(seg)
 			if strings.Contains(lower, "%2f") || strings.Contains(lower, "%5c") {
 				return false
 			}
-			if s, err := url.PathUnescape(seg); err != nil || s == "." || s == ".." {
+			s, err := url.PathUnescape(seg)
+			if err != nil {
 				return false
 			}
+			seg = s
+		}
+		if dotSegment(seg) {
+			return false
 		}
 	}
 	return true
+}
+
+// dotSegment reports whether a decoded path segment is "." or "..", alone or before a path
+// parameter or a NUL.
+func dotSegment(seg string) bool {
+	if seg == "" || seg[0] != '.' {
+		return false
+	}
+	if i := strings.IndexAny(seg, ";\x00"); i >= 0 {
+		seg = seg[:i]
+	}
+	return seg == "." || seg == ".."
 }
 
 // upstreamError is a failure to get an answer from the upstream.

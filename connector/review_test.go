@@ -110,8 +110,9 @@ func TestSubscriptionsOfOtherClients(t *testing.T) {
 }
 
 // TestDotSegmentsNeverReachTheUpstream: a path that an upstream could resolve outside the API
-// roots (dot segments, encoded or not, and encoded slashes) is refused before anything is
-// sent, on the passthrough and in curated actions alike.
+// roots (dot segments, encoded or not, with a path parameter or a NUL after them, and encoded
+// slashes) is refused before anything is sent, on the passthrough and in curated actions
+// alike.
 func TestDotSegmentsNeverReachTheUpstream(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
@@ -132,6 +133,11 @@ func TestDotSegmentsNeverReachTheUpstream(t *testing.T) {
 		"/v1/apps/..%5Csandbox",
 		"/connector/v1/apps/%2E%2E",
 		"/connector/v1/apps/%2E%2E%2F%2E%2E%2Fsandbox/versions",
+		// What servers that take path parameters or stop at a NUL read as dot segments.
+		"/v1/apps/..;/..;/sandbox/stats",
+		"/v1/apps/%2e%2e%3bx/%2E;/sandbox/reset",
+		"/v1/apps/..%00/sandbox",
+		"/connector/v1/apps/..;",
 	} {
 		a := e.do(t, "GET", path, e.readKey, nil)
 		if a.status != 404 || errorCode(t, a) != "NOT_FOUND" {
