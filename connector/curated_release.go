@@ -189,9 +189,10 @@ var releaseActions = []curatedAction{
 func fromUpstream(err error) bool {
 	var api *asc.ErrorResponse
 	var rl *asc.RateLimitError
+	var up *upstreamError
 	var ne net.Error
 	var ue *url.Error
-	return errors.As(err, &api) || errors.As(err, &rl) || errors.As(err, &ne) || errors.As(err, &ue) ||
+	return errors.As(err, &api) || errors.As(err, &rl) || errors.As(err, &up) || errors.As(err, &ne) || errors.As(err, &ue) ||
 		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
 }
 

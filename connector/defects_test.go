@@ -17,6 +17,7 @@ import (
 
 	"github.com/ascend-tools/ascend/connector"
 	"github.com/ascend-tools/ascend/internal/testutil"
+	"github.com/ascend-tools/ascend/sandbox"
 	"github.com/ascend-tools/ascend/store"
 )
 
@@ -347,5 +348,36 @@ func TestProductActionsAnswerAnUnknownApp404(t *testing.T) {
 		if a.status != 404 || errorCode(t, a) != "NOT_FOUND" || !strings.Contains(string(a.body), "com.none.x") {
 			t.Errorf("%s %s: %d %s; want 404 naming the bundle id", tc.method, tc.path, a.status, a.body)
 		}
+	}
+}
+
+// TestUpstreamDropsAreNotTheClientsFault: when App Store Connect closes the connection
+// without an answer, curated actions answer 502 UPSTREAM_UNAVAILABLE as the passthrough does,
+// not 400 "Cannot release: ... EOF" (the client's mistake) nor 502 "could not forward" logged
+// at ERROR (the gateway's) (found by FuzzGatewayRequest).
+func TestUpstreamDropsAreNotTheClientsFault(t *testing.T) {
+	t.Parallel()
+	logs := &testutil.SyncBuffer{}
+	e := newEnv(t, "sqlite", func(c *connector.Config) {
+		c.Logger = slog.New(slog.NewJSONHandler(logs, nil))
+	})
+	e.sb.Fail(sandbox.FaultRule{Drop: true})
+	const app = "1500000233"
+	for _, tc := range []struct {
+		method, path string
+		body         any
+	}{
+		{"GET", "/v1/apps", nil},
+		{"POST", "/connector/v1/apps/" + app + "/release", map[string]any{}},
+		{"POST", "/connector/v1/apps/" + app + "/versions", map[string]any{"versionString": "9.9", "platform": "IOS"}},
+		{"POST", "/connector/v1/reviewSubmissions", map[string]any{"appId": app, "appStoreVersionId": "x", "platform": "IOS"}},
+		{"GET", "/connector/v1/apps", nil},
+	} {
+		if a := e.do(t, tc.method, tc.path, e.writeKey, tc.body); a.status != 502 || errorCode(t, a) != "UPSTREAM_UNAVAILABLE" {
+			t.Errorf("%s %s with the upstream dropping: %d %s; want 502 UPSTREAM_UNAVAILABLE", tc.method, tc.path, a.status, a.body)
+		}
+	}
+	if l := logs.String(); strings.Contains(l, `"level":"ERROR"`) {
+		t.Errorf("an upstream failure is logged as the gateway's error:\n%s", l)
 	}
 }

@@ -41,14 +41,22 @@ const (
 
 // Header choices of FuzzGatewayRequest, bits of hdr.
 const (
-	fuzzNoRequestID = 1 << iota // leave X-Request-Id to the gateway
-	fuzzBearer                  // the key as Authorization: Bearer, not X-API-Key
-	fuzzJSONType                // Content-Type: application/json
-	fuzzFraming0                // bits 3-4: 0 Content-Length, 1 chunked, 2 a Content-Length
-	fuzzFraming1                // longer than the body (cut short), 3 no length and no body
-	fuzzUploadToken             // the target's "{token}" is a valid upload token
-	fuzzForwarding              // Cookie, X-Forwarded-For and Forwarded headers
+	fuzzNoRequestID   = 1 << iota // leave X-Request-Id to the gateway
+	fuzzBearer                    // the key as Authorization: Bearer, not X-API-Key
+	fuzzJSONType                  // Content-Type: application/json
+	fuzzFraming0                  // bits 3-4: 0 Content-Length, 1 chunked, 2 a Content-Length
+	fuzzFraming1                  // longer than the body (cut short), 3 no length and no body
+	fuzzUploadToken               // the target's "{token}" is a valid upload token
+	fuzzForwarding                // Cookie, X-Forwarded-For and Forwarded headers
+	fuzzUpstreamFault             // the sandbox fails every request of the input (see fuzzFaults)
 )
+
+// fuzzFaults are the upstream failures an input with fuzzUpstreamFault picks from by key/6:
+// errors with Apple's body, and connections closed without an answer, before or after the
+// write took effect. (No 429: the gateway would hold every later input.)
+var fuzzFaults = []sandbox.FaultRule{
+	{Status: 500}, {Status: 503}, {Status: 502, Code: "X", Detail: "a\nb"}, {Drop: true}, {Drop: true, After: true},
+}
 
 // upstreamHeaders are the headers a request to the sandbox may carry: the client headers
 // the passthrough forwards, and the gateway's own (the typed client's and the JWT).
@@ -85,6 +93,20 @@ func FuzzGatewayRequest(f *testing.F) {
 	}{
 		{"GET", "/v1/apps", 0, "", fuzzReadKey},
 		{"GET", "/v1/apps?limit=2&flatten=true", fuzzForwarding, "", fuzzReadKey},
+		{"GET", "/v1/apps", fuzzUpstreamFault, "", fuzzReadKey},
+		{"HEAD", "/v1/apps", fuzzUpstreamFault, "", fuzzReadKey + 6},
+		{"POST", "/v1/appStoreVersions", fuzzUpstreamFault | fuzzJSONType, `{"data":{"type":"appStoreVersions"}}`, fuzzWriteKey + 12},
+		{"GET", "/v1/apps?flatten=true", fuzzUpstreamFault, "", fuzzReadKey + 18},
+		{"PATCH", "/v1/apps/1500000233", fuzzUpstreamFault | fuzzJSONType, `{"data":{"type":"apps","id":"1500000233"}}`, fuzzWriteKey + 24},
+		{"GET", "/connector/v1/apps", fuzzUpstreamFault, "", fuzzReadKey},
+		{"GET", "/connector/v1/apps/1500000233/products", fuzzUpstreamFault, "", fuzzReadKey + 6},
+		{"GET", "/connector/v1/apps/com.example.daybreak/products/x", fuzzUpstreamFault, "", fuzzReadKey + 12},
+		{"POST", "/connector/v1/apps/1500000233/versions", fuzzUpstreamFault | fuzzJSONType, `{"versionString":"9.9","platform":"IOS"}`, fuzzWriteKey + 18},
+		{"POST", "/connector/v1/apps/1500000233/release", fuzzUpstreamFault | fuzzJSONType, `{}`, fuzzWriteKey + 24},
+		{"PATCH", "/connector/v1/appInfoLocalizations/x", fuzzUpstreamFault | fuzzJSONType, `{"name":"n"}`, fuzzWriteKey + 12},
+		{"POST", "/connector/v1/apps/1500000233/betaTesters", fuzzUpstreamFault | fuzzJSONType, `{"email":"a@example.com","groups":"Public Beta"}`, fuzzWriteKey + 6},
+		{"POST", "/connector/v1/reviewSubmissions", fuzzUpstreamFault | fuzzJSONType, `{"appId":"1500000233","appStoreVersionId":"x","platform":"IOS"}`, fuzzWriteKey + 18},
+		{"GET", "/connector/status", fuzzUpstreamFault, "", fuzzReadKey},
 		{"PUT", "/connector/uploads/{token}", fuzzUploadToken | fuzzForwarding | fuzzBearer, "part", fuzzWriteKey},
 		{"GET", "/connector/v1/apps/1", fuzzForwarding, "", fuzzReadKey},
 		{"GET", "/v1/apps?flatten=true&flatten=1&fields[apps]=name", fuzzBearer, "", fuzzWriteKey},
@@ -214,6 +236,12 @@ func FuzzGatewayRequest(f *testing.F) {
 		f.Add(s.method, s.target, s.hdr, []byte(s.body), s.key)
 	}
 	f.Fuzz(func(t *testing.T, method, target string, hdr byte, body []byte, key byte) {
+		if hdr&fuzzUpstreamFault != 0 {
+			if err := rig.sb.SetFaultRules(fuzzFaults[int(key/6)%len(fuzzFaults)]); err != nil {
+				t.Fatal(err)
+			}
+			defer rig.sb.SetFaultRules()
+		}
 		rig.check(t, method, target, hdr, body, key%6)
 	})
 }
@@ -471,13 +499,14 @@ func (rig *fuzzRig) check(t *testing.T, method, target string, hdr byte, body []
 	where := fmt.Sprintf("%s %q (key %d, hdr %#x) answered %d", method, target, key, hdr, a.status)
 
 	// 1. No 5xx of the gateway's own but for an upstream that failed.
-	upstreamFailed, relayed := false, map[int]bool{}
+	upstreamFailed, dropped, relayed := false, false, map[int]bool{}
 	for _, c := range calls {
 		if c.status == 0 || c.status >= 500 {
 			upstreamFailed = true
 		}
+		dropped = dropped || c.status == 0
 		relayed[c.status] = true
-		if c.status >= 500 {
+		if c.status >= 500 && hdr&fuzzUpstreamFault == 0 {
 			t.Errorf("%s: the sandbox answered %s %s with %d", where, c.method, c.path, c.status)
 		}
 	}
@@ -490,8 +519,12 @@ func (rig *fuzzRig) check(t *testing.T, method, target string, hdr byte, body []
 			t.Errorf("%s: a 5xx of the gateway's own with a working upstream: %s\n%s", where, a.body, text)
 		}
 	}
+	// An upstream that closed the connection is not the client's mistake.
+	if dropped && own && a.status >= 400 && a.status < 500 {
+		t.Errorf("%s: the upstream dropped a request, yet the gateway blamed the client: %s", where, a.body)
+	}
 	if len(errs) > 0 {
-		t.Errorf("%s: logged at ERROR: %q", where, errs)
+		t.Errorf("%s: logged at ERROR with a working upstream: %q\n%s", where, errs, text)
 	}
 
 	// 2. Only a valid write key writes; only a valid key reaches the upstream at all.

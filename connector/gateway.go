@@ -139,7 +139,7 @@ func New(cfg Config) (*Gateway, error) {
 			byKey[sk] = s
 		}
 		rt := &profileRuntime{Profile: p, base: u, baseStr: up, prefix: strings.TrimSuffix(u.EscapedPath(), "/"), budget: s.budget}
-		tr := &upstreamTransport{g: g, p: rt, signed: &auth.Transport{Source: s.tokens, Base: base}}
+		tr := &upstreamTransport{g: g, p: rt, signed: &auth.Transport{Source: s.tokens, Base: exchangeErrors{base}}}
 		rt.up = tr
 		// Never follow redirects: a redirect could lead away from the configured upstream
 		// host, and the client should see Apple's answer as it is.

@@ -126,6 +126,26 @@ type upstreamError struct{ err error }
 func (e *upstreamError) Error() string { return "upstream: " + e.err.Error() }
 func (e *upstreamError) Unwrap() error { return e.err }
 
+// Timeout is the cause's, for net/http's url.Error, which asks its cause directly.
+func (e *upstreamError) Timeout() bool {
+	t, ok := e.err.(interface{ Timeout() bool })
+	return ok && t.Timeout()
+}
+
+// exchangeErrors marks the failures of the exchange itself (a connection refused or closed
+// without an answer) as upstreamErrors, under the JWT's transport, so that the curated
+// actions' workflows, which wrap them in messages of their own, still answer them as App
+// Store Connect's failure (502) rather than as the client's mistake or the gateway's.
+type exchangeErrors struct{ next http.RoundTripper }
+
+func (t exchangeErrors) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(req)
+	if err != nil {
+		return nil, &upstreamError{err}
+	}
+	return resp, nil
+}
+
 // rateHeldError says the key's budget is held after a 429 for longer than a client should wait.
 type rateHeldError struct{ until time.Time }
 
@@ -176,6 +196,9 @@ func (g *Gateway) send(ctx context.Context, p *profileRuntime, method, path, raw
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err
+		}
+		if up := (*upstreamError)(nil); errors.As(err, &up) {
+			return nil, up
 		}
 		return nil, &upstreamError{err}
 	}
