@@ -325,6 +325,7 @@ func newFuzzRig(f *testing.F) *fuzzRig {
 // fuzzCall is one request the upstream transport carried.
 type fuzzCall struct {
 	method, host, path string
+	query              string
 	header             http.Header
 	status             int // 0 when the exchange failed
 }
@@ -338,7 +339,7 @@ type fuzzRecorder struct {
 }
 
 func (r *fuzzRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	c := fuzzCall{method: req.Method, host: req.URL.Host, path: req.URL.EscapedPath(), header: req.Header.Clone()}
+	c := fuzzCall{method: req.Method, host: req.URL.Host, path: req.URL.EscapedPath(), query: req.URL.RawQuery, header: req.Header.Clone()}
 	resp, err := r.next.RoundTrip(req)
 	if err == nil {
 		c.status = resp.StatusCode
@@ -571,6 +572,17 @@ func (rig *fuzzRig) check(t *testing.T, method, target string, hdr byte, body []
 		}
 		if c.host == rig.sbHost && !strings.HasPrefix(c.header.Get("Authorization"), "Bearer ey") {
 			t.Errorf("%s: %s %s went unsigned: %q", where, c.method, c.path, c.header.Get("Authorization"))
+		}
+	}
+
+	// The passthrough sends the client's query byte for byte, less the gateway's flatten.
+	if u, err := url.ParseRequestURI(target); err == nil {
+		for _, c := range calls {
+			if c.host == rig.sbHost && c.path == u.EscapedPath() && strings.HasPrefix(u.Path, "/v") {
+				if want := withoutFlatten(u.RawQuery); c.query != want {
+					t.Errorf("%s: the upstream got the query %q, not %q", where, c.query, want)
+				}
+			}
 		}
 	}
 
@@ -816,4 +828,15 @@ func uploadToken(target string) string {
 		return ""
 	}
 	return tok
+}
+
+// withoutFlatten is a raw query without its flatten parameters.
+func withoutFlatten(raw string) string {
+	var kept []string
+	for _, part := range strings.Split(raw, "&") {
+		if name, _, _ := strings.Cut(part, "="); name != "flatten" {
+			kept = append(kept, part)
+		}
+	}
+	return strings.Join(kept, "&")
 }

@@ -160,20 +160,16 @@ func (g *Gateway) send(ctx context.Context, p *profileRuntime, method, path, raw
 	if !strings.HasPrefix(path, "/") {
 		path = "/" + path
 	}
-	var target string
-	if rawQuery != "" {
-		target = p.baseStr + path + "?" + rawQuery // one string, not two
-	} else {
-		target = p.baseStr + path
-	}
 	if !apiPath(path) {
 		return nil, &badPathError{}
 	}
-	// Parsed once, as the request's URL, and checked to stay on the configured host.
-	req, err := http.NewRequestWithContext(ctx, method, target, nil)
+	// Parsed once, as the request's URL, and checked to stay on the configured host. The
+	// query is set as it came, not parsed: a parse would end it at a '#' and drop the rest.
+	req, err := http.NewRequestWithContext(ctx, method, p.baseStr+path, nil)
 	if err != nil || req.URL.Host != p.base.Host || req.URL.Scheme != p.base.Scheme {
 		return nil, fmt.Errorf("path %q does not form an upstream URL", path)
 	}
+	req.URL.RawQuery = rawQuery
 	if body != nil {
 		req.Body = io.NopCloser(bytes.NewReader(body))
 		req.ContentLength = int64(len(body))

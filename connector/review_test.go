@@ -115,16 +115,8 @@ func TestSubscriptionsOfOtherClients(t *testing.T) {
 // alike.
 func TestDotSegmentsNeverReachTheUpstream(t *testing.T) {
 	t.Parallel()
-	var mu sync.Mutex
-	var sent []string
-	e := newEnv(t, "sqlite", func(c *connector.Config) {
-		c.UpstreamTransport = roundTripFunc(func(r *http.Request) (*http.Response, error) {
-			mu.Lock()
-			sent = append(sent, r.URL.EscapedPath())
-			mu.Unlock()
-			return http.DefaultTransport.RoundTrip(r)
-		})
-	})
+	up := &sentUpstream{of: func(r *http.Request) string { return r.URL.EscapedPath() }}
+	e := newEnv(t, "sqlite", func(c *connector.Config) { c.UpstreamTransport = up })
 	for _, path := range []string{
 		"/v1/%2e%2e/sandbox/stats",
 		"/v1/apps/%2E%2E/%2E%2E/sandbox/reset",
@@ -144,11 +136,9 @@ func TestDotSegmentsNeverReachTheUpstream(t *testing.T) {
 			t.Errorf("GET %s: %d %s; want 404 NOT_FOUND", path, a.status, a.body)
 		}
 	}
-	mu.Lock()
-	if len(sent) != 0 {
+	if sent := up.list(); len(sent) != 0 {
 		t.Errorf("the upstream was sent %q", sent)
 	}
-	mu.Unlock()
 	if a := e.do(t, "GET", "/v1/apps?limit=1", e.readKey, nil); a.status != 200 {
 		t.Errorf("an ordinary path: %d %s", a.status, a.body)
 	}
