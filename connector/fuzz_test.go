@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,6 +39,10 @@ const (
 	fuzzTamperedKey // the read key's id with another secret
 	fuzzMalformed   // not a client key at all
 )
+
+// fuzzBasic, a bit of key, sends the key as the password of HTTP Basic authentication (as
+// browsers do for the status page) where fuzzBearer is set.
+const fuzzBasic = 0x80
 
 // Header choices of FuzzGatewayRequest, bits of hdr.
 const (
@@ -152,6 +157,11 @@ func FuzzGatewayRequest(f *testing.F) {
 		{"POST", "/connector/status", 0, "", fuzzReadKey},
 		{"GET", "/connector/status", 0, "", fuzzNoKey},
 		{"GET", "/connector/", 0, "", fuzzNoKey},
+		{"GET", "/connector/", fuzzBearer, "", fuzzReadKey | fuzzBasic},
+		{"HEAD", "/connector/?x=1", fuzzBearer, "", fuzzWriteKey | fuzzBasic},
+		{"GET", "/connector/", fuzzBearer, "", fuzzTamperedKey | fuzzBasic},
+		{"GET", "/connector/", fuzzBearer | fuzzUpstreamFault, "", fuzzReadKey | fuzzBasic},
+		{"GET", "/v1/apps", fuzzBearer, "", fuzzReadKey | fuzzBasic},
 		{"GET", "/connector/openapi.json", 0, "", fuzzNoKey},
 		{"GET", "/metrics", 0, "", fuzzNoKey},
 		{"GET", "/healthz", 0, "", fuzzNoKey},
@@ -237,12 +247,12 @@ func FuzzGatewayRequest(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, method, target string, hdr byte, body []byte, key byte) {
 		if hdr&fuzzUpstreamFault != 0 {
-			if err := rig.sb.SetFaultRules(fuzzFaults[int(key/6)%len(fuzzFaults)]); err != nil {
+			if err := rig.sb.SetFaultRules(fuzzFaults[int(key&0x7f/6)%len(fuzzFaults)]); err != nil {
 				t.Fatal(err)
 			}
 			defer rig.sb.SetFaultRules()
 		}
-		rig.check(t, method, target, hdr, body, key%6)
+		rig.check(t, method, target, hdr, body, key&0x7f%6, key&fuzzBasic != 0)
 	})
 }
 
@@ -326,6 +336,7 @@ func newFuzzRig(f *testing.F) *fuzzRig {
 type fuzzCall struct {
 	method, host, path string
 	query              string
+	body               []byte // as GetBody gives it (the passthrough's and the typed client's)
 	header             http.Header
 	status             int // 0 when the exchange failed
 }
@@ -340,6 +351,12 @@ type fuzzRecorder struct {
 
 func (r *fuzzRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	c := fuzzCall{method: req.Method, host: req.URL.Host, path: req.URL.EscapedPath(), query: req.URL.RawQuery, header: req.Header.Clone()}
+	if req.GetBody != nil {
+		if rc, err := req.GetBody(); err == nil {
+			c.body, _ = io.ReadAll(rc)
+			rc.Close()
+		}
+	}
 	resp, err := r.next.RoundTrip(req)
 	if err == nil {
 		c.status = resp.StatusCode
@@ -446,7 +463,7 @@ type fuzzAnswer struct {
 }
 
 // check sends one input and asserts the invariants.
-func (rig *fuzzRig) check(t *testing.T, method, target string, hdr byte, body []byte, key byte) {
+func (rig *fuzzRig) check(t *testing.T, method, target string, hdr byte, body []byte, key byte, basic bool) {
 	// One request a connection: a CR or LF would make the input a second request, whose
 	// answer this one does not read.
 	strip := strings.NewReplacer("\r", "", "\n", "")
@@ -466,7 +483,7 @@ func (rig *fuzzRig) check(t *testing.T, method, target string, hdr byte, body []
 	}
 	before := rig.sb.Stats().ByMethod
 
-	a, err := rig.send(method, target, hdr, body, key, reqID)
+	a, err := rig.send(method, target, hdr, body, key, basic, reqID)
 	if err != nil {
 		// Only a request net/http refuses outright may go unanswered: it then reached nothing.
 		if calls := rig.upstream.take(); len(calls) > 0 {
@@ -582,6 +599,10 @@ func (rig *fuzzRig) check(t *testing.T, method, target string, hdr byte, body []
 				if want := withoutFlatten(u.RawQuery); c.query != want {
 					t.Errorf("%s: the upstream got the query %q, not %q", where, c.query, want)
 				}
+				framing := (hdr / fuzzFraming0) & 3
+				if c.method != "GET" && c.method != "HEAD" && (framing == 0 || framing == 1) && !bytes.Equal(c.body, body) {
+					t.Errorf("%s: the upstream got the body %q, not %q", where, c.body, body)
+				}
 			}
 		}
 	}
@@ -630,6 +651,9 @@ func (rig *fuzzRig) check(t *testing.T, method, target string, hdr byte, body []
 			}
 		}
 	}
+	if rig.n%128 == 0 {
+		rig.checkMetrics(t)
+	}
 	for _, c := range calls {
 		if c.method != "GET" && c.method != "HEAD" && !audited {
 			t.Errorf("%s: %s %s reached the upstream but is not audited", where, c.method, c.path)
@@ -642,16 +666,19 @@ func (rig *fuzzRig) check(t *testing.T, method, target string, hdr byte, body []
 
 // send writes the request by hand, so any method and target go out as they are, and reads
 // one answer.
-func (rig *fuzzRig) send(method, target string, hdr byte, body []byte, key byte, reqID string) (fuzzAnswer, error) {
+func (rig *fuzzRig) send(method, target string, hdr byte, body []byte, key byte, basic bool, reqID string) (fuzzAnswer, error) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\nUser-Agent: fuzz\r\n", method, target, rig.addr)
 	if reqID != "" {
 		fmt.Fprintf(&b, "X-Request-Id: %s\r\n", reqID)
 	}
 	if k := rig.keys[key]; k != "" {
-		if hdr&fuzzBearer != 0 {
+		switch {
+		case hdr&fuzzBearer != 0 && basic:
+			fmt.Fprintf(&b, "Authorization: Basic %s\r\n", base64.StdEncoding.EncodeToString([]byte("ascend:"+k)))
+		case hdr&fuzzBearer != 0:
 			fmt.Fprintf(&b, "Authorization: Bearer %s\r\n", k)
-		} else {
+		default:
 			fmt.Fprintf(&b, "X-API-Key: %s\r\n", k)
 		}
 	}
@@ -707,6 +734,30 @@ func (rig *fuzzRig) send(method, target string, hdr byte, body []byte, key byte,
 		return fuzzAnswer{}, err
 	}
 	return fuzzAnswer{status: resp.StatusCode, header: resp.Header, body: data}, nil
+}
+
+// routeLabel is what a route label of the metrics may be: "unmatched", or a pattern the
+// gateway registered (an API root, "GET /connector/v1/apps/{appId}"), never a path a client
+// sent.
+var routeLabel = regexp.MustCompile(`^(unmatched|([A-Z]+ )?/[A-Za-z0-9/{}$._-]*)$`)
+
+// checkMetrics reads /metrics and checks that its route labels stay patterns, a bounded set.
+func (rig *fuzzRig) checkMetrics(t *testing.T) {
+	a, err := rig.send("GET", "/metrics", fuzzNoRequestID, nil, fuzzNoKey, false, "")
+	if err != nil || a.status != 200 {
+		t.Fatalf("GET /metrics: %v %d", err, a.status)
+	}
+	rig.waitLogged(t, a.header.Get("X-Request-Id"))
+	routes := map[string]bool{}
+	for _, m := range regexp.MustCompile(`route="((?:[^"\\]|\\.)*)"`).FindAllStringSubmatch(string(a.body), -1) {
+		if !routeLabel.MatchString(m[1]) {
+			t.Errorf("the metrics have the route label %q", m[1])
+		}
+		routes[m[1]] = true
+	}
+	if len(routes) > 100 {
+		t.Errorf("the metrics have %d route labels", len(routes))
+	}
 }
 
 // waitLogged waits for the request's log line.
