@@ -409,3 +409,33 @@ func (u *sentUpstream) list() []string {
 	defer u.mu.Unlock()
 	return slices.Clone(u.sent)
 }
+
+// TestMCPReadKeyWritesStopAtTheGateway: a write a read key's /mcp request leads to is refused
+// by the Caller's client itself, answered 403 and audited, even from a handler that does not
+// check Caller.Write; a write key's goes through (found by FuzzGatewayRequest).
+func TestMCPReadKeyWritesStopAtTheGateway(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "sqlite", func(c *connector.Config) { c.MCP = http.HandlerFunc(fuzzMCP) })
+	const del = "/mcp?m=DELETE&p=/v1/appInfoLocalizations/1"
+	if a := e.do(t, "POST", del, e.readKey, nil); a.status != 200 || string(a.body) != "sent: false\n" {
+		t.Errorf("the read key's DELETE through /mcp: %d %q; want it refused", a.status, a.body)
+	}
+	if n := e.sb.Writes(); n != 0 {
+		t.Errorf("the read key's DELETE reached the sandbox (%d writes)", n)
+	}
+	e.do(t, "POST", del, e.writeKey, nil)
+	if n := e.sb.Writes(); n != 1 {
+		t.Errorf("the write key's DELETE: %d writes reached the sandbox, want 1", n)
+	}
+	entries, err := e.db.Audit(t.Context(), time.Time{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []string{}
+	for _, en := range entries {
+		got = append(got, fmt.Sprintf("%s %s %s %d", en.KeyName, en.Method, en.Path, en.Status))
+	}
+	if len(got) != 2 || got[0] != "reader DELETE /v1/appInfoLocalizations/1 403" || !strings.HasPrefix(got[1], "writer DELETE /v1/appInfoLocalizations/1 ") {
+		t.Errorf("audited %q; want the reader's refused DELETE and the writer's", got)
+	}
+}

@@ -153,6 +153,14 @@ func FuzzGatewayRequest(f *testing.F) {
 		{"PUT", "//connector/uploads/{token}", fuzzUploadToken, "part", fuzzWriteKey},
 		{"DELETE", "/connector/./uploads/{token}", fuzzUploadToken, "", fuzzWriteKey},
 		{"PUT", "/Connector/Uploads/{token}", fuzzUploadToken, "", fuzzReadKey},
+		{"POST", "/mcp?m=DELETE&p=/v1/appInfoLocalizations/1", fuzzJSONType, `{}`, fuzzReadKey},
+		{"POST", "/mcp?m=POST&p=/v1/appInfoLocalizations", fuzzJSONType, `{}`, fuzzWriteKey},
+		{"GET", "/mcp?p=/v1/apps", 0, "", fuzzReadKey},
+		{"PATCH", "/mcp?p=/v1/apps/1", 0, "", fuzzReadKey},
+		{"POST", "/mcp?m=POST&p=/sandbox/reset", 0, "", fuzzWriteKey},
+		{"POST", "/mcp?m=POST&p=/v1/%2e%2e/sandbox/reset", 0, "", fuzzWriteKey},
+		{"POST", "/mcp?m=GET&p=../sandbox/stats", 0, "", fuzzReadKey},
+		{"POST", "/mcp", 0, "", fuzzNoKey},
 		{"GET", "/connector/status", 0, "", fuzzReadKey},
 		{"POST", "/connector/status", 0, "", fuzzReadKey},
 		{"GET", "/connector/status", 0, "", fuzzNoKey},
@@ -299,6 +307,7 @@ func newFuzzRig(f *testing.F) *fuzzRig {
 		// Far more subscriptions than a fuzzing run makes: the cap's refusals would hide
 		// the subscription route's other answers.
 		MaxSubscriptionsPerKey: -1,
+		MCP:                    http.HandlerFunc(fuzzMCP),
 	})
 	if err != nil {
 		f.Fatal(err)
@@ -330,6 +339,23 @@ func newFuzzRig(f *testing.F) *fuzzRig {
 	rig.keys[fuzzTamperedKey] = rig.keys[fuzzReadKey][:len("asck_0011223344556677_")] + "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"
 	rig.keys[fuzzMalformed] = "hello"
 	return rig
+}
+
+// fuzzMCP stands for the MCP handler at /mcp, one that trusts its caller blindly: it sends
+// the request its query names (?m=DELETE&p=/v1/apps/1) through the Caller's client whatever
+// the key's access, so the gateway's own guards are what the invariants see.
+func fuzzMCP(w http.ResponseWriter, r *http.Request) {
+	c, ok := connector.CallerFrom(r.Context())
+	if !ok {
+		http.Error(w, "no caller", http.StatusInternalServerError)
+		return
+	}
+	method, p := r.URL.Query().Get("m"), r.URL.Query().Get("p")
+	if method == "" {
+		method = r.Method
+	}
+	_, err := c.Client.Do(r.Context(), method, p, nil, nil, nil)
+	fmt.Fprintf(w, "sent: %v\n", err == nil)
 }
 
 // fuzzCall is one request the upstream transport carried.

@@ -1,7 +1,10 @@
 package connector
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -90,14 +93,32 @@ func (t *auditTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if safeMethod(req.Method) {
 		return t.base.RoundTrip(req)
 	}
+	// Escaped, as the gateway's other audit entries are (see loggedPath).
+	path := strings.TrimPrefix(req.URL.EscapedPath(), t.basePath)
+	if !t.caller.Write {
+		// A read key's write goes no further, whatever the handler asked: it is answered
+		// and audited as the gateway's routes refuse one.
+		closeBody(req)
+		t.caller.g.addAudit(req.Context(), &t.caller.key, req.Method, path, http.StatusForbidden, 0, t.caller.requestID)
+		return readOnlyAnswer(req, t.caller.key.Name), nil
+	}
 	start := time.Now()
 	resp, err := t.base.RoundTrip(req)
 	status := http.StatusBadGateway
 	if err == nil {
 		status = resp.StatusCode
 	}
-	// Escaped, as the gateway's other audit entries are (see loggedPath).
-	path := strings.TrimPrefix(req.URL.EscapedPath(), t.basePath)
 	t.caller.g.addAudit(req.Context(), &t.caller.key, req.Method, path, status, time.Since(start), t.caller.requestID)
 	return resp, err
+}
+
+// readOnlyAnswer is the 403 ErrorResponse a read key's write gets, as an upstream answer.
+func readOnlyAnswer(req *http.Request, key string) *http.Response {
+	body, _ := json.Marshal(errorResponse{Errors: []apiError{{Status: "403", Code: "FORBIDDEN_ERROR", Title: "This key may only read",
+		Detail: "key " + key + " has read access; " + req.Method + " needs a key created with --access write"}}})
+	return &http.Response{
+		Status: "403 Forbidden", StatusCode: http.StatusForbidden, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(bytes.NewReader(body)),
+		ContentLength: int64(len(body)), Request: req,
+	}
 }
