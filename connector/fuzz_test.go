@@ -905,7 +905,7 @@ func uploadToken(target string) string {
 		return ""
 	}
 	clean := path.Clean("/" + u.Path)
-	if !strings.HasPrefix(strings.ToLower(clean)+"/", "/connector/uploads/") {
+	if !strings.HasPrefix(strings.ToLower(clean), "/connector/uploads/") {
 		return ""
 	}
 	tok, _, _ := strings.Cut(clean[len("/connector/uploads/"):], "/")
