@@ -112,6 +112,12 @@ func FuzzGatewayRequest(f *testing.F) {
 		{"POST", "/connector/v1/apps/1500000233/betaTesters", fuzzUpstreamFault | fuzzJSONType, `{"email":"a@example.com","groups":"Public Beta"}`, fuzzWriteKey + 6},
 		{"POST", "/connector/v1/reviewSubmissions", fuzzUpstreamFault | fuzzJSONType, `{"appId":"1500000233","appStoreVersionId":"x","platform":"IOS"}`, fuzzWriteKey + 18},
 		{"GET", "/connector/status", fuzzUpstreamFault, "", fuzzReadKey},
+		{"POST", "/connector/v1/apps/1500000233/versions", fuzzUpstreamFault | fuzzJSONType, `{"versionString":"9.9","platform":"IOS"}`, fuzzWriteKey + 6*(5+3)},
+		{"POST", "/connector/v1/apps/1500000233/versions", fuzzUpstreamFault | fuzzJSONType, `{"versionString":"9.8","platform":"IOS"}`, fuzzWriteKey + 6*(10+4)},
+		{"POST", "/connector/v1/apps/1500000233/products", fuzzUpstreamFault | fuzzJSONType, `{"productId":"fz1","referenceName":"F","kind":"CONSUMABLE","price":"0.99"}`, fuzzWriteKey + 6*(10+3)},
+		{"POST", "/connector/v1/apps/1500000233/betaTesters", fuzzUpstreamFault | fuzzJSONType, `{"email":"b@example.com","groups":"Public Beta"}`, fuzzWriteKey + 6*(5+4)},
+		{"POST", "/connector/v1/apps/1500000233/phasedRelease", fuzzUpstreamFault | fuzzJSONType, `{"action":"status"}`, fuzzWriteKey + 6*(5+1)},
+		{"PATCH", "/connector/v1/appInfoLocalizations/x", fuzzUpstreamFault | fuzzJSONType, `{"name":"n"}`, fuzzWriteKey + 6*(5+3)},
 		{"PUT", "/connector/uploads/{token}", fuzzUploadToken | fuzzForwarding | fuzzBearer, "part", fuzzWriteKey},
 		{"GET", "/connector/v1/apps/1", fuzzForwarding, "", fuzzReadKey},
 		{"GET", "/v1/apps?flatten=true&flatten=1&fields[apps]=name", fuzzBearer, "", fuzzWriteKey},
@@ -255,7 +261,12 @@ func FuzzGatewayRequest(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, method, target string, hdr byte, body []byte, key byte) {
 		if hdr&fuzzUpstreamFault != 0 {
-			if err := rig.sb.SetFaultRules(fuzzFaults[int(key&0x7f/6)%len(fuzzFaults)]); err != nil {
+			// The fault is picked by key/6, and so is how many requests pass before it acts,
+			// so that workflows fail midway too.
+			n := int(key&0x7f) / 6
+			rule := fuzzFaults[n%len(fuzzFaults)]
+			rule.Skip = n / len(fuzzFaults) % 3
+			if err := rig.sb.SetFaultRules(rule); err != nil {
 				t.Fatal(err)
 			}
 			defer rig.sb.SetFaultRules()
