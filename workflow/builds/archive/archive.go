@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -95,20 +96,31 @@ var (
 // Read opens an archive and returns what it says about its build. The kind comes from the
 // content, and must agree with the file's extension when it has .ipa or .pkg.
 func Read(path string) (*Info, error) {
-	f, err := os.Open(path)
+	// What path is, before it is opened: opening a named pipe waits for a writer (in a
+	// system call no Ctrl-C ends), and an archive is read at offsets a pipe or device has not.
+	st, err := os.Stat(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("%s does not exist", path)
 		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	defer f.Close()
-	st, err := f.Stat()
+	switch m := st.Mode(); {
+	case m.IsDir():
+		return nil, invalid(path, "it is a directory; pass the .ipa or .pkg file (an .xcarchive must be exported first)")
+	case !m.IsRegular():
+		return nil, invalid(path, "it is not a regular file (%s); pass the .ipa or .pkg file itself", kindOf(m))
+	}
+	f, err := os.Open(path)
 	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	defer f.Close()
+	if st, err = f.Stat(); err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
-	if st.IsDir() {
-		return nil, invalid(path, "it is a directory; pass the .ipa or .pkg file (an .xcarchive must be exported first)")
+	if !st.Mode().IsRegular() {
+		return nil, invalid(path, "it is not a regular file (%s); pass the .ipa or .pkg file itself", kindOf(st.Mode()))
 	}
 	info, err := ReadAt(f, st.Size(), path)
 	if err != nil {
@@ -116,6 +128,19 @@ func Read(path string) (*Info, error) {
 	}
 	info.ModTime = st.ModTime()
 	return info, nil
+}
+
+// kindOf names a file mode that is not a regular file's.
+func kindOf(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "a special file"
 }
 
 // ReadAt reads an archive of size bytes from r; name (a file name or path) names it in
