@@ -13,13 +13,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/ascend-tools/ascend/apple"
+	"github.com/ascend-tools/ascend/workflow/internal/folder"
 )
 
 // Kind is the kind of archive.
@@ -109,7 +109,7 @@ func Read(path string) (*Info, error) {
 	case m.IsDir():
 		return nil, invalid(path, "it is a directory; pass the .ipa or .pkg file (an .xcarchive must be exported first)")
 	case !m.IsRegular():
-		return nil, invalid(path, "it is not a regular file (%s); pass the .ipa or .pkg file itself", kindOf(m))
+		return nil, invalid(path, "it is not a regular file (%s); pass the .ipa or .pkg file itself", folder.Kind(m))
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -120,7 +120,7 @@ func Read(path string) (*Info, error) {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	if !st.Mode().IsRegular() {
-		return nil, invalid(path, "it is not a regular file (%s); pass the .ipa or .pkg file itself", kindOf(st.Mode()))
+		return nil, invalid(path, "it is not a regular file (%s); pass the .ipa or .pkg file itself", folder.Kind(st.Mode()))
 	}
 	info, err := ReadAt(f, st.Size(), path)
 	if err != nil {
@@ -128,19 +128,6 @@ func Read(path string) (*Info, error) {
 	}
 	info.ModTime = st.ModTime()
 	return info, nil
-}
-
-// kindOf names a file mode that is not a regular file's.
-func kindOf(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return "a special file"
 }
 
 // ReadAt reads an archive of size bytes from r; name (a file name or path) names it in

@@ -71,22 +71,28 @@ func regular(path string) error {
 	if err != nil {
 		return err
 	}
-	var kind string
-	switch m := st.Mode(); {
-	case m.IsRegular():
-		return nil
-	case m.IsDir():
-		kind = "a folder"
-	case m&fs.ModeNamedPipe != 0:
-		kind = "a named pipe"
-	case m&fs.ModeSocket != 0:
-		kind = "a socket"
-	case m&fs.ModeDevice != 0:
-		kind = "a device"
-	default:
-		kind = "a special file"
+	if kind := Kind(st.Mode()); kind != "" {
+		return &fs.PathError{Op: "open", Path: path, Err: errors.New("not a regular file but " + kind)}
 	}
-	return &fs.PathError{Op: "open", Path: path, Err: errors.New("not a regular file but " + kind)}
+	return nil
+}
+
+// Kind names what a file of mode m is when it is not a regular file ("a folder", "a named
+// pipe", "a socket", "a device", "a special file"); "" for a regular file.
+func Kind(m fs.FileMode) string {
+	switch {
+	case m.IsRegular():
+		return ""
+	case m.IsDir():
+		return "a folder"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "a special file"
 }
 
 func size(n int64) string {
