@@ -48,6 +48,10 @@ func TestReleaseActions(t *testing.T) {
 		t.Errorf("create again: %v", again)
 	}
 	post("/connector/v1/apps/"+daybreak+"/versions", map[string]any{"versionString": "2.5.0", "releaseType": "someday"}, 400)
+	// The platform is IOS when none is sent, as the field says and as the CLI and MCP do.
+	if ios := post("/connector/v1/apps/"+daybreak+"/versions", map[string]any{"versionString": "2.4.0"}, 201); ios["platform"] != "IOS" || changed(ios) != "" {
+		t.Errorf("create without a platform: %v", ios)
+	}
 
 	if old := post("/connector/v1/apps/"+quiet+"/versions/1.0.0/build", map[string]any{"buildNumber": "1"}, 200); old["buildNumber"] != "1" || changed(old) != "build" {
 		t.Fatalf("attach build 1: %v", old)

@@ -228,11 +228,15 @@ func (ch *Change) check() error {
 	return nil
 }
 
-// Create makes version ch.Version on ch.Platform, or, when the app has it already, brings the
-// existing one to what ch asks (as Update does): a second run changes nothing.
+// Create makes version ch.Version on ch.Platform (apple.DefaultPlatform when none is given,
+// on every face alike), or, when the app has it already, brings the existing one to what ch
+// asks (as Update does): a second run changes nothing.
 func Create(ctx context.Context, c *asc.Client, ch Change) (*Result, error) {
-	if ch.Version == "" || ch.Platform == "" {
-		return nil, errors.New("a version string and a platform are required to create a version")
+	if ch.Version == "" {
+		return nil, errors.New("a version string is required to create a version")
+	}
+	if ch.Platform == "" {
+		ch.Platform = asc.Platform(apple.DefaultPlatform)
 	}
 	if ch.NewVersion != nil {
 		return nil, errors.New("a new version string is for update, not create")

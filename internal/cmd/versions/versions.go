@@ -134,9 +134,6 @@ func changeCmd(f *cli.Factory, create bool) *cobra.Command {
 		if create && query.Version == "" {
 			return cli.UsageErrorf("versions create needs --version")
 		}
-		if create && query.Platform == "" {
-			query.Platform = asc.PlatformIOS
-		}
 		ch := versions.Change{Query: query, Build: build, AttachNewest: latest, DryRun: dryRun}
 		if build != "" && latest {
 			return cli.UsageErrorf("--build and --build-latest exclude each other")
