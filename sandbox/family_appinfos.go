@@ -17,6 +17,8 @@ func init() {
 		name: "appinfos",
 		hooks: []hooks{
 			{types: []string{"appInfos", "appInfoLocalizations"}, lock: appInfoLock},
+			// A name or subtitle longer than Apple allows is refused (textLimitsOf).
+			{types: []string{"appInfoLocalizations"}, beforeCreate: createTextLimits, beforeUpdate: updateTextLimits},
 		},
 		seed: seedAppInfos,
 	})

@@ -277,12 +277,16 @@ func equalizations(s *Server, owner *record, rel string, q url.Values) ([]*recor
 var textLimitsOf = map[string]map[string]int{
 	"appClipDefaultExperienceLocalizations": {"subtitle": apple.MaxAppClipSubtitleLength},
 	"betaBuildLocalizations":                {"whatsNew": apple.MaxWhatToTestLength},
-	"inAppPurchaseLocalizations":            {"name": apple.MaxProductDisplayNameLength, "description": apple.MaxProductDescriptionLength},
-	"subscriptionLocalizations":             {"name": apple.MaxProductDisplayNameLength, "description": apple.MaxProductDescriptionLength},
-	"subscriptionGroupLocalizations":        {"name": apple.MaxSubscriptionGroupNameLength, "customAppName": apple.MaxCustomAppNameLength},
-	"inAppPurchases":                        {"name": apple.MaxProductReferenceNameLength, "productId": apple.MaxProductIDLength, "reviewNote": apple.MaxProductReviewNoteLength},
-	"subscriptions":                         {"name": apple.MaxProductReferenceNameLength, "productId": apple.MaxProductIDLength, "reviewNote": apple.MaxProductReviewNoteLength},
-	"subscriptionGroups":                    {"referenceName": apple.MaxProductReferenceNameLength},
+	"appInfoLocalizations":                  {"name": apple.MaxNameLength, "subtitle": apple.MaxSubtitleLength},
+	"appStoreVersionLocalizations": {"description": apple.MaxDescriptionLength, "keywords": apple.MaxKeywordsLength,
+		"promotionalText": apple.MaxPromotionalTextLength, "whatsNew": apple.MaxReleaseNotesLength},
+	"appStoreReviewDetails":          {"notes": apple.MaxReviewNotesLength},
+	"inAppPurchaseLocalizations":     {"name": apple.MaxProductDisplayNameLength, "description": apple.MaxProductDescriptionLength},
+	"subscriptionLocalizations":      {"name": apple.MaxProductDisplayNameLength, "description": apple.MaxProductDescriptionLength},
+	"subscriptionGroupLocalizations": {"name": apple.MaxSubscriptionGroupNameLength, "customAppName": apple.MaxCustomAppNameLength},
+	"inAppPurchases":                 {"name": apple.MaxProductReferenceNameLength, "productId": apple.MaxProductIDLength, "reviewNote": apple.MaxProductReviewNoteLength},
+	"subscriptions":                  {"name": apple.MaxProductReferenceNameLength, "productId": apple.MaxProductIDLength, "reviewNote": apple.MaxProductReviewNoteLength},
+	"subscriptionGroups":             {"referenceName": apple.MaxProductReferenceNameLength},
 }
 
 // createTextLimits and updateTextLimits are textLimits as create and update hooks.

@@ -22,6 +22,8 @@ func init() {
 				beforeUpdate: checkVersionUpdate, beforeLink: checkVersionLink},
 			{types: []string{"appStoreVersionLocalizations", "appScreenshotSets", "appPreviewSets", "appScreenshots", "appPreviews"}, lock: metadataLock},
 			{types: []string{"appStoreReviewDetails", "appStoreVersionSubmissions", "routingAppCoverages"}, onePer: "appStoreVersion"},
+			// App Store text longer than Apple allows is refused (textLimitsOf).
+			{types: []string{"appStoreVersionLocalizations", "appStoreReviewDetails"}, beforeCreate: createTextLimits, beforeUpdate: updateTextLimits},
 			{types: []string{"appStoreVersionReleaseRequests"}, afterCreate: releaseVersion},
 			// App Store Connect lists an app's versions newest first.
 			{types: []string{"apps"}, newestFirst: []string{"appStoreVersions"}},
