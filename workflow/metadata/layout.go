@@ -43,13 +43,19 @@ type Metadata struct {
 	inline map[string]string
 }
 
-// pathOf is where rel's value came from: the Deliverfile's line that gave it, or rel.
+// pathOf is where rel's value came from: the Deliverfile's line that gave it, or rel with
+// its locale's folder as the folder spells it (en-us/name.txt for en-US/name.txt).
 func (m *Metadata) pathOf(rel string) string {
 	if m == nil {
 		return rel
 	}
 	if w, ok := m.inline[rel]; ok {
 		return w
+	}
+	if locale, rest, ok := strings.Cut(rel, "/"); ok {
+		if f, ok := m.Folders[locale]; ok {
+			return f + "/" + rest
+		}
 	}
 	return rel
 }

@@ -193,7 +193,7 @@ func NewPlan(local *Metadata, remote *State, live bool) *Plan {
 				if len(values) == 0 {
 					continue // nothing for the app info in this locale
 				}
-				p.Problems = append(p.Problems, Problem{locale + "/name.txt", "the app has no " + locale + " app info localization yet and Apple needs a name to create it; add name.txt"})
+				p.Problems = append(p.Problems, Problem{local.pathOf(locale + "/name.txt"), "the app has no " + locale + " app info localization yet and Apple needs a name to create it; add name.txt"})
 				continue
 			}
 			p.Writes = append(p.Writes, createLocalization(scope, remote, locale, values, changes))

@@ -198,3 +198,35 @@ func TestAppClipFilesAccepted(t *testing.T) {
 		t.Errorf("Load: %v", err)
 	}
 }
+
+// A problem names the file as the folder spells it: en-us/name.txt, which deliver reads as
+// en-US's, is where a user on a case-sensitive file system finds it (not en-US/name.txt).
+func TestProblemsNameTheFolderAsSpelt(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "en-us", "name.txt"), strings.Repeat("x", 31))
+	writeFile(t, filepath.Join(dir, "de-de", "keywords.txt"), "planer")
+	_, err := metadata.Load(dir)
+	var ve *metadata.ValidationError
+	if !errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].Path != "en-us/name.txt" {
+		t.Fatalf("Load: %v, want one problem of en-us/name.txt", err)
+	}
+	_, c := seed(t)
+	_, _, err = metadata.Prepare(t.Context(), c, metadata.Target{App: "com.example.notes"}, dir)
+	if !errors.As(err, &ve) {
+		t.Fatalf("Prepare: %v", err)
+	}
+	writeFile(t, filepath.Join(dir, "en-us", "name.txt"), "Notes")
+	writeFile(t, filepath.Join(dir, "ko", "subtitle.txt"), "메모") // a new locale without its name
+	_, _, err = metadata.Prepare(t.Context(), c, metadata.Target{App: "com.example.notes"}, dir)
+	if !errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].Path != "ko/name.txt" {
+		t.Fatalf("Prepare: %v, want one problem of ko/name.txt", err)
+	}
+	if err := os.Rename(filepath.Join(dir, "ko"), filepath.Join(dir, "KO")); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = metadata.Prepare(t.Context(), c, metadata.Target{App: "com.example.notes"}, dir)
+	if !errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].Path != "KO/name.txt" {
+		t.Fatalf("Prepare: %v, want one problem of KO/name.txt", err)
+	}
+}
