@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/ascend-tools/ascend/apple"
+	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/sandbox"
 	"github.com/ascend-tools/ascend/sandbox/sandboxtest"
 	"github.com/ascend-tools/ascend/workflow/metadata"
@@ -325,11 +327,39 @@ func snapshot(t *testing.T, dir string) map[string]string {
 	return out
 }
 
+// sendStraight sends an over-long value of field to en-US (or the review notes) as a client
+// that skips validation would, for the sandbox's answer.
+func sendStraight(t *testing.T, c *asc.Client, st *metadata.State, field, v string) error {
+	t.Helper()
+	ctx := t.Context()
+	var err error
+	switch field {
+	case "name", "subtitle":
+		id := st.InfoLocalizations["en-US"]
+		a := &asc.AppInfoLocalizationUpdateRequestAttributes{Name: &v}
+		if field == "subtitle" {
+			a = &asc.AppInfoLocalizationUpdateRequestAttributes{Subtitle: &v}
+		}
+		_, _, err = c.AppInfoLocalizations.Update(ctx, id, &asc.AppInfoLocalizationUpdateRequest{Data: asc.AppInfoLocalizationUpdateRequestData{ID: id, Attributes: a}})
+	case "notes":
+		id := st.ReviewDetailID
+		_, _, err = c.AppStoreReviewDetails.Update(ctx, id, &asc.AppStoreReviewDetailUpdateRequest{Data: asc.AppStoreReviewDetailUpdateRequestData{ID: id,
+			Attributes: &asc.AppStoreReviewDetailUpdateRequestAttributes{Notes: &v}}})
+	default:
+		id := st.VersionLocalizations["en-US"]
+		a := map[string]*asc.AppStoreVersionLocalizationUpdateRequestAttributes{
+			"keywords": {Keywords: &v}, "description": {Description: &v}, "release_notes": {WhatsNew: &v}, "promotional_text": {PromotionalText: &v}}[field]
+		_, _, err = c.AppStoreVersionLocalizations.Update(ctx, id, &asc.AppStoreVersionLocalizationUpdateRequest{Data: asc.AppStoreVersionLocalizationUpdateRequestData{ID: id, Attributes: a}})
+	}
+	return err
+}
+
 // TestValidatedFoldersPush draws deliver metadata folders from values Apple accepts, at its
 // limits included, in several scripts and saved as editors save them (byte order marks,
 // CRLF and CR line endings, trailing white space, decomposed accents), and spoils every second
 // one with one thing Apple refuses (fixed seeds, 56 folders). Validation refuses every spoiled
-// folder, naming the spoiled file, and Push then makes no request; every other folder
+// folder, naming the spoiled file, and Push then makes no request (a value over a limit, sent
+// past validation, the sandbox refuses as Apple does); every other folder
 // validates and pushes to a freshly reset sandbox, a second push writes nothing, pulling into
 // a new folder and pushing that writes nothing, and pulling over the folder rewrites none of
 // its files.
@@ -371,6 +401,18 @@ func TestValidatedFoldersPush(t *testing.T) {
 			}
 			if after := refusing.Stats().ByMethod; !maps.Equal(before, after) {
 				t.Errorf("folder %d has %s, and Push made requests: %v before, %v after", n, kind, before, after)
+			}
+			// What validation refuses as over a limit, App Store Connect (the sandbox) refuses too.
+			if field, over := strings.CutSuffix(kind, " over the limit"); over {
+				field = strings.NewReplacer("review notes", "notes", " ", "_").Replace(field)
+				st, err := metadata.Fetch(t.Context(), c, target)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var er *asc.ErrorResponse
+				if err := sendStraight(t, c, st, field, f.values[spoiledPath]); !errors.As(err, &er) || er.StatusCode != http.StatusConflict {
+					t.Errorf("folder %d: %s sent past validation: %v, want 409", n, kind, err)
+				}
 			}
 			continue
 		}
