@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -370,13 +371,14 @@ func JoinURLs(urls []string) string { return strings.Join(urls, ", ") }
 // in how an editor saved it is no change: a byte order mark goes, Windows and old Mac line
 // endings become "\n", accents are composed (Unicode NFC, as macOS input often decomposes
 // them; Apple counts the composed characters), and surrounding white space goes, as deliver
-// strips it.
+// strips it. Byte order marks go wherever they are among that white space (one saved over
+// another, one after a blank line), so that normalize(normalize(s)) == normalize(s): else
+// the value pushed would read back as another and every push would write it again.
 func normalize(s string) string {
-	s = strings.TrimPrefix(s, "\ufeff")
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
 	s = norm.NFC.String(s)
-	return strings.TrimSpace(s)
+	return strings.TrimFunc(s, func(r rune) bool { return r == '\ufeff' || unicode.IsSpace(r) })
 }
 
 func fileList(specs []FieldSpec) string {

@@ -110,8 +110,8 @@ func keywordList(r *rand.Rand, n int) string {
 // size is a length at Apple's limit, just under it, or short.
 func size(r *rand.Rand, limit int) int { return oneOf(r, limit, limit-1, 1+r.IntN(12)) }
 
-// saved is value as a user's editor may have saved it: decomposed accents, a byte order mark,
-// Windows or old Mac line endings, white space around it; quirks counts each. Read gives
+// saved is value as a user's editor may have saved it: decomposed accents, a byte order mark
+// (at times two, or one after a blank line), Windows or old Mac line endings, white space around it; quirks counts each. Read gives
 // value back.
 func saved(r *rand.Rand, value string, quirks map[string]int) []byte {
 	s := value
@@ -133,9 +133,14 @@ func saved(r *rand.Rand, value string, quirks map[string]int) []byte {
 		s = eol + s
 		quirks["a line before"]++
 	}
-	if r.IntN(4) == 0 {
+	switch r.IntN(16) {
+	case 0, 1, 2, 3:
 		s = "\ufeff" + s
 		quirks["a byte order mark"]++
+	case 4:
+		// one saved over another, or after a blank line a script put before the text
+		s = oneOf(r, "\ufeff", eol) + "\ufeff" + s
+		quirks["a byte order mark not first"]++
 	}
 	return []byte(s)
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/ascend-tools/ascend/asc"
 	"github.com/ascend-tools/ascend/sandbox"
@@ -229,4 +230,50 @@ func TestProblemsNameTheFolderAsSpelt(t *testing.T) {
 	if !errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].Path != "KO/name.txt" {
 		t.Fatalf("Prepare: %v, want one problem of KO/name.txt", err)
 	}
+}
+
+// A byte order mark that is not the file's first character (saved twice over, as a tool that
+// always writes one saves text already holding one, or after a blank line a script put before
+// it) goes as the first one does: reading is idempotent, so the value pushed is the value read
+// back, and a second push has nothing to write.
+func TestByteOrderMarksTwiceGo(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"\ufeff\ufeffDaybreak", "\n\ufeffDaybreak", "\ufeff \ufeffDaybreak\r\n", "Daybreak\ufeff\n"} {
+		if got := metadata.Normalize(s); got != "Daybreak" {
+			t.Errorf("Normalize(%q) = %q, want Daybreak", s, got)
+		}
+	}
+	sb, c := newSandbox(t)
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "en-US", "name.txt"), "\ufeff\ufeffDaybreak Planer")
+	writeFile(t, filepath.Join(dir, "en-US", "subtitle.txt"), "\n\ufeffPlane deinen Tag")
+	target := metadata.Target{App: demoApp}
+	if _, _, err := metadata.Push(t.Context(), c, target, dir, metadata.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	w := sb.Writes()
+	if p, _, err := metadata.Push(t.Context(), c, target, dir, metadata.ApplyOptions{}); err != nil || len(p.Writes) != 0 || sb.Writes() != w {
+		t.Errorf("second push: %v, %d writes: %v", err, sb.Writes()-w, p.Changes)
+	}
+}
+
+// FuzzNormalize: reading is idempotent, and a value as Write saves it (with its newline) reads
+// back as the value, so what a pull writes a push sends unchanged. Text that is not UTF-8 is
+// refused before it is normalised (Read), so it is not drawn.
+func FuzzNormalize(f *testing.F) {
+	for _, s := range []string{"\ufeff\ufeffx", "\n\ufeffx", " e\u0301 \r\n", "a\r\r\nb", "\u3000キーワード\u00a0", "x \u0301"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) {
+			return
+		}
+		v := metadata.Normalize(s)
+		if again := metadata.Normalize(v); again != v {
+			t.Fatalf("Normalize(%q) = %q, and that normalises to %q", s, v, again)
+		}
+		if back := metadata.Normalize(v + "\n"); back != v {
+			t.Fatalf("%q written as a file reads back as %q", v, back)
+		}
+	})
 }
