@@ -68,6 +68,9 @@ func New() *Metadata {
 
 // folder is the name of locale's folder.
 func (m *Metadata) folder(locale string) string {
+	if m == nil {
+		return locale
+	}
 	if f, ok := m.Folders[locale]; ok {
 		return f
 	}

@@ -181,7 +181,7 @@ func NewPlan(local *Metadata, remote *State, live bool) *Plan {
 				if len(changes) == 0 {
 					continue // only fields Apple keeps locked on a live version
 				}
-				p.Problems = append(p.Problems, Problem{locale, "the live version has no " + locale + " localization and Apple does not allow adding one to a live version; drop --edit-live or remove the folder"})
+				p.Problems = append(p.Problems, Problem{local.folder(locale), "the live version has no " + locale + " localization and Apple does not allow adding one to a live version; drop --edit-live or remove the folder"})
 				continue
 			}
 			for _, spec := range LocaleFields {

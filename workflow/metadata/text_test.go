@@ -230,6 +230,13 @@ func TestProblemsNameTheFolderAsSpelt(t *testing.T) {
 	if !errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].Path != "KO/name.txt" {
 		t.Fatalf("Prepare: %v, want one problem of KO/name.txt", err)
 	}
+	// A locale the live version lacks cannot be added to it: the problem names the folder.
+	live := t.TempDir()
+	writeFile(t, filepath.Join(live, "fr-fr", "promotional_text.txt"), "Nouveau")
+	_, _, err = metadata.Prepare(t.Context(), c, metadata.Target{App: "com.example.notes", Live: true}, live)
+	if !errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].Path != "fr-fr" {
+		t.Fatalf("Prepare live: %v, want one problem of fr-fr", err)
+	}
 }
 
 // A byte order mark that is not the file's first character (saved twice over, as a tool that
