@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -407,5 +408,31 @@ func TestAppListResource(t *testing.T) {
 		return a.BundleID == "com.example.daybreak" && a.ID != ""
 	}) {
 		t.Errorf("app list: %s", res.Contents[0].Text)
+	}
+}
+
+// TestErrorMessagesAreOneLine: a message that quotes an argument (an app, a group, a build
+// number) keeps it on one line and inert: line breaks and other control characters are
+// written escaped, as the gateway's details and the CLI's errors write them.
+func TestErrorMessagesAreOneLine(t *testing.T) {
+	t.Parallel()
+	e := connect(t, true)
+	for _, tt := range []struct {
+		tool string
+		args map[string]any
+		want string
+	}{
+		{"testflight_groups", map[string]any{"app": "a\x00b\x1b[31m\r\nc\u2028d\x7f\u0085"}, `a\x00b\x1b[31m\r\nc\u2028d\x7f is`},
+		{"testflight_testers", map[string]any{"app": "com.example.daybreak", "group": "x\ny"}, `no beta group named x\ny`},
+		{"call_read_operation", map[string]any{"operation": "apps\tgetCollection"}, `apps\tgetCollection`},
+	} {
+		r := call(t, e.cs, tt.tool, tt.args).failed(t, `"sent":`)
+		msg := r.str("message")
+		if strings.ContainsFunc(msg, func(r rune) bool { return unicode.IsControl(r) || r == '\u2028' }) {
+			t.Errorf("%s: the message holds control characters: %q", tt.tool, msg)
+		}
+		if !strings.Contains(msg, tt.want) {
+			t.Errorf("%s: message %q lacks %q", tt.tool, msg, tt.want)
+		}
 	}
 }

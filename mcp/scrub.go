@@ -3,7 +3,9 @@ package mcp
 import (
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // What answers carry in place of a secret.
@@ -120,4 +122,19 @@ func scrubURL(raw string) string {
 		}
 	}
 	return raw
+}
+
+// controlPattern matches what would break a message's line or act on a terminal: C0 and C1
+// controls, DEL, the Unicode line and paragraph separators.
+var controlPattern = regexp.MustCompile(`[\x00-\x1f\x7f-\x9f\x{2028}\x{2029}]`)
+
+// oneLine keeps a message on one line and inert: a message may quote an argument (an app, a
+// group, an operation id), whose control characters are written as Go escapes them ("\n",
+// "\x1b", "\u2028"), as the gateway's error details and the CLI's errors are.
+func oneLine(s string) string {
+	return controlPattern.ReplaceAllStringFunc(s, func(c string) string {
+		r, _ := utf8.DecodeRuneInString(c)
+		q := strconv.QuoteRune(r)
+		return q[1 : len(q)-1]
+	})
 }

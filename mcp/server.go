@@ -158,9 +158,9 @@ type toolError struct {
 
 // failure is a tool result carrying e, flagged as an error so the agent can correct itself.
 func failure(e *toolError) *sdk.CallToolResult {
-	e.Message = scrubText(e.Message)
+	e.Message = oneLine(scrubText(e.Message))
 	for i := range e.Errors {
-		e.Errors[i].Detail = scrubText(e.Errors[i].Detail)
+		e.Errors[i].Detail = oneLine(scrubText(e.Errors[i].Detail))
 		e.Errors[i].Meta = nil
 	}
 	r := answer(e)
