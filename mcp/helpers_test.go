@@ -51,20 +51,26 @@ func connectWith(t *testing.T, opts mcp.Options) *env {
 	sb := sandboxtest.Start(t, sandbox.Options{})
 	e := &env{sb: sb.Server, audit: &auditLog{}}
 	opts.Client, opts.Audit = sb.Client(), e.audit.record
-	srv := mcp.New(opts)
-	ct, st := sdk.NewInMemoryTransports()
-	ss, err := srv.Connect(t.Context(), st, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ss.Close() })
-	cs, err := sdk.NewClient(&sdk.Implementation{Name: "test", Version: "1"}, nil).Connect(t.Context(), ct, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cs.Close() })
-	e.cs = cs
+	e.cs = serve(t, opts)
 	return e
+}
+
+// serve connects a client to a new server for opts over the in-memory transport; both are
+// closed when the test (or fuzz target) ends.
+func serve(tb testing.TB, opts mcp.Options) *sdk.ClientSession {
+	tb.Helper()
+	ct, st := sdk.NewInMemoryTransports()
+	ss, err := mcp.New(opts).Connect(tb.Context(), st, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { ss.Close() })
+	cs, err := sdk.NewClient(&sdk.Implementation{Name: "test", Version: "1"}, nil).Connect(tb.Context(), ct, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { cs.Close() })
+	return cs
 }
 
 // reply is a tool's answer decoded loosely.
