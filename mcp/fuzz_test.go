@@ -26,7 +26,22 @@ const (
 	fuzzRaw     = 1 << iota // the blob is the arguments (JSON), or a string put in the example's place
 	fuzzReadKey             // call the server of a key that may only read
 	fuzzNoReset             // keep the sandbox's state from the previous input
+	// Bits 3 to 5 pick a sandbox fault (0: none, else fuzzFaults[n-1]), bits 6 and 7 how many
+	// requests it lets through first, so that workflows fail midway too.
+	fuzzFaultShift = 3
 )
+
+// fuzzWrites are the methods of requests that change something.
+const fuzzWrites = "POST|PATCH|DELETE"
+
+// fuzzFaults are the sandbox's failures an input may meet: Apple's 5xx and 4xx with its
+// error body (one with a line break in its detail), connections closed without an answer,
+// before or after a write took effect.
+var fuzzFaults = []sandbox.FaultRule{
+	{Status: 500}, {Status: 503}, {Status: 502, Code: "X", Detail: "a\nb\x1b[2J"}, {Drop: true},
+	{Method: fuzzWrites, Drop: true, After: true}, {Method: fuzzWrites, Status: 409, Code: "ENTITY_ERROR", Detail: "refused\r\nagain"},
+	{Method: fuzzWrites, Status: 500},
+}
 
 // fuzzMaxBlob bounds an input's blob: longer ones are skipped, so no call is slow.
 const fuzzMaxBlob = 8 << 10
@@ -50,6 +65,9 @@ const fuzzCallTimeout = 30 * time.Second
 //  5. no answer carries the sandbox's private keys, key ids or issuer, or a JSON Web Token
 //     the arguments did not hold.
 //
+// An input may also meet a sandbox fault (fuzzFaults), at once or after a request or two, so
+// that workflows fail midway: the invariants hold then too.
+//
 // The input picks a tool by its index in tools/list; the blob is either the arguments as
 // they are (fuzzRaw, when it is JSON), a string put in place of the example's first string,
 // or a recipe of edits (delete, set from a palette of known-bad values, add an unknown
@@ -69,6 +87,9 @@ func FuzzToolCalls(f *testing.F) {
 		for op := range 6 { // each edit once
 			f.Add(uint8(i), uint8(0), []byte{byte(op), byte(i)})
 		}
+		for n := range fuzzFaults { // each fault, at once and after a request or two
+			f.Add(uint8(i), uint8((n+1)<<fuzzFaultShift|(i%3)<<6), []byte{})
+		}
 	}
 	for k := range fuzzPalette { // each palette value once, on a tool in turn
 		f.Add(uint8(k%len(rig.tools)), uint8(0), []byte{byte(1 + 6*k), byte(k)})
@@ -82,6 +103,14 @@ func FuzzToolCalls(f *testing.F) {
 				t.Fatal(err)
 			}
 			rig.dirty = false
+		}
+		if n := int(flags>>fuzzFaultShift) & 7; n > 0 {
+			rule := fuzzFaults[(n-1)%len(fuzzFaults)]
+			rule.Skip = int(flags >> 6)
+			if err := rig.sb.SetFaultRules(rule); err != nil {
+				t.Fatal(err)
+			}
+			defer rig.sb.SetFaultRules()
 		}
 		tl := rig.tools[int(toolIdx)%len(rig.tools)]
 		args := rig.arguments(tl, flags&fuzzRaw != 0, blob)
@@ -440,6 +469,10 @@ func (rig *toolRig) check(t *testing.T, tl *sdk.Tool, readKey bool, args any) {
 	// answers 404, or the same links): idempotent in effect, not in requests.
 	if res == nil || res.IsError || !ann.IdempotentHint || tl.Name == "call_destructive_operation" {
 		return
+	}
+	// Called again, without faults: it converges.
+	if err := rig.sb.SetFaultRules(); err != nil {
+		t.Fatal(err)
 	}
 	again, writes := rig.call(t, cs, tl, args, argText)
 	if writes != 0 {

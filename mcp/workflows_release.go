@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"strings"
+	"syscall"
 	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
@@ -101,17 +103,27 @@ func platformOr(p string) asc.Platform {
 // neither Apple's answer nor the connection's is the workflow refusing before any write.
 func releaseError(err error, name string) *sdk.CallToolResult {
 	var api *asc.ErrorResponse
-	var ne net.Error
-	var ue *url.Error
 	switch {
 	case errors.As(err, &api):
 		return failure(&toolError{Message: err.Error(), Errors: api.Errors, Sent: sentYes,
 			Hint: "running " + name + " again reads first and does only what is still missing"})
-	case errors.As(err, &ne), errors.As(err, &ue), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+	case connectionFailed(err):
 		return failure(&toolError{Message: err.Error(), Sent: sentUnknown,
 			Hint: "running " + name + " again reads back first: nothing is sent twice"})
 	}
 	return failure(&toolError{Message: err.Error(), Sent: sentNo})
+}
+
+// connectionFailed reports whether err is a failure to reach App Store Connect or to hear
+// its answer: a network error, a timeout or cancellation, or a connection closed or reset
+// before the answer (the asc client gives those as io.EOF or the errno, not as a net.Error).
+// A write it cut short may have taken effect.
+func connectionFailed(err error) bool {
+	var ne net.Error
+	var ue *url.Error
+	return errors.As(err, &ne) || errors.As(err, &ue) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNABORTED)
 }
 
 // unconfirmed answers a call that needed confirm: true with what it would have done, as a

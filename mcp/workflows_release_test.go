@@ -10,6 +10,7 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/ascend-tools/ascend/mcp"
+	"github.com/ascend-tools/ascend/sandbox"
 )
 
 func writes(e *env) int {
@@ -210,4 +211,20 @@ func TestReleaseToolsInTheList(t *testing.T) {
 	all, _ := json.Marshal(res)
 	part, _ := json.Marshal(&sdk.ListToolsResult{Tools: rel})
 	t.Logf("tools/list: %d tools, %d bytes; the release tools: %d, %d bytes", len(res.Tools), len(all), len(rel), len(part))
+}
+
+// TestReleaseToolLostAnswerIsNotSentNo: a write whose connection closed without an answer
+// (io.EOF, once the write had taken effect) may have changed the version, so the answer says
+// "sent": "unknown", never "no" (found by FuzzToolCalls).
+func TestReleaseToolLostAnswerIsNotSentNo(t *testing.T) {
+	t.Parallel()
+	e := connect(t, true)
+	if err := e.sb.SetFaultRules(sandbox.FaultRule{Method: "PATCH", Drop: true, After: true}); err != nil {
+		t.Fatal(err)
+	}
+	call(t, e.cs, "version_create", map[string]any{"app": "com.example.daybreak", "version": "2.4.0", "copyright": "2026 Daybreak Labs"}).
+		failed(t, `"sent":"unknown"`, "reads back first")
+	if writes(e) == 0 {
+		t.Fatal("no PATCH reached the sandbox")
+	}
 }
