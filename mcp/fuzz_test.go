@@ -249,6 +249,7 @@ func (rig *toolRig) arguments(tl *sdk.Tool, raw bool, blob []byte) any {
 		return v
 	}
 	v := rig.example(tl)
+	// Each edit sets a copy, so no value is shared and none holds itself.
 	for i := 0; i+1 < len(blob) && i < 16; i += 2 {
 		op, arg := blob[i], blob[i+1]
 		paths := valuePaths(v, nil)
@@ -266,19 +267,27 @@ func (rig *toolRig) arguments(tl *sdk.Tool, raw bool, blob []byte) any {
 		case 0:
 			setPath(v, path, nil, true)
 		case 1:
-			setPath(v, path, fuzzPalette[int(op/6)%len(fuzzPalette)], false)
+			setPath(v, path, deepCopy(fuzzPalette[int(op/6)%len(fuzzPalette)]), false)
 		case 2: // the rest of the blob as text
 			setPath(v, path, string(blob[i+2:]), false)
 			return v
 		case 3:
 			setPath(v, append(slices.Clone(path[:len(path)-1]), "unknown_"+path[len(path)-1]), "x", false)
 		case 4: // the value in an array
-			setPath(v, path, []any{getPath(v, path)}, false)
+			setPath(v, path, []any{deepCopy(getPath(v, path))}, false)
 		case 5: // the value as a string
 			setPath(v, path, fmt.Sprint(getPath(v, path)), false)
 		}
 	}
 	return v
+}
+
+// deepCopy copies a JSON value.
+func deepCopy(v any) any {
+	var out any
+	b, _ := json.Marshal(v)
+	_ = json.Unmarshal(b, &out)
+	return out
 }
 
 // example is a fresh copy of the tool's valid example: the demo data's, else one made from
@@ -288,9 +297,7 @@ func (rig *toolRig) example(tl *sdk.Tool) map[string]any {
 	if !ok {
 		src, _ = schemaExample(schemaOf(tl), "").(map[string]any)
 	}
-	var v map[string]any
-	b, _ := json.Marshal(src)
-	_ = json.Unmarshal(b, &v)
+	v, _ := deepCopy(src).(map[string]any)
 	if v == nil {
 		v = map[string]any{}
 	}
