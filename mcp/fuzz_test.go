@@ -110,7 +110,8 @@ func FuzzToolCalls(f *testing.F) {
 			if err := rig.sb.SetFaultRules(rule); err != nil {
 				t.Fatal(err)
 			}
-			defer rig.sb.SetFaultRules()
+			rig.faulty = true
+			defer func() { rig.sb.SetFaultRules(); rig.faulty = false }()
 		}
 		tl := rig.tools[int(toolIdx)%len(rig.tools)]
 		args := rig.arguments(tl, flags&fuzzRaw != 0, blob)
@@ -127,7 +128,11 @@ type toolRig struct {
 	secrets  []string
 	examples map[string]map[string]any
 	dirty    bool // a write reached the sandbox since its last reset
+	faulty   bool // a fault rule is set for this input
 }
+
+// fuzzSettle is how long a call with a fault waits for the sandbox's counts to settle.
+const fuzzSettle = 20 * time.Millisecond
 
 func newToolRig(f *testing.F) *toolRig {
 	sb := sandboxtest.Start(f, sandbox.Options{HourlyLimit: -1})
@@ -512,6 +517,11 @@ func (rig *toolRig) call(t *testing.T, cs *sdk.ClientSession, tl *sdk.Tool, args
 	defer cancel()
 	before := rig.writeCount()
 	res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: tl.Name, Arguments: args})
+	if rig.faulty {
+		// A request whose connection a fault dropped may be counted a moment after the
+		// client gave up on it: let it land in this call's count, not the next one's.
+		time.Sleep(fuzzSettle)
+	}
 	writes := rig.writeCount() - before
 	rig.dirty = rig.dirty || writes != 0
 	if ctx.Err() != nil {
