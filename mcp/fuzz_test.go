@@ -131,8 +131,14 @@ type toolRig struct {
 	faulty   bool // a fault rule is set for this input
 }
 
-// fuzzSettle is how long a call with a fault waits for the sandbox's counts to settle.
-const fuzzSettle = 20 * time.Millisecond
+// settle waits until the sandbox has recorded every request it received: it counts a request
+// after its answer is written (or its connection dropped by a fault), so the client may have
+// it a moment before it is counted, and it belongs to this call's count, not the next one's. Bounded: it gives up after 10 s.
+func (rig *toolRig) settle() {
+	for deadline := time.Now().Add(10 * time.Second); rig.sb.Stats().InFlight > 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+}
 
 func newToolRig(f *testing.F) *toolRig {
 	sb := sandboxtest.Start(f, sandbox.Options{HourlyLimit: -1})
@@ -517,11 +523,7 @@ func (rig *toolRig) call(t *testing.T, cs *sdk.ClientSession, tl *sdk.Tool, args
 	defer cancel()
 	before := rig.writeCount()
 	res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: tl.Name, Arguments: args})
-	if rig.faulty {
-		// A request whose connection a fault dropped may be counted a moment after the
-		// client gave up on it: let it land in this call's count, not the next one's.
-		time.Sleep(fuzzSettle)
-	}
+	rig.settle() // the last answer may reach the client before the sandbox counts it
 	writes := rig.writeCount() - before
 	rig.dirty = rig.dirty || writes != 0
 	if ctx.Err() != nil {

@@ -57,12 +57,19 @@ type Stats struct {
 	ByRoute  map[string]int `json:"by_route"`
 	// MaxInFlight is, by route, the most requests served at the same time.
 	MaxInFlight map[string]int `json:"max_in_flight"`
+	// InFlight is how many requests are being served now, not yet counted above: zero once
+	// every request received has its answer (or its fault) recorded.
+	InFlight int `json:"in_flight"`
 }
 
 // Stats returns the request counts since start or the last reset.
 func (s *Server) Stats() Stats {
 	s.stats.mu.Lock()
 	defer s.stats.mu.Unlock()
+	in := 0
+	for _, n := range s.stats.inFlight {
+		in += n
+	}
 	return Stats{ByMethod: maps.Clone(s.stats.byMethod), ByStatus: maps.Clone(s.stats.byStatus), ByRoute: maps.Clone(s.stats.byRoute),
-		MaxInFlight: maps.Clone(s.stats.maxInFlight)}
+		MaxInFlight: maps.Clone(s.stats.maxInFlight), InFlight: in}
 }
