@@ -385,7 +385,7 @@ func (s *Server) faultAnswer(w http.ResponseWriter, r *http.Request, rule *Fault
 
 // dropConnection closes the connection without an answer, the request counted first.
 func dropConnection(w http.ResponseWriter) {
-	if rec, ok := w.(*statusRecorder); ok && rec.beforeDrop != nil {
+	if rec, ok := w.(*statusRecorder); ok {
 		rec.beforeDrop()
 	}
 	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {

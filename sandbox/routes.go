@@ -52,14 +52,25 @@ func (s *Server) logged(h http.Handler) http.Handler {
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
-	// beforeDrop runs just before a fault closes the connection: the request is counted
-	// then, since the client, seeing the connection close, may read the stats at once.
-	beforeDrop func()
+	// count records the request once, with its status (0: dropped): when the status is
+	// written, before any byte of the answer can reach the client; just before a fault
+	// closes the connection; or when the handler returns having written nothing. A client
+	// that has its answer, or sees the connection close, finds the request counted.
+	count   func(status int)
+	counted bool
+}
+
+func (r *statusRecorder) record(status int) {
+	if !r.counted && r.count != nil {
+		r.counted = true
+		r.count(status)
+	}
 }
 
 func (r *statusRecorder) WriteHeader(code int) {
 	if r.status == 0 {
 		r.status = code
+		r.record(code)
 	}
 	r.ResponseWriter.WriteHeader(code)
 }
@@ -67,24 +78,22 @@ func (r *statusRecorder) WriteHeader(code int) {
 func (r *statusRecorder) Write(b []byte) (int, error) {
 	if r.status == 0 {
 		r.status = http.StatusOK
+		r.record(http.StatusOK)
 	}
 	return r.ResponseWriter.Write(b)
 }
+
+// beforeDrop counts the request as dropped, just before a fault closes the connection.
+func (r *statusRecorder) beforeDrop() { r.record(0) }
 
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // counted wraps a handler with faults and request counting under a fixed route name.
 func (s *Server) counted(route string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &statusRecorder{ResponseWriter: w}
+		rec := &statusRecorder{ResponseWriter: w, count: func(status int) { s.stats.record(r.Method, route, status) }}
 		s.stats.enter(r.Method, route)
-		recorded := false // the handler's goroutine alone sets it
-		rec.beforeDrop = func() { recorded = true; s.stats.record(r.Method, route, 0) }
-		defer func() {
-			if !recorded {
-				s.stats.record(r.Method, route, rec.status)
-			}
-		}()
+		defer func() { rec.record(rec.status) }() // a handler that wrote nothing, or panicked
 		defer s.recoverPanic(rec, r)
 		s.withRule(rec, r, s.takeRule(r.Method, route, ""), func(w http.ResponseWriter) {
 			if !s.injectFault(w, r) {
