@@ -31,8 +31,8 @@ type Request struct {
 // Result is the submission as Submit left it, and what this call changed.
 type Result struct {
 	Submission asc.ReviewSubmission
-	Created    bool // this call created the submission (false: an open one was reused)
-	ItemAdded  bool // this call added the version as an item (false: it already was one)
+	Created    bool // this call created the submission (also when its answer was lost and read back; false: an open one was reused)
+	ItemAdded  bool // this call added the version as an item (also when read back; false: it already was one)
 	Submitted  bool // this call submitted it (false: not asked, or already submitted)
 	Requests   int
 }
@@ -173,6 +173,8 @@ func create(ctx context.Context, c *asc.Client, req Request, res *Result) (*asc.
 			return nil, fmt.Errorf("create the review submission: %w (and reading back failed: %v)", err, rerr)
 		}
 		if found != nil {
+			// None was open before this call's create: the one found is its own write.
+			res.Created = true
 			return found, nil
 		}
 		if readback.Refused(err) {
@@ -225,6 +227,7 @@ func addItem(ctx context.Context, c *asc.Client, subID, versionID string, res *R
 			return fmt.Errorf("%w (and reading back failed: %v)", err, rerr)
 		}
 		if present {
+			res.ItemAdded = true // it was not an item before this call's add
 			return nil
 		}
 		if readback.Refused(err) {

@@ -183,6 +183,11 @@ func TestLostAnswersConverge(t *testing.T) {
 			if res.Submission.Attributes == nil || res.Submission.Attributes.State != asc.ReviewSubmissionStateWaitingForReview {
 				t.Errorf("result: %+v", res.Submission)
 			}
+			// The call made the submission and its item, whichever answer was lost: what it
+			// found on reading back was its own write.
+			if !res.Created || !res.ItemAdded || !res.Submitted {
+				t.Errorf("created %v, item added %v, submitted %v; want all three", res.Created, res.ItemAdded, res.Submitted)
+			}
 		})
 	}
 }
