@@ -87,11 +87,16 @@ func eventOf(profile string, body []byte, now time.Time) store.Event {
 	if doc.Data.Attributes.Ping && !strings.Contains(typ, "PING") {
 		typ = "WEBHOOK_PING_CREATED"
 	}
-	if typ == "" {
+	if !eventTypeName.MatchString(typ) {
+		// No type, or none spelt as Apple's enum (a control character, another script, 300
+		// letters): it matches no subscription's types and is stored, logged and shown as
+		// UNKNOWN; the payload keeps what was sent.
 		typ = "UNKNOWN"
 	}
 	id := firstNonEmpty(doc.Data.ID, doc.ID)
-	if id == "" {
+	if !eventIDPattern.MatchString(id) {
+		// No id, or one unfit to be a key, a log field and a table cell: the body's hash,
+		// which Apple's retries of the event share.
 		sum := sha256.Sum256(body)
 		id = "sha256-" + hex.EncodeToString(sum[:16])
 	}
@@ -111,10 +116,12 @@ func firstNonEmpty(v ...string) string {
 // "webhook_ping_created" both become "WEBHOOK_PING_CREATED".
 func NormalizeEventType(s string) string {
 	var b strings.Builder
-	for i, r := range s {
-		if unicode.IsUpper(r) && i > 0 && unicode.IsLower(rune(s[i-1])) {
+	prev := rune(-1)
+	for _, r := range s {
+		if unicode.IsUpper(r) && unicode.IsLower(prev) {
 			b.WriteByte('_')
 		}
+		prev = r
 		if r == '-' || r == ' ' {
 			r = '_'
 		}
@@ -201,6 +208,10 @@ type Subscription struct {
 }
 
 var eventTypeName = regexp.MustCompile(`^[A-Z][A-Z0-9_]{1,99}$`)
+
+// eventIDPattern is what an event's id from Apple may be to be kept as it is (after the
+// profile's name): else the body's hash stands for it (eventOf).
+var eventIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
 
 // parseEventTypes accepts an array of names or one comma-separated string (what a low-code
 // designer's text box produces).
