@@ -56,9 +56,8 @@ func uniqueBuildNumber(s *Server, doc *resourceDoc) *httpError {
 	platform, _ := doc.Attrs["platform"].(string)
 	var errs []apiError
 	for _, a := range [][2]string{{"cfBundleShortVersionString", short}, {"cfBundleVersion", number}} {
-		if !apple.IsVersionString(a[1]) {
-			errs = append(errs, entityError("ENTITY_ERROR.ATTRIBUTE.INVALID",
-				fmt.Sprintf("The value '%s' of %s is invalid: it is one to three period-separated integers, such as 1.4.2.", a[1], a[0]), "/data/attributes/"+a[0]))
+		if e, bad := invalidVersion(a[0], a[1]); bad {
+			errs = append(errs, e)
 		}
 	}
 	if len(errs) > 0 {

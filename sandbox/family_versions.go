@@ -224,15 +224,24 @@ func checkNewVersion(s *Server, doc *resourceDoc) *httpError {
 	return nil
 }
 
-// versionStringError refuses a versionString that is no version Apple takes
-// (apple.IsVersionString): 409 ENTITY_ERROR.ATTRIBUTE.INVALID on it.
+// versionStringError refuses a versionString that is no version Apple takes: 409 on it.
 func versionStringError(attrs map[string]any) *httpError {
-	vs, ok := attrs["versionString"].(string)
-	if !ok || apple.IsVersionString(vs) {
-		return nil
+	if vs, ok := attrs["versionString"].(string); ok {
+		if e, bad := invalidVersion("versionString", vs); bad {
+			return errResp(409, e)
+		}
 	}
-	return errResp(409, entityError("ENTITY_ERROR.ATTRIBUTE.INVALID",
-		fmt.Sprintf("The version string '%s' is invalid: a version is one to three period-separated integers, such as 1.4.2.", vs), "/data/attributes/versionString"))
+	return nil
+}
+
+// invalidVersion is the ENTITY_ERROR.ATTRIBUTE.INVALID of attribute attr when v is no
+// version Apple takes (apple.IsVersionString), for versions and build uploads alike.
+func invalidVersion(attr, v string) (apiError, bool) {
+	if apple.IsVersionString(v) {
+		return apiError{}, false
+	}
+	return entityError("ENTITY_ERROR.ATTRIBUTE.INVALID",
+		fmt.Sprintf("The value '%s' of %s is invalid: it is one to three period-separated integers, such as 1.4.2.", v, attr), "/data/attributes/"+attr), true
 }
 
 func newVersion(s *Server, _ *apiRequest, r *record) *httpError {
